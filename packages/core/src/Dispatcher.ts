@@ -1,0 +1,63 @@
+import type { B24Error, ErrorKind } from './B24Error';
+
+/**
+ * The internal seam between the indicators and the way their calls reach the transport. `createIndicators`
+ * speaks only to a `Dispatcher`; the direct dispatcher calls the transport at once, the scheduler
+ * (`createScheduler`) spends the portal's rate budget, batches and drops stale calls. Not part of the public
+ * API: users configure it through `createIndicators` options.
+ */
+export interface Dispatcher {
+  /** Registers one active indicator. Its calls go through the returned channel; `onOutcome` hears what became of each. */
+  open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel;
+  stats(): DispatchStats;
+  /** Drops everything queued, aborts everything in flight and releases the timer. */
+  dispose(): void;
+}
+
+/** Why a call is made; starts and status changes go before renewals when the budget is tight. */
+export type CallReason = 'start' | 'change' | 'renew' | 'clear';
+
+export interface IndicatorCall {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly reason: CallReason;
+  /**
+   * Clock time (ms, the dispatcher's clock) after which the call is useless: for a renewal, the moment the
+   * indicator it renews lapses. `Infinity` for calls that must go out whenever they can.
+   */
+  readonly deadline: number;
+}
+
+/** One active indicator's path to the transport: at most one call in flight, at most one queued. */
+export interface IndicatorChannel {
+  /** Queues a call. A call still queued for this indicator is replaced (merged): only the newest matters. */
+  submit(call: IndicatorCall): void;
+  /** The indicator stopped: its queued call is dropped, its call in flight is aborted. Idempotent. */
+  close(): void;
+}
+
+export type DropReason = 'stopped' | 'merged' | 'deadline' | 'disposed' | 'retries';
+
+export type CallOutcome =
+  | { readonly type: 'sent'; readonly call: IndicatorCall; readonly result: unknown; readonly at: number }
+  | { readonly type: 'dropped'; readonly call: IndicatorCall; readonly reason: DropReason; readonly at: number }
+  | {
+      readonly type: 'failed';
+      readonly call: IndicatorCall;
+      readonly error: B24Error;
+      /** `input`/`access` errors stop the indicator: retrying cannot help. */
+      readonly fatal: boolean;
+      readonly at: number;
+    };
+
+export interface DispatchStats {
+  /** Indicator calls that reached the portal successfully. */
+  readonly callsSent: number;
+  /** HTTP requests made (a batch of 50 is one). */
+  readonly httpRequests: number;
+  /** Calls that went out inside a `batch` request. */
+  readonly batchedCalls: number;
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  readonly failed: Readonly<Partial<Record<ErrorKind, number>>>;
+  readonly activeIndicators: number;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// The one command that takes a fresh clone (Node >= 20.19 and npm, nothing else) to a full test run:
+// installs pnpm, the workspace and Chromium when they are missing, runs lint, typecheck, every package's
+// tests, the build checks (publint, attw) and the demo's smoke run, then prints `N passed, N failed`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', FORCE_COLOR: '0' };
+
+function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${[cmd, ...args].join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+  return r.status === 0;
+}
+
+function has(cmd, args = ['--version']) {
+  try {
+    return execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return '';
+  }
+}
+
+export function ensurePnpm() {
+  if (has('pnpm') === PNPM_VERSION) return;
+  if (!run('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`]) || has('pnpm') !== PNPM_VERSION) {
+    throw new Error(`could not install pnpm@${PNPM_VERSION}; install it with npm and run again`);
+  }
+}
+
+export function ensureDependencies() {
+  const args = ['install'];
+  if (process.env.CI) args.push('--frozen-lockfile', '--trust-lockfile');
+  if (!run('pnpm', args)) throw new Error('pnpm install failed');
+}
+
+/** Browser tests drive Debian's Chromium (a registry download of a browser cannot work on these machines). */
+export function ensureChromium() {
+  const bin = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (existsSync(bin)) return;
+  if (typeof process.getuid === 'function' && process.getuid() === 0 && has('apt-get', ['--version'])) {
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+  }
+  if (!existsSync(bin)) console.warn(`\n! Chromium not found at ${bin}: browser tests will fail (set CHROMIUM_PATH).`);
+}
+
+function reportFiles() {
+  const files = [];
+  for (const group of ['packages', 'examples', 'bench']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    const dirs = group === 'bench' ? [base] : readdirSync(base).map((d) => join(base, d));
+    for (const dir of dirs) {
+      const reports = join(dir, '.reports');
+      if (!existsSync(reports)) continue;
+      for (const f of readdirSync(reports)) if (f.endsWith('.json')) files.push(join(reports, f));
+    }
+  }
+  return files;
+}
+
+function main() {
+  ensurePnpm();
+  ensureDependencies();
+  ensureChromium();
+  for (const f of reportFiles()) rmSync(f);
+
+  const checks = [
+    ['lint', ['pnpm', ['run', 'lint']]],
+    [
+      'typecheck, tests, build checks',
+      ['pnpm', ['exec', 'turbo', 'run', 'typecheck', 'test', 'test:build', '--continue']],
+    ],
+  ];
+  if (existsSync(join(root, 'scripts', 'demo.mjs')))
+    checks.push(['demo smoke', ['node', ['scripts/demo.mjs', '--smoke']]]);
+
+  const failedChecks = [];
+  for (const [name, [cmd, args]] of checks) if (!run(cmd, args)) failedChecks.push(name);
+
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const f of reportFiles()) {
+    const r = JSON.parse(readFileSync(f, 'utf8'));
+    passed += r.numPassedTests ?? 0;
+    failed += r.numFailedTests ?? 0;
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  }
+  // A check that failed outside a test runner (lint, typecheck, publint, smoke) counts as one failure.
+  for (const name of failedChecks) console.error(`\n✗ ${name} failed`);
+  failed += failedChecks.filter((n) => n !== 'typecheck, tests, build checks' || failed === 0).length;
+  if (passed + failed === 0) {
+    console.error('\n✗ no test ran');
+    failed = 1;
+  }
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();
