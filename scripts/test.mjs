@@ -53,10 +53,10 @@ export function ensureChromium() {
 
 function reportFiles() {
   const files = [];
-  for (const group of ['packages', 'examples', 'bench']) {
+  for (const group of ['packages', 'examples', 'bench', 'integration']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
-    const dirs = group === 'bench' ? [base] : readdirSync(base).map((d) => join(base, d));
+    const dirs = group === 'bench' || group === 'integration' ? [base] : readdirSync(base).map((d) => join(base, d));
     for (const dir of dirs) {
       const reports = join(dir, '.reports');
       if (!existsSync(reports)) continue;
