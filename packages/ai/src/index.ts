@@ -1,2 +1,6 @@
-/** Placeholder until the package's first export lands. */
-export const version = '0.0.0';
+export type { AgentStatus } from './AgentStatus';
+export type { StreamPart } from './StreamPart';
+export { statusForTool } from './statusForTool';
+export { statusFromStream } from './statusFromStream';
+export { defaultStatusRules } from './statusRules';
+export type { PartEffect, StatusRules, ToolStatusRule } from './statusRules';

@@ -1,0 +1,15 @@
+/**
+ * The shape this package reads from a Vercel AI SDK stream part (`result.fullStream` in AI SDK 5 and 6,
+ * `result.stream` in 7). Declared structurally, with only the fields the mapping looks at, so that `ai` stays an
+ * optional peer: nothing from it is imported, and parts from any of those majors (or a hand-made stream) fit.
+ */
+export interface StreamPart {
+  /** `start`, `start-step`, `reasoning-delta`, `tool-input-start`, `tool-call`, `text-delta`, `finish`, `error` … */
+  readonly type: string;
+  /** On `tool-input-start`, `tool-call`, `tool-result`, `tool-error`. */
+  readonly toolName?: string | undefined;
+  /** On `tool-result`: a progress yield of a generator tool, not its final output. */
+  readonly preliminary?: boolean | undefined;
+  /** On `error` (and `tool-error`). */
+  readonly error?: unknown;
+}

@@ -1,0 +1,168 @@
+// The real AI SDK (`ai` 6, whose `fullStream` carries the v5+ part union) drives statusFromStream end to end:
+// a mock model streams reasoning, a tool call and text through `streamText`, tools really execute.
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { stepCountIs, streamText, tool } from 'ai';
+import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
+import { firstValueFrom, tap, toArray } from 'rxjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { statusFromStream } from './statusFromStream';
+
+const usage = {
+  inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 20, text: 15, reasoning: 5 },
+};
+
+function finish(unified: 'stop' | 'tool-calls'): LanguageModelV3StreamPart {
+  return { type: 'finish', finishReason: { unified, raw: unified }, usage };
+}
+
+function step(chunks: LanguageModelV3StreamPart[], chunkDelayInMs: number | null = null) {
+  return { stream: simulateReadableStream({ chunks, chunkDelayInMs }) };
+}
+
+/** Step 1 reasons and calls `toolName`; step 2 reasons about the result and answers. */
+function agentSteps(toolName: string, chunkDelayInMs: number | null = null) {
+  return [
+    step(
+      [
+        { type: 'stream-start', warnings: [] },
+        { type: 'reasoning-start', id: 'r1' },
+        { type: 'reasoning-delta', id: 'r1', delta: 'The user asks about the weather; ' },
+        { type: 'reasoning-delta', id: 'r1', delta: 'I should look it up.' },
+        { type: 'reasoning-end', id: 'r1' },
+        { type: 'tool-input-start', id: 'call-1', toolName },
+        { type: 'tool-input-delta', id: 'call-1', delta: '{"query":"Berlin weather"}' },
+        { type: 'tool-input-end', id: 'call-1' },
+        { type: 'tool-call', toolCallId: 'call-1', toolName, input: '{"query":"Berlin weather"}' },
+        finish('tool-calls'),
+      ],
+      chunkDelayInMs,
+    ),
+    step(
+      [
+        { type: 'stream-start', warnings: [] },
+        { type: 'reasoning-start', id: 'r2' },
+        { type: 'reasoning-delta', id: 'r2', delta: 'Sunny, 21 degrees.' },
+        { type: 'reasoning-end', id: 'r2' },
+        { type: 'text-start', id: 't1' },
+        { type: 'text-delta', id: 't1', delta: 'It is sunny ' },
+        { type: 'text-delta', id: 't1', delta: 'in Berlin, 21 °C.' },
+        { type: 'text-end', id: 't1' },
+        finish('stop'),
+      ],
+      chunkDelayInMs,
+    ),
+  ];
+}
+
+function run(toolName: string, chunkDelayInMs: number | null = null, toolDelayMs = 0) {
+  const executed: string[] = [];
+  const result = streamText({
+    model: new MockLanguageModelV3({ doStream: agentSteps(toolName, chunkDelayInMs) }),
+    prompt: 'What is the weather in Berlin?',
+    stopWhen: stepCountIs(3),
+    tools: {
+      [toolName]: tool({
+        inputSchema: z.object({ query: z.string() }),
+        execute: async ({ query }) => {
+          executed.push(query);
+          if (toolDelayMs > 0) await new Promise((r) => setTimeout(r, toolDelayMs));
+          return { answer: 'sunny, 21 °C' };
+        },
+      }),
+    },
+  });
+  return { result, executed };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('statusFromStream over streamText (ai 6)', () => {
+  it('thinking → searching → thinking → composing, then completes with the reply text', async () => {
+    const { result, executed } = run('webSearch');
+    const statuses = await firstValueFrom(statusFromStream(result.fullStream).pipe(toArray()));
+    expect(statuses).toEqual(['thinking', 'searching', 'thinking', 'composing']);
+    expect(executed).toEqual(['Berlin weather']);
+    expect(await result.text).toBe('It is sunny in Berlin, 21 °C.');
+  });
+
+  it.each([
+    ['calculator', 'calculating'],
+    ['translate', 'translating'],
+    ['readPdf', 'readingDocs'],
+    ['callCrmApi', 'connecting'],
+    ['verifyIban', 'checking'],
+    ['bookMeeting', 'processing'],
+  ])('a %s tool shows %s', async (toolName, expected) => {
+    const { result } = run(toolName);
+    const statuses = await firstValueFrom(statusFromStream(result.fullStream).pipe(toArray()));
+    expect(statuses).toEqual(['thinking', expected, 'thinking', 'composing']);
+  });
+
+  it('errors with the model error when the model fails mid-stream', async () => {
+    const failure = new Error('upstream model overloaded');
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'reasoning-start', id: 'r1' },
+          { type: 'reasoning-delta', id: 'r1', delta: 'Hmm' },
+          { type: 'error', error: failure },
+        ]),
+      }),
+      prompt: 'hi',
+      onError: () => {},
+    });
+    const seen: string[] = [];
+    const err = await firstValueFrom(
+      statusFromStream(result.fullStream).pipe(
+        tap((s) => seen.push(s)),
+        toArray(),
+      ),
+    ).catch((e: unknown) => e);
+    expect(err).toBe(failure);
+    expect(seen).toEqual(['thinking']);
+  });
+
+  it('errors with the model error when doStream itself rejects', async () => {
+    const failure = new Error('401 invalid api key');
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: async () => {
+          throw failure;
+        },
+      }),
+      prompt: 'hi',
+      maxRetries: 0,
+      onError: () => {},
+    });
+    const err = await firstValueFrom(statusFromStream(result.fullStream).pipe(toArray())).catch((e: unknown) => e);
+    expect(err).toBe(failure);
+  });
+
+  it('switches statuses when the parts arrive (fake timers, realistic delays)', async () => {
+    vi.useFakeTimers();
+    const t0 = Date.now();
+    const { result } = run('webSearch', 100, 1000);
+    const timeline: [number, string][] = [];
+    const done = firstValueFrom(
+      statusFromStream(result.fullStream).pipe(
+        tap((s) => timeline.push([Date.now() - t0, s])),
+        toArray(),
+      ),
+    );
+    await vi.runAllTimersAsync();
+    await done;
+    // `start` shows thinking at once; chunk i of a step arrives at i × 100 ms: the tool input (chunk 5) at 500,
+    // step 1 finishes at 900, the tool runs 1 s, so its result is back at 1900 and step 2's text (chunk 4) at 2300.
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [500, 'searching'],
+      [1900, 'thinking'],
+      [2300, 'composing'],
+    ]);
+  });
+});

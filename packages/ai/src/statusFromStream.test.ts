@@ -1,0 +1,175 @@
+import { isB24Error } from '@b24-typing/core';
+import { firstValueFrom, Observable, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import type { StreamPart } from './StreamPart';
+import { statusFromStream } from './statusFromStream';
+import { defaultStatusRules } from './statusRules';
+
+const parts = {
+  s: { type: 'start' },
+  S: { type: 'start-step' },
+  r: { type: 'reasoning-start' },
+  R: { type: 'reasoning-delta' },
+  i: { type: 'tool-input-start', toolName: 'webSearch' },
+  c: { type: 'tool-call', toolName: 'webSearch' },
+  p: { type: 'tool-result', toolName: 'webSearch', preliminary: true },
+  o: { type: 'tool-result', toolName: 'webSearch' },
+  k: { type: 'tool-call', toolName: 'calculator' },
+  u: { type: 'tool-call', toolName: 'getWeather' },
+  e: { type: 'finish-step' },
+  t: { type: 'text-start' },
+  T: { type: 'text-delta' },
+  x: { type: 'raw' },
+  f: { type: 'finish' },
+  a: { type: 'abort' },
+  E: { type: 'error', error: new Error('model overloaded') },
+} satisfies Record<string, StreamPart>;
+
+const statuses = {
+  h: 'thinking',
+  s: 'searching',
+  c: 'calculating',
+  p: 'processing',
+  o: 'composing',
+  k: 'checking',
+} as const;
+
+function marbles(run: (helpers: Parameters<Parameters<TestScheduler['run']>[0]>[0]) => void) {
+  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(run);
+}
+
+describe('statusFromStream: phases in virtual time', () => {
+  it('emits each phase when its first part arrives and completes on finish', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('s-rRR--ic---o-eS-tTTT-f', parts);
+      expectObservable(statusFromStream(src)).toBe('h------s----h----o----|', statuses);
+    });
+  });
+
+  it('routes tools by name and falls back to processing', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-k-o-u-o-c-f', parts);
+      expectObservable(statusFromStream(src)).toBe('-c-h-p-h-s-|', statuses);
+    });
+  });
+
+  it('keeps the tool status through preliminary results', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-c-p-p-o-f', parts);
+      expectObservable(statusFromStream(src)).toBe('-s-----h-|', statuses);
+    });
+  });
+
+  it('ignores parts with no status meaning (raw, finish-step)', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('x-t-x-e-f', parts);
+      expectObservable(statusFromStream(src)).toBe('--o-----|', statuses);
+    });
+  });
+
+  it('errors with the part error on an error part, and stops reading', () => {
+    marbles(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('r--E--t-f', parts);
+      expectObservable(statusFromStream(src)).toBe('h--#', statuses, parts.E.error);
+      expectSubscriptions(src.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('completes on abort and unsubscribes from the source at finish', () => {
+    marbles(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('r-a-t', parts);
+      expectObservable(statusFromStream(src)).toBe('h-|', statuses);
+      expectSubscriptions(src.subscriptions).toBe('^-!');
+    });
+  });
+
+  it('completes when the source ends without a finish part', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('r-t|', parts))).toBe('h-o|', statuses);
+    });
+  });
+
+  it('passes a source error through unchanged', () => {
+    marbles(({ cold, expectObservable }) => {
+      const boom = new Error('socket hang up');
+      expectObservable(statusFromStream(cold('r-#', parts, boom))).toBe('h-#', statuses, boom);
+    });
+  });
+});
+
+describe('statusFromStream: rules are data', () => {
+  it('extends the tool rules (first match wins)', () => {
+    marbles(({ cold, expectObservable }) => {
+      const rules = { tools: [{ match: /weather/i, status: 'connecting' as const }, ...defaultStatusRules.tools] };
+      expectObservable(statusFromStream(cold('-u-f', parts), rules)).toBe('-x-|', { x: 'connecting' });
+    });
+  });
+
+  it('replaces the part mapping and the fallback tool status', () => {
+    marbles(({ cold, expectObservable }) => {
+      const rules = {
+        parts: { ...defaultStatusRules.parts, 'reasoning-start': 'analyzing', 'text-start': 'generating' } as const,
+        otherTool: 'IMBOT_AGENT_ACTION_CONNECTING' as const,
+      };
+      expectObservable(statusFromStream(cold('-r-u-t-f', parts), rules)).toBe('-a-c-g-|', {
+        a: 'analyzing',
+        c: 'IMBOT_AGENT_ACTION_CONNECTING',
+        g: 'generating',
+      });
+    });
+  });
+
+  it('maps a tool rule to a raw IMBOT_ code', async () => {
+    const rules = { tools: [{ match: 'weather', status: 'IMBOT_WEATHER_LOOKUP' as const }] };
+    const out = await firstValueFrom(statusFromStream([parts.u, parts.f], rules).pipe(toArray()));
+    expect(out).toEqual(['IMBOT_WEATHER_LOOKUP']);
+  });
+});
+
+describe('statusFromStream: input errors', () => {
+  function inputError(fn: () => unknown): { kind: string; message: string } {
+    try {
+      fn();
+    } catch (error) {
+      expect(isB24Error(error)).toBe(true);
+      return error as { kind: string; message: string };
+    }
+    throw new Error('expected a throw');
+  }
+
+  it('rejects something that is not a stream, synchronously', () => {
+    const err = inputError(() => statusFromStream(42 as never));
+    expect(err.kind).toBe('input');
+    expect(err.message).toMatch(/parts must be an AsyncIterable/);
+  });
+
+  it.each([
+    [{ tools: 'search' }, /rules\.tools must be an array/],
+    [{ tools: [{ match: '', status: 'searching' }] }, /rules\.tools\[0\]\.match must be a non-empty string/],
+    [{ tools: [{ match: 'x', status: 'dancing' }] }, /rules\.tools\[0\]\.status must be an agent status/],
+    [{ parts: { start: 'nap' } }, /rules\.parts\["start"\] must be an agent status/],
+    [{ otherTool: 'imbot_lower' }, /rules\.otherTool must be an agent status/],
+  ])('rejects malformed rules %j', (rules, message) => {
+    const err = inputError(() => statusFromStream([], rules as never));
+    expect(err.kind).toBe('input');
+    expect(err.message).toMatch(message);
+  });
+
+  it('errors with an input error when the parts are plain text (textStream by mistake)', async () => {
+    const err = await firstValueFrom(statusFromStream(['Hel', 'lo'] as never)).catch((e: unknown) => e);
+    expect(isB24Error(err) && err.kind).toBe('input');
+    expect(String((err as Error).message)).toMatch(/parts\[0\] must be an object .* not textStream/);
+  });
+
+  it('does not read the source before subscription', () => {
+    let subscribed = 0;
+    const src = new Observable<StreamPart>(() => {
+      subscribed++;
+    });
+    const status$ = statusFromStream(src);
+    expect(subscribed).toBe(0);
+    status$.subscribe().unsubscribe();
+    expect(subscribed).toBe(1);
+  });
+});

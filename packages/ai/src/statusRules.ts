@@ -1,0 +1,74 @@
+import type { AgentStatus } from './AgentStatus';
+
+/**
+ * Picks a status for a tool by its name. A string matches as a case-insensitive substring (tool names come in
+ * every case style: `webSearch`, `web_search`, `WebSearch`); a RegExp is tested as given.
+ */
+export interface ToolStatusRule {
+  readonly match: string | RegExp;
+  readonly status: AgentStatus;
+}
+
+/**
+ * What a part means for the status, by part `type`:
+ * - an `AgentStatus`: show it;
+ * - `'tool'`: show the status of the part's tool (`tools`, else `otherTool`);
+ * - `'complete'` / `'error'`: the work is over (the status stream completes, or errors with the part's `error`).
+ * Types not listed leave the status as it is (deltas of the same phase, `finish-step`, `source`, `raw`, …).
+ */
+export type PartEffect = AgentStatus | 'tool' | 'complete' | 'error';
+
+/**
+ * The mapping from LLM stream parts to statuses, as plain data so an app can extend it (spread
+ * `defaultStatusRules` and prepend its own tool rules) or replace any field.
+ */
+export interface StatusRules {
+  readonly parts: Readonly<Record<string, PartEffect>>;
+  /** Tried in order; the first match wins, so put specific rules before broad ones. */
+  readonly tools: readonly ToolStatusRule[];
+  /** The status of a tool no rule matches. */
+  readonly otherTool: AgentStatus;
+}
+
+/**
+ * Defaults, following the phases of a multi-step LLM call: the model thinks (also while it digests a tool's
+ * result, hence `tool-result` → thinking), calls tools, then writes. A preliminary `tool-result` (progress of a
+ * running tool) keeps the tool's status instead; see `statusForPart`.
+ */
+export const defaultStatusRules: StatusRules = {
+  parts: {
+    start: 'thinking',
+    'start-step': 'thinking',
+    'reasoning-start': 'thinking',
+    'reasoning-delta': 'thinking',
+    'tool-input-start': 'tool',
+    'tool-call': 'tool',
+    'tool-result': 'thinking',
+    'tool-error': 'thinking',
+    'tool-output-denied': 'thinking',
+    'text-start': 'composing',
+    'text-delta': 'composing',
+    finish: 'complete',
+    abort: 'complete',
+    error: 'error',
+  },
+  tools: [
+    { match: 'search', status: 'searching' },
+    { match: 'web', status: 'searching' },
+    { match: 'lookup', status: 'searching' },
+    { match: 'calc', status: 'calculating' },
+    { match: 'math', status: 'calculating' },
+    { match: 'translat', status: 'translating' },
+    { match: 'read', status: 'readingDocs' },
+    { match: 'file', status: 'readingDocs' },
+    { match: 'doc', status: 'readingDocs' },
+    { match: 'pdf', status: 'readingDocs' },
+    { match: 'http', status: 'connecting' },
+    { match: 'api', status: 'connecting' },
+    { match: 'fetch', status: 'connecting' },
+    { match: 'check', status: 'checking' },
+    { match: 'valid', status: 'checking' },
+    { match: 'verify', status: 'checking' },
+  ],
+  otherTool: 'processing',
+};
