@@ -4,7 +4,7 @@ import { classifyError } from './classifyError';
 export type ErrorKind = 'auth' | 'rate' | 'operating' | 'input' | 'access' | 'server' | 'network' | 'timeout';
 
 export interface B24ErrorOptions {
-  /** The portal's `error` code (`QUERY_LIMIT_EXCEEDED`, `expired_token` …) or one of ours (`ABORTED`, `INVALID_INPUT` …). */
+  /** The portal's `error` code (`QUERY_LIMIT_EXCEEDED`, `expired_token` …) or one of ours (`ABORTED`, `INVALID_ARGUMENT`, `TRANSPORT_ERROR` …). */
   readonly code: string;
   /** Human text. Never put a webhook code, token or secret in it. Defaults to the code. */
   readonly message?: string;
@@ -40,6 +40,22 @@ export class B24Error extends Error {
       code,
       message: description ? `${code}: ${description}` : code,
       ...(status === undefined ? {} : { status }),
+    });
+  }
+
+  /**
+   * Any thrown value as a `B24Error`: a `B24Error` passes through, anything else becomes `TRANSPORT_ERROR` (kind
+   * `network`) with the original as `cause`. The original message is not copied: a foreign error (a fetch
+   * failure, say) may quote the request URL, and a webhook URL carries its secret code.
+   */
+  static from(error: unknown): B24Error {
+    if (isB24Error(error)) return error;
+    const what = error instanceof Error ? error.name : typeof error;
+    return new B24Error({
+      code: 'TRANSPORT_ERROR',
+      kind: 'network',
+      message: `Transport failed (${what})`,
+      cause: error,
     });
   }
 

@@ -4,7 +4,8 @@ import type { ErrorKind } from './B24Error';
  * Every error code in the platform reference (§1 method errors, §6 system errors, §8 batch), by kind. Kinds
  * decide what the scheduler does: `input`/`access` stop the indicator, `rate` backs off, `auth` is the
  * transport's to refresh, `server`/`network`/`timeout` retry within the deadline, `operating` waits.
- * Codes are matched exactly as the portal sends them (some are lower-case OAuth codes).
+ * Codes are matched exactly as the portal sends them (some are lower-case OAuth codes). The HTTP status is only a
+ * fallback for codes not listed: on-prem portals send most auth-stage failures as 401 whatever they mean (§6).
  */
 export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   // §1 indicator methods
@@ -14,10 +15,14 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   BOT_ID_REQUIRED: 'input',
   BOT_NOT_FOUND: 'input',
   BOT_TOKEN_NOT_SPECIFIED: 'input',
+  BOT_TOKEN_INVALID_LENGTH: 'input',
   CHAT_NOT_FOUND: 'input',
   APP_ID_ERROR: 'access',
   BOT_OWNERSHIP_ERROR: 'access',
   ACCESS_ERROR: 'access',
+  // One code, three causes, all of which a retry cannot fix: REST not on the portal's plan (§6, 403 or 401),
+  // "Client ID not specified" for a legacy webhook call (§1.2, 403), and a bot that is not a member of the
+  // dialog (§1.3, 400 in current code). Hence `access`, whatever the status.
   ACCESS_DENIED: 'access',
   REST_SERVER_NOT_FOUND: 'server',
   // §6 system errors
@@ -26,12 +31,15 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   ERROR_CORE: 'server',
   PORTAL_DELETED: 'access',
   QUERY_LIMIT_EXCEEDED: 'rate',
-  OVERLOAD_LIMIT: 'rate',
+  // A manual block of the portal's REST API by Bitrix24 support: backing off does not lift it (jssdk never
+  // retries it either), so it is a refusal, not a rate signal.
+  OVERLOAD_LIMIT: 'access',
   OPERATION_TIME_LIMIT: 'operating',
   ERROR_BATCH_METHOD_NOT_ALLOWED: 'input',
   ERROR_BATCH_LENGTH_EXCEEDED: 'input',
   ERROR_METHOD_NOT_FOUND: 'input',
   ERROR_ARGUMENT: 'input',
+  INVALID_ARG_VALUE: 'input',
   ERROR_MANIFEST_IS_NOT_AVAILABLE: 'access',
   INVALID_REQUEST: 'input',
   NO_AUTH_FOUND: 'auth',
@@ -40,16 +48,29 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   invalid_token: 'auth',
   invalid_grant: 'auth',
   invalid_client: 'auth',
+  invalid_request: 'auth',
+  bad_verification_code: 'auth',
   authorization_error: 'auth',
-  WRONG_AUTH_TYPE: 'auth',
+  AUTH_ERROR: 'auth',
+  // Session auth where REST wants a token: a refresh yields the same auth type again.
+  WRONG_AUTH_TYPE: 'access',
   wrong_client: 'auth',
   insufficient_scope: 'access',
+  invalid_scope: 'access',
+  SCOPE_ERROR: 'access',
   user_access_error: 'access',
+  allowed_only_intranet_user: 'access',
   APPLICATION_NOT_FOUND: 'access',
   PAYMENT_REQUIRED: 'access',
   CONNECTION_ERROR: 'server',
   NOT_FOUND: 'input',
   ERROR_NOT_FOUND: 'input',
+  // Our own codes (never sent by a portal).
+  INVALID_ARGUMENT: 'input',
+  ABORTED: 'network',
+  NETWORK_ERROR: 'network',
+  TRANSPORT_ERROR: 'network',
+  TIMEOUT: 'timeout',
 };
 
 /** The kind of an error code; an unknown code falls back on the HTTP status, then on `server`. */

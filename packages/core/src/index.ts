@@ -1,4 +1,10 @@
-export { B24Error, isB24Error } from './B24Error';
+export type { AgentStatus } from './AgentStatus';
+export { AGENT_STATUS_CODES, isAgentStatus, statusMessageCode } from './AgentStatus';
 export type { B24ErrorOptions, ErrorKind } from './B24Error';
+export { B24Error, isB24Error } from './B24Error';
+export { B24InputError } from './B24InputError';
 export { classifyError, ERROR_KINDS } from './classifyError';
 export type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from './Transport';
+export { MAX_BOT_TOKEN_LENGTH, validateBotId, validateBotToken, validateLeaseSec } from './validateBot';
+export type { DialogApi, DialogId } from './validateDialogId';
+export { validateDialogId } from './validateDialogId';

@@ -1,0 +1,38 @@
+import { B24Error } from './B24Error';
+
+/**
+ * Bad input caught before any call is made. `field` and `rule` let a UI point at the culprit without parsing the
+ * message; the message repeats them for people reading logs. A secret (bot token) is never echoed back.
+ */
+export class B24InputError extends B24Error {
+  override readonly name: string = 'B24InputError';
+  /** The option that was wrong (`dialogId`, `botId`, `leaseSec`, `status`, `botToken` …). */
+  readonly field: string;
+  /** What it must satisfy, in words (`integer between 1 and 600`). */
+  readonly rule: string;
+
+  constructor(field: string, rule: string, received?: string) {
+    super({
+      code: 'INVALID_ARGUMENT',
+      kind: 'input',
+      message: `Invalid ${field}: must be ${rule}${received === undefined ? '' : ` (got ${received})`}`,
+    });
+    this.field = field;
+    this.rule = rule;
+  }
+
+  override toJSON(): ReturnType<B24Error['toJSON']> & { field: string; rule: string } {
+    return { ...super.toJSON(), field: this.field, rule: this.rule };
+  }
+}
+
+/**
+ * A short, safe description of a rejected value for an error message: strings are quoted and cut, objects are
+ * named by type only (they may carry anything).
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}

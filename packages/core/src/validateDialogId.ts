@@ -1,0 +1,36 @@
+import { B24InputError, describeValue } from './B24InputError';
+
+/**
+ * A Bitrix24 dialog: `chat<N>` for a group chat, `<userId>` for a personal chat, `sg<N>` for a workgroup chat
+ * (imbot.v2 only). A plain number is a user id.
+ */
+export type DialogId = `chat${number}` | `sg${number}` | `${number}`;
+
+/**
+ * Which method the id goes to. `im.dialog.writing` resolves `sg<N>` to chat 0 and fails with `ACCESS_ERROR`, and
+ * the legacy `imbot.chat.sendTyping` documents only `chat<N>` and user ids, so `sg<N>` is accepted for `v2` only.
+ */
+export type DialogApi = 'im' | 'legacy' | 'v2';
+
+const PATTERN = /^(chat|sg)?(\d+)$/;
+
+/**
+ * Checks and normalises a dialog id before any call: surrounding blanks are trimmed, leading zeros dropped, numbers
+ * turned into strings. Throws {@link B24InputError} for anything else, because the portal would answer
+ * `DIALOG_ID_EMPTY` or, worse, `ACCESS_ERROR` after a round trip.
+ */
+export function validateDialogId(value: unknown, api: DialogApi = 'v2', field = 'dialogId'): DialogId {
+  const rule =
+    api === 'v2'
+      ? 'a dialog id: "chat<N>", "sg<N>" or a user id "<N>" (N a positive integer)'
+      : `a dialog id: "chat<N>" or a user id "<N>" (N a positive integer${api === 'im' ? '; "sg<N>" only works with imbot.v2' : ''})`;
+  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : '') : value;
+  const match = typeof text === 'string' ? PATTERN.exec(text.trim()) : null;
+  if (!match) throw new B24InputError(field, rule, describeValue(value));
+  const prefix = match[1] ?? '';
+  const id = Number(match[2]);
+  if (!Number.isSafeInteger(id) || id <= 0 || (prefix === 'sg' && api !== 'v2')) {
+    throw new B24InputError(field, rule, describeValue(value));
+  }
+  return `${prefix}${id}` as DialogId;
+}
