@@ -1,4 +1,3 @@
-export type { AgentStatus } from './AgentStatus';
 export type { StreamPart } from './StreamPart';
 export { statusForTool } from './statusForTool';
 export { statusFromStream } from './statusFromStream';

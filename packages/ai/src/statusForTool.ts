@@ -1,4 +1,4 @@
-import type { AgentStatus } from './AgentStatus';
+import type { AgentStatus } from '@b24-typing/core';
 import type { StatusRules } from './statusRules';
 
 /** The status `rules` give a tool name: the first matching rule's, else `rules.otherTool`. */

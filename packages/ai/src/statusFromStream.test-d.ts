@@ -1,7 +1,7 @@
 import type { StreamTextResult, TextStreamPart, ToolSet } from 'ai';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { AgentStatus } from './AgentStatus';
+import type { AgentStatus } from '@b24-typing/core';
 import type { StreamPart } from './StreamPart';
 import { statusFromStream } from './statusFromStream';
 import { defaultStatusRules, type StatusRules } from './statusRules';

@@ -128,12 +128,12 @@ describe('statusFromStream: rules are data', () => {
 });
 
 describe('statusFromStream: input errors', () => {
-  function inputError(fn: () => unknown): { kind: string; message: string } {
+  function inputError(fn: () => unknown): { kind: string; field: string; message: string } {
     try {
       fn();
     } catch (error) {
       expect(isB24Error(error)).toBe(true);
-      return error as { kind: string; message: string };
+      return error as { kind: string; field: string; message: string };
     }
     throw new Error('expected a throw');
   }
@@ -141,25 +141,26 @@ describe('statusFromStream: input errors', () => {
   it('rejects something that is not a stream, synchronously', () => {
     const err = inputError(() => statusFromStream(42 as never));
     expect(err.kind).toBe('input');
-    expect(err.message).toMatch(/parts must be an AsyncIterable/);
+    expect(err.message).toMatch(/Invalid parts: must be an AsyncIterable.*\(got a number\)/);
   });
 
   it.each([
-    [{ tools: 'search' }, /rules\.tools must be an array/],
-    [{ tools: [{ match: '', status: 'searching' }] }, /rules\.tools\[0\]\.match must be a non-empty string/],
-    [{ tools: [{ match: 'x', status: 'dancing' }] }, /rules\.tools\[0\]\.status must be an agent status/],
-    [{ parts: { start: 'nap' } }, /rules\.parts\["start"\] must be an agent status/],
-    [{ otherTool: 'imbot_lower' }, /rules\.otherTool must be an agent status/],
-  ])('rejects malformed rules %j', (rules, message) => {
+    [{ tools: 'search' }, 'rules.tools', /must be an array \(got a string\)/],
+    [{ tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match', /must be a non-empty string/],
+    [{ tools: [{ match: 'x', status: 'dancing' }] }, 'rules.tools[0].status', /must be an agent status/],
+    [{ parts: { start: 'nap' } }, 'rules.parts["start"]', /must be an agent status/],
+    [{ otherTool: 'imbot_lower' }, 'rules.otherTool', /must be an agent status/],
+  ])('rejects malformed rules %j naming %s', (rules, field, message) => {
     const err = inputError(() => statusFromStream([], rules as never));
-    expect(err.kind).toBe('input');
+    expect(err).toMatchObject({ kind: 'input', field });
     expect(err.message).toMatch(message);
   });
 
   it('errors with an input error when the parts are plain text (textStream by mistake)', async () => {
     const err = await firstValueFrom(statusFromStream(['Hel', 'lo'] as never)).catch((e: unknown) => e);
     expect(isB24Error(err) && err.kind).toBe('input');
-    expect(String((err as Error).message)).toMatch(/parts\[0\] must be an object .* not textStream/);
+    expect(err).toMatchObject({ field: 'parts[0]' });
+    expect(String((err as Error).message)).toMatch(/not textStream \(got a string\)/);
   });
 
   it('does not read the source before subscription', () => {

@@ -1,24 +1,8 @@
-import { B24Error } from '@b24-typing/core';
+import { type AgentStatus, B24InputError, isAgentStatus } from '@b24-typing/core';
 import { distinctUntilChanged, filter, from, map, type Observable, type ObservableInput, takeWhile } from 'rxjs';
-import type { AgentStatus } from './AgentStatus';
 import type { StreamPart } from './StreamPart';
 import { statusForTool } from './statusForTool';
 import { defaultStatusRules, type PartEffect, type StatusRules } from './statusRules';
-
-const AGENT_STATUSES: ReadonlySet<string> = new Set([
-  'typing',
-  'thinking',
-  'searching',
-  'generating',
-  'analyzing',
-  'processing',
-  'translating',
-  'connecting',
-  'checking',
-  'calculating',
-  'readingDocs',
-  'composing',
-]);
 
 /**
  * Turns an LLM's stream of parts (Vercel AI SDK `fullStream` / `stream`: an AsyncIterable, a ReadableStream or an
@@ -34,7 +18,7 @@ const AGENT_STATUSES: ReadonlySet<string> = new Set([
  *
  * A one-shot source (an AI SDK stream) can be read by one subscriber only; subscribe once or `share()`.
  *
- * @throws {B24Error} kind `'input'` when `parts` is not a stream or `rules` is malformed (before anything is read).
+ * @throws {B24InputError} (a `B24Error` of kind `'input'`) when `parts` is not a stream or `rules` is malformed (before anything is read).
  */
 export function statusFromStream(
   parts: ObservableInput<StreamPart>,
@@ -45,7 +29,7 @@ export function statusFromStream(
   try {
     source = from(parts);
   } catch {
-    throw inputError('parts must be an AsyncIterable, ReadableStream or Observable of stream parts');
+    throw new B24InputError('parts', 'an AsyncIterable, ReadableStream or Observable of stream parts', typeName(parts));
   }
   return source.pipe(
     map((part, index) => effectOf(part, index, merged)),
@@ -66,9 +50,10 @@ type Step =
 
 function effectOf(part: StreamPart, index: number, rules: StatusRules): Step {
   if (part === null || typeof part !== 'object' || typeof part.type !== 'string') {
-    const got = part === null ? 'null' : typeof part;
-    throw inputError(
-      `parts[${index}] must be an object with a string \`type\` (got ${got}; pass fullStream/stream, not textStream)`,
+    throw new B24InputError(
+      `parts[${index}]`,
+      'a part object with a string `type`: pass fullStream or stream, not textStream',
+      typeName(part),
     );
   }
   const effect: PartEffect | undefined =
@@ -81,33 +66,32 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules): Step {
 
 function mergeRules(rules: Partial<StatusRules> | undefined): StatusRules {
   if (rules === undefined) return defaultStatusRules;
-  if (rules === null || typeof rules !== 'object') throw inputError('rules must be an object');
+  if (rules === null || typeof rules !== 'object') throw new B24InputError('rules', 'an object', typeName(rules));
   const merged: StatusRules = {
     parts: rules.parts ?? defaultStatusRules.parts,
     tools: rules.tools ?? defaultStatusRules.tools,
     otherTool: rules.otherTool ?? defaultStatusRules.otherTool,
   };
-  if (merged.parts === null || typeof merged.parts !== 'object') throw inputError('rules.parts must be an object');
+  if (merged.parts === null || typeof merged.parts !== 'object')
+    throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));
   for (const [type, effect] of Object.entries(merged.parts)) {
     if (effect !== 'tool' && effect !== 'complete' && effect !== 'error' && !isAgentStatus(effect))
-      throw inputError(`rules.parts[${JSON.stringify(type)}] must be an agent status, 'tool', 'complete' or 'error'`);
+      throw new B24InputError(`rules.parts[${JSON.stringify(type)}]`, "an agent status, 'tool', 'complete' or 'error'");
   }
-  if (!Array.isArray(merged.tools)) throw inputError('rules.tools must be an array');
+  if (!Array.isArray(merged.tools)) throw new B24InputError('rules.tools', 'an array', typeName(merged.tools));
   merged.tools.forEach((rule, i) => {
-    if (rule === null || typeof rule !== 'object') throw inputError(`rules.tools[${i}] must be an object`);
+    if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
     if (!(typeof rule.match === 'string' && rule.match !== '') && !(rule.match instanceof RegExp))
-      throw inputError(`rules.tools[${i}].match must be a non-empty string or a RegExp`);
-    if (!isAgentStatus(rule.status)) throw inputError(`rules.tools[${i}].status must be an agent status`);
+      throw new B24InputError(`rules.tools[${i}].match`, 'a non-empty string or a RegExp');
+    if (!isAgentStatus(rule.status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
   });
-  if (!isAgentStatus(merged.otherTool)) throw inputError('rules.otherTool must be an agent status');
+  if (!isAgentStatus(merged.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
   return merged;
 }
 
-/** One of the named statuses, or a raw `IMBOT_…` code for portals that add their own. */
-function isAgentStatus(value: unknown): value is AgentStatus {
-  return typeof value === 'string' && (AGENT_STATUSES.has(value) || /^IMBOT_[A-Z0-9_]+$/.test(value));
-}
-
-function inputError(rule: string): B24Error {
-  return new B24Error({ code: 'INVALID_INPUT', kind: 'input', message: `statusFromStream: ${rule}` });
+/** Names the type of a rejected value without echoing it (a stream or rules object may carry anything). */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
 }

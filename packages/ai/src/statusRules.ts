@@ -1,4 +1,4 @@
-import type { AgentStatus } from './AgentStatus';
+import type { AgentStatus } from '@b24-typing/core';
 
 /**
  * Picks a status for a tool by its name. A string matches as a case-insensitive substring (tool names come in
