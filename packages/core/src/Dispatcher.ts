@@ -26,6 +26,12 @@ export interface IndicatorCall {
    * indicator it renews lapses. `Infinity` for calls that must go out whenever they can.
    */
   readonly deadline: number;
+  /**
+   * Clock time before which the call must not go out; omitted or past means now. A renewal submitted ahead with
+   * its due time waits under the dispatcher's single timer, so indicators need no timer of their own (the
+   * scheduler keeps one timer however many indicators are active). A newer `submit` still replaces it.
+   */
+  readonly notBefore?: number;
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */

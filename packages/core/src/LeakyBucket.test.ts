@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { B24Error } from './B24Error';
+import { LeakyBucket, RATE_LIMITS, resolveLimits } from './LeakyBucket';
+
+describe('LeakyBucket', () => {
+  it('admits up to burst minus headroom at once, then drains at perSecond', () => {
+    const bucket = new LeakyBucket({ perSecond: 2, burst: 50 }, 0);
+    for (let i = 0; i < 49; i++) {
+      expect(bucket.waitMs(0)).toBe(0);
+      bucket.take(0);
+    }
+    expect(bucket.waitMs(0)).toBe(500);
+    expect(bucket.waitMs(250)).toBe(250);
+    expect(bucket.waitMs(500)).toBe(0);
+    expect(bucket.levelAt(10_000)).toBeCloseTo(29);
+  });
+
+  it('after a rejection assumes the portal is full, shrinks, blocks for the back-off, then recovers', () => {
+    const bucket = new LeakyBucket({ perSecond: 2, burst: 50 }, 0);
+    bucket.penalize(0, 2_000);
+    expect(bucket.rate).toBe(1);
+    expect(bucket.capacity).toBe(24.5);
+    expect(bucket.waitMs(0)).toBe(2_000);
+    // Full at 24.5 and draining at 1/s: one request fits after a further second.
+    expect(bucket.waitMs(2_000)).toBe(0);
+    bucket.penalize(2_000, 0);
+    bucket.penalize(2_000, 0);
+    bucket.penalize(2_000, 0);
+    expect(bucket.rate).toBe(0.5);
+    for (let i = 0; i < 40; i++) bucket.reward();
+    expect(bucket.rate).toBe(2);
+    expect(bucket.capacity).toBe(49);
+  });
+
+  it('resolves plan names and validates explicit limits', () => {
+    expect(resolveLimits(undefined)).toBe(RATE_LIMITS.standard);
+    expect(resolveLimits('enterprise')).toEqual({ perSecond: 5, burst: 250 });
+    expect(resolveLimits({ perSecond: 10, burst: 100 })).toEqual({ perSecond: 10, burst: 100 });
+    expect(() => resolveLimits({ perSecond: Number.NaN, burst: 1 })).toThrow(B24Error);
+    expect(() => resolveLimits({ perSecond: 1, burst: 0 })).toThrow(/^limits\.burst must be an integer >= 1$/);
+    expect(() => resolveLimits('premium')).toThrow(/^limits must be/);
+  });
+});

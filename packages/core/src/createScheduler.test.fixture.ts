@@ -1,0 +1,152 @@
+// Test fixture (not shipped: `files` excludes *.test.*): a virtual-time portal with the exact leaky bucket, and
+// a driver that advances a VirtualTimeScheduler while letting promise callbacks run between its actions.
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import { B24Error } from './B24Error';
+import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from './Transport';
+
+export function flushMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A VirtualTimeScheduler stepped one action at a time, with the microtask queue drained after each. */
+export class VirtualClock extends VirtualTimeScheduler {
+  constructor() {
+    super(VirtualAction, Number.POSITIVE_INFINITY);
+  }
+
+  /** Actions scheduled and not yet run (timers, in real-time terms). */
+  get pending(): number {
+    return this.actions.length;
+  }
+
+  async advanceTo(time: number): Promise<void> {
+    await flushMicrotasks();
+    for (let action = this.actions[0]; action !== undefined && action.delay <= time; action = this.actions[0]) {
+      this.actions.shift();
+      this.frame = action.delay;
+      const error = action.execute(action.state, action.delay);
+      if (error) throw error;
+      await flushMicrotasks();
+    }
+    this.frame = Math.max(this.frame, time);
+  }
+
+  advanceBy(ms: number): Promise<void> {
+    return this.advanceTo(this.frame + ms);
+  }
+}
+
+export interface Arrival {
+  readonly at: number;
+  readonly calls: readonly TransportCall[];
+  readonly batch: boolean;
+}
+
+export interface BucketPortalOptions {
+  readonly perSecond?: number;
+  readonly burst?: number;
+  /** One-way latency (ms); the reply takes as long again. */
+  readonly latencyMs?: number;
+  /** Per-call error (a batch reports it for that item only). */
+  readonly fail?: (call: TransportCall, attempt: number) => B24Error | undefined;
+  readonly withBatch?: boolean;
+}
+
+/**
+ * A portal that applies the leaky bucket exactly as documented (drains `perSecond`, refuses a request that
+ * would take it above `burst`, refused requests are not counted) at the moment each request arrives.
+ */
+export function createBucketPortal(clock: VirtualClock, options: BucketPortalOptions = {}) {
+  const perSecond = options.perSecond ?? 2;
+  const burst = options.burst ?? 50;
+  const latency = options.latencyMs ?? 20;
+  let level = 0;
+  let updatedAt = 0;
+  let maxLevel = 0;
+  const arrivals: Arrival[] = [];
+  const rejected: number[] = [];
+  const attempts = new Map<string, number>();
+  const signals: AbortSignal[] = [];
+
+  function admit(now: number): boolean {
+    level = Math.max(0, level - ((now - updatedAt) * perSecond) / 1000);
+    updatedAt = now;
+    if (level + 1 > burst + 1e-9) return false;
+    level += 1;
+    maxLevel = Math.max(maxLevel, level);
+    return true;
+  }
+
+  function attemptOf(call: TransportCall): number {
+    const key = JSON.stringify(call);
+    const n = (attempts.get(key) ?? 0) + 1;
+    attempts.set(key, n);
+    return n;
+  }
+
+  function request<T>(
+    calls: readonly TransportCall[],
+    batch: boolean,
+    signal: AbortSignal | undefined,
+    answer: () => T,
+  ): Promise<T> {
+    if (signal) signals.push(signal);
+    return new Promise<T>((resolve, reject) => {
+      const aborted = () => reject(new B24Error({ code: 'ABORTED', kind: 'network' }));
+      if (signal?.aborted) return aborted();
+      signal?.addEventListener('abort', aborted, { once: true });
+      clock.schedule(() => {
+        if (signal?.aborted) return;
+        if (!admit(clock.now())) {
+          rejected.push(clock.now());
+          clock.schedule(() => reject(new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 })), latency);
+          return;
+        }
+        arrivals.push({ at: clock.now(), calls, batch });
+        let value: T;
+        try {
+          value = answer();
+        } catch (error) {
+          clock.schedule(() => reject(error), latency);
+          return;
+        }
+        clock.schedule(() => resolve(value), latency);
+      }, latency);
+    });
+  }
+
+  const transport: Transport = {
+    call(method: string, params: Record<string, unknown>, opts?: TransportCallOptions) {
+      return request([{ method, params }], false, opts?.signal, () => {
+        const error = options.fail?.({ method, params }, attemptOf({ method, params }));
+        if (error) throw error;
+        return true;
+      });
+    },
+  };
+  if (options.withBatch !== false) {
+    transport.batch = (calls: readonly TransportCall[], opts?: TransportCallOptions) => {
+      if (calls.length > 50) return Promise.reject(new B24Error({ code: 'ERROR_BATCH_LENGTH_EXCEEDED' }));
+      return request(calls, true, opts?.signal, () =>
+        calls.map((call): BatchItemResult => {
+          const error = options.fail?.(call, attemptOf(call));
+          return error ? { ok: false, error } : { ok: true, result: true };
+        }),
+      );
+    };
+  }
+
+  return {
+    transport,
+    arrivals,
+    rejected,
+    signals,
+    get maxLevel() {
+      return maxLevel;
+    },
+    /** Every call that reached the portal, with its arrival time. */
+    calls(): { at: number; call: TransportCall }[] {
+      return arrivals.flatMap((a) => a.calls.map((call) => ({ at: a.at, call })));
+    },
+  };
+}

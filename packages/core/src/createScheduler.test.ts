@@ -1,0 +1,395 @@
+import { describe, expect, it } from 'vitest';
+import { B24Error } from './B24Error';
+import { createBucketPortal, flushMicrotasks, VirtualClock } from './createScheduler.test.fixture';
+import { createScheduler } from './createScheduler';
+import type { CallOutcome, Dispatcher, IndicatorCall, IndicatorChannel } from './Dispatcher';
+import type { Transport } from './Transport';
+
+const LEASE = 30_000;
+const MARGIN = 5_000;
+
+function notify(
+  dialogId: string,
+  reason: IndicatorCall['reason'],
+  deadline = Number.POSITIVE_INFINITY,
+  notBefore?: number,
+): IndicatorCall {
+  return {
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 1, dialogId, duration: LEASE / 1000 },
+    reason,
+    deadline,
+    ...(notBefore === undefined ? {} : { notBefore }),
+  };
+}
+
+/** An indicator as createIndicators drives one: starts, then after each landed call submits the next renewal. */
+function holdStatus(dispatcher: Dispatcher, dialogId: string) {
+  const outcomes: CallOutcome[] = [];
+  const channel: IndicatorChannel = dispatcher.open((outcome) => {
+    outcomes.push(outcome);
+    if (outcome.type === 'sent')
+      channel.submit(notify(dialogId, 'renew', outcome.at + LEASE, outcome.at + LEASE - MARGIN));
+  });
+  channel.submit(notify(dialogId, 'start'));
+  return { channel, outcomes };
+}
+
+function setup(
+  options: Parameters<typeof createBucketPortal>[1] = {},
+  extra: Partial<Parameters<typeof createScheduler>[0]> = {},
+) {
+  const clock = new VirtualClock();
+  const portal = createBucketPortal(clock, options);
+  const scheduler = createScheduler({ transport: portal.transport, clock, random: () => 0.5, ...extra });
+  return { clock, portal, scheduler };
+}
+
+function collect(dispatcher: Dispatcher) {
+  const outcomes: CallOutcome[] = [];
+  return { outcomes, channel: dispatcher.open((o) => outcomes.push(o)) };
+}
+
+describe('createScheduler under load', () => {
+  it('holds 1,000 concurrent statuses on standard limits without ever exceeding the bucket', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 40 });
+    const held = Array.from({ length: 1000 }, (_, i) => holdStatus(scheduler, `chat${i}`));
+    await clock.advanceTo(120_000);
+
+    expect(portal.rejected).toEqual([]);
+    expect(portal.maxLevel).toBeLessThanOrEqual(50);
+    for (const arrival of portal.arrivals) expect(arrival.calls.length).toBeLessThanOrEqual(50);
+    // Each status is visible from its first arrival on, without a gap longer than the lease.
+    const byDialog = new Map<string, number[]>();
+    for (const { at, call } of portal.calls()) {
+      const id = String(call.params.dialogId);
+      byDialog.set(id, [...(byDialog.get(id) ?? []), at]);
+    }
+    expect(byDialog.size).toBe(1000);
+    for (const times of byDialog.values()) {
+      for (let i = 1; i < times.length; i++)
+        expect((times[i] as number) - (times[i - 1] as number)).toBeLessThan(LEASE);
+      expect(120_000 - (times.at(-1) as number)).toBeLessThan(LEASE);
+    }
+    const stats = scheduler.stats();
+    expect(stats.activeIndicators).toBe(1000);
+    expect(stats.dropped.deadline).toBe(0);
+    // 1,000 statuses need 40 calls/s: batching is the only way through 2 requests/s.
+    expect(stats.httpRequests).toBeLessThanOrEqual(2 * 120 + 50);
+    expect(stats.batchedCalls).toBeGreaterThan(stats.callsSent * 0.9);
+    expect(held.every((h) => h.outcomes.every((o) => o.type !== 'failed'))).toBe(true);
+  });
+
+  it('keeps one timer for all indicators however many renewals wait', async () => {
+    const { clock, scheduler } = setup({ latencyMs: 10 });
+    for (let i = 0; i < 500; i++) holdStatus(scheduler, `chat${i}`);
+    await clock.advanceTo(1_000);
+    expect(scheduler.stats().callsSent).toBe(500);
+    // 500 renewals are waiting for their due time: one pending action on the clock, the scheduler's.
+    expect(clock.pending).toBe(1);
+  });
+});
+
+describe('createScheduler latency and batching', () => {
+  it('sends a single ready call at once when the bucket has room', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 30 });
+    await clock.advanceTo(5_000);
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'start'));
+    await clock.advanceBy(0);
+    expect(portal.arrivals).toEqual([]);
+    await clock.advanceBy(30);
+    expect(portal.arrivals).toHaveLength(1);
+    expect(portal.arrivals[0]?.at).toBe(5_030);
+    expect(portal.arrivals[0]?.batch).toBe(false);
+    await clock.advanceBy(30);
+    expect(outcomes).toMatchObject([{ type: 'sent', at: 5_060, result: true }]);
+  });
+
+  it('groups calls that are ready together into batches of up to 50', async () => {
+    const { clock, portal, scheduler } = setup();
+    for (let i = 0; i < 120; i++) collect(scheduler).channel.submit(notify(`chat${i}`, 'start'));
+    await clock.advanceTo(1_000);
+    expect(portal.arrivals.map((a) => a.calls.length)).toEqual([50, 50, 20]);
+    expect(scheduler.stats()).toMatchObject({ callsSent: 120, httpRequests: 3, batchedCalls: 120 });
+  });
+
+  it('without transport.batch sends one call per request and waits for the bucket', async () => {
+    const { clock, portal, scheduler } = setup({ withBatch: false });
+    for (let i = 0; i < 60; i++) collect(scheduler).channel.submit(notify(`chat${i}`, 'start'));
+    await clock.advanceTo(100);
+    // burst 50 minus 1 request of headroom go at once; then 2 per second.
+    expect(portal.arrivals).toHaveLength(49);
+    await clock.advanceTo(5_600);
+    expect(portal.arrivals).toHaveLength(60);
+    expect(portal.rejected).toEqual([]);
+    expect(portal.arrivals.every((a) => !a.batch)).toBe(true);
+  });
+
+  it('sends starts and changes before renewals, renewals by earliest deadline', async () => {
+    const { clock, portal, scheduler } = setup({ withBatch: false }, { headroom: 0 });
+    // Fill the bucket.
+    for (let i = 0; i < 50; i++) collect(scheduler).channel.submit(notify(`fill${i}`, 'start'));
+    await clock.advanceTo(100);
+    expect(portal.arrivals).toHaveLength(50);
+    collect(scheduler).channel.submit(notify('late', 'renew', 60_000));
+    collect(scheduler).channel.submit(notify('soon', 'renew', 20_000));
+    collect(scheduler).channel.submit(notify('start', 'start'));
+    collect(scheduler).channel.submit(notify('change', 'change'));
+    await clock.advanceTo(3_000);
+    const order = portal
+      .calls()
+      .slice(50)
+      .map((c) => c.call.params.dialogId);
+    expect(order).toEqual(['start', 'change', 'soon', 'late']);
+  });
+});
+
+describe('createScheduler per-indicator rules', () => {
+  it('merges: a newer call replaces the queued one, a renewal due while one is in flight is dropped', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 50 });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'start'));
+    await clock.advanceBy(10);
+    // In flight now: a due renewal adds nothing, a status change waits for the flight.
+    channel.submit(notify('chat1', 'renew', 30_000));
+    channel.submit({ ...notify('chat1', 'change'), params: { dialogId: 'chat1', statusMessageCode: 'A' } });
+    channel.submit({ ...notify('chat1', 'change'), params: { dialogId: 'chat1', statusMessageCode: 'B' } });
+    await clock.advanceTo(1_000);
+    expect(portal.calls().map((c) => c.call.params.statusMessageCode)).toEqual([undefined, 'B']);
+    expect(outcomes.map((o) => (o.type === 'dropped' ? `dropped:${o.reason}` : o.type))).toEqual([
+      'dropped:merged',
+      'dropped:merged',
+      'sent',
+      'sent',
+    ]);
+    // The second call left only after the first landed: one in flight at a time.
+    expect(portal.arrivals[1]?.at).toBeGreaterThanOrEqual(100 + 50);
+    expect(scheduler.stats().dropped.merged).toBe(2);
+  });
+
+  it('drops calls of stopped indicators before sending and aborts one in flight', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 50 });
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    a.channel.close();
+    const b = collect(scheduler);
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(10);
+    b.channel.close();
+    b.channel.close();
+    b.channel.submit(notify('chat2', 'renew', 30_000));
+    await clock.advanceTo(1_000);
+    expect(portal.arrivals).toEqual([]);
+    expect(portal.signals.at(-1)?.aborted).toBe(true);
+    expect(a.outcomes).toMatchObject([{ type: 'dropped', reason: 'stopped' }]);
+    expect(b.outcomes).toMatchObject([
+      { type: 'dropped', reason: 'stopped' },
+      { type: 'dropped', reason: 'stopped' },
+    ]);
+    expect(scheduler.stats()).toMatchObject({ activeIndicators: 0, httpRequests: 1, callsSent: 0 });
+  });
+
+  it('drops a renewal that can no longer meet its deadline instead of queueing it', async () => {
+    const { clock, portal, scheduler } = setup({ withBatch: false }, { headroom: 0 });
+    for (let i = 0; i < 50; i++) collect(scheduler).channel.submit(notify(`fill${i}`, 'start'));
+    await clock.advanceTo(100);
+    // The bucket frees a slot at ~600 ms; this renewal is useless after 300 ms.
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'renew', 300));
+    await clock.advanceTo(2_000);
+    expect(portal.calls().some((c) => c.call.params.dialogId === 'chat1')).toBe(false);
+    expect(outcomes).toMatchObject([{ type: 'dropped', reason: 'deadline' }]);
+    expect(scheduler.stats().dropped.deadline).toBe(1);
+  });
+
+  it('holds a renewal submitted ahead until its due time', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 10 });
+    collect(scheduler).channel.submit(notify('chat1', 'renew', 30_000, 25_000));
+    await clock.advanceTo(24_999);
+    expect(portal.arrivals).toEqual([]);
+    await clock.advanceTo(25_010);
+    expect(portal.arrivals[0]?.at).toBe(25_010);
+  });
+});
+
+describe('createScheduler errors by kind', () => {
+  const failing = (code: string, status?: number) => () => new B24Error({ code, ...(status ? { status } : {}) });
+
+  it('input and access errors are fatal for the indicator and not retried', async () => {
+    for (const code of ['CHAT_NOT_FOUND', 'ACCESS_DENIED']) {
+      const { clock, portal, scheduler } = setup({ fail: failing(code) });
+      const { outcomes, channel } = collect(scheduler);
+      channel.submit(notify('chat1', 'start'));
+      await clock.advanceTo(10_000);
+      expect(portal.arrivals).toHaveLength(1);
+      expect(outcomes).toMatchObject([{ type: 'failed', fatal: true, error: { code } }]);
+    }
+  });
+
+  it('auth errors count as failed without a retry (the transport already refreshed)', async () => {
+    const { clock, portal, scheduler } = setup({ fail: failing('expired_token', 401) });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(10_000);
+    expect(portal.arrivals).toHaveLength(1);
+    expect(outcomes).toMatchObject([{ type: 'failed', fatal: false, error: { kind: 'auth' } }]);
+    expect(scheduler.stats().failed).toEqual({ auth: 1 });
+  });
+
+  it('server and network errors are retried with backoff within the deadline', async () => {
+    const { clock, portal, scheduler } = setup({
+      latencyMs: 10,
+      fail: (_call, attempt) =>
+        attempt <= 2 ? new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 }) : undefined,
+    });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'renew', 20_000));
+    await clock.advanceTo(10_000);
+    const times = portal.arrivals.map((a) => a.at);
+    expect(times).toHaveLength(3);
+    // random() = 0.5 → jitter factor 1: 250 ms, then 500 ms after each failed reply.
+    expect(times).toEqual([10, 10 + 20 + 250, 10 + 20 + 250 + 20 + 500]);
+    expect(outcomes).toMatchObject([{ type: 'sent' }]);
+    expect(scheduler.stats().failed).toEqual({ server: 2 });
+  });
+
+  it('gives up on a failing renewal when its deadline comes, with reason retries', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 10, fail: failing('INTERNAL_SERVER_ERROR', 500) });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'renew', 1_000));
+    await clock.advanceTo(10_000);
+    expect(portal.arrivals.length).toBeGreaterThanOrEqual(2);
+    expect(portal.arrivals.at(-1)?.at).toBeLessThan(1_000);
+    expect(outcomes).toMatchObject([{ type: 'dropped', reason: 'retries' }]);
+  });
+
+  it('a rate error shrinks the bucket and backs off; the call still goes out', async () => {
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 10 });
+    // Someone else on this IP already filled the portal's bucket.
+    for (let i = 0; i < 50; i++) void portal.transport.call('im.dialog.writing', { DIALOG_ID: `x${i}` });
+    await clock.advanceTo(20);
+    const scheduler = createScheduler({ transport: portal.transport, clock, random: () => 0.5 });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(45);
+    expect(portal.rejected).toEqual([30]);
+    const other = collect(scheduler);
+    other.channel.submit(notify('chat2', 'start'));
+    await clock.advanceTo(60_000);
+    expect(outcomes).toMatchObject([{ type: 'sent' }]);
+    expect(other.outcomes).toMatchObject([{ type: 'sent' }]);
+    // After the rejection nothing is sent before the back-off (500 ms × jitter 0.75) has passed.
+    expect(portal.arrivals[50]?.at).toBeGreaterThanOrEqual(40 + 375);
+    expect(scheduler.stats().failed).toEqual({ rate: 1 });
+    expect(portal.rejected).toEqual([30]);
+  });
+
+  it('per-item batch errors touch only their indicator', async () => {
+    const { clock, portal, scheduler } = setup({
+      fail: (call) =>
+        call.params.dialogId === 'chat3' ? new B24Error({ code: 'CHAT_NOT_FOUND', status: 400 }) : undefined,
+    });
+    const all = Array.from({ length: 5 }, (_, i) => {
+      const c = collect(scheduler);
+      c.channel.submit(notify(`chat${i}`, 'start'));
+      return c;
+    });
+    await clock.advanceTo(1_000);
+    expect(portal.arrivals).toHaveLength(1);
+    expect(portal.arrivals[0]?.batch).toBe(true);
+    all.forEach((c, i) => {
+      expect(c.outcomes).toMatchObject([i === 3 ? { type: 'failed', fatal: true } : { type: 'sent' }]);
+    });
+    expect(scheduler.stats()).toMatchObject({ callsSent: 4, batchedCalls: 5, httpRequests: 1, failed: { input: 1 } });
+  });
+
+  it('survives a transport that throws synchronously or never settles', async () => {
+    const clock = new VirtualClock();
+    const signals: AbortSignal[] = [];
+    let mode: 'throw' | 'hang' = 'throw';
+    const transport: Transport = {
+      call(_method, _params, options) {
+        if (mode === 'throw') throw new Error('boom https://portal/rest/1/SECRETCODE/');
+        if (options?.signal) signals.push(options.signal);
+        return new Promise(() => {});
+      },
+    };
+    const scheduler = createScheduler({ transport, clock, random: () => 0.5, maxRetries: 1, requestTimeoutMs: 5_000 });
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(10_000);
+    expect(a.outcomes).toMatchObject([{ type: 'dropped', reason: 'retries' }]);
+    expect(scheduler.stats().failed).toEqual({ network: 2 });
+
+    mode = 'hang';
+    const b = collect(scheduler);
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceTo(15_001);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(scheduler.stats().failed.timeout).toBe(1);
+    // The retry hangs too; dispose aborts it and reports the call as disposed.
+    await clock.advanceTo(15_500);
+    scheduler.dispose();
+    expect(signals.at(-1)?.aborted).toBe(true);
+    expect(b.outcomes).toMatchObject([{ type: 'dropped', reason: 'disposed' }]);
+    expect(clock.pending).toBe(0);
+    b.channel.submit(notify('chat2', 'start'));
+    expect(b.outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed' });
+    for (const o of [...a.outcomes, ...b.outcomes]) expect(JSON.stringify(o)).not.toContain('SECRETCODE');
+    await flushMicrotasks();
+  });
+
+  it('a throwing outcome listener does not break the scheduler', async () => {
+    const { clock, scheduler } = setup();
+    scheduler
+      .open(() => {
+        throw new Error('listener');
+      })
+      .submit(notify('chat1', 'start'));
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat2', 'start'));
+    await clock.advanceTo(1_000);
+    expect(outcomes).toMatchObject([{ type: 'sent' }]);
+  });
+});
+
+describe('createScheduler options', () => {
+  it('rejects bad options with an input error naming the field', () => {
+    const clock = new VirtualClock();
+    const transport: Transport = { call: async () => true };
+    const bad: [Record<string, unknown>, string][] = [
+      [{ transport: {} }, 'transport'],
+      [{ transport, limits: 'gold' }, 'limits'],
+      [{ transport, limits: { perSecond: 0, burst: 50 } }, 'limits.perSecond'],
+      [{ transport, limits: { perSecond: 2, burst: 0.5 } }, 'limits.burst'],
+      [{ transport, maxBatch: 51 }, 'maxBatch'],
+      [{ transport, requestTimeoutMs: -1 }, 'requestTimeoutMs'],
+    ];
+    for (const [options, field] of bad) {
+      let error: unknown;
+      try {
+        createScheduler({ clock, ...options } as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(B24Error);
+      expect(error).toMatchObject({ kind: 'input' });
+      expect((error as Error).message.startsWith(`${field} `)).toBe(true);
+    }
+  });
+
+  it('enterprise limits allow a bigger burst', async () => {
+    const { clock, portal, scheduler } = setup(
+      { withBatch: false, perSecond: 5, burst: 250 },
+      { limits: 'enterprise' },
+    );
+    for (let i = 0; i < 300; i++) collect(scheduler).channel.submit(notify(`chat${i}`, 'start'));
+    await clock.advanceTo(100);
+    expect(portal.arrivals).toHaveLength(249);
+    await clock.advanceTo(11_000);
+    expect(portal.arrivals).toHaveLength(300);
+    expect(portal.rejected).toEqual([]);
+  });
+});

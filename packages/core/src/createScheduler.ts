@@ -1,0 +1,508 @@
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { B24Error, type ErrorKind, isB24Error } from './B24Error';
+import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall, IndicatorChannel } from './Dispatcher';
+import { LeakyBucket, type LimitsOption, resolveLimits } from './LeakyBucket';
+import { SchedulerHeap } from './schedulerHeap';
+import type { BatchItemResult, Transport, TransportCall } from './Transport';
+
+/** The portal refuses a `batch` of more than 50 commands (reference §8). */
+export const MAX_BATCH = 50;
+
+export interface SchedulerOptions {
+  readonly transport: Transport;
+  /** Rate limits of the portal; default `'standard'` (2/s, burst 50). */
+  readonly limits?: LimitsOption;
+  /** Time source and the one timer; default `asyncScheduler`. Pass a virtual-time scheduler in tests. */
+  readonly clock?: SchedulerLike;
+  /** Calls per `batch` request, 1..50; default 50. Batching is on only when the transport has `batch`. */
+  readonly maxBatch?: number;
+  /** A request that has not settled after this long is aborted and counts as a `timeout`; default 10,000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** Retries after `network`/`server`/`timeout`/`operating` errors, always within the call's deadline; default 4. */
+  readonly maxRetries?: number;
+  /** First retry delay; doubles per attempt, with jitter (50–150 %). Default 250 ms. */
+  readonly retryBaseMs?: number;
+  /** Requests kept free below the portal's burst (see `LeakyBucket`); default 1. */
+  readonly headroom?: number;
+  /** Random source for jitter, in [0, 1); default `Math.random` (resolved at call time). */
+  readonly random?: () => number;
+}
+
+type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
+
+interface Entry {
+  readonly channel: Channel;
+  readonly call: IndicatorCall;
+  /** Starts, changes and clears go before renewals. */
+  readonly urgent: boolean;
+  readonly deadline: number;
+  readonly notBefore: number;
+  readonly seq: number;
+  readonly attempt: number;
+  state: EntryState;
+}
+
+interface Flight {
+  readonly entries: Entry[];
+  readonly controller: AbortController;
+  readonly sentAt: number;
+  readonly timeoutAt: number;
+  settled: boolean;
+}
+
+interface Channel {
+  readonly onOutcome: (outcome: CallOutcome) => void;
+  /** The one call waiting for this indicator (held, waiting or ready), if any. */
+  queued: Entry | null;
+  /** The request carrying this indicator's call, if one is in flight. */
+  flight: Flight | null;
+  closed: boolean;
+}
+
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'operating']);
+
+function inputError(field: string, rule: string): B24Error {
+  return new B24Error({ code: 'INVALID_INPUT', kind: 'input', message: `${field} ${rule}` });
+}
+
+/** Anything a transport rejects or throws becomes a `B24Error`; a foreign error's text is not copied (it may hold a URL). */
+function toB24Error(error: unknown): B24Error {
+  if (isB24Error(error)) return error;
+  return new B24Error({
+    code: 'TRANSPORT_ERROR',
+    kind: 'network',
+    message: 'the transport failed without a B24Error',
+    cause: error,
+  });
+}
+
+/**
+ * The per-portal scheduler behind `createIndicators`: every indicator call is a soft real-time job with a
+ * deadline (the moment its indicator would lapse), and the portal's rate budget (2 requests/s, burst 50) is
+ * what they compete for.
+ *
+ * - A call that is ready while the local leaky bucket has room goes out at once: latency first when idle.
+ * - Calls that are ready together, or wait for the bucket, leave as one `batch` of up to 50 (one unit of
+ *   budget), starts and status changes first, then renewals by earliest deadline.
+ * - Each indicator has at most one call in flight and one queued; a newer call replaces the queued one, and a
+ *   renewal due while a call is in flight is merged into it. Stopped indicators' calls never leave; a renewal
+ *   that can no longer arrive before its deadline is dropped rather than spent.
+ * - `input`/`access` errors are fatal for their indicator, `rate` shrinks the bucket and backs off, `auth` is
+ *   reported (the transport already refreshed), `network`/`server`/`timeout`/`operating` retry with jitter
+ *   while the deadline allows. A batch's per-item errors touch only their indicator.
+ * - One timer, whatever the number of indicators: queued calls sit in heaps keyed by send time and priority.
+ */
+export function createScheduler(options: SchedulerOptions): Dispatcher {
+  const transport = options?.transport;
+  if (typeof transport !== 'object' || transport === null || typeof transport.call !== 'function') {
+    throw inputError('transport', 'must be an object with a call(method, params) function');
+  }
+  const limits = resolveLimits(options.limits);
+  const maxBatch = options.maxBatch ?? MAX_BATCH;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH) {
+    throw inputError('maxBatch', `must be an integer from 1 to ${MAX_BATCH}`);
+  }
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  if (!(requestTimeoutMs > 0)) throw inputError('requestTimeoutMs', 'must be a number > 0');
+  const maxRetries = options.maxRetries ?? 4;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw inputError('maxRetries', 'must be an integer >= 0');
+  const retryBaseMs = options.retryBaseMs ?? 250;
+  if (!(retryBaseMs >= 0)) throw inputError('retryBaseMs', 'must be a number >= 0');
+  const headroom = options.headroom ?? 1;
+  if (!(headroom >= 0)) throw inputError('headroom', 'must be a number >= 0');
+  const clock = options.clock ?? asyncScheduler;
+  const random = options.random ?? (() => Math.random());
+
+  const bucket = new LeakyBucket(limits, clock.now(), { headroom });
+  const waiting = new SchedulerHeap<Entry>(
+    (a, b) => a.notBefore < b.notBefore || (a.notBefore === b.notBefore && a.seq < b.seq),
+  );
+  const ready = new SchedulerHeap<Entry>((a, b) => {
+    if (a.urgent !== b.urgent) return a.urgent;
+    if (a.deadline !== b.deadline) return a.deadline < b.deadline;
+    return a.seq < b.seq;
+  });
+  const flights = new Set<Flight>();
+
+  let seq = 0;
+  let disposed = false;
+  let pumping = false;
+  let timer: Subscription | null = null;
+  let timerAt = Number.POSITIVE_INFINITY;
+  /** Estimated one-way latency (half the round trip, smoothed): a call must leave this long before its deadline. */
+  let oneWayMs = 0;
+  let rateStreak = 0;
+
+  let callsSent = 0;
+  let httpRequests = 0;
+  let batchedCalls = 0;
+  let activeIndicators = 0;
+  const dropped: Record<DropReason, number> = { stopped: 0, merged: 0, deadline: 0, disposed: 0, retries: 0 };
+  const failed: Partial<Record<ErrorKind, number>> = {};
+
+  function notify(channel: Channel, outcome: CallOutcome): void {
+    try {
+      channel.onOutcome(outcome);
+    } catch {
+      // A throwing listener must not take down the scheduler or the other indicators.
+    }
+  }
+
+  function drop(entry: Entry, reason: DropReason, now: number): void {
+    entry.state = 'done';
+    if (entry.channel.queued === entry) entry.channel.queued = null;
+    dropped[reason] += 1;
+    notify(entry.channel, { type: 'dropped', call: entry.call, reason, at: now });
+  }
+
+  function makeEntry(
+    channel: Channel,
+    call: IndicatorCall,
+    urgent: boolean,
+    deadline: number,
+    notBefore: number,
+    attempt: number,
+  ): Entry {
+    seq += 1;
+    return { channel, call, urgent, deadline, notBefore, seq, attempt, state: 'held' };
+  }
+
+  /** Puts an entry in line (or holds it while its indicator has a call in flight). */
+  function enqueue(entry: Entry, now: number): void {
+    entry.channel.queued = entry;
+    if (entry.channel.flight) {
+      entry.state = 'held';
+      return;
+    }
+    if (entry.notBefore > now) {
+      entry.state = 'waiting';
+      waiting.push(entry);
+      arm(entry.notBefore);
+    } else {
+      entry.state = 'ready';
+      ready.push(entry);
+      arm(now);
+    }
+  }
+
+  function arm(at: number): void {
+    if (pumping || disposed || at >= timerAt) return;
+    timer?.unsubscribe();
+    timerAt = at;
+    timer = clock.schedule(pump, Math.max(0, at - clock.now()));
+  }
+
+  function pump(): void {
+    timer = null;
+    timerAt = Number.POSITIVE_INFINITY;
+    if (disposed) return;
+    pumping = true;
+    try {
+      const now = clock.now();
+      for (const flight of flights) if (now >= flight.timeoutAt) timeOut(flight, now);
+      for (let top = waiting.peek(); top !== undefined && top.notBefore <= now; top = waiting.peek()) {
+        waiting.pop();
+        if (top.state !== 'waiting') continue;
+        top.state = 'ready';
+        ready.push(top);
+      }
+      const canBatch = maxBatch > 1 && typeof transport.batch === 'function';
+      while (ready.size > 0 && bucket.waitMs(now) === 0) {
+        const batch: Entry[] = [];
+        while (batch.length < (canBatch ? maxBatch : 1) && ready.size > 0) {
+          const entry = ready.pop() as Entry;
+          if (entry.state !== 'ready') continue;
+          if (now + oneWayMs >= entry.deadline) drop(entry, 'deadline', now);
+          else batch.push(entry);
+        }
+        if (batch.length > 0) send(batch, now);
+      }
+    } finally {
+      pumping = false;
+    }
+    rearm();
+  }
+
+  function rearm(): void {
+    if (disposed) return;
+    const now = clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    while (waiting.size > 0 && (waiting.peek() as Entry).state !== 'waiting') waiting.pop();
+    while (ready.size > 0 && (ready.peek() as Entry).state !== 'ready') ready.pop();
+    const top = waiting.peek();
+    if (top) next = top.notBefore;
+    if (ready.size > 0) next = Math.min(next, now + bucket.waitMs(now));
+    for (const flight of flights) next = Math.min(next, flight.timeoutAt);
+    if (next < timerAt) arm(next);
+  }
+
+  function send(batch: Entry[], now: number): void {
+    bucket.take(now);
+    const flight: Flight = {
+      entries: batch,
+      controller: new AbortController(),
+      sentAt: now,
+      timeoutAt: now + requestTimeoutMs,
+      settled: false,
+    };
+    for (const entry of batch) {
+      entry.state = 'flight';
+      entry.channel.queued = null;
+      entry.channel.flight = flight;
+    }
+    flights.add(flight);
+    httpRequests += 1;
+    let request: Promise<unknown>;
+    try {
+      if (batch.length === 1) {
+        const { method, params } = (batch[0] as Entry).call;
+        request = Promise.resolve(transport.call(method, params, { signal: flight.controller.signal }));
+      } else {
+        batchedCalls += batch.length;
+        const calls: TransportCall[] = batch.map((e) => ({ method: e.call.method, params: e.call.params }));
+        request = Promise.resolve(transport.batch?.(calls, { signal: flight.controller.signal }));
+      }
+    } catch (error) {
+      request = Promise.reject(error);
+    }
+    request.then(
+      (value) => settle(flight, () => value, null),
+      (error: unknown) => settle(flight, null, toB24Error(error)),
+    );
+  }
+
+  function timeOut(flight: Flight, now: number): void {
+    const error = new B24Error({ code: 'TIMEOUT', kind: 'timeout', message: `no reply within ${requestTimeoutMs} ms` });
+    finish(flight);
+    flight.controller.abort(error);
+    failRequest(flight, error, now);
+  }
+
+  /** Releases a flight's indicators; returns the entries still waiting for an answer. */
+  function finish(flight: Flight): Entry[] {
+    flight.settled = true;
+    flights.delete(flight);
+    const live: Entry[] = [];
+    for (const entry of flight.entries) {
+      if (entry.channel.flight === flight) entry.channel.flight = null;
+      if (entry.state === 'flight') live.push(entry);
+    }
+    return live;
+  }
+
+  /** After the indicator's call landed, its held call (if any) may go. */
+  function release(entry: Entry, now: number): void {
+    const held = entry.channel.queued;
+    if (held && held.state === 'held' && !entry.channel.closed) enqueue(held, now);
+  }
+
+  function settle(flight: Flight, value: (() => unknown) | null, error: B24Error | null): void {
+    if (flight.settled || disposed) return;
+    const now = clock.now();
+    pumping = true;
+    try {
+      if (error) {
+        finish(flight);
+        failRequest(flight, error, now);
+        return;
+      }
+      const live = finish(flight);
+      const rtt = now - flight.sentAt;
+      oneWayMs = oneWayMs === 0 ? rtt / 2 : oneWayMs * 0.8 + (rtt / 2) * 0.2;
+      rateStreak = 0;
+      bucket.reward();
+      const result = value?.();
+      if (flight.entries.length === 1) {
+        callsSent += 1;
+        const entry = flight.entries[0] as Entry;
+        if (entry.state === 'flight') {
+          entry.state = 'done';
+          notify(entry.channel, { type: 'sent', call: entry.call, result, at: now });
+        }
+      } else {
+        const items = Array.isArray(result) ? (result as readonly BatchItemResult[]) : [];
+        let rateHit = false;
+        flight.entries.forEach((entry, i) => {
+          const item = items[i];
+          if (item?.ok) callsSent += 1;
+          if (entry.state !== 'flight') return;
+          if (item?.ok) {
+            entry.state = 'done';
+            notify(entry.channel, { type: 'sent', call: entry.call, result: item.result, at: now });
+            return;
+          }
+          const itemError = item
+            ? toB24Error(item.error)
+            : new B24Error({
+                code: 'ERROR_UNEXPECTED_ANSWER',
+                kind: 'server',
+                message: 'batch reply has no result for this call',
+              });
+          if (itemError.kind === 'rate') rateHit = true;
+          failEntry(entry, itemError, now);
+        });
+        if (rateHit) penalize(now);
+      }
+      for (const entry of live) release(entry, now);
+    } finally {
+      pumping = false;
+      rearm();
+    }
+  }
+
+  function penalize(now: number): void {
+    rateStreak += 1;
+    const base = 1000 / limits.perSecond;
+    const backoff = Math.min(30_000, base * 2 ** (rateStreak - 1)) * (0.5 + random() / 2);
+    bucket.penalize(now, backoff);
+  }
+
+  function failRequest(flight: Flight, error: B24Error, now: number): void {
+    if (error.kind === 'rate') penalize(now);
+    for (const entry of flight.entries) {
+      if (entry.state === 'flight') failEntry(entry, error, now);
+    }
+  }
+
+  /** Decides one call's fate after an error, by kind. */
+  function failEntry(entry: Entry, error: B24Error, now: number): void {
+    failed[error.kind] = (failed[error.kind] ?? 0) + 1;
+    entry.state = 'done';
+    const { channel } = entry;
+    const fatal = error.kind === 'input' || error.kind === 'access';
+    if (fatal || error.kind === 'auth') {
+      notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
+      release(entry, now);
+      return;
+    }
+    let notBefore = now;
+    let attempt = entry.attempt;
+    if (RETRYABLE.has(error.kind)) {
+      attempt += 1;
+      notBefore = now + retryBaseMs * 2 ** (attempt - 1) * (0.5 + random());
+      if (attempt > maxRetries || notBefore + oneWayMs >= entry.deadline) {
+        drop(entry, 'retries', now);
+        release(entry, now);
+        return;
+      }
+    } else if (now + oneWayMs >= entry.deadline) {
+      drop(entry, 'deadline', now);
+      release(entry, now);
+      return;
+    }
+    const newer = channel.queued;
+    if (channel.closed) return;
+    if (newer) {
+      // A newer call for the same indicator supersedes the retry; it keeps the urgency of what it replaces.
+      dropped.merged += 1;
+      notify(channel, { type: 'dropped', call: entry.call, reason: 'merged', at: now });
+      if (entry.urgent && !newer.urgent) {
+        newer.state = 'done';
+        enqueue(
+          makeEntry(channel, newer.call, true, Math.max(entry.deadline, newer.deadline), newer.notBefore, 0),
+          now,
+        );
+      } else {
+        release(entry, now);
+      }
+      return;
+    }
+    enqueue(makeEntry(channel, entry.call, entry.urgent, entry.deadline, notBefore, attempt), now);
+  }
+
+  function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
+    const channel: Channel = { onOutcome, queued: null, flight: null, closed: disposed };
+    if (!disposed) activeIndicators += 1;
+    return {
+      submit(call: IndicatorCall): void {
+        const now = clock.now();
+        if (channel.closed || disposed) {
+          const reason: DropReason = disposed ? 'disposed' : 'stopped';
+          dropped[reason] += 1;
+          notify(channel, { type: 'dropped', call, reason, at: now });
+          return;
+        }
+        let urgent = call.reason !== 'renew';
+        let deadline = call.deadline;
+        const notBefore = call.notBefore ?? now;
+        if (!urgent && channel.flight && notBefore <= now) {
+          // Due now while a call is already on its way: that call renews the indicator.
+          dropped.merged += 1;
+          notify(channel, { type: 'dropped', call, reason: 'merged', at: now });
+          return;
+        }
+        const previous = channel.queued;
+        if (previous) {
+          if (previous.urgent && !urgent) {
+            urgent = true;
+            deadline = Math.max(deadline, previous.deadline);
+          }
+          drop(previous, 'merged', now);
+        }
+        enqueue(makeEntry(channel, call, urgent, deadline, notBefore, 0), now);
+      },
+      close(): void {
+        if (channel.closed) return;
+        channel.closed = true;
+        activeIndicators -= 1;
+        const now = clock.now();
+        if (channel.queued) drop(channel.queued, 'stopped', now);
+        const flight = channel.flight;
+        if (flight) {
+          channel.flight = null;
+          for (const entry of flight.entries)
+            if (entry.channel === channel && entry.state === 'flight') drop(entry, 'stopped', now);
+          if (flight.entries.every((e) => e.channel.closed)) {
+            // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
+            finish(flight);
+            flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
+          }
+        }
+      },
+    };
+  }
+
+  function stats(): DispatchStats {
+    return {
+      callsSent,
+      httpRequests,
+      batchedCalls,
+      dropped: { ...dropped },
+      failed: { ...failed },
+      activeIndicators,
+    };
+  }
+
+  function dispose(): void {
+    if (disposed) return;
+    const now = clock.now();
+    disposed = true;
+    timer?.unsubscribe();
+    timer = null;
+    const pending: Entry[] = [];
+    for (const entry of [...waiting.values(), ...ready.values()])
+      if (entry.state === 'waiting' || entry.state === 'ready') pending.push(entry);
+    for (const flight of flights) {
+      for (const entry of flight.entries) if (entry.state === 'flight') pending.push(entry);
+      for (const entry of flight.entries)
+        if (entry.channel.queued?.state === 'held') pending.push(entry.channel.queued);
+    }
+    waiting.clear();
+    ready.clear();
+    const aborting = [...flights];
+    for (const flight of aborting) finish(flight);
+    for (const entry of pending) {
+      if (entry.state === 'done') continue;
+      entry.state = 'done';
+      entry.channel.queued = null;
+      dropped.disposed += 1;
+      notify(entry.channel, { type: 'dropped', call: entry.call, reason: 'disposed', at: now });
+    }
+    for (const flight of aborting) {
+      flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'scheduler disposed' }));
+    }
+    activeIndicators = 0;
+  }
+
+  return { open, stats, dispose };
+}
