@@ -1,2 +1,32 @@
-/** Placeholder until the package's first export lands. */
-export const version = '0.0.0';
+export { createWebhookTransport } from './createWebhookTransport';
+export type { WebhookTransportOptions } from './createWebhookTransport';
+export { createOAuthTransport } from './createOAuthTransport';
+export type { OAuthTokens, OAuthTransportOptions } from './createOAuthTransport';
+export { MAX_BATCH } from './createRestTransport';
+export type { NodeTransport, TransportOptions } from './createRestTransport';
+export type { HttpOptions } from './createHttpClient';
+export { encodePhpQuery } from './encodePhpQuery';
+export { parsePhpQuery } from './parsePhpQuery';
+export type { PhpQueryLimits } from './parsePhpQuery';
+export { parseBotEvent } from './parseBotEvent';
+export type { ParseBotEventOptions } from './parseBotEvent';
+export { botEvents } from './botEvents';
+export type { BotEventsOptions } from './botEvents';
+export type {
+  BotDeleteEvent,
+  BotDeleteEventData,
+  BotEvent,
+  EventAuth,
+  EventBot,
+  EventChat,
+  EventMessage,
+  EventUser,
+  JoinChatEvent,
+  JoinChatEventData,
+  MessageAddEvent,
+  MessageEventData,
+  MessageUpdateEvent,
+  OtherBotEvent,
+  V1MessageAddEvent,
+  V1MessageAddEventData,
+} from './BotEvent';

@@ -1,0 +1,143 @@
+/**
+ * Typed bot events, as `parseBotEvent` (webhook mode) and `botEvents` (fetch mode) deliver them. Field names
+ * are the platform's own (reference §4.4), so the Bitrix24 docs apply unchanged; numbers and booleans are
+ * restored from the strings a form body carries. Fields the platform may add later stay reachable through
+ * the index signatures, as strings (form) or as sent (JSON).
+ */
+
+/** The `auth` block of a webhook POST. Present only in webhook mode; `application_token` is the one to verify. */
+export interface EventAuth {
+  readonly application_token?: string;
+  readonly access_token?: string;
+  readonly refresh_token?: string;
+  readonly expires?: number;
+  readonly expires_in?: number;
+  readonly scope?: string;
+  readonly domain?: string;
+  readonly server_endpoint?: string;
+  readonly client_endpoint?: string;
+  readonly member_id?: string;
+  readonly user_id?: number;
+  readonly status?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface EventBot {
+  readonly id: number;
+  readonly code?: string;
+  /** Webhook mode only: the bot's own OAuth block. Never use its `application_token` to verify the event. */
+  readonly auth?: EventAuth;
+  readonly [key: string]: unknown;
+}
+
+export interface EventMessage {
+  readonly id: number;
+  readonly chatId: number;
+  readonly authorId: number;
+  readonly date?: string;
+  readonly text: string;
+  readonly isSystem?: boolean;
+  readonly uuid?: string;
+  readonly params?: unknown;
+  readonly viewedByOthers?: boolean;
+  readonly [key: string]: unknown;
+}
+
+export interface EventChat {
+  readonly id: number;
+  /** Reply to this: `chat<N>` for a group chat, the counterpart's user id for a private one. Always a string. */
+  readonly dialogId: string;
+  readonly type?: string;
+  readonly name?: string;
+  readonly entityType?: string;
+  readonly owner?: number;
+  readonly [key: string]: unknown;
+}
+
+export interface EventUser {
+  readonly id: number;
+  readonly name?: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly bot?: boolean;
+  readonly [key: string]: unknown;
+}
+
+interface EventBase<T extends string, D> {
+  readonly type: T;
+  readonly data: D;
+  /** Fetch mode: the event's id (offsets are built from it). */
+  readonly eventId?: number;
+  /** Fetch mode: when it happened, as the portal formats it. */
+  readonly date?: string;
+  /** Webhook mode: the portal's timestamp. */
+  readonly ts?: number;
+  /** Webhook mode: the top-level auth block (already verified by `parseBotEvent`). */
+  readonly auth?: EventAuth;
+}
+
+export interface MessageEventData {
+  readonly bot: EventBot;
+  readonly message: EventMessage;
+  readonly chat: EventChat;
+  readonly user: EventUser;
+  readonly language?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface JoinChatEventData {
+  readonly bot: EventBot;
+  readonly chat: EventChat;
+  readonly user?: EventUser;
+  readonly language?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface BotDeleteEventData {
+  readonly bot: EventBot;
+  readonly [key: string]: unknown;
+}
+
+export type MessageAddEvent = EventBase<'ONIMBOTV2MESSAGEADD', MessageEventData>;
+export type MessageUpdateEvent = EventBase<'ONIMBOTV2MESSAGEUPDATE', MessageEventData>;
+export type JoinChatEvent = EventBase<'ONIMBOTV2JOINCHAT', JoinChatEventData>;
+/** The last event a bot gets: it was unregistered. */
+export type BotDeleteEvent = EventBase<'ONIMBOTV2DELETE', BotDeleteEventData>;
+
+/** The legacy v1 payload: upper-case keys, bots keyed by id under `BOT`. */
+export interface V1MessageAddEventData {
+  readonly BOT: Readonly<
+    Record<string, { readonly BOT_ID: number; readonly BOT_CODE?: string; readonly [key: string]: unknown }>
+  >;
+  readonly PARAMS: {
+    readonly MESSAGE: string;
+    readonly MESSAGE_ID: number;
+    /** `"27"` or `"chat1157"`: always a string. */
+    readonly DIALOG_ID: string;
+    readonly FROM_USER_ID: number;
+    readonly TO_CHAT_ID?: number;
+    readonly CHAT_TYPE?: string;
+    readonly MESSAGE_TYPE?: string;
+    readonly LANGUAGE?: string;
+    readonly [key: string]: unknown;
+  };
+  readonly USER?: { readonly ID?: number; readonly NAME?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+export type V1MessageAddEvent = EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData>;
+
+/**
+ * Any other event (`ONIMBOTV2MESSAGEDELETE`, `ONIMBOTV2COMMANDADD`, …): delivered, not typed, so that a new
+ * event type never breaks a bot. `eventType` holds the platform's name.
+ */
+export interface OtherBotEvent extends EventBase<'other', Readonly<Record<string, unknown>>> {
+  readonly eventType: string;
+}
+
+export type BotEvent =
+  | MessageAddEvent
+  | MessageUpdateEvent
+  | JoinChatEvent
+  | BotDeleteEvent
+  | V1MessageAddEvent
+  | OtherBotEvent;

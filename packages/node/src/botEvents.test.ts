@@ -1,0 +1,166 @@
+import { B24Error, type Transport } from '@b24-typing/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BotEvent } from './BotEvent';
+import { botEvents } from './botEvents';
+
+/**
+ * Timing only: a scripted Transport (core's interface, not a fake server) answers each poll with the next
+ * scripted reply, and fake timers move the clock. Polling over HTTP with faults is in botEvents.emulator.test.ts.
+ */
+function scripted(replies: ((params: Record<string, unknown>) => unknown)[]) {
+  const calls: { at: number; params: Record<string, unknown>; signal?: AbortSignal }[] = [];
+  const transport: Transport = {
+    async call(method, params, options) {
+      expect(method).toBe('imbot.v2.Event.get');
+      calls.push({ at: Date.now(), params, ...(options?.signal ? { signal: options.signal } : {}) });
+      const next = replies.shift();
+      if (!next) return new Promise(() => {}); // no more script: hang, as a long poll would
+      return next(params);
+    },
+  };
+  return { transport, calls };
+}
+
+const page =
+  (ids: number[], nextOffset: number, hasMore = false) =>
+  () => ({
+    events: ids.map((id) => ({
+      eventId: id,
+      type: 'ONIMBOTV2JOINCHAT',
+      date: '2026-11-21T10:00:00+00:00',
+      data: { bot: { id: 9 }, chat: { id: id, dialogId: `chat${id}` } },
+    })),
+    nextOffset,
+    hasMore,
+  });
+const fail = (code: string, status?: number) => () => {
+  throw new B24Error({ code, ...(status === undefined ? {} : { status }) });
+};
+
+describe('botEvents timing', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('polls at once, follows hasMore after hasMoreDelayMs, then idles intervalMs, confirming offsets', async () => {
+    const { transport, calls } = scripted([page([1, 2], 3, true), page([3], 4), page([], 4)]);
+    const seen: BotEvent[] = [];
+    const sub = botEvents(transport, { botId: 9, botToken: 'bt', intervalMs: 5000, hasMoreDelayMs: 2000 }).subscribe(
+      (e) => seen.push(e),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map((c) => c.at)).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls.map((c) => c.at)).toEqual([0, 2000]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(calls.map((c) => c.at)).toEqual([0, 2000, 7000]);
+    expect(calls.map((c) => c.params.offset)).toEqual([undefined, 3, 4]);
+    expect(calls[0]!.params).toMatchObject({ botId: 9, botToken: 'bt', limit: 100 });
+    expect(seen.map((e) => e.eventId)).toEqual([1, 2, 3]);
+    expect(seen[0]).toMatchObject({ type: 'ONIMBOTV2JOINCHAT', data: { chat: { dialogId: 'chat1' } } });
+    sub.unsubscribe();
+  });
+
+  it('backs off exponentially on retryable errors and resets after a success, losing nothing', async () => {
+    const { transport, calls } = scripted([
+      page([1], 2),
+      fail('INTERNAL_SERVER_ERROR', 500),
+      fail('QUERY_LIMIT_EXCEEDED', 503),
+      fail('TIMEOUT'),
+      page([2, 3], 4),
+      fail('NETWORK_ERROR'),
+      page([4], 5),
+    ]);
+    const seen: number[] = [];
+    botEvents(transport, {
+      botId: 9,
+      intervalMs: 100,
+      backoff: { initialMs: 1000, factor: 2, maxMs: 3000, jitter: 0 },
+    }).subscribe((e) => seen.push(e.eventId!));
+    await vi.advanceTimersByTimeAsync(20_000);
+    // 0 ok → +100 fail → +1000 fail → +2000 fail → +3000 (capped) ok → +100 fail → +1000 (reset) ok
+    expect(calls.slice(0, 7).map((c) => c.at)).toEqual([0, 100, 1100, 3100, 6100, 6200, 7200]);
+    expect(calls.slice(0, 7).map((c) => c.params.offset)).toEqual([undefined, 2, 2, 2, 2, 4, 4]);
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('applies jitter within the configured fraction', async () => {
+    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([], 1)]);
+    botEvents(transport, { botId: 9, backoff: { initialMs: 1000, jitter: 0.5 }, random: () => 0 }).subscribe();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls.map((c) => c.at).slice(0, 2)).toEqual([0, 500]);
+  });
+
+  it('skips an event id delivered before, should the portal repeat it', async () => {
+    const { transport } = scripted([page([1, 2], 2), page([2, 3], 4)]);
+    const seen: number[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => seen.push(e.eventId!));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('errors the stream on input, access and auth errors instead of retrying', async () => {
+    for (const code of ['BOT_NOT_FOUND', 'ACCESS_DENIED', 'NO_AUTH_FOUND']) {
+      const { transport, calls } = scripted([fail(code, 400), page([1], 2)]);
+      const error = vi.fn();
+      botEvents(transport, { botId: 9 }).subscribe({ error });
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(error).toHaveBeenCalledWith(expect.objectContaining({ code }));
+      expect(calls).toHaveLength(1);
+    }
+  });
+
+  it('stops polling and aborts the poll in flight on unsubscribe', async () => {
+    const { transport, calls } = scripted([page([1], 2)]);
+    const sub = botEvents(transport, { botId: 9, intervalMs: 1000 }).subscribe();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toHaveLength(2); // the second hangs
+    expect(calls[1]!.signal?.aborted).toBe(false);
+    sub.unsubscribe();
+    expect(calls[1]!.signal?.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stops after a subscriber takes what it needs mid-page', async () => {
+    const { transport, calls } = scripted([page([1, 2, 3], 4)]);
+    const seen: number[] = [];
+    const sub = botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => {
+      seen.push(e.eventId!);
+      if (seen.length === 2) sub.unsubscribe();
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual([1, 2]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('validates its options before polling', () => {
+    const { transport, calls } = scripted([]);
+    expect(() => botEvents(transport, { botId: 0 })).toThrow(
+      expect.objectContaining({ field: 'botId', kind: 'input' }),
+    );
+    expect(() => botEvents(transport, { botId: 1, limit: 1001 })).toThrow(expect.objectContaining({ field: 'limit' }));
+    expect(() => botEvents(transport, { botId: 1, botToken: '' })).toThrow(
+      expect.objectContaining({ field: 'botToken' }),
+    );
+    expect(() => botEvents(transport, { botId: 1, intervalMs: -1 })).toThrow(
+      expect.objectContaining({ field: 'intervalMs' }),
+    );
+    expect(calls).toHaveLength(0);
+  });
+
+  it('reports each confirmed offset through onOffset and resumes from a given offset', async () => {
+    const { transport, calls } = scripted([page([7], 8), page([], 8)]);
+    const offsets: number[] = [];
+    botEvents(transport, { botId: 9, offset: 7, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe();
+    await vi.advanceTimersByTimeAsync(15);
+    expect(calls[0]!.params.offset).toBe(7);
+    expect(offsets).toEqual([8, 8]);
+  });
+});

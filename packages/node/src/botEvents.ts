@@ -1,0 +1,176 @@
+import { B24Error, type Transport } from '@b24-typing/core';
+import { Observable } from 'rxjs';
+import type { BotEvent } from './BotEvent';
+import { inputError } from './inputError';
+import { typeBotEvent } from './typeBotEvent';
+
+export interface BotEventsOptions {
+  readonly botId: number;
+  /** Required with a webhook transport (the bot's registration token), not with OAuth. */
+  readonly botToken?: string;
+  /** Where to start: a `nextOffset` you persisted (see `onOffset`). Default: whatever the portal still holds. */
+  readonly offset?: number;
+  /** Events per poll, 1–1000. Default 100. */
+  readonly limit?: number;
+  /** Also receive user events (`withUserEvents`). */
+  readonly withUserEvents?: boolean;
+  /** Pause after a poll that drained the queue. Default 5,000 ms (the platform recommends 5–30 s). */
+  readonly intervalMs?: number;
+  /** Pause before the next poll when `hasMore` was true. Default 2,000 ms (the platform asks for ≥ 2 s). */
+  readonly hasMoreDelayMs?: number;
+  /** Exponential backoff after a failed poll: `initialMs × factor^(n−1)`, capped at `maxMs`, ± `jitter`. */
+  readonly backoff?: {
+    readonly initialMs?: number;
+    readonly maxMs?: number;
+    readonly factor?: number;
+    /** Fraction of the delay randomised either way. Default 0.2. */
+    readonly jitter?: number;
+  };
+  /** Called after each successful poll with the offset that confirms everything delivered so far. */
+  readonly onOffset?: (nextOffset: number) => void;
+  /** Source of randomness for the jitter (tests pin it). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Kinds after which polling again cannot help: the stream errors instead of retrying. */
+const FATAL = new Set(['input', 'access', 'auth']);
+
+/**
+ * Events for a bot in fetch mode, by polling `imbot.v2.Event.get` (reference §4.4). Each poll passes the
+ * previous `nextOffset`, which confirms everything delivered before it, so an error between polls loses
+ * nothing: the next poll asks again from the last confirmed offset, and an event id already delivered is
+ * skipped. Follows `hasMore` after `hasMoreDelayMs`, idles `intervalMs` otherwise, backs off on `rate`,
+ * `server`, `network` and `timeout` errors, and errors the stream on `input`, `access` and `auth` ones (a
+ * wrong bot id or token does not fix itself). Unsubscribing aborts the poll in flight and stops polling.
+ * Timers are taken from the global scope when scheduled.
+ */
+export function botEvents(transport: Transport, options: BotEventsOptions): Observable<BotEvent> {
+  if (typeof transport?.call !== 'function') throw inputError('transport', 'an object with a call method');
+  const { botId, botToken } = options ?? ({} as BotEventsOptions);
+  if (!Number.isSafeInteger(botId) || botId <= 0) throw inputError('botId', 'a positive integer');
+  if (botToken !== undefined && (typeof botToken !== 'string' || botToken === '')) {
+    throw inputError('botToken', 'a non-empty string when given');
+  }
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw inputError('limit', 'an integer from 1 to 1000');
+  if (options.offset !== undefined && (!Number.isSafeInteger(options.offset) || options.offset < 0)) {
+    throw inputError('offset', 'a non-negative integer');
+  }
+  const intervalMs = nonNegative(options.intervalMs, 5_000, 'intervalMs');
+  const hasMoreDelayMs = nonNegative(options.hasMoreDelayMs, 2_000, 'hasMoreDelayMs');
+  const initialMs = nonNegative(options.backoff?.initialMs, 1_000, 'backoff.initialMs');
+  const maxMs = nonNegative(options.backoff?.maxMs, 60_000, 'backoff.maxMs');
+  const factor = nonNegative(options.backoff?.factor, 2, 'backoff.factor');
+  const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
+
+  return new Observable<BotEvent>((subscriber) => {
+    let offset = options.offset;
+    let lastEventId = -Infinity;
+    let failures = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let controller: AbortController | undefined;
+    const random = options.random ?? Math.random;
+
+    const schedule = (delayMs: number) => {
+      timer = globalThis.setTimeout(poll, delayMs);
+    };
+
+    const poll = async () => {
+      timer = undefined;
+      controller = new AbortController();
+      const params: Record<string, unknown> = { botId, limit };
+      if (botToken !== undefined) params.botToken = botToken;
+      if (offset !== undefined) params.offset = offset;
+      if (options.withUserEvents) params.withUserEvents = true;
+      let page: Page;
+      try {
+        page = readPage(await transport.call('imbot.v2.Event.get', params, { signal: controller.signal }));
+      } catch (error) {
+        if (subscriber.closed) return;
+        const b24 = error instanceof B24Error ? error : undefined;
+        if (b24 && FATAL.has(b24.kind)) {
+          subscriber.error(b24);
+          return;
+        }
+        failures++;
+        const base = Math.min(maxMs, initialMs * factor ** (failures - 1));
+        schedule(Math.max(0, base * (1 + jitter * (2 * random() - 1))));
+        return;
+      }
+      if (subscriber.closed) return;
+      failures = 0;
+      for (const item of page.events) {
+        if (item.numericId !== undefined) {
+          if (item.numericId <= lastEventId) continue;
+          lastEventId = item.numericId;
+        }
+        subscriber.next(item.event);
+        if (subscriber.closed) return;
+      }
+      if (page.nextOffset !== undefined) {
+        offset = page.nextOffset;
+        options.onOffset?.(page.nextOffset);
+      }
+      schedule(page.hasMore ? hasMoreDelayMs : intervalMs);
+    };
+
+    schedule(0);
+    return () => {
+      if (timer !== undefined) globalThis.clearTimeout(timer);
+      controller?.abort();
+    };
+  });
+}
+
+interface Page {
+  readonly events: readonly { readonly event: BotEvent; readonly numericId?: number }[];
+  readonly nextOffset?: number;
+  readonly hasMore: boolean;
+}
+
+/** `{events, nextOffset, hasMore}`; v2 sometimes nests it one level deeper in `result`, which is accepted too. */
+function readPage(result: unknown): Page {
+  let body = result as Record<string, unknown> | null;
+  if (body && typeof body === 'object' && !Array.isArray(body.events) && typeof body.result === 'object') {
+    body = body.result as Record<string, unknown>;
+  }
+  if (!body || typeof body !== 'object' || !Array.isArray(body.events)) {
+    throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', message: 'Event.get reply without events' });
+  }
+  const events = body.events.map((raw: unknown) => {
+    const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const id = Number(item.eventId);
+    const numericId = Number.isFinite(id) ? id : undefined;
+    const type = typeof item.type === 'string' ? item.type : String(item.type ?? 'UNKNOWN');
+    let event: BotEvent;
+    try {
+      event = typeBotEvent(type, item.data, { eventId: numericId, date: item.date });
+    } catch {
+      // A malformed event is still delivered, untyped: dropping it would lose it, erroring would stall the queue.
+      event = {
+        type: 'other',
+        eventType: type.toUpperCase(),
+        data: (typeof item.data === 'object' && item.data !== null ? item.data : {}) as Record<string, unknown>,
+        ...(numericId === undefined ? {} : { eventId: numericId }),
+        ...(typeof item.date === 'string' ? { date: item.date } : {}),
+      };
+    }
+    return numericId === undefined ? { event } : { event, numericId };
+  });
+  const next = Number(body.nextOffset);
+  return {
+    events,
+    ...(body.nextOffset === undefined || body.nextOffset === null || !Number.isFinite(next)
+      ? {}
+      : { nextOffset: next }),
+    hasMore: body.hasMore === true || body.hasMore === 'Y' || body.hasMore === 1 || body.hasMore === '1',
+  };
+}
+
+function nonNegative(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw inputError(field, 'a non-negative finite number');
+  }
+  return value;
+}

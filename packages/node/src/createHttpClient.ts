@@ -1,0 +1,129 @@
+import { B24Error } from '@b24-typing/core';
+import { Agent } from 'undici';
+
+/** Connection and timeout settings shared by both transports. Every number has a default. */
+export interface HttpOptions {
+  /** Most open connections per origin (the portal, the OAuth server). Default 32. */
+  readonly connections?: number;
+  /** Time to open a TCP/TLS connection. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Time from sending a request to the end of the response headers. Default 30 s (the cloud allows 60 s). */
+  readonly headersTimeoutMs?: number;
+  /** Longest silence between two chunks of a response body. Default 30 s. */
+  readonly bodyTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept. Default 10 s. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Largest response body read; a larger one fails as `server`. Default 8 MiB. */
+  readonly maxResponseBytes?: number;
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly text: string;
+}
+
+/** A keep-alive connection pool per origin (undici's `Agent`), with every failure turned into a `B24Error`. */
+export interface HttpClient {
+  post(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpReply>;
+  close(): Promise<void>;
+}
+
+export function createHttpClient(options: HttpOptions = {}): HttpClient {
+  const agent = new Agent({
+    connections: options.connections ?? 32,
+    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+  });
+  const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
+  let closed = false;
+
+  return {
+    async post(url, body, headers, signal) {
+      if (signal?.aborted) throw abortedError();
+      if (closed) throw new B24Error({ code: 'CLIENT_CLOSED', kind: 'network', message: 'transport is closed' });
+      let status: number | undefined;
+      try {
+        const response = await agent.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'POST',
+          headers,
+          body,
+          signal,
+        });
+        status = response.statusCode;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            response.body.destroy();
+            throw new B24Error({
+              code: 'ERROR_UNEXPECTED_ANSWER',
+              kind: 'server',
+              status,
+              message: `response body larger than ${maxBytes} bytes (HTTP ${status})`,
+            });
+          }
+          chunks.push(chunk);
+        }
+        return {
+          status,
+          text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+        };
+      } catch (error) {
+        throw toB24Error(error, status, signal);
+      }
+    },
+    async close() {
+      closed = true;
+      await agent.close();
+    },
+  };
+}
+
+function abortedError(cause?: unknown): B24Error {
+  return new B24Error({ code: 'ABORTED', kind: 'network', message: 'the call was aborted', cause });
+}
+
+const TIMEOUTS: Readonly<Record<string, string>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connecting',
+  UND_ERR_HEADERS_TIMEOUT: 'waiting for the response headers',
+  UND_ERR_BODY_TIMEOUT: 'reading the response body',
+};
+
+/**
+ * undici's errors carry socket addresses, never the request path, but their messages are not ours to promise
+ * anything about: the message here is built from the error code only. `status` is set once headers arrived:
+ * a body that breaks off after that is a broken reply (`server`), not a lost connection.
+ */
+function toB24Error(error: unknown, status: number | undefined, signal: AbortSignal | undefined): B24Error {
+  if (signal?.aborted) return abortedError(error);
+  if (error instanceof B24Error) return error;
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'UNKNOWN';
+  const stage = TIMEOUTS[code];
+  if (stage !== undefined) {
+    return new B24Error({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      message: `timed out ${stage} (${code})`,
+      ...(status === undefined ? {} : { status }),
+      cause: error,
+    });
+  }
+  if (status !== undefined) {
+    return new B24Error({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'server',
+      status,
+      message: `the response broke off (HTTP ${status}, ${code})`,
+      cause: error,
+    });
+  }
+  if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
+    return new B24Error({ code: 'CLIENT_CLOSED', kind: 'network', message: 'transport is closed', cause: error });
+  }
+  return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: `network error (${code})`, cause: error });
+}

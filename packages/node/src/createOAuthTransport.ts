@@ -1,0 +1,225 @@
+import { B24Error } from '@b24-typing/core';
+import { checkEndpoint } from './checkEndpoint';
+import { createHttpClient } from './createHttpClient';
+import { createRedactor } from './createRedactor';
+import { createRestTransport, type NodeTransport, type TransportOptions } from './createRestTransport';
+import { describe } from './createWebhookTransport';
+import { inputError } from './inputError';
+import { readEnvelope } from './readEnvelope';
+import { USER_AGENT } from './userAgent';
+
+/** The tokens after a refresh, for you to persist: Bitrix24 issues a new refresh token each time. */
+export interface OAuthTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Unix time (s) the access token expires, when the server said. */
+  readonly expires?: number;
+  readonly expiresIn?: number;
+  readonly scope?: string;
+  readonly memberId?: string;
+  readonly clientEndpoint?: string;
+  readonly serverEndpoint?: string;
+}
+
+export interface OAuthTransportOptions extends TransportOptions {
+  /** The portal's REST root from the install/event payload, e.g. `https://portal.bitrix24.com/rest/`. */
+  readonly clientEndpoint: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The token endpoint. Default `https://oauth.bitrix.info/oauth/token/` (reference §5). */
+  readonly oauthEndpoint?: string;
+  /**
+   * Called with the new tokens after each refresh, before the waiting calls are retried. A throw or rejection
+   * here does not fail those calls: the tokens are already in use.
+   */
+  readonly onTokens?: (tokens: OAuthTokens) => void | Promise<void>;
+}
+
+/** Error codes after which a refresh can help (reference §6, §9.1). */
+const REFRESHABLE = new Set(['expired_token', 'invalid_token']);
+
+/**
+ * A transport for an OAuth application. The access token goes in the `auth` body field (never the URL, so it
+ * stays out of access logs). On `expired_token`/`invalid_token` it refreshes once through the token endpoint
+ * and retries; concurrent calls that hit the same expired token share one refresh. A failed refresh
+ * (`invalid_grant`: the refresh token is dead too) fails those calls with an `auth` error and does not loop.
+ *
+ * @example
+ * ```ts
+ * const transport = createOAuthTransport({
+ *   clientEndpoint: auth.client_endpoint, accessToken: auth.access_token, refreshToken: auth.refresh_token,
+ *   clientId: process.env.B24_CLIENT_ID!, clientSecret: process.env.B24_CLIENT_SECRET!,
+ *   onTokens: (tokens) => db.saveTokens(tokens),
+ * });
+ * ```
+ */
+export function createOAuthTransport(options: OAuthTransportOptions): NodeTransport {
+  if (typeof options !== 'object' || options === null) throw inputError('options', 'an object');
+  const insecure = options.allowInsecure === true;
+  const endpoint = checkEndpoint(options.clientEndpoint, 'clientEndpoint', insecure);
+  if (endpoint.search !== '' || endpoint.hash !== '') {
+    throw inputError('clientEndpoint', 'a URL without query or fragment');
+  }
+  const root = new URL(endpoint.pathname.endsWith('/') ? endpoint.href : `${endpoint.href}/`);
+  const tokenUrl = checkEndpoint(
+    options.oauthEndpoint ?? 'https://oauth.bitrix.info/oauth/token/',
+    'oauthEndpoint',
+    insecure,
+  );
+  for (const field of ['accessToken', 'refreshToken', 'clientId', 'clientSecret'] as const) {
+    if (typeof options[field] !== 'string' || options[field] === '') throw inputError(field, 'a non-empty string');
+  }
+  if (options.onTokens !== undefined && typeof options.onTokens !== 'function') {
+    throw inputError('onTokens', 'a function');
+  }
+
+  const redactor = createRedactor();
+  const { clientId, clientSecret, onTokens } = options;
+  let accessToken = options.accessToken;
+  let refreshToken = options.refreshToken;
+  redactor.add(accessToken);
+  redactor.add(refreshToken);
+  redactor.add(clientSecret);
+  /** Bumped on every successful refresh: a failure tagged with an older generation used a stale token. */
+  let generation = 0;
+  let refreshing: Promise<void> | undefined;
+  const oauthHttp = createHttpClient(options);
+
+  const refresh = async (): Promise<void> => {
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: refreshToken,
+    });
+    let reply: unknown;
+    try {
+      const response = await oauthHttp.post(tokenUrl, form.toString(), {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+      });
+      reply = readTokenReply(response.status, response.text);
+    } catch (error) {
+      throw refreshFailed(error);
+    }
+    const tokens = toTokens(reply);
+    accessToken = tokens.accessToken;
+    refreshToken = tokens.refreshToken;
+    redactor.add(accessToken);
+    redactor.add(refreshToken);
+    generation++;
+    if (onTokens) {
+      try {
+        await onTokens(tokens);
+      } catch {
+        // Documented: the caller's persistence failing must not fail calls that now have a working token.
+      }
+    }
+  };
+
+  const transport = createRestTransport(
+    {
+      prepare: (method, params) => ({
+        url: new URL(method, root),
+        body: { ...params, auth: accessToken },
+        credentials: generation,
+      }),
+      async recover(error, credentials, signal) {
+        if (!REFRESHABLE.has(error.code)) return false;
+        if (credentials === generation) {
+          refreshing ??= refresh().finally(() => {
+            refreshing = undefined;
+          });
+          await untilSettled(refreshing, signal);
+        }
+        return true;
+      },
+      redactor,
+    },
+    options,
+  );
+  const close = transport.close;
+  transport.close = async () => {
+    await Promise.all([close(), oauthHttp.close()]);
+  };
+  return describe(transport, `OAuthTransport(${root.origin})`);
+}
+
+/** The token endpoint answers `{access_token, refresh_token, …}` or `{error, error_description}`, not an envelope. */
+function readTokenReply(status: number, text: string): unknown {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return readEnvelope({ status, text }); // throws the usual `server` error with the status
+  }
+  if (typeof body === 'object' && body !== null && 'error' in body) {
+    throw B24Error.fromResponse(body as { error?: unknown; error_description?: unknown }, status);
+  }
+  if (status < 200 || status >= 300) return readEnvelope({ status, text });
+  return body;
+}
+
+function toTokens(body: unknown): OAuthTokens {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof b.access_token !== 'string' || b.access_token === '' || typeof b.refresh_token !== 'string') {
+    throw new B24Error({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'auth',
+      message: 'token refresh reply without tokens',
+    });
+  }
+  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const optional = {
+    expires: num(b.expires),
+    expiresIn: num(b.expires_in),
+    scope: str(b.scope),
+    memberId: str(b.member_id),
+    clientEndpoint: str(b.client_endpoint),
+    serverEndpoint: str(b.server_endpoint),
+  };
+  return {
+    accessToken: b.access_token,
+    refreshToken: b.refresh_token,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** A refresh that failed for any reason leaves the caller unauthenticated: the calls fail as `auth`, except on a transient network/timeout failure. */
+function refreshFailed(error: unknown): B24Error {
+  if (!(error instanceof B24Error)) {
+    return new B24Error({ code: 'REFRESH_FAILED', kind: 'auth', message: 'token refresh failed' });
+  }
+  if (error.kind === 'network' || error.kind === 'timeout') return error;
+  return new B24Error({
+    code: error.code,
+    kind: 'auth',
+    message: `token refresh failed: ${error.message}`,
+    ...(error.status === undefined ? {} : { status: error.status }),
+  });
+}
+
+/** Waits for the shared refresh, but lets one caller's abort end only that caller's wait. */
+function untilSettled(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  const aborted = () => new B24Error({ code: 'ABORTED', kind: 'network', message: 'the call was aborted' });
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageAddEvent, V1MessageAddEvent } from './BotEvent';
+import { parseBotEvent } from './parseBotEvent';
+
+const TOKEN = 'app-token-7f3a9c21';
+
+/** A body the way the portal builds it: PHP `http_build_query`, every scalar a string (reference §4.4). */
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+const messageAdd = {
+  event: 'ONIMBOTV2MESSAGEADD',
+  'data[bot][id]': '17',
+  'data[bot][code]': 'helper',
+  'data[bot][auth][application_token]': 'bot-level-token',
+  'data[bot][auth][expires_in]': '3600',
+  'data[message][id]': '901',
+  'data[message][chatId]': '44',
+  'data[message][authorId]': '3',
+  'data[message][text]': 'Hi & welcome = 100% [ok]',
+  'data[message][isSystem]': '0',
+  'data[message][viewedByOthers]': '1',
+  'data[chat][id]': '44',
+  'data[chat][dialogId]': '3',
+  'data[chat][type]': 'private',
+  'data[user][id]': '3',
+  'data[user][name]': 'Анна',
+  'data[user][bot]': '0',
+  'data[language]': 'en',
+  ts: '1763700000',
+  'auth[application_token]': TOKEN,
+  'auth[domain]': 'portal.example',
+};
+
+describe('parseBotEvent', () => {
+  it('parses a form-encoded ONIMBOTV2MESSAGEADD and restores numbers and booleans', () => {
+    const event = parseBotEvent(form(messageAdd), { applicationToken: TOKEN }) as MessageAddEvent;
+    expect(event.type).toBe('ONIMBOTV2MESSAGEADD');
+    expect(event.ts).toBe(1763700000);
+    expect(event.data.bot).toMatchObject({ id: 17, code: 'helper', auth: { expires_in: 3600 } });
+    expect(event.data.message).toMatchObject({
+      id: 901,
+      chatId: 44,
+      authorId: 3,
+      text: 'Hi & welcome = 100% [ok]',
+      isSystem: false,
+      viewedByOthers: true,
+    });
+    // dialogId looks numeric but is a dialog id: it stays a string.
+    expect(event.data.chat.dialogId).toBe('3');
+    expect(event.data.user).toMatchObject({ id: 3, name: 'Анна', bot: false });
+    expect(event.data.language).toBe('en');
+    expect(event.auth?.domain).toBe('portal.example');
+  });
+
+  it('accepts the same event as JSON, as bytes, and as an object a framework parsed', () => {
+    const json = JSON.stringify({
+      event: 'ONIMBOTV2MESSAGEADD',
+      data: {
+        bot: { id: 17 },
+        message: { id: 901, chatId: 44, authorId: 3, text: 'x', isSystem: false },
+        chat: { id: 44, dialogId: 'chat44' },
+        user: { id: 3 },
+      },
+      auth: { application_token: TOKEN },
+    });
+    for (const body of [json, new TextEncoder().encode(json), JSON.parse(json) as Record<string, unknown>]) {
+      const event = parseBotEvent(body, { applicationToken: TOKEN }) as MessageAddEvent;
+      expect(event.data.message.id).toBe(901);
+      expect(event.data.chat.dialogId).toBe('chat44');
+    }
+  });
+
+  it('types join, update and delete events', () => {
+    const auth = { 'auth[application_token]': TOKEN };
+    const join = parseBotEvent(
+      form({
+        event: 'ONIMBOTV2JOINCHAT',
+        'data[bot][id]': '17',
+        'data[chat][id]': '5',
+        'data[chat][dialogId]': 'chat5',
+        'data[user][id]': '1',
+        ...auth,
+      }),
+      { applicationToken: TOKEN },
+    );
+    expect(join).toMatchObject({
+      type: 'ONIMBOTV2JOINCHAT',
+      data: { bot: { id: 17 }, chat: { id: 5, dialogId: 'chat5' }, user: { id: 1 } },
+    });
+    const update = parseBotEvent(form({ ...messageAdd, event: 'onimbotv2messageupdate' }), { applicationToken: TOKEN });
+    expect(update.type).toBe('ONIMBOTV2MESSAGEUPDATE');
+    const deleted = parseBotEvent(form({ event: 'ONIMBOTV2DELETE', 'data[bot][id]': '17', ...auth }), {
+      applicationToken: TOKEN,
+    });
+    expect(deleted).toMatchObject({ type: 'ONIMBOTV2DELETE', data: { bot: { id: 17 } } });
+  });
+
+  it('parses the legacy v1 ONIMBOTMESSAGEADD shape', () => {
+    const event = parseBotEvent(
+      form({
+        event: 'ONIMBOTMESSAGEADD',
+        'data[BOT][39][BOT_ID]': '39',
+        'data[BOT][39][BOT_CODE]': 'legacy',
+        'data[PARAMS][MESSAGE]': 'hello',
+        'data[PARAMS][MESSAGE_ID]': '1001',
+        'data[PARAMS][DIALOG_ID]': 'chat1157',
+        'data[PARAMS][FROM_USER_ID]': '27',
+        'data[PARAMS][TO_CHAT_ID]': '1157',
+        'data[USER][ID]': '27',
+        'auth[application_token]': TOKEN,
+      }),
+      { applicationToken: TOKEN },
+    ) as V1MessageAddEvent;
+    expect(event.type).toBe('ONIMBOTMESSAGEADD');
+    expect(event.data.BOT['39']).toMatchObject({ BOT_ID: 39, BOT_CODE: 'legacy' });
+    expect(event.data.PARAMS).toMatchObject({
+      MESSAGE: 'hello',
+      MESSAGE_ID: 1001,
+      DIALOG_ID: 'chat1157',
+      FROM_USER_ID: 27,
+      TO_CHAT_ID: 1157,
+    });
+    expect(event.data.USER).toMatchObject({ ID: 27 });
+  });
+
+  it('delivers other event types untyped instead of failing', () => {
+    const event = parseBotEvent(
+      form({ event: 'ONIMBOTV2REACTIONCHANGE', 'data[reaction]': 'like', 'auth[application_token]': TOKEN }),
+      { applicationToken: TOKEN },
+    );
+    expect(event).toMatchObject({ type: 'other', eventType: 'ONIMBOTV2REACTIONCHANGE', data: { reaction: 'like' } });
+  });
+
+  it('rejects a wrong or missing top-level token with an auth error that does not echo either token', () => {
+    const wrong = { ...messageAdd, 'auth[application_token]': 'not-the-token' };
+    const { 'auth[application_token]': _, ...missing } = messageAdd;
+    // The bot-level token proves nothing: only the top-level one counts.
+    const botLevel = { ...messageAdd, 'data[bot][auth][application_token]': TOKEN, 'auth[application_token]': 'x' };
+    for (const fields of [wrong, missing, botLevel]) {
+      let caught: unknown;
+      try {
+        parseBotEvent(form(fields), { applicationToken: TOKEN });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ name: 'B24Error', code: 'WRONG_APPLICATION_TOKEN', kind: 'auth' });
+      expect(String(caught)).not.toContain(TOKEN);
+      expect(JSON.stringify(caught)).not.toContain('not-the-token');
+    }
+  });
+
+  it('rejects malformed bodies with typed input errors', () => {
+    const cases: unknown[] = [
+      '{"event": ',
+      '[1,2]',
+      form({ event: 'ONIMBOTV2MESSAGEADD', 'auth[application_token]': TOKEN }),
+      form({ ...messageAdd, 'data[message][id]': 'abc' }),
+      form({ ...messageAdd, 'data[chat][dialogId]': '' }),
+      `__proto__[x]=1&auth[application_token]=${TOKEN}`,
+      JSON.stringify({ auth: { application_token: TOKEN }, event: 'X', data: JSON.parse('{"__proto__": {"x": 1}}') }),
+      42,
+    ];
+    for (const body of cases) {
+      expect(() => parseBotEvent(body as string, { applicationToken: TOKEN }), String(body)).toThrow(
+        expect.objectContaining({ kind: 'input' }),
+      );
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('enforces size and depth limits', () => {
+    const deep = `${'a'}${'[b]'.repeat(30)}=1&auth[application_token]=${TOKEN}&event=X`;
+    expect(() => parseBotEvent(deep, { applicationToken: TOKEN })).toThrow(/deeper than 20/);
+    expect(() => parseBotEvent(form(messageAdd), { applicationToken: TOKEN, limits: { maxLength: 100 } })).toThrow(
+      /longer than 100/,
+    );
+  });
+
+  it('requires an application token option', () => {
+    expect(() => parseBotEvent(form(messageAdd), { applicationToken: '' })).toThrow(
+      expect.objectContaining({ kind: 'input', field: 'applicationToken' }),
+    );
+  });
+});

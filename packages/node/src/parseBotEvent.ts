@@ -1,0 +1,100 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { B24Error } from '@b24-typing/core';
+import type { BotEvent } from './BotEvent';
+import { inputError } from './inputError';
+import { type PhpQueryLimits, parsePhpQuery } from './parsePhpQuery';
+import { malformedEvent, typeBotEvent } from './typeBotEvent';
+
+export interface ParseBotEventOptions {
+  /** The application token the portal issued for your app or bot; every event must carry it in `auth`. */
+  readonly applicationToken: string;
+  /** Size and nesting bounds for the body. */
+  readonly limits?: PhpQueryLimits;
+}
+
+/**
+ * Reads what a portal POSTs to a bot's `webhookUrl` (form-encoded with PHP brackets, reference §4.4; JSON also
+ * accepted) and returns a typed event, after checking the TOP-LEVEL `auth[application_token]` in constant
+ * time (`data[bot][auth]` holds another token that proves nothing). Rejects with a `B24Error`: kind `auth`
+ * (`WRONG_APPLICATION_TOKEN`) for a missing or wrong token, kind `input` (`INVALID_EVENT_BODY`) for a body
+ * that is malformed, too large or too deep. Pass the raw body (string or bytes), or an object a framework
+ * already parsed.
+ *
+ * @example
+ * ```ts
+ * app.post('/bot', express.text({ type: '*\/*' }), (req, res) => {
+ *   const event = parseBotEvent(req.body, { applicationToken: process.env.B24_APP_TOKEN! });
+ *   res.sendStatus(200);
+ * });
+ * ```
+ */
+export function parseBotEvent(
+  body: string | Uint8Array | Record<string, unknown>,
+  options: ParseBotEventOptions,
+): BotEvent {
+  if (typeof options?.applicationToken !== 'string' || options.applicationToken === '') {
+    throw inputError('applicationToken', 'a non-empty string');
+  }
+  const limits = options.limits ?? {};
+  const raw = readBody(body, limits);
+  checkTree(raw, limits.maxDepth ?? 20);
+  const auth = raw.auth;
+  const token =
+    typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).application_token : undefined;
+  if (typeof token !== 'string' || !sameSecret(token, options.applicationToken)) {
+    throw new B24Error({
+      code: 'WRONG_APPLICATION_TOKEN',
+      kind: 'auth',
+      message: 'auth.application_token: missing or not the expected application token',
+    });
+  }
+  const event = raw.event;
+  if (typeof event !== 'string' || event === '') throw malformedEvent('event: must be a non-empty string');
+  return typeBotEvent(event, raw.data, { ts: raw.ts, auth });
+}
+
+function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown> {
+  const maxLength = limits.maxLength ?? 1024 * 1024;
+  if (body instanceof Uint8Array) {
+    if (body.byteLength > maxLength * 4) throw malformedEvent(`body: longer than ${maxLength} characters`);
+    body = new TextDecoder('utf-8', { fatal: false }).decode(body);
+  }
+  if (typeof body === 'string') {
+    if (body.length > maxLength) throw malformedEvent(`body: longer than ${maxLength} characters`);
+    const text = body.trimStart();
+    if (text.startsWith('{')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw malformedEvent('body: invalid JSON');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw malformedEvent('body: must be a JSON object');
+      }
+      return parsed as Record<string, unknown>;
+    }
+    return parsePhpQuery(text.trimEnd(), limits);
+  }
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  throw malformedEvent('body: must be a string, bytes or an object');
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Depth and key checks for bodies that did not come through `parsePhpQuery` (JSON, pre-parsed objects). */
+function checkTree(value: unknown, maxDepth: number, depth = 0): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > maxDepth) throw malformedEvent(`body: nesting deeper than ${maxDepth} levels`);
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN.has(key)) throw malformedEvent(`body: the field name "${key}" is not allowed`);
+    checkTree((value as Record<string, unknown>)[key], maxDepth, depth + 1);
+  }
+}
+
+/** Compares digests, so neither the length nor a common prefix of the expected token leaks through timing. */
+function sameSecret(actual: string, expected: string): boolean {
+  const a = createHash('sha256').update(actual).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

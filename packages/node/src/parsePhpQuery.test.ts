@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { parsePhpQuery } from './parsePhpQuery';
+
+describe('parsePhpQuery', () => {
+  it('reads PHP bracket syntax the way parse_str does', () => {
+    expect(parsePhpQuery('data[bot][id]=5&data[bot][code]=x&auth[application_token]=t&ts=17')).toEqual({
+      data: { bot: { id: '5', code: 'x' } },
+      auth: { application_token: 't' },
+      ts: '17',
+    });
+  });
+
+  it('appends with [] past the highest numeric key, decodes + as space, keeps the last duplicate', () => {
+    expect(parsePhpQuery('a[]=x&a[]=y&a[5]=z&a[]=w')).toEqual({ a: { 0: 'x', 1: 'y', 5: 'z', 6: 'w' } });
+    expect(parsePhpQuery('list[]=1&list[]=2')).toEqual({ list: ['1', '2'] });
+    expect(parsePhpQuery('text=hello+world%21&flag')).toEqual({ text: 'hello world!', flag: '' });
+    expect(parsePhpQuery('a=1&a=2')).toEqual({ a: '2' });
+  });
+
+  it('cannot be used to pollute a prototype', () => {
+    for (const body of ['__proto__[polluted]=1', 'a[__proto__][polluted]=1', 'constructor[prototype][polluted]=1']) {
+      expect(() => parsePhpQuery(body)).toThrow(expect.objectContaining({ code: 'INVALID_EVENT_BODY', kind: 'input' }));
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Inherited names that are not dangerous are ordinary keys.
+    expect(parsePhpQuery('toString=1&hasOwnProperty[x]=2')).toEqual({ toString: '1', hasOwnProperty: { x: '2' } });
+  });
+
+  it('enforces its size, depth and field-count limits', () => {
+    expect(() => parsePhpQuery('a=1'.padEnd(100, '1'), { maxLength: 50 })).toThrow(/longer than 50/);
+    expect(() => parsePhpQuery('a[b][c][d]=1', { maxDepth: 3 })).toThrow(/deeper than 3/);
+    expect(parsePhpQuery('a[b][c]=1', { maxDepth: 3 })).toEqual({ a: { b: { c: '1' } } });
+    expect(() => parsePhpQuery('a=1&b=2&c=3', { maxPairs: 2 })).toThrow(/more than 2 fields/);
+  });
+
+  it('refuses malformed keys and encodings instead of guessing', () => {
+    for (const body of ['a[b=1', 'a[b]c=1', '[x]=1', 'a[b[c]]=1', 'a=%E0%A4%A']) {
+      expect(() => parsePhpQuery(body), body).toThrow(expect.objectContaining({ kind: 'input' }));
+    }
+  });
+});

@@ -1,0 +1,237 @@
+import { B24Error } from '@b24-typing/core';
+import type { BotEvent, EventAuth } from './BotEvent';
+
+/**
+ * Turns a raw event (a parsed form body or an `Event.get` item) into a typed `BotEvent`. Form bodies carry every
+ * scalar as a string (`true`→`"1"`, `null`→`""`, reference §4.4), so known numeric and boolean fields are
+ * restored by name; `dialogId` stays a string even when it looks like a number. Unknown fields pass through.
+ */
+export function typeBotEvent(
+  eventType: string,
+  data: unknown,
+  meta: { eventId?: unknown; date?: unknown; ts?: unknown; auth?: unknown },
+): BotEvent {
+  const base = {
+    ...(meta.eventId === undefined ? {} : { eventId: requireNumber(meta.eventId, 'eventId') }),
+    ...(typeof meta.date === 'string' ? { date: meta.date } : {}),
+    ...(meta.ts === undefined || meta.ts === '' ? {} : { ts: requireNumber(meta.ts, 'ts') }),
+    ...(meta.auth === undefined ? {} : { auth: shape(meta.auth, AUTH, 'auth') as EventAuth }),
+  };
+  const type = eventType.toUpperCase();
+  switch (type) {
+    case 'ONIMBOTV2MESSAGEADD':
+    case 'ONIMBOTV2MESSAGEUPDATE': {
+      const d = record(data, 'data');
+      return {
+        type,
+        ...base,
+        data: {
+          ...d,
+          bot: bot(d.bot),
+          message: required(shape(d.message, MESSAGE, 'data.message'), ['id', 'chatId', 'authorId'], 'data.message', {
+            text: '',
+          }),
+          chat: chat(d.chat),
+          user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user'),
+        },
+      } as BotEvent;
+    }
+    case 'ONIMBOTV2JOINCHAT': {
+      const d = record(data, 'data');
+      return {
+        type,
+        ...base,
+        data: {
+          ...d,
+          bot: bot(d.bot),
+          chat: chat(d.chat),
+          ...(d.user === undefined ? {} : { user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user') }),
+        },
+      } as BotEvent;
+    }
+    case 'ONIMBOTV2DELETE': {
+      const d = record(data, 'data');
+      return { type, ...base, data: { ...d, bot: bot(d.bot) } } as BotEvent;
+    }
+    case 'ONIMBOTMESSAGEADD': {
+      const d = record(data, 'data');
+      const bots: Record<string, unknown> = {};
+      for (const [id, value] of Object.entries(record(d.BOT, 'data.BOT'))) {
+        bots[id] = required(shape(value, V1_BOT, `data.BOT.${id}`), ['BOT_ID'], `data.BOT.${id}`);
+      }
+      return {
+        type,
+        ...base,
+        data: {
+          ...d,
+          BOT: bots,
+          PARAMS: required(
+            shape(d.PARAMS, V1_PARAMS, 'data.PARAMS'),
+            ['MESSAGE_ID', 'DIALOG_ID', 'FROM_USER_ID'],
+            'data.PARAMS',
+            { MESSAGE: '' },
+          ),
+          ...(d.USER === undefined ? {} : { USER: shape(d.USER, V1_USER, 'data.USER') }),
+        },
+      } as BotEvent;
+    }
+    default:
+      return { type: 'other', eventType: type, ...base, data: data === undefined ? {} : record(data, 'data') };
+  }
+}
+
+type Kind = 'number' | 'boolean' | 'string';
+type Schema = Readonly<Record<string, Kind>>;
+
+const AUTH: Schema = {
+  expires: 'number',
+  expires_in: 'number',
+  user_id: 'number',
+  application_token: 'string',
+  domain: 'string',
+};
+const BOT: Schema = {
+  id: 'number',
+  code: 'string',
+  isHidden: 'boolean',
+  isSupportOpenline: 'boolean',
+  isReactionsEnabled: 'boolean',
+  countMessage: 'number',
+  countCommand: 'number',
+  countChat: 'number',
+  countUser: 'number',
+};
+const MESSAGE: Schema = {
+  id: 'number',
+  chatId: 'number',
+  authorId: 'number',
+  text: 'string',
+  date: 'string',
+  uuid: 'string',
+  isSystem: 'boolean',
+  viewedByOthers: 'boolean',
+  forward: 'boolean',
+};
+const CHAT: Schema = {
+  id: 'number',
+  dialogId: 'string',
+  type: 'string',
+  name: 'string',
+  entityType: 'string',
+  owner: 'number',
+};
+const USER: Schema = {
+  id: 'number',
+  name: 'string',
+  firstName: 'string',
+  lastName: 'string',
+  bot: 'boolean',
+  active: 'boolean',
+  extranet: 'boolean',
+  network: 'boolean',
+  connector: 'boolean',
+};
+const V1_BOT: Schema = {
+  BOT_ID: 'number',
+  BOT_CODE: 'string',
+  expires: 'number',
+  expires_in: 'number',
+  user_id: 'number',
+};
+const V1_PARAMS: Schema = {
+  MESSAGE: 'string',
+  MESSAGE_ID: 'number',
+  DIALOG_ID: 'string',
+  FROM_USER_ID: 'number',
+  TO_CHAT_ID: 'number',
+  TO_USER_ID: 'number',
+  CHAT_ID: 'number',
+  AUTHOR_ID: 'number',
+  CHAT_TYPE: 'string',
+  MESSAGE_TYPE: 'string',
+  LANGUAGE: 'string',
+  SYSTEM: 'boolean',
+};
+const V1_USER: Schema = {
+  ID: 'number',
+  NAME: 'string',
+  FIRST_NAME: 'string',
+  LAST_NAME: 'string',
+  IS_BOT: 'boolean',
+  IS_EXTRANET: 'boolean',
+};
+
+function bot(value: unknown) {
+  const b = required(shape(value, BOT, 'data.bot'), ['id'], 'data.bot');
+  return b.auth === undefined ? b : { ...b, auth: shape(b.auth, AUTH, 'data.bot.auth') };
+}
+
+function chat(value: unknown) {
+  return required(shape(value, CHAT, 'data.chat'), ['id', 'dialogId'], 'data.chat');
+}
+
+export function malformedEvent(rule: string): B24Error {
+  return new B24Error({ code: 'INVALID_EVENT_BODY', kind: 'input', message: rule });
+}
+
+function record(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformedEvent(`${path}: must be an object`);
+  return value as Record<string, unknown>;
+}
+
+/** A copy of `value` with the schema's fields converted; `__proto__` cannot be a key here (checked upstream). */
+function shape(value: unknown, schema: Schema, path: string): Record<string, unknown> {
+  const source = record(value, path);
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(source)) {
+    const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
+    out[key] = kind === undefined ? raw : convert(raw, kind, `${path}.${key}`);
+  }
+  return out;
+}
+
+function required(
+  value: Record<string, unknown>,
+  fields: readonly string[],
+  path: string,
+  defaults: Record<string, unknown> = {},
+): Record<string, unknown> {
+  for (const field of fields) {
+    if (value[field] === undefined || value[field] === '') throw malformedEvent(`${path}.${field}: is required`);
+  }
+  for (const [field, fallback] of Object.entries(defaults)) {
+    if (value[field] === undefined) value[field] = fallback;
+  }
+  return value;
+}
+
+function convert(raw: unknown, kind: Kind, path: string): unknown {
+  switch (kind) {
+    case 'string':
+      return typeof raw === 'number' ? String(raw) : raw;
+    case 'number':
+      return raw === '' || raw === null ? undefined : requireNumber(raw, path);
+    case 'boolean':
+      return toBoolean(raw);
+  }
+}
+
+function requireNumber(raw: unknown, path: string): number {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
+  if (typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  throw malformedEvent(`${path}: must be a number`);
+}
+
+/** The platform's boolean spellings: `1/0` (http_build_query), `Y/N` (classic REST), `true/false` (JSON). */
+function toBoolean(raw: unknown): unknown {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === null || raw === '') return false;
+  if (typeof raw === 'number') return raw !== 0;
+  if (typeof raw === 'string') {
+    const v = raw.toUpperCase();
+    if (v === '1' || v === 'Y' || v === 'TRUE') return true;
+    if (v === '0' || v === 'N' || v === 'FALSE') return false;
+  }
+  return raw;
+}
