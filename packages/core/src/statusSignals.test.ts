@@ -1,0 +1,235 @@
+import { NEVER, of, Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import type { AgentStatus } from './AgentStatus';
+import { B24InputError } from './B24InputError';
+import { DEFAULT_STATUS_POLICY, resolveStatusPolicy, type StatusSignal, statusSignals } from './statusSignals';
+
+function testScheduler() {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+const CODE: Record<string, string | undefined> = {
+  thinking: 'IMBOT_AGENT_ACTION_THINKING',
+  searching: 'IMBOT_AGENT_ACTION_SEARCHING',
+  composing: 'IMBOT_AGENT_ACTION_COMPOSING',
+  typing: undefined,
+};
+
+function sig(type: StatusSignal['type'], status: AgentStatus, at: number, durationSec = 30): StatusSignal {
+  return { type, status, statusMessageCode: status in CODE ? CODE[status] : status, durationSec, at };
+}
+
+const S = { t: 'thinking', s: 'searching', c: 'composing', y: 'typing' } as const;
+
+describe('statusSignals', () => {
+  it('starts at once with duration = leaseSec and renews at lease − margin while the work runs', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const until = cold('60000ms x');
+      expectObservable(statusSignals(of('thinking'), until)).toBe('s 26999ms r 26999ms q 5999ms |', {
+        s: sig('start', 'thinking', 0),
+        r: sig('renew', 'thinking', 27_000),
+        q: sig('renew', 'thinking', 54_000),
+      });
+    });
+  });
+
+  it('sends a change at once once the shown status has stood minDwellMs, and restarts the lease', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const status = hot('t 1499ms s', S);
+      expectObservable(statusSignals(status, NEVER, { leaseSec: 10 }), '^ 9000ms !').toBe('s 1499ms c 6999ms r', {
+        s: sig('start', 'thinking', 0, 10),
+        c: sig('change', 'searching', 1500, 10),
+        r: sig('renew', 'searching', 8500, 10),
+      });
+    });
+  });
+
+  it('holds a status at least minDwellMs, then sends the latest pending one', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const status = hot('t 199ms s 299ms c', S); // 0, 200, 500
+      expectObservable(statusSignals(status), '^ 2000ms !').toBe('s 999ms c', {
+        s: sig('start', 'thinking', 0),
+        c: sig('change', 'composing', 1000),
+      });
+    });
+  });
+
+  it('drops a pending change when the status returns to the shown one', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const status = hot('t 199ms s 299ms t', S);
+      expectObservable(statusSignals(status), '^ 5000ms !').toBe('s', { s: sig('start', 'thinking', 0) });
+    });
+  });
+
+  it('deduplicates repeats, also by another name for the same code', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const status = hot<AgentStatus>('t 1999ms a 1999ms t', { t: 'thinking', a: 'IMBOT_AGENT_ACTION_THINKING' });
+      expectObservable(statusSignals(status), '^ 5000ms !').toBe('s', { s: sig('start', 'thinking', 0) });
+    });
+  });
+
+  it('honours minDwellMs as an option', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const status = hot('t 99ms s', S);
+      expectObservable(statusSignals(status, NEVER, { minDwellMs: 0 }), '^ 1000ms !').toBe('s 99ms c', {
+        s: sig('start', 'thinking', 0),
+        c: sig('change', 'searching', 100),
+      });
+    });
+  });
+
+  it('shows nothing at all when the reply comes within delayMs', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(statusSignals(of('thinking'), cold('300ms x'), { delayMs: 500 })).toBe('300ms |');
+    });
+  });
+
+  it('starts after delayMs with the latest status', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const status = hot('t 199ms s', S);
+      expectObservable(statusSignals(status, cold('800ms x'), { delayMs: 500 })).toBe('500ms s 299ms |', {
+        s: sig('start', 'searching', 500),
+      });
+    });
+  });
+
+  it('stops on the reply without a clear, and sends nothing afterwards', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const status = hot('t 2999ms s 999ms c', S);
+      expectObservable(statusSignals(status, cold('2000ms x'))).toBe('s 1999ms |', {
+        s: sig('start', 'thinking', 0),
+      });
+    });
+  });
+
+  it('clears with duration 1 when the work errors', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const status = hot('t 1999ms s', S);
+      expectObservable(statusSignals(status, cold('3000ms #'))).toBe('s 1999ms c 999ms (x|)', {
+        s: sig('start', 'thinking', 0),
+        c: sig('change', 'searching', 2000),
+        x: sig('clear', 'searching', 3000, 1),
+      });
+    });
+  });
+
+  it('clears when the work completes without a reply, not when it completes after one', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(statusSignals(of('typing'), cold('1000ms |'))).toBe('s 999ms (x|)', {
+        s: sig('start', 'typing', 0),
+        x: sig('clear', 'typing', 1000, 1),
+      });
+      expectObservable(statusSignals(of('typing'), cold('1000ms (a|)'))).toBe('s 999ms |', {
+        s: sig('start', 'typing', 0),
+      });
+    });
+  });
+
+  it('does not clear when clearOnError is off, or when nothing was shown', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(statusSignals(of('thinking'), cold('1000ms #'), { clearOnError: false })).toBe('s 999ms |', {
+        s: sig('start', 'thinking', 0),
+      });
+      expectObservable(statusSignals(of('thinking'), cold('100ms #'), { delayMs: 500 })).toBe('100ms |');
+    });
+  });
+
+  it('clears and passes the error on when the status stream errors', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(statusSignals(cold('t 99ms #', S, 'llm failed'))).toBe(
+        's 99ms (x#)',
+        { s: sig('start', 'thinking', 0), x: sig('clear', 'thinking', 100, 1) },
+        'llm failed',
+      );
+    });
+  });
+
+  it('keeps the last status up (renewing) after the status stream completes', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(statusSignals(cold('t|', S), NEVER, { leaseSec: 8 }), '^ 11000ms !').toBe(
+        's 4999ms r 4999ms q',
+        {
+          s: sig('start', 'thinking', 0, 8),
+          r: sig('renew', 'thinking', 5000, 8),
+          q: sig('renew', 'thinking', 10_000, 8),
+        },
+      );
+    });
+  });
+
+  it('errors with a typed error on an invalid status, after clearing', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const status = cold<AgentStatus>('t 1999ms b', { t: 'thinking', b: 'pondering' as AgentStatus });
+      expectObservable(statusSignals(status)).toBe(
+        's 1999ms (x#)',
+        { s: sig('start', 'thinking', 0), x: sig('clear', 'thinking', 2000, 1) },
+        expect.objectContaining({ name: 'B24InputError', field: 'status', kind: 'input', code: 'INVALID_ARGUMENT' }),
+      );
+    });
+  });
+
+  it('ends at once when until has already fired', () => {
+    testScheduler().run(({ expectObservable }) => {
+      expectObservable(statusSignals(of('thinking'), of(1))).toBe('|');
+    });
+  });
+
+  it('leaves no timer behind after the end or an unsubscribe', () => {
+    const scheduler = testScheduler();
+    const status = new Subject<AgentStatus>();
+    const until = new Subject<void>();
+    const seen: StatusSignal[] = [];
+    statusSignals(status, until, { delayMs: 100 }, scheduler).subscribe((s) => seen.push(s));
+    status.next('thinking');
+    expect(scheduler.actions.length).toBe(1); // the show delay
+    scheduler.flush();
+    expect(seen.map((s) => s.type)).toEqual(['start']);
+    expect(scheduler.actions.length).toBe(1); // the renewal
+    status.next('searching'); // within minDwellMs: a dwell timer
+    expect(scheduler.actions.length).toBe(2);
+    until.next();
+    expect(scheduler.actions.length).toBe(0);
+    expect(status.observed).toBe(false);
+
+    const sub = statusSignals(of('typing' as const), NEVER, {}, scheduler).subscribe();
+    expect(scheduler.actions.length).toBe(1);
+    sub.unsubscribe();
+    expect(scheduler.actions.length).toBe(0);
+  });
+});
+
+describe('resolveStatusPolicy', () => {
+  it('caps a margin larger than half the lease', () => {
+    testScheduler().run(({ expectObservable }) => {
+      expectObservable(statusSignals(of('thinking'), NEVER, { leaseSec: 2 }), '^ 2500ms !').toBe('s 999ms r 999ms q', {
+        s: sig('start', 'thinking', 0, 2),
+        r: sig('renew', 'thinking', 1000, 2),
+        q: sig('renew', 'thinking', 2000, 2),
+      });
+    });
+  });
+
+  it('fills in the documented defaults', () => {
+    expect(resolveStatusPolicy()).toEqual(DEFAULT_STATUS_POLICY);
+    expect(DEFAULT_STATUS_POLICY).toEqual({
+      leaseSec: 30,
+      marginMs: 3000,
+      minDwellMs: 1000,
+      delayMs: 0,
+      clearOnError: true,
+    });
+  });
+
+  it.each([
+    [{ leaseSec: 0 }, 'leaseSec'],
+    [{ leaseSec: 601 }, 'leaseSec'],
+    [{ leaseSec: 1.5 }, 'leaseSec'],
+    [{ marginMs: -1 }, 'marginMs'],
+    [{ minDwellMs: Number.POSITIVE_INFINITY }, 'minDwellMs'],
+    [{ delayMs: -5 }, 'delayMs'],
+  ])('rejects %j naming %s before subscribing', (policy, field) => {
+    expect(() => statusSignals(NEVER, NEVER, policy)).toThrow(B24InputError);
+    expect(() => resolveStatusPolicy(policy)).toThrow(expect.objectContaining({ field }));
+  });
+});

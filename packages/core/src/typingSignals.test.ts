@@ -1,0 +1,209 @@
+import { NEVER, Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { B24InputError } from './B24InputError';
+import { DEFAULT_TYPING_POLICY, resolveTypingPolicy, type TypingSignal, typingSignals } from './typingSignals';
+
+function testScheduler() {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+/** lifetime 10, margin 3 → renew every 7 frames; idle after 4 frames without a keystroke. */
+const SMALL = { lifetimeMs: 10, marginMs: 3, idleMs: 4 };
+
+/** Marble values whose `at` is the frame the marble puts them on. */
+function at(frames: Record<string, [TypingSignal['type'], number, string?]>): Record<string, TypingSignal> {
+  const out: Record<string, TypingSignal> = {};
+  for (const [key, [type, frame, reason]] of Object.entries(frames)) {
+    out[key] = type === 'stop' ? { type, reason: reason as 'idle', at: frame } : { type, at: frame };
+  }
+  return out;
+}
+
+describe('typingSignals', () => {
+  it('starts on the first keystroke at once (leading edge, no debounce)', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('   --a-a');
+      // keystrokes at 2 and 4: at 9 the last one is 5 old, so the indicator goes idle
+      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 10ms !').toBe(
+        '--s 6ms i',
+        at({ s: ['start', 2], i: ['stop', 9, 'idle'] }),
+      );
+    });
+  });
+
+  it('renews on a timer at lifetime − margin while keystrokes continue, then goes idle', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // keystrokes at 0, 2, … 20
+      const keys = hot('a-a-a-a-a-a-a-a-a-a-a');
+      expectObservable(typingSignals(keys, NEVER, SMALL)).toBe(
+        's 6ms r 6ms q 6ms p 6ms i',
+        at({ s: ['start', 0], r: ['renew', 7], q: ['renew', 14], p: ['renew', 21], i: ['stop', 28, 'idle'] }),
+      );
+    });
+  });
+
+  it('does not renew when the last keystroke is older than idleMs, and restarts on the next one', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('a 9ms b 19ms c');
+      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 40ms !').toBe(
+        's 6ms i 2ms t 6ms j 12ms u 6ms k',
+        at({
+          s: ['start', 0],
+          i: ['stop', 7, 'idle'],
+          t: ['start', 10],
+          j: ['stop', 17, 'idle'],
+          u: ['start', 30],
+          k: ['stop', 37, 'idle'],
+        }),
+      );
+    });
+  });
+
+  it('renews when a keystroke falls within idleMs of the renewal, and not again after', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('a 4ms b'); // 0 and 5: at 7 the last keystroke is 2 old, at 14 it is 9 old
+      expectObservable(typingSignals(keys, NEVER, SMALL)).toBe(
+        's 6ms r 6ms i',
+        at({ s: ['start', 0], r: ['renew', 7], i: ['stop', 14, 'idle'] }),
+      );
+    });
+  });
+
+  it('counts a keystroke exactly idleMs old as recent', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('a 2ms b'); // 0 and 3: at 7 the last keystroke is exactly 4 old
+      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 10ms !').toBe(
+        's 6ms r',
+        at({ s: ['start', 0], r: ['renew', 7] }),
+      );
+    });
+  });
+
+  it('stops on sent, starts fresh on the next keystroke, and ignores sent while idle', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot(' aaa 2ms b-b 20ms c');
+      const sent = hot('---x 15ms y 2ms z');
+      // sent at 3 stops; b at 5 starts fresh; at 12 the last keystroke (7) is 5 old → idle; y, z come while idle
+      expectObservable(typingSignals(keys, sent, SMALL), '^ 40ms !').toBe(
+        's--x 1ms t 6ms i 15ms u 6ms j',
+        at({
+          s: ['start', 0],
+          x: ['stop', 3, 'sent'],
+          t: ['start', 5],
+          i: ['stop', 12, 'idle'],
+          u: ['start', 28],
+          j: ['stop', 35, 'idle'],
+        }),
+      );
+    });
+  });
+
+  it('cancels the pending renewal when sent emits', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('aaaaaa');
+      const sent = hot('-----x');
+      expectObservable(typingSignals(keys, sent, SMALL), '^ 30ms !').toBe(
+        's 4ms x',
+        at({ s: ['start', 0], x: ['stop', 5, 'sent'] }),
+      );
+    });
+  });
+
+  it('stops and completes when keystrokes complete', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(typingSignals(cold('a-a|'), NEVER, SMALL)).toBe(
+        's--(x|)',
+        at({ s: ['start', 0], x: ['stop', 3, 'complete'] }),
+      );
+      expectObservable(typingSignals(cold('|'), NEVER, SMALL)).toBe('|');
+    });
+  });
+
+  it('passes on errors of keystrokes and sent', () => {
+    testScheduler().run(({ cold, hot, expectObservable }) => {
+      expectObservable(typingSignals(cold('a-#', undefined, 'boom'), NEVER, SMALL)).toBe(
+        's-#',
+        at({ s: ['start', 0] }),
+        'boom',
+      );
+      expectObservable(typingSignals(hot('a'), cold('--#', undefined, 'bad'), SMALL)).toBe(
+        's-#',
+        at({ s: ['start', 0] }),
+        'bad',
+      );
+    });
+  });
+
+  it('uses the documented defaults: renew at 22 s, idle after 6 s', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('a 16000ms b'); // keystrokes at 0 and 16001: 5999 ms old at 22000
+      expectObservable(typingSignals(keys), '^ 50000ms !').toBe(
+        's 21999ms r 21999ms i',
+        at({ s: ['start', 0], r: ['renew', 22_000], i: ['stop', 44_000, 'idle'] }),
+      );
+      const late = hot('a 15998ms b'); // 15999: 6001 ms old at 22000
+      expectObservable(typingSignals(late), '^ 30000ms !').toBe(
+        's 21999ms i',
+        at({ s: ['start', 0], i: ['stop', 22_000, 'idle'] }),
+      );
+    });
+  });
+
+  it('leaves no timer behind after unsubscribe', () => {
+    const scheduler = testScheduler();
+    const keys = new Subject<void>();
+    const seen: TypingSignal[] = [];
+    const sub = typingSignals(keys, NEVER, SMALL, scheduler).subscribe((s) => seen.push(s));
+    keys.next();
+    expect(scheduler.actions.length).toBe(1);
+    sub.unsubscribe();
+    expect(scheduler.actions.length).toBe(0);
+    scheduler.flush();
+    expect(seen).toEqual([{ type: 'start', at: 0 }]);
+    expect(keys.observed).toBe(false);
+  });
+
+  it('holds no timer while idle', () => {
+    const scheduler = testScheduler();
+    const keys = new Subject<void>();
+    const sent = new Subject<void>();
+    typingSignals(keys, sent, SMALL, scheduler).subscribe();
+    expect(scheduler.actions.length).toBe(0);
+    keys.next();
+    sent.next();
+    expect(scheduler.actions.length).toBe(0);
+  });
+});
+
+describe('resolveTypingPolicy', () => {
+  it('fills in the defaults', () => {
+    expect(resolveTypingPolicy()).toEqual(DEFAULT_TYPING_POLICY);
+    expect(DEFAULT_TYPING_POLICY).toEqual({ lifetimeMs: 25_000, marginMs: 3_000, idleMs: 6_000 });
+    expect(resolveTypingPolicy({ idleMs: 2000 })).toEqual({ ...DEFAULT_TYPING_POLICY, idleMs: 2000 });
+  });
+
+  it.each([
+    [{ lifetimeMs: 0 }, 'policy.lifetimeMs'],
+    [{ marginMs: -1 }, 'policy.marginMs'],
+    [{ idleMs: Number.NaN }, 'policy.idleMs'],
+    [{ idleMs: 30_000 }, 'policy.idleMs'],
+  ])('rejects %j naming %s', (policy, field) => {
+    expect(() => typingSignals(NEVER, NEVER, policy)).toThrow(B24InputError);
+    try {
+      resolveTypingPolicy(policy);
+    } catch (e) {
+      expect((e as B24InputError).field).toBe(field);
+    }
+  });
+
+  it('caps a margin larger than half the lifetime', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('aaaaaaaaaaaa');
+      expectObservable(typingSignals(keys, NEVER, { lifetimeMs: 10, marginMs: 9, idleMs: 4 }), '^ 11ms !').toBe(
+        's 4ms r 4ms q',
+        at({ s: ['start', 0], r: ['renew', 5], q: ['renew', 10] }),
+      );
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { asyncScheduler, NEVER, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { B24InputError } from './B24InputError';
+import { validateMs } from './validateMs';
+
+/** When a user's "is typing" indicator is (re)sent. Every number is in milliseconds. */
+export interface TypingPolicy {
+  /** How long a client shows the indicator after a call (the current web client: 25 s). */
+  readonly lifetimeMs: number;
+  /** Renew this long before the indicator lapses, for network latency. Capped at half the lifetime. */
+  readonly marginMs: number;
+  /** A renewal goes out only if a keystroke happened at most this long ago; otherwise the indicator goes idle. */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_TYPING_POLICY: TypingPolicy = { lifetimeMs: 25_000, marginMs: 3_000, idleMs: 6_000 };
+
+/** Why a typing indicator stopped being renewed. */
+export type TypingStopReason = 'idle' | 'sent' | 'complete';
+
+export type TypingSignal =
+  | { readonly type: 'start' | 'renew'; readonly at: number }
+  | { readonly type: 'stop'; readonly reason: TypingStopReason; readonly at: number };
+
+/** Fills in defaults and refuses nonsense before anything is subscribed. */
+export function resolveTypingPolicy(policy: Partial<TypingPolicy> = {}, field = 'policy'): TypingPolicy {
+  const p = { ...DEFAULT_TYPING_POLICY, ...policy };
+  validateMs(p.lifetimeMs, `${field}.lifetimeMs`, 1);
+  validateMs(p.marginMs, `${field}.marginMs`);
+  validateMs(p.idleMs, `${field}.idleMs`, 1);
+  if (p.idleMs > p.lifetimeMs) {
+    throw new B24InputError(`${field}.idleMs`, `at most lifetimeMs (${p.lifetimeMs})`, String(p.idleMs));
+  }
+  return p;
+}
+
+/** The renewal period: lifetime minus margin, but never less than half the lifetime (a large margin would spin). */
+export function renewalPeriod(lifetimeMs: number, marginMs: number): number {
+  return Math.max(lifetimeMs - marginMs, lifetimeMs / 2);
+}
+
+/**
+ * When to call `im.dialog.writing`, given keystrokes (and sends). Pure timing, no I/O:
+ *
+ * - the first keystroke after idle gives `start` at once (leading edge: no debounce before the indicator shows);
+ * - every `lifetimeMs - marginMs` after the last call a timer checks whether a keystroke happened in the last
+ *   `idleMs`: then `renew`, else `stop` (`idle`): a person who stopped typing does not keep "typing" for 25 s more;
+ * - `sent` emitting gives `stop` (`sent`): the message already hid the indicator, and the next keystroke is a
+ *   fresh `start`;
+ * - `keystrokes` completing gives `stop` (`complete`) if active, then completes; an error in either input is
+ *   passed on.
+ *
+ * Timers run on `scheduler` (virtual time in tests); the stream holds no timer while idle.
+ */
+export function typingSignals(
+  keystrokes: Observable<unknown>,
+  sent: Observable<unknown> = NEVER,
+  policy: Partial<TypingPolicy> = {},
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<TypingSignal> {
+  const p = resolveTypingPolicy(policy);
+  const period = renewalPeriod(p.lifetimeMs, p.marginMs);
+  return new Observable<TypingSignal>((subscriber) => {
+    let active = false;
+    let lastKeystroke = Number.NEGATIVE_INFINITY;
+    let timer: Subscription | undefined;
+
+    const cancelTimer = () => {
+      timer?.unsubscribe();
+      timer = undefined;
+    };
+    const arm = () => {
+      timer = scheduler.schedule(() => {
+        timer = undefined;
+        const now = scheduler.now();
+        if (now - lastKeystroke <= p.idleMs) {
+          subscriber.next({ type: 'renew', at: now });
+          arm();
+        } else {
+          active = false;
+          subscriber.next({ type: 'stop', reason: 'idle', at: now });
+        }
+      }, period);
+    };
+    const stop = (reason: TypingStopReason) => {
+      if (!active) return;
+      active = false;
+      cancelTimer();
+      subscriber.next({ type: 'stop', reason, at: scheduler.now() });
+    };
+
+    const sentSub = sent.subscribe({ next: () => stop('sent'), error: (e: unknown) => subscriber.error(e) });
+    const keySub = keystrokes.subscribe({
+      next: () => {
+        const now = scheduler.now();
+        lastKeystroke = now;
+        if (active) return;
+        active = true;
+        subscriber.next({ type: 'start', at: now });
+        arm();
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => {
+        stop('complete');
+        subscriber.complete();
+      },
+    });
+    return () => {
+      cancelTimer();
+      sentSub.unsubscribe();
+      keySub.unsubscribe();
+    };
+  });
+}
