@@ -37,7 +37,9 @@ describe('LeakyBucket', () => {
     expect(resolveLimits('enterprise')).toEqual({ perSecond: 5, burst: 250 });
     expect(resolveLimits({ perSecond: 10, burst: 100 })).toEqual({ perSecond: 10, burst: 100 });
     expect(() => resolveLimits({ perSecond: Number.NaN, burst: 1 })).toThrow(B24Error);
-    expect(() => resolveLimits({ perSecond: 1, burst: 0 })).toThrow(/^limits\.burst must be an integer >= 1$/);
-    expect(() => resolveLimits('premium')).toThrow(/^limits must be/);
+    expect(() => resolveLimits({ perSecond: 1, burst: 0 })).toThrow(
+      /^Invalid limits\.burst: must be an integer >= 1 \(got 0\)$/,
+    );
+    expect(() => resolveLimits('premium')).toThrow(/^Invalid limits: must be/);
   });
 });

@@ -1,4 +1,4 @@
-import { B24Error } from './B24Error';
+import { B24InputError, describeValue } from './B24InputError';
 
 /** A portal's leaky bucket: it drains `perSecond` requests per second and holds at most `burst`. */
 export interface RateLimits {
@@ -15,23 +15,19 @@ export const RATE_LIMITS: Readonly<Record<'standard' | 'enterprise', RateLimits>
   enterprise: { perSecond: 5, burst: 250 },
 };
 
-function inputError(field: string, rule: string): B24Error {
-  return new B24Error({ code: 'INVALID_INPUT', kind: 'input', message: `${field} ${rule}` });
-}
-
 /** Validates a `limits` option before anything is sent: a typo must not silently mean "no limit". */
 export function resolveLimits(limits: unknown, field = 'limits'): RateLimits {
   if (limits === undefined || limits === 'standard') return RATE_LIMITS.standard;
   if (limits === 'enterprise') return RATE_LIMITS.enterprise;
   if (typeof limits !== 'object' || limits === null) {
-    throw inputError(field, "must be 'standard', 'enterprise' or { perSecond, burst }");
+    throw new B24InputError(field, "'standard', 'enterprise' or { perSecond, burst }", describeValue(limits));
   }
   const { perSecond, burst } = limits as Partial<RateLimits>;
   if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0) {
-    throw inputError(`${field}.perSecond`, 'must be a finite number > 0');
+    throw new B24InputError(`${field}.perSecond`, 'a finite number > 0', describeValue(perSecond));
   }
   if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 1) {
-    throw inputError(`${field}.burst`, 'must be an integer >= 1');
+    throw new B24InputError(`${field}.burst`, 'an integer >= 1', describeValue(burst));
   }
   return { perSecond, burst };
 }

@@ -1,8 +1,10 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { B24Error, type ErrorKind, isB24Error } from './B24Error';
+import { B24Error, type ErrorKind } from './B24Error';
+import { B24InputError, describeValue } from './B24InputError';
 import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall, IndicatorChannel } from './Dispatcher';
 import { LeakyBucket, type LimitsOption, resolveLimits } from './LeakyBucket';
 import { SchedulerHeap } from './schedulerHeap';
+import { validateMs } from './validateMs';
 import type { BatchItemResult, Transport, TransportCall } from './Transport';
 
 /** The portal refuses a `batch` of more than 50 commands (reference §8). */
@@ -59,22 +61,14 @@ interface Channel {
   closed: boolean;
 }
 
+function integerOption(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new B24InputError(field, `an integer from ${min} to ${max}`, describeValue(value));
+  }
+  return value;
+}
+
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'operating']);
-
-function inputError(field: string, rule: string): B24Error {
-  return new B24Error({ code: 'INVALID_INPUT', kind: 'input', message: `${field} ${rule}` });
-}
-
-/** Anything a transport rejects or throws becomes a `B24Error`; a foreign error's text is not copied (it may hold a URL). */
-function toB24Error(error: unknown): B24Error {
-  if (isB24Error(error)) return error;
-  return new B24Error({
-    code: 'TRANSPORT_ERROR',
-    kind: 'network',
-    message: 'the transport failed without a B24Error',
-    cause: error,
-  });
-}
 
 /**
  * The per-portal scheduler behind `createIndicators`: every indicator call is a soft real-time job with a
@@ -95,21 +89,17 @@ function toB24Error(error: unknown): B24Error {
 export function createScheduler(options: SchedulerOptions): Dispatcher {
   const transport = options?.transport;
   if (typeof transport !== 'object' || transport === null || typeof transport.call !== 'function') {
-    throw inputError('transport', 'must be an object with a call(method, params) function');
+    throw new B24InputError('transport', 'an object with a call(method, params) function', describeValue(transport));
   }
   const limits = resolveLimits(options.limits);
-  const maxBatch = options.maxBatch ?? MAX_BATCH;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH) {
-    throw inputError('maxBatch', `must be an integer from 1 to ${MAX_BATCH}`);
-  }
-  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  if (!(requestTimeoutMs > 0)) throw inputError('requestTimeoutMs', 'must be a number > 0');
-  const maxRetries = options.maxRetries ?? 4;
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw inputError('maxRetries', 'must be an integer >= 0');
-  const retryBaseMs = options.retryBaseMs ?? 250;
-  if (!(retryBaseMs >= 0)) throw inputError('retryBaseMs', 'must be a number >= 0');
+  const maxBatch = integerOption(options.maxBatch ?? MAX_BATCH, 'maxBatch', 1, MAX_BATCH);
+  const requestTimeoutMs = validateMs(options.requestTimeoutMs ?? 10_000, 'requestTimeoutMs', 1);
+  const maxRetries = integerOption(options.maxRetries ?? 4, 'maxRetries', 0, 100);
+  const retryBaseMs = validateMs(options.retryBaseMs ?? 250, 'retryBaseMs');
   const headroom = options.headroom ?? 1;
-  if (!(headroom >= 0)) throw inputError('headroom', 'must be a number >= 0');
+  if (typeof headroom !== 'number' || !(headroom >= 0)) {
+    throw new B24InputError('headroom', 'a number >= 0', describeValue(headroom));
+  }
   const clock = options.clock ?? asyncScheduler;
   const random = options.random ?? (() => Math.random());
 
@@ -267,7 +257,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
     request.then(
       (value) => settle(flight, () => value, null),
-      (error: unknown) => settle(flight, null, toB24Error(error)),
+      (error: unknown) => settle(flight, null, B24Error.from(error)),
     );
   }
 
@@ -332,7 +322,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
             return;
           }
           const itemError = item
-            ? toB24Error(item.error)
+            ? B24Error.from(item.error)
             : new B24Error({
                 code: 'ERROR_UNEXPECTED_ANSWER',
                 kind: 'server',
