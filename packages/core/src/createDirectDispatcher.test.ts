@@ -1,0 +1,216 @@
+import { VirtualTimeScheduler } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { B24Error } from './B24Error';
+import { createDirectDispatcher } from './createDirectDispatcher';
+import type { CallOutcome, IndicatorCall } from './Dispatcher';
+import type { Transport } from './Transport';
+
+interface Pending {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly signal: AbortSignal | undefined;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** A transport whose calls settle when the test says so. */
+function controlledTransport() {
+  const calls: Pending[] = [];
+  const transport: Transport = {
+    call(method, params, options) {
+      return new Promise((resolve, reject) => {
+        calls.push({ method, params, signal: options?.signal, resolve, reject });
+      });
+    },
+  };
+  return { transport, calls };
+}
+
+function call(n: number, extra: Partial<IndicatorCall> = {}): IndicatorCall {
+  return {
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: `chat${n}` },
+    reason: 'start',
+    deadline: Infinity,
+    ...extra,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+let unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+beforeEach(() => {
+  unhandled = [];
+  process.on('unhandledRejection', onUnhandled);
+});
+afterEach(() => {
+  process.off('unhandledRejection', onUnhandled);
+});
+
+describe('createDirectDispatcher', () => {
+  it('calls the transport at once with the params and an abort signal, and reports the result', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    dispatcher.open((o) => outcomes.push(o)).submit(call(1));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } });
+    expect(calls[0]?.signal).toBeInstanceOf(AbortSignal);
+    clock.frame = 40;
+    calls[0]?.resolve(true);
+    await tick();
+    expect(outcomes).toEqual([{ type: 'sent', call: call(1), result: true, at: 40 }]);
+    expect(dispatcher.stats()).toMatchObject({ callsSent: 1, httpRequests: 1, batchedCalls: 0, activeIndicators: 1 });
+  });
+
+  it('keeps one call in flight per indicator; the newest waiting call replaces the older one', async () => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2));
+    channel.submit(call(3));
+    expect(calls).toHaveLength(1);
+    expect(outcomes).toEqual([{ type: 'dropped', call: call(2), reason: 'merged', at: 0 }]);
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.params).toEqual({ DIALOG_ID: 'chat3' });
+    // another indicator is not held up by the first one's call in flight
+    dispatcher.open(() => {}).submit(call(9));
+    expect(calls).toHaveLength(3);
+  });
+
+  it('on close drops the waiting call and aborts the one in flight, ignoring how it settles later', async () => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2));
+    channel.close();
+    expect(calls[0]?.signal?.aborted).toBe(true);
+    expect(outcomes.map((o) => [o.type, o.type === 'dropped' && o.reason, o.call.params.DIALOG_ID])).toEqual([
+      ['dropped', 'stopped', 'chat2'],
+      ['dropped', 'stopped', 'chat1'],
+    ]);
+    calls[0]?.reject(new B24Error({ code: 'ABORTED' }));
+    channel.submit(call(3));
+    channel.close();
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(outcomes).toHaveLength(3);
+    expect(outcomes[2]).toMatchObject({ type: 'dropped', reason: 'stopped' });
+    expect(dispatcher.stats()).toMatchObject({ activeIndicators: 0, dropped: { stopped: 3 } });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('turns a synchronous throw into a failed outcome', async () => {
+    const secret = new Error('GET https://x/rest/1/topsecret/im.dialog.writing failed');
+    const transport: Transport = {
+      call() {
+        throw secret;
+      },
+    };
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    expect(() => dispatcher.open((o) => outcomes.push(o)).submit(call(1))).not.toThrow();
+    await tick();
+    expect(outcomes).toHaveLength(1);
+    const [outcome] = outcomes;
+    expect(outcome).toMatchObject({
+      type: 'failed',
+      fatal: false,
+      error: { code: 'TRANSPORT_ERROR', kind: 'network' },
+    });
+    expect(outcome?.type === 'failed' && outcome.error.message).not.toContain('topsecret');
+    expect(dispatcher.stats().failed).toEqual({ network: 1 });
+    expect(unhandled).toEqual([]);
+  });
+
+  it.each([
+    ['ACCESS_DENIED', true],
+    ['CHAT_NOT_FOUND', true],
+    ['QUERY_LIMIT_EXCEEDED', false],
+    ['INTERNAL_SERVER_ERROR', false],
+    ['expired_token', false],
+  ])('reports a %s rejection as failed (fatal: %s) and moves on', async (code, fatal) => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2));
+    calls[0]?.reject(new B24Error({ code }));
+    await tick();
+    expect(outcomes[0]).toMatchObject({ type: 'failed', fatal, error: { code } });
+    expect(calls).toHaveLength(2);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('drops a waiting call whose deadline passed while another was in flight', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2, { reason: 'renew', deadline: 100 }));
+    clock.frame = 101;
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(outcomes.map((o) => o.type === 'dropped' && o.reason)).toEqual([false, 'deadline']);
+  });
+
+  it('holds a call until its notBefore time', () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    const channel = dispatcher.open(() => {});
+    channel.submit(call(1, { notBefore: 50 }));
+    expect(calls).toHaveLength(0);
+    clock.flush();
+    expect(clock.frame).toBe(50);
+    expect(calls).toHaveLength(1);
+    channel.close();
+    const other = dispatcher.open(() => {});
+    other.submit(call(2, { notBefore: 500 }));
+    other.close();
+    expect(clock.actions).toHaveLength(0);
+  });
+
+  it('on dispose aborts everything, releases every channel and refuses new calls', async () => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    dispatcher.open((o) => outcomes.push(o)).submit(call(1));
+    dispatcher.open((o) => outcomes.push(o)).submit(call(2));
+    dispatcher.dispose();
+    expect(calls.every((c) => c.signal?.aborted)).toBe(true);
+    expect(outcomes.map((o) => o.type === 'dropped' && o.reason)).toEqual(['disposed', 'disposed']);
+    dispatcher.open((o) => outcomes.push(o)).submit(call(3));
+    expect(calls).toHaveLength(2);
+    expect(outcomes[2]).toMatchObject({ type: 'dropped', reason: 'disposed' });
+    expect(dispatcher.stats()).toMatchObject({ activeIndicators: 0, dropped: { disposed: 3 } });
+    for (const c of calls) c.reject(new B24Error({ code: 'ABORTED' }));
+    await tick();
+    expect(outcomes).toHaveLength(3);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('survives a listener that throws', async () => {
+    const { transport, calls } = controlledTransport();
+    const channel = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() }).open(() => {
+      throw new Error('listener bug');
+    });
+    channel.submit(call(1));
+    channel.submit(call(2));
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(2);
+    expect(unhandled).toEqual([]);
+  });
+});
