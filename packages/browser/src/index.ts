@@ -1,2 +1,10 @@
-/** Placeholder until the package's first export lands. */
-export const version = '0.0.0';
+export { bindTyping } from './bindTyping';
+export type { BindTypingOptions, TypingIndicators } from './bindTyping';
+export { createBx24Transport } from './createBx24Transport';
+export type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
+export { createFetchTransport } from './createFetchTransport';
+export type { AuthRequest, FetchTransportOptions } from './createFetchTransport';
+export { keystrokes } from './keystrokes';
+export type { ComposerElement } from './keystrokes';
+export { submits } from './submits';
+export type { SubmitsOptions } from './submits';

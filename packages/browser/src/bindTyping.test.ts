@@ -1,0 +1,110 @@
+import type { CDPSession } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDomPage } from '../test/domPage';
+import type { DomPage } from '../test/domPage';
+import { bindTyping } from './bindTyping';
+
+let dom: DomPage;
+let cdp: CDPSession;
+beforeAll(async () => {
+  dom = await openDomPage();
+  cdp = await dom.page.context().newCDPSession(dom.page);
+});
+afterAll(() => dom?.close());
+beforeEach(async () => {
+  await dom.page.fill('#ta', '');
+  await dom.take();
+});
+
+/** Every listener on the composer, its form, the document and window, as the browser itself reports them. */
+async function listenerCount(): Promise<number> {
+  let total = 0;
+  for (const expression of ['document.getElementById("ta")', 'document.getElementById("form")', 'document', 'window']) {
+    const { result } = await cdp.send('Runtime.evaluate', { expression });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId! });
+    total += listeners.length;
+  }
+  return total;
+}
+
+/**
+ * Binds #ta with an `indicators` whose `userTyping` reports what it was given (the two streams and the
+ * dialog), so these tests see exactly the wiring; the real createIndicators is exercised end to end in
+ * examples/chat-ui.
+ */
+async function bind(): Promise<void> {
+  await dom.page.evaluate(() => {
+    const { map, merge } = window.rx;
+    const sub = window.b24.bindTyping(document.getElementById('ta')!, {
+      dialogId: 'chat7',
+      enterToSend: true,
+      indicators: {
+        userTyping: ({ dialogId, keystrokes, sent }) =>
+          merge(keystrokes.pipe(map(() => `${dialogId}:key`)), sent!.pipe(map(() => `${dialogId}:sent`))),
+      },
+      onEvent: (event) => window.events.push(String(event)),
+    });
+    (window as unknown as { sub: { unsubscribe(): void } }).sub = sub;
+  });
+}
+
+const unbind = () => dom.page.evaluate(() => (window as unknown as { sub: { unsubscribe(): void } }).sub.unsubscribe());
+
+/** Headless Chromium never hides a page, so visibility is switched the way the browser reports it. */
+const setVisibility = (state: 'hidden' | 'visible') =>
+  dom.page.evaluate((s) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+
+describe('bindTyping in Chromium', () => {
+  it('feeds keystrokes and sends (Enter) of the composer into userTyping for the dialog', async () => {
+    await bind();
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('ok');
+    await dom.page.keyboard.press('ArrowLeft');
+    await dom.page.keyboard.press('Enter');
+    await dom.page.keyboard.type('!');
+    expect(await dom.take()).toEqual(['chat7:key', 'chat7:key', 'chat7:sent', 'chat7:key']);
+    await unbind();
+  });
+
+  it('stops renewing while the page is hidden and counts keystrokes again once visible', async () => {
+    await bind();
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('a');
+    await setVisibility('hidden');
+    await dom.page.keyboard.type('b'); // e.g. an extension or autofill writing into a background tab
+    await setVisibility('visible');
+    await dom.page.keyboard.type('c');
+    expect(await dom.take()).toEqual(['chat7:key', 'chat7:sent', 'chat7:key']);
+    await unbind();
+  });
+
+  it('removes every listener it added when unsubscribed', async () => {
+    const before = await listenerCount();
+    await bind();
+    expect(await listenerCount()).toBeGreaterThanOrEqual(before + 6); // input, 3 × composition, keydown, submit, visibilitychange
+    await unbind();
+    expect(await listenerCount()).toBe(before);
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('x');
+    await dom.page.keyboard.press('Enter');
+    expect(await dom.take()).toEqual([]);
+  });
+});
+
+describe('bindTyping input checks (no DOM needed)', () => {
+  const element = { addEventListener() {}, removeEventListener() {} } as unknown as HTMLElement;
+  const indicators = { userTyping: () => ({ subscribe: () => ({}) }) } as never;
+
+  it.each([
+    ['indicators', { dialogId: 'chat1' }],
+    ['dialogId', { indicators, dialogId: '' }],
+    ['sentOn', { indicators, dialogId: 'chat1', sentOn: 5 }],
+  ])('names %s when it is wrong', (field, options) => {
+    expect(() => bindTyping(element, options as never)).toThrow(
+      expect.objectContaining({ name: 'B24InputError', kind: 'input', field: field }),
+    );
+  });
+});

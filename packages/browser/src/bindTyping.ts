@@ -1,0 +1,61 @@
+import { B24InputError, validateDialogId } from '@b24-typing/core';
+import { filter, fromEvent, merge } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { checkElement, keystrokes } from './keystrokes';
+import type { ComposerElement } from './keystrokes';
+import { submits } from './submits';
+
+/** The part of `createIndicators(...)`'s result that `bindTyping` uses. */
+export interface TypingIndicators<Policy = unknown, Event = unknown> {
+  userTyping(options: {
+    readonly dialogId: string;
+    readonly keystrokes: Observable<unknown>;
+    readonly sent?: Observable<unknown>;
+    readonly policy?: Policy;
+  }): Observable<Event>;
+}
+
+export interface BindTypingOptions<Policy = unknown, Event = unknown> {
+  readonly indicators: TypingIndicators<Policy, Event>;
+  /** `chat<N>` or a user id, as `im.dialog.writing` takes it. */
+  readonly dialogId: string;
+  /** When a message goes out. Default: `submits(element, { enterToSend })`. */
+  readonly sentOn?: Observable<unknown>;
+  /** Only used for the default `sentOn`. Default false. */
+  readonly enterToSend?: boolean;
+  readonly policy?: Policy;
+  /** Hears what became of each indicator call (sent, dropped, failed), e.g. for a debug panel. */
+  readonly onEvent?: (event: Event) => void;
+}
+
+/**
+ * One line from a composer to `im.dialog.writing`: its keystrokes start and renew the indicator, a send stops
+ * it, and a hidden page (another tab, a minimised window) stops renewing it, since a person cannot be typing
+ * there; the next keystroke after coming back starts it afresh. Unsubscribing removes every listener.
+ */
+export function bindTyping<Policy, Event>(
+  element: ComposerElement,
+  options: BindTypingOptions<Policy, Event>,
+): Subscription {
+  checkElement(element);
+  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
+  const { indicators, dialogId, sentOn, policy, onEvent } = options;
+  if (indicators === null || typeof indicators !== 'object' || typeof indicators.userTyping !== 'function') {
+    throw new B24InputError('indicators', 'the result of createIndicators()');
+  }
+  if (sentOn !== undefined && typeof sentOn?.subscribe !== 'function')
+    throw new B24InputError('sentOn', 'an Observable');
+  const dialog = validateDialogId(dialogId, 'im');
+  const doc = element.ownerDocument;
+  const isHidden = (): boolean => doc?.visibilityState === 'hidden';
+  const hidden = doc ? fromEvent(doc, 'visibilitychange').pipe(filter(isHidden)) : undefined;
+  const sent = sentOn ?? submits(element, { enterToSend: options.enterToSend ?? false });
+  return indicators
+    .userTyping({
+      dialogId: dialog,
+      keystrokes: keystrokes(element).pipe(filter(() => !isHidden())),
+      sent: hidden ? merge(sent, hidden) : sent,
+      ...(policy === undefined ? {} : { policy }),
+    })
+    .subscribe(onEvent ? { next: onEvent } : {});
+}

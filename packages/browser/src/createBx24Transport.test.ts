@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
+import { createBx24Transport } from './createBx24Transport';
+
+type Answer = { data: unknown } | { error: unknown };
+
+/** BX24.js's `ajaxResult`: `data()` and `error()`, the latter `{ status, ex }` as the library builds it. */
+const ajaxResult = (answer: Answer): Bx24AjaxResult => ({
+  data: () => ('data' in answer ? answer.data : undefined),
+  error: () => ('error' in answer ? answer.error : undefined),
+});
+
+/** A BX24 object whose callbacks answer from a table and record what they were asked, like the frame library. */
+function fakeBx24(answers: Record<string, Answer>, { async = true } = {}) {
+  const asked: unknown[] = [];
+  const later = (fn: () => void) => (async ? setTimeout(fn, 1) : fn());
+  const bx24: Bx24Like & { asked: unknown[] } = {
+    asked,
+    callMethod(method, params, callback) {
+      asked.push([method, params]);
+      later(() =>
+        callback(ajaxResult(answers[method] ?? { error: { status: 400, ex: { error: 'ERROR_METHOD_NOT_FOUND' } } })),
+      );
+    },
+    callBatch(calls, callback, halt) {
+      asked.push(['batch', calls, halt]);
+      later(() => callback(calls.map((c) => ajaxResult(answers[c.method] ?? { data: null }))));
+    },
+  };
+  return bx24;
+}
+
+const accessError = { status: 403, ex: { error: 'ACCESS_ERROR', error_description: 'Action unavailable' } };
+
+describe('createBx24Transport', () => {
+  it("resolves a call with the result's data, passing method and params through", async () => {
+    const bx24 = fakeBx24({ 'im.dialog.writing': { data: true } });
+    const transport = createBx24Transport(bx24);
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(bx24.asked).toEqual([['im.dialog.writing', { DIALOG_ID: 'chat1' }]]);
+  });
+
+  it('maps a portal error to B24Error by its code, keeping the HTTP status', async () => {
+    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: accessError } }));
+    const error = await transport.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'B24Error', code: 'ACCESS_ERROR', kind: 'access', status: 403 });
+  });
+
+  it('maps a request that never got an answer (status 0, no ex) to a network error', async () => {
+    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: { status: 0 } } }));
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      kind: 'network',
+    });
+  });
+
+  it('maps a rate limit answer to kind rate', async () => {
+    const limit = {
+      error: { status: 503, ex: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' } },
+    };
+    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': limit }));
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+      kind: 'rate',
+      status: 503,
+    });
+  });
+
+  it('batches through callBatch (no halt) and maps each command', async () => {
+    const bx24 = fakeBx24({
+      'im.dialog.writing': { data: true },
+      'imbot.v2.Chat.InputAction.notify': { error: accessError },
+    });
+    const transport = createBx24Transport(bx24);
+    const calls = [
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+      { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 1, dialogId: 'chat1' } },
+    ];
+    const results = await transport.batch!(calls);
+    expect(results).toEqual([
+      { ok: true, result: true },
+      { ok: false, error: expect.objectContaining({ code: 'ACCESS_ERROR' }) },
+    ]);
+    expect(bx24.asked).toEqual([['batch', calls, false]]);
+  });
+
+  it('has no batch when the BX24 object has no callBatch', () => {
+    expect(createBx24Transport({ callMethod() {} }).batch).toBeUndefined();
+  });
+
+  it('rejects at once on abort and ignores the late answer', async () => {
+    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { data: true } }));
+    const controller = new AbortController();
+    const pending = transport.call('im.dialog.writing', { DIALOG_ID: '1' }, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
+  });
+
+  it('turns a synchronous throw of BX24 into a rejection', async () => {
+    const transport = createBx24Transport({
+      callMethod() {
+        throw new Error('BX24 is not initialised');
+      },
+    });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({ code: 'BX24_ERROR' });
+  });
+
+  it('rejects bad input before asking BX24', async () => {
+    const bx24 = fakeBx24({});
+    const transport = createBx24Transport(bx24);
+    await expect(transport.call('', {})).rejects.toMatchObject({
+      kind: 'input',
+      message: expect.stringContaining('method'),
+    });
+    await expect(transport.call('im.dialog.writing', null as never)).rejects.toMatchObject({
+      kind: 'input',
+      message: expect.stringContaining('params'),
+    });
+    const tooMany = Array.from({ length: 51 }, () => ({ method: 'im.dialog.writing', params: {} }));
+    await expect(transport.batch!(tooMany)).rejects.toMatchObject({
+      kind: 'input',
+      message: expect.stringContaining('50'),
+    });
+    expect(bx24.asked).toEqual([]);
+    expect(() => createBx24Transport({} as never)).toThrow(
+      expect.objectContaining({ kind: 'input', message: expect.stringContaining('BX24') }),
+    );
+  });
+});

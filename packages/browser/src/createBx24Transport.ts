@@ -1,0 +1,126 @@
+import { B24Error, B24InputError } from '@b24-typing/core';
+import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
+import { checkCall } from './checkCall';
+
+/** The part of BX24.js's `ajaxResult` we read. */
+export interface Bx24AjaxResult {
+  data(): unknown;
+  /** Falsy on success; BX24.js returns an `ajaxError` `{ status, ex: { error, error_description } }`. */
+  error(): unknown;
+}
+
+/** The part of the `BX24` global (BX24.js, `//api.bitrix24.com/api/v1/`) an app inside a portal frame has. */
+export interface Bx24Like {
+  callMethod(method: string, params: Record<string, unknown>, callback: (result: Bx24AjaxResult) => void): unknown;
+  callBatch?(
+    calls: readonly { method: string; params: Record<string, unknown> }[],
+    callback: (results: readonly Bx24AjaxResult[] | Record<string, Bx24AjaxResult>) => void,
+    haltOnError?: boolean,
+  ): unknown;
+}
+
+const MAX_BATCH = 50;
+
+/**
+ * A `Transport` over an app's `BX24` object, for apps running inside a portal frame: BX24.js already holds the
+ * token and refreshes it through the parent frame, so this only maps callbacks to promises and errors to
+ * `B24Error`. BX24.js cannot cancel a request; an aborted call rejects at once and its late answer is ignored.
+ */
+export function createBx24Transport(bx24: Bx24Like): Transport {
+  if (bx24 === null || typeof bx24 !== 'object' || typeof bx24.callMethod !== 'function') {
+    throw new B24InputError('BX24', 'the BX24 object of BX24.js (with callMethod)');
+  }
+  const transport: Transport = {
+    call(method: string, params: Record<string, unknown>, options: TransportCallOptions = {}): Promise<unknown> {
+      return settle(options.signal, (resolve, reject) => {
+        checkCall(method, params);
+        bx24.callMethod(method, params, (result) => {
+          const error = toError(result);
+          if (error) reject(error);
+          else resolve(result.data());
+        });
+      });
+    },
+  };
+  if (typeof bx24.callBatch === 'function') {
+    const callBatch = bx24.callBatch.bind(bx24);
+    transport.batch = (calls: readonly TransportCall[], options: TransportCallOptions = {}) =>
+      settle<readonly BatchItemResult[]>(options.signal, (resolve, reject) => {
+        if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
+        if (calls.length > MAX_BATCH)
+          throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length} calls`);
+        calls.forEach((call, i) => {
+          checkCall(call?.method, call?.params, `calls[${i}].`);
+        });
+        if (calls.length === 0) return resolve([]);
+        callBatch(
+          calls.map(({ method, params }) => ({ method, params })),
+          (results) => {
+            const items: BatchItemResult[] = [];
+            for (let i = 0; i < calls.length; i++) {
+              const result = (results as Record<string, Bx24AjaxResult | undefined>)[i];
+              if (!result || typeof result.error !== 'function') {
+                return reject(
+                  new B24Error({
+                    code: 'ERROR_UNEXPECTED_ANSWER',
+                    message: `BX24 batch has no result for command ${i}`,
+                  }),
+                );
+              }
+              const error = toError(result);
+              items.push(error ? { ok: false, error } : { ok: true, result: result.data() });
+            }
+            resolve(items);
+          },
+          false,
+        );
+      });
+  }
+  return transport;
+}
+
+/** Runs a callback-style BX24 request as a promise that honours `signal` and never throws synchronously. */
+function settle<T>(
+  signal: AbortSignal | undefined,
+  start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void =>
+      reject(new B24Error({ code: 'ABORTED', kind: 'network', message: 'the call was aborted' }));
+    if (signal?.aborted) return abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    const done =
+      <A>(fn: (arg: A) => void) =>
+      (arg: A): void => {
+        signal?.removeEventListener('abort', abort);
+        fn(arg);
+      };
+    try {
+      start(done(resolve), done(reject));
+    } catch (error) {
+      done(reject)(
+        error instanceof B24Error
+          ? error
+          : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
+      );
+    }
+  });
+}
+
+/** BX24.js reports `{ status, ex: { error, error_description } }`; a failed XHR has no `ex` (status 0). */
+function toError(result: Bx24AjaxResult): B24Error | undefined {
+  const error: unknown = result.error();
+  if (!error) return undefined;
+  if (typeof error === 'string') return B24Error.fromResponse({ error });
+  const { status, ex } = error as { status?: unknown; ex?: { error?: unknown; error_description?: unknown } };
+  const httpStatus = typeof status === 'number' && status > 0 ? status : undefined;
+  if (ex && typeof ex === 'object' && typeof ex.error === 'string') return B24Error.fromResponse(ex, httpStatus);
+  if (httpStatus === undefined) {
+    return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'BX24 request did not complete' });
+  }
+  return new B24Error({
+    code: 'ERROR_UNEXPECTED_ANSWER',
+    status: httpStatus,
+    message: `BX24 request failed (HTTP ${httpStatus})`,
+  });
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDomPage } from '../test/domPage';
+import type { DomPage } from '../test/domPage';
+import { keystrokes } from './keystrokes';
+
+let dom: DomPage;
+beforeAll(async () => {
+  dom = await openDomPage();
+  await dom.page.evaluate(() => {
+    // One subscription per composer kind, for the whole file; the log names the element.
+    for (const id of ['ta', 'in', 'ce']) {
+      window.b24.keystrokes(document.getElementById(id)!).subscribe((e) => {
+        window.events.push(`${id}:${e.type}${e instanceof InputEvent && e.inputType ? `:${e.inputType}` : ''}`);
+      });
+    }
+  });
+});
+afterAll(() => dom?.close());
+beforeEach(async () => {
+  await dom.page.evaluate(() => {
+    (document.getElementById('ta') as HTMLTextAreaElement).value = '';
+    (document.getElementById('in') as HTMLInputElement).value = '';
+    document.getElementById('ce')!.textContent = '';
+  });
+  await dom.take();
+});
+
+describe('keystrokes in Chromium', () => {
+  it.each(['ta', 'in', 'ce'])('counts each typed character in #%s', async (id) => {
+    await dom.page.focus(`#${id}`);
+    await dom.page.keyboard.type('hey', { delay: 5 });
+    expect(await dom.take()).toEqual([`${id}:input:insertText`, `${id}:input:insertText`, `${id}:input:insertText`]);
+  });
+
+  it('counts deletions, and nothing for keys that change nothing', async () => {
+    const { page } = dom;
+    await page.focus('#ta');
+    for (const key of [
+      'ArrowLeft',
+      'ArrowRight',
+      'ArrowUp',
+      'Home',
+      'End',
+      'Shift',
+      'Control',
+      'Alt',
+      'Meta',
+      'Escape',
+    ]) {
+      await page.keyboard.press(key);
+    }
+    await page.keyboard.press('Backspace'); // empty box: nothing to delete
+    await page.keyboard.press('Delete');
+    expect(await dom.take()).toEqual([]);
+    await page.keyboard.type('ab');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Delete');
+    await page.keyboard.press('Delete'); // at the end now: changes nothing
+    expect(await dom.take()).toEqual([
+      'ta:input:insertText',
+      'ta:input:insertText',
+      'ta:input:deleteContentBackward',
+      'ta:input:deleteContentForward',
+    ]);
+    expect(await page.inputValue('#ta')).toBe('');
+  });
+
+  it('does not count Tab (focus moves, nothing changes)', async () => {
+    await dom.page.focus('#in');
+    await dom.page.keyboard.press('Tab');
+    await dom.page.keyboard.press('Shift+Tab');
+    expect(await dom.take()).toEqual([]);
+  });
+
+  it('counts a cut, a paste and an undo', async () => {
+    const { page } = dom;
+    await page.focus('#ta');
+    await page.keyboard.type('x');
+    await dom.take();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Control+X');
+    await page.keyboard.press('Control+V');
+    await page.keyboard.press('Control+Z');
+    const events = await dom.take();
+    expect(events).toContain('ta:input:deleteByCut');
+    expect(events).toContain('ta:input:insertFromPaste');
+    expect(events).toContain('ta:input:historyUndo');
+  });
+
+  it('counts a drop of text dragged from another field', async () => {
+    const { page } = dom;
+    await page.fill('#in', 'dragme');
+    await dom.take(); // fill() is typing too
+    await page.evaluate(() => (document.getElementById('in') as HTMLInputElement).select());
+    const from = (await page.locator('#in').boundingBox())!;
+    const to = (await page.locator('#ce').boundingBox())!;
+    await page.mouse.move(from.x + 10, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + 5, to.y + to.height / 2, { steps: 5 });
+    await page.mouse.up();
+    expect(await page.textContent('#ce')).toBe('dragme');
+    const events = await dom.take();
+    expect(events).toContain('ce:input:insertFromDrop');
+    expect(events).toContain('in:input:deleteByDrag');
+  });
+
+  it('counts an IME composition by its composition events, not again by its input events', async () => {
+    const { page } = dom;
+    await page.focus('#ta');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Input.imeSetComposition', { text: 'ni', selectionStart: 2, selectionEnd: 2 });
+    await cdp.send('Input.imeSetComposition', { text: 'nih', selectionStart: 3, selectionEnd: 3 });
+    await cdp.send('Input.insertText', { text: '你好' });
+    await cdp.detach();
+    expect(await dom.take()).toEqual([
+      'ta:compositionstart',
+      'ta:compositionupdate',
+      'ta:compositionupdate',
+      'ta:compositionupdate',
+      'ta:compositionend',
+    ]);
+    expect(await page.inputValue('#ta')).toBe('你好');
+  });
+
+  it('removes its listeners on unsubscribe', async () => {
+    const counts = await dom.page.evaluate(() => {
+      const ta = document.getElementById('ta') as HTMLTextAreaElement;
+      const seen: Event[] = [];
+      const sub = window.b24.keystrokes(ta).subscribe((e) => seen.push(e));
+      ta.focus();
+      document.execCommand('insertText', false, 'a');
+      const during = seen.length;
+      sub.unsubscribe();
+      document.execCommand('insertText', false, 'b');
+      return { during, after: seen.length };
+    });
+    expect(counts).toEqual({ during: 1, after: 1 });
+  });
+});
+
+describe('keystrokes input checks', () => {
+  it('rejects a non-element with a typed input error, without needing a DOM', () => {
+    expect(() => keystrokes({} as HTMLElement)).toThrow(
+      expect.objectContaining({ name: 'B24InputError', kind: 'input', field: 'element' }),
+    );
+  });
+});

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDomPage } from '../test/domPage';
+import type { DomPage } from '../test/domPage';
+
+let dom: DomPage;
+beforeAll(async () => {
+  dom = await openDomPage();
+  await dom.page.evaluate(() => {
+    const form = document.getElementById('form') as HTMLFormElement;
+    form.addEventListener('submit', (e) => e.preventDefault()); // the app's own handler: stay on the page
+    window.b24.submits(document.getElementById('ta')!, { enterToSend: true }).subscribe((e) => {
+      window.events.push(`ta:${e.type}${e instanceof KeyboardEvent ? `:${e.key}` : ''}`);
+    });
+    window.b24.submits(document.getElementById('ce')!).subscribe((e) => window.events.push(`ce:${e.type}`));
+  });
+});
+afterAll(() => dom?.close());
+beforeEach(async () => {
+  await dom.page.fill('#ta', '');
+  await dom.take();
+});
+
+describe('submits in Chromium', () => {
+  it('emits on Enter without Shift and keeps the newline out of the composer', async () => {
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('hi');
+    await dom.page.keyboard.press('Enter');
+    expect(await dom.take()).toEqual(['ta:keydown:Enter']);
+    expect(await dom.page.inputValue('#ta')).toBe('hi');
+  });
+
+  it('leaves Shift+Enter a newline', async () => {
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('a');
+    await dom.page.keyboard.press('Shift+Enter');
+    await dom.page.keyboard.type('b');
+    expect(await dom.take()).toEqual([]);
+    expect(await dom.page.inputValue('#ta')).toBe('a\nb');
+  });
+
+  it("emits on the form's submit, for every composer in it", async () => {
+    await dom.page.click('#send');
+    expect(await dom.take()).toEqual(['ta:submit', 'ce:submit']);
+  });
+
+  it('does not treat Enter as a send without enterToSend', async () => {
+    await dom.page.focus('#ce');
+    await dom.page.keyboard.press('Enter');
+    expect(await dom.take()).toEqual([]);
+  });
+
+  it('does not send on the Enter that commits an IME composition', async () => {
+    const { page } = dom;
+    await page.focus('#ta');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Input.imeSetComposition', { text: 'ka', selectionStart: 2, selectionEnd: 2 });
+    // What an IME sends for its commit key: a keydown the page sees with isComposing / keyCode 229.
+    await cdp.send('Input.dispatchKeyEvent', {
+      type: 'rawKeyDown',
+      key: 'Enter',
+      code: 'Enter',
+      windowsVirtualKeyCode: 229,
+    });
+    await cdp.send('Input.insertText', { text: 'か' });
+    await cdp.detach();
+    expect(await dom.take()).toEqual([]);
+    expect(await page.inputValue('#ta')).toBe('か');
+  });
+
+  it('removes its listeners on unsubscribe', async () => {
+    const seen = await dom.page.evaluate(() => {
+      const ta = document.getElementById('ta')!;
+      let count = 0;
+      const sub = window.b24.submits(ta, { enterToSend: true }).subscribe(() => count++);
+      const enter = () =>
+        ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      const submit = () => (document.getElementById('form') as HTMLFormElement).requestSubmit();
+      enter();
+      submit();
+      const during = count;
+      sub.unsubscribe();
+      enter();
+      submit();
+      return { during, after: count };
+    });
+    expect(seen).toEqual({ during: 2, after: 2 });
+  });
+});
