@@ -1,2 +1,33 @@
-/** Placeholder until the package's first export lands. */
-export const version = '0.0.0';
+export { startEmulator, PLANS } from './startEmulator';
+export { STATUS_TEXTS } from './ChatModel';
+export { ERROR_CATALOG } from './errorCatalog';
+export type { ErrorCode } from './errorCatalog';
+export { httpBuildQuery, parseQuery } from './phpQuery';
+export { visibilityFrom } from './Timeline';
+export type {
+  BotCredentials,
+  CallEntry,
+  CorsOption,
+  Emulator,
+  EmulatorFixtures,
+  EmulatorOptions,
+  EmulatorStats,
+  Fault,
+  FaultSpec,
+  HideCause,
+  HideEntry,
+  IndicatorState,
+  MessageEntry,
+  OAuthTokens,
+  PlanOption,
+  SeedApp,
+  SeedBot,
+  SeedChat,
+  SeedInput,
+  SeedResult,
+  SeedUser,
+  SeedWebhook,
+  TimelineEntry,
+  VisibilityInterval,
+  WebhookDelivery,
+} from './types';

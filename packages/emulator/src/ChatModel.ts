@@ -1,0 +1,463 @@
+import { isoSeconds } from './timeBlock';
+import type { Timeline } from './Timeline';
+import type { IndicatorState, SeedInput, SeedResult } from './types';
+
+export interface User {
+  id: number;
+  name: string;
+  lastName: string;
+  workPosition: string;
+  botId: number | null;
+}
+
+export interface Chat {
+  id: number;
+  title: string;
+  type: 'chat' | 'private';
+  members: Set<number>;
+  workgroupId: number | null;
+  ownerId: number;
+}
+
+export interface BotEvent {
+  eventId: number;
+  type: string;
+  date: string;
+  data: Record<string, unknown>;
+}
+
+export interface Bot {
+  id: number;
+  code: string;
+  /** Owner identity: OAuth client id, or `'custom' + botToken` for webhook auth (reference §1.2). */
+  appId: string;
+  botToken: string | null;
+  clientId: string | null;
+  type: string;
+  eventMode: 'fetch' | 'webhook';
+  webhookUrl: string | null;
+  applicationToken: string;
+  isHidden: boolean;
+  isReactionsEnabled: boolean;
+  isSupportOpenline: boolean;
+  backgroundId: string | null;
+  events: BotEvent[];
+  nextEventId: number;
+  countMessage: number;
+}
+
+export interface Message {
+  id: number;
+  chatId: number;
+  authorId: number;
+  text: string;
+  date: number;
+  edited: boolean;
+}
+
+export interface Indicator {
+  chatId: number;
+  senderId: number;
+  dialogId: string;
+  statusMessageCode: string | null;
+  since: number;
+  visibleUntil: number;
+}
+
+/** EN display texts of the documented agent status codes (reference §2). */
+export const STATUS_TEXTS: Readonly<Record<string, string>> = {
+  IMBOT_AGENT_ACTION_THINKING: 'Agent is thinking...',
+  IMBOT_AGENT_ACTION_SEARCHING: 'Agent is searching for information...',
+  IMBOT_AGENT_ACTION_GENERATING: 'Agent is preparing a response...',
+  IMBOT_AGENT_ACTION_ANALYZING: 'Agent is analyzing the request...',
+  IMBOT_AGENT_ACTION_PROCESSING: 'Agent is processing data...',
+  IMBOT_AGENT_ACTION_TRANSLATING: 'Agent is translating text...',
+  IMBOT_AGENT_ACTION_CONNECTING: 'Agent is connecting to the service...',
+  IMBOT_AGENT_ACTION_CHECKING: 'Agent is checking data...',
+  IMBOT_AGENT_ACTION_CALCULATING: 'Agent is calculating...',
+  IMBOT_AGENT_ACTION_READING_DOCS: 'Agent is reviewing documents...',
+  IMBOT_AGENT_ACTION_COMPOSING: 'Agent is composing a response...',
+};
+
+export type EventSink = (bot: Bot, event: BotEvent) => void;
+
+/**
+ * Users, chats, bots, messages and indicator state of one portal. Every mutation that a client could observe is
+ * also written to the timeline, at the model's clock.
+ */
+export class ChatModel {
+  readonly users = new Map<number, User>();
+  readonly chats = new Map<number, Chat>();
+  readonly bots = new Map<number, Bot>();
+  readonly messages: Message[] = [];
+  readonly indicators = new Map<string, Indicator>();
+  private nextUserId = 1;
+  private nextChatId = 1;
+  private nextMessageId = 1;
+
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly now: () => number,
+    private readonly makeToken: (prefix: string) => string,
+    private readonly onEvent: EventSink,
+  ) {}
+
+  // ---- seeding ----
+
+  addUser(input: { id?: number; name: string; lastName?: string; workPosition?: string; botId?: number }): User {
+    const id = input.id ?? this.nextUserId;
+    const user: User = {
+      id,
+      name: input.name,
+      lastName: input.lastName ?? '',
+      workPosition: input.workPosition ?? '',
+      botId: input.botId ?? null,
+    };
+    this.users.set(id, user);
+    this.nextUserId = Math.max(this.nextUserId, id + 1);
+    return user;
+  }
+
+  addChat(input: { id?: number; title: string; members?: readonly number[]; workgroupId?: number }): Chat {
+    const id = input.id ?? this.nextChatId;
+    const members = input.members ?? [];
+    const chat: Chat = {
+      id,
+      title: input.title,
+      type: 'chat',
+      members: new Set(members),
+      workgroupId: input.workgroupId ?? null,
+      ownerId: members[0] ?? 1,
+    };
+    this.chats.set(id, chat);
+    this.nextChatId = Math.max(this.nextChatId, id + 1);
+    return chat;
+  }
+
+  addBot(input: {
+    id?: number;
+    code: string;
+    name: string;
+    lastName?: string;
+    workPosition?: string;
+    botToken?: string | null;
+    clientId?: string | null;
+    type?: string;
+    eventMode?: 'fetch' | 'webhook';
+    webhookUrl?: string | null;
+    isHidden?: boolean;
+    isReactionsEnabled?: boolean;
+    isSupportOpenline?: boolean;
+    backgroundId?: string | null;
+    chats?: readonly number[];
+  }): Bot {
+    const user = this.addUser({
+      ...(input.id !== undefined ? { id: input.id } : {}),
+      name: input.name,
+      ...(input.lastName !== undefined ? { lastName: input.lastName } : {}),
+      ...(input.workPosition !== undefined ? { workPosition: input.workPosition } : {}),
+    });
+    const botToken = input.botToken ?? null;
+    const clientId = input.clientId ?? null;
+    const bot: Bot = {
+      id: user.id,
+      code: input.code,
+      appId: clientId ?? `custom${botToken ?? ''}`,
+      botToken,
+      clientId,
+      type: input.type ?? 'bot',
+      eventMode: input.eventMode ?? 'fetch',
+      webhookUrl: input.webhookUrl ?? null,
+      applicationToken: this.makeToken('apptoken'),
+      isHidden: input.isHidden ?? false,
+      isReactionsEnabled: input.isReactionsEnabled ?? true,
+      isSupportOpenline: input.isSupportOpenline ?? false,
+      backgroundId: input.backgroundId ?? null,
+      events: [],
+      nextEventId: 1,
+      countMessage: 0,
+    };
+    user.botId = bot.id;
+    this.bots.set(bot.id, bot);
+    for (const chatId of input.chats ?? []) this.chats.get(chatId)?.members.add(bot.id);
+    return bot;
+  }
+
+  seed(input: SeedInput): SeedResult {
+    const result: SeedResult = { users: [], chats: [], bots: [] };
+    for (const user of input.users ?? []) result.users.push(this.addUser(user).id);
+    for (const chat of input.chats ?? []) result.chats.push(this.addChat(chat).id);
+    for (const bot of input.bots ?? []) result.bots.push(this.addBot(bot).id);
+    for (const [chatId, userId] of input.members ?? []) this.chats.get(chatId)?.members.add(userId);
+    return result;
+  }
+
+  // ---- dialogs ----
+
+  /** The private chat between two users, created on first use as the platform does (reference §1.1). */
+  privateChat(a: number, b: number, create: boolean): Chat | null {
+    for (const chat of this.chats.values()) {
+      if (chat.type === 'private' && chat.members.has(a) && chat.members.has(b) && chat.members.size === 2) return chat;
+    }
+    if (!create || a === b || !this.users.has(a) || !this.users.has(b)) return null;
+    const chat: Chat = {
+      id: this.nextChatId++,
+      title: '',
+      type: 'private',
+      members: new Set([a, b]),
+      workgroupId: null,
+      ownerId: a,
+    };
+    this.chats.set(chat.id, chat);
+    return chat;
+  }
+
+  /** Resolve a dialog id from `senderId`'s point of view: `chat<N>`, `<userId>`, and with `allowSg` `sg<N>`. */
+  resolveDialog(dialogId: string, senderId: number, options: { allowSg: boolean; create: boolean }): Chat | null {
+    let match = /^chat(\d+)$/i.exec(dialogId);
+    if (match) return this.chats.get(Number(match[1])) ?? null;
+    match = /^sg(\d+)$/i.exec(dialogId);
+    if (match) {
+      if (!options.allowSg) return null;
+      const group = Number(match[1]);
+      for (const chat of this.chats.values()) if (chat.workgroupId === group) return chat;
+      return null;
+    }
+    if (/^\d+$/.test(dialogId)) return this.privateChat(senderId, Number(dialogId), options.create);
+    return null;
+  }
+
+  /** The dialog id a member uses for a chat: `chat<N>` for group chats, the counterpart's id for private ones. */
+  dialogIdFor(chat: Chat, viewerId: number): string {
+    if (chat.type === 'private') {
+      for (const member of chat.members) if (member !== viewerId) return String(member);
+    }
+    return `chat${chat.id}`;
+  }
+
+  displayName(userId: number): string {
+    const user = this.users.get(userId);
+    if (!user) return `User ${userId}`;
+    return user.lastName ? `${user.name} ${user.lastName}` : user.name;
+  }
+
+  // ---- indicators ----
+
+  /** Materialise every indicator whose time ran out up to `now` as an `expired` hide, in expiry order. */
+  sweep(now = this.now()): void {
+    const due = [...this.indicators.values()].filter((i) => i.visibleUntil <= now);
+    due.sort((a, b) => a.visibleUntil - b.visibleUntil);
+    for (const indicator of due) {
+      this.indicators.delete(`${indicator.chatId}|${indicator.senderId}`);
+      this.timeline.push({
+        kind: 'hide',
+        time: indicator.visibleUntil,
+        chatId: indicator.chatId,
+        dialogId: indicator.dialogId,
+        senderId: indicator.senderId,
+        cause: 'expired',
+      });
+    }
+  }
+
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const indicator of this.indicators.values()) {
+      if (next === null || indicator.visibleUntil < next) next = indicator.visibleUntil;
+    }
+    return next;
+  }
+
+  /** Start (or restart, replacing) the indicator of `senderId` in `chat` for `lifetimeMs`. */
+  show(chat: Chat, senderId: number, statusMessageCode: string | null, lifetimeMs: number): Indicator {
+    const now = this.now();
+    this.sweep(now);
+    const key = `${chat.id}|${senderId}`;
+    const dialogId = this.dialogIdFor(chat, senderId);
+    if (this.indicators.has(key)) {
+      this.timeline.push({ kind: 'hide', time: now, chatId: chat.id, dialogId, senderId, cause: 'replaced' });
+    }
+    const indicator: Indicator = {
+      chatId: chat.id,
+      senderId,
+      dialogId,
+      statusMessageCode,
+      since: now,
+      visibleUntil: now + lifetimeMs,
+    };
+    this.indicators.set(key, indicator);
+    return indicator;
+  }
+
+  hide(chatId: number, senderId: number, cause: 'message' | 'edit'): void {
+    const now = this.now();
+    this.sweep(now);
+    const key = `${chatId}|${senderId}`;
+    const indicator = this.indicators.get(key);
+    if (!indicator) return;
+    this.indicators.delete(key);
+    this.timeline.push({ kind: 'hide', time: now, chatId, dialogId: indicator.dialogId, senderId, cause });
+  }
+
+  indicatorStates(): IndicatorState[] {
+    this.sweep();
+    return [...this.indicators.values()].map((i) => ({
+      chatId: i.chatId,
+      dialogId: i.dialogId,
+      senderId: i.senderId,
+      senderName: this.displayName(i.senderId),
+      statusMessageCode: i.statusMessageCode,
+      text: i.statusMessageCode
+        ? (STATUS_TEXTS[i.statusMessageCode] ?? `${this.displayName(i.senderId)} is typing...`)
+        : `${this.displayName(i.senderId)} is typing...`,
+      since: i.since,
+      visibleUntil: i.visibleUntil,
+    }));
+  }
+
+  // ---- messages ----
+
+  addMessage(chat: Chat, authorId: number, text: string): Message {
+    const now = this.now();
+    this.hide(chat.id, authorId, 'message');
+    const message: Message = { id: this.nextMessageId++, chatId: chat.id, authorId, text, date: now, edited: false };
+    this.messages.push(message);
+    this.timeline.push({
+      kind: 'message',
+      time: now,
+      chatId: chat.id,
+      dialogId: this.dialogIdFor(chat, authorId),
+      authorId,
+      messageId: message.id,
+      text,
+      edited: false,
+    });
+    const author = this.users.get(authorId);
+    if (author?.botId == null) this.notifyBots(chat, message);
+    else {
+      const bot = this.bots.get(author.botId);
+      if (bot) bot.countMessage++;
+    }
+    return message;
+  }
+
+  editMessage(message: Message, text: string): void {
+    const chat = this.chats.get(message.chatId)!;
+    this.hide(chat.id, message.authorId, 'edit');
+    message.text = text;
+    message.edited = true;
+    this.timeline.push({
+      kind: 'message',
+      time: this.now(),
+      chatId: chat.id,
+      dialogId: this.dialogIdFor(chat, message.authorId),
+      authorId: message.authorId,
+      messageId: message.id,
+      text,
+      edited: true,
+    });
+  }
+
+  // ---- bot events ----
+
+  /** Bots that should hear a message (reference §4.2 bot types): 1:1 always, `bot`/`openline` on mention, others always. */
+  private notifyBots(chat: Chat, message: Message): void {
+    for (const memberId of chat.members) {
+      if (memberId === message.authorId) continue;
+      const bot = this.bots.get(memberId);
+      if (!bot) continue;
+      if (chat.type === 'chat' && (bot.type === 'bot' || bot.type === 'openline')) {
+        const name = this.users.get(bot.id)?.name ?? '';
+        const mentioned =
+          message.text.includes(`[USER=${bot.id}]`) ||
+          (name !== '' && message.text.toLowerCase().includes(`@${name.toLowerCase()}`));
+        if (!mentioned) continue;
+      }
+      const event: BotEvent = {
+        eventId: bot.nextEventId++,
+        type: 'ONIMBOTV2MESSAGEADD',
+        date: isoSeconds(message.date),
+        data: {
+          bot: this.botObject(bot),
+          message: this.messageObject(message),
+          chat: this.chatObject(chat, bot.id),
+          user: this.userObject(message.authorId),
+          language: 'en',
+        },
+      };
+      if (bot.eventMode === 'fetch') bot.events.push(event);
+      this.onEvent(bot, event);
+    }
+  }
+
+  botObject(bot: Bot): Record<string, unknown> {
+    const chats = [...this.chats.values()].filter((c) => c.members.has(bot.id));
+    return {
+      id: bot.id,
+      code: bot.code,
+      type: bot.type,
+      isHidden: bot.isHidden,
+      isSupportOpenline: bot.isSupportOpenline,
+      isReactionsEnabled: bot.isReactionsEnabled,
+      backgroundId: bot.backgroundId,
+      language: 'en',
+      moduleId: 'rest',
+      eventMode: bot.eventMode,
+      countMessage: bot.countMessage,
+      countCommand: 0,
+      countChat: chats.filter((c) => c.type === 'chat').length,
+      countUser: chats.filter((c) => c.type === 'private').length,
+    };
+  }
+
+  userObject(userId: number): Record<string, unknown> {
+    const user = this.users.get(userId);
+    return {
+      id: userId,
+      active: true,
+      name: this.displayName(userId),
+      firstName: user?.name ?? '',
+      lastName: user?.lastName ?? '',
+      workPosition: user?.workPosition ?? '',
+      color: '#1eb4aa',
+      avatar: '',
+      gender: 'M',
+      extranet: false,
+      bot: user?.botId != null,
+      type: user?.botId != null ? 'bot' : 'user',
+    };
+  }
+
+  messageObject(message: Message): Record<string, unknown> {
+    return {
+      id: message.id,
+      chatId: message.chatId,
+      authorId: message.authorId,
+      date: isoSeconds(message.date),
+      text: message.text,
+      isSystem: false,
+      uuid: null,
+      forward: null,
+      params: {},
+      viewedByOthers: false,
+    };
+  }
+
+  chatObject(chat: Chat, viewerId: number): Record<string, unknown> {
+    return {
+      id: chat.id,
+      dialogId: this.dialogIdFor(chat, viewerId),
+      type: chat.type === 'private' ? 'private' : 'chat',
+      name: chat.type === 'private' ? this.displayName(Number(this.dialogIdFor(chat, viewerId))) : chat.title,
+      entityType: chat.workgroupId !== null ? 'SONET_GROUP' : '',
+      owner: chat.ownerId,
+      avatar: '',
+      color: '#ab7761',
+    };
+  }
+
+  clearActivity(): void {
+    this.messages.length = 0;
+    this.indicators.clear();
+  }
+}

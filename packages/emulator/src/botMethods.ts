@@ -1,0 +1,119 @@
+import { restError } from './errorCatalog';
+import type { MethodContext, MethodDefinition } from './methodContext';
+import { intval, recordOf, stringOf, truthy } from './paramValues';
+import type { Params } from './phpQuery';
+import { resolveBotV2 } from './resolveBot';
+
+const BOT_TYPES = new Set(['bot', 'supervisor', 'personal', 'openline', 'network']);
+const MAX_BOTS_PER_APP = 100;
+const MAX_AVATAR_SIDE = 5000;
+
+/** Type and pixel size of a base64 PNG/JPEG/GIF avatar; null when it is none of these. */
+function avatarInfo(base64: string): { width: number; height: number } | null {
+  const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
+  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) {
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  }
+  if (bytes.length >= 10 && bytes.subarray(0, 3).toString('latin1') === 'GIF') {
+    return { width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) };
+  }
+  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    for (let i = 2; i + 9 < bytes.length; ) {
+      if (bytes[i] !== 0xff) break;
+      const marker = bytes[i + 1]!;
+      const length = bytes.readUInt16BE(i + 2);
+      if (marker >= 0xc0 && marker <= 0xc3)
+        return { width: bytes.readUInt16BE(i + 7), height: bytes.readUInt16BE(i + 5) };
+      i += 2 + length;
+    }
+    return { width: 0, height: 0 };
+  }
+  return null;
+}
+
+/** `imbot.v2.Bot.register`: idempotent on `fields.code` for the same application (reference §4.2). */
+function botRegister(params: Params, context: MethodContext): unknown {
+  const { model, auth } = context;
+  const fields = recordOf(params.fields);
+  let appId: string;
+  let botToken: string | null = null;
+  if (auth.type === 'oauth') appId = auth.clientId ?? '';
+  else {
+    botToken = stringOf(fields?.botToken ?? params.botToken ?? params.BOT_TOKEN);
+    if (!botToken) throw restError('BOT_TOKEN_NOT_SPECIFIED');
+    if (botToken.length > 40) throw restError('BOT_TOKEN_INVALID_LENGTH');
+    appId = `custom${botToken}`;
+  }
+  const code = stringOf(fields?.code)?.trim() ?? '';
+  if (!fields || code === '') throw restError('BOT_CODE_REQUIRED');
+  const existing = [...model.bots.values()].find((bot) => bot.code === code);
+  if (existing) {
+    if (existing.appId !== appId) throw restError('BOT_CODE_ALREADY_TAKEN');
+    context.record.botId = existing.id;
+    return { bot: model.botObject(existing), users: [model.userObject(existing.id)] };
+  }
+  const properties = recordOf(fields.properties);
+  const name = stringOf(properties?.name)?.trim() ?? '';
+  if (!properties || name === '') throw restError('BOT_PROPERTIES_REQUIRED');
+  const type = stringOf(fields.type) ?? 'bot';
+  if (!BOT_TYPES.has(type)) throw restError('BOT_INVALID_TYPE');
+  const eventMode = stringOf(fields.eventMode) ?? 'fetch';
+  if (eventMode !== 'fetch' && eventMode !== 'webhook') throw restError('BOT_INVALID_EVENT_MODE');
+  const webhookUrl = stringOf(fields.webhookUrl);
+  if (eventMode === 'webhook' && !webhookUrl) throw restError('BOT_WEBHOOK_URL_REQUIRED');
+  if (webhookUrl) {
+    let valid = false;
+    try {
+      valid = ['http:', 'https:'].includes(new URL(webhookUrl).protocol);
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw restError('BOT_INVALID_CALLBACK');
+  }
+  const avatar = stringOf(properties.avatar);
+  if (avatar) {
+    const info = avatarInfo(avatar);
+    if (!info) throw restError('BOT_AVATAR_INCORRECT_TYPE');
+    if (info.width > MAX_AVATAR_SIDE || info.height > MAX_AVATAR_SIDE) throw restError('BOT_AVATAR_INCORRECT_SIZE');
+  }
+  if ([...model.bots.values()].filter((bot) => bot.appId === appId).length >= MAX_BOTS_PER_APP) {
+    throw restError('BOT_LIMIT_EXCEEDED');
+  }
+  const bot = model.addBot({
+    code,
+    name,
+    lastName: stringOf(properties.lastName) ?? '',
+    workPosition: stringOf(properties.workPosition) ?? '',
+    botToken,
+    clientId: auth.type === 'oauth' ? auth.clientId : null,
+    type,
+    eventMode,
+    webhookUrl: webhookUrl ?? null,
+    isHidden: fields.isHidden !== undefined && truthy(fields.isHidden),
+    isReactionsEnabled: fields.isReactionsEnabled === undefined || truthy(fields.isReactionsEnabled),
+    isSupportOpenline: fields.isSupportOpenline !== undefined && truthy(fields.isSupportOpenline),
+    backgroundId: stringOf(fields.backgroundId),
+  });
+  context.record.botId = bot.id;
+  return { bot: model.botObject(bot), users: [model.userObject(bot.id)] };
+}
+
+/** `imbot.v2.Event.get`: events from `offset` on; passing an offset confirms (drops) the ones below it. */
+function eventGet(params: Params, context: MethodContext): unknown {
+  const bot = resolveBotV2(params, context);
+  const offset = Math.max(0, intval(params.offset));
+  const limit = params.limit === undefined ? 100 : Math.min(1000, Math.max(1, intval(params.limit)));
+  bot.events = bot.events.filter((event) => event.eventId >= offset);
+  const events = bot.events.slice(0, limit);
+  const last = events.at(-1);
+  return {
+    events,
+    nextOffset: last ? last.eventId + 1 : Math.max(offset, bot.events[0]?.eventId ?? offset),
+    hasMore: bot.events.length > events.length,
+  };
+}
+
+export const BOT_METHODS: readonly MethodDefinition[] = [
+  { name: 'imbot.v2.Bot.register', scope: 'imbot', handler: botRegister },
+  { name: 'imbot.v2.Event.get', scope: 'imbot', handler: eventGet },
+];

@@ -1,0 +1,44 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+/**
+ * POSTs a form-encoded event to a bot's handler and resolves with its status (or the connection error).
+ * No retries: the platform does not guarantee them either (reference §4.4).
+ */
+export function deliverWebhook(
+  url: string,
+  body: string,
+  timeoutMs: number,
+): Promise<{ status: number | null; error: string | null }> {
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      resolve({ status: null, error: 'invalid URL' });
+      return;
+    }
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'Bitrix24 Webhook Engine (b24-emulator)',
+        },
+        timeout: timeoutMs,
+        rejectUnauthorized: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? null, error: null }));
+        res.on('error', (error) => resolve({ status: res.statusCode ?? null, error: error.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error) => resolve({ status: null, error: error.message }));
+    req.end(body);
+  });
+}

@@ -1,0 +1,67 @@
+import { RestError } from './RestError';
+
+/**
+ * Every error the emulator can send, with the status and text it uses. Statuses follow the documented table
+ * (reference §6) for system errors and the module source for method errors (imbot.v2 errors are 400, §1.3).
+ * Descriptions are the source texts where the reference gives them, since that is what a server sends.
+ */
+export const ERROR_CATALOG = {
+  // system (§6)
+  INTERNAL_SERVER_ERROR: [500, 'Internal server error'],
+  ERROR_UNEXPECTED_ANSWER: [500, 'Server returned an unexpected response'],
+  QUERY_LIMIT_EXCEEDED: [503, 'Too many requests'],
+  OPERATION_TIME_LIMIT: [429, 'Method is blocked due to operation time limit.'],
+  ERROR_BATCH_METHOD_NOT_ALLOWED: [405, 'Method is not allowed for batch usage'],
+  ERROR_BATCH_LENGTH_EXCEEDED: [400, 'Max batch length exceeded'],
+  NO_AUTH_FOUND: [401, 'Wrong authorization data'],
+  INVALID_REQUEST: [400, 'Https required.'],
+  OVERLOAD_LIMIT: [503, 'REST API is blocked due to overload.'],
+  INVALID_CREDENTIALS: [403, 'Invalid request credentials'],
+  insufficient_scope: [403, 'The request requires higher privileges than provided by the webhook token'],
+  expired_token: [401, 'The access token provided has expired'],
+  user_access_error: [403, 'The user does not have access to the application.'],
+  PORTAL_DELETED: [500, 'Portal was deleted'],
+  ERROR_METHOD_NOT_FOUND: [404, 'Method not found!'],
+  // im (§1.1)
+  DIALOG_ID_EMPTY: [400, "Dialog ID can't be empty"],
+  CHAT_ID_EMPTY: [400, "Chat ID can't be empty"],
+  ACCESS_ERROR: [403, 'Action unavailable'],
+  // imbot v1 (§1.2)
+  ACCESS_DENIED: [403, 'Access denied! Client ID not specified'],
+  BOT_ID_ERROR: [400, 'Bot not found'],
+  APP_ID_ERROR: [400, 'Bot was installed by another rest application'],
+  // imbot.v2 (§1.3, §4)
+  BOT_TOKEN_NOT_SPECIFIED: [400, 'Bot token not specified (botToken is required for webhook auth)'],
+  BOT_ID_REQUIRED: [400, 'botId is required'],
+  BOT_NOT_FOUND: [400, 'Bot not found'],
+  BOT_OWNERSHIP_ERROR: [400, 'Bot was installed by another rest application'],
+  CHAT_NOT_FOUND: [400, 'Chat not found'],
+  EMPTY_MESSAGE: [400, 'Message is empty'],
+  SENDING_FAILED: [400, 'Sending failed'],
+  BOT_CODE_REQUIRED: [400, 'Bot code is required'],
+  BOT_PROPERTIES_REQUIRED: [400, 'Bot properties are required'],
+  BOT_CODE_ALREADY_TAKEN: [400, 'Bot with this code already exists'],
+  BOT_INVALID_TYPE: [400, 'Invalid bot type. Allowed: bot, supervisor, personal, openline, network'],
+  BOT_INVALID_EVENT_MODE: [400, 'Invalid event mode. Allowed: fetch, webhook'],
+  BOT_WEBHOOK_URL_REQUIRED: [400, 'Webhook URL is required for webhook event mode'],
+  BOT_REGISTER_FAILED: [400, 'Bot registration failed'],
+  BOT_INVALID_CALLBACK: [400, 'Invalid webhook URL'],
+  BOT_LIMIT_EXCEEDED: [400, 'Bot limit exceeded'],
+  BOT_AVATAR_INCORRECT_TYPE: [400, 'Avatar has an incorrect type'],
+  BOT_AVATAR_INCORRECT_SIZE: [400, 'Avatar is too large'],
+  BOT_TOKEN_INVALID_LENGTH: [400, 'Bot token must not be longer than 40 characters'],
+  // im.message.add
+  MESSAGE_EMPTY: [400, 'Message text not provided'],
+  USER_ID_EMPTY: [400, 'Recipient ID not specified when sending a personal message'],
+  MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
+  CANT_EDIT_MESSAGE: [400, "Time has expired for modification or you don't have access"],
+  // emulator transport errors (not from the platform: a portal's web server would answer these itself)
+  REQUEST_ENTITY_TOO_LARGE: [413, 'Request body is too large'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export function restError(code: ErrorCode, description?: string): RestError {
+  const [status, text] = ERROR_CATALOG[code];
+  return new RestError(code, description ?? text, status);
+}

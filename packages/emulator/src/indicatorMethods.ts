@@ -1,0 +1,111 @@
+import { STATUS_TEXTS } from './ChatModel';
+import { restError } from './errorCatalog';
+import type { MethodContext, MethodDefinition } from './methodContext';
+import { intval, isNumeric, stringOf, upperKeys } from './paramValues';
+import type { Params } from './phpQuery';
+import { RestError } from './RestError';
+import { resolveBotV2, resolveDialogV2 } from './resolveBot';
+
+/** `\Bitrix\Im\Common::isDialogId` (reference §1.1). */
+export const DIALOG_ID_PATTERN = /^([0-9]+|(chat|sg|crm)[0-9]+)$/i;
+
+function showIndicator(
+  context: MethodContext,
+  chat: Parameters<MethodContext['model']['show']>[0],
+  senderId: number,
+  code: string | null,
+  lifetimeMs: number,
+): void {
+  const indicator = context.model.show(chat, senderId, code, lifetimeMs);
+  context.record.shown = true;
+  context.record.visibleUntil = indicator.visibleUntil;
+}
+
+/** `im.dialog.writing`: a user's "is typing" in a chat or private dialog; no duration (client lifetime). */
+function dialogWriting(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  const userId = context.auth.userId;
+  context.record.senderId = userId;
+  let dialogId: string;
+  if (params.DIALOG_ID !== undefined) {
+    dialogId = stringOf(params.DIALOG_ID) ?? '';
+    context.record.dialogId = dialogId;
+    if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  } else {
+    const chatId = intval(params.CHAT_ID);
+    if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
+    dialogId = `chat${chatId}`;
+    context.record.dialogId = dialogId;
+  }
+  // CIMMessenger::StartWriting: not yourself, and `sg`/`crm` ids go through intval() and resolve to nothing.
+  if (dialogId === String(userId)) throw restError('ACCESS_ERROR');
+  const chat = context.model.resolveDialog(dialogId, userId, { allowSg: false, create: true });
+  if (!chat) throw restError('ACCESS_ERROR');
+  context.record.chatId = chat.id;
+  showIndicator(context, chat, userId, null, context.clientLifetimeMs);
+  return true;
+}
+
+/** `imbot.chat.sendTyping` (deprecated v1): checks in the source's order, then `true` whatever StartWriting did. */
+function chatSendTyping(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  const { model, auth } = context;
+  let appId: string | null = null;
+  if (auth.type === 'oauth') appId = auth.clientId;
+  else {
+    const clientId = stringOf(params.CLIENT_ID);
+    if (clientId) appId = `custom${clientId}`;
+  }
+  if (!appId) throw restError('ACCESS_DENIED');
+  let botId = intval(params.BOT_ID);
+  if (botId > 0) {
+    context.record.botId = botId;
+    const bot = model.bots.get(botId);
+    if (!bot) throw restError('BOT_ID_ERROR');
+    if (bot.appId !== appId) throw restError('APP_ID_ERROR');
+  } else {
+    const first = [...model.bots.values()].find((bot) => bot.appId === appId);
+    if (!first) throw restError('BOT_ID_ERROR');
+    botId = first.id;
+    context.record.botId = botId;
+  }
+  context.record.senderId = botId;
+  const dialogId = stringOf(params.DIALOG_ID) ?? '';
+  context.record.dialogId = dialogId;
+  if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  const chat = model.resolveDialog(dialogId, botId, { allowSg: false, create: true });
+  if (chat) {
+    context.record.chatId = chat.id;
+    if (chat.members.has(botId)) showIndicator(context, chat, botId, null, context.clientLifetimeMs);
+  }
+  return true;
+}
+
+/** `imbot.v2.Chat.InputAction.notify`: duration clamped to 1..600, unknown codes degrade to plain typing. */
+function inputActionNotify(params: Params, context: MethodContext): unknown {
+  const bot = resolveBotV2(params, context);
+  const chat = resolveDialogV2(params, bot, context);
+  let duration: number | null = null;
+  const rawDuration = params.duration;
+  if (rawDuration !== undefined && rawDuration !== null && rawDuration !== '') {
+    if (!isNumeric(rawDuration)) {
+      throw RestError.argument(
+        'duration',
+        `Invalid value ${JSON.stringify(rawDuration)} to match with parameter {duration}. Should be value of type int.`,
+      );
+    }
+    duration = Math.min(600, Math.max(1, Math.trunc(Number(rawDuration))));
+  }
+  const rawCode = stringOf(params.statusMessageCode);
+  const code = rawCode && Object.hasOwn(STATUS_TEXTS, rawCode) ? rawCode : null;
+  context.record.durationSec = duration;
+  context.record.statusMessageCode = code;
+  showIndicator(context, chat, bot.id, code, duration !== null ? duration * 1000 : context.clientLifetimeMs);
+  return { result: true };
+}
+
+export const INDICATOR_METHODS: readonly MethodDefinition[] = [
+  { name: 'im.dialog.writing', scope: 'im', handler: dialogWriting },
+  { name: 'imbot.chat.sendTyping', scope: 'imbot', handler: chatSendTyping },
+  { name: 'imbot.v2.Chat.InputAction.notify', scope: 'imbot', handler: inputActionNotify },
+];

@@ -1,0 +1,52 @@
+import type { ChatModel } from './ChatModel';
+import type { Params } from './phpQuery';
+
+export interface AuthContext {
+  type: 'webhook' | 'oauth';
+  userId: number;
+  scopes: ReadonlySet<string>;
+  /** Webhook code or OAuth client id: the identity the operating limit is kept for. */
+  identity: string;
+  /** OAuth application (null for webhooks). */
+  clientId: string | null;
+}
+
+/** What a handler learned about the call, for the timeline (filled in as far as the handler got before failing). */
+export interface CallRecord {
+  dialogId: string | null;
+  chatId: number | null;
+  senderId: number | null;
+  botId: number | null;
+  durationSec: number | null;
+  statusMessageCode: string | null;
+  shown: boolean;
+  visibleUntil: number | null;
+}
+
+export interface MethodContext {
+  auth: AuthContext;
+  model: ChatModel;
+  now: number;
+  clientLifetimeMs: number;
+  record: CallRecord;
+}
+
+export interface MethodDefinition {
+  /** Canonical name, e.g. `imbot.v2.Chat.InputAction.notify`. */
+  name: string;
+  scope: string;
+  handler: (params: Params, context: MethodContext) => unknown;
+}
+
+export function emptyRecord(): CallRecord {
+  return {
+    dialogId: null,
+    chatId: null,
+    senderId: null,
+    botId: null,
+    durationSec: null,
+    statusMessageCode: null,
+    shown: false,
+    visibleUntil: null,
+  };
+}

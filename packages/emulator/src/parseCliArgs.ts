@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import type { CorsOption, EmulatorOptions, PlanOption } from './types';
+
+export const USAGE = `Usage: b24-emulator [options]
+
+  --port <n>             TCP port (default 8024; 0 = random)
+  --host <addr>          listen address (default 127.0.0.1)
+  --plan <p>             standard | enterprise | off | <perSecond>/<burst> (default standard)
+  --token-ttl <s>        OAuth access-token lifetime in seconds (default 3600)
+  --client-lifetime <s>  how long an indicator without duration stays visible (default 25)
+  --cors <origin>        allowed origin; repeat for more, '*' for any, 'off' for none (default: loopback origins)
+  --cert <file> --key <file>   serve HTTPS
+  --seed <n>             PRNG seed for fault probabilities and tokens
+  -h, --help
+`;
+
+export interface CliResult {
+  help: boolean;
+  usage: string;
+  options: Omit<EmulatorOptions, 'tls'> & { cert?: string; key?: string };
+}
+
+function positiveNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parsePlan(value: string): PlanOption {
+  if (value === 'standard' || value === 'enterprise' || value === 'off') return value;
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  if (!match)
+    throw new Error(`--plan must be standard, enterprise, off or <perSecond>/<burst>, got ${JSON.stringify(value)}`);
+  return { perSecond: Number(match[1]), burst: Number(match[2]) };
+}
+
+/** Parses the CLI flags into emulator options; throws with a message naming the flag on bad input. */
+export function parseCliArgs(argv: readonly string[]): CliResult {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      plan: { type: 'string' },
+      'token-ttl': { type: 'string' },
+      'client-lifetime': { type: 'string' },
+      cors: { type: 'string', multiple: true },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  const options: CliResult['options'] = { port: 8024 };
+  if (values.port !== undefined) options.port = positiveNumber('port', values.port);
+  if (values.host !== undefined) options.host = values.host;
+  if (values.plan !== undefined) options.plan = parsePlan(values.plan);
+  if (values['token-ttl'] !== undefined) options.tokenTtlSec = positiveNumber('token-ttl', values['token-ttl']);
+  if (values['client-lifetime'] !== undefined) {
+    options.clientLifetimeSec = positiveNumber('client-lifetime', values['client-lifetime']);
+  }
+  if (values.cors !== undefined) {
+    const list = values.cors;
+    let cors: CorsOption = list;
+    if (list.includes('*')) cors = true;
+    else if (list.includes('off')) cors = false;
+    else if (list.length === 1 && list[0] === 'loopback') cors = 'loopback';
+    options.cors = cors;
+  }
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
+  if (values.cert !== undefined) options.cert = values.cert;
+  if (values.key !== undefined) options.key = values.key;
+  if (values.seed !== undefined) options.seed = positiveNumber('seed', values.seed);
+  return { help: values.help === true, usage: USAGE, options };
+}

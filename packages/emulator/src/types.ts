@@ -1,0 +1,300 @@
+/** Public types of the emulator. Kept in one file so tests and other packages can read the whole contract at once. */
+
+/** Leaky-bucket numbers of the portal plan (reference §7): standard 2/s burst 50, enterprise 5/s burst 250. */
+export type PlanOption = 'standard' | 'enterprise' | 'off' | { perSecond: number; burst: number };
+
+export type CorsOption = 'loopback' | boolean | readonly string[];
+
+export interface SeedUser {
+  id?: number;
+  name: string;
+  lastName?: string;
+  workPosition?: string;
+}
+
+export interface SeedChat {
+  id?: number;
+  title: string;
+  /** Member user ids (bots are users too: a bot's id is its user id). */
+  members?: readonly number[];
+  /** Workgroup (`sg<N>`) this chat belongs to, so `sg<N>` dialog ids resolve to it in imbot.v2. */
+  workgroupId?: number;
+}
+
+export interface SeedBot {
+  id?: number;
+  code: string;
+  name: string;
+  /** Webhook-mode identity (`'custom' + botToken`). Give either botToken or clientId. */
+  botToken?: string;
+  /** Owner OAuth application. */
+  clientId?: string;
+  type?: 'bot' | 'supervisor' | 'personal' | 'openline';
+  eventMode?: 'fetch' | 'webhook';
+  webhookUrl?: string;
+  /** Chats the bot joins. */
+  chats?: readonly number[];
+}
+
+export interface SeedWebhook {
+  userId: number;
+  code: string;
+  scopes?: readonly string[];
+}
+
+export interface SeedApp {
+  clientId: string;
+  clientSecret: string;
+  scopes?: readonly string[];
+}
+
+export interface SeedInput {
+  users?: readonly SeedUser[];
+  chats?: readonly SeedChat[];
+  bots?: readonly SeedBot[];
+  webhooks?: readonly SeedWebhook[];
+  apps?: readonly SeedApp[];
+  /** `[chatId, userId]` pairs to add as members. */
+  members?: readonly (readonly [number, number])[];
+}
+
+export interface SeedResult {
+  users: number[];
+  chats: number[];
+  bots: number[];
+}
+
+export interface FaultSpec {
+  /** Method name (case-insensitive, e.g. `im.dialog.writing`, `batch`) or `'*'` for every REST call. Default `'*'`. */
+  method?: string;
+  /** Reply with this HTTP status and error code (`{error, error_description}` envelope). */
+  status?: number;
+  error?: string;
+  description?: string;
+  /** Destroy the connection without a reply. */
+  reset?: boolean;
+  /** Never reply (the socket stays open until the client gives up or the emulator closes). */
+  hang?: boolean;
+  /** Delay before the call is processed (combine with nothing to add latency, or with an error). */
+  latencyMs?: number;
+  /** Chance in 0..1 that a matching call is hit (seeded PRNG). Default 1. */
+  probability?: number;
+  /** Hit only the next N matching calls, then retire. Default: unlimited. */
+  times?: number;
+}
+
+export interface Fault extends FaultSpec {
+  id: number;
+  hits: number;
+}
+
+export type HideCause = 'expired' | 'replaced' | 'message' | 'edit';
+
+interface TimelineBase {
+  /** Sequence number, strictly increasing. */
+  seq: number;
+  /** Emulator clock, epoch milliseconds. */
+  time: number;
+}
+
+/** A REST method call (one per batch sub-command too; the outer `batch` is recorded as well). */
+export interface CallEntry extends TimelineBase {
+  kind: 'call';
+  method: string;
+  /** Dialog id as the caller passed it (null when absent or unreadable). */
+  dialogId: string | null;
+  chatId: number | null;
+  /** User id of whoever the indicator is for (the user, or the bot's user id). */
+  senderId: number | null;
+  botId: number | null;
+  status: number;
+  error: string | null;
+  /** `duration` after clamping (v2), null when not given. */
+  durationSec: number | null;
+  statusMessageCode: string | null;
+  /** True when the call made an indicator visible (a success on a resolvable chat). */
+  shown: boolean;
+  visibleUntil: number | null;
+  auth: 'webhook' | 'oauth' | 'none';
+  /** Id shared by a `batch` call and its sub-commands (null outside batches). */
+  batchId: number | null;
+}
+
+export interface HideEntry extends TimelineBase {
+  kind: 'hide';
+  chatId: number;
+  dialogId: string;
+  senderId: number;
+  cause: HideCause;
+}
+
+export interface MessageEntry extends TimelineBase {
+  kind: 'message';
+  chatId: number;
+  dialogId: string;
+  authorId: number;
+  messageId: number;
+  text: string;
+  edited: boolean;
+}
+
+export type TimelineEntry = CallEntry | HideEntry | MessageEntry;
+
+/** A maximal interval during which an indicator was continuously visible (replacements do not break it). */
+export interface VisibilityInterval {
+  from: number;
+  /** Null while still visible. */
+  to: number | null;
+  /** Why it ended (null while still visible). */
+  endCause: Exclude<HideCause, 'replaced'> | null;
+  /** Number of calls that (re)started it within the interval. */
+  calls: number;
+}
+
+export interface IndicatorState {
+  chatId: number;
+  dialogId: string;
+  senderId: number;
+  senderName: string;
+  statusMessageCode: string | null;
+  /** English display text, e.g. "Agent is thinking..." or "Anna is typing...". */
+  text: string;
+  since: number;
+  visibleUntil: number;
+}
+
+export interface EmulatorStats {
+  /** HTTP requests to `/rest/` and `/oauth/` (a batch is one). */
+  requests: number;
+  /** Replies with `QUERY_LIMIT_EXCEEDED` from the leaky bucket. */
+  queryLimitExceeded: number;
+  /** Replies with `OPERATION_TIME_LIMIT`. */
+  operationTimeLimit: number;
+  /** Method calls, counting batch sub-commands, by lower-case method name. */
+  byMethod: Record<string, number>;
+  /** Replies by HTTP status. */
+  byStatus: Record<string, number>;
+  batches: number;
+  faultsHit: number;
+}
+
+export interface WebhookDelivery {
+  botId: number;
+  url: string;
+  event: string;
+  time: number;
+  /** HTTP status of the bot's handler, or null when the connection failed. */
+  status: number | null;
+  error: string | null;
+  /** The form-encoded body as sent. */
+  body: string;
+}
+
+export interface OAuthTokens {
+  accessToken: string;
+  refreshToken: string;
+  userId: number;
+  clientId: string;
+  /** Epoch ms when the access token expires. */
+  expiresAt: number;
+}
+
+export interface BotCredentials {
+  id: number;
+  code: string;
+  /** Webhook-mode token (null for bots owned by an OAuth application). */
+  botToken: string | null;
+  clientId: string | null;
+  /** `auth[application_token]` carried by this bot's webhook events. */
+  applicationToken: string;
+}
+
+/** Known credentials of the default seed, so tests can call the emulator without a setup step. */
+export interface EmulatorFixtures {
+  users: { id: number; name: string }[];
+  chats: { id: number; dialogId: string; title: string; members: number[] }[];
+  /** Webhook owner: user 1. */
+  webhookUserId: number;
+  app: { clientId: string; clientSecret: string; applicationToken: string };
+  /** OAuth tokens for user 1 issued to `app`. */
+  oauth: OAuthTokens;
+  /** `agent`: a webhook-mode (botToken) bot in fetch mode; `helper`: owned by `app` (OAuth). Both in chat 1. */
+  bots: { agent: BotCredentials; helper: BotCredentials };
+}
+
+export interface EmulatorOptions {
+  /** TCP port, default 0 (random free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Leaky bucket; default `'standard'`. */
+  plan?: PlanOption;
+  /** OAuth access-token lifetime, default 3600 s. */
+  tokenTtlSec?: number;
+  /** How long a client shows an indicator sent without a duration (im.dialog.writing, sendTyping, notify without duration). Default 25 s. */
+  clientLifetimeSec?: number;
+  /**
+   * Operating limit per method and identity, 10 one-minute buckets. `budgetSec` default 480 (cloud example);
+   * `costSec` is the server time charged per call (default: the real processing time, i.e. about zero).
+   * `false` switches it off.
+   */
+  operating?: false | { budgetSec?: number; costSec?: number | ((method: string) => number) };
+  /** Seed for the PRNG behind fault probabilities and generated tokens. Default 1. */
+  seed?: number;
+  /** Injected clock (epoch ms). Default `Date.now`, read at call time. */
+  now?: () => number;
+  /** Extra users/chats/bots/webhooks/apps on top of the default seed. */
+  initial?: SeedInput;
+  /** Skip the default seed (users 1-3, chats 1-2, bots agent/helper, app, webhook of user 1). */
+  emptySeed?: boolean;
+  faults?: readonly FaultSpec[];
+  /** Origins allowed by CORS. Default `'loopback'` (any http(s) origin on 127.0.0.1/localhost/[::1]). */
+  cors?: CorsOption;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Largest accepted request body, default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Domain reported in OAuth replies and events, default `<host>:<port>`. */
+  domain?: string;
+}
+
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  /** OAuth `client_endpoint`: `<url>/rest/`. */
+  readonly restUrl: string;
+  /** OAuth refresh endpoint: `<url>/oauth/token/`. */
+  readonly oauthUrl: string;
+  /** Live HTML page: `<url>/_emulator/`. */
+  readonly liveUrl: string;
+  readonly fixtures: EmulatorFixtures;
+  /** Webhook base URL for a user, ending in `/` (creates a webhook for that user if none exists). Default user 1. */
+  webhookUrl(userId?: number, scopes?: readonly string[]): string;
+  /** Issue fresh OAuth tokens for a user (default app). */
+  issueToken(userId: number, options?: { clientId?: string; ttlSec?: number }): OAuthTokens;
+  seed(input: SeedInput): SeedResult;
+  /** The whole timeline so far (expired indicators are materialised up to `now()`). */
+  timeline(): TimelineEntry[];
+  /** Continuous visibility intervals of one indicator. `dialogId` as the sender would pass it (`chat1`, or the other user's id). */
+  visibility(dialogId: string, senderId: number): VisibilityInterval[];
+  /** Whether the indicator was visible during the whole of [from, to]. */
+  visibleThroughout(dialogId: string, senderId: number, from: number, to: number): boolean;
+  /** Indicators visible now. */
+  indicators(): IndicatorState[];
+  messages(chatId?: number): MessageEntry[];
+  /** Post a message as a user (same effects as `im.message.add`: hides their indicator, sends bot events). */
+  postMessage(input: { from: number; dialogId: string; text: string }): number;
+  /** Edit a message (hides the author's indicator, cause `edit`). */
+  editMessage(messageId: number, text: string): void;
+  stats(): EmulatorStats;
+  addFault(fault: FaultSpec): Fault;
+  faults(): Fault[];
+  clearFaults(): void;
+  deliveries(): WebhookDelivery[];
+  /** Wait until every pending webhook delivery has settled. */
+  settled(): Promise<void>;
+  /** Back to the initial seed: clears timeline, messages, tokens issued later, buckets, faults, counters. */
+  reset(): void;
+  close(): Promise<void>;
+}
