@@ -1,0 +1,184 @@
+// `capacity`: the most bot statuses one portal (standard limits: 2 requests/s, burst 50) keeps visible at >= 99%
+// coverage, in virtual time against a portal double with the exact leaky bucket. Policy, not cost.
+import type { CallOutcome, Dispatcher, IndicatorCall, IndicatorChannel } from '../../packages/core/src/Dispatcher';
+import { createScheduler } from '../../packages/core/src/createScheduler';
+import type { Benchmark } from './Benchmark';
+import { coveredMs, createBucketPortal, seededRandom, VirtualClock } from './virtualPortal';
+
+const LEASE_MS = 30_000;
+const MARGIN_MS = 5_000;
+const RENEW_MS = LEASE_MS - MARGIN_MS;
+/** Statuses start spread over one renewal period (a steady stream of bot replies), then are held to the end. */
+const HOLD_MS = 300_000;
+const LATENCY_MS = 20;
+const TARGET = 0.99;
+const PHYSICAL_LIMIT = 2 * 50 * (RENEW_MS / 1000);
+
+type Mode = 'batched' | 'unbatched' | 'perCall';
+
+interface RunResult {
+  readonly statuses: number;
+  readonly coverage: number;
+  readonly minCoverage: number;
+  readonly httpRequests: number;
+  readonly calls: number;
+  readonly rejected: number;
+}
+
+function notify(
+  dialogId: string,
+  reason: IndicatorCall['reason'],
+  deadline: number,
+  notBefore?: number,
+): IndicatorCall {
+  return {
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 7, dialogId, duration: LEASE_MS / 1000, statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING' },
+    reason,
+    deadline,
+    ...(notBefore === undefined ? {} : { notBefore }),
+  };
+}
+
+/**
+ * A bot status as `createIndicators` drives one through the scheduler: start, then after each landed call a
+ * renewal due `lease − margin` later with the lapse as deadline; a lapsed status starts again.
+ */
+function holdThroughScheduler(dispatcher: Dispatcher, dialogId: string): IndicatorChannel {
+  const channel = dispatcher.open((outcome: CallOutcome) => {
+    if (outcome.type === 'sent') {
+      channel.submit(notify(dialogId, 'renew', outcome.at + LEASE_MS, outcome.at + RENEW_MS));
+    } else if (outcome.type === 'dropped' && (outcome.reason === 'deadline' || outcome.reason === 'retries')) {
+      channel.submit(notify(dialogId, 'start', Number.POSITIVE_INFINITY));
+    } else if (outcome.type === 'failed' && !outcome.fatal) {
+      channel.submit(notify(dialogId, 'start', Number.POSITIVE_INFINITY));
+    }
+  });
+  channel.submit(notify(dialogId, 'start', Number.POSITIVE_INFINITY));
+  return channel;
+}
+
+async function simulate(mode: Mode, statuses: number): Promise<RunResult> {
+  const clock = new VirtualClock();
+  const portal = createBucketPortal(clock, { latencyMs: LATENCY_MS, withBatch: mode === 'batched' });
+  const random = seededRandom(statuses * 7919 + mode.length);
+  const starts = Array.from({ length: statuses }, () => Math.floor(random() * RENEW_MS));
+  let httpRequests = 0;
+  const scheduler = mode === 'perCall' ? null : createScheduler({ transport: portal.transport, clock, random });
+  const channels: IndicatorChannel[] = [];
+  starts.forEach((at, i) => {
+    const dialogId = `chat${i}`;
+    if (scheduler) {
+      clock.schedule(() => channels.push(holdThroughScheduler(scheduler, dialogId)), at);
+      return;
+    }
+    // The per-call client: every status renews on its own timer, one request per call, no budget of its own.
+    clock.schedule(function renew(this: { schedule(state?: unknown, delay?: number): unknown }) {
+      if (clock.now() >= HOLD_MS) return;
+      httpRequests += 1;
+      portal.transport.call('imbot.v2.Chat.InputAction.notify', notify(dialogId, 'renew', 0).params).catch(() => {});
+      this.schedule(undefined, RENEW_MS);
+    }, at);
+  });
+  clock.schedule(() => {
+    for (const c of channels) c.close();
+  }, HOLD_MS);
+  await clock.advanceTo(HOLD_MS + 1_000);
+  if (scheduler) {
+    httpRequests = scheduler.stats().httpRequests;
+    scheduler.dispose();
+  }
+
+  const shown = new Map<string, [number, number][]>();
+  for (const { at, call } of portal.calls()) {
+    if (at >= HOLD_MS) continue;
+    const id = String(call.params.dialogId);
+    const list = shown.get(id) ?? [];
+    list.push([at, at + Number(call.params.duration) * 1000]);
+    shown.set(id, list);
+  }
+  let wanted = 0;
+  let covered = 0;
+  let minCoverage = 1;
+  starts.forEach((start, i) => {
+    const c = coveredMs(shown.get(`chat${i}`) ?? [], start, HOLD_MS);
+    wanted += HOLD_MS - start;
+    covered += c;
+    minCoverage = Math.min(minCoverage, c / (HOLD_MS - start));
+  });
+  return {
+    statuses,
+    coverage: covered / wanted,
+    minCoverage,
+    httpRequests,
+    calls: portal.calls().length,
+    rejected: portal.rejected.length,
+  };
+}
+
+/** Largest N in [lo, hi] whose run holds >= 99% coverage (assumes coverage falls with N). */
+async function largestHeld(mode: Mode, lo: number, hi: number, runs: RunResult[]): Promise<RunResult> {
+  let best = await simulate(mode, lo);
+  runs.push(best);
+  if (best.coverage < TARGET) return { ...best, statuses: 0 };
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = await simulate(mode, mid);
+    runs.push(r);
+    if (r.coverage >= TARGET) {
+      lo = mid;
+      best = r;
+    } else hi = mid;
+  }
+  return best;
+}
+
+const benchmark: Benchmark = {
+  name: 'capacity',
+  async run() {
+    const runs: Record<Mode, RunResult[]> = { batched: [], unbatched: [], perCall: [] };
+    const batched = await largestHeld('batched', 100, 4_000, runs.batched);
+    const unbatched = await largestHeld('unbatched', 10, 400, runs.unbatched);
+    const perCall = await largestHeld('perCall', 10, 400, runs.perCall);
+    const row = (name: string, r: RunResult) => ({
+      client: name,
+      'statuses held (>= 99%)': r.statuses,
+      coverage: Number(r.coverage.toFixed(4)),
+      'worst status': Number(r.minCoverage.toFixed(4)),
+      'requests/s': Number((r.httpRequests / (HOLD_MS / 1000)).toFixed(2)),
+      'calls/request': Number((r.calls / Math.max(1, r.httpRequests)).toFixed(1)),
+      rejected: r.rejected,
+    });
+    return {
+      figures: {
+        batched: batched.statuses,
+        unbatched: unbatched.statuses,
+        perCall: perCall.statuses,
+        physicalLimit: PHYSICAL_LIMIT,
+        target: 2_250,
+        coverageTarget: TARGET,
+        holdSec: HOLD_MS / 1000,
+        leaseSec: LEASE_MS / 1000,
+        marginSec: MARGIN_MS / 1000,
+        latencyMs: LATENCY_MS,
+      },
+      runs,
+      table: [
+        row('scheduler, batched', batched),
+        row('scheduler, no batch', unbatched),
+        row('per-call client', perCall),
+        {
+          client: 'physical limit (2 req/s × 50 × 25 s)',
+          'statuses held (>= 99%)': PHYSICAL_LIMIT,
+          coverage: '',
+          'worst status': '',
+          'requests/s': 2,
+          'calls/request': 50,
+          rejected: '',
+        },
+      ],
+    };
+  },
+};
+
+export default benchmark;
