@@ -1,9 +1,11 @@
 import type { SchedulerLike } from 'rxjs';
-import { createDirectDispatcher } from './createDirectDispatcher';
 import type { Dispatcher } from './Dispatcher';
+import { createScheduler } from './createScheduler';
+import type { LimitsOption } from './LeakyBucket';
 import type { Transport } from './Transport';
 
-export type RateLimits = 'standard' | 'enterprise' | { readonly perSecond: number; readonly burst: number };
+/** A plan name or the portal's explicit leaky-bucket numbers. */
+export type RateLimits = LimitsOption;
 
 export interface DispatcherOptions {
   readonly transport: Transport;
@@ -11,7 +13,10 @@ export interface DispatcherOptions {
   readonly limits?: RateLimits;
 }
 
-/** The one place createIndicators gets its dispatcher from; the scheduler issue swaps what it returns. */
+/**
+ * The one place createIndicators gets its dispatcher from: the per-portal scheduler, so that every indicator of
+ * one `createIndicators` shares the portal's rate budget, its batches and its single timer.
+ */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  return createDirectDispatcher(options);
+  return createScheduler(options);
 }
