@@ -1,0 +1,281 @@
+import type { Emulator } from '@b24-typing/emulator';
+import { startEmulator } from '@b24-typing/emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createFetchTransport } from './createFetchTransport';
+
+// The emulator's clock is ours, so tokens expire without waiting an hour.
+let clock = Date.now();
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ plan: 'off', now: () => clock });
+});
+afterAll(() => emulator?.close());
+beforeEach(() => emulator.reset());
+
+/**
+ * What an app's `auth` does: hand out the token it holds; on `refresh`, trade the refresh token at the OAuth
+ * server (here the emulator's `/oauth/token/`, in an app its own backend) and keep the new pair.
+ */
+function oauthSession(tokens = emulator.issueToken(1)) {
+  const session = { access: tokens.accessToken, refresh: tokens.refreshToken, refreshes: 0, asked: 0 };
+  const auth = async ({ refresh }: { refresh: boolean }) => {
+    session.asked++;
+    if (!refresh) return session.access;
+    session.refreshes++;
+    const { clientId, clientSecret } = emulator.fixtures.app;
+    const query = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: session.refresh,
+    });
+    const response = await fetch(`${emulator.oauthUrl}?${query}`);
+    const body = (await response.json()) as { access_token: string; refresh_token: string };
+    if (!response.ok) throw new Error(`refresh failed: ${response.status}`);
+    session.access = body.access_token;
+    session.refresh = body.refresh_token;
+    return session.access;
+  };
+  return { session, auth };
+}
+
+const calls = () => emulator.timeline().filter((e) => e.kind === 'call');
+
+describe('createFetchTransport against the emulator', () => {
+  it('calls a method with the OAuth token and resolves with the envelope result', async () => {
+    const { auth } = oauthSession();
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(calls()).toEqual([
+      expect.objectContaining({
+        method: 'im.dialog.writing',
+        dialogId: 'chat1',
+        senderId: 1,
+        auth: 'oauth',
+        shown: true,
+      }),
+    ]);
+  });
+
+  it('keeps the token out of the URL', async () => {
+    const tokens = emulator.issueToken(1);
+    const seen: string[] = [];
+    const transport = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: () => tokens.accessToken,
+      fetch: (input, init) => {
+        seen.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    expect(seen).toEqual([`${emulator.restUrl}im.dialog.writing`]);
+  });
+
+  it('classifies a portal error by its code and keeps the HTTP status', async () => {
+    const { auth } = oauthSession();
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'nonsense' })).rejects.toMatchObject({
+      name: 'B24Error',
+      code: 'DIALOG_ID_EMPTY',
+      kind: 'input',
+      status: 400,
+    });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+      code: 'ACCESS_ERROR', // user 1 writing to themselves
+      kind: 'access',
+      status: 403,
+    });
+  });
+
+  it('on expired_token asks auth({ refresh: true }) once and retries', async () => {
+    const { session, auth } = oauthSession();
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    clock += 3_601_000; // the 1 h token has lapsed
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(session.refreshes).toBe(1);
+    expect(calls().map((c) => c.error)).toEqual(['expired_token', null]);
+  });
+
+  it('shares one refresh between concurrent calls that hit the same expired token', async () => {
+    const { session, auth } = oauthSession();
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    clock += 3_601_000;
+    const results = await Promise.all(
+      ['chat1', 'chat2', '2', '3'].map((d) => transport.call('im.dialog.writing', { DIALOG_ID: d })),
+    );
+    expect(results).toEqual([true, true, true, true]);
+    expect(session.refreshes).toBe(1);
+    // A later call that still used the stale token reuses the refreshed one instead of refreshing again.
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(session.refreshes).toBe(1);
+  });
+
+  it('retries only once: a token that stays expired is an auth error', async () => {
+    const stale = emulator.issueToken(1);
+    let refreshes = 0;
+    const transport = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: ({ refresh }) => {
+        if (refresh) refreshes++;
+        return stale.accessToken; // a broken refresh that hands back the same token
+      },
+    });
+    clock += 3_601_000;
+    const error = await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'expired_token', kind: 'auth', status: 401 });
+    expect(refreshes).toBe(1);
+    expect(calls()).toHaveLength(2);
+  });
+
+  it('reports a failing refresh as kind auth, without the token or the cause text in the message', async () => {
+    const tokens = emulator.issueToken(1);
+    const transport = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: ({ refresh }) => {
+        if (refresh) throw new Error(`refresh with ${tokens.refreshToken} failed`);
+        return tokens.accessToken;
+      },
+    });
+    clock += 3_601_000;
+    const error = await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'B24Error', code: 'AUTH_FAILED', kind: 'auth' });
+    const shown = `${String(error)} ${JSON.stringify(error)} ${(error as Error).message}`;
+    expect(shown).not.toContain(tokens.accessToken);
+    expect(shown).not.toContain(tokens.refreshToken);
+  });
+
+  it('sends a batch as one request and maps each command back, in order', async () => {
+    const { auth } = oauthSession();
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    const results = await transport.batch!([
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'nonsense' } },
+      { method: 'im.dialog.writing', params: { DIALOG_ID: '2' } },
+    ]);
+    expect(results).toEqual([
+      { ok: true, result: true },
+      { ok: false, error: expect.objectContaining({ name: 'B24Error', code: 'DIALOG_ID_EMPTY', kind: 'input' }) },
+      { ok: true, result: true },
+    ]);
+    expect(emulator.stats()).toMatchObject({ requests: 1, batches: 1 });
+    expect(
+      calls()
+        .filter((c) => c.method === 'im.dialog.writing')
+        .map((c) => c.dialogId),
+    ).toEqual(['chat1', 'nonsense', '2']);
+  });
+
+  it('refreshes an expired token for a batch too', async () => {
+    const { session, auth } = oauthSession();
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    clock += 3_601_000;
+    await expect(transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }])).resolves.toEqual([
+      { ok: true, result: true },
+    ]);
+    expect(session.refreshes).toBe(1);
+  });
+});
+
+describe('createFetchTransport failures', () => {
+  const transport = () => createFetchTransport({ clientEndpoint: emulator.restUrl, auth: oauthSession().auth });
+
+  it('classifies QUERY_LIMIT_EXCEEDED as rate', async () => {
+    emulator.addFault({ method: 'im.dialog.writing', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'QUERY_LIMIT_EXCEEDED',
+      kind: 'rate',
+      status: 503,
+    });
+  });
+
+  it('classifies a reset connection as network', async () => {
+    emulator.addFault({ method: 'im.dialog.writing', reset: true, times: 1 });
+    await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      kind: 'network',
+    });
+  });
+
+  it('gives up on a hanging request after timeoutMs with kind timeout (fake timers)', async () => {
+    const fault = emulator.addFault({ method: 'im.dialog.writing', hang: true });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const t = createFetchTransport({
+        clientEndpoint: emulator.restUrl,
+        auth: oauthSession().auth,
+        timeoutMs: 60_000,
+      });
+      let settled = false;
+      const pending = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
+      void pending.then(() => {
+        settled = true;
+      });
+      await vi.waitFor(() => expect(emulator.faults().find((f) => f.id === fault.id)?.hits).toBe(1));
+      vi.advanceTimersByTime(59_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      vi.advanceTimersByTime(1_000);
+      expect(await pending).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops waiting as soon as the signal aborts', async () => {
+    emulator.addFault({ method: 'im.dialog.writing', hang: true, times: 1 });
+    const controller = new AbortController();
+    const pending = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: oauthSession().auth }).call(
+      'im.dialog.writing',
+      { DIALOG_ID: 'chat1' },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
+  });
+
+  it('does not even ask for a token when the signal is already aborted', async () => {
+    const { session, auth } = oauthSession();
+    const t = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    await expect(
+      t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(session.asked).toBe(0);
+    expect(emulator.stats().requests).toBe(0);
+  });
+});
+
+describe('createFetchTransport input checks (before any request)', () => {
+  const auth = () => 'token';
+
+  it.each([
+    ['clientEndpoint', { clientEndpoint: 'not a url', auth }],
+    ['clientEndpoint', { clientEndpoint: 'ftp://example.com/rest/', auth }],
+    ['clientEndpoint', { clientEndpoint: 'http://example.com/rest/', auth }],
+    ['clientEndpoint', { clientEndpoint: 'https://example.com/rest/?auth=x', auth }],
+    ['auth', { clientEndpoint: 'https://example.com/rest/' }],
+    ['timeoutMs', { clientEndpoint: 'https://example.com/rest/', auth, timeoutMs: 0 }],
+  ])('names %s', (field, options) => {
+    expect(() => createFetchTransport(options as never)).toThrow(expect.objectContaining({ kind: 'input', field }));
+  });
+
+  it('accepts plain http on loopback and on request (allowInsecure)', () => {
+    expect(() => createFetchTransport({ clientEndpoint: 'http://localhost:8024/rest', auth })).not.toThrow();
+    expect(() =>
+      createFetchTransport({ clientEndpoint: 'http://10.0.0.2/rest/', auth, allowInsecure: true }),
+    ).not.toThrow();
+  });
+
+  it('rejects a bad method, params or batch without a request', async () => {
+    const t = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    await expect(t.call('im dialog writing', {})).rejects.toMatchObject({ kind: 'input', field: 'method' });
+    await expect(t.call('im.dialog.writing', [] as never)).rejects.toMatchObject({ kind: 'input', field: 'params' });
+    const many = Array.from({ length: 51 }, () => ({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }));
+    await expect(t.batch!(many)).rejects.toMatchObject({ kind: 'input', field: 'calls' });
+    await expect(t.batch!([{ method: '', params: {} }])).rejects.toMatchObject({
+      kind: 'input',
+      field: 'calls[0].method',
+    });
+    expect(emulator.stats().requests).toBe(0);
+  });
+});
