@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+let emulator: Emulator;
+let hook: string;
+beforeAll(async () => {
+  emulator = await startEmulator({ plan: 'off' });
+  hook = emulator.webhookUrl();
+});
+afterAll(() => emulator.close());
+
+describe('batch', () => {
+  it('runs named commands and reports errors per command in result_error with the documented keys', async () => {
+    const reply = await post(`${hook}batch`, {
+      cmd: {
+        typing: 'im.dialog.writing?DIALOG_ID=chat1',
+        bot: 'imbot.v2.Chat.InputAction.notify?botId=10&botToken=agent-bot-token&dialogId=chat1&duration=30',
+        bad: 'imbot.v2.Chat.InputAction.notify?botId=10&dialogId=chat1',
+        missing: 'no.such.method',
+      },
+    });
+    expect(reply.status).toBe(200);
+    const { result } = reply.body;
+    expect(Object.keys(result).sort()).toEqual([
+      'result',
+      'result_error',
+      'result_next',
+      'result_time',
+      'result_total',
+    ]);
+    expect(result.result).toEqual({ typing: true, bot: { result: true } });
+    expect(result.result_error.bad.error).toBe('BOT_TOKEN_NOT_SPECIFIED');
+    expect(result.result_error.missing.error).toBe('ERROR_METHOD_NOT_FOUND');
+    expect(result.result_total).toEqual([]);
+    expect(Object.keys(result.result_time.typing).sort()).toEqual([
+      'date_finish',
+      'date_start',
+      'duration',
+      'finish',
+      'processing',
+      'start',
+    ]);
+    expect(reply.body.time.operating).toBe(0);
+  });
+
+  it('an array cmd gives list-shaped results; an empty batch gives empty lists', async () => {
+    const list = await post(`${hook}batch`, {
+      cmd: ['im.dialog.writing?DIALOG_ID=chat1', 'im.dialog.writing?DIALOG_ID=chat2'],
+    });
+    expect(list.body.result.result).toEqual([true, true]);
+    expect(list.body.result.result_error).toEqual([]);
+    const empty = await post(`${hook}batch`, { cmd: [] });
+    expect(empty.body.result).toEqual({
+      result: [],
+      result_error: [],
+      result_total: [],
+      result_next: [],
+      result_time: [],
+    });
+  });
+
+  it('commands 51 and later end with ERROR_BATCH_LENGTH_EXCEEDED in result_error (the batch is still 200)', async () => {
+    const cmd = Array.from({ length: 53 }, () => 'im.dialog.writing?DIALOG_ID=chat1');
+    const reply = await post(`${hook}batch`, { cmd });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result).toHaveLength(50);
+    expect(Object.keys(reply.body.result.result_error)).toEqual(['50', '51', '52']);
+    expect(reply.body.result.result_error['50']).toEqual({
+      error: 'ERROR_BATCH_LENGTH_EXCEEDED',
+      error_description: 'Max batch length exceeded',
+    });
+  });
+
+  it('refuses a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {
+    const reply = await post(`${hook}batch`, { cmd: { inner: 'batch?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' } });
+    expect(reply.body.result.result_error.inner.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
+  });
+
+  it('halt stops at the first failing command', async () => {
+    const cmd = {
+      a: 'im.dialog.writing?DIALOG_ID=chat1',
+      b: 'im.dialog.writing?DIALOG_ID=bad',
+      c: 'im.dialog.writing?DIALOG_ID=chat1',
+    };
+    const halted = await post(`${hook}batch`, { halt: 1, cmd });
+    expect(halted.body.result.result).toEqual({ a: true });
+    expect(Object.keys(halted.body.result.result_error)).toEqual(['b']);
+    const notHalted = await post(`${hook}batch`, { halt: 0, cmd });
+    expect(notHalted.body.result.result).toEqual({ a: true, c: true });
+  });
+
+  it('accepts the form encoding with double-encoded cmd strings and PHP brackets inside them', async () => {
+    const form = `halt=0&cmd[send]=${encodeURIComponent('imbot.v2.Chat.Message.send?botId=10&botToken=agent-bot-token&dialogId=chat1&fields[message]=John%26Martin')}`;
+    const reply = await post(`${hook}batch`, form);
+    expect(reply.body.result.result.send.id).toBeTypeOf('number');
+    expect(emulator.messages(1).at(-1)?.text).toBe('John&Martin');
+  });
+
+  it('substitutes $result[key][field] from earlier commands', async () => {
+    const reply = await post(`${hook}batch`, {
+      cmd: {
+        first: 'im.message.add?DIALOG_ID=chat1&MESSAGE=original',
+        edit: 'im.message.update?MESSAGE_ID=$result[first]&MESSAGE=edited',
+      },
+    });
+    expect(reply.body.result.result).toEqual({ first: expect.any(Number), edit: true });
+  });
+
+  it('records each command on the timeline under the batch id', async () => {
+    await post(`${hook}batch`, { cmd: ['im.dialog.writing?DIALOG_ID=chat1', 'im.dialog.writing?DIALOG_ID=2'] });
+    const calls = emulator.timeline().filter((e) => e.kind === 'call');
+    const outer = calls.at(-1)!;
+    expect(outer).toMatchObject({ method: 'batch', status: 200 });
+    const inner = calls.filter(
+      (c) => c.kind === 'call' && c.batchId === (outer.kind === 'call' ? outer.batchId : -1) && c.method !== 'batch',
+    );
+    expect(inner.map((c) => c.kind === 'call' && c.dialogId)).toEqual(['chat1', '2']);
+  });
+});

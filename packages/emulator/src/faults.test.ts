@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { get, post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  vi.useRealTimers();
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const writing = (e: Emulator) => post(`${e.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+
+describe('faults', () => {
+  it('replies with an injected status + error code for the next N calls of one method only', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    emulator.addFault({ method: 'im.dialog.writing', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 2 });
+    const replies = [await writing(emulator), await writing(emulator), await writing(emulator)];
+    expect(replies.map((r) => [r.status, r.body.error ?? null])).toEqual([
+      [503, 'QUERY_LIMIT_EXCEEDED'],
+      [503, 'QUERY_LIMIT_EXCEEDED'],
+      [200, null],
+    ]);
+    expect(replies[0]!.body.error_description).toBe('Too many requests');
+    const other = await post(`${emulator.webhookUrl()}imbot.v2.Chat.InputAction.notify`, {
+      botId: 10,
+      botToken: 'agent-bot-token',
+      dialogId: 'chat1',
+    });
+    expect(other.status).toBe(200);
+    expect(emulator.faults()).toEqual([]);
+    expect(emulator.stats().faultsHit).toBe(2);
+  });
+
+  it("'*' hits every REST call, and inside a batch the error goes to result_error", async () => {
+    emulator = await startEmulator({
+      plan: 'off',
+      faults: [{ method: 'im.dialog.writing', status: 500, error: 'INTERNAL_SERVER_ERROR' }],
+    });
+    const batch = await post(`${emulator.webhookUrl()}batch`, { cmd: { a: 'im.dialog.writing?DIALOG_ID=chat1' } });
+    expect(batch.status).toBe(200);
+    expect(batch.body.result.result_error.a.error).toBe('INTERNAL_SERVER_ERROR');
+    emulator.clearFaults();
+    emulator.addFault({ status: 401, error: 'expired_token' });
+    const any = await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, { botId: 10, botToken: 'agent-bot-token' });
+    expect([any.status, any.body.error]).toEqual([401, 'expired_token']);
+  });
+
+  it('resets the connection', async () => {
+    emulator = await startEmulator({ plan: 'off', faults: [{ reset: true, times: 1 }] });
+    await expect(writing(emulator)).rejects.toThrow();
+    expect((await writing(emulator)).status).toBe(200);
+    expect(
+      emulator
+        .timeline()
+        .filter((e) => e.kind === 'call')
+        .map((e) => e.kind === 'call' && e.error),
+    ).toEqual(['RESET', null]);
+  });
+
+  it('hangs until the client gives up', async () => {
+    emulator = await startEmulator({ plan: 'off', faults: [{ hang: true, times: 1 }] });
+    const controller = new AbortController();
+    const pending = fetch(`${emulator.webhookUrl()}im.dialog.writing`, {
+      method: 'POST',
+      body: 'DIALOG_ID=chat1',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    await vi.waitFor(() => expect(emulator!.stats().faultsHit).toBe(1));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    expect((await writing(emulator)).status).toBe(200);
+  });
+
+  it('adds latency (fake timers: the reply waits for the clock)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    emulator.addFault({ latencyMs: 5_000, times: 1 });
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    let settled = false;
+    const reply = writing(emulator).then((r) => {
+      settled = true;
+      return r;
+    });
+    await vi.waitFor(() => expect(emulator!.stats().faultsHit).toBe(1));
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    vi.useRealTimers();
+    expect((await reply).status).toBe(200);
+  });
+
+  it('probability draws from the seeded PRNG: same seed, same pattern', async () => {
+    const pattern = async (seed: number) => {
+      const e = await startEmulator({
+        plan: 'off',
+        seed,
+        faults: [{ probability: 0.5, status: 500, error: 'INTERNAL_SERVER_ERROR' }],
+      });
+      const out: number[] = [];
+      for (let i = 0; i < 20; i++) out.push((await writing(e)).status);
+      await e.close();
+      return out;
+    };
+    const a = await pattern(7);
+    expect(await pattern(7)).toEqual(a);
+    expect(a.filter((s) => s === 500).length).toBeGreaterThan(2);
+    expect(a.filter((s) => s === 200).length).toBeGreaterThan(2);
+  });
+
+  it('is controlled over /_emulator/faults (add, list, delete) and validates input', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const added = await post(`${emulator.url}/_emulator/faults`, {
+      method: 'im.dialog.writing',
+      status: 429,
+      error: 'OPERATION_TIME_LIMIT',
+    });
+    expect(added.body).toMatchObject({ id: 1, hits: 0 });
+    expect((await writing(emulator)).status).toBe(429);
+    expect((await get(`${emulator.url}/_emulator/faults`)).body.faults).toEqual([
+      expect.objectContaining({ id: 1, hits: 1 }),
+    ]);
+    const bad = await post(`${emulator.url}/_emulator/faults`, { probability: 2, status: 500 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error_description).toContain('probability');
+    await post(`${emulator.url}/_emulator/faults`, {}, { method: 'DELETE' });
+    expect((await writing(emulator)).status).toBe(200);
+  });
+});

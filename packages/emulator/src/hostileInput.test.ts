@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { post, rawRequest } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+let emulator: Emulator;
+let url: string;
+beforeAll(async () => {
+  emulator = await startEmulator({ plan: 'off' });
+  url = `${emulator.webhookUrl()}im.dialog.writing`;
+});
+afterAll(() => emulator.close());
+
+async function stillHealthy(): Promise<void> {
+  const reply = await post(url, { DIALOG_ID: 'chat1' });
+  expect(reply.status).toBe(200);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(Object.prototype).not.toHaveProperty('polluted');
+}
+
+describe('hostile input', () => {
+  it('keeps __proto__ / constructor keys as data in JSON, form and multipart bodies', async () => {
+    const json = await post(
+      url,
+      JSON.parse('{"DIALOG_ID":"chat1","__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}'),
+    );
+    expect(json.status).toBe(200);
+    const form = await post(url, 'DIALOG_ID=chat1&__proto__[polluted]=1&constructor[prototype][polluted]=1');
+    expect(form.status).toBe(200);
+    const multipart = new FormData();
+    multipart.set('DIALOG_ID', 'chat1');
+    multipart.set('__proto__[polluted]', '1');
+    const mp = await fetch(url, { method: 'POST', body: multipart });
+    expect(mp.status).toBe(200);
+    const notify = await post(
+      `${emulator.webhookUrl()}imbot.v2.Chat.Message.send`,
+      JSON.parse(
+        '{"botId":10,"botToken":"agent-bot-token","dialogId":"chat1","fields":{"__proto__":{"message":"sneaky"}}}',
+      ),
+    );
+    expect(notify.body.error).toBe('EMPTY_MESSAGE');
+    await stillHealthy();
+  });
+
+  it('answers a 10 MB body with 413 and keeps serving', async () => {
+    const big = Buffer.alloc(10 * 1024 * 1024, 'a');
+    const reply = await rawRequest(url, big, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(big.length),
+    });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text).error).toBe('REQUEST_ENTITY_TOO_LARGE');
+    await stillHealthy();
+  });
+
+  it('answers a big chunked body (no Content-Length) with 413 too', async () => {
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 20; i++) controller.enqueue(new Uint8Array(128 * 1024).fill(97));
+        controller.close();
+      },
+    });
+    const reply = await fetch(url, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { 'content-type': 'text/plain' },
+    } as RequestInit);
+    expect(reply.status).toBe(413);
+    await stillHealthy();
+  });
+
+  it('refuses deep nesting in JSON and in bracket syntax with ERROR_ARGUMENT', async () => {
+    const deepJson = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const json = await post(url, deepJson, { contentType: 'application/json' });
+    expect([json.status, json.body.error]).toEqual([400, 'ERROR_ARGUMENT']);
+    const deepForm = `DIALOG_ID=chat1&a${'[x]'.repeat(100)}=1`;
+    const form = await post(url, deepForm);
+    expect([form.status, form.body.error]).toEqual([400, 'ERROR_ARGUMENT']);
+    await stillHealthy();
+  });
+
+  it('refuses invalid JSON and invalid UTF-8 with ERROR_ARGUMENT 400', async () => {
+    const broken = await post(url, '{"DIALOG_ID": "chat1"', { contentType: 'application/json' });
+    expect([broken.status, broken.body.error, broken.body.argument]).toEqual([400, 'ERROR_ARGUMENT', 'body']);
+    const scalar = await post(url, '42', { contentType: 'application/json' });
+    expect(scalar.status).toBe(400);
+    const badUtf8Json = await rawRequest(
+      url,
+      Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+      { 'content-type': 'application/json' },
+    );
+    expect(badUtf8Json.status).toBe(400);
+    const badUtf8Form = await post(url, 'DIALOG_ID=chat1&MESSAGE=%FF%FE');
+    expect([badUtf8Form.status, badUtf8Form.body.error]).toEqual([400, 'ERROR_ARGUMENT']);
+    await stillHealthy();
+  });
+
+  it('survives garbage: malformed percent escapes, odd brackets, binary noise, malformed HTTP', async () => {
+    const odd = await post(url, 'DIALOG_ID=chat1&%zz=1&a[=2&[b]=3&&=&c]]=4');
+    expect(odd.status).toBe(200);
+    const noise = await rawRequest(url, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), {
+      'content-type': 'application/octet-stream',
+    });
+    expect(noise.status).toBe(400);
+    const { connect } = await import('node:net');
+    const socket = connect(emulator.port, '127.0.0.1');
+    const answer = await new Promise<string>((resolve) => {
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk.toString();
+      });
+      socket.on('close', () => resolve(data));
+      socket.write('THIS IS NOT HTTP\r\n\r\n');
+    });
+    expect(answer).toContain('400');
+    await stillHealthy();
+  });
+
+  it('merges the query under the body: the body wins', async () => {
+    const reply = await post(`${url}?DIALOG_ID=bad-one`, { DIALOG_ID: 'chat1' });
+    expect(reply.status).toBe(200);
+    const queryOnly = await post(`${url}?DIALOG_ID=chat2`, {});
+    expect(queryOnly.status).toBe(200);
+    expect(
+      emulator
+        .timeline()
+        .filter((e) => e.kind === 'call')
+        .at(-1),
+    ).toMatchObject({ dialogId: 'chat2' });
+  });
+});

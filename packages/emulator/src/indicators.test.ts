@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator, HideEntry } from './types';
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const T0 = 1_800_000_000_000;
+async function setup(options: { clientLifetimeSec?: number } = {}) {
+  let t = T0;
+  const e = await startEmulator({ plan: 'off', now: () => t, ...options });
+  emulator = e;
+  const hook = e.webhookUrl();
+  return {
+    e,
+    at: (ms: number) => {
+      t = T0 + ms;
+    },
+    writing: (dialogId = 'chat1') => post(`${hook}im.dialog.writing`, { DIALOG_ID: dialogId }),
+    notify: (extra: Record<string, unknown> = {}) =>
+      post(`${hook}imbot.v2.Chat.InputAction.notify`, {
+        botId: 10,
+        botToken: 'agent-bot-token',
+        dialogId: 'chat1',
+        ...extra,
+      }),
+    send: (text: string) =>
+      post(`${hook}imbot.v2.Chat.Message.send`, {
+        botId: 10,
+        botToken: 'agent-bot-token',
+        dialogId: 'chat1',
+        fields: { message: text },
+      }),
+    hides: () => e.timeline().filter((x): x is HideEntry => x.kind === 'hide'),
+  };
+}
+
+describe('indicator state', () => {
+  it('im.dialog.writing lasts the client lifetime (25 s default, configurable)', async () => {
+    const s = await setup({ clientLifetimeSec: 10 });
+    await s.writing();
+    s.at(9_999);
+    expect(s.e.visibleThroughout('chat1', 1, T0, T0 + 9_999)).toBe(true);
+    s.at(10_000);
+    expect(s.e.indicators()).toEqual([]);
+    expect(s.e.visibility('chat1', 1)).toEqual([{ from: T0, to: T0 + 10_000, endCause: 'expired', calls: 1 }]);
+  });
+
+  it('v2 lasts `duration` seconds and the call records visibleUntil', async () => {
+    const s = await setup();
+    const reply = await s.notify({ duration: 3, statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING' });
+    expect(reply.status).toBe(200);
+    const call = s.e.timeline().find((x) => x.kind === 'call');
+    expect(call).toMatchObject({
+      visibleUntil: T0 + 3_000,
+      durationSec: 3,
+      senderId: 10,
+      botId: 10,
+      chatId: 1,
+      dialogId: 'chat1',
+    });
+    expect(s.e.indicators()[0]).toMatchObject({ text: 'Agent is thinking...', senderName: 'Agent' });
+    s.at(3_000);
+    expect(s.hides()).toEqual([expect.objectContaining({ cause: 'expired', time: T0 + 3_000, senderId: 10 })]);
+  });
+
+  it('a newer call replaces the indicator: a fresh timer, the new status, and continuous visibility', async () => {
+    const s = await setup();
+    await s.notify({ duration: 10, statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING' });
+    s.at(8_000);
+    await s.notify({ duration: 10, statusMessageCode: 'IMBOT_AGENT_ACTION_COMPOSING' });
+    expect(s.hides()).toEqual([expect.objectContaining({ cause: 'replaced', time: T0 + 8_000 })]);
+    expect(s.e.indicators()[0]).toMatchObject({
+      statusMessageCode: 'IMBOT_AGENT_ACTION_COMPOSING',
+      visibleUntil: T0 + 18_000,
+    });
+    s.at(17_000);
+    expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: null, endCause: null, calls: 2 }]);
+    expect(s.e.visibleThroughout('chat1', 10, T0, T0 + 17_000)).toBe(true);
+    s.at(18_000);
+    expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: T0 + 18_000, endCause: 'expired', calls: 2 }]);
+  });
+
+  it('a renewal after expiry starts a new interval (a visible gap)', async () => {
+    const s = await setup();
+    await s.notify({ duration: 2 });
+    s.at(2_500);
+    await s.notify({ duration: 2 });
+    expect(s.e.visibility('chat1', 10)).toEqual([
+      { from: T0, to: T0 + 2_000, endCause: 'expired', calls: 1 },
+      { from: T0 + 2_500, to: null, endCause: null, calls: 1 },
+    ]);
+    expect(s.e.visibleThroughout('chat1', 10, T0, T0 + 2_500)).toBe(false);
+  });
+
+  it("a message from the sender hides their indicator at once; other senders' stay", async () => {
+    const s = await setup();
+    await s.notify({ duration: 60 });
+    await s.writing();
+    s.at(1_000);
+    await s.send('Here is the answer');
+    expect(s.hides()).toEqual([expect.objectContaining({ cause: 'message', senderId: 10, time: T0 + 1_000 })]);
+    expect(s.e.indicators().map((i) => i.senderId)).toEqual([1]);
+    const msg = await post(`${s.e.webhookUrl()}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'thanks' });
+    expect(msg.status).toBe(200);
+    expect(s.e.indicators()).toEqual([]);
+    expect(s.e.visibility('chat1', 1)).toEqual([{ from: T0, to: T0 + 1_000, endCause: 'message', calls: 1 }]);
+  });
+
+  it('an edit by the sender hides their indicator with cause edit', async () => {
+    const s = await setup();
+    const msg = await post(`${s.e.webhookUrl()}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'typo' });
+    await s.writing();
+    s.at(2_000);
+    await post(`${s.e.webhookUrl()}im.message.update`, { MESSAGE_ID: msg.body.result, MESSAGE: 'fixed' });
+    expect(s.hides().map((h) => h.cause)).toEqual(['edit']);
+  });
+
+  it('duration 1 clears a v2 status within a second', async () => {
+    const s = await setup();
+    await s.notify({ duration: 60, statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING' });
+    s.at(5_000);
+    await s.notify({ duration: 1 });
+    s.at(6_000);
+    expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: T0 + 6_000, endCause: 'expired', calls: 2 }]);
+  });
+
+  it('private dialogs are per pair: dialogId is the other user from the sender side', async () => {
+    const s = await setup();
+    await s.writing('2');
+    expect(s.e.indicators()).toEqual([expect.objectContaining({ senderId: 1, dialogId: '2' })]);
+    expect(s.e.visibility('2', 1)).toHaveLength(1);
+    expect(s.e.visibility('3', 1)).toEqual([]);
+  });
+
+  it('expired hides are emitted in real time for observers (default clock)', async () => {
+    emulator = await startEmulator({ plan: 'off', clientLifetimeSec: 0.05 });
+    const seen: string[] = [];
+    const events = await fetch(`${emulator.url}/_emulator/events`);
+    const reader = events.body!.getReader();
+    await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const decoder = new TextDecoder();
+    while (!seen.some((line) => line.includes('"cause":"expired"'))) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen.push(decoder.decode(value));
+    }
+    await reader.cancel();
+    expect(seen.join('')).toContain('"kind":"hide"');
+  });
+});

@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { post } from '../test/http';
+import { LeakyBucket } from './LeakyBucket';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function writing(e: Emulator): Promise<{ status: number; error?: string }> {
+  const reply = await post(`${e.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+  return { status: reply.status, error: reply.body.error };
+}
+
+describe('LeakyBucket', () => {
+  it('admits exactly `burst` at once and then drains at perSecond', () => {
+    const bucket = new LeakyBucket(2, 50);
+    for (let i = 0; i < 50; i++) expect(bucket.take(0)).toBe(true);
+    expect(bucket.take(0)).toBe(false);
+    expect(bucket.take(499)).toBe(false);
+    expect(bucket.take(500)).toBe(true);
+    expect(bucket.take(500)).toBe(false);
+    expect(bucket.levelAt(25_500)).toBeCloseTo(0, 6);
+  });
+});
+
+describe('rate limit over HTTP (injected clock)', () => {
+  it('standard: the 51st request at one instant gets 503 QUERY_LIMIT_EXCEEDED, and one more fits every 500 ms', async () => {
+    let t = 1_800_000_000_000;
+    emulator = await startEmulator({ plan: 'standard', now: () => t });
+    for (let i = 0; i < 50; i++) expect((await writing(emulator)).status).toBe(200);
+    expect(await writing(emulator)).toEqual({ status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
+    t += 499;
+    expect((await writing(emulator)).status).toBe(503);
+    t += 1;
+    expect((await writing(emulator)).status).toBe(200);
+    expect((await writing(emulator)).status).toBe(503);
+    t += 10_000; // 20 more
+    let ok = 0;
+    while ((await writing(emulator)).status === 200) ok++;
+    expect(ok).toBe(20);
+    const stats = emulator.stats();
+    expect(stats.queryLimitExceeded).toBe(4);
+    expect(stats.requests).toBe(50 + 1 + 1 + 1 + 1 + 21);
+  });
+
+  it('enterprise: burst 250, 5/s', async () => {
+    let t = 0;
+    emulator = await startEmulator({ plan: 'enterprise', now: () => t });
+    const results = await Promise.all(Array.from({ length: 251 }, () => writing(emulator!)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(250);
+    t += 200;
+    expect((await writing(emulator)).status).toBe(200);
+    expect((await writing(emulator)).status).toBe(503);
+  });
+
+  it('custom numbers and off', async () => {
+    emulator = await startEmulator({ plan: { perSecond: 1, burst: 3 }, now: () => 0 });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await writing(emulator)).status);
+    expect(statuses).toEqual([200, 200, 200, 503]);
+    await emulator.close();
+    emulator = await startEmulator({ plan: 'off', now: () => 0 });
+    for (let i = 0; i < 120; i++) expect((await writing(emulator)).status).toBe(200);
+  });
+
+  it('a batch of 50 commands counts as one request', async () => {
+    emulator = await startEmulator({ plan: { perSecond: 1, burst: 2 }, now: () => 0 });
+    const cmd = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`c${i}`, 'im.dialog.writing?DIALOG_ID=chat1']),
+    );
+    const first = await post(`${emulator.webhookUrl()}batch`, { cmd });
+    expect(first.status).toBe(200);
+    expect(Object.keys(first.body.result.result)).toHaveLength(50);
+    expect((await post(`${emulator.webhookUrl()}batch`, { cmd })).status).toBe(200);
+    const third = await post(`${emulator.webhookUrl()}batch`, { cmd });
+    expect([third.status, third.body.error]).toEqual([503, 'QUERY_LIMIT_EXCEEDED']);
+    expect(emulator.stats()).toMatchObject({ requests: 3, batches: 2, queryLimitExceeded: 1 });
+  });
+});
+
+describe('operating limit', () => {
+  it('refuses a method with 429 OPERATION_TIME_LIMIT once its 10-minute usage exceeds the budget; other methods keep working', async () => {
+    let t = 1_800_000_000_000;
+    emulator = await startEmulator({ plan: 'off', now: () => t, operating: { budgetSec: 10, costSec: 4 } });
+    const replies = [];
+    for (let i = 0; i < 4; i++)
+      replies.push(await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' }));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+    expect(replies[2]!.body.time.operating).toBe(12);
+    expect(replies[0]!.body.time.operating_reset_at).toBe(Math.floor(t / 1000) + 600);
+    expect(replies[3]!.body.error).toBe('OPERATION_TIME_LIMIT');
+    const other = await post(`${emulator.webhookUrl()}imbot.v2.Chat.InputAction.notify`, {
+      botId: 10,
+      botToken: 'agent-bot-token',
+      dialogId: 'chat1',
+    });
+    expect(other.status).toBe(200);
+    // Inside a batch each command is charged on its own; the batch itself is not.
+    const batch = await post(`${emulator.webhookUrl()}batch`, { cmd: ['im.dialog.writing?DIALOG_ID=chat1'] });
+    expect(batch.body.result.result_error).toEqual([
+      { error: 'OPERATION_TIME_LIMIT', error_description: expect.any(String) },
+    ]);
+    t += 600_000;
+    expect((await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
+    expect(emulator.stats().operationTimeLimit).toBe(2);
+  });
+});

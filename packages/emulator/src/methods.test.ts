@@ -1,0 +1,627 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+/**
+ * Every method x documented error code x HTTP status (reference §1, §4, §6), one row each. Rows run against one
+ * emulator with the rate limit off; each row's setup leaves state the later rows do not depend on.
+ */
+let emulator: Emulator;
+let hook: string;
+let hookUser3: string;
+let imOnlyHook: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ plan: 'off' });
+  emulator.seed({
+    apps: [{ clientId: 'other.app', clientSecret: 'other-secret' }],
+    bots: [{ id: 20, code: 'other', name: 'Other', clientId: 'other.app', chats: [1] }],
+    webhooks: [
+      { userId: 3, code: 'hookofuser3' },
+      { userId: 2, code: 'imonlyhook', scopes: ['im'] },
+    ],
+  });
+  hook = emulator.webhookUrl(1);
+  hookUser3 = emulator.webhookUrl(3);
+  imOnlyHook = `${emulator.url}/rest/2/imonlyhook/`;
+});
+afterAll(() => emulator.close());
+
+type Auth = 'webhook' | 'oauth' | 'user3' | 'imonly';
+interface Row {
+  name: string;
+  method: string;
+  auth?: Auth;
+  params: Record<string, unknown>;
+  status: number;
+  error?: string;
+  result?: unknown;
+}
+
+const AGENT = { botId: 10, botToken: 'agent-bot-token' };
+const PNG_6000 = (() => {
+  const b = Buffer.alloc(33);
+  b.writeUInt32BE(0x89504e47, 0);
+  b.writeUInt32BE(0x0d0a1a0a, 4);
+  b.writeUInt32BE(13, 8);
+  b.write('IHDR', 12, 'latin1');
+  b.writeUInt32BE(6000, 16);
+  b.writeUInt32BE(10, 20);
+  return b.toString('base64');
+})();
+
+const rows: Row[] = [
+  // im.dialog.writing (§1.1)
+  { name: 'chat dialog', method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' }, status: 200, result: true },
+  { name: 'lower-case key', method: 'im.dialog.writing', params: { dialog_id: 'chat1' }, status: 200, result: true },
+  { name: 'private dialog', method: 'im.dialog.writing', params: { DIALOG_ID: '2' }, status: 200, result: true },
+  { name: 'CHAT_ID form', method: 'im.dialog.writing', params: { CHAT_ID: 1 }, status: 200, result: true },
+  {
+    name: 'bad dialog id',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'room1' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'empty dialog id',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  { name: 'no dialog at all', method: 'im.dialog.writing', params: {}, status: 400, error: 'CHAT_ID_EMPTY' },
+  { name: 'CHAT_ID 0', method: 'im.dialog.writing', params: { CHAT_ID: 0 }, status: 400, error: 'CHAT_ID_EMPTY' },
+  { name: 'to yourself', method: 'im.dialog.writing', params: { DIALOG_ID: '1' }, status: 403, error: 'ACCESS_ERROR' },
+  { name: 'sg id', method: 'im.dialog.writing', params: { DIALOG_ID: 'sg1' }, status: 403, error: 'ACCESS_ERROR' },
+  {
+    name: 'unknown chat',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'chat999' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'unknown user',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '999' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  { name: 'hidden alias', method: 'im.chat.sendTyping', params: { DIALOG_ID: 'chat1' }, status: 200, result: true },
+  // imbot.chat.sendTyping (§1.2)
+  {
+    name: 'no client id',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 10, DIALOG_ID: 'chat1' },
+    status: 403,
+    error: 'ACCESS_DENIED',
+  },
+  {
+    name: 'ok',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 10, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'first bot of the app',
+    method: 'imbot.chat.sendTyping',
+    params: { CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'unknown bot',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 999, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'BOT_ID_ERROR',
+  },
+  {
+    name: 'app without bots',
+    method: 'imbot.chat.sendTyping',
+    params: { CLIENT_ID: 'nobody', DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'BOT_ID_ERROR',
+  },
+  {
+    name: 'bot of another app',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 11, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'APP_ID_ERROR',
+  },
+  {
+    name: 'bad dialog',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 10, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'x' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'chat without the bot still true',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 10, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat2' },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'OAuth app bot',
+    method: 'imbot.chat.sendTyping',
+    auth: 'oauth',
+    params: { BOT_ID: 11, DIALOG_ID: 'chat1' },
+    status: 200,
+    result: true,
+  },
+  // imbot.v2.Chat.InputAction.notify (§1.3)
+  {
+    name: 'ok',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat1' },
+    status: 200,
+    result: { result: true },
+  },
+  {
+    name: 'upper-case bot keys',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { BOT_ID: 10, BOT_TOKEN: 'agent-bot-token', dialogId: 'chat1' },
+    status: 200,
+    result: { result: true },
+  },
+  {
+    name: 'deprecated clientId',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 10, clientId: 'agent-bot-token', dialogId: 'chat1' },
+    status: 200,
+    result: { result: true },
+  },
+  {
+    name: 'OAuth without botToken',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    auth: 'oauth',
+    params: { botId: 11, dialogId: 'chat1' },
+    status: 200,
+    result: { result: true },
+  },
+  {
+    name: 'chatId instead of dialogId',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, chatId: 1 },
+    status: 200,
+    result: { result: true },
+  },
+  {
+    name: 'private dialog with the bot',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: '2' },
+    status: 200,
+    result: { result: true },
+  },
+  {
+    name: 'no botToken on webhook',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 10, dialogId: 'chat1' },
+    status: 400,
+    error: 'BOT_TOKEN_NOT_SPECIFIED',
+  },
+  {
+    name: 'no botId',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botToken: 'agent-bot-token', dialogId: 'chat1' },
+    status: 400,
+    error: 'BOT_ID_REQUIRED',
+  },
+  {
+    name: 'unknown bot',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 999, botToken: 'agent-bot-token', dialogId: 'chat1' },
+    status: 400,
+    error: 'BOT_NOT_FOUND',
+  },
+  {
+    name: 'bot of another owner',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 11, botToken: 'agent-bot-token', dialogId: 'chat1' },
+    status: 400,
+    error: 'BOT_OWNERSHIP_ERROR',
+  },
+  {
+    name: 'OAuth app does not own it',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    auth: 'oauth',
+    params: { botId: 20, dialogId: 'chat1' },
+    status: 400,
+    error: 'BOT_OWNERSHIP_ERROR',
+  },
+  {
+    name: 'bot not in chat',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat2' },
+    status: 400,
+    error: 'ACCESS_DENIED',
+  },
+  {
+    name: 'unknown chat',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat999' },
+    status: 400,
+    error: 'CHAT_NOT_FOUND',
+  },
+  {
+    name: 'unresolvable dialog',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'room' },
+    status: 400,
+    error: 'CHAT_NOT_FOUND',
+  },
+  {
+    name: 'numeric dialogId in JSON',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 2 },
+    status: 400,
+    error: 'ERROR_ARGUMENT',
+  },
+  {
+    name: 'no dialogId',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT },
+    status: 400,
+    error: 'ERROR_ARGUMENT',
+  },
+  {
+    name: 'DIALOGID is case-sensitive',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'ERROR_ARGUMENT',
+  },
+  {
+    name: 'non-numeric duration',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat1', duration: 'soon' },
+    status: 400,
+    error: 'ERROR_ARGUMENT',
+  },
+  // imbot.v2.Chat.Message.send (§4.3)
+  {
+    name: 'ok',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: 'Hello' } },
+    status: 200,
+  },
+  {
+    name: 'empty message',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: '  ' } },
+    status: 400,
+    error: 'EMPTY_MESSAGE',
+  },
+  {
+    name: 'no fields',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1' },
+    status: 400,
+    error: 'EMPTY_MESSAGE',
+  },
+  {
+    name: 'no botToken',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { botId: 10, dialogId: 'chat1', fields: { message: 'x' } },
+    status: 400,
+    error: 'BOT_TOKEN_NOT_SPECIFIED',
+  },
+  {
+    name: 'no botId',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { botToken: 'agent-bot-token', dialogId: 'chat1', fields: { message: 'x' } },
+    status: 400,
+    error: 'BOT_ID_REQUIRED',
+  },
+  {
+    name: 'unknown bot',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { botId: 998, botToken: 'agent-bot-token', dialogId: 'chat1', fields: { message: 'x' } },
+    status: 400,
+    error: 'BOT_NOT_FOUND',
+  },
+  {
+    name: 'other owner',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { botId: 20, botToken: 'agent-bot-token', dialogId: 'chat1', fields: { message: 'x' } },
+    status: 400,
+    error: 'BOT_OWNERSHIP_ERROR',
+  },
+  {
+    name: 'not a member',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat2', fields: { message: 'x' } },
+    status: 400,
+    error: 'ACCESS_DENIED',
+  },
+  {
+    name: 'unknown chat',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat77', fields: { message: 'x' } },
+    status: 400,
+    error: 'CHAT_NOT_FOUND',
+  },
+  // im.message.add
+  { name: 'ok', method: 'im.message.add', params: { DIALOG_ID: 'chat1', MESSAGE: 'hi' }, status: 200 },
+  {
+    name: 'empty message',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: '' },
+    status: 400,
+    error: 'MESSAGE_EMPTY',
+  },
+  { name: 'no dialog', method: 'im.message.add', params: { MESSAGE: 'hi' }, status: 400, error: 'CHAT_ID_EMPTY' },
+  {
+    name: 'USER_ID 0',
+    method: 'im.message.add',
+    params: { USER_ID: 0, MESSAGE: 'hi' },
+    status: 400,
+    error: 'USER_ID_EMPTY',
+  },
+  {
+    name: 'not a member',
+    method: 'im.message.add',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat2', MESSAGE: 'hi' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'unknown chat',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat404', MESSAGE: 'hi' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  // im.message.update
+  {
+    name: 'bad id',
+    method: 'im.message.update',
+    params: { MESSAGE_ID: 0, MESSAGE: 'x' },
+    status: 400,
+    error: 'MESSAGE_ID_ERROR',
+  },
+  {
+    name: 'not the author',
+    method: 'im.message.update',
+    params: { MESSAGE_ID: 123456, MESSAGE: 'x' },
+    status: 400,
+    error: 'CANT_EDIT_MESSAGE',
+  },
+  // imbot.v2.Bot.register (§4.2)
+  {
+    name: 'ok (webhook mode)',
+    method: 'imbot.v2.Bot.register',
+    params: {
+      fields: {
+        code: 'echo',
+        botToken: 'echo-token',
+        properties: { name: 'Echo' },
+        eventMode: 'webhook',
+        webhookUrl: 'http://127.0.0.1:9/hook',
+      },
+    },
+    status: 200,
+  },
+  {
+    name: 'no botToken',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x1', properties: { name: 'X' } } },
+    status: 400,
+    error: 'BOT_TOKEN_NOT_SPECIFIED',
+  },
+  {
+    name: 'token too long',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x1', botToken: 't'.repeat(41), properties: { name: 'X' } } },
+    status: 400,
+    error: 'BOT_TOKEN_INVALID_LENGTH',
+  },
+  {
+    name: 'no code',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { botToken: 'tok', properties: { name: 'X' } } },
+    status: 400,
+    error: 'BOT_CODE_REQUIRED',
+  },
+  {
+    name: 'no properties',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x2', botToken: 'tok' } },
+    status: 400,
+    error: 'BOT_PROPERTIES_REQUIRED',
+  },
+  {
+    name: 'bad type',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x3', botToken: 'tok', properties: { name: 'X' }, type: 'robot' } },
+    status: 400,
+    error: 'BOT_INVALID_TYPE',
+  },
+  {
+    name: 'bad event mode',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x4', botToken: 'tok', properties: { name: 'X' }, eventMode: 'push' } },
+    status: 400,
+    error: 'BOT_INVALID_EVENT_MODE',
+  },
+  {
+    name: 'webhook without url',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x5', botToken: 'tok', properties: { name: 'X' }, eventMode: 'webhook' } },
+    status: 400,
+    error: 'BOT_WEBHOOK_URL_REQUIRED',
+  },
+  {
+    name: 'bad url',
+    method: 'imbot.v2.Bot.register',
+    params: {
+      fields: { code: 'x6', botToken: 'tok', properties: { name: 'X' }, eventMode: 'webhook', webhookUrl: 'ftp://x' },
+    },
+    status: 400,
+    error: 'BOT_INVALID_CALLBACK',
+  },
+  {
+    name: 'code of another app',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'agent', botToken: 'tok', properties: { name: 'X' } } },
+    status: 400,
+    error: 'BOT_CODE_ALREADY_TAKEN',
+  },
+  {
+    name: 'avatar not an image',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x7', botToken: 'tok', properties: { name: 'X', avatar: 'aGVsbG8=' } } },
+    status: 400,
+    error: 'BOT_AVATAR_INCORRECT_TYPE',
+  },
+  {
+    name: 'avatar too large',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'x8', botToken: 'tok', properties: { name: 'X', avatar: PNG_6000 } } },
+    status: 400,
+    error: 'BOT_AVATAR_INCORRECT_SIZE',
+  },
+  // imbot.v2.Event.get (§4.4)
+  { name: 'ok', method: 'imbot.v2.Event.get', params: { ...AGENT }, status: 200 },
+  {
+    name: 'no botToken',
+    method: 'imbot.v2.Event.get',
+    params: { botId: 10 },
+    status: 400,
+    error: 'BOT_TOKEN_NOT_SPECIFIED',
+  },
+  {
+    name: 'no botId',
+    method: 'imbot.v2.Event.get',
+    params: { botToken: 'agent-bot-token' },
+    status: 400,
+    error: 'BOT_ID_REQUIRED',
+  },
+  {
+    name: 'unknown bot',
+    method: 'imbot.v2.Event.get',
+    params: { botId: 555, botToken: 'agent-bot-token' },
+    status: 400,
+    error: 'BOT_NOT_FOUND',
+  },
+  {
+    name: 'other owner',
+    method: 'imbot.v2.Event.get',
+    params: { botId: 11, botToken: 'agent-bot-token' },
+    status: 400,
+    error: 'BOT_OWNERSHIP_ERROR',
+  },
+  // system (§6)
+  { name: 'unknown method', method: 'im.nothing.here', params: {}, status: 404, error: 'ERROR_METHOD_NOT_FOUND' },
+  {
+    name: 'scope missing',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    auth: 'imonly',
+    params: { ...AGENT, dialogId: 'chat1' },
+    status: 403,
+    error: 'insufficient_scope',
+  },
+];
+
+function urlFor(auth: Auth, method: string): string {
+  if (auth === 'oauth') return `${emulator.restUrl}${method}`;
+  if (auth === 'user3') return `${hookUser3}${method}`;
+  if (auth === 'imonly') return `${imOnlyHook}${method}`;
+  return `${hook}${method}`;
+}
+
+describe.each([...new Set(rows.map((r) => r.method))])('%s', (method) => {
+  it.each(
+    rows.filter((r) => r.method === method).map((r) => [`${r.name} → ${r.status} ${r.error ?? 'ok'}`, r] as const),
+  )('%s', async (_label, row) => {
+    const params = row.auth === 'oauth' ? { ...row.params, auth: emulator.fixtures.oauth.accessToken } : row.params;
+    const reply = await post(urlFor(row.auth ?? 'webhook', row.method), params);
+    expect(reply.status).toBe(row.status);
+    if (row.error) {
+      expect(reply.body.error).toBe(row.error);
+      expect(typeof reply.body.error_description).toBe('string');
+      expect(reply.body.time).toBeUndefined();
+    } else {
+      expect(reply.body.error).toBeUndefined();
+      expect(reply.body.time.operating).toBeTypeOf('number');
+      if ('result' in row) expect(reply.body.result).toEqual(row.result);
+    }
+    // The timeline has the call with the same status.
+    const last = emulator
+      .timeline()
+      .filter((e) => e.kind === 'call')
+      .at(-1);
+    expect(last).toMatchObject({ status: row.status, error: row.error ?? null });
+  });
+});
+
+describe('result shapes', () => {
+  it('Message.send returns {id, uuidMap} and truncates past 20,000 characters', async () => {
+    const reply = await post(`${hook}imbot.v2.Chat.Message.send`, {
+      ...AGENT,
+      dialogId: 'chat1',
+      fields: { message: 'a'.repeat(20_005) },
+    });
+    expect(reply.body.result).toEqual({ id: expect.any(Number), uuidMap: {} });
+    const stored = emulator.messages(1).find((m) => m.messageId === reply.body.result.id);
+    expect(stored?.text).toBe(`${'a'.repeat(20_000)} (...)`);
+  });
+
+  it('im.message.add returns the new message id; im.message.update edits it', async () => {
+    const added = await post(`${hook}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'first' });
+    expect(added.body.result).toBeTypeOf('number');
+    const updated = await post(`${hook}im.message.update`, { MESSAGE_ID: added.body.result, MESSAGE: 'second' });
+    expect(updated.body.result).toBe(true);
+    expect(
+      emulator
+        .timeline()
+        .filter((e) => e.kind === 'message' && e.messageId === added.body.result)
+        .map((e) => e.kind === 'message' && e.text),
+    ).toEqual(['first', 'second']);
+  });
+
+  it('Bot.register is idempotent on code for the same owner and returns bot + users', async () => {
+    const fields = { code: 'idem', botToken: 'idem-token', properties: { name: 'Idem' } };
+    const first = await post(`${hook}imbot.v2.Bot.register`, { fields });
+    const second = await post(`${hook}imbot.v2.Bot.register`, {
+      fields: { ...fields, properties: { name: 'Changed' } },
+    });
+    expect(first.status).toBe(200);
+    expect(second.body.result.bot.id).toBe(first.body.result.bot.id);
+    expect(first.body.result.bot).toMatchObject({ code: 'idem', type: 'bot', eventMode: 'fetch', moduleId: 'rest' });
+    expect(second.body.result.users[0].name).toBe('Idem');
+  });
+
+  it('notify clamps duration to 1..600 and degrades unknown status codes to plain typing', async () => {
+    await post(`${hook}imbot.v2.Chat.InputAction.notify`, {
+      ...AGENT,
+      dialogId: 'chat1',
+      duration: 9999,
+      statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING',
+    });
+    let call = emulator
+      .timeline()
+      .filter((e) => e.kind === 'call')
+      .at(-1);
+    expect(call).toMatchObject({ durationSec: 600, statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING' });
+    await post(`${hook}imbot.v2.Chat.InputAction.notify`, {
+      ...AGENT,
+      dialogId: 'chat1',
+      duration: '0',
+      statusMessageCode: 'IMBOT_MADE_UP',
+    });
+    call = emulator
+      .timeline()
+      .filter((e) => e.kind === 'call')
+      .at(-1);
+    expect(call).toMatchObject({ durationSec: 1, statusMessageCode: null, shown: true });
+    expect(emulator.indicators().find((i) => i.senderId === 10)?.text).toBe('Agent is typing...');
+  });
+});
