@@ -4,6 +4,18 @@ export type { B24ErrorOptions, ErrorKind } from './B24Error';
 export { B24Error, isB24Error } from './B24Error';
 export { B24InputError } from './B24InputError';
 export { classifyError, ERROR_KINDS } from './classifyError';
+export type { RateLimits } from './createDispatcher';
+export type { Indicators, IndicatorStats, IndicatorsOptions, UserTypingOptions } from './createIndicators';
+export { createIndicators } from './createIndicators';
+export type { CallReason, DispatchStats, DropReason } from './Dispatcher';
+export type {
+  IndicatorCallInfo,
+  IndicatorEvent,
+  IndicatorEventType,
+  IndicatorKind,
+  StopReason,
+} from './IndicatorEvent';
+export type { BotStatusOptions } from './resolveBotTarget';
 export type { StatusPolicy, StatusSignal } from './statusSignals';
 export { DEFAULT_STATUS_POLICY, resolveStatusPolicy, statusSignals } from './statusSignals';
 export type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from './Transport';
@@ -12,3 +24,5 @@ export { DEFAULT_TYPING_POLICY, resolveTypingPolicy, typingSignals } from './typ
 export { MAX_BOT_TOKEN_LENGTH, validateBotId, validateBotToken, validateLeaseSec } from './validateBot';
 export type { DialogApi, DialogId } from './validateDialogId';
 export { validateDialogId } from './validateDialogId';
+export type { StatusTarget } from './withStatus';
+export { withStatus } from './withStatus';

@@ -1,0 +1,51 @@
+import type { B24Error } from './B24Error';
+import type { CallReason, DropReason } from './Dispatcher';
+import type { DialogId } from './validateDialogId';
+
+/** Which kind of indicator an event belongs to. */
+export type IndicatorKind = 'userTyping' | 'botStatus';
+
+/**
+ * Why an indicator stopped being renewed: `idle` (no keystroke lately), `sent` (the message went out), `until`
+ * (the bot's work ended), `complete` (the keystroke source completed), `unsubscribed`, `failed` (the portal refused
+ * it for good: input or access error), `error` (an input stream errored) or `disposed`.
+ */
+export type StopReason = 'idle' | 'sent' | 'until' | 'complete' | 'unsubscribed' | 'failed' | 'error' | 'disposed';
+
+/** A call as events describe it: never its params, which may hold a bot token. */
+export interface IndicatorCallInfo {
+  readonly method: string;
+  readonly reason: CallReason;
+  /** The status sent (imbot.v2), if any. */
+  readonly statusMessageCode?: string;
+  /** The `duration` sent in seconds (imbot.v2). */
+  readonly duration?: number;
+}
+
+interface EventBase {
+  /** Distinguishes indicators (one per subscription). */
+  readonly indicatorId: number;
+  readonly indicator: IndicatorKind;
+  readonly dialogId: DialogId;
+  /** Time on the indicators' clock (ms). */
+  readonly at: number;
+}
+
+/**
+ * What happened to an indicator. `sent`: a start, change or clear reached the portal; `renewed`: a renewal did;
+ * `dropped`: a call was given up (its indicator stopped, a newer call replaced it, its deadline passed);
+ * `failed`: the portal or the network refused it (`fatal` ones stop the indicator), or a status value was invalid
+ * (no `call`); `stopped`: the indicator stopped being renewed.
+ */
+export type IndicatorEvent =
+  | (EventBase & { readonly type: 'sent' | 'renewed'; readonly call: IndicatorCallInfo })
+  | (EventBase & { readonly type: 'dropped'; readonly call: IndicatorCallInfo; readonly reason: DropReason })
+  | (EventBase & {
+      readonly type: 'failed';
+      readonly call?: IndicatorCallInfo;
+      readonly error: B24Error;
+      readonly fatal: boolean;
+    })
+  | (EventBase & { readonly type: 'stopped'; readonly reason: StopReason });
+
+export type IndicatorEventType = IndicatorEvent['type'];

@@ -1,0 +1,393 @@
+import { config, NEVER, Subject } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordingTransport } from '../test/recordingTransport';
+import { B24Error } from './B24Error';
+import { B24InputError } from './B24InputError';
+import { createIndicators } from './createIndicators';
+import type { IndicatorEvent } from './IndicatorEvent';
+import type { Transport } from './Transport';
+
+let unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+  unhandled = [];
+  process.on('unhandledRejection', onUnhandled);
+});
+afterEach(() => {
+  process.off('unhandledRejection', onUnhandled);
+  vi.useRealTimers();
+});
+
+const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+/** The scheduler sends from a 0-delay timer, which fake timers run 1 ms later when it is set from a timer. */
+const ms = (at: number) => Math.round(at / 10) * 10;
+const times = (calls: ReadonlyArray<{ at: number }>) => calls.map((c) => ms(c.at));
+const brief = (events: IndicatorEvent[]) =>
+  events.map(
+    (e) =>
+      `${ms(e.at)} ${e.type}${'call' in e && e.call ? ` ${e.call.reason}` : ''}${'reason' in e ? ` ${e.reason}` : ''}`,
+  );
+
+describe('createIndicators: userTyping', () => {
+  it('calls im.dialog.writing on the first keystroke, renews while typing, goes idle, with clock timestamps', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: ' chat12 ' as never, keystrokes: keys }).subscribe((e) => events.push(e));
+
+    keys.next();
+    await advance(1);
+    expect(transport.calls).toHaveLength(1); // at once, not debounced
+    expect(transport.calls[0]?.at).toBe(0);
+    expect(transport.calls[0]).toMatchObject({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat12' } });
+    for (let t = 0; t < 24_000; t += 2_000) {
+      await advance(2_000);
+      keys.next();
+    }
+    // keystrokes until 24 s: renewal at 22 s; the one at 44 s finds the last keystroke 20 s old
+    await advance(40_000);
+    expect(times(transport.calls)).toEqual([0, 22_000]);
+    expect(brief(events)).toEqual(['0 sent start', '22000 renewed renew', '44000 stopped idle']);
+    expect(events[0]).toMatchObject({ indicator: 'userTyping', dialogId: 'chat12', indicatorId: 1 });
+    indicators.dispose();
+  });
+
+  it('stops on sent, aborting the call in flight, and starts afresh on the next keystroke', async () => {
+    const transport = recordingTransport(() => {}); // never settles
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const sent = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 5, keystrokes: keys, sent }).subscribe((e) => events.push(e));
+    keys.next();
+    await advance(1_000);
+    sent.next();
+    expect(transport.calls[0]?.signal?.aborted).toBe(true);
+    await advance(60_000);
+    expect(transport.calls).toHaveLength(1);
+    keys.next();
+    await advance(1);
+    expect(transport.calls).toHaveLength(2);
+    expect(transport.calls[1]?.params).toEqual({ DIALOG_ID: '5' });
+    expect(brief(events)).toEqual(['1000 dropped start stopped', '1000 stopped sent']);
+    indicators.dispose();
+  });
+
+  it('starts no call after unsubscribe, aborts the one in flight and leaves no timer', async () => {
+    const transport = recordingTransport(() => {});
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const keys = new Subject<void>();
+    const sub = indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe();
+    keys.next();
+    await advance(1);
+    expect(transport.calls).toHaveLength(1);
+    sub.unsubscribe();
+    expect(transport.calls[0]?.signal?.aborted).toBe(true);
+    expect(keys.observed).toBe(false);
+    // The indicator's renewal timer is gone at once; the scheduler's request-timeout timer fires once, idle.
+    expect(vi.getTimerCount()).toBeLessThanOrEqual(1);
+    await advance(10_000);
+    expect(vi.getTimerCount()).toBe(0);
+    await advance(100_000);
+    expect(transport.calls).toHaveLength(1);
+    expect(brief(heard)).toEqual(['0 dropped start stopped', '0 stopped unsubscribed']);
+    expect(indicators.stats()).toMatchObject({ activeIndicators: 0, indicators: 0 });
+  });
+
+  it('stops for good on an input or access error and completes its event stream', async () => {
+    const transport = recordingTransport((c) => c.reject(new B24Error({ code: 'ACCESS_ERROR', status: 403 })));
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    let completed = false;
+    indicators
+      .userTyping({ dialogId: 'chat1', keystrokes: keys })
+      .subscribe({ next: (e) => events.push(e), complete: () => (completed = true) });
+    keys.next();
+    await advance(10);
+    expect(completed).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(['failed', 'stopped']);
+    expect(events[0]).toMatchObject({ fatal: true, error: { code: 'ACCESS_ERROR', kind: 'access' } });
+    expect(events[1]).toMatchObject({ reason: 'failed' });
+    keys.next();
+    await advance(60_000);
+    expect(transport.calls).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps going after a failure that is not fatal', async () => {
+    let n = 0;
+    // the transport already refreshed and retried: an auth failure is reported, the next renewal still goes
+    const transport = recordingTransport((c) =>
+      n++ === 0 ? c.reject(new B24Error({ code: 'expired_token', status: 401 })) : c.resolve(true),
+    );
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+    keys.next();
+    await advance(20_000);
+    keys.next();
+    await advance(2_010);
+    expect(brief(events)).toEqual(['0 failed start', '22000 renewed renew']);
+    expect(events[0]).toMatchObject({ fatal: false, error: { kind: 'auth' } });
+    indicators.dispose();
+  });
+
+  it('validates before any call', () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    expect(() => indicators.userTyping({ dialogId: 'sg5', keystrokes: NEVER })).toThrow(B24InputError);
+    expect(() => indicators.userTyping({ dialogId: 'chat' as never, keystrokes: NEVER })).toThrow(/Invalid dialogId/);
+    expect(() => indicators.userTyping({ dialogId: 'chat1', keystrokes: 'keys' as never })).toThrow(
+      /Invalid keystrokes: must be an Observable/,
+    );
+    expect(() => indicators.userTyping({ dialogId: 'chat1', keystrokes: NEVER, policy: { idleMs: -1 } })).toThrow(
+      /policy\.idleMs/,
+    );
+    expect(() => createIndicators({ transport: {} as Transport })).toThrow(/Invalid transport/);
+    expect(() => createIndicators(undefined as never)).toThrow(B24InputError);
+    expect(transport.calls).toHaveLength(0);
+  });
+});
+
+describe('createIndicators: botStatus', () => {
+  const TOKEN = 'bot-token-secret-42';
+
+  it('sends imbot.v2 notify with the status and lease, renews, changes, and stops on until', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const status = new Subject<'thinking' | 'composing'>();
+    const until = new Subject<string>();
+    const events: IndicatorEvent[] = [];
+    let completed = false;
+    indicators
+      .botStatus({ dialogId: '77', botId: '9', botToken: TOKEN, status, until })
+      .subscribe({ next: (e) => events.push(e), complete: () => (completed = true) });
+    status.next('thinking');
+    await advance(1);
+    expect(transport.calls[0]).toMatchObject({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      params: {
+        botId: 9,
+        dialogId: '77',
+        botToken: TOKEN,
+        statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+        duration: 30,
+      },
+    });
+    expect(typeof transport.calls[0]?.params.dialogId).toBe('string');
+    await advance(27_009);
+    await advance(2_990);
+    status.next('composing'); // at 30 000
+    await advance(27_010);
+    expect(times(transport.calls)).toEqual([0, 27_000, 30_000, 57_000]);
+    expect(transport.calls.map((c) => c.params.statusMessageCode)).toEqual([
+      'IMBOT_AGENT_ACTION_THINKING',
+      'IMBOT_AGENT_ACTION_THINKING',
+      'IMBOT_AGENT_ACTION_COMPOSING',
+      'IMBOT_AGENT_ACTION_COMPOSING',
+    ]);
+    until.next('the reply');
+    expect(completed).toBe(true);
+    await advance(120_000);
+    expect(transport.calls).toHaveLength(4);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '27000 renewed renew',
+      '30000 sent change',
+      '57000 renewed renew',
+      '57010 stopped until',
+    ]);
+    expect(events[2]).toMatchObject({
+      call: {
+        method: 'imbot.v2.Chat.InputAction.notify',
+        statusMessageCode: 'IMBOT_AGENT_ACTION_COMPOSING',
+        duration: 30,
+      },
+    });
+    expect(JSON.stringify(events)).not.toContain(TOKEN);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('uses imbot.chat.sendTyping with BOT_ID, DIALOG_ID and CLIENT_ID when legacy, renewing within 25 s', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const sub = indicators
+      .botStatus({ dialogId: 'chat3', botId: 4, botToken: TOKEN, status: 'thinking', legacy: true })
+      .subscribe();
+    await advance(50_000);
+    expect(times(transport.calls)).toEqual([0, 22_000, 44_000]);
+    expect(transport.calls[0]).toMatchObject({
+      method: 'imbot.chat.sendTyping',
+      params: { BOT_ID: 4, DIALOG_ID: 'chat3', CLIENT_ID: TOKEN },
+    });
+    expect(Object.keys(transport.calls[0]?.params ?? {}).sort()).toEqual(['BOT_ID', 'CLIENT_ID', 'DIALOG_ID']);
+    sub.unsubscribe();
+    expect(transport.calls).toHaveLength(3); // the legacy method cannot clear
+    expect(() => indicators.botStatus({ dialogId: 'sg3', botId: 4, status: 'typing', legacy: true })).toThrow(
+      B24InputError,
+    );
+  });
+
+  it('clears with duration 1 when unsubscribed before the reply, after aborting the renewal in flight', async () => {
+    const transport = recordingTransport((c) => (c.at === 0 ? c.resolve({ result: true }) : undefined));
+    const indicators = createIndicators({ transport });
+    const sub = indicators.botStatus({ dialogId: 'chat3', botId: 4, status: 'searching' }).subscribe();
+    await advance(27_010);
+    expect(transport.calls).toHaveLength(2);
+    sub.unsubscribe();
+    expect(transport.calls[1]?.signal?.aborted).toBe(true);
+    await advance(1);
+    expect(transport.calls).toHaveLength(3);
+    expect(transport.calls[2]?.params).toEqual({
+      botId: 4,
+      dialogId: 'chat3',
+      statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING',
+      duration: 1,
+    });
+    transport.calls[2]?.resolve({ result: true });
+    await advance(100_000);
+    expect(transport.calls).toHaveLength(3);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('clears when until errors, and not when clearOnError is off', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 1, botId: 4, status: 'typing', until }).subscribe();
+    await advance(1_000);
+    until.error(new Error('llm failed'));
+    await advance(1);
+    expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1]);
+    expect(transport.calls[1]?.params).not.toHaveProperty('statusMessageCode');
+
+    const quiet = new Subject<never>();
+    indicators.botStatus({ dialogId: 1, botId: 4, status: 'typing', until: quiet, clearOnError: false }).subscribe();
+    await advance(1_000);
+    quiet.error(new Error('llm failed'));
+    const sub = indicators.botStatus({ dialogId: 1, botId: 4, status: 'typing', clearOnError: false }).subscribe();
+    await advance(1_000);
+    sub.unsubscribe();
+    await advance(1_000);
+    expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1, 30, 30]);
+  });
+
+  it('reports an invalid status from the stream as failed and keeps the indicator', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const status = new Subject<string>();
+    const events: IndicatorEvent[] = [];
+    indicators
+      .botStatus({ dialogId: 1, botId: 4, status: status as unknown as Subject<never> })
+      .subscribe((e) => events.push(e));
+    status.next('thinking');
+    await advance(2_000);
+    status.next('daydreaming');
+    await advance(10);
+    expect(transport.calls).toHaveLength(1);
+    expect(events.map((e) => e.type)).toEqual(['sent', 'failed']);
+    expect(events[1]).toMatchObject({ fatal: false, error: { field: 'status', kind: 'input' } });
+    expect(events[1]).not.toHaveProperty('call');
+    indicators.dispose();
+  });
+
+  it('validates before any call, never echoing the bot token', () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const ok = { dialogId: 'chat1', botId: 1, status: 'thinking' } as const;
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ dialogId: 'chat1.5' }, /Invalid dialogId/],
+      [{ botId: 0 }, /Invalid botId/],
+      [{ botToken: 'x'.repeat(41) }, /Invalid botToken: .*\(got a string of 41 characters\)/],
+      [{ status: 'sleeping' }, /Invalid status/],
+      [{ leaseSec: 601 }, /Invalid leaseSec: must be an integer number of seconds between 1 and 600/],
+      [{ leaseSec: 0 }, /Invalid leaseSec/],
+      [{ until: Promise.resolve() }, /Invalid until: must be an Observable/],
+      [{ delayMs: -1 }, /Invalid delayMs/],
+    ];
+    for (const [patch, message] of bad) {
+      expect(() => indicators.botStatus({ ...ok, ...patch } as never)).toThrow(message);
+    }
+    expect(() => indicators.botStatus({ ...ok, dialogId: 'sg12' })).not.toThrow();
+    expect(transport.calls).toHaveLength(0);
+  });
+});
+
+describe('createIndicators: dispose, events, stats', () => {
+  it('stops every indicator, aborts calls in flight, leaves no timer and refuses new indicators', async () => {
+    const transport = recordingTransport(() => {});
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const all: IndicatorEvent[] = [];
+    indicators.events.subscribe((e) => all.push(e));
+    const keys = new Subject<void>();
+    let completed = 0;
+    indicators.userTyping({ dialogId: 1, keystrokes: keys }).subscribe({ complete: () => completed++ });
+    indicators.botStatus({ dialogId: 2, botId: 3, status: 'thinking' }).subscribe({ complete: () => completed++ });
+    keys.next();
+    await advance(1);
+    expect(transport.calls).toHaveLength(2);
+    indicators.dispose();
+    indicators.dispose();
+    expect(completed).toBe(2);
+    expect(transport.calls.every((c) => c.signal?.aborted)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(transport.calls).toHaveLength(2); // dispose sends no clear
+    expect(heard.map((e) => `${e.type} ${'reason' in e ? e.reason : ''}`)).toEqual([
+      'dropped stopped',
+      'stopped disposed',
+      'dropped stopped',
+      'stopped disposed',
+    ]);
+    expect(all).toEqual(heard);
+
+    const late: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 1, keystrokes: keys }).subscribe((e) => late.push(e));
+    keys.next();
+    expect(transport.calls).toHaveLength(2);
+    expect(late.map((e) => e.type)).toEqual(['stopped']);
+    expect(indicators.stats()).toMatchObject({
+      httpRequests: 2,
+      callsSent: 0,
+      activeIndicators: 0,
+      indicators: 0,
+      dropped: { stopped: 2 },
+      events: { sent: 0, renewed: 0, dropped: 2, failed: 0, stopped: 3 },
+    });
+    await advance(100_000);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps working when onEvent throws', async () => {
+    const reported: unknown[] = [];
+    config.onUnhandledError = (e) => reported.push(e);
+    try {
+      const transport = recordingTransport();
+      const indicators = createIndicators({
+        transport,
+        onEvent: () => {
+          throw new Error('listener bug');
+        },
+      });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      indicators.userTyping({ dialogId: 1, keystrokes: keys }).subscribe((e) => events.push(e));
+      keys.next();
+      await advance(20_000);
+      keys.next();
+      await advance(24_010);
+      expect(brief(events)).toEqual(['0 sent start', '22000 renewed renew', '44000 stopped idle']);
+      expect(reported.length).toBeGreaterThan(0);
+      indicators.dispose();
+    } finally {
+      config.onUnhandledError = null;
+    }
+  });
+});

@@ -1,0 +1,133 @@
+import { concat, mergeMap, Observable, of, Subject, throwError, timer } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordingTransport } from '../test/recordingTransport';
+import { B24InputError } from './B24InputError';
+import { createIndicators } from './createIndicators';
+import { withStatus } from './withStatus';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+const target = { dialogId: 'chat8', botId: 3, botToken: 'tkn', status: 'thinking' } as const;
+
+describe('withStatus', () => {
+  it('shows the status while the reply runs and stops it before the reply reaches the subscriber', async () => {
+    const transport = recordingTransport(() => {}); // never settles
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    const seen: string[] = [];
+    let abortedWhenSeen: boolean | undefined;
+    reply.pipe(withStatus(indicators, target)).subscribe((v) => {
+      abortedWhenSeen = transport.calls[0]?.signal?.aborted;
+      seen.push(v);
+    });
+    await advance(1);
+    expect(transport.calls).toHaveLength(1);
+    expect(transport.calls[0]?.params).toMatchObject({
+      dialogId: 'chat8',
+      statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+    });
+    await advance(5_000);
+    reply.next('answer');
+    expect(seen).toEqual(['answer']);
+    expect(abortedWhenSeen).toBe(true);
+    reply.next('more');
+    reply.complete();
+    await advance(100_000);
+    expect(seen).toEqual(['answer', 'more']);
+    expect(transport.calls).toHaveLength(1); // no clear: the reply itself hides the indicator
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('makes no call at all for a synchronous reply', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const seen: number[] = [];
+    of(1, 2, 3)
+      .pipe(withStatus(indicators, target))
+      .subscribe((v) => seen.push(v));
+    await advance(60_000);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(transport.calls).toHaveLength(0);
+  });
+
+  it('shows nothing for a reply that comes within delayMs', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    timer(300)
+      .pipe(withStatus(indicators, { ...target, delayMs: 500 }))
+      .subscribe();
+    await advance(60_000);
+    expect(transport.calls).toHaveLength(0);
+  });
+
+  it('passes an error on unchanged and clears the status', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const failure = new Error('llm failed');
+    let caught: unknown;
+    concat(
+      timer(2_000),
+      throwError(() => failure),
+    )
+      .pipe(withStatus(indicators, target))
+      .subscribe({ error: (e) => (caught = e) });
+    await advance(1_999);
+    expect(transport.calls).toHaveLength(1);
+    // the first value already stopped the indicator: no clear after it
+    await advance(10);
+    expect(caught).toBe(failure);
+    expect(transport.calls).toHaveLength(1);
+
+    let caught2: unknown;
+    timer(2_000)
+      .pipe(mergeMap(() => throwError(() => failure)))
+      .pipe(withStatus(indicators, { ...target, status: 'searching' }))
+      .subscribe({ error: (e) => (caught2 = e) });
+    await advance(2_010);
+    expect(caught2).toBe(failure);
+    expect(transport.calls.slice(1).map((c) => c.params.duration)).toEqual([30, 1]);
+    expect(transport.calls[2]?.params.statusMessageCode).toBe('IMBOT_AGENT_ACTION_SEARCHING');
+  });
+
+  it('clears when unsubscribed before the reply', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    let torn = false;
+    const reply = new Observable<never>(() => () => (torn = true));
+    const sub = reply.pipe(withStatus(indicators, target)).subscribe();
+    await advance(3_000);
+    sub.unsubscribe();
+    expect(torn).toBe(true);
+    await advance(10);
+    expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1]);
+  });
+
+  it('validates the target when the pipeline is built', () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    expect(() => withStatus(indicators, { ...target, dialogId: 'general' as never })).toThrow(B24InputError);
+    expect(() => withStatus(indicators, { ...target, leaseSec: 1000 })).toThrow(/leaseSec/);
+    expect(transport.calls).toHaveLength(0);
+  });
+
+  it('passes the reply through after dispose, with no call', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    indicators.dispose();
+    const seen: number[] = [];
+    let done = false;
+    timer(1_000)
+      .pipe(withStatus(indicators, target))
+      .subscribe({ next: (v) => seen.push(v), complete: () => (done = true) });
+    await advance(1_000);
+    expect(seen).toEqual([0]);
+    expect(done).toBe(true);
+    expect(transport.calls).toHaveLength(0);
+  });
+});
