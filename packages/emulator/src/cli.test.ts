@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from './parseCliArgs';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs the CLI from source through tsx and resolves once it printed its URLs. */
+function startCli(
+  args: string[],
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: packageDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    out += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('Press Ctrl+C')) {
+        clearInterval(timer);
+        resolve({ child, output: () => out, exited });
+      }
+    }, 20);
+    exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`CLI exited early with ${code}: ${out}`));
+    });
+  });
+}
+
+describe('b24-emulator CLI', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'prints the webhook and live-page URLs, serves, and stops cleanly on %s',
+    async (signal) => {
+      const cli = await startCli(['--port', '0', '--plan', 'standard']);
+      const webhook = /webhook:\s+(\S+)/.exec(cli.output())?.[1];
+      const live = /live page:\s+(\S+)/.exec(cli.output())?.[1];
+      expect(webhook).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rest\/1\/\w+\/$/);
+      expect(live).toMatch(/\/_emulator\/$/);
+      const reply = await fetch(`${webhook}im.dialog.writing`, {
+        method: 'POST',
+        body: 'DIALOG_ID=chat1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(((await reply.json()) as { result: unknown }).result).toBe(true);
+      expect((await fetch(live!)).status).toBe(200);
+      cli.child.kill(signal);
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).toContain(`Stopped (${signal})`);
+    },
+  );
+
+  it('exits 2 with a message naming the flag on bad arguments', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--plan', 'platinum'], { cwd: packageDir });
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toContain('--plan');
+  });
+});
+
+describe('parseCliArgs', () => {
+  it('maps flags to options', () => {
+    expect(parseCliArgs([]).options).toEqual({ port: 8024 });
+    const { options } = parseCliArgs([
+      '--port',
+      '9000',
+      '--plan',
+      '3/20',
+      '--token-ttl',
+      '5',
+      '--client-lifetime',
+      '10',
+      '--cors',
+      'http://127.0.0.1:5173',
+      '--cors',
+      'http://localhost:5173',
+      '--seed',
+      '4',
+    ]);
+    expect(options).toEqual({
+      port: 9000,
+      plan: { perSecond: 3, burst: 20 },
+      tokenTtlSec: 5,
+      clientLifetimeSec: 10,
+      cors: ['http://127.0.0.1:5173', 'http://localhost:5173'],
+      seed: 4,
+    });
+    expect(parseCliArgs(['--cors', '*']).options.cors).toBe(true);
+    expect(parseCliArgs(['--cors', 'off']).options.cors).toBe(false);
+    expect(parseCliArgs(['--plan', 'enterprise']).options.plan).toBe('enterprise');
+  });
+
+  it('rejects bad values with the flag name', () => {
+    expect(() => parseCliArgs(['--port', 'abc'])).toThrow('--port');
+    expect(() => parseCliArgs(['--cert', 'a.pem'])).toThrow('--cert and --key');
+    expect(() => parseCliArgs(['--unknown'])).toThrow();
+  });
+});

@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { get, post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator, TimelineEntry } from './types';
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+/** Reads SSE `data:` payloads until `count` arrived. */
+async function readEvents(url: string, count: number, during: () => Promise<unknown>): Promise<TimelineEntry[]> {
+  const res = await fetch(url);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const out: TimelineEntry[] = [];
+  let buffer = '';
+  const reading = (async () => {
+    while (out.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (data) out.push(JSON.parse(data));
+        end = buffer.indexOf('\n\n');
+      }
+    }
+    await reader.cancel();
+  })();
+  await during();
+  await reading;
+  return out;
+}
+
+describe('/_emulator control and observation', () => {
+  it('streams timeline entries (calls, hides, messages) over SSE with ids', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const hook = emulator.webhookUrl();
+    const events = await readEvents(`${emulator.url}/_emulator/events`, 4, async () => {
+      await post(`${hook}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+      await post(`${hook}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'done' });
+    });
+    expect(events.map((e) => e.kind)).toEqual(['call', 'hide', 'message', 'call']);
+    expect(events[0]).toMatchObject({ method: 'im.dialog.writing', status: 200, senderId: 1, dialogId: 'chat1' });
+    expect(events[1]).toMatchObject({ cause: 'message' });
+    expect(events[2]).toMatchObject({ text: 'done', authorId: 1 });
+  });
+
+  it('replays from ?since= so a late subscriber misses nothing', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat2' });
+    const events = await readEvents(`${emulator.url}/_emulator/events?since=0`, 2, async () => {});
+    expect(events.map((e) => e.kind === 'call' && e.dialogId)).toEqual(['chat1', 'chat2']);
+    const later = await readEvents(`${emulator.url}/_emulator/events?since=${events[0]!.seq}`, 1, async () => {});
+    expect(later.map((e) => e.seq)).toEqual([events[1]!.seq]);
+  });
+
+  it('serves the timeline and stats as JSON', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const timeline = await get(`${emulator.url}/_emulator/timeline`);
+    expect(timeline.body.entries).toEqual(emulator.timeline());
+    const since = await get(`${emulator.url}/_emulator/timeline?since=${timeline.body.entries.at(-1).seq}`);
+    expect(since.body.entries).toEqual([]);
+    const stats = await get(`${emulator.url}/_emulator/stats`);
+    expect(stats.body).toMatchObject({ requests: 1, byMethod: { 'im.dialog.writing': 1 }, byStatus: { 200: 1 } });
+  });
+
+  it('seeds users, chats, bots and membership over HTTP, and reset returns to the initial seed', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const seeded = await post(`${emulator.url}/_emulator/seed`, {
+      users: [{ name: 'Dana' }],
+      chats: [{ title: 'Ops' }],
+      bots: [{ code: 'ops', name: 'OpsBot', botToken: 'ops-token' }],
+    });
+    const [dana] = seeded.body.users;
+    const [ops] = seeded.body.chats;
+    const [bot] = seeded.body.bots;
+    await post(`${emulator.url}/_emulator/seed`, {
+      members: [
+        [ops, dana],
+        [ops, bot],
+        [ops, 1],
+      ],
+    });
+    const hook = emulator.webhookUrl(dana);
+    expect((await post(`${hook}im.dialog.writing`, { DIALOG_ID: `chat${ops}` })).status).toBe(200);
+    const notify = await post(`${hook}imbot.v2.Chat.InputAction.notify`, {
+      botId: bot,
+      botToken: 'ops-token',
+      dialogId: `chat${ops}`,
+    });
+    expect(notify.status).toBe(200);
+    const state = await get(`${emulator.url}/_emulator/state`);
+    const chat = state.body.chats.find((c: { id: number }) => c.id === ops);
+    expect(chat.indicators.map((i: { senderId: number }) => i.senderId).sort()).toEqual([bot, dana].sort());
+    expect(state.text).not.toContain('ops-token');
+
+    const reset = await post(`${emulator.url}/_emulator/reset`, {});
+    expect(reset.status).toBe(200);
+    expect(emulator.timeline()).toEqual([]);
+    expect(emulator.stats().requests).toBe(0);
+    expect((await post(`${hook}im.dialog.writing`, { DIALOG_ID: `chat${ops}` })).body.error).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect((await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
+  });
+
+  it('posts messages as a user over /_emulator/messages', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const reply = await post(`${emulator.url}/_emulator/messages`, { from: 2, dialogId: '10', text: 'hi agent' });
+    expect(reply.body.id).toBeTypeOf('number');
+    const events = await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, { botId: 10, botToken: 'agent-bot-token' });
+    expect(events.body.result.events[0].data.message.text).toBe('hi agent');
+  });
+
+  it('serves the live page and fixtures; unknown control routes are 404', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const page = await get(`${emulator.url}/_emulator/`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain("new EventSource('events')");
+    const root = await fetch(`${emulator.url}/`, { redirect: 'manual' });
+    expect(root.headers.get('location')).toBe('/_emulator/');
+    const fixtures = await get(`${emulator.url}/_emulator/fixtures`);
+    expect(fixtures.body.oauth.accessToken).toBe('emulator-access-token');
+    expect(fixtures.body.webhookUrl).toBe(emulator.webhookUrl());
+    expect((await get(`${emulator.url}/_emulator/nothing`)).status).toBe(404);
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
+    });
+
+  it('allows loopback origins by default, including the preflight', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const url = `${emulator.restUrl}im.dialog.writing`;
+    const pre = await preflight(url, 'http://127.0.0.1:5173');
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    expect(pre.headers.get('access-control-allow-headers')).toBe('content-type,authorization');
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+    const call = await post(
+      url,
+      { DIALOG_ID: 'chat1', auth: 'emulator-access-token' },
+      { headers: { origin: 'http://localhost:5173' } },
+    );
+    expect(call.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    const denied = await preflight(url, 'https://evil.example');
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('follows an explicit allow-list, or allows any origin with true', async () => {
+    emulator = await startEmulator({ plan: 'off', cors: ['https://app.example'] });
+    const url = `${emulator.restUrl}im.dialog.writing`;
+    expect((await preflight(url, 'https://app.example')).status).toBe(204);
+    expect((await preflight(url, 'http://127.0.0.1:5173')).status).toBe(403);
+    const error = await post(url, {}, { headers: { origin: 'https://app.example' } });
+    expect(error.status).toBe(401);
+    expect(error.headers['access-control-allow-origin']).toBe('https://app.example');
+    await emulator.close();
+    emulator = await startEmulator({ plan: 'off', cors: true });
+    expect((await preflight(`${emulator.restUrl}x`, 'https://anything.example')).status).toBe(204);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { httpBuildQuery, parseQuery } from './phpQuery';
+
+describe('parseQuery (PHP parse_str)', () => {
+  it('builds nested records from bracket syntax and appends with []', () => {
+    const parsed = parseQuery('fields[message]=hi+there&fields[attach][0][x]=1&a[]=1&a[]=2&plain=%C3%A9');
+    expect(JSON.parse(JSON.stringify(parsed))).toEqual({
+      fields: { message: 'hi there', attach: { 0: { x: '1' } } },
+      a: { 0: '1', 1: '2' },
+      plain: 'é',
+    });
+  });
+
+  it('keeps __proto__ as an own key of a null-prototype record', () => {
+    const parsed = parseQuery('__proto__[x]=1');
+    expect(Object.getPrototypeOf(parsed)).toBeNull();
+    expect(Object.keys(parsed)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
+
+describe('httpBuildQuery (PHP http_build_query as events are sent)', () => {
+  it('turns every scalar into a string and nests with brackets', () => {
+    const body = httpBuildQuery({
+      event: 'ONIMBOTV2MESSAGEADD',
+      data: { ok: true, no: false, none: null, n: 5, list: ['a b'] },
+      auth: { application_token: 't&k' },
+    });
+    expect(body).toBe(
+      'event=ONIMBOTV2MESSAGEADD&data%5Bok%5D=1&data%5Bno%5D=0&data%5Bnone%5D=&data%5Bn%5D=5&data%5Blist%5D%5B0%5D=a+b&auth%5Bapplication_token%5D=t%26k',
+    );
+    expect(JSON.parse(JSON.stringify(parseQuery(body)))).toEqual({
+      event: 'ONIMBOTV2MESSAGEADD',
+      data: { ok: '1', no: '0', none: '', n: '5', list: { 0: 'a b' } },
+      auth: { application_token: 't&k' },
+    });
+  });
+});
