@@ -78,6 +78,8 @@ export function livePage(): string {
         (msgs ? '<ul class="msgs">' + msgs + '</ul>' : '') + '</div>';
     }).join('');
   }
+  const who = (id) => ((state && state.users.find((u) => u.id === id)) || { name: 'user ' + id }).name;
+  const where = (chatId) => { const c = state && state.chats.find((x) => x.id === chatId); return c ? c.title : 'chat ' + chatId; };
   function log(entry) {
     const li = document.createElement('li');
     const t = new Date(entry.time).toISOString().slice(11, 23);
@@ -86,9 +88,9 @@ export function livePage(): string {
       li.textContent = t + ' ' + entry.method + ' ' + (entry.dialogId || '') + ' → ' + entry.status + (entry.error ? ' ' + entry.error : '');
     } else if (entry.kind === 'hide') {
       li.className = 'hide';
-      li.textContent = t + ' hide #' + entry.senderId + ' in chat ' + entry.chatId + ' (' + entry.cause + ')';
+      li.textContent = t + ' hidden: ' + who(entry.senderId) + ' in ' + where(entry.chatId) + ' (' + entry.cause + ')';
     } else if (entry.kind === 'message') {
-      li.textContent = t + ' message #' + entry.authorId + ' in chat ' + entry.chatId + ': ' + entry.text;
+      li.textContent = t + ' ' + (entry.edited ? 'edit' : 'message') + ' by ' + who(entry.authorId) + ' in ' + where(entry.chatId) + ': ' + entry.text;
     } else {
       li.textContent = t + ' ' + entry.kind;
     }
