@@ -15,6 +15,11 @@ export interface HttpOptions {
   readonly keepAliveTimeoutMs?: number;
   /** Largest response body read; a larger one fails as `server`. Default 8 MiB. */
   readonly maxResponseBytes?: number;
+  /**
+   * Extra certificate authorities (PEM) to trust, for an on-premise portal behind a private CA. Certificates are
+   * always verified: there is deliberately no switch to turn verification off.
+   */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
 
 export interface HttpReply {
@@ -31,7 +36,10 @@ export interface HttpClient {
 export function createHttpClient(options: HttpOptions = {}): HttpClient {
   const agent = new Agent({
     connections: options.connections ?? 32,
-    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    connect: {
+      timeout: options.connectTimeoutMs ?? 10_000,
+      ...(options.ca === undefined ? {} : { ca: options.ca as string | Buffer | (string | Buffer)[] }),
+    },
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,

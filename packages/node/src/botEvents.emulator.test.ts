@@ -1,0 +1,119 @@
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MessageAddEvent } from './BotEvent';
+import { botEvents } from './botEvents';
+import { createOAuthTransport } from './createOAuthTransport';
+import type { NodeTransport } from './createRestTransport';
+import { createWebhookTransport } from './createWebhookTransport';
+
+let emu: Emulator;
+let transport: NodeTransport;
+/** Short intervals keep this fast on real timers; the timing itself is pinned in botEvents.test.ts. */
+const fast = { intervalMs: 20, hasMoreDelayMs: 0, backoff: { initialMs: 10, maxMs: 40, jitter: 0 } } as const;
+
+beforeAll(async () => {
+  emu = await startEmulator({ plan: 'off' });
+  transport = createWebhookTransport(emu.webhookUrl(1));
+});
+afterEach(() => {
+  // Back to the seed: no faults, and no events left unconfirmed by a test that stopped early.
+  emu.reset();
+});
+afterAll(async () => {
+  await transport.close();
+  await emu.close();
+});
+
+/** Messages from Bob (user 2) to the agent bot in their private chat: each becomes an ONIMBOTV2MESSAGEADD. */
+function say(texts: string[]): void {
+  const agent = emu.fixtures.bots.agent;
+  for (const text of texts) emu.postMessage({ from: 2, dialogId: String(agent.id), text });
+}
+
+describe('botEvents against the emulator', () => {
+  it('delivers typed message events in order, following hasMore', async () => {
+    const agent = emu.fixtures.bots.agent;
+    say(['one', 'two', 'three', 'four', 'five']);
+    const events = await firstValueFrom(
+      botEvents(transport, { botId: agent.id, botToken: agent.botToken!, limit: 2, ...fast }).pipe(take(5), toArray()),
+    );
+    expect(events.map((e) => (e as MessageAddEvent).data.message.text)).toEqual([
+      'one',
+      'two',
+      'three',
+      'four',
+      'five',
+    ]);
+    const first = events[0] as MessageAddEvent;
+    expect(first.type).toBe('ONIMBOTV2MESSAGEADD');
+    expect(first.data.chat.dialogId).toBe('2');
+    expect(first.data.user.id).toBe(2);
+    expect(first.data.bot.id).toBe(agent.id);
+    expect(typeof first.eventId).toBe('number');
+  });
+
+  it('loses nothing and repeats nothing across errors, resets and hangs between polls', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const quick = createWebhookTransport(emu.webhookUrl(1), { headersTimeoutMs: 200 });
+    const texts = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const received: string[] = [];
+    const errors: unknown[] = [];
+    const subscription = botEvents(quick, { botId: agent.id, botToken: agent.botToken!, limit: 3, ...fast }).subscribe({
+      next: (e) => received.push((e as MessageAddEvent).data.message.text),
+      error: (e) => errors.push(e),
+    });
+    try {
+      say(texts.slice(0, 4));
+      await vi.waitFor(() => expect(received).toHaveLength(4), { timeout: 5_000 });
+      // Faults on the polls that would confirm what was just delivered.
+      emu.addFault({ method: 'imbot.v2.Event.get', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 });
+      emu.addFault({ method: 'imbot.v2.Event.get', reset: true, times: 1 });
+      emu.addFault({ method: 'imbot.v2.Event.get', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+      emu.addFault({ method: 'imbot.v2.Event.get', hang: true, times: 1 });
+      say(texts.slice(4, 9));
+      await vi.waitFor(() => expect(emu.faults()).toHaveLength(0), { timeout: 10_000 });
+      say(texts.slice(9));
+      await vi.waitFor(() => expect(received).toHaveLength(12), { timeout: 10_000 });
+    } finally {
+      subscription.unsubscribe();
+    }
+    expect(received).toEqual(texts);
+    expect(errors).toEqual([]);
+    await quick.close();
+  });
+
+  it('stops polling when unsubscribed', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const subscription = botEvents(transport, { botId: agent.id, botToken: agent.botToken!, ...fast }).subscribe();
+    await vi.waitFor(() => expect(emu.stats().byMethod['imbot.v2.event.get'] ?? 0).toBeGreaterThan(0));
+    subscription.unsubscribe();
+    const after = emu.stats().byMethod['imbot.v2.event.get'];
+    await new Promise((resolve) => setTimeout(resolve, 100)); // five idle intervals of real time
+    expect(emu.stats().byMethod['imbot.v2.event.get']).toBe(after);
+  });
+
+  it('errors the stream on a wrong bot token instead of polling forever', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const error = await firstValueFrom(
+      botEvents(transport, { botId: agent.id, botToken: 'wrong-token', ...fast }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'B24Error', kind: expect.stringMatching(/^(input|access)$/) });
+  });
+
+  it('polls with OAuth for a bot owned by the application (no botToken)', async () => {
+    const helper = emu.fixtures.bots.helper;
+    const oauth = createOAuthTransport({
+      clientEndpoint: emu.restUrl,
+      oauthEndpoint: emu.oauthUrl,
+      accessToken: emu.fixtures.oauth.accessToken,
+      refreshToken: emu.fixtures.oauth.refreshToken,
+      clientId: emu.fixtures.app.clientId,
+      clientSecret: emu.fixtures.app.clientSecret,
+    });
+    emu.postMessage({ from: 3, dialogId: String(helper.id), text: 'hello helper' });
+    const event = (await firstValueFrom(botEvents(oauth, { botId: helper.id, ...fast }))) as MessageAddEvent;
+    expect(event.data.message.text).toBe('hello helper');
+    await oauth.close();
+  });
+});

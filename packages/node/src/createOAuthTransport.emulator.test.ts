@@ -1,0 +1,189 @@
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createErrorLog } from '../test/errorLog';
+import { createOAuthTransport, type OAuthTokens } from './createOAuthTransport';
+
+const log = createErrorLog();
+let emu: Emulator;
+/** The emulator's clock, moved by hand so tokens expire without waiting. */
+let clock = Date.now();
+const secrets = new Set<string>();
+
+beforeAll(async () => {
+  emu = await startEmulator({ plan: 'off', now: () => clock, tokenTtlSec: 3600 });
+  secrets.add(emu.fixtures.app.clientSecret);
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+function oauth(tokens: { accessToken: string; refreshToken: string }, onTokens?: (t: OAuthTokens) => void) {
+  secrets.add(tokens.accessToken);
+  secrets.add(tokens.refreshToken);
+  return createOAuthTransport({
+    clientEndpoint: emu.restUrl,
+    oauthEndpoint: emu.oauthUrl,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    clientId: emu.fixtures.app.clientId,
+    clientSecret: emu.fixtures.app.clientSecret,
+    ...(onTokens ? { onTokens } : {}),
+  });
+}
+
+/** A token pair that expires in one second of emulator time, then a jump past it. */
+function expiredTokens() {
+  const tokens = emu.issueToken(1, { ttlSec: 1 });
+  clock += 2_000;
+  return tokens;
+}
+
+/** Replies by HTTP status since `before` (the emulator counts REST and OAuth replies there). */
+function statusDelta(before: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [status, n] of Object.entries(emu.stats().byStatus)) {
+    if (n !== (before[status] ?? 0)) delta[status] = n - (before[status] ?? 0);
+  }
+  return delta;
+}
+
+describe('OAuth transport against the emulator', () => {
+  it('calls with a valid token (auth in the body, never in the URL)', async () => {
+    const t = oauth(emu.fixtures.oauth);
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    await expect(
+      t.call('imbot.v2.Chat.InputAction.notify', { botId: emu.fixtures.bots.helper.id, dialogId: 'chat1' }),
+    ).resolves.toEqual({ result: true });
+    expect(
+      emu
+        .timeline()
+        .filter((e) => e.kind === 'call')
+        .at(-1),
+    ).toMatchObject({ auth: 'oauth', shown: true });
+    await t.close();
+  });
+
+  it('refreshes an expired token once, retries, and hands the new tokens to onTokens', async () => {
+    const tokens = expiredTokens();
+    const seen: OAuthTokens[] = [];
+    const t = oauth(tokens, (next) => {
+      seen.push(next);
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    const before = emu.stats().byStatus;
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      expiresIn: 3600,
+    });
+    expect(seen[0]!.accessToken).not.toBe(tokens.accessToken);
+    // one 401 (expired), then two 200s: the refresh and the retry
+    expect(statusDelta(before)).toEqual({ 401: 1, 200: 2 });
+    // Later calls use the new token directly.
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(statusDelta(before)).toEqual({ 401: 1, 200: 3 });
+    await t.close();
+  });
+
+  it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
+    const tokens = expiredTokens();
+    let refreshes = 0;
+    const t = oauth(tokens, (next) => {
+      refreshes++;
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    const before = emu.stats().byStatus;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })
+          : t.batch([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat2' } }]),
+      ),
+    );
+    expect(results.filter((r) => r === true)).toHaveLength(5);
+    expect(results.filter((r) => Array.isArray(r) && r[0]?.ok)).toHaveLength(5);
+    expect(refreshes).toBe(1);
+    // 10 rejected, then 1 refresh + 10 retries; the refresh token is single-use, so a second refresh would fail.
+    expect(statusDelta(before)).toEqual({ 401: 10, 200: 11 });
+    await t.close();
+  });
+
+  it('fails every waiting call with an auth error when the refresh is refused, without looping', async () => {
+    const tokens = expiredTokens();
+    const t = oauth({ accessToken: tokens.accessToken, refreshToken: 'revoked-refresh-token' });
+    const before = emu.stats().byStatus;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      const error = log.seen((outcome as PromiseRejectedResult).reason);
+      expect(error).toMatchObject({ name: 'B24Error', code: 'invalid_grant', kind: 'auth', status: 400 });
+    }
+    // 10 rejected calls + one refused refresh (400); no retry, no second refresh.
+    expect(statusDelta(before)).toEqual({ 401: 10, 400: 1 });
+    await t.close();
+  });
+
+  it('reports a wrong client secret as an auth error without showing the secret', async () => {
+    const tokens = expiredTokens();
+    secrets.add('definitely-wrong-secret');
+    const t = createOAuthTransport({
+      clientEndpoint: emu.restUrl,
+      oauthEndpoint: emu.oauthUrl,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      clientId: emu.fixtures.app.clientId,
+      clientSecret: 'definitely-wrong-secret',
+    });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'invalid_client',
+      kind: 'auth',
+    });
+    await t.close();
+  });
+
+  it('does not refresh on auth errors a refresh cannot fix', async () => {
+    const t = oauth({ accessToken: 'never-issued-token', refreshToken: emu.issueToken(1).refreshToken });
+    const before = emu.stats().requests;
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'NO_AUTH_FOUND',
+      kind: 'auth',
+    });
+    expect(emu.stats().requests - before).toBe(1);
+    await t.close();
+  });
+
+  it('maps the other portal errors under OAuth too', async () => {
+    const t = oauth(emu.fixtures.oauth);
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'x' }))).toMatchObject({ kind: 'input' });
+    expect(
+      await log.rejection(
+        t.call('imbot.v2.Chat.InputAction.notify', { botId: emu.fixtures.bots.agent.id, dialogId: 'chat1' }),
+      ),
+    ).toMatchObject({ code: 'BOT_OWNERSHIP_ERROR', kind: 'access' });
+    emu.addFault({ status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({ kind: 'rate' });
+    await t.close();
+  });
+
+  it('lets one caller abort while it waits for a shared refresh, without disturbing the others', async () => {
+    const tokens = expiredTokens();
+    const t = oauth(tokens, (next) => {
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    const controller = new AbortController();
+    const aborted = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal });
+    const other = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    controller.abort();
+    expect(await log.rejection(aborted)).toMatchObject({ code: 'ABORTED' });
+    await expect(other).resolves.toBe(true);
+    await t.close();
+  });
+
+  it('never shows a token or the client secret in any error it produced', () => {
+    expect(log.expectNoSecrets([...secrets])).toBeGreaterThanOrEqual(15);
+  });
+});

@@ -1,0 +1,311 @@
+import { type Emulator, parseQuery, startEmulator } from '@b24-typing/emulator';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createErrorLog } from '../test/errorLog';
+import { startBrokenProxy } from '../test/startBrokenProxy';
+import type { NodeTransport } from './createRestTransport';
+import { createWebhookTransport } from './createWebhookTransport';
+import { encodePhpQuery } from './encodePhpQuery';
+
+const CODE = 'wh7Kq2xVn9Lp3Rt8Zs4c';
+const BOT_TOKEN = 'agent-bot-token';
+const log = createErrorLog();
+let emu: Emulator;
+let transport: NodeTransport;
+
+beforeAll(async () => {
+  emu = await startEmulator({ plan: 'off', initial: { webhooks: [{ userId: 1, code: CODE }] } });
+});
+afterEach(() => {
+  emu.clearFaults();
+});
+afterAll(async () => {
+  await transport?.close();
+  await emu.close();
+});
+
+function hook(options: Parameters<typeof createWebhookTransport>[1] = {}): NodeTransport {
+  return createWebhookTransport(`${emu.url}/rest/1/${CODE}/`, options);
+}
+
+describe('webhook transport against the emulator', () => {
+  beforeAll(() => {
+    transport = hook();
+  });
+
+  it('returns the envelope result: bare true for classic methods, v2 nested result left as is', async () => {
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    await expect(
+      transport.call('imbot.v2.Chat.InputAction.notify', {
+        botId: 10,
+        botToken: BOT_TOKEN,
+        dialogId: 'chat1',
+        statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+        duration: 30,
+      }),
+    ).resolves.toEqual({ result: true });
+    const calls = emu.timeline().filter((e) => e.kind === 'call');
+    expect(calls.at(-1)).toMatchObject({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      auth: 'webhook',
+      shown: true,
+      durationSec: 30,
+    });
+    expect(emu.indicators().map((i) => i.text)).toContain('Agent is thinking...');
+  });
+
+  it('maps portal errors to B24Error with code, status and kind', async () => {
+    const cases: [Promise<unknown>, Record<string, unknown>][] = [
+      [
+        transport.call('im.dialog.writing', { DIALOG_ID: 'nonsense' }),
+        { code: 'DIALOG_ID_EMPTY', kind: 'input', status: 400 },
+      ],
+      [transport.call('no.such.method', {}), { code: 'ERROR_METHOD_NOT_FOUND', kind: 'input', status: 404 }],
+      [
+        transport.call('imbot.v2.Chat.InputAction.notify', { botId: 10, botToken: BOT_TOKEN, dialogId: 'chat2' }),
+        { code: 'ACCESS_DENIED', kind: 'access' },
+      ],
+      [
+        createWebhookTransport(`${emu.url}/rest/1/wrongcode123/`).call('im.dialog.writing', { DIALOG_ID: 'chat1' }),
+        { code: 'INVALID_CREDENTIALS', kind: 'auth' },
+      ],
+    ];
+    for (const [promise, expected] of cases) {
+      expect(await log.rejection(promise)).toMatchObject({ name: 'B24Error', ...expected });
+    }
+  });
+
+  it('classifies injected rate, operating and server errors by code', async () => {
+    const injected = [
+      [{ status: 503, error: 'QUERY_LIMIT_EXCEEDED' }, 'rate'],
+      [{ status: 429, error: 'QUERY_LIMIT_EXCEEDED' }, 'rate'],
+      [{ status: 429, error: 'OPERATION_TIME_LIMIT' }, 'operating'],
+      [{ status: 500, error: 'INTERNAL_SERVER_ERROR' }, 'server'],
+      [{ status: 401, error: 'NO_AUTH_FOUND' }, 'auth'],
+    ] as const;
+    for (const [fault, kind] of injected) {
+      emu.addFault({ ...fault, times: 1 });
+      expect(await log.rejection(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+        code: fault.error,
+        status: fault.status,
+        kind,
+      });
+    }
+  });
+
+  it('reports the real leaky bucket as a rate error', async () => {
+    const limited = await startEmulator({
+      plan: { perSecond: 1, burst: 2 },
+      initial: { webhooks: [{ userId: 1, code: CODE }] },
+    });
+    const t = createWebhookTransport(`${limited.url}/rest/1/${CODE}/`);
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })),
+    );
+    const rejected = results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => log.seen(r.reason));
+    expect(rejected.length).toBeGreaterThanOrEqual(2);
+    for (const error of rejected) expect(error).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', kind: 'rate' });
+    await t.close();
+    await limited.close();
+  });
+
+  it('turns a reset connection into a network error', async () => {
+    emu.addFault({ method: 'im.dialog.writing', reset: true, times: 1 });
+    expect(await log.rejection(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'NETWORK_ERROR',
+      kind: 'network',
+    });
+    // The pool recovers: the next call on a fresh connection works.
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+  });
+
+  it('times out a hung request at the headers timeout', async () => {
+    const quick = hook({ headersTimeoutMs: 150 });
+    emu.addFault({ method: 'im.dialog.writing', hang: true, times: 1 });
+    const started = performance.now();
+    expect(await log.rejection(quick.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+    });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await quick.close();
+  });
+
+  it('honours abort before send, mid-flight and after the response', async () => {
+    const before = emu.stats().requests;
+    const early = new AbortController();
+    early.abort();
+    expect(
+      await log.rejection(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: early.signal })),
+    ).toMatchObject({ code: 'ABORTED', kind: 'network' });
+    expect(emu.stats().requests).toBe(before);
+
+    emu.addFault({ method: 'im.dialog.writing', hang: true, times: 1 });
+    const mid = new AbortController();
+    const pending = transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: mid.signal });
+    await vi.waitFor(() => expect(emu.stats().requests).toBe(before + 1));
+    mid.abort();
+    expect(await log.rejection(pending)).toMatchObject({ code: 'ABORTED', kind: 'network' });
+
+    const late = new AbortController();
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: late.signal })).resolves.toBe(
+      true,
+    );
+    late.abort(); // nothing left to abort: no rejection, nothing thrown
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+  });
+
+  it('batches up to 50 calls in one request, mapping results and per-command errors back in order', async () => {
+    const before = emu.stats();
+    const results = await transport.batch([
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'bogus' } },
+      {
+        method: 'imbot.v2.Chat.InputAction.notify',
+        params: { botId: 10, botToken: BOT_TOKEN, dialogId: 'chat1', duration: 5 },
+      },
+      { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 999, botToken: BOT_TOKEN, dialogId: 'chat1' } },
+    ]);
+    expect(results).toHaveLength(4);
+    expect(results[0]).toEqual({ ok: true, result: true });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'DIALOG_ID_EMPTY', kind: 'input' } });
+    expect(results[2]).toEqual({ ok: true, result: { result: true } });
+    expect(results[3]).toMatchObject({ ok: false, error: { code: 'BOT_NOT_FOUND', kind: 'input' } });
+    for (const r of results) if (!r.ok) log.seen(r.error);
+    const after = emu.stats();
+    expect(after.requests - before.requests).toBe(1);
+    expect(after.batches - before.batches).toBe(1);
+
+    const fifty = Array.from({ length: 50 }, () => ({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }));
+    const all = await transport.batch(fifty);
+    expect(all.every((r) => r.ok && r.result === true)).toBe(true);
+    expect(emu.stats().requests - after.requests).toBe(1);
+  });
+
+  it('carries nested params, unicode and & = % [ + through the emulator parser intact', async () => {
+    const text = 'Tom & Jerry = 100% [sure] a+b ü 😀 ?x=1#y';
+    const [sent] = await transport.batch([
+      {
+        method: 'imbot.v2.Chat.Message.send',
+        params: { botId: 10, botToken: BOT_TOKEN, dialogId: 'chat1', fields: { message: text, urlPreview: false } },
+      },
+    ]);
+    expect(sent).toMatchObject({ ok: true, result: { id: expect.any(Number) } });
+    const id = (sent as { result: { id: number } }).result.id;
+    expect(emu.messages(1).find((m) => m.messageId === id)?.text).toBe(text);
+  });
+
+  it('encodes any nested parameter tree so the emulator parser reads it back', () => {
+    const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/);
+    const tree = fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'grapheme' }),
+        fc.array(tie('node'), { minLength: 1, maxLength: 3 }),
+        fc.dictionary(key, tie('node'), { minKeys: 1, maxKeys: 3 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(fc.dictionary(key, tree, { minKeys: 1, maxKeys: 4 }), (params) => {
+        expect(toPlain(parseQuery(encodePhpQuery(params)))).toEqual(params);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects more than 50 calls before sending anything', async () => {
+    const before = emu.stats().requests;
+    const calls = Array.from({ length: 51 }, () => ({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }));
+    expect(await log.rejection(transport.batch(calls))).toMatchObject({ kind: 'input', field: 'calls' });
+    expect(emu.stats().requests).toBe(before);
+  });
+
+  it('fails the whole batch only when the request fails', async () => {
+    emu.addFault({ method: 'batch', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    expect(
+      await log.rejection(transport.batch([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }])),
+    ).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', kind: 'rate' });
+  });
+
+  it('sends a User-Agent naming the package and JSON bodies', async () => {
+    const seenHeaders: Record<string, string | string[] | undefined>[] = [];
+    const { createServer } = await import('node:http');
+    // The emulator records no headers; a loopback listener in front of it does, then forwards to it.
+    const proxy = createServer((req, res) => {
+      seenHeaders.push(req.headers);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const upstream = await fetch(`${emu.url}${req.url}`, {
+          method: 'POST',
+          headers: { 'content-type': String(req.headers['content-type']) },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(upstream.status, { 'content-type': 'application/json' });
+        res.end(await upstream.text());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as { port: number }).port;
+    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/${CODE}/`);
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(seenHeaders[0]).toMatchObject({
+      'user-agent': expect.stringMatching(/^b24-typing-node\/\d+\.\d+\.\d+/),
+      'content-type': 'application/json',
+    });
+    await t.close();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  it('turns a broken reply (HTML 502, empty, cut JSON, truncated body) into a server error with the status', async () => {
+    const proxy = await startBrokenProxy(emu.url);
+    const t = createWebhookTransport(`${proxy.url}/rest/1/${CODE}/`);
+    const expected = { html502: 502, empty: 200, cut: 200, truncated: 200 } as const;
+    for (const [mode, status] of Object.entries(expected)) {
+      proxy.set(mode as keyof typeof expected);
+      const before = emu.stats().requests;
+      const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      expect(error, mode).toMatchObject({ name: 'B24Error', code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', status });
+      expect(error, mode).not.toBeInstanceOf(SyntaxError);
+      expect(emu.stats().requests - before, mode).toBe(1); // the portal did get the call
+    }
+    proxy.set('cut');
+    expect(
+      await log.rejection(t.batch([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }])),
+    ).toMatchObject({
+      kind: 'server',
+      status: 200,
+    });
+    proxy.set('pass');
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    await t.close();
+    await proxy.close();
+  });
+
+  it('rejects calls after close', async () => {
+    const t = hook();
+    await t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    await t.close();
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({ kind: 'network' });
+  });
+
+  it('never shows the webhook code in any error it produced', () => {
+    expect(log.expectNoSecrets([CODE, 'wrongcode123'])).toBeGreaterThan(15);
+  });
+});
+
+/**
+ * PHP has no lists: the emulator's parser keeps `a[0]`, `a[1]` as an object with keys "0", "1" (and may use
+ * null-prototype objects). Compare as plain data with such objects read as arrays.
+ */
+function toPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value);
+    if (entries.length > 0 && entries.every(([k], i) => k === String(i))) return entries.map(([, v]) => toPlain(v));
+    return Object.fromEntries(entries.map(([k, v]) => [k, toPlain(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { BotEvent, MessageAddEvent } from './BotEvent';
+import { parseBotEvent } from './parseBotEvent';
+
+/** The bot's side: a handler on loopback that parses what the emulator POSTs, as a real bot server would. */
+let bot: Server;
+let emu: Emulator;
+const received: { event?: BotEvent; error?: unknown; contentType?: string }[] = [];
+let applicationToken = '';
+
+beforeAll(async () => {
+  bot = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const entry: (typeof received)[number] = { contentType: String(req.headers['content-type']) };
+      try {
+        entry.event = parseBotEvent(Buffer.concat(chunks), { applicationToken });
+        res.writeHead(200).end();
+      } catch (error) {
+        entry.error = error;
+        res.writeHead(401).end();
+      }
+      received.push(entry);
+    });
+  });
+  await new Promise<void>((resolve) => bot.listen(0, '127.0.0.1', resolve));
+  const { port } = bot.address() as { port: number };
+  emu = await startEmulator({ plan: 'off' });
+  // A bot of the OAuth application in webhook mode: its events carry the application's token.
+  emu.seed({
+    bots: [
+      {
+        id: 40,
+        code: 'hooked',
+        name: 'Hooked',
+        clientId: emu.fixtures.app.clientId,
+        eventMode: 'webhook',
+        webhookUrl: `http://127.0.0.1:${port}/bot`,
+        type: 'personal',
+        chats: [1],
+      },
+    ],
+  });
+  applicationToken = emu.fixtures.app.applicationToken;
+});
+afterAll(async () => {
+  await emu.close();
+  await new Promise((resolve) => bot.close(resolve));
+});
+
+describe('parseBotEvent on what the emulator POSTs', () => {
+  it('parses a form-encoded ONIMBOTV2MESSAGEADD with the bot application token', async () => {
+    const text = 'Hi bot: 1 & 2 = 3, 100% [sure] ü 😀';
+    emu.postMessage({ from: 2, dialogId: 'chat1', text });
+    await emu.settled();
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    const [entry] = received;
+    expect(entry!.contentType).toBe('application/x-www-form-urlencoded');
+    expect(entry!.error).toBeUndefined();
+    const event = entry!.event as MessageAddEvent;
+    expect(event.type).toBe('ONIMBOTV2MESSAGEADD');
+    expect(event.data.message.text).toBe(text);
+    expect(event.data.message).toMatchObject({ id: expect.any(Number), chatId: 1, authorId: 2 });
+    expect(event.data.chat).toMatchObject({ id: 1, dialogId: 'chat1' });
+    expect(event.data.user).toMatchObject({ id: 2 });
+    expect(event.data.bot).toMatchObject({ id: 40, code: 'hooked' });
+    expect(typeof event.ts).toBe('number');
+    expect(emu.deliveries().at(-1)?.status).toBe(200);
+  });
+
+  it('refuses the same delivery when the expected token differs', async () => {
+    applicationToken = 'some-other-application-token';
+    emu.postMessage({ from: 3, dialogId: 'chat1', text: 'second' });
+    await emu.settled();
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    expect(received[1]!.error).toMatchObject({ code: 'WRONG_APPLICATION_TOKEN', kind: 'auth' });
+    expect(emu.deliveries().at(-1)?.status).toBe(401);
+  });
+});

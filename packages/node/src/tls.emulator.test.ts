@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebhookTransport } from './createWebhookTransport';
+
+/** A self-signed certificate for 127.0.0.1, made for these tests (test/fixtures, valid until 2126). */
+const cert = readFileSync(new URL('../test/fixtures/loopback-cert.pem', import.meta.url));
+const key = readFileSync(new URL('../test/fixtures/loopback-key.pem', import.meta.url));
+let emu: Emulator;
+
+beforeAll(async () => {
+  emu = await startEmulator({ plan: 'off', tls: { cert, key } });
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+describe('https', () => {
+  it('verifies the certificate, and trusts a private CA only when given', async () => {
+    expect(emu.url).toMatch(/^https:/);
+    const untrusted = createWebhookTransport(emu.webhookUrl(1));
+    await expect(untrusted.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      kind: 'network',
+    });
+    await untrusted.close();
+    const trusted = createWebhookTransport(emu.webhookUrl(1), { ca: cert });
+    await expect(trusted.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    await trusted.close();
+  });
+});

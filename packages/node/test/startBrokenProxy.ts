@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+/** How the proxy spoils the emulator's reply. */
+export type Breakage = 'pass' | 'html502' | 'empty' | 'cut' | 'truncated';
+
+/**
+ * A reverse proxy on loopback in front of the emulator that forwards every request to it and then spoils the
+ * reply the way real proxies and load balancers do: an HTML 502 page, an empty body, a JSON body cut short
+ * (complete HTTP message, broken JSON), or a body that stops before its Content-Length (connection dropped).
+ * The emulator still executes the call; only the reply is broken, which is the case a transport must survive.
+ */
+export async function startBrokenProxy(upstream: string) {
+  let mode: Breakage = 'pass';
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const reply = await fetch(`${upstream}${req.url}`, {
+        method: req.method ?? 'POST',
+        headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json') },
+        body: Buffer.concat(chunks),
+      });
+      const body = Buffer.from(await reply.arrayBuffer());
+      switch (mode) {
+        case 'pass':
+          res.writeHead(reply.status, { 'content-type': 'application/json' }).end(body);
+          return;
+        case 'html502':
+          res
+            .writeHead(502, { 'content-type': 'text/html' })
+            .end('<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>');
+          return;
+        case 'empty':
+          res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': '0' }).end();
+          return;
+        case 'cut': {
+          const half = body.subarray(0, Math.floor(body.length / 2));
+          res
+            .writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(half.length) })
+            .end(half);
+          return;
+        }
+        case 'truncated':
+          res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(body.length) });
+          res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+          return;
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    set(next: Breakage) {
+      mode = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
