@@ -73,7 +73,7 @@ try {
     duration: 60,
   });
 
-  await page.waitForFunction(() => document.querySelectorAll('.typing').length >= 5);
+  await page.waitForFunction("document.querySelectorAll('.typing').length >= 5");
   await page.waitForTimeout(300);
   await page.screenshot({ path: out });
   process.stdout.write(`wrote ${out}\n`);
