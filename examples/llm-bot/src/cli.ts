@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// The bot as a program: `pnpm --filter @b24-typing/example-llm-bot start [-- --events webhook]`.
+// All logic is in startBot; this file reads flags and env, prints a banner and handles Ctrl-C.
+import { parseArgs } from 'node:util';
+import { startEmulator } from '@b24-typing/emulator';
+import { createWebhookTransport } from '@b24-typing/node';
+import { createModel } from './createModel';
+import { startBot } from './startBot';
+
+const USAGE = `Usage: llm-bot [options]
+
+  --events <mode>        fetch (poll imbot.v2.Event.get, default) | webhook (local HTTP endpoint)
+  --poll-ms <n>          fetch mode: pause between polls (default 5000 on a portal, 1000 on the emulator)
+  --webhook-port <n>     webhook mode: local port (default: any free port)
+  --public-url <url>     webhook mode: the URL the portal can reach (a tunnel); default the local one
+  --emulator-port <n>    without B24_WEBHOOK_URL: port of the embedded emulator (default 8024)
+  -h, --help
+
+Environment:
+  B24_WEBHOOK_URL        a portal's incoming webhook (scope imbot); without it the bot runs against a local emulator
+  B24_BOT_TOKEN          the bot's token (you choose it, ≤ 40 chars); required with B24_WEBHOOK_URL
+  B24_APPLICATION_TOKEN  webhook mode: the application_token the portal signs events with
+  LLM_BASE_URL, LLM_API_KEY, LLM_MODEL   an OpenAI-compatible endpoint; without them a local demo model answers
+`;
+
+async function main(): Promise<number | undefined> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: 'fetch' },
+      'poll-ms': { type: 'string' },
+      'webhook-port': { type: 'string' },
+      'public-url': { type: 'string' },
+      'emulator-port': { type: 'string', default: '8024' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const mode = values.events;
+  if (mode !== 'fetch' && mode !== 'webhook') throw new Error(`--events must be fetch or webhook, got ${mode}`);
+  const number = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${value}`);
+    return n;
+  };
+
+  const portalUrl = process.env.B24_WEBHOOK_URL?.trim();
+  let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
+  let webhook: string;
+  let botToken: string;
+  let applicationToken = process.env.B24_APPLICATION_TOKEN?.trim();
+  if (portalUrl) {
+    webhook = portalUrl;
+    botToken = process.env.B24_BOT_TOKEN?.trim() ?? '';
+    if (!botToken) throw new Error('B24_BOT_TOKEN must be set with B24_WEBHOOK_URL (choose one, ≤ 40 characters)');
+  } else {
+    emulator = await startEmulator({ port: number('emulator-port', values['emulator-port']) ?? 8024 });
+    webhook = emulator.webhookUrl();
+    botToken = process.env.B24_BOT_TOKEN?.trim() || 'llm-bot-demo-token';
+  }
+  let events: Parameters<typeof startBot>[0]['events'];
+  if (mode === 'webhook') {
+    if (!applicationToken) throw new Error("webhook mode needs B24_APPLICATION_TOKEN (see your portal's app settings)");
+    const port = number('webhook-port', values['webhook-port']);
+    events = {
+      mode,
+      applicationToken,
+      ...(port === undefined ? {} : { port }),
+      ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    };
+  } else {
+    events = { mode, intervalMs: number('poll-ms', values['poll-ms']) ?? (emulator ? 1000 : 5000) };
+  }
+  applicationToken = undefined;
+
+  const transport = createWebhookTransport(webhook);
+  const { model, description } = createModel();
+  const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+  const bot = await startBot({ transport, botToken, model, events, log });
+  process.stdout.write(
+    [
+      '',
+      `LLM bot ${bot.botId} is running (${description}).`,
+      emulator
+        ? `  Local emulator: ${emulator.url}   live page: ${emulator.liveUrl}\n  Write to the bot: POST ${emulator.url}/_emulator/messages {"from":1,"dialogId":"${bot.botId}","text":"hi"}`
+        : `  Portal: ${new URL(webhook).origin}`,
+      'Press Ctrl+C to stop (any status the bot shows is cleared).',
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stdout.write('Forced exit.\n');
+        process.exit(130);
+      }
+      stopping = true;
+      log(`${signal}: stopping (${bot.busy()} answer(s) in progress)…`);
+      bot
+        .stop()
+        .then(() => transport.close())
+        .then(() => emulator?.close())
+        .finally(() => {
+          log('stopped');
+          resolve();
+        });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code ?? 0),
+  (error: unknown) => {
+    process.stderr.write(`llm-bot: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,205 @@
+// `pnpm demo` (through scripts/demo.mjs): the emulator with its live page, the LLM bot and the chat UI, all on
+// 127.0.0.1. `--smoke`: no UI; drive conversations end to end, print what the emulator saw, exit 1 if anything is off.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Transport } from '@b24-typing/core';
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { createWebhookTransport } from '@b24-typing/node';
+import { createLocalModel } from './createLocalModel';
+import { createModel } from './createModel';
+import { type Conversation, describeConversation, readConversation } from './readConversation';
+import { sleep } from './sleep';
+import { type RunningBot, startBot } from './startBot';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8024' },
+      'ui-port': { type: 'string', default: '5173' },
+    },
+  });
+  return values.smoke ? smoke() : interactive(Number(values.port), Number(values['ui-port']));
+}
+
+/** Starts the bot against the emulator as a portal: its own webhook, fetch mode with a 1 s poll. */
+async function startDemoBot(emulator: Emulator, model = createModel().model, log?: (line: string) => void) {
+  const transport = createWebhookTransport(emulator.webhookUrl(1));
+  const bot = await startBot({
+    transport,
+    botToken: 'llm-bot-demo-token',
+    model,
+    events: { mode: 'fetch', intervalMs: 1000 },
+    ...(log ? { log } : {}),
+  });
+  return { bot, transport };
+}
+
+async function smoke(): Promise<number> {
+  const t0 = Date.now();
+  const emulator = await startEmulator({ port: 0 });
+  const failures: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    out(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    if (!ok) failures.push(what);
+  };
+  const { bot, transport } = await startDemoBot(emulator, createLocalModel());
+  const user = createWebhookTransport(emulator.webhookUrl(2));
+  try {
+    out(`smoke: emulator ${emulator.url}, bot ${bot.botId}, user 2 (Bob) writes to the bot over REST`);
+
+    // 1. One question, answered: statuses in order, continuously visible, nothing after the reply.
+    const first = await ask(user, bot, 'How does a bot show that it is searching?');
+    const c1 = await waitFor(emulator, first, bot.botId, (c) => c.reply !== undefined, 30_000);
+    out();
+    for (const line of describeConversation(c1)) out(`  ${line}`);
+    const seq = c1.statuses.map((s) => s.status).join(' → ');
+    check(seq === 'thinking → searching → thinking → composing', `statuses in order (${seq})`);
+    check(c1.continuous, 'status visible without a gap from the first call until the reply');
+    check(c1.callsAfterReply.length === 0, 'no indicator call after the reply message');
+    check(c1.clears.length === 0, 'no clear on a successful answer (the reply hides the status)');
+    check(/Bot statuses in Bitrix24/.test(c1.reply?.text ?? ''), 'the reply uses the search result');
+    // Let the user see the next call after the reply would be one: wait past a renewal period's worth of time is
+    // not needed; the oracle already covers "after the reply" up to now. Give in-flight traffic a moment to land.
+    await sleep(300);
+    const late = readConversation(emulator.timeline(), { questionId: first, botId: bot.botId });
+    check((late?.callsAfterReply.length ?? 1) === 0, 'still no indicator call 300 ms after the reply');
+
+    // 2. Ctrl-C while the bot is searching: the status is cleared (duration 1) and nothing follows.
+    const second = await ask(user, bot, 'And how is the status cleared when the bot stops?');
+    const c2 = await waitFor(
+      emulator,
+      second,
+      bot.botId,
+      (c) => c.statuses.some((s) => s.status === 'searching'),
+      20_000,
+    );
+    const stopAt = Date.now();
+    await bot.stop();
+    const stoppedIn = Date.now() - stopAt;
+    await sleep(300);
+    const after = readConversation(emulator.timeline(), { questionId: second, botId: bot.botId }) ?? c2;
+    out();
+    out('  stop (as on Ctrl-C) while searching:');
+    for (const line of describeConversation(after)) out(`  ${line}`);
+    out(`  stopped in ${stoppedIn} ms`);
+    check(after.clears.length === 1, 'status cleared with duration 1 on stop');
+    check(after.reply === undefined, 'no reply after stop');
+    const lastCall = after.calls.at(-1);
+    check(lastCall !== undefined && lastCall.durationSec === 1, 'the clear is the last indicator call');
+  } catch (error) {
+    failures.push(error instanceof Error ? error.message : String(error));
+    out(`  FAIL ${failures.at(-1)}`);
+  } finally {
+    await bot.stop();
+    await transport.close();
+    await user.close();
+    await emulator.close();
+  }
+  out();
+  out(
+    failures.length === 0
+      ? `smoke passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+      : `smoke FAILED (${failures.length}): ${failures.join('; ')}`,
+  );
+  return failures.length === 0 ? 0 : 1;
+}
+
+async function ask(user: Pick<Transport, 'call'>, bot: RunningBot, text: string): Promise<number> {
+  const id = await user.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: text });
+  if (typeof id !== 'number') throw new Error(`im.message.add returned ${JSON.stringify(id)}, not a message id`);
+  return id;
+}
+
+async function waitFor(
+  emulator: Emulator,
+  questionId: number,
+  botId: number,
+  done: (c: Conversation) => boolean,
+  timeoutMs: number,
+): Promise<Conversation> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const c = readConversation(emulator.timeline(), { questionId, botId });
+    if (c && done(c)) return c;
+    if (Date.now() > until) {
+      const seen = c ? describeConversation(c).join('\n    ') : 'the question is not on the timeline';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for the bot; saw:\n    ${seen}`);
+    }
+    await sleep(50);
+  }
+}
+
+async function interactive(port: number, uiPort: number): Promise<number> {
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator({ port });
+  } catch {
+    out(`port ${port} is taken; using a free one`);
+    emulator = await startEmulator({ port: 0 });
+  }
+  const { description } = createModel();
+  const log = (line: string) => out(`[bot ${new Date().toISOString().slice(11, 23)}] ${line}`);
+  const { bot, transport } = await startDemoBot(emulator, createModel().model, log);
+  const ui = startChatUi(emulator, uiPort, bot.botId);
+  out();
+  out('b24-typing demo is running on 127.0.0.1:');
+  out(`  live page (every indicator):  ${emulator.liveUrl}`);
+  if (ui) out(`  chat UI (write to the bot):   ${ui.url}`);
+  else out('  chat UI: examples/chat-ui is not available in this checkout');
+  out(`  bot: "${'LLM Bot'}" (id ${bot.botId}), ${description}`);
+  out(
+    `  or from a shell: curl -s ${emulator.webhookUrl(2)}im.message.add.json -d DIALOG_ID=${bot.botId} -d MESSAGE=hi`,
+  );
+  out('Write to the bot and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
+  out();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      out('stopping: clearing the bot status…');
+      ui?.child.kill('SIGTERM');
+      bot
+        .stop()
+        .then(() => transport.close())
+        .then(() => emulator.close())
+        .finally(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+/** The browser engineer's chat UI (examples/chat-ui), served by its own dev server, pointed at this emulator. */
+function startChatUi(
+  emulator: Emulator,
+  port: number,
+  botId: number,
+): { url: string; child: ChildProcess } | undefined {
+  const dir = join(root, 'examples', 'chat-ui');
+  const vite = join(dir, 'node_modules', '.bin', 'vite');
+  if (!existsSync(join(dir, 'package.json')) || !existsSync(vite)) return undefined;
+  const child = spawn(vite, ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: dir,
+    stdio: 'ignore',
+    env: { ...process.env, VITE_B24_EMULATOR_URL: emulator.url },
+  });
+  const query = new URLSearchParams({ emulator: emulator.url, dialog: String(botId) });
+  return { url: `http://127.0.0.1:${port}/?${query}`, child };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

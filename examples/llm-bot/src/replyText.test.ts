@@ -1,0 +1,61 @@
+import type { TextStreamPart, ToolSet } from 'ai';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { replyText } from './replyText';
+
+type Part = TextStreamPart<ToolSet>;
+const p = (part: Record<string, unknown>) => part as unknown as Part;
+
+const parts = {
+  s: p({ type: 'start-step' }),
+  a: p({ type: 'text-delta', id: 't', text: 'Let me look ' }),
+  b: p({ type: 'text-delta', id: 't', text: 'that up.' }),
+  x: p({ type: 'text-delta', id: 't', text: 'It is ' }),
+  y: p({ type: 'text-delta', id: 't', text: 'sunny.' }),
+  c: p({ type: 'tool-call', toolName: 'webSearch' }),
+  r: p({ type: 'reasoning-delta', id: 'r', text: 'hmm' }),
+  f: p({ type: 'finish' }),
+  e: p({ type: 'error', error: new Error('overloaded') }),
+  A: p({ type: 'abort' }),
+};
+
+function marbles(run: (h: Parameters<Parameters<TestScheduler['run']>[0]>[0]) => void) {
+  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(run);
+}
+
+describe('replyText', () => {
+  it('emits the last step that wrote text, once, on finish', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('sab-c-s-r-xy-f', parts);
+      expectObservable(replyText(src)).toBe('-------------(t|)', { t: 'It is sunny.' });
+    });
+  });
+
+  it('keeps the earlier text when the last step wrote none', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(replyText(cold('sxy-s-r-f', parts))).toBe('--------(t|)', { t: 'It is sunny.' });
+    });
+  });
+
+  it('errors with the model error, on abort, and when nothing was written', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(replyText(cold('sx-e', parts))).toBe('---#', undefined, new Error('overloaded'));
+      expectObservable(replyText(cold('sx-A', parts))).toBe(
+        '---#',
+        undefined,
+        new DOMException('The reply was aborted', 'AbortError'),
+      );
+      expectObservable(replyText(cold('sr-f', parts))).toBe(
+        '---#',
+        undefined,
+        new Error('The model finished without writing a reply'),
+      );
+    });
+  });
+
+  it('settles when the parts end without a finish part', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(replyText(cold('sxy|', parts))).toBe('---(t|)', { t: 'It is sunny.' });
+    });
+  });
+});

@@ -1,0 +1,75 @@
+// Shared by the end-to-end tests: a fresh emulator per test, the bot under test, a user's transport, and
+// helpers that read the emulator's timeline (the oracle) until the bot got somewhere.
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
+import type { LanguageModel } from 'ai';
+import { afterEach } from 'vitest';
+import { createSearchTool } from './createSearchTool';
+import { type Conversation, readConversation } from './readConversation';
+import { type BotOptions, type RunningBot, startBot } from './startBot';
+
+export interface Harness {
+  readonly emulator: Emulator;
+  readonly bot: RunningBot;
+  /** User 2 (Bob), who writes to the bot. */
+  readonly user: NodeTransport;
+  /** The bot's log lines. */
+  readonly lines: string[];
+  ask(text: string): Promise<number>;
+  waitFor(questionId: number, done: (c: Conversation) => boolean): Promise<Conversation>;
+  conversation(questionId: number): Conversation;
+  /** Lets anything still in flight land before asserting that nothing came after something. */
+  settle(): Promise<void>;
+}
+
+export function useBotHarness(): (model: LanguageModel, extra?: Partial<BotOptions>) => Promise<Harness> {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return async (model, extra = {}) => {
+    const emulator = await startEmulator({ port: 0 });
+    cleanups.push(() => emulator.close());
+    const botTransport = createWebhookTransport(emulator.webhookUrl(1));
+    const user = createWebhookTransport(emulator.webhookUrl(2));
+    cleanups.push(async () => {
+      await botTransport.close();
+      await user.close();
+    });
+    const lines: string[] = [];
+    const bot = await startBot({
+      transport: botTransport,
+      botToken: 'llm-bot-test-token',
+      model,
+      tools: { webSearch: createSearchTool({ latencyMs: 1500 }) },
+      events: { mode: 'fetch', intervalMs: 200 },
+      log: (line) => lines.push(line),
+      ...extra,
+    });
+    cleanups.push(() => bot.stop());
+    const conversation = (questionId: number) => {
+      const c = readConversation(emulator.timeline(), { questionId, botId: bot.botId });
+      if (!c) throw new Error(`message ${questionId} is not on the timeline`);
+      return c;
+    };
+    return {
+      emulator,
+      bot,
+      user,
+      lines,
+      conversation,
+      ask: async (text) =>
+        (await user.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: text })) as number,
+      waitFor: async (questionId, done) => {
+        const until = Date.now() + 15_000;
+        for (;;) {
+          const c = conversation(questionId);
+          if (done(c)) return c;
+          if (Date.now() > until) throw new Error(`the bot did not get there: ${JSON.stringify(c.statuses)}`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      },
+      settle: () => new Promise((r) => setTimeout(r, 300)),
+    };
+  };
+}

@@ -1,0 +1,102 @@
+// End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
+// model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
+import { describe, expect, it } from 'vitest';
+import { createLocalModel } from './createLocalModel';
+import { useBotHarness } from './startBot.test.fixture';
+
+const setup = useBotHarness();
+const PHASES = ['thinking', 'searching', 'thinking', 'composing'];
+
+describe('llm-bot end to end (fetch mode)', () => {
+  it('registers itself, shows thinking → searching → thinking → composing, then replies; nothing after', async () => {
+    const { bot, emulator, ask, waitFor, conversation, settle } = await setup(createLocalModel({ speed: 0.5 }));
+    expect(bot.botId).toBeGreaterThan(0);
+    const q = await ask('How does a bot show its status?');
+    await waitFor(q, (c) => c.reply !== undefined);
+    await settle();
+    const c = conversation(q);
+
+    expect(c.statuses.map((s) => s.status)).toEqual(PHASES);
+    expect(c.calls.map((call) => call.statusMessageCode)).toEqual([
+      'IMBOT_AGENT_ACTION_THINKING',
+      'IMBOT_AGENT_ACTION_SEARCHING',
+      'IMBOT_AGENT_ACTION_THINKING',
+      'IMBOT_AGENT_ACTION_COMPOSING',
+    ]);
+    expect(c.calls.every((call) => call.status === 200 && call.shown && call.durationSec === 30)).toBe(true);
+    // each status visible until the next replaced it, the last until the reply hid it: one unbroken interval
+    expect(c.continuous).toBe(true);
+    const hides = emulator
+      .timeline()
+      .filter((e) => e.kind === 'hide' && e.senderId === bot.botId && e.seq > c.question.seq && e.cause !== 'replaced');
+    expect(hides).toEqual([expect.objectContaining({ cause: 'message' })]);
+    expect(c.callsAfterReply).toEqual([]);
+    expect(c.clears).toEqual([]);
+    expect(c.reply?.text).toMatch(/Bot statuses in Bitrix24/);
+    expect(c.reply?.chatId).toBe(c.question.chatId);
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it('clears the status (duration 1) when the model fails, then tells the user; no call after that message', async () => {
+    const { ask, waitFor, conversation, settle } = await setup(
+      createLocalModel({ speed: 0.5, failWith: 'upstream model overloaded' }),
+    );
+    const q = await ask('Will this work?');
+    await waitFor(q, (c) => c.reply !== undefined);
+    await settle();
+    const c = conversation(q);
+
+    expect(c.statuses.map((s) => s.status)).toEqual(['thinking']);
+    expect(c.clears).toEqual([
+      expect.objectContaining({ durationSec: 1, status: 200, statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING' }),
+    ]);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(c.callsAfterReply).toEqual([]);
+  });
+
+  it('answers messages of one dialog in turn, each with its own statuses', async () => {
+    const { bot, emulator, ask, conversation } = await setup(createLocalModel({ speed: 0.5 }));
+    const q1 = await ask('First: rate limits?');
+    const q2 = await ask('Second: replies?');
+    const { chatId } = conversation(q1).question;
+    const botMessages = () => emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    const until = Date.now() + 15_000;
+    while (botMessages().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    const [r1, r2] = botMessages();
+    expect(r1?.text).toMatch(/First: rate limits/);
+    expect(r2?.text).toMatch(/Second: replies/);
+    // the second answer starts its status only after the first reply, runs through every phase, ends before r2
+    const second = conversation(q2).calls.filter((call) => call.seq > r1!.seq);
+    expect(second.map((call) => call.statusMessageCode)).toEqual([
+      'IMBOT_AGENT_ACTION_THINKING',
+      'IMBOT_AGENT_ACTION_SEARCHING',
+      'IMBOT_AGENT_ACTION_THINKING',
+      'IMBOT_AGENT_ACTION_COMPOSING',
+    ]);
+    expect(second.every((call) => call.seq < r2!.seq)).toBe(true);
+  });
+
+  it('stop() (Ctrl-C) while the model works clears the status and sends nothing after', async () => {
+    const { bot, lines, ask, waitFor, conversation, settle } = await setup(createLocalModel({ speed: 0.5 }));
+    const q = await ask('Something long');
+    await waitFor(q, (c) => c.statuses.some((s) => s.status === 'searching'));
+    expect(bot.busy()).toBe(1);
+    await bot.stop();
+    expect(bot.busy()).toBe(0);
+    await settle();
+    const c = conversation(q);
+    expect(c.reply).toBeUndefined();
+    expect(c.clears).toHaveLength(1);
+    const clear = c.calls.at(-1)!;
+    expect(clear).toMatchObject({ durationSec: 1, statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING' });
+    // duration 1: the client drops the status a second after the clear instead of at the 30 s lease
+    expect(clear.visibleUntil).toBe(clear.time + 1000);
+    expect(lines.some((l) => /answer aborted, status cleared/.test(l))).toBe(true);
+    // the bot is gone: a later message gets no status and no answer
+    const later = await ask('Anyone there?');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(conversation(later).calls).toEqual([]);
+    expect(conversation(later).reply).toBeUndefined();
+  });
+});

@@ -1,0 +1,270 @@
+import { statusFromStream } from '@b24-typing/ai';
+import {
+  createIndicators,
+  type DialogId,
+  type IndicatorEvent,
+  type Indicators,
+  type Transport,
+  withStatus,
+} from '@b24-typing/core';
+import { type BotEvent, botEvents, type MessageAddEvent } from '@b24-typing/node';
+import { type LanguageModel, stepCountIs, streamText, type TextStreamPart, type ToolSet } from 'ai';
+import {
+  concatMap,
+  connectable,
+  defer,
+  EMPTY,
+  from,
+  groupBy,
+  filter,
+  lastValueFrom,
+  mergeMap,
+  type Observable,
+  ReplaySubject,
+  Subject,
+  type Subscription,
+  takeUntil,
+  tap,
+} from 'rxjs';
+import { createSearchTool } from './createSearchTool';
+import { replyText } from './replyText';
+import { sleep } from './sleep';
+import { startWebhookServer, type WebhookServer } from './startWebhookServer';
+
+export type EventSource =
+  /** Poll `imbot.v2.Event.get` (works behind NAT; the platform's recommendation for reliability). */
+  | { readonly mode: 'fetch'; readonly intervalMs?: number }
+  /** Receive POSTs on a local node:http server and register its URL (or `publicUrl`, e.g. a tunnel) with the bot. */
+  | {
+      readonly mode: 'webhook';
+      readonly applicationToken: string;
+      readonly port?: number;
+      readonly host?: string;
+      readonly publicUrl?: string;
+    };
+
+export interface BotOptions {
+  /** A webhook transport of the portal (or the emulator); the bot registers itself through it. */
+  readonly transport: Transport;
+  /** The bot's own token for webhook auth (you choose it at registration; ≤ 40 characters). */
+  readonly botToken: string;
+  readonly code?: string;
+  readonly name?: string;
+  readonly model: LanguageModel;
+  /** Default: `webSearch` over a small local corpus. */
+  readonly tools?: ToolSet;
+  readonly system?: string;
+  readonly events?: EventSource;
+  /** One line per thing that happened, for the console. Never given a token. */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningBot {
+  readonly botId: number;
+  /** Webhook mode: the URL the portal posts to. */
+  readonly webhookUrl?: string;
+  /** Answers in progress. */
+  readonly busy: () => number;
+  /** Stops taking messages, aborts answers in progress (clearing their statuses) and releases everything. */
+  stop(): Promise<void>;
+}
+
+const SYSTEM =
+  'You are a helpful assistant in a Bitrix24 chat. Use webSearch before answering questions about Bitrix24, then answer briefly.';
+
+/**
+ * The bot: registers itself (`imbot.v2.Bot.register`, idempotent on `code`), takes `ONIMBOTV2MESSAGEADD` events
+ * (fetch or webhook mode) and answers each message with the model. While the answer is produced the chat shows
+ * the model's phase (thinking, searching, composing …): `statusFromStream` reads the AI SDK stream and
+ * `withStatus` keeps the status up until the reply text is ready, so the status never outlives the answer and no
+ * indicator call follows the reply message. Messages of one dialog are answered in turn, dialogs in parallel.
+ */
+export async function startBot(options: BotOptions): Promise<RunningBot> {
+  const log = options.log ?? (() => {});
+  const { transport, botToken } = options;
+  const events = options.events ?? { mode: 'fetch' };
+  let server: WebhookServer | undefined;
+  const incoming = new Subject<BotEvent>();
+  if (events.mode === 'webhook') {
+    server = await startWebhookServer({
+      applicationToken: events.applicationToken,
+      ...(events.port === undefined ? {} : { port: events.port }),
+      ...(events.host === undefined ? {} : { host: events.host }),
+      onEvent: (event) => incoming.next(event),
+      onRejected: (reason) => log(`webhook POST refused: ${reason}`),
+    });
+  }
+  const webhookUrl = events.mode === 'webhook' ? (events.publicUrl ?? server?.url) : undefined;
+
+  let registered: { bot?: { id?: unknown } };
+  try {
+    registered = (await transport.call('imbot.v2.Bot.register', {
+      fields: {
+        code: options.code ?? 'b24_typing_llm_bot',
+        botToken,
+        type: 'bot',
+        eventMode: events.mode,
+        ...(webhookUrl ? { webhookUrl } : {}),
+        properties: { name: options.name ?? 'LLM Bot', workPosition: 'Answers with an LLM' },
+      },
+    })) as typeof registered;
+  } catch (error) {
+    await server?.close();
+    throw error;
+  }
+  const botId = Number(registered?.bot?.id);
+  if (!Number.isSafeInteger(botId) || botId <= 0) {
+    await server?.close();
+    throw new Error('imbot.v2.Bot.register returned no bot id');
+  }
+  log(`registered bot ${botId} (${events.mode} mode${webhookUrl ? `, events to ${webhookUrl}` : ''})`);
+
+  const indicators = createIndicators({ transport });
+  const tools = options.tools ?? { webSearch: createSearchTool() };
+  const running = new Map<AbortController, Promise<void>>();
+  const stopping = new Subject<void>();
+
+  const source: Observable<BotEvent> =
+    events.mode === 'fetch'
+      ? botEvents(transport, { botId, botToken, intervalMs: events.intervalMs ?? 5_000 })
+      : incoming.asObservable();
+
+  const answer = (event: MessageAddEvent): Observable<never> =>
+    defer(async () => {
+      const { message, chat } = event.data;
+      const dialogId = chat.dialogId;
+      const controller = new AbortController();
+      const done = new Subject<void>();
+      running.set(controller, lastValueFrom(done, { defaultValue: undefined }));
+      const started = Date.now();
+      const clearSettled = clearOutcome(indicators, dialogId);
+      let statusShown = false;
+      log(`← ${dialogId}: ${JSON.stringify(message.text.slice(0, 120))}`);
+      try {
+        const result = streamText({
+          model: options.model,
+          system: options.system ?? SYSTEM,
+          prompt: message.text,
+          tools,
+          stopWhen: stepCountIs(4),
+          abortSignal: controller.signal,
+          maxRetries: 1,
+          onError: () => {}, // the error reaches us as an `error` part; don't let the SDK log it too
+        });
+        // One reader of the SDK stream, replayed to both the status and the reply pipelines, so neither can
+        // miss a part or stall the other.
+        const parts = connectable(from(result.fullStream as AsyncIterable<TextStreamPart<ToolSet>>), {
+          connector: () => new ReplaySubject<TextStreamPart<ToolSet>>(),
+          resetOnDisconnect: false,
+        });
+        const status = statusFromStream(parts).pipe(
+          tap((s) => {
+            statusShown = true;
+            log(`  ${dialogId}: ${s}`);
+          }),
+        );
+        const reply = lastValueFrom(
+          replyText(parts).pipe(withStatus(indicators, { dialogId: dialogId as DialogId, botId, botToken, status })),
+        );
+        parts.connect();
+        const text = await reply;
+        // withStatus stopped the status before `reply` resolved: no indicator call can follow this message.
+        await send(dialogId, text);
+        log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
+      } catch (error) {
+        // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
+        // chat reads "status gone, then the apology", never a status call after the bot's last message.
+        if (statusShown) await clearSettled.wait(5_000);
+        if (controller.signal.aborted) {
+          log(`× ${dialogId}: answer aborted, status cleared`);
+          return;
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        log(`× ${dialogId}: model failed: ${reason}`);
+        await send(dialogId, `Sorry, I could not answer that: ${reason.slice(0, 300)}`).catch((e: unknown) =>
+          log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
+        );
+      } finally {
+        clearSettled.release();
+        running.delete(controller);
+        done.complete();
+      }
+    }).pipe(mergeMap(() => EMPTY));
+
+  const send = (dialogId: string, message: string) =>
+    transport.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message } });
+
+  const subscription: Subscription = source
+    .pipe(
+      takeUntil(stopping),
+      mergeMap((event) => (isOwnMessageAdd(event, botId) ? [event] : [])),
+      groupBy((event) => event.data.chat.dialogId),
+      mergeMap((dialog) => dialog.pipe(concatMap(answer))),
+    )
+    .subscribe({
+      error: (error: unknown) => log(`event source failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    botId,
+    ...(webhookUrl ? { webhookUrl } : {}),
+    busy: () => running.size,
+    stop: () => {
+      stopped ??= (async () => {
+        stopping.next();
+        await server?.close();
+        const pending = [...running];
+        for (const [controller] of pending) controller.abort();
+        await within(8_000, Promise.all(pending.map(([, finished]) => finished)));
+        subscription.unsubscribe();
+        indicators.dispose();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** A user's message to this bot; not the bot's own replies, not system messages. */
+function isOwnMessageAdd(event: BotEvent, botId: number): event is MessageAddEvent {
+  return (
+    event.type === 'ONIMBOTV2MESSAGEADD' &&
+    event.data.message.authorId !== botId &&
+    event.data.message.isSystem !== true &&
+    event.data.message.text.trim() !== ''
+  );
+}
+
+/**
+ * Resolves when the clear (`duration: 1`) of this dialog's bot status has been answered by the portal (sent,
+ * dropped or failed). Listens from the moment it is created, so an outcome that lands early is not missed.
+ */
+function clearOutcome(indicators: Indicators, dialogId: string): { wait(ms: number): Promise<void>; release(): void } {
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const sub = indicators.events
+    .pipe(
+      filter(
+        (e: IndicatorEvent) =>
+          e.indicator === 'botStatus' &&
+          String(e.dialogId) === dialogId &&
+          'call' in e &&
+          e.call?.reason === 'clear' &&
+          e.type !== 'renewed',
+      ),
+    )
+    .subscribe(() => settle());
+  return {
+    wait: (ms) => within(ms, settled),
+    release: () => sub.unsubscribe(),
+  };
+}
+
+/** Waits for `work`, but no longer than `ms`; the timer is released either way so it never holds the process. */
+async function within(ms: number, work: Promise<unknown>): Promise<void> {
+  const timer = new AbortController();
+  await Promise.race([work, sleep(ms, timer.signal).catch(() => {})]);
+  timer.abort();
+}

@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BotEvent } from '@b24-typing/node';
+import { parseBotEvent } from '@b24-typing/node';
+
+export interface WebhookServerOptions {
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1: expose it through a tunnel or proxy for a real portal, not by binding 0.0.0.0. */
+  readonly host?: string;
+  /** Verifies `auth.application_token` of every POST; events that do not carry it are refused with 401. */
+  readonly applicationToken: string;
+  readonly onEvent: (event: BotEvent) => void;
+  readonly onRejected?: (reason: string) => void;
+}
+
+export interface WebhookServer {
+  /** Where the portal should POST, e.g. `http://127.0.0.1:41234/bitrix24/events`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const PATH = '/bitrix24/events';
+const MAX_BODY = 1 << 20;
+
+/**
+ * Webhook-mode events: a node:http endpoint that answers 200 as soon as `parseBotEvent` accepted the body (the
+ * platform expects a quick 200 and does not promise retries) and hands the event on; the answer is produced after.
+ */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://bot.local').pathname !== PATH) {
+      res.writeHead(404).end();
+      return;
+    }
+    readBody(req).then(
+      (body) => {
+        let event: BotEvent;
+        try {
+          event = parseBotEvent(body, { applicationToken: options.applicationToken });
+        } catch (error) {
+          const kind = (error as { kind?: string }).kind;
+          options.onRejected?.(error instanceof Error ? error.message : String(error));
+          res.writeHead(kind === 'auth' ? 401 : 400, { 'content-type': 'text/plain' }).end('rejected');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        options.onEvent(event);
+      },
+      () => res.writeHead(413).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}${PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.destroy();
+        reject(new Error('body too large'));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
