@@ -114,6 +114,20 @@ describe('createScheduler latency and batching', () => {
     expect(scheduler.stats()).toMatchObject({ callsSent: 120, httpRequests: 3, batchedCalls: 120 });
   });
 
+  it('lets a request that goes out anyway carry renewals due within piggybackMs, never starts', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 10 });
+    collect(scheduler).channel.submit(notify('a', 'renew', 30_000, 25_000));
+    collect(scheduler).channel.submit(notify('b', 'renew', 30_600, 25_600));
+    collect(scheduler).channel.submit(notify('c', 'renew', 32_000, 27_000));
+    collect(scheduler).channel.submit(notify('d', 'start', Number.POSITIVE_INFINITY, 25_300));
+    await clock.advanceTo(30_000);
+    expect(portal.arrivals.map((x) => [x.at, x.calls.map((c) => c.params.dialogId)])).toEqual([
+      [25_010, ['a', 'b']],
+      [25_310, ['d']],
+      [27_010, ['c']],
+    ]);
+  });
+
   it('without transport.batch sends one call per request and waits for the bucket', async () => {
     const { clock, portal, scheduler } = setup({ withBatch: false });
     for (let i = 0; i < 60; i++) collect(scheduler).channel.submit(notify(`chat${i}`, 'start'));

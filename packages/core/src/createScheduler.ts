@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   readonly maxRetries?: number;
   /** First retry delay; doubles per attempt, with jitter (50–150 %). Default 250 ms. */
   readonly retryBaseMs?: number;
+  /** A batch going out anyway takes along renewals due within this long; default 1,000 ms. 0 turns it off. */
+  readonly piggybackMs?: number;
   /** Requests kept free below the portal's burst (see `LeakyBucket`); default 1. */
   readonly headroom?: number;
   /** Random source for jitter, in [0, 1); default `Math.random` (resolved at call time). */
@@ -96,6 +98,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   const requestTimeoutMs = validateMs(options.requestTimeoutMs ?? 10_000, 'requestTimeoutMs', 1);
   const maxRetries = integerOption(options.maxRetries ?? 4, 'maxRetries', 0, 100);
   const retryBaseMs = validateMs(options.retryBaseMs ?? 250, 'retryBaseMs');
+  const piggybackMs = validateMs(options.piggybackMs ?? 1_000, 'piggybackMs');
   const headroom = options.headroom ?? 1;
   if (typeof headroom !== 'number' || !(headroom >= 0)) {
     throw new B24InputError('headroom', 'a number >= 0', describeValue(headroom));
@@ -205,12 +208,30 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           if (now + oneWayMs >= entry.deadline) drop(entry, 'deadline', now);
           else batch.push(entry);
         }
+        if (canBatch && batch.length > 0) piggyback(batch, now);
         if (batch.length > 0) send(batch, now);
       }
     } finally {
       pumping = false;
     }
     rearm();
+  }
+
+  /**
+   * A request that goes out anyway carries renewals due within `piggybackMs` for free: a little early is harmless
+   * for a renewal, and each one taken now is a later request (and timer wake-up) saved.
+   */
+  function piggyback(batch: Entry[], now: number): void {
+    // A start with a show-delay must wait for its time: set aside (a bounded number) and put back.
+    const later: Entry[] = [];
+    for (let top = waiting.peek(); top !== undefined && batch.length < maxBatch; top = waiting.peek()) {
+      if (top.notBefore > now + piggybackMs || later.length >= maxBatch) break;
+      waiting.pop();
+      if (top.state !== 'waiting') continue;
+      if (top.urgent) later.push(top);
+      else batch.push(top);
+    }
+    for (const entry of later) waiting.push(entry);
   }
 
   function rearm(): void {
