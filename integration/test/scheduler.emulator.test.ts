@@ -1,0 +1,126 @@
+// The scheduler against the emulator's real leaky bucket (standard plan), over real HTTP through the node webhook
+// transport: 300 bot statuses with a short lease, held for 30 s. Real time (~33 s): this is the integration test.
+import { createIndicators, type Transport } from '@b24-typing/core';
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { createWebhookTransport } from '@b24-typing/node';
+import { Subject, type Subscription } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const STATUSES = 300;
+const LEASE_SEC = 10;
+const HOLD_MS = 30_000;
+/** Stops are spread over one second, so some statuses stop while their neighbours' calls are still batched. */
+const STOP_SPREAD_MS = 1_000;
+/** A call already on the wire when its status stops may still reach the portal: loopback latency, generously. */
+const WIRE_MS = 250;
+
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ plan: 'standard' });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Covered length of [from, to] by the emulator's visibility intervals of one indicator. */
+function covered(intervals: readonly { from: number; to: number | null }[], from: number, to: number): number {
+  let total = 0;
+  let reached = from;
+  for (const i of [...intervals].sort((a, b) => a.from - b.from)) {
+    const start = Math.max(i.from, reached);
+    const end = Math.min(i.to ?? Number.POSITIVE_INFINITY, to);
+    if (end > start) {
+      total += end - start;
+      reached = end;
+    }
+  }
+  return total;
+}
+
+describe('scheduler against the emulator (standard plan)', () => {
+  it(`holds ${STATUSES} bot statuses for 30 s with no QUERY_LIMIT_EXCEEDED, continuously visible, silent after stop`, async () => {
+    const bot = emulator.fixtures.bots.agent;
+    const { chats } = emulator.seed({
+      chats: Array.from({ length: STATUSES }, (_, i) => ({ title: `load ${i}`, members: [1, bot.id] })),
+    });
+    expect(chats).toHaveLength(STATUSES);
+
+    const webhook = createWebhookTransport(emulator.webhookUrl(1));
+    // Records when each indicator call leaves our process, to tell "sent after stop" from "arrived after stop".
+    const started: { at: number; dialogId: string }[] = [];
+    const transport: Transport = {
+      call(method, params, options) {
+        started.push({ at: Date.now(), dialogId: String(params.dialogId) });
+        return webhook.call(method, params, options);
+      },
+      batch(calls, options) {
+        const at = Date.now();
+        for (const c of calls) started.push({ at, dialogId: String(c.params.dialogId) });
+        return (webhook.batch as NonNullable<Transport['batch']>)(calls, options);
+      },
+    };
+    const indicators = createIndicators({ transport, limits: 'standard' });
+    const errors: unknown[] = [];
+    const runs = chats.map((chatId, i) => {
+      const until = new Subject<void>();
+      const dialogId = `chat${chatId}` as const;
+      const from = Date.now();
+      const sub: Subscription = indicators
+        .botStatus({
+          dialogId,
+          botId: bot.id,
+          botToken: bot.botToken ?? undefined,
+          status: 'thinking',
+          until,
+          leaseSec: LEASE_SEC,
+        })
+        .subscribe({ error: (e: unknown) => errors.push(e) });
+      return { dialogId, from, until, sub, stopAt: 0, index: i };
+    });
+
+    await sleep(HOLD_MS);
+    for (let step = 0; step < 10; step++) {
+      for (const run of runs) {
+        if (run.index % 10 !== step) continue;
+        run.stopAt = Date.now();
+        run.until.next();
+      }
+      await sleep(STOP_SPREAD_MS / 10);
+    }
+    // Give anything that would wrongly go out after stop the time to show up (renewals are due every 7 s).
+    await sleep(2_000);
+    const stats = indicators.stats();
+    indicators.dispose();
+
+    expect(errors).toEqual([]);
+    expect(emulator.stats().queryLimitExceeded).toBe(0);
+    expect(stats.failed).toEqual({});
+    // 300 statuses renewed every 7 s are 43 calls/s: only batching fits that into 2 requests/s.
+    expect(stats.batchedCalls).toBeGreaterThan(stats.callsSent * 0.9);
+
+    const timeline = emulator.timeline();
+    let worst = 1;
+    for (const run of runs) {
+      const intervals = emulator.visibility(run.dialogId, bot.id);
+      const coverage = covered(intervals, run.from, run.stopAt) / (run.stopAt - run.from);
+      worst = Math.min(worst, coverage);
+      expect(coverage, run.dialogId).toBeGreaterThanOrEqual(0.99);
+      expect(
+        started.filter((s) => s.dialogId === run.dialogId && s.at > run.stopAt),
+        run.dialogId,
+      ).toEqual([]);
+      const late = timeline.filter(
+        (e) =>
+          e.kind === 'call' && e.dialogId === run.dialogId && e.method !== 'batch' && e.time > run.stopAt + WIRE_MS,
+      );
+      expect(late, run.dialogId).toEqual([]);
+    }
+    expect(worst).toBeGreaterThanOrEqual(0.99);
+  }, 60_000);
+});
