@@ -1,6 +1,7 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
+import { startBrokenProxy } from '../test/startBrokenProxy';
 import { createOAuthTransport, type OAuthTokens } from './createOAuthTransport';
 
 const log = createErrorLog();
@@ -124,7 +125,42 @@ describe('OAuth transport against the emulator', () => {
     }
     // 10 rejected calls + one refused refresh (400); no retry, no second refresh.
     expect(statusDelta(before)).toEqual({ 401: 10, 400: 1 });
+    // The refusal sticks: a later call fails the same way without asking the token endpoint again.
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'invalid_grant',
+    });
+    expect(statusDelta(before)).toEqual({ 401: 11, 400: 1 });
     await t.close();
+  });
+
+  it('keeps a transient token-endpoint failure transient: the next call refreshes again', async () => {
+    const tokens = expiredTokens();
+    const proxy = await startBrokenProxy(emu.url);
+    let refreshes = 0;
+    const t = createOAuthTransport({
+      clientEndpoint: emu.restUrl,
+      oauthEndpoint: `${proxy.url}/oauth/token/`,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      clientId: emu.fixtures.app.clientId,
+      clientSecret: emu.fixtures.app.clientSecret,
+      onTokens: (next) => {
+        refreshes++;
+        secrets.add(next.accessToken).add(next.refreshToken);
+      },
+    });
+    secrets.add(tokens.accessToken).add(tokens.refreshToken);
+    proxy.set('html502');
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'server',
+      status: 502,
+    });
+    proxy.set('pass');
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(refreshes).toBe(1);
+    await t.close();
+    await proxy.close();
   });
 
   it('reports a wrong client secret as an auth error without showing the secret', async () => {

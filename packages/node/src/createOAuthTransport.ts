@@ -44,7 +44,8 @@ const REFRESHABLE = new Set(['expired_token', 'invalid_token']);
  * A transport for an OAuth application. The access token goes in the `auth` body field (never the URL, so it
  * stays out of access logs). On `expired_token`/`invalid_token` it refreshes once through the token endpoint
  * and retries; concurrent calls that hit the same expired token share one refresh. A failed refresh
- * (`invalid_grant`: the refresh token is dead too) fails those calls with an `auth` error and does not loop.
+ * (`invalid_grant`: the refresh token is dead too) fails those calls with an `auth` error and does not loop;
+ * later calls that meet an expired token fail the same way without asking the token endpoint again.
  *
  * @example
  * ```ts
@@ -85,6 +86,11 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   /** Bumped on every successful refresh: a failure tagged with an older generation used a stale token. */
   let generation = 0;
   let refreshing: Promise<void> | undefined;
+  /**
+   * Set when the token endpoint refused the refresh token or the client (`invalid_grant`, `invalid_client`):
+   * retrying cannot help, so later expired calls fail with it at once instead of asking the endpoint again.
+   */
+  let refused: B24Error | undefined;
   const oauthHttp = createHttpClient(options);
 
   const refresh = async (): Promise<void> => {
@@ -103,7 +109,9 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       });
       reply = readTokenReply(response.status, response.text);
     } catch (error) {
-      throw refreshFailed(error);
+      const failure = refreshFailed(error);
+      if (failure.kind === 'auth') refused = failure;
+      throw failure;
     }
     const tokens = toTokens(reply);
     accessToken = tokens.accessToken;
@@ -129,6 +137,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       }),
       async recover(error, credentials, signal) {
         if (!REFRESHABLE.has(error.code)) return false;
+        if (refused) throw refused;
         if (credentials === generation) {
           refreshing ??= refresh().finally(() => {
             refreshing = undefined;
@@ -189,12 +198,16 @@ function toTokens(body: unknown): OAuthTokens {
   };
 }
 
-/** A refresh that failed for any reason leaves the caller unauthenticated: the calls fail as `auth`, except on a transient network/timeout failure. */
+/**
+ * What a failed refresh means for the waiting calls. A refusal by the token endpoint (`invalid_grant`,
+ * `invalid_client`, a bad request) leaves them unauthenticated: kind `auth`. A transient failure (network,
+ * timeout, a 5xx, a rate limit) keeps its own kind, so the caller may retry later and nothing is remembered.
+ */
 function refreshFailed(error: unknown): B24Error {
   if (!(error instanceof B24Error)) {
     return new B24Error({ code: 'REFRESH_FAILED', kind: 'auth', message: 'token refresh failed' });
   }
-  if (error.kind === 'network' || error.kind === 'timeout') return error;
+  if (TRANSIENT.has(error.kind)) return error;
   return new B24Error({
     code: error.code,
     kind: 'auth',
@@ -202,6 +215,8 @@ function refreshFailed(error: unknown): B24Error {
     ...(error.status === undefined ? {} : { status: error.status }),
   });
 }
+
+const TRANSIENT = new Set(['network', 'timeout', 'server', 'rate', 'operating']);
 
 /** Waits for the shared refresh, but lets one caller's abort end only that caller's wait. */
 function untilSettled(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {

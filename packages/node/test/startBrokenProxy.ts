@@ -4,10 +4,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 export type Breakage = 'pass' | 'html502' | 'empty' | 'cut' | 'truncated';
 
 /**
- * A reverse proxy on loopback in front of the emulator that forwards every request to it and then spoils the
- * reply the way real proxies and load balancers do: an HTML 502 page, an empty body, a JSON body cut short
- * (complete HTTP message, broken JSON), or a body that stops before its Content-Length (connection dropped).
- * The emulator still executes the call; only the reply is broken, which is the case a transport must survive.
+ * A reverse proxy on loopback in front of the emulator that spoils replies the way real proxies and load
+ * balancers do: an HTML 502 page (the portal was not reached), or, after forwarding the request to the emulator,
+ * an empty body, a JSON body cut short (complete HTTP message, broken JSON), or a body that stops before its
+ * Content-Length (connection dropped). In the last three the emulator did execute the call; only the reply
+ * is broken, which is the case a transport must survive.
  */
 export async function startBrokenProxy(upstream: string) {
   let mode: Breakage = 'pass';
@@ -15,6 +16,13 @@ export async function startBrokenProxy(upstream: string) {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
+      if (mode === 'html502') {
+        // A gateway that could not reach the portal: nothing is forwarded.
+        res
+          .writeHead(502, { 'content-type': 'text/html' })
+          .end('<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>');
+        return;
+      }
       const reply = await fetch(`${upstream}${req.url}`, {
         method: req.method ?? 'POST',
         headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json') },
@@ -24,11 +32,6 @@ export async function startBrokenProxy(upstream: string) {
       switch (mode) {
         case 'pass':
           res.writeHead(reply.status, { 'content-type': 'application/json' }).end(body);
-          return;
-        case 'html502':
-          res
-            .writeHead(502, { 'content-type': 'text/html' })
-            .end('<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>');
           return;
         case 'empty':
           res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': '0' }).end();
