@@ -91,6 +91,9 @@ export class ChatModel {
   readonly bots = new Map<number, Bot>();
   readonly messages: Message[] = [];
   readonly indicators = new Map<string, Indicator>();
+  /** `min|max` user ids → private chat id, so resolving `<userId>` dialogs stays O(1) with many dialogs. */
+  private readonly privateChats = new Map<string, number>();
+  private earliest = Number.POSITIVE_INFINITY;
   private nextUserId = 1;
   private nextChatId = 1;
   private nextMessageId = 1;
@@ -196,9 +199,9 @@ export class ChatModel {
 
   /** The private chat between two users, created on first use as the platform does (reference §1.1). */
   privateChat(a: number, b: number, create: boolean): Chat | null {
-    for (const chat of this.chats.values()) {
-      if (chat.type === 'private' && chat.members.has(a) && chat.members.has(b) && chat.members.size === 2) return chat;
-    }
+    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    const existing = this.privateChats.get(key);
+    if (existing !== undefined) return this.chats.get(existing) ?? null;
     if (!create || a === b || !this.users.has(a) || !this.users.has(b)) return null;
     const chat: Chat = {
       id: this.nextChatId++,
@@ -209,6 +212,7 @@ export class ChatModel {
       ownerId: a,
     };
     this.chats.set(chat.id, chat);
+    this.privateChats.set(key, chat.id);
     return chat;
   }
 
@@ -245,6 +249,11 @@ export class ChatModel {
 
   /** Materialise every indicator whose time ran out up to `now` as an `expired` hide, in expiry order. */
   sweep(now = this.now()): void {
+    // `earliest` is a lower bound of every visibleUntil: most calls skip the scan entirely.
+    if (now < this.earliest) return;
+    this.earliest = Number.POSITIVE_INFINITY;
+    for (const i of this.indicators.values())
+      if (i.visibleUntil > now) this.earliest = Math.min(this.earliest, i.visibleUntil);
     const due = [...this.indicators.values()].filter((i) => i.visibleUntil <= now);
     due.sort((a, b) => a.visibleUntil - b.visibleUntil);
     for (const indicator of due) {
@@ -286,6 +295,7 @@ export class ChatModel {
       visibleUntil: now + lifetimeMs,
     };
     this.indicators.set(key, indicator);
+    this.earliest = Math.min(this.earliest, indicator.visibleUntil);
     return indicator;
   }
 
@@ -454,10 +464,5 @@ export class ChatModel {
       avatar: '',
       color: '#ab7761',
     };
-  }
-
-  clearActivity(): void {
-    this.messages.length = 0;
-    this.indicators.clear();
   }
 }

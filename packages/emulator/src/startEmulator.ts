@@ -925,7 +925,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!model.users.has(from)) throw new TypeError(`unknown user ${from}`);
       const chat = model.resolveDialog(dialogId, from, { allowSg: true, create: true });
       if (!chat) throw new TypeError(`unknown dialog ${JSON.stringify(dialogId)}`);
-      chat.members.add(from);
+      if (!chat.members.has(from)) throw new TypeError(`user ${from} is not a member of ${dialogId}`);
       const id = model.addMessage(chat, from, text).id;
       scheduleSweep();
       return id;
