@@ -151,6 +151,7 @@ describe('withStatus (property)', () => {
         }),
         fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: undefined }),
         async (s, behaviours, opts, unsubscribeAt) => {
+          vi.clearAllTimers(); // a failed run must not leak into the next one
           vi.setSystemTime(0);
           let ended = false;
           const { transport, calls } = scriptedTransport(behaviours, () => ended);
@@ -203,7 +204,9 @@ describe('withStatus (property)', () => {
 
           a.unsubscribe();
           b.unsubscribe();
-          await vi.advanceTimersByTimeAsync(20_000);
+          // A clear may still be retried until its deadline (one lease after the last call, ≤ 40 s here) plus
+          // the scheduler's request timeout (10 s); after that nothing may be left.
+          await vi.advanceTimersByTimeAsync(60_000);
           expect(vi.getTimerCount()).toBe(0);
           indicators.dispose();
           expect(vi.getTimerCount()).toBe(0);
