@@ -93,13 +93,17 @@ async function main(): Promise<number | undefined> {
   );
 
   await new Promise<void>((resolve) => {
-    let stopping = false;
+    let stoppingSince = 0;
     const stop = (signal: string) => {
-      if (stopping) {
-        process.stdout.write('Forced exit.\n');
-        process.exit(130);
+      // One Ctrl-C can arrive twice (from the terminal and relayed by pnpm or tsx): only a later one forces.
+      if (stoppingSince) {
+        if (Date.now() - stoppingSince > 2_000) {
+          process.stdout.write('Forced exit.\n');
+          process.exit(130);
+        }
+        return;
       }
-      stopping = true;
+      stoppingSince = Date.now();
       log(`${signal}: stopping (${bot.busy()} answer(s) in progress)…`);
       bot
         .stop()

@@ -12,7 +12,7 @@ import { createLocalModel } from './createLocalModel';
 import { createModel } from './createModel';
 import { type Conversation, describeConversation, readConversation } from './readConversation';
 import { sleep } from './sleep';
-import { type RunningBot, startBot } from './startBot';
+import { startBot } from './startBot';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -28,16 +28,25 @@ async function main(): Promise<number> {
   return values.smoke ? smoke() : interactive(Number(values.port), Number(values['ui-port']));
 }
 
-/** Starts the bot against the emulator as a portal: its own webhook, fetch mode with a 1 s poll. */
+/** The group chat of the demo: "Team" (Alice and Bob), which the bot joins. */
+const CHAT_ID = 2;
+
+/**
+ * Starts the bot against the emulator as against a portal (its own webhook, fetch mode with a 1 s poll) as a
+ * `supervisor` bot, which hears every message of its chats, and adds it to the demo chat as an admin would.
+ */
 async function startDemoBot(emulator: Emulator, model = createModel().model, log?: (line: string) => void) {
   const transport = createWebhookTransport(emulator.webhookUrl(1));
   const bot = await startBot({
     transport,
     botToken: 'llm-bot-demo-token',
+    name: 'LLM Bot',
+    type: 'supervisor',
     model,
     events: { mode: 'fetch', intervalMs: 1000 },
     ...(log ? { log } : {}),
   });
+  emulator.seed({ members: [[CHAT_ID, bot.botId]] });
   return { bot, transport };
 }
 
@@ -52,10 +61,10 @@ async function smoke(): Promise<number> {
   const { bot, transport } = await startDemoBot(emulator, createLocalModel());
   const user = createWebhookTransport(emulator.webhookUrl(2));
   try {
-    out(`smoke: emulator ${emulator.url}, bot ${bot.botId}, user 2 (Bob) writes to the bot over REST`);
+    out(`smoke: emulator ${emulator.url}, bot ${bot.botId} in chat${CHAT_ID}; Bob (user 2) writes there over REST`);
 
     // 1. One question, answered: statuses in order, continuously visible, nothing after the reply.
-    const first = await ask(user, bot, 'How does a bot show that it is searching?');
+    const first = await ask(user, 'How does a bot show that it is searching?');
     const c1 = await waitFor(emulator, first, bot.botId, (c) => c.reply !== undefined, 30_000);
     out();
     for (const line of describeConversation(c1)) out(`  ${line}`);
@@ -72,7 +81,7 @@ async function smoke(): Promise<number> {
     check((late?.callsAfterReply.length ?? 1) === 0, 'still no indicator call 300 ms after the reply');
 
     // 2. Ctrl-C while the bot is searching: the status is cleared (duration 1) and nothing follows.
-    const second = await ask(user, bot, 'And how is the status cleared when the bot stops?');
+    const second = await ask(user, 'And how is the status cleared when the bot stops?');
     const c2 = await waitFor(
       emulator,
       second,
@@ -111,8 +120,8 @@ async function smoke(): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-async function ask(user: Pick<Transport, 'call'>, bot: RunningBot, text: string): Promise<number> {
-  const id = await user.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: text });
+async function ask(user: Pick<Transport, 'call'>, text: string): Promise<number> {
+  const id = await user.call('im.message.add', { DIALOG_ID: `chat${CHAT_ID}`, MESSAGE: text });
   if (typeof id !== 'number') throw new Error(`im.message.add returned ${JSON.stringify(id)}, not a message id`);
   return id;
 }
@@ -144,33 +153,39 @@ async function interactive(port: number, uiPort: number): Promise<number> {
     out(`port ${port} is taken; using a free one`);
     emulator = await startEmulator({ port: 0 });
   }
-  const { description } = createModel();
+  const { model, description } = createModel();
   const log = (line: string) => out(`[bot ${new Date().toISOString().slice(11, 23)}] ${line}`);
-  const { bot, transport } = await startDemoBot(emulator, createModel().model, log);
-  const ui = startChatUi(emulator, uiPort, bot.botId);
+  const { bot, transport } = await startDemoBot(emulator, model, log);
+  const ui = startChatUi(emulator, uiPort);
   out();
   out('b24-typing demo is running on 127.0.0.1:');
+  out(`  chat UI (write here):         ${ui ? ui.url : 'examples/chat-ui is not in this checkout'}`);
   out(`  live page (every indicator):  ${emulator.liveUrl}`);
-  if (ui) out(`  chat UI (write to the bot):   ${ui.url}`);
-  else out('  chat UI: examples/chat-ui is not available in this checkout');
-  out(`  bot: "${'LLM Bot'}" (id ${bot.botId}), ${description}`);
+  out(`  bot: LLM Bot (id ${bot.botId}) in chat${CHAT_ID} "Team", ${description}`);
   out(
-    `  or from a shell: curl -s ${emulator.webhookUrl(2)}im.message.add.json -d DIALOG_ID=${bot.botId} -d MESSAGE=hi`,
+    `  or as Bob from a shell: curl -s ${emulator.webhookUrl(2)}im.message.add.json -d DIALOG_ID=chat${CHAT_ID} -d MESSAGE=hi`,
   );
-  out('Write to the bot and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
+  out('Write in the chat and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
   out();
   await new Promise<void>((resolve) => {
-    let stopping = false;
+    let stoppingSince = 0;
     const stop = () => {
-      if (stopping) process.exit(130);
-      stopping = true;
+      // Ctrl-C reaches this process both from the terminal and from scripts/demo.mjs: only a later one forces.
+      if (stoppingSince) {
+        if (Date.now() - stoppingSince > 2_000) process.exit(130);
+        return;
+      }
+      stoppingSince = Date.now();
       out('stopping: clearing the bot status…');
       ui?.child.kill('SIGTERM');
       bot
         .stop()
         .then(() => transport.close())
         .then(() => emulator.close())
-        .finally(resolve);
+        .finally(() => {
+          out('stopped.');
+          resolve();
+        });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -179,20 +194,20 @@ async function interactive(port: number, uiPort: number): Promise<number> {
 }
 
 /** The browser engineer's chat UI (examples/chat-ui), served by its own dev server, pointed at this emulator. */
-function startChatUi(
-  emulator: Emulator,
-  port: number,
-  botId: number,
-): { url: string; child: ChildProcess } | undefined {
+function startChatUi(emulator: Emulator, port: number): { url: string; child: ChildProcess } | undefined {
   const dir = join(root, 'examples', 'chat-ui');
   const vite = join(dir, 'node_modules', '.bin', 'vite');
   if (!existsSync(join(dir, 'package.json')) || !existsSync(vite)) return undefined;
   const child = spawn(vite, ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     cwd: dir,
     stdio: 'ignore',
-    env: { ...process.env, VITE_B24_EMULATOR_URL: emulator.url },
+    env: { ...process.env, VITE_B24_EMULATOR_URL: emulator.url, VITE_B24_DIALOG: `chat${CHAT_ID}` },
   });
-  const query = new URLSearchParams({ emulator: emulator.url, dialog: String(botId) });
+  child.on('exit', (code, signal) => {
+    if (signal !== 'SIGTERM')
+      out(`! the chat UI dev server exited (${signal ?? `code ${code}`}); is port ${port} free?`);
+  });
+  const query = new URLSearchParams({ emulator: emulator.url, dialog: `chat${CHAT_ID}` });
   return { url: `http://127.0.0.1:${port}/?${query}`, child };
 }
 

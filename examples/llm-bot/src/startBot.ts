@@ -50,6 +50,11 @@ export interface BotOptions {
   readonly botToken: string;
   readonly code?: string;
   readonly name?: string;
+  /**
+   * `bot` (default) hears 1:1 messages and @mentions in group chats; `supervisor` hears every message in the
+   * chats it is a member of (reference §4.2).
+   */
+  readonly type?: 'bot' | 'supervisor';
   readonly model: LanguageModel;
   /** Default: `webSearch` over a small local corpus. */
   readonly tools?: ToolSet;
@@ -102,7 +107,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       fields: {
         code: options.code ?? 'b24_typing_llm_bot',
         botToken,
-        type: 'bot',
+        type: options.type ?? 'bot',
         eventMode: events.mode,
         ...(webhookUrl ? { webhookUrl } : {}),
         properties: { name: options.name ?? 'LLM Bot', workPosition: 'Answers with an LLM' },
