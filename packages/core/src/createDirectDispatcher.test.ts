@@ -1,5 +1,6 @@
 import { VirtualTimeScheduler } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
 import { createDirectDispatcher } from './createDirectDispatcher';
 import type { CallOutcome, IndicatorCall } from './Dispatcher';
@@ -38,15 +39,7 @@ function call(n: number, extra: Partial<IndicatorCall> = {}): IndicatorCall {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
+const unhandled = watchUnhandled({ fakeTimers: false }).rejections;
 
 describe('createDirectDispatcher', () => {
   it('calls the transport at once with the params and an abort signal, and reports the result', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Subject } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
 import { createIndicators } from './createIndicators';
 import type { Transport } from './Transport';
@@ -12,17 +13,7 @@ interface Call {
   settled: boolean;
 }
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-  vi.useRealTimers();
-});
+const unhandled = watchUnhandled().rejections;
 
 describe('userTyping (property)', () => {
   it('starts no call after sent or unsubscribe, aborts the one in flight, and leaves nothing behind', async () => {

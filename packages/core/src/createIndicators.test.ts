@@ -1,24 +1,14 @@
 import { config, NEVER, Subject } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
+import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
 import { createIndicators } from './createIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
 import type { Transport } from './Transport';
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-  vi.useRealTimers();
-});
+const unhandled = watchUnhandled().rejections;
 
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 /** The scheduler sends from a 0-delay timer, which fake timers run 1 ms later when it is set from a timer. */

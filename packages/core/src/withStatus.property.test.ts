@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { concat, EMPTY, map, mergeMap, NEVER, type Observable, of, Subject, throwError, timer } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { watchUnhandled } from '../test/watchUnhandled';
 import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { createIndicators } from './createIndicators';
@@ -118,17 +119,7 @@ function recorder(notes: Note[], onFirst?: () => void) {
   };
 }
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-  vi.useRealTimers();
-});
+const unhandled = watchUnhandled().rejections;
 
 const STATUSES: AgentStatus[] = ['typing', 'thinking', 'searching', 'composing', 'IMBOT_AGENT_ACTION_CHECKING'];
 
