@@ -142,6 +142,8 @@ describe('createIndicators: userTyping', () => {
     );
     expect(() => createIndicators({ transport: {} as Transport })).toThrow(/Invalid transport/);
     expect(() => createIndicators(undefined as never)).toThrow(B24InputError);
+    expect(() => createIndicators({ transport, clock: Date as never })).toThrow(/Invalid clock: must be an RxJS/);
+    expect(() => createIndicators({ transport, onEvent: 'log' as never })).toThrow(/Invalid onEvent/);
     expect(transport.calls).toHaveLength(0);
   });
 });
@@ -227,7 +229,8 @@ describe('createIndicators: botStatus', () => {
 
   it('clears with duration 1 when unsubscribed before the reply, after aborting the renewal in flight', async () => {
     const transport = recordingTransport((c) => (c.at === 0 ? c.resolve({ result: true }) : undefined));
-    const indicators = createIndicators({ transport });
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
     const sub = indicators.botStatus({ dialogId: 'chat3', botId: 4, status: 'searching' }).subscribe();
     await advance(27_010);
     expect(transport.calls).toHaveLength(2);
@@ -244,6 +247,32 @@ describe('createIndicators: botStatus', () => {
     transport.calls[2]?.resolve({ result: true });
     await advance(100_000);
     expect(transport.calls).toHaveLength(3);
+    // the clear's outcome still reaches onEvent after the subscriber left
+    expect(brief(heard)).toEqual([
+      '0 sent start',
+      '27010 dropped renew stopped',
+      '27010 stopped unsubscribed',
+      '27010 sent clear',
+    ]);
+    expect(heard.at(-1)).toMatchObject({ call: { duration: 1, statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING' } });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('starts no call after until and aborts the one in flight', async () => {
+    const transport = recordingTransport(() => {}); // never settles
+    const indicators = createIndicators({ transport });
+    const until = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators
+      .botStatus({ dialogId: 1, botId: 4, status: 'thinking', until, leaseSec: 5 })
+      .subscribe((e) => events.push(e));
+    await advance(2_500); // the renewal at 2 s is merged into the start still in flight
+    until.next();
+    expect(transport.calls).toHaveLength(1);
+    expect(transport.calls[0]?.signal?.aborted).toBe(true);
+    await advance(60_000);
+    expect(transport.calls).toHaveLength(1);
+    expect(brief(events).slice(-2)).toEqual(['2500 dropped start stopped', '2500 stopped until']);
     expect(vi.getTimerCount()).toBe(0);
   });
 

@@ -118,6 +118,9 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     throw new B24InputError('onEvent', 'a function', describeValue(onEvent));
   }
   const clock = options.clock ?? asyncScheduler;
+  if (typeof clock?.now !== 'function' || typeof clock.schedule !== 'function') {
+    throw new B24InputError('clock', 'an RxJS SchedulerLike (now and schedule)', describeValue(options.clock));
+  }
   const dispatcher = createDispatcher({
     transport,
     clock,
