@@ -83,16 +83,6 @@ describe('botEvents against the emulator', () => {
     await quick.close();
   });
 
-  it('stops polling when unsubscribed', async () => {
-    const agent = emu.fixtures.bots.agent;
-    const subscription = botEvents(transport, { botId: agent.id, botToken: agent.botToken!, ...fast }).subscribe();
-    await vi.waitFor(() => expect(emu.stats().byMethod['imbot.v2.event.get'] ?? 0).toBeGreaterThan(0));
-    subscription.unsubscribe();
-    const after = emu.stats().byMethod['imbot.v2.event.get'];
-    await new Promise((resolve) => setTimeout(resolve, 100)); // five idle intervals of real time
-    expect(emu.stats().byMethod['imbot.v2.event.get']).toBe(after);
-  });
-
   it('errors the stream on a wrong bot token instead of polling forever', async () => {
     const agent = emu.fixtures.bots.agent;
     const error = await firstValueFrom(

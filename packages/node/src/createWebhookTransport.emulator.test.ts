@@ -284,6 +284,27 @@ describe('webhook transport against the emulator', () => {
     await proxy.close();
   });
 
+  it('times out a body that stalls halfway, and aborts while reading it', async () => {
+    const proxy = await startBrokenProxy(emu.url);
+    proxy.set('stall');
+    const slowBody = createWebhookTransport(`${proxy.url}/rest/1/${CODE}/`, { bodyTimeoutMs: 150 });
+    expect(await log.rejection(slowBody.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      status: 200,
+    });
+    const reading = createWebhookTransport(`${proxy.url}/rest/1/${CODE}/`);
+    const controller = new AbortController();
+    const before = proxy.stalled();
+    const pending = reading.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal });
+    await vi.waitFor(() => expect(proxy.stalled()).toBe(before + 1)); // headers and half the body are out
+    controller.abort();
+    expect(await log.rejection(pending)).toMatchObject({ code: 'ABORTED', kind: 'network' });
+    await slowBody.close();
+    await reading.close();
+    await proxy.close();
+  });
+
   it('rejects calls after close', async () => {
     const t = hook();
     await t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });

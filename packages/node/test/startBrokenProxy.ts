@@ -1,17 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /** How the proxy spoils the emulator's reply. */
-export type Breakage = 'pass' | 'html502' | 'empty' | 'cut' | 'truncated';
+export type Breakage = 'pass' | 'html502' | 'empty' | 'cut' | 'truncated' | 'stall';
 
 /**
  * A reverse proxy on loopback in front of the emulator that spoils replies the way real proxies and load
  * balancers do: an HTML 502 page (the portal was not reached), or, after forwarding the request to the emulator,
- * an empty body, a JSON body cut short (complete HTTP message, broken JSON), or a body that stops before its
- * Content-Length (connection dropped). In the last three the emulator did execute the call; only the reply
+ * an empty body, a JSON body cut short (complete HTTP message, broken JSON), a body that stops before its
+ * Content-Length (connection dropped), or one that stalls halfway (connection kept open). In the last three the emulator did execute the call; only the reply
  * is broken, which is the case a transport must survive.
  */
 export async function startBrokenProxy(upstream: string) {
   let mode: Breakage = 'pass';
+  let stalled = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -47,6 +48,13 @@ export async function startBrokenProxy(upstream: string) {
           res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(body.length) });
           res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
           return;
+        case 'stall':
+          // Headers and half the body, then silence until the client gives up (closed with the proxy).
+          res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(body.length) });
+          res.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+            stalled++;
+          });
+          return;
       }
     });
   });
@@ -57,6 +65,8 @@ export async function startBrokenProxy(upstream: string) {
     set(next: Breakage) {
       mode = next;
     },
+    /** Replies that went into a stall so far (headers and half a body written). */
+    stalled: () => stalled,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
