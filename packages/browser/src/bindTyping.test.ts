@@ -1,3 +1,4 @@
+import type { UserTypingOptions } from '@b24-typing/core';
 import type { CDPSession } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDomPage } from '../test/domPage';
@@ -39,9 +40,9 @@ async function bind(): Promise<void> {
       dialogId: 'chat7',
       enterToSend: true,
       indicators: {
-        userTyping: ({ dialogId, keystrokes, sent }) =>
+        userTyping: ({ dialogId, keystrokes, sent }: UserTypingOptions) =>
           merge(keystrokes.pipe(map(() => `${dialogId}:key`)), sent!.pipe(map(() => `${dialogId}:sent`))),
-      },
+      } as unknown as Parameters<typeof window.b24.bindTyping>[1]['indicators'],
       onEvent: (event) => window.events.push(String(event)),
     });
     (window as unknown as { sub: { unsubscribe(): void } }).sub = sub;

@@ -1,31 +1,23 @@
 import { B24InputError, validateDialogId } from '@b24-typing/core';
+import type { DialogId, IndicatorEvent, Indicators, TypingPolicy } from '@b24-typing/core';
 import { filter, fromEvent, merge } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import { checkElement, keystrokes } from './keystrokes';
 import type { ComposerElement } from './keystrokes';
 import { submits } from './submits';
 
-/** The part of `createIndicators(...)`'s result that `bindTyping` uses. */
-export interface TypingIndicators<Policy = unknown, Event = unknown> {
-  userTyping(options: {
-    readonly dialogId: string;
-    readonly keystrokes: Observable<unknown>;
-    readonly sent?: Observable<unknown>;
-    readonly policy?: Policy;
-  }): Observable<Event>;
-}
-
-export interface BindTypingOptions<Policy = unknown, Event = unknown> {
-  readonly indicators: TypingIndicators<Policy, Event>;
+export interface BindTypingOptions {
+  /** From `createIndicators(...)`: one per portal, shared by every composer on the page. */
+  readonly indicators: Pick<Indicators, 'userTyping'>;
   /** `chat<N>` or a user id, as `im.dialog.writing` takes it. */
-  readonly dialogId: string;
+  readonly dialogId: DialogId | number;
   /** When a message goes out. Default: `submits(element, { enterToSend })`. */
   readonly sentOn?: Observable<unknown>;
   /** Only used for the default `sentOn`. Default false. */
   readonly enterToSend?: boolean;
-  readonly policy?: Policy;
-  /** Hears what became of each indicator call (sent, dropped, failed), e.g. for a debug panel. */
-  readonly onEvent?: (event: Event) => void;
+  readonly policy?: Partial<TypingPolicy>;
+  /** Hears what became of each indicator call (sent, renewed, dropped, failed, stopped), e.g. for a status line. */
+  readonly onEvent?: (event: IndicatorEvent) => void;
 }
 
 /**
@@ -33,10 +25,7 @@ export interface BindTypingOptions<Policy = unknown, Event = unknown> {
  * it, and a hidden page (another tab, a minimised window) stops renewing it, since a person cannot be typing
  * there; the next keystroke after coming back starts it afresh. Unsubscribing removes every listener.
  */
-export function bindTyping<Policy, Event>(
-  element: ComposerElement,
-  options: BindTypingOptions<Policy, Event>,
-): Subscription {
+export function bindTyping(element: ComposerElement, options: BindTypingOptions): Subscription {
   checkElement(element);
   if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
   const { indicators, dialogId, sentOn, policy, onEvent } = options;

@@ -1,5 +1,5 @@
 export { bindTyping } from './bindTyping';
-export type { BindTypingOptions, TypingIndicators } from './bindTyping';
+export type { BindTypingOptions } from './bindTyping';
 export { createBx24Transport } from './createBx24Transport';
 export type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 export { createFetchTransport } from './createFetchTransport';
