@@ -1,0 +1,84 @@
+import type { AuthRequest } from '@b24-typing/browser';
+import type { TypingPolicy } from '@b24-typing/core';
+
+/** Where the demo points and as whom it types. */
+export interface ChatConfig {
+  /** The emulator's base URL, e.g. `http://127.0.0.1:8024`. */
+  readonly emulatorUrl: string;
+  /** `chat<N>`: the group chat to show. */
+  readonly dialogId: `chat${number}`;
+  /** The user the token belongs to (own messages are drawn on the right). */
+  readonly userId: number;
+  /** Gives the fetch transport its access token and refreshes it on `expired_token`. */
+  readonly auth: (request: AuthRequest) => Promise<string>;
+  /** Overrides of the typing policy (tests shorten the 25 s lifetime to match the emulator's). */
+  readonly policy: Partial<TypingPolicy>;
+}
+
+interface Fixtures {
+  readonly app: { readonly clientId: string; readonly clientSecret: string };
+  readonly oauth: { readonly accessToken: string; readonly refreshToken: string; readonly userId: number };
+}
+
+/**
+ * Reads the settings from the query string, then Vite env vars (`VITE_B24_*`), then defaults: the emulator's CLI
+ * port and the OAuth token the emulator seeds for user 1. Query parameters: `emulator`, `dialog`, `token`,
+ * `user`, `lifetimeMs`, `marginMs`, `idleMs`.
+ */
+export async function loadConfig(location: Location): Promise<ChatConfig> {
+  const query = new URLSearchParams(location.search);
+  const env = import.meta.env;
+  const emulatorUrl = (query.get('emulator') ?? env.VITE_B24_EMULATOR_URL ?? 'http://127.0.0.1:8024').replace(
+    /\/$/,
+    '',
+  );
+  const dialog = query.get('dialog') ?? env.VITE_B24_DIALOG ?? 'chat1';
+  if (!/^chat\d+$/.test(dialog))
+    throw new Error(`dialog must be a group chat id like chat1, not ${JSON.stringify(dialog)}`);
+  const policy: Partial<Record<keyof TypingPolicy, number>> = {};
+  for (const key of ['lifetimeMs', 'marginMs', 'idleMs'] as const) {
+    const value = query.get(key);
+    if (value !== null) policy[key] = Number(value);
+  }
+  const token = query.get('token') ?? env.VITE_B24_TOKEN;
+  if (token) {
+    const userId = Number(query.get('user') ?? env.VITE_B24_USER ?? 1);
+    return {
+      emulatorUrl,
+      dialogId: dialog as `chat${number}`,
+      userId,
+      policy,
+      auth: async ({ refresh }) => {
+        if (refresh) throw new Error('the access token given in the URL expired; pass a fresh one');
+        return token;
+      },
+    };
+  }
+  const fixtures = (await (await fetch(`${emulatorUrl}/_emulator/fixtures`)).json()) as Fixtures;
+  let { accessToken, refreshToken } = fixtures.oauth;
+  return {
+    emulatorUrl,
+    dialogId: dialog as `chat${number}`,
+    userId: fixtures.oauth.userId,
+    policy,
+    // A real app asks its own backend here: the client secret must never reach a browser. The emulator is local.
+    auth: async ({ refresh }) => {
+      if (!refresh) return accessToken;
+      const response = await fetch(`${emulatorUrl}/oauth/token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: fixtures.app.clientId,
+          client_secret: fixtures.app.clientSecret,
+          refresh_token: refreshToken,
+        }),
+      });
+      if (!response.ok) throw new Error(`token refresh failed (HTTP ${response.status})`);
+      const body = (await response.json()) as { access_token: string; refresh_token: string };
+      accessToken = body.access_token;
+      refreshToken = body.refresh_token;
+      return accessToken;
+    },
+  };
+}

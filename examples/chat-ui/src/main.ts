@@ -1,0 +1,79 @@
+import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
+import { createIndicators } from '@b24-typing/core';
+import type { IndicatorEvent } from '@b24-typing/core';
+import { interval, share } from 'rxjs';
+import { emulatorFeed } from './emulatorFeed';
+import { loadConfig } from './loadConfig';
+import { createChatView } from './renderChat';
+import type { Person } from './renderChat';
+
+interface EmulatorState {
+  readonly users: readonly Person[];
+  readonly chats: readonly { readonly id: number; readonly title: string; readonly members: readonly number[] }[];
+}
+
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+async function start(): Promise<void> {
+  const config = await loadConfig(window.location);
+  const chatId = Number(config.dialogId.slice(4));
+  const state = (await (await fetch(`${config.emulatorUrl}/_emulator/state`)).json()) as EmulatorState;
+  const people = new Map(state.users.map((u) => [u.id, u]));
+  const chat = state.chats.find((c) => c.id === chatId);
+  const view = createChatView({ chatId, me: config.userId, people });
+
+  const title = chat?.title ?? config.dialogId;
+  byId('chat-title').textContent = title;
+  byId('chat-link-title').textContent = title;
+  byId('chat-sub').textContent = chat ? chat.members.map((id) => people.get(id)?.name ?? `User ${id}`).join(', ') : '';
+  for (const id of ['chat-avatar', 'header-avatar']) {
+    const el = byId(id);
+    el.textContent = title.slice(0, 1).toUpperCase();
+  }
+
+  // The library part: one transport, one scheduler for the portal, one line for the composer.
+  const transport = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
+  const indicators = createIndicators({ transport });
+  const textarea = byId<HTMLTextAreaElement>('message');
+  const sends = submits(textarea, { enterToSend: true }).pipe(share());
+  const counts = { sent: 0, renewed: 0 };
+  bindTyping(textarea, {
+    indicators,
+    dialogId: config.dialogId,
+    sentOn: sends,
+    policy: config.policy,
+    onEvent: (event: IndicatorEvent) => {
+      if (event.type === 'sent' || event.type === 'renewed') counts[event.type]++;
+      const detail = event.type === 'stopped' || event.type === 'dropped' ? ` (${event.reason})` : '';
+      byId('mine').textContent = `${event.type}${detail} · ${counts.sent} started, ${counts.renewed} renewed`;
+    },
+  });
+
+  sends.subscribe((event) => {
+    event.preventDefault();
+    const text = textarea.value.trim();
+    if (text === '') return;
+    textarea.value = '';
+    textarea.style.height = '';
+    transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: text }).catch((error: unknown) => {
+      textarea.value = text;
+      byId('connection').textContent = `not sent: ${error instanceof Error ? error.message : String(error)}`;
+    });
+  });
+  textarea.addEventListener('input', () => {
+    textarea.style.height = '';
+    textarea.style.height = `${Math.min(textarea.scrollHeight, 140)}px`;
+  });
+
+  emulatorFeed(config.emulatorUrl, () => {
+    byId('connection').textContent = `connected to ${config.emulatorUrl}`;
+    document.body.dataset.ready = 'true';
+  }).subscribe((entry) => view.apply(entry));
+  interval(250).subscribe(() => view.tick());
+  textarea.focus();
+}
+
+start().catch((error: unknown) => {
+  byId('connection').textContent = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+  console.error(error);
+});

@@ -1,0 +1,121 @@
+import type { FeedEntry } from './emulatorFeed';
+
+export interface Person {
+  readonly id: number;
+  readonly name: string;
+}
+
+interface Typer {
+  readonly senderId: number;
+  readonly statusMessageCode: string | null;
+  readonly visibleUntil: number;
+}
+
+const COLORS = ['#2fc6f6', '#9dcf00', '#ff5752', '#f7a700', '#7c6df0', '#00ae91', '#e0479e', '#6c8ba4'];
+
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+/**
+ * The chat as the portal shows it, driven only by the emulator's timeline: messages of this chat, and who is
+ * "typing" (or, for a bot, "thinking…") right now. Everyone's indicator is listed in the side panel, your own
+ * included (that is what the others see); the line under the messages shows the others, as a messenger does.
+ */
+export function createChatView(options: { chatId: number; me: number; people: Map<number, Person> }) {
+  const { chatId, me, people } = options;
+  const messages = byId<HTMLOListElement>('messages');
+  const seen = new Set<number>();
+  const typers = new Map<number, Typer>();
+
+  const name = (id: number) => people.get(id)?.name ?? `User ${id}`;
+
+  const avatar = (id: number, big = false): HTMLElement => {
+    const span = document.createElement('span');
+    span.className = big ? 'avatar big' : 'avatar';
+    span.style.background = COLORS[id % COLORS.length]!;
+    span.textContent = name(id).slice(0, 1).toUpperCase();
+    return span;
+  };
+
+  const describe = (typer: Typer): string => {
+    const who = typer.senderId === me ? 'You' : name(typer.senderId);
+    const verb = typer.senderId === me ? 'are' : 'is';
+    if (!typer.statusMessageCode) return `${who} ${verb} typing…`;
+    const action = typer.statusMessageCode
+      .replace(/^IMBOT_AGENT_ACTION_/, '')
+      .toLowerCase()
+      .replace(/_/g, ' ');
+    return `${who} ${verb} ${action}…`;
+  };
+
+  function renderTypers(): void {
+    const now = Date.now();
+    for (const [id, typer] of typers) if (typer.visibleUntil <= now) typers.delete(id);
+    const list = byId<HTMLUListElement>('live');
+    list.replaceChildren(
+      ...[...typers.values()].map((typer) => {
+        const li = document.createElement('li');
+        li.dataset.sender = String(typer.senderId);
+        const text = document.createElement('span');
+        text.textContent = describe(typer);
+        li.append(avatar(typer.senderId), text);
+        return li;
+      }),
+    );
+    byId('live-empty').hidden = typers.size > 0;
+    const others = [...typers.values()].filter((t) => t.senderId !== me);
+    const line = byId('typing');
+    line.hidden = others.length === 0;
+    byId('typing-text').textContent =
+      others.length > 2 ? `${others.length} people are typing…` : others.map(describe).join(', ');
+  }
+
+  function addMessage(entry: Extract<FeedEntry, { kind: 'message' }>): void {
+    if (seen.has(entry.messageId)) return;
+    seen.add(entry.messageId);
+    const li = document.createElement('li');
+    li.className = entry.authorId === me ? 'message mine' : 'message';
+    li.dataset.messageId = String(entry.messageId);
+    const bubble = document.createElement('div');
+    bubble.className = 'bubble';
+    const author = document.createElement('div');
+    author.className = 'author';
+    author.textContent = name(entry.authorId);
+    const text = document.createElement('span');
+    text.className = 'text';
+    text.textContent = entry.text;
+    const time = document.createElement('span');
+    time.className = 'time';
+    time.textContent = new Date(entry.time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    bubble.append(author, text, time);
+    li.append(avatar(entry.authorId), bubble);
+    messages.append(li);
+    messages.scrollTop = messages.scrollHeight;
+  }
+
+  return {
+    avatar,
+    /** Applies one timeline entry; entries of other chats are ignored. */
+    apply(entry: FeedEntry): void {
+      if (entry.kind === 'reset') {
+        typers.clear();
+        seen.clear();
+        messages.replaceChildren();
+      } else if (entry.kind === 'message' && entry.chatId === chatId) {
+        addMessage(entry);
+      } else if (entry.kind === 'call' && entry.chatId === chatId && entry.shown && entry.senderId !== null) {
+        typers.set(entry.senderId, {
+          senderId: entry.senderId,
+          statusMessageCode: entry.statusMessageCode,
+          visibleUntil: entry.visibleUntil ?? entry.time,
+        });
+      } else if (entry.kind === 'hide' && entry.chatId === chatId) {
+        typers.delete(entry.senderId);
+      } else {
+        return;
+      }
+      renderTypers();
+    },
+    /** Drops indicators whose time ran out (the emulator also reports it, a little later, when it sweeps). */
+    tick: renderTypers,
+  };
+}

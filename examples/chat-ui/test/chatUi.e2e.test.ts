@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatUi } from './startChatUi';
+import { startChatUi } from './startChatUi';
+import { keyTimes, ME, recordKeyTimes, rhythm, typeLikeAPerson, writingCalls } from './timeline';
+
+// A 2 s client lifetime (the real one is 25 s) keeps the waits short; the app's policy matches it.
+const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
+const PERIOD = POLICY.lifetimeMs - POLICY.marginMs;
+
+let ui: ChatUi;
+beforeAll(async () => {
+  ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY });
+  await recordKeyTimes(ui.page);
+});
+afterAll(() => ui?.close());
+
+/** Each test starts from idle: Alice's indicator lapsed in the emulator and the app stopped renewing it. */
+beforeEach(async () => {
+  await expect.poll(() => ui.emulator.indicators().filter((i) => i.senderId === ME), { timeout: 6_000 }).toEqual([]);
+  await ui.page.waitForTimeout(PERIOD); // a renewal timer still running would fire in here
+  await setDraft('');
+});
+
+/** Sets the composer's text the way a program does (no input event), unlike typing or pasting. */
+const setDraft = (text: string) =>
+  ui.page.evaluate((t) => {
+    (document.getElementById('message') as HTMLTextAreaElement).value = t;
+  }, text);
+
+const live = () => ui.page.locator(`#live li[data-sender="${ME}"]`);
+
+describe('the chat example in Chromium, against the emulator', () => {
+  it('shows "typing" in the panel, hides it with the message, sends nothing after it and starts at once on the next key', async () => {
+    const { page, emulator } = ui;
+    await page.focus('#message');
+    await typeLikeAPerson(page, 'Works for me, the dots show up.', rhythm(1));
+    await expect.poll(() => live().textContent()).toContain('typing');
+
+    await page.keyboard.press('Enter');
+    const message = page.locator('#messages li.mine .text', { hasText: 'Works for me, the dots show up.' });
+    await message.waitFor();
+    expect(await page.inputValue('#message')).toBe('');
+    await expect.poll(() => live().count()).toBe(0);
+    const sent = emulator.timeline().find((e) => e.kind === 'message' && e.authorId === ME)!;
+    const hidden = emulator.timeline().find((e) => e.kind === 'hide' && e.senderId === ME && e.cause === 'message');
+    expect(Math.abs(hidden!.seq - sent.seq)).toBe(1); // the message itself hid the indicator
+
+    // Two renewal periods after the send: no call (the message hid the indicator; nobody is typing).
+    await page.waitForTimeout(2 * PERIOD);
+    expect(writingCalls(emulator, sent.time)).toEqual([]);
+
+    // The next key starts a fresh indicator at once.
+    await page.keyboard.type('A');
+    await expect.poll(() => writingCalls(emulator, sent.time).length).toBe(1);
+    const key = (await keyTimes(page)).at(-1)!;
+    const call = writingCalls(emulator, sent.time)[0]!;
+    console.log(`call ${call.time - key} ms after the first key following a send`);
+    expect(call.time - key).toBeGreaterThanOrEqual(0);
+    expect(call.time - key).toBeLessThan(100);
+    await expect.poll(() => live().textContent()).toContain('typing');
+  });
+
+  it('sends nothing for arrows, modifiers and other keys that change nothing', async () => {
+    const { page, emulator } = ui;
+    await setDraft('draft'); // something to move around in
+    const from = Date.now();
+    await page.focus('#message');
+    for (const key of ['ArrowLeft', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp']) {
+      await page.keyboard.press(key);
+    }
+    for (const key of ['Shift', 'Control', 'Alt', 'Meta', 'CapsLock', 'CapsLock', 'Escape', 'Shift+ArrowLeft']) {
+      await page.keyboard.press(key);
+    }
+    await page.keyboard.press('Control+c'); // copy changes nothing either
+    await page.waitForTimeout(PERIOD + 200);
+    expect((await keyTimes(page)).filter((t) => t >= from).length).toBeGreaterThanOrEqual(17);
+    expect(writingCalls(emulator, from)).toEqual([]);
+    expect(await page.inputValue('#message')).toBe('draft');
+    expect(await live().count()).toBe(0);
+  });
+
+  it('counts an IME composition (CDP imeSetComposition / insertText) once', async () => {
+    const { page, emulator } = ui;
+    await page.focus('#message');
+    const from = Date.now();
+    const cdp = await page.context().newCDPSession(page);
+    for (const text of ['n', 'ni', 'nih', 'niha', 'nihao']) {
+      await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+      await page.waitForTimeout(40);
+    }
+    await cdp.send('Input.insertText', { text: '你好' });
+    await cdp.detach();
+    expect(await page.inputValue('#message')).toBe('你好');
+    // Longer than a renewal period: the composition ended > idleMs before the renewal, so no renewal either.
+    await page.waitForTimeout(PERIOD + 500);
+    const calls = writingCalls(emulator, from);
+    expect(calls).toHaveLength(1);
+    const start = (await keyTimes(page)).find((t) => t >= from)!;
+    expect(calls[0]!.time - start).toBeLessThan(100);
+  });
+});

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ChatUi } from './startChatUi';
+import { startChatUi } from './startChatUi';
+import { keyTimes, ME, recordKeyTimes, rhythm, typeLikeAPerson, writingCalls } from './timeline';
+
+// A 2 s client lifetime instead of 25 s, so a minute of typing holds ~40 renewals. Renew every 1.5 s
+// (lifetime - margin); renew only if a key was pressed in the last second.
+const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
+const PERIOD = POLICY.lifetimeMs - POLICY.marginMs;
+const TYPING_MS = 61_000;
+const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
+
+const SENTENCES = [
+  'Sure, trying it right now.',
+  ' The indicator shows up as soon as I start typing, which is what we wanted.',
+  ' While I keep writing it stays on, and it does not flicker between words.',
+  ' I am going to keep going for a while so that the renewals have time to happen.',
+  ' Bob, if you are reading this, you should see me typing the whole time.',
+  ' Let me also check what happens with a longer paragraph, like a real reply would be.',
+  ' So far so good, nothing odd on my side.',
+];
+
+let ui: ChatUi;
+beforeAll(async () => {
+  ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY });
+  await recordKeyTimes(ui.page);
+});
+afterAll(() => ui?.close());
+
+it('shows the indicator within 100 ms of the first key, renews it by the policy for a minute of typing, then lets it lapse', async () => {
+  const { page, emulator } = ui;
+  const random = rhythm(6);
+  await page.focus('#message');
+  const started = Date.now();
+  let screenshot = false;
+  for (let i = 0; Date.now() - started < TYPING_MS; i++) {
+    await typeLikeAPerson(page, SENTENCES[i % SENTENCES.length]!, random, { until: started + TYPING_MS });
+    if (!screenshot && Date.now() - started > 15_000) {
+      // Bob starts typing too, as the others would see him: a picture of the example mid-typing.
+      const bob = emulator.issueToken(2);
+      await fetch(`${emulator.restUrl}im.dialog.writing`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
+      });
+      await page.waitForSelector('#typing:not([hidden])');
+      await page.screenshot({ path: SCREENSHOT });
+      screenshot = true;
+    }
+  }
+  const keys = await keyTimes(page);
+  const firstKey = keys[0]!;
+  const lastKey = keys.at(-1)!;
+  expect(lastKey - firstKey).toBeGreaterThanOrEqual(60_000);
+
+  // Idle: no key any more. Wait for the indicator to lapse in the emulator (its client lifetime after the last call).
+  await expect.poll(() => emulator.indicators().filter((i) => i.senderId === ME), { timeout: 5_000 }).toEqual([]);
+  await page.waitForTimeout(PERIOD); // and one more renewal period in which nothing may happen
+
+  const calls = writingCalls(emulator, firstKey - 1_000);
+  const times = calls.map((c) => c.time);
+  console.log(
+    `first call ${times[0]! - firstKey} ms after the first key; ${calls.length} calls for ${keys.length} keys in ${lastKey - firstKey} ms; gaps ${Math.min(...gaps(times))}-${Math.max(...gaps(times))} ms`,
+  );
+  expect(calls.every((c) => c.error === null && c.shown)).toBe(true);
+  // Leading edge: the first call, not a debounce later.
+  expect(times[0]! - firstKey).toBeGreaterThanOrEqual(0);
+  expect(times[0]! - firstKey).toBeLessThan(100);
+  // Renewals by the policy: one per period (timer-driven), never one per keystroke.
+  // (Each gap is measured at the emulator, so it carries the jitter of two requests on a busy 2-core machine.)
+  for (const gap of gaps(times)) {
+    expect(gap).toBeGreaterThanOrEqual(PERIOD - 300);
+    expect(gap).toBeLessThanOrEqual(PERIOD + 300);
+  }
+  const meanGap = (times.at(-1)! - times[0]!) / (times.length - 1);
+  expect(Math.abs(meanGap - PERIOD)).toBeLessThan(60);
+  expect(calls.length).toBeGreaterThanOrEqual(Math.floor((lastKey - firstKey) / (PERIOD + 60)));
+  expect(calls.length).toBeLessThan(keys.length / 5);
+  // The others saw Alice typing the whole time, without a gap.
+  expect(emulator.visibleThroughout('chat1', ME, times[0]!, lastKey)).toBe(true);
+  // No renewal after idle: none later than idleMs after the last key (plus timer and network slack).
+  expect(times.filter((t) => t > lastKey + POLICY.idleMs + 150)).toEqual([]);
+  const intervals = emulator.visibility('chat1', ME).filter((v) => (v.to ?? Infinity) > firstKey);
+  expect(intervals).toHaveLength(1);
+  expect(intervals[0]!.endCause).toBe('expired');
+  // The panel agrees: nobody is typing.
+  await expect.poll(() => page.locator('#live li').count()).toBe(0);
+});
+
+function gaps(times: readonly number[]): number[] {
+  return times.slice(1).map((t, i) => t - times[i]!);
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Emulator } from '@b24-typing/emulator';
+import { startEmulator } from '@b24-typing/emulator';
+import type { Browser, Page } from 'playwright-core';
+import { build, preview } from 'vite';
+import { launchChromium } from './launchChromium';
+
+export interface ChatUi {
+  readonly emulator: Emulator;
+  readonly page: Page;
+  /** The app's URL with the query that points it at this emulator. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface ChatUiOptions {
+  /** How long the emulator's client shows `im.dialog.writing` (the real one: 25 s). */
+  readonly clientLifetimeSec: number;
+  /** The app's typing policy, matching that lifetime. */
+  readonly policy: { readonly lifetimeMs: number; readonly marginMs: number; readonly idleMs: number };
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The example as a person gets it: built by Vite, served on 127.0.0.1, opened in Chromium, pointed (query
+ * string) at a fresh emulator whose OAuth seed it uses; Bob and Carol have already said something.
+ */
+export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
+  const outDir = mkdtempSync(join(tmpdir(), 'chat-ui-'));
+  const emulator = await startEmulator({ clientLifetimeSec: options.clientLifetimeSec });
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<typeof preview>> | undefined;
+  try {
+    await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
+    const base = server.resolvedUrls?.local[0];
+    if (!base) throw new Error('vite preview did not report its URL');
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Morning! Did the typing indicator fix land?' });
+    emulator.postMessage({
+      from: 3,
+      dialogId: 'chat1',
+      text: 'It is in review. Alice, can you try it in the composer?',
+    });
+    const query = new URLSearchParams({
+      emulator: emulator.url,
+      dialog: 'chat1',
+      lifetimeMs: String(options.policy.lifetimeMs),
+      marginMs: String(options.policy.marginMs),
+      idleMs: String(options.policy.idleMs),
+    });
+    const url = `${base}?${query}`;
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1100, height: 680 } });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#messages li:nth-child(2)');
+    const opened = { browser, server };
+    return {
+      emulator,
+      page,
+      url,
+      async close() {
+        await opened.browser.close();
+        await new Promise<void>((resolve) => opened.server.httpServer.close(() => resolve()));
+        await emulator.close();
+        rmSync(outDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    server?.httpServer.close();
+    await emulator.close();
+    rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
+}
