@@ -89,6 +89,7 @@ describe('botEvents against the emulator', () => {
       botEvents(transport, { botId: agent.id, botToken: 'wrong-token', ...fast }),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'B24Error', kind: expect.stringMatching(/^(input|access)$/) });
+    expect(JSON.stringify(error) + String(error)).not.toContain('wrong-token');
   });
 
   it('polls with OAuth for a bot owned by the application (no botToken)', async () => {

@@ -7,15 +7,28 @@ import { B24Error } from '@b24-typing/core';
  */
 export interface Redactor {
   add(secret: string): void;
-  text(value: string): string;
-  error<E>(error: E): E | B24Error;
+  text(value: string, extra?: readonly string[]): string;
+  /** Scrubs the transport's secrets, and `extra` ones (the call's own bot token), from a `B24Error`. */
+  error<E>(error: E, extra?: readonly string[]): E | B24Error;
+}
+
+/** Parameter names whose values are credentials (imbot `botToken`, legacy `CLIENT_ID`, `auth`, …). */
+const SECRET_PARAM = /token|secret|^auth$|^client_?id$/i;
+
+/** The credential values among a call's top-level parameters, to scrub from whatever the portal replies. */
+export function secretParams(params: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (SECRET_PARAM.test(key) && typeof value === 'string' && value.length >= 4) found.push(value);
+  }
+  return found;
 }
 
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
-  const text = (value: string): string => {
+  const text = (value: string, extra: readonly string[] = []): string => {
     let out = value;
-    for (const secret of secrets) {
+    for (const secret of extra.length === 0 ? secrets : [...secrets, ...extra]) {
       if (out.includes(secret)) out = out.split(secret).join('***');
       const encoded = encodeURIComponent(secret);
       if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***');
@@ -28,10 +41,10 @@ export function createRedactor(): Redactor {
       if (secret.length >= 4) secrets.add(secret);
     },
     text,
-    error(error) {
+    error(error, extra) {
       if (!(error instanceof B24Error)) return error;
-      const message = text(error.message);
-      const code = text(error.code);
+      const message = text(error.message, extra);
+      const code = text(error.code, extra);
       if (message === error.message && code === error.code) return error;
       return new B24Error({
         code,

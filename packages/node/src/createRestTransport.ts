@@ -6,7 +6,7 @@ import {
   type TransportCallOptions,
 } from '@b24-typing/core';
 import { createHttpClient, type HttpOptions } from './createHttpClient';
-import type { Redactor } from './createRedactor';
+import { type Redactor, secretParams } from './createRedactor';
 import { encodePhpQuery } from './encodePhpQuery';
 import { inputError } from './inputError';
 import { readEnvelope } from './readEnvelope';
@@ -70,7 +70,12 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     }
   };
 
-  const send = async (method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> => {
+  const send = async (
+    method: string,
+    params: Record<string, unknown>,
+    signal?: AbortSignal,
+    callSecrets: readonly string[] = [],
+  ): Promise<unknown> => {
     try {
       checkCall(method, params, 'method', 'params');
       const first = await attempt(method, params, signal);
@@ -81,7 +86,7 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       if (second.ok) return second.value;
       throw second.error;
     } catch (error) {
-      throw auth.redactor.error(error);
+      throw auth.redactor.error(error, [...callSecrets, ...(isRecord(params) ? secretParams(params) : [])]);
     }
   };
 
@@ -101,8 +106,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
           throw inputError(`calls[${i}].method`, 'a method other than batch (batches do not nest)');
         return `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`;
       });
-      const result = await send('batch', { halt: 0, cmd }, callOptions?.signal);
-      return readBatch(result, calls.length, auth.redactor);
+      const callSecrets = calls.flatMap((c) => secretParams(c.params));
+      const result = await send('batch', { halt: 0, cmd }, callOptions?.signal, callSecrets);
+      return readBatch(result, calls.length, auth.redactor, callSecrets);
     },
     close() {
       return http.close();
@@ -128,7 +134,12 @@ function checkCall(
  * Maps `{ result, result_error }` back onto the calls, in order. PHP serialises these as lists or as objects
  * with numeric keys depending on gaps, and empty ones as `[]`; indexing by position reads all three.
  */
-function readBatch(result: unknown, count: number, redactor: Redactor): BatchItemResult[] {
+function readBatch(
+  result: unknown,
+  count: number,
+  redactor: Redactor,
+  callSecrets: readonly string[],
+): BatchItemResult[] {
   if (typeof result !== 'object' || result === null) {
     throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', message: 'batch reply without results' });
   }
@@ -138,7 +149,7 @@ function readBatch(result: unknown, count: number, redactor: Redactor): BatchIte
     const error = entry(errors, i);
     if (error !== undefined && error !== null) {
       const body = typeof error === 'object' ? (error as { error?: unknown; error_description?: unknown }) : { error };
-      items.push({ ok: false, error: redactor.error(B24Error.fromResponse(body)) as B24Error });
+      items.push({ ok: false, error: redactor.error(B24Error.fromResponse(body), callSecrets) as B24Error });
     } else if (hasEntry(results, i)) {
       items.push({ ok: true, result: entry(results, i) });
     } else {
@@ -153,6 +164,10 @@ function readBatch(result: unknown, count: number, redactor: Redactor): BatchIte
     }
   }
   return items;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasEntry(collection: unknown, index: number): boolean {

@@ -284,6 +284,32 @@ describe('webhook transport against the emulator', () => {
     await proxy.close();
   });
 
+  it('scrubs the webhook code and bot tokens from a server error text that quotes the request', async () => {
+    const proxy = await startBrokenProxy(emu.url);
+    proxy.set('echo');
+    const t = createWebhookTransport(`${proxy.url}/rest/1/${CODE}/`);
+    const single = await log.rejection(
+      t.call('imbot.v2.Chat.InputAction.notify', { botId: 10, botToken: 'echoed-bot-token-1', dialogId: 'chat1' }),
+    );
+    expect(single).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+    expect(String(single.message)).toContain('***');
+    expect(String(single.message)).toContain('imbot.v2.Chat.InputAction.notify');
+    const batched = await log.rejection(
+      t.batch([
+        {
+          method: 'imbot.chat.sendTyping',
+          params: { BOT_ID: 10, CLIENT_ID: 'echoed-client-id-2', DIALOG_ID: 'chat1' },
+        },
+      ]),
+    );
+    expect(batched).toMatchObject({ code: 'ERROR_ARGUMENT' });
+    for (const error of [single, batched]) {
+      expect(JSON.stringify(error)).not.toMatch(/echoed-|wh7Kq2/);
+    }
+    await t.close();
+    await proxy.close();
+  });
+
   it('times out a body that stalls halfway, and aborts while reading it', async () => {
     const proxy = await startBrokenProxy(emu.url);
     proxy.set('stall');
@@ -313,7 +339,7 @@ describe('webhook transport against the emulator', () => {
   });
 
   it('never shows the webhook code in any error it produced', () => {
-    expect(log.expectNoSecrets([CODE, 'wrongcode123'])).toBeGreaterThan(15);
+    expect(log.expectNoSecrets([CODE, 'wrongcode123', 'echoed-bot-token-1', 'echoed-client-id-2'])).toBeGreaterThan(15);
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createErrorLog } from '../test/errorLog';
 import { createWebhookTransport } from './createWebhookTransport';
 
 /** A self-signed certificate for 127.0.0.1, made for these tests (test/fixtures, valid until 2126). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /** How the proxy spoils the emulator's reply. */
-export type Breakage = 'pass' | 'html502' | 'empty' | 'cut' | 'truncated' | 'stall';
+export type Breakage = 'pass' | 'html502' | 'empty' | 'cut' | 'truncated' | 'stall' | 'echo';
 
 /**
  * A reverse proxy on loopback in front of the emulator that spoils replies the way real proxies and load
@@ -17,6 +17,14 @@ export async function startBrokenProxy(upstream: string) {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
+      if (mode === 'echo') {
+        // A careless server that quotes the whole request (URL and body) back in its error text.
+        const description = `cannot handle ${req.url} with ${Buffer.concat(chunks).toString('utf8')}`;
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'ERROR_ARGUMENT', error_description: description }));
+        return;
+      }
       if (mode === 'html502') {
         // A gateway that could not reach the portal: nothing is forwarded.
         res

@@ -1,0 +1,41 @@
+import { B24Error } from '@b24-typing/core';
+import { describe, expect, it } from 'vitest';
+import { createRedactor, secretParams } from './createRedactor';
+
+describe('createRedactor', () => {
+  it('scrubs known secrets, plain and URL-encoded, keeping code, kind and status', () => {
+    const redactor = createRedactor();
+    redactor.add('s3cr3t/code+x');
+    const error = new B24Error({
+      code: 'ERROR_ARGUMENT',
+      status: 400,
+      message: 'bad s3cr3t/code+x and s3cr3t%2Fcode%2Bx',
+    });
+    const clean = redactor.error(error) as B24Error;
+    expect(clean.message).toBe('bad *** and ***');
+    expect(clean).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+  });
+
+  it('scrubs per-call extras, ignores too-short strings and returns untouched errors as they are', () => {
+    const redactor = createRedactor();
+    redactor.add('abc'); // too short to scrub safely
+    const error = new B24Error({ code: 'X', message: 'abc token-of-the-call' });
+    expect((redactor.error(error, ['token-of-the-call']) as B24Error).message).toBe('abc ***');
+    expect(redactor.error(error)).toBe(error);
+    const notOurs = new Error('x');
+    expect(redactor.error(notOurs)).toBe(notOurs);
+  });
+
+  it('finds credential values among call parameters by name', () => {
+    expect(
+      secretParams({
+        botToken: 'bt-1234',
+        CLIENT_ID: 'cid-5678',
+        clientId: 'cid-9999',
+        dialogId: 'chat1',
+        botId: 5,
+        auth: 'tok-0000',
+      }),
+    ).toEqual(['bt-1234', 'cid-5678', 'cid-9999', 'tok-0000']);
+  });
+});
