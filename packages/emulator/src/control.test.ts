@@ -66,6 +66,23 @@ describe('/_emulator control and observation', () => {
     expect(later.map((e) => e.seq)).toEqual([events[1]!.seq]);
   });
 
+  it('a reconnect with Last-Event-ID resumes after that id even when the URL says since=0', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    for (const dialog of ['chat1', 'chat2', '2']) {
+      await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: dialog });
+    }
+    const all = emulator.timeline();
+    const res = await fetch(`${emulator.url}/_emulator/events?since=0`, {
+      headers: { 'last-event-id': String(all[1]!.seq) },
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes(`id: ${all[2]!.seq}`)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).not.toContain(`id: ${all[0]!.seq}\n`);
+    expect(text).not.toContain(`id: ${all[1]!.seq}\n`);
+  });
+
   it('serves the timeline and stats as JSON', async () => {
     emulator = await startEmulator({ plan: 'off' });
     await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });

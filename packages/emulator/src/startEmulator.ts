@@ -713,7 +713,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ...cors,
     });
     res.write('retry: 1000\n\n');
-    const since = Number(url.searchParams.get('since') ?? req.headers['last-event-id'] ?? 'NaN');
+    // A reconnecting EventSource sends Last-Event-ID: resume after it rather than replaying `?since=` again.
+    const lastEventId = req.headers['last-event-id'];
+    const since = Number(
+      typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : (url.searchParams.get('since') ?? 'NaN'),
+    );
     if (Number.isFinite(since)) {
       for (const entry of timeline.list(since)) res.write(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
     }
