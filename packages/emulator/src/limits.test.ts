@@ -67,6 +67,12 @@ describe('rate limit over HTTP (injected clock)', () => {
     for (let i = 0; i < 120; i++) expect((await writing(emulator)).status).toBe(200);
   });
 
+  it('rateLimitStatus: 429 sends the same code with 429', async () => {
+    emulator = await startEmulator({ plan: { perSecond: 1, burst: 1 }, rateLimitStatus: 429, now: () => 0 });
+    expect((await writing(emulator)).status).toBe(200);
+    expect(await writing(emulator)).toEqual({ status: 429, error: 'QUERY_LIMIT_EXCEEDED' });
+  });
+
   it('a batch of 50 commands counts as one request', async () => {
     emulator = await startEmulator({ plan: { perSecond: 1, burst: 2 }, now: () => 0 });
     const cmd = Object.fromEntries(

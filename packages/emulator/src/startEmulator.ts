@@ -421,7 +421,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!definition) throw restError('ERROR_METHOD_NOT_FOUND');
       if (batchId !== null) {
         const fault = faults.match(definition.name, true);
-        if (fault) throw faultError(fault);
+        if (fault) {
+          stats.faultsHit++;
+          throw faultError(fault);
+        }
       }
       if (!auth.scopes.has(definition.scope)) {
         throw auth.type === 'webhook'
@@ -574,7 +577,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const params = mergeParams(parseQuery(url.search.slice(1)), parseBody(body, req.headers['content-type']));
       if (bucket && !bucket.take(started)) {
         stats.queryLimitExceeded++;
-        throw restError('QUERY_LIMIT_EXCEEDED');
+        const limited = restError('QUERY_LIMIT_EXCEEDED');
+        throw options.rateLimitStatus === 429 ? new RestError(limited.code, limited.message, 429) : limited;
       }
       auth = authenticate(route, params, req);
       delete params.auth;

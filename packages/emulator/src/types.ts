@@ -229,6 +229,11 @@ export interface EmulatorOptions {
   host?: string;
   /** Leaky bucket; default `'standard'`. */
   plan?: PlanOption;
+  /**
+   * HTTP status of `QUERY_LIMIT_EXCEEDED`: 503 (general docs, default) or 429 (what the imbot.v2 docs say).
+   * Clients must classify by the error code, so tests can run both.
+   */
+  rateLimitStatus?: 503 | 429;
   /** OAuth access-token lifetime, default 3600 s. */
   tokenTtlSec?: number;
   /** How long a client shows an indicator sent without a duration (im.dialog.writing, sendTyping, notify without duration). Default 25 s. */
