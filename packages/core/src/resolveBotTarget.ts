@@ -19,7 +19,8 @@ export interface BotStatusOptions extends Partial<StatusPolicy> {
   readonly until?: Observable<unknown>;
   /**
    * Use the deprecated `imbot.chat.sendTyping` (plain "typing", no status, no duration: renewed within the
-   * client's 25 s and never cleared) instead of `imbot.v2.Chat.InputAction.notify`.
+   * client's 25 s and never cleared, so `leaseSec` and `clearOnError` do not apply) instead of
+   * `imbot.v2.Chat.InputAction.notify`.
    */
   readonly legacy?: boolean;
 }
