@@ -1,46 +1,43 @@
 const BUCKET_MS = 60_000;
-const BUCKETS = 10;
+const WINDOW_MS = 10 * BUCKET_MS;
 
-interface MethodUsage {
-  /** Bucket start (ms) → seconds used. */
-  buckets: Map<number, number>;
+interface Bucket {
+  seconds: number;
+  /** First call charged into this bucket (ms): the bucket drops out 10 minutes after it. */
+  firstAt: number;
 }
 
 /**
- * Per method and identity, the server time used in the last 10 one-minute buckets (reference §7, LoadLimiter).
- * When the sum exceeds the budget, the next call to that method is refused with 429 `OPERATION_TIME_LIMIT`.
+ * Per method and identity, the server time used in 10 one-minute buckets (reference §7, LoadLimiter). When the
+ * sum exceeds the budget, the next call to that method is refused with 429 `OPERATION_TIME_LIMIT`.
+ * `operating_reset_at` is when the oldest bucket drops out: its first call + 10 minutes.
  */
 export class OperatingLimiter {
-  private readonly usage = new Map<string, MethodUsage>();
+  private readonly usage = new Map<string, Map<number, Bucket>>();
 
   constructor(readonly budgetSec: number) {}
 
-  private prune(entry: MethodUsage, now: number): void {
-    for (const start of entry.buckets.keys()) {
-      if (start + BUCKETS * BUCKET_MS <= now) entry.buckets.delete(start);
+  private buckets(key: string, now: number): Map<number, Bucket> {
+    let buckets = this.usage.get(key);
+    if (!buckets) {
+      buckets = new Map();
+      this.usage.set(key, buckets);
     }
-  }
-
-  private entry(key: string, now: number): MethodUsage {
-    let entry = this.usage.get(key);
-    if (!entry) {
-      entry = { buckets: new Map() };
-      this.usage.set(key, entry);
+    for (const [start, bucket] of buckets) {
+      if (bucket.firstAt + WINDOW_MS <= now) buckets.delete(start);
     }
-    this.prune(entry, now);
-    return entry;
+    return buckets;
   }
 
   /** Seconds used in the window and the unix time (s) when the oldest bucket drops out. */
   state(key: string, now: number): { operating: number; resetAt: number } {
-    const entry = this.entry(key, now);
     let operating = 0;
     let oldest = Number.POSITIVE_INFINITY;
-    for (const [start, seconds] of entry.buckets) {
-      operating += seconds;
-      oldest = Math.min(oldest, start);
+    for (const bucket of this.buckets(key, now).values()) {
+      operating += bucket.seconds;
+      oldest = Math.min(oldest, bucket.firstAt);
     }
-    const resetMs = Number.isFinite(oldest) ? oldest + BUCKETS * BUCKET_MS : now + BUCKETS * BUCKET_MS;
+    const resetMs = (Number.isFinite(oldest) ? oldest : now) + WINDOW_MS;
     return { operating, resetAt: Math.floor(resetMs / 1000) };
   }
 
@@ -49,9 +46,11 @@ export class OperatingLimiter {
   }
 
   charge(key: string, now: number, seconds: number): void {
-    const entry = this.entry(key, now);
+    const buckets = this.buckets(key, now);
     const start = Math.floor(now / BUCKET_MS) * BUCKET_MS;
-    entry.buckets.set(start, (entry.buckets.get(start) ?? 0) + seconds);
+    const bucket = buckets.get(start);
+    if (bucket) bucket.seconds += seconds;
+    else buckets.set(start, { seconds, firstAt: now });
   }
 
   reset(): void {

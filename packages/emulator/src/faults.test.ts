@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
+import { ERROR_CATALOG } from './errorCatalog';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -127,4 +128,14 @@ describe('faults', () => {
     await post(`${emulator.url}/_emulator/faults`, {}, { method: 'DELETE' });
     expect((await writing(emulator)).status).toBe(200);
   });
+
+  it.each(Object.entries(ERROR_CATALOG))(
+    'an injected %s carries the catalog status and text',
+    async (code, [status, text]) => {
+      emulator = await startEmulator({ plan: 'off', faults: [{ error: code }] });
+      const reply = await writing(emulator);
+      expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([status, code, text]);
+      expect(reply.body.time).toBeUndefined();
+    },
+  );
 });
