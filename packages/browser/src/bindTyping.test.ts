@@ -1,5 +1,7 @@
 import type { UserTypingOptions } from '@b24-typing/core';
 import type { CDPSession } from 'playwright-core';
+import type { Emulator } from '@b24-typing/emulator';
+import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDomPage } from '../test/domPage';
 import type { DomPage } from '../test/domPage';
@@ -92,6 +94,48 @@ describe('bindTyping in Chromium', () => {
     await dom.page.keyboard.type('x');
     await dom.page.keyboard.press('Enter');
     expect(await dom.take()).toEqual([]);
+  });
+});
+
+describe('bindTyping with createIndicators and createFetchTransport, on the emulator timeline', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ clientLifetimeSec: 1 });
+  });
+  afterAll(() => emulator?.close());
+
+  // Lifetime 1 s, renew every 800 ms if a key came in the last 800 ms.
+  const policy = { lifetimeMs: 1000, marginMs: 200, idleMs: 800 };
+  const writing = () => emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'im.dialog.writing');
+
+  /** Types three keys, optionally hides the page once the start is in, and returns the calls made in the next 1.5 s. */
+  async function typeThenWatch(hide: boolean): Promise<number> {
+    emulator.reset();
+    await setVisibility('visible');
+    await dom.page.evaluate(
+      ({ restUrl, token, policy }) => {
+        const { b24 } = window;
+        const transport = b24.createFetchTransport({ clientEndpoint: restUrl, auth: () => token });
+        const indicators = b24.createIndicators({ transport });
+        const sub = b24.bindTyping(document.getElementById('ta')!, { indicators, dialogId: 'chat1', policy });
+        (window as unknown as { sub: { unsubscribe(): void } }).sub = sub;
+      },
+      { restUrl: emulator.restUrl, token: emulator.issueToken(1).accessToken, policy },
+    );
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('abc');
+    await expect.poll(() => writing().length, { interval: 10 }).toBe(1);
+    // Hiding stops the indicator like a send does: a call still in flight would be aborted, so hide after it.
+    if (hide) await setVisibility('hidden');
+    await dom.page.waitForTimeout(1_500); // past the renewal at 800 ms and the idle stop at 1 600 ms
+    await unbind();
+    return writing().length;
+  }
+
+  it('starts at once, renews while keys are recent, and does not renew once the page is hidden', async () => {
+    expect(await typeThenWatch(false)).toBe(2); // the start, and the renewal at 800 ms (last key ~50 ms before)
+    expect(await typeThenWatch(true)).toBe(1); // the start only: hidden pages do not renew
+    expect(writing()[0]).toMatchObject({ dialogId: 'chat1', senderId: 1, auth: 'oauth', shown: true });
   });
 });
 

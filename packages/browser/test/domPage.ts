@@ -1,4 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
 import { bundlePage, launchChromium } from './chromium';
 
 const HTML = `<!doctype html><meta charset="utf-8"><title>dom</title>
@@ -12,19 +14,26 @@ export interface DomPage {
   close(): Promise<void>;
 }
 
-/** A real Chromium page with a form, a textarea, an input and a contenteditable, and the package loaded from src. */
+/**
+ * A real Chromium page with a form, a textarea, an input and a contenteditable, and the package loaded from src.
+ * It is served from 127.0.0.1 (a page from anywhere else may not call loopback under Chromium's local network
+ * access rules), so it can call the emulator, whose CORS allows loopback origins.
+ */
 export async function openDomPage(): Promise<DomPage> {
   const [browser, script] = await Promise.all([launchChromium(), bundlePage('domPage.ts')]);
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HTML);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const page = await browser.newPage();
-  await page.setContent(HTML);
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   await page.addScriptTag({ content: script });
   return {
     page,
     take: () => page.evaluate(() => window.events.splice(0)),
-    close: () => closeBrowser(browser),
+    async close() {
+      await browser.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
-}
-
-async function closeBrowser(browser: Browser): Promise<void> {
-  await browser.close();
 }
