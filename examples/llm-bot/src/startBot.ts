@@ -4,6 +4,7 @@ import {
   type DialogId,
   type IndicatorEvent,
   type Indicators,
+  type StatusPolicy,
   type Transport,
   withStatus,
 } from '@b24-typing/core';
@@ -17,6 +18,7 @@ import {
   from,
   groupBy,
   filter,
+  fromEvent,
   lastValueFrom,
   mergeMap,
   type Observable,
@@ -60,6 +62,8 @@ export interface BotOptions {
   readonly tools?: ToolSet;
   readonly system?: string;
   readonly events?: EventSource;
+  /** Lease, renewal margin, minimum dwell … of the status (core's defaults otherwise: 30 s lease, 1 s dwell). */
+  readonly statusPolicy?: Partial<StatusPolicy>;
   /** One line per thing that happened, for the console. Never given a token. */
   readonly log?: (line: string) => void;
 }
@@ -163,13 +167,24 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           resetOnDisconnect: false,
         });
         const status = statusFromStream(parts).pipe(
+          // After an abort the SDK still reports the tool's failure (→ thinking): not news for the chat, which
+          // should only see the clear.
+          takeUntil(fromEvent(controller.signal, 'abort')),
           tap((s) => {
             statusShown = true;
             log(`  ${dialogId}: ${s}`);
           }),
         );
         const reply = lastValueFrom(
-          replyText(parts).pipe(withStatus(indicators, { dialogId: dialogId as DialogId, botId, botToken, status })),
+          replyText(parts).pipe(
+            withStatus(indicators, {
+              ...options.statusPolicy,
+              dialogId: dialogId as DialogId,
+              botId,
+              botToken,
+              status,
+            }),
+          ),
         );
         parts.connect();
         const text = await reply;

@@ -11,6 +11,7 @@ describe('llm-bot end to end (webhook mode)', () => {
     const applicationToken = 'test-application-token';
     const { bot, emulator, ask, waitFor, conversation, settle } = await setup(createLocalModel({ speed: 0.5 }), {
       events: { mode: 'webhook', applicationToken },
+      statusPolicy: { minDwellMs: 250 }, // see FAST in startBot.test.ts
     });
     expect(bot.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/bitrix24\/events$/);
     const q = await ask('What about replies?');
