@@ -1,3 +1,5 @@
+import { ERROR_CATALOG } from './errorCatalog';
+import { RestError } from './RestError';
 import type { Fault, FaultSpec } from './types';
 
 /** Injected faults, matched per REST call in the order they were added; the first hit wins. */
@@ -61,4 +63,11 @@ function validateFault(spec: FaultSpec): void {
   if (spec.latencyMs !== undefined && !(spec.latencyMs >= 0 && Number.isFinite(spec.latencyMs))) {
     throw new TypeError('fault.latencyMs must be a non-negative number');
   }
+}
+
+/** The error reply of a fault: its own status/description, else the catalog's for its code. */
+export function faultError(fault: Fault): RestError {
+  const code = fault.error ?? 'INTERNAL_SERVER_ERROR';
+  const known = (ERROR_CATALOG as Record<string, readonly [number, string]>)[code];
+  return new RestError(code, fault.description ?? known?.[1] ?? 'Injected fault', fault.status ?? known?.[0] ?? 500);
 }

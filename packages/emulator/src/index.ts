@@ -1,4 +1,5 @@
-export { startEmulator, PLANS } from './startEmulator';
+export { PLANS } from './Portal';
+export { startEmulator } from './startEmulator';
 export { STATUS_TEXTS } from './ChatModel';
 export { ERROR_CATALOG } from './errorCatalog';
 export type { ErrorCode } from './errorCatalog';

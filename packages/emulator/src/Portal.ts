@@ -1,0 +1,406 @@
+import type { ServerResponse } from 'node:http';
+import { type Bot, type BotEvent, ChatModel } from './ChatModel';
+import { createPrng } from './createPrng';
+import { deliverWebhook } from './deliverWebhook';
+import { FaultBook } from './FaultBook';
+import { LeakyBucket } from './LeakyBucket';
+import type { AuthContext, CallRecord } from './methodContext';
+import { OperatingLimiter } from './OperatingLimiter';
+import { Timeline } from './Timeline';
+import type {
+  BotCredentials,
+  CorsOption,
+  EmulatorFixtures,
+  EmulatorOptions,
+  EmulatorStats,
+  OAuthTokens,
+  PlanOption,
+  SeedInput,
+  SeedResult,
+  WebhookDelivery,
+} from './types';
+import { webhookEventBody } from './webhookEventBody';
+
+export const PLANS = {
+  standard: { perSecond: 2, burst: 50 },
+  enterprise: { perSecond: 5, burst: 250 },
+} as const;
+
+const DEFAULT_SCOPES = ['im', 'imbot'];
+const REFRESH_TOKEN_TTL_MS = 180 * 86_400_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+export interface Webhook {
+  userId: number;
+  code: string;
+  scopes: Set<string>;
+}
+
+export interface App {
+  clientId: string;
+  clientSecret: string;
+  scopes: Set<string>;
+  applicationToken: string;
+}
+
+export interface TokenRecord {
+  userId: number;
+  clientId: string;
+  expiresAt: number;
+}
+
+function planLimits(plan: PlanOption): { perSecond: number; burst: number } | null {
+  if (plan === 'off') return null;
+  if (plan === 'standard' || plan === 'enterprise') return PLANS[plan];
+  if (!(plan.perSecond > 0 && plan.burst >= 1)) throw new TypeError('plan needs perSecond > 0 and burst >= 1');
+  return { perSecond: plan.perSecond, burst: plan.burst };
+}
+
+function emptyStats(): EmulatorStats {
+  return {
+    requests: 0,
+    queryLimitExceeded: 0,
+    operationTimeLimit: 0,
+    byMethod: {},
+    byStatus: {},
+    batches: 0,
+    faultsHit: 0,
+  };
+}
+
+/**
+ * Everything one emulated portal knows: the chat model, credentials, limits, faults, the timeline and counters.
+ * The HTTP handlers read and change it; `startEmulator` wraps it in the public `Emulator` object.
+ */
+export class Portal {
+  readonly now: () => number;
+  readonly tokenTtlMs: number;
+  readonly clientLifetimeMs: number;
+  readonly maxBodyBytes: number;
+  readonly cors: CorsOption;
+  readonly timeline = new Timeline();
+  readonly bucket: LeakyBucket | null;
+  readonly operating: OperatingLimiter | null;
+  readonly faults: FaultBook;
+  readonly deliveries: WebhookDelivery[] = [];
+  readonly pending = new Set<Promise<void>>();
+  readonly sseClients = new Set<ServerResponse>();
+  stats: EmulatorStats = emptyStats();
+  model!: ChatModel;
+  webhooks!: Map<string, Webhook>;
+  apps!: Map<string, App>;
+  accessTokens!: Map<string, TokenRecord>;
+  refreshTokens!: Map<string, TokenRecord>;
+  fixtures!: EmulatorFixtures;
+  baseUrl = '';
+  domain = '';
+  memberId = '';
+  private batchCounter = 0;
+  private sweepTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  private readonly random: () => number;
+
+  constructor(readonly options: EmulatorOptions) {
+    this.now = options.now ?? (() => Date.now());
+    this.tokenTtlMs = (options.tokenTtlSec ?? 3600) * 1000;
+    this.clientLifetimeMs = (options.clientLifetimeSec ?? 25) * 1000;
+    this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.cors = options.cors ?? 'loopback';
+    const limits = planLimits(options.plan ?? 'standard');
+    this.bucket = limits ? new LeakyBucket(limits.perSecond, limits.burst) : null;
+    this.operating = options.operating === false ? null : new OperatingLimiter(options.operating?.budgetSec ?? 480);
+    this.random = createPrng(options.seed ?? 1);
+    this.faults = new FaultBook(this.random);
+    this.build();
+  }
+
+  /** Server time charged to the operating limit for one call (option, else the real processing time). */
+  operatingCost(method: string, startedMs: number): number {
+    const cost = this.options.operating === false ? undefined : this.options.operating?.costSec;
+    if (typeof cost === 'function') return cost(method);
+    return cost ?? Math.max(0, this.now() - startedMs) / 1000;
+  }
+
+  /** Base URL known once listening; until then generated URLs are relative. */
+  listening(baseUrl: string, domain: string): void {
+    this.baseUrl = baseUrl;
+    this.domain = domain;
+    this.memberId = this.makeToken('');
+  }
+
+  makeToken(prefix: string): string {
+    let hex = '';
+    for (let i = 0; i < 4; i++) {
+      hex += Math.floor(this.random() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
+    }
+    return `${prefix}${hex}`;
+  }
+
+  nextBatchId(): number {
+    return ++this.batchCounter;
+  }
+
+  countStatus(status: number): void {
+    this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+  }
+
+  countMethod(name: string): void {
+    const key = name.toLowerCase();
+    this.stats.byMethod[key] = (this.stats.byMethod[key] ?? 0) + 1;
+  }
+
+  recordCall(
+    method: string,
+    rec: CallRecord,
+    status: number,
+    error: string | null,
+    auth: AuthContext | null,
+    batchId: number | null,
+    time: number,
+  ): void {
+    this.timeline.push({
+      kind: 'call',
+      time,
+      method,
+      dialogId: rec.dialogId,
+      chatId: rec.chatId,
+      senderId: rec.senderId,
+      botId: rec.botId,
+      status,
+      error,
+      durationSec: rec.durationSec,
+      statusMessageCode: rec.statusMessageCode,
+      shown: rec.shown,
+      visibleUntil: rec.visibleUntil,
+      auth: auth?.type ?? 'none',
+      batchId,
+    });
+  }
+
+  // ---- credentials ----
+
+  issueToken(userId: number, opts: { clientId?: string; ttlSec?: number } = {}): OAuthTokens {
+    const clientId = opts.clientId ?? this.fixtures.app.clientId;
+    if (!this.apps.has(clientId)) throw new TypeError(`unknown OAuth application ${JSON.stringify(clientId)}`);
+    if (!this.model.users.has(userId)) throw new TypeError(`unknown user ${userId}`);
+    const now = this.now();
+    const record: TokenRecord = { userId, clientId, expiresAt: now + (opts.ttlSec ?? this.tokenTtlMs / 1000) * 1000 };
+    const accessToken = this.makeToken('');
+    const refreshToken = this.makeToken('');
+    this.accessTokens.set(accessToken, record);
+    this.refreshTokens.set(refreshToken, { ...record, expiresAt: now + REFRESH_TOKEN_TTL_MS });
+    return { accessToken, refreshToken, userId, clientId, expiresAt: record.expiresAt };
+  }
+
+  /** A webhook URL for a user, creating a webhook (default scopes `im`, `imbot`) if the user has none. */
+  webhookUrl(userId: number, scopes?: readonly string[]): string {
+    let hook = [...this.webhooks.values()].find((h) => h.userId === userId);
+    if (!hook) {
+      if (!this.model.users.has(userId)) throw new TypeError(`unknown user ${userId}`);
+      hook = { userId, code: `emulatorwebhook${userId}`, scopes: new Set(scopes ?? DEFAULT_SCOPES) };
+      this.webhooks.set(hook.code, hook);
+    }
+    return `${this.baseUrl}/rest/${userId}/${hook.code}/`;
+  }
+
+  private addApp(clientId: string, clientSecret: string, scopes?: readonly string[]): App {
+    const app: App = {
+      clientId,
+      clientSecret,
+      scopes: new Set(scopes ?? DEFAULT_SCOPES),
+      applicationToken: this.makeToken('app'),
+    };
+    this.apps.set(clientId, app);
+    return app;
+  }
+
+  // ---- seeding ----
+
+  seed(input: SeedInput): SeedResult {
+    for (const app of input.apps ?? []) this.addApp(app.clientId, app.clientSecret, app.scopes);
+    for (const hook of input.webhooks ?? []) {
+      this.webhooks.set(hook.code, {
+        userId: hook.userId,
+        code: hook.code,
+        scopes: new Set(hook.scopes ?? DEFAULT_SCOPES),
+      });
+    }
+    const result = this.model.seed(input);
+    for (const id of result.bots) {
+      const bot = this.model.bots.get(id)!;
+      const app = bot.clientId ? this.apps.get(bot.clientId) : undefined;
+      if (app) bot.applicationToken = app.applicationToken;
+    }
+    this.refreshFixtureLists();
+    return result;
+  }
+
+  /** The default portal: three people, a group chat with two bots, a second chat without bots. */
+  private build(): void {
+    this.model = new ChatModel(
+      this.timeline,
+      this.now,
+      (prefix) => this.makeToken(prefix),
+      (bot, event) => this.onBotEvent(bot, event),
+    );
+    this.webhooks = new Map();
+    this.apps = new Map();
+    this.accessTokens = new Map();
+    this.refreshTokens = new Map();
+    const app = this.addApp('local.emulator.app', 'emulator-client-secret');
+    this.fixtures = {
+      users: [],
+      chats: [],
+      webhookUserId: 1,
+      app: { clientId: app.clientId, clientSecret: app.clientSecret, applicationToken: app.applicationToken },
+      oauth: { accessToken: '', refreshToken: '', userId: 1, clientId: app.clientId, expiresAt: 0 },
+      bots: {} as EmulatorFixtures['bots'],
+    };
+    if (!this.options.emptySeed) {
+      this.seed({
+        users: [
+          { id: 1, name: 'Alice', lastName: 'Admin' },
+          { id: 2, name: 'Bob', lastName: 'Builder' },
+          { id: 3, name: 'Carol', lastName: 'Chen' },
+        ],
+        chats: [
+          { id: 1, title: 'General', members: [1, 2, 3] },
+          { id: 2, title: 'Team', members: [1, 2] },
+        ],
+        bots: [
+          { id: 10, code: 'agent', name: 'Agent', botToken: 'agent-bot-token', chats: [1] },
+          { id: 11, code: 'helper', name: 'Helper', clientId: app.clientId, chats: [1] },
+        ],
+        webhooks: [{ userId: 1, code: 'emulatorwebhook1' }],
+      });
+      // Fixed, readable tokens for the default user, so tests and examples can hard-code them.
+      const record: TokenRecord = { userId: 1, clientId: app.clientId, expiresAt: this.now() + this.tokenTtlMs };
+      this.accessTokens.set('emulator-access-token', record);
+      this.refreshTokens.set('emulator-refresh-token', { ...record, expiresAt: this.now() + REFRESH_TOKEN_TTL_MS });
+      this.fixtures.oauth = {
+        accessToken: 'emulator-access-token',
+        refreshToken: 'emulator-refresh-token',
+        userId: 1,
+        clientId: app.clientId,
+        expiresAt: record.expiresAt,
+      };
+      this.fixtures.bots = {
+        agent: this.botCredentials(this.model.bots.get(10)!),
+        helper: this.botCredentials(this.model.bots.get(11)!),
+      };
+    }
+    if (this.options.initial) this.seed(this.options.initial);
+    for (const fault of this.options.faults ?? []) this.faults.add(fault);
+    this.refreshFixtureLists();
+  }
+
+  private botCredentials(bot: Bot): BotCredentials {
+    return {
+      id: bot.id,
+      code: bot.code,
+      botToken: bot.botToken,
+      clientId: bot.clientId,
+      applicationToken: bot.applicationToken,
+    };
+  }
+
+  private refreshFixtureLists(): void {
+    const model = this.model;
+    this.fixtures.users = [...model.users.values()].map((u) => ({ id: u.id, name: model.displayName(u.id) }));
+    this.fixtures.chats = [...model.chats.values()]
+      .filter((c) => c.type === 'chat')
+      .map((c) => ({ id: c.id, dialogId: `chat${c.id}`, title: c.title, members: [...c.members] }));
+  }
+
+  /** Back to the initial seed; SSE subscribers get `{kind: 'reset'}`. Timeline sequence numbers keep growing. */
+  reset(): void {
+    this.timeline.clear();
+    this.faults.clear();
+    this.bucket?.reset();
+    this.operating?.reset();
+    this.deliveries.length = 0;
+    this.stats = emptyStats();
+    this.build();
+    for (const client of this.sseClients) {
+      client.write(`data: ${JSON.stringify({ kind: 'reset', time: this.now() })}\n\n`);
+    }
+  }
+
+  // ---- messages and events ----
+
+  postMessage(from: number, dialogId: string, text: string): number {
+    if (!this.model.users.has(from)) throw new TypeError(`unknown user ${from}`);
+    const chat = this.model.resolveDialog(dialogId, from, { allowSg: true, create: true });
+    if (!chat) throw new TypeError(`unknown dialog ${JSON.stringify(dialogId)}`);
+    if (!chat.members.has(from)) throw new TypeError(`user ${from} is not a member of ${dialogId}`);
+    const id = this.model.addMessage(chat, from, text).id;
+    this.scheduleSweep();
+    return id;
+  }
+
+  /** Webhook-mode delivery: one POST, no retries (reference §4.4); fetch-mode events wait in the bot's queue. */
+  private onBotEvent(bot: Bot, event: BotEvent): void {
+    if (bot.eventMode !== 'webhook' || !bot.webhookUrl) return;
+    const app = bot.clientId ? this.apps.get(bot.clientId) : undefined;
+    const auth: Record<string, unknown> = {
+      domain: this.domain,
+      client_endpoint: `${this.baseUrl}/rest/`,
+      server_endpoint: `${this.baseUrl}/rest/`,
+      member_id: this.memberId,
+      status: 'L',
+      application_token: bot.applicationToken,
+    };
+    if (app) {
+      const tokens = this.issueToken(1, { clientId: app.clientId });
+      Object.assign(auth, {
+        access_token: tokens.accessToken,
+        refresh_token: tokens.refreshToken,
+        expires: Math.floor(tokens.expiresAt / 1000),
+        expires_in: this.tokenTtlMs / 1000,
+        scope: [...app.scopes].join(','),
+        user_id: 1,
+      });
+    }
+    const body = webhookEventBody(bot, event, auth, this.now());
+    const delivery: WebhookDelivery = {
+      botId: bot.id,
+      url: bot.webhookUrl,
+      event: event.type,
+      time: this.now(),
+      status: null,
+      error: null,
+      body,
+    };
+    this.deliveries.push(delivery);
+    const promise = deliverWebhook(bot.webhookUrl, body, WEBHOOK_TIMEOUT_MS).then((outcome) => {
+      delivery.status = outcome.status;
+      delivery.error = outcome.error;
+      this.pending.delete(promise);
+    });
+    this.pending.add(promise);
+  }
+
+  // ---- indicator expiry in real time, so the SSE stream and the live page see `expired` hides ----
+
+  scheduleSweep(): void {
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+    const next = this.model.nextExpiry();
+    if (next === null || this.closed) return;
+    const delay = Math.min(2 ** 31 - 1, Math.max(0, next - this.now()) + 5);
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = null;
+      this.model.sweep();
+      this.scheduleSweep();
+    }, delay);
+    this.sweepTimer.unref?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    for (const client of this.sseClients) client.end();
+  }
+}

@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { livePage } from './livePage';
+import { openEventStream } from './openEventStream';
+import { parseJson, readBody } from './parseBody';
+import type { Params } from './phpQuery';
+import type { Portal } from './Portal';
+import { sendResponse } from './sendResponse';
+import type { FaultSpec, SeedInput } from './types';
+
+/** What the live page needs: chats with members, visible indicators and recent messages. No secrets. */
+function snapshot(portal: Portal): Record<string, unknown> {
+  const { model } = portal;
+  const indicators = model.indicatorStates();
+  return {
+    now: portal.now(),
+    users: [...model.users.values()].map((u) => ({ id: u.id, name: model.displayName(u.id), bot: u.botId !== null })),
+    chats: [...model.chats.values()].map((chat) => ({
+      id: chat.id,
+      type: chat.type,
+      dialogId: `chat${chat.id}`,
+      title: chat.type === 'private' ? [...chat.members].map((id) => model.displayName(id)).join(' & ') : chat.title,
+      members: [...chat.members],
+      indicators: indicators.filter((i) => i.chatId === chat.id),
+      messages: model.messages
+        .filter((m) => m.chatId === chat.id)
+        .slice(-20)
+        .map((m) => ({
+          id: m.id,
+          authorId: m.authorId,
+          author: model.displayName(m.authorId),
+          text: m.text,
+          date: m.date,
+          edited: m.edited,
+        })),
+    })),
+    bots: [...model.bots.values()].map((b) => ({
+      id: b.id,
+      code: b.code,
+      name: model.displayName(b.id),
+      eventMode: b.eventMode,
+      queued: b.events.length,
+    })),
+    stats: portal.stats,
+  };
+}
+
+/** `/_emulator/…`: the live page, SSE, JSON snapshots, seed, faults, tokens, messages and reset. */
+export async function handleControl(
+  portal: Portal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  cors: Record<string, string>,
+): Promise<void> {
+  const path = url.pathname.replace(/^\/_emulator\/?/, '').replace(/\/$/, '');
+  const method = req.method ?? 'GET';
+  const send = (status: number, body: unknown) => sendResponse(res, status, body, cors);
+  const readJson = async (): Promise<Params> => parseJson(await readBody(req, portal.maxBodyBytes));
+  try {
+    if (path === '' && method === 'GET') {
+      sendResponse(res, 200, livePage(), cors, 'text/html; charset=utf-8');
+    } else if (path === 'events' && method === 'GET') {
+      openEventStream(portal, req, res, url, cors);
+    } else if (path === 'state' && method === 'GET') {
+      send(200, snapshot(portal));
+    } else if (path === 'timeline' && method === 'GET') {
+      portal.model.sweep();
+      send(200, { entries: portal.timeline.list(Number(url.searchParams.get('since') ?? 0) || 0) });
+    } else if (path === 'stats' && method === 'GET') {
+      send(200, portal.stats);
+    } else if (path === 'fixtures' && method === 'GET') {
+      send(200, {
+        ...portal.fixtures,
+        url: portal.baseUrl,
+        webhookUrl: portal.webhookUrl(portal.fixtures.webhookUserId),
+      });
+    } else if (path === 'seed' && method === 'POST') {
+      send(200, portal.seed((await readJson()) as SeedInput));
+    } else if (path === 'faults' && method === 'GET') {
+      send(200, { faults: portal.faults.list() });
+    } else if (path === 'faults' && method === 'POST') {
+      send(200, portal.faults.add({ ...(await readJson()) } as FaultSpec));
+    } else if (path === 'faults' && method === 'DELETE') {
+      portal.faults.clear();
+      send(200, { faults: [] });
+    } else if (path.startsWith('faults/') && method === 'DELETE') {
+      const removed = portal.faults.remove(Number(path.slice('faults/'.length)));
+      send(removed ? 200 : 404, { removed });
+    } else if (path === 'reset' && method === 'POST') {
+      portal.reset();
+      send(200, { reset: true });
+    } else if (path === 'tokens' && method === 'POST') {
+      const body = await readJson();
+      const clientId = typeof body.clientId === 'string' ? { clientId: body.clientId } : {};
+      send(200, portal.issueToken(Number(body.userId ?? 1), clientId));
+    } else if (path === 'messages' && method === 'POST') {
+      const body = await readJson();
+      send(200, { id: portal.postMessage(Number(body.from), String(body.dialogId), String(body.text ?? '')) });
+    } else if (path === 'deliveries' && method === 'GET') {
+      send(200, { deliveries: portal.deliveries });
+    } else {
+      send(404, { error: 'NOT_FOUND', error_description: `No control route ${method} /_emulator/${path}` });
+    }
+  } catch (error) {
+    send(400, { error: 'BAD_REQUEST', error_description: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mergeParams, parseBody, readBody } from './parseBody';
+import { type Params, parseQuery } from './phpQuery';
+import type { Portal } from './Portal';
+import { RestError } from './RestError';
+import { sendResponse } from './sendResponse';
+
+/**
+ * `/oauth/token/` with `grant_type=refresh_token` (reference §5): returns the documented fields and rotates the
+ * refresh token. Errors use the authorization server's codes: `invalid_request`, `invalid_client`, `invalid_grant`.
+ */
+export async function handleOAuth(
+  portal: Portal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  cors: Record<string, string>,
+): Promise<void> {
+  const fail = (status: number, error: string, description: string) => {
+    portal.countStatus(status);
+    sendResponse(res, status, { error, error_description: description }, cors);
+  };
+  let params: Params;
+  try {
+    const body = await readBody(req, portal.maxBodyBytes);
+    params = mergeParams(parseQuery(url.search.slice(1)), parseBody(body, req.headers['content-type']));
+  } catch (error) {
+    if (error instanceof RestError) fail(error.status, 'invalid_request', error.message);
+    else fail(400, 'invalid_request', 'Unreadable request');
+    return;
+  }
+  if (params.grant_type !== 'refresh_token') {
+    fail(400, 'invalid_request', 'grant_type must be refresh_token');
+    return;
+  }
+  const { client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken } = params;
+  if (typeof clientId !== 'string' || typeof clientSecret !== 'string' || typeof refreshToken !== 'string') {
+    fail(400, 'invalid_request', 'client_id, client_secret and refresh_token are required');
+    return;
+  }
+  const app = portal.apps.get(clientId);
+  if (!app || app.clientSecret !== clientSecret) {
+    fail(401, 'invalid_client', 'Invalid client credentials');
+    return;
+  }
+  const stored = portal.refreshTokens.get(refreshToken);
+  if (!stored || stored.clientId !== clientId || stored.expiresAt <= portal.now()) {
+    fail(400, 'invalid_grant', 'Invalid refresh token');
+    return;
+  }
+  portal.refreshTokens.delete(refreshToken);
+  const tokens = portal.issueToken(stored.userId, { clientId });
+  portal.countStatus(200);
+  sendResponse(
+    res,
+    200,
+    {
+      access_token: tokens.accessToken,
+      client_endpoint: `${portal.baseUrl}/rest/`,
+      domain: portal.domain,
+      expires: Math.floor(tokens.expiresAt / 1000),
+      expires_in: Math.round(portal.tokenTtlMs / 1000),
+      member_id: portal.memberId,
+      refresh_token: tokens.refreshToken,
+      scope: [...app.scopes].join(','),
+      server_endpoint: `${portal.baseUrl}/rest/`,
+      status: 'L',
+      user_id: tokens.userId,
+    },
+    cors,
+  );
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate } from './authenticate';
+import { restError } from './errorCatalog';
+import { faultError } from './FaultBook';
+import { invokeMethod, type Operating } from './invokeMethod';
+import { type AuthContext, emptyRecord } from './methodContext';
+import { mergeParams, parseBody, readBody } from './parseBody';
+import { parseQuery } from './phpQuery';
+import type { Portal } from './Portal';
+import { RestError } from './RestError';
+import { runBatch } from './runBatch';
+import { sendResponse } from './sendResponse';
+import { timeBlock } from './timeBlock';
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * `/rest/…`: route (webhook or OAuth form), faults, body, leaky bucket, auth, then the method or `batch`.
+ * Every outcome is counted and lands on the timeline, including refusals before a method ran.
+ */
+export async function handleRest(
+  portal: Portal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  cors: Record<string, string>,
+): Promise<void> {
+  const started = portal.now();
+  const { stats } = portal;
+  stats.requests++;
+  const segments = url.pathname
+    .replace(/^\/rest\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map(safeDecode);
+  let route: { userId: number; code: string } | null = null;
+  let methodName: string;
+  if (segments.length === 3 && /^\d+$/.test(segments[0]!)) {
+    route = { userId: Number(segments[0]), code: segments[1]! };
+    methodName = segments[2]!;
+  } else if (segments.length === 1) {
+    methodName = segments[0]!;
+  } else {
+    portal.countMethod(segments.join('/'));
+    const error = restError('ERROR_METHOD_NOT_FOUND');
+    portal.countStatus(error.status);
+    sendResponse(res, error.status, error.toBody(), cors);
+    return;
+  }
+  methodName = methodName.replace(/\.json$/i, '');
+  const isBatch = methodName.toLowerCase() === 'batch';
+  let auth: AuthContext | null = null;
+  let recorded = false;
+  try {
+    const fault = portal.faults.match(methodName, false);
+    if (fault) {
+      stats.faultsHit++;
+      if (fault.latencyMs) await delay(fault.latencyMs);
+      if (fault.reset) {
+        portal.recordCall(methodName, emptyRecord(), 0, 'RESET', null, null, started);
+        req.socket.destroy();
+        return;
+      }
+      if (fault.hang) {
+        portal.recordCall(methodName, emptyRecord(), 0, 'HANG', null, null, started);
+        return;
+      }
+      if (fault.status !== undefined || fault.error !== undefined) throw faultError(fault);
+    }
+    const body = await readBody(req, portal.maxBodyBytes);
+    const params = mergeParams(parseQuery(url.search.slice(1)), parseBody(body, req.headers['content-type']));
+    if (portal.bucket && !portal.bucket.take(started)) {
+      stats.queryLimitExceeded++;
+      const limited = restError('QUERY_LIMIT_EXCEEDED');
+      throw portal.options.rateLimitStatus === 429 ? new RestError(limited.code, limited.message, 429) : limited;
+    }
+    auth = authenticate(portal, route, params, req);
+    delete params.auth;
+    delete params.access_token;
+    let result: unknown;
+    let operating: Operating;
+    if (isBatch) {
+      stats.batches++;
+      portal.countMethod('batch');
+      const batchId = portal.nextBatchId();
+      result = runBatch(portal, params, auth, batchId);
+      portal.recordCall('batch', emptyRecord(), 200, null, auth, batchId, started);
+      recorded = true;
+      // `batch` itself is not charged to the operating limit; its commands are (reference §7).
+      operating = { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) };
+    } else {
+      recorded = true;
+      ({ result, operating } = invokeMethod(portal, methodName, params, auth, null));
+    }
+    portal.countStatus(200);
+    sendResponse(res, 200, { result, time: timeBlock(started, portal.now(), operating) }, cors);
+  } catch (caught) {
+    const error = caught instanceof RestError ? caught : restError('INTERNAL_SERVER_ERROR');
+    if (!recorded) portal.recordCall(methodName, emptyRecord(), error.status, error.code, auth, null, started);
+    portal.countStatus(error.status);
+    sendResponse(res, error.status, error.toBody(), cors);
+  }
+}

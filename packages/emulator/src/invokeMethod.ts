@@ -1,0 +1,79 @@
+import { BOT_METHODS } from './botMethods';
+import { restError } from './errorCatalog';
+import { faultError } from './FaultBook';
+import { INDICATOR_METHODS } from './indicatorMethods';
+import { MESSAGE_METHODS } from './messageMethods';
+import { type AuthContext, emptyRecord, type MethodDefinition } from './methodContext';
+import type { Params } from './phpQuery';
+import type { Portal } from './Portal';
+import { RestError } from './RestError';
+
+const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
+  [...INDICATOR_METHODS, ...MESSAGE_METHODS, ...BOT_METHODS].map((m) => [m.name.toLowerCase(), m]),
+);
+/** Hidden alias of `im.dialog.writing` (reference §1.1). */
+const ALIASES: ReadonlyMap<string, string> = new Map([['im.chat.sendtyping', 'im.dialog.writing']]);
+
+export interface Operating {
+  operating: number;
+  resetAt: number;
+}
+
+/**
+ * One method call after auth: lookup (case-insensitive), scope, operating limit, handler, timeline entry.
+ * Shared by plain calls and batch commands (`batchId` set), where error faults for the method apply too.
+ */
+export function invokeMethod(
+  portal: Portal,
+  methodName: string,
+  params: Params,
+  auth: AuthContext,
+  batchId: number | null,
+): { result: unknown; operating: Operating } {
+  const key = methodName.toLowerCase();
+  const definition = METHODS.get(ALIASES.get(key) ?? key);
+  portal.countMethod(key);
+  const rec = emptyRecord();
+  const started = portal.now();
+  const name = definition?.name ?? methodName;
+  try {
+    if (!definition) throw restError('ERROR_METHOD_NOT_FOUND');
+    if (batchId !== null) {
+      const fault = portal.faults.match(definition.name, true);
+      if (fault) {
+        portal.stats.faultsHit++;
+        throw faultError(fault);
+      }
+    }
+    if (!auth.scopes.has(definition.scope)) {
+      throw auth.type === 'webhook'
+        ? restError('insufficient_scope')
+        : restError('insufficient_scope', 'The request requires higher privileges than provided by the access token');
+    }
+    const opKey = `${auth.identity}|${definition.name}`;
+    if (portal.operating?.blocked(opKey, started)) {
+      portal.stats.operationTimeLimit++;
+      throw restError('OPERATION_TIME_LIMIT');
+    }
+    portal.model.sweep(started);
+    const result = definition.handler(params, {
+      auth,
+      model: portal.model,
+      now: started,
+      clientLifetimeMs: portal.clientLifetimeMs,
+      record: rec,
+    });
+    let operating: Operating = { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) };
+    if (portal.operating) {
+      portal.operating.charge(opKey, started, portal.operatingCost(definition.name, started));
+      operating = portal.operating.state(opKey, portal.now());
+    }
+    portal.recordCall(name, rec, 200, null, auth, batchId, started);
+    portal.scheduleSweep();
+    return { result, operating };
+  } catch (error) {
+    const restErr = error instanceof RestError ? error : restError('INTERNAL_SERVER_ERROR');
+    portal.recordCall(name, rec, restErr.status, restErr.code, auth, batchId, started);
+    throw restErr;
+  }
+}
