@@ -25,6 +25,8 @@ Environment:
 
 async function main(): Promise<number | undefined> {
   const { values } = parseArgs({
+    // `pnpm start -- --flag` passes the `--` through
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
     options: {
       events: { type: 'string', default: 'fetch' },
       'poll-ms': { type: 'string' },
@@ -78,8 +80,20 @@ async function main(): Promise<number | undefined> {
 
   const transport = createWebhookTransport(webhook);
   const { model, description } = createModel();
+  let exitCode = 0;
   const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
-  const bot = await startBot({ transport, botToken, model, events, log });
+  const bot = await startBot({
+    transport,
+    botToken,
+    model,
+    events,
+    log,
+    // Deaf for good (wrong token, bot deleted): stop and exit 1 rather than run on silently.
+    onError: () => {
+      exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    },
+  });
   process.stdout.write(
     [
       '',
@@ -117,7 +131,7 @@ async function main(): Promise<number | undefined> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  return 0;
+  return exitCode;
 }
 
 main().then(

@@ -19,6 +19,8 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
+    // `pnpm start -- --flag` passes the `--` through
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
     options: {
       smoke: { type: 'boolean', default: false },
       port: { type: 'string', default: '8024' },

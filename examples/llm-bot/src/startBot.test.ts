@@ -1,7 +1,9 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
+import { createWebhookTransport } from '@b24-typing/node';
 import { describe, expect, it } from 'vitest';
 import { createLocalModel } from './createLocalModel';
+import { startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
 
 const setup = useBotHarness();
@@ -110,5 +112,32 @@ describe('llm-bot end to end (fetch mode)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(conversation(later).calls).toEqual([]);
     expect(conversation(later).reply).toBeUndefined();
+  });
+
+  it('reports an event source that fails for good (onError) instead of running on deaf', async () => {
+    const errors: unknown[] = [];
+    const { emulator, lines } = await setup(createLocalModel(), { onError: (e) => errors.push(e) });
+    emulator.addFault({ method: 'imbot.v2.Event.get', status: 400, error: 'BOT_NOT_FOUND' });
+    const until = Date.now() + 5_000;
+    while (errors.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    expect(errors).toEqual([expect.objectContaining({ code: 'BOT_NOT_FOUND', kind: 'input' })]);
+    expect(lines.some((l) => /event source failed/.test(l))).toBe(true);
+  });
+
+  it('refuses to start when the bot was registered earlier in the other event mode', async () => {
+    const { emulator } = await setup(createLocalModel());
+    const transport = createWebhookTransport(emulator.webhookUrl(1));
+    try {
+      await expect(
+        startBot({
+          transport,
+          botToken: 'llm-bot-test-token',
+          model: createLocalModel(),
+          events: { mode: 'webhook', applicationToken: 'x' },
+        }),
+      ).rejects.toThrow(/registered in fetch mode/);
+    } finally {
+      await transport.close();
+    }
   });
 });

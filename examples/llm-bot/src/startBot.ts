@@ -66,6 +66,8 @@ export interface BotOptions {
   readonly statusPolicy?: Partial<StatusPolicy>;
   /** One line per thing that happened, for the console. Never given a token. */
   readonly log?: (line: string) => void;
+  /** The event source failed for good (a wrong token, a deleted bot): the bot hears nothing any more. */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface RunningBot {
@@ -105,7 +107,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   const webhookUrl = events.mode === 'webhook' ? (events.publicUrl ?? server?.url) : undefined;
 
-  let registered: { bot?: { id?: unknown } };
+  let registered: { bot?: { id?: unknown; eventMode?: unknown } };
   try {
     registered = (await transport.call('imbot.v2.Bot.register', {
       fields: {
@@ -126,12 +128,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     await server?.close();
     throw new Error('imbot.v2.Bot.register returned no bot id');
   }
+  // Registration is idempotent on `code` and does not update an existing bot: one registered earlier in the
+  // other mode would never receive our events.
+  const mode = registered.bot?.eventMode;
+  if (typeof mode === 'string' && mode !== events.mode) {
+    await server?.close();
+    throw new Error(
+      `bot ${botId} is registered in ${mode} mode; change it with imbot.v2.Bot.update or register under another code`,
+    );
+  }
   log(`registered bot ${botId} (${events.mode} mode${webhookUrl ? `, events to ${webhookUrl}` : ''})`);
 
   const indicators = createIndicators({ transport });
   const tools = options.tools ?? { webSearch: createSearchTool() };
   const running = new Map<AbortController, Promise<void>>();
   const stopping = new Subject<void>();
+  let closing = false;
 
   const source: Observable<BotEvent> =
     events.mode === 'fetch'
@@ -140,6 +152,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   const answer = (event: MessageAddEvent): Observable<never> =>
     defer(async () => {
+      if (closing) return; // queued behind an answer that stop() aborted: never start after stop
       const { message, chat } = event.data;
       const dialogId = chat.dialogId;
       const controller = new AbortController();
@@ -217,12 +230,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const subscription: Subscription = source
     .pipe(
       takeUntil(stopping),
-      mergeMap((event) => (isOwnMessageAdd(event, botId) ? [event] : [])),
+      mergeMap((event) => (isUserMessage(event, botId) ? [event] : [])),
       groupBy((event) => event.data.chat.dialogId),
       mergeMap((dialog) => dialog.pipe(concatMap(answer))),
     )
     .subscribe({
-      error: (error: unknown) => log(`event source failed: ${error instanceof Error ? error.message : String(error)}`),
+      error: (error: unknown) => {
+        log(`event source failed: ${error instanceof Error ? error.message : String(error)}`);
+        options.onError?.(error);
+      },
     });
 
   let stopped: Promise<void> | undefined;
@@ -232,6 +248,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     busy: () => running.size,
     stop: () => {
       stopped ??= (async () => {
+        closing = true;
         stopping.next();
         await server?.close();
         const pending = [...running];
@@ -246,7 +263,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 }
 
 /** A user's message to this bot; not the bot's own replies, not system messages. */
-function isOwnMessageAdd(event: BotEvent, botId: number): event is MessageAddEvent {
+function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent {
   return (
     event.type === 'ONIMBOTV2MESSAGEADD' &&
     event.data.message.authorId !== botId &&
