@@ -56,6 +56,26 @@ function planLimits(plan: PlanOption): { perSecond: number; burst: number } | nu
   return { perSecond: plan.perSecond, burst: plan.burst };
 }
 
+function positive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new TypeError(`startEmulator: ${name} must be a positive number, got ${String(value)}`);
+  }
+}
+
+/** Bad options fail at start with the option's name, not later as odd behaviour. */
+function validateOptions(options: EmulatorOptions): void {
+  positive('tokenTtlSec', options.tokenTtlSec);
+  positive('clientLifetimeSec', options.clientLifetimeSec);
+  positive('maxBodyBytes', options.maxBodyBytes);
+  if (options.operating) positive('operating.budgetSec', options.operating.budgetSec);
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65_535)) {
+    throw new TypeError(`startEmulator: port must be an integer 0..65535, got ${String(options.port)}`);
+  }
+  if (options.rateLimitStatus !== undefined && options.rateLimitStatus !== 503 && options.rateLimitStatus !== 429) {
+    throw new TypeError('startEmulator: rateLimitStatus must be 503 or 429');
+  }
+}
+
 function emptyStats(): EmulatorStats {
   return {
     requests: 0,
@@ -101,6 +121,7 @@ export class Portal {
   private readonly random: () => number;
 
   constructor(readonly options: EmulatorOptions) {
+    validateOptions(options);
     this.now = options.now ?? (() => Date.now());
     this.tokenTtlMs = (options.tokenTtlSec ?? 3600) * 1000;
     this.clientLifetimeMs = (options.clientLifetimeSec ?? 25) * 1000;

@@ -81,6 +81,7 @@ describe('indicator state', () => {
     s.at(17_000);
     expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: null, endCause: null, calls: 2 }]);
     expect(s.e.visibleThroughout('chat1', 10, T0, T0 + 17_000)).toBe(true);
+    expect(s.e.visibleThroughout('chat1', 10, T0, T0 + 17_001)).toBe(false); // the future is not known yet
     s.at(18_000);
     expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: T0 + 18_000, endCause: 'expired', calls: 2 }]);
   });

@@ -53,4 +53,30 @@ describe('startEmulator', () => {
     emulator = await startEmulator({ port });
     expect(emulator.port).toBe(port);
   });
+
+  it('rejects bad options with the option name', async () => {
+    await expect(startEmulator({ plan: { perSecond: 0, burst: 5 } })).rejects.toThrow('perSecond');
+    await expect(startEmulator({ tokenTtlSec: -1 })).rejects.toThrow('tokenTtlSec');
+    await expect(startEmulator({ clientLifetimeSec: Number.NaN })).rejects.toThrow('clientLifetimeSec');
+    await expect(startEmulator({ port: 70_000 })).rejects.toThrow('port');
+  });
+
+  it('emptySeed starts with no users; initial adds to the default seed; domain is reported', async () => {
+    const empty = await startEmulator({ emptySeed: true });
+    expect(empty.fixtures.users).toEqual([]);
+    await empty.close();
+    emulator = await startEmulator({
+      domain: 'portal.example',
+      initial: { users: [{ id: 50, name: 'Zed' }], chats: [{ id: 9, title: 'Z', members: [1, 50] }] },
+    });
+    expect(emulator.fixtures.users.map((u) => u.id)).toEqual(expect.arrayContaining([1, 2, 3, 10, 11, 50]));
+    expect((await post(`${emulator.webhookUrl(50)}im.dialog.writing`, { DIALOG_ID: 'chat9' })).status).toBe(200);
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: emulator.fixtures.app.clientId,
+      client_secret: emulator.fixtures.app.clientSecret,
+      refresh_token: emulator.fixtures.oauth.refreshToken,
+    });
+    expect((await post(emulator.oauthUrl, form.toString())).body.domain).toBe('portal.example');
+  });
 });

@@ -116,7 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     visibleThroughout(dialogId, senderId, from, to) {
       return emulator
         .visibility(dialogId, senderId)
-        .some((interval) => interval.from <= from && (interval.to === null || interval.to >= to));
+        .some((interval) => interval.from <= from && (interval.to ?? portal.now()) >= to);
     },
     indicators: () => portal.model.indicatorStates(),
     messages(chatId?: number): MessageEntry[] {

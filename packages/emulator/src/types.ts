@@ -283,7 +283,7 @@ export interface Emulator {
   timeline(): TimelineEntry[];
   /** Continuous visibility intervals of one indicator. `dialogId` as the sender would pass it (`chat1`, or the other user's id). */
   visibility(dialogId: string, senderId: number): VisibilityInterval[];
-  /** Whether the indicator was visible during the whole of [from, to]. */
+  /** Whether the indicator was visible during the whole of [from, to]; a still-open interval counts up to `now()`. */
   visibleThroughout(dialogId: string, senderId: number, from: number, to: number): boolean;
   /** Indicators visible now. */
   indicators(): IndicatorState[];
