@@ -133,9 +133,16 @@ describe('bindTyping with createIndicators and createFetchTransport, on the emul
   }
 
   it('starts at once, renews while keys are recent, and does not renew once the page is hidden', async () => {
+    // The DevTools protocol reports CORS preflights too (Playwright's request events do not).
+    const methods: string[] = [];
+    await cdp.send('Network.enable');
+    cdp.on('Network.requestWillBeSent', ({ request }) => {
+      if (request.url.startsWith(emulator.restUrl)) methods.push(request.method);
+    });
     expect(await typeThenWatch(false)).toBe(2); // the start, and the renewal at 800 ms (last key ~50 ms before)
     expect(await typeThenWatch(true)).toBe(1); // the start only: hidden pages do not renew
     expect(writing()[0]).toMatchObject({ dialogId: 'chat1', senderId: 1, auth: 'oauth', shown: true });
+    expect(methods).toEqual(['POST', 'POST', 'POST']); // no CORS preflight before any of them
   });
 });
 

@@ -57,19 +57,26 @@ describe('createFetchTransport against the emulator', () => {
     ]);
   });
 
-  it('keeps the token out of the URL', async () => {
+  it('keeps the token out of the URL and sends a form body (a CORS simple request: no preflight)', async () => {
     const tokens = emulator.issueToken(1);
-    const seen: string[] = [];
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
     const transport = createFetchTransport({
       clientEndpoint: emulator.restUrl,
       auth: () => tokens.accessToken,
       fetch: (input, init) => {
-        seen.push(String(input));
+        seen.push({ url: String(input), init });
         return fetch(input, init);
       },
     });
     await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
-    expect(seen).toEqual([`${emulator.restUrl}im.dialog.writing`]);
+    expect(seen.map((s) => s.url)).toEqual([`${emulator.restUrl}im.dialog.writing`]);
+    const init = seen[0]!.init!;
+    expect(init.method).toBe('POST');
+    expect(init.headers).toEqual({ 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' });
+    expect(Object.fromEntries(new URLSearchParams(String(init.body)))).toEqual({
+      DIALOG_ID: 'chat1',
+      auth: tokens.accessToken,
+    });
   });
 
   it('classifies a portal error by its code and keeps the HTTP status', async () => {

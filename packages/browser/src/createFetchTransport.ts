@@ -30,8 +30,11 @@ const MAX_BATCH = 50;
 
 /**
  * A `Transport` for code running in a browser with an OAuth access token (an app page, a widget, a SPA backed by
- * your own token endpoint). The token travels in the JSON body, as the official SDKs send it, never in the URL,
- * so it stays out of logs and referrers.
+ * your own token endpoint). The token travels in the body, never in the URL, so it stays out of logs and referrers.
+ *
+ * The body is form-encoded in PHP bracket syntax (as BX24.js sends it), not JSON: a form POST with no custom
+ * header is a CORS "simple request", so the portal is reached in one round trip with no preflight. For a typing
+ * indicator that is the latency a person sees between the first key and the dots appearing on the other side.
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
   if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
@@ -165,8 +168,8 @@ async function request(
     try {
       response = await fetchFn(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: toPhpQuery(body),
         credentials: 'omit',
         signal: controller.signal,
       });
