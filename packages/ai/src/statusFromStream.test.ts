@@ -24,6 +24,12 @@ const parts = {
   f: { type: 'finish' },
   a: { type: 'abort' },
   E: { type: 'error', error: new Error('model overloaded') },
+  // AI SDK 7 additions: a reasoning artefact, provider-specific parts, approvals
+  F: { type: 'reasoning-file' },
+  C: { type: 'custom' },
+  A: { type: 'tool-approval-response' },
+  // AI SDK 5 tool parts carry the same fields
+  I: { type: 'tool-input-start', toolName: 'read_pdf' },
 } satisfies Record<string, StreamPart>;
 
 const statuses = {
@@ -65,6 +71,13 @@ describe('statusFromStream: phases in virtual time', () => {
     marbles(({ cold, expectObservable }) => {
       const src = cold('x-t-x-e-f', parts);
       expectObservable(statusFromStream(src)).toBe('--o-----|', statuses);
+    });
+  });
+
+  it('reads AI SDK 5 to 7 part streams alike: new part types change nothing', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('r-F-C-I-A-o-t-f', parts);
+      expectObservable(statusFromStream(src)).toBe('h-----d---h-o-|', { ...statuses, d: 'readingDocs' });
     });
   });
 
