@@ -165,7 +165,7 @@ async function interactive(port: number, uiPort: number): Promise<number> {
   out(`  live page (every indicator):  ${emulator.liveUrl}`);
   out(`  bot: LLM Bot (id ${bot.botId}) in chat${CHAT_ID} "Team", ${description}`);
   out(
-    `  or as Bob from a shell: curl -s ${emulator.webhookUrl(2)}im.message.add.json -d DIALOG_ID=chat${CHAT_ID} -d MESSAGE=hi`,
+    `  or as Bob from a shell: curl -s ${emulator.url}/_emulator/messages -d '{"from":2,"dialogId":"chat${CHAT_ID}","text":"hi"}'`,
   );
   out('Write in the chat and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
   out();
