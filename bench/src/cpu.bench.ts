@@ -141,7 +141,9 @@ const benchmark: Benchmark = {
   async run() {
     const keystroke1 = await nsPerKeystroke(1, 1_000_000);
     const keystroke1k = await nsPerKeystroke(1_000, 1_000_000);
-    const renewal = await nsPerRenewal(5_000, 4);
+    // Median of three: the machine is shared, and one slow run should not be the figure.
+    const renewalRuns = [await nsPerRenewal(5_000, 4), await nsPerRenewal(5_000, 4), await nsPerRenewal(5_000, 4)];
+    const renewal = [...renewalRuns].sort((a, b) => a.ns - b.ns)[1] as { ns: number; renewals: number };
     const small = await memory(1_000);
     const large = await memory(100_000);
     const schedulerOnly = await schedulerMemory(100_000);
@@ -157,7 +159,7 @@ const benchmark: Benchmark = {
     };
     return {
       figures,
-      runs: { keystroke1, keystroke1k, renewal, small, large, schedulerOnly },
+      runs: { keystroke1, keystroke1k, renewalRuns, small, large, schedulerOnly },
       table: [
         { figure: 'ns per keystroke (1 indicator)', value: Math.round(keystroke1), target: '<= 1000' },
         { figure: 'ns per keystroke (1,000 indicators)', value: Math.round(keystroke1k), target: '<= 1000' },
