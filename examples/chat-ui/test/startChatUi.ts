@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import type { Browser, Page } from 'playwright-core';
-import { build, preview } from 'vite';
+import { preview } from 'vite';
+import { inject } from 'vitest';
 import { launchChromium } from './launchChromium';
 
 export interface ChatUi {
@@ -26,16 +24,15 @@ export interface ChatUiOptions {
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The example as a person gets it: built by Vite, served on 127.0.0.1, opened in Chromium, pointed (query
+ * The example as a person gets it: built by Vite (once per run, test/buildOnce.ts), served on 127.0.0.1, opened in Chromium, pointed (query
  * string) at a fresh emulator whose OAuth seed it uses; Bob and Carol have already said something.
  */
 export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
-  const outDir = mkdtempSync(join(tmpdir(), 'chat-ui-'));
+  const outDir = inject('chatUiDist');
   const emulator = await startEmulator({ clientLifetimeSec: options.clientLifetimeSec });
   let browser: Browser | undefined;
   let server: Awaited<ReturnType<typeof preview>> | undefined;
   try {
-    await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true } });
     server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
     const base = server.resolvedUrls?.local[0];
     if (!base) throw new Error('vite preview did not report its URL');
@@ -67,14 +64,12 @@ export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
         await opened.browser.close();
         await new Promise<void>((resolve) => opened.server.httpServer.close(() => resolve()));
         await emulator.close();
-        rmSync(outDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await browser?.close();
     server?.httpServer.close();
     await emulator.close();
-    rmSync(outDir, { recursive: true, force: true });
     throw error;
   }
 }
