@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -147,7 +148,7 @@ describe('createFetchTransport against the emulator', () => {
     clock += 3_601_000;
     const error = await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'B24Error', code: 'AUTH_FAILED', kind: 'auth' });
-    const shown = `${String(error)} ${JSON.stringify(error)} ${(error as Error).message}`;
+    const shown = `${String(error)} ${JSON.stringify(error)} ${(error as Error).message} ${inspect(error, { depth: 5 })}`;
     expect(shown).not.toContain(tokens.accessToken);
     expect(shown).not.toContain(tokens.refreshToken);
   });

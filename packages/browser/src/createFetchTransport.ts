@@ -53,11 +53,12 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       value = await auth({ refresh });
     } catch (cause) {
       if (isB24Error(cause)) throw cause;
+      // The app's own error is not attached: it may well quote the refresh token or a client secret.
+      const name = cause instanceof Error ? ` (${cause.name})` : '';
       throw new B24Error({
         code: 'AUTH_FAILED',
         kind: 'auth',
-        message: refresh ? 'auth({ refresh: true }) failed' : 'auth() failed',
-        cause,
+        message: `${refresh ? 'auth({ refresh: true })' : 'auth()'} failed${name}`,
       });
     }
     if (typeof value !== 'string' || value === '') {
