@@ -45,8 +45,8 @@ export interface Arrival {
 export interface BucketPortalOptions {
   readonly perSecond?: number;
   readonly burst?: number;
-  /** One-way latency (ms); the reply takes as long again. */
-  readonly latencyMs?: number;
+  /** One-way latency (ms), or a draw per request; the reply takes as long again. */
+  readonly latencyMs?: number | (() => number);
   /** Per-call error (a batch reports it for that item only). */
   readonly fail?: (call: TransportCall, attempt: number) => B24Error | undefined;
   readonly withBatch?: boolean;
@@ -59,7 +59,8 @@ export interface BucketPortalOptions {
 export function createBucketPortal(clock: VirtualClock, options: BucketPortalOptions = {}) {
   const perSecond = options.perSecond ?? 2;
   const burst = options.burst ?? 50;
-  const latency = options.latencyMs ?? 20;
+  const latencyOption = options.latencyMs ?? 20;
+  const drawLatency = typeof latencyOption === 'function' ? latencyOption : () => latencyOption;
   let level = 0;
   let updatedAt = 0;
   let maxLevel = 0;
@@ -91,6 +92,7 @@ export function createBucketPortal(clock: VirtualClock, options: BucketPortalOpt
     answer: () => T,
   ): Promise<T> {
     if (signal) signals.push(signal);
+    const latency = drawLatency();
     return new Promise<T>((resolve, reject) => {
       const aborted = () => reject(new B24Error({ code: 'ABORTED', kind: 'network' }));
       if (signal?.aborted) return aborted();
