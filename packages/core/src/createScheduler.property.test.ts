@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createBucketPortal, VirtualClock } from './createScheduler.test.fixture';
+import { createBucketPortal, notifyCall, VirtualClock } from './createScheduler.test.fixture';
 import { createScheduler } from './createScheduler';
-import type { IndicatorCall, IndicatorChannel } from './Dispatcher';
+import type { IndicatorChannel } from './Dispatcher';
 import type { Transport } from './Transport';
 
 const LEASE = 30_000;
@@ -15,15 +15,7 @@ const statusArb = fc.record({
   changes: fc.array(fc.integer({ min: 0, max: 60_000 }), { maxLength: 3 }),
 });
 
-function call(dialogId: string, reason: IndicatorCall['reason'], deadline: number, notBefore?: number): IndicatorCall {
-  return {
-    method: 'imbot.v2.Chat.InputAction.notify',
-    params: { botId: 1, dialogId, duration: LEASE / 1000 },
-    reason,
-    deadline,
-    ...(notBefore === undefined ? {} : { notBefore }),
-  };
-}
+const call = notifyCall;
 
 describe('createScheduler properties (virtual time, exact bucket, jittery latency)', () => {
   it('never exceeds the portal bucket, never sends for a stopped indicator, never batches more than 50', async () => {

@@ -2,7 +2,24 @@
 // a driver that advances a VirtualTimeScheduler while letting promise callbacks run between its actions.
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { B24Error } from './B24Error';
+import type { IndicatorCall } from './Dispatcher';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from './Transport';
+
+/** A bot status call (30 s lease) as an indicator submits it. */
+export function notifyCall(
+  dialogId: string,
+  reason: IndicatorCall['reason'],
+  deadline = Number.POSITIVE_INFINITY,
+  notBefore?: number,
+): IndicatorCall {
+  return {
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { botId: 1, dialogId, duration: 30 },
+    reason,
+    deadline,
+    ...(notBefore === undefined ? {} : { notBefore }),
+  };
+}
 
 export function flushMicrotasks(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

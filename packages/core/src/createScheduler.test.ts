@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { B24Error } from './B24Error';
-import { createBucketPortal, flushMicrotasks, VirtualClock } from './createScheduler.test.fixture';
+import { createBucketPortal, flushMicrotasks, notifyCall, VirtualClock } from './createScheduler.test.fixture';
 import { createScheduler } from './createScheduler';
-import type { CallOutcome, Dispatcher, IndicatorCall, IndicatorChannel } from './Dispatcher';
+import type { CallOutcome, Dispatcher, IndicatorChannel } from './Dispatcher';
 import type { Transport } from './Transport';
 
 const LEASE = 30_000;
 const MARGIN = 5_000;
 
-function notify(
-  dialogId: string,
-  reason: IndicatorCall['reason'],
-  deadline = Number.POSITIVE_INFINITY,
-  notBefore?: number,
-): IndicatorCall {
-  return {
-    method: 'imbot.v2.Chat.InputAction.notify',
-    params: { botId: 1, dialogId, duration: LEASE / 1000 },
-    reason,
-    deadline,
-    ...(notBefore === undefined ? {} : { notBefore }),
-  };
-}
+const notify = notifyCall;
 
 /** An indicator as createIndicators drives one: starts, then after each landed call submits the next renewal. */
 function holdStatus(dispatcher: Dispatcher, dialogId: string) {
