@@ -77,6 +77,25 @@ describe('createScheduler under load', () => {
   });
 });
 
+describe('createScheduler with real timers', () => {
+  it('holds 1,000 waiting renewals with a single Node timer', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const transport: Transport = {
+      call: async () => true,
+      batch: async (calls) => calls.map(() => ({ ok: true, result: true })),
+    };
+    const scheduler = createScheduler({ transport });
+    const now = Date.now();
+    for (let i = 0; i < 1000; i++)
+      scheduler.open(() => {}).submit(notify(`chat${i + 1}`, 'renew', now + 60_000 + i, now + 30_000 + i));
+    expect(timers() - before).toBe(1);
+    scheduler.dispose();
+    expect(timers() - before).toBe(0);
+    expect(scheduler.stats().dropped.disposed).toBe(1000);
+  });
+});
+
 describe('createScheduler latency and batching', () => {
   it('sends a single ready call at once when the bucket has room', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 30 });
