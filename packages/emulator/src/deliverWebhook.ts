@@ -29,6 +29,7 @@ export function deliverWebhook(
           'user-agent': 'Bitrix24 Webhook Engine (b24-emulator)',
         },
         timeout: timeoutMs,
+        // Bot handlers in local development often run on self-signed certificates; this is a test double.
         rejectUnauthorized: false,
       },
       (res) => {
