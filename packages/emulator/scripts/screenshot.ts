@@ -4,8 +4,8 @@
  * Run: pnpm --filter @b24-typing/emulator screenshot
  */
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startEmulator } from '../src/index';
+import { launchChromium } from '../test/launchChromium';
 
 const out = fileURLToPath(new URL('../docs/live-page.png', import.meta.url));
 const emulator = await startEmulator({ plan: 'standard', clientLifetimeSec: 600 });
@@ -21,21 +21,7 @@ const call = async (url: string, body: Record<string, unknown>) => {
 };
 const agent = { botId: 10, botToken: 'agent-bot-token' };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 });
   await page.goto(emulator.liveUrl);

@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
+import { hasChromium, launchChromium } from '../test/launchChromium';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
-
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(executablePath);
 
 let browser: Browser | undefined;
 let emulator: Emulator;
@@ -14,21 +11,7 @@ let emulator: Emulator;
 beforeAll(async () => {
   if (!hasChromium) return;
   emulator = await startEmulator({ plan: 'off' });
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 afterAll(async () => {
   await browser?.close();

@@ -57,6 +57,7 @@ export function livePage(): string {
     state = await res.json();
     skew = state.now - Date.now();
     render();
+    renderLog();
   }
   function refresh() { if (!pending) { pending = true; setTimeout(load, 50); } }
   function render() {
@@ -80,7 +81,9 @@ export function livePage(): string {
   }
   const who = (id) => ((state && state.users.find((u) => u.id === id)) || { name: 'user ' + id }).name;
   const where = (chatId) => { const c = state && state.chats.find((x) => x.id === chatId); return c ? c.title : 'chat ' + chatId; };
-  function log(entry) {
+  // Entries are kept and the list re-drawn after each state load, so names of chats created meanwhile resolve.
+  const entries = [];
+  function line(entry) {
     const li = document.createElement('li');
     const t = new Date(entry.time).toISOString().slice(11, 23);
     if (entry.kind === 'call') {
@@ -94,8 +97,15 @@ export function livePage(): string {
     } else {
       li.textContent = t + ' ' + entry.kind;
     }
-    $('log').prepend(li);
-    while ($('log').children.length > 200) $('log').lastChild.remove();
+    return li;
+  }
+  function renderLog() {
+    $('log').replaceChildren(...entries.slice().reverse().map(line));
+  }
+  function log(entry) {
+    entries.push(entry);
+    if (entries.length > 200) entries.shift();
+    $('log').prepend(line(entry));
   }
   const events = new EventSource('events');
   events.onopen = () => { $('conn').textContent = 'live'; $('conn').className = 'pill on'; };
