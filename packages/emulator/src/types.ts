@@ -299,7 +299,7 @@ export interface Emulator {
   deliveries(): WebhookDelivery[];
   /** Wait until every pending webhook delivery has settled. */
   settled(): Promise<void>;
-  /** Back to the initial seed: clears timeline, messages, tokens issued later, buckets, faults, counters. */
+  /** Back to the initial seed: clears timeline, messages, issued tokens, buckets, counters; faults return to the `faults` option. */
   reset(): void;
   close(): Promise<void>;
 }
