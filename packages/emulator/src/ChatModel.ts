@@ -153,6 +153,7 @@ export class ChatModel {
     isSupportOpenline?: boolean;
     backgroundId?: string | null;
     chats?: readonly number[];
+    applicationToken?: string;
   }): Bot {
     const user = this.addUser({
       ...(input.id !== undefined ? { id: input.id } : {}),
@@ -171,7 +172,7 @@ export class ChatModel {
       type: input.type ?? 'bot',
       eventMode: input.eventMode ?? 'fetch',
       webhookUrl: input.webhookUrl ?? null,
-      applicationToken: this.makeToken('apptoken'),
+      applicationToken: input.applicationToken ?? this.makeToken('apptoken'),
       isHidden: input.isHidden ?? false,
       isReactionsEnabled: input.isReactionsEnabled ?? true,
       isSupportOpenline: input.isSupportOpenline ?? false,

@@ -2,6 +2,9 @@ import { ERROR_CATALOG } from './errorCatalog';
 import { RestError } from './RestError';
 import type { Fault, FaultSpec } from './types';
 
+/** The method name faults use for the refresh endpoint `/oauth/token/`. */
+export const OAUTH_TOKEN = 'oauth.token';
+
 /** Injected faults, matched per REST call in the order they were added; the first hit wins. */
 export class FaultBook {
   private faults: Fault[] = [];
@@ -35,8 +38,9 @@ export class FaultBook {
   match(method: string, inBatch: boolean): Fault | null {
     const name = method.toLowerCase();
     for (const fault of this.faults) {
-      if (fault.method !== '*' && fault.method!.toLowerCase() !== name) continue;
-      if (inBatch && !(fault.status || fault.error)) continue;
+      // `'*'` means every REST call; the refresh endpoint is hit only when named.
+      if (fault.method === '*' ? name === OAUTH_TOKEN : fault.method!.toLowerCase() !== name) continue;
+      if (inBatch && !isErrorReply(fault)) continue;
       if (fault.probability !== undefined && this.random() >= fault.probability) continue;
       fault.hits++;
       this.hits++;
@@ -47,10 +51,38 @@ export class FaultBook {
   }
 }
 
+/** A fault that only replaces the reply with an error envelope: the one kind a batch sub-command can take. */
+function isErrorReply(fault: FaultSpec): boolean {
+  const replyBroken = fault.body !== undefined || fault.truncate || fault.stallBody || fault.reset || fault.hang;
+  return Boolean(fault.status || fault.error) && !replyBroken;
+}
+
 function validateFault(spec: FaultSpec): void {
   if (spec === null || typeof spec !== 'object') throw new TypeError('fault must be an object');
-  const actions = [spec.reset, spec.hang, spec.status !== undefined || spec.error !== undefined, spec.latencyMs];
-  if (!actions.some(Boolean)) throw new TypeError('fault needs one of status/error, reset, hang or latencyMs');
+  const actions = [
+    spec.reset,
+    spec.hang,
+    spec.status !== undefined || spec.error !== undefined,
+    spec.latencyMs,
+    spec.body !== undefined,
+    spec.truncate,
+    spec.stallBody,
+  ];
+  if (!actions.some(Boolean)) {
+    throw new TypeError('fault needs one of status/error, body, truncate, stallBody, reset, hang or latencyMs');
+  }
+  if (spec.body !== undefined && typeof spec.body !== 'string') throw new TypeError('fault.body must be a string');
+  if (spec.contentType !== undefined && (typeof spec.contentType !== 'string' || /[\r\n]/.test(spec.contentType))) {
+    throw new TypeError('fault.contentType must be a single-line string');
+  }
+  if (spec.body !== undefined && spec.error !== undefined) {
+    throw new TypeError('fault.body replaces the reply: give status with it, not error');
+  }
+  if (spec.truncate && spec.stallBody) throw new TypeError('fault.truncate and fault.stallBody exclude each other');
+  if (spec.hang && (spec.truncate || spec.stallBody || spec.body !== undefined)) {
+    throw new TypeError('fault.hang sends no reply: it does not combine with body, truncate or stallBody');
+  }
+  if (spec.stallBody && spec.reset) throw new TypeError('fault.stallBody and fault.reset exclude each other');
   if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 100 && spec.status <= 599)) {
     throw new TypeError('fault.status must be an HTTP status 100..599');
   }

@@ -17,6 +17,7 @@ import type {
   PlanOption,
   SeedInput,
   SeedResult,
+  SeedWebhook,
   WebhookDelivery,
 } from './types';
 import { webhookEventBody } from './webhookEventBody';
@@ -34,6 +35,8 @@ export interface Webhook {
   userId: number;
   code: string;
   scopes: Set<string>;
+  /** The local integration's `application_token`: events of bots registered through this webhook carry it. */
+  applicationToken: string;
 }
 
 export interface App {
@@ -79,6 +82,7 @@ function validateOptions(options: EmulatorOptions): void {
 function emptyStats(): EmulatorStats {
   return {
     requests: 0,
+    oauthRequests: 0,
     queryLimitExceeded: 0,
     operationTimeLimit: 0,
     byMethod: {},
@@ -220,10 +224,33 @@ export class Portal {
     let hook = [...this.webhooks.values()].find((h) => h.userId === userId);
     if (!hook) {
       if (!this.model.users.has(userId)) throw new TypeError(`unknown user ${userId}`);
-      hook = { userId, code: `emulatorwebhook${userId}`, scopes: new Set(scopes ?? DEFAULT_SCOPES) };
-      this.webhooks.set(hook.code, hook);
+      hook = this.addWebhook({ userId, code: `emulatorwebhook${userId}`, ...(scopes ? { scopes } : {}) });
     }
     return `${this.baseUrl}/rest/${userId}/${hook.code}/`;
+  }
+
+  /** The `application_token` of a user's webhook, creating the webhook like `webhookUrl` does. */
+  webhookApplicationToken(userId: number): string {
+    this.webhookUrl(userId);
+    return [...this.webhooks.values()].find((h) => h.userId === userId)!.applicationToken;
+  }
+
+  private addWebhook(input: SeedWebhook): Webhook {
+    const hook: Webhook = {
+      userId: input.userId,
+      code: input.code,
+      scopes: new Set(input.scopes ?? DEFAULT_SCOPES),
+      applicationToken: input.applicationToken ?? this.makeToken('hook'),
+    };
+    this.webhooks.set(hook.code, hook);
+    return hook;
+  }
+
+  /** Credentials of a bot by id or code (what its webhook events are signed with included). */
+  botCredentials(idOrCode: number | string): BotCredentials | null {
+    const bots = [...this.model.bots.values()];
+    const bot = typeof idOrCode === 'number' ? this.model.bots.get(idOrCode) : bots.find((b) => b.code === idOrCode);
+    return bot ? this.credentialsOf(bot) : null;
   }
 
   private addApp(clientId: string, clientSecret: string, scopes?: readonly string[]): App {
@@ -241,18 +268,14 @@ export class Portal {
 
   seed(input: SeedInput): SeedResult {
     for (const app of input.apps ?? []) this.addApp(app.clientId, app.clientSecret, app.scopes);
-    for (const hook of input.webhooks ?? []) {
-      this.webhooks.set(hook.code, {
-        userId: hook.userId,
-        code: hook.code,
-        scopes: new Set(hook.scopes ?? DEFAULT_SCOPES),
-      });
-    }
+    for (const hook of input.webhooks ?? []) this.addWebhook(hook);
     const result = this.model.seed(input);
     for (const id of result.bots) {
       const bot = this.model.bots.get(id)!;
       const app = bot.clientId ? this.apps.get(bot.clientId) : undefined;
-      if (app) bot.applicationToken = app.applicationToken;
+      const given = input.bots?.find((b) => b.code === bot.code)?.applicationToken;
+      if (given) bot.applicationToken = given;
+      else if (app) bot.applicationToken = app.applicationToken;
     }
     this.refreshFixtureLists();
     return result;
@@ -275,6 +298,7 @@ export class Portal {
       users: [],
       chats: [],
       webhookUserId: 1,
+      webhook: { userId: 1, code: '', applicationToken: '' },
       app: { clientId: app.clientId, clientSecret: app.clientSecret, applicationToken: app.applicationToken },
       oauth: { accessToken: '', refreshToken: '', userId: 1, clientId: app.clientId, expiresAt: 0 },
       bots: {} as EmulatorFixtures['bots'],
@@ -308,16 +332,18 @@ export class Portal {
         expiresAt: record.expiresAt,
       };
       this.fixtures.bots = {
-        agent: this.botCredentials(this.model.bots.get(10)!),
-        helper: this.botCredentials(this.model.bots.get(11)!),
+        agent: this.credentialsOf(this.model.bots.get(10)!),
+        helper: this.credentialsOf(this.model.bots.get(11)!),
       };
+      const hook = this.webhooks.get('emulatorwebhook1')!;
+      this.fixtures.webhook = { userId: 1, code: hook.code, applicationToken: hook.applicationToken };
     }
     if (this.options.initial) this.seed(this.options.initial);
     for (const fault of this.options.faults ?? []) this.faults.add(fault);
     this.refreshFixtureLists();
   }
 
-  private botCredentials(bot: Bot): BotCredentials {
+  private credentialsOf(bot: Bot): BotCredentials {
     return {
       id: bot.id,
       code: bot.code,

@@ -17,7 +17,14 @@ export function authenticate(
   if (route) {
     const hook = portal.webhooks.get(route.code);
     if (!hook || hook.userId !== route.userId) throw restError('INVALID_CREDENTIALS');
-    return { type: 'webhook', userId: hook.userId, scopes: hook.scopes, identity: `hook:${hook.code}`, clientId: null };
+    return {
+      type: 'webhook',
+      userId: hook.userId,
+      scopes: hook.scopes,
+      identity: `hook:${hook.code}`,
+      clientId: null,
+      applicationToken: hook.applicationToken,
+    };
   }
   let token = params.auth ?? params.access_token;
   const header = req.headers.authorization;
@@ -28,11 +35,13 @@ export function authenticate(
   const record = portal.accessTokens.get(token);
   if (!record) throw restError('NO_AUTH_FOUND');
   if (record.expiresAt <= portal.now()) throw restError('expired_token');
+  const app = portal.apps.get(record.clientId);
   return {
     type: 'oauth',
     userId: record.userId,
-    scopes: portal.apps.get(record.clientId)?.scopes ?? new Set(),
+    scopes: app?.scopes ?? new Set(),
     identity: `app:${record.clientId}`,
     clientId: record.clientId,
+    applicationToken: app?.applicationToken ?? '',
   };
 }

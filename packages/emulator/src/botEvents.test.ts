@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { post } from '../test/http';
+import { get, post } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -192,5 +192,61 @@ describe('events to bots', () => {
     });
     expect(answer.status).toBe(200);
     expect(emulator.visibility(dialogId, botId)).toEqual([expect.objectContaining({ endCause: 'message', calls: 1 })]);
+  });
+
+  it("a bot registered through a webhook signs its events with that webhook's application_token, which the test can read", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startReceiver();
+    const expected = emulator.webhookApplicationToken(1);
+    expect(expected).toBe(emulator.fixtures.webhook.applicationToken);
+    expect((await get(`${emulator.url}/_emulator/fixtures`)).body.webhook.applicationToken).toBe(expected);
+    const reg = await post(`${emulator.webhookUrl()}imbot.v2.Bot.register`, {
+      fields: {
+        code: 'signed',
+        botToken: 'signed-token',
+        eventMode: 'webhook',
+        webhookUrl: url,
+        properties: { name: 'S' },
+      },
+    });
+    const botId = reg.body.result.bot.id as number;
+    // The register result is the documented {bot, users}: no token in it (reference §4.2).
+    expect(JSON.stringify(reg.body)).not.toContain(expected);
+    expect(emulator.bot(botId)).toMatchObject({ id: botId, code: 'signed', applicationToken: expected });
+    expect(emulator.bot('signed')?.applicationToken).toBe(expected);
+    expect(emulator.bot('nope')).toBeNull();
+    expect((await get(`${emulator.url}/_emulator/bots/signed`)).body.applicationToken).toBe(expected);
+    expect((await get(`${emulator.url}/_emulator/bots/${botId}`)).body.id).toBe(botId);
+    expect((await get(`${emulator.url}/_emulator/bots/999`)).status).toBe(404);
+    expect((await get(`${emulator.url}/_emulator/bots`)).body.bots.map((b: { code: string }) => b.code)).toContain(
+      'signed',
+    );
+    await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'hi' });
+    await emulator.settled();
+    expect(new URLSearchParams(requests[0]!.body).get('auth[application_token]')).toBe(expected);
+    // Another user's webhook is another integration, with another token.
+    expect(emulator.webhookApplicationToken(2)).not.toBe(expected);
+  });
+
+  it("the application_token can be fixed up front (seeded webhook or bot), and an OAuth app's bots carry the app token", async () => {
+    emulator = await startEmulator({
+      plan: 'off',
+      initial: {
+        webhooks: [{ userId: 2, code: 'bobshook', applicationToken: 'bobs-app-token' }],
+        bots: [{ code: 'fixed', name: 'F', botToken: 'f', applicationToken: 'fixed-app-token' }],
+      },
+    });
+    expect(emulator.webhookApplicationToken(2)).toBe('bobs-app-token');
+    expect(emulator.bot('fixed')?.applicationToken).toBe('fixed-app-token');
+    const viaBob = await post(`${emulator.url}/rest/2/bobshook/imbot.v2.Bot.register`, {
+      fields: { code: 'bobs', botToken: 'b', properties: { name: 'B' } },
+    });
+    expect(emulator.bot(viaBob.body.result.bot.id)?.applicationToken).toBe('bobs-app-token');
+    const viaApp = await post(`${emulator.restUrl}imbot.v2.Bot.register`, {
+      auth: emulator.fixtures.oauth.accessToken,
+      fields: { code: 'appbot', properties: { name: 'A' } },
+    });
+    expect(viaApp.status).toBe(200);
+    expect(emulator.bot('appbot')?.applicationToken).toBe(emulator.fixtures.app.applicationToken);
   });
 });

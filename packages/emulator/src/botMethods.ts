@@ -93,6 +93,7 @@ function botRegister(params: Params, context: MethodContext): unknown {
     isReactionsEnabled: fields.isReactionsEnabled === undefined || truthy(fields.isReactionsEnabled),
     isSupportOpenline: fields.isSupportOpenline !== undefined && truthy(fields.isSupportOpenline),
     backgroundId: stringOf(fields.backgroundId),
+    applicationToken: auth.applicationToken,
   });
   context.record.botId = bot.id;
   return { bot: model.botObject(bot), users: [model.userObject(bot.id)] };

@@ -74,6 +74,12 @@ export async function handleControl(
         url: portal.baseUrl,
         webhookUrl: portal.webhookUrl(portal.fixtures.webhookUserId),
       });
+    } else if (path === 'bots' && method === 'GET') {
+      send(200, { bots: [...portal.model.bots.keys()].map((id) => portal.botCredentials(id)) });
+    } else if (path.startsWith('bots/') && method === 'GET') {
+      const key = decodeURIComponent(path.slice('bots/'.length));
+      const bot = portal.botCredentials(/^\d+$/.test(key) ? Number(key) : key);
+      send(bot ? 200 : 404, bot ?? { error: 'NOT_FOUND', error_description: `No bot ${key}` });
     } else if (path === 'seed' && method === 'POST') {
       send(200, portal.seed((await readJson()) as SeedInput));
     } else if (path === 'faults' && method === 'GET') {

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { faultError, OAUTH_TOKEN } from './FaultBook';
 import { mergeParams, parseBody, readBody } from './parseBody';
 import { type Params, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
+import { preemptFault } from './preemptFault';
 import { RestError } from './RestError';
 import { sendResponse } from './sendResponse';
 
@@ -16,9 +18,22 @@ export async function handleOAuth(
   url: URL,
   cors: Record<string, string>,
 ): Promise<void> {
+  portal.stats.requests++;
+  portal.stats.oauthRequests++;
+  // Faults name this endpoint `oauth.token`; `'*'` (every REST call) leaves it alone.
+  const fault = portal.faults.match(OAUTH_TOKEN, false);
+  if (fault) {
+    if (await preemptFault(portal, fault, req, res, cors, () => {})) return;
+    if (fault.status !== undefined || fault.error !== undefined) {
+      const error = faultError(fault);
+      portal.countStatus(error.status);
+      sendResponse(res, error.status, error.toBody(), cors, undefined, fault);
+      return;
+    }
+  }
   const fail = (status: number, error: string, description: string) => {
     portal.countStatus(status);
-    sendResponse(res, status, { error, error_description: description }, cors);
+    sendResponse(res, status, { error, error_description: description }, cors, undefined, fault);
   };
   let params: Params;
   try {
@@ -68,5 +83,7 @@ export async function handleOAuth(
       user_id: tokens.userId,
     },
     cors,
+    undefined,
+    fault,
   );
 }

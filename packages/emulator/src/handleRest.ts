@@ -7,6 +7,7 @@ import { type AuthContext, emptyRecord } from './methodContext';
 import { mergeParams, parseBody, readBody } from './parseBody';
 import { parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
+import { preemptFault } from './preemptFault';
 import { RestError } from './RestError';
 import { runBatch } from './runBatch';
 import { sendResponse } from './sendResponse';
@@ -18,10 +19,6 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -61,20 +58,12 @@ export async function handleRest(
   const isBatch = methodName.toLowerCase() === 'batch';
   let auth: AuthContext | null = null;
   let recorded = false;
+  const fault = portal.faults.match(methodName, false);
   try {
-    const fault = portal.faults.match(methodName, false);
     if (fault) {
-      stats.faultsHit++;
-      if (fault.latencyMs) await delay(fault.latencyMs);
-      if (fault.reset) {
-        portal.recordCall(methodName, emptyRecord(), 0, 'RESET', null, null, started);
-        req.socket.destroy();
-        return;
-      }
-      if (fault.hang) {
-        portal.recordCall(methodName, emptyRecord(), 0, 'HANG', null, null, started);
-        return;
-      }
+      const record = (status: number, code: string) =>
+        portal.recordCall(methodName, emptyRecord(), status, code, null, null, started);
+      if (await preemptFault(portal, fault, req, res, cors, record)) return;
       if (fault.status !== undefined || fault.error !== undefined) throw faultError(fault);
     }
     const body = await readBody(req, portal.maxBodyBytes);
@@ -103,11 +92,11 @@ export async function handleRest(
       ({ result, operating } = invokeMethod(portal, methodName, params, auth, null));
     }
     portal.countStatus(200);
-    sendResponse(res, 200, { result, time: timeBlock(started, portal.now(), operating) }, cors);
+    sendResponse(res, 200, { result, time: timeBlock(started, portal.now(), operating) }, cors, undefined, fault);
   } catch (caught) {
     const error = caught instanceof RestError ? caught : restError('INTERNAL_SERVER_ERROR');
     if (!recorded) portal.recordCall(methodName, emptyRecord(), error.status, error.code, auth, null, started);
     portal.countStatus(error.status);
-    sendResponse(res, error.status, error.toBody(), cors);
+    sendResponse(res, error.status, error.toBody(), cors, undefined, fault);
   }
 }

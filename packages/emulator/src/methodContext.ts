@@ -9,6 +9,8 @@ export interface AuthContext {
   identity: string;
   /** OAuth application (null for webhooks). */
   clientId: string | null;
+  /** `application_token` of the calling integration (the webhook's or the OAuth application's): bots it registers sign their events with it. */
+  applicationToken: string;
 }
 
 /** What a handler learned about the call, for the timeline (filled in as far as the handler got before failing). */

@@ -1,20 +1,40 @@
 import type { ServerResponse } from 'node:http';
+import type { FaultSpec } from './types';
 
-/** Writes a complete response once; a response that is already under way (or gone) is left alone. */
+/** How an injected fault spoils a reply body (see `FaultSpec.truncate` / `stallBody`). */
+export type Breakage = Pick<FaultSpec, 'truncate' | 'stallBody' | 'reset'>;
+
+/**
+ * Writes a complete response once; a response that is already under way (or gone) is left alone. With a
+ * `breakage`, only the first half of the body goes out: as a whole (shorter) message, then a dropped connection,
+ * or then silence.
+ */
 export function sendResponse(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
   contentType = 'application/json; charset=utf-8',
+  breakage: Breakage | null = null,
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const whole = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const broken = Boolean(breakage && (breakage.truncate || breakage.stallBody));
+  const half = whole.subarray(0, Math.floor(whole.length / 2));
+  const cutShort = broken && !breakage!.reset && !breakage!.stallBody;
   res.writeHead(status, {
     'content-type': contentType,
-    'content-length': String(Buffer.byteLength(text)),
+    'content-length': String(cutShort ? half.length : whole.length),
     'cache-control': 'no-store',
     ...headers,
   });
-  res.end(text);
+  if (!broken || cutShort) {
+    res.end(broken ? half : whole);
+    return;
+  }
+  res.flushHeaders();
+  // The socket stays open after a stall until the client gives up or the emulator closes.
+  res.write(half, () => {
+    if (breakage!.reset) res.socket?.destroy();
+  });
 }

@@ -102,6 +102,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return portal.fixtures;
     },
     webhookUrl: (userId = 1, scopes) => portal.webhookUrl(userId, scopes),
+    bot: (idOrCode) => portal.botCredentials(idOrCode),
+    webhookApplicationToken: (userId = 1) => portal.webhookApplicationToken(userId),
     issueToken: (userId, opts) => portal.issueToken(userId, opts),
     seed: (input) => portal.seed(input),
     timeline(): TimelineEntry[] {

@@ -34,12 +34,19 @@ export interface SeedBot {
   webhookUrl?: string;
   /** Chats the bot joins. */
   chats?: readonly number[];
+  /** `auth[application_token]` of its webhook events. Default: the owner app's token, else generated. */
+  applicationToken?: string;
 }
 
 export interface SeedWebhook {
   userId: number;
   code: string;
   scopes?: readonly string[];
+  /**
+   * The `application_token` of this local integration: webhook-mode events of bots registered through this
+   * webhook are signed with it (a portal shows it in the integration's settings). Default: generated.
+   */
+  applicationToken?: string;
 }
 
 export interface SeedApp {
@@ -65,7 +72,10 @@ export interface SeedResult {
 }
 
 export interface FaultSpec {
-  /** Method name (case-insensitive, e.g. `im.dialog.writing`, `batch`) or `'*'` for every REST call. Default `'*'`. */
+  /**
+   * Method name (case-insensitive, e.g. `im.dialog.writing`, `batch`), `'oauth.token'` for the refresh endpoint
+   * `/oauth/token/`, or `'*'` for every REST call (not `/oauth/token/`: name it). Default `'*'`.
+   */
   method?: string;
   /** Reply with this HTTP status and error code (`{error, error_description}` envelope). */
   status?: number;
@@ -81,6 +91,21 @@ export interface FaultSpec {
   probability?: number;
   /** Hit only the next N matching calls, then retire. Default: unlimited. */
   times?: number;
+  /**
+   * Reply with this raw body instead of running the call (the portal was not reached: a proxy's HTML 502 page,
+   * `''` for an empty body). Status: `status`, default 200. Combines with `truncate` / `stallBody`.
+   */
+  body?: string;
+  /** Content-Type of `body`. Default `application/json; charset=utf-8`. */
+  contentType?: string;
+  /**
+   * Break the reply body (the real one: the call did run; or the `body` / error of this fault): only its first
+   * half is sent. Alone, as a complete HTTP message (Content-Length of the half: broken JSON); with `reset`, the
+   * whole length is announced and the connection is destroyed after the half (a body cut mid-transfer).
+   */
+  truncate?: boolean;
+  /** Send the headers (announcing the whole length) and half the body, then nothing: a body that hangs. */
+  stallBody?: boolean;
 }
 
 export interface Fault extends FaultSpec {
@@ -164,8 +189,10 @@ export interface IndicatorState {
 }
 
 export interface EmulatorStats {
-  /** HTTP requests to `/rest/` and `/oauth/` (a batch is one). */
+  /** HTTP requests to `/rest/` and `/oauth/token/` (a batch is one). */
   requests: number;
+  /** Requests to `/oauth/token/` (included in `requests`). */
+  oauthRequests: number;
   /** Replies with `QUERY_LIMIT_EXCEEDED` from the leaky bucket. */
   queryLimitExceeded: number;
   /** Replies with `OPERATION_TIME_LIMIT`. */
@@ -215,6 +242,8 @@ export interface EmulatorFixtures {
   chats: { id: number; dialogId: string; title: string; members: number[] }[];
   /** Webhook owner: user 1. */
   webhookUserId: number;
+  /** The default webhook (local integration) of user 1; REST-registered bots behind it sign events with its `applicationToken`. */
+  webhook: { userId: number; code: string; applicationToken: string };
   app: { clientId: string; clientSecret: string; applicationToken: string };
   /** OAuth tokens for user 1 issued to `app`. */
   oauth: OAuthTokens;
@@ -276,6 +305,14 @@ export interface Emulator {
   readonly fixtures: EmulatorFixtures;
   /** Webhook base URL for a user, ending in `/` (creates a webhook for that user if none exists). Default user 1. */
   webhookUrl(userId?: number, scopes?: readonly string[]): string;
+  /**
+   * The `application_token` a bot's webhook events carry (`auth[application_token]`), by id or code; null when no
+   * such bot. For a bot registered through a webhook it is that webhook's token ({@link Emulator.webhookApplicationToken}),
+   * for one owned by an OAuth application the application's token.
+   */
+  bot(idOrCode: number | string): BotCredentials | null;
+  /** The `application_token` of a user's webhook (local integration), creating the webhook like `webhookUrl`. Default user 1. */
+  webhookApplicationToken(userId?: number): string;
   /** Issue fresh OAuth tokens for a user (default app). */
   issueToken(userId: number, options?: { clientId?: string; ttlSec?: number }): OAuthTokens;
   seed(input: SeedInput): SeedResult;
