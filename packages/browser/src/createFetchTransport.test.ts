@@ -284,6 +284,17 @@ describe('createFetchTransport input checks (before any request)', () => {
       kind: 'input',
       field: 'calls[0].method',
     });
+    // Params PHP bracket syntax cannot carry fail here too, naming the path (core's encodePhpQuery).
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: Number.NaN })).rejects.toMatchObject({
+      kind: 'input',
+      field: 'params.DIALOG_ID',
+    });
+    await expect(
+      t.batch!([
+        { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+        { method: 'im.dialog.writing', params: { 'a[b]': 1 } },
+      ]),
+    ).rejects.toMatchObject({ kind: 'input', field: 'calls[1].params.a[b]' });
     expect(emulator.stats().requests).toBe(0);
   });
 });

@@ -1,8 +1,6 @@
-import { B24Error, B24InputError, isB24Error } from '@b24-typing/core';
+import { B24Error, B24InputError, encodePhpQuery, isB24Error, parseBatchResult } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
-import { parseBatchResult } from './parseBatchResult';
 import { checkCall } from './checkCall';
-import { toPhpQuery } from './toPhpQuery';
 
 /** What `auth` is asked for: the token in use, or (after `expired_token`) a fresh one. */
 export interface AuthRequest {
@@ -77,28 +75,32 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     return current.token;
   };
 
-  const post = async (method: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> => {
+  /** `query` is the params already encoded (so bad input fails before any request); the token goes last. */
+  const post = async (method: string, query: string, signal?: AbortSignal): Promise<unknown> => {
     throwIfAborted(signal);
+    const withAuth = (auth: string): string => (query === '' ? '' : `${query}&`) + encodePhpQuery({ auth });
     const first = await token(false);
     throwIfAborted(signal);
     try {
-      return await request(options.fetch, endpoint + method, { ...body, auth: first }, timeoutMs, signal);
+      return await request(options.fetch, endpoint + method, withAuth(first), timeoutMs, signal);
     } catch (error) {
       if (!(isB24Error(error) && (error.code === 'expired_token' || error.code === 'invalid_token'))) throw error;
       const fresh = await refreshFrom(first);
       throwIfAborted(signal);
-      return request(options.fetch, endpoint + method, { ...body, auth: fresh }, timeoutMs, signal);
+      return request(options.fetch, endpoint + method, withAuth(fresh), timeoutMs, signal);
     }
   };
 
   return {
     call(method: string, params: Record<string, unknown>, callOptions: TransportCallOptions = {}): Promise<unknown> {
+      let query: string;
       try {
         checkCall(method, params);
+        query = encodePhpQuery(params);
       } catch (error) {
         return Promise.reject(error);
       }
-      return post(method, params, callOptions.signal);
+      return post(method, query, callOptions.signal);
     },
     async batch(calls: readonly TransportCall[], callOptions: TransportCallOptions = {}) {
       if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
@@ -107,10 +109,11 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       const cmd: Record<string, string> = {};
       calls.forEach((call, i) => {
         checkCall(call?.method, call?.params, `calls[${i}].`);
-        cmd[i] = `${call.method}?${toPhpQuery(call.params)}`;
+        cmd[i] = `${call.method}?${encodePhpQuery(call.params, `calls[${i}].params`)}`;
       });
       if (calls.length === 0) return [] as readonly BatchItemResult[];
-      return parseBatchResult(await post('batch', { halt: 0, cmd }, callOptions.signal), calls.length);
+      const result = await post('batch', encodePhpQuery({ halt: 0, cmd }), callOptions.signal);
+      return parseBatchResult(result, calls.length);
     },
   };
 }
@@ -150,7 +153,7 @@ function aborted(): B24Error {
 async function request(
   fetchOption: typeof fetch | undefined,
   url: string,
-  body: Record<string, unknown>,
+  body: string,
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
@@ -170,7 +173,7 @@ async function request(
       response = await fetchFn(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: toPhpQuery(body),
+        body,
         credentials: 'omit',
         signal: controller.signal,
       });

@@ -15,6 +15,10 @@ export type {
   IndicatorKind,
   StopReason,
 } from './IndicatorEvent';
+/** For transport authors: the one PHP bracket-syntax encoder every transport uses (batch commands, form bodies). */
+export { encodePhpQuery } from './encodePhpQuery';
+/** For transport authors: a `batch` reply's `result`/`result_error` mapped back onto the commands, in order. */
+export { parseBatchResult } from './parseBatchResult';
 export type { BotStatusOptions } from './resolveBotTarget';
 export type { StatusPolicy, StatusSignal } from './statusSignals';
 export { DEFAULT_STATUS_POLICY, resolveStatusPolicy, statusSignals } from './statusSignals';

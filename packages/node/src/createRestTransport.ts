@@ -1,13 +1,14 @@
 import {
   B24Error,
   type BatchItemResult,
+  encodePhpQuery,
+  parseBatchResult,
   type Transport,
   type TransportCall,
   type TransportCallOptions,
 } from '@b24-typing/core';
 import { createHttpClient, type HttpOptions } from './createHttpClient';
 import { type Redactor, secretParams } from './createRedactor';
-import { encodePhpQuery } from './encodePhpQuery';
 import { inputError } from './inputError';
 import { readEnvelope } from './readEnvelope';
 import { USER_AGENT } from './userAgent';
@@ -108,7 +109,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       });
       const callSecrets = calls.flatMap((c) => secretParams(c.params));
       const result = await send('batch', { halt: 0, cmd }, callOptions?.signal, callSecrets);
-      return readBatch(result, calls.length, auth.redactor, callSecrets);
+      return parseBatchResult(result, calls.length).map((item) =>
+        item.ok ? item : { ok: false, error: auth.redactor.error(item.error, callSecrets) as B24Error },
+      );
     },
     close() {
       return http.close();
@@ -130,50 +133,6 @@ function checkCall(
   }
 }
 
-/**
- * Maps `{ result, result_error }` back onto the calls, in order. PHP serialises these as lists or as objects
- * with numeric keys depending on gaps, and empty ones as `[]`; indexing by position reads all three.
- */
-function readBatch(
-  result: unknown,
-  count: number,
-  redactor: Redactor,
-  callSecrets: readonly string[],
-): BatchItemResult[] {
-  if (typeof result !== 'object' || result === null) {
-    throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', message: 'batch reply without results' });
-  }
-  const { result: results, result_error: errors } = result as { result?: unknown; result_error?: unknown };
-  const items: BatchItemResult[] = [];
-  for (let i = 0; i < count; i++) {
-    const error = entry(errors, i);
-    if (error !== undefined && error !== null) {
-      const body = typeof error === 'object' ? (error as { error?: unknown; error_description?: unknown }) : { error };
-      items.push({ ok: false, error: redactor.error(B24Error.fromResponse(body), callSecrets) as B24Error });
-    } else if (hasEntry(results, i)) {
-      items.push({ ok: true, result: entry(results, i) });
-    } else {
-      items.push({
-        ok: false,
-        error: new B24Error({
-          code: 'BATCH_COMMAND_SKIPPED',
-          kind: 'server',
-          message: `batch command ${i} has neither a result nor an error`,
-        }),
-      });
-    }
-  }
-  return items;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function hasEntry(collection: unknown, index: number): boolean {
-  return typeof collection === 'object' && collection !== null && Object.hasOwn(collection, String(index));
-}
-
-function entry(collection: unknown, index: number): unknown {
-  return hasEntry(collection, index) ? (collection as Record<string, unknown>)[String(index)] : undefined;
 }

@@ -5,7 +5,7 @@ import { createErrorLog } from '../test/errorLog';
 import { startBrokenProxy } from '../test/startBrokenProxy';
 import type { NodeTransport } from './createRestTransport';
 import { createWebhookTransport } from './createWebhookTransport';
-import { encodePhpQuery } from './encodePhpQuery';
+import { encodePhpQuery } from '@b24-typing/core';
 
 const CODE = 'wh7Kq2xVn9Lp3Rt8Zs4c';
 const BOT_TOKEN = 'agent-bot-token';

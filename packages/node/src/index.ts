@@ -5,7 +5,8 @@ export type { OAuthTokens, OAuthTransportOptions } from './createOAuthTransport'
 export { MAX_BATCH } from './createRestTransport';
 export type { NodeTransport, TransportOptions } from './createRestTransport';
 export type { HttpOptions } from './createHttpClient';
-export { encodePhpQuery } from './encodePhpQuery';
+/** Kept for compatibility: the encoder now lives in `@b24-typing/core`, shared with the browser transports. */
+export { encodePhpQuery } from '@b24-typing/core';
 export { parsePhpQuery } from './parsePhpQuery';
 export type { PhpQueryLimits } from './parsePhpQuery';
 export { parseBotEvent } from './parseBotEvent';

@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodePhpQuery } from './encodePhpQuery';
+
+/** The raw pairs a form decoder (PHP's `parse_str` included) sees before it builds arrays from the brackets. */
+function pairs(query: string): [string, string][] {
+  return [...new URLSearchParams(query)];
+}
+
+/** What the pairs must be: one `a[b][0]=leaf` per non-empty leaf, in insertion order. */
+function leaves(value: unknown, name: string): [string, string][] {
+  if (typeof value === 'string') return [[name, value]];
+  const entries = Array.isArray(value)
+    ? value.map((item, i) => [String(i), item] as const)
+    : Object.entries(value as object);
+  return entries.flatMap(([key, item]) => leaves(item, `${name}[${key}]`));
+}
+
+describe('encodePhpQuery', () => {
+  it('writes nested objects and arrays in PHP bracket syntax', () => {
+    const query = encodePhpQuery({ botId: 7, fields: { message: 'hi', ids: [1, 2] } });
+    expect(decodeURIComponent(query)).toBe('botId=7&fields[message]=hi&fields[ids][0]=1&fields[ids][1]=2');
+  });
+
+  it('serialises a batch command the way parse_str reads it back', () => {
+    const query = encodePhpQuery({
+      DIALOG_ID: 'chat1',
+      fields: { message: 'a&b=c', ids: [1, 2] },
+      flag: true,
+      off: false,
+      gone: null,
+    });
+    expect(query).toBe('DIALOG_ID=chat1&fields[message]=a%26b%3Dc&fields[ids][0]=1&fields[ids][1]=2&flag=Y&off=N');
+  });
+
+  it('applies the platform value conventions: Y/N, null and undefined left out', () => {
+    expect(encodePhpQuery({ a: true, b: false, c: null, d: undefined, e: 0 })).toBe('a=Y&b=N&e=0');
+    expect(encodePhpQuery({ list: [null, 'x', undefined], empty: [], none: {} })).toBe('list[1]=x');
+    expect(encodePhpQuery({ big: 2n ** 64n, neg: -1.5 })).toBe('big=18446744073709551616&neg=-1.5');
+  });
+
+  it('round-trips plain values through a form decoder', () => {
+    expect(pairs(encodePhpQuery({ botId: 7, dialogId: 'chat12', text: 'привет, мир' }))).toEqual([
+      ['botId', '7'],
+      ['dialogId', 'chat12'],
+      ['text', 'привет, мир'],
+    ]);
+  });
+
+  it('escapes the characters that would break a query string', () => {
+    const query = encodePhpQuery({ text: 'a&b=c%d[e] +ü 😀', 'k y&': 'v' });
+    expect(query.slice('text='.length, query.indexOf('&'))).not.toMatch(/[ &=[\]%+](?![0-9A-F]{2})/);
+    expect(pairs(query)).toEqual([
+      ['text', 'a&b=c%d[e] +ü 😀'],
+      ['k y&', 'v'],
+    ]);
+  });
+
+  it('refuses what PHP bracket syntax cannot carry, naming the field', () => {
+    expect(() => encodePhpQuery({ fields: { 'a[b]': 1 } })).toThrow(/params\.fields\.a\[b\]/);
+    expect(() => encodePhpQuery({ '': 1 })).toThrow(expect.objectContaining({ kind: 'input', field: 'params.' }));
+    expect(() => encodePhpQuery({ n: Number.NaN })).toThrow(
+      expect.objectContaining({ kind: 'input', field: 'params.n' }),
+    );
+    expect(() => encodePhpQuery({ f: () => 1 })).toThrow(expect.objectContaining({ kind: 'input' }));
+    expect(() => encodePhpQuery({ d: new Date(Number.NaN) })).toThrow(/valid Date/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => encodePhpQuery({ cyclic })).toThrow(/cycles/);
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) deep = [deep];
+    expect(() => encodePhpQuery({ deep })).toThrow(/levels deep/);
+    expect(() => encodePhpQuery(null as never, 'calls[3].params')).toThrow(
+      expect.objectContaining({ name: 'B24InputError', field: 'calls[3].params' }),
+    );
+  });
+
+  it('names the path from the field it is given, and never quotes the value', () => {
+    let error: unknown;
+    try {
+      encodePhpQuery({ fields: { ids: [1, Number.POSITIVE_INFINITY] }, token: 'secret' }, 'calls[2].params');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ name: 'B24InputError', field: 'calls[2].params.fields.ids[1]' });
+    expect(String(error)).not.toMatch(/Infinity|secret/);
+  });
+
+  it('shares the object, not the cycle check, between siblings', () => {
+    const shared = { a: '1' };
+    expect(decodeURIComponent(encodePhpQuery({ x: shared, y: shared }))).toBe('x[a]=1&y[a]=1');
+  });
+
+  it('encodes dates as ISO strings', () => {
+    expect(pairs(encodePhpQuery({ at: new Date(0) }))).toEqual([['at', '1970-01-01T00:00:00.000Z']]);
+  });
+
+  it('writes one pair per leaf of any nested structure of strings, exactly as given', () => {
+    const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_.-]{0,8}$/);
+    const value = fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary' }),
+        fc.array(tie('node'), { minLength: 1, maxLength: 4 }),
+        fc.dictionary(key, tie('node'), { minKeys: 1, maxKeys: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), (params) => {
+        const expected = Object.entries(params).flatMap(([name, item]) => leaves(item, name));
+        expect(pairs(encodePhpQuery(params))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

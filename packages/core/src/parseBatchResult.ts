@@ -1,0 +1,47 @@
+import { B24Error } from './B24Error';
+import type { BatchItemResult } from './Transport';
+
+/**
+ * For transport authors: maps the `result` of a `batch` reply (`{ result: {key: data}, result_error: {key:
+ * {error, error_description}} }`, reference §8) back onto the `count` commands that were sent with keys
+ * `0…count-1`, in order. PHP serialises each collection as a list or as an object with numeric keys depending
+ * on gaps, and an empty one as `[]`; indexing by position reads all three.
+ *
+ * A command with an error becomes `{ ok: false, error }` (a `B24Error` from its `{error, error_description}`);
+ * one with neither a result nor an error (skipped after a `halt`) becomes `BATCH_COMMAND_SKIPPED`, kind
+ * `server`. A reply that is not an object at all throws `ERROR_UNEXPECTED_ANSWER`: the whole batch failed.
+ */
+export function parseBatchResult(result: unknown, count: number): BatchItemResult[] {
+  if (typeof result !== 'object' || result === null) {
+    throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', message: 'batch reply without results' });
+  }
+  const { result: results, result_error: errors } = result as { result?: unknown; result_error?: unknown };
+  const items: BatchItemResult[] = [];
+  for (let i = 0; i < count; i++) {
+    const error = entry(errors, i);
+    if (error !== undefined && error !== null) {
+      const body = typeof error === 'object' ? (error as { error?: unknown; error_description?: unknown }) : { error };
+      items.push({ ok: false, error: B24Error.fromResponse(body) });
+    } else if (hasEntry(results, i)) {
+      items.push({ ok: true, result: entry(results, i) });
+    } else {
+      items.push({
+        ok: false,
+        error: new B24Error({
+          code: 'BATCH_COMMAND_SKIPPED',
+          kind: 'server',
+          message: `batch command ${i} has neither a result nor an error`,
+        }),
+      });
+    }
+  }
+  return items;
+}
+
+function hasEntry(collection: unknown, index: number): boolean {
+  return typeof collection === 'object' && collection !== null && Object.hasOwn(collection, String(index));
+}
+
+function entry(collection: unknown, index: number): unknown {
+  return hasEntry(collection, index) ? (collection as Record<string, unknown>)[String(index)] : undefined;
+}
