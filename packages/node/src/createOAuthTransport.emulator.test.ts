@@ -1,7 +1,6 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
-import { startBrokenProxy } from '../test/startBrokenProxy';
 import { createOAuthTransport, type OAuthTokens } from './createOAuthTransport';
 
 const log = createErrorLog();
@@ -39,7 +38,7 @@ function expiredTokens() {
   return tokens;
 }
 
-/** Replies by HTTP status since `before` (the emulator counts REST and OAuth replies there). */
+/** Replies by HTTP status since `before` (REST and `/oauth/token/` replies alike). */
 function statusDelta(before: Record<string, number>): Record<string, number> {
   const delta: Record<string, number> = {};
   for (const [status, n] of Object.entries(emu.stats().byStatus)) {
@@ -72,8 +71,10 @@ describe('OAuth transport against the emulator', () => {
       secrets.add(next.accessToken).add(next.refreshToken);
     });
     const before = emu.stats().byStatus;
+    const refreshesBefore = emu.stats().oauthRequests;
     await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
     expect(seen).toHaveLength(1);
+    expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
     expect(seen[0]).toMatchObject({
       accessToken: expect.any(String),
       refreshToken: expect.any(String),
@@ -96,6 +97,7 @@ describe('OAuth transport against the emulator', () => {
       secrets.add(next.accessToken).add(next.refreshToken);
     });
     const before = emu.stats().byStatus;
+    const refreshesBefore = emu.stats().oauthRequests;
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         i % 2 === 0
@@ -106,6 +108,7 @@ describe('OAuth transport against the emulator', () => {
     expect(results.filter((r) => r === true)).toHaveLength(5);
     expect(results.filter((r) => Array.isArray(r) && r[0]?.ok)).toHaveLength(5);
     expect(refreshes).toBe(1);
+    expect(emu.stats().oauthRequests - refreshesBefore).toBe(1); // counted at the token endpoint, not by the client
     // 10 rejected, then 1 refresh + 10 retries; the refresh token is single-use, so a second refresh would fail.
     expect(statusDelta(before)).toEqual({ 401: 10, 200: 11 });
     await t.close();
@@ -135,32 +138,38 @@ describe('OAuth transport against the emulator', () => {
 
   it('keeps a transient token-endpoint failure transient: the next call refreshes again', async () => {
     const tokens = expiredTokens();
-    const proxy = await startBrokenProxy(emu.url);
     let refreshes = 0;
-    const t = createOAuthTransport({
-      clientEndpoint: emu.restUrl,
-      oauthEndpoint: `${proxy.url}/oauth/token/`,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      clientId: emu.fixtures.app.clientId,
-      clientSecret: emu.fixtures.app.clientSecret,
-      onTokens: (next) => {
-        refreshes++;
-        secrets.add(next.accessToken).add(next.refreshToken);
-      },
+    const t = oauth(tokens, (next) => {
+      refreshes++;
+      secrets.add(next.accessToken).add(next.refreshToken);
     });
-    secrets.add(tokens.accessToken).add(tokens.refreshToken);
-    proxy.set('html502');
+    // A gateway page in front of the token endpoint, once.
+    emu.addFault({
+      method: 'oauth.token',
+      status: 502,
+      body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>',
+      contentType: 'text/html',
+      times: 1,
+    });
     expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
       code: 'ERROR_UNEXPECTED_ANSWER',
       kind: 'server',
       status: 502,
     });
-    proxy.set('pass');
+    // A dropped connection and a cut JSON reply of the token endpoint are just as transient.
+    emu.addFault({ method: 'oauth.token', reset: true, times: 1 });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      kind: 'network',
+    });
+    emu.addFault({ method: 'oauth.token', status: 503, body: '{"error":"temporarily_unav', times: 1 });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'server',
+      status: 503,
+    });
     await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
     expect(refreshes).toBe(1);
     await t.close();
-    await proxy.close();
   });
 
   it('reports a wrong client secret as an auth error without showing the secret', async () => {
