@@ -48,6 +48,24 @@ function covered(intervals: readonly { from: number; to: number | null }[], from
   return total;
 }
 
+/** The node webhook transport, recording when each indicator call leaves our process (to tell "sent after stop"). */
+function recordingTransport(url: string) {
+  const webhook = createWebhookTransport(url);
+  const started: { at: number; dialogId: string }[] = [];
+  const transport: Transport = {
+    call(method, params, options) {
+      started.push({ at: Date.now(), dialogId: String(params.dialogId) });
+      return webhook.call(method, params, options);
+    },
+    batch(calls, options) {
+      const at = Date.now();
+      for (const c of calls) started.push({ at, dialogId: String(c.params.dialogId) });
+      return (webhook.batch as NonNullable<Transport['batch']>)(calls, options);
+    },
+  };
+  return { transport, started };
+}
+
 describe('scheduler against the emulator (standard plan)', () => {
   it(`holds ${STATUSES} bot statuses for 30 s with no QUERY_LIMIT_EXCEEDED, continuously visible, silent after stop`, async () => {
     const bot = emulator.fixtures.bots.agent;
@@ -56,20 +74,7 @@ describe('scheduler against the emulator (standard plan)', () => {
     });
     expect(chats).toHaveLength(STATUSES);
 
-    const webhook = createWebhookTransport(emulator.webhookUrl(1));
-    // Records when each indicator call leaves our process, to tell "sent after stop" from "arrived after stop".
-    const started: { at: number; dialogId: string }[] = [];
-    const transport: Transport = {
-      call(method, params, options) {
-        started.push({ at: Date.now(), dialogId: String(params.dialogId) });
-        return webhook.call(method, params, options);
-      },
-      batch(calls, options) {
-        const at = Date.now();
-        for (const c of calls) started.push({ at, dialogId: String(c.params.dialogId) });
-        return (webhook.batch as NonNullable<Transport['batch']>)(calls, options);
-      },
-    };
+    const { transport, started } = recordingTransport(emulator.webhookUrl(1));
     const indicators = createIndicators({ transport, limits: 'standard' });
     const errors: unknown[] = [];
     const runs = chats.map((chatId, i) => {
@@ -130,4 +135,67 @@ describe('scheduler against the emulator (standard plan)', () => {
     }
     expect(worst).toBeGreaterThanOrEqual(0.99);
   }, 60_000);
+  it('keeps 100 statuses up through dropped connections, failing batch items and a rate refusal', async () => {
+    emulator.reset();
+    const bot = emulator.fixtures.bots.agent;
+    const { chats } = emulator.seed({
+      chats: Array.from({ length: 100 }, (_, i) => ({ title: `faulty ${i}`, members: [1, bot.id] })),
+    });
+    // The first batch is refused as if another app on this IP had emptied the bucket, and 5 % of the calls inside
+    // batches fail with a server error; later two batch requests in a row lose their connection.
+    emulator.addFault({ method: 'batch', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    emulator.addFault({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 500,
+      error: 'INTERNAL_SERVER_ERROR',
+      probability: 0.05,
+    });
+    const { transport, started } = recordingTransport(emulator.webhookUrl(1));
+    const indicators = createIndicators({ transport, limits: 'standard' });
+    const until = new Subject<void>();
+    const errors: unknown[] = [];
+    const from = Date.now();
+    const subs = chats.map((chatId) =>
+      indicators
+        // lease 6 s: renewed every 3 s, so a retry has 3 s to land before the status lapses
+        .botStatus({
+          dialogId: `chat${chatId}`,
+          botId: bot.id,
+          botToken: bot.botToken ?? undefined,
+          status: 'searching',
+          until,
+          leaseSec: 6,
+        })
+        .subscribe({ error: (e: unknown) => errors.push(e) }),
+    );
+    await sleep(5_000);
+    emulator.addFault({ method: 'batch', reset: true, times: 2 });
+    await sleep(10_000);
+    const stopAt = Date.now();
+    until.next();
+    await sleep(1_500);
+    const stats = indicators.stats();
+    indicators.dispose();
+    for (const sub of subs) sub.unsubscribe();
+
+    expect(errors).toEqual([]);
+    expect(emulator.stats().queryLimitExceeded).toBe(0);
+    expect(stats.failed.rate ?? 0).toBeGreaterThan(0);
+    expect(stats.failed.server ?? 0).toBeGreaterThan(0);
+    expect(stats.failed.network ?? 0).toBeGreaterThan(0);
+    let wanted = 0;
+    let shown = 0;
+    for (const chatId of chats) {
+      const intervals = emulator.visibility(`chat${chatId}`, bot.id);
+      // The refused batch delays its starts by the back-off; from the first show on, faults must not show.
+      const shownAt = Math.min(...intervals.map((i) => i.from));
+      expect(shownAt - from, `chat${chatId}`).toBeLessThan(3_000);
+      wanted += stopAt - shownAt;
+      shown += covered(intervals, shownAt, stopAt);
+      // Whatever failed on the way, every status is up when the reply comes.
+      expect(covered(intervals, stopAt - 100, stopAt), `chat${chatId}`).toBe(100);
+    }
+    expect(shown / wanted).toBeGreaterThanOrEqual(0.99);
+    expect(started.filter((s) => s.at > stopAt)).toEqual([]);
+  }, 40_000);
 });
