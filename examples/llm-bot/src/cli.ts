@@ -19,7 +19,7 @@ const USAGE = `Usage: llm-bot [options]
 Environment:
   B24_WEBHOOK_URL        a portal's incoming webhook (scope imbot); without it the bot runs against a local emulator
   B24_BOT_TOKEN          the bot's token (you choose it, ≤ 40 chars); required with B24_WEBHOOK_URL
-  B24_APPLICATION_TOKEN  webhook mode: the application_token the portal signs events with
+  B24_APPLICATION_TOKEN  webhook mode: the application_token the portal signs events with (local emulator: its own)
   LLM_BASE_URL, LLM_API_KEY, LLM_MODEL   an OpenAI-compatible endpoint; without them a local demo model answers
 `;
 
@@ -65,6 +65,8 @@ async function main(): Promise<number | undefined> {
   }
   let events: Parameters<typeof startBot>[0]['events'];
   if (mode === 'webhook') {
+    // The local emulator tells which token it signs events with (its webhook's); a real portal shows it in the app settings.
+    applicationToken ||= emulator?.webhookApplicationToken();
     if (!applicationToken) throw new Error("webhook mode needs B24_APPLICATION_TOKEN (see your portal's app settings)");
     const port = number('webhook-port', values['webhook-port']);
     events = {

@@ -22,7 +22,10 @@ export interface Harness {
   settle(): Promise<void>;
 }
 
-export function useBotHarness(): (model: LanguageModel, extra?: Partial<BotOptions>) => Promise<Harness> {
+/** Extra bot options, or a function of the emulator for options that need its credentials (the application token). */
+export type ExtraOptions = Partial<BotOptions> | ((emulator: Emulator) => Partial<BotOptions>);
+
+export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) => Promise<Harness> {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -44,7 +47,7 @@ export function useBotHarness(): (model: LanguageModel, extra?: Partial<BotOptio
       tools: { webSearch: createSearchTool({ latencyMs: 1500 }) },
       events: { mode: 'fetch', intervalMs: 200 },
       log: (line) => lines.push(line),
-      ...extra,
+      ...(typeof extra === 'function' ? extra(emulator) : extra),
     });
     cleanups.push(() => bot.stop());
     const conversation = (questionId: number) => {

@@ -7,33 +7,35 @@ import { useBotHarness } from './startBot.test.fixture';
 const setup = useBotHarness();
 
 describe('llm-bot end to end (webhook mode)', () => {
-  it('answers events it can verify and refuses the rest with 401', async () => {
-    const applicationToken = 'test-application-token';
-    const { bot, emulator, ask, waitFor, conversation, settle } = await setup(createLocalModel({ speed: 0.5 }), {
-      events: { mode: 'webhook', applicationToken },
-      statusPolicy: { minDwellMs: 250 }, // see FAST in startBot.test.ts
+  it('answers events signed with the application token the portal gives its integration, refuses others with 401', async () => {
+    let applicationToken = '';
+    const { bot, emulator, ask, waitFor } = await setup(createLocalModel({ speed: 0.5 }), (emulator) => {
+      // The bot registers through user 1's webhook, so the portal signs its events with that integration's token.
+      applicationToken = emulator.webhookApplicationToken(1);
+      return {
+        events: { mode: 'webhook', applicationToken },
+        statusPolicy: { minDwellMs: 250 }, // see FAST in startBot.test.ts
+      };
     });
     expect(bot.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/bitrix24\/events$/);
+    expect(emulator.bot(bot.botId)?.applicationToken).toBe(applicationToken);
     const q = await ask('What about replies?');
-    await emulator.settled();
-    // The emulator signs with the token it made up for this bot, which the bot was not given: refused.
-    const delivery = emulator.deliveries().find((d) => d.botId === bot.botId);
-    expect(delivery).toMatchObject({ event: 'ONIMBOTV2MESSAGEADD', status: 401 });
-    await settle();
-    expect(conversation(q).calls).toEqual([]);
-
-    // The same payload signed with the token the bot trusts is answered like any other message.
-    const emulatorToken = new URLSearchParams(delivery!.body).get('auth[application_token]')!;
-    const signed = delivery!.body.replaceAll(encodeURIComponent(emulatorToken), encodeURIComponent(applicationToken));
-    const res = await fetch(bot.webhookUrl!, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: signed,
-    });
-    expect(res.status).toBe(200);
     const c = await waitFor(q, (c) => c.reply !== undefined);
     expect(c.statuses.map((s) => s.status)).toEqual(['thinking', 'searching', 'thinking', 'composing']);
     expect(c.callsAfterReply).toEqual([]);
+    await emulator.settled();
+    const delivery = emulator.deliveries().find((d) => d.botId === bot.botId);
+    expect(delivery).toMatchObject({ event: 'ONIMBOTV2MESSAGEADD', status: 200 });
+
+    // The same payload signed with another token is refused.
+    const forged = delivery!.body.replaceAll(encodeURIComponent(applicationToken), 'forged-token');
+    expect(forged).not.toBe(delivery!.body);
+    const res = await fetch(bot.webhookUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: forged,
+    });
+    expect(res.status).toBe(401);
   });
 
   it('refuses anything but a POST to its path', async () => {
