@@ -249,4 +249,48 @@ describe('events to bots', () => {
     expect(viaApp.status).toBe(200);
     expect(emulator.bot('appbot')?.applicationToken).toBe(emulator.fixtures.app.applicationToken);
   });
+
+  it('imbot.v2.Bot.update switches the event mode and webhookUrl, rotates the botToken, and validates first', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startReceiver();
+    const hook = emulator.webhookUrl();
+    const reg = await post(`${hook}imbot.v2.Bot.register`, {
+      fields: { code: 'mover', botToken: 'old-token', properties: { name: 'Mover' } },
+    });
+    const botId = reg.body.result.bot.id as number;
+    const update = (botToken: string, fields: unknown) =>
+      post(`${hook}imbot.v2.Bot.update`, { botId, botToken, fields });
+    for (const [fields, code] of [
+      [{ eventMode: 'webhook' }, 'BOT_WEBHOOK_URL_REQUIRED'],
+      [{ eventMode: 'push', webhookUrl: url }, 'BOT_INVALID_EVENT_MODE'],
+      [{ eventMode: 'webhook', webhookUrl: 'ftp://x' }, 'BOT_INVALID_CALLBACK'],
+      [{ botToken: 'agent-bot-token' }, 'BOT_TOKEN_ROTATION_FAILED'], // the seeded agent answers to it
+      [{ botToken: 'x'.repeat(41) }, 'BOT_TOKEN_INVALID_LENGTH'],
+    ] as const) {
+      const refused = await update('old-token', fields);
+      expect([refused.status, refused.body.error]).toEqual([400, code]);
+    }
+    expect((await update('wrong-token', { eventMode: 'fetch' })).body.error).toBe('BOT_OWNERSHIP_ERROR');
+
+    const moved = await update('old-token', {
+      eventMode: 'webhook',
+      webhookUrl: url,
+      botToken: 'new-token',
+      properties: { name: 'Moved' },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.result.bot).toMatchObject({ id: botId, eventMode: 'webhook' });
+    expect(emulator.bot(botId)).toMatchObject({ botToken: 'new-token' });
+    // The old token no longer identifies the bot; the new one does.
+    expect((await update('old-token', { eventMode: 'webhook' })).body.error).toBe('BOT_OWNERSHIP_ERROR');
+    expect((await update('new-token', {})).status).toBe(200);
+
+    await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'now by POST' });
+    await emulator.settled();
+    const form = new URLSearchParams(requests[0]!.body);
+    expect(form.get('data[message][text]')).toBe('now by POST');
+    expect(form.get('auth[application_token]')).toBe(emulator.webhookApplicationToken(1));
+    const state = (await get(`${emulator.url}/_emulator/state`)).body;
+    expect(state.users.find((u: { id: number }) => u.id === botId).name).toMatch(/^Moved/);
+  });
 });

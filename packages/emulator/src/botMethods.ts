@@ -3,6 +3,7 @@ import type { MethodContext, MethodDefinition } from './methodContext';
 import { intval, recordOf, stringOf, truthy } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2 } from './resolveBot';
+import { RestError } from './RestError';
 
 const BOT_TYPES = new Set(['bot', 'supervisor', 'personal', 'openline', 'network']);
 const MAX_BOTS_PER_APP = 100;
@@ -29,6 +30,16 @@ function avatarInfo(base64: string): { width: number; height: number } | null {
     return { width: 0, height: 0 };
   }
   return null;
+}
+
+function checkCallback(webhookUrl: string): void {
+  let valid = false;
+  try {
+    valid = ['http:', 'https:'].includes(new URL(webhookUrl).protocol);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw restError('BOT_INVALID_CALLBACK');
 }
 
 /** `imbot.v2.Bot.register`: idempotent on `fields.code` for the same application (reference §4.2). */
@@ -61,15 +72,7 @@ function botRegister(params: Params, context: MethodContext): unknown {
   if (eventMode !== 'fetch' && eventMode !== 'webhook') throw restError('BOT_INVALID_EVENT_MODE');
   const webhookUrl = stringOf(fields.webhookUrl);
   if (eventMode === 'webhook' && !webhookUrl) throw restError('BOT_WEBHOOK_URL_REQUIRED');
-  if (webhookUrl) {
-    let valid = false;
-    try {
-      valid = ['http:', 'https:'].includes(new URL(webhookUrl).protocol);
-    } catch {
-      valid = false;
-    }
-    if (!valid) throw restError('BOT_INVALID_CALLBACK');
-  }
+  if (webhookUrl) checkCallback(webhookUrl);
   const avatar = stringOf(properties.avatar);
   if (avatar) {
     const info = avatarInfo(avatar);
@@ -99,6 +102,51 @@ function botRegister(params: Params, context: MethodContext): unknown {
   return { bot: model.botObject(bot), users: [model.userObject(bot.id)] };
 }
 
+/**
+ * `imbot.v2.Bot.update` (reference §4.1/§4.2): the bot is resolved like any v2 call (under a webhook with its
+ * current `botToken`); `fields` may change `botToken` (rotation, webhook identities only; a token another bot
+ * already answers to fails with `BOT_TOKEN_ROTATION_FAILED`), `eventMode` / `webhookUrl` (validated as in
+ * register) and `properties` `name` / `lastName` / `workPosition`. The result shape is not in the reference:
+ * `{bot}` as in register. Everything is validated before anything changes.
+ */
+function botUpdate(params: Params, context: MethodContext): unknown {
+  const { model } = context;
+  const bot = resolveBotV2(params, context);
+  const fields = recordOf(params.fields);
+  if (!fields) throw RestError.argument('fields', 'Could not find value for parameter {fields}');
+  const newToken = context.auth.type === 'webhook' ? stringOf(fields.botToken) : null;
+  if (newToken !== null) {
+    if (newToken === '') throw restError('BOT_TOKEN_NOT_SPECIFIED');
+    if (newToken.length > 40) throw restError('BOT_TOKEN_INVALID_LENGTH');
+    const taken = [...model.bots.values()].some((other) => other.id !== bot.id && other.appId === `custom${newToken}`);
+    if (taken) throw restError('BOT_TOKEN_ROTATION_FAILED');
+  }
+  const eventMode = stringOf(fields.eventMode) ?? bot.eventMode;
+  if (eventMode !== 'fetch' && eventMode !== 'webhook') throw restError('BOT_INVALID_EVENT_MODE');
+  const webhookUrl = stringOf(fields.webhookUrl) ?? bot.webhookUrl;
+  if (eventMode === 'webhook' && !webhookUrl) throw restError('BOT_WEBHOOK_URL_REQUIRED');
+  if (fields.webhookUrl !== undefined && webhookUrl) checkCallback(webhookUrl);
+  const properties = recordOf(fields.properties);
+  const name = properties ? stringOf(properties.name)?.trim() : undefined;
+  if (properties && properties.name !== undefined && !name) throw restError('BOT_PROPERTIES_REQUIRED');
+
+  if (newToken) {
+    bot.botToken = newToken;
+    bot.appId = `custom${newToken}`;
+  }
+  bot.eventMode = eventMode;
+  bot.webhookUrl = webhookUrl ?? null;
+  const user = model.users.get(bot.id);
+  if (user && properties) {
+    if (name) user.name = name;
+    const lastName = stringOf(properties.lastName);
+    if (lastName !== null) user.lastName = lastName;
+    const workPosition = stringOf(properties.workPosition);
+    if (workPosition !== null) user.workPosition = workPosition;
+  }
+  return { bot: model.botObject(bot) };
+}
+
 /** `imbot.v2.Event.get`: events from `offset` on; passing an offset confirms (drops) the ones below it. */
 function eventGet(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
@@ -116,5 +164,6 @@ function eventGet(params: Params, context: MethodContext): unknown {
 
 export const BOT_METHODS: readonly MethodDefinition[] = [
   { name: 'imbot.v2.Bot.register', scope: 'imbot', handler: botRegister },
+  { name: 'imbot.v2.Bot.update', scope: 'imbot', handler: botUpdate },
   { name: 'imbot.v2.Event.get', scope: 'imbot', handler: eventGet },
 ];

@@ -50,6 +50,7 @@ export const ERROR_CATALOG = {
   BOT_AVATAR_INCORRECT_TYPE: [400, 'Avatar has an incorrect type'],
   BOT_AVATAR_INCORRECT_SIZE: [400, 'Avatar is too large'],
   BOT_TOKEN_INVALID_LENGTH: [400, 'Bot token must not be longer than 40 characters'],
+  BOT_TOKEN_ROTATION_FAILED: [400, 'Bot token rotation failed'],
   // im.message.add
   MESSAGE_EMPTY: [400, 'Message text not provided'],
   USER_ID_EMPTY: [400, 'Recipient ID not specified when sending a personal message'],
