@@ -210,6 +210,33 @@ describe('createScheduler per-indicator rules', () => {
     expect(scheduler.stats()).toMatchObject({ activeIndicators: 0, httpRequests: 1, callsSent: 0 });
   });
 
+  it('closing the only flight releases its request-timeout timer at once', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 50 });
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceBy(10);
+    // pending: the portal's latency timer and the scheduler's request timeout
+    const pending = clock.pending;
+    a.channel.close();
+    expect(portal.signals.at(-1)?.aborted).toBe(true);
+    expect(clock.pending).toBe(pending - 1);
+    await clock.advanceTo(60_000);
+    expect(scheduler.stats().failed).toEqual({});
+  });
+
+  it('a channel closed after dispose leaves activeIndicators at 0', async () => {
+    const { clock, scheduler } = setup({ latencyMs: 50 });
+    const channels = [collect(scheduler).channel, collect(scheduler).channel];
+    channels[0]?.submit(notify('chat1', 'start'));
+    await clock.advanceBy(10);
+    expect(scheduler.stats().activeIndicators).toBe(2);
+    scheduler.dispose();
+    for (const channel of channels) channel.close();
+    expect(scheduler.stats().activeIndicators).toBe(0);
+    scheduler.open(() => {}).close();
+    expect(scheduler.stats().activeIndicators).toBe(0);
+  });
+
   it('drops a renewal that can no longer meet its deadline instead of queueing it', async () => {
     const { clock, portal, scheduler } = setup({ withBatch: false }, { headroom: 0 });
     for (let i = 0; i < 50; i++) collect(scheduler).channel.submit(notify(`fill${i}`, 'start'));

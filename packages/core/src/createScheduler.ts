@@ -245,6 +245,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     if (ready.size > 0) next = Math.min(next, now + bucket.waitMs(now));
     for (const flight of flights) next = Math.min(next, flight.timeoutAt);
     if (next < timerAt) arm(next);
+    else if (next === Number.POSITIVE_INFINITY && timer && !pumping) {
+      // Nothing left to wait for (the last flight was aborted, say): an idle wake-up would still hold the process.
+      timer.unsubscribe();
+      timer = null;
+      timerAt = next;
+    }
   }
 
   function send(batch: Entry[], now: number): void {
@@ -455,6 +461,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       close(): void {
         if (channel.closed) return;
         channel.closed = true;
+        // dispose() already counted every indicator out
+        if (disposed) return;
         activeIndicators -= 1;
         const now = clock.now();
         if (channel.queued) drop(channel.queued, 'stopped', now);
@@ -467,6 +475,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
             finish(flight);
             flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
+            rearm();
           }
         }
       },
