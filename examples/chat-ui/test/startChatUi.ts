@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
+import { launchChromium } from '@b24-typing/test-utils';
 import type { Browser, Page } from 'playwright-core';
 import { preview } from 'vite';
 import { inject } from 'vitest';
-import { launchChromium } from './launchChromium';
 
 export interface ChatUi {
   readonly emulator: Emulator;

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { launchChromium } from '@b24-typing/test-utils';
 import type { Page } from 'playwright-core';
-import { bundlePage, launchChromium } from './chromium';
+import { bundlePage } from './bundlePage';
 
 const HTML = `<!doctype html><meta charset="utf-8"><title>dom</title>
 <form id="form"><textarea id="ta"></textarea><input id="in" type="text"><div id="ce" contenteditable="true"></div>
