@@ -1,7 +1,6 @@
 import { statusFromStream } from '@b24-typing/ai';
 import {
   createIndicators,
-  type DialogId,
   type IndicatorEvent,
   type Indicators,
   type StatusPolicy,
@@ -192,7 +191,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           replyText(parts).pipe(
             withStatus(indicators, {
               ...options.statusPolicy,
-              dialogId: dialogId as DialogId,
+              dialogId,
               botId,
               botToken,
               status,

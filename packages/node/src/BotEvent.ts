@@ -1,3 +1,5 @@
+import type { DialogId } from '@b24-typing/core';
+
 /**
  * Typed bot events, as `parseBotEvent` (webhook mode) and `botEvents` (fetch mode) deliver them. Field names
  * are the platform's own (reference §4.4), so the Bitrix24 docs apply unchanged; numbers and booleans are
@@ -45,8 +47,11 @@ export interface EventMessage {
 
 export interface EventChat {
   readonly id: number;
-  /** Reply to this: `chat<N>` for a group chat, the counterpart's user id for a private one. Always a string. */
-  readonly dialogId: string;
+  /**
+   * Reply to this: `chat<N>` for a group chat, `sg<N>` for a workgroup chat, the counterpart's user id for a
+   * private one. Always a string, checked with core's `validateDialogId`, so it goes to `botStatus` as is.
+   */
+  readonly dialogId: DialogId;
   readonly type?: string;
   readonly name?: string;
   readonly entityType?: string;

@@ -104,6 +104,26 @@ describe('botEvents timing', () => {
     expect(seen).toEqual([1, 2, 3]);
   });
 
+  it('delivers an event with a malformed dialogId untyped, and keeps polling past it', async () => {
+    const { transport, calls } = scripted([
+      () => ({
+        events: [
+          { eventId: 1, type: 'ONIMBOTV2JOINCHAT', data: { bot: { id: 9 }, chat: { id: 1, dialogId: 'chatX' } } },
+          { eventId: 2, type: 'ONIMBOTV2JOINCHAT', data: { bot: { id: 9 }, chat: { id: 2, dialogId: 'sg2' } } },
+        ],
+        nextOffset: 3,
+      }),
+    ]);
+    const seen: BotEvent[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => seen.push(e));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(seen).toMatchObject([
+      { type: 'other', eventType: 'ONIMBOTV2JOINCHAT', eventId: 1, data: { chat: { dialogId: 'chatX' } } },
+      { type: 'ONIMBOTV2JOINCHAT', eventId: 2, data: { chat: { dialogId: 'sg2' } } },
+    ]);
+    expect(calls.map((c) => c.params.offset)).toEqual([undefined, 3]);
+  });
+
   it('errors the stream on input, access and auth errors instead of retrying', async () => {
     for (const code of ['BOT_NOT_FOUND', 'ACCESS_DENIED', 'NO_AUTH_FOUND']) {
       const { transport, calls } = scripted([fail(code, 400), page([1], 2)]);

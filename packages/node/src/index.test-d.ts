@@ -1,4 +1,4 @@
-import type { BatchItemResult, Transport } from '@b24-typing/core';
+import type { BatchItemResult, DialogId, Transport } from '@b24-typing/core';
 import type { Observable } from 'rxjs';
 import { expectTypeOf, test } from 'vitest';
 import {
@@ -29,7 +29,7 @@ test('bot events narrow on type', () => {
   const event = {} as BotEvent;
   if (event.type === 'ONIMBOTV2MESSAGEADD') {
     expectTypeOf(event.data.message.id).toEqualTypeOf<number>();
-    expectTypeOf(event.data.chat.dialogId).toEqualTypeOf<string>();
+    expectTypeOf(event.data.chat.dialogId).toEqualTypeOf<DialogId>();
   }
   if (event.type === 'ONIMBOTMESSAGEADD') expectTypeOf(event.data.PARAMS.DIALOG_ID).toEqualTypeOf<string>();
   if (event.type === 'other') expectTypeOf(event.eventType).toEqualTypeOf<string>();

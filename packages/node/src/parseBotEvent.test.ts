@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageAddEvent, V1MessageAddEvent } from './BotEvent';
+import { B24Error } from '@b24-typing/core';
+import type { JoinChatEvent, MessageAddEvent, V1MessageAddEvent } from './BotEvent';
 import { parseBotEvent } from './parseBotEvent';
 
 const TOKEN = 'app-token-7f3a9c21';
@@ -168,6 +169,54 @@ describe('parseBotEvent', () => {
       );
     }
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('checks dialogId as botStatus will, so a malformed one is a typed input error naming the field', () => {
+    for (const bad of ['chat', 'chatabc', 'user5', '0', 'chat0', 'sg-1', '3.5', ' ', 'chat 7']) {
+      let caught: unknown;
+      try {
+        parseBotEvent(form({ ...messageAdd, 'data[chat][dialogId]': bad }), { applicationToken: TOKEN });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, bad).toBeInstanceOf(B24Error);
+      expect(caught, bad).toMatchObject({ kind: 'input', code: 'INVALID_EVENT_BODY' });
+      expect((caught as B24Error).message, bad).toMatch(/^data\.chat\.dialogId: must be a dialog id/);
+    }
+    const join = { ...messageAdd, event: 'ONIMBOTV2JOINCHAT', 'data[chat][dialogId]': 'chat-4' };
+    expect(() => parseBotEvent(form(join), { applicationToken: TOKEN })).toThrow(/data\.chat\.dialogId/);
+    const json = JSON.stringify({
+      event: 'ONIMBOTV2MESSAGEADD',
+      data: {
+        bot: { id: 17 },
+        message: { id: 1, chatId: 44, authorId: 3 },
+        chat: { id: 44, dialogId: {} },
+        user: { id: 3 },
+      },
+      auth: { application_token: TOKEN },
+    });
+    expect(() => parseBotEvent(json, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ kind: 'input', code: 'INVALID_EVENT_BODY' }),
+    );
+  });
+
+  it('accepts every dialog id form imbot.v2 uses, a JSON number included, as the string botStatus takes', () => {
+    for (const [sent, typed] of [
+      ['chat1157', 'chat1157'],
+      ['sg12', 'sg12'],
+      ['27', '27'],
+    ] as const) {
+      const event = parseBotEvent(form({ ...messageAdd, 'data[chat][dialogId]': sent }), {
+        applicationToken: TOKEN,
+      }) as MessageAddEvent;
+      expect(event.data.chat.dialogId).toBe(typed);
+    }
+    const json = JSON.stringify({
+      event: 'ONIMBOTV2JOINCHAT',
+      data: { bot: { id: 17 }, chat: { id: 44, dialogId: 27 } },
+      auth: { application_token: TOKEN },
+    });
+    expect((parseBotEvent(json, { applicationToken: TOKEN }) as JoinChatEvent).data.chat.dialogId).toBe('27');
   });
 
   it('enforces size and depth limits', () => {

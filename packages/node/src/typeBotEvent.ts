@@ -1,10 +1,11 @@
-import { B24Error } from '@b24-typing/core';
+import { B24Error, B24InputError, type DialogId, validateDialogId } from '@b24-typing/core';
 import type { BotEvent, EventAuth } from './BotEvent';
 
 /**
  * Turns a raw event (a parsed form body or an `Event.get` item) into a typed `BotEvent`. Form bodies carry every
  * scalar as a string (`true`→`"1"`, `null`→`""`, reference §4.4), so known numeric and boolean fields are
- * restored by name; `dialogId` stays a string even when it looks like a number. Unknown fields pass through.
+ * restored by name; `dialogId` stays a string even when it looks like a number, and is checked with core's
+ * `validateDialogId` so it can go straight to `botStatus`/`withStatus`. Unknown fields pass through.
  */
 export function typeBotEvent(
   eventType: string,
@@ -167,7 +168,21 @@ function bot(value: unknown) {
 }
 
 function chat(value: unknown) {
-  return required(shape(value, CHAT, 'data.chat'), ['id', 'dialogId'], 'data.chat');
+  const c = required(shape(value, CHAT, 'data.chat'), ['id', 'dialogId'], 'data.chat');
+  return { ...c, dialogId: dialogId(c.dialogId, 'data.chat.dialogId') };
+}
+
+/**
+ * The same rule `botStatus` applies (imbot.v2 accepts `sg<N>` too), checked here so a bad id fails as a malformed
+ * event, with the body's error code, instead of later at the first status call.
+ */
+function dialogId(value: unknown, path: string): DialogId {
+  try {
+    return validateDialogId(value, 'v2', path);
+  } catch (error) {
+    if (error instanceof B24InputError) throw malformedEvent(`${path}: must be ${error.rule}`);
+    throw error;
+  }
 }
 
 export function malformedEvent(rule: string): B24Error {
