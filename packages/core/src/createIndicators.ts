@@ -16,6 +16,7 @@ import { type AgentStatus, isAgentStatus, statusMessageCode } from './AgentStatu
 import { B24Error } from './B24Error';
 import { B24InputError, describeValue } from './B24InputError';
 import { createDispatcher, type RateLimits } from './createDispatcher';
+import { createTimerWheel } from './createTimerWheel';
 import type { CallOutcome, DispatchStats, IndicatorCall, IndicatorChannel } from './Dispatcher';
 import type {
   IndicatorCallInfo,
@@ -121,9 +122,11 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
   if (typeof clock?.now !== 'function' || typeof clock.schedule !== 'function') {
     throw new B24InputError('clock', 'an RxJS SchedulerLike (now and schedule)', describeValue(options.clock));
   }
+  // Every delayed action of every indicator and of the scheduler shares one timer of `clock`.
+  const timers = createTimerWheel(clock);
   const dispatcher = createDispatcher({
     transport,
-    clock,
+    clock: timers,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const events = new Subject<IndicatorEvent>();
@@ -264,7 +267,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
         lifetimeMs: policy.lifetimeMs,
         endReason: 'complete',
         build: () => ({
-          signals: typingSignals(keystrokes, sent, policy, clock).pipe(
+          signals: typingSignals(keystrokes, sent, policy, timers).pipe(
             // completion itself stops the indicator (with reason `complete`)
             filter((s) => !(s.type === 'stop' && s.reason === 'complete')),
             map((s): DriverSignal => (s.type === 'stop' ? { stop: s.reason } : { call: call(s.type) })),
@@ -301,7 +304,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
             target.legacy ? statuses.pipe(map((): AgentStatus => 'typing')) : statuses,
             target.until,
             target.policy,
-            clock,
+            timers,
           ).pipe(
             tap((s) => {
               if (s.type === 'clear') over = true;
