@@ -1,4 +1,12 @@
-import { asyncScheduler, NEVER, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  NEVER,
+  Observable,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+} from 'rxjs';
 import { type AgentStatus, statusMessageCode } from './AgentStatus';
 import type { CallReason } from './Dispatcher';
 import { renewalPeriod } from './typingSignals';
@@ -76,108 +84,149 @@ export function statusSignals(
   const p = resolveStatusPolicy(policy);
   const period = renewalPeriod(p.leaseSec * 1000, p.marginMs);
   return new Observable<StatusSignal>((subscriber) => {
-    let latest: Shown | undefined;
-    let shown: Shown | undefined;
-    let shownAt = Number.NEGATIVE_INFINITY;
-    let showTimer: Subscription | undefined;
-    let dwellTimer: Subscription | undefined;
-    let renewTimer: Subscription | undefined;
-    let ended = false;
-
-    const emit = (type: CallReason, what: Shown, durationSec = p.leaseSec) => {
-      subscriber.next({ type, status: what.status, statusMessageCode: what.code, durationSec, at: scheduler.now() });
-    };
-    const cancelTimers = () => {
-      for (const t of [showTimer, dwellTimer, renewTimer]) t?.unsubscribe();
-      showTimer = dwellTimer = renewTimer = undefined;
-    };
-    const armRenewal = () => {
-      renewTimer?.unsubscribe();
-      renewTimer = scheduler.schedule(() => {
-        renewTimer = undefined;
-        if (!shown) return;
-        emit('renew', shown);
-        armRenewal();
-      }, period);
-    };
-    const show = (type: 'start' | 'change') => {
-      if (!latest) return;
-      shown = latest;
-      shownAt = scheduler.now();
-      emit(type, shown);
-      armRenewal();
-    };
-    const end = (clear: boolean) => {
-      if (ended) return false;
-      ended = true;
-      cancelTimers();
-      if (clear && shown && p.clearOnError) emit('clear', shown, 1);
-      return true;
-    };
-    const onStatus = (value: AgentStatus) => {
-      latest = { status: value, code: statusMessageCode(value) };
-      if (!shown) {
-        if (showTimer) return; // the delayed start will pick up the latest status
-        if (p.delayMs > 0) {
-          showTimer = scheduler.schedule(() => {
-            showTimer = undefined;
-            show('start');
-          }, p.delayMs);
-        } else {
-          show('start');
-        }
-        return;
-      }
-      if (latest.code === shown.code) {
-        // back to what is shown: a pending change is moot
-        dwellTimer?.unsubscribe();
-        dwellTimer = undefined;
-        return;
-      }
-      if (dwellTimer) return; // the pending change will pick up the latest status
-      const wait = shownAt + p.minDwellMs - scheduler.now();
-      if (wait <= 0) {
-        show('change');
-        return;
-      }
-      dwellTimer = scheduler.schedule(() => {
-        dwellTimer = undefined;
-        if (latest && shown && latest.code !== shown.code) show('change');
-      }, wait);
-    };
-
-    let replied = false;
-    const untilSub = until.subscribe({
-      next: () => {
-        replied = true;
-        if (end(false)) subscriber.complete();
-      },
-      error: () => {
-        if (end(true)) subscriber.complete();
-      },
-      complete: () => {
-        if (end(!replied)) subscriber.complete();
-      },
-    });
-    if (ended) return () => untilSub.unsubscribe();
-    const statusSub = status.subscribe({
-      next: (value) => {
-        if (ended) return;
-        try {
-          onStatus(value);
-        } catch (error) {
-          if (end(true)) subscriber.error(error);
-        }
-      },
-      error: (error: unknown) => {
-        if (end(true)) subscriber.error(error);
-      },
-    });
-    return () => {
-      ended = true;
-      cancelTimers();
-      untilSub.unsubscribe();
-      statusSub.unsubscribe();
-    };
+    const machine = new StatusMachine(subscriber, p, period, scheduler);
+    machine.untilSub = until.subscribe(new UntilObserver(machine));
+    if (!machine.ended) machine.statusSub = status.subscribe(machine);
+    return machine;
   });
+}
+
+type Timer = 'showTimer' | 'dwellTimer' | 'renewTimer';
+
+/** Timer work without a closure per subscription: the machine travels as the action's state. */
+function fire(this: SchedulerAction<[StatusMachine, Timer]>, state?: [StatusMachine, Timer]): void {
+  const [m, timer] = state as [StatusMachine, Timer];
+  m[timer] = undefined;
+  if (timer === 'renewTimer') {
+    if (!m.shown) return;
+    m.emit('renew', m.shown);
+    m.arm('renewTimer', m.period);
+  } else if (timer === 'showTimer') {
+    m.show('start');
+  } else if (m.latest && m.shown && m.latest.code !== m.shown.code) {
+    m.show('change');
+  }
+}
+
+/**
+ * One subscription's state, as a plain object with methods on its prototype: a held status is one of these,
+ * its renewal action and its two input subscriptions, with no closure of its own (100,000 statuses add up).
+ * It is also the observer of `status` and the teardown of the subscription.
+ */
+class StatusMachine {
+  latest: Shown | undefined;
+  shown: Shown | undefined;
+  shownAt = Number.NEGATIVE_INFINITY;
+  showTimer: Subscription | undefined;
+  dwellTimer: Subscription | undefined;
+  renewTimer: Subscription | undefined;
+  ended = false;
+  replied = false;
+  untilSub: Subscription | undefined;
+  statusSub: Subscription | undefined;
+
+  constructor(
+    readonly subscriber: Subscriber<StatusSignal>,
+    readonly p: StatusPolicy,
+    readonly period: number,
+    readonly scheduler: SchedulerLike,
+  ) {}
+
+  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec): void {
+    this.subscriber.next({
+      type,
+      status: what.status,
+      statusMessageCode: what.code,
+      durationSec,
+      at: this.scheduler.now(),
+    });
+  }
+
+  arm(timer: Timer, delay: number): void {
+    this[timer]?.unsubscribe();
+    this[timer] = this.scheduler.schedule(fire, delay, [this, timer]);
+  }
+
+  cancel(timer: Timer): void {
+    this[timer]?.unsubscribe();
+    this[timer] = undefined;
+  }
+
+  show(type: 'start' | 'change'): void {
+    if (!this.latest) return;
+    this.shown = this.latest;
+    this.shownAt = this.scheduler.now();
+    this.emit(type, this.shown);
+    this.arm('renewTimer', this.period);
+  }
+
+  end(clear: boolean): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.cancel('showTimer');
+    this.cancel('dwellTimer');
+    this.cancel('renewTimer');
+    if (clear && this.shown && this.p.clearOnError) this.emit('clear', this.shown, 1);
+    return true;
+  }
+
+  onStatus(value: AgentStatus): void {
+    const latest: Shown = { status: value, code: statusMessageCode(value) };
+    this.latest = latest;
+    const shown = this.shown;
+    if (!shown) {
+      if (this.showTimer) return; // the delayed start will pick up the latest status
+      if (this.p.delayMs > 0) this.arm('showTimer', this.p.delayMs);
+      else this.show('start');
+      return;
+    }
+    if (latest.code === shown.code) {
+      // back to what is shown: a pending change is moot
+      this.cancel('dwellTimer');
+      return;
+    }
+    if (this.dwellTimer) return; // the pending change will pick up the latest status
+    const wait = this.shownAt + this.p.minDwellMs - this.scheduler.now();
+    if (wait <= 0) this.show('change');
+    else this.arm('dwellTimer', wait);
+  }
+
+  /** `status` observer. */
+  next(value: AgentStatus): void {
+    if (this.ended) return;
+    try {
+      this.onStatus(value);
+    } catch (error) {
+      if (this.end(true)) this.subscriber.error(error);
+    }
+  }
+
+  /** `status` observer. */
+  error(error: unknown): void {
+    if (this.end(true)) this.subscriber.error(error);
+  }
+
+  /** Teardown. */
+  unsubscribe(): void {
+    this.end(false);
+    this.untilSub?.unsubscribe();
+    this.statusSub?.unsubscribe();
+  }
+}
+
+class UntilObserver {
+  constructor(private readonly m: StatusMachine) {}
+
+  next(): void {
+    this.m.replied = true;
+    if (this.m.end(false)) this.m.subscriber.complete();
+  }
+
+  error(): void {
+    if (this.m.end(true)) this.m.subscriber.complete();
+  }
+
+  complete(): void {
+    if (this.m.end(!this.m.replied)) this.m.subscriber.complete();
+  }
 }
