@@ -10,7 +10,6 @@ import {
   Subject,
   type Subscriber,
   type Subscription,
-  tap,
 } from 'rxjs';
 import { type AgentStatus, isAgentStatus, statusMessageCode } from './AgentStatus';
 import { B24Error } from './B24Error';
@@ -28,7 +27,7 @@ import type {
 import { type BotStatusOptions, type PreparedCall, resolveBotTarget } from './resolveBotTarget';
 import { type StatusSignal, statusSignals } from './statusSignals';
 import type { Transport } from './Transport';
-import { resolveTypingPolicy, type TypingPolicy, typingSignals } from './typingSignals';
+import { resolveTypingPolicy, type TypingPolicy, type TypingSignal, typingSignals } from './typingSignals';
 import { type DialogId, validateDialogId } from './validateDialogId';
 
 export interface IndicatorsOptions {
@@ -73,18 +72,23 @@ export interface Indicators {
 
 type DriverSignal = { readonly stop: StopReason } | { readonly call: PreparedCall };
 
-interface IndicatorSpec {
+/**
+ * What kind of indicator and how it is driven. Shared by every subscription of one `userTyping`/`botStatus`
+ * observable, so it holds no per-subscription state (that lives on the {@link Indicator}).
+ */
+interface IndicatorSpec<S> {
   readonly kind: IndicatorKind;
   readonly dialogId: DialogId;
   /** How long one call keeps the indicator up: renewals and clears are useless after that (their deadline). */
   readonly lifetimeMs: number;
   /** Why it stopped when its signals complete. */
   readonly endReason: StopReason;
-  build(report: (error: B24Error) => void): {
-    readonly signals: Observable<DriverSignal>;
-    /** The call that takes the indicator down when its subscriber leaves early, if one is due. */
-    readonly abortClear?: () => PreparedCall | undefined;
-  };
+  /** The pure timing stream, built per subscription (`report` hears invalid input that does not stop it). */
+  signals(report: (error: B24Error) => void): Observable<S>;
+  /** What a signal asks for; `undefined` for none. */
+  drive(signal: S): DriverSignal | undefined;
+  /** The call that takes the indicator down when its subscriber leaves early, given its last signal, if due. */
+  abortClear?(last: S | undefined): PreparedCall | undefined;
 }
 
 const EVENT_TYPES: readonly IndicatorEventType[] = ['sent', 'renewed', 'dropped', 'failed', 'stopped'];
@@ -133,7 +137,6 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
   // Subscribed like any observer, so a throwing listener is reported the RxJS way and cannot break an indicator.
   if (onEvent) events.subscribe({ next: onEvent });
   const counts = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<IndicatorEventType, number>;
-  const live = new Set<() => void>();
   let nextId = 1;
   let disposed = false;
 
@@ -143,102 +146,139 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     events.next(event);
   };
 
-  function indicator(spec: IndicatorSpec): Observable<IndicatorEvent> {
+  /**
+   * One subscribed indicator: a plain object with methods on its prototype (no closure per indicator but the
+   * channel's listener), because a portal may hold 100,000 of them. It observes its signals, submits their
+   * calls through its channel and publishes what becomes of them.
+   */
+  class Indicator<S> {
+    channel: IndicatorChannel | undefined;
+    lastCallAt = Number.NEGATIVE_INFINITY;
+    ended = false;
+    signalsSub: Subscription | undefined;
+    last: S | undefined;
+
+    constructor(
+      readonly spec: IndicatorSpec<S>,
+      readonly subscriber: Subscriber<IndicatorEvent>,
+      readonly id: number,
+    ) {}
+
+    base(at = clock.now()) {
+      return { indicatorId: this.id, indicator: this.spec.kind, dialogId: this.spec.dialogId, at };
+    }
+
+    outcomeEvent(o: CallOutcome): IndicatorEvent {
+      const common = { ...this.base(o.at), call: callInfo(o.call) };
+      if (o.type === 'sent') return { type: o.call.reason === 'renew' ? 'renewed' : 'sent', ...common };
+      if (o.type === 'dropped') return { type: 'dropped', reason: o.reason, ...common };
+      return { type: 'failed', error: o.error, fatal: o.fatal, ...common };
+    }
+
+    onOutcome(o: CallOutcome): void {
+      publish(this.outcomeEvent(o), this.subscriber);
+      // input/access errors: the portal will refuse every further call just the same
+      if (o.type === 'failed' && o.fatal) this.finish('failed', 'complete');
+    }
+
+    closeChannel(): void {
+      const c = this.channel;
+      this.channel = undefined;
+      c?.close();
+    }
+
+    submit(p: PreparedCall): void {
+      const now = clock.now();
+      const deadline = p.reason === 'renew' ? this.lastCallAt + this.spec.lifetimeMs : Number.POSITIVE_INFINITY;
+      this.lastCallAt = now;
+      this.channel ??= dispatcher.open((o) => this.onOutcome(o));
+      this.channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
+    }
+
+    // The clear goes on a channel of its own: the indicator's channel is closed first, which aborts a renewal
+    // in flight (one landing after the clear would put the status back up).
+    sendClear(p: PreparedCall): void {
+      this.closeChannel();
+      let clearChannel: IndicatorChannel | undefined;
+      let settled = false;
+      clearChannel = dispatcher.open((o) => {
+        publish(this.outcomeEvent(o), this.subscriber);
+        settled = true;
+        // after dispose there is no channel left to close
+        if (!(o.type === 'dropped' && o.reason === 'disposed')) clearChannel?.close();
+      });
+      clearChannel.submit({ ...p, deadline: this.lastCallAt + this.spec.lifetimeMs });
+      if (settled && !disposed) clearChannel.close();
+    }
+
+    finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }): void {
+      if (this.ended) return;
+      this.ended = true;
+      live.delete(this);
+      this.signalsSub?.unsubscribe();
+      this.closeChannel();
+      publish({ type: 'stopped', reason, ...this.base() }, this.subscriber);
+      if (then === 'complete') this.subscriber.complete();
+      else if (then) this.subscriber.error(then.error);
+    }
+
+    dispose(): void {
+      this.finish('disposed', 'complete');
+    }
+
+    /** Signals observer. */
+    next(signal: S): void {
+      if (this.ended) return;
+      this.last = signal;
+      const s = this.spec.drive(signal);
+      if (!s) return;
+      if ('stop' in s) {
+        this.closeChannel();
+        publish({ type: 'stopped', reason: s.stop, ...this.base() }, this.subscriber);
+      } else if (s.call.reason === 'clear') {
+        this.sendClear(s.call);
+      } else {
+        this.submit(s.call);
+      }
+    }
+
+    /** Signals observer. */
+    error(error: unknown): void {
+      this.finish('error', { error });
+    }
+
+    /** Signals observer. */
+    complete(): void {
+      this.finish(this.spec.endReason, 'complete');
+    }
+
+    /** Teardown: the subscriber left. */
+    unsubscribe(): void {
+      if (this.ended) return;
+      const clear = this.spec.abortClear?.(this.last);
+      this.finish('unsubscribed');
+      if (clear) this.sendClear(clear);
+    }
+
+    report(error: B24Error): void {
+      publish({ type: 'failed', error, fatal: false, ...this.base() }, this.subscriber);
+    }
+  }
+
+  const live = new Set<Indicator<unknown>>();
+
+  function indicator<S>(spec: IndicatorSpec<S>): Observable<IndicatorEvent> {
     return new Observable<IndicatorEvent>((subscriber) => {
-      const id = nextId++;
-      const base = () => ({ indicatorId: id, indicator: spec.kind, dialogId: spec.dialogId, at: clock.now() });
+      const ind = new Indicator(spec, subscriber, nextId++);
       if (disposed) {
-        publish({ type: 'stopped', reason: 'disposed', ...base() }, subscriber);
+        publish({ type: 'stopped', reason: 'disposed', ...ind.base() }, subscriber);
         subscriber.complete();
         return;
       }
-      let channel: IndicatorChannel | undefined;
-      let lastCallAt = Number.NEGATIVE_INFINITY;
-      let ended = false;
-      let signalsSub: Subscription | undefined;
-
-      const outcomeEvent = (o: CallOutcome): IndicatorEvent => {
-        const common = {
-          indicatorId: id,
-          indicator: spec.kind,
-          dialogId: spec.dialogId,
-          at: o.at,
-          call: callInfo(o.call),
-        };
-        if (o.type === 'sent') return { type: o.call.reason === 'renew' ? 'renewed' : 'sent', ...common };
-        if (o.type === 'dropped') return { type: 'dropped', reason: o.reason, ...common };
-        return { type: 'failed', error: o.error, fatal: o.fatal, ...common };
-      };
-      const onOutcome = (o: CallOutcome) => {
-        publish(outcomeEvent(o), subscriber);
-        // input/access errors: the portal will refuse every further call just the same
-        if (o.type === 'failed' && o.fatal) finish('failed', 'complete');
-      };
-      const closeChannel = () => {
-        const c = channel;
-        channel = undefined;
-        c?.close();
-      };
-      const submit = (p: PreparedCall) => {
-        const now = clock.now();
-        const deadline = p.reason === 'renew' ? lastCallAt + spec.lifetimeMs : Number.POSITIVE_INFINITY;
-        lastCallAt = now;
-        channel ??= dispatcher.open(onOutcome);
-        channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
-      };
-      // The clear goes on a channel of its own: the indicator's channel is closed first, which aborts a renewal
-      // in flight (one landing after the clear would put the status back up).
-      const sendClear = (p: PreparedCall) => {
-        closeChannel();
-        let clearChannel: IndicatorChannel | undefined;
-        let settled = false;
-        clearChannel = dispatcher.open((o) => {
-          publish(outcomeEvent(o), subscriber);
-          settled = true;
-          // after dispose there is no channel left to close
-          if (!(o.type === 'dropped' && o.reason === 'disposed')) clearChannel?.close();
-        });
-        clearChannel.submit({ ...p, deadline: lastCallAt + spec.lifetimeMs });
-        if (settled && !disposed) clearChannel.close();
-      };
-      const finish = (reason: StopReason, then?: 'complete' | { readonly error: unknown }) => {
-        if (ended) return;
-        ended = true;
-        live.delete(disposeThis);
-        signalsSub?.unsubscribe();
-        closeChannel();
-        publish({ type: 'stopped', reason, ...base() }, subscriber);
-        if (then === 'complete') subscriber.complete();
-        else if (then) subscriber.error(then.error);
-      };
-      const disposeThis = () => finish('disposed', 'complete');
-      live.add(disposeThis);
-
-      const { signals, abortClear } = spec.build((error) =>
-        publish({ type: 'failed', error, fatal: false, ...base() }, subscriber),
-      );
-      signalsSub = signals.subscribe({
-        next: (s) => {
-          if (ended) return;
-          if ('stop' in s) {
-            closeChannel();
-            publish({ type: 'stopped', reason: s.stop, ...base() }, subscriber);
-          } else if (s.call.reason === 'clear') {
-            sendClear(s.call);
-          } else {
-            submit(s.call);
-          }
-        },
-        error: (error: unknown) => finish('error', { error }),
-        complete: () => finish(spec.endReason, 'complete'),
-      });
-      if (ended) signalsSub.unsubscribe();
-      return () => {
-        if (ended) return;
-        const clear = abortClear?.();
-        finish('unsubscribed');
-        if (clear) sendClear(clear);
-      };
+      live.add(ind as Indicator<unknown>);
+      ind.signalsSub = spec.signals((error) => ind.report(error)).subscribe(ind);
+      if (ind.ended) ind.signalsSub.unsubscribe();
+      return ind;
     });
   }
 
@@ -266,13 +306,10 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
         dialogId,
         lifetimeMs: policy.lifetimeMs,
         endReason: 'complete',
-        build: () => ({
-          signals: typingSignals(keystrokes, sent, policy, timers).pipe(
-            // completion itself stops the indicator (with reason `complete`)
-            filter((s) => !(s.type === 'stop' && s.reason === 'complete')),
-            map((s): DriverSignal => (s.type === 'stop' ? { stop: s.reason } : { call: call(s.type) })),
-          ),
-        }),
+        signals: () => typingSignals(keystrokes, sent, policy, timers),
+        // completion itself stops the indicator (with reason `complete`)
+        drive: (s: TypingSignal): DriverSignal | undefined =>
+          s.type !== 'stop' ? { call: call(s.type) } : s.reason === 'complete' ? undefined : { stop: s.reason },
       });
     },
 
@@ -283,9 +320,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
         dialogId: target.dialogId,
         lifetimeMs: target.lifetimeMs,
         endReason: 'until',
-        build: (report) => {
-          let shown: StatusSignal | undefined;
-          let over = false;
+        signals: (report) => {
           const source = target.status;
           const statuses: Observable<AgentStatus> = isObservable(source)
             ? source.pipe(
@@ -300,24 +335,19 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
                 }),
               )
             : of(source);
-          const signals = statusSignals(
+          return statusSignals(
             target.legacy ? statuses.pipe(map((): AgentStatus => 'typing')) : statuses,
             target.until,
             target.policy,
             timers,
-          ).pipe(
-            tap((s) => {
-              if (s.type === 'clear') over = true;
-              else shown = s;
-            }),
-            map((s): DriverSignal => ({ call: target.callFor(s, s.type) })),
           );
-          const abortClear = () =>
-            shown && !over && target.policy.clearOnError
-              ? target.callFor({ statusMessageCode: shown.statusMessageCode, durationSec: 1 }, 'clear')
-              : undefined;
-          return { signals, abortClear };
         },
+        drive: (s: StatusSignal) => ({ call: target.callFor(s, s.type) }),
+        // a status is up (the last signal was not a clear) and nothing will take it down but a clear
+        abortClear: (last: StatusSignal | undefined) =>
+          last && last.type !== 'clear' && target.policy.clearOnError
+            ? target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear')
+            : undefined,
       });
     },
 
@@ -331,7 +361,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
       if (disposed) return;
       disposed = true;
       // Indicators first (their channels close, calls in flight abort), then what is left: pending clears.
-      for (const stop of [...live]) stop();
+      for (const ind of [...live]) ind.dispose();
       dispatcher.dispose();
       events.complete();
     },
