@@ -427,59 +427,68 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     enqueue(makeEntry(channel, entry.call, entry.urgent, entry.deadline, notBefore, attempt), now);
   }
 
+  /** A channel is one object with prototype methods: a portal may hold 100,000 of them. */
+  class OpenChannel implements Channel, IndicatorChannel {
+    queued: Entry | null = null;
+    flight: Flight | null = null;
+    closed = disposed;
+
+    constructor(readonly onOutcome: (outcome: CallOutcome) => void) {}
+
+    submit(call: IndicatorCall): void {
+      const now = clock.now();
+      if (this.closed || disposed) {
+        const reason: DropReason = disposed ? 'disposed' : 'stopped';
+        dropped[reason] += 1;
+        notify(this, { type: 'dropped', call, reason, at: now });
+        return;
+      }
+      let urgent = call.reason !== 'renew';
+      let deadline = call.deadline;
+      const notBefore = call.notBefore ?? now;
+      if (!urgent && this.flight && notBefore <= now) {
+        // Due now while a call is already on its way: that call renews the indicator.
+        dropped.merged += 1;
+        notify(this, { type: 'dropped', call, reason: 'merged', at: now });
+        return;
+      }
+      const previous = this.queued;
+      if (previous) {
+        if (previous.urgent && !urgent) {
+          urgent = true;
+          deadline = Math.max(deadline, previous.deadline);
+        }
+        drop(previous, 'merged', now);
+      }
+      enqueue(makeEntry(this, call, urgent, deadline, notBefore, 0), now);
+    }
+
+    close(): void {
+      if (this.closed) return;
+      this.closed = true;
+      // dispose() already counted every indicator out
+      if (disposed) return;
+      activeIndicators -= 1;
+      const now = clock.now();
+      if (this.queued) drop(this.queued, 'stopped', now);
+      const flight = this.flight;
+      if (flight) {
+        this.flight = null;
+        for (const entry of flight.entries)
+          if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
+        if (flight.entries.every((e) => e.channel.closed)) {
+          // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
+          finish(flight);
+          flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
+          rearm();
+        }
+      }
+    }
+  }
+
   function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
-    const channel: Channel = { onOutcome, queued: null, flight: null, closed: disposed };
     if (!disposed) activeIndicators += 1;
-    return {
-      submit(call: IndicatorCall): void {
-        const now = clock.now();
-        if (channel.closed || disposed) {
-          const reason: DropReason = disposed ? 'disposed' : 'stopped';
-          dropped[reason] += 1;
-          notify(channel, { type: 'dropped', call, reason, at: now });
-          return;
-        }
-        let urgent = call.reason !== 'renew';
-        let deadline = call.deadline;
-        const notBefore = call.notBefore ?? now;
-        if (!urgent && channel.flight && notBefore <= now) {
-          // Due now while a call is already on its way: that call renews the indicator.
-          dropped.merged += 1;
-          notify(channel, { type: 'dropped', call, reason: 'merged', at: now });
-          return;
-        }
-        const previous = channel.queued;
-        if (previous) {
-          if (previous.urgent && !urgent) {
-            urgent = true;
-            deadline = Math.max(deadline, previous.deadline);
-          }
-          drop(previous, 'merged', now);
-        }
-        enqueue(makeEntry(channel, call, urgent, deadline, notBefore, 0), now);
-      },
-      close(): void {
-        if (channel.closed) return;
-        channel.closed = true;
-        // dispose() already counted every indicator out
-        if (disposed) return;
-        activeIndicators -= 1;
-        const now = clock.now();
-        if (channel.queued) drop(channel.queued, 'stopped', now);
-        const flight = channel.flight;
-        if (flight) {
-          channel.flight = null;
-          for (const entry of flight.entries)
-            if (entry.channel === channel && entry.state === 'flight') drop(entry, 'stopped', now);
-          if (flight.entries.every((e) => e.channel.closed)) {
-            // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
-            finish(flight);
-            flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
-            rearm();
-          }
-        }
-      },
-    };
+    return new OpenChannel(onOutcome);
   }
 
   function stats(): DispatchStats {
