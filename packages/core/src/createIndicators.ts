@@ -24,7 +24,7 @@ import type {
   IndicatorKind,
   StopReason,
 } from './IndicatorEvent';
-import { type BotStatusOptions, type PreparedCall, resolveBotTarget } from './resolveBotTarget';
+import { type BotStatusOptions, type BotTarget, type PreparedCall, resolveBotTarget } from './resolveBotTarget';
 import { type StatusSignal, statusSignals } from './statusSignals';
 import type { Transport } from './Transport';
 import { resolveTypingPolicy, type TypingPolicy, type TypingSignal, typingSignals } from './typingSignals';
@@ -287,6 +287,71 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     return value;
   }
 
+  // Specs are objects with prototype methods too: one per `userTyping`/`botStatus` call, shared by its subscribers.
+  class TypingSpec implements IndicatorSpec<TypingSignal> {
+    readonly kind = 'userTyping';
+    readonly endReason = 'complete';
+    readonly lifetimeMs: number;
+    constructor(
+      readonly dialogId: DialogId,
+      readonly keystrokes: Observable<unknown>,
+      readonly sent: Observable<unknown>,
+      readonly policy: TypingPolicy,
+    ) {
+      this.lifetimeMs = policy.lifetimeMs;
+    }
+
+    signals(): Observable<TypingSignal> {
+      return typingSignals(this.keystrokes, this.sent, this.policy, timers);
+    }
+
+    drive(s: TypingSignal): DriverSignal | undefined {
+      // completion itself stops the indicator (with reason `complete`)
+      if (s.type === 'stop') return s.reason === 'complete' ? undefined : { stop: s.reason };
+      return { call: { method: 'im.dialog.writing', params: { DIALOG_ID: this.dialogId }, reason: s.type } };
+    }
+  }
+
+  class BotSpec implements IndicatorSpec<StatusSignal> {
+    readonly kind = 'botStatus';
+    readonly endReason = 'until';
+    readonly dialogId: DialogId;
+    readonly lifetimeMs: number;
+    constructor(readonly target: BotTarget) {
+      this.dialogId = target.dialogId;
+      this.lifetimeMs = target.lifetimeMs;
+    }
+
+    signals(report: (error: B24Error) => void): Observable<StatusSignal> {
+      const { status: source, legacy, until, policy } = this.target;
+      const statuses: Observable<AgentStatus> = isObservable(source)
+        ? source.pipe(
+            filter((value) => {
+              if (isAgentStatus(value)) return true;
+              try {
+                statusMessageCode(value);
+              } catch (error) {
+                report(B24Error.from(error));
+              }
+              return false;
+            }),
+          )
+        : of(source);
+      return statusSignals(legacy ? statuses.pipe(map((): AgentStatus => 'typing')) : statuses, until, policy, timers);
+    }
+
+    drive(s: StatusSignal): DriverSignal {
+      return { call: this.target.callFor(s, s.type) };
+    }
+
+    /** A status is up (the last signal was not a clear) and nothing will take it down but a clear. */
+    abortClear(last: StatusSignal | undefined): PreparedCall | undefined {
+      return last && last.type !== 'clear' && this.target.policy.clearOnError
+        ? this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear')
+        : undefined;
+    }
+  }
+
   return {
     userTyping(opts) {
       if (typeof opts !== 'object' || opts === null) {
@@ -295,60 +360,11 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
       const dialogId = validateDialogId(opts.dialogId, 'im');
       const keystrokes = requireObservable(opts.keystrokes, 'keystrokes');
       const sent = opts.sent === undefined ? NEVER : requireObservable(opts.sent, 'sent');
-      const policy = resolveTypingPolicy(opts.policy);
-      const call = (reason: 'start' | 'renew'): PreparedCall => ({
-        method: 'im.dialog.writing',
-        params: { DIALOG_ID: dialogId },
-        reason,
-      });
-      return indicator({
-        kind: 'userTyping',
-        dialogId,
-        lifetimeMs: policy.lifetimeMs,
-        endReason: 'complete',
-        signals: () => typingSignals(keystrokes, sent, policy, timers),
-        // completion itself stops the indicator (with reason `complete`)
-        drive: (s: TypingSignal): DriverSignal | undefined =>
-          s.type !== 'stop' ? { call: call(s.type) } : s.reason === 'complete' ? undefined : { stop: s.reason },
-      });
+      return indicator(new TypingSpec(dialogId, keystrokes, sent, resolveTypingPolicy(opts.policy)));
     },
 
     botStatus(opts) {
-      const target = resolveBotTarget(opts);
-      return indicator({
-        kind: 'botStatus',
-        dialogId: target.dialogId,
-        lifetimeMs: target.lifetimeMs,
-        endReason: 'until',
-        signals: (report) => {
-          const source = target.status;
-          const statuses: Observable<AgentStatus> = isObservable(source)
-            ? source.pipe(
-                filter((value) => {
-                  if (isAgentStatus(value)) return true;
-                  try {
-                    statusMessageCode(value);
-                  } catch (error) {
-                    report(B24Error.from(error));
-                  }
-                  return false;
-                }),
-              )
-            : of(source);
-          return statusSignals(
-            target.legacy ? statuses.pipe(map((): AgentStatus => 'typing')) : statuses,
-            target.until,
-            target.policy,
-            timers,
-          );
-        },
-        drive: (s: StatusSignal) => ({ call: target.callFor(s, s.type) }),
-        // a status is up (the last signal was not a clear) and nothing will take it down but a clear
-        abortClear: (last: StatusSignal | undefined) =>
-          last && last.type !== 'clear' && target.policy.clearOnError
-            ? target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear')
-            : undefined,
-      });
+      return indicator(new BotSpec(resolveBotTarget(opts)));
     },
 
     events: events.asObservable(),
