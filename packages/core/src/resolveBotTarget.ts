@@ -71,23 +71,49 @@ export function resolveBotTarget(options: BotStatusOptions): BotTarget {
   });
   const policy = legacy ? { ...resolved, leaseSec: LEGACY_LIFETIME_SEC, clearOnError: false } : resolved;
 
-  const callFor: BotTarget['callFor'] = legacy
-    ? (_signal, reason) => ({
+  return new ResolvedBotTarget(dialogId, status, until, legacy, policy, botId, botToken);
+}
+
+/** A class rather than a literal with a `callFor` closure: one per status, and a portal may hold 100,000. */
+class ResolvedBotTarget implements BotTarget {
+  readonly lifetimeMs: number;
+  /** A secret: a private field, so that it never shows in JSON or a debugger's property list by accident. */
+  readonly #botToken: string | undefined;
+
+  constructor(
+    readonly dialogId: DialogId,
+    readonly status: AgentStatus | Observable<AgentStatus>,
+    readonly until: Observable<unknown>,
+    readonly legacy: boolean,
+    readonly policy: StatusPolicy,
+    private readonly botId: number,
+    botToken: string | undefined,
+  ) {
+    this.lifetimeMs = policy.leaseSec * 1000;
+    this.#botToken = botToken;
+  }
+
+  callFor(signal: Pick<StatusSignal, 'statusMessageCode' | 'durationSec'>, reason: CallReason): PreparedCall {
+    const { botId, dialogId } = this;
+    const botToken = this.#botToken;
+    if (this.legacy) {
+      return {
         method: 'imbot.chat.sendTyping',
         reason,
         params: { BOT_ID: botId, DIALOG_ID: dialogId, ...(botToken === undefined ? {} : { CLIENT_ID: botToken }) },
-      })
-    : (signal, reason) => ({
-        method: 'imbot.v2.Chat.InputAction.notify',
-        reason,
-        params: {
-          botId,
-          // The server's autowiring requires a string (`"5"`, not `5`) in a JSON body (reference §1.3).
-          dialogId: String(dialogId),
-          ...(botToken === undefined ? {} : { botToken }),
-          ...(signal.statusMessageCode === undefined ? {} : { statusMessageCode: signal.statusMessageCode }),
-          duration: signal.durationSec,
-        },
-      });
-  return { dialogId, status, until, legacy, policy, lifetimeMs: policy.leaseSec * 1000, callFor };
+      };
+    }
+    return {
+      method: 'imbot.v2.Chat.InputAction.notify',
+      reason,
+      params: {
+        botId,
+        // The server's autowiring requires a string (`"5"`, not `5`) in a JSON body (reference §1.3).
+        dialogId: String(dialogId),
+        ...(botToken === undefined ? {} : { botToken }),
+        ...(signal.statusMessageCode === undefined ? {} : { statusMessageCode: signal.statusMessageCode }),
+        duration: signal.durationSec,
+      },
+    };
+  }
 }
