@@ -85,28 +85,39 @@ export function statusSignals(
   const period = renewalPeriod(p.leaseSec * 1000, p.marginMs);
   return new Observable<StatusSignal>((subscriber) => {
     const machine = new StatusMachine(subscriber, p, period, scheduler);
-    machine.untilSub = until.subscribe(new UntilObserver(machine));
-    if (!machine.ended) machine.statusSub = status.subscribe(machine);
+    // NEVER cannot end the work: nothing to hold a subscription for (a held status is counted in bytes).
+    if (until !== NEVER) machine.untilSub = until.subscribe(new UntilObserver(machine));
+    if (machine.ended) return machine;
+    const statusSub = status.subscribe(machine);
+    // A single status (`of(...)`) has completed by now and is not kept.
+    if (!statusSub.closed) machine.statusSub = statusSub;
     return machine;
   });
 }
 
 type Timer = 'showTimer' | 'dwellTimer' | 'renewTimer';
+type TimerWork = (this: SchedulerAction<StatusMachine>, m?: StatusMachine) => void;
 
-/** Timer work without a closure per subscription: the machine travels as the action's state. */
-function fire(this: SchedulerAction<[StatusMachine, Timer]>, state?: [StatusMachine, Timer]): void {
-  const [m, timer] = state as [StatusMachine, Timer];
-  m[timer] = undefined;
-  if (timer === 'renewTimer') {
-    if (!m.shown) return;
-    m.emit('renew', m.shown);
-    m.arm('renewTimer', m.period);
-  } else if (timer === 'showTimer') {
-    m.show('start');
-  } else if (m.latest && m.shown && m.latest.code !== m.shown.code) {
-    m.show('change');
-  }
-}
+// Timer work without a closure per subscription or per timer: the machine travels as the action's state.
+const WORK: Readonly<Record<Timer, TimerWork>> = {
+  renewTimer(m) {
+    const machine = m as StatusMachine;
+    machine.renewTimer = undefined;
+    if (!machine.shown) return;
+    machine.emit('renew', machine.shown);
+    machine.arm('renewTimer', machine.period);
+  },
+  showTimer(m) {
+    const machine = m as StatusMachine;
+    machine.showTimer = undefined;
+    machine.show('start');
+  },
+  dwellTimer(m) {
+    const machine = m as StatusMachine;
+    machine.dwellTimer = undefined;
+    if (machine.latest && machine.shown && machine.latest.code !== machine.shown.code) machine.show('change');
+  },
+};
 
 /**
  * One subscription's state, as a plain object with methods on its prototype: a held status is one of these,
@@ -144,7 +155,7 @@ class StatusMachine {
 
   arm(timer: Timer, delay: number): void {
     this[timer]?.unsubscribe();
-    this[timer] = this.scheduler.schedule(fire, delay, [this, timer]);
+    this[timer] = this.scheduler.schedule(WORK[timer], delay, this);
   }
 
   cancel(timer: Timer): void {
