@@ -59,6 +59,20 @@ describe('createTimerWheel', () => {
   });
 });
 
+describe('createTimerWheel errors', () => {
+  it('an action that throws still counts as done: the underlying timer is released afterwards', async () => {
+    const clock = new VirtualClock();
+    const wheel = createTimerWheel(clock);
+    wheel.schedule(() => {
+      throw new Error('boom');
+    }, 10);
+    const later = wheel.schedule(() => {}, 1_000);
+    await expect(clock.advanceTo(100)).rejects.toThrow('boom');
+    later.unsubscribe();
+    expect(clock.pending).toBe(0);
+  });
+});
+
 describe('createIndicators timers', () => {
   it('holds 1,000 renewing bot statuses and 1,000 typing users with a single Node timer', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;

@@ -30,8 +30,12 @@ class WheelAction<T> extends Subscription implements SchedulerAction<T> {
   run(): void {
     const work = this.work;
     if (!work) return;
-    work.call(this, this.state);
-    this.release();
+    try {
+      work.call(this, this.state);
+    } finally {
+      // even if the work threw: a leaked action would keep the underlying timer forever
+      this.release();
+    }
   }
 
   private release(): void {
