@@ -2,8 +2,8 @@ import type { B24Error, ErrorKind } from './B24Error';
 
 /**
  * The internal seam between the indicators and the way their calls reach the transport. `createIndicators`
- * speaks only to a `Dispatcher`; the direct dispatcher calls the transport at once, the scheduler
- * (`createScheduler`) spends the portal's rate budget, batches and drops stale calls. Not part of the public
+ * speaks only to a `Dispatcher`, which `createDispatcher` provides: the per-portal scheduler (`createScheduler`),
+ * which spends the portal's rate budget, batches and drops stale calls. Not part of the public
  * API: users configure it through `createIndicators` options.
  */
 export interface Dispatcher {
