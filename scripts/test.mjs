@@ -76,7 +76,7 @@ function main() {
     ['lint', ['pnpm', ['run', 'lint']]],
     [
       'typecheck, tests, build checks',
-      ['pnpm', ['exec', 'turbo', 'run', 'typecheck', 'test', 'test:build', '--continue']],
+      ['pnpm', ['exec', 'turbo', 'run', 'typecheck', 'test', 'test:build', '--continue', '--concurrency=3']],
     ],
   ];
   if (existsSync(join(root, 'scripts', 'demo.mjs')))
