@@ -278,9 +278,17 @@ export class ChatModel {
     return next;
   }
 
-  /** Start (or restart, replacing) the indicator of `senderId` in `chat` for `lifetimeMs`. */
-  show(chat: Chat, senderId: number, statusMessageCode: string | null, lifetimeMs: number): Indicator {
-    const now = this.now();
+  /**
+   * Start (or restart, replacing) the indicator of `senderId` in `chat` for `lifetimeMs`. `now` is the request's
+   * time, so the call's timeline entry and its `visibleUntil` come from one clock reading.
+   */
+  show(
+    chat: Chat,
+    senderId: number,
+    statusMessageCode: string | null,
+    lifetimeMs: number,
+    now = this.now(),
+  ): Indicator {
     this.sweep(now);
     const key = `${chat.id}|${senderId}`;
     const dialogId = this.dialogIdFor(chat, senderId);
@@ -300,8 +308,7 @@ export class ChatModel {
     return indicator;
   }
 
-  hide(chatId: number, senderId: number, cause: 'message' | 'edit'): void {
-    const now = this.now();
+  hide(chatId: number, senderId: number, cause: 'message' | 'edit', now = this.now()): void {
     this.sweep(now);
     const key = `${chatId}|${senderId}`;
     const indicator = this.indicators.get(key);
@@ -328,9 +335,8 @@ export class ChatModel {
 
   // ---- messages ----
 
-  addMessage(chat: Chat, authorId: number, text: string): Message {
-    const now = this.now();
-    this.hide(chat.id, authorId, 'message');
+  addMessage(chat: Chat, authorId: number, text: string, now = this.now()): Message {
+    this.hide(chat.id, authorId, 'message', now);
     const message: Message = { id: this.nextMessageId++, chatId: chat.id, authorId, text, date: now, edited: false };
     this.messages.push(message);
     this.timeline.push({
@@ -352,14 +358,14 @@ export class ChatModel {
     return message;
   }
 
-  editMessage(message: Message, text: string): void {
+  editMessage(message: Message, text: string, now = this.now()): void {
     const chat = this.chats.get(message.chatId)!;
-    this.hide(chat.id, message.authorId, 'edit');
+    this.hide(chat.id, message.authorId, 'edit', now);
     message.text = text;
     message.edited = true;
     this.timeline.push({
       kind: 'message',
-      time: this.now(),
+      time: now,
       chatId: chat.id,
       dialogId: this.dialogIdFor(chat, message.authorId),
       authorId: message.authorId,

@@ -16,7 +16,7 @@ function showIndicator(
   code: string | null,
   lifetimeMs: number,
 ): void {
-  const indicator = context.model.show(chat, senderId, code, lifetimeMs);
+  const indicator = context.model.show(chat, senderId, code, lifetimeMs, context.now);
   context.record.shown = true;
   context.record.visibleUntil = indicator.visibleUntil;
 }

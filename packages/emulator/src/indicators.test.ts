@@ -68,6 +68,23 @@ describe('indicator state', () => {
     expect(s.hides()).toEqual([expect.objectContaining({ cause: 'expired', time: T0 + 3_000, senderId: 10 })]);
   });
 
+  it('one request reads the clock once: visibleUntil is exactly the call time + duration, the hide is at the reply', async () => {
+    // a clock that moves on every read, as the real one does between two reads in one request
+    let t = T0;
+    emulator = await startEmulator({ plan: 'off', now: () => t++ });
+    const hook = emulator.webhookUrl();
+    const bot = { botId: 10, botToken: 'agent-bot-token', dialogId: 'chat1' };
+    await post(`${hook}imbot.v2.Chat.InputAction.notify`, { ...bot, duration: 1 });
+    await post(`${hook}imbot.v2.Chat.Message.send`, { ...bot, fields: { message: 'done' } });
+    const [notify, send] = emulator.timeline().filter((x) => x.kind === 'call');
+    expect(notify).toMatchObject({ method: 'imbot.v2.Chat.InputAction.notify' });
+    expect(notify!.visibleUntil).toBe(notify!.time + 1_000);
+    const hide = emulator.timeline().find((x) => x.kind === 'hide');
+    const message = emulator.timeline().find((x) => x.kind === 'message');
+    expect(hide).toMatchObject({ cause: 'message', time: send!.time });
+    expect(message!.time).toBe(send!.time);
+  });
+
   it('a newer call replaces the indicator: a fresh timer, the new status, and continuous visibility', async () => {
     const s = await setup();
     await s.notify({ duration: 10, statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING' });

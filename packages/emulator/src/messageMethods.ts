@@ -32,7 +32,7 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   const chat = model.resolveDialog(dialogId, auth.userId, { allowSg: false, create: true });
   if (!chat?.members.has(auth.userId)) throw restError('ACCESS_ERROR');
   context.record.chatId = chat.id;
-  return model.addMessage(chat, auth.userId, text).id;
+  return model.addMessage(chat, auth.userId, text, context.now).id;
 }
 
 /** `im.message.update`: an edit by the author hides their indicator (cause `edit`). */
@@ -45,7 +45,7 @@ function messageUpdate(raw: Params, context: MethodContext): unknown {
   const message = model.messages.find((m) => m.id === messageId);
   if (!message || message.authorId !== auth.userId) throw restError('CANT_EDIT_MESSAGE');
   context.record.chatId = message.chatId;
-  model.editMessage(message, stringOf(params.MESSAGE) ?? '');
+  model.editMessage(message, stringOf(params.MESSAGE) ?? '', context.now);
   return true;
 }
 
@@ -57,7 +57,7 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
   let text = stringOf(fields?.message) ?? '';
   if (text.trim() === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
   if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)} (...)`;
-  const message = context.model.addMessage(chat, bot.id, text);
+  const message = context.model.addMessage(chat, bot.id, text, context.now);
   return { id: message.id, uuidMap: {} };
 }
 
