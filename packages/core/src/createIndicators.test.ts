@@ -5,6 +5,7 @@ import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
 import { createIndicators } from './createIndicators';
+import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
 import type { Transport } from './Transport';
 
@@ -20,10 +21,14 @@ const brief = (events: IndicatorEvent[]) =>
       `${ms(e.at)} ${e.type}${'call' in e && e.call ? ` ${e.call.reason}` : ''}${'reason' in e ? ` ${e.reason}` : ''}`,
   );
 
-describe('createIndicators: userTyping', () => {
+// `createTypingIndicators` is the same userTyping over the direct dispatcher: every behaviour holds for both.
+describe.each([
+  ['createIndicators', createIndicators],
+  ['createTypingIndicators', createTypingIndicators],
+] as const)('%s: userTyping', (_name, create: (options: TypingIndicatorsOptions) => TypingIndicators) => {
   it('calls im.dialog.writing on the first keystroke, renews while typing, goes idle, with clock timestamps', async () => {
     const transport = recordingTransport();
-    const indicators = createIndicators({ transport });
+    const indicators = create({ transport });
     const keys = new Subject<void>();
     const events: IndicatorEvent[] = [];
     indicators.userTyping({ dialogId: ' chat12 ' as never, keystrokes: keys }).subscribe((e) => events.push(e));
@@ -47,7 +52,7 @@ describe('createIndicators: userTyping', () => {
 
   it('stops on sent, aborting the call in flight, and starts afresh on the next keystroke', async () => {
     const transport = recordingTransport(() => {}); // never settles
-    const indicators = createIndicators({ transport });
+    const indicators = create({ transport });
     const keys = new Subject<void>();
     const sent = new Subject<void>();
     const events: IndicatorEvent[] = [];
@@ -69,7 +74,7 @@ describe('createIndicators: userTyping', () => {
   it('starts no call after unsubscribe, aborts the one in flight and leaves no timer', async () => {
     const transport = recordingTransport(() => {});
     const heard: IndicatorEvent[] = [];
-    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const indicators = create({ transport, onEvent: (e) => heard.push(e) });
     const keys = new Subject<void>();
     const sub = indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe();
     keys.next();
@@ -90,7 +95,7 @@ describe('createIndicators: userTyping', () => {
 
   it('stops for good on an input or access error and completes its event stream', async () => {
     const transport = recordingTransport((c) => c.reject(new B24Error({ code: 'ACCESS_ERROR', status: 403 })));
-    const indicators = createIndicators({ transport });
+    const indicators = create({ transport });
     const keys = new Subject<void>();
     const events: IndicatorEvent[] = [];
     let completed = false;
@@ -116,7 +121,7 @@ describe('createIndicators: userTyping', () => {
     const transport = recordingTransport((c) =>
       n++ === 0 ? c.reject(new B24Error({ code: 'expired_token', status: 401 })) : c.resolve(true),
     );
-    const indicators = createIndicators({ transport });
+    const indicators = create({ transport });
     const keys = new Subject<void>();
     const events: IndicatorEvent[] = [];
     indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
@@ -131,7 +136,7 @@ describe('createIndicators: userTyping', () => {
 
   it('validates before any call', () => {
     const transport = recordingTransport();
-    const indicators = createIndicators({ transport });
+    const indicators = create({ transport });
     expect(() => indicators.userTyping({ dialogId: 'sg5', keystrokes: NEVER })).toThrow(B24InputError);
     expect(() => indicators.userTyping({ dialogId: 'chat' as never, keystrokes: NEVER })).toThrow(/Invalid dialogId/);
     expect(() => indicators.userTyping({ dialogId: 'chat1', keystrokes: 'keys' as never })).toThrow(
@@ -140,10 +145,10 @@ describe('createIndicators: userTyping', () => {
     expect(() => indicators.userTyping({ dialogId: 'chat1', keystrokes: NEVER, policy: { idleMs: -1 } })).toThrow(
       /policy\.idleMs/,
     );
-    expect(() => createIndicators({ transport: {} as Transport })).toThrow(/Invalid transport/);
-    expect(() => createIndicators(undefined as never)).toThrow(B24InputError);
-    expect(() => createIndicators({ transport, clock: Date as never })).toThrow(/Invalid clock: must be an RxJS/);
-    expect(() => createIndicators({ transport, onEvent: 'log' as never })).toThrow(/Invalid onEvent/);
+    expect(() => create({ transport: {} as Transport })).toThrow(/Invalid transport/);
+    expect(() => create(undefined as never)).toThrow(B24InputError);
+    expect(() => create({ transport, clock: Date as never })).toThrow(/Invalid clock: must be an RxJS/);
+    expect(() => create({ transport, onEvent: 'log' as never })).toThrow(/Invalid onEvent/);
     expect(transport.calls).toHaveLength(0);
   });
 });

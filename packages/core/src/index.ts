@@ -7,6 +7,8 @@ export { classifyError, ERROR_KINDS } from './classifyError';
 export type { RateLimits } from './createDispatcher';
 export type { Indicators, IndicatorStats, IndicatorsOptions, UserTypingOptions } from './createIndicators';
 export { createIndicators } from './createIndicators';
+export type { TypingIndicators, TypingIndicatorsOptions } from './createTypingIndicators';
+export { createTypingIndicators } from './createTypingIndicators';
 export type { CallReason, DispatchStats, DropReason } from './Dispatcher';
 export type {
   IndicatorCallInfo,

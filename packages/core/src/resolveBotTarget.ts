@@ -5,6 +5,7 @@ import type { CallReason } from './Dispatcher';
 import { resolveStatusPolicy, type StatusPolicy, type StatusSignal } from './statusSignals';
 import { validateBotId, validateBotToken } from './validateBot';
 import { type DialogId, validateDialogId } from './validateDialogId';
+import { requireObservable } from './requireObservable';
 
 /** Who shows the status where, and for how long. */
 export interface BotStatusOptions extends Partial<StatusPolicy> {
@@ -44,11 +45,6 @@ export interface PreparedCall {
 
 /** The legacy method has no duration: clients show it 25 s (reference §3). */
 const LEGACY_LIFETIME_SEC = 25;
-
-function requireObservable(value: unknown, field: string): Observable<unknown> {
-  if (!isObservable(value)) throw new B24InputError(field, 'an Observable', describeValue(value));
-  return value;
-}
 
 /** Validates everything about a bot status before any subscription, so bad input never reaches the portal. */
 export function resolveBotTarget(options: BotStatusOptions): BotTarget {

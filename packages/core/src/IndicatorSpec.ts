@@ -1,0 +1,28 @@
+import type { Observable } from 'rxjs';
+import type { B24Error } from './B24Error';
+import type { IndicatorKind, StopReason } from './IndicatorEvent';
+import type { PreparedCall } from './resolveBotTarget';
+import type { DialogId } from './validateDialogId';
+
+/** What one signal asks of its indicator: a call, or to stop (for now; the signals go on). */
+export type DriverSignal = { readonly stop: StopReason } | { readonly call: PreparedCall };
+
+/**
+ * What kind of indicator and how it is driven (`userTypingSpec`, `botStatusSpec`). Shared by every subscription
+ * of one `userTyping`/`botStatus` observable, so it holds no per-subscription state. Internal: the seam that
+ * lets `createTypingIndicators` leave the bot-status code out of a browser bundle.
+ */
+export interface IndicatorSpec<S> {
+  readonly kind: IndicatorKind;
+  readonly dialogId: DialogId;
+  /** How long one call keeps the indicator up: renewals and clears are useless after that (their deadline). */
+  readonly lifetimeMs: number;
+  /** Why it stopped when its signals complete. */
+  readonly endReason: StopReason;
+  /** The pure timing stream, built per subscription (`report` hears invalid input that does not stop it). */
+  signals(report: (error: B24Error) => void): Observable<S>;
+  /** What a signal asks for; `undefined` for none. */
+  drive(signal: S): DriverSignal | undefined;
+  /** The call that takes the indicator down when its subscriber leaves early, given its last signal, if due. */
+  abortClear?(last: S | undefined): PreparedCall | undefined;
+}

@@ -1,0 +1,273 @@
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { watchUnhandled } from '../test/watchUnhandled';
+import { B24Error } from './B24Error';
+import { createDirectDispatcher } from './createDirectDispatcher';
+import type { CallOutcome, IndicatorCall } from './Dispatcher';
+import type { Transport } from './Transport';
+
+interface Pending {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly signal: AbortSignal | undefined;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** A transport whose calls settle when the test says so. */
+function controlledTransport() {
+  const calls: Pending[] = [];
+  const transport: Transport = {
+    call(method, params, options) {
+      return new Promise((resolve, reject) => {
+        calls.push({ method, params, signal: options?.signal, resolve, reject });
+      });
+    },
+  };
+  return { transport, calls };
+}
+
+function call(n: number, extra: Partial<IndicatorCall> = {}): IndicatorCall {
+  return {
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: `chat${n}` },
+    reason: 'start',
+    deadline: Infinity,
+    ...extra,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+const unhandled = watchUnhandled({ fakeTimers: false }).rejections;
+
+describe('createDirectDispatcher', () => {
+  it('calls the transport at once with the params and an abort signal, and reports the result', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    dispatcher.open((o) => outcomes.push(o)).submit(call(1));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } });
+    expect(calls[0]?.signal).toBeInstanceOf(AbortSignal);
+    clock.frame = 40;
+    calls[0]?.resolve(true);
+    await tick();
+    expect(outcomes).toEqual([{ type: 'sent', call: call(1), result: true, at: 40 }]);
+    expect(dispatcher.stats()).toMatchObject({ callsSent: 1, httpRequests: 1, batchedCalls: 0, activeIndicators: 1 });
+  });
+
+  it('keeps one call in flight per indicator; the newest waiting call replaces the older one', async () => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2));
+    channel.submit(call(3));
+    expect(calls).toHaveLength(1);
+    expect(outcomes).toEqual([{ type: 'dropped', call: call(2), reason: 'merged', at: 0 }]);
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.params).toEqual({ DIALOG_ID: 'chat3' });
+    // another indicator is not held up by the first one's call in flight
+    dispatcher.open(() => {}).submit(call(9));
+    expect(calls).toHaveLength(3);
+  });
+
+  it('on close drops the waiting call and aborts the one in flight, ignoring how it settles later', async () => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2));
+    channel.close();
+    expect(calls[0]?.signal?.aborted).toBe(true);
+    expect(outcomes.map((o) => [o.type, o.type === 'dropped' && o.reason, o.call.params.DIALOG_ID])).toEqual([
+      ['dropped', 'stopped', 'chat2'],
+      ['dropped', 'stopped', 'chat1'],
+    ]);
+    calls[0]?.reject(new B24Error({ code: 'ABORTED' }));
+    channel.submit(call(3));
+    channel.close();
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(outcomes).toHaveLength(3);
+    expect(outcomes[2]).toMatchObject({ type: 'dropped', reason: 'stopped' });
+    expect(dispatcher.stats()).toMatchObject({ activeIndicators: 0, dropped: { stopped: 3 } });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('turns a synchronous throw into an outcome (retried as a network error), never an exception', async () => {
+    const secret = new Error('GET https://x/rest/1/topsecret/im.dialog.writing failed');
+    let attempts = 0;
+    const transport: Transport = {
+      call() {
+        attempts++;
+        throw secret;
+      },
+    };
+    const clock = new VirtualTimeScheduler();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    expect(() => dispatcher.open((o) => outcomes.push(o)).submit(call(1))).not.toThrow();
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      clock.flush();
+    }
+    expect(attempts).toBe(3);
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'retries' })]);
+    expect(JSON.stringify(dispatcher.stats())).not.toContain('topsecret');
+    expect(dispatcher.stats().failed).toEqual({ network: 3 });
+    expect(unhandled).toEqual([]);
+  });
+
+  it.each([
+    ['ACCESS_DENIED', true],
+    ['CHAT_NOT_FOUND', true],
+    ['expired_token', false],
+  ])('reports a %s rejection as failed (fatal: %s), does not retry it, and moves on', async (code, fatal) => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2));
+    calls[0]?.reject(new B24Error({ code }));
+    await tick();
+    expect(outcomes[0]).toMatchObject({ type: 'failed', fatal, error: { code } });
+    expect(calls.map((c) => c.params.DIALOG_ID)).toEqual(['chat1', 'chat2']);
+    expect(unhandled).toEqual([]);
+  });
+
+  it.each(['QUERY_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'OPERATION_TIME_LIMIT', 'NETWORK_ERROR'])(
+    'retries a %s rejection 500 ms and then 1 s later, then drops the call',
+    async (code) => {
+      const clock = new VirtualTimeScheduler();
+      const { transport, calls } = controlledTransport();
+      const outcomes: CallOutcome[] = [];
+      const dispatcher = createDirectDispatcher({ transport, clock });
+      dispatcher.open((o) => outcomes.push(o)).submit(call(1));
+      const sentAt: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        sentAt.push(clock.frame);
+        expect(calls).toHaveLength(i + 1);
+        calls[i]?.reject(new B24Error({ code }));
+        await tick();
+        clock.flush();
+      }
+      expect(sentAt).toEqual([0, 500, 1500]);
+      expect(calls).toHaveLength(3);
+      expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'retries' })]);
+      expect(Object.values(dispatcher.stats().failed)).toEqual([3]);
+      expect(dispatcher.stats().dropped.retries).toBe(1);
+    },
+  );
+
+  it('a retry that succeeds reports the call sent; one that would miss the deadline is dropped instead', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    calls[0]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
+    await tick();
+    clock.flush();
+    calls[1]?.resolve(true);
+    await tick();
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'sent', at: 500 })]);
+    channel.submit(call(2, { reason: 'renew', deadline: 900 }));
+    calls[2]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
+    await tick();
+    expect(outcomes[1]).toMatchObject({ type: 'dropped', reason: 'retries', at: 500 });
+    clock.flush();
+    expect(calls).toHaveLength(3);
+  });
+
+  it('a newer call supersedes a retry, waiting or not yet scheduled, and goes out at once', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    calls[0]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
+    await tick();
+    // the retry waits for 500 ms; a newer call replaces it
+    channel.submit(call(2));
+    expect(calls.map((c) => c.params.DIALOG_ID)).toEqual(['chat1', 'chat2']);
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'merged' })]);
+    // a newer call waiting behind one that fails: the failed one is not retried
+    channel.submit(call(3));
+    calls[1]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
+    await tick();
+    clock.flush();
+    expect(calls.map((c) => c.params.DIALOG_ID)).toEqual(['chat1', 'chat2', 'chat3']);
+    expect(outcomes[1]).toMatchObject({ type: 'dropped', reason: 'merged', call: { params: { DIALOG_ID: 'chat2' } } });
+  });
+
+  it('drops a waiting call whose deadline passed while another was in flight', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    channel.submit(call(2, { reason: 'renew', deadline: 100 }));
+    clock.frame = 101;
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(outcomes.map((o) => o.type === 'dropped' && o.reason)).toEqual([false, 'deadline']);
+  });
+
+  it('holds a call until its notBefore time', () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    const channel = dispatcher.open(() => {});
+    channel.submit(call(1, { notBefore: 50 }));
+    expect(calls).toHaveLength(0);
+    clock.flush();
+    expect(clock.frame).toBe(50);
+    expect(calls).toHaveLength(1);
+    channel.close();
+    const other = dispatcher.open(() => {});
+    other.submit(call(2, { notBefore: 500 }));
+    other.close();
+    expect(clock.actions).toHaveLength(0);
+  });
+
+  it('on dispose aborts everything, releases every channel and refuses new calls', async () => {
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    dispatcher.open((o) => outcomes.push(o)).submit(call(1));
+    dispatcher.open((o) => outcomes.push(o)).submit(call(2));
+    dispatcher.dispose();
+    expect(calls.every((c) => c.signal?.aborted)).toBe(true);
+    expect(outcomes.map((o) => o.type === 'dropped' && o.reason)).toEqual(['disposed', 'disposed']);
+    dispatcher.open((o) => outcomes.push(o)).submit(call(3));
+    expect(calls).toHaveLength(2);
+    expect(outcomes[2]).toMatchObject({ type: 'dropped', reason: 'disposed' });
+    expect(dispatcher.stats()).toMatchObject({ activeIndicators: 0, dropped: { disposed: 3 } });
+    for (const c of calls) c.reject(new B24Error({ code: 'ABORTED' }));
+    await tick();
+    expect(outcomes).toHaveLength(3);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('survives a listener that throws', async () => {
+    const { transport, calls } = controlledTransport();
+    const channel = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() }).open(() => {
+      throw new Error('listener bug');
+    });
+    channel.submit(call(1));
+    channel.submit(call(2));
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(2);
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -1,0 +1,168 @@
+import type { Subscription } from 'rxjs';
+import { B24Error, type ErrorKind } from './B24Error';
+import type { DispatcherOptions } from './createDispatcher';
+import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall, IndicatorChannel } from './Dispatcher';
+
+/** Errors a second attempt can get past: the portal was busy or out of budget, or the network hiccuped. */
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'operating', 'rate']);
+/** Retries after a retryable error, 500 ms then 1 s later: a start that met a blip still shows while typing goes on. */
+const MAX_RETRIES = 2;
+const RETRY_MS = 500;
+
+/**
+ * The dispatcher of `createTypingIndicators`: each indicator's call goes to the transport at once, one in flight
+ * per indicator, the newest waiting behind it; a retryable error is retried twice within the call's deadline
+ * (a newer call supersedes the retry). No rate budget, no batching (that is `createScheduler`'s job, for
+ * processes with many indicators); `limits` is ignored. Whatever the transport does (resolves, rejects, throws
+ * synchronously, never settles) becomes an outcome: nothing escapes as an exception or an unhandled rejection.
+ */
+export function createDirectDispatcher({ transport, clock }: DispatcherOptions): Dispatcher {
+  const channels = new Set<() => void>();
+  let disposed = false;
+  const counters = {
+    callsSent: 0,
+    httpRequests: 0,
+    dropped: { stopped: 0, merged: 0, deadline: 0, disposed: 0, retries: 0 } as Record<DropReason, number>,
+    failed: {} as Partial<Record<ErrorKind, number>>,
+  };
+
+  function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
+    let inFlight: { readonly call: IndicatorCall; readonly controller: AbortController } | undefined;
+    let queued: IndicatorCall | undefined;
+    let wait: Subscription | undefined;
+    let closed = false;
+    /** Retries spent on the call in flight or waiting; a newly submitted call starts at 0. */
+    let retries = 0;
+
+    const report = (outcome: CallOutcome) => {
+      if (outcome.type === 'sent') counters.callsSent++;
+      else if (outcome.type === 'dropped') counters.dropped[outcome.reason]++;
+      else counters.failed[outcome.error.kind] = (counters.failed[outcome.error.kind] ?? 0) + 1;
+      try {
+        onOutcome(outcome);
+      } catch {
+        // A listener's bug must not stop the channel.
+      }
+    };
+    const drop = (call: IndicatorCall, reason: DropReason) =>
+      report({ type: 'dropped', call, reason, at: clock.now() });
+
+    const pump = () => {
+      if (closed || inFlight || !queued || wait) return;
+      const now = clock.now();
+      const call = queued;
+      if (call.notBefore !== undefined && call.notBefore > now) {
+        wait = clock.schedule(() => {
+          wait = undefined;
+          pump();
+        }, call.notBefore - now);
+        return;
+      }
+      queued = undefined;
+      if (now > call.deadline) {
+        drop(call, 'deadline');
+        pump();
+        return;
+      }
+      const controller = new AbortController();
+      const entry = { call, controller };
+      inFlight = entry;
+      counters.httpRequests++;
+      let pending: Promise<unknown>;
+      try {
+        pending = Promise.resolve(transport.call(call.method, call.params, { signal: controller.signal }));
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (result) => settle(entry, { type: 'sent', call, result, at: clock.now() }),
+        (error: unknown) => {
+          const b24 = B24Error.from(error);
+          const at = clock.now();
+          if (!RETRYABLE.has(b24.kind)) {
+            const fatal = b24.kind === 'input' || b24.kind === 'access';
+            settle(entry, { type: 'failed', call, error: b24, fatal, at });
+            return;
+          }
+          if (inFlight !== entry) return;
+          counters.failed[b24.kind] = (counters.failed[b24.kind] ?? 0) + 1;
+          const notBefore = at + RETRY_MS * 2 ** retries;
+          // a newer call waiting supersedes the retry; otherwise retry while it can still arrive in time
+          if (queued) settle(entry, { type: 'dropped', call, reason: 'merged', at });
+          else if (retries >= MAX_RETRIES || notBefore >= call.deadline) {
+            settle(entry, { type: 'dropped', call, reason: 'retries', at });
+          } else {
+            retries++;
+            inFlight = undefined;
+            queued = { ...call, notBefore };
+            pump();
+          }
+        },
+      );
+    };
+    const settle = (entry: typeof inFlight, outcome: CallOutcome) => {
+      if (inFlight !== entry) return; // aborted: its outcome was reported when it was aborted
+      inFlight = undefined;
+      report(outcome);
+      pump();
+    };
+
+    const close = (reason: DropReason) => {
+      if (closed) return;
+      closed = true;
+      channels.delete(closeForDispose);
+      wait?.unsubscribe();
+      wait = undefined;
+      const waiting = queued;
+      const flying = inFlight;
+      queued = undefined;
+      inFlight = undefined;
+      if (waiting) drop(waiting, reason);
+      if (flying) {
+        flying.controller.abort();
+        drop(flying.call, reason);
+      }
+    };
+    const closeForDispose = () => close('disposed');
+
+    if (disposed) closed = true;
+    else channels.add(closeForDispose);
+
+    return {
+      submit(call) {
+        if (closed) {
+          drop(call, disposed ? 'disposed' : 'stopped');
+          return;
+        }
+        if (queued) drop(queued, 'merged');
+        queued = call;
+        retries = 0;
+        if (wait && !inFlight) {
+          // a newer call replaces the one waiting for its time: wait for the newer one's time instead
+          wait.unsubscribe();
+          wait = undefined;
+        }
+        pump();
+      },
+      close: () => close('stopped'),
+    };
+  }
+
+  return {
+    open,
+    stats(): DispatchStats {
+      return {
+        callsSent: counters.callsSent,
+        httpRequests: counters.httpRequests,
+        batchedCalls: 0,
+        dropped: { ...counters.dropped },
+        failed: { ...counters.failed },
+        activeIndicators: channels.size,
+      };
+    },
+    dispose() {
+      disposed = true;
+      for (const close of [...channels]) close();
+    },
+  };
+}

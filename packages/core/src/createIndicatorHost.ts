@@ -1,0 +1,250 @@
+import { asyncScheduler, Observable, type SchedulerLike, Subject, type Subscriber, type Subscription } from 'rxjs';
+import type { B24Error } from './B24Error';
+import { B24InputError, describeValue } from './B24InputError';
+import type { CallOutcome, DispatchStats, Dispatcher, IndicatorCall, IndicatorChannel } from './Dispatcher';
+import type { IndicatorCallInfo, IndicatorEvent, IndicatorEventType, StopReason } from './IndicatorEvent';
+import type { IndicatorSpec } from './IndicatorSpec';
+import type { PreparedCall } from './resolveBotTarget';
+import type { Transport } from './Transport';
+
+/** What `createIndicators` and `createTypingIndicators` share: the transport, the clock and who hears events. */
+export interface IndicatorHostOptions {
+  /** How calls reach the portal (`@b24-typing/node`, `@b24-typing/browser` or your own). */
+  readonly transport: Transport;
+  /** Time source and timers; default `asyncScheduler`. A `TestScheduler` gives virtual time in tests. */
+  readonly clock?: SchedulerLike;
+  /** Hears every event of every indicator, including those after an unsubscribe (a final clear, say). */
+  readonly onEvent?: (event: IndicatorEvent) => void;
+}
+
+export interface IndicatorStats extends DispatchStats {
+  /** Events so far, by type. */
+  readonly events: Readonly<Record<IndicatorEventType, number>>;
+  /** Indicators subscribed and not stopped for good. */
+  readonly indicators: number;
+}
+
+/** The part of a set of indicators that does not depend on their kind. */
+export interface IndicatorHost {
+  /** An indicator driven by `spec`: subscribing starts it, unsubscribing stops it. */
+  indicator<S>(spec: IndicatorSpec<S>): Observable<IndicatorEvent>;
+  /** Every event of every indicator (hot); completes on `dispose()`. */
+  readonly events: Observable<IndicatorEvent>;
+  stats(): IndicatorStats;
+  /** Stops every indicator (no clear is sent), aborts calls in flight and releases every timer. Idempotent. */
+  dispose(): void;
+}
+
+/** Validates the shared options and throws {@link B24InputError} on bad ones, before anything is created. */
+export function resolveHostOptions(options: IndicatorHostOptions): {
+  readonly transport: Transport;
+  readonly clock: SchedulerLike;
+  readonly onEvent: ((event: IndicatorEvent) => void) | undefined;
+} {
+  if (typeof options !== 'object' || options === null) {
+    throw new B24InputError('options', 'an object with a transport', describeValue(options));
+  }
+  const { transport, onEvent } = options;
+  if (typeof transport !== 'object' || transport === null || typeof transport.call !== 'function') {
+    throw new B24InputError(
+      'transport',
+      'an object with a call(method, params, options) function',
+      describeValue(transport),
+    );
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new B24InputError('onEvent', 'a function', describeValue(onEvent));
+  }
+  const clock = options.clock ?? asyncScheduler;
+  if (typeof clock?.now !== 'function' || typeof clock.schedule !== 'function') {
+    throw new B24InputError('clock', 'an RxJS SchedulerLike (now and schedule)', describeValue(options.clock));
+  }
+  return { transport, clock, onEvent };
+}
+
+const EVENT_TYPES: readonly IndicatorEventType[] = ['sent', 'renewed', 'dropped', 'failed', 'stopped'];
+
+function callInfo(call: IndicatorCall): IndicatorCallInfo {
+  const { statusMessageCode: code, duration } = call.params;
+  return {
+    method: call.method,
+    reason: call.reason,
+    ...(typeof code === 'string' ? { statusMessageCode: code } : {}),
+    ...(typeof duration === 'number' ? { duration } : {}),
+  };
+}
+
+/**
+ * Runs indicators of any kind over one dispatcher: each subscription observes its spec's signals, submits their
+ * calls through its own channel and publishes what becomes of them, to its subscriber and to `events`.
+ */
+export function createIndicatorHost(
+  clock: SchedulerLike,
+  dispatcher: Dispatcher,
+  onEvent: ((event: IndicatorEvent) => void) | undefined,
+): IndicatorHost {
+  const events = new Subject<IndicatorEvent>();
+  // Subscribed like any observer, so a throwing listener is reported the RxJS way and cannot break an indicator.
+  if (onEvent) events.subscribe({ next: onEvent });
+  const counts = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<IndicatorEventType, number>;
+  let nextId = 1;
+  let disposed = false;
+
+  const publish = (event: IndicatorEvent, subscriber: Subscriber<IndicatorEvent>) => {
+    counts[event.type]++;
+    if (!subscriber.closed) subscriber.next(event);
+    events.next(event);
+  };
+
+  /**
+   * One subscribed indicator: a plain object with methods on its prototype (no closure per indicator but the
+   * channel's listener), because a portal may hold 100,000 of them.
+   */
+  class Indicator<S> {
+    channel: IndicatorChannel | undefined;
+    lastCallAt = Number.NEGATIVE_INFINITY;
+    ended = false;
+    signalsSub: Subscription | undefined;
+    last: S | undefined;
+
+    constructor(
+      readonly spec: IndicatorSpec<S>,
+      readonly subscriber: Subscriber<IndicatorEvent>,
+      readonly id: number,
+    ) {}
+
+    base(at = clock.now()) {
+      return { indicatorId: this.id, indicator: this.spec.kind, dialogId: this.spec.dialogId, at };
+    }
+
+    outcomeEvent(o: CallOutcome): IndicatorEvent {
+      const common = { ...this.base(o.at), call: callInfo(o.call) };
+      if (o.type === 'sent') return { type: o.call.reason === 'renew' ? 'renewed' : 'sent', ...common };
+      if (o.type === 'dropped') return { type: 'dropped', reason: o.reason, ...common };
+      return { type: 'failed', error: o.error, fatal: o.fatal, ...common };
+    }
+
+    onOutcome(o: CallOutcome): void {
+      publish(this.outcomeEvent(o), this.subscriber);
+      // input/access errors: the portal will refuse every further call just the same
+      if (o.type === 'failed' && o.fatal) this.finish('failed', 'complete');
+    }
+
+    closeChannel(): void {
+      const c = this.channel;
+      this.channel = undefined;
+      c?.close();
+    }
+
+    submit(p: PreparedCall): void {
+      const now = clock.now();
+      const deadline = p.reason === 'renew' ? this.lastCallAt + this.spec.lifetimeMs : Number.POSITIVE_INFINITY;
+      this.lastCallAt = now;
+      this.channel ??= dispatcher.open((o) => this.onOutcome(o));
+      this.channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
+    }
+
+    // The clear goes on a channel of its own: the indicator's channel is closed first, which aborts a renewal
+    // in flight (one landing after the clear would put the status back up).
+    sendClear(p: PreparedCall): void {
+      this.closeChannel();
+      let clearChannel: IndicatorChannel | undefined;
+      let settled = false;
+      clearChannel = dispatcher.open((o) => {
+        publish(this.outcomeEvent(o), this.subscriber);
+        settled = true;
+        // after dispose there is no channel left to close
+        if (!(o.type === 'dropped' && o.reason === 'disposed')) clearChannel?.close();
+      });
+      clearChannel.submit({ ...p, deadline: this.lastCallAt + this.spec.lifetimeMs });
+      if (settled && !disposed) clearChannel.close();
+    }
+
+    finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }): void {
+      if (this.ended) return;
+      this.ended = true;
+      live.delete(this);
+      this.signalsSub?.unsubscribe();
+      this.closeChannel();
+      publish({ type: 'stopped', reason, ...this.base() }, this.subscriber);
+      if (then === 'complete') this.subscriber.complete();
+      else if (then) this.subscriber.error(then.error);
+    }
+
+    dispose(): void {
+      this.finish('disposed', 'complete');
+    }
+
+    /** Signals observer. */
+    next(signal: S): void {
+      if (this.ended) return;
+      this.last = signal;
+      const s = this.spec.drive(signal);
+      if (!s) return;
+      if ('stop' in s) {
+        this.closeChannel();
+        publish({ type: 'stopped', reason: s.stop, ...this.base() }, this.subscriber);
+      } else if (s.call.reason === 'clear') {
+        this.sendClear(s.call);
+      } else {
+        this.submit(s.call);
+      }
+    }
+
+    /** Signals observer. */
+    error(error: unknown): void {
+      this.finish('error', { error });
+    }
+
+    /** Signals observer. */
+    complete(): void {
+      this.finish(this.spec.endReason, 'complete');
+    }
+
+    /** Teardown: the subscriber left. */
+    unsubscribe(): void {
+      if (this.ended) return;
+      const clear = this.spec.abortClear?.(this.last);
+      this.finish('unsubscribed');
+      if (clear) this.sendClear(clear);
+    }
+
+    report(error: B24Error): void {
+      publish({ type: 'failed', error, fatal: false, ...this.base() }, this.subscriber);
+    }
+  }
+
+  const live = new Set<Indicator<unknown>>();
+
+  return {
+    indicator<S>(spec: IndicatorSpec<S>): Observable<IndicatorEvent> {
+      return new Observable<IndicatorEvent>((subscriber) => {
+        const ind = new Indicator(spec, subscriber, nextId++);
+        if (disposed) {
+          publish({ type: 'stopped', reason: 'disposed', ...ind.base() }, subscriber);
+          subscriber.complete();
+          return;
+        }
+        live.add(ind as Indicator<unknown>);
+        ind.signalsSub = spec.signals((error) => ind.report(error)).subscribe(ind);
+        if (ind.ended) ind.signalsSub.unsubscribe();
+        return ind;
+      });
+    },
+
+    events: events.asObservable(),
+
+    stats() {
+      return { ...dispatcher.stats(), events: { ...counts }, indicators: live.size };
+    },
+
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      // Indicators first (their channels close, calls in flight abort), then what is left: pending clears.
+      for (const ind of [...live]) ind.dispose();
+      dispatcher.dispose();
+      events.complete();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Observable } from 'rxjs';
+import { createDirectDispatcher } from './createDirectDispatcher';
+import {
+  createIndicatorHost,
+  type IndicatorHostOptions,
+  type IndicatorStats,
+  resolveHostOptions,
+} from './createIndicatorHost';
+import type { IndicatorEvent } from './IndicatorEvent';
+import { type UserTypingOptions, userTypingSpec } from './userTypingSpec';
+
+export type TypingIndicatorsOptions = IndicatorHostOptions;
+
+/** `createIndicators` without `botStatus`: what a chat composer needs. */
+export interface TypingIndicators {
+  /** A person typing: `im.dialog.writing` on the first keystroke, renewed while typing continues. */
+  userTyping(options: UserTypingOptions): Observable<IndicatorEvent>;
+  /** Every event of every indicator (hot); completes on `dispose()`. */
+  readonly events: Observable<IndicatorEvent>;
+  stats(): IndicatorStats;
+  /** Stops every indicator, aborts calls in flight and releases every timer. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * The user-typing half of {@link createIndicators}, for a browser composer, where it is bundled: the same
+ * `userTyping` (same policy, same events, same validation), without bot statuses and without the per-portal
+ * scheduler. One person typing makes about three calls a minute, so its calls go straight to the transport, one
+ * in flight per indicator, the newest waiting behind it, a stale renewal dropped; the bundle is a third the size.
+ * A process that shows many indicators on one portal (a bot, a bridge) wants `createIndicators` and its budget.
+ */
+export function createTypingIndicators(options: TypingIndicatorsOptions): TypingIndicators {
+  const { transport, clock, onEvent } = resolveHostOptions(options);
+  const host = createIndicatorHost(clock, createDirectDispatcher({ transport, clock }), onEvent);
+  return {
+    userTyping: (opts) => host.indicator(userTypingSpec(opts, clock)),
+    events: host.events,
+    stats: host.stats,
+    dispose: host.dispose,
+  };
+}
