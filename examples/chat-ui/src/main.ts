@@ -1,5 +1,5 @@
 import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
-import { createIndicators } from '@b24-typing/core';
+import { createTypingIndicators } from '@b24-typing/core';
 import type { IndicatorEvent } from '@b24-typing/core';
 import { interval, share } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
@@ -31,9 +31,9 @@ async function start(): Promise<void> {
     el.textContent = title.slice(0, 1).toUpperCase();
   }
 
-  // The library part: one transport, one scheduler for the portal, one line for the composer.
+  // The library part: one transport, the page's typing indicators, one line for the composer.
   const transport = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
-  const indicators = createIndicators({ transport });
+  const indicators = createTypingIndicators({ transport });
   const textarea = byId<HTMLTextAreaElement>('message');
   const sends = submits(textarea, { enterToSend: true }).pipe(share());
   const counts = { sent: 0, renewed: 0 };

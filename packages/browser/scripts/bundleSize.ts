@@ -1,8 +1,10 @@
 // The size an app pays for @b24-typing/core + @b24-typing/browser, minified by esbuild with rxjs left external
 // (the app has it anyway), then gzipped; the metafile tells which module the bytes come from. Three figures:
-// `chat app`, what a browser composer imports (createIndicators, createFetchTransport, bindTyping, submits),
-// compared with the issue's 6 kB target; `core alone` (createIndicators), so that the browser package's own
-// share is the difference, which has its own budget; and `everything`, both packages' whole public API.
+// `chat app`, what a standalone browser composer imports (createTypingIndicators, createFetchTransport, bindTyping,
+// submits), and `chat app in a portal frame`, the same on createBx24Transport, both compared with the issue's 6 kB
+// target; `core alone` (createTypingIndicators), so that the browser package's own share is the difference, which
+// has its own budget; `chat app with createIndicators`, the standalone app on the full factory (bot statuses, the
+// per-portal scheduler); and `everything`, both packages' whole public API.
 // `pnpm --filter @b24-typing/browser size` prints them; test/bundleSize.test.ts holds the budgets.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,11 @@ import { build } from 'esbuild';
 export const TARGET_BYTES = 6 * 1024;
 /** What the browser package may add on top of core (gzip): transports, DOM sources, bindTyping. */
 export const BROWSER_BUDGET_BYTES = 3 * 1024;
+/**
+ * The standalone chat app's ceiling (gzip), a ratchet below which it stays: 7,284 B when set, over the 6 kB target
+ * by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
+ */
+export const CHAT_APP_BUDGET_BYTES = 7_400;
 
 export interface BundleSize {
   readonly name: string;
@@ -49,6 +56,10 @@ async function measure(name: string, contents: string): Promise<BundleSize> {
 
 export interface BundleSizes {
   readonly chatApp: BundleSize;
+  /** The composer of an app running inside a portal frame, on `createBx24Transport`. */
+  readonly chatAppInPortal: BundleSize;
+  /** The same app built on `createIndicators` (bot statuses, the scheduler): reported, no target. */
+  readonly chatAppFull: BundleSize;
   readonly coreAlone: BundleSize;
   readonly everything: BundleSize;
   /** Gzip bytes the browser package adds to core in the chat app. */
@@ -56,34 +67,48 @@ export interface BundleSizes {
 }
 
 export async function measureBundles(): Promise<BundleSizes> {
-  const coreAlone = await measure('core alone', "export { createIndicators } from '@b24-typing/core';\n");
+  const browserImports = "export { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';\n";
+  const coreAlone = await measure('core alone', "export { createTypingIndicators } from '@b24-typing/core';\n");
   const chatApp = await measure(
     'chat app',
-    "export { createIndicators } from '@b24-typing/core';\n" +
-      "export { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';\n",
+    `export { createTypingIndicators } from '@b24-typing/core';\n${browserImports}`,
+  );
+  const chatAppInPortal = await measure(
+    'chat app in a portal frame',
+    "export { createTypingIndicators } from '@b24-typing/core';\n" +
+      "export { bindTyping, createBx24Transport, submits } from '@b24-typing/browser';\n",
+  );
+  const chatAppFull = await measure(
+    'chat app with createIndicators',
+    `export { createIndicators } from '@b24-typing/core';\n${browserImports}`,
   );
   const everything = await measure(
     'everything',
     "export * from '@b24-typing/core';\nexport * from '@b24-typing/browser';\n",
   );
-  return { chatApp, coreAlone, everything, browserShare: chatApp.gzip - coreAlone.gzip };
+  return { chatApp, chatAppInPortal, chatAppFull, coreAlone, everything, browserShare: chatApp.gzip - coreAlone.gzip };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const sizes = await measureBundles();
-  for (const size of [sizes.chatApp, sizes.coreAlone, sizes.everything]) {
+  for (const size of [sizes.chatApp, sizes.chatAppInPortal, sizes.coreAlone, sizes.chatAppFull, sizes.everything]) {
     console.log(`\n${size.name}:\n${size.imports.trim()}`);
     for (const m of size.modules) console.log(`${String(m.bytes).padStart(7)}  ${m.path}`);
     console.log(`${size.minified} B minified, ${size.gzip} B gzip (rxjs excluded)`);
   }
   const verdict = (ok: boolean) => (ok ? 'ok' : 'OVER');
+  for (const size of [sizes.chatApp, sizes.chatAppInPortal]) {
+    console.log(
+      `${size === sizes.chatApp ? '\n' : ''}${size.name} (core + browser): ${size.gzip} B gzip, target ${TARGET_BYTES} B: ${verdict(size.gzip <= TARGET_BYTES)}`,
+    );
+  }
   console.log(
-    `\nchat app (core + browser): ${sizes.chatApp.gzip} B gzip, target ${TARGET_BYTES} B: ${verdict(sizes.chatApp.gzip <= TARGET_BYTES)}`,
+    `chat app budget: ${sizes.chatApp.gzip} B gzip, ceiling ${CHAT_APP_BUDGET_BYTES} B: ${verdict(sizes.chatApp.gzip <= CHAT_APP_BUDGET_BYTES)}`,
   );
   console.log(
     `browser share: ${sizes.browserShare} B gzip, budget ${BROWSER_BUDGET_BYTES} B: ${verdict(sizes.browserShare <= BROWSER_BUDGET_BYTES)}`,
   );
   mkdirSync(new URL('../.reports/', import.meta.url), { recursive: true });
   writeFileSync(new URL('../.reports/bundle-size.json', import.meta.url), `${JSON.stringify(sizes, null, 2)}\n`);
-  if (sizes.browserShare > BROWSER_BUDGET_BYTES) process.exitCode = 1;
+  if (sizes.browserShare > BROWSER_BUDGET_BYTES || sizes.chatApp.gzip > CHAT_APP_BUDGET_BYTES) process.exitCode = 1;
 }

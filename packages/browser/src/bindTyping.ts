@@ -7,7 +7,7 @@ import type { ComposerElement } from './keystrokes';
 import { submits } from './submits';
 
 export interface BindTypingOptions {
-  /** From `createIndicators(...)`: one per portal, shared by every composer on the page. */
+  /** From `createTypingIndicators(...)` (or `createIndicators(...)`): one per page, shared by every composer on it. */
   readonly indicators: Pick<Indicators, 'userTyping'>;
   /** `chat<N>` or a user id, as `im.dialog.writing` takes it. */
   readonly dialogId: DialogId | number;
@@ -30,7 +30,7 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
   const { indicators, dialogId, sentOn, policy, onEvent } = options;
   if (indicators === null || typeof indicators !== 'object' || typeof indicators.userTyping !== 'function') {
-    throw new B24InputError('indicators', 'the result of createIndicators()');
+    throw new B24InputError('indicators', 'the result of createTypingIndicators() or createIndicators()');
   }
   if (sentOn !== undefined && typeof sentOn?.subscribe !== 'function')
     throw new B24InputError('sentOn', 'an Observable');
