@@ -2,7 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import { keyTimes, ME, recordKeyTimes, rhythm, typeLikeAPerson, writingCalls } from './timeline';
+import {
+  keyTimes,
+  ME,
+  recordKeyTimes,
+  recordSendTimes,
+  rhythm,
+  sendTimes,
+  typeLikeAPerson,
+  writingCalls,
+} from './timeline';
 
 // A 2 s client lifetime instead of 25 s, so a minute of typing holds ~40 renewals. Renew every 1.5 s
 // (lifetime - margin); renew only if a key was pressed in the last second.
@@ -25,6 +34,7 @@ let ui: ChatUi;
 beforeAll(async () => {
   ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY });
   await recordKeyTimes(ui.page);
+  await recordSendTimes(ui.page);
 });
 afterAll(() => ui?.close());
 
@@ -60,18 +70,25 @@ it('shows the indicator within 100 ms of the first key, renews it by the policy 
 
   const calls = writingCalls(emulator, firstKey - 1_000);
   const times = calls.map((c) => c.time);
+  const sends = (await sendTimes(page)).filter((t) => t >= firstKey);
   console.log(
-    `first call ${times[0]! - firstKey} ms after the first key; ${calls.length} calls for ${keys.length} keys in ${lastKey - firstKey} ms; gaps ${Math.min(...gaps(times))}-${Math.max(...gaps(times))} ms`,
+    `first call sent ${sends[0]! - firstKey} ms and received ${times[0]! - firstKey} ms after the first key; ` +
+      `${calls.length} calls for ${keys.length} keys in ${lastKey - firstKey} ms; ` +
+      `gaps sent ${Math.min(...gaps(sends))}-${Math.max(...gaps(sends))} ms, ` +
+      `received ${Math.min(...gaps(times))}-${Math.max(...gaps(times))} ms`,
   );
   expect(calls.every((c) => c.error === null && c.shown)).toBe(true);
-  // Leading edge: the first call, not a debounce later.
+  // Every request the page sent reached the emulator, and nothing else did.
+  expect(sends).toHaveLength(calls.length);
+  // Leading edge: the first call reaches the portal within 100 ms of the first key, not a debounce later.
   expect(times[0]! - firstKey).toBeGreaterThanOrEqual(0);
   expect(times[0]! - firstKey).toBeLessThan(100);
-  // Renewals by the policy: one per period (timer-driven), never one per keystroke.
-  // (Each gap is measured at the emulator, so it carries the jitter of two requests on a busy 2-core machine.)
-  for (const gap of gaps(times)) {
-    expect(gap).toBeGreaterThanOrEqual(PERIOD - 300);
-    expect(gap).toBeLessThanOrEqual(PERIOD + 300);
+  // Renewals by the policy: one per period (timer-driven), never one per keystroke. Each gap is measured where
+  // the library makes it, in the page; at the emulator a gap also carries two requests' jitter on a busy machine,
+  // so there only the mean is held to the period.
+  for (const gap of gaps(sends)) {
+    expect(gap).toBeGreaterThanOrEqual(PERIOD - 200);
+    expect(gap).toBeLessThanOrEqual(PERIOD + 200);
   }
   const meanGap = (times.at(-1)! - times[0]!) / (times.length - 1);
   expect(Math.abs(meanGap - PERIOD)).toBeLessThan(60);

@@ -26,6 +26,29 @@ export async function recordKeyTimes(page: Page): Promise<void> {
   });
 }
 
+/**
+ * Records, in the page, when the app hands each `im.dialog.writing` request to `fetch` (the transport looks `fetch`
+ * up at call time, so a wrapper installed now sees every later call). These are the library's own timing, on the
+ * same clock as the key times; the emulator's arrival times add the jitter of the machine on top.
+ */
+export async function recordSendTimes(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { sendTimes: number[] };
+    w.sendTimes = [];
+    const original = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      if (String(input instanceof Request ? input.url : input).endsWith('/im.dialog.writing')) {
+        w.sendTimes.push(Date.now());
+      }
+      return original(input, init);
+    };
+  });
+}
+
+export function sendTimes(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { sendTimes: number[] }).sendTimes.slice());
+}
+
 export function keyTimes(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { keyTimes: number[] }).keyTimes.slice());
 }
