@@ -1,16 +1,12 @@
 import type { Observable } from 'rxjs';
 import { botStatusSpec } from './botStatusSpec';
 import { createDispatcher, type RateLimits } from './createDispatcher';
-import {
-  createIndicatorHost,
-  type IndicatorHostOptions,
-  type IndicatorStats,
-  resolveHostOptions,
-} from './createIndicatorHost';
+import { createIndicatorHost, type IndicatorHostOptions, resolveHostOptions } from './createIndicatorHost';
 import { createTimerWheel } from './createTimerWheel';
+import type { TypingIndicators } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
 import type { BotStatusOptions } from './resolveBotTarget';
-import { type UserTypingOptions, userTypingSpec } from './userTypingSpec';
+import { userTypingSpec } from './userTypingSpec';
 
 export type { IndicatorStats } from './createIndicatorHost';
 export type { UserTypingOptions } from './userTypingSpec';
@@ -20,16 +16,10 @@ export interface IndicatorsOptions extends IndicatorHostOptions {
   readonly limits?: RateLimits;
 }
 
-export interface Indicators {
-  /** A person typing: `im.dialog.writing` on the first keystroke, renewed while typing continues. */
-  userTyping(options: UserTypingOptions): Observable<IndicatorEvent>;
+/** Everything `createTypingIndicators` has, and bot statuses. */
+export interface Indicators extends TypingIndicators {
   /** A bot at work: `imbot.v2.Chat.InputAction.notify` with its status, until `until`. */
   botStatus(options: BotStatusOptions): Observable<IndicatorEvent>;
-  /** Every event of every indicator (hot); completes on `dispose()`. */
-  readonly events: Observable<IndicatorEvent>;
-  stats(): IndicatorStats;
-  /** Stops every indicator (no clear is sent), aborts calls in flight and releases every timer. Idempotent. */
-  dispose(): void;
 }
 
 /**

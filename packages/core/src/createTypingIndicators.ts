@@ -11,14 +11,14 @@ import { type UserTypingOptions, userTypingSpec } from './userTypingSpec';
 
 export type TypingIndicatorsOptions = IndicatorHostOptions;
 
-/** `createIndicators` without `botStatus`: what a chat composer needs. */
+/** What a chat composer needs: `createIndicators`' result without `botStatus`. */
 export interface TypingIndicators {
   /** A person typing: `im.dialog.writing` on the first keystroke, renewed while typing continues. */
   userTyping(options: UserTypingOptions): Observable<IndicatorEvent>;
   /** Every event of every indicator (hot); completes on `dispose()`. */
   readonly events: Observable<IndicatorEvent>;
   stats(): IndicatorStats;
-  /** Stops every indicator, aborts calls in flight and releases every timer. Idempotent. */
+  /** Stops every indicator (no clear is sent), aborts calls in flight and releases every timer. Idempotent. */
   dispose(): void;
 }
 
