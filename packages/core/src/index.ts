@@ -3,6 +3,8 @@ export { AGENT_STATUS_CODES, isAgentStatus, statusMessageCode } from './AgentSta
 export type { B24ErrorOptions, ErrorKind } from './B24Error';
 export { B24Error, isB24Error } from './B24Error';
 export { B24InputError } from './B24InputError';
+/** For transport authors: one REST call's shape (method name, params object) checked before it goes out. */
+export { checkCall } from './checkCall';
 export { classifyError, ERROR_KINDS } from './classifyError';
 export type { RateLimits } from './createDispatcher';
 export type { Indicators, IndicatorStats, IndicatorsOptions, UserTypingOptions } from './createIndicators';

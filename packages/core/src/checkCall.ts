@@ -1,0 +1,29 @@
+import { B24InputError } from './B24InputError';
+
+/**
+ * A REST method name: dot-separated segments of ASCII letters, digits and `_` (`\w` without the `u` flag), the
+ * first starting with a letter (`batch`, `im.dialog.writing`, `imbot.v2.Chat.InputAction.notify`). Empty segments
+ * (`im..writing`, a trailing dot) and anything that could change the URL (`/`, `..`, spaces, `?`, `#`) are refused:
+ * transports append the method to the endpoint URL, so a malformed one must never reach it.
+ */
+const METHOD = /^[A-Za-z]\w*(?:\.\w+)*$/;
+
+/**
+ * For transport authors: checks one REST call's shape before anything goes on the wire, so a typo fails at once
+ * as a `B24InputError` (kind `input`) instead of a portal 400 after a round trip, and every transport (node,
+ * browser, your own) accepts and refuses the same calls. `method` must be a REST method name (see above) and
+ * `params` a plain object (not `null`, not an array).
+ *
+ * `field` is the call's path in the caller's input, e.g. `calls[3]` for the fourth call of a batch: the error
+ * then names `calls[3].method` or `calls[3].params`; without it, `method` or `params`. The value is never
+ * quoted: a method or params may carry anything, tokens included.
+ */
+export function checkCall(method: unknown, params: unknown, field?: string): asserts method is string {
+  const at = field ? `${field}.` : '';
+  if (typeof method !== 'string' || !METHOD.test(method)) {
+    throw new B24InputError(`${at}method`, 'a REST method name such as "im.dialog.writing"');
+  }
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new B24InputError(`${at}params`, 'a plain object');
+  }
+}
