@@ -1,6 +1,5 @@
-import { B24Error, B24InputError } from '@b24-typing/core';
+import { B24Error, B24InputError, checkCall } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
-import { checkCall } from './checkCall';
 
 /** The part of BX24.js's `ajaxResult` we read. */
 export interface Bx24AjaxResult {
@@ -50,7 +49,7 @@ export function createBx24Transport(bx24: Bx24Like): Transport {
         if (calls.length > MAX_BATCH)
           throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length} calls`);
         calls.forEach((call, i) => {
-          checkCall(call?.method, call?.params, `calls[${i}].`);
+          checkCall(call?.method, call?.params, `calls[${i}]`);
         });
         if (calls.length === 0) return resolve([]);
         callBatch(

@@ -1,6 +1,5 @@
-import { B24Error, B24InputError, encodePhpQuery, isB24Error, parseBatchResult } from '@b24-typing/core';
+import { B24Error, B24InputError, checkCall, encodePhpQuery, isB24Error, parseBatchResult } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
-import { checkCall } from './checkCall';
 
 /** What `auth` is asked for: the token in use, or (after `expired_token`) a fresh one. */
 export interface AuthRequest {
@@ -108,7 +107,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length} calls`);
       const cmd: Record<string, string> = {};
       calls.forEach((call, i) => {
-        checkCall(call?.method, call?.params, `calls[${i}].`);
+        checkCall(call?.method, call?.params, `calls[${i}]`);
         cmd[i] = `${call.method}?${encodePhpQuery(call.params, `calls[${i}].params`)}`;
       });
       if (calls.length === 0) return [] as readonly BatchItemResult[];

@@ -1,6 +1,7 @@
 import {
   B24Error,
   type BatchItemResult,
+  checkCall,
   encodePhpQuery,
   parseBatchResult,
   type Transport,
@@ -41,8 +42,6 @@ export interface RestAuth {
   readonly redactor: Redactor;
 }
 
-const METHOD = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
-
 export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeTransport {
   const http = createHttpClient(options);
   const headers = {
@@ -78,7 +77,7 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     callSecrets: readonly string[] = [],
   ): Promise<unknown> => {
     try {
-      checkCall(method, params, 'method', 'params');
+      checkCall(method, params);
       const first = await attempt(method, params, signal);
       if (first.ok) return first.value;
       if (!(first.error instanceof B24Error) || !auth.recover) throw first.error;
@@ -102,7 +101,7 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       }
       if (calls.length === 0) return [];
       const cmd = calls.map((c: TransportCall, i) => {
-        checkCall(c?.method, c?.params, `calls[${i}].method`, `calls[${i}].params`);
+        checkCall(c?.method, c?.params, `calls[${i}]`);
         if (c.method.toLowerCase() === 'batch')
           throw inputError(`calls[${i}].method`, 'a method other than batch (batches do not nest)');
         return `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`;
@@ -117,20 +116,6 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       return http.close();
     },
   };
-}
-
-function checkCall(
-  method: unknown,
-  params: unknown,
-  methodField: string,
-  paramsField: string,
-): asserts method is string {
-  if (typeof method !== 'string' || !METHOD.test(method)) {
-    throw inputError(methodField, 'a REST method name such as "im.dialog.writing"');
-  }
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw inputError(paramsField, 'a plain object');
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
