@@ -39,6 +39,16 @@ function call(n: number, extra: Partial<IndicatorCall> = {}): IndicatorCall {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/** One channel of a direct dispatcher on virtual time, over a transport the test settles, hearing every outcome. */
+function oneChannel() {
+  const clock = new VirtualTimeScheduler();
+  const { transport, calls } = controlledTransport();
+  const outcomes: CallOutcome[] = [];
+  const dispatcher = createDirectDispatcher({ transport, clock });
+  const channel = dispatcher.open((o) => outcomes.push(o));
+  return { clock, calls, outcomes, dispatcher, channel };
+}
+
 const unhandled = watchUnhandled({ fakeTimers: false }).rejections;
 
 describe('createDirectDispatcher', () => {
@@ -59,10 +69,7 @@ describe('createDirectDispatcher', () => {
   });
 
   it('keeps one call in flight per indicator; the newest waiting call replaces the older one', async () => {
-    const { transport, calls } = controlledTransport();
-    const outcomes: CallOutcome[] = [];
-    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
-    const channel = dispatcher.open((o) => outcomes.push(o));
+    const { calls, outcomes, dispatcher, channel } = oneChannel();
     channel.submit(call(1));
     channel.submit(call(2));
     channel.submit(call(3));
@@ -78,10 +85,7 @@ describe('createDirectDispatcher', () => {
   });
 
   it('on close drops the waiting call and aborts the one in flight, ignoring how it settles later', async () => {
-    const { transport, calls } = controlledTransport();
-    const outcomes: CallOutcome[] = [];
-    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
-    const channel = dispatcher.open((o) => outcomes.push(o));
+    const { calls, outcomes, dispatcher, channel } = oneChannel();
     channel.submit(call(1));
     channel.submit(call(2));
     channel.close();
@@ -130,10 +134,7 @@ describe('createDirectDispatcher', () => {
     ['CHAT_NOT_FOUND', true],
     ['expired_token', false],
   ])('reports a %s rejection as failed (fatal: %s), does not retry it, and moves on', async (code, fatal) => {
-    const { transport, calls } = controlledTransport();
-    const outcomes: CallOutcome[] = [];
-    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
-    const channel = dispatcher.open((o) => outcomes.push(o));
+    const { calls, outcomes, channel } = oneChannel();
     channel.submit(call(1));
     channel.submit(call(2));
     calls[0]?.reject(new B24Error({ code }));
@@ -168,10 +169,7 @@ describe('createDirectDispatcher', () => {
   );
 
   it('a retry that succeeds reports the call sent; one that would miss the deadline is dropped instead', async () => {
-    const clock = new VirtualTimeScheduler();
-    const { transport, calls } = controlledTransport();
-    const outcomes: CallOutcome[] = [];
-    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    const { clock, calls, outcomes, channel } = oneChannel();
     channel.submit(call(1));
     calls[0]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
     await tick();
@@ -188,10 +186,7 @@ describe('createDirectDispatcher', () => {
   });
 
   it('a newer call supersedes a retry, waiting or not yet scheduled, and goes out at once', async () => {
-    const clock = new VirtualTimeScheduler();
-    const { transport, calls } = controlledTransport();
-    const outcomes: CallOutcome[] = [];
-    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    const { clock, calls, outcomes, channel } = oneChannel();
     channel.submit(call(1));
     calls[0]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
     await tick();
@@ -209,10 +204,7 @@ describe('createDirectDispatcher', () => {
   });
 
   it('drops a waiting call whose deadline passed while another was in flight', async () => {
-    const clock = new VirtualTimeScheduler();
-    const { transport, calls } = controlledTransport();
-    const outcomes: CallOutcome[] = [];
-    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    const { clock, calls, outcomes, channel } = oneChannel();
     channel.submit(call(1));
     channel.submit(call(2, { reason: 'renew', deadline: 100 }));
     clock.frame = 101;
