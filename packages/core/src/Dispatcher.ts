@@ -1,10 +1,11 @@
 import type { B24Error, ErrorKind } from './B24Error';
 
 /**
- * The internal seam between the indicators and the way their calls reach the transport. `createIndicators`
- * speaks only to a `Dispatcher`, which `createDispatcher` provides: the per-portal scheduler (`createScheduler`),
- * which spends the portal's rate budget, batches and drops stale calls. Not part of the public
- * API: users configure it through `createIndicators` options.
+ * The internal seam between the indicators and the way their calls reach the transport. The indicator host
+ * (`createIndicatorHost`) speaks only to a `Dispatcher`: for `createIndicators`, the per-portal scheduler
+ * (`createDispatcher` → `createScheduler`), which spends the portal's rate budget, batches and drops stale calls;
+ * for `createTypingIndicators`, `createDirectDispatcher`, which sends at once. Not part of the public API: users
+ * configure it through the factories' options.
  */
 export interface Dispatcher {
   /** Registers one active indicator. Its calls go through the returned channel; `onOutcome` hears what became of each. */

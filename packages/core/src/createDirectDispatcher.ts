@@ -25,6 +25,9 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     dropped: { stopped: 0, merged: 0, deadline: 0, disposed: 0, retries: 0 } as Record<DropReason, number>,
     failed: {} as Partial<Record<ErrorKind, number>>,
   };
+  const countFailed = (kind: ErrorKind) => {
+    counters.failed[kind] = (counters.failed[kind] ?? 0) + 1;
+  };
 
   function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
     let inFlight: { readonly call: IndicatorCall; readonly controller: AbortController } | undefined;
@@ -37,7 +40,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     const report = (outcome: CallOutcome) => {
       if (outcome.type === 'sent') counters.callsSent++;
       else if (outcome.type === 'dropped') counters.dropped[outcome.reason]++;
-      else counters.failed[outcome.error.kind] = (counters.failed[outcome.error.kind] ?? 0) + 1;
+      else countFailed(outcome.error.kind);
       try {
         onOutcome(outcome);
       } catch {
@@ -85,7 +88,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
             return;
           }
           if (inFlight !== entry) return;
-          counters.failed[b24.kind] = (counters.failed[b24.kind] ?? 0) + 1;
+          countFailed(b24.kind);
           const notBefore = at + RETRY_MS * 2 ** retries;
           // a newer call waiting supersedes the retry; otherwise retry while it can still arrive in time
           if (queued) settle(entry, { type: 'dropped', call, reason: 'merged', at });
