@@ -120,6 +120,11 @@ describe('createBx24Transport', () => {
       kind: 'input',
       message: expect.stringContaining('50'),
     });
+    // the same checks as every transport (core's checkBatch): batches do not nest
+    await expect(transport.batch!([{ method: 'batch', params: { cmd: {} } }])).rejects.toMatchObject({
+      kind: 'input',
+      field: 'calls[0].method',
+    });
     expect(bx24.asked).toEqual([]);
     expect(() => createBx24Transport({} as never)).toThrow(
       expect.objectContaining({ kind: 'input', message: expect.stringContaining('BX24') }),

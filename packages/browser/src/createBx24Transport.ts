@@ -1,4 +1,4 @@
-import { B24Error, B24InputError, checkCall } from '@b24-typing/core';
+import { B24Error, B24InputError, checkBatch, checkCall } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
 
 /** The part of BX24.js's `ajaxResult` we read. */
@@ -17,8 +17,6 @@ export interface Bx24Like {
     haltOnError?: boolean,
   ): unknown;
 }
-
-const MAX_BATCH = 50;
 
 /**
  * A `Transport` over an app's `BX24` object, for apps running inside a portal frame: BX24.js already holds the
@@ -45,12 +43,7 @@ export function createBx24Transport(bx24: Bx24Like): Transport {
     const callBatch = bx24.callBatch.bind(bx24);
     transport.batch = (calls: readonly TransportCall[], options: TransportCallOptions = {}) =>
       settle<readonly BatchItemResult[]>(options.signal, (resolve, reject) => {
-        if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
-        if (calls.length > MAX_BATCH)
-          throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length} calls`);
-        calls.forEach((call, i) => {
-          checkCall(call?.method, call?.params, `calls[${i}]`);
-        });
+        checkBatch(calls);
         if (calls.length === 0) return resolve([]);
         callBatch(
           calls.map(({ method, params }) => ({ method, params })),

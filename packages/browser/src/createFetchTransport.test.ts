@@ -284,6 +284,11 @@ describe('createFetchTransport input checks (before any request)', () => {
       kind: 'input',
       field: 'calls[0].method',
     });
+    // the same checks as every transport (core's checkBatch): batches do not nest
+    await expect(t.batch!([{ method: 'batch', params: { cmd: {} } }])).rejects.toMatchObject({
+      kind: 'input',
+      field: 'calls[0].method',
+    });
     // Params PHP bracket syntax cannot carry fail here too, naming the path (core's encodePhpQuery).
     await expect(t.call('im.dialog.writing', { DIALOG_ID: Number.NaN })).rejects.toMatchObject({
       kind: 'input',

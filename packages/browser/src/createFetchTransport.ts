@@ -1,5 +1,13 @@
-import { B24Error, B24InputError, checkCall, encodePhpQuery, isB24Error, parseBatchResult } from '@b24-typing/core';
-import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
+import {
+  B24Error,
+  B24InputError,
+  checkBatch,
+  checkCall,
+  encodePhpQuery,
+  isB24Error,
+  parseBatchResult,
+} from '@b24-typing/core';
+import type { Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
 
 /** What `auth` is asked for: the token in use, or (after `expired_token`) a fresh one. */
 export interface AuthRequest {
@@ -22,8 +30,6 @@ export interface FetchTransportOptions {
   /** Defaults to the global `fetch`, looked up at call time (so polyfills and test shims installed later apply). */
   readonly fetch?: typeof fetch;
 }
-
-const MAX_BATCH = 50;
 
 /**
  * A `Transport` for code running in a browser with an OAuth access token (an app page, a widget, a SPA backed by
@@ -102,17 +108,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       return post(method, query, callOptions.signal);
     },
     async batch(calls: readonly TransportCall[], callOptions: TransportCallOptions = {}) {
-      if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
-      if (calls.length > MAX_BATCH)
-        throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length} calls`);
-      const cmd: Record<string, string> = {};
-      calls.forEach((call, i) => {
-        checkCall(call?.method, call?.params, `calls[${i}]`);
-        cmd[i] = `${call.method}?${encodePhpQuery(call.params, `calls[${i}].params`)}`;
-      });
-      if (calls.length === 0) return [] as readonly BatchItemResult[];
-      const result = await post('batch', encodePhpQuery({ halt: 0, cmd }), callOptions.signal);
-      return parseBatchResult(result, calls.length);
+      checkBatch(calls);
+      const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
+      if (cmd.length === 0) return [];
+      return parseBatchResult(await post('batch', encodePhpQuery({ halt: 0, cmd }), callOptions.signal), cmd.length);
     },
   };
 }

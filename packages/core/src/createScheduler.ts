@@ -1,14 +1,12 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { B24Error, type ErrorKind } from './B24Error';
 import { B24InputError, describeValue } from './B24InputError';
+import { MAX_BATCH } from './checkBatch';
 import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall, IndicatorChannel } from './Dispatcher';
 import { LeakyBucket, type LimitsOption, resolveLimits } from './LeakyBucket';
 import { SchedulerHeap } from './schedulerHeap';
 import { validateMs } from './validateMs';
 import type { BatchItemResult, Transport, TransportCall } from './Transport';
-
-/** The portal refuses a `batch` of more than 50 commands (reference §8). */
-export const MAX_BATCH = 50;
 
 export interface SchedulerOptions {
   readonly transport: Transport;

@@ -1,6 +1,7 @@
 import {
   B24Error,
   type BatchItemResult,
+  checkBatch,
   checkCall,
   encodePhpQuery,
   parseBatchResult,
@@ -26,9 +27,6 @@ export interface TransportOptions extends HttpOptions {
   /** Permit plain http to a non-loopback host. Off: a webhook code or token must not cross a network in clear. */
   readonly allowInsecure?: boolean;
 }
-
-/** The portal's `BATCH_MAX_LENGTH` (reference §8). */
-export const MAX_BATCH = 50;
 
 /** How a transport authenticates; the webhook and OAuth transports differ only here. */
 export interface RestAuth {
@@ -95,17 +93,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       return send(method, params, callOptions?.signal);
     },
     async batch(calls, callOptions) {
-      if (!Array.isArray(calls)) throw inputError('calls', 'an array');
-      if (calls.length > MAX_BATCH) {
-        throw inputError('calls', `at most ${MAX_BATCH} calls (one batch request)`, String(calls.length));
-      }
+      checkBatch(calls);
       if (calls.length === 0) return [];
-      const cmd = calls.map((c: TransportCall, i) => {
-        checkCall(c?.method, c?.params, `calls[${i}]`);
-        if (c.method.toLowerCase() === 'batch')
-          throw inputError(`calls[${i}].method`, 'a method other than batch (batches do not nest)');
-        return `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`;
-      });
+      const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       const callSecrets = calls.flatMap((c) => secretParams(c.params));
       const result = await send('batch', { halt: 0, cmd }, callOptions?.signal, callSecrets);
       return parseBatchResult(result, calls.length).map((item) =>

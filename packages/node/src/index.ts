@@ -2,7 +2,8 @@ export { createWebhookTransport } from './createWebhookTransport';
 export type { WebhookTransportOptions } from './createWebhookTransport';
 export { createOAuthTransport } from './createOAuthTransport';
 export type { OAuthTokens, OAuthTransportOptions } from './createOAuthTransport';
-export { MAX_BATCH } from './createRestTransport';
+/** The portal's `BATCH_MAX_LENGTH` (reference §8), re-exported from core. */
+export { MAX_BATCH } from '@b24-typing/core';
 export type { NodeTransport, TransportOptions } from './createRestTransport';
 export type { HttpOptions } from './createHttpClient';
 /** Kept for compatibility: the encoder now lives in `@b24-typing/core`, shared with the browser transports. */

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { B24InputError } from './B24InputError';
+import { checkBatch, MAX_BATCH } from './checkBatch';
+
+const writing = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
+
+/** What `checkBatch` throws, or `undefined` when it accepts the batch. */
+function thrown(calls: unknown): unknown {
+  try {
+    checkBatch(calls);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('checkBatch', () => {
+  it('accepts an empty batch and one of exactly MAX_BATCH calls', () => {
+    expect(MAX_BATCH).toBe(50);
+    expect(thrown([])).toBeUndefined();
+    expect(thrown(Array.from({ length: MAX_BATCH }, () => writing))).toBeUndefined();
+  });
+
+  it.each([
+    [null, 'null'],
+    [{ 0: writing, length: 1 }, 'an array-like object'],
+    ['im.dialog.writing', 'a string'],
+  ])('refuses %j (%s): calls must be an array', (calls) => {
+    expect(thrown(calls)).toMatchObject({ name: 'B24InputError', kind: 'input', field: 'calls', rule: 'an array' });
+  });
+
+  it('refuses more than MAX_BATCH calls, saying how many it got', () => {
+    const error = thrown(Array.from({ length: MAX_BATCH + 1 }, () => writing));
+    expect(error).toBeInstanceOf(B24InputError);
+    expect(error).toMatchObject({ field: 'calls', rule: 'an array of at most 50 calls' });
+    expect((error as Error).message).toBe('Invalid calls: must be an array of at most 50 calls (got 51)');
+  });
+
+  it('names the first malformed call by its index (checkCall)', () => {
+    expect(thrown([writing, { method: 'im dialog', params: {} }])).toMatchObject({ field: 'calls[1].method' });
+    expect(thrown([writing, writing, { method: 'a.b', params: [] }])).toMatchObject({ field: 'calls[2].params' });
+    expect(thrown([undefined])).toMatchObject({ field: 'calls[0].method' });
+  });
+
+  it.each(['batch', 'BATCH', 'Batch'])('refuses a nested %s: the portal does not nest batches', (method) => {
+    expect(thrown([writing, { method, params: { cmd: {} } }])).toMatchObject({
+      kind: 'input',
+      field: 'calls[1].method',
+      rule: 'a method other than batch (batches do not nest)',
+    });
+  });
+
+  it('does not quote a call into the message (params may carry tokens)', () => {
+    const error = thrown([{ method: 'im.dialog.writing', params: 'auth=secret-token' }]);
+    expect(String(error)).not.toContain('secret-token');
+    expect(JSON.stringify(error)).not.toContain('secret-token');
+  });
+});
