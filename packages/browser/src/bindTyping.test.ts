@@ -1,4 +1,4 @@
-import type { UserTypingOptions } from '@b24-typing/core';
+import { createTypingIndicators, type UserTypingOptions } from '@b24-typing/core';
 import type { CDPSession } from 'playwright-core';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
@@ -149,10 +149,14 @@ describe('bindTyping with createIndicators and createFetchTransport, on the emul
 describe('bindTyping input checks (no DOM needed)', () => {
   const element = { addEventListener() {}, removeEventListener() {} } as unknown as HTMLElement;
   const indicators = { userTyping: () => ({ subscribe: () => ({}) }) } as never;
+  const realIndicators = createTypingIndicators({
+    transport: { call: () => Promise.reject(new Error('no call may be made')) },
+  });
 
   it.each([
     ['indicators', { dialogId: 'chat1' }],
-    ['dialogId', { indicators, dialogId: '' }],
+    // checked by userTyping itself, before bindTyping adds a listener
+    ['dialogId', { indicators: realIndicators, dialogId: '' }],
     ['sentOn', { indicators, dialogId: 'chat1', sentOn: 5 }],
   ])('names %s when it is wrong', (field, options) => {
     expect(() => bindTyping(element, options as never)).toThrow(

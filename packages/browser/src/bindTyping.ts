@@ -1,4 +1,4 @@
-import { B24InputError, validateDialogId } from '@b24-typing/core';
+import { B24InputError } from '@b24-typing/core';
 import type { DialogId, IndicatorEvent, Indicators, TypingPolicy } from '@b24-typing/core';
 import { filter, fromEvent, merge } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
@@ -34,17 +34,17 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   }
   if (sentOn !== undefined && typeof sentOn?.subscribe !== 'function')
     throw new B24InputError('sentOn', 'an Observable');
-  const dialog = validateDialogId(dialogId, 'im');
   const doc = element.ownerDocument;
   const isHidden = (): boolean => doc?.visibilityState === 'hidden';
   const hidden = doc ? fromEvent(doc, 'visibilitychange').pipe(filter(isHidden)) : undefined;
   const sent = sentOn ?? submits(element, { enterToSend: options.enterToSend ?? false });
   return indicators
     .userTyping({
-      dialogId: dialog,
+      // `userTyping` checks dialogId (and policy) before anything is subscribed
+      dialogId,
       keystrokes: keystrokes(element).pipe(filter(() => !isHidden())),
       sent: hidden ? merge(sent, hidden) : sent,
-      ...(policy === undefined ? {} : { policy }),
+      policy,
     })
     .subscribe(onEvent ? { next: onEvent } : {});
 }

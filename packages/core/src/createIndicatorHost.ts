@@ -101,116 +101,131 @@ export function createIndicatorHost(
    * channel's listener), because a portal may hold 100,000 of them.
    */
   class Indicator<S> {
-    channel: IndicatorChannel | undefined;
-    lastCallAt = Number.NEGATIVE_INFINITY;
-    ended = false;
-    signalsSub: Subscription | undefined;
-    last: S | undefined;
+    #channel: IndicatorChannel | undefined;
+    #lastCallAt = Number.NEGATIVE_INFINITY;
+    #ended = false;
+    #signalsSub: Subscription | undefined;
+    #last: S | undefined;
 
-    constructor(
-      readonly spec: IndicatorSpec<S>,
-      readonly subscriber: Subscriber<IndicatorEvent>,
-      readonly id: number,
-    ) {}
+    #spec: IndicatorSpec<S>;
+    #subscriber: Subscriber<IndicatorEvent>;
+    #id: number;
 
-    base(at = clock.now()) {
-      return { indicatorId: this.id, indicator: this.spec.kind, dialogId: this.spec.dialogId, at };
+    constructor(spec: IndicatorSpec<S>, subscriber: Subscriber<IndicatorEvent>, id: number) {
+      this.#spec = spec;
+      this.#subscriber = subscriber;
+      this.#id = id;
     }
 
-    outcomeEvent(o: CallOutcome): IndicatorEvent {
-      const common = { ...this.base(o.at), call: callInfo(o.call) };
+    #base(at = clock.now()) {
+      return { indicatorId: this.#id, indicator: this.#spec.kind, dialogId: this.#spec.dialogId, at };
+    }
+
+    #outcomeEvent(o: CallOutcome): IndicatorEvent {
+      const common = { ...this.#base(o.at), call: callInfo(o.call) };
       if (o.type === 'sent') return { type: o.call.reason === 'renew' ? 'renewed' : 'sent', ...common };
       if (o.type === 'dropped') return { type: 'dropped', reason: o.reason, ...common };
       return { type: 'failed', error: o.error, fatal: o.fatal, ...common };
     }
 
-    onOutcome(o: CallOutcome): void {
-      publish(this.outcomeEvent(o), this.subscriber);
+    #onOutcome(o: CallOutcome): void {
+      publish(this.#outcomeEvent(o), this.#subscriber);
       // input/access errors: the portal will refuse every further call just the same
-      if (o.type === 'failed' && o.fatal) this.finish('failed', 'complete');
+      if (o.type === 'failed' && o.fatal) this.#finish('failed', 'complete');
     }
 
-    closeChannel(): void {
-      const c = this.channel;
-      this.channel = undefined;
+    #closeChannel(): void {
+      const c = this.#channel;
+      this.#channel = undefined;
       c?.close();
     }
 
-    submit(p: PreparedCall): void {
+    #submit(p: PreparedCall): void {
       const now = clock.now();
-      const deadline = p.reason === 'renew' ? this.lastCallAt + this.spec.lifetimeMs : Number.POSITIVE_INFINITY;
-      this.lastCallAt = now;
-      this.channel ??= dispatcher.open((o) => this.onOutcome(o));
-      this.channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
+      const deadline = p.reason === 'renew' ? this.#lastCallAt + this.#spec.lifetimeMs : Number.POSITIVE_INFINITY;
+      this.#lastCallAt = now;
+      this.#channel ??= dispatcher.open((o) => this.#onOutcome(o));
+      this.#channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
     }
 
     // The clear goes on a channel of its own: the indicator's channel is closed first, which aborts a renewal
     // in flight (one landing after the clear would put the status back up).
-    sendClear(p: PreparedCall): void {
-      this.closeChannel();
+    #sendClear(p: PreparedCall): void {
+      this.#closeChannel();
       let clearChannel: IndicatorChannel | undefined;
       let settled = false;
       clearChannel = dispatcher.open((o) => {
-        publish(this.outcomeEvent(o), this.subscriber);
+        publish(this.#outcomeEvent(o), this.#subscriber);
         settled = true;
         // after dispose there is no channel left to close
         if (!(o.type === 'dropped' && o.reason === 'disposed')) clearChannel?.close();
       });
-      clearChannel.submit({ ...p, deadline: this.lastCallAt + this.spec.lifetimeMs });
+      clearChannel.submit({ ...p, deadline: this.#lastCallAt + this.#spec.lifetimeMs });
       if (settled && !disposed) clearChannel.close();
     }
 
-    finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }): void {
-      if (this.ended) return;
-      this.ended = true;
+    #finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }): void {
+      if (this.#ended) return;
+      this.#ended = true;
       live.delete(this);
-      this.signalsSub?.unsubscribe();
-      this.closeChannel();
-      publish({ type: 'stopped', reason, ...this.base() }, this.subscriber);
-      if (then === 'complete') this.subscriber.complete();
-      else if (then) this.subscriber.error(then.error);
+      this.#signalsSub?.unsubscribe();
+      this.#closeChannel();
+      publish({ type: 'stopped', reason, ...this.#base() }, this.#subscriber);
+      if (then === 'complete') this.#subscriber.complete();
+      else if (then) this.#subscriber.error(then.error);
     }
 
     dispose(): void {
-      this.finish('disposed', 'complete');
+      this.#finish('disposed', 'complete');
     }
 
     /** Signals observer. */
     next(signal: S): void {
-      if (this.ended) return;
-      this.last = signal;
-      const s = this.spec.drive(signal);
+      if (this.#ended) return;
+      this.#last = signal;
+      const s = this.#spec.drive(signal);
       if (!s) return;
       if ('stop' in s) {
-        this.closeChannel();
-        publish({ type: 'stopped', reason: s.stop, ...this.base() }, this.subscriber);
+        this.#closeChannel();
+        publish({ type: 'stopped', reason: s.stop, ...this.#base() }, this.#subscriber);
       } else if (s.call.reason === 'clear') {
-        this.sendClear(s.call);
+        this.#sendClear(s.call);
       } else {
-        this.submit(s.call);
+        this.#submit(s.call);
       }
     }
 
     /** Signals observer. */
     error(error: unknown): void {
-      this.finish('error', { error });
+      this.#finish('error', { error });
     }
 
     /** Signals observer. */
     complete(): void {
-      this.finish(this.spec.endReason, 'complete');
+      this.#finish(this.#spec.endReason, 'complete');
     }
 
     /** Teardown: the subscriber left. */
     unsubscribe(): void {
-      if (this.ended) return;
-      const clear = this.spec.abortClear?.(this.last);
-      this.finish('unsubscribed');
-      if (clear) this.sendClear(clear);
+      if (this.#ended) return;
+      const clear = this.#spec.abortClear?.(this.#last);
+      this.#finish('unsubscribed');
+      if (clear) this.#sendClear(clear);
     }
 
-    report(error: B24Error): void {
-      publish({ type: 'failed', error, fatal: false, ...this.base() }, this.subscriber);
+    /** Subscribes to the spec's signals; returns the teardown, or nothing when the host is already disposed. */
+    start(): this | undefined {
+      if (disposed) {
+        publish({ type: 'stopped', reason: 'disposed', ...this.#base() }, this.#subscriber);
+        this.#subscriber.complete();
+        return undefined;
+      }
+      live.add(this as Indicator<unknown>);
+      const report = (error: B24Error) =>
+        publish({ type: 'failed', error, fatal: false, ...this.#base() }, this.#subscriber);
+      this.#signalsSub = this.#spec.signals(report).subscribe(this);
+      if (this.#ended) this.#signalsSub.unsubscribe();
+      return this;
     }
   }
 
@@ -218,18 +233,7 @@ export function createIndicatorHost(
 
   return {
     indicator<S>(spec: IndicatorSpec<S>): Observable<IndicatorEvent> {
-      return new Observable<IndicatorEvent>((subscriber) => {
-        const ind = new Indicator(spec, subscriber, nextId++);
-        if (disposed) {
-          publish({ type: 'stopped', reason: 'disposed', ...ind.base() }, subscriber);
-          subscriber.complete();
-          return;
-        }
-        live.add(ind as Indicator<unknown>);
-        ind.signalsSub = spec.signals((error) => ind.report(error)).subscribe(ind);
-        if (ind.ended) ind.signalsSub.unsubscribe();
-        return ind;
-      });
+      return new Observable<IndicatorEvent>((subscriber) => new Indicator(spec, subscriber, nextId++).start());
     },
 
     events: events.asObservable(),

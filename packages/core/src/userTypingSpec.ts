@@ -15,32 +15,6 @@ export interface UserTypingOptions {
   readonly policy?: Partial<TypingPolicy>;
 }
 
-// A class, so that one `userTyping` call's subscribers share the methods (no closures per indicator).
-class TypingSpec implements IndicatorSpec<TypingSignal> {
-  readonly kind = 'userTyping';
-  readonly endReason = 'complete';
-  readonly lifetimeMs: number;
-  constructor(
-    readonly dialogId: DialogId,
-    readonly keystrokes: Observable<unknown>,
-    readonly sent: Observable<unknown>,
-    readonly policy: TypingPolicy,
-    readonly timers: SchedulerLike,
-  ) {
-    this.lifetimeMs = policy.lifetimeMs;
-  }
-
-  signals(): Observable<TypingSignal> {
-    return typingSignals(this.keystrokes, this.sent, this.policy, this.timers);
-  }
-
-  drive(s: TypingSignal): DriverSignal | undefined {
-    // completion itself stops the indicator (with reason `complete`)
-    if (s.type === 'stop') return s.reason === 'complete' ? undefined : { stop: s.reason };
-    return { call: { method: 'im.dialog.writing', params: { DIALOG_ID: this.dialogId }, reason: s.type } };
-  }
-}
-
 /** Validates a `userTyping` request before any subscription, so bad input never reaches the portal. */
 export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike): IndicatorSpec<TypingSignal> {
   if (typeof options !== 'object' || options === null) {
@@ -49,5 +23,18 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
   const dialogId = validateDialogId(options.dialogId, 'im');
   const keystrokes = requireObservable(options.keystrokes, 'keystrokes');
   const sent = options.sent === undefined ? NEVER : requireObservable(options.sent, 'sent');
-  return new TypingSpec(dialogId, keystrokes, sent, resolveTypingPolicy(options.policy), timers);
+  const policy = resolveTypingPolicy(options.policy);
+  // Built once per `userTyping` call: every subscription to that indicator shares these two functions.
+  return {
+    kind: 'userTyping',
+    dialogId,
+    lifetimeMs: policy.lifetimeMs,
+    endReason: 'complete',
+    signals: () => typingSignals(keystrokes, sent, policy, timers),
+    drive(s: TypingSignal): DriverSignal | undefined {
+      // completion itself stops the indicator (with reason `complete`)
+      if (s.type === 'stop') return s.reason === 'complete' ? undefined : { stop: s.reason };
+      return { call: { method: 'im.dialog.writing', params: { DIALOG_ID: dialogId }, reason: s.type } };
+    },
+  };
 }
