@@ -38,6 +38,8 @@ export interface FetchTransportOptions {
  * The body is form-encoded in PHP bracket syntax (as BX24.js sends it), not JSON: a form POST with no custom
  * header is a CORS "simple request", so the portal is reached in one round trip with no preflight. For a typing
  * indicator that is the latency a person sees between the first key and the dots appearing on the other side.
+ *
+ * Errors leave `kind` to core's classification of their `code` where that already gives the right one.
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
   if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
@@ -61,148 +63,132 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       throw new B24Error({
         code: 'AUTH_FAILED',
         kind: 'auth',
-        message: `${refresh ? 'auth({ refresh: true })' : 'auth()'} failed${name}`,
+        message: `auth(${refresh ? '{ refresh: true }' : ''}) failed${name}`,
       });
     }
     if (typeof value !== 'string' || value === '') {
-      throw new B24Error({ code: 'NO_AUTH_FOUND', kind: 'auth', message: 'auth() returned no access token' });
+      throw new B24Error({ code: 'NO_AUTH_FOUND', message: 'auth() returned no access token' });
     }
     return value;
   };
 
   const refreshFrom = (stale: string): Promise<string> => {
-    if (refreshing?.from === stale) return refreshing.token;
-    const current = { from: stale, token: token(true) };
-    refreshing = current;
-    current.token.catch(() => {
-      if (refreshing === current) refreshing = undefined;
-    });
-    return current.token;
+    if (refreshing?.from !== stale) {
+      const current = { from: stale, token: token(true) };
+      refreshing = current;
+      // A failed refresh is forgotten, so the next call with the same stale token tries again.
+      current.token.catch(() => {
+        if (refreshing === current) refreshing = undefined;
+      });
+    }
+    return refreshing.token;
+  };
+
+  /** One HTTP round trip, mapped onto the Transport contract: the envelope's `result`, or a classified B24Error. */
+  const request = async (method: string, body: string, signal: AbortSignal | undefined): Promise<unknown> => {
+    throwIfAborted(signal);
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(abort, timeoutMs);
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await (options.fetch ?? fetch)(endpoint + method, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body,
+          credentials: 'omit',
+          signal: controller.signal,
+        });
+        text = await response.text();
+      } catch (cause) {
+        throwIfAborted(signal);
+        // Only `signal` (checked just above) and the timer abort the controller.
+        if (controller.signal.aborted) {
+          throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms`, cause });
+        }
+        throw new B24Error({ code: 'NETWORK_ERROR', message: 'the request did not complete', cause });
+      }
+      let envelope: unknown;
+      try {
+        envelope = JSON.parse(text);
+      } catch {
+        // Not JSON (a proxy's error page, say): an unexpected answer, below.
+      }
+      const { status } = response;
+      // `instanceof Object`: JSON.parse builds its objects in this realm, and a primitive or null is not one.
+      if (envelope instanceof Object) {
+        if ('error' in envelope) throw B24Error.fromResponse(envelope, status);
+        if (response.ok && 'result' in envelope) return envelope.result;
+      }
+      throw new B24Error({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        message: `unexpected answer (HTTP ${status})`,
+        status,
+        kind: status === 408 || status === 504 ? 'timeout' : 'server',
+      });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    }
   };
 
   /** `query` is the params already encoded (so bad input fails before any request); the token goes last. */
-  const post = async (method: string, query: string, signal?: AbortSignal): Promise<unknown> => {
+  const post = async (method: string, query: string, signal: AbortSignal | undefined): Promise<unknown> => {
     throwIfAborted(signal);
-    const withAuth = (auth: string): string => (query === '' ? '' : `${query}&`) + encodePhpQuery({ auth });
+    const send = (accessToken: string) =>
+      request(method, (query === '' ? '' : `${query}&`) + encodePhpQuery({ auth: accessToken }), signal);
     const first = await token(false);
-    throwIfAborted(signal);
     try {
-      return await request(options.fetch, endpoint + method, withAuth(first), timeoutMs, signal);
+      return await send(first);
     } catch (error) {
       if (!(isB24Error(error) && (error.code === 'expired_token' || error.code === 'invalid_token'))) throw error;
-      const fresh = await refreshFrom(first);
-      throwIfAborted(signal);
-      return request(options.fetch, endpoint + method, withAuth(fresh), timeoutMs, signal);
+      return send(await refreshFrom(first));
     }
   };
 
   return {
-    call(method: string, params: Record<string, unknown>, callOptions: TransportCallOptions = {}): Promise<unknown> {
-      let query: string;
-      try {
-        checkCall(method, params);
-        query = encodePhpQuery(params);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return post(method, query, callOptions.signal);
+    async call(method: string, params: Record<string, unknown>, { signal }: TransportCallOptions = {}) {
+      checkCall(method, params);
+      return post(method, encodePhpQuery(params), signal);
     },
-    async batch(calls: readonly TransportCall[], callOptions: TransportCallOptions = {}) {
+    async batch(calls: readonly TransportCall[], { signal }: TransportCallOptions = {}) {
       checkBatch(calls);
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       if (cmd.length === 0) return [];
-      return parseBatchResult(await post('batch', encodePhpQuery({ halt: 0, cmd }), callOptions.signal), cmd.length);
+      return parseBatchResult(await post('batch', encodePhpQuery({ halt: 0, cmd }), signal), cmd.length);
     },
   };
 }
 
+/**
+ * The REST root with a trailing slash, so `endpoint + method` is the method's URL. The value is never quoted in
+ * an error: a webhook URL carries its secret code.
+ */
 function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
   const field = 'clientEndpoint';
   let url: URL;
   try {
     url = new URL(typeof value === 'string' ? value : '');
   } catch {
-    throw new B24InputError(field, 'an absolute URL such as "https://example.bitrix24.com/rest/"', describe(value));
+    // A string is not echoed (it may hold a webhook code); anything else is named by its type.
+    const received = typeof value === 'string' ? undefined : value === null ? 'null' : typeof value;
+    throw new B24InputError(field, 'an absolute URL such as "https://example.bitrix24.com/rest/"', received);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new B24InputError(field, 'an http(s) URL');
+  const { protocol, href } = url;
+  // A token sent in clear text is a leaked token; loopback (an emulator, a dev proxy) is the one safe exception.
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  if (protocol !== 'https:' && !(protocol === 'http:' && (allowInsecure || loopback))) {
+    throw new B24InputError(field, 'an https URL, or http on this machine or with allowInsecure: true');
+  }
   if (url.search || url.hash || url.username || url.password) {
     throw new B24InputError(field, 'a URL without query, fragment or user info');
   }
-  // A token sent in clear text is a leaked token; loopback (an emulator, a dev proxy) is the one safe exception.
-  if (url.protocol === 'http:' && !allowInsecure && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)) {
-    throw new B24InputError(field, 'https for a host other than this machine (or pass allowInsecure: true)');
-  }
-  return url.href.endsWith('/') ? url.href : `${url.href}/`;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? 'a string that is not a URL' : `${value === null ? 'null' : typeof value}`;
+  return href.replace(/\/?$/, '/');
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw aborted();
-}
-
-function aborted(): B24Error {
-  return new B24Error({ code: 'ABORTED', kind: 'network', message: 'the call was aborted' });
-}
-
-/** One HTTP round trip, mapped onto the Transport contract: the envelope's `result`, or a classified B24Error. */
-async function request(
-  fetchOption: typeof fetch | undefined,
-  url: string,
-  body: string,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  const fetchFn = fetchOption ?? globalThis.fetch;
-  const controller = new AbortController();
-  let timedOut = false;
-  const onAbort = (): void => controller.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = globalThis.setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  try {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchFn(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body,
-        credentials: 'omit',
-        signal: controller.signal,
-      });
-      text = await response.text();
-    } catch (cause) {
-      if (signal?.aborted) throw aborted();
-      if (timedOut) {
-        throw new B24Error({ code: 'TIMEOUT', kind: 'timeout', message: `no answer within ${timeoutMs} ms`, cause });
-      }
-      throw new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'the request did not complete', cause });
-    }
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(text);
-    } catch {
-      envelope = undefined;
-    }
-    if (envelope !== null && typeof envelope === 'object' && 'error' in envelope) {
-      throw B24Error.fromResponse(envelope as { error?: unknown; error_description?: unknown }, response.status);
-    }
-    if (!response.ok || envelope === null || typeof envelope !== 'object' || !('result' in envelope)) {
-      throw new B24Error({
-        code: 'ERROR_UNEXPECTED_ANSWER',
-        message: `unexpected answer (HTTP ${response.status})`,
-        status: response.status,
-        kind: response.status === 408 || response.status === 504 ? 'timeout' : 'server',
-      });
-    }
-    return (envelope as { result: unknown }).result;
-  } finally {
-    globalThis.clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  if (signal?.aborted) throw new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
 }
