@@ -25,22 +25,22 @@ export class B24Error extends Error {
   readonly status?: number;
   readonly kind: ErrorKind;
 
-  constructor(options: B24ErrorOptions) {
-    super(options.message ?? options.code, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    if (options.status !== undefined) this.status = options.status;
-    this.kind = options.kind ?? classifyError(options.code, options.status);
+  constructor({ code, message, status, kind, cause }: B24ErrorOptions) {
+    // No `cause` option means no `cause` property at all, rather than one that holds undefined.
+    super(message ?? code, cause === undefined ? undefined : { cause });
+    this.code = code;
+    // `status` is a class field, so it is an own property either way: undefined when no response arrived
+    // (`toJSON` leaves it out then).
+    this.status = status;
+    this.kind = kind ?? classifyError(code, status);
   }
 
   /** Builds the error for a portal reply `{ error, error_description }`. */
   static fromResponse(body: { error?: unknown; error_description?: unknown }, status?: number): B24Error {
     const code = typeof body.error === 'string' && body.error !== '' ? body.error : 'ERROR_UNEXPECTED_ANSWER';
-    const description = typeof body.error_description === 'string' ? body.error_description : undefined;
-    return new B24Error({
-      code,
-      message: description ? `${code}: ${description}` : code,
-      ...(status === undefined ? {} : { status }),
-    });
+    const description = body.error_description;
+    const described = typeof description === 'string' && description !== '';
+    return new B24Error({ code, message: described ? `${code}: ${description}` : code, status });
   }
 
   /**
@@ -52,8 +52,7 @@ export class B24Error extends Error {
     if (isB24Error(error)) return error;
     const what = error instanceof Error ? error.name : typeof error;
     return new B24Error({
-      code: 'TRANSPORT_ERROR',
-      kind: 'network',
+      code: 'TRANSPORT_ERROR', // kind `network`, as ERROR_KINDS classifies it
       message: `Transport failed (${what})`,
       cause: error,
     });

@@ -12,9 +12,9 @@ export class B24InputError extends B24Error {
   readonly rule: string;
 
   constructor(field: string, rule: string, received?: string) {
+    // No `kind`: ERROR_KINDS classifies our own INVALID_ARGUMENT as `input`.
     super({
       code: 'INVALID_ARGUMENT',
-      kind: 'input',
       message: `Invalid ${field}: must be ${rule}${received === undefined ? '' : ` (got ${received})`}`,
     });
     this.field = field;

@@ -130,6 +130,18 @@ describe('B24Error', () => {
     });
   });
 
+  it('has no status in toJSON and no cause when none was given', () => {
+    const e = new B24Error({ code: 'ABORTED' });
+    expect(e.toJSON()).toStrictEqual({ name: 'B24Error', code: 'ABORTED', kind: 'network', message: 'ABORTED' });
+    expect('cause' in e).toBe(false);
+    expect(B24Error.fromResponse({ error: 'X', error_description: '' }).toJSON()).toStrictEqual({
+      name: 'B24Error',
+      code: 'X',
+      kind: 'server',
+      message: 'X',
+    });
+  });
+
   it('wraps foreign errors without copying their message', () => {
     const foreign = new TypeError('fetch failed for https://portal/rest/1/s3cr3tc0de/im.dialog.writing');
     const e = B24Error.from(foreign);

@@ -75,13 +75,11 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
 
 /** The kind of an error code; an unknown code falls back on the HTTP status, then on `server`. */
 export function classifyError(code: string, status?: number): ErrorKind {
-  const known = Object.hasOwn(ERROR_KINDS, code) ? ERROR_KINDS[code] : undefined;
-  if (known) return known;
-  if (status === undefined) return 'server';
+  if (Object.hasOwn(ERROR_KINDS, code)) return ERROR_KINDS[code] as ErrorKind;
   if (status === 401) return 'auth';
   if (status === 403) return 'access';
   if (status === 429) return 'rate';
   if (status === 408 || status === 504) return 'timeout';
-  if (status >= 400 && status < 500) return 'input';
+  if (status !== undefined && status >= 400 && status < 500) return 'input';
   return 'server';
 }

@@ -75,6 +75,19 @@ describe('encodePhpQuery', () => {
     );
   });
 
+  it('names where a cycle closes and where nesting gets too deep', () => {
+    const params: Record<string, unknown> = { a: 1 };
+    params.self = params;
+    expect(() => encodePhpQuery(params)).toThrow(
+      expect.objectContaining({ field: 'params.self.self', rule: 'free of cycles' }),
+    );
+    const nested = (levels: number): unknown => (levels === 0 ? 'leaf' : [nested(levels - 1)]);
+    expect(encodePhpQuery({ deep: nested(32) })).toBe(`deep${'[0]'.repeat(32)}=leaf`);
+    expect(() => encodePhpQuery({ deep: nested(33) })).toThrow(
+      expect.objectContaining({ field: `params.deep${'[0]'.repeat(32)}`, rule: 'nested at most 32 levels deep' }),
+    );
+  });
+
   it('names the path from the field it is given, and never quotes the value', () => {
     let error: unknown;
     try {

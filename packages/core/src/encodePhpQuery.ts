@@ -25,67 +25,63 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
     throw new B24InputError(field, 'a plain object');
   }
   const pairs: string[] = [];
+  // The arrays and objects on the path being encoded (not `params` itself: a reference back to it is caught one
+  // level down). Meeting one of them again is a cycle; one shared by two siblings is not, and is written twice.
   const seen = new Set<object>();
-  for (const [key, value] of Object.entries(params)) {
-    checkKey(key, `${field}.${key}`);
-    encodeValue(encodeURIComponent(key), value, pairs, seen, `${field}.${key}`, 0);
-  }
+
+  // The own entries of an object. At the top level the name is still empty, so each key is a name of its own.
+  const encodeEntries = (object: object, name: string, path: string, depth: number): void => {
+    for (const [key, item] of Object.entries(object)) {
+      const itemPath = `${path}.${key}`;
+      if (key === '' || /[[\]]/.test(key)) {
+        throw new B24InputError(itemPath, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
+      }
+      const escaped = encodeURIComponent(key);
+      encodeValue(name ? `${name}[${escaped}]` : escaped, item, itemPath, depth);
+    }
+  };
+
+  const encodeValue = (name: string, value: unknown, path: string, depth: number): void => {
+    if (value === undefined || value === null) return;
+    if (typeof value !== 'object' || value instanceof Date) {
+      pairs.push(`${name}=${encodeLeaf(value, path)}`);
+      return;
+    }
+    if (depth >= MAX_DEPTH) throw new B24InputError(path, `nested at most ${MAX_DEPTH} levels deep`);
+    if (seen.has(value)) throw new B24InputError(path, 'free of cycles');
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        encodeValue(`${name}[${index}]`, item, `${path}[${index}]`, depth + 1);
+      });
+    } else {
+      encodeEntries(value, name, path, depth + 1);
+    }
+    seen.delete(value);
+  };
+
+  encodeEntries(params, '', field, 0);
   return pairs.join('&');
 }
 
 const MAX_DEPTH = 32;
 
-function checkKey(key: string, path: string): void {
-  if (key === '' || key.includes('[') || key.includes(']')) {
-    throw new B24InputError(path, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
-  }
-}
-
-function encodeValue(
-  name: string,
-  value: unknown,
-  pairs: string[],
-  seen: Set<object>,
-  path: string,
-  depth: number,
-): void {
-  if (value === undefined || value === null) return;
+/** The query text of one value that is not an array or object, escaped; refuses what has no such text. */
+function encodeLeaf(value: unknown, path: string): string {
   switch (typeof value) {
     case 'string':
-      pairs.push(`${name}=${encodeURIComponent(value)}`);
-      return;
+      return encodeURIComponent(value);
     case 'boolean':
-      pairs.push(`${name}=${value ? 'Y' : 'N'}`);
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new B24InputError(path, 'a finite number');
-      pairs.push(`${name}=${String(value)}`);
-      return;
+      return value ? 'Y' : 'N';
     case 'bigint':
-      pairs.push(`${name}=${value.toString()}`);
-      return;
-    case 'object':
-      break;
-    default:
-      throw new B24InputError(path, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`);
+      return String(value);
+    case 'number':
+      if (Number.isFinite(value)) return String(value);
+      throw new B24InputError(path, 'a finite number');
   }
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new B24InputError(path, 'a valid Date');
-    pairs.push(`${name}=${encodeURIComponent(value.toISOString())}`);
-    return;
+    return encodeURIComponent(value.toISOString());
   }
-  if (depth >= MAX_DEPTH) throw new B24InputError(path, `nested at most ${MAX_DEPTH} levels deep`);
-  if (seen.has(value)) throw new B24InputError(path, 'free of cycles');
-  seen.add(value);
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => {
-      encodeValue(`${name}[${index}]`, item, pairs, seen, `${path}[${index}]`, depth + 1);
-    });
-  } else {
-    for (const [key, item] of Object.entries(value)) {
-      checkKey(key, `${path}.${key}`);
-      encodeValue(`${name}[${encodeURIComponent(key)}]`, item, pairs, seen, `${path}.${key}`, depth + 1);
-    }
-  }
-  seen.delete(value);
+  throw new B24InputError(path, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`);
 }

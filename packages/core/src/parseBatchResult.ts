@@ -18,12 +18,15 @@ export function parseBatchResult(result: unknown, count: number): BatchItemResul
   const { result: results, result_error: errors } = result as { result?: unknown; result_error?: unknown };
   const items: BatchItemResult[] = [];
   for (let i = 0; i < count; i++) {
-    const error = entry(errors, i);
+    const error = hasEntry(errors, i) ? errors[i] : undefined;
     if (error !== undefined && error !== null) {
-      const body = typeof error === 'object' ? (error as { error?: unknown; error_description?: unknown }) : { error };
-      items.push({ ok: false, error: B24Error.fromResponse(body) });
+      // An error given as a bare code reads as `{ error: code }`.
+      items.push({
+        ok: false,
+        error: B24Error.fromResponse(typeof error === 'object' ? (error as ErrorBody) : { error }),
+      });
     } else if (hasEntry(results, i)) {
-      items.push({ ok: true, result: entry(results, i) });
+      items.push({ ok: true, result: results[i] });
     } else {
       items.push({
         ok: false,
@@ -38,10 +41,9 @@ export function parseBatchResult(result: unknown, count: number): BatchItemResul
   return items;
 }
 
-function hasEntry(collection: unknown, index: number): boolean {
-  return typeof collection === 'object' && collection !== null && Object.hasOwn(collection, String(index));
-}
+type ErrorBody = { error?: unknown; error_description?: unknown };
 
-function entry(collection: unknown, index: number): unknown {
-  return hasEntry(collection, index) ? (collection as Record<string, unknown>)[String(index)] : undefined;
+/** Whether `collection` has an own entry at `index` (an inherited one is not the portal's). */
+function hasEntry(collection: unknown, index: number): collection is Record<number, unknown> {
+  return typeof collection === 'object' && collection !== null && Object.hasOwn(collection, index);
 }
