@@ -47,6 +47,11 @@ describe('encodePhpQuery', () => {
     ]);
   });
 
+  it('escapes numbers too: 1e21 prints as 1e+21, and a bare + would reach PHP as a space', () => {
+    expect(encodePhpQuery({ big: 1e21, small: 1e-7 })).toBe('big=1e%2B21&small=1e-7');
+    expect(pairs(encodePhpQuery({ big: 1e21 }))).toEqual([['big', '1e+21']]);
+  });
+
   it('escapes the characters that would break a query string', () => {
     const query = encodePhpQuery({ text: 'a&b=c%d[e] +ü 😀', 'k y&': 'v' });
     expect(query.slice('text='.length, query.indexOf('&'))).not.toMatch(/[ &=[\]%+](?![0-9A-F]{2})/);

@@ -76,7 +76,8 @@ function encodeLeaf(value: unknown, path: string): string {
     case 'bigint':
       return String(value);
     case 'number':
-      if (Number.isFinite(value)) return String(value);
+      // escaped too: 1e21 is written `1e+21`, and a bare `+` in a query is a space to PHP
+      if (Number.isFinite(value)) return encodeURIComponent(value);
       throw new B24InputError(path, 'a finite number');
   }
   if (value instanceof Date) {
