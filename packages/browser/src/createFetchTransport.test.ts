@@ -261,6 +261,10 @@ describe('createFetchTransport input checks (before any request)', () => {
     ['clientEndpoint', { clientEndpoint: 'ftp://example.com/rest/', auth }],
     ['clientEndpoint', { clientEndpoint: 'http://example.com/rest/', auth }],
     ['clientEndpoint', { clientEndpoint: 'https://example.com/rest/?auth=x', auth }],
+    // an empty query or fragment too: the method would be appended after it
+    ['clientEndpoint', { clientEndpoint: 'https://example.com/rest/?', auth }],
+    ['clientEndpoint', { clientEndpoint: 'https://example.com/rest/#', auth }],
+    ['clientEndpoint', { clientEndpoint: 'https://user:pass@example.com/rest/', auth }],
     ['auth', { clientEndpoint: 'https://example.com/rest/' }],
     ['timeoutMs', { clientEndpoint: 'https://example.com/rest/', auth, timeoutMs: 0 }],
   ])('names %s', (field, options) => {
@@ -269,6 +273,7 @@ describe('createFetchTransport input checks (before any request)', () => {
 
   it('accepts plain http on loopback and on request (allowInsecure)', () => {
     expect(() => createFetchTransport({ clientEndpoint: 'http://localhost:8024/rest', auth })).not.toThrow();
+    expect(() => createFetchTransport({ clientEndpoint: 'https://example.com', auth })).not.toThrow();
     expect(() =>
       createFetchTransport({ clientEndpoint: 'http://10.0.0.2/rest/', auth, allowInsecure: true }),
     ).not.toThrow();

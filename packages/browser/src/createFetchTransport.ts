@@ -183,7 +183,9 @@ function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
   if (protocol !== 'https:' && !(protocol === 'http:' && (allowInsecure || loopback))) {
     throw new B24InputError(field, 'an https URL, or http on this machine or with allowInsecure: true');
   }
-  if (url.search || url.hash || url.username || url.password) {
+  // Compared with what is left without them: an empty `?` or `#` would otherwise pass, and the method's URL
+  // would end up in the query (`…/rest/?/im.dialog.writing`).
+  if (href !== url.origin + url.pathname) {
     throw new B24InputError(field, 'a URL without query, fragment or user info');
   }
   return href.replace(/\/?$/, '/');
