@@ -25,7 +25,7 @@ describe('checkBatch', () => {
     [null, 'null'],
     [{ 0: writing, length: 1 }, 'an array-like object'],
     ['im.dialog.writing', 'a string'],
-  ])('refuses %j (%s): calls must be an array', (calls) => {
+  ] as const)('refuses %j (%s): calls must be an array', (calls: unknown, _what: string) => {
     expect(thrown(calls)).toMatchObject({ name: 'B24InputError', kind: 'input', field: 'calls', rule: 'an array' });
   });
 
