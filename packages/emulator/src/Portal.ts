@@ -6,7 +6,7 @@ import { FaultBook } from './FaultBook';
 import { LeakyBucket } from './LeakyBucket';
 import type { AuthContext, CallRecord } from './methodContext';
 import { OperatingLimiter } from './OperatingLimiter';
-import { Timeline } from './Timeline';
+import { DEFAULT_TIMELINE_LIMIT, Timeline } from './Timeline';
 import type {
   BotCredentials,
   CorsOption,
@@ -74,6 +74,10 @@ function validateOptions(options: EmulatorOptions): void {
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65_535)) {
     throw new TypeError(`startEmulator: port must be an integer 0..65535, got ${String(options.port)}`);
   }
+  const limit = options.timelineLimit;
+  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1)) {
+    throw new TypeError(`startEmulator: timelineLimit must be a positive integer (entries kept), got ${String(limit)}`);
+  }
   if (options.rateLimitStatus !== undefined && options.rateLimitStatus !== 503 && options.rateLimitStatus !== 429) {
     throw new TypeError('startEmulator: rateLimitStatus must be 503 or 429');
   }
@@ -102,7 +106,7 @@ export class Portal {
   readonly clientLifetimeMs: number;
   readonly maxBodyBytes: number;
   readonly cors: CorsOption;
-  readonly timeline = new Timeline();
+  readonly timeline: Timeline;
   readonly bucket: LeakyBucket | null;
   readonly operating: OperatingLimiter | null;
   readonly faults: FaultBook;
@@ -131,6 +135,7 @@ export class Portal {
     this.clientLifetimeMs = (options.clientLifetimeSec ?? 25) * 1000;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     this.cors = options.cors ?? 'loopback';
+    this.timeline = new Timeline(options.timelineLimit ?? DEFAULT_TIMELINE_LIMIT);
     const limits = planLimits(options.plan ?? 'standard');
     this.bucket = limits ? new LeakyBucket(limits.perSecond, limits.burst) : null;
     this.operating = options.operating === false ? null : new OperatingLimiter(options.operating?.budgetSec ?? 480);

@@ -2,24 +2,59 @@ import type { HideCause, TimelineEntry, VisibilityInterval } from './types';
 
 type Draft = TimelineEntry extends infer E ? (E extends TimelineEntry ? Omit<E, 'seq'> : never) : never;
 
+/** Default of `EmulatorOptions.timelineLimit`: far beyond any test or example run, small enough for days of a demo. */
+export const DEFAULT_TIMELINE_LIMIT = 100_000;
+
 /**
- * Append-only record of calls, hides and messages. Listeners (the SSE stream, the live page) see each entry as it
- * is added; the in-memory list is what `timeline()` and `/_emulator/timeline` return.
+ * Record of calls, hides and messages that keeps the newest `limit` entries. Listeners (the SSE stream, the live
+ * page) see each entry as it is added, trimmed or not; the in-memory list is what `timeline()` and
+ * `/_emulator/timeline` return.
+ *
+ * Storage is a ring: the array grows up to `limit`, then each push overwrites the oldest slot, so trimming is O(1)
+ * and never copies. `seq` counts up across trims and `clear()`, so the entries held always have consecutive seqs
+ * starting at `firstSeq`, and `list(since)` finds its start by arithmetic.
  */
 export class Timeline {
-  private readonly entries: TimelineEntry[] = [];
+  private ring: TimelineEntry[] = [];
+  /** Index in `ring` of the oldest entry (0 until the ring is full). */
+  private start = 0;
   private seq = 0;
   private readonly listeners = new Set<(entry: TimelineEntry) => void>();
 
+  constructor(readonly limit: number = DEFAULT_TIMELINE_LIMIT) {
+    if (!(Number.isInteger(limit) && limit >= 1)) {
+      throw new TypeError(`Timeline: limit must be a positive integer, got ${String(limit)}`);
+    }
+  }
+
   push(draft: Draft): TimelineEntry {
     const entry = { ...draft, seq: ++this.seq } as TimelineEntry;
-    this.entries.push(entry);
+    if (this.ring.length < this.limit) this.ring.push(entry);
+    else {
+      this.ring[this.start] = entry;
+      this.start = this.start + 1 === this.limit ? 0 : this.start + 1;
+    }
     for (const listener of this.listeners) listener(entry);
     return entry;
   }
 
+  /** Number of entries held (at most `limit`). */
+  get size(): number {
+    return this.ring.length;
+  }
+
+  /** Seq of the oldest entry held; when nothing is held, the seq the next entry will get. */
+  get firstSeq(): number {
+    return this.seq - this.ring.length + 1;
+  }
+
+  /** Entries with `seq > sinceSeq`, oldest first. Entries trimmed by the limit are gone: the first one returned then has a seq above `sinceSeq + 1`. */
   list(sinceSeq = 0): TimelineEntry[] {
-    return sinceSeq > 0 ? this.entries.filter((entry) => entry.seq > sinceSeq) : this.entries.slice();
+    const size = this.ring.length;
+    const skip = sinceSeq > 0 ? Math.min(size, Math.max(0, Math.floor(sinceSeq) - this.firstSeq + 1)) : 0;
+    const out = new Array<TimelineEntry>(size - skip);
+    for (let i = skip; i < size; i++) out[i - skip] = this.ring[(this.start + i) % size]!;
+    return out;
   }
 
   subscribe(listener: (entry: TimelineEntry) => void): () => void {
@@ -27,8 +62,10 @@ export class Timeline {
     return () => this.listeners.delete(listener);
   }
 
+  /** Drops every entry; `seq` keeps counting. */
   clear(): void {
-    this.entries.length = 0;
+    this.ring = [];
+    this.start = 0;
   }
 }
 

@@ -87,6 +87,8 @@ describe('parseCliArgs', () => {
       'http://localhost:5173',
       '--seed',
       '4',
+      '--timeline-limit',
+      '5000',
     ]);
     expect(options).toEqual({
       port: 9000,
@@ -95,6 +97,7 @@ describe('parseCliArgs', () => {
       clientLifetimeSec: 10,
       cors: ['http://127.0.0.1:5173', 'http://localhost:5173'],
       seed: 4,
+      timelineLimit: 5000,
     });
     expect(parseCliArgs(['--cors', '*']).options.cors).toBe(true);
     expect(parseCliArgs(['--cors', 'off']).options.cors).toBe(false);
@@ -105,5 +108,12 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--port', 'abc'])).toThrow('--port');
     expect(() => parseCliArgs(['--cert', 'a.pem'])).toThrow('--cert and --key');
     expect(() => parseCliArgs(['--unknown'])).toThrow();
+    for (const bad of ['0', '-1', '2.5', '1e5', 'lots', '', '99999999999999999999']) {
+      expect(() => parseCliArgs([`--timeline-limit=${bad}`])).toThrow(
+        `--timeline-limit must be a positive integer, got ${JSON.stringify(bad)}`,
+      );
+    }
+    expect(parseCliArgs(['--timeline-limit', '1']).options.timelineLimit).toBe(1);
+    expect(parseCliArgs(['--help']).usage).toContain('--timeline-limit <n>');
   });
 });

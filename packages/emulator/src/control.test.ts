@@ -1,46 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { get, post } from '../test/http';
+import { get, post, readEvents } from '../test/http';
 import { startEmulator } from './startEmulator';
-import type { Emulator, TimelineEntry } from './types';
+import type { Emulator } from './types';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
-
-/** Reads SSE `data:` payloads until `count` arrived. */
-async function readEvents(url: string, count: number, during: () => Promise<unknown>): Promise<TimelineEntry[]> {
-  const res = await fetch(url);
-  expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const out: TimelineEntry[] = [];
-  let buffer = '';
-  const reading = (async () => {
-    while (out.length < count) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n');
-        if (data) out.push(JSON.parse(data));
-        end = buffer.indexOf('\n\n');
-      }
-    }
-    await reader.cancel();
-  })();
-  await during();
-  await reading;
-  return out;
-}
 
 describe('/_emulator control and observation', () => {
   it('streams timeline entries (calls, hides, messages) over SSE with ids', async () => {

@@ -11,6 +11,7 @@ export const USAGE = `Usage: b24-emulator [options]
   --cors <origin>        allowed origin; repeat for more, '*' for any, 'off' for none (default: loopback origins)
   --cert <file> --key <file>   serve HTTPS
   --seed <n>             PRNG seed for fault probabilities and tokens
+  --timeline-limit <n>   timeline entries kept, the newest n (default 100000); seq numbers keep counting
   -h, --help
 `;
 
@@ -24,6 +25,13 @@ function positiveNumber(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
     throw new Error(`--${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -49,6 +57,7 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
       cert: { type: 'string' },
       key: { type: 'string' },
       seed: { type: 'string' },
+      'timeline-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -73,5 +82,8 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
   if (values.cert !== undefined) options.cert = values.cert;
   if (values.key !== undefined) options.key = values.key;
   if (values.seed !== undefined) options.seed = positiveNumber('seed', values.seed);
+  if (values['timeline-limit'] !== undefined) {
+    options.timelineLimit = positiveInteger('timeline-limit', values['timeline-limit']);
+  }
   return { help: values.help === true, usage: USAGE, options };
 }

@@ -59,6 +59,7 @@ describe('startEmulator', () => {
     await expect(startEmulator({ tokenTtlSec: -1 })).rejects.toThrow('tokenTtlSec');
     await expect(startEmulator({ clientLifetimeSec: Number.NaN })).rejects.toThrow('clientLifetimeSec');
     await expect(startEmulator({ port: 70_000 })).rejects.toThrow('port');
+    await expect(startEmulator({ timelineLimit: 0 })).rejects.toThrow('timelineLimit');
   });
 
   it('emptySeed starts with no users; initial adds to the default seed; domain is reported', async () => {

@@ -288,6 +288,15 @@ export interface EmulatorOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Largest accepted request body, default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * How many timeline entries are kept: the newest `timelineLimit` (a positive integer), default 100,000. Older
+   * ones are dropped, so a long-running emulator does not grow without bound. `seq` keeps counting up (never
+   * reused or reset), so `timeline()`, `/_emulator/timeline?since=` and `/_emulator/events?since=` go on working;
+   * a poller that fell behind sees the first entry's `seq` above `since + 1`: the entries in between are gone.
+   * Everything computed from the timeline sees only what is kept (`visibility`, `visibleThroughout`, `messages`).
+   * Listeners and SSE subscribers still get every entry as it is added.
+   */
+  timelineLimit?: number;
   /** Domain reported in OAuth replies and events, default `<host>:<port>`. */
   domain?: string;
 }
@@ -316,7 +325,7 @@ export interface Emulator {
   /** Issue fresh OAuth tokens for a user (default app). */
   issueToken(userId: number, options?: { clientId?: string; ttlSec?: number }): OAuthTokens;
   seed(input: SeedInput): SeedResult;
-  /** The whole timeline so far (expired indicators are materialised up to `now()`). */
+  /** The timeline so far, oldest first: its newest `timelineLimit` entries (expired indicators are materialised up to `now()`). */
   timeline(): TimelineEntry[];
   /** Continuous visibility intervals of one indicator. `dialogId` as the sender would pass it (`chat1`, or the other user's id). */
   visibility(dialogId: string, senderId: number): VisibilityInterval[];

@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { expect } from 'vitest';
+import type { TimelineEntry } from '../src/types';
 
 export interface Reply {
   status: number;
@@ -56,4 +58,37 @@ export function rawRequest(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Reads SSE `data:` payloads until `count` arrived. */
+export async function readEvents(url: string, count: number, during: () => Promise<unknown>): Promise<TimelineEntry[]> {
+  const res = await fetch(url);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const out: TimelineEntry[] = [];
+  let buffer = '';
+  const reading = (async () => {
+    while (out.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (data) out.push(JSON.parse(data));
+        end = buffer.indexOf('\n\n');
+      }
+    }
+    await reader.cancel();
+  })();
+  await during();
+  await reading;
+  return out;
 }
