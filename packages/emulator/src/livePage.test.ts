@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
 import { hasChromium, launchChromium } from '../test/launchChromium';
+import { LIVE_LOG_LIMIT } from './livePage';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -50,5 +51,33 @@ describe.skipIf(!hasChromium)('live page in Chromium', () => {
     await expect.poll(() => page.locator('[data-chat="1"] .msgs').textContent()).toContain('Done thinking');
     expect(navigations).toBe(1);
     await page.close();
+  });
+
+  it(`keeps the newest ${LIVE_LOG_LIMIT} timeline items in #log, however many arrive`, async () => {
+    // An emulator of its own, so the timeline holds exactly the calls made here.
+    const own = await startEmulator({ plan: 'off' });
+    const page = await browser!.newPage();
+    try {
+      // Each state load re-draws #log from the page's (capped) entry list, which would hide an overshoot in
+      // between; with state refused, only the SSE path touches #log, so what it keeps is what is checked.
+      await page.route('**/_emulator/state', (route) => route.abort());
+      await page.goto(own.liveUrl);
+      await page.waitForSelector('#conn.on');
+      const total = LIVE_LOG_LIMIT + 25;
+      // Unknown dialogs: each call is one timeline entry (403 ACCESS_ERROR) whose line names its number.
+      for (let n = 1; n <= total; n++) {
+        await post(`${own.webhookUrl()}im.dialog.writing`, { DIALOG_ID: `cap-${n}` });
+      }
+      // A string, not a function: this package type-checks without the DOM lib.
+      await page.waitForFunction(`document.querySelector('#log li')?.textContent.includes(' cap-${total} ')`);
+      const shown = await page.$$eval('#log li', (items) =>
+        items.map((li) => Number(/ cap-(\d+) /.exec(li.textContent ?? '')?.[1])),
+      );
+      expect(shown).toHaveLength(LIVE_LOG_LIMIT);
+      expect(shown).toEqual(Array.from({ length: LIVE_LOG_LIMIT }, (_, i) => total - i));
+    } finally {
+      await page.close();
+      await own.close();
+    }
   });
 });

@@ -1,3 +1,6 @@
+/** Timeline items the page keeps, the newest first: both its entry list and the `#log` list stop here. */
+export const LIVE_LOG_LIMIT = 200;
+
 /**
  * The live page: every chat with who is typing there (EN status texts) and the latest messages, plus the raw
  * timeline. It loads `/_emulator/state` once and then follows `/_emulator/events` (SSE), so it updates without a
@@ -82,6 +85,8 @@ export function livePage(): string {
   const who = (id) => ((state && state.users.find((u) => u.id === id)) || { name: 'user ' + id }).name;
   const where = (chatId) => { const c = state && state.chats.find((x) => x.id === chatId); return c ? c.title : 'chat ' + chatId; };
   // Entries are kept and the list re-drawn after each state load, so names of chats created meanwhile resolve.
+  // Both the entries and the #log items stop at LOG_LIMIT (the newest), so a page left open stays small.
+  const LOG_LIMIT = ${LIVE_LOG_LIMIT};
   const entries = [];
   function line(entry) {
     const li = document.createElement('li');
@@ -104,8 +109,10 @@ export function livePage(): string {
   }
   function log(entry) {
     entries.push(entry);
-    if (entries.length > 200) entries.shift();
-    $('log').prepend(line(entry));
+    if (entries.length > LOG_LIMIT) entries.shift();
+    const list = $('log');
+    list.prepend(line(entry));
+    while (list.childElementCount > LOG_LIMIT) list.lastElementChild.remove();
   }
   const events = new EventSource('events');
   events.onopen = () => { $('conn').textContent = 'live'; $('conn').className = 'pill on'; };
