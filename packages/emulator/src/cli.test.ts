@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from './parseCliArgs';
+import { startEmulator } from './startEmulator';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,15 +58,23 @@ describe('b24-emulator CLI', () => {
     },
   );
 
-  it('exits 2 with a message naming the flag on bad arguments', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--plan', 'platinum'], { cwd: packageDir });
+  // The first used to be the only one; the others passed the CLI's checks and then made startEmulator throw (exit 1).
+  it.each([
+    ['--plan', 'platinum'],
+    ['--token-ttl', '0'],
+    ['--client-lifetime', '0'],
+    ['--port', '70000'],
+    ['--plan', '0/5'],
+  ])('exits 2 with a message naming the flag on bad arguments: %s %s', async (flag, value) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', flag, value], { cwd: packageDir });
     let err = '';
     child.stderr.on('data', (chunk) => {
       err += chunk;
     });
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
-    expect(err).toContain('--plan');
+    expect(err).toContain(`b24-emulator: ${flag}`);
+    expect(err).not.toContain('startEmulator');
   });
 });
 
@@ -115,5 +124,49 @@ describe('parseCliArgs', () => {
     }
     expect(parseCliArgs(['--timeline-limit', '1']).options.timelineLimit).toBe(1);
     expect(parseCliArgs(['--help']).usage).toContain('--timeline-limit <n>');
+  });
+
+  it('refuses what startEmulator would refuse, so the CLI never starts with a value that then throws', () => {
+    const refused: [string, string, string][] = [
+      ['token-ttl', '0', '--token-ttl must be a number > 0'],
+      ['token-ttl', '-0', '--token-ttl must be a number > 0'],
+      ['token-ttl', '1e-400', '--token-ttl must be a number > 0'],
+      ['token-ttl', 'Infinity', '--token-ttl must be a number > 0'],
+      ['client-lifetime', '0', '--client-lifetime must be a number > 0'],
+      ['client-lifetime', '', '--client-lifetime must be a number > 0'],
+      ['port', '2.5', '--port must be an integer 0..65535'],
+      ['port', '65536', '--port must be an integer 0..65535'],
+      ['port', '-1', '--port must be an integer 0..65535'],
+      ['port', '', '--port must be an integer 0..65535'],
+      ['plan', '0/5', '--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1'],
+      ['plan', '0.0/5', '--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1'],
+      ['plan', '2/0', '--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1'],
+      ['seed', ' ', '--seed must be a non-negative number'],
+    ];
+    for (const [flag, value, message] of refused) {
+      expect(() => parseCliArgs([`--${flag}=${value}`])).toThrow(`${message}, got ${JSON.stringify(value)}`);
+    }
+    expect(parseCliArgs(['--port', '65535']).options.port).toBe(65_535);
+  });
+
+  it('passes the smallest accepted values, and startEmulator takes them', async () => {
+    const { options } = parseCliArgs([
+      '--port=0',
+      '--token-ttl=0.001',
+      '--client-lifetime=0.5',
+      '--plan=0.1/1',
+      '--seed=0',
+      '--timeline-limit=1',
+    ]);
+    expect(options).toEqual({
+      port: 0,
+      tokenTtlSec: 0.001,
+      clientLifetimeSec: 0.5,
+      plan: { perSecond: 0.1, burst: 1 },
+      seed: 0,
+      timelineLimit: 1,
+    });
+    const emulator = await startEmulator(options);
+    await emulator.close();
   });
 });

@@ -21,17 +21,37 @@ export interface CliResult {
   options: Omit<EmulatorOptions, 'tls'> & { cert?: string; key?: string };
 }
 
+// Every value a check lets through is one startEmulator's own validation accepts (Portal.ts: validateOptions,
+// planLimits), so a bad value is this CLI's usage error (exit 2), never startEmulator's throw (exit 1). Where a check
+// is narrower (decimal digits for integers, a whole burst, no negative seed) that is the flag's spelling, not a gap.
+
+/** `Number(value)`, except that an empty or blank value (which `Number` reads as 0) is NaN. */
+function toNumber(value: string): number {
+  return value.trim() === '' ? Number.NaN : Number(value);
+}
+
+/** A number > 0: `tokenTtlSec`, `clientLifetimeSec`. */
 function positiveNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  const n = toNumber(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new Error(`--${name} must be a number > 0, got ${JSON.stringify(value)}`);
   return n;
 }
 
-function positiveInteger(name: string, value: string): number {
+/** A number >= 0: the seed (startEmulator takes any number, the PRNG reads it as a uint32). */
+function nonNegativeNumber(name: string, value: string): number {
+  const n = toNumber(value);
+  if (!(Number.isFinite(n) && n >= 0)) {
+    throw new Error(`--${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Decimal digits only, in min..max: `port` (0..65535), `timelineLimit` (>= 1). */
+function integerIn(name: string, value: string, min: number, max: number, what: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
-    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new Error(`--${name} must be ${what}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -40,7 +60,12 @@ export function parsePlan(value: string): PlanOption {
   const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
   if (!match)
     throw new Error(`--plan must be standard, enterprise, off or <perSecond>/<burst>, got ${JSON.stringify(value)}`);
-  return { perSecond: Number(match[1]), burst: Number(match[2]) };
+  const perSecond = Number(match[1]);
+  const burst = Number(match[2]);
+  if (!(Number.isFinite(perSecond) && perSecond > 0 && Number.isFinite(burst) && burst >= 1)) {
+    throw new Error(`--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1, got ${JSON.stringify(value)}`);
+  }
+  return { perSecond, burst };
 }
 
 /** Parses the CLI flags into emulator options; throws with a message naming the flag on bad input. */
@@ -63,7 +88,7 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
     strict: true,
   });
   const options: CliResult['options'] = { port: 8024 };
-  if (values.port !== undefined) options.port = positiveNumber('port', values.port);
+  if (values.port !== undefined) options.port = integerIn('port', values.port, 0, 65_535, 'an integer 0..65535');
   if (values.host !== undefined) options.host = values.host;
   if (values.plan !== undefined) options.plan = parsePlan(values.plan);
   if (values['token-ttl'] !== undefined) options.tokenTtlSec = positiveNumber('token-ttl', values['token-ttl']);
@@ -81,9 +106,15 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
   if (values.cert !== undefined) options.cert = values.cert;
   if (values.key !== undefined) options.key = values.key;
-  if (values.seed !== undefined) options.seed = positiveNumber('seed', values.seed);
+  if (values.seed !== undefined) options.seed = nonNegativeNumber('seed', values.seed);
   if (values['timeline-limit'] !== undefined) {
-    options.timelineLimit = positiveInteger('timeline-limit', values['timeline-limit']);
+    options.timelineLimit = integerIn(
+      'timeline-limit',
+      values['timeline-limit'],
+      1,
+      Number.MAX_SAFE_INTEGER,
+      'a positive integer',
+    );
   }
   return { help: values.help === true, usage: USAGE, options };
 }
