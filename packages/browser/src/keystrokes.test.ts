@@ -123,6 +123,86 @@ describe('keystrokes in Chromium', () => {
     expect(await page.inputValue('#ta')).toBe('你好');
   });
 
+  it.each(['ta', 'ce'])(
+    'keeps counting in #%s after a script ends a composition without compositionend',
+    async (id) => {
+      const { page } = dom;
+      await page.focus(`#${id}`);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Input.imeSetComposition', { text: 'ni', selectionStart: 2, selectionEnd: 2 });
+      // An app clearing or restoring the composer mid-composition: Chromium drops the composition, no compositionend.
+      await page.evaluate((id) => {
+        const el = document.getElementById(id)!;
+        if (el instanceof HTMLTextAreaElement) el.value = '';
+        else el.textContent = '';
+      }, id);
+      await page.keyboard.type('ok');
+      await cdp.detach();
+      expect(await dom.take()).toEqual([
+        `${id}:compositionstart`,
+        `${id}:compositionupdate`,
+        `${id}:input:insertText`,
+        `${id}:input:insertText`,
+      ]);
+    },
+  );
+
+  it("skips Safari's and Firefox's composition input that comes after compositionend", async () => {
+    await dom.page.evaluate(() => {
+      const ta = document.getElementById('ta')!;
+      for (const inputType of ['insertFromComposition', 'deleteByComposition', 'insertCompositionText']) {
+        // Chromium's InputEvent constructor blanks input types it never fires itself, so set it on the event.
+        const event = new InputEvent('input', { isComposing: false });
+        Object.defineProperty(event, 'inputType', { value: inputType });
+        ta.dispatchEvent(event);
+      }
+      ta.dispatchEvent(new InputEvent('input', { inputType: 'insertReplacementText' })); // spellcheck, autocorrect
+    });
+    expect(await dom.take()).toEqual(['ta:input:insertReplacementText']);
+  });
+
+  it('counts a cancelled composition (no final text) and what is typed after it', async () => {
+    const { page } = dom;
+    await page.focus('#ce');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Input.imeSetComposition', { text: 'ka', selectionStart: 2, selectionEnd: 2 });
+    await cdp.send('Input.imeSetComposition', { text: '', selectionStart: 0, selectionEnd: 0 }); // Escape in the IME
+    await cdp.detach();
+    await page.keyboard.type('a');
+    expect(await dom.take()).toEqual([
+      'ce:compositionstart',
+      'ce:compositionupdate',
+      'ce:compositionupdate',
+      'ce:compositionend',
+      'ce:input:insertText',
+    ]);
+    expect(await page.textContent('#ce')).toBe('a');
+  });
+
+  it.each(['ta', 'ce'])('counts undo and redo in #%s', async (id) => {
+    const { page } = dom;
+    await page.focus(`#${id}`);
+    await page.keyboard.type('a');
+    await dom.take();
+    await page.keyboard.press('Control+Z');
+    await page.keyboard.press('Control+Shift+Z');
+    expect(await dom.take()).toEqual([`${id}:input:historyUndo`, `${id}:input:historyRedo`]);
+  });
+
+  it('counts text dragged within the field (its deletion and its drop)', async () => {
+    const { page } = dom;
+    await page.fill('#ta', 'hello world');
+    await page.evaluate(() => (document.getElementById('ta') as HTMLTextAreaElement).setSelectionRange(0, 5));
+    await dom.take();
+    const box = (await page.locator('#ta').boundingBox())!;
+    await page.mouse.move(box.x + 8, box.y + 8);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 10, box.y + 8, { steps: 5 });
+    await page.mouse.up();
+    expect(await page.inputValue('#ta')).toBe(' worldhello');
+    expect(await dom.take()).toEqual(['ta:input:deleteByDrag', 'ta:input:insertFromDrop']);
+  });
+
   it('removes its listeners on unsubscribe', async () => {
     const counts = await dom.page.evaluate(() => {
       const ta = document.getElementById('ta') as HTMLTextAreaElement;

@@ -12,6 +12,8 @@ const COMPOSITION_INPUT = new Set([
   'deleteByComposition',
 ]);
 
+const TYPES = ['input', 'compositionstart', 'compositionupdate', 'compositionend'] as const;
+
 /**
  * Typing activity in a composer, one value (the DOM event) per change a person makes: an `input` event (insert,
  * delete, paste, drop, undo…) or an IME composition step (`compositionstart`/`update`/`end`).
@@ -20,28 +22,22 @@ const COMPOSITION_INPUT = new Set([
  * Escape, Backspace in an empty box) fire no `input`, while paste, drop and dictation do, with no key at all.
  * During a composition the browser also fires `input` for each step (Chrome, Firefox, before `compositionend`;
  * Safari with `insertFromComposition` after it); those are skipped so a composition is not counted twice.
+ * Each event is judged on its own (`isComposing`, `inputType`), never by a "composing" flag: a script that sets the
+ * value mid-composition ends it with no `compositionend`, and such a flag would then drop all later typing.
  *
  * Listeners are added on subscribe and all removed on unsubscribe.
  */
 export function keystrokes(element: ComposerElement): Observable<Event> {
   checkElement(element);
   return new Observable<Event>((subscriber) => {
-    let composing = false;
-    const onInput = (event: Event): void => {
+    // Composition events carry neither field, so they always pass.
+    const onEvent = (event: Event): void => {
       const { isComposing, inputType } = event as InputEvent;
-      if (composing || isComposing || COMPOSITION_INPUT.has(inputType)) return;
-      subscriber.next(event);
+      if (!isComposing && !COMPOSITION_INPUT.has(inputType)) subscriber.next(event);
     };
-    const onComposition = (event: Event): void => {
-      composing = event.type !== 'compositionend';
-      subscriber.next(event);
-    };
-    const compositionEvents = ['compositionstart', 'compositionupdate', 'compositionend'] as const;
-    element.addEventListener('input', onInput);
-    for (const type of compositionEvents) element.addEventListener(type, onComposition);
+    for (const type of TYPES) element.addEventListener(type, onEvent);
     return () => {
-      element.removeEventListener('input', onInput);
-      for (const type of compositionEvents) element.removeEventListener(type, onComposition);
+      for (const type of TYPES) element.removeEventListener(type, onEvent);
     };
   });
 }
