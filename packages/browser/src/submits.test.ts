@@ -67,6 +67,91 @@ describe('submits in Chromium', () => {
     expect(await page.inputValue('#ta')).toBe('か');
   });
 
+  it("follows the composer's form at the moment of the submit: moved to another form, or put into one later", async () => {
+    const seen = await dom.page.evaluate(() => {
+      document.body.insertAdjacentHTML('beforeend', '<form id="a"></form><form id="b"></form>');
+      const [a, b] = ['a', 'b'].map((id) => document.getElementById(id) as HTMLFormElement);
+      const log: string[] = [];
+      for (const form of [a!, b!]) form.addEventListener('submit', (e) => e.preventDefault());
+      const composer = document.createElement('textarea'); // not in any form yet
+      const sub = window.b24.submits(composer).subscribe((e) => log.push((e.target as HTMLFormElement).id));
+      a!.requestSubmit();
+      a!.append(composer);
+      a!.requestSubmit();
+      b!.append(composer);
+      a!.requestSubmit();
+      b!.requestSubmit();
+      sub.unsubscribe();
+      a!.remove();
+      b!.remove();
+      return log;
+    });
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('goes by the form="…" attribute, and an input whose form="…" names no form belongs to none', async () => {
+    const seen = await dom.page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        '<form id="outer"><input id="owned" form="other"><input id="orphan" form="missing"></form><form id="other"></form>',
+      );
+      const log: string[] = [];
+      document.addEventListener('submit', (e) => e.preventDefault());
+      const subs = ['owned', 'orphan'].map((id) =>
+        window.b24
+          .submits(document.getElementById(id)!)
+          .subscribe((e) => log.push(`${id}:${(e.target as HTMLElement).id}`)),
+      );
+      for (const id of ['outer', 'other']) (document.getElementById(id) as HTMLFormElement).requestSubmit();
+      for (const sub of subs) sub.unsubscribe();
+      for (const id of ['outer', 'other']) document.getElementById(id)!.remove();
+      return log;
+    });
+    expect(seen).toEqual(['owned:other']);
+  });
+
+  it('hears a form inside a shadow root, and a submit whose handler stops its propagation', async () => {
+    const seen = await dom.page.evaluate(() => {
+      const host = document.body.appendChild(document.createElement('div'));
+      const root = host.attachShadow({ mode: 'open' });
+      root.innerHTML = '<form><textarea></textarea></form>';
+      const form = root.querySelector('form')!;
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+      });
+      let count = 0;
+      const sub = window.b24.submits(root.querySelector('textarea')!).subscribe(() => count++);
+      form.requestSubmit();
+      sub.unsubscribe();
+      host.remove();
+      return count;
+    });
+    expect(seen).toBe(1);
+  });
+
+  it('takes a form itself, even one with a control named "form"', async () => {
+    const seen = await dom.page.evaluate(() => {
+      const form = document.body.appendChild(document.createElement('form'));
+      form.innerHTML = '<input name="form">';
+      form.addEventListener('submit', (e) => e.preventDefault());
+      let count = 0;
+      const sub = window.b24.submits(form).subscribe(() => count++);
+      form.requestSubmit();
+      sub.unsubscribe();
+      form.remove();
+      return count;
+    });
+    expect(seen).toBe(1);
+  });
+
+  it('counts Enter with Ctrl, Alt or Meta as a send too (only Shift makes it a newline)', async () => {
+    await dom.page.focus('#ta');
+    for (const key of ['Control+Enter', 'Alt+Enter', 'Meta+Enter']) await dom.page.keyboard.press(key);
+    expect(await dom.take()).toEqual(['ta:keydown:Enter', 'ta:keydown:Enter', 'ta:keydown:Enter']);
+    expect(await dom.page.inputValue('#ta')).toBe('');
+  });
+
   it('removes its listeners on unsubscribe', async () => {
     const seen = await dom.page.evaluate(() => {
       const ta = document.getElementById('ta')!;

@@ -15,17 +15,25 @@ export interface SubmitsOptions {
  * The moments a message is sent from a composer: its form's `submit`, and with `enterToSend`, Enter without
  * Shift (not while an IME composition is open: that Enter commits the composition). Emits the DOM event; the
  * app does the sending (and its own `preventDefault()` on `submit`).
+ *
+ * The form is the composer's form at the moment of the submit (`form`, which honours `form="…"`; the closest
+ * `<form>` for a contenteditable), so a composer moved to another form, or put into one after subscribing, is
+ * followed. `submit` is heard while it captures down from the composer's root (its document or shadow root), so
+ * a form handler that stops its propagation does not hide it.
  */
 export function submits(element: ComposerElement | HTMLFormElement, options: SubmitsOptions = {}): Observable<Event> {
   checkElement(element);
   const enterToSend = options.enterToSend ?? false;
   return new Observable<Event>((subscriber) => {
-    const form =
-      element.tagName === 'FORM'
-        ? element
-        : ((element as HTMLInputElement).form ??
-          (typeof element.closest === 'function' ? element.closest('form') : null));
-    const onSubmit = (event: Event): void => subscriber.next(event);
+    // A detached composer has no root yet to listen on: its document is where it will most likely be put.
+    const root = element.isConnected ? element.getRootNode() : element.ownerDocument;
+    const onSubmit = (event: Event): void => {
+      const { target } = event;
+      // `target === element` first: a form's own `form` may be one of its controls, named "form".
+      if (target === element || target === ('form' in element ? element.form : element.closest?.('form'))) {
+        subscriber.next(event);
+      }
+    };
     const onKeyDown = (event: Event): void => {
       const key = event as KeyboardEvent;
       // keyCode 229 is the "IME is handling this key" marker some browsers send instead of isComposing.
@@ -33,10 +41,10 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
       key.preventDefault();
       subscriber.next(event);
     };
-    form?.addEventListener('submit', onSubmit);
+    root?.addEventListener('submit', onSubmit, true);
     if (enterToSend) element.addEventListener('keydown', onKeyDown);
     return () => {
-      form?.removeEventListener('submit', onSubmit);
+      root?.removeEventListener('submit', onSubmit, true);
       if (enterToSend) element.removeEventListener('keydown', onKeyDown);
     };
   });
