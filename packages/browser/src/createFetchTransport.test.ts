@@ -267,6 +267,8 @@ describe('createFetchTransport input checks (before any request)', () => {
     ['clientEndpoint', { clientEndpoint: 'https://user:pass@example.com/rest/', auth }],
     ['auth', { clientEndpoint: 'https://example.com/rest/' }],
     ['timeoutMs', { clientEndpoint: 'https://example.com/rest/', auth, timeoutMs: 0 }],
+    // a timer's delay overflows from 2^31 ms on and it fires at once: every call would time out
+    ['timeoutMs', { clientEndpoint: 'https://example.com/rest/', auth, timeoutMs: 2 ** 31 }],
   ])('names %s', (field, options) => {
     expect(() => createFetchTransport(options as never)).toThrow(expect.objectContaining({ kind: 'input', field }));
   });

@@ -47,7 +47,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   const endpoint = normaliseEndpoint(options.clientEndpoint, options.allowInsecure === true);
   if (typeof auth !== 'function') throw new B24InputError('auth', 'a function returning the access token');
   const timeoutMs = options.timeoutMs ?? 15_000;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new B24InputError('timeoutMs', 'a positive number');
+  // From 2^31 ms on, a timer's delay overflows and it fires at once: every call would time out.
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
+    throw new B24InputError('timeoutMs', 'a positive number below 2^31');
+  }
 
   // The refresh started for one stale token; every caller that failed with that same token waits for it.
   let refreshing: { readonly from: string; readonly token: Promise<string> } | undefined;
