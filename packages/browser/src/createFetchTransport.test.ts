@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
@@ -240,6 +241,69 @@ describe('createFetchTransport failures', () => {
     );
     setTimeout(() => controller.abort(), 20);
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
+  });
+
+  it('stops waiting for a refresh that hangs as soon as the signal aborts, and leaves no listener on it', async () => {
+    const tokens = emulator.issueToken(1);
+    let refreshAsked = false;
+    const t = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: ({ refresh }) => {
+        if (!refresh) return tokens.accessToken;
+        refreshAsked = true;
+        return new Promise<string>(() => {}); // the app's token endpoint never answers
+      },
+    });
+    clock += 3_601_000;
+    const controller = new AbortController();
+    const pending = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal });
+    await vi.waitFor(() => expect(refreshAsked).toBe(true));
+    expect(calls().map((c) => c.error)).toEqual(['expired_token']);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'B24Error', code: 'ABORTED', kind: 'network' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('stops waiting for auth() itself on abort, and leaves nothing on a signal shared by many calls', async () => {
+    const tokens = emulator.issueToken(1);
+    let hang = true;
+    const t = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: () => (hang ? new Promise<string>(() => {}) : tokens.accessToken),
+    });
+    const shared = new AbortController();
+    const pending = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: shared.signal });
+    hang = false;
+    for (const dialogId of ['chat1', 'chat2']) {
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: dialogId }, { signal: shared.signal })).resolves.toBe(true);
+    }
+    shared.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    expect(emulator.stats().requests).toBe(2);
+  });
+
+  it('counts timeoutMs over the whole call, waiting for auth() included (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const t = createFetchTransport({
+        clientEndpoint: emulator.restUrl,
+        auth: () => new Promise<string>(() => {}),
+        timeoutMs: 5_000,
+      });
+      let settled = false;
+      const pending = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
+      void pending.then(() => {
+        settled = true;
+      });
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await pending).toMatchObject({ name: 'B24Error', code: 'TIMEOUT', kind: 'timeout' });
+      expect(emulator.stats().requests).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not even ask for a token when the signal is already aborted', async () => {

@@ -20,10 +20,14 @@ export interface FetchTransportOptions {
   /**
    * Returns the current access token. Called with `{ refresh: true }` once after the portal answers
    * `expired_token`; the app refreshes however it does (its backend, `BX24.refreshAuth`, …) and returns the new
-   * token. Concurrent calls that hit the same expired token share one refresh.
+   * token. Concurrent calls that hit the same expired token share one refresh. A call that is aborted or times out
+   * stops waiting for it at once (the app's own work goes on; a later call may use its result).
    */
   readonly auth: (request: AuthRequest) => string | PromiseLike<string>;
-  /** Gives up on a request after this long (kind `'timeout'`). Default 15 000 ms. */
+  /**
+   * Gives up on a call after this long (kind `'timeout'`), all of it: waiting for `auth`, the request, and after
+   * `expired_token` the refresh and the retry. Default 15 000 ms.
+   */
   readonly timeoutMs?: number;
   /** Allows plain http to a host other than this machine (a test rig on a private network). Default false. */
   readonly allowInsecure?: boolean;
@@ -87,33 +91,31 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     return refreshing.token;
   };
 
-  /** One HTTP round trip, mapped onto the Transport contract: the envelope's `result`, or a classified B24Error. */
-  const request = async (method: string, body: string, signal: AbortSignal | undefined): Promise<unknown> => {
+  /**
+   * One call under one abort and one timer: the token, the request and, after `expired_token`, the shared refresh
+   * and one retry. Whatever it waits for, `auth` included, stops as soon as `signal` aborts or the time is up.
+   */
+  const post = async (method: string, query: string, signal: AbortSignal | undefined): Promise<unknown> => {
     throwIfAborted(signal);
     const controller = new AbortController();
+    const stop = controller.signal;
     const abort = (): void => controller.abort();
-    signal?.addEventListener('abort', abort, { once: true });
+    signal?.addEventListener('abort', abort);
     const timer = setTimeout(abort, timeoutMs);
-    try {
-      let response: Response;
-      let text: string;
-      try {
-        response = await (options.fetch ?? fetch)(endpoint + method, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-          body,
-          credentials: 'omit',
-          signal: controller.signal,
-        });
-        text = await response.text();
-      } catch (cause) {
-        throwIfAborted(signal);
-        // Only `signal` (checked just above) and the timer abort the controller.
-        if (controller.signal.aborted) {
-          throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms`, cause });
-        }
-        throw new B24Error({ code: 'NETWORK_ERROR', message: 'the request did not complete', cause });
-      }
+    // `auth` cannot be cancelled, only no longer waited for: what the call waits on races this. Its listener is
+    // on the call's own signal, so nothing is left behind on `signal` (which may serve many calls).
+    const stopped = new Promise<never>((_, reject) => stop.addEventListener('abort', reject));
+
+    /** One HTTP round trip: the envelope's `result`, or a classified B24Error. */
+    const send = async (accessToken: string): Promise<unknown> => {
+      const response = await (options.fetch ?? fetch)(endpoint + method, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: (query === '' ? '' : `${query}&`) + encodePhpQuery({ auth: accessToken }),
+        credentials: 'omit',
+        signal: stop,
+      });
+      const text = await response.text();
       let envelope: unknown;
       try {
         envelope = JSON.parse(text);
@@ -132,23 +134,27 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         status,
         kind: status === 408 || status === 504 ? 'timeout' : 'server',
       });
+    };
+
+    try {
+      const first = await Promise.race([token(false), stopped]);
+      try {
+        return await send(first);
+      } catch (error) {
+        if (!(isB24Error(error) && (error.code === 'expired_token' || error.code === 'invalid_token'))) throw error;
+        return await send(await Promise.race([refreshFrom(first), stopped]));
+      }
+    } catch (error) {
+      throwIfAborted(signal);
+      // Only `signal` (checked just above) and the timer abort the controller.
+      if (stop.aborted) throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` });
+      // Everything but fetch failing (and the body breaking off) is a B24Error already.
+      throw isB24Error(error)
+        ? error
+        : new B24Error({ code: 'NETWORK_ERROR', message: 'the request did not complete', cause: error });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
-    }
-  };
-
-  /** `query` is the params already encoded (so bad input fails before any request); the token goes last. */
-  const post = async (method: string, query: string, signal: AbortSignal | undefined): Promise<unknown> => {
-    throwIfAborted(signal);
-    const send = (accessToken: string) =>
-      request(method, (query === '' ? '' : `${query}&`) + encodePhpQuery({ auth: accessToken }), signal);
-    const first = await token(false);
-    try {
-      return await send(first);
-    } catch (error) {
-      if (!(isB24Error(error) && (error.code === 'expired_token' || error.code === 'invalid_token'))) throw error;
-      return send(await refreshFrom(first));
     }
   };
 
