@@ -137,6 +137,27 @@ describe('createFetchTransport against the emulator', () => {
     expect(calls()).toHaveLength(2);
   });
 
+  it('asks again after a refresh that handed back the stale token, instead of reusing that one for good', async () => {
+    const { session, auth } = oauthSession();
+    const stale = session.access;
+    let broken = true; // the app's first refresh returns the token it already had (a stale cache, say)
+    const transport = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: (request) => {
+        if (!(request.refresh && broken)) return auth(request);
+        broken = false;
+        return stale;
+      },
+    });
+    clock += 3_601_000;
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'expired_token',
+    });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(session.refreshes).toBe(1);
+    expect(calls().map((c) => c.error)).toEqual(['expired_token', 'expired_token', 'expired_token', null]);
+  });
+
   it('reports a failing refresh as kind auth, without the token or the cause text in the message', async () => {
     const tokens = emulator.issueToken(1);
     const transport = createFetchTransport({

@@ -82,11 +82,13 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   const refreshFrom = (stale: string): Promise<string> => {
     if (refreshing?.from !== stale) {
       const current = { from: stale, token: token(true) };
-      refreshing = current;
-      // A failed refresh is forgotten, so the next call with the same stale token tries again.
-      current.token.catch(() => {
+      const forget = () => {
         if (refreshing === current) refreshing = undefined;
-      });
+      };
+      refreshing = current;
+      // A failed refresh, or one that handed back the stale token, is forgotten: the next call that meets that
+      // token asks again instead of being given the same dead token for good.
+      current.token.then((fresh) => fresh === stale && forget(), forget);
     }
     return refreshing.token;
   };
