@@ -158,6 +158,8 @@ describe('bindTyping input checks (no DOM needed)', () => {
     // checked by userTyping itself, before bindTyping adds a listener
     ['dialogId', { indicators: realIndicators, dialogId: '' }],
     ['sentOn', { indicators, dialogId: 'chat1', sentOn: 5 }],
+    // not only when the first event arrives, as an error thrown from inside RxJS
+    ['onEvent', { indicators, dialogId: 'chat1', onEvent: 'log' }],
   ])('names %s when it is wrong', (field, options) => {
     expect(() => bindTyping(element, options as never)).toThrow(
       expect.objectContaining({ name: 'B24InputError', kind: 'input', field: field }),

@@ -2,7 +2,7 @@ import { B24InputError } from '@b24-typing/core';
 import type { DialogId, IndicatorEvent, Indicators, TypingPolicy } from '@b24-typing/core';
 import { filter, fromEvent, merge } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
-import { checkElement, keystrokes } from './keystrokes';
+import { checkElement, checkOptions, keystrokes } from './keystrokes';
 import type { ComposerElement } from './keystrokes';
 import { submits } from './submits';
 
@@ -27,13 +27,15 @@ export interface BindTypingOptions {
  */
 export function bindTyping(element: ComposerElement, options: BindTypingOptions): Subscription {
   checkElement(element);
-  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
+  checkOptions(options);
   const { indicators, dialogId, sentOn, policy, onEvent } = options;
   if (indicators === null || typeof indicators !== 'object' || typeof indicators.userTyping !== 'function') {
     throw new B24InputError('indicators', 'the result of createTypingIndicators() or createIndicators()');
   }
   if (sentOn !== undefined && typeof sentOn?.subscribe !== 'function')
     throw new B24InputError('sentOn', 'an Observable');
+  // Otherwise RxJS would only report it, from a timer, when the first event came.
+  if (onEvent !== undefined && typeof onEvent !== 'function') throw new B24InputError('onEvent', 'a function');
   const doc = element.ownerDocument;
   const isHidden = (): boolean => doc?.visibilityState === 'hidden';
   const hidden = doc ? fromEvent(doc, 'visibilitychange').pipe(filter(isHidden)) : undefined;
@@ -46,5 +48,5 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
       sent: hidden ? merge(sent, hidden) : sent,
       policy,
     })
-    .subscribe(onEvent ? { next: onEvent } : {});
+    .subscribe(onEvent);
 }

@@ -4,13 +4,12 @@ import { Observable } from 'rxjs';
 /** A composer: `<textarea>`, a text `<input>` or a contenteditable element. */
 export type ComposerElement = HTMLTextAreaElement | HTMLInputElement | HTMLElement;
 
-/** `input` events that only mirror an IME composition, which the composition events already counted. */
-const COMPOSITION_INPUT = new Set([
-  'insertCompositionText',
-  'deleteCompositionText',
-  'insertFromComposition',
-  'deleteByComposition',
-]);
+/**
+ * `input` events that only mirror an IME composition, which the composition events already counted:
+ * `insertCompositionText`, `deleteCompositionText`, and Safari's `insertFromComposition`, `deleteByComposition`
+ * (no other input type has "Composition" in its name).
+ */
+const COMPOSITION_INPUT = /Composition/;
 
 const TYPES = ['input', 'compositionstart', 'compositionupdate', 'compositionend'] as const;
 
@@ -30,10 +29,10 @@ const TYPES = ['input', 'compositionstart', 'compositionupdate', 'compositionend
 export function keystrokes(element: ComposerElement): Observable<Event> {
   checkElement(element);
   return new Observable<Event>((subscriber) => {
-    // Composition events carry neither field, so they always pass.
+    // Composition events carry neither field (`test(undefined)` tests "undefined"), so they always pass.
     const onEvent = (event: Event): void => {
       const { isComposing, inputType } = event as InputEvent;
-      if (!isComposing && !COMPOSITION_INPUT.has(inputType)) subscriber.next(event);
+      if (!isComposing && !COMPOSITION_INPUT.test(inputType)) subscriber.next(event);
     };
     for (const type of TYPES) element.addEventListener(type, onEvent);
     return () => {
@@ -52,4 +51,9 @@ export function checkElement(element: unknown, field = 'element'): asserts eleme
   ) {
     throw new B24InputError(field, 'a DOM element (textarea, input or contenteditable)');
   }
+}
+
+/** An options bag that is not an object (null included) is named as such rather than failing as a TypeError. */
+export function checkOptions(options: unknown): asserts options is object {
+  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
 }

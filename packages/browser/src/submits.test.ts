@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDomPage } from '../test/domPage';
 import type { DomPage } from '../test/domPage';
+import { submits } from './submits';
 
 let dom: DomPage;
 beforeAll(async () => {
@@ -169,5 +170,15 @@ describe('submits in Chromium', () => {
       return { during, after: count };
     });
     expect(seen).toEqual({ during: 2, after: 2 });
+  });
+});
+
+describe('submits input checks', () => {
+  const element = { addEventListener() {}, removeEventListener() {} } as unknown as HTMLElement;
+
+  it.each([null, 5, 'enter'])('rejects options %j with a typed input error', (options) => {
+    expect(() => submits(element, options as never)).toThrow(
+      expect.objectContaining({ name: 'B24InputError', kind: 'input', field: 'options' }),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { checkElement } from './keystrokes';
+import { checkElement, checkOptions } from './keystrokes';
 import type { ComposerElement } from './keystrokes';
 
 export interface SubmitsOptions {
@@ -23,6 +23,7 @@ export interface SubmitsOptions {
  */
 export function submits(element: ComposerElement | HTMLFormElement, options: SubmitsOptions = {}): Observable<Event> {
   checkElement(element);
+  checkOptions(options);
   const enterToSend = options.enterToSend ?? false;
   return new Observable<Event>((subscriber) => {
     // A detached composer has no root yet to listen on: its document is where it will most likely be put.
