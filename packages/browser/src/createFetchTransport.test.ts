@@ -175,6 +175,26 @@ describe('createFetchTransport against the emulator', () => {
     expect(shown).not.toContain(tokens.refreshToken);
   });
 
+  it('keeps the access token out of error texts in which the portal quotes it back (call and batch command)', async () => {
+    const tokens = emulator.issueToken(1);
+    emulator.addFault({
+      method: 'im.dialog.writing',
+      status: 400,
+      error: 'ERROR_ARGUMENT',
+      description: `Wrong auth "${tokens.accessToken}"`,
+    });
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: () => tokens.accessToken });
+    const error = await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+    const [item] = await transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }]);
+    expect(item).toMatchObject({ ok: false, error: { code: 'ERROR_ARGUMENT', kind: 'input' } });
+    for (const shown of [error, (item as { error: unknown }).error]) {
+      expect((shown as Error).message).toBe('ERROR_ARGUMENT: Wrong auth "***"');
+      const text = `${String(shown)} ${JSON.stringify(shown)} ${inspect(shown, { depth: 5 })}`;
+      expect(text).not.toContain(tokens.accessToken);
+    }
+  });
+
   it('sends a batch as one request and maps each command back, in order', async () => {
     const { auth } = oauthSession();
     const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });

@@ -120,7 +120,9 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       const text = await response.text();
       let envelope: unknown;
       try {
-        envelope = JSON.parse(text);
+        // A portal's error_description may quote the request back: the token is cut out of the whole reply (no
+        // method returns it) before any error, the call's or a batch command's, is built from it.
+        envelope = JSON.parse(text.split(accessToken).join('***'));
       } catch {
         // Not JSON (a proxy's error page, say): an unexpected answer, below.
       }
