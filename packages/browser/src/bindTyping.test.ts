@@ -155,6 +155,8 @@ describe('bindTyping input checks (no DOM needed)', () => {
 
   it.each([
     ['indicators', { dialogId: 'chat1' }],
+    ['indicators', { indicators: null, dialogId: 'chat1' }],
+    ['options', null],
     // checked by userTyping itself, before bindTyping adds a listener
     ['dialogId', { indicators: realIndicators, dialogId: '' }],
     ['sentOn', { indicators, dialogId: 'chat1', sentOn: 5 }],

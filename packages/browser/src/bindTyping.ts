@@ -29,7 +29,7 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   checkElement(element);
   checkOptions(options);
   const { indicators, dialogId, sentOn, policy, onEvent } = options;
-  if (indicators === null || typeof indicators !== 'object' || typeof indicators.userTyping !== 'function') {
+  if (typeof indicators?.userTyping !== 'function') {
     throw new B24InputError('indicators', 'the result of createTypingIndicators() or createIndicators()');
   }
   if (sentOn !== undefined && typeof sentOn?.subscribe !== 'function')
@@ -39,7 +39,7 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   const doc = element.ownerDocument;
   const isHidden = (): boolean => doc?.visibilityState === 'hidden';
   const hidden = doc ? fromEvent(doc, 'visibilitychange').pipe(filter(isHidden)) : undefined;
-  const sent = sentOn ?? submits(element, { enterToSend: options.enterToSend ?? false });
+  const sent = sentOn ?? submits(element, options); // it reads enterToSend only
   return indicators
     .userTyping({
       // `userTyping` checks dialogId (and policy) before anything is subscribed

@@ -220,9 +220,12 @@ describe('keystrokes in Chromium', () => {
 });
 
 describe('keystrokes input checks', () => {
-  it('rejects a non-element with a typed input error, without needing a DOM', () => {
-    expect(() => keystrokes({} as HTMLElement)).toThrow(
-      expect.objectContaining({ name: 'B24InputError', kind: 'input', field: 'element' }),
-    );
-  });
+  it.each([{}, null, undefined, '#composer', 5])(
+    'rejects %j with a typed input error, without needing a DOM',
+    (element) => {
+      expect(() => keystrokes(element as HTMLElement)).toThrow(
+        expect.objectContaining({ name: 'B24InputError', kind: 'input', field: 'element' }),
+      );
+    },
+  );
 });

@@ -41,15 +41,13 @@ export function keystrokes(element: ComposerElement): Observable<Event> {
   });
 }
 
-/** Duck-typed, so no DOM global is needed to check (and the module loads in Node). */
-export function checkElement(element: unknown, field = 'element'): asserts element is HTMLElement {
-  if (
-    element === null ||
-    typeof element !== 'object' ||
-    typeof (element as EventTarget).addEventListener !== 'function' ||
-    typeof (element as EventTarget).removeEventListener !== 'function'
-  ) {
-    throw new B24InputError(field, 'a DOM element (textarea, input or contenteditable)');
+/**
+ * Duck-typed, so no DOM global is needed to check (and the module loads in Node): anything that takes event
+ * listeners. `?.` on a primitive reads its wrapper, so strings and numbers fail here too.
+ */
+export function checkElement(element: unknown): asserts element is HTMLElement {
+  if (typeof (element as EventTarget | null)?.addEventListener !== 'function') {
+    throw new B24InputError('element', 'a DOM element (textarea, input or contenteditable)');
   }
 }
 

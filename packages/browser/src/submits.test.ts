@@ -153,6 +153,52 @@ describe('submits in Chromium', () => {
     expect(await dom.page.inputValue('#ta')).toBe('');
   });
 
+  it('with enterToSend, leaves Enter alone where the browser already makes it a submit (an input or button in a form)', async () => {
+    const { page } = dom;
+    await page.evaluate(() => {
+      const form = document.getElementById('form') as HTMLFormElement;
+      const log = (source: string) => (e: Event) => window.events.push(`${source}:${e.type}`);
+      const app = log('app');
+      form.addEventListener('submit', app); // how the page itself sends
+      const subs = [
+        window.b24.submits(document.getElementById('in')!, { enterToSend: true }).subscribe(log('in')),
+        window.b24.submits(form, { enterToSend: true }).subscribe(log('form')),
+      ];
+      (window as unknown as { unsubs: () => void }).unsubs = () => {
+        for (const sub of subs) sub.unsubscribe();
+        form.removeEventListener('submit', app);
+      };
+    });
+    await page.focus('#in');
+    await page.keyboard.press('Enter'); // implicit submission
+    await page.focus('#send');
+    await page.keyboard.press('Enter'); // the button's activation
+    await page.focus('#ta');
+    await page.keyboard.press('Enter'); // a textarea's Enter is a newline: the keydown is the send
+    const taken = await dom.take();
+    await page.evaluate(() => (window as unknown as { unsubs: () => void }).unsubs());
+    expect(taken.filter((e) => !e.startsWith('ce:'))).toEqual([
+      ...['ta:submit', 'in:submit', 'form:submit', 'app:submit'],
+      ...['ta:submit', 'in:submit', 'form:submit', 'app:submit'],
+      ...['ta:keydown:Enter', 'form:keydown'],
+    ]);
+    expect(await page.inputValue('#ta')).toBe('');
+  });
+
+  it('with enterToSend, sends on Enter in an input that has no form', async () => {
+    const seen = await dom.page.evaluate(() => {
+      const input = document.body.appendChild(document.createElement('input'));
+      const log: string[] = [];
+      const sub = window.b24.submits(input, { enterToSend: true }).subscribe((e) => log.push(e.type));
+      const event = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true });
+      input.dispatchEvent(event);
+      sub.unsubscribe();
+      input.remove();
+      return [...log, event.defaultPrevented];
+    });
+    expect(seen).toEqual(['keydown', true]);
+  });
+
   it('removes its listeners on unsubscribe', async () => {
     const seen = await dom.page.evaluate(() => {
       const ta = document.getElementById('ta')!;

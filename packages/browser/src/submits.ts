@@ -6,7 +6,8 @@ export interface SubmitsOptions {
   /**
    * Also count Enter without Shift in the composer as a send (the usual chat convention; Shift+Enter stays a
    * newline). That Enter's default action is prevented: otherwise it would insert a newline after the send,
-   * which reads as a fresh keystroke and would start a new indicator the moment the message went out.
+   * which reads as a fresh keystroke and would start a new indicator the moment the message went out. In an
+   * `<input>` (or on a button) inside a form, Enter is left to submit the form, and that `submit` is the send.
    */
   readonly enterToSend?: boolean;
 }
@@ -24,7 +25,7 @@ export interface SubmitsOptions {
 export function submits(element: ComposerElement | HTMLFormElement, options: SubmitsOptions = {}): Observable<Event> {
   checkElement(element);
   checkOptions(options);
-  const enterToSend = options.enterToSend ?? false;
+  const { enterToSend } = options;
   return new Observable<Event>((subscriber) => {
     // A detached composer has no root yet to listen on: its document is where it will most likely be put.
     const root = element.isConnected ? element.getRootNode() : element.ownerDocument;
@@ -37,8 +38,18 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
     };
     const onKeyDown = (event: Event): void => {
       const key = event as KeyboardEvent;
-      // keyCode 229 is the "IME is handling this key" marker some browsers send instead of isComposing.
-      if (key.key !== 'Enter' || key.shiftKey || key.isComposing || key.keyCode === 229) return;
+      const { form, type } = event.target as HTMLTextAreaElement;
+      // keyCode 229 is the "IME is handling this key" marker some browsers send instead of isComposing. On a form
+      // control other than a textarea, Enter is the form's implicit submit or a button's click: preventing it
+      // would stop the page's own send, so it is left alone and the form's `submit` is heard instead.
+      if (
+        key.key !== 'Enter' ||
+        key.shiftKey ||
+        key.isComposing ||
+        key.keyCode === 229 ||
+        (form && type !== 'textarea')
+      )
+        return;
       key.preventDefault();
       subscriber.next(event);
     };
