@@ -84,6 +84,47 @@ describe('bindTyping in Chromium', () => {
     await unbind();
   });
 
+  it('counts no keystroke while the page is already hidden when it binds, and starts once it is visible', async () => {
+    await setVisibility('hidden');
+    await bind();
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('a');
+    await setVisibility('visible');
+    await dom.page.keyboard.type('b');
+    expect(await dom.take()).toEqual(['chat7:key']);
+    await unbind();
+  });
+
+  it("reads visibility from the composer's own document (a composer in an iframe)", async () => {
+    const seen = await dom.page.evaluate(() => {
+      const frame = document.body.appendChild(document.createElement('iframe'));
+      const doc = frame.contentDocument!;
+      const composer = doc.body.appendChild(doc.createElement('textarea'));
+      const log: string[] = [];
+      const { map, merge } = window.rx;
+      const sub = window.b24.bindTyping(composer, {
+        dialogId: 'chat7',
+        indicators: {
+          userTyping: ({ keystrokes, sent }: UserTypingOptions) =>
+            merge(keystrokes.pipe(map(() => 'key')), sent!.pipe(map(() => 'sent'))),
+        } as unknown as Parameters<typeof window.b24.bindTyping>[1]['indicators'],
+        onEvent: (event) => log.push(String(event)),
+      });
+      const type = () => {
+        composer.focus();
+        doc.execCommand('insertText', false, 'x');
+      };
+      type();
+      Object.defineProperty(doc, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      doc.dispatchEvent(new Event('visibilitychange'));
+      type();
+      sub.unsubscribe();
+      frame.remove();
+      return log;
+    });
+    expect(seen).toEqual(['key', 'sent']);
+  });
+
   it('removes every listener it added when unsubscribed', async () => {
     const before = await listenerCount();
     await bind();
