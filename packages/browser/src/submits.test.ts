@@ -111,38 +111,28 @@ describe('submits in Chromium', () => {
     expect(seen).toEqual(['owned:other']);
   });
 
-  it('hears a form inside a shadow root, and a submit whose handler stops its propagation', async () => {
-    const seen = await dom.page.evaluate(() => {
+  it.each([
+    ['a form inside a shadow root, whose handler stops propagation', 'shadow'],
+    ['a form itself, even one with a control named "form"', 'form'],
+  ])('hears %s', async (_, kind) => {
+    const seen = await dom.page.evaluate((kind) => {
       const host = document.body.appendChild(document.createElement('div'));
-      const root = host.attachShadow({ mode: 'open' });
-      root.innerHTML = '<form><textarea></textarea></form>';
+      const root = kind === 'shadow' ? host.attachShadow({ mode: 'open' }) : host;
+      root.innerHTML = '<form><textarea name="form"></textarea></form>';
       const form = root.querySelector('form')!;
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         e.stopPropagation();
       });
       let count = 0;
-      const sub = window.b24.submits(root.querySelector('textarea')!).subscribe(() => count++);
+      const sub = window.b24
+        .submits(kind === 'shadow' ? root.querySelector('textarea')! : form)
+        .subscribe(() => count++);
       form.requestSubmit();
       sub.unsubscribe();
       host.remove();
       return count;
-    });
-    expect(seen).toBe(1);
-  });
-
-  it('takes a form itself, even one with a control named "form"', async () => {
-    const seen = await dom.page.evaluate(() => {
-      const form = document.body.appendChild(document.createElement('form'));
-      form.innerHTML = '<input name="form">';
-      form.addEventListener('submit', (e) => e.preventDefault());
-      let count = 0;
-      const sub = window.b24.submits(form).subscribe(() => count++);
-      form.requestSubmit();
-      sub.unsubscribe();
-      form.remove();
-      return count;
-    });
+    }, kind);
     expect(seen).toBe(1);
   });
 
