@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
 import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
 
@@ -95,6 +96,50 @@ describe('createBx24Transport', () => {
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
   });
 
+  it('gives up after timeoutMs on a call BX24.js never answers, and ignores the late answer (fake timers)', async () => {
+    // BX24.js calls back neither after a network error nor after an HTTP 5xx: its XHR handler throws instead.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const callbacks: ((result: Bx24AjaxResult) => void)[] = [];
+      const transport = createBx24Transport({
+        callMethod: (_method, _params, callback) => callbacks.push(callback),
+        callBatch: (_calls, callback) => callbacks.push(callback as never),
+      });
+      const controller = new AbortController();
+      const call = transport.call('im.dialog.writing', { DIALOG_ID: '1' }, { signal: controller.signal });
+      const batch = transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: '1' } }]);
+      const outcomes = [call, batch].map((p) => p.catch((e: unknown) => e));
+      let settled = 0;
+      for (const outcome of outcomes) void outcome.then(() => settled++);
+      await vi.advanceTimersByTimeAsync(14_999);
+      expect(settled).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      for (const outcome of outcomes) {
+        expect(await outcome).toMatchObject({ name: 'B24Error', code: 'TIMEOUT', kind: 'timeout' });
+      }
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      expect(vi.getTimerCount()).toBe(0);
+      for (const callback of callbacks) callback(ajaxResult({ data: true })); // too late: ignored
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('takes timeoutMs from its options, and clears its timer when the answer comes (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const silent = createBx24Transport({ callMethod() {} }, { timeoutMs: 500 });
+      const pending = silent.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(await pending).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
+      const answering = createBx24Transport(fakeBx24({ 'im.dialog.writing': { data: true } }, { async: false }));
+      await expect(answering.call('im.dialog.writing', { DIALOG_ID: '1' })).resolves.toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('turns a synchronous throw of BX24 into a rejection', async () => {
     const transport = createBx24Transport({
       callMethod() {
@@ -129,5 +174,10 @@ describe('createBx24Transport', () => {
     expect(() => createBx24Transport({} as never)).toThrow(
       expect.objectContaining({ kind: 'input', message: expect.stringContaining('BX24') }),
     );
+    for (const timeoutMs of [0, Number.NaN, 2 ** 31, '100']) {
+      expect(() => createBx24Transport(bx24, { timeoutMs } as never)).toThrow(
+        expect.objectContaining({ kind: 'input', field: 'timeoutMs' }),
+      );
+    }
   });
 });

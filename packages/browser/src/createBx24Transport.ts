@@ -18,18 +18,34 @@ export interface Bx24Like {
   ): unknown;
 }
 
+export interface Bx24TransportOptions {
+  /**
+   * Gives up on a call after this long (kind `'timeout'`). BX24.js never calls back after a network error, an
+   * HTTP 5xx (`QUERY_LIMIT_EXCEEDED` included) or a batch that failed as a whole, nor while the parent frame does
+   * not answer its token refresh: without a timeout such a call would stay pending for good. Default 15 000 ms.
+   */
+  readonly timeoutMs?: number;
+}
+
 /**
  * A `Transport` over an app's `BX24` object, for apps running inside a portal frame: BX24.js already holds the
  * token and refreshes it through the parent frame, so this only maps callbacks to promises and errors to
- * `B24Error`. BX24.js cannot cancel a request; an aborted call rejects at once and its late answer is ignored.
+ * `B24Error`. BX24.js cannot cancel a request; an aborted or timed-out call rejects at once and its late answer
+ * is ignored.
  */
-export function createBx24Transport(bx24: Bx24Like): Transport {
+export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOptions = {}): Transport {
   if (bx24 === null || typeof bx24 !== 'object' || typeof bx24.callMethod !== 'function') {
     throw new B24InputError('BX24', 'the BX24 object of BX24.js (with callMethod)');
   }
+  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  // From 2^31 ms on, a timer's delay overflows and it fires at once.
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
+    throw new B24InputError('timeoutMs', 'a positive number below 2^31');
+  }
   const transport: Transport = {
     call(method: string, params: Record<string, unknown>, options: TransportCallOptions = {}): Promise<unknown> {
-      return settle(options.signal, (resolve, reject) => {
+      return settle(options.signal, timeoutMs, (resolve, reject) => {
         checkCall(method, params);
         bx24.callMethod(method, params, (result) => {
           const error = toError(result);
@@ -42,7 +58,7 @@ export function createBx24Transport(bx24: Bx24Like): Transport {
   if (typeof bx24.callBatch === 'function') {
     const callBatch = bx24.callBatch.bind(bx24);
     transport.batch = (calls: readonly TransportCall[], options: TransportCallOptions = {}) =>
-      settle<readonly BatchItemResult[]>(options.signal, (resolve, reject) => {
+      settle<readonly BatchItemResult[]>(options.signal, timeoutMs, (resolve, reject) => {
         checkBatch(calls);
         if (calls.length === 0) return resolve([]);
         callBatch(
@@ -71,22 +87,28 @@ export function createBx24Transport(bx24: Bx24Like): Transport {
   return transport;
 }
 
-/** Runs a callback-style BX24 request as a promise that honours `signal` and never throws synchronously. */
+/**
+ * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
+ * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
+ */
 function settle<T>(
   signal: AbortSignal | undefined,
+  timeoutMs: number,
   start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const abort = (): void =>
-      reject(new B24Error({ code: 'ABORTED', kind: 'network', message: 'the call was aborted' }));
-    if (signal?.aborted) return abort();
-    signal?.addEventListener('abort', abort, { once: true });
+    const fail = (code: string, message: string) => (): void => reject(new B24Error({ code, message }));
+    if (signal?.aborted) return fail('ABORTED', 'the call was aborted')();
     const done =
       <A>(fn: (arg: A) => void) =>
       (arg: A): void => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', abort);
         fn(arg);
       };
+    const abort = done(fail('ABORTED', 'the call was aborted'));
+    const timer = setTimeout(done(fail('TIMEOUT', `no answer from BX24 within ${timeoutMs} ms`)), timeoutMs);
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       start(done(resolve), done(reject));
     } catch (error) {
