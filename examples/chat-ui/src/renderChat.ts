@@ -23,6 +23,7 @@ const byId = <T extends HTMLElement>(id: string): T => document.getElementById(i
 export function createChatView(options: { chatId: number; me: number; people: Map<number, Person> }) {
   const { chatId, me, people } = options;
   const messages = byId<HTMLOListElement>('messages');
+  const jump = byId<HTMLButtonElement>('jump');
   const seen = new Set<number>();
   const typers = new Map<number, Typer>();
 
@@ -46,6 +47,23 @@ export function createChatView(options: { chatId: number; me: number; people: Ma
       .replace(/_/g, ' ');
     return `${who} ${verb} ${action}…`;
   };
+
+  // The list follows the newest message while the reader is at the bottom (also when it shrinks: a taller
+  // composer, a smaller window). Someone reading older messages is left where they are, and told that more came.
+  let pinned = true;
+  const scrollToEnd = (): void => {
+    messages.scrollTop = messages.scrollHeight;
+    pinned = true;
+    jump.hidden = true;
+  };
+  messages.addEventListener('scroll', () => {
+    pinned = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    if (pinned) jump.hidden = true;
+  });
+  new ResizeObserver(() => {
+    if (pinned) scrollToEnd();
+  }).observe(messages);
+  jump.addEventListener('click', scrollToEnd);
 
   function renderTypers(): void {
     const now = Date.now();
@@ -89,7 +107,8 @@ export function createChatView(options: { chatId: number; me: number; people: Ma
     bubble.append(author, text, time);
     li.append(avatar(entry.authorId), bubble);
     messages.append(li);
-    messages.scrollTop = messages.scrollHeight;
+    if (pinned || entry.authorId === me) scrollToEnd();
+    else jump.hidden = false;
   }
 
   return {

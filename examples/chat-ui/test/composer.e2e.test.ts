@@ -24,7 +24,8 @@ const layout = () =>
       windowHeight: window.innerHeight,
       pageHeight: document.scrollingElement!.scrollHeight,
       listOverflowX: list.scrollWidth - list.clientWidth,
-      lastInView: last.top >= box.top - 1 && last.bottom <= box.bottom + 1,
+      /** Scrolled to the end, the newest message's end in view (a long one may be taller than the list). */
+      atEnd: list.scrollHeight - list.scrollTop - list.clientHeight < 2 && last.bottom <= box.bottom + 1,
       textareaWidth: document.getElementById('message')!.getBoundingClientRect().width,
     };
   });
@@ -38,13 +39,15 @@ describe('the chat as a person uses it', () => {
     const word = `https://example.com/${'a'.repeat(600)}`;
     emulator.postMessage({ from: 2, dialogId: 'chat1', text: `an unbroken word ${word} and ${'x'.repeat(400)}` });
     await page.locator('#messages li .text', { hasText: 'an unbroken word' }).waitFor();
-    await expect.poll(async () => (await layout()).lastInView).toBe(true);
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
 
     for (const viewport of [
       { width: 1100, height: 680 },
       { width: 390, height: 740 }, // a phone
     ]) {
       await page.setViewportSize(viewport);
+      // A narrower window makes the list taller: it stays at its end.
+      await expect.poll(async () => (await layout()).atEnd).toBe(true);
       const seen = await layout();
       expect(seen.composerTop).toBeGreaterThan(0);
       expect(seen.composerBottom).toBeLessThanOrEqual(seen.windowHeight);
@@ -53,5 +56,44 @@ describe('the chat as a person uses it', () => {
       expect(seen.textareaWidth).toBeGreaterThan(viewport.width / 2);
     }
     await page.setViewportSize({ width: 1100, height: 680 });
+  });
+
+  it('follows new messages at the bottom, leaves a reader of older ones in place with a "new messages" button', async () => {
+    const { page, emulator } = ui;
+    const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+
+    // A taller composer (three lines) shrinks the list: it stays at its end.
+    await page.focus('#message');
+    await page.keyboard.type('one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('two');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('three');
+    expect(await page.inputValue('#message')).toBe('one\ntwo\nthree');
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+
+    // Reading older messages: a new one does not pull the list down, the button says it came.
+    await page.$eval('#messages', (list) => {
+      list.scrollTop = 0;
+    });
+    await expect.poll(scrollTop).toBe(0);
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'a reply while Alice reads back' });
+    await page.locator('#messages li .text', { hasText: 'a reply while Alice reads back' }).waitFor();
+    await page.locator('#jump').waitFor();
+    expect(await scrollTop()).toBe(0);
+    await page.click('#jump');
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    expect(await page.isHidden('#jump')).toBe(true);
+
+    // Her own message always brings her to the end.
+    await page.$eval('#messages', (list) => {
+      list.scrollTop = 0;
+    });
+    await expect.poll(scrollTop).toBe(0);
+    await page.focus('#message');
+    await page.keyboard.press('Enter');
+    await page.locator('#messages li.mine .text', { hasText: /^one\ntwo\nthree$/ }).waitFor();
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
   });
 });
