@@ -299,7 +299,6 @@ describe('createFetchTransport failures', () => {
     const controller = new AbortController();
     const pending = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal });
     await vi.waitFor(() => expect(refreshAsked).toBe(true));
-    expect(calls().map((c) => c.error)).toEqual(['expired_token']);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'B24Error', code: 'ABORTED', kind: 'network' });
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
@@ -321,16 +320,20 @@ describe('createFetchTransport failures', () => {
     shared.abort();
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
-    expect(emulator.stats().requests).toBe(2);
   });
 
   it('counts timeoutMs over the whole call, waiting for auth() included (fake timers)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
+      let requests = 0;
       const t = createFetchTransport({
         clientEndpoint: emulator.restUrl,
         auth: () => new Promise<string>(() => {}),
         timeoutMs: 5_000,
+        fetch: (input, init) => {
+          requests++;
+          return fetch(input, init);
+        },
       });
       let settled = false;
       const pending = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
@@ -341,7 +344,7 @@ describe('createFetchTransport failures', () => {
       expect(settled).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
       expect(await pending).toMatchObject({ name: 'B24Error', code: 'TIMEOUT', kind: 'timeout' });
-      expect(emulator.stats().requests).toBe(0);
+      expect(requests).toBe(0);
     } finally {
       vi.useRealTimers();
     }
