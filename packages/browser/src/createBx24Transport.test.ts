@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
@@ -45,6 +46,33 @@ describe('createBx24Transport', () => {
     const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: accessError } }));
     const error = await transport.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'B24Error', code: 'ACCESS_ERROR', kind: 'access', status: 403 });
+  });
+
+  it("keeps BX24's access token out of an error text in which the portal quotes it back (call and batch command)", async () => {
+    const auth = { access_token: 'a1b2c3d4e5f6a7b8c9d0', refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
+    const quoting = {
+      error: { status: 400, ex: { error: 'ERROR_ARGUMENT', error_description: `Wrong auth=${auth.access_token}` } },
+    };
+    const bx24 = { ...fakeBx24({ 'im.dialog.writing': quoting }), getAuth: () => auth };
+    const transport = createBx24Transport(bx24);
+    const error = await transport.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
+    const [item] = await transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: '1' } }]);
+    for (const shown of [error, (item as { error: unknown }).error]) {
+      expect(shown).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
+      expect(`${String(shown)} ${JSON.stringify(shown)} ${inspect(shown)}`).not.toContain(auth.access_token);
+    }
+    // Before BX24.js is initialised getAuth() is false, and a getAuth that throws is no reason to lose the error.
+    for (const getAuth of [
+      () => false,
+      () => {
+        throw new Error('not ready');
+      },
+    ]) {
+      const plain = createBx24Transport({ ...fakeBx24({ 'im.dialog.writing': quoting }), getAuth });
+      await expect(plain.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+        code: 'ERROR_ARGUMENT',
+      });
+    }
   });
 
   it('maps a request that never got an answer (status 0, no ex) to a network error', async () => {

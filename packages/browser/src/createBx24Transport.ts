@@ -16,6 +16,8 @@ export interface Bx24Like {
     callback: (results: readonly Bx24AjaxResult[] | Record<string, Bx24AjaxResult>) => void,
     haltOnError?: boolean,
   ): unknown;
+  /** BX24.js's tokens (`false` before it is initialised): only read to keep the access token out of messages. */
+  getAuth?(): unknown;
 }
 
 export interface Bx24TransportOptions {
@@ -48,7 +50,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       return settle(options.signal, timeoutMs, (resolve, reject) => {
         checkCall(method, params);
         bx24.callMethod(method, params, (result) => {
-          const error = toError(result);
+          const error = toError(result, bx24);
           if (error) reject(error);
           else resolve(result.data());
         });
@@ -75,7 +77,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
                   }),
                 );
               }
-              const error = toError(result);
+              const error = toError(result, bx24);
               items.push(error ? { ok: false, error } : { ok: true, result: result.data() });
             }
             resolve(items);
@@ -122,13 +124,23 @@ function settle<T>(
 }
 
 /** BX24.js reports `{ status, ex: { error, error_description } }`; a failed XHR has no `ex` (status 0). */
-function toError(result: Bx24AjaxResult): B24Error | undefined {
+function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
   const error: unknown = result.error();
   if (!error) return undefined;
   if (typeof error === 'string') return B24Error.fromResponse({ error });
   const { status, ex } = error as { status?: unknown; ex?: { error?: unknown; error_description?: unknown } };
   const httpStatus = typeof status === 'number' && status > 0 ? status : undefined;
-  if (ex && typeof ex === 'object' && typeof ex.error === 'string') return B24Error.fromResponse(ex, httpStatus);
+  if (ex && typeof ex === 'object' && typeof ex.error === 'string') {
+    const portalError = B24Error.fromResponse(ex, httpStatus);
+    // The portal may quote the request back in its error_description: the token BX24.js sent is cut out of the
+    // message. `getAuth()` is false before BX24.js is initialised; one that throws has nothing to tell.
+    let token: unknown;
+    try {
+      token = ((bx24.getAuth?.() as { access_token?: unknown } | false | undefined) || undefined)?.access_token;
+    } catch {}
+    if (typeof token === 'string' && token !== '') portalError.message = portalError.message.split(token).join('***');
+    return portalError;
+  }
   if (httpStatus === undefined) {
     return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'BX24 request did not complete' });
   }
