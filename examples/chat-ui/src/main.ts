@@ -1,7 +1,7 @@
 import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
 import { createTypingIndicators } from '@b24-typing/core';
 import type { IndicatorEvent } from '@b24-typing/core';
-import { interval, share } from 'rxjs';
+import { filter, interval, map, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { loadConfig } from './loadConfig';
 import { createChatView } from './renderChat';
@@ -35,7 +35,16 @@ async function start(): Promise<void> {
   const transport = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
   const indicators = createTypingIndicators({ transport });
   const textarea = byId<HTMLTextAreaElement>('message');
-  const sends = submits(textarea, { enterToSend: true }).pipe(share());
+  const sends = submits(textarea, { enterToSend: true }).pipe(
+    tap((event) => {
+      event.preventDefault();
+      textarea.focus(); // a click on the send button took it away; the next message is typed here
+    }),
+    map(() => textarea.value.trim()),
+    // A blank composer sends nothing, so it must not stop the indicator either: nothing hid it on the portal.
+    filter((text) => text !== ''),
+    share(),
+  );
   const counts = { sent: 0, renewed: 0 };
   bindTyping(textarea, {
     indicators,
@@ -49,10 +58,7 @@ async function start(): Promise<void> {
     },
   });
 
-  sends.subscribe((event) => {
-    event.preventDefault();
-    const text = textarea.value.trim();
-    if (text === '') return;
+  sends.subscribe((text) => {
     textarea.value = '';
     textarea.style.height = '';
     transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: text }).catch((error: unknown) => {
@@ -60,6 +66,8 @@ async function start(): Promise<void> {
       byId('connection').textContent = `not sent: ${error instanceof Error ? error.message : String(error)}`;
     });
   });
+  // Pressing the button does not take the focus from the composer (nor close a phone's keyboard).
+  byId('send').addEventListener('mousedown', (event) => event.preventDefault());
   textarea.addEventListener('input', () => {
     textarea.style.height = '';
     textarea.style.height = `${Math.min(textarea.scrollHeight, 140)}px`;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
+import { ME } from './timeline';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -10,6 +11,12 @@ beforeAll(async () => {
   ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY });
 });
 afterAll(() => ui?.close());
+
+/** `im.message.add` calls that reached the emulator since `from`, Alice's, oldest first. */
+const messageCalls = (from: number) =>
+  ui.emulator
+    .timeline()
+    .filter((e) => e.kind === 'call' && e.method === 'im.message.add' && e.senderId === ME && e.time >= from);
 
 /** Where the composer, the page and the message list are, as the window shows them. */
 const layout = () =>
@@ -95,5 +102,35 @@ describe('the chat as a person uses it', () => {
     await page.keyboard.press('Enter');
     await page.locator('#messages li.mine .text', { hasText: /^one\ntwo\nthree$/ }).waitFor();
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
+  });
+
+  it('sends nothing for a blank composer (nor stops the indicator), one message per double click or double Enter, and keeps the focus in the composer', async () => {
+    const { page } = ui;
+    const from = Date.now();
+    await page.focus('#message');
+    await page.keyboard.press('Enter');
+    await page.click('#send');
+    await page.focus('#message');
+    await page.keyboard.type('   ');
+    await expect.poll(() => page.textContent('#mine')).toMatch(/^sent/); // the spaces started Alice's indicator
+    await page.keyboard.press('Enter');
+    // The Enter sent nothing, so the indicator lapses as idle, not as sent.
+    await expect.poll(() => page.textContent('#mine'), { timeout: 5_000 }).toMatch(/^stopped/);
+    expect(await page.textContent('#mine')).toMatch(/^stopped \(idle\)/);
+    expect(await page.inputValue('#message')).toBe('   ');
+    expect(messageCalls(from)).toEqual([]);
+
+    await page.fill('#message', 'sent with a double click');
+    await page.dblclick('#send');
+    await page.locator('#messages li.mine .text', { hasText: 'sent with a double click' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    await page.keyboard.type('sent with Enter twice');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.locator('#messages li.mine .text', { hasText: 'sent with Enter twice' }).waitFor();
+    await page.keyboard.type('x'); // one more request through the same connection: anything still queued is in
+    await expect.poll(() => messageCalls(from).length).toBe(2);
+    expect(await page.locator('#messages li.mine .text', { hasText: /^sent with/ }).count()).toBe(2);
+    await page.fill('#message', '');
   });
 });
