@@ -1,7 +1,7 @@
 export { bindTyping } from './bindTyping';
 export type { BindTypingOptions } from './bindTyping';
 export { createBx24Transport } from './createBx24Transport';
-export type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
+export type { Bx24AjaxResult, Bx24Like, Bx24TransportOptions } from './createBx24Transport';
 export { createFetchTransport } from './createFetchTransport';
 export type { AuthRequest, FetchTransportOptions } from './createFetchTransport';
 export { keystrokes } from './keystrokes';
