@@ -1,4 +1,4 @@
-import { VirtualTimeScheduler } from 'rxjs';
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
@@ -39,9 +39,15 @@ function call(n: number, extra: Partial<IndicatorCall> = {}): IndicatorCall {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/**
+ * Virtual time whose `flush()` runs retries and waits but stops short of the 10 s request timeout: a settle the
+ * test makes is a microtask, which a flush would otherwise jump past. The timeout has tests of its own.
+ */
+const virtualClock = () => new VirtualTimeScheduler(VirtualAction, 9_999);
+
 /** One channel of a direct dispatcher on virtual time, over a transport the test settles, hearing every outcome. */
 function oneChannel() {
-  const clock = new VirtualTimeScheduler();
+  const clock = virtualClock();
   const { transport, calls } = controlledTransport();
   const outcomes: CallOutcome[] = [];
   const dispatcher = createDirectDispatcher({ transport, clock });
@@ -53,7 +59,7 @@ const unhandled = watchUnhandled({ fakeTimers: false }).rejections;
 
 describe('createDirectDispatcher', () => {
   it('calls the transport at once with the params and an abort signal, and reports the result', async () => {
-    const clock = new VirtualTimeScheduler();
+    const clock = virtualClock();
     const { transport, calls } = controlledTransport();
     const outcomes: CallOutcome[] = [];
     const dispatcher = createDirectDispatcher({ transport, clock });
@@ -114,7 +120,7 @@ describe('createDirectDispatcher', () => {
         throw secret;
       },
     };
-    const clock = new VirtualTimeScheduler();
+    const clock = virtualClock();
     const outcomes: CallOutcome[] = [];
     const dispatcher = createDirectDispatcher({ transport, clock });
     expect(() => dispatcher.open((o) => outcomes.push(o)).submit(call(1))).not.toThrow();
@@ -147,7 +153,7 @@ describe('createDirectDispatcher', () => {
   it.each(['QUERY_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'OPERATION_TIME_LIMIT', 'NETWORK_ERROR'])(
     'retries a %s rejection 500 ms and then 1 s later, then drops the call',
     async (code) => {
-      const clock = new VirtualTimeScheduler();
+      const clock = virtualClock();
       const { transport, calls } = controlledTransport();
       const outcomes: CallOutcome[] = [];
       const dispatcher = createDirectDispatcher({ transport, clock });
@@ -215,7 +221,7 @@ describe('createDirectDispatcher', () => {
   });
 
   it('holds a call until its notBefore time', () => {
-    const clock = new VirtualTimeScheduler();
+    const clock = virtualClock();
     const { transport, calls } = controlledTransport();
     const dispatcher = createDirectDispatcher({ transport, clock });
     const channel = dispatcher.open(() => {});
@@ -234,7 +240,7 @@ describe('createDirectDispatcher', () => {
   it('on dispose aborts everything, releases every channel and refuses new calls', async () => {
     const { transport, calls } = controlledTransport();
     const outcomes: CallOutcome[] = [];
-    const dispatcher = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() });
+    const dispatcher = createDirectDispatcher({ transport, clock: virtualClock() });
     dispatcher.open((o) => outcomes.push(o)).submit(call(1));
     dispatcher.open((o) => outcomes.push(o)).submit(call(2));
     dispatcher.dispose();
@@ -250,9 +256,60 @@ describe('createDirectDispatcher', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('gives up on a call the transport never settles after 10 s: aborted as a timeout and retried like one', async () => {
+    const clock = new VirtualTimeScheduler();
+    const signals: { at: number; signal: AbortSignal | undefined }[] = [];
+    const transport: Transport = {
+      call(_method, _params, options) {
+        signals.push({ at: clock.frame, signal: options?.signal });
+        return new Promise(() => {});
+      },
+    };
+    const outcomes: CallOutcome[] = [];
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    dispatcher.open((o) => outcomes.push(o)).submit(call(1));
+    clock.flush();
+    // 10 s, then the retries 500 ms and 1 s after each timeout
+    expect(signals.map((s) => s.at)).toEqual([0, 10_500, 21_500]);
+    expect(signals.every((s) => s.signal?.aborted)).toBe(true);
+    expect(signals[0]?.signal?.reason).toMatchObject({ name: 'B24Error', code: 'TIMEOUT', kind: 'timeout' });
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'retries', at: 31_500 })]);
+    expect(dispatcher.stats().failed).toEqual({ timeout: 3 });
+    expect(clock.actions).toHaveLength(0);
+  });
+
+  it('ignores how a timed-out call settles later, and lets the next call go', async () => {
+    const clock = new VirtualTimeScheduler();
+    const { transport, calls } = controlledTransport();
+    const outcomes: CallOutcome[] = [];
+    const channel = createDirectDispatcher({ transport, clock }).open((o) => outcomes.push(o));
+    channel.submit(call(1));
+    clock.flush();
+    // timed out three times (the call and its two retries); the first one's answer arrives only now
+    expect(calls).toHaveLength(3);
+    calls[0]?.resolve(true);
+    await tick();
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'retries' })]);
+    channel.submit(call(2));
+    expect(calls).toHaveLength(4);
+  });
+
+  it('leaves no timer behind a call that settled, or one in flight when its channel closed', async () => {
+    const { clock, calls, channel } = oneChannel();
+    channel.submit(call(1));
+    expect(clock.actions).toHaveLength(1);
+    calls[0]?.resolve(true);
+    await tick();
+    expect(clock.actions).toHaveLength(0);
+    channel.submit(call(2));
+    channel.close();
+    expect(calls[1]?.signal?.aborted).toBe(true);
+    expect(clock.actions).toHaveLength(0);
+  });
+
   it('survives a listener that throws', async () => {
     const { transport, calls } = controlledTransport();
-    const channel = createDirectDispatcher({ transport, clock: new VirtualTimeScheduler() }).open(() => {
+    const channel = createDirectDispatcher({ transport, clock: virtualClock() }).open(() => {
       throw new Error('listener bug');
     });
     channel.submit(call(1));

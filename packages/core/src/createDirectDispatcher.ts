@@ -8,13 +8,18 @@ const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout
 /** Retries after a retryable error, 500 ms then 1 s later: a start that met a blip still shows while typing goes on. */
 const MAX_RETRIES = 2;
 const RETRY_MS = 500;
+/**
+ * A request unsettled after this long is aborted and counts as a `timeout` (retried like one), as in
+ * `createScheduler`: a transport that never settles would otherwise hold its indicator's every later call.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The dispatcher of `createTypingIndicators`: each indicator's call goes to the transport at once, one in flight
  * per indicator, the newest waiting behind it; a retryable error is retried twice within the call's deadline
  * (a newer call supersedes the retry). No rate budget, no batching (that is `createScheduler`'s job, for
  * processes with many indicators); `limits` is ignored. Whatever the transport does (resolves, rejects, throws
- * synchronously, never settles) becomes an outcome: nothing escapes as an exception or an unhandled rejection.
+ * synchronously, never settles: timed out after 10 s) becomes an outcome: nothing escapes as an exception or an unhandled rejection.
  */
 export function createDirectDispatcher({ transport, clock }: DispatcherOptions): Dispatcher {
   const channels = new Set<() => void>();
@@ -32,6 +37,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
   function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
     let inFlight: { readonly call: IndicatorCall; readonly controller: AbortController } | undefined;
     let queued: IndicatorCall | undefined;
+    /** The one timer: the request's timeout while a call is in flight, else the wait before a retry. */
     let wait: Subscription | undefined;
     let closed = false;
     /** Retries spent on the call in flight or waiting; a newly submitted call starts at 0. */
@@ -49,6 +55,10 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     };
     const drop = (call: IndicatorCall, reason: DropReason) =>
       report({ type: 'dropped', call, reason, at: clock.now() });
+    const unwait = () => {
+      wait?.unsubscribe();
+      wait = undefined;
+    };
 
     const pump = () => {
       if (closed || inFlight || !queued || wait) return;
@@ -71,41 +81,47 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       const entry = { call, controller };
       inFlight = entry;
       counters.httpRequests++;
+      // fail() clears `wait` whichever way it goes (a retry's wait, or the next call's timeout, replaces it)
+      wait = clock.schedule(() => {
+        const error = new B24Error({ code: 'TIMEOUT', message: `no answer within ${REQUEST_TIMEOUT_MS} ms` });
+        controller.abort(error);
+        fail(error);
+      }, REQUEST_TIMEOUT_MS);
+      const fail = (error: unknown) => {
+        const b24 = B24Error.from(error);
+        const at = clock.now();
+        if (!RETRYABLE.has(b24.kind)) {
+          const fatal = b24.kind === 'input' || b24.kind === 'access';
+          settle(entry, { type: 'failed', call, error: b24, fatal, at });
+          return;
+        }
+        if (inFlight !== entry) return;
+        countFailed(b24.kind);
+        const notBefore = at + RETRY_MS * 2 ** retries;
+        // a newer call waiting supersedes the retry; otherwise retry while it can still arrive in time
+        if (queued) settle(entry, { type: 'dropped', call, reason: 'merged', at });
+        else if (retries >= MAX_RETRIES || notBefore >= call.deadline) {
+          settle(entry, { type: 'dropped', call, reason: 'retries', at });
+        } else {
+          retries++;
+          inFlight = undefined;
+          unwait();
+          queued = { ...call, notBefore };
+          pump();
+        }
+      };
       let pending: Promise<unknown>;
       try {
         pending = Promise.resolve(transport.call(call.method, call.params, { signal: controller.signal }));
       } catch (error) {
         pending = Promise.reject(error);
       }
-      pending.then(
-        (result) => settle(entry, { type: 'sent', call, result, at: clock.now() }),
-        (error: unknown) => {
-          const b24 = B24Error.from(error);
-          const at = clock.now();
-          if (!RETRYABLE.has(b24.kind)) {
-            const fatal = b24.kind === 'input' || b24.kind === 'access';
-            settle(entry, { type: 'failed', call, error: b24, fatal, at });
-            return;
-          }
-          if (inFlight !== entry) return;
-          countFailed(b24.kind);
-          const notBefore = at + RETRY_MS * 2 ** retries;
-          // a newer call waiting supersedes the retry; otherwise retry while it can still arrive in time
-          if (queued) settle(entry, { type: 'dropped', call, reason: 'merged', at });
-          else if (retries >= MAX_RETRIES || notBefore >= call.deadline) {
-            settle(entry, { type: 'dropped', call, reason: 'retries', at });
-          } else {
-            retries++;
-            inFlight = undefined;
-            queued = { ...call, notBefore };
-            pump();
-          }
-        },
-      );
+      pending.then((result) => settle(entry, { type: 'sent', call, result, at: clock.now() }), fail);
     };
     const settle = (entry: typeof inFlight, outcome: CallOutcome) => {
       if (inFlight !== entry) return; // aborted: its outcome was reported when it was aborted
       inFlight = undefined;
+      unwait();
       report(outcome);
       pump();
     };
@@ -114,8 +130,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       if (closed) return;
       closed = true;
       channels.delete(closeForDispose);
-      wait?.unsubscribe();
-      wait = undefined;
+      unwait();
       const waiting = queued;
       const flying = inFlight;
       queued = undefined;
@@ -140,11 +155,8 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         if (queued) drop(queued, 'merged');
         queued = call;
         retries = 0;
-        if (wait && !inFlight) {
-          // a newer call replaces the one waiting for its time: wait for the newer one's time instead
-          wait.unsubscribe();
-          wait = undefined;
-        }
+        // a newer call replaces the one waiting for its time: wait for the newer one's time instead
+        if (!inFlight) unwait();
         pump();
       },
       close: () => close('stopped'),
