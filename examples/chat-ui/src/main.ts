@@ -1,9 +1,11 @@
 import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
 import { createTypingIndicators } from '@b24-typing/core';
+import { isB24Error } from '@b24-typing/core';
 import type { IndicatorEvent } from '@b24-typing/core';
 import { filter, interval, map, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { loadConfig } from './loadConfig';
+import type { Outgoing } from './createMessageList';
 import { createChatView } from './renderChat';
 import type { Person } from './renderChat';
 
@@ -20,7 +22,15 @@ async function start(): Promise<void> {
   const state = (await (await fetch(`${config.emulatorUrl}/_emulator/state`)).json()) as EmulatorState;
   const people = new Map(state.users.map((u) => [u.id, u]));
   const chat = state.chats.find((c) => c.id === chatId);
-  const view = createChatView({ chatId, me: config.userId, people });
+  const view = createChatView({
+    chatId,
+    me: config.userId,
+    people,
+    retry: (message) => {
+      post(message);
+      textarea.focus();
+    },
+  });
 
   const title = chat?.title ?? config.dialogId;
   byId('chat-title').textContent = title;
@@ -35,6 +45,13 @@ async function start(): Promise<void> {
   const transport = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
   const indicators = createTypingIndicators({ transport });
   const textarea = byId<HTMLTextAreaElement>('message');
+  const post = (message: Outgoing): void => {
+    view.sending(message);
+    transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }).then(
+      (id) => view.sent(message, Number(id)),
+      (error: unknown) => view.failed(message, whyNotSent(error)),
+    );
+  };
   const sends = submits(textarea, { enterToSend: true }).pipe(
     tap((event) => {
       event.preventDefault();
@@ -61,10 +78,7 @@ async function start(): Promise<void> {
   sends.subscribe((text) => {
     textarea.value = '';
     textarea.style.height = '';
-    transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: text }).catch((error: unknown) => {
-      textarea.value = text;
-      byId('connection').textContent = `not sent: ${error instanceof Error ? error.message : String(error)}`;
-    });
+    post(view.outgoing(text));
   });
   // Pressing the button does not take the focus from the composer (nor close a phone's keyboard).
   byId('send').addEventListener('mousedown', (event) => event.preventDefault());
@@ -79,6 +93,26 @@ async function start(): Promise<void> {
   }).subscribe((entry) => view.apply(entry));
   interval(250).subscribe(() => view.tick());
   textarea.focus();
+}
+
+/** Why a message did not go out, in words for the person who wrote it. */
+function whyNotSent(error: unknown): string {
+  if (!isB24Error(error)) return error instanceof Error ? error.message : String(error);
+  switch (error.kind) {
+    case 'network':
+      return 'no connection to the portal';
+    case 'timeout':
+      return 'the portal did not answer in time';
+    case 'rate':
+    case 'operating':
+      return 'the portal is busy, try again in a moment';
+    case 'auth':
+      return 'the portal did not accept the sign-in';
+    case 'access':
+      return 'you may not write in this chat';
+    default:
+      return `the portal answered ${error.code}`;
+  }
 }
 
 start().catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import { createMessageList } from './createMessageList';
+import type { Outgoing } from './createMessageList';
 import type { FeedEntry } from './emulatorFeed';
 
 export interface Person {
@@ -20,11 +22,14 @@ const byId = <T extends HTMLElement>(id: string): T => document.getElementById(i
  * "typing" (or, for a bot, "thinking…") right now. Everyone's indicator is listed in the side panel, your own
  * included (that is what the others see); the line under the messages shows the others, as a messenger does.
  */
-export function createChatView(options: { chatId: number; me: number; people: Map<number, Person> }) {
+export function createChatView(options: {
+  chatId: number;
+  me: number;
+  people: Map<number, Person>;
+  /** The person pressed Retry on a message that did not go out. */
+  retry: (message: Outgoing) => void;
+}) {
   const { chatId, me, people } = options;
-  const messages = byId<HTMLOListElement>('messages');
-  const jump = byId<HTMLButtonElement>('jump');
-  const seen = new Set<number>();
   const typers = new Map<number, Typer>();
 
   const name = (id: number) => people.get(id)?.name ?? `User ${id}`;
@@ -48,23 +53,6 @@ export function createChatView(options: { chatId: number; me: number; people: Ma
     return `${who} ${verb} ${action}…`;
   };
 
-  // The list follows the newest message while the reader is at the bottom (also when it shrinks: a taller
-  // composer, a smaller window). Someone reading older messages is left where they are, and told that more came.
-  let pinned = true;
-  const scrollToEnd = (): void => {
-    messages.scrollTop = messages.scrollHeight;
-    pinned = true;
-    jump.hidden = true;
-  };
-  messages.addEventListener('scroll', () => {
-    pinned = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-    if (pinned) jump.hidden = true;
-  });
-  new ResizeObserver(() => {
-    if (pinned) scrollToEnd();
-  }).observe(messages);
-  jump.addEventListener('click', scrollToEnd);
-
   function renderTypers(): void {
     const now = Date.now();
     for (const [id, typer] of typers) if (typer.visibleUntil <= now) typers.delete(id);
@@ -87,40 +75,22 @@ export function createChatView(options: { chatId: number; me: number; people: Ma
       others.length > 2 ? `${others.length} people are typing…` : others.map(describe).join(', ');
   }
 
-  function addMessage(entry: Extract<FeedEntry, { kind: 'message' }>): void {
-    if (seen.has(entry.messageId)) return;
-    seen.add(entry.messageId);
-    const li = document.createElement('li');
-    li.className = entry.authorId === me ? 'message mine' : 'message';
-    li.dataset.messageId = String(entry.messageId);
-    const bubble = document.createElement('div');
-    bubble.className = 'bubble';
-    const author = document.createElement('div');
-    author.className = 'author';
-    author.textContent = name(entry.authorId);
-    const text = document.createElement('span');
-    text.className = 'text';
-    text.textContent = entry.text;
-    const time = document.createElement('span');
-    time.className = 'time';
-    time.textContent = new Date(entry.time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    bubble.append(author, text, time);
-    li.append(avatar(entry.authorId), bubble);
-    messages.append(li);
-    if (pinned || entry.authorId === me) scrollToEnd();
-    else jump.hidden = false;
-  }
+  const messages = createMessageList({ me, name, avatar, retry: options.retry });
 
   return {
     avatar,
+    /** What this page sends: `outgoing(text)`, then `sent(message, id)` or `failed(message, reason)`. */
+    outgoing: messages.outgoing,
+    sending: messages.sending,
+    sent: messages.sent,
+    failed: messages.failed,
     /** Applies one timeline entry; entries of other chats are ignored. */
     apply(entry: FeedEntry): void {
       if (entry.kind === 'reset') {
         typers.clear();
-        seen.clear();
-        messages.replaceChildren();
+        messages.clear();
       } else if (entry.kind === 'message' && entry.chatId === chatId) {
-        addMessage(entry);
+        messages.add(entry);
       } else if (entry.kind === 'call' && entry.chatId === chatId && entry.shown && entry.senderId !== null) {
         typers.set(entry.senderId, {
           senderId: entry.senderId,

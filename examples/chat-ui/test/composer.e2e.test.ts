@@ -1,7 +1,7 @@
+import type { CallEntry } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import { ME } from './timeline';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -12,11 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => ui?.close());
 
-/** `im.message.add` calls that reached the emulator since `from`, Alice's, oldest first. */
+/** `im.message.add` calls that reached the emulator since `from` (only Alice sends them here), oldest first. */
 const messageCalls = (from: number) =>
   ui.emulator
     .timeline()
-    .filter((e) => e.kind === 'call' && e.method === 'im.message.add' && e.senderId === ME && e.time >= from);
+    .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'im.message.add' && e.time >= from);
 
 /** Where the composer, the page and the message list are, as the window shows them. */
 const layout = () =>
@@ -131,6 +131,66 @@ describe('the chat as a person uses it', () => {
     await page.keyboard.type('x'); // one more request through the same connection: anything still queued is in
     await expect.poll(() => messageCalls(from).length).toBe(2);
     expect(await page.locator('#messages li.mine .text', { hasText: /^sent with/ }).count()).toBe(2);
+    await page.fill('#message', '');
+  });
+
+  it('shows a message at once, says when it did not go out (Retry, Delete) and never overwrites the next draft', async () => {
+    const { page, emulator } = ui;
+    const mine = (text: string) => page.locator('#messages li.mine', { hasText: text });
+    const from = Date.now();
+
+    // Slow: the message is in the list at once, as sending, and then as the portal's.
+    emulator.addFault({ method: 'im.message.add', latencyMs: 800, times: 1 });
+    await page.focus('#message');
+    await page.keyboard.type('a slow one');
+    await page.keyboard.press('Enter');
+    await mine('a slow one').and(page.locator('.pending')).waitFor({ timeout: 500 });
+    expect(await mine('a slow one').textContent()).toContain('Sending…');
+    await mine('a slow one').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+
+    // Refused: it stays in the list with the reason; the composer is the person's, for the next message.
+    emulator.addFault({
+      method: 'im.message.add',
+      latencyMs: 300,
+      status: 500,
+      error: 'INTERNAL_SERVER_ERROR',
+      times: 1,
+    });
+    await page.keyboard.type('this one fails');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('my next draft'); // typed while the first is still on its way
+    const failed = mine('this one fails').and(page.locator('.failed'));
+    await failed.waitFor();
+    expect(await failed.getByRole('alert').textContent()).toMatch(
+      /^Not sent: the portal answered INTERNAL_SERVER_ERROR/,
+    );
+    expect(await page.inputValue('#message')).toBe('my next draft');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await mine('this one fails').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+    expect(await mine('this one fails').count()).toBe(1);
+    expect(await page.inputValue('#message')).toBe('my next draft');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    // slow, refused, retried: each a call of Alice's, one refused
+    expect(messageCalls(from).map((c) => c.error)).toEqual([null, 'INTERNAL_SERVER_ERROR', null]);
+
+    // The portal stored it but the answer was broken: the stream's message is the one shown, not "Not sent".
+    emulator.addFault({ method: 'im.message.add', truncate: true, times: 1 });
+    await page.fill('#message', 'stored, answer lost');
+    await page.keyboard.press('Enter');
+    await mine('stored, answer lost').and(page.locator('[data-message-id]')).waitFor();
+    await expect.poll(() => emulator.faults().length).toBe(0);
+    await page.waitForFunction(() => !document.querySelector('#messages .pending'));
+    expect(await mine('stored, answer lost').count()).toBe(1);
+    expect(await page.locator('#messages .failed').count()).toBe(0);
+
+    // Deleted: gone from the list, never sent.
+    emulator.addFault({ method: 'im.message.add', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    await page.fill('#message', 'never mind');
+    await page.keyboard.press('Enter');
+    await mine('never mind').getByRole('alert').filter({ hasText: 'the portal is busy' }).waitFor();
+    await mine('never mind').getByRole('button', { name: 'Delete the unsent message' }).click();
+    expect(await mine('never mind').count()).toBe(0);
+    expect(emulator.messages(1).filter((m) => m.text === 'never mind')).toEqual([]);
     await page.fill('#message', '');
   });
 });

@@ -1,0 +1,180 @@
+import type { MessageEntry } from '@b24-typing/emulator';
+
+/** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
+export interface Outgoing {
+  readonly text: string;
+}
+
+interface Pending extends Outgoing {
+  readonly li: HTMLLIElement;
+  /** Page clock; the emulator runs on this machine's clock too. */
+  readonly startedAt: number;
+  /** The message id `im.message.add` answered with. */
+  id?: number;
+}
+
+export interface MessageListOptions {
+  readonly me: number;
+  readonly name: (id: number) => string;
+  readonly avatar: (id: number) => HTMLElement;
+  /** The person pressed Retry on a message that did not go out. */
+  readonly retry: (message: Outgoing) => void;
+}
+
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * The messages of the chat: the ones the emulator's stream reports, in its order, and under them the ones this
+ * page is sending that the stream has not reported yet ("Sending…", or "Not sent" with Retry and Delete). What
+ * the person wrote is never lost and never put back into the composer over a new draft. A sent message becomes
+ * the stream's when that arrives: by the id `im.message.add` answered, or by its text when the answer was lost
+ * although the portal stored the message (a timeout, a broken reply), so a retry does not post it twice.
+ *
+ * The list follows the newest message while the reader is at its end (also when it shrinks: a taller composer, a
+ * smaller window); someone reading older messages is left where they are and told that more came.
+ */
+export function createMessageList(options: MessageListOptions) {
+  const { me, name, avatar } = options;
+  const list = byId<HTMLOListElement>('messages');
+  const jump = byId<HTMLButtonElement>('jump');
+  const shown = new Map<number, HTMLLIElement>();
+  /** Oldest first; their items are the last ones in the list. */
+  const outbox: Pending[] = [];
+
+  let pinned = true;
+  const scrollToEnd = (): void => {
+    list.scrollTop = list.scrollHeight;
+    pinned = true;
+    jump.hidden = true;
+  };
+  list.addEventListener('scroll', () => {
+    pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (pinned) jump.hidden = true;
+  });
+  new ResizeObserver(() => {
+    if (pinned) scrollToEnd();
+  }).observe(list);
+  jump.addEventListener('click', scrollToEnd);
+
+  /** A message item: avatar, and a bubble with the author, the text (plain text, never HTML) and a footer. */
+  function item(authorId: number, text: string): HTMLLIElement {
+    const li = document.createElement('li');
+    li.className = authorId === me ? 'message mine' : 'message';
+    const bubble = document.createElement('div');
+    bubble.className = 'bubble';
+    const author = document.createElement('div');
+    author.className = 'author';
+    author.textContent = name(authorId);
+    const body = document.createElement('span');
+    body.className = 'text';
+    body.textContent = text;
+    const footer = document.createElement('span');
+    footer.className = 'time';
+    bubble.append(author, body, footer);
+    li.append(avatar(authorId), bubble);
+    return li;
+  }
+
+  const footer = (li: HTMLLIElement) => li.querySelector<HTMLElement>('.time')!;
+
+  /** Marks an item as the stream's message: its id and the portal's time. */
+  function settle(li: HTMLLIElement, entry: MessageEntry): void {
+    li.classList.remove('pending', 'failed');
+    li.dataset.messageId = String(entry.messageId);
+    li.querySelector('.send-error')?.remove();
+    footer(li).textContent = clock(entry.time);
+    shown.set(entry.messageId, li);
+  }
+
+  /** The outgoing message the stream's own message is: the same id, or else the same text sent since. */
+  function claim(entry: MessageEntry): Pending | undefined {
+    let i = outbox.findIndex((p) => p.id === entry.messageId);
+    if (i < 0) {
+      i = outbox.findIndex((p) => p.id === undefined && p.text === entry.text && entry.time >= p.startedAt - 1000);
+    }
+    return i < 0 ? undefined : outbox.splice(i, 1)[0];
+  }
+
+  const isPending = (message: Outgoing): message is Pending => outbox.includes(message as Pending);
+
+  return {
+    /** A message from the stream (any author, this page's included). */
+    add(entry: MessageEntry): void {
+      if (shown.has(entry.messageId)) return;
+      const follow = pinned || entry.authorId === me;
+      const li = (entry.authorId === me ? claim(entry)?.li : undefined) ?? item(entry.authorId, entry.text);
+      settle(li, entry);
+      list.insertBefore(li, outbox[0]?.li ?? null);
+      if (follow) scrollToEnd();
+      else jump.hidden = false;
+    },
+
+    /** The emulator went back to its seed: its messages are gone; what this page is sending stays. */
+    clear(): void {
+      for (const li of shown.values()) li.remove();
+      shown.clear();
+    },
+
+    /** A message the person just sent, shown at once at the end of the list. */
+    outgoing(text: string): Outgoing {
+      const pending: Pending = { text, li: item(me, text), startedAt: Date.now() };
+      pending.li.classList.add('pending');
+      footer(pending.li).textContent = 'Sending…';
+      outbox.push(pending);
+      list.append(pending.li);
+      scrollToEnd();
+      return pending;
+    },
+
+    /** Sending (again, after Retry). */
+    sending(message: Outgoing): void {
+      if (!isPending(message)) return;
+      message.li.classList.replace('failed', 'pending');
+      message.li.querySelector('.send-error')?.remove();
+      footer(message.li).textContent = 'Sending…';
+    },
+
+    /** The portal took it; the stream will report it (unless it already has). */
+    sent(message: Outgoing, id: number): void {
+      if (!isPending(message)) return;
+      const reported = shown.get(id);
+      if (reported) {
+        outbox.splice(outbox.indexOf(message), 1);
+        message.li.remove();
+        return;
+      }
+      message.id = id;
+      message.li.classList.remove('pending');
+      footer(message.li).textContent = clock(Date.now());
+    },
+
+    /** It did not go out: say why, offer to retry or to delete it. */
+    failed(message: Outgoing, reason: string): void {
+      if (!isPending(message)) return;
+      const { li } = message;
+      li.classList.replace('pending', 'failed');
+      footer(li).textContent = '';
+      const note = document.createElement('div');
+      note.className = 'send-error';
+      note.setAttribute('role', 'alert');
+      const why = document.createElement('span');
+      why.textContent = `Not sent: ${reason}.`;
+      const retry = document.createElement('button');
+      retry.type = 'button';
+      retry.textContent = 'Retry';
+      retry.addEventListener('click', () => options.retry(message));
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = 'Delete';
+      remove.setAttribute('aria-label', 'Delete the unsent message');
+      remove.addEventListener('click', () => {
+        outbox.splice(outbox.indexOf(message), 1);
+        li.remove();
+        byId('message').focus();
+      });
+      note.append(why, retry, remove);
+      li.querySelector('.bubble')!.append(note);
+    },
+  };
+}
