@@ -1,5 +1,6 @@
 import { B24Error } from '@b24-typing/core';
 import { Agent } from 'undici';
+import { checkHttpOptions } from './checkHttpOptions';
 
 /** Connection and timeout settings shared by both transports. Every number has a default. */
 export interface HttpOptions {
@@ -34,6 +35,7 @@ export interface HttpClient {
 }
 
 export function createHttpClient(options: HttpOptions = {}): HttpClient {
+  checkHttpOptions(options);
   const agent = new Agent({
     connections: options.connections ?? 32,
     connect: {

@@ -20,6 +20,7 @@ const WEBHOOK_PATH = /^(.*\/rest\/)(\d+)\/([^/]+)\/?$/;
  * ```
  */
 export function createWebhookTransport(url: string | URL, options: WebhookTransportOptions = {}): NodeTransport {
+  if (typeof options !== 'object' || options === null) throw inputError('options', 'an object');
   const base = checkEndpoint(url, 'url', options.allowInsecure === true);
   const match = WEBHOOK_PATH.exec(base.pathname);
   if (!match || base.search !== '' || base.hash !== '') {

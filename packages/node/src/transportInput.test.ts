@@ -8,6 +8,13 @@ import { createWebhookTransport } from './createWebhookTransport';
  */
 const CODE = 's3cr3tw3bh00kc0de';
 const HOOK = `http://127.0.0.1:9/rest/1/${CODE}/`;
+const OAUTH = {
+  clientEndpoint: 'https://portal.example/rest/',
+  accessToken: 'a',
+  refreshToken: 'r',
+  clientId: 'c',
+  clientSecret: 's',
+};
 
 function captured(fn: () => unknown): Promise<unknown> {
   return Promise.resolve()
@@ -82,13 +89,7 @@ describe('transport input checks', () => {
   });
 
   it('validates OAuth options, naming the field', async () => {
-    const good = {
-      clientEndpoint: 'https://portal.example/rest/',
-      accessToken: 'a',
-      refreshToken: 'r',
-      clientId: 'c',
-      clientSecret: 's',
-    };
+    const good = OAUTH;
     expect(() => createOAuthTransport(good)).not.toThrow();
     for (const [field, value] of [
       ['clientEndpoint', 'http://portal.example/rest/'],
@@ -102,6 +103,49 @@ describe('transport input checks', () => {
         field,
       });
     }
+  });
+
+  it.each([
+    ['options', null],
+    ['options', 5],
+    ['headersTimeoutMs', -1],
+    ['headersTimeoutMs', 0],
+    ['headersTimeoutMs', 1.5],
+    ['headersTimeoutMs', Number.NaN],
+    ['headersTimeoutMs', '100'],
+    ['bodyTimeoutMs', Number.POSITIVE_INFINITY],
+    ['connectTimeoutMs', -5],
+    ['keepAliveTimeoutMs', 0],
+    ['bodyTimeoutMs', 2 ** 31],
+    ['connections', 0],
+    ['connections', 1.5],
+    ['maxResponseBytes', 0],
+    ['maxResponseBytes', Number.NaN],
+    ['ca', 42],
+    ['ca', [Buffer.from('x'), 42]],
+  ])('refuses %s = %o before anything is sent, for both transports', async (field, value) => {
+    const options = field === 'options' ? value : { [field]: value };
+    // The webhook transport takes its options as a second argument; OAuth's come with its credentials.
+    const made = [await captured(() => createWebhookTransport(HOOK, options as never))];
+    if (field !== 'options')
+      made.push(await captured(() => createOAuthTransport({ ...OAUTH, ...(options as object) })));
+    for (const error of made) {
+      expect(error).toMatchObject({ name: 'B24InputError', kind: 'input', field });
+      expect(String(error)).not.toContain(CODE);
+    }
+  });
+
+  it('accepts the largest timeouts a timer can hold', async () => {
+    const transport = createWebhookTransport(HOOK, {
+      connectTimeoutMs: 2 ** 31 - 1,
+      headersTimeoutMs: 2 ** 31 - 1,
+      bodyTimeoutMs: 1,
+      keepAliveTimeoutMs: 2 ** 31 - 1,
+      connections: 1,
+      maxResponseBytes: 1,
+      ca: [Buffer.from('x'), 'y'],
+    });
+    await transport.close();
   });
 
   it('describes itself without its secret', () => {

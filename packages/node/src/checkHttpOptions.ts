@@ -1,0 +1,43 @@
+import type { HttpOptions } from './createHttpClient';
+import { inputError } from './inputError';
+
+const TIMEOUTS = ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'keepAliveTimeoutMs'] as const;
+
+/**
+ * Checks the connection options when a transport is made. undici checks most of them only when it opens the
+ * first connection, so a bad value used to surface as a `network` error on every call (which callers retry as
+ * transient), and some it quietly replaced: NaN and Infinity by its defaults, `0` by "no timeout". A size limit
+ * of 0 or below failed every call as `server` after the portal had run it.
+ */
+export function checkHttpOptions(options: HttpOptions): void {
+  const o = options as Record<string, unknown>;
+  for (const field of TIMEOUTS) {
+    // Zero turns an undici timeout off, which lets a call hang for good; 2^31 ms (24.8 days) is the most a Node
+    // timer holds, and the browser transport's limit too.
+    if (o[field] !== undefined && !isIntegerIn(o[field], 1, 2 ** 31 - 1)) {
+      throw inputError(field, 'a whole number of milliseconds from 1 to 2^31 - 1', received(o[field]));
+    }
+  }
+  for (const field of ['connections', 'maxResponseBytes'] as const) {
+    if (o[field] !== undefined && !isIntegerIn(o[field], 1, Number.MAX_SAFE_INTEGER)) {
+      throw inputError(field, 'a positive whole number', received(o[field]));
+    }
+  }
+  const ca = o.ca;
+  if (ca !== undefined && !(Array.isArray(ca) ? ca.every(isPem) : isPem(ca))) {
+    throw inputError('ca', 'PEM text or a Buffer, or an array of them');
+  }
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): boolean {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+function isPem(value: unknown): boolean {
+  return typeof value === 'string' || Buffer.isBuffer(value);
+}
+
+/** A number is shown as it is; anything else only by its type (options sit next to secrets). */
+function received(value: unknown): string {
+  return typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value;
+}
