@@ -1,7 +1,7 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
-import { createOAuthTransport, type OAuthTokens } from './createOAuthTransport';
+import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
 
 const log = createErrorLog();
 let emu: Emulator;
@@ -17,7 +17,7 @@ afterAll(async () => {
   await emu.close();
 });
 
-function oauth(tokens: { accessToken: string; refreshToken: string }, onTokens?: (t: OAuthTokens) => void) {
+function oauth(tokens: { accessToken: string; refreshToken: string }, onTokens?: OAuthTransportOptions['onTokens']) {
   secrets.add(tokens.accessToken);
   secrets.add(tokens.refreshToken);
   return createOAuthTransport({
@@ -113,6 +113,37 @@ describe('OAuth transport against the emulator', () => {
     expect(statusDelta(before)).toEqual({ 401: 10, 200: 11 });
     await t.close();
   });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('database down');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('database down'))],
+    // A transport that waited for this one would hold the call for good (the test times out).
+    ['never settles', () => new Promise<void>(() => {})],
+  ] as const)(
+    'retries with the new tokens and keeps them when onTokens %s',
+    async (_, save) => {
+      const tokens = expiredTokens();
+      let saved: OAuthTokens | undefined;
+      const t = oauth(tokens, (next) => {
+        saved = next;
+        secrets.add(next.accessToken).add(next.refreshToken);
+        return save();
+      });
+      const refreshesBefore = emu.stats().oauthRequests;
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      expect(saved).toBeDefined(); // called before the retry, though not waited for
+      // The new tokens stay in use: the next call needs no refresh.
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
+      await t.close();
+    },
+    5_000,
+  );
 
   it('fails every waiting call with an auth error when the refresh is refused, without looping', async () => {
     const tokens = expiredTokens();

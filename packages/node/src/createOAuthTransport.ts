@@ -31,8 +31,10 @@ export interface OAuthTransportOptions extends TransportOptions {
   /** The token endpoint. Default `https://oauth.bitrix.info/oauth/token/` (reference §5). */
   readonly oauthEndpoint?: string;
   /**
-   * Called with the new tokens after each refresh, before the waiting calls are retried. A throw or rejection
-   * here does not fail those calls: the tokens are already in use.
+   * Called with the new tokens after each refresh, before the waiting calls are retried, but not waited for: a
+   * slow or hanging save (a database pool that never hands out a connection) must not hold those calls, and a
+   * throw or rejection does not fail them, since the tokens are already in use. Calls come in refresh order;
+   * if two saves can overlap, keep the one with the later `expires`.
    */
   readonly onTokens?: (tokens: OAuthTokens) => void | Promise<void>;
 }
@@ -121,9 +123,10 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     generation++;
     if (onTokens) {
       try {
-        await onTokens(tokens);
+        // Not awaited (see `onTokens`); its rejection is handled here so it never surfaces as unhandled.
+        Promise.resolve(onTokens(tokens)).catch(() => {});
       } catch {
-        // Documented: the caller's persistence failing must not fail calls that now have a working token.
+        // A synchronous throw: the same, the calls go on with the new token.
       }
     }
   };
