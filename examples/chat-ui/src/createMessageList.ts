@@ -98,23 +98,38 @@ export function createMessageList(options: MessageListOptions) {
 
   const isPending = (message: Outgoing): message is Pending => outbox.includes(message as Pending);
 
+  /** Adds a message of the stream above what this page is still sending; true if it was new. */
+  function insert(entry: MessageEntry): boolean {
+    if (shown.has(entry.messageId)) return false;
+    const li = (entry.authorId === me ? claim(entry)?.li : undefined) ?? item(entry.authorId, entry.text);
+    settle(li, entry);
+    list.insertBefore(li, outbox[0]?.li ?? null);
+    return true;
+  }
+
+  /** The emulator's messages are gone (it went back to its seed); what this page is sending stays. */
+  function clear(): void {
+    for (const li of shown.values()) li.remove();
+    shown.clear();
+  }
+
   return {
     /** A message from the stream (any author, this page's included). */
     add(entry: MessageEntry): void {
-      if (shown.has(entry.messageId)) return;
       const follow = pinned || entry.authorId === me;
-      const li = (entry.authorId === me ? claim(entry)?.li : undefined) ?? item(entry.authorId, entry.text);
-      settle(li, entry);
-      list.insertBefore(li, outbox[0]?.li ?? null);
+      if (!insert(entry)) return;
       if (follow) scrollToEnd();
       else jump.hidden = false;
     },
 
-    /** The emulator went back to its seed: its messages are gone; what this page is sending stays. */
-    clear(): void {
-      for (const li of shown.values()) li.remove();
-      shown.clear();
+    /** All the chat's messages, from a snapshot of the timeline: the list is rebuilt, scrolled once. */
+    load(entries: readonly MessageEntry[]): void {
+      clear();
+      for (const entry of entries) insert(entry);
+      if (pinned) scrollToEnd();
     },
+
+    clear,
 
     /** A message the person just sent, shown at once at the end of the list. */
     outgoing(text: string): Outgoing {

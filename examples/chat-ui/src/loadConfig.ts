@@ -13,6 +13,11 @@ export interface ChatConfig {
   readonly auth: (request: AuthRequest) => Promise<string>;
   /** Overrides of the typing policy (tests shorten the 25 s lifetime to match the emulator's). */
   readonly policy: Partial<TypingPolicy>;
+  /**
+   * The emulator went back to its seed (reset, or a new process): the tokens it issued before are gone, so take
+   * its seeded ones again. Nothing to do for a token given in the URL.
+   */
+  readonly reseed: () => Promise<void>;
 }
 
 interface Fixtures {
@@ -52,33 +57,42 @@ export async function loadConfig(location: Location): Promise<ChatConfig> {
         if (refresh) throw new Error('the access token given in the URL expired; pass a fresh one');
         return token;
       },
+      reseed: async () => {},
     };
   }
-  const fixtures = (await (await fetch(`${emulatorUrl}/_emulator/fixtures`)).json()) as Fixtures;
+  const readFixtures = async () => (await (await fetch(`${emulatorUrl}/_emulator/fixtures`)).json()) as Fixtures;
+  let fixtures = await readFixtures();
   let { accessToken, refreshToken } = fixtures.oauth;
+  const refresh = async (): Promise<string> => {
+    const response = await fetch(`${emulatorUrl}/oauth/token/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: fixtures.app.clientId,
+        client_secret: fixtures.app.clientSecret,
+        refresh_token: refreshToken,
+      }),
+    });
+    if (!response.ok) throw new Error(`token refresh failed (HTTP ${response.status})`);
+    const body = (await response.json()) as { access_token: string; refresh_token: string };
+    accessToken = body.access_token;
+    refreshToken = body.refresh_token;
+    return accessToken;
+  };
   return {
     emulatorUrl,
     dialogId: dialog as `chat${number}`,
     userId: fixtures.oauth.userId,
     policy,
     // A real app asks its own backend here: the client secret must never reach a browser. The emulator is local.
-    auth: async ({ refresh }) => {
-      if (!refresh) return accessToken;
-      const response = await fetch(`${emulatorUrl}/oauth/token/`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          client_id: fixtures.app.clientId,
-          client_secret: fixtures.app.clientSecret,
-          refresh_token: refreshToken,
-        }),
-      });
-      if (!response.ok) throw new Error(`token refresh failed (HTTP ${response.status})`);
-      const body = (await response.json()) as { access_token: string; refresh_token: string };
-      accessToken = body.access_token;
-      refreshToken = body.refresh_token;
-      return accessToken;
+    auth: async ({ refresh: expired }) => (expired ? refresh() : accessToken),
+    reseed: async () => {
+      fixtures = await readFixtures();
+      ({ accessToken, refreshToken } = fixtures.oauth);
+      // Swapped at once for a token of its own: the seed's is the same string in every emulator process, and the
+      // fetch transport would answer its expiry with what it refreshed that string to before, on the old one.
+      await refresh();
     },
   };
 }

@@ -41,6 +41,10 @@ async function start(): Promise<void> {
     el.textContent = title.slice(0, 1).toUpperCase();
   }
 
+  const reseed = (): void => {
+    config.reseed().catch((error: unknown) => console.warn('could not read the emulator seed again', error));
+  };
+
   // The library part: one transport, the page's typing indicators, one line for the composer.
   const transport = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
   const indicators = createTypingIndicators({ transport });
@@ -87,10 +91,28 @@ async function start(): Promise<void> {
     textarea.style.height = `${Math.min(textarea.scrollHeight, 140)}px`;
   });
 
-  emulatorFeed(config.emulatorUrl, () => {
-    byId('connection').textContent = `connected to ${config.emulatorUrl}`;
-    document.body.dataset.ready = 'true';
-  }).subscribe((entry) => view.apply(entry));
+  const offline = byId('offline');
+  const connection = byId('connection');
+  emulatorFeed(config.emulatorUrl).subscribe((event) => {
+    if (event.kind === 'snapshot') {
+      view.load(event.entries);
+      // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one).
+      if (event.restarted) reseed();
+      offline.textContent = '';
+      connection.dataset.state = 'live';
+      connection.textContent = `Live from ${config.emulatorUrl}`;
+      document.body.dataset.ready = 'true';
+    } else if (event.kind === 'disconnected') {
+      view.disconnected();
+      offline.textContent =
+        'Lost the connection to the emulator. New messages and who is typing show again once it is back; reconnecting…';
+      connection.dataset.state = 'down';
+      connection.textContent = `Reconnecting to ${config.emulatorUrl} (next try in ${event.retryInMs / 1000} s)`;
+    } else {
+      if (event.kind === 'reset') reseed();
+      view.apply(event);
+    }
+  });
   interval(250).subscribe(() => view.tick());
   textarea.focus();
 }

@@ -1,5 +1,6 @@
 import { createMessageList } from './createMessageList';
 import type { Outgoing } from './createMessageList';
+import type { MessageEntry, TimelineEntry } from '@b24-typing/emulator';
 import type { FeedEntry } from './emulatorFeed';
 
 export interface Person {
@@ -77,6 +78,27 @@ export function createChatView(options: {
 
   const messages = createMessageList({ me, name, avatar, retry: options.retry });
 
+  /** Takes in one entry of this chat; false for the rest. Renders nothing (see `renderTypers`). */
+  function take(entry: FeedEntry): boolean {
+    if (entry.kind === 'reset') {
+      typers.clear();
+      messages.clear();
+    } else if (entry.kind === 'message' && entry.chatId === chatId) {
+      messages.add(entry);
+    } else if (entry.kind === 'call' && entry.chatId === chatId && entry.shown && entry.senderId !== null) {
+      typers.set(entry.senderId, {
+        senderId: entry.senderId,
+        statusMessageCode: entry.statusMessageCode,
+        visibleUntil: entry.visibleUntil ?? entry.time,
+      });
+    } else if (entry.kind === 'hide' && entry.chatId === chatId) {
+      typers.delete(entry.senderId);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
   return {
     avatar,
     /** What this page sends: `outgoing(text)`, then `sent(message, id)` or `failed(message, reason)`. */
@@ -86,22 +108,18 @@ export function createChatView(options: {
     failed: messages.failed,
     /** Applies one timeline entry; entries of other chats are ignored. */
     apply(entry: FeedEntry): void {
-      if (entry.kind === 'reset') {
-        typers.clear();
-        messages.clear();
-      } else if (entry.kind === 'message' && entry.chatId === chatId) {
-        messages.add(entry);
-      } else if (entry.kind === 'call' && entry.chatId === chatId && entry.shown && entry.senderId !== null) {
-        typers.set(entry.senderId, {
-          senderId: entry.senderId,
-          statusMessageCode: entry.statusMessageCode,
-          visibleUntil: entry.visibleUntil ?? entry.time,
-        });
-      } else if (entry.kind === 'hide' && entry.chatId === chatId) {
-        typers.delete(entry.senderId);
-      } else {
-        return;
-      }
+      if (take(entry)) renderTypers();
+    },
+    /** Rebuilds the chat from the emulator's whole timeline (on connecting, and again after each reconnect). */
+    load(entries: readonly TimelineEntry[]): void {
+      typers.clear();
+      messages.load(entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId));
+      for (const entry of entries) if (entry.kind !== 'message') take(entry);
+      renderTypers();
+    },
+    /** Cut off from the stream: who is typing is unknown, so nobody is shown as typing. */
+    disconnected(): void {
+      typers.clear();
       renderTypers();
     },
     /** Drops indicators whose time ran out (the emulator also reports it, a little later, when it sweeps). */

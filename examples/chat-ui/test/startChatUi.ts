@@ -7,10 +7,13 @@ import { preview } from 'vite';
 import { inject } from 'vitest';
 
 export interface ChatUi {
+  /** The emulator the app talks to (a new one after `restartEmulator`). */
   readonly emulator: Emulator;
   readonly page: Page;
   /** The app's URL with the query that points it at this emulator. */
   readonly url: string;
+  /** Stops the emulator and starts a new process of it on the same port, as a person restarting it would. */
+  restartEmulator(): Promise<Emulator>;
   close(): Promise<void>;
 }
 
@@ -19,6 +22,8 @@ export interface ChatUiOptions {
   readonly clientLifetimeSec: number;
   /** The app's typing policy, matching that lifetime. */
   readonly policy: { readonly lifetimeMs: number; readonly marginMs: number; readonly idleMs: number };
+  /** OAuth access-token lifetime (default the emulator's hour). */
+  readonly tokenTtlSec?: number;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,7 +34,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
   const outDir = inject('chatUiDist');
-  const emulator = await startEmulator({ clientLifetimeSec: options.clientLifetimeSec });
+  const emulatorOptions = {
+    clientLifetimeSec: options.clientLifetimeSec,
+    ...(options.tokenTtlSec === undefined ? {} : { tokenTtlSec: options.tokenTtlSec }),
+  };
+  let emulator = await startEmulator(emulatorOptions);
   let browser: Browser | undefined;
   let server: Awaited<ReturnType<typeof preview>> | undefined;
   try {
@@ -57,9 +66,17 @@ export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
     await page.waitForSelector('#messages li:nth-child(2)');
     const opened = { browser, server };
     return {
-      emulator,
+      get emulator() {
+        return emulator;
+      },
       page,
       url,
+      async restartEmulator() {
+        const { port } = emulator;
+        await emulator.close();
+        emulator = await startEmulator({ ...emulatorOptions, port });
+        return emulator;
+      },
       async close() {
         await opened.browser.close();
         await new Promise<void>((resolve) => opened.server.httpServer.close(() => resolve()));

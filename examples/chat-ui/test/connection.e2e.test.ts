@@ -1,0 +1,93 @@
+import type { CallEntry } from '@b24-typing/emulator';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatUi } from './startChatUi';
+import { startChatUi } from './startChatUi';
+import { ME } from './timeline';
+
+// Access tokens live 2 s here, so the app has refreshed (rotated) its token before the emulator goes away.
+const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
+
+let ui: ChatUi;
+beforeAll(async () => {
+  ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY, tokenTtlSec: 2 });
+});
+afterAll(() => ui?.close());
+
+const texts = (page: Page) => page.locator('#messages li .text').allTextContents();
+const offline = (page: Page) => page.getByRole('status').and(page.locator('#offline'));
+
+/** Waits until the emulator's seeded access token has expired (so the app's next call needs a refresh). */
+const seedTokenExpired = () =>
+  expect.poll(() => Date.now() > ui.emulator.fixtures.oauth.expiresAt, { timeout: 5_000 }).toBe(true);
+
+/** Sends a message from the composer and waits until the stream shows it as the portal's. */
+async function send(page: Page, text: string): Promise<void> {
+  await page.fill('#message', text);
+  await page.press('#message', 'Enter');
+  await page.locator('#messages li.mine[data-message-id]:not(.pending)', { hasText: text }).waitFor();
+}
+
+describe('the chat when the emulator goes away', () => {
+  it('refreshes an expired token through the emulator, with no message lost', async () => {
+    const { page, emulator } = ui;
+    const refreshes = emulator.stats().oauthRequests;
+    await seedTokenExpired();
+    const from = Date.now();
+    await send(page, 'sent with a refreshed token');
+    // The composer's typing call or the message met the expired token first; one refresh, then both went through.
+    expect(emulator.stats().oauthRequests).toBe(refreshes + 1);
+    const calls = emulator.timeline().filter((e): e is CallEntry => e.kind === 'call' && e.time >= from);
+    const refused = calls.filter((c) => c.error !== null);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((c) => c.error === 'expired_token')).toBe(true);
+    expect(calls.filter((c) => c.method === 'im.message.add' && c.error === null)).toHaveLength(1);
+    expect(emulator.messages(1).at(-1)?.text).toBe('sent with a refreshed token');
+  });
+
+  it('says it lost the stream, and after a restart shows the new emulator’s chat and sends again', async () => {
+    const { page } = ui;
+    const bob = ui.emulator.issueToken(2);
+    await fetch(`${ui.emulator.restUrl}im.dialog.writing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
+    });
+    await page.locator('#live li[data-sender="2"]').waitFor();
+
+    const port = ui.emulator.port;
+    await ui.emulator.close();
+    await expect.poll(() => offline(page).textContent()).toMatch(/^Lost the connection to the emulator/);
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('down');
+    expect(await page.locator('#live li').count()).toBe(0); // unknown now, so not shown as typing
+
+    const reseeded = page.waitForResponse((r) => r.url().endsWith('/_emulator/fixtures'));
+    const emulator = await ui.restartEmulator();
+    expect(emulator.port).toBe(port);
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, on the new emulator' });
+    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['Carol, on the new emulator']);
+    expect(await offline(page).textContent()).toBe('');
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+
+    // The token the app refreshed on the old process means nothing to this one: it takes the new seed's.
+    await (await reseeded).finished();
+    await send(page, 'Alice, on the new emulator');
+    expect(emulator.messages(1).map((m) => [m.authorId, m.text])).toEqual([
+      [3, 'Carol, on the new emulator'],
+      [ME, 'Alice, on the new emulator'],
+    ]);
+    expect(await texts(page)).toEqual(['Carol, on the new emulator', 'Alice, on the new emulator']);
+  });
+
+  it('starts over on a reset, and sends with the seed’s token again', async () => {
+    const { page, emulator } = ui;
+    await seedTokenExpired();
+    await send(page, 'before the reset'); // with a refreshed token, which the reset forgets
+    const reseeded = page.waitForResponse((r) => r.url().endsWith('/_emulator/fixtures'));
+    emulator.reset();
+    await (await reseeded).finished();
+    await expect.poll(() => texts(page)).toEqual([]);
+    await send(page, 'after the reset');
+    expect(emulator.messages(1).map((m) => m.text)).toEqual(['after the reset']);
+  });
+});
