@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
@@ -257,6 +258,45 @@ describe('OAuth transport against the emulator', () => {
     expect(await log.rejection(aborted)).toMatchObject({ code: 'ABORTED' });
     await expect(other).resolves.toBe(true);
     await t.close();
+  });
+
+  it('leaves no unhandled rejection when the call that started a failing refresh stopped waiting for it', async () => {
+    // The gap to hit: the expired reply has been read (too late for undici to abort the request) and the refresh
+    // is starting, but the call has not begun to wait for it. An abort there used to leave the refresh with no
+    // one to take its failure. undici reports a complete reply on this channel; the abort follows it after 0, 1,
+    // 2 … turns of the tick and microtask queues, so some land in the gap whatever the exact count.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let refreshedAfterAbort = 0;
+    try {
+      for (let turns = 0; turns < 8; turns++) {
+        const t = oauth(expiredTokens());
+        emu.addFault({ method: 'oauth.token', status: 400, error: 'invalid_grant', times: 1 });
+        const controller = new AbortController();
+        const abortAfter = (n: number): void => {
+          if (n === 0) controller.abort();
+          else if (n % 2 === 1) process.nextTick(abortAfter, n - 1);
+          else queueMicrotask(() => abortAfter(n - 1));
+        };
+        const onReply = (message: unknown) => {
+          if ((message as { request: { path: string } }).request.path.startsWith('/rest/')) abortAfter(turns);
+        };
+        subscribe('undici:request:trailers', onReply);
+        const refreshesBefore = emu.stats().oauthRequests;
+        const call = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal });
+        expect(await log.rejection(call)).toMatchObject({ code: 'ABORTED' });
+        unsubscribe('undici:request:trailers', onReply);
+        await t.close(); // waits for a refresh still in flight
+        await new Promise((resolve) => setImmediate(resolve));
+        if (emu.stats().oauthRequests > refreshesBefore) refreshedAfterAbort++;
+        emu.clearFaults();
+      }
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(refreshedAfterAbort).toBeGreaterThan(0); // the gap was hit
+    expect(unhandled).toEqual([]);
   });
 
   it('never shows a token or the client secret in any error it produced', () => {

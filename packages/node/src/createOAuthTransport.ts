@@ -142,9 +142,14 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         if (!REFRESHABLE.has(error.code)) return false;
         if (refused) throw refused;
         if (credentials === generation) {
-          refreshing ??= refresh().finally(() => {
-            refreshing = undefined;
-          });
+          if (!refreshing) {
+            refreshing = refresh().finally(() => {
+              refreshing = undefined;
+            });
+            // Each waiter takes the failure through its own handler, but every waiter may have been aborted by
+            // then (even this call, just before it starts waiting): the failure must not go unhandled.
+            refreshing.catch(() => {});
+          }
           await untilSettled(refreshing, signal);
         }
         return true;
