@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { getEventListeners } from 'node:events';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
 import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
 
@@ -18,7 +19,11 @@ afterAll(async () => {
   await emu.close();
 });
 
-function oauth(tokens: { accessToken: string; refreshToken: string }, onTokens?: OAuthTransportOptions['onTokens']) {
+function oauth(
+  tokens: { accessToken: string; refreshToken: string },
+  onTokens?: OAuthTransportOptions['onTokens'],
+  options: Partial<OAuthTransportOptions> = {},
+) {
   secrets.add(tokens.accessToken);
   secrets.add(tokens.refreshToken);
   return createOAuthTransport({
@@ -29,6 +34,7 @@ function oauth(tokens: { accessToken: string; refreshToken: string }, onTokens?:
     clientId: emu.fixtures.app.clientId,
     clientSecret: emu.fixtures.app.clientSecret,
     ...(onTokens ? { onTokens } : {}),
+    ...options,
   });
 }
 
@@ -257,6 +263,96 @@ describe('OAuth transport against the emulator', () => {
     controller.abort();
     expect(await log.rejection(aborted)).toMatchObject({ code: 'ABORTED' });
     await expect(other).resolves.toBe(true);
+    await t.close();
+  });
+
+  it('asks for a refresh again after one that handed back the expired token', async () => {
+    const stale = expiredTokens();
+    // A token endpoint (or a cache in front of it) that answers with the token that has just expired, and a
+    // working refresh token.
+    const next = emu.issueToken(1);
+    secrets.add(next.accessToken).add(next.refreshToken);
+    emu.addFault({
+      method: 'oauth.token',
+      body: JSON.stringify({ access_token: stale.accessToken, refresh_token: next.refreshToken, expires_in: 3600 }),
+      times: 1,
+    });
+    const t = oauth(stale, (tokens) => {
+      secrets.add(tokens.accessToken).add(tokens.refreshToken);
+    });
+    const refreshesBefore = emu.stats().oauthRequests;
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'expired_token',
+      kind: 'auth',
+    });
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+    await t.close();
+  });
+
+  it('cuts the access token, also a refreshed one, out of a call error and a batch command error quoting it', async () => {
+    let current = expiredTokens().accessToken;
+    const t = oauth({ accessToken: current, refreshToken: emu.issueToken(1).refreshToken }, (tokens) => {
+      current = tokens.accessToken;
+      secrets.add(tokens.accessToken).add(tokens.refreshToken);
+    });
+    await t.call('im.dialog.writing', { DIALOG_ID: 'chat2' }); // refreshes: `current` is now the new token
+    const quoting = () => ({ status: 400, error: 'ERROR_ARGUMENT', description: `auth=${current} is not valid here` });
+    emu.addFault({ method: 'im.dialog.writing', ...quoting(), times: 2 });
+    const single = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    const [command] = await t.batch([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }]);
+    const commandError = log.seen((command as { error: unknown }).error);
+    for (const error of [single, commandError]) {
+      expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', message: 'ERROR_ARGUMENT: auth=*** is not valid here' });
+    }
+    await t.close();
+  });
+
+  it('maps a refused refresh quoting the refresh token and client secret to an auth error with neither in it', async () => {
+    const tokens = expiredTokens();
+    const { clientSecret } = emu.fixtures.app;
+    emu.addFault({
+      method: 'oauth.token',
+      status: 400,
+      error: 'invalid_grant',
+      description: `refresh_token=${tokens.refreshToken}&client_secret=${clientSecret} revoked`,
+      times: 1,
+    });
+    const t = oauth(tokens);
+    const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(error).toMatchObject({ code: 'invalid_grant', kind: 'auth', status: 400 });
+    expect(error.message).toBe('token refresh failed: invalid_grant: refresh_token=***&client_secret=*** revoked');
+    // Remembered and thrown again for a later call, and again without either secret (the closing test greps all).
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      message: error.message,
+    });
+    await t.close();
+  });
+
+  it('stops waiting for a hanging token endpoint at once on abort, leaving no listener on the signal', async () => {
+    const t = oauth(expiredTokens(), undefined, { headersTimeoutMs: 200 });
+    emu.addFault({ method: 'oauth.token', hang: true, times: 1 });
+    const controller = new AbortController();
+    const refreshesBefore = emu.stats().oauthRequests;
+    const aborted = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal });
+    const other = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    await vi.waitFor(() => expect(emu.stats().oauthRequests).toBe(refreshesBefore + 1));
+    controller.abort();
+    expect(await log.rejection(aborted)).toMatchObject({ code: 'ABORTED', kind: 'network' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // The refresh itself goes on for the others (it may rotate the refresh token), until its own timeout here.
+    expect(await log.rejection(other)).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
+    await t.close();
+  });
+
+  it('times out a token reply whose body stalls halfway, as a transient timeout', async () => {
+    const t = oauth(expiredTokens(), undefined, { bodyTimeoutMs: 150 });
+    emu.addFault({ method: 'oauth.token', stallBody: true, times: 1 });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      status: 200,
+    });
     await t.close();
   });
 
