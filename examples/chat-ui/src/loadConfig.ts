@@ -1,18 +1,24 @@
 import type { AuthRequest } from '@b24-typing/browser';
 import type { TypingPolicy } from '@b24-typing/core';
 
-/** Where the demo points and as whom it types. */
-export interface ChatConfig {
+/** What the page reads from its URL and env before it talks to anyone. */
+export interface ChatSettings {
   /** The emulator's base URL, e.g. `http://127.0.0.1:8024`. */
   readonly emulatorUrl: string;
   /** `chat<N>`: the group chat to show. */
   readonly dialogId: `chat${number}`;
   /** The user the token belongs to (own messages are drawn on the right). */
   readonly userId: number;
-  /** Gives the fetch transport its access token and refreshes it on `expired_token`. */
-  readonly auth: (request: AuthRequest) => Promise<string>;
+  /** An access token given in the URL or env; without one the page uses the emulator's OAuth seed. */
+  readonly token: string | undefined;
   /** Overrides of the typing policy (tests shorten the 25 s lifetime to match the emulator's). */
   readonly policy: Partial<TypingPolicy>;
+}
+
+/** Where the demo points and as whom it types. */
+export interface ChatConfig extends ChatSettings {
+  /** Gives the fetch transport its access token and refreshes it on `expired_token`. */
+  readonly auth: (request: AuthRequest) => Promise<string>;
   /**
    * The emulator went back to its seed (reset, or a new process): the tokens it issued before are gone, so take
    * its seeded ones again. Nothing to do for a token given in the URL.
@@ -25,18 +31,40 @@ interface Fixtures {
   readonly oauth: { readonly accessToken: string; readonly refreshToken: string; readonly userId: number };
 }
 
+/** The emulator did not answer (not started yet, restarting): worth waiting for, unlike a wrong setting. */
+export class EmulatorUnreachable extends Error {
+  override readonly name = 'EmulatorUnreachable';
+}
+
+/** GETs JSON from the emulator; no connection or an error status is {@link EmulatorUnreachable}. */
+export async function getJson<T>(url: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-store' });
+  } catch {
+    throw new EmulatorUnreachable('it does not answer');
+  }
+  if (!response.ok) throw new EmulatorUnreachable(`${new URL(url).pathname} answered HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
 /**
  * Reads the settings from the query string, then Vite env vars (`VITE_B24_*`), then defaults: the emulator's CLI
  * port and the OAuth token the emulator seeds for user 1. Query parameters: `emulator`, `dialog`, `token`,
- * `user`, `lifetimeMs`, `marginMs`, `idleMs`.
+ * `user`, `lifetimeMs`, `marginMs`, `idleMs`. Throws on a setting no amount of waiting will fix.
  */
-export async function loadConfig(location: Location): Promise<ChatConfig> {
+export function readSettings(location: Location): ChatSettings {
   const query = new URLSearchParams(location.search);
   const env = import.meta.env;
   const emulatorUrl = (query.get('emulator') ?? env.VITE_B24_EMULATOR_URL ?? 'http://127.0.0.1:8024').replace(
     /\/$/,
     '',
   );
+  try {
+    new URL(emulatorUrl);
+  } catch {
+    throw new Error(`emulator must be a URL such as http://127.0.0.1:8024, not ${JSON.stringify(emulatorUrl)}`);
+  }
   const dialog = query.get('dialog') ?? env.VITE_B24_DIALOG ?? 'chat1';
   if (!/^chat\d+$/.test(dialog))
     throw new Error(`dialog must be a group chat id like chat1, not ${JSON.stringify(dialog)}`);
@@ -45,14 +73,17 @@ export async function loadConfig(location: Location): Promise<ChatConfig> {
     const value = query.get(key);
     if (value !== null) policy[key] = Number(value);
   }
-  const token = query.get('token') ?? env.VITE_B24_TOKEN;
+  const token = query.get('token') || env.VITE_B24_TOKEN || undefined;
+  const userId = Number(query.get('user') ?? env.VITE_B24_USER ?? 1);
+  return { emulatorUrl, dialogId: dialog as `chat${number}`, userId, token, policy };
+}
+
+/** The settings and a token: the one given, or the emulator's OAuth seed (user 1, Alice), refreshed through it. */
+export async function loadConfig(settings: ChatSettings): Promise<ChatConfig> {
+  const { emulatorUrl, token } = settings;
   if (token) {
-    const userId = Number(query.get('user') ?? env.VITE_B24_USER ?? 1);
     return {
-      emulatorUrl,
-      dialogId: dialog as `chat${number}`,
-      userId,
-      policy,
+      ...settings,
       auth: async ({ refresh }) => {
         if (refresh) throw new Error('the access token given in the URL expired; pass a fresh one');
         return token;
@@ -60,7 +91,7 @@ export async function loadConfig(location: Location): Promise<ChatConfig> {
       reseed: async () => {},
     };
   }
-  const readFixtures = async () => (await (await fetch(`${emulatorUrl}/_emulator/fixtures`)).json()) as Fixtures;
+  const readFixtures = () => getJson<Fixtures>(`${emulatorUrl}/_emulator/fixtures`);
   let fixtures = await readFixtures();
   let { accessToken, refreshToken } = fixtures.oauth;
   const refresh = async (): Promise<string> => {
@@ -81,10 +112,8 @@ export async function loadConfig(location: Location): Promise<ChatConfig> {
     return accessToken;
   };
   return {
-    emulatorUrl,
-    dialogId: dialog as `chat${number}`,
+    ...settings,
     userId: fixtures.oauth.userId,
-    policy,
     // A real app asks its own backend here: the client secret must never reach a browser. The emulator is local.
     auth: async ({ refresh: expired }) => (expired ? refresh() : accessToken),
     reseed: async () => {

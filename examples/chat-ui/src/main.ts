@@ -4,7 +4,8 @@ import { isB24Error } from '@b24-typing/core';
 import type { IndicatorEvent } from '@b24-typing/core';
 import { filter, interval, map, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
-import { loadConfig } from './loadConfig';
+import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
+import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
 import { createChatView } from './renderChat';
 import type { Person } from './renderChat';
@@ -16,10 +17,30 @@ interface EmulatorState {
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
+/** Waits until the emulator answers, saying so on the page: it may well be started after the page is opened. */
+async function connect(settings: ChatSettings): Promise<{ config: ChatConfig; state: EmulatorState }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const config = await loadConfig(settings);
+      const state = await getJson<EmulatorState>(`${settings.emulatorUrl}/_emulator/state`);
+      return { config, state };
+    } catch (error) {
+      if (!(error instanceof EmulatorUnreachable)) throw error;
+      const retryInMs = Math.min(500 * 2 ** attempt, 5_000);
+      byId('offline').textContent =
+        `Waiting for the emulator at ${settings.emulatorUrl} (${error.message}). Start it with \`pnpm demo\`, ` +
+        'or `pnpm --filter @b24-typing/example-chat-ui emulator`; this page connects when it is up.';
+      const connection = byId('connection');
+      connection.dataset.state = 'down';
+      connection.textContent = `Waiting for ${settings.emulatorUrl}`;
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
+    }
+  }
+}
+
 async function start(): Promise<void> {
-  const config = await loadConfig(window.location);
+  const { config, state } = await connect(readSettings(window.location));
   const chatId = Number(config.dialogId.slice(4));
-  const state = (await (await fetch(`${config.emulatorUrl}/_emulator/state`)).json()) as EmulatorState;
   const people = new Map(state.users.map((u) => [u.id, u]));
   const chat = state.chats.find((c) => c.id === chatId);
   const view = createChatView({
@@ -114,6 +135,8 @@ async function start(): Promise<void> {
     }
   });
   interval(250).subscribe(() => view.tick());
+  textarea.disabled = false;
+  byId<HTMLButtonElement>('send').disabled = false;
   textarea.focus();
 }
 
@@ -138,6 +161,6 @@ function whyNotSent(error: unknown): string {
 }
 
 start().catch((error: unknown) => {
-  byId('connection').textContent = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+  byId('offline').textContent = `Could not start: ${error instanceof Error ? error.message : String(error)}`;
   console.error(error);
 });

@@ -1,4 +1,5 @@
-import type { CallEntry } from '@b24-typing/emulator';
+import type { CallEntry, Emulator } from '@b24-typing/emulator';
+import { startEmulator } from '@b24-typing/emulator';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
@@ -89,5 +90,33 @@ describe('the chat when the emulator goes away', () => {
     await expect.poll(() => texts(page)).toEqual([]);
     await send(page, 'after the reset');
     expect(emulator.messages(1).map((m) => m.text)).toEqual(['after the reset']);
+  });
+
+  it('opened before the emulator runs, says it is waiting and connects once the emulator is up', async () => {
+    const probe = await startEmulator();
+    const { port, url: emulatorUrl } = probe;
+    await probe.close(); // a port nobody listens on, for now
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', emulatorUrl);
+    const page = await ui.page.context().browser()!.newPage();
+    let emulator: Emulator | undefined;
+    try {
+      await page.goto(url.href);
+      await expect
+        .poll(() => offline(page).textContent())
+        .toMatch(/^Waiting for the emulator at http:\/\/127\.0\.0\.1:/);
+      expect(await page.isDisabled('#message')).toBe(true);
+
+      emulator = await startEmulator({ port });
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, once the emulator is up' });
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      await expect.poll(() => texts(page)).toEqual(['Bob, once the emulator is up']);
+      expect(await offline(page).textContent()).toBe('');
+      expect(await page.isEnabled('#message')).toBe(true);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    } finally {
+      await page.close();
+      await emulator?.close();
+    }
   });
 });
