@@ -113,11 +113,24 @@ export function createMessageList(options: MessageListOptions) {
     shown.clear();
   }
 
+  /**
+   * Read out by a screen reader: each message others write while the page is open. The list itself is no live
+   * region: a reconnect rebuilds it, and its whole history would be read again.
+   */
+  const announcer = byId('announcer');
+  const announce = (entry: MessageEntry): void => {
+    const line = document.createElement('p');
+    line.textContent = `${name(entry.authorId)}: ${entry.text}`;
+    announcer.append(line);
+    while (announcer.childElementCount > 3) announcer.firstElementChild!.remove();
+  };
+
   return {
     /** A message from the stream (any author, this page's included). */
     add(entry: MessageEntry): void {
       const follow = pinned || entry.authorId === me;
       if (!insert(entry)) return;
+      if (entry.authorId !== me) announce(entry);
       if (follow) scrollToEnd();
       else jump.hidden = false;
     },

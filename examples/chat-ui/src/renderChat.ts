@@ -14,7 +14,8 @@ interface Typer {
   readonly visibleUntil: number;
 }
 
-const COLORS = ['#2fc6f6', '#9dcf00', '#ff5752', '#f7a700', '#7c6df0', '#00ae91', '#e0479e', '#6c8ba4'];
+/** Avatar backgrounds, each dark enough for a white initial (contrast 4.5:1 or more). */
+const COLORS = ['#0b7fab', '#5a7f00', '#c2302b', '#a35f00', '#5b4bd1', '#00806b', '#b52a78', '#51687c'];
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -40,6 +41,7 @@ export function createChatView(options: {
     span.className = big ? 'avatar big' : 'avatar';
     span.style.background = COLORS[id % COLORS.length]!;
     span.textContent = name(id).slice(0, 1).toUpperCase();
+    span.setAttribute('aria-hidden', 'true'); // the name is written next to it
     return span;
   };
 
@@ -54,9 +56,15 @@ export function createChatView(options: {
     return `${who} ${verb} ${action}…`;
   };
 
+  /** What the typing views show now; they are redrawn only when it changes (the clock ticks every 250 ms). */
+  let shown = '';
+
   function renderTypers(): void {
     const now = Date.now();
     for (const [id, typer] of typers) if (typer.visibleUntil <= now) typers.delete(id);
+    const key = [...typers.values()].map(describe).join('\n');
+    if (key === shown) return;
+    shown = key;
     const list = byId<HTMLUListElement>('live');
     list.replaceChildren(
       ...[...typers.values()].map((typer) => {
@@ -69,11 +77,12 @@ export function createChatView(options: {
       }),
     );
     byId('live-empty').hidden = typers.size > 0;
+    // The line under the messages (a live region: a screen reader says who started typing) shows the others.
     const others = [...typers.values()].filter((t) => t.senderId !== me);
-    const line = byId('typing');
-    line.hidden = others.length === 0;
-    byId('typing-text').textContent =
-      others.length > 2 ? `${others.length} people are typing…` : others.map(describe).join(', ');
+    byId('typing-dots').hidden = others.length === 0;
+    const line = others.length > 2 ? `${others.length} people are typing…` : others.map(describe).join(', ');
+    const text = byId('typing-text');
+    if (text.textContent !== line) text.textContent = line;
   }
 
   const messages = createMessageList({ me, name, avatar, retry: options.retry });

@@ -193,4 +193,107 @@ describe('the chat as a person uses it', () => {
     expect(emulator.messages(1).filter((m) => m.text === 'never mind')).toEqual([]);
     await page.fill('#message', '');
   });
+
+  it('is usable with a screen reader and readable: names, live typing line, new messages read out, AA contrast', async () => {
+    const { page, emulator } = ui;
+    expect(await page.getByRole('textbox', { name: 'Message' }).getAttribute('aria-describedby')).toBe('composer-hint');
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+
+    // Bob starts typing: the line under the messages (a status region) says so; the panel is redrawn once.
+    const bob = emulator.issueToken(2);
+    await page.evaluate(() => {
+      const w = window as unknown as { panelChanges: number };
+      w.panelChanges = 0;
+      new MutationObserver((records) => {
+        w.panelChanges += records.length;
+      }).observe(document.getElementById('live')!, { childList: true, subtree: true, characterData: true });
+    });
+    await fetch(`${emulator.restUrl}im.dialog.writing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
+    });
+    await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
+    const changes = () => page.evaluate(() => (window as unknown as { panelChanges: number }).panelChanges);
+    const afterStart = await changes();
+    // Four ticks of the view's 250 ms clock with nothing new: the panel is left alone (no screen reader chatter).
+    await page.waitForTimeout(1_000);
+    expect(await changes()).toBe(afterStart);
+
+    // Others' new messages are read out; the list is not a live region (a reconnect rebuilds it), her own are not.
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob has something to say' });
+    await expect.poll(() => page.textContent('#announcer')).toContain('Bob Builder: Bob has something to say');
+    expect(await page.getAttribute('#announcer', 'aria-live')).toBe('polite');
+    expect(await page.getAttribute('#messages', 'aria-live')).toBeNull();
+    await page.focus('#message');
+    await page.keyboard.type('and Alice answers');
+    await page.keyboard.press('Enter');
+    await page.locator('#messages li.mine[data-message-id]', { hasText: 'and Alice answers' }).waitFor();
+    expect(await page.textContent('#announcer')).not.toContain('and Alice answers');
+
+    // Contrast (WCAG AA): text 4.5:1 against what it sits on; the send button and the composer's border 3:1.
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    await page.keyboard.type('not sent');
+    await page.keyboard.press('Enter');
+    await page.locator('.send-error').waitFor();
+    await fetch(`${emulator.restUrl}im.dialog.writing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
+    });
+    await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
+    const ratios = await page.evaluate(() => {
+      const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r, g, b]: number[]) => {
+        const f = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+      };
+      const ratio = (a: string, b: string) => {
+        const [x, y] = [luminance(rgb(a)), luminance(rgb(b))].sort((p, q) => q - p);
+        return (x! + 0.05) / (y! + 0.05);
+      };
+      /** The first opaque background at or above the element. */
+      const background = (element: Element | null): string => {
+        for (let e = element; e; e = e.parentElement) {
+          const color = getComputedStyle(e).backgroundColor;
+          const alpha = rgb(color)[3];
+          if (alpha === undefined || alpha > 0) return color;
+        }
+        return 'rgb(255, 255, 255)';
+      };
+      const text: Record<string, string> = {
+        author: '#messages li:not(.mine) .author',
+        time: '#messages .time',
+        'time (own)': '#messages li.mine .time',
+        'typing line': '#typing-text',
+        members: '#chat-sub',
+        'panel heading': '.sidebar h2',
+        'panel note': '.sidebar .muted',
+        'panel typing': '#live li span:not(.avatar)',
+        connection: '#connection',
+        avatar: '#messages .avatar',
+        logo: '.logo',
+        'not sent': '.send-error',
+        'not sent button': '.send-error button',
+      };
+      const out: Record<string, number> = {};
+      for (const [what, selector] of Object.entries(text)) {
+        const elements = [...document.querySelectorAll(selector)];
+        if (elements.length === 0) throw new Error(`nothing matches ${selector}`);
+        out[what] = Math.min(...elements.map((e) => ratio(getComputedStyle(e).color, background(e))));
+      }
+      const textarea = document.getElementById('message')!;
+      out.placeholder = ratio(getComputedStyle(textarea, '::placeholder').color, background(textarea));
+      const send = document.getElementById('send')!;
+      const composer = document.getElementById('composer')!;
+      out['send button'] = ratio(getComputedStyle(send).backgroundColor, background(composer));
+      out['send icon'] = ratio(getComputedStyle(send).color, getComputedStyle(send).backgroundColor);
+      out['composer border'] = ratio(getComputedStyle(textarea).borderTopColor, background(composer));
+      return out;
+    });
+    const nonText = ['send button', 'send icon', 'composer border'];
+    const failing = Object.entries(ratios).filter(([what, r]) => r < (nonText.includes(what) ? 3 : 4.5));
+    expect(failing).toEqual([]);
+    await page.locator('.send-error').getByRole('button', { name: 'Delete the unsent message' }).click();
+  });
 });

@@ -54,7 +54,7 @@ it('shows the indicator within 100 ms of the first key, renews it by the policy 
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
       });
-      await page.waitForSelector('#typing:not([hidden])');
+      await page.waitForSelector('#typing-text:not(:empty)');
       await page.screenshot({ path: SCREENSHOT });
       screenshot = true;
     }
