@@ -68,6 +68,17 @@ describe('the chat as a person uses it', () => {
   it('follows new messages at the bottom, leaves a reader of older ones in place with a "new messages" button', async () => {
     const { page, emulator } = ui;
     const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
+    /** Scrolls the list to its top as a reader would, until it stays there over two frames (layout settled). */
+    const scrollUp = () =>
+      expect
+        .poll(() =>
+          page.$eval('#messages', async (list) => {
+            list.scrollTop = 0;
+            for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+            return list.scrollTop;
+          }),
+        )
+        .toBe(0);
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
 
     // A taller composer (three lines) shrinks the list: it stays at its end.
@@ -81,10 +92,7 @@ describe('the chat as a person uses it', () => {
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
 
     // Reading older messages: a new one does not pull the list down, the button says it came.
-    await page.$eval('#messages', (list) => {
-      list.scrollTop = 0;
-    });
-    await expect.poll(scrollTop).toBe(0);
+    await scrollUp();
     emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'a reply while Alice reads back' });
     await page.locator('#messages li .text', { hasText: 'a reply while Alice reads back' }).waitFor();
     await page.locator('#jump').waitFor();
@@ -94,10 +102,7 @@ describe('the chat as a person uses it', () => {
     expect(await page.isHidden('#jump')).toBe(true);
 
     // Her own message always brings her to the end.
-    await page.$eval('#messages', (list) => {
-      list.scrollTop = 0;
-    });
-    await expect.poll(scrollTop).toBe(0);
+    await scrollUp();
     await page.focus('#message');
     await page.keyboard.press('Enter');
     await page.locator('#messages li.mine .text', { hasText: /^one\ntwo\nthree$/ }).waitFor();
