@@ -61,6 +61,7 @@ export function createMessageList(options: MessageListOptions) {
   function item(authorId: number, text: string): HTMLLIElement {
     const li = document.createElement('li');
     li.className = authorId === me ? 'message mine' : 'message';
+    li.dataset.author = String(authorId);
     const bubble = document.createElement('div');
     bubble.className = 'bubble';
     const author = document.createElement('div');
@@ -100,7 +101,15 @@ export function createMessageList(options: MessageListOptions) {
 
   /** Adds a message of the stream above what this page is still sending; true if it was new. */
   function insert(entry: MessageEntry): boolean {
-    if (shown.has(entry.messageId)) return false;
+    const known = shown.get(entry.messageId);
+    if (known) {
+      // An edit (`im.message.update`) comes as the same message again, with its new text.
+      if (entry.edited) {
+        known.querySelector('.text')!.textContent = entry.text;
+        known.classList.add('edited');
+      }
+      return false;
+    }
     const li = (entry.authorId === me ? claim(entry)?.li : undefined) ?? item(entry.authorId, entry.text);
     settle(li, entry);
     list.insertBefore(li, outbox[0]?.li ?? null);
@@ -143,6 +152,15 @@ export function createMessageList(options: MessageListOptions) {
     },
 
     clear,
+
+    /** Writes the authors' names again (someone unknown when their message came has been looked up since). */
+    rename(): void {
+      for (const li of list.querySelectorAll<HTMLLIElement>('li[data-author]')) {
+        const id = Number(li.dataset.author);
+        li.querySelector('.author')!.textContent = name(id);
+        li.querySelector('.avatar')!.replaceWith(avatar(id));
+      }
+    },
 
     /** A message the person just sent, shown at once at the end of the list. */
     outgoing(text: string): Outgoing {

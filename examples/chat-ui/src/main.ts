@@ -42,7 +42,31 @@ async function start(): Promise<void> {
   const { config, state } = await connect(readSettings(window.location));
   const chatId = Number(config.dialogId.slice(4));
   const people = new Map(state.users.map((u) => [u.id, u]));
-  const chat = state.chats.find((c) => c.id === chatId);
+  const renderHeader = ({ chats }: EmulatorState): void => {
+    const chat = chats.find((c) => c.id === chatId);
+    const title = chat?.title ?? config.dialogId;
+    byId('chat-title').textContent = title;
+    byId('chat-link-title').textContent = title;
+    byId('chat-sub').textContent = chat
+      ? chat.members.map((id) => people.get(id)?.name ?? `User ${id}`).join(', ')
+      : '';
+    for (const id of ['chat-avatar', 'header-avatar']) byId(id).textContent = title.slice(0, 1).toUpperCase();
+  };
+  renderHeader(state);
+  // Someone who joined after the page loaded (a bot started later, say) is looked up once, then named everywhere.
+  const lookedUp = new Set<number>();
+  const lookUp = (id: number): void => {
+    if (lookedUp.has(id)) return;
+    lookedUp.add(id);
+    getJson<EmulatorState>(`${config.emulatorUrl}/_emulator/state`).then(
+      (fresh) => {
+        for (const user of fresh.users) people.set(user.id, user);
+        renderHeader(fresh);
+        view.rename();
+      },
+      () => lookedUp.delete(id), // asked again next time they appear
+    );
+  };
   const view = createChatView({
     chatId,
     me: config.userId,
@@ -51,16 +75,8 @@ async function start(): Promise<void> {
       post(message);
       textarea.focus();
     },
+    unknown: lookUp,
   });
-
-  const title = chat?.title ?? config.dialogId;
-  byId('chat-title').textContent = title;
-  byId('chat-link-title').textContent = title;
-  byId('chat-sub').textContent = chat ? chat.members.map((id) => people.get(id)?.name ?? `User ${id}`).join(', ') : '';
-  for (const id of ['chat-avatar', 'header-avatar']) {
-    const el = byId(id);
-    el.textContent = title.slice(0, 1).toUpperCase();
-  }
 
   const reseed = (): void => {
     config.reseed().catch((error: unknown) => console.warn('could not read the emulator seed again', error));

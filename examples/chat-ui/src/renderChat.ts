@@ -30,11 +30,17 @@ export function createChatView(options: {
   people: Map<number, Person>;
   /** The person pressed Retry on a message that did not go out. */
   retry: (message: Outgoing) => void;
+  /** Someone not in `people` (a user or bot added after the page loaded): look them up, then call `rename()`. */
+  unknown: (id: number) => void;
 }) {
   const { chatId, me, people } = options;
   const typers = new Map<number, Typer>();
 
-  const name = (id: number) => people.get(id)?.name ?? `User ${id}`;
+  const name = (id: number): string => {
+    const person = people.get(id);
+    if (!person) options.unknown(id);
+    return person?.name ?? `User ${id}`;
+  };
 
   const avatar = (id: number, big = false): HTMLElement => {
     const span = document.createElement('span');
@@ -124,6 +130,11 @@ export function createChatView(options: {
       typers.clear();
       messages.load(entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId));
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
+      renderTypers();
+    },
+    /** `people` has changed: names are written again. */
+    rename(): void {
+      messages.rename();
       renderTypers();
     },
     /** Cut off from the stream: who is typing is unknown, so nobody is shown as typing. */

@@ -301,4 +301,25 @@ describe('the chat as a person uses it', () => {
     expect(failing).toEqual([]);
     await page.locator('.send-error').getByRole('button', { name: 'Delete the unsent message' }).click();
   });
+
+  it('names someone who joined after the page loaded, and shows an edited message with its new text', async () => {
+    const { page, emulator } = ui;
+    const dave = emulator.seed({ users: [{ name: 'Dave', lastName: 'Doe' }] }).users[0]!;
+    emulator.seed({ members: [[1, dave]] });
+    const id = emulator.postMessage({ from: dave, dialogId: 'chat1', text: 'Hi all, I am new here' });
+    const item = page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item.locator('.author').textContent()).toBe('Dave Doe');
+    await expect.poll(() => page.textContent('#chat-sub')).toContain('Dave Doe');
+    await fetch(`${emulator.restUrl}im.dialog.writing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(dave).accessToken }),
+    });
+    await page.getByRole('status').filter({ hasText: 'Dave Doe is typing…' }).waitFor();
+
+    emulator.editMessage(id, 'Hi all, I am Dave, new on the team');
+    await expect.poll(() => item.locator('.text').textContent()).toBe('Hi all, I am Dave, new on the team');
+    expect(await item.getAttribute('class')).toContain('edited');
+    expect(await page.locator('#messages li', { hasText: 'I am new here' }).count()).toBe(0);
+  });
 });
