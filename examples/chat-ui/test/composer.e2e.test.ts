@@ -322,4 +322,29 @@ describe('the chat as a person uses it', () => {
     expect(await item.getAttribute('class')).toContain('edited');
     expect(await page.locator('#messages li', { hasText: 'I am new here' }).count()).toBe(0);
   });
+
+  it('does not send on the Enter that ends an IME composition, and shows message text as text, never as HTML', async () => {
+    const { page, emulator } = ui;
+    const from = Date.now();
+    await page.focus('#message');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Input.imeSetComposition', { text: 'nihao', selectionStart: 5, selectionEnd: 5 });
+    // The Enter that picks the candidate: Chromium reports it as composing, key code 229.
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', key: 'Enter', windowsVirtualKeyCode: 229 });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: 'Enter', windowsVirtualKeyCode: 229 });
+    await cdp.send('Input.insertText', { text: '你好' });
+    await cdp.detach();
+    expect(await page.inputValue('#message')).toBe('你好');
+    await page.keyboard.press('Enter'); // the next Enter sends it
+    await page.locator('#messages li.mine[data-message-id]', { hasText: '你好' }).waitFor();
+    expect(messageCalls(from).map((c) => c.error)).toEqual([null]);
+    expect(emulator.messages(1).at(-1)?.text).toBe('你好');
+
+    const hostile = '<img src=x onerror="window.injected=1"><b>bold</b> &amp; <script>window.injected=2</script>';
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: hostile });
+    const item = page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item.locator('.text').textContent()).toBe(hostile);
+    expect(await item.locator('img, b, script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { injected?: number }).injected)).toBeUndefined();
+  });
 });
