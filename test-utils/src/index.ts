@@ -1,1 +1,1 @@
-export { launchChromium } from './launchChromium';
+export { chromiumPath, hasChromium, launchChromium } from './launchChromium';

@@ -18,14 +18,19 @@ const CHROMIUM_ARGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
 ];
 
+/** The system Chromium: `CHROMIUM_PATH`, default /usr/bin/chromium. */
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Whether it is installed, for a test that skips rather than fails on a machine without it. */
+export const hasChromium = existsSync(chromiumPath);
+
 /**
  * Launches the system Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium) headless. Playwright's own browser
  * download cannot work here, so a missing binary fails at once with how to install it rather than with
  * playwright's advice to run `playwright install`.
  */
 export function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
+  const executablePath = chromiumPath;
+  if (!hasChromium) {
     return Promise.reject(
       new Error(
         `Chromium not found at ${executablePath}: install it with ` +

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/index';
-import { launchChromium } from '../test/launchChromium';
+import { launchChromium } from '@b24-typing/test-utils';
 
 const out = fileURLToPath(new URL('../docs/live-page.png', import.meta.url));
 const emulator = await startEmulator({ plan: 'standard', clientLifetimeSec: 600 });

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
-import { hasChromium, launchChromium } from '../test/launchChromium';
+import { hasChromium, launchChromium } from '@b24-typing/test-utils';
 import { LIVE_LOG_LIMIT } from './livePage';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
