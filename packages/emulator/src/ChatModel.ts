@@ -107,6 +107,11 @@ export class ChatModel {
 
   // ---- seeding ----
 
+  /** The ids the next user and chat without an id would get. */
+  nextIds(): { user: number; chat: number } {
+    return { user: this.nextUserId, chat: this.nextChatId };
+  }
+
   addUser(input: { id?: number; name: string; lastName?: string; workPosition?: string; botId?: number }): User {
     const id = input.id ?? this.nextUserId;
     const user: User = {

@@ -71,6 +71,13 @@ function validateFault(spec: FaultSpec): void {
   if (!actions.some(Boolean)) {
     throw new TypeError('fault needs one of status/error, body, truncate, stallBody, reset, hang or latencyMs');
   }
+  if (spec.method !== undefined && !(typeof spec.method === 'string' && spec.method !== '')) {
+    // Checked here, not at match time, where it would break every later call with a 500.
+    throw new TypeError("fault.method must be a method name, 'oauth.token' or '*'");
+  }
+  for (const key of ['error', 'description'] as const) {
+    if (spec[key] !== undefined && typeof spec[key] !== 'string') throw new TypeError(`fault.${key} must be a string`);
+  }
   if (spec.body !== undefined && typeof spec.body !== 'string') throw new TypeError('fault.body must be a string');
   if (spec.contentType !== undefined && (typeof spec.contentType !== 'string' || /[\r\n]/.test(spec.contentType))) {
     throw new TypeError('fault.contentType must be a single-line string');

@@ -7,6 +7,8 @@ import { LeakyBucket } from './LeakyBucket';
 import type { AuthContext, CallRecord } from './methodContext';
 import { OperatingLimiter } from './OperatingLimiter';
 import { DEFAULT_TIMELINE_LIMIT, Timeline } from './Timeline';
+import { checkedCost, fail, isPositiveNumber, shown, validateOptions } from './validateOptions';
+import { validateSeed } from './validateSeed';
 import type {
   BotCredentials,
   CorsOption,
@@ -31,6 +33,13 @@ const DEFAULT_SCOPES = ['im', 'imbot'];
 const REFRESH_TOKEN_TTL_MS = 180 * 86_400_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
+/** Limits of a plan `validateOptions` accepted; null for `'off'`. */
+function planLimits(plan: PlanOption): { perSecond: number; burst: number } | null {
+  if (plan === 'off') return null;
+  if (plan === 'standard' || plan === 'enterprise') return PLANS[plan];
+  return { perSecond: plan.perSecond, burst: plan.burst };
+}
+
 export interface Webhook {
   userId: number;
   code: string;
@@ -52,34 +61,10 @@ export interface TokenRecord {
   expiresAt: number;
 }
 
-function planLimits(plan: PlanOption): { perSecond: number; burst: number } | null {
-  if (plan === 'off') return null;
-  if (plan === 'standard' || plan === 'enterprise') return PLANS[plan];
-  if (!(plan.perSecond > 0 && plan.burst >= 1)) throw new TypeError('plan needs perSecond > 0 and burst >= 1');
-  return { perSecond: plan.perSecond, burst: plan.burst };
-}
-
-function positive(name: string, value: number | undefined): void {
-  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-    throw new TypeError(`startEmulator: ${name} must be a positive number, got ${String(value)}`);
-  }
-}
-
-/** Bad options fail at start with the option's name, not later as odd behaviour. */
-function validateOptions(options: EmulatorOptions): void {
-  positive('tokenTtlSec', options.tokenTtlSec);
-  positive('clientLifetimeSec', options.clientLifetimeSec);
-  positive('maxBodyBytes', options.maxBodyBytes);
-  if (options.operating) positive('operating.budgetSec', options.operating.budgetSec);
-  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65_535)) {
-    throw new TypeError(`startEmulator: port must be an integer 0..65535, got ${String(options.port)}`);
-  }
-  const limit = options.timelineLimit;
-  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1)) {
-    throw new TypeError(`startEmulator: timelineLimit must be a positive integer (entries kept), got ${String(limit)}`);
-  }
-  if (options.rateLimitStatus !== undefined && options.rateLimitStatus !== 503 && options.rateLimitStatus !== 429) {
-    throw new TypeError('startEmulator: rateLimitStatus must be 503 or 429');
+/** A message text: a string with something in it (the platform refuses empty ones: `MESSAGE_EMPTY`). */
+export function checkText(where: string, text: unknown): asserts text is string {
+  if (!(typeof text === 'string' && text.trim() !== '')) {
+    fail(where, `text must be a non-empty string, got ${shown(text)}`);
   }
 }
 
@@ -130,7 +115,17 @@ export class Portal {
 
   constructor(readonly options: EmulatorOptions) {
     validateOptions(options);
-    this.now = options.now ?? (() => Date.now());
+    const clock = options.now;
+    this.now = clock
+      ? () => {
+          const t = clock();
+          // A clock gone bad would leak NaN into expiry, the bucket and envelopes; fail the call instead.
+          if (!(typeof t === 'number' && Number.isFinite(t))) {
+            fail('startEmulator', `now() must return a finite number (epoch ms), got ${shown(t)}`);
+          }
+          return t;
+        }
+      : () => Date.now();
     this.tokenTtlMs = (options.tokenTtlSec ?? 3600) * 1000;
     this.clientLifetimeMs = (options.clientLifetimeSec ?? 25) * 1000;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -147,7 +142,7 @@ export class Portal {
   /** Server time charged to the operating limit for one call (option, else the real processing time). */
   operatingCost(method: string, startedMs: number): number {
     const cost = this.options.operating === false ? undefined : this.options.operating?.costSec;
-    if (typeof cost === 'function') return cost(method);
+    if (typeof cost === 'function') return checkedCost(method, cost(method));
     return cost ?? Math.max(0, this.now() - startedMs) / 1000;
   }
 
@@ -213,8 +208,13 @@ export class Portal {
 
   issueToken(userId: number, opts: { clientId?: string; ttlSec?: number } = {}): OAuthTokens {
     const clientId = opts.clientId ?? this.fixtures.app.clientId;
-    if (!this.apps.has(clientId)) throw new TypeError(`unknown OAuth application ${JSON.stringify(clientId)}`);
-    if (!this.model.users.has(userId)) throw new TypeError(`unknown user ${userId}`);
+    if (typeof clientId !== 'string' || !this.apps.has(clientId)) {
+      fail('issueToken', `unknown OAuth application ${shown(clientId)}`);
+    }
+    if (!this.model.users.has(userId)) fail('issueToken', `unknown user ${shown(userId)}`);
+    if (opts.ttlSec !== undefined && !isPositiveNumber(opts.ttlSec)) {
+      fail('issueToken', `ttlSec must be a positive number, got ${shown(opts.ttlSec)}`);
+    }
     const now = this.now();
     const record: TokenRecord = { userId, clientId, expiresAt: now + (opts.ttlSec ?? this.tokenTtlMs / 1000) * 1000 };
     const accessToken = this.makeToken('');
@@ -226,9 +226,12 @@ export class Portal {
 
   /** A webhook URL for a user, creating a webhook (default scopes `im`, `imbot`) if the user has none. */
   webhookUrl(userId: number, scopes?: readonly string[]): string {
+    if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((x) => typeof x === 'string' && x !== ''))) {
+      fail('webhookUrl', `scopes must be a list of scope names, got ${shown(scopes)}`);
+    }
     let hook = [...this.webhooks.values()].find((h) => h.userId === userId);
     if (!hook) {
-      if (!this.model.users.has(userId)) throw new TypeError(`unknown user ${userId}`);
+      if (!this.model.users.has(userId)) fail('webhookUrl', `unknown user ${shown(userId)}`);
       hook = this.addWebhook({ userId, code: `emulatorwebhook${userId}`, ...(scopes ? { scopes } : {}) });
     }
     return `${this.baseUrl}/rest/${userId}/${hook.code}/`;
@@ -271,7 +274,13 @@ export class Portal {
 
   // ---- seeding ----
 
+  /** Adds to the portal; the whole input is checked first (`validateSeed`), so a bad seed changes nothing. */
   seed(input: SeedInput): SeedResult {
+    validateSeed(input, {
+      model: this.model,
+      webhookCodes: new Set(this.webhooks.keys()),
+      appIds: new Set(this.apps.keys()),
+    });
     for (const app of input.apps ?? []) this.addApp(app.clientId, app.clientSecret, app.scopes);
     for (const hook of input.webhooks ?? []) this.addWebhook(hook);
     const result = this.model.seed(input);
@@ -383,10 +392,12 @@ export class Portal {
   // ---- messages and events ----
 
   postMessage(from: number, dialogId: string, text: string): number {
-    if (!this.model.users.has(from)) throw new TypeError(`unknown user ${from}`);
+    if (!this.model.users.has(from)) fail('postMessage', `unknown user ${shown(from)}`);
+    if (typeof dialogId !== 'string') fail('postMessage', `dialogId must be a string, got ${shown(dialogId)}`);
+    checkText('postMessage', text);
     const chat = this.model.resolveDialog(dialogId, from, { allowSg: true, create: true });
-    if (!chat) throw new TypeError(`unknown dialog ${JSON.stringify(dialogId)}`);
-    if (!chat.members.has(from)) throw new TypeError(`user ${from} is not a member of ${dialogId}`);
+    if (!chat) fail('postMessage', `unknown dialog ${shown(dialogId)}`);
+    if (!chat.members.has(from)) fail('postMessage', `user ${from} is not a member of ${dialogId}`);
     const id = this.model.addMessage(chat, from, text).id;
     this.scheduleSweep();
     return id;

@@ -156,7 +156,7 @@ describe('startEmulator({ timelineLimit })', () => {
   it('rejects a timelineLimit that is not a positive integer, naming the option', async () => {
     for (const bad of [0, -5, 2.5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
       await expect(startEmulator({ timelineLimit: bad })).rejects.toThrow(
-        `startEmulator: timelineLimit must be a positive integer (entries kept), got ${String(bad)}`,
+        `startEmulator: timelineLimit must be a positive integer (entries kept), got ${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)}`,
       );
     }
   });

@@ -141,7 +141,10 @@ describe('parseCliArgs', () => {
       ['plan', '0/5', '--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1'],
       ['plan', '0.0/5', '--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1'],
       ['plan', '2/0', '--plan <perSecond>/<burst> needs perSecond > 0 and burst >= 1'],
-      ['seed', ' ', '--seed must be a non-negative number'],
+      ['seed', ' ', '--seed must be an integer 0..4294967295'],
+      ['seed', '1.5', '--seed must be an integer 0..4294967295'],
+      ['seed', '4294967296', '--seed must be an integer 0..4294967295'],
+      ['host', '', '--host must be an address without spaces'],
     ];
     for (const [flag, value, message] of refused) {
       expect(() => parseCliArgs([`--${flag}=${value}`])).toThrow(`${message}, got ${JSON.stringify(value)}`);
@@ -157,6 +160,7 @@ describe('parseCliArgs', () => {
       '--plan=0.1/1',
       '--seed=0',
       '--timeline-limit=1',
+      '--host=127.0.0.1',
     ]);
     expect(options).toEqual({
       port: 0,
@@ -165,6 +169,7 @@ describe('parseCliArgs', () => {
       plan: { perSecond: 0.1, burst: 1 },
       seed: 0,
       timelineLimit: 1,
+      host: '127.0.0.1',
     });
     const emulator = await startEmulator(options);
     await emulator.close();

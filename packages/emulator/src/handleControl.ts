@@ -101,7 +101,9 @@ export async function handleControl(
       send(200, portal.issueToken(Number(body.userId ?? 1), clientId));
     } else if (path === 'messages' && method === 'POST') {
       const body = await readJson();
-      send(200, { id: portal.postMessage(Number(body.from), String(body.dialogId), String(body.text ?? '')) });
+      // A numeric dialog id (a private chat) may come as a JSON number; the text is checked as it came.
+      const dialogId = typeof body.dialogId === 'number' ? String(body.dialogId) : body.dialogId;
+      send(200, { id: portal.postMessage(Number(body.from), dialogId as string, body.text as string) });
     } else if (path === 'deliveries' && method === 'GET') {
       send(200, { deliveries: portal.deliveries });
     } else {

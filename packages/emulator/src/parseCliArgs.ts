@@ -10,7 +10,7 @@ export const USAGE = `Usage: b24-emulator [options]
   --client-lifetime <s>  how long an indicator without duration stays visible (default 25)
   --cors <origin>        allowed origin; repeat for more, '*' for any, 'off' for none (default: loopback origins)
   --cert <file> --key <file>   serve HTTPS
-  --seed <n>             PRNG seed for fault probabilities and tokens
+  --seed <n>             PRNG seed for fault probabilities and tokens (integer 0..4294967295)
   --timeline-limit <n>   timeline entries kept, the newest n (default 100000); seq numbers keep counting
   -h, --help
 `;
@@ -21,9 +21,9 @@ export interface CliResult {
   options: Omit<EmulatorOptions, 'tls'> & { cert?: string; key?: string };
 }
 
-// Every value a check lets through is one startEmulator's own validation accepts (Portal.ts: validateOptions,
-// planLimits), so a bad value is this CLI's usage error (exit 2), never startEmulator's throw (exit 1). Where a check
-// is narrower (decimal digits for integers, a whole burst, no negative seed) that is the flag's spelling, not a gap.
+// Every value a check lets through is one startEmulator's own validation accepts (validateOptions.ts,
+// checkPlan), so a bad value is this CLI's usage error (exit 2), never startEmulator's throw (exit 1). Where a check
+// is narrower (decimal digits for integers, a whole burst) that is the flag's spelling, not a gap.
 
 /** `Number(value)`, except that an empty or blank value (which `Number` reads as 0) is NaN. */
 function toNumber(value: string): number {
@@ -37,16 +37,7 @@ function positiveNumber(name: string, value: string): number {
   return n;
 }
 
-/** A number >= 0: the seed (startEmulator takes any number, the PRNG reads it as a uint32). */
-function nonNegativeNumber(name: string, value: string): number {
-  const n = toNumber(value);
-  if (!(Number.isFinite(n) && n >= 0)) {
-    throw new Error(`--${name} must be a non-negative number, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-/** Decimal digits only, in min..max: `port` (0..65535), `timelineLimit` (>= 1). */
+/** Decimal digits only, in min..max: `port` (0..65535), `seed` (a uint32), `timelineLimit` (>= 1). */
 function integerIn(name: string, value: string, min: number, max: number, what: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -89,7 +80,13 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
   });
   const options: CliResult['options'] = { port: 8024 };
   if (values.port !== undefined) options.port = integerIn('port', values.port, 0, 65_535, 'an integer 0..65535');
-  if (values.host !== undefined) options.host = values.host;
+  if (values.host !== undefined) {
+    // An empty host would listen on every interface.
+    if (!/^\S+$/.test(values.host)) {
+      throw new Error(`--host must be an address without spaces, got ${JSON.stringify(values.host)}`);
+    }
+    options.host = values.host;
+  }
   if (values.plan !== undefined) options.plan = parsePlan(values.plan);
   if (values['token-ttl'] !== undefined) options.tokenTtlSec = positiveNumber('token-ttl', values['token-ttl']);
   if (values['client-lifetime'] !== undefined) {
@@ -106,7 +103,9 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
   if (values.cert !== undefined) options.cert = values.cert;
   if (values.key !== undefined) options.key = values.key;
-  if (values.seed !== undefined) options.seed = nonNegativeNumber('seed', values.seed);
+  if (values.seed !== undefined) {
+    options.seed = integerIn('seed', values.seed, 0, 0xffff_ffff, 'an integer 0..4294967295');
+  }
   if (values['timeline-limit'] !== undefined) {
     options.timelineLimit = integerIn(
       'timeline-limit',

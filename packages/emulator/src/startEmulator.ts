@@ -6,7 +6,7 @@ import { restError } from './errorCatalog';
 import { handleControl } from './handleControl';
 import { handleOAuth } from './handleOAuth';
 import { handleRest } from './handleRest';
-import { Portal } from './Portal';
+import { checkText, Portal } from './Portal';
 import { sendResponse } from './sendResponse';
 import { visibilityFrom } from './Timeline';
 import type { Emulator, EmulatorOptions, MessageEntry, TimelineEntry } from './types';
@@ -68,9 +68,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       else res.destroy();
     });
   };
-  const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
-    : createHttpServer(handler);
+  let server: Server;
+  try {
+    server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+      : createHttpServer(handler);
+  } catch (error) {
+    // OpenSSL's text names the failing step, never the key material.
+    portal.close();
+    throw new TypeError(`startEmulator: tls.cert / tls.key could not be used: ${(error as Error).message}`);
+  }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -80,9 +87,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (error: NodeJS.ErrnoException) => {
+      portal.close();
+      const where = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 0}`;
+      const failure = new Error(`startEmulator: cannot listen on ${where}: ${error.code ?? error.message}`, {
+        cause: error,
+      });
+      if (error.code) Object.assign(failure, { code: error.code });
+      reject(failure);
+    };
+    server.once('error', onError);
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
@@ -131,7 +147,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     postMessage: ({ from, dialogId, text }) => portal.postMessage(from, dialogId, text),
     editMessage(messageId, text) {
       const message = portal.model.messages.find((m) => m.id === messageId);
-      if (!message) throw new TypeError(`unknown message ${messageId}`);
+      if (!message) throw new TypeError(`editMessage: unknown message ${String(messageId)}`);
+      checkText('editMessage', text);
       portal.model.editMessage(message, text);
     },
     stats: () => structuredClone(portal.stats),
