@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type Bot, type BotEvent, ChatModel } from './ChatModel';
 import { createPrng } from './createPrng';
@@ -109,6 +110,10 @@ export class Portal {
   domain = '';
   memberId = '';
   private batchCounter = 0;
+  private readonly instance = randomBytes(4).toString('hex');
+  private resets = 0;
+  /** Seq and time of the latest reset; seq 0 before any. */
+  private lastReset = { seq: 0, time: 0 };
   private sweepTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly random: () => number;
@@ -375,18 +380,45 @@ export class Portal {
       .map((c) => ({ id: c.id, dialogId: `chat${c.id}`, title: c.title, members: [...c.members] }));
   }
 
-  /** Back to the initial seed; SSE subscribers get `{kind: 'reset'}`. Timeline sequence numbers keep growing. */
+  /**
+   * Identifies what a timeline cursor belongs to: this process (random, not from the seed, so a restart with the same
+   * seed differs) and how many resets it has had. A cursor from another epoch is stale (see `cursorIsStale`).
+   */
+  get epoch(): string {
+    return `${this.instance}-${this.resets}`;
+  }
+
+  /**
+   * Whether a client's cursor (`since` seq, optionally with the epoch it came from) cannot be resumed here: another
+   * epoch; a seq this process never reached (an older process's); or one from before the latest reset.
+   */
+  cursorIsStale(since: number, epoch: string | null): boolean {
+    if (epoch !== null) return epoch !== this.epoch;
+    if (since <= 0) return false; // no cursor: from the start
+    return since > this.timeline.lastSeq || since < this.lastReset.seq;
+  }
+
+  /** The `reset` event: its own seq (spent by the clearing) and the new epoch. */
+  resetEvent(): { kind: 'reset'; seq: number; time: number; epoch: string } {
+    return { kind: 'reset', seq: this.lastReset.seq, time: this.lastReset.time, epoch: this.epoch };
+  }
+
+  /**
+   * Back to the initial seed. The clearing spends one timeline seq, and SSE subscribers get it as
+   * `{kind: 'reset', seq, time, epoch}` with that id; timeline sequence numbers keep growing.
+   */
   reset(): void {
-    this.timeline.clear();
+    const seq = this.timeline.clear();
     this.faults.clear();
     this.bucket?.reset();
     this.operating?.reset();
     this.deliveries.length = 0;
     this.stats = emptyStats();
     this.build();
-    for (const client of this.sseClients) {
-      client.write(`data: ${JSON.stringify({ kind: 'reset', time: this.now() })}\n\n`);
-    }
+    this.resets++;
+    this.lastReset = { seq, time: this.now() };
+    const event = this.resetEvent();
+    for (const client of this.sseClients) client.write(`id: ${seq}@${event.epoch}\ndata: ${JSON.stringify(event)}\n\n`);
   }
 
   // ---- messages and events ----

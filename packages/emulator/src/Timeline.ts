@@ -62,10 +62,19 @@ export class Timeline {
     return () => this.listeners.delete(listener);
   }
 
-  /** Drops every entry; `seq` keeps counting. */
-  clear(): void {
+  /** Seq of the newest entry (or of the last `clear()`); 0 when nothing happened yet. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Drops every entry and spends one seq on the clearing itself (returned), so a cursor from before it is always
+   * below it: `since < clearedSeq` means "you have not seen the clearing". `seq` keeps counting.
+   */
+  clear(): number {
     this.ring = [];
     this.start = 0;
+    return ++this.seq;
   }
 }
 

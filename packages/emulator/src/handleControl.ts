@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { livePage } from './livePage';
-import { openEventStream } from './openEventStream';
+import { openEventStream, parseCursor } from './openEventStream';
 import { parseJson, readBody } from './parseBody';
 import type { Params } from './phpQuery';
 import type { Portal } from './Portal';
@@ -13,6 +13,7 @@ function snapshot(portal: Portal): Record<string, unknown> {
   const indicators = model.indicatorStates();
   return {
     now: portal.now(),
+    epoch: portal.epoch,
     users: [...model.users.values()].map((u) => ({ id: u.id, name: model.displayName(u.id), bot: u.botId !== null })),
     chats: [...model.chats.values()].map((chat) => ({
       id: chat.id,
@@ -60,12 +61,22 @@ export async function handleControl(
     if (path === '' && method === 'GET') {
       sendResponse(res, 200, livePage(), cors, 'text/html; charset=utf-8');
     } else if (path === 'events' && method === 'GET') {
-      openEventStream(portal, req, res, url, cors);
+      if (!openEventStream(portal, req, res, url, cors)) {
+        send(400, { error: 'BAD_REQUEST', error_description: 'since must be a timeline seq (digits)' });
+      }
     } else if (path === 'state' && method === 'GET') {
       send(200, snapshot(portal));
     } else if (path === 'timeline' && method === 'GET') {
+      const cursor = parseCursor(url.searchParams.get('since'), url.searchParams.get('epoch'));
+      if (cursor === 'invalid') {
+        send(400, { error: 'BAD_REQUEST', error_description: 'since must be a timeline seq (digits)' });
+        return;
+      }
       portal.model.sweep();
-      send(200, { entries: portal.timeline.list(Number(url.searchParams.get('since') ?? 0) || 0) });
+      // A stale cursor (another process, or from before a reset) gets everything kept and `reset: true`.
+      const reset = cursor !== null && portal.cursorIsStale(cursor.since, cursor.epoch);
+      const entries = portal.timeline.list(reset ? 0 : (cursor?.since ?? 0));
+      send(200, { entries, epoch: portal.epoch, lastSeq: portal.timeline.lastSeq, ...(reset ? { reset: true } : {}) });
     } else if (path === 'stats' && method === 'GET') {
       send(200, portal.stats);
     } else if (path === 'fixtures' && method === 'GET') {

@@ -3,9 +3,28 @@ import type { Portal } from './Portal';
 
 const HEARTBEAT_MS = 15_000;
 
+/** A timeline cursor: the seq after which to go on, and the epoch it came from when the client said so. */
+export interface Cursor {
+  since: number;
+  epoch: string | null;
+}
+
 /**
- * `/_emulator/events`: each timeline entry as `id: seq` + `data: json`. `?since=seq` replays history; a
- * reconnecting EventSource's `Last-Event-ID` takes precedence so a reconnect does not replay it twice.
+ * Reads `since=<seq>` (and `epoch=<epoch>`) from a query, or an SSE id `<seq>@<epoch>` / `<seq>`. Null when absent;
+ * `'invalid'` when present but not a cursor.
+ */
+export function parseCursor(since: string | null, epoch: string | null): Cursor | null | 'invalid' {
+  if (since === null || since === '') return epoch === null ? null : { since: 0, epoch };
+  const match = /^(\d{1,15})(?:@([\w-]{1,64}))?$/.exec(since);
+  if (!match) return 'invalid';
+  return { since: Number(match[1]), epoch: match[2] ?? epoch };
+}
+
+/**
+ * `/_emulator/events`: each timeline entry as `id: <seq>@<epoch>` + `data: json`. `?since=seq[&epoch=…]` replays
+ * history; a reconnecting EventSource's `Last-Event-ID` takes precedence so a reconnect does not replay it twice.
+ * A cursor that cannot be resumed here (another process, or from before a reset: `Portal.cursorIsStale`) first gets
+ * the `reset` event, then everything kept, so the client rebuilds instead of silently missing what it never saw.
  */
 export function openEventStream(
   portal: Portal,
@@ -13,7 +32,15 @@ export function openEventStream(
   res: ServerResponse,
   url: URL,
   cors: Record<string, string>,
-): void {
+): boolean {
+  const lastEventId = req.headers['last-event-id'];
+  const fromHeader = typeof lastEventId === 'string' && lastEventId !== '';
+  let cursor = fromHeader
+    ? parseCursor(lastEventId, null)
+    : parseCursor(url.searchParams.get('since'), url.searchParams.get('epoch'));
+  // An id this emulator never wrote is a stale cursor, not a client error; a bad `since` in a URL is one.
+  if (cursor === 'invalid' && !fromHeader) return false;
+  if (cursor === 'invalid') cursor = { since: 0, epoch: '' };
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -21,15 +48,20 @@ export function openEventStream(
     ...cors,
   });
   res.write('retry: 1000\n\n');
-  const lastEventId = req.headers['last-event-id'];
-  const since = Number(
-    typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : (url.searchParams.get('since') ?? 'NaN'),
-  );
-  if (Number.isFinite(since)) {
-    for (const entry of portal.timeline.list(since)) res.write(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
+  const epoch = portal.epoch;
+  if (cursor) {
+    let since = cursor.since;
+    if (portal.cursorIsStale(cursor.since, cursor.epoch)) {
+      const reset = portal.resetEvent();
+      res.write(`id: ${reset.seq}@${epoch}\ndata: ${JSON.stringify({ ...reset, time: portal.now() })}\n\n`);
+      since = 0;
+    }
+    for (const entry of portal.timeline.list(since)) {
+      res.write(`id: ${entry.seq}@${epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
+    }
   }
   const unsubscribe = portal.timeline.subscribe((entry) => {
-    res.write(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
+    res.write(`id: ${entry.seq}@${portal.epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   heartbeat.unref?.();
@@ -39,4 +71,5 @@ export function openEventStream(
     clearInterval(heartbeat);
     portal.sseClients.delete(res);
   });
+  return true;
 }

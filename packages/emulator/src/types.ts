@@ -345,7 +345,11 @@ export interface Emulator {
   deliveries(): WebhookDelivery[];
   /** Wait until every pending webhook delivery has settled. */
   settled(): Promise<void>;
-  /** Back to the initial seed: clears timeline, messages, issued tokens, buckets, counters; faults return to the `faults` option. */
+  /**
+   * Back to the initial seed: clears timeline, messages, issued tokens, buckets, counters; faults return to the `faults`
+   * option. Starts a new epoch: event streams get `{kind: 'reset'}`, and a stream or timeline poller that resumes from a
+   * cursor of before is told so (README, "Reset and restart").
+   */
   reset(): void;
   close(): Promise<void>;
 }

@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { get, post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+interface Frame {
+  id: string | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: frames are asserted field by field
+  data: any;
+}
+
+const open: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((e) => e.close()));
+});
+async function start(): Promise<Emulator> {
+  const emulator = await startEmulator({ plan: 'off' });
+  open.push(emulator);
+  return emulator;
+}
+
+/** Opens the event stream and reads `count` data frames (with their ids), running `during` once it is open. */
+async function frames(
+  url: string,
+  count: number,
+  headers: Record<string, string> = {},
+  during: () => unknown = () => {},
+): Promise<Frame[]> {
+  const res = await fetch(url, { headers });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const out: Frame[] = [];
+  let buffer = '';
+  let started = false;
+  while (out.length < count) {
+    if (!started) {
+      started = true;
+      await during();
+    }
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const data = lines.find((l) => l.startsWith('data: '));
+      if (data) out.push({ id: lines.find((l) => l.startsWith('id: '))?.slice(4), data: JSON.parse(data.slice(6)) });
+    }
+  }
+  await reader.cancel();
+  return out;
+}
+
+const say = (emulator: Emulator, text: string) => emulator.postMessage({ from: 2, dialogId: 'chat2', text });
+
+describe('a client of /_emulator/events or /_emulator/timeline can tell that the emulator was reset or restarted', () => {
+  it('a connected stream gets the reset with its own id and the new epoch; later ids carry that epoch', async () => {
+    const emulator = await start();
+    say(emulator, 'before');
+    const got = await frames(`${emulator.url}/_emulator/events?since=0`, 3, {}, () => {
+      emulator.reset();
+      say(emulator, 'after');
+    });
+    const [before, reset, after] = got;
+    expect(before!.data).toMatchObject({ kind: 'message', seq: 1, text: 'before' });
+    expect(before!.id).toMatch(/^1@[0-9a-f]{8}-0$/);
+    expect(reset!.data).toMatchObject({ kind: 'reset', seq: 2 });
+    expect(reset!.data.epoch).toMatch(/-1$/);
+    expect(reset!.id).toBe(`2@${reset!.data.epoch}`);
+    expect(after!.data).toMatchObject({ kind: 'message', seq: 3, text: 'after' });
+    expect(after!.id).toBe(`3@${reset!.data.epoch}`);
+  });
+
+  it('a stream that was down during a reset is told on reconnect, then gets what the reset emulator has', async () => {
+    const emulator = await start();
+    say(emulator, 'one');
+    const [seen] = await frames(`${emulator.url}/_emulator/events`, 1, {}, () => say(emulator, 'two'));
+    // EventSource reconnects with the id of the last event it saw, from before the reset.
+    emulator.reset();
+    say(emulator, 'three');
+    const got = await frames(`${emulator.url}/_emulator/events`, 2, { 'last-event-id': seen!.id! });
+    expect(got.map((f) => f.data.kind)).toEqual(['reset', 'message']);
+    expect(got[1]!.data).toMatchObject({ text: 'three' });
+    // Resuming from an id of the current epoch is a plain resume, no reset.
+    const resumed = await frames(`${emulator.url}/_emulator/events`, 1, { 'last-event-id': got[0]!.id! }, () =>
+      say(emulator, 'four'),
+    );
+    expect(resumed.map((f) => f.data.text)).toEqual(['three']);
+  });
+
+  it('an id from an older process is a reset, even when the new one has already passed that seq', async () => {
+    const old = await start();
+    say(old, 'old');
+    const [last] = await frames(`${old.url}/_emulator/events?since=0`, 1);
+    const restarted = await start(); // same seed, numbering from 1 again
+    for (const text of ['a', 'b', 'c']) say(restarted, text);
+    const got = await frames(`${restarted.url}/_emulator/events`, 4, { 'last-event-id': last!.id! });
+    expect(got.map((f) => f.data.kind)).toEqual(['reset', 'message', 'message', 'message']);
+    expect(got.slice(1).map((f) => f.data.text)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a bare numeric cursor past the end (a restart) or before the last reset gets the reset too', async () => {
+    const emulator = await start();
+    say(emulator, 'x');
+    const past = await frames(`${emulator.url}/_emulator/events?since=500`, 2);
+    expect(past.map((f) => f.data.kind)).toEqual(['reset', 'message']);
+    emulator.reset();
+    say(emulator, 'y');
+    const before = await frames(`${emulator.url}/_emulator/events?since=1`, 2);
+    expect(before.map((f) => f.data.kind)).toEqual(['reset', 'message']);
+    const fresh = await frames(`${emulator.url}/_emulator/events?since=0`, 1);
+    expect(fresh.map((f) => f.data.text)).toEqual(['y']);
+    expect((await get(`${emulator.url}/_emulator/events?since=abc`)).status).toBe(400);
+  });
+
+  it('timeline polling: a cursor from before a reset or from another process gets reset: true and all entries', async () => {
+    const emulator = await start();
+    say(emulator, 'one');
+    const first = await get(`${emulator.url}/_emulator/timeline`);
+    expect(first.body).toEqual({
+      entries: [expect.objectContaining({ seq: 1 })],
+      epoch: expect.any(String),
+      lastSeq: 1,
+    });
+    const { epoch, lastSeq } = first.body;
+    emulator.reset();
+    say(emulator, 'two');
+    for (const query of [`since=${lastSeq}`, `since=${lastSeq}&epoch=${epoch}`]) {
+      const polled = await get(`${emulator.url}/_emulator/timeline?${query}`);
+      expect(polled.body).toMatchObject({ reset: true, lastSeq: 3, entries: [{ seq: 3, text: 'two' }] });
+      expect(polled.body.epoch).not.toBe(epoch);
+    }
+    const current = (await get(`${emulator.url}/_emulator/timeline?since=3`)).body;
+    expect(current).toEqual({ entries: [], epoch: expect.any(String), lastSeq: 3 });
+    const restarted = await start();
+    say(restarted, 'new');
+    const polled = await get(`${restarted.url}/_emulator/timeline?since=1&epoch=${current.epoch}`);
+    expect(polled.body).toMatchObject({ reset: true, entries: [{ seq: 1, text: 'new' }] });
+    expect((await get(`${restarted.url}/_emulator/timeline?since=-1`)).status).toBe(400);
+  });
+
+  it('/_emulator/state says the epoch', async () => {
+    const emulator = await start();
+    const before = (await get(`${emulator.url}/_emulator/state`)).body.epoch;
+    await post(`${emulator.url}/_emulator/reset`, {});
+    expect((await get(`${emulator.url}/_emulator/state`)).body.epoch).not.toBe(before);
+  });
+});
