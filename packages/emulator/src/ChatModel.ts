@@ -89,7 +89,10 @@ export class ChatModel {
   readonly users = new Map<number, User>();
   readonly chats = new Map<number, Chat>();
   readonly bots = new Map<number, Bot>();
+  /** Every message, in id order (ids are 1, 2, 3 …: `messages[id - 1]`). Kept for good, as a portal keeps them. */
   readonly messages: Message[] = [];
+  /** The same messages per chat, so per-chat reads (the live page's state) do not scan them all. */
+  private readonly byChat = new Map<number, Message[]>();
   readonly indicators = new Map<string, Indicator>();
   /** `min|max` user ids → private chat id, so resolving `<userId>` dialogs stays O(1) with many dialogs. */
   private readonly privateChats = new Map<string, number>();
@@ -344,6 +347,9 @@ export class ChatModel {
     this.hide(chat.id, authorId, 'message', now);
     const message: Message = { id: this.nextMessageId++, chatId: chat.id, authorId, text, date: now, edited: false };
     this.messages.push(message);
+    const inChat = this.byChat.get(chat.id);
+    if (inChat) inChat.push(message);
+    else this.byChat.set(chat.id, [message]);
     this.timeline.push({
       kind: 'message',
       time: now,
@@ -361,6 +367,17 @@ export class ChatModel {
       if (bot) bot.countMessage++;
     }
     return message;
+  }
+
+  /** A message by id, in O(1). */
+  message(id: number): Message | undefined {
+    const message = Number.isInteger(id) ? this.messages[id - 1] : undefined;
+    return message?.id === id ? message : undefined;
+  }
+
+  /** The newest `count` messages of a chat, oldest first. */
+  recentMessages(chatId: number, count: number): Message[] {
+    return this.byChat.get(chatId)?.slice(-count) ?? [];
   }
 
   editMessage(message: Message, text: string, now = this.now()): void {

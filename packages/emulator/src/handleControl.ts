@@ -22,17 +22,14 @@ function snapshot(portal: Portal): Record<string, unknown> {
       title: chat.type === 'private' ? [...chat.members].map((id) => model.displayName(id)).join(' & ') : chat.title,
       members: [...chat.members],
       indicators: indicators.filter((i) => i.chatId === chat.id),
-      messages: model.messages
-        .filter((m) => m.chatId === chat.id)
-        .slice(-20)
-        .map((m) => ({
-          id: m.id,
-          authorId: m.authorId,
-          author: model.displayName(m.authorId),
-          text: m.text,
-          date: m.date,
-          edited: m.edited,
-        })),
+      messages: model.recentMessages(chat.id, 20).map((m) => ({
+        id: m.id,
+        authorId: m.authorId,
+        author: model.displayName(m.authorId),
+        text: m.text,
+        date: m.date,
+        edited: m.edited,
+      })),
     })),
     bots: [...model.bots.values()].map((b) => ({
       id: b.id,

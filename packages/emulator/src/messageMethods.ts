@@ -42,7 +42,7 @@ function messageUpdate(raw: Params, context: MethodContext): unknown {
   context.record.senderId = auth.userId;
   const messageId = intval(params.MESSAGE_ID);
   if (messageId <= 0) throw restError('MESSAGE_ID_ERROR');
-  const message = model.messages.find((m) => m.id === messageId);
+  const message = model.message(messageId);
   if (!message || message.authorId !== auth.userId) throw restError('CANT_EDIT_MESSAGE');
   context.record.chatId = message.chatId;
   model.editMessage(message, stringOf(params.MESSAGE) ?? '', context.now);

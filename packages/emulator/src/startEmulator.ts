@@ -146,7 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     postMessage: ({ from, dialogId, text }) => portal.postMessage(from, dialogId, text),
     editMessage(messageId, text) {
-      const message = portal.model.messages.find((m) => m.id === messageId);
+      const message = portal.model.message(messageId);
       if (!message) throw new TypeError(`editMessage: unknown message ${String(messageId)}`);
       checkText('editMessage', text);
       portal.model.editMessage(message, text);

@@ -342,6 +342,7 @@ export interface Emulator {
   addFault(fault: FaultSpec): Fault;
   faults(): Fault[];
   clearFaults(): void;
+  /** Webhook delivery attempts, oldest first: the newest 1,000. */
   deliveries(): WebhookDelivery[];
   /** Wait until every pending webhook delivery has settled. */
   settled(): Promise<void>;
