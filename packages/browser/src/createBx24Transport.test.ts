@@ -83,6 +83,21 @@ describe('createBx24Transport', () => {
     });
   });
 
+  it('classifies an answer without ex by its status as the other transports do: 408 and 504 timeout, else server', async () => {
+    for (const [status, kind] of [
+      [408, 'timeout'],
+      [504, 'timeout'],
+      [502, 'server'],
+    ] as const) {
+      const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: { status } } }));
+      await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        kind,
+        status,
+      });
+    }
+  });
+
   it('maps a rate limit answer to kind rate', async () => {
     const limit = {
       error: { status: 503, ex: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' } },

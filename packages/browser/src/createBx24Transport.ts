@@ -144,8 +144,10 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
   if (httpStatus === undefined) {
     return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'BX24 request did not complete' });
   }
+  // No envelope: classified by status as the fetch and node transports do (a gateway's 504 is a timeout).
   return new B24Error({
     code: 'ERROR_UNEXPECTED_ANSWER',
+    kind: httpStatus === 408 || httpStatus === 504 ? 'timeout' : 'server',
     status: httpStatus,
     message: `BX24 request failed (HTTP ${httpStatus})`,
   });

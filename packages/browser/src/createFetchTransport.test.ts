@@ -287,6 +287,41 @@ describe('createFetchTransport failures', () => {
     }
   });
 
+  it('classifies a reply without an envelope by its status: 408 and 504 (a gateway that gave up) timeout, else server', async () => {
+    for (const [status, kind] of [
+      [408, 'timeout'],
+      [504, 'timeout'],
+      [503, 'server'],
+    ] as const) {
+      const page = `<html><head><title>${status}</title></head></html>`;
+      emulator.addFault({ method: 'im.dialog.writing', times: 1, status, body: page, contentType: 'text/html' });
+      await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' }), `${status}`).rejects.toMatchObject({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        kind,
+        status,
+      });
+    }
+  });
+
+  it('reads an empty error ({ error: null, result }) as a success, like the node transport and the jssdk', async () => {
+    for (const error of [null, '', 0, false]) {
+      emulator.addFault({ method: 'im.dialog.writing', times: 1, body: JSON.stringify({ error, result: { ok: 1 } }) });
+      await expect(
+        transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' }),
+        JSON.stringify(error),
+      ).resolves.toEqual({
+        ok: 1,
+      });
+    }
+    // Without a result it is still no envelope.
+    emulator.addFault({ method: 'im.dialog.writing', times: 1, body: '{"error":null}' });
+    await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'server',
+      status: 200,
+    });
+  });
+
   it('stops waiting as soon as the signal aborts', async () => {
     emulator.addFault({ method: 'im.dialog.writing', hang: true, times: 1 });
     const controller = new AbortController();

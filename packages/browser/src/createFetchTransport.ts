@@ -118,7 +118,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         signal: stop,
       });
       const text = await response.text();
-      let envelope: unknown;
+      // Any JSON value really; reading `error` or `result` of a primitive gives undefined, of null nothing (`?.`).
+      let envelope: { error?: unknown; error_description?: unknown; result?: unknown } | undefined;
       try {
         // A portal's error_description may quote the request back: the token is cut out of the whole reply (no
         // method returns it) before any error, the call's or a batch command's, is built from it.
@@ -127,11 +128,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         // Not JSON (a proxy's error page, say): an unexpected answer, below.
       }
       const { status } = response;
-      // `instanceof Object`: JSON.parse builds its objects in this realm, and a primitive or null is not one.
-      if (envelope instanceof Object) {
-        if ('error' in envelope) throw B24Error.fromResponse(envelope, status);
-        if (response.ok && 'result' in envelope) return envelope.result;
-      }
+      // An empty `error` (null, "", 0) is no error, as in the node transport and the jssdk: `{ error: null, result }`
+      // is a success. `result` is never undefined in parsed JSON, so `!== undefined` means "present".
+      if (envelope?.error) throw B24Error.fromResponse(envelope, status);
+      if (response.ok && envelope?.result !== undefined) return envelope.result;
       throw new B24Error({
         code: 'ERROR_UNEXPECTED_ANSWER',
         message: `unexpected answer (HTTP ${status})`,

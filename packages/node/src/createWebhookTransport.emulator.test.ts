@@ -294,6 +294,52 @@ describe('webhook transport against the emulator', () => {
     await t.close();
   });
 
+  it('classifies an HTML 408 or 504 (a gateway that gave up) as timeout, like core and the browser transports', async () => {
+    const t = hook();
+    for (const status of [408, 504]) {
+      const page = `<html><head><title>${status} Gateway Timeout</title></head></html>`;
+      emu.addFault({ method: 'im.dialog.writing', times: 1, status, body: page, contentType: 'text/html' });
+      const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      expect(error, `${status}`).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'timeout', status });
+    }
+    // Other statuses without an envelope stay `server`; a portal error keeps its code's kind whatever the status.
+    emu.addFault({
+      method: 'im.dialog.writing',
+      times: 1,
+      status: 503,
+      body: '<html>503</html>',
+      contentType: 'text/html',
+    });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      kind: 'server',
+      status: 503,
+    });
+    emu.addFault({ method: 'im.dialog.writing', times: 1, status: 504, error: 'QUERY_LIMIT_EXCEEDED' });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'QUERY_LIMIT_EXCEEDED',
+      kind: 'rate',
+    });
+    await t.close();
+  });
+
+  it('reads an empty error ({ error: null, result }) as a success, like the browser transports and the jssdk', async () => {
+    const t = hook();
+    for (const error of [null, '', 0, false]) {
+      emu.addFault({ method: 'im.dialog.writing', times: 1, body: JSON.stringify({ error, result: { ok: 1 } }) });
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }), JSON.stringify(error)).resolves.toEqual({
+        ok: 1,
+      });
+    }
+    // Without a result it is still no envelope: `server`, with the status.
+    emu.addFault({ method: 'im.dialog.writing', times: 1, body: '{"error":null}' });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'server',
+      status: 200,
+    });
+    await t.close();
+  });
+
   it('scrubs the webhook code and bot tokens from a server error text that quotes the request', async () => {
     const echo = await startEchoServer();
     const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
