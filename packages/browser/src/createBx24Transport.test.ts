@@ -223,4 +223,43 @@ describe('createBx24Transport', () => {
       );
     }
   });
+
+  it.each([
+    ['options', null],
+    ['options', 'x'],
+    ['signal', {}],
+    ['signal', 'x'],
+    ['signal', null],
+  ])(
+    'rejects a bad %s argument (%o) before asking BX24, without a synchronous throw or a timer left',
+    async (field, value) => {
+      vi.useFakeTimers();
+      try {
+        const bx24 = fakeBx24({});
+        const transport = createBx24Transport(bx24);
+        const options = (field === 'options' ? value : { signal: value }) as never;
+        const one = { method: 'im.dialog.writing', params: { DIALOG_ID: '1' } };
+        for (const request of [
+          () => transport.call('im.dialog.writing', { DIALOG_ID: '1' }, options),
+          () => transport.batch!([one], options),
+          () => transport.batch!([], options),
+        ]) {
+          let pending: Promise<unknown> | undefined;
+          expect(() => {
+            pending = request();
+          }).not.toThrow();
+          await expect(pending).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field });
+        }
+        expect(bx24.asked).toEqual([]);
+        expect(vi.getTimerCount()).toBe(0);
+      } finally {
+        vi.useRealTimers();
+      }
+    },
+  );
+
+  it('checks the input before the signal: a bad call with an aborted signal is an input error', async () => {
+    const transport = createBx24Transport(fakeBx24({}));
+    await expect(transport.call('', {}, { signal: AbortSignal.abort() })).rejects.toMatchObject({ kind: 'input' });
+  });
 });

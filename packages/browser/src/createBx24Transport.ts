@@ -46,9 +46,12 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
     throw new B24InputError('timeoutMs', 'a positive number below 2^31');
   }
   const transport: Transport = {
-    call(method: string, params: Record<string, unknown>, options: TransportCallOptions = {}): Promise<unknown> {
-      return settle(options.signal, timeoutMs, (resolve, reject) => {
-        checkCall(method, params);
+    call(method: string, params: Record<string, unknown>, callOptions?: TransportCallOptions): Promise<unknown> {
+      const check = (): AbortSignal | undefined => {
+        checkCall(method, params, '', callOptions);
+        return callOptions?.signal;
+      };
+      return settle(check, timeoutMs, (resolve, reject) => {
         bx24.callMethod(method, params, (result) => {
           const error = toError(result, bx24);
           if (error) reject(error);
@@ -59,9 +62,12 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
   };
   if (typeof bx24.callBatch === 'function') {
     const callBatch = bx24.callBatch.bind(bx24);
-    transport.batch = (calls: readonly TransportCall[], options: TransportCallOptions = {}) =>
-      settle<readonly BatchItemResult[]>(options.signal, timeoutMs, (resolve, reject) => {
-        checkBatch(calls);
+    transport.batch = (calls: readonly TransportCall[], callOptions?: TransportCallOptions) => {
+      const check = (): AbortSignal | undefined => {
+        checkBatch(calls, callOptions);
+        return callOptions?.signal;
+      };
+      return settle<readonly BatchItemResult[]>(check, timeoutMs, (resolve, reject) => {
         if (calls.length === 0) return resolve([]);
         callBatch(
           calls.map(({ method, params }) => ({ method, params })),
@@ -85,6 +91,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
           false,
         );
       });
+    };
   }
   return transport;
 }
@@ -92,13 +99,17 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
 /**
  * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
  * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
+ * `check` checks the input (the options argument too) and only then hands over the signal: bad input rejects
+ * before a signal is read, a timer set or BX24 asked.
  */
 function settle<T>(
-  signal: AbortSignal | undefined,
+  check: () => AbortSignal | undefined,
   timeoutMs: number,
   start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // A throw here rejects the promise (the executor's contract): nothing has started yet.
+    const signal = check();
     const fail = (code: string, message: string) => (): void => reject(new B24Error({ code, message }));
     if (signal?.aborted) return fail('ABORTED', 'the call was aborted')();
     const done =

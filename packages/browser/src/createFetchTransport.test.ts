@@ -441,6 +441,34 @@ describe('createFetchTransport input checks (before any request)', () => {
     ).not.toThrow();
   });
 
+  it.each([
+    ['options', null],
+    ['options', 'x'],
+    ['options', 1],
+    ['signal', {}],
+    ['signal', 'x'],
+    ['signal', null],
+    ['signal', new AbortController()],
+  ])('rejects a bad %s argument (%o) of call and batch without asking auth or sending', async (field, value) => {
+    const counted = countedFetch();
+    let asked = 0;
+    const t = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: () => {
+        asked++;
+        return 'token';
+      },
+      fetch: counted.fetch,
+    });
+    const options = (field === 'options' ? value : { signal: value }) as never;
+    const one = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
+    for (const pending of [t.call(one.method, one.params, options), t.batch!([one], options), t.batch!([], options)]) {
+      await expect(pending).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field });
+    }
+    expect(asked).toBe(0);
+    expect(counted.requests).toBe(0);
+  });
+
   it('rejects a bad method, params or batch without a request', async () => {
     const counted = countedFetch();
     const t = createFetchTransport({

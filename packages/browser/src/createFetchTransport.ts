@@ -73,7 +73,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         message: `auth(${refresh ? '{ refresh: true }' : ''}) failed${name}`,
       });
     }
-    if (typeof value !== 'string' || value === '') {
+    if (!value || typeof value !== 'string') {
       throw new B24Error({ code: 'NO_AUTH_FOUND', message: 'auth() returned no access token' });
     }
     return value;
@@ -96,8 +96,16 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   /**
    * One call under one abort and one timer: the token, the request and, after `expired_token`, the shared refresh
    * and one retry. Whatever it waits for, `auth` included, stops as soon as `signal` aborts or the time is up.
+   * `callOptions` is checked (core's checkCall) before `signal` is read: a bad one is an input error, not a TypeError.
    */
-  const post = async (method: string, query: string, signal: AbortSignal | undefined): Promise<unknown> => {
+  const call = async (
+    method: string,
+    params: Record<string, unknown>,
+    callOptions?: TransportCallOptions,
+  ): Promise<unknown> => {
+    checkCall(method, params, '', callOptions);
+    const query = encodePhpQuery(params);
+    const signal = callOptions?.signal;
     throwIfAborted(signal);
     const controller = new AbortController();
     const stop = controller.signal;
@@ -107,13 +115,14 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     // `auth` cannot be cancelled, only no longer waited for: what the call waits on races this. Its listener is
     // on the call's own signal, so nothing is left behind on `signal` (which may serve many calls).
     const stopped = new Promise<never>((_, reject) => stop.addEventListener('abort', reject));
+    const until = <T>(value: Promise<T>): Promise<T> => Promise.race([value, stopped]);
 
     /** One HTTP round trip: the envelope's `result`, or a classified B24Error. */
     const send = async (accessToken: string): Promise<unknown> => {
       const response = await (options.fetch ?? fetch)(endpoint + method, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: (query === '' ? '' : `${query}&`) + encodePhpQuery({ auth: accessToken }),
+        body: (query && `${query}&`) + encodePhpQuery({ auth: accessToken }),
         credentials: 'omit',
         signal: stop,
       });
@@ -123,7 +132,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       try {
         // A portal's error_description may quote the request back: the token is cut out of the whole reply (no
         // method returns it) before any error, the call's or a batch command's, is built from it.
-        envelope = JSON.parse(text.split(accessToken).join('***'));
+        envelope = JSON.parse(text.replaceAll(accessToken, '***'));
       } catch {
         // Not JSON (a proxy's error page, say): an unexpected answer, below.
       }
@@ -134,19 +143,20 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       if (response.ok && envelope?.result !== undefined) return envelope.result;
       throw new B24Error({
         code: 'ERROR_UNEXPECTED_ANSWER',
-        message: `unexpected answer (HTTP ${status})`,
-        status,
         kind: status === 408 || status === 504 ? 'timeout' : 'server',
+        status,
+        message: `unexpected answer (HTTP ${status})`,
       });
     };
 
     try {
-      const first = await Promise.race([token(false), stopped]);
+      const first = await until(token(false));
       try {
         return await send(first);
       } catch (error) {
-        if (!(isB24Error(error) && (error.code === 'expired_token' || error.code === 'invalid_token'))) throw error;
-        return await send(await Promise.race([refreshFrom(first), stopped]));
+        // Whatever `send` throws: only a portal error has one of these codes (a DOMException's `code` is a number).
+        if (!/^(expired|invalid)_token$/.test((error as B24Error | undefined)?.code as string)) throw error;
+        return await send(await until(refreshFrom(first)));
       }
     } catch (error) {
       throwIfAborted(signal);
@@ -163,15 +173,13 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   };
 
   return {
-    async call(method: string, params: Record<string, unknown>, { signal }: TransportCallOptions = {}) {
-      checkCall(method, params);
-      return post(method, encodePhpQuery(params), signal);
-    },
-    async batch(calls: readonly TransportCall[], { signal }: TransportCallOptions = {}) {
-      checkBatch(calls);
+    call,
+    // A batch is one call of `batch`; its options are checked before the empty batch returns, too.
+    async batch(calls: readonly TransportCall[], callOptions?: TransportCallOptions) {
+      checkBatch(calls, callOptions);
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       if (cmd.length === 0) return [];
-      return parseBatchResult(await post('batch', encodePhpQuery({ halt: 0, cmd }), signal), cmd.length);
+      return parseBatchResult(await call('batch', { halt: 0, cmd }, callOptions), cmd.length);
     },
   };
 }

@@ -5,9 +5,9 @@ import { checkBatch, MAX_BATCH } from './checkBatch';
 const writing = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
 
 /** What `checkBatch` throws, or `undefined` when it accepts the batch. */
-function thrown(calls: unknown): unknown {
+function thrown(calls: unknown, options?: unknown): unknown {
   try {
-    checkBatch(calls);
+    checkBatch(calls, options);
     return undefined;
   } catch (error) {
     return error;
@@ -54,5 +54,13 @@ describe('checkBatch', () => {
     const error = thrown([{ method: 'im.dialog.writing', params: 'auth=secret-token' }]);
     expect(String(error)).not.toContain('secret-token');
     expect(JSON.stringify(error)).not.toContain('secret-token');
+  });
+
+  it('checks the options after the calls, an empty batch included', () => {
+    expect(thrown([], undefined)).toBeUndefined();
+    expect(thrown([writing], { signal: new AbortController().signal })).toBeUndefined();
+    expect(thrown([], null)).toMatchObject({ kind: 'input', field: 'options', rule: 'an object' });
+    expect(thrown([writing], { signal: {} })).toMatchObject({ kind: 'input', field: 'signal', rule: 'an AbortSignal' });
+    expect(thrown([{ method: '', params: {} }], { signal: {} })).toMatchObject({ field: 'calls[0].method' });
   });
 });

@@ -1,5 +1,5 @@
 import { B24InputError } from './B24InputError';
-import { checkCall } from './checkCall';
+import { checkCall, checkOptions } from './checkCall';
 import type { TransportCall } from './Transport';
 
 /** The portal refuses a `batch` of more than 50 commands (reference §8). */
@@ -9,17 +9,19 @@ export const MAX_BATCH = 50;
  * For transport authors: checks a whole `batch` before anything goes on the wire, so every transport refuses the
  * same batches with the same `B24InputError`: `calls` must be an array of at most {@link MAX_BATCH} calls, each
  * of {@link checkCall}'s shape (the error names `calls[i].method` or `calls[i].params`), none of them a `batch`
- * itself (the portal does not nest them).
+ * itself (the portal does not nest them). `options`, the batch's options argument, is checked as `checkCall` checks
+ * a call's ({@link checkOptions}), after the calls.
  */
-export function checkBatch(calls: unknown): asserts calls is readonly TransportCall[] {
+export function checkBatch(calls: unknown, options?: unknown): asserts calls is readonly TransportCall[] {
   if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
   if (calls.length > MAX_BATCH) {
     throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length}`);
   }
   calls.forEach((call: Partial<TransportCall> | undefined, i) => {
     checkCall(call?.method, call?.params, `calls[${i}]`);
-    if (call?.method?.toLowerCase() === 'batch') {
+    if (/^batch$/i.test(call!.method)) {
       throw new B24InputError(`calls[${i}].method`, 'a method other than batch (batches do not nest)');
     }
   });
+  checkOptions(options);
 }

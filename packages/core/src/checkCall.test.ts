@@ -5,9 +5,9 @@ import { checkCall } from './checkCall';
 const METHOD_RULE = 'a REST method name such as "im.dialog.writing"';
 
 /** What `checkCall` throws, or `undefined` when it accepts the call. */
-function thrown(method: unknown, params: unknown, field?: string): unknown {
+function thrown(method: unknown, params: unknown, field?: string, options?: unknown): unknown {
   try {
-    checkCall(method, params, field);
+    checkCall(method, params, field, options);
     return undefined;
   } catch (error) {
     return error;
@@ -104,5 +104,56 @@ describe('checkCall', () => {
     const method: unknown = 'im.dialog.writing';
     checkCall(method, {});
     expect(method.toUpperCase()).toBe('IM.DIALOG.WRITING');
+  });
+});
+
+describe('checkCall options (the call options argument)', () => {
+  const call = (options: unknown): unknown => thrown('im.dialog.writing', {}, '', options);
+  /** What a transport needs of a signal, nothing more: an AbortSignal from another realm or a polyfill passes. */
+  const lookalike = { aborted: false, addEventListener() {}, removeEventListener() {} };
+
+  it.each([
+    ['undefined (no options)', undefined],
+    ['{}', {}],
+    ['{ signal: undefined }', { signal: undefined }],
+    ['an AbortSignal', { signal: new AbortController().signal }],
+    ['an aborted AbortSignal', { signal: AbortSignal.abort() }],
+    ['a signal-like object', { signal: lookalike }],
+    ['an object without prototype', Object.create(null)],
+  ])('accepts %s', (_what, options) => {
+    expect(call(options)).toBeUndefined();
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'signal'],
+    ['a number', 1],
+    ['true', true],
+    ['a function', () => ({})],
+  ])('refuses %s as options, naming options', (_what, options) => {
+    const error = call(options);
+    expect(error).toBeInstanceOf(B24InputError);
+    expect(error).toMatchObject({ kind: 'input', code: 'INVALID_ARGUMENT', field: 'options', rule: 'an object' });
+  });
+
+  it.each([
+    ['{}', {}],
+    ['a string', 'x'],
+    ['null', null],
+    ['a number', 5],
+    ['the AbortController instead of its signal', new AbortController()],
+  ])('refuses %s as signal, naming signal', (_what, signal) => {
+    const error = call({ signal });
+    expect(error).toBeInstanceOf(B24InputError);
+    expect(error).toMatchObject({ kind: 'input', field: 'signal', rule: 'an AbortSignal' });
+    expect((error as Error).message).toBe('Invalid signal: must be an AbortSignal');
+  });
+
+  it('checks method and params before options, and never quotes the options', () => {
+    expect(thrown('', {}, '', null)).toMatchObject({ field: 'method' });
+    expect(thrown('im.dialog.writing', null, '', { signal: {} })).toMatchObject({ field: 'params' });
+    expect(thrown('im.dialog.writing', {}, 'calls[2]', null)).toMatchObject({ field: 'options' });
+    expect(String(call('s3cr3t-token'))).not.toContain('s3cr3t');
+    expect(String(call({ signal: 's3cr3t-token' }))).not.toContain('s3cr3t');
   });
 });

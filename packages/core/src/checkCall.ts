@@ -1,4 +1,5 @@
 import { B24InputError } from './B24InputError';
+import type { TransportCallOptions } from './Transport';
 
 /**
  * A REST method name: dot-separated segments of ASCII letters, digits and `_` (`\w` without the `u` flag), the
@@ -17,13 +18,40 @@ const METHOD = /^[A-Za-z]\w*(?:\.\w+)*$/;
  * `field` is the call's path in the caller's input, e.g. `calls[3]` for the fourth call of a batch: the error
  * then names `calls[3].method` or `calls[3].params`; without it, `method` or `params`. The value is never
  * quoted: a method or params may carry anything, tokens included.
+ *
+ * `options` is the call's options argument, checked by {@link checkOptions}: pass it to have the whole call
+ * checked in one go (`checkCall(method, params, '', options)`).
  */
-export function checkCall(method: unknown, params: unknown, field?: string): asserts method is string {
+export function checkCall(
+  method: unknown,
+  params: unknown,
+  field?: string,
+  options?: unknown,
+): asserts method is string {
   const at = field ? `${field}.` : '';
   if (typeof method !== 'string' || !METHOD.test(method)) {
     throw new B24InputError(`${at}method`, 'a REST method name such as "im.dialog.writing"');
   }
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw new B24InputError(`${at}params`, 'a plain object');
+  }
+  checkOptions(options);
+}
+
+/**
+ * The options argument of `call` and `batch`: `undefined` is "no options"; anything else must be an object (not
+ * `null`: the `Transport` type does not allow it, and no options bag in this project takes it) whose `signal`,
+ * when set, is an AbortSignal. A transport adds a listener to the signal, so `{ signal: {} }` used to fail as a
+ * TypeError (or, handed to undici, as a retryable `network` error) instead of as the caller's mistake. The signal
+ * is recognised by shape (it takes event listeners), not `instanceof`: one from another realm (an iframe) or an
+ * AbortController polyfill works.
+ */
+export function checkOptions(options: unknown): asserts options is TransportCallOptions | undefined {
+  if (options !== undefined && (typeof options !== 'object' || !options)) {
+    throw new B24InputError('options', 'an object');
+  }
+  const signal = (options as { signal?: Partial<AbortSignal> } | undefined)?.signal;
+  if (signal !== undefined && typeof signal?.addEventListener !== 'function') {
+    throw new B24InputError('signal', 'an AbortSignal');
   }
 }

@@ -71,11 +71,13 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
   const send = async (
     method: string,
     params: Record<string, unknown>,
-    signal?: AbortSignal,
+    callOptions: TransportCallOptions | undefined,
     callSecrets: readonly string[] = [],
   ): Promise<unknown> => {
     try {
-      checkCall(method, params);
+      // `callOptions` too, before its `signal` reaches undici (which took `{ signal: {} }` for a network error).
+      checkCall(method, params, '', callOptions);
+      const signal = callOptions?.signal;
       const first = await attempt(method, params, signal);
       if (first.ok) return first.value;
       if (!(first.error instanceof B24Error) || !auth.recover) throw first.error;
@@ -90,14 +92,14 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
 
   return {
     call(method, params, callOptions) {
-      return send(method, params, callOptions?.signal);
+      return send(method, params, callOptions);
     },
     async batch(calls, callOptions) {
-      checkBatch(calls);
+      checkBatch(calls, callOptions);
       if (calls.length === 0) return [];
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       const callSecrets = calls.flatMap((c) => secretParams(c.params));
-      const result = await send('batch', { halt: 0, cmd }, callOptions?.signal, callSecrets);
+      const result = await send('batch', { halt: 0, cmd }, callOptions, callSecrets);
       return parseBatchResult(result, calls.length).map((item) =>
         item.ok ? item : { ok: false, error: auth.redactor.error(item.error, callSecrets) as B24Error },
       );

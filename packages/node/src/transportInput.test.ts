@@ -88,6 +88,49 @@ describe('transport input checks', () => {
     await transport.close();
   });
 
+  it.each([
+    ['options', null],
+    ['options', 'x'],
+    ['options', 1],
+    ['signal', {}],
+    ['signal', 'x'],
+    ['signal', null],
+    ['signal', new AbortController()],
+  ])(
+    'refuses a bad %s argument (%o) of call and batch before connecting, for both transports',
+    async (field, value) => {
+      const options = field === 'options' ? value : { signal: value };
+      // Both point at 127.0.0.1:9, where nothing listens: a request that went out would fail as `network`.
+      const transports = [
+        createWebhookTransport(HOOK),
+        createOAuthTransport({ ...OAUTH, clientEndpoint: 'http://127.0.0.1:9/rest/' }),
+      ];
+      for (const transport of transports) {
+        const call = await captured(() =>
+          transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, options as never),
+        );
+        const batch = await captured(() =>
+          transport.batch([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }], options as never),
+        );
+        // An empty batch sends nothing either way, but a bad argument is still named.
+        const empty = await captured(() => transport.batch([], options as never));
+        for (const error of [call, batch, empty]) {
+          expect(error).toMatchObject({ name: 'B24InputError', kind: 'input', field });
+        }
+        await transport.close();
+      }
+    },
+  );
+
+  it('takes undefined options and an undefined signal as none', async () => {
+    const transport = createWebhookTransport(HOOK);
+    for (const options of [undefined, {}, { signal: undefined }]) {
+      // It got as far as the network (nothing listens there), so the options were accepted.
+      expect(await captured(() => transport.call('im.dialog.writing', {}, options))).toMatchObject({ kind: 'network' });
+    }
+    await transport.close();
+  });
+
   it('validates OAuth options, naming the field', async () => {
     const good = OAUTH;
     expect(() => createOAuthTransport(good)).not.toThrow();
