@@ -35,8 +35,6 @@ const REFRESH_TOKEN_TTL_MS = 180 * 86_400_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Webhook delivery records kept (`deliveries()`): the newest ones. */
 export const DELIVERY_LIMIT = 1000;
-/** Past this many access tokens, expired access and refresh tokens are forgotten (see `forgetExpiredTokens`). */
-export const TOKEN_SWEEP_AT = 10_000;
 
 /** Limits of a plan `validateOptions` accepted; null for `'off'`. */
 function planLimits(plan: PlanOption): { perSecond: number; burst: number } | null {
@@ -114,7 +112,6 @@ export class Portal {
   domain = '';
   memberId = '';
   private batchCounter = 0;
-  private tokenSweepAt = TOKEN_SWEEP_AT;
   private readonly instance = randomBytes(4).toString('hex');
   private resets = 0;
   /** Seq and time of the latest reset; seq 0 before any. */
@@ -231,21 +228,7 @@ export class Portal {
     const refreshToken = this.makeToken('');
     this.accessTokens.set(accessToken, record);
     this.refreshTokens.set(refreshToken, { ...record, expiresAt: now + REFRESH_TOKEN_TTL_MS });
-    if (this.accessTokens.size > this.tokenSweepAt) this.forgetExpiredTokens(now);
     return { accessToken, refreshToken, userId, clientId, expiresAt: record.expiresAt };
-  }
-
-  /**
-   * Long runs (every webhook event to an application's bot and every refresh issues a token pair): once there are more
-   * than `TOKEN_SWEEP_AT` access tokens, expired access tokens and expired refresh tokens are dropped. An expired
-   * refresh token is refused the same way as an unknown one (`invalid_grant`); a forgotten expired access token gets
-   * `NO_AUTH_FOUND` instead of `expired_token`. Valid tokens are never dropped. The next sweep waits until the count has
-   * doubled again, so sweeping stays O(1) per token issued.
-   */
-  private forgetExpiredTokens(now: number): void {
-    for (const [token, record] of this.accessTokens) if (record.expiresAt <= now) this.accessTokens.delete(token);
-    for (const [token, record] of this.refreshTokens) if (record.expiresAt <= now) this.refreshTokens.delete(token);
-    this.tokenSweepAt = Math.max(TOKEN_SWEEP_AT, this.accessTokens.size * 2);
   }
 
   /** A webhook URL for a user, creating a webhook (default scopes `im`, `imbot`) if the user has none. */
@@ -330,7 +313,6 @@ export class Portal {
     this.webhooks = new Map();
     this.apps = new Map();
     this.accessTokens = new Map();
-    this.tokenSweepAt = TOKEN_SWEEP_AT;
     this.refreshTokens = new Map();
     const app = this.addApp('local.emulator.app', 'emulator-client-secret');
     this.fixtures = {
