@@ -1,0 +1,80 @@
+import { Subject } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
+import { recordingTransport } from '../test/recordingTransport';
+import { watchUnhandled } from '../test/watchUnhandled';
+import { createIndicators } from './createIndicators';
+import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
+import type { IndicatorEvent } from './IndicatorEvent';
+
+const unhandled = watchUnhandled().rejections; // and fake timers from 0
+
+// lifetime 2 s, renew every 1.5 s if a key came in the last second (the chat example's test policy)
+const POLICY = { lifetimeMs: 2_000, marginMs: 500, idleMs: 1_000 };
+
+const brief = (events: IndicatorEvent[]) =>
+  events.map(
+    (e) =>
+      `${Math.round(e.at / 10) * 10} ${e.type}${'call' in e && e.call ? ` ${e.call.reason}` : ''}${'reason' in e ? ` ${e.reason}` : ''}`,
+  );
+
+/** Keystrokes every 200 ms from 0 until `untilMs` (exclusive), advancing the fake clock. */
+async function typeFor(keys: Subject<void>, untilMs: number): Promise<void> {
+  for (let t = 0; t < untilMs; t += 200) {
+    keys.next();
+    await vi.advanceTimersByTimeAsync(200);
+  }
+}
+
+// userTypingSpec is what both factories build an indicator from: its policy and its lifetime are the caller's.
+describe.each([
+  ['createIndicators', createIndicators],
+  ['createTypingIndicators', createTypingIndicators],
+] as const)('%s: userTyping with a policy', (_name, create: (options: TypingIndicatorsOptions) => TypingIndicators) => {
+  it('renews at lifetime − margin while keys are recent and goes idle after idleMs, as the policy says', async () => {
+    const transport = recordingTransport();
+    const indicators = create({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys, policy: POLICY }).subscribe((e) => events.push(e));
+    await typeFor(keys, 3_200); // last key at 3 000: recent at 3 000, 1 500 old at 4 500
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(brief(events)).toEqual(['0 sent start', '1500 renewed renew', '3000 renewed renew', '4500 stopped idle']);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+
+  it('reports one stop when the keystrokes complete, and completes', async () => {
+    const indicators = create({ transport: recordingTransport() });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    let completed = false;
+    indicators
+      .userTyping({ dialogId: 'chat1', keystrokes: keys, policy: POLICY })
+      .subscribe({ next: (e) => events.push(e), complete: () => (completed = true) });
+    keys.next();
+    await vi.advanceTimersByTimeAsync(100);
+    keys.complete();
+    expect(brief(events)).toEqual(['0 sent start', '100 stopped complete']);
+    expect(completed).toBe(true);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('createTypingIndicators: userTyping with a policy', () => {
+  it("drops a renewal that could only go out after the policy's lifetime (it waited behind a start that hung 2.5 s)", async () => {
+    const transport = recordingTransport((call) => {
+      if (transport.calls.length === 1) setTimeout(() => call.resolve(true), 2_500);
+      else call.resolve(true);
+    });
+    const indicators = createTypingIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys, policy: POLICY }).subscribe((e) => events.push(e));
+    await typeFor(keys, 2_800);
+    expect(brief(events)).toEqual(['2500 sent start', '2500 dropped renew deadline']);
+    expect(transport.calls).toHaveLength(1);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+});
