@@ -83,11 +83,17 @@ describe('createBx24Transport', () => {
     });
   });
 
-  it('classifies an answer without ex by its status as the other transports do: 408 and 504 timeout, else server', async () => {
+  it("classifies an answer without ex by its status alone, as core's classifyError and the other transports do", async () => {
     for (const [status, kind] of [
       [408, 'timeout'],
       [504, 'timeout'],
+      [401, 'auth'],
+      [403, 'access'],
+      [404, 'input'],
+      [429, 'rate'],
+      [400, 'input'],
       [502, 'server'],
+      [200, 'server'],
     ] as const) {
       const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: { status } } }));
       await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({

@@ -1,4 +1,4 @@
-import { B24Error, B24InputError, checkBatch, checkCall } from '@b24-typing/core';
+import { B24Error, B24InputError, checkBatch, checkCall, classifyError } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
 
 /** The part of BX24.js's `ajaxResult` we read. */
@@ -155,10 +155,11 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
   if (httpStatus === undefined) {
     return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'BX24 request did not complete' });
   }
-  // No envelope: classified by status as the fetch and node transports do (a gateway's 504 is a timeout).
+  // No envelope: classified by its status alone, as core's classifyError reads a bare status and the fetch and
+  // node transports do (401 auth, 403 access, 429 rate, 408/504 timeout, other 4xx input, else server).
   return new B24Error({
     code: 'ERROR_UNEXPECTED_ANSWER',
-    kind: httpStatus === 408 || httpStatus === 504 ? 'timeout' : 'server',
+    kind: classifyError('', httpStatus),
     status: httpStatus,
     message: `BX24 request failed (HTTP ${httpStatus})`,
   });

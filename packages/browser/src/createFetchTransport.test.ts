@@ -1,7 +1,10 @@
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
+import type { IndicatorEvent } from '@b24-typing/core';
+import { createIndicators } from '@b24-typing/core';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
+import { Subject } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFetchTransport } from './createFetchTransport';
 
@@ -287,11 +290,18 @@ describe('createFetchTransport failures', () => {
     }
   });
 
-  it('classifies a reply without an envelope by its status: 408 and 504 (a gateway that gave up) timeout, else server', async () => {
+  it("classifies a reply without an envelope by its status alone, as core's classifyError reads a bare status", async () => {
     for (const [status, kind] of [
-      [408, 'timeout'],
+      [408, 'timeout'], // a gateway that gave up waiting
       [504, 'timeout'],
-      [503, 'server'],
+      [401, 'auth'], // a proxy's own login: no refresh (that takes expired_token), reported, not fatal
+      [403, 'access'], // a WAF's block page: the indicator stops instead of retrying
+      [404, 'input'], // a wrong endpoint: the same
+      [429, 'rate'], // a proxy's rate limit: backs off
+      [400, 'input'],
+      [503, 'server'], // retried, as are all 5xx
+      [502, 'server'],
+      [200, 'server'], // a 2xx without an envelope is a broken reply
     ] as const) {
       const page = `<html><head><title>${status}</title></head></html>`;
       emulator.addFault({ method: 'im.dialog.writing', times: 1, status, body: page, contentType: 'text/html' });
@@ -300,6 +310,36 @@ describe('createFetchTransport failures', () => {
         kind,
         status,
       });
+    }
+  });
+
+  it('lets the indicators act on that kind: a WAF page (403) stops the indicator with no retry, a 502 page is retried', async () => {
+    for (const status of [403, 502]) {
+      emulator.reset();
+      const page = `<html><head><title>${status}</title></head></html>`;
+      emulator.addFault({ method: 'im.dialog.writing', times: 1, status, body: page, contentType: 'text/html' });
+      const counted = countedFetch();
+      const { auth } = oauthSession();
+      const fetchTransport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth, fetch: counted.fetch });
+      const indicators = createIndicators({ transport: fetchTransport });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      const sub = indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+      keys.next();
+      await vi.waitFor(() => expect(events.some((e) => e.type === 'sent' || e.type === 'stopped')).toBe(true));
+      sub.unsubscribe();
+      indicators.dispose();
+      if (status === 403) {
+        expect(events.find((e) => e.type === 'failed')).toMatchObject({
+          fatal: true,
+          error: { kind: 'access', status },
+        });
+        expect(events.find((e) => e.type === 'stopped')).toMatchObject({ reason: 'failed' });
+        expect(counted.requests).toBe(1);
+      } else {
+        expect(events.map((e) => e.type)).toContain('sent'); // the retry went through
+        expect(counted.requests).toBe(2);
+      }
     }
   });
 

@@ -3,6 +3,7 @@ import {
   B24InputError,
   checkBatch,
   checkCall,
+  classifyError,
   encodePhpQuery,
   isB24Error,
   parseBatchResult,
@@ -141,9 +142,12 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       // is a success. `result` is never undefined in parsed JSON, so `!== undefined` means "present".
       if (envelope?.error) throw B24Error.fromResponse(envelope, status);
       if (response.ok && envelope?.result !== undefined) return envelope.result;
+      // No envelope (a proxy's HTML page, an empty body): the status says what it is, as core's classifyError reads
+      // a bare status (a code it does not list, here ''): 401 auth, 403 access, 429 rate, 408/504 timeout, other
+      // 4xx input, else (a 2xx, a 5xx) server.
       throw new B24Error({
         code: 'ERROR_UNEXPECTED_ANSWER',
-        kind: status === 408 || status === 504 ? 'timeout' : 'server',
+        kind: classifyError('', status),
         status,
         message: `unexpected answer (HTTP ${status})`,
       });
