@@ -1,6 +1,7 @@
 import { B24Error } from '@b24-typing/core';
 import { Agent } from 'undici';
 import { checkHttpOptions } from './checkHttpOptions';
+import { unexpectedAnswer } from './readEnvelope';
 
 /** Connection and timeout settings shared by both transports. Every number has a default. */
 export interface HttpOptions {
@@ -70,12 +71,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           size += chunk.length;
           if (size > maxBytes) {
             response.body.destroy();
-            throw new B24Error({
-              code: 'ERROR_UNEXPECTED_ANSWER',
-              kind: 'server',
-              status,
-              message: `response body larger than ${maxBytes} bytes (HTTP ${status})`,
-            });
+            throw unexpectedAnswer(status, `response body larger than ${maxBytes} bytes (HTTP ${status})`);
           }
           chunks.push(chunk);
         }
@@ -107,7 +103,8 @@ const TIMEOUTS: Readonly<Record<string, string>> = {
 /**
  * undici's errors carry socket addresses, never the request path, but their messages are not ours to promise
  * anything about: the message here is built from the error code only. `status` is set once headers arrived:
- * a body that breaks off after that is a broken reply (`server`), not a lost connection.
+ * a body that breaks off after that is a broken reply (`unexpectedAnswer`: `server` for a 2xx, else what its
+ * status says), not a lost connection.
  */
 function toB24Error(error: unknown, status: number | undefined, signal: AbortSignal | undefined): B24Error {
   if (signal?.aborted) return abortedError(error);
@@ -123,15 +120,7 @@ function toB24Error(error: unknown, status: number | undefined, signal: AbortSig
       cause: error,
     });
   }
-  if (status !== undefined) {
-    return new B24Error({
-      code: 'ERROR_UNEXPECTED_ANSWER',
-      kind: 'server',
-      status,
-      message: `the response broke off (HTTP ${status}, ${code})`,
-      cause: error,
-    });
-  }
+  if (status !== undefined) return unexpectedAnswer(status, `the response broke off (HTTP ${status}, ${code})`, error);
   if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
     return new B24Error({ code: 'CLIENT_CLOSED', kind: 'network', message: 'transport is closed', cause: error });
   }

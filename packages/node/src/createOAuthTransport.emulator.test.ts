@@ -210,6 +210,37 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  it("gives a proxy's page in front of the token endpoint the kind its status gives, and forgets it", async () => {
+    const tokens = expiredTokens();
+    let refreshes = 0;
+    const t = oauth(tokens, (next) => {
+      refreshes++;
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    // A WAF's block page and a proxy's own login: no verdict on the refresh token, so the next call asks again.
+    for (const [status, kind] of [
+      [403, 'access'],
+      [401, 'auth'],
+      [404, 'input'],
+    ] as const) {
+      emu.addFault({
+        method: 'oauth.token',
+        status,
+        body: `<html><head><title>${status}</title></head><body>nginx</body></html>`,
+        contentType: 'text/html',
+        times: 1,
+      });
+      expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })), `${status}`).toMatchObject({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        kind,
+        status,
+      });
+    }
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(refreshes).toBe(1);
+    await t.close();
+  });
+
   it('reports a wrong client secret as an auth error without showing the secret', async () => {
     const tokens = expiredTokens();
     secrets.add('definitely-wrong-secret');

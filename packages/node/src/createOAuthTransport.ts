@@ -112,7 +112,8 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       reply = readTokenReply(response.status, response.text);
     } catch (error) {
       const failure = refreshFailed(error);
-      if (failure.kind === 'auth') refused = failure;
+      // Only the token endpoint's own answer is a verdict on the refresh token; a proxy's page is not.
+      if (failure.kind === 'auth' && failure.code !== 'ERROR_UNEXPECTED_ANSWER') refused = failure;
       throw failure;
     }
     const tokens = toTokens(reply);
@@ -171,7 +172,7 @@ function readTokenReply(status: number, text: string): unknown {
   try {
     body = JSON.parse(text);
   } catch {
-    return readEnvelope({ status, text }); // throws the usual `server` error with the status
+    return readEnvelope({ status, text }); // throws unexpectedAnswer: the kind its status gives
   }
   if (typeof body === 'object' && body !== null && 'error' in body) {
     throw B24Error.fromResponse(body as { error?: unknown; error_description?: unknown }, status);
@@ -210,12 +211,14 @@ function toTokens(body: unknown): OAuthTokens {
  * What a failed refresh means for the waiting calls. A refusal by the token endpoint (`invalid_grant`,
  * `invalid_client`, a bad request) leaves them unauthenticated: kind `auth`. A transient failure (network,
  * timeout, a 5xx, a rate limit) keeps its own kind, so the caller may retry later and nothing is remembered.
+ * So does a reply that is not the endpoint's JSON (a proxy's HTML page): it keeps the kind its status gives
+ * (`unexpectedAnswer`; a WAF's 403 is `access`, a wrong URL's 404 `input`) and is not remembered either.
  */
 function refreshFailed(error: unknown): B24Error {
   if (!(error instanceof B24Error)) {
     return new B24Error({ code: 'REFRESH_FAILED', kind: 'auth', message: 'token refresh failed' });
   }
-  if (TRANSIENT.has(error.kind)) return error;
+  if (TRANSIENT.has(error.kind) || error.code === 'ERROR_UNEXPECTED_ANSWER') return error;
   return new B24Error({
     code: error.code,
     kind: 'auth',

@@ -322,6 +322,54 @@ describe('webhook transport against the emulator', () => {
     await t.close();
   });
 
+  it("classifies any other reply without an envelope by its status alone, as core's classifyError reads a status", async () => {
+    const t = hook();
+    for (const [status, kind] of [
+      [401, 'auth'], // a proxy's own login
+      [403, 'access'], // a WAF's block page
+      [404, 'input'], // a wrong endpoint
+      [429, 'rate'], // a proxy's rate limit
+      [400, 'input'],
+      [503, 'server'],
+      [200, 'server'], // a 2xx without an envelope is a broken reply
+    ] as const) {
+      const page = `<html><head><title>${status}</title></head></html>`;
+      emu.addFault({ method: 'im.dialog.writing', times: 1, status, body: page, contentType: 'text/html' });
+      const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      expect(error, `${status}`).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status });
+    }
+    // A 403 page that breaks off halfway is still a 403; so is one too large to read.
+    emu.addFault({
+      method: 'im.dialog.writing',
+      times: 1,
+      status: 403,
+      body: `<html>${'x'.repeat(4096)}</html>`,
+      contentType: 'text/html',
+      truncate: true,
+      reset: true,
+    });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'access',
+      status: 403,
+    });
+    await t.close();
+    const small = hook({ maxResponseBytes: 64 });
+    emu.addFault({
+      method: 'im.dialog.writing',
+      times: 1,
+      status: 403,
+      body: `<html>${'x'.repeat(4096)}</html>`,
+      contentType: 'text/html',
+    });
+    expect(await log.rejection(small.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'access',
+      status: 403,
+    });
+    await small.close();
+  });
+
   it('reads an empty error ({ error: null, result }) as a success, like the browser transports and the jssdk', async () => {
     const t = hook();
     for (const error of [null, '', 0, false]) {

@@ -1,11 +1,20 @@
-import { B24Error } from '@b24-typing/core';
+import { B24Error, classifyError } from '@b24-typing/core';
 import type { HttpReply } from './createHttpClient';
 
 /**
+ * A reply that is not a portal envelope (a proxy's HTML page, an empty, cut or oversized body):
+ * `ERROR_UNEXPECTED_ANSWER` with the HTTP status and the kind core's `classifyError` gives that status alone (a
+ * code it does not list, here `''`), as the browser transports do: 401 `auth`, 403 `access`, 429 `rate`, 408 and
+ * 504 `timeout` (a gateway that gave up waiting), other 4xx `input`, 2xx and 5xx `server`.
+ */
+export function unexpectedAnswer(status: number, message: string, cause?: unknown): B24Error {
+  return new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind: classifyError('', status), status, message, cause });
+}
+
+/**
  * Reads a portal reply: `result` on success, a `B24Error` from `{ error, error_description }` otherwise. Anything
- * that is not such an envelope (an HTML 502 from a proxy, an empty or truncated body) is a `server` error that
- * keeps the HTTP status, never a JSON parse exception; `timeout` for 408 and 504 (a gateway that gave up waiting),
- * as core classifies those statuses and the browser transports do.
+ * that is not such an envelope (an HTML 502 from a proxy, an empty or truncated body) is `unexpectedAnswer`, never
+ * a JSON parse exception.
  *
  * An empty `error` (`null`, `""`, `0`, `false`) is no error, as in the browser transports and the jssdk: the
  * portal never sends one, and `{ error: null, result }` is a success.
@@ -26,10 +35,5 @@ export function readEnvelope(reply: HttpReply): unknown {
     if (status >= 200 && status < 300 && 'result' in envelope) return envelope.result;
   }
   const what = text === '' ? 'an empty body' : body === undefined ? 'a body that is not JSON' : 'JSON without result';
-  throw new B24Error({
-    code: 'ERROR_UNEXPECTED_ANSWER',
-    kind: status === 408 || status === 504 ? 'timeout' : 'server',
-    status,
-    message: `unexpected reply: HTTP ${status} with ${what}`,
-  });
+  throw unexpectedAnswer(status, `unexpected reply: HTTP ${status} with ${what}`);
 }
