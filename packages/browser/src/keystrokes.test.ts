@@ -161,6 +161,17 @@ describe('keystrokes in Chromium', () => {
     expect(await dom.take()).toEqual(['ta:input:insertReplacementText']);
   });
 
+  it('skips an input event fired while composing whatever its input type (the composition events count it)', async () => {
+    await dom.page.evaluate(() => {
+      const ta = document.getElementById('ta')!;
+      for (const inputType of ['insertText', 'deleteContentBackward', '']) {
+        ta.dispatchEvent(new InputEvent('input', { isComposing: true, inputType }));
+      }
+      ta.dispatchEvent(new InputEvent('input', { isComposing: false, inputType: 'insertText' }));
+    });
+    expect(await dom.take()).toEqual(['ta:input:insertText']);
+  });
+
   it('counts a cancelled composition (no final text) and what is typed after it', async () => {
     const { page } = dom;
     await page.focus('#ce');
