@@ -68,6 +68,21 @@ describe('submits in Chromium', () => {
     expect(await page.inputValue('#ta')).toBe('か');
   });
 
+  it('does not send on an Enter marked by isComposing alone (Chrome, Firefox) or by key code 229 alone (Safari)', async () => {
+    const seen = await dom.page.evaluate(() => {
+      const ta = document.getElementById('ta')!;
+      const enter = (init: KeyboardEventInit, keyCode?: number) => {
+        const event = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true, ...init });
+        if (keyCode !== undefined) Object.defineProperty(event, 'keyCode', { value: keyCode });
+        ta.dispatchEvent(event);
+        return event.defaultPrevented;
+      };
+      return [enter({ isComposing: true }), enter({ isComposing: false }, 229), enter({})];
+    });
+    expect(seen).toEqual([false, false, true]);
+    expect(await dom.take()).toEqual(['ta:keydown:Enter']); // only the plain Enter
+  });
+
   it("follows the composer's form at the moment of the submit: moved to another form, or put into one later", async () => {
     const seen = await dom.page.evaluate(() => {
       document.body.insertAdjacentHTML('beforeend', '<form id="a"></form><form id="b"></form>');
