@@ -95,6 +95,36 @@ describe('bindTyping in Chromium', () => {
     await unbind();
   });
 
+  it("takes sends from sentOn when given, instead of the composer's Enter and form submit", async () => {
+    const seen = await dom.page.evaluate(() => {
+      const { map, merge, Subject } = window.rx;
+      const ta = document.getElementById('ta') as HTMLTextAreaElement;
+      const sentOn = new Subject<void>();
+      const log: string[] = [];
+      const sub = window.b24.bindTyping(ta, {
+        dialogId: 'chat7',
+        enterToSend: true,
+        sentOn,
+        indicators: {
+          userTyping: ({ keystrokes, sent }: UserTypingOptions) =>
+            merge(keystrokes.pipe(map(() => 'key')), sent!.pipe(map(() => 'sent'))),
+        } as unknown as Parameters<typeof window.b24.bindTyping>[1]['indicators'],
+        onEvent: (event) => log.push(String(event)),
+      });
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      const form = document.getElementById('form') as HTMLFormElement;
+      const stay = (e: Event) => e.preventDefault();
+      form.addEventListener('submit', stay);
+      form.requestSubmit();
+      form.removeEventListener('submit', stay);
+      sentOn.next();
+      sub.unsubscribe();
+      return log;
+    });
+    expect(seen).toEqual(['sent']);
+    await dom.take();
+  });
+
   it("reads visibility from the composer's own document (a composer in an iframe)", async () => {
     const seen = await dom.page.evaluate(() => {
       const frame = document.body.appendChild(document.createElement('iframe'));
