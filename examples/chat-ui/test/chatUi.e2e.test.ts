@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import { keyTimes, ME, recordKeyTimes, rhythm, typeLikeAPerson, writingCalls } from './timeline';
+import {
+  keyTimes,
+  ME,
+  recordKeyTimes,
+  recordSendTimes,
+  rhythm,
+  sendTimes,
+  typeLikeAPerson,
+  writingCalls,
+} from './timeline';
 
 // A 2 s client lifetime (the real one is 25 s) keeps the waits short; the app's policy matches it.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -11,6 +20,7 @@ let ui: ChatUi;
 beforeAll(async () => {
   ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY });
   await recordKeyTimes(ui.page);
+  await recordSendTimes(ui.page);
 });
 afterAll(() => ui?.close());
 
@@ -29,18 +39,38 @@ const setDraft = (text: string) =>
 
 const live = () => ui.page.locator(`#live li[data-sender="${ME}"]`);
 
+/**
+ * Types on (a key every ~80 ms) until a call has gone out while typing and `sinceCallMs` have passed since it, so
+ * the next renewal is due a moment later with a key well within idleMs.
+ */
+async function typeUntilRenewalDue(sinceCallMs: number): Promise<void> {
+  const { page } = ui;
+  const calls = (await sendTimes(page)).length;
+  for (const char of ' and this goes out right before a renewal is due, typed on without a pause'.repeat(3)) {
+    const times = await sendTimes(page);
+    if (times.length > calls && Date.now() >= times.at(-1)! + sinceCallMs) return;
+    await page.keyboard.type(char);
+    await page.waitForTimeout(80);
+  }
+  throw new Error('no call went out while typing');
+}
+
 describe('the chat example in Chromium, against the emulator', () => {
   it('shows "typing" in the panel, hides it with the message, sends nothing after it and starts at once on the next key', async () => {
     const { page, emulator } = ui;
     await page.focus('#message');
     await typeLikeAPerson(page, 'Works for me, the dots show up.', rhythm(1));
     await expect.poll(() => live().textContent()).toContain('typing');
+    // Send a moment before the next renewal is due, the last key still recent: then only the send can stop it.
+    await typeUntilRenewalDue(PERIOD - 300);
 
     await page.keyboard.press('Enter');
     const message = page.locator('#messages li.mine .text', { hasText: 'Works for me, the dots show up.' });
     await message.waitFor();
     expect(await page.inputValue('#message')).toBe('');
     await expect.poll(() => live().count()).toBe(0);
+    // Hidden by the message, not by the indicator lapsing (the last call keeps it up ~800 ms after the send).
+    expect(Date.now()).toBeLessThan(writingCalls(emulator).at(-1)!.visibleUntil! - 300);
     const sent = emulator.timeline().find((e) => e.kind === 'message' && e.authorId === ME)!;
     const hidden = emulator.timeline().find((e) => e.kind === 'hide' && e.senderId === ME && e.cause === 'message');
     expect(Math.abs(hidden!.seq - sent.seq)).toBe(1); // the message itself hid the indicator
