@@ -228,6 +228,14 @@ describe('the chat as a person uses it', () => {
     // Others' new messages are read out; the list is not a live region (a reconnect rebuilds it), her own are not.
     emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob has something to say' });
     await expect.poll(() => page.textContent('#announcer')).toContain('Bob Builder: Bob has something to say');
+    // His message hid his indicator: the line under the messages clears with it, well before the indicator would lapse.
+    await expect.poll(() => page.textContent('#typing-text')).toBe('');
+    expect(await page.isHidden('#typing-dots')).toBe(true);
+    const bobsCall = emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'im.dialog.writing' && e.senderId === 2)
+      .at(-1)!;
+    expect(Date.now()).toBeLessThan(bobsCall.visibleUntil! - 200);
     expect(await page.getAttribute('#announcer', 'aria-live')).toBe('polite');
     expect(await page.getAttribute('#messages', 'aria-live')).toBeNull();
     await page.focus('#message');
