@@ -8,7 +8,7 @@ import { LeakyBucket } from './LeakyBucket';
 import type { AuthContext, CallRecord } from './methodContext';
 import { OperatingLimiter } from './OperatingLimiter';
 import { DEFAULT_TIMELINE_LIMIT, Timeline } from './Timeline';
-import { checkedCost, fail, isPositiveNumber, shown, validateOptions } from './validateOptions';
+import { checkedCost, checkScopes, fail, isPositiveNumber, shown, validateOptions } from './validateOptions';
 import { validateSeed } from './validateSeed';
 import type {
   BotCredentials,
@@ -233,9 +233,7 @@ export class Portal {
 
   /** A webhook URL for a user, creating a webhook (default scopes `im`, `imbot`) if the user has none. */
   webhookUrl(userId: number, scopes?: readonly string[]): string {
-    if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((x) => typeof x === 'string' && x !== ''))) {
-      fail('webhookUrl', `scopes must be a list of scope names, got ${shown(scopes)}`);
-    }
+    checkScopes('webhookUrl', 'scopes', scopes);
     let hook = [...this.webhooks.values()].find((h) => h.userId === userId);
     if (!hook) {
       if (!this.model.users.has(userId)) fail('webhookUrl', `unknown user ${shown(userId)}`);

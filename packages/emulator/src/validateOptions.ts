@@ -31,8 +31,16 @@ function positive(name: string, value: unknown): void {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain object: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Scopes given by name (`['im', 'imbot']`): a webhook's, an app's. */
+export function checkScopes(where: string, path: string, value: unknown): void {
+  if (value !== undefined && !(Array.isArray(value) && value.every((s) => typeof s === 'string' && s !== ''))) {
+    fail(where, `${path} must be a list of scope names, got ${shown(value)}`);
+  }
 }
 
 /** A plan is a known name or `{perSecond, burst}` with finite perSecond > 0 and burst >= 1. */

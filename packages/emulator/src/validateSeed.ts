@@ -1,6 +1,6 @@
 import type { ChatModel } from './ChatModel';
 import type { SeedInput } from './types';
-import { fail, isPositiveInteger, shown } from './validateOptions';
+import { checkScopes, fail, isPositiveInteger, isRecord, shown } from './validateOptions';
 
 /** What a seed can collide with: the portal as it is now. */
 export interface SeedTaken {
@@ -20,7 +20,7 @@ const EVENT_MODES = new Set(['fetch', 'webhook']);
  */
 export function validateSeed(input: SeedInput, taken: SeedTaken): void {
   const where = 'seed';
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+  if (!isRecord(input)) {
     fail(where, `input must be an object, got ${shown(input)}`);
   }
   const list = <T>(name: keyof SeedInput): readonly T[] => {
@@ -28,7 +28,7 @@ export function validateSeed(input: SeedInput, taken: SeedTaken): void {
     if (value === undefined) return [];
     if (!Array.isArray(value)) fail(where, `${name} must be an array, got ${shown(value)}`);
     value.forEach((item, i) => {
-      if (name !== 'members' && (item === null || typeof item !== 'object' || Array.isArray(item))) {
+      if (name !== 'members' && !isRecord(item)) {
         fail(where, `${name}[${i}] must be an object, got ${shown(item)}`);
       }
     });
@@ -52,11 +52,7 @@ export function validateSeed(input: SeedInput, taken: SeedTaken): void {
       fail(where, `${path} must be a non-empty string${secret ? '' : `, got ${shown(value)}`}`);
     }
   };
-  const scopes = (path: string, value: unknown) => {
-    if (value !== undefined && !(Array.isArray(value) && value.every((s) => typeof s === 'string' && s !== ''))) {
-      fail(where, `${path} must be a list of scope names, got ${shown(value)}`);
-    }
-  };
+  const scopes = (path: string, value: unknown) => checkScopes(where, path, value);
 
   // Users and bots share one id space (a bot is a user). Ids are simulated the way ChatModel assigns them (users,
   // then bots, each without an id taking the next free one), so references to either kind can be checked.
