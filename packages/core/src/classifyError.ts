@@ -73,13 +73,17 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   TIMEOUT: 'timeout',
 };
 
-/** The kind of an error code; an unknown code falls back on the HTTP status, then on `server`. */
+/**
+ * The kind of an error code; an unknown code falls back on the HTTP status, then on `server`. A 3xx is `input`,
+ * like a 404: a redirect says the endpoint is wrong (a portal moved, `http` where it wants `https`), which no
+ * retry mends, and fetch follows it anyway, so only a client that does not (undici) ever sees one.
+ */
 export function classifyError(code: string, status?: number): ErrorKind {
   if (Object.hasOwn(ERROR_KINDS, code)) return ERROR_KINDS[code] as ErrorKind;
   if (status === 401) return 'auth';
   if (status === 403) return 'access';
   if (status === 429) return 'rate';
   if (status === 408 || status === 504) return 'timeout';
-  if (status !== undefined && status >= 400 && status < 500) return 'input';
+  if (status !== undefined && status >= 300 && status < 500) return 'input';
   return 'server';
 }

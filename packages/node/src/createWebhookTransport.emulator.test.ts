@@ -338,6 +338,15 @@ describe('webhook transport against the emulator', () => {
       const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
       expect(error, `${status}`).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status });
     }
+    // A redirect (an http endpoint on an https-only portal, a portal that moved) is not followed, nor retried: it
+    // says the endpoint is wrong, as a 404 does. Its message says so, without the address (which holds the code).
+    for (const status of [301, 302, 307, 308]) {
+      emu.addFault({ method: 'im.dialog.writing', times: 1, status, body: '' });
+      const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      expect(error, `${status}`).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'input', status });
+      expect(String(error.message), `${status}`).toContain('a redirect');
+      expect(String(error.message), `${status}`).not.toContain(CODE);
+    }
     // A 403 page that breaks off halfway is still a 403; so is one too large to read.
     emu.addFault({
       method: 'im.dialog.writing',

@@ -35,5 +35,8 @@ export function readEnvelope(reply: HttpReply): unknown {
     if (status >= 200 && status < 300 && 'result' in envelope) return envelope.result;
   }
   const what = text === '' ? 'an empty body' : body === undefined ? 'a body that is not JSON' : 'JSON without result';
-  throw unexpectedAnswer(status, `unexpected reply: HTTP ${status} with ${what}`);
+  // Redirects are not followed (a POST would not survive one intact); the Location is left out of the message,
+  // since for a webhook it repeats the secret code in the path.
+  const hint = status >= 300 && status < 400 ? ': a redirect, set the endpoint to the address it points to' : '';
+  throw unexpectedAnswer(status, `unexpected reply: HTTP ${status} with ${what}${hint}`);
 }
