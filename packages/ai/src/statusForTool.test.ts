@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { B24InputError } from '@b24-typing/core';
 import { statusForTool } from './statusForTool';
 import { defaultStatusRules } from './statusRules';
 
@@ -33,5 +34,37 @@ describe('statusForTool with the default rules', () => {
       'checking',
       'checking',
     ]);
+  });
+});
+
+describe('statusForTool with rules of its own', () => {
+  it('uses the default rules when none are given, and each field given replaces only its default', () => {
+    expect(statusForTool('webSearch')).toBe('searching');
+    expect(statusForTool('getWeather', { otherTool: 'checking' })).toBe('checking');
+    // the default tools still apply when only otherTool is given
+    expect(statusForTool('webSearch', { otherTool: 'checking' })).toBe('searching');
+    // tools given replace the defaults: 'search' no longer matches
+    expect(statusForTool('webSearch', { tools: [{ match: /^crm/i, status: 'checking' }] })).toBe('processing');
+    expect(statusForTool('CRM_find', { tools: [{ match: /^crm/i, status: 'checking' }] })).toBe('checking');
+  });
+
+  it.each([
+    ['a rule whose match is a number', { tools: [{ match: 5, status: 'searching' }] }, 'rules.tools[0].match'],
+    ['an empty match', { tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match'],
+    ['a rule that is null', { tools: [null] }, 'rules.tools[0]'],
+    ['a status that is not one', { tools: [{ match: 'x', status: 'bogus' }] }, 'rules.tools[0].status'],
+    ['tools that are not an array', { tools: 'search' }, 'rules.tools'],
+    ['an otherTool that is not a status', { tools: [], otherTool: 'bogus' }, 'rules.otherTool'],
+    ['rules that are not an object', 'search', 'rules'],
+    ['null rules', null, 'rules'],
+  ] as const)('refuses %s with a B24InputError naming the field', (_, rules, field) => {
+    const call = () => statusForTool('webSearch', rules as never);
+    expect(call).toThrow(B24InputError);
+    expect(call).toThrow(expect.objectContaining({ field, kind: 'input' }));
+  });
+
+  it('refuses a tool name that is not a string', () => {
+    expect(() => statusForTool(undefined as never)).toThrow(expect.objectContaining({ field: 'toolName' }));
+    expect(() => statusForTool(42 as never, defaultStatusRules)).toThrow(B24InputError);
   });
 });

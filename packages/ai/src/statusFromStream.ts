@@ -1,8 +1,9 @@
-import { type AgentStatus, B24InputError, isAgentStatus } from '@b24-typing/core';
+import { type AgentStatus, B24InputError } from '@b24-typing/core';
 import { distinctUntilChanged, filter, from, map, type Observable, type ObservableInput, takeWhile } from 'rxjs';
 import type { StreamPart } from './StreamPart';
-import { statusForTool } from './statusForTool';
-import { defaultStatusRules, type PartEffect, type StatusRules } from './statusRules';
+import { resolveRules, typeName } from './resolveRules';
+import { toolStatus } from './statusForTool';
+import type { PartEffect, StatusRules } from './statusRules';
 
 /**
  * Turns an LLM's stream of parts (Vercel AI SDK `fullStream` / `stream`: an AsyncIterable, a ReadableStream or an
@@ -24,7 +25,7 @@ export function statusFromStream(
   parts: ObservableInput<StreamPart>,
   rules?: Partial<StatusRules>,
 ): Observable<AgentStatus> {
-  const merged = mergeRules(rules);
+  const merged = resolveRules(rules);
   let source: Observable<StreamPart>;
   try {
     source = from(parts);
@@ -59,39 +60,6 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules): Step {
   const effect: PartEffect | undefined =
     part.type === 'tool-result' && part.preliminary === true ? 'tool' : rules.parts[part.type];
   if (effect === 'error') return { effect, part };
-  if (effect === 'tool')
-    return { effect: statusForTool(typeof part.toolName === 'string' ? part.toolName : '', rules) };
+  if (effect === 'tool') return { effect: toolStatus(typeof part.toolName === 'string' ? part.toolName : '', rules) };
   return { effect };
-}
-
-function mergeRules(rules: Partial<StatusRules> | undefined): StatusRules {
-  if (rules === undefined) return defaultStatusRules;
-  if (rules === null || typeof rules !== 'object') throw new B24InputError('rules', 'an object', typeName(rules));
-  const merged: StatusRules = {
-    parts: rules.parts ?? defaultStatusRules.parts,
-    tools: rules.tools ?? defaultStatusRules.tools,
-    otherTool: rules.otherTool ?? defaultStatusRules.otherTool,
-  };
-  if (merged.parts === null || typeof merged.parts !== 'object')
-    throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));
-  for (const [type, effect] of Object.entries(merged.parts)) {
-    if (effect !== 'tool' && effect !== 'complete' && effect !== 'error' && !isAgentStatus(effect))
-      throw new B24InputError(`rules.parts[${JSON.stringify(type)}]`, "an agent status, 'tool', 'complete' or 'error'");
-  }
-  if (!Array.isArray(merged.tools)) throw new B24InputError('rules.tools', 'an array', typeName(merged.tools));
-  merged.tools.forEach((rule, i) => {
-    if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
-    if (!(typeof rule.match === 'string' && rule.match !== '') && !(rule.match instanceof RegExp))
-      throw new B24InputError(`rules.tools[${i}].match`, 'a non-empty string or a RegExp');
-    if (!isAgentStatus(rule.status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
-  });
-  if (!isAgentStatus(merged.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
-  return merged;
-}
-
-/** Names the type of a rejected value without echoing it (a stream or rules object may carry anything). */
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }

@@ -1,0 +1,38 @@
+import { B24InputError, isAgentStatus } from '@b24-typing/core';
+import { defaultStatusRules, type StatusRules } from './statusRules';
+
+/**
+ * `rules` over {@link defaultStatusRules} (each field given replaces the default's), checked whole: a malformed
+ * field is a {@link B24InputError} naming it, thrown before any stream is read or any tool name matched.
+ */
+export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRules {
+  if (rules === undefined) return defaultStatusRules;
+  if (rules === null || typeof rules !== 'object') throw new B24InputError('rules', 'an object', typeName(rules));
+  const merged: StatusRules = {
+    parts: rules.parts ?? defaultStatusRules.parts,
+    tools: rules.tools ?? defaultStatusRules.tools,
+    otherTool: rules.otherTool ?? defaultStatusRules.otherTool,
+  };
+  if (merged.parts === null || typeof merged.parts !== 'object')
+    throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));
+  for (const [type, effect] of Object.entries(merged.parts)) {
+    if (effect !== 'tool' && effect !== 'complete' && effect !== 'error' && !isAgentStatus(effect))
+      throw new B24InputError(`rules.parts[${JSON.stringify(type)}]`, "an agent status, 'tool', 'complete' or 'error'");
+  }
+  if (!Array.isArray(merged.tools)) throw new B24InputError('rules.tools', 'an array', typeName(merged.tools));
+  merged.tools.forEach((rule, i) => {
+    if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
+    if (!(typeof rule.match === 'string' && rule.match !== '') && !(rule.match instanceof RegExp))
+      throw new B24InputError(`rules.tools[${i}].match`, 'a non-empty string or a RegExp');
+    if (!isAgentStatus(rule.status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
+  });
+  if (!isAgentStatus(merged.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
+  return merged;
+}
+
+/** Names the type of a rejected value without echoing it (a stream or rules object may carry anything). */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
