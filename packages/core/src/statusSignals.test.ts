@@ -5,6 +5,11 @@ import type { AgentStatus } from './AgentStatus';
 import { B24InputError } from './B24InputError';
 import { DEFAULT_STATUS_POLICY, resolveStatusPolicy, type StatusSignal, statusSignals } from './statusSignals';
 
+/**
+ * Every `expectObservable` below takes an unsubscription marble (`'^ …ms !'`) past its last expected frame: run
+ * mode has no frame limit, so a stream that renews forever would spin until the heap runs out instead of failing.
+ * An expected `|` before the `!` still fails when the completion is missing.
+ */
 function testScheduler() {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 }
@@ -26,7 +31,7 @@ describe('statusSignals', () => {
   it('starts at once with duration = leaseSec and renews at lease − margin while the work runs', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const until = cold('60000ms x');
-      expectObservable(statusSignals(of('thinking'), until)).toBe('s 26999ms r 26999ms q 5999ms |', {
+      expectObservable(statusSignals(of('thinking'), until), '^ 90000ms !').toBe('s 26999ms r 26999ms q 5999ms |', {
         s: sig('start', 'thinking', 0),
         r: sig('renew', 'thinking', 27_000),
         q: sig('renew', 'thinking', 54_000),
@@ -81,14 +86,14 @@ describe('statusSignals', () => {
 
   it('shows nothing at all when the reply comes within delayMs', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(statusSignals(of('thinking'), cold('300ms x'), { delayMs: 500 })).toBe('300ms |');
+      expectObservable(statusSignals(of('thinking'), cold('300ms x'), { delayMs: 500 }), '^ 2000ms !').toBe('300ms |');
     });
   });
 
   it('starts after delayMs with the latest status', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const status = hot('t 199ms s', S);
-      expectObservable(statusSignals(status, cold('800ms x'), { delayMs: 500 })).toBe('500ms s 299ms |', {
+      expectObservable(statusSignals(status, cold('800ms x'), { delayMs: 500 }), '^ 2000ms !').toBe('500ms s 299ms |', {
         s: sig('start', 'searching', 500),
       });
     });
@@ -97,7 +102,7 @@ describe('statusSignals', () => {
   it('stops on the reply without a clear, and sends nothing afterwards', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const status = hot('t 2999ms s 999ms c', S);
-      expectObservable(statusSignals(status, cold('2000ms x'))).toBe('s 1999ms |', {
+      expectObservable(statusSignals(status, cold('2000ms x')), '^ 5000ms !').toBe('s 1999ms |', {
         s: sig('start', 'thinking', 0),
       });
     });
@@ -106,7 +111,7 @@ describe('statusSignals', () => {
   it('clears with duration 1 when the work errors', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const status = hot('t 1999ms s', S);
-      expectObservable(statusSignals(status, cold('3000ms #'))).toBe('s 1999ms c 999ms (x|)', {
+      expectObservable(statusSignals(status, cold('3000ms #')), '^ 5000ms !').toBe('s 1999ms c 999ms (x|)', {
         s: sig('start', 'thinking', 0),
         c: sig('change', 'searching', 2000),
         x: sig('clear', 'searching', 3000, 1),
@@ -116,11 +121,11 @@ describe('statusSignals', () => {
 
   it('clears when the work completes without a reply, not when it completes after one', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(statusSignals(of('typing'), cold('1000ms |'))).toBe('s 999ms (x|)', {
+      expectObservable(statusSignals(of('typing'), cold('1000ms |')), '^ 2000ms !').toBe('s 999ms (x|)', {
         s: sig('start', 'typing', 0),
         x: sig('clear', 'typing', 1000, 1),
       });
-      expectObservable(statusSignals(of('typing'), cold('1000ms (a|)'))).toBe('s 999ms |', {
+      expectObservable(statusSignals(of('typing'), cold('1000ms (a|)')), '^ 2000ms !').toBe('s 999ms |', {
         s: sig('start', 'typing', 0),
       });
     });
@@ -128,16 +133,17 @@ describe('statusSignals', () => {
 
   it('does not clear when clearOnError is off, or when nothing was shown', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(statusSignals(of('thinking'), cold('1000ms #'), { clearOnError: false })).toBe('s 999ms |', {
-        s: sig('start', 'thinking', 0),
-      });
-      expectObservable(statusSignals(of('thinking'), cold('100ms #'), { delayMs: 500 })).toBe('100ms |');
+      expectObservable(statusSignals(of('thinking'), cold('1000ms #'), { clearOnError: false }), '^ 2000ms !').toBe(
+        's 999ms |',
+        { s: sig('start', 'thinking', 0) },
+      );
+      expectObservable(statusSignals(of('thinking'), cold('100ms #'), { delayMs: 500 }), '^ 2000ms !').toBe('100ms |');
     });
   });
 
   it('clears and passes the error on when the status stream errors', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(statusSignals(cold('t 99ms #', S, 'llm failed'))).toBe(
+      expectObservable(statusSignals(cold('t 99ms #', S, 'llm failed')), '^ 1000ms !').toBe(
         's 99ms (x#)',
         { s: sig('start', 'thinking', 0), x: sig('clear', 'thinking', 100, 1) },
         'llm failed',
@@ -161,7 +167,7 @@ describe('statusSignals', () => {
   it('errors with a typed error on an invalid status, after clearing', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const status = cold<AgentStatus>('t 1999ms b', { t: 'thinking', b: 'pondering' as AgentStatus });
-      expectObservable(statusSignals(status)).toBe(
+      expectObservable(statusSignals(status), '^ 3000ms !').toBe(
         's 1999ms (x#)',
         { s: sig('start', 'thinking', 0), x: sig('clear', 'thinking', 2000, 1) },
         expect.objectContaining({ name: 'B24InputError', field: 'status', kind: 'input', code: 'INVALID_ARGUMENT' }),
@@ -171,7 +177,7 @@ describe('statusSignals', () => {
 
   it('ends at once when until has already fired', () => {
     testScheduler().run(({ expectObservable }) => {
-      expectObservable(statusSignals(of('thinking'), of(1))).toBe('|');
+      expectObservable(statusSignals(of('thinking'), of(1)), '^ 1000ms !').toBe('|');
     });
   });
 

@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { B24InputError } from './B24InputError';
 import { DEFAULT_TYPING_POLICY, resolveTypingPolicy, type TypingSignal, typingSignals } from './typingSignals';
 
+/**
+ * Every `expectObservable` below takes an unsubscription marble (`'^ …ms !'`) past its last expected frame: run
+ * mode has no frame limit, so a stream that renews forever would spin until the heap runs out instead of failing.
+ * An expected `|` before the `!` still fails when the completion is missing.
+ */
 function testScheduler() {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 }
@@ -36,7 +41,7 @@ describe('typingSignals', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       // keystrokes at 0, 2, … 20
       const keys = hot('a-a-a-a-a-a-a-a-a-a-a');
-      expectObservable(typingSignals(keys, NEVER, SMALL)).toBe(
+      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 40ms !').toBe(
         's 6ms r 6ms q 6ms p 6ms i',
         at({ s: ['start', 0], r: ['renew', 7], q: ['renew', 14], p: ['renew', 21], i: ['stop', 28, 'idle'] }),
       );
@@ -63,7 +68,7 @@ describe('typingSignals', () => {
   it('renews when a keystroke falls within idleMs of the renewal, and not again after', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const keys = hot('a 4ms b'); // 0 and 5: at 7 the last keystroke is 2 old, at 14 it is 9 old
-      expectObservable(typingSignals(keys, NEVER, SMALL)).toBe(
+      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 30ms !').toBe(
         's 6ms r 6ms i',
         at({ s: ['start', 0], r: ['renew', 7], i: ['stop', 14, 'idle'] }),
       );
@@ -112,22 +117,22 @@ describe('typingSignals', () => {
 
   it('stops and completes when keystrokes complete', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(typingSignals(cold('a-a|'), NEVER, SMALL)).toBe(
+      expectObservable(typingSignals(cold('a-a|'), NEVER, SMALL), '^ 20ms !').toBe(
         's--(x|)',
         at({ s: ['start', 0], x: ['stop', 3, 'complete'] }),
       );
-      expectObservable(typingSignals(cold('|'), NEVER, SMALL)).toBe('|');
+      expectObservable(typingSignals(cold('|'), NEVER, SMALL), '^ 20ms !').toBe('|');
     });
   });
 
   it('passes on errors of keystrokes and sent', () => {
     testScheduler().run(({ cold, hot, expectObservable }) => {
-      expectObservable(typingSignals(cold('a-#', undefined, 'boom'), NEVER, SMALL)).toBe(
+      expectObservable(typingSignals(cold('a-#', undefined, 'boom'), NEVER, SMALL), '^ 20ms !').toBe(
         's-#',
         at({ s: ['start', 0] }),
         'boom',
       );
-      expectObservable(typingSignals(hot('a'), cold('--#', undefined, 'bad'), SMALL)).toBe(
+      expectObservable(typingSignals(hot('a'), cold('--#', undefined, 'bad'), SMALL), '^ 20ms !').toBe(
         's-#',
         at({ s: ['start', 0] }),
         'bad',
