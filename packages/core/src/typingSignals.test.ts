@@ -77,10 +77,10 @@ describe('typingSignals', () => {
 
   it('counts a keystroke exactly idleMs old as recent', () => {
     testScheduler().run(({ hot, expectObservable }) => {
-      const keys = hot('a 2ms b'); // 0 and 3: at 7 the last keystroke is exactly 4 old
-      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 10ms !').toBe(
-        's 6ms r',
-        at({ s: ['start', 0], r: ['renew', 7] }),
+      const keys = hot('a 2ms b'); // 0 and 3: at 7 the last keystroke is exactly 4 old; at 14 it is 11 old → idle
+      expectObservable(typingSignals(keys, NEVER, SMALL), '^ 20ms !').toBe(
+        's 6ms r 6ms i',
+        at({ s: ['start', 0], r: ['renew', 7], i: ['stop', 14, 'idle'] }),
       );
     });
   });
