@@ -8,6 +8,13 @@ export interface StreamPart {
   readonly type: string;
   /** On `tool-input-start`, `tool-call`, `tool-result`, `tool-error`. */
   readonly toolName?: string | undefined;
+  /**
+   * On `tool-call`, `tool-result`, `tool-error`, `tool-output-denied`: which call a result settles, so that one
+   * finished call of several running in parallel does not show `thinking` while the others still run.
+   */
+  readonly toolCallId?: string | undefined;
+  /** On `tool-input-start`: the id of the call it starts (the later `tool-call`'s `toolCallId`). */
+  readonly id?: string | undefined;
   /** On `tool-result`: a progress yield of a generator tool, not its final output. */
   readonly preliminary?: boolean | undefined;
   /** On `error` (and `tool-error`). */

@@ -165,4 +165,66 @@ describe('statusFromStream over streamText (ai 6)', () => {
       [2300, 'composing'],
     ]);
   });
+
+  it('stays on the slower of two parallel tool calls until it returns too', async () => {
+    vi.useFakeTimers();
+    const t0 = Date.now();
+    const call = (id: string, toolName: string): LanguageModelV3StreamPart[] => [
+      { type: 'tool-input-start', id, toolName },
+      { type: 'tool-input-delta', id, delta: '{"query":"Berlin"}' },
+      { type: 'tool-input-end', id },
+      { type: 'tool-call', toolCallId: id, toolName, input: '{"query":"Berlin"}' },
+    ];
+    const slowTool = (ms: number) =>
+      tool({
+        inputSchema: z.object({ query: z.string() }),
+        execute: async () => {
+          await new Promise((r) => setTimeout(r, ms));
+          return { ok: true };
+        },
+      });
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          step([
+            { type: 'stream-start', warnings: [] },
+            ...call('a', 'webSearch'),
+            ...call('b', 'calculator'),
+            finish('tool-calls'),
+          ]),
+          step(
+            [
+              { type: 'stream-start', warnings: [] },
+              { type: 'text-start', id: 't1' },
+              { type: 'text-delta', id: 't1', delta: 'Done.' },
+              { type: 'text-end', id: 't1' },
+              finish('stop'),
+            ],
+            100,
+          ),
+        ],
+      }),
+      prompt: 'Search and calculate',
+      stopWhen: stepCountIs(3),
+      tools: { webSearch: slowTool(100), calculator: slowTool(1000) },
+    });
+    const timeline: [number, string][] = [];
+    const done = firstValueFrom(
+      statusFromStream(result.fullStream).pipe(
+        tap((s) => timeline.push([Date.now() - t0, s])),
+        toArray(),
+      ),
+    );
+    await vi.runAllTimersAsync();
+    await done;
+    // both calls start at once; the search returns at 100 ms, the calculator at 1000: only then does the model think,
+    // and step 2's text (chunk 1, 100 ms per chunk) starts at 1100
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [0, 'searching'],
+      [0, 'calculating'],
+      [1000, 'thinking'],
+      [1100, 'composing'],
+    ]);
+  });
 });

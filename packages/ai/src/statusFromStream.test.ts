@@ -111,6 +111,50 @@ describe('statusFromStream: phases in virtual time', () => {
   });
 });
 
+describe('statusFromStream: parallel tool calls', () => {
+  const calls = {
+    i: { type: 'tool-input-start', id: 'a', toolName: 'webSearch' },
+    c: { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch' },
+    k: { type: 'tool-call', toolCallId: 'b', toolName: 'calculator' },
+    p: { type: 'tool-result', toolCallId: 'b', toolName: 'calculator', preliminary: true },
+    o: { type: 'tool-result', toolCallId: 'a', toolName: 'webSearch' },
+    O: { type: 'tool-result', toolCallId: 'b', toolName: 'calculator' },
+    x: { type: 'tool-error', toolCallId: 'b', toolName: 'calculator', error: new Error('division by zero') },
+    u: { type: 'tool-call', toolCallId: 'u', toolName: 'getWeather' }, // no execute: never gets a result
+    e: { type: 'finish-step' },
+    S: { type: 'start-step' },
+    t: { type: 'text-start' },
+    f: { type: 'finish' },
+  } satisfies Record<string, StreamPart>;
+
+  it('stays on the call still running when another one returns, and thinks once the last returns', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-i-c-k-o---O-e-t-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s---c-----h---o-|', statuses);
+    });
+  });
+
+  it('goes back to the earlier call when the latest returns first', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-c-k-O-o-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s-c-s-h-|', statuses);
+    });
+  });
+
+  it('counts a tool error as settling its call, and a preliminary result as its call still running', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('-k-c-p-o-x-f', calls))).toBe('-c-s-c---h-|', statuses);
+    });
+  });
+
+  it('forgets calls that never get a result at the step boundary', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-u-c-o-e-S-c-o-t-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-p-s-p---h-s-h-o-|', statuses);
+    });
+  });
+});
+
 describe('statusFromStream: rules are data', () => {
   it('extends the tool rules (first match wins)', () => {
     marbles(({ cold, expectObservable }) => {

@@ -1,5 +1,5 @@
 import { type AgentStatus, B24InputError } from '@b24-typing/core';
-import { distinctUntilChanged, filter, from, map, type Observable, type ObservableInput, takeWhile } from 'rxjs';
+import { defer, distinctUntilChanged, filter, from, map, type Observable, type ObservableInput, takeWhile } from 'rxjs';
 import type { StreamPart } from './StreamPart';
 import { resolveRules, typeName } from './resolveRules';
 import { toolStatus } from './statusForTool';
@@ -9,6 +9,9 @@ import type { PartEffect, StatusRules } from './statusRules';
  * Turns an LLM's stream of parts (Vercel AI SDK `fullStream` / `stream`: an AsyncIterable, a ReadableStream or an
  * Observable) into the statuses a bot shows while it works, ready for core's `botStatus({ status })`:
  * reasoning → `thinking`, a tool call → a status picked from the tool's name, text → `composing`.
+ *
+ * While several tool calls run at once (parallel tool calls), the result of one of them does not show `thinking`
+ * yet: the status stays on the latest call still running, matched by `toolCallId`, until the last one settles.
  *
  * Consecutive repeats are dropped (a text reply is hundreds of deltas, one status). The stream completes on
  * `finish` (or `abort`, or when the parts end) and errors on an `error` part with that part's `error`, so the
@@ -32,24 +35,33 @@ export function statusFromStream(
   } catch {
     throw new B24InputError('parts', 'an AsyncIterable, ReadableStream or Observable of stream parts', typeName(parts));
   }
-  return source.pipe(
-    map((part, index) => effectOf(part, index, merged)),
-    takeWhile((step) => step.effect !== 'complete'),
-    map((step) => {
-      if (step.effect === 'error')
-        throw step.part.error ?? new Error(`LLM stream reported an error (${step.part.type})`);
-      return step.effect;
-    }),
-    filter((status): status is AgentStatus => status !== undefined),
-    distinctUntilChanged(),
-  );
+  return defer(() => {
+    const running = new Map<string, string>();
+    return source.pipe(
+      map((part, index) => effectOf(part, index, merged, running)),
+      takeWhile((step) => step.effect !== 'complete'),
+      map((step) => {
+        if (step.effect === 'error')
+          throw step.part.error ?? new Error(`LLM stream reported an error (${step.part.type})`);
+        return step.effect;
+      }),
+      filter((status): status is AgentStatus => status !== undefined),
+      distinctUntilChanged(),
+    );
+  });
 }
 
 type Step =
   | { readonly effect: AgentStatus | undefined | 'complete' }
   | { readonly effect: 'error'; readonly part: StreamPart };
 
-function effectOf(part: StreamPart, index: number, rules: StatusRules): Step {
+/**
+ * A tool call is running from its first part (`tool-input-start`'s `id`, `tool-call`'s `toolCallId`) until a part with
+ * its `toolCallId` that is not a tool part (the final `tool-result`, `tool-error`, `tool-output-denied`). A step
+ * boundary forgets them all: a call with no `execute` never gets a result, and the SDK emits a step's results before
+ * `finish-step`.
+ */
+function effectOf(part: StreamPart, index: number, rules: StatusRules, running: Map<string, string>): Step {
   if (part === null || typeof part !== 'object' || typeof part.type !== 'string') {
     throw new B24InputError(
       `parts[${index}]`,
@@ -60,6 +72,24 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules): Step {
   const effect: PartEffect | undefined =
     part.type === 'tool-result' && part.preliminary === true ? 'tool' : rules.parts[part.type];
   if (effect === 'error') return { effect, part };
-  if (effect === 'tool') return { effect: toolStatus(typeof part.toolName === 'string' ? part.toolName : '', rules) };
+  const toolName = typeof part.toolName === 'string' ? part.toolName : '';
+  const callId = typeof part.toolCallId === 'string' ? part.toolCallId : undefined;
+  if (effect === 'tool') {
+    const id = callId ?? (typeof part.id === 'string' ? part.id : undefined);
+    if (id !== undefined) {
+      running.delete(id); // re-inserted last: the latest call is the one shown
+      running.set(id, toolName);
+    }
+    return { effect: toolStatus(toolName, rules) };
+  }
+  if (part.type === 'start-step' || part.type === 'finish-step') running.clear();
+  if (
+    callId !== undefined &&
+    running.delete(callId) &&
+    running.size > 0 &&
+    effect !== undefined &&
+    effect !== 'complete'
+  )
+    return { effect: toolStatus([...running.values()].at(-1)!, rules) };
   return { effect };
 }
