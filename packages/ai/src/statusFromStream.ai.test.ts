@@ -56,6 +56,21 @@ function agentSteps(toolName: string, chunkDelayInMs: number | null = null) {
   ];
 }
 
+/** The statuses of `parts` with the (fake) ms each came at after the call, running every timer until the end. */
+async function timelineOf(parts: Parameters<typeof statusFromStream>[0]): Promise<[number, string][]> {
+  const t0 = Date.now();
+  const timeline: [number, string][] = [];
+  const done = firstValueFrom(
+    statusFromStream(parts).pipe(
+      tap((s) => timeline.push([Date.now() - t0, s])),
+      toArray(),
+    ),
+  );
+  await vi.runAllTimersAsync();
+  await done;
+  return timeline;
+}
+
 function run(toolName: string, chunkDelayInMs: number | null = null, toolDelayMs = 0) {
   const executed: string[] = [];
   const result = streamText({
@@ -145,17 +160,8 @@ describe('statusFromStream over streamText (ai 6)', () => {
 
   it('switches statuses when the parts arrive (fake timers, realistic delays)', async () => {
     vi.useFakeTimers();
-    const t0 = Date.now();
     const { result } = run('webSearch', 100, 1000);
-    const timeline: [number, string][] = [];
-    const done = firstValueFrom(
-      statusFromStream(result.fullStream).pipe(
-        tap((s) => timeline.push([Date.now() - t0, s])),
-        toArray(),
-      ),
-    );
-    await vi.runAllTimersAsync();
-    await done;
+    const timeline = await timelineOf(result.fullStream);
     // `start` shows thinking at once; chunk i of a step arrives at i × 100 ms: the tool input (chunk 5) at 500,
     // step 1 finishes at 900, the tool runs 1 s, so its result is back at 1900 and step 2's text (chunk 4) at 2300.
     expect(timeline).toEqual([
@@ -168,7 +174,6 @@ describe('statusFromStream over streamText (ai 6)', () => {
 
   it('stays on the slower of two parallel tool calls until it returns too', async () => {
     vi.useFakeTimers();
-    const t0 = Date.now();
     const call = (id: string, toolName: string): LanguageModelV3StreamPart[] => [
       { type: 'tool-input-start', id, toolName },
       { type: 'tool-input-delta', id, delta: '{"query":"Berlin"}' },
@@ -208,15 +213,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       stopWhen: stepCountIs(3),
       tools: { webSearch: slowTool(100), calculator: slowTool(1000) },
     });
-    const timeline: [number, string][] = [];
-    const done = firstValueFrom(
-      statusFromStream(result.fullStream).pipe(
-        tap((s) => timeline.push([Date.now() - t0, s])),
-        toArray(),
-      ),
-    );
-    await vi.runAllTimersAsync();
-    await done;
+    const timeline = await timelineOf(result.fullStream);
     // both calls start at once; the search returns at 100 ms, the calculator at 1000: only then does the model think,
     // and step 2's text (chunk 1, 100 ms per chunk) starts at 1100
     expect(timeline).toEqual([
