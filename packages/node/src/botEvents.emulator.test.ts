@@ -71,6 +71,9 @@ describe('botEvents against the emulator', () => {
       emu.addFault({ method: 'imbot.v2.Event.get', reset: true, times: 1 });
       emu.addFault({ method: 'imbot.v2.Event.get', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
       emu.addFault({ method: 'imbot.v2.Event.get', hang: true, times: 1 });
+      // The imbot.v2 docs' 429s (§7): the rate limit and the operating limit, both backed off.
+      emu.addFault({ method: 'imbot.v2.Event.get', status: 429, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+      emu.addFault({ method: 'imbot.v2.Event.get', status: 429, error: 'OPERATION_TIME_LIMIT', times: 1 });
       say(texts.slice(4, 9));
       await vi.waitFor(() => expect(emu.faults()).toHaveLength(0), { timeout: 10_000 });
       say(texts.slice(9));

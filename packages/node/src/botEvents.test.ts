@@ -175,6 +175,89 @@ describe('botEvents timing', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('waits at least intervalMs after a failed poll by default: a 429 is never retried sooner than an idle poll', async () => {
+    const { transport, calls } = scripted([
+      fail('QUERY_LIMIT_EXCEEDED', 429),
+      fail('OPERATION_TIME_LIMIT', 429),
+      page([1], 2),
+      fail('QUERY_LIMIT_EXCEEDED', 503),
+    ]);
+    // random 0.5: no jitter, so the delays are exact.
+    botEvents(transport, { botId: 9, random: () => 0.5 }).subscribe();
+    await vi.advanceTimersByTimeAsync(30_000);
+    // The platform recommends polling every 5–30 s and an exponential backoff on 429 (reference §4.4, §7):
+    // 0 fail → +5 s fail → +10 s ok → +5 s (idle) fail → +5 s (backoff starts over)
+    expect(calls.map((c) => c.at)).toEqual([0, 5000, 15_000, 20_000, 25_000]);
+  });
+
+  it('scales the default backoff from a custom intervalMs', async () => {
+    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), fail('INTERNAL_SERVER_ERROR', 500)]);
+    botEvents(transport, { botId: 9, intervalMs: 20_000, random: () => 0.5 }).subscribe();
+    await vi.advanceTimersByTimeAsync(70_000);
+    expect(calls.map((c) => c.at)).toEqual([0, 20_000, 60_000]);
+  });
+
+  it('completes after ONIMBOTV2DELETE, the last event a bot gets, confirming it and polling no more', async () => {
+    const { transport, calls } = scripted([
+      () => ({
+        events: [
+          { eventId: 1, type: 'ONIMBOTV2JOINCHAT', data: { bot: { id: 9 }, chat: { id: 1, dialogId: 'chat1' } } },
+          { eventId: 2, type: 'ONIMBOTV2DELETE', data: { bot: { id: 9, code: 'agent' } } },
+        ],
+        nextOffset: 3,
+        hasMore: false,
+      }),
+      fail('BOT_NOT_FOUND', 400),
+    ]);
+    const seen: string[] = [];
+    const offsets: number[] = [];
+    const complete = vi.fn();
+    const error = vi.fn();
+    botEvents(transport, { botId: 9, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe({
+      next: (e) => seen.push(e.type),
+      complete,
+      error,
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2DELETE']);
+    expect(offsets).toEqual([3]);
+    expect(complete).toHaveBeenCalledTimes(1);
+    expect(error).not.toHaveBeenCalled();
+    expect(calls).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps polling after an ONIMBOTV2DELETE about another bot', async () => {
+    const { transport, calls } = scripted([
+      () => ({ events: [{ eventId: 1, type: 'ONIMBOTV2DELETE', data: { bot: { id: 8 } } }], nextOffset: 2 }),
+      page([], 2),
+    ]);
+    const complete = vi.fn();
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe({ complete });
+    await vi.advanceTimersByTimeAsync(15);
+    expect(calls).toHaveLength(2);
+    expect(complete).not.toHaveBeenCalled();
+  });
+
+  it('errors the stream with what onOffset throws, instead of stalling with an unhandled rejection', async () => {
+    const { transport, calls } = scripted([page([1], 2), page([2], 3)]);
+    const failure = new Error('offset store is down');
+    const seen: number[] = [];
+    const error = vi.fn();
+    botEvents(transport, {
+      botId: 9,
+      intervalMs: 10,
+      onOffset: () => {
+        throw failure;
+      },
+    }).subscribe({ next: (e) => seen.push(e.eventId!), error });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual([1]);
+    expect(error).toHaveBeenCalledWith(failure);
+    expect(calls).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('reports each confirmed offset through onOffset and resumes from a given offset', async () => {
     const { transport, calls } = scripted([page([7], 8), page([], 8)]);
     const offsets: number[] = [];

@@ -20,17 +20,27 @@ export interface BotEventsOptions {
   readonly hasMoreDelayMs?: number;
   /** Exponential backoff after a failed poll: `initialMs × factor^(n−1)`, capped at `maxMs`, ± `jitter`. */
   readonly backoff?: {
+    /**
+     * Default `intervalMs`: a failed poll (a 429 above all) is never retried sooner than an idle poll would be,
+     * since the platform recommends polling every 5–30 s and backing off on 429 (reference §4.4, §7).
+     */
     readonly initialMs?: number;
     readonly maxMs?: number;
     readonly factor?: number;
     /** Fraction of the delay randomised either way. Default 0.2. */
     readonly jitter?: number;
   };
-  /** Called after each successful poll with the offset that confirms everything delivered so far. */
+  /**
+   * Called after each successful poll with the offset that confirms everything delivered so far. If it throws,
+   * the stream errors with what it threw (the offset was not saved, so polling on would hide that).
+   */
   readonly onOffset?: (nextOffset: number) => void;
   /** Source of randomness for the jitter (tests pin it). Default `Math.random`. */
   readonly random?: () => number;
 }
+
+/** The last event a bot gets (reference §4.4): it was unregistered, and Event.get has nothing more for it. */
+const LAST_EVENT = 'ONIMBOTV2DELETE';
 
 /** Kinds after which polling again cannot help: the stream errors instead of retrying. */
 const FATAL = new Set(['input', 'access', 'auth']);
@@ -40,8 +50,9 @@ const FATAL = new Set(['input', 'access', 'auth']);
  * previous `nextOffset`, which confirms everything delivered before it, so an error between polls loses
  * nothing: the next poll asks again from the last confirmed offset, and an event id already delivered is
  * skipped. Follows `hasMore` after `hasMoreDelayMs`, idles `intervalMs` otherwise, backs off on `rate`,
- * `server`, `network` and `timeout` errors, and errors the stream on `input`, `access` and `auth` ones (a
- * wrong bot id or token does not fix itself). Unsubscribing aborts the poll in flight and stops polling.
+ * `operating`, `server`, `network` and `timeout` errors, and errors the stream on `input`, `access` and `auth`
+ * ones (a wrong bot id or token does not fix itself). Completes after this bot's `ONIMBOTV2DELETE`, the last
+ * event it gets. Unsubscribing aborts the poll in flight and stops polling.
  * Timers are taken from the global scope when scheduled.
  */
 export function botEvents(transport: Transport, options: BotEventsOptions): Observable<BotEvent> {
@@ -58,7 +69,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   }
   const intervalMs = nonNegative(options.intervalMs, 5_000, 'intervalMs');
   const hasMoreDelayMs = nonNegative(options.hasMoreDelayMs, 2_000, 'hasMoreDelayMs');
-  const initialMs = nonNegative(options.backoff?.initialMs, 1_000, 'backoff.initialMs');
+  const initialMs = nonNegative(options.backoff?.initialMs, intervalMs, 'backoff.initialMs');
   const maxMs = nonNegative(options.backoff?.maxMs, 60_000, 'backoff.maxMs');
   const factor = nonNegative(options.backoff?.factor, 2, 'backoff.factor');
   const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
@@ -99,17 +110,29 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       }
       if (subscriber.closed) return;
       failures = 0;
+      let deleted = false;
       for (const item of page.events) {
         if (item.numericId !== undefined) {
           if (item.numericId <= lastEventId) continue;
           lastEventId = item.numericId;
         }
+        if (item.event.type === LAST_EVENT && item.event.data.bot.id === botId) deleted = true;
         subscriber.next(item.event);
         if (subscriber.closed) return;
       }
       if (page.nextOffset !== undefined) {
         offset = page.nextOffset;
-        options.onOffset?.(page.nextOffset);
+        try {
+          options.onOffset?.(page.nextOffset);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        if (subscriber.closed) return;
+      }
+      if (deleted) {
+        subscriber.complete();
+        return;
       }
       schedule(page.hasMore ? hasMoreDelayMs : intervalMs);
     };
