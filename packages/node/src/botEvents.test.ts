@@ -197,6 +197,13 @@ describe('botEvents timing', () => {
     expect(calls.map((c) => c.at)).toEqual([0, 20_000, 60_000]);
   });
 
+  it('backs off from 1 s at least, whatever a short intervalMs (0 would retry a 429 in a loop)', async () => {
+    const { transport, calls } = scripted([fail('QUERY_LIMIT_EXCEEDED', 429), fail('QUERY_LIMIT_EXCEEDED', 429)]);
+    botEvents(transport, { botId: 9, intervalMs: 0, random: () => 0.5 }).subscribe();
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(calls.map((c) => c.at)).toEqual([0, 1000, 3000]);
+  });
+
   it('completes after ONIMBOTV2DELETE, the last event a bot gets, confirming it and polling no more', async () => {
     const { transport, calls } = scripted([
       () => ({

@@ -21,8 +21,9 @@ export interface BotEventsOptions {
   /** Exponential backoff after a failed poll: `initialMs × factor^(n−1)`, capped at `maxMs`, ± `jitter`. */
   readonly backoff?: {
     /**
-     * Default `intervalMs`: a failed poll (a 429 above all) is never retried sooner than an idle poll would be,
-     * since the platform recommends polling every 5–30 s and backing off on 429 (reference §4.4, §7).
+     * Default `intervalMs`, at least 1 s: a failed poll (a 429 above all) is never retried sooner than an idle
+     * poll would be, since the platform recommends polling every 5–30 s and backing off on 429 (reference §4.4,
+     * §7), and a short `intervalMs` (0 for a busy test rig) never turns the backoff into a retry loop.
      */
     readonly initialMs?: number;
     readonly maxMs?: number;
@@ -69,7 +70,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   }
   const intervalMs = nonNegative(options.intervalMs, 5_000, 'intervalMs');
   const hasMoreDelayMs = nonNegative(options.hasMoreDelayMs, 2_000, 'hasMoreDelayMs');
-  const initialMs = nonNegative(options.backoff?.initialMs, intervalMs, 'backoff.initialMs');
+  const initialMs = nonNegative(options.backoff?.initialMs, Math.max(intervalMs, 1_000), 'backoff.initialMs');
   const maxMs = nonNegative(options.backoff?.maxMs, 60_000, 'backoff.maxMs');
   const factor = nonNegative(options.backoff?.factor, 2, 'backoff.factor');
   const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
