@@ -73,10 +73,12 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
   const dialogId = stringOf(params.DIALOG_ID) ?? '';
   context.record.dialogId = dialogId;
   if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  // Bot::startWriting -> CIMMessenger::StartWriting: chat existence and "not yourself" are its only checks, no
+  // membership (reference §1.1), so the members of a chat the bot is not in see it too. Its outcome is ignored.
   const chat = model.resolveDialog(dialogId, botId, { allowSg: false, create: true });
   if (chat) {
     context.record.chatId = chat.id;
-    if (chat.members.has(botId)) showIndicator(context, chat, botId, null, context.clientLifetimeMs);
+    showIndicator(context, chat, botId, null, context.clientLifetimeMs);
   }
   return true;
 }

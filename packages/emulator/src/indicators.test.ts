@@ -147,6 +147,31 @@ describe('indicator state', () => {
     expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: T0 + 6_000, endCause: 'expired', calls: 2 }]);
   });
 
+  it('§1.1/§1.2: imbot.chat.sendTyping into a chat without the bot is shown there (StartWriting checks no membership)', async () => {
+    const s = await setup();
+    // chat2 "Team" has users 1 and 2 only; the agent (bot 10) is not a member.
+    const reply = await post(`${s.e.webhookUrl()}imbot.chat.sendTyping`, {
+      BOT_ID: 10,
+      CLIENT_ID: 'agent-bot-token',
+      DIALOG_ID: 'chat2',
+    });
+    expect(reply.body.result).toBe(true);
+    expect(s.e.indicators()).toEqual([
+      expect.objectContaining({ chatId: 2, senderId: 10, text: 'Agent is typing...' }),
+    ]);
+    expect(s.e.timeline().find((x) => x.kind === 'call')).toMatchObject({ shown: true, visibleUntil: T0 + 25_000 });
+    // What StartWriting refuses still shows nothing, and the reply is still `true` (§1.2 step 5).
+    for (const DIALOG_ID of ['chat999', 'sg1', '10']) {
+      const other = await post(`${s.e.webhookUrl()}imbot.chat.sendTyping`, {
+        BOT_ID: 10,
+        CLIENT_ID: 'agent-bot-token',
+        DIALOG_ID,
+      });
+      expect(other.body.result).toBe(true);
+    }
+    expect(s.e.indicators()).toHaveLength(1);
+  });
+
   it('private dialogs are per pair: dialogId is the other user from the sender side', async () => {
     const s = await setup();
     await s.writing('2');
