@@ -89,6 +89,11 @@ export class ChatModel {
   readonly users = new Map<number, User>();
   readonly chats = new Map<number, Chat>();
   readonly bots = new Map<number, Bot>();
+  /**
+   * Unregistered fetch-mode bots whose `ONIMBOTV2DELETE` no `Event.get` has returned yet: reachable by `Event.get`
+   * only, so the bot can still read its last event; every other method already answers `BOT_NOT_FOUND`.
+   */
+  readonly retiredBots = new Map<number, Bot>();
   /** Every message, in id order (ids are 1, 2, 3 …: `messages[id - 1]`). Kept for good, as a portal keeps them. */
   readonly messages: Message[] = [];
   /** The same messages per chat, so per-chat reads (the live page's state) do not scan them all. */
@@ -427,6 +432,27 @@ export class ChatModel {
       if (bot.eventMode === 'fetch') bot.events.push(event);
       this.onEvent(bot, event);
     }
+  }
+
+  /**
+   * `imbot.v2.Bot.unregister`: the bot's last event is `ONIMBOTV2DELETE` with `{bot}` (reference §4.4), the bot
+   * object as it was; then the bot is gone and leaves its group chats. Its messages and private dialogs stay, as
+   * history does; an indicator it was showing lapses on its own timer (the reference names no hide on delete).
+   */
+  removeBot(bot: Bot, now = this.now()): void {
+    const event: BotEvent = {
+      eventId: bot.nextEventId++,
+      type: 'ONIMBOTV2DELETE',
+      date: isoSeconds(now),
+      data: { bot: this.botObject(bot) },
+    };
+    this.bots.delete(bot.id);
+    for (const chat of this.chats.values()) if (chat.type === 'chat') chat.members.delete(bot.id);
+    if (bot.eventMode === 'fetch') {
+      bot.events.push(event);
+      this.retiredBots.set(bot.id, bot);
+    }
+    this.onEvent(bot, event);
   }
 
   botObject(bot: Bot): Record<string, unknown> {

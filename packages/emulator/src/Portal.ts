@@ -437,6 +437,8 @@ export class Portal {
 
   /** Webhook-mode delivery: one POST, no retries (reference §4.4); fetch-mode events wait in the bot's queue. */
   private onBotEvent(bot: Bot, event: BotEvent): void {
+    // An unregistered bot left its group chats: `fixtures.chats` lists members.
+    if (event.type === 'ONIMBOTV2DELETE') this.refreshFixtureLists();
     if (bot.eventMode !== 'webhook' || !bot.webhookUrl) return;
     const app = bot.clientId ? this.apps.get(bot.clientId) : undefined;
     const auth: Record<string, unknown> = {

@@ -294,3 +294,173 @@ describe('events to bots', () => {
     expect(state.users.find((u: { id: number }) => u.id === botId).name).toMatch(/^Moved/);
   });
 });
+
+describe('imbot.v2.Bot.unregister (reference §4.2; ONIMBOTV2DELETE is the last event, §4.4)', () => {
+  it('fetch mode: answers true, queues ONIMBOTV2DELETE {bot} after what was unread, then the bot is gone', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const hook = emulator.webhookUrl();
+    const reg = await post(`${hook}imbot.v2.Bot.register`, {
+      fields: { code: 'leaver', botToken: 'leaver-token', properties: { name: 'Leaver' } },
+    });
+    const botId = reg.body.result.bot.id as number;
+    const creds = { botId, botToken: 'leaver-token' };
+    expect(
+      (await post(`${hook}imbot.v2.Chat.Message.send`, { ...creds, dialogId: '2', fields: { message: 'hi' } })).status,
+    ).toBe(200);
+    await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'unread' });
+
+    const gone = await post(`${hook}imbot.v2.Bot.unregister`, creds);
+    expect(gone.status).toBe(200);
+    expect(gone.body.result).toBe(true);
+    expect(gone.body.time).toBeDefined();
+
+    // Every other call answers as for a bot that never existed, at once.
+    for (const [method, params] of [
+      ['imbot.v2.Chat.InputAction.notify', { ...creds, dialogId: '2' }],
+      ['imbot.v2.Chat.Message.send', { ...creds, dialogId: '2', fields: { message: 'still here?' } }],
+      ['imbot.v2.Bot.update', { ...creds, fields: {} }],
+      ['imbot.v2.Bot.unregister', creds],
+    ] as const) {
+      const refused = await post(`${hook}${method}`, params);
+      expect([method, refused.status, refused.body.error]).toEqual([method, 400, 'BOT_NOT_FOUND']);
+    }
+    // Nothing reaches it any more: a message to its dialog makes no event after the last one.
+    expect(
+      (await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'late' })).status,
+    ).toBe(200);
+
+    const page = await post(`${hook}imbot.v2.Event.get`, creds);
+    expect(page.status).toBe(200);
+    const events = page.body.result.events as {
+      eventId: number;
+      type: string;
+      date: string;
+      data: Record<string, unknown>;
+    }[];
+    expect(events.map((e) => e.type)).toEqual(['ONIMBOTV2MESSAGEADD', 'ONIMBOTV2DELETE']);
+    const last = events[1]!;
+    expect(last.eventId).toBe(events[0]!.eventId + 1);
+    expect(last.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    // `{bot}` only, the full bot object of fetch mode (no auth), as it was before the delete.
+    expect(Object.keys(last.data)).toEqual(['bot']);
+    expect(last.data.bot).toMatchObject({
+      id: botId,
+      code: 'leaver',
+      eventMode: 'fetch',
+      countMessage: 1,
+      countUser: 1,
+    });
+    expect(last.data.bot).not.toHaveProperty('auth');
+    expect(page.body.result).toMatchObject({ nextOffset: last.eventId + 1, hasMore: false });
+
+    // Its last event was read: Event.get (even the confirming one) now finds no bot.
+    const after = await post(`${hook}imbot.v2.Event.get`, { ...creds, offset: last.eventId + 1 });
+    expect([after.status, after.body.error]).toEqual([400, 'BOT_NOT_FOUND']);
+    expect(emulator.bot(botId)).toBeNull();
+    expect((await get(`${emulator.url}/_emulator/bots/${botId}`)).status).toBe(404);
+
+    // The code is free again: registering it makes a new bot.
+    const again = await post(`${hook}imbot.v2.Bot.register`, {
+      fields: { code: 'leaver', botToken: 'leaver-token', properties: { name: 'Leaver' } },
+    });
+    expect(again.body.result.bot.id).not.toBe(botId);
+  });
+
+  it('fetch mode: the queue stays readable page by page until the page that carries ONIMBOTV2DELETE', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const hook = emulator.webhookUrl();
+    const agent = { botId: 10, botToken: 'agent-bot-token' };
+    for (const text of ['a', 'b', 'c']) emulator.postMessage({ from: 2, dialogId: '10', text });
+    expect((await post(`${hook}imbot.v2.Bot.unregister`, agent)).body.result).toBe(true);
+    const page1 = await post(`${hook}imbot.v2.Event.get`, { ...agent, limit: 2 });
+    expect(page1.body.result).toMatchObject({ nextOffset: 3, hasMore: true });
+    // Unconfirmed and not yet past the delete: the same page again.
+    expect((await post(`${hook}imbot.v2.Event.get`, { ...agent, limit: 2 })).body.result.nextOffset).toBe(3);
+    const page2 = await post(`${hook}imbot.v2.Event.get`, { ...agent, offset: 3, limit: 2 });
+    expect(page2.body.result.events.map((e: { type: string }) => e.type)).toEqual([
+      'ONIMBOTV2MESSAGEADD',
+      'ONIMBOTV2DELETE',
+    ]);
+    expect((await post(`${hook}imbot.v2.Event.get`, { ...agent, offset: 5 })).body.error).toBe('BOT_NOT_FOUND');
+  });
+
+  it('webhook mode: POSTs ONIMBOTV2DELETE with data[bot] {id, code, auth} and the top-level auth, then nothing more', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startReceiver();
+    const hook = emulator.webhookUrl();
+    const reg = await post(`${hook}imbot.v2.Bot.register`, {
+      fields: {
+        code: 'hooked',
+        botToken: 'hooked-token',
+        eventMode: 'webhook',
+        webhookUrl: url,
+        properties: { name: 'H' },
+      },
+    });
+    const botId = reg.body.result.bot.id as number;
+    const creds = { botId, botToken: 'hooked-token' };
+    expect((await post(`${hook}imbot.v2.Bot.unregister`, creds)).body.result).toBe(true);
+    await emulator.settled();
+    expect(requests).toHaveLength(1);
+    const form = new URLSearchParams(requests[0]!.body);
+    expect(form.get('event')).toBe('ONIMBOTV2DELETE');
+    expect(form.get('data[bot][id]')).toBe(String(botId));
+    expect(form.get('data[bot][code]')).toBe('hooked');
+    expect([...form.keys()].filter((k) => k.startsWith('data[') && !k.startsWith('data[bot]'))).toEqual([]);
+    expect(form.get('auth[application_token]')).toBe(emulator.webhookApplicationToken(1));
+    expect(Number(form.get('ts'))).toBeGreaterThan(0);
+    expect(emulator.deliveries()).toEqual([expect.objectContaining({ botId, event: 'ONIMBOTV2DELETE', status: 200 })]);
+
+    // Gone at once: webhook-mode events were never queued.
+    expect((await post(`${hook}imbot.v2.Event.get`, creds)).body.error).toBe('BOT_NOT_FOUND');
+    await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'anyone?' });
+    await emulator.settled();
+    expect(requests).toHaveLength(1);
+  });
+
+  it('OAuth: the owning application unregisters without botToken; another owner cannot', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const helper = { botId: 11 };
+    const token = emulator.fixtures.oauth.accessToken;
+    const refused = await post(`${emulator.webhookUrl()}imbot.v2.Bot.unregister`, {
+      ...helper,
+      botToken: 'agent-bot-token',
+    });
+    expect([refused.status, refused.body.error]).toEqual([400, 'BOT_OWNERSHIP_ERROR']);
+    const done = await post(`${emulator.restUrl}imbot.v2.Bot.unregister`, { ...helper, auth: token });
+    expect(done.body.result).toBe(true);
+    const events = await post(`${emulator.restUrl}imbot.v2.Event.get`, { ...helper, auth: token });
+    expect(events.body.result.events.map((e: { type: string }) => e.type)).toEqual(['ONIMBOTV2DELETE']);
+  });
+
+  it('the live state, timeline and fixtures carry on without the bot', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const agent = { botId: 10, botToken: 'agent-bot-token' };
+    const hook = emulator.webhookUrl();
+    await post(`${hook}imbot.v2.Chat.Message.send`, { ...agent, dialogId: 'chat1', fields: { message: 'bye' } });
+    await post(`${hook}imbot.v2.Chat.InputAction.notify`, { ...agent, dialogId: 'chat1', duration: 60 });
+    expect((await post(`${hook}imbot.v2.Bot.unregister`, agent)).status).toBe(200);
+
+    const state = (await get(`${emulator.url}/_emulator/state`)).body;
+    expect(state.bots.map((b: { id: number }) => b.id)).toEqual([11]);
+    const general = state.chats.find((c: { id: number }) => c.id === 1);
+    // It left the group chat; its message stays, under its name; its indicator lapses on its own timer.
+    expect(general.members).not.toContain(10);
+    expect(general.messages.map((m: { author: string; text: string }) => [m.author, m.text])).toEqual([
+      ['Agent', 'bye'],
+    ]);
+    expect(general.indicators.map((i: { senderId: number }) => i.senderId)).toEqual([10]);
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).not.toContain(10);
+    expect(emulator.timeline().at(-1)).toMatchObject({
+      kind: 'call',
+      method: 'imbot.v2.Bot.unregister',
+      botId: 10,
+      status: 200,
+    });
+    expect((await get(`${emulator.url}/_emulator/`)).status).toBe(200);
+
+    // A reset brings the seeded bot back.
+    emulator.reset();
+    expect((await post(`${hook}imbot.v2.Event.get`, agent)).status).toBe(200);
+  });
+});

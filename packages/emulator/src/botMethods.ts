@@ -147,14 +147,35 @@ function botUpdate(params: Params, context: MethodContext): unknown {
   return { bot: model.botObject(bot) };
 }
 
-/** `imbot.v2.Event.get`: events from `offset` on; passing an offset confirms (drops) the ones below it. */
-function eventGet(params: Params, context: MethodContext): unknown {
+/**
+ * `imbot.v2.Bot.unregister` (reference §4.2 lists it; §4.4: the bot's last event is `ONIMBOTV2DELETE`). The
+ * reference gives no parameters, result or errors of its own, so it follows the other v2 bot calls: the bot is
+ * resolved like any v2 call (`botId`, and `botToken` under a webhook: `BOT_TOKEN_NOT_SPECIFIED`, `BOT_ID_REQUIRED`,
+ * `BOT_NOT_FOUND`, `BOT_OWNERSHIP_ERROR`, §1.3). The result is a bare `true`: what the public method page shows
+ * (bitrix24/b24restdocs `…/imbot.v2/bots/bot-unregister.md`), not yet in the reference. The delete event goes
+ * out like any other: POSTed in webhook mode, queued for `Event.get` in fetch mode, where the bot stays readable
+ * until an `Event.get` has returned it; after that, and for every other method at once, `BOT_NOT_FOUND`.
+ */
+function botUnregister(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
+  context.model.removeBot(bot, context.now);
+  return true;
+}
+
+/**
+ * `imbot.v2.Event.get`: events from `offset` on; passing an offset confirms (drops) the ones below it. An
+ * unregistered bot can still read its queue; once a reply has carried its `ONIMBOTV2DELETE`, it is gone.
+ */
+function eventGet(params: Params, context: MethodContext): unknown {
+  const bot = resolveBotV2(params, context, { retired: true });
   const offset = Math.max(0, intval(params.offset));
   const limit = params.limit === undefined ? 100 : Math.min(1000, Math.max(1, intval(params.limit)));
   bot.events = bot.events.filter((event) => event.eventId >= offset);
   const events = bot.events.slice(0, limit);
   const last = events.at(-1);
+  if (context.model.retiredBots.has(bot.id) && events.some((event) => event.type === 'ONIMBOTV2DELETE')) {
+    context.model.retiredBots.delete(bot.id);
+  }
   return {
     events,
     nextOffset: last ? last.eventId + 1 : Math.max(offset, bot.events[0]?.eventId ?? offset),
@@ -165,5 +186,6 @@ function eventGet(params: Params, context: MethodContext): unknown {
 export const BOT_METHODS: readonly MethodDefinition[] = [
   { name: 'imbot.v2.Bot.register', scope: 'imbot', handler: botRegister },
   { name: 'imbot.v2.Bot.update', scope: 'imbot', handler: botUpdate },
+  { name: 'imbot.v2.Bot.unregister', scope: 'imbot', handler: botUnregister },
   { name: 'imbot.v2.Event.get', scope: 'imbot', handler: eventGet },
 ];

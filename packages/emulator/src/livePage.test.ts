@@ -53,6 +53,31 @@ describe.skipIf(!hasChromium)('live page in Chromium', () => {
     await page.close();
   });
 
+  it('goes on updating after a bot is unregistered (§4.2): the bot leaves the member list, its history stays', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await page.goto(emulator.liveUrl);
+      await page.waitForSelector('#conn.on');
+      const meta = page.locator('[data-chat="1"] .meta');
+      await expect.poll(() => meta.textContent()).toContain('Agent');
+      const gone = await post(`${emulator.webhookUrl()}imbot.v2.Bot.unregister`, {
+        botId: 10,
+        botToken: 'agent-bot-token',
+      });
+      expect(gone.body.result).toBe(true);
+      await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'after the agent left' });
+      await expect.poll(() => page.locator('[data-chat="1"] .msgs').textContent()).toContain('after the agent left');
+      expect(await meta.textContent()).not.toContain('Agent');
+      await expect.poll(() => page.locator('#log').textContent()).toContain('imbot.v2.Bot.unregister');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      emulator.reset();
+    }
+  });
+
   it(`keeps the newest ${LIVE_LOG_LIMIT} timeline items in #log, however many arrive`, async () => {
     // An emulator of its own, so the timeline holds exactly the calls made here.
     const own = await startEmulator({ plan: 'off' });

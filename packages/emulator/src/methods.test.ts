@@ -488,6 +488,43 @@ const rows: Row[] = [
     status: 400,
     error: 'BOT_AVATAR_INCORRECT_SIZE',
   },
+  // imbot.v2.Bot.unregister (§4.2: resolved like every v2 bot call, §1.3; success in botEvents.test.ts)
+  {
+    name: 'no botToken',
+    method: 'imbot.v2.Bot.unregister',
+    params: { botId: 10 },
+    status: 400,
+    error: 'BOT_TOKEN_NOT_SPECIFIED',
+  },
+  {
+    name: 'no botId',
+    method: 'imbot.v2.Bot.unregister',
+    params: { botToken: 'agent-bot-token' },
+    status: 400,
+    error: 'BOT_ID_REQUIRED',
+  },
+  {
+    name: 'unknown bot',
+    method: 'imbot.v2.Bot.unregister',
+    params: { botId: 555, botToken: 'agent-bot-token' },
+    status: 400,
+    error: 'BOT_NOT_FOUND',
+  },
+  {
+    name: 'other owner',
+    method: 'imbot.v2.Bot.unregister',
+    params: { botId: 11, botToken: 'agent-bot-token' },
+    status: 400,
+    error: 'BOT_OWNERSHIP_ERROR',
+  },
+  {
+    name: 'other application over OAuth',
+    method: 'imbot.v2.Bot.unregister',
+    auth: 'oauth',
+    params: { botId: 20 },
+    status: 400,
+    error: 'BOT_OWNERSHIP_ERROR',
+  },
   // imbot.v2.Event.get (§4.4)
   { name: 'ok', method: 'imbot.v2.Event.get', params: { ...AGENT }, status: 200 },
   {

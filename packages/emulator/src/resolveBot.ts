@@ -8,8 +8,9 @@ import { RestError } from './RestError';
 /**
  * imbot.v2 `BotController::processBeforeAction` (reference §1.3): the owner identity comes from the OAuth token,
  * or under a webhook from `botToken` (or the deprecated `clientId`) as `'custom' + token`; then `botId`.
+ * `retired`: also an unregistered bot whose last event is still unread (`Event.get` only).
  */
-export function resolveBotV2(params: Params, context: MethodContext): Bot {
+export function resolveBotV2(params: Params, context: MethodContext, options: { retired?: boolean } = {}): Bot {
   let appId: string;
   if (context.auth.type === 'oauth') {
     appId = context.auth.clientId ?? '';
@@ -21,7 +22,7 @@ export function resolveBotV2(params: Params, context: MethodContext): Bot {
   const botId = intval(params.botId ?? params.BOT_ID);
   if (botId <= 0) throw restError('BOT_ID_REQUIRED');
   context.record.botId = botId;
-  const bot = context.model.bots.get(botId);
+  const bot = context.model.bots.get(botId) ?? (options.retired ? context.model.retiredBots.get(botId) : undefined);
   if (!bot) throw restError('BOT_NOT_FOUND');
   context.record.senderId = bot.id;
   if (bot.appId !== appId) throw restError('BOT_OWNERSHIP_ERROR');
