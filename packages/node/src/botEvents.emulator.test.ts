@@ -1,7 +1,7 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { MessageAddEvent } from './BotEvent';
+import type { BotDeleteEvent, MessageAddEvent } from './BotEvent';
 import { botEvents } from './botEvents';
 import { createOAuthTransport } from './createOAuthTransport';
 import type { NodeTransport } from './createRestTransport';
@@ -93,6 +93,33 @@ describe('botEvents against the emulator', () => {
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'B24Error', kind: expect.stringMatching(/^(input|access)$/) });
     expect(JSON.stringify(error) + String(error)).not.toContain('wrong-token');
+  });
+
+  it('completes after the bot is unregistered: ONIMBOTV2DELETE comes last, and no Event.get follows it', async () => {
+    const registered = (await transport.call('imbot.v2.Bot.register', {
+      fields: { code: 'short-lived', botToken: 'short-lived-token', properties: { name: 'Short' } },
+    })) as { bot: { id: number } };
+    const botId = registered.bot.id;
+    const polls = () =>
+      emu.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get' && e.botId === botId);
+    const done = lastValueFrom(botEvents(transport, { botId, botToken: 'short-lived-token', ...fast }).pipe(toArray()));
+    emu.postMessage({ from: 2, dialogId: String(botId), text: 'before the end' });
+    // The stream is live (it has polled) before the bot goes.
+    await vi.waitFor(() => expect(polls().length).toBeGreaterThan(0));
+    // Unregistered through the emulator's REST API, as the bot's owner would (reference §4.2).
+    await expect(transport.call('imbot.v2.Bot.unregister', { botId, botToken: 'short-lived-token' })).resolves.toBe(
+      true,
+    );
+    const events = await done;
+    expect(events.map((e) => e.type)).toEqual(['ONIMBOTV2MESSAGEADD', 'ONIMBOTV2DELETE']);
+    const last = events.at(-1) as BotDeleteEvent;
+    expect(last.data.bot).toMatchObject({ id: botId, code: 'short-lived' });
+    const atCompletion = polls();
+    expect(atCompletion.at(-1)).toMatchObject({ status: 200, error: null });
+    // Several idle intervals later, still no poll: the stream did not go on to ask a deleted bot.
+    await new Promise((resolve) => setTimeout(resolve, fast.intervalMs * 10));
+    expect(polls()).toHaveLength(atCompletion.length);
+    expect(emu.timeline().some((e) => e.kind === 'call' && e.error === 'BOT_NOT_FOUND')).toBe(false);
   });
 
   it('polls with OAuth for a bot owned by the application (no botToken)', async () => {

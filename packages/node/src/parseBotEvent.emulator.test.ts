@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BotEvent, MessageAddEvent } from './BotEvent';
+import type { BotDeleteEvent, BotEvent, MessageAddEvent } from './BotEvent';
 import { parseBotEvent } from './parseBotEvent';
 
 /** The bot's side: a handler on loopback that parses what the emulator POSTs, as a real bot server would. */
@@ -78,5 +78,27 @@ describe('parseBotEvent on what the emulator POSTs', () => {
     await vi.waitFor(() => expect(received).toHaveLength(2));
     expect(received[1]!.error).toMatchObject({ code: 'WRONG_APPLICATION_TOKEN', kind: 'auth' });
     expect(emu.deliveries().at(-1)?.status).toBe(401);
+  });
+
+  it('parses the ONIMBOTV2DELETE a bot gets when it is unregistered (reference §4.4: its last event)', async () => {
+    applicationToken = emu.fixtures.app.applicationToken;
+    const reply = await fetch(`${emu.restUrl}imbot.v2.Bot.unregister`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ botId: 40, auth: emu.fixtures.oauth.accessToken }),
+    });
+    expect(((await reply.json()) as { result: unknown }).result).toBe(true);
+    await emu.settled();
+    await vi.waitFor(() => expect(received).toHaveLength(3));
+    const entry = received[2]!;
+    expect(entry.error).toBeUndefined();
+    const event = entry.event as BotDeleteEvent;
+    expect(event.type).toBe('ONIMBOTV2DELETE');
+    expect(event.data.bot).toMatchObject({ id: 40, code: 'hooked' });
+    // Webhook mode: the bot's own auth block and the verified top-level one, numbers restored from the form.
+    expect(event.data.bot.auth).toMatchObject({ application_token: applicationToken, expires: expect.any(Number) });
+    expect(event.auth?.application_token).toBe(applicationToken);
+    expect(typeof event.ts).toBe('number');
+    expect(emu.deliveries().at(-1)).toMatchObject({ event: 'ONIMBOTV2DELETE', status: 200 });
   });
 });
