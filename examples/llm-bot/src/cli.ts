@@ -90,7 +90,8 @@ async function main(): Promise<number | undefined> {
     model,
     events,
     log,
-    // Deaf for good (wrong token, bot deleted): stop and exit 1 rather than run on silently.
+    // Deaf for good (a wrong token; a deleted bot, whose ONIMBOTV2DELETE ended the source): stop and exit 1
+    // rather than run on silently.
     onError: () => {
       exitCode = 1;
       process.kill(process.pid, 'SIGTERM');

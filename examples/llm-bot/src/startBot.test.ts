@@ -1,7 +1,7 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
 import { createWebhookTransport } from '@b24-typing/node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
@@ -122,6 +122,32 @@ describe('llm-bot end to end (fetch mode)', () => {
     while (errors.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
     expect(errors).toEqual([expect.objectContaining({ code: 'BOT_NOT_FOUND', kind: 'input' })]);
     expect(lines.some((l) => /event source failed/.test(l))).toBe(true);
+  });
+
+  it('reports the bot being unregistered while it runs (ONIMBOTV2DELETE ends the source) through onError', async () => {
+    const errors: unknown[] = [];
+    const { bot, emulator, lines, user } = await setup(createLocalModel(), { onError: (e) => errors.push(e) });
+    const polls = () =>
+      emulator
+        .timeline()
+        .filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get' && e.botId === bot.botId);
+    await vi.waitFor(() => expect(polls().length).toBeGreaterThan(0));
+    // Its owner deletes it (any webhook of the portal, with the bot's token: reference §4.2, §1.3).
+    await user.call('imbot.v2.Bot.unregister', { botId: bot.botId, botToken: 'llm-bot-test-token' });
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 5_000 });
+    expect(errors[0]).toMatchObject({ name: 'B24Error', code: 'BOT_NOT_FOUND', kind: 'input' });
+    expect(lines.some((l) => /event source ended: bot \d+ was unregistered/.test(l))).toBe(true);
+    // The last poll was the one that brought ONIMBOTV2DELETE: the bot did not go on asking for a deleted bot.
+    expect(polls().at(-1)).toMatchObject({ status: 200 });
+  });
+
+  it('does not report anything when stop() ends the source', async () => {
+    const errors: unknown[] = [];
+    const { bot, lines } = await setup(createLocalModel(), { onError: (e) => errors.push(e) });
+    await bot.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(errors).toEqual([]);
+    expect(lines.some((l) => /event source (ended|failed)/.test(l))).toBe(false);
   });
 
   it('refuses to start when the bot was registered earlier in the other event mode', async () => {

@@ -1,5 +1,6 @@
 import { statusFromStream } from '@b24-typing/ai';
 import {
+  B24Error,
   createIndicators,
   type IndicatorEvent,
   type Indicators,
@@ -25,6 +26,7 @@ import {
   Subject,
   type Subscription,
   takeUntil,
+  takeWhile,
   tap,
 } from 'rxjs';
 import { createSearchTool } from './createSearchTool';
@@ -65,7 +67,12 @@ export interface BotOptions {
   readonly statusPolicy?: Partial<StatusPolicy>;
   /** One line per thing that happened, for the console. Never given a token. */
   readonly log?: (line: string) => void;
-  /** The event source failed for good (a wrong token, a deleted bot): the bot hears nothing any more. */
+  /**
+   * The event source failed or ended for good (a wrong token, a deleted bot): the bot hears nothing any more.
+   * When the bot was unregistered (its last event, `ONIMBOTV2DELETE`, arrived), the error is a `B24Error` with
+   * code `BOT_NOT_FOUND` (kind `input`), what a poll for the deleted bot answers: one code for a deleted bot,
+   * however the bot learned it. Never called because of `stop()`.
+   */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -144,10 +151,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const stopping = new Subject<void>();
   let closing = false;
 
+  // Both sources complete after this bot's ONIMBOTV2DELETE, its last event (reference §4.4): botEvents does
+  // so itself, the webhook one here, so that a deleted bot ends the same way in either mode.
   const source: Observable<BotEvent> =
     events.mode === 'fetch'
       ? botEvents(transport, { botId, botToken, intervalMs: events.intervalMs ?? 5_000 })
-      : incoming.asObservable();
+      : incoming.pipe(takeWhile((event) => !isOwnDelete(event, botId), true));
 
   const answer = (event: MessageAddEvent): Observable<never> =>
     defer(async () => {
@@ -228,6 +237,21 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   const subscription: Subscription = source
     .pipe(
+      // The source itself completing (not stop(), whose takeUntil below unsubscribes it without a complete)
+      // means the bot was deleted. Reported at once, not after the answers in flight end: they cannot be sent.
+      tap({
+        complete: () => {
+          if (closing) return;
+          log(`event source ended: bot ${botId} was unregistered (ONIMBOTV2DELETE)`);
+          options.onError?.(
+            new B24Error({
+              code: 'BOT_NOT_FOUND',
+              kind: 'input',
+              message: `BOT_NOT_FOUND: bot ${botId} was unregistered (ONIMBOTV2DELETE, its last event)`,
+            }),
+          );
+        },
+      }),
       takeUntil(stopping),
       mergeMap((event) => (isUserMessage(event, botId) ? [event] : [])),
       groupBy((event) => event.data.chat.dialogId),
@@ -259,6 +283,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       return stopped;
     },
   };
+}
+
+/** This bot's own `ONIMBOTV2DELETE`: the last event it gets. */
+function isOwnDelete(event: BotEvent, botId: number): boolean {
+  return event.type === 'ONIMBOTV2DELETE' && event.data.bot.id === botId;
 }
 
 /** A user's message to this bot; not the bot's own replies, not system messages. */

@@ -1,6 +1,6 @@
 // Webhook mode end to end: the bot serves node:http, the emulator posts its events there (form-encoded, as the
 // platform does), and parseBotEvent decides which ones to trust.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { useBotHarness } from './startBot.test.fixture';
 
@@ -36,6 +36,20 @@ describe('llm-bot end to end (webhook mode)', () => {
       body: forged,
     });
     expect(res.status).toBe(401);
+  });
+
+  it('reports the bot being unregistered while it runs: the POSTed ONIMBOTV2DELETE ends it, through onError', async () => {
+    const errors: unknown[] = [];
+    const { bot, emulator, lines, user } = await setup(createLocalModel(), (emulator) => ({
+      events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
+      onError: (e) => errors.push(e),
+    }));
+    await user.call('imbot.v2.Bot.unregister', { botId: bot.botId, botToken: 'llm-bot-test-token' });
+    await emulator.settled();
+    expect(emulator.deliveries().at(-1)).toMatchObject({ botId: bot.botId, event: 'ONIMBOTV2DELETE', status: 200 });
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]).toMatchObject({ name: 'B24Error', code: 'BOT_NOT_FOUND', kind: 'input' });
+    expect(lines.some((l) => /event source ended: bot \d+ was unregistered/.test(l))).toBe(true);
   });
 
   it('refuses anything but a POST to its path', async () => {
