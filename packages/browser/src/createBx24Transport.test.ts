@@ -4,62 +4,205 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
 
-type Answer = { data: unknown } | { error: unknown };
+/** What the portal answers one request with (status and JSON body, or raw text), or a connection that fails. */
+type Reply = { status: number; body?: unknown; text?: string } | 'network';
+type Portal = (method: string, params: Record<string, unknown>) => Reply | undefined;
 
-/** BX24.js's `ajaxResult`: `data()` and `error()`, the latter `{ status, ex }` as the library builds it. */
-const ajaxResult = (answer: Answer): Bx24AjaxResult => ({
-  data: () => ('data' in answer ? answer.data : undefined),
-  error: () => ('error' in answer ? answer.error : undefined),
+const ok = (result: unknown): Reply => ({ status: 200, body: { result, time: {} } });
+const fail = (status: number, error: string, error_description = ''): Reply => ({
+  status,
+  body: { error, error_description },
 });
 
-/** A BX24 object whose callbacks answer from a table and record what they were asked, like the frame library. */
-function fakeBx24(answers: Record<string, Answer>, { async = true } = {}) {
-  const asked: unknown[] = [];
-  const later = (fn: () => void) => (async ? setTimeout(fn, 1) : fn());
-  const bx24: Bx24Like & { asked: unknown[] } = {
-    asked,
-    callMethod(method, params, callback) {
-      asked.push([method, params]);
-      later(() =>
-        callback(ajaxResult(answers[method] ?? { error: { status: 400, ex: { error: 'ERROR_METHOD_NOT_FOUND' } } })),
-      );
+/**
+ * A stand-in for BX24.js (`//api.bitrix24.com/api/v1/`, reference §9.2) that follows its source line by line where
+ * the transport can tell: `ajaxResult` keeps the HTTP `status` and the parsed `answer`; `error()` is an `ajaxError`
+ * `{ status, ex }` whose `ex` is the whole answer when `error` is a string (a call) or the `{ error,
+ * error_description }` object (a batch command); a reply is read when `ajax.isSuccess` (2xx, 304, 4xx, 0), an
+ * empty body as `{ result: {} }`, and anything else (5xx, a body that is not JSON, a failed connection) throws
+ * inside the XHR handler, so the callback never comes (recorded in `thrown` here instead). `expired_token` never
+ * reaches the callback: the library asks the parent frame for a token (`refreshAuth`) and sends the request again,
+ * as often as it takes. `callBatch` takes `[method, params]` or `{ method, params }`, builds `method?query` strings
+ * with `prepareData`, sends `{ halt, cmd }` as `batch`, and hands back an array (or object) with an entry only for
+ * a command that has a result or an error in the reply, each carrying the batch's HTTP status.
+ * `portal` answers each request; for `batch` it may return undefined to have the commands run one by one.
+ */
+function fakeBx24(portal: Portal, { parentAnswersRefresh = true } = {}) {
+  const auth = { access_token: 'a1b2c3d4e5f6a7b8c9d0', refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
+  const state = { asked: [] as unknown[], sent: [] as string[], thrown: [] as unknown[], refreshes: 0 };
+
+  class AjaxError {
+    constructor(
+      readonly status: number,
+      readonly ex: unknown,
+    ) {}
+  }
+  const ajaxResult = (answer: Record<string, unknown>, status: number): Bx24AjaxResult & { answer: unknown } => {
+    if (typeof answer.error !== 'undefined') {
+      answer.ex = new AjaxError(status, typeof answer.error === 'string' ? answer : answer.error);
+    }
+    return { answer, status, data: () => answer.result, error: () => answer.ex };
+  };
+  const isSuccess = (s: number) => (s >= 200 && s < 300) || s === 304 || (s >= 400 && s < 500) || s === 0;
+
+  // BX24.js's ajax.prepareData without file inputs: `name[key]=value`, an empty array as `name=`, null left out,
+  // everything else through encodeURIComponent (so `true` is "true" and undefined "undefined").
+  const prepareData = (data: unknown, prefix: string): string => {
+    if (typeof data === 'string' || data == null) return (data as string) || '';
+    const parts: string[] = [];
+    for (const [key, value] of Object.entries(data)) {
+      const name = prefix ? `${prefix}[${encodeURIComponent(key)}]` : encodeURIComponent(key);
+      if (typeof value !== 'object') parts.push(`${name}=${encodeURIComponent(value as string)}`);
+      else if (value instanceof Date) parts.push(`${name}=${encodeURIComponent(value.toJSON())}`);
+      else if (Array.isArray(value) && value.length === 0) parts.push(`${name}=`);
+      else {
+        const nested = prepareData(value, name);
+        if (nested) parts.push(nested);
+      }
+    }
+    return parts.join('&');
+  };
+
+  /** The portal's `batch`: each command through `portal`, results and errors by key, `halt` at the first error. */
+  const runBatch = (commands: Record<string, [string, Record<string, unknown>]>, halt: number): Reply => {
+    const result: Record<string, unknown> = {};
+    const result_error: Record<string, unknown> = {};
+    for (const [key, [method, params]] of Object.entries(commands)) {
+      const reply = portal(method, params) ?? fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
+      const body = (reply as { body?: { result?: unknown; error?: unknown; error_description?: unknown } }).body;
+      if (body?.error) {
+        result_error[key] = { error: body.error, error_description: body.error_description };
+        if (halt) break;
+      } else result[key] = body?.result;
+    }
+    return ok({ result, result_error, result_total: [], result_next: [], result_time: [] });
+  };
+
+  // ajax.call: one request, answered a tick later (BX24.js sends from a timer, the XHR answers later still).
+  const request = (
+    method: string,
+    params: Record<string, unknown>,
+    callback: (result: ReturnType<typeof ajaxResult>) => void,
+    answer: () => Reply | undefined = () => portal(method, params),
+  ): void => {
+    state.sent.push(`${method}: auth=${auth.access_token}&${prepareData(params, '')}`);
+    setTimeout(() => {
+      try {
+        const reply = answer() ?? fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
+        if (reply === 'network' || !isSuccess(reply.status)) throw 'Query error!';
+        const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+        let data: Record<string, unknown>;
+        try {
+          data = text.length > 0 ? JSON.parse(text) : { result: {} };
+        } catch {
+          throw 'Query error!';
+        }
+        if (data.error && data.error === 'expired_token') {
+          // ajax.refreshAuth: BX24.refreshAuth asks the parent frame, then the request goes again.
+          state.refreshes++;
+          if (parentAnswersRefresh) setTimeout(() => request(method, params, callback, answer), 1);
+          return;
+        }
+        callback(ajaxResult(data, reply.status));
+      } catch (thrown) {
+        state.thrown.push(thrown);
+      }
+    }, 1);
+  };
+
+  const bx24 = {
+    state,
+    asked: state.asked,
+    getAuth: (): unknown => auth,
+    callMethod(method: string, params: Record<string, unknown>, callback: (result: Bx24AjaxResult) => void) {
+      state.asked.push([method, params]);
+      request(method, params, callback);
     },
-    callBatch(calls, callback, halt) {
-      asked.push(['batch', calls, halt]);
-      later(() => callback(calls.map((c) => ajaxResult(answers[c.method] ?? { data: null }))));
+    callBatch(
+      calls: readonly { method: string; params: Record<string, unknown> }[],
+      callback: (results: Record<string, Bx24AjaxResult>) => void,
+      bHaltOnError?: boolean,
+    ) {
+      state.asked.push(['batch', calls, bHaltOnError]);
+      const cmd: Record<string, string> = Array.isArray(calls) ? ([] as never) : {};
+      const commands: Record<string, [string, Record<string, unknown>]> = {};
+      for (const [i, call] of Object.entries(calls as unknown as Record<string, unknown>)) {
+        const [method, params] = Array.isArray(call)
+          ? call
+          : [(call as { method?: string })?.method, (call as { params?: unknown })?.params];
+        if (!method) continue;
+        commands[i] = [method, params as Record<string, unknown>];
+        cmd[i] = `${method}?${prepareData(params, '')}`;
+      }
+      if (Object.keys(cmd).length === 0) return; // BX24.js sends nothing and never calls back
+      const halt = bHaltOnError ? 1 : 0;
+      const params = { halt, cmd };
+      const answer = () => portal('batch', params) ?? runBatch(commands, halt);
+      request(
+        'batch',
+        params,
+        (res) => {
+          // ajax.batch's callback. For a batch that failed as a whole `data.result[i]` throws: no callback.
+          const data = res.data() as Record<string, Record<string, unknown>>;
+          const results: Record<string, Bx24AjaxResult> = Array.isArray(calls) ? ([] as never) : {};
+          for (const i of Object.keys(commands)) {
+            if (typeof data.result![i] !== 'undefined' || typeof data.result_error![i] !== 'undefined') {
+              const answer = {
+                result: typeof data.result![i] !== 'undefined' ? data.result![i] : {},
+                error: data.result_error![i] || undefined,
+              };
+              results[i] = ajaxResult(answer, res.status as number);
+            }
+          }
+          callback(results);
+        },
+        answer,
+      );
     },
   };
   return bx24;
 }
 
-const accessError = { status: 403, ex: { error: 'ACCESS_ERROR', error_description: 'Action unavailable' } };
+/** The portal of most tests: answers from a table of replies by method. */
+const table =
+  (replies: Record<string, Reply>): Portal =>
+  (method) =>
+    replies[method];
 
 describe('createBx24Transport', () => {
   it("resolves a call with the result's data, passing method and params through", async () => {
-    const bx24 = fakeBx24({ 'im.dialog.writing': { data: true } });
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
     const transport = createBx24Transport(bx24);
     await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
     expect(bx24.asked).toEqual([['im.dialog.writing', { DIALOG_ID: 'chat1' }]]);
+    expect(bx24.state.sent).toEqual(['im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1']);
   });
 
   it('maps a portal error to B24Error by its code, keeping the HTTP status', async () => {
-    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: accessError } }));
+    const transport = createBx24Transport(
+      fakeBx24(table({ 'im.dialog.writing': fail(403, 'ACCESS_ERROR', 'Action unavailable') })),
+    );
     const error = await transport.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'B24Error', code: 'ACCESS_ERROR', kind: 'access', status: 403 });
+    expect(error).toMatchObject({
+      name: 'B24Error',
+      code: 'ACCESS_ERROR',
+      kind: 'access',
+      status: 403,
+      message: 'ACCESS_ERROR: Action unavailable',
+    });
   });
 
   it("keeps BX24's access token out of an error text in which the portal quotes it back (call and batch command)", async () => {
-    const auth = { access_token: 'a1b2c3d4e5f6a7b8c9d0', refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
-    const quoting = {
-      error: { status: 400, ex: { error: 'ERROR_ARGUMENT', error_description: `Wrong auth=${auth.access_token}` } },
-    };
-    const bx24 = { ...fakeBx24({ 'im.dialog.writing': quoting }), getAuth: () => auth };
+    const bx24 = fakeBx24(
+      table({ 'im.dialog.writing': fail(400, 'ERROR_ARGUMENT', 'Wrong auth=a1b2c3d4e5f6a7b8c9d0') }),
+    );
+    const token = (bx24.getAuth() as { access_token: string }).access_token;
     const transport = createBx24Transport(bx24);
     const error = await transport.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
     const [item] = await transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: '1' } }]);
     for (const shown of [error, (item as { error: unknown }).error]) {
       expect(shown).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
-      expect(`${String(shown)} ${JSON.stringify(shown)} ${inspect(shown)}`).not.toContain(auth.access_token);
+      expect(`${String(shown)} ${JSON.stringify(shown)} ${inspect(shown)}`).not.toContain(token);
     }
     // Before BX24.js is initialised getAuth() is false, and a getAuth that throws is no reason to lose the error.
     for (const getAuth of [
@@ -68,69 +211,175 @@ describe('createBx24Transport', () => {
         throw new Error('not ready');
       },
     ]) {
-      const plain = createBx24Transport({ ...fakeBx24({ 'im.dialog.writing': quoting }), getAuth });
+      const plain = createBx24Transport({ ...bx24, getAuth });
       await expect(plain.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
         code: 'ERROR_ARGUMENT',
       });
     }
   });
 
-  it('maps a request that never got an answer (status 0, no ex) to a network error', async () => {
-    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: { status: 0 } } }));
-    await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
-      code: 'NETWORK_ERROR',
-      kind: 'network',
+  it('never sees expired_token: BX24.js refreshes through the parent frame and sends again; a parent that never answers is a timeout', async () => {
+    let expired = true;
+    const portal: Portal = () => {
+      if (!expired) return ok(true);
+      expired = false;
+      return fail(401, 'expired_token', 'The access token provided has expired');
+    };
+    const bx24 = fakeBx24(portal);
+    await expect(createBx24Transport(bx24).call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(bx24.state.refreshes).toBe(1);
+    expect(bx24.state.sent).toHaveLength(2);
+
+    expired = true;
+    const stuck = fakeBx24(portal, { parentAnswersRefresh: false });
+    const transport = createBx24Transport(stuck, { timeoutMs: 50 });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'timeout',
     });
+    expect(stuck.state.refreshes).toBe(1);
   });
 
-  it("classifies an answer without ex by its status alone, as core's classifyError and the other transports do", async () => {
+  it('reports invalid_token, which BX24.js passes on without a refresh, as kind auth', async () => {
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': fail(401, 'invalid_token', 'The access token is invalid') }));
+    await expect(createBx24Transport(bx24).call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+      code: 'invalid_token',
+      kind: 'auth',
+      status: 401,
+    });
+    expect(bx24.state.refreshes).toBe(0);
+  });
+
+  it('classifies a 3xx/4xx answer without an envelope, which BX24.js reports as a success, by its status', async () => {
+    // BX24.js reads every 4xx reply; an empty body becomes `{ result: {} }` and a JSON body without `error` is taken
+    // as it is, so `error()` is undefined and only `status` tells that the call failed.
     for (const [status, kind] of [
       [408, 'timeout'],
-      [504, 'timeout'],
       [401, 'auth'],
       [403, 'access'],
       [404, 'input'],
       [429, 'rate'],
       [400, 'input'],
-      [502, 'server'],
-      [200, 'server'],
+      [304, 'input'],
     ] as const) {
-      const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { error: { status } } }));
+      for (const reply of [
+        { status, text: '' },
+        { status, body: { message: 'Too many requests' } },
+      ]) {
+        const transport = createBx24Transport(fakeBx24(table({ 'im.dialog.writing': reply })));
+        await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+          code: 'ERROR_UNEXPECTED_ANSWER',
+          kind,
+          status,
+        });
+      }
+    }
+    // A 2xx stays what BX24.js says it is (an empty body is `{}` to it).
+    const empty = createBx24Transport(fakeBx24(table({ 'im.dialog.writing': { status: 200, text: '' } })));
+    await expect(empty.call('im.dialog.writing', { DIALOG_ID: '1' })).resolves.toEqual({});
+  });
+
+  it('gets no answer from BX24.js after a 5xx (QUERY_LIMIT_EXCEEDED 503 too), a body that is not JSON or a failed connection: a timeout', async () => {
+    for (const reply of [
+      fail(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
+      { status: 502, text: '<html>Bad gateway</html>' },
+      { status: 403, text: '<html>Blocked</html>' },
+      'network' as const,
+    ]) {
+      const bx24 = fakeBx24(table({ 'im.dialog.writing': reply }));
+      const transport = createBx24Transport(bx24, { timeoutMs: 50 });
       await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
-        code: 'ERROR_UNEXPECTED_ANSWER',
-        kind,
-        status,
+        code: 'TIMEOUT',
+        kind: 'timeout',
       });
+      expect(bx24.state.thrown).toEqual(['Query error!']);
     }
   });
 
-  it('maps a rate limit answer to kind rate', async () => {
-    const limit = {
-      error: { status: 503, ex: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' } },
-    };
-    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': limit }));
+  it("maps a BX24-like's error without ex (not BX24.js's own shape) by its status: 0 is a network error", async () => {
+    const answer = (error: unknown): Bx24Like => ({
+      callMethod: (_method, _params, callback) =>
+        setTimeout(() => callback({ data: () => undefined, error: () => error })),
+    });
+    await expect(
+      createBx24Transport(answer({ status: 0 })).call('im.dialog.writing', { DIALOG_ID: '1' }),
+    ).rejects.toMatchObject({ code: 'NETWORK_ERROR', kind: 'network' });
+    for (const [status, kind] of [
+      [504, 'timeout'],
+      [502, 'server'],
+      [200, 'server'],
+    ] as const) {
+      await expect(
+        createBx24Transport(answer({ status })).call('im.dialog.writing', { DIALOG_ID: '1' }),
+      ).rejects.toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status });
+    }
+  });
+
+  it('maps a rate limit answer that reaches the callback (429) to kind rate', async () => {
+    const transport = createBx24Transport(
+      fakeBx24(table({ 'im.dialog.writing': fail(429, 'QUERY_LIMIT_EXCEEDED', 'Too many requests') })),
+    );
     await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
       kind: 'rate',
-      status: 503,
+      status: 429,
     });
   });
 
-  it('batches through callBatch (no halt) and maps each command', async () => {
-    const bx24 = fakeBx24({
-      'im.dialog.writing': { data: true },
-      'imbot.v2.Chat.InputAction.notify': { error: accessError },
-    });
+  it('batches through callBatch as an array of { method, params } with bHaltOnError false, and maps each command', async () => {
+    const bx24 = fakeBx24(
+      table({
+        'im.dialog.writing': ok(true),
+        'imbot.v2.Chat.InputAction.notify': fail(400, 'ACCESS_DENIED', 'Access denied'),
+      }),
+    );
     const transport = createBx24Transport(bx24);
     const calls = [
       { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
-      { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 1, dialogId: 'chat1' } },
+      { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 1, dialogId: 'chat1', duration: 30 } },
+      { method: 'im.dialog.writing', params: { DIALOG_ID: '2' } },
     ];
     const results = await transport.batch!(calls);
     expect(results).toEqual([
       { ok: true, result: true },
-      { ok: false, error: expect.objectContaining({ code: 'ACCESS_ERROR' }) },
+      { ok: false, error: expect.objectContaining({ code: 'ACCESS_DENIED', kind: 'access' }) },
+      { ok: true, result: true },
     ]);
     expect(bx24.asked).toEqual([['batch', calls, false]]);
+    // halt=0: every command runs, whatever the one before it did.
+    expect(bx24.state.sent).toEqual([
+      'batch: auth=a1b2c3d4e5f6a7b8c9d0&halt=0&cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' +
+        '&cmd[1]=imbot.v2.Chat.InputAction.notify%3FbotId%3D1%26dialogId%3Dchat1%26duration%3D30' +
+        '&cmd[2]=im.dialog.writing%3FDIALOG_ID%3D2',
+    ]);
+  });
+
+  it('reads a command BX24.js left out of the results (neither result nor error in the reply) as skipped, and keeps the others', async () => {
+    const bx24 = fakeBx24((method) =>
+      method === 'batch'
+        ? ok({ result: { 0: true, 2: true }, result_error: [], result_total: [], result_next: [], result_time: [] })
+        : undefined,
+    );
+    const results = await createBx24Transport(bx24).batch!([
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat2' } },
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat3' } },
+    ]);
+    expect(results).toEqual([
+      { ok: true, result: true },
+      { ok: false, error: expect.objectContaining({ code: 'BATCH_COMMAND_SKIPPED', kind: 'server' }) },
+      { ok: true, result: true },
+    ]);
+  });
+
+  it('gets no answer from BX24.js for a batch that failed as a whole: a timeout', async () => {
+    const bx24 = fakeBx24((method) =>
+      method === 'batch' ? fail(401, 'NO_AUTH_FOUND', 'Wrong authorization data') : undefined,
+    );
+    const transport = createBx24Transport(bx24, { timeoutMs: 50 });
+    await expect(
+      transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }]),
+    ).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(bx24.state.thrown).toEqual([expect.any(TypeError)]);
   });
 
   it('has no batch when the BX24 object has no callBatch', () => {
@@ -138,7 +387,7 @@ describe('createBx24Transport', () => {
   });
 
   it('rejects at once on abort and ignores the late answer', async () => {
-    const transport = createBx24Transport(fakeBx24({ 'im.dialog.writing': { data: true } }));
+    const transport = createBx24Transport(fakeBx24(table({ 'im.dialog.writing': ok(true) })));
     const controller = new AbortController();
     const pending = transport.call('im.dialog.writing', { DIALOG_ID: '1' }, { signal: controller.signal });
     controller.abort();
@@ -168,7 +417,7 @@ describe('createBx24Transport', () => {
       }
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
       expect(vi.getTimerCount()).toBe(0);
-      for (const callback of callbacks) callback(ajaxResult({ data: true })); // too late: ignored
+      for (const callback of callbacks) callback({ data: () => true, error: () => undefined }); // too late: ignored
     } finally {
       vi.useRealTimers();
     }
@@ -181,8 +430,10 @@ describe('createBx24Transport', () => {
       const pending = silent.call('im.dialog.writing', { DIALOG_ID: '1' }).catch((e: unknown) => e);
       await vi.advanceTimersByTimeAsync(500);
       expect(await pending).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
-      const answering = createBx24Transport(fakeBx24({ 'im.dialog.writing': { data: true } }, { async: false }));
-      await expect(answering.call('im.dialog.writing', { DIALOG_ID: '1' })).resolves.toBe(true);
+      const answering = createBx24Transport(fakeBx24(table({ 'im.dialog.writing': ok(true) })));
+      const answered = answering.call('im.dialog.writing', { DIALOG_ID: '1' });
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(answered).resolves.toBe(true);
       expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
@@ -199,7 +450,7 @@ describe('createBx24Transport', () => {
   });
 
   it('rejects bad input before asking BX24', async () => {
-    const bx24 = fakeBx24({});
+    const bx24 = fakeBx24(table({}));
     const transport = createBx24Transport(bx24);
     await expect(transport.call('', {})).rejects.toMatchObject({
       kind: 'input',
@@ -241,7 +492,7 @@ describe('createBx24Transport', () => {
     async (field, value) => {
       vi.useFakeTimers();
       try {
-        const bx24 = fakeBx24({});
+        const bx24 = fakeBx24(table({}));
         const transport = createBx24Transport(bx24);
         const options = (field === 'options' ? value : { signal: value }) as never;
         const one = { method: 'im.dialog.writing', params: { DIALOG_ID: '1' } };
@@ -265,7 +516,7 @@ describe('createBx24Transport', () => {
   );
 
   it('checks the input before the signal: a bad call with an aborted signal is an input error', async () => {
-    const transport = createBx24Transport(fakeBx24({}));
+    const transport = createBx24Transport(fakeBx24(table({})));
     await expect(transport.call('', {}, { signal: AbortSignal.abort() })).rejects.toMatchObject({ kind: 'input' });
   });
 });

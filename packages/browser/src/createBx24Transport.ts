@@ -6,6 +6,11 @@ export interface Bx24AjaxResult {
   data(): unknown;
   /** Falsy on success; BX24.js returns an `ajaxError` `{ status, ex: { error, error_description } }`. */
   error(): unknown;
+  /**
+   * The HTTP status BX24.js got (a batch command has the batch's). BX24.js takes any 4xx reply for an answer, and one
+   * without an `error` (an empty body, a proxy's JSON) for a success: only this says it failed.
+   */
+  readonly status?: unknown;
 }
 
 /** The part of the `BX24` global (BX24.js, `//api.bitrix24.com/api/v1/`) an app inside a portal frame has. */
@@ -67,7 +72,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
         checkBatch(calls, callOptions);
         return callOptions?.signal;
       };
-      return settle<readonly BatchItemResult[]>(check, timeoutMs, (resolve, reject) => {
+      return settle<readonly BatchItemResult[]>(check, timeoutMs, (resolve) => {
         if (calls.length === 0) return resolve([]);
         callBatch(
           calls.map(({ method, params }) => ({ method, params })),
@@ -75,16 +80,17 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
             const items: BatchItemResult[] = [];
             for (let i = 0; i < calls.length; i++) {
               const result = (results as Record<string, Bx24AjaxResult | undefined>)[i];
-              if (!result || typeof result.error !== 'function') {
-                return reject(
-                  new B24Error({
-                    code: 'ERROR_UNEXPECTED_ANSWER',
-                    message: `BX24 batch has no result for command ${i}`,
-                  }),
-                );
-              }
-              const error = toError(result, bx24);
-              items.push(error ? { ok: false, error } : { ok: true, result: result.data() });
+              // BX24.js leaves a command out when the reply has neither its result nor its error: skipped, as core's
+              // parseBatchResult reads the same reply for the other transports.
+              const error =
+                typeof result?.error === 'function'
+                  ? toError(result, bx24)
+                  : new B24Error({
+                      code: 'BATCH_COMMAND_SKIPPED',
+                      kind: 'server',
+                      message: `batch command ${i} has neither a result nor an error`,
+                    });
+              items.push(error ? { ok: false, error } : { ok: true, result: result!.data() });
             }
             resolve(items);
           },
@@ -134,13 +140,19 @@ function settle<T>(
   });
 }
 
-/** BX24.js reports `{ status, ex: { error, error_description } }`; a failed XHR has no `ex` (status 0). */
+/**
+ * BX24.js reports `{ status, ex: { error, error_description } }`; a failed XHR has no `ex` (status 0). A 3xx/4xx
+ * answer without an `error` is a success to BX24.js, a failure here, by its status.
+ */
 function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
   const error: unknown = result.error();
-  if (!error) return undefined;
   if (typeof error === 'string') return B24Error.fromResponse({ error });
-  const { status, ex } = error as { status?: unknown; ex?: { error?: unknown; error_description?: unknown } };
+  const { status = result.status, ex } = (error || {}) as {
+    status?: unknown;
+    ex?: { error?: unknown; error_description?: unknown };
+  };
   const httpStatus = typeof status === 'number' && status > 0 ? status : undefined;
+  if (!(error || httpStatus! >= 300)) return undefined;
   if (ex && typeof ex === 'object' && typeof ex.error === 'string') {
     const portalError = B24Error.fromResponse(ex, httpStatus);
     // The portal may quote the request back in its error_description: the token BX24.js sent is cut out of the
