@@ -243,6 +243,35 @@ describe('createFetchTransport against the emulator', () => {
     ]);
     expect(session.refreshes).toBe(1);
   });
+  it('on invalid_token refreshes once and retries too, as the jssdk does (reference §6, §9.1)', async () => {
+    const { session, auth } = oauthSession();
+    emulator.addFault({ method: 'im.dialog.writing', status: 401, error: 'invalid_token', times: 1 });
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(session.refreshes).toBe(1);
+  });
+
+  it('sends a batch as halt=0 and each command as a double-encoded method?query (reference §8)', async () => {
+    const tokens = emulator.issueToken(1);
+    const bodies: string[] = [];
+    const transport = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: () => tokens.accessToken,
+      fetch: (input, init) => {
+        bodies.push(String(init?.body));
+        return fetch(input, init);
+      },
+    });
+    await transport.batch!([
+      { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+      { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 1, dialogId: 'chat 1', fields: { a: [1, 2] } } },
+    ]);
+    expect(bodies).toEqual([
+      'halt=0&cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' +
+        '&cmd[1]=imbot.v2.Chat.InputAction.notify%3FbotId%3D1%26dialogId%3Dchat%25201%26fields%5Ba%5D%5B0%5D%3D1%26fields%5Ba%5D%5B1%5D%3D2' +
+        `&auth=${tokens.accessToken}`,
+    ]);
+  });
 });
 
 describe('createFetchTransport failures', () => {
