@@ -39,8 +39,12 @@ export interface IndicatorCall {
 export interface IndicatorChannel {
   /** Queues a call. A call still queued for this indicator is replaced (merged): only the newest matters. */
   submit(call: IndicatorCall): void;
-  /** The indicator stopped: its queued call is dropped, its call in flight is aborted. Idempotent. */
-  close(): void;
+  /**
+   * The indicator stopped: its queued call is dropped, its call in flight is aborted (the scheduler lets a batch it
+   * shares with live indicators go on). `final` (a clear) then goes out on its own, after any call of this
+   * indicator still on its way, and its outcome still reaches `onOutcome`. Idempotent (a later `final` still goes).
+   */
+  close(final?: IndicatorCall): void;
 }
 
 export type DropReason = 'stopped' | 'merged' | 'deadline' | 'disposed' | 'retries';

@@ -319,4 +319,22 @@ describe('createDirectDispatcher', () => {
     expect(calls).toHaveLength(2);
     expect(unhandled).toEqual([]);
   });
+
+  it('close(final) aborts the call in flight, then sends the final call and reports it to the same listener', async () => {
+    const { clock, calls, outcomes, dispatcher, channel } = oneChannel();
+    channel.submit(call(1, { reason: 'renew', deadline: 25_000 }));
+    channel.close(call(1, { reason: 'clear' }));
+    expect(calls[0]?.signal?.aborted).toBe(true);
+    expect(calls).toHaveLength(2);
+    expect(dispatcher.stats().activeIndicators).toBe(1); // the final call's own channel, until it settles
+    calls[1]?.resolve(true);
+    await tick();
+    expect(outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped renew', 'sent clear']);
+    expect(dispatcher.stats().activeIndicators).toBe(0);
+    expect(clock.actions).toHaveLength(0);
+    dispatcher.dispose();
+    channel.close(call(1, { reason: 'clear' }));
+    expect(calls).toHaveLength(2);
+    expect(outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed' });
+  });
 });

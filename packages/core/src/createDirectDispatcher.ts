@@ -159,7 +159,17 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         if (!inFlight) unwait();
         pump();
       },
-      close: () => close('stopped'),
+      close(final) {
+        close('stopped');
+        // no batching here: the call in flight was aborted, so the final call (a clear) may go at once
+        if (final) {
+          const next = open((o) => {
+            next.close();
+            onOutcome(o);
+          });
+          next.submit(final);
+        }
+      },
     };
   }
 

@@ -134,10 +134,12 @@ export function createIndicatorHost(
       if (o.type === 'failed' && o.fatal) this.#finish('failed', 'complete');
     }
 
-    #closeChannel(): void {
+    // A clear goes last: the channel drops what is queued, aborts the call in flight (or, in a batch shared with
+    // other indicators, waits for it: one landing after the clear would put the status back up), then sends it.
+    #closeChannel(clear?: PreparedCall): void {
       const c = this.#channel;
       this.#channel = undefined;
-      c?.close();
+      c?.close(clear && { ...clear, deadline: this.#lastCallAt + this.#spec.lifetimeMs });
     }
 
     #submit(p: PreparedCall): void {
@@ -148,28 +150,12 @@ export function createIndicatorHost(
       this.#channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
     }
 
-    // The clear goes on a channel of its own: the indicator's channel is closed first, which aborts a renewal
-    // in flight (one landing after the clear would put the status back up).
-    #sendClear(p: PreparedCall): void {
-      this.#closeChannel();
-      let clearChannel: IndicatorChannel | undefined;
-      let settled = false;
-      clearChannel = dispatcher.open((o) => {
-        publish(this.#outcomeEvent(o), this.#subscriber);
-        settled = true;
-        // after dispose there is no channel left to close
-        if (!(o.type === 'dropped' && o.reason === 'disposed')) clearChannel?.close();
-      });
-      clearChannel.submit({ ...p, deadline: this.#lastCallAt + this.#spec.lifetimeMs });
-      if (settled && !disposed) clearChannel.close();
-    }
-
-    #finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }): void {
+    #finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }, clear?: PreparedCall): void {
       if (this.#ended) return;
       this.#ended = true;
       live.delete(this);
       this.#signalsSub?.unsubscribe();
-      this.#closeChannel();
+      this.#closeChannel(clear);
       publish({ type: 'stopped', reason, ...this.#base() }, this.#subscriber);
       if (then === 'complete') this.#subscriber.complete();
       else if (then) this.#subscriber.error(then.error);
@@ -189,7 +175,7 @@ export function createIndicatorHost(
         this.#closeChannel();
         publish({ type: 'stopped', reason: s.stop, ...this.#base() }, this.#subscriber);
       } else if (s.call.reason === 'clear') {
-        this.#sendClear(s.call);
+        this.#closeChannel(s.call);
       } else {
         this.#submit(s.call);
       }
@@ -207,10 +193,7 @@ export function createIndicatorHost(
 
     /** Teardown: the subscriber left. */
     unsubscribe(): void {
-      if (this.#ended) return;
-      const clear = this.#spec.abortClear?.(this.#last);
-      this.#finish('unsubscribed');
-      if (clear) this.#sendClear(clear);
+      this.#finish('unsubscribed', undefined, this.#spec.abortClear?.(this.#last));
     }
 
     /** Subscribes to the spec's signals; returns the teardown, or nothing when the host is already disposed. */

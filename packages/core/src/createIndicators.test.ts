@@ -263,6 +263,33 @@ describe('createIndicators: botStatus', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('holds the clear until a batch carrying its renewal has settled (the batch goes on for the others)', async () => {
+    const transport = recordingTransport();
+    const batches: Array<{ calls: readonly { params: Record<string, unknown> }[]; resolve: () => void }> = [];
+    const batching: Transport = {
+      call: transport.call,
+      batch: (calls) =>
+        new Promise((resolve) => {
+          batches.push({ calls, resolve: () => resolve(calls.map(() => ({ ok: true, result: { result: true } }))) });
+        }),
+    };
+    const indicators = createIndicators({ transport: batching });
+    const sub = indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe();
+    indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+    await advance(1);
+    expect(batches).toHaveLength(1); // both starts in one batch, still in flight
+    sub.unsubscribe();
+    await advance(1_000);
+    // the start for chat1 may still land: a clear sent now could arrive before it and be undone
+    expect(transport.calls).toHaveLength(0);
+    batches[0]?.resolve();
+    await advance(1);
+    expect(transport.calls.map((c) => c.params)).toEqual([
+      { botId: 4, dialogId: 'chat1', statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING', duration: 1 },
+    ]);
+    indicators.dispose();
+  });
+
   it('starts no call after until and aborts the one in flight', async () => {
     const transport = recordingTransport(() => {}); // never settles
     const indicators = createIndicators({ transport });

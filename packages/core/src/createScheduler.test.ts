@@ -210,6 +210,73 @@ describe('createScheduler per-indicator rules', () => {
     expect(scheduler.stats()).toMatchObject({ activeIndicators: 0, httpRequests: 1, callsSent: 0 });
   });
 
+  it('close(final) holds the final call until a batch still carrying the indicator settles, or times out', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 50 });
+    const a = collect(scheduler);
+    const b = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(10);
+    expect(portal.signals).toHaveLength(1); // one batch of two, in flight
+    a.channel.close({ ...notify('chat1', 'clear'), params: { botId: 1, dialogId: 'chat1', duration: 1 } });
+    expect(portal.signals[0]?.aborted).toBe(false); // chat2's start goes on
+    await clock.advanceBy(60); // the batch arrived at 50, its reply at 100
+    expect(portal.arrivals).toHaveLength(1);
+    await clock.advanceBy(200);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      '50 chat1 30',
+      '50 chat2 30',
+      '150 chat1 1',
+    ]);
+    expect(a.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped start', 'sent clear']);
+    expect(scheduler.stats().activeIndicators).toBe(1);
+
+    // a batch that never answers holds the final call only until its request timeout
+    const requests: string[] = [];
+    const never = () => new Promise<never>(() => {});
+    const hung = createScheduler({
+      transport: {
+        call: (_method, params) => {
+          requests.push(`${clock.now()} ${params.dialogId} ${params.duration}`);
+          return never();
+        },
+        batch: (calls) => {
+          requests.push(`${clock.now()} batch of ${calls.length}`);
+          return never();
+        },
+      },
+      clock,
+      requestTimeoutMs: 1_000,
+      maxRetries: 0,
+    });
+    const c = collect(hung);
+    const d = collect(hung);
+    c.channel.submit(notify('chat3', 'start'));
+    d.channel.submit(notify('chat4', 'start'));
+    await clock.advanceBy(10);
+    const t0 = clock.now();
+    c.channel.close({ ...notify('chat3', 'clear'), params: { botId: 1, dialogId: 'chat3', duration: 1 } });
+    await clock.advanceBy(1_500);
+    expect(requests).toEqual([`${t0 - 10} batch of 2`, `${t0 + 990} chat3 1`]);
+    hung.dispose();
+    expect(c.outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed', call: { reason: 'clear' } });
+  });
+
+  it('dispose drops a final call still waiting for a shared batch', async () => {
+    const { clock, scheduler } = setup({ latencyMs: 50 });
+    const a = collect(scheduler);
+    collect(scheduler).channel.submit(notify('chat2', 'start'));
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceBy(10);
+    a.channel.close(notify('chat1', 'clear'));
+    scheduler.dispose();
+    await clock.advanceBy(1_000);
+    expect(a.outcomes.map((o) => `${o.type} ${o.call.reason} ${'reason' in o ? o.reason : ''}`)).toEqual([
+      'dropped start stopped',
+      'dropped clear disposed',
+    ]);
+  });
+
   it('closing the only flight releases its request-timeout timer at once', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 50 });
     const a = collect(scheduler);

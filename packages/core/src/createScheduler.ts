@@ -50,6 +50,8 @@ interface Flight {
   readonly sentAt: number;
   readonly timeoutAt: number;
   settled: boolean;
+  /** Channels whose call waits for this request to settle: the final call of an indicator that left it. */
+  readonly followers: Channel[];
 }
 
 interface Channel {
@@ -259,6 +261,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       sentAt: now,
       timeoutAt: now + requestTimeoutMs,
       settled: false,
+      followers: [],
     };
     for (const entry of batch) {
       entry.state = 'flight';
@@ -301,6 +304,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     for (const entry of flight.entries) {
       if (entry.channel.flight === flight) entry.channel.flight = null;
       if (entry.state === 'flight') live.push(entry);
+    }
+    for (const follower of flight.followers) {
+      follower.flight = null;
+      const held = follower.queued;
+      if (held?.state === 'held' && !disposed) enqueue(held, clock.now());
     }
     return live;
   }
@@ -461,30 +469,46 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       enqueue(makeEntry(this, call, urgent, deadline, notBefore, 0), now);
     }
 
-    close(): void {
-      if (this.closed) return;
-      this.closed = true;
-      // dispose() already counted every indicator out
-      if (disposed) return;
-      activeIndicators -= 1;
-      const now = clock.now();
-      if (this.queued) drop(this.queued, 'stopped', now);
+    close(final?: IndicatorCall): void {
       const flight = this.flight;
-      if (flight) {
-        this.flight = null;
-        for (const entry of flight.entries)
-          if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
-        if (flight.entries.every((e) => e.channel.closed)) {
-          // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
-          finish(flight);
-          flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
-          rearm();
+      this.flight = null;
+      if (!this.closed && !disposed) {
+        activeIndicators -= 1;
+        const now = clock.now();
+        if (this.queued) drop(this.queued, 'stopped', now);
+        if (flight) {
+          for (const entry of flight.entries)
+            if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
+          if (flight.entries.every((e) => e.channel.closed || e.channel === this)) {
+            // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
+            finish(flight);
+            flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
+            rearm();
+          }
         }
       }
+      // dispose() already counted every indicator out
+      this.closed = true;
+      if (!final) return;
+      // The final call (a clear) travels on a channel of its own, which closes once it has an outcome. It waits for
+      // a batch that still carries this indicator's last call: landing after the clear, that call would undo it.
+      const onOutcome = this.onOutcome;
+      const next = open((outcome) => {
+        try {
+          onOutcome(outcome);
+        } finally {
+          next.close();
+        }
+      });
+      if (flight && !flight.settled) {
+        next.flight = flight;
+        flight.followers.push(next);
+      }
+      next.submit(final);
     }
   }
 
-  function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
+  function open(onOutcome: (outcome: CallOutcome) => void): OpenChannel {
     if (!disposed) activeIndicators += 1;
     return new OpenChannel(onOutcome);
   }
@@ -511,8 +535,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (entry.state === 'waiting' || entry.state === 'ready') pending.push(entry);
     for (const flight of flights) {
       for (const entry of flight.entries) if (entry.state === 'flight') pending.push(entry);
-      for (const entry of flight.entries)
-        if (entry.channel.queued?.state === 'held') pending.push(entry.channel.queued);
+      for (const channel of [...flight.entries.map((e) => e.channel), ...flight.followers])
+        if (channel.queued?.state === 'held') pending.push(channel.queued);
     }
     waiting.clear();
     ready.clear();
