@@ -55,7 +55,14 @@ export function createMessageList(options: MessageListOptions) {
   new ResizeObserver(() => {
     if (pinned) scrollToEnd();
   }).observe(list);
-  jump.addEventListener('click', scrollToEnd);
+  // The button hides once pressed: the focus it took would fall to the page, and the next keys typed nowhere.
+  // A click leaves it in the composer (as the send button does); from the keyboard it goes back there.
+  jump.addEventListener('mousedown', (event) => event.preventDefault());
+  jump.addEventListener('click', () => {
+    const hadFocus = document.activeElement === jump;
+    scrollToEnd();
+    if (hadFocus) byId('message').focus();
+  });
 
   /** A message item: avatar, and a bubble with the author, the text (plain text, never HTML) and a footer. */
   function item(authorId: number, text: string): HTMLLIElement {

@@ -100,6 +100,20 @@ describe('the chat as a person uses it', () => {
     await page.click('#jump');
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
     expect(await page.isHidden('#jump')).toBe(true);
+    // The button hid itself: the click left the focus in the composer, so what she types next goes on her draft.
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    expect(await focused()).toBe('message');
+    // From the keyboard: Shift+Tab from the composer reaches the button, Enter jumps and goes back to the composer.
+    await scrollUp();
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'another reply while Alice reads back' });
+    await page.locator('#jump').waitFor();
+    await page.focus('#message');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('jump');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    expect(await focused()).toBe('message');
+    expect(await page.inputValue('#message')).toBe('one\ntwo\nthree');
 
     // Her own message always brings her to the end.
     await scrollUp();
