@@ -55,6 +55,10 @@ export function createMessageList(options: MessageListOptions) {
   new ResizeObserver(() => {
     if (pinned) scrollToEnd();
   }).observe(list);
+  // A message at the end that grows (a "Not sent" note with its buttons, an edit) stays in view, as a new one does.
+  new MutationObserver(() => {
+    if (pinned) scrollToEnd();
+  }).observe(list, { childList: true, subtree: true, characterData: true });
   // The button hides once pressed: the focus it took would fall to the page, and the next keys typed nowhere.
   // A click leaves it in the composer (as the send button does); from the keyboard it goes back there.
   jump.addEventListener('mousedown', (event) => event.preventDefault());

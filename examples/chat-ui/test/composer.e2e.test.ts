@@ -213,6 +213,28 @@ describe('the chat as a person uses it', () => {
     await page.fill('#message', '');
   });
 
+  it('keeps the end of the chat in view when the last message grows: its "Not sent" note and buttons, an edit', async () => {
+    const { page, emulator } = ui;
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    await page.focus('#message');
+    await page.keyboard.type('fails at the very end');
+    await page.keyboard.press('Enter');
+    const failed = page.locator('#messages li.failed', { hasText: 'fails at the very end' });
+    await failed.getByRole('button', { name: 'Retry' }).waitFor();
+    // The note and its Retry and Delete are in view, not under the composer.
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
+
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'short' });
+    const item = page.locator(`#messages li[data-message-id="${id}"]`);
+    await item.waitFor();
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    emulator.editMessage(id, `now longer:${'\na line more'.repeat(6)}`);
+    await expect.poll(() => item.getAttribute('class')).toContain('edited');
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+  });
+
   it('is usable with a screen reader and readable: names, live typing line, new messages read out, AA contrast', async () => {
     const { page, emulator } = ui;
     expect(await page.getByRole('textbox', { name: 'Message' }).getAttribute('aria-describedby')).toBe('composer-hint');
