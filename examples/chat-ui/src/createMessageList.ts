@@ -68,6 +68,9 @@ export function createMessageList(options: MessageListOptions) {
     if (hadFocus) byId('message').focus();
   });
 
+  /** Who wrote it; "You" on one's own (not shown, but read out: the side and the colour say it to the eye). */
+  const authorName = (id: number): string => (id === me ? 'You' : name(id));
+
   /** A message item: avatar, and a bubble with the author, the text (plain text, never HTML) and a footer. */
   function item(authorId: number, text: string): HTMLLIElement {
     const li = document.createElement('li');
@@ -77,7 +80,7 @@ export function createMessageList(options: MessageListOptions) {
     bubble.className = 'bubble';
     const author = document.createElement('div');
     author.className = 'author';
-    author.textContent = name(authorId);
+    author.textContent = authorName(authorId);
     const body = document.createElement('span');
     body.className = 'text';
     body.textContent = text;
@@ -168,7 +171,7 @@ export function createMessageList(options: MessageListOptions) {
     rename(): void {
       for (const li of list.querySelectorAll<HTMLLIElement>('li[data-author]')) {
         const id = Number(li.dataset.author);
-        li.querySelector('.author')!.textContent = name(id);
+        li.querySelector('.author')!.textContent = authorName(id);
         li.querySelector('.avatar')!.replaceWith(avatar(id));
       }
     },

@@ -277,8 +277,13 @@ describe('the chat as a person uses it', () => {
     await page.focus('#message');
     await page.keyboard.type('and Alice answers');
     await page.keyboard.press('Enter');
-    await page.locator('#messages li.mine[data-message-id]', { hasText: 'and Alice answers' }).waitFor();
+    const hers = page.locator('#messages li.mine[data-message-id]', { hasText: 'and Alice answers' });
+    await hers.waitFor();
     expect(await page.textContent('#announcer')).not.toContain('and Alice answers');
+    // Whose each message is, read out: the others' by name, her own as "You" (the eye has the side and colour).
+    expect(await hers.ariaSnapshot()).toMatch(/^- listitem: You and Alice answers/);
+    const his = page.locator('#messages li', { hasText: 'Bob has something to say' });
+    expect(await his.ariaSnapshot()).toMatch(/^- listitem: Bob Builder Bob has something to say/);
 
     // Contrast (WCAG AA): text 4.5:1 against what it sits on; the send button and the composer's border 3:1.
     emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
