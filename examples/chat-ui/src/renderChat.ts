@@ -51,15 +51,28 @@ export function createChatView(options: {
     return span;
   };
 
+  /** What they are doing: "typing", or a bot's action ("thinking", "searching"). */
+  const action = (typer: Typer): string =>
+    typer.statusMessageCode
+      ? typer.statusMessageCode
+          .replace(/^IMBOT_AGENT_ACTION_/, '')
+          .toLowerCase()
+          .replace(/_/g, ' ')
+      : 'typing';
+
   const describe = (typer: Typer): string => {
     const who = typer.senderId === me ? 'You' : name(typer.senderId);
     const verb = typer.senderId === me ? 'are' : 'is';
-    if (!typer.statusMessageCode) return `${who} ${verb} typing…`;
-    const action = typer.statusMessageCode
-      .replace(/^IMBOT_AGENT_ACTION_/, '')
-      .toLowerCase()
-      .replace(/_/g, ' ');
-    return `${who} ${verb} ${action}…`;
+    return `${who} ${verb} ${action(typer)}…`;
+  };
+
+  /** The line under the messages, one sentence: "Bob is typing…", "Bob and Carol are typing…", "3 people are…". */
+  const sentence = (others: readonly Typer[]): string => {
+    if (others.length > 2) return `${others.length} people are typing…`;
+    if (others.length < 2) return others.map(describe).join('');
+    const [a, b] = others as [Typer, Typer];
+    if (action(a) === action(b)) return `${name(a.senderId)} and ${name(b.senderId)} are ${action(a)}…`;
+    return `${name(a.senderId)} is ${action(a)} and ${name(b.senderId)} is ${action(b)}…`;
   };
 
   /** What the typing views show now; they are redrawn only when it changes (the clock ticks every 250 ms). */
@@ -86,7 +99,7 @@ export function createChatView(options: {
     // The line under the messages (a live region: a screen reader says who started typing) shows the others.
     const others = [...typers.values()].filter((t) => t.senderId !== me);
     byId('typing-dots').hidden = others.length === 0;
-    const line = others.length > 2 ? `${others.length} people are typing…` : others.map(describe).join(', ');
+    const line = sentence(others);
     const text = byId('typing-text');
     if (text.textContent !== line) text.textContent = line;
   }

@@ -359,12 +359,20 @@ describe('the chat as a person uses it', () => {
     const item = page.locator(`#messages li[data-message-id="${id}"]`);
     await expect.poll(() => item.locator('.author').textContent()).toBe('Dave Doe');
     await expect.poll(() => page.textContent('#chat-sub')).toContain('Dave Doe');
-    await fetch(`${emulator.restUrl}im.dialog.writing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(dave).accessToken }),
-    });
-    await page.getByRole('status').filter({ hasText: 'Dave Doe is typing…' }).waitFor();
+    // Bob types too: the line under the messages says it as one sentence; his message leaves Dave on it.
+    for (const user of [2, dave]) {
+      await fetch(`${emulator.restUrl}im.dialog.writing`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(user).accessToken }),
+      });
+    }
+    await expect.poll(() => page.textContent('#typing-text')).toBe('Bob Builder and Dave Doe are typing…');
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'welcome, Dave' });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Dave Doe is typing…$/ })
+      .waitFor();
 
     emulator.editMessage(id, 'Hi all, I am Dave, new on the team');
     await expect.poll(() => item.locator('.text').textContent()).toBe('Hi all, I am Dave, new on the team');
