@@ -27,9 +27,18 @@ async function connect(settings: ChatSettings): Promise<{ config: ChatConfig; st
     } catch (error) {
       if (!(error instanceof EmulatorUnreachable)) throw error;
       const retryInMs = Math.min(500 * 2 ** attempt, 5_000);
-      byId('offline').textContent =
-        `Waiting for the emulator at ${settings.emulatorUrl} (${error.message}). Start it with \`pnpm demo\`, ` +
-        'or `pnpm --filter @b24-typing/example-chat-ui emulator`; this page connects when it is up.';
+      const code = (text: string): HTMLElement => {
+        const element = document.createElement('code');
+        element.textContent = text;
+        return element;
+      };
+      byId('offline').replaceChildren(
+        `Waiting for the emulator at ${settings.emulatorUrl} (${error.message}). Start it with `,
+        code('pnpm demo'),
+        ', or ',
+        code('pnpm --filter @b24-typing/example-chat-ui emulator'),
+        '; this page connects when it is up.',
+      );
       const connection = byId('connection');
       connection.dataset.state = 'down';
       connection.textContent = `Waiting for ${settings.emulatorUrl}`;

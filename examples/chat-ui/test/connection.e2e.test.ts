@@ -106,6 +106,13 @@ describe('the chat when the emulator goes away', () => {
         .poll(() => offline(page).textContent())
         .toMatch(/^Waiting for the emulator at http:\/\/127\.0\.0\.1:/);
       expect(await page.isDisabled('#message')).toBe(true);
+      // The commands to start it are set as code, not as Markdown backticks; nothing says it is an empty chat yet.
+      expect(await offline(page).locator('code').allTextContents()).toEqual([
+        'pnpm demo',
+        'pnpm --filter @b24-typing/example-chat-ui emulator',
+      ]);
+      expect(await offline(page).textContent()).not.toContain('`');
+      expect(await page.isHidden('#empty')).toBe(true);
 
       emulator = await startEmulator({ port });
       emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, once the emulator is up' });
