@@ -88,7 +88,10 @@ describe('the chat when the emulator goes away', () => {
     emulator.reset();
     await (await reseeded).finished();
     await expect.poll(() => texts(page)).toEqual([]);
+    expect(await page.isVisible('#empty')).toBe(true); // an empty chat says so, not a blank area
+    expect(await page.textContent('#empty')).toBe('No messages yet. Say hello!');
     await send(page, 'after the reset');
+    expect(await page.isHidden('#empty')).toBe(true);
     expect(emulator.messages(1).map((m) => m.text)).toEqual(['after the reset']);
   });
 
