@@ -348,6 +348,16 @@ describe('the chat as a person uses it', () => {
     const nonText = ['send button', 'send icon', 'composer border'];
     const failing = Object.entries(ratios).filter(([what, r]) => r < (nonText.includes(what) ? 3 : 4.5));
     expect(failing).toEqual([]);
+
+    // Bob still typing: his dots blink, except for someone who asked the system for less motion.
+    const blinking = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('#typing-dots i')].map((i) => getComputedStyle(i).animationName),
+      );
+    expect(await blinking()).toEqual(['blink', 'blink', 'blink']);
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await blinking()).toEqual(['none', 'none', 'none']);
+    await page.emulateMedia({ reducedMotion: null });
     await page.locator('.send-error').getByRole('button', { name: 'Delete the unsent message' }).click();
   });
 
