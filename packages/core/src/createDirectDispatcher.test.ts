@@ -337,4 +337,37 @@ describe('createDirectDispatcher', () => {
     expect(calls).toHaveLength(2);
     expect(outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed' });
   });
+
+  // createTypingIndicators drives only userTyping, which never clears: close(final) is reached only through the
+  // Dispatcher seam, so it is tested here.
+  it('close(final) sends nothing when no call of the indicator ever left: the clear would show the status', async () => {
+    const { clock, calls, outcomes, dispatcher, channel } = oneChannel();
+    channel.submit(call(1, { notBefore: 500 })); // waits for its time
+    channel.close(call(1, { reason: 'clear' }));
+    dispatcher.open((o) => outcomes.push(o)).close(call(2, { reason: 'clear' })); // never submitted anything
+    clock.flush();
+    await tick();
+    expect(calls).toHaveLength(0);
+    expect(outcomes.map((o) => `${o.type} ${o.call.reason} ${o.type === 'dropped' ? o.reason : ''}`)).toEqual([
+      'dropped start stopped',
+      'dropped clear stopped',
+      'dropped clear stopped',
+    ]);
+    expect(dispatcher.stats()).toMatchObject({ httpRequests: 0, activeIndicators: 0, dropped: { stopped: 3 } });
+    expect(clock.actions).toHaveLength(0);
+  });
+
+  it('close(final) still sends the clear after a call of the indicator left, even one that failed', async () => {
+    const { clock, calls, outcomes, channel } = oneChannel();
+    channel.submit(call(1, { deadline: 25_000 }));
+    calls[0]?.reject(new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 }));
+    await tick(); // its retry waits 500 ms: nothing in flight now
+    expect(clock.actions).toHaveLength(1);
+    channel.close(call(1, { reason: 'clear' }));
+    expect(calls.map((c) => c.signal?.aborted)).toEqual([false, false]);
+    calls[1]?.resolve(true);
+    await tick();
+    expect(outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped start', 'sent clear']);
+    expect(clock.actions).toHaveLength(0);
+  });
 });

@@ -42,6 +42,8 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     let closed = false;
     /** Retries spent on the call in flight or waiting; a newly submitted call starts at 0. */
     let retries = 0;
+    /** A call was handed to the transport: it may have shown the indicator, so a final clear must go. */
+    let left = false;
 
     const report = (outcome: CallOutcome) => {
       if (outcome.type === 'sent') counters.callsSent++;
@@ -80,6 +82,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       const controller = new AbortController();
       const entry = { call, controller };
       inFlight = entry;
+      left = true;
       counters.httpRequests++;
       // fail() clears `wait` whichever way it goes (a retry's wait, or the next call's timeout, replaces it)
       wait = clock.schedule(() => {
@@ -161,12 +164,16 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       },
       close(final) {
         close('stopped');
-        // no batching here: the call in flight was aborted, so the final call (a clear) may go at once
         if (final) {
-          const next = open((o) => {
-            next.close();
-            onOutcome(o);
-          });
+          // No batching here: the call in flight was aborted, so the final call (a clear) may go at once. But if
+          // nothing of this indicator ever left, nothing is up and a clear would show the status for its 1 s: this
+          // channel, closed, drops it instead ('stopped', or 'disposed').
+          const next = left
+            ? open((o) => {
+                next.close();
+                onOutcome(o);
+              })
+            : this;
           next.submit(final);
         }
       },

@@ -290,6 +290,49 @@ describe('createIndicators: botStatus', () => {
     indicators.dispose();
   });
 
+  it('sends no clear when the status never left for the transport: it would show for 1 s, never having shown', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    // unsubscribed before the scheduler's 0-delay send
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe().unsubscribe();
+    // the work failed just as fast
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking', until }).subscribe();
+    until.error(new Error('llm failed'));
+    await advance(60_000);
+    expect(transport.calls).toHaveLength(0);
+    expect(brief(heard)).toEqual([
+      '0 dropped start stopped',
+      '0 dropped clear stopped',
+      '0 stopped unsubscribed',
+      '0 dropped start stopped',
+      '0 dropped clear stopped',
+      '0 stopped until',
+    ]);
+    expect(heard[1]).toMatchObject({ indicatorId: 1, call: { reason: 'clear', duration: 1 } });
+    expect(indicators.stats()).toMatchObject({ httpRequests: 0, activeIndicators: 0, indicators: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sends no clear for a start still waiting for the rate budget, and one for a start that left', async () => {
+    // starts never settle, clears land
+    const transport = recordingTransport((c) => (c.params.duration === 1 ? c.resolve({ result: true }) : undefined));
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+    const first = new Subject<never>();
+    const second = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', until: first }).subscribe();
+    indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking', until: second }).subscribe();
+    await advance(100);
+    expect(transport.calls.map((c) => c.params.dialogId)).toEqual(['chat1']); // chat2 waits for the bucket
+    second.error(new Error('llm failed'));
+    first.error(new Error('llm failed'));
+    await advance(60_000);
+    // chat1's start was on its way (aborted now, but it may have landed): its clear goes
+    expect(transport.calls.map((c) => `${c.params.dialogId} ${c.params.duration}`)).toEqual(['chat1 30', 'chat1 1']);
+    indicators.dispose();
+  });
+
   it('starts no call after until and aborts the one in flight', async () => {
     const transport = recordingTransport(() => {}); // never settles
     const indicators = createIndicators({ transport });

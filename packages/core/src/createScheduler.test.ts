@@ -262,6 +262,53 @@ describe('createScheduler per-indicator rules', () => {
     expect(c.outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed', call: { reason: 'clear' } });
   });
 
+  it('close(final) sends nothing when no call of the indicator ever left: a clear would show the status for 1 s', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 50, withBatch: false }, { headroom: 0, maxBatch: 1 });
+    const clear = { ...notify('chat1', 'clear'), params: { botId: 1, dialogId: 'chat1', duration: 1 } };
+    const brief = (outcomes: CallOutcome[]) =>
+      outcomes.map((o) => `${o.type} ${o.call.reason}${o.type === 'dropped' ? ` ${o.reason}` : ''}`);
+    // a start still waiting for the pump (sent from a 0-delay timer)
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    a.channel.close(clear);
+    // a start waiting for the bucket: 50 others took the whole burst
+    for (let i = 0; i < 50; i++) collect(scheduler).channel.submit(notify(`fill${i}`, 'start'));
+    await clock.advanceBy(10);
+    const b = collect(scheduler);
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(100);
+    b.channel.close({ ...clear, params: { ...clear.params, dialogId: 'chat2' } });
+    // an indicator that never submitted anything
+    const c = collect(scheduler);
+    c.channel.close(clear);
+    await clock.advanceBy(60_000);
+    expect(portal.calls().filter((x) => !String(x.call.params.dialogId).startsWith('fill'))).toEqual([]);
+    expect(brief(a.outcomes)).toEqual(['dropped start stopped', 'dropped clear stopped']);
+    expect(brief(b.outcomes)).toEqual(['dropped start stopped', 'dropped clear stopped']);
+    expect(brief(c.outcomes)).toEqual(['dropped clear stopped']);
+    expect(scheduler.stats()).toMatchObject({ activeIndicators: 50, httpRequests: 50 });
+    expect(scheduler.stats().dropped.stopped).toBe(5);
+  });
+
+  it('close(final) still sends the clear after a call of the indicator left, even one that failed', async () => {
+    const failFirst = (call: { params: Record<string, unknown> }, attempt: number) =>
+      call.params.duration === 30 && attempt === 1
+        ? new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 })
+        : undefined;
+    const { clock, portal, scheduler } = setup({ latencyMs: 50, fail: failFirst }, { retryBaseMs: 5_000 });
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceBy(200); // the start failed at the portal; its retry waits (not in flight)
+    expect(portal.arrivals).toHaveLength(1);
+    a.channel.close({ ...notify('chat1', 'clear'), params: { botId: 1, dialogId: 'chat1', duration: 1 } });
+    await clock.advanceBy(60_000);
+    expect(portal.calls().map((c) => `${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      'chat1 30',
+      'chat1 1',
+    ]);
+    expect(a.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped start', 'sent clear']);
+  });
+
   it('dispose drops a final call still waiting for a shared batch', async () => {
     const { clock, scheduler } = setup({ latencyMs: 50 });
     const a = collect(scheduler);

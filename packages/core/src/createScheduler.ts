@@ -61,6 +61,8 @@ interface Channel {
   /** The request carrying this indicator's call, if one is in flight. */
   flight: Flight | null;
   closed: boolean;
+  /** A call of this indicator went to the transport (whatever became of it): its status may be up. */
+  left: boolean;
 }
 
 function integerOption(value: unknown, field: string, min: number, max: number): number {
@@ -267,6 +269,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       entry.state = 'flight';
       entry.channel.queued = null;
       entry.channel.flight = flight;
+      entry.channel.left = true;
     }
     flights.add(flight);
     httpRequests += 1;
@@ -438,6 +441,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     queued: Entry | null = null;
     flight: Flight | null = null;
     closed = disposed;
+    left = false;
 
     constructor(readonly onOutcome: (outcome: CallOutcome) => void) {}
 
@@ -490,6 +494,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // dispose() already counted every indicator out
       this.closed = true;
       if (!final) return;
+      // Nothing of this indicator ever left, so no status is up: a clear would show one for its 1 s. The channel,
+      // closed now, drops it ('stopped', or 'disposed') and reports that like any dropped call.
+      if (!this.left) {
+        this.submit(final);
+        return;
+      }
       // The final call (a clear) travels on a channel of its own, which closes once it has an outcome. It waits for
       // a batch that still carries this indicator's last call: landing after the clear, that call would undo it.
       const onOutcome = this.onOutcome;

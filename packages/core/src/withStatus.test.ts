@@ -1,4 +1,4 @@
-import { concat, mergeMap, Observable, of, Subject, throwError, timer } from 'rxjs';
+import { concat, from, mergeMap, NEVER, Observable, of, Subject, throwError, timer } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
 import { B24InputError } from './B24InputError';
@@ -93,6 +93,21 @@ describe('withStatus', () => {
     expect(caught2).toBe(failure);
     expect(transport.calls.slice(1).map((c) => c.params.duration)).toEqual([30, 1]);
     expect(transport.calls[2]?.params.statusMessageCode).toBe('IMBOT_AGENT_ACTION_SEARCHING');
+  });
+
+  it('shows nothing for a reply that fails before its status went out (no clear either)', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const failure = new Error('llm failed');
+    let caught: unknown;
+    from(Promise.reject(failure))
+      .pipe(withStatus(indicators, target))
+      .subscribe({ error: (e) => (caught = e) });
+    const sub = NEVER.pipe(withStatus(indicators, target)).subscribe();
+    sub.unsubscribe();
+    await advance(60_000);
+    expect(caught).toBe(failure);
+    expect(transport.calls).toHaveLength(0);
   });
 
   it('clears when unsubscribed before the reply', async () => {
