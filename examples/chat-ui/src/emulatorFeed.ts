@@ -1,15 +1,18 @@
 import type { TimelineEntry } from '@b24-typing/emulator';
 import { Observable } from 'rxjs';
 
-/** A timeline entry, or `reset` when the emulator went back to its seed. */
-export type FeedEntry = TimelineEntry | { readonly kind: 'reset'; readonly time: number };
+/** A timeline entry, or `reset` when the emulator went back to its seed (its new epoch with it). */
+export type FeedEntry =
+  | TimelineEntry
+  | { readonly kind: 'reset'; readonly seq: number; readonly time: number; readonly epoch: string };
 
 export type FeedEvent =
   /**
    * (Re)connected: the emulator's whole timeline so far, for the view to rebuild from; live entries follow.
-   * `restarted`: its sequence numbers went back, so it is a new emulator process, whose tokens are its seed's.
+   * `startedOver`: it is in another epoch than when this page last heard from it, so it was reset or restarted
+   * meanwhile (perhaps while the page was cut off): the tokens and message numbers of before mean nothing to it.
    */
-  | { readonly kind: 'snapshot'; readonly entries: readonly TimelineEntry[]; readonly restarted: boolean }
+  | { readonly kind: 'snapshot'; readonly entries: readonly TimelineEntry[]; readonly startedOver: boolean }
   /** The stream broke (the emulator stopped or restarts); the next attempt is in `retryInMs`. */
   | { readonly kind: 'disconnected'; readonly retryInMs: number }
   | FeedEntry;
@@ -20,16 +23,18 @@ const RETRY_MS = [500, 1000, 2000, 5000];
 /**
  * The emulator's timeline, kept current: a snapshot (`/_emulator/timeline`), then its server-sent events
  * (`/_emulator/events`) from the snapshot's last entry on. When the stream breaks, it says so and starts over with
- * a fresh snapshot rather than letting EventSource resume by itself: a restarted emulator numbers its entries from
- * 1 again, and resuming after the old process's last id would skip everything the new one says.
+ * a fresh snapshot rather than letting EventSource resume by itself, so the view is rebuilt from what the emulator
+ * has now. Whether the emulator started over (a reset or a new process) is told by its epoch (`<process>-<resets>`,
+ * in every snapshot and `reset` event), not guessed from its numbers: a new process may have numbered past the old
+ * one by the time the page is back, and a reset keeps counting. `epoch` is the one the page started with.
  */
-export function emulatorFeed(emulatorUrl: string): Observable<FeedEvent> {
+export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<FeedEvent> {
   return new Observable<FeedEvent>((subscriber) => {
     let source: EventSource | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
-    /** The newest entry seen, from any connection. */
-    let lastSeq = 0;
+    /** The epoch of what the page shows. */
+    let known = epoch;
     let closed = false;
 
     const retry = (): void => {
@@ -45,30 +50,32 @@ export function emulatorFeed(emulatorUrl: string): Observable<FeedEvent> {
     };
 
     const connect = async (): Promise<void> => {
-      let entries: TimelineEntry[];
+      let snapshot: { entries: TimelineEntry[]; epoch: string; lastSeq: number };
       try {
         const response = await fetch(`${emulatorUrl}/_emulator/timeline`, { cache: 'no-store' });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        entries = ((await response.json()) as { entries: TimelineEntry[] }).entries;
+        snapshot = (await response.json()) as typeof snapshot;
       } catch {
         retry();
         return;
       }
       if (closed) return;
-      const newest = entries.at(-1)?.seq ?? 0;
-      const events = new EventSource(`${emulatorUrl}/_emulator/events?since=${newest}`);
+      // With its epoch, the stream opens with a `reset` event should the emulator start over before it connects.
+      const cursor = new URLSearchParams({ since: String(snapshot.lastSeq), epoch: snapshot.epoch });
+      const events = new EventSource(`${emulatorUrl}/_emulator/events?${cursor}`);
       source = events;
       events.onopen = () => {
         failures = 0;
-        subscriber.next({ kind: 'snapshot', entries, restarted: newest < lastSeq });
-        lastSeq = newest;
+        const startedOver = known !== undefined && snapshot.epoch !== known;
+        known = snapshot.epoch;
+        subscriber.next({ kind: 'snapshot', entries: snapshot.entries, startedOver });
       };
       events.onmessage = (message: MessageEvent<string>) => {
         const entry = JSON.parse(message.data) as FeedEntry;
-        if ('seq' in entry) lastSeq = entry.seq;
+        if (entry.kind === 'reset') known = entry.epoch;
         subscriber.next(entry);
       };
-      // EventSource would reconnect by itself with the last id it saw; see above for why not.
+      // EventSource would reconnect by itself from the last id it saw; see above for why not.
       events.onerror = retry;
     };
 

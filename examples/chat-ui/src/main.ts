@@ -11,6 +11,8 @@ import { createChatView } from './renderChat';
 import type { Person } from './renderChat';
 
 interface EmulatorState {
+  /** Which process and reset count it is in (`<process>-<resets>`): the feed tells when that changes. */
+  readonly epoch: string;
   readonly users: readonly Person[];
   readonly chats: readonly { readonly id: number; readonly title: string; readonly members: readonly number[] }[];
 }
@@ -139,11 +141,11 @@ async function start(): Promise<void> {
 
   const offline = byId('offline');
   const connection = byId('connection');
-  emulatorFeed(config.emulatorUrl).subscribe((event) => {
+  emulatorFeed(config.emulatorUrl, state.epoch).subscribe((event) => {
     if (event.kind === 'snapshot') {
       view.load(event.entries);
       // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one).
-      if (event.restarted) reseed();
+      if (event.startedOver) reseed();
       offline.textContent = '';
       connection.dataset.state = 'live';
       connection.textContent = `Live from ${config.emulatorUrl}`;

@@ -2,6 +2,8 @@ import type { CallEntry, Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Relay } from './relay';
+import { startRelay } from './relay';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
@@ -128,5 +130,82 @@ describe('the chat when the emulator goes away', () => {
       await page.close();
       await emulator?.close();
     }
+  });
+});
+
+describe('the chat cut off from the emulator while it starts over', () => {
+  let relay: Relay;
+  let page: Page;
+  beforeAll(async () => {
+    relay = await startRelay(ui.emulator.port);
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', relay.url);
+    // The one tab, on a fresh seed: two tabs on the seed's token race for its one refresh token (it rotates).
+    page = ui.page;
+    await page.goto('about:blank');
+    ui.emulator.reset();
+    await page.goto(url.href);
+    await page.waitForSelector('body[data-ready="true"]');
+  });
+  afterAll(() => relay?.close());
+
+  /** Cuts the page's event stream (the emulator runs on) and waits until the page says so. */
+  async function cutOff(): Promise<void> {
+    relay.cutFeed();
+    await expect.poll(() => offline(page).textContent()).toMatch(/^Lost the connection to the emulator/);
+  }
+
+  /** Resolves once the page has read the emulator's seed again (it drops the tokens of before). */
+  async function reseed(): Promise<void> {
+    const fixtures = page.waitForResponse((r) => r.url().endsWith('/_emulator/fixtures'), { timeout: 10_000 });
+    await (await fixtures).finished();
+  }
+
+  /** Whether a message sent from the composer went out: it waits until the page shows it as the portal's or failed. */
+  async function trySend(text: string): Promise<'sent' | 'failed'> {
+    await page.fill('#message', text);
+    await page.press('#message', 'Enter');
+    const settled = page.locator('#messages li.mine[data-message-id]:not(.pending)', { hasText: text });
+    const failed = page.locator('#messages li.mine.failed', { hasText: text });
+    await settled.or(failed).waitFor({ timeout: 10_000 });
+    return (await failed.count()) > 0 ? 'failed' : 'sent';
+  }
+
+  it('notices a reset it missed (the emulator’s epoch): shows the new chat and sends with the seed’s token', async () => {
+    const { emulator } = ui;
+    await seedTokenExpired();
+    expect(await trySend('Alice, before the cut')).toBe('sent'); // with a refreshed token, which the reset forgets
+    await cutOff();
+    const reset = await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+    expect(reset.ok).toBe(true);
+    // Someone talks before the page is back: the emulator's numbers are past where the page left them.
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, after the reset' });
+    const reseeded = reseed();
+    relay.restoreFeed();
+
+    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['Bob, after the reset']);
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+    await reseeded;
+    expect(await trySend('Alice, after the reset')).toBe('sent');
+    expect(emulator.messages(1).map((m) => m.text)).toEqual(['Bob, after the reset', 'Alice, after the reset']);
+  });
+
+  it('notices a restart it missed although the new emulator has numbered past the old one', async () => {
+    await seedTokenExpired();
+    expect(await trySend('Alice, on the first emulator')).toBe('sent'); // a token this process issued
+    const lastSeq = ui.emulator.timeline().at(-1)!.seq;
+    await cutOff();
+    const emulator = await ui.restartEmulator();
+    // The new process numbers from 1 again; by the time the page is back it is past where the old one stopped.
+    for (let n = 1; (emulator.timeline().at(-1)?.seq ?? 0) <= lastSeq; n++) {
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: `Carol on the new emulator, ${n}` });
+    }
+    const reseeded = reseed();
+    relay.restoreFeed();
+
+    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(emulator.messages(1).map((m) => m.text));
+    await reseeded;
+    expect(await trySend('Alice, on the new emulator')).toBe('sent');
+    expect(emulator.messages(1).at(-1)?.text).toBe('Alice, on the new emulator');
   });
 });
