@@ -111,6 +111,34 @@ export function createMessageList(options: MessageListOptions) {
     return i < 0 ? undefined : outbox.splice(i, 1)[0];
   }
 
+  /** It did not go out: say why, offer to retry or to delete it. */
+  function fail(message: Pending, reason: string): void {
+    const { li } = message;
+    li.classList.remove('pending'); // or it was taken, by an emulator that has since started over
+    li.classList.add('failed');
+    footer(li).textContent = '';
+    const note = document.createElement('div');
+    note.className = 'send-error';
+    note.setAttribute('role', 'alert');
+    const why = document.createElement('span');
+    why.textContent = `Not sent: ${reason}.`;
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.textContent = 'Retry';
+    retry.addEventListener('click', () => options.retry(message));
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = 'Delete';
+    remove.setAttribute('aria-label', 'Delete the unsent message');
+    remove.addEventListener('click', () => {
+      outbox.splice(outbox.indexOf(message), 1);
+      li.remove();
+      byId('message').focus();
+    });
+    note.append(why, retry, remove);
+    li.querySelector('.bubble')!.append(note);
+  }
+
   const isPending = (message: Outgoing): message is Pending => outbox.includes(message as Pending);
 
   /** Adds a message of the stream above what this page is still sending; true if it was new. */
@@ -211,30 +239,21 @@ export function createMessageList(options: MessageListOptions) {
 
     /** It did not go out: say why, offer to retry or to delete it. */
     failed(message: Outgoing, reason: string): void {
-      if (!isPending(message)) return;
-      const { li } = message;
-      li.classList.replace('pending', 'failed');
-      footer(li).textContent = '';
-      const note = document.createElement('div');
-      note.className = 'send-error';
-      note.setAttribute('role', 'alert');
-      const why = document.createElement('span');
-      why.textContent = `Not sent: ${reason}.`;
-      const retry = document.createElement('button');
-      retry.type = 'button';
-      retry.textContent = 'Retry';
-      retry.addEventListener('click', () => options.retry(message));
-      const remove = document.createElement('button');
-      remove.type = 'button';
-      remove.textContent = 'Delete';
-      remove.setAttribute('aria-label', 'Delete the unsent message');
-      remove.addEventListener('click', () => {
-        outbox.splice(outbox.indexOf(message), 1);
-        li.remove();
-        byId('message').focus();
-      });
-      note.append(why, retry, remove);
-      li.querySelector('.bubble')!.append(note);
+      if (isPending(message)) fail(message, reason);
+    },
+
+    /**
+     * The emulator started over (a reset, or a new process). What it took from this page but had not reported yet is
+     * gone with it, and it numbers its messages from 1 again: such a message must not be taken for the new one with
+     * its number. It shows as not sent (Retry, Delete); should it turn up after all (sent to the new one), it is
+     * recognised by its text, as one whose answer was lost.
+     */
+    startedOver(): void {
+      for (const message of outbox) {
+        if (message.id === undefined) continue;
+        delete message.id;
+        fail(message, 'the emulator was reset or restarted before it showed it');
+      }
     },
   };
 }

@@ -143,9 +143,13 @@ async function start(): Promise<void> {
   const connection = byId('connection');
   emulatorFeed(config.emulatorUrl, state.epoch).subscribe((event) => {
     if (event.kind === 'snapshot') {
+      // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one),
+      // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
+      if (event.startedOver) {
+        view.startedOver();
+        reseed();
+      }
       view.load(event.entries);
-      // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one).
-      if (event.startedOver) reseed();
       offline.textContent = '';
       connection.dataset.state = 'live';
       connection.textContent = `Live from ${config.emulatorUrl}`;

@@ -111,6 +111,7 @@ export function createChatView(options: {
     if (entry.kind === 'reset') {
       typers.clear();
       messages.clear();
+      messages.startedOver();
     } else if (entry.kind === 'message' && entry.chatId === chatId) {
       messages.add(entry);
     } else if (entry.kind === 'call' && entry.chatId === chatId && entry.shown && entry.senderId !== null) {
@@ -134,6 +135,8 @@ export function createChatView(options: {
     sending: messages.sending,
     sent: messages.sent,
     failed: messages.failed,
+    /** The emulator started over while the page was away (a snapshot of another epoch): before `load`. */
+    startedOver: messages.startedOver,
     /** Applies one timeline entry; entries of other chats are ignored. */
     apply(entry: FeedEntry): void {
       if (take(entry)) renderTypers();

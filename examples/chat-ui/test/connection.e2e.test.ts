@@ -171,23 +171,47 @@ describe('the chat cut off from the emulator while it starts over', () => {
     return (await failed.count()) > 0 ? 'failed' : 'sent';
   }
 
-  it('notices a reset it missed (the emulator’s epoch): shows the new chat and sends with the seed’s token', async () => {
+  it('notices a reset it missed (the emulator’s epoch): the new chat, no old message taken for a new one, the seed’s token', async () => {
     const { emulator } = ui;
     await seedTokenExpired();
     expect(await trySend('Alice, before the cut')).toBe('sent'); // with a refreshed token, which the reset forgets
     await cutOff();
+    // The portal takes this one (its number comes back), but the page never sees the stream report it.
+    await page.fill('#message', 'sent while cut off');
+    await page.press('#message', 'Enter');
+    const lost = page.locator('#messages li.mine', { hasText: 'sent while cut off' });
+    await page.locator('#messages li.mine:not(.pending)', { hasText: 'sent while cut off' }).waitFor();
+    const lostId = emulator.messages(1).at(-1)!.messageId;
+
     const reset = await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
     expect(reset.ok).toBe(true);
-    // Someone talks before the page is back: the emulator's numbers are past where the page left them.
+    // People talk before the page is back (so the emulator's numbers are past where the page left them): Bob, then
+    // Alice on her phone, until a message of hers has the number the lost one had.
     emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, after the reset' });
+    for (let n = 1, id = 0; id < lostId; n++) {
+      id = emulator.postMessage({ from: ME, dialogId: 'chat1', text: `Alice on her phone, ${n}` });
+    }
+    const fresh = emulator.messages(1);
     const reseeded = reseed();
     relay.restoreFeed();
 
-    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['Bob, after the reset']);
+    await expect
+      .poll(() => texts(page), { timeout: 10_000 })
+      .toEqual([...fresh.map((m) => m.text), 'sent while cut off']);
     expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+    const numbers = page.locator('#messages li[data-message-id]');
+    expect(
+      await numbers.evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.messageId))),
+    ).toEqual(fresh.map((m) => m.messageId));
+    // Gone with the reset: it says so, with Retry and Delete, as any message that did not go out.
+    expect(await lost.getAttribute('class')).toBe('message mine failed');
+    expect(await lost.locator('.send-error span').textContent()).toBe(
+      'Not sent: the emulator was reset or restarted before it showed it.',
+    );
     await reseeded;
     expect(await trySend('Alice, after the reset')).toBe('sent');
-    expect(emulator.messages(1).map((m) => m.text)).toEqual(['Bob, after the reset', 'Alice, after the reset']);
+    expect(emulator.messages(1).at(-1)?.text).toBe('Alice, after the reset');
+    await lost.getByRole('button', { name: 'Delete the unsent message' }).click();
   });
 
   it('notices a restart it missed although the new emulator has numbered past the old one', async () => {
