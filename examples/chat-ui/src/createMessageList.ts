@@ -22,7 +22,15 @@ export interface MessageListOptions {
 }
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** When a message was written: the time if today, else its day (and year if another) too, as messengers show it. */
+function stamp(ms: number): string {
+  const date = new Date(ms);
+  const today = new Date();
+  const time = { hour: '2-digit', minute: '2-digit' } as const;
+  if (date.toDateString() === today.toDateString()) return date.toLocaleTimeString([], time);
+  const year = date.getFullYear() === today.getFullYear() ? {} : ({ year: 'numeric' } as const);
+  return date.toLocaleString([], { day: 'numeric', month: 'short', ...year, ...time });
+}
 
 /**
  * The messages of the chat: the ones the emulator's stream reports, in its order, and under them the ones this
@@ -92,13 +100,23 @@ export function createMessageList(options: MessageListOptions) {
   }
 
   const footer = (li: HTMLLIElement) => li.querySelector<HTMLElement>('.time')!;
+  /** Writes when it was sent in the footer, and keeps it to write it again once that day is no longer today. */
+  const dated = (li: HTMLLIElement, ms: number): void => {
+    li.dataset.time = String(ms);
+    footer(li).textContent = stamp(ms);
+  };
+  const undated = (li: HTMLLIElement, text: string): void => {
+    delete li.dataset.time;
+    footer(li).textContent = text;
+  };
+  let today = new Date().toDateString();
 
   /** Marks an item as the stream's message: its id and the portal's time. */
   function settle(li: HTMLLIElement, entry: MessageEntry): void {
     li.classList.remove('pending', 'failed');
     li.dataset.messageId = String(entry.messageId);
     li.querySelector('.send-error')?.remove();
-    footer(li).textContent = clock(entry.time);
+    dated(li, entry.time);
     shown.set(entry.messageId, li);
   }
 
@@ -116,7 +134,7 @@ export function createMessageList(options: MessageListOptions) {
     const { li } = message;
     li.classList.remove('pending'); // or it was taken, by an emulator that has since started over
     li.classList.add('failed');
-    footer(li).textContent = '';
+    undated(li, '');
     const note = document.createElement('div');
     note.className = 'send-error';
     note.setAttribute('role', 'alert');
@@ -204,11 +222,19 @@ export function createMessageList(options: MessageListOptions) {
       }
     },
 
+    /** Past midnight, with the page open: the messages of the day before get their date. */
+    redate(): void {
+      const now = new Date().toDateString();
+      if (now === today) return;
+      today = now;
+      for (const li of list.querySelectorAll<HTMLLIElement>('li[data-time]')) dated(li, Number(li.dataset.time));
+    },
+
     /** A message the person just sent, shown at once at the end of the list. */
     outgoing(text: string): Outgoing {
       const pending: Pending = { text, li: item(me, text), startedAt: Date.now() };
       pending.li.classList.add('pending');
-      footer(pending.li).textContent = 'Sending…';
+      undated(pending.li, 'Sending…');
       outbox.push(pending);
       list.append(pending.li);
       scrollToEnd();
@@ -220,7 +246,7 @@ export function createMessageList(options: MessageListOptions) {
       if (!isPending(message)) return;
       message.li.classList.replace('failed', 'pending');
       message.li.querySelector('.send-error')?.remove();
-      footer(message.li).textContent = 'Sending…';
+      undated(message.li, 'Sending…');
     },
 
     /** The portal took it; the stream will report it (unless it already has). */
@@ -234,7 +260,7 @@ export function createMessageList(options: MessageListOptions) {
       }
       message.id = id;
       message.li.classList.remove('pending');
-      footer(message.li).textContent = clock(Date.now());
+      dated(message.li, Date.now());
     },
 
     /** It did not go out: say why, offer to retry or to delete it. */

@@ -158,7 +158,13 @@ export function createChatView(options: {
       typers.clear();
       renderTypers();
     },
-    /** Drops indicators whose time ran out (the emulator also reports it, a little later, when it sweeps). */
-    tick: renderTypers,
+    /**
+     * Drops indicators whose time ran out (the emulator also reports it, a little later, when it sweeps); dates the
+     * messages of yesterday once it is past midnight.
+     */
+    tick(): void {
+      renderTypers();
+      messages.redate();
+    },
   };
 }

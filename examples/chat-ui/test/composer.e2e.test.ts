@@ -1,4 +1,5 @@
 import type { CallEntry } from '@b24-typing/emulator';
+import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
@@ -388,6 +389,33 @@ describe('the chat as a person uses it', () => {
     await expect.poll(() => item.locator('.text').textContent()).toBe('Hi all, I am Dave, new on the team');
     expect(await item.getAttribute('class')).toContain('edited');
     expect(await page.locator('#messages li', { hasText: 'I am new here' }).count()).toBe(0);
+  });
+
+  it('dates the messages of other days, and those of the day before once midnight passes with the page open', async () => {
+    // An emulator and a tab of its own, on clocks set to a day and to the minutes around the next midnight.
+    const at = (day: number, hour: number, minute: number) => Date.UTC(2026, 0, day, hour, minute);
+    let now = at(13, 9, 30);
+    const emulator = await startEmulator({ now: () => now });
+    const context = await ui.page.context().browser()!.newContext({ timezoneId: 'UTC', locale: 'en-GB' });
+    try {
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, the day before' });
+      now = at(14, 23, 58);
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, just before midnight' });
+      const page = await context.newPage();
+      await page.clock.setFixedTime(at(14, 23, 59)); // Date only: the page's timers run as they do
+      const url = new URL(ui.url);
+      url.searchParams.set('emulator', emulator.url);
+      await page.goto(url.href);
+      await page.waitForSelector('body[data-ready="true"]');
+      const stamps = () => page.locator('#messages li .time').allTextContents();
+      await expect.poll(stamps).toEqual(['13 Jan, 09:30', '23:58']);
+
+      await page.clock.setFixedTime(at(15, 0, 1));
+      await expect.poll(stamps).toEqual(['13 Jan, 09:30', '14 Jan, 23:58']);
+    } finally {
+      await context.close();
+      await emulator.close();
+    }
   });
 
   it('does not send on the Enter that ends an IME composition, and shows message text as text, never as HTML', async () => {
