@@ -94,6 +94,23 @@ export async function loadConfig(settings: ChatSettings): Promise<ChatConfig> {
   const readFixtures = () => getJson<Fixtures>(`${emulatorUrl}/_emulator/fixtures`);
   let fixtures = await readFixtures();
   let { accessToken, refreshToken } = fixtures.oauth;
+  /**
+   * The refresh token was refused (`invalid_grant`): each refresh rotates it, as on a portal, so every tab that
+   * started from the seed's holds the same one, and only the first to refresh gets through (reading the seed again
+   * gives that same, used-up token). A real app would sign the person in again; the emulator's
+   * `POST /_emulator/tokens` stands for that, and gives this tab tokens of its own. Tabs do not share tokens (no
+   * BroadcastChannel, no localStorage): each keeps its own refresh chain, which holds for a second browser too and
+   * needs no locking between tabs that refresh at the same moment. A failed sign-in is the call's error ("Not sent").
+   */
+  const signIn = async (): Promise<string> => {
+    const response = await fetch(`${emulatorUrl}/_emulator/tokens`, {
+      method: 'POST',
+      body: JSON.stringify({ userId: fixtures.oauth.userId, clientId: fixtures.app.clientId }),
+    });
+    if (!response.ok) throw new Error(`sign-in failed (HTTP ${response.status})`);
+    ({ accessToken, refreshToken } = (await response.json()) as { accessToken: string; refreshToken: string });
+    return accessToken;
+  };
   const refresh = async (): Promise<string> => {
     const response = await fetch(`${emulatorUrl}/oauth/token/`, {
       method: 'POST',
@@ -105,8 +122,11 @@ export async function loadConfig(settings: ChatSettings): Promise<ChatConfig> {
         refresh_token: refreshToken,
       }),
     });
-    if (!response.ok) throw new Error(`token refresh failed (HTTP ${response.status})`);
-    const body = (await response.json()) as { access_token: string; refresh_token: string };
+    const body = (await response.json().catch(() => undefined)) as
+      | { access_token: string; refresh_token: string; error?: string }
+      | undefined;
+    if (response.status === 400 && body?.error === 'invalid_grant') return signIn();
+    if (!response.ok || !body) throw new Error(`token refresh failed (HTTP ${response.status})`);
     accessToken = body.access_token;
     refreshToken = body.refresh_token;
     return accessToken;
