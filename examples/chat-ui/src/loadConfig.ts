@@ -21,7 +21,8 @@ export interface ChatConfig extends ChatSettings {
   readonly auth: (request: AuthRequest) => Promise<string>;
   /**
    * The emulator went back to its seed (reset, or a new process): the tokens it issued before are gone, so take
-   * its seeded ones again. Nothing to do for a token given in the URL.
+   * its seeded ones again. Also called when it answers `NO_AUTH_FOUND` (it started over unheard of). Concurrent
+   * calls share one. Nothing to do for a token given in the URL.
    */
   readonly reseed: () => Promise<void>;
 }
@@ -131,17 +132,21 @@ export async function loadConfig(settings: ChatSettings): Promise<ChatConfig> {
     refreshToken = body.refresh_token;
     return accessToken;
   };
+  let reseeding: Promise<void> | undefined;
   return {
     ...settings,
     userId: fixtures.oauth.userId,
     // A real app asks its own backend here: the client secret must never reach a browser. The emulator is local.
     auth: async ({ refresh: expired }) => (expired ? refresh() : accessToken),
-    reseed: async () => {
-      fixtures = await readFixtures();
-      ({ accessToken, refreshToken } = fixtures.oauth);
-      // Swapped at once for a token of its own: the seed's is the same string in every emulator process, and the
-      // fetch transport would answer its expiry with what it refreshed that string to before, on the old one.
-      await refresh();
-    },
+    reseed: () =>
+      (reseeding ??= (async () => {
+        fixtures = await readFixtures();
+        ({ accessToken, refreshToken } = fixtures.oauth);
+        // Swapped at once for a token of its own: the seed's is the same string in every emulator process, and the
+        // fetch transport would answer its expiry with what it refreshed that string to before, on the old one.
+        await refresh();
+      })().finally(() => {
+        reseeding = undefined;
+      })),
   };
 }

@@ -1,7 +1,7 @@
 import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
 import { createTypingIndicators } from '@b24-typing/core';
 import { isB24Error } from '@b24-typing/core';
-import type { IndicatorEvent } from '@b24-typing/core';
+import type { IndicatorEvent, Transport } from '@b24-typing/core';
 import { filter, interval, map, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
@@ -94,7 +94,10 @@ async function start(): Promise<void> {
   };
 
   // The library part: one transport, the page's typing indicators, one line for the composer.
-  const transport = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
+  const transport = reseedOnNoAuth(
+    createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth }),
+    config.reseed,
+  );
   const indicators = createTypingIndicators({ transport });
   const textarea = byId<HTMLTextAreaElement>('message');
   const post = (message: Outgoing): void => {
@@ -169,6 +172,32 @@ async function start(): Promise<void> {
   textarea.disabled = false;
   byId<HTMLButtonElement>('send').disabled = false;
   textarea.focus();
+}
+
+/**
+ * `NO_AUTH_FOUND`: the emulator does not know the token at all, so it started over (a reset, a restart) and the
+ * page has not heard yet (its event stream is cut, say). No refresh helps (the refresh token is gone too): take the
+ * seed's tokens again and try once more. A second refusal, or a failed re-read, is the call's error ("Not sent").
+ */
+function reseedOnNoAuth(transport: Transport, reseed: () => Promise<void>): Transport {
+  const once = async <T>(send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isB24Error(error) || error.code !== 'NO_AUTH_FOUND') throw error;
+      try {
+        await reseed();
+      } catch {
+        throw error;
+      }
+      return send();
+    }
+  };
+  return {
+    call: (method, params, options) => once(() => transport.call(method, params, options)),
+    // Typing calls go out batched when the transport can batch (the fetch transport can): keep that.
+    ...(transport.batch && { batch: (calls, options) => once(() => transport.batch!(calls, options)) }),
+  };
 }
 
 /** Why a message did not go out, in words for the person who wrote it. */

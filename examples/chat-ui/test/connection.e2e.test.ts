@@ -232,4 +232,27 @@ describe('the chat cut off from the emulator while it starts over', () => {
     expect(await trySend('Alice, on the new emulator')).toBe('sent');
     expect(emulator.messages(1).at(-1)?.text).toBe('Alice, on the new emulator');
   });
+
+  it('sends after a reset it has not heard of yet: the emulator does not know its token (NO_AUTH_FOUND), so it takes the seed’s again', async () => {
+    const { emulator } = ui;
+    await cutOff(); // the page holds a token this emulator issued (it took the seed's and refreshed it at once)
+    emulator.reset(); // which forgets that token; the page hears nothing of it
+    const from = Date.now();
+    const text = 'Alice, after a reset the page missed';
+    await page.fill('#message', text);
+    await page.press('#message', 'Enter');
+    await expect.poll(() => emulator.messages(1).map((m) => m.text)).toEqual([text]);
+    // The calls made with the forgotten token were refused as unknown; once the page took the seed's, none was.
+    const calls = emulator.timeline().filter((e): e is CallEntry => e.kind === 'call' && e.time >= from);
+    const accepted = calls.findIndex((c) => c.error === null);
+    expect(accepted).toBeGreaterThan(0);
+    expect(calls.slice(0, accepted).every((c) => c.error === 'NO_AUTH_FOUND')).toBe(true);
+    expect(calls.slice(accepted).filter((c) => c.error !== null)).toEqual([]);
+    expect(calls.filter((c) => c.method === 'im.message.add' && c.error === null)).toHaveLength(1);
+    // Back on the stream, the page shows the new chat with it as sent (not "Not sent").
+    relay.restoreFeed();
+    await page.locator('#messages li.mine[data-message-id]:not(.pending)', { hasText: text }).waitFor();
+    expect(await texts(page)).toEqual([text]);
+    expect(await page.locator('#messages li.failed').count()).toBe(0);
+  });
 });

@@ -83,4 +83,27 @@ describe('two tabs signed in with the emulator’s seed token', () => {
       await second.close();
     }
   });
+
+  it('tries once more after taking the seed again, no further: refused again, the message is not sent, with Retry', async () => {
+    const page = ui.page;
+    const reads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/_emulator/fixtures')) reads.push(request.url());
+    });
+    ui.emulator.addFault({ method: 'im.message.add', status: 401, error: 'NO_AUTH_FOUND', times: 2 });
+    const from = Date.now();
+    expect(await trySend(page, 'refused twice')).toBe('failed');
+    const message = page.locator('#messages li.mine.failed', { hasText: 'refused twice' });
+    expect(await message.locator('.send-error span').textContent()).toBe(
+      'Not sent: the portal did not accept the sign-in.',
+    );
+    const adds = () => callsSince(from).filter((c) => c.method === 'im.message.add');
+    expect(adds().map((c) => c.error)).toEqual(['NO_AUTH_FOUND', 'NO_AUTH_FOUND']);
+    expect(reads).toHaveLength(1);
+
+    await message.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('#messages li.mine[data-message-id]:not(.pending)', { hasText: 'refused twice' }).waitFor();
+    expect(adds().map((c) => c.error)).toEqual(['NO_AUTH_FOUND', 'NO_AUTH_FOUND', null]);
+    expect(await page.locator('#messages li.failed').count()).toBe(0);
+  });
 });
