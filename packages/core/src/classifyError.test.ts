@@ -94,6 +94,7 @@ describe('classifyError', () => {
     [504, 'timeout'],
     [400, 'input'],
     [404, 'input'],
+    [300, 'input'], // the first 3xx: a redirect class reply, whatever its number
     [301, 'input'],
     [302, 'input'],
     [307, 'input'],

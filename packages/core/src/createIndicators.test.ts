@@ -290,6 +290,38 @@ describe('createIndicators: botStatus', () => {
     indicators.dispose();
   });
 
+  it('drops a clear held behind a shared batch past the lease of the call before it: the status has lapsed', async () => {
+    // The clear's deadline is the moment the status it clears lapses (its last call + the lease), not the moment
+    // of the stop + the lease: a clear that can only go later would show a lapsed status again for its second.
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const batches: Array<() => void> = [];
+    const batching: Transport = {
+      call: transport.call,
+      // the batch fails (a reply would teach the scheduler a 5 s latency, which alone would drop the clear)
+      batch: () =>
+        new Promise((_, reject) => {
+          batches.push(() => reject(new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'reset' })));
+        }),
+    };
+    const indicators = createIndicators({ transport: batching, onEvent: (e) => heard.push(e) });
+    const sub = indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', leaseSec: 5 }).subscribe();
+    indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking', leaseSec: 5 }).subscribe();
+    await advance(1);
+    expect(batches).toHaveLength(1); // both starts in one batch, at 0
+    await advance(99);
+    sub.unsubscribe(); // at 100: the clear waits for the batch
+    await advance(4_950); // the batch fails at 5,050: past the start's lease (5,000), before 100 + 5,000
+    batches[0]?.();
+    await advance(1);
+    expect(transport.calls.filter((c) => c.params.dialogId === 'chat1')).toEqual([]);
+    expect(heard.filter((e) => e.indicatorId === 1 && e.type === 'dropped').map((e) => brief([e])[0])).toEqual([
+      '100 dropped start stopped',
+      '5050 dropped clear deadline',
+    ]);
+    indicators.dispose();
+  });
+
   it('sends no clear when the status never left for the transport: it would show for 1 s, never having shown', async () => {
     const transport = recordingTransport();
     const heard: IndicatorEvent[] = [];
