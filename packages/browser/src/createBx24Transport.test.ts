@@ -315,6 +315,21 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it("reads a BX24-like's status-only answer from 300 up as a failure, and one below 300 as a success", async () => {
+    // BX24.js itself never calls back after a 300 (ajax.isSuccess takes 304 and 4xx only), so a wrapper that
+    // does: the first 3xx is a redirect like the others (input), the last 2xx what it says it is.
+    const answer = (status: number, result: unknown): Bx24Like => ({
+      callMethod: (_method, _params, callback) =>
+        setTimeout(() => callback({ data: () => result, error: () => undefined, status })),
+    });
+    await expect(
+      createBx24Transport(answer(300, {})).call('im.dialog.writing', { DIALOG_ID: '1' }),
+    ).rejects.toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'input', status: 300 });
+    await expect(createBx24Transport(answer(299, true)).call('im.dialog.writing', { DIALOG_ID: '1' })).resolves.toBe(
+      true,
+    );
+  });
+
   it('maps a rate limit answer that reaches the callback (429) to kind rate', async () => {
     const transport = createBx24Transport(
       fakeBx24(table({ 'im.dialog.writing': fail(429, 'QUERY_LIMIT_EXCEEDED', 'Too many requests') })),
