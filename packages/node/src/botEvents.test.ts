@@ -265,6 +265,20 @@ describe('botEvents timing', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('polls no more when the subscriber leaves from inside onOffset (an app that stops once the offset is saved)', async () => {
+    const { transport, calls } = scripted([page([1], 2), page([2], 3)]);
+    const seen: number[] = [];
+    const subscription = botEvents(transport, {
+      botId: 9,
+      intervalMs: 10,
+      onOffset: () => subscription.unsubscribe(),
+    }).subscribe((e) => seen.push(e.eventId!));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual([1]);
+    expect(calls).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('reports each confirmed offset through onOffset and resumes from a given offset', async () => {
     const { transport, calls } = scripted([page([7], 8), page([], 8)]);
     const offsets: number[] = [];
