@@ -54,6 +54,7 @@ describe('statusForTool with rules of its own', () => {
     ['a rule that is null', { tools: [null] }, 'rules.tools[0]'],
     ['a status that is not one', { tools: [{ match: 'x', status: 'bogus' }] }, 'rules.tools[0].status'],
     ['tools that are not an array', { tools: 'search' }, 'rules.tools'],
+    ['tools that are an empty string (falsy, yet given)', { tools: '' }, 'rules.tools'],
     ['an otherTool that is not a status', { tools: [], otherTool: 'bogus' }, 'rules.otherTool'],
     ['rules that are not an object', 'search', 'rules'],
     ['null rules', null, 'rules'],

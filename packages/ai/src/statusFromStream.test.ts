@@ -1,5 +1,5 @@
 import { isB24Error } from '@b24-typing/core';
-import { firstValueFrom, Observable, toArray } from 'rxjs';
+import { defer, firstValueFrom, Observable, retry, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { StreamPart } from './StreamPart';
@@ -121,6 +121,10 @@ describe('statusFromStream: parallel tool calls', () => {
     O: { type: 'tool-result', toolCallId: 'b', toolName: 'calculator' },
     x: { type: 'tool-error', toolCallId: 'b', toolName: 'calculator', error: new Error('division by zero') },
     u: { type: 'tool-call', toolCallId: 'u', toolName: 'getWeather' }, // no execute: never gets a result
+    j: { type: 'tool-input-start', id: 'b', toolName: 'calculator' },
+    w: { type: 'tool-call', toolCallId: 'd', toolName: 'getWeather' },
+    W: { type: 'tool-result', toolCallId: 'd', toolName: 'getWeather' },
+    E: { type: 'error', error: new Error('model overloaded') },
     e: { type: 'finish-step' },
     S: { type: 'start-step' },
     t: { type: 'text-start' },
@@ -144,6 +148,40 @@ describe('statusFromStream: parallel tool calls', () => {
   it('counts a tool error as settling its call, and a preliminary result as its call still running', () => {
     marbles(({ cold, expectObservable }) => {
       expectObservable(statusFromStream(cold('-k-c-p-o-x-f', calls))).toBe('-c-s-c---h-|', statuses);
+    });
+  });
+
+  it('counts a call as running from its tool-input-start (by id), while its input still streams', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-i-c-j-o-k-O-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s---c-----h-|', statuses);
+    });
+  });
+
+  it('goes back to the call shown last of those still running, of three', () => {
+    marbles(({ cold, expectObservable }) => {
+      // b's input starts after a's, but a's tool-call comes later: a is the one shown, and shown again once d returns
+      const src = cold('-i-j-c-w-W-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s-c-s-p-s-|', statuses);
+    });
+  });
+
+  it('starts each subscription with no call running (a retry does not see the calls of the failed attempt)', () => {
+    marbles(({ cold, expectObservable }) => {
+      let attempt = 0;
+      const src = defer(() => (attempt++ === 0 ? cold('-u-E', calls) : cold('-c-o-t-f', calls)));
+      expectObservable(statusFromStream(src).pipe(retry(1))).toBe('-p--s-h-o-|', statuses);
+    });
+  });
+
+  it('lets a settling part keep the effect the rules give it while other calls run: none, or complete', () => {
+    marbles(({ cold, expectObservable }) => {
+      const resultless = Object.fromEntries(
+        Object.entries(defaultStatusRules.parts).filter(([t]) => t !== 'tool-result'),
+      );
+      expectObservable(statusFromStream(cold('-k-c-o-f', calls), { parts: resultless })).toBe('-c-s---|', statuses);
+      const completeOnError = { parts: { ...defaultStatusRules.parts, 'tool-error': 'complete' as const } };
+      expectObservable(statusFromStream(cold('-k-c-x-o', calls), completeOnError)).toBe('-c-s-|', statuses);
     });
   });
 
