@@ -262,6 +262,23 @@ describe('createScheduler per-indicator rules', () => {
     expect(c.outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed', call: { reason: 'clear' } });
   });
 
+  it('close(final) after a plain close() still waits for the batch carrying the indicator (close is idempotent)', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 50 });
+    const a = collect(scheduler);
+    const b = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(10);
+    a.channel.close();
+    a.channel.close({ ...notify('chat1', 'clear'), params: { botId: 1, dialogId: 'chat1', duration: 1 } });
+    await clock.advanceBy(300);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      '50 chat1 30',
+      '50 chat2 30',
+      '150 chat1 1',
+    ]);
+  });
+
   it('close(final) sends nothing when no call of the indicator ever left: a clear would show the status for 1 s', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 50, withBatch: false }, { headroom: 0, maxBatch: 1 });
     const clear = { ...notify('chat1', 'clear'), params: { botId: 1, dialogId: 'chat1', duration: 1 } };

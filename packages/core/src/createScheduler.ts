@@ -474,8 +474,9 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
 
     close(final?: IndicatorCall): void {
+      // `flight` stays set until the request settles (finish() clears it), so that a final call given to a later
+      // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
-      this.flight = null;
       if (!this.closed && !disposed) {
         activeIndicators -= 1;
         const now = clock.now();
