@@ -7,6 +7,7 @@ import { startRelay } from './relay';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
+import { trySend } from './trySend';
 
 // Access tokens live 2 s here, so the app has refreshed (rotated) its token before the emulator goes away.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -161,20 +162,10 @@ describe('the chat cut off from the emulator while it starts over', () => {
     await (await fixtures).finished();
   }
 
-  /** Whether a message sent from the composer went out: it waits until the page shows it as the portal's or failed. */
-  async function trySend(text: string): Promise<'sent' | 'failed'> {
-    await page.fill('#message', text);
-    await page.press('#message', 'Enter');
-    const settled = page.locator('#messages li.mine[data-message-id]:not(.pending)', { hasText: text });
-    const failed = page.locator('#messages li.mine.failed', { hasText: text });
-    await settled.or(failed).waitFor({ timeout: 10_000 });
-    return (await failed.count()) > 0 ? 'failed' : 'sent';
-  }
-
   it('notices a reset it missed (the emulator’s epoch): the new chat, no old message taken for a new one, the seed’s token', async () => {
     const { emulator } = ui;
     await seedTokenExpired();
-    expect(await trySend('Alice, before the cut')).toBe('sent'); // with a refreshed token, which the reset forgets
+    expect(await trySend(page, 'Alice, before the cut')).toBe('sent'); // with a refreshed token, which the reset forgets
     await cutOff();
     // The portal takes this one (its number comes back), but the page never sees the stream report it.
     await page.fill('#message', 'sent while cut off');
@@ -209,14 +200,14 @@ describe('the chat cut off from the emulator while it starts over', () => {
       'Not sent: the emulator was reset or restarted before it showed it.',
     );
     await reseeded;
-    expect(await trySend('Alice, after the reset')).toBe('sent');
+    expect(await trySend(page, 'Alice, after the reset')).toBe('sent');
     expect(emulator.messages(1).at(-1)?.text).toBe('Alice, after the reset');
     await lost.getByRole('button', { name: 'Delete the unsent message' }).click();
   });
 
   it('notices a restart it missed although the new emulator has numbered past the old one', async () => {
     await seedTokenExpired();
-    expect(await trySend('Alice, on the first emulator')).toBe('sent'); // a token this process issued
+    expect(await trySend(page, 'Alice, on the first emulator')).toBe('sent'); // a token this process issued
     const lastSeq = ui.emulator.timeline().at(-1)!.seq;
     await cutOff();
     const emulator = await ui.restartEmulator();
@@ -229,7 +220,7 @@ describe('the chat cut off from the emulator while it starts over', () => {
 
     await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(emulator.messages(1).map((m) => m.text));
     await reseeded;
-    expect(await trySend('Alice, on the new emulator')).toBe('sent');
+    expect(await trySend(page, 'Alice, on the new emulator')).toBe('sent');
     expect(emulator.messages(1).at(-1)?.text).toBe('Alice, on the new emulator');
   });
 

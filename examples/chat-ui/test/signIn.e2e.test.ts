@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
+import { trySend } from './trySend';
 
 // Access tokens live 1 s, so a few token lifetimes pass in a few seconds.
 const TTL_MS = 1000;
@@ -24,16 +25,6 @@ function recordSignIns(page: Page): string[] {
     if (pathname === '/_emulator/tokens') log.push(`sign-in ${response.status()}`);
   });
   return log;
-}
-
-/** Whether a message sent from the composer went out: it waits until the page shows it as the portal's or failed. */
-async function trySend(page: Page, text: string): Promise<'sent' | 'failed'> {
-  await page.fill('#message', text);
-  await page.press('#message', 'Enter');
-  const settled = page.locator('#messages li.mine[data-message-id]:not(.pending)', { hasText: text });
-  const failed = page.locator('#messages li.mine.failed', { hasText: text });
-  await settled.or(failed).waitFor({ timeout: 10_000 });
-  return (await failed.count()) > 0 ? 'failed' : 'sent';
 }
 
 const callsSince = (from: number): CallEntry[] =>
