@@ -1,7 +1,7 @@
 import type { HttpOptions } from './createHttpClient';
 import { inputError } from './inputError';
 
-const TIMEOUTS = ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'keepAliveTimeoutMs'] as const;
+const TIMEOUTS = ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'keepAliveTimeoutMs', 'timeoutMs'] as const;
 
 /**
  * Checks the connection options when a transport is made. undici checks most of them only when it opens the

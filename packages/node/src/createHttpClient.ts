@@ -13,6 +13,13 @@ export interface HttpOptions {
   readonly headersTimeoutMs?: number;
   /** Longest silence between two chunks of a response body. Default 30 s. */
   readonly bodyTimeoutMs?: number;
+  /**
+   * Longest a whole `call` or `batch` may take, everything included: connecting, the request, the response body,
+   * and for OAuth after an expired token the wait for the refresh and the retry. Then the request is aborted and
+   * the call fails with `TIMEOUT` (kind `timeout`). The timeouts above are idle timers (a server that sends a byte
+   * every 29 s never trips `bodyTimeoutMs`); this one is not. A token refresh is bounded by it too. Default 15 s.
+   */
+  readonly timeoutMs?: number;
   /** How long an idle keep-alive connection is kept. Default 10 s. */
   readonly keepAliveTimeoutMs?: number;
   /** Largest response body read; a larger one fails as `server`. Default 8 MiB. */

@@ -1,8 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
+import { until } from '../test/startStubServer';
 import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
 
 const log = createErrorLog();
@@ -424,6 +425,88 @@ describe('OAuth transport against the emulator', () => {
     }
     expect(refreshedAfterAbort).toBeGreaterThan(0); // the gap was hit
     expect(unhandled).toEqual([]);
+  });
+
+  describe('timeoutMs', () => {
+    /** Only the timers a call could leave behind; setImmediate and the clocks stay real, so sockets still work. */
+    const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    beforeAll(async () => {
+      // A call on real timers first, so undici's shared tick timer is a real one (see createWebhookTransport.test).
+      const warm = oauth(emu.fixtures.oauth);
+      await warm.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+      await warm.close();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+      emu.clearFaults();
+    });
+
+    it('runs one deadline across the expired call, the refresh and the retry', async () => {
+      const t = oauth(expiredTokens()); // timeoutMs: the default 15 s
+      // The token endpoint takes 10 s (on the faked clock); the retry then hangs. The hang is added when the expired
+      // reply arrives, so it cannot catch the first request.
+      emu.addFault({ method: 'oauth.token', latencyMs: 10_000, times: 1 });
+      const onHeaders = (message: unknown) => {
+        if ((message as { request: { path: string } }).request.path.startsWith('/rest/')) {
+          unsubscribe('undici:request:headers', onHeaders);
+          emu.addFault({ method: 'im.dialog.writing', hang: true, times: 1 });
+        }
+      };
+      subscribe('undici:request:headers', onHeaders);
+      fakeTimers();
+      const before = emu.stats().requests;
+      const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      let settled = false;
+      call.then(() => (settled = true));
+      await until(() => emu.stats().requests === before + 2); // the expired call, the refresh
+      await vi.advanceTimersByTimeAsync(10_000);
+      await until(() => emu.stats().requests === before + 3); // the retry, with the new token
+      expect(emu.stats().faultsHit).toBeGreaterThanOrEqual(2);
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await call).toMatchObject({ code: 'TIMEOUT', kind: 'timeout', message: 'no answer within 15000 ms' });
+      await t.close(); // undici's keep-alive timers for the idle sockets go with it; ours must be gone already
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('bounds a refresh nobody waits for any more by timeoutMs too: transient, and a graceful close() is not held', async () => {
+      const t = oauth(expiredTokens(), undefined, { timeoutMs: 3_000 });
+      /** A call that starts a refresh on a hanging token endpoint and is aborted while it waits. */
+      const abandonRefresh = async () => {
+        emu.addFault({ method: 'oauth.token', hang: true, times: 1 });
+        const refreshesBefore = emu.stats().oauthRequests;
+        const controller = new AbortController();
+        const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal }));
+        await until(() => emu.stats().oauthRequests === refreshesBefore + 1);
+        controller.abort();
+        expect(await call).toMatchObject({ code: 'ABORTED', kind: 'network' });
+      };
+
+      fakeTimers();
+      await abandonRefresh();
+      await vi.advanceTimersByTimeAsync(3_000); // the refresh's own deadline
+      expect(vi.getTimerCount()).toBe(0);
+      vi.useRealTimers();
+      // It failed as a timeout, not a refusal: the next call refreshes again, and it works.
+      const refreshesBefore = emu.stats().oauthRequests;
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      expect(emu.stats().oauthRequests).toBe(refreshesBefore + 1);
+
+      clock += 3_601_000; // the new token expires too
+      fakeTimers();
+      await abandonRefresh();
+      // The refresh goes on (it may rotate the refresh token), and close() waits for it, but only up to its deadline.
+      const closing = t.close();
+      let closed = false;
+      closing.then(() => (closed = true));
+      await vi.advanceTimersByTimeAsync(2_999);
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(closed).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await closing;
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 
   it('never shows a token or the client secret in any error it produced', () => {

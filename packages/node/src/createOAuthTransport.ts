@@ -7,6 +7,7 @@ import { describe } from './createWebhookTransport';
 import { inputError } from './inputError';
 import { readEnvelope } from './readEnvelope';
 import { USER_AGENT } from './userAgent';
+import { DEFAULT_TIMEOUT_MS, withDeadline } from './withDeadline';
 
 /** The tokens after a refresh, for you to persist: Bitrix24 issues a new refresh token each time. */
 export interface OAuthTokens {
@@ -94,6 +95,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
    */
   let refused: B24Error | undefined;
   const oauthHttp = createHttpClient(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const refresh = async (): Promise<void> => {
     const form = new URLSearchParams({
@@ -104,11 +106,20 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     });
     let reply: unknown;
     try {
-      const response = await oauthHttp.post(tokenUrl, form.toString(), {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-        'user-agent': USER_AGENT,
-      });
+      // Shared by every call waiting for it, so no call's signal or deadline ends it, but it has one of its own: a
+      // token endpoint that trickles its reply would otherwise hold later calls and `close()` for good.
+      const response = await withDeadline(timeoutMs, undefined, (signal) =>
+        oauthHttp.post(
+          tokenUrl,
+          form.toString(),
+          {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+            'user-agent': USER_AGENT,
+          },
+          signal,
+        ),
+      );
       reply = readTokenReply(response.status, response.text);
     } catch (error) {
       const failure = refreshFailed(error);

@@ -14,11 +14,15 @@ import { type Redactor, secretParams } from './createRedactor';
 import { inputError } from './inputError';
 import { readEnvelope } from './readEnvelope';
 import { USER_AGENT } from './userAgent';
+import { DEFAULT_TIMEOUT_MS, withDeadline } from './withDeadline';
 
 /** What both transports return: core's `Transport` with `batch` always present, and a way to free the sockets. */
 export interface NodeTransport extends Transport {
   batch(calls: readonly TransportCall[], options?: TransportCallOptions): Promise<readonly BatchItemResult[]>;
-  /** Closes the connection pools. Calls made afterwards reject with a `network` error. */
+  /**
+   * Closes the connection pools. Calls made afterwards reject with a `network` error; calls in flight are let
+   * finish (graceful), each within its `timeoutMs`, so this resolves at most `timeoutMs` after it is called.
+   */
   close(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export interface RestAuth {
 
 export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeTransport {
   const http = createHttpClient(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const headers = {
     'content-type': 'application/json',
     accept: 'application/json',
@@ -77,14 +82,16 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     try {
       // `callOptions` too, before its `signal` reaches undici (which took `{ signal: {} }` for a network error).
       checkCall(method, params, '', callOptions);
-      const signal = callOptions?.signal;
-      const first = await attempt(method, params, signal);
-      if (first.ok) return first.value;
-      if (!(first.error instanceof B24Error) || !auth.recover) throw first.error;
-      if (!(await auth.recover(first.error, first.credentials, signal))) throw first.error;
-      const second = await attempt(method, params, signal);
-      if (second.ok) return second.value;
-      throw second.error;
+      // One deadline for all of it: the request, and after an expired token the wait for the refresh and the retry.
+      return await withDeadline(timeoutMs, callOptions?.signal, async (signal) => {
+        const first = await attempt(method, params, signal);
+        if (first.ok) return first.value;
+        if (!(first.error instanceof B24Error) || !auth.recover) throw first.error;
+        if (!(await auth.recover(first.error, first.credentials, signal))) throw first.error;
+        const second = await attempt(method, params, signal);
+        if (second.ok) return second.value;
+        throw second.error;
+      });
     } catch (error) {
       throw auth.redactor.error(error, [...callSecrets, ...(isRecord(params) ? secretParams(params) : [])]);
     }

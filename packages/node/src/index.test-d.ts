@@ -21,6 +21,12 @@ test('both transports are core Transports with batch and close', () => {
     .parameter(0)
     .toHaveProperty('onTokens')
     .toEqualTypeOf<((tokens: OAuthTokens) => void | Promise<void>) | undefined>();
+  expectTypeOf(createWebhookTransport)
+    .parameter(1)
+    .exclude<undefined>()
+    .toHaveProperty('timeoutMs')
+    .toEqualTypeOf<number | undefined>();
+  expectTypeOf(createOAuthTransport).parameter(0).toHaveProperty('timeoutMs').toEqualTypeOf<number | undefined>();
 });
 
 test('bot events narrow on type', () => {
