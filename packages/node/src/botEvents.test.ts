@@ -135,6 +135,26 @@ describe('botEvents timing', () => {
     }
   });
 
+  it('errors the stream on a refusal from another copy of core too (dual ESM/CommonJS install), not only instanceof', async () => {
+    // What a B24Error of a second copy of @b24-typing/core looks like from here: not our class, same shape.
+    class B24ErrorCopy extends Error {
+      override name = 'B24Error';
+      readonly code = 'ACCESS_DENIED';
+      readonly kind = 'access';
+    }
+    const { transport, calls } = scripted([
+      () => {
+        throw new B24ErrorCopy('ACCESS_DENIED');
+      },
+      page([1], 2),
+    ]);
+    const error = vi.fn();
+    botEvents(transport, { botId: 9 }).subscribe({ error });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ code: 'ACCESS_DENIED', kind: 'access' }));
+    expect(calls).toHaveLength(1);
+  });
+
   it('stops polling and aborts the poll in flight on unsubscribe', async () => {
     const { transport, calls } = scripted([page([1], 2)]);
     const sub = botEvents(transport, { botId: 9, intervalMs: 1000 }).subscribe();

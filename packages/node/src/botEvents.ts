@@ -1,4 +1,4 @@
-import { B24Error, type Transport } from '@b24-typing/core';
+import { B24Error, isB24Error, type Transport } from '@b24-typing/core';
 import { Observable } from 'rxjs';
 import type { BotEvent } from './BotEvent';
 import { inputError } from './inputError';
@@ -99,7 +99,9 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         page = readPage(await transport.call('imbot.v2.Event.get', params, { signal: controller.signal }));
       } catch (error) {
         if (subscriber.closed) return;
-        const b24 = error instanceof B24Error ? error : undefined;
+        // isB24Error, not instanceof: the transport may be built on another copy of core (an ESM app loading
+        // this package's CommonJS build), and its refusals must still end the stream rather than be retried.
+        const b24 = isB24Error(error) ? error : undefined;
         if (b24 && FATAL.has(b24.kind)) {
           subscriber.error(b24);
           return;
