@@ -21,16 +21,17 @@ export interface B24ErrorOptions {
  */
 export class B24Error extends Error {
   override readonly name: string = 'B24Error';
-  readonly code: string;
-  readonly status?: number;
-  readonly kind: ErrorKind;
+  // `declare`: the constructor assigns these, so no class field defines them as undefined first (same properties).
+  declare readonly code: string;
+  declare readonly status?: number;
+  declare readonly kind: ErrorKind;
 
   constructor({ code, message, status, kind, cause }: B24ErrorOptions) {
     // No `cause` option means no `cause` property at all, rather than one that holds undefined.
     super(message ?? code, cause === undefined ? undefined : { cause });
     this.code = code;
-    // `status` is a class field, so it is an own property either way: undefined when no response arrived
-    // (`toJSON` leaves it out then).
+    // `status` is assigned either way, so it is an own property: undefined when no response arrived (`toJSON`
+    // leaves it out then).
     this.status = status;
     this.kind = kind ?? classifyError(code, status);
   }

@@ -6,10 +6,11 @@ import { B24Error } from './B24Error';
  */
 export class B24InputError extends B24Error {
   override readonly name: string = 'B24InputError';
+  // `declare`, as in B24Error: the constructor assigns them.
   /** The option that was wrong (`dialogId`, `botId`, `leaseSec`, `status`, `botToken` …). */
-  readonly field: string;
+  declare readonly field: string;
   /** What it must satisfy, in words (`integer between 1 and 600`). */
-  readonly rule: string;
+  declare readonly rule: string;
 
   constructor(field: string, rule: string, received?: string) {
     // No `kind`: ERROR_KINDS classifies our own INVALID_ARGUMENT as `input`.

@@ -24,14 +24,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export function createDirectDispatcher({ transport, clock }: DispatcherOptions): Dispatcher {
   const channels = new Set<() => void>();
   let disposed = false;
-  const counters = {
-    callsSent: 0,
-    httpRequests: 0,
-    dropped: { stopped: 0, merged: 0, deadline: 0, disposed: 0, retries: 0 } as Record<DropReason, number>,
-    failed: {} as Partial<Record<ErrorKind, number>>,
-  };
+  let callsSent = 0;
+  let httpRequests = 0;
+  const dropped: Record<DropReason, number> = { stopped: 0, merged: 0, deadline: 0, disposed: 0, retries: 0 };
+  const failed: Partial<Record<ErrorKind, number>> = {};
   const countFailed = (kind: ErrorKind) => {
-    counters.failed[kind] = (counters.failed[kind] ?? 0) + 1;
+    failed[kind] = (failed[kind] ?? 0) + 1;
   };
 
   function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
@@ -46,8 +44,8 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     let left = false;
 
     const report = (outcome: CallOutcome) => {
-      if (outcome.type === 'sent') counters.callsSent++;
-      else if (outcome.type === 'dropped') counters.dropped[outcome.reason]++;
+      if (outcome.type === 'sent') callsSent++;
+      else if (outcome.type === 'dropped') dropped[outcome.reason]++;
       else countFailed(outcome.error.kind);
       try {
         onOutcome(outcome);
@@ -83,7 +81,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       const entry = { call, controller };
       inFlight = entry;
       left = true;
-      counters.httpRequests++;
+      httpRequests++;
       // fail() clears `wait` whichever way it goes (a retry's wait, or the next call's timeout, replaces it)
       wait = clock.schedule(() => {
         const error = new B24Error({ code: 'TIMEOUT', message: `no answer within ${REQUEST_TIMEOUT_MS} ms` });
@@ -184,11 +182,11 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     open,
     stats(): DispatchStats {
       return {
-        callsSent: counters.callsSent,
-        httpRequests: counters.httpRequests,
+        callsSent,
+        httpRequests,
         batchedCalls: 0,
-        dropped: { ...counters.dropped },
-        failed: { ...counters.failed },
+        dropped: { ...dropped },
+        failed: { ...failed },
         activeIndicators: channels.size,
       };
     },

@@ -62,8 +62,6 @@ export function resolveHostOptions(options: IndicatorHostOptions): {
   return { transport, clock, onEvent };
 }
 
-const EVENT_TYPES: readonly IndicatorEventType[] = ['sent', 'renewed', 'dropped', 'failed', 'stopped'];
-
 function callInfo(call: IndicatorCall): IndicatorCallInfo {
   const { statusMessageCode: code, duration } = call.params;
   return {
@@ -86,7 +84,7 @@ export function createIndicatorHost(
   const events = new Subject<IndicatorEvent>();
   // Subscribed like any observer, so a throwing listener is reported the RxJS way and cannot break an indicator.
   if (onEvent) events.subscribe({ next: onEvent });
-  const counts = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<IndicatorEventType, number>;
+  const counts: Record<IndicatorEventType, number> = { sent: 0, renewed: 0, dropped: 0, failed: 0, stopped: 0 };
   let nextId = 1;
   let disposed = false;
 
@@ -102,7 +100,7 @@ export function createIndicatorHost(
    */
   class Indicator<S> {
     #channel: IndicatorChannel | undefined;
-    #lastCallAt = Number.NEGATIVE_INFINITY;
+    #lastCallAt = -Infinity;
     #ended = false;
     #signalsSub: Subscription | undefined;
     #last: S | undefined;
@@ -121,15 +119,15 @@ export function createIndicatorHost(
       return { indicatorId: this.#id, indicator: this.#spec.kind, dialogId: this.#spec.dialogId, at };
     }
 
-    #outcomeEvent(o: CallOutcome): IndicatorEvent {
-      const common = { ...this.#base(o.at), call: callInfo(o.call) };
-      if (o.type === 'sent') return { type: o.call.reason === 'renew' ? 'renewed' : 'sent', ...common };
-      if (o.type === 'dropped') return { type: 'dropped', reason: o.reason, ...common };
-      return { type: 'failed', error: o.error, fatal: o.fatal, ...common };
-    }
-
     #onOutcome(o: CallOutcome): void {
-      publish(this.#outcomeEvent(o), this.#subscriber);
+      // the event's own fields, then those of every event, in the order the other events have them
+      const head =
+        o.type === 'sent'
+          ? { type: o.call.reason === 'renew' ? ('renewed' as const) : ('sent' as const) }
+          : o.type === 'dropped'
+            ? { type: 'dropped' as const, reason: o.reason }
+            : { type: 'failed' as const, error: o.error, fatal: o.fatal };
+      publish({ ...head, ...this.#base(o.at), call: callInfo(o.call) }, this.#subscriber);
       // input/access errors: the portal will refuse every further call just the same
       if (o.type === 'failed' && o.fatal) this.#finish('failed', 'complete');
     }
@@ -144,7 +142,7 @@ export function createIndicatorHost(
 
     #submit(p: PreparedCall): void {
       const now = clock.now();
-      const deadline = p.reason === 'renew' ? this.#lastCallAt + this.#spec.lifetimeMs : Number.POSITIVE_INFINITY;
+      const deadline = p.reason === 'renew' ? this.#lastCallAt + this.#spec.lifetimeMs : Infinity;
       this.#lastCallAt = now;
       this.#channel ??= dispatcher.open((o) => this.#onOutcome(o));
       this.#channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });

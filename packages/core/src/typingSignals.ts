@@ -61,7 +61,7 @@ export function typingSignals(
   const period = renewalPeriod(p.lifetimeMs, p.marginMs);
   return new Observable<TypingSignal>((subscriber) => {
     let active = false;
-    let lastKeystroke = Number.NEGATIVE_INFINITY;
+    let lastKeystroke = -Infinity;
     let timer: Subscription | undefined;
 
     const cancelTimer = () => {

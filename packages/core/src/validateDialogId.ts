@@ -24,12 +24,12 @@ export function validateDialogId(value: unknown, api: DialogApi = 'v2', field = 
     api === 'v2'
       ? 'a dialog id: "chat<N>", "sg<N>" or a user id "<N>" (N a positive integer)'
       : `a dialog id: "chat<N>" or a user id "<N>" (N a positive integer${api === 'im' ? '; "sg<N>" only works with imbot.v2' : ''})`;
-  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : '') : value;
+  // A number that is not a positive safe integer fails below: the pattern (1.5, -1, NaN, 1e21) or the id check.
+  const text = typeof value === 'number' ? String(value) : value;
   const match = typeof text === 'string' ? PATTERN.exec(text.trim()) : null;
-  if (!match) throw new B24InputError(field, rule, describeValue(value));
-  const prefix = match[1] ?? '';
-  const id = Number(match[2]);
-  if (!Number.isSafeInteger(id) || id <= 0 || (prefix === 'sg' && api !== 'v2')) {
+  const prefix = match?.[1] ?? '';
+  const id = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(id) || id <= 0 || (prefix === 'sg' && api !== 'v2')) {
     throw new B24InputError(field, rule, describeValue(value));
   }
   return `${prefix}${id}` as DialogId;
