@@ -16,13 +16,11 @@ export const TARGET_BYTES = 6 * 1024;
 /** What the browser package may add on top of core (gzip): transports, DOM sources, bindTyping. */
 export const BROWSER_BUDGET_BYTES = 3 * 1024;
 /**
- * The standalone chat app's ceiling (gzip), a ratchet below which it stays: 7,049 B when last lowered; raised once,
- * to hold the direct dispatcher's request timeout (7,114 B: without it a transport that never settles held an
- * indicator's every later call). Over the 6 kB target by the fetch transport's own work (token refresh, PHP form
- * encoding, batch) that BX24.js does inside a portal. Without any error message text it would still be 6,266 B:
- * the rest is code, not words.
+ * The standalone chat app's ceiling (gzip), a ratchet below which it stays: 6,995 B when last lowered (from 7,122 B,
+ * by minifier-friendly rewrites that change no behaviour). Over the 6 kB target by the fetch transport's own work
+ * (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
  */
-export const CHAT_APP_BUDGET_BYTES = 7_150;
+export const CHAT_APP_BUDGET_BYTES = 7_000;
 
 export interface BundleSize {
   readonly name: string;

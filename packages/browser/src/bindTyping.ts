@@ -38,14 +38,13 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new B24InputError('onEvent', 'a function');
   const doc = element.ownerDocument;
   const isHidden = (): boolean => doc?.visibilityState === 'hidden';
-  const hidden = doc ? fromEvent(doc, 'visibilitychange').pipe(filter(isHidden)) : undefined;
   const sent = sentOn ?? submits(element, options); // it reads enterToSend only
   return indicators
     .userTyping({
       // `userTyping` checks dialogId (and policy) before anything is subscribed
       dialogId,
       keystrokes: keystrokes(element).pipe(filter(() => !isHidden())),
-      sent: hidden ? merge(sent, hidden) : sent,
+      sent: doc ? merge(sent, fromEvent(doc, 'visibilitychange').pipe(filter(isHidden))) : sent,
       policy,
     })
     .subscribe(onEvent);

@@ -176,6 +176,40 @@ describe('createFetchTransport against the emulator', () => {
     expect(calls().map((c) => c.error)).toEqual(['expired_token', 'expired_token', 'expired_token', null]);
   });
 
+  it('forgets a failed refresh, starts a new one for another stale token, and shares the one in progress', async () => {
+    // A portal that knows one good token; `auth` hands out `current` and refreshes to `fresh` (the first time, it fails).
+    let current = 'stale-1';
+    let refreshes = 0;
+    const fetch = async (_input: unknown, init?: RequestInit) => {
+      const good = new URLSearchParams(String(init?.body)).get('auth') === 'fresh';
+      return new Response(JSON.stringify(good ? { result: true } : { error: 'expired_token' }), {
+        status: good ? 200 : 401,
+      });
+    };
+    const transport = createFetchTransport({
+      clientEndpoint: 'https://example.bitrix24.com/rest/',
+      fetch: fetch as typeof globalThis.fetch,
+      auth: async ({ refresh }) => {
+        if (!refresh) return current;
+        refreshes++;
+        if (refreshes === 1) throw new Error('refresh endpoint down');
+        return 'fresh';
+      },
+    });
+    const call = () => transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    await expect(call()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(call()).resolves.toBe(true); // the failed refresh was forgotten: asked again
+    expect(refreshes).toBe(2);
+    await expect(call()).resolves.toBe(true); // the same stale token: the refresh already done is reused
+    expect(refreshes).toBe(2);
+    current = 'stale-2';
+    await expect(Promise.all([call(), call()])).resolves.toEqual([true, true]); // another one: one new refresh
+    expect(refreshes).toBe(3);
+    current = 'stale-1'; // back to the first: that refresh was replaced, so a new one
+    await expect(call()).resolves.toBe(true);
+    expect(refreshes).toBe(4);
+  });
+
   it('reports a failing refresh as kind auth, without the token or the cause text in the message', async () => {
     const tokens = emulator.issueToken(1);
     const transport = createFetchTransport({

@@ -57,8 +57,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     throw new B24InputError('timeoutMs', 'a positive number below 2^31');
   }
 
-  // The refresh started for one stale token; every caller that failed with that same token waits for it.
-  let refreshing: { readonly from: string; readonly token: Promise<string> } | undefined;
+  // The refresh started for one stale token (`refreshingFrom`); every caller that failed with that same token waits
+  // for it.
+  let refreshing: Promise<string> | undefined;
+  let refreshingFrom = '';
 
   const token = async (refresh: boolean): Promise<string> => {
     let value: unknown;
@@ -81,17 +83,18 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   };
 
   const refreshFrom = (stale: string): Promise<string> => {
-    if (refreshing?.from !== stale) {
-      const current = { from: stale, token: token(true) };
+    if (!refreshing || refreshingFrom !== stale) {
+      const current = token(true);
       const forget = () => {
         if (refreshing === current) refreshing = undefined;
       };
       refreshing = current;
+      refreshingFrom = stale;
       // A failed refresh, or one that handed back the stale token, is forgotten: the next call that meets that
       // token asks again instead of being given the same dead token for good.
-      current.token.then((fresh) => fresh === stale && forget(), forget);
+      current.then((fresh) => fresh === stale && forget(), forget);
     }
-    return refreshing.token;
+    return refreshing;
   };
 
   /**
