@@ -51,7 +51,7 @@ export class B24Error extends Error {
    */
   static from(error: unknown): B24Error {
     if (isB24Error(error)) return error;
-    const what = error instanceof Error ? error.name : typeof error;
+    const what = error instanceof Error ? String(error.name) : typeof error;
     return new B24Error({
       code: 'TRANSPORT_ERROR', // kind `network`, as ERROR_KINDS classifies it
       message: `Transport failed (${what})`,
@@ -70,10 +70,11 @@ export class B24Error extends Error {
   }
 }
 
-/** True for a `B24Error`, also across package copies (duplicate installs, realms). */
+/** True for a `B24Error`, also across package copies (a duplicate install, ESM beside CJS). */
 export function isB24Error(value: unknown): value is B24Error {
+  // `name` is whatever the thrower set it to: String() keeps a non-string one from throwing here.
   return (
     value instanceof B24Error ||
-    (value instanceof Error && value.name.startsWith('B24') && 'kind' in value && 'code' in value)
+    (value instanceof Error && /^B24/.test(String(value.name)) && 'kind' in value && 'code' in value)
   );
 }

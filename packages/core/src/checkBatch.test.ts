@@ -64,3 +64,13 @@ describe('checkBatch', () => {
     expect(thrown([{ method: '', params: {} }], { signal: {} })).toMatchObject({ field: 'calls[0].method' });
   });
 });
+
+describe('checkBatch on a sparse array', () => {
+  it('refuses a hole as a missing call, before anything is sent', () => {
+    const calls = new Array<unknown>(2);
+    calls[1] = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
+    expect(() => checkBatch(calls)).toThrow(B24InputError);
+    expect(() => checkBatch(calls)).toThrow(/calls\[0\]\.method/);
+    expect(() => checkBatch(new Array(3))).toThrow(B24InputError);
+  });
+});

@@ -17,11 +17,13 @@ export function checkBatch(calls: unknown, options?: unknown): asserts calls is 
   if (calls.length > MAX_BATCH) {
     throw new B24InputError('calls', `an array of at most ${MAX_BATCH} calls`, `${calls.length}`);
   }
-  calls.forEach((call: Partial<TransportCall> | undefined, i) => {
+  // An index loop, not forEach: a hole in a sparse array is a missing call, not one to skip.
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i] as Partial<TransportCall> | undefined;
     checkCall(call?.method, call?.params, `calls[${i}]`);
     if (/^batch$/i.test(call!.method)) {
       throw new B24InputError(`calls[${i}].method`, 'a method other than batch (batches do not nest)');
     }
-  });
+  }
   checkOptions(options);
 }

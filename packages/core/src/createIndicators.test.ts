@@ -1,4 +1,4 @@
-import { config, NEVER, Subject } from 'rxjs';
+import { config, NEVER, Subject, type Subscription } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
 import { watchUnhandled } from '../test/watchUnhandled';
@@ -7,7 +7,7 @@ import { B24InputError } from './B24InputError';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
-import type { Transport } from './Transport';
+import type { Transport, TransportCall } from './Transport';
 
 const unhandled = watchUnhandled().rejections;
 
@@ -515,5 +515,107 @@ describe('createIndicators: dispose, events, stats', () => {
     } finally {
       config.onUnhandledError = null;
     }
+  });
+});
+
+describe('the latency estimate after a slow reply', () => {
+  it('keeps renewing a held status once the portal answers fast again', async () => {
+    let slow = 1; // the first request takes 8 s (a cold portal), every later one 20 ms
+    const transport: Transport = {
+      call: () =>
+        new Promise((resolve) => {
+          setTimeout(() => resolve({ result: true }), slow-- > 0 ? 8_000 : 20);
+        }),
+    };
+    const events: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => events.push(e) });
+    indicators.botStatus({ dialogId: 'chat1', botId: 1, status: 'thinking' }).subscribe();
+    await vi.advanceTimersByTimeAsync(180_000);
+    const brief = events.map((e) => `${Math.round(e.at / 1000)}s ${e.type}${'reason' in e ? ` ${e.reason}` : ''}`);
+    // lease 30 s, renewed every 27 s; the portal has answered in 20 ms since 8 s. The 8 s reply may cost one
+    // renewal (its latency estimate said it would arrive late), not every renewal from then on.
+    expect(brief.filter((b) => b.includes('dropped')).length).toBeLessThanOrEqual(1);
+    expect(brief.filter((b) => b.endsWith('renewed')).length).toBeGreaterThanOrEqual(4);
+    indicators.dispose();
+  });
+});
+
+describe('scheduler re-entrancy', () => {
+  it('sends no call for an indicator stopped by a listener while its call was being batched', async () => {
+    const sent: { at: number; calls: readonly TransportCall[] }[] = [];
+    const transport: Transport = {
+      call: async (method, params) => {
+        sent.push({ at: Date.now(), calls: [{ method, params }] });
+        return true;
+      },
+      batch: async (calls) => {
+        sent.push({ at: Date.now(), calls });
+        return calls.map(() => ({ ok: true as const, result: true }));
+      },
+    };
+    let x: Subscription | undefined;
+    const events: IndicatorEvent[] = [];
+    const indicators = createIndicators({
+      transport,
+      onEvent: (e) => {
+        events.push(e);
+        // a listener that reacts to Y's dropped renewal by stopping X
+        if (e.type === 'dropped' && e.dialogId === 'chat2') x?.unsubscribe();
+      },
+    });
+    const yKeys = new Subject<void>();
+    const xKeys = new Subject<void>();
+    // margin 0: the renewal is due at its deadline, so the scheduler drops it ('deadline') when it pumps
+    indicators
+      .userTyping({ dialogId: 'chat2', keystrokes: yKeys, policy: { lifetimeMs: 1_000, marginMs: 0, idleMs: 1_000 } })
+      .subscribe();
+    x = indicators.userTyping({ dialogId: 'chat1', keystrokes: xKeys }).subscribe();
+    yKeys.next();
+    await vi.advanceTimersByTimeAsync(900);
+    yKeys.next();
+    await vi.advanceTimersByTimeAsync(99); // t = 999
+    // X's start and Y's renewal are both ready in the same pump
+    await vi.advanceTimersByTimeAsync(1);
+    xKeys.next();
+    await vi.advanceTimersByTimeAsync(50);
+    const dialogsSent = sent.flatMap((r) => r.calls.map((c) => c.params.DIALOG_ID));
+    expect(events.some((e) => e.type === 'dropped' && e.dialogId === 'chat2')).toBe(true);
+    expect(x?.closed).toBe(true);
+    expect(dialogsSent).not.toContain('chat1');
+    indicators.dispose();
+  });
+
+  it('sends nothing once a listener of a dropped call disposes the indicators mid-pump', async () => {
+    const dialogs: unknown[] = [];
+    const transport: Transport = {
+      call: async (_m, params) => {
+        dialogs.push(params.DIALOG_ID);
+        return true;
+      },
+      batch: async (calls) => {
+        for (const c of calls) dialogs.push(c.params.DIALOG_ID);
+        return calls.map(() => ({ ok: true as const, result: true }));
+      },
+    };
+    const indicators = createIndicators({
+      transport,
+      onEvent: (e) => {
+        if (e.type === 'dropped' && e.dialogId === 'chat2') indicators.dispose();
+      },
+    });
+    const yKeys = new Subject<void>();
+    const xKeys = new Subject<void>();
+    indicators
+      .userTyping({ dialogId: 'chat2', keystrokes: yKeys, policy: { lifetimeMs: 1_000, marginMs: 0, idleMs: 1_000 } })
+      .subscribe();
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: xKeys }).subscribe();
+    yKeys.next();
+    await vi.advanceTimersByTimeAsync(900);
+    yKeys.next();
+    await vi.advanceTimersByTimeAsync(100); // t = 1000: Y's renewal is due at its deadline
+    xKeys.next();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(indicators.stats().events.dropped).toBeGreaterThan(0);
+    expect(dialogs).toEqual(['chat2']); // Y's start only: nothing after dispose()
   });
 });

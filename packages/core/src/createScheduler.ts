@@ -202,14 +202,25 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         ready.push(top);
       }
       const canBatch = maxBatch > 1 && typeof transport.batch === 'function';
+      // Only replies refresh the latency estimate, and a call it condemns sends none: after a slow spell it would
+      // starve every renewal for good. So a drop that only the estimate decides halves it (once per wake-up).
+      let decay = true;
       while (ready.size > 0 && bucket.waitMs(now) === 0) {
-        const batch: Entry[] = [];
+        let batch: Entry[] = [];
         while (batch.length < (canBatch ? maxBatch : 1) && ready.size > 0) {
           const entry = ready.pop() as Entry;
           if (entry.state !== 'ready') continue;
-          if (now + oneWayMs >= entry.deadline) drop(entry, 'deadline', now);
-          else batch.push(entry);
+          if (now + oneWayMs >= entry.deadline) {
+            if (decay && now < entry.deadline) {
+              decay = false;
+              oneWayMs /= 2;
+            }
+            drop(entry, 'deadline', now);
+          } else batch.push(entry);
         }
+        // The listener of a dropped call may have stopped an indicator already taken into `batch`, or disposed all.
+        batch = batch.filter((e) => e.state === 'ready');
+        if (disposed) break;
         if (canBatch && batch.length > 0) piggyback(batch, now);
         if (batch.length > 0) send(batch, now);
       }

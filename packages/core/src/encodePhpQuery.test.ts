@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { B24InputError } from './B24InputError';
 import { encodePhpQuery } from './encodePhpQuery';
 
 /** The raw pairs a form decoder (PHP's `parse_str` included) sees before it builds arrays from the brackets. */
@@ -130,5 +131,22 @@ describe('encodePhpQuery', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('encodePhpQuery on text that is not well-formed UTF-16', () => {
+  it('refuses a lone surrogate in a value with a B24InputError naming the path (not a URIError)', () => {
+    // a message cut in the middle of an emoji: '👍'.slice(0, 1)
+    const cut = '👍'.slice(0, 1);
+    expect(() => encodePhpQuery({ fields: { MESSAGE: `ok ${cut}` } })).toThrow(B24InputError);
+    expect(() => encodePhpQuery({ fields: { MESSAGE: `ok ${cut}` } })).toThrow(/params\.fields\.MESSAGE/);
+  });
+
+  it('refuses a lone surrogate in a key the same way', () => {
+    expect(() => encodePhpQuery({ 'k\uDC00': 1 })).toThrow(B24InputError);
+  });
+
+  it('still encodes a well-formed astral character', () => {
+    expect(encodePhpQuery({ MESSAGE: '👍' })).toBe('MESSAGE=%F0%9F%91%8D');
   });
 });

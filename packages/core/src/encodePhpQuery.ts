@@ -17,8 +17,8 @@ import { B24InputError } from './B24InputError';
  *
  * Bad input throws `B24InputError` (kind `input`) naming the path (`params.fields.ids[2]`) and never quoting the
  * value: a key with `[`/`]` or an empty key (PHP would read a different structure), a non-finite number, an
- * invalid `Date`, a function or symbol, a cycle, or nesting deeper than 32 levels. `field` is the name the path
- * starts with, e.g. `calls[3].params` for the fourth command of a batch.
+ * invalid `Date`, a function or symbol, a key or string with a lone surrogate, a cycle, or nesting deeper than 32
+ * levels. `field` is the name the path starts with, e.g. `calls[3].params` for the fourth command of a batch.
  */
 export function encodePhpQuery(params: Record<string, unknown>, field = 'params'): string {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
@@ -36,7 +36,7 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
       if (key === '' || /[[\]]/.test(key)) {
         throw new B24InputError(itemPath, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
       }
-      const escaped = encodeURIComponent(key);
+      const escaped = encodeText(key, itemPath);
       encodeValue(name ? `${name}[${escaped}]` : escaped, item, itemPath, depth);
     }
   };
@@ -66,11 +66,20 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
 
 const MAX_DEPTH = 32;
 
+/** `encodeURIComponent`, refusing a lone surrogate (text cut inside an emoji, say) as input, not as a URIError. */
+function encodeText(text: string, path: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    throw new B24InputError(path, 'well-formed text');
+  }
+}
+
 /** The query text of one value that is not an array or object, escaped; refuses what has no such text. */
 function encodeLeaf(value: unknown, path: string): string {
   switch (typeof value) {
     case 'string':
-      return encodeURIComponent(value);
+      return encodeText(value, path);
     case 'boolean':
       return value ? 'Y' : 'N';
     case 'bigint':
