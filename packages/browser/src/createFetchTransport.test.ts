@@ -572,6 +572,21 @@ describe('createFetchTransport input checks (before any request)', () => {
     expect(counted.requests).toBe(0);
   });
 
+  it('rejects text that is not well-formed Unicode (a lone surrogate) as an input error naming it, without a request', async () => {
+    const counted = countedFetch();
+    const t = createFetchTransport({ clientEndpoint: emulator.restUrl, auth, fetch: counted.fetch });
+    const cut = 'see \u{1F600}'.slice(0, 5); // a message cut to length through an emoji
+    await expect(t.call('im.message.add', { DIALOG_ID: 'chat1', MESSAGE: cut })).rejects.toMatchObject({
+      name: 'B24InputError',
+      kind: 'input',
+      field: 'params.MESSAGE',
+    });
+    await expect(
+      t.batch!([{ method: 'im.message.add', params: { DIALOG_ID: 'chat1', MESSAGE: '\uDE00' } }]),
+    ).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field: 'calls[0].params.MESSAGE' });
+    expect(counted.requests).toBe(0);
+  });
+
   it('rejects a bad method, params or batch without a request', async () => {
     const counted = countedFetch();
     const t = createFetchTransport({
@@ -604,5 +619,97 @@ describe('createFetchTransport input checks (before any request)', () => {
       ]),
     ).rejects.toMatchObject({ kind: 'input', field: 'calls[1].params.a[b]' });
     expect(counted.requests).toBe(0);
+  });
+});
+
+describe('createFetchTransport with a fetch that ignores the signal, and a refresh that is no use', () => {
+  /** A portal that knows the tokens in `valid` and answers expired_token for any other. */
+  function portal(valid: Set<string>): typeof fetch {
+    return (async (_input: unknown, init?: RequestInit) => {
+      const ok = valid.has(new URLSearchParams(String(init?.body)).get('auth') ?? '');
+      return new Response(JSON.stringify(ok ? { result: true } : { error: 'expired_token' }), {
+        status: ok ? 200 : 401,
+      });
+    }) as typeof fetch;
+  }
+  const writing = ['im.dialog.writing', { DIALOG_ID: 'chat1' }] as const;
+
+  it('bounds the request and its body by timeoutMs and the signal even when fetch ignores the signal (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const hangs = (() => new Promise<Response>(() => {})) as typeof fetch;
+      const endless = (async () => ({ ok: true, status: 200, text: () => new Promise<string>(() => {}) })) as never;
+      for (const fetch of [hangs, endless]) {
+        const t = createFetchTransport({
+          clientEndpoint: 'https://example.com/rest/',
+          auth: () => 't',
+          timeoutMs: 5_000,
+          fetch,
+        });
+        const timedOut = t.call(...writing).catch((e: unknown) => e);
+        await vi.advanceTimersByTimeAsync(5_000);
+        expect(await timedOut).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
+        const controller = new AbortController();
+        const aborted = t.call(...writing, { signal: controller.signal }).catch((e: unknown) => e);
+        await vi.advanceTimersByTimeAsync(10);
+        controller.abort();
+        expect(await aborted).toMatchObject({ code: 'ABORTED' });
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('asks auth({ refresh: true }) again after a shared refresh that never came within a call (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const valid = new Set<string>();
+      let refreshes = 0;
+      const t = createFetchTransport({
+        clientEndpoint: 'https://example.com/rest/',
+        fetch: portal(valid),
+        timeoutMs: 5_000,
+        auth: ({ refresh }) => {
+          if (!refresh) return valid.has('B') ? 'B' : 'A';
+          refreshes++;
+          if (refreshes === 1) return new Promise<string>(() => {}); // the app's refresh request was lost
+          valid.add('B');
+          return 'B';
+        },
+      });
+      const first = t.call(...writing).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(await first).toMatchObject({ code: 'TIMEOUT' });
+      // Without this, every later call waits on the lost refresh and times out, for good.
+      await expect(t.call(...writing)).resolves.toBe(true);
+      expect(refreshes).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('asks auth({ refresh: true }) again when the token a shared refresh gave is refused too, instead of reusing it for good', async () => {
+    const valid = new Set<string>();
+    let current = 'A';
+    const fresh = ['B', 'C'];
+    let refreshes = 0;
+    const t = createFetchTransport({
+      clientEndpoint: 'https://example.com/rest/',
+      fetch: portal(valid),
+      auth: ({ refresh }) => {
+        if (refresh) {
+          refreshes++;
+          current = fresh.shift()!;
+          valid.add(current);
+        }
+        return current;
+      },
+    });
+    await expect(t.call(...writing)).resolves.toBe(true); // A expired: refreshed to B
+    valid.delete('B'); // B revoked, and the app's store goes back to A (restored from storage, a reseed)
+    current = 'A';
+    await expect(t.call(...writing)).rejects.toMatchObject({ code: 'expired_token' }); // B refused as well
+    await expect(t.call(...writing)).resolves.toBe(true); // asks for a fresh token: C
+    expect(refreshes).toBe(2);
   });
 });

@@ -159,11 +159,20 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     try {
       const first = await until(token(false));
       try {
-        return await send(first);
+        // Raced too, not only given the signal: a `fetch` (a polyfill, a shim) may ignore it.
+        return await until(send(first));
       } catch (error) {
-        // Whatever `send` throws: only a portal error has one of these codes (a DOMException's `code` is a number).
-        if (!/^(expired|invalid)_token$/.test((error as B24Error | undefined)?.code as string)) throw error;
-        return await send(await until(refreshFrom(first)));
+        if (!staleToken(error)) throw error;
+        const shared = refreshFrom(first);
+        try {
+          return await until(send(await until(shared)));
+        } catch (error) {
+          // A refresh that did not come within this call's time, or whose token is refused too, is no use to the
+          // next call either: it asks `auth` again rather than wait on it, or retry with that token, for good.
+          if (refreshing === shared && (staleToken(error) || (stop.aborted && !signal?.aborted)))
+            refreshing = undefined;
+          throw error;
+        }
       }
     } catch (error) {
       throwIfAborted(signal);
@@ -217,6 +226,11 @@ function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
     throw new B24InputError(field, 'a URL without query, fragment or user info');
   }
   return href.replace(/\/?$/, '/');
+}
+
+/** Whatever `send` throws: only a portal error has one of these codes (a DOMException's `code` is a number). */
+function staleToken(error: unknown): boolean {
+  return /^(expired|invalid)_token$/.test((error as B24Error | undefined)?.code as string);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
