@@ -308,3 +308,42 @@ describe('botEvents timing', () => {
     expect(offsets).toEqual([8, 8]);
   });
 });
+
+describe('botEvents delays beyond what a timer holds', () => {
+  it('refuses a delay option above 2^31 - 1 ms, which Node would run after 1 ms: a poll loop against the portal', () => {
+    const { transport, calls } = scripted([]);
+    for (const [options, field] of [
+      [{ intervalMs: 2 ** 31 }, 'intervalMs'],
+      [{ hasMoreDelayMs: 3e9 }, 'hasMoreDelayMs'],
+      [{ backoff: { initialMs: 2 ** 31 } }, 'backoff.initialMs'],
+      [{ backoff: { maxMs: Number.MAX_SAFE_INTEGER } }, 'backoff.maxMs'],
+    ] as const) {
+      expect(() => botEvents(transport, { botId: 1, ...options }), field).toThrow(
+        expect.objectContaining({ field, kind: 'input' }),
+      );
+    }
+    expect(() =>
+      botEvents(transport, { botId: 1, intervalMs: 2 ** 31 - 1, backoff: { maxMs: 2 ** 31 - 1 } }),
+    ).not.toThrow();
+    expect(calls).toHaveLength(0);
+  });
+
+  it('caps a backoff that jitter pushes past 2^31 - 1 ms, which Node would run after 1 ms (fake timers)', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { transport, calls } = scripted([fail('QUERY_LIMIT_EXCEEDED', 429), fail('QUERY_LIMIT_EXCEEDED', 429)]);
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      const subscription = botEvents(transport, {
+        botId: 9,
+        backoff: { initialMs: 2 ** 31 - 1, maxMs: 2 ** 31 - 1, jitter: 0.2 },
+        random: () => 1, // the most jitter: 1.2 × (2^31 - 1)
+      }).subscribe();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls).toHaveLength(1);
+      expect(timers.mock.calls.at(-1)?.[1]).toBe(2 ** 31 - 1);
+      subscription.unsubscribe();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

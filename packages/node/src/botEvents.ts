@@ -68,10 +68,10 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   if (options.offset !== undefined && (!Number.isSafeInteger(options.offset) || options.offset < 0)) {
     throw inputError('offset', 'a non-negative integer');
   }
-  const intervalMs = nonNegative(options.intervalMs, 5_000, 'intervalMs');
-  const hasMoreDelayMs = nonNegative(options.hasMoreDelayMs, 2_000, 'hasMoreDelayMs');
-  const initialMs = nonNegative(options.backoff?.initialMs, Math.max(intervalMs, 1_000), 'backoff.initialMs');
-  const maxMs = nonNegative(options.backoff?.maxMs, 60_000, 'backoff.maxMs');
+  const intervalMs = delay(options.intervalMs, 5_000, 'intervalMs');
+  const hasMoreDelayMs = delay(options.hasMoreDelayMs, 2_000, 'hasMoreDelayMs');
+  const initialMs = delay(options.backoff?.initialMs, Math.max(intervalMs, 1_000), 'backoff.initialMs');
+  const maxMs = delay(options.backoff?.maxMs, 60_000, 'backoff.maxMs');
   const factor = nonNegative(options.backoff?.factor, 2, 'backoff.factor');
   const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
 
@@ -84,7 +84,8 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
     const random = options.random ?? Math.random;
 
     const schedule = (delayMs: number) => {
-      timer = globalThis.setTimeout(poll, delayMs);
+      // Capped: Node runs a longer delay after 1 ms, which jitter on a maximal backoff would turn into a poll loop.
+      timer = globalThis.setTimeout(poll, Math.min(delayMs, MAX_DELAY_MS));
     };
 
     const poll = async () => {
@@ -191,6 +192,15 @@ function readPage(result: unknown): Page {
       : { nextOffset: next }),
     hasMore: body.hasMore === true || body.hasMore === 'Y' || body.hasMore === 1 || body.hasMore === '1',
   };
+}
+
+/** The longest delay a timer holds (2^31 - 1 ms, 24.8 days), as for the transports' timeouts. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+function delay(value: number | undefined, fallback: number, field: string): number {
+  const ms = nonNegative(value, fallback, field);
+  if (ms > MAX_DELAY_MS) throw inputError(field, 'at most 2^31 - 1 milliseconds (what a timer holds)');
+  return ms;
 }
 
 function nonNegative(value: number | undefined, fallback: number, field: string): number {

@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import { B24Error } from '@b24-typing/core';
 import { Agent } from 'undici';
 import { checkHttpOptions } from './checkHttpOptions';
@@ -25,8 +26,10 @@ export interface HttpOptions {
   /** Largest response body read; a larger one fails as `server`. Default 8 MiB. */
   readonly maxResponseBytes?: number;
   /**
-   * Extra certificate authorities (PEM) to trust, for an on-premise portal behind a private CA. Certificates are
-   * always verified: there is deliberately no switch to turn verification off.
+   * Extra certificate authorities (PEM) to trust, for an on-premise portal behind a private CA, in addition to
+   * Node's bundled roots (which Node's own `ca` option would replace: the OAuth transport's token endpoint,
+   * `oauth.bitrix.info`, must stay trusted). Certificates are always verified: there is deliberately no switch to
+   * turn verification off.
    */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
@@ -48,7 +51,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     connections: options.connections ?? 32,
     connect: {
       timeout: options.connectTimeoutMs ?? 10_000,
-      ...(options.ca === undefined ? {} : { ca: options.ca as string | Buffer | (string | Buffer)[] }),
+      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...[options.ca as string | Buffer].flat()] }),
     },
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
@@ -56,11 +59,12 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   });
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   return {
     async post(url, body, headers, signal) {
       if (signal?.aborted) throw abortedError();
-      if (closed) throw new B24Error({ code: 'CLIENT_CLOSED', kind: 'network', message: 'transport is closed' });
+      if (closed) throw closedError();
       let status: number | undefined;
       try {
         const response = await agent.request({
@@ -90,14 +94,20 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         throw toB24Error(error, status, signal);
       }
     },
-    async close() {
+    close() {
       closed = true;
-      await agent.close();
+      // Once: undici rejects a second close of the same agent with its own ClientDestroyedError.
+      closing ??= agent.close().then(() => undefined);
+      return closing;
     },
   };
 }
 
-function abortedError(cause?: unknown): B24Error {
+export function closedError(cause?: unknown): B24Error {
+  return new B24Error({ code: 'CLIENT_CLOSED', kind: 'network', message: 'transport is closed', cause });
+}
+
+export function abortedError(cause?: unknown): B24Error {
   return new B24Error({ code: 'ABORTED', kind: 'network', message: 'the call was aborted', cause });
 }
 
@@ -129,7 +139,7 @@ function toB24Error(error: unknown, status: number | undefined, signal: AbortSig
   }
   if (status !== undefined) return unexpectedAnswer(status, `the response broke off (HTTP ${status}, ${code})`, error);
   if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
-    return new B24Error({ code: 'CLIENT_CLOSED', kind: 'network', message: 'transport is closed', cause: error });
+    return closedError(error);
   }
   return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: `network error (${code})`, cause: error });
 }

@@ -509,6 +509,32 @@ describe('OAuth transport against the emulator', () => {
     });
   });
 
+  it.each([
+    ['while its first request is out', 'im.dialog.writing'],
+    ['while its refresh is out', 'oauth.token'],
+  ] as const)('close() lets a call in flight finish though it meets an expired token %s', async (_, slow) => {
+    let saved: OAuthTokens | undefined;
+    const t = oauth(expiredTokens(), (next) => {
+      saved = next;
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    emu.addFault({ method: slow, latencyMs: 300, times: 1 });
+    const before = emu.stats().requests;
+    const call = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    await until(() => emu.stats().requests > before + (slow === 'oauth.token' ? 1 : 0));
+    const closing = t.close();
+    // New calls are refused at once; the one in flight refreshes, retries and succeeds ("calls in flight finish").
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'CLIENT_CLOSED',
+      kind: 'network',
+    });
+    await expect(call).resolves.toBe(true);
+    expect(saved).toBeDefined(); // the rotated refresh token reached onTokens
+    await closing;
+    await expect(t.close()).resolves.toBeUndefined(); // a second close() (SIGINT then SIGTERM) is no error
+    emu.clearFaults();
+  });
+
   it('never shows a token or the client secret in any error it produced', () => {
     expect(log.expectNoSecrets([...secrets])).toBeGreaterThanOrEqual(15);
   });

@@ -96,6 +96,8 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   let refused: B24Error | undefined;
   const oauthHttp = createHttpClient(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  /** Set by `close()`: the time by which it promises to resolve, so a refresh started after it ends by then too. */
+  let closeBy: number | undefined;
 
   const refresh = async (): Promise<void> => {
     const form = new URLSearchParams({
@@ -108,7 +110,9 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     try {
       // Shared by every call waiting for it, so no call's signal or deadline ends it, but it has one of its own: a
       // token endpoint that trickles its reply would otherwise hold later calls and `close()` for good.
-      const response = await withDeadline(timeoutMs, undefined, (signal) =>
+      const budget =
+        closeBy === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.ceil(closeBy - Date.now())));
+      const response = await withDeadline(budget, undefined, (signal) =>
         oauthHttp.post(
           tokenUrl,
           form.toString(),
@@ -171,8 +175,13 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     options,
   );
   const close = transport.close;
-  transport.close = async () => {
-    await Promise.all([close(), oauthHttp.close()]);
+  let closing: Promise<void> | undefined;
+  transport.close = () => {
+    closeBy ??= Date.now() + timeoutMs;
+    // The token client closes after the calls in flight, which may still need it to refresh (and a refresh
+    // nobody waits for any more, which may have rotated the refresh token, still reaches onTokens).
+    closing ??= close().then(() => oauthHttp.close());
+    return closing;
   };
   return describe(transport, `OAuthTransport(${root.origin})`);
 }

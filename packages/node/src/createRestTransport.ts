@@ -9,7 +9,7 @@ import {
   type TransportCall,
   type TransportCallOptions,
 } from '@b24-typing/core';
-import { createHttpClient, type HttpOptions } from './createHttpClient';
+import { abortedError, closedError, createHttpClient, type HttpOptions } from './createHttpClient';
 import { type Redactor, secretParams } from './createRedactor';
 import { inputError } from './inputError';
 import { readEnvelope } from './readEnvelope';
@@ -21,7 +21,8 @@ export interface NodeTransport extends Transport {
   batch(calls: readonly TransportCall[], options?: TransportCallOptions): Promise<readonly BatchItemResult[]>;
   /**
    * Closes the connection pools. Calls made afterwards reject with a `network` error; calls in flight are let
-   * finish (graceful), each within its `timeoutMs`, so this resolves at most `timeoutMs` after it is called.
+   * finish (graceful), an OAuth refresh and retry included, each within its `timeoutMs`, so this resolves at most
+   * `timeoutMs` after it is called. Calling it again returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -47,6 +48,9 @@ export interface RestAuth {
 export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeTransport {
   const http = createHttpClient(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  /** Calls accepted and not settled: `close()` lets them finish, a retry after a token refresh included. */
+  const inFlight = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
   const headers = {
     'content-type': 'application/json',
     accept: 'application/json',
@@ -82,8 +86,10 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     try {
       // `callOptions` too, before its `signal` reaches undici (which took `{ signal: {} }` for a network error).
       checkCall(method, params, '', callOptions);
+      // Refused as the pool itself refuses after close: an abort that came first still reads as ABORTED.
+      if (closing) throw callOptions?.signal?.aborted ? abortedError() : closedError();
       // One deadline for all of it: the request, and after an expired token the wait for the refresh and the retry.
-      return await withDeadline(timeoutMs, callOptions?.signal, async (signal) => {
+      const run = withDeadline(timeoutMs, callOptions?.signal, async (signal) => {
         const first = await attempt(method, params, signal);
         if (first.ok) return first.value;
         if (!(first.error instanceof B24Error) || !auth.recover) throw first.error;
@@ -92,6 +98,12 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
         if (second.ok) return second.value;
         throw second.error;
       });
+      inFlight.add(run);
+      try {
+        return await run;
+      } finally {
+        inFlight.delete(run);
+      }
     } catch (error) {
       throw auth.redactor.error(error, [...callSecrets, ...(isRecord(params) ? secretParams(params) : [])]);
     }
@@ -112,7 +124,10 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       );
     },
     close() {
-      return http.close();
+      // The pool stays open for the calls in flight (a retry after a refresh is a new request); each ends within
+      // its deadline, so this still resolves within `timeoutMs`.
+      closing ??= Promise.allSettled([...inFlight]).then(() => http.close());
+      return closing;
     },
   };
 }

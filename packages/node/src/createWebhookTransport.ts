@@ -26,8 +26,14 @@ export function createWebhookTransport(url: string | URL, options: WebhookTransp
   if (!match || base.search !== '' || base.hash !== '') {
     throw inputError('url', 'a webhook base URL https://<portal>/rest/<userId>/<code>/');
   }
+  let code: string;
+  try {
+    code = decodeURIComponent(match[3]!);
+  } catch {
+    throw inputError('url', 'a webhook base URL whose code has valid percent-encoding');
+  }
   const redactor = createRedactor();
-  redactor.add(decodeURIComponent(match[3]!));
+  redactor.add(code);
   redactor.add(match[3]!);
   const root = new URL(`${match[1]}${match[2]}/${match[3]}/`, base.origin);
   const transport = createRestTransport(

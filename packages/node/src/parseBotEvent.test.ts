@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { B24Error } from '@b24-typing/core';
 import type { JoinChatEvent, MessageAddEvent, V1MessageAddEvent } from './BotEvent';
 import { parseBotEvent } from './parseBotEvent';
+import { parsePhpQuery } from './parsePhpQuery';
 
 const TOKEN = 'app-token-7f3a9c21';
 
@@ -224,6 +225,19 @@ describe('parseBotEvent', () => {
     expect(() => parseBotEvent(deep, { applicationToken: TOKEN })).toThrow(/deeper than 20/);
     expect(() => parseBotEvent(form(messageAdd), { applicationToken: TOKEN, limits: { maxLength: 100 } })).toThrow(
       /longer than 100/,
+    );
+  });
+
+  it('refuses limits that are not positive whole numbers instead of parsing without them', () => {
+    // maxDepth NaN disabled the depth check, and a deeply nested JSON body then overflowed the stack (a RangeError).
+    const deep = `{"event":"X","auth":{"application_token":"${TOKEN}"},"data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    for (const limits of [{ maxDepth: Number.NaN }, { maxLength: -1 }, { maxPairs: 1.5 }, { maxLength: Infinity }]) {
+      expect(() => parseBotEvent(deep, { applicationToken: TOKEN, limits }), JSON.stringify(limits)).toThrow(
+        expect.objectContaining({ name: 'B24InputError', kind: 'input', field: `limits.${Object.keys(limits)[0]}` }),
+      );
+    }
+    expect(() => parsePhpQuery('a=1', { maxDepth: Number.NaN })).toThrow(
+      expect.objectContaining({ name: 'B24InputError', field: 'limits.maxDepth' }),
     );
   });
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { B24Error } from '@b24-typing/core';
 import type { BotEvent } from './BotEvent';
 import { inputError } from './inputError';
-import { type PhpQueryLimits, parsePhpQuery } from './parsePhpQuery';
+import { checkLimits, type PhpQueryLimits, parsePhpQuery } from './parsePhpQuery';
 import { malformedEvent, typeBotEvent } from './typeBotEvent';
 
 export interface ParseBotEventOptions {
@@ -36,6 +36,8 @@ export function parseBotEvent(
     throw inputError('applicationToken', 'a non-empty string');
   }
   const limits = options.limits ?? {};
+  if (typeof limits !== 'object') throw inputError('limits', 'an object');
+  checkLimits(limits);
   const raw = readBody(body, limits);
   checkTree(raw, limits.maxDepth ?? 20);
   const auth = raw.auth;

@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
+import { createOAuthTransport } from './createOAuthTransport';
 import { createWebhookTransport } from './createWebhookTransport';
 
 /** A self-signed certificate for 127.0.0.1, made for these tests (test/fixtures, valid until 2126). */
 const cert = readFileSync(new URL('../test/fixtures/loopback-cert.pem', import.meta.url));
 const key = readFileSync(new URL('../test/fixtures/loopback-key.pem', import.meta.url));
 let emu: Emulator;
+/** The emulator's clock, moved by hand so a token expires without waiting. */
+let clock = Date.now();
 
 beforeAll(async () => {
-  emu = await startEmulator({ plan: 'off', tls: { cert, key } });
+  emu = await startEmulator({ plan: 'off', tls: { cert, key }, now: () => clock });
 });
 afterAll(async () => {
   await emu.close();
@@ -31,5 +35,34 @@ describe('https', () => {
     const trusted = createWebhookTransport(emu.webhookUrl(1), { ca: cert });
     await expect(trusted.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
     await trusted.close();
+  });
+
+  it('adds ca to the default roots instead of replacing them: the public token endpoint stays trusted', async () => {
+    // Node's `ca` option replaces Mozilla's roots. The OAuth transport gives the same options to its token client,
+    // so an on-premise portal's private CA made https://oauth.bitrix.info untrusted and every refresh a network error.
+    const connect = vi.spyOn(tls, 'connect');
+    try {
+      const trusted = createWebhookTransport(emu.webhookUrl(1), { ca: cert });
+      await expect(trusted.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      await trusted.close();
+      const oauth = createOAuthTransport({
+        clientEndpoint: emu.restUrl,
+        oauthEndpoint: emu.oauthUrl,
+        ...emu.issueToken(1, { ttlSec: 1 }), // expired below: the call refreshes through the token client
+        clientId: emu.fixtures.app.clientId,
+        clientSecret: emu.fixtures.app.clientSecret,
+        ca: [cert],
+      });
+      clock += 2_000;
+      await expect(oauth.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      await oauth.close();
+      expect(connect).toHaveBeenCalledTimes(3); // the webhook's pool, then the OAuth portal's and token endpoint's
+      for (const [options] of connect.mock.calls) {
+        const ca = [(options as tls.ConnectionOptions).ca].flat();
+        expect(ca.map(String)).toEqual(expect.arrayContaining([...tls.rootCertificates, String(cert)]));
+      }
+    } finally {
+      connect.mockRestore();
+    }
   });
 });

@@ -47,6 +47,7 @@ describe('transport input checks', () => {
       'https://x/rest/c/',
       `https://x/rest/1/${CODE}/?a=1`,
       `https://u:p@x/rest/1/${CODE}/`,
+      `https://x/rest/1/${CODE}%zz/`, // a malformed escape: was a bare URIError, not a B24InputError
     ]) {
       const error = await captured(() => createWebhookTransport(url));
       expect(error, url).toMatchObject({ kind: 'input', field: 'url' });
