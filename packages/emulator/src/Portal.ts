@@ -118,6 +118,10 @@ export class Portal {
   private lastReset = { seq: 0, time: 0 };
   private sweepTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** Aborted by close(): webhook deliveries still waiting for a handler. */
+  private readonly closing = new AbortController();
+  /** Fault latency timers still running; close() clears them so nothing keeps the process alive. */
+  private readonly delays = new Set<ReturnType<typeof setTimeout>>();
   private readonly random: () => number;
 
   constructor(readonly options: EmulatorOptions) {
@@ -450,14 +454,15 @@ export class Portal {
       application_token: bot.applicationToken,
     };
     if (app) {
-      const tokens = this.issueToken(1, { clientId: app.clientId });
+      // The app acts as its bot: a user 1 need not exist (emptySeed / custom seeds), the bot always does.
+      const tokens = this.issueToken(bot.id, { clientId: app.clientId });
       Object.assign(auth, {
         access_token: tokens.accessToken,
         refresh_token: tokens.refreshToken,
         expires: Math.floor(tokens.expiresAt / 1000),
         expires_in: this.tokenTtlMs / 1000,
         scope: [...app.scopes].join(','),
-        user_id: 1,
+        user_id: tokens.userId,
       });
     }
     const body = webhookEventBody(bot, event, auth, this.now());
@@ -472,7 +477,7 @@ export class Portal {
     };
     this.deliveries.push(delivery);
     if (this.deliveries.length > DELIVERY_LIMIT) this.deliveries.splice(0, this.deliveries.length - DELIVERY_LIMIT);
-    const promise = deliverWebhook(bot.webhookUrl, body, WEBHOOK_TIMEOUT_MS).then((outcome) => {
+    const promise = deliverWebhook(bot.webhookUrl, body, WEBHOOK_TIMEOUT_MS, this.closing.signal).then((outcome) => {
       delivery.status = outcome.status;
       delivery.error = outcome.error;
       this.pending.delete(promise);
@@ -496,9 +501,24 @@ export class Portal {
     this.sweepTimer.unref?.();
   }
 
+  /** Waits `ms` (a fault's latency); after close() it never resolves and holds no timer. */
+  delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return;
+      const timer = setTimeout(() => {
+        this.delays.delete(timer);
+        resolve();
+      }, ms);
+      this.delays.add(timer);
+    });
+  }
+
   close(): void {
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    for (const timer of this.delays) clearTimeout(timer);
+    this.delays.clear();
+    this.closing.abort();
     for (const client of this.sseClients) client.end();
   }
 }

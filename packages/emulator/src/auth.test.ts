@@ -142,3 +142,20 @@ describe('OAuth auth', () => {
     ).toEqual([2, 3]);
   });
 });
+
+describe('token refresh reply', () => {
+  it('names the OAuth server as its domain, oauth.bitrix.info, as documented (reference §5), not the portal', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { clientId, clientSecret } = emulator.fixtures.app;
+    const query = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: emulator.fixtures.oauth.refreshToken,
+    });
+    const refreshed = await get(`${emulator.oauthUrl}?${query}`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.domain).toBe('oauth.bitrix.info');
+    expect(refreshed.body.client_endpoint).toBe(emulator.restUrl);
+  });
+});

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
+import { parseQuery } from './phpQuery';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -9,13 +10,14 @@ let receiver: Server | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
+  receiver?.closeAllConnections();
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   receiver = undefined;
 });
 
-/** A bot's webhook handler on loopback that records each POST. */
+/** A bot's webhook handler on loopback that records each POST; with `status` null it never answers. */
 async function startReceiver(
-  status = 200,
+  status: number | null = 200,
 ): Promise<{ url: string; requests: { contentType: string; body: string }[] }> {
   const requests: { contentType: string; body: string }[] = [];
   receiver = createServer((req, res) => {
@@ -25,6 +27,7 @@ async function startReceiver(
     });
     req.on('end', () => {
       requests.push({ contentType: req.headers['content-type'] ?? '', body });
+      if (status === null) return;
       res.statusCode = status;
       res.end('ok');
     });
@@ -463,4 +466,47 @@ describe('imbot.v2.Bot.unregister (reference §4.2; ONIMBOTV2DELETE is the last 
     emulator.reset();
     expect((await post(`${hook}imbot.v2.Event.get`, agent)).status).toBe(200);
   });
+});
+
+describe('webhook events: the app-owned bot and close()', () => {
+  it('delivers a webhook event of an OAuth-owned bot in a portal without user 1, with a token that can reply', async () => {
+    const { url, requests } = await startReceiver();
+    emulator = await startEmulator({
+      plan: 'off',
+      emptySeed: true,
+      initial: {
+        users: [{ id: 5, name: 'Eve' }],
+        bots: [{ id: 20, code: 'b', name: 'B', clientId: 'local.emulator.app', eventMode: 'webhook', webhookUrl: url }],
+      },
+    });
+    const { accessToken } = emulator.issueToken(5);
+    const sent = await post(`${emulator.restUrl}im.message.add`, { auth: accessToken, DIALOG_ID: '20', MESSAGE: 'hi' });
+    expect([sent.status, sent.body.error]).toEqual([200, undefined]);
+    await emulator.settled();
+    expect(requests).toHaveLength(1);
+    const event = parseQuery(requests[0]!.body) as {
+      data: { bot: { auth: { access_token: string; user_id: string } } };
+    };
+    expect(event.data.bot.auth.user_id).toBe('20'); // the app acts as its bot; a scalar arrives as a string
+    const reply = await post(`${emulator.restUrl}imbot.v2.Chat.Message.send`, {
+      auth: event.data.bot.auth.access_token,
+      botId: 20,
+      dialogId: '5',
+      fields: { message: 'hello Eve' },
+    });
+    expect(reply.status).toBe(200);
+  });
+
+  it('close() ends a webhook delivery still waiting for its handler, so settled() resolves', async () => {
+    const { url, requests } = await startReceiver(null);
+    emulator = await startEmulator({
+      plan: 'off',
+      initial: { bots: [{ code: 'w', name: 'W', botToken: 'w-token', eventMode: 'webhook', webhookUrl: url }] },
+    });
+    emulator.postMessage({ from: 2, dialogId: String(emulator.bot('w')!.id), text: 'hello' });
+    await vi.waitFor(() => expect(requests).toHaveLength(1)); // the handler has it and will never answer
+    await emulator.close();
+    await emulator.settled(); // before the fix: pending until the 10 s delivery timeout, past this test's 5 s
+    expect(emulator.deliveries()[0]!.status).toBe(null);
+  }, 5_000);
 });

@@ -167,3 +167,16 @@ describe('CORS', () => {
     expect((await preflight(`${emulator.restUrl}x`, 'https://anything.example')).status).toBe(204);
   });
 });
+
+describe('/_emulator without the trailing slash', () => {
+  it('redirects to /_emulator/, where the live page finds state and events relative to its URL', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const page = await fetch(`${emulator.url}/_emulator?chat=chat1`);
+    expect(page.redirected).toBe(true);
+    expect(new URL(page.url).pathname + new URL(page.url).search).toBe('/_emulator/?chat=chat1');
+    expect(await page.text()).toContain('<title>');
+    const state = await get(new URL('state', page.url).href);
+    expect(state.status).toBe(200);
+    expect(state.body.chats).toBeDefined();
+  });
+});

@@ -9,6 +9,7 @@ export function deliverWebhook(
   url: string,
   body: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<{ status: number | null; error: string | null }> {
   return new Promise((resolve) => {
     let target: URL;
@@ -31,6 +32,8 @@ export function deliverWebhook(
         timeout: timeoutMs,
         // Bot handlers in local development often run on self-signed certificates; this is a test double.
         rejectUnauthorized: false,
+        // The emulator closing ends a delivery still waiting for its handler.
+        ...(signal ? { signal } : {}),
       },
       (res) => {
         res.resume();

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
 import { ERROR_CATALOG } from './errorCatalog';
@@ -138,4 +140,23 @@ describe('faults', () => {
       expect(reply.body.time).toBeUndefined();
     },
   );
+});
+
+describe('faults and close()', () => {
+  it('close() releases the timer of a latency fault still waiting: the process exits, not when the latency ends', async () => {
+    // A child process, so that "nothing keeps the process alive" is what is observed.
+    const script = `
+      import { startEmulator } from './src/startEmulator.ts';
+      const emulator = await startEmulator({ plan: 'off', faults: [{ latencyMs: 600000 }] });
+      fetch(emulator.webhookUrl() + 'im.dialog.writing', { method: 'POST', body: '{}' }).catch(() => {});
+      while (emulator.stats().faultsHit === 0) await new Promise((resolve) => setImmediate(resolve));
+      await emulator.close();
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: 'ignore',
+    });
+    // Before the fix the child lived out the 10-minute latency, past this test's timeout.
+    expect(await new Promise<number | null>((resolve) => child.on('exit', resolve))).toBe(0);
+  }, 30_000);
 });

@@ -55,7 +55,10 @@ export async function handleControl(
   const send = (status: number, body: unknown) => sendResponse(res, status, body, cors);
   const readJson = async (): Promise<Params> => parseJson(await readBody(req, portal.maxBodyBytes));
   try {
-    if (path === '' && method === 'GET') {
+    if (path === '' && method === 'GET' && !url.pathname.endsWith('/')) {
+      // The page loads `state` and `events` relative to its own URL: they must resolve under /_emulator/.
+      sendResponse(res, 301, '', { location: `/_emulator/${url.search}`, ...cors }, 'text/plain');
+    } else if (path === '' && method === 'GET') {
       sendResponse(res, 200, livePage(), cors, 'text/html; charset=utf-8');
     } else if (path === 'events' && method === 'GET') {
       if (!openEventStream(portal, req, res, url, cors)) {

@@ -72,7 +72,8 @@ export async function handleOAuth(
     {
       access_token: tokens.accessToken,
       client_endpoint: `${portal.baseUrl}/rest/`,
-      domain: portal.domain,
+      // The authorization server's own domain, not the portal's (reference §5): clients must not build URLs from it.
+      domain: 'oauth.bitrix.info',
       expires: Math.floor(tokens.expiresAt / 1000),
       expires_in: Math.round(portal.tokenTtlMs / 1000),
       member_id: portal.memberId,

@@ -48,7 +48,8 @@ export async function handleRest(
   } else if (segments.length === 1) {
     methodName = segments[0]!;
   } else {
-    portal.countMethod(segments.join('/'));
+    // No method to name: the path may hold a webhook code (`/rest/1/<code>/`), which must not reach stats or state.
+    portal.countMethod('(no method)');
     const error = restError('ERROR_METHOD_NOT_FOUND');
     portal.countStatus(error.status);
     sendResponse(res, error.status, error.toBody(), cors);

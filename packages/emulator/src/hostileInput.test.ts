@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, rawRequest } from '../test/http';
+import { get, post, rawRequest } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -128,5 +128,24 @@ describe('hostile input', () => {
         .filter((e) => e.kind === 'call')
         .at(-1),
     ).toMatchObject({ dialogId: 'chat2' });
+  });
+});
+
+describe('malformed /rest/ paths', () => {
+  it('keeps a webhook code from a path with no method out of stats and state', async () => {
+    const own = await startEmulator({ plan: 'off' });
+    try {
+      await post(`${own.url}/rest/1/some-secret-code/`, {});
+      await post(`${own.url}/rest/7/other-secret-code/im/dialog.writing`, {});
+      const state = await get(`${own.url}/_emulator/state`);
+      const stats = await get(`${own.url}/_emulator/stats`);
+      for (const text of [state.text, stats.text, JSON.stringify(own.stats())]) {
+        expect(text).not.toContain('some-secret-code');
+        expect(text).not.toContain('other-secret-code');
+      }
+      expect(own.stats().byStatus[404]).toBe(2);
+    } finally {
+      await own.close();
+    }
   });
 });

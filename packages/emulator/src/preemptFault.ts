@@ -3,10 +3,6 @@ import type { Portal } from './Portal';
 import { sendResponse } from './sendResponse';
 import type { Fault } from './types';
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * The part of a fault that acts before the call runs: added latency, then a reset, a hang or a replaced body
  * (the portal was never reached). Returns true when the fault has dealt with the reply; otherwise the caller
@@ -22,7 +18,7 @@ export async function preemptFault(
   record: (status: number, code: string) => void,
 ): Promise<boolean> {
   portal.stats.faultsHit++;
-  if (fault.latencyMs) await delay(fault.latencyMs);
+  if (fault.latencyMs) await portal.delay(fault.latencyMs);
   if (fault.reset && !fault.truncate) {
     record(0, 'RESET');
     req.socket.destroy();

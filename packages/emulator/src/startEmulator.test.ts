@@ -78,6 +78,7 @@ describe('startEmulator', () => {
       client_secret: emulator.fixtures.app.clientSecret,
       refresh_token: emulator.fixtures.oauth.refreshToken,
     });
-    expect((await post(emulator.oauthUrl, form.toString())).body.domain).toBe('portal.example');
+    // A refresh names the OAuth server, not the portal (reference §5).
+    expect((await post(emulator.oauthUrl, form.toString())).body.domain).toBe('oauth.bitrix.info');
   });
 });

@@ -297,7 +297,7 @@ export interface EmulatorOptions {
    * Listeners and SSE subscribers still get every entry as it is added.
    */
   timelineLimit?: number;
-  /** Domain reported in OAuth replies and events, default `<host>:<port>`. */
+  /** The portal's domain, reported in events (`auth[domain]`), default `<host>:<port>`. A token refresh reports the OAuth server's `oauth.bitrix.info`, as documented (reference §5). */
   domain?: string;
 }
 
