@@ -74,6 +74,14 @@ describe('statusFromStream: phases in virtual time', () => {
     });
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])(
+    'reads a part type named like an Object.prototype member (%s) as an unlisted type: no change',
+    async (type) => {
+      const out = await firstValueFrom(statusFromStream([parts.s, { type }, parts.t, parts.f]).pipe(toArray()));
+      expect(out).toEqual(['thinking', 'composing']);
+    },
+  );
+
   it('reads AI SDK 5 to 7 part streams alike: new part types change nothing', () => {
     marbles(({ cold, expectObservable }) => {
       const src = cold('r-F-C-I-A-o-t-f', parts);

@@ -69,8 +69,13 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
       typeName(part),
     );
   }
+  // Own keys only: a part typed `constructor` or `toString` must not read Object.prototype as its effect.
   const effect: PartEffect | undefined =
-    part.type === 'tool-result' && part.preliminary === true ? 'tool' : rules.parts[part.type];
+    part.type === 'tool-result' && part.preliminary === true
+      ? 'tool'
+      : Object.hasOwn(rules.parts, part.type)
+        ? rules.parts[part.type]
+        : undefined;
   if (effect === 'error') return { effect, part };
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
   const callId = typeof part.toolCallId === 'string' ? part.toolCallId : undefined;
