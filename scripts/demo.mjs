@@ -25,6 +25,9 @@ if (!existsSync(tsx)) {
   console.error(`demo: ${tsx} is missing after pnpm install`);
   process.exit(1);
 }
+// tsx's CLI runs the demo in a child process of its own, which a SIGKILL of the CLI would leave running: in smoke
+// mode the demo gets a process group of its own, and the watchdog and relayed signals go to the whole group.
+const group = smoke && process.platform !== 'win32';
 const child = spawn(
   tsx,
   ['--conditions=@b24-typing/source', join(root, 'examples', 'llm-bot', 'src', 'demo.ts'), ...args],
@@ -32,17 +35,26 @@ const child = spawn(
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+    detached: group,
   },
 );
+const kill = (signal) => {
+  try {
+    if (group) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+};
 
 // Ctrl-C in a terminal reaches the demo directly; relay signals sent to this process alone (kill, CI). The demo
 // clears the bot's status before it exits, so wait for it instead of exiting first.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => kill(signal));
 
 const timer = smoke
   ? setTimeout(() => {
       console.error(`demo --smoke: no result after ${SMOKE_TIMEOUT_MS / 1000} s; stopping it`);
-      child.kill('SIGKILL');
+      kill('SIGKILL');
     }, SMOKE_TIMEOUT_MS)
   : undefined;
 

@@ -1,6 +1,6 @@
 // `pnpm demo` (through scripts/demo.mjs): the emulator with its live page, the LLM bot and the chat UI, all on
 // 127.0.0.1. `--smoke`: no UI; drive conversations end to end, print what the emulator saw, exit 1 if anything is off.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,7 +179,7 @@ async function interactive(port: number, uiPort: number): Promise<number> {
       }
       stoppingSince = Date.now();
       out('stopping: clearing the bot status…');
-      ui?.child.kill('SIGTERM');
+      ui?.stop();
       bot
         .stop()
         .then(() => transport.close())
@@ -196,7 +196,7 @@ async function interactive(port: number, uiPort: number): Promise<number> {
 }
 
 /** The browser engineer's chat UI (examples/chat-ui), served by its own dev server, pointed at this emulator. */
-function startChatUi(emulator: Emulator, port: number): { url: string; child: ChildProcess } | undefined {
+function startChatUi(emulator: Emulator, port: number): { url: string; stop(): void } | undefined {
   const dir = join(root, 'examples', 'chat-ui');
   const vite = join(dir, 'node_modules', '.bin', 'vite');
   if (!existsSync(join(dir, 'package.json')) || !existsSync(vite)) return undefined;
@@ -205,12 +205,25 @@ function startChatUi(emulator: Emulator, port: number): { url: string; child: Ch
     stdio: 'ignore',
     env: { ...process.env, VITE_B24_EMULATOR_URL: emulator.url, VITE_B24_DIALOG: `chat${CHAT_ID}` },
   });
+  // Vite exits with a code of its own on SIGTERM (143): after stop() any exit is the one asked for, and the
+  // Ctrl-C that reaches it straight from the terminal is no news either.
+  let stopping = false;
+  const quiet = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', quiet);
+  process.once('SIGTERM', quiet);
   child.on('exit', (code, signal) => {
-    if (signal !== 'SIGTERM')
-      out(`! the chat UI dev server exited (${signal ?? `code ${code}`}); is port ${port} free?`);
+    if (!stopping) out(`! the chat UI dev server exited (${signal ?? `code ${code}`}); is port ${port} free?`);
   });
   const query = new URLSearchParams({ emulator: emulator.url, dialog: `chat${CHAT_ID}` });
-  return { url: `http://127.0.0.1:${port}/?${query}`, child };
+  return {
+    url: `http://127.0.0.1:${port}/?${query}`,
+    stop: () => {
+      stopping = true;
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 main().then(

@@ -86,6 +86,9 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/** Rate-limited sends of one message: backoffs of 0.5, 1, 2, 4, 8, 8 … s (±50 %), about a minute in all. */
+const SEND_ATTEMPTS = 10;
+
 const SYSTEM =
   'You are a helpful assistant in a Bitrix24 chat. Use webSearch before answering questions about Bitrix24, then answer briefly.';
 
@@ -169,6 +172,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       const started = Date.now();
       const clearSettled = clearOutcome(indicators, dialogId);
       let statusShown = false;
+      let text: string | undefined;
       log(`← ${dialogId}: ${JSON.stringify(message.text.slice(0, 120))}`);
       try {
         const result = streamText({
@@ -208,20 +212,21 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           ),
         );
         parts.connect();
-        const text = await reply;
+        text = await reply;
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message.
         await send(dialogId, text);
         log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
       } catch (error) {
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
-        if (statusShown) await clearSettled.wait(5_000);
-        if (controller.signal.aborted) {
+        // (A reply that was ready but could not be sent had no clear: the status stopped when the text came.)
+        if (statusShown && text === undefined) await clearSettled.wait(5_000);
+        if (controller.signal.aborted && text === undefined) {
           log(`× ${dialogId}: answer aborted, status cleared`);
           return;
         }
         const reason = error instanceof Error ? error.message : String(error);
-        log(`× ${dialogId}: model failed: ${reason}`);
+        log(`× ${dialogId}: ${text === undefined ? 'model failed' : 'could not send the reply'}: ${reason}`);
         await send(dialogId, `Sorry, I could not answer that: ${reason.slice(0, 300)}`).catch((e: unknown) =>
           log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
@@ -232,8 +237,18 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       }
     }).pipe(mergeMap(() => EMPTY));
 
-  const send = (dialogId: string, message: string) =>
-    transport.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message } });
+  // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
+  // post twice: back off and retry rather than lose a reply that dialogs answered in parallel all want to send.
+  const send = async (dialogId: string, message: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await transport.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message } });
+      } catch (error) {
+        if (!(error instanceof B24Error && error.kind === 'rate') || attempt >= SEND_ATTEMPTS) throw error;
+        await sleep(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+      }
+    }
+  };
 
   const subscription: Subscription = source
     .pipe(
