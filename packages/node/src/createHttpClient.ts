@@ -51,7 +51,11 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     connections: options.connections ?? 32,
     connect: {
       timeout: options.connectTimeoutMs ?? 10_000,
-      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...[options.ca as string | Buffer].flat()] }),
+      // One context for the pool, built once: handing undici the ~140 roots as `ca` made every connection parse
+      // them again (a batched run took three times as long).
+      ...(options.ca === undefined
+        ? {}
+        : { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...[options.ca].flat()] }) }),
     },
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
