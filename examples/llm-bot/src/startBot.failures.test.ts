@@ -1,7 +1,7 @@
 // The reply is the one thing the user waits for: a portal that refuses it for the rate limit (QUERY_LIMIT_EXCEEDED,
 // which it sends before running anything, so a retry cannot post twice) must delay it, not lose it. Forty dialogs
 // asking at once on the standard plan are enough to get there, with the indicator batches sharing the bucket.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { useBotHarness } from './startBot.test.fixture';
 
@@ -36,5 +36,22 @@ describe('llm-bot under the portal rate limit', () => {
     expect(c.reply!.time - refused!.time).toBeLessThan(1_000);
     expect(c.reply?.text).toMatch(/^Sorry, I could not answer that: PARAMS_ERROR/);
     expect(lines.some((l) => /could not send the reply: PARAMS_ERROR/.test(l))).toBe(true);
+  });
+
+  it('stops without waiting out a rate backoff: the reply that could not be sent is given up, not retried on', async () => {
+    const { emulator, bot, lines, ask } = await setup(createLocalModel({ speed: 0.2 }), {
+      statusPolicy: { minDwellMs: 100 },
+    });
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 100 });
+    await ask('How does a bot show its status?');
+    const refusals = () =>
+      emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send').length;
+    await vi.waitFor(() => expect(refusals()).toBe(1), { timeout: 15_000 });
+    await bot.stop(); // before: a backoff of up to 8 s per attempt, until stop()'s own 8 s limit gave up on it
+    expect(lines.some((l) => /stopped before the reply was sent/.test(l))).toBe(true);
+    const after = refusals();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(refusals()).toBe(after);
+    expect(after).toBeLessThanOrEqual(2);
   });
 });

@@ -214,15 +214,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         parts.connect();
         text = await reply;
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message.
-        await send(dialogId, text);
+        await send(dialogId, text, controller.signal);
         log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
       } catch (error) {
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // (A reply that was ready but could not be sent had no clear: the status stopped when the text came.)
         if (statusShown && text === undefined) await clearSettled.wait(5_000);
-        if (controller.signal.aborted && text === undefined) {
-          log(`× ${dialogId}: answer aborted, status cleared`);
+        if (controller.signal.aborted) {
+          log(
+            `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : 'stopped before the reply was sent'}`,
+          );
           return;
         }
         const reason = error instanceof Error ? error.message : String(error);
@@ -239,13 +241,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
   // post twice: back off and retry rather than lose a reply that dialogs answered in parallel all want to send.
-  const send = async (dialogId: string, message: string) => {
+  // `signal` ends the waits between attempts: stop() does not wait out a backoff.
+  const send = async (dialogId: string, message: string, signal?: AbortSignal) => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await transport.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message } });
       } catch (error) {
         if (!(error instanceof B24Error && error.kind === 'rate') || attempt >= SEND_ATTEMPTS) throw error;
-        await sleep(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+        await sleep(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()), signal);
       }
     }
   };
