@@ -29,7 +29,7 @@ export function checkHttpOptions(options: HttpOptions): void {
   }
 }
 
-function isIntegerIn(value: unknown, min: number, max: number): boolean {
+export function isIntegerIn(value: unknown, min: number, max: number): boolean {
   return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 }
 
@@ -38,6 +38,6 @@ function isPem(value: unknown): boolean {
 }
 
 /** A number is shown as it is; anything else only by its type (options sit next to secrets). */
-function received(value: unknown): string {
+export function received(value: unknown): string {
   return typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value;
 }

@@ -1,4 +1,6 @@
-import { B24Error, B24InputError } from '@b24-typing/core';
+import { B24Error } from '@b24-typing/core';
+import { isIntegerIn, received } from './checkHttpOptions';
+import { inputError } from './inputError';
 
 /** Bounds on what an incoming form body may cost to parse. */
 export interface PhpQueryLimits {
@@ -54,12 +56,8 @@ export function parsePhpQuery(body: string, limits: PhpQueryLimits = {}): Record
 export function checkLimits(limits: PhpQueryLimits): void {
   for (const field of ['maxLength', 'maxDepth', 'maxPairs'] as const) {
     const value = limits[field];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
-      throw new B24InputError(
-        `limits.${field}`,
-        'a positive whole number',
-        typeof value === 'number' ? String(value) : typeof value,
-      );
+    if (value !== undefined && !isIntegerIn(value, 1, Number.MAX_SAFE_INTEGER)) {
+      throw inputError(`limits.${field}`, 'a positive whole number', received(value));
     }
   }
 }
