@@ -62,13 +62,13 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
   });
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
-  let closed = false;
+  /** Set by close(): the pool refuses new requests from then on. */
   let closing: Promise<void> | undefined;
 
   return {
     async post(url, body, headers, signal) {
       if (signal?.aborted) throw abortedError();
-      if (closed) throw closedError();
+      if (closing) throw closedError();
       let status: number | undefined;
       try {
         const response = await agent.request({
@@ -99,7 +99,6 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       }
     },
     close() {
-      closed = true;
       // Once: undici rejects a second close of the same agent with its own ClientDestroyedError.
       closing ??= agent.close().then(() => undefined);
       return closing;
