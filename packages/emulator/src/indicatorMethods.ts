@@ -9,6 +9,16 @@ import { resolveBotV2, resolveDialogV2 } from './resolveBot';
 /** `\Bitrix\Im\Common::isDialogId` (reference §1.1). */
 export const DIALOG_ID_PATTERN = /^([0-9]+|(chat|sg|crm)[0-9]+)$/i;
 
+/**
+ * The chat `CIMMessenger::StartWriting` reaches (reference §1.1). Only a lower-case `chat` prefix names a chat (its
+ * `mb_substr($dialogId, 0, 4) == 'chat'` is case-sensitive, unlike isDialogId); anything else goes through intval(),
+ * so `CHAT1`, `sg1` and `crm1` are user 0: no chat.
+ */
+function startWritingChat(context: MethodContext, dialogId: string, senderId: number) {
+  if (!dialogId.startsWith('chat') && !/^\d+$/.test(dialogId)) return null;
+  return context.model.resolveDialog(dialogId, senderId, { allowSg: false, create: true });
+}
+
 function showIndicator(
   context: MethodContext,
   chat: Parameters<MethodContext['model']['show']>[0],
@@ -37,9 +47,9 @@ function dialogWriting(raw: Params, context: MethodContext): unknown {
     dialogId = `chat${chatId}`;
     context.record.dialogId = dialogId;
   }
-  // CIMMessenger::StartWriting: not yourself, and `sg`/`crm` ids go through intval() and resolve to nothing.
+  // CIMMessenger::StartWriting: not yourself, and only `chat<N>` or a user id.
   if (dialogId === String(userId)) throw restError('ACCESS_ERROR');
-  const chat = context.model.resolveDialog(dialogId, userId, { allowSg: false, create: true });
+  const chat = startWritingChat(context, dialogId, userId);
   if (!chat) throw restError('ACCESS_ERROR');
   context.record.chatId = chat.id;
   showIndicator(context, chat, userId, null, context.clientLifetimeMs);
@@ -75,7 +85,7 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
   if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // Bot::startWriting -> CIMMessenger::StartWriting: chat existence and "not yourself" are its only checks, no
   // membership (reference §1.1), so the members of a chat the bot is not in see it too. Its outcome is ignored.
-  const chat = model.resolveDialog(dialogId, botId, { allowSg: false, create: true });
+  const chat = startWritingChat(context, dialogId, botId);
   if (chat) {
     context.record.chatId = chat.id;
     showIndicator(context, chat, botId, null, context.clientLifetimeMs);

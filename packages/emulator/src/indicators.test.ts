@@ -161,7 +161,7 @@ describe('indicator state', () => {
     ]);
     expect(s.e.timeline().find((x) => x.kind === 'call')).toMatchObject({ shown: true, visibleUntil: T0 + 25_000 });
     // What StartWriting refuses still shows nothing, and the reply is still `true` (§1.2 step 5).
-    for (const DIALOG_ID of ['chat999', 'sg1', '10']) {
+    for (const DIALOG_ID of ['chat999', 'sg1', '10', 'CHAT1']) {
       const other = await post(`${s.e.webhookUrl()}imbot.chat.sendTyping`, {
         BOT_ID: 10,
         CLIENT_ID: 'agent-bot-token',
@@ -170,6 +170,13 @@ describe('indicator state', () => {
       expect(other.body.result).toBe(true);
     }
     expect(s.e.indicators()).toHaveLength(1);
+  });
+
+  it('§1.3: imbot.v2 resolves CHAT1 like chat1 (Dialog::getChatId matches /^chat[0-9]{1,}$/i)', async () => {
+    const s = await setup();
+    const reply = await s.notify({ dialogId: 'CHAT1', duration: 5 });
+    expect(reply.body.result).toEqual({ result: true });
+    expect(s.e.indicators()).toEqual([expect.objectContaining({ chatId: 1, senderId: 10 })]);
   });
 
   it('private dialogs are per pair: dialogId is the other user from the sender side', async () => {

@@ -75,6 +75,22 @@ const rows: Row[] = [
   { name: 'CHAT_ID 0', method: 'im.dialog.writing', params: { CHAT_ID: 0 }, status: 400, error: 'CHAT_ID_EMPTY' },
   { name: 'to yourself', method: 'im.dialog.writing', params: { DIALOG_ID: '1' }, status: 403, error: 'ACCESS_ERROR' },
   { name: 'sg id', method: 'im.dialog.writing', params: { DIALOG_ID: 'sg1' }, status: 403, error: 'ACCESS_ERROR' },
+  // isDialogId is case-insensitive, but CIMMessenger::StartWriting takes only a lower-case `chat` prefix as a chat and
+  // sends anything else through intval(): `CHAT1` is user 0, nobody (§1.1).
+  {
+    name: 'upper-case CHAT1',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'CHAT1' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'mixed-case Chat1',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'Chat1' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
   {
     name: 'unknown chat',
     method: 'im.dialog.writing',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, post } from '../test/http';
+import { get, post, rawRequest } from '../test/http';
 import { parseBody } from './parseBody';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -53,8 +53,37 @@ describe('request bodies over HTTP', () => {
 });
 
 describe('parseBody', () => {
-  it('reads a raw body without a content type through parse_str, or as JSON when it looks like JSON', () => {
+  it('reads a raw body that is not application/json through parse_str, even when it looks like JSON (§5)', () => {
     expect(JSON.parse(JSON.stringify(parseBody(Buffer.from('a[b]=1'), undefined)))).toEqual({ a: { b: '1' } });
-    expect(JSON.parse(JSON.stringify(parseBody(Buffer.from('{"a":[1,2]}'), 'text/plain')))).toEqual({ a: [1, 2] });
+    // getRequestData: `switch (Content-Type without parameters) { case 'application/json': Json::decode; default:
+    // parse_str }`. PHP's parse_str takes `{"a":` as the name and `[1,2]` as its first index, and drops the rest.
+    for (const type of [undefined, 'text/plain', 'text/json', 'application/vnd.api+json']) {
+      expect(JSON.parse(JSON.stringify(parseBody(Buffer.from('{"a":[1,2]}'), type))), String(type)).toEqual({
+        '{"a":': { '1,2': '' },
+      });
+    }
+    expect(
+      JSON.parse(JSON.stringify(parseBody(Buffer.from('{"a":[1,2]}'), 'application/json ; charset=UTF-8'))),
+    ).toEqual({ a: [1, 2] });
+  });
+});
+
+describe('request bodies over HTTP: JSON only with Content-Type application/json (reference §5, getRequestData)', () => {
+  const writing = () => `${emulator.webhookUrl()}im.dialog.writing`;
+  const json = JSON.stringify({ DIALOG_ID: 'chat1' });
+
+  it('a JSON text sent as text/plain or without a Content-Type is not JSON to the portal: no DIALOG_ID', async () => {
+    const plain = await post(writing(), json, { contentType: 'text/plain;charset=UTF-8' });
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toBe('CHAT_ID_EMPTY');
+    const none = await rawRequest(writing(), Buffer.from(json), { 'content-length': String(json.length) });
+    expect(none.status).toBe(400);
+    expect(JSON.parse(none.text).error).toBe('CHAT_ID_EMPTY');
+  });
+
+  it('application/json with parameters is JSON', async () => {
+    const reply = await post(writing(), json, { contentType: 'application/json; charset=utf-8' });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result).toBe(true);
   });
 });

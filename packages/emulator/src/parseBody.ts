@@ -111,19 +111,22 @@ export function parseMultipart(body: Buffer, contentType: string, limits: ParseL
   return out;
 }
 
-/** Bitrix24's `getRequestData`: JSON if it is JSON, else form/multipart, else the raw body through `parse_str`. */
+/**
+ * Bitrix24's `CRestUtil::getRequestData` (reference §5): the Content-Type without its parameters, compared as the
+ * source does (exactly, case and all), decides. `application/json` is JSON; PHP itself has parsed a form or multipart
+ * body; anything else, a JSON-looking text included, goes through `parse_str`. Guessing JSON from the text would
+ * let a client that forgets the header pass here and fail on a portal.
+ */
 export function parseBody(
   body: Buffer,
   contentType: string | undefined,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): Params {
-  const type = (contentType ?? '').toLowerCase();
   if (body.length === 0) return nullRecord();
-  if (type.includes('json')) return parseJson(body, limits);
-  if (type.startsWith('multipart/form-data')) return parseMultipart(body, contentType ?? '', limits);
-  const text = decodeUtf8(body);
-  if (!type.includes('x-www-form-urlencoded') && /^\s*[{[]/.test(text)) return parseJson(body, limits);
-  return parseQuery(text.replace(/^\s+|\s+$/g, ''), limits);
+  const mediaType = (contentType ?? '').replace(/;.*$/, '').trim();
+  if (mediaType === 'application/json') return parseJson(body, limits);
+  if (mediaType.toLowerCase() === 'multipart/form-data') return parseMultipart(body, contentType ?? '', limits);
+  return parseQuery(decodeUtf8(body).replace(/^\s+|\s+$/g, ''), limits);
 }
 
 /** Query merged under the body: the body wins (reference §5). */

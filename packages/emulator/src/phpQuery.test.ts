@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { httpBuildQuery, parseQuery } from './phpQuery';
 
 describe('parseQuery (PHP parse_str)', () => {
@@ -16,6 +16,22 @@ describe('parseQuery (PHP parse_str)', () => {
     expect(Object.getPrototypeOf(parsed)).toBeNull();
     expect(Object.keys(parsed)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+  it('appends with [] without scanning the keys each time (10,000 a[]= within the default limits)', () => {
+    // Reference §5/§8: bodies and batch commands are parse_str'd before auth is checked, so anyone who can reach the
+    // emulator chooses this input. A scan of the node's keys per [] made 10,000 appends cost ~2 s. Counted, not timed.
+    const appended = Array.from({ length: 10_000 }, () => 'a[]=x').join('&');
+    const keys = vi.spyOn(Object, 'keys');
+    try {
+      expect(Object.values(parseQuery(appended).a as object)).toHaveLength(10_000);
+      expect(keys.mock.calls.length).toBeLessThan(10);
+    } finally {
+      keys.mockRestore();
+    }
+    // PHP appends at one past the highest integer key so far, whatever came in between.
+    expect(JSON.parse(JSON.stringify(parseQuery('a[]=x&a[7]=y&a[b]=z&a[]=w&a[3]=v&a[]=u')))).toEqual({
+      a: { 0: 'x', 7: 'y', b: 'z', 8: 'w', 3: 'v', 9: 'u' },
+    });
   });
 });
 
