@@ -50,7 +50,13 @@ export interface TransportCallOptions {
  * ```ts
  * const transport: Transport = {
  *   async call(method, params, { signal } = {}) {
- *     const res = await fetch(`${webhook}${method}.json`, { method: 'POST', body: JSON.stringify(params), signal });
+ *     const res = await fetch(`${webhook}${method}.json`, {
+ *       method: 'POST',
+ *       // Without it fetch sends text/plain, and the portal reads the body as a form (parse_str), not JSON.
+ *       headers: { 'Content-Type': 'application/json' },
+ *       body: JSON.stringify(params),
+ *       signal,
+ *     });
  *     const body = await res.json();
  *     if (body.error) throw B24Error.fromResponse(body, res.status);
  *     return body.result;
