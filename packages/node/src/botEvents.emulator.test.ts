@@ -122,6 +122,18 @@ describe('botEvents against the emulator', () => {
     expect(emu.timeline().some((e) => e.kind === 'call' && e.error === 'BOT_NOT_FOUND')).toBe(false);
   });
 
+  it('completes when the app closes the transport at shutdown, instead of retrying CLIENT_CLOSED for good', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const own = createWebhookTransport(emu.webhookUrl(1));
+    const polls = () => emu.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get').length;
+    const before = polls();
+    const done = lastValueFrom(botEvents(own, { botId: agent.id, botToken: agent.botToken!, ...fast }).pipe(toArray()));
+    await vi.waitFor(() => expect(polls()).toBeGreaterThan(before));
+    await own.close();
+    // Completes (no error), so it schedules nothing more; that no timer is left is pinned in botEvents.test.ts.
+    await expect(done).resolves.toEqual([]);
+  });
+
   it('polls with OAuth for a bot owned by the application (no botToken)', async () => {
     const helper = emu.fixtures.bots.helper;
     const oauth = createOAuthTransport({

@@ -2,6 +2,7 @@ import { B24Error, type Transport } from '@b24-typing/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BotEvent } from './BotEvent';
 import { botEvents } from './botEvents';
+import { createWebhookTransport } from './createWebhookTransport';
 
 /**
  * Timing only: a scripted Transport (core's interface, not a fake server) answers each poll with the next
@@ -122,6 +123,29 @@ describe('botEvents timing', () => {
       { type: 'ONIMBOTV2JOINCHAT', eventId: 2, data: { chat: { dialogId: 'sg2' } } },
     ]);
     expect(calls.map((c) => c.params.offset)).toEqual([undefined, 3]);
+  });
+
+  it('never lets a "__proto__" key in an Event.get item become the prototype of a typed field', async () => {
+    // JSON.parse keeps "__proto__" as an own key; copying it by assignment would set the copy's prototype, so an
+    // inherited `bot: true` (or any field) would show through fields the portal never sent.
+    const { transport } = scripted([
+      () =>
+        JSON.parse(`{"events": [{"eventId": 1, "type": "ONIMBOTV2MESSAGEADD", "data": {
+          "bot": {"id": 9},
+          "message": {"id": 1, "chatId": 1, "authorId": 3, "text": "hi"},
+          "chat": {"id": 1, "dialogId": "chat1"},
+          "user": {"id": 3, "__proto__": {"bot": true, "name": "Admin"}}
+        }}], "nextOffset": 2}`),
+    ]);
+    const seen: BotEvent[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => seen.push(e));
+    await vi.advanceTimersByTimeAsync(5);
+    // Refused as parseBotEvent refuses it in a webhook body, so delivered untyped, with the data as sent.
+    expect(seen).toMatchObject([{ type: 'other', eventType: 'ONIMBOTV2MESSAGEADD', eventId: 1 }]);
+    const user = (seen[0]!.data as Record<string, unknown>).user as Record<string, unknown>;
+    expect(Object.getPrototypeOf(user)).toBe(Object.prototype);
+    expect(user.bot).toBeUndefined();
+    expect(user.name).toBeUndefined();
   });
 
   it('errors the stream on input, access and auth errors instead of retrying', async () => {
@@ -296,6 +320,29 @@ describe('botEvents timing', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(seen).toEqual([1]);
     expect(calls).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('completes, polling no more and leaving no timer, once the transport is closed (CLIENT_CLOSED)', async () => {
+    // A real transport, closed by the app: its refusal is what the poll after close() gets.
+    const closed = createWebhookTransport('http://127.0.0.1:9/rest/1/closedcode/');
+    await closed.close();
+    const afterClose = (params: Record<string, unknown>) => closed.call('imbot.v2.Event.get', params);
+    // Every poll after the first meets the closed transport (a retrying loop would take them all).
+    const { transport, calls } = scripted([page([1], 2), ...Array.from({ length: 20 }, () => afterClose)]);
+    const seen: number[] = [];
+    const complete = vi.fn();
+    const error = vi.fn();
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe({
+      next: (e) => seen.push(e.eventId!),
+      complete,
+      error,
+    });
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(seen).toEqual([1]);
+    expect(calls).toHaveLength(2);
+    expect(complete).toHaveBeenCalledTimes(1);
+    expect(error).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
   });
 

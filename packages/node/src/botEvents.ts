@@ -53,7 +53,9 @@ const FATAL = new Set(['input', 'access', 'auth']);
  * skipped. Follows `hasMore` after `hasMoreDelayMs`, idles `intervalMs` otherwise, backs off on `rate`,
  * `operating`, `server`, `network` and `timeout` errors, and errors the stream on `input`, `access` and `auth`
  * ones (a wrong bot id or token does not fix itself). Completes after this bot's `ONIMBOTV2DELETE`, the last
- * event it gets. Unsubscribing aborts the poll in flight and stops polling.
+ * event it gets, and once the transport is closed (`CLIENT_CLOSED`): the poll after `close()` ends the stream
+ * instead of backing off for good (the `Transport` contract has no close event, so that is when the pause before
+ * it ends). Unsubscribing aborts the poll in flight and stops polling at once.
  * Timers are taken from the global scope when scheduled.
  */
 export function botEvents(transport: Transport, options: BotEventsOptions): Observable<BotEvent> {
@@ -103,6 +105,12 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         // isB24Error, not instanceof: the transport may be built on another copy of core (an ESM app loading
         // this package's CommonJS build), and its refusals must still end the stream rather than be retried.
         const b24 = isB24Error(error) ? error : undefined;
+        // The app closed the transport (at shutdown): no poll can succeed any more, and a close it asked for is not
+        // a failure, so the stream ends quietly (an error with no handler would be reported as unhandled).
+        if (b24?.code === 'CLIENT_CLOSED') {
+          subscriber.complete();
+          return;
+        }
         if (b24 && FATAL.has(b24.kind)) {
           subscriber.error(b24);
           return;

@@ -25,7 +25,7 @@ export function checkHttpOptions(options: HttpOptions): void {
   }
   const ca = o.ca;
   if (ca !== undefined && !(Array.isArray(ca) ? ca.every(isPem) : isPem(ca))) {
-    throw inputError('ca', 'PEM text or a Buffer, or an array of them');
+    throw inputError('ca', 'PEM certificates (text or a Buffer, not a file name), or an array of them');
   }
 }
 
@@ -33,9 +33,17 @@ export function isIntegerIn(value: unknown, min: number, max: number): boolean {
   return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 }
 
+/**
+ * Text or bytes holding a PEM certificate. Node takes anything else without a word (a file name given instead of
+ * its content trusts nothing), and every call then fails its TLS check as a `network` error, which callers retry.
+ */
 function isPem(value: unknown): boolean {
-  return typeof value === 'string' || Buffer.isBuffer(value);
+  if (typeof value !== 'string' && !Buffer.isBuffer(value)) return false;
+  return PEM_CERTIFICATE.test(typeof value === 'string' ? value : value.toString('latin1'));
 }
+
+/** The PEM labels OpenSSL reads as a certificate. */
+const PEM_CERTIFICATE = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/;
 
 /** A number is shown as it is; anything else only by its type (options sit next to secrets). */
 export function received(value: unknown): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { B24Error } from '@b24-typing/core';
 import { Agent } from 'undici';
@@ -28,8 +29,8 @@ export interface HttpOptions {
   /**
    * Extra certificate authorities (PEM) to trust, for an on-premise portal behind a private CA, in addition to
    * Node's bundled roots (which Node's own `ca` option would replace: the OAuth transport's token endpoint,
-   * `oauth.bitrix.info`, must stay trusted). Certificates are always verified: there is deliberately no switch to
-   * turn verification off.
+   * `oauth.bitrix.info`, must stay trusted), and to those of the file `NODE_EXTRA_CA_CERTS` names, read when the
+   * transport is made. Certificates are always verified: there is deliberately no switch to turn verification off.
    */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
@@ -55,7 +56,11 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       // them again (a batched run took three times as long).
       ...(options.ca === undefined
         ? {}
-        : { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...[options.ca].flat()] }) }),
+        : {
+            secureContext: tls.createSecureContext({
+              ca: [...tls.rootCertificates, ...extraCaCerts(), ...[options.ca].flat()],
+            }),
+          }),
     },
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
@@ -104,6 +109,22 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       return closing;
     },
   };
+}
+
+/**
+ * The certificates the process trusts through `NODE_EXTRA_CA_CERTS` (a corporate proxy's CA, say). Node adds them to
+ * its default store, which a context of our own replaces, and `tls.rootCertificates` does not list them: so they are
+ * read here, once per pool like the rest of the context. A file that cannot be read is ignored, as Node ignores it
+ * (with a warning it already printed at startup).
+ */
+function extraCaCerts(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return [];
+  }
 }
 
 export function closedError(cause?: unknown): B24Error {

@@ -97,6 +97,32 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  it('hands onTokens every field of the refresh reply but domain: userId and status too (reference §5)', async () => {
+    const tokens = emu.issueToken(2, { ttlSec: 1 });
+    clock += 2_000;
+    const seen: OAuthTokens[] = [];
+    const t = oauth(tokens, (next) => {
+      seen.push(next);
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(seen).toEqual([
+      {
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expires: expect.any(Number),
+        expiresIn: 3600,
+        scope: expect.any(String),
+        memberId: expect.any(String),
+        clientEndpoint: emu.restUrl,
+        serverEndpoint: expect.any(String),
+        userId: 2,
+        status: 'L',
+      },
+    ]);
+    await t.close();
+  });
+
   it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
     const tokens = expiredTokens();
     let refreshes = 0;

@@ -9,7 +9,10 @@ import { readEnvelope } from './readEnvelope';
 import { USER_AGENT } from './userAgent';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './withDeadline';
 
-/** The tokens after a refresh, for you to persist: Bitrix24 issues a new refresh token each time. */
+/**
+ * The tokens after a refresh, for you to persist: Bitrix24 issues a new refresh token each time. The reply's
+ * `domain` is left out: it is the authorization server's (`oauth.bitrix.info`), not the portal's (reference §5).
+ */
 export interface OAuthTokens {
   readonly accessToken: string;
   readonly refreshToken: string;
@@ -20,6 +23,10 @@ export interface OAuthTokens {
   readonly memberId?: string;
   readonly clientEndpoint?: string;
   readonly serverEndpoint?: string;
+  /** The user the token acts for (`user_id`). */
+  readonly userId?: number;
+  /** The portal's licence status (`status`, e.g. `L` local, `F` free, `P` paid). */
+  readonly status?: string;
 }
 
 export interface OAuthTransportOptions extends TransportOptions {
@@ -212,6 +219,7 @@ function toTokens(body: unknown): OAuthTokens {
   }
   const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const id = (v: number | undefined) => (Number.isSafeInteger(v) && (v as number) > 0 ? v : undefined);
   const optional = {
     expires: num(b.expires),
     expiresIn: num(b.expires_in),
@@ -219,6 +227,8 @@ function toTokens(body: unknown): OAuthTokens {
     memberId: str(b.member_id),
     clientEndpoint: str(b.client_endpoint),
     serverEndpoint: str(b.server_endpoint),
+    userId: id(num(b.user_id)),
+    status: str(b.status),
   };
   return {
     accessToken: b.access_token,

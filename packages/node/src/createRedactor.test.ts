@@ -38,4 +38,16 @@ describe('createRedactor', () => {
       }),
     ).toEqual(['bt-1234', 'cid-5678', 'cid-9999', 'tok-0000']);
   });
+
+  it('finds them nested too (Bot.register takes fields.botToken), once per object however the tree is shared', () => {
+    const shared: Record<string, unknown> = { botToken: 'bt-nested' };
+    shared.self = shared;
+    expect(
+      secretParams({
+        fields: { code: 'agent', botToken: 'bt-fields', list: [{ auth: 'tok-item' }] },
+        a: shared,
+        b: shared,
+      }),
+    ).toEqual(['bt-fields', 'tok-item', 'bt-nested']);
+  });
 });

@@ -15,12 +15,24 @@ export interface Redactor {
 /** Parameter names whose values are credentials (imbot `botToken`, legacy `CLIENT_ID`, `auth`, …). */
 const SECRET_PARAM = /token|secret|^auth$|^client_?id$/i;
 
-/** The credential values among a call's top-level parameters, to scrub from whatever the portal replies. */
+/**
+ * The credential values among a call's parameters, to scrub from whatever the portal replies. Nested ones too:
+ * `imbot.v2.Bot.register` takes the bot's token in `fields.botToken`. Each object is visited once, so a cyclic
+ * or shared tree (refused later as not JSON) costs no more than its size.
+ */
 export function secretParams(params: Record<string, unknown>): string[] {
   const found: string[] = [];
-  for (const [key, value] of Object.entries(params)) {
-    if (SECRET_PARAM.test(key) && typeof value === 'string' && value.length >= 4) found.push(value);
-  }
+  const seen = new Set<object>();
+  const walk = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    for (const [key, item] of Object.entries(value)) {
+      if (SECRET_PARAM.test(key) && typeof item === 'string') {
+        if (item.length >= 4) found.push(item);
+      } else walk(item);
+    }
+  };
+  walk(params);
   return found;
 }
 

@@ -423,6 +423,23 @@ describe('webhook transport against the emulator', () => {
     await echo.close();
   });
 
+  it('scrubs a bot token nested in the params too (Bot.register takes it in fields.botToken)', async () => {
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const register = {
+      fields: { code: 'echo', botToken: 'echoed-nested-token-3', properties: { name: 'Echo' } },
+    };
+    const single = await log.rejection(t.call('imbot.v2.Bot.register', register));
+    const batched = await log.rejection(t.batch([{ method: 'imbot.v2.Bot.register', params: register }]));
+    for (const error of [single, batched]) {
+      expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+      expect(String(error.message)).toContain('imbot.v2.Bot.register');
+      expect(JSON.stringify(error)).not.toContain('echoed-nested-token-3');
+    }
+    await t.close();
+    await echo.close();
+  });
+
   it('times out a body that stalls halfway, and aborts while reading it', async () => {
     emu.addFault({ method: 'im.dialog.writing', stallBody: true });
     const slowBody = hook({ bodyTimeoutMs: 150 });
@@ -452,7 +469,9 @@ describe('webhook transport against the emulator', () => {
   });
 
   it('never shows the webhook code in any error it produced', () => {
-    expect(log.expectNoSecrets([CODE, 'wrongcode123', 'echoed-bot-token-1', 'echoed-client-id-2'])).toBeGreaterThan(15);
+    expect(
+      log.expectNoSecrets([CODE, 'wrongcode123', 'echoed-bot-token-1', 'echoed-client-id-2', 'echoed-nested-token-3']),
+    ).toBeGreaterThan(15);
   });
 });
 

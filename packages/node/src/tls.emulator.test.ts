@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import tls from 'node:tls';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +13,37 @@ import { createWebhookTransport } from './createWebhookTransport';
 const cert = readFileSync(new URL('../test/fixtures/loopback-cert.pem', import.meta.url));
 const key = readFileSync(new URL('../test/fixtures/loopback-key.pem', import.meta.url));
 let emu: Emulator;
+
+/** A throwaway self-signed certificate for 127.0.0.1, made with the system openssl (as the emulator's https test). */
+function makeCertificate(): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'b24-node-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 /** The emulator's clock, moved by hand so a token expires without waiting. */
 let clock = Date.now();
 
@@ -67,5 +101,54 @@ describe('https', () => {
     } finally {
       contexts.mockRestore();
     }
+  });
+});
+
+describe('https with NODE_EXTRA_CA_CERTS', () => {
+  /** The portal's certificate, trusted by the process only through NODE_EXTRA_CA_CERTS. */
+  const extra = makeCertificate();
+  let extraEmu: Emulator;
+  let dir: string;
+  const saved = process.env.NODE_EXTRA_CA_CERTS;
+
+  beforeAll(async () => {
+    extraEmu = await startEmulator({ plan: 'off', tls: extra });
+    dir = mkdtempSync(join(tmpdir(), 'b24-node-extra-ca-'));
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = saved;
+    rmSync(dir, { recursive: true, force: true });
+    await extraEmu.close();
+  });
+
+  it('keeps trusting the certificates of NODE_EXTRA_CA_CERTS when ca is given, reading the file once per pool', async () => {
+    const file = join(dir, 'extra.pem');
+    writeFileSync(file, extra.cert);
+    process.env.NODE_EXTRA_CA_CERTS = file;
+    // `ca` names another CA (an on-premise portal's); the one the process trusts through the variable must stay.
+    const transport = createWebhookTransport(extraEmu.webhookUrl(1), { ca: cert });
+    // Read when the pool was made: the connections opened below (several, concurrently) do not read it again.
+    rmSync(file);
+    const calls = Array.from({ length: 4 }, () => transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    await expect(Promise.all(calls)).resolves.toEqual([true, true, true, true]);
+    await transport.close();
+    // And the `ca` given is trusted as before.
+    const own = createWebhookTransport(emu.webhookUrl(1), { ca: cert });
+    await expect(own.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    await own.close();
+  });
+
+  it('ignores a NODE_EXTRA_CA_CERTS file it cannot read, as Node does, and still trusts ca', async () => {
+    process.env.NODE_EXTRA_CA_CERTS = join(dir, 'missing.pem');
+    const transport = createWebhookTransport(emu.webhookUrl(1), { ca: cert });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    await transport.close();
+    const log = createErrorLog();
+    const untrusted = createWebhookTransport(extraEmu.webhookUrl(1), { ca: cert });
+    expect(await log.rejection(untrusted.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      kind: 'network',
+    });
+    await untrusted.close();
   });
 });

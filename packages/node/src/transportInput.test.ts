@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createOAuthTransport } from './createOAuthTransport';
 import { createWebhookTransport } from './createWebhookTransport';
@@ -15,6 +16,9 @@ const OAUTH = {
   clientId: 'c',
   clientSecret: 's',
 };
+
+/** A certificate in PEM, as `ca` takes it (test/fixtures, also used by the https tests). */
+const PEM = readFileSync(new URL('../test/fixtures/loopback-cert.pem', import.meta.url), 'utf8');
 
 function captured(fn: () => unknown): Promise<unknown> {
   return Promise.resolve()
@@ -171,6 +175,10 @@ describe('transport input checks', () => {
     ['maxResponseBytes', Number.NaN],
     ['ca', 42],
     ['ca', [Buffer.from('x'), 42]],
+    // A file name instead of its content (`ca: process.env.CA_FILE`): Node would silently trust nothing from it,
+    // and every call would fail as a TLS `network` error, which callers retry.
+    ['ca', '/etc/ssl/private/portal-ca.pem'],
+    ['ca', [Buffer.from('/etc/ssl/private/portal-ca.pem')]],
   ])('refuses %s = %o before anything is sent, for both transports', async (field, value) => {
     const options = field === 'options' ? value : { [field]: value };
     // The webhook transport takes its options as a second argument; OAuth's come with its credentials.
@@ -192,7 +200,7 @@ describe('transport input checks', () => {
       timeoutMs: 2 ** 31 - 1,
       connections: 1,
       maxResponseBytes: 1,
-      ca: [Buffer.from('x'), 'y'],
+      ca: [Buffer.from(PEM), PEM],
     });
     await transport.close();
   });

@@ -58,7 +58,11 @@ export function typeBotEvent(
       const d = record(data, 'data');
       const bots: Record<string, unknown> = {};
       for (const [id, value] of Object.entries(record(d.BOT, 'data.BOT'))) {
-        bots[id] = required(shape(value, V1_BOT, `data.BOT.${id}`), ['BOT_ID'], `data.BOT.${id}`);
+        bots[allowedKey(id, 'data.BOT')] = required(
+          shape(value, V1_BOT, `data.BOT.${id}`),
+          ['BOT_ID'],
+          `data.BOT.${id}`,
+        );
       }
       return {
         type,
@@ -195,15 +199,27 @@ function record(value: unknown, path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** A copy of `value` with the schema's fields converted; `__proto__` cannot be a key here (checked upstream). */
+/** A copy of `value` with the schema's fields converted. */
 function shape(value: unknown, schema: Schema, path: string): Record<string, unknown> {
   const source = record(value, path);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(source)) {
     const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
-    out[key] = kind === undefined ? raw : convert(raw, kind, `${path}.${key}`);
+    out[allowedKey(key, path)] = kind === undefined ? raw : convert(raw, kind, `${path}.${key}`);
   }
   return out;
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Refuses the keys `parseBotEvent` refuses in a webhook body. An `Event.get` item is JSON that no such check has
+ * seen, where `"__proto__"` is an ordinary own key, and copying it by assignment would make it the copy's
+ * prototype: fields the portal never sent would show through. `botEvents` delivers the item untyped instead.
+ */
+function allowedKey(key: string, path: string): string {
+  if (FORBIDDEN.has(key)) throw malformedEvent(`${path}: the field name "${key}" is not allowed`);
+  return key;
 }
 
 function required(
