@@ -141,8 +141,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     const tokens = toTokens(reply);
     accessToken = tokens.accessToken;
     refreshToken = tokens.refreshToken;
-    redactor.add(accessToken);
-    redactor.add(refreshToken);
+    redactor.rotate(accessToken, refreshToken);
     generation++;
     if (onTokens) {
       try {

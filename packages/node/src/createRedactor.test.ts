@@ -1,6 +1,6 @@
 import { B24Error } from '@b24-typing/core';
 import { describe, expect, it } from 'vitest';
-import { createRedactor, secretParams } from './createRedactor';
+import { createRedactor, ROTATED_KEPT, secretParams } from './createRedactor';
 
 describe('createRedactor', () => {
   it('scrubs known secrets, plain and URL-encoded, keeping code, kind and status', () => {
@@ -24,6 +24,25 @@ describe('createRedactor', () => {
     expect(redactor.error(error)).toBe(error);
     const notOurs = new Error('x');
     expect(redactor.error(notOurs)).toBe(notOurs);
+  });
+
+  it('keeps the tokens of the latest refreshes only, and the lasting secrets for good', () => {
+    const redactor = createRedactor();
+    redactor.add('client-secret-0');
+    // A year of hourly refreshes: every token held for good would be 17,520 strings, each scanned on every error.
+    const refreshes = 8_760;
+    for (let i = 0; i < refreshes; i++) redactor.rotate(`access-${i}`, `refresh-${i}`);
+    const scrubbed = (secret: string) =>
+      (redactor.error(new B24Error({ code: 'X', message: `[${secret}]` })) as B24Error).message === '[***]';
+    expect(scrubbed('client-secret-0')).toBe(true);
+    const newest = refreshes - ROTATED_KEPT / 2;
+    expect(scrubbed(`access-${newest}`)).toBe(true);
+    expect(scrubbed(`refresh-${newest}`)).toBe(true);
+    expect(scrubbed(`access-${newest - 1}`)).toBe(false);
+    expect(scrubbed('access-0')).toBe(false);
+    // A lasting secret handed out again by a refresh stays lasting.
+    for (let i = 0; i < ROTATED_KEPT; i++) redactor.rotate('client-secret-0', `later-${i}`);
+    expect(scrubbed('client-secret-0')).toBe(true);
   });
 
   it('finds credential values among call parameters by name', () => {

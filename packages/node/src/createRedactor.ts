@@ -6,7 +6,14 @@ import { B24Error } from '@b24-typing/core';
  * from elsewhere (a portal's `error_description`, a proxy page) that could echo a request back.
  */
 export interface Redactor {
+  /** A secret for the transport's life (a webhook code, a client secret, the first tokens). */
   add(secret: string): void;
+  /**
+   * The tokens a refresh handed out. Only the newest {@link ROTATED_KEPT} are kept: a long-running transport
+   * refreshes every hour, and a set of every token it ever held would grow for good (and make each error scan it).
+   * An older token is dead: the refresh token was used up by the next refresh and the access token lives an hour.
+   */
+  rotate(...tokens: readonly string[]): void;
   text(value: string, extra?: readonly string[]): string;
   /** Scrubs the transport's secrets, and `extra` ones (the call's own bot token), from a `B24Error`. */
   error<E>(error: E, extra?: readonly string[]): E | B24Error;
@@ -36,11 +43,15 @@ export function secretParams(params: Record<string, unknown>): string[] {
   return found;
 }
 
+/** Tokens of the last 32 refreshes: far more than can be alive at once (refreshes come about hourly). */
+export const ROTATED_KEPT = 64;
+
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
+  const rotated = new Set<string>();
   const text = (value: string, extra: readonly string[] = []): string => {
     let out = value;
-    for (const secret of extra.length === 0 ? secrets : [...secrets, ...extra]) {
+    for (const secret of [...secrets, ...rotated, ...extra]) {
       if (out.includes(secret)) out = out.split(secret).join('***');
       const encoded = encodeURIComponent(secret);
       if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***');
@@ -51,6 +62,19 @@ export function createRedactor(): Redactor {
     add(secret) {
       // Very short strings would scrub ordinary words; real codes and tokens are long.
       if (secret.length >= 4) secrets.add(secret);
+    },
+    rotate(...tokens) {
+      for (const token of tokens) {
+        if (token.length < 4 || secrets.has(token)) continue;
+        // Re-added, it counts as the newest again.
+        rotated.delete(token);
+        rotated.add(token);
+      }
+      // A Set iterates in insertion order: the first is the oldest.
+      for (const oldest of rotated) {
+        if (rotated.size <= ROTATED_KEPT) break;
+        rotated.delete(oldest);
+      }
     },
     text,
     error(error, extra) {
