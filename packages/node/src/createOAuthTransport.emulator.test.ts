@@ -123,6 +123,33 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  it('refuses a refresh reply with an empty refresh token, and leaves out numbers that are not numbers', async () => {
+    const reply = (fields: Record<string, unknown>) =>
+      emu.addFault({
+        method: 'oauth.token',
+        status: 200,
+        body: JSON.stringify(fields),
+        contentType: 'application/json',
+        times: 1,
+      });
+    const saved: OAuthTokens[] = [];
+    const t = oauth(expiredTokens(), (next) => {
+      saved.push(next);
+    });
+    // An empty refresh token would be sent back at the next refresh and refused for good: the reply is no use.
+    reply({ access_token: 'fresh-access-1', refresh_token: '', expires: 1_900_000_000 });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'auth',
+    });
+    expect(saved).toEqual([]);
+    // `expires: "soon"` would be NaN: an app scheduling its next refresh from it would never, or always, refresh.
+    reply({ access_token: 'fresh-access-2', refresh_token: 'fresh-refresh-2', expires: 'soon', expires_in: '3600' });
+    await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(saved).toEqual([{ accessToken: 'fresh-access-2', refreshToken: 'fresh-refresh-2', expiresIn: 3600 }]);
+    await t.close();
+  });
+
   it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
     const tokens = expiredTokens();
     let refreshes = 0;

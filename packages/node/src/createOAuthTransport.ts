@@ -209,14 +209,23 @@ function readTokenReply(status: number, text: string): unknown {
 
 function toTokens(body: unknown): OAuthTokens {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof b.access_token !== 'string' || b.access_token === '' || typeof b.refresh_token !== 'string') {
+  if (
+    typeof b.access_token !== 'string' ||
+    b.access_token === '' ||
+    typeof b.refresh_token !== 'string' ||
+    b.refresh_token === ''
+  ) {
     throw new B24Error({
       code: 'ERROR_UNEXPECTED_ANSWER',
       kind: 'auth',
       message: 'token refresh reply without tokens',
     });
   }
-  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
+  // A number, or a numeric string (PHP may send either); anything else is left out, not passed on as NaN.
+  const num = (v: unknown) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    return Number.isFinite(n) ? n : undefined;
+  };
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const id = (v: number | undefined) => (Number.isSafeInteger(v) && (v as number) > 0 ? v : undefined);
   const optional = {
