@@ -2,7 +2,8 @@ import { createTypingIndicators, type UserTypingOptions } from '@b24-typing/core
 import type { CDPSession } from 'playwright-core';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { config, Subject } from 'rxjs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDomPage } from '../test/domPage';
 import type { DomPage } from '../test/domPage';
 import { bindTyping } from './bindTyping';
@@ -217,7 +218,7 @@ describe('bindTyping with createIndicators and createFetchTransport, on the emul
   });
 });
 
-describe('bindTyping input checks (no DOM needed)', () => {
+describe('bindTyping input checks and errors (no DOM needed)', () => {
   const element = { addEventListener() {}, removeEventListener() {} } as unknown as HTMLElement;
   const indicators = { userTyping: () => ({ subscribe: () => ({}) }) } as never;
   const realIndicators = createTypingIndicators({
@@ -237,5 +238,30 @@ describe('bindTyping input checks (no DOM needed)', () => {
     expect(() => bindTyping(element, options as never)).toThrow(
       expect.objectContaining({ name: 'B24InputError', kind: 'input', field: field }),
     );
+  });
+
+  it('ends the binding when sentOn errors, reporting the stop, without an uncaught error thrown from a timer', () => {
+    // The returned Subscription gives the app no error handler of its own to catch it with.
+    vi.useFakeTimers();
+    const reported: unknown[] = [];
+    config.onUnhandledError = (e) => reported.push(e);
+    try {
+      const sentOn = new Subject<void>();
+      const events: string[] = [];
+      const sub = bindTyping(element, {
+        indicators: realIndicators,
+        dialogId: 'chat1',
+        sentOn,
+        onEvent: (e) => events.push(`${e.type}:${'reason' in e ? e.reason : ''}`),
+      });
+      sentOn.error(new Error('send failed'));
+      vi.runAllTimers();
+      expect(events).toEqual(['stopped:error']);
+      expect(sub.closed).toBe(true);
+      expect(reported).toEqual([]);
+    } finally {
+      config.onUnhandledError = null;
+      vi.useRealTimers();
+    }
   });
 });

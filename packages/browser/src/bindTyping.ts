@@ -39,6 +39,8 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   const doc = element.ownerDocument;
   const isHidden = (): boolean => doc?.visibilityState === 'hidden';
   const sent = sentOn ?? submits(element, options); // it reads enterToSend only
+  // The app holds only a Subscription, so it has no error handler of its own: an error (from its `sentOn`) ends
+  // the binding, which onEvent hears as a stop (reason `error`), instead of RxJS throwing it uncaught from a timer.
   return indicators
     .userTyping({
       // `userTyping` checks dialogId (and policy) before anything is subscribed
@@ -47,5 +49,5 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
       sent: doc ? merge(sent, fromEvent(doc, 'visibilitychange').pipe(filter(isHidden))) : sent,
       policy,
     })
-    .subscribe(onEvent);
+    .subscribe({ next: onEvent, error() {} });
 }

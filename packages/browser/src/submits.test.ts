@@ -30,6 +30,17 @@ describe('submits in Chromium', () => {
     expect(await dom.page.inputValue('#ta')).toBe('hi');
   });
 
+  it('sends once for a held Enter: its auto-repeats are no further sends, and add no newline either', async () => {
+    await dom.page.focus('#ta');
+    await dom.page.keyboard.type('hi');
+    await dom.page.keyboard.down('Enter');
+    await dom.page.keyboard.down('Enter'); // the key still down: an auto-repeat (repeat: true)
+    await dom.page.keyboard.down('Enter');
+    await dom.page.keyboard.up('Enter');
+    expect(await dom.take()).toEqual(['ta:keydown:Enter']);
+    expect(await dom.page.inputValue('#ta')).toBe('hi');
+  });
+
   it('leaves Shift+Enter a newline', async () => {
     await dom.page.focus('#ta');
     await dom.page.keyboard.type('a');
@@ -188,6 +199,81 @@ describe('submits in Chromium', () => {
       ...['ta:keydown:Enter', 'form:keydown'],
     ]);
     expect(await page.inputValue('#ta')).toBe('');
+  });
+
+  it('with enterToSend on a form, leaves Enter alone on a link or a custom button in it (not a send)', async () => {
+    const { page } = dom;
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        '<form id="f2"><textarea id="msg"></textarea><a id="help" href="#help">Help</a>' +
+          '<div id="emoji" role="button" tabindex="0">Emoji</div></form>',
+      );
+      const form = document.getElementById('f2') as HTMLFormElement;
+      const log = (source: string) => (e: Event) => window.events.push(`${source}:${e.type}`);
+      // The app's own keyboard activation of its custom button.
+      document.getElementById('emoji')!.addEventListener('keydown', (e) => {
+        if ((e as KeyboardEvent).key === 'Enter') window.events.push('emoji:opened');
+      });
+      const sub = window.b24.submits(form, { enterToSend: true }).subscribe(log('f2'));
+      (window as unknown as { unsubs: () => void }).unsubs = () => {
+        sub.unsubscribe();
+        form.remove();
+      };
+    });
+    await page.focus('#help');
+    await page.keyboard.press('Enter'); // follows the link
+    await page.focus('#emoji');
+    await page.keyboard.press('Enter');
+    await page.focus('#msg');
+    await page.keyboard.press('Enter'); // the composer's Enter is still a send
+    const hash = await page.evaluate(() => location.hash);
+    await page.evaluate(() => {
+      (window as unknown as { unsubs: () => void }).unsubs();
+      history.replaceState(null, '', location.pathname);
+    });
+    expect(hash).toBe('#help');
+    expect(await dom.take()).toEqual(['emoji:opened', 'f2:keydown']);
+  });
+
+  it('with enterToSend, sends on Enter in a web component whose textarea is in its shadow root', async () => {
+    const seen = await dom.page.evaluate(() => {
+      document.body.insertAdjacentHTML('beforeend', '<form id="f3"><x-composer id="xc"></x-composer></form>');
+      const host = document.getElementById('xc')!;
+      host.attachShadow({ mode: 'open' }).innerHTML = '<textarea></textarea>';
+      const form = document.getElementById('f3') as HTMLFormElement;
+      const log: string[] = [];
+      const subs = [host, form].map((el) =>
+        window.b24.submits(el, { enterToSend: true }).subscribe((e) => log.push(`${el.id}:${e.type}`)),
+      );
+      const enter = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true, composed: true });
+      host.shadowRoot!.querySelector('textarea')!.dispatchEvent(enter);
+      for (const sub of subs) sub.unsubscribe();
+      form.remove();
+      return [...log, enter.defaultPrevented];
+    });
+    expect(seen).toEqual(['xc:keydown', 'f3:keydown', true]);
+  });
+
+  it("with enterToSend, leaves Enter to the form in a web component's input that belongs to the form", async () => {
+    const seen = await dom.page.evaluate(() => {
+      document.body.insertAdjacentHTML('beforeend', '<form id="f4"><x-field id="xf"></x-field></form>');
+      const host = document.getElementById('xf')!;
+      // A form-associated field (as with ElementInternals) reports its form and type on the host.
+      Object.assign(host, { form: host.closest('form'), type: 'text' });
+      host.attachShadow({ mode: 'open' }).innerHTML = '<input>';
+      const form = document.getElementById('f4') as HTMLFormElement;
+      const log: string[] = [];
+      const subs = [host, form].map((el) =>
+        window.b24.submits(el, { enterToSend: true }).subscribe((e) => log.push(`${el.id}:${e.type}`)),
+      );
+      const enter = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true, composed: true });
+      host.shadowRoot!.querySelector('input')!.dispatchEvent(enter);
+      for (const sub of subs) sub.unsubscribe();
+      form.remove();
+      return [...log, enter.defaultPrevented];
+    });
+    expect(seen).toEqual([false]);
   });
 
   it('with enterToSend, sends on Enter in an input that has no form', async () => {

@@ -14,8 +14,8 @@ export interface SubmitsOptions {
 
 /**
  * The moments a message is sent from a composer: its form's `submit`, and with `enterToSend`, Enter without
- * Shift (not while an IME composition is open: that Enter commits the composition). Emits the DOM event; the
- * app does the sending (and its own `preventDefault()` on `submit`).
+ * Shift in a text field (not while an IME composition is open: that Enter commits the composition; once for a
+ * held Enter). Emits the DOM event; the app does the sending (and its own `preventDefault()` on `submit`).
  *
  * The form is the composer's form at the moment of the submit (`form`, which honours `form="…"`; the closest
  * `<form>` for a contenteditable), so a composer moved to another form, or put into one after subscribing, is
@@ -39,19 +39,26 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
     const onKeyDown = (event: Event): void => {
       const key = event as KeyboardEvent;
       const { form, type } = event.target as HTMLTextAreaElement;
+      // What has the focus, inside a web component's shadow root too (the target is only its host there).
+      const focused = event.composedPath()[0] as HTMLInputElement;
       // keyCode 229 is the "IME is handling this key" marker some browsers send instead of isComposing. On a form
       // control other than a textarea, Enter is the form's implicit submit or a button's click: preventing it
-      // would stop the page's own send, so it is left alone and the form's `submit` is heard instead.
+      // would stop the page's own send, so it is left alone and the form's `submit` is heard instead. Nor is Enter
+      // a send where the focus is not in a text field (only inputs and textareas have `select`): on a link or a
+      // custom button in the form given, it activates that.
       if (
         key.key !== 'Enter' ||
         key.shiftKey ||
         key.isComposing ||
         key.keyCode === 229 ||
-        (form && type !== 'textarea')
+        (form && type !== 'textarea') ||
+        !(focused.isContentEditable || focused.select)
       )
         return;
       key.preventDefault();
-      subscriber.next(event);
+      // A held Enter repeats: one send (an app that clears the composer only once the portal answers would send
+      // the same message again), yet no newline from the repeats either.
+      if (!key.repeat) subscriber.next(event);
     };
     root?.addEventListener('submit', onSubmit, true);
     if (enterToSend) element.addEventListener('keydown', onKeyDown);
