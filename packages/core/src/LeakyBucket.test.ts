@@ -32,6 +32,20 @@ describe('LeakyBucket', () => {
     expect(bucket.capacity).toBe(49);
   });
 
+  it('after rejections in a row assumes the portal full at the shrunk capacity, not fuller than any bucket can be', () => {
+    const bucket = new LeakyBucket({ perSecond: 2, burst: 50 }, 0);
+    bucket.penalize(0, 500);
+    bucket.penalize(1_000, 1_000);
+    expect(bucket.rate).toBe(0.5);
+    expect(bucket.capacity).toBe(12.25);
+    expect(bucket.levelAt(1_000)).toBe(12.25);
+    // Blocked for the 1 s back-off, full at 12.25 and draining at 0.5/s: one request fits 2 s after the rejection,
+    // not after the ~25 s it takes to drain the level of the first (larger) assumed bucket down to the second.
+    expect(bucket.waitMs(1_000)).toBe(1_000);
+    expect(bucket.waitMs(2_000)).toBe(1_000);
+    expect(bucket.waitMs(3_000)).toBe(0);
+  });
+
   it('resolves plan names and validates explicit limits', () => {
     expect(resolveLimits(undefined)).toBe(RATE_LIMITS.standard);
     expect(resolveLimits('enterprise')).toEqual({ perSecond: 5, burst: 250 });

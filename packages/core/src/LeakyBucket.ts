@@ -114,7 +114,9 @@ export class LeakyBucket {
   penalize(now: number, backoffMs: number): void {
     this.drain(now);
     this.factor = Math.max(this.minFactor, this.factor / 2);
-    this.level = Math.max(this.level, this.capacity);
+    // Full means at the shrunk capacity: a level left above it (the old capacity) would be drained at the shrunk
+    // rate, holding every call back ~25 s after two rejections in a row while the portal frees a slot in 0.5 s.
+    this.level = this.capacity;
     this.blockedUntil = Math.max(this.blockedUntil, now + backoffMs);
   }
 

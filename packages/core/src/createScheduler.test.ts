@@ -1,6 +1,8 @@
+import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { B24Error } from './B24Error';
 import { createBucketPortal, flushMicrotasks, notifyCall, VirtualClock } from './createScheduler.test.fixture';
+import { createIndicators } from './createIndicators';
 import { createScheduler } from './createScheduler';
 import type { CallOutcome, Dispatcher, IndicatorChannel } from './Dispatcher';
 import type { Transport } from './Transport';
@@ -569,5 +571,78 @@ describe('createScheduler options', () => {
     await clock.advanceTo(11_000);
     expect(portal.arrivals).toHaveLength(300);
     expect(portal.rejected).toEqual([]);
+  });
+});
+
+describe('createScheduler deadlines, end to end through createIndicators', () => {
+  /** Gaps between consecutive arrivals at the portal: an indicator lapses when one exceeds its lifetime. */
+  const gaps = (at: number[]) => at.slice(1).map((t, i) => t - (at[i] as number));
+
+  it('keeps renewing on a steadily slow portal: the latency of a renewal is matched by that of the call it renews', async () => {
+    // 4 s each way: a renewal sent at 27 s lands at 31 s, while the call it renews landed at 4 s (up until 34 s).
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 4_000 });
+    const indicators = createIndicators({ transport: portal.transport, clock });
+    indicators.botStatus({ dialogId: 'chat1', botId: 1, status: 'thinking' }).subscribe();
+    const keys = new Subject<void>();
+    indicators.userTyping({ dialogId: 'chat2', keystrokes: keys }).subscribe();
+    for (let t = 0; t <= 120_000; t += 2_000) {
+      await clock.advanceTo(t);
+      keys.next();
+    }
+    const arrivals = (dialogId: string) =>
+      portal
+        .calls()
+        .filter((c) => (c.call.params.dialogId ?? c.call.params.DIALOG_ID) === dialogId)
+        .map((c) => c.at);
+    expect(arrivals('chat1')[0]).toBe(4_000);
+    expect(Math.max(...gaps(arrivals('chat1')))).toBeLessThan(30_000); // the lease
+    expect(Math.max(...gaps(arrivals('chat2')))).toBeLessThan(25_000); // the typing lifetime
+    expect(indicators.stats().dropped.deadline).toBe(0);
+    indicators.dispose();
+  });
+
+  it('still clears a status whose renewal was merged into the call in flight: that call renews it', async () => {
+    // A 5 s lease renewed every 2 s, 2.5 s each way: the start leaves at 0 and lands at 2.5 s (up until 7.5 s); the
+    // renewal due at 2 s rides on it (merged), the next one waits for it and leaves at 5 s. The work fails at 5.5 s:
+    // the status is up, so that renewal is stopped and the clear goes (lands at 8 s).
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 2_500 });
+    const indicators = createIndicators({ transport: portal.transport, clock });
+    const done = new Subject<void>();
+    const lease = { leaseSec: 5, marginMs: 3_000 };
+    indicators.botStatus({ dialogId: 'chat1', botId: 1, status: 'thinking', until: done, ...lease }).subscribe();
+    await clock.advanceTo(5_500);
+    done.error(new Error('failed while its status is up'));
+    await clock.advanceTo(60_000);
+    expect(indicators.stats().dropped).toMatchObject({ merged: 1, stopped: 1, deadline: 0 });
+    expect(portal.calls().map((c) => [c.at, c.call.params.duration])).toEqual([
+      [2_500, 5],
+      [8_000, 1],
+    ]);
+    indicators.dispose();
+  });
+
+  it('sends no clear once the status has lapsed because its renewal was refused: it would show it again for 1 s', async () => {
+    const clock = new VirtualClock();
+    // every renewal (a call with the 30 s lease after the start) is refused for the rate limit; the clear is not
+    const refused = new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 });
+    const portal = createBucketPortal(clock, {
+      fail: (call, attempt) => (attempt > 1 && call.params.duration === 30 ? refused : undefined),
+    });
+    const indicators = createIndicators({ transport: portal.transport, clock });
+    const lapsed = new Subject<void>();
+    const up = new Subject<void>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 1, status: 'thinking', until: lapsed }).subscribe();
+    indicators.botStatus({ dialogId: 'chat2', botId: 1, status: 'thinking', until: up }).subscribe();
+    await clock.advanceTo(20_000);
+    up.error(new Error('failed while its status is up')); // cleared: the start is up until 30 s
+    await clock.advanceTo(40_000); // chat1's renewal at 27 s was refused and never landed: its status lapsed at 30 s
+    lapsed.error(new Error('failed after its status lapsed'));
+    await clock.advanceTo(120_000);
+    const clears = portal.calls().filter((c) => c.call.params.duration === 1);
+    expect(clears.map((c) => c.call.params.dialogId)).toEqual(['chat2']);
+    expect(indicators.stats().dropped.deadline).toBeGreaterThanOrEqual(2); // chat1's renewal, then its clear
+    indicators.dispose();
   });
 });

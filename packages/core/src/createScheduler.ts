@@ -47,7 +47,6 @@ interface Entry {
 interface Flight {
   readonly entries: Entry[];
   readonly controller: AbortController;
-  readonly sentAt: number;
   readonly timeoutAt: number;
   settled: boolean;
   /** Channels whose call waits for this request to settle: the final call of an indicator that left it. */
@@ -63,6 +62,11 @@ interface Channel {
   closed: boolean;
   /** A call of this indicator went to the transport (whatever became of it): its status may be up. */
   left: boolean;
+  /**
+   * When the status lapses for want of a renewal that never landed (the renewal's deadline: it was dropped before
+   * leaving, or refused), or +Infinity while the last call that left may have landed. A clear after it is useless.
+   */
+  lapsesAt: number;
 }
 
 function integerOption(value: unknown, field: string, min: number, max: number): number {
@@ -73,6 +77,8 @@ function integerOption(value: unknown, field: string, min: number, max: number):
 }
 
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'operating']);
+/** The portal refused the call outright: it did not land (a network, server or timeout error may hide one that did). */
+const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'input', 'access']);
 
 /**
  * The per-portal scheduler behind `createIndicators`: every indicator call is a soft real-time job with a
@@ -124,8 +130,6 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   let pumping = false;
   let timer: Subscription | null = null;
   let timerAt = Number.POSITIVE_INFINITY;
-  /** Estimated one-way latency (half the round trip, smoothed): a call must leave this long before its deadline. */
-  let oneWayMs = 0;
   let rateStreak = 0;
 
   let callsSent = 0;
@@ -202,21 +206,16 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         ready.push(top);
       }
       const canBatch = maxBatch > 1 && typeof transport.batch === 'function';
-      // Only replies refresh the latency estimate, and a call it condemns sends none: after a slow spell it would
-      // starve every renewal for good. So a drop that only the estimate decides halves it (once per wake-up).
-      let decay = true;
+      // A deadline is the renewed call's submit time + its lifetime: that call also took the network's latency to
+      // land, so a renewal that leaves before the deadline lands in time on a steady network, however slow. (An
+      // allowance for latency here dropped every renewal once one-way latency exceeded the margin.)
       while (ready.size > 0 && bucket.waitMs(now) === 0) {
         let batch: Entry[] = [];
         while (batch.length < (canBatch ? maxBatch : 1) && ready.size > 0) {
           const entry = ready.pop() as Entry;
           if (entry.state !== 'ready') continue;
-          if (now + oneWayMs >= entry.deadline) {
-            if (decay && now < entry.deadline) {
-              decay = false;
-              oneWayMs /= 2;
-            }
-            drop(entry, 'deadline', now);
-          } else batch.push(entry);
+          if (now >= entry.deadline) drop(entry, 'deadline', now);
+          else batch.push(entry);
         }
         // The listener of a dropped call may have stopped an indicator already taken into `batch`, or disposed all.
         batch = batch.filter((e) => e.state === 'ready');
@@ -271,7 +270,6 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     const flight: Flight = {
       entries: batch,
       controller: new AbortController(),
-      sentAt: now,
       timeoutAt: now + requestTimeoutMs,
       settled: false,
       followers: [],
@@ -281,6 +279,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       entry.channel.queued = null;
       entry.channel.flight = flight;
       entry.channel.left = true;
+      entry.channel.lapsesAt = Number.POSITIVE_INFINITY;
     }
     flights.add(flight);
     httpRequests += 1;
@@ -344,8 +343,6 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         return;
       }
       const live = finish(flight);
-      const rtt = now - flight.sentAt;
-      oneWayMs = oneWayMs === 0 ? rtt / 2 : oneWayMs * 0.8 + (rtt / 2) * 0.2;
       rateStreak = 0;
       bucket.reward();
       const result = value?.();
@@ -407,6 +404,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     entry.state = 'done';
     const { channel } = entry;
     const fatal = error.kind === 'input' || error.kind === 'access';
+    if (REFUSED.has(error.kind)) channel.lapsesAt = entry.call.deadline;
     if (fatal || error.kind === 'auth') {
       notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
       release(entry, now);
@@ -417,12 +415,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     if (RETRYABLE.has(error.kind)) {
       attempt += 1;
       notBefore = now + retryBaseMs * 2 ** (attempt - 1) * (0.5 + random());
-      if (attempt > maxRetries || notBefore + oneWayMs >= entry.deadline) {
+      if (attempt > maxRetries || notBefore >= entry.deadline) {
         drop(entry, 'retries', now);
         release(entry, now);
         return;
       }
-    } else if (now + oneWayMs >= entry.deadline) {
+    } else if (now >= entry.deadline) {
       drop(entry, 'deadline', now);
       release(entry, now);
       return;
@@ -453,6 +451,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     flight: Flight | null = null;
     closed = disposed;
     left = false;
+    lapsesAt = Number.POSITIVE_INFINITY;
 
     constructor(readonly onOutcome: (outcome: CallOutcome) => void) {}
 
@@ -473,6 +472,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         notify(this, { type: 'dropped', call, reason: 'merged', at: now });
         return;
       }
+      // A call's deadline is when the status lapses unless it lands (or an earlier one's, if that did not land).
+      this.lapsesAt = Math.min(this.lapsesAt, deadline);
       const previous = this.queued;
       if (previous) {
         if (previous.urgent && !urgent) {
@@ -526,7 +527,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         next.flight = flight;
         flight.followers.push(next);
       }
-      next.submit(final);
+      next.submit({ ...final, deadline: Math.min(final.deadline, this.lapsesAt) });
     }
   }
 
