@@ -53,6 +53,28 @@ describe('replyText', () => {
     });
   });
 
+  it("errors with the provider's message when the error part carries a plain object, not an Error", () => {
+    // What @ai-sdk/openai-compatible puts in the part for an OpenAI-style `{"error": {...}}` chunk mid-stream:
+    // the chunk's error object as it came, so String() of it would tell the user "[object Object]".
+    const overloaded = p({
+      type: 'error',
+      error: { message: 'Rate limit reached for gpt-4o-mini', type: 'requests', code: 'rate_limit_exceeded' },
+    });
+    const unreadable = p({ type: 'error', error: { code: 500 } });
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(replyText(cold('sx-o', { ...parts, o: overloaded }))).toBe(
+        '---#',
+        undefined,
+        new Error('Rate limit reached for gpt-4o-mini'),
+      );
+      expectObservable(replyText(cold('sx-u', { ...parts, u: unreadable }))).toBe(
+        '---#',
+        undefined,
+        new Error('The model failed'), // nothing readable: not the object itself, which may hold anything
+      );
+    });
+  });
+
   it('settles when the parts end without a finish part', () => {
     marbles(({ cold, expectObservable }) => {
       expectObservable(replyText(cold('sxy|', parts))).toBe('---(t|)', { t: 'It is sunny.' });

@@ -29,7 +29,7 @@ export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observabl
             current += part.text;
             break;
           case 'error':
-            subscriber.error(part.error instanceof Error ? part.error : new Error(String(part.error)));
+            subscriber.error(modelError(part.error));
             break;
           case 'abort':
             subscriber.error(new DOMException('The reply was aborted', 'AbortError'));
@@ -45,4 +45,17 @@ export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observabl
       },
     });
   });
+}
+
+/**
+ * The error of an `error` part as an Error the user can be told about. Providers do not always put an Error there:
+ * `@ai-sdk/openai-compatible` passes an OpenAI-style `{"error": {message, type, code}}` chunk's object as it came,
+ * whose String() is "[object Object]". Its `message` is what the provider meant to say; an object without one is
+ * not echoed (it may hold anything).
+ */
+function modelError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  if (typeof error === 'string' && error !== '') return new Error(error);
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  return new Error(typeof message === 'string' && message !== '' ? message : 'The model failed');
 }

@@ -8,6 +8,12 @@ import { createSearchTool } from './createSearchTool';
 import { type Conversation, readConversation } from './readConversation';
 import { type BotOptions, type RunningBot, startBot } from './startBot';
 
+/**
+ * The real timer, taken before any test fakes one: `waitFor` polls the emulator (real I/O) with it, so a test on
+ * fake timers can wait for HTTP without moving its virtual clock (vi.waitFor would advance it on every check).
+ */
+const realSetTimeout = globalThis.setTimeout;
+
 export interface Harness {
   readonly emulator: Emulator;
   readonly bot: RunningBot;
@@ -16,6 +22,7 @@ export interface Harness {
   /** The bot's log lines. */
   readonly lines: string[];
   ask(text: string): Promise<number>;
+  /** Polls the timeline on real timers: under fake timers it lets no virtual time pass. */
   waitFor(questionId: number, done: (c: Conversation) => boolean): Promise<Conversation>;
   conversation(questionId: number): Conversation;
   /** Lets anything still in flight land before asserting that nothing came after something. */
@@ -69,7 +76,7 @@ export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) =>
           const c = conversation(questionId);
           if (done(c)) return c;
           if (Date.now() > until) throw new Error(`the bot did not get there: ${JSON.stringify(c.statuses)}`);
-          await new Promise((r) => setTimeout(r, 25));
+          await new Promise((r) => realSetTimeout(r, 25));
         }
       },
       settle: () => new Promise((r) => setTimeout(r, 300)),

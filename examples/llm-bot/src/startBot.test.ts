@@ -1,9 +1,11 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
+import type { Transport } from '@b24-typing/core';
+import type { Emulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
-import { startBot } from './startBot';
+import { type EventSource, startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
 
 const setup = useBotHarness();
@@ -164,6 +166,98 @@ describe('llm-bot end to end (fetch mode)', () => {
       ).rejects.toThrow(/registered in fetch mode/);
     } finally {
       await transport.close();
+    }
+  });
+});
+
+/**
+ * Webhook mode: events arrive over HTTP (no poll timer), so a test can put the bot's timers on a fake clock and
+ * still hear the user.
+ */
+function webhookEvents(emulator: Emulator): EventSource {
+  return { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) };
+}
+
+// The failure report (the apology) waits for the status clear to land, so the chat never sees a status call after
+// the bot's last message; it must not wait when no clear is coming. Timers on a fake clock: a wait would show.
+describe('llm-bot failure reports (virtual time)', () => {
+  it('with a show delay, a model failing before any status call is reported at once (no wait for a clear that never comes)', async () => {
+    const { ask, waitFor, conversation, lines, settle } = await setup(
+      createLocalModel({ speed: 0, failWith: 'upstream model overloaded' }),
+      (emulator) => ({ events: webhookEvents(emulator), statusPolicy: { delayMs: 2_000 } }),
+    );
+    // Every timer on the frozen clock: the 2 s show delay never elapses, so no status call is ever made.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    let q = 0;
+    try {
+      q = await ask('Will this work?');
+      // before: the bot waited (5 s on the frozen clock) for a clear that nothing would send
+      const c = await waitFor(q, (c) => c.reply !== undefined);
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.calls).toEqual([]);
+      expect(lines.some((l) => /model failed: upstream model overloaded/.test(l))).toBe(true);
+      // and the delay running out after the reply shows nothing
+      await vi.advanceTimersByTimeAsync(3_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    expect(conversation(q).calls).toEqual([]);
+  });
+
+  it('a status the portal refused for good (ACCESS_DENIED) does not hold back the failure report: no clear is coming', async () => {
+    const refusals: unknown[] = [];
+    const { emulator, ask, waitFor } = await setup(
+      createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
+      (emulator) => {
+        // The bot's own transport, watched: the test must know the refusal has reached the bot before the model fails.
+        const http = createWebhookTransport(emulator.webhookUrl(1));
+        onTestFinished(() => http.close());
+        const transport: Transport = {
+          call: (method, params, options) => {
+            const call = http.call(method, params, options);
+            if (method === 'imbot.v2.Chat.InputAction.notify') call.catch((error: unknown) => refusals.push(error));
+            return call;
+          },
+        };
+        return { transport, events: webhookEvents(emulator) };
+      },
+    );
+    emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED' });
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const q = await ask('Will this work?');
+      await waitFor(q, () => refusals.length > 0);
+      await new Promise((resolve) => setImmediate(resolve)); // the scheduler has taken the refusal: indicator stopped
+      await vi.advanceTimersByTimeAsync(1_000); // the model fails
+      // before: the bot waited 5 s (on the clock, frozen here) for a clear that a stopped indicator never sends
+      const c = await waitFor(q, (c) => c.reply !== undefined);
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      // the start, refused; nothing after it (no clear either: the portal would refuse it the same)
+      expect(refusals).toEqual([expect.objectContaining({ code: 'ACCESS_DENIED', kind: 'access' })]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('with clearOnError off, a model failure is reported at once: there is no clear to wait for', async () => {
+    const { ask, waitFor } = await setup(createLocalModel({ failWith: 'upstream model overloaded' }), (emulator) => ({
+      events: webhookEvents(emulator),
+      statusPolicy: { clearOnError: false },
+    }));
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const q = await ask('Will this work?');
+      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      await vi.advanceTimersByTimeAsync(1_000); // the model fails
+      // before: the bot waited 5 s (on the clock, frozen here) for the clear it was told not to send
+      const c = await waitFor(q, (c) => c.reply !== undefined);
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.clears).toEqual([]);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

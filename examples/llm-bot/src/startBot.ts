@@ -149,6 +149,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   log(`registered bot ${botId} (${events.mode} mode${webhookUrl ? `, events to ${webhookUrl}` : ''})`);
 
   const indicators = createIndicators({ transport });
+  // `clearOnError: false` sends no clear when the model fails: nothing to wait for before telling the user.
+  const clearsOnError = options.statusPolicy?.clearOnError !== false;
   const tools = options.tools ?? { webSearch: createSearchTool() };
   const running = new Map<AbortController, Promise<void>>();
   const stopping = new Subject<void>();
@@ -171,7 +173,6 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       running.set(controller, lastValueFrom(done, { defaultValue: undefined }));
       const started = Date.now();
       const clearSettled = clearOutcome(indicators, dialogId);
-      let statusShown = false;
       let text: string | undefined;
       log(`← ${dialogId}: ${JSON.stringify(message.text.slice(0, 120))}`);
       try {
@@ -195,10 +196,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           // After an abort the SDK still reports the tool's failure (→ thinking): not news for the chat, which
           // should only see the clear.
           takeUntil(fromEvent(controller.signal, 'abort')),
-          tap((s) => {
-            statusShown = true;
-            log(`  ${dialogId}: ${s}`);
-          }),
+          tap((s) => log(`  ${dialogId}: ${s}`)),
         );
         const reply = lastValueFrom(
           replyText(parts).pipe(
@@ -220,7 +218,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // (A reply that was ready but could not be sent had no clear: the status stopped when the text came.)
-        if (statusShown && text === undefined) await clearSettled.wait(5_000);
+        // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
+        if (text === undefined && clearsOnError) await clearSettled.wait(5_000);
         if (controller.signal.aborted) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : 'stopped before the reply was sent'}`,
@@ -320,25 +319,28 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
 
 /**
  * Resolves when the clear (`duration: 1`) of this dialog's bot status has been answered by the portal (sent,
- * dropped or failed). Listens from the moment it is created, so an outcome that lands early is not missed.
+ * dropped or failed), or when the status stopped in a way that sends no clear, so that the failure report never
+ * waits for one that is not coming:
+ * - without a call of it ever made: a failure within the show delay (`delayMs`) shows nothing, clears nothing.
+ *   Every call made has an outcome by the time its indicator stops (the stop drops what is queued or in flight),
+ *   so "no call event before `stopped`" means no call;
+ * - refused for good by the portal (`stopped` for `failed`: ACCESS_DENIED, say): the indicator ended there.
+ * Listens from the moment it is created, so an outcome that lands early is not missed.
  */
 function clearOutcome(indicators: Indicators, dialogId: string): { wait(ms: number): Promise<void>; release(): void } {
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
   });
+  let called = false;
   const sub = indicators.events
-    .pipe(
-      filter(
-        (e: IndicatorEvent) =>
-          e.indicator === 'botStatus' &&
-          String(e.dialogId) === dialogId &&
-          'call' in e &&
-          e.call?.reason === 'clear' &&
-          e.type !== 'renewed',
-      ),
-    )
-    .subscribe(() => settle());
+    .pipe(filter((e: IndicatorEvent) => e.indicator === 'botStatus' && String(e.dialogId) === dialogId))
+    .subscribe((e) => {
+      if ('call' in e && e.call) {
+        called = true;
+        if (e.call.reason === 'clear' && e.type !== 'renewed') settle();
+      } else if (e.type === 'stopped' && (!called || e.reason === 'failed')) settle();
+    });
   return {
     wait: (ms) => within(ms, settled),
     release: () => sub.unsubscribe(),
