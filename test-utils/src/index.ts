@@ -1,1 +1,2 @@
 export { chromiumPath, hasChromium, launchChromium } from './launchChromium';
+export { makeCertificate } from './makeCertificate';

@@ -1,46 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeCertificate } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
-/** A throwaway self-signed certificate for 127.0.0.1, made with the system openssl. */
-function makeCertificate(): { cert: string; key: string } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'b24-emulator-tls-'));
+/** Skipped, not failed, on a machine without openssl. */
+const tls = (() => {
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+    return makeCertificate();
   } catch {
     return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
-}
-
-const tls = makeCertificate();
+})();
 let emulator: Emulator;
 
 beforeAll(async () => {

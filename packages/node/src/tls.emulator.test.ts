@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { makeCertificate } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
 import { createOAuthTransport } from './createOAuthTransport';
@@ -14,36 +14,6 @@ const cert = readFileSync(new URL('../test/fixtures/loopback-cert.pem', import.m
 const key = readFileSync(new URL('../test/fixtures/loopback-key.pem', import.meta.url));
 let emu: Emulator;
 
-/** A throwaway self-signed certificate for 127.0.0.1, made with the system openssl (as the emulator's https test). */
-function makeCertificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'b24-node-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 /** The emulator's clock, moved by hand so a token expires without waiting. */
 let clock = Date.now();
 
