@@ -32,7 +32,8 @@ export function keystrokes(element: ComposerElement): Observable<Event> {
     // Composition events carry neither field (`test(undefined)` tests "undefined"), so they always pass.
     const onEvent = (event: Event): void => {
       const { isComposing, inputType } = event as InputEvent;
-      if (!isComposing && !COMPOSITION_INPUT.test(inputType)) subscriber.next(event);
+      if (isComposing || COMPOSITION_INPUT.test(inputType)) return;
+      subscriber.next(event);
     };
     for (const type of TYPES) element.addEventListener(type, onEvent);
     return () => {

@@ -290,6 +290,79 @@ describe('submits in Chromium', () => {
     expect(seen).toEqual(['keydown', true]);
   });
 
+  it.each([
+    ['on the composer, added before subscribing', 'before'],
+    ['capturing on the composer, added after subscribing', 'capture'],
+    ['capturing at the document', 'document'],
+  ])(
+    'with enterToSend, is no send on an Enter that an autocomplete picker handled and cancelled (%s)',
+    async (_, where) => {
+      const { page } = dom;
+      await page.evaluate((where) => {
+        document.body.insertAdjacentHTML('beforeend', '<textarea id="pick"></textarea>');
+        const ta = document.getElementById('pick') as HTMLTextAreaElement;
+        // A mention picker: "@" opens it, and Enter picks the highlighted entry instead of a newline or a send.
+        let open = false;
+        const picker = (e: Event) => {
+          const key = e as KeyboardEvent;
+          if (key.target !== ta) return;
+          if (key.key === '@') open = true;
+          else if (key.key === 'Enter' && open) {
+            key.preventDefault();
+            ta.value += 'Alice ';
+            open = false;
+            window.events.push('picked');
+          }
+        };
+        if (where === 'before') ta.addEventListener('keydown', picker);
+        if (where === 'document') document.addEventListener('keydown', picker, true);
+        const sub = window.b24
+          .submits(ta, { enterToSend: true })
+          .subscribe((e) => window.events.push(`pick:${e.type}`));
+        if (where === 'capture') ta.addEventListener('keydown', picker, true);
+        (window as unknown as { unsubs: () => void }).unsubs = () => {
+          sub.unsubscribe();
+          document.removeEventListener('keydown', picker, true);
+          ta.remove();
+        };
+      }, where);
+      await page.focus('#pick');
+      await page.keyboard.type('hi @');
+      await page.keyboard.press('Enter'); // picks "Alice": no send
+      const picked = [await dom.take(), await page.inputValue('#pick')];
+      await page.keyboard.press('Shift+Enter'); // still a newline
+      await page.keyboard.type('bye');
+      await page.keyboard.press('Enter'); // the picker is closed: a send
+      const sent = [await dom.take(), await page.inputValue('#pick')];
+      await page.evaluate(() => (window as unknown as { unsubs: () => void }).unsubs());
+      expect(picked).toEqual([['picked'], 'hi @Alice ']);
+      expect(sent).toEqual([['pick:keydown'], 'hi @Alice \nbye']);
+    },
+  );
+
+  it('with enterToSend, emits from every submits on one composer for one Enter (one does not cancel the others)', async () => {
+    const { page } = dom;
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML('beforeend', '<textarea id="two"></textarea>');
+      const ta = document.getElementById('two')!;
+      // As with bindTyping's default sentOn next to the app's own submits that does the sending.
+      const subs = ['first', 'second'].map((name) =>
+        window.b24.submits(ta, { enterToSend: true }).subscribe((e) => window.events.push(`${name}:${e.type}`)),
+      );
+      (window as unknown as { unsubs: () => void }).unsubs = () => {
+        for (const sub of subs) sub.unsubscribe();
+        ta.remove();
+      };
+    });
+    await page.focus('#two');
+    await page.keyboard.type('hi');
+    await page.keyboard.press('Enter');
+    const value = await page.inputValue('#two');
+    await page.evaluate(() => (window as unknown as { unsubs: () => void }).unsubs());
+    expect(await dom.take()).toEqual(['first:keydown', 'second:keydown']);
+    expect(value).toBe('hi');
+  });
+
   it('removes its listeners on unsubscribe', async () => {
     const seen = await dom.page.evaluate(() => {
       const ta = document.getElementById('ta')!;

@@ -8,9 +8,19 @@ export interface SubmitsOptions {
    * newline). That Enter's default action is prevented: otherwise it would insert a newline after the send,
    * which reads as a fresh keystroke and would start a new indicator the moment the message went out. In an
    * `<input>` (or on a button) inside a form, Enter is left to submit the form, and that `submit` is the send.
+   * An Enter someone else already cancelled is no send: an autocomplete picker (mentions, emoji, slash commands)
+   * that takes Enter to pick an entry (see below for which listeners run early enough).
    */
   readonly enterToSend?: boolean;
 }
+
+/**
+ * The last Enter a `submits` cancelled itself, shared by all of them: the app's own `submits` and bindTyping's
+ * `sentOn` on one composer both see the same Enter, and the second must not take the first one's
+ * `preventDefault()` for a picker's. The last one is enough: every listener of an Enter runs during its dispatch,
+ * before the next key is pressed (it keeps that one event, and so its composer, alive until then).
+ */
+let prevented: Event | undefined;
 
 /**
  * The moments a message is sent from a composer: its form's `submit`, and with `enterToSend`, Enter without
@@ -21,6 +31,12 @@ export interface SubmitsOptions {
  * `<form>` for a contenteditable), so a composer moved to another form, or put into one after subscribing, is
  * followed. `submit` is heard while it captures down from the composer's root (its document or shadow root), so
  * a form handler that stops its propagation does not hide it.
+ *
+ * An Enter cancelled before it reaches this listener on the composer is no send: a picker's listener capturing on
+ * the composer or an ancestor (the document), or one added to the composer before subscribing. One that runs later
+ * (added to the composer after subscribing, or bubbling on an ancestor) comes too late: the send is out and the
+ * newline prevented. An app that sends from its own earlier keydown handler and cancels Enter cannot be told from
+ * a picker, so it is no send either: such an app sends on a `submits` instead, or passes its sends as `sentOn`.
  */
 export function submits(element: ComposerElement | HTMLFormElement, options: SubmitsOptions = {}): Observable<Event> {
   checkElement(element);
@@ -30,17 +46,15 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
     // A detached composer has no root yet to listen on: its document is where it will most likely be put.
     const root = element.isConnected ? element.getRootNode() : element.ownerDocument;
     const onSubmit = (event: Event): void => {
-      const { target } = event;
       // `target === element` first: a form's own `form` may be one of its controls, named "form".
-      if (target === element || target === ('form' in element ? element.form : element.closest?.('form'))) {
+      if (event.target === element || event.target === ('form' in element ? element.form : element.closest?.('form'))) {
         subscriber.next(event);
       }
     };
-    const onKeyDown = (event: Event): void => {
-      const key = event as KeyboardEvent;
-      const { form, type } = event.target as HTMLTextAreaElement;
+    const onKeyDown = (key: KeyboardEvent): void => {
+      const target = key.target as HTMLTextAreaElement;
       // What has the focus, inside a web component's shadow root too (the target is only its host there).
-      const focused = event.composedPath()[0] as HTMLInputElement;
+      const focused = key.composedPath()[0] as HTMLInputElement;
       // keyCode 229 is the "IME is handling this key" marker some browsers send instead of isComposing. On a form
       // control other than a textarea, Enter is the form's implicit submit or a button's click: preventing it
       // would stop the page's own send, so it is left alone and the form's `submit` is heard instead. Nor is Enter
@@ -51,20 +65,22 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
         key.shiftKey ||
         key.isComposing ||
         key.keyCode === 229 ||
-        (form && type !== 'textarea') ||
+        (key.defaultPrevented && key !== prevented) ||
+        (target.form && target.type !== 'textarea') ||
         !(focused.isContentEditable || focused.select)
       )
         return;
       key.preventDefault();
+      prevented = key;
       // A held Enter repeats: one send (an app that clears the composer only once the portal answers would send
       // the same message again), yet no newline from the repeats either.
-      if (!key.repeat) subscriber.next(event);
+      if (!key.repeat) subscriber.next(key);
     };
     root?.addEventListener('submit', onSubmit, true);
-    if (enterToSend) element.addEventListener('keydown', onKeyDown);
+    if (enterToSend) (element as HTMLElement).addEventListener('keydown', onKeyDown);
     return () => {
       root?.removeEventListener('submit', onSubmit, true);
-      if (enterToSend) element.removeEventListener('keydown', onKeyDown);
+      if (enterToSend) (element as HTMLElement).removeEventListener('keydown', onKeyDown);
     };
   });
 }
