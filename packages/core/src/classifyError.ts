@@ -3,7 +3,8 @@ import type { ErrorKind } from './B24Error';
 /**
  * Every error code in the platform reference (§1 method errors, §6 system errors, §8 batch), by kind. Kinds
  * decide what the scheduler does: `input`/`access` stop the indicator, `rate` backs off, `auth` is the
- * transport's to refresh, `server`/`network`/`timeout` retry within the deadline, `operating` waits.
+ * transport's to refresh, `server`/`network`/`timeout` retry within the deadline, `operating` is not retried (the
+ * portal blocks the method for up to 10 minutes) and holds its method for 10 s.
  * Codes are matched exactly as the portal sends them (some are lower-case OAuth codes). The HTTP status is only a
  * fallback for codes not listed: on-prem portals send most auth-stage failures as 401 whatever they mean (§6).
  */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
 import { createDirectDispatcher } from './createDirectDispatcher';
+import { VirtualClock } from './createScheduler.test.fixture';
 import type { CallOutcome, IndicatorCall } from './Dispatcher';
 import type { Transport } from './Transport';
 
@@ -150,7 +151,7 @@ describe('createDirectDispatcher', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it.each(['QUERY_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'OPERATION_TIME_LIMIT', 'NETWORK_ERROR'])(
+  it.each(['QUERY_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'NETWORK_ERROR'])(
     'retries a %s rejection 500 ms and then 1 s later, then drops the call',
     async (code) => {
       const clock = virtualClock();
@@ -173,6 +174,24 @@ describe('createDirectDispatcher', () => {
       expect(dispatcher.stats().dropped.retries).toBe(1);
     },
   );
+
+  it('does not retry an OPERATION_TIME_LIMIT: the method stays blocked for this app for up to 10 minutes', async () => {
+    const clock = new VirtualClock();
+    const { transport, calls } = controlledTransport();
+    const dispatcher = createDirectDispatcher({ transport, clock });
+    const outcomes: CallOutcome[] = [];
+    const channel = dispatcher.open((o) => outcomes.push(o));
+    const blocked = new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+    channel.submit(call(1));
+    calls[0]?.reject(blocked);
+    await clock.advanceTo(30_000);
+    expect(calls).toHaveLength(1);
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'failed', fatal: false, error: blocked, at: 0 })]);
+    expect(dispatcher.stats()).toMatchObject({ httpRequests: 1, failed: { operating: 1 }, dropped: { retries: 0 } });
+    // not fatal: the indicator's next call still goes
+    channel.submit(call(2));
+    expect(calls).toHaveLength(2);
+  });
 
   it('a retry that succeeds reports the call sent; one that would miss the deadline is dropped instead', async () => {
     const { clock, calls, outcomes, channel } = oneChannel();

@@ -3,8 +3,13 @@ import { B24Error, type ErrorKind } from './B24Error';
 import type { DispatcherOptions } from './createDispatcher';
 import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall, IndicatorChannel } from './Dispatcher';
 
-/** Errors a second attempt can get past: the portal was busy or out of budget, or the network hiccuped. */
-const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'operating', 'rate']);
+/**
+ * Errors a second attempt can get past: the portal was busy or out of budget, or the network hiccuped. Not
+ * `operating`: the portal blocks the method for this app until its execution time drops out (up to 10 min), so a
+ * retry within an indicator's life is a refused request. (`createScheduler` also holds the method for 10 s after
+ * one; here, one person's typing makes a call every 20 s or so, and a hold would spare little for its bytes.)
+ */
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'rate']);
 /** Retries after a retryable error, 500 ms then 1 s later: a start that met a blip still shows while typing goes on. */
 const MAX_RETRIES = 2;
 const RETRY_MS = 500;

@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { createBucketPortal, flushMicrotasks, notifyCall, VirtualClock } from './createScheduler.test.fixture';
 import { createIndicators } from './createIndicators';
@@ -148,7 +149,7 @@ describe('createScheduler latency and batching', () => {
     expect(portal.arrivals.every((a) => !a.batch)).toBe(true);
   });
 
-  it('sends starts and changes before renewals, renewals by earliest deadline', async () => {
+  it('sends starts first, then renewals and changes by earliest deadline, a change due 3 s after it is ready', async () => {
     const { clock, portal, scheduler } = setup({ withBatch: false }, { headroom: 0 });
     // Fill the bucket.
     for (let i = 0; i < 50; i++) collect(scheduler).channel.submit(notify(`fill${i}`, 'start'));
@@ -157,13 +158,14 @@ describe('createScheduler latency and batching', () => {
     collect(scheduler).channel.submit(notify('late', 'renew', 60_000));
     collect(scheduler).channel.submit(notify('soon', 'renew', 20_000));
     collect(scheduler).channel.submit(notify('start', 'start'));
-    collect(scheduler).channel.submit(notify('change', 'change'));
+    collect(scheduler).channel.submit(notify('change', 'change')); // due at 3,100
+    collect(scheduler).channel.submit(notify('lapsing', 'renew', 2_000));
     await clock.advanceTo(3_000);
     const order = portal
       .calls()
       .slice(50)
       .map((c) => c.call.params.dialogId);
-    expect(order).toEqual(['start', 'change', 'soon', 'late']);
+    expect(order).toEqual(['start', 'lapsing', 'change', 'soon', 'late']);
   });
 });
 
@@ -444,6 +446,62 @@ describe('createScheduler errors by kind', () => {
     expect(outcomes).toMatchObject([{ type: 'dropped', reason: 'retries' }]);
   });
 
+  it('an operating-limit refusal is not retried and holds its method for 10 s: its calls fail without a request', async () => {
+    // The portal blocks the notify method until 25 s (another method still works): a retry is a wasted request.
+    const blocked = new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+    const { clock, portal, scheduler } = setup({
+      fail: (call) => (call.method === notify('x', 'start').method && clock.now() < 25_000 ? blocked : undefined),
+    });
+    const notifies = () => portal.calls().filter((c) => c.call.method === notify('x', 'start').method);
+    const first = collect(scheduler);
+    first.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(5_000);
+    expect(notifies()).toHaveLength(1);
+    expect(first.outcomes).toMatchObject([{ type: 'failed', fatal: false, error: { kind: 'operating' } }]);
+    // Held: a call of that method fails at once without a request, whatever its reason; other methods go on.
+    const held = collect(scheduler);
+    held.channel.submit(notify('chat2', 'start'));
+    held.channel.submit(notify('chat2', 'renew', 9_000));
+    const typing = collect(scheduler);
+    typing.channel.submit({
+      method: 'im.dialog.writing',
+      params: { DIALOG_ID: 'chat3' },
+      reason: 'start',
+      deadline: 1e9,
+    });
+    await clock.advanceTo(10_000);
+    expect(notifies()).toHaveLength(1);
+    expect(held.outcomes).toMatchObject([
+      { type: 'dropped', reason: 'merged' },
+      { type: 'failed', fatal: false, error: { code: 'OPERATION_TIME_LIMIT' }, at: 5_000 },
+    ]);
+    expect(typing.outcomes).toMatchObject([{ type: 'sent' }]);
+    // The hold runs from the refusal's reply (40 ms): chat4 fails too. After it, the next call probes; refused
+    // again (the portal blocks until 25 s), it holds the method for another 10 s from its own reply (10,140 ms).
+    collect(scheduler).channel.submit(notify('chat4', 'start'));
+    await clock.advanceTo(10_100);
+    collect(scheduler).channel.submit(notify('chat5', 'start'));
+    await clock.advanceTo(20_100);
+    const held2 = collect(scheduler);
+    held2.channel.submit(notify('chat6', 'start'));
+    await clock.advanceTo(20_200);
+    collect(scheduler).channel.submit(notify('chat7', 'start'));
+    await clock.advanceTo(30_300);
+    const late = collect(scheduler);
+    late.channel.submit(notify('chat8', 'start'));
+    await clock.advanceTo(60_000);
+    expect(notifies().map((c) => [c.at, c.call.params.dialogId])).toEqual([
+      [20, 'chat1'],
+      [10_120, 'chat5'],
+      [20_220, 'chat7'],
+      [30_320, 'chat8'],
+    ]);
+    expect(held2.outcomes).toMatchObject([{ type: 'failed', error: { kind: 'operating' }, at: 20_100 }]);
+    expect(late.outcomes).toMatchObject([{ type: 'sent' }]);
+    expect(scheduler.stats().failed).toEqual({ operating: 6 });
+    expect(scheduler.stats().dropped.retries).toBe(0);
+  });
+
   it('a rate error shrinks the bucket and backs off; the call still goes out', async () => {
     const clock = new VirtualClock();
     const portal = createBucketPortal(clock, { latencyMs: 10 });
@@ -598,6 +656,45 @@ describe('createScheduler deadlines, end to end through createIndicators', () =>
     expect(arrivals('chat1')[0]).toBe(4_000);
     expect(Math.max(...gaps(arrivals('chat1')))).toBeLessThan(30_000); // the lease
     expect(Math.max(...gaps(arrivals('chat2')))).toBeLessThan(25_000); // the typing lifetime
+    expect(indicators.stats().dropped.deadline).toBe(0);
+    indicators.dispose();
+  });
+
+  it('never lets a status lapse for changes that could wait under a tight budget, and a start still goes first', async () => {
+    // 1 request/s, no batch: one bot changes its status every second, which alone uses the whole budget. Five
+    // other statuses (started 3 s apart, so that their renewals do not all fall due together) must still be
+    // renewed within their 30 s lease, and a start still goes out before the changes and renewals waiting.
+    const clock = new VirtualClock();
+    const limits = { perSecond: 1, burst: 2 };
+    const portal = createBucketPortal(clock, { ...limits, withBatch: false });
+    const indicators = createIndicators({ transport: portal.transport, clock, limits });
+    const phase = new Subject<AgentStatus>();
+    indicators.botStatus({ dialogId: 'chat10', botId: 1, status: phase }).subscribe();
+    for (let t = 0; t <= 70_000; t += 1_000) {
+      await clock.advanceTo(t);
+      phase.next(t % 2_000 === 0 ? 'thinking' : 'searching');
+      const other = t / 3_000;
+      if (t % 3_000 === 0 && other >= 1 && other <= 5) {
+        indicators.botStatus({ dialogId: `chat${other}`, botId: 1, status: 'thinking' }).subscribe();
+      }
+      if (t === 50_000) {
+        await clock.advanceTo(50_500);
+        indicators.botStatus({ dialogId: 'chat9', botId: 1, status: 'thinking' }).subscribe();
+      }
+    }
+    const arrivals = (dialogId: string) =>
+      portal
+        .calls()
+        .filter((c) => c.call.params.dialogId === dialogId)
+        .map((c) => c.at);
+    // the work still goes on at 70 s: each status must be up until then
+    const lapses = ['chat10', 'chat1', 'chat2', 'chat3', 'chat4', 'chat5', 'chat9']
+      .map((dialogId) => ({ dialogId, gap: Math.max(...gaps([...arrivals(dialogId), 70_000])) }))
+      .filter(({ gap }) => gap >= 30_000);
+    expect(lapses).toEqual([]);
+    // the start goes out with the first request sent after it (one sent before lands within the latency)
+    const next = portal.calls().find((c) => c.at > 50_500 + 20);
+    expect(next?.call.params.dialogId).toBe('chat9');
     expect(indicators.stats().dropped.deadline).toBe(0);
     indicators.dispose();
   });

@@ -18,7 +18,7 @@ export interface SchedulerOptions {
   readonly maxBatch?: number;
   /** A request that has not settled after this long is aborted and counts as a `timeout`; default 10,000 ms. */
   readonly requestTimeoutMs?: number;
-  /** Retries after `network`/`server`/`timeout`/`operating` errors, always within the call's deadline; default 4. */
+  /** Retries after `network`/`server`/`timeout` errors, always within the call's deadline; default 4. */
   readonly maxRetries?: number;
   /** First retry delay; doubles per attempt, with jitter (50–150 %). Default 250 ms. */
   readonly retryBaseMs?: number;
@@ -35,8 +35,8 @@ type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
 interface Entry {
   readonly channel: Channel;
   readonly call: IndicatorCall;
-  /** Starts, changes and clears go before renewals. */
-  readonly urgent: boolean;
+  /** Place in line among ready calls, lowest first: see `rankOf`. */
+  readonly rank: number;
   readonly deadline: number;
   readonly notBefore: number;
   readonly seq: number;
@@ -76,7 +76,34 @@ function integerOption(value: unknown, field: string, min: number, max: number):
   return value;
 }
 
-const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'operating']);
+/**
+ * How long a status change may wait in line for renewals closer to lapsing: as long as a renewal may wait (it is
+ * due this long before its deadline, with the default `marginMs`), so that the two take turns by earliest deadline.
+ */
+const CHANGE_WAIT_MS = 3_000;
+
+/**
+ * A ready call's place in line (lower goes first). Starts and clears go before everything: nothing is up yet, or
+ * a status must come down. A renewal ranks by its deadline, a change as if it were due `CHANGE_WAIT_MS` after it
+ * became ready: a change is not lost by waiting (only the status text is late), a renewal that misses its
+ * deadline lets the status lapse while its work goes on. Ranking changes with starts, ahead of every renewal,
+ * let one bot changing its status every second on a tight budget starve every other status's renewals.
+ */
+function rankOf(call: IndicatorCall, readyAt: number): number {
+  if (call.reason === 'renew') return call.deadline;
+  return call.reason === 'change' ? readyAt + CHANGE_WAIT_MS : Number.NEGATIVE_INFINITY;
+}
+
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout']);
+/**
+ * `OPERATION_TIME_LIMIT` blocks the method for this app or webhook until enough of its execution time (kept in ten
+ * one-minute buckets) drops out: up to 10 minutes, and an error carries no `operating_reset_at` to say when. A
+ * retry within an indicator's life is a request spent on a near-certain refusal, so there is none; instead the
+ * method is held this long after a refusal, its calls failing at once without a request, and the first call after
+ * it probes. 10 s is jssdk's shortest wait for this error: a lifted block is seen within a third of a lease, and a
+ * block costs one refused request per method per 10 s (plus those already on their way) however many indicators.
+ */
+const OPERATING_HOLD_MS = 10_000;
 /** The portal refused the call outright: it did not land (a network, server or timeout error may hide one that did). */
 const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'input', 'access']);
 
@@ -87,13 +114,15 @@ const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'i
  *
  * - A call that is ready while the local leaky bucket has room goes out at once: latency first when idle.
  * - Calls that are ready together, or wait for the bucket, leave as one `batch` of up to 50 (one unit of
- *   budget), starts and status changes first, then renewals by earliest deadline.
+ *   budget), starts (and clears) first, then renewals and status changes by earliest deadline, a change being
+ *   due 3 s after it became ready (`rankOf`).
  * - Each indicator has at most one call in flight and one queued; a newer call replaces the queued one, and a
  *   renewal due while a call is in flight is merged into it. Stopped indicators' calls never leave; a renewal
  *   that can no longer arrive before its deadline is dropped rather than spent.
  * - `input`/`access` errors are fatal for their indicator, `rate` shrinks the bucket and backs off, `auth` is
- *   reported (the transport already refreshed), `network`/`server`/`timeout`/`operating` retry with jitter
- *   while the deadline allows. A batch's per-item errors touch only their indicator.
+ *   reported (the transport already refreshed), `network`/`server`/`timeout` retry with jitter while the
+ *   deadline allows, `operating` is reported and holds its method for 10 s (`OPERATING_HOLD_MS`). A batch's
+ *   per-item errors touch only their indicator.
  * - One timer, whatever the number of indicators: queued calls sit in heaps keyed by send time and priority.
  */
 export function createScheduler(options: SchedulerOptions): Dispatcher {
@@ -119,11 +148,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     (a, b) => a.notBefore < b.notBefore || (a.notBefore === b.notBefore && a.seq < b.seq),
   );
   const ready = new SchedulerHeap<Entry>((a, b) => {
-    if (a.urgent !== b.urgent) return a.urgent;
+    if (a.rank !== b.rank) return a.rank < b.rank;
     if (a.deadline !== b.deadline) return a.deadline < b.deadline;
     return a.seq < b.seq;
   });
   const flights = new Set<Flight>();
+  /** Methods refused for the operating limit, and until when their calls fail without a request. */
+  const held = new Map<string, { readonly until: number; readonly error: B24Error }>();
 
   let seq = 0;
   let disposed = false;
@@ -157,13 +188,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   function makeEntry(
     channel: Channel,
     call: IndicatorCall,
-    urgent: boolean,
+    rank: number,
     deadline: number,
     notBefore: number,
     attempt: number,
   ): Entry {
     seq += 1;
-    return { channel, call, urgent, deadline, notBefore, seq, attempt, state: 'held' };
+    return { channel, call, rank, deadline, notBefore, seq, attempt, state: 'held' };
   }
 
   /** Puts an entry in line (or holds it while its indicator has a call in flight). */
@@ -214,8 +245,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         while (batch.length < (canBatch ? maxBatch : 1) && ready.size > 0) {
           const entry = ready.pop() as Entry;
           if (entry.state !== 'ready') continue;
+          const hold = holdOf(entry.call.method, now);
           if (now >= entry.deadline) drop(entry, 'deadline', now);
-          else batch.push(entry);
+          else if (hold) {
+            entry.channel.queued = null;
+            failEntry(entry, hold.error, now);
+          } else batch.push(entry);
         }
         // The listener of a dropped call may have stopped an indicator already taken into `batch`, or disposed all.
         batch = batch.filter((e) => e.state === 'ready');
@@ -240,10 +275,18 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (top.notBefore > now + piggybackMs || later.length >= maxBatch) break;
       waiting.pop();
       if (top.state !== 'waiting') continue;
-      if (top.urgent) later.push(top);
+      if (top.call.reason !== 'renew' || holdOf(top.call.method, now)) later.push(top);
       else batch.push(top);
     }
     for (const entry of later) waiting.push(entry);
+  }
+
+  /** The hold on a method refused for the operating limit, while it lasts. */
+  function holdOf(method: string, now: number): { readonly error: B24Error } | undefined {
+    const hold = held.size === 0 ? undefined : held.get(method);
+    if (hold === undefined || now < hold.until) return hold;
+    held.delete(method);
+    return undefined;
   }
 
   function rearm(): void {
@@ -401,11 +444,15 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   /** Decides one call's fate after an error, by kind. */
   function failEntry(entry: Entry, error: B24Error, now: number): void {
     failed[error.kind] = (failed[error.kind] ?? 0) + 1;
+    // a refusal that came back from the portal (not one made here while the method is held) starts a hold
+    if (error.kind === 'operating' && entry.state === 'flight') {
+      held.set(entry.call.method, { until: now + OPERATING_HOLD_MS, error });
+    }
     entry.state = 'done';
     const { channel } = entry;
     const fatal = error.kind === 'input' || error.kind === 'access';
     if (REFUSED.has(error.kind)) channel.lapsesAt = entry.call.deadline;
-    if (fatal || error.kind === 'auth') {
+    if (fatal || error.kind === 'auth' || error.kind === 'operating') {
       notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
       release(entry, now);
       return;
@@ -428,13 +475,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     const newer = channel.queued;
     if (channel.closed) return;
     if (newer) {
-      // A newer call for the same indicator supersedes the retry; it keeps the urgency of what it replaces.
+      // A newer call for the same indicator supersedes the retry; it keeps the place in line of what it replaces.
       dropped.merged += 1;
       notify(channel, { type: 'dropped', call: entry.call, reason: 'merged', at: now });
-      if (entry.urgent && !newer.urgent) {
+      if (entry.rank < newer.rank) {
         newer.state = 'done';
         enqueue(
-          makeEntry(channel, newer.call, true, Math.max(entry.deadline, newer.deadline), newer.notBefore, 0),
+          makeEntry(channel, newer.call, entry.rank, Math.max(entry.deadline, newer.deadline), newer.notBefore, 0),
           now,
         );
       } else {
@@ -442,7 +489,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       }
       return;
     }
-    enqueue(makeEntry(channel, entry.call, entry.urgent, entry.deadline, notBefore, attempt), now);
+    enqueue(makeEntry(channel, entry.call, entry.rank, entry.deadline, notBefore, attempt), now);
   }
 
   /** A channel is one object with prototype methods: a portal may hold 100,000 of them. */
@@ -463,10 +510,10 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         notify(this, { type: 'dropped', call, reason, at: now });
         return;
       }
-      let urgent = call.reason !== 'renew';
       let deadline = call.deadline;
       const notBefore = call.notBefore ?? now;
-      if (!urgent && this.flight && notBefore <= now) {
+      let rank = rankOf(call, Math.max(now, notBefore));
+      if (call.reason === 'renew' && this.flight && notBefore <= now) {
         // Due now while a call is already on its way: that call renews the indicator.
         dropped.merged += 1;
         notify(this, { type: 'dropped', call, reason: 'merged', at: now });
@@ -476,13 +523,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       this.lapsesAt = Math.min(this.lapsesAt, deadline);
       const previous = this.queued;
       if (previous) {
-        if (previous.urgent && !urgent) {
-          urgent = true;
-          deadline = Math.max(deadline, previous.deadline);
-        }
+        // The newer call shows what the replaced one would have: it keeps that one's place in line and, if that one
+        // had to go whenever it could (a start or change), its deadline.
+        rank = Math.min(rank, previous.rank);
+        deadline = Math.max(deadline, previous.deadline);
         drop(previous, 'merged', now);
       }
-      enqueue(makeEntry(this, call, urgent, deadline, notBefore, 0), now);
+      enqueue(makeEntry(this, call, rank, deadline, notBefore, 0), now);
     }
 
     close(final?: IndicatorCall): void {
