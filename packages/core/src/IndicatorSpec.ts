@@ -19,8 +19,11 @@ export interface IndicatorSpec<S> {
   readonly lifetimeMs: number;
   /** Why it stopped when its signals complete. */
   readonly endReason: StopReason;
-  /** The pure timing stream, built per subscription (`report` hears invalid input that does not stop it). */
-  signals(report: (error: B24Error) => void): Observable<S>;
+  /**
+   * The pure timing stream, built per subscription (`report` hears invalid input that does not stop it; `host.lost`
+   * emits when a call of this indicator did not land, for signals that start afresh then).
+   */
+  signals(report: (error: B24Error) => void, host: { readonly lost: Observable<unknown> }): Observable<S>;
   /** What a signal asks for; `undefined` for none. */
   drive(signal: S): DriverSignal | undefined;
   /** The call that takes the indicator down when its subscriber leaves early, given its last signal, if due. */

@@ -104,6 +104,7 @@ export function createIndicatorHost(
     #ended = false;
     #signalsSub: Subscription | undefined;
     #last: S | undefined;
+    #lost: Subject<void> | undefined;
 
     #spec: IndicatorSpec<S>;
     #subscriber: Subscriber<IndicatorEvent>;
@@ -130,6 +131,17 @@ export function createIndicatorHost(
       publish({ ...head, ...this.#base(o.at), call: callInfo(o.call) }, this.#subscriber);
       // input/access errors: the portal will refuse every further call just the same
       if (o.type === 'failed' && o.fatal) this.#finish('failed', 'complete');
+      // Given up (retries, deadline) or refused for a passing reason: the indicator may be down while the person
+      // types, so its signals start afresh (not after auth errors: the transport already refreshed, a retry would
+      // fail again; a drop because it stopped or was disposed changes nothing, nor one merged into a newer call).
+      else if (o.type === 'failed' ? o.error.kind !== 'auth' : o.type === 'dropped' && o.reason !== 'merged')
+        this.#lost?.next();
+    }
+
+    /** Made on demand: only signals that restart after a lost call (userTyping) subscribe to it. */
+    get lost(): Observable<void> {
+      this.#lost ??= new Subject();
+      return this.#lost;
     }
 
     // A clear goes last: the channel drops what is queued, aborts the call in flight (or, in a batch shared with
@@ -204,7 +216,7 @@ export function createIndicatorHost(
       live.add(this as Indicator<unknown>);
       const report = (error: B24Error) =>
         publish({ type: 'failed', error, fatal: false, ...this.#base() }, this.#subscriber);
-      this.#signalsSub = this.#spec.signals(report).subscribe(this);
+      this.#signalsSub = this.#spec.signals(report, this).subscribe(this);
       if (this.#ended) this.#signalsSub.unsubscribe();
       return this;
     }

@@ -1,5 +1,5 @@
 import { config, NEVER, Subject, type Subscription } from 'rxjs';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
 import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
@@ -132,6 +132,155 @@ describe.each([
     expect(brief(events)).toEqual(['0 failed start', '22000 renewed renew']);
     expect(events[0]).toMatchObject({ fatal: false, error: { kind: 'auth' } });
     indicators.dispose();
+  });
+
+  describe('after a call was given up (network down)', () => {
+    const networkDown = () => new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
+    /** A transport that fails while `down()` says so; `inFlight` is the most calls it ever held at once. */
+    const outage = (down: (at: number) => boolean) => {
+      let open = 0;
+      const stats = { inFlight: 0 };
+      const transport = recordingTransport((c) => {
+        stats.inFlight = Math.max(stats.inFlight, ++open);
+        const settle = () => open--;
+        if (down(c.at)) c.reject(networkDown());
+        else c.resolve(true);
+        Promise.resolve().then(settle);
+      });
+      return { transport, stats };
+    };
+    /** Keystrokes every second from `from` to `to`, in virtual time. */
+    const typeEverySecond = async (keys: Subject<void>, from: number, to: number) => {
+      for (let t = from; t <= to; t += 1_000) {
+        await advance(t - Date.now());
+        keys.next();
+      }
+    };
+    // the scheduler's retries have jitter: fixed at its middle, they go 250, 500, 1000, 2000 ms apart
+    beforeEach(() => {
+      vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    });
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('sends a fresh start on the first keystroke after the start was given up, not 22 s later', async () => {
+      let givenUp = Number.POSITIVE_INFINITY;
+      const { transport, stats } = outage((at) => at < givenUp);
+      const indicators = create({ transport });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => {
+        events.push(e);
+        if (e.type === 'dropped') givenUp = Math.min(givenUp, e.at);
+      });
+      await typeEverySecond(keys, 0, 30_000);
+      // direct: 0, 500, 1500; scheduler: 0, 250, 750, 1750, 3750 — then the next keystroke, a second later at most
+      expect(givenUp).toBeLessThan(4_000);
+      const restart = Math.ceil((givenUp + 1) / 1_000) * 1_000;
+      expect(brief(events)).toEqual([
+        `${ms(givenUp)} dropped start retries`,
+        `${restart} sent start`,
+        `${restart + 22_000} renewed renew`,
+      ]);
+      expect(times(transport.calls).filter((t) => t > givenUp)).toEqual([restart, restart + 22_000]);
+      expect(stats.inFlight).toBe(1);
+      indicators.dispose();
+      expect(unhandled).toEqual([]);
+    });
+
+    it('sends one fresh start per renewal period while the outage lasts, one call at a time', async () => {
+      // A portal refusing everything (or a long outage) is asked again once per period, not on every keystroke.
+      const drops: number[] = [];
+      const { transport, stats } = outage(() => drops.length < 3);
+      const indicators = create({ transport });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => {
+        events.push(e);
+        if (e.type === 'dropped') drops.push(e.at);
+      });
+      await typeEverySecond(keys, 0, 60_000);
+      expect(drops).toHaveLength(3);
+      const next = (drop: number | undefined) => Math.ceil(((drop as number) + 1) / 1_000) * 1_000;
+      const restart = next(drops[0]);
+      expect(brief(events)).toEqual([
+        `${ms(drops[0] as number)} dropped start retries`,
+        `${ms(drops[1] as number)} dropped start retries`,
+        // the restart was lost too: the next try is the renewal, 22 s after it, and that one is lost as well
+        `${ms(drops[2] as number)} dropped renew retries`,
+        `${next(drops[2])} sent start`,
+        `${next(drops[2]) + 22_000} renewed renew`,
+      ]);
+      // the restart began on the first keystroke after the first loss; the keystrokes after the second asked nothing
+      const at = times(transport.calls);
+      expect(at.find((t) => t > (drops[0] as number))).toBe(restart);
+      expect(at.filter((t) => t > (drops[1] as number) && t < restart + 22_000)).toEqual([]);
+      expect(stats.inFlight).toBe(1);
+      indicators.dispose();
+    });
+
+    it('sends nothing after a start was given up when no keystroke follows', async () => {
+      const { transport } = outage(() => true);
+      const indicators = create({ transport });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+      keys.next();
+      await advance(5_000);
+      const attempts = transport.calls.length;
+      expect(brief(events)).toEqual([expect.stringMatching(/^\d+ dropped start retries$/)]);
+      await advance(120_000);
+      expect(transport.calls).toHaveLength(attempts);
+      expect(brief(events).slice(1)).toEqual(['22000 stopped idle']);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    });
+
+    it('sends a fresh start on the next keystroke after a renewal was given up', async () => {
+      let givenUp = Number.POSITIVE_INFINITY;
+      const { transport } = outage((at) => at >= 22_000 && at < givenUp);
+      const indicators = create({ transport });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => {
+        events.push(e);
+        if (e.type === 'dropped') givenUp = Math.min(givenUp, e.at);
+      });
+      await typeEverySecond(keys, 0, 30_000);
+      // the renewal at 22 s is given up by 23.75 s, well before the indicator shown at 0 lapses at 25 s
+      expect(givenUp).toBeLessThan(24_000);
+      expect(brief(events)).toEqual(['0 sent start', `${ms(givenUp)} dropped renew retries`, '24000 sent start']);
+      indicators.dispose();
+    });
+
+    it('stays stopped after an access error on the fresh start', async () => {
+      let givenUp = Number.POSITIVE_INFINITY;
+      const transport = recordingTransport((c) =>
+        c.reject(c.at < givenUp ? networkDown() : new B24Error({ code: 'ACCESS_DENIED', kind: 'access' })),
+      );
+      const indicators = create({ transport });
+      const keys = new Subject<void>();
+      const events: IndicatorEvent[] = [];
+      let completed = false;
+      indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe({
+        next: (e) => {
+          events.push(e);
+          if (e.type === 'dropped') givenUp = Math.min(givenUp, e.at);
+        },
+        complete: () => (completed = true),
+      });
+      await typeEverySecond(keys, 0, 60_000);
+      const restart = Math.ceil((givenUp + 1) / 1_000) * 1_000;
+      expect(brief(events)).toEqual([
+        `${ms(givenUp)} dropped start retries`,
+        `${restart} failed start`,
+        `${restart} stopped failed`,
+      ]);
+      expect(completed).toBe(true);
+      expect(times(transport.calls).filter((t) => t > givenUp)).toEqual([restart]);
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 
   it('validates before any call', () => {

@@ -1,4 +1,4 @@
-import { NEVER, Subject } from 'rxjs';
+import { asyncScheduler, NEVER, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { B24InputError } from './B24InputError';
@@ -111,6 +111,39 @@ describe('typingSignals', () => {
       expectObservable(typingSignals(keys, sent, SMALL), '^ 30ms !').toBe(
         's 4ms x',
         at({ s: ['start', 0], x: ['stop', 5, 'sent'] }),
+      );
+    });
+  });
+
+  it('starts afresh on the first keystroke after a lost call, once, and renews from that start', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('a-a-a-a-a-a'); // 0, 2, … 10
+      const lost = hot('---x'); // the start's call did not land
+      // the keystroke at 4 starts again (not the renewal at 7); 6, 8, 10 do not; renewal at 4 + 7, idle at 18
+      expectObservable(typingSignals(keys, NEVER, SMALL, asyncScheduler, lost), '^ 40ms !').toBe(
+        's 3ms t 6ms r 6ms i',
+        at({ s: ['start', 0], t: ['start', 4], r: ['renew', 11], i: ['stop', 18, 'idle'] }),
+      );
+    });
+  });
+
+  it('sends nothing after a lost call when no keystroke follows', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const lost = hot('--x');
+      expectObservable(typingSignals(hot('a'), NEVER, SMALL, asyncScheduler, lost), '^ 40ms !').toBe(
+        's 6ms i',
+        at({ s: ['start', 0], i: ['stop', 7, 'idle'] }),
+      );
+    });
+  });
+
+  it('counts a renewal after a lost call as its new call: the next keystroke does not start again', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const keys = hot('a 4ms b 3ms c'); // 0, 5, 9
+      const lost = hot('------x'); // at 6, then the renewal at 7 goes out anyway (b is 2 old)
+      expectObservable(typingSignals(keys, NEVER, SMALL, asyncScheduler, lost), '^ 30ms !').toBe(
+        's 6ms r 6ms i',
+        at({ s: ['start', 0], r: ['renew', 7], i: ['stop', 14, 'idle'] }),
       );
     });
   });

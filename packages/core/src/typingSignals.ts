@@ -47,7 +47,9 @@ export function renewalPeriod(lifetimeMs: number, marginMs: number): number {
  * - `sent` emitting gives `stop` (`sent`): the message already hid the indicator, and the next keystroke is a
  *   fresh `start`;
  * - `keystrokes` completing gives `stop` (`complete`) if active, then completes; an error in either input is
- *   passed on.
+ *   passed on;
+ * - `lost` emitting (a call was given up or refused, so the indicator may be down) makes the next keystroke a
+ *   `start` at once rather than wait for the renewal: once per renewal period, and none while nobody types.
  *
  * Timers run on `scheduler` (virtual time in tests); the stream holds no timer while idle.
  */
@@ -56,11 +58,20 @@ export function typingSignals(
   sent: Observable<unknown> = NEVER,
   policy: Partial<TypingPolicy> = {},
   scheduler: SchedulerLike = asyncScheduler,
+  lost: Observable<unknown> = NEVER,
 ): Observable<TypingSignal> {
   const p = resolveTypingPolicy(policy);
   const period = renewalPeriod(p.lifetimeMs, p.marginMs);
   return new Observable<TypingSignal>((subscriber) => {
     let active = false;
+    /** A call was lost since the last one went out: the next keystroke starts afresh. */
+    let lapsed = false;
+    /**
+     * A start for a lost call went out since the last renewal. Another loss then waits for the renewal: one extra
+     * call per renewal period at most, so a portal refusing every call (rate, operating limit) is not asked again on
+     * every keystroke, while a single lost call (a network blip) is made good at once.
+     */
+    let restarted = false;
     let lastKeystroke = -Infinity;
     let timer: Subscription | undefined;
 
@@ -73,6 +84,7 @@ export function typingSignals(
         timer = undefined;
         const now = scheduler.now();
         if (now - lastKeystroke <= p.idleMs) {
+          lapsed = restarted = false;
           subscriber.next({ type: 'renew', at: now });
           arm();
         } else {
@@ -88,13 +100,19 @@ export function typingSignals(
       subscriber.next({ type: 'stop', reason, at: scheduler.now() });
     };
 
+    const lostSub = lost.subscribe(() => {
+      lapsed = !restarted;
+    });
     const sentSub = sent.subscribe({ next: () => stop('sent'), error: (e: unknown) => subscriber.error(e) });
     const keySub = keystrokes.subscribe({
       next: () => {
         const now = scheduler.now();
         lastKeystroke = now;
-        if (active) return;
+        if (active && !lapsed) return;
+        restarted = active;
         active = true;
+        lapsed = false;
+        cancelTimer();
         subscriber.next({ type: 'start', at: now });
         arm();
       },
@@ -106,6 +124,7 @@ export function typingSignals(
     });
     return () => {
       cancelTimer();
+      lostSub.unsubscribe();
       sentSub.unsubscribe();
       keySub.unsubscribe();
     };

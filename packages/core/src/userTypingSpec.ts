@@ -30,7 +30,7 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
     dialogId,
     lifetimeMs: policy.lifetimeMs,
     endReason: 'complete',
-    signals: () => typingSignals(keystrokes, sent, policy, timers),
+    signals: (_, host) => typingSignals(keystrokes, sent, policy, timers, host.lost),
     drive(s: TypingSignal): DriverSignal | undefined {
       // completion itself stops the indicator (with reason `complete`)
       if (s.type === 'stop') return s.reason === 'complete' ? undefined : { stop: s.reason };
