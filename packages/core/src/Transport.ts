@@ -50,15 +50,26 @@ export interface TransportCallOptions {
  * ```ts
  * const transport: Transport = {
  *   async call(method, params, { signal } = {}) {
- *     const res = await fetch(`${webhook}${method}.json`, {
- *       method: 'POST',
- *       // Without it fetch sends text/plain, and the portal reads the body as a form (parse_str), not JSON.
- *       headers: { 'Content-Type': 'application/json' },
- *       body: JSON.stringify(params),
- *       signal,
- *     });
- *     const body = await res.json();
- *     if (body.error) throw B24Error.fromResponse(body, res.status);
+ *     let res: Response;
+ *     try {
+ *       res = await fetch(`${webhook}${method}.json`, {
+ *         method: 'POST',
+ *         // Without it fetch sends text/plain, and the portal reads the body as a form (parse_str), not JSON.
+ *         headers: { 'Content-Type': 'application/json' },
+ *         body: JSON.stringify(params),
+ *         signal,
+ *       });
+ *     } catch (cause) {
+ *       // every failure is a B24Error with a kind: here `network` (ABORTED too)
+ *       throw new B24Error({ code: signal?.aborted ? 'ABORTED' : 'NETWORK_ERROR', message: 'no answer', cause });
+ *     }
+ *     const body = await res.json().catch(() => undefined);
+ *     if (body?.error) throw B24Error.fromResponse(body, res.status);
+ *     if (!res.ok || body?.result === undefined) {
+ *       // a proxy's page, an empty body: the status gives the kind (a 403 is `access`, not retried)
+ *       const kind = classifyError('', res.status);
+ *       throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status: res.status, message: `HTTP ${res.status}` });
+ *     }
  *     return body.result;
  *   },
  * };

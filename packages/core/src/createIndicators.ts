@@ -25,7 +25,7 @@ export interface Indicators extends TypingIndicators {
 /**
  * One place for the indicators of a portal: they share the transport, the rate budget (the per-portal
  * scheduler, which batches) and one timer. Validates its options and throws {@link B24InputError} on bad ones.
- * A browser composer that only shows its user typing can take `createTypingIndicators` instead, a third the size.
+ * A browser composer that only shows its user typing can take `createTypingIndicators` instead, under half the size.
  */
 export function createIndicators(options: IndicatorsOptions): Indicators {
   const { transport, clock, onEvent } = resolveHostOptions(options);

@@ -26,7 +26,7 @@ export interface TypingIndicators {
  * The user-typing half of {@link createIndicators}, for a browser composer, where it is bundled: the same
  * `userTyping` (same policy, same events, same validation), without bot statuses and without the per-portal
  * scheduler. One person typing makes about three calls a minute, so its calls go straight to the transport, one
- * in flight per indicator, the newest waiting behind it, a stale renewal dropped; the bundle is a third the size.
+ * in flight per indicator, the newest waiting behind it, a stale renewal dropped; core's share of the bundle is under half the size.
  * A process that shows many indicators on one portal (a bot, a bridge) wants `createIndicators` and its budget.
  */
 export function createTypingIndicators(options: TypingIndicatorsOptions): TypingIndicators {

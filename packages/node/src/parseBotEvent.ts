@@ -23,8 +23,14 @@ export interface ParseBotEventOptions {
  * @example
  * ```ts
  * app.post('/bot', express.text({ type: '*\/*' }), (req, res) => {
- *   const event = parseBotEvent(req.body, { applicationToken: process.env.B24_APP_TOKEN! });
+ *   let event: BotEvent;
+ *   try {
+ *     event = parseBotEvent(req.body, { applicationToken: process.env.B24_APPLICATION_TOKEN! });
+ *   } catch {
+ *     return res.sendStatus(401); // a wrong token (kind 'auth') or a malformed body (kind 'input')
+ *   }
  *   res.sendStatus(200);
+ *   handle(event);
  * });
  * ```
  */
