@@ -68,7 +68,8 @@ export interface TransportCallOptions {
  *     if (!res.ok || body?.result === undefined) {
  *       // a proxy's page, an empty body: the status gives the kind (a 403 is `access`, not retried)
  *       const kind = classifyError('', res.status);
- *       throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status: res.status, message: `HTTP ${res.status}` });
+ *       const { status } = res;
+ *       throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status, message: `HTTP ${status}` });
  *     }
  *     return body.result;
  *   },
