@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { B24Error } from './B24Error';
+import type { CallOutcome } from './Dispatcher';
 import type { IndicatorKind, StopReason } from './IndicatorEvent';
 import type { PreparedCall } from './resolveBotTarget';
 import type { DialogId } from './validateDialogId';
@@ -21,9 +22,10 @@ export interface IndicatorSpec<S> {
   readonly endReason: StopReason;
   /**
    * The pure timing stream, built per subscription (`report` hears invalid input that does not stop it; `host.lost`
-   * emits when a call of this indicator did not land, for signals that start afresh then).
+   * emits the outcome of a call of this indicator that did not land, for signals that start afresh then; subscribe
+   * to it once).
    */
-  signals(report: (error: B24Error) => void, host: { readonly lost: Observable<unknown> }): Observable<S>;
+  signals(report: (error: B24Error) => void, host: { readonly lost: Observable<CallOutcome> }): Observable<S>;
   /** What a signal asks for; `undefined` for none. */
   drive(signal: S): DriverSignal | undefined;
   /** The call that takes the indicator down when its subscriber leaves early, given its last signal, if due. */

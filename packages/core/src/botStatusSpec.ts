@@ -3,7 +3,7 @@ import { type AgentStatus, isAgentStatus, statusMessageCode } from './AgentStatu
 import { B24Error } from './B24Error';
 import type { DriverSignal, IndicatorSpec } from './IndicatorSpec';
 import { type BotStatusOptions, type BotTarget, type PreparedCall, resolveBotTarget } from './resolveBotTarget';
-import { type StatusSignal, statusSignals } from './statusSignals';
+import { resolvedStatusSignals, type StatusSignal } from './statusSignals';
 import type { DialogId } from './validateDialogId';
 
 // A class, so that one `botStatus` call's subscribers share the methods (no closures per indicator).
@@ -20,7 +20,7 @@ class BotSpec implements IndicatorSpec<StatusSignal> {
     this.lifetimeMs = target.lifetimeMs;
   }
 
-  signals(report: (error: B24Error) => void): Observable<StatusSignal> {
+  signals(report: (error: B24Error) => void, host: { readonly lost: Observable<unknown> }): Observable<StatusSignal> {
     const { status: source, legacy, until, policy } = this.target;
     const statuses: Observable<AgentStatus> = isObservable(source)
       ? source.pipe(
@@ -35,11 +35,12 @@ class BotSpec implements IndicatorSpec<StatusSignal> {
           }),
         )
       : of(source);
-    return statusSignals(
+    return resolvedStatusSignals(
       legacy ? statuses.pipe(map((): AgentStatus => 'typing')) : statuses,
       until,
       policy,
       this.timers,
+      host.lost,
     );
   }
 

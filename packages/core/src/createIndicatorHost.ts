@@ -104,7 +104,7 @@ export function createIndicatorHost(
     #ended = false;
     #signalsSub: Subscription | undefined;
     #last: S | undefined;
-    #lost: Subject<void> | undefined;
+    #lost: Subscriber<CallOutcome> | undefined;
 
     #spec: IndicatorSpec<S>;
     #subscriber: Subscriber<IndicatorEvent>;
@@ -135,17 +135,21 @@ export function createIndicatorHost(
       // types, so its signals start afresh (not after auth errors: the transport already refreshed, a retry would
       // fail again; a drop because it stopped or was disposed changes nothing, nor one merged into a newer call).
       else if (o.type === 'failed' ? o.error.kind !== 'auth' : o.type === 'dropped' && o.reason !== 'merged')
-        this.#lost?.next();
+        this.#lost?.next(o);
     }
 
-    /** Made on demand: only signals that restart after a lost call (userTyping) subscribe to it. */
-    get lost(): Observable<void> {
-      this.#lost ??= new Subject();
-      return this.#lost;
+    /**
+     * The outcome of each call that did not land, for signals that start afresh then. Their one subscriber is held
+     * without a Subject or a teardown (unsubscribed, it hears nothing): a status holds it as long as it lives.
+     */
+    get lost(): Observable<CallOutcome> {
+      return new Observable((s) => {
+        this.#lost = s;
+      });
     }
 
-    // A clear goes last: the channel drops what is queued, aborts the call in flight (or, in a batch shared with
-    // other indicators, waits for it: one landing after the clear would put the status back up), then sends it.
+    // A clear goes last: the channel drops what is queued, waits for the call in flight (aborted, a request already
+    // sent may still land, and landing after the clear would put the status back up), then sends it.
     #closeChannel(clear?: PreparedCall): void {
       const c = this.#channel;
       this.#channel = undefined;

@@ -21,6 +21,21 @@ const brief = (events: IndicatorEvent[]) =>
       `${ms(e.at)} ${e.type}${'call' in e && e.call ? ` ${e.call.reason}` : ''}${'reason' in e ? ` ${e.reason}` : ''}`,
   );
 
+const networkDown = () => new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
+/** A transport that fails while `down()` says so; `inFlight` is the most calls it ever held at once. */
+const outage = (down: (at: number) => boolean) => {
+  let open = 0;
+  const stats = { inFlight: 0 };
+  const transport = recordingTransport((c) => {
+    stats.inFlight = Math.max(stats.inFlight, ++open);
+    const settle = () => open--;
+    if (down(c.at)) c.reject(networkDown());
+    else c.resolve(true);
+    Promise.resolve().then(settle);
+  });
+  return { transport, stats };
+};
+
 // `createTypingIndicators` is the same userTyping over the direct dispatcher: every behaviour holds for both.
 describe.each([
   ['createIndicators', createIndicators],
@@ -135,20 +150,6 @@ describe.each([
   });
 
   describe('after a call was given up (network down)', () => {
-    const networkDown = () => new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
-    /** A transport that fails while `down()` says so; `inFlight` is the most calls it ever held at once. */
-    const outage = (down: (at: number) => boolean) => {
-      let open = 0;
-      const stats = { inFlight: 0 };
-      const transport = recordingTransport((c) => {
-        stats.inFlight = Math.max(stats.inFlight, ++open);
-        const settle = () => open--;
-        if (down(c.at)) c.reject(networkDown());
-        else c.resolve(true);
-        Promise.resolve().then(settle);
-      });
-      return { transport, stats };
-    };
     /** Keystrokes every second from `from` to `to`, in virtual time. */
     const typeEverySecond = async (keys: Subject<void>, from: number, to: number) => {
       for (let t = from; t <= to; t += 1_000) {
@@ -381,7 +382,7 @@ describe('createIndicators: botStatus', () => {
     );
   });
 
-  it('clears with duration 1 when unsubscribed before the reply, after aborting the renewal in flight', async () => {
+  it('clears with duration 1 when unsubscribed before the reply, once the renewal in flight has settled', async () => {
     const transport = recordingTransport((c) => (c.at === 0 ? c.resolve({ result: true }) : undefined));
     const heard: IndicatorEvent[] = [];
     const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
@@ -389,7 +390,11 @@ describe('createIndicators: botStatus', () => {
     await advance(27_010);
     expect(transport.calls).toHaveLength(2);
     sub.unsubscribe();
-    expect(transport.calls[1]?.signal?.aborted).toBe(true);
+    // not aborted: an abort would not call back a request already sent, which landing after the clear would undo it
+    await advance(1_000);
+    expect(transport.calls[1]?.signal?.aborted).toBe(false);
+    expect(transport.calls).toHaveLength(2);
+    transport.calls[1]?.resolve({ result: true });
     await advance(1);
     expect(transport.calls).toHaveLength(3);
     expect(transport.calls[2]?.params).toEqual({
@@ -406,7 +411,7 @@ describe('createIndicators: botStatus', () => {
       '0 sent start',
       '27010 dropped renew stopped',
       '27010 stopped unsubscribed',
-      '27010 sent clear',
+      '28010 sent clear',
     ]);
     expect(heard.at(-1)).toMatchObject({ call: { duration: 1, statusMessageCode: 'IMBOT_AGENT_ACTION_SEARCHING' } });
     expect(vi.getTimerCount()).toBe(0);
@@ -592,6 +597,110 @@ describe('createIndicators: botStatus', () => {
     }
     expect(() => indicators.botStatus({ ...ok, dialogId: 'sg12' })).not.toThrow();
     expect(transport.calls).toHaveLength(0);
+  });
+});
+
+describe('createIndicators: botStatus after a call was given up (network down)', () => {
+  // the scheduler's retries have jitter: fixed at its middle, they go 250, 500, 1000, 2000 ms apart
+  beforeEach(() => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('sends the status again a second after its renewal was given up, not at the next renewal 27 s later', async () => {
+    // Down from 27 s to 31 s: the renewal at 27 s is retried until 28.75 s, then given up (its next retry would come
+    // after the status lapses at 30 s). The work goes on, so the status goes again at 29.75 s with the full lease,
+    // is retried while the network is down and lands at 31.5 s; the renewals follow it.
+    const { transport, stats } = outage((at) => at >= 27_000 && at < 31_000);
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+    await advance(60_000);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '28750 dropped renew retries',
+      '31500 sent start',
+      '56750 renewed renew',
+    ]);
+    expect(times(transport.calls).filter((t) => t > 28_750)).toEqual([29_750, 30_000, 30_500, 31_500, 56_750]);
+    expect(transport.calls.at(-2)?.params).toMatchObject({
+      statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+      duration: 30,
+    });
+    expect(stats.inFlight).toBe(1);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+
+  it('sends it again once per renewal period while the outage lasts, and clears it when the work fails', async () => {
+    const { transport, stats } = outage((at) => at >= 27_000 && at < 80_000);
+    const events: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => events.push(e) });
+    const until = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', until }).subscribe();
+    await advance(90_000);
+    until.error(new Error('llm failed'));
+    await advance(60_000);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '28750 dropped renew retries',
+      // sent again at 29.75 s, retried until 33.5 s and given up: no more tries until the renewal 27 s after it
+      '33500 dropped start retries',
+      '58500 dropped renew retries',
+      '63250 dropped start retries',
+      '86500 renewed renew',
+      '90000 stopped until',
+      '90000 sent clear',
+    ]);
+    expect(times(transport.calls).filter((t) => t > 33_500 && t < 86_500)).toEqual([
+      56_750, 57_000, 57_500, 58_500, 59_500, 59_750, 60_250, 61_250, 63_250,
+    ]);
+    expect(stats.inFlight).toBe(1);
+    indicators.dispose();
+  });
+
+  it('does not send it again after a fatal or auth error, or an operating refusal', async () => {
+    const refusal = (code: string) => {
+      // the renewal at 27 s is refused
+      const transport = recordingTransport((c) =>
+        transport.calls.length === 2 ? c.reject(new B24Error({ code })) : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const events: IndicatorEvent[] = [];
+      const t0 = Date.now();
+      indicators
+        .botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' })
+        .subscribe((e) => events.push({ ...e, at: e.at - t0 }));
+      return { transport, indicators, events };
+    };
+    // the portal holds the method after OPERATION_TIME_LIMIT: a call a second later would only fail again
+    for (const code of ['OPERATION_TIME_LIMIT', 'expired_token']) {
+      const { indicators, events } = refusal(code);
+      await advance(60_000);
+      expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '54000 renewed renew']);
+      indicators.dispose();
+    }
+    const access = refusal('ACCESS_DENIED');
+    await advance(60_000);
+    expect(brief(access.events)).toEqual(['0 sent start', '27000 failed renew', '27000 stopped failed']);
+    expect(access.transport.calls).toHaveLength(2);
+  });
+
+  it('does not send it again when the reply came between the loss and the second try', async () => {
+    const { transport } = outage((at) => at >= 27_000);
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    const until = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', until }).subscribe((e) => events.push(e));
+    await advance(29_000);
+    until.next('the reply');
+    await advance(60_000);
+    expect(brief(events)).toEqual(['0 sent start', '28750 dropped renew retries', '29000 stopped until']);
+    expect(times(transport.calls).filter((t) => t > 28_750)).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
   });
 });
 

@@ -67,6 +67,11 @@ export interface BucketPortalOptions {
   /** Per-call error (a batch reports it for that item only). */
   readonly fail?: (call: TransportCall, attempt: number) => B24Error | undefined;
   readonly withBatch?: boolean;
+  /**
+   * An aborted request still arrives (only its reply is no longer awaited): a request already on the wire cannot be
+   * called back. By default abort stops it before it arrives.
+   */
+  readonly abortArrives?: boolean;
 }
 
 /**
@@ -115,7 +120,7 @@ export function createBucketPortal(clock: VirtualClock, options: BucketPortalOpt
       if (signal?.aborted) return aborted();
       signal?.addEventListener('abort', aborted, { once: true });
       clock.schedule(() => {
-        if (signal?.aborted) return;
+        if (signal?.aborted && !options.abortArrives) return;
         if (!admit(clock.now())) {
           rejected.push(clock.now());
           clock.schedule(() => reject(new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 })), latency);

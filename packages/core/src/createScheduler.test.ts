@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { createBucketPortal, flushMicrotasks, notifyCall, VirtualClock } from './createScheduler.test.fixture';
@@ -264,6 +264,31 @@ describe('createScheduler per-indicator rules', () => {
     expect(requests).toEqual([`${t0 - 10} batch of 2`, `${t0 + 990} chat3 1`]);
     hung.dispose();
     expect(c.outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed', call: { reason: 'clear' } });
+  });
+
+  it('close(final) lets a call in flight alone go on and sends the clear after it: an aborted request may still land', async () => {
+    // The renewal takes 2 s each way, the clear 50 ms. Aborting the renewal would not call it back once sent: landing
+    // after the clear, it would show the status for its whole lease after the work failed.
+    const latencies = [50, 2_000];
+    const { clock, portal, scheduler } = setup({ latencyMs: () => latencies.shift() ?? 50, abortArrives: true });
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(27_000);
+    a.channel.submit(notify('chat1', 'renew', 30_000));
+    await clock.advanceBy(10);
+    a.channel.close({ ...notify('chat1', 'clear', 57_000), params: { botId: 1, dialogId: 'chat1', duration: 1 } });
+    await clock.advanceBy(60_000);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.duration}`)).toEqual(['50 30', '29000 30', '31050 1']);
+    expect(portal.signals[1]?.aborted).toBe(false);
+    expect(a.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['sent start', 'dropped renew', 'sent clear']);
+    expect(scheduler.stats()).toMatchObject({ activeIndicators: 0, callsSent: 3 });
+
+    // without a clear to follow (the reply hid the status) the call in flight is still aborted at once
+    const b = collect(scheduler);
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(10);
+    b.channel.close();
+    expect(portal.signals.at(-1)?.aborted).toBe(true);
   });
 
   it('close(final) after a plain close() still waits for the batch carrying the indicator (close is idempotent)', async () => {
@@ -700,29 +725,34 @@ describe('createScheduler deadlines, end to end through createIndicators', () =>
   });
 
   it('still clears a status whose renewal was merged into the call in flight: that call renews it', async () => {
-    // A 5 s lease renewed every 2 s, 2.5 s each way: the start leaves at 0 and lands at 2.5 s (up until 7.5 s); the
-    // renewal due at 2 s rides on it (merged), the next one waits for it and leaves at 5 s. The work fails at 5.5 s:
-    // the status is up, so that renewal is stopped and the clear goes (lands at 8 s).
+    // A 6 s lease renewed every 3 s, 2.5 s each way: the start leaves at 0 and lands at 2.5 s (up until 8.5 s); the
+    // renewal due at 3 s rides on it (merged), the next one waits for it and leaves at 6 s (lands at 8.5 s: up until
+    // 14.5 s). The work fails at 6.5 s: the status is up, so that renewal is stopped, and the clear goes once it has
+    // settled (at 11 s: an abort would not call it back) and lands at 13.5 s.
     const clock = new VirtualClock();
     const portal = createBucketPortal(clock, { latencyMs: 2_500 });
     const indicators = createIndicators({ transport: portal.transport, clock });
     const done = new Subject<void>();
-    const lease = { leaseSec: 5, marginMs: 3_000 };
+    const lease = { leaseSec: 6, marginMs: 3_000 };
     indicators.botStatus({ dialogId: 'chat1', botId: 1, status: 'thinking', until: done, ...lease }).subscribe();
-    await clock.advanceTo(5_500);
+    await clock.advanceTo(6_500);
     done.error(new Error('failed while its status is up'));
     await clock.advanceTo(60_000);
     expect(indicators.stats().dropped).toMatchObject({ merged: 1, stopped: 1, deadline: 0 });
     expect(portal.calls().map((c) => [c.at, c.call.params.duration])).toEqual([
-      [2_500, 5],
-      [8_000, 1],
+      [2_500, 6],
+      [8_500, 6],
+      [13_500, 1],
     ]);
     indicators.dispose();
   });
 
   it('sends no clear once the status has lapsed because its renewal was refused: it would show it again for 1 s', async () => {
+    // the rate backoff's jitter at its middle: no retry of chat1's status is on its way when its work fails at 40 s
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const clock = new VirtualClock();
-    // every renewal (a call with the 30 s lease after the start) is refused for the rate limit; the clear is not
+    // every call with the 30 s lease after the first (its renewals, and the status sent again once the renewal at
+    // 27 s was given up at 30 s) is refused for the rate limit; the clear is not
     const refused = new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 });
     const portal = createBucketPortal(clock, {
       fail: (call, attempt) => (attempt > 1 && call.params.duration === 30 ? refused : undefined),
@@ -740,6 +770,10 @@ describe('createScheduler deadlines, end to end through createIndicators', () =>
     const clears = portal.calls().filter((c) => c.call.params.duration === 1);
     expect(clears.map((c) => c.call.params.dialogId)).toEqual(['chat2']);
     expect(indicators.stats().dropped.deadline).toBeGreaterThanOrEqual(2); // chat1's renewal, then its clear
+    // chat1's status went again a second after its renewal was given up, refused like the renewal
+    const chat1 = portal.calls().filter((c) => c.call.params.dialogId === 'chat1');
+    expect(chat1.filter((c) => c.at > 30_000).length).toBeGreaterThan(0);
     indicators.dispose();
+    vi.restoreAllMocks();
   });
 });

@@ -64,7 +64,8 @@ interface Channel {
   left: boolean;
   /**
    * When the status lapses for want of a renewal that never landed (the renewal's deadline: it was dropped before
-   * leaving, or refused), or +Infinity while the last call that left may have landed. A clear after it is useless.
+   * leaving, or refused), or +Infinity once a call may have landed (it did, or failed in a way that may hide that it
+   * did). A call refused outright changes nothing: the status is as it was before. A clear after it is useless.
    */
   lapsesAt: number;
 }
@@ -322,7 +323,6 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       entry.channel.queued = null;
       entry.channel.flight = flight;
       entry.channel.left = true;
-      entry.channel.lapsesAt = Number.POSITIVE_INFINITY;
     }
     flights.add(flight);
     httpRequests += 1;
@@ -394,6 +394,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         const entry = flight.entries[0] as Entry;
         if (entry.state === 'flight') {
           entry.state = 'done';
+          entry.channel.lapsesAt = Number.POSITIVE_INFINITY;
           notify(entry.channel, { type: 'sent', call: entry.call, result, at: now });
         }
       } else {
@@ -405,6 +406,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           if (entry.state !== 'flight') return;
           if (item?.ok) {
             entry.state = 'done';
+            entry.channel.lapsesAt = Number.POSITIVE_INFINITY;
             notify(entry.channel, { type: 'sent', call: entry.call, result: item.result, at: now });
             return;
           }
@@ -451,7 +453,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     entry.state = 'done';
     const { channel } = entry;
     const fatal = error.kind === 'input' || error.kind === 'access';
-    if (REFUSED.has(error.kind)) channel.lapsesAt = entry.call.deadline;
+    // refused outright, the call did not land: the status lapses when it would have without it (a start or change
+    // refused after a renewal was lost does not bring it back); any other error may hide a call that landed
+    channel.lapsesAt = REFUSED.has(error.kind)
+      ? Math.min(channel.lapsesAt, entry.call.deadline)
+      : Number.POSITIVE_INFINITY;
     if (fatal || error.kind === 'auth' || error.kind === 'operating') {
       notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
       release(entry, now);
@@ -543,8 +549,10 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         if (flight) {
           for (const entry of flight.entries)
             if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
-          if (flight.entries.every((e) => e.channel.closed || e.channel === this)) {
-            // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on).
+          if (!final && flight.entries.every((e) => e.channel.closed || e.channel === this)) {
+            // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when
+            // a clear follows: an abort does not call back a request already on its way, which landing after the
+            // clear would show the status for its whole lease; the clear waits for it to settle (or time out).
             finish(flight);
             flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
             rearm();
@@ -561,7 +569,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         return;
       }
       // The final call (a clear) travels on a channel of its own, which closes once it has an outcome. It waits for
-      // a batch that still carries this indicator's last call: landing after the clear, that call would undo it.
+      // the request that still carries this indicator's last call: landing after the clear, that call would undo it.
       const onOutcome = this.onOutcome;
       const next = open((outcome) => {
         try {
@@ -574,7 +582,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         next.flight = flight;
         flight.followers.push(next);
       }
-      next.submit({ ...final, deadline: Math.min(final.deadline, this.lapsesAt) });
+      // a call still on its way may land
+      next.submit({
+        ...final,
+        deadline: Math.min(final.deadline, next.flight ? Number.POSITIVE_INFINITY : this.lapsesAt),
+      });
     }
   }
 

@@ -181,6 +181,74 @@ describe('statusSignals', () => {
     });
   });
 
+  it('sends the shown status again, as a start with the full lease, a second after a call was lost', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const lost = hot('5000ms x');
+      expectObservable(statusSignals(of('thinking'), NEVER, { leaseSec: 10 }, undefined, lost), '^ 15000ms !').toBe(
+        's 5999ms t 6999ms r',
+        {
+          s: sig('start', 'thinking', 0, 10),
+          t: sig('start', 'thinking', 6000, 10),
+          r: sig('renew', 'thinking', 13_000, 10),
+        },
+      );
+    });
+  });
+
+  it('sends it again at most once per renewal period: a loss after that waits for the renewal', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // lost at 5 s: again at 6 s; that one lost at 7 s too: nothing until the renewal at 13 s; lost at 14 s: again
+      const lost = hot('5000ms x 1999ms y 6999ms z');
+      expectObservable(statusSignals(of('thinking'), NEVER, { leaseSec: 10 }, undefined, lost), '^ 16000ms !').toBe(
+        's 5999ms t 6999ms r 1999ms u',
+        {
+          s: sig('start', 'thinking', 0, 10),
+          t: sig('start', 'thinking', 6000, 10),
+          r: sig('renew', 'thinking', 13_000, 10),
+          u: sig('start', 'thinking', 15_000, 10),
+        },
+      );
+    });
+  });
+
+  it('sends the latest status again, or nothing when a change goes out in the pause', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // a change held by minDwellMs is sent instead
+      const lost = hot('300ms x');
+      expectObservable(
+        statusSignals(hot('t 99ms s', S), NEVER, { minDwellMs: 2000 }, undefined, lost),
+        '^ 3000ms !',
+      ).toBe('s 1299ms c', { s: sig('start', 'thinking', 0), c: sig('start', 'searching', 1300) });
+      // a change that goes out in the pause does it
+      expectObservable(statusSignals(hot('t 4999ms s', S), NEVER, {}, undefined, hot('4500ms x')), '^ 8000ms !').toBe(
+        's 4999ms c',
+        { s: sig('start', 'thinking', 0), c: sig('change', 'searching', 5000) },
+      );
+    });
+  });
+
+  it('sends nothing again before a status was shown, after the end, or after an operating refusal', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const policy = { leaseSec: 10 };
+      // nothing shown yet (show-delay)
+      expectObservable(
+        statusSignals(of('thinking'), NEVER, { ...policy, delayMs: 500 }, undefined, hot('100ms x')),
+        '^ 3000ms !',
+      ).toBe('500ms s', { s: sig('start', 'thinking', 500, 10) });
+      // the reply came in the pause: the stream ends, nothing more
+      expectObservable(
+        statusSignals(of('thinking'), cold('5500ms a'), policy, undefined, hot('5000ms x')),
+        '^ 9000ms !',
+      ).toBe('s 5499ms |', { s: sig('start', 'thinking', 0, 10) });
+      // the portal holds the method after OPERATION_TIME_LIMIT: the next renewal tries
+      const refusal = { type: 'failed', error: { kind: 'operating' } };
+      expectObservable(
+        statusSignals(of('thinking'), NEVER, policy, undefined, hot('5000ms x', { x: refusal })),
+        '^ 8000ms !',
+      ).toBe('s 6999ms r', { s: sig('start', 'thinking', 0, 10), r: sig('renew', 'thinking', 7000, 10) });
+    });
+  });
+
   it('leaves no timer behind after the end or an unsubscribe', () => {
     const scheduler = testScheduler();
     const status = new Subject<AgentStatus>();
@@ -202,6 +270,15 @@ describe('statusSignals', () => {
     expect(scheduler.actions.length).toBe(1);
     sub.unsubscribe();
     expect(scheduler.actions.length).toBe(0);
+
+    // a status going again after a lost call: its pause is released too, and so is `lost`
+    const lost = new Subject<void>();
+    const again = statusSignals(of('typing' as const), NEVER, {}, scheduler, lost).subscribe();
+    lost.next();
+    expect(scheduler.actions.length).toBe(2);
+    again.unsubscribe();
+    expect(scheduler.actions.length).toBe(0);
+    expect(lost.observed).toBe(false);
   });
 });
 

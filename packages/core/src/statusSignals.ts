@@ -4,7 +4,7 @@ import {
   Observable,
   type SchedulerAction,
   type SchedulerLike,
-  type Subscriber,
+  Subscriber,
   type Subscription,
 } from 'rxjs';
 import { type AgentStatus, statusMessageCode } from './AgentStatus';
@@ -56,6 +56,21 @@ export function resolveStatusPolicy(policy: Partial<StatusPolicy> = {}): StatusP
   return { ...p, clearOnError: p.clearOnError !== false };
 }
 
+/**
+ * After a lost call the status goes again this much later: a network blip that outlasted the scheduler's retries is
+ * likely over, and a status changed in the meantime goes instead.
+ */
+const RESTART_PAUSE_MS = 1_000;
+
+/**
+ * A refusal for the operating limit (`{ error }` of kind `operating`, as `createIndicators` reports it): the portal
+ * holds the method for this app for up to 10 minutes and the scheduler fails its calls without a request for 10 s,
+ * so a status sent again a second later would only fail again. The next renewal tries, as for typing.
+ */
+function heldBack(lost: unknown): boolean {
+  return (lost as { readonly error?: { readonly kind?: unknown } } | null | undefined)?.error?.kind === 'operating';
+}
+
 interface Shown {
   readonly status: AgentStatus;
   readonly code: string | undefined;
@@ -71,7 +86,12 @@ interface Shown {
  *   another name for the same code) give nothing, and the latest status wins a pending change;
  * - `until` emitting ends the stream (the reply hides the indicator); `until` completing without a value or
  *   erroring ends it with `clear` (`duration: 1`) if a status was shown, as does an error of `status` (which is
- *   then passed on). Nothing is emitted after the end, and every timer is released.
+ *   then passed on). Nothing is emitted after the end, and every timer is released;
+ * - `lost` emitting (a call was given up or refused, so the status may be down while the work goes on) sends the
+ *   shown status again a second later as a `start` with the full lease, and the renewals follow from there: once
+ *   per renewal period, not before a status was shown nor after the end, and not for a refusal for the operating
+ *   limit (a value `{ error }` of kind `operating`). Nothing user-driven comes to do it, as a keystroke does for
+ *   typing: without it the status would stay down until the next renewal, up to `leaseSec − margin` later.
  *
  * `status` completing keeps the last status up. An invalid status errors the stream (after `clear`).
  */
@@ -80,14 +100,29 @@ export function statusSignals(
   until: Observable<unknown> = NEVER,
   policy: Partial<StatusPolicy> = {},
   scheduler: SchedulerLike = asyncScheduler,
+  lost: Observable<unknown> = NEVER,
 ): Observable<StatusSignal> {
-  const p = resolveStatusPolicy(policy);
+  return resolvedStatusSignals(status, until, resolveStatusPolicy(policy), scheduler, lost);
+}
+
+/**
+ * `statusSignals` with a policy `resolveStatusPolicy` made (`botStatusSpec` has one per indicator): each
+ * subscription holds that one rather than a copy of its own (100,000 statuses add up).
+ */
+export function resolvedStatusSignals(
+  status: Observable<AgentStatus>,
+  until: Observable<unknown>,
+  p: StatusPolicy,
+  scheduler: SchedulerLike,
+  lost: Observable<unknown>,
+): Observable<StatusSignal> {
   const period = renewalPeriod(p.leaseSec * 1000, p.marginMs);
   return new Observable<StatusSignal>((subscriber) => {
     const machine = new StatusMachine(subscriber, p, period, scheduler);
     // NEVER cannot end the work: nothing to hold a subscription for (a held status is counted in bytes).
     if (until !== NEVER) machine.untilSub = until.subscribe(new UntilObserver(machine));
     if (machine.ended) return machine;
+    if (lost !== NEVER) machine.lostSub = lost.subscribe(new LostSubscriber(machine));
     const statusSub = status.subscribe(machine);
     // A single status (`of(...)`) has completed by now and is not kept.
     if (!statusSub.closed) machine.statusSub = statusSub;
@@ -104,6 +139,7 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     const machine = m as StatusMachine;
     machine.renewTimer = undefined;
     if (!machine.shown) return;
+    machine.restarted = false;
     machine.emit('renew', machine.shown);
     machine.arm('renewTimer', machine.period);
   },
@@ -133,7 +169,10 @@ class StatusMachine {
   renewTimer: Subscription | undefined;
   ended = false;
   replied = false;
+  /** The status went again after a lost call since the last renewal: another loss waits for the next renewal. */
+  restarted = false;
   untilSub: Subscription | undefined;
+  lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
 
   constructor(
@@ -165,6 +204,7 @@ class StatusMachine {
 
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
+    this.cancel('showTimer'); // a status sent again after a lost call: this one does it
     this.shown = this.latest;
     this.shownAt = this.scheduler.now();
     this.emit(type, this.shown);
@@ -179,6 +219,17 @@ class StatusMachine {
     this.cancel('renewTimer');
     if (clear && this.shown && this.p.clearOnError) this.emit('clear', this.shown, 1);
     return true;
+  }
+
+  /**
+   * A call was lost while the work goes on: send the status again, as a start with the full lease, after a pause.
+   * Once per renewal period (a portal refusing every call is not asked again every second), never before a status
+   * was shown or after the end, not for the operating limit (`heldBack`).
+   */
+  onLost(value: unknown): void {
+    if (this.ended || !this.shown || this.restarted || heldBack(value)) return;
+    this.restarted = true;
+    this.arm('showTimer', RESTART_PAUSE_MS);
   }
 
   onStatus(value: AgentStatus): void {
@@ -221,6 +272,7 @@ class StatusMachine {
   unsubscribe(): void {
     this.end(false);
     this.untilSub?.unsubscribe();
+    this.lostSub?.unsubscribe();
     this.statusSub?.unsubscribe();
   }
 }
@@ -239,5 +291,24 @@ class UntilObserver {
 
   complete(): void {
     if (this.m.end(!this.m.replied)) this.m.subscriber.complete();
+  }
+}
+
+/**
+ * Hears lost calls. A `Subscriber` itself, so that subscribing wraps it in nothing more: a status holds it for its
+ * whole life (100,000 statuses add up).
+ */
+class LostSubscriber extends Subscriber<unknown> {
+  constructor(private readonly m: StatusMachine) {
+    super();
+  }
+
+  protected override _next(value: unknown): void {
+    this.m.onLost(value);
+  }
+
+  /** Losses are no longer heard; the status goes on. */
+  protected override _error(): void {
+    this.unsubscribe();
   }
 }
