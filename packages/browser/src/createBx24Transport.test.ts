@@ -279,6 +279,26 @@ describe('createBx24Transport', () => {
     await expect(empty.call('im.dialog.writing', { DIALOG_ID: '1' })).resolves.toEqual({});
   });
 
+  it('reads an empty error ({ error: null, result }), of which BX24.js still makes an ajaxError, as a success, like the fetch transport', async () => {
+    for (const error of [null, '', 0, false]) {
+      const bx24 = fakeBx24(table({ 'im.dialog.writing': { status: 200, body: { error, result: { ok: 1 } } } }));
+      await expect(
+        createBx24Transport(bx24).call('im.dialog.writing', { DIALOG_ID: '1' }),
+        JSON.stringify(error),
+      ).resolves.toEqual({ ok: 1 });
+    }
+  });
+
+  it('rejects a 2xx JSON reply without a result (no envelope: `{}`, `{ error: null }`, a proxy’s JSON) instead of resolving undefined', async () => {
+    for (const body of [{}, { error: null }, { status: 'ok' }]) {
+      const bx24 = fakeBx24(table({ 'im.dialog.writing': { status: 200, body } }));
+      await expect(
+        createBx24Transport(bx24).call('im.dialog.writing', { DIALOG_ID: '1' }),
+        JSON.stringify(body),
+      ).rejects.toMatchObject({ name: 'B24Error', code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', status: 200 });
+    }
+  });
+
   it('gets no answer from BX24.js after a 5xx (QUERY_LIMIT_EXCEEDED 503 too), a body that is not JSON or a failed connection: a timeout', async () => {
     for (const reply of [
       fail(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),

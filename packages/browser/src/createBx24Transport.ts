@@ -142,7 +142,10 @@ function settle<T>(
 
 /**
  * BX24.js reports `{ status, ex: { error, error_description } }`; a failed XHR has no `ex` (status 0). A 3xx/4xx
- * answer without an `error` is a success to BX24.js, a failure here, by its status.
+ * answer without an `error` is a success to BX24.js, a failure here, by its status, and so is a reply without a
+ * `result` (`{}`, a proxy's JSON), which is no envelope. BX24.js makes an `ex` of any `error` key, an empty one
+ * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
+ * the fetch transport.
  */
 function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
   const error: unknown = result.error();
@@ -152,7 +155,9 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
     ex?: { error?: unknown; error_description?: unknown };
   };
   const httpStatus = typeof status === 'number' && status > 0 ? status : undefined;
-  if (!(error || httpStatus! >= 300)) return undefined;
+  if (!((ex === undefined ? error : (ex?.error ?? ex)) || httpStatus! >= 300 || result.data() === undefined)) {
+    return undefined;
+  }
   if (ex && typeof ex === 'object' && typeof ex.error === 'string') {
     const portalError = B24Error.fromResponse(ex, httpStatus);
     // The portal may quote the request back in its error_description: the token BX24.js sent is cut out of the

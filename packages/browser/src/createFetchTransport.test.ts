@@ -77,6 +77,29 @@ describe('createFetchTransport against the emulator', () => {
     ]);
   });
 
+  it('sends a token that auth() returns with a line break or blanks around it (read from a file, a text reply) without them', async () => {
+    const tokens = emulator.issueToken(1);
+    const bodies: string[] = [];
+    const transport = createFetchTransport({
+      clientEndpoint: emulator.restUrl,
+      auth: () => ` ${tokens.accessToken}\r\n`,
+      fetch: (input, init) => {
+        bodies.push(String(init?.body));
+        return fetch(input, init);
+      },
+    });
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(new URLSearchParams(bodies[0]).get('auth')).toBe(tokens.accessToken);
+    // Blanks alone are no token: refused before any request.
+    const counted = countedFetch();
+    const blank = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: () => ' \n', fetch: counted.fetch });
+    await expect(blank.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'NO_AUTH_FOUND',
+      kind: 'auth',
+    });
+    expect(counted.requests).toBe(0);
+  });
+
   it('keeps the token out of the URL and sends a form body (a CORS simple request: no preflight)', async () => {
     const tokens = emulator.issueToken(1);
     const seen: { url: string; init: RequestInit | undefined }[] = [];
@@ -683,6 +706,41 @@ describe('createFetchTransport with a fetch that ignores the signal, and a refre
       // Without this, every later call waits on the lost refresh and times out, for good.
       await expect(t.call(...writing)).resolves.toBe(true);
       expect(refreshes).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps sharing a refresh that came in time when the retry after it timed out: the next call on the stale token does not refresh again (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const valid = new Set<string>();
+      const answers = portal(valid);
+      let slow = true; // the first request with the fresh token hangs (a slow portal), the ones after it are answered
+      let refreshes = 0;
+      const t = createFetchTransport({
+        clientEndpoint: 'https://example.com/rest/',
+        timeoutMs: 5_000,
+        fetch: (input, init) => {
+          if (!(slow && new URLSearchParams(String(init?.body)).get('auth') === 'B')) return answers(input, init);
+          slow = false;
+          return new Promise<Response>(() => {});
+        },
+        // An app whose store still hands out the stale token (its refresh went to another tab's store, say).
+        auth: ({ refresh }) => {
+          if (!refresh) return 'A';
+          refreshes++;
+          valid.add('B');
+          return 'B';
+        },
+      });
+      const first = t.call(...writing).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(await first).toMatchObject({ code: 'TIMEOUT' });
+      expect(refreshes).toBe(1);
+      // The refresh came within the first call's time and its token was not refused: it is still the one to share.
+      await expect(t.call(...writing)).resolves.toBe(true);
+      expect(refreshes).toBe(1);
     } finally {
       vi.useRealTimers();
     }

@@ -76,10 +76,12 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         message: `auth(${refresh ? '{ refresh: true }' : ''}) failed${name}`,
       });
     }
-    if (!value || typeof value !== 'string') {
+    // An access token has no blanks (RFC 6750's b64token): a line break around one (read from a file, a text
+    // reply) is cut off rather than sent, where the portal would refuse the token as unknown; blanks alone are none.
+    if (typeof value !== 'string' || !value.trim()) {
       throw new B24Error({ code: 'NO_AUTH_FOUND', message: 'auth() returned no access token' });
     }
-    return value;
+    return value.trim();
   };
 
   const refreshFrom = (stale: string): Promise<string> => {
@@ -157,7 +159,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     };
 
     try {
-      const first = await until(token(false));
+      let first = await until(token(false));
       try {
         // Raced too, not only given the signal: a `fetch` (a polyfill, a shim) may ignore it.
         return await until(send(first));
@@ -165,11 +167,15 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         if (!staleToken(error)) throw error;
         const shared = refreshFrom(first);
         try {
-          return await until(send(await until(shared)));
+          first = await until(shared);
+          return await until(send(first));
         } catch (error) {
-          // A refresh that did not come within this call's time, or whose token is refused too, is no use to the
-          // next call either: it asks `auth` again rather than wait on it, or retry with that token, for good.
-          if (refreshing === shared && (staleToken(error) || (stop.aborted && !signal?.aborted)))
+          // A refresh that did not come within this call's time (`first` is still the stale token it was asked for,
+          // and not `signal` but the timer stopped the call), or whose token is refused too, is no use to the next
+          // call either: it asks `auth` again rather than wait on it, or retry with that token, for good. One that
+          // came, where only the retry ran out of time (a slow portal), is still the one to share: a second refresh
+          // would be for nothing. (A refresh that failed, or gave the stale token back, is forgotten already.)
+          if (refreshing === shared && (first === refreshingFrom ? !signal?.aborted : staleToken(error)))
             refreshing = undefined;
           throw error;
         }
