@@ -2,6 +2,7 @@
 // 127.0.0.1. `--smoke`: no UI; drive conversations end to end, print what the emulator saw, exit 1 if anything is off.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,17 +18,69 @@ import { startBot } from './startBot';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
+const USAGE = `Usage: pnpm demo [options]
+
+  --port <n>      port of the Bitrix24 emulator and its live page (default 8024; taken: a free one)
+  --ui-port <n>   port of the chat UI dev server (default 5173; taken: a free one)
+  --smoke         no UI: drive conversations end to end, print what the emulator saw, exit 1 if anything is off
+  -h, --help
+`;
+
+/** A port flag: 1..65535 (0 would print a URL nobody can open). */
+function portFlag(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65_535) {
+    throw new Error(`--${name} must be a port 1..65535, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    // `pnpm start -- --flag` passes the `--` through
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      smoke: { type: 'boolean', default: false },
-      port: { type: 'string', default: '8024' },
-      'ui-port': { type: 'string', default: '5173' },
-    },
-  });
-  return values.smoke ? smoke() : interactive(Number(values.port), Number(values['ui-port']));
+  let options: { smoke: boolean; port: number; uiPort: number };
+  try {
+    const { values } = parseArgs({
+      // `pnpm start -- --flag` passes the `--` through
+      args: process.argv.slice(2).filter((arg) => arg !== '--'),
+      options: {
+        smoke: { type: 'boolean', default: false },
+        port: { type: 'string', default: '8024' },
+        'ui-port': { type: 'string', default: '5173' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    options = {
+      smoke: values.smoke,
+      port: portFlag('port', values.port),
+      uiPort: portFlag('ui-port', values['ui-port']),
+    };
+  } catch (error) {
+    // A mistyped flag is a usage error: say which and how to ask for help, without a stack trace.
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  return options.smoke ? smoke() : interactive(options.port, options.uiPort);
+}
+
+/**
+ * `port` when nothing listens on it on 127.0.0.1, else a free one: the chat UI's dev server runs with
+ * `--strictPort` so that the URL printed is the one it serves, and a port held by another program would
+ * otherwise be printed as the chat UI while that program answers it.
+ */
+function freePort(port: number): Promise<number> {
+  const listen = (p: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(p, '127.0.0.1', () => {
+        const { port: bound } = server.address() as { port: number };
+        server.close(() => resolve(bound));
+      });
+    });
+  return listen(port).catch(() => listen(0));
 }
 
 /** The group chat of the demo: "Team" (Alice and Bob), which the bot joins. */
@@ -151,14 +204,18 @@ async function interactive(port: number, uiPort: number): Promise<number> {
   let emulator: Emulator;
   try {
     emulator = await startEmulator({ port });
-  } catch {
-    out(`port ${port} is taken; using a free one`);
+  } catch (error) {
+    // Only a taken port has a remedy here; anything else (no permission, …) is the error to show.
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     emulator = await startEmulator({ port: 0 });
+    out(`port ${port} is taken; the emulator uses ${new URL(emulator.url).port}`);
   }
   const { model, description } = createModel();
   const log = (line: string) => out(`[bot ${new Date().toISOString().slice(11, 23)}] ${line}`);
   const { bot, transport } = await startDemoBot(emulator, model, log);
-  const ui = startChatUi(emulator, uiPort);
+  const freeUiPort = await freePort(uiPort);
+  if (freeUiPort !== uiPort) out(`port ${uiPort} is taken; the chat UI uses ${freeUiPort}`);
+  const ui = startChatUi(emulator, freeUiPort);
   out();
   out('b24-typing demo is running on 127.0.0.1:');
   out(`  chat UI (write here):         ${ui ? ui.url : 'examples/chat-ui is not in this checkout'}`);

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from './parseCliArgs';
+import { parseCliArgs, USAGE } from './parseCliArgs';
 import { startEmulator } from './startEmulator';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -65,16 +68,41 @@ describe('b24-emulator CLI', () => {
     ['--client-lifetime', '0'],
     ['--port', '70000'],
     ['--plan', '0/5'],
-  ])('exits 2 with a message naming the flag on bad arguments: %s %s', async (flag, value) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', flag, value], { cwd: packageDir });
-    let err = '';
+  ])(
+    'exits 2 with a message naming the flag, and where to find the options, on bad arguments: %s %s',
+    async (flag, value) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', flag, value], { cwd: packageDir });
+      let err = '';
+      child.stderr.on('data', (chunk) => {
+        err += chunk;
+      });
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(2);
+      expect(err).toContain(`b24-emulator: ${flag}`);
+      expect(err).toContain('Run b24-emulator --help for the options.');
+      expect(err).not.toContain('startEmulator');
+    },
+  );
+});
+
+describe('the b24-emulator bin as package.json declares it', () => {
+  // A clean clone has no dist until `pnpm build`; `pnpm --filter @b24-typing/example-chat-ui emulator` (its README)
+  // runs this bin, and must work there without a build, as the tests and `pnpm demo` do.
+  it('runs with or without a build: --help prints the usage and exits 0', async () => {
+    const { bin } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    const child = spawn(process.execPath, [join(packageDir, bin['b24-emulator']!), '--help'], { cwd: tmpdir() });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
     child.stderr.on('data', (chunk) => {
-      err += chunk;
+      out += chunk;
     });
     const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect(code).toBe(2);
-    expect(err).toContain(`b24-emulator: ${flag}`);
-    expect(err).not.toContain('startEmulator');
+    expect(out).toBe(USAGE);
+    expect(code).toBe(0);
   });
 });
 

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   try {
     parsed = parseCliArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`b24-emulator: ${(error as Error).message}\n`);
+    // The usage is long: name the mistake first and where the options are, as the usage error of any CLI does.
+    process.stderr.write(`b24-emulator: ${(error as Error).message}\nRun b24-emulator --help for the options.\n`);
     process.exitCode = 2;
     return;
   }

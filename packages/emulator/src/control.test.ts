@@ -180,3 +180,58 @@ describe('/_emulator without the trailing slash', () => {
     expect(state.body.chats).toBeDefined();
   });
 });
+
+describe('control routes refuse what they cannot use, saying why', () => {
+  it('answers a known route called with the wrong method 405 with Allow, and only unknown routes 404', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const base = `${emulator.url}/_emulator`;
+    const cases: [string, string, string][] = [
+      ['GET', 'seed', 'POST'],
+      ['POST', 'state', 'GET'],
+      ['PUT', 'faults', 'GET, POST, DELETE'],
+      ['GET', 'faults/1', 'DELETE'],
+      ['DELETE', 'events', 'GET'],
+      ['GET', 'messages', 'POST'],
+    ];
+    for (const [method, route, allow] of cases) {
+      const res = await fetch(`${base}/${route}`, { method });
+      const body = (await res.json()) as { error: string; error_description: string };
+      const reply = { status: res.status, allow: res.headers.get('allow'), body };
+      expect({ route, status: reply.status, allow: reply.allow, error: reply.body.error }).toEqual({
+        route,
+        status: 405,
+        allow,
+        error: 'METHOD_NOT_ALLOWED',
+      });
+      expect(reply.body.error_description).toBe(`${method} /_emulator/${route} is not allowed; use ${allow}`);
+    }
+    expect((await post(`${base}/nothing`, {})).status).toBe(404);
+  });
+
+  it('refuses a JSON array body with 400 instead of reading it as an empty object', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    for (const route of ['seed', 'faults', 'tokens', 'messages']) {
+      const reply = await post(`${emulator.url}/_emulator/${route}`, [{ name: 'Dana' }]);
+      expect({ route, status: reply.status, body: reply.body }).toEqual({
+        route,
+        status: 400,
+        body: { error: 'BAD_REQUEST', error_description: 'Request body must be a JSON object, not an array' },
+      });
+    }
+    expect(emulator.fixtures.users.map((u) => u.name)).not.toContain('Dana');
+  });
+
+  it('names the field when a user id is not an integer, instead of "unknown user NaN"', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const token = await post(`${emulator.url}/_emulator/tokens`, { userId: 'abc' });
+    expect(token.status).toBe(400);
+    expect(token.body.error_description).toBe('userId must be a user id (a positive integer), got "abc"');
+    const message = await post(`${emulator.url}/_emulator/messages`, { dialogId: 'chat1', text: 'hi' });
+    expect(message.status).toBe(400);
+    expect(message.body.error_description).toBe('from must be a user id (a positive integer), got undefined');
+    // What was valid stays valid: a default user for tokens, a numeric string for `from`.
+    expect((await post(`${emulator.url}/_emulator/tokens`, {})).body.userId).toBe(1);
+    const ok = await post(`${emulator.url}/_emulator/messages`, { from: '2', dialogId: 'chat1', text: 'hi' });
+    expect(ok.body.id).toBeTypeOf('number');
+  });
+});

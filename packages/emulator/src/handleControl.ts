@@ -42,6 +42,38 @@ function snapshot(portal: Portal): Record<string, unknown> {
   };
 }
 
+/**
+ * The methods each control route takes, so that a right route called with the wrong method (a GET of `seed` typed
+ * into a browser, a PUT of `faults`) is told 405 and what to use instead of a 404 that says the route does not exist.
+ */
+function allowedMethods(path: string): string | null {
+  if (path === 'faults') return 'GET, POST, DELETE';
+  if (path.startsWith('faults/')) return 'DELETE';
+  if (['seed', 'reset', 'tokens', 'messages'].includes(path)) return 'POST';
+  const reads = ['', 'events', 'state', 'timeline', 'stats', 'fixtures', 'bots', 'deliveries'];
+  return reads.includes(path) || path.startsWith('bots/') ? 'GET' : null;
+}
+
+/**
+ * The REST parser reads a JSON array as PHP would (keys "0", "1" …), which for a control body means an object with
+ * none of the expected fields: a bare list (say, of users to seed) would be answered 200 and do nothing.
+ */
+function isJsonArray(body: Uint8Array): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x5b; // [
+  }
+  return false;
+}
+
+/** A user id field of a control body; `Number(undefined)` would reach the portal as "unknown user NaN". */
+function userIdField(body: Params, name: string, fallback?: number): number {
+  const value = body[name] ?? fallback;
+  const id = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) return id;
+  throw new Error(`${name} must be a user id (a positive integer), got ${JSON.stringify(value) ?? 'undefined'}`);
+}
+
 /** `/_emulator/…`: the live page, SSE, JSON snapshots, seed, faults, tokens, messages and reset. */
 export async function handleControl(
   portal: Portal,
@@ -53,7 +85,11 @@ export async function handleControl(
   const path = url.pathname.replace(/^\/_emulator\/?/, '').replace(/\/$/, '');
   const method = req.method ?? 'GET';
   const send = (status: number, body: unknown) => sendResponse(res, status, body, cors);
-  const readJson = async (): Promise<Params> => parseJson(await readBody(req, portal.maxBodyBytes));
+  const readJson = async (): Promise<Params> => {
+    const body = await readBody(req, portal.maxBodyBytes);
+    if (isJsonArray(body)) throw new Error('Request body must be a JSON object, not an array');
+    return parseJson(body);
+  };
   try {
     if (path === '' && method === 'GET' && !url.pathname.endsWith('/')) {
       // The page loads `state` and `events` relative to its own URL: they must resolve under /_emulator/.
@@ -109,16 +145,29 @@ export async function handleControl(
     } else if (path === 'tokens' && method === 'POST') {
       const body = await readJson();
       const clientId = typeof body.clientId === 'string' ? { clientId: body.clientId } : {};
-      send(200, portal.issueToken(Number(body.userId ?? 1), clientId));
+      send(200, portal.issueToken(userIdField(body, 'userId', 1), clientId));
     } else if (path === 'messages' && method === 'POST') {
       const body = await readJson();
       // A numeric dialog id (a private chat) may come as a JSON number; the text is checked as it came.
       const dialogId = typeof body.dialogId === 'number' ? String(body.dialogId) : body.dialogId;
-      send(200, { id: portal.postMessage(Number(body.from), dialogId as string, body.text as string) });
+      send(200, { id: portal.postMessage(userIdField(body, 'from'), dialogId as string, body.text as string) });
     } else if (path === 'deliveries' && method === 'GET') {
       send(200, { deliveries: portal.deliveries });
     } else {
-      send(404, { error: 'NOT_FOUND', error_description: `No control route ${method} /_emulator/${path}` });
+      const allow = allowedMethods(path);
+      if (allow) {
+        sendResponse(
+          res,
+          405,
+          {
+            error: 'METHOD_NOT_ALLOWED',
+            error_description: `${method} /_emulator/${path} is not allowed; use ${allow}`,
+          },
+          { allow, ...cors },
+        );
+      } else {
+        send(404, { error: 'NOT_FOUND', error_description: `No control route ${method} /_emulator/${path}` });
+      }
     }
   } catch (error) {
     send(400, { error: 'BAD_REQUEST', error_description: error instanceof Error ? error.message : String(error) });

@@ -78,6 +78,63 @@ describe.skipIf(!hasChromium)('live page in Chromium', () => {
     }
   });
 
+  it('shows markup in message text, chat titles and names as text: nothing in it runs or renders', async () => {
+    const own = await startEmulator({ plan: 'off' });
+    const page = await browser!.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    try {
+      const payload = '<img src=x onerror=alert(1)>';
+      const seeded = await post(`${own.url}/_emulator/seed`, {
+        users: [{ name: `Eve ${payload}` }],
+        chats: [{ title: `Ops ${payload}` }],
+      });
+      const [eve] = seeded.body.users;
+      const [ops] = seeded.body.chats;
+      await post(`${own.url}/_emulator/seed`, { members: [[ops, eve]] });
+      await page.goto(own.liveUrl);
+      await page.waitForSelector('#conn.on');
+      await post(`${own.webhookUrl(eve)}im.message.add`, { DIALOG_ID: `chat${ops}`, MESSAGE: payload });
+      const chat = page.locator(`[data-chat="${ops}"]`);
+      await expect.poll(() => chat.locator('.msgs').textContent()).toBe(`Eve ${payload}: ${payload}`);
+      expect(await chat.locator('h2').textContent()).toBe(`Ops ${payload}`);
+      await expect.poll(() => page.locator('#log').textContent()).toContain(`: ${payload}`);
+      // The broken image would have fired its onerror by now had it been parsed as markup.
+      expect(await page.locator('img').count()).toBe(0);
+      expect(dialogs).toEqual([]);
+    } finally {
+      await page.close();
+      await own.close();
+    }
+  });
+
+  it('reconnects by itself when the emulator restarts on its port, and shows the new process live', async () => {
+    let own = await startEmulator({ plan: 'off', port: 0 });
+    const port = Number(new URL(own.url).port);
+    const page = await browser!.newPage();
+    try {
+      await page.goto(own.liveUrl);
+      await page.waitForSelector('#conn.on');
+      await own.postMessage({ from: 2, dialogId: 'chat1', text: 'before the restart' });
+      const msgs = page.locator('[data-chat="1"] .msgs');
+      await expect.poll(() => msgs.textContent()).toContain('before the restart');
+      await own.close();
+      await page.waitForSelector('#conn.off');
+      own = await startEmulator({ plan: 'off', port });
+      // EventSource retries every second (`retry: 1000`); the new process tells it `reset`, and the page reloads.
+      await page.waitForSelector('#conn.on', { timeout: 10_000 });
+      await own.postMessage({ from: 2, dialogId: 'chat1', text: 'after the restart' });
+      await expect.poll(() => msgs.textContent(), { timeout: 5_000 }).toBe('Bob Builder: after the restart');
+      expect(await page.locator('#log li').first().textContent()).toContain('after the restart');
+    } finally {
+      await page.close();
+      await own.close();
+    }
+  });
+
   it(`keeps the newest ${LIVE_LOG_LIMIT} timeline items in #log, however many arrive`, async () => {
     // An emulator of its own, so the timeline holds exactly the calls made here.
     const own = await startEmulator({ plan: 'off' });
