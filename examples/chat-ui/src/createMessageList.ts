@@ -91,6 +91,7 @@ export function createMessageList(options: MessageListOptions) {
     author.textContent = authorName(authorId);
     const body = document.createElement('span');
     body.className = 'text';
+    body.dir = 'auto'; // Hebrew or Arabic reads right to left, its punctuation included, in an English page too
     body.textContent = text;
     const footer = document.createElement('span');
     footer.className = 'time';
@@ -120,12 +121,15 @@ export function createMessageList(options: MessageListOptions) {
     shown.set(entry.messageId, li);
   }
 
-  /** The outgoing message the stream's own message is: the same id, or else the same text sent since. */
+  /**
+   * The outgoing message the stream's own message is: the same id, or else the same text sent since, one still on its
+   * way before one marked "Not sent" (the same short answer sent again must not take the failed one's place).
+   */
   function claim(entry: MessageEntry): Pending | undefined {
+    const sameText = (p: Pending) => p.id === undefined && p.text === entry.text && entry.time >= p.startedAt - 1000;
     let i = outbox.findIndex((p) => p.id === entry.messageId);
-    if (i < 0) {
-      i = outbox.findIndex((p) => p.id === undefined && p.text === entry.text && entry.time >= p.startedAt - 1000);
-    }
+    if (i < 0) i = outbox.findIndex((p) => sameText(p) && p.li.classList.contains('pending'));
+    if (i < 0) i = outbox.findIndex(sameText);
     return i < 0 ? undefined : outbox.splice(i, 1)[0];
   }
 
@@ -187,6 +191,8 @@ export function createMessageList(options: MessageListOptions) {
    * region: a reconnect rebuilds it, and its whole history would be read again.
    */
   const announcer = byId('announcer');
+  /** Whether the list was loaded before (a later load is a reconnect). */
+  let loaded = false;
   const announce = (entry: MessageEntry): void => {
     const line = document.createElement('p');
     line.textContent = `${name(entry.authorId)}: ${entry.text}`;
@@ -204,11 +210,24 @@ export function createMessageList(options: MessageListOptions) {
       else jump.hidden = false;
     },
 
-    /** All the chat's messages, from a snapshot of the timeline: the list is rebuilt, scrolled once. */
+    /**
+     * All the chat's messages, from a snapshot of the timeline: the list is rebuilt, scrolled once. On a reconnect,
+     * what came while the stream was cut is new to the reader, as if it came live: read out, and the button shown
+     * to someone reading older messages. On opening the page the history is not.
+     */
     load(entries: readonly MessageEntry[]): void {
+      const before = loaded ? new Set(shown.keys()) : undefined;
       clear();
-      for (const entry of entries) insert(entry);
+      let fresh = false;
+      for (const entry of entries) {
+        insert(entry);
+        if (!before || before.has(entry.messageId)) continue;
+        fresh = true;
+        if (entry.authorId !== me) announce(entry);
+      }
+      loaded = true;
       if (pinned) scrollToEnd();
+      else if (fresh) jump.hidden = false;
     },
 
     clear,

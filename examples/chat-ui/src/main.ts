@@ -7,7 +7,7 @@ import { emulatorFeed } from './emulatorFeed';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
-import { createChatView } from './renderChat';
+import { createChatView, initial } from './renderChat';
 import type { Person } from './renderChat';
 
 interface EmulatorState {
@@ -61,7 +61,7 @@ async function start(): Promise<void> {
     byId('chat-sub').textContent = chat
       ? chat.members.map((id) => people.get(id)?.name ?? `User ${id}`).join(', ')
       : '';
-    for (const id of ['chat-avatar', 'header-avatar']) byId(id).textContent = title.slice(0, 1).toUpperCase();
+    for (const id of ['chat-avatar', 'header-avatar']) byId(id).textContent = initial(title);
   };
   renderHeader(state);
   // Someone who joined after the page loaded (a bot started later, say) is looked up once, then named everywhere.

@@ -19,6 +19,10 @@ const COLORS = ['#0b7fab', '#5a7f00', '#c2302b', '#a35f00', '#5b4bd1', '#00806b'
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
+/** An avatar's letter: the first character as a person sees it, an emoji whole (`slice(0, 1)` would halve it). */
+export const initial = (text: string): string =>
+  ([...new Intl.Segmenter().segment(text)][0]?.segment ?? '').toUpperCase();
+
 /**
  * The chat as the portal shows it, driven only by the emulator's timeline: messages of this chat, and who is
  * "typing" (or, for a bot, "thinking…") right now. Everyone's indicator is listed in the side panel, your own
@@ -46,7 +50,7 @@ export function createChatView(options: {
     const span = document.createElement('span');
     span.className = big ? 'avatar big' : 'avatar';
     span.style.background = COLORS[id % COLORS.length]!;
-    span.textContent = name(id).slice(0, 1).toUpperCase();
+    span.textContent = initial(name(id));
     span.setAttribute('aria-hidden', 'true'); // the name is written next to it
     return span;
   };

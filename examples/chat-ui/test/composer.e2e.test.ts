@@ -442,4 +442,87 @@ describe('the chat as a person uses it', () => {
     expect(await item.locator('img, b, script').count()).toBe(0);
     expect(await page.evaluate(() => (window as { injected?: number }).injected)).toBeUndefined();
   });
+
+  it('keeps a failed message when the same text is sent again: the new one goes out, the failed one stays "Not sent"', async () => {
+    const { page, emulator } = ui;
+    const mine = page.locator('#messages li.mine').filter({ has: page.locator('.text', { hasText: /^ok$/ }) });
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    await page.fill('#message', 'ok');
+    await page.press('#message', 'Enter');
+    await mine.and(page.locator('.failed')).waitFor();
+    // A short answer said again (to the next question, or instead of Retry). The stream reports it before its
+    // answer is back (held here, as a slow way back would), so the page knows it by its text only.
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(
+      '**/rest/im.message.add',
+      async (route) => {
+        const response = await route.fetch();
+        await held;
+        await route.fulfill({ response });
+      },
+      { times: 1 },
+    );
+    await page.fill('#message', 'ok');
+    await page.press('#message', 'Enter');
+    await mine.and(page.locator('[data-message-id]')).waitFor();
+    release();
+    await page.waitForFunction(() => !document.querySelector('#messages .pending'));
+    expect(emulator.messages(1).filter((m) => m.text === 'ok')).toHaveLength(1);
+    // The one that did not go out is still there to retry or delete, after the one that did.
+    expect(await mine.evaluateAll((items) => items.map((li) => li.className))).toEqual([
+      'message mine',
+      'message mine failed',
+    ]);
+    await mine.and(page.locator('.failed')).getByRole('button', { name: 'Delete the unsent message' }).click();
+  });
+
+  it('writes right-to-left text right to left, and starts an avatar with a whole emoji', async () => {
+    const { page, emulator } = ui;
+    // Hebrew ending in a question mark: read from the right, the mark ends it on the left.
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'שלום, מה שלומך?' });
+    const text = page.locator(`#messages li[data-message-id="${id}"] .text`);
+    await text.waitFor();
+    const [first, mark] = await text.evaluate((element) => {
+      const left = (i: number) => {
+        const range = document.createRange();
+        range.setStart(element.firstChild!, i);
+        range.setEnd(element.firstChild!, i + 1);
+        return range.getBoundingClientRect().left;
+      };
+      return [left(0), left(element.textContent!.length - 1)];
+    });
+    expect(mark).toBeLessThan(first!);
+    // The composer follows what is typed in it: Arabic right to left, then English left to right again.
+    await page.fill('#message', 'مرحبا، كيف حالك؟');
+    expect(await page.$eval('#message', (e) => e.matches(':dir(rtl)'))).toBe(true);
+    await page.fill('#message', 'hello');
+    expect(await page.$eval('#message', (e) => e.matches(':dir(ltr)'))).toBe(true);
+    await page.fill('#message', '');
+
+    // A chat titled, and a person named, with an emoji first: the avatars show it, not half of it.
+    const { users, chats } = emulator.seed({
+      users: [{ name: '🦊 Fox' }],
+      chats: [{ title: '🚀 Launch', members: [1] }],
+    });
+    emulator.seed({ members: [[chats[0]!, users[0]!]] });
+    emulator.postMessage({ from: users[0]!, dialogId: `chat${chats[0]}`, text: 'lift-off' });
+    const url = new URL(ui.url);
+    url.searchParams.set('dialog', `chat${chats[0]}`);
+    const tab = await page.context().browser()!.newPage();
+    try {
+      await tab.goto(url.href);
+      await tab.waitForSelector('body[data-ready="true"]');
+      await tab.locator('#messages li', { hasText: 'lift-off' }).waitFor();
+      expect(await tab.locator('#header-avatar, #chat-avatar, #messages .avatar').allTextContents()).toEqual([
+        '🚀',
+        '🚀',
+        '🦊',
+      ]);
+    } finally {
+      await tab.close();
+    }
+  });
 });

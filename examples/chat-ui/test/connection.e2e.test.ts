@@ -246,4 +246,34 @@ describe('the chat cut off from the emulator while it starts over', () => {
     expect(await texts(page)).toEqual([text]);
     expect(await page.locator('#messages li.failed').count()).toBe(0);
   });
+
+  it('tells a reader of older messages what came while the stream was cut: the "New messages" button, read out', async () => {
+    const { emulator } = ui;
+    for (let i = 0; i < 30; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `Bob, message ${i}` });
+    await page.locator('#messages li .text', { hasText: 'Bob, message 29' }).waitFor();
+    // Alice reads back, up to the top of the chat.
+    await expect
+      .poll(() =>
+        page.$eval('#messages', async (list) => {
+          list.scrollTop = 0;
+          for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+          return list.scrollTop;
+        }),
+      )
+      .toBe(0);
+    await cutOff();
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, while Alice was cut off' });
+    relay.restoreFeed();
+    await page
+      .locator('#messages li .text', { hasText: 'Carol, while Alice was cut off' })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.$eval('#messages', (list) => list.scrollTop)).toBe(0); // left where she reads
+    await page.locator('#jump').waitFor({ timeout: 1_000 });
+    // Read out once: Carol's, after the last of Bob's (read out as they came, and not again when the list is rebuilt).
+    expect(await page.locator('#announcer p').allTextContents()).toEqual([
+      'Bob Builder: Bob, message 28',
+      'Bob Builder: Bob, message 29',
+      'Carol Chen: Carol, while Alice was cut off',
+    ]);
+  });
 });
