@@ -84,7 +84,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
               // parseBatchResult reads the same reply for the other transports.
               const error =
                 typeof result?.error === 'function'
-                  ? toError(result, bx24)
+                  ? toError(result, bx24, true)
                   : new B24Error({
                       code: 'BATCH_COMMAND_SKIPPED',
                       kind: 'server',
@@ -145,9 +145,9 @@ function settle<T>(
  * answer without an `error` is a success to BX24.js, a failure here, by its status, and so is a reply without a
  * `result` (`{}`, a proxy's JSON), which is no envelope. BX24.js makes an `ex` of any `error` key, an empty one
  * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
- * the fetch transport.
+ * the fetch transport. `command`: the result is one command of a batch.
  */
-function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
+function toError(result: Bx24AjaxResult, bx24: Bx24Like, command?: true): B24Error | undefined {
   const error: unknown = result.error();
   if (typeof error === 'string') return B24Error.fromResponse({ error });
   const { status = result.status, ex } = (error || {}) as {
@@ -159,7 +159,9 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like): B24Error | undefined {
     return undefined;
   }
   if (ex && typeof ex === 'object' && typeof ex.error === 'string') {
-    const portalError = B24Error.fromResponse(ex, httpStatus);
+    // A batch command's error has no HTTP status of its own: BX24.js hands it the batch's (200), which core's
+    // parseBatchResult, reading the same reply for the other transports, does not.
+    const portalError = B24Error.fromResponse(ex, command ? undefined : httpStatus);
     // The portal may quote the request back in its error_description: the token BX24.js sent is cut out of the
     // message. `getAuth()` is false before BX24.js is initialised; one that throws has nothing to tell.
     let token: unknown;

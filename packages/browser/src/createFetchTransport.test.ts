@@ -351,6 +351,15 @@ describe('createFetchTransport failures', () => {
     });
   });
 
+  it('classifies a body cut off after the headers by its status, as the node transport does (not as a lost connection)', async () => {
+    // The reply began (HTTP 200 with its length), then the connection dropped half way: a broken reply.
+    emulator.addFault({ method: 'im.dialog.writing', truncate: true, reset: true, times: 1 });
+    const error = await transport()
+      .call('im.dialog.writing', { DIALOG_ID: 'chat1' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', status: 200 });
+  });
+
   it('gives up on a hanging request after timeoutMs with kind timeout (fake timers)', async () => {
     const fault = emulator.addFault({ method: 'im.dialog.writing', hang: true });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -132,15 +132,15 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         credentials: 'omit',
         signal: stop,
       });
-      const text = await response.text();
       // Any JSON value really; reading `error` or `result` of a primitive gives undefined, of null nothing (`?.`).
       let envelope: { error?: unknown; error_description?: unknown; result?: unknown } | undefined;
       try {
         // A portal's error_description may quote the request back: the token is cut out of the whole reply (no
         // method returns it) before any error, the call's or a batch command's, is built from it.
-        envelope = JSON.parse(text.replaceAll(accessToken, '***'));
+        envelope = JSON.parse((await response.text()).replaceAll(accessToken, '***'));
       } catch {
-        // Not JSON (a proxy's error page, say): an unexpected answer, below.
+        // Not JSON (a proxy's error page, say), or a body that broke off after the headers: an unexpected answer
+        // with the status that came, below, as the node transport reads it (an abort or the timer wins, further on).
       }
       const { status } = response;
       // An empty `error` (null, "", 0) is no error, as in the node transport and the jssdk: `{ error: null, result }`

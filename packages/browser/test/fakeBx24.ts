@@ -1,0 +1,171 @@
+import type { Bx24AjaxResult } from '../src/createBx24Transport';
+
+/** What the portal answers one request with (status and JSON body, or raw text), or a connection that fails. */
+export type Reply = { status: number; body?: unknown; text?: string } | 'network';
+/**
+ * Answers one request: `params` as the app passed them, `body` as BX24.js puts it on the wire (form-encoded, with
+ * `auth`), so a portal may be a table in memory or a real HTTP server (then the answer is a promise).
+ */
+export type Portal = (
+  method: string,
+  params: Record<string, unknown>,
+  body: string,
+) => Reply | undefined | PromiseLike<Reply | undefined>;
+
+export const ok = (result: unknown): Reply => ({ status: 200, body: { result, time: {} } });
+export const fail = (status: number, error: string, error_description = ''): Reply => ({
+  status,
+  body: { error, error_description },
+});
+
+/**
+ * A stand-in for BX24.js (`//api.bitrix24.com/api/v1/`, reference §9.2) that follows its source line by line where
+ * the transport can tell: `ajaxResult` keeps the HTTP `status` and the parsed `answer`; `error()` is an `ajaxError`
+ * `{ status, ex }` whose `ex` is the whole answer when `error` is a string (a call) or the `{ error,
+ * error_description }` object (a batch command); a reply is read when `ajax.isSuccess` (2xx, 304, 4xx, 0), an
+ * empty body as `{ result: {} }`, and anything else (5xx, a body that is not JSON, a failed connection) throws
+ * inside the XHR handler, so the callback never comes (recorded in `thrown` here instead). `expired_token` never
+ * reaches the callback: the library asks the parent frame for a token (`refreshAuth`) and sends the request again,
+ * as often as it takes. `callBatch` takes `[method, params]` or `{ method, params }`, builds `method?query` strings
+ * with `prepareData`, sends `{ halt, cmd }` as `batch`, and hands back an array (or object) with an entry only for
+ * a command that has a result or an error in the reply, each carrying the batch's HTTP status.
+ * `portal` answers each request; for `batch` it may return undefined to have the commands run one by one (a table
+ * in memory only: the commands' replies must then come synchronously). `accessToken` is the token BX24.js holds.
+ */
+export function fakeBx24(portal: Portal, { parentAnswersRefresh = true, accessToken = 'a1b2c3d4e5f6a7b8c9d0' } = {}) {
+  const auth = { access_token: accessToken, refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
+  const state = { asked: [] as unknown[], sent: [] as string[], thrown: [] as unknown[], refreshes: 0 };
+
+  class AjaxError {
+    constructor(
+      readonly status: number,
+      readonly ex: unknown,
+    ) {}
+  }
+  const ajaxResult = (answer: Record<string, unknown>, status: number): Bx24AjaxResult & { answer: unknown } => {
+    if (typeof answer.error !== 'undefined') {
+      answer.ex = new AjaxError(status, typeof answer.error === 'string' ? answer : answer.error);
+    }
+    return { answer, status, data: () => answer.result, error: () => answer.ex };
+  };
+  const isSuccess = (s: number) => (s >= 200 && s < 300) || s === 304 || (s >= 400 && s < 500) || s === 0;
+
+  // BX24.js's ajax.prepareData without file inputs: `name[key]=value`, an empty array as `name=`, null left out,
+  // everything else through encodeURIComponent (so `true` is "true" and undefined "undefined").
+  const prepareData = (data: unknown, prefix: string): string => {
+    if (typeof data === 'string' || data == null) return (data as string) || '';
+    const parts: string[] = [];
+    for (const [key, value] of Object.entries(data)) {
+      const name = prefix ? `${prefix}[${encodeURIComponent(key)}]` : encodeURIComponent(key);
+      if (typeof value !== 'object') parts.push(`${name}=${encodeURIComponent(value as string)}`);
+      else if (value instanceof Date) parts.push(`${name}=${encodeURIComponent(value.toJSON())}`);
+      else if (Array.isArray(value) && value.length === 0) parts.push(`${name}=`);
+      else {
+        const nested = prepareData(value, name);
+        if (nested) parts.push(nested);
+      }
+    }
+    return parts.join('&');
+  };
+
+  /** The portal's `batch`: each command through `portal`, results and errors by key, `halt` at the first error. */
+  const runBatch = (commands: Record<string, [string, Record<string, unknown>]>, halt: number): Reply => {
+    const result: Record<string, unknown> = {};
+    const result_error: Record<string, unknown> = {};
+    for (const [key, [method, params]] of Object.entries(commands)) {
+      const reply =
+        (portal(method, params, '') as Reply | undefined) ?? fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
+      const body = (reply as { body?: { result?: unknown; error?: unknown; error_description?: unknown } }).body;
+      if (body?.error) {
+        result_error[key] = { error: body.error, error_description: body.error_description };
+        if (halt) break;
+      } else result[key] = body?.result;
+    }
+    return ok({ result, result_error, result_total: [], result_next: [], result_time: [] });
+  };
+
+  // ajax.call: one request, answered a tick later (BX24.js sends from a timer, the XHR answers later still).
+  const request = (
+    method: string,
+    params: Record<string, unknown>,
+    callback: (result: ReturnType<typeof ajaxResult>) => void,
+    answer: (body: string) => ReturnType<Portal> = (body) => portal(method, params, body),
+  ): void => {
+    const body = `auth=${auth.access_token}&${prepareData(params, '')}`;
+    state.sent.push(`${method}: ${body}`);
+    setTimeout(async () => {
+      try {
+        const reply = (await answer(body)) ?? fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
+        if (reply === 'network' || !isSuccess(reply.status)) throw 'Query error!';
+        const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+        let data: Record<string, unknown>;
+        try {
+          data = text.length > 0 ? JSON.parse(text) : { result: {} };
+        } catch {
+          throw 'Query error!';
+        }
+        if (data.error && data.error === 'expired_token') {
+          // ajax.refreshAuth: BX24.refreshAuth asks the parent frame, then the request goes again.
+          state.refreshes++;
+          if (parentAnswersRefresh) setTimeout(() => request(method, params, callback, answer), 1);
+          return;
+        }
+        callback(ajaxResult(data, reply.status));
+      } catch (thrown) {
+        state.thrown.push(thrown);
+      }
+    }, 1);
+  };
+
+  const bx24 = {
+    state,
+    asked: state.asked,
+    getAuth: (): unknown => auth,
+    callMethod(method: string, params: Record<string, unknown>, callback: (result: Bx24AjaxResult) => void) {
+      state.asked.push([method, params]);
+      request(method, params, callback);
+    },
+    callBatch(
+      calls: readonly { method: string; params: Record<string, unknown> }[],
+      callback: (results: Record<string, Bx24AjaxResult>) => void,
+      bHaltOnError?: boolean,
+    ) {
+      state.asked.push(['batch', calls, bHaltOnError]);
+      const cmd: Record<string, string> = Array.isArray(calls) ? ([] as never) : {};
+      const commands: Record<string, [string, Record<string, unknown>]> = {};
+      for (const [i, call] of Object.entries(calls as unknown as Record<string, unknown>)) {
+        const [method, params] = Array.isArray(call)
+          ? call
+          : [(call as { method?: string })?.method, (call as { params?: unknown })?.params];
+        if (!method) continue;
+        commands[i] = [method, params as Record<string, unknown>];
+        cmd[i] = `${method}?${prepareData(params, '')}`;
+      }
+      if (Object.keys(cmd).length === 0) return; // BX24.js sends nothing and never calls back
+      const halt = bHaltOnError ? 1 : 0;
+      const params = { halt, cmd };
+      const answer = async (body: string) => (await portal('batch', params, body)) ?? runBatch(commands, halt);
+      request(
+        'batch',
+        params,
+        (res) => {
+          // ajax.batch's callback. For a batch that failed as a whole `data.result[i]` throws: no callback.
+          const data = res.data() as Record<string, Record<string, unknown>>;
+          const results: Record<string, Bx24AjaxResult> = Array.isArray(calls) ? ([] as never) : {};
+          for (const i of Object.keys(commands)) {
+            if (typeof data.result![i] !== 'undefined' || typeof data.result_error![i] !== 'undefined') {
+              const answer = {
+                result: typeof data.result![i] !== 'undefined' ? data.result![i] : {},
+                error: data.result_error![i] || undefined,
+              };
+              results[i] = ajaxResult(answer, res.status as number);
+            }
+          }
+          callback(results);
+        },
+        answer,
+      );
+    },
+  };
+  return bx24;
+}
