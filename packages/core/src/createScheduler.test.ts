@@ -355,6 +355,90 @@ describe('createScheduler per-indicator rules', () => {
     expect(a.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped start', 'sent clear']);
   });
 
+  it('close(final) sends no clear when every call of the indicator that left was refused: nothing is up', async () => {
+    const refused = new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 });
+    const refuseStarts = (call: { params: Record<string, unknown> }, attempt: number) =>
+      call.params.duration === 30 && attempt === 1 ? refused : undefined;
+    const clear = (dialogId: string) => ({ ...notify(dialogId, 'clear', 30_000), params: { dialogId, duration: 1 } });
+    const brief = (outcomes: CallOutcome[]) =>
+      outcomes.map((o) => `${o.type} ${o.call.reason}${o.type === 'dropped' ? ` ${o.reason}` : ''}`);
+    const { clock, portal, scheduler } = setup({ latencyMs: 50, fail: refuseStarts });
+    // refused before the work ended: its retry waits for the rate backoff
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceBy(120);
+    a.channel.close(clear('chat1'));
+    // refused while the clear waited for it: alone in its request, then in a batch shared with a live indicator
+    await clock.advanceBy(5_000);
+    const b = collect(scheduler);
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(10);
+    b.channel.close(clear('chat2'));
+    await clock.advanceBy(5_000);
+    const c = collect(scheduler);
+    const d = collect(scheduler);
+    c.channel.submit(notify('chat3', 'start'));
+    d.channel.submit(notify('chat4', 'start'));
+    await clock.advanceBy(10);
+    c.channel.close(clear('chat3'));
+    await clock.advanceBy(60_000);
+    expect(portal.calls().filter((x) => x.call.params.duration === 1)).toEqual([]);
+    for (const { outcomes } of [a, b, c]) expect(brief(outcomes).at(-1)).toMatch(/^dropped clear/);
+    expect(brief(d.outcomes)).toEqual(['sent start']);
+  });
+
+  it('close() of the last other indicator in a batch does not abort it while a clear waits for it', async () => {
+    // The batch takes 100 ms each way, the clear 20 ms. Aborted when chat2 stops, the batch would not be called back:
+    // arriving after chat1's clear, it would show chat1's status for its whole lease after its work failed.
+    const latencies = [100];
+    const { clock, portal, scheduler } = setup({ latencyMs: () => latencies.shift() ?? 20, abortArrives: true });
+    const a = collect(scheduler);
+    const b = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    b.channel.submit(notify('chat2', 'start'));
+    await clock.advanceBy(10);
+    a.channel.close({ ...notify('chat1', 'clear', 30_000), params: { dialogId: 'chat1', duration: 1 } });
+    await clock.advanceBy(10);
+    b.channel.close();
+    await clock.advanceBy(1_000);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      '100 chat1 30',
+      '100 chat2 30',
+      '220 chat1 1',
+    ]);
+    expect(scheduler.stats().activeIndicators).toBe(0);
+  });
+
+  it('close(final) sends no clear once the status lapsed because the call its renewal was merged into was refused', async () => {
+    // The start lands at 100 ms (up until 30.1 s). A change leaves at 26 s, 3 s each way; the renewal due at 27 s is
+    // merged into it, which the portal refuses (an expired token): nothing renewed the start, which lapsed at 30.1 s.
+    const expired = new B24Error({ code: 'expired_token', status: 401 });
+    const latencies = [50, 3_000];
+    const { clock, portal, scheduler } = setup({
+      latencyMs: () => latencies.shift() ?? 50,
+      fail: (call) => (call.params.statusMessageCode === 'B' ? expired : undefined),
+    });
+    const a = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(26_000);
+    a.channel.submit({ ...notify('chat1', 'change'), params: { dialogId: 'chat1', statusMessageCode: 'B' } });
+    await clock.advanceTo(27_000);
+    a.channel.submit(notify('chat1', 'renew', 30_100));
+    await clock.advanceTo(40_000);
+    a.channel.close({ ...notify('chat1', 'clear', 56_000), params: { dialogId: 'chat1', duration: 1 } });
+    await clock.advanceTo(60_000);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.duration ?? c.call.params.statusMessageCode}`)).toEqual([
+      '50 30',
+      '29000 B',
+    ]);
+    expect(a.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual([
+      'sent start',
+      'dropped renew',
+      'failed change',
+      'dropped clear',
+    ]);
+  });
+
   it('dispose drops a final call still waiting for a shared batch', async () => {
     const { clock, scheduler } = setup({ latencyMs: 50 });
     const a = collect(scheduler);
@@ -744,6 +828,40 @@ describe('createScheduler deadlines, end to end through createIndicators', () =>
       [8_500, 6],
       [13_500, 1],
     ]);
+    indicators.dispose();
+  });
+
+  it('keeps up the status of work started again in the same chat while the clear of the failed one waited', async () => {
+    // 2.5 s each way. The first work's renewal leaves at 27 s (its reply at 32 s); the work fails at 28 s, and its
+    // clear waits for that renewal to settle. The same chat's work is started again at 29 s: its start lands at
+    // 31.5 s. A clear sent once the renewal settled would land after it and take the new status down until its
+    // renewal at 56 s.
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 2_500 });
+    const indicators = createIndicators({ transport: portal.transport, clock });
+    const failed = new Subject<void>();
+    const replied = new Subject<void>();
+    for (const dialogId of ['chat1', 'chat2'] as const) {
+      indicators.botStatus({ dialogId, botId: 1, status: 'thinking', until: failed }).subscribe();
+    }
+    await clock.advanceTo(28_000);
+    failed.error(new Error('failed while its renewal was on its way'));
+    await clock.advanceTo(29_000);
+    indicators.botStatus({ dialogId: 'chat1', botId: 1, status: 'searching' }).subscribe();
+    // chat2's new work replies before the first one's renewal settled, which may land after the reply: cleared
+    indicators.botStatus({ dialogId: 'chat2', botId: 1, status: 'searching', until: replied }).subscribe();
+    await clock.advanceTo(31_000);
+    replied.next();
+    await clock.advanceTo(50_000);
+    const landed = (dialogId: string) =>
+      portal
+        .calls()
+        .filter((c) => c.call.params.dialogId === dialogId)
+        .map((c) => `${c.at} ${c.call.params.statusMessageCode ?? ''} ${c.call.params.duration}`);
+    expect(landed('chat1').at(-1)).toBe('31500 IMBOT_AGENT_ACTION_SEARCHING 30');
+    expect(landed('chat1').filter((l) => l.endsWith(' 1'))).toEqual([]);
+    expect(landed('chat2').at(-1)).toBe('34500 IMBOT_AGENT_ACTION_THINKING 1');
+    expect(indicators.stats().dropped.merged).toBe(1); // chat1's clear
     indicators.dispose();
   });
 

@@ -49,8 +49,18 @@ interface Flight {
   readonly controller: AbortController;
   readonly timeoutAt: number;
   settled: boolean;
-  /** Channels whose call waits for this request to settle: the final call of an indicator that left it. */
-  readonly followers: Channel[];
+  /**
+   * The final calls (clears, each on a channel of its own) that wait for this request to settle, with the closed
+   * channel whose call it carries: whether that call landed decides whether a clear is still due.
+   */
+  readonly followers: Follower[];
+}
+
+interface Follower {
+  readonly closed: Channel;
+  readonly clear: Channel;
+  /** An indicator that sent a call for the same status meanwhile (see `clearing`). */
+  newer: Channel | null;
 }
 
 interface Channel {
@@ -60,12 +70,11 @@ interface Channel {
   /** The request carrying this indicator's call, if one is in flight. */
   flight: Flight | null;
   closed: boolean;
-  /** A call of this indicator went to the transport (whatever became of it): its status may be up. */
-  left: boolean;
   /**
    * When the status lapses for want of a renewal that never landed (the renewal's deadline: it was dropped before
    * leaving, or refused), or +Infinity once a call may have landed (it did, or failed in a way that may hide that it
    * did). A call refused outright changes nothing: the status is as it was before. A clear after it is useless.
+   * -Infinity while no call may have landed (none left, or each was refused outright): no status is up.
    */
   lapsesAt: number;
 }
@@ -105,6 +114,15 @@ const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout
  * block costs one refused request per method per 10 s (plus those already on their way) however many indicators.
  */
 const OPERATING_HOLD_MS = 10_000;
+/**
+ * Which status a call shows: its method and its params but for what it shows (`duration`, `statusMessageCode`).
+ * The portal keeps one indicator per chat and sender, whichever indicator of ours sent it.
+ */
+function targetOf(call: IndicatorCall): string {
+  const { duration: _duration, statusMessageCode: _code, ...target } = call.params;
+  return `${call.method} ${JSON.stringify(target)}`;
+}
+
 /** The portal refused the call outright: it did not land (a network, server or timeout error may hide one that did). */
 const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'input', 'access']);
 
@@ -156,6 +174,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   const flights = new Set<Flight>();
   /** Methods refused for the operating limit, and until when their calls fail without a request. */
   const held = new Map<string, { readonly until: number; readonly error: B24Error }>();
+  /**
+   * Clears waiting for a request to settle, by the status they take down (`targetOf`). A call for that status that
+   * leaves meanwhile (work started again in the same chat) makes the clear moot while its indicator goes on: sent
+   * after that call, the clear would take down the new work's status, which nothing but its next renewal brings back.
+   */
+  const clearing = new Map<string, Follower>();
 
   let seq = 0;
   let disposed = false;
@@ -253,6 +277,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
             failEntry(entry, hold.error, now);
           } else batch.push(entry);
         }
+        if (clearing.size > 0) noteNewer(batch);
         // The listener of a dropped call may have stopped an indicator already taken into `batch`, or disposed all.
         batch = batch.filter((e) => e.state === 'ready');
         if (disposed) break;
@@ -263,6 +288,14 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       pumping = false;
     }
     rearm();
+  }
+
+  /** Tells the waiting clears of the statuses that calls about to leave show anew who shows them (`clearing`). */
+  function noteNewer(batch: readonly Entry[]): void {
+    for (const { call, channel } of batch) {
+      const follower = call.reason === 'clear' ? undefined : clearing.get(targetOf(call));
+      if (follower) follower.newer = channel;
+    }
   }
 
   /**
@@ -322,7 +355,6 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       entry.state = 'flight';
       entry.channel.queued = null;
       entry.channel.flight = flight;
-      entry.channel.left = true;
     }
     flights.add(flight);
     httpRequests += 1;
@@ -350,6 +382,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     finish(flight);
     flight.controller.abort(error);
     failRequest(flight, error, now);
+    follow(flight, now);
   }
 
   /** Releases a flight's indicators; returns the entries still waiting for an answer. */
@@ -361,12 +394,43 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (entry.channel.flight === flight) entry.channel.flight = null;
       if (entry.state === 'flight') live.push(entry);
     }
-    for (const follower of flight.followers) {
-      follower.flight = null;
-      const held = follower.queued;
-      if (held?.state === 'held' && !disposed) enqueue(held, clock.now());
-    }
     return live;
+  }
+
+  /**
+   * After a request settled (its calls' outcomes known): the clears that waited for it go, each with the deadline
+   * of the status it takes down, which is past (so it is dropped) if the call it waited for was refused outright.
+   * A clear whose status an indicator still going on has sent meanwhile is moot (`clearing`).
+   */
+  function follow(flight: Flight, now: number): void {
+    for (const follower of flight.followers) {
+      const { closed, clear, newer } = follower;
+      clear.flight = null;
+      const entry = clear.queued;
+      if (entry?.state !== 'held' || disposed) continue;
+      const target = targetOf(entry.call);
+      if (clearing.get(target) === follower) clearing.delete(target);
+      if (newer && !newer.closed) drop(entry, 'merged', now);
+      else if (closed.lapsesAt < entry.deadline) {
+        entry.state = 'done';
+        enqueue(makeEntry(clear, entry.call, entry.rank, closed.lapsesAt, entry.notBefore, 0), now);
+      } else enqueue(entry, now);
+    }
+  }
+
+  /**
+   * What a call's outcome says of its status, also for a call whose indicator stopped while it was on its way (a
+   * clear waits for it): up once it landed or may have, as before if it was refused outright. A refusal for the
+   * operating limit from the portal (not one made here while the method is held: that call is still `ready`)
+   * holds the method.
+   */
+  function landed(entry: Entry, error: B24Error | null, now: number): void {
+    const { channel } = entry;
+    if (error?.kind === 'operating' && entry.state !== 'ready') {
+      held.set(entry.call.method, { until: now + OPERATING_HOLD_MS, error });
+    }
+    channel.lapsesAt =
+      error && REFUSED.has(error.kind) ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
   }
 
   /** After the indicator's call landed, its held call (if any) may go. */
@@ -383,6 +447,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (error) {
         finish(flight);
         failRequest(flight, error, now);
+        follow(flight, now);
         return;
       }
       const live = finish(flight);
@@ -392,9 +457,9 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (flight.entries.length === 1) {
         callsSent += 1;
         const entry = flight.entries[0] as Entry;
+        landed(entry, null, now);
         if (entry.state === 'flight') {
           entry.state = 'done';
-          entry.channel.lapsesAt = Number.POSITIVE_INFINITY;
           notify(entry.channel, { type: 'sent', call: entry.call, result, at: now });
         }
       } else {
@@ -402,26 +467,28 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         let rateHit = false;
         flight.entries.forEach((entry, i) => {
           const item = items[i];
+          const itemError = item?.ok
+            ? null
+            : item
+              ? B24Error.from(item.error)
+              : new B24Error({
+                  code: 'ERROR_UNEXPECTED_ANSWER',
+                  kind: 'server',
+                  message: 'batch reply has no result for this call',
+                });
+          if (itemError?.kind === 'rate') rateHit = true;
           if (item?.ok) callsSent += 1;
-          if (entry.state !== 'flight') return;
-          if (item?.ok) {
+          // an indicator that stopped while its call was on its way: only its clear still cares
+          if (entry.state !== 'flight') landed(entry, itemError, now);
+          else if (item?.ok) {
             entry.state = 'done';
-            entry.channel.lapsesAt = Number.POSITIVE_INFINITY;
+            landed(entry, null, now);
             notify(entry.channel, { type: 'sent', call: entry.call, result: item.result, at: now });
-            return;
-          }
-          const itemError = item
-            ? B24Error.from(item.error)
-            : new B24Error({
-                code: 'ERROR_UNEXPECTED_ANSWER',
-                kind: 'server',
-                message: 'batch reply has no result for this call',
-              });
-          if (itemError.kind === 'rate') rateHit = true;
-          failEntry(entry, itemError, now);
+          } else failEntry(entry, itemError as B24Error, now);
         });
         if (rateHit) penalize(now);
       }
+      follow(flight, now);
       for (const entry of live) release(entry, now);
     } finally {
       pumping = false;
@@ -440,24 +507,19 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     if (error.kind === 'rate') penalize(now);
     for (const entry of flight.entries) {
       if (entry.state === 'flight') failEntry(entry, error, now);
+      else landed(entry, error, now);
     }
   }
 
   /** Decides one call's fate after an error, by kind. */
   function failEntry(entry: Entry, error: B24Error, now: number): void {
     failed[error.kind] = (failed[error.kind] ?? 0) + 1;
-    // a refusal that came back from the portal (not one made here while the method is held) starts a hold
-    if (error.kind === 'operating' && entry.state === 'flight') {
-      held.set(entry.call.method, { until: now + OPERATING_HOLD_MS, error });
-    }
+    // refused outright, the call did not land: the status lapses when it would have without it (a start or change
+    // refused after a renewal was lost does not bring it back); any other error may hide a call that landed
+    landed(entry, error, now);
     entry.state = 'done';
     const { channel } = entry;
     const fatal = error.kind === 'input' || error.kind === 'access';
-    // refused outright, the call did not land: the status lapses when it would have without it (a start or change
-    // refused after a renewal was lost does not bring it back); any other error may hide a call that landed
-    channel.lapsesAt = REFUSED.has(error.kind)
-      ? Math.min(channel.lapsesAt, entry.call.deadline)
-      : Number.POSITIVE_INFINITY;
     if (fatal || error.kind === 'auth' || error.kind === 'operating') {
       notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
       release(entry, now);
@@ -503,8 +565,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     queued: Entry | null = null;
     flight: Flight | null = null;
     closed = disposed;
-    left = false;
-    lapsesAt = Number.POSITIVE_INFINITY;
+    lapsesAt = Number.NEGATIVE_INFINITY;
 
     constructor(readonly onOutcome: (outcome: CallOutcome) => void) {}
 
@@ -519,14 +580,15 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       let deadline = call.deadline;
       const notBefore = call.notBefore ?? now;
       let rank = rankOf(call, Math.max(now, notBefore));
+      // A call's deadline is when the status lapses unless it lands (or an earlier one's, if that did not land). So
+      // too for a renewal merged into the call on its way: refused outright, that call renews nothing.
+      this.lapsesAt = Math.min(this.lapsesAt, deadline);
       if (call.reason === 'renew' && this.flight && notBefore <= now) {
         // Due now while a call is already on its way: that call renews the indicator.
         dropped.merged += 1;
         notify(this, { type: 'dropped', call, reason: 'merged', at: now });
         return;
       }
-      // A call's deadline is when the status lapses unless it lands (or an earlier one's, if that did not land).
-      this.lapsesAt = Math.min(this.lapsesAt, deadline);
       const previous = this.queued;
       if (previous) {
         // The newer call shows what the replaced one would have: it keeps that one's place in line and, if that one
@@ -549,12 +611,15 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         if (flight) {
           for (const entry of flight.entries)
             if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
-          if (!final && flight.entries.every((e) => e.channel.closed || e.channel === this)) {
+          const alone = flight.entries.every((e) => e.channel.closed || e.channel === this);
+          if (!final && alone && flight.followers.length === 0) {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when
-            // a clear follows: an abort does not call back a request already on its way, which landing after the
-            // clear would show the status for its whole lease; the clear waits for it to settle (or time out).
+            // a clear follows (this indicator's, or one of another that left the same batch): an abort does not call
+            // back a request already on its way, which landing after the clear would show the status for its whole
+            // lease; the clear waits for it to settle (or time out).
             finish(flight);
             flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
+            this.lapsesAt = Number.POSITIVE_INFINITY; // it may still land
             rearm();
           }
         }
@@ -562,9 +627,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // dispose() already counted every indicator out
       this.closed = true;
       if (!final) return;
-      // Nothing of this indicator ever left, so no status is up: a clear would show one for its 1 s. The channel,
-      // closed now, drops it ('stopped', or 'disposed') and reports that like any dropped call.
-      if (!this.left) {
+      const pending = flight !== null && !flight.settled;
+      // No call of this indicator landed or may have (none left, or each was refused outright) and none is on its
+      // way, so no status is up: a clear would show one for its 1 s. The channel, closed now, drops it ('stopped',
+      // or 'disposed') and reports that like any dropped call.
+      if (!pending && this.lapsesAt === Number.NEGATIVE_INFINITY) {
         this.submit(final);
         return;
       }
@@ -578,15 +645,14 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           next.close();
         }
       });
-      if (flight && !flight.settled) {
+      if (pending) {
         next.flight = flight;
-        flight.followers.push(next);
+        const follower: Follower = { closed: this, clear: next, newer: null };
+        flight.followers.push(follower);
+        clearing.set(targetOf(final), follower);
       }
-      // a call still on its way may land
-      next.submit({
-        ...final,
-        deadline: Math.min(final.deadline, next.flight ? Number.POSITIVE_INFINITY : this.lapsesAt),
-      });
+      // a call still on its way may land (`follow` decides once it settled)
+      next.submit({ ...final, deadline: Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt) });
     }
   }
 
@@ -617,11 +683,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (entry.state === 'waiting' || entry.state === 'ready') pending.push(entry);
     for (const flight of flights) {
       for (const entry of flight.entries) if (entry.state === 'flight') pending.push(entry);
-      for (const channel of [...flight.entries.map((e) => e.channel), ...flight.followers])
+      for (const channel of [...flight.entries.map((e) => e.channel), ...flight.followers.map((f) => f.clear)])
         if (channel.queued?.state === 'held') pending.push(channel.queued);
     }
     waiting.clear();
     ready.clear();
+    clearing.clear();
     const aborting = [...flights];
     for (const flight of aborting) finish(flight);
     for (const entry of pending) {

@@ -211,6 +211,27 @@ describe('statusSignals', () => {
     });
   });
 
+  it('sends it again after a loss a renewal period after the last time, though changes kept the renewal away', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // a change every 5 s re-arms the 7 s renewal, which never fires; lost at 1 s: again at 2 s; lost again at 16 s,
+      // 14 s later: the status is down until the next change (20 s) unless it goes again at 17 s
+      const status = hot('t 4999ms s 4999ms t 4999ms s 4999ms t', S);
+      const lost = hot('1000ms x 14999ms y');
+      expectObservable(statusSignals(status, NEVER, { leaseSec: 10 }, undefined, lost), '^ 21000ms !').toBe(
+        's 1999ms a 2999ms b 4999ms c 4999ms d 1999ms u 2999ms e',
+        {
+          s: sig('start', 'thinking', 0, 10),
+          a: sig('start', 'thinking', 2000, 10),
+          b: sig('change', 'searching', 5000, 10),
+          c: sig('change', 'thinking', 10_000, 10),
+          d: sig('change', 'searching', 15_000, 10),
+          u: sig('start', 'searching', 17_000, 10),
+          e: sig('change', 'thinking', 20_000, 10),
+        },
+      );
+    });
+  });
+
   it('sends the latest status again, or nothing when a change goes out in the pause', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       // a change held by minDwellMs is sent instead

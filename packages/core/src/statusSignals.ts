@@ -89,9 +89,10 @@ interface Shown {
  *   then passed on). Nothing is emitted after the end, and every timer is released;
  * - `lost` emitting (a call was given up or refused, so the status may be down while the work goes on) sends the
  *   shown status again a second later as a `start` with the full lease, and the renewals follow from there: once
- *   per renewal period, not before a status was shown nor after the end, and not for a refusal for the operating
- *   limit (a value `{ error }` of kind `operating`). Nothing user-driven comes to do it, as a keystroke does for
- *   typing: without it the status would stay down until the next renewal, up to `leaseSec − margin` later.
+ *   per renewal period (which a change starts afresh), not before a status was shown nor after the end, and not for
+ *   a refusal for the operating limit (a value `{ error }` of kind `operating`). Nothing user-driven comes to do
+ *   it, as a keystroke does for typing: without it the status would stay down until the next renewal, up to
+ *   `leaseSec − margin` later.
  *
  * `status` completing keeps the last status up. An invalid status errors the stream (after `clear`).
  */
@@ -169,7 +170,7 @@ class StatusMachine {
   renewTimer: Subscription | undefined;
   ended = false;
   replied = false;
-  /** The status went again after a lost call since the last renewal: another loss waits for the next renewal. */
+  /** The status went again after a lost call since the last renewal or change: another loss waits for the next. */
   restarted = false;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
@@ -205,6 +206,9 @@ class StatusMachine {
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
+    // A change starts the renewal period afresh (it re-arms the renewal), so it ends the one restart allowed in the
+    // last: else a bot changing its status more often than it renews would have one restart for its whole work.
+    if (type === 'change') this.restarted = false;
     this.shown = this.latest;
     this.shownAt = this.scheduler.now();
     this.emit(type, this.shown);
@@ -223,8 +227,8 @@ class StatusMachine {
 
   /**
    * A call was lost while the work goes on: send the status again, as a start with the full lease, after a pause.
-   * Once per renewal period (a portal refusing every call is not asked again every second), never before a status
-   * was shown or after the end, not for the operating limit (`heldBack`).
+   * Once per renewal period, which a change starts afresh (a portal refusing every call is not asked again every
+   * second), never before a status was shown or after the end, not for the operating limit (`heldBack`).
    */
   onLost(value: unknown): void {
     if (this.ended || !this.shown || this.restarted || heldBack(value)) return;
