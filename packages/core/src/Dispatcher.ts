@@ -43,9 +43,10 @@ export interface IndicatorChannel {
    * The indicator stopped: its queued call is dropped, its call in flight is aborted (the scheduler lets a batch it
    * shares with live indicators go on, and with `final` any request: an abort does not call back one already sent).
    * `final` (a clear) then goes out on its own, after any call of this indicator still on its way, and its outcome
-   * still reaches `onOutcome`. If no call of this indicator ever went
-   * to the transport, `final` is dropped instead (`stopped`, or `disposed`): nothing is up, and a clear would show
-   * the status for its duration. Idempotent (a later `final` still goes, or is dropped).
+   * still reaches `onOutcome`. If no call of this indicator ever went to the transport (or, in the scheduler, each
+   * one that did was refused outright, or the status has lapsed), `final` is dropped instead (`stopped`,
+   * `disposed`, or `deadline`): nothing is up, and a clear would show the status for its duration. Idempotent (a
+   * later `final` still goes, or is dropped).
    */
   close(final?: IndicatorCall): void;
 }
