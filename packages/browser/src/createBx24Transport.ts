@@ -1,5 +1,6 @@
 import { B24Error, B24InputError, checkBatch, checkCall, classifyError } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
+import { checkOptions } from './keystrokes';
 
 /** The part of BX24.js's `ajaxResult` we read. */
 export interface Bx24AjaxResult {
@@ -41,10 +42,10 @@ export interface Bx24TransportOptions {
  * is ignored.
  */
 export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOptions = {}): Transport {
-  if (bx24 === null || typeof bx24 !== 'object' || typeof bx24.callMethod !== 'function') {
+  if (typeof bx24 !== 'object' || bx24 === null || typeof bx24.callMethod !== 'function') {
     throw new B24InputError('BX24', 'the BX24 object of BX24.js (with callMethod)');
   }
-  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
+  checkOptions(options);
   const timeoutMs = options.timeoutMs ?? 15_000;
   // From 2^31 ms on, a timer's delay overflows and it fires at once.
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
@@ -77,22 +78,23 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
         callBatch(
           calls.map(({ method, params }) => ({ method, params })),
           (results) => {
-            const items: BatchItemResult[] = [];
-            for (let i = 0; i < calls.length; i++) {
-              const result = (results as Record<string, Bx24AjaxResult | undefined>)[i];
-              // BX24.js leaves a command out when the reply has neither its result nor its error: skipped, as core's
-              // parseBatchResult reads the same reply for the other transports.
-              const error =
-                typeof result?.error === 'function'
-                  ? toError(result, bx24, true)
-                  : new B24Error({
-                      code: 'BATCH_COMMAND_SKIPPED',
-                      kind: 'server',
-                      message: `batch command ${i} has neither a result nor an error`,
-                    });
-              items.push(error ? { ok: false, error } : { ok: true, result: result!.data() });
-            }
-            resolve(items);
+            // `calls` has no holes (checkBatch): one item per command, in order.
+            resolve(
+              calls.map((_, i): BatchItemResult => {
+                const result = (results as Record<string, Bx24AjaxResult | undefined>)[i];
+                // BX24.js leaves a command out when the reply has neither its result nor its error: skipped, as core's
+                // parseBatchResult reads the same reply for the other transports.
+                const error =
+                  typeof result?.error === 'function'
+                    ? toError(result, bx24, true)
+                    : new B24Error({
+                        code: 'BATCH_COMMAND_SKIPPED',
+                        kind: 'server',
+                        message: `batch command ${i} has neither a result nor an error`,
+                      });
+                return error ? { ok: false, error } : { ok: true, result: result!.data() };
+              }),
+            );
           },
           false,
         );
@@ -116,8 +118,8 @@ function settle<T>(
   return new Promise<T>((resolve, reject) => {
     // A throw here rejects the promise (the executor's contract): nothing has started yet.
     const signal = check();
-    const fail = (code: string, message: string) => (): void => reject(new B24Error({ code, message }));
-    if (signal?.aborted) return fail('ABORTED', 'the call was aborted')();
+    const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
+    if (signal?.aborted) throw aborted();
     const done =
       <A>(fn: (arg: A) => void) =>
       (arg: A): void => {
@@ -125,13 +127,17 @@ function settle<T>(
         signal?.removeEventListener('abort', abort);
         fn(arg);
       };
-    const abort = done(fail('ABORTED', 'the call was aborted'));
-    const timer = setTimeout(done(fail('TIMEOUT', `no answer from BX24 within ${timeoutMs} ms`)), timeoutMs);
+    const fail = done(reject);
+    const abort = () => fail(aborted());
+    const timer = setTimeout(
+      () => fail(new B24Error({ code: 'TIMEOUT', message: `no answer from BX24 within ${timeoutMs} ms` })),
+      timeoutMs,
+    );
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      start(done(resolve), done(reject));
+      start(done(resolve), fail);
     } catch (error) {
-      done(reject)(
+      fail(
         error instanceof B24Error
           ? error
           : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
@@ -163,12 +169,13 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like, command?: true): B24Err
     // parseBatchResult, reading the same reply for the other transports, does not.
     const portalError = B24Error.fromResponse(ex, command ? undefined : httpStatus);
     // The portal may quote the request back in its error_description: the token BX24.js sent is cut out of the
-    // message. `getAuth()` is false before BX24.js is initialised; one that throws has nothing to tell.
+    // message. `getAuth()` is false before BX24.js is initialised (which has no `access_token` either, like any
+    // primitive); one that throws has nothing to tell.
     let token: unknown;
     try {
-      token = ((bx24.getAuth?.() as { access_token?: unknown } | false | undefined) || undefined)?.access_token;
+      token = (bx24.getAuth?.() as { access_token?: unknown } | undefined)?.access_token;
     } catch {}
-    if (typeof token === 'string' && token !== '') portalError.message = portalError.message.split(token).join('***');
+    if (typeof token === 'string' && token !== '') portalError.message = portalError.message.replaceAll(token, '***');
     return portalError;
   }
   if (httpStatus === undefined) {

@@ -47,7 +47,7 @@ export interface FetchTransportOptions {
  * Errors leave `kind` to core's classification of their `code` where that already gives the right one.
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
+  if (typeof options !== 'object' || options === null) throw new B24InputError('options', 'an object');
   const { auth } = options;
   const endpoint = normaliseEndpoint(options.clientEndpoint, options.allowInsecure === true);
   if (typeof auth !== 'function') throw new B24InputError('auth', 'a function returning the access token');

@@ -54,5 +54,5 @@ export function checkElement(element: unknown): asserts element is HTMLElement {
 
 /** An options bag that is not an object (null included) is named as such rather than failing as a TypeError. */
 export function checkOptions(options: unknown): asserts options is object {
-  if (options === null || typeof options !== 'object') throw new B24InputError('options', 'an object');
+  if (typeof options !== 'object' || options === null) throw new B24InputError('options', 'an object');
 }

@@ -60,13 +60,8 @@ export class B24Error extends Error {
   }
 
   toJSON(): { name: string; code: string; kind: ErrorKind; status?: number; message: string } {
-    return {
-      name: this.name,
-      code: this.code,
-      kind: this.kind,
-      ...(this.status === undefined ? {} : { status: this.status }),
-      message: this.message,
-    };
+    const { name, code, kind, status, message } = this;
+    return { name, code, kind, ...(status === undefined ? {} : { status }), message };
   }
 }
 

@@ -32,7 +32,7 @@ export function checkCall(
   if (typeof method !== 'string' || !METHOD.test(method)) {
     throw new B24InputError(`${at}method`, 'a REST method name such as "im.dialog.writing"');
   }
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new B24InputError(`${at}params`, 'a plain object');
   }
   checkOptions(options);

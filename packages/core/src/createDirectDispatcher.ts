@@ -97,8 +97,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         const b24 = B24Error.from(error);
         const at = clock.now();
         if (!RETRYABLE.has(b24.kind)) {
-          const fatal = b24.kind === 'input' || b24.kind === 'access';
-          settle(entry, { type: 'failed', call, error: b24, fatal, at });
+          settle(entry, { type: 'failed', call, error: b24, fatal: b24.kind === 'input' || b24.kind === 'access', at });
           return;
         }
         if (inFlight !== entry) return;
@@ -139,8 +138,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       unwait();
       const waiting = queued;
       const flying = inFlight;
-      queued = undefined;
-      inFlight = undefined;
+      queued = inFlight = undefined;
       if (waiting) drop(waiting, reason);
       if (flying) {
         flying.controller.abort();

@@ -62,14 +62,9 @@ export function resolveHostOptions(options: IndicatorHostOptions): {
   return { transport, clock, onEvent };
 }
 
+/** What an event tells of its call: a user-typing call has nothing more to tell (see `statusCallInfo`). */
 function callInfo(call: IndicatorCall): IndicatorCallInfo {
-  const { statusMessageCode: code, duration } = call.params;
-  return {
-    method: call.method,
-    reason: call.reason,
-    ...(typeof code === 'string' ? { statusMessageCode: code } : {}),
-    ...(typeof duration === 'number' ? { duration } : {}),
-  };
+  return { method: call.method, reason: call.reason };
 }
 
 /**
@@ -80,6 +75,7 @@ export function createIndicatorHost(
   clock: SchedulerLike,
   dispatcher: Dispatcher,
   onEvent: ((event: IndicatorEvent) => void) | undefined,
+  describeCall: (call: IndicatorCall) => IndicatorCallInfo = callInfo,
 ): IndicatorHost {
   const events = new Subject<IndicatorEvent>();
   // Subscribed like any observer, so a throwing listener is reported the RxJS way and cannot break an indicator.
@@ -87,12 +83,6 @@ export function createIndicatorHost(
   const counts: Record<IndicatorEventType, number> = { sent: 0, renewed: 0, dropped: 0, failed: 0, stopped: 0 };
   let nextId = 1;
   let disposed = false;
-
-  const publish = (event: IndicatorEvent, subscriber: Subscriber<IndicatorEvent>) => {
-    counts[event.type]++;
-    if (!subscriber.closed) subscriber.next(event);
-    events.next(event);
-  };
 
   /**
    * One subscribed indicator: a plain object with methods on its prototype (no closure per indicator but the
@@ -116,6 +106,12 @@ export function createIndicatorHost(
       this.#id = id;
     }
 
+    #publish(event: IndicatorEvent): void {
+      counts[event.type]++;
+      if (!this.#subscriber.closed) this.#subscriber.next(event);
+      events.next(event);
+    }
+
     #base(at = clock.now()) {
       return { indicatorId: this.#id, indicator: this.#spec.kind, dialogId: this.#spec.dialogId, at };
     }
@@ -128,7 +124,7 @@ export function createIndicatorHost(
           : o.type === 'dropped'
             ? { type: 'dropped' as const, reason: o.reason }
             : { type: 'failed' as const, error: o.error, fatal: o.fatal };
-      publish({ ...head, ...this.#base(o.at), call: callInfo(o.call) }, this.#subscriber);
+      this.#publish({ ...head, ...this.#base(o.at), call: describeCall(o.call) });
       // input/access errors: the portal will refuse every further call just the same
       if (o.type === 'failed' && o.fatal) this.#finish('failed', 'complete');
       // Given up (retries, deadline) or refused for a passing reason: the indicator may be down while the person
@@ -157,11 +153,10 @@ export function createIndicatorHost(
     }
 
     #submit(p: PreparedCall): void {
-      const now = clock.now();
       const deadline = p.reason === 'renew' ? this.#lastCallAt + this.#spec.lifetimeMs : Infinity;
-      this.#lastCallAt = now;
+      this.#lastCallAt = clock.now();
       this.#channel ??= dispatcher.open((o) => this.#onOutcome(o));
-      this.#channel.submit({ method: p.method, params: p.params, reason: p.reason, deadline });
+      this.#channel.submit({ ...p, deadline }); // the prepared method, params and reason, with the deadline
     }
 
     #finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }, clear?: PreparedCall): void {
@@ -170,7 +165,7 @@ export function createIndicatorHost(
       live.delete(this);
       this.#signalsSub?.unsubscribe();
       this.#closeChannel(clear);
-      publish({ type: 'stopped', reason, ...this.#base() }, this.#subscriber);
+      this.#publish({ type: 'stopped', reason, ...this.#base() });
       if (then === 'complete') this.#subscriber.complete();
       else if (then) this.#subscriber.error(then.error);
     }
@@ -187,7 +182,7 @@ export function createIndicatorHost(
       if (!s) return;
       if ('stop' in s) {
         this.#closeChannel();
-        publish({ type: 'stopped', reason: s.stop, ...this.#base() }, this.#subscriber);
+        this.#publish({ type: 'stopped', reason: s.stop, ...this.#base() });
       } else if (s.call.reason === 'clear') {
         this.#closeChannel(s.call);
       } else {
@@ -213,13 +208,12 @@ export function createIndicatorHost(
     /** Subscribes to the spec's signals; returns the teardown, or nothing when the host is already disposed. */
     start(): this | undefined {
       if (disposed) {
-        publish({ type: 'stopped', reason: 'disposed', ...this.#base() }, this.#subscriber);
+        this.#publish({ type: 'stopped', reason: 'disposed', ...this.#base() });
         this.#subscriber.complete();
         return undefined;
       }
       live.add(this as Indicator<unknown>);
-      const report = (error: B24Error) =>
-        publish({ type: 'failed', error, fatal: false, ...this.#base() }, this.#subscriber);
+      const report = (error: B24Error) => this.#publish({ type: 'failed', error, fatal: false, ...this.#base() });
       this.#signalsSub = this.#spec.signals(report, this).subscribe(this);
       if (this.#ended) this.#signalsSub.unsubscribe();
       return this;

@@ -4,7 +4,8 @@ import { createDispatcher, type RateLimits } from './createDispatcher';
 import { createIndicatorHost, type IndicatorHostOptions, resolveHostOptions } from './createIndicatorHost';
 import { createTimerWheel } from './createTimerWheel';
 import type { TypingIndicators } from './createTypingIndicators';
-import type { IndicatorEvent } from './IndicatorEvent';
+import type { IndicatorCall } from './Dispatcher';
+import type { IndicatorCallInfo, IndicatorEvent } from './IndicatorEvent';
 import type { BotStatusOptions } from './resolveBotTarget';
 import { userTypingSpec } from './userTypingSpec';
 
@@ -36,12 +37,26 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     clock: timers,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
-  const host = createIndicatorHost(clock, dispatcher, onEvent);
+  const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
   return {
     userTyping: (opts) => host.indicator(userTypingSpec(opts, timers)),
     botStatus: (opts) => host.indicator(botStatusSpec(opts, timers)),
     events: host.events,
     stats: host.stats,
     dispose: host.dispose,
+  };
+}
+
+/**
+ * What an event tells of its call, a bot status's code and lease included. Passed to the host here, so that
+ * `createTypingIndicators` (user typing only, whose calls have neither) leaves it out of a browser bundle.
+ */
+function statusCallInfo(call: IndicatorCall): IndicatorCallInfo {
+  const { statusMessageCode: code, duration } = call.params;
+  return {
+    method: call.method,
+    reason: call.reason,
+    ...(typeof code === 'string' ? { statusMessageCode: code } : {}),
+    ...(typeof duration === 'number' ? { duration } : {}),
   };
 }

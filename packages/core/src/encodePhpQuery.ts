@@ -21,7 +21,7 @@ import { B24InputError } from './B24InputError';
  * levels. `field` is the name the path starts with, e.g. `calls[3].params` for the fourth command of a batch.
  */
 export function encodePhpQuery(params: Record<string, unknown>, field = 'params'): string {
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new B24InputError(field, 'a plain object');
   }
   const pairs: string[] = [];

@@ -1,4 +1,4 @@
-import { NEVER, type Observable, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import { B24InputError, describeValue } from './B24InputError';
 import type { DriverSignal, IndicatorSpec } from './IndicatorSpec';
 import { requireObservable } from './requireObservable';
@@ -22,7 +22,8 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
   }
   const dialogId = validateDialogId(options.dialogId, 'im');
   const keystrokes = requireObservable(options.keystrokes, 'keystrokes');
-  const sent = options.sent === undefined ? NEVER : requireObservable(options.sent, 'sent');
+  // Not given: left undefined, for typingSignals' own default (NEVER).
+  const sent = options.sent === undefined ? undefined : requireObservable(options.sent, 'sent');
   const policy = resolveTypingPolicy(options.policy);
   // Built once per `userTyping` call: every subscription to that indicator shares these two functions.
   return {

@@ -20,10 +20,7 @@ const PATTERN = /^(chat|sg)?(\d+)$/;
  * `DIALOG_ID_EMPTY` or, worse, `ACCESS_ERROR` after a round trip.
  */
 export function validateDialogId(value: unknown, api: DialogApi = 'v2', field = 'dialogId'): DialogId {
-  const rule =
-    api === 'v2'
-      ? 'a dialog id: "chat<N>", "sg<N>" or a user id "<N>" (N a positive integer)'
-      : `a dialog id: "chat<N>" or a user id "<N>" (N a positive integer${api === 'im' ? '; "sg<N>" only works with imbot.v2' : ''})`;
+  const rule = `a dialog id: "chat<N>"${api === 'v2' ? ', "sg<N>"' : ''} or a user id "<N>" (N a positive integer${api === 'im' ? '; "sg<N>" only works with imbot.v2' : ''})`;
   // A number that is not a positive safe integer fails below: the pattern (1.5, -1, NaN, 1e21) or the id check.
   const text = typeof value === 'number' ? String(value) : value;
   const match = typeof text === 'string' ? PATTERN.exec(text.trim()) : null;
