@@ -2,6 +2,7 @@ import type { CallEntry } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
+import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
@@ -69,17 +70,7 @@ describe('the chat as a person uses it', () => {
   it('follows new messages at the bottom, leaves a reader of older ones in place with a "new messages" button', async () => {
     const { page, emulator } = ui;
     const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
-    /** Scrolls the list to its top as a reader would, until it stays there over two frames (layout settled). */
-    const scrollUp = () =>
-      expect
-        .poll(() =>
-          page.$eval('#messages', async (list) => {
-            list.scrollTop = 0;
-            for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
-            return list.scrollTop;
-          }),
-        )
-        .toBe(0);
+    const scrollUp = () => scrollToTop(page);
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
 
     // A taller composer (three lines) shrinks the list: it stays at its end.

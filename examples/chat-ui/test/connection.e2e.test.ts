@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from './relay';
 import { startRelay } from './relay';
+import { scrollToTop } from './scrollToTop';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
@@ -252,15 +253,7 @@ describe('the chat cut off from the emulator while it starts over', () => {
     for (let i = 0; i < 30; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `Bob, message ${i}` });
     await page.locator('#messages li .text', { hasText: 'Bob, message 29' }).waitFor();
     // Alice reads back, up to the top of the chat.
-    await expect
-      .poll(() =>
-        page.$eval('#messages', async (list) => {
-          list.scrollTop = 0;
-          for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
-          return list.scrollTop;
-        }),
-      )
-      .toBe(0);
+    await scrollToTop(page);
     await cutOff();
     emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, while Alice was cut off' });
     relay.restoreFeed();

@@ -1,0 +1,15 @@
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Scrolls the message list to its top as a reader would, until it stays there over two frames (layout settled). */
+export function scrollToTop(page: Page): Promise<void> {
+  return expect
+    .poll(() =>
+      page.$eval('#messages', async (list) => {
+        list.scrollTop = 0;
+        for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+        return list.scrollTop;
+      }),
+    )
+    .toBe(0);
+}
