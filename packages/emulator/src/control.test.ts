@@ -187,10 +187,10 @@ describe('control routes refuse what they cannot use, saying why', () => {
     const base = `${emulator.url}/_emulator`;
     const cases: [string, string, string][] = [
       ['GET', 'seed', 'POST'],
-      ['POST', 'state', 'GET'],
-      ['PUT', 'faults', 'GET, POST, DELETE'],
+      ['POST', 'state', 'GET, HEAD'],
+      ['PUT', 'faults', 'GET, HEAD, POST, DELETE'],
       ['GET', 'faults/1', 'DELETE'],
-      ['DELETE', 'events', 'GET'],
+      ['DELETE', 'events', 'GET, HEAD'],
       ['GET', 'messages', 'POST'],
     ];
     for (const [method, route, allow] of cases) {
@@ -206,6 +206,46 @@ describe('control routes refuse what they cannot use, saying why', () => {
       expect(reply.body.error_description).toBe(`${method} /_emulator/${route} is not allowed; use ${allow}`);
     }
     expect((await post(`${base}/nothing`, {})).status).toBe(404);
+  });
+
+  it('answers HEAD on every GET route as GET answers, without the body (RFC 9110 §9.3.2)', async () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    emulator = await startEmulator({ plan: 'off', now: () => now });
+    await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const routes = ['', 'state', 'timeline', 'timeline?since=x', 'stats', 'fixtures', 'bots', 'bots/agent', 'bots/no'];
+    for (const route of [...routes, 'deliveries']) {
+      const url = `${emulator.url}/_emulator/${route}`;
+      const got = await fetch(url);
+      const length = String((await got.arrayBuffer()).byteLength);
+      const head = await fetch(url, { method: 'HEAD' });
+      const headers = (res: Response) => ({
+        status: res.status,
+        type: res.headers.get('content-type'),
+        allow: res.headers.get('allow'),
+      });
+      expect({ route, ...headers(head), length: head.headers.get('content-length') }).toEqual({
+        route,
+        ...headers(got),
+        length,
+      });
+    }
+    const redirect = await fetch(`${emulator.url}/_emulator?chat=chat1`, { method: 'HEAD', redirect: 'manual' });
+    expect({ status: redirect.status, location: redirect.headers.get('location') }).toEqual({
+      status: 301,
+      location: '/_emulator/?chat=chat1',
+    });
+    // HEAD is GET without the body, never a stand-in for POST or DELETE.
+    for (const [route, allow] of [
+      ['seed', 'POST'],
+      ['faults/1', 'DELETE'],
+    ]) {
+      const refused = await fetch(`${emulator.url}/_emulator/${route}`, { method: 'HEAD' });
+      expect({ route, status: refused.status, allow: refused.headers.get('allow') }).toEqual({
+        route,
+        status: 405,
+        allow,
+      });
+    }
   });
 
   it('refuses a JSON array body with 400 instead of reading it as an empty object', async () => {

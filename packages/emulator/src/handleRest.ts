@@ -5,7 +5,7 @@ import { faultError } from './FaultBook';
 import { invokeMethod, type Operating } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
 import { mergeParams, parseBody, readBody } from './parseBody';
-import { parseQuery } from './phpQuery';
+import { nullRecord, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
 import { preemptFault } from './preemptFault';
 import { RestError } from './RestError';
@@ -68,7 +68,10 @@ export async function handleRest(
       if (fault.status !== undefined || fault.error !== undefined) throw faultError(fault);
     }
     const body = await readBody(req, portal.maxBodyBytes);
-    const params = mergeParams(parseQuery(url.search.slice(1)), parseBody(body, req.headers['content-type']));
+    // getRequestData reads a body only for POST (reference §5): a PUT's or DELETE's is ignored on a portal, so
+    // taking it here would let a client that sends the wrong method pass.
+    const posted = req.method === 'POST' ? parseBody(body, req.headers['content-type']) : nullRecord();
+    const params = mergeParams(parseQuery(url.search.slice(1)), posted);
     if (portal.bucket && !portal.bucket.take(started)) {
       stats.queryLimitExceeded++;
       const limited = restError('QUERY_LIMIT_EXCEEDED');

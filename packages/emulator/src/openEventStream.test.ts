@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { get, post } from '../test/http';
 import { startEmulator } from './startEmulator';
@@ -145,5 +146,30 @@ describe('a client of /_emulator/events or /_emulator/timeline can tell that the
     const before = (await get(`${emulator.url}/_emulator/state`)).body.epoch;
     await post(`${emulator.url}/_emulator/reset`, {});
     expect((await get(`${emulator.url}/_emulator/state`)).body.epoch).not.toBe(before);
+  });
+});
+
+describe('HEAD /_emulator/events (RFC 9110 §9.3.2: GET without the body)', () => {
+  it("answers the stream's headers and ends the response instead of holding it open as a stream", async () => {
+    const emulator = await start();
+    // Two requests pipelined on one connection: the second is answered only after the HEAD response has ended.
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(emulator.port, '127.0.0.1', () => {
+        socket.write('HEAD /_emulator/events HTTP/1.1\r\nhost: emulator\r\n\r\n');
+        socket.write('GET /_emulator/stats HTTP/1.1\r\nhost: emulator\r\nconnection: close\r\n\r\n');
+      });
+      let out = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        out += chunk;
+      });
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    const [head, stats] = text.split(/(?=HTTP\/1\.1 )/);
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\ncontent-type: text\/event-stream; charset=utf-8\r\n/i);
+    expect(head!.endsWith('\r\n\r\n')).toBe(true);
+    expect(stats).toMatch(/^HTTP\/1\.1 200 /);
   });
 });

@@ -47,6 +47,12 @@ export function openEventStream(
     connection: 'keep-alive',
     ...cors,
   });
+  // A HEAD gets the stream's headers only: Node drops the writes of a HEAD response, so left open it would hold a
+  // subscriber, and every later request on the connection, until the client hung up.
+  if (req.method === 'HEAD') {
+    res.end();
+    return true;
+  }
   res.write('retry: 1000\n\n');
   const epoch = portal.epoch;
   if (cursor) {

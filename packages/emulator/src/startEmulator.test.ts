@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { post } from '../test/http';
+import { get, post } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -80,5 +80,21 @@ describe('startEmulator', () => {
     });
     // A refresh names the OAuth server, not the portal (reference §5).
     expect((await post(emulator.oauthUrl, form.toString())).body.domain).toBe('oauth.bitrix.info');
+  });
+
+  it('serves control routes only under /_emulator: a path that merely starts with it is an unknown path', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    for (const path of ['/_emulatorstate', '/_emulatorfixtures', '/_emulator_x/stats']) {
+      const reply = await get(`${emulator.url}${path}`);
+      expect({ path, status: reply.status, error: reply.body.error }).toEqual({
+        path,
+        status: 404,
+        error: 'NOT_FOUND',
+      });
+    }
+    expect((await post(`${emulator.url}/_emulatorreset`, {})).status).toBe(404);
+    expect(emulator.indicators()).toHaveLength(1);
+    expect((await get(`${emulator.url}/_emulator/state`)).status).toBe(200);
   });
 });

@@ -46,7 +46,8 @@ async function route(portal: Portal, req: IncomingMessage, res: ServerResponse):
   }
   if (url.pathname === '/') {
     sendResponse(res, 302, '', { location: '/_emulator/', ...cors }, 'text/plain');
-  } else if (url.pathname.startsWith('/_emulator')) {
+  } else if (url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/')) {
+    // Not a bare prefix test: `/_emulatorreset` would reset the emulator.
     await handleControl(portal, req, res, url, cors);
   } else if (url.pathname === '/oauth/token' || url.pathname === '/oauth/token/') {
     await handleOAuth(portal, req, res, url, cors);
