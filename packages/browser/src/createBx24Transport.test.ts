@@ -61,6 +61,43 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it('keeps every token BX24 handed out during a call out of its error: the one it was sent with, refreshed since, and the new one', async () => {
+    // Two calls and a batch go out on the first token; one of them meets expired_token, so BX24.js asks the parent
+    // frame for a new token and sends it again with that. The portal quotes back whatever token it got.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const quoted = (body: string) => `Wrong auth=${new URLSearchParams(body).get('auth')}`;
+    const bx24 = fakeBx24(async (method, params, body) => {
+      if (method === 'batch') {
+        await held;
+        const result_error = { 0: { error: 'ERROR_ARGUMENT', error_description: quoted(body) } };
+        return ok({ result: {}, result_error, result_total: [], result_next: [], result_time: [] });
+      }
+      if (params.DIALOG_ID === 'held') await held;
+      else if (body.includes('auth=a1b2c3d4e5f6a7b8c9d0&'))
+        return fail(401, 'expired_token', 'The access token expired');
+      return fail(400, 'ERROR_ARGUMENT', quoted(body));
+    });
+    const transport = createBx24Transport(bx24);
+    const outcomes = [
+      transport.call('im.dialog.writing', { DIALOG_ID: 'held' }),
+      transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }]).then(([item]) => {
+        throw (item as { error: unknown }).error;
+      }),
+      transport.call('im.dialog.writing', { DIALOG_ID: 'refreshed' }),
+    ].map((p) => p.catch((e: unknown) => e));
+    expect(await outcomes[2]).toMatchObject({ code: 'ERROR_ARGUMENT', message: 'ERROR_ARGUMENT: Wrong auth=***' });
+    expect(bx24.state.refreshes).toBe(1);
+    release();
+    for (const error of await Promise.all(outcomes)) {
+      expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
+      const shown = `${String(error)} ${JSON.stringify(error)} ${inspect(error)}`;
+      for (const token of ['a1b2c3d4e5f6a7b8c9d0', 'refreshed-token-1']) expect(shown).not.toContain(token);
+    }
+  });
+
   it('never sees expired_token: BX24.js refreshes through the parent frame and sends again; a parent that never answers is a timeout', async () => {
     let expired = true;
     const portal: Portal = () => {
@@ -191,6 +228,34 @@ describe('createBx24Transport', () => {
     await expect(createBx24Transport(answer(299, true)).call('im.dialog.writing', { DIALOG_ID: '1' })).resolves.toBe(
       true,
     );
+  });
+
+  it('classifies a request that never reached the portal, which BX.rest (on-premises) reports as ERROR_NETWORK with status 0, as network (call and batch command)', async () => {
+    // BX24.js throws instead of calling back (a timeout, above); BX.rest and BX.RestClient call back.
+    const bx = fakeBx24(table({ 'im.dialog.writing': 'network', batch: 'network' }), { client: 'BX.rest' });
+    const transport = createBx24Transport(bx);
+    const one = { method: 'im.dialog.writing', params: { DIALOG_ID: '1' } };
+    await expect(transport.call(one.method, one.params)).rejects.toMatchObject({
+      name: 'B24Error',
+      code: 'NETWORK_ERROR',
+      kind: 'network',
+      status: undefined,
+    });
+    expect(await transport.batch!([one, one])).toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'NETWORK_ERROR', kind: 'network' }) },
+      { ok: false, error: expect.objectContaining({ code: 'NETWORK_ERROR', kind: 'network' }) },
+    ]);
+    // A reply that did come but could not be read (a 5xx, a page that is not JSON) reached a server: still `server`.
+    for (const reply of [
+      { status: 502, text: '<html>Bad gateway</html>' },
+      { status: 200, text: '<html>' },
+    ]) {
+      const unreadable = createBx24Transport(fakeBx24(table({ 'im.dialog.writing': reply }), { client: 'BX.rest' }));
+      await expect(unreadable.call(one.method, one.params)).rejects.toMatchObject({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        kind: 'server',
+      });
+    }
   });
 
   it('maps a rate limit answer that reaches the callback (429) to kind rate', async () => {

@@ -57,9 +57,9 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
         checkCall(method, params, '', callOptions);
         return callOptions?.signal;
       };
-      return settle(check, timeoutMs, (resolve, reject) => {
+      return settle(check, timeoutMs, bx24, (resolve, reject, tokens) => {
         bx24.callMethod(method, params, (result) => {
-          const error = toError(result, bx24);
+          const error = toError(result, bx24, tokens);
           if (error) reject(error);
           else resolve(result.data());
         });
@@ -73,7 +73,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
         checkBatch(calls, callOptions);
         return callOptions?.signal;
       };
-      return settle<readonly BatchItemResult[]>(check, timeoutMs, (resolve) => {
+      return settle<readonly BatchItemResult[]>(check, timeoutMs, bx24, (resolve, _, tokens) => {
         if (calls.length === 0) return resolve([]);
         callBatch(
           calls.map(({ method, params }) => ({ method, params })),
@@ -86,7 +86,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
                 // parseBatchResult reads the same reply for the other transports.
                 const error =
                   typeof result?.error === 'function'
-                    ? toError(result, bx24, true)
+                    ? toError(result, bx24, tokens, true)
                     : new B24Error({
                         code: 'BATCH_COMMAND_SKIPPED',
                         kind: 'server',
@@ -108,23 +108,29 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
  * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
  * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
  * `check` checks the input (the options argument too) and only then hands over the signal: bad input rejects
- * before a signal is read, a timer set or BX24 asked.
+ * before a signal is read, a timer set or BX24 asked. `tokens` holds the access token BX24 had when the call
+ * started, for `toError`: BX24.js may refresh it (for this call's `expired_token` or another's) before the answer
+ * comes, and the portal may quote the one it got. It is let go once the call settles, so that a call BX24.js never
+ * answers (it keeps the callback) does not keep the token.
  */
 function settle<T>(
   check: () => AbortSignal | undefined,
   timeoutMs: number,
-  start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+  bx24: Bx24Like,
+  start: (resolve: (value: T) => void, reject: (error: unknown) => void, tokens: unknown[]) => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     // A throw here rejects the promise (the executor's contract): nothing has started yet.
     const signal = check();
     const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
     if (signal?.aborted) throw aborted();
+    const tokens = [tokenOf(bx24)];
     const done =
       <A>(fn: (arg: A) => void) =>
       (arg: A): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', abort);
+        tokens.length = 0;
         fn(arg);
       };
     const fail = done(reject);
@@ -135,7 +141,7 @@ function settle<T>(
     );
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      start(done(resolve), fail);
+      start(done(resolve), fail, tokens);
     } catch (error) {
       fail(
         error instanceof B24Error
@@ -147,13 +153,25 @@ function settle<T>(
 }
 
 /**
- * BX24.js reports `{ status, ex: { error, error_description } }`; a failed XHR has no `ex` (status 0). A 3xx/4xx
+ * The access token BX24 holds now. `getAuth()` is false before BX24.js is initialised (which has no `access_token`
+ * either, like any primitive); one that throws has nothing to tell.
+ */
+function tokenOf(bx24: Bx24Like): unknown {
+  try {
+    return (bx24.getAuth?.() as { access_token?: unknown } | undefined)?.access_token;
+  } catch {}
+}
+
+/**
+ * BX24.js reports `{ status, ex: { error, error_description } }`. A failed XHR (status 0) never reaches a BX24.js
+ * callback; on-premises `BX.rest` / `BX.RestClient` report it as `ERROR_NETWORK` with status 0, a `BX24`-like may
+ * leave `ex` out: either way the request never reached the portal (`NETWORK_ERROR`, as the fetch transport). A 3xx/4xx
  * answer without an `error` is a success to BX24.js, a failure here, by its status, and so is a reply without a
  * `result` (`{}`, a proxy's JSON), which is no envelope. BX24.js makes an `ex` of any `error` key, an empty one
  * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
  * the fetch transport. `command`: the result is one command of a batch.
  */
-function toError(result: Bx24AjaxResult, bx24: Bx24Like, command?: true): B24Error | undefined {
+function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: unknown[], command?: true): B24Error | undefined {
   const error: unknown = result.error();
   if (typeof error === 'string') return B24Error.fromResponse({ error });
   const { status = result.status, ex } = (error || {}) as {
@@ -164,18 +182,15 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like, command?: true): B24Err
   if (!((ex === undefined ? error : (ex?.error ?? ex)) || httpStatus! >= 300 || result.data() === undefined)) {
     return undefined;
   }
-  if (ex && typeof ex === 'object' && typeof ex.error === 'string') {
+  if (typeof ex?.error === 'string' && ex.error !== 'ERROR_NETWORK') {
     // A batch command's error has no HTTP status of its own: BX24.js hands it the batch's (200), which core's
     // parseBatchResult, reading the same reply for the other transports, does not.
     const portalError = B24Error.fromResponse(ex, command ? undefined : httpStatus);
-    // The portal may quote the request back in its error_description: the token BX24.js sent is cut out of the
-    // message. `getAuth()` is false before BX24.js is initialised (which has no `access_token` either, like any
-    // primitive); one that throws has nothing to tell.
-    let token: unknown;
-    try {
-      token = (bx24.getAuth?.() as { access_token?: unknown } | undefined)?.access_token;
-    } catch {}
-    if (typeof token === 'string' && token !== '') portalError.message = portalError.message.replaceAll(token, '***');
+    // The portal may quote the request back in its error_description: the token BX24.js sent it with, the one of
+    // the call's start or the one it holds now, is cut out of the message.
+    for (const token of [...tokens, tokenOf(bx24)]) {
+      if (typeof token === 'string' && token) portalError.message = portalError.message.replaceAll(token, '***');
+    }
     return portalError;
   }
   if (httpStatus === undefined) {

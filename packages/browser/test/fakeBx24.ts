@@ -30,9 +30,22 @@ export const fail = (status: number, error: string, error_description = ''): Rep
  * with `prepareData`, sends `{ halt, cmd }` as `batch`, and hands back an array (or object) with an entry only for
  * a command that has a result or an error in the reply, each carrying the batch's HTTP status.
  * `portal` answers each request; for `batch` it may return undefined to have the commands run one by one (a table
- * in memory only: the commands' replies must then come synchronously). `accessToken` is the token BX24.js holds.
+ * in memory only: the commands' replies must then come synchronously). `accessToken` is the token BX24.js holds; the
+ * parent frame answers the n-th `refreshAuth` with the new token `refreshed-token-<n>`, which BX24.js holds (and
+ * sends) from then on, and `getAuth()` hands out a copy of what it holds, as BX24.js does.
+ *
+ * `client: 'BX.rest'` is the on-premises `BX.rest` / `BX.RestClient` (rest.client.js) instead, which shares this
+ * structure (reference §9.2) but calls back where BX24.js throws: a failed connection (XHR `onerror`, or status 0) as
+ * `{ error: 'ERROR_NETWORK' }` with status 0, a reply it cannot read (5xx, not JSON) as `ERROR_UNEXPECTED_ANSWER`
+ * with status 0, an empty body as `BLANK_ANSWER` (200) or `BLANK_ANSWER_WITH_ERROR_CODE`. It has no token refresh
+ * (`expired_token` reaches the callback), and a batch that failed as a whole hands its error to every command. (It
+ * signs requests with the session, not `auth`; the fake keeps `auth` and `getAuth`, which these tests do not read.)
  */
-export function fakeBx24(portal: Portal, { parentAnswersRefresh = true, accessToken = 'a1b2c3d4e5f6a7b8c9d0' } = {}) {
+export function fakeBx24(
+  portal: Portal,
+  { parentAnswersRefresh = true, accessToken = 'a1b2c3d4e5f6a7b8c9d0', client = 'BX24' as 'BX24' | 'BX.rest' } = {},
+) {
+  const restClient = client === 'BX.rest';
   const auth = { access_token: accessToken, refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
   const state = { asked: [] as unknown[], sent: [] as string[], thrown: [] as unknown[], refreshes: 0 };
 
@@ -96,18 +109,45 @@ export function fakeBx24(portal: Portal, { parentAnswersRefresh = true, accessTo
     setTimeout(async () => {
       try {
         const reply = (await answer(body)) ?? fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
-        if (reply === 'network' || !isSuccess(reply.status)) throw 'Query error!';
+        if (restClient && (reply === 'network' || reply.status === 0)) {
+          // rest.client.js's xhr.onerror (and onload with status 0): the request never got an answer.
+          const description = 'A network error occurred while the request was being executed.';
+          return callback(ajaxResult({ error: 'ERROR_NETWORK', error_description: description, ex: {} }, 0));
+        }
+        const unexpected = () =>
+          ajaxResult(
+            { error: 'ERROR_UNEXPECTED_ANSWER', error_description: 'Server returned an unexpected response.' },
+            0,
+          );
+        if (reply === 'network' || !isSuccess(reply.status)) {
+          if (restClient) return callback(unexpected());
+          throw 'Query error!';
+        }
         const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
         let data: Record<string, unknown>;
         try {
-          data = text.length > 0 ? JSON.parse(text) : { result: {} };
+          data =
+            text.length > 0
+              ? JSON.parse(text)
+              : !restClient
+                ? { result: {} }
+                : reply.status === 200
+                  ? { result: {}, error: 'BLANK_ANSWER', error_description: 'Empty answer with correct http code' }
+                  : { result: {}, error: 'BLANK_ANSWER_WITH_ERROR_CODE', error_description: `HTTP ${reply.status}` };
         } catch {
+          if (restClient) return callback(unexpected());
           throw 'Query error!';
         }
-        if (data.error && data.error === 'expired_token') {
-          // ajax.refreshAuth: BX24.refreshAuth asks the parent frame, then the request goes again.
-          state.refreshes++;
-          if (parentAnswersRefresh) setTimeout(() => request(method, params, callback, answer), 1);
+        if (!restClient && data.error && data.error === 'expired_token') {
+          // ajax.refreshAuth: BX24.refreshAuth asks the parent frame, which hands out a new token, then the request
+          // goes again with it.
+          const n = ++state.refreshes;
+          if (parentAnswersRefresh) {
+            setTimeout(() => {
+              auth.access_token = `refreshed-token-${n}`;
+              request(method, params, callback, answer);
+            }, 1);
+          }
           return;
         }
         callback(ajaxResult(data, reply.status));
@@ -120,7 +160,7 @@ export function fakeBx24(portal: Portal, { parentAnswersRefresh = true, accessTo
   const bx24 = {
     state,
     asked: state.asked,
-    getAuth: (): unknown => auth,
+    getAuth: (): unknown => ({ ...auth }),
     callMethod(method: string, params: Record<string, unknown>, callback: (result: Bx24AjaxResult) => void) {
       state.asked.push([method, params]);
       request(method, params, callback);
@@ -149,14 +189,18 @@ export function fakeBx24(portal: Portal, { parentAnswersRefresh = true, accessTo
         'batch',
         params,
         (res) => {
-          // ajax.batch's callback. For a batch that failed as a whole `data.result[i]` throws: no callback.
-          const data = res.data() as Record<string, Record<string, unknown>>;
+          // ajax.batch's callback. For a batch that failed as a whole `data.result[i]` throws in BX24.js (no
+          // callback); BX.rest checks `data.result` first and gives every command the batch's error instead.
+          const data = res.data() as Record<string, Record<string, unknown>> | undefined;
+          const error = res.error() as { ex: unknown } | undefined;
           const results: Record<string, Bx24AjaxResult> = Array.isArray(calls) ? ([] as never) : {};
           for (const i of Object.keys(commands)) {
-            if (typeof data.result![i] !== 'undefined' || typeof data.result_error![i] !== 'undefined') {
+            if (restClient && !data?.result) {
+              if (error) results[i] = ajaxResult({ result: {}, error: error.ex }, res.status as number);
+            } else if (typeof data!.result![i] !== 'undefined' || typeof data!.result_error![i] !== 'undefined') {
               const answer = {
-                result: typeof data.result![i] !== 'undefined' ? data.result![i] : {},
-                error: data.result_error![i] || undefined,
+                result: typeof data!.result![i] !== 'undefined' ? data!.result![i] : {},
+                error: data!.result_error![i] || undefined,
               };
               results[i] = ajaxResult(answer, res.status as number);
             }
