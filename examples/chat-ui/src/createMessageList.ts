@@ -11,6 +11,11 @@ interface Pending extends Outgoing {
   readonly startedAt: number;
   /** The message id `im.message.add` answered with. */
   id?: number;
+  /**
+   * When (page clock) a call for it last failed without an answer to say so (lost, cut off, unreadable): the portal
+   * may have stored it then. Unset while every failure was the portal's refusal: then it was never stored.
+   */
+  lostAt?: number;
 }
 
 export interface MessageListOptions {
@@ -123,10 +128,16 @@ export function createMessageList(options: MessageListOptions) {
 
   /**
    * The outgoing message the stream's own message is: the same id, or else the same text sent since, one still on its
-   * way before one marked "Not sent" (the same short answer sent again must not take the failed one's place).
+   * way before one marked "Not sent" (the same short answer sent again must not take the failed one's place). A
+   * failed one is this page's only if its answer was lost and the portal stored the message before that: one the
+   * portal refused, or the same words stored later (sent from another tab, say), leave it "Not sent".
    */
   function claim(entry: MessageEntry): Pending | undefined {
-    const sameText = (p: Pending) => p.id === undefined && p.text === entry.text && entry.time >= p.startedAt - 1000;
+    const sameText = (p: Pending) =>
+      p.id === undefined &&
+      p.text === entry.text &&
+      entry.time >= p.startedAt - 1000 &&
+      (p.li.classList.contains('pending') || (p.lostAt !== undefined && entry.time <= p.lostAt + 1000));
     let i = outbox.findIndex((p) => p.id === entry.messageId);
     if (i < 0) i = outbox.findIndex((p) => sameText(p) && p.li.classList.contains('pending'));
     if (i < 0) i = outbox.findIndex(sameText);
@@ -134,8 +145,9 @@ export function createMessageList(options: MessageListOptions) {
   }
 
   /** It did not go out: say why, offer to retry or to delete it. */
-  function fail(message: Pending, reason: string): void {
+  function fail(message: Pending, reason: string, answerLost: boolean): void {
     const { li } = message;
+    if (answerLost) message.lostAt = Date.now();
     li.classList.remove('pending'); // or it was taken, by an emulator that has since started over
     li.classList.add('failed');
     undated(li, '');
@@ -163,8 +175,11 @@ export function createMessageList(options: MessageListOptions) {
 
   const isPending = (message: Outgoing): message is Pending => outbox.includes(message as Pending);
 
-  /** Adds a message of the stream above what this page is still sending; true if it was new. */
-  function insert(entry: MessageEntry): boolean {
+  /**
+   * Adds a message of the stream above what this page is still sending: `sent here` if it is one this page sent,
+   * `new` if another (hers from another tab included), undefined if it was shown already.
+   */
+  function insert(entry: MessageEntry): 'sent here' | 'new' | undefined {
     const known = shown.get(entry.messageId);
     if (known) {
       // An edit (`im.message.update`) comes as the same message again, with its new text.
@@ -172,12 +187,13 @@ export function createMessageList(options: MessageListOptions) {
         known.querySelector('.text')!.textContent = entry.text;
         known.classList.add('edited');
       }
-      return false;
+      return undefined;
     }
-    const li = (entry.authorId === me ? claim(entry)?.li : undefined) ?? item(entry.authorId, entry.text);
+    const claimed = entry.authorId === me ? claim(entry)?.li : undefined;
+    const li = claimed ?? item(entry.authorId, entry.text);
     settle(li, entry);
     list.insertBefore(li, outbox[0]?.li ?? null);
-    return true;
+    return claimed ? 'sent here' : 'new';
   }
 
   /** The emulator's messages are gone (it went back to its seed); what this page is sending stays. */
@@ -201,12 +217,16 @@ export function createMessageList(options: MessageListOptions) {
   };
 
   return {
-    /** A message from the stream (any author, this page's included). */
+    /**
+     * A message from the stream (any author, this page's included). One sent from this page brings the reader to
+     * the end; hers from another tab (or device) does not pull someone reading older messages away.
+     */
     add(entry: MessageEntry): void {
-      const follow = pinned || entry.authorId === me;
-      if (!insert(entry)) return;
+      const follow = pinned;
+      const added = insert(entry);
+      if (!added) return;
       if (entry.authorId !== me) announce(entry);
-      if (follow) scrollToEnd();
+      if (follow || added === 'sent here') scrollToEnd();
       else jump.hidden = false;
     },
 
@@ -282,9 +302,12 @@ export function createMessageList(options: MessageListOptions) {
       dated(message.li, Date.now());
     },
 
-    /** It did not go out: say why, offer to retry or to delete it. */
-    failed(message: Outgoing, reason: string): void {
-      if (isPending(message)) fail(message, reason);
+    /**
+     * It did not go out: say why, offer to retry or to delete it. `answerLost`: no answer said so (the connection
+     * broke, the reply was cut off), so the portal may have stored it and its echo may still come.
+     */
+    failed(message: Outgoing, reason: string, answerLost: boolean): void {
+      if (isPending(message)) fail(message, reason, answerLost);
     },
 
     /**
@@ -297,7 +320,7 @@ export function createMessageList(options: MessageListOptions) {
       for (const message of outbox) {
         if (message.id === undefined) continue;
         delete message.id;
-        fail(message, 'the emulator was reset or restarted before it showed it');
+        fail(message, 'the emulator was reset or restarted before it showed it', true);
       }
     },
   };

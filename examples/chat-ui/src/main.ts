@@ -7,7 +7,7 @@ import { emulatorFeed } from './emulatorFeed';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
-import { createChatView, initial } from './renderChat';
+import { createChatView, initial, isolated } from './renderChat';
 import type { Person } from './renderChat';
 
 interface EmulatorState {
@@ -58,9 +58,9 @@ async function start(): Promise<void> {
     const title = chat?.title ?? config.dialogId;
     byId('chat-title').textContent = title;
     byId('chat-link-title').textContent = title;
-    byId('chat-sub').textContent = chat
-      ? chat.members.map((id) => people.get(id)?.name ?? `User ${id}`).join(', ')
-      : '';
+    // Each name isolated: two right-to-left names in a row would otherwise swap places around their comma.
+    const members = chat?.members.map((id) => isolated(people.get(id)?.name ?? `User ${id}`)) ?? [];
+    byId('chat-sub').replaceChildren(...members.flatMap((member, i) => (i === 0 ? [member] : [', ', member])));
     for (const id of ['chat-avatar', 'header-avatar']) byId(id).textContent = initial(title);
   };
   renderHeader(state);
@@ -104,7 +104,7 @@ async function start(): Promise<void> {
     view.sending(message);
     transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }).then(
       (id) => view.sent(message, Number(id)),
-      (error: unknown) => view.failed(message, whyNotSent(error)),
+      (error: unknown) => view.failed(message, whyNotSent(error), answerLost(error)),
     );
   };
   const sends = submits(textarea, { enterToSend: true }).pipe(
@@ -125,8 +125,10 @@ async function start(): Promise<void> {
     policy: config.policy,
     onEvent: (event: IndicatorEvent) => {
       if (event.type === 'sent' || event.type === 'renewed') counts[event.type]++;
-      const detail = event.type === 'stopped' || event.type === 'dropped' ? ` (${event.reason})` : '';
-      byId('mine').textContent = `${event.type}${detail} · ${counts.sent} started, ${counts.renewed} renewed`;
+      const mine = byId('mine');
+      mine.textContent = `${indicatorNews(event)} · ${counts.sent} started, ${counts.renewed} renewed`;
+      // The library's own words, for a developer who points at it.
+      mine.title = `${event.type}${event.type === 'stopped' || event.type === 'dropped' ? ` (${event.reason})` : ''}`;
     },
   });
 
@@ -198,6 +200,51 @@ function reseedOnNoAuth(transport: Transport, reseed: () => Promise<void>): Tran
     // Typing calls go out batched when the transport can batch (the fetch transport can): keep that.
     ...(transport.batch && { batch: (calls, options) => once(() => transport.batch!(calls, options)) }),
   };
+}
+
+/** What the person's own indicator just did, in words (the panel's title has the library's event). */
+function indicatorNews(event: IndicatorEvent): string {
+  switch (event.type) {
+    case 'sent':
+      return 'Shown: the others see you typing';
+    case 'renewed':
+      return 'Still shown: renewed while you type';
+    case 'failed':
+      return `Could not show it: ${whyNotSent(event.error)}`;
+    case 'dropped':
+      switch (event.reason) {
+        case 'deadline':
+          return 'Skipped a renewal that came too late';
+        case 'merged':
+          return 'Skipped a call: a newer one replaces it';
+        case 'retries':
+          return 'Gave up: the portal could not be reached';
+        case 'stopped':
+          return 'Skipped a call: you had stopped';
+        default:
+          return 'Off';
+      }
+    case 'stopped':
+      switch (event.reason) {
+        case 'idle':
+          return 'Not renewed: you paused, so it fades out';
+        case 'sent':
+          return 'Hidden by your message';
+        case 'failed':
+          return 'Off: the portal refused it';
+        default:
+          return 'Off';
+      }
+  }
+}
+
+/**
+ * Whether a failed call may have been carried out all the same: no answer said it was not (the connection broke, the
+ * time ran out, the reply could not be read). A portal's error answer means it was not.
+ */
+function answerLost(error: unknown): boolean {
+  if (!isB24Error(error)) return true;
+  return error.kind === 'network' || error.kind === 'timeout' || error.code === 'ERROR_UNEXPECTED_ANSWER';
 }
 
 /** Why a message did not go out, in words for the person who wrote it. */

@@ -1,3 +1,4 @@
+import { AGENT_STATUS_CODES } from '@b24-typing/core';
 import { createMessageList } from './createMessageList';
 import type { Outgoing } from './createMessageList';
 import type { MessageEntry, TimelineEntry } from '@b24-typing/emulator';
@@ -18,6 +19,36 @@ interface Typer {
 const COLORS = ['#0b7fab', '#5a7f00', '#c2302b', '#a35f00', '#5b4bd1', '#00806b', '#b52a78', '#51687c'];
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+/** What the portal says a bot is doing, by documented code ("Agent is preparing a response…"). */
+const ACTIONS: Readonly<Record<string, string>> = {
+  [AGENT_STATUS_CODES.thinking]: 'thinking',
+  [AGENT_STATUS_CODES.searching]: 'searching for information',
+  [AGENT_STATUS_CODES.generating]: 'preparing a response',
+  [AGENT_STATUS_CODES.analyzing]: 'analyzing the request',
+  [AGENT_STATUS_CODES.processing]: 'processing data',
+  [AGENT_STATUS_CODES.translating]: 'translating text',
+  [AGENT_STATUS_CODES.connecting]: 'connecting to the service',
+  [AGENT_STATUS_CODES.checking]: 'checking data',
+  [AGENT_STATUS_CODES.calculating]: 'calculating',
+  [AGENT_STATUS_CODES.readingDocs]: 'reviewing documents',
+  [AGENT_STATUS_CODES.composing]: 'composing a response',
+};
+
+/**
+ * A name in a sentence, isolated from the words around it (`<bdi>`: its own direction, by its first letter): an
+ * Arabic or Hebrew name would otherwise join the bidi run of what follows it and reorder the sentence.
+ */
+export function isolated(text: string): HTMLElement {
+  const element = document.createElement('bdi');
+  element.textContent = text;
+  return element;
+}
+
+/** A line of text and names, as nodes; `wording` gives its text (to compare without redrawing). */
+type Line = readonly (string | HTMLElement)[];
+const wording = (line: Line): string =>
+  line.map((part) => (typeof part === 'string' ? part : part.textContent)).join('');
 
 /** An avatar's letter: the first character as a person sees it, an emoji whole (`slice(0, 1)` would halve it). */
 export const initial = (text: string): string =>
@@ -55,28 +86,24 @@ export function createChatView(options: {
     return span;
   };
 
-  /** What they are doing: "typing", or a bot's action ("thinking", "searching"). */
-  const action = (typer: Typer): string =>
-    typer.statusMessageCode
-      ? typer.statusMessageCode
-          .replace(/^IMBOT_AGENT_ACTION_/, '')
-          .toLowerCase()
-          .replace(/_/g, ' ')
-      : 'typing';
+  /**
+   * What they are doing: "typing", or a bot's action in the portal's words ("preparing a response"). A code the
+   * portal does not know it shows as plain typing, and so does this page.
+   */
+  const action = (typer: Typer): string => (typer.statusMessageCode && ACTIONS[typer.statusMessageCode]) || 'typing';
 
-  const describe = (typer: Typer): string => {
-    const who = typer.senderId === me ? 'You' : name(typer.senderId);
-    const verb = typer.senderId === me ? 'are' : 'is';
-    return `${who} ${verb} ${action(typer)}…`;
-  };
+  const who = (id: number): HTMLElement => isolated(name(id));
+
+  const describe = (typer: Typer): Line =>
+    typer.senderId === me ? [`You are ${action(typer)}…`] : [who(typer.senderId), ` is ${action(typer)}…`];
 
   /** The line under the messages, one sentence: "Bob is typing…", "Bob and Carol are typing…", "3 people are…". */
-  const sentence = (others: readonly Typer[]): string => {
-    if (others.length > 2) return `${others.length} people are typing…`;
-    if (others.length < 2) return others.map(describe).join('');
+  const sentence = (others: readonly Typer[]): Line => {
+    if (others.length > 2) return [`${others.length} people are typing…`];
+    if (others.length < 2) return others.flatMap(describe);
     const [a, b] = others as [Typer, Typer];
-    if (action(a) === action(b)) return `${name(a.senderId)} and ${name(b.senderId)} are ${action(a)}…`;
-    return `${name(a.senderId)} is ${action(a)} and ${name(b.senderId)} is ${action(b)}…`;
+    if (action(a) === action(b)) return [who(a.senderId), ' and ', who(b.senderId), ` are ${action(a)}…`];
+    return [who(a.senderId), ` is ${action(a)} and `, who(b.senderId), ` is ${action(b)}…`];
   };
 
   /** What the typing views show now; they are redrawn only when it changes (the clock ticks every 250 ms). */
@@ -85,7 +112,7 @@ export function createChatView(options: {
   function renderTypers(): void {
     const now = Date.now();
     for (const [id, typer] of typers) if (typer.visibleUntil <= now) typers.delete(id);
-    const key = [...typers.values()].map(describe).join('\n');
+    const key = [...typers.values()].map((typer) => wording(describe(typer))).join('\n');
     if (key === shown) return;
     shown = key;
     const list = byId<HTMLUListElement>('live');
@@ -94,7 +121,7 @@ export function createChatView(options: {
         const li = document.createElement('li');
         li.dataset.sender = String(typer.senderId);
         const text = document.createElement('span');
-        text.textContent = describe(typer);
+        text.append(...describe(typer));
         li.append(avatar(typer.senderId), text);
         return li;
       }),
@@ -105,7 +132,7 @@ export function createChatView(options: {
     byId('typing-dots').hidden = others.length === 0;
     const line = sentence(others);
     const text = byId('typing-text');
-    if (text.textContent !== line) text.textContent = line;
+    if (text.textContent !== wording(line)) text.replaceChildren(...line);
   }
 
   const messages = createMessageList({ me, name, avatar, retry: options.retry });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
+import { trySend } from './trySend';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -123,11 +124,12 @@ describe('the chat as a person uses it', () => {
     await page.click('#send');
     await page.focus('#message');
     await page.keyboard.type('   ');
-    await expect.poll(() => page.textContent('#mine')).toMatch(/^sent/); // the spaces started Alice's indicator
+    // The spaces started Alice's indicator (the panel's title has the library's event, its text says it in words).
+    await expect.poll(() => page.getAttribute('#mine', 'title')).toBe('sent');
     await page.keyboard.press('Enter');
     // The Enter sent nothing, so the indicator lapses as idle, not as sent.
-    await expect.poll(() => page.textContent('#mine'), { timeout: 5_000 }).toMatch(/^stopped/);
-    expect(await page.textContent('#mine')).toMatch(/^stopped \(idle\)/);
+    await expect.poll(() => page.getAttribute('#mine', 'title'), { timeout: 5_000 }).toMatch(/^stopped/);
+    expect(await page.getAttribute('#mine', 'title')).toBe('stopped (idle)');
     expect(await page.inputValue('#message')).toBe('   ');
     expect(messageCalls(from)).toEqual([]);
 
@@ -468,6 +470,139 @@ describe('the chat as a person uses it', () => {
       'message mine failed',
     ]);
     await mine.and(page.locator('.failed')).getByRole('button', { name: 'Delete the unsent message' }).click();
+  });
+
+  it('leaves a message that failed in this tab "Not sent" when another tab of hers sends the same text', async () => {
+    // An emulator of its own, whose clock can be put forward: "a minute later" without waiting a minute.
+    let ahead = 0;
+    const emulator = await startEmulator({ now: () => Date.now() + ahead });
+    const browser = ui.page.context().browser()!;
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', emulator.url);
+    const [here, there] = [await browser.newPage(), await browser.newPage()];
+    try {
+      for (const tab of [here, there]) {
+        await tab.goto(url.href);
+        await tab.waitForSelector('body[data-ready="true"]');
+      }
+      const mine = (text: string) =>
+        here.locator('#messages li.mine').filter({ has: here.locator('.text', { hasText: new RegExp(`^${text}$`) }) });
+      const classes = (text: string) => mine(text).evaluateAll((items) => items.map((li) => li.className));
+
+      // Refused by the portal here (so not stored); the same words then go out from the other tab.
+      emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+      expect(await trySend(here, 'on my way')).toBe('failed');
+      expect(await trySend(there, 'on my way')).toBe('sent');
+      await mine('on my way').and(here.locator('[data-message-id]')).waitFor();
+      expect(await classes('on my way')).toEqual(['message mine', 'message mine failed']);
+
+      // Its answer lost here (the connection broke: it may have been stored), the other tab says the same a minute
+      // later: that is not this one's echo either.
+      await here.route('**/rest/im.message.add', (route) => route.abort(), { times: 1 });
+      expect(await trySend(here, 'done')).toBe('failed');
+      ahead = 60_000;
+      expect(await trySend(there, 'done')).toBe('sent');
+      await mine('done').and(here.locator('[data-message-id]')).waitFor();
+      expect(await classes('done')).toEqual(['message mine', 'message mine failed']);
+      expect(emulator.messages(1).map((m) => m.text)).toEqual(['on my way', 'done']);
+    } finally {
+      await here.close();
+      await there.close();
+      await emulator.close();
+    }
+  });
+
+  it('leaves her reading older messages in place when she writes from another tab: the "New messages" button says it came', async () => {
+    const { page, emulator } = ui;
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `a long chat, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'a long chat, line 19' }).waitFor();
+    const other = await page.context().browser()!.newPage();
+    try {
+      await other.goto(ui.url);
+      await other.waitForSelector('body[data-ready="true"]');
+      await scrollToTop(page);
+      expect(await trySend(other, 'sent from my other tab')).toBe('sent');
+      await page.locator('#messages li.mine[data-message-id]', { hasText: 'sent from my other tab' }).waitFor();
+      // Only what she sends from this tab brings this tab to the end.
+      expect(await page.$eval('#messages', (list) => list.scrollTop)).toBe(0);
+      await page.locator('#jump').waitFor();
+      await page.click('#jump');
+      expect(await page.isHidden('#jump')).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("says what her indicator does in words, and a bot's status as the portal words it (no event names, no codes)", async () => {
+    const { page, emulator } = ui;
+    await page.focus('#message');
+    await page.keyboard.type('be right back');
+    await expect.poll(() => page.textContent('#mine')).toMatch(/^Shown: the others see you typing · /);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('#mine')).toMatch(/^Hidden by your message · /);
+    expect(await page.getAttribute('#mine', 'title')).toBe('stopped (sent)');
+
+    const notify = (statusMessageCode: string, duration: number) =>
+      fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          botId: 10,
+          botToken: 'agent-bot-token',
+          dialogId: 'chat1',
+          statusMessageCode,
+          duration,
+        }),
+      });
+    const agent = page.locator('#live li[data-sender="10"]');
+    await notify('IMBOT_AGENT_ACTION_GENERATING', 5);
+    await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is preparing a response…');
+    await expect.poll(() => agent.textContent()).toContain('Agent is preparing a response…');
+    // A code the portal does not know shows as plain typing there: here too, not as the code.
+    await notify('IMBOT_CUSTOM_STEP', 5);
+    await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is typing…');
+    await expect.poll(() => agent.textContent()).toContain('Agent is typing…');
+    await notify('IMBOT_AGENT_ACTION_THINKING', 1); // clears within a second
+    await expect.poll(() => page.textContent('#typing-text'), { timeout: 5_000 }).toBe('');
+  });
+
+  it('isolates right-to-left names in the typing line, the panel and the members: the sentence keeps its order', async () => {
+    const { page, emulator } = ui;
+    const { users } = emulator.seed({
+      users: [
+        { name: 'سارة', lastName: 'أحمد' },
+        { name: 'דנה', lastName: 'לוי' },
+      ],
+    });
+    emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
+    for (const user of users) {
+      await fetch(`${emulator.restUrl}im.dialog.writing`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(user).accessToken }),
+      });
+    }
+    const names = ['سارة أحمد', 'דנה לוי'];
+    await expect.poll(() => page.textContent('#typing-text')).toBe(`${names[0]} and ${names[1]} are typing…`);
+    await expect.poll(() => page.textContent('#chat-sub')).toContain(names[1]);
+    /** Each name as an element of its own, isolated from the words around it and right to left inside. */
+    const isolated = (selector: string) =>
+      page.$$eval(selector, (elements) =>
+        elements.map((container) => ({
+          ltr: container.matches(':dir(ltr)'),
+          names: [...container.querySelectorAll('*')]
+            .filter((e) => getComputedStyle(e).unicodeBidi === 'isolate' && e.matches(':dir(rtl)'))
+            .map((e) => e.textContent),
+        })),
+      );
+    expect(await isolated('#typing-text')).toEqual([{ ltr: true, names }]);
+    expect(await isolated(users.map((id) => `#live li[data-sender="${id}"]`).join(', '))).toEqual([
+      { ltr: true, names: [names[0]] },
+      { ltr: true, names: [names[1]] },
+    ]);
+    expect(await isolated('#chat-sub')).toEqual([{ ltr: true, names }]);
+    for (const user of users) emulator.postMessage({ from: user, dialogId: 'chat1', text: 'שלום' });
+    await expect.poll(() => page.textContent('#typing-text')).toBe('');
   });
 
   it('writes right-to-left text right to left, and starts an avatar with a whole emoji', async () => {
