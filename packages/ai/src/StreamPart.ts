@@ -13,6 +13,11 @@ export interface StreamPart {
    * finished call of several running in parallel does not show `thinking` while the others still run.
    */
   readonly toolCallId?: string | undefined;
+  /**
+   * On `tool-approval-request`: the call that waits for approval (its `toolCallId`). Its tool does not run in this
+   * stream, so it no longer counts as running. `unknown`, as only `toolCallId` is read and checked at run time.
+   */
+  readonly toolCall?: unknown;
   /** On `tool-input-start`: the id of the call it starts (the later `tool-call`'s `toolCallId`). */
   readonly id?: string | undefined;
   /** On `tool-result`: a progress yield of a generator tool, not its final output. */

@@ -8,10 +8,11 @@ import { defaultStatusRules, type StatusRules } from './statusRules';
 export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRules {
   if (rules === undefined) return defaultStatusRules;
   if (rules === null || typeof rules !== 'object') throw new B24InputError('rules', 'an object', typeName(rules));
+  // Only `undefined` means "not given": a `null` (a config field read as null) is checked, not silently replaced.
   const merged: StatusRules = {
-    parts: rules.parts ?? defaultStatusRules.parts,
-    tools: rules.tools ?? defaultStatusRules.tools,
-    otherTool: rules.otherTool ?? defaultStatusRules.otherTool,
+    parts: rules.parts === undefined ? defaultStatusRules.parts : rules.parts,
+    tools: rules.tools === undefined ? defaultStatusRules.tools : rules.tools,
+    otherTool: rules.otherTool === undefined ? defaultStatusRules.otherTool : rules.otherTool,
   };
   if (merged.parts === null || typeof merged.parts !== 'object')
     throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));

@@ -172,6 +172,114 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ]);
   });
 
+  it('stays on the shown call while two parallel generator tools yield progress in turn', async () => {
+    vi.useFakeTimers();
+    const progress = (ms: number) =>
+      tool({
+        inputSchema: z.object({ query: z.string() }),
+        async *execute() {
+          for (let i = 0; i < 3; i++) {
+            await new Promise((r) => setTimeout(r, ms));
+            yield { done: i };
+          }
+        },
+      });
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          step([
+            { type: 'stream-start', warnings: [] },
+            { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+            { type: 'tool-call', toolCallId: 'b', toolName: 'calculator', input: '{"query":"Berlin"}' },
+            finish('tool-calls'),
+          ]),
+          step([
+            { type: 'stream-start', warnings: [] },
+            { type: 'text-start', id: 't1' },
+            { type: 'text-delta', id: 't1', delta: 'Done.' },
+            { type: 'text-end', id: 't1' },
+            finish('stop'),
+          ]),
+        ],
+      }),
+      prompt: 'Search and calculate',
+      stopWhen: stepCountIs(3),
+      tools: { webSearch: progress(100), calculator: progress(150) },
+    });
+    // the search yields at 100, 200, 300 ms, the calculator at 150, 300, 450: one status each, not one per yield
+    expect(await timelineOf(result.fullStream)).toEqual([
+      [0, 'thinking'],
+      [0, 'searching'],
+      [0, 'calculating'],
+      [450, 'thinking'],
+      [450, 'composing'],
+    ]);
+  });
+
+  it('shows the tool while it runs after the text the model wrote alongside the call', async () => {
+    vi.useFakeTimers();
+    const withText = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          step([
+            { type: 'stream-start', warnings: [] },
+            { type: 'tool-call', toolCallId: 'call-1', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+            { type: 'text-start', id: 't0' },
+            { type: 'text-delta', id: 't0', delta: 'Let me look that up.' },
+            { type: 'text-end', id: 't0' },
+            finish('tool-calls'),
+          ]),
+          agentSteps('webSearch')[1]!,
+        ],
+      }),
+      prompt: 'What is the weather in Berlin?',
+      stopWhen: stepCountIs(3),
+      tools: {
+        webSearch: tool({
+          inputSchema: z.object({ query: z.string() }),
+          execute: async () => {
+            await new Promise((r) => setTimeout(r, 1000));
+            return { answer: 'sunny' };
+          },
+        }),
+      },
+    });
+    // streamText runs the tool once the model's step ends, after the text: the search runs from 0 to 1000 ms
+    expect(await timelineOf(withText.fullStream)).toEqual([
+      [0, 'thinking'],
+      [0, 'searching'],
+      [0, 'composing'],
+      [0, 'searching'],
+      [1000, 'thinking'],
+      [1000, 'composing'],
+    ]);
+  });
+
+  it('thinks once the executed call returns, while the other one waits for approval', async () => {
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+          { type: 'tool-call', toolCallId: 'b', toolName: 'calculator', input: '{"query":"Berlin"}' },
+          finish('tool-calls'),
+        ]),
+      }),
+      prompt: 'Search and calculate',
+      tools: {
+        webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute: async () => 1 }),
+        calculator: tool({ inputSchema: z.object({ query: z.string() }), execute: async () => 2 }),
+      },
+    });
+    // the search never ran: the status kept up after finish must not claim it does
+    expect(await firstValueFrom(statusFromStream(result.fullStream).pipe(toArray()))).toEqual([
+      'thinking',
+      'searching',
+      'calculating',
+      'thinking',
+    ]);
+  });
+
   it('stays on the slower of two parallel tool calls until it returns too', async () => {
     vi.useFakeTimers();
     const call = (id: string, toolName: string): LanguageModelV3StreamPart[] => [

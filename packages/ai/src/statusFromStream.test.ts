@@ -137,6 +137,12 @@ describe('statusFromStream: parallel tool calls', () => {
     S: { type: 'start-step' },
     t: { type: 'text-start' },
     f: { type: 'finish' },
+    P: { type: 'tool-result', toolCallId: 'a', toolName: 'webSearch', preliminary: true },
+    q: { type: 'tool-approval-request', toolCall: { toolCallId: 'a', toolName: 'webSearch' } },
+    T: { type: 'text-delta' },
+    n: { type: 'text-end' },
+    r: { type: 'reasoning-start' },
+    m: { type: 'reasoning-end' },
   } satisfies Record<string, StreamPart>;
 
   it('stays on the call still running when another one returns, and thinks once the last returns', () => {
@@ -155,7 +161,32 @@ describe('statusFromStream: parallel tool calls', () => {
 
   it('counts a tool error as settling its call, and a preliminary result as its call still running', () => {
     marbles(({ cold, expectObservable }) => {
-      expectObservable(statusFromStream(cold('-k-c-p-o-x-f', calls))).toBe('-c-s-c---h-|', statuses);
+      // b's progress while a is shown changes nothing; once a returns, b (still running) is shown
+      expectObservable(statusFromStream(cold('-k-c-p-o-x-f', calls))).toBe('-c-s---c-h-|', statuses);
+    });
+  });
+
+  it('keeps the status while parallel generator tools yield progress, instead of flipping on every yield', () => {
+    marbles(({ cold, expectObservable }) => {
+      // a and b both stream progress (as streamText emits it: a, b, a, b …): a progress yield is no new call
+      const src = cold('-c-k-P-p-P-o-p-O-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s-c-----------h-|', statuses);
+    });
+  });
+
+  it('shows the running call again when text or reasoning written after the call ends', () => {
+    marbles(({ cold, expectObservable }) => {
+      // streamText runs a step's tools once the model's step stream ends: after text-end the tool still runs
+      const src = cold('-c-t-T-n-o-e-S-t-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s-o---s-h-----o-|', statuses);
+      expectObservable(statusFromStream(cold('-c-r-m-o-f', calls))).toBe('-s-h-s-h-|', statuses);
+    });
+  });
+
+  it('does not count a call that waits for approval as running (its tool runs only once approved)', () => {
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-c-q-k-O-e-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s---c-h---|', statuses);
     });
   });
 
@@ -253,6 +284,10 @@ describe('statusFromStream: input errors', () => {
     [{ tools: [{ match: 'x', status: 'dancing' }] }, 'rules.tools[0].status', /must be an agent status/],
     [{ parts: { start: 'nap' } }, 'rules.parts["start"]', /must be an agent status/],
     [{ otherTool: 'imbot_lower' }, 'rules.otherTool', /must be an agent status/],
+    // null is given (a config field read as null), not left out: it must not fall back to the defaults silently
+    [{ tools: null }, 'rules.tools', /must be an array \(got null\)/],
+    [{ parts: null }, 'rules.parts', /must be an object \(got null\)/],
+    [{ otherTool: null }, 'rules.otherTool', /must be an agent status/],
   ])('rejects malformed rules %j naming %s', (rules, field, message) => {
     const err = inputError(() => statusFromStream([], rules as never));
     expect(err).toMatchObject({ kind: 'input', field });

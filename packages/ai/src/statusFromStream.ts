@@ -57,9 +57,14 @@ type Step =
 
 /**
  * A tool call is running from its first part (`tool-input-start`'s `id`, `tool-call`'s `toolCallId`) until a part with
- * its `toolCallId` that is not a tool part (the final `tool-result`, `tool-error`, `tool-output-denied`). A step
- * boundary forgets them all: a call with no `execute` never gets a result, and the SDK emits a step's results before
- * `finish-step`.
+ * its `toolCallId` that is not a tool part (the final `tool-result`, `tool-error`, `tool-output-denied`), or a
+ * `tool-approval-request` for it (the tool runs only once approved, in a later stream). A step boundary forgets them
+ * all: a call with no `execute` never gets a result, and the SDK emits a step's results before `finish-step`.
+ *
+ * A preliminary result of a call already running does not make it the latest: two generator tools yielding in turn
+ * would otherwise flip the status (a portal request) on every yield. And when text or reasoning the model wrote after
+ * a call ends (`text-end`, `reasoning-end`) while calls still run, the latest call is shown again: `streamText`
+ * runs a step's tools once the model's part of the step is done, so `composing` would stand for the whole tool run.
  */
 function effectOf(part: StreamPart, index: number, rules: StatusRules, running: Map<string, string>): Step {
   if (part === null || typeof part !== 'object' || typeof part.type !== 'string') {
@@ -69,19 +74,20 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
       typeName(part),
     );
   }
+  const preliminary = part.type === 'tool-result' && part.preliminary === true;
   // Own keys only: a part typed `constructor` or `toString` must not read Object.prototype as its effect.
-  const effect: PartEffect | undefined =
-    part.type === 'tool-result' && part.preliminary === true
-      ? 'tool'
-      : Object.hasOwn(rules.parts, part.type)
-        ? rules.parts[part.type]
-        : undefined;
+  const effect: PartEffect | undefined = preliminary
+    ? 'tool'
+    : Object.hasOwn(rules.parts, part.type)
+      ? rules.parts[part.type]
+      : undefined;
   if (effect === 'error') return { effect, part };
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
-  const callId = typeof part.toolCallId === 'string' ? part.toolCallId : undefined;
+  const callId = typeof part.toolCallId === 'string' ? part.toolCallId : approvalCallId(part);
   if (effect === 'tool') {
     const id = callId ?? (typeof part.id === 'string' ? part.id : undefined);
     if (id !== undefined) {
+      if (preliminary && running.has(id)) return { effect: latestCall(running, rules) };
       running.delete(id); // re-inserted last: the latest call is the one shown
       running.set(id, toolName);
     }
@@ -95,6 +101,21 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
     effect !== undefined &&
     effect !== 'complete'
   )
-    return { effect: toolStatus([...running.values()].at(-1)!, rules) };
+    return { effect: latestCall(running, rules) };
+  if (effect === undefined && running.size > 0 && (part.type === 'text-end' || part.type === 'reasoning-end'))
+    return { effect: latestCall(running, rules) };
   return { effect };
+}
+
+/** The status of the call started (or shown) last of those still running. */
+function latestCall(running: Map<string, string>, rules: StatusRules): AgentStatus {
+  return toolStatus([...running.values()].at(-1)!, rules);
+}
+
+/** `tool-approval-request` names its call inside `toolCall`, not as a `toolCallId` of its own. */
+function approvalCallId(part: StreamPart): string | undefined {
+  const call = part.toolCall;
+  if (call === null || typeof call !== 'object') return undefined;
+  const id = (call as { readonly toolCallId?: unknown }).toolCallId;
+  return typeof id === 'string' ? id : undefined;
 }

@@ -33,7 +33,7 @@ export interface StatusRules {
 /**
  * Defaults, following the phases of a multi-step LLM call: the model thinks (also while it digests a tool's
  * result, hence `tool-result` → thinking), calls tools, then writes. A preliminary `tool-result` (progress of a
- * running tool) keeps the tool's status instead; see `statusForPart`.
+ * running tool) keeps the tool's status instead; see `statusFromStream`.
  */
 export const defaultStatusRules: StatusRules = {
   parts: {
