@@ -3,6 +3,7 @@
 import type { Transport } from '@b24-typing/core';
 import type { Emulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
+import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { type EventSource, startBot } from './startBot';
@@ -152,6 +153,17 @@ describe('llm-bot end to end (fetch mode)', () => {
     expect(lines.some((l) => /event source (ended|failed)/.test(l))).toBe(false);
   });
 
+  it('refuses a bad answerTimeoutMs with B24InputError before any network call', async () => {
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    for (const answerTimeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      await expect(
+        startBot({ transport, botToken: 't', model: createLocalModel(), answerTimeoutMs }),
+      ).rejects.toMatchObject({ name: 'B24InputError', field: 'answerTimeoutMs' });
+    }
+    expect(calls).toEqual([]);
+  });
+
   it('refuses to start when the bot was registered earlier in the other event mode', async () => {
     const { emulator } = await setup(createLocalModel());
     const transport = createWebhookTransport(emulator.webhookUrl(1));
@@ -259,5 +271,83 @@ describe('llm-bot failure reports (virtual time)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('gives up on a model that hangs (after 120 s): clears the status, tells the user, and answers the next message', async () => {
+    // A provider that accepted the request and then went silent: no part, no error, no end.
+    let calls = 0;
+    const model = new MockLanguageModelV3({
+      doStream: async ({ abortSignal }) => {
+        calls++;
+        return {
+          stream: new ReadableStream({
+            start(controller) {
+              controller.enqueue({ type: 'stream-start', warnings: [] });
+              controller.enqueue({ type: 'reasoning-start', id: 'r' });
+              abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason));
+            },
+          }),
+        };
+      },
+    });
+    const { ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    // The model's silence and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let q = 0;
+    let next = 0;
+    try {
+      q = await ask('Will this ever come?');
+      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      next = await ask('And this one?'); // queued behind the first: same dialog
+      await vi.advanceTimersByTimeAsync(120_000);
+      // before: "thinking" renewed for as long as the provider kept the connection, the next message stuck behind it
+      const c = await waitFor(q, (c) => c.reply !== undefined);
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: the model did not answer within 120 s');
+      expect(c.clears).toHaveLength(1);
+      expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+      // the dialog is free again: the queued message gets its own answer started (a status after the apology)
+      await waitFor(next, (n) => n.calls.some((call) => call.seq > c.reply!.seq && call.durationSec !== 1));
+      expect(calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    // after the apology nothing of the first answer: only the second one's start
+    expect(conversation(q).callsAfterReply.map((call) => [call.statusMessageCode, call.durationSec])).toEqual([
+      ['IMBOT_AGENT_ACTION_THINKING', 30],
+    ]);
+  });
+});
+
+describe('llm-bot and other bots of the same app', () => {
+  it('webhook mode: ignores a signed event addressed to another bot of the same app (one handler URL for both)', async () => {
+    const { bot, emulator, user, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    // Another bot of the same integration (user 1's webhook: same application token) posting to the same URL.
+    const admin = createWebhookTransport(emulator.webhookUrl(1));
+    onTestFinished(() => admin.close());
+    const other = (await admin.call('imbot.v2.Bot.register', {
+      fields: {
+        code: 'other_bot',
+        botToken: 'other-bot-token',
+        eventMode: 'webhook',
+        webhookUrl: bot.webhookUrl,
+        properties: { name: 'Other' },
+      },
+    })) as { bot: { id: number } };
+    await user.call('im.message.add', { DIALOG_ID: String(other.bot.id), MESSAGE: 'Hello, other bot' });
+    await emulator.settled();
+    expect(emulator.deliveries().at(-1)).toMatchObject({
+      botId: other.bot.id,
+      event: 'ONIMBOTV2MESSAGEADD',
+      status: 200,
+    });
+    // before: the bot answered it as itself, in its own dialog with Bob, a question Bob never asked it
+    expect(bot.busy()).toBe(0);
+    expect(lines.filter((l) => l.startsWith('← '))).toEqual([]);
+    expect(lines.some((l) => new RegExp(`ignored an event for bot ${other.bot.id}`).test(l))).toBe(true);
   });
 });

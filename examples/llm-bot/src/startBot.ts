@@ -1,6 +1,7 @@
 import { statusFromStream } from '@b24-typing/ai';
 import {
   B24Error,
+  B24InputError,
   createIndicators,
   type IndicatorEvent,
   type Indicators,
@@ -63,6 +64,12 @@ export interface BotOptions {
   readonly tools?: ToolSet;
   readonly system?: string;
   readonly events?: EventSource;
+  /**
+   * How long the model may take to write an answer (default 120 s). A provider that accepted the request and went
+   * silent would otherwise keep the status renewed, the user waiting and the dialog's next messages queued for as
+   * long as its connection stays open. Past it the answer is aborted, the status cleared and the user told.
+   */
+  readonly answerTimeoutMs?: number;
   /** Lease, renewal margin, minimum dwell … of the status (core's defaults otherwise: 30 s lease, 1 s dwell). */
   readonly statusPolicy?: Partial<StatusPolicy>;
   /** One line per thing that happened, for the console. Never given a token. */
@@ -88,6 +95,7 @@ export interface RunningBot {
 
 /** Rate-limited sends of one message: backoffs of 0.5, 1, 2, 4, 8, 8 … s (±50 %), about a minute in all. */
 const SEND_ATTEMPTS = 10;
+const ANSWER_TIMEOUT_MS = 120_000;
 
 const SYSTEM =
   'You are a helpful assistant in a Bitrix24 chat. Use webSearch before answering questions about Bitrix24, then answer briefly.';
@@ -102,6 +110,15 @@ const SYSTEM =
 export async function startBot(options: BotOptions): Promise<RunningBot> {
   const log = options.log ?? (() => {});
   const { transport, botToken } = options;
+  const answerTimeoutMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
+  // setTimeout's range: past it (or NaN) the timer fires at once and every answer would time out.
+  if (!Number.isInteger(answerTimeoutMs) || answerTimeoutMs < 1 || answerTimeoutMs > 2_147_483_647) {
+    throw new B24InputError(
+      'answerTimeoutMs',
+      'an integer number of ms between 1 and 2147483647',
+      String(answerTimeoutMs),
+    );
+  }
   const events = options.events ?? { mode: 'fetch' };
   let server: WebhookServer | undefined;
   const incoming = new Subject<BotEvent>();
@@ -161,7 +178,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const source: Observable<BotEvent> =
     events.mode === 'fetch'
       ? botEvents(transport, { botId, botToken, intervalMs: events.intervalMs ?? 5_000 })
-      : incoming.pipe(takeWhile((event) => !isOwnDelete(event, botId), true));
+      : incoming.pipe(
+          // One handler URL can serve several bots of an app, all signed with the same application token: the
+          // token proves the portal sent it, not that it is for this bot (botEvents asks for this bot's alone).
+          filter((event) => {
+            const to = addressee(event);
+            if (to === undefined || to === botId) return true;
+            log(`ignored an event for bot ${to} (this is bot ${botId})`);
+            return false;
+          }),
+          takeWhile((event) => !isOwnDelete(event, botId), true),
+        );
 
   const answer = (event: MessageAddEvent): Observable<never> =>
     defer(async () => {
@@ -174,6 +201,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       const started = Date.now();
       const clearSettled = clearOutcome(indicators, dialogId);
       let text: string | undefined;
+      // Aborts the model (as stop() does) but is reported to the user; covers the model only, not the send.
+      let timedOut = false;
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, answerTimeoutMs);
       log(`← ${dialogId}: ${JSON.stringify(message.text.slice(0, 120))}`);
       try {
         const result = streamText({
@@ -211,27 +244,34 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         );
         parts.connect();
         text = await reply;
+        clearTimeout(deadline);
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message.
         await send(dialogId, text, controller.signal);
         log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
       } catch (error) {
+        clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // (A reply that was ready but could not be sent had no clear: the status stopped when the text came.)
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
         if (text === undefined && clearsOnError) await clearSettled.wait(5_000);
-        if (controller.signal.aborted) {
+        if (controller.signal.aborted && !timedOut) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : 'stopped before the reply was sent'}`,
           );
           return;
         }
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = timedOut
+          ? `the model did not answer within ${Math.round(answerTimeoutMs / 1000)} s`
+          : error instanceof Error
+            ? error.message
+            : String(error);
         log(`× ${dialogId}: ${text === undefined ? 'model failed' : 'could not send the reply'}: ${reason}`);
         await send(dialogId, `Sorry, I could not answer that: ${reason.slice(0, 300)}`).catch((e: unknown) =>
           log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
       } finally {
+        clearTimeout(deadline);
         clearSettled.release();
         running.delete(controller);
         done.complete();
@@ -305,6 +345,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 /** This bot's own `ONIMBOTV2DELETE`: the last event it gets. */
 function isOwnDelete(event: BotEvent, botId: number): boolean {
   return event.type === 'ONIMBOTV2DELETE' && event.data.bot.id === botId;
+}
+
+/** The bot a v2 event names (`data.bot.id`); undefined for one that names none. */
+function addressee(event: BotEvent): number | undefined {
+  const id = (event.data as { bot?: { id?: unknown } }).bot?.id;
+  return typeof id === 'number' ? id : undefined;
 }
 
 /** A user's message to this bot; not the bot's own replies, not system messages. */

@@ -59,4 +59,13 @@ describe('llm-bot end to end (webhook mode)', () => {
     expect((await fetch(new URL('/other', url), { method: 'POST', body: 'a=1' })).status).toBe(404);
     expect((await fetch(url, { method: 'POST', body: 'event=ONIMBOTV2MESSAGEADD' })).status).toBe(401);
   });
+
+  it('answers a body over its 1 MiB limit with 413, instead of resetting the connection', async () => {
+    const { bot } = await setup(createLocalModel(), { events: { mode: 'webhook', applicationToken: 't' } });
+    // before: the server destroyed the socket mid-upload, so the sender saw ECONNRESET and no status at all
+    const res = await fetch(bot.webhookUrl!, { method: 'POST', body: `event=${'x'.repeat(2 << 20)}` });
+    expect(res.status).toBe(413);
+    // and the server still answers the next POST
+    expect((await fetch(bot.webhookUrl!, { method: 'POST', body: 'event=ONIMBOTV2MESSAGEADD' })).status).toBe(401);
+  });
 });

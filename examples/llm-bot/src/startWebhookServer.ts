@@ -47,7 +47,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         options.onEvent(event);
       },
-      () => res.writeHead(413).end(),
+      // `connection: close`: the rest of an oversized upload is not worth reading on this socket.
+      () => res.writeHead(413, { connection: 'close' }).end(),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -66,17 +67,24 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 }
 
+/**
+ * The body, up to `MAX_BODY`. Past it the rest is drained unread rather than the socket destroyed: destroying it
+ * mid-upload reaches the sender as a connection reset, never as the 413 that tells it why.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        req.destroy();
+        req.off('data', onData);
+        chunks.length = 0;
+        req.resume();
         reject(new Error('body too large'));
       } else chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
