@@ -241,6 +241,20 @@ describe('botEvents timing', () => {
     expect(calls.map((c) => c.at)).toEqual([0, 20_000, 60_000]);
   });
 
+  it('refuses a backoff that shrinks to nothing: a jitter above 1 (20 for "20 %") or a factor below 1', () => {
+    // jitter 20 made every other delay negative, run as 0 ms; a factor of 0.5 halved the delay after each failure:
+    // either way a 429 was retried in a loop against the portal.
+    const { transport, calls } = scripted([]);
+    expect(() => botEvents(transport, { botId: 9, backoff: { jitter: 20 } })).toThrow(
+      expect.objectContaining({ field: 'backoff.jitter', kind: 'input' }),
+    );
+    expect(() => botEvents(transport, { botId: 9, backoff: { factor: 0.5 } })).toThrow(
+      expect.objectContaining({ field: 'backoff.factor', kind: 'input' }),
+    );
+    expect(() => botEvents(transport, { botId: 9, backoff: { factor: 1, jitter: 1 } })).not.toThrow();
+    expect(calls).toHaveLength(0);
+  });
+
   it('backs off from 1 s at least, whatever a short intervalMs (0 would retry a 429 in a loop)', async () => {
     const { transport, calls } = scripted([fail('QUERY_LIMIT_EXCEEDED', 429), fail('QUERY_LIMIT_EXCEEDED', 429)]);
     botEvents(transport, { botId: 9, intervalMs: 0, random: () => 0.5 }).subscribe();

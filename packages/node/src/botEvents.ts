@@ -27,8 +27,9 @@ export interface BotEventsOptions {
      */
     readonly initialMs?: number;
     readonly maxMs?: number;
+    /** At least 1 (1 for a constant delay). Default 2. */
     readonly factor?: number;
-    /** Fraction of the delay randomised either way. Default 0.2. */
+    /** Fraction of the delay randomised either way, from 0 to 1. Default 0.2. */
     readonly jitter?: number;
   };
   /**
@@ -74,8 +75,12 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   const hasMoreDelayMs = delay(options.hasMoreDelayMs, 2_000, 'hasMoreDelayMs');
   const initialMs = delay(options.backoff?.initialMs, Math.max(intervalMs, 1_000), 'backoff.initialMs');
   const maxMs = delay(options.backoff?.maxMs, 60_000, 'backoff.maxMs');
+  // A factor below 1 shrinks the delay after each failure, a jitter above 1 (20 meant as "20 %") makes it negative,
+  // run as 0 ms: either way a failing poll (a 429) would be retried in a loop.
   const factor = nonNegative(options.backoff?.factor, 2, 'backoff.factor');
+  if (factor < 1) throw inputError('backoff.factor', 'at least 1');
   const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
+  if (jitter > 1) throw inputError('backoff.jitter', 'a fraction from 0 to 1 (0.2 for 20 %)');
 
   return new Observable<BotEvent>((subscriber) => {
     let offset = options.offset;

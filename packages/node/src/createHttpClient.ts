@@ -69,47 +69,104 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   /** Set by close(): the pool refuses new requests from then on. */
   let closing: Promise<void> | undefined;
+  /** Our requests not settled yet: `close()` waits for these, not for what undici still holds of aborted ones. */
+  const pending = new Set<Promise<unknown>>();
 
-  return {
-    async post(url, body, headers, signal) {
-      if (signal?.aborted) throw abortedError();
-      if (closing) throw closedError();
-      let status: number | undefined;
-      try {
-        const response = await agent.request({
+  const post = async (
+    url: URL,
+    body: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpReply> => {
+    let status: number | undefined;
+    try {
+      const response = await untilAborted(
+        agent.request({
           origin: url.origin,
           path: url.pathname + url.search,
           method: 'POST',
           headers,
           body,
           signal,
-        });
-        status = response.statusCode;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > maxBytes) {
-            response.body.destroy();
-            throw unexpectedAnswer(status, `response body larger than ${maxBytes} bytes (HTTP ${status})`);
-          }
-          chunks.push(chunk);
+        }),
+        signal,
+      );
+      status = response.statusCode;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          response.body.destroy();
+          throw unexpectedAnswer(status, `response body larger than ${maxBytes} bytes (HTTP ${status})`);
         }
-        return {
-          status,
-          text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-        };
-      } catch (error) {
-        throw toB24Error(error, status, signal);
+        chunks.push(chunk);
+      }
+      return { status, text: UTF8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) };
+    } catch (error) {
+      throw toB24Error(error, status, signal);
+    }
+  };
+
+  return {
+    async post(url, body, headers, signal) {
+      if (signal?.aborted) throw abortedError();
+      if (closing) throw closedError();
+      const request = post(url, body, headers, signal);
+      pending.add(request);
+      try {
+        return await request;
+      } finally {
+        pending.delete(request);
       }
     },
     close() {
-      // Once: undici rejects a second close of the same agent with its own ClientDestroyedError.
-      closing ??= agent.close().then(() => undefined);
+      // Once: undici rejects a second close of the same agent with its own ClientDestroyedError. Our requests
+      // (each bounded by its caller's deadline) are let finish; then the pool is destroyed, not closed: all it can
+      // still hold is idle sockets and requests aborted while queued, which undici keeps until their connection is
+      // made or times out (`connectTimeoutMs`, which may be longer than `timeoutMs`).
+      closing ??= Promise.allSettled([...pending])
+        .then(() => agent.destroy())
+        .then(() => undefined);
       return closing;
     },
   };
 }
+
+/**
+ * undici heeds an abort only once a request has a socket: one queued behind a connection still being made (a TLS
+ * handshake that hangs) or behind `connections` busy ones would wait for that, up to `connectTimeoutMs` or longer.
+ * So the caller stops waiting at the abort itself; undici drops the request when it would have sent it, and a reply
+ * that still came is discarded.
+ */
+function untilAborted<T extends { body: { destroy(): unknown } }>(
+  request: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (!signal) return request;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) response.body.destroy();
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Decodes as fetch's `text()` does, which is how the browser transports read the same replies: a leading byte order
+ * mark is dropped (an on-premise portal with a PHP file saved "with BOM" sends one before every reply, and
+ * `JSON.parse` refuses it), and a malformed sequence becomes U+FFFD.
+ */
+const UTF8 = new TextDecoder();
 
 /**
  * The certificates the process trusts through `NODE_EXTRA_CA_CERTS` (a corporate proxy's CA, say). Node adds them to

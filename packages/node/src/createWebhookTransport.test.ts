@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
 import { startStubServer, until } from '../test/startStubServer';
@@ -185,7 +186,94 @@ describe('timeoutMs: one deadline for the whole call', () => {
     });
   });
 
+  it('stops at once on abort or deadline while the connection is still being made, and close() is not held', async () => {
+    // A TLS handshake that never completes (a firewall that accepts and then drops everything): undici heeds an
+    // abort only once a request has a socket, so without more the call waited for connectTimeoutMs, not timeoutMs.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const t = createWebhookTransport(`https://127.0.0.1:${port}/rest/1/stubwebhookcode/`, {
+      connectTimeoutMs: 60_000,
+    });
+    fakeTimers();
+    const turns = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    const controller = new AbortController();
+    const aborted = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal }));
+    const abortedState = watch(aborted);
+    await until(() => sockets.size === 1);
+    controller.abort();
+    await turns();
+    expect(abortedState.settled).toBe(true);
+    expect(await aborted).toMatchObject({ code: 'ABORTED', kind: 'network' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+
+    const timed = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    const timedState = watch(timed);
+    await vi.advanceTimersByTimeAsync(15_000);
+    await turns();
+    expect(timedState.settled).toBe(true);
+    expect(await timed).toMatchObject({ code: 'TIMEOUT', kind: 'timeout', message: 'no answer within 15000 ms' });
+    expect(vi.getTimerCount()).toBe(0);
+
+    // Nothing of ours is left in the pool, so close() is not held by the connection undici still tries to make (it
+    // drops that socket at its connectTimeoutMs).
+    const closed = watch(t.close());
+    await turns();
+    expect(closed.settled).toBe(true);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('stops at once on abort or deadline while queued behind busy connections', async () => {
+    const t = createWebhookTransport(stub.webhook, { connections: 1, timeoutMs: 5_000 });
+    fakeTimers();
+    stub.reply(stall);
+    const before = stub.requests();
+    const busy = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    await until(() => stub.requests() === before + 1);
+    const controller = new AbortController();
+    const queued = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat2' }, { signal: controller.signal }));
+    const queuedState = watch(queued);
+    await vi.advanceTimersByTimeAsync(1_000);
+    controller.abort();
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(queuedState.settled).toBe(true); // not when the busy call gives its connection up, 4 s later
+    expect(await queued).toMatchObject({ code: 'ABORTED', kind: 'network' });
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(await busy).toMatchObject({ code: 'TIMEOUT' });
+    expect(stub.requests()).toBe(before + 1); // the aborted call was never sent
+    await t.close();
+  });
+
   it('never shows the webhook code in any error it produced', () => {
     expect(log.expectNoSecrets(['stubwebhookcode'])).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('reading replies', () => {
+  it('reads a reply that starts with a UTF-8 byte order mark, as fetch and the browser transports do', async () => {
+    // An on-premise portal with a PHP file saved "with BOM" (init.php, say) prefixes every reply with one.
+    const t = createWebhookTransport(stub.webhook);
+    stub.reply((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end('\uFEFF{"result":true}');
+    });
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    stub.reply((_req, res) => {
+      res
+        .writeHead(400, { 'content-type': 'application/json', connection: 'close' })
+        .end('\uFEFF{"error":"ERROR_ARGUMENT","error_description":"bad"}');
+    });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_ARGUMENT',
+      kind: 'input',
+    });
+    await t.close();
   });
 });
