@@ -3,21 +3,34 @@ import { type AgentStatus, isAgentStatus, statusMessageCode } from './AgentStatu
 import { B24Error } from './B24Error';
 import type { DriverSignal, IndicatorSpec } from './IndicatorSpec';
 import { type BotStatusOptions, type BotTarget, type PreparedCall, resolveBotTarget } from './resolveBotTarget';
-import { resolvedStatusSignals, type StatusSignal } from './statusSignals';
+import type { StatusPeerRegistry } from './StatusPeerRegistry';
+import { type PeerStatus, resolvedStatusSignals, type StatusPeers, type StatusSignal } from './statusSignals';
 import type { DialogId } from './validateDialogId';
 
-// A class, so that one `botStatus` call's subscribers share the methods (no closures per indicator).
-class BotSpec implements IndicatorSpec<StatusSignal> {
-  readonly kind = 'botStatus';
-  readonly endReason = 'until';
-  readonly dialogId: DialogId;
-  readonly lifetimeMs: number;
+// A class, so that one `botStatus` call's subscribers share the methods (no closures per indicator). It is also how
+// they meet the other statuses of their bot in their chat (`StatusPeers`).
+// What the target already holds is read through getters: one spec per status in a bot, and 100,000 add up.
+class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
   constructor(
     readonly target: BotTarget,
     readonly timers: SchedulerLike,
-  ) {
-    this.dialogId = target.dialogId;
-    this.lifetimeMs = target.lifetimeMs;
+    readonly registry: StatusPeerRegistry | undefined,
+  ) {}
+
+  get kind(): 'botStatus' {
+    return 'botStatus';
+  }
+
+  get endReason(): 'until' {
+    return 'until';
+  }
+
+  get dialogId(): DialogId {
+    return this.target.dialogId;
+  }
+
+  get lifetimeMs(): number {
+    return this.target.lifetimeMs;
   }
 
   signals(report: (error: B24Error) => void, host: { readonly lost: Observable<unknown> }): Observable<StatusSignal> {
@@ -41,22 +54,45 @@ class BotSpec implements IndicatorSpec<StatusSignal> {
       policy,
       this.timers,
       host.lost,
+      this.registry && this,
     );
+  }
+
+  get botId(): number {
+    return this.target.botId;
+  }
+
+  join(status: PeerStatus): void {
+    this.registry?.join(status);
+  }
+
+  leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean {
+    return this.registry?.leave(status, handOver, replied) === true;
   }
 
   drive(s: StatusSignal): DriverSignal {
     return { call: this.target.callFor(s, s.type) };
   }
 
-  /** A status is up (the last signal was not a clear) and nothing will take it down but a clear. */
+  /**
+   * A status is up (the last signal was not a clear) and nothing will take it down but a clear, unless another status
+   * of the bot in the chat goes on: that one keeps it up (the subscription's teardown hands it over).
+   */
   abortClear(last: StatusSignal | undefined): PreparedCall | undefined {
-    return last && last.type !== 'clear' && this.target.policy.clearOnError
+    return last && last.type !== 'clear' && this.target.policy.clearOnError && !this.registry?.shared(this)
       ? this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear')
       : undefined;
   }
 }
 
-/** Validates a `botStatus` request before any subscription, never echoing the bot token. */
-export function botStatusSpec(options: BotStatusOptions, timers: SchedulerLike): IndicatorSpec<StatusSignal> {
-  return new BotSpec(resolveBotTarget(options), timers);
+/**
+ * Validates a `botStatus` request before any subscription, never echoing the bot token. `registry`: the statuses of
+ * the same `createIndicators`, so that one does not clear the status of another of its bot in its chat.
+ */
+export function botStatusSpec(
+  options: BotStatusOptions,
+  timers: SchedulerLike,
+  registry?: StatusPeerRegistry,
+): IndicatorSpec<StatusSignal> {
+  return new BotSpec(resolveBotTarget(options), timers, registry);
 }

@@ -600,6 +600,162 @@ describe('createIndicators: botStatus', () => {
   });
 });
 
+describe('createIndicators: statuses of one bot in one chat at once', () => {
+  // The portal keeps one status per chat and sender: two replies of one bot in one chat share it.
+  const call = (c: { params: Record<string, unknown> }) =>
+    `${c.params.botId}@${c.params.dialogId} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
+
+  it('sends no clear while another status of the bot in the chat goes on; the last one to end clears', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const first = new Subject<never>();
+    const second = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: first }).subscribe();
+    await advance(2_000);
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: second }).subscribe();
+    await advance(3_000);
+    first.error(new Error('llm failed')); // at 5 s
+    await advance(24_010);
+    // the second keeps its status up: no clear at 5 s, its renewal at 29 s
+    expect(times(transport.calls)).toEqual([0, 2_000, 29_000]);
+    expect(transport.calls.every((c) => c.params.duration === 30)).toBe(true);
+    second.error(new Error('llm failed too')); // at 29.01 s
+    await advance(100_000);
+    expect(transport.calls.map(call)).toEqual([
+      '3@chat8 THINKING 30',
+      '3@chat8 THINKING 30',
+      '3@chat8 THINKING 30',
+      '3@chat8 THINKING 1',
+    ]);
+    expect(times(transport.calls).at(-1)).toBe(29_010);
+    expect(brief(heard).filter((e) => e.includes('clear'))).toEqual(['29010 sent clear']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sends the status of the one going on again at once when the one that ended showed another', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    const thinking = indicators
+      .botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' })
+      .subscribe((e) => events.push(e));
+    await advance(1_000);
+    const searching = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    await advance(4_000);
+    searching.unsubscribe(); // at 5 s: the portal shows "searching", the work that goes on is thinking
+    await advance(1);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 30', '3@chat8 THINKING 30']);
+    expect(times(transport.calls)).toEqual([0, 1_000, 5_000]);
+    expect(brief(events)).toEqual(['0 sent start', '5000 sent change']);
+    // renewed a period after the change, and cleared when it ends before its reply
+    await advance(27_000);
+    expect(times(transport.calls).at(-1)).toBe(32_000);
+    thinking.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call).at(-1)).toBe('3@chat8 THINKING 1');
+    expect(transport.calls).toHaveLength(5);
+  });
+
+  it('sends nothing more when the one going on shows what the one that ended showed', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const status = new Subject<'thinking' | 'composing'>();
+    const a = indicators.botStatus({ dialogId: 5, botId: 3, status }).subscribe();
+    status.next('thinking');
+    await advance(1_000);
+    const b = indicators.botStatus({ dialogId: '5', botId: '3', status: 'composing' }).subscribe();
+    await advance(1_000);
+    status.next('composing');
+    await advance(1_000);
+    b.unsubscribe();
+    await advance(10_000);
+    expect(transport.calls.map(call)).toEqual(['3@5 THINKING 30', '3@5 COMPOSING 30', '3@5 COMPOSING 30']);
+    a.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call).at(-1)).toBe('3@5 COMPOSING 1');
+  });
+
+  it('keeps statuses of other bots and other chats apart: each clears its own', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const subs = [
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe(),
+      indicators.botStatus({ dialogId: 'chat8', botId: 4, status: 'thinking' }).subscribe(),
+      indicators.botStatus({ dialogId: 'chat9', botId: 3, status: 'thinking' }).subscribe(),
+      indicators.botStatus({ dialogId: 'sg8', botId: 3, status: 'thinking' }).subscribe(),
+    ];
+    await advance(1_000);
+    for (const sub of subs.slice(0, 3)) sub.unsubscribe();
+    await advance(1);
+    expect(transport.calls.slice(4).map(call)).toEqual([
+      '3@chat8 THINKING 1',
+      '4@chat8 THINKING 1',
+      '3@chat9 THINKING 1',
+    ]);
+    subs[3]?.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call).at(-1)).toBe('3@sg8 THINKING 1');
+  });
+
+  it('sends the status of the one going on again a second after the other one replied: the reply hides it', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const first = new Subject<string>();
+    const second = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: first }).subscribe();
+    await advance(1_000);
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: second }).subscribe();
+    await advance(4_000);
+    first.next('the first reply'); // at 5 s: its message, once it lands, hides the status the two share
+    await advance(2_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 COMPOSING 30', '3@chat8 COMPOSING 30']);
+    expect(times(transport.calls)).toEqual([0, 1_000, 6_000]);
+    second.next('the second reply'); // at 7 s: nothing goes on, and its own message hides the status
+    await advance(100_000);
+    expect(transport.calls).toHaveLength(3);
+    expect(brief(heard).filter((e) => e.includes('clear'))).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('clears when the other status of the chat never showed (still in its show-delay), or already ended', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    const late = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', delayMs: 5_000 }).subscribe();
+    const until = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until }).subscribe();
+    await advance(1_000);
+    until.next('the reply'); // ended with its reply: nothing of it keeps the status up
+    await advance(500); // before its sending again after that reply
+    a.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30', '3@chat8 THINKING 1']);
+    late.unsubscribe();
+  });
+
+  it('hands the status on when one errors through its status stream, and to a legacy status of the bot', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const status = new Subject<'thinking'>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe({ error: () => {} });
+    status.next('thinking');
+    const legacy = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', legacy: true }).subscribe();
+    await advance(1_000);
+    status.error(new Error('status source failed'));
+    await advance(1);
+    // no clear: the legacy status (plain typing) goes on, and says so at once
+    expect(transport.calls.map((c) => `${c.method} ${c.params.duration}`)).toEqual([
+      'imbot.v2.Chat.InputAction.notify 30',
+      'imbot.chat.sendTyping undefined',
+      'imbot.chat.sendTyping undefined',
+    ]);
+    expect(times(transport.calls)).toEqual([0, 0, 1_000]);
+    legacy.unsubscribe();
+  });
+});
+
 describe('createIndicators: botStatus after a call was given up (network down)', () => {
   // the scheduler's retries have jitter: fixed at its middle, they go 250, 500, 1000, 2000 ms apart
   beforeEach(() => {

@@ -3,6 +3,7 @@ import { botStatusSpec } from './botStatusSpec';
 import { createDispatcher, type RateLimits } from './createDispatcher';
 import { createIndicatorHost, type IndicatorHostOptions, resolveHostOptions } from './createIndicatorHost';
 import { createTimerWheel } from './createTimerWheel';
+import { StatusPeerRegistry } from './StatusPeerRegistry';
 import type { TypingIndicators } from './createTypingIndicators';
 import type { IndicatorCall } from './Dispatcher';
 import type { IndicatorCallInfo, IndicatorEvent } from './IndicatorEvent';
@@ -38,12 +39,17 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
+  // The portal keeps one status per chat and bot: a bot answering two messages in one chat shows one status.
+  const peers = new StatusPeerRegistry();
   return {
     userTyping: (opts) => host.indicator(userTypingSpec(opts, timers)),
-    botStatus: (opts) => host.indicator(botStatusSpec(opts, timers)),
+    botStatus: (opts) => host.indicator(botStatusSpec(opts, timers, peers)),
     events: host.events,
     stats: host.stats,
-    dispose: host.dispose,
+    dispose: () => {
+      peers.clear();
+      host.dispose();
+    },
   };
 }
 

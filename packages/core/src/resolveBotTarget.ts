@@ -28,6 +28,8 @@ export interface BotStatusOptions extends Partial<StatusPolicy> {
 
 export interface BotTarget {
   readonly dialogId: DialogId;
+  /** The sender: the portal keeps one status per chat and sender, whichever method sent it. */
+  readonly botId: number;
   readonly status: AgentStatus | Observable<AgentStatus>;
   readonly until: Observable<unknown>;
   readonly legacy: boolean;
@@ -82,7 +84,7 @@ class ResolvedBotTarget implements BotTarget {
     readonly until: Observable<unknown>,
     readonly legacy: boolean,
     readonly policy: StatusPolicy,
-    private readonly botId: number,
+    readonly botId: number,
     botToken: string | undefined,
   ) {
     this.lifetimeMs = policy.leaseSec * 1000;

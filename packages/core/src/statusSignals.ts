@@ -77,6 +77,35 @@ interface Shown {
 }
 
 /**
+ * The statuses of one bot in one chat (`createIndicators` keeps them per instance): the portal shows ONE status per
+ * chat and sender, whichever of them sent it last, so a clear while another of them goes on would take that one's
+ * status down until its next renewal.
+ */
+export interface StatusPeers {
+  readonly dialogId: string;
+  readonly botId: number;
+  /** `status` shows something now (its first status went out). */
+  join(status: PeerStatus): void;
+  /**
+   * `status` ended; true if another status of the bot in the chat still shows one, which keeps it up: no clear. With
+   * `handOver` (a clear was due) and none of the others showing what `status` showed, the newest sends its own again.
+   * With `replied`, the newest sends its own again a moment later: the reply's message hides the status they share.
+   */
+  leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean;
+}
+
+/** A status that shows something, as its `StatusPeers` see it. */
+export interface PeerStatus {
+  readonly peers: StatusPeers | undefined;
+  readonly shown: { readonly code: string | undefined } | undefined;
+  /**
+   * Another status of the bot in the chat ended and the portal may show its status: send this one's now, or, after
+   * that one's reply (`afterReply`), once the reply's message has hidden the status they share.
+   */
+  resume(afterReply: boolean): void;
+}
+
+/**
  * When to call `imbot.v2.Chat.InputAction.notify`, given the work's status and its end (`until`, usually the
  * reply). Pure timing, no I/O:
  *
@@ -116,10 +145,10 @@ export function resolvedStatusSignals(
   p: StatusPolicy,
   scheduler: SchedulerLike,
   lost: Observable<unknown>,
+  peers?: StatusPeers,
 ): Observable<StatusSignal> {
-  const period = renewalPeriod(p.leaseSec * 1000, p.marginMs);
   return new Observable<StatusSignal>((subscriber) => {
-    const machine = new StatusMachine(subscriber, p, period, scheduler);
+    const machine = new StatusMachine(subscriber, p, scheduler, peers);
     // NEVER cannot end the work: nothing to hold a subscription for (a held status is counted in bytes).
     if (until !== NEVER) machine.untilSub = until.subscribe(new UntilObserver(machine));
     if (machine.ended) return machine;
@@ -161,7 +190,7 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
  * its renewal action and its two input subscriptions, with no closure of its own (100,000 statuses add up).
  * It is also the observer of `status` and the teardown of the subscription.
  */
-class StatusMachine {
+class StatusMachine implements PeerStatus {
   latest: Shown | undefined;
   shown: Shown | undefined;
   shownAt = Number.NEGATIVE_INFINITY;
@@ -179,9 +208,14 @@ class StatusMachine {
   constructor(
     readonly subscriber: Subscriber<StatusSignal>,
     readonly p: StatusPolicy,
-    readonly period: number,
     readonly scheduler: SchedulerLike,
+    readonly peers: StatusPeers | undefined,
   ) {}
+
+  /** Derived from the policy rather than held: a field more per status is 8 bytes × 100,000. */
+  get period(): number {
+    return renewalPeriod(this.p.leaseSec * 1000, this.p.marginMs);
+  }
 
   emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec): void {
     this.subscriber.next({
@@ -209,20 +243,40 @@ class StatusMachine {
     // A change starts the renewal period afresh (it re-arms the renewal), so it ends the one restart allowed in the
     // last: else a bot changing its status more often than it renews would have one restart for its whole work.
     if (type === 'change') this.restarted = false;
+    if (!this.shown) this.peers?.join(this);
     this.shown = this.latest;
     this.shownAt = this.scheduler.now();
     this.emit(type, this.shown);
     this.arm('renewTimer', this.period);
   }
 
-  end(clear: boolean): boolean {
+  /**
+   * Ends the work: no timer, no signal after it but the clear (`clear`), which is not sent while another status of
+   * the bot in the chat goes on (`peers`): that one keeps the status up instead (`handOver`, if a clear was due).
+   */
+  end(clear: boolean, handOver = clear): boolean {
     if (this.ended) return false;
     this.ended = true;
     this.cancel('showTimer');
     this.cancel('dwellTimer');
     this.cancel('renewTimer');
-    if (clear && this.shown && this.p.clearOnError) this.emit('clear', this.shown, 1);
+    const shown = this.shown;
+    if (!shown) return true;
+    const kept = this.peers?.leave(this, handOver && this.p.clearOnError, this.replied) === true;
+    if (clear && !kept && this.p.clearOnError) this.emit('clear', shown, 1);
     return true;
+  }
+
+  resume(afterReply: boolean): void {
+    if (this.ended || !this.latest) return;
+    // The portal hides a sender's status when a message of theirs lands, and the reply goes out after `until` fires:
+    // sent again as a restart, after the same pause as one after a lost call (the message has landed by then).
+    if (afterReply) {
+      if (!this.showTimer) this.arm('showTimer', RESTART_PAUSE_MS);
+      return;
+    }
+    this.cancel('dwellTimer');
+    this.show('change');
   }
 
   /**
@@ -272,9 +326,9 @@ class StatusMachine {
     if (this.end(true)) this.subscriber.error(error);
   }
 
-  /** Teardown. */
+  /** Teardown: the consumer left before the end, where it takes the status down (`BotSpec.abortClear`). */
   unsubscribe(): void {
-    this.end(false);
+    this.end(false, true);
     this.untilSub?.unsubscribe();
     this.lostSub?.unsubscribe();
     this.statusSub?.unsubscribe();

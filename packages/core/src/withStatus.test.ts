@@ -123,6 +123,27 @@ describe('withStatus', () => {
     expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1]);
   });
 
+  it('keeps the status up for a second reply in the same chat when the first fails, and clears after the last', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const failure = new Error('llm failed');
+    const errors: unknown[] = [];
+    const first = new Subject<string>();
+    const second = new Subject<string>();
+    first.pipe(withStatus(indicators, target)).subscribe({ error: (e) => errors.push(e) });
+    await advance(1_000);
+    second.pipe(withStatus(indicators, target)).subscribe({ error: (e) => errors.push(e) });
+    await advance(2_000);
+    first.error(failure); // at 3 s, while the second reply is still being produced
+    await advance(7_000);
+    expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 30]);
+    second.error(failure); // at 10 s: the last one clears
+    await advance(10);
+    expect(errors).toEqual([failure, failure]);
+    expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 30, 1]);
+    expect(transport.calls[2]?.params).toMatchObject({ dialogId: 'chat8', botId: 3 });
+  });
+
   it('validates the target when the pipeline is built', () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });
