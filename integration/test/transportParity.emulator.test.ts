@@ -342,7 +342,12 @@ function makeTransport(name: Name, timeoutMs: number): Made {
       return { transport, close: none, refreshes: counted };
     }
     case 'bx24': {
-      const bx24 = fakeBx24(httpPortal(emulator.restUrl), { accessToken: tokens.accessToken });
+      // The parent frame refreshes as the portal's page does: with a token the portal issued.
+      const newToken = () => {
+        tokens = { ...emulator.issueToken(1) };
+        return tokens.accessToken;
+      };
+      const bx24 = fakeBx24(httpPortal(emulator.restUrl), { accessToken: tokens.accessToken, newToken });
       return {
         transport: createBx24Transport(bx24, { timeoutMs }),
         close: none,

@@ -31,8 +31,8 @@ export const fail = (status: number, error: string, error_description = ''): Rep
  * a command that has a result or an error in the reply, each carrying the batch's HTTP status.
  * `portal` answers each request; for `batch` it may return undefined to have the commands run one by one (a table
  * in memory only: the commands' replies must then come synchronously). `accessToken` is the token BX24.js holds; the
- * parent frame answers the n-th `refreshAuth` with the new token `refreshed-token-<n>`, which BX24.js holds (and
- * sends) from then on, and `getAuth()` hands out a copy of what it holds, as BX24.js does.
+ * parent frame answers the n-th `refreshAuth` with the new token `newToken(n)` (default `refreshed-token-<n>`; a
+ * portal that knows the token needs one it issued), which BX24.js holds (and sends) from then on, and `getAuth()` hands out a copy of what it holds, as BX24.js does.
  *
  * `client: 'BX.rest'` is the on-premises `BX.rest` / `BX.RestClient` (rest.client.js) instead, which shares this
  * structure (reference §9.2) but calls back where BX24.js throws: a failed connection (XHR `onerror`, or status 0) as
@@ -43,7 +43,12 @@ export const fail = (status: number, error: string, error_description = ''): Rep
  */
 export function fakeBx24(
   portal: Portal,
-  { parentAnswersRefresh = true, accessToken = 'a1b2c3d4e5f6a7b8c9d0', client = 'BX24' as 'BX24' | 'BX.rest' } = {},
+  {
+    parentAnswersRefresh = true,
+    accessToken = 'a1b2c3d4e5f6a7b8c9d0',
+    client = 'BX24' as 'BX24' | 'BX.rest',
+    newToken = (n: number): string => `refreshed-token-${n}`,
+  } = {},
 ) {
   const restClient = client === 'BX.rest';
   const auth = { access_token: accessToken, refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
@@ -144,7 +149,7 @@ export function fakeBx24(
           const n = ++state.refreshes;
           if (parentAnswersRefresh) {
             setTimeout(() => {
-              auth.access_token = `refreshed-token-${n}`;
+              auth.access_token = newToken(n);
               request(method, params, callback, answer);
             }, 1);
           }
