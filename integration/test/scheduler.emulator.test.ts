@@ -5,8 +5,9 @@
 import { createIndicators, type Transport } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
-import { Subject, type Subscription, VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from './VirtualClock';
 
 const STATUSES = 300;
 const LEASE_SEC = 10;
@@ -18,53 +19,6 @@ const HOLD_MS = 30_000;
 const STOP_SPREAD_MS = 1_000;
 /** The first call of 300 (six batches) must show within this; from then on the status must stay up. */
 const FIRST_SHOW_MS = 2_000;
-
-/**
- * The one clock of this file: the emulator's `now` and the indicators' `clock`. Time jumps from one due action to
- * the next, and before each jump every HTTP call started so far (`track`) has settled and its continuations have
- * run: a request reaches the emulator at the virtual moment it was sent, and its reply comes back at that moment
- * too. So nothing is on the wire while time moves, and a slow CI machine changes the wall clock, not the outcome.
- * (The node transport's own timers, its 15 s deadline and undici's idle timeouts, stay on real time: a loopback
- * round trip settles long before any of them.)
- */
-class VirtualClock extends VirtualTimeScheduler {
-  readonly #inFlight = new Set<Promise<unknown>>();
-
-  constructor(start: number) {
-    super(VirtualAction, Number.POSITIVE_INFINITY);
-    this.frame = start;
-  }
-
-  /** Keeps time still until `request` has settled. */
-  track<T>(request: Promise<T>): Promise<T> {
-    this.#inFlight.add(request);
-    const done = () => this.#inFlight.delete(request);
-    request.then(done, done);
-    return request;
-  }
-
-  /** Runs every action due by `now() + ms`, each at its own time; then stands at `now() + ms`. */
-  async advanceBy(ms: number): Promise<void> {
-    const to = this.frame + ms;
-    await this.#settle();
-    for (let action = this.actions[0]; action !== undefined && action.delay <= to; action = this.actions[0]) {
-      this.actions.shift();
-      this.frame = action.delay;
-      const error = action.execute(action.state, action.delay);
-      if (error) throw error;
-      await this.#settle();
-    }
-    this.frame = to;
-  }
-
-  async #settle(): Promise<void> {
-    do {
-      await Promise.allSettled([...this.#inFlight]);
-      // A settled call's continuations (in the scheduler) may start the next call at this same moment.
-      await new Promise((resolve) => setImmediate(resolve));
-    } while (this.#inFlight.size > 0);
-  }
-}
 
 const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
 let emulator: Emulator;
