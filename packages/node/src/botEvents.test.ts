@@ -90,11 +90,25 @@ describe('botEvents timing', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 
-  it('applies jitter within the configured fraction', async () => {
-    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([], 1)]);
-    botEvents(transport, { botId: 9, backoff: { initialMs: 1000, jitter: 0.5 }, random: () => 0 }).subscribe();
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(calls.map((c) => c.at).slice(0, 2)).toEqual([0, 500]);
+  it('applies jitter within the configured fraction, never below initialMs', async () => {
+    for (const [random, at] of [
+      // The most jitter downwards: −50 % of 1 s would be 0.5 s, held at initialMs; −50 % of 4 s is 2 s.
+      [() => 0, [0, 1000, 3000]],
+      // The most jitter upwards: +50 % each time.
+      [() => 1, [0, 1500, 7500]],
+    ] as const) {
+      const failure = fail('INTERNAL_SERVER_ERROR', 500);
+      const { transport, calls } = scripted([failure, failure, page([], 1)]);
+      const subscription = botEvents(transport, {
+        botId: 9,
+        backoff: { initialMs: 1000, factor: 4, jitter: 0.5 },
+        random,
+      }).subscribe();
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(calls.map((c) => c.at).slice(0, 3)).toEqual(at);
+      subscription.unsubscribe();
+      vi.setSystemTime(0);
+    }
   });
 
   it('skips an event id delivered before, should the portal repeat it', async () => {
@@ -234,6 +248,15 @@ describe('botEvents timing', () => {
     expect(calls.map((c) => c.at)).toEqual([0, 5000, 15_000, 20_000, 25_000]);
   });
 
+  it('never lets jitter take a backoff below its start: by default a 429 waits at least an idle poll', async () => {
+    const { transport, calls } = scripted([fail('QUERY_LIMIT_EXCEEDED', 429), fail('QUERY_LIMIT_EXCEEDED', 429)]);
+    // random 0: the most jitter downwards (−20 %), which took the first retry to 4 s, sooner than an idle poll.
+    botEvents(transport, { botId: 9, random: () => 0 }).subscribe();
+    await vi.advanceTimersByTimeAsync(30_000);
+    // 0 fail → +5 s (not 4 s: held at intervalMs) fail → +8 s (10 s − 20 %: jitter still spreads later retries)
+    expect(calls.map((c) => c.at)).toEqual([0, 5000, 13_000]);
+  });
+
   it('scales the default backoff from a custom intervalMs', async () => {
     const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), fail('INTERNAL_SERVER_ERROR', 500)]);
     botEvents(transport, { botId: 9, intervalMs: 20_000, random: () => 0.5 }).subscribe();
@@ -358,6 +381,62 @@ describe('botEvents timing', () => {
     expect(complete).toHaveBeenCalledTimes(1);
     expect(error).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ignores a nextOffset that is not a whole number ("", false, true, "3.5"), never reading it as 0 or 1', async () => {
+    const odd = (nextOffset: unknown) => () => ({ events: [], nextOffset, hasMore: false });
+    const { transport, calls } = scripted([
+      page([1, 2], 3),
+      odd(''),
+      odd(false),
+      odd(true),
+      odd('3.5'),
+      odd([]),
+      odd(' '),
+      odd(-1),
+      odd('7'),
+    ]);
+    const offsets: number[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe();
+    await vi.advanceTimersByTimeAsync(95);
+    // Each odd value leaves the confirmed offset where it was; a numeric string (PHP may send one) still counts.
+    expect(calls.map((c) => c.params.offset)).toEqual([undefined, 3, 3, 3, 3, 3, 3, 3, 3, 7]);
+    expect(offsets).toEqual([3, 7]);
+  });
+
+  it('never moves the offset backwards: an older one would hand events already emitted out again after a restart', async () => {
+    const { transport, calls } = scripted([page([5, 6], 7), page([], 2), page([7], 8)]);
+    const offsets: number[] = [];
+    const seen: number[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe((e) =>
+      seen.push(e.eventId!),
+    );
+    await vi.advanceTimersByTimeAsync(35);
+    expect(calls.map((c) => c.params.offset)).toEqual([undefined, 7, 7, 8]);
+    expect(offsets).toEqual([7, 8]);
+    expect(seen).toEqual([5, 6, 7]);
+  });
+
+  it('delivers an event whose eventId is null or empty instead of taking it for id 0, a repeat to skip', async () => {
+    const { transport } = scripted([
+      page([1], 2),
+      () => ({
+        events: [
+          { eventId: null, type: 'ONIMBOTV2JOINCHAT', data: { bot: { id: 9 }, chat: { id: 2, dialogId: 'chat2' } } },
+          { eventId: '', type: 'ONIMBOTV2JOINCHAT', data: { bot: { id: 9 }, chat: { id: 3, dialogId: 'chat3' } } },
+        ],
+        nextOffset: 4,
+      }),
+    ]);
+    const seen: BotEvent[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => seen.push(e));
+    await vi.advanceTimersByTimeAsync(15);
+    expect(seen.map((e) => e.type === 'ONIMBOTV2JOINCHAT' && e.data.chat.dialogId)).toEqual([
+      'chat1',
+      'chat2',
+      'chat3',
+    ]);
+    expect(seen.map((e) => e.eventId)).toEqual([1, undefined, undefined]);
   });
 
   it('reports each confirmed offset through onOffset and resumes from a given offset', async () => {

@@ -29,7 +29,7 @@ export interface BotEventsOptions {
     readonly maxMs?: number;
     /** At least 1 (1 for a constant delay). Default 2. */
     readonly factor?: number;
-    /** Fraction of the delay randomised either way, from 0 to 1. Default 0.2. */
+    /** Fraction of the delay randomised either way, from 0 to 1, never below `initialMs`. Default 0.2. */
     readonly jitter?: number;
   };
   /**
@@ -122,7 +122,9 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         }
         failures++;
         const base = Math.min(maxMs, initialMs * factor ** (failures - 1));
-        schedule(Math.max(0, base * (1 + jitter * (2 * random() - 1))));
+        // Never below `initialMs`: jitter spreads the retries, it must not bring one (a 429's above all) sooner than
+        // the backoff's start, by default an idle poll.
+        schedule(Math.max(initialMs, base * (1 + jitter * (2 * random() - 1))));
         return;
       }
       if (subscriber.closed) return;
@@ -137,7 +139,9 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         subscriber.next(item.event);
         if (subscriber.closed) return;
       }
-      if (page.nextOffset !== undefined) {
+      // An older offset is ignored: passed back (or persisted through onOffset) it would have the portal hand out
+      // events already emitted again.
+      if (page.nextOffset !== undefined && (offset === undefined || page.nextOffset >= offset)) {
         offset = page.nextOffset;
         try {
           options.onOffset?.(page.nextOffset);
@@ -179,8 +183,7 @@ function readPage(result: unknown): Page {
   }
   const events = body.events.map((raw: unknown) => {
     const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const id = Number(item.eventId);
-    const numericId = Number.isFinite(id) ? id : undefined;
+    const numericId = wholeNumber(item.eventId);
     const type = typeof item.type === 'string' ? item.type : String(item.type ?? 'UNKNOWN');
     let event: BotEvent;
     try {
@@ -197,14 +200,22 @@ function readPage(result: unknown): Page {
     }
     return numericId === undefined ? { event } : { event, numericId };
   });
-  const next = Number(body.nextOffset);
+  const nextOffset = wholeNumber(body.nextOffset);
   return {
     events,
-    ...(body.nextOffset === undefined || body.nextOffset === null || !Number.isFinite(next)
-      ? {}
-      : { nextOffset: next }),
+    ...(nextOffset === undefined ? {} : { nextOffset }),
     hasMore: body.hasMore === true || body.hasMore === 'Y' || body.hasMore === 1 || body.hasMore === '1',
   };
+}
+
+/**
+ * A non-negative whole number, or a string of digits (PHP may send one); anything else is `undefined`. `Number()`
+ * alone reads `""`, `false`, `null` and `[]` as 0 and `true` as 1: an offset of 0 confirms nothing and would be
+ * persisted, an event id of 0 would be skipped as a repeat.
+ */
+function wholeNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 /** The longest delay a timer holds (2^31 - 1 ms, 24.8 days), as for the transports' timeouts. */

@@ -150,6 +150,34 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  it('takes a token reply with an empty error (null, "") as the success it is, as the REST envelope does', async () => {
+    for (const error of [null, '']) {
+      // Taken for a failure, the reply's rotated refresh token would be dropped and the old one is used up: the next
+      // refresh would be refused (invalid_grant) for good.
+      const next = emu.issueToken(1);
+      secrets.add(next.accessToken).add(next.refreshToken);
+      emu.addFault({
+        method: 'oauth.token',
+        status: 200,
+        body: JSON.stringify({
+          error,
+          access_token: next.accessToken,
+          refresh_token: next.refreshToken,
+          expires_in: 3600,
+        }),
+        contentType: 'application/json',
+        times: 1,
+      });
+      const saved: OAuthTokens[] = [];
+      const t = oauth(expiredTokens(), (tokens) => {
+        saved.push(tokens);
+      });
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }), JSON.stringify(error)).resolves.toBe(true);
+      expect(saved).toEqual([{ accessToken: next.accessToken, refreshToken: next.refreshToken, expiresIn: 3600 }]);
+      await t.close();
+    }
+  });
+
   it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
     const tokens = expiredTokens();
     let refreshes = 0;

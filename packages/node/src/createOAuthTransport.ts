@@ -192,7 +192,11 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   return describe(transport, `OAuthTransport(${root.origin})`);
 }
 
-/** The token endpoint answers `{access_token, refresh_token, …}` or `{error, error_description}`, not an envelope. */
+/**
+ * The token endpoint answers `{access_token, refresh_token, …}` or `{error, error_description}`, not an envelope.
+ * An empty `error` (`null`, `""`) is no error, as in `readEnvelope` and the jssdk: dropping such a reply would lose
+ * the refresh token it rotated, and the next refresh would be refused for good.
+ */
 function readTokenReply(status: number, text: string): unknown {
   let body: unknown;
   try {
@@ -200,7 +204,7 @@ function readTokenReply(status: number, text: string): unknown {
   } catch {
     return readEnvelope({ status, text }); // throws unexpectedAnswer: the kind its status gives
   }
-  if (typeof body === 'object' && body !== null && 'error' in body) {
+  if (typeof body === 'object' && body !== null && (body as { error?: unknown }).error) {
     throw B24Error.fromResponse(body as { error?: unknown; error_description?: unknown }, status);
   }
   if (status < 200 || status >= 300) return readEnvelope({ status, text });

@@ -16,14 +16,30 @@ describe('createRedactor', () => {
     expect(clean).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
   });
 
-  it('scrubs per-call extras, ignores too-short strings and returns untouched errors as they are', () => {
+  it('scrubs per-call extras and returns untouched errors as they are', () => {
     const redactor = createRedactor();
-    redactor.add('abc'); // too short to scrub safely
-    const error = new B24Error({ code: 'X', message: 'abc token-of-the-call' });
-    expect((redactor.error(error, ['token-of-the-call']) as B24Error).message).toBe('abc ***');
+    const error = new B24Error({ code: 'X', message: 'plain token-of-the-call' });
+    expect((redactor.error(error, ['token-of-the-call']) as B24Error).message).toBe('plain ***');
     expect(redactor.error(error)).toBe(error);
     const notOurs = new Error('x');
     expect(redactor.error(notOurs)).toBe(notOurs);
+  });
+
+  it('scrubs a secret shorter than 4 characters where it stands alone, not inside words or the error code', () => {
+    // The portal takes any bot token up to 40 characters (reference §4.1), "k9" too: it is still a credential.
+    const redactor = createRedactor();
+    redactor.add('abc');
+    redactor.add(''); // nothing to scrub
+    const error = new B24Error({
+      code: 'BOT_NOT_FOUND',
+      message: 'BOT_NOT_FOUND: abc, abcd or xabc; {"botToken":"k9"} botToken=k%2F cmd=a%3FCLIENT_ID%253Dq7%2526',
+    });
+    const clean = redactor.error(error, ['k9', 'k/', 'q7', 'BOT']) as B24Error;
+    expect(clean.message).toBe(
+      'BOT_NOT_FOUND: ***, abcd or xabc; {"botToken":"***"} botToken=*** cmd=a%3FCLIENT_ID%253D***%2526',
+    );
+    expect(clean.code).toBe('BOT_NOT_FOUND');
+    expect(secretParams({ botToken: 'k9', CLIENT_ID: '', auth: 'a' })).toEqual(['k9', 'a']);
   });
 
   it('keeps the tokens of the latest refreshes only, and the lasting secrets for good', () => {

@@ -35,12 +35,25 @@ export function secretParams(params: Record<string, unknown>): string[] {
     seen.add(value);
     for (const [key, item] of Object.entries(value)) {
       if (SECRET_PARAM.test(key) && typeof item === 'string') {
-        if (item.length >= 4) found.push(item);
+        if (item !== '') found.push(item);
       } else walk(item);
     }
   };
   walk(params);
   return found;
+}
+
+/**
+ * Below this length a secret is scrubbed only where it stands alone: as a substring, "k9" or "BOT" would cut
+ * ordinary words and error codes apart. It is still scrubbed, since the portal takes a bot token (and a v1
+ * `CLIENT_ID`) of any length up to 40 (reference §4.1): a short one is still a credential.
+ */
+const SHORT = 4;
+
+/** Not a letter, digit or `_` before and after, or a URL escape (`%3D`, `%253D`) before. */
+function standingAlone(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return new RegExp(`(?<=^|[^\\p{L}\\p{N}_]|%(?:25)*[0-9A-Fa-f]{2})${escaped}(?![\\p{L}\\p{N}_])`, 'gu');
 }
 
 /** Tokens of the last 32 refreshes: far more than can be alive at once (refreshes come about hourly). */
@@ -52,20 +65,21 @@ export function createRedactor(): Redactor {
   const text = (value: string, extra: readonly string[] = []): string => {
     let out = value;
     for (const secret of [...secrets, ...rotated, ...extra]) {
-      if (out.includes(secret)) out = out.split(secret).join('***');
       const encoded = encodeURIComponent(secret);
-      if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***');
+      for (const form of encoded === secret ? [secret] : [secret, encoded]) {
+        if (form === '' || !out.includes(form)) continue;
+        out = secret.length < SHORT ? out.replace(standingAlone(form), '***') : out.split(form).join('***');
+      }
     }
     return out;
   };
   return {
     add(secret) {
-      // Very short strings would scrub ordinary words; real codes and tokens are long.
-      if (secret.length >= 4) secrets.add(secret);
+      if (secret !== '') secrets.add(secret);
     },
     rotate(...tokens) {
       for (const token of tokens) {
-        if (token.length < 4 || secrets.has(token)) continue;
+        if (token === '' || secrets.has(token)) continue;
         // Re-added, it counts as the newest again.
         rotated.delete(token);
         rotated.add(token);

@@ -423,6 +423,25 @@ describe('webhook transport against the emulator', () => {
     await echo.close();
   });
 
+  it('scrubs a bot token of fewer than 4 characters too (the portal takes any length up to 40)', async () => {
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const single = await log.rejection(
+      t.call('imbot.v2.Chat.InputAction.notify', { botId: 10, botToken: 'k9', dialogId: 'chat1' }),
+    );
+    const batched = await log.rejection(
+      t.batch([{ method: 'imbot.chat.sendTyping', params: { BOT_ID: 10, CLIENT_ID: 'q7', DIALOG_ID: 'chat1' } }]),
+    );
+    for (const error of [single, batched]) {
+      expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+      expect(JSON.stringify(error)).not.toMatch(/\bk9\b|\bq7\b/);
+    }
+    expect(String(single.message)).toContain('"botToken":"***"');
+    expect(String(single.message)).toContain('imbot.v2.Chat.InputAction.notify');
+    await t.close();
+    await echo.close();
+  });
+
   it('scrubs a bot token nested in the params too (Bot.register takes it in fields.botToken)', async () => {
     const echo = await startEchoServer();
     const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
