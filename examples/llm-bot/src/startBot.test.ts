@@ -1,7 +1,7 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
 import type { Transport } from '@b24-typing/core';
-import type { Emulator } from '@b24-typing/emulator';
+import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -190,6 +190,13 @@ function webhookEvents(emulator: Emulator): EventSource {
   return { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) };
 }
 
+/** Every `imbot.v2.Chat.Message.send` the portal got (refused ones too), in order. */
+function sendCalls(emulator: Emulator): CallEntry[] {
+  return emulator
+    .timeline()
+    .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send');
+}
+
 // The failure report (the apology) waits for the status clear to land, so the chat never sees a status call after
 // the bot's last message; it must not wait when no clear is coming. Timers on a fake clock: a wait would show.
 describe('llm-bot failure reports (virtual time)', () => {
@@ -319,6 +326,64 @@ describe('llm-bot failure reports (virtual time)', () => {
       ['IMBOT_AGENT_ACTION_THINKING', 30],
     ]);
   });
+  it('a model failure whose apology is refused leaves no status up: the clear landed before the apology', async () => {
+    const { emulator, ask, waitFor, conversation, lines } = await setup(
+      createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
+      (emulator) => ({ events: webhookEvents(emulator) }),
+    );
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 1 });
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let q = 0;
+    try {
+      q = await ask('Will this work?');
+      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      await vi.advanceTimersByTimeAsync(1_000); // the model fails
+      await waitFor(q, () => lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l)));
+    } finally {
+      vi.useRealTimers();
+    }
+    const apology = sendCalls(emulator);
+    expect(apology.map((e) => e.error)).toEqual(['PARAMS_ERROR']);
+    const c = conversation(q);
+    expect(c.reply).toBeUndefined();
+    // the last word on the status is the clear (duration 1), and it came before the apology was tried
+    expect(c.calls.at(-1)).toMatchObject({ durationSec: 1, status: 200 });
+    expect(c.clears).toHaveLength(1);
+    expect(c.clears[0]!.seq).toBeLessThan(apology[0]!.seq);
+  });
+
+  it('a reply the portal refused, then its apology refused too, leaves no status up: it is cleared before the apology', async () => {
+    const { emulator, ask, waitFor, conversation, lines } = await setup(
+      createLocalModel({ speed: 0.2 }),
+      (emulator) => ({
+        events: webhookEvents(emulator),
+        statusPolicy: { minDwellMs: 100 },
+      }),
+    );
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 2 });
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let q = 0;
+    try {
+      q = await ask('How does a bot show its status?');
+      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      await vi.advanceTimersByTimeAsync(5_000); // the model searches (1.5 s) and writes its answer
+      await waitFor(q, () => lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l)));
+    } finally {
+      vi.useRealTimers();
+    }
+    const [reply, apology] = sendCalls(emulator);
+    expect([reply?.error, apology?.error]).toEqual(['PARAMS_ERROR', 'PARAMS_ERROR']);
+    const c = conversation(q);
+    expect(c.reply).toBeUndefined();
+    // before: no clear at all (the status stopped when the text was ready, counting on the reply to hide it), so
+    // the last status stayed up for its 30 s lease over a chat that got no message
+    expect(c.calls.at(-1)).toMatchObject({ durationSec: 1, status: 200 });
+    expect(c.clears).toHaveLength(1);
+    expect(c.clears[0]!.seq).toBeGreaterThan(reply!.seq);
+    expect(c.clears[0]!.seq).toBeLessThan(apology!.seq);
+  });
 });
 
 describe('llm-bot and other bots of the same app', () => {
@@ -349,5 +414,55 @@ describe('llm-bot and other bots of the same app', () => {
     expect(bot.busy()).toBe(0);
     expect(lines.filter((l) => l.startsWith('← '))).toEqual([]);
     expect(lines.some((l) => new RegExp(`ignored an event for bot ${other.bot.id}`).test(l))).toBe(true);
+  });
+});
+
+describe('llm-bot and messages written by bots', () => {
+  it('does not answer a message another bot wrote to it (two LLM bots would answer each other forever)', async () => {
+    let applicationToken = '';
+    const { bot, emulator, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
+      applicationToken = emulator.webhookApplicationToken(1);
+      return { events: { mode: 'webhook', applicationToken } };
+    });
+    // Another bot on the portal writes to ours in their private chat (a real message on the portal).
+    const admin = createWebhookTransport(emulator.webhookUrl(1));
+    onTestFinished(() => admin.close());
+    const other = (await admin.call('imbot.v2.Bot.register', {
+      fields: { code: 'chatty_bot', botToken: 'chatty-bot-token', properties: { name: 'Chatty' } },
+    })) as { bot: { id: number } };
+    const sent = (await admin.call('imbot.v2.Chat.Message.send', {
+      botId: other.bot.id,
+      botToken: 'chatty-bot-token',
+      dialogId: String(bot.botId),
+      fields: { message: 'Hello, fellow bot! What do you think?' },
+    })) as { id: number };
+    const message = emulator
+      .timeline()
+      .find((e): e is MessageEntry => e.kind === 'message' && e.messageId === sent.id)!;
+    // The emulator tells no bot about a bot's message, so the portal's event for it is posted here as the portal
+    // would (reference §4.4: form-encoded, signed with the application token), its author a bot (`user.bot`).
+    const auth = { application_token: applicationToken, domain: '127.0.0.1' };
+    const res = await fetch(bot.webhookUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: httpBuildQuery({
+        event: 'ONIMBOTV2MESSAGEADD',
+        data: {
+          bot: { id: bot.botId, code: 'b24_typing_llm_bot', auth },
+          message: { id: message.messageId, chatId: message.chatId, authorId: other.bot.id, text: message.text },
+          chat: { id: message.chatId, dialogId: String(other.bot.id), type: 'private' },
+          user: { id: other.bot.id, name: 'Chatty', bot: true, type: 'bot' },
+          language: 'en',
+        },
+        ts: Math.floor(message.time / 1000),
+        auth,
+      }),
+    });
+    // accepted (signed right) and handed to the bot before the response went out
+    expect(res.status).toBe(200);
+    // before: the bot started an answer, whose reply the other bot would hear and answer in turn
+    expect(bot.busy()).toBe(0);
+    expect(lines.filter((l) => l.startsWith('← '))).toEqual([]);
+    expect(lines.some((l) => new RegExp(`ignored a message from bot ${other.bot.id}`).test(l))).toBe(true);
   });
 });

@@ -12,12 +12,10 @@ import {
 import { type BotEvent, botEvents, type MessageAddEvent } from '@b24-typing/node';
 import { type LanguageModel, stepCountIs, streamText, type TextStreamPart, type ToolSet } from 'ai';
 import {
-  concatMap,
   connectable,
   defer,
   EMPTY,
   from,
-  groupBy,
   filter,
   fromEvent,
   lastValueFrom,
@@ -31,6 +29,7 @@ import {
   tap,
 } from 'rxjs';
 import { createSearchTool } from './createSearchTool';
+import { inTurn } from './inTurn';
 import { replyText } from './replyText';
 import { sleep } from './sleep';
 import { startWebhookServer, type WebhookServer } from './startWebhookServer';
@@ -252,9 +251,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
-        // (A reply that was ready but could not be sent had no clear: the status stopped when the text came.)
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
         if (text === undefined && clearsOnError) await clearSettled.wait(5_000);
+        // A reply that was ready but not sent (refused, or stop() during a backoff) left its status up: it stopped
+        // when the text came, counting on the reply's message to hide it, and no message came. Clear it here, or
+        // it stays for its whole lease (30 s by default) should the apology below not get through either.
+        const shown = text === undefined || !clearsOnError ? undefined : clearSettled.shown();
+        if (shown) await within(5_000, clear(dialogId, shown.code));
         if (controller.signal.aborted && !timedOut) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : 'stopped before the reply was sent'}`,
@@ -277,6 +280,24 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         done.complete();
       }
     }).pipe(mergeMap(() => EMPTY));
+
+  /**
+   * `duration: 1` for a status its indicator has already stopped (so that one sends no clear of its own). The same
+   * call the indicator's clear is; sent directly, as the replies are. A failure is logged, not thrown: the lease
+   * ends the status anyway.
+   */
+  const clear = (dialogId: string, code: string | undefined) =>
+    transport
+      .call('imbot.v2.Chat.InputAction.notify', {
+        botId,
+        botToken,
+        dialogId,
+        ...(code === undefined ? {} : { statusMessageCode: code }),
+        duration: 1,
+      })
+      .catch((e: unknown) =>
+        log(`× ${dialogId}: could not clear the status: ${e instanceof Error ? e.message : String(e)}`),
+      );
 
   // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
   // post twice: back off and retry rather than lose a reply that dialogs answered in parallel all want to send.
@@ -311,8 +332,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       }),
       takeUntil(stopping),
       mergeMap((event) => (isUserMessage(event, botId) ? [event] : [])),
-      groupBy((event) => event.data.chat.dialogId),
-      mergeMap((dialog) => dialog.pipe(concatMap(answer))),
+      // Another bot's message (`user` is its author) is not a question: two bots that answer each other would
+      // talk forever, each reply spending the portal's rate budget.
+      filter((event) => {
+        if (event.data.user.bot !== true) return true;
+        log(`ignored a message from bot ${event.data.user.id} in ${event.data.chat.dialogId}`);
+        return false;
+      }),
+      // Each dialog's messages in turn, dialogs in parallel; a dialog with nothing to answer holds nothing.
+      inTurn((event) => event.data.chat.dialogId, answer),
     )
     .subscribe({
       error: (error: unknown) => {
@@ -371,24 +399,32 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
  *   Every call made has an outcome by the time its indicator stops (the stop drops what is queued or in flight),
  *   so "no call event before `stopped`" means no call;
  * - refused for good by the portal (`stopped` for `failed`: ACCESS_DENIED, say): the indicator ended there.
- * Listens from the moment it is created, so an outcome that lands early is not missed.
+ * Listens from the moment it is created, so an outcome that lands early is not missed. `shown()`: the status the
+ * portal last accepted from this dialog's indicator (its code), unless a clear followed; undefined if none.
  */
-function clearOutcome(indicators: Indicators, dialogId: string): { wait(ms: number): Promise<void>; release(): void } {
+function clearOutcome(
+  indicators: Indicators,
+  dialogId: string,
+): { wait(ms: number): Promise<void>; shown(): { code: string | undefined } | undefined; release(): void } {
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
   });
   let called = false;
+  let shown: { code: string | undefined } | undefined;
   const sub = indicators.events
     .pipe(filter((e: IndicatorEvent) => e.indicator === 'botStatus' && String(e.dialogId) === dialogId))
     .subscribe((e) => {
       if ('call' in e && e.call) {
         called = true;
         if (e.call.reason === 'clear' && e.type !== 'renewed') settle();
+        if (e.type === 'sent' || e.type === 'renewed')
+          shown = e.call.reason === 'clear' ? undefined : { code: e.call.statusMessageCode };
       } else if (e.type === 'stopped' && (!called || e.reason === 'failed')) settle();
     });
   return {
     wait: (ms) => within(ms, settled),
+    shown: () => shown,
     release: () => sub.unsubscribe(),
   };
 }
