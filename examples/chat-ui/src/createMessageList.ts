@@ -37,6 +37,12 @@ function stamp(ms: number): string {
   return date.toLocaleString([], { day: 'numeric', month: 'short', ...year, ...time });
 }
 
+/** The start of a message, to name what a button is for: a long one is cut short (by character, never mid-emoji). */
+function excerpt(text: string, max = 40): string {
+  const characters = [...text];
+  return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text;
+}
+
 /**
  * The messages of the chat: the ones the emulator's stream reports, in its order, and under them the ones this
  * page is sending that the stream has not reported yet ("Sending…", or "Not sent" with Retry and Delete). What
@@ -145,7 +151,7 @@ export function createMessageList(options: MessageListOptions) {
   }
 
   /** It did not go out: say why, offer to retry or to delete it. */
-  function fail(message: Pending, reason: string, answerLost: boolean): void {
+  function fail(message: Pending, reason: string, answerLost: boolean, code?: string): void {
     const { li } = message;
     if (answerLost) message.lostAt = Date.now();
     li.classList.remove('pending'); // or it was taken, by an emulator that has since started over
@@ -156,14 +162,19 @@ export function createMessageList(options: MessageListOptions) {
     note.setAttribute('role', 'alert');
     const why = document.createElement('span');
     why.textContent = `Not sent: ${reason}.`;
+    if (code !== undefined) why.title = code; // for a developer who points at it; the words are for the person
+    // Named after the message (the visible word first, for voice control): a screen reader's list of buttons would
+    // otherwise give the same "Retry" and "Delete" for every message that did not go out.
+    const which = excerpt(message.text);
     const retry = document.createElement('button');
     retry.type = 'button';
     retry.textContent = 'Retry';
+    retry.setAttribute('aria-label', `Retry: ${which}`);
     retry.addEventListener('click', () => options.retry(message));
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', 'Delete the unsent message');
+    remove.setAttribute('aria-label', `Delete the unsent message: ${which}`);
     remove.addEventListener('click', () => {
       outbox.splice(outbox.indexOf(message), 1);
       li.remove();
@@ -304,10 +315,11 @@ export function createMessageList(options: MessageListOptions) {
 
     /**
      * It did not go out: say why, offer to retry or to delete it. `answerLost`: no answer said so (the connection
-     * broke, the reply was cut off), so the portal may have stored it and its echo may still come.
+     * broke, the reply was cut off), so the portal may have stored it and its echo may still come. `code`: the
+     * portal's error code, shown only as the reason's title.
      */
-    failed(message: Outgoing, reason: string, answerLost: boolean): void {
-      if (isPending(message)) fail(message, reason, answerLost);
+    failed(message: Outgoing, reason: string, answerLost: boolean, code?: string): void {
+      if (isPending(message)) fail(message, reason, answerLost, code);
     },
 
     /**

@@ -104,7 +104,7 @@ async function start(): Promise<void> {
     view.sending(message);
     transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }).then(
       (id) => view.sent(message, Number(id)),
-      (error: unknown) => view.failed(message, whyNotSent(error), answerLost(error)),
+      (error: unknown) => view.failed(message, whyNotSent(error), answerLost(error), errorCode(error)),
     );
   };
   const sends = submits(textarea, { enterToSend: true }).pipe(
@@ -247,7 +247,12 @@ function answerLost(error: unknown): boolean {
   return error.kind === 'network' || error.kind === 'timeout' || error.code === 'ERROR_UNEXPECTED_ANSWER';
 }
 
-/** Why a message did not go out, in words for the person who wrote it. */
+/** The error's code, for a developer (a title attribute): the words on the page never show it. */
+function errorCode(error: unknown): string | undefined {
+  return isB24Error(error) ? error.code : undefined;
+}
+
+/** Why a message did not go out, in words for the person who wrote it: no error codes (`errorCode` has those). */
 function whyNotSent(error: unknown): string {
   if (!isB24Error(error)) return error instanceof Error ? error.message : String(error);
   switch (error.kind) {
@@ -262,8 +267,10 @@ function whyNotSent(error: unknown): string {
       return 'the portal did not accept the sign-in';
     case 'access':
       return 'you may not write in this chat';
-    default:
-      return `the portal answered ${error.code}`;
+    case 'input':
+      return 'the portal refused it';
+    case 'server':
+      return 'the server had a problem';
   }
 }
 

@@ -174,6 +174,7 @@ export function createChatView(options: {
     },
     /** Rebuilds the chat from the emulator's whole timeline (on connecting, and again after each reconnect). */
     load(entries: readonly TimelineEntry[]): void {
+      byId('live-empty').textContent = 'Nobody is typing.';
       typers.clear();
       messages.load(entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId));
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
@@ -184,8 +185,12 @@ export function createChatView(options: {
       messages.rename();
       renderTypers();
     },
-    /** Cut off from the stream: who is typing is unknown, so nobody is shown as typing. */
+    /**
+     * Cut off from the stream: who is typing is unknown, so nobody is shown as typing, and the panel says it does
+     * not know ("Nobody is typing." would be a guess) until `load` brings the emulator's state again.
+     */
     disconnected(): void {
+      byId('live-empty').textContent = 'Not known while reconnecting…';
       typers.clear();
       renderTypers();
     },

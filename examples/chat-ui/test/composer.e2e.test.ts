@@ -174,9 +174,10 @@ describe('the chat as a person uses it', () => {
     await page.keyboard.type('my next draft'); // typed while the first is still on its way
     const failed = mine('this one fails').and(page.locator('.failed'));
     await failed.waitFor();
-    expect(await failed.getByRole('alert').textContent()).toMatch(
-      /^Not sent: the portal answered INTERNAL_SERVER_ERROR/,
-    );
+    // Said in words a chat user understands; the portal's code is only in the title, for a developer who points at it.
+    const why = failed.getByRole('alert').locator('span');
+    expect(await why.textContent()).toBe('Not sent: the server had a problem.');
+    expect(await why.getAttribute('title')).toBe('INTERNAL_SERVER_ERROR');
     expect(await page.inputValue('#message')).toBe('my next draft');
     await failed.getByRole('button', { name: 'Retry' }).click();
     await mine('this one fails').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
@@ -195,6 +196,16 @@ describe('the chat as a person uses it', () => {
     await page.waitForFunction(() => !document.querySelector('#messages .pending'));
     expect(await mine('stored, answer lost').count()).toBe(1);
     expect(await page.locator('#messages .failed').count()).toBe(0);
+
+    // Refused as bad input: said in words too, with its code in the title only.
+    emulator.addFault({ method: 'im.message.add', status: 400, error: 'ERROR_ARGUMENT', times: 1 });
+    await page.fill('#message', 'refused as input');
+    await page.keyboard.press('Enter');
+    const refused = mine('refused as input').getByRole('alert').locator('span');
+    await refused.waitFor();
+    expect(await refused.textContent()).toBe('Not sent: the portal refused it.');
+    expect(await refused.getAttribute('title')).toBe('ERROR_ARGUMENT');
+    await mine('refused as input').getByRole('button', { name: 'Delete the unsent message' }).click();
 
     // Deleted: gone from the list, never sent.
     emulator.addFault({ method: 'im.message.add', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
@@ -535,6 +546,15 @@ describe('the chat as a person uses it', () => {
 
   it("says what her indicator does in words, and a bot's status as the portal words it (no event names, no codes)", async () => {
     const { page, emulator } = ui;
+    // Before her first key, a page just opened says it in words too (not the library's "idle").
+    const fresh = await page.context().browser()!.newPage();
+    try {
+      await fresh.goto(ui.url);
+      await fresh.waitForSelector('body[data-ready="true"]');
+      expect(await fresh.textContent('#mine')).toBe('Not shown: the others see you typing once you type');
+    } finally {
+      await fresh.close();
+    }
     await page.focus('#message');
     await page.keyboard.type('be right back');
     await expect.poll(() => page.textContent('#mine')).toMatch(/^Shown: the others see you typing · /);
@@ -603,6 +623,58 @@ describe('the chat as a person uses it', () => {
     expect(await isolated('#chat-sub')).toEqual([{ ltr: true, names }]);
     for (const user of users) emulator.postMessage({ from: user, dialogId: 'chat1', text: 'שלום' });
     await expect.poll(() => page.textContent('#typing-text')).toBe('');
+  });
+
+  it('names the Retry and Delete of each "Not sent" message after its text: a screen reader listing buttons tells them apart', async () => {
+    const { page, emulator } = ui;
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 });
+    const long = `a much longer message ${'that goes on '.repeat(10)}`;
+    for (const text of ['see you at 5', long]) expect(await trySend(page, text)).toBe('failed');
+    const names = await page
+      .locator('#messages li.failed')
+      .getByRole('button')
+      .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? b.textContent));
+    // The visible word first (what a person using voice control says), then which message, a long one cut short.
+    const cut = `${long.slice(0, 39)}…`;
+    expect(names).toEqual([
+      'Retry: see you at 5',
+      'Delete the unsent message: see you at 5',
+      `Retry: ${cut}`,
+      `Delete the unsent message: ${cut}`,
+    ]);
+    for (const name of names.filter((n) => n.startsWith('Delete'))) {
+      await page.getByRole('button', { name, exact: true }).click();
+    }
+    expect(await page.locator('#messages li.failed').count()).toBe(0);
+  });
+
+  it('lets someone on the keyboard alone read back through the chat, also with a "Not sent" message in it', async () => {
+    const { page, emulator } = ui;
+    const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `to read back, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'to read back, line 19' }).waitFor();
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    await page.focus('#message');
+    await page.keyboard.type('not sent, its buttons in the list');
+    await page.keyboard.press('Enter');
+    const failed = page.locator('#messages li.failed', { hasText: 'not sent, its buttons in the list' });
+    await failed.getByRole('button', { name: 'Retry' }).waitFor();
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    // Shift+Tab from the composer: the note's Delete and Retry, then the list itself, which Page Up scrolls. (With
+    // buttons in it, Chromium no longer makes a scrolling list focusable by itself: only its buttons were reached.)
+    const reached: string[] = [];
+    while (reached.length < 4 && reached.at(-1) !== 'messages') {
+      await page.keyboard.press('Shift+Tab');
+      reached.push(await page.evaluate(() => document.activeElement!.id || document.activeElement!.tagName));
+    }
+    expect(reached).toEqual(['BUTTON', 'BUTTON', 'messages']);
+    const atEnd = await scrollTop();
+    await page.keyboard.press('PageUp');
+    await expect.poll(scrollTop).toBeLessThan(atEnd - 100);
+    await page.keyboard.press('End');
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
   });
 
   it('writes right-to-left text right to left, and starts an avatar with a whole emoji', async () => {

@@ -65,6 +65,9 @@ describe('the chat when the emulator goes away', () => {
     await expect.poll(() => offline(page).textContent()).toMatch(/^Lost the connection to the emulator/);
     expect(await page.getAttribute('#connection', 'data-state')).toBe('down');
     expect(await page.locator('#live li').count()).toBe(0); // unknown now, so not shown as typing
+    // Nor shown as "Nobody is typing.", which the page does not know either.
+    expect(await page.isVisible('#live-empty')).toBe(true);
+    expect(await page.textContent('#live-empty')).toBe('Not known while reconnecting…');
 
     const reseeded = page.waitForResponse((r) => r.url().endsWith('/_emulator/fixtures'));
     const emulator = await ui.restartEmulator();
@@ -73,6 +76,7 @@ describe('the chat when the emulator goes away', () => {
     await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['Carol, on the new emulator']);
     expect(await offline(page).textContent()).toBe('');
     expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+    expect(await page.textContent('#live-empty')).toBe('Nobody is typing.'); // known again
 
     // The token the app refreshed on the old process means nothing to this one: it takes the new seed's.
     await (await reseeded).finished();
@@ -120,6 +124,8 @@ describe('the chat when the emulator goes away', () => {
       ]);
       expect(await offline(page).textContent()).not.toContain('`');
       expect(await page.isHidden('#empty')).toBe(true);
+      // Who is typing is not known yet either: not "Nobody is typing.".
+      expect(await page.textContent('#live-empty')).toBe('Not known yet: connecting…');
 
       emulator = await startEmulator({ port });
       emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, once the emulator is up' });
@@ -128,6 +134,7 @@ describe('the chat when the emulator goes away', () => {
       expect(await offline(page).textContent()).toBe('');
       expect(await page.isEnabled('#message')).toBe(true);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+      expect(await page.textContent('#live-empty')).toBe('Nobody is typing.');
     } finally {
       await page.close();
       await emulator?.close();
