@@ -817,7 +817,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     indicators.dispose();
   });
 
-  it('does not send it again after a fatal or auth error, or an operating refusal', async () => {
+  it('does not send it again after a fatal or auth error', async () => {
     const refusal = (code: string) => {
       // the renewal at 27 s is refused
       const transport = recordingTransport((c) =>
@@ -831,17 +831,46 @@ describe('createIndicators: botStatus after a call was given up (network down)',
         .subscribe((e) => events.push({ ...e, at: e.at - t0 }));
       return { transport, indicators, events };
     };
-    // the portal holds the method after OPERATION_TIME_LIMIT: a call a second later would only fail again
-    for (const code of ['OPERATION_TIME_LIMIT', 'expired_token']) {
-      const { indicators, events } = refusal(code);
-      await advance(60_000);
-      expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '54000 renewed renew']);
-      indicators.dispose();
-    }
+    const expired = refusal('expired_token');
+    await advance(60_000);
+    expect(brief(expired.events)).toEqual(['0 sent start', '27000 failed renew', '54000 renewed renew']);
+    expired.indicators.dispose();
     const access = refusal('ACCESS_DENIED');
     await advance(60_000);
     expect(brief(access.events)).toEqual(['0 sent start', '27000 failed renew', '27000 stopped failed']);
     expect(access.transport.calls).toHaveLength(2);
+  });
+
+  it('sends it again once the method is no longer held after an operating refusal, not at the next renewal', async () => {
+    const blocked = (from: number, until: number) =>
+      recordingTransport((c) =>
+        c.at >= from && c.at < until
+          ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+          : c.resolve({ result: true }),
+      );
+    // The portal blocks the notify method from 27 s to 40 s. The renewal at 27 s is refused and the scheduler holds
+    // the method until 37 s; the status goes again then, is refused (the block lasts), and waits for the next
+    // renewal, 27 s after that try: one try per hold, not one a second.
+    const transport = blocked(27_000, 40_000);
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+    await advance(70_000);
+    expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '37000 failed start', '64000 renewed renew']);
+    expect(times(transport.calls)).toEqual([0, 27_000, 37_000, 64_000]);
+    indicators.dispose();
+    // With a 600 s lease the renewal after the refused one is ~10 minutes away: the status is up again at 607 s,
+    // not at 1,194 s.
+    const t0 = Date.now();
+    const long = createIndicators({ transport: blocked(t0 + 590_000, t0 + 600_000) });
+    const longEvents: IndicatorEvent[] = [];
+    long
+      .botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', leaseSec: 600 })
+      .subscribe((e) => longEvents.push({ ...e, at: e.at - t0 }));
+    await advance(700_000);
+    expect(brief(longEvents)).toEqual(['0 sent start', '597000 failed renew', '607000 sent start']);
+    long.dispose();
+    expect(unhandled).toEqual([]);
   });
 
   it('does not send it again when the reply came between the loss and the second try', async () => {

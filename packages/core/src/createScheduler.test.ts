@@ -611,6 +611,64 @@ describe('createScheduler errors by kind', () => {
     expect(scheduler.stats().dropped.retries).toBe(0);
   });
 
+  it('a clear refused for the operating limit, or made while its method is held, goes once the hold is over', async () => {
+    // The portal blocks the notify method from 1 s to 15 s. Lost to the hold, a clear would leave its status up for
+    // the rest of its lease (up to 600 s) after the work failed.
+    const blocked = new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+    const { clock, portal, scheduler } = setup({
+      fail: (call) =>
+        call.method === notify('x', 'start').method && clock.now() >= 1_000 && clock.now() < 15_000
+          ? blocked
+          : undefined,
+    });
+    const clear = (dialogId: string, deadline: number) => ({
+      ...notify(dialogId, 'clear', deadline),
+      params: { botId: 1, dialogId, duration: 1 },
+    });
+    const chats = ['chat1', 'chat2', 'chat3', 'chat4'].map((dialogId) => {
+      const c = collect(scheduler);
+      c.channel.submit(notify(dialogId, 'start'));
+      return c;
+    });
+    const [first, during, lapsing, late] = chats as [
+      (typeof chats)[0],
+      (typeof chats)[0],
+      (typeof chats)[0],
+      (typeof chats)[0],
+    ];
+    await clock.advanceTo(2_000);
+    // The first clear meets the block: refused (reply at 2,040), it waits for the hold to end (12,040).
+    first.channel.close(clear('chat1', 30_000));
+    await clock.advanceTo(3_000);
+    // Made during the hold: it waits too, unless its status lapses before the hold ends (chat3).
+    during.channel.close(clear('chat2', 30_000));
+    lapsing.channel.close(clear('chat3', 11_000));
+    late.channel.close(clear('chat4', 20_000));
+    await clock.advanceTo(60_000);
+    // At 12,040 the waiting clears probe together; refused again (the block lasts until 15 s), they wait for the
+    // next hold's end (22,080), which chat4's status does not outlive.
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      '20 chat1 30',
+      '20 chat2 30',
+      '20 chat3 30',
+      '20 chat4 30',
+      '2020 chat1 1',
+      '12060 chat4 1', // earliest deadline first
+      '12060 chat1 1',
+      '12060 chat2 1',
+      '22100 chat1 1',
+      '22100 chat2 1',
+    ]);
+    const brief = (c: { outcomes: CallOutcome[] }) =>
+      c.outcomes.map((o) => `${o.at} ${o.type} ${o.call.reason}${o.type === 'dropped' ? ` ${o.reason}` : ''}`);
+    expect(brief(first)).toEqual(['40 sent start', '22120 sent clear']);
+    expect(brief(during)).toEqual(['40 sent start', '22120 sent clear']);
+    expect(brief(lapsing)).toEqual(['40 sent start', '3000 dropped clear deadline']);
+    expect(brief(late)).toEqual(['40 sent start', '12080 failed clear']);
+    // one request per hold, however many clears wait
+    expect(scheduler.stats()).toMatchObject({ httpRequests: 4, failed: { operating: 4 }, activeIndicators: 0 });
+  });
+
   it('a rate error shrinks the bucket and backs off; the call still goes out', async () => {
     const clock = new VirtualClock();
     const portal = createBucketPortal(clock, { latencyMs: 10 });

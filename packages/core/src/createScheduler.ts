@@ -112,8 +112,9 @@ const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout
  * method is held this long after a refusal, its calls failing at once without a request, and the first call after
  * it probes. 10 s is jssdk's shortest wait for this error: a lifted block is seen within a third of a lease, and a
  * block costs one refused request per method per 10 s (plus those already on their way) however many indicators.
+ * A bot status refused for it goes again once the hold is over (`statusSignals`).
  */
-const OPERATING_HOLD_MS = 10_000;
+export const OPERATING_HOLD_MS = 10_000;
 /**
  * Which status a call shows: its method and its params but for what it shows (`duration`, `statusMessageCode`).
  * The portal keeps one indicator per chat and sender, whichever indicator of ours sent it.
@@ -140,8 +141,8 @@ const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'i
  *   that can no longer arrive before its deadline is dropped rather than spent.
  * - `input`/`access` errors are fatal for their indicator, `rate` shrinks the bucket and backs off, `auth` is
  *   reported (the transport already refreshed), `network`/`server`/`timeout` retry with jitter while the
- *   deadline allows, `operating` is reported and holds its method for 10 s (`OPERATING_HOLD_MS`). A batch's
- *   per-item errors touch only their indicator.
+ *   deadline allows, `operating` is reported and holds its method for 10 s (`OPERATING_HOLD_MS`), a clear waiting for
+ *   the hold to end (`awaitHold`). A batch's per-item errors touch only their indicator.
  * - One timer, whatever the number of indicators: queued calls sit in heaps keyed by send time and priority.
  */
 export function createScheduler(options: SchedulerOptions): Dispatcher {
@@ -272,10 +273,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           if (entry.state !== 'ready') continue;
           const hold = holdOf(entry.call.method, now);
           if (now >= entry.deadline) drop(entry, 'deadline', now);
-          else if (hold) {
+          else if (!hold) batch.push(entry);
+          else if (entry.call.reason === 'clear') {
+            if (!awaitHold(entry, hold.until, now)) drop(entry, 'deadline', now);
+          } else {
             entry.channel.queued = null;
             failEntry(entry, hold.error, now);
-          } else batch.push(entry);
+          }
         }
         if (clearing.size > 0) noteNewer(batch);
         // The listener of a dropped call may have stopped an indicator already taken into `batch`, or disposed all.
@@ -316,7 +320,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   }
 
   /** The hold on a method refused for the operating limit, while it lasts. */
-  function holdOf(method: string, now: number): { readonly error: B24Error } | undefined {
+  function holdOf(method: string, now: number): { readonly until: number; readonly error: B24Error } | undefined {
     const hold = held.size === 0 ? undefined : held.get(method);
     if (hold === undefined || now < hold.until) return hold;
     held.delete(method);
@@ -511,12 +515,28 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
   }
 
+  /**
+   * A clear whose method is held (refused by the portal, or due here during the hold) waits for the hold to end and
+   * then goes (the first call after it probes): failed, it would leave the status up for the rest of its lease, up to
+   * 600 s after the work ended. Not when the status lapses first (`deadline`): returns false. Every call of the same
+   * status is held with it, and a clear goes before them (`rankOf`), so new work's status is not taken down.
+   */
+  function awaitHold(entry: Entry, until: number, now: number): boolean {
+    if (until >= entry.deadline) return false;
+    entry.state = 'done';
+    enqueue(makeEntry(entry.channel, entry.call, entry.rank, entry.deadline, until, entry.attempt), now);
+    return true;
+  }
+
   /** Decides one call's fate after an error, by kind. */
   function failEntry(entry: Entry, error: B24Error, now: number): void {
     failed[error.kind] = (failed[error.kind] ?? 0) + 1;
     // refused outright, the call did not land: the status lapses when it would have without it (a start or change
     // refused after a renewal was lost does not bring it back); any other error may hide a call that landed
     landed(entry, error, now);
+    const hold =
+      error.kind === 'operating' && entry.call.reason === 'clear' ? holdOf(entry.call.method, now) : undefined;
+    if (hold && awaitHold(entry, hold.until, now)) return;
     entry.state = 'done';
     const { channel } = entry;
     const fatal = error.kind === 'input' || error.kind === 'access';

@@ -248,7 +248,7 @@ describe('statusSignals', () => {
     });
   });
 
-  it('sends nothing again before a status was shown, after the end, or after an operating refusal', () => {
+  it('sends nothing again before a status was shown or after the end', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const policy = { leaseSec: 10 };
       // nothing shown yet (show-delay)
@@ -261,12 +261,25 @@ describe('statusSignals', () => {
         statusSignals(of('thinking'), cold('5500ms a'), policy, undefined, hot('5000ms x')),
         '^ 9000ms !',
       ).toBe('s 5499ms |', { s: sig('start', 'thinking', 0, 10) });
-      // the portal holds the method after OPERATION_TIME_LIMIT: the next renewal tries
+    });
+  });
+
+  it('sends it again once the hold after an operating refusal is over, not a second later nor at the next renewal', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // The renewal at 27 s is refused for the operating limit: the scheduler holds the method for 10 s (a call a
+      // second later would fail without a request), so the status goes again at 37 s instead of lapsing until the
+      // renewal at 54 s (with a 600 s lease, for ~10 minutes of work). A loss in the pause waits for the renewal.
       const refusal = { type: 'failed', error: { kind: 'operating' } };
-      expectObservable(
-        statusSignals(of('thinking'), NEVER, policy, undefined, hot('5000ms x', { x: refusal })),
-        '^ 8000ms !',
-      ).toBe('s 6999ms r', { s: sig('start', 'thinking', 0, 10), r: sig('renew', 'thinking', 7000, 10) });
+      const lost = hot('27001ms x 998ms y', { x: refusal, y: { type: 'dropped', reason: 'retries' } });
+      expectObservable(statusSignals(of('thinking'), NEVER, {}, undefined, lost), '^ 70000ms !').toBe(
+        's 26999ms r 10000ms a 26999ms q',
+        {
+          s: sig('start', 'thinking', 0),
+          r: sig('renew', 'thinking', 27_000),
+          a: sig('start', 'thinking', 37_001),
+          q: sig('renew', 'thinking', 64_001),
+        },
+      );
     });
   });
 

@@ -8,6 +8,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { type AgentStatus, statusMessageCode } from './AgentStatus';
+import { OPERATING_HOLD_MS } from './createScheduler';
 import type { CallReason } from './Dispatcher';
 import { renewalPeriod } from './typingSignals';
 import { validateLeaseSec } from './validateBot';
@@ -63,12 +64,15 @@ export function resolveStatusPolicy(policy: Partial<StatusPolicy> = {}): StatusP
 const RESTART_PAUSE_MS = 1_000;
 
 /**
- * A refusal for the operating limit (`{ error }` of kind `operating`, as `createIndicators` reports it): the portal
- * holds the method for this app for up to 10 minutes and the scheduler fails its calls without a request for 10 s,
- * so a status sent again a second later would only fail again. The next renewal tries, as for typing.
+ * How long after a lost call the status goes again. After a refusal for the operating limit (`{ error }` of kind
+ * `operating`, as `createIndicators` reports it) the portal blocks the method for this app for up to 10 minutes and
+ * the scheduler fails its calls without a request for `OPERATING_HOLD_MS`: sent a second later, the status would only
+ * fail again; left to the next renewal, it would be down for up to `leaseSec` (600 s at most) of work after the block
+ * lifted. So it goes once the hold is over, and probes: refused again, it costs one call per renewal period.
  */
-function heldBack(lost: unknown): boolean {
-  return (lost as { readonly error?: { readonly kind?: unknown } } | null | undefined)?.error?.kind === 'operating';
+function pauseAfter(lost: unknown): number {
+  const kind = (lost as { readonly error?: { readonly kind?: unknown } } | null | undefined)?.error?.kind;
+  return kind === 'operating' ? OPERATING_HOLD_MS : RESTART_PAUSE_MS;
 }
 
 interface Shown {
@@ -118,10 +122,10 @@ export interface PeerStatus {
  *   then passed on). Nothing is emitted after the end, and every timer is released;
  * - `lost` emitting (a call was given up or refused, so the status may be down while the work goes on) sends the
  *   shown status again a second later as a `start` with the full lease, and the renewals follow from there: once
- *   per renewal period (which a change starts afresh), not before a status was shown nor after the end, and not for
- *   a refusal for the operating limit (a value `{ error }` of kind `operating`). Nothing user-driven comes to do
- *   it, as a keystroke does for typing: without it the status would stay down until the next renewal, up to
- *   `leaseSec − margin` later.
+ *   per renewal period (which a change starts afresh), not before a status was shown nor after the end; after a
+ *   refusal for the operating limit (a value `{ error }` of kind `operating`) 10 s later, once the scheduler no
+ *   longer holds the method. Nothing user-driven comes to do it, as a keystroke does for typing: without it the
+ *   status would stay down until the next renewal, up to `leaseSec − margin` later.
  *
  * `status` completing keeps the last status up. An invalid status errors the stream (after `clear`).
  */
@@ -280,14 +284,14 @@ class StatusMachine implements PeerStatus {
   }
 
   /**
-   * A call was lost while the work goes on: send the status again, as a start with the full lease, after a pause.
-   * Once per renewal period, which a change starts afresh (a portal refusing every call is not asked again every
-   * second), never before a status was shown or after the end, not for the operating limit (`heldBack`).
+   * A call was lost while the work goes on: send the status again, as a start with the full lease, after a pause
+   * (`pauseAfter`: longer for the operating limit). Once per renewal period, which a change starts afresh (a portal
+   * refusing every call is not asked again every second), never before a status was shown or after the end.
    */
   onLost(value: unknown): void {
-    if (this.ended || !this.shown || this.restarted || heldBack(value)) return;
+    if (this.ended || !this.shown || this.restarted) return;
     this.restarted = true;
-    this.arm('showTimer', RESTART_PAUSE_MS);
+    this.arm('showTimer', pauseAfter(value));
   }
 
   onStatus(value: AgentStatus): void {
