@@ -1,6 +1,7 @@
 // The CLI as a process, on its embedded emulator: the promise of the README ("a deleted bot: the CLI stops and
 // exits 1 instead of running on deaf") checked by deleting the bot while it runs.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -52,4 +53,18 @@ describe('llm-bot CLI', () => {
     expect(out).toMatch(/event source ended: bot \d+ was unregistered/);
     expect(out).toMatch(/stopped/);
   }, 30_000);
+
+  it('--help names every environment variable the CLI and its model read (the README: "lists every … variable")', () => {
+    const help = execFileSync(
+      process.execPath,
+      ['--conditions=@b24-typing/source', '--import', 'tsx', 'src/cli.ts', '--help'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    const read = ['src/cli.ts', 'src/createModel.ts'].flatMap((file) => [
+      ...readFileSync(new URL(`../${file}`, import.meta.url), 'utf8').matchAll(/\benv\??\.([A-Z][A-Z0-9_]+)/g),
+    ]);
+    const names = [...new Set(read.map((m) => m[1]!))];
+    expect(names).toContain('LLM_MODEL');
+    expect(names.filter((name) => !help.includes(name))).toEqual([]);
+  }, 15_000);
 });

@@ -21,6 +21,7 @@ Environment:
   B24_BOT_TOKEN          the bot's token (you choose it, ≤ 40 chars); required with B24_WEBHOOK_URL
   B24_APPLICATION_TOKEN  webhook mode: the application_token the portal signs events with (local emulator: its own)
   LLM_BASE_URL, LLM_API_KEY, LLM_MODEL   an OpenAI-compatible endpoint; without them a local demo model answers
+  LLM_LOCAL_SPEED        the local model's delays times this (default 1, ~6 s an answer; 0.5 halves them)
 `;
 
 async function main(): Promise<number | undefined> {

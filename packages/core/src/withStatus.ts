@@ -9,8 +9,9 @@ export type StatusTarget = Omit<BotStatusOptions, 'until'>;
  * `reply$.pipe(withStatus(indicators, { dialogId, botId, status }))` shows the bot's status while `reply$` runs and
  * stops it the moment `reply$` emits, completes or errors (before the value reaches you, so nothing you do in
  * reaction can be followed by an indicator call). If the reply fails or you unsubscribe first, the status is
- * cleared. `reply$` itself is not changed in any way: same values, order, completion or error, no delay, whatever
- * the transport does. A reply that arrives synchronously shows no indicator at all.
+ * cleared, unless another status of the same bot in that chat goes on (the portal keeps one for both). `reply$`
+ * itself is not changed in any way: same values, order, completion or error, no delay, whatever the transport does.
+ * A reply that arrives synchronously shows no indicator at all.
  *
  * The target is validated here, so bad input throws {@link B24InputError} when the pipeline is built.
  */

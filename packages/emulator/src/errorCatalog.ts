@@ -22,6 +22,8 @@ export const ERROR_CATALOG = {
   user_access_error: [403, 'The user does not have access to the application.'],
   PORTAL_DELETED: [500, 'Portal was deleted'],
   ERROR_METHOD_NOT_FOUND: [404, 'Method not found!'],
+  // Binder errors (`RestError.argument`): the text names the argument, this one is for an injected fault.
+  ERROR_ARGUMENT: [400, 'Invalid argument'],
   // im (§1.1)
   DIALOG_ID_EMPTY: [400, "Dialog ID can't be empty"],
   CHAT_ID_EMPTY: [400, "Chat ID can't be empty"],

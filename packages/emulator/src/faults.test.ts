@@ -140,6 +140,15 @@ describe('faults', () => {
       expect(reply.body.time).toBeUndefined();
     },
   );
+
+  it('an injected ERROR_ARGUMENT has the status the emulator sends it with (the catalog lists every REST code)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const real = await post(`${emulator.webhookUrl()}im.dialog.writing`, '{', { contentType: 'application/json' });
+    expect(real.body.error).toBe('ERROR_ARGUMENT');
+    emulator.addFault({ error: 'ERROR_ARGUMENT' });
+    const injected = await writing(emulator);
+    expect([injected.status, injected.body.error]).toEqual([real.status, 'ERROR_ARGUMENT']);
+  });
 });
 
 describe('faults and close()', () => {
