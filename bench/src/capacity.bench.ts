@@ -14,7 +14,18 @@ const RENEW_MS = LEASE_MS - MARGIN_MS;
 const HOLD_MS = 300_000;
 const LATENCY_MS = 20;
 const TARGET = 0.99;
-const PHYSICAL_LIMIT = 2 * 50 * (RENEW_MS / 1000);
+/**
+ * Start spreads each N is run with. Coverage near the limit moves with the spread (at 2,774 statuses one spread
+ * gave 0.9901 and six of eight others < 0.99), so a figure counts only if it holds on every one of them.
+ */
+const SEEDS = 5;
+/** The issue's and DESIGN's ~2,500: one full batch per status every 25 s (the client's default display time). */
+const NOMINAL_LIMIT = 2 * 50 * (RENEW_MS / 1000);
+/**
+ * The true ceiling at this lease: each status needs one call per lease, so 2 requests/s of 50 calls hold at most
+ * 2 × 50 × 30 s = 3,000 (plus what the initial burst lends). A figure above NOMINAL_LIMIT exceeds no physical limit.
+ */
+const LEASE_CEILING = 2 * 50 * (LEASE_MS / 1000);
 
 /** `batched`/`unbatched`: `createIndicators().botStatus` (the product); `dispatcher`: the scheduler driven directly. */
 type Mode = 'batched' | 'unbatched' | 'dispatcher' | 'perCall';
@@ -28,6 +39,8 @@ interface RunResult {
   readonly rejected: number;
   /** Calls the scheduler gave up on, by reason. */
   readonly dropped?: Record<string, number>;
+  /** Aggregate coverage on each start spread (`simulateSeeds`); the other fields are the worst spread's. */
+  readonly seedCoverages?: readonly number[];
 }
 
 function notify(
@@ -63,13 +76,17 @@ function holdThroughScheduler(dispatcher: Dispatcher, dialogId: string): Indicat
   return channel;
 }
 
-export async function simulate(mode: Mode, statuses: number): Promise<RunResult> {
+export async function simulate(
+  mode: Mode,
+  statuses: number,
+  options: { seed?: number; latencyMs?: number } = {},
+): Promise<RunResult> {
   const clock = new VirtualClock();
   const portal = createBucketPortal(clock, {
-    latencyMs: LATENCY_MS,
+    latencyMs: options.latencyMs ?? LATENCY_MS,
     withBatch: mode !== 'unbatched' && mode !== 'perCall',
   });
-  const random = seededRandom(statuses * 7919 + mode.length);
+  const random = seededRandom(options.seed ?? statuses * 7919 + mode.length);
   const starts = Array.from({ length: statuses }, () => Math.floor(random() * RENEW_MS));
   let httpRequests = 0;
   const scheduler = mode === 'dispatcher' ? createScheduler({ transport: portal.transport, clock, random }) : null;
@@ -142,16 +159,39 @@ export async function simulate(mode: Mode, statuses: number): Promise<RunResult>
   };
 }
 
-/** Largest N in [lo, hi] whose run holds >= 99% coverage (assumes coverage falls with N). */
-async function largestHeld(mode: Mode, lo: number, hi: number, runs: RunResult[]): Promise<RunResult> {
-  let best = await simulate(mode, lo);
+/** N statuses on SEEDS start spreads: the spread with the lowest coverage, and the lowest worst status of all. */
+async function simulateSeeds(mode: Mode, statuses: number): Promise<RunResult> {
+  const results: RunResult[] = [];
+  for (let k = 0; k < SEEDS; k++) {
+    // k = 0 is the single spread this benchmark used before.
+    results.push(await simulate(mode, statuses, { seed: statuses * 7919 + mode.length + k * 104_729 }));
+  }
+  const worst = results.reduce((a, b) => (b.coverage < a.coverage ? b : a));
+  return {
+    ...worst,
+    minCoverage: Math.min(...results.map((r) => r.minCoverage)),
+    seedCoverages: results.map((r) => Number(r.coverage.toFixed(4))),
+  };
+}
+
+/** Largest N in [lo, hi] that holds >= 99% coverage on every start spread (assumes coverage falls with N). */
+async function largestHeld(
+  mode: Mode,
+  lo: number,
+  hi: number,
+  runs: RunResult[],
+  /** `aggregate`: all statuses' time together; `everyStatus`: the least-covered status must reach TARGET too. */
+  by: 'aggregate' | 'everyStatus' = 'aggregate',
+): Promise<RunResult> {
+  const held = (r: RunResult) => (by === 'aggregate' ? r.coverage : r.minCoverage) >= TARGET;
+  let best = await simulateSeeds(mode, lo);
   runs.push(best);
-  if (best.coverage < TARGET) return { ...best, statuses: 0 };
+  if (!held(best)) return { ...best, statuses: 0 };
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    const r = await simulate(mode, mid);
+    const r = await simulateSeeds(mode, mid);
     runs.push(r);
-    if (r.coverage >= TARGET) {
+    if (held(r)) {
       lo = mid;
       best = r;
     } else hi = mid;
@@ -164,11 +204,13 @@ const benchmark: Benchmark = {
   async run() {
     const runs: Record<Mode, RunResult[]> = { batched: [], unbatched: [], dispatcher: [], perCall: [] };
     const batched = await largestHeld('batched', 100, 4_000, runs.batched);
+    const everyStatusRuns: RunResult[] = [];
+    const batchedEveryStatus = await largestHeld('batched', 100, 4_000, everyStatusRuns, 'everyStatus');
     const dispatcher = await largestHeld('dispatcher', 100, 4_000, runs.dispatcher);
     const unbatched = await largestHeld('unbatched', 10, 400, runs.unbatched);
     const perCall = await largestHeld('perCall', 10, 400, runs.perCall);
     // How the product path does at the target itself, worst status included.
-    const atTarget = await simulate('batched', 2_250);
+    const atTarget = await simulateSeeds('batched', 2_250);
     const row = (name: string, r: RunResult) => ({
       client: name,
       'statuses held (>= 99%)': r.statuses,
@@ -186,29 +228,48 @@ const benchmark: Benchmark = {
         schedulerDirect: dispatcher.statuses,
         batchedCoverage: Number(batched.coverage.toFixed(4)),
         batchedWorstStatus: Number(batched.minCoverage.toFixed(4)),
+        batchedEveryStatus: batchedEveryStatus.statuses,
         atTarget: {
           statuses: 2_250,
           coverage: Number(atTarget.coverage.toFixed(4)),
           worstStatus: Number(atTarget.minCoverage.toFixed(4)),
         },
-        physicalLimit: PHYSICAL_LIMIT,
+        physicalLimit: NOMINAL_LIMIT,
+        leaseCeiling: LEASE_CEILING,
         target: 2_250,
         coverageTarget: TARGET,
+        coverageIs: `aggregate share of status-time visible, the lowest of ${SEEDS} start spreads; worstStatus is the least-covered single status of any spread`,
+        startSpreads: SEEDS,
+        portalAssumed:
+          'leaky bucket 2/s burst 50 all for these statuses (nothing else on the portal and IP), batch of <= 50 = 1 request, no server time, no errors',
         holdSec: HOLD_MS / 1000,
         leaseSec: LEASE_MS / 1000,
         marginSec: MARGIN_MS / 1000,
         latencyMs: LATENCY_MS,
       },
-      runs: { ...runs, atTarget },
+      runs: { ...runs, batchedEveryStatus: everyStatusRuns, atTarget },
       table: [
         row('botStatus + scheduler, batched', batched),
+        {
+          ...row('botStatus + scheduler, batched, every status >= 99%', batchedEveryStatus),
+          'statuses held (>= 99%)': batchedEveryStatus.statuses,
+        },
         { ...row('botStatus + scheduler, batched, at the target', atTarget), 'statuses held (>= 99%)': '(2,250)' },
         row('botStatus + scheduler, no batch', unbatched),
         row('scheduler alone, renewals re-anchored on landing', dispatcher),
         row('per-call client', perCall),
         {
-          client: 'physical limit (2 req/s × 50 × 25 s)',
-          'statuses held (>= 99%)': PHYSICAL_LIMIT,
+          client: 'nominal limit (2 req/s × 50 × 25 s)',
+          'statuses held (>= 99%)': NOMINAL_LIMIT,
+          coverage: '',
+          'worst status': '',
+          'requests/s': 2,
+          'calls/request': 50,
+          rejected: '',
+        },
+        {
+          client: 'ceiling at a 30 s lease (2 req/s × 50 × 30 s)',
+          'statuses held (>= 99%)': LEASE_CEILING,
           coverage: '',
           'worst status': '',
           'requests/s': 2,
