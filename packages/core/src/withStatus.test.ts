@@ -2,7 +2,7 @@ import { concat, from, mergeMap, NEVER, Observable, of, Subject, throwError, tim
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
 import { B24InputError } from './B24InputError';
-import { createIndicators } from './createIndicators';
+import { createIndicators, type Indicators } from './createIndicators';
 import { withStatus } from './withStatus';
 
 beforeEach(() => {
@@ -142,6 +142,67 @@ describe('withStatus', () => {
     expect(errors).toEqual([failure, failure]);
     expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 30, 1]);
     expect(transport.calls[2]?.params).toMatchObject({ dialogId: 'chat8', botId: 3 });
+  });
+
+  it('tells an Indicators of your own how the reply ended as a Subject would: every until subscriber, a late one too', () => {
+    const heard: string[] = [];
+    const untils: Observable<unknown>[] = [];
+    const listen = (name: string, until: Observable<unknown>) =>
+      until.subscribe({
+        next: () => heard.push(`${name} next`),
+        error: (e: Error) => heard.push(`${name} error ${e.message}`),
+        complete: () => heard.push(`${name} complete`),
+      });
+    const indicators: Indicators = {
+      ...createIndicators({ transport: recordingTransport() }),
+      botStatus: ({ until = NEVER }) =>
+        new Observable<never>(() => {
+          untils.push(until);
+          listen('a', until);
+          const b = listen('b', until);
+          listen('c', until).unsubscribe(); // left: hears nothing
+          return () => {
+            heard.push('status unsubscribed');
+            b.unsubscribe();
+          };
+        }),
+    };
+    const replies = [new Subject<number>(), new Subject<number>(), new Subject<number>()];
+    for (const reply of replies) {
+      reply.pipe(withStatus(indicators, target)).subscribe({
+        next: (v) => heard.push(`reply ${v}`),
+        error: (e: Error) => heard.push(`reply error ${e.message}`),
+        complete: () => heard.push('reply complete'),
+      });
+    }
+    const late = (i: number) => {
+      heard.push('late:');
+      listen('late', untils[i] as Observable<unknown>);
+    };
+    replies[0]?.next(1);
+    late(0);
+    replies[1]?.error(new Error('boom'));
+    late(1);
+    replies[2]?.complete();
+    late(2);
+    expect(heard).toEqual([
+      'a next',
+      'b next',
+      'reply 1',
+      'late:',
+      'a error boom',
+      'b error boom',
+      'reply error boom',
+      'status unsubscribed',
+      'late:',
+      'late error boom',
+      'a complete',
+      'b complete',
+      'reply complete',
+      'status unsubscribed',
+      'late:',
+      'late complete',
+    ]);
   });
 
   it('validates the target when the pipeline is built', () => {
