@@ -111,6 +111,38 @@ describe('botEvents timing', () => {
     }
   });
 
+  it('never lets jitter take a backoff past maxMs: the ceiling holds whatever the random draw', async () => {
+    const failure = fail('QUERY_LIMIT_EXCEEDED', 429);
+    const { transport, calls } = scripted([failure, failure, failure, failure]);
+    const subscription = botEvents(transport, {
+      botId: 9,
+      backoff: { initialMs: 1000, factor: 2, maxMs: 3000, jitter: 0.2 },
+      random: () => 1, // the most jitter upwards: +20 %, which took 3 s to 3.6 s
+    }).subscribe();
+    await vi.advanceTimersByTimeAsync(20_000);
+    // 0 fail → +1.2 s fail → +2.4 s fail → +3 s (4 s + 20 %, held at maxMs) fail → +3 s
+    expect(calls.map((c) => c.at)).toEqual([0, 1200, 3600, 6600, 9600]);
+    subscription.unsubscribe();
+  });
+
+  it('waits initialMs when it is above maxMs: the floor (an idle poll) wins over the ceiling', async () => {
+    const failure = fail('QUERY_LIMIT_EXCEEDED', 429);
+    const { transport, calls } = scripted([failure, failure, failure]);
+    // intervalMs 2 min with the default maxMs (60 s): a 429 is still not retried sooner than an idle poll.
+    const subscription = botEvents(transport, { botId: 9, intervalMs: 120_000, random: () => 1 }).subscribe();
+    await vi.advanceTimersByTimeAsync(400_000);
+    expect(calls.map((c) => c.at)).toEqual([0, 120_000, 240_000, 360_000]);
+    subscription.unsubscribe();
+  });
+
+  it('defaults to 2 s after a page with hasMore and 5 s after one that drained the queue', async () => {
+    const { transport, calls } = scripted([page([1], 2, true), page([2], 3), page([], 3)]);
+    const subscription = botEvents(transport, { botId: 9 }).subscribe();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls.map((c) => c.at)).toEqual([0, 2000, 7000]);
+    subscription.unsubscribe();
+  });
+
   it('skips an event id delivered before, should the portal repeat it', async () => {
     const { transport } = scripted([page([1, 2], 2), page([2, 3], 4)]);
     const seen: number[] = [];

@@ -18,7 +18,10 @@ export interface BotEventsOptions {
   readonly intervalMs?: number;
   /** Pause before the next poll when `hasMore` was true. Default 2,000 ms (the platform asks for ≥ 2 s). */
   readonly hasMoreDelayMs?: number;
-  /** Exponential backoff after a failed poll: `initialMs × factor^(n−1)`, capped at `maxMs`, ± `jitter`. */
+  /**
+   * Exponential backoff after a failed poll: `initialMs × factor^(n−1)` ± `jitter`, kept between `initialMs` and
+   * `maxMs` (jitter never takes a delay past `maxMs`; `initialMs` wins should it be the larger).
+   */
   readonly backoff?: {
     /**
      * Default `intervalMs`, at least 1 s: a failed poll (a 429 above all) is never retried sooner than an idle
@@ -26,10 +29,11 @@ export interface BotEventsOptions {
      * §7), and a short `intervalMs` (0 for a busy test rig) never turns the backoff into a retry loop.
      */
     readonly initialMs?: number;
-    readonly maxMs?: number;
     /** At least 1 (1 for a constant delay). Default 2. */
     readonly factor?: number;
-    /** Fraction of the delay randomised either way, from 0 to 1, never below `initialMs`. Default 0.2. */
+    /** Longest delay, jitter included. Default 60 s. */
+    readonly maxMs?: number;
+    /** Fraction of the delay randomised either way, from 0 to 1, within `initialMs` and `maxMs`. Default 0.2. */
     readonly jitter?: number;
   };
   /**
@@ -91,7 +95,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
     const random = options.random ?? Math.random;
 
     const schedule = (delayMs: number) => {
-      // Capped: Node runs a longer delay after 1 ms, which jitter on a maximal backoff would turn into a poll loop.
+      // Capped: Node runs a longer delay after 1 ms, which would turn into a poll loop (every option is checked, too).
       timer = globalThis.setTimeout(poll, Math.min(delayMs, MAX_DELAY_MS));
     };
 
@@ -122,9 +126,11 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         }
         failures++;
         const base = Math.min(maxMs, initialMs * factor ** (failures - 1));
-        // Never below `initialMs`: jitter spreads the retries, it must not bring one (a 429's above all) sooner than
-        // the backoff's start, by default an idle poll.
-        schedule(Math.max(initialMs, base * (1 + jitter * (2 * random() - 1))));
+        // Jitter spreads the retries between a floor and a ceiling. Never below `initialMs`: it must not bring a retry
+        // (a 429's above all) sooner than the backoff's start, by default an idle poll. Never above `maxMs`, the
+        // longest a user was promised a retry waits, unless `initialMs` is above it (then the floor wins).
+        const jittered = base * (1 + jitter * (2 * random() - 1));
+        schedule(Math.max(initialMs, Math.min(maxMs, jittered)));
         return;
       }
       if (subscriber.closed) return;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { B24Error } from '@b24-typing/core';
-import { Agent } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector } from 'undici';
 import { checkHttpOptions } from './checkHttpOptions';
 import { unexpectedAnswer } from './readEnvelope';
 
@@ -48,19 +49,34 @@ export interface HttpClient {
 
 export function createHttpClient(options: HttpOptions = {}): HttpClient {
   checkHttpOptions(options);
+  const connect = buildConnector({
+    timeout: options.connectTimeoutMs ?? 10_000,
+    // One context for the pool, built once: handing undici the ~140 roots as `ca` made every connection parse
+    // them again (a batched run took three times as long).
+    ...(options.ca === undefined
+      ? {}
+      : {
+          secureContext: tls.createSecureContext({
+            ca: [...tls.rootCertificates, ...extraCaCerts(), ...[options.ca].flat()],
+          }),
+        }),
+  });
+  /**
+   * Sockets still connecting (a TCP or TLS handshake not done yet). undici's `destroy()` leaves such a socket alone
+   * until it connects or its `connectTimeoutMs` runs out, so `close()` ends these itself.
+   */
+  const connecting = new Set<Socket>();
   const agent = new Agent({
     connections: options.connections ?? 32,
-    connect: {
-      timeout: options.connectTimeoutMs ?? 10_000,
-      // One context for the pool, built once: handing undici the ~140 roots as `ca` made every connection parse
-      // them again (a batched run took three times as long).
-      ...(options.ca === undefined
-        ? {}
-        : {
-            secureContext: tls.createSecureContext({
-              ca: [...tls.rootCertificates, ...extraCaCerts(), ...[options.ca].flat()],
-            }),
-          }),
+    connect(connectOptions, callback) {
+      let done = false;
+      // undici's connector returns the socket it opens (its type says `void`).
+      const socket = connect(connectOptions, (...args) => {
+        done = true;
+        if (socket) connecting.delete(socket);
+        callback(...args);
+      }) as unknown as Socket | undefined;
+      if (socket && !done) connecting.add(socket);
     },
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
@@ -124,10 +140,15 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       // Once: undici rejects a second close of the same agent with its own ClientDestroyedError. Our requests
       // (each bounded by its caller's deadline) are let finish; then the pool is destroyed, not closed: all it can
       // still hold is idle sockets and requests aborted while queued, which undici keeps until their connection is
-      // made or times out (`connectTimeoutMs`, which may be longer than `timeoutMs`).
+      // made or times out (`connectTimeoutMs`, which may be longer than `timeoutMs`); connections still being made
+      // are ended here too.
       closing ??= Promise.allSettled([...pending])
         .then(() => agent.destroy())
-        .then(() => undefined);
+        .then(() => {
+          // After the pool is destroyed, so undici does not open another connection for a request it still holds.
+          // Destroyed with an error, so the connector's callback runs and clears its connect timer.
+          for (const socket of connecting) socket.destroy(closedError());
+        });
       return closing;
     },
   };

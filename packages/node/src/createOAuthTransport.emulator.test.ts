@@ -323,6 +323,49 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  it("takes a proxy's JSON refusal (no OAuth error code) for what its status gives, not as a dead refresh token", async () => {
+    const tokens = expiredTokens();
+    let refreshes = 0;
+    const t = oauth(tokens, (next) => {
+      refreshes++;
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    // The token endpoint refuses with invalid_grant, invalid_client, invalid_request … (reference §5); a gateway in
+    // front of it (Spring's default error body, say) sends JSON with an `error` of its own. That was taken as a
+    // refusal of the refresh token: kind `auth` (which ends botEvents), and every later expired call failed with it.
+    for (const [status, kind] of [
+      [403, 'access'],
+      [401, 'auth'],
+    ] as const) {
+      emu.addFault({
+        method: 'oauth.token',
+        status,
+        body: JSON.stringify({ timestamp: '2026-11-22T00:00:00Z', status, error: 'Forbidden', path: '/oauth/token/' }),
+        contentType: 'application/json',
+        times: 1,
+      });
+      expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })), `${status}`).toMatchObject({
+        code: 'Forbidden',
+        kind,
+        status,
+      });
+    }
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(refreshes).toBe(1);
+    await t.close();
+  });
+
+  it('close() called again returns the same promise, and calls after it are refused', async () => {
+    const t = oauth(emu.fixtures.oauth);
+    const first = t.close();
+    expect(t.close()).toBe(first);
+    await first;
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'CLIENT_CLOSED',
+      kind: 'network',
+    });
+  });
+
   it('reports a wrong client secret as an auth error without showing the secret', async () => {
     const tokens = expiredTokens();
     secrets.add('definitely-wrong-secret');

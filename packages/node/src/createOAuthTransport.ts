@@ -134,8 +134,8 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       reply = readTokenReply(response.status, response.text);
     } catch (error) {
       const failure = refreshFailed(error);
-      // Only the token endpoint's own answer is a verdict on the refresh token; a proxy's page is not.
-      if (failure.kind === 'auth' && failure.code !== 'ERROR_UNEXPECTED_ANSWER') refused = failure;
+      // Only the token endpoint's own answer is a verdict on the refresh token; a proxy's page or JSON is not.
+      if (REFUSALS.has(failure.code)) refused = failure;
       throw failure;
     }
     const tokens = toTokens(reply);
@@ -250,17 +250,33 @@ function toTokens(body: unknown): OAuthTokens {
 }
 
 /**
+ * The authorization server's error codes (reference §5: its error-codes page, and `bad_verification_code`, which the
+ * PHP SDK reads as a dead grant too). Only these are its verdict on the refresh token or the client; a gateway or WAF
+ * in front of it answers with codes of its own (Spring's `{"status":403,"error":"Forbidden"}`, say).
+ */
+const REFUSALS = new Set([
+  'invalid_grant',
+  'invalid_client',
+  'invalid_request',
+  'invalid_scope',
+  'insufficient_scope',
+  'bad_verification_code',
+  'PAYMENT_REQUIRED',
+]);
+
+/**
  * What a failed refresh means for the waiting calls. A refusal by the token endpoint (`invalid_grant`,
- * `invalid_client`, a bad request) leaves them unauthenticated: kind `auth`. A transient failure (network,
- * timeout, a 5xx, a rate limit) keeps its own kind, so the caller may retry later and nothing is remembered.
- * So does a reply that is not the endpoint's JSON (a proxy's HTML page): it keeps the kind its status gives
- * (`unexpectedAnswer`; a WAF's 403 is `access`, a wrong URL's 404 `input`) and is not remembered either.
+ * `invalid_client`, a bad request: `REFUSALS`) leaves them unauthenticated: kind `auth`, remembered. Anything else
+ * keeps its own kind and is not remembered, so the next expired call refreshes again: a transient failure
+ * (network, timeout, a 5xx, a rate limit), a reply that is not JSON (a proxy's HTML page: `unexpectedAnswer`, the
+ * kind its status gives; a WAF's 403 is `access`, a wrong URL's 404 `input`), and JSON with another code (a proxy's
+ * JSON 403: `access` too).
  */
 function refreshFailed(error: unknown): B24Error {
   if (!(error instanceof B24Error)) {
     return new B24Error({ code: 'REFRESH_FAILED', kind: 'auth', message: 'token refresh failed' });
   }
-  if (TRANSIENT.has(error.kind) || error.code === 'ERROR_UNEXPECTED_ANSWER') return error;
+  if (!REFUSALS.has(error.code)) return error;
   return new B24Error({
     code: error.code,
     kind: 'auth',
@@ -268,8 +284,6 @@ function refreshFailed(error: unknown): B24Error {
     ...(error.status === undefined ? {} : { status: error.status }),
   });
 }
-
-const TRANSIENT = new Set(['network', 'timeout', 'server', 'rate', 'operating']);
 
 /** Waits for the shared refresh, but lets one caller's abort end only that caller's wait. */
 function untilSettled(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {

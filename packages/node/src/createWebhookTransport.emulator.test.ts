@@ -197,6 +197,23 @@ describe('webhook transport against the emulator', () => {
     expect(emu.messages(1).find((m) => m.messageId === id)?.text).toBe(text);
   });
 
+  it('encodes a batch command as http_build_query does: true/false as Y/N, null and undefined left out', async () => {
+    // The echo server quotes the request body back in its error text.
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const error = await log.rejection(
+      t.batch([
+        {
+          method: 'im.dialog.writing',
+          params: { DIALOG_ID: 'chat1', on: true, off: false, none: null, missing: undefined, n: 0 },
+        },
+      ]),
+    );
+    expect(String(error.message)).toContain('{"halt":0,"cmd":["im.dialog.writing?DIALOG_ID=chat1&on=Y&off=N&n=0"]}');
+    await t.close();
+    await echo.close();
+  });
+
   it('encodes any nested parameter tree so the emulator parser reads it back', () => {
     const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/);
     const tree = fc.letrec<{ node: unknown }>((tie) => ({

@@ -223,11 +223,38 @@ describe('timeoutMs: one deadline for the whole call', () => {
     expect(vi.getTimerCount()).toBe(0);
 
     // Nothing of ours is left in the pool, so close() is not held by the connection undici still tries to make (it
-    // drops that socket at its connectTimeoutMs).
+    // ends that socket: see the next test).
     const closed = watch(t.close());
     await turns();
     expect(closed.settled).toBe(true);
     for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('close() drops a connection still being made instead of leaving it open until connectTimeoutMs', async () => {
+    // A TLS handshake that never completes: undici's destroy() leaves a socket still connecting alone, so it stayed
+    // open (a file descriptor, a timer) for connectTimeoutMs after close() had resolved.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.resume(); // reads the ClientHello and drops it, so the server sees the client hang up
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const t = createWebhookTransport(`https://127.0.0.1:${port}/rest/1/stubwebhookcode/`, {
+      connectTimeoutMs: 2 ** 31 - 1,
+    });
+    fakeTimers();
+    const controller = new AbortController();
+    const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, { signal: controller.signal }));
+    await until(() => sockets.size === 1);
+    controller.abort();
+    expect(await call).toMatchObject({ code: 'ABORTED' });
+    await t.close();
+    // The server sees the connection closed, on real turns of the event loop; no timer was moved.
+    await until(() => sockets.size === 0);
+    expect(vi.getTimerCount()).toBe(0);
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
@@ -258,6 +285,37 @@ describe('timeoutMs: one deadline for the whole call', () => {
 });
 
 describe('reading replies', () => {
+  it('reads a reply of up to 8 MiB by default and refuses a larger one as a server error', async () => {
+    const t = createWebhookTransport(stub.webhook);
+    const reply = (bytes: number) => {
+      const body = `{"result":true,"pad":"${'x'.repeat(bytes - 24)}"}`;
+      expect(body).toHaveLength(bytes);
+      stub.reply((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(body);
+      });
+    };
+    reply(8 * 1024 * 1024);
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    reply(8 * 1024 * 1024 + 1);
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'server',
+      status: 200,
+    });
+    await t.close();
+  });
+
+  it('close() called again returns the same promise, and calls after it are refused', async () => {
+    const t = createWebhookTransport(stub.webhook);
+    const first = t.close();
+    expect(t.close()).toBe(first);
+    await first;
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'CLIENT_CLOSED',
+      kind: 'network',
+    });
+  });
+
   it('reads a reply that starts with a UTF-8 byte order mark, as fetch and the browser transports do', async () => {
     // An on-premise portal with a PHP file saved "with BOM" (init.php, say) prefixes every reply with one.
     const t = createWebhookTransport(stub.webhook);

@@ -228,6 +228,30 @@ describe('parseBotEvent', () => {
     );
   });
 
+  it('refuses a body over 1 MiB and JSON nested deeper than 20 by default, as the README says', () => {
+    const body = form(messageAdd);
+    const padded = `${body}&pad=${'x'.repeat(1024 * 1024 - body.length - 5)}`;
+    expect(padded).toHaveLength(1024 * 1024);
+    expect(parseBotEvent(padded, { applicationToken: TOKEN })).toMatchObject({ type: 'ONIMBOTV2MESSAGEADD' });
+    expect(() => parseBotEvent(`${padded}x`, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ kind: 'input', message: expect.stringMatching(/longer than 1048576/) }),
+    );
+    const nested = (levels: number) => JSON.parse(`${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`);
+    const json = (levels: number) =>
+      JSON.stringify({ event: 'X', auth: { application_token: TOKEN }, data: nested(levels) });
+    // The same bound for JSON as for a form body, where data[a]…[a]=1 is 20 levels deep with 19 brackets (a[b][c] is
+    // 3): JSON took one level more than the same event sent as a form.
+    const brackets = (levels: number) => `data${'[a]'.repeat(levels)}=1&event=X&auth[application_token]=${TOKEN}`;
+    for (const body of [brackets(19), json(19)]) {
+      expect(parseBotEvent(body, { applicationToken: TOKEN }), body.slice(0, 30)).toMatchObject({ type: 'other' });
+    }
+    for (const body of [brackets(20), json(20)]) {
+      expect(() => parseBotEvent(body, { applicationToken: TOKEN }), body.slice(0, 30)).toThrow(
+        expect.objectContaining({ kind: 'input', message: expect.stringMatching(/deeper than 20/) }),
+      );
+    }
+  });
+
   it('refuses limits that are not positive whole numbers instead of parsing without them', () => {
     // maxDepth NaN disabled the depth check, and a deeply nested JSON body then overflowed the stack (a RangeError).
     const deep = `{"event":"X","auth":{"application_token":"${TOKEN}"},"data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;

@@ -90,10 +90,14 @@ function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Depth and key checks for bodies that did not come through `parsePhpQuery` (JSON, pre-parsed objects). */
+/**
+ * Depth and key checks for bodies that did not come through `parsePhpQuery` (JSON, pre-parsed objects). `depth` is
+ * the length of the value's key path, as `parsePhpQuery` counts it (`a[b][c]` is 3), so an event is refused at the
+ * same depth whether it came as a form or as JSON.
+ */
 function checkTree(value: unknown, maxDepth: number, depth = 0): void {
-  if (typeof value !== 'object' || value === null) return;
   if (depth > maxDepth) throw malformedEvent(`body: nesting deeper than ${maxDepth} levels`);
+  if (typeof value !== 'object' || value === null) return;
   for (const key of Object.keys(value)) {
     if (FORBIDDEN.has(key)) throw malformedEvent(`body: the field name "${key}" is not allowed`);
     checkTree((value as Record<string, unknown>)[key], maxDepth, depth + 1);

@@ -29,8 +29,13 @@ describe('https', () => {
     expect(emu.url).toMatch(/^https:/);
     const log = createErrorLog();
     const untrusted = createWebhookTransport(emu.webhookUrl(1));
+    // Transient on purpose (a poller keeps trying: an expired certificate gets renewed), but recognisable: the
+    // message names Node's reason, so a log or an alert can tell a certificate from a lost connection.
     expect(await log.rejection(untrusted.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'NETWORK_ERROR',
       kind: 'network',
+      message: 'network error (DEPTH_ZERO_SELF_SIGNED_CERT)',
+      cause: expect.objectContaining({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
     });
     await untrusted.close();
     // The TLS failure's cause (certificate details) stays inspectable; the webhook code is not in it.

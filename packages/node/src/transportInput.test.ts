@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createOAuthTransport } from './createOAuthTransport';
 import { createWebhookTransport } from './createWebhookTransport';
@@ -209,5 +210,18 @@ describe('transport input checks', () => {
     const transport = createWebhookTransport(HOOK);
     expect(String(transport)).toBe('WebhookTransport(http://127.0.0.1:9, user 1)');
     expect(JSON.stringify({ transport })).not.toContain(CODE);
+    expect(inspect(transport, { depth: 10, showHidden: true })).not.toContain(CODE);
+  });
+
+  it('describes an OAuth transport without its tokens or client secret, in every form a user could print', () => {
+    const secrets = { accessToken: 'acc3ss-t0ken', refreshToken: 'r3fresh-t0ken', clientSecret: 'cl1ent-s3cret' };
+    const transport = createOAuthTransport({ ...OAUTH, ...secrets });
+    const forms = [
+      String(transport),
+      JSON.stringify({ transport }),
+      inspect(transport, { depth: 10, showHidden: true }),
+    ];
+    expect(forms[0]).toBe('OAuthTransport(https://portal.example)');
+    for (const form of forms) for (const secret of Object.values(secrets)) expect(form).not.toContain(secret);
   });
 });
