@@ -98,6 +98,45 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it('keeps a token BX24.js held only while a call was on its way (two refreshes during it) out of its error', async () => {
+    // Two calls go out on the first token and both meet expired_token, so BX24.js asks the parent frame twice: the
+    // first call goes again with the first new token, the second with the second. When the first call's answer
+    // comes, BX24 holds the second new token: the one the first call went with was held only in between.
+    const frame = new EventTarget();
+    vi.stubGlobal('addEventListener', frame.addEventListener.bind(frame));
+    vi.stubGlobal('removeEventListener', frame.removeEventListener.bind(frame));
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const bx24 = fakeBx24(
+        async (_method, params, body) => {
+          if (body.includes('auth=a1b2c3d4e5f6a7b8c9d0&'))
+            return fail(401, 'expired_token', 'The access token expired');
+          if (params.DIALOG_ID === 'first') await held;
+          return fail(400, 'ERROR_ARGUMENT', `Wrong auth=${new URLSearchParams(body).get('auth')}`);
+        },
+        { frame },
+      );
+      const transport = createBx24Transport(bx24);
+      const [first, second] = ['first', 'second'].map((DIALOG_ID) =>
+        transport.call('im.dialog.writing', { DIALOG_ID }).catch((e: unknown) => e),
+      );
+      expect(await second).toMatchObject({ message: 'ERROR_ARGUMENT: Wrong auth=***' });
+      expect(bx24.state.refreshes).toBe(2);
+      release();
+      const error = await first;
+      expect(bx24.state.sent).toContain('im.dialog.writing: auth=refreshed-token-1&DIALOG_ID=first');
+      expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
+      expect(`${String(error)} ${JSON.stringify(error)} ${inspect(error)}`).not.toContain('refreshed-token-1');
+      // Only BX24.js's own listener is left once the calls are settled.
+      expect(getEventListeners(frame, 'message')).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('never sees expired_token: BX24.js refreshes through the parent frame and sends again; a parent that never answers is a timeout', async () => {
     let expired = true;
     const portal: Portal = () => {
@@ -246,14 +285,19 @@ describe('createBx24Transport', () => {
       { ok: false, error: expect.objectContaining({ code: 'NETWORK_ERROR', kind: 'network' }) },
     ]);
     // A reply that did come but could not be read (a 5xx, a page that is not JSON) reached a server: still `server`.
+    // BX.rest reads no 5xx, so a 503 loses its status with its body, QUERY_LIMIT_EXCEEDED too (an on-premises portal
+    // has no such limit): nothing is left to tell it from a 500.
     for (const reply of [
       { status: 502, text: '<html>Bad gateway</html>' },
       { status: 200, text: '<html>' },
+      { status: 503 },
+      fail(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
     ]) {
       const unreadable = createBx24Transport(fakeBx24(table({ 'im.dialog.writing': reply }), { client: 'BX.rest' }));
       await expect(unreadable.call(one.method, one.params)).rejects.toMatchObject({
         code: 'ERROR_UNEXPECTED_ANSWER',
         kind: 'server',
+        status: undefined,
       });
     }
   });

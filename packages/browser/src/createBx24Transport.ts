@@ -108,10 +108,10 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
  * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
  * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
  * `check` checks the input (the options argument too) and only then hands over the signal: bad input rejects
- * before a signal is read, a timer set or BX24 asked. `tokens` holds the access token BX24 had when the call
- * started, for `toError`: BX24.js may refresh it (for this call's `expired_token` or another's) before the answer
- * comes, and the portal may quote the one it got. It is let go once the call settles, so that a call BX24.js never
- * answers (it keeps the callback) does not keep the token.
+ * before a signal is read, a timer set or BX24 asked. `tokens` holds the access tokens BX24 had when the call
+ * started and took while it was pending, for `toError`: BX24.js may refresh it (for this call's `expired_token` or
+ * another's), even twice, before the answer comes, and the portal may quote the one it got. They are let go once the
+ * call settles, so that a call BX24.js never answers (it keeps the callback) does not keep a token.
  */
 function settle<T>(
   check: () => AbortSignal | undefined,
@@ -125,11 +125,16 @@ function settle<T>(
     const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
     if (signal?.aborted) throw aborted();
     const tokens = [tokenOf(bx24)];
+    // BX24.js takes a refreshed token in its `message` listener on this window (the parent frame's answer) and sends
+    // again with it at once: read here, after that listener, it is the token a request of this call may have gone
+    // with, though BX24 may hold another one by the time the answer comes. Listening wraps nothing of the app's BX24.
+    const seen = (): unknown => tokens.push(tokenOf(bx24));
     const done =
       <A>(fn: (arg: A) => void) =>
       (arg: A): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', abort);
+        globalThis.removeEventListener?.('message', seen);
         tokens.length = 0;
         fn(arg);
       };
@@ -140,6 +145,7 @@ function settle<T>(
       timeoutMs,
     );
     signal?.addEventListener('abort', abort, { once: true });
+    globalThis.addEventListener?.('message', seen);
     try {
       start(done(resolve), fail, tokens);
     } catch (error) {
@@ -186,8 +192,8 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: unknown[], comm
     // A batch command's error has no HTTP status of its own: BX24.js hands it the batch's (200), which core's
     // parseBatchResult, reading the same reply for the other transports, does not.
     const portalError = B24Error.fromResponse(ex, command ? undefined : httpStatus);
-    // The portal may quote the request back in its error_description: the token BX24.js sent it with, the one of
-    // the call's start or the one it holds now, is cut out of the message.
+    // The portal may quote the request back in its error_description: the token BX24.js sent it with, one of the
+    // call's start, of a refresh while it was pending, or the one it holds now, is cut out of the message.
     for (const token of [...tokens, tokenOf(bx24)]) {
       if (typeof token === 'string' && token) portalError.message = portalError.message.replaceAll(token, '***');
     }

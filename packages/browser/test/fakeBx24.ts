@@ -33,6 +33,8 @@ export const fail = (status: number, error: string, error_description = ''): Rep
  * in memory only: the commands' replies must then come synchronously). `accessToken` is the token BX24.js holds; the
  * parent frame answers the n-th `refreshAuth` with the new token `newToken(n)` (default `refreshed-token-<n>`; a
  * portal that knows the token needs one it issued), which BX24.js holds (and sends) from then on, and `getAuth()` hands out a copy of what it holds, as BX24.js does.
+ * With `frame` (the app's window), the parent's answer comes as a `message` event on it, as in BX24.js, whose own
+ * listener (added before any other) takes the new token and sends the request again.
  *
  * `client: 'BX.rest'` is the on-premises `BX.rest` / `BX.RestClient` (rest.client.js) instead, which shares this
  * structure (reference §9.2) but calls back where BX24.js throws: a failed connection (XHR `onerror`, or status 0) as
@@ -48,11 +50,20 @@ export function fakeBx24(
     accessToken = 'a1b2c3d4e5f6a7b8c9d0',
     client = 'BX24' as 'BX24' | 'BX.rest',
     newToken = (n: number): string => `refreshed-token-${n}`,
+    frame = undefined as EventTarget | undefined,
   } = {},
 ) {
   const restClient = client === 'BX.rest';
   const auth = { access_token: accessToken, refresh_token: 'f0e9d8c7b6a5f4e3d2c1', expires_in: 3600 };
   const state = { asked: [] as unknown[], sent: [] as string[], thrown: [] as unknown[], refreshes: 0 };
+  // BX24.js listens for `message` on its window from the moment it loads: the parent frame posts its answers there
+  // (`sendMessage.runCallback`), and a refreshAuth callback runs inside that event.
+  const waiting = new Map<unknown, () => void>();
+  frame?.addEventListener('message', (event) => {
+    const { data } = event as MessageEvent;
+    waiting.get(data)?.();
+    waiting.delete(data);
+  });
 
   class AjaxError {
     constructor(
@@ -148,9 +159,14 @@ export function fakeBx24(
           // goes again with it.
           const n = ++state.refreshes;
           if (parentAnswersRefresh) {
-            setTimeout(() => {
+            const refreshed = () => {
               auth.access_token = newToken(n);
               request(method, params, callback, answer);
+            };
+            setTimeout(() => {
+              if (!frame) return refreshed();
+              waiting.set(n, refreshed);
+              frame.dispatchEvent(new MessageEvent('message', { data: n }));
             }, 1);
           }
           return;

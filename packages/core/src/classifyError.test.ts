@@ -103,7 +103,7 @@ describe('classifyError', () => {
     [299, 'server'],
     [500, 'server'],
     [502, 'server'],
-    [503, 'server'],
+    [503, 'server'], // not rate: the portal's rate-limit 503 has its code; a bare one may hide a call that landed
   ] as const)('falls back on HTTP %i → %s for an unknown code', (status, kind) => {
     expect(classifyError('SOMETHING_NEW', status)).toBe(kind);
   });
