@@ -33,6 +33,12 @@ export interface IndicatorCall {
    * scheduler keeps one timer however many indicators are active). A newer `submit` still replaces it.
    */
   readonly notBefore?: number;
+  /**
+   * A final call (a clear) of an indicator that stops while another of the same status goes on: it is not sent,
+   * since that one keeps the status up; but if that one ends before a call of its own left (still queued, or
+   * refused outright), what this one may have put up is still there, so that one's clear goes on this one's behalf.
+   */
+  readonly peer?: true;
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */

@@ -71,17 +71,19 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
   }
 
   drive(s: StatusSignal): DriverSignal {
-    return { call: this.target.callFor(s, s.type) };
+    const call = this.target.callFor(s, s.type);
+    return { call: s.peer ? { ...call, peer: s.peer } : call };
   }
 
   /**
    * A status is up (the last signal was not a clear) and nothing will take it down but a clear, unless another status
-   * of the bot in the chat goes on: that one keeps it up (the subscription's teardown hands it over).
+   * of the bot in the chat goes on: that one keeps it up (the subscription's teardown hands it over), and clears for
+   * this one too if it ends before a call of its own left (`peer`).
    */
   abortClear(last: StatusSignal | undefined): PreparedCall | undefined {
-    return last && last.type !== 'clear' && this.target.policy.clearOnError && !this.registry?.shared(this)
-      ? this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear')
-      : undefined;
+    if (!last || last.type === 'clear' || !this.target.policy.clearOnError) return undefined;
+    const clear = this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear');
+    return this.registry?.shared(this) ? { ...clear, peer: true } : clear;
   }
 }
 

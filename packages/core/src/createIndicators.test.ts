@@ -735,6 +735,135 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     late.unsubscribe();
   });
 
+  it('clears what the one that ended showed when the one going on ends before its own status left', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+    const thinking = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1);
+    // its start waits for the rate budget; "thinking" is up on the portal
+    const searching = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    await advance(100);
+    thinking.unsubscribe(); // hands over: "searching" is due at once, but still waits for the budget
+    await advance(100);
+    searching.unsubscribe(); // the last one ends: "thinking" must come down, not stay up for its 30 s
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 1']);
+    // the same when the two show the same code (no hand-over), and when the first one's work fails
+    const same = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } });
+    const failing = new Subject<never>();
+    same.botStatus({ dialogId: 'chat9', botId: 3, status: 'thinking', until: failing }).subscribe();
+    await advance(1);
+    const second = same.botStatus({ dialogId: 'chat9', botId: 3, status: 'thinking' }).subscribe();
+    await advance(100);
+    failing.error(new Error('llm failed'));
+    second.unsubscribe();
+    await advance(60_000);
+    expect(transport.calls.slice(2).map(call)).toEqual(['3@chat9 THINKING 30', '3@chat9 THINKING 1']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('clears what the one that ended showed once the operating hold is over, unless its lease ran out first', async () => {
+    for (const leaseSec of [30, 5]) {
+      // the portal refuses chat1's start for the operating limit: the scheduler holds the method from 1 s to 11 s
+      const transport = recordingTransport((c) =>
+        c.params.dialogId === 'chat1'
+          ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+          : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec }).subscribe();
+      await advance(1_000);
+      indicators.botStatus({ dialogId: 'chat1', botId: 3, status: 'thinking' }).subscribe();
+      await advance(1_000);
+      // fails at once without a request, as does its hand-over: "thinking" stays up
+      const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+      await advance(1_000);
+      a.unsubscribe();
+      await advance(1_000);
+      b.unsubscribe();
+      await advance(60_000);
+      const chat8 = transport.calls.filter((c) => c.params.dialogId === 'chat8');
+      if (leaseSec === 30) {
+        expect(chat8.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 1']);
+        expect(times(chat8)).toEqual([0, 11_000]);
+      } else expect(chat8.map(call)).toEqual(['3@chat8 THINKING 5']); // lapsed at 5 s, before the hold ended
+      indicators.dispose();
+    }
+  });
+
+  it('sends no hand-over that the portal must refuse as it refused the one that ended (same bot, token, chat)', async () => {
+    for (const otherToken of ['token-a', 'token-b']) {
+      // the bot is taken out of the chat at 5 s: every notify of that bot and token there is refused from then on
+      const t0 = Date.now();
+      const transport = recordingTransport((c) =>
+        c.at - t0 >= 5_000 && c.params.botToken === 'token-a'
+          ? c.reject(new B24Error({ code: 'ACCESS_DENIED', status: 400 }))
+          : c.resolve({ result: true }),
+      );
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({ transport, onEvent: (e) => heard.push({ ...e, at: e.at - t0 }) });
+      const status = new Subject<'thinking' | 'composing'>();
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, botToken: 'token-a', status }).subscribe();
+      status.next('thinking');
+      await advance(1_000);
+      const target = { dialogId: 'chat8', botId: 3, botToken: otherToken, status: 'searching', until: reply } as const;
+      indicators.botStatus(target).subscribe();
+      await advance(4_000);
+      status.next('composing'); // refused: the first one stops, the portal still shows "searching"
+      await advance(1_000);
+      reply.next('the reply');
+      await advance(60_000);
+      const calls = transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`);
+      if (otherToken === 'token-a') {
+        // the second one's call would be refused the same way: it fails with that error, without a request
+        expect(calls).toEqual(['0 3@chat8 THINKING 30', '1000 3@chat8 SEARCHING 30', '5000 3@chat8 COMPOSING 30']);
+        const of = (id: number) => brief(heard.filter((e) => e.indicatorId === id));
+        expect(of(1)).toEqual(['0 sent start', '5000 failed change', '5000 stopped failed']);
+        expect(of(2)).toEqual(['1000 sent start', '5000 failed change', '5000 stopped failed']);
+        expect(indicators.stats()).toMatchObject({ httpRequests: 3, failed: { access: 2 } });
+      } else expect(calls.at(-1)).toBe('5000 3@chat8 SEARCHING 30'); // another token: it may well be shown
+      indicators.dispose();
+    }
+  });
+
+  it('sends no clear for a status that the reply of the one going on took down', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+    const thinking = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1);
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    await advance(100);
+    thinking.unsubscribe(); // hands over: "searching" waits for the budget
+    await advance(100);
+    reply.next('the reply'); // the bot's message hides "thinking"; "searching" never left
+    await advance(1);
+    // A new status of the bot in the chat that ends before its start leaves: nothing is up, so nothing to clear.
+    const next = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing' }).subscribe();
+    await advance(1);
+    next.unsubscribe();
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30']);
+    indicators.dispose();
+  });
+
+  it('sends no clear for a pair of statuses that never showed anything', async () => {
+    // starts never settle, clears land
+    const transport = recordingTransport((c) => (c.params.duration === 1 ? c.resolve({ result: true }) : undefined));
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } });
+    const other = indicators.botStatus({ dialogId: 'chat1', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1); // chat1's start holds the budget: both of chat8 wait
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    a.unsubscribe();
+    b.unsubscribe();
+    await advance(60_000);
+    expect(transport.calls.map(call).filter((c) => c.includes('chat8'))).toEqual([]);
+    other.unsubscribe();
+    indicators.dispose();
+  });
+
   it('hands the status on when one errors through its status stream, and to a legacy status of the bot', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });
@@ -871,6 +1000,33 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     expect(brief(longEvents)).toEqual(['0 sent start', '597000 failed renew', '607000 sent start']);
     long.dispose();
     expect(unhandled).toEqual([]);
+  });
+
+  it('sends it again once per operating hold with a short lease, not also right after the next renewal', async () => {
+    // Renewed every 9 s; the portal refuses notify for the operating limit from 9 s to 12 s. The renewal at 9 s is
+    // refused and the method held until 19 s; the renewal at 18 s fails without a request; the status goes at 19 s.
+    const t0 = Date.now();
+    const transport = recordingTransport((c) =>
+      c.at - t0 >= 9_000 && c.at - t0 < 12_000
+        ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+        : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    indicators
+      .botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', leaseSec: 12 })
+      .subscribe((e) => events.push({ ...e, at: e.at - t0 }));
+    await advance(40_000);
+    expect(transport.calls.map((c) => ms(c.at - t0))).toEqual([0, 9_000, 19_000, 28_000, 37_000]);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '9000 failed renew',
+      '18000 failed renew',
+      '19000 sent start',
+      '28000 renewed renew',
+      '37000 renewed renew',
+    ]);
+    indicators.dispose();
   });
 
   it('does not send it again when the reply came between the loss and the second try', async () => {

@@ -181,6 +181,19 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
    * after that call, the clear would take down the new work's status, which nothing but its next renewal brings back.
    */
   const clearing = new Map<string, Follower>();
+  /**
+   * Statuses that indicators stopped with a `peer` clear may have put up, by `targetOf`, and until when (their lease):
+   * the other indicator of that status, which keeps it up, may end before a call of its own left, and its clear then
+   * takes this one down too (`close`). Moot once a call of a live indicator for it lands.
+   */
+  const handed = new Map<string, number>();
+  /**
+   * While an `input`/`access` refusal is being reported: the status it was for (`targetOf`) and the error. The portal's
+   * reasons for those (bot, token, chat, app) are all in that status, not in what it shows, so a call for the same
+   * status made meanwhile (another indicator of the bot in the chat taking over, `StatusPeers`) would be refused the
+   * same way: it fails at once, without a request.
+   */
+  let refusing: { readonly target: string; readonly error: B24Error } | undefined;
 
   let seq = 0;
   let disposed = false;
@@ -435,6 +448,18 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
     channel.lapsesAt =
       error && REFUSED.has(error.kind) ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
+    if (handed.size > 0 && !channel.closed && channel.lapsesAt === Number.POSITIVE_INFINITY) {
+      handed.delete(targetOf(entry.call));
+    }
+  }
+
+  /** A `peer` clear: keeps what its indicator may have put up for the clear of the one going on (`handed`). */
+  function handOver(call: IndicatorCall, until: number): void {
+    const now = clock.now();
+    if (disposed || until <= now) return;
+    for (const [target, at] of handed) if (at <= now) handed.delete(target);
+    const target = targetOf(call);
+    handed.set(target, Math.max(handed.get(target) ?? until, until));
   }
 
   /** After the indicator's call landed, its held call (if any) may go. */
@@ -541,7 +566,10 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     const { channel } = entry;
     const fatal = error.kind === 'input' || error.kind === 'access';
     if (fatal || error.kind === 'auth' || error.kind === 'operating') {
+      const outer = refusing;
+      if (fatal) refusing = { target: targetOf(entry.call), error };
       notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
+      refusing = outer;
       release(entry, now);
       return;
     }
@@ -597,6 +625,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         notify(this, { type: 'dropped', call, reason, at: now });
         return;
       }
+      if (refusing && targetOf(call) === refusing.target) {
+        const { error } = refusing;
+        failed[error.kind] = (failed[error.kind] ?? 0) + 1;
+        notify(this, { type: 'failed', call, error, fatal: true, at: now });
+        return;
+      }
       let deadline = call.deadline;
       const notBefore = call.notBefore ?? now;
       let rank = rankOf(call, Math.max(now, notBefore));
@@ -624,6 +658,9 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // `flight` stays set until the request settles (finish() clears it), so that a final call given to a later
       // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
+      // Ended without a clear (its reply came, which hides the bot's status): nothing handed to it is up any more.
+      const own = final ? undefined : (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
+      if (own && handed.size > 0) handed.delete(targetOf(own));
       if (!this.closed && !disposed) {
         activeIndicators -= 1;
         const now = clock.now();
@@ -632,7 +669,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           for (const entry of flight.entries)
             if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
           const alone = flight.entries.every((e) => e.channel.closed || e.channel === this);
-          if (!final && alone && flight.followers.length === 0) {
+          if ((!final || final.peer) && alone && flight.followers.length === 0) {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when
             // a clear follows (this indicator's, or one of another that left the same batch): an abort does not call
             // back a request already on its way, which landing after the clear would show the status for its whole
@@ -648,6 +685,16 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       this.closed = true;
       if (!final) return;
       const pending = flight !== null && !flight.settled;
+      if (final.peer) {
+        handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
+        return;
+      }
+      // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down.
+      const up = handed.size > 0 ? targetOf(final) : undefined;
+      if (up !== undefined && handed.has(up)) {
+        this.lapsesAt = Math.max(this.lapsesAt, handed.get(up) as number);
+        handed.delete(up);
+      }
       // No call of this indicator landed or may have (none left, or each was refused outright) and none is on its
       // way, so no status is up: a clear would show one for its 1 s. The channel, closed now, drops it ('stopped',
       // or 'disposed') and reports that like any dropped call.
@@ -709,6 +756,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     waiting.clear();
     ready.clear();
     clearing.clear();
+    handed.clear();
     const aborting = [...flights];
     for (const flight of aborting) finish(flight);
     for (const entry of pending) {

@@ -43,6 +43,8 @@ export interface PreparedCall {
   readonly method: string;
   readonly params: Record<string, unknown>;
   readonly reason: CallReason;
+  /** See `IndicatorCall.peer`. */
+  readonly peer?: true;
 }
 
 /** The legacy method has no duration: clients show it 25 s (reference §3). */

@@ -283,6 +283,56 @@ describe('statusSignals', () => {
     });
   });
 
+  it('sends it again after an operating refusal only if no renewal went meanwhile: one call per hold', () => {
+    const refusal = { type: 'failed', error: { kind: 'operating' } };
+    const policy = { leaseSec: 8 }; // renewed every 5 s: a renewal falls within the 10 s hold
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Renewed every 9 s. The renewal at 9 s is refused: the method is held until 19 s. The renewal at 18 s fails at
+      // once without a request (held): the status goes again at 19 s, once, with the renewals from there on (not at
+      // 28 s, a second after the renewal at 27 s).
+      const lost = hot('9000ms x 8999ms y', { x: refusal, y: refusal });
+      expectObservable(statusSignals(of('thinking'), NEVER, { leaseSec: 12 }, undefined, lost), '^ 30000ms !').toBe(
+        's 8999ms r 8999ms q 999ms a 8999ms n',
+        {
+          s: sig('start', 'thinking', 0, 12),
+          r: sig('renew', 'thinking', 9_000, 12),
+          q: sig('renew', 'thinking', 18_000, 12),
+          a: sig('start', 'thinking', 19_000, 12),
+          n: sig('renew', 'thinking', 28_000, 12),
+        },
+      );
+    });
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Refused at 4 s during a hold that ends sooner (another status's refusal set it): the renewal at 5 s goes and
+      // lands, so nothing goes again at 14 s.
+      const lost = hot('4000ms x', { x: refusal });
+      expectObservable(statusSignals(of('thinking'), NEVER, policy, undefined, lost), '^ 16000ms !').toBe(
+        's 4999ms r 4999ms q 4999ms n',
+        {
+          s: sig('start', 'thinking', 0, 8),
+          r: sig('renew', 'thinking', 5_000, 8),
+          q: sig('renew', 'thinking', 10_000, 8),
+          n: sig('renew', 'thinking', 15_000, 8),
+        },
+      );
+    });
+    testScheduler().run(({ hot, expectObservable }) => {
+      // A change in the pause does it (as ever), and a renewal before that change does not skip a later loss's try.
+      const status = hot('t 5199ms s', S);
+      const lost = hot('4500ms x 4499ms y');
+      expectObservable(statusSignals(status, NEVER, policy, undefined, lost), '^ 16000ms !').toBe(
+        's 4999ms r 199ms c 4799ms a 4999ms n',
+        {
+          s: sig('start', 'thinking', 0, 8),
+          r: sig('renew', 'thinking', 5_000, 8),
+          c: sig('change', 'searching', 5_200, 8),
+          a: sig('start', 'searching', 10_000, 8),
+          n: sig('renew', 'searching', 15_000, 8),
+        },
+      );
+    });
+  });
+
   it('leaves no timer behind after the end or an unsubscribe', () => {
     const scheduler = testScheduler();
     const status = new Subject<AgentStatus>();

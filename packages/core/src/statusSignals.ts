@@ -45,6 +45,11 @@ export interface StatusSignal {
   /** What to send as `duration`: the lease, or 1 for `clear`. */
   readonly durationSec: number;
   readonly at: number;
+  /**
+   * A `clear` while another status of the bot in the chat goes on (only with `StatusPeers`): not to be sent, but
+   * what this one may have shown is left to that one's clear (`IndicatorCall.peer`).
+   */
+  readonly peer?: true;
 }
 
 /** Fills in defaults and refuses nonsense before anything is subscribed. */
@@ -124,8 +129,9 @@ export interface PeerStatus {
  *   shown status again a second later as a `start` with the full lease, and the renewals follow from there: once
  *   per renewal period (which a change starts afresh), not before a status was shown nor after the end; after a
  *   refusal for the operating limit (a value `{ error }` of kind `operating`) 10 s later, once the scheduler no
- *   longer holds the method. Nothing user-driven comes to do it, as a keystroke does for typing: without it the
- *   status would stay down until the next renewal, up to `leaseSec − margin` later.
+ *   longer holds the method; not at all if a renewal went in the pause and was not lost. Nothing user-driven comes
+ *   to do it, as a keystroke does for typing: without it the status would stay down until the next renewal, up to
+ *   `leaseSec − margin` later.
  *
  * `status` completing keeps the last status up. An invalid status errors the stream (after `clear`).
  */
@@ -173,6 +179,8 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     const machine = m as StatusMachine;
     machine.renewTimer = undefined;
     if (!machine.shown) return;
+    // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`).
+    if (machine.restarted && machine.showTimer) machine.renewedSinceLoss = true;
     machine.restarted = false;
     machine.emit('renew', machine.shown);
     machine.arm('renewTimer', machine.period);
@@ -180,7 +188,9 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
   showTimer(m) {
     const machine = m as StatusMachine;
     machine.showTimer = undefined;
-    machine.show('start');
+    // A renewal went after the loss and was not lost: sent again now, the status would go twice in a moment.
+    if (machine.renewedSinceLoss) machine.renewedSinceLoss = false;
+    else machine.show('start');
   },
   dwellTimer(m) {
     const machine = m as StatusMachine;
@@ -205,6 +215,8 @@ class StatusMachine implements PeerStatus {
   replied = false;
   /** The status went again after a lost call since the last renewal or change: another loss waits for the next. */
   restarted = false;
+  /** A renewal went while the status was to go again after a loss, and was not lost (yet): it goes instead. */
+  renewedSinceLoss = false;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -221,13 +233,14 @@ class StatusMachine implements PeerStatus {
     return renewalPeriod(this.p.leaseSec * 1000, this.p.marginMs);
   }
 
-  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec): void {
+  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer = false): void {
     this.subscriber.next({
       type,
       status: what.status,
       statusMessageCode: what.code,
       durationSec,
       at: this.scheduler.now(),
+      ...(peer ? { peer } : {}),
     });
   }
 
@@ -244,6 +257,7 @@ class StatusMachine implements PeerStatus {
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
+    this.renewedSinceLoss = false;
     // A change starts the renewal period afresh (it re-arms the renewal), so it ends the one restart allowed in the
     // last: else a bot changing its status more often than it renews would have one restart for its whole work.
     if (type === 'change') this.restarted = false;
@@ -267,7 +281,8 @@ class StatusMachine implements PeerStatus {
     const shown = this.shown;
     if (!shown) return true;
     const kept = this.peers?.leave(this, handOver && this.p.clearOnError, this.replied) === true;
-    if (clear && !kept && this.p.clearOnError) this.emit('clear', shown, 1);
+    // Kept: the clear is the other one's to send, which may not have shown anything of its own yet (`peer`).
+    if (clear && this.p.clearOnError) this.emit('clear', shown, 1, kept);
     return true;
   }
 
@@ -289,7 +304,13 @@ class StatusMachine implements PeerStatus {
    * refusing every call is not asked again every second), never before a status was shown or after the end.
    */
   onLost(value: unknown): void {
-    if (this.ended || !this.shown || this.restarted) return;
+    if (this.ended || !this.shown) return;
+    // Already to go again (a renewal meanwhile failed with the method held, say): then, not later.
+    if (this.showTimer) {
+      this.renewedSinceLoss = false;
+      return;
+    }
+    if (this.restarted) return;
     this.restarted = true;
     this.arm('showTimer', pauseAfter(value));
   }

@@ -43,6 +43,24 @@ describe.each([
     expect(unhandled).toEqual([]);
   });
 
+  it('refuses a duration no timer can wait (it would fire at once: a renewal every millisecond) before any call', async () => {
+    const transport = recordingTransport();
+    const indicators = create({ transport });
+    const keys = new Subject<void>();
+    for (const policy of [{ lifetimeMs: 3e9 }, { lifetimeMs: 2 ** 31, idleMs: 2 ** 31 }]) {
+      expect(() => indicators.userTyping({ dialogId: 'chat1', keystrokes: keys, policy })).toThrow(
+        expect.objectContaining({ name: 'B24InputError', field: 'policy.lifetimeMs' }),
+      );
+    }
+    // the longest a timer waits is fine
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys, policy: { lifetimeMs: 2 ** 31 - 1 } }).subscribe();
+    keys.next();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(transport.calls).toHaveLength(1);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+
   it('reports one stop when the keystrokes complete, and completes', async () => {
     const indicators = create({ transport: recordingTransport() });
     const keys = new Subject<void>();
