@@ -3,7 +3,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startEmulator } from '@b24-typing/emulator';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let child: ChildProcess | undefined;
@@ -12,31 +13,38 @@ afterEach(() => {
   child = undefined;
 });
 
+/**
+ * The CLI as one process (tsx as a loader, not its CLI, which forks: killing it after a failure leaves nothing
+ * behind), without the caller's portal and model settings unless `env` gives them.
+ */
+function spawnCli(args: string[], env: Record<string, string> = {}) {
+  const base = { ...process.env };
+  for (const name of ['B24_WEBHOOK_URL', 'B24_BOT_TOKEN', 'B24_APPLICATION_TOKEN', 'LLM_BASE_URL', 'LLM_API_KEY']) {
+    delete base[name];
+  }
+  const proc = spawn(process.execPath, ['--conditions=@b24-typing/source', '--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: root,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let out = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, exited, out: () => out };
+}
+
 describe('llm-bot CLI', () => {
   it('exits 1 when its bot is unregistered while it runs (fetch mode, embedded emulator)', async () => {
-    const env = { ...process.env };
-    for (const name of ['B24_WEBHOOK_URL', 'B24_BOT_TOKEN', 'B24_APPLICATION_TOKEN', 'LLM_BASE_URL', 'LLM_API_KEY']) {
-      delete env[name];
-    }
-    // One process (tsx as a loader, not its CLI, which forks): killing it after a failure leaves nothing behind.
-    const proc = spawn(
-      process.execPath,
-      ['--conditions=@b24-typing/source', '--import', 'tsx', 'src/cli.ts', '--emulator-port', '0', '--poll-ms', '200'],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child = proc;
-    let out = '';
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-
-    await vi.waitFor(() => expect(out).toMatch(/Local emulator: (http:\S+)/), { timeout: 15_000, interval: 50 });
-    const url = /Local emulator: (http:\S+)/.exec(out)![1]!;
-    const botId = Number(/LLM bot (\d+) is running/.exec(out)![1]);
+    const cli = spawnCli(['--emulator-port', '0', '--poll-ms', '200']);
+    await vi.waitFor(() => expect(cli.out()).toMatch(/Local emulator: (http:\S+)/), { timeout: 15_000, interval: 50 });
+    const url = /Local emulator: (http:\S+)/.exec(cli.out())![1]!;
+    const botId = Number(/LLM bot (\d+) is running/.exec(cli.out())![1]);
     // Its owner deletes it through the portal's REST API (the CLI's default bot token on the emulator).
     const reply = await fetch(`${url}/rest/1/emulatorwebhook1/imbot.v2.Bot.unregister`, {
       method: 'POST',
@@ -46,15 +54,58 @@ describe('llm-bot CLI', () => {
     expect(((await reply.json()) as { result: unknown }).result).toBe(true);
 
     const code = await Promise.race([
-      exited,
+      cli.exited,
       new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000)),
     ]);
     expect(code).toBe(1);
-    expect(out).toMatch(/event source ended: bot \d+ was unregistered/);
-    expect(out).toMatch(/stopped/);
+    expect(cli.out()).toMatch(/event source ended: bot \d+ was unregistered/);
+    expect(cli.out()).toMatch(/stopped/);
   }, 30_000);
 
-  it('--help names every environment variable the CLI and its model read (the README: "lists every … variable")', () => {
+  it('runs on the portal of B24_WEBHOOK_URL, starting no emulator of its own, and exits 0 on Ctrl-C (SIGINT)', async () => {
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    // `--emulator-port 0`: were the variable ignored, the CLI's own emulator would start on a free port, not clash.
+    const cli = spawnCli(['--emulator-port', '0', '--poll-ms', '200'], {
+      B24_WEBHOOK_URL: portal.webhookUrl(1),
+      B24_BOT_TOKEN: 'cli-test-token',
+    });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/LLM bot (\d+) is running/), { timeout: 15_000, interval: 50 });
+    const botId = Number(/LLM bot (\d+) is running/.exec(cli.out())![1]);
+    expect(portal.bot(botId)).toMatchObject({ id: botId, botToken: 'cli-test-token' });
+    expect(cli.out()).toContain(`Portal: ${portal.url}`);
+    expect(cli.out()).not.toMatch(/Local emulator/);
+    cli.proc.kill('SIGINT');
+    const code = await Promise.race([
+      cli.exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+    ]);
+    expect(code).toBe(0);
+    expect(cli.out()).toMatch(/SIGINT: stopping/);
+    expect(cli.out()).toMatch(/stopped/);
+  }, 30_000);
+
+  it("--events webhook on its embedded emulator: verifies events with that emulator's token and answers them", async () => {
+    const cli = spawnCli(['--events', 'webhook', '--emulator-port', '0'], { LLM_LOCAL_SPEED: '0' });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/LLM bot (\d+) is running/), { timeout: 15_000, interval: 50 });
+    const url = /Local emulator: (http:\S+)/.exec(cli.out())![1]!;
+    const botId = /LLM bot (\d+) is running/.exec(cli.out())![1]!;
+    expect(cli.out()).toMatch(/webhook mode, events to http:\/\/127\.0\.0\.1:\d+\/bitrix24\/events/);
+    const sent = await fetch(`${url}/_emulator/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 2, dialogId: botId, text: 'How does a bot show its status?' }),
+    });
+    expect(sent.status).toBe(200);
+    // posted by the portal and accepted (not 401: the CLI took the emulator's token), then answered
+    await vi.waitFor(() => expect(cli.out()).toMatch(/→ 2: replied in \d+ ms/), { timeout: 15_000, interval: 50 });
+    const { deliveries } = (await (await fetch(`${url}/_emulator/deliveries`)).json()) as {
+      deliveries: { event: string; status: number | null }[];
+    };
+    expect(deliveries).toEqual([expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', status: 200 })]);
+  }, 30_000);
+
+  it('--help names every flag and environment variable the CLI and its model read (the README: "lists every flag and variable")', () => {
     const help = execFileSync(
       process.execPath,
       ['--conditions=@b24-typing/source', '--import', 'tsx', 'src/cli.ts', '--help'],
@@ -66,5 +117,11 @@ describe('llm-bot CLI', () => {
     const names = [...new Set(read.map((m) => m[1]!))];
     expect(names).toContain('LLM_MODEL');
     expect(names.filter((name) => !help.includes(name))).toEqual([]);
+    // … and every flag it parses (`parseArgs` options: `name: { type: … }`)
+    const flags = [
+      ...readFileSync(new URL('../src/cli.ts', import.meta.url), 'utf8').matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type:/gm),
+    ].map((m) => `--${m[1]!}`);
+    expect(flags).toContain('--poll-ms');
+    expect(flags.filter((flag) => !new RegExp(`[\\s,]${flag}(?![\\w-])`).test(help))).toEqual([]);
   }, 15_000);
 });

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import type { MockLanguageModelV3 } from 'ai/test';
+import { describe, expect, it, vi } from 'vitest';
 import { createModel } from './createModel';
 
 describe('createModel', () => {
@@ -18,5 +20,31 @@ describe('createModel', () => {
     expect((model as { provider: string }).provider).toMatch(/^llm/);
     expect(description).toBe('qwen3-8b at https://llm.example');
     expect(JSON.stringify(description)).not.toContain('sk-secret-key');
+  });
+
+  it('scales the local model by LLM_LOCAL_SPEED (0.5 halves its delays); a value that is no speed keeps demo speed', async () => {
+    /** Virtual ms the local model's first step (reason, then call webSearch) takes to stream. */
+    const firstStepMs = async (env: Record<string, string>) => {
+      const model = createModel(env).model as MockLanguageModelV3;
+      const prompt = [{ role: 'user', content: [{ type: 'text', text: 'rate limits?' }] }] as const;
+      const { stream } = await model.doStream({ prompt } as unknown as LanguageModelV3CallOptions);
+      const reader = stream.getReader();
+      const start = Date.now();
+      const read = (async () => {
+        while (!(await reader.read()).done);
+        return Date.now() - start;
+      })();
+      await vi.runAllTimersAsync();
+      return read;
+    };
+    vi.useFakeTimers();
+    try {
+      expect(await firstStepMs({})).toBe(1_500);
+      expect(await firstStepMs({ LLM_LOCAL_SPEED: '0.5' })).toBe(750);
+      expect(await firstStepMs({ LLM_LOCAL_SPEED: 'fast' })).toBe(1_500);
+      expect(await firstStepMs({ LLM_LOCAL_SPEED: '-1' })).toBe(1_500);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

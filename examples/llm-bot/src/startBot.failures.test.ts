@@ -1,7 +1,10 @@
 // The reply is the one thing the user waits for: a portal that refuses it for the rate limit (QUERY_LIMIT_EXCEEDED,
 // which it sends before running anything, so a retry cannot post twice) must delay it, not lose it. Forty dialogs
 // asking at once on the standard plan are enough to get there, with the indicator batches sharing the bucket.
-import { describe, expect, it, vi } from 'vitest';
+import type { Transport } from '@b24-typing/core';
+import type { CallEntry, Emulator } from '@b24-typing/emulator';
+import { createWebhookTransport } from '@b24-typing/node';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { useBotHarness } from './startBot.test.fixture';
 
@@ -54,4 +57,108 @@ describe('llm-bot under the portal rate limit', () => {
     expect(refusals()).toBe(after);
     expect(after).toBeLessThanOrEqual(2);
   });
+
+  it('keeps the status up while a refused reply is retried, and shows none after the reply landed (virtual time)', async () => {
+    const { emulator, c, sends } = await retriedReply();
+    expect(sends.map((e) => e.error)).toEqual([...Array(9).fill('QUERY_LIMIT_EXCEEDED'), null]);
+    expect(c.reply?.text).toMatch(/Bot statuses in Bitrix24/);
+    expect(c.reply!.time - sends[0]!.time).toBeGreaterThan(20_000); // the retries took longer than the lease
+    // renewed during the backoffs (a 10 s lease, renewed 3 s before it ends), each before the next attempt
+    expect(c.calls.filter((call) => call.seq > sends[0]!.seq).length).toBeGreaterThanOrEqual(2);
+    // before: the status lapsed 10 s after its last call, while the bot was still trying to deliver
+    expect(c.continuous).toBe(true);
+    expect(c.calls.every((call) => call.status === 200 && call.durationSec === 10)).toBe(true);
+    // and never a status call after the reply: it would show "composing" over the answer
+    expect(c.callsAfterReply).toEqual([]);
+    expect(emulator.indicators()).toEqual([]);
+  });
+
+  it('tries a renewal the portal refused for its rate limit again a second later, before the status lapses', async () => {
+    const { c, notifies } = await retriedReply((emulator) =>
+      emulator.addFault({
+        method: 'imbot.v2.Chat.InputAction.notify',
+        status: 503,
+        error: 'QUERY_LIMIT_EXCEEDED',
+        times: 2,
+      }),
+    );
+    expect(notifies.filter((e) => e.error !== null).map((e) => e.error)).toEqual([
+      'QUERY_LIMIT_EXCEEDED',
+      'QUERY_LIMIT_EXCEEDED',
+    ]);
+    expect(c.continuous).toBe(true); // the third try, 2 s after the first, came within the 3 s margin
+    expect(c.callsAfterReply).toEqual([]);
+  });
+
+  it('stops renewing a status the portal refused for good, and still delivers the reply', async () => {
+    const { c, notifies, lines } = await retriedReply((emulator) =>
+      emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED', times: 1 }),
+    );
+    const refused = notifies.findIndex((e) => e.error !== null);
+    expect(notifies[refused]).toMatchObject({ error: 'ACCESS_DENIED' });
+    expect(notifies.slice(refused + 1)).toEqual([]); // not tried again: it would be refused the same
+    expect(lines.some((l) => /could not renew the status: ACCESS_DENIED/.test(l))).toBe(true);
+    expect(c.reply?.text).toMatch(/Bot statuses in Bitrix24/);
+  });
 });
+
+/**
+ * A reply the portal refuses nine times for its rate limit (about a minute of backoffs: 0.5 + 1 + 2 + 4 + 5 × 8 s,
+ * ±50 %) under a 10 s status lease, so the backoffs outlast the lease whatever the jitter. The bot's timers and the
+ * emulator's clock (Date) run in virtual time, the indicators' scheduler (setInterval) stays real; virtual time moves
+ * only while none of the bot's HTTP calls is on the wire. `onFirstRefusal` runs once the first refusal has landed.
+ */
+async function retriedReply(onFirstRefusal: (emulator: Emulator) => void = () => {}) {
+  let inFlight = 0;
+  const { emulator, lines, ask, waitFor, conversation, settle } = await setup(
+    createLocalModel({ speed: 0.2 }),
+    (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      onTestFinished(() => http.close());
+      const transport: Transport = {
+        call: (method, params, options) => {
+          inFlight++;
+          return http.call(method, params, options).finally(() => inFlight--);
+        },
+      };
+      return {
+        transport,
+        events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
+        statusPolicy: { minDwellMs: 100, leaseSec: 10 },
+      };
+    },
+  );
+  emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 9 });
+  const calls = (method: string) =>
+    emulator.timeline().filter((e): e is CallEntry => e.kind === 'call' && e.method === method);
+  const sends = () => calls('imbot.v2.Chat.Message.send');
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  let q = 0;
+  try {
+    q = await ask('How does a bot show its status?');
+    await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+    let refused = false;
+    for (let step = 0; conversation(q).reply === undefined; step++) {
+      expect(step).toBeLessThan(600); // 150 s of virtual time: far more than nine backoffs
+      const since = performance.now();
+      while (inFlight > 0 && performance.now() - since < 5_000) await new Promise((r) => setImmediate(r));
+      if (!refused && sends().length > 0) {
+        refused = true;
+        onFirstRefusal(emulator);
+      }
+      await vi.advanceTimersByTimeAsync(250);
+    }
+  } finally {
+    vi.useRealTimers();
+  }
+  await settle();
+  const first = sends()[0]!;
+  return {
+    emulator,
+    lines,
+    c: conversation(q),
+    sends: sends(),
+    /** Status calls after the first refusal of the reply: the bot's renewals. */
+    notifies: calls('imbot.v2.Chat.InputAction.notify').filter((e) => e.seq > first.seq),
+  };
+}

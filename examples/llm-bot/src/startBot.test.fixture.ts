@@ -3,7 +3,7 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import type { LanguageModel } from 'ai';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createSearchTool } from './createSearchTool';
 import { type Conversation, readConversation } from './readConversation';
 import { type BotOptions, type RunningBot, startBot } from './startBot';
@@ -13,6 +13,8 @@ import { type BotOptions, type RunningBot, startBot } from './startBot';
  * fake timers can wait for HTTP without moving its virtual clock (vi.waitFor would advance it on every check).
  */
 const realSetTimeout = globalThis.setTimeout;
+/** Likewise the real clock for `waitFor`'s limit: a test may fake `Date` (the emulator's clock) too. */
+const realNow = Date.now;
 
 export interface Harness {
   readonly emulator: Emulator;
@@ -39,17 +41,25 @@ export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) =>
   });
   return async (model, extra = {}) => {
     const emulator = await startEmulator({ port: 0 });
+    const lines: string[] = [];
+    const botToken = 'llm-bot-test-token';
+    const webhooks = [emulator.webhookUrl(1), emulator.webhookUrl(2)];
+    const secrets = [botToken, emulator.webhookApplicationToken(1), ...webhooks.map((url) => url.split('/').at(-2)!)];
+    // Runs last, after the bot stopped (its last lines written) and everything is closed: whatever the test did, no
+    // log line carried a token or a webhook code (the log is for the console).
+    cleanups.push(async () => {
+      for (const secret of secrets) expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+    });
     cleanups.push(() => emulator.close());
-    const botTransport = createWebhookTransport(emulator.webhookUrl(1));
-    const user = createWebhookTransport(emulator.webhookUrl(2));
+    const botTransport = createWebhookTransport(webhooks[0]!);
+    const user = createWebhookTransport(webhooks[1]!);
     cleanups.push(async () => {
       await botTransport.close();
       await user.close();
     });
-    const lines: string[] = [];
     const bot = await startBot({
       transport: botTransport,
-      botToken: 'llm-bot-test-token',
+      botToken,
       model,
       tools: { webSearch: createSearchTool({ latencyMs: 1500 }) },
       events: { mode: 'fetch', intervalMs: 200 },
@@ -71,11 +81,11 @@ export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) =>
       ask: async (text) =>
         (await user.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: text })) as number,
       waitFor: async (questionId, done) => {
-        const until = Date.now() + 15_000;
+        const until = realNow() + 15_000;
         for (;;) {
           const c = conversation(questionId);
           if (done(c)) return c;
-          if (Date.now() > until) throw new Error(`the bot did not get there: ${JSON.stringify(c.statuses)}`);
+          if (realNow() > until) throw new Error(`the bot did not get there: ${JSON.stringify(c.statuses)}`);
           await new Promise((r) => realSetTimeout(r, 25));
         }
       },

@@ -89,6 +89,22 @@ describe('llm-bot end to end (fetch mode)', () => {
     expect(second.every((call) => call.seq < r2!.seq)).toBe(true);
   });
 
+  it('answers two dialogs in parallel: the second does not wait for the first reply', async () => {
+    const { bot, emulator, ask, waitFor } = await setup(createLocalModel({ speed: 0.5 }), FAST);
+    const carol = createWebhookTransport(emulator.webhookUrl(3));
+    onTestFinished(() => carol.close());
+    const bob = await ask('Rate limits?');
+    const other = (await carol.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: 'Replies?' })) as number;
+    const [b, c] = await Promise.all([
+      waitFor(bob, (c) => c.reply !== undefined),
+      waitFor(other, (c) => c.reply !== undefined),
+    ]);
+    expect(b.question.chatId).not.toBe(c.question.chatId);
+    // each dialog's status went up while the other was still being answered
+    expect(c.calls[0]!.seq).toBeLessThan(b.reply!.seq);
+    expect(b.calls[0]!.seq).toBeLessThan(c.reply!.seq);
+  });
+
   it('stop() (Ctrl-C) while the model works clears the status and sends nothing after', async () => {
     const { bot, lines, ask, waitFor, conversation, settle } = await setup(createLocalModel({ speed: 0.5 }), FAST);
     const q = await ask('Something long');
@@ -160,6 +176,17 @@ describe('llm-bot end to end (fetch mode)', () => {
       await expect(
         startBot({ transport, botToken: 't', model: createLocalModel(), answerTimeoutMs }),
       ).rejects.toMatchObject({ name: 'B24InputError', field: 'answerTimeoutMs' });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a bad statusPolicy with B24InputError before any network call, not at every answer', async () => {
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    for (const statusPolicy of [{ leaseSec: 0 }, { leaseSec: 601 }, { marginMs: -1 }, { minDwellMs: Number.NaN }]) {
+      await expect(
+        startBot({ transport, botToken: 't', model: createLocalModel(), statusPolicy }),
+      ).rejects.toMatchObject({ name: 'B24InputError' });
     }
     expect(calls).toEqual([]);
   });
@@ -464,5 +491,78 @@ describe('llm-bot and messages written by bots', () => {
     expect(bot.busy()).toBe(0);
     expect(lines.filter((l) => l.startsWith('← '))).toEqual([]);
     expect(lines.some((l) => new RegExp(`ignored a message from bot ${other.bot.id}`).test(l))).toBe(true);
+  });
+});
+
+describe('llm-bot event delivery (webhook mode)', () => {
+  it('answers a message whose event came while imbot.v2.Bot.register was still in flight', async () => {
+    let q = 0;
+    const { bot, emulator, lines, waitFor } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      const user = createWebhookTransport(emulator.webhookUrl(2));
+      onTestFinished(async () => {
+        await http.close();
+        await user.close();
+      });
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          const result = await http.call(method, params, options);
+          if (method === 'imbot.v2.Bot.register') {
+            // The portal has the bot and its handler URL (a restart: already registered); Bob writes before the
+            // answer to register has reached the bot, and the portal posts the event at once.
+            const id = (result as { bot: { id: number } }).bot.id;
+            q = (await user.call('im.message.add', { DIALOG_ID: String(id), MESSAGE: 'Are you there?' })) as number;
+            await emulator.settled();
+          }
+          return result;
+        },
+      };
+      return { transport, events: webhookEvents(emulator) };
+    });
+    // The portal handed it over (200) and will not send it again (reference §4.4: no retries).
+    expect(emulator.deliveries()).toEqual([
+      expect.objectContaining({ botId: bot.botId, event: 'ONIMBOTV2MESSAGEADD', status: 200 }),
+    ]);
+    // before: the event went to a source nobody listened to yet, and Bob never got an answer
+    const c = await waitFor(q, (c) => c.reply !== undefined);
+    expect(c.reply?.text).toMatch(/Are you there/);
+    expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(1);
+  });
+
+  it('registers publicUrl (a tunnel), not its local address, as the URL the portal posts to', async () => {
+    // Port 9 (discard) on loopback: nothing listens, so the portal's delivery fails, and tells where it went.
+    const publicUrl = 'http://127.0.0.1:9/bitrix24/events';
+    const { bot, emulator, ask } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: { ...webhookEvents(emulator), publicUrl },
+    }));
+    expect(bot.webhookUrl).toBe(publicUrl);
+    await ask('Hello?');
+    await emulator.settled();
+    expect(emulator.deliveries()).toEqual([
+      expect.objectContaining({ botId: bot.botId, url: publicUrl, event: 'ONIMBOTV2MESSAGEADD', status: null }),
+    ]);
+  });
+
+  it('answers a message once when its event is delivered twice (a proxy retrying the POST)', async () => {
+    const { bot, emulator, lines, ask, waitFor } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    const q = await ask('How does a bot show its status?');
+    const c = await waitFor(q, (c) => c.reply !== undefined);
+    await emulator.settled();
+    const delivery = emulator.deliveries().find((d) => d.event === 'ONIMBOTV2MESSAGEADD')!;
+    // The same POST again, byte for byte: signed right, so the server accepts it.
+    const res = await fetch(bot.webhookUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: delivery.body,
+    });
+    expect(res.status).toBe(200);
+    await vi.waitFor(() => expect(bot.busy()).toBe(0), { timeout: 10_000 });
+    // before: a second answer, its statuses and a second reply to one question
+    const replies = emulator.messages(c.question.chatId).filter((m) => m.authorId === bot.botId);
+    expect(replies.map((m) => m.messageId)).toEqual([c.reply!.messageId]);
+    expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(1);
+    expect(lines.some((l) => new RegExp(`ignored message ${q}: already taken`).test(l))).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import {
   createIndicators,
   type IndicatorEvent,
   type Indicators,
+  resolveStatusPolicy,
   type StatusPolicy,
   type Transport,
   withStatus,
@@ -31,6 +32,7 @@ import {
 import { createSearchTool } from './createSearchTool';
 import { inTurn } from './inTurn';
 import { replyText } from './replyText';
+import { seenBefore } from './seenBefore';
 import { sleep } from './sleep';
 import { startWebhookServer, type WebhookServer } from './startWebhookServer';
 
@@ -95,6 +97,8 @@ export interface RunningBot {
 /** Rate-limited sends of one message: backoffs of 0.5, 1, 2, 4, 8, 8 … s (±50 %), about a minute in all. */
 const SEND_ATTEMPTS = 10;
 const ANSWER_TIMEOUT_MS = 120_000;
+/** Message ids remembered to answer each message once: far more than can be delivered twice within a while. */
+const SEEN_MESSAGES = 10_000;
 
 const SYSTEM =
   'You are a helpful assistant in a Bitrix24 chat. Use webSearch before answering questions about Bitrix24, then answer briefly.';
@@ -118,15 +122,21 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       String(answerTimeoutMs),
     );
   }
+  // Read here for the sends' backoffs, which keep the reply's status up (see `holdStatus`); refused before any call.
+  const policy = resolveStatusPolicy(options.statusPolicy);
   const events = options.events ?? { mode: 'fetch' };
   let server: WebhookServer | undefined;
   const incoming = new Subject<BotEvent>();
+  // What the portal posts before registration has answered (a restart: the bot and its URL are registered already)
+  // waits here until the source below listens. It got its 200 and sends nothing again (reference §4.4): a 503 would
+  // not bring the event back either, only lose it differently.
+  let early: BotEvent[] | undefined = [];
   if (events.mode === 'webhook') {
     server = await startWebhookServer({
       applicationToken: events.applicationToken,
       ...(events.port === undefined ? {} : { port: events.port }),
       ...(events.host === undefined ? {} : { host: events.host }),
-      onEvent: (event) => incoming.next(event),
+      onEvent: (event) => (early ? early.push(event) : incoming.next(event)),
       onRejected: (reason) => log(`webhook POST refused: ${reason}`),
     });
   }
@@ -169,6 +179,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const clearsOnError = options.statusPolicy?.clearOnError !== false;
   const tools = options.tools ?? { webSearch: createSearchTool() };
   const running = new Map<AbortController, Promise<void>>();
+  const answered = seenBefore<number>(SEEN_MESSAGES);
   const stopping = new Subject<void>();
   let closing = false;
 
@@ -244,8 +255,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         parts.connect();
         text = await reply;
         clearTimeout(deadline);
-        // withStatus stopped the status before `reply` resolved: no indicator call can follow this message.
-        await send(dialogId, text, controller.signal);
+        // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
+        // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.
+        await send(dialogId, text, controller.signal, holdStatus(dialogId, clearSettled.shown(), controller.signal));
         log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
       } catch (error) {
         clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
@@ -299,16 +311,66 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         log(`× ${dialogId}: could not clear the status: ${e instanceof Error ? e.message : String(e)}`),
       );
 
+  /**
+   * A wait between attempts to send a reply that keeps its status up: the status stopped when the text was ready,
+   * counting on the message to hide it within one lease, and a minute of backoffs would let it lapse while the bot is
+   * still at work. Renewed (the status the portal last showed, for one more lease) only when it would lapse before
+   * the next attempt, and awaited before that attempt, so no status call is ever on the wire with the message or
+   * after it. A renewal the portal refuses for its rate limit is tried again a second later while the status is
+   * still up; any other refusal ends the renewals (the lease ends the status as before).
+   */
+  const holdStatus = (dialogId: string, shown: Shown | undefined, signal: AbortSignal) => {
+    const leaseMs = policy.leaseSec * 1000;
+    const marginMs = Math.min(policy.marginMs, leaseMs / 2);
+    let held = shown;
+    let due = (held?.until ?? 0) - marginMs;
+    return async (waitMs: number) => {
+      const resumeAt = Date.now() + waitMs;
+      while (held && due < resumeAt) {
+        await sleep(Math.max(0, due - Date.now()), signal);
+        const at = Date.now();
+        try {
+          await transport.call(
+            'imbot.v2.Chat.InputAction.notify',
+            {
+              botId,
+              botToken,
+              dialogId,
+              ...(held.code === undefined ? {} : { statusMessageCode: held.code }),
+              duration: policy.leaseSec,
+            },
+            { signal },
+          );
+          held = { code: held.code, until: at + leaseMs };
+          due = held.until - marginMs;
+        } catch (error) {
+          if (signal.aborted) throw error;
+          if (error instanceof B24Error && error.kind === 'rate' && at + 1_000 < held.until) due = at + 1_000;
+          else {
+            log(`× ${dialogId}: could not renew the status: ${error instanceof Error ? error.message : String(error)}`);
+            held = undefined;
+          }
+        }
+      }
+      await sleep(Math.max(0, resumeAt - Date.now()), signal);
+    };
+  };
+
   // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
   // post twice: back off and retry rather than lose a reply that dialogs answered in parallel all want to send.
-  // `signal` ends the waits between attempts: stop() does not wait out a backoff.
-  const send = async (dialogId: string, message: string, signal?: AbortSignal) => {
+  // `signal` ends the waits between attempts: stop() does not wait out a backoff. `wait` replaces the plain sleep.
+  const send = async (
+    dialogId: string,
+    message: string,
+    signal?: AbortSignal,
+    wait: (ms: number) => Promise<void> = (ms) => sleep(ms, signal),
+  ) => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await transport.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message } });
       } catch (error) {
         if (!(error instanceof B24Error && error.kind === 'rate') || attempt >= SEND_ATTEMPTS) throw error;
-        await sleep(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()), signal);
+        await wait(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
       }
     }
   };
@@ -339,6 +401,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         log(`ignored a message from bot ${event.data.user.id} in ${event.data.chat.dialogId}`);
         return false;
       }),
+      // The platform promises no retries, yet the same event can come twice (a proxy retrying the POST, the handler
+      // URL registered for two bots of the app …): one question, one answer.
+      filter((event) => {
+        if (!answered(event.data.message.id)) return true;
+        log(`ignored message ${event.data.message.id}: already taken`);
+        return false;
+      }),
       // Each dialog's messages in turn, dialogs in parallel; a dialog with nothing to answer holds nothing.
       inTurn((event) => event.data.chat.dialogId, answer),
     )
@@ -348,6 +417,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         options.onError?.(error);
       },
     });
+  const waiting = early;
+  early = undefined;
+  for (const event of waiting) incoming.next(event);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -391,6 +463,12 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
   );
 }
 
+/** A status the portal accepted: its code and when its lease ends (epoch ms, as the bot saw the answer). */
+interface Shown {
+  readonly code: string | undefined;
+  readonly until: number;
+}
+
 /**
  * Resolves when the clear (`duration: 1`) of this dialog's bot status has been answered by the portal (sent,
  * dropped or failed), or when the status stopped in a way that sends no clear, so that the failure report never
@@ -400,18 +478,18 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
  *   so "no call event before `stopped`" means no call;
  * - refused for good by the portal (`stopped` for `failed`: ACCESS_DENIED, say): the indicator ended there.
  * Listens from the moment it is created, so an outcome that lands early is not missed. `shown()`: the status the
- * portal last accepted from this dialog's indicator (its code), unless a clear followed; undefined if none.
+ * portal last accepted from this dialog's indicator (its code and lease), unless a clear followed; undefined if none.
  */
 function clearOutcome(
   indicators: Indicators,
   dialogId: string,
-): { wait(ms: number): Promise<void>; shown(): { code: string | undefined } | undefined; release(): void } {
+): { wait(ms: number): Promise<void>; shown(): Shown | undefined; release(): void } {
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
   });
   let called = false;
-  let shown: { code: string | undefined } | undefined;
+  let shown: Shown | undefined;
   const sub = indicators.events
     .pipe(filter((e: IndicatorEvent) => e.indicator === 'botStatus' && String(e.dialogId) === dialogId))
     .subscribe((e) => {
@@ -419,7 +497,10 @@ function clearOutcome(
         called = true;
         if (e.call.reason === 'clear' && e.type !== 'renewed') settle();
         if (e.type === 'sent' || e.type === 'renewed')
-          shown = e.call.reason === 'clear' ? undefined : { code: e.call.statusMessageCode };
+          shown =
+            e.call.reason === 'clear'
+              ? undefined
+              : { code: e.call.statusMessageCode, until: Date.now() + (e.call.duration ?? 0) * 1000 };
       } else if (e.type === 'stopped' && (!called || e.reason === 'failed')) settle();
     });
   return {
