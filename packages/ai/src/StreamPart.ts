@@ -18,6 +18,11 @@ export interface StreamPart {
    * stream, so it no longer counts as running. `unknown`, as only `toolCallId` is read and checked at run time.
    */
   readonly toolCall?: unknown;
+  /**
+   * On `tool-approval-request` (AI SDK 7): the SDK decided it itself (`toolApproval`), in this stream. An approved
+   * call runs at once, so it still counts as running.
+   */
+  readonly isAutomatic?: boolean | undefined;
   /** On `tool-input-start`: the id of the call it starts (the later `tool-call`'s `toolCallId`). */
   readonly id?: string | undefined;
   /** On `tool-result`: a progress yield of a generator tool, not its final output. */

@@ -7,28 +7,34 @@ import { defaultStatusRules, type StatusRules } from './statusRules';
  */
 export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRules {
   if (rules === undefined) return defaultStatusRules;
-  if (rules === null || typeof rules !== 'object') throw new B24InputError('rules', 'an object', typeName(rules));
+  // An array is refused too: the tool rules passed as the rules would otherwise be ignored for the defaults.
+  if (!isPlainObject(rules)) throw new B24InputError('rules', 'an object', typeName(rules));
   // Only `undefined` means "not given": a `null` (a config field read as null) is checked, not silently replaced.
   const merged: StatusRules = {
     parts: rules.parts === undefined ? defaultStatusRules.parts : rules.parts,
     tools: rules.tools === undefined ? defaultStatusRules.tools : rules.tools,
     otherTool: rules.otherTool === undefined ? defaultStatusRules.otherTool : rules.otherTool,
   };
-  if (merged.parts === null || typeof merged.parts !== 'object')
-    throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));
+  if (!isPlainObject(merged.parts)) throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));
   for (const [type, effect] of Object.entries(merged.parts)) {
     if (effect !== 'tool' && effect !== 'complete' && effect !== 'error' && !isAgentStatus(effect))
       throw new B24InputError(`rules.parts[${JSON.stringify(type)}]`, "an agent status, 'tool', 'complete' or 'error'");
   }
   if (!Array.isArray(merged.tools)) throw new B24InputError('rules.tools', 'an array', typeName(merged.tools));
-  merged.tools.forEach((rule, i) => {
+  // By index, not forEach: a hole of a sparse array is skipped by forEach, yet read (as undefined) when tools match.
+  for (let i = 0; i < merged.tools.length; i++) {
+    const rule = merged.tools[i];
     if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
     if (!(typeof rule.match === 'string' && rule.match !== '') && !(rule.match instanceof RegExp))
       throw new B24InputError(`rules.tools[${i}].match`, 'a non-empty string or a RegExp');
     if (!isAgentStatus(rule.status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
-  });
+  }
   if (!isAgentStatus(merged.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
   return merged;
+}
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Names the type of a rejected value without echoing it (a stream or rules object may carry anything). */

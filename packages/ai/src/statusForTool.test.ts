@@ -52,6 +52,8 @@ describe('statusForTool with rules of its own', () => {
     ['a rule whose match is a number', { tools: [{ match: 5, status: 'searching' }] }, 'rules.tools[0].match'],
     ['an empty match', { tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match'],
     ['a rule that is null', { tools: [null] }, 'rules.tools[0]'],
+    // a hole (`tools[1] = rule` on an empty array) is skipped by forEach but read by for…of: a TypeError later
+    ['a hole in the tools', { tools: Object.assign([], { 1: { match: 'x', status: 'searching' } }) }, 'rules.tools[0]'],
     ['a status that is not one', { tools: [{ match: 'x', status: 'bogus' }] }, 'rules.tools[0].status'],
     ['tools that are not an array', { tools: 'search' }, 'rules.tools'],
     ['tools that are an empty string (falsy, yet given)', { tools: '' }, 'rules.tools'],

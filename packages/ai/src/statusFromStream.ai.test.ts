@@ -1,11 +1,12 @@
 // The real AI SDK (`ai` 6, whose `fullStream` carries the v5+ part union) drives statusFromStream end to end:
 // a mock model streams reasoning, a tool call and text through `streamText`, tools really execute.
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { stepCountIs, streamText, tool } from 'ai';
+import { type ModelMessage, stepCountIs, streamText, type Tool, tool } from 'ai';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
-import { firstValueFrom, tap, toArray } from 'rxjs';
+import { firstValueFrom, from, take, tap, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import type { StreamPart } from './StreamPart';
 import { statusFromStream } from './statusFromStream';
 
 const usage = {
@@ -140,6 +141,39 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ).catch((e: unknown) => e);
     expect(err).toBe(failure);
     expect(seen).toEqual(['thinking']);
+    // the status stream stopped reading at the error part: the SDK's own promise still settles (not so on 5.0.0–5.0.10)
+    expect(await result.text).toBe('');
+  });
+
+  it('leaves the reply whole when the status reader stops early', async () => {
+    const { result, executed } = run('webSearch');
+    // a subscriber that stops after two statuses (botStatus torn down, an operator's take) releases the stream early
+    expect(await firstValueFrom(statusFromStream(result.fullStream).pipe(take(2), toArray()))).toEqual([
+      'thinking',
+      'searching',
+    ]);
+    expect(await result.text).toBe('It is sunny in Berlin, 21 °C.');
+    expect(executed).toEqual(['Berlin weather']);
+  });
+
+  it('completes at the abort part when the call is aborted mid-reply', async () => {
+    vi.useFakeTimers();
+    const abort = new AbortController();
+    const result = streamText({
+      model: new MockLanguageModelV3({ doStream: agentSteps('webSearch', 100)[1]! }),
+      prompt: 'What is the weather in Berlin?',
+      abortSignal: abort.signal,
+    });
+    setTimeout(() => abort.abort(), 550);
+    const types: string[] = [];
+    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    // the text starts at 400 ms (chunk 4); the abort at 550 ends the statuses there, before the reply's second delta
+    expect(await timelineOf(parts)).toEqual([
+      [0, 'thinking'],
+      [400, 'composing'],
+    ]);
+    expect(types.at(-1)).toBe('abort');
+    expect(types).not.toContain('finish');
   });
 
   it('errors with the model error when doStream itself rejects', async () => {
@@ -280,6 +314,39 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ]);
   });
 
+  it('goes back to the running call when the one shown turns out to wait for approval', async () => {
+    vi.useFakeTimers();
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: 'b', toolName: 'calculator', input: '{"query":"Berlin"}' },
+          { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+          finish('tool-calls'),
+        ]),
+      }),
+      prompt: 'Calculate and search',
+      tools: {
+        webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute: async () => 1 }),
+        calculator: tool({
+          inputSchema: z.object({ query: z.string() }),
+          execute: async () => {
+            await new Promise((r) => setTimeout(r, 1000));
+            return 2;
+          },
+        }),
+      },
+    });
+    // the search waits for a person from 0 ms on; only the calculator runs, until 1000 ms
+    expect(await timelineOf(result.fullStream)).toEqual([
+      [0, 'thinking'],
+      [0, 'calculating'],
+      [0, 'searching'],
+      [0, 'calculating'],
+      [1000, 'thinking'],
+    ]);
+  });
+
   it('stays on the slower of two parallel tool calls until it returns too', async () => {
     vi.useFakeTimers();
     const call = (id: string, toolName: string): LanguageModelV3StreamPart[] => [
@@ -330,6 +397,82 @@ describe('statusFromStream over streamText (ai 6)', () => {
       [0, 'calculating'],
       [1000, 'thinking'],
       [1100, 'composing'],
+    ]);
+  });
+});
+
+describe('statusFromStream over a tool approved in an earlier stream (ai 6 needsApproval)', () => {
+  /**
+   * Stream 1 calls `webSearch` (needsApproval) and stops for approval; stream 2 gets the person's approval in its
+   * messages and, as `streamText` does, runs the tool before the model's step (text at 100 ms a chunk). Stream 2 is
+   * started at fake time 0.
+   */
+  async function approvedThenRun(execute: Tool<{ query: string }>['execute']) {
+    const tools = { webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute }) };
+    const first = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: 'call-1', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+          finish('tool-calls'),
+        ]),
+      }),
+      prompt: 'What is the weather in Berlin?',
+      tools,
+    });
+    // the first stream waits for a person: the call it asked approval for is not shown as running after it
+    expect(await firstValueFrom(statusFromStream(first.fullStream).pipe(toArray()))).toEqual(['thinking', 'searching']);
+    const { messages } = await first.response;
+    const request = messages
+      .flatMap((m) => (Array.isArray(m.content) ? (m.content as readonly { type: string; approvalId?: string }[]) : []))
+      .find((c) => c.type === 'tool-approval-request');
+    const approved: ModelMessage[] = [
+      { role: 'user', content: 'What is the weather in Berlin?' },
+      ...messages,
+      { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request!.approvalId!, approved: true }] },
+    ];
+    vi.useFakeTimers({ now: 0 });
+    return streamText({
+      model: new MockLanguageModelV3({ doStream: agentSteps('webSearch', 100)[1]! }),
+      messages: approved,
+      tools,
+      stopWhen: stepCountIs(3),
+    });
+  }
+
+  it('shows thinking while it runs: streamText emits nothing that names the tool before its result', async () => {
+    const log: string[] = [];
+    const second = await approvedThenRun(async () => {
+      log.push(`${Date.now()} execute`);
+      await new Promise((r) => setTimeout(r, 1000));
+      log.push(`${Date.now()} executed`);
+      return { answer: 'sunny' };
+    });
+    const parts = from(second.fullStream as AsyncIterable<StreamPart>).pipe(
+      tap((p) => log.push(`${Date.now()} ${p.type}`)),
+    );
+    const timeline = await timelineOf(parts);
+    // `start` comes before the tool runs, and the next part is its result: no tool-call, tool-input-start or approval
+    // part, so `thinking` (from `start`) stands for the whole run. If a later ai names the call, this fails first.
+    expect(log.slice(0, 4)).toEqual(['0 start', '0 execute', '1000 executed', '1000 tool-result']);
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [1400, 'composing'],
+    ]);
+  });
+
+  it('shows a generator tool from its first progress yield, the one part that names it while it runs', async () => {
+    const second = await approvedThenRun(async function* () {
+      for (let i = 1; i <= 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        yield { done: i };
+      }
+    });
+    expect(await timelineOf(second.fullStream)).toEqual([
+      [0, 'thinking'],
+      [100, 'searching'],
+      [300, 'thinking'],
+      [700, 'composing'],
     ]);
   });
 });

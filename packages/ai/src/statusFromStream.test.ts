@@ -111,6 +111,22 @@ describe('statusFromStream: phases in virtual time', () => {
     });
   });
 
+  it('errors with an Error naming the part when an error part carries no error', async () => {
+    const err = await firstValueFrom(statusFromStream([parts.r, { type: 'error' }]).pipe(toArray())).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('LLM stream reported an error (error)');
+  });
+
+  it('follows reasoning interleaved with text, part by part, and lets their ends change nothing', () => {
+    marbles(({ cold, expectObservable }) => {
+      const interleaved = { ...parts, n: { type: 'text-end' }, m: { type: 'reasoning-end' } };
+      const src = cold('r-R-t-T-m-R-T-n-R-f', interleaved);
+      expectObservable(statusFromStream(src)).toBe('h---o-----h-o---h-|', statuses);
+    });
+  });
+
   it('passes a source error through unchanged', () => {
     marbles(({ cold, expectObservable }) => {
       const boom = new Error('socket hang up');
@@ -187,6 +203,38 @@ describe('statusFromStream: parallel tool calls', () => {
     marbles(({ cold, expectObservable }) => {
       const src = cold('-c-q-k-O-e-f', calls);
       expectObservable(statusFromStream(src)).toBe('-s---c-h---|', statuses);
+      // the call shown waits for approval while another runs: the running one is shown again
+      expectObservable(statusFromStream(cold('-k-c-q-O-f', calls))).toBe('-c-s-c-h-|', statuses);
+    });
+  });
+
+  it('keeps a call approved automatically in the same stream running (AI SDK 7 `toolApproval`)', () => {
+    // the parts ai 7.0.173 emits for `toolApproval: { webSearch: 'approved' }`, the search (a) running 20–1027 ms and
+    // the calculator (b) 25–127 ms: the request is marked automatic and its approval follows at once
+    const toolCall = { toolCallId: 'a', toolName: 'webSearch' };
+    // `approved` is not read (a denial is followed by tool-output-denied): kept out of StreamPart's fields
+    const approved = { type: 'tool-approval-response', approved: true, toolCall };
+    const denied = { type: 'tool-approval-response', approved: false, toolCall };
+    const auto = {
+      ...calls,
+      q: { type: 'tool-approval-request', isAutomatic: true, toolCall },
+      y: approved,
+      n: denied,
+      d: { type: 'tool-output-denied', toolCallId: 'a', toolName: 'webSearch' },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('-c-q-y-k-O-o-e-f', auto))).toBe('-s-----c-s-h---|', statuses);
+      // denied automatically: the denial settles it
+      expectObservable(statusFromStream(cold('-c-k-q-n-d-O-f', auto))).toBe('-s-c-------h-|', statuses);
+    });
+  });
+
+  it('lets a part of a type it does not know leave the running calls alone, even with their toolCallId', () => {
+    marbles(({ cold, expectObservable }) => {
+      // a newer SDK's part about call b (progress, a log line …) says nothing about b having returned: when a returns,
+      // b still runs and stays shown; the model thinks only once b returns too
+      const newer = { ...calls, z: { type: 'tool-progress', toolCallId: 'b', toolName: 'calculator' } };
+      expectObservable(statusFromStream(cold('-c-k-z-o-O-f', newer))).toBe('-s-c-----h-|', statuses);
     });
   });
 
@@ -278,6 +326,13 @@ describe('statusFromStream: input errors', () => {
     expect(err.message).toMatch(/Invalid parts: must be an AsyncIterable.*\(got a number\)/);
   });
 
+  it('rejects a string (the reply text passed for its stream) synchronously, not one part per character', () => {
+    // a string is iterable, so `from` would take it; its characters would only fail once read, as parts[0]
+    const err = inputError(() => statusFromStream('It is sunny in Berlin.' as never));
+    expect(err).toMatchObject({ kind: 'input', field: 'parts' });
+    expect(err.message).toMatch(/\(got a string\)/);
+  });
+
   it.each([
     [{ tools: 'search' }, 'rules.tools', /must be an array \(got a string\)/],
     [{ tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match', /must be a non-empty string/],
@@ -288,6 +343,10 @@ describe('statusFromStream: input errors', () => {
     [{ tools: null }, 'rules.tools', /must be an array \(got null\)/],
     [{ parts: null }, 'rules.parts', /must be an object \(got null\)/],
     [{ otherTool: null }, 'rules.otherTool', /must be an agent status/],
+    // the tool rules passed as the rules themselves: not silently ignored for the defaults
+    [[{ match: 'crm', status: 'checking' }], 'rules', /must be an object \(got an array\)/],
+    // an array of parts would replace the whole mapping, finish and error included, with index keys
+    [{ parts: ['thinking'] }, 'rules.parts', /must be an object \(got an array\)/],
   ])('rejects malformed rules %j naming %s', (rules, field, message) => {
     const err = inputError(() => statusFromStream([], rules as never));
     expect(err).toMatchObject({ kind: 'input', field });

@@ -29,11 +29,15 @@ export function statusFromStream(
   rules?: Partial<StatusRules>,
 ): Observable<AgentStatus> {
   const merged = resolveRules(rules);
+  const notStream = () =>
+    new B24InputError('parts', 'an AsyncIterable, ReadableStream or Observable of stream parts', typeName(parts));
+  // `from` takes a string as an iterable of characters: the reply text passed by mistake would fail only once read.
+  if (typeof parts === 'string') throw notStream();
   let source: Observable<StreamPart>;
   try {
     source = from(parts);
   } catch {
-    throw new B24InputError('parts', 'an AsyncIterable, ReadableStream or Observable of stream parts', typeName(parts));
+    throw notStream();
   }
   return defer(() => {
     const running = new Map<string, string>();
@@ -56,9 +60,9 @@ type Step =
   | { readonly effect: 'error'; readonly part: StreamPart };
 
 /**
- * A tool call is running from its first part (`tool-input-start`'s `id`, `tool-call`'s `toolCallId`) until a part with
- * its `toolCallId` that is not a tool part (the final `tool-result`, `tool-error`, `tool-output-denied`), or a
- * `tool-approval-request` for it (the tool runs only once approved, in a later stream). A step boundary forgets them
+ * A tool call is running from its first part (`tool-input-start`'s `id`, `tool-call`'s `toolCallId`) until a part that
+ * ends it (the final `tool-result`, `tool-error`, `tool-output-denied`), or a `tool-approval-request` for it that waits
+ * for a person (the tool runs only once approved, in a later stream). A step boundary forgets them
  * all: a call with no `execute` never gets a result, and the SDK emits a step's results before `finish-step`.
  *
  * A preliminary result of a call already running does not make it the latest: two generator tools yielding in turn
@@ -83,9 +87,9 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
       : undefined;
   if (effect === 'error') return { effect, part };
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
-  const callId = typeof part.toolCallId === 'string' ? part.toolCallId : approvalCallId(part);
   if (effect === 'tool') {
-    const id = callId ?? (typeof part.id === 'string' ? part.id : undefined);
+    const id =
+      typeof part.toolCallId === 'string' ? part.toolCallId : typeof part.id === 'string' ? part.id : undefined;
     if (id !== undefined) {
       if (preliminary && running.has(id)) return { effect: latestCall(running, rules) };
       running.delete(id); // re-inserted last: the latest call is the one shown
@@ -94,11 +98,14 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
     return { effect: toolStatus(toolName, rules) };
   }
   if (part.type === 'start-step' || part.type === 'finish-step') running.clear();
+  const callId = settledCallId(part);
+  // A result the rules leave out changes nothing; an approval request has no rule by default, yet its call, which may
+  // be the one shown, stops running: the calls still running are shown instead.
   if (
     callId !== undefined &&
     running.delete(callId) &&
     running.size > 0 &&
-    effect !== undefined &&
+    (effect !== undefined || part.type === 'tool-approval-request') &&
     effect !== 'complete'
   )
     return { effect: latestCall(running, rules) };
@@ -110,6 +117,21 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
 /** The status of the call started (or shown) last of those still running. */
 function latestCall(running: Map<string, string>, rules: StatusRules): AgentStatus {
   return toolStatus([...running.values()].at(-1)!, rules);
+}
+
+/** The final `tool-result` (a preliminary one is read as the tool's before this is asked), and the other two ends. */
+const SETTLING_TYPES: ReadonlySet<string> = new Set(['tool-result', 'tool-error', 'tool-output-denied']);
+
+/**
+ * The call `part` settles, if it settles one. Only the parts that end a call do: a part of a type this package does
+ * not know (a newer SDK's) may well carry a `toolCallId` while the call runs on. A `tool-approval-request` names its
+ * call inside `toolCall`; one marked `isAutomatic` (AI SDK 7's `toolApproval`) is decided in the same stream, the tool
+ * running at once when approved and a `tool-output-denied` following when not, so it settles nothing.
+ */
+function settledCallId(part: StreamPart): string | undefined {
+  if (part.type === 'tool-approval-request') return part.isAutomatic === true ? undefined : approvalCallId(part);
+  if (!SETTLING_TYPES.has(part.type)) return undefined;
+  return typeof part.toolCallId === 'string' ? part.toolCallId : undefined;
 }
 
 /** `tool-approval-request` names its call inside `toolCall`, not as a `toolCallId` of its own. */
