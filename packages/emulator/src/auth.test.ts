@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -140,6 +141,50 @@ describe('OAuth auth', () => {
         .map((i) => i.senderId)
         .sort(),
     ).toEqual([2, 3]);
+  });
+});
+
+describe('refresh token lifetime', () => {
+  it('§5: a refresh token lives 180 days, then the authorization server answers invalid_grant', async () => {
+    let t = 1_800_000_000_000;
+    emulator = await startEmulator({ plan: 'off', now: () => t });
+    const { clientId, clientSecret } = emulator.fixtures.app;
+    const refresh = (refreshToken: string) =>
+      post(
+        emulator!.oauthUrl,
+        new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: clientId,
+          client_secret: clientSecret,
+          refresh_token: refreshToken,
+        }).toString(),
+      );
+    t += 180 * 86_400_000 - 1;
+    const inTime = await refresh(emulator.fixtures.oauth.refreshToken);
+    expect(inTime.status).toBe(200);
+    t += 180 * 86_400_000;
+    const late = await refresh(inTime.body.refresh_token);
+    expect([late.status, late.body.error]).toEqual([400, 'invalid_grant']);
+  });
+});
+
+describe('a refresh whose client hangs up mid-body', () => {
+  it('counts no reply it never sent (no 400 in byStatus) and keeps serving', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const url = new URL(emulator.oauthUrl);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=refr`,
+    );
+    await vi.waitFor(() => expect(emulator!.stats().oauthRequests).toBe(1));
+    socket.destroy();
+    const { clientId, clientSecret } = emulator.fixtures.app;
+    const form = { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret };
+    const next = await post(emulator.oauthUrl, new URLSearchParams({ ...form, refresh_token: 'x' }).toString());
+    expect(next.body.error).toBe('invalid_grant');
+    await get(`${emulator.url}/_emulator/stats`); // one more round trip: the hang-up has been handled by now
+    expect(emulator.stats().byStatus).toEqual({ 400: 1 });
   });
 });
 

@@ -40,6 +40,8 @@ export async function handleOAuth(
     const body = await readBody(req, portal.maxBodyBytes);
     params = mergeParams(parseQuery(url.search.slice(1)), parseBody(body, req.headers['content-type']));
   } catch (error) {
+    // A client that hung up mid-body gets no reply, so none is counted.
+    if (!(error instanceof RestError) && (req.destroyed || res.destroyed)) return;
     if (error instanceof RestError) fail(error.status, 'invalid_request', error.message);
     else fail(400, 'invalid_request', 'Unreadable request');
     return;

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { post } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -43,5 +44,24 @@ describe('/rest/ reads a request the way the portal does (reference §5, getRequ
     });
     expect(refused.status).toBe((await fetch(refused.url)).status);
     expect(shownIn()).toEqual([1]);
+  });
+});
+
+describe('/rest/ and a client that goes away', () => {
+  it('records a request whose client hung up mid-body as aborted (status 0), not as a 500 it never sent', async () => {
+    const url = new URL(writing());
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"DIALOG_`,
+    );
+    await vi.waitFor(() => expect(emulator.stats().requests).toBe(1));
+    socket.destroy();
+    await vi.waitFor(() => expect(emulator.timeline()).toHaveLength(1));
+    expect(emulator.timeline()).toMatchObject([
+      { kind: 'call', method: 'im.dialog.writing', status: 0, error: 'ABORTED' },
+    ]);
+    expect(emulator.stats().byStatus).toEqual({});
+    expect((await post(writing(), { DIALOG_ID: 'chat1' })).status).toBe(200);
   });
 });

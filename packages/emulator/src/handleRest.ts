@@ -22,7 +22,7 @@ function safeDecode(segment: string): string {
 }
 
 /**
- * `/rest/…`: route (webhook or OAuth form), faults, body, leaky bucket, auth, then the method or `batch`.
+ * `/rest/…`: route (webhook or OAuth form), faults, leaky bucket, body, auth, then the method or `batch`.
  * Every outcome is counted and lands on the timeline, including refusals before a method ran.
  */
 export async function handleRest(
@@ -35,6 +35,13 @@ export async function handleRest(
   const started = portal.now();
   const { stats } = portal;
   stats.requests++;
+  /** The leaky bucket counts HTTP requests (reference §7), whatever the portal then makes of them. */
+  const overLimit = (): RestError | null => {
+    if (!portal.bucket || portal.bucket.take(started)) return null;
+    stats.queryLimitExceeded++;
+    const limited = restError('QUERY_LIMIT_EXCEEDED');
+    return portal.options.rateLimitStatus === 429 ? new RestError(limited.code, limited.message, 429) : limited;
+  };
   const segments = url.pathname
     .replace(/^\/rest\/?/, '')
     .split('/')
@@ -50,7 +57,7 @@ export async function handleRest(
   } else {
     // No method to name: the path may hold a webhook code (`/rest/1/<code>/`), which must not reach stats or state.
     portal.countMethod('(no method)');
-    const error = restError('ERROR_METHOD_NOT_FOUND');
+    const error = overLimit() ?? restError('ERROR_METHOD_NOT_FOUND');
     portal.countStatus(error.status);
     sendResponse(res, error.status, error.toBody(), cors);
     return;
@@ -67,21 +74,18 @@ export async function handleRest(
       if (await preemptFault(portal, fault, req, res, cors, record)) return;
       if (fault.status !== undefined || fault.error !== undefined) throw faultError(fault);
     }
+    const limited = overLimit();
+    if (limited) throw limited;
     const body = await readBody(req, portal.maxBodyBytes);
     // getRequestData reads a body only for POST (reference §5): a PUT's or DELETE's is ignored on a portal, so
     // taking it here would let a client that sends the wrong method pass.
     const posted = req.method === 'POST' ? parseBody(body, req.headers['content-type']) : nullRecord();
     const params = mergeParams(parseQuery(url.search.slice(1)), posted);
-    if (portal.bucket && !portal.bucket.take(started)) {
-      stats.queryLimitExceeded++;
-      const limited = restError('QUERY_LIMIT_EXCEEDED');
-      throw portal.options.rateLimitStatus === 429 ? new RestError(limited.code, limited.message, 429) : limited;
-    }
     auth = authenticate(portal, route, params, req);
     delete params.auth;
     delete params.access_token;
     let result: unknown;
-    let operating: Operating;
+    let operating: Operating | null;
     if (isBatch) {
       stats.batches++;
       portal.countMethod('batch');
@@ -90,14 +94,27 @@ export async function handleRest(
       portal.recordCall('batch', emptyRecord(), 200, null, auth, batchId, started);
       recorded = true;
       // `batch` itself is not charged to the operating limit; its commands are (reference §7).
-      operating = { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) };
+      operating = portal.operating ? { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) } : null;
     } else {
       recorded = true;
       ({ result, operating } = invokeMethod(portal, methodName, params, auth, null));
     }
     portal.countStatus(200);
-    sendResponse(res, 200, { result, time: timeBlock(started, portal.now(), operating) }, cors, undefined, fault);
+    sendResponse(
+      res,
+      200,
+      { result, time: timeBlock(started, portal.now(), operating ?? undefined) },
+      cors,
+      undefined,
+      fault,
+    );
   } catch (caught) {
+    if (!(caught instanceof RestError) && (req.destroyed || res.destroyed)) {
+      // The client hung up (mid-body, say): no reply went out, so none is counted; the call is noted as a
+      // fault's dropped connection is (status 0), not as a 500 the portal never sent.
+      if (!recorded) portal.recordCall(methodName, emptyRecord(), 0, 'ABORTED', auth, null, started);
+      return;
+    }
     const error = caught instanceof RestError ? caught : restError('INTERNAL_SERVER_ERROR');
     if (!recorded) portal.recordCall(methodName, emptyRecord(), error.status, error.code, auth, null, started);
     portal.countStatus(error.status);

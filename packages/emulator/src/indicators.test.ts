@@ -187,6 +187,64 @@ describe('indicator state', () => {
     expect(s.e.visibility('3', 1)).toEqual([]);
   });
 
+  it('§1.3: duration is clamped to 1..600 s in what is shown, not only in what is recorded', async () => {
+    const s = await setup();
+    await s.notify({ duration: 9999 });
+    s.at(599_999);
+    expect(s.e.indicators()).toHaveLength(1);
+    s.at(600_000);
+    expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: T0 + 600_000, endCause: 'expired', calls: 1 }]);
+    s.at(700_000);
+    await s.notify({ duration: -5 });
+    s.at(701_000);
+    expect(s.e.visibility('chat1', 10).at(-1)).toEqual({
+      from: T0 + 700_000,
+      to: T0 + 701_000,
+      endCause: 'expired',
+      calls: 1,
+    });
+  });
+
+  it('§2/§3: without a duration, notify and imbot.chat.sendTyping last the client lifetime (25 s), like writing', async () => {
+    const s = await setup();
+    await s.notify();
+    await post(`${s.e.webhookUrl()}imbot.chat.sendTyping`, {
+      BOT_ID: 10,
+      CLIENT_ID: 'agent-bot-token',
+      DIALOG_ID: 'chat2',
+    });
+    expect(s.e.indicators().map((i) => [i.chatId, i.visibleUntil])).toEqual([
+      [1, T0 + 25_000],
+      [2, T0 + 25_000],
+    ]);
+    s.at(25_000);
+    expect(s.e.indicators()).toEqual([]);
+  });
+
+  it("§3: a message hides only its sender's indicator in that chat, not the sender's elsewhere", async () => {
+    const s = await setup();
+    await s.notify({ duration: 60 });
+    await s.notify({ dialogId: '2', duration: 60 });
+    await s.send('in chat1');
+    expect(s.e.indicators()).toEqual([expect.objectContaining({ senderId: 10, dialogId: '2' })]);
+    await post(`${s.e.webhookUrl()}imbot.v2.Chat.Message.send`, {
+      botId: 10,
+      botToken: 'agent-bot-token',
+      dialogId: '2',
+      fields: { message: 'in private' },
+    });
+    expect(s.e.indicators()).toEqual([]);
+  });
+
+  it('§1.3: imbot.v2 takes a workgroup chat as sg<N>, which im.dialog.writing refuses (§1.1)', async () => {
+    const s = await setup();
+    s.e.seed({ chats: [{ id: 7, title: 'Project', members: [1, 2], workgroupId: 5 }], members: [[7, 10]] });
+    expect((await s.notify({ dialogId: 'sg5', duration: 5 })).body.result).toEqual({ result: true });
+    expect(s.e.indicators()).toEqual([expect.objectContaining({ chatId: 7, senderId: 10 })]);
+    expect((await s.writing('sg5')).body.error).toBe('ACCESS_ERROR');
+    expect((await s.notify({ dialogId: 'sg6' })).body.error).toBe('CHAT_NOT_FOUND');
+  });
+
   it('expired hides are emitted in real time for observers (default clock)', async () => {
     emulator = await startEmulator({ plan: 'off', clientLifetimeSec: 0.05 });
     const seen: string[] = [];

@@ -29,7 +29,7 @@ export function invokeMethod(
   params: Params,
   auth: AuthContext,
   batchId: number | null,
-): { result: unknown; operating: Operating } {
+): { result: unknown; operating: Operating | null } {
   const key = methodName.toLowerCase();
   const definition = METHODS.get(ALIASES.get(key) ?? key);
   portal.countMethod(key);
@@ -63,7 +63,8 @@ export function invokeMethod(
       clientLifetimeMs: portal.clientLifetimeMs,
       record: rec,
     });
-    let operating: Operating = { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) };
+    // `appendDebugInfo` adds `operating*` only while the LoadLimiter is active (reference §5): none when it is off.
+    let operating: Operating | null = null;
     if (portal.operating) {
       portal.operating.charge(opKey, started, portal.operatingCost(definition.name, started));
       operating = portal.operating.state(opKey, portal.now());

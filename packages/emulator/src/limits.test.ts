@@ -67,6 +67,28 @@ describe('rate limit over HTTP (injected clock)', () => {
     for (let i = 0; i < 120; i++) expect((await writing(emulator)).status).toBe(200);
   });
 
+  it('§7: one bucket per portal: a webhook and an OAuth app share it, and the refusal is the bare documented envelope', async () => {
+    emulator = await startEmulator({ plan: { perSecond: 1, burst: 2 }, now: () => 0 });
+    expect((await post(`${emulator.webhookUrl(1)}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
+    expect((await post(`${emulator.webhookUrl(2)}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
+    const oauth = await post(`${emulator.restUrl}imbot.v2.Chat.InputAction.notify`, {
+      botId: 11,
+      dialogId: 'chat1',
+      auth: emulator.fixtures.oauth.accessToken,
+    });
+    expect(oauth.status).toBe(503);
+    expect(oauth.body).toEqual({ error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
+  });
+
+  it('§7: every HTTP request counts, one whose body or path the portal cannot use included', async () => {
+    emulator = await startEmulator({ plan: { perSecond: 1, burst: 3 }, now: () => 0 });
+    const url = `${emulator.webhookUrl()}im.dialog.writing`;
+    expect((await post(url, '{"DIALOG_ID":', { contentType: 'application/json' })).body.error).toBe('ERROR_ARGUMENT');
+    expect((await post(`${emulator.webhookUrl()}`, {})).body.error).toBe('ERROR_METHOD_NOT_FOUND');
+    expect((await writing(emulator)).status).toBe(200);
+    expect(await writing(emulator)).toEqual({ status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
+  });
+
   it('rateLimitStatus: 429 sends the same code with 429', async () => {
     emulator = await startEmulator({ plan: { perSecond: 1, burst: 1 }, rateLimitStatus: 429, now: () => 0 });
     expect((await writing(emulator)).status).toBe(200);
@@ -113,5 +135,37 @@ describe('operating limit', () => {
     t += 600_000;
     expect((await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
     expect(emulator.stats().operationTimeLimit).toBe(2);
+  });
+
+  it('§5: with the limiter off, the time block has no operating keys (appendDebugInfo adds them only when it is active)', async () => {
+    emulator = await startEmulator({ plan: 'off', operating: false });
+    const plain = await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const batch = await post(`${emulator.webhookUrl()}batch`, { cmd: ['im.dialog.writing?DIALOG_ID=chat1'] });
+    for (const reply of [plain, batch]) {
+      expect(reply.status).toBe(200);
+      expect(Object.keys(reply.body.time).sort()).toEqual([
+        'date_finish',
+        'date_start',
+        'duration',
+        'finish',
+        'processing',
+        'start',
+      ]);
+    }
+  });
+
+  it('§7: the budget is per webhook or app: others calling the same method keep working', async () => {
+    emulator = await startEmulator({ plan: 'off', now: () => 0, operating: { budgetSec: 1, costSec: 2 } });
+    const hook1 = emulator.webhookUrl(1);
+    await post(`${hook1}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const blocked = await post(`${hook1}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    expect([blocked.status, blocked.body.error]).toEqual([429, 'OPERATION_TIME_LIMIT']);
+    expect(blocked.body.time).toBeUndefined();
+    const otherHook = await post(`${emulator.webhookUrl(2)}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const app = await post(`${emulator.restUrl}im.dialog.writing`, {
+      DIALOG_ID: 'chat1',
+      auth: emulator.fixtures.oauth.accessToken,
+    });
+    expect([otherHook.status, app.status]).toEqual([200, 200]);
   });
 });

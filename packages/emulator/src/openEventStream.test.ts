@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
+import { openEventStream } from './openEventStream';
+import { Portal } from './Portal';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -171,5 +174,23 @@ describe('HEAD /_emulator/events (RFC 9110 §9.3.2: GET without the body)', () =
     expect(head).toMatch(/\r\ncontent-type: text\/event-stream; charset=utf-8\r\n/i);
     expect(head!.endsWith('\r\n\r\n')).toBe(true);
     expect(stats).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
+describe('a subscriber that hangs up mid-stream', () => {
+  it('is forgotten: no subscriber left, and later timeline entries go nowhere without an error', async () => {
+    const portal = new Portal({ plan: 'off' });
+    const server = createServer((req, res) => openEventStream(portal, req, res, new URL(req.url!, 'http://x'), {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    socket.write('GET /_emulator/events?since=0 HTTP/1.1\r\nhost: emulator\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    expect(portal.sseClients.size).toBe(1);
+    socket.destroy();
+    await vi.waitFor(() => expect(portal.sseClients.size).toBe(0));
+    expect(() => portal.postMessage(2, 'chat2', 'after the hang-up')).not.toThrow();
+    portal.close();
+    await new Promise((resolve) => server.close(resolve));
   });
 });
