@@ -24,11 +24,17 @@ afterAll(async () => {
   await emulator?.close();
 });
 
+interface BotSetup {
+  /** The indicators' rate budget (a tight one keeps a call queued). */
+  readonly limits?: 'standard' | { readonly perSecond: number; readonly burst: number };
+  readonly leaseSec?: number;
+}
+
 /**
  * One bot in a chat of its own, with one `createIndicators` on the node webhook transport; every request holds the
  * clock until it has settled.
  */
-function botInNewChat(title: string) {
+function botInNewChat(title: string, { limits = 'standard', leaseSec = LEASE_SEC }: BotSetup = {}) {
   const bot = emulator.fixtures.bots.agent;
   const botToken = bot.botToken ?? undefined;
   const { chats } = emulator.seed({ chats: [{ title, members: [1, bot.id] }] });
@@ -40,14 +46,14 @@ function botInNewChat(title: string) {
     call: (method, params, options) => clock.track(webhook.call(method, params, options)),
     batch: (calls, options) => clock.track(webhook.batch(calls, options)),
   };
-  const indicators = createIndicators({ transport, limits: 'standard', clock });
+  const indicators = createIndicators({ transport, limits, clock });
   const errors: unknown[] = [];
 
   /** One message being answered: its status until it fails or replies. */
   function work(status: AgentStatus) {
     const until = new Subject<void>();
     indicators
-      .botStatus({ dialogId, botId: bot.id, botToken, status, until, leaseSec: LEASE_SEC })
+      .botStatus({ dialogId, botId: bot.id, botToken, status, until, leaseSec })
       .subscribe({ error: (e: unknown) => errors.push(e) });
     return {
       fail: () => until.error(new Error('the model gave up')),
@@ -162,6 +168,36 @@ describe('two works of one bot in one chat share its status on the portal', () =
     expect(after.filter((c) => c.statusMessageCode !== 'IMBOT_AGENT_ACTION_THINKING')).toEqual([]);
     expect(chat.visibility()).toEqual([
       { from: startedAt, to: repliedAt, endCause: 'message', calls: expect.any(Number) },
+    ]);
+  });
+
+  it('the other ends before any status of its own could leave (rate budget): what the failed one showed is cleared', async () => {
+    // One request per 10 s: the other's start waits in line behind the failing one's, and ends there.
+    const chat = botInNewChat('both end, one queued', { limits: { perSecond: 0.1, burst: 2 }, leaseSec: 60 });
+    const startedAt = clock.now();
+    const failing = chat.work('searching');
+    await clock.advanceBy(1_000);
+    const other = chat.work('thinking'); // its start: not before 10 s
+    await clock.advanceBy(1_000);
+    expect(chat.showing()).toBe('IMBOT_AGENT_ACTION_SEARCHING');
+    failing.fail(); // hands over to the other, whose start still waits
+    await clock.advanceBy(1_000);
+    other.fail(); // the last one ends: "searching" must come down, not stay up for the rest of its 60 s
+    await clock.advanceBy(70_000);
+    chat.dispose();
+
+    expect(chat.errors).toEqual([]);
+    const calls = chat.notifies();
+    // Nothing of the other's went but the clear, with the budget's next request (its code: any code clears).
+    expect(calls.map((c) => c.statusMessageCode)).toEqual([
+      'IMBOT_AGENT_ACTION_SEARCHING',
+      'IMBOT_AGENT_ACTION_THINKING',
+    ]);
+    const clearedAt = calls[1]!.time - startedAt;
+    expect(clearedAt).toBeGreaterThanOrEqual(10_000);
+    expect(clearedAt).toBeLessThan(10_100);
+    expect(chat.visibility()).toEqual([
+      { from: startedAt, to: startedAt + clearedAt + 1_000, endCause: 'expired', calls: 2 },
     ]);
   });
 });
