@@ -19,10 +19,15 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * The standalone chat app's ceiling (gzip), a ratchet below which it stays. Raised for fixes (a lone surrogate
  * refused as input, a refresh that hung no longer reused for good, Enter on a link or held down no longer a send or
  * many, a picker's Enter no send, typing restarting on the next keystroke after a lost call …) up to 7,230 B, then
- * lowered to 7,140 B by minifier-friendly rewrites that change no behaviour (7,137 B). Over the 6 kB target by the
- * fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
+ * lowered by minifier-friendly rewrites that change no behaviour: 7,140 B, then 7,070 B (7,063 B). Over the 6 kB
+ * target by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
  */
-export const CHAT_APP_BUDGET_BYTES = 7_140;
+export const CHAT_APP_BUDGET_BYTES = 7_070;
+/**
+ * The portal-frame chat app's ceiling (gzip): 6,000 B, so that it meets the 6 kB target whether a kB is read as
+ * 1,024 B (`TARGET_BYTES`) or as 1,000 B (as size-limit reads "6 kB").
+ */
+export const PORTAL_APP_BUDGET_BYTES = 6_000;
 
 export interface BundleSize {
   readonly name: string;
@@ -109,9 +114,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     `chat app budget: ${sizes.chatApp.gzip} B gzip, ceiling ${CHAT_APP_BUDGET_BYTES} B: ${verdict(sizes.chatApp.gzip <= CHAT_APP_BUDGET_BYTES)}`,
   );
   console.log(
+    `portal-frame chat app budget: ${sizes.chatAppInPortal.gzip} B gzip, ceiling ${PORTAL_APP_BUDGET_BYTES} B: ${verdict(sizes.chatAppInPortal.gzip <= PORTAL_APP_BUDGET_BYTES)}`,
+  );
+  console.log(
     `browser share: ${sizes.browserShare} B gzip, budget ${BROWSER_BUDGET_BYTES} B: ${verdict(sizes.browserShare <= BROWSER_BUDGET_BYTES)}`,
   );
   mkdirSync(new URL('../.reports/', import.meta.url), { recursive: true });
   writeFileSync(new URL('../.reports/bundle-size.json', import.meta.url), `${JSON.stringify(sizes, null, 2)}\n`);
-  if (sizes.browserShare > BROWSER_BUDGET_BYTES || sizes.chatApp.gzip > CHAT_APP_BUDGET_BYTES) process.exitCode = 1;
+  if (
+    sizes.browserShare > BROWSER_BUDGET_BYTES ||
+    sizes.chatApp.gzip > CHAT_APP_BUDGET_BYTES ||
+    sizes.chatAppInPortal.gzip > PORTAL_APP_BUDGET_BYTES
+  )
+    process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 import { B24InputError } from '@b24-typing/core';
 import type { DialogId, IndicatorEvent, Indicators, TypingPolicy } from '@b24-typing/core';
-import { filter, fromEvent, merge } from 'rxjs';
+import { filter, fromEvent, merge } from './rx';
 import type { Observable, Subscription } from 'rxjs';
 import { checkElement, checkOptions, keystrokes } from './keystrokes';
 import type { ComposerElement } from './keystrokes';

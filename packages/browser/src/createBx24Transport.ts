@@ -51,111 +51,108 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
     throw new B24InputError('timeoutMs', 'a positive number below 2^31');
   }
+  /**
+   * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
+   * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
+   * `check` checks the input (the options argument too) before `callOptions.signal` is read: bad input rejects
+   * before a signal is read, a timer set or BX24 asked. `tokens` holds the access tokens BX24 had when the call
+   * started and took while it was pending, for `toError`: BX24.js may refresh it (for this call's `expired_token` or
+   * another's), even twice, before the answer comes, and the portal may quote the one it got. They are let go once the
+   * call settles, so that a call BX24.js never answers (it keeps the callback) does not keep a token.
+   */
+  const settle = <T>(
+    check: () => void,
+    callOptions: TransportCallOptions | undefined,
+    start: (resolve: (value: T) => void, reject: (error: unknown) => void, tokens: unknown[]) => void,
+  ): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      // A throw here rejects the promise (the executor's contract): nothing has started yet.
+      check();
+      const signal = callOptions?.signal;
+      const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
+      if (signal?.aborted) throw aborted();
+      const tokens = [tokenOf(bx24)];
+      // BX24.js takes a refreshed token in its `message` listener on this window (the parent frame's answer) and sends
+      // again with it at once: read here, after that listener, it is the token a request of this call may have gone
+      // with, though BX24 may hold another one by the time the answer comes. Listening wraps nothing of the app's BX24.
+      const seen = (): unknown => tokens.push(tokenOf(bx24));
+      const done =
+        <A>(fn: (arg: A) => void) =>
+        (arg: A): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
+          globalThis.removeEventListener?.('message', seen);
+          tokens.length = 0;
+          fn(arg);
+        };
+      const fail = done(reject);
+      const abort = () => fail(aborted());
+      const timer = setTimeout(
+        () => fail(new B24Error({ code: 'TIMEOUT', message: `no answer from BX24 within ${timeoutMs} ms` })),
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', abort, { once: true });
+      globalThis.addEventListener?.('message', seen);
+      try {
+        start(done(resolve), fail, tokens);
+      } catch (error) {
+        fail(
+          error instanceof B24Error
+            ? error
+            : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
+        );
+      }
+    });
   const transport: Transport = {
     call(method: string, params: Record<string, unknown>, callOptions?: TransportCallOptions): Promise<unknown> {
-      const check = (): AbortSignal | undefined => {
-        checkCall(method, params, '', callOptions);
-        return callOptions?.signal;
-      };
-      return settle(check, timeoutMs, bx24, (resolve, reject, tokens) => {
-        bx24.callMethod(method, params, (result) => {
-          const error = toError(result, bx24, tokens);
-          if (error) reject(error);
-          else resolve(result.data());
-        });
-      });
+      return settle(
+        () => checkCall(method, params, '', callOptions),
+        callOptions,
+        (resolve, reject, tokens) => {
+          bx24.callMethod(method, params, (result) => {
+            const error = toError(result, bx24, tokens);
+            if (error) reject(error);
+            else resolve(result.data());
+          });
+        },
+      );
     },
   };
   if (typeof bx24.callBatch === 'function') {
     const callBatch = bx24.callBatch.bind(bx24);
     transport.batch = (calls: readonly TransportCall[], callOptions?: TransportCallOptions) => {
-      const check = (): AbortSignal | undefined => {
-        checkBatch(calls, callOptions);
-        return callOptions?.signal;
-      };
-      return settle<readonly BatchItemResult[]>(check, timeoutMs, bx24, (resolve, _, tokens) => {
-        if (calls.length === 0) return resolve([]);
-        callBatch(
-          calls.map(({ method, params }) => ({ method, params })),
-          (results) => {
-            // `calls` has no holes (checkBatch): one item per command, in order.
-            resolve(
-              calls.map((_, i): BatchItemResult => {
-                const result = (results as Record<string, Bx24AjaxResult | undefined>)[i];
-                // BX24.js leaves a command out when the reply has neither its result nor its error: skipped, as core's
-                // parseBatchResult reads the same reply for the other transports.
-                const error =
-                  typeof result?.error === 'function'
-                    ? toError(result, bx24, tokens, true)
-                    : new B24Error({
-                        code: 'BATCH_COMMAND_SKIPPED',
-                        kind: 'server',
-                        message: `batch command ${i} has neither a result nor an error`,
-                      });
-                return error ? { ok: false, error } : { ok: true, result: result!.data() };
-              }),
-            );
-          },
-          false,
-        );
-      });
+      return settle<readonly BatchItemResult[]>(
+        () => checkBatch(calls, callOptions),
+        callOptions,
+        (resolve, _, tokens) => {
+          if (calls.length === 0) return resolve([]);
+          callBatch(
+            calls.map(({ method, params }) => ({ method, params })),
+            (results) => {
+              // `calls` has no holes (checkBatch): one item per command, in order.
+              resolve(
+                calls.map((_, i): BatchItemResult => {
+                  const result = (results as Record<string, Bx24AjaxResult | undefined>)[i];
+                  // BX24.js leaves a command out when the reply has neither its result nor its error: skipped, as core's
+                  // parseBatchResult reads the same reply for the other transports.
+                  const error =
+                    typeof result?.error === 'function'
+                      ? toError(result, bx24, tokens, true)
+                      : new B24Error({
+                          code: 'BATCH_COMMAND_SKIPPED', // kind `server`: the code is not listed and there is no status
+                          message: `batch command ${i} has neither a result nor an error`,
+                        });
+                  return error ? { ok: false, error } : { ok: true, result: result!.data() };
+                }),
+              );
+            },
+            false,
+          );
+        },
+      );
     };
   }
   return transport;
-}
-
-/**
- * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
- * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
- * `check` checks the input (the options argument too) and only then hands over the signal: bad input rejects
- * before a signal is read, a timer set or BX24 asked. `tokens` holds the access tokens BX24 had when the call
- * started and took while it was pending, for `toError`: BX24.js may refresh it (for this call's `expired_token` or
- * another's), even twice, before the answer comes, and the portal may quote the one it got. They are let go once the
- * call settles, so that a call BX24.js never answers (it keeps the callback) does not keep a token.
- */
-function settle<T>(
-  check: () => AbortSignal | undefined,
-  timeoutMs: number,
-  bx24: Bx24Like,
-  start: (resolve: (value: T) => void, reject: (error: unknown) => void, tokens: unknown[]) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    // A throw here rejects the promise (the executor's contract): nothing has started yet.
-    const signal = check();
-    const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
-    if (signal?.aborted) throw aborted();
-    const tokens = [tokenOf(bx24)];
-    // BX24.js takes a refreshed token in its `message` listener on this window (the parent frame's answer) and sends
-    // again with it at once: read here, after that listener, it is the token a request of this call may have gone
-    // with, though BX24 may hold another one by the time the answer comes. Listening wraps nothing of the app's BX24.
-    const seen = (): unknown => tokens.push(tokenOf(bx24));
-    const done =
-      <A>(fn: (arg: A) => void) =>
-      (arg: A): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', abort);
-        globalThis.removeEventListener?.('message', seen);
-        tokens.length = 0;
-        fn(arg);
-      };
-    const fail = done(reject);
-    const abort = () => fail(aborted());
-    const timer = setTimeout(
-      () => fail(new B24Error({ code: 'TIMEOUT', message: `no answer from BX24 within ${timeoutMs} ms` })),
-      timeoutMs,
-    );
-    signal?.addEventListener('abort', abort, { once: true });
-    globalThis.addEventListener?.('message', seen);
-    try {
-      start(done(resolve), fail, tokens);
-    } catch (error) {
-      fail(
-        error instanceof B24Error
-          ? error
-          : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
-      );
-    }
-  });
 }
 
 /**
@@ -200,7 +197,7 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: unknown[], comm
     return portalError;
   }
   if (httpStatus === undefined) {
-    return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: 'BX24 request did not complete' });
+    return new B24Error({ code: 'NETWORK_ERROR', message: 'BX24 request did not complete' }); // kind `network`
   }
   // No envelope: classified by its status alone, as core's classifyError reads a bare status and the fetch and
   // node transports do (401 auth, 403 access, 429 rate, 408/504 timeout, other 4xx input, else server).

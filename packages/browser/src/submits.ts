@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from './rx';
 import { checkElement, checkOptions } from './keystrokes';
 import type { ComposerElement } from './keystrokes';
 

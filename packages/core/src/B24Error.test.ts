@@ -41,4 +41,47 @@ describe('B24Error.from / isB24Error on odd rejections', () => {
       expect(isB24Error(Object.assign(new Error('x'), { name, code: 'X', kind: 'input' }))).toBe(false);
     }
   });
+
+  /** Values whose getters, conversions or proxy traps throw: what a hostile or broken transport may reject with. */
+  const throwing = () => {
+    const boom = () => {
+      throw new Error('boom');
+    };
+    return [
+      new Proxy({}, { getPrototypeOf: boom }),
+      new Proxy(new Error('x'), { get: boom, has: boom }),
+      Object.defineProperty(new Error('x'), 'name', { get: boom }),
+      Object.assign(new Error('x'), { name: { toString: boom } }),
+      Object.defineProperty(Object.assign(new Error('x'), { name: 'B24Error' }), 'code', { get: boom }),
+    ];
+  };
+
+  it('B24Error.from and isB24Error never throw, even on a value whose getters or traps throw', () => {
+    for (const value of throwing()) {
+      expect(isB24Error(value)).toBe(false);
+      expect(B24Error.from(value)).toMatchObject({ code: 'TRANSPORT_ERROR', kind: 'network' });
+    }
+  });
+
+  it.each([
+    ['createIndicators', createIndicators],
+    ['createTypingIndicators', createTypingIndicators],
+  ] as const)(
+    '%s: a transport rejecting with a value whose getters throw fails as TRANSPORT_ERROR, not an unhandled rejection',
+    async (_n, create) => {
+      for (const odd of throwing()) {
+        const events: IndicatorEvent[] = [];
+        const indicators = create({ transport: { call: () => Promise.reject(odd) }, onEvent: (e) => events.push(e) });
+        const keys = new Subject<void>();
+        indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe();
+        keys.next();
+        await vi.advanceTimersByTimeAsync(20_000); // past the retries (createIndicators jitters them)
+        expect(unhandled).toEqual([]);
+        // retried as the network error it is, at once, rather than timed out 10 s later
+        expect(indicators.stats().failed).toEqual({ network: expect.any(Number) });
+        expect(events.some((e) => e.type === 'dropped' || e.type === 'failed')).toBe(true);
+        indicators.dispose();
+      }
+    },
+  );
 });

@@ -38,9 +38,10 @@ export class B24Error extends Error {
 
   /** Builds the error for a portal reply `{ error, error_description }`. */
   static fromResponse(body: { error?: unknown; error_description?: unknown }, status?: number): B24Error {
-    const code = typeof body.error === 'string' && body.error !== '' ? body.error : 'ERROR_UNEXPECTED_ANSWER';
+    // (an empty string is no code, nor a description)
+    const code = typeof body.error === 'string' && body.error ? body.error : 'ERROR_UNEXPECTED_ANSWER';
     const description = body.error_description;
-    const described = typeof description === 'string' && description !== '';
+    const described = typeof description === 'string' && description;
     return new B24Error({ code, message: described ? `${code}: ${description}` : code, status });
   }
 
@@ -51,7 +52,13 @@ export class B24Error extends Error {
    */
   static from(error: unknown): B24Error {
     if (isB24Error(error)) return error;
-    const what = error instanceof Error ? String(error.name) : typeof error;
+    let what: string = typeof error;
+    try {
+      if (error instanceof Error) what = String(error.name);
+    } catch {
+      // A name that cannot be read (a getter or a proxy trap that throws) names nothing: the type has to do, as a
+      // throw here would escape the dispatcher's promise handlers as an unhandled rejection.
+    }
     return new B24Error({
       code: 'TRANSPORT_ERROR', // kind `network`, as ERROR_KINDS classifies it
       message: `Transport failed (${what})`,
@@ -67,9 +74,14 @@ export class B24Error extends Error {
 
 /** True for a `B24Error`, also across package copies (a duplicate install, ESM beside CJS). */
 export function isB24Error(value: unknown): value is B24Error {
-  // `name` is whatever the thrower set it to: String() keeps a non-string one from throwing here.
-  return (
-    value instanceof B24Error ||
-    (value instanceof Error && /^B24/.test(String(value.name)) && 'kind' in value && 'code' in value)
-  );
+  // `name` is whatever the thrower set it to: String() keeps a non-string one from throwing here, and a value whose
+  // getters or proxy traps throw is no B24Error (a B24Error's own fields are plain properties).
+  try {
+    return (
+      value instanceof B24Error ||
+      (value instanceof Error && /^B24/.test(String(value.name)) && 'kind' in value && 'code' in value)
+    );
+  } catch {
+    return false;
+  }
 }

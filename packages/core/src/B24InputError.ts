@@ -33,7 +33,7 @@ export class B24InputError extends B24Error {
  */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null || value === undefined) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  if (Array.isArray(value)) return 'an array';
+  // An object, function or symbol by its type; null, undefined, a number, boolean or bigint as it prints.
+  return value === null || !/^[ofs]/.test(typeof value) ? String(value) : `a ${typeof value}`;
 }

@@ -89,6 +89,7 @@ export function classifyError(code: string, status?: number): ErrorKind {
   if (status === 403) return 'access';
   if (status === 429) return 'rate';
   if (status === 408 || status === 504) return 'timeout';
-  if (status !== undefined && status >= 300 && status < 500) return 'input';
+  // (without a status, `undefined >= 300` is false)
+  if (status! >= 300 && status! < 500) return 'input';
   return 'server';
 }

@@ -10,9 +10,8 @@ import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall,
  * one; here, one person's typing makes a call every 20 s or so, and a hold would spare little for its bytes.)
  */
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'timeout', 'rate']);
-/** Retries after a retryable error, 500 ms then 1 s later: a start that met a blip still shows while typing goes on. */
-const MAX_RETRIES = 2;
-const RETRY_MS = 500;
+/** The waits before each retry after a retryable error: a start that met a blip still shows while typing goes on. */
+const RETRY_DELAYS_MS: readonly number[] = [500, 1_000];
 /**
  * A request unsettled after this long is aborted and counts as a `timeout` (retried like one), as in
  * `createScheduler`: a transport that never settles would otherwise hold its indicator's every later call.
@@ -28,7 +27,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 export function createDirectDispatcher({ transport, clock }: DispatcherOptions): Dispatcher {
   const channels = new Set<() => void>();
-  let disposed = false;
+  let disposed: true | undefined;
   let callsSent = 0;
   let httpRequests = 0;
   const dropped: Record<DropReason, number> = { stopped: 0, merged: 0, deadline: 0, disposed: 0, retries: 0 };
@@ -42,11 +41,11 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     let queued: IndicatorCall | undefined;
     /** The one timer: the request's timeout while a call is in flight, else the wait before a retry. */
     let wait: Subscription | undefined;
-    let closed = false;
+    let closed: true | undefined;
     /** Retries spent on the call in flight or waiting; a newly submitted call starts at 0. */
     let retries = 0;
     /** A call was handed to the transport: it may have shown the indicator, so a final clear must go. */
-    let left = false;
+    let left: true | undefined;
 
     const report = (outcome: CallOutcome) => {
       if (outcome.type === 'sent') callsSent++;
@@ -69,11 +68,12 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       if (closed || inFlight || !queued || wait) return;
       const now = clock.now();
       const call = queued;
-      if (call.notBefore !== undefined && call.notBefore > now) {
+      // (without a notBefore, `undefined > now` is false)
+      if (call.notBefore! > now) {
         wait = clock.schedule(() => {
           wait = undefined;
           pump();
-        }, call.notBefore - now);
+        }, call.notBefore! - now);
         return;
       }
       queued = undefined;
@@ -94,19 +94,19 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         fail(error);
       }, REQUEST_TIMEOUT_MS);
       const fail = (error: unknown) => {
+        if (inFlight !== entry) return; // aborted, or timed out and given up or retried: reported already
         const b24 = B24Error.from(error);
         const at = clock.now();
+        // NaN once the retries are spent (`at + undefined`): never before the deadline, below
+        const notBefore = at + RETRY_DELAYS_MS[retries]!;
         if (!RETRYABLE.has(b24.kind)) {
           settle(entry, { type: 'failed', call, error: b24, fatal: b24.kind === 'input' || b24.kind === 'access', at });
           return;
         }
-        if (inFlight !== entry) return;
         countFailed(b24.kind);
-        const notBefore = at + RETRY_MS * 2 ** retries;
-        // a newer call waiting supersedes the retry; otherwise retry while it can still arrive in time
-        if (queued) settle(entry, { type: 'dropped', call, reason: 'merged', at });
-        else if (retries >= MAX_RETRIES || notBefore >= call.deadline) {
-          settle(entry, { type: 'dropped', call, reason: 'retries', at });
+        // a newer call waiting supersedes the retry; otherwise retry (if any is left) while it can still arrive in time
+        if (queued || !(notBefore < call.deadline)) {
+          settle(entry, { type: 'dropped', call, reason: queued ? 'merged' : 'retries', at });
         } else {
           retries++;
           inFlight = undefined;

@@ -1,4 +1,5 @@
-import { asyncScheduler, Observable, type SchedulerLike, Subject, type Subscriber, type Subscription } from 'rxjs';
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { asyncScheduler, Observable, Subject } from './rx';
 import type { B24Error } from './B24Error';
 import { B24InputError, describeValue } from './B24InputError';
 import type { CallOutcome, DispatchStats, Dispatcher, IndicatorCall, IndicatorChannel } from './Dispatcher';
@@ -56,7 +57,7 @@ export function resolveHostOptions(options: IndicatorHostOptions): {
     throw new B24InputError('onEvent', 'a function', describeValue(onEvent));
   }
   const clock = options.clock ?? asyncScheduler;
-  if (typeof clock?.now !== 'function' || typeof clock.schedule !== 'function') {
+  if (typeof clock.now !== 'function' || typeof clock.schedule !== 'function') {
     throw new B24InputError('clock', 'an RxJS SchedulerLike (now and schedule)', describeValue(options.clock));
   }
   return { transport, clock, onEvent };
@@ -82,7 +83,7 @@ export function createIndicatorHost(
   if (onEvent) events.subscribe({ next: onEvent });
   const counts: Record<IndicatorEventType, number> = { sent: 0, renewed: 0, dropped: 0, failed: 0, stopped: 0 };
   let nextId = 1;
-  let disposed = false;
+  let disposed: true | undefined;
 
   /**
    * One subscribed indicator: a plain object with methods on its prototype (no closure per indicator but the
@@ -91,7 +92,7 @@ export function createIndicatorHost(
   class Indicator<S> {
     #channel: IndicatorChannel | undefined;
     #lastCallAt = -Infinity;
-    #ended = false;
+    #ended?: true;
     #signalsSub: Subscription | undefined;
     #last: S | undefined;
     #lost: Subscriber<CallOutcome> | undefined;
@@ -205,17 +206,18 @@ export function createIndicatorHost(
       this.#finish('unsubscribed', undefined, this.#spec.abortClear?.(this.#last));
     }
 
-    /** Subscribes to the spec's signals; returns the teardown, or nothing when the host is already disposed. */
-    start(): this | undefined {
-      if (disposed) {
-        this.#publish({ type: 'stopped', reason: 'disposed', ...this.#base() });
-        this.#subscriber.complete();
-        return undefined;
+    /**
+     * Subscribes to the spec's signals and returns the teardown. On a disposed host it stops (`disposed`) and
+     * completes at once, as `dispose()` stops a live one: its teardown then finds it ended and does nothing.
+     */
+    start(): this {
+      if (disposed) this.dispose();
+      else {
+        live.add(this as Indicator<unknown>);
+        const report = (error: B24Error) => this.#publish({ type: 'failed', error, fatal: false, ...this.#base() });
+        this.#signalsSub = this.#spec.signals(report, this).subscribe(this);
+        if (this.#ended) this.#signalsSub.unsubscribe();
       }
-      live.add(this as Indicator<unknown>);
-      const report = (error: B24Error) => this.#publish({ type: 'failed', error, fatal: false, ...this.#base() });
-      this.#signalsSub = this.#spec.signals(report, this).subscribe(this);
-      if (this.#ended) this.#signalsSub.unsubscribe();
       return this;
     }
   }

@@ -30,8 +30,9 @@ export interface TypingIndicators {
  * A process that shows many indicators on one portal (a bot, a bridge) wants `createIndicators` and its budget.
  */
 export function createTypingIndicators(options: TypingIndicatorsOptions): TypingIndicators {
-  const { transport, clock, onEvent } = resolveHostOptions(options);
-  const host = createIndicatorHost(clock, createDirectDispatcher({ transport, clock }), onEvent);
+  const resolved = resolveHostOptions(options); // the dispatcher takes its transport and clock
+  const { clock } = resolved;
+  const host = createIndicatorHost(clock, createDirectDispatcher(resolved), resolved.onEvent);
   return {
     userTyping: (opts) => host.indicator(userTypingSpec(opts, clock)),
     events: host.events,

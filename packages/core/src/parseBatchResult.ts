@@ -13,7 +13,7 @@ import type { BatchItemResult } from './Transport';
  */
 export function parseBatchResult(result: unknown, count: number): BatchItemResult[] {
   if (typeof result !== 'object' || result === null) {
-    throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', kind: 'server', message: 'batch reply without results' });
+    throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', message: 'batch reply without results' }); // kind `server`
   }
   const { result: results, result_error: errors } = result as { result?: unknown; result_error?: unknown };
   const items: BatchItemResult[] = [];
@@ -31,8 +31,7 @@ export function parseBatchResult(result: unknown, count: number): BatchItemResul
       items.push({
         ok: false,
         error: new B24Error({
-          code: 'BATCH_COMMAND_SKIPPED',
-          kind: 'server',
+          code: 'BATCH_COMMAND_SKIPPED', // kind `server`: the code is not listed and there is no status
           message: `batch command ${i} has neither a result nor an error`,
         }),
       });

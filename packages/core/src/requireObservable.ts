@@ -1,4 +1,5 @@
-import { isObservable, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { isObservable } from './rx';
 import { B24InputError, describeValue } from './B24InputError';
 
 /** An option that must be an Observable, checked when the indicator is created rather than when it misbehaves. */

@@ -62,13 +62,8 @@ export function resolveBotTarget(options: BotStatusOptions): BotTarget {
   const status = options.status;
   if (!isObservable(status)) statusMessageCode(status);
   const until = options.until === undefined ? NEVER : requireObservable(options.until, 'until');
-  const resolved = resolveStatusPolicy({
-    ...(options.leaseSec === undefined ? {} : { leaseSec: options.leaseSec }),
-    ...(options.marginMs === undefined ? {} : { marginMs: options.marginMs }),
-    ...(options.minDwellMs === undefined ? {} : { minDwellMs: options.minDwellMs }),
-    ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }),
-    ...(options.clearOnError === undefined ? {} : { clearOnError: options.clearOnError }),
-  });
+  // The policy's fields, read from the options themselves (a field left undefined takes its default).
+  const resolved = resolveStatusPolicy(options);
   const policy = legacy ? { ...resolved, leaseSec: LEGACY_LIFETIME_SEC, clearOnError: false } : resolved;
 
   return new ResolvedBotTarget(dialogId, status, until, legacy, policy, botId, botToken);

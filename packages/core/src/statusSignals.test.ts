@@ -388,6 +388,21 @@ describe('resolveStatusPolicy', () => {
     });
   });
 
+  it('refuses a policy that is not an object rather than taking it for the defaults', () => {
+    for (const policy of [30, 'slow', null]) {
+      expect(() => resolveStatusPolicy(policy as never)).toThrow(
+        expect.objectContaining({ name: 'B24InputError', field: 'policy' }),
+      );
+      expect(() => statusSignals(NEVER, NEVER, policy as never)).toThrow(B24InputError);
+    }
+  });
+
+  it('takes a field given as undefined for its default, as a missing one', () => {
+    const unset = { leaseSec: undefined, marginMs: undefined, minDwellMs: undefined, delayMs: undefined };
+    expect(resolveStatusPolicy({ ...unset, clearOnError: undefined })).toEqual(DEFAULT_STATUS_POLICY);
+    expect(resolveStatusPolicy({ ...unset, leaseSec: 60 })).toEqual({ ...DEFAULT_STATUS_POLICY, leaseSec: 60 });
+  });
+
   it.each([
     [{ leaseSec: 0 }, 'leaseSec'],
     [{ leaseSec: 601 }, 'leaseSec'],

@@ -8,6 +8,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { type AgentStatus, statusMessageCode } from './AgentStatus';
+import { B24InputError, describeValue } from './B24InputError';
 import { OPERATING_HOLD_MS } from './createScheduler';
 import type { CallReason } from './Dispatcher';
 import { renewalPeriod } from './typingSignals';
@@ -52,14 +53,27 @@ export interface StatusSignal {
   readonly peer?: true;
 }
 
-/** Fills in defaults and refuses nonsense before anything is subscribed. */
+/**
+ * Fills in defaults and refuses nonsense before anything is subscribed. A field given as `undefined` takes its default,
+ * as a missing one does; a policy that is not an object is refused rather than read as "every field missing" (as
+ * `resolveTypingPolicy`).
+ */
 export function resolveStatusPolicy(policy: Partial<StatusPolicy> = {}): StatusPolicy {
-  const p = { ...DEFAULT_STATUS_POLICY, ...policy };
-  validateLeaseSec(p.leaseSec);
-  validateMs(p.marginMs, 'marginMs');
-  validateMs(p.minDwellMs, 'minDwellMs');
-  validateMs(p.delayMs, 'delayMs');
-  return { ...p, clearOnError: p.clearOnError !== false };
+  if (typeof policy !== 'object' || policy === null)
+    throw new B24InputError('policy', 'an object', describeValue(policy));
+  const defaults = DEFAULT_STATUS_POLICY;
+  const {
+    leaseSec = defaults.leaseSec,
+    marginMs = defaults.marginMs,
+    minDwellMs = defaults.minDwellMs,
+    delayMs = defaults.delayMs,
+    clearOnError,
+  } = policy;
+  validateLeaseSec(leaseSec);
+  validateMs(marginMs, 'marginMs');
+  validateMs(minDwellMs, 'minDwellMs');
+  validateMs(delayMs, 'delayMs');
+  return { leaseSec, marginMs, minDwellMs, delayMs, clearOnError: clearOnError !== false };
 }
 
 /**

@@ -221,6 +221,29 @@ describe('resolveTypingPolicy', () => {
     expect(resolveTypingPolicy({ idleMs: 2000 })).toEqual({ ...DEFAULT_TYPING_POLICY, idleMs: 2000 });
   });
 
+  it('refuses a policy that is not an object rather than taking it for the defaults', () => {
+    for (const policy of [5, 'fast', null, true]) {
+      expect(() => resolveTypingPolicy(policy as never)).toThrow(
+        expect.objectContaining({
+          name: 'B24InputError',
+          field: 'policy',
+          message: expect.stringContaining('must be an object'),
+        }),
+      );
+      expect(() => typingSignals(NEVER, NEVER, policy as never)).toThrow(B24InputError);
+    }
+  });
+
+  it('takes a field given as undefined for its default, as a missing one', () => {
+    expect(resolveTypingPolicy({ lifetimeMs: undefined, marginMs: undefined, idleMs: undefined })).toEqual(
+      DEFAULT_TYPING_POLICY,
+    );
+    expect(resolveTypingPolicy({ lifetimeMs: undefined, idleMs: 2000 })).toEqual({
+      ...DEFAULT_TYPING_POLICY,
+      idleMs: 2000,
+    });
+  });
+
   it.each([
     [{ lifetimeMs: 0 }, 'policy.lifetimeMs'],
     [{ marginMs: -1 }, 'policy.marginMs'],

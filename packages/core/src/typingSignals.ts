@@ -1,5 +1,6 @@
-import { asyncScheduler, NEVER, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { B24InputError } from './B24InputError';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, NEVER, Observable } from './rx';
+import { B24InputError, describeValue } from './B24InputError';
 import { validateMs } from './validateMs';
 
 /** When a user's "is typing" indicator is (re)sent. Every number is in milliseconds. */
@@ -21,16 +22,22 @@ export type TypingSignal =
   | { readonly type: 'start' | 'renew'; readonly at: number }
   | { readonly type: 'stop'; readonly reason: TypingStopReason; readonly at: number };
 
-/** Fills in defaults and refuses nonsense before anything is subscribed. */
+/**
+ * Fills in defaults and refuses nonsense before anything is subscribed. A field given as `undefined` takes its default,
+ * as a missing one does (`{ idleMs: config.idleMs }` when the config has none); a policy that is not an object is
+ * refused, as other options are, rather than read as "every field missing".
+ */
 export function resolveTypingPolicy(policy: Partial<TypingPolicy> = {}, field = 'policy'): TypingPolicy {
-  const p = { ...DEFAULT_TYPING_POLICY, ...policy };
-  validateMs(p.lifetimeMs, `${field}.lifetimeMs`, 1);
-  validateMs(p.marginMs, `${field}.marginMs`);
-  validateMs(p.idleMs, `${field}.idleMs`, 1);
-  if (p.idleMs > p.lifetimeMs) {
-    throw new B24InputError(`${field}.idleMs`, `at most lifetimeMs (${p.lifetimeMs})`, String(p.idleMs));
+  if (typeof policy !== 'object' || policy === null) throw new B24InputError(field, 'an object', describeValue(policy));
+  const defaults = DEFAULT_TYPING_POLICY;
+  const { lifetimeMs = defaults.lifetimeMs, marginMs = defaults.marginMs, idleMs = defaults.idleMs } = policy;
+  validateMs(lifetimeMs, `${field}.lifetimeMs`, 1);
+  validateMs(marginMs, `${field}.marginMs`);
+  validateMs(idleMs, `${field}.idleMs`, 1);
+  if (idleMs > lifetimeMs) {
+    throw new B24InputError(`${field}.idleMs`, `at most lifetimeMs (${lifetimeMs})`, String(idleMs));
   }
-  return p;
+  return { lifetimeMs, marginMs, idleMs };
 }
 
 /** The renewal period: lifetime minus margin, but never less than half the lifetime (a large margin would spin). */
@@ -56,22 +63,23 @@ export function renewalPeriod(lifetimeMs: number, marginMs: number): number {
 export function typingSignals(
   keystrokes: Observable<unknown>,
   sent: Observable<unknown> = NEVER,
-  policy: Partial<TypingPolicy> = {},
+  policy?: Partial<TypingPolicy>, // resolveTypingPolicy defaults it
   scheduler: SchedulerLike = asyncScheduler,
   lost: Observable<unknown> = NEVER,
 ): Observable<TypingSignal> {
   const p = resolveTypingPolicy(policy);
   const period = renewalPeriod(p.lifetimeMs, p.marginMs);
   return new Observable<TypingSignal>((subscriber) => {
-    let active = false;
+    // The flags start undefined, which reads as false: a minified bundle declares them without initial values.
+    let active: boolean | undefined;
     /** A call was lost since the last one went out: the next keystroke starts afresh. */
-    let lapsed = false;
+    let lapsed: boolean | undefined;
     /**
      * A start for a lost call went out since the last renewal. Another loss then waits for the renewal: one extra
      * call per renewal period at most, so a portal refusing every call (rate, operating limit) is not asked again on
      * every keystroke, while a single lost call (a network blip) is made good at once.
      */
-    let restarted = false;
+    let restarted: boolean | undefined;
     let lastKeystroke = -Infinity;
     let timer: Subscription | undefined;
 

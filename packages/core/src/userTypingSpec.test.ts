@@ -61,6 +61,31 @@ describe.each([
     expect(unhandled).toEqual([]);
   });
 
+  it('refuses a policy that is not an object before any call, as other bad options', () => {
+    const transport = recordingTransport();
+    const indicators = create({ transport });
+    for (const policy of [2_000, 'fast', null]) {
+      expect(() =>
+        indicators.userTyping({ dialogId: 'chat1', keystrokes: new Subject(), policy: policy as never }),
+      ).toThrow(expect.objectContaining({ name: 'B24InputError', field: 'policy' }));
+    }
+    expect(transport.calls).toHaveLength(0);
+    indicators.dispose();
+  });
+
+  it('takes a policy field given as undefined for its default (renewed at 22 s, as without a policy)', async () => {
+    const transport = recordingTransport();
+    const indicators = create({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    const policy = { lifetimeMs: undefined, marginMs: undefined, idleMs: undefined };
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys, policy }).subscribe((e) => events.push(e));
+    await typeFor(keys, 23_000);
+    expect(brief(events)).toEqual(['0 sent start', '22000 renewed renew']);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+
   it('reports one stop when the keystrokes complete, and completes', async () => {
     const indicators = create({ transport: recordingTransport() });
     const keys = new Subject<void>();

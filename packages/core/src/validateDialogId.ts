@@ -12,8 +12,6 @@ export type DialogId = `chat${number}` | `sg${number}` | `${number}`;
  */
 export type DialogApi = 'im' | 'legacy' | 'v2';
 
-const PATTERN = /^(chat|sg)?(\d+)$/;
-
 /**
  * Checks and normalises a dialog id before any call: surrounding blanks are trimmed, leading zeros dropped, numbers
  * turned into strings. Throws {@link B24InputError} for anything else, because the portal would answer
@@ -23,10 +21,11 @@ export function validateDialogId(value: unknown, api: DialogApi = 'v2', field = 
   const rule = `a dialog id: "chat<N>"${api === 'v2' ? ', "sg<N>"' : ''} or a user id "<N>" (N a positive integer${api === 'im' ? '; "sg<N>" only works with imbot.v2' : ''})`;
   // A number that is not a positive safe integer fails below: the pattern (1.5, -1, NaN, 1e21) or the id check.
   const text = typeof value === 'number' ? String(value) : value;
-  const match = typeof text === 'string' ? PATTERN.exec(text.trim()) : null;
+  // (a literal rather than a module constant: the bundle is smaller)
+  const match = typeof text === 'string' ? /^(chat|sg)?(\d+)$/.exec(text.trim()) : null;
   const prefix = match?.[1] ?? '';
-  const id = Number(match?.[2]);
-  if (!match || !Number.isSafeInteger(id) || id <= 0 || (prefix === 'sg' && api !== 'v2')) {
+  const id = Number(match?.[2]); // NaN without a match
+  if (!Number.isSafeInteger(id) || id <= 0 || (prefix === 'sg' && api !== 'v2')) {
     throw new B24InputError(field, rule, describeValue(value));
   }
   return `${prefix}${id}` as DialogId;
