@@ -229,8 +229,11 @@ class StatusMachine implements PeerStatus {
   replied = false;
   /** The status went again after a lost call since the last renewal or change: another loss waits for the next. */
   restarted = false;
-  /** A renewal went while the status was to go again after a loss, and was not lost (yet): it goes instead. */
-  renewedSinceLoss = false;
+  /**
+   * A renewal went while the status was to go again after a loss, and was not lost (yet): it goes instead. Declared,
+   * not initialised, and set only on that rare path: most statuses never carry the field (a portal may hold 100,000).
+   */
+  declare renewedSinceLoss?: boolean;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -248,14 +251,15 @@ class StatusMachine implements PeerStatus {
   }
 
   emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer = false): void {
-    this.subscriber.next({
+    const signal: StatusSignal = {
       type,
       status: what.status,
       statusMessageCode: what.code,
       durationSec,
       at: this.scheduler.now(),
-      ...(peer ? { peer } : {}),
-    });
+    };
+    // A literal without a spread: the last signal of each status is kept, and a spread's copy is a larger object.
+    this.subscriber.next(peer ? { ...signal, peer } : signal);
   }
 
   arm(timer: Timer, delay: number): void {
@@ -271,7 +275,7 @@ class StatusMachine implements PeerStatus {
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
-    this.renewedSinceLoss = false;
+    if (this.renewedSinceLoss) this.renewedSinceLoss = false;
     // A change starts the renewal period afresh (it re-arms the renewal), so it ends the one restart allowed in the
     // last: else a bot changing its status more often than it renews would have one restart for its whole work.
     if (type === 'change') this.restarted = false;
@@ -321,7 +325,7 @@ class StatusMachine implements PeerStatus {
     if (this.ended || !this.shown) return;
     // Already to go again (a renewal meanwhile failed with the method held, say): then, not later.
     if (this.showTimer) {
-      this.renewedSinceLoss = false;
+      if (this.renewedSinceLoss) this.renewedSinceLoss = false;
       return;
     }
     if (this.restarted) return;
