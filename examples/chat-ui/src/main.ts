@@ -7,7 +7,7 @@ import { emulatorFeed } from './emulatorFeed';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
-import { createChatView, initial, isolated } from './renderChat';
+import { createChatView, initial, isolated, say } from './renderChat';
 import type { Person } from './renderChat';
 
 interface EmulatorState {
@@ -34,7 +34,8 @@ async function connect(settings: ChatSettings): Promise<{ config: ChatConfig; st
         element.textContent = text;
         return element;
       };
-      byId('offline').replaceChildren(
+      say(
+        byId('offline'),
         `Waiting for the emulator at ${settings.emulatorUrl} (${error.message}). Start it with `,
         code('pnpm demo'),
         ', or ',
@@ -139,10 +140,17 @@ async function start(): Promise<void> {
   });
   // Pressing the button does not take the focus from the composer (nor close a phone's keyboard).
   byId('send').addEventListener('mousedown', (event) => event.preventDefault());
-  textarea.addEventListener('input', () => {
+  /** Fits the composer to its lines, up to 140 px (then it scrolls). */
+  const fit = () => {
     textarea.style.height = '';
-    textarea.style.height = `${Math.min(textarea.scrollHeight, 140)}px`;
-  });
+    // Its height includes the borders (border-box), scrollHeight does not: without them the box would shrink at the
+    // first key and fall short of its text, which then scrolls (a scroll bar, where they show, in a one-line box).
+    const borders = textarea.offsetHeight - textarea.clientHeight;
+    textarea.style.height = `${Math.min(textarea.scrollHeight + borders, 140)}px`;
+  };
+  textarea.addEventListener('input', fit);
+  // A draft wraps anew when the window narrows or widens (a phone turned): fitted again, not left cut until a key.
+  window.addEventListener('resize', fit);
 
   const offline = byId('offline');
   const connection = byId('connection');
@@ -161,8 +169,10 @@ async function start(): Promise<void> {
       document.body.dataset.ready = 'true';
     } else if (event.kind === 'disconnected') {
       view.disconnected();
-      offline.textContent =
-        'Lost the connection to the emulator. New messages and who is typing show again once it is back; reconnecting…';
+      say(
+        offline,
+        'Lost the connection to the emulator. New messages and who is typing show again once it is back; reconnecting…',
+      );
       connection.dataset.state = 'down';
       connection.textContent = `Reconnecting to ${config.emulatorUrl} (next try in ${event.retryInMs / 1000} s)`;
     } else {

@@ -50,6 +50,14 @@ type Line = readonly (string | HTMLElement)[];
 const wording = (line: Line): string =>
   line.map((part) => (typeof part === 'string' ? part : part.textContent)).join('');
 
+/**
+ * Writes a line into a live region only when its words change: a screen reader reads the region out at every
+ * rewrite, the same words again included (a page that retries every few seconds would repeat itself).
+ */
+export function say(region: HTMLElement, ...line: Line): void {
+  if (region.textContent !== wording(line)) region.replaceChildren(...line);
+}
+
 /** An avatar's letter: the first character as a person sees it, an emoji whole (`slice(0, 1)` would halve it). */
 export const initial = (text: string): string =>
   ([...new Intl.Segmenter().segment(text)][0]?.segment ?? '').toUpperCase();
@@ -130,9 +138,7 @@ export function createChatView(options: {
     // The line under the messages (a live region: a screen reader says who started typing) shows the others.
     const others = [...typers.values()].filter((t) => t.senderId !== me);
     byId('typing-dots').hidden = others.length === 0;
-    const line = sentence(others);
-    const text = byId('typing-text');
-    if (text.textContent !== wording(line)) text.replaceChildren(...line);
+    say(byId('typing-text'), ...sentence(others));
   }
 
   const messages = createMessageList({ me, name, avatar, retry: options.retry });

@@ -116,6 +116,47 @@ describe('the chat as a person uses it', () => {
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
   });
 
+  it('grows the composer with its lines: no jump at the first key, and no box smaller than its text (it would scroll)', async () => {
+    const { page } = ui;
+    const box = () =>
+      page.$eval('#message', (textarea) => ({
+        height: textarea.getBoundingClientRect().height,
+        /** How much of the text the box leaves out (it scrolls by that much, with a scroll bar where they show). */
+        cut: textarea.scrollHeight - textarea.clientHeight,
+      }));
+    await page.fill('#message', '');
+    await page.focus('#message');
+    const empty = await box();
+    expect(empty.cut).toBe(0);
+    await page.keyboard.type('a');
+    expect(await box()).toEqual(empty);
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('b');
+    const two = await box();
+    expect(two.height).toBeGreaterThan(empty.height);
+    expect(two.cut).toBe(0);
+    // Up to its most (140 px, some six lines), then it scrolls.
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Shift+Enter');
+      await page.keyboard.type('more');
+    }
+    const many = await box();
+    expect(many.height).toBe(140);
+    expect(many.cut).toBeGreaterThan(0);
+    await page.fill('#message', '');
+    expect(await box()).toEqual(empty);
+    // A draft that wraps anew when the window narrows (a phone turned) is fitted again, not left cut until a key.
+    await page.keyboard.type('a draft long enough to wrap onto more lines in a narrow window than in a wide one');
+    const wide = await box();
+    expect(wide.cut).toBe(0);
+    await page.setViewportSize({ width: 360, height: 680 });
+    await expect.poll(async () => (await box()).cut).toBe(0);
+    expect((await box()).height).toBeGreaterThan(wide.height);
+    await page.setViewportSize({ width: 1100, height: 680 });
+    await expect.poll(async () => (await box()).height).toBe(wide.height);
+    await page.fill('#message', '');
+  });
+
   it('sends nothing for a blank composer (nor stops the indicator), one message per double click or double Enter, and keeps the focus in the composer', async () => {
     const { page } = ui;
     const from = Date.now();

@@ -140,6 +140,53 @@ describe('the chat when the emulator goes away', () => {
       await emulator?.close();
     }
   });
+
+  it('says once what it waits for, not again at each attempt to connect: a screen reader reads out every rewrite', async () => {
+    const probe = await startEmulator();
+    const { port, url: emulatorUrl } = probe;
+    await probe.close(); // a port nobody listens on, for now
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', emulatorUrl);
+    const page = await ui.page.context().browser()!.newPage();
+    let emulator: Emulator | undefined;
+    /** Counts the changes to the banner (a status region) from now on. */
+    const watchBanner = async () => {
+      await page.evaluate(() => {
+        const w = window as unknown as { bannerChanges: number };
+        w.bannerChanges = 0;
+        new MutationObserver((records) => {
+          w.bannerChanges += records.length;
+        }).observe(document.getElementById('offline')!, { childList: true, subtree: true, characterData: true });
+      });
+      return () => page.evaluate(() => (window as unknown as { bannerChanges: number }).bannerChanges);
+    };
+    try {
+      let attempts = 0;
+      page.on('requestfailed', (request) => {
+        if (request.url().endsWith('/_emulator/fixtures')) attempts++;
+      });
+      await page.goto(url.href);
+      await expect.poll(() => offline(page).textContent()).toMatch(/^Waiting for the emulator at /);
+      const waiting = await watchBanner();
+      const seen = attempts;
+      await expect.poll(() => attempts, { timeout: 10_000 }).toBeGreaterThanOrEqual(seen + 2);
+      expect(await waiting()).toBe(0);
+
+      // Connected, then the emulator goes away: the page tries again and again, and says it lost it once.
+      emulator = await startEmulator({ port });
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      await emulator.close();
+      emulator = undefined;
+      await expect.poll(() => offline(page).textContent()).toMatch(/^Lost the connection to the emulator/);
+      const lost = await watchBanner();
+      // Its third try is due in 2 s: two more attempts have failed since it said so.
+      await expect.poll(() => page.textContent('#connection'), { timeout: 10_000 }).toMatch(/next try in 2 s/);
+      expect(await lost()).toBe(0);
+    } finally {
+      await page.close();
+      await emulator?.close();
+    }
+  });
 });
 
 describe('the chat cut off from the emulator while it starts over', () => {
