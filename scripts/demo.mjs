@@ -14,7 +14,7 @@ import { ensureDependencies, ensurePnpm } from './test.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
-/** The smoke run takes ~10 s; past this something hangs, and CI must hear about it rather than wait. */
+/** The smoke run takes ~12 s; past this something hangs, and CI must hear about it rather than wait. */
 const SMOKE_TIMEOUT_MS = 90_000;
 
 ensurePnpm();

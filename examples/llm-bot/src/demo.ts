@@ -1,5 +1,6 @@
 // `pnpm demo` (through scripts/demo.mjs): the emulator with its live page, the LLM bot and the chat UI, all on
-// 127.0.0.1. `--smoke`: no UI; drive conversations end to end, print what the emulator saw, exit 1 if anything is off.
+// 127.0.0.1. `--smoke`: headless; drive conversations end to end, print what the emulator saw, start the chat UI and the
+// demo itself as a person would (two at once, Ctrl-C, a deleted bot), exit 1 if anything is off.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,7 +23,8 @@ const USAGE = `Usage: pnpm demo [options]
 
   --port <n>      port of the Bitrix24 emulator and its live page (default 8024; taken: a free one)
   --ui-port <n>   port of the chat UI dev server (default 5173; taken: a free one)
-  --smoke         no UI: drive conversations end to end, print what the emulator saw, exit 1 if anything is off
+  --smoke         headless: drive conversations end to end, start the chat UI and the demo as a person would
+                  (two at once, Ctrl-C, a deleted bot), print what was seen, exit 1 if anything is off
   -h, --help
 `;
 
@@ -90,7 +92,12 @@ const CHAT_ID = 2;
  * Starts the bot against the emulator as against a portal (its own webhook, fetch mode with a 1 s poll) as a
  * `supervisor` bot, which hears every message of its chats, and adds it to the demo chat as an admin would.
  */
-async function startDemoBot(emulator: Emulator, model = createModel().model, log?: (line: string) => void) {
+async function startDemoBot(
+  emulator: Emulator,
+  model = createModel().model,
+  log?: (line: string) => void,
+  onError?: (error: unknown) => void,
+) {
   const transport = createWebhookTransport(emulator.webhookUrl(1));
   const bot = await startBot({
     transport,
@@ -100,6 +107,7 @@ async function startDemoBot(emulator: Emulator, model = createModel().model, log
     model,
     events: { mode: 'fetch', intervalMs: 1000 },
     ...(log ? { log } : {}),
+    ...(onError ? { onError } : {}),
   });
   emulator.seed({ members: [[CHAT_ID, bot.botId]] });
   return { bot, transport };
@@ -157,6 +165,12 @@ async function smoke(): Promise<number> {
     check(after.reply === undefined, 'no reply after stop');
     const lastCall = after.calls.at(-1);
     check(lastCall !== undefined && lastCall.durationSec === 1, 'the clear is the last indicator call');
+
+    // 3. The chat UI as two demos started at once start it: a port each, serving when printed, freed when stopped.
+    await smokeChatUi(emulator, check);
+
+    // 4. `pnpm demo` as a person runs it, twice at once: stopped by Ctrl-C, and left deaf by its bot's deletion.
+    await Promise.all([smokeCtrlC(check), smokeBotDeleted(check)]);
   } catch (error) {
     failures.push(error instanceof Error ? error.message : String(error));
     out(`  FAIL ${failures.at(-1)}`);
@@ -173,6 +187,135 @@ async function smoke(): Promise<number> {
       : `smoke FAILED (${failures.length}): ${failures.join('; ')}`,
   );
   return failures.length === 0 ? 0 : 1;
+}
+
+/**
+ * Starts the chat UI twice at once on the same free port, as two `pnpm demo` started together do: each must get a
+ * port of its own and serve the chat UI at the URL it prints from the moment it prints it, and a stopped one must
+ * have let its port go (a `pnpm demo` started right after finds it free).
+ */
+async function smokeChatUi(emulator: Emulator, check: (ok: boolean, what: string) => void): Promise<void> {
+  const port = await freePort(0);
+  const uis = await Promise.all([startChatUi(emulator, port), startChatUi(emulator, port)]);
+  const started = uis.filter((ui) => ui !== undefined);
+  try {
+    out();
+    out(`  chat UI, started twice at once on port ${port}: ${started.map((ui) => ui.url.split('?')[0]).join(', ')}`);
+    check(started.length === 2, 'the chat UI starts (examples/chat-ui is in this checkout)');
+    const ports = new Set(started.map((ui) => new URL(ui.url).port));
+    check(ports.size === started.length, 'two demos started at once get a chat UI port each');
+    for (const ui of started) {
+      const page = await fetch(ui.url).then(
+        async (response) => `${response.status} ${await response.text()}`,
+        (error: unknown) => String(error),
+      );
+      check(
+        page.startsWith('200 ') && page.includes('id="composer"'),
+        `${ui.url.split('?')[0]} serves the chat UI as printed`,
+      );
+    }
+    // Whatever the checks above found, stop chat UIs that are up and serving, as Ctrl-C stops a running demo.
+    for (const ui of started) await untilServed(ui.url, 10_000);
+  } finally {
+    for (const ui of started) await ui.stop();
+  }
+  for (const ui of started) {
+    const { port: stopped } = new URL(ui.url);
+    check(
+      (await freePort(Number(stopped))) === Number(stopped),
+      `port ${stopped} is free once the chat UI has stopped`,
+    );
+  }
+}
+
+/** `pnpm demo` as a process (tsx as a loader: one process), on free ports, with no model configured. */
+async function spawnDemo() {
+  const env = { ...process.env };
+  for (const name of ['LLM_BASE_URL', 'LLM_API_KEY']) delete env[name];
+  const ports = { port: await freePort(0), uiPort: await freePort(0) };
+  const args = ['--port', String(ports.port), '--ui-port', String(ports.uiPort)];
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@b24-typing/source', '--import', 'tsx', 'src/demo.ts', ...args],
+    {
+      cwd: join(root, 'examples', 'llm-bot'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  /** The exit code, or `undefined` when still running after `ms`. */
+  const exit = (ms: number) => Promise.race([exited, sleep(ms).then(() => undefined)]);
+  const until = Date.now() + 30_000;
+  while (!output.includes('Ctrl+C stops') && child.exitCode === null && Date.now() < until) await sleep(50);
+  if (!output.includes('Ctrl+C stops')) out(`  demo process printed no banner within 30 s:\n${output}`);
+  const found = (re: RegExp) => re.exec(output)?.[1] ?? '';
+  const banner = {
+    chatUi: found(/chat UI \(write here\): +(\S+)/),
+    live: found(/live page \(every indicator\): +(\S+)/),
+    botId: Number(found(/LLM Bot \(id (\d+)\)/)),
+  };
+  /** Whether the ports it was given are free again. */
+  const portsFree = async () =>
+    (await freePort(ports.port)) === ports.port && (await freePort(ports.uiPort)) === ports.uiPort;
+  return { child, banner, exit, portsFree, output: () => output };
+}
+
+/** Ctrl-C on a running demo: the URLs printed answered, the exit is 0 and both ports are free at once. */
+async function smokeCtrlC(check: (ok: boolean, what: string) => void): Promise<void> {
+  const demo = await spawnDemo();
+  try {
+    check(await answers(demo.banner.chatUi), `demo process: the chat UI it prints answers (${demo.banner.chatUi})`);
+    check(await answers(demo.banner.live), `demo process: the live page it prints answers (${demo.banner.live})`);
+    demo.child.kill('SIGINT');
+    const code = await demo.exit(10_000);
+    check(code === 0 && demo.output().includes('stopped.'), `demo process: Ctrl-C stops it with exit code 0 (${code})`);
+    check(await demo.portsFree(), 'demo process: its ports are free once it has exited');
+  } finally {
+    if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
+  }
+}
+
+/** A demo whose bot is deleted (an admin, a reset) hears no message again: it says so and exits 1, not deaf. */
+async function smokeBotDeleted(check: (ok: boolean, what: string) => void): Promise<void> {
+  const demo = await spawnDemo();
+  try {
+    const { origin } = new URL(demo.banner.live || 'http://127.0.0.1:1');
+    await fetch(`${origin}/rest/1/emulatorwebhook1/imbot.v2.Bot.unregister`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ botId: demo.banner.botId, botToken: 'llm-bot-demo-token' }),
+    }).catch(() => undefined);
+    const code = await demo.exit(10_000);
+    check(code === 1, `demo process: its bot deleted, it exits 1 rather than run on deaf (${code ?? 'still running'})`);
+    if (code === undefined) {
+      demo.child.kill('SIGINT');
+      await demo.exit(10_000);
+    }
+    check(await demo.portsFree(), 'demo process: its ports are free once it has exited');
+  } finally {
+    if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
+  }
+}
+
+/** Whether `url` answers 2xx now. */
+function answers(url: string): Promise<boolean> {
+  return fetch(url).then(
+    (response) => response.ok,
+    () => false,
+  );
+}
+
+/** Resolves once `url` answers, or after `timeoutMs`. */
+async function untilServed(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until && !(await answers(url))) await sleep(50);
 }
 
 async function ask(user: Pick<Transport, 'call'>, text: string): Promise<number> {
@@ -212,21 +355,22 @@ async function interactive(port: number, uiPort: number): Promise<number> {
   }
   const { model, description } = createModel();
   const log = (line: string) => out(`[bot ${new Date().toISOString().slice(11, 23)}] ${line}`);
-  const { bot, transport } = await startDemoBot(emulator, model, log);
-  const freeUiPort = await freePort(uiPort);
-  if (freeUiPort !== uiPort) out(`port ${uiPort} is taken; the chat UI uses ${freeUiPort}`);
-  const ui = startChatUi(emulator, freeUiPort);
-  out();
-  out('b24-typing demo is running on 127.0.0.1:');
-  out(`  chat UI (write here):         ${ui ? ui.url : 'examples/chat-ui is not in this checkout'}`);
-  out(`  live page (every indicator):  ${emulator.liveUrl}`);
-  out(`  bot: LLM Bot (id ${bot.botId}) in chat${CHAT_ID} "Team", ${description}`);
-  out(
-    `  or as Bob from a shell: curl -s ${emulator.url}/_emulator/messages -d '{"from":2,"dialogId":"chat${CHAT_ID}","text":"hi"}'`,
-  );
-  out('Write in the chat and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
-  out();
-  await new Promise<void>((resolve) => {
+  let exitCode = 0;
+  // Deaf for good (its bot deleted, the emulator reset): a demo that looks alive and never answers misleads, so
+  // it says why and stops, as the bot's CLI does.
+  const deaf = () => {
+    out('! the bot can no longer hear the chat (see above); stopping the demo');
+    exitCode = 1;
+    process.kill(process.pid, 'SIGTERM');
+  };
+  const { bot, transport } = await startDemoBot(emulator, model, log, deaf);
+  // From here a Ctrl-C stops what has started, the chat UI's dev server too while it is still starting.
+  const starting = new AbortController();
+  const uiStarted = startChatUi(emulator, uiPort, starting.signal).catch((error: unknown) => {
+    out(`! ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  const stopped = new Promise<void>((resolve) => {
     let stoppingSince = 0;
     const stop = () => {
       // Ctrl-C reaches this process both from the terminal and from scripts/demo.mjs: only a later one forces.
@@ -236,10 +380,8 @@ async function interactive(port: number, uiPort: number): Promise<number> {
       }
       stoppingSince = Date.now();
       out('stopping: clearing the bot status…');
-      ui?.stop();
-      bot
-        .stop()
-        .then(() => transport.close())
+      starting.abort();
+      Promise.all([uiStarted.then((ui) => ui?.stop()), bot.stop().then(() => transport.close())])
         .then(() => emulator.close())
         .finally(() => {
           out('stopped.');
@@ -249,38 +391,122 @@ async function interactive(port: number, uiPort: number): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  return 0;
+  const ui = await uiStarted;
+  if (!starting.signal.aborted) {
+    const uiPortUsed = ui && Number(new URL(ui.url).port);
+    if (uiPortUsed && uiPortUsed !== uiPort) out(`port ${uiPort} is taken; the chat UI uses ${uiPortUsed}`);
+    out();
+    out('b24-typing demo is running on 127.0.0.1:');
+    out(`  chat UI (write here):         ${ui ? ui.url : 'examples/chat-ui is not in this checkout or did not start'}`);
+    out(`  live page (every indicator):  ${emulator.liveUrl}`);
+    out(`  bot: LLM Bot (id ${bot.botId}) in chat${CHAT_ID} "Team", ${description}`);
+    out(
+      `  or as Bob from a shell: curl -s ${emulator.url}/_emulator/messages -d '{"from":2,"dialogId":"chat${CHAT_ID}","text":"hi"}'`,
+    );
+    out('Write in the chat and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
+    out();
+  }
+  await stopped;
+  return exitCode;
 }
 
-/** The browser engineer's chat UI (examples/chat-ui), served by its own dev server, pointed at this emulator. */
-function startChatUi(emulator: Emulator, port: number): { url: string; stop(): void } | undefined {
+/** A chat UI dev server that is serving. */
+interface ChatUi {
+  readonly url: string;
+  /** Resolves once the dev server has exited, so its port is free when the demo says it stopped. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The browser engineer's chat UI (examples/chat-ui), served by its own dev server, pointed at this emulator;
+ * resolves once it serves, so the URL printed works when printed. A port found free can be taken before Vite
+ * binds it (two demos started at once both find 5173 free): Vite then exits (`--strictPort`) and another free
+ * port is tried. `signal` (Ctrl-C during start-up) stops the dev server and resolves `undefined`.
+ */
+async function startChatUi(emulator: Emulator, port: number, signal?: AbortSignal): Promise<ChatUi | undefined> {
   const dir = join(root, 'examples', 'chat-ui');
   const vite = join(dir, 'node_modules', '.bin', 'vite');
   if (!existsSync(join(dir, 'package.json')) || !existsSync(vite)) return undefined;
+  for (let attempt = 1; ; attempt++) {
+    const started = await spawnChatUi(emulator, dir, vite, await freePort(attempt === 1 ? port : 0), signal);
+    if (started.ui || signal?.aborted) return started.ui;
+    if (!/already in use/i.test(started.output) || attempt === 3) {
+      throw new Error(`the chat UI dev server did not start:\n${started.output.trim()}`);
+    }
+  }
+}
+
+/** Vite starts in well under a second; past this it is stuck, and the demo says so rather than wait on. */
+const START_TIMEOUT_MS = 30_000;
+
+function spawnChatUi(
+  emulator: Emulator,
+  dir: string,
+  vite: string,
+  port: number,
+  signal?: AbortSignal,
+): Promise<{ ui?: ChatUi; output: string }> {
   const child = spawn(vite, ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     cwd: dir,
-    stdio: 'ignore',
-    env: { ...process.env, VITE_B24_EMULATOR_URL: emulator.url, VITE_B24_DIALOG: `chat${CHAT_ID}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // No colours: Vite prints the port of its URL in bold, which would hide the URL this waits for.
+    env: { ...process.env, NO_COLOR: '1', VITE_B24_EMULATOR_URL: emulator.url, VITE_B24_DIALOG: `chat${CHAT_ID}` },
   });
-  // Vite exits with a code of its own on SIGTERM (143): after stop() any exit is the one asked for, and the
-  // Ctrl-C that reaches it straight from the terminal is no news either.
-  let stopping = false;
-  const quiet = () => {
-    stopping = true;
-  };
-  process.once('SIGINT', quiet);
-  process.once('SIGTERM', quiet);
-  child.on('exit', (code, signal) => {
-    if (!stopping) out(`! the chat UI dev server exited (${signal ?? `code ${code}`}); is port ${port} free?`);
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
   });
   const query = new URLSearchParams({ emulator: emulator.url, dialog: `chat${CHAT_ID}` });
-  return {
+  let stopping = false;
+  const ui: ChatUi = {
     url: `http://127.0.0.1:${port}/?${query}`,
     stop: () => {
       stopping = true;
       child.kill('SIGTERM');
+      return exited;
     },
   };
+  const abort = () => void ui.stop();
+  signal?.addEventListener('abort', abort, { once: true });
+  // Vite prints its URL once it listens; until then its output is kept to say why it could not start.
+  let output = '';
+  let ready = false;
+  const tooLong = setTimeout(() => {
+    output += `(no "listening" line after ${START_TIMEOUT_MS / 1000} s; stopped it)\n`;
+    void ui.stop();
+  }, START_TIMEOUT_MS);
+  return new Promise((resolve) => {
+    const keep = (chunk: Buffer) => {
+      if (ready) return;
+      output += chunk.toString();
+      if (!output.includes(`//127.0.0.1:${port}/`)) return;
+      ready = true;
+      clearTimeout(tooLong);
+      signal?.removeEventListener('abort', abort);
+      resolve({ ui, output });
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.once('error', (error) => {
+      output += `${error.message}\n`;
+      resolve({ output });
+    });
+    // Vite exits with a code of its own on SIGTERM (143): after stop() any exit is the one asked for, and the
+    // Ctrl-C that reaches it straight from the terminal is no news either.
+    const quiet = () => {
+      stopping = true;
+    };
+    process.once('SIGINT', quiet);
+    process.once('SIGTERM', quiet);
+    child.once('close', (code, exitSignal) => {
+      clearTimeout(tooLong);
+      signal?.removeEventListener('abort', abort);
+      process.off('SIGINT', quiet);
+      process.off('SIGTERM', quiet);
+      if (!ready) resolve({ output });
+      else if (!stopping) out(`! the chat UI dev server exited (${exitSignal ?? `code ${code}`})`);
+    });
+  });
 }
 
 main().then(
