@@ -17,8 +17,13 @@ const smoke = args.includes('--smoke');
 /** The smoke run takes ~12 s; past this something hangs, and CI must hear about it rather than wait. */
 const SMOKE_TIMEOUT_MS = 90_000;
 
-ensurePnpm();
-ensureDependencies();
+try {
+  ensurePnpm();
+  ensureDependencies();
+} catch (error) {
+  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 const tsx = join(root, 'examples', 'llm-bot', 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 if (!existsSync(tsx)) {

@@ -4,7 +4,7 @@
 // tests, the build checks (publint, attw) and the demo's smoke run, then prints `N passed, N failed`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,10 +27,27 @@ function has(cmd, args = ['--version']) {
   }
 }
 
+/**
+ * The pinned pnpm (package.json's `packageManager`): the one on PATH if it is that version; else that version
+ * installed into this checkout's `.tools/` and put first on PATH for everything started from here. A global pnpm
+ * of another version is left alone (and no root is needed): it is the person's, not this project's.
+ */
 export function ensurePnpm() {
   if (has('pnpm') === PNPM_VERSION) return;
-  if (!run('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`]) || has('pnpm') !== PNPM_VERSION) {
-    throw new Error(`could not install pnpm@${PNPM_VERSION}; install it with npm and run again`);
+  const tools = join(root, '.tools');
+  const bin = join(tools, 'node_modules', '.bin');
+  env.PATH = process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ''}`;
+  if (has('pnpm') === PNPM_VERSION) return;
+  const installed = run('npm', [
+    'install',
+    '--prefix',
+    tools,
+    '--no-save',
+    '--no-package-lock',
+    `pnpm@${PNPM_VERSION}`,
+  ]);
+  if (!installed || has('pnpm') !== PNPM_VERSION) {
+    throw new Error(`could not install pnpm@${PNPM_VERSION} into .tools/ (is the npm registry reachable?)`);
   }
 }
 
@@ -67,8 +84,15 @@ function reportFiles() {
 }
 
 function main() {
-  ensurePnpm();
-  ensureDependencies();
+  try {
+    ensurePnpm();
+    ensureDependencies();
+  } catch (error) {
+    // Nothing could run: said in a line, not a stack trace, and counted as one failure.
+    console.error(`\n✗ ${error instanceof Error ? error.message : String(error)}`);
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
   ensureChromium();
   for (const f of reportFiles()) rmSync(f);
 
