@@ -149,6 +149,16 @@ async function start(): Promise<void> {
     textarea.style.height = `${Math.min(textarea.scrollHeight + borders, 140)}px`;
   };
   textarea.addEventListener('input', fit);
+  // A click on a message (to read or select it) moves the focus to the list, where the next key would type nothing:
+  // a character goes to the composer, as in most chats. The focus moves before the key's default action, so the
+  // browser types it there itself (an `input` event: typing, as any other key). Keys the list scrolls with (arrows,
+  // Page Up/Down, Home/End, Space), Tab, shortcuts and an IME's keys (229) stay with the list.
+  byId('messages').addEventListener('keydown', (event) => {
+    const printable = [...new Intl.Segmenter().segment(event.key)].length === 1 && event.key !== ' ';
+    const shortcut = event.ctrlKey || event.metaKey || event.altKey;
+    const composing = event.isComposing || event.keyCode === 229;
+    if (printable && !shortcut && !composing) textarea.focus();
+  });
   // A draft wraps anew when the window narrows or widens (a phone turned): fitted again, not left cut until a key.
   window.addEventListener('resize', fit);
 

@@ -58,6 +58,12 @@ export function say(region: HTMLElement, ...line: Line): void {
   if (region.textContent !== wording(line)) region.replaceChildren(...line);
 }
 
+/** Parts of a line joined as English lists them ("A, B, and C"), each kept whole (a name stays its own `<bdi>`). */
+function listed(items: readonly Line[]): Line {
+  const parts = new Intl.ListFormat('en', { type: 'conjunction' }).formatToParts(items.map((_, i) => String(i)));
+  return parts.flatMap((part) => (part.type === 'literal' ? [part.value] : items[Number(part.value)]!));
+}
+
 /** An avatar's letter: the first character as a person sees it, an emoji whole (`slice(0, 1)` would halve it). */
 export const initial = (text: string): string =>
   ([...new Intl.Segmenter().segment(text)][0]?.segment ?? '').toUpperCase();
@@ -105,13 +111,19 @@ export function createChatView(options: {
   const describe = (typer: Typer): Line =>
     typer.senderId === me ? [`You are ${action(typer)}…`] : [who(typer.senderId), ` is ${action(typer)}…`];
 
-  /** The line under the messages, one sentence: "Bob is typing…", "Bob and Carol are typing…", "3 people are…". */
+  /**
+   * The line under the messages, one sentence that names them, grouped by what they do: "Bob and Carol are typing…",
+   * "Bob is typing and Agent is preparing a response…"; past three in a group, two names and how many more. A count
+   * alone ("3 people are typing…") said neither who nor that one of them was a bot working on an answer.
+   */
   const sentence = (others: readonly Typer[]): Line => {
-    if (others.length > 2) return [`${others.length} people are typing…`];
-    if (others.length < 2) return others.flatMap(describe);
-    const [a, b] = others as [Typer, Typer];
-    if (action(a) === action(b)) return [who(a.senderId), ' and ', who(b.senderId), ` are ${action(a)}…`];
-    return [who(a.senderId), ` is ${action(a)} and `, who(b.senderId), ` is ${action(b)}…`];
+    const groups = new Map<string, number[]>();
+    for (const typer of others) groups.set(action(typer), [...(groups.get(action(typer)) ?? []), typer.senderId]);
+    const clauses = [...groups].map(([doing, ids]): Line => {
+      const named = ids.length > 3 ? [...ids.slice(0, 2).map(who), `${ids.length - 2} others`] : ids.map(who);
+      return [...listed(named.map((name) => [name])), ` ${ids.length === 1 ? 'is' : 'are'} ${doing}`];
+    });
+    return clauses.length === 0 ? [] : [...listed(clauses), '…'];
   };
 
   /** What the typing views show now; they are redrawn only when it changes (the clock ticks every 250 ms). */
@@ -158,7 +170,9 @@ export function createChatView(options: {
         visibleUntil: entry.visibleUntil ?? entry.time,
       });
     } else if (entry.kind === 'hide' && entry.chatId === chatId) {
-      typers.delete(entry.senderId);
+      // A renewal comes as `replaced` and then its call: kept in place, or the renewed name would move to the end of
+      // the typing line, and the line (a live region) would be read out again for the same people.
+      if (entry.cause !== 'replaced') typers.delete(entry.senderId);
     } else {
       return false;
     }

@@ -109,6 +109,45 @@ describe('the chat example in Chromium, against the emulator', () => {
     expect(await live().count()).toBe(0);
   });
 
+  it('takes a character typed in the message list (clicked to read) into the composer, as typing there', async () => {
+    const { page, emulator } = ui;
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `to scroll, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'to scroll, line 19' }).waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
+    await page.click('#messages li .text >> nth=0'); // clicked to read or select it: the list has the focus
+    expect(await focused()).toBe('messages');
+
+    // Keys the list needs stay with it: they scroll it and type nothing (no indicator either).
+    const from = Date.now();
+    await page.keyboard.press('Home');
+    await expect.poll(scrollTop).toBe(0);
+    await page.keyboard.press('Space');
+    await expect.poll(scrollTop).toBeGreaterThan(0);
+    for (const key of ['ArrowDown', 'PageDown', 'ArrowUp', 'PageUp', 'End', 'Shift', 'Escape', 'Control+c']) {
+      await page.keyboard.press(key);
+    }
+    // A key that starts an IME composition (key code 229) is the IME's, not a character to move.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', key: 'n', windowsVirtualKeyCode: 229 });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: 'n', windowsVirtualKeyCode: 229 });
+    await cdp.detach();
+    expect(await focused()).toBe('messages');
+    expect(await page.inputValue('#message')).toBe('');
+
+    // A printable key goes to the composer, itself included, and counts as typing there: a call at once.
+    const key = Date.now();
+    await page.keyboard.type('O');
+    expect(await focused()).toBe('message');
+    await page.keyboard.type('k');
+    expect(await page.inputValue('#message')).toBe('Ok');
+    await expect.poll(() => writingCalls(emulator, from).length).toBe(1);
+    const call = writingCalls(emulator, from)[0]!;
+    expect(call.time - key).toBeGreaterThanOrEqual(0);
+    expect(call.time - key).toBeLessThan(100);
+    await expect.poll(() => live().textContent()).toContain('typing');
+  });
+
   it('counts an IME composition (CDP imeSetComposition / insertText) once', async () => {
     const { page, emulator } = ui;
     await page.focus('#message');

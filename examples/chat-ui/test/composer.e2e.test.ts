@@ -284,6 +284,8 @@ describe('the chat as a person uses it', () => {
   it('is usable with a screen reader and readable: names, live typing line, new messages read out, AA contrast', async () => {
     const { page, emulator } = ui;
     expect(await page.getByRole('textbox', { name: 'Message' }).getAttribute('aria-describedby')).toBe('composer-hint');
+    // Jumping by headings finds the conversation: its title is the page's main heading.
+    expect(await page.locator('.chat-header').ariaSnapshot()).toMatch(/^- heading "General" \[level=1\]$/m);
     await page.getByRole('button', { name: 'Send' }).waitFor();
 
     // Bob starts typing: the line under the messages (a status region) says so; the panel is redrawn once.
@@ -405,6 +407,90 @@ describe('the chat as a person uses it', () => {
     expect(await blinking()).toEqual(['none', 'none', 'none']);
     await page.emulateMedia({ reducedMotion: null });
     await page.locator('.send-error').getByRole('button', { name: 'Delete the unsent message' }).click();
+  });
+
+  it('keeps the bubbles, the send button and a "Not sent" outline visible in forced colors (high contrast)', async () => {
+    const { page, emulator } = ui;
+    expect(await trySend(page, 'sent, in a bubble')).toBe('sent');
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    expect(await trySend(page, 'not sent, outlined')).toBe('failed');
+    // Forced colors drop backgrounds and shadows: only a border or an outline (in a system colour) still shows.
+    const edges = () =>
+      page.evaluate(() => {
+        const edge = (selector: string) => {
+          const style = getComputedStyle(document.querySelector(selector)!);
+          const border = style.borderTopStyle !== 'none' && Number.parseFloat(style.borderTopWidth) >= 1;
+          const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 1;
+          return border || outline;
+        };
+        return {
+          bubble: edge('#messages li:not(.mine) .bubble'),
+          'own bubble': edge('#messages li.mine:not(.failed) .bubble'),
+          'send button': edge('#send'),
+          'not sent': (() => {
+            const style = getComputedStyle(document.querySelector('#messages li.failed .bubble')!);
+            return style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2;
+          })(),
+        };
+      });
+    const visible = { bubble: true, 'own bubble': true, 'send button': true, 'not sent': true };
+    await page.emulateMedia({ forcedColors: 'active' });
+    try {
+      expect(await edges()).toEqual(visible);
+    } finally {
+      await page.emulateMedia({ forcedColors: null });
+    }
+    await page.locator('#messages li.failed').getByRole('button', { name: 'Delete the unsent message' }).click();
+  });
+
+  it('names who is typing when several are, a bot by its name and status (not counted among "people")', async () => {
+    const { page, emulator } = ui;
+    const { users } = emulator.seed({
+      users: [
+        { name: 'Erin', lastName: 'Example' },
+        { name: 'Frank', lastName: 'Fox' },
+      ],
+    });
+    emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
+    const writes = (user: number) =>
+      fetch(`${emulator.restUrl}im.dialog.writing`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(user).accessToken }),
+      });
+    const line = () => page.textContent('#typing-text');
+    for (const user of [2, 3, users[0]!]) await writes(user);
+    await fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        botId: 10,
+        botToken: 'agent-bot-token',
+        dialogId: 'chat1',
+        statusMessageCode: 'IMBOT_AGENT_ACTION_GENERATING',
+        duration: 3,
+      }),
+    });
+    await expect
+      .poll(line)
+      .toBe('Bob Builder, Carol Chen, and Erin Example are typing and Agent is preparing a response…');
+
+    // Renewed with the same words: the status region is left alone (a screen reader would read it out again).
+    await page.evaluate(() => {
+      const w = window as unknown as { lineChanges: number };
+      w.lineChanges = 0;
+      new MutationObserver((records) => {
+        w.lineChanges += records.length;
+      }).observe(document.getElementById('typing-text')!, { childList: true, subtree: true, characterData: true });
+    });
+    await writes(2);
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as unknown as { lineChanges: number }).lineChanges)).toBe(0);
+
+    // A fourth person: two names and how many more, still one sentence.
+    await writes(users[1]!);
+    await expect.poll(line).toBe('Bob Builder, Carol Chen, and 2 others are typing and Agent is preparing a response…');
+    await expect.poll(line, { timeout: 5_000 }).toBe('');
   });
 
   it('names someone who joined after the page loaded, and shows an edited message with its new text', async () => {
