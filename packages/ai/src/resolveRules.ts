@@ -1,36 +1,42 @@
 import { B24InputError, isAgentStatus } from '@b24-typing/core';
-import { defaultStatusRules, type StatusRules } from './statusRules';
+import { defaultStatusRules, type StatusRules, type ToolStatusRule } from './statusRules';
 
 /**
  * `rules` over {@link defaultStatusRules} (each field given replaces the default's), checked whole: a malformed
- * field is a {@link B24InputError} naming it, thrown before any stream is read or any tool name matched.
+ * field is a {@link B24InputError} naming it, thrown before any stream is read or any tool name matched. What is
+ * checked is a copy, and the copy is what the stream uses: the caller's arrays and objects, changed later (a rule
+ * pushed, a status edited), could otherwise break a reply's status stream mid-reply, unchecked.
  */
 export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRules {
   if (rules === undefined) return defaultStatusRules;
   // An array is refused too: the tool rules passed as the rules would otherwise be ignored for the defaults.
   if (!isPlainObject(rules)) throw new B24InputError('rules', 'an object', typeName(rules));
   // Only `undefined` means "not given": a `null` (a config field read as null) is checked, not silently replaced.
-  const merged: StatusRules = {
+  const given = {
     parts: rules.parts === undefined ? defaultStatusRules.parts : rules.parts,
     tools: rules.tools === undefined ? defaultStatusRules.tools : rules.tools,
     otherTool: rules.otherTool === undefined ? defaultStatusRules.otherTool : rules.otherTool,
   };
-  if (!isPlainObject(merged.parts)) throw new B24InputError('rules.parts', 'an object', typeName(merged.parts));
-  for (const [type, effect] of Object.entries(merged.parts)) {
+  if (!isPlainObject(given.parts)) throw new B24InputError('rules.parts', 'an object', typeName(given.parts));
+  const parts = { ...given.parts };
+  for (const [type, effect] of Object.entries(parts)) {
     if (effect !== 'tool' && effect !== 'complete' && effect !== 'error' && !isAgentStatus(effect))
       throw new B24InputError(`rules.parts[${JSON.stringify(type)}]`, "an agent status, 'tool', 'complete' or 'error'");
   }
-  if (!Array.isArray(merged.tools)) throw new B24InputError('rules.tools', 'an array', typeName(merged.tools));
+  if (!Array.isArray(given.tools)) throw new B24InputError('rules.tools', 'an array', typeName(given.tools));
+  const tools: ToolStatusRule[] = [];
   // By index, not forEach: a hole of a sparse array is skipped by forEach, yet read (as undefined) when tools match.
-  for (let i = 0; i < merged.tools.length; i++) {
-    const rule = merged.tools[i];
+  for (let i = 0; i < given.tools.length; i++) {
+    const rule = given.tools[i];
     if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
-    if (!(typeof rule.match === 'string' && rule.match !== '') && !(rule.match instanceof RegExp))
+    const { match, status } = rule;
+    if (!(typeof match === 'string' && match !== '') && !(match instanceof RegExp))
       throw new B24InputError(`rules.tools[${i}].match`, 'a non-empty string or a RegExp');
-    if (!isAgentStatus(rule.status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
+    if (!isAgentStatus(status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
+    tools.push({ match, status });
   }
-  if (!isAgentStatus(merged.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
-  return merged;
+  if (!isAgentStatus(given.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
+  return { parts, tools, otherTool: given.otherTool };
 }
 
 function isPlainObject(value: unknown): value is object {

@@ -353,6 +353,24 @@ describe('statusFromStream: input errors', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('keeps the rules it checked: rules changed after the call neither reach the stream nor break it', async () => {
+    const tools = [{ match: 'crm', status: 'checking' as const }];
+    const parts = { start: 'thinking' as const, 'tool-call': 'tool' as const, finish: 'complete' as const };
+    const statuses = statusFromStream(
+      [
+        { type: 'start' },
+        { type: 'tool-call', toolCallId: 'c1', toolName: 'crmLookup' },
+        { type: 'finish' },
+      ] as StreamPart[],
+      { tools, parts },
+    );
+    // Changed before the stream is read: a rule that would not pass the checks, and a mapping that would end it.
+    tools.unshift(null as never);
+    tools[1]!.status = 'dancing' as never;
+    (parts as Record<string, string>)['tool-call'] = 'complete';
+    expect(await firstValueFrom(statuses.pipe(toArray()))).toEqual(['thinking', 'checking']);
+  });
+
   it('errors with an input error when the parts are plain text (textStream by mistake)', async () => {
     const err = await firstValueFrom(statusFromStream(['Hel', 'lo'] as never)).catch((e: unknown) => e);
     expect(isB24Error(err) && err.kind).toBe('input');
