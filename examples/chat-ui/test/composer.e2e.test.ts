@@ -409,7 +409,7 @@ describe('the chat as a person uses it', () => {
     await page.locator('.send-error').getByRole('button', { name: 'Delete the unsent message' }).click();
   });
 
-  it('keeps the bubbles, the send button and a "Not sent" outline visible in forced colors (high contrast)', async () => {
+  it('keeps the bubbles, the buttons and a "Not sent" outline visible in forced colors (high contrast)', async () => {
     const { page, emulator } = ui;
     expect(await trySend(page, 'sent, in a bubble')).toBe('sent');
     emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
@@ -427,13 +427,21 @@ describe('the chat as a person uses it', () => {
           bubble: edge('#messages li:not(.mine) .bubble'),
           'own bubble': edge('#messages li.mine:not(.failed) .bubble'),
           'send button': edge('#send'),
+          // hidden now: its style is what it shows with once it appears
+          'new messages button': edge('#jump'),
           'not sent': (() => {
             const style = getComputedStyle(document.querySelector('#messages li.failed .bubble')!);
             return style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2;
           })(),
         };
       });
-    const visible = { bubble: true, 'own bubble': true, 'send button': true, 'not sent': true };
+    const visible = {
+      bubble: true,
+      'own bubble': true,
+      'send button': true,
+      'new messages button': true,
+      'not sent': true,
+    };
     await page.emulateMedia({ forcedColors: 'active' });
     try {
       expect(await edges()).toEqual(visible);
