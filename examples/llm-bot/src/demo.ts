@@ -1,6 +1,7 @@
 // `pnpm demo` (through scripts/demo.mjs): the emulator with its live page, the LLM bot and the chat UI, all on
 // 127.0.0.1. `--smoke`: headless; drive conversations end to end, print what the emulator saw, start the chat UI and the
-// demo itself as a person would (two at once, Ctrl-C, a deleted bot), exit 1 if anything is off.
+// demo itself as a person would (two at once, a question typed in Chromium, Ctrl-C, a deleted bot), exit 1 if anything
+// is off.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Transport } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
+import type { launchChromium } from '@b24-typing/test-utils';
 import { createLocalModel } from './createLocalModel';
 import { createModel } from './createModel';
 import { type Conversation, describeConversation, readConversation } from './readConversation';
@@ -24,7 +26,8 @@ const USAGE = `Usage: pnpm demo [options]
   --port <n>      port of the Bitrix24 emulator and its live page (default 8024; taken: a free one)
   --ui-port <n>   port of the chat UI dev server (default 5173; taken: a free one)
   --smoke         headless: drive conversations end to end, start the chat UI and the demo as a person would
-                  (two at once, Ctrl-C, a deleted bot), print what was seen, exit 1 if anything is off
+                  (two at once, a question typed in Chromium, Ctrl-C, a deleted bot), print what was seen,
+                  exit 1 if anything is off (needs Chromium: CHROMIUM_PATH, default /usr/bin/chromium)
   -h, --help
 `;
 
@@ -87,6 +90,10 @@ function freePort(port: number): Promise<number> {
 
 /** The group chat of the demo: "Team" (Alice and Bob), which the bot joins. */
 const CHAT_ID = 2;
+/** The bot's name, as the chat UI shows it in the typing line ("LLM Bot is thinking…"). */
+const BOT_NAME = 'LLM Bot';
+/** The statuses of an answer of the local model: it reasons, searches, reasons again and writes. */
+const ANSWER_STATUSES = 'thinking → searching → thinking → composing';
 
 /**
  * Starts the bot against the emulator as against a portal (its own webhook, fetch mode with a 1 s poll) as a
@@ -102,7 +109,7 @@ async function startDemoBot(
   const bot = await startBot({
     transport,
     botToken: 'llm-bot-demo-token',
-    name: 'LLM Bot',
+    name: BOT_NAME,
     type: 'supervisor',
     model,
     events: { mode: 'fetch', intervalMs: 1000 },
@@ -123,6 +130,8 @@ async function smoke(): Promise<number> {
   };
   const { bot, transport } = await startDemoBot(emulator, createLocalModel());
   const user = createWebhookTransport(emulator.webhookUrl(2));
+  // Step 4's demo to be asked in Chromium: it comes up, and is asked, while steps 1–3 wait on the bot.
+  const asked = startAskedDemo();
   try {
     out(`smoke: emulator ${emulator.url}, bot ${bot.botId} in chat${CHAT_ID}; Bob (user 2) writes there over REST`);
 
@@ -132,7 +141,7 @@ async function smoke(): Promise<number> {
     out();
     for (const line of describeConversation(c1)) out(`  ${line}`);
     const seq = c1.statuses.map((s) => s.status).join(' → ');
-    check(seq === 'thinking → searching → thinking → composing', `statuses in order (${seq})`);
+    check(seq === ANSWER_STATUSES, `statuses in order (${seq})`);
     check(c1.continuous, 'status visible without a gap from the first call until the reply');
     check(c1.callsAfterReply.length === 0, 'no indicator call after the reply message');
     check(c1.clears.length === 0, 'no clear on a successful answer (the reply hides the status)');
@@ -169,12 +178,14 @@ async function smoke(): Promise<number> {
     // 3. The chat UI as two demos started at once start it: a port each, serving when printed, freed when stopped.
     await smokeChatUi(emulator, check);
 
-    // 4. `pnpm demo` as a person runs it, twice at once: stopped by Ctrl-C, and left deaf by its bot's deletion.
-    await Promise.all([smokeCtrlC(check), smokeBotDeleted(check)]);
+    // 4. `pnpm demo` as a person runs it, twice at once: asked in the browser then stopped by Ctrl-C, and left deaf
+    // by its bot's deletion.
+    await Promise.all([smokeCtrlC(asked, check), smokeBotDeleted(check)]);
   } catch (error) {
     failures.push(error instanceof Error ? error.message : String(error));
     out(`  FAIL ${failures.at(-1)}`);
   } finally {
+    await asked.close();
     await bot.stop();
     await transport.close();
     await user.close();
@@ -267,19 +278,184 @@ async function spawnDemo() {
   return { child, banner, exit, portsFree, output: () => output };
 }
 
-/** Ctrl-C on a running demo: the URLs printed answered, the exit is 0 and both ports are free at once. */
-async function smokeCtrlC(check: (ok: boolean, what: string) => void): Promise<void> {
-  const demo = await spawnDemo();
+/**
+ * Step 4's demo that is asked in Chromium (`smokeBrowser`), started with Chromium at the beginning of the smoke: they
+ * come up and the question is answered while steps 1–3 wait on their own bot; step 4 reports what was seen.
+ * Chromium is loaded here only (`pnpm demo` itself needs no browser). `close()` kills what is still running.
+ */
+function startAskedDemo() {
+  const browser = import('@b24-typing/test-utils').then((utils) => utils.launchChromium());
+  browser.catch(() => undefined); // smokeBrowser reports it; not an unhandled rejection meanwhile
+  const demo = spawnDemo();
+  const browsed = demo.then((started) => smokeBrowser(browser, started.banner.chatUi, started.banner.botId));
+  return {
+    demo,
+    browsed,
+    async close(): Promise<void> {
+      const { child } = await demo;
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await browser.then((chromium) => chromium.close()).catch(() => undefined);
+      await browsed;
+    },
+  };
+}
+
+/**
+ * Ctrl-C on a running demo: the URLs printed answered, a question typed in its chat UI was answered as the page
+ * shows it (`smokeBrowser`), the exit is 0 and both ports are free at once.
+ */
+async function smokeCtrlC(
+  asked: ReturnType<typeof startAskedDemo>,
+  check: (ok: boolean, what: string) => void,
+): Promise<void> {
+  const demo = await asked.demo;
   try {
     check(await answers(demo.banner.chatUi), `demo process: the chat UI it prints answers (${demo.banner.chatUi})`);
     check(await answers(demo.banner.live), `demo process: the live page it prints answers (${demo.banner.live})`);
+    const browsed = await asked.browsed;
+    for (const line of browsed.lines) out(line);
+    for (const { ok, what } of browsed.checks) check(ok, what);
     demo.child.kill('SIGINT');
     const code = await demo.exit(10_000);
     check(code === 0 && demo.output().includes('stopped.'), `demo process: Ctrl-C stops it with exit code 0 (${code})`);
     check(await demo.portsFree(), 'demo process: its ports are free once it has exited');
   } finally {
-    if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
+    await asked.close();
   }
+}
+
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+
+/** Where the page keeps what it showed (see RECORDER). */
+interface Shown {
+  /** Every state of the page, in order: the bot's line in the side panel, the typing line, its reply ('' before). */
+  readonly states: { panel: string; line: string; reply: string }[];
+}
+
+/**
+ * Runs in the page: records every state of the side panel's line for the bot (`#live li[data-sender]`), the typing
+ * line under the messages and the bot's reply in the message list, on each change (a MutationObserver:
+ * a status shown for a moment is seen, which polling could miss). JavaScript text, not a function: the llm-bot's
+ * TypeScript knows Node, not the DOM.
+ */
+const RECORDER = `(botId) => {
+  const shown = { states: [] };
+  const read = () => {
+    const state = {
+      panel: document.querySelector('#live li[data-sender="' + botId + '"] > span:not(.avatar)')?.textContent ?? '',
+      line: document.getElementById('typing-text')?.textContent ?? '',
+      reply: document.querySelector('#messages li[data-author="' + botId + '"] .text')?.textContent ?? '',
+    };
+    const last = shown.states.at(-1);
+    if (!last || last.panel !== state.panel || last.line !== state.line || last.reply !== state.reply) {
+      shown.states.push(state);
+    }
+  };
+  new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true });
+  read();
+  globalThis.smokeShown = shown;
+}`;
+
+/** The chat UI's words for the bot's statuses (examples/chat-ui/src/renderChat.ts), back to the status. */
+const SHOWN_AS: Readonly<Record<string, string>> = {
+  thinking: 'thinking',
+  'searching for information': 'searching',
+  'composing a response': 'composing',
+};
+
+/** The statuses a sequence of texts shows ("LLM Bot is thinking…" → thinking), repeats collapsed. */
+function statusesIn(texts: readonly string[]): string[] {
+  const statuses: string[] = [];
+  for (const text of texts) {
+    const words = new RegExp(`${BOT_NAME} is (.+?)…`).exec(text)?.[1];
+    if (words === undefined) continue;
+    const status = SHOWN_AS[words] ?? `"${words}"`;
+    if (statuses.at(-1) !== status) statuses.push(status);
+  }
+  return statuses;
+}
+
+/** What `smokeBrowser` saw: lines to print and checks to count, when it is step 4's turn to report. */
+interface BrowserReport {
+  readonly lines: string[];
+  readonly checks: { ok: boolean; what: string }[];
+}
+
+/**
+ * What only a browser sees of the demo's promise: a question typed into the chat UI's composer (keys, then Enter, as
+ * Alice) gets the bot's statuses in the side panel and the typing line, in order, while it works, then the reply,
+ * and no status from the moment the reply shows (watched for a while after it: a status that came back would show).
+ * `browser` rejects when Chromium could not start: CI has it, so a missing one fails the step, saying how to get it.
+ * Never rejects: it runs alongside steps 1–3, and reports in step 4.
+ */
+async function smokeBrowser(browser: Promise<Browser>, chatUi: string, botId: number): Promise<BrowserReport> {
+  const report: BrowserReport = { lines: [], checks: [] };
+  const say = (line = '') => report.lines.push(line);
+  const check = (ok: boolean, what: string) => report.checks.push({ ok, what: `chat UI in Chromium: ${what}` });
+  let page: Awaited<ReturnType<Browser['newPage']>> | undefined;
+  try {
+    page = await (await browser).newPage();
+    const t0 = Date.now();
+    await page.goto(chatUi);
+    await page.waitForSelector('body[data-ready="true"] #message:enabled', { timeout: 15_000 });
+    await page.evaluate(`(${RECORDER})(${JSON.stringify(botId)})`);
+    const question = 'How does a bot show that it is composing?';
+    await page.focus('#message');
+    await page.keyboard.type(question, { delay: 10 });
+    await page.keyboard.press('Enter');
+    const sentAt = Date.now();
+    const replied = await page
+      .waitForFunction('globalThis.smokeShown.states.some((state) => state.reply)', undefined, { timeout: 20_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    const repliedIn = Date.now() - sentAt;
+    // A status shown again after the reply would show within this; the page's clock redraws every 250 ms.
+    const statusAfter =
+      replied &&
+      (await page
+        .waitForFunction(
+          `(() => { const s = globalThis.smokeShown.states; const at = s.findIndex((state) => state.reply);
+          return s.slice(at).some((state) => state.panel !== '' || state.line.includes(${JSON.stringify(BOT_NAME)})); })()`,
+          undefined,
+          { timeout: 1_000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        ));
+    const { states } = (await page.evaluate('globalThis.smokeShown')) as Shown;
+    const before = states.slice(0, replied ? states.findIndex((state) => state.reply) : states.length);
+    const reply = states.at(before.length)?.reply ?? '';
+    const panel = statusesIn(before.map((state) => state.panel)).join(' → ');
+    const line = statusesIn(before.map((state) => state.line)).join(' → ');
+    say();
+    say(
+      `  in Chromium, Alice types "${question}" in ${chatUi.split('?')[0]} (ready in ${((sentAt - t0) / 1000).toFixed(1)} s) and presses Enter:`,
+    );
+    say(
+      `  side panel: ${panel || '(no status)'}${replied ? ` → the bot's message (+${(repliedIn / 1000).toFixed(1)} s)` : ' (no reply within 20 s)'}`,
+    );
+    say(`  typing line: ${line || '(no status)'}`);
+    check(panel === ANSWER_STATUSES, `the side panel shows the bot's statuses in order (${panel})`);
+    check(line === ANSWER_STATUSES, `the typing line shows the bot's statuses in order (${line})`);
+    // The local model quotes the question: an apology, or an answer to another message, is not the reply.
+    check(reply.includes(question), `the reply to it appears (${JSON.stringify(reply.slice(0, 60))})`);
+    const shownAfter = states
+      .slice(before.length)
+      .flatMap((state) => [state.panel, state.line])
+      .find((text) => text.includes(BOT_NAME));
+    check(
+      replied && !statusAfter,
+      `no bot status shown from the reply on (${replied ? 'watched for 1 s' : 'no reply'}${shownAfter ? `; shown: "${shownAfter}"` : ''})`,
+    );
+  } catch (error) {
+    check(false, error instanceof Error ? error.message : String(error));
+  } finally {
+    await page?.close().catch(() => undefined);
+  }
+  return report;
 }
 
 /** A demo whose bot is deleted (an admin, a reset) hears no message again: it says so and exits 1, not deaf. */
