@@ -5,6 +5,7 @@ import type { ChatUi } from './startChatUi';
 import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
+import { typeAs } from './typeAs';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -289,7 +290,6 @@ describe('the chat as a person uses it', () => {
     await page.getByRole('button', { name: 'Send' }).waitFor();
 
     // Bob starts typing: the line under the messages (a status region) says so; the panel is redrawn once.
-    const bob = emulator.issueToken(2);
     await page.evaluate(() => {
       const w = window as unknown as { panelChanges: number };
       w.panelChanges = 0;
@@ -297,11 +297,7 @@ describe('the chat as a person uses it', () => {
         w.panelChanges += records.length;
       }).observe(document.getElementById('live')!, { childList: true, subtree: true, characterData: true });
     });
-    await fetch(`${emulator.restUrl}im.dialog.writing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
-    });
+    await typeAs(emulator, 2);
     await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
     const changes = () => page.evaluate(() => (window as unknown as { panelChanges: number }).panelChanges);
     const afterStart = await changes();
@@ -338,11 +334,7 @@ describe('the chat as a person uses it', () => {
     await page.keyboard.type('not sent');
     await page.keyboard.press('Enter');
     await page.locator('.send-error').waitFor();
-    await fetch(`${emulator.restUrl}im.dialog.writing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
-    });
+    await typeAs(emulator, 2);
     await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
     const ratios = await page.evaluate(() => {
       const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number);
@@ -460,14 +452,8 @@ describe('the chat as a person uses it', () => {
       ],
     });
     emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
-    const writes = (user: number) =>
-      fetch(`${emulator.restUrl}im.dialog.writing`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(user).accessToken }),
-      });
     const line = () => page.textContent('#typing-text');
-    for (const user of [2, 3, users[0]!]) await writes(user);
+    for (const user of [2, 3, users[0]!]) await typeAs(emulator, user);
     await fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -491,12 +477,12 @@ describe('the chat as a person uses it', () => {
         w.lineChanges += records.length;
       }).observe(document.getElementById('typing-text')!, { childList: true, subtree: true, characterData: true });
     });
-    await writes(2);
+    await typeAs(emulator, 2);
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as unknown as { lineChanges: number }).lineChanges)).toBe(0);
 
     // A fourth person: two names and how many more, still one sentence.
-    await writes(users[1]!);
+    await typeAs(emulator, users[1]!);
     await expect.poll(line).toBe('Bob Builder, Carol Chen, and 2 others are typing and Agent is preparing a response…');
     await expect.poll(line, { timeout: 5_000 }).toBe('');
   });
@@ -511,11 +497,7 @@ describe('the chat as a person uses it', () => {
     await expect.poll(() => page.textContent('#chat-sub')).toContain('Dave Doe');
     // Bob types too: the line under the messages says it as one sentence; his message leaves Dave on it.
     for (const user of [2, dave]) {
-      await fetch(`${emulator.restUrl}im.dialog.writing`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(user).accessToken }),
-      });
+      await typeAs(emulator, user);
     }
     await expect.poll(() => page.textContent('#typing-text')).toBe('Bob Builder and Dave Doe are typing…');
     emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'welcome, Dave' });
@@ -731,11 +713,7 @@ describe('the chat as a person uses it', () => {
     });
     emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
     for (const user of users) {
-      await fetch(`${emulator.restUrl}im.dialog.writing`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: emulator.issueToken(user).accessToken }),
-      });
+      await typeAs(emulator, user);
     }
     const names = ['سارة أحمد', 'דנה לוי'];
     await expect.poll(() => page.textContent('#typing-text')).toBe(`${names[0]} and ${names[1]} are typing…`);

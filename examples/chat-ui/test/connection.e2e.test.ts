@@ -9,6 +9,7 @@ import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
 import { trySend } from './trySend';
+import { typeAs } from './typeAs';
 
 // Access tokens live 2 s here, so the app has refreshed (rotated) its token before the emulator goes away.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -27,6 +28,19 @@ const seedTokenExpired = () =>
   expect.poll(() => Date.now() > ui.emulator.fixtures.oauth.expiresAt, { timeout: 5_000 }).toBe(true);
 
 /** Sends a message from the composer and waits until the stream shows it as the portal's. */
+/**
+ * A new tab of the chat UI for an emulator that is not there yet: `href` points it at a port nobody listens on, where
+ * the test may start one later (`startEmulator({ port })`). Not opened yet, so a test can listen before it loads.
+ */
+async function pageBeforeEmulator(): Promise<{ page: Page; port: number; href: string }> {
+  const probe = await startEmulator();
+  const { port, url: emulatorUrl } = probe;
+  await probe.close();
+  const url = new URL(ui.url);
+  url.searchParams.set('emulator', emulatorUrl);
+  return { page: await ui.page.context().browser()!.newPage(), port, href: url.href };
+}
+
 async function send(page: Page, text: string): Promise<void> {
   await page.fill('#message', text);
   await page.press('#message', 'Enter');
@@ -52,12 +66,7 @@ describe('the chat when the emulator goes away', () => {
 
   it('says it lost the stream, and after a restart shows the new emulator’s chat and sends again', async () => {
     const { page } = ui;
-    const bob = ui.emulator.issueToken(2);
-    await fetch(`${ui.emulator.restUrl}im.dialog.writing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
-    });
+    await typeAs(ui.emulator, 2);
     await page.locator('#live li[data-sender="2"]').waitFor();
 
     const port = ui.emulator.port;
@@ -104,15 +113,10 @@ describe('the chat when the emulator goes away', () => {
   });
 
   it('opened before the emulator runs, says it is waiting and connects once the emulator is up', async () => {
-    const probe = await startEmulator();
-    const { port, url: emulatorUrl } = probe;
-    await probe.close(); // a port nobody listens on, for now
-    const url = new URL(ui.url);
-    url.searchParams.set('emulator', emulatorUrl);
-    const page = await ui.page.context().browser()!.newPage();
+    const { page, port, href } = await pageBeforeEmulator();
     let emulator: Emulator | undefined;
     try {
-      await page.goto(url.href);
+      await page.goto(href);
       await expect
         .poll(() => offline(page).textContent())
         .toMatch(/^Waiting for the emulator at http:\/\/127\.0\.0\.1:/);
@@ -142,12 +146,7 @@ describe('the chat when the emulator goes away', () => {
   });
 
   it('says once what it waits for, not again at each attempt to connect: a screen reader reads out every rewrite', async () => {
-    const probe = await startEmulator();
-    const { port, url: emulatorUrl } = probe;
-    await probe.close(); // a port nobody listens on, for now
-    const url = new URL(ui.url);
-    url.searchParams.set('emulator', emulatorUrl);
-    const page = await ui.page.context().browser()!.newPage();
+    const { page, port, href } = await pageBeforeEmulator();
     let emulator: Emulator | undefined;
     /** Counts the changes to the banner (a status region) from now on. */
     const watchBanner = async () => {
@@ -165,7 +164,7 @@ describe('the chat when the emulator goes away', () => {
       page.on('requestfailed', (request) => {
         if (request.url().endsWith('/_emulator/fixtures')) attempts++;
       });
-      await page.goto(url.href);
+      await page.goto(href);
       await expect.poll(() => offline(page).textContent()).toMatch(/^Waiting for the emulator at /);
       const waiting = await watchBanner();
       const seen = attempts;

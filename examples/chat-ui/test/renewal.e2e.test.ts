@@ -12,6 +12,7 @@ import {
   typeLikeAPerson,
   writingCalls,
 } from './timeline';
+import { typeAs } from './typeAs';
 
 // A 2 s client lifetime instead of 25 s, so a minute of typing holds ~40 renewals. Renew every 1.5 s
 // (lifetime - margin); renew only if a key was pressed in the last second.
@@ -48,12 +49,7 @@ it('shows the indicator within 100 ms of the first key, renews it by the policy 
     await typeLikeAPerson(page, SENTENCES[i % SENTENCES.length]!, random, { until: started + TYPING_MS });
     if (!screenshot && Date.now() - started > 15_000) {
       // Bob starts typing too, as the others would see him: a picture of the example mid-typing.
-      const bob = emulator.issueToken(2);
-      await fetch(`${emulator.restUrl}im.dialog.writing`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ DIALOG_ID: 'chat1', auth: bob.accessToken }),
-      });
+      await typeAs(emulator, 2);
       await page.waitForSelector('#typing-text:not(:empty)');
       await page.screenshot({ path: SCREENSHOT });
       screenshot = true;
