@@ -293,23 +293,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       }
     }).pipe(mergeMap(() => EMPTY));
 
+  /** The bot's status call, as its indicator sends it, sent directly (as the replies are): `code` shown `durationSec`. */
+  const notify = (dialogId: string, code: string | undefined, durationSec: number, signal?: AbortSignal) =>
+    transport.call(
+      'imbot.v2.Chat.InputAction.notify',
+      { botId, botToken, dialogId, ...(code === undefined ? {} : { statusMessageCode: code }), duration: durationSec },
+      signal ? { signal } : undefined,
+    );
+
   /**
    * `duration: 1` for a status its indicator has already stopped (so that one sends no clear of its own). The same
-   * call the indicator's clear is; sent directly, as the replies are. A failure is logged, not thrown: the lease
-   * ends the status anyway.
+   * call the indicator's clear is. A failure is logged, not thrown: the lease ends the status anyway.
    */
   const clear = (dialogId: string, code: string | undefined) =>
-    transport
-      .call('imbot.v2.Chat.InputAction.notify', {
-        botId,
-        botToken,
-        dialogId,
-        ...(code === undefined ? {} : { statusMessageCode: code }),
-        duration: 1,
-      })
-      .catch((e: unknown) =>
-        log(`× ${dialogId}: could not clear the status: ${e instanceof Error ? e.message : String(e)}`),
-      );
+    notify(dialogId, code, 1).catch((e: unknown) =>
+      log(`× ${dialogId}: could not clear the status: ${e instanceof Error ? e.message : String(e)}`),
+    );
 
   /**
    * A wait between attempts to send a reply that keeps its status up: the status stopped when the text was ready,
@@ -330,17 +329,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await sleep(Math.max(0, due - Date.now()), signal);
         const at = Date.now();
         try {
-          await transport.call(
-            'imbot.v2.Chat.InputAction.notify',
-            {
-              botId,
-              botToken,
-              dialogId,
-              ...(held.code === undefined ? {} : { statusMessageCode: held.code }),
-              duration: policy.leaseSec,
-            },
-            { signal },
-          );
+          await notify(dialogId, held.code, policy.leaseSec, signal);
           held = { code: held.code, until: at + leaseMs };
           due = held.until - marginMs;
         } catch (error) {
