@@ -659,8 +659,10 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
       // Ended without a clear (its reply came, which hides the bot's status): nothing handed to it is up any more.
-      const own = final ? undefined : (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
-      if (own && handed.size > 0) handed.delete(targetOf(own));
+      if (!final && handed.size > 0) {
+        const own = (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
+        if (own) handed.delete(targetOf(own));
+      }
       if (!this.closed && !disposed) {
         activeIndicators -= 1;
         const now = clock.now();
