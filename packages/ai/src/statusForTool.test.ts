@@ -35,6 +35,14 @@ describe('statusForTool with the default rules', () => {
       'checking',
     ]);
   });
+
+  it('matches with a frozen RegExp rule (rules deep-frozen by the app)', () => {
+    const rules = {
+      tools: [{ match: Object.freeze(/crm/i), status: 'checking' as const }],
+      otherTool: 'processing' as const,
+    };
+    expect([statusForTool('CRM', rules), statusForTool('mail', rules)]).toEqual(['checking', 'processing']);
+  });
 });
 
 describe('statusForTool with rules of its own', () => {

@@ -28,8 +28,11 @@ export function toolStatus(toolName: string, rules: Pick<StatusRules, 'tools' | 
   return rules.otherTool;
 }
 
-/** A global or sticky RegExp keeps `lastIndex` between tests; reset it so the same name always matches alike. */
+/**
+ * A global or sticky RegExp keeps `lastIndex` between tests; reset it so the same name always matches alike. Only
+ * then: any other one ignores it, and may be frozen (rules deep-frozen by the app), where writing it would throw.
+ */
 function testRegExp(re: RegExp, value: string): boolean {
-  re.lastIndex = 0;
+  if (re.global || re.sticky) re.lastIndex = 0;
   return re.test(value);
 }

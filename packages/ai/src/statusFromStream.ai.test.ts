@@ -403,33 +403,57 @@ describe('statusFromStream over streamText (ai 6)', () => {
 
 describe('statusFromStream over a tool approved in an earlier stream (ai 6 needsApproval)', () => {
   /**
-   * Stream 1 calls `webSearch` (needsApproval) and stops for approval; stream 2 gets the person's approval in its
-   * messages and, as `streamText` does, runs the tool before the model's step (text at 100 ms a chunk). Stream 2 is
-   * started at fake time 0.
+   * Stream 1 calls each tool of `executes` (all needsApproval; `webSearch` shows searching, `calculator`
+   * calculating) and stops for approval; stream 2 gets the person's approvals in its messages and, as `streamText`
+   * does, runs the tools (in parallel) before the model's step (text at 100 ms a chunk). Stream 2 is started at fake
+   * time 0.
    */
-  async function approvedThenRun(execute: Tool<{ query: string }>['execute']) {
-    const tools = { webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute }) };
+  async function approvedThenRun(
+    executes: Partial<Record<'webSearch' | 'calculator', Tool<{ query: string }>['execute']>>,
+  ) {
+    const names = Object.keys(executes) as ('webSearch' | 'calculator')[];
+    const tools = Object.fromEntries(
+      names.map((name) => [
+        name,
+        tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute: executes[name] }),
+      ]),
+    );
     const first = streamText({
       model: new MockLanguageModelV3({
         doStream: step([
           { type: 'stream-start', warnings: [] },
-          { type: 'tool-call', toolCallId: 'call-1', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+          ...names.map(
+            (toolName, i): LanguageModelV3StreamPart => ({
+              type: 'tool-call',
+              toolCallId: `call-${i + 1}`,
+              toolName,
+              input: '{"query":"Berlin"}',
+            }),
+          ),
           finish('tool-calls'),
         ]),
       }),
       prompt: 'What is the weather in Berlin?',
       tools,
     });
-    // the first stream waits for a person: the call it asked approval for is not shown as running after it
-    expect(await firstValueFrom(statusFromStream(first.fullStream).pipe(toArray()))).toEqual(['thinking', 'searching']);
+    // the first stream waits for a person: the calls it asked approval for are not shown as running after it
+    const shown = { webSearch: 'searching', calculator: 'calculating' };
+    expect(await firstValueFrom(statusFromStream(first.fullStream).pipe(toArray()))).toEqual([
+      'thinking',
+      ...names.map((name) => shown[name]),
+    ]);
     const { messages } = await first.response;
-    const request = messages
+    const requests = messages
       .flatMap((m) => (Array.isArray(m.content) ? (m.content as readonly { type: string; approvalId?: string }[]) : []))
-      .find((c) => c.type === 'tool-approval-request');
+      .filter((c) => c.type === 'tool-approval-request');
+    expect(requests).toHaveLength(names.length);
     const approved: ModelMessage[] = [
       { role: 'user', content: 'What is the weather in Berlin?' },
       ...messages,
-      { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request!.approvalId!, approved: true }] },
+      {
+        role: 'tool',
+        content: requests.map((r) => ({ type: 'tool-approval-response', approvalId: r.approvalId!, approved: true })),
+      },
     ];
     vi.useFakeTimers({ now: 0 });
     return streamText({
@@ -440,13 +464,23 @@ describe('statusFromStream over a tool approved in an earlier stream (ai 6 needs
     });
   }
 
+  /** A generator tool: yields its progress at 100, 200 and 300 ms. */
+  async function* yieldingSearch() {
+    for (let i = 1; i <= 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      yield { done: i };
+    }
+  }
+
   it('shows thinking while it runs: streamText emits nothing that names the tool before its result', async () => {
     const log: string[] = [];
-    const second = await approvedThenRun(async () => {
-      log.push(`${Date.now()} execute`);
-      await new Promise((r) => setTimeout(r, 1000));
-      log.push(`${Date.now()} executed`);
-      return { answer: 'sunny' };
+    const second = await approvedThenRun({
+      webSearch: async () => {
+        log.push(`${Date.now()} execute`);
+        await new Promise((r) => setTimeout(r, 1000));
+        log.push(`${Date.now()} executed`);
+        return { answer: 'sunny' };
+      },
     });
     const parts = from(second.fullStream as AsyncIterable<StreamPart>).pipe(
       tap((p) => log.push(`${Date.now()} ${p.type}`)),
@@ -462,11 +496,26 @@ describe('statusFromStream over a tool approved in an earlier stream (ai 6 needs
   });
 
   it('shows a generator tool from its first progress yield, the one part that names it while it runs', async () => {
-    const second = await approvedThenRun(async function* () {
-      for (let i = 1; i <= 3; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        yield { done: i };
-      }
+    const second = await approvedThenRun({
+      webSearch: yieldingSearch,
+    });
+    expect(await timelineOf(second.fullStream)).toEqual([
+      [0, 'thinking'],
+      [100, 'searching'],
+      [300, 'thinking'],
+      [700, 'composing'],
+    ]);
+  });
+
+  it('stays on the generator tool while another approved call returns before it', async () => {
+    // both run at once before the model's step: the search yields at 100, 200, 300 ms, the calculator, named by no
+    // part until then, returns at 150 ms, while the search still runs
+    const second = await approvedThenRun({
+      webSearch: yieldingSearch,
+      calculator: async () => {
+        await new Promise((r) => setTimeout(r, 150));
+        return 42;
+      },
     });
     expect(await timelineOf(second.fullStream)).toEqual([
       [0, 'thinking'],

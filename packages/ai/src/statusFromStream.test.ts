@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { StreamPart } from './StreamPart';
 import { statusFromStream } from './statusFromStream';
+import { statusForTool } from './statusForTool';
 import { defaultStatusRules } from './statusRules';
 
 const parts = {
@@ -238,6 +239,14 @@ describe('statusFromStream: parallel tool calls', () => {
     });
   });
 
+  it('stays on a running call when a call it never saw returns (approved calls run before the first step)', () => {
+    marbles(({ cold, expectObservable }) => {
+      // a generator search (a) and a calculator (b), both approved in an earlier stream, run together before the
+      // model's step: a is named by its progress, b only by its result, which leaves a running
+      expectObservable(statusFromStream(cold('-P-O-P-o-f', calls))).toBe('-s-----h-|', statuses);
+    });
+  });
+
   it('counts a call as running from its tool-input-start (by id), while its input still streams', () => {
     marbles(({ cold, expectObservable }) => {
       const src = cold('-i-c-j-o-k-O-f', calls);
@@ -299,6 +308,48 @@ describe('statusFromStream: rules are data', () => {
         c: 'IMBOT_AGENT_ACTION_CONNECTING',
         g: 'generating',
       });
+    });
+  });
+
+  it('keeps the defaults shared by every caller: changing defaultStatusRules throws and changes no status', async () => {
+    const reply = [parts.s, parts.c, parts.o, parts.t, parts.T, parts.f];
+    const before = await firstValueFrom(statusFromStream(reply).pipe(toArray()));
+    const defaults = defaultStatusRules as unknown as {
+      otherTool: string;
+      parts: Record<string, string>;
+      tools: { match: string | RegExp; status: string }[];
+    };
+    // test files are ES modules, so strict: a write to a frozen object throws instead of being ignored
+    expect(() => {
+      defaults.otherTool = 'checking';
+    }).toThrow(TypeError);
+    expect(() => {
+      defaults.parts['text-delta'] = 'complete';
+    }).toThrow(TypeError);
+    expect(() => defaults.tools.unshift({ match: 'search', status: 'calculating' })).toThrow(TypeError);
+    expect(() => {
+      defaults.tools[0]!.status = 'calculating';
+    }).toThrow(TypeError);
+    expect(() => {
+      (defaults.tools as unknown as Record<string, unknown>).search = 'calculating';
+    }).toThrow(TypeError);
+    expect(before).toEqual(['thinking', 'searching', 'thinking', 'composing']);
+    expect(await firstValueFrom(statusFromStream(reply).pipe(toArray()))).toEqual(before);
+    expect(statusForTool('webSearch')).toBe('searching');
+  });
+
+  it("follows the rules for a generator tool's progress: no status when tool calls have none", () => {
+    marbles(({ cold, expectObservable }) => {
+      const { 'tool-call': _call, 'tool-input-start': _input, ...toollessParts } = defaultStatusRules.parts;
+      const src = cold('s-c-p-p-o-t-f', parts);
+      expectObservable(statusFromStream(src, { parts: toollessParts })).toBe('h---------o-|', statuses);
+    });
+  });
+
+  it("follows the rules for a generator tool's progress: the status tool calls are given", () => {
+    marbles(({ cold, expectObservable }) => {
+      const rules = { parts: { ...defaultStatusRules.parts, 'tool-call': 'processing' } as const };
+      expectObservable(statusFromStream(cold('-c-p-p-o-f', parts), rules)).toBe('-p-----h-|', statuses);
     });
   });
 

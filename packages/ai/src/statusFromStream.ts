@@ -78,13 +78,12 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
       typeName(part),
     );
   }
-  const preliminary = part.type === 'tool-result' && part.preliminary === true;
+  const preliminary = isPreliminary(part);
+  // A progress yield is its call still running, so it means what the rules give `tool-call` (the tool's status by
+  // default), not `tool-result`'s "the model digests the result", nor the tool's status whatever the rules say.
+  const type = preliminary ? 'tool-call' : part.type;
   // Own keys only: a part typed `constructor` or `toString` must not read Object.prototype as its effect.
-  const effect: PartEffect | undefined = preliminary
-    ? 'tool'
-    : Object.hasOwn(rules.parts, part.type)
-      ? rules.parts[part.type]
-      : undefined;
+  const effect: PartEffect | undefined = Object.hasOwn(rules.parts, type) ? rules.parts[type] : undefined;
   if (effect === 'error') return { effect, part };
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
   if (effect === 'tool') {
@@ -99,11 +98,13 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
   }
   if (part.type === 'start-step' || part.type === 'finish-step') running.clear();
   const callId = settledCallId(part);
+  if (callId !== undefined) running.delete(callId);
   // A result the rules leave out changes nothing; an approval request has no rule by default, yet its call, which may
-  // be the one shown, stops running: the calls still running are shown instead.
+  // be the one shown, stops running: the calls still running are shown instead. So too for the result of a call never
+  // seen running (one approved in an earlier stream runs before the first step, named by its result only): the others
+  // run on.
   if (
     callId !== undefined &&
-    running.delete(callId) &&
     running.size > 0 &&
     (effect !== undefined || part.type === 'tool-approval-request') &&
     effect !== 'complete'
@@ -119,7 +120,12 @@ function latestCall(running: Map<string, string>, rules: StatusRules): AgentStat
   return toolStatus([...running.values()].at(-1)!, rules);
 }
 
-/** The final `tool-result` (a preliminary one is read as the tool's before this is asked), and the other two ends. */
+/** A progress yield of a generator tool: its call runs on. */
+function isPreliminary(part: StreamPart): boolean {
+  return part.type === 'tool-result' && part.preliminary === true;
+}
+
+/** The final `tool-result` (not a preliminary one: its call runs on), and the other two ends. */
 const SETTLING_TYPES: ReadonlySet<string> = new Set(['tool-result', 'tool-error', 'tool-output-denied']);
 
 /**
@@ -130,7 +136,7 @@ const SETTLING_TYPES: ReadonlySet<string> = new Set(['tool-result', 'tool-error'
  */
 function settledCallId(part: StreamPart): string | undefined {
   if (part.type === 'tool-approval-request') return part.isAutomatic === true ? undefined : approvalCallId(part);
-  if (!SETTLING_TYPES.has(part.type)) return undefined;
+  if (!SETTLING_TYPES.has(part.type) || isPreliminary(part)) return undefined;
   return typeof part.toolCallId === 'string' ? part.toolCallId : undefined;
 }
 

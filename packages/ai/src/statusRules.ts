@@ -33,9 +33,12 @@ export interface StatusRules {
 /**
  * Defaults, following the phases of a multi-step LLM call: the model thinks (also while it digests a tool's
  * result, hence `tool-result` → thinking), calls tools, then writes. A preliminary `tool-result` (progress of a
- * running tool) keeps the tool's status instead; see `statusFromStream`.
+ * running tool) shows what the rules give `tool-call` instead; see `statusFromStream`.
+ *
+ * Frozen at every level: one object shared by every caller in the process, so a rule pushed or a status edited
+ * through it (readonly only in the types) would change the statuses of every other reply. Spread it to change a copy.
  */
-export const defaultStatusRules: StatusRules = {
+export const defaultStatusRules: StatusRules = frozen({
   parts: {
     start: 'thinking',
     'start-step': 'thinking',
@@ -71,4 +74,12 @@ export const defaultStatusRules: StatusRules = {
     { match: 'verify', status: 'checking' },
   ],
   otherTool: 'processing',
-};
+});
+
+/** Freezes `rules`, its `parts`, its `tools` and each tool rule (`Object.freeze` alone is shallow). */
+function frozen(rules: StatusRules): StatusRules {
+  for (const rule of rules.tools) Object.freeze(rule);
+  Object.freeze(rules.tools);
+  Object.freeze(rules.parts);
+  return Object.freeze(rules);
+}
