@@ -70,6 +70,54 @@ describe('hostile input', () => {
     await stillHealthy();
   });
 
+  it.each([
+    [
+      'an endless chunked body',
+      'Transfer-Encoding: chunked',
+      (n: number) => `${n.toString(16)}\r\n${'a'.repeat(n)}\r\n`,
+    ],
+    ['a body that declares 10 GB', 'Content-Length: 10737418240', (n: number) => 'a'.repeat(n)],
+  ])('closes the connection after a 413 instead of reading %s (Connection: close)', async (_, framing, piece) => {
+    const { connect } = await import('node:net');
+    const socket = connect(emulator.port, '127.0.0.1');
+    let reply = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+    });
+    socket.on('error', () => {}); // EPIPE / ECONNRESET once the emulator hangs up: the point of the test
+    const chunk = piece(64 * 1024);
+    // A client that never stops: the next chunk goes out whenever the previous one was taken.
+    const pump = (): void => {
+      while (!closed && !socket.destroyed) {
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    const closedPromptly = new Promise<boolean>((resolve) => {
+      const limit = setTimeout(() => resolve(false), 5_000);
+      socket.on('close', () => {
+        closed = true;
+        clearTimeout(limit);
+        resolve(true);
+      });
+    });
+    socket.write(
+      `POST /rest/1/emulatorwebhook1/im.dialog.writing HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Content-Type: text/plain\r\n${framing}\r\n\r\n`,
+    );
+    pump();
+    const wasClosed = await closedPromptly;
+    if (!wasClosed) socket.destroy();
+    expect(wasClosed, 'the emulator kept reading the body for 5 s after its 413').toBe(true);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply.toLowerCase()).toContain('connection: close');
+    expect(reply).toContain('REQUEST_ENTITY_TOO_LARGE');
+    await stillHealthy();
+  });
+
   it('refuses deep nesting in JSON and in bracket syntax with ERROR_ARGUMENT', async () => {
     const deepJson = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const json = await post(url, deepJson, { contentType: 'application/json' });

@@ -99,7 +99,8 @@ function inputActionNotify(params: Params, context: MethodContext): unknown {
   const chat = resolveDialogV2(params, bot, context);
   let duration: number | null = null;
   const rawDuration = params.duration;
-  if (rawDuration !== undefined && rawDuration !== null && rawDuration !== '') {
+  // Absent or null is "no duration"; anything else must pass is_numeric (§1.3), and PHP's is_numeric('') is false.
+  if (rawDuration !== undefined && rawDuration !== null) {
     if (!isNumeric(rawDuration)) {
       throw RestError.argument(
         'duration',

@@ -56,7 +56,12 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
   const fields = recordOf(params.fields);
   let text = stringOf(fields?.message) ?? '';
   if (text.trim() === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
-  if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)} (...)`;
+  // §4.3 counts characters: code points, as PHP's mb_ functions do. UTF-16 units would cut astral text (emoji) at
+  // half the limit, and slicing them could split a surrogate pair.
+  if (text.length > MAX_MESSAGE) {
+    const chars = Array.from(text);
+    if (chars.length > MAX_MESSAGE) text = `${chars.slice(0, MAX_MESSAGE).join('')} (...)`;
+  }
   const message = context.model.addMessage(chat, bot.id, text, context.now);
   return { id: message.id, uuidMap: {} };
 }

@@ -300,6 +300,14 @@ const rows: Row[] = [
     status: 400,
     error: 'ERROR_ARGUMENT',
   },
+  {
+    // §1.3: the binder takes `duration` only if is_numeric, and is_numeric('') is false in PHP: not "no duration".
+    name: '§1.3 empty duration is non-numeric, not absent',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat1', duration: '' },
+    status: 400,
+    error: 'ERROR_ARGUMENT',
+  },
   // imbot.v2.Chat.Message.send (§4.3)
   {
     name: 'ok',
@@ -625,6 +633,16 @@ describe('result shapes', () => {
     expect(reply.body.result).toEqual({ id: expect.any(Number), uuidMap: {} });
     const stored = emulator.messages(1).find((m) => m.messageId === reply.body.result.id);
     expect(stored?.text).toBe(`${'a'.repeat(20_000)} (...)`);
+  });
+
+  it('§4.3: the 20,000 limit counts characters, not UTF-16 units: astral characters are neither cut early nor split', async () => {
+    const send = (message: string) =>
+      post(`${hook}imbot.v2.Chat.Message.send`, { ...AGENT, dialogId: 'chat1', fields: { message } });
+    const textOf = (id: number) => emulator.messages(1).find((m) => m.messageId === id)?.text;
+    const exactly = '😀'.repeat(20_000);
+    expect(textOf((await send(exactly)).body.result.id)).toBe(exactly);
+    const longer = `a${'😀'.repeat(20_000)}`;
+    expect(textOf((await send(longer)).body.result.id)).toBe(`a${'😀'.repeat(19_999)} (...)`);
   });
 
   it('im.message.add returns the new message id; im.message.update edits it', async () => {

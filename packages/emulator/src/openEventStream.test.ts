@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
-import { openEventStream } from './openEventStream';
+import { openEventStream, SSE_MAX_BACKLOG_BYTES } from './openEventStream';
 import { Portal } from './Portal';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -192,5 +192,43 @@ describe('a subscriber that hangs up mid-stream', () => {
     expect(() => portal.postMessage(2, 'chat2', 'after the hang-up')).not.toThrow();
     portal.close();
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('a subscriber that never reads (backpressure)', () => {
+  it('is dropped once its unread backlog passes SSE_MAX_BACKLOG_BYTES, instead of being buffered without bound', async () => {
+    const portal = new Portal({ plan: 'off' });
+    const server = createServer((req, res) => openEventStream(portal, req, res, new URL(req.url!, 'http://x'), {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /_emulator/events HTTP/1.1\r\nhost: emulator\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.pause(); // from here on it reads nothing
+    const [subscriber] = portal.sseClients;
+    const text = 'x'.repeat(64 * 1024);
+    let peak = 0;
+    // Three times the bound: far more than the kernel's socket buffers take, so the rest queues in the emulator.
+    for (let i = 0; i < (3 * SSE_MAX_BACKLOG_BYTES) / text.length; i++) {
+      portal.postMessage(2, 'chat2', text);
+      if (!subscriber!.destroyed) peak = Math.max(peak, subscriber!.writableLength);
+    }
+    expect(peak).toBeLessThanOrEqual(SSE_MAX_BACKLOG_BYTES + 2 * text.length);
+    expect(subscriber!.destroyed).toBe(true);
+    await vi.waitFor(() => expect(portal.sseClients.size).toBe(0));
+    socket.destroy();
+    portal.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a subscriber that keeps reading is not dropped by the same traffic', async () => {
+    const emulator = await start();
+    const text = 'y'.repeat(16 * 1024);
+    const got = await frames(`${emulator.url}/_emulator/events`, 100, {}, () => {
+      for (let i = 0; i < 100; i++) emulator.postMessage({ from: 2, dialogId: 'chat2', text });
+    });
+    expect(got).toHaveLength(100);
+    expect(got.at(-1)!.data).toMatchObject({ kind: 'message', seq: 100 });
   });
 });

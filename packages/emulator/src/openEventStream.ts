@@ -3,6 +3,15 @@ import type { Portal } from './Portal';
 
 const HEARTBEAT_MS = 15_000;
 
+/**
+ * How far a subscriber may fall behind the live stream, in bytes written but not yet taken by its socket, before it
+ * is dropped. Dropping loses it nothing it cannot get back: its EventSource reconnects (`retry: 1000`) with the id
+ * of the last event it read and is replayed the rest from the timeline (or, past `timelineLimit`, sees the seq gap).
+ * Dropping its oldest events with a marker instead would cost the same catch-up plus a new event kind every
+ * consumer must understand, and bytes already queued in a socket cannot be taken back anyway.
+ */
+export const SSE_MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+
 /** A timeline cursor: the seq after which to go on, and the epoch it came from when the client said so. */
 export interface Cursor {
   since: number;
@@ -66,10 +75,17 @@ export function openEventStream(
       res.write(`id: ${entry.seq}@${epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
     }
   }
+  // The replay above is bounded by the timeline; what a subscriber leaves unread after it must be bounded too.
+  const allowance = res.writableLength + SSE_MAX_BACKLOG_BYTES;
+  const send = (frame: string): void => {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > allowance) res.destroy();
+  };
   const unsubscribe = portal.timeline.subscribe((entry) => {
-    res.write(`id: ${entry.seq}@${portal.epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
+    send(`id: ${entry.seq}@${portal.epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
   });
-  const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
   heartbeat.unref?.();
   portal.sseClients.add(res);
   res.on('close', () => {

@@ -5,34 +5,50 @@ import { assignPath, DEFAULT_PARSE_LIMITS, nullRecord, type ParseLimits, type Pa
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads the body up to `maxBytes`; a larger one is answered 413 without buffering the rest. */
+/** Requests whose body `readBody` stopped reading (413): their connection closes after the reply. */
+const abandoned = new WeakSet<IncomingMessage>();
+
+/**
+ * True when the rest of this request's body was left unread. The reply must then say `Connection: close` and the
+ * socket must go: kept alive, Node would read and discard whatever the client goes on sending (an endless chunked
+ * upload until its 300 s request timeout), holding a socket and CPU for nothing.
+ */
+export function bodyAbandoned(req: IncomingMessage): boolean {
+  return abandoned.has(req);
+}
+
+/**
+ * Reads the body up to `maxBytes`. A larger one (declared or as it arrives) is answered 413: reading stops there,
+ * nothing more is buffered, and the connection is closed after the reply (`bodyAbandoned`).
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = (): void => {
+      abandoned.add(req);
+      req.pause();
+      reject(restError('REQUEST_ENTITY_TOO_LARGE'));
+    };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes) {
-      reject(restError('REQUEST_ENTITY_TOO_LARGE'));
-      req.resume();
+      tooLarge();
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) {
-        failed = true;
+        req.off('data', onData);
         chunks.length = 0;
-        reject(restError('REQUEST_ENTITY_TOO_LARGE'));
+        tooLarge();
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
-    });
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', (error) => {
-      if (!failed) reject(error);
+      if (!abandoned.has(req)) reject(error);
     });
   });
 }

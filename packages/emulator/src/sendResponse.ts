@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { bodyAbandoned } from './parseBody';
 import type { FaultSpec } from './types';
 
 /** How an injected fault spoils a reply body (see `FaultSpec.truncate` / `stallBody`). */
@@ -7,7 +8,7 @@ export type Breakage = Pick<FaultSpec, 'truncate' | 'stallBody' | 'reset'>;
 /**
  * Writes a complete response once; a response that is already under way (or gone) is left alone. With a
  * `breakage`, only the first half of the body goes out: as a whole (shorter) message, then a dropped connection,
- * or then silence.
+ * or then silence. A reply to a request whose body was left unread (413) closes the connection (`bodyAbandoned`).
  */
 export function sendResponse(
   res: ServerResponse,
@@ -27,6 +28,8 @@ export function sendResponse(
     'content-length': String(cutShort ? half.length : whole.length),
     'cache-control': 'no-store',
     ...headers,
+    // Node then ends the socket once the reply is out, instead of reading the rest of the body to keep it alive.
+    ...(res.req && bodyAbandoned(res.req) ? { connection: 'close' } : {}),
   });
   if (!broken || cutShort) {
     res.end(broken ? half : whole);
