@@ -471,6 +471,102 @@ describe('botEvents timing', () => {
     expect(seen.map((e) => e.eventId)).toEqual([1, undefined, undefined]);
   });
 
+  it('reports each failed poll it retries through onRetry, with the error and the delay, before the wait', async () => {
+    const { transport, calls } = scripted([
+      fail('QUERY_LIMIT_EXCEEDED', 503),
+      () => {
+        throw new TypeError('a buggy transport'); // not a B24Error: still retried, reported as one
+      },
+      page([1], 2),
+      fail('NETWORK_ERROR'),
+      page([], 2),
+    ]);
+    const retries: { at: number; code: string; kind: string; delayMs: number; polls: number }[] = [];
+    botEvents(transport, {
+      botId: 9,
+      intervalMs: 100,
+      backoff: { initialMs: 1000, factor: 2, maxMs: 3000, jitter: 0 },
+      onRetry: (error, delayMs) => {
+        expect(error).toBeInstanceOf(B24Error);
+        retries.push({ at: Date.now(), code: error.code, kind: error.kind, delayMs, polls: calls.length });
+      },
+    }).subscribe();
+    await vi.advanceTimersByTimeAsync(10_000);
+    // 0 fail → +1 s fail → +2 s ok → +100 ms fail → +1 s (reset) ok: each reported as it fails, before its wait.
+    expect(calls.slice(0, 5).map((c) => c.at)).toEqual([0, 1000, 3000, 3100, 4100]);
+    expect(retries).toEqual([
+      { at: 0, code: 'QUERY_LIMIT_EXCEEDED', kind: 'rate', delayMs: 1000, polls: 1 },
+      { at: 1000, code: 'TRANSPORT_ERROR', kind: 'network', delayMs: 2000, polls: 2 },
+      { at: 3100, code: 'NETWORK_ERROR', kind: 'network', delayMs: 1000, polls: 4 },
+    ]);
+  });
+
+  it('passes onRetry the delay actually waited, jitter and the initialMs floor applied', async () => {
+    const delays: number[] = [];
+    const failure = fail('INTERNAL_SERVER_ERROR', 500);
+    const { transport, calls } = scripted([failure, failure, failure]);
+    const subscription = botEvents(transport, {
+      botId: 9,
+      backoff: { initialMs: 1000, factor: 4, jitter: 0.5 },
+      random: () => 0, // the most jitter downwards: 0.5 s held at initialMs, then 2 s
+      onRetry: (_error, delayMs) => delays.push(delayMs),
+    }).subscribe();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(calls.map((c) => c.at)).toEqual([0, 1000, 3000]);
+    expect(delays).toEqual([1000, 2000, 8000]);
+    subscription.unsubscribe();
+  });
+
+  it('does not call onRetry for a poll it will not retry (input/access/auth, CLIENT_CLOSED) or one that succeeds', async () => {
+    const closed = new B24Error({ code: 'CLIENT_CLOSED', kind: 'network' });
+    for (const last of [fail('BOT_NOT_FOUND', 400), fail('AUTH_ERROR', 401), () => Promise.reject(closed)]) {
+      const { transport } = scripted([page([1], 2), last]);
+      const onRetry = vi.fn();
+      botEvents(transport, { botId: 9, intervalMs: 10, onRetry }).subscribe({ error: () => {} });
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(onRetry).not.toHaveBeenCalled();
+    }
+  });
+
+  it('errors the stream with what onRetry throws, as onOffset does, polling no more and leaving no timer', async () => {
+    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
+    const thrown = new Error('metrics are down');
+    const error = vi.fn();
+    botEvents(transport, {
+      botId: 9,
+      onRetry: () => {
+        throw thrown;
+      },
+    }).subscribe({ error });
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(error).toHaveBeenCalledWith(thrown);
+    expect(calls).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('polls no more when the subscriber leaves from inside onRetry (an app giving up after an outage)', async () => {
+    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
+    const error = vi.fn();
+    const subscription = botEvents(transport, { botId: 9, onRetry: () => subscription.unsubscribe() }).subscribe({
+      error,
+    });
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(calls).toHaveLength(1);
+    expect(error).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('refuses an onOffset, onRetry or random that is not a function before polling, instead of failing after a poll', async () => {
+    const { transport, calls } = scripted([page([1], 2)]);
+    for (const field of ['onOffset', 'onRetry', 'random'] as const) {
+      expect(() => botEvents(transport, { botId: 9, [field]: 'log' as never }), field).toThrow(
+        expect.objectContaining({ name: 'B24InputError', field, kind: 'input' }),
+      );
+    }
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toHaveLength(0);
+  });
+
   it('reports each confirmed offset through onOffset and resumes from a given offset', async () => {
     const { transport, calls } = scripted([page([7], 8), page([], 8)]);
     const offsets: number[] = [];
@@ -505,14 +601,17 @@ describe('botEvents delays beyond what a timer holds', () => {
     try {
       const { transport, calls } = scripted([fail('QUERY_LIMIT_EXCEEDED', 429), fail('QUERY_LIMIT_EXCEEDED', 429)]);
       const timers = vi.spyOn(globalThis, 'setTimeout');
+      const delays: number[] = [];
       const subscription = botEvents(transport, {
         botId: 9,
         backoff: { initialMs: 2 ** 31 - 1, maxMs: 2 ** 31 - 1, jitter: 0.2 },
         random: () => 1, // the most jitter: 1.2 × (2^31 - 1)
+        onRetry: (_error, delayMs) => delays.push(delayMs),
       }).subscribe();
       await vi.advanceTimersByTimeAsync(0);
       expect(calls).toHaveLength(1);
       expect(timers.mock.calls.at(-1)?.[1]).toBe(2 ** 31 - 1);
+      expect(delays).toEqual([2 ** 31 - 1]); // what is waited, not what the formula gave
       subscription.unsubscribe();
     } finally {
       vi.useRealTimers();

@@ -41,6 +41,14 @@ export interface BotEventsOptions {
    * the stream errors with what it threw (the offset was not saved, so polling on would hide that).
    */
   readonly onOffset?: (nextOffset: number) => void;
+  /**
+   * Called after each failed poll that will be retried, with its error (anything a transport threw that is not a
+   * `B24Error` arrives as core's `TRANSPORT_ERROR`, kind `network`) and the delay before the retry, before that wait
+   * starts: retries are otherwise silent, so an outage of hours would go unnoticed. Not called for the errors that
+   * end the stream (those reach the subscriber) nor after `close()`. If it throws, the stream errors with what it
+   * threw, as with `onOffset`: a failure to report an outage should not itself go unreported.
+   */
+  readonly onRetry?: (error: B24Error, delayMs: number) => void;
   /** Source of randomness for the jitter (tests pin it). Default `Math.random`. */
   readonly random?: () => number;
 }
@@ -85,6 +93,10 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   if (factor < 1) throw inputError('backoff.factor', 'at least 1');
   const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
   if (jitter > 1) throw inputError('backoff.jitter', 'a fraction from 0 to 1 (0.2 for 20 %)');
+  // Checked here: otherwise the first poll (a network call) would run before a misspelt callback failed the stream.
+  for (const field of ['onOffset', 'onRetry', 'random'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'function') throw inputError(field, 'a function');
+  }
 
   return new Observable<BotEvent>((subscriber) => {
     let offset = options.offset;
@@ -94,9 +106,10 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
     let controller: AbortController | undefined;
     const random = options.random ?? Math.random;
 
+    // Every delay is at most 2^31 - 1 ms, since Node runs a longer one after 1 ms (a poll loop): the options are
+    // checked, the backoff is capped where it is computed.
     const schedule = (delayMs: number) => {
-      // Capped: Node runs a longer delay after 1 ms, which would turn into a poll loop (every option is checked, too).
-      timer = globalThis.setTimeout(poll, Math.min(delayMs, MAX_DELAY_MS));
+      timer = globalThis.setTimeout(poll, delayMs);
     };
 
     const poll = async () => {
@@ -130,7 +143,16 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         // (a 429's above all) sooner than the backoff's start, by default an idle poll. Never above `maxMs`, the
         // longest a user was promised a retry waits, unless `initialMs` is above it (then the floor wins).
         const jittered = base * (1 + jitter * (2 * random() - 1));
-        schedule(Math.max(initialMs, Math.min(maxMs, jittered)));
+        // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited.
+        const delayMs = Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered)));
+        try {
+          options.onRetry?.(B24Error.from(error), delayMs);
+        } catch (thrown) {
+          subscriber.error(thrown);
+          return;
+        }
+        if (subscriber.closed) return;
+        schedule(delayMs);
         return;
       }
       if (subscriber.closed) return;

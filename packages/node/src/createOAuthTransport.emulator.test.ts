@@ -3,6 +3,7 @@ import { getEventListeners } from 'node:events';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
+import { startEchoServer } from '../test/startEchoServer';
 import { until } from '../test/startStubServer';
 import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
 
@@ -483,6 +484,21 @@ describe('OAuth transport against the emulator', () => {
       message: error.message,
     });
     await t.close();
+  });
+
+  it('scrubs a client secret from a token endpoint error quoting the form-encoded refresh request', async () => {
+    // The refresh goes as a form, which encodes a space as `+` and `(` `)` `!` `'` as `%28` …, unlike
+    // encodeURIComponent: an error text quoting the request carries the secret in that form.
+    const echo = await startEchoServer();
+    const clientSecret = "echoed secret*(6)!'";
+    secrets.add(clientSecret).add('echoed+secret');
+    const t = oauth(expiredTokens(), undefined, { oauthEndpoint: `${echo.url}/oauth/token/`, clientSecret });
+    const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', status: 400 });
+    expect(String(error.message)).toContain('client_secret=***&');
+    expect(JSON.stringify(error)).not.toContain('echoed');
+    await t.close();
+    await echo.close();
   });
 
   it('stops waiting for a hanging token endpoint at once on abort, leaving no listener on the signal', async () => {

@@ -42,6 +42,16 @@ describe('createRedactor', () => {
     expect(secretParams({ botToken: 'k9', CLIENT_ID: '', auth: 'a' })).toEqual(['k9', 'a']);
   });
 
+  it('scrubs a secret in the forms a quoted request carries it: JSON-escaped (a body) and form-encoded (a refresh)', () => {
+    const redactor = createRedactor();
+    redactor.add('se cr"et\\(x)!\'');
+    const error = new B24Error({
+      code: 'ERROR_ARGUMENT',
+      message: 'json {"secret":"se cr\\"et\\\\(x)!\'"} form secret=se+cr%22et%5C%28x%29%21%27&x=1',
+    });
+    expect((redactor.error(error) as B24Error).message).toBe('json {"secret":"***"} form secret=***&x=1');
+  });
+
   it('keeps the tokens of the latest refreshes only, and the lasting secrets for good', () => {
     const redactor = createRedactor();
     redactor.add('client-secret-0');

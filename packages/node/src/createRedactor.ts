@@ -56,6 +56,17 @@ function standingAlone(secret: string): RegExp {
   return new RegExp(`(?<=^|[^\\p{L}\\p{N}_]|%(?:25)*[0-9A-Fa-f]{2})${escaped}(?![\\p{L}\\p{N}_])`, 'gu');
 }
 
+/**
+ * A secret as text quoting a request may carry it: as given, URL-encoded (a webhook path, a batch command), escaped
+ * in a JSON body (`"` and `\` as `\"` and `\\`) and form-encoded (the OAuth refresh: a space as `+`, `(` as `%28`).
+ */
+function forms(secret: string): Set<string> {
+  const all = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+  all.add(new URLSearchParams([['', secret]]).toString().slice(1));
+  all.delete('');
+  return all;
+}
+
 /** Tokens of the last 32 refreshes: far more than can be alive at once (refreshes come about hourly). */
 export const ROTATED_KEPT = 64;
 
@@ -65,9 +76,8 @@ export function createRedactor(): Redactor {
   const text = (value: string, extra: readonly string[] = []): string => {
     let out = value;
     for (const secret of [...secrets, ...rotated, ...extra]) {
-      const encoded = encodeURIComponent(secret);
-      for (const form of encoded === secret ? [secret] : [secret, encoded]) {
-        if (form === '' || !out.includes(form)) continue;
+      for (const form of forms(secret)) {
+        if (!out.includes(form)) continue;
         out = secret.length < SHORT ? out.replace(standingAlone(form), '***') : out.split(form).join('***');
       }
     }

@@ -459,6 +459,22 @@ describe('webhook transport against the emulator', () => {
     await echo.close();
   });
 
+  it('scrubs a bot token with a quote or backslash in the form a JSON body quoted back carries it (escaped)', async () => {
+    // The request body is JSON: `"` and `\` travel escaped, so a server quoting the body shows neither the token as
+    // given nor its URL encoding, but `\"` and `\\`: the token all the same.
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const botToken = 'echoed"quoted\\token-5';
+    const single = await log.rejection(
+      t.call('imbot.v2.Chat.InputAction.notify', { botId: 10, botToken, dialogId: 'chat1' }),
+    );
+    expect(single).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+    expect(String(single.message)).toContain('"botToken":"***"');
+    expect(JSON.stringify(single)).not.toContain('echoed');
+    await t.close();
+    await echo.close();
+  });
+
   it('scrubs a bot token nested in the params too (Bot.register takes it in fields.botToken)', async () => {
     const echo = await startEchoServer();
     const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
@@ -506,7 +522,14 @@ describe('webhook transport against the emulator', () => {
 
   it('never shows the webhook code in any error it produced', () => {
     expect(
-      log.expectNoSecrets([CODE, 'wrongcode123', 'echoed-bot-token-1', 'echoed-client-id-2', 'echoed-nested-token-3']),
+      log.expectNoSecrets([
+        CODE,
+        'wrongcode123',
+        'echoed-bot-token-1',
+        'echoed-client-id-2',
+        'echoed-nested-token-3',
+        'quoted',
+      ]),
     ).toBeGreaterThan(15);
   });
 });

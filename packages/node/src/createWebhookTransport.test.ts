@@ -1,4 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
@@ -233,7 +235,9 @@ describe('timeoutMs: one deadline for the whole call', () => {
 
   it('close() drops a connection still being made instead of leaving it open until connectTimeoutMs', async () => {
     // A TLS handshake that never completes: undici's destroy() leaves a socket still connecting alone, so it stayed
-    // open (a file descriptor, a timer) for connectTimeoutMs after close() had resolved.
+    // open (a file descriptor, a timer) for connectTimeoutMs after close() had resolved. This is also the guard of
+    // what the fix relies on, undici's connector returning the socket it opens: were it to return nothing, close()
+    // would silently have no socket to end, and the server would still see this one open.
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => {
       sockets.add(socket);
@@ -332,6 +336,161 @@ describe('reading replies', () => {
       code: 'ERROR_ARGUMENT',
       kind: 'input',
     });
+    await t.close();
+  });
+});
+
+/**
+ * undici runs its timers above 1 s (connect, headers, body) on a clock of its own that a real timer moves in ~0.5 s
+ * steps, which fake timers cannot reach once it runs (see beforeAll). `tick` is how undici's own tests move it: each
+ * call moves it by `ms` (to within a step) and fires what is due, so those defaults are seen in virtual time too.
+ */
+const undiciClock = createRequire(import.meta.url)('undici/lib/util/timers.js') as { tick(ms: number): void };
+
+/** Moves undici's clock by `ms` in total, in steps, with real turns of the event loop between them for the sockets. */
+async function advanceUndiciClock(ms: number): Promise<void> {
+  for (let left = ms; left > 0; left -= 1_000) {
+    undiciClock.tick(Math.min(1_000, left));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A TCP server on loopback that accepts and never answers: an https client's TLS handshake hangs there. */
+async function startSilentServer() {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.resume();
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    webhook: `https://127.0.0.1:${port}/rest/1/stubwebhookcode/`,
+    sockets,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The documented connection defaults, each seen in what it does with every other limit out of the way (a `timeoutMs`
+ * of 2^31 - 1 ms, the longest there is, so the 15 s deadline never fires first). undici's clock moves in ~0.5 s steps,
+ * so a default is pinned to within a second: enough to tell 30 s from 15 s, 20 s or 60 s.
+ */
+describe('connection defaults', () => {
+  const NEVER = 2 ** 31 - 1;
+
+  it('gives up connecting after 10 s by default (connectTimeoutMs)', async () => {
+    const silent = await startSilentServer();
+    const t = createWebhookTransport(silent.webhook, { timeoutMs: NEVER });
+    const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    const state = watch(call);
+    await until(() => silent.sockets.size === 1); // the TCP connection is made, the TLS handshake hangs
+    await advanceUndiciClock(9_000);
+    expect(state.settled).toBe(false);
+    await advanceUndiciClock(1_500);
+    expect(state.settled).toBe(true);
+    expect(await call).toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      message: 'timed out connecting (UND_ERR_CONNECT_TIMEOUT)',
+    });
+    await t.close();
+    await silent.close();
+  });
+
+  it('gives up waiting for the response headers after 30 s by default (headersTimeoutMs)', async () => {
+    const t = createWebhookTransport(stub.webhook, { timeoutMs: NEVER });
+    stub.reply(() => {}); // the request is read, no answer ever comes
+    const before = stub.requests();
+    const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    const state = watch(call);
+    await until(() => stub.requests() === before + 1);
+    await advanceUndiciClock(29_000);
+    expect(state.settled).toBe(false);
+    await advanceUndiciClock(1_500);
+    expect(state.settled).toBe(true);
+    expect(await call).toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      message: 'timed out waiting for the response headers (UND_ERR_HEADERS_TIMEOUT)',
+    });
+    await until(() => stub.openSockets() === 0);
+    await t.close();
+  });
+
+  it('gives up on a response body silent for 30 s by default (bodyTimeoutMs)', async () => {
+    const t = createWebhookTransport(stub.webhook, { timeoutMs: NEVER, headersTimeoutMs: NEVER });
+    stub.reply(stall);
+    let headers = 0;
+    const onHeaders = () => headers++;
+    subscribe('undici:request:headers', onHeaders);
+    try {
+      const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      const state = watch(call);
+      await until(() => headers === 1); // undici has the headers: from now on only the body timer runs
+      await advanceUndiciClock(29_000);
+      expect(state.settled).toBe(false);
+      await advanceUndiciClock(1_500);
+      expect(state.settled).toBe(true);
+      expect(await call).toMatchObject({
+        code: 'TIMEOUT',
+        kind: 'timeout',
+        status: 200,
+        message: 'timed out reading the response body (UND_ERR_BODY_TIMEOUT)',
+      });
+    } finally {
+      unsubscribe('undici:request:headers', onHeaders);
+    }
+    await until(() => stub.openSockets() === 0);
+    await t.close();
+  });
+
+  it('keeps an idle connection for 10 s by default (keepAliveTimeoutMs)', async () => {
+    // A server that keeps the connection and sends no Keep-Alive hint (which undici would take instead).
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/stubwebhookcode/`);
+    fakeTimers(); // undici's keep-alive timer is a plain setTimeout, taken when it is set
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(sockets.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(9_999);
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(sockets.size).toBe(1); // still kept for the next call
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => sockets.size === 0); // undici closed it, not close() (not called yet)
+    await t.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('opens at most 32 connections per origin by default, queueing the next call (connections)', async () => {
+    const t = createWebhookTransport(stub.webhook);
+    stub.reply(() => {}); // every request holds its connection
+    const before = stub.requests();
+    const controllers = Array.from({ length: 33 }, () => new AbortController());
+    const calls = controllers.map((controller, i) =>
+      log.rejection(t.call('im.dialog.writing', { DIALOG_ID: `chat${i + 1}` }, { signal: controller.signal })),
+    );
+    await until(() => stub.requests() === before + 32);
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stub.requests()).toBe(before + 32); // the 33rd waits for a connection
+    expect(stub.openSockets()).toBe(32);
+    controllers[0]!.abort(); // its connection is given up: the 33rd takes the free place
+    await until(() => stub.requests() === before + 33);
+    for (const controller of controllers) controller.abort();
+    for (const call of calls) expect(await call).toMatchObject({ code: 'ABORTED' });
+    await until(() => stub.openSockets() === 0);
     await t.close();
   });
 });
