@@ -6,16 +6,25 @@
 //
 // The TypeScript sources run as they are (tsx with the `@b24-typing/source` condition): no build needed.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDependencies, ensurePnpm } from './test.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const demo = join(root, 'examples', 'llm-bot', 'src');
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 /** The smoke run takes ~12 s; past this something hangs, and CI must hear about it rather than wait. */
 const SMOKE_TIMEOUT_MS = 90_000;
+
+// Help at once, with no side effect: on a fresh clone, before the install that running the demo needs. The demo
+// reads every other option itself (and prints the same text).
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(readFileSync(join(demo, 'demoUsage.txt'), 'utf8'));
+  process.exit(0);
+}
 
 try {
   ensurePnpm();
@@ -25,17 +34,22 @@ try {
   process.exit(1);
 }
 
-const tsx = join(root, 'examples', 'llm-bot', 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
-if (!existsSync(tsx)) {
-  console.error(`demo: ${tsx} is missing after pnpm install`);
+// tsx as a loader in the demo's own process, not its CLI: the CLI runs the demo in a child of its own and SIGKILLs
+// it when it has not acknowledged a relayed Ctrl-C within 60 ms, so a demo busy for a moment died without clearing
+// its bot's status or stopping its chat UI.
+let tsx;
+try {
+  tsx = pathToFileURL(createRequire(join(root, 'examples', 'llm-bot', 'package.json')).resolve('tsx')).href;
+} catch {
+  console.error('demo: tsx (examples/llm-bot) is missing after pnpm install');
   process.exit(1);
 }
-// tsx's CLI runs the demo in a child process of its own, which a SIGKILL of the CLI would leave running: in smoke
-// mode the demo gets a process group of its own, and the watchdog and relayed signals go to the whole group.
+// The demo starts processes of its own (the chat UI's dev server; in smoke mode Chromium and demos): in smoke mode
+// it gets a process group of its own, and the watchdog's SIGKILL and relayed signals go to the whole group.
 const group = smoke && process.platform !== 'win32';
 const child = spawn(
-  tsx,
-  ['--conditions=@b24-typing/source', join(root, 'examples', 'llm-bot', 'src', 'demo.ts'), ...args],
+  process.execPath,
+  ['--conditions=@b24-typing/source', '--import', tsx, join(demo, 'demo.ts'), ...args],
   {
     cwd: root,
     stdio: 'inherit',
@@ -68,6 +82,6 @@ child.on('exit', (code, signal) => {
   process.exit(code ?? (signal === 'SIGINT' ? 130 : 1));
 });
 child.on('error', (error) => {
-  console.error(`demo: could not start ${tsx}: ${error.message}`);
+  console.error(`demo: could not start ${process.execPath}: ${error.message}`);
   process.exit(1);
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one command that takes a fresh clone (Node >= 20.19 and npm, nothing else) to a full test run:
 // installs pnpm, the workspace and Chromium when they are missing, runs lint, typecheck, every package's
-// tests, the build checks (publint, attw) and the demo's smoke run, then prints `N passed, N failed`.
+// tests, the build checks (publint, attw), these scripts' own tests and the demo's smoke run, then prints
+// `N passed, N failed`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -70,10 +71,10 @@ export function ensureChromium() {
 
 function reportFiles() {
   const files = [];
-  for (const group of ['packages', 'examples', 'bench', 'integration']) {
+  for (const group of ['packages', 'examples', 'bench', 'integration', 'scripts']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
-    const dirs = group === 'bench' || group === 'integration' ? [base] : readdirSync(base).map((d) => join(base, d));
+    const dirs = ['packages', 'examples'].includes(group) ? readdirSync(base).map((d) => join(base, d)) : [base];
     for (const dir of dirs) {
       const reports = join(dir, '.reports');
       if (!existsSync(reports)) continue;
@@ -104,6 +105,8 @@ function main() {
   const testChecks = [
     ['typecheck, tests, build checks', ['pnpm', [...turbo, `--filter=!${realTime}`]]],
     ['chat UI end-to-end tests', ['pnpm', [...turbo, `--filter=${realTime}`]]],
+    // These scripts' own tests (no workspace package holds them, so turbo does not see them).
+    ['scripts tests', ['pnpm', ['exec', 'vitest', 'run', '--root', 'scripts']]],
   ];
   const checks = [['lint', ['pnpm', ['run', 'lint']]], ...testChecks];
   if (existsSync(join(root, 'scripts', 'demo.mjs')))

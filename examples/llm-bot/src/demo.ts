@@ -3,7 +3,7 @@
 // demo itself as a person would (two at once, a question typed in Chromium, Ctrl-C, a deleted bot), exit 1 if anything
 // is off.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,53 +21,92 @@ import { startBot } from './startBot';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-const USAGE = `Usage: pnpm demo [options]
+/** The options, read by scripts/demo.mjs too: `--help` answers there at once, before anything is installed. */
+const USAGE = readFileSync(new URL('./demoUsage.txt', import.meta.url), 'utf8');
 
-  --port <n>      port of the Bitrix24 emulator and its live page (default 8024; taken: a free one)
-  --ui-port <n>   port of the chat UI dev server (default 5173; taken: a free one)
-  --smoke         headless: drive conversations end to end, start the chat UI and the demo as a person would
-                  (two at once, a question typed in Chromium, Ctrl-C, a deleted bot), print what was seen,
-                  exit 1 if anything is off (needs Chromium: CHROMIUM_PATH, default /usr/bin/chromium)
-  -h, --help
-`;
+/** The ports the demo serves on when none is given; a default that is taken is replaced by a free one. */
+const DEFAULT_PORT = 8024;
+const DEFAULT_UI_PORT = 5173;
+
+/** A mistyped option: one line naming it and where the options are listed, exit code 2. */
+class UsageError extends Error {}
 
 /** A port flag: 1..65535 (0 would print a URL nobody can open). */
 function portFlag(name: string, value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 65_535) {
-    throw new Error(`--${name} must be a port 1..65535, got ${JSON.stringify(value)}`);
+    throw new UsageError(`--${name} must be a port 1..65535, got ${JSON.stringify(value)}`);
   }
   return n;
 }
 
-async function main(): Promise<number> {
-  let options: { smoke: boolean; port: number; uiPort: number };
+/** A port to serve on, and whether the person asked for it (a taken one is then an error, not moved elsewhere). */
+interface PortChoice {
+  readonly port: number;
+  readonly chosen: boolean;
+}
+
+/** The flags as given; a mistyped one is a `UsageError`. */
+function parseFlags(args: string[]) {
   try {
-    const { values } = parseArgs({
-      // `pnpm start -- --flag` passes the `--` through
-      args: process.argv.slice(2).filter((arg) => arg !== '--'),
+    return parseArgs({
+      // `pnpm demo -- --flag` passes the `--` through
+      args: args.filter((arg) => arg !== '--'),
       options: {
         smoke: { type: 'boolean', default: false },
-        port: { type: 'string', default: '8024' },
-        'ui-port': { type: 'string', default: '5173' },
+        port: { type: 'string' },
+        'ui-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    options = {
-      smoke: values.smoke,
-      port: portFlag('port', values.port),
-      uiPort: portFlag('ui-port', values['ui-port']),
-    };
+    }).values;
   } catch (error) {
-    // A mistyped flag is a usage error: say which and how to ask for help, without a stack trace.
-    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    // Node's message goes on to advise about `--` and positionals: its first sentence is the news.
+    throw new UsageError(String(error instanceof Error ? error.message : error).split('. ')[0]);
+  }
+}
+
+function readOptions(args: string[]): 'help' | { smoke: boolean; port: PortChoice; uiPort: PortChoice } {
+  const values = parseFlags(args);
+  if (values.help) return 'help';
+  const choice = (name: string, value: string | undefined, byDefault: number): PortChoice =>
+    value === undefined ? { port: byDefault, chosen: false } : { port: portFlag(name, value), chosen: true };
+  const port = choice('port', values.port, DEFAULT_PORT);
+  const uiPort = choice('ui-port', values['ui-port'], DEFAULT_UI_PORT);
+  // The emulator binds first: a chat UI port asked to be the emulator's would be taken by it, and moved.
+  if (uiPort.chosen && uiPort.port === port.port) {
+    const whose = port.chosen ? '--port' : 'its default';
+    throw new UsageError(`--ui-port ${uiPort.port} is the emulator's port too (${whose}); they must differ`);
+  }
+  return { smoke: values.smoke, port, uiPort };
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof readOptions>;
+  try {
+    options = readOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`demo: ${error.message} (pnpm demo --help lists the options)\n`);
     return 2;
   }
-  return options.smoke ? smoke() : interactive(options.port, options.uiPort);
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.smoke) return smoke();
+  // A port the person asked for is theirs: taken, it is an error in one line rather than a URL somewhere else.
+  for (const [flag, { port, chosen }] of [
+    ['--port', options.port],
+    ['--ui-port', options.uiPort],
+  ] as const) {
+    if (chosen && (await freePort(port)) !== port) {
+      process.stderr.write(
+        `demo: port ${port} (${flag}) is taken on 127.0.0.1; stop what uses it or choose another port\n`,
+      );
+      return 1;
+    }
+  }
+  return interactive(options.port, options.uiPort);
 }
 
 /**
@@ -207,7 +246,10 @@ async function smoke(): Promise<number> {
  */
 async function smokeChatUi(emulator: Emulator, check: (ok: boolean, what: string) => void): Promise<void> {
   const port = await freePort(0);
-  const uis = await Promise.all([startChatUi(emulator, port), startChatUi(emulator, port)]);
+  const uis = await Promise.all([
+    startChatUi(emulator, { port, chosen: false }),
+    startChatUi(emulator, { port, chosen: false }),
+  ]);
   const started = uis.filter((ui) => ui !== undefined);
   try {
     out();
@@ -519,13 +561,14 @@ async function waitFor(
   }
 }
 
-async function interactive(port: number, uiPort: number): Promise<number> {
+async function interactive({ port, chosen }: PortChoice, uiPort: PortChoice): Promise<number> {
   let emulator: Emulator;
   try {
     emulator = await startEmulator({ port });
   } catch (error) {
-    // Only a taken port has a remedy here; anything else (no permission, …) is the error to show.
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    // Only a taken default port has a remedy here; anything else (no permission, …) is the error to show, and a
+    // port asked for (free a moment ago) is the person's.
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || chosen) throw error;
     emulator = await startEmulator({ port: 0 });
     out(`port ${port} is taken; the emulator uses ${new URL(emulator.url).port}`);
   }
@@ -570,7 +613,7 @@ async function interactive(port: number, uiPort: number): Promise<number> {
   const ui = await uiStarted;
   if (!starting.signal.aborted) {
     const uiPortUsed = ui && Number(new URL(ui.url).port);
-    if (uiPortUsed && uiPortUsed !== uiPort) out(`port ${uiPort} is taken; the chat UI uses ${uiPortUsed}`);
+    if (uiPortUsed && uiPortUsed !== uiPort.port) out(`port ${uiPort.port} is taken; the chat UI uses ${uiPortUsed}`);
     out();
     out('b24-typing demo is running on 127.0.0.1:');
     out(`  chat UI (write here):         ${ui ? ui.url : 'examples/chat-ui is not in this checkout or did not start'}`);
@@ -595,18 +638,24 @@ interface ChatUi {
 
 /**
  * The browser engineer's chat UI (examples/chat-ui), served by its own dev server, pointed at this emulator;
- * resolves once it serves, so the URL printed works when printed. A port found free can be taken before Vite
- * binds it (two demos started at once both find 5173 free): Vite then exits (`--strictPort`) and another free
- * port is tried. `signal` (Ctrl-C during start-up) stops the dev server and resolves `undefined`.
+ * resolves once it serves, so the URL printed works when printed. A default port found free can be taken before
+ * Vite binds it (two demos started at once both find 5173 free): Vite then exits (`--strictPort`) and another free
+ * port is tried; a port asked for is tried alone. `signal` (Ctrl-C during start-up) stops the dev server and
+ * resolves `undefined`.
  */
-async function startChatUi(emulator: Emulator, port: number, signal?: AbortSignal): Promise<ChatUi | undefined> {
+async function startChatUi(
+  emulator: Emulator,
+  { port, chosen }: PortChoice,
+  signal?: AbortSignal,
+): Promise<ChatUi | undefined> {
   const dir = join(root, 'examples', 'chat-ui');
   const vite = join(dir, 'node_modules', '.bin', 'vite');
   if (!existsSync(join(dir, 'package.json')) || !existsSync(vite)) return undefined;
   for (let attempt = 1; ; attempt++) {
-    const started = await spawnChatUi(emulator, dir, vite, await freePort(attempt === 1 ? port : 0), signal);
+    const tried = attempt === 1 ? (chosen ? port : await freePort(port)) : await freePort(0);
+    const started = await spawnChatUi(emulator, dir, vite, tried, signal);
     if (started.ui || signal?.aborted) return started.ui;
-    if (!/already in use/i.test(started.output) || attempt === 3) {
+    if (!/already in use/i.test(started.output) || attempt === 3 || chosen) {
       throw new Error(`the chat UI dev server did not start:\n${started.output.trim()}`);
     }
   }
