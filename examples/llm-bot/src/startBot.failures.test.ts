@@ -1,7 +1,7 @@
 // The reply is the one thing the user waits for: a portal that refuses it for the rate limit (QUERY_LIMIT_EXCEEDED,
 // which it sends before running anything, so a retry cannot post twice) must delay it, not lose it. Forty dialogs
 // asking at once on the standard plan are enough to get there, with the indicator batches sharing the bucket.
-import type { Transport } from '@b24-typing/core';
+import type { StatusPolicy, Transport } from '@b24-typing/core';
 import type { CallEntry, Emulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -90,6 +90,21 @@ describe('llm-bot under the portal rate limit', () => {
     expect(c.callsAfterReply).toEqual([]);
   });
 
+  it('shows a status while a refused reply is retried even when none was up when the text was ready (show delay)', async () => {
+    // The model is done in about 2 s, within the 5 s show delay: the indicator made no call before it stopped.
+    const { c, sends } = await retriedReply(undefined, { delayMs: 5_000 });
+    expect(sends.map((e) => e.error)).toEqual([...Array(9).fill('QUERY_LIMIT_EXCEEDED'), null]);
+    expect(c.reply!.time - c.question.time).toBeGreaterThan(20_000);
+    // before: no status call at all, the person saw nothing for the whole minute of retries
+    expect(c.calls.length).toBeGreaterThan(0);
+    // up once the show delay ran out (not sooner: a reply within it shows none), then without a gap until the reply
+    expect(c.calls[0]!.time - c.question.time).toBeGreaterThanOrEqual(5_000);
+    expect(c.calls[0]!.time - c.question.time).toBeLessThan(6_000);
+    expect(c.calls[0]!.statusMessageCode).toBe('IMBOT_AGENT_ACTION_COMPOSING');
+    expect(c.continuous).toBe(true);
+    expect(c.callsAfterReply).toEqual([]);
+  });
+
   it('stops renewing a status the portal refused for good, and still delivers the reply', async () => {
     const { c, notifies, lines } = await retriedReply((emulator) =>
       emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED', times: 1 }),
@@ -108,7 +123,10 @@ describe('llm-bot under the portal rate limit', () => {
  * emulator's clock (Date) run in virtual time, the indicators' scheduler (setInterval) stays real; virtual time moves
  * only while none of the bot's HTTP calls is on the wire. `onFirstRefusal` runs once the first refusal has landed.
  */
-async function retriedReply(onFirstRefusal: (emulator: Emulator) => void = () => {}) {
+async function retriedReply(
+  onFirstRefusal: (emulator: Emulator) => void = () => {},
+  statusPolicy: Partial<StatusPolicy> = {},
+) {
   let inFlight = 0;
   const { emulator, lines, ask, waitFor, conversation, settle } = await setup(
     createLocalModel({ speed: 0.2 }),
@@ -124,7 +142,7 @@ async function retriedReply(onFirstRefusal: (emulator: Emulator) => void = () =>
       return {
         transport,
         events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
-        statusPolicy: { minDwellMs: 100, leaseSec: 10 },
+        statusPolicy: { minDwellMs: 100, leaseSec: 10, ...statusPolicy },
       };
     },
   );
@@ -136,7 +154,8 @@ async function retriedReply(onFirstRefusal: (emulator: Emulator) => void = () =>
   let q = 0;
   try {
     q = await ask('How does a bot show its status?');
-    await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+    // thinking is up; with a show delay nothing is, until virtual time moves: the bot has taken the message
+    await waitFor(q, (c) => (statusPolicy.delayMs ? lines.some((l) => l.startsWith('← ')) : c.statuses.length > 0));
     let refused = false;
     for (let step = 0; conversation(q).reply === undefined; step++) {
       expect(step).toBeLessThan(600); // 150 s of virtual time: far more than nine backoffs

@@ -6,7 +6,7 @@ import { createWebhookTransport } from '@b24-typing/node';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
-import { type EventSource, startBot } from './startBot';
+import { EARLY_EVENTS, type EventSource, startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
 
 const setup = useBotHarness();
@@ -131,6 +131,49 @@ describe('llm-bot end to end (fetch mode)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(conversation(later).calls).toEqual([]);
     expect(conversation(later).reply).toBeUndefined();
+  });
+
+  it('restarted on the same portal, answers neither twice what it answered before the stop nor never what it aborted', async () => {
+    // A portal's poll interval (5 s): both questions come in one poll, and the one that would confirm them comes
+    // after the stop.
+    const { bot, emulator, ask, waitFor, conversation } = await setup(createLocalModel({ speed: 0.1 }), {
+      ...FAST,
+      events: { mode: 'fetch', intervalMs: 5_000 },
+    });
+    const polls = () => emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get');
+    await vi.waitFor(() => expect(polls()).toHaveLength(1)); // the first poll, at start, had nothing
+    const answered = await ask('First: rate limits?');
+    const aborted = await ask('Second: replies?');
+    const { chatId } = conversation(answered).question;
+    const replies = () => emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    const first = (await waitFor(answered, (c) => c.reply !== undefined)).reply!;
+    await waitFor(aborted, (c) => c.calls.some((call) => call.seq > first.seq)); // the second's status is up
+    expect(polls()).toHaveLength(2); // one poll brought both
+    await bot.stop(); // Ctrl-C while the second is answered: aborted, its status cleared
+    expect(replies()).toHaveLength(1);
+
+    const transport = createWebhookTransport(emulator.webhookUrl(1));
+    onTestFinished(() => transport.close());
+    const lines: string[] = [];
+    const again = await startBot({
+      transport,
+      botToken: 'llm-bot-test-token',
+      model: createLocalModel({ speed: 0.1 }),
+      events: { mode: 'fetch', intervalMs: 200 },
+      statusPolicy: FAST.statusPolicy,
+      log: (line) => lines.push(line),
+    });
+    onTestFinished(() => again.stop());
+    expect(again.botId).toBe(bot.botId); // registration is idempotent on the code
+    // the aborted question is still the portal's to deliver, and gets its answer now
+    await vi.waitFor(() => expect(replies().length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    await vi.waitFor(() => expect(again.busy()).toBe(0), { timeout: 10_000 });
+    // before: the first question came again too (never confirmed), and got a second reply
+    expect(lines.filter((l) => l.startsWith('← '))).toEqual([expect.stringContaining('Second: replies')]);
+    expect(replies().map((m) => m.text)).toEqual([
+      expect.stringMatching(/First: rate limits/),
+      expect.stringMatching(/Second: replies/),
+    ]);
   });
 
   it('reports an event source that fails for good (onError) instead of running on deaf', async () => {
@@ -527,6 +570,39 @@ describe('llm-bot event delivery (webhook mode)', () => {
     const c = await waitFor(q, (c) => c.reply !== undefined);
     expect(c.reply?.text).toMatch(/Are you there/);
     expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(1);
+  });
+
+  it('keeps at most EARLY_EVENTS events posted during registration; past that it answers 503 and logs once', async () => {
+    const { bot, emulator, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      onTestFinished(() => http.close());
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          const result = await http.call(method, params, options);
+          if (method === 'imbot.v2.Bot.register') {
+            // A restart into a flood: the portal posts every message at once, before the bot has its answer.
+            const id = (result as { bot: { id: number } }).bot.id;
+            for (let i = 0; i < EARLY_EVENTS + 2; i++)
+              emulator.postMessage({ from: 2, dialogId: String(id), text: `Message ${i}` });
+            await emulator.settled();
+          }
+          return result;
+        },
+      };
+      return { transport, events: webhookEvents(emulator) };
+    });
+    const statuses = emulator.deliveries().map((d) => d.status);
+    expect(statuses).toHaveLength(EARLY_EVENTS + 2);
+    // before: all 200, every event held in memory however many came (each body up to 1 MiB)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(EARLY_EVENTS);
+    // the newest two refused, not taken and dropped: a refused delivery is one the portal may still retry (§4.4)
+    expect(statuses.filter((s) => s === 503)).toHaveLength(2);
+    expect(lines.filter((l) => /while registering/.test(l))).toEqual([
+      `more than ${EARLY_EVENTS} events while registering: refusing the rest (503)`,
+    ]);
+    // the ones kept are answered once registered: the first of them is under way
+    await vi.waitFor(() => expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(1));
+    expect(bot.busy()).toBe(1);
   });
 
   it('registers publicUrl (a tunnel), not its local address, as the URL the portal posts to', async () => {

@@ -2,11 +2,13 @@ import { statusFromStream } from '@b24-typing/ai';
 import {
   B24Error,
   B24InputError,
+  type AgentStatus,
   createIndicators,
   type IndicatorEvent,
   type Indicators,
   resolveStatusPolicy,
   type StatusPolicy,
+  statusMessageCode,
   type Transport,
   withStatus,
 } from '@b24-typing/core';
@@ -99,6 +101,13 @@ const SEND_ATTEMPTS = 10;
 const ANSWER_TIMEOUT_MS = 120_000;
 /** Message ids remembered to answer each message once: far more than can be delivered twice within a while. */
 const SEEN_MESSAGES = 10_000;
+/**
+ * Webhook events kept while registration is in flight (a restart into a busy portal). Registration is one call, over
+ * within the platform's 60 s request limit (reference §7); a hundred messages is more than a bot hears in that time
+ * in all but a flood, and already about two minutes of the standard plan's 2 req/s (a status and a reply each) to
+ * answer. Each body may be up to 1 MiB: unbounded, a flood during a slow registration could exhaust the memory.
+ */
+export const EARLY_EVENTS = 100;
 
 const SYSTEM =
   'You are a helpful assistant in a Bitrix24 chat. Use webSearch before answering questions about Bitrix24, then answer briefly.';
@@ -128,15 +137,27 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let server: WebhookServer | undefined;
   const incoming = new Subject<BotEvent>();
   // What the portal posts before registration has answered (a restart: the bot and its URL are registered already)
-  // waits here until the source below listens. It got its 200 and sends nothing again (reference §4.4): a 503 would
-  // not bring the event back either, only lose it differently.
+  // waits here until the source below listens, answered 200: the portal does not guarantee retries (reference §4.4),
+  // so refusing it would likely lose it. Past `EARLY_EVENTS` the newest are refused (503), not taken with a 200 and
+  // dropped, nor pushing out the oldest (already answered 200, and asked longest ago): a refused delivery is one the
+  // portal may still retry (not guaranteed, not excluded), a dropped one is lost for sure. Logged once, not per event.
   let early: BotEvent[] | undefined = [];
+  let refusedEarly = false;
   if (events.mode === 'webhook') {
     server = await startWebhookServer({
       applicationToken: events.applicationToken,
       ...(events.port === undefined ? {} : { port: events.port }),
       ...(events.host === undefined ? {} : { host: events.host }),
-      onEvent: (event) => (early ? early.push(event) : incoming.next(event)),
+      onEvent: (event) => {
+        if (!early) incoming.next(event);
+        else if (early.length < EARLY_EVENTS) early.push(event);
+        else {
+          if (!refusedEarly) log(`more than ${EARLY_EVENTS} events while registering: refusing the rest (503)`);
+          refusedEarly = true;
+          return false;
+        }
+        return true;
+      },
       onRejected: (reason) => log(`webhook POST refused: ${reason}`),
     });
   }
@@ -180,6 +201,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const tools = options.tools ?? { webSearch: createSearchTool() };
   const running = new Map<AbortController, Promise<void>>();
   const answered = seenBefore<number>(SEEN_MESSAGES);
+  // Fetch mode: a poll confirms what the one before delivered (reference §4.4), so the last page is still the portal's
+  // when the bot stops, and a restart would get it again: answered twice. stop() confirms what was dealt with (the
+  // newest event id taken, plus one) but for the first message whose answer it aborted or never started (`open`).
+  let newest: number | undefined;
+  const open = new Set<number>();
+  /** The source failed or the bot was deleted: a confirmation would be refused the same. */
+  let deaf = false;
   const stopping = new Subject<void>();
   let closing = false;
 
@@ -187,7 +215,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // so itself, the webhook one here, so that a deleted bot ends the same way in either mode.
   const source: Observable<BotEvent> =
     events.mode === 'fetch'
-      ? botEvents(transport, { botId, botToken, intervalMs: events.intervalMs ?? 5_000 })
+      ? botEvents(transport, {
+          botId,
+          botToken,
+          intervalMs: events.intervalMs ?? 5_000,
+        }).pipe(
+          tap((event) => {
+            if (event.eventId !== undefined) newest = Math.max(newest ?? event.eventId, event.eventId);
+          }),
+        )
       : incoming.pipe(
           // One handler URL can serve several bots of an app, all signed with the same application token: the
           // token proves the portal sent it, not that it is for this bot (botEvents asks for this bot's alone).
@@ -211,6 +247,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       const started = Date.now();
       const clearSettled = clearOutcome(indicators, dialogId);
       let text: string | undefined;
+      /** The model's phase as last read from its stream, shown or not (the show delay may have held it back). */
+      let phase: AgentStatus | undefined;
+      let hold: HeldStatus | undefined;
+      /** The reply went out: dealt with, even should stop() have aborted the answer while it was on the wire. */
+      let replied = false;
       // Aborts the model (as stop() does) but is reported to the user; covers the model only, not the send.
       let timedOut = false;
       const deadline = setTimeout(() => {
@@ -239,7 +280,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           // After an abort the SDK still reports the tool's failure (→ thinking): not news for the chat, which
           // should only see the clear.
           takeUntil(fromEvent(controller.signal, 'abort')),
-          tap((s) => log(`  ${dialogId}: ${s}`)),
+          tap((s) => {
+            phase = s;
+            log(`  ${dialogId}: ${s}`);
+          }),
         );
         const reply = lastValueFrom(
           replyText(parts).pipe(
@@ -257,7 +301,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         clearTimeout(deadline);
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
         // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.
-        await send(dialogId, text, controller.signal, holdStatus(dialogId, clearSettled.shown(), controller.signal));
+        hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);
+        await send(dialogId, text, controller.signal, hold.wait);
+        replied = true;
         log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
       } catch (error) {
         clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
@@ -268,7 +314,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // A reply that was ready but not sent (refused, or stop() during a backoff) left its status up: it stopped
         // when the text came, counting on the reply's message to hide it, and no message came. Clear it here, or
         // it stays for its whole lease (30 s by default) should the apology below not get through either.
-        const shown = text === undefined || !clearsOnError ? undefined : clearSettled.shown();
+        const shown = text === undefined || !clearsOnError ? undefined : (hold?.shown() ?? clearSettled.shown());
         if (shown) await within(5_000, clear(dialogId, shown.code));
         if (controller.signal.aborted && !timedOut) {
           log(
@@ -286,6 +332,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
       } finally {
+        // Answered or reported; only one stop() aborted is left for the portal to deliver again.
+        if (replied || !controller.signal.aborted || timedOut) open.delete(event.eventId ?? -1);
         clearTimeout(deadline);
         clearSettled.release();
         running.delete(controller);
@@ -317,13 +365,24 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
    * the next attempt, and awaited before that attempt, so no status call is ever on the wire with the message or
    * after it. A renewal the portal refuses for its rate limit is tried again a second later while the status is
    * still up; any other refusal ends the renewals (the lease ends the status as before).
+   * When none was up (the text came within the show delay, or before the first status call landed), the model's last
+   * phase is shown once the show delay (`showAt`) has passed: a minute of retries with nothing on screen reads as a
+   * bot that ignored the question. `shown()`: what this put up last, for the clear should the reply never go out.
    */
-  const holdStatus = (dialogId: string, shown: Shown | undefined, signal: AbortSignal) => {
+  const holdStatus = (
+    dialogId: string,
+    shown: Shown | undefined,
+    phase: AgentStatus | undefined,
+    showAt: number,
+    signal: AbortSignal,
+  ): HeldStatus => {
     const leaseMs = policy.leaseSec * 1000;
     const marginMs = Math.min(policy.marginMs, leaseMs / 2);
-    let held = shown;
-    let due = (held?.until ?? 0) - marginMs;
-    return async (waitMs: number) => {
+    // A phase not shown yet "lapses" at once: its first call is due when the show delay ends.
+    let held: Shown | undefined = shown ?? { code: phase && statusMessageCode(phase), until: showAt + marginMs };
+    let due = held.until - marginMs;
+    let landed = shown;
+    const wait = async (waitMs: number) => {
       const resumeAt = Date.now() + waitMs;
       while (held && due < resumeAt) {
         await sleep(Math.max(0, due - Date.now()), signal);
@@ -331,10 +390,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         try {
           await notify(dialogId, held.code, policy.leaseSec, signal);
           held = { code: held.code, until: at + leaseMs };
+          landed = held;
           due = held.until - marginMs;
         } catch (error) {
           if (signal.aborted) throw error;
-          if (error instanceof B24Error && error.kind === 'rate' && at + 1_000 < held.until) due = at + 1_000;
+          // One not up yet (`landed` unset) has no lapse to beat: tried again in the next wait, not every second
+          // against a portal already refusing both it and the reply.
+          if (error instanceof B24Error && error.kind === 'rate' && !landed) due = resumeAt;
+          else if (error instanceof B24Error && error.kind === 'rate' && at + 1_000 < held.until) due = at + 1_000;
           else {
             log(`× ${dialogId}: could not renew the status: ${error instanceof Error ? error.message : String(error)}`);
             held = undefined;
@@ -343,6 +406,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       }
       await sleep(Math.max(0, resumeAt - Date.now()), signal);
     };
+    return { wait, shown: () => landed };
   };
 
   // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
@@ -371,6 +435,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       tap({
         complete: () => {
           if (closing) return;
+          deaf = true;
           log(`event source ended: bot ${botId} was unregistered (ONIMBOTV2DELETE)`);
           options.onError?.(
             new B24Error({
@@ -397,11 +462,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         log(`ignored message ${event.data.message.id}: already taken`);
         return false;
       }),
+      tap((event) => event.eventId !== undefined && open.add(event.eventId)),
       // Each dialog's messages in turn, dialogs in parallel; a dialog with nothing to answer holds nothing.
       inTurn((event) => event.data.chat.dialogId, answer),
     )
     .subscribe({
       error: (error: unknown) => {
+        deaf = true;
         log(`event source failed: ${error instanceof Error ? error.message : String(error)}`);
         options.onError?.(error);
       },
@@ -409,6 +476,21 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const waiting = early;
   early = undefined;
   for (const event of waiting) incoming.next(event);
+
+  /** `Event.get` with the offset below which every event was dealt with: it confirms them (`limit: 1`, read nothing). */
+  const confirmDealtWith = async () => {
+    if (newest === undefined || deaf) return;
+    let offset = newest + 1;
+    for (const id of open) offset = Math.min(offset, id);
+    await within(
+      5_000,
+      transport
+        .call('imbot.v2.Event.get', { botId, botToken, offset, limit: 1 })
+        .catch((e: unknown) =>
+          log(`could not confirm the events taken: ${e instanceof Error ? e.message : String(e)}`),
+        ),
+    );
+  };
 
   let stopped: Promise<void> | undefined;
   return {
@@ -425,6 +507,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await within(8_000, Promise.all(pending.map(([, finished]) => finished)));
         subscription.unsubscribe();
         indicators.dispose();
+        await confirmDealtWith();
       })();
       return stopped;
     },
@@ -456,6 +539,14 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
 interface Shown {
   readonly code: string | undefined;
   readonly until: number;
+}
+
+/** The reply's status held up while its send is retried (`holdStatus`). */
+interface HeldStatus {
+  /** Replaces the plain sleep between attempts to send. */
+  wait(ms: number): Promise<void>;
+  /** The status last accepted (by the indicator, or renewed while waiting); undefined if none. */
+  shown(): Shown | undefined;
 }
 
 /**

@@ -1,8 +1,10 @@
 // Webhook mode end to end: the bot serves node:http, the emulator posts its events there (form-encoded, as the
 // platform does), and parseBotEvent decides which ones to trust.
-import { describe, expect, it, vi } from 'vitest';
+import { httpBuildQuery } from '@b24-typing/emulator';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { useBotHarness } from './startBot.test.fixture';
+import { startWebhookServer } from './startWebhookServer';
 
 const setup = useBotHarness();
 
@@ -67,5 +69,26 @@ describe('llm-bot end to end (webhook mode)', () => {
     expect(res.status).toBe(413);
     // and the server still answers the next POST
     expect((await fetch(bot.webhookUrl!, { method: 'POST', body: 'event=ONIMBOTV2MESSAGEADD' })).status).toBe(401);
+  });
+
+  it('answers 503, not 200, for a verified event its onEvent did not take (a full queue)', async () => {
+    const taken: string[] = [];
+    const server = await startWebhookServer({
+      applicationToken: 't',
+      onEvent: (event) => {
+        taken.push(event.type);
+        return taken.length < 2;
+      },
+    });
+    onTestFinished(() => server.close());
+    const body = httpBuildQuery({
+      event: 'ONIMBOTV2JOINCHAT',
+      data: { bot: { id: 5 }, chat: { id: 1, dialogId: 'chat1' }, user: { id: 2 } },
+      auth: { application_token: 't' },
+    });
+    const post = () => fetch(server.url, { method: 'POST', body }).then((res) => res.status);
+    // before: 200 for both, the second event dropped by its taker with the portal none the wiser
+    expect([await post(), await post()]).toEqual([200, 503]);
+    expect(taken).toEqual(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2JOINCHAT']);
   });
 });

@@ -10,7 +10,11 @@ export interface WebhookServerOptions {
   readonly host?: string;
   /** Verifies `auth.application_token` of every POST; events that do not carry it are refused with 401. */
   readonly applicationToken: string;
-  readonly onEvent: (event: BotEvent) => void;
+  /**
+   * Takes a verified event; `false` when it cannot (its queue is full): the POST is answered 503, a failed delivery
+   * the portal may retry (reference §4.4), rather than a 200 for an event that is then dropped.
+   */
+  readonly onEvent: (event: BotEvent) => boolean | void;
   readonly onRejected?: (reason: string) => void;
 }
 
@@ -24,8 +28,8 @@ const PATH = '/bitrix24/events';
 const MAX_BODY = 1 << 20;
 
 /**
- * Webhook-mode events: a node:http endpoint that answers 200 as soon as `parseBotEvent` accepted the body (the
- * platform expects a quick 200 and does not promise retries) and hands the event on; the answer is produced after.
+ * Webhook-mode events: a node:http endpoint that answers 200 as soon as `parseBotEvent` accepted the body and
+ * `onEvent` took it (the platform expects a quick 200 and does not promise retries); the answer is produced after.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const server: Server = createServer((req, res) => {
@@ -44,8 +48,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
           res.writeHead(kind === 'auth' ? 401 : 400, { 'content-type': 'text/plain' }).end('rejected');
           return;
         }
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-        options.onEvent(event);
+        const taken = options.onEvent(event) !== false;
+        res.writeHead(taken ? 200 : 503, { 'content-type': 'text/plain' }).end(taken ? 'ok' : 'busy');
       },
       // `connection: close`: the rest of an oversized upload is not worth reading on this socket.
       () => res.writeHead(413, { connection: 'close' }).end(),
