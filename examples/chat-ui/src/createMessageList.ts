@@ -24,6 +24,8 @@ export interface MessageListOptions {
   readonly avatar: (id: number) => HTMLElement;
   /** The person pressed Retry on a message that did not go out. */
   readonly retry: (message: Outgoing) => void;
+  /** The person deleted a message that did not go out: it is gone from the list, its text is for the composer. */
+  readonly deleted: (message: Outgoing) => void;
 }
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -39,16 +41,18 @@ function stamp(ms: number): string {
 
 /** The start of a message, to name what a button is for: a long one is cut short (by character, never mid-emoji). */
 function excerpt(text: string, max = 40): string {
-  const characters = [...text];
+  // Characters as a person sees them: a flag or a family emoji is several code points (`[...text]` would split it).
+  const characters = [...new Intl.Segmenter().segment(text)].map((s) => s.segment);
   return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text;
 }
 
 /**
  * The messages of the chat: the ones the emulator's stream reports, in its order, and under them the ones this
- * page is sending that the stream has not reported yet ("Sending…", or "Not sent" with Retry and Delete). What
- * the person wrote is never lost and never put back into the composer over a new draft. A sent message becomes
- * the stream's when that arrives: by the id `im.message.add` answered, or by its text when the answer was lost
- * although the portal stored the message (a timeout, a broken reply), so a retry does not post it twice.
+ * page is sending that the stream has not reported yet ("Sending…", or "Not sent" with Retry and Delete: Delete
+ * hands its text to `deleted`, for the composer). What the person wrote is never lost and never put back into the
+ * composer over a new draft. A sent message becomes the stream's when that arrives: by the id `im.message.add`
+ * answered, or by its text when the answer was lost although the portal stored the message (a timeout, a broken
+ * reply), so a retry does not post it twice.
  *
  * The list follows the newest message while the reader is at its end (also when it shrinks: a taller composer, a
  * smaller window); someone reading older messages is left where they are and told that more came.
@@ -178,7 +182,7 @@ export function createMessageList(options: MessageListOptions) {
     remove.addEventListener('click', () => {
       outbox.splice(outbox.indexOf(message), 1);
       li.remove();
-      byId('message').focus();
+      options.deleted(message);
     });
     note.append(why, retry, remove);
     li.querySelector('.bubble')!.append(note);

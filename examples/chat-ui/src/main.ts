@@ -87,6 +87,15 @@ async function start(): Promise<void> {
       post(message);
       textarea.focus();
     },
+    // What she wrote is not lost with it: back in the composer, to change, send again or clear. A draft she started
+    // meanwhile stays, under it (never written over); the caret after the deleted words, where she left off.
+    deleted: (message) => {
+      const draft = textarea.value.trim() === '' ? '' : `\n${textarea.value}`;
+      textarea.value = `${message.text}${draft}`;
+      fit();
+      textarea.focus();
+      textarea.setSelectionRange(message.text.length, message.text.length);
+    },
     unknown: lookUp,
   });
 
@@ -101,9 +110,18 @@ async function start(): Promise<void> {
   );
   const indicators = createTypingIndicators({ transport });
   const textarea = byId<HTMLTextAreaElement>('message');
+  /**
+   * Her messages go out one at a time, in the order she sent them: sent side by side, a slow first one would be stored
+   * after the next, and everyone would read them swapped. One that fails does not hold up the rest (Retry queues it).
+   */
+  let queue: Promise<unknown> = Promise.resolve();
   const post = (message: Outgoing): void => {
     view.sending(message);
-    transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }).then(
+    const call = queue.then(() =>
+      transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }),
+    );
+    queue = call.catch(() => undefined);
+    call.then(
       (id) => view.sent(message, Number(id)),
       (error: unknown) => view.failed(message, whyNotSent(error), answerLost(error), errorCode(error)),
     );
@@ -152,12 +170,16 @@ async function start(): Promise<void> {
   // A click on a message (to read or select it) moves the focus to the list, where the next key would type nothing:
   // a character goes to the composer, as in most chats. The focus moves before the key's default action, so the
   // browser types it there itself (an `input` event: typing, as any other key). Keys the list scrolls with (arrows,
-  // Page Up/Down, Home/End, Space), Tab, shortcuts and an IME's keys (229) stay with the list.
+  // Page Up/Down, Home/End, Space), Tab, shortcuts and an IME's keys (229) stay with the list. AltGr, which types
+  // "@" or "€" on many European layouts, comes as Ctrl+Alt on Windows: with a character, that is typing, not a shortcut.
+  // Paste (Ctrl+V, ⌘V: key code 86 whatever the layout) has nowhere to go in the list: it goes to the composer too.
   byId('messages').addEventListener('keydown', (event) => {
     const printable = [...new Intl.Segmenter().segment(event.key)].length === 1 && event.key !== ' ';
-    const shortcut = event.ctrlKey || event.metaKey || event.altKey;
+    const altGr = event.getModifierState('AltGraph') || (event.ctrlKey && event.altKey);
+    const shortcut = event.metaKey || ((event.ctrlKey || event.altKey) && !altGr);
     const composing = event.isComposing || event.keyCode === 229;
-    if (printable && !shortcut && !composing) textarea.focus();
+    const paste = (event.ctrlKey || event.metaKey) && !event.altKey && event.keyCode === 86;
+    if ((printable && !shortcut && !composing) || paste) textarea.focus();
   });
   // A draft wraps anew when the window narrows or widens (a phone turned): fitted again, not left cut until a key.
   window.addEventListener('resize', fit);

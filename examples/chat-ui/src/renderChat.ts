@@ -79,6 +79,8 @@ export function createChatView(options: {
   people: Map<number, Person>;
   /** The person pressed Retry on a message that did not go out. */
   retry: (message: Outgoing) => void;
+  /** The person deleted a message that did not go out (it is gone from the list). */
+  deleted: (message: Outgoing) => void;
   /** Someone not in `people` (a user or bot added after the page loaded): look them up, then call `rename()`. */
   unknown: (id: number) => void;
 }) {
@@ -153,7 +155,7 @@ export function createChatView(options: {
     say(byId('typing-text'), ...sentence(others));
   }
 
-  const messages = createMessageList({ me, name, avatar, retry: options.retry });
+  const messages = createMessageList({ me, name, avatar, retry: options.retry, deleted: options.deleted });
 
   /** Takes in one entry of this chat; false for the rest. Renders nothing (see `renderTypers`). */
   function take(entry: FeedEntry): boolean {

@@ -146,6 +146,37 @@ describe('the chat example in Chromium, against the emulator', () => {
     expect(call.time - key).toBeGreaterThanOrEqual(0);
     expect(call.time - key).toBeLessThan(100);
     await expect.poll(() => live().textContent()).toContain('typing');
+
+    // AltGr (a European layout's "@" or "€") comes as Ctrl+Alt with the character: typing, not a shortcut. Ctrl+C,
+    // Ctrl+Alt+an arrow and Ctrl+A stay with the list (copy, select its messages).
+    await page.click('#messages li .text >> nth=0');
+    const altGr = await page.context().newCDPSession(page);
+    const press = async (key: string, code: string, keyCode: number, modifiers: number, text = '') => {
+      const common = { key, code, windowsVirtualKeyCode: keyCode, modifiers };
+      await altGr.send('Input.dispatchKeyEvent', { type: text ? 'keyDown' : 'rawKeyDown', text, ...common });
+      await altGr.send('Input.dispatchKeyEvent', { type: 'keyUp', ...common });
+    };
+    const CTRL_ALT = 1 | 2;
+    await press('c', 'KeyC', 67, 2);
+    await press('a', 'KeyA', 65, 2);
+    await press('ArrowDown', 'ArrowDown', 40, CTRL_ALT);
+    expect(await focused()).toBe('messages');
+    await press('@', 'KeyQ', 81, CTRL_ALT, '@'); // German layout: AltGr+Q
+    expect(await focused()).toBe('message');
+    await page.click('#messages li .text >> nth=0');
+    await press('€', 'KeyE', 69, CTRL_ALT, '€');
+    expect(await focused()).toBe('message');
+    await altGr.detach();
+
+    // Ctrl+V there pastes into the composer: words copied from a message (to quote it), or a link from elsewhere.
+    await setDraft('');
+    await page.click('#messages li .text >> nth=0', { clickCount: 3 }); // selects the message's words
+    await page.keyboard.press('Control+c');
+    expect(await focused()).toBe('messages');
+    await page.keyboard.press('Control+v');
+    expect(await focused()).toBe('message');
+    const quoted = await page.textContent('#messages li .text >> nth=0');
+    expect((await page.inputValue('#message')).trim()).toBe(quoted);
   });
 
   it('counts an IME composition (CDP imeSetComposition / insertText) once', async () => {

@@ -2,6 +2,7 @@ import type { CallEntry } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
+import { belowAA, contrastRatios } from './contrastRatios';
 import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
@@ -260,6 +261,51 @@ describe('the chat as a person uses it', () => {
     await page.fill('#message', '');
   });
 
+  it('posts messages sent in a quick row in the order she wrote them, also when the first is slow to go out', async () => {
+    const { page, emulator } = ui;
+    const texts = ['first of three', 'second of three', 'third of three'];
+    emulator.addFault({ method: 'im.message.add', latencyMs: 600, times: 1 });
+    await page.fill('#message', '');
+    for (const text of texts) {
+      await page.keyboard.type(text);
+      await page.keyboard.press('Enter');
+    }
+    const shown = page.locator('#messages li.mine[data-message-id] .text', { hasText: /of three$/ });
+    await expect.poll(() => shown.count()).toBe(3);
+    // Everyone sees them in her order (the portal's), and so does she.
+    expect(
+      emulator
+        .messages(1)
+        .filter((m) => m.text.endsWith('of three'))
+        .map((m) => m.text),
+    ).toEqual(texts);
+    expect(await shown.allTextContents()).toEqual(texts);
+  });
+
+  it('gives a deleted "Not sent" message back to the composer: what she wrote is not lost, nor is her draft', async () => {
+    const { page, emulator } = ui;
+    const failed = (text: string) => page.locator('#messages li.failed', { hasText: text });
+    const remove = (text: string) => failed(text).getByRole('button', { name: 'Delete the unsent message' }).click();
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 });
+    await page.fill('#message', '');
+    expect(await trySend(page, 'a thought I took a while to word')).toBe('failed');
+    // The composer is empty: the words go back into it, to change, send again or clear, as she wrote them.
+    await remove('a thought I took a while to word');
+    expect(await failed('a thought I took a while to word').count()).toBe(0);
+    expect(await page.inputValue('#message')).toBe('a thought I took a while to word');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    // She has started the next one meanwhile: it stays, the deleted words go above it (nothing written over).
+    await page.fill('#message', '');
+    expect(await trySend(page, 'the first try')).toBe('failed');
+    await page.keyboard.type('my next draft');
+    await remove('the first try');
+    expect(await page.inputValue('#message')).toBe('the first try\nmy next draft');
+    // Taller with the second line: fitted to it, nothing cut off.
+    expect(await page.$eval('#message', (t) => t.scrollHeight - t.clientHeight)).toBe(0);
+    expect(emulator.messages(1).filter((m) => /thought|first try/.test(m.text))).toEqual([]);
+    await page.fill('#message', '');
+  });
+
   it('keeps the end of the chat in view when the last message grows: its "Not sent" note and buttons, an edit', async () => {
     const { page, emulator } = ui;
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
@@ -272,6 +318,7 @@ describe('the chat as a person uses it', () => {
     // The note and its Retry and Delete are in view, not under the composer.
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
     await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
+    await page.fill('#message', ''); // its words came back there
 
     const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'short' });
     const item = page.locator(`#messages li[data-message-id="${id}"]`);
@@ -336,58 +383,7 @@ describe('the chat as a person uses it', () => {
     await page.locator('.send-error').waitFor();
     await typeAs(emulator, 2);
     await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
-    const ratios = await page.evaluate(() => {
-      const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number);
-      const luminance = ([r, g, b]: number[]) => {
-        const f = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
-        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
-      };
-      const ratio = (a: string, b: string) => {
-        const [x, y] = [luminance(rgb(a)), luminance(rgb(b))].sort((p, q) => q - p);
-        return (x! + 0.05) / (y! + 0.05);
-      };
-      /** The first opaque background at or above the element. */
-      const background = (element: Element | null): string => {
-        for (let e = element; e; e = e.parentElement) {
-          const color = getComputedStyle(e).backgroundColor;
-          const alpha = rgb(color)[3];
-          if (alpha === undefined || alpha > 0) return color;
-        }
-        return 'rgb(255, 255, 255)';
-      };
-      const text: Record<string, string> = {
-        author: '#messages li:not(.mine) .author',
-        time: '#messages .time',
-        'time (own)': '#messages li.mine .time',
-        'typing line': '#typing-text',
-        members: '#chat-sub',
-        'panel heading': '.sidebar h2',
-        'panel note': '.sidebar .muted',
-        'panel typing': '#live li span:not(.avatar)',
-        connection: '#connection',
-        avatar: '#messages .avatar',
-        logo: '.logo',
-        'not sent': '.send-error',
-        'not sent button': '.send-error button',
-      };
-      const out: Record<string, number> = {};
-      for (const [what, selector] of Object.entries(text)) {
-        const elements = [...document.querySelectorAll(selector)];
-        if (elements.length === 0) throw new Error(`nothing matches ${selector}`);
-        out[what] = Math.min(...elements.map((e) => ratio(getComputedStyle(e).color, background(e))));
-      }
-      const textarea = document.getElementById('message')!;
-      out.placeholder = ratio(getComputedStyle(textarea, '::placeholder').color, background(textarea));
-      const send = document.getElementById('send')!;
-      const composer = document.getElementById('composer')!;
-      out['send button'] = ratio(getComputedStyle(send).backgroundColor, background(composer));
-      out['send icon'] = ratio(getComputedStyle(send).color, getComputedStyle(send).backgroundColor);
-      out['composer border'] = ratio(getComputedStyle(textarea).borderTopColor, background(composer));
-      return out;
-    });
-    const nonText = ['send button', 'send icon', 'composer border'];
-    const failing = Object.entries(ratios).filter(([what, r]) => r < (nonText.includes(what) ? 3 : 4.5));
-    expect(failing).toEqual([]);
+    expect(belowAA(await contrastRatios(page))).toEqual([]);
 
     // Bob still typing: his dots blink, except for someone who asked the system for less motion.
     const blinking = () =>
@@ -399,6 +395,26 @@ describe('the chat as a person uses it', () => {
     expect(await blinking()).toEqual(['none', 'none', 'none']);
     await page.emulateMedia({ reducedMotion: null });
     await page.locator('.send-error').getByRole('button', { name: 'Delete the unsent message' }).click();
+    await page.fill('#message', '');
+  });
+
+  it("starts the outline with the chat's title (h1 first, the side panel's h2s after it), the panel still on the left", async () => {
+    const { page } = ui;
+    const outline = await page.$$eval('h1, h2, h3, h4, h5, h6', (headings) =>
+      headings.map((h) => `${h.tagName} ${h.textContent}`),
+    );
+    expect(outline).toEqual(['H1 General', 'H2 Typing now', 'H2 Your indicator']);
+    // The look is the same: the panel on the left, 270 px wide, the chat on the rest of the window.
+    const boxes = await page.evaluate(() =>
+      ['.sidebar', '.chat'].map((selector) => {
+        const { left, width, top, height } = document.querySelector(selector)!.getBoundingClientRect();
+        return { left, width, top, height };
+      }),
+    );
+    expect(boxes).toEqual([
+      { left: 0, width: 270, top: 0, height: 680 },
+      { left: 270, width: 830, top: 0, height: 680 },
+    ]);
   });
 
   it('keeps the bubbles, the buttons and a "Not sent" outline visible in forced colors (high contrast)', async () => {
@@ -421,6 +437,10 @@ describe('the chat as a person uses it', () => {
           'send button': edge('#send'),
           // hidden now: its style is what it shows with once it appears
           'new messages button': edge('#jump'),
+          avatar: edge('#messages .avatar'),
+          'header avatar': edge('#header-avatar'),
+          'panel avatar': edge('#live .avatar'),
+          'typing dot': edge('#typing-dots i'),
           'not sent': (() => {
             const style = getComputedStyle(document.querySelector('#messages li.failed .bubble')!);
             return style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2;
@@ -432,8 +452,15 @@ describe('the chat as a person uses it', () => {
       'own bubble': true,
       'send button': true,
       'new messages button': true,
+      avatar: true,
+      'header avatar': true,
+      'panel avatar': true,
+      'typing dot': true,
       'not sent': true,
     };
+    // Avatars and the typing dots are drawn with a background only: Bob types, so both show.
+    await typeAs(emulator, 2);
+    await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
     await page.emulateMedia({ forcedColors: 'active' });
     try {
       expect(await edges()).toEqual(visible);
@@ -441,6 +468,42 @@ describe('the chat as a person uses it', () => {
       await page.emulateMedia({ forcedColors: null });
     }
     await page.locator('#messages li.failed').getByRole('button', { name: 'Delete the unsent message' }).click();
+    await page.fill('#message', '');
+  });
+
+  it('follows a dark system theme: another palette, and every part still passes WCAG AA, as in the light one', async () => {
+    const { page, emulator } = ui;
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    expect(await trySend(page, 'not sent, in either theme')).toBe('failed');
+    await typeAs(emulator, 2); // the typing line and the panel's entry are measured too
+    await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
+    const colours = () =>
+      page.evaluate(() => {
+        const style = (selector: string) => getComputedStyle(document.querySelector(selector)!);
+        return {
+          page: style('.chat').backgroundColor,
+          text: style('body').color,
+          bubble: style('#messages li:not(.mine) .bubble').backgroundColor,
+          'own bubble': style('#messages li.mine:not(.failed) .bubble').backgroundColor,
+          composer: style('#composer').backgroundColor,
+          textarea: style('#message').backgroundColor,
+        };
+      });
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = { colours: await colours(), ratios: await contrastRatios(page) };
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      const dark = { colours: await colours(), ratios: await contrastRatios(page) };
+      for (const [what, colour] of Object.entries(dark.colours)) {
+        expect(colour, what).not.toBe(light.colours[what as keyof typeof light.colours]);
+      }
+      expect(belowAA(dark.ratios)).toEqual([]);
+    } finally {
+      await page.emulateMedia({ colorScheme: null });
+    }
+    expect(belowAA(light.ratios)).toEqual([]);
+    await page.locator('#messages li.failed').getByRole('button', { name: 'Delete the unsent message' }).click();
+    await page.fill('#message', '');
   });
 
   it('names who is typing when several are, a bot by its name and status (not counted among "people")', async () => {
@@ -598,6 +661,7 @@ describe('the chat as a person uses it', () => {
       'message mine failed',
     ]);
     await mine.and(page.locator('.failed')).getByRole('button', { name: 'Delete the unsent message' }).click();
+    await page.fill('#message', '');
   });
 
   it('leaves a message that failed in this tab "Not sent" when another tab of hers sends the same text', async () => {
@@ -740,9 +804,11 @@ describe('the chat as a person uses it', () => {
 
   it('names the Retry and Delete of each "Not sent" message after its text: a screen reader listing buttons tells them apart', async () => {
     const { page, emulator } = ui;
-    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 });
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 3 });
     const long = `a much longer message ${'that goes on '.repeat(10)}`;
-    for (const text of ['see you at 5', long]) expect(await trySend(page, text)).toBe('failed');
+    // Cut where a flag is (two code points, one character): it is kept whole, not read as a lone letter symbol.
+    const flagged = `${'o'.repeat(38)}🇩🇪 is where this one is cut`;
+    for (const text of ['see you at 5', long, flagged]) expect(await trySend(page, text)).toBe('failed');
     const names = await page
       .locator('#messages li.failed')
       .getByRole('button')
@@ -754,11 +820,14 @@ describe('the chat as a person uses it', () => {
       'Delete the unsent message: see you at 5',
       `Retry: ${cut}`,
       `Delete the unsent message: ${cut}`,
+      `Retry: ${'o'.repeat(38)}🇩🇪…`,
+      `Delete the unsent message: ${'o'.repeat(38)}🇩🇪…`,
     ]);
     for (const name of names.filter((n) => n.startsWith('Delete'))) {
       await page.getByRole('button', { name, exact: true }).click();
     }
     expect(await page.locator('#messages li.failed').count()).toBe(0);
+    await page.fill('#message', '');
   });
 
   it('lets someone on the keyboard alone read back through the chat, also with a "Not sent" message in it', async () => {
@@ -788,6 +857,51 @@ describe('the chat as a person uses it', () => {
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
     await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    await page.fill('#message', '');
+  });
+
+  it('wraps a long unbroken chat title and names (header, typing line, side panel), desktop and phone: nothing cut off', async () => {
+    const { page, emulator } = ui;
+    const { users, chats } = emulator.seed({
+      users: [{ name: 'MaximilianeKonstantinaWilhelmina', lastName: 'SchwarzenbergHohenloheLangenburg' }],
+      chats: [{ title: 'QuarterlyPlanningAndRetrospectiveForTheInfrastructureTeam2026', members: [1] }],
+    });
+    const [user, chat] = [users[0]!, chats[0]!];
+    emulator.seed({ members: [[chat, user]] });
+    const url = new URL(ui.url);
+    url.searchParams.set('dialog', `chat${chat}`);
+    const tab = await page
+      .context()
+      .browser()!
+      .newPage({ viewport: { width: 1100, height: 680 } });
+    try {
+      await tab.goto(url.href);
+      await tab.waitForSelector('body[data-ready="true"]');
+      /** What sticks out of its box or of the window (it is cut off: the page does not scroll sideways). */
+      const cut = () =>
+        tab.evaluate(() =>
+          ['#chat-title', '#chat-sub', '#typing-text', '#chat-link-title', '#live li span:not(.avatar)']
+            .flatMap((selector) => [...document.querySelectorAll<HTMLElement>(selector)].map((e) => [selector, e]))
+            .filter(([, e]) => (e as HTMLElement).getClientRects().length > 0) // shown (the phone has no side panel)
+            .filter(([, e]) => {
+              const element = e as HTMLElement;
+              const box = element.getBoundingClientRect();
+              return element.scrollWidth > element.clientWidth + 1 || box.right > window.innerWidth + 1;
+            })
+            .map(([selector]) => selector),
+        );
+      for (const viewport of [
+        { width: 1100, height: 680 },
+        { width: 360, height: 640 },
+      ]) {
+        await tab.setViewportSize(viewport);
+        await typeAs(emulator, user, `chat${chat}`);
+        await tab.getByRole('status').filter({ hasText: 'is typing' }).waitFor();
+        expect(await cut()).toEqual([]);
+      }
+    } finally {
+      await tab.close();
+    }
   });
 
   it('writes right-to-left text right to left, and starts an avatar with a whole emoji', async () => {
@@ -827,11 +941,8 @@ describe('the chat as a person uses it', () => {
       await tab.goto(url.href);
       await tab.waitForSelector('body[data-ready="true"]');
       await tab.locator('#messages li', { hasText: 'lift-off' }).waitFor();
-      expect(await tab.locator('#header-avatar, #chat-avatar, #messages .avatar').allTextContents()).toEqual([
-        '🚀',
-        '🚀',
-        '🦊',
-      ]);
+      const avatars = ['#header-avatar', '#chat-avatar', '#messages .avatar'].map((s) => tab.textContent(s));
+      expect(await Promise.all(avatars)).toEqual(['🚀', '🚀', '🦊']);
     } finally {
       await tab.close();
     }
