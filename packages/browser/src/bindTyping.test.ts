@@ -156,6 +156,43 @@ describe('bindTyping in Chromium', () => {
     expect(seen).toEqual(['key', 'sent']);
   });
 
+  it('reads visibility from the document the composer is in now, after it was moved to a popup window', async () => {
+    // A chat popped out into its own window (window.open, Document Picture-in-Picture) moves the bound composer there:
+    // the tab it came from may then be hidden while the person types in the popup.
+    const seen = await dom.page.evaluate(() => {
+      const popup = window.open('', 'chat', 'popup')!;
+      const composer = document.body.appendChild(document.createElement('textarea'));
+      const log: string[] = [];
+      const { map, merge } = window.rx;
+      const sub = window.b24.bindTyping(composer, {
+        dialogId: 'chat7',
+        indicators: {
+          userTyping: ({ keystrokes, sent }: UserTypingOptions) =>
+            merge(keystrokes.pipe(map(() => 'key')), sent!.pipe(map(() => 'sent'))),
+        } as unknown as Parameters<typeof window.b24.bindTyping>[1]['indicators'],
+        onEvent: (event) => log.push(String(event)),
+      });
+      popup.document.body.append(composer); // adopted into the popup's document
+      const type = () => {
+        composer.focus();
+        popup.document.execCommand('insertText', false, 'x');
+      };
+      type();
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+      type();
+      Object.defineProperty(popup.document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      type();
+      delete (document as { visibilityState?: unknown }).visibilityState;
+      sub.unsubscribe();
+      popup.close();
+      return { log, typed: composer.value };
+    });
+    // Typed in the visible popup while the tab was hidden: counted, and the tab hiding stopped nothing. Typed once
+    // the popup was hidden: not counted.
+    expect(seen).toEqual({ log: ['key', 'key'], typed: 'xxx' });
+  });
+
   it('removes every listener it added when unsubscribed', async () => {
     const before = await listenerCount();
     await bind();

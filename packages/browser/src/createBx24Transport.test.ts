@@ -137,6 +137,41 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it('keeps one entry per token, not one per `message` event, while a call is pending on a page with chatty postMessage traffic', async () => {
+    // An embedded player or a dev server posting to the app's window many times a second while a call waits for an
+    // answer (up to timeoutMs, which may be long): the token is the same each time, so what the error is cleaned of
+    // must not grow with the messages.
+    const frame = new EventTarget();
+    vi.stubGlobal('addEventListener', frame.addEventListener.bind(frame));
+    vi.stubGlobal('removeEventListener', frame.removeEventListener.bind(frame));
+    const replaceAll = vi.spyOn(String.prototype, 'replaceAll');
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const bx24 = fakeBx24(
+        async (_method, _params, body) => {
+          await held;
+          return fail(400, 'ERROR_ARGUMENT', `Wrong auth=${new URLSearchParams(body).get('auth')}`);
+        },
+        { frame },
+      );
+      const pending = createBx24Transport(bx24, { timeoutMs: 600_000 })
+        .call('im.dialog.writing', { DIALOG_ID: 'chat1' })
+        .catch((e: unknown) => e);
+      for (let i = 0; i < 10_000; i++) frame.dispatchEvent(new MessageEvent('message', { data: { tick: i } }));
+      replaceAll.mockClear();
+      release();
+      expect(await pending).toMatchObject({ code: 'ERROR_ARGUMENT', message: 'ERROR_ARGUMENT: Wrong auth=***' });
+      // The token the call started with, the same token after each message, and the one held at the answer.
+      expect(replaceAll.mock.calls.filter((args: unknown[]) => args[1] === '***').length).toBeLessThanOrEqual(2);
+    } finally {
+      replaceAll.mockRestore();
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('never sees expired_token: BX24.js refreshes through the parent frame and sends again; a parent that never answers is a timeout', async () => {
     let expired = true;
     const portal: Portal = () => {

@@ -58,12 +58,14 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
    * before a signal is read, a timer set or BX24 asked. `tokens` holds the access tokens BX24 had when the call
    * started and took while it was pending, for `toError`: BX24.js may refresh it (for this call's `expired_token` or
    * another's), even twice, before the answer comes, and the portal may quote the one it got. They are let go once the
-   * call settles, so that a call BX24.js never answers (it keeps the callback) does not keep a token.
+   * call settles, so that a call BX24.js never answers (it keeps the callback) does not keep a token. A set, because
+   * every `message` event on the window adds (a page's own postMessage traffic too, for as long as the call waits):
+   * it holds one entry per distinct token, not one per event.
    */
   const settle = <T>(
     check: () => void,
     callOptions: TransportCallOptions | undefined,
-    start: (resolve: (value: T) => void, reject: (error: unknown) => void, tokens: unknown[]) => void,
+    start: (resolve: (value: T) => void, reject: (error: unknown) => void, tokens: Set<unknown>) => void,
   ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       // A throw here rejects the promise (the executor's contract): nothing has started yet.
@@ -71,18 +73,18 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       const signal = callOptions?.signal;
       const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
       if (signal?.aborted) throw aborted();
-      const tokens = [tokenOf(bx24)];
+      const tokens = new Set([tokenOf(bx24)]);
       // BX24.js takes a refreshed token in its `message` listener on this window (the parent frame's answer) and sends
       // again with it at once: read here, after that listener, it is the token a request of this call may have gone
       // with, though BX24 may hold another one by the time the answer comes. Listening wraps nothing of the app's BX24.
-      const seen = (): unknown => tokens.push(tokenOf(bx24));
+      const seen = (): unknown => tokens.add(tokenOf(bx24));
       const done =
         <A>(fn: (arg: A) => void) =>
         (arg: A): void => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', abort);
           globalThis.removeEventListener?.('message', seen);
-          tokens.length = 0;
+          tokens.clear();
           fn(arg);
         };
       const fail = done(reject);
@@ -174,7 +176,7 @@ function tokenOf(bx24: Bx24Like): unknown {
  * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
  * the fetch transport. `command`: the result is one command of a batch.
  */
-function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: unknown[], command?: true): B24Error | undefined {
+function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: Set<unknown>, command?: true): B24Error | undefined {
   const error: unknown = result.error();
   if (typeof error === 'string') return B24Error.fromResponse({ error });
   const { status = result.status, ex } = (error || {}) as {
@@ -191,7 +193,7 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: unknown[], comm
     const portalError = B24Error.fromResponse(ex, command ? undefined : httpStatus);
     // The portal may quote the request back in its error_description: the token BX24.js sent it with, one of the
     // call's start, of a refresh while it was pending, or the one it holds now, is cut out of the message.
-    for (const token of [...tokens, tokenOf(bx24)]) {
+    for (const token of tokens.add(tokenOf(bx24))) {
       if (typeof token === 'string' && token) portalError.message = portalError.message.replaceAll(token, '***');
     }
     return portalError;

@@ -200,6 +200,20 @@ describe('keystrokes in Chromium', () => {
     expect(await dom.take()).toEqual([`${id}:input:historyUndo`, `${id}:input:historyRedo`]);
   });
 
+  it('counts formatting that changes a contenteditable (Ctrl+B on a selection), not Ctrl+B at a caret', async () => {
+    const { page } = dom;
+    await page.focus('#ce');
+    await page.keyboard.type('ab');
+    await page.keyboard.press('End');
+    await dom.take();
+    await page.keyboard.press('Control+B'); // only the style of what comes next: no input event, nothing changed
+    expect(await dom.take()).toEqual([]);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Control+B');
+    expect(await dom.take()).toEqual(['ce:input:formatBold']);
+    expect(await page.innerHTML('#ce')).toBe('<b>ab</b>');
+  });
+
   it('counts text dragged within the field (its deletion and its drop)', async () => {
     const { page } = dom;
     await page.fill('#ta', 'hello world');

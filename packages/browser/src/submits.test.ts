@@ -162,6 +162,27 @@ describe('submits in Chromium', () => {
     expect(seen).toBe(1);
   });
 
+  it('hears the form in the shadow root of a web component subscribed before the component is in the page', async () => {
+    // A custom element builds its shadow root, form and composer in its constructor and subscribes there, before the
+    // page appends it: the composer is not connected yet, but its root is already the shadow root.
+    const seen = await dom.page.evaluate(() => {
+      const host = document.createElement('div');
+      const root = host.attachShadow({ mode: 'open' });
+      root.innerHTML = '<form><textarea></textarea></form>';
+      const form = root.querySelector('form')!;
+      form.addEventListener('submit', (e) => e.preventDefault());
+      let count = 0;
+      const sub = window.b24.submits(root.querySelector('textarea')!).subscribe(() => count++);
+      document.body.append(host);
+      form.requestSubmit();
+      sub.unsubscribe();
+      form.requestSubmit();
+      host.remove();
+      return count;
+    });
+    expect(seen).toBe(1);
+  });
+
   it('counts Enter with Ctrl, Alt or Meta as a send too (only Shift makes it a newline)', async () => {
     await dom.page.focus('#ta');
     for (const key of ['Control+Enter', 'Alt+Enter', 'Meta+Enter']) await dom.page.keyboard.press(key);

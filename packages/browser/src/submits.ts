@@ -43,8 +43,12 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
   checkOptions(options);
   const { enterToSend } = options;
   return new Observable<Event>((subscriber) => {
-    // A detached composer has no root yet to listen on: its document is where it will most likely be put.
-    const root = element.isConnected ? element.getRootNode() : element.ownerDocument;
+    // A composer in a shadow root listens there, connected or not yet (a web component subscribing in its constructor,
+    // before the page appends it: the form's `submit` will not leave the shadow root). Otherwise its document: where a
+    // detached composer (its root is then itself or a detached ancestor) will most likely be put.
+    const root = (element.getRootNode?.() as ShadowRoot | undefined)?.host
+      ? element.getRootNode()
+      : element.ownerDocument;
     const onSubmit = (event: Event): void => {
       // `target === element` first: a form's own `form` may be one of its controls, named "form".
       if (event.target === element || event.target === ('form' in element ? element.form : element.closest?.('form'))) {
