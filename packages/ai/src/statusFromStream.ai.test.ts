@@ -14,7 +14,7 @@ const usage = {
   outputTokens: { total: 20, text: 15, reasoning: 5 },
 };
 
-function finish(unified: 'stop' | 'tool-calls'): LanguageModelV3StreamPart {
+function finish(unified: 'stop' | 'tool-calls' | 'length' | 'error'): LanguageModelV3StreamPart {
   return { type: 'finish', finishReason: { unified, raw: unified }, usage };
 }
 
@@ -141,8 +141,157 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ).catch((e: unknown) => e);
     expect(err).toBe(failure);
     expect(seen).toEqual(['thinking']);
-    // the status stream stopped reading at the error part: the SDK's own promise still settles (not so on 5.0.0–5.0.10)
+    // the model stopped at the error: streamText ends the step and the call with finishReason 'error', where the
+    // status stream errors; the SDK's own promise settles
     expect(await result.text).toBe('');
+    expect((await result.steps).map((s) => s.finishReason)).toEqual(['error']);
+  });
+
+  it('stays up through an error part the model streams on after, and completes with the reply', async () => {
+    vi.useFakeTimers();
+    // a provider emits an `error` part for a chunk it could not parse (@ai-sdk/openai-compatible: `!chunk.success`)
+    // and goes on reading: streamText passes the part on and keeps streaming the step
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step(
+          [
+            { type: 'stream-start', warnings: [] },
+            { type: 'text-start', id: 't1' },
+            { type: 'text-delta', id: 't1', delta: 'It is sunny ' },
+            { type: 'error', error: new Error('Invalid JSON in chunk') },
+            { type: 'text-delta', id: 't1', delta: 'in Berlin, 21 °C.' },
+            { type: 'text-end', id: 't1' },
+            finish('stop'),
+          ],
+          100,
+        ),
+      }),
+      prompt: 'What is the weather in Berlin?',
+      onError: () => {},
+    });
+    const types: string[] = [];
+    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    // chunk i comes at i × 100 ms: the text from 100 to 500, past the error part at 300; the status stays up
+    expect(await timelineOf(parts)).toEqual([
+      [0, 'thinking'],
+      [100, 'composing'],
+    ]);
+    expect(types.slice(types.indexOf('error'))).toEqual(['error', 'text-delta', 'text-end', 'finish-step', 'finish']);
+    expect(await result.text).toBe('It is sunny in Berlin, 21 °C.');
+  });
+
+  it('stays up through a tool call and a second step that follow an error part', async () => {
+    const second = agentSteps('webSearch')[1]!;
+    const recovering = {
+      stream: simulateReadableStream<LanguageModelV3StreamPart>({
+        chunks: [
+          { type: 'stream-start', warnings: [] },
+          { type: 'error', error: new Error('Invalid JSON in chunk') },
+          { type: 'tool-call', toolCallId: 'call-1', toolName: 'webSearch', input: '{"query":"Berlin weather"}' },
+          finish('tool-calls'),
+        ],
+      }),
+    };
+    const executed: string[] = [];
+    const result = streamText({
+      model: new MockLanguageModelV3({ doStream: [recovering, second] }),
+      prompt: 'What is the weather in Berlin?',
+      stopWhen: stepCountIs(3),
+      onError: () => {},
+      tools: {
+        webSearch: tool({
+          inputSchema: z.object({ query: z.string() }),
+          execute: async ({ query }) => {
+            executed.push(query);
+            return { answer: 'sunny' };
+          },
+        }),
+      },
+    });
+    expect(await firstValueFrom(statusFromStream(result.fullStream).pipe(toArray()))).toEqual([
+      'thinking',
+      'searching',
+      'thinking',
+      'composing',
+    ]);
+    expect(executed).toEqual(['Berlin weather']);
+    expect(await result.text).toBe('It is sunny in Berlin, 21 °C.');
+  });
+
+  it("stays up through a tool hook's error part while the model writes on, and does not end on the tool", async () => {
+    // a tool's onInputAvailable that throws: streamText emits an error part (not a tool-error), runs no tool, and
+    // streams the rest of the step
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+          { type: 'text-start', id: 't1' },
+          { type: 'text-delta', id: 't1', delta: 'I could not search.' },
+          { type: 'text-end', id: 't1' },
+          finish('tool-calls'),
+        ]),
+      }),
+      prompt: 'Search',
+      onError: () => {},
+      tools: {
+        webSearch: tool({
+          inputSchema: z.object({ query: z.string() }),
+          onInputAvailable: () => {
+            throw new Error('quota check failed');
+          },
+          execute: async () => 1,
+        }),
+      },
+    });
+    const types: string[] = [];
+    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    expect(await firstValueFrom(statusFromStream(parts).pipe(toArray()))).toEqual([
+      'thinking',
+      'searching',
+      'composing',
+      'searching', // text-end: the call counts as running until the step ends, as for any call whose result is due
+      'thinking',
+    ]);
+    expect(types.slice(types.indexOf('error'))).toEqual([
+      'error',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'finish-step',
+      'finish',
+    ]);
+    expect(await result.text).toBe('I could not search.');
+  });
+
+  it('errors at finish, not before, when the step that streamed on after an error part ends on it', async () => {
+    // openai-compatible keeps finishReason 'error' after a chunk it could not parse unless a later chunk names one:
+    // the text still comes, then streamText finishes with finishReason 'error'
+    const failure = new Error('Invalid JSON in chunk');
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'error', error: failure },
+          { type: 'text-start', id: 't1' },
+          { type: 'text-delta', id: 't1', delta: 'Sunny.' },
+          { type: 'text-end', id: 't1' },
+          finish('error'),
+        ]),
+      }),
+      prompt: 'hi',
+      onError: () => {},
+    });
+    const seen: string[] = [];
+    const err = await firstValueFrom(
+      statusFromStream(result.fullStream).pipe(
+        tap((s) => seen.push(s)),
+        toArray(),
+      ),
+    ).catch((e: unknown) => e);
+    expect(err).toBe(failure);
+    expect(seen).toEqual(['thinking', 'composing']);
+    expect(await result.text).toBe('Sunny.');
   });
 
   it('leaves the reply whole when the status reader stops early', async () => {
@@ -314,6 +463,84 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ]);
   });
 
+  it('does not end on the tool of a call that waits for approval: it does not run in this stream', async () => {
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+          finish('tool-calls'),
+        ]),
+      }),
+      prompt: 'Search',
+      tools: {
+        webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute: async () => 1 }),
+      },
+    });
+    const types: string[] = [];
+    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    // the status kept up after finish, until the app asks the person, must not claim a search
+    expect(await firstValueFrom(statusFromStream(parts).pipe(toArray()))).toEqual([
+      'thinking',
+      'searching',
+      'thinking',
+    ]);
+    expect(types).toEqual(['start', 'start-step', 'tool-call', 'tool-approval-request', 'finish-step', 'finish']);
+  });
+
+  it.each([
+    [
+      'a tool with no execute (the app runs it, if anyone)',
+      [
+        { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+        finish('tool-calls'),
+      ],
+      false,
+    ],
+    [
+      'a call whose input the length limit cut off',
+      [
+        { type: 'tool-input-start', id: 'a', toolName: 'webSearch' },
+        { type: 'tool-input-delta', id: 'a', delta: '{"query":' },
+        finish('length'),
+      ],
+      true,
+    ],
+    [
+      'a call the step ended with the length limit after (streamText runs no tool then)',
+      [{ type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' }, finish('length')],
+      true,
+    ],
+  ] as [string, LanguageModelV3StreamPart[], boolean][])(
+    'does not end on the tool of %s: nothing runs',
+    async (_, chunks, executes) => {
+      const executed: string[] = [];
+      const result = streamText({
+        model: new MockLanguageModelV3({ doStream: step([{ type: 'stream-start', warnings: [] }, ...chunks]) }),
+        prompt: 'Search',
+        stopWhen: stepCountIs(3),
+        tools: {
+          webSearch: executes
+            ? tool({
+                inputSchema: z.object({ query: z.string() }),
+                execute: async ({ query }) => executed.push(query),
+              })
+            : tool({ inputSchema: z.object({ query: z.string() }) }),
+        },
+      });
+      const types: string[] = [];
+      const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+      expect(await firstValueFrom(statusFromStream(parts).pipe(toArray()))).toEqual([
+        'thinking',
+        'searching',
+        'thinking',
+      ]);
+      expect(executed).toEqual([]);
+      expect(types.slice(-2)).toEqual(['finish-step', 'finish']);
+      expect(types).not.toContain('tool-result');
+    },
+  );
+
   it('goes back to the running call when the one shown turns out to wait for approval', async () => {
     vi.useFakeTimers();
     const result = streamText({
@@ -441,6 +668,7 @@ describe('statusFromStream over a tool approved in an earlier stream (ai 6 needs
     expect(await firstValueFrom(statusFromStream(first.fullStream).pipe(toArray()))).toEqual([
       'thinking',
       ...names.map((name) => shown[name]),
+      'thinking',
     ]);
     const { messages } = await first.response;
     const requests = messages

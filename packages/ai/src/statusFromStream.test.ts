@@ -90,11 +90,35 @@ describe('statusFromStream: phases in virtual time', () => {
     });
   });
 
-  it('errors with the part error on an error part, and stops reading', () => {
+  it('stays up through an error part while the work goes on, and errors with it at a finish that ends on it', () => {
     marbles(({ cold, expectObservable, expectSubscriptions }) => {
+      // streamText streams on after an error part (a chunk the provider could not parse, a tool hook that threw)
       const src = cold('r--E--t-f', parts);
-      expectObservable(statusFromStream(src)).toBe('h--#', statuses, parts.E.error);
-      expectSubscriptions(src.subscriptions).toBe('^--!');
+      expectObservable(statusFromStream(src)).toBe('h-----o-#', statuses, parts.E.error);
+      expectSubscriptions(src.subscriptions).toBe('^-------!');
+      const ended = { ...parts, z: { type: 'finish', finishReason: 'error' } };
+      expectObservable(statusFromStream(cold('r--E-z', ended))).toBe('h----#', statuses, parts.E.error);
+    });
+  });
+
+  it('completes at a finish of another reason after an error part: the model went on and finished', () => {
+    marbles(({ cold, expectObservable }) => {
+      const finished = {
+        ...parts,
+        z: { type: 'finish', finishReason: 'stop' },
+        Z: { type: 'finish', finishReason: 'error' },
+      };
+      expectObservable(statusFromStream(cold('r--E--t-z', finished))).toBe('h-----o-|', statuses);
+      // a finish that says 'error' with no error part before it has no error to report: it completes, as ever
+      expectObservable(statusFromStream(cold('r-t-Z', finished))).toBe('h-o-|', statuses);
+    });
+  });
+
+  it('errors with the error part when the parts end, or abort comes, after it', () => {
+    marbles(({ cold, expectObservable }) => {
+      // doStream rejecting: streamText emits the error part and closes the stream, no finish
+      expectObservable(statusFromStream(cold('r--E|', parts))).toBe('h---#', statuses, parts.E.error);
+      expectObservable(statusFromStream(cold('r-E-a', parts))).toBe('h---#', statuses, parts.E.error);
     });
   });
 
@@ -265,8 +289,8 @@ describe('statusFromStream: parallel tool calls', () => {
   it('starts each subscription with no call running (a retry does not see the calls of the failed attempt)', () => {
     marbles(({ cold, expectObservable }) => {
       let attempt = 0;
-      const src = defer(() => (attempt++ === 0 ? cold('-u-E', calls) : cold('-c-o-t-f', calls)));
-      expectObservable(statusFromStream(src).pipe(retry(1))).toBe('-p--s-h-o-|', statuses);
+      const src = defer(() => (attempt++ === 0 ? cold('-u-E|', calls) : cold('-c-o-t-f', calls)));
+      expectObservable(statusFromStream(src).pipe(retry(1))).toBe('-p---s-h-o-|', statuses);
     });
   });
 
@@ -281,10 +305,24 @@ describe('statusFromStream: parallel tool calls', () => {
     });
   });
 
-  it('forgets calls that never get a result at the step boundary', () => {
+  it('forgets calls that never get a result at the step boundary, where it stops showing their tool', () => {
     marbles(({ cold, expectObservable }) => {
+      // u (no execute) did not run: the step's end shows what a call that did not run shows (tool-output-denied's)
       const src = cold('-u-c-o-e-S-c-o-t-f', calls);
-      expectObservable(statusFromStream(src)).toBe('-p-s-p---h-s-h-o-|', statuses);
+      expectObservable(statusFromStream(src)).toBe('-p-s-p-h---s-h-o-|', statuses);
+      // a call that waits for approval: its tool shown until the step's end, none after it
+      expectObservable(statusFromStream(cold('-c-q-e-f', calls))).toBe('-s---h-|', statuses);
+      // a step whose calls all settled ends on what it showed
+      expectObservable(statusFromStream(cold('-c-o-t-e-f', calls))).toBe('-s-h-o---|', statuses);
+    });
+  });
+
+  it('shows nothing new at the step boundary when the rules give a call that did not run no status', () => {
+    marbles(({ cold, expectObservable }) => {
+      const { 'tool-output-denied': _denied, ...deniedless } = defaultStatusRules.parts;
+      expectObservable(statusFromStream(cold('-u-e-f', calls), { parts: deniedless })).toBe('-p---|', statuses);
+      const completing = { parts: { ...defaultStatusRules.parts, 'tool-output-denied': 'complete' as const } };
+      expectObservable(statusFromStream(cold('-u-e-f', calls), completing)).toBe('-p---|', statuses);
     });
   });
 });

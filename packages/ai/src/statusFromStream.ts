@@ -1,5 +1,17 @@
 import { type AgentStatus, B24InputError } from '@b24-typing/core';
-import { defer, distinctUntilChanged, filter, from, map, type Observable, type ObservableInput, takeWhile } from 'rxjs';
+import {
+  concatWith,
+  defer,
+  distinctUntilChanged,
+  EMPTY,
+  filter,
+  from,
+  map,
+  type Observable,
+  type ObservableInput,
+  takeWhile,
+  throwError,
+} from 'rxjs';
 import type { StreamPart } from './StreamPart';
 import { resolveRules, typeName } from './resolveRules';
 import { toolStatus } from './statusForTool';
@@ -14,8 +26,12 @@ import type { PartEffect, StatusRules } from './statusRules';
  * yet: the status stays on the latest call still running, matched by `toolCallId`, until the last one settles.
  *
  * Consecutive repeats are dropped (a text reply is hundreds of deltas, one status). The stream completes on
- * `finish` (or `abort`, or when the parts end) and errors on an `error` part with that part's `error`, so the
- * caller sees the failure instead of a status that silently stops changing.
+ * `finish` (or `abort`, or when the parts end). An `error` part is not the end: `streamText` passes on a provider's
+ * error for a chunk it could not parse, or a tool hook's, and streams on (the rest of the text, the tools, the next
+ * step), and a status that ended there would leave the bot at work with no indicator. So the status stays as it is,
+ * and the stream errors with the latest such `error` only if the work ends on it: at a `finish` whose
+ * `finishReason` is `'error'` (or absent), at `abort`, or when the parts end. The caller sees the failure instead
+ * of a status that silently stops changing.
  *
  * `rules` replaces the matching fields of {@link defaultStatusRules}; to add tool rules, spread the defaults:
  * `{ tools: [{ match: 'crm', status: 'checking' }, ...defaultStatusRules.tools] }`.
@@ -41,36 +57,71 @@ export function statusFromStream(
   }
   return defer(() => {
     const running = new Map<string, string>();
+    /** Calls of this step that wait for a person's approval: they do not run in this stream. */
+    const waiting = new Set<string>();
+    /** The latest `error` part, until the work is seen to end otherwise: a `finish` of another reason. */
+    let failure: StreamPart | undefined;
     return source.pipe(
-      map((part, index) => effectOf(part, index, merged, running)),
-      takeWhile((step) => step.effect !== 'complete'),
-      map((step) => {
-        if (step.effect === 'error')
-          throw step.part.error ?? new Error(`LLM stream reported an error (${step.part.type})`);
-        return step.effect;
+      map((part, index) => {
+        const effect = effectOf(part, index, merged, running, waiting);
+        if (effect === 'error') {
+          failure = part;
+          return undefined;
+        }
+        if (effect === 'complete') {
+          if (failure !== undefined && endsOnError(part)) throw errorOf(failure);
+          failure = undefined;
+        }
+        return effect;
       }),
+      takeWhile((effect) => effect !== 'complete'),
+      concatWith(
+        defer(() => {
+          const ended = failure; // the parts ended with no finish after the error part: the work ended on it
+          return ended === undefined ? EMPTY : throwError(() => errorOf(ended));
+        }),
+      ),
       filter((status): status is AgentStatus => status !== undefined),
       distinctUntilChanged(),
     );
   });
 }
 
-type Step =
-  | { readonly effect: AgentStatus | undefined | 'complete' }
-  | { readonly effect: 'error'; readonly part: StreamPart };
+/**
+ * Whether the work ended on the error seen before `part` (a part that ends it). `streamText` gives `finish` the last
+ * step's finish reason: `'error'` from an `error` part the model did not finish after, and the model's own reason
+ * once it did (its `finish` comes after the error part and overwrites it), so `'stop'` or `'tool-calls'` after an
+ * error part says the reply came whole. A part without a finish reason (`abort`, a hand-made `finish`) tells nothing
+ * of the kind: the error stands.
+ */
+function endsOnError(part: StreamPart): boolean {
+  return typeof part.finishReason !== 'string' || part.finishReason === 'error';
+}
+
+function errorOf(part: StreamPart): unknown {
+  return part.error ?? new Error(`LLM stream reported an error (${part.type})`);
+}
 
 /**
  * A tool call is running from its first part (`tool-input-start`'s `id`, `tool-call`'s `toolCallId`) until a part that
  * ends it (the final `tool-result`, `tool-error`, `tool-output-denied`), or a `tool-approval-request` for it that waits
  * for a person (the tool runs only once approved, in a later stream). A step boundary forgets them
- * all: a call with no `execute` never gets a result, and the SDK emits a step's results before `finish-step`.
+ * all: a call with no `execute` never gets a result, and the SDK emits a step's results before `finish-step`. A step
+ * that ends with calls that did not run (those, or calls waiting for approval) shows {@link notRunStatus}: not at
+ * the approval request itself, as the model may go on to call a tool that does run, at once (a flip for nothing).
  *
  * A preliminary result of a call already running does not make it the latest: two generator tools yielding in turn
  * would otherwise flip the status (a portal request) on every yield. And when text or reasoning the model wrote after
  * a call ends (`text-end`, `reasoning-end`) while calls still run, the latest call is shown again: `streamText`
  * runs a step's tools once the model's part of the step is done, so `composing` would stand for the whole tool run.
  */
-function effectOf(part: StreamPart, index: number, rules: StatusRules, running: Map<string, string>): Step {
+function effectOf(
+  part: StreamPart,
+  index: number,
+  rules: StatusRules,
+  running: Map<string, string>,
+  waiting: Set<string>,
+): PartEffect | undefined {
   if (part === null || typeof part !== 'object' || typeof part.type !== 'string') {
     throw new B24InputError(
       `parts[${index}]`,
@@ -84,21 +135,29 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
   const type = preliminary ? 'tool-call' : part.type;
   // Own keys only: a part typed `constructor` or `toString` must not read Object.prototype as its effect.
   const effect: PartEffect | undefined = Object.hasOwn(rules.parts, type) ? rules.parts[type] : undefined;
-  if (effect === 'error') return { effect, part };
+  if (effect === 'error') return effect;
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
   if (effect === 'tool') {
     const id =
       typeof part.toolCallId === 'string' ? part.toolCallId : typeof part.id === 'string' ? part.id : undefined;
     if (id !== undefined) {
-      if (preliminary && running.has(id)) return { effect: latestCall(running, rules) };
+      if (preliminary && running.has(id)) return latestCall(running, rules);
       running.delete(id); // re-inserted last: the latest call is the one shown
       running.set(id, toolName);
     }
-    return { effect: toolStatus(toolName, rules) };
+    return toolStatus(toolName, rules);
   }
-  if (part.type === 'start-step' || part.type === 'finish-step') running.clear();
+  if (part.type === 'start-step' || part.type === 'finish-step') {
+    // Calls still running at the end of a step never ran and never will in this stream (no execute, their input cut
+    // off by the length limit, a finish reason that runs no tool), nor do those waiting for approval: the status, kept
+    // up once the stream ends, must not stay on one of them.
+    const unrun = part.type === 'finish-step' && (running.size > 0 || waiting.size > 0);
+    running.clear();
+    waiting.clear();
+    if (unrun && effect === undefined) return notRunStatus(rules);
+  }
   const callId = settledCallId(part);
-  if (callId !== undefined) running.delete(callId);
+  if (callId !== undefined && running.delete(callId) && part.type === 'tool-approval-request') waiting.add(callId);
   // A result the rules leave out changes nothing; an approval request has no rule by default, yet its call, which may
   // be the one shown, stops running: the calls still running are shown instead. So too for the result of a call never
   // seen running (one approved in an earlier stream runs before the first step, named by its result only): the others
@@ -109,10 +168,20 @@ function effectOf(part: StreamPart, index: number, rules: StatusRules, running: 
     (effect !== undefined || part.type === 'tool-approval-request') &&
     effect !== 'complete'
   )
-    return { effect: latestCall(running, rules) };
+    return latestCall(running, rules);
   if (effect === undefined && running.size > 0 && (part.type === 'text-end' || part.type === 'reasoning-end'))
-    return { effect: latestCall(running, rules) };
-  return { effect };
+    return latestCall(running, rules);
+  return effect;
+}
+
+/**
+ * What a call that ends without running shows: what the rules give `tool-output-denied`, the SDK's own part for
+ * such a call (`thinking` by default), if that is a status. `thinking` is true of a bot that still has to ask a
+ * person, run a tool itself or say what it could not do; the tool's status, kept up once the stream ends, is not.
+ */
+function notRunStatus(rules: StatusRules): AgentStatus | undefined {
+  const effect = Object.hasOwn(rules.parts, 'tool-output-denied') ? rules.parts['tool-output-denied'] : undefined;
+  return effect === 'tool' || effect === 'complete' || effect === 'error' ? undefined : effect;
 }
 
 /** The status of the call started (or shown) last of those still running. */

@@ -13,7 +13,9 @@ export interface ToolStatusRule {
  * What a part means for the status, by part `type`:
  * - an `AgentStatus`: show it;
  * - `'tool'`: show the status of the part's tool (`tools`, else `otherTool`);
- * - `'complete'` / `'error'`: the work is over (the status stream completes, or errors with the part's `error`).
+ * - `'complete'`: the work is over (the status stream completes, or errors if the work ended on an `'error'` part);
+ * - `'error'`: a failure was reported, yet the work may go on (`streamText` streams on after an `error` part): the
+ *   status stays, and the stream errors with the part's `error` only if the work ends on it (see `statusFromStream`).
  * Types not listed leave the status as it is (deltas of the same phase, `finish-step`, `source`, `raw`, …).
  */
 export type PartEffect = AgentStatus | 'tool' | 'complete' | 'error';
