@@ -517,6 +517,20 @@ describe('botEvents timing', () => {
     subscription.unsubscribe();
   });
 
+  it('passes onRetry whole milliseconds, jitter rounded (a log line reads "retrying in 5323 ms")', async () => {
+    const delays: number[] = [];
+    const { transport } = scripted([fail('INTERNAL_SERVER_ERROR', 500)]);
+    const subscription = botEvents(transport, {
+      botId: 9,
+      backoff: { initialMs: 5000, jitter: 0.2 },
+      random: () => 0.7654321,
+      onRetry: (_error, delayMs) => delays.push(delayMs),
+    }).subscribe();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(delays).toEqual([5531]); // 5000 × (1 + 0.2 × (2 × 0.7654321 - 1)) = 5530.86
+    subscription.unsubscribe();
+  });
+
   it('does not call onRetry for a poll it will not retry (input/access/auth, CLIENT_CLOSED) or one that succeeds', async () => {
     const closed = new B24Error({ code: 'CLIENT_CLOSED', kind: 'network' });
     for (const last of [fail('BOT_NOT_FOUND', 400), fail('AUTH_ERROR', 401), () => Promise.reject(closed)]) {

@@ -143,8 +143,8 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         // (a 429's above all) sooner than the backoff's start, by default an idle poll. Never above `maxMs`, the
         // longest a user was promised a retry waits, unless `initialMs` is above it (then the floor wins).
         const jittered = base * (1 + jitter * (2 * random() - 1));
-        // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited.
-        const delayMs = Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered)));
+        // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited, in whole ms.
+        const delayMs = Math.round(Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered))));
         try {
           options.onRetry?.(B24Error.from(error), delayMs);
         } catch (thrown) {
