@@ -14,7 +14,8 @@ const parts = {
   y: p({ type: 'text-delta', id: 't', text: 'sunny.' }),
   c: p({ type: 'tool-call', toolName: 'webSearch' }),
   r: p({ type: 'reasoning-delta', id: 'r', text: 'hmm' }),
-  f: p({ type: 'finish' }),
+  f: p({ type: 'finish', finishReason: 'stop' }),
+  F: p({ type: 'finish', finishReason: 'error' }),
   e: p({ type: 'error', error: new Error('overloaded') }),
   A: p({ type: 'abort' }),
 };
@@ -37,9 +38,11 @@ describe('replyText', () => {
     });
   });
 
-  it('errors with the model error, on abort, and when nothing was written', () => {
+  it('errors with the model error the work ended on, on abort, and when nothing was written', () => {
     marbles(({ cold, expectObservable }) => {
-      expectObservable(replyText(cold('sx-e', parts))).toBe('---#', undefined, new Error('overloaded'));
+      expectObservable(replyText(cold('sx-e-F', parts))).toBe('-----#', undefined, new Error('overloaded'));
+      expectObservable(replyText(cold('sx-e|', parts))).toBe('----#', undefined, new Error('overloaded'));
+      expectObservable(replyText(cold('sx-eA', parts))).toBe('----#', undefined, new Error('overloaded'));
       expectObservable(replyText(cold('sx-A', parts))).toBe(
         '---#',
         undefined,
@@ -62,16 +65,22 @@ describe('replyText', () => {
     });
     const unreadable = p({ type: 'error', error: { code: 500 } });
     marbles(({ cold, expectObservable }) => {
-      expectObservable(replyText(cold('sx-o', { ...parts, o: overloaded }))).toBe(
-        '---#',
+      expectObservable(replyText(cold('sx-oF', { ...parts, o: overloaded }))).toBe(
+        '----#',
         undefined,
         new Error('Rate limit reached for gpt-4o-mini'),
       );
-      expectObservable(replyText(cold('sx-u', { ...parts, u: unreadable }))).toBe(
-        '---#',
+      expectObservable(replyText(cold('sx-uF', { ...parts, u: unreadable }))).toBe(
+        '----#',
         undefined,
         new Error('The model failed'), // nothing readable: not the object itself, which may hold anything
       );
+    });
+  });
+
+  it('sends the text of a model that finished after an error part (streamText streams on after one)', () => {
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(replyText(cold('sx-e-y-f', parts))).toBe('-------(t|)', { t: 'It is sunny.' });
     });
   });
 

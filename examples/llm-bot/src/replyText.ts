@@ -4,14 +4,20 @@ import { Observable } from 'rxjs';
 /**
  * The reply to send, from the same parts the statuses come from: the text of the last step that wrote any (a
  * model may say "let me look that up" before a tool call; the answer is what it writes after). Emits once, on
- * `finish`, then completes. Errors on an `error` part (with its error), on `abort`, and when the model wrote
- * nothing: in each case there is no reply, so the status must be cleared and the user told.
+ * `finish`, then completes. Errors on `abort`, when the model wrote nothing, and when the work ended on an `error`
+ * part (with its error): in each case there is no reply, so the status must be cleared and the user told. As in
+ * `statusFromStream`, an `error` part is not the end by itself: `streamText` streams on after one (a provider's
+ * unparsable chunk, a tool hook that threw), and a `finish` whose `finishReason` is not `'error'` says the model
+ * finished after it, so its text is the reply.
  */
 export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observable<string> {
   return new Observable<string>((subscriber) => {
     let current = '';
     let last = '';
+    /** The latest `error` part's error, until a `finish` says the model finished after it. */
+    let failure: Error | undefined;
     const settle = () => {
+      if (failure) return subscriber.error(failure);
       const text = (current || last).trim();
       if (text) {
         subscriber.next(text);
@@ -29,12 +35,13 @@ export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observabl
             current += part.text;
             break;
           case 'error':
-            subscriber.error(modelError(part.error));
+            failure = modelError(part.error);
             break;
           case 'abort':
-            subscriber.error(new DOMException('The reply was aborted', 'AbortError'));
+            subscriber.error(failure ?? new DOMException('The reply was aborted', 'AbortError'));
             break;
           case 'finish':
+            if (part.finishReason !== 'error') failure = undefined;
             settle();
             break;
         }
