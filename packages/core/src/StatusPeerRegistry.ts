@@ -1,7 +1,11 @@
+import type { IndicatorCall } from './Dispatcher';
 import type { PeerStatus, StatusPeers } from './statusSignals';
 
 /** A status that joined: it has its peers. */
 const peersOf = (status: PeerStatus) => status.peers as StatusPeers;
+
+/** One bot in one chat, the portal's unit of status: as a status has it, and as a call of it says it. */
+const keyOf = (botId: unknown, dialogId: unknown) => `${botId} ${dialogId}`;
 
 /**
  * The bot statuses of one `createIndicators` that show something, by chat, so that one ending while another of the
@@ -11,18 +15,40 @@ const peersOf = (status: PeerStatus) => status.peers as StatusPeers;
  */
 export class StatusPeerRegistry {
   readonly #byDialog = new Map<string, PeerStatus | PeerStatus[]>();
+  /**
+   * What the portal shows for a bot in a chat where more than one of its statuses shows something (`keyOf`): the code
+   * of its call that landed last, or `null` when unknown (one may have landed) or nothing is up. What a status last
+   * asked for is not it when that call was refused or given up, and a hand-over decided on that either sends a code
+   * already up (a request wasted) or leaves a wrong one up until the next renewal. Only shared chats have an entry.
+   */
+  readonly #up = new Map<string, string | undefined | null>();
 
   join(status: PeerStatus): void {
-    const { dialogId } = peersOf(status);
+    const { dialogId, botId } = peersOf(status);
     const held = this.#byDialog.get(dialogId);
     if (held === undefined) this.#byDialog.set(dialogId, status);
     else if (Array.isArray(held)) held.push(status);
     else this.#byDialog.set(dialogId, [held, status]);
+    const key = keyOf(botId, dialogId);
+    if (held === undefined || this.#up.has(key)) return;
+    // Shared from now on: until a call lands, the best guess is what the one already there asked for.
+    const first = (Array.isArray(held) ? held : [held]).find((s) => s !== status && peersOf(s).botId === botId);
+    if (first) this.#up.set(key, first.lostShown ? null : first.shown?.code);
+  }
+
+  /** A call of a bot status landed, or may have (`surely` false): see `#up`. */
+  landed(call: IndicatorCall, surely: boolean): void {
+    if (this.#up.size === 0) return;
+    const { params } = call;
+    const key = keyOf(params.botId ?? params.BOT_ID, params.dialogId ?? params.DIALOG_ID);
+    if (!this.#up.has(key)) return;
+    const code = params.statusMessageCode as string | undefined;
+    this.#up.set(key, surely && call.reason !== 'clear' ? code : null);
   }
 
   /** Takes `status` out; see `StatusPeers.leave`. */
   leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean {
-    const { dialogId } = peersOf(status);
+    const { dialogId, botId } = peersOf(status);
     const held = this.#byDialog.get(dialogId);
     if (held === status) {
       this.#byDialog.delete(dialogId);
@@ -31,11 +57,17 @@ export class StatusPeerRegistry {
     if (!Array.isArray(held) || !held.includes(status)) return false;
     const rest = held.filter((s) => s !== status);
     this.#byDialog.set(dialogId, rest.length === 1 ? (rest[0] as PeerStatus) : rest);
-    const others = rest.filter((s) => peersOf(s).botId === peersOf(status).botId);
-    const code = status.shown?.code;
+    const others = rest.filter((s) => peersOf(s).botId === botId);
+    const key = keyOf(botId, dialogId);
+    const asked = status.shown?.code;
+    const up = this.#up.has(key) ? this.#up.get(key) : asked;
+    if (others.length < 2) this.#up.delete(key);
     const newest = others.at(-1);
+    const asks = (code: string | undefined | null) => others.some((s) => s.shown?.code === code);
     if (replied) newest?.resume(true);
-    else if (handOver && !others.some((s) => s.shown?.code === code)) newest?.resume(false);
+    // Sent again if none of those left asks for what is up, or for what may yet land: the last call of `status`, if
+    // it was not heard to be lost (still on its way, say).
+    else if (handOver && (!asks(up) || (!status.lostShown && asked !== up && !asks(asked)))) newest?.resume(false);
     return newest !== undefined;
   }
 
@@ -48,5 +80,6 @@ export class StatusPeerRegistry {
   /** `dispose()`: every status stops, none takes over from another. */
   clear(): void {
     this.#byDialog.clear();
+    this.#up.clear();
   }
 }

@@ -228,10 +228,26 @@ describe('createDirectDispatcher', () => {
     expect(outcomes[1]).toMatchObject({ type: 'dropped', reason: 'merged', call: { params: { DIALOG_ID: 'chat2' } } });
   });
 
+  it('merges a renewal due while a call is in flight, as createScheduler does: that call renews the indicator', async () => {
+    const { calls, outcomes, channel } = oneChannel();
+    channel.submit(call(1));
+    channel.submit(call(1, { reason: 'renew', deadline: 100 }));
+    expect(outcomes).toMatchObject([{ type: 'dropped', reason: 'merged', call: { reason: 'renew' } }]);
+    calls[0]?.resolve(true);
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(outcomes.map((o) => o.type)).toEqual(['dropped', 'sent']);
+    // a renewal submitted ahead (notBefore) still waits behind the call for its time
+    channel.submit(call(1, { reason: 'change' }));
+    channel.submit(call(1, { reason: 'renew', deadline: 1_000, notBefore: 500 }));
+    expect(outcomes).toHaveLength(2);
+    expect(calls).toHaveLength(2);
+  });
+
   it('drops a waiting call whose deadline passed while another was in flight', async () => {
     const { clock, calls, outcomes, channel } = oneChannel();
     channel.submit(call(1));
-    channel.submit(call(2, { reason: 'renew', deadline: 100 }));
+    channel.submit(call(2, { reason: 'change', deadline: 100 }));
     clock.frame = 101;
     calls[0]?.resolve(true);
     await tick();

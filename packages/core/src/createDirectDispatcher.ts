@@ -20,7 +20,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The dispatcher of `createTypingIndicators`: each indicator's call goes to the transport at once, one in flight
- * per indicator, the newest waiting behind it; a retryable error is retried twice within the call's deadline
+ * per indicator, the newest waiting behind it (a renewal due meanwhile is merged into it); a retryable error is retried twice within the call's deadline
  * (a newer call supersedes the retry). No rate budget, no batching (that is `createScheduler`'s job, for
  * processes with many indicators); `limits` is ignored. Whatever the transport does (resolves, rejects, throws
  * synchronously, never settles: timed out after 10 s) becomes an outcome: nothing escapes as an exception or an unhandled rejection.
@@ -115,13 +115,11 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
           pump();
         }
       };
-      let pending: Promise<unknown>;
-      try {
-        pending = Promise.resolve(transport.call(call.method, call.params, { signal: controller.signal }));
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then((result) => settle(entry, { type: 'sent', call, result, at: clock.now() }), fail);
+      // The executor turns a transport that throws synchronously into a rejection.
+      new Promise((resolve) => resolve(transport.call(call.method, call.params, { signal: controller.signal }))).then(
+        (result) => settle(entry, { type: 'sent', call, result, at: clock.now() }),
+        fail,
+      );
     };
     const settle = (entry: typeof inFlight, outcome: CallOutcome) => {
       if (inFlight !== entry) return; // aborted: its outcome was reported when it was aborted
@@ -152,8 +150,11 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
 
     return {
       submit(call) {
-        if (closed) {
-          drop(call, disposed ? 'disposed' : 'stopped');
+        // A renewal due now (no `notBefore`: user typing submits each call when it is due) while a call is on its way
+        // is merged, as in `createScheduler`: that call renews the indicator, and a second request behind it would
+        // renew it again at once (or, given up past its deadline, restart it on the next keystroke).
+        if (closed || (inFlight && call.reason === 'renew' && !call.notBefore)) {
+          drop(call, inFlight ? 'merged' : disposed ? 'disposed' : 'stopped');
           return;
         }
         if (queued) drop(queued, 'merged');

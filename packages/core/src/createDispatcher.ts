@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Dispatcher } from './Dispatcher';
-import { createScheduler } from './createScheduler';
+import { createScheduler, type SchedulerOptions } from './createScheduler';
 import type { LimitsOption } from './LeakyBucket';
 import type { Transport } from './Transport';
 
@@ -11,6 +11,8 @@ export interface DispatcherOptions {
   readonly transport: Transport;
   readonly clock: SchedulerLike;
   readonly limits?: RateLimits;
+  /** See `SchedulerOptions.onLanded`. */
+  readonly onLanded?: SchedulerOptions['onLanded'];
 }
 
 /**

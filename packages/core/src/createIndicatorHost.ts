@@ -164,9 +164,11 @@ export function createIndicatorHost(
       if (this.#ended) return;
       this.#ended = true;
       live.delete(this);
-      this.#signalsSub?.unsubscribe();
       this.#closeChannel(clear);
       this.#publish({ type: 'stopped', reason, ...this.#base() });
+      // Last: a bot status's teardown may hand its status to another of the bot in the chat, whose events (a refusal,
+      // say) then follow this one's stop, which caused them.
+      this.#signalsSub?.unsubscribe();
       if (then === 'complete') this.#subscriber.complete();
       else if (then) this.#subscriber.error(then.error);
     }

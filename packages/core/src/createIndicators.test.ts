@@ -827,6 +827,106 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     }
   });
 
+  it('sends the status of the one going on again when the one that ended asked for it but what landed is another', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+    const status = new Subject<'thinking' | 'searching'>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
+    status.next('searching'); // lands at 1 s: the portal shows "searching"
+    await advance(1_500);
+    indicators.botStatus({ dialogId: 'chat9', botId: 3, status: 'thinking' }).subscribe(); // takes the budget
+    status.next('thinking'); // waits for the budget
+    await advance(100);
+    a.unsubscribe(); // its "thinking" never leaves: the portal still shows "searching", the work going on thinks
+    await advance(2_000);
+    const chat8 = transport.calls.filter((c) => c.params.dialogId === 'chat8');
+    expect(chat8.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 30', '3@chat8 THINKING 30']);
+    expect(times(chat8)).toEqual([0, 1_000, 3_000]);
+    indicators.dispose();
+  });
+
+  it('sends nothing more when what landed is what the one going on shows, whatever the one that ended asked for', async () => {
+    // the portal refuses the change to "searching" for the operating limit: "thinking" stays up
+    const transport = recordingTransport((c) =>
+      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING'
+        ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+        : c.resolve({ result: true }),
+    );
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const status = new Subject<'thinking' | 'searching'>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
+    status.next('thinking');
+    await advance(1_000);
+    status.next('searching'); // refused at 2 s
+    await advance(1_000);
+    a.unsubscribe(); // at 3 s: the portal shows "thinking", as the one going on does
+    await advance(20_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
+    expect(brief(heard.filter((e) => e.indicatorId === 1))).toEqual(['0 sent start']);
+    indicators.dispose();
+  });
+
+  it('sends the status of the one going on again when a call of the one that ended may have landed', async () => {
+    // every try of the change to "searching" meets a network error: each may have landed, so what is up is unknown
+    const transport = recordingTransport((c) =>
+      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING'
+        ? c.reject(new B24Error({ code: 'NETWORK_ERROR', kind: 'network' }))
+        : c.resolve({ result: true }),
+    );
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // retries 250, 500, 1000, 2000 ms apart
+    const indicators = createIndicators({ transport });
+    const status = new Subject<'thinking' | 'searching'>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
+    status.next('thinking');
+    await advance(1_000);
+    status.next('searching'); // tried 5 times, given up at 5.75 s
+    await advance(4_500);
+    a.unsubscribe(); // at 6.5 s, before it would go again
+    await advance(1);
+    expect(transport.calls.map(call).slice(3)).toEqual([
+      ...Array(4).fill('3@chat8 SEARCHING 30'),
+      '3@chat8 THINKING 30',
+    ]);
+    expect(times(transport.calls).at(-1)).toBe(6_500);
+    indicators.dispose();
+    vi.restoreAllMocks();
+  });
+
+  it('publishes the stop of the refused one before the failure of the hand-over it caused', async () => {
+    const t0 = Date.now();
+    // the bot is taken out of the chat at 2 s: every notify of it there is refused from then on
+    const transport = recordingTransport((c) =>
+      c.at - t0 >= 2_000 ? c.reject(new B24Error({ code: 'ACCESS_DENIED', status: 400 })) : c.resolve({ result: true }),
+    );
+    const heard: string[] = [];
+    const indicators = createIndicators({
+      transport,
+      onEvent: (e) => heard.push(`${e.indicatorId} ${brief([{ ...e, at: e.at - t0 }])[0]}`),
+    });
+    const status = new Subject<'thinking' | 'composing'>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
+    status.next('thinking');
+    await advance(1_000);
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    await advance(1_000);
+    status.next('composing'); // refused: the first one stops, and the second one's hand-over fails without a request
+    await advance(1);
+    expect(heard.slice(2)).toEqual([
+      '1 2000 failed change',
+      '1 2000 stopped failed',
+      '2 2000 failed change',
+      '2 2000 stopped failed',
+    ]);
+    indicators.dispose();
+  });
+
   it('sends no clear for a status that the reply of the one going on took down', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once

@@ -33,14 +33,15 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
   const { transport, clock, onEvent } = resolveHostOptions(options);
   // Every delayed action of every indicator and of the scheduler shares one timer of `clock`.
   const timers = createTimerWheel(clock);
+  // The portal keeps one status per chat and bot: a bot answering two messages in one chat shows one status.
+  const peers = new StatusPeerRegistry();
   const dispatcher = createDispatcher({
     transport,
     clock: timers,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    onLanded: (call, surely) => peers.landed(call, surely),
   });
   const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
-  // The portal keeps one status per chat and bot: a bot answering two messages in one chat shows one status.
-  const peers = new StatusPeerRegistry();
   return {
     userTyping: (opts) => host.indicator(userTypingSpec(opts, timers)),
     botStatus: (opts) => host.indicator(botStatusSpec(opts, timers, peers)),

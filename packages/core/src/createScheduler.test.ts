@@ -494,6 +494,16 @@ describe('createScheduler per-indicator rules', () => {
     expect(scheduler.stats().dropped.deadline).toBe(1);
   });
 
+  it('sends a renewal that is ready at its deadline: the call it renews landed after it was made (marginMs 0)', async () => {
+    const { clock, portal, scheduler } = setup({ latencyMs: 10 });
+    const { outcomes, channel } = collect(scheduler);
+    await clock.advanceTo(30_000);
+    channel.submit(notify('chat1', 'renew', 30_000)); // useless after 30 s, not at 30 s (createDirectDispatcher too)
+    await clock.advanceTo(30_100);
+    expect(portal.calls().map((c) => c.at)).toEqual([30_010]);
+    expect(outcomes).toMatchObject([{ type: 'sent' }]);
+  });
+
   it('holds a renewal submitted ahead until its due time', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 10 });
     collect(scheduler).channel.submit(notify('chat1', 'renew', 30_000, 25_000));

@@ -28,6 +28,12 @@ export interface SchedulerOptions {
   readonly headroom?: number;
   /** Random source for jitter, in [0, 1); default `Math.random` (resolved at call time). */
   readonly random?: () => number;
+  /**
+   * Hears each call that landed (`surely`) or may have (a network, server or timeout error can hide one that did),
+   * also one whose indicator stopped while it was on its way: bot statuses sharing a chat learn from it what the
+   * portal shows, which is not always what they last asked for (`StatusPeerRegistry`).
+   */
+  readonly onLanded?: (call: IndicatorCall, surely: boolean) => void;
 }
 
 type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
@@ -162,6 +168,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   }
   const clock = options.clock ?? asyncScheduler;
   const random = options.random ?? (() => Math.random());
+  const onLanded = options.onLanded;
 
   const bucket = new LeakyBucket(limits, clock.now(), { headroom });
   const waiting = new SchedulerHeap<Entry>(
@@ -278,14 +285,15 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       const canBatch = maxBatch > 1 && typeof transport.batch === 'function';
       // A deadline is the renewed call's submit time + its lifetime: that call also took the network's latency to
       // land, so a renewal that leaves before the deadline lands in time on a steady network, however slow. (An
-      // allowance for latency here dropped every renewal once one-way latency exceeded the margin.)
+      // allowance for latency here dropped every renewal once one-way latency exceeded the margin.) So too a renewal
+      // ready at its deadline (`marginMs: 0`): useless only after it, as `createDirectDispatcher` has it too.
       while (ready.size > 0 && bucket.waitMs(now) === 0) {
         let batch: Entry[] = [];
         while (batch.length < (canBatch ? maxBatch : 1) && ready.size > 0) {
           const entry = ready.pop() as Entry;
           if (entry.state !== 'ready') continue;
           const hold = holdOf(entry.call.method, now);
-          if (now >= entry.deadline) drop(entry, 'deadline', now);
+          if (now > entry.deadline) drop(entry, 'deadline', now);
           else if (!hold) batch.push(entry);
           else if (entry.call.reason === 'clear') {
             if (!awaitHold(entry, hold.until, now)) drop(entry, 'deadline', now);
@@ -446,8 +454,9 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     if (error?.kind === 'operating' && entry.state !== 'ready') {
       held.set(entry.call.method, { until: now + OPERATING_HOLD_MS, error });
     }
-    channel.lapsesAt =
-      error && REFUSED.has(error.kind) ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
+    const refused = error !== null && REFUSED.has(error.kind);
+    channel.lapsesAt = refused ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
+    if (!refused) onLanded?.(entry.call, error === null);
     if (handed.size > 0 && !channel.closed && channel.lapsesAt === Number.POSITIVE_INFINITY) {
       handed.delete(targetOf(entry.call));
     }

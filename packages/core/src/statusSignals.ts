@@ -111,7 +111,8 @@ export interface StatusPeers {
   join(status: PeerStatus): void;
   /**
    * `status` ended; true if another status of the bot in the chat still shows one, which keeps it up: no clear. With
-   * `handOver` (a clear was due) and none of the others showing what `status` showed, the newest sends its own again.
+   * `handOver` (a clear was due) and none of the others showing what the portal shows (what landed last, or what a
+   * call of `status` still on its way may put up), the newest sends its own again.
    * With `replied`, the newest sends its own again a moment later: the reply's message hides the status they share.
    */
   leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean;
@@ -121,6 +122,8 @@ export interface StatusPeers {
 export interface PeerStatus {
   readonly peers: StatusPeers | undefined;
   readonly shown: { readonly code: string | undefined } | undefined;
+  /** The last call for what it shows did not land, as it heard (`lost`): refused or given up. */
+  readonly lostShown?: boolean;
   /**
    * Another status of the bot in the chat ended and the portal may show its status: send this one's now, or, after
    * that one's reply (`afterReply`), once the reply's message has hidden the status they share.
@@ -234,6 +237,8 @@ class StatusMachine implements PeerStatus {
    * not initialised, and set only on that rare path: most statuses never carry the field (a portal may hold 100,000).
    */
   declare renewedSinceLoss?: boolean;
+  /** See `PeerStatus.lostShown`; declared, not initialised, for the same reason. */
+  declare lostShown?: boolean;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -251,6 +256,7 @@ class StatusMachine implements PeerStatus {
   }
 
   emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer = false): void {
+    if (this.lostShown) this.lostShown = false; // a new call for it: what becomes of that one is not known yet
     const signal: StatusSignal = {
       type,
       status: what.status,
@@ -323,6 +329,10 @@ class StatusMachine implements PeerStatus {
    */
   onLost(value: unknown): void {
     if (this.ended || !this.shown) return;
+    // `createIndicators` tells which call was lost: one for an earlier status says nothing of the one asked for now,
+    // nor does one dropped as this one stops (an aborted request already sent may still land).
+    const lost = value as { readonly call?: { readonly params?: Record<string, unknown> }; readonly reason?: unknown };
+    if (lost?.reason !== 'stopped' && lost?.call?.params?.statusMessageCode === this.shown.code) this.lostShown = true;
     // Already to go again (a renewal meanwhile failed with the method held, say): then, not later.
     if (this.showTimer) {
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
