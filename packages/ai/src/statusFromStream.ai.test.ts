@@ -58,6 +58,21 @@ function agentSteps(toolName: string, chunkDelayInMs: number | null = null) {
 }
 
 /** The statuses of `parts` with the (fake) ms each came at after the call, running every timer until the end. */
+/** The statuses a stream shows, and what it errors with (undefined if it completes). */
+async function statusesUntilError(parts: Parameters<typeof statusFromStream>[0]) {
+  const seen: string[] = [];
+  const err = await firstValueFrom(
+    statusFromStream(parts).pipe(
+      tap((s) => seen.push(s)),
+      toArray(),
+    ),
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { seen, err };
+}
+
 async function timelineOf(parts: Parameters<typeof statusFromStream>[0]): Promise<[number, string][]> {
   const t0 = Date.now();
   const timeline: [number, string][] = [];
@@ -132,13 +147,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       prompt: 'hi',
       onError: () => {},
     });
-    const seen: string[] = [];
-    const err = await firstValueFrom(
-      statusFromStream(result.fullStream).pipe(
-        tap((s) => seen.push(s)),
-        toArray(),
-      ),
-    ).catch((e: unknown) => e);
+    const { seen, err } = await statusesUntilError(result.fullStream);
     expect(err).toBe(failure);
     expect(seen).toEqual(['thinking']);
     // the model stopped at the error: streamText ends the step and the call with finishReason 'error', where the
@@ -282,13 +291,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       prompt: 'hi',
       onError: () => {},
     });
-    const seen: string[] = [];
-    const err = await firstValueFrom(
-      statusFromStream(result.fullStream).pipe(
-        tap((s) => seen.push(s)),
-        toArray(),
-      ),
-    ).catch((e: unknown) => e);
+    const { seen, err } = await statusesUntilError(result.fullStream);
     expect(err).toBe(failure);
     expect(seen).toEqual(['thinking', 'composing']);
     expect(await result.text).toBe('Sunny.');
