@@ -10,9 +10,9 @@ export interface StatusShown {
 
 export interface Conversation {
   readonly question: MessageEntry;
-  /** The bot's message after the question, if it came. */
+  /** The bot's first message in that chat after the question, if it came (see `readConversation` on pairing). */
   readonly reply: MessageEntry | undefined;
-  /** Every status call of the bot in that chat after the question (renewals and clears included). */
+  /** Every status call of the bot in that chat after the question (renewals and clears included; see pairing). */
   readonly calls: readonly CallEntry[];
   /** Status changes as the chat showed them: consecutive repeats (renewals) folded, clears left out. */
   readonly statuses: readonly StatusShown[];
@@ -31,6 +31,13 @@ const NOTIFY = 'imbot.v2.chat.inputaction.notify';
  * One bot conversation as the emulator saw it: the user's message `questionId`, the bot's status calls in that
  * chat after it, and the bot's reply. This is the oracle view the demo's smoke run and the end-to-end test
  * judge the bot by.
+ *
+ * Pairing is by order alone: the reply is the bot's first message in that chat after the question, and the calls are
+ * all of the bot's after it. Nothing on the timeline links a reply to its question (the bot sends no `replyId`, and
+ * the emulator's message entries carry none), and the bot may skip a question or answer it with an apology. So ask
+ * one question and read its conversation before asking the next in the same chat: with two asked at once, the
+ * second's `reply` is the first's answer and its calls include the first's. The smoke run does so; the tests that ask
+ * two at once in one chat read its messages, or only the calls after the first reply, instead.
  */
 export function readConversation(
   entries: readonly TimelineEntry[],

@@ -6,7 +6,7 @@ import { createWebhookTransport } from '@b24-typing/node';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
-import { EARLY_EVENTS, type EventSource, startBot } from './startBot';
+import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
 
 const setup = useBotHarness();
@@ -267,6 +267,43 @@ function sendCalls(emulator: Emulator): CallEntry[] {
     .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send');
 }
 
+/**
+ * Posts the portal's `ONIMBOTV2MESSAGEADD` for message `messageId` (already on the emulator) to the bot's handler URL,
+ * as the portal would (reference §4.4: form-encoded, signed with the application token), from `from` in `dialogId`:
+ * for events the emulator does not send itself. Answers the HTTP status the bot's server gave.
+ */
+async function postMessageEvent(
+  bot: RunningBot,
+  emulator: Emulator,
+  {
+    messageId,
+    dialogId,
+    from,
+  }: { messageId: number; dialogId: string; from: { id: number; name: string; bot?: boolean } },
+): Promise<number> {
+  const message = emulator
+    .timeline()
+    .find((e): e is MessageEntry => e.kind === 'message' && e.messageId === messageId)!;
+  const auth = { application_token: emulator.webhookApplicationToken(1), domain: '127.0.0.1' };
+  const res = await fetch(bot.webhookUrl!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: httpBuildQuery({
+      event: 'ONIMBOTV2MESSAGEADD',
+      data: {
+        bot: { id: bot.botId, code: 'b24_typing_llm_bot', auth },
+        message: { id: message.messageId, chatId: message.chatId, authorId: from.id, text: message.text },
+        chat: { id: message.chatId, dialogId, type: dialogId.startsWith('chat') ? 'chat' : 'private' },
+        user: { id: from.id, name: from.name, bot: from.bot === true, type: from.bot ? 'bot' : 'user' },
+        language: 'en',
+      },
+      ts: Math.floor(message.time / 1000),
+      auth,
+    }),
+  });
+  return res.status;
+}
+
 // The failure report (the apology) waits for the status clear to land, so the chat never sees a status call after
 // the bot's last message; it must not wait when no clear is coming. Timers on a fake clock: a wait would show.
 describe('llm-bot failure reports (virtual time)', () => {
@@ -294,7 +331,7 @@ describe('llm-bot failure reports (virtual time)', () => {
     expect(conversation(q).calls).toEqual([]);
   });
 
-  it('a status the portal refused for good (ACCESS_DENIED) does not hold back the failure report: no clear is coming', async () => {
+  it('a status the portal refused for good (ERROR_ARGUMENT) does not hold back the failure report: no clear is coming', async () => {
     const refusals: unknown[] = [];
     const { emulator, ask, waitFor } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
@@ -312,7 +349,9 @@ describe('llm-bot failure reports (virtual time)', () => {
         return { transport, events: webhookEvents(emulator) };
       },
     );
-    emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED' });
+    // A refusal of the status call alone (its own argument), so the apology may still get through: one that proves the
+    // bot cannot post there at all (ACCESS_DENIED …) ends the answer without one (see "can no longer post in").
+    emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ERROR_ARGUMENT' });
     // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
@@ -324,7 +363,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       const c = await waitFor(q, (c) => c.reply !== undefined);
       expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
       // the start, refused; nothing after it (no clear either: the portal would refuse it the same)
-      expect(refusals).toEqual([expect.objectContaining({ code: 'ACCESS_DENIED', kind: 'access' })]);
+      expect(refusals).toEqual([expect.objectContaining({ code: 'ERROR_ARGUMENT', kind: 'input' })]);
     } finally {
       vi.useRealTimers();
     }
@@ -489,11 +528,9 @@ describe('llm-bot and other bots of the same app', () => {
 
 describe('llm-bot and messages written by bots', () => {
   it('does not answer a message another bot wrote to it (two LLM bots would answer each other forever)', async () => {
-    let applicationToken = '';
-    const { bot, emulator, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
-      applicationToken = emulator.webhookApplicationToken(1);
-      return { events: { mode: 'webhook', applicationToken } };
-    });
+    const { bot, emulator, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
     // Another bot on the portal writes to ours in their private chat (a real message on the portal).
     const admin = createWebhookTransport(emulator.webhookUrl(1));
     onTestFinished(() => admin.close());
@@ -506,34 +543,180 @@ describe('llm-bot and messages written by bots', () => {
       dialogId: String(bot.botId),
       fields: { message: 'Hello, fellow bot! What do you think?' },
     })) as { id: number };
-    const message = emulator
-      .timeline()
-      .find((e): e is MessageEntry => e.kind === 'message' && e.messageId === sent.id)!;
-    // The emulator tells no bot about a bot's message, so the portal's event for it is posted here as the portal
-    // would (reference §4.4: form-encoded, signed with the application token), its author a bot (`user.bot`).
-    const auth = { application_token: applicationToken, domain: '127.0.0.1' };
-    const res = await fetch(bot.webhookUrl!, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: httpBuildQuery({
-        event: 'ONIMBOTV2MESSAGEADD',
-        data: {
-          bot: { id: bot.botId, code: 'b24_typing_llm_bot', auth },
-          message: { id: message.messageId, chatId: message.chatId, authorId: other.bot.id, text: message.text },
-          chat: { id: message.chatId, dialogId: String(other.bot.id), type: 'private' },
-          user: { id: other.bot.id, name: 'Chatty', bot: true, type: 'bot' },
-          language: 'en',
-        },
-        ts: Math.floor(message.time / 1000),
-        auth,
-      }),
+    // The emulator tells no bot about a bot's message, so the portal's event for it is posted here, its author a bot
+    // (`user.bot`).
+    const status = await postMessageEvent(bot, emulator, {
+      messageId: sent.id,
+      dialogId: String(other.bot.id),
+      from: { id: other.bot.id, name: 'Chatty', bot: true },
     });
     // accepted (signed right) and handed to the bot before the response went out
-    expect(res.status).toBe(200);
+    expect(status).toBe(200);
     // before: the bot started an answer, whose reply the other bot would hear and answer in turn
     expect(bot.busy()).toBe(0);
     expect(lines.filter((l) => l.startsWith('← '))).toEqual([]);
     expect(lines.some((l) => new RegExp(`ignored a message from bot ${other.bot.id}`).test(l))).toBe(true);
+  });
+});
+
+/**
+ * A model still writing (an LLM the bot pays for by the token): it has started reasoning and ends only when aborted.
+ * `signals`: the abort signal of each of its calls.
+ */
+function writingModel(): { model: MockLanguageModelV3; signals: AbortSignal[] } {
+  const signals: AbortSignal[] = [];
+  const model = new MockLanguageModelV3({
+    doStream: async ({ abortSignal }) => {
+      if (abortSignal) signals.push(abortSignal);
+      return {
+        stream: new ReadableStream({
+          start(controller) {
+            controller.enqueue({ type: 'stream-start', warnings: [] });
+            controller.enqueue({ type: 'reasoning-start', id: 'r' });
+            abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason));
+          },
+        }),
+      };
+    },
+  });
+  return { model, signals };
+}
+
+describe('llm-bot in a chat it can no longer post in', () => {
+  it('aborts the model when the portal refuses its status as not a member (ACCESS_DENIED), and sends nothing', async () => {
+    const { model, signals } = writingModel();
+    const { bot, emulator, user, lines, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    // Bob writes in "Team" (chat2), which the bot is not in. The emulator cannot take a member out of a chat, so this
+    // is the bot removed from it after the portal sent the event, posted here as the portal posted it: every call the
+    // bot makes there is the portal's own refusal (ACCESS_DENIED, reference §1.3, §4.3), no injected fault.
+    const q = (await user.call('im.message.add', { DIALOG_ID: 'chat2', MESSAGE: 'Still there?' })) as number;
+    expect(
+      await postMessageEvent(bot, emulator, {
+        messageId: q,
+        dialogId: 'chat2',
+        from: { id: 2, name: 'Bob Builder' },
+      }),
+    ).toBe(200);
+    // before: the model ran on, its status refused or not (this one until the 120 s answer timeout, a real one to its
+    // last token), then the reply and the apology were tried, and refused alike
+    await waitFor(q, () => signals[0]?.aborted === true);
+    await waitFor(q, () => bot.busy() === 0);
+    await settle();
+    const c = conversation(q);
+    // the one status call, refused; nothing after it (a clear would be refused the same)
+    expect(c.calls.map((call) => call.error)).toEqual(['ACCESS_DENIED']);
+    expect(sendCalls(emulator)).toEqual([]);
+    expect(signals).toHaveLength(1);
+    // said once, in the log: there is nobody to tell in the chat
+    expect(lines.filter((l) => l.startsWith('× '))).toEqual([
+      '× chat2: the portal refused the status (ACCESS_DENIED): the bot cannot post in this dialog; answer abandoned',
+    ]);
+  });
+
+  it('fetch mode: confirms a message it abandoned as unpostable on stop, so a restart does not take it again', async () => {
+    const { model, signals } = writingModel();
+    // A portal's poll interval (5 s): the poll that would confirm the message comes after the stop.
+    const { bot, emulator, user, ask, waitFor } = await setup(model, { events: { mode: 'fetch', intervalMs: 5_000 } });
+    const polls = () => emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get');
+    await vi.waitFor(() => expect(polls()).toHaveLength(1)); // the first poll, at start, had nothing
+    emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED' });
+    const q = await ask('Still there?');
+    await waitFor(q, () => signals[0]?.aborted === true);
+    await waitFor(q, () => bot.busy() === 0);
+    await bot.stop();
+    // What the portal still holds for the bot (no offset: reads without confirming anything).
+    const pending = (await user.call('imbot.v2.Event.get', { botId: bot.botId, botToken: 'llm-bot-test-token' })) as {
+      events: { data: { message?: { id: number } } }[];
+    };
+    // kept as if stop() had aborted it, it would be delivered and abandoned again by the next run
+    expect(pending.events.map((e) => e.data.message?.id)).not.toContain(q);
+  });
+
+  it('a model failure whose status clear is refused with ACCESS_DENIED is not followed by an apology', async () => {
+    const { bot, emulator, ask, waitFor, lines, settle } = await setup(
+      createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
+      (emulator) => ({ events: webhookEvents(emulator) }),
+    );
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let q = 0;
+    try {
+      q = await ask('Will this work?');
+      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      // the bot is taken out of the chat while the model works: from now on the portal refuses its every call there
+      emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED' });
+      emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'ACCESS_DENIED' });
+      await vi.advanceTimersByTimeAsync(1_000); // the model fails
+      await waitFor(q, () => bot.busy() === 0);
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    // thinking, then the clear, refused (an injected refusal records neither chat nor duration: read from the whole
+    // timeline): the apology would be refused too
+    const notifies = emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'imbot.v2.Chat.InputAction.notify');
+    expect(notifies.map((call) => call.error)).toEqual([null, 'ACCESS_DENIED']);
+    // before: the apology was tried (and refused)
+    expect(sendCalls(emulator)).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('× '))).toEqual([
+      '× 2: the portal refused the status (ACCESS_DENIED): the bot cannot post in this dialog; answer abandoned',
+    ]);
+  });
+
+  it('a reply refused with ACCESS_DENIED is not followed by an apology or a clear: they would be refused the same', async () => {
+    const { bot, emulator, ask, waitFor, conversation, lines, settle } = await setup(
+      createLocalModel({ speed: 0.2 }),
+      (emulator) => ({ events: webhookEvents(emulator), statusPolicy: { minDwellMs: 100 } }),
+    );
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'ACCESS_DENIED' });
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let q = 0;
+    try {
+      q = await ask('How does a bot show its status?');
+      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      await vi.advanceTimersByTimeAsync(5_000); // the model searches (1.5 s) and writes its answer
+      await waitFor(q, () => bot.busy() === 0);
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    const [reply, ...more] = sendCalls(emulator);
+    expect(reply?.error).toBe('ACCESS_DENIED');
+    // before: the apology went out too (refused the same), after a clear of the status
+    expect(more).toEqual([]);
+    expect(conversation(q).calls.filter((call) => call.seq > reply!.seq)).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('× '))).toEqual([
+      '× 2: the portal refused the reply (ACCESS_DENIED): the bot cannot post in this dialog; answer abandoned',
+    ]);
+  });
+});
+
+describe('llm-bot text cut for the log and the chat', () => {
+  it('logs the first 120 characters of a message without splitting an emoji (a surrogate pair)', async () => {
+    const { ask, lines, waitFor } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    // the emoji is the 120th character: UTF-16 units 120 and 121
+    const q = await ask(`${'a'.repeat(119)}😀 and more`);
+    await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+    // before: `"aaa…a\ud83d"`, half the emoji
+    expect(lines.find((l) => l.startsWith('← '))).toBe(`← 2: "${'a'.repeat(119)}😀"`);
+  });
+
+  it('cuts the reason in the apology to 300 characters without splitting an emoji', async () => {
+    const { ask, waitFor } = await setup(
+      createLocalModel({ speed: 0, failWith: `${'x'.repeat(299)}😀 and more` }),
+      (emulator) => ({ events: webhookEvents(emulator) }),
+    );
+    const q = await ask('Will this work?');
+    const c = await waitFor(q, (c) => c.reply !== undefined);
+    // before: the message ended in a lone high surrogate, a broken character in the chat
+    expect(c.reply?.text).toBe(`Sorry, I could not answer that: ${'x'.repeat(299)}😀`);
   });
 });
 

@@ -31,6 +31,7 @@ import {
   takeWhile,
   tap,
 } from 'rxjs';
+import { clip } from './clip';
 import { createSearchTool } from './createSearchTool';
 import { inTurn } from './inTurn';
 import { replyText } from './replyText';
@@ -245,7 +246,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       const done = new Subject<void>();
       running.set(controller, lastValueFrom(done, { defaultValue: undefined }));
       const started = Date.now();
-      const clearSettled = clearOutcome(indicators, dialogId);
+      /** The portal refused this dialog's status in a way that refuses any message there too (`cannotPost`). */
+      let refused: B24Error | undefined;
+      // The model is stopped at once: its answer could not be posted, and every token it writes on is paid for. After
+      // the indicator has done with the refusal (this runs while it reports it), so the abort never re-enters it.
+      const clearSettled = clearOutcome(indicators, dialogId, (error) => {
+        refused ??= error;
+        queueMicrotask(() => controller.abort());
+      });
       let text: string | undefined;
       /** The model's phase as last read from its stream, shown or not (the show delay may have held it back). */
       let phase: AgentStatus | undefined;
@@ -258,7 +266,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         timedOut = true;
         controller.abort();
       }, answerTimeoutMs);
-      log(`← ${dialogId}: ${JSON.stringify(message.text.slice(0, 120))}`);
+      log(`← ${dialogId}: ${JSON.stringify(clip(message.text, 120))}`);
       try {
         const result = streamText({
           model: options.model,
@@ -299,6 +307,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         parts.connect();
         text = await reply;
         clearTimeout(deadline);
+        if (refused) throw refused; // refused as the text came: the reply would be refused the same
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
         // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.
         hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);
@@ -311,6 +320,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
         if (text === undefined && clearsOnError) await clearSettled.wait(5_000);
+        // The bot cannot post in this dialog (not a member any more, the chat or the bot gone): a clear and an apology
+        // would be refused like the status (that clear included) or the reply was. Said once, here; a model error is
+        // never such a proof.
+        const unpostable = refused ?? (text !== undefined && cannotPost(error) ? error : undefined);
+        if (unpostable) {
+          log(
+            `× ${dialogId}: the portal refused the ${refused ? 'status' : 'reply'} (${unpostable.code}): ` +
+              'the bot cannot post in this dialog; answer abandoned',
+          );
+          return;
+        }
         // A reply that was ready but not sent (refused, or stop() during a backoff) left its status up: it stopped
         // when the text came, counting on the reply's message to hide it, and no message came. Clear it here, or
         // it stays for its whole lease (30 s by default) should the apology below not get through either.
@@ -328,12 +348,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
             ? error.message
             : String(error);
         log(`× ${dialogId}: ${text === undefined ? 'model failed' : 'could not send the reply'}: ${reason}`);
-        await send(dialogId, `Sorry, I could not answer that: ${reason.slice(0, 300)}`).catch((e: unknown) =>
+        await send(dialogId, `Sorry, I could not answer that: ${clip(reason, 300)}`).catch((e: unknown) =>
           log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
-        if (replied || !controller.signal.aborted || timedOut) open.delete(event.eventId ?? -1);
+        // An answer the portal refused is dealt with too: delivered again, it would be refused again.
+        if (replied || !controller.signal.aborted || timedOut || refused) open.delete(event.eventId ?? -1);
         clearTimeout(deadline);
         clearSettled.release();
         running.delete(controller);
@@ -535,6 +556,19 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
   );
 }
 
+/**
+ * Refusals that prove the bot cannot post in the dialog at all. The status call and `imbot.v2.Chat.Message.send` pass
+ * the same checks (reference §1.3, §4.3), so either refused with one of these means the other would be too: the bot
+ * is gone (`BOT_NOT_FOUND`) or another application's (`BOT_OWNERSHIP_ERROR`), the chat is gone (`CHAT_NOT_FOUND`) or
+ * the bot is not a member of it (`ACCESS_DENIED`; on a portal without REST on its plan the same code refuses every
+ * call alike). Other `input`/`access` refusals (`ERROR_ARGUMENT` for a duration, say) may be that call's alone.
+ */
+const CANNOT_POST = new Set(['ACCESS_DENIED', 'BOT_NOT_FOUND', 'BOT_OWNERSHIP_ERROR', 'CHAT_NOT_FOUND']);
+
+function cannotPost(error: unknown): error is B24Error {
+  return error instanceof B24Error && CANNOT_POST.has(error.code);
+}
+
 /** A status the portal accepted: its code and when its lease ends (epoch ms, as the bot saw the answer). */
 interface Shown {
   readonly code: string | undefined;
@@ -557,12 +591,14 @@ interface HeldStatus {
  *   Every call made has an outcome by the time its indicator stops (the stop drops what is queued or in flight),
  *   so "no call event before `stopped`" means no call;
  * - refused for good by the portal (`stopped` for `failed`: ACCESS_DENIED, say): the indicator ended there.
- * Listens from the moment it is created, so an outcome that lands early is not missed. `shown()`: the status the
+ * Listens from the moment it is created, so an outcome that lands early is not missed. `onRefused`: a refusal of a
+ * status call that proves the bot cannot post in the dialog (`cannotPost`), as it lands. `shown()`: the status the
  * portal last accepted from this dialog's indicator (its code and lease), unless a clear followed; undefined if none.
  */
 function clearOutcome(
   indicators: Indicators,
   dialogId: string,
+  onRefused: (error: B24Error) => void,
 ): { wait(ms: number): Promise<void>; shown(): Shown | undefined; release(): void } {
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
@@ -582,6 +618,7 @@ function clearOutcome(
               ? undefined
               : { code: e.call.statusMessageCode, until: Date.now() + (e.call.duration ?? 0) * 1000 };
       } else if (e.type === 'stopped' && (!called || e.reason === 'failed')) settle();
+      if (e.type === 'failed' && e.fatal && cannotPost(e.error)) onRefused(e.error);
     });
   return {
     wait: (ms) => within(ms, settled),
