@@ -26,6 +26,8 @@ export interface MessageListOptions {
   readonly retry: (message: Outgoing) => void;
   /** The person deleted a message that did not go out: it is gone from the list, its text is for the composer. */
   readonly deleted: (message: Outgoing) => void;
+  /** Someone else's message came (live, or while the stream was cut): news to her, as it is read out. */
+  readonly received: (entry: MessageEntry) => void;
 }
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -229,6 +231,7 @@ export function createMessageList(options: MessageListOptions) {
     line.textContent = `${name(entry.authorId)}: ${entry.text}`;
     announcer.append(line);
     while (announcer.childElementCount > 3) announcer.firstElementChild!.remove();
+    options.received(entry);
   };
 
   return {

@@ -1,6 +1,6 @@
 import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
 import { createTypingIndicators } from '@b24-typing/core';
-import { isB24Error } from '@b24-typing/core';
+import { B24Error, isB24Error } from '@b24-typing/core';
 import type { IndicatorEvent, Transport } from '@b24-typing/core';
 import { filter, interval, map, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
@@ -50,13 +50,45 @@ async function connect(settings: ChatSettings): Promise<{ config: ChatConfig; st
   }
 }
 
+/**
+ * The side panel's entry is a link to this very page, query and all (which emulator, which chat): opened in a new tab
+ * or window, it shows the same chat. Followed here it would reload the page, and her draft and any message not sent
+ * would be lost: she is there already, so it goes back to the composer.
+ */
+function linkToThisChat(): void {
+  const link = byId<HTMLAnchorElement>('chat-link');
+  link.href = window.location.href;
+  link.addEventListener('click', (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    byId('message').focus();
+  });
+}
+
 async function start(): Promise<void> {
+  linkToThisChat();
   const { config, state } = await connect(readSettings(window.location));
   const chatId = Number(config.dialogId.slice(4));
   const people = new Map(state.users.map((u) => [u.id, u]));
+  /**
+   * The tab's title names the chat (several tabs, several chats: each tells which), and while the tab is hidden, how
+   * many messages of others came since, as messengers do: the only sign of them from another tab. Seen once shown.
+   */
+  let chatName: string = config.dialogId;
+  let unread = 0;
+  const renderTitle = (): void => {
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}${chatName} · b24-typing`;
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') return;
+    unread = 0;
+    renderTitle();
+  });
   const renderHeader = ({ chats }: EmulatorState): void => {
     const chat = chats.find((c) => c.id === chatId);
     const title = chat?.title ?? config.dialogId;
+    chatName = title;
+    renderTitle();
     byId('chat-title').textContent = title;
     byId('chat-link-title').textContent = title;
     // Each name isolated: two right-to-left names in a row would otherwise swap places around their comma.
@@ -97,6 +129,11 @@ async function start(): Promise<void> {
       textarea.setSelectionRange(message.text.length, message.text.length);
     },
     unknown: lookUp,
+    received: () => {
+      if (document.visibilityState !== 'hidden') return;
+      unread++;
+      renderTitle();
+    },
   });
 
   const reseed = (): void => {
@@ -113,12 +150,16 @@ async function start(): Promise<void> {
   /**
    * Her messages go out one at a time, in the order she sent them: sent side by side, a slow first one would be stored
    * after the next, and everyone would read them swapped. One that fails does not hold up the rest (Retry queues it).
+   * One the portal does not answer is given up after `SEND_TIMEOUT_MS` (not the transport's 15 s): the ones behind it
+   * would wait that long at "Sending…" too.
    */
   let queue: Promise<unknown> = Promise.resolve();
   const post = (message: Outgoing): void => {
     view.sending(message);
     const call = queue.then(() =>
-      transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }),
+      withTimeout(SEND_TIMEOUT_MS, (signal) =>
+        transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }, { signal }),
+      ),
     );
     queue = call.catch(() => undefined);
     call.then(
@@ -216,6 +257,28 @@ async function start(): Promise<void> {
   textarea.disabled = false;
   byId<HTMLButtonElement>('send').disabled = false;
   textarea.focus();
+}
+
+/**
+ * How long a message may wait for the portal's answer before it shows as "Not sent" (with Retry) and the next one goes
+ * out. `im.message.add` answers within a second when all is well; a hung request should not keep everything she writes
+ * after it at "Sending…" for the transport's 15 s. Its answer counts as lost (`answerLost`): should the portal have
+ * stored it after all, its echo is taken for it, not shown twice.
+ */
+const SEND_TIMEOUT_MS = 5_000;
+
+/** Runs a call that is aborted after `ms`, and rejects then as the transport's own timeout would (kind `timeout`). */
+async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    return await call(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${ms} ms` });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

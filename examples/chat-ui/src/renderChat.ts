@@ -83,6 +83,8 @@ export function createChatView(options: {
   deleted: (message: Outgoing) => void;
   /** Someone not in `people` (a user or bot added after the page loaded): look them up, then call `rename()`. */
   unknown: (id: number) => void;
+  /** Someone else's message came (the list reads it out). */
+  received: (entry: MessageEntry) => void;
 }) {
   const { chatId, me, people } = options;
   const typers = new Map<number, Typer>();
@@ -155,7 +157,14 @@ export function createChatView(options: {
     say(byId('typing-text'), ...sentence(others));
   }
 
-  const messages = createMessageList({ me, name, avatar, retry: options.retry, deleted: options.deleted });
+  const messages = createMessageList({
+    me,
+    name,
+    avatar,
+    retry: options.retry,
+    deleted: options.deleted,
+    received: options.received,
+  });
 
   /** Takes in one entry of this chat; false for the rest. Renders nothing (see `renderTypers`). */
   function take(entry: FeedEntry): boolean {

@@ -282,6 +282,41 @@ describe('the chat as a person uses it', () => {
     expect(await shown.allTextContents()).toEqual(texts);
   });
 
+  it('gives up on a message the portal never answers within seconds: the ones after it go out, not held at "Sending…"', async () => {
+    const { emulator } = ui;
+    // A tab of its own, whose timers run on a clock the test moves (a context's clock is shared by its pages).
+    const context = await ui.page.context().browser()!.newContext();
+    try {
+      const page = await context.newPage();
+      await page.clock.install();
+      await page.goto(ui.url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.clock.pauseAt(Date.now() + 1_000);
+      const mine = (text: string) => page.locator('#messages li.mine', { hasText: text });
+      emulator.addFault({ method: 'im.message.add', hang: true, times: 1 });
+      await page.focus('#message');
+      for (const text of ['this one hangs', 'and this one waits behind it']) {
+        await page.keyboard.type(text);
+        await page.keyboard.press('Enter');
+      }
+      await expect.poll(() => emulator.faults().length).toBe(0); // the first is at the portal, which says nothing
+      expect(await mine('and this one waits behind it').textContent()).toContain('Sending…');
+      // Seconds later (well before the transport's own 15 s): the first is "Not sent", the second goes out.
+      await page.clock.fastForward(6_000);
+      const why = mine('this one hangs').getByRole('alert').locator('span');
+      await why.waitFor({ timeout: 5_000 });
+      expect(await why.textContent()).toBe('Not sent: the portal did not answer in time.');
+      await mine('and this one waits behind it').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+      expect(emulator.messages(1).at(-1)?.text).toBe('and this one waits behind it');
+      // Retry sends it, after the one that went out meanwhile (as any message that failed).
+      await mine('this one hangs').getByRole('button', { name: 'Retry' }).click();
+      await mine('this one hangs').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+      expect(emulator.messages(1).at(-1)?.text).toBe('this one hangs');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('gives a deleted "Not sent" message back to the composer: what she wrote is not lost, nor is her draft', async () => {
     const { page, emulator } = ui;
     const failed = (text: string) => page.locator('#messages li.failed', { hasText: text });
@@ -398,6 +433,58 @@ describe('the chat as a person uses it', () => {
     await page.fill('#message', '');
   });
 
+  it('names the chat in the tab title, and counts the messages that came while the tab was hidden until it is shown', async () => {
+    const { page, emulator } = ui;
+    expect(await page.title()).toBe('General · b24-typing');
+    /** The tab hidden (another tab in front, the window minimised) or shown again, as the browser reports it. */
+    const visibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    try {
+      await visibility('hidden');
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'while the tab was hidden' });
+      emulator.postMessage({ from: 1, dialogId: 'chat1', text: 'hers, from another tab' }); // not news to her
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'and one more' });
+      await page.locator('#messages li', { hasText: 'and one more' }).waitFor();
+      expect(await page.title()).toBe('(2) General · b24-typing');
+      await visibility('visible');
+      expect(await page.title()).toBe('General · b24-typing');
+    } finally {
+      await page.evaluate(() => {
+        delete (document as { visibilityState?: unknown }).visibilityState;
+        delete (document as { hidden?: unknown }).hidden;
+      });
+    }
+  });
+
+  it('makes the current chat in the side panel a link to this page, marked current, that looks as before', async () => {
+    const { page } = ui;
+    const look = await page.$eval('.chat-link.active', (element) => {
+      const style = getComputedStyle(element);
+      const { left, top, width, height } = element.getBoundingClientRect();
+      const box = { left, top, width, height };
+      return { box, color: style.color, background: style.backgroundColor, underline: style.textDecorationLine };
+    });
+    expect(look).toEqual({
+      box: { left: 16, top: 57, width: 238, height: 44 },
+      color: 'rgb(215, 224, 234)',
+      background: 'rgba(255, 255, 255, 0.1)',
+      underline: 'none',
+    });
+    const entry = page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: 'General' });
+    expect(await entry.getAttribute('aria-current')).toBe('page');
+    expect(await entry.evaluate((link) => (link as HTMLAnchorElement).href)).toBe(page.url());
+    // Followed (a click, Enter), it is the page she is on: not reloaded, which would lose her draft.
+    await page.fill('#message', 'a draft kept');
+    await entry.click();
+    await entry.press('Enter');
+    expect(await page.inputValue('#message')).toBe('a draft kept');
+    await page.fill('#message', '');
+  });
+
   it("starts the outline with the chat's title (h1 first, the side panel's h2s after it), the panel still on the left", async () => {
     const { page } = ui;
     const outline = await page.$$eval('h1, h2, h3, h4, h5, h6', (headings) =>
@@ -425,8 +512,8 @@ describe('the chat as a person uses it', () => {
     // Forced colors drop backgrounds and shadows: only a border or an outline (in a system colour) still shows.
     const edges = () =>
       page.evaluate(() => {
-        const edge = (selector: string) => {
-          const style = getComputedStyle(document.querySelector(selector)!);
+        const edge = (selector: string, pseudo?: string) => {
+          const style = getComputedStyle(document.querySelector(selector)!, pseudo);
           const border = style.borderTopStyle !== 'none' && Number.parseFloat(style.borderTopWidth) >= 1;
           const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 1;
           return border || outline;
@@ -441,6 +528,13 @@ describe('the chat as a person uses it', () => {
           'header avatar': edge('#header-avatar'),
           'panel avatar': edge('#live .avatar'),
           'typing dot': edge('#typing-dots i'),
+          // the dot next to "Live from …": drawn as a background too
+          'connection dot': edge('#connection', '::before'),
+          // filled while live, a ring otherwise: the shape says what its colour did
+          'connection dot filled': (() => {
+            const style = getComputedStyle(document.getElementById('connection')!, '::before');
+            return style.backgroundColor === style.borderTopColor;
+          })(),
           'not sent': (() => {
             const style = getComputedStyle(document.querySelector('#messages li.failed .bubble')!);
             return style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2;
@@ -456,6 +550,8 @@ describe('the chat as a person uses it', () => {
       'header avatar': true,
       'panel avatar': true,
       'typing dot': true,
+      'connection dot': true,
+      'connection dot filled': true,
       'not sent': true,
     };
     // Avatars and the typing dots are drawn with a background only: Bob types, so both show.
@@ -477,6 +573,10 @@ describe('the chat as a person uses it', () => {
     expect(await trySend(page, 'not sent, in either theme')).toBe('failed');
     await typeAs(emulator, 2); // the typing line and the panel's entry are measured too
     await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
+    // From the keyboard (Shift+Tab from the composer): the "Not sent" note's Delete, its focus ring on the bubble.
+    await page.focus('#message');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.matches('.send-error button:focus-visible'))).toBe(true);
     const colours = () =>
       page.evaluate(() => {
         const style = (selector: string) => getComputedStyle(document.querySelector(selector)!);

@@ -1,11 +1,12 @@
 import type { Page } from 'playwright-core';
 
 /** What is not text: WCAG AA asks 3:1 of it (text: 4.5:1). */
-const NON_TEXT = ['send button', 'send icon', 'composer border'];
+const NON_TEXT = ['send button', 'send icon', 'composer border', 'focus ring'];
 
 /**
  * WCAG contrast of each part of the chat against what it sits on, as the page shows it now (light or dark scheme).
- * The page must show a "Not sent" note and someone typing: every part is measured, none may be missing.
+ * The page must show a "Not sent" note and someone typing: every part is measured, none may be missing. A control
+ * the keyboard has focused (`:focus-visible`) adds its focus ring, against what is around it.
  */
 export function contrastRatios(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
@@ -60,6 +61,8 @@ export function contrastRatios(page: Page): Promise<Record<string, number>> {
     out['send button'] = ratio(getComputedStyle(send).backgroundColor, background(composer));
     out['send icon'] = ratio(getComputedStyle(send).color, getComputedStyle(send).backgroundColor);
     out['composer border'] = ratio(getComputedStyle(textarea).borderTopColor, background(composer));
+    const focused = document.querySelector(':focus-visible');
+    if (focused) out['focus ring'] = ratio(getComputedStyle(focused).outlineColor, background(focused.parentElement));
     return out;
   });
 }
