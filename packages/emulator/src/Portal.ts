@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { type Bot, type BotEvent, ChatModel } from './ChatModel';
 import { createPrng } from './createPrng';
@@ -118,8 +119,12 @@ export class Portal {
   private lastReset = { seq: 0, time: 0 };
   private sweepTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
-  /** Aborted by close(): webhook deliveries still waiting for a handler. */
-  private readonly closing = new AbortController();
+  /**
+   * Aborted by close(): webhook deliveries still waiting for a handler. Each listens on its signal while it waits, and a
+   * portal may have any number waiting (a burst of messages to a slow handler): no listener limit, which would only
+   * print a MaxListenersExceededWarning for what is no leak (each delivery removes its listener when it ends).
+   */
+  private readonly closing = withoutListenerLimit(new AbortController());
   /** Fault latency timers still running; close() clears them so nothing keeps the process alive. */
   private readonly delays = new Set<ReturnType<typeof setTimeout>>();
   private readonly random: () => number;
@@ -521,4 +526,9 @@ export class Portal {
     this.closing.abort();
     for (const client of this.sseClients) client.end();
   }
+}
+
+function withoutListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -509,4 +509,24 @@ describe('webhook events: the app-owned bot and close()', () => {
     await emulator.settled(); // before the fix: pending until the 10 s delivery timeout, past this test's 5 s
     expect(emulator.deliveries()[0]!.status).toBe(null);
   }, 5_000);
+
+  it('delivers many events at once without a MaxListenersExceededWarning (each delivery listens for close())', async () => {
+    const { url, requests } = await startReceiver(null); // handlers that never answer: every delivery stays open
+    emulator = await startEmulator({
+      plan: 'off',
+      initial: { bots: [{ code: 'w', name: 'W', botToken: 'w-token', eventMode: 'webhook', webhookUrl: url }] },
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 20; i++)
+        emulator.postMessage({ from: 2, dialogId: String(emulator.bot('w')!.id), text: `m${i}` });
+      await vi.waitFor(() => expect(requests).toHaveLength(20));
+      await new Promise((resolve) => setImmediate(resolve)); // a warning is emitted on the next tick
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
