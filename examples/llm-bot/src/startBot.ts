@@ -4,8 +4,6 @@ import {
   B24InputError,
   type AgentStatus,
   createIndicators,
-  type IndicatorEvent,
-  type Indicators,
   resolveStatusPolicy,
   type StatusPolicy,
   statusMessageCode,
@@ -31,6 +29,8 @@ import {
   takeWhile,
   tap,
 } from 'rxjs';
+import { cannotPost } from './cannotPost';
+import { clearOutcome, type Shown } from './clearOutcome';
 import { clip } from './clip';
 import { createSearchTool } from './createSearchTool';
 import { inTurn } from './inTurn';
@@ -38,6 +38,7 @@ import { replyText } from './replyText';
 import { seenBefore } from './seenBefore';
 import { sleep } from './sleep';
 import { startWebhookServer, type WebhookServer } from './startWebhookServer';
+import { within } from './within';
 
 export type EventSource =
   /** Poll `imbot.v2.Event.get` (works behind NAT; the platform's recommendation for reliability). */
@@ -556,80 +557,10 @@ function isUserMessage(event: BotEvent, botId: number): event is MessageAddEvent
   );
 }
 
-/**
- * Refusals that prove the bot cannot post in the dialog at all. The status call and `imbot.v2.Chat.Message.send` pass
- * the same checks (reference §1.3, §4.3), so either refused with one of these means the other would be too: the bot
- * is gone (`BOT_NOT_FOUND`) or another application's (`BOT_OWNERSHIP_ERROR`), the chat is gone (`CHAT_NOT_FOUND`) or
- * the bot is not a member of it (`ACCESS_DENIED`; on a portal without REST on its plan the same code refuses every
- * call alike). Other `input`/`access` refusals (`ERROR_ARGUMENT` for a duration, say) may be that call's alone.
- */
-const CANNOT_POST = new Set(['ACCESS_DENIED', 'BOT_NOT_FOUND', 'BOT_OWNERSHIP_ERROR', 'CHAT_NOT_FOUND']);
-
-function cannotPost(error: unknown): error is B24Error {
-  return error instanceof B24Error && CANNOT_POST.has(error.code);
-}
-
-/** A status the portal accepted: its code and when its lease ends (epoch ms, as the bot saw the answer). */
-interface Shown {
-  readonly code: string | undefined;
-  readonly until: number;
-}
-
 /** The reply's status held up while its send is retried (`holdStatus`). */
 interface HeldStatus {
   /** Replaces the plain sleep between attempts to send. */
   wait(ms: number): Promise<void>;
   /** The status last accepted (by the indicator, or renewed while waiting); undefined if none. */
   shown(): Shown | undefined;
-}
-
-/**
- * Resolves when the clear (`duration: 1`) of this dialog's bot status has been answered by the portal (sent,
- * dropped or failed), or when the status stopped in a way that sends no clear, so that the failure report never
- * waits for one that is not coming:
- * - without a call of it ever made: a failure within the show delay (`delayMs`) shows nothing, clears nothing.
- *   Every call made has an outcome by the time its indicator stops (the stop drops what is queued or in flight),
- *   so "no call event before `stopped`" means no call;
- * - refused for good by the portal (`stopped` for `failed`: ACCESS_DENIED, say): the indicator ended there.
- * Listens from the moment it is created, so an outcome that lands early is not missed. `onRefused`: a refusal of a
- * status call that proves the bot cannot post in the dialog (`cannotPost`), as it lands. `shown()`: the status the
- * portal last accepted from this dialog's indicator (its code and lease), unless a clear followed; undefined if none.
- */
-function clearOutcome(
-  indicators: Indicators,
-  dialogId: string,
-  onRefused: (error: B24Error) => void,
-): { wait(ms: number): Promise<void>; shown(): Shown | undefined; release(): void } {
-  let settle: () => void = () => {};
-  const settled = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-  let called = false;
-  let shown: Shown | undefined;
-  const sub = indicators.events
-    .pipe(filter((e: IndicatorEvent) => e.indicator === 'botStatus' && String(e.dialogId) === dialogId))
-    .subscribe((e) => {
-      if ('call' in e && e.call) {
-        called = true;
-        if (e.call.reason === 'clear' && e.type !== 'renewed') settle();
-        if (e.type === 'sent' || e.type === 'renewed')
-          shown =
-            e.call.reason === 'clear'
-              ? undefined
-              : { code: e.call.statusMessageCode, until: Date.now() + (e.call.duration ?? 0) * 1000 };
-      } else if (e.type === 'stopped' && (!called || e.reason === 'failed')) settle();
-      if (e.type === 'failed' && e.fatal && cannotPost(e.error)) onRefused(e.error);
-    });
-  return {
-    wait: (ms) => within(ms, settled),
-    shown: () => shown,
-    release: () => sub.unsubscribe(),
-  };
-}
-
-/** Waits for `work`, but no longer than `ms`; the timer is released either way so it never holds the process. */
-async function within(ms: number, work: Promise<unknown>): Promise<void> {
-  const timer = new AbortController();
-  await Promise.race([work, sleep(ms, timer.signal).catch(() => {})]);
-  timer.abort();
 }
