@@ -1,6 +1,6 @@
 import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
 import { createTypingIndicators } from '@b24-typing/core';
-import { B24Error, isB24Error } from '@b24-typing/core';
+import { isB24Error } from '@b24-typing/core';
 import type { IndicatorEvent, Transport } from '@b24-typing/core';
 import { filter, interval, map, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
@@ -9,6 +9,7 @@ import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
 import { createChatView, initial, isolated, say } from './renderChat';
 import type { Person } from './renderChat';
+import { withTimeout } from './withTimeout';
 
 interface EmulatorState {
   /** Which process and reset count it is in (`<process>-<resets>`): the feed tells when that changes. */
@@ -266,20 +267,6 @@ async function start(): Promise<void> {
  * stored it after all, its echo is taken for it, not shown twice.
  */
 const SEND_TIMEOUT_MS = 5_000;
-
-/** Runs a call that is aborted after `ms`, and rejects then as the transport's own timeout would (kind `timeout`). */
-async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  try {
-    return await call(controller.signal);
-  } catch (error) {
-    if (controller.signal.aborted) throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${ms} ms` });
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * `NO_AUTH_FOUND`: the emulator does not know the token at all, so it started over (a reset, a restart) and the
