@@ -61,7 +61,18 @@ export type DropReason = 'stopped' | 'merged' | 'deadline' | 'disposed' | 'retri
 
 export type CallOutcome =
   | { readonly type: 'sent'; readonly call: IndicatorCall; readonly result: unknown; readonly at: number }
-  | { readonly type: 'dropped'; readonly call: IndicatorCall; readonly reason: DropReason; readonly at: number }
+  | {
+      readonly type: 'dropped';
+      readonly call: IndicatorCall;
+      readonly reason: DropReason;
+      readonly at: number;
+      /**
+       * Dropped (`stopped`) as its indicator stopped while the call was on its way: the request went and, aborted or
+       * not, may still land. A call dropped before it left never lands. Not in `IndicatorEvent`: for bot statuses
+       * sharing a chat, which weigh what may still land when one of them ends (`StatusPeerRegistry.leave`).
+       */
+      readonly left?: true;
+    }
   | {
       readonly type: 'failed';
       readonly call: IndicatorCall;

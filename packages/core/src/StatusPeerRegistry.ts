@@ -47,14 +47,14 @@ export class StatusPeerRegistry {
   }
 
   /** Takes `status` out; see `StatusPeers.leave`. */
-  leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean {
+  leave(status: PeerStatus, handOver: boolean, replied: boolean): void {
     const { dialogId, botId } = peersOf(status);
     const held = this.#byDialog.get(dialogId);
     if (held === status) {
       this.#byDialog.delete(dialogId);
-      return false;
+      return;
     }
-    if (!Array.isArray(held) || !held.includes(status)) return false;
+    if (!Array.isArray(held) || !held.includes(status)) return;
     const rest = held.filter((s) => s !== status);
     this.#byDialog.set(dialogId, rest.length === 1 ? (rest[0] as PeerStatus) : rest);
     const others = rest.filter((s) => peersOf(s).botId === botId);
@@ -65,10 +65,12 @@ export class StatusPeerRegistry {
     const newest = others.at(-1);
     const asks = (code: string | undefined | null) => others.some((s) => s.shown?.code === code);
     if (replied) newest?.resume(true);
-    // Sent again if none of those left asks for what is up, or for what may yet land: the last call of `status`, if
-    // it was not heard to be lost (still on its way, say).
-    else if (handOver && (!asks(up) || (!status.lostShown && asked !== up && !asks(asked)))) newest?.resume(false);
-    return newest !== undefined;
+    // Sent again if none of those left asks for what is up, or for what may yet land: the call of `status` that was on
+    // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued).
+    else if (handOver) {
+      const late = status.onItsWay;
+      if (!asks(up) || (late !== undefined && late.code !== up && !asks(late.code))) newest?.resume(false);
+    }
   }
 
   /** Whether more than one status of this bot in this chat shows something. */

@@ -66,8 +66,12 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     this.registry?.join(status);
   }
 
-  leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean {
-    return this.registry?.leave(status, handOver, replied) === true;
+  leave(status: PeerStatus, handOver: boolean, replied: boolean): void {
+    this.registry?.leave(status, handOver, replied);
+  }
+
+  shared(): boolean {
+    return this.registry?.shared(this) === true;
   }
 
   drive(s: StatusSignal): DriverSignal {
@@ -83,7 +87,7 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
   abortClear(last: StatusSignal | undefined): PreparedCall | undefined {
     if (!last || last.type === 'clear' || !this.target.policy.clearOnError) return undefined;
     const clear = this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear');
-    return this.registry?.shared(this) ? { ...clear, peer: true } : clear;
+    return this.shared() ? { ...clear, peer: true } : clear;
   }
 }
 

@@ -307,7 +307,12 @@ describe('createDirectDispatcher', () => {
     // 10 s, then the retries 500 ms and 1 s after each timeout
     expect(signals.map((s) => s.at)).toEqual([0, 10_500, 21_500]);
     expect(signals.every((s) => s.signal?.aborted)).toBe(true);
-    expect(signals[0]?.signal?.reason).toMatchObject({ name: 'B24Error', code: 'TIMEOUT', kind: 'timeout' });
+    expect(signals[0]?.signal?.reason).toMatchObject({
+      name: 'B24Error',
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      message: 'no answer within 10000 ms', // as the scheduler's and the transports' own timeouts
+    });
     expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'retries', at: 31_500 })]);
     expect(dispatcher.stats().failed).toEqual({ timeout: 3 });
     expect(clock.actions).toHaveLength(0);

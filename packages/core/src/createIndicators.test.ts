@@ -809,19 +809,26 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       await advance(1_000);
       const target = { dialogId: 'chat8', botId: 3, botToken: otherToken, status: 'searching', until: reply } as const;
       indicators.botStatus(target).subscribe();
-      await advance(4_000);
-      status.next('composing'); // refused: the first one stops, the portal still shows "searching"
+      await advance(1_000);
+      status.next('composing'); // lands at 2 s: the portal shows "composing", the work going on searches
+      await advance(3_000);
+      status.next('thinking'); // refused: the first one stops, the portal still shows "composing"
       await advance(1_000);
       reply.next('the reply');
       await advance(60_000);
       const calls = transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`);
       if (otherToken === 'token-a') {
         // the second one's call would be refused the same way: it fails with that error, without a request
-        expect(calls).toEqual(['0 3@chat8 THINKING 30', '1000 3@chat8 SEARCHING 30', '5000 3@chat8 COMPOSING 30']);
+        expect(calls).toEqual([
+          '0 3@chat8 THINKING 30',
+          '1000 3@chat8 SEARCHING 30',
+          '2000 3@chat8 COMPOSING 30',
+          '5000 3@chat8 THINKING 30',
+        ]);
         const of = (id: number) => brief(heard.filter((e) => e.indicatorId === id));
-        expect(of(1)).toEqual(['0 sent start', '5000 failed change', '5000 stopped failed']);
+        expect(of(1)).toEqual(['0 sent start', '2000 sent change', '5000 failed change', '5000 stopped failed']);
         expect(of(2)).toEqual(['1000 sent start', '5000 failed change', '5000 stopped failed']);
-        expect(indicators.stats()).toMatchObject({ httpRequests: 3, failed: { access: 2 } });
+        expect(indicators.stats()).toMatchObject({ httpRequests: 4, failed: { access: 2 } });
       } else expect(calls.at(-1)).toBe('5000 3@chat8 SEARCHING 30'); // another token: it may well be shown
       indicators.dispose();
     }
@@ -899,11 +906,108 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     vi.restoreAllMocks();
   });
 
+  it('sends nothing more when the change of the one that ended never left (queued for the rate budget)', async () => {
+    for (const end of ['unsubscribe', 'error'] as const) {
+      const transport = recordingTransport();
+      const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+      const status = new Subject<'thinking' | 'searching'>();
+      const until = new Subject<never>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      await advance(1_000);
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status, until }).subscribe();
+      status.next('thinking'); // lands at 1 s: the portal shows "thinking", as the one going on does
+      await advance(1_500);
+      indicators.botStatus({ dialogId: 'chat9', botId: 3, status: 'thinking' }).subscribe(); // takes the budget
+      status.next('searching'); // waits for the budget
+      await advance(100);
+      // its "searching" never leaves, so it cannot land: what is up is what the one going on shows
+      if (end === 'unsubscribe') a.unsubscribe();
+      else until.error(new Error('llm failed'));
+      await advance(5_000);
+      const chat8 = transport.calls.filter((c) => c.params.dialogId === 'chat8');
+      expect(chat8.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30']);
+      indicators.dispose();
+    }
+  });
+
+  it('sends nothing more when the one that ended showed another status but what landed last is the one going on', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe(); // lands at 1 s
+    await advance(4_000);
+    a.unsubscribe(); // at 5 s: its "thinking" landed before "searching", which the portal shows
+    await advance(1_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
+    indicators.dispose();
+  });
+
+  it('sends nothing more when the change of the one that ended was refused for auth: what is up is unchanged', async () => {
+    // the portal refuses the change to "searching" (a token the transport could not refresh): "thinking" stays up
+    const transport = recordingTransport((c) =>
+      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING'
+        ? c.reject(new B24Error({ code: 'expired_token', status: 401 }))
+        : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const status = new Subject<'thinking' | 'searching'>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
+    status.next('thinking');
+    await advance(1_000);
+    status.next('searching'); // refused at 2 s
+    await advance(1_000);
+    a.unsubscribe(); // at 3 s: the portal shows "thinking", as the one going on does
+    await advance(20_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
+    indicators.dispose();
+  });
+
+  it('sends the status of the one going on again when what the one that ended still has on its way is another', async () => {
+    for (const [changed, end] of [
+      [true, 'unsubscribe'],
+      [false, 'unsubscribe'],
+      [true, 'error'],
+    ] as const) {
+      // the renewal of "thinking" at 27 s never settles: dropped as the one that ended stops, it may still land
+      const t0 = Date.now();
+      const transport = recordingTransport((c) =>
+        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+          ? undefined
+          : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const status = new Subject<'thinking' | 'searching'>();
+      const until = new Subject<never>();
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status, until }).subscribe();
+      status.next('thinking');
+      await advance(1_000);
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', leaseSec: 60 }).subscribe(); // lands last
+      await advance(26_100);
+      // at 27.1 s, while its renewal is on its way: held behind it, this change never leaves
+      if (changed) status.next('searching');
+      await advance(100);
+      // at 27.2 s: the portal shows "searching" unless the renewal of "thinking" lands
+      if (end === 'unsubscribe') a.unsubscribe();
+      else until.error(new Error('llm failed'));
+      await advance(1_000);
+      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+        '0 3@chat8 THINKING 30',
+        '1000 3@chat8 SEARCHING 60',
+        '27000 3@chat8 THINKING 30',
+        '27200 3@chat8 SEARCHING 60',
+      ]);
+      indicators.dispose();
+    }
+  });
+
   it('publishes the stop of the refused one before the failure of the hand-over it caused', async () => {
     const t0 = Date.now();
-    // the bot is taken out of the chat at 2 s: every notify of it there is refused from then on
+    // the bot is taken out of the chat at 3 s: every notify of it there is refused from then on
     const transport = recordingTransport((c) =>
-      c.at - t0 >= 2_000 ? c.reject(new B24Error({ code: 'ACCESS_DENIED', status: 400 })) : c.resolve({ result: true }),
+      c.at - t0 >= 3_000 ? c.reject(new B24Error({ code: 'ACCESS_DENIED', status: 400 })) : c.resolve({ result: true }),
     );
     const heard: string[] = [];
     const indicators = createIndicators({
@@ -916,13 +1020,15 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(1_000);
     indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
     await advance(1_000);
-    status.next('composing'); // refused: the first one stops, and the second one's hand-over fails without a request
+    status.next('composing'); // lands at 2 s: the portal shows "composing"
+    await advance(1_000);
+    status.next('thinking'); // refused: the first one stops, and the second one's hand-over fails without a request
     await advance(1);
-    expect(heard.slice(2)).toEqual([
-      '1 2000 failed change',
-      '1 2000 stopped failed',
-      '2 2000 failed change',
-      '2 2000 stopped failed',
+    expect(heard.slice(3)).toEqual([
+      '1 3000 failed change',
+      '1 3000 stopped failed',
+      '2 3000 failed change',
+      '2 3000 stopped failed',
     ]);
     indicators.dispose();
   });
@@ -969,15 +1075,15 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     const indicators = createIndicators({ transport });
     const status = new Subject<'thinking'>();
     indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe({ error: () => {} });
-    status.next('thinking');
     const legacy = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', legacy: true }).subscribe();
+    status.next('thinking'); // lands after the legacy status's start: the portal shows "thinking"
     await advance(1_000);
     status.error(new Error('status source failed'));
     await advance(1);
     // no clear: the legacy status (plain typing) goes on, and says so at once
     expect(transport.calls.map((c) => `${c.method} ${c.params.duration}`)).toEqual([
-      'imbot.v2.Chat.InputAction.notify 30',
       'imbot.chat.sendTyping undefined',
+      'imbot.v2.Chat.InputAction.notify 30',
       'imbot.chat.sendTyping undefined',
     ]);
     expect(times(transport.calls)).toEqual([0, 0, 1_000]);

@@ -743,6 +743,13 @@ describe('createScheduler errors by kind', () => {
     b.channel.submit(notify('chat2', 'start'));
     await clock.advanceTo(15_001);
     expect(signals[0]?.aborted).toBe(true);
+    // the same error as the direct dispatcher's and the transports' own timeouts
+    expect(signals[0]?.reason).toMatchObject({
+      name: 'B24Error',
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      message: 'no answer within 5000 ms',
+    });
     expect(scheduler.stats().failed.timeout).toBe(1);
     // The retry hangs too; dispose aborts it and reports the call as disposed.
     await clock.advanceTo(15_500);

@@ -224,11 +224,16 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
   }
 
-  function drop(entry: Entry, reason: DropReason, now: number): void {
+  /** `left`: the call is on its way (see `CallOutcome`). */
+  function drop(entry: Entry, reason: DropReason, now: number, left?: true): void {
     entry.state = 'done';
     if (entry.channel.queued === entry) entry.channel.queued = null;
     dropped[reason] += 1;
-    notify(entry.channel, { type: 'dropped', call: entry.call, reason, at: now });
+    const { call } = entry;
+    notify(
+      entry.channel,
+      left ? { type: 'dropped', call, reason, at: now, left } : { type: 'dropped', call, reason, at: now },
+    );
   }
 
   function makeEntry(
@@ -403,7 +408,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   }
 
   function timeOut(flight: Flight, now: number): void {
-    const error = new B24Error({ code: 'TIMEOUT', kind: 'timeout', message: `no reply within ${requestTimeoutMs} ms` });
+    const error = new B24Error({
+      code: 'TIMEOUT',
+      kind: 'timeout',
+      message: `no answer within ${requestTimeoutMs} ms`,
+    });
     finish(flight);
     flight.controller.abort(error);
     failRequest(flight, error, now);
@@ -678,7 +687,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         if (this.queued) drop(this.queued, 'stopped', now);
         if (flight) {
           for (const entry of flight.entries)
-            if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now);
+            if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now, true);
           const alone = flight.entries.every((e) => e.channel.closed || e.channel === this);
           if ((!final || final.peer) && alone && flight.followers.length === 0) {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when

@@ -109,13 +109,14 @@ export interface StatusPeers {
   readonly botId: number;
   /** `status` shows something now (its first status went out). */
   join(status: PeerStatus): void;
+  /** More than one status of the bot in the chat shows something: one that ends sends no clear, the others keep it up. */
+  shared(): boolean;
   /**
-   * `status` ended; true if another status of the bot in the chat still shows one, which keeps it up: no clear. With
-   * `handOver` (a clear was due) and none of the others showing what the portal shows (what landed last, or what a
-   * call of `status` still on its way may put up), the newest sends its own again.
+   * `status` ended. With `handOver` (a clear was due) and none of the others showing what the portal shows (what
+   * landed last, or what the call of `status` still on its way may put up), the newest sends its own again.
    * With `replied`, the newest sends its own again a moment later: the reply's message hides the status they share.
    */
-  leave(status: PeerStatus, handOver: boolean, replied: boolean): boolean;
+  leave(status: PeerStatus, handOver: boolean, replied: boolean): void;
 }
 
 /** A status that shows something, as its `StatusPeers` see it. */
@@ -124,6 +125,12 @@ export interface PeerStatus {
   readonly shown: { readonly code: string | undefined } | undefined;
   /** The last call for what it shows did not land, as it heard (`lost`): refused or given up. */
   readonly lostShown?: boolean;
+  /**
+   * What its call that was on its way when it ended shows (`code`), as it heard (`lost`, a drop with `left`): that
+   * call may still land. Unset if none was: its last call landed or not (the portal's answer says which), or never
+   * left (still queued: it never lands).
+   */
+  readonly onItsWay?: { readonly code: string | undefined };
   /**
    * Another status of the bot in the chat ended and the portal may show its status: send this one's now, or, after
    * that one's reply (`afterReply`), once the reply's message has hidden the status they share.
@@ -239,6 +246,8 @@ class StatusMachine implements PeerStatus {
   declare renewedSinceLoss?: boolean;
   /** See `PeerStatus.lostShown`; declared, not initialised, for the same reason. */
   declare lostShown?: boolean;
+  /** See `PeerStatus.onItsWay`; declared, not initialised, and set only as a status with a call in flight ends. */
+  declare onItsWay?: { readonly code: string | undefined };
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -304,9 +313,11 @@ class StatusMachine implements PeerStatus {
     this.cancel('renewTimer');
     const shown = this.shown;
     if (!shown) return true;
-    const kept = this.peers?.leave(this, handOver && this.p.clearOnError, this.replied) === true;
-    // Kept: the clear is the other one's to send, which may not have shown anything of its own yet (`peer`).
-    if (clear && this.p.clearOnError) this.emit('clear', shown, 1, kept);
+    // Kept up by another status of the bot in the chat: the clear is that one's to send, which may not have shown
+    // anything of its own yet (`peer`). Before leaving: closing the channel, the clear tells the hand-over whether a
+    // call of this status is still on its way (`onLost`), which may yet land, or only queued, which never will.
+    if (clear && this.p.clearOnError) this.emit('clear', shown, 1, this.peers?.shared() === true);
+    this.peers?.leave(this, handOver && this.p.clearOnError, this.replied);
     return true;
   }
 
@@ -328,11 +339,19 @@ class StatusMachine implements PeerStatus {
    * refusing every call is not asked again every second), never before a status was shown or after the end.
    */
   onLost(value: unknown): void {
-    if (this.ended || !this.shown) return;
+    if (!this.shown) return;
     // `createIndicators` tells which call was lost: one for an earlier status says nothing of the one asked for now,
-    // nor does one dropped as this one stops (an aborted request already sent may still land).
-    const lost = value as { readonly call?: { readonly params?: Record<string, unknown> }; readonly reason?: unknown };
-    if (lost?.reason !== 'stopped' && lost?.call?.params?.statusMessageCode === this.shown.code) this.lostShown = true;
+    // nor does one dropped as this one stops. Of those, one that had left (an aborted request may still land) is
+    // weighed by the hand-over, also when the clear (after `end`) closed its channel.
+    const lost = value as {
+      readonly call?: { readonly params?: Record<string, unknown> };
+      readonly reason?: unknown;
+      readonly left?: unknown;
+    };
+    const code = lost?.call?.params?.statusMessageCode as string | undefined;
+    if (lost?.left) this.onItsWay = { code };
+    if (this.ended) return;
+    if (lost?.reason !== 'stopped' && code === this.shown.code) this.lostShown = true;
     // Already to go again (a renewal meanwhile failed with the method held, say): then, not later.
     if (this.showTimer) {
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
