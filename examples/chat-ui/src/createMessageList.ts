@@ -73,10 +73,33 @@ export function createMessageList(options: MessageListOptions) {
     pinned = true;
     jump.hidden = true;
   };
+  let lastTop = 0;
   list.addEventListener('scroll', () => {
-    pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    // A scroll toward older messages does not pin the list again: a smooth one (Page Up, the wheel) is still within
+    // reach of the end for its first frames, and a message coming then would pull the reader back down.
+    const near = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    pinned = near && (pinned || list.scrollTop >= lastTop);
+    lastTop = list.scrollTop;
     if (pinned) jump.hidden = true;
   });
+  /** A key or the wheel starts a scroll toward older messages: she reads back from now on, not once it has gone 40 px. */
+  const readBack = (): void => {
+    if (list.scrollTop > 0) pinned = false;
+  };
+  list.addEventListener('keydown', (event) => {
+    // Also from a note's button (the keys bubble up and scroll the list), but Shift+Space there presses the button.
+    const up =
+      ['PageUp', 'ArrowUp', 'Home'].includes(event.key) ||
+      (event.key === ' ' && event.shiftKey && event.target === list);
+    if (up) readBack();
+  });
+  list.addEventListener(
+    'wheel',
+    (event) => {
+      if (event.deltaY < 0) readBack();
+    },
+    { passive: true },
+  );
   new ResizeObserver(() => {
     if (pinned) scrollToEnd();
   }).observe(list);

@@ -569,6 +569,8 @@ describe('the chat as a person uses it', () => {
 
   it('follows a dark system theme: another palette, and every part still passes WCAG AA, as in the light one', async () => {
     const { page, emulator } = ui;
+    // Every kind of bubble is measured: hers that went out, and one that did not (not left to the tests before).
+    expect(await trySend(page, 'sent, in either theme')).toBe('sent');
     emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
     expect(await trySend(page, 'not sent, in either theme')).toBe('failed');
     await typeAs(emulator, 2); // the typing line and the panel's entry are measured too
@@ -930,6 +932,73 @@ describe('the chat as a person uses it', () => {
     await page.fill('#message', '');
   });
 
+  it('gives every control a target of 24 by 24 px or more (WCAG 2.5.8), on a phone and on a desktop', async () => {
+    const { page, emulator } = ui;
+    /**
+     * The controls shown (the phone has no side panel) whose target is under 24 × 24 CSS px and not saved by the
+     * spacing exception: a 24 px circle on its centre meets another target, or another small one's circle.
+     */
+    const tooSmall = () =>
+      page.evaluate(() => {
+        const targets = [...document.querySelectorAll<HTMLElement>('#send, #jump, .send-error button, #chat-link')]
+          .filter((e) => e.getClientRects().length > 0)
+          .map((e) => ({ name: e.getAttribute('aria-label') ?? e.textContent!, box: e.getBoundingClientRect() }));
+        const small = (box: DOMRect) => box.width < 24 || box.height < 24;
+        const centre = (box: DOMRect) => [box.x + box.width / 2, box.y + box.height / 2] as const;
+        /** How far a point is from a box (0 inside it). */
+        const distance = ([x, y]: readonly [number, number], box: DOMRect) =>
+          Math.hypot(Math.max(box.left - x, 0, x - box.right), Math.max(box.top - y, 0, y - box.bottom));
+        return targets
+          .filter(({ box }) => small(box))
+          .filter(({ box }) =>
+            targets.some(
+              (other) =>
+                other.box !== box &&
+                (distance(centre(box), other.box) < 12 ||
+                  (small(other.box) && Math.hypot(...centre(box).map((c, i) => c - centre(other.box)[i]!)) < 24)),
+            ),
+          )
+          .map(({ name, box }) => `${name}: ${Math.round(box.width * 10) / 10} × ${Math.round(box.height * 10) / 10}`);
+      });
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `filler ${i}` });
+    await page.locator('#messages li .text', { hasText: 'filler 19' }).waitFor();
+    // Two: what is sending stays at the end, so only the first one's buttons can be read back to.
+    emulator.addFault({ method: 'im.message.add', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 });
+    for (const text of ['not sent, its buttons to be pressed on a phone', 'not sent either']) {
+      expect(await trySend(page, text)).toBe('failed');
+    }
+    for (const viewport of [
+      { width: 1100, height: 680 },
+      { width: 360, height: 640 },
+    ]) {
+      await page.setViewportSize(viewport);
+      await expect.poll(async () => (await layout()).atEnd).toBe(true);
+      expect(await tooSmall()).toEqual([]);
+      await scrollToTop(page);
+      for (const n of [1, 2])
+        emulator.postMessage({ from: 3, dialogId: 'chat1', text: `news ${n} at ${viewport.width} px` });
+      await page.locator('#messages li .text', { hasText: `news 2 at ${viewport.width} px` }).waitFor();
+      await page.locator('#jump').waitFor();
+      expect(await tooSmall()).toEqual([]);
+      // Read back to where the first note's Delete sits just above the "New messages" button (both on the right).
+      await page.$eval('#messages', async (list) => {
+        const above = document.getElementById('jump')!.getBoundingClientRect().top - 2;
+        const remove = list.querySelector('.send-error button:last-child')!;
+        list.scrollTop += remove.getBoundingClientRect().bottom - above;
+        for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+      });
+      expect(await page.isVisible('#jump')).toBe(true);
+      expect(await tooSmall()).toEqual([]);
+      await page.click('#jump');
+      await expect.poll(async () => (await layout()).atEnd).toBe(true); // its scroll handled before the resize
+    }
+    await page.setViewportSize({ width: 1100, height: 680 });
+    for (const text of ['not sent, its buttons', 'not sent either']) {
+      await page.locator('#messages li.failed', { hasText: text }).getByRole('button', { name: 'Delete' }).click();
+    }
+    await page.fill('#message', '');
+  });
+
   it('lets someone on the keyboard alone read back through the chat, also with a "Not sent" message in it', async () => {
     const { page, emulator } = ui;
     const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
@@ -958,6 +1027,60 @@ describe('the chat as a person uses it', () => {
     await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
     await page.fill('#message', '');
+  });
+
+  it('takes Page Up or the wheel toward older messages as reading back at once: one that comes as the scroll starts does not pull her down', async () => {
+    const { page, emulator } = ui;
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `older, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'older, line 19' }).waitFor();
+    /** Where the list is once its (smooth) scroll has stopped: the same over two frames. */
+    const settled = async () => {
+      let last = -1;
+      for (;;) {
+        const now = await page.$eval('#messages', async (list) => {
+          for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+          return { top: list.scrollTop, fromEnd: list.scrollHeight - list.scrollTop - list.clientHeight };
+        });
+        if (now.top === last) return now;
+        last = now.top;
+      }
+    };
+    const actions = {
+      'the wheel': () => page.mouse.wheel(0, -300),
+      'Page Up': () => page.keyboard.press('PageUp'),
+    };
+    for (const [action, act] of Object.entries(actions)) {
+      await page.focus('#messages');
+      await page.keyboard.press('End');
+      await expect.poll(async () => (await layout()).atEnd).toBe(true);
+      const box = (await page.locator('#messages').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      // Bob's message reaches the emulator in the key's (or wheel's) own event, before the list has moved a pixel:
+      // the page hears of it as its scroll starts, while the list is still within 40 px of its end.
+      const text = `sent as she pressed ${action}`;
+      await page.evaluate(
+        ({ url, text }) => {
+          const post = () => {
+            const request = new XMLHttpRequest();
+            request.open('POST', `${url}/_emulator/messages`, false); // synchronous: posted before the scroll starts
+            request.send(JSON.stringify({ from: 2, dialogId: 'chat1', text }));
+          };
+          for (const type of ['keydown', 'wheel']) window.addEventListener(type, post, { capture: true, once: true });
+          const done = () => {
+            for (const type of ['keydown', 'wheel']) window.removeEventListener(type, post, { capture: true });
+          };
+          window.addEventListener('scroll', done, { capture: true, once: true });
+        },
+        { url: emulator.url, text },
+      );
+      await act();
+      await page.locator('#messages li .text', { hasText: text }).waitFor();
+      const where = await settled();
+      expect(where.fromEnd, action).toBeGreaterThan(100); // still reading back
+      expect(await page.isVisible('#jump'), action).toBe(true); // and told that something came
+    }
+    await page.click('#jump');
+    await page.focus('#message');
   });
 
   it('wraps a long unbroken chat title and names (header, typing line, side panel), desktop and phone: nothing cut off', async () => {
