@@ -77,12 +77,18 @@ export function createMessageList(options: MessageListOptions) {
   list.addEventListener('scroll', () => {
     // A scroll toward older messages does not pin the list again: a smooth one (Page Up, the wheel) is still within
     // reach of the end for its first frames, and a message coming then would pull the reader back down.
+    // Nor does one that did not go up unpin it: the list's own scroll to the end (the "New messages" button) may be
+    // reported only after the window narrowed in the same frame, far from the new end; the resize brings it there.
     const near = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    pinned = near && (pinned || list.scrollTop >= lastTop);
+    const down = list.scrollTop >= lastTop;
+    pinned = pinned ? near || down : near && down;
     lastTop = list.scrollTop;
     if (pinned) jump.hidden = true;
   });
-  /** A key or the wheel starts a scroll toward older messages: she reads back from now on, not once it has gone 40 px. */
+  /**
+   * A key, the wheel or a swipe starts a scroll toward older messages: she reads back from now on, not once it has
+   * gone 40 px.
+   */
   const readBack = (): void => {
     if (list.scrollTop > 0) pinned = false;
   };
@@ -97,6 +103,18 @@ export function createMessageList(options: MessageListOptions) {
     'wheel',
     (event) => {
       if (event.deltaY < 0) readBack();
+    },
+    { passive: true },
+  );
+  // A finger moving down the screen (on a phone) drags older messages into view: from its first move, as a key does.
+  let fingerY: number | undefined;
+  list.addEventListener('touchstart', (event) => (fingerY = event.touches[0]?.clientY), { passive: true });
+  list.addEventListener(
+    'touchmove',
+    (event) => {
+      const y = event.touches[0]?.clientY;
+      if (y !== undefined && fingerY !== undefined && y > fingerY) readBack();
+      fingerY = y;
     },
     { passive: true },
   );

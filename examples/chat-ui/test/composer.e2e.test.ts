@@ -74,6 +74,9 @@ describe('the chat as a person uses it', () => {
     const { page, emulator } = ui;
     const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
     const scrollUp = () => scrollToTop(page);
+    // A chat long enough to scroll, of its own: the test does not lean on an earlier one's (it runs alone with -t).
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `to follow, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'to follow, line 19' }).waitFor();
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
 
     // A taller composer (three lines) shrinks the list: it stays at its end.
@@ -116,6 +119,57 @@ describe('the chat as a person uses it', () => {
     await page.keyboard.press('Enter');
     await page.locator('#messages li.mine .text', { hasText: /^one\ntwo\nthree$/ }).waitFor();
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
+  });
+
+  it('stays at the end when "New messages" is pressed in the same frame as the window resizes', async () => {
+    const { emulator } = ui;
+    const page = await ui.page
+      .context()
+      .browser()!
+      .newPage({ viewport: { width: 1100, height: 680 } });
+    try {
+      // The app in a frame of a page of its origin: the test resizes the app's window (the frame) in the very task
+      // that presses the button, so both reach the app's next frame together (a window resize can come that way).
+      await page.goto(ui.url);
+      await page.setContent('<body style="margin:0"></body>');
+      await page.evaluate((url) => {
+        const frame = document.createElement('iframe');
+        frame.src = url;
+        frame.style.cssText = 'border:0;width:1100px;height:680px';
+        document.body.append(frame);
+      }, ui.url);
+      const app = (await (await page.waitForSelector('iframe')).contentFrame())!;
+      await app.waitForSelector('body[data-ready="true"]');
+      for (let i = 0; i < 20; i++)
+        emulator.postMessage({ from: 3, dialogId: 'chat1', text: `before the resize, line ${i}` });
+      await app.locator('#messages li .text', { hasText: 'before the resize, line 19' }).waitFor();
+      const fromEnd = () => app.$eval('#messages', (list) => list.scrollHeight - list.scrollTop - list.clientHeight);
+      await expect.poll(fromEnd).toBeLessThan(2);
+      await expect
+        .poll(() =>
+          app.$eval('#messages', async (list) => {
+            list.scrollTop = 0;
+            for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+            return list.scrollTop;
+          }),
+        )
+        .toBe(0);
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'news while she reads back' });
+      await app.locator('#jump').waitFor();
+      // Pressed, and the window turned into a phone's, before the app draws again.
+      await page.evaluate(() => {
+        const frame = document.querySelector('iframe')!;
+        frame.contentDocument!.getElementById('jump')!.click();
+        frame.style.width = '360px';
+      });
+      await expect.poll(fromEnd).toBeLessThan(2);
+      // And it follows from there: the next message is shown at the end.
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'after the resize' });
+      await app.locator('#messages li .text', { hasText: 'after the resize' }).waitFor();
+      await expect.poll(fromEnd).toBeLessThan(2);
+    } finally {
+      await page.close();
+    }
   });
 
   it('grows the composer with its lines: no jump at the first key, and no box smaller than its text (it would scroll)', async () => {
@@ -1081,6 +1135,57 @@ describe('the chat as a person uses it', () => {
     }
     await page.click('#jump');
     await page.focus('#message');
+  });
+
+  it('takes a swipe toward older messages on a phone as reading back at once: one that comes as it starts does not pull her down', async () => {
+    const { emulator } = ui;
+    // A phone: a touch screen, a narrow window. The finger is moved by the browser's own input (CDP), step by step.
+    const context = await ui.page
+      .context()
+      .browser()!
+      .newContext({
+        hasTouch: true,
+        viewport: { width: 360, height: 640 },
+      });
+    try {
+      const page = await context.newPage();
+      await page.goto(ui.url);
+      await page.waitForSelector('body[data-ready="true"]');
+      for (let i = 0; i < 20; i++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `swiped past, line ${i}` });
+      await page.locator('#messages li .text', { hasText: 'swiped past, line 19' }).waitFor();
+      const fromEnd = () => page.$eval('#messages', (list) => list.scrollHeight - list.scrollTop - list.clientHeight);
+      await expect.poll(fromEnd).toBeLessThan(2);
+      const cdp = await context.newCDPSession(page);
+      const box = (await page.locator('#messages').boundingBox())!;
+      const x = Math.round(box.x + box.width / 2);
+      let y = Math.round(box.y + box.height / 3);
+      const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd') =>
+        cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+      const frame = () => page.evaluate(() => new Promise(requestAnimationFrame));
+      await touch('touchStart');
+      // The finger starts down the screen (older messages come into view): its first pixels are within 40 of the end.
+      while ((await fromEnd()) < 10) {
+        y += 4;
+        await touch('touchMove');
+        await frame();
+      }
+      const before = await fromEnd();
+      expect(before).toBeLessThan(40);
+      const text = 'sent as she started to swipe';
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text });
+      await page.locator('#messages li .text', { hasText: text }).waitFor();
+      await frame();
+      expect(await fromEnd()).toBeGreaterThanOrEqual(before); // not pulled back down under her finger
+      for (let i = 0; i < 40; i++) {
+        y += 5;
+        await touch('touchMove');
+      }
+      await touch('touchEnd');
+      await expect.poll(fromEnd).toBeGreaterThan(100); // still reading back
+      expect(await page.isVisible('#jump')).toBe(true); // and told that something came
+    } finally {
+      await context.close();
+    }
   });
 
   it('wraps a long unbroken chat title and names (header, typing line, side panel), desktop and phone: nothing cut off', async () => {
