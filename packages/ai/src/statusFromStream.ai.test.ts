@@ -107,6 +107,17 @@ function run(toolName: string, chunkDelayInMs: number | null = null, toolDelayMs
   return { result, executed };
 }
 
+/** A tool that returns `output` `ms` after it is called (in virtual time where the test fakes timers). */
+function slowTool(ms: number, output: unknown = { ok: true }) {
+  return tool({
+    inputSchema: z.object({ query: z.string() }),
+    execute: async () => {
+      await new Promise((r) => setTimeout(r, ms));
+      return output;
+    },
+  });
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -421,13 +432,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       prompt: 'What is the weather in Berlin?',
       stopWhen: stepCountIs(3),
       tools: {
-        webSearch: tool({
-          inputSchema: z.object({ query: z.string() }),
-          execute: async () => {
-            await new Promise((r) => setTimeout(r, 1000));
-            return { answer: 'sunny' };
-          },
-        }),
+        webSearch: slowTool(1000, { answer: 'sunny' }),
       },
     });
     // streamText runs the tool once the model's step ends, after the text: the search runs from 0 to 1000 ms
@@ -558,13 +563,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       prompt: 'Calculate and search',
       tools: {
         webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute: async () => 1 }),
-        calculator: tool({
-          inputSchema: z.object({ query: z.string() }),
-          execute: async () => {
-            await new Promise((r) => setTimeout(r, 1000));
-            return 2;
-          },
-        }),
+        calculator: slowTool(1000, 2),
       },
     });
     // the search waits for a person from 0 ms on; only the calculator runs, until 1000 ms
@@ -585,14 +584,6 @@ describe('statusFromStream over streamText (ai 6)', () => {
       { type: 'tool-input-end', id },
       { type: 'tool-call', toolCallId: id, toolName, input: '{"query":"Berlin"}' },
     ];
-    const slowTool = (ms: number) =>
-      tool({
-        inputSchema: z.object({ query: z.string() }),
-        execute: async () => {
-          await new Promise((r) => setTimeout(r, ms));
-          return { ok: true };
-        },
-      });
     const result = streamText({
       model: new MockLanguageModelV3({
         doStream: [
