@@ -133,8 +133,7 @@ function effectOf(
   // A progress yield is its call still running, so it means what the rules give `tool-call` (the tool's status by
   // default), not `tool-result`'s "the model digests the result", nor the tool's status whatever the rules say.
   const type = preliminary ? 'tool-call' : part.type;
-  // Own keys only: a part typed `constructor` or `toString` must not read Object.prototype as its effect.
-  const effect: PartEffect | undefined = Object.hasOwn(rules.parts, type) ? rules.parts[type] : undefined;
+  const effect = ruleFor(type, rules);
   if (effect === 'error') return effect;
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
   if (effect === 'tool') {
@@ -174,13 +173,18 @@ function effectOf(
   return effect;
 }
 
+/** What the rules give a part type. Own keys only: a part typed `constructor` must not read Object.prototype. */
+function ruleFor(type: string, rules: StatusRules): PartEffect | undefined {
+  return Object.hasOwn(rules.parts, type) ? rules.parts[type] : undefined;
+}
+
 /**
  * What a call that ends without running shows: what the rules give `tool-output-denied`, the SDK's own part for
  * such a call (`thinking` by default), if that is a status. `thinking` is true of a bot that still has to ask a
  * person, run a tool itself or say what it could not do; the tool's status, kept up once the stream ends, is not.
  */
 function notRunStatus(rules: StatusRules): AgentStatus | undefined {
-  const effect = Object.hasOwn(rules.parts, 'tool-output-denied') ? rules.parts['tool-output-denied'] : undefined;
+  const effect = ruleFor('tool-output-denied', rules);
   return effect === 'tool' || effect === 'complete' || effect === 'error' ? undefined : effect;
 }
 
