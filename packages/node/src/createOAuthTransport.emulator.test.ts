@@ -3,6 +3,7 @@ import { getEventListeners } from 'node:events';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
+import { expectClosesOnce } from '../test/expectClosesOnce';
 import { startEchoServer } from '../test/startEchoServer';
 import { until } from '../test/startStubServer';
 import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
@@ -45,6 +46,16 @@ function expiredTokens() {
   const tokens = emu.issueToken(1, { ttlSec: 1 });
   clock += 2_000;
   return tokens;
+}
+
+/** An OAuth transport on an expired token, whose refreshes are counted (and their tokens kept secret). */
+function refreshCounted() {
+  let refreshes = 0;
+  const t = oauth(expiredTokens(), (next) => {
+    refreshes++;
+    secrets.add(next.accessToken).add(next.refreshToken);
+  });
+  return { t, refreshes: () => refreshes };
 }
 
 /** Replies by HTTP status since `before` (REST and `/oauth/token/` replies alike). */
@@ -180,12 +191,7 @@ describe('OAuth transport against the emulator', () => {
   });
 
   it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
-    const tokens = expiredTokens();
-    let refreshes = 0;
-    const t = oauth(tokens, (next) => {
-      refreshes++;
-      secrets.add(next.accessToken).add(next.refreshToken);
-    });
+    const { t, refreshes } = refreshCounted();
     const before = emu.stats().byStatus;
     const refreshesBefore = emu.stats().oauthRequests;
     const results = await Promise.all(
@@ -197,7 +203,7 @@ describe('OAuth transport against the emulator', () => {
     );
     expect(results.filter((r) => r === true)).toHaveLength(5);
     expect(results.filter((r) => Array.isArray(r) && r[0]?.ok)).toHaveLength(5);
-    expect(refreshes).toBe(1);
+    expect(refreshes()).toBe(1);
     expect(emu.stats().oauthRequests - refreshesBefore).toBe(1); // counted at the token endpoint, not by the client
     // 10 rejected, then 1 refresh + 10 retries; the refresh token is single-use, so a second refresh would fail.
     expect(statusDelta(before)).toEqual({ 401: 10, 200: 11 });
@@ -258,12 +264,7 @@ describe('OAuth transport against the emulator', () => {
   });
 
   it('keeps a transient token-endpoint failure transient: the next call refreshes again', async () => {
-    const tokens = expiredTokens();
-    let refreshes = 0;
-    const t = oauth(tokens, (next) => {
-      refreshes++;
-      secrets.add(next.accessToken).add(next.refreshToken);
-    });
+    const { t, refreshes } = refreshCounted();
     // A gateway page in front of the token endpoint, once.
     emu.addFault({
       method: 'oauth.token',
@@ -289,82 +290,52 @@ describe('OAuth transport against the emulator', () => {
       status: 503,
     });
     await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
-    expect(refreshes).toBe(1);
+    expect(refreshes()).toBe(1);
     await t.close();
   });
 
-  it("gives a proxy's page in front of the token endpoint the kind its status gives, and forgets it", async () => {
-    const tokens = expiredTokens();
-    let refreshes = 0;
-    const t = oauth(tokens, (next) => {
-      refreshes++;
-      secrets.add(next.accessToken).add(next.refreshToken);
-    });
-    // A WAF's block page and a proxy's own login: no verdict on the refresh token, so the next call asks again.
-    for (const [status, kind] of [
-      [403, 'access'],
-      [401, 'auth'],
-      [404, 'input'],
-    ] as const) {
-      emu.addFault({
-        method: 'oauth.token',
-        status,
-        body: `<html><head><title>${status}</title></head><body>nginx</body></html>`,
-        contentType: 'text/html',
-        times: 1,
-      });
-      expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })), `${status}`).toMatchObject({
-        code: 'ERROR_UNEXPECTED_ANSWER',
-        kind,
-        status,
-      });
-    }
-    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
-    expect(refreshes).toBe(1);
-    await t.close();
-  });
-
-  it("takes a proxy's JSON refusal (no OAuth error code) for what its status gives, not as a dead refresh token", async () => {
-    const tokens = expiredTokens();
-    let refreshes = 0;
-    const t = oauth(tokens, (next) => {
-      refreshes++;
-      secrets.add(next.accessToken).add(next.refreshToken);
-    });
-    // The token endpoint refuses with invalid_grant, invalid_client, invalid_request … (reference §5); a gateway in
-    // front of it (Spring's default error body, say) sends JSON with an `error` of its own. That was taken as a
-    // refusal of the refresh token: kind `auth` (which ends botEvents), and every later expired call failed with it.
-    for (const [status, kind] of [
-      [403, 'access'],
-      [401, 'auth'],
-    ] as const) {
-      emu.addFault({
-        method: 'oauth.token',
-        status,
-        body: JSON.stringify({ timestamp: '2026-11-22T00:00:00Z', status, error: 'Forbidden', path: '/oauth/token/' }),
-        contentType: 'application/json',
-        times: 1,
-      });
-      expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })), `${status}`).toMatchObject({
-        code: 'Forbidden',
-        kind,
-        status,
-      });
-    }
-    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
-    expect(refreshes).toBe(1);
-    await t.close();
-  });
+  // Neither is a verdict on the refresh token, so the next call asks again:
+  // - a WAF's block page, a proxy's own login (HTML);
+  // - a gateway's JSON with an `error` of its own (Spring's default error body, say). The token endpoint refuses with
+  //   invalid_grant, invalid_client, invalid_request … (reference §5); that JSON was taken as a refusal of the refresh
+  //   token: kind `auth` (which ends botEvents), and every later expired call failed with it.
+  it.each([
+    {
+      what: "a proxy's page",
+      statuses: [403, 401, 404] as const,
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      contentType: 'text/html',
+      body: (status: number) => `<html><head><title>${status}</title></head><body>nginx</body></html>`,
+    },
+    {
+      what: "a proxy's JSON refusal (no OAuth error code)",
+      statuses: [403, 401] as const,
+      code: 'Forbidden',
+      contentType: 'application/json',
+      body: (status: number) =>
+        JSON.stringify({ timestamp: '2026-11-22T00:00:00Z', status, error: 'Forbidden', path: '/oauth/token/' }),
+    },
+  ])(
+    'gives $what in front of the token endpoint the kind its status gives, and forgets it',
+    async ({ statuses, code, contentType, body }) => {
+      const { t, refreshes } = refreshCounted();
+      const kinds = { 403: 'access', 401: 'auth', 404: 'input' } as const;
+      for (const status of statuses) {
+        emu.addFault({ method: 'oauth.token', status, body: body(status), contentType, times: 1 });
+        expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })), `${status}`).toMatchObject({
+          code,
+          kind: kinds[status],
+          status,
+        });
+      }
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      expect(refreshes()).toBe(1);
+      await t.close();
+    },
+  );
 
   it('close() called again returns the same promise, and calls after it are refused', async () => {
-    const t = oauth(emu.fixtures.oauth);
-    const first = t.close();
-    expect(t.close()).toBe(first);
-    await first;
-    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
-      code: 'CLIENT_CLOSED',
-      kind: 'network',
-    });
+    await expectClosesOnce(oauth(emu.fixtures.oauth), log);
   });
 
   it('reports a wrong client secret as an auth error without showing the secret', async () => {

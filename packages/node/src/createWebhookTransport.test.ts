@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
+import { expectClosesOnce } from '../test/expectClosesOnce';
 import { startStubServer, until } from '../test/startStubServer';
 import { createWebhookTransport } from './createWebhookTransport';
 
@@ -310,14 +311,7 @@ describe('reading replies', () => {
   });
 
   it('close() called again returns the same promise, and calls after it are refused', async () => {
-    const t = createWebhookTransport(stub.webhook);
-    const first = t.close();
-    expect(t.close()).toBe(first);
-    await first;
-    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
-      code: 'CLIENT_CLOSED',
-      kind: 'network',
-    });
+    await expectClosesOnce(createWebhookTransport(stub.webhook), log);
   });
 
   it('reads a reply that starts with a UTF-8 byte order mark, as fetch and the browser transports do', async () => {

@@ -1,0 +1,14 @@
+import { expect } from 'vitest';
+import type { NodeTransport } from '../src/index';
+import type { createErrorLog } from './errorLog';
+
+/** `close()` called again returns the same promise, and a call after it is refused as `CLIENT_CLOSED`. */
+export async function expectClosesOnce(t: NodeTransport, log: ReturnType<typeof createErrorLog>): Promise<void> {
+  const first = t.close();
+  expect(t.close()).toBe(first);
+  await first;
+  expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+    code: 'CLIENT_CLOSED',
+    kind: 'network',
+  });
+}
