@@ -854,29 +854,33 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
-  it('sends nothing more when what landed is what the one going on shows, whatever the one that ended asked for', async () => {
-    // the portal refuses the change to "searching" for the operating limit: "thinking" stays up
-    const transport = recordingTransport((c) =>
-      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING'
-        ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
-        : c.resolve({ result: true }),
-    );
-    const heard: IndicatorEvent[] = [];
-    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
-    const status = new Subject<'thinking' | 'searching'>();
-    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
-    await advance(1_000);
-    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
-    status.next('thinking');
-    await advance(1_000);
-    status.next('searching'); // refused at 2 s
-    await advance(1_000);
-    a.unsubscribe(); // at 3 s: the portal shows "thinking", as the one going on does
-    await advance(20_000);
-    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
-    expect(brief(heard.filter((e) => e.indicatorId === 1))).toEqual(['0 sent start']);
-    indicators.dispose();
-  });
+  it.each([
+    // "thinking" stays up
+    ['the operating limit', new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })],
+    ['auth (a token the transport could not refresh)', new B24Error({ code: 'expired_token', status: 401 })],
+  ])(
+    'sends nothing more when what landed is what the one going on shows: the change of the one that ended was refused for %s',
+    async (_, refusal) => {
+      const transport = recordingTransport((c) =>
+        c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? c.reject(refusal) : c.resolve({ result: true }),
+      );
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+      const status = new Subject<'thinking' | 'searching'>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      await advance(1_000);
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
+      status.next('thinking');
+      await advance(1_000);
+      status.next('searching'); // refused at 2 s
+      await advance(1_000);
+      a.unsubscribe(); // at 3 s: the portal shows "thinking", as the one going on does
+      await advance(20_000);
+      expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
+      expect(brief(heard.filter((e) => e.indicatorId === 1))).toEqual(['0 sent start']);
+      indicators.dispose();
+    },
+  );
 
   it('sends the status of the one going on again when a call of the one that ended may have landed', async () => {
     // every try of the change to "searching" meets a network error: each may have landed, so what is up is unknown
@@ -940,28 +944,6 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     a.unsubscribe(); // at 5 s: its "thinking" landed before "searching", which the portal shows
     await advance(1_000);
     expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
-    indicators.dispose();
-  });
-
-  it('sends nothing more when the change of the one that ended was refused for auth: what is up is unchanged', async () => {
-    // the portal refuses the change to "searching" (a token the transport could not refresh): "thinking" stays up
-    const transport = recordingTransport((c) =>
-      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING'
-        ? c.reject(new B24Error({ code: 'expired_token', status: 401 }))
-        : c.resolve({ result: true }),
-    );
-    const indicators = createIndicators({ transport });
-    const status = new Subject<'thinking' | 'searching'>();
-    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
-    await advance(1_000);
-    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
-    status.next('thinking');
-    await advance(1_000);
-    status.next('searching'); // refused at 2 s
-    await advance(1_000);
-    a.unsubscribe(); // at 3 s: the portal shows "thinking", as the one going on does
-    await advance(20_000);
-    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
     indicators.dispose();
   });
 
