@@ -23,6 +23,13 @@ const messageCalls = (from: number) =>
     .timeline()
     .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'im.message.add' && e.time >= from);
 
+/** New users, added to chat 1 (Alice's): their ids. */
+const joinChat1 = (people: { name: string; lastName: string }[]) => {
+  const { users } = ui.emulator.seed({ users: people });
+  ui.emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
+  return users;
+};
+
 /** Where the composer, the page and the message list are, as the window shows them. */
 const layout = () =>
   ui.page.evaluate(() => {
@@ -664,13 +671,10 @@ describe('the chat as a person uses it', () => {
 
   it('names who is typing when several are, a bot by its name and status (not counted among "people")', async () => {
     const { page, emulator } = ui;
-    const { users } = emulator.seed({
-      users: [
-        { name: 'Erin', lastName: 'Example' },
-        { name: 'Frank', lastName: 'Fox' },
-      ],
-    });
-    emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
+    const users = joinChat1([
+      { name: 'Erin', lastName: 'Example' },
+      { name: 'Frank', lastName: 'Fox' },
+    ]);
     const line = () => page.textContent('#typing-text');
     for (const user of [2, 3, users[0]!]) await typeAs(emulator, user);
     await fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
@@ -925,13 +929,10 @@ describe('the chat as a person uses it', () => {
 
   it('isolates right-to-left names in the typing line, the panel and the members: the sentence keeps its order', async () => {
     const { page, emulator } = ui;
-    const { users } = emulator.seed({
-      users: [
-        { name: 'سارة', lastName: 'أحمد' },
-        { name: 'דנה', lastName: 'לוי' },
-      ],
-    });
-    emulator.seed({ members: users.map((user) => [1, user] as [number, number]) });
+    const users = joinChat1([
+      { name: 'سارة', lastName: 'أحمد' },
+      { name: 'דנה', lastName: 'לוי' },
+    ]);
     for (const user of users) {
       await typeAs(emulator, user);
     }
