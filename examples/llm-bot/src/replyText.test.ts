@@ -84,6 +84,17 @@ describe('replyText', () => {
     });
   });
 
+  it("errors at a finish whose reason is 'error' with no error part: the text so far is not the answer", () => {
+    // @ai-sdk/google ends a malformed function call this way: finishReason 'error', no error part
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(replyText(cold('sab-F', parts))).toBe(
+        '----#',
+        undefined,
+        new Error('The model stopped with an error'),
+      );
+    });
+  });
+
   it('settles when the parts end without a finish part', () => {
     marbles(({ cold, expectObservable }) => {
       expectObservable(replyText(cold('sxy|', parts))).toBe('---(t|)', { t: 'It is sunny.' });

@@ -5,7 +5,8 @@ import { Observable } from 'rxjs';
  * The reply to send, from the same parts the statuses come from: the text of the last step that wrote any (a
  * model may say "let me look that up" before a tool call; the answer is what it writes after). Emits once, on
  * `finish`, then completes. Errors on `abort`, when the model wrote nothing, and when the work ended on an `error`
- * part (with its error): in each case there is no reply, so the status must be cleared and the user told. As in
+ * part (with its error) or on a `finish` whose `finishReason` is `'error'` with no `error` part: in each case there
+ * is no reply, so the status must be cleared and the user told. As in
  * `statusFromStream`, an `error` part is not the end by itself: `streamText` streams on after one (a provider's
  * unparsable chunk, a tool hook that threw), and a `finish` whose `finishReason` is not `'error'` says the model
  * finished after it, so its text is the reply.
@@ -42,6 +43,8 @@ export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observabl
             break;
           case 'finish':
             if (part.finishReason !== 'error') failure = undefined;
+            // No error part, yet the provider says the work failed (@ai-sdk/google: a malformed function call)
+            else failure ??= new Error('The model stopped with an error');
             settle();
             break;
         }

@@ -3,7 +3,8 @@
 import type { Transport } from '@b24-typing/core';
 import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
-import { MockLanguageModelV3 } from 'ai/test';
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
@@ -64,6 +65,38 @@ describe('llm-bot end to end (fetch mode)', () => {
     ]);
     expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
     expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(c.callsAfterReply).toEqual([]);
+  });
+
+  it("a model that stops with finishReason 'error' and no error part is a failure: cleared, then an apology, not its text", async () => {
+    // @ai-sdk/google's malformed function call: the words so far ("let me look that up") are not the answer
+    const usage = {
+      inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+      outputTokens: { total: 1, text: 1, reasoning: undefined },
+    };
+    const model = new MockLanguageModelV3({
+      doStream: async () => ({
+        stream: simulateReadableStream<LanguageModelV3StreamPart>({
+          chunkDelayInMs: 300,
+          chunks: [
+            { type: 'stream-start', warnings: [] },
+            { type: 'text-start', id: 't' },
+            { type: 'text-delta', id: 't', delta: 'Let me look that up.' },
+            { type: 'text-end', id: 't' },
+            { type: 'finish', finishReason: { unified: 'error', raw: 'MALFORMED_FUNCTION_CALL' }, usage },
+          ],
+        }),
+      }),
+    });
+    const { ask, waitFor, conversation, settle } = await setup(model, FAST);
+    const q = await ask('Will this work?');
+    await waitFor(q, (c) => c.reply !== undefined);
+    await settle();
+    const c = conversation(q);
+
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: The model stopped with an error');
+    expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
     expect(c.callsAfterReply).toEqual([]);
   });
 

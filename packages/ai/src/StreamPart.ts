@@ -28,8 +28,9 @@ export interface StreamPart {
   /** On `tool-result`: a progress yield of a generator tool, not its final output. */
   readonly preliminary?: boolean | undefined;
   /**
-   * On `finish` (and `finish-step`): `'error'` when the last step ended on an `error` part, so that an error the model
-   * streamed on after is told from one the work ended on. `unknown`, as it is only compared with `'error'`.
+   * On `finish` (and `finish-step`): `'error'` when the last step ended on an `error` part, or the provider said it
+   * failed (with no `error` part), so that an error the model streamed on after is told from one the work ended on.
+   * `unknown`, as it is only compared with `'error'`.
    */
   readonly finishReason?: unknown;
   /** On `error` (and `tool-error`). */

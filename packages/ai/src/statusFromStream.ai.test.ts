@@ -308,6 +308,33 @@ describe('statusFromStream over streamText (ai 6)', () => {
     expect(await result.text).toBe('Sunny.');
   });
 
+  it("errors at a finish whose reason is 'error' with no error part before it (Gemini's malformed function call)", async () => {
+    // @ai-sdk/google maps MALFORMED_FUNCTION_CALL to finishReason 'error' and emits no error part: the work failed
+    // all the same (streamText reports the step as 'error'), so the status must not complete as if it came whole
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: step([
+          { type: 'stream-start', warnings: [] },
+          { type: 'text-start', id: 't1' },
+          { type: 'text-delta', id: 't1', delta: 'Let me look that up.' },
+          { type: 'text-end', id: 't1' },
+          { type: 'finish', finishReason: { unified: 'error', raw: 'MALFORMED_FUNCTION_CALL' }, usage },
+        ]),
+      }),
+      prompt: 'hi',
+      onError: () => {},
+    });
+    const types: string[] = [];
+    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    const { seen, err } = await statusesUntilError(parts);
+    expect(types).not.toContain('error');
+    expect(types.at(-1)).toBe('finish');
+    expect(seen).toEqual(['thinking', 'composing']);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('LLM stream reported an error (finish)');
+    expect(await result.finishReason).toBe('error');
+  });
+
   it('leaves the reply whole when the status reader stops early', async () => {
     const { result, executed } = run('webSearch');
     // a subscriber that stops after two statuses (botStatus torn down, an operator's take) releases the stream early

@@ -109,8 +109,14 @@ describe('statusFromStream: phases in virtual time', () => {
         Z: { type: 'finish', finishReason: 'error' },
       };
       expectObservable(statusFromStream(cold('r--E--t-z', finished))).toBe('h-----o-|', statuses);
-      // a finish that says 'error' with no error part before it has no error to report: it completes, as ever
-      expectObservable(statusFromStream(cold('r-t-Z', finished))).toBe('h-o-|', statuses);
+    });
+  });
+
+  it("errors at a finish whose reason is 'error' with no error part before it: the work ended on a failure", () => {
+    marbles(({ cold, expectObservable }) => {
+      const Z = { type: 'finish', finishReason: 'error' };
+      const failed = new Error('LLM stream reported an error (finish)');
+      expectObservable(statusFromStream(cold('r-t-Z', { ...parts, Z }))).toBe('h-o-#', statuses, failed);
     });
   });
 

@@ -30,8 +30,10 @@ import type { PartEffect, StatusRules } from './statusRules';
  * error for a chunk it could not parse, or a tool hook's, and streams on (the rest of the text, the tools, the next
  * step), and a status that ended there would leave the bot at work with no indicator. So the status stays as it is,
  * and the stream errors with the latest such `error` only if the work ends on it: at a `finish` whose
- * `finishReason` is `'error'` (or absent), at `abort`, or when the parts end. The caller sees the failure instead
- * of a status that silently stops changing.
+ * `finishReason` is `'error'` (or absent), at `abort`, or when the parts end. A `finish` whose `finishReason` is
+ * `'error'` errors even with no `error` part before it (a provider may report a failure by its finish reason alone,
+ * as `@ai-sdk/google` does for a malformed function call). The caller sees the failure instead of a status that
+ * silently stops changing.
  *
  * `rules` replaces the matching fields of {@link defaultStatusRules}; to add tool rules, spread the defaults:
  * `{ tools: [{ match: 'crm', status: 'checking' }, ...defaultStatusRules.tools] }`.
@@ -70,6 +72,8 @@ export function statusFromStream(
         }
         if (effect === 'complete') {
           if (failure !== undefined && endsOnError(part)) throw errorOf(failure);
+          // No error part, yet the finish says the work failed (@ai-sdk/google's MALFORMED_FUNCTION_CALL): it did.
+          if (part.finishReason === 'error') throw errorOf(part);
           failure = undefined;
         }
         return effect;
@@ -89,9 +93,9 @@ export function statusFromStream(
 
 /**
  * Whether the work ended on the error seen before `part` (a part that ends it). `streamText` gives `finish` the last
- * step's finish reason: `'error'` from an `error` part the model did not finish after, and the model's own reason
- * once it did (its `finish` comes after the error part and overwrites it), so `'stop'` or `'tool-calls'` after an
- * error part says the reply came whole. A part without a finish reason (`abort`, a hand-made `finish`) tells nothing
+ * step's finish reason: `'error'` from an `error` part the model did not finish after (or from the provider, with no
+ * `error` part at all), and the model's own reason once it did (its `finish` comes after the error part and
+ * overwrites it), so `'stop'` or `'tool-calls'` after an error part says the reply came whole. A part without a finish reason (`abort`, a hand-made `finish`) tells nothing
  * of the kind: the error stands.
  */
 function endsOnError(part: StreamPart): boolean {
