@@ -1,7 +1,9 @@
 /**
- * The portal's request counter (reference §7): each request adds one, the counter drains by `perSecond`, and a
- * request that would take it past `burst` is refused without being counted. Time comes from the injected clock,
- * so the drain rate can be tested without waiting.
+ * The portal's request counter (reference §7): each request adds one and the counter drains by `perSecond`.
+ * "When the counter exceeds X, the next request is blocked": a request is refused only when the counter already
+ * exceeds `burst` as it arrives, so the one that takes it from X to X + 1 still runs (X + 1 at one instant).
+ * A refused request is not counted. Time comes from the injected clock, so the drain rate can be tested without
+ * waiting.
  */
 export class LeakyBucket {
   private level = 0;
@@ -24,7 +26,7 @@ export class LeakyBucket {
     const level = this.levelAt(now);
     this.level = level;
     this.last = now;
-    if (level + 1 > this.burst + 1e-9) return false;
+    if (level > this.burst + 1e-9) return false;
     this.level = level + 1;
     return true;
   }

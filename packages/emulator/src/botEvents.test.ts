@@ -269,11 +269,16 @@ describe('events to bots', () => {
       [{ eventMode: 'webhook', webhookUrl: 'ftp://x' }, 'BOT_INVALID_CALLBACK'],
       [{ botToken: 'agent-bot-token' }, 'BOT_TOKEN_ROTATION_FAILED'], // the seeded agent answers to it
       [{ botToken: 'x'.repeat(41) }, 'BOT_TOKEN_INVALID_LENGTH'],
+      [{ botToken: '\u{1F600}'.repeat(41) }, 'BOT_TOKEN_INVALID_LENGTH'],
     ] as const) {
       const refused = await update('old-token', fields);
       expect([refused.status, refused.body.error]).toEqual([400, code]);
     }
     expect((await update('wrong-token', { eventMode: 'fetch' })).body.error).toBe('BOT_OWNERSHIP_ERROR');
+    // §4.1 counts characters: 40 emoji (80 UTF-16 units) are a valid token, and rotating back to the old one works.
+    const emoji = '\u{1F600}'.repeat(40);
+    expect((await update('old-token', { botToken: emoji })).status).toBe(200);
+    expect((await update(emoji, { botToken: 'old-token' })).status).toBe(200);
 
     const moved = await update('old-token', {
       eventMode: 'webhook',

@@ -1,6 +1,6 @@
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { intval, recordOf, stringOf, truthy } from './paramValues';
+import { charLength, intval, phpTrim, recordOf, stringOf, truthy } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2 } from './resolveBot';
 import { RestError } from './RestError';
@@ -52,10 +52,10 @@ function botRegister(params: Params, context: MethodContext): unknown {
   else {
     botToken = stringOf(fields?.botToken ?? params.botToken ?? params.BOT_TOKEN);
     if (!botToken) throw restError('BOT_TOKEN_NOT_SPECIFIED');
-    if (botToken.length > 40) throw restError('BOT_TOKEN_INVALID_LENGTH');
+    if (charLength(botToken) > 40) throw restError('BOT_TOKEN_INVALID_LENGTH');
     appId = `custom${botToken}`;
   }
-  const code = stringOf(fields?.code)?.trim() ?? '';
+  const code = phpTrim(stringOf(fields?.code) ?? '');
   if (!fields || code === '') throw restError('BOT_CODE_REQUIRED');
   const existing = [...model.bots.values()].find((bot) => bot.code === code);
   if (existing) {
@@ -64,7 +64,7 @@ function botRegister(params: Params, context: MethodContext): unknown {
     return { bot: model.botObject(existing), users: [model.userObject(existing.id)] };
   }
   const properties = recordOf(fields.properties);
-  const name = stringOf(properties?.name)?.trim() ?? '';
+  const name = phpTrim(stringOf(properties?.name) ?? '');
   if (!properties || name === '') throw restError('BOT_PROPERTIES_REQUIRED');
   const type = stringOf(fields.type) ?? 'bot';
   if (!BOT_TYPES.has(type)) throw restError('BOT_INVALID_TYPE');
@@ -117,7 +117,7 @@ function botUpdate(params: Params, context: MethodContext): unknown {
   const newToken = context.auth.type === 'webhook' ? stringOf(fields.botToken) : null;
   if (newToken !== null) {
     if (newToken === '') throw restError('BOT_TOKEN_NOT_SPECIFIED');
-    if (newToken.length > 40) throw restError('BOT_TOKEN_INVALID_LENGTH');
+    if (charLength(newToken) > 40) throw restError('BOT_TOKEN_INVALID_LENGTH');
     const taken = [...model.bots.values()].some((other) => other.id !== bot.id && other.appId === `custom${newToken}`);
     if (taken) throw restError('BOT_TOKEN_ROTATION_FAILED');
   }
@@ -127,7 +127,8 @@ function botUpdate(params: Params, context: MethodContext): unknown {
   if (eventMode === 'webhook' && !webhookUrl) throw restError('BOT_WEBHOOK_URL_REQUIRED');
   if (fields.webhookUrl !== undefined && webhookUrl) checkCallback(webhookUrl);
   const properties = recordOf(fields.properties);
-  const name = properties ? stringOf(properties.name)?.trim() : undefined;
+  const rawName = properties ? stringOf(properties.name) : null;
+  const name = rawName === null ? undefined : phpTrim(rawName);
   if (properties && properties.name !== undefined && !name) throw restError('BOT_PROPERTIES_REQUIRED');
 
   if (newToken) {

@@ -47,6 +47,55 @@ describe('/rest/ reads a request the way the portal does (reference §5, getRequ
   });
 });
 
+describe('§5 the transport suffix: method.json and method.xml', () => {
+  // §5: "optional `.json`/`.xml` suffix … Default format is JSON. Appending `.xml` returns XML (`<response>…`)".
+  it('answers method.xml with the same envelope as XML in <response>, and runs the method', async () => {
+    const reply = await post(`${writing()}.xml`, { DIALOG_ID: 'chat1' });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(reply.text).toMatch(
+      /^<response><result>1<\/result><time><start>[\d.]+<\/start><finish>[\d.]+<\/finish><duration>[\d.]+<\/duration>/,
+    );
+    expect(reply.text).toMatch(/<date_start>\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d<\/date_start>.*<\/time><\/response>$/);
+    expect(shownIn()).toEqual([1]);
+    const json = await post(`${emulator.webhookUrl()}im.dialog.writing.json`, { DIALOG_ID: 'chat2' });
+    expect([json.status, json.body.result, json.headers['content-type']]).toEqual([
+      200,
+      true,
+      'application/json; charset=utf-8',
+    ]);
+  });
+
+  it('sends errors as XML too, escaped, with the same status and no time', async () => {
+    const reply = await post(`${writing()}.xml`, { DIALOG_ID: 'sg7' });
+    expect(reply.status).toBe(403);
+    expect(reply.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(reply.text).toBe(
+      '<response><error>ACCESS_ERROR</error><error_description>Action unavailable</error_description></response>',
+    );
+    const missing = await post(`${writing()}.xml`, {});
+    expect(missing.text).toBe(
+      '<response><error>CHAT_ID_EMPTY</error><error_description>Chat ID can&apos;t be empty</error_description></response>',
+    );
+    const unknown = await post(`${emulator.webhookUrl()}no.such.method.xml`, {});
+    expect([unknown.status, unknown.text]).toEqual([
+      404,
+      '<response><error>ERROR_METHOD_NOT_FOUND</error><error_description>Method not found!</error_description></response>',
+    ]);
+  });
+
+  it('writes list items as <item>, true as 1, and an empty list as an empty element (OAuth form too)', async () => {
+    const reply = await post(`${emulator.restUrl}batch.xml`, {
+      auth: emulator.fixtures.oauth.accessToken,
+      cmd: ['im.dialog.writing?DIALOG_ID=chat1', 'im.dialog.writing?DIALOG_ID=chat1'],
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.text).toMatch(
+      /^<response><result><result><item>1<\/item><item>1<\/item><\/result><result_error><\/result_error><result_total><\/result_total><result_next><\/result_next><result_time><item><start>/,
+    );
+  });
+});
+
 describe('/rest/ and a client that goes away', () => {
   it('records a request whose client hung up mid-body as aborted (status 0), not as a 500 it never sent', async () => {
     const url = new URL(writing());

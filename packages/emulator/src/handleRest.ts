@@ -12,6 +12,7 @@ import { RestError } from './RestError';
 import { runBatch } from './runBatch';
 import { sendResponse } from './sendResponse';
 import { timeBlock } from './timeBlock';
+import { toXml } from './toXml';
 
 function safeDecode(segment: string): string {
   try {
@@ -62,11 +63,17 @@ export async function handleRest(
     sendResponse(res, error.status, error.toBody(), cors);
     return;
   }
-  methodName = methodName.replace(/\.json$/i, '');
+  // `method`, `method.json` or `method.xml` (reference §5): the suffix picks the transport, JSON by default.
+  const xml = /\.xml$/i.test(methodName);
+  methodName = methodName.replace(/\.(json|xml)$/i, '');
   const isBatch = methodName.toLowerCase() === 'batch';
   let auth: AuthContext | null = null;
   let recorded = false;
   const fault = portal.faults.match(methodName, false);
+  const reply = (status: number, envelope: Record<string, unknown>) =>
+    xml
+      ? sendResponse(res, status, toXml(envelope), cors, 'text/xml; charset=utf-8', fault)
+      : sendResponse(res, status, envelope, cors, undefined, fault);
   try {
     if (fault) {
       const record = (status: number, code: string) =>
@@ -100,14 +107,7 @@ export async function handleRest(
       ({ result, operating } = invokeMethod(portal, methodName, params, auth, null));
     }
     portal.countStatus(200);
-    sendResponse(
-      res,
-      200,
-      { result, time: timeBlock(started, portal.now(), operating ?? undefined) },
-      cors,
-      undefined,
-      fault,
-    );
+    reply(200, { result, time: timeBlock(started, portal.now(), operating ?? undefined) });
   } catch (caught) {
     if (!(caught instanceof RestError) && (req.destroyed || res.destroyed)) {
       // The client hung up (mid-body, say): no reply went out, so none is counted; the call is noted as a
@@ -118,6 +118,6 @@ export async function handleRest(
     const error = caught instanceof RestError ? caught : restError('INTERNAL_SERVER_ERROR');
     if (!recorded) portal.recordCall(methodName, emptyRecord(), error.status, error.code, auth, null, started);
     portal.countStatus(error.status);
-    sendResponse(res, error.status, error.toBody(), cors, undefined, fault);
+    reply(error.status, error.toBody());
   }
 }

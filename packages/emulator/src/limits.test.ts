@@ -16,22 +16,25 @@ async function writing(e: Emulator): Promise<{ status: number; error?: string }>
 }
 
 describe('LeakyBucket', () => {
-  it('admits exactly `burst` at once and then drains at perSecond', () => {
+  // §7: "Each request increments a counter. When the counter exceeds X, the next request is blocked": the request
+  // that takes the counter from X to X + 1 still runs; the one after it is the first refused.
+  it('§7: admits `burst` + 1 at once (the counter must exceed X first) and then drains at perSecond', () => {
     const bucket = new LeakyBucket(2, 50);
-    for (let i = 0; i < 50; i++) expect(bucket.take(0)).toBe(true);
+    for (let i = 0; i < 51; i++) expect(bucket.take(0)).toBe(true);
     expect(bucket.take(0)).toBe(false);
     expect(bucket.take(499)).toBe(false);
     expect(bucket.take(500)).toBe(true);
     expect(bucket.take(500)).toBe(false);
-    expect(bucket.levelAt(25_500)).toBeCloseTo(0, 6);
+    expect(bucket.levelAt(26_000)).toBeCloseTo(0, 6);
   });
 });
 
 describe('rate limit over HTTP (injected clock)', () => {
-  it('standard: the 51st request at one instant gets 503 QUERY_LIMIT_EXCEEDED, and one more fits every 500 ms', async () => {
+  it('§7 standard: the 52nd request at one instant gets 503 QUERY_LIMIT_EXCEEDED, and one more fits every 500 ms', async () => {
     let t = 1_800_000_000_000;
     emulator = await startEmulator({ plan: 'standard', now: () => t });
-    for (let i = 0; i < 50; i++) expect((await writing(emulator)).status).toBe(200);
+    // The 51st takes the counter past X = 50; only the next one is blocked.
+    for (let i = 0; i < 51; i++) expect((await writing(emulator)).status).toBe(200);
     expect(await writing(emulator)).toEqual({ status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
     t += 499;
     expect((await writing(emulator)).status).toBe(503);
@@ -44,14 +47,14 @@ describe('rate limit over HTTP (injected clock)', () => {
     expect(ok).toBe(20);
     const stats = emulator.stats();
     expect(stats.queryLimitExceeded).toBe(4);
-    expect(stats.requests).toBe(50 + 1 + 1 + 1 + 1 + 21);
+    expect(stats.requests).toBe(51 + 1 + 1 + 1 + 1 + 21);
   });
 
-  it('enterprise: burst 250, 5/s', async () => {
+  it('§7 enterprise: X = 250, 5/s', async () => {
     let t = 0;
     emulator = await startEmulator({ plan: 'enterprise', now: () => t });
-    const results = await Promise.all(Array.from({ length: 251 }, () => writing(emulator!)));
-    expect(results.filter((r) => r.status === 200)).toHaveLength(250);
+    const results = await Promise.all(Array.from({ length: 252 }, () => writing(emulator!)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(251);
     t += 200;
     expect((await writing(emulator)).status).toBe(200);
     expect((await writing(emulator)).status).toBe(503);
@@ -60,8 +63,8 @@ describe('rate limit over HTTP (injected clock)', () => {
   it('custom numbers and off', async () => {
     emulator = await startEmulator({ plan: { perSecond: 1, burst: 3 }, now: () => 0 });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await writing(emulator)).status);
-    expect(statuses).toEqual([200, 200, 200, 503]);
+    for (let i = 0; i < 5; i++) statuses.push((await writing(emulator)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 503]);
     await emulator.close();
     emulator = await startEmulator({ plan: 'off', now: () => 0 });
     for (let i = 0; i < 120; i++) expect((await writing(emulator)).status).toBe(200);
@@ -71,6 +74,7 @@ describe('rate limit over HTTP (injected clock)', () => {
     emulator = await startEmulator({ plan: { perSecond: 1, burst: 2 }, now: () => 0 });
     expect((await post(`${emulator.webhookUrl(1)}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
     expect((await post(`${emulator.webhookUrl(2)}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
+    expect((await post(`${emulator.webhookUrl(3)}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
     const oauth = await post(`${emulator.restUrl}imbot.v2.Chat.InputAction.notify`, {
       botId: 11,
       dialogId: 'chat1',
@@ -86,11 +90,13 @@ describe('rate limit over HTTP (injected clock)', () => {
     expect((await post(url, '{"DIALOG_ID":', { contentType: 'application/json' })).body.error).toBe('ERROR_ARGUMENT');
     expect((await post(`${emulator.webhookUrl()}`, {})).body.error).toBe('ERROR_METHOD_NOT_FOUND');
     expect((await writing(emulator)).status).toBe(200);
+    expect((await writing(emulator)).status).toBe(200);
     expect(await writing(emulator)).toEqual({ status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
   });
 
   it('rateLimitStatus: 429 sends the same code with 429', async () => {
     emulator = await startEmulator({ plan: { perSecond: 1, burst: 1 }, rateLimitStatus: 429, now: () => 0 });
+    expect((await writing(emulator)).status).toBe(200);
     expect((await writing(emulator)).status).toBe(200);
     expect(await writing(emulator)).toEqual({ status: 429, error: 'QUERY_LIMIT_EXCEEDED' });
   });
@@ -104,9 +110,10 @@ describe('rate limit over HTTP (injected clock)', () => {
     expect(first.status).toBe(200);
     expect(Object.keys(first.body.result.result)).toHaveLength(50);
     expect((await post(`${emulator.webhookUrl()}batch`, { cmd })).status).toBe(200);
-    const third = await post(`${emulator.webhookUrl()}batch`, { cmd });
-    expect([third.status, third.body.error]).toEqual([503, 'QUERY_LIMIT_EXCEEDED']);
-    expect(emulator.stats()).toMatchObject({ requests: 3, batches: 2, queryLimitExceeded: 1 });
+    expect((await post(`${emulator.webhookUrl()}batch`, { cmd })).status).toBe(200);
+    const fourth = await post(`${emulator.webhookUrl()}batch`, { cmd });
+    expect([fourth.status, fourth.body.error]).toEqual([503, 'QUERY_LIMIT_EXCEEDED']);
+    expect(emulator.stats()).toMatchObject({ requests: 4, batches: 3, queryLimitExceeded: 1 });
   });
 });
 

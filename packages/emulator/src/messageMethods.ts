@@ -1,6 +1,6 @@
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { intval, recordOf, stringOf, upperKeys } from './paramValues';
+import { intval, phpTrim, recordOf, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2 } from './resolveBot';
 
@@ -28,7 +28,7 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   if (/^chat/i.test(dialogId) && intval(dialogId.slice(4)) <= 0) throw restError('CHAT_ID_EMPTY');
   if (/^\d+$/.test(dialogId) && intval(dialogId) <= 0) throw restError('USER_ID_EMPTY');
   const text = stringOf(params.MESSAGE) ?? '';
-  if (text.trim() === '' && params.ATTACH === undefined) throw restError('MESSAGE_EMPTY');
+  if (phpTrim(text) === '' && params.ATTACH === undefined) throw restError('MESSAGE_EMPTY');
   const chat = model.resolveDialog(dialogId, auth.userId, { allowSg: false, create: true });
   if (!chat?.members.has(auth.userId)) throw restError('ACCESS_ERROR');
   context.record.chatId = chat.id;
@@ -55,7 +55,7 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
   const chat = resolveDialogV2(params, bot, context);
   const fields = recordOf(params.fields);
   let text = stringOf(fields?.message) ?? '';
-  if (text.trim() === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
+  if (phpTrim(text) === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
   // §4.3 counts characters: code points, as PHP's mb_ functions do. UTF-16 units would cut astral text (emoji) at
   // half the limit, and slicing them could split a surrogate pair.
   if (text.length > MAX_MESSAGE) {

@@ -73,6 +73,22 @@ const rows: Row[] = [
   },
   { name: 'no dialog at all', method: 'im.dialog.writing', params: {}, status: 400, error: 'CHAT_ID_EMPTY' },
   { name: 'CHAT_ID 0', method: 'im.dialog.writing', params: { CHAT_ID: 0 }, status: 400, error: 'CHAT_ID_EMPTY' },
+  {
+    // §1.1: CHAT_ID goes through intval(), which skips only C whitespace (" \t\n\v\f\r"): after a no-break space
+    // there are no leading digits, so it is 0.
+    name: '§1.1 CHAT_ID after a no-break space is intval 0',
+    method: 'im.dialog.writing',
+    params: { CHAT_ID: '\u00a01' },
+    status: 400,
+    error: 'CHAT_ID_EMPTY',
+  },
+  {
+    name: '§1.1 CHAT_ID after a tab and a vertical tab is still read',
+    method: 'im.dialog.writing',
+    params: { CHAT_ID: '\t\x0B1' },
+    status: 200,
+    result: true,
+  },
   { name: 'to yourself', method: 'im.dialog.writing', params: { DIALOG_ID: '1' }, status: 403, error: 'ACCESS_ERROR' },
   { name: 'sg id', method: 'im.dialog.writing', params: { DIALOG_ID: 'sg1' }, status: 403, error: 'ACCESS_ERROR' },
   // isDialogId is case-insensitive, but CIMMessenger::StartWriting takes only a lower-case `chat` prefix as a chat and
@@ -308,6 +324,20 @@ const rows: Row[] = [
     status: 400,
     error: 'ERROR_ARGUMENT',
   },
+  {
+    // §1.3: is_numeric allows only " \t\n\r\v\f" around the number; a no-break space makes it non-numeric.
+    name: '§1.3 duration with a no-break space is non-numeric',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat1', duration: '\u00a05' },
+    status: 400,
+    error: 'ERROR_ARGUMENT',
+  },
+  {
+    name: '§1.3 duration with leading and trailing ASCII whitespace is numeric',
+    method: 'imbot.v2.Chat.InputAction.notify',
+    params: { ...AGENT, dialogId: 'chat1', duration: ' \f5\n' },
+    status: 200,
+  },
   // imbot.v2.Chat.Message.send (§4.3)
   {
     name: 'ok',
@@ -319,6 +349,19 @@ const rows: Row[] = [
     name: 'empty message',
     method: 'imbot.v2.Chat.Message.send',
     params: { ...AGENT, dialogId: 'chat1', fields: { message: '  ' } },
+    status: 400,
+    error: 'EMPTY_MESSAGE',
+  },
+  {
+    name: 'a no-break space is a message (PHP trim)',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: '\u00a0' } },
+    status: 200,
+  },
+  {
+    name: "nothing but PHP trim's characters is empty",
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: '\0\x0B' } },
     status: 400,
     error: 'EMPTY_MESSAGE',
   },
@@ -377,6 +420,20 @@ const rows: Row[] = [
     name: 'empty message',
     method: 'im.message.add',
     params: { DIALOG_ID: 'chat1', MESSAGE: '' },
+    status: 400,
+    error: 'MESSAGE_EMPTY',
+  },
+  {
+    // messageAdd runs PHP's trim(), which strips only " \t\n\r\0\x0B": a no-break space is text, not emptiness.
+    name: 'a no-break space is a message (PHP trim)',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: '\u00a0' },
+    status: 200,
+  },
+  {
+    name: "nothing but PHP trim's characters, NUL and vertical tab included, is empty",
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: ' \t\n\r\0\x0B' },
     status: 400,
     error: 'MESSAGE_EMPTY',
   },
@@ -444,6 +501,20 @@ const rows: Row[] = [
     name: 'token too long',
     method: 'imbot.v2.Bot.register',
     params: { fields: { code: 'x1', botToken: 't'.repeat(41), properties: { name: 'X' } } },
+    status: 400,
+    error: 'BOT_TOKEN_INVALID_LENGTH',
+  },
+  {
+    // §4.1: "Maximum 40 characters": 40 emoji are 40 characters (80 UTF-16 units, 160 bytes).
+    name: '§4.1 a botToken of 40 characters outside the BMP',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'emoji40', botToken: '\u{1F600}'.repeat(40), properties: { name: 'X' } } },
+    status: 200,
+  },
+  {
+    name: '§4.1 a botToken of 41 characters outside the BMP',
+    method: 'imbot.v2.Bot.register',
+    params: { fields: { code: 'emoji41', botToken: '\u{1F600}'.repeat(41), properties: { name: 'X' } } },
     status: 400,
     error: 'BOT_TOKEN_INVALID_LENGTH',
   },

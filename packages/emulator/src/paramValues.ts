@@ -8,21 +8,39 @@ export function upperKeys(params: Params): Params {
   return out;
 }
 
-/** PHP `intval`: leading digits of a string, truncated numbers, 0 otherwise. */
+/**
+ * PHP `trim` with its default character list, " \t\n\r\0\x0B". JavaScript's `trim()` also strips NBSP, the other
+ * Unicode spaces and U+FEFF, and keeps NUL, so a message of a no-break space would be "empty" here and not there.
+ */
+export function phpTrim(text: string): string {
+  return text.replace(/^[ \t\n\r\0\v]+|[ \t\n\r\0\v]+$/g, ''); // \v is \x0B
+}
+
+/** Characters as the docs count them (PHP `mb_strlen`): code points, so an emoji is one, not two UTF-16 units. */
+export function charLength(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/**
+ * PHP `intval`: leading digits of a string, truncated numbers, 0 otherwise. Only C whitespace (" \t\n\v\f\r") may
+ * precede the digits; JavaScript's `\s` would also skip NBSP and the other Unicode spaces, which PHP does not.
+ */
 export function intval(value: unknown): number {
   if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : 0;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string') {
-    const match = /^\s*([+-]?\d+)/.exec(value);
+    const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(value);
     return match ? Number.parseInt(match[1]!, 10) : 0;
   }
   return 0;
 }
 
-/** PHP `is_numeric`. */
+/** PHP 8 `is_numeric`: whitespace allowed around the number is " \t\n\r\v\f" only, as for `intval`. */
 export function isNumeric(value: unknown): boolean {
   if (typeof value === 'number') return Number.isFinite(value);
-  return typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value);
+  return typeof value === 'string' && /^[ \t\n\r\v\f]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/.test(value);
 }
 
 /** Scalars as PHP would cast them to string; arrays and objects as null. */
@@ -37,7 +55,7 @@ export function stringOf(value: unknown): string | null {
 export function truthy(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') return ['y', '1', 'true'].includes(value.trim().toLowerCase());
+  if (typeof value === 'string') return ['y', '1', 'true'].includes(phpTrim(value).toLowerCase());
   return false;
 }
 
