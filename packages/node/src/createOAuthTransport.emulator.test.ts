@@ -315,6 +315,13 @@ describe('OAuth transport against the emulator', () => {
       body: (status: number) =>
         JSON.stringify({ timestamp: '2026-11-22T00:00:00Z', status, error: 'Forbidden', path: '/oauth/token/' }),
     },
+    {
+      what: "an API gateway's JSON whose error is an object, not a code",
+      statuses: [403, 401, 404] as const,
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      contentType: 'application/json',
+      body: (status: number) => JSON.stringify({ error: { code: status, message: 'Access denied by policy' } }),
+    },
   ])(
     'gives $what in front of the token endpoint the kind its status gives, and forgets it',
     async ({ statuses, code, contentType, body }) => {

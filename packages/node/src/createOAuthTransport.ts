@@ -204,10 +204,12 @@ function readTokenReply(status: number, text: string): unknown {
   } catch {
     return readEnvelope({ status, text }); // throws unexpectedAnswer: the kind its status gives
   }
-  if (typeof body === 'object' && body !== null && (body as { error?: unknown }).error) {
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  if (typeof error === 'string' && error) {
     throw B24Error.fromResponse(body as { error?: unknown; error_description?: unknown }, status);
   }
-  if (status < 200 || status >= 300) return readEnvelope({ status, text });
+  // An `error` that is no code (a gateway's `{ "error": { "code": 403 } }`) is no answer of the token endpoint either.
+  if (error || status < 200 || status >= 300) return readEnvelope({ status, text });
   return body;
 }
 

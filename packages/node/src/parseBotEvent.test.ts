@@ -1,3 +1,4 @@
+import querystring from 'node:querystring';
 import { describe, expect, it } from 'vitest';
 import { B24Error } from '@b24-typing/core';
 import type { JoinChatEvent, MessageAddEvent, V1MessageAddEvent } from './BotEvent';
@@ -72,6 +73,24 @@ describe('parseBotEvent', () => {
       expect(event.data.message.id).toBe(901);
       expect(event.data.chat.dialogId).toBe('chat44');
     }
+  });
+
+  it('reads a form a framework parsed without nesting it (bracket keys left flat, as querystring.parse leaves them)', () => {
+    // Express's `urlencoded({ extended: false })` and Fastify's formbody parse with node:querystring: `auth[application_token]`
+    // stays one key, and a repeated key (`a[]=1&a[]=2`) becomes an array.
+    const flat = { ...querystring.parse(form(messageAdd)) };
+    const event = parseBotEvent(flat, { applicationToken: TOKEN }) as MessageAddEvent;
+    expect(event.type).toBe('ONIMBOTV2MESSAGEADD');
+    expect(event.data.message).toMatchObject({ id: 901, text: 'Hi & welcome = 100% [ok]' });
+    expect(event.data.chat.dialogId).toBe('3');
+    const listed = parseBotEvent({ ...flat, 'data[message][params][LIKE][]': ['3', '5'] }, { applicationToken: TOKEN });
+    expect((listed as MessageAddEvent).data.message).toMatchObject({ params: { LIKE: ['3', '5'] } });
+    expect(() => parseBotEvent({ ...flat, 'auth[application_token]': 'wrong' }, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ code: 'WRONG_APPLICATION_TOKEN' }),
+    );
+    expect(() => parseBotEvent({ ...flat, 'data[__proto__][x]': '1' }, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ kind: 'input' }),
+    );
   });
 
   it('types join, update and delete events', () => {

@@ -84,7 +84,21 @@ function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown
     }
     return parsePhpQuery(text.trimEnd(), limits);
   }
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const entries = Object.entries(body);
+    // A form a framework parsed without nesting it (node:querystring: Express's `urlencoded({ extended: false })`,
+    // Fastify's formbody) keeps `auth[application_token]` as one key, a repeated one as an array: it is read as the
+    // form it was, or every event would be refused as carrying no token.
+    if (
+      entries.some(([key]) => key.includes('[')) &&
+      entries.every(([, value]) => [value].flat().every((item) => typeof item === 'string'))
+    ) {
+      const form = new URLSearchParams();
+      for (const [key, value] of entries) for (const item of [value].flat()) form.append(key, item as string);
+      return parsePhpQuery(form.toString(), limits);
+    }
+    return body as Record<string, unknown>;
+  }
   throw malformedEvent('body: must be a string, bytes or an object');
 }
 

@@ -29,9 +29,9 @@ export function readEnvelope(reply: HttpReply): unknown {
   }
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const envelope = body as { result?: unknown; error?: unknown; error_description?: unknown };
-    if (envelope.error) {
-      throw B24Error.fromResponse(envelope, status);
-    }
+    // Only a code is the portal's error (reference §6: letters, digits and `_`). A gateway's JSON whose `error` is an
+    // object or `true` (`{ "error": { "code": 429, … } }`) is no envelope: its status says what it is, below.
+    if (typeof envelope.error === 'string' && envelope.error) throw B24Error.fromResponse(envelope, status);
     if (status >= 200 && status < 300 && 'result' in envelope) return envelope.result;
   }
   const what = text === '' ? 'an empty body' : body === undefined ? 'a body that is not JSON' : 'JSON without result';
