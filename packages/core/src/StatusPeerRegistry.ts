@@ -22,6 +22,12 @@ export class StatusPeerRegistry {
    * already up (a request wasted) or leaves a wrong one up until the next renewal. Only shared chats have an entry.
    */
   readonly #up = new Map<string, string | undefined | null>();
+  /**
+   * Chats (`keyOf`) where a status ended with a call on its way that shows what none of those left asks for, and
+   * handed over: how many such calls are still to land. The hand-over's call may land first, and that one after it
+   * would leave its code up until the next renewal (up to 27 s); so, when it lands, those left send theirs again.
+   */
+  readonly #late = new Map<string, number>();
 
   join(status: PeerStatus): void {
     const { dialogId, botId } = peersOf(status);
@@ -36,14 +42,24 @@ export class StatusPeerRegistry {
     if (first) this.#up.set(key, first.lostShown ? null : first.shown?.code);
   }
 
-  /** A call of a bot status landed, or may have (`surely` false): see `#up`. */
-  landed(call: IndicatorCall, surely: boolean): void {
-    if (this.#up.size === 0) return;
+  /**
+   * A call of a bot status landed, or may have (`surely` false): see `#up`. `ended`: its status had ended by then, and
+   * if it was on its way as that one handed over, what it shows may have undone the hand-over (`#late`).
+   */
+  landed(call: IndicatorCall, surely: boolean, ended = false): void {
+    if (this.#up.size === 0 && this.#late.size === 0) return;
     const { params } = call;
-    const key = keyOf(params.botId ?? params.BOT_ID, params.dialogId ?? params.DIALOG_ID);
-    if (!this.#up.has(key)) return;
+    const botId = params.botId ?? params.BOT_ID;
+    const dialogId = params.dialogId ?? params.DIALOG_ID;
+    const key = keyOf(botId, dialogId);
     const code = params.statusMessageCode as string | undefined;
-    this.#up.set(key, surely && call.reason !== 'clear' ? code : null);
+    if (this.#up.has(key)) this.#up.set(key, surely && call.reason !== 'clear' ? code : null);
+    const late = ended && call.reason !== 'clear' ? this.#late.get(key) : undefined;
+    if (late === undefined) return;
+    if (late > 1) this.#late.set(key, late - 1);
+    else this.#late.delete(key);
+    const others = this.#of(dialogId as string, botId);
+    if (!others.some((s) => s.shown?.code === code)) others.at(-1)?.resume(false);
   }
 
   /** Takes `status` out; see `StatusPeers.leave`. */
@@ -62,26 +78,35 @@ export class StatusPeerRegistry {
     const asked = status.shown?.code;
     const up = this.#up.has(key) ? this.#up.get(key) : asked;
     if (others.length < 2) this.#up.delete(key);
+    if (others.length === 0) this.#late.delete(key);
     const newest = others.at(-1);
     const asks = (code: string | undefined | null) => others.some((s) => s.shown?.code === code);
     if (replied) newest?.resume(true);
     // Sent again if none of those left asks for what is up, or for what may yet land: the call of `status` that was on
     // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued).
-    else if (handOver) {
+    else if (handOver && newest) {
       const late = status.onItsWay;
-      if (!asks(up) || (late !== undefined && late.code !== up && !asks(late.code))) newest?.resume(false);
+      const lateShows = late !== undefined && !asks(late.code);
+      if (!asks(up) || (lateShows && late.code !== up)) newest.resume(false);
+      if (lateShows) this.#late.set(key, (this.#late.get(key) ?? 0) + 1);
     }
   }
 
   /** Whether more than one status of this bot in this chat shows something. */
   shared(peers: StatusPeers): boolean {
-    const held = this.#byDialog.get(peers.dialogId);
-    return Array.isArray(held) && held.filter((s) => peersOf(s).botId === peers.botId).length > 1;
+    return this.#of(peers.dialogId, peers.botId).length > 1;
+  }
+
+  /** The statuses of a bot in a chat that show something, oldest first. */
+  #of(dialogId: string, botId: unknown): PeerStatus[] {
+    const held = this.#byDialog.get(dialogId);
+    return (Array.isArray(held) ? held : held ? [held] : []).filter((s) => peersOf(s).botId === botId);
   }
 
   /** `dispose()`: every status stops, none takes over from another. */
   clear(): void {
     this.#byDialog.clear();
     this.#up.clear();
+    this.#late.clear();
   }
 }

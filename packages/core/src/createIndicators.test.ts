@@ -985,6 +985,80 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     }
   });
 
+  it('sends the status of the one going on once more when the call the one that ended had on its way lands after the hand-over', async () => {
+    for (const end of ['unsubscribe', 'error'] as const) {
+      // the renewal of "searching" at 27 s is answered (lands) 500 ms later, after the hand-over's "thinking" landed
+      const t0 = Date.now();
+      const landed: string[] = [];
+      const transport = recordingTransport((c) => {
+        const land = () => {
+          landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+          c.resolve({ result: true });
+        };
+        if (c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING') setTimeout(land, 500);
+        else land();
+      });
+      const indicators = createIndicators({ transport });
+      const until = new Subject<never>();
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until }).subscribe();
+      await advance(1_000);
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe(); // lands at 1 s
+      await advance(26_100);
+      // at 27.1 s, while its renewal is on its way: the portal shows "thinking" unless that renewal lands
+      if (end === 'unsubscribe') a.unsubscribe();
+      else until.error(new Error('llm failed'));
+      await advance(2_000);
+      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+        '0 3@chat8 SEARCHING 30',
+        '1000 3@chat8 THINKING 60',
+        '27000 3@chat8 SEARCHING 30',
+        '27100 3@chat8 THINKING 60',
+        '27500 3@chat8 THINKING 60',
+      ]);
+      // what the portal shows is what lands last: the status of the work going on
+      expect(landed.at(-1)).toBe('27500 3@chat8 THINKING 60');
+      expect(landed.at(-2)).toBe('27500 3@chat8 SEARCHING 30');
+      indicators.dispose();
+    }
+  });
+
+  it('sends the clear of the last one to end after the call the one that ended before it still had on its way', async () => {
+    for (const handOverMs of [0, 200]) {
+      // the renewal of "searching" at 27 s lands 500 ms later; the hand-over's "thinking" at once, or 200 ms later
+      const t0 = Date.now();
+      const landed: string[] = [];
+      const transport = recordingTransport((c) => {
+        const land = () => {
+          landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+          c.resolve({ result: true });
+        };
+        const late = c.at - t0 >= 27_000 && c.params.duration !== 1;
+        if (late && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING') setTimeout(land, 500);
+        else if (late && handOverMs > 0) setTimeout(land, handOverMs);
+        else land();
+      });
+      const indicators = createIndicators({ transport });
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+      await advance(1_000);
+      const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
+      await advance(26_100);
+      a.unsubscribe(); // at 27.1 s, while its renewal is on its way: "thinking" goes again
+      await advance(100);
+      b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that renewal has landed
+      await advance(60_000);
+      // the clear waits for that renewal (after its own last call): it lands last, and nothing is left up
+      expect(landed).toEqual([
+        '0 3@chat8 SEARCHING 30',
+        '1000 3@chat8 THINKING 60',
+        `${27_100 + handOverMs} 3@chat8 THINKING 60`,
+        '27500 3@chat8 SEARCHING 30',
+        '27500 3@chat8 THINKING 1',
+      ]);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    }
+  });
+
   it('publishes the stop of the refused one before the failure of the hand-over it caused', async () => {
     const t0 = Date.now();
     // the bot is taken out of the chat at 3 s: every notify of it there is refused from then on

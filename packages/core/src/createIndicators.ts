@@ -39,7 +39,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     transport,
     clock: timers,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
-    onLanded: (call, surely) => peers.landed(call, surely),
+    onLanded: (call, surely, ended) => peers.landed(call, surely, ended),
   });
   const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
   return {

@@ -291,6 +291,37 @@ describe('createScheduler per-indicator rules', () => {
     expect(portal.signals.at(-1)?.aborted).toBe(true);
   });
 
+  it('a peer close lets its call in flight go on, reports it landed after the end, and the last clear follows it', async () => {
+    // a's renewal takes 2 s each way, everything else 50 ms; both indicators show one status (same bot, same chat)
+    const latencies = [50, 50, 2_000];
+    const heard: string[] = [];
+    const { clock, portal, scheduler } = setup(
+      { latencyMs: () => latencies.shift() ?? 50, abortArrives: true, withBatch: false },
+      { onLanded: (call, surely, ended) => heard.push(`${clock.now()} ${call.reason} ${surely} ${ended}`) },
+    );
+    const a = collect(scheduler);
+    const b = collect(scheduler);
+    a.channel.submit(notify('chat1', 'start'));
+    b.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(27_000);
+    a.channel.submit(notify('chat1', 'renew', 30_000));
+    await clock.advanceBy(10);
+    const clear = { ...notify('chat1', 'clear', 57_000), params: { botId: 1, dialogId: 'chat1', duration: 1 } };
+    a.channel.close({ ...clear, peer: true }); // b keeps the status up: no clear, and the renewal is not aborted
+    await clock.advanceBy(10);
+    b.channel.close(clear); // the last one: its clear must land after a's renewal, which would put the status back up
+    await clock.advanceBy(60_000);
+    expect(portal.signals[2]?.aborted).toBe(false);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.duration}`)).toEqual([
+      '50 30',
+      '50 30',
+      '29000 30',
+      '31050 1',
+    ]);
+    expect(heard.slice(2)).toEqual(['31000 renew true true', '31100 clear true false']);
+    expect(b.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['sent start', 'sent clear']);
+  });
+
   it('close(final) after a plain close() still waits for the batch carrying the indicator (close is idempotent)', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 50 });
     const a = collect(scheduler);

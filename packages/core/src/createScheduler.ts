@@ -31,9 +31,10 @@ export interface SchedulerOptions {
   /**
    * Hears each call that landed (`surely`) or may have (a network, server or timeout error can hide one that did),
    * also one whose indicator stopped while it was on its way: bot statuses sharing a chat learn from it what the
-   * portal shows, which is not always what they last asked for (`StatusPeerRegistry`).
+   * portal shows, which is not always what they last asked for (`StatusPeerRegistry`). `ended`: its indicator had
+   * stopped (its channel closed) by then, so what it shows may undo a hand-over made meanwhile.
    */
-  readonly onLanded?: (call: IndicatorCall, surely: boolean) => void;
+  readonly onLanded?: (call: IndicatorCall, surely: boolean, ended: boolean) => void;
 }
 
 type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
@@ -57,7 +58,8 @@ interface Flight {
   settled: boolean;
   /**
    * The final calls (clears, each on a channel of its own) that wait for this request to settle, with the closed
-   * channel whose call it carries: whether that call landed decides whether a clear is still due.
+   * channel whose call it carries (or that took over the status of the call it carries, `late`): whether that call
+   * landed decides whether a clear is still due.
    */
   readonly followers: Follower[];
 }
@@ -194,6 +196,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
    * takes this one down too (`close`). Moot once a call of a live indicator for it lands.
    */
   const handed = new Map<string, number>();
+  /**
+   * Requests still on their way with the last call of an indicator stopped with a `peer` clear, by `targetOf`. That call
+   * may land after the clear of the indicator that took its status over and ends last, putting the status back up for
+   * its lease after all work ended: that clear waits for it too (`close`, `follow`). Gone once it settled (`finish`).
+   */
+  const late = new Map<string, Flight>();
   /**
    * While an `input`/`access` refusal is being reported: the status it was for (`targetOf`) and the error. The portal's
    * reasons for those (bot, token, chat, app) are all in that status, not in what it shows, so a call for the same
@@ -427,6 +435,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     for (const entry of flight.entries) {
       if (entry.channel.flight === flight) entry.channel.flight = null;
       if (entry.state === 'flight') live.push(entry);
+      else if (late.size > 0 && late.get(targetOf(entry.call)) === flight) late.delete(targetOf(entry.call));
     }
     return live;
   }
@@ -443,6 +452,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       const entry = clear.queued;
       if (entry?.state !== 'held' || disposed) continue;
       const target = targetOf(entry.call);
+      const other = newer && !newer.closed ? undefined : late.get(target);
+      if (other) {
+        // still to wait for the call of another indicator of the status, on its way as that one handed it over
+        clear.flight = other;
+        other.followers.push(follower);
+        continue;
+      }
       if (clearing.get(target) === follower) clearing.delete(target);
       if (newer && !newer.closed) drop(entry, 'merged', now);
       else if (closed.lapsesAt < entry.deadline) {
@@ -465,7 +481,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
     const refused = error !== null && REFUSED.has(error.kind);
     channel.lapsesAt = refused ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
-    if (!refused) onLanded?.(entry.call, error === null);
+    if (!refused) onLanded?.(entry.call, error === null, channel.closed);
     if (handed.size > 0 && !channel.closed && channel.lapsesAt === Number.POSITIVE_INFINITY) {
       handed.delete(targetOf(entry.call));
     }
@@ -689,11 +705,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           for (const entry of flight.entries)
             if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now, true);
           const alone = flight.entries.every((e) => e.channel.closed || e.channel === this);
-          if ((!final || final.peer) && alone && flight.followers.length === 0) {
+          if (!final && alone && flight.followers.length === 0) {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when
             // a clear follows (this indicator's, or one of another that left the same batch): an abort does not call
             // back a request already on its way, which landing after the clear would show the status for its whole
-            // lease; the clear waits for it to settle (or time out).
+            // lease; the clear waits for it to settle (or time out). Nor after a `peer` clear: the other indicator of
+            // the status took it over, and must hear when this call lands, which would undo that (`onLanded`).
             finish(flight);
             flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
             this.lapsesAt = Number.POSITIVE_INFINITY; // it may still land
@@ -706,19 +723,22 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (!final) return;
       const pending = flight !== null && !flight.settled;
       if (final.peer) {
+        if (pending) late.set(targetOf(final), flight);
         handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
         return;
       }
-      // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down.
-      const up = handed.size > 0 ? targetOf(final) : undefined;
+      // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down, also
+      // once the call that one still has on its way lands (`late`).
+      const up = handed.size > 0 || late.size > 0 ? targetOf(final) : undefined;
       if (up !== undefined && handed.has(up)) {
         this.lapsesAt = Math.max(this.lapsesAt, handed.get(up) as number);
         handed.delete(up);
       }
+      const after = pending ? flight : up === undefined ? undefined : late.get(up);
       // No call of this indicator landed or may have (none left, or each was refused outright) and none is on its
       // way, so no status is up: a clear would show one for its 1 s. The channel, closed now, drops it ('stopped',
       // or 'disposed') and reports that like any dropped call.
-      if (!pending && this.lapsesAt === Number.NEGATIVE_INFINITY) {
+      if (!after && this.lapsesAt === Number.NEGATIVE_INFINITY) {
         this.submit(final);
         return;
       }
@@ -732,14 +752,14 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           next.close();
         }
       });
-      if (pending) {
-        next.flight = flight;
+      if (after) {
+        next.flight = after;
         const follower: Follower = { closed: this, clear: next, newer: null };
-        flight.followers.push(follower);
+        after.followers.push(follower);
         clearing.set(targetOf(final), follower);
       }
       // a call still on its way may land (`follow` decides once it settled)
-      next.submit({ ...final, deadline: Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt) });
+      next.submit({ ...final, deadline: Math.min(final.deadline, after ? Number.POSITIVE_INFINITY : this.lapsesAt) });
     }
   }
 
@@ -777,6 +797,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     ready.clear();
     clearing.clear();
     handed.clear();
+    late.clear();
     const aborting = [...flights];
     for (const flight of aborting) finish(flight);
     for (const entry of pending) {
