@@ -16,6 +16,11 @@ interface Pending extends Outgoing {
    * may have stored it then. Unset while every failure was the portal's refusal: then it was never stored.
    */
   lostAt?: number;
+  /**
+   * "Not sent" because the page stopped waiting, while its call still waits for the portal's answer: the portal may
+   * store it any moment until then, so an echo of its text is its own.
+   */
+  waiting?: boolean;
 }
 
 export interface MessageListOptions {
@@ -170,11 +175,21 @@ export function createMessageList(options: MessageListOptions) {
   };
   let today = new Date().toDateString();
 
+  /**
+   * Takes away a "Not sent" note: the message went out after all. Should the focus be on its Retry or Delete (she went
+   * there from the keyboard), it goes back to the composer, not to the page, where her next keys would type nothing.
+   */
+  const dropNote = (li: HTMLLIElement): void => {
+    const note = li.querySelector('.send-error');
+    if (note?.contains(document.activeElement)) byId('message').focus();
+    note?.remove();
+  };
+
   /** Marks an item as the stream's message: its id and the portal's time. */
   function settle(li: HTMLLIElement, entry: MessageEntry): void {
     li.classList.remove('pending', 'failed');
     li.dataset.messageId = String(entry.messageId);
-    li.querySelector('.send-error')?.remove();
+    dropNote(li);
     dated(li, entry.time);
     shown.set(entry.messageId, li);
   }
@@ -190,7 +205,9 @@ export function createMessageList(options: MessageListOptions) {
       p.id === undefined &&
       p.text === entry.text &&
       entry.time >= p.startedAt - 1000 &&
-      (p.li.classList.contains('pending') || (p.lostAt !== undefined && entry.time <= p.lostAt + 1000));
+      (p.li.classList.contains('pending') ||
+        p.waiting === true ||
+        (p.lostAt !== undefined && entry.time <= p.lostAt + 1000));
     let i = outbox.findIndex((p) => p.id === entry.messageId);
     if (i < 0) i = outbox.findIndex((p) => sameText(p) && p.li.classList.contains('pending'));
     if (i < 0) i = outbox.findIndex(sameText);
@@ -198,9 +215,12 @@ export function createMessageList(options: MessageListOptions) {
   }
 
   /** It did not go out: say why, offer to retry or to delete it. */
-  function fail(message: Pending, reason: string, answerLost: boolean, code?: string): void {
+  function fail(message: Pending, reason: string, answerLost: boolean, code?: string, waiting = false): void {
     const { li } = message;
+    message.waiting = waiting;
     if (answerLost) message.lostAt = Date.now();
+    // Shown as not sent already (the page stopped waiting for it): its late answer only says whether it may be stored.
+    if (li.classList.contains('failed')) return;
     li.classList.remove('pending'); // or it was taken, by an emulator that has since started over
     li.classList.add('failed');
     undated(li, '');
@@ -357,17 +377,20 @@ export function createMessageList(options: MessageListOptions) {
         return;
       }
       message.id = id;
-      message.li.classList.remove('pending');
+      delete message.waiting;
+      message.li.classList.remove('pending', 'failed'); // "Not sent" while it waited, stored after all
+      dropNote(message.li);
       dated(message.li, Date.now());
     },
 
     /**
      * It did not go out: say why, offer to retry or to delete it. `answerLost`: no answer said so (the connection
      * broke, the reply was cut off), so the portal may have stored it and its echo may still come. `code`: the
-     * portal's error code, shown only as the reason's title.
+     * portal's error code, shown only as the reason's title. `waiting`: the page stopped waiting, the call did not (its
+     * answer comes as `sent` or `failed` again, which then only notes whether it may have been stored).
      */
-    failed(message: Outgoing, reason: string, answerLost: boolean, code?: string): void {
-      if (isPending(message)) fail(message, reason, answerLost, code);
+    failed(message: Outgoing, reason: string, answerLost: boolean, code?: string, waiting?: boolean): void {
+      if (isPending(message)) fail(message, reason, answerLost, code, waiting);
     },
 
     /**

@@ -151,23 +151,44 @@ async function start(): Promise<void> {
   /**
    * Her messages go out one at a time, in the order she sent them: sent side by side, a slow first one would be stored
    * after the next, and everyone would read them swapped. One that fails does not hold up the rest (Retry queues it).
-   * One the portal does not answer is given up after `SEND_TIMEOUT_MS` (not the transport's 15 s): the ones behind it
-   * would wait that long at "Sending…" too.
+   * One the portal does not answer is given up on after `SEND_TIMEOUT_MS` (not the transport's 15 s): the ones behind
+   * it would wait that long at "Sending…" too. Given up on, not aborted: the portal may have it and store it late, and
+   * its answer (up to the transport's own timeout) then settles it as sent. Until that answer, a Retry waits for it
+   * instead of sending it a second time.
    */
   let queue: Promise<unknown> = Promise.resolve();
+  const open = new Map<Outgoing, Promise<unknown>>();
   const post = (message: Outgoing): void => {
     view.sending(message);
-    const call = queue.then(() =>
-      withTimeout(SEND_TIMEOUT_MS, (signal) =>
-        transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text }, { signal }),
-      ),
-    );
-    queue = call.catch(() => undefined);
-    call.then(
-      (id) => view.sent(message, Number(id)),
-      (error: unknown) => view.failed(message, whyNotSent(error), answerLost(error), errorCode(error)),
-    );
+    const earlier = open.get(message);
+    const send = () => transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text });
+    const turn = queue.then(() => {
+      const answer = earlier ? earlier.catch(send) : send();
+      open.set(message, answer);
+      let answered = false;
+      const settled = (): void => {
+        answered = true;
+        if (open.get(message) === answer) open.delete(message);
+      };
+      answer.then(
+        (id) => {
+          settled();
+          view.sent(message, Number(id));
+        },
+        (error: unknown) => {
+          settled();
+          view.failed(message, whyNotSent(error), answerLost(error), errorCode(error));
+        },
+      );
+      return withTimeout(SEND_TIMEOUT_MS, answer).catch((error: unknown) => {
+        // Given up on before its answer: only that tells whether the portal stored it, so its echo is taken till then.
+        if (!answered) view.failed(message, whyNotSent(error), true, errorCode(error), true);
+        throw error;
+      });
+    });
+    queue = turn.catch(() => undefined);
   };
+
   const sends = submits(textarea, { enterToSend: true }).pipe(
     tap((event) => {
       event.preventDefault();
@@ -223,6 +244,12 @@ async function start(): Promise<void> {
     const paste = (event.ctrlKey || event.metaKey) && !event.altKey && event.keyCode === 86;
     if ((printable && !shortcut && !composing) || paste) textarea.focus();
   });
+  // Option on a Mac types with Alt alone (Option+2 is "™", Option+A "å"), where Alt and a letter on Windows or Linux
+  // is a shortcut (a menu's) that types nothing: the keydown looks the same, the `keypress` (only for a key that types)
+  // tells them apart. The focus moves before its character is typed, so that goes to the composer too.
+  byId('messages').addEventListener('keypress', (event) => {
+    if (event.altKey && !event.ctrlKey && !event.metaKey) textarea.focus();
+  });
   // A draft wraps anew when the window narrows or widens (a phone turned): fitted again, not left cut until a key.
   window.addEventListener('resize', fit);
 
@@ -263,8 +290,8 @@ async function start(): Promise<void> {
 /**
  * How long a message may wait for the portal's answer before it shows as "Not sent" (with Retry) and the next one goes
  * out. `im.message.add` answers within a second when all is well; a hung request should not keep everything she writes
- * after it at "Sending…" for the transport's 15 s. Its answer counts as lost (`answerLost`): should the portal have
- * stored it after all, its echo is taken for it, not shown twice.
+ * after it at "Sending…" for the transport's 15 s. The call goes on (see `post`): should the portal store it after all,
+ * its answer or its echo is taken for it, and it is not shown twice.
  */
 const SEND_TIMEOUT_MS = 5_000;
 

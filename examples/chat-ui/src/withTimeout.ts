@@ -1,15 +1,12 @@
 import { B24Error } from '@b24-typing/core';
 
-/** Runs a call that is aborted after `ms`, and rejects then as the transport's own timeout would (kind `timeout`). */
-export async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  try {
-    return await call(controller.signal);
-  } catch (error) {
-    if (controller.signal.aborted) throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${ms} ms` });
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Waits up to `ms` for `answer`, then rejects as the transport's own timeout would (kind `timeout`). The call is not
+ * aborted: a portal that got it may be storing it, and its answer, should it come later, still tells so.
+ */
+export function withTimeout<T>(ms: number, answer: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new B24Error({ code: 'TIMEOUT', message: `no answer within ${ms} ms` })), ms);
+    answer.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }

@@ -166,6 +166,19 @@ describe('the chat example in Chromium, against the emulator', () => {
     await page.click('#messages li .text >> nth=0');
     await press('€', 'KeyE', 69, CTRL_ALT, '€');
     expect(await focused()).toBe('message');
+    // Option on a Mac types with Alt alone (Option+2 is "™", Option+A "å"): typing too, and not lost in the list.
+    // Alt with a letter that types nothing (a menu's shortcut on Windows, Alt+F) stays with the list.
+    const ALT = 1;
+    await setDraft('');
+    await page.click('#messages li .text >> nth=0');
+    await press('f', 'KeyF', 70, ALT);
+    expect(await focused()).toBe('messages');
+    await press('™', 'Digit2', 50, ALT, '™');
+    expect(await focused()).toBe('message');
+    await page.click('#messages li .text >> nth=0');
+    await press('å', 'KeyA', 65, ALT, 'å');
+    expect(await focused()).toBe('message');
+    expect(await page.inputValue('#message')).toBe('™å');
     await altGr.detach();
 
     // Ctrl+V there pastes into the composer: words copied from a message (to quote it), or a link from elsewhere.

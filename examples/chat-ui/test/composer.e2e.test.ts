@@ -369,12 +369,85 @@ describe('the chat as a person uses it', () => {
       expect(await why.textContent()).toBe('Not sent: the portal did not answer in time.');
       await mine('and this one waits behind it').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
       expect(emulator.messages(1).at(-1)?.text).toBe('and this one waits behind it');
-      // Retry sends it, after the one that went out meanwhile (as any message that failed).
+      // Retry sends it, after the one that went out meanwhile (as any message that failed): once the first call has
+      // ended unanswered (the transport's own 15 s), as the portal might still have stored it until then.
       await mine('this one hangs').getByRole('button', { name: 'Retry' }).click();
+      await page.clock.fastForward(10_000);
       await mine('this one hangs').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
       expect(emulator.messages(1).at(-1)?.text).toBe('this one hangs');
     } finally {
       await context.close();
+    }
+  });
+
+  it('shows a message the portal stores after the page gave up on it once, and never sends it twice on Retry', async () => {
+    // An emulator of its own, whose clock can be put forward: stored "seconds after the page gave up" without waiting.
+    let ahead = 0;
+    const emulator = await startEmulator({ now: () => Date.now() + ahead });
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', emulator.url);
+    const context = await ui.page.context().browser()!.newContext();
+    try {
+      const page = await context.newPage();
+      await page.clock.install();
+      await page.goto(url.href);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.clock.pauseAt(Date.now() + 1_000);
+      const mine = (text: string) => page.locator('#messages li.mine', { hasText: text });
+      const stored = (text: string) => emulator.messages(1).filter((m) => m.text === text);
+      /**
+       * Sends `text` to a portal that takes it only after the page's 5 s are up (the request held on its way, then
+       * delivered as it was: a portal that got it and is slow to store it). Returns, once it shows "Not sent", what
+       * lets it through.
+       */
+      const sendSlow = async (text: string) => {
+        let release = (): void => {};
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let arrived = false;
+        await page.route(
+          '**/rest/im.message.add',
+          async (route) => {
+            arrived = true;
+            await held;
+            const response = await route.fetch();
+            await route.fulfill({ response }).catch(() => {}); // the page may have hung up by now
+          },
+          { times: 1 },
+        );
+        await page.fill('#message', text);
+        await page.press('#message', 'Enter');
+        await expect.poll(() => arrived).toBe(true);
+        await page.clock.fastForward(6_000);
+        await mine(text).getByRole('alert').waitFor({ timeout: 5_000 });
+        return release;
+      };
+
+      // Stored late (its clock says seconds after the page gave up): one message, the portal's, not a "Not sent" copy too.
+      // She has gone to its Retry from the keyboard: its note goes, and the focus goes back to the composer with it
+      // (not to the page, where the next keys would type nothing).
+      const store = await sendSlow('stored after all');
+      await mine('stored after all').getByRole('button', { name: 'Retry' }).focus();
+      ahead = 10_000;
+      store();
+      await expect.poll(() => stored('stored after all').length, { timeout: 5_000 }).toBe(1);
+      await mine('stored after all').and(page.locator('[data-message-id]')).waitFor();
+      await expect.poll(() => mine('stored after all').count()).toBe(1);
+      expect(await page.locator('#messages .failed').count()).toBe(0);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+
+      // Retry pressed while the portal is still at it: it is stored once, and shown once.
+      const storeRetried = await sendSlow('retried while stored');
+      await mine('retried while stored').getByRole('button', { name: 'Retry' }).click();
+      storeRetried();
+      await mine('retried while stored').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+      await expect.poll(() => mine('retried while stored').count()).toBe(1);
+      expect(stored('retried while stored')).toHaveLength(1);
+      expect(await page.locator('#messages .failed').count()).toBe(0);
+    } finally {
+      await context.close();
+      await emulator.close();
     }
   });
 
