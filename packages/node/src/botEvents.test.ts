@@ -151,6 +151,30 @@ describe('botEvents timing', () => {
     expect(seen).toEqual([1, 2, 3]);
   });
 
+  it('delivers a page whose events come out of id order in id order, losing none of them', async () => {
+    // The reference (§4.4) does not say a page is ordered by eventId: skipping every id at or below the last one
+    // delivered lost 5 and 6 of [7, 5, 6], and nextOffset 8 confirmed them, so the portal never sent them again.
+    const { transport, calls } = scripted([page([7, 5, 6], 8), page([], 8)]);
+    const seen: number[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => seen.push(e.eventId!));
+    await vi.advanceTimersByTimeAsync(15);
+    expect(calls.map((c) => c.params.offset)).toEqual([undefined, 8]);
+    expect(seen).toEqual([5, 6, 7]);
+  });
+
+  it('delivers an event a later page brings with an id below one delivered, and still skips the repeats', async () => {
+    // Event 6 shows up only in the second page (committed after 7 was read): it was never delivered, so it is no repeat.
+    const { transport } = scripted([
+      page([5, 7], 6, true),
+      page([6, 7, 8], 9),
+      page([8, null as unknown as number, 9], 10),
+    ]);
+    const seen: (number | undefined)[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10, hasMoreDelayMs: 10 }).subscribe((e) => seen.push(e.eventId));
+    await vi.advanceTimersByTimeAsync(25);
+    expect(seen).toEqual([5, 7, 6, 8, undefined, 9]);
+  });
+
   it('delivers an event with a malformed dialogId untyped, and keeps polling past it', async () => {
     const { transport, calls } = scripted([
       () => ({

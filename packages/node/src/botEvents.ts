@@ -53,6 +53,9 @@ export interface BotEventsOptions {
   readonly random?: () => number;
 }
 
+/** How many delivered event ids are remembered to skip repeats: ten pages of the largest `limit`. */
+const REMEMBERED_IDS = 10_000;
+
 /** The last event a bot gets (reference §4.4): it was unregistered, and Event.get has nothing more for it. */
 const LAST_EVENT = 'ONIMBOTV2DELETE';
 
@@ -63,12 +66,12 @@ const FATAL = new Set(['input', 'access', 'auth']);
  * Events for a bot in fetch mode, by polling `imbot.v2.Event.get` (reference §4.4). Each poll passes the
  * previous `nextOffset`, which confirms everything delivered before it, so an error between polls loses
  * nothing: the next poll asks again from the last confirmed offset, and an event id already delivered is
- * skipped. Follows `hasMore` after `hasMoreDelayMs`, idles `intervalMs` otherwise, backs off on `rate`,
- * `operating`, `server`, `network` and `timeout` errors, and errors the stream on `input`, `access` and `auth`
- * ones (a wrong bot id or token does not fix itself). Completes after this bot's `ONIMBOTV2DELETE`, the last
- * event it gets, and once the transport is closed (`CLIENT_CLOSED`): the poll after `close()` ends the stream
- * instead of backing off for good (the `Transport` contract has no close event, so that is when the pause before
- * it ends). Unsubscribing aborts the poll in flight and stops polling at once.
+ * skipped. Each page is delivered in id order. Follows `hasMore` after `hasMoreDelayMs`, idles `intervalMs`
+ * otherwise, backs off on `rate`, `operating`, `server`, `network` and `timeout` errors, and errors the stream
+ * on `input`, `access` and `auth` ones (a wrong bot id or token does not fix itself). Completes after this bot's
+ * `ONIMBOTV2DELETE`, the last event it gets, and once the transport is closed (`CLIENT_CLOSED`): the poll after
+ * `close()` ends the stream instead of backing off for good (the `Transport` contract has no close event, so that
+ * is when the pause before it ends). Unsubscribing aborts the poll in flight and stops polling at once.
  * Timers are taken from the global scope when scheduled.
  */
 export function botEvents(transport: Transport, options: BotEventsOptions): Observable<BotEvent> {
@@ -100,7 +103,9 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
 
   return new Observable<BotEvent>((subscriber) => {
     let offset = options.offset;
-    let lastEventId = -Infinity;
+    // Ids delivered lately, oldest first: a repeat is skipped by its id, not by comparing it with the highest id
+    // delivered, which lost every event a page (or a later one) brings below it (reference §4.4 orders nothing).
+    const delivered = new Set<number>();
     let failures = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let controller: AbortController | undefined;
@@ -160,8 +165,10 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       let deleted = false;
       for (const item of page.events) {
         if (item.numericId !== undefined) {
-          if (item.numericId <= lastEventId) continue;
-          lastEventId = item.numericId;
+          if (delivered.has(item.numericId)) continue;
+          delivered.add(item.numericId);
+          // The oldest goes first: repeats come from the pages not yet confirmed, a few at most.
+          if (delivered.size > REMEMBERED_IDS) delivered.delete(delivered.values().next().value as number);
         }
         if (item.event.type === LAST_EVENT && item.event.data.bot.id === botId) deleted = true;
         subscriber.next(item.event);
@@ -230,10 +237,20 @@ function readPage(result: unknown): Page {
   });
   const nextOffset = wholeNumber(body.nextOffset);
   return {
-    events,
+    events: byId(events),
     ...(nextOffset === undefined ? {} : { nextOffset }),
     hasMore: body.hasMore === true || body.hasMore === 'Y' || body.hasMore === 1 || body.hasMore === '1',
   };
+}
+
+/**
+ * The page's events with ids in id order (the order they happened in), each event without an id left in its place:
+ * the reference (§4.4) does not say Event.get sorts a page, and `nextOffset` confirms the whole page whatever its order.
+ */
+function byId<T extends { readonly numericId?: number }>(events: readonly T[]): T[] {
+  const sorted = events.filter((item) => item.numericId !== undefined).sort((a, b) => a.numericId! - b.numericId!);
+  let next = 0;
+  return events.map((item) => (item.numericId === undefined ? item : sorted[next++]!));
 }
 
 /**

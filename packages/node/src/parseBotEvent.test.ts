@@ -1,4 +1,5 @@
 import querystring from 'node:querystring';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { B24Error } from '@b24-typing/core';
 import type { JoinChatEvent, MessageAddEvent, V1MessageAddEvent } from './BotEvent';
@@ -72,6 +73,50 @@ describe('parseBotEvent', () => {
       const event = parseBotEvent(body, { applicationToken: TOKEN }) as MessageAddEvent;
       expect(event.data.message.id).toBe(901);
       expect(event.data.chat.dialogId).toBe('chat44');
+    }
+  });
+
+  it('reads an ArrayBuffer and other binary views as bytes, as fetch-style frameworks hand the body over', () => {
+    // `await req.arrayBuffer()` (Hono, Next route handlers, Bun) is an ArrayBuffer: it was read as a parsed object
+    // with no fields and refused as a wrong application token (kind 'auth'), sending the user after the wrong fault.
+    const bytes = new TextEncoder().encode(form(messageAdd));
+    const padded = new Uint8Array(bytes.byteLength + 8);
+    padded.set(bytes, 4);
+    const bodies: [string, ArrayBuffer | ArrayBufferView][] = [
+      ['ArrayBuffer', bytes.slice().buffer],
+      ['DataView over part of a buffer', new DataView(padded.buffer, 4, bytes.byteLength)],
+      ['Int8Array', new Int8Array(bytes.slice().buffer)],
+    ];
+    for (const [name, body] of bodies) {
+      const event = parseBotEvent(body, { applicationToken: TOKEN }) as MessageAddEvent;
+      expect(event.type, name).toBe('ONIMBOTV2MESSAGEADD');
+      expect(event.data.message.text, name).toBe('Hi & welcome = 100% [ok]');
+    }
+    expect(() =>
+      parseBotEvent(new ArrayBuffer(5 * 4 + 1), { applicationToken: TOKEN, limits: { maxLength: 5 } }),
+    ).toThrow(expect.objectContaining({ kind: 'input', message: expect.stringMatching(/longer than 5/) }));
+  });
+
+  it('refuses what holds a body instead of the body (a Promise, a Request, a stream, a Blob) as input, not as a wrong token', () => {
+    // `parseBotEvent(req.text(), …)` without await, or `req.body` of a fetch Request (a ReadableStream), was read as a
+    // parsed object with no fields and refused as a wrong application token (kind 'auth'): the user would chase tokens.
+    const text = form(messageAdd);
+    const request = new Request('http://bot.local/', { method: 'POST', body: text });
+    const holders: [string, unknown][] = [
+      ['Promise', Promise.resolve(text)],
+      ['Request', request],
+      ['ReadableStream', new Request('http://bot.local/', { method: 'POST', body: text }).body],
+      ['Blob', new Blob([text])],
+      ['node Readable', Readable.from([text])],
+    ];
+    for (const [name, body] of holders) {
+      expect(() => parseBotEvent(body as string, { applicationToken: TOKEN }), name).toThrow(
+        expect.objectContaining({
+          kind: 'input',
+          code: 'INVALID_EVENT_BODY',
+          message: expect.stringMatching(/^body: .*read .*first/),
+        }),
+      );
     }
   });
 

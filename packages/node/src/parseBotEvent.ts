@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { types } from 'node:util';
 import { B24Error } from '@b24-typing/core';
 import type { BotEvent } from './BotEvent';
 import { inputError } from './inputError';
@@ -17,8 +18,8 @@ export interface ParseBotEventOptions {
  * accepted) and returns a typed event, after checking the TOP-LEVEL `auth[application_token]` in constant
  * time (`data[bot][auth]` holds another token that proves nothing). Rejects with a `B24Error`: kind `auth`
  * (`WRONG_APPLICATION_TOKEN`) for a missing or wrong token, kind `input` (`INVALID_EVENT_BODY`) for a body
- * that is malformed, too large or too deep. Pass the raw body (string or bytes), or an object a framework
- * already parsed.
+ * that is malformed, too large or too deep. Pass the raw body (a string, or bytes: a Buffer, any typed array or
+ * DataView, or the ArrayBuffer `await req.arrayBuffer()` gives), or an object a framework already parsed.
  *
  * @example
  * ```ts
@@ -35,7 +36,7 @@ export interface ParseBotEventOptions {
  * ```
  */
 export function parseBotEvent(
-  body: string | Uint8Array | Record<string, unknown>,
+  body: string | ArrayBuffer | ArrayBufferView | Record<string, unknown>,
   options: ParseBotEventOptions,
 ): BotEvent {
   if (typeof options?.applicationToken !== 'string' || options.applicationToken === '') {
@@ -63,6 +64,11 @@ export function parseBotEvent(
 
 function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown> {
   const maxLength = limits.maxLength ?? 1024 * 1024;
+  // An ArrayBuffer (fetch-style frameworks: `await req.arrayBuffer()`), a DataView or any typed array is as much the
+  // raw body as a Buffer; read as a parsed object it had no fields and was refused as a wrong token. `types`
+  // rather than `instanceof`, which misses a buffer made in another realm (a vm context, a worker's transfer).
+  if (types.isAnyArrayBuffer(body)) body = new Uint8Array(body);
+  else if (ArrayBuffer.isView(body)) body = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   if (body instanceof Uint8Array) {
     if (body.byteLength > maxLength * 4) throw malformedEvent(`body: longer than ${maxLength} characters`);
     body = new TextDecoder('utf-8', { fatal: false }).decode(body);
@@ -85,6 +91,17 @@ function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown
     return parsePhpQuery(text.trimEnd(), limits);
   }
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    // What holds a body (a forgotten `await`, a fetch Request or its ReadableStream `body`, a Blob, node's request)
+    // has no fields of an event, so read as a parsed one it was refused as a wrong token: a parsed body is plain data.
+    const holder = body as Record<string, unknown>;
+    if (typeof holder.then === 'function') {
+      throw malformedEvent('body: a Promise, not the body: await it (read the body first, e.g. await req.text())');
+    }
+    if (['arrayBuffer', 'getReader', 'pipe'].some((method) => typeof holder[method] === 'function')) {
+      throw malformedEvent(
+        'body: a request, stream or Blob, not the body: read it first (await req.text() or await req.arrayBuffer())',
+      );
+    }
     const entries = Object.entries(body);
     // A form a framework parsed without nesting it (node:querystring: Express's `urlencoded({ extended: false })`,
     // Fastify's formbody) keeps `auth[application_token]` as one key, a repeated one as an array: it is read as the
