@@ -102,6 +102,8 @@ describe('the chat as a person uses it', () => {
     await page.locator('#messages li .text', { hasText: 'a reply while Alice reads back' }).waitFor();
     await page.locator('#jump').waitFor();
     expect(await scrollTop()).toBe(0);
+    // Its name is what it says, without "down arrow" read out after it (the arrow is for the eye).
+    expect(await page.getByRole('button', { name: 'New messages', exact: true }).count()).toBe(1);
     await page.click('#jump');
     await expect.poll(async () => (await layout()).atEnd).toBe(true);
     expect(await page.isHidden('#jump')).toBe(true);
