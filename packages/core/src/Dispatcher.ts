@@ -37,8 +37,9 @@ export interface IndicatorCall {
    * A final call (a clear) of an indicator that stops while another of the same status goes on: it is not sent,
    * since that one keeps the status up; but if that one ends before a call of its own left (still queued, or
    * refused outright), what this one may have put up is still there, so that one's clear goes on this one's behalf.
+   * `'reply'`: it ended with its reply, whose message hid its status: only its call still on its way may put it back.
    */
-  readonly peer?: true;
+  readonly peer?: true | 'reply';
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */

@@ -24,8 +24,9 @@ export class StatusPeerRegistry {
   readonly #up = new Map<string, string | undefined | null>();
   /**
    * Chats (`keyOf`) where a status ended with a call on its way that shows what none of those left asks for, and
-   * handed over: how many such calls are still to land. The hand-over's call may land first, and that one after it
-   * would leave its code up until the next renewal (up to 27 s); so, when it lands, those left send theirs again.
+   * handed over or replied: how many such calls are still to land. The hand-over's call (or the re-send a second after
+   * the reply) may land first, and that one after it would leave its code up until the next renewal (up to 27 s); so,
+   * when it lands, those left send theirs again.
    */
   readonly #late = new Map<string, number>();
 
@@ -81,15 +82,14 @@ export class StatusPeerRegistry {
     if (others.length === 0) this.#late.delete(key);
     const newest = others.at(-1);
     const asks = (code: string | undefined | null) => others.some((s) => s.shown?.code === code);
-    if (replied) newest?.resume(true);
+    if (!newest || !(handOver || replied)) return;
+    const late = status.onItsWay;
+    const lateShows = late !== undefined && !asks(late.code);
+    if (lateShows) this.#late.set(key, (this.#late.get(key) ?? 0) + 1);
+    if (replied) newest.resume(true);
     // Sent again if none of those left asks for what is up, or for what may yet land: the call of `status` that was on
     // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued).
-    else if (handOver && newest) {
-      const late = status.onItsWay;
-      const lateShows = late !== undefined && !asks(late.code);
-      if (!asks(up) || (lateShows && late.code !== up)) newest.resume(false);
-      if (lateShows) this.#late.set(key, (this.#late.get(key) ?? 0) + 1);
-    }
+    else if (!asks(up) || (lateShows && late.code !== up)) newest.resume(false);
   }
 
   /** Whether more than one status of this bot in this chat shows something. */

@@ -1059,6 +1059,75 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     }
   });
 
+  it('sends the status of the one going on once more when the call the one that replied had on its way lands after that', async () => {
+    for (const lateMs of [2_500, 500]) {
+      // the renewal of "searching" at 27 s lands 2.5 s later, after the one going on sent its own again (a second
+      // after the reply), or 500 ms later, before that: then that re-send is enough, and none goes before it
+      const t0 = Date.now();
+      const landed: string[] = [];
+      const transport = recordingTransport((c) => {
+        const land = () => {
+          landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+          c.resolve({ result: true });
+        };
+        // answered late, aborted or not: an abort does not call back a request already sent
+        if (c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING')
+          setTimeout(land, lateMs);
+        else land();
+      });
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+      await advance(1_000);
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe(); // lands at 1 s
+      await advance(26_100);
+      reply.next('the reply'); // at 27.1 s, while its renewal is on its way
+      await advance(5_000);
+      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+        '0 3@chat8 SEARCHING 30',
+        '1000 3@chat8 THINKING 60',
+        '27000 3@chat8 SEARCHING 30',
+        '28100 3@chat8 THINKING 60',
+        ...(lateMs > 1_100 ? [`${27_000 + lateMs} 3@chat8 THINKING 60`] : []),
+      ]);
+      // what the portal shows is what lands last: the status of the work going on
+      expect(landed.at(-1)).toMatch(/THINKING 60$/);
+      indicators.dispose();
+    }
+  });
+
+  it('sends the clear of the last one to end after the call the one that replied before it still had on its way', async () => {
+    // the renewal of "searching" at 27 s lands 2.5 s later
+    const t0 = Date.now();
+    const landed: string[] = [];
+    const transport = recordingTransport((c) => {
+      const land = () => {
+        landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+        c.resolve({ result: true });
+      };
+      if (c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING') setTimeout(land, 2_500);
+      else land();
+    });
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    await advance(1_000);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
+    await advance(26_100);
+    reply.next('the reply'); // at 27.1 s, while its renewal is on its way
+    await advance(100);
+    b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that renewal has landed
+    await advance(60_000);
+    expect(landed).toEqual([
+      '0 3@chat8 SEARCHING 30',
+      '1000 3@chat8 THINKING 60',
+      '29500 3@chat8 SEARCHING 30',
+      '29500 3@chat8 THINKING 1',
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
   it('publishes the stop of the refused one before the failure of the hand-over it caused', async () => {
     const t0 = Date.now();
     // the bot is taken out of the chat at 3 s: every notify of it there is refused from then on
@@ -1105,6 +1174,22 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     const next = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing' }).subscribe();
     await advance(1);
     next.unsubscribe();
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30']);
+    indicators.dispose();
+  });
+
+  it('sends no clear when the one going on ends before its own status left, after the other replied with none on its way', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: reply }).subscribe();
+    await advance(1);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe(); // waits
+    await advance(100);
+    reply.next('the reply'); // its "thinking" landed: the reply's message hides it, and nothing of it is on its way
+    await advance(100);
+    b.unsubscribe(); // its "searching" never left: nothing is up, so nothing to clear
     await advance(60_000);
     expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30']);
     indicators.dispose();
@@ -1287,6 +1372,34 @@ describe('createIndicators: botStatus after a call was given up (network down)',
       '19000 sent start',
       '28000 renewed renew',
       '37000 renewed renew',
+    ]);
+    indicators.dispose();
+  });
+
+  it('sends it again a second after the reply of another status of the bot in the chat, also right before a renewal', async () => {
+    // "thinking" is down from 27 s to 31 s: given up at 28.75 s, sent again at 29.75 s, landed at 31.5 s; its
+    // renewal follows at 56.75 s. "searching" of the same bot in the chat replies at 56.5 s: its message hides the
+    // status they share, also after that renewal, which went before the message landed
+    const transport = recordingTransport((c) =>
+      c.at >= 27_000 && c.at < 31_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+        ? c.reject(networkDown())
+        : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+    await advance(1_000);
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+    await advance(55_500);
+    reply.next('the reply'); // at 56.5 s
+    await advance(2_000);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '28750 dropped renew retries',
+      '31500 sent start',
+      '56750 renewed renew',
+      '57500 sent start',
     ]);
     indicators.dispose();
   });

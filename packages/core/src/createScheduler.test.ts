@@ -322,6 +322,32 @@ describe('createScheduler per-indicator rules', () => {
     expect(b.outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['sent start', 'sent clear']);
   });
 
+  it('the last clear follows every call in flight of the peers that closed before it, not only the newest', async () => {
+    // a's renewal takes 2 s each way, b's 500 ms, everything else 50 ms; the three show one status
+    const latencies = [50, 50, 50, 2_000, 500];
+    const { clock, portal, scheduler } = setup({ latencyMs: () => latencies.shift() ?? 50, withBatch: false });
+    const [a, b, c] = [collect(scheduler), collect(scheduler), collect(scheduler)];
+    for (const { channel } of [a, b, c]) channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(27_000);
+    a.channel.submit(notify('chat1', 'renew', 30_000));
+    b.channel.submit(notify('chat1', 'renew', 30_000));
+    await clock.advanceBy(10);
+    const clear = { ...notify('chat1', 'clear', 57_000), params: { botId: 1, dialogId: 'chat1', duration: 1 } };
+    a.channel.close({ ...clear, peer: true });
+    b.channel.close({ ...clear, peer: true });
+    await clock.advanceBy(10);
+    c.channel.close(clear); // the last one: its clear must land after both renewals
+    await clock.advanceBy(60_000);
+    expect(portal.calls().map((x) => `${x.at} ${x.call.params.duration}`)).toEqual([
+      '50 30',
+      '50 30',
+      '50 30',
+      '27500 30',
+      '29000 30',
+      '31050 1',
+    ]);
+  });
+
   it('close(final) after a plain close() still waits for the batch carrying the indicator (close is idempotent)', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 50 });
     const a = collect(scheduler);

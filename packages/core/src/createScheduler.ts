@@ -199,9 +199,10 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   /**
    * Requests still on their way with the last call of an indicator stopped with a `peer` clear, by `targetOf`. That call
    * may land after the clear of the indicator that took its status over and ends last, putting the status back up for
-   * its lease after all work ended: that clear waits for it too (`close`, `follow`). Gone once it settled (`finish`).
+   * its lease after all work ended: that clear waits for each of them too (`close`, `follow`), since two may have ended
+   * with one on its way and the older may land last. Each is gone once it settled (`finish`).
    */
-  const late = new Map<string, Flight>();
+  const late = new Map<string, Flight[]>();
   /**
    * While an `input`/`access` refusal is being reported: the status it was for (`targetOf`) and the error. The portal's
    * reasons for those (bot, token, chat, app) are all in that status, not in what it shows, so a call for the same
@@ -435,7 +436,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     for (const entry of flight.entries) {
       if (entry.channel.flight === flight) entry.channel.flight = null;
       if (entry.state === 'flight') live.push(entry);
-      else if (late.size > 0 && late.get(targetOf(entry.call)) === flight) late.delete(targetOf(entry.call));
+      else if (late.size > 0) {
+        const target = targetOf(entry.call);
+        const rest = late.get(target)?.filter((f) => f !== flight);
+        if (rest?.length === 0) late.delete(target);
+        else if (rest) late.set(target, rest);
+      }
     }
     return live;
   }
@@ -452,7 +458,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       const entry = clear.queued;
       if (entry?.state !== 'held' || disposed) continue;
       const target = targetOf(entry.call);
-      const other = newer && !newer.closed ? undefined : late.get(target);
+      const other = newer && !newer.closed ? undefined : late.get(target)?.[0];
       if (other) {
         // still to wait for the call of another indicator of the status, on its way as that one handed it over
         clear.flight = other;
@@ -692,9 +698,9 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // `flight` stays set until the request settles (finish() clears it), so that a final call given to a later
       // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
-      // Ended without a clear (its reply came, which hides the bot's status): nothing handed to it is up any more.
-      if (!final && handed.size > 0) {
-        const own = (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
+      // Ended with its reply (no clear, or a `peer` one), which hides the bot's status: nothing handed to it is up.
+      if ((!final || final.peer === 'reply') && handed.size > 0) {
+        const own = final ?? (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
         if (own) handed.delete(targetOf(own));
       }
       if (!this.closed && !disposed) {
@@ -723,8 +729,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       if (!final) return;
       const pending = flight !== null && !flight.settled;
       if (final.peer) {
-        if (pending) late.set(targetOf(final), flight);
-        handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
+        if (pending) late.set(targetOf(final), [...(late.get(targetOf(final)) ?? []), flight]);
+        // after its reply, only its call still on its way may put the status back up
+        if (pending || final.peer === true) {
+          handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
+        }
         return;
       }
       // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down, also
@@ -734,7 +743,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         this.lapsesAt = Math.max(this.lapsesAt, handed.get(up) as number);
         handed.delete(up);
       }
-      const after = pending ? flight : up === undefined ? undefined : late.get(up);
+      const after = pending ? flight : up === undefined ? undefined : late.get(up)?.[0];
       // No call of this indicator landed or may have (none left, or each was refused outright) and none is on its
       // way, so no status is up: a clear would show one for its 1 s. The channel, closed now, drops it ('stopped',
       // or 'disposed') and reports that like any dropped call.

@@ -48,9 +48,10 @@ export interface StatusSignal {
   readonly at: number;
   /**
    * A `clear` while another status of the bot in the chat goes on (only with `StatusPeers`): not to be sent, but
-   * what this one may have shown is left to that one's clear (`IndicatorCall.peer`).
+   * what this one may have shown is left to that one's clear (`IndicatorCall.peer`). `'reply'`: ended with its reply,
+   * whose message hides the status, so only a call of this one still on its way may put it back up.
    */
-  readonly peer?: true;
+  readonly peer?: true | 'reply';
 }
 
 /**
@@ -264,7 +265,7 @@ class StatusMachine implements PeerStatus {
     return renewalPeriod(this.p.leaseSec * 1000, this.p.marginMs);
   }
 
-  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer = false): void {
+  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer: boolean | 'reply' = false): void {
     if (this.lostShown) this.lostShown = false; // a new call for it: what becomes of that one is not known yet
     const signal: StatusSignal = {
       type,
@@ -315,8 +316,11 @@ class StatusMachine implements PeerStatus {
     if (!shown) return true;
     // Kept up by another status of the bot in the chat: the clear is that one's to send, which may not have shown
     // anything of its own yet (`peer`). Before leaving: closing the channel, the clear tells the hand-over whether a
-    // call of this status is still on its way (`onLost`), which may yet land, or only queued, which never will.
+    // call of this status is still on its way (`onLost`), which may yet land, or only queued, which never will. After a
+    // reply too (its message hides the status, and nothing clears it): that call is not aborted (an abort does not call
+    // back a request already sent), so that the others hear when it lands after all and the last clear waits for it.
     if (clear && this.p.clearOnError) this.emit('clear', shown, 1, this.peers?.shared() === true);
+    else if (this.replied && this.peers?.shared()) this.emit('clear', shown, 1, 'reply');
     this.peers?.leave(this, handOver && this.p.clearOnError, this.replied);
     return true;
   }
@@ -324,8 +328,12 @@ class StatusMachine implements PeerStatus {
   resume(afterReply: boolean): void {
     if (this.ended || !this.latest) return;
     // The portal hides a sender's status when a message of theirs lands, and the reply goes out after `until` fires:
-    // sent again as a restart, after the same pause as one after a lost call (the message has landed by then).
-    if (afterReply) {
+    // sent again as a restart, after the same pause as one after a lost call (the message has landed by then). Already
+    // to go again (after a reply or a lost call): then, not now, when the reply's message may yet hide it; and then
+    // even if a renewal goes before (`WORK.showTimer`, `restarted`): that one may land before the message.
+    if (afterReply || this.showTimer) {
+      this.restarted = false;
+      if (this.renewedSinceLoss) this.renewedSinceLoss = false;
       if (!this.showTimer) this.arm('showTimer', RESTART_PAUSE_MS);
       return;
     }
