@@ -1,4 +1,6 @@
 import { getEventListeners } from 'node:events';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import type { IndicatorEvent } from '@b24-typing/core';
 import { createIndicators } from '@b24-typing/core';
@@ -6,6 +8,7 @@ import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDomPage } from '../test/domPage';
 import { createFetchTransport } from './createFetchTransport';
 
 // The emulator's clock is ours, so tokens expire without waiting an hour.
@@ -561,6 +564,85 @@ describe('createFetchTransport failures', () => {
     ).rejects.toMatchObject({ code: 'ABORTED' });
     expect(session.asked).toBe(0);
     expect(counted.requests).toBe(0);
+  });
+});
+
+describe('createFetchTransport and a redirect (a 307 from the REST endpoint to another host)', () => {
+  /**
+   * Two local servers: `elsewhere` records every body it is sent; `redirecting` answers every request with a 307 to
+   * it (with CORS headers, so that a browser would follow it too).
+   */
+  async function redirectRig() {
+    const listen = async (handler: RequestListener) => {
+      const server = createServer(handler);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+    };
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' };
+    const received: string[] = [];
+    const elsewhere = await listen((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push(`${request.method} ${body}`);
+        response.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"result":true}');
+      });
+    });
+    const redirecting = await listen((request, response) => {
+      request.resume();
+      response.writeHead(307, { ...cors, location: `${elsewhere.url}rest${request.url}` }).end();
+    });
+    return {
+      restUrl: `${redirecting.url}rest/`,
+      elsewhere: elsewhere.url,
+      received,
+      close: () => Promise.all([redirecting, elsewhere].map((s) => new Promise((r) => s.server.close(r)))),
+    };
+  }
+
+  /**
+   * The error a redirected call gives: the node transport's classification (kind `input`: no retry mends a wrong
+   * endpoint), without the address it points to.
+   */
+  function expectRedirectError(error: unknown, status: number, elsewhere: string) {
+    expect(error).toMatchObject({ name: 'B24Error', code: 'ERROR_UNEXPECTED_ANSWER', kind: 'input', status });
+    expect((error as Error).message).toBe(`unexpected answer (HTTP ${status})`);
+    expect(`${String(error)} ${JSON.stringify(error)}`).not.toContain(elsewhere.slice('http://'.length));
+  }
+
+  it('does not follow it (which would re-POST the token to that host) and rejects as the node transport does', async () => {
+    const rig = await redirectRig();
+    try {
+      const transport = createFetchTransport({ clientEndpoint: rig.restUrl, auth: () => 'secret-access-token' });
+      const error = await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
+      expectRedirectError(error, 307, rig.elsewhere);
+      expect(rig.received).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('does not follow it in Chromium either, where a redirect not followed hides its status', async () => {
+    const [rig, dom] = await Promise.all([redirectRig(), openDomPage()]);
+    try {
+      const error = await dom.page.evaluate(async (restUrl) => {
+        const transport = window.b24.createFetchTransport({
+          clientEndpoint: restUrl,
+          auth: () => 'secret-access-token',
+        });
+        return transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: Error) => ({
+          ...JSON.parse(JSON.stringify(e)),
+          text: String(e),
+        }));
+      }, rig.restUrl);
+      // A browser gives an unfollowed redirect as an `opaqueredirect` with status 0: 300 stands for its 3xx.
+      expectRedirectError(error, 300, rig.elsewhere);
+      expect(rig.received).toEqual([]);
+    } finally {
+      await Promise.all([rig.close(), dom.close()]);
+    }
   });
 });
 

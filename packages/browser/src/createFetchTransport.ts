@@ -130,6 +130,9 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: (query && `${query}&`) + encodePhpQuery({ auth: accessToken }),
         credentials: 'omit',
+        // Not followed: a 307/308 would re-POST the body, token included, to wherever it points. Rejected below as
+        // the node transport rejects one (undici gives the 3xx as is, a browser an `opaqueredirect` with status 0).
+        redirect: 'manual',
         signal: stop,
       });
       // Any JSON value really; reading `error` or `result` of a primitive gives undefined, of null nothing (`?.`).
@@ -142,7 +145,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         // Not JSON (a proxy's error page, say), or a body that broke off after the headers: an unexpected answer
         // with the status that came, below, as the node transport reads it (an abort or the timer wins, further on).
       }
-      const { status } = response;
+      // Status 0 comes only with an opaque reply, here an unfollowed redirect: 300 stands for its hidden 3xx.
+      const status = response.status || 300;
       // An empty `error` (null, "", 0) is no error, as in the node transport and the jssdk: `{ error: null, result }`
       // is a success. `result` is never undefined in parsed JSON, so `!== undefined` means "present". Only a code is
       // the portal's error: a gateway's `{ "error": { "code": 429 } }` is no envelope, classified by its status below.
@@ -155,6 +159,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         code: 'ERROR_UNEXPECTED_ANSWER',
         kind: classifyError('', status),
         status,
+        // The address it points to is left out: it may repeat the endpoint's secrets.
         message: `unexpected answer (HTTP ${status})`,
       });
     };
@@ -223,8 +228,10 @@ function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
   }
   const { protocol, href } = url;
   // A token sent in clear text is a leaked token; loopback (an emulator, a dev proxy) is the one safe exception.
-  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
-  if (protocol !== 'https:' && !(protocol === 'http:' && (allowInsecure || loopback))) {
+  if (
+    protocol !== 'https:' &&
+    !(protocol === 'http:' && (allowInsecure || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)))
+  ) {
     throw new B24InputError(field, 'an https URL, or http on this machine or with allowInsecure: true');
   }
   // Compared with what is left without them: an empty `?` or `#` would otherwise pass, and the method's URL

@@ -77,7 +77,7 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
 /**
  * The kind of an error code; an unknown code falls back on the HTTP status, then on `server`. A 3xx is `input`,
  * like a 404: a redirect says the endpoint is wrong (a portal moved, `http` where it wants `https`), which no
- * retry mends, and fetch follows it anyway, so only a client that does not (undici) ever sees one.
+ * retry mends; the transports follow none (a 307/308 would re-POST the token to wherever it points).
  * A 503 without a code stays `server`, unlike jssdk's `503 || QUERY_LIMIT_EXCEEDED`: the portal's rate limit sends its
  * code with the 503 (BX24.js and BX.rest, which drop the body, drop the status too), so a bare 503 comes from something
  * in front of the portal, and `rate` would tell the scheduler that the call was refused before it landed, which such a
