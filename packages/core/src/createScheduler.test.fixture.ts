@@ -75,8 +75,10 @@ export interface BucketPortalOptions {
 }
 
 /**
- * A portal that applies the leaky bucket exactly as documented (drains `perSecond`, refuses a request that
- * would take it above `burst`, refused requests are not counted) at the moment each request arrives.
+ * A portal that applies the leaky bucket at the moment each request arrives, read as strictly as the reference (§7)
+ * allows: it drains `perSecond` and refuses a request that would take it above `burst`; refused requests are not
+ * counted. ("When the counter exceeds X, the next request is blocked" lets one more through, as the emulator does;
+ * the scheduler is held to the stricter reading, so that it is right under both.)
  */
 export function createBucketPortal(clock: VirtualClock, options: BucketPortalOptions = {}) {
   const perSecond = options.perSecond ?? 2;
