@@ -86,6 +86,32 @@ describe('botEvents against the emulator', () => {
     await quick.close();
   });
 
+  it('resumes after a restart from the offset onOffset saved, repeating nothing, even when it stopped at a page end', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const text = (e: unknown) => (e as MessageAddEvent).data.message.text;
+    const saved: number[] = [];
+    say(['a', 'b', 'c']);
+    // The first run stops after the third message, the last of its second page (limit 2), as take(n) does.
+    const first = await firstValueFrom(
+      botEvents(transport, {
+        botId: agent.id,
+        botToken: agent.botToken!,
+        limit: 2,
+        ...fast,
+        onOffset: (o) => saved.push(o),
+      }).pipe(take(3), toArray()),
+    );
+    expect(first.map(text)).toEqual(['a', 'b', 'c']);
+    say(['d', 'e']);
+    const second = await firstValueFrom(
+      botEvents(transport, { botId: agent.id, botToken: agent.botToken!, offset: saved.at(-1), ...fast }).pipe(
+        take(2),
+        toArray(),
+      ),
+    );
+    expect(second.map(text)).toEqual(['d', 'e']);
+  });
+
   it('errors the stream on a wrong bot token instead of polling forever', async () => {
     const agent = emu.fixtures.bots.agent;
     const error = await firstValueFrom(

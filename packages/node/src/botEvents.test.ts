@@ -613,6 +613,40 @@ describe('botEvents timing', () => {
     expect(calls[0]!.params.offset).toBe(7);
     expect(offsets).toEqual([8, 8]);
   });
+
+  it('reports the offset of a page whose last event made the subscriber leave, so a restart does not repeat it', async () => {
+    // A bot that stops on a "stop" message (take(n), first(), an unsubscribe in the handler) saved no offset for the
+    // page that held it: resumed from the saved offset, it got the same message again, and stopped again.
+    const { transport, calls } = scripted([page([1, 2], 3), page([3, 4, 5], 6)]);
+    const offsets: number[] = [];
+    const seen: number[] = [];
+    const subscription = botEvents(transport, { botId: 9, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe(
+      (e) => {
+        seen.push(e.eventId!);
+        if (e.eventId === 5) subscription.unsubscribe();
+      },
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(offsets).toEqual([3, 6]);
+    expect(calls).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reports no offset for a page the subscriber left before its end: it would confirm events never delivered', async () => {
+    const { transport } = scripted([page([1, 2, 3], 4)]);
+    const offsets: number[] = [];
+    const seen: number[] = [];
+    const subscription = botEvents(transport, { botId: 9, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe(
+      (e) => {
+        seen.push(e.eventId!);
+        if (e.eventId === 2) subscription.unsubscribe();
+      },
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual([1, 2]);
+    expect(offsets).toEqual([]);
+  });
 });
 
 describe('botEvents delays beyond what a timer holds', () => {

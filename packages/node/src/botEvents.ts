@@ -164,15 +164,17 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       failures = 0;
       let deleted = false;
       for (const item of page.events) {
+        if (item.numericId !== undefined && delivered.has(item.numericId)) continue;
+        // The subscriber left before this event: the page's offset would confirm it undelivered. One that left on the
+        // page's last event (take(n), a "stop" message) still gets the offset saved, or a restart would repeat it.
+        if (subscriber.closed) return;
         if (item.numericId !== undefined) {
-          if (delivered.has(item.numericId)) continue;
           delivered.add(item.numericId);
           // The oldest goes first: repeats come from the pages not yet confirmed, a few at most.
           if (delivered.size > REMEMBERED_IDS) delivered.delete(delivered.values().next().value as number);
         }
         if (item.event.type === LAST_EVENT && item.event.data.bot.id === botId) deleted = true;
         subscriber.next(item.event);
-        if (subscriber.closed) return;
       }
       // An older offset is ignored: passed back (or persisted through onOffset) it would have the portal hand out
       // events already emitted again.
@@ -184,8 +186,8 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
           subscriber.error(error);
           return;
         }
-        if (subscriber.closed) return;
       }
+      if (subscriber.closed) return;
       if (deleted) {
         subscriber.complete();
         return;

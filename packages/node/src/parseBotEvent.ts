@@ -27,8 +27,9 @@ export interface ParseBotEventOptions {
  *   let event: BotEvent;
  *   try {
  *     event = parseBotEvent(req.body, { applicationToken: process.env.B24_APPLICATION_TOKEN! });
- *   } catch {
- *     return res.sendStatus(401); // a wrong token (kind 'auth') or a malformed body (kind 'input')
+ *   } catch (error) {
+ *     // 401 for a missing or wrong token (kind 'auth'), 400 for a malformed body (kind 'input'), as examples/llm-bot
+ *     return res.sendStatus(isB24Error(error) && error.kind === 'auth' ? 401 : 400);
  *   }
  *   res.sendStatus(200);
  *   handle(event);
