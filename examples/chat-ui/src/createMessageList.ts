@@ -1,4 +1,5 @@
 import type { MessageEntry } from '@b24-typing/emulator';
+import { readOut } from './readOut';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
 export interface Outgoing {
@@ -21,6 +22,8 @@ interface Pending extends Outgoing {
    * store it any moment until then, so an echo of its text is its own.
    */
   waiting?: boolean;
+  /** She deleted it while its call was still open (`waiting`): gone from the list, until the portal says it stored it. */
+  deleted?: boolean;
 }
 
 export interface MessageListOptions {
@@ -31,6 +34,11 @@ export interface MessageListOptions {
   readonly retry: (message: Outgoing) => void;
   /** The person deleted a message that did not go out: it is gone from the list, its text is for the composer. */
   readonly deleted: (message: Outgoing) => void;
+  /**
+   * A message she deleted while its call was still open was stored after all (it is back in the list, as sent): its
+   * words given back to the composer would post it twice. True if they were taken back out (she had not changed them).
+   */
+  readonly storedAfterAll: (message: Outgoing) => boolean;
   /** Someone else's message came (live, or while the stream was cut): news to her, as it is read out. */
   readonly received: (entry: MessageEntry) => void;
 }
@@ -45,6 +53,9 @@ function stamp(ms: number): string {
   const year = date.getFullYear() === today.getFullYear() ? {} : ({ year: 'numeric' } as const);
   return date.toLocaleString([], { day: 'numeric', month: 'short', ...year, ...time });
 }
+
+/** How long a screen reader has to read out that a message shown as "Not sent" went out after all. */
+const TOLD_MS = 5_000;
 
 /** The start of a message, to name what a button is for: a long one is cut short (by character, never mid-emoji). */
 function excerpt(text: string, max = 40): string {
@@ -71,6 +82,8 @@ export function createMessageList(options: MessageListOptions) {
   const shown = new Map<number, HTMLLIElement>();
   /** Oldest first; their items are the last ones in the list. */
   const outbox: Pending[] = [];
+  /** Deleted while their call was still open: the portal may store them yet (then they are shown after all). */
+  const withdrawn: Pending[] = [];
 
   let pinned = true;
   const scrollToEnd = (): void => {
@@ -185,6 +198,26 @@ export function createMessageList(options: MessageListOptions) {
     note?.remove();
   };
 
+  /**
+   * Says that a message shown as "Not sent" went out after all. A screen reader read "Not sent" out (its note is an
+   * alert), so it reads this out the same way; to the eye, the note's going and the time in its place say it. Not shown,
+   * and gone after `TOLD_MS`: it would otherwise stay in the message's text, read again with it each time.
+   */
+  function wentOut(li: HTMLLIElement, message: Pending): void {
+    const which = excerpt(message.text);
+    let words = `Sent after all: ${which}.`;
+    if (message.deleted) {
+      const taken = options.storedAfterAll(message);
+      words = `Sent after all, although you deleted it: ${which}.${taken ? ' Taken back out of the composer.' : ''}`;
+    }
+    const told = document.createElement('span');
+    told.className = 'visually-hidden';
+    told.setAttribute('role', 'alert');
+    told.textContent = words;
+    li.querySelector('.bubble')!.append(told);
+    setTimeout(() => told.remove(), TOLD_MS);
+  }
+
   /** Marks an item as the stream's message: its id and the portal's time. */
   function settle(li: HTMLLIElement, entry: MessageEntry): void {
     li.classList.remove('pending', 'failed');
@@ -211,7 +244,10 @@ export function createMessageList(options: MessageListOptions) {
     let i = outbox.findIndex((p) => p.id === entry.messageId);
     if (i < 0) i = outbox.findIndex((p) => sameText(p) && p.li.classList.contains('pending'));
     if (i < 0) i = outbox.findIndex(sameText);
-    return i < 0 ? undefined : outbox.splice(i, 1)[0];
+    if (i >= 0) return outbox.splice(i, 1)[0];
+    // One she deleted, stored all the same: it comes back (its words are no longer hers to send again).
+    i = withdrawn.findIndex((p) => p.id === entry.messageId || sameText(p));
+    return i < 0 ? undefined : withdrawn.splice(i, 1)[0];
   }
 
   /** It did not go out: say why, offer to retry or to delete it. */
@@ -245,6 +281,11 @@ export function createMessageList(options: MessageListOptions) {
     remove.addEventListener('click', () => {
       outbox.splice(outbox.indexOf(message), 1);
       li.remove();
+      // Its call still open, the portal may store it yet: then it shows after all (see `claim`), as everyone sees it.
+      if (message.waiting) {
+        message.deleted = true;
+        withdrawn.push(message);
+      }
       options.deleted(message);
     });
     note.append(why, retry, remove);
@@ -267,10 +308,12 @@ export function createMessageList(options: MessageListOptions) {
       }
       return undefined;
     }
-    const claimed = entry.authorId === me ? claim(entry)?.li : undefined;
-    const li = claimed ?? item(entry.authorId, entry.text);
+    const claimed = entry.authorId === me ? claim(entry) : undefined;
+    const li = claimed?.li ?? item(entry.authorId, entry.text);
+    const notSent = li.classList.contains('failed');
     settle(li, entry);
     list.insertBefore(li, outbox[0]?.li ?? null);
+    if (claimed && notSent) wentOut(li, claimed);
     return claimed ? 'sent here' : 'new';
   }
 
@@ -284,14 +327,10 @@ export function createMessageList(options: MessageListOptions) {
    * Read out by a screen reader: each message others write while the page is open. The list itself is no live
    * region: a reconnect rebuilds it, and its whole history would be read again.
    */
-  const announcer = byId('announcer');
   /** Whether the list was loaded before (a later load is a reconnect). */
   let loaded = false;
   const announce = (entry: MessageEntry): void => {
-    const line = document.createElement('p');
-    line.textContent = `${name(entry.authorId)}: ${entry.text}`;
-    announcer.append(line);
-    while (announcer.childElementCount > 3) announcer.firstElementChild!.remove();
+    readOut(`${name(entry.authorId)}: ${entry.text}`);
     options.received(entry);
   };
 
@@ -368,19 +407,26 @@ export function createMessageList(options: MessageListOptions) {
     },
 
     /** The portal took it; the stream will report it (unless it already has). */
-    sent(message: Outgoing, id: number): void {
-      if (!isPending(message)) return;
+    sent(sent: Outgoing, id: number): void {
+      const message = sent as Pending;
+      const deleted = withdrawn.indexOf(message);
+      if (!isPending(message) && deleted < 0) return;
+      const notSent = message.li.classList.contains('failed');
       const reported = shown.get(id);
       if (reported) {
-        outbox.splice(outbox.indexOf(message), 1);
+        if (deleted >= 0) withdrawn.splice(deleted, 1);
+        else outbox.splice(outbox.indexOf(message), 1);
         message.li.remove();
+        if (notSent) wentOut(reported, message);
         return;
       }
       message.id = id;
       delete message.waiting;
+      if (deleted >= 0) return; // shown again with its echo, which its id now claims
       message.li.classList.remove('pending', 'failed'); // "Not sent" while it waited, stored after all
       dropNote(message.li);
       dated(message.li, Date.now());
+      if (notSent) wentOut(message.li, message);
     },
 
     /**
@@ -391,6 +437,11 @@ export function createMessageList(options: MessageListOptions) {
      */
     failed(message: Outgoing, reason: string, answerLost: boolean, code?: string, waiting?: boolean): void {
       if (isPending(message)) fail(message, reason, answerLost, code, waiting);
+      const deleted = withdrawn.indexOf(message as Pending);
+      if (deleted < 0) return;
+      // Its call is over: refused, it was never stored; lost, its echo is still taken for it as a failed one's is.
+      fail(withdrawn[deleted]!, reason, answerLost, code);
+      if (!answerLost) withdrawn.splice(deleted, 1);
     },
 
     /**
@@ -400,6 +451,8 @@ export function createMessageList(options: MessageListOptions) {
      * recognised by its text, as one whose answer was lost.
      */
     startedOver(): void {
+      // A deleted one the old emulator stored is gone with it; one never stored is matched by its text (see `claim`).
+      for (let i = withdrawn.length - 1; i >= 0; i--) if (withdrawn[i]!.id !== undefined) withdrawn.splice(i, 1);
       for (const message of outbox) {
         if (message.id === undefined) continue;
         delete message.id;

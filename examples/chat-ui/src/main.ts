@@ -7,6 +7,7 @@ import { emulatorFeed } from './emulatorFeed';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
+import { readOut } from './readOut';
 import { createChatView, initial, isolated, say } from './renderChat';
 import type { Person } from './renderChat';
 import { withTimeout } from './withTimeout';
@@ -112,6 +113,8 @@ async function start(): Promise<void> {
       () => lookedUp.delete(id), // asked again next time they appear
     );
   };
+  /** What the composer held before and after a deleted message's words were given back to it. */
+  const givenBack = new WeakMap<Outgoing, { before: string; after: string }>();
   const view = createChatView({
     chatId,
     me: config.userId,
@@ -123,11 +126,23 @@ async function start(): Promise<void> {
     // What she wrote is not lost with it: back in the composer, to change, send again or clear. A draft she started
     // meanwhile stays, under it (never written over); the caret after the deleted words, where she left off.
     deleted: (message) => {
-      const draft = textarea.value.trim() === '' ? '' : `\n${textarea.value}`;
+      const before = textarea.value;
+      const draft = before.trim() === '' ? '' : `\n${before}`;
       textarea.value = `${message.text}${draft}`;
+      givenBack.set(message, { before, after: textarea.value });
       fit();
       textarea.focus();
       textarea.setSelectionRange(message.text.length, message.text.length);
+    },
+    // Deleted while its call was open, and stored all the same: everyone has it now, and sent again from the composer
+    // it would be there twice. Words she has not touched since are taken back out (her draft stays as it was); once
+    // she has changed them, they are hers: left, and she is told it was sent (the list says so).
+    storedAfterAll: (message) => {
+      const given = givenBack.get(message);
+      if (given === undefined || textarea.value !== given.after) return false;
+      textarea.value = given.before;
+      fit();
+      return true;
     },
     unknown: lookUp,
     received: () => {
@@ -255,8 +270,17 @@ async function start(): Promise<void> {
 
   const offline = byId('offline');
   const connection = byId('connection');
+  /**
+   * Whether the page lost the stream. A screen reader heard so (`offline` is a status region); emptied when it is back,
+   * that region says nothing, so the page's announcer says it (not shown: the connection line in the panel does).
+   */
+  let lost = false;
   emulatorFeed(config.emulatorUrl, state.epoch).subscribe((event) => {
     if (event.kind === 'snapshot') {
+      if (lost) {
+        readOut('Connected to the emulator again.'); // before what came meanwhile, which `load` reads out
+        lost = false;
+      }
       // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one),
       // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
       if (event.startedOver) {
@@ -269,6 +293,7 @@ async function start(): Promise<void> {
       connection.textContent = `Live from ${config.emulatorUrl}`;
       document.body.dataset.ready = 'true';
     } else if (event.kind === 'disconnected') {
+      lost = true;
       view.disconnected();
       say(
         offline,

@@ -81,6 +81,8 @@ export function createChatView(options: {
   retry: (message: Outgoing) => void;
   /** The person deleted a message that did not go out (it is gone from the list). */
   deleted: (message: Outgoing) => void;
+  /** One she deleted while its call was open was stored: take its words back out of the composer (true if done). */
+  storedAfterAll: (message: Outgoing) => boolean;
   /** Someone not in `people` (a user or bot added after the page loaded): look them up, then call `rename()`. */
   unknown: (id: number) => void;
   /** Someone else's message came (the list reads it out). */
@@ -163,6 +165,7 @@ export function createChatView(options: {
     avatar,
     retry: options.retry,
     deleted: options.deleted,
+    storedAfterAll: options.storedAfterAll,
     received: options.received,
   });
 

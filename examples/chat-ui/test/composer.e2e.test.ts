@@ -382,7 +382,7 @@ describe('the chat as a person uses it', () => {
     }
   });
 
-  it('shows a message the portal stores after the page gave up on it once, and never sends it twice on Retry', async () => {
+  it('shows a message the portal stores after the page gave up on it once (read out too), and never sends it twice on Retry or after Delete', async () => {
     // An emulator of its own, whose clock can be put forward: stored "seconds after the page gave up" without waiting.
     let ahead = 0;
     const emulator = await startEmulator({ now: () => Date.now() + ahead });
@@ -438,6 +438,11 @@ describe('the chat as a person uses it', () => {
       await expect.poll(() => mine('stored after all').count()).toBe(1);
       expect(await page.locator('#messages .failed').count()).toBe(0);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+      // A screen reader heard "Not sent" (an alert): it hears that it went out after all, the same way, for a while.
+      const sentAlert = mine('stored after all').getByRole('alert');
+      expect(await sentAlert.textContent()).toBe('Sent after all: stored after all.');
+      await page.clock.fastForward(10_000);
+      expect(await sentAlert.count()).toBe(0);
 
       // Retry pressed while the portal is still at it: it is stored once, and shown once.
       const storeRetried = await sendSlow('retried while stored');
@@ -446,6 +451,34 @@ describe('the chat as a person uses it', () => {
       await mine('retried while stored').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
       await expect.poll(() => mine('retried while stored').count()).toBe(1);
       expect(stored('retried while stored')).toHaveLength(1);
+      expect(await page.locator('#messages .failed').count()).toBe(0);
+
+      // Deleted while the portal is still at it, its words back in the composer, and then stored: it shows, as sent,
+      // and the words she has not touched since are taken back out of the composer (sent again, they would post it
+      // twice), her draft under them left; she is told why.
+      await page.fill('#message', '');
+      const storeDeleted = await sendSlow('deleted, stored anyway');
+      await page.keyboard.type('my draft');
+      await mine('deleted, stored anyway').getByRole('button', { name: 'Delete the unsent message' }).click();
+      expect(await page.inputValue('#message')).toBe('deleted, stored anyway\nmy draft');
+      storeDeleted();
+      await mine('deleted, stored anyway').and(page.locator('[data-message-id]')).waitFor();
+      await expect.poll(() => page.inputValue('#message')).toBe('my draft');
+      expect(await mine('deleted, stored anyway').getByRole('alert').textContent()).toBe(
+        'Sent after all, although you deleted it: deleted, stored anyway. Taken back out of the composer.',
+      );
+      expect(stored('deleted, stored anyway')).toHaveLength(1);
+      // Words she changed since are hers: left in the composer, and she is told it was sent.
+      await page.fill('#message', '');
+      const storeEdited = await sendSlow('deleted, then edited');
+      await mine('deleted, then edited').getByRole('button', { name: 'Delete the unsent message' }).click();
+      await page.keyboard.type(' and more');
+      storeEdited();
+      await mine('deleted, then edited').and(page.locator('[data-message-id]')).waitFor();
+      expect(await mine('deleted, then edited').getByRole('alert').textContent()).toBe(
+        'Sent after all, although you deleted it: deleted, then edited.',
+      );
+      expect(await page.inputValue('#message')).toBe('deleted, then edited and more');
       expect(await page.locator('#messages .failed').count()).toBe(0);
     } finally {
       await context.close();

@@ -84,6 +84,9 @@ describe('the chat when the emulator goes away', () => {
     emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, on the new emulator' });
     await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['Carol, on the new emulator']);
     expect(await offline(page).textContent()).toBe('');
+    // A screen reader heard that the connection was lost (a status region): it hears that it is back, not silence.
+    expect(await page.getAttribute('#announcer', 'aria-live')).toBe('polite');
+    expect(await page.textContent('#announcer')).toContain('Connected to the emulator again.');
     expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
     expect(await page.textContent('#live-empty')).toBe('Nobody is typing.'); // known again
 
@@ -315,10 +318,11 @@ describe('the chat cut off from the emulator while it starts over', () => {
       .waitFor({ timeout: 10_000 });
     expect(await page.$eval('#messages', (list) => list.scrollTop)).toBe(0); // left where she reads
     await page.locator('#jump').waitFor({ timeout: 1_000 });
-    // Read out once: Carol's, after the last of Bob's (read out as they came, and not again when the list is rebuilt).
+    // Read out once: Carol's, after the last of Bob's (read out as they came, and not again when the list is rebuilt),
+    // and after the news that the page is connected again.
     expect(await page.locator('#announcer p').allTextContents()).toEqual([
-      'Bob Builder: Bob, message 28',
       'Bob Builder: Bob, message 29',
+      'Connected to the emulator again.',
       'Carol Chen: Carol, while Alice was cut off',
     ]);
   });
