@@ -1,6 +1,6 @@
 import { config, NEVER, Subject, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { recordingTransport } from '../test/recordingTransport';
+import { type RecordedCall, recordingTransport } from '../test/recordingTransport';
 import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
@@ -604,6 +604,23 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   // The portal keeps one status per chat and sender: two replies of one bot in one chat share it.
   const call = (c: { params: Record<string, unknown> }) =>
     `${c.params.botId}@${c.params.dialogId} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
+  /**
+   * A portal that answers each call `lateBy(c)` ms after it came (0: at once); `landed` lists the calls as they land,
+   * written as `call` writes them, with the time they landed: what the portal shows is what landed last.
+   */
+  const landing = (t0: number, lateBy: (c: RecordedCall) => number) => {
+    const landed: string[] = [];
+    const transport = recordingTransport((c) => {
+      const land = () => {
+        landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+        c.resolve({ result: true });
+      };
+      const delay = lateBy(c);
+      if (delay > 0) setTimeout(land, delay);
+      else land();
+    });
+    return { transport, landed };
+  };
 
   it('sends no clear while another status of the bot in the chat goes on; the last one to end clears', async () => {
     const transport = recordingTransport();
@@ -989,15 +1006,9 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     for (const end of ['unsubscribe', 'error'] as const) {
       // the renewal of "searching" at 27 s is answered (lands) 500 ms later, after the hand-over's "thinking" landed
       const t0 = Date.now();
-      const landed: string[] = [];
-      const transport = recordingTransport((c) => {
-        const land = () => {
-          landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
-          c.resolve({ result: true });
-        };
-        if (c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING') setTimeout(land, 500);
-        else land();
-      });
+      const { transport, landed } = landing(t0, (c) =>
+        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
+      );
       const indicators = createIndicators({ transport });
       const until = new Subject<never>();
       const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until }).subscribe();
@@ -1026,16 +1037,9 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     for (const handOverMs of [0, 200]) {
       // the renewal of "searching" at 27 s lands 500 ms later; the hand-over's "thinking" at once, or 200 ms later
       const t0 = Date.now();
-      const landed: string[] = [];
-      const transport = recordingTransport((c) => {
-        const land = () => {
-          landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
-          c.resolve({ result: true });
-        };
+      const { transport, landed } = landing(t0, (c) => {
         const late = c.at - t0 >= 27_000 && c.params.duration !== 1;
-        if (late && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING') setTimeout(land, 500);
-        else if (late && handOverMs > 0) setTimeout(land, handOverMs);
-        else land();
+        return !late ? 0 : c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : handOverMs;
       });
       const indicators = createIndicators({ transport });
       const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
@@ -1064,17 +1068,10 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // the renewal of "searching" at 27 s lands 2.5 s later, after the one going on sent its own again (a second
       // after the reply), or 500 ms later, before that: then that re-send is enough, and none goes before it
       const t0 = Date.now();
-      const landed: string[] = [];
-      const transport = recordingTransport((c) => {
-        const land = () => {
-          landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
-          c.resolve({ result: true });
-        };
-        // answered late, aborted or not: an abort does not call back a request already sent
-        if (c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING')
-          setTimeout(land, lateMs);
-        else land();
-      });
+      // answered late, aborted or not: an abort does not call back a request already sent
+      const { transport, landed } = landing(t0, (c) =>
+        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? lateMs : 0,
+      );
       const indicators = createIndicators({ transport });
       const reply = new Subject<string>();
       indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
@@ -1099,15 +1096,9 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   it('sends the clear of the last one to end after the call the one that replied before it still had on its way', async () => {
     // the renewal of "searching" at 27 s lands 2.5 s later
     const t0 = Date.now();
-    const landed: string[] = [];
-    const transport = recordingTransport((c) => {
-      const land = () => {
-        landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
-        c.resolve({ result: true });
-      };
-      if (c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING') setTimeout(land, 2_500);
-      else land();
-    });
+    const { transport, landed } = landing(t0, (c) =>
+      c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 2_500 : 0,
+    );
     const indicators = createIndicators({ transport });
     const reply = new Subject<string>();
     indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
