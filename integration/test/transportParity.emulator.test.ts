@@ -162,6 +162,23 @@ const rows: readonly Row[] = [
     differs: bx24Silent,
   },
   { name: 'JSON 403 without error', faults: [raw({ message: 'blocked' }, 403)], expected: unexpected(403, 'access') },
+  // A gateway's JSON whose `error` is no code (an object, `true`) is no envelope either: its status classifies it.
+  {
+    name: "an API gateway's JSON 429 with an error object",
+    faults: [raw({ error: { code: 'TooManyRequests', message: 'Rate limit is exceeded' } }, 429)],
+    expected: unexpected(429, 'rate'),
+  },
+  {
+    name: "a WAF's JSON 403 with an error object",
+    faults: [raw({ error: { code: 403, message: 'Forbidden' } }, 403)],
+    expected: unexpected(403, 'access'),
+  },
+  { name: 'JSON 401 with error: true', faults: [raw({ error: true }, 401)], expected: unexpected(401, 'auth') },
+  {
+    name: 'JSON 404 with an error object',
+    faults: [raw({ error: { message: 'no route' } }, 404)],
+    expected: unexpected(404, 'input'),
+  },
   { name: 'JSON 200 that is no object', faults: [raw([])], expected: unexpected(200, 'server') },
   { name: 'JSON 200 without result', faults: [raw({ time: {} })], expected: unexpected(200, 'server') },
   {

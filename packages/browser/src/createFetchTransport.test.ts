@@ -411,22 +411,6 @@ describe('createFetchTransport failures', () => {
     }
   });
 
-  it("classifies a gateway's JSON whose error is not a code (an object, true) by its status too, as the node transport does", async () => {
-    for (const [status, error, kind] of [
-      [429, { code: 'TooManyRequests', message: 'Rate limit is exceeded' }, 'rate'], // an API gateway's throttle
-      [403, { code: 403, message: 'Forbidden' }, 'access'], // a WAF's JSON block
-      [401, true, 'auth'],
-      [404, { message: 'no route' }, 'input'],
-    ] as const) {
-      emulator.addFault({ method: 'im.dialog.writing', times: 1, status, body: JSON.stringify({ error }) });
-      await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' }), `${status}`).rejects.toMatchObject({
-        code: 'ERROR_UNEXPECTED_ANSWER',
-        kind,
-        status,
-      });
-    }
-  });
-
   it('lets the indicators act on that kind: a WAF page (403) stops the indicator with no retry, a 502 page is retried', async () => {
     for (const status of [403, 502]) {
       emulator.reset();

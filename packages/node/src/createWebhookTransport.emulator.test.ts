@@ -397,21 +397,6 @@ describe('webhook transport against the emulator', () => {
     await small.close();
   });
 
-  it("classifies a gateway's JSON whose error is not a code (an object, true) by its status, as BX24's transport does", async () => {
-    const t = hook();
-    for (const [status, error, kind] of [
-      [429, { code: 'TooManyRequests', message: 'Rate limit is exceeded' }, 'rate'], // an API gateway's throttle
-      [403, { code: 403, message: 'Forbidden' }, 'access'], // a WAF's JSON block
-      [401, true, 'auth'],
-      [404, { message: 'no route' }, 'input'],
-    ] as const) {
-      emu.addFault({ method: 'im.dialog.writing', times: 1, status, body: JSON.stringify({ error }) });
-      const rejected = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
-      expect(rejected, `${status}`).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status });
-    }
-    await t.close();
-  });
-
   it('reads an empty error ({ error: null, result }) as a success, like the browser transports and the jssdk', async () => {
     const t = hook();
     for (const error of [null, '', 0, false]) {
