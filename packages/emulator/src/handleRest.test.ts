@@ -114,3 +114,24 @@ describe('/rest/ and a client that goes away', () => {
     expect((await post(writing(), { DIALOG_ID: 'chat1' })).status).toBe(200);
   });
 });
+
+describe('the timeline stays in time order around expiries (§3: an indicator ends when its timer runs out)', () => {
+  it('a call refused before any method ran, after an expiry nobody observed yet, comes after the expired hide', async () => {
+    let t = 1_800_000_000_000;
+    const clocked = await startEmulator({ plan: 'off', now: () => t, clientLifetimeSec: 25 });
+    try {
+      await post(`${clocked.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+      t += 30_000; // the 25 s indicator lapsed at +25 s; nothing has swept yet
+      const refused = await post(`${clocked.url}/rest/1/wrongcode/im.dialog.writing`, { DIALOG_ID: 'chat1' });
+      expect(refused.body.error).toBe('INVALID_CREDENTIALS');
+      const entries = clocked.timeline().map((e) => ({ kind: e.kind, time: e.time }));
+      expect(entries).toEqual([
+        { kind: 'call', time: t - 30_000 },
+        { kind: 'hide', time: t - 5_000 },
+        { kind: 'call', time: t },
+      ]);
+    } finally {
+      await clocked.close();
+    }
+  });
+});

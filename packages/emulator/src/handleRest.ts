@@ -34,6 +34,9 @@ export async function handleRest(
   cors: Record<string, string>,
 ): Promise<void> {
   const started = portal.now();
+  // Expiries up to now go on the timeline before this request's entry, even when it is refused before a method
+  // runs (bad credentials, the rate limit): the timeline, and the event stream, stay in time order.
+  portal.model.sweep(started);
   const { stats } = portal;
   stats.requests++;
   /** The leaky bucket counts HTTP requests (reference §7), whatever the portal then makes of them. */
