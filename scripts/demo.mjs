@@ -10,21 +10,31 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readDemoOptions, UsageError } from '../examples/llm-bot/src/readDemoOptions.mjs';
 import { ensureDependencies, ensurePnpm } from './test.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const demo = join(root, 'examples', 'llm-bot', 'src');
 const args = process.argv.slice(2);
-const smoke = args.includes('--smoke');
 /** The smoke run takes ~12 s; past this something hangs, and CI must hear about it rather than wait. */
 const SMOKE_TIMEOUT_MS = 90_000;
 
-// Help at once, with no side effect: on a fresh clone, before the install that running the demo needs. The demo
-// reads every other option itself (and prints the same text).
-if (args.includes('--help') || args.includes('-h')) {
+// The options are read here first, with no side effect: on a fresh clone, help and a mistyped option are answered
+// before the install that running the demo needs. The module is the demo's own parser (dependency-free), which reads
+// them again: whatever passes here passes there.
+let options;
+try {
+  options = readDemoOptions(args);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(error.line);
+  process.exit(2);
+}
+if (options === 'help') {
   process.stdout.write(readFileSync(join(demo, 'demoUsage.txt'), 'utf8'));
   process.exit(0);
 }
+const smoke = options.smoke;
 
 try {
   ensurePnpm();

@@ -141,7 +141,7 @@ describe('pnpm demo: options', () => {
     expect(tools.calls()).toEqual([]);
   });
 
-  it('an unknown option or a bad value is a one-line usage error, exit code 2', async () => {
+  it('an unknown option or a bad value is a one-line usage error, exit code 2, before anything is installed', async () => {
     const tools = fakeTools();
     for (const [args, said] of [
       [['--bogus'], /'--bogus'/],
@@ -162,6 +162,8 @@ describe('pnpm demo: options', () => {
       expect(result.stderr).toMatch(/^demo: [^\n]*--help[^\n]*\n$/);
       expect(result.stdout).not.toContain('Usage:'); // one line, not the whole usage
     }
+    // On a fresh clone a typo must not cost a full install before it is pointed out.
+    expect(tools.calls()).toEqual([]);
   });
 
   it('a port asked for with --port or --ui-port that is taken fails in one line instead of moving elsewhere', async () => {

@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Transport } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
@@ -15,6 +14,7 @@ import type { launchChromium } from '@b24-typing/test-utils';
 import { createLocalModel } from './createLocalModel';
 import { createModel } from './createModel';
 import { type Conversation, describeConversation, readConversation } from './readConversation';
+import { type PortChoice, readDemoOptions, UsageError } from './readDemoOptions.mjs';
 import { sleep } from './sleep';
 import { startBot } from './startBot';
 
@@ -24,69 +24,13 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 /** The options, read by scripts/demo.mjs too: `--help` answers there at once, before anything is installed. */
 const USAGE = readFileSync(new URL('./demoUsage.txt', import.meta.url), 'utf8');
 
-/** The ports the demo serves on when none is given; a default that is taken is replaced by a free one. */
-const DEFAULT_PORT = 8024;
-const DEFAULT_UI_PORT = 5173;
-
-/** A mistyped option: one line naming it and where the options are listed, exit code 2. */
-class UsageError extends Error {}
-
-/** A port flag: 1..65535 (0 would print a URL nobody can open). */
-function portFlag(name: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65_535) {
-    throw new UsageError(`--${name} must be a port 1..65535, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-/** A port to serve on, and whether the person asked for it (a taken one is then an error, not moved elsewhere). */
-interface PortChoice {
-  readonly port: number;
-  readonly chosen: boolean;
-}
-
-/** The flags as given; a mistyped one is a `UsageError`. */
-function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      // `pnpm demo -- --flag` passes the `--` through
-      args: args.filter((arg) => arg !== '--'),
-      options: {
-        smoke: { type: 'boolean', default: false },
-        port: { type: 'string' },
-        'ui-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    // Node's message goes on to advise about `--` and positionals: its first sentence is the news.
-    throw new UsageError(String(error instanceof Error ? error.message : error).split('. ')[0]);
-  }
-}
-
-function readOptions(args: string[]): 'help' | { smoke: boolean; port: PortChoice; uiPort: PortChoice } {
-  const values = parseFlags(args);
-  if (values.help) return 'help';
-  const choice = (name: string, value: string | undefined, byDefault: number): PortChoice =>
-    value === undefined ? { port: byDefault, chosen: false } : { port: portFlag(name, value), chosen: true };
-  const port = choice('port', values.port, DEFAULT_PORT);
-  const uiPort = choice('ui-port', values['ui-port'], DEFAULT_UI_PORT);
-  // The emulator binds first: a chat UI port asked to be the emulator's would be taken by it, and moved.
-  if (uiPort.chosen && uiPort.port === port.port) {
-    const whose = port.chosen ? '--port' : 'its default';
-    throw new UsageError(`--ui-port ${uiPort.port} is the emulator's port too (${whose}); they must differ`);
-  }
-  return { smoke: values.smoke, port, uiPort };
-}
-
 async function main(): Promise<number> {
-  let options: ReturnType<typeof readOptions>;
+  let options: ReturnType<typeof readDemoOptions>;
   try {
-    options = readOptions(process.argv.slice(2));
+    options = readDemoOptions(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`demo: ${error.message} (pnpm demo --help lists the options)\n`);
+    process.stderr.write(error.line);
     return 2;
   }
   if (options === 'help') {

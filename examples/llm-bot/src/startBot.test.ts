@@ -737,6 +737,43 @@ describe('llm-bot text cut for the log and the chat', () => {
     // before: the message ended in a lone high surrogate, a broken character in the chat
     expect(c.reply?.text).toBe(`Sorry, I could not answer that: ${'x'.repeat(299)}😀`);
   });
+  it('sends an answer over the 20,000-character message limit whole, in messages under it, not cut by the portal', async () => {
+    // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
+    // appends " (...)" (reference §4.3), so one message would lose more than half of the answer.
+    const text = Array.from({ length: 1_500 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(24)}\n`).join('');
+    const usage = {
+      inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+      outputTokens: { total: 1, text: 1, reasoning: undefined },
+    };
+    const model = new MockLanguageModelV3({
+      doStream: async () => ({
+        stream: simulateReadableStream<LanguageModelV3StreamPart>({
+          chunks: [
+            { type: 'stream-start', warnings: [] },
+            { type: 'text-start', id: 't' },
+            { type: 'text-delta', id: 't', delta: text },
+            { type: 'text-end', id: 't' },
+            { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+          ],
+        }),
+      }),
+    });
+    const { bot, emulator, ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    const q = await ask('List them all');
+    const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
+    await waitFor(q, () => bot.busy() === 0);
+    await settle();
+    const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    // before: one message, the first 20,000 characters and " (...)"
+    expect(replies.length).toBeGreaterThan(1);
+    expect(replies.every((m) => Array.from(m.text).length <= 20_000)).toBe(true);
+    expect(replies.map((m) => m.text).join('')).toBe(text.trim()); // the answer as the bot reads it: trimmed
+    // each message but the last ends a line: none cuts one in two
+    expect(replies.slice(0, -1).every((m) => m.text.endsWith('\n'))).toBe(true);
+    expect(conversation(q).callsAfterReply).toEqual([]);
+  });
 });
 
 describe('llm-bot event delivery (webhook mode)', () => {

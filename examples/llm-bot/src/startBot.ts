@@ -37,6 +37,7 @@ import { inTurn } from './inTurn';
 import { replyText } from './replyText';
 import { seenBefore } from './seenBefore';
 import { sleep } from './sleep';
+import { splitMessage } from './splitMessage';
 import { startWebhookServer, type WebhookServer } from './startWebhookServer';
 import { within } from './within';
 
@@ -312,9 +313,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
         // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.
         hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);
-        await send(dialogId, text, controller.signal, hold.wait);
+        // An answer over the portal's message limit goes out whole, in several messages: one would be cut.
+        const [first = text, ...rest] = splitMessage(text);
+        await send(dialogId, first, controller.signal, hold.wait);
         replied = true;
-        log(`→ ${dialogId}: replied in ${Date.now() - started} ms`);
+        // The first message hid the status: the rest is sent with no status call (plain backoffs), never one after it.
+        for (const part of rest) await send(dialogId, part, controller.signal);
+        log(
+          `→ ${dialogId}: replied in ${Date.now() - started} ms${rest.length > 0 ? ` (${rest.length + 1} messages)` : ''}`,
+        );
       } catch (error) {
         clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
@@ -335,11 +342,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // A reply that was ready but not sent (refused, or stop() during a backoff) left its status up: it stopped
         // when the text came, counting on the reply's message to hide it, and no message came. Clear it here, or
         // it stays for its whole lease (30 s by default) should the apology below not get through either.
-        const shown = text === undefined || !clearsOnError ? undefined : (hold?.shown() ?? clearSettled.shown());
+        // Not after a first part of the reply went out: its message hid the status, and nothing may follow it.
+        const shown =
+          text === undefined || !clearsOnError || replied ? undefined : (hold?.shown() ?? clearSettled.shown());
         if (shown) await within(5_000, clear(dialogId, shown.code));
         if (controller.signal.aborted && !timedOut) {
           log(
-            `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : 'stopped before the reply was sent'}`,
+            `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : `stopped before the ${replied ? 'rest of the ' : ''}reply was sent`}`,
           );
           return;
         }
