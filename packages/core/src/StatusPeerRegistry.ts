@@ -22,13 +22,6 @@ export class StatusPeerRegistry {
    * already up (a request wasted) or leaves a wrong one up until the next renewal. Only shared chats have an entry.
    */
   readonly #up = new Map<string, string | undefined | null>();
-  /**
-   * Chats (`keyOf`) where a status ended with a call on its way that shows what none of those left asks for, and
-   * handed over or replied: how many such calls are still to land. The hand-over's call (or the re-send a second after
-   * the reply) may land first, and that one after it would leave its code up until the next renewal (up to 27 s); so,
-   * when it lands, those left send theirs again.
-   */
-  readonly #late = new Map<string, number>();
 
   join(status: PeerStatus): void {
     const { dialogId, botId } = peersOf(status);
@@ -44,23 +37,29 @@ export class StatusPeerRegistry {
   }
 
   /**
-   * A call of a bot status landed, or may have (`surely` false): see `#up`. `ended`: its status had ended by then, and
-   * if it was on its way as that one handed over, what it shows may have undone the hand-over (`#late`).
+   * A call of a bot status landed, or may have (`surely` false): see `#up`. `ended`: its status had ended by then. That
+   * one's (on its way as it ended, handed over or replied: not aborted) or a clear (which only one that ended, the last
+   * of its chat, sends) may show what none of the statuses of the bot there going on asks for, or nothing: one that
+   * handed over, or one that started since and whose own call landed first, is then down, or shows the wrong status,
+   * until its next renewal (up to 27 s). So the newest of those sends its own again (behind its call still on its
+   * way, if any): also when only a longer lease than that call's renews it, which lapses first.
    */
   landed(call: IndicatorCall, surely: boolean, ended = false): void {
-    if (this.#up.size === 0 && this.#late.size === 0) return;
+    const clear = call.reason === 'clear';
+    if (this.#up.size === 0 && !ended && !clear) return;
     const { params } = call;
     const botId = params.botId ?? params.BOT_ID;
     const dialogId = params.dialogId ?? params.DIALOG_ID;
-    const key = keyOf(botId, dialogId);
     const code = params.statusMessageCode as string | undefined;
-    if (this.#up.has(key)) this.#up.set(key, surely && call.reason !== 'clear' ? code : null);
-    const late = ended && call.reason !== 'clear' ? this.#late.get(key) : undefined;
-    if (late === undefined) return;
-    if (late > 1) this.#late.set(key, late - 1);
-    else this.#late.delete(key);
+    if (this.#up.size > 0) {
+      const key = keyOf(botId, dialogId);
+      if (this.#up.has(key)) this.#up.set(key, surely && !clear ? code : null);
+    }
+    if (!ended && !clear) return;
     const others = this.#of(dialogId as string, botId);
-    if (!others.some((s) => s.shown?.code === code)) others.at(-1)?.resume(false);
+    const leaseMs = ((params.duration as number | undefined) ?? 25) * 1000;
+    if (clear || !others.some((s) => s.shown?.code === code) || !others.some((s) => s.period <= leaseMs))
+      others.at(-1)?.resume(false);
   }
 
   /** Takes `status` out; see `StatusPeers.leave`. */
@@ -79,17 +78,22 @@ export class StatusPeerRegistry {
     const asked = status.shown?.code;
     const up = this.#up.has(key) ? this.#up.get(key) : asked;
     if (others.length < 2) this.#up.delete(key);
-    if (others.length === 0) this.#late.delete(key);
     const newest = others.at(-1);
     const asks = (code: string | undefined | null) => others.some((s) => s.shown?.code === code);
     if (!newest || !(handOver || replied)) return;
     const late = status.onItsWay;
     const lateShows = late !== undefined && !asks(late.code);
-    if (lateShows) this.#late.set(key, (this.#late.get(key) ?? 0) + 1);
     if (replied) newest.resume(true);
     // Sent again if none of those left asks for what is up, or for what may yet land: the call of `status` that was on
-    // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued).
-    else if (!asks(up) || (lateShows && late.code !== up)) newest.resume(false);
+    // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued). Also
+    // if what is up may be the call of `status` and none of those left renews within its lease (theirs are longer):
+    // it would lapse while their work goes on, until their next renewal.
+    else if (
+      !asks(up) ||
+      (lateShows && late.code !== up) ||
+      (up === asked && !others.some((s) => s.period <= status.leaseMs))
+    )
+      newest.resume(false);
   }
 
   /** Whether more than one status of this bot in this chat shows something. */
@@ -107,6 +111,5 @@ export class StatusPeerRegistry {
   clear(): void {
     this.#byDialog.clear();
     this.#up.clear();
-    this.#late.clear();
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Subject } from 'rxjs';
+import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { watchUnhandled } from '../test/watchUnhandled';
 import { B24Error } from './B24Error';
@@ -84,5 +84,206 @@ describe('userTyping (property)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/** What a status says, as the portal's `statusMessageCode`. */
+const CODES = {
+  searching: 'IMBOT_AGENT_ACTION_SEARCHING',
+  thinking: 'IMBOT_AGENT_ACTION_THINKING',
+  composing: 'IMBOT_AGENT_ACTION_COMPOSING',
+} as const;
+type Phase = keyof typeof CODES;
+
+/** One of the portal's records, in the order it took them: a call landed, or the bot's reply message hid its status. */
+type Landed = { readonly at: number; readonly code: string; readonly duration: number } | { readonly at: number };
+
+/** What the portal shows for the bot in the chat at `t`: the code of what landed last, while its lease runs. */
+const shownAt = (log: readonly Landed[], t: number): string | undefined => {
+  let last: Landed | undefined;
+  for (const entry of log) if (entry.at <= t) last = entry;
+  return last && 'code' in last && t < last.at + last.duration * 1_000 ? last.code : undefined;
+};
+
+describe('botStatus: statuses of one bot in one chat at once (property)', () => {
+  /** Re-sends after a hand-over or a reply go at once or a second later; changes wait out the 1 s dwell. */
+  const GRACE_MS = 1_500;
+  /** After a network failure: the scheduler's retries wait up to 2 s (250 ms doubling, 4 retries; jitter fixed). */
+  const RETRY_GRACE_MS = 2_000 + GRACE_MS;
+
+  /**
+   * Two or three statuses of one bot in one chat start, change and end (unsubscribed, `until` errors, or their reply)
+   * at random, each call landing after a random delay. The model of the portal: what it shows is the code of the call
+   * that landed last, for that call's `duration`; a reply's message hides whatever landed before it (the reply is sent
+   * as `until` emits). An aborted call that has not landed yet never lands.
+   */
+  it('shows what a live status asks for once calls settle, and nothing once all have ended', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5); // retry jitter: the same run every time
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              startAt: fc.integer({ min: 0, max: 15_000 }),
+              phase: fc.constantFrom<Phase>('searching', 'thinking', 'composing'),
+              changes: fc.array(
+                fc.record({
+                  after: fc.integer({ min: 1, max: 35_000 }),
+                  phase: fc.constantFrom<Phase>('searching', 'thinking', 'composing'),
+                }),
+                { maxLength: 3 },
+              ),
+              runsFor: fc.integer({ min: 0, max: 40_000 }),
+              end: fc.constantFrom('unsubscribe', 'error', 'reply'),
+              leaseSec: fc.constantFrom(30, 60),
+            }),
+            { minLength: 2, maxLength: 3 },
+          ),
+          // each call in turn lands (or fails, not landing) after the next of these delays
+          fc.array(
+            fc.record({ lateMs: fc.constantFrom(0, 50, 500, 3_000), fails: fc.boolean() }).map((d) => ({
+              ...d,
+              fails: d.fails && d.lateMs !== 50, // a network failure, not landing; a 50 ms answer always lands
+            })),
+            { minLength: 1, maxLength: 6 },
+          ),
+          async (statuses, delays) => {
+            vi.setSystemTime(0);
+            const log: Landed[] = [];
+            /** Moments after which the portal may take a while to settle (GRACE_MS); calls on their way. */
+            const moments: number[] = [];
+            const flights: { from: number; to: number }[] = [];
+            /** When the network failed a call (aborts not counted), and whether it was a clear. */
+            const failures: { at: number; clear: boolean }[] = [];
+            let made = 0;
+            const transport: Transport = {
+              call(_method, params, options) {
+                const { lateMs, fails } = delays[made++ % delays.length] as (typeof delays)[number];
+                const flight = { from: Date.now(), to: Number.POSITIVE_INFINITY };
+                flights.push(flight);
+                return new Promise((resolve, reject) => {
+                  const settle = (landed: boolean) => {
+                    flight.to = Date.now();
+                    moments.push(flight.to);
+                    options?.signal?.removeEventListener('abort', abort);
+                    if (landed) {
+                      log.push({
+                        at: flight.to,
+                        code: params.statusMessageCode as string,
+                        duration: params.duration as number,
+                      });
+                      resolve({ result: true });
+                    } else reject(new B24Error({ code: 'NETWORK_ERROR', kind: 'network' }));
+                  };
+                  // an abort that comes before the portal acted on the call stops it
+                  const abort = () => {
+                    clearTimeout(timer);
+                    settle(false);
+                  };
+                  options?.signal?.addEventListener('abort', abort);
+                  const answer = () => {
+                    if (fails) failures.push({ at: Date.now(), clear: params.duration === 1 });
+                    settle(!fails);
+                  };
+                  const timer = lateMs === 0 ? undefined : setTimeout(answer, lateMs);
+                  if (lateMs === 0) answer();
+                });
+              },
+            };
+            const indicators = createIndicators({ transport });
+            type Run = { phase: Phase; from: number; to: number };
+            /** Per status, what it asks for from when to when (a live status asks for its latest phase). */
+            const asked: Run[][] = statuses.map(() => []);
+            const steps: { at: number; act: () => void }[] = [];
+            const completed: boolean[] = statuses.map(() => false);
+            statuses.forEach((s, i) => {
+              const phase = new BehaviorSubject<Phase>(s.phase);
+              const until = new Subject<string>();
+              const endAt = s.startAt + s.runsFor;
+              const runs = asked[i] as Run[];
+              let sub: Subscription | undefined;
+              const ask = (p: Phase) => {
+                const last = runs.at(-1);
+                if (last) last.to = Date.now();
+                runs.push({ phase: p, from: Date.now(), to: Number.POSITIVE_INFINITY });
+              };
+              steps.push({
+                at: s.startAt,
+                act: () => {
+                  ask(s.phase);
+                  sub = indicators
+                    .botStatus({ dialogId: 'chat8', botId: 3, status: phase, until, leaseSec: s.leaseSec })
+                    .subscribe({ complete: () => (completed[i] = true) });
+                },
+              });
+              for (const c of s.changes)
+                if (c.after < s.runsFor)
+                  steps.push({
+                    at: s.startAt + c.after,
+                    act: () => {
+                      ask(c.phase);
+                      phase.next(c.phase);
+                    },
+                  });
+              steps.push({
+                at: endAt,
+                act: () => {
+                  (runs.at(-1) as Run).to = Date.now();
+                  if (s.end === 'unsubscribe') sub?.unsubscribe();
+                  else if (s.end === 'error') until.error(new Error('llm failed'));
+                  else {
+                    until.next('the reply');
+                    log.push({ at: Date.now() }); // its message hides what landed before it
+                  }
+                },
+              });
+            });
+            steps.sort((x, y) => x.at - y.at); // stable: a status starts before it changes or ends
+            for (const step of steps) {
+              await vi.advanceTimersByTimeAsync(step.at - Date.now());
+              moments.push(step.at);
+              step.act();
+            }
+            await vi.advanceTimersByTimeAsync(120_000);
+            const until = Date.now();
+
+            expect(flights.every((f) => f.to <= until)).toBe(true);
+            // Whenever nothing happened for GRACE_MS and no call is on its way, the portal shows the status of one
+            // of the live statuses, or nothing when none is live. Or nothing after a network failure: a status whose
+            // call was lost goes again a second later only once per renewal period (within the longest lease).
+            const outageMs = Math.max(...statuses.map((s) => s.leaseSec)) * 1_000;
+            const checks = new Set<number>();
+            for (const m of moments) checks.add(m + GRACE_MS);
+            for (let t = 0; t <= until; t += 250) checks.add(t);
+            for (const t of [...checks].sort((x, y) => x - y)) {
+              if (t > until) continue;
+              if (moments.some((m) => m > t - GRACE_MS && m <= t)) continue;
+              if (failures.some((f) => f.at > t - RETRY_GRACE_MS && f.at <= t)) continue;
+              if (flights.some((f) => f.from <= t && t < f.to)) continue;
+              const live = asked.flatMap((runs) =>
+                runs.filter((r) => r.from <= t && t < r.to).map((r) => CODES[r.phase]),
+              );
+              const shown = shownAt(log, t);
+              if (live.length === 0) {
+                // unless the clear was lost (retries given up): then it lapses with its lease
+                const last = log.filter((l) => l.at <= t).at(-1);
+                const lost = failures.some((f) => f.clear && f.at >= (last?.at ?? 0) && f.at <= t);
+                if (!lost) expect({ t, shown }).toEqual({ t, shown: undefined });
+              } else if (shown !== undefined || !failures.some((f) => f.at <= t && t - f.at < outageMs))
+                expect({ t, shown, live }).toEqual({ t, shown: expect.toBeOneOf(live), live });
+            }
+            // a status ended by its `until` completes its events; one unsubscribed from has no subscriber left
+            expect(completed).toEqual(statuses.map((s) => s.end !== 'unsubscribe'));
+            expect(vi.getTimerCount()).toBe(0);
+            indicators.dispose();
+            expect(vi.getTimerCount()).toBe(0);
+            expect(unhandled).toEqual([]);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    } finally {
+      random.mockRestore();
+    }
   });
 });

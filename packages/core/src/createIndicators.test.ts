@@ -605,8 +605,9 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   const call = (c: { params: Record<string, unknown> }) =>
     `${c.params.botId}@${c.params.dialogId} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
   /**
-   * A portal that answers each call `lateBy(c)` ms after it came (0: at once); `landed` lists the calls as they land,
-   * written as `call` writes them, with the time they landed: what the portal shows is what landed last.
+   * A portal that answers each call `lateBy(c)` ms after it came (0: at once; below 0: fails at once, not landing, as
+   * with a network error); `landed` lists the calls as they land, written as `call` writes them, with the time they
+   * landed: what the portal shows is what landed last.
    */
   const landing = (t0: number, lateBy: (c: RecordedCall) => number) => {
     const landed: string[] = [];
@@ -616,7 +617,8 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
         c.resolve({ result: true });
       };
       const delay = lateBy(c);
-      if (delay > 0) setTimeout(land, delay);
+      if (delay < 0) c.reject(new B24Error({ code: 'NETWORK_ERROR', kind: 'network' }));
+      else if (delay > 0) setTimeout(land, delay);
       else land();
     });
     return { transport, landed };
@@ -1116,6 +1118,122 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       '29500 3@chat8 THINKING 1',
     ]);
     expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
+  it("sends the status of one that started as the other ended again when that one's clear lands after its start", async () => {
+    for (const clearing of ['late', 'retried'] as const) {
+      // the clear of the first is answered 3 s late, or fails at once (the network) and is retried 250-375 ms later
+      const t0 = Date.now();
+      const random = vi.spyOn(Math, 'random').mockReturnValue(0.5); // the retry's jitter
+      let failed = false;
+      const { transport, landed } = landing(t0, (c) => {
+        if (c.params.duration !== 1) return 0;
+        if (clearing === 'late') return 3_000;
+        if (failed) return 0;
+        failed = true;
+        return -1; // fails
+      });
+      const indicators = createIndicators({ transport });
+      const until = new Subject<never>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until }).subscribe();
+      await advance(1_000);
+      until.error(new Error('llm failed')); // at 1 s: the last status of the bot in the chat clears
+      await advance(100);
+      // at 1.1 s the bot works on the next message in the chat: its start lands at once, before that clear
+      const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      await advance(5_000);
+      // what the portal shows is what lands last: the status of the work going on, not nothing
+      expect(landed.at(-1)).toMatch(/THINKING 30$/);
+      expect(landed.filter((l) => l.endsWith(' 1'))).toHaveLength(1); // the clear landed, once
+      b.unsubscribe();
+      await advance(60_000);
+      expect(landed.at(-1)).toMatch(/THINKING 1$/);
+      random.mockRestore();
+      indicators.dispose();
+    }
+  });
+
+  it('sends the status of the one going on again when the one that ended had a shorter lease, which lapses first', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
+    await advance(1_000);
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe(); // 30 s lease
+    await advance(1_000);
+    // at 2 s: the portal shows the "thinking" of the one that ends, up to 31 s; the other renews only at 57 s
+    a.unsubscribe();
+    await advance(40_000);
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`)).toEqual([
+      '0 3@chat8 THINKING 60',
+      '1000 3@chat8 THINKING 30',
+      '2000 3@chat8 THINKING 60',
+    ]);
+    b.unsubscribe();
+    indicators.dispose();
+  });
+
+  it("sends the status of one that started as the other ended again when that one's start lands after its own", async () => {
+    // the start of "thinking" lands 3 s late; everything else at once
+    const t0 = Date.now();
+    const { transport, landed } = landing(t0, (c) =>
+      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING' && c.params.duration === 30 ? 3_000 : 0,
+    );
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(500);
+    a.unsubscribe(); // at 0.5 s, its start on its way: its clear waits for it
+    await advance(500);
+    // at 1 s the bot works on the next message in the chat: its start lands at once, so that clear is moot
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    await advance(5_000);
+    // what the portal shows is what lands last: the status of the work going on, not that of the one that ended
+    expect(landed).toEqual(['1000 3@chat8 SEARCHING 30', '3000 3@chat8 THINKING 30', '3000 3@chat8 SEARCHING 30']);
+    b.unsubscribe();
+    indicators.dispose();
+  });
+
+  it('clears after the call the one that ended before it still had on its way when the last one ends with its reply', async () => {
+    // the start of "thinking" lands 500 ms late, after the reply
+    const t0 = Date.now();
+    const { transport, landed } = landing(t0, (c) =>
+      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING' && c.params.duration === 30 ? 500 : 0,
+    );
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    await advance(1_000);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(100);
+    b.unsubscribe(); // at 1.1 s, its start on its way: "searching" goes again
+    await advance(100);
+    reply.next('the reply'); // at 1.2 s: its message hides the status; nothing goes on
+    await advance(60_000);
+    // without the clear, "thinking" would show until 31.5 s, after all work ended
+    expect(landed).toEqual([
+      '0 3@chat8 SEARCHING 30',
+      '1100 3@chat8 SEARCHING 30',
+      '1500 3@chat8 THINKING 30',
+      '1500 3@chat8 SEARCHING 1',
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
+  it('sends nothing after the reply of the last one to end when no call of one that ended before it is on its way', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    b.unsubscribe(); // its start landed: "searching" goes again
+    await advance(100);
+    reply.next('the reply');
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 SEARCHING 30', '3@chat8 THINKING 30', '3@chat8 SEARCHING 30']);
+    expect(brief(heard).slice(-2)).toEqual(['1000 sent change', '1100 stopped until']);
     indicators.dispose();
   });
 

@@ -990,7 +990,12 @@ describe('createScheduler deadlines, end to end through createIndicators', () =>
         .calls()
         .filter((c) => c.call.params.dialogId === dialogId)
         .map((c) => `${c.at} ${c.call.params.statusMessageCode ?? ''} ${c.call.params.duration}`);
-    expect(landed('chat1').at(-1)).toBe('31500 IMBOT_AGENT_ACTION_SEARCHING 30');
+    // the first work's renewal is answered (32 s) after the new start left (29 s): which of the two the portal took
+    // last is not known here, so the new work sends its status again, behind its start
+    expect(landed('chat1').slice(-2)).toEqual([
+      '31500 IMBOT_AGENT_ACTION_SEARCHING 30',
+      '36500 IMBOT_AGENT_ACTION_SEARCHING 30',
+    ]);
     expect(landed('chat1').filter((l) => l.endsWith(' 1'))).toEqual([]);
     expect(landed('chat2').at(-1)).toBe('34500 IMBOT_AGENT_ACTION_THINKING 1');
     expect(indicators.stats().dropped.merged).toBe(1); // chat1's clear

@@ -49,9 +49,10 @@ export interface StatusSignal {
   /**
    * A `clear` while another status of the bot in the chat goes on (only with `StatusPeers`): not to be sent, but
    * what this one may have shown is left to that one's clear (`IndicatorCall.peer`). `'reply'`: ended with its reply,
-   * whose message hides the status, so only a call of this one still on its way may put it back up.
+   * whose message hides the status, so only a call of this one still on its way may put it back up. `'last'`: ended
+   * with its reply, the last of them: see `IndicatorCall.peer`.
    */
-  readonly peer?: true | 'reply';
+  readonly peer?: true | 'reply' | 'last';
 }
 
 /**
@@ -132,6 +133,9 @@ export interface PeerStatus {
    * left (still queued: it never lands).
    */
   readonly onItsWay?: { readonly code: string | undefined };
+  /** How long each of its calls keeps the status up (`leaseSec`), and how often it renews it, in ms. */
+  readonly leaseMs: number;
+  readonly period: number;
   /**
    * Another status of the bot in the chat ended and the portal may show its status: send this one's now, or, after
    * that one's reply (`afterReply`), once the reply's message has hidden the status they share.
@@ -260,12 +264,16 @@ class StatusMachine implements PeerStatus {
     readonly peers: StatusPeers | undefined,
   ) {}
 
+  get leaseMs(): number {
+    return this.p.leaseSec * 1000;
+  }
+
   /** Derived from the policy rather than held: a field more per status is 8 bytes × 100,000. */
   get period(): number {
     return renewalPeriod(this.p.leaseSec * 1000, this.p.marginMs);
   }
 
-  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer: boolean | 'reply' = false): void {
+  emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer: StatusSignal['peer'] | false = false): void {
     if (this.lostShown) this.lostShown = false; // a new call for it: what becomes of that one is not known yet
     const signal: StatusSignal = {
       type,
@@ -321,6 +329,9 @@ class StatusMachine implements PeerStatus {
     // back a request already sent), so that the others hear when it lands after all and the last clear waits for it.
     if (clear && this.p.clearOnError) this.emit('clear', shown, 1, this.peers?.shared() === true);
     else if (this.replied && this.peers?.shared()) this.emit('clear', shown, 1, 'reply');
+    // The last to end, with its reply: a call of one that ended before it may still be on its way (not aborted, see
+    // above), and land after the reply's message; the scheduler clears after it then, and sends nothing otherwise.
+    else if (this.replied && this.peers && this.p.clearOnError) this.emit('clear', shown, 1, 'last');
     this.peers?.leave(this, handOver && this.p.clearOnError, this.replied);
     return true;
   }
