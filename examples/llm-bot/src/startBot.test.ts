@@ -17,6 +17,11 @@ const PHASES = ['thinking', 'searching', 'thinking', 'composing'];
  * `composing` back until just before the reply, and a loaded CI machine could skip it.
  */
 const FAST = { statusPolicy: { minDwellMs: 250 } };
+/** The token usage a mock model's `finish` chunk reports: the bot reads none of it. */
+const USAGE = {
+  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 1, text: 1, reasoning: undefined },
+};
 
 describe('llm-bot end to end (fetch mode)', () => {
   it('registers itself, shows thinking → searching → thinking → composing, then replies; nothing after', async () => {
@@ -70,10 +75,6 @@ describe('llm-bot end to end (fetch mode)', () => {
 
   it("a model that stops with finishReason 'error' and no error part is a failure: cleared, then an apology, not its text", async () => {
     // @ai-sdk/google's malformed function call: the words so far ("let me look that up") are not the answer
-    const usage = {
-      inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
-      outputTokens: { total: 1, text: 1, reasoning: undefined },
-    };
     const model = new MockLanguageModelV3({
       doStream: async () => ({
         stream: simulateReadableStream<LanguageModelV3StreamPart>({
@@ -83,7 +84,7 @@ describe('llm-bot end to end (fetch mode)', () => {
             { type: 'text-start', id: 't' },
             { type: 'text-delta', id: 't', delta: 'Let me look that up.' },
             { type: 'text-end', id: 't' },
-            { type: 'finish', finishReason: { unified: 'error', raw: 'MALFORMED_FUNCTION_CALL' }, usage },
+            { type: 'finish', finishReason: { unified: 'error', raw: 'MALFORMED_FUNCTION_CALL' }, usage: USAGE },
           ],
         }),
       }),
@@ -741,10 +742,6 @@ describe('llm-bot text cut for the log and the chat', () => {
     // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
     // appends " (...)" (reference §4.3), so one message would lose more than half of the answer.
     const text = Array.from({ length: 1_500 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(24)}\n`).join('');
-    const usage = {
-      inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
-      outputTokens: { total: 1, text: 1, reasoning: undefined },
-    };
     const model = new MockLanguageModelV3({
       doStream: async () => ({
         stream: simulateReadableStream<LanguageModelV3StreamPart>({
@@ -753,7 +750,7 @@ describe('llm-bot text cut for the log and the chat', () => {
             { type: 'text-start', id: 't' },
             { type: 'text-delta', id: 't', delta: text },
             { type: 'text-end', id: 't' },
-            { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+            { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: USAGE },
           ],
         }),
       }),
