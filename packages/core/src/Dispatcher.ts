@@ -38,10 +38,8 @@ export interface IndicatorCall {
    * since that one keeps the status up; but if that one ends before a call of its own left (still queued, or
    * refused outright), what this one may have put up is still there, so that one's clear goes on this one's behalf.
    * `'reply'`: it ended with its reply, whose message hid its status: only its call still on its way may put it back.
-   * `'last'`: it ended with its reply, the last of them to end: a clear only if a call of one that ended before it (a
-   * `peer` one) is still on its way, which would put the status back up after the reply's message; else none.
    */
-  readonly peer?: true | 'reply' | 'last';
+  readonly peer?: true | 'reply';
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */

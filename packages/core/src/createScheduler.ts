@@ -694,9 +694,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       enqueue(makeEntry(this, call, rank, deadline, notBefore, 0), now);
     }
 
-    close(last?: IndicatorCall): void {
-      // Ended with its reply, the last of its status: a clear only after a call of another still on its way (`late`).
-      const final = last?.peer === 'last' && !late.has(targetOf(last)) ? undefined : last;
+    close(final?: IndicatorCall): void {
       // `flight` stays set until the request settles (finish() clears it), so that a final call given to a later
       // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
@@ -730,7 +728,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       this.closed = true;
       if (!final) return;
       const pending = flight !== null && !flight.settled;
-      if (final.peer === true || final.peer === 'reply') {
+      if (final.peer) {
         if (pending) late.set(targetOf(final), [...(late.get(targetOf(final)) ?? []), flight]);
         // after its reply, only its call still on its way may put the status back up
         if (pending || final.peer === true) {

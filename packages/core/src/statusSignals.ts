@@ -49,10 +49,9 @@ export interface StatusSignal {
   /**
    * A `clear` while another status of the bot in the chat goes on (only with `StatusPeers`): not to be sent, but
    * what this one may have shown is left to that one's clear (`IndicatorCall.peer`). `'reply'`: ended with its reply,
-   * whose message hides the status, so only a call of this one still on its way may put it back up. `'last'`: ended
-   * with its reply, the last of them: see `IndicatorCall.peer`.
+   * whose message hides the status, so only a call of this one still on its way may put it back up.
    */
-  readonly peer?: true | 'reply' | 'last';
+  readonly peer?: true | 'reply';
 }
 
 /**
@@ -329,9 +328,6 @@ class StatusMachine implements PeerStatus {
     // back a request already sent), so that the others hear when it lands after all and the last clear waits for it.
     if (clear && this.p.clearOnError) this.emit('clear', shown, 1, this.peers?.shared() === true);
     else if (this.replied && this.peers?.shared()) this.emit('clear', shown, 1, 'reply');
-    // The last to end, with its reply: a call of one that ended before it may still be on its way (not aborted, see
-    // above), and land after the reply's message; the scheduler clears after it then, and sends nothing otherwise.
-    else if (this.replied && this.peers && this.p.clearOnError) this.emit('clear', shown, 1, 'last');
     this.peers?.leave(this, handOver && this.p.clearOnError, this.replied);
     return true;
   }
