@@ -18,6 +18,13 @@ function finish(unified: 'stop' | 'tool-calls' | 'length' | 'error'): LanguageMo
   return { type: 'finish', finishReason: { unified, raw: unified }, usage };
 }
 
+/** `fullStream` as parts for statusFromStream, noting each part's type as it passes (what streamText really emitted). */
+function watchTypes(fullStream: AsyncIterable<unknown>) {
+  const types: string[] = [];
+  const parts = from(fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+  return { parts, types };
+}
+
 function step(chunks: LanguageModelV3StreamPart[], chunkDelayInMs: number | null = null) {
   return { stream: simulateReadableStream({ chunks, chunkDelayInMs }) };
 }
@@ -189,8 +196,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       prompt: 'What is the weather in Berlin?',
       onError: () => {},
     });
-    const types: string[] = [];
-    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    const { parts, types } = watchTypes(result.fullStream);
     // chunk i comes at i × 100 ms: the text from 100 to 500, past the error part at 300; the status stays up
     expect(await timelineOf(parts)).toEqual([
       [0, 'thinking'],
@@ -264,8 +270,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
         }),
       },
     });
-    const types: string[] = [];
-    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    const { parts, types } = watchTypes(result.fullStream);
     expect(await firstValueFrom(statusFromStream(parts).pipe(toArray()))).toEqual([
       'thinking',
       'searching',
@@ -324,8 +329,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       prompt: 'hi',
       onError: () => {},
     });
-    const types: string[] = [];
-    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    const { parts, types } = watchTypes(result.fullStream);
     const { seen, err } = await statusesUntilError(parts);
     expect(types).not.toContain('error');
     expect(types.at(-1)).toBe('finish');
@@ -355,8 +359,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       abortSignal: abort.signal,
     });
     setTimeout(() => abort.abort(), 550);
-    const types: string[] = [];
-    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    const { parts, types } = watchTypes(result.fullStream);
     // the text starts at 400 ms (chunk 4); the abort at 550 ends the statuses there, before the reply's second delta
     expect(await timelineOf(parts)).toEqual([
       [0, 'thinking'],
@@ -512,8 +515,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
         webSearch: tool({ inputSchema: z.object({ query: z.string() }), needsApproval: true, execute: async () => 1 }),
       },
     });
-    const types: string[] = [];
-    const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+    const { parts, types } = watchTypes(result.fullStream);
     // the status kept up after finish, until the app asks the person, must not claim a search
     expect(await firstValueFrom(statusFromStream(parts).pipe(toArray()))).toEqual([
       'thinking',
@@ -563,8 +565,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
             : tool({ inputSchema: z.object({ query: z.string() }) }),
         },
       });
-      const types: string[] = [];
-      const parts = from(result.fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
+      const { parts, types } = watchTypes(result.fullStream);
       expect(await firstValueFrom(statusFromStream(parts).pipe(toArray()))).toEqual([
         'thinking',
         'searching',
