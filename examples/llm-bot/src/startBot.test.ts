@@ -290,6 +290,27 @@ describe('llm-bot end to end (fetch mode)', () => {
  * Webhook mode: events arrive over HTTP (no poll timer), so a test can put the bot's timers on a fake clock and
  * still hear the user.
  */
+/**
+ * Asks the bot how it shows its status, with the model's delays and the bot's waits in virtual time (the indicators'
+ * scheduler, on setInterval, stays real): thinking goes up, the model searches (1.5 s) and writes its answer, and the
+ * clock stops once `done` holds. The question's number.
+ */
+async function answerInVirtualTime(
+  { ask, waitFor }: Pick<Awaited<ReturnType<typeof setup>>, 'ask' | 'waitFor'>,
+  done: () => boolean,
+): Promise<number> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    const q = await ask('How does a bot show its status?');
+    await waitFor(q, (c) => c.statuses.length > 0);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await waitFor(q, done);
+    return q;
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 function webhookEvents(emulator: Emulator): EventSource {
   return { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) };
 }
@@ -491,17 +512,9 @@ describe('llm-bot failure reports (virtual time)', () => {
       }),
     );
     emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 2 });
-    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    let q = 0;
-    try {
-      q = await ask('How does a bot show its status?');
-      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
-      await vi.advanceTimersByTimeAsync(5_000); // the model searches (1.5 s) and writes its answer
-      await waitFor(q, () => lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l)));
-    } finally {
-      vi.useRealTimers();
-    }
+    const q = await answerInVirtualTime({ ask, waitFor }, () =>
+      lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l)),
+    );
     const [reply, apology] = sendCalls(emulator);
     expect([reply?.error, apology?.error]).toEqual(['PARAMS_ERROR', 'PARAMS_ERROR']);
     const c = conversation(q);
@@ -693,17 +706,7 @@ describe('llm-bot in a chat it can no longer post in', () => {
       (emulator) => ({ events: webhookEvents(emulator), statusPolicy: { minDwellMs: 100 } }),
     );
     emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'ACCESS_DENIED' });
-    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    let q = 0;
-    try {
-      q = await ask('How does a bot show its status?');
-      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
-      await vi.advanceTimersByTimeAsync(5_000); // the model searches (1.5 s) and writes its answer
-      await waitFor(q, () => bot.busy() === 0);
-    } finally {
-      vi.useRealTimers();
-    }
+    const q = await answerInVirtualTime({ ask, waitFor }, () => bot.busy() === 0);
     await settle();
     const [reply, ...more] = sendCalls(emulator);
     expect(reply?.error).toBe('ACCESS_DENIED');
