@@ -154,15 +154,7 @@ describe('the chat as a person uses it', () => {
       await app.locator('#messages li .text', { hasText: 'before the resize, line 19' }).waitFor();
       const fromEnd = () => app.$eval('#messages', (list) => list.scrollHeight - list.scrollTop - list.clientHeight);
       await expect.poll(fromEnd).toBeLessThan(2);
-      await expect
-        .poll(() =>
-          app.$eval('#messages', async (list) => {
-            list.scrollTop = 0;
-            for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
-            return list.scrollTop;
-          }),
-        )
-        .toBe(0);
+      await scrollToTop(app);
       emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'news while she reads back' });
       await app.locator('#jump').waitFor();
       // Pressed, and the window turned into a phone's, before the app draws again.

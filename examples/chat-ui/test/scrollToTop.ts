@@ -1,8 +1,11 @@
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-/** Scrolls the message list to its top as a reader would, until it stays there over two frames (layout settled). */
-export function scrollToTop(page: Page): Promise<void> {
+/**
+ * Scrolls the message list to its top as a reader would, until it stays there over two frames (layout settled). In a
+ * page, or in the frame the app runs in.
+ */
+export function scrollToTop(page: Page | Frame): Promise<void> {
   return expect
     .poll(() =>
       page.$eval('#messages', async (list) => {
