@@ -136,6 +136,23 @@ export function createMessageList(options: MessageListOptions) {
     },
     { passive: true },
   );
+  // The "New messages" button floats over the list but is not in it: a swipe that starts on it would scroll nothing
+  // (the browser scrolls what is under the finger, and nothing under it scrolls). It scrolls the list as a swipe
+  // anywhere else does, by the finger's moves; a tap, which does not move, still presses it. (No `touch-action: none`
+  // on it: Chromium then no longer takes a tap on it for a click.)
+  let jumpFingerY: number | undefined;
+  jump.addEventListener('touchstart', (event) => (jumpFingerY = event.touches[0]?.clientY), { passive: true });
+  jump.addEventListener(
+    'touchmove',
+    (event) => {
+      const y = event.touches[0]?.clientY;
+      if (y === undefined || jumpFingerY === undefined) return;
+      if (y > jumpFingerY) readBack();
+      list.scrollTop += jumpFingerY - y;
+      jumpFingerY = y;
+    },
+    { passive: true },
+  );
   new ResizeObserver(() => {
     if (pinned) scrollToEnd();
   }).observe(list);
@@ -427,6 +444,15 @@ export function createMessageList(options: MessageListOptions) {
       dropNote(message.li);
       dated(message.li, Date.now());
       if (notSent) wentOut(message.li, message);
+    },
+
+    /**
+     * A message she deleted while its call was still open is sent again, the same words: the new one stands for it now
+     * (its call waits for the deleted one's answer), and it does not come back on its own should the portal store it.
+     */
+    replaced(message: Outgoing): void {
+      const deleted = withdrawn.indexOf(message as Pending);
+      if (deleted >= 0) withdrawn.splice(deleted, 1);
     },
 
     /**

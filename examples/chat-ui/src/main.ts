@@ -115,6 +115,8 @@ async function start(): Promise<void> {
   };
   /** What the composer held before and after a deleted message's words were given back to it. */
   const givenBack = new WeakMap<Outgoing, { before: string; after: string }>();
+  /** Deleted while their call was still open (see `post`: the same words sent again wait for that call). */
+  const deletedOpen = new WeakSet<Outgoing>();
   const view = createChatView({
     chatId,
     me: config.userId,
@@ -126,6 +128,7 @@ async function start(): Promise<void> {
     // What she wrote is not lost with it: back in the composer, to change, send again or clear. A draft she started
     // meanwhile stays, under it (never written over); the caret after the deleted words, where she left off.
     deleted: (message) => {
+      if (open.has(message)) deletedOpen.add(message);
       const before = textarea.value;
       const draft = before.trim() === '' ? '' : `\n${before}`;
       textarea.value = `${message.text}${draft}`;
@@ -175,7 +178,15 @@ async function start(): Promise<void> {
   const open = new Map<Outgoing, Promise<unknown>>();
   const post = (message: Outgoing): void => {
     view.sending(message);
-    const earlier = open.get(message);
+    // The same words as a message she deleted while its call was still open (typed again, or what Delete gave back,
+    // sent) are that message once more: sent beside it, the chat would have it twice should the portal store the
+    // first. It waits for that call's answer, as a Retry does: stored, the first one is this one; not, this one goes.
+    const resent = [...open.keys()].find((m) => m !== message && deletedOpen.has(m) && m.text === message.text);
+    if (resent) {
+      deletedOpen.delete(resent);
+      view.replaced(resent);
+    }
+    const earlier = open.get(message) ?? (resent && open.get(resent));
     const send = () => transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text });
     const turn = queue.then(() => {
       const answer = earlier ? earlier.catch(send) : send();
@@ -251,13 +262,16 @@ async function start(): Promise<void> {
   // Page Up/Down, Home/End, Space), Tab, shortcuts and an IME's keys (229) stay with the list. AltGr, which types
   // "@" or "€" on many European layouts, comes as Ctrl+Alt on Windows: with a character, that is typing, not a shortcut.
   // Paste (Ctrl+V, ⌘V: key code 86 whatever the layout) has nowhere to go in the list: it goes to the composer too.
+  // A dead key (a Mac's Option+E, a European layout's ´ or ^: `Dead`, with an IME's 229 on a Mac) types nothing yet
+  // but starts the accent the next key completes ("é"): the composer takes it, or the accent is lost in the list.
   byId('messages').addEventListener('keydown', (event) => {
     const printable = [...new Intl.Segmenter().segment(event.key)].length === 1 && event.key !== ' ';
     const altGr = event.getModifierState('AltGraph') || (event.ctrlKey && event.altKey);
     const shortcut = event.metaKey || ((event.ctrlKey || event.altKey) && !altGr);
     const composing = event.isComposing || event.keyCode === 229;
     const paste = (event.ctrlKey || event.metaKey) && !event.altKey && event.keyCode === 86;
-    if ((printable && !shortcut && !composing) || paste) textarea.focus();
+    const dead = event.key === 'Dead';
+    if ((printable && !shortcut && !composing) || paste || dead) textarea.focus();
   });
   // Option on a Mac types with Alt alone (Option+2 is "™", Option+A "å"), where Alt and a letter on Windows or Linux
   // is a shortcut (a menu's) that types nothing: the keydown looks the same, the `keypress` (only for a key that types)

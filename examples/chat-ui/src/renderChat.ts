@@ -200,6 +200,7 @@ export function createChatView(options: {
     sending: messages.sending,
     sent: messages.sent,
     failed: messages.failed,
+    replaced: messages.replaced,
     /** The emulator started over while the page was away (a snapshot of another epoch): before `load`. */
     startedOver: messages.startedOver,
     /** Applies one timeline entry; entries of other chats are ignored. */

@@ -192,6 +192,45 @@ describe('the chat example in Chromium, against the emulator', () => {
     expect((await page.inputValue('#message')).trim()).toBe(quoted);
   });
 
+  it('counts a Mac dead key (Option+E, then E: "é", a composition) as typing, in the composer and from the list', async () => {
+    const { page, emulator } = ui;
+    const cdp = await page.context().newCDPSession(page);
+    /**
+     * The sequence Chrome on a Mac fires for Option+E, then E: a "Dead" key (an IME's key code, 229) that starts a
+     * composition of "´", then the E that commits "é".
+     */
+    const deadKeyE = async () => {
+      const ALT = 1;
+      const dead = { key: 'Dead', code: 'KeyE', windowsVirtualKeyCode: 229, modifiers: ALT };
+      await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...dead });
+      await cdp.send('Input.imeSetComposition', { text: '´', selectionStart: 1, selectionEnd: 1 });
+      await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...dead, key: 'e', windowsVirtualKeyCode: 69 });
+      const e = { key: 'é', code: 'KeyE', windowsVirtualKeyCode: 229 };
+      await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...e });
+      await cdp.send('Input.insertText', { text: 'é' });
+      await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...e, key: 'e', windowsVirtualKeyCode: 69 });
+    };
+    // In the composer: a call at once, as for any other key.
+    await page.focus('#message');
+    const from = Date.now();
+    await deadKeyE();
+    expect(await page.inputValue('#message')).toBe('é');
+    await expect.poll(() => writingCalls(emulator, from).length).toBe(1);
+    const start = (await keyTimes(page)).find((t) => t >= from)!;
+    expect(writingCalls(emulator, from)[0]!.time - start).toBeLessThan(100);
+
+    // In the message list (a message clicked to read it): the accent goes to the composer, as a character typed there
+    // does, and is not lost with the list's focus (nor typed as a bare "e").
+    for (let i = 0; i < 3; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `accent, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'accent, line 2' }).waitFor();
+    await page.click('#messages li .text >> nth=0');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('messages');
+    await deadKeyE();
+    await cdp.detach();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    expect(await page.inputValue('#message')).toBe('éé');
+  });
+
   it('counts an IME composition (CDP imeSetComposition / insertText) once', async () => {
     const { page, emulator } = ui;
     await page.focus('#message');

@@ -400,13 +400,16 @@ describe('the chat as a person uses it', () => {
           release = resolve;
         });
         let arrived = false;
+        let answered: Promise<void> = Promise.resolve();
         await page.route(
           '**/rest/im.message.add',
-          async (route) => {
+          (route) => {
             arrived = true;
-            await held;
-            const response = await route.fetch();
-            await route.fulfill({ response }).catch(() => {}); // the page may have hung up by now
+            answered = held.then(async () => {
+              const response = await route.fetch();
+              await route.fulfill({ response }).catch(() => {}); // the page may have hung up by now
+            });
+            return answered;
           },
           { times: 1 },
         );
@@ -415,7 +418,11 @@ describe('the chat as a person uses it', () => {
         await expect.poll(() => arrived).toBe(true);
         await page.clock.fastForward(6_000);
         await mine(text).getByRole('alert').waitFor({ timeout: 5_000 });
-        return release;
+        /** Lets it through; resolves once the portal's answer is on its way back to the page. */
+        return (): Promise<void> => {
+          release();
+          return answered;
+        };
       };
 
       // Stored late (its clock says seconds after the page gave up): one message, the portal's, not a "Not sent" copy too.
@@ -471,6 +478,35 @@ describe('the chat as a person uses it', () => {
         'Sent after all, although you deleted it: deleted, then edited.',
       );
       expect(await page.inputValue('#message')).toBe('deleted, then edited and more');
+      expect(await page.locator('#messages .failed').count()).toBe(0);
+
+      // Deleted while the portal is still at it, then the same words typed and sent again before its answer: she
+      // means the message once. The new one waits for that answer: stored, it is that message (not posted twice).
+      await page.fill('#message', '');
+      const storeResent = await sendSlow('deleted, sent again');
+      await mine('deleted, sent again').getByRole('button', { name: 'Delete the unsent message' }).click();
+      await page.fill('#message', '');
+      await page.keyboard.type('deleted, sent again');
+      await page.keyboard.press('Enter');
+      await mine('deleted, sent again').and(page.locator('.pending')).waitFor();
+      await storeResent();
+      await mine('deleted, sent again').and(page.locator('[data-message-id]:not(.pending)')).first().waitFor();
+      await expect.poll(() => page.locator('#messages li.pending').count()).toBe(0);
+      expect(stored('deleted, sent again')).toHaveLength(1);
+      await expect.poll(() => mine('deleted, sent again').count()).toBe(1);
+      expect(await mine('deleted, sent again').getByRole('alert').count()).toBe(0); // nothing to tell: as she sent it
+      expect(await page.locator('#messages .failed').count()).toBe(0);
+      expect(await page.inputValue('#message')).toBe('');
+      // The deleted one refused after all (never stored): the one she sent again goes out, once.
+      const refuseResent = await sendSlow('deleted, refused, sent again');
+      await mine('deleted, refused, sent again').getByRole('button', { name: 'Delete the unsent message' }).click();
+      await page.press('#message', 'Enter'); // what Delete gave back, sent as it is
+      await mine('deleted, refused, sent again').and(page.locator('.pending')).waitFor();
+      emulator.addFault({ method: 'im.message.add', status: 400, error: 'ERROR_ARGUMENT', times: 1 });
+      await refuseResent();
+      await mine('deleted, refused, sent again').and(page.locator('[data-message-id]:not(.pending)')).first().waitFor();
+      await expect.poll(() => stored('deleted, refused, sent again').length).toBe(1);
+      await expect.poll(() => mine('deleted, refused, sent again').count()).toBe(1);
       expect(await page.locator('#messages .failed').count()).toBe(0);
     } finally {
       await context.close();
@@ -1284,6 +1320,58 @@ describe('the chat as a person uses it', () => {
       await touch('touchEnd');
       await expect.poll(fromEnd).toBeGreaterThan(100); // still reading back
       expect(await page.isVisible('#jump')).toBe(true); // and told that something came
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('scrolls the list on a phone by a swipe that starts on the "New messages" button, which a tap still presses', async () => {
+    const { emulator } = ui;
+    const context = await ui.page
+      .context()
+      .browser()!
+      .newContext({ hasTouch: true, viewport: { width: 360, height: 640 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(ui.url);
+      await page.waitForSelector('body[data-ready="true"]');
+      for (let i = 0; i < 20; i++)
+        emulator.postMessage({ from: 3, dialogId: 'chat1', text: `over the button, line ${i}` });
+      await page.locator('#messages li .text', { hasText: 'over the button, line 19' }).waitFor();
+      await scrollToTop(page);
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'came while she read, under the button' });
+      await page.locator('#jump').waitFor();
+      const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
+      const fromEnd = () => page.$eval('#messages', (list) => list.scrollHeight - list.scrollTop - list.clientHeight);
+      const cdp = await context.newCDPSession(page);
+      const box = (await page.locator('#jump').boundingBox())!;
+      const x = Math.round(box.x + box.width / 2);
+      const y = Math.round(box.y + box.height / 2);
+      const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', at: number) =>
+        cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y: at }] });
+      /** A finger put on the button and moved `by` px (up: newer messages come into view), step by step. */
+      const swipe = async (by: number) => {
+        await touch('touchStart', y);
+        for (let moved = 0; Math.abs(moved) < Math.abs(by); moved += Math.sign(by) * 5)
+          await touch('touchMove', y + moved);
+        await touch('touchMove', y + by);
+        await touch('touchEnd', y + by);
+      };
+      // Up the screen: the list scrolls toward newer messages, as under a finger anywhere else; not a press.
+      await swipe(-150);
+      await expect.poll(scrollTop).toBeGreaterThan(100);
+      expect(await fromEnd()).toBeGreaterThan(100);
+      expect(await page.isVisible('#jump')).toBe(true);
+      // Down again: back toward older ones.
+      const reached = await scrollTop();
+      await swipe(100);
+      await expect.poll(scrollTop).toBeLessThan(reached - 50);
+      expect(await page.isVisible('#jump')).toBe(true);
+      // A tap is a press: to the end.
+      await touch('touchStart', y);
+      await touch('touchEnd', y);
+      await expect.poll(fromEnd).toBeLessThan(2);
+      await expect.poll(() => page.isHidden('#jump')).toBe(true);
     } finally {
       await context.close();
     }
