@@ -371,6 +371,57 @@ describe('botEvents timing', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('completes after a malformed ONIMBOTV2DELETE for this bot too, delivered untyped, instead of erroring', async () => {
+    for (const data of [
+      { bot: { id: 9, code: 'agent', countChat: 'many' } }, // a field that does not read: the id still does
+      { bot: { id: '9', countChat: [] } },
+      { bot: { id: '' } },
+      { bot: 'agent' },
+      {},
+      undefined,
+    ]) {
+      const { transport, calls } = scripted([
+        () => ({ events: [{ eventId: 2, type: 'ONIMBOTV2DELETE', data }], nextOffset: 3, hasMore: false }),
+        // The bot is gone: what the next poll would meet.
+        fail('BOT_NOT_FOUND', 400),
+      ]);
+      const seen: BotEvent[] = [];
+      const offsets: number[] = [];
+      const complete = vi.fn();
+      const error = vi.fn();
+      botEvents(transport, { botId: 9, intervalMs: 10, onOffset: (o) => offsets.push(o) }).subscribe({
+        next: (e) => seen.push(e),
+        complete,
+        error,
+      });
+      await vi.advanceTimersByTimeAsync(1000);
+      const label = JSON.stringify(data);
+      expect(seen, label).toEqual([
+        expect.objectContaining({ type: 'other', eventType: 'ONIMBOTV2DELETE', eventId: 2 }),
+      ]);
+      expect(offsets, label).toEqual([3]);
+      expect(error, label).not.toHaveBeenCalled();
+      expect(complete, label).toHaveBeenCalledTimes(1);
+      expect(calls, label).toHaveLength(1);
+      expect(vi.getTimerCount(), label).toBe(0);
+    }
+  });
+
+  it('keeps polling after a malformed ONIMBOTV2DELETE that names another bot', async () => {
+    const { transport, calls } = scripted([
+      () => ({
+        events: [{ eventId: 1, type: 'ONIMBOTV2DELETE', data: { bot: { id: '8', countChat: 'many' } } }],
+        nextOffset: 2,
+      }),
+      page([], 2),
+    ]);
+    const complete = vi.fn();
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe({ complete });
+    await vi.advanceTimersByTimeAsync(15);
+    expect(calls).toHaveLength(2);
+    expect(complete).not.toHaveBeenCalled();
+  });
+
   it('keeps polling after an ONIMBOTV2DELETE about another bot', async () => {
     const { transport, calls } = scripted([
       () => ({ events: [{ eventId: 1, type: 'ONIMBOTV2DELETE', data: { bot: { id: 8 } } }], nextOffset: 2 }),
@@ -580,6 +631,30 @@ describe('botEvents timing', () => {
     expect(error).toHaveBeenCalledWith(thrown);
     expect(calls).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('errors the stream with what random throws, as with onRetry, instead of stalling with an unhandled rejection', async () => {
+    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
+    const thrown = new Error('no entropy');
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const error = vi.fn();
+      botEvents(transport, {
+        botId: 9,
+        random: () => {
+          throw thrown;
+        },
+      }).subscribe({ error });
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(rejections).toEqual([]);
+      expect(error).toHaveBeenCalledWith(thrown);
+      expect(calls).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 
   it('polls no more when the subscriber leaves from inside onRetry (an app giving up after an outage)', async () => {

@@ -49,7 +49,7 @@ export interface BotEventsOptions {
    * threw, as with `onOffset`: a failure to report an outage should not itself go unreported.
    */
   readonly onRetry?: (error: B24Error, delayMs: number) => void;
-  /** Source of randomness for the jitter (tests pin it). Default `Math.random`. */
+  /** Source of randomness for the jitter (tests pin it). Default `Math.random`. If it throws, the stream errors with it. */
   readonly random?: () => number;
 }
 
@@ -144,13 +144,16 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         }
         failures++;
         const base = Math.min(maxMs, initialMs * factor ** (failures - 1));
-        // Jitter spreads the retries between a floor and a ceiling. Never below `initialMs`: it must not bring a retry
-        // (a 429's above all) sooner than the backoff's start, by default an idle poll. Never above `maxMs`, the
-        // longest a user was promised a retry waits, unless `initialMs` is above it (then the floor wins).
-        const jittered = base * (1 + jitter * (2 * random() - 1));
-        // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited, in whole ms.
-        const delayMs = Math.round(Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered))));
+        let delayMs: number;
         try {
+          // Jitter spreads the retries between a floor and a ceiling. Never below `initialMs`: it must not bring a
+          // retry (a 429's above all) sooner than the backoff's start, by default an idle poll. Never above `maxMs`,
+          // the longest a user was promised a retry waits, unless `initialMs` is above it (then the floor wins).
+          // `random` is the user's too: what it throws errors the stream, as `onRetry`'s does, rather than escaping
+          // this timer callback as an unhandled rejection that leaves the stream stalled.
+          const jittered = base * (1 + jitter * (2 * random() - 1));
+          // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited, in whole ms.
+          delayMs = Math.round(Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered))));
           options.onRetry?.(B24Error.from(error), delayMs);
         } catch (thrown) {
           subscriber.error(thrown);
@@ -173,7 +176,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
           // The oldest goes first: repeats come from the pages not yet confirmed, a few at most.
           if (delivered.size > REMEMBERED_IDS) delivered.delete(delivered.values().next().value as number);
         }
-        if (item.event.type === LAST_EVENT && item.event.data.bot.id === botId) deleted = true;
+        if (isLastEvent(item.event, botId)) deleted = true;
         subscriber.next(item.event);
       }
       // An older offset is ignored: passed back (or persisted through onOffset) it would have the portal hand out
@@ -201,6 +204,19 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       controller?.abort();
     };
   });
+}
+
+/**
+ * This bot's `ONIMBOTV2DELETE`, typed or not: one whose fields do not read (delivered as `other`) is still the last
+ * event in this bot's queue, and polling on would only meet `BOT_NOT_FOUND`. Only a bot id that reads as another
+ * bot's keeps the stream going, as it does for a typed one.
+ */
+function isLastEvent(event: BotEvent, botId: number): boolean {
+  if (event.type === LAST_EVENT) return event.data.bot.id === botId;
+  if (event.type !== 'other' || event.eventType !== LAST_EVENT) return false;
+  const bot = event.data.bot;
+  const id = typeof bot === 'object' && bot !== null ? wholeNumber((bot as Record<string, unknown>).id) : undefined;
+  return id === undefined || id === botId;
 }
 
 interface Page {

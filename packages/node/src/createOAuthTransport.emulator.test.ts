@@ -190,6 +190,74 @@ describe('OAuth transport against the emulator', () => {
     }
   });
 
+  it('follows the client_endpoint of a refresh reply when the portal moved to another domain (reference §5)', async () => {
+    // The portal's new home: the refresh hands out a token valid there, and says where it is now.
+    const moved = await startEmulator({ plan: 'off', now: () => clock, seed: 2 });
+    try {
+      const next = moved.issueToken(1);
+      secrets.add(next.accessToken).add(next.refreshToken);
+      emu.addFault({
+        method: 'oauth.token',
+        status: 200,
+        body: JSON.stringify({
+          access_token: next.accessToken,
+          refresh_token: next.refreshToken,
+          expires_in: 3600,
+          // As the constructor takes it: no trailing slash is the same root.
+          client_endpoint: moved.restUrl.replace(/\/$/, ''),
+        }),
+        contentType: 'application/json',
+        times: 1,
+      });
+      const saved: OAuthTokens[] = [];
+      const t = oauth(expiredTokens(), (tokens) => {
+        saved.push(tokens);
+      });
+      const calls = () => moved.timeline().filter((e) => e.kind === 'call').length;
+      // The retry after the refresh goes to the new domain (the old one does not know the new token) ...
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      expect(calls()).toBe(1);
+      // ... and so do later calls, a batch too, and what the transport says it points to.
+      await expect(t.batch([{ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }])).resolves.toEqual([
+        { ok: true, result: true },
+      ]);
+      expect(moved.stats().requests).toBe(2);
+      expect(String(t)).toBe(`OAuthTransport(${new URL(moved.restUrl).origin})`);
+      expect(saved).toHaveLength(1);
+      await t.close();
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it('ignores a refresh reply client_endpoint the constructor would refuse, and keeps calling the one it has', async () => {
+    for (const clientEndpoint of [
+      'http://portal.example.com/rest/', // plain http off loopback: the token would cross the network in clear
+      `${emu.restUrl}?x=1`,
+      'not a url',
+      'ftp://127.0.0.1/rest/',
+    ]) {
+      const next = emu.issueToken(1);
+      secrets.add(next.accessToken).add(next.refreshToken);
+      emu.addFault({
+        method: 'oauth.token',
+        status: 200,
+        body: JSON.stringify({
+          access_token: next.accessToken,
+          refresh_token: next.refreshToken,
+          client_endpoint: clientEndpoint,
+        }),
+        contentType: 'application/json',
+        times: 1,
+      });
+      const t = oauth(expiredTokens());
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }), clientEndpoint).resolves.toBe(true);
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }), clientEndpoint).resolves.toBe(true);
+      expect(String(t)).toBe(`OAuthTransport(${new URL(emu.restUrl).origin})`);
+      await t.close();
+    }
+  });
+
   it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
     const { t, refreshes } = refreshCounted();
     const before = emu.stats().byStatus;

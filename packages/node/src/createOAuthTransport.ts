@@ -30,7 +30,10 @@ export interface OAuthTokens {
 }
 
 export interface OAuthTransportOptions extends TransportOptions {
-  /** The portal's REST root from the install/event payload, e.g. `https://portal.bitrix24.com/rest/`. */
+  /**
+   * The portal's REST root from the install/event payload, e.g. `https://portal.bitrix24.com/rest/`. A refresh reply
+   * naming another (the portal moved to a new domain) replaces it, if it passes the same checks.
+   */
   readonly clientEndpoint: string;
   readonly accessToken: string;
   readonly refreshToken: string;
@@ -69,11 +72,8 @@ const REFRESHABLE = new Set(['expired_token', 'invalid_token']);
 export function createOAuthTransport(options: OAuthTransportOptions): NodeTransport {
   if (typeof options !== 'object' || options === null) throw inputError('options', 'an object');
   const insecure = options.allowInsecure === true;
-  const endpoint = checkEndpoint(options.clientEndpoint, 'clientEndpoint', insecure);
-  if (endpoint.search !== '' || endpoint.hash !== '') {
-    throw inputError('clientEndpoint', 'a URL without query or fragment');
-  }
-  const root = new URL(endpoint.pathname.endsWith('/') ? endpoint.href : `${endpoint.href}/`);
+  /** Where calls go; a refresh reply may move it (`client_endpoint`: the portal changed its domain). */
+  let root = restRoot(options.clientEndpoint, insecure);
   const tokenUrl = checkEndpoint(
     options.oauthEndpoint ?? 'https://oauth.bitrix.info/oauth/token/',
     'oauthEndpoint',
@@ -141,6 +141,16 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     const tokens = toTokens(reply);
     accessToken = tokens.accessToken;
     refreshToken = tokens.refreshToken;
+    // The new token is valid where the reply says the portal is now, as jssdk follows it (reference §9.1), but
+    // only an endpoint the constructor would take: the token must not go to plain http off this machine. One it
+    // would refuse is ignored rather than failing the refresh, whose rotated tokens are already in use.
+    if (tokens.clientEndpoint !== undefined) {
+      try {
+        root = restRoot(tokens.clientEndpoint, insecure);
+      } catch {
+        // keep calling the endpoint we have
+      }
+    }
     redactor.rotate(accessToken, refreshToken);
     generation++;
     if (onTokens) {
@@ -189,7 +199,16 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     closing ??= close().then(() => oauthHttp.close());
     return closing;
   };
-  return describe(transport, `OAuthTransport(${root.origin})`);
+  return describe(transport, () => `OAuthTransport(${root.origin})`);
+}
+
+/** The REST root calls are made under: a checked endpoint without query or fragment, ending in `/`. */
+function restRoot(value: unknown, insecure: boolean): URL {
+  const endpoint = checkEndpoint(value, 'clientEndpoint', insecure);
+  if (endpoint.search !== '' || endpoint.hash !== '') {
+    throw inputError('clientEndpoint', 'a URL without query or fragment');
+  }
+  return new URL(endpoint.pathname.endsWith('/') ? endpoint.href : `${endpoint.href}/`);
 }
 
 /**

@@ -70,6 +70,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     } catch {
       throw inputError('params', 'JSON-serialisable (no bigint, no cycles)');
     }
+    // JSON.stringify writes a lone surrogate (text cut inside an emoji) as `\ud83d`, which PHP's json_decode refuses:
+    // the portal would lose the whole body. Refused here as `batch` (core's encodePhpQuery) and the browser do.
+    if (ESCAPED_SURROGATE.test(json)) throw inputError(lonePath(params, 'params') ?? 'params', 'well-formed text');
     try {
       return { ok: true, value: readEnvelope(await http.post(url, json, headers, signal)) };
     } catch (error) {
@@ -130,6 +133,23 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       return closing;
     },
   };
+}
+
+/** A `\uD800`–`\uDFFF` escape JSON.stringify made (a surrogate written as text has its backslash escaped). */
+const ESCAPED_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
+/** Under the `u` flag a paired surrogate is one code point, so only a lone one is in `Cs`. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Where in `value` (already known to serialise: no cycles) a lone surrogate is, as encodePhpQuery names it. */
+function lonePath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(key)) return path;
+    const found = lonePath(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -46,11 +46,15 @@ export function createWebhookTransport(url: string | URL, options: WebhookTransp
   return describe(transport, `WebhookTransport(${base.origin}, user ${match[2]})`);
 }
 
-/** A `toString`/`toJSON`/inspect that shows where a transport points, never how it authenticates. */
-export function describe<T extends object>(transport: T, label: string): T {
+/**
+ * A `toString`/`toJSON`/inspect that shows where a transport points, never how it authenticates. A function label
+ * is read each time: an OAuth transport follows the portal to a new domain.
+ */
+export function describe<T extends object>(transport: T, label: string | (() => string)): T {
+  const text = typeof label === 'function' ? label : () => label;
   return Object.assign(transport, {
-    toString: () => label,
-    toJSON: () => label,
-    [Symbol.for('nodejs.util.inspect.custom')]: () => label,
+    toString: text,
+    toJSON: text,
+    [Symbol.for('nodejs.util.inspect.custom')]: text,
   });
 }

@@ -120,6 +120,37 @@ describe('parseBotEvent', () => {
     }
   });
 
+  it('reads the FormData of `await req.formData()` and a URLSearchParams as the form they hold, not as a wrong token', async () => {
+    // Fetch-style handlers (Next route handlers, Hono, Bun) parse a form body with `await req.formData()`: its fields
+    // are no own properties, so it was read as an object without fields and refused as a wrong token (kind 'auth').
+    const text = form(messageAdd);
+    const formData = await new Request('http://bot.local/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: text,
+    }).formData();
+    for (const [name, body] of [
+      ['FormData', formData],
+      ['URLSearchParams', new URLSearchParams(text)],
+    ] as const) {
+      const event = parseBotEvent(body, { applicationToken: TOKEN }) as MessageAddEvent;
+      expect(event.type, name).toBe('ONIMBOTV2MESSAGEADD');
+      expect(event.data.message, name).toMatchObject({ id: 901, text: 'Hi & welcome = 100% [ok]' });
+      expect(event.data.chat.dialogId, name).toBe('3');
+    }
+    const wrong = new URLSearchParams({ ...messageAdd, 'auth[application_token]': 'wrong' });
+    expect(() => parseBotEvent(wrong, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ code: 'WRONG_APPLICATION_TOKEN', kind: 'auth' }),
+    );
+    // A file field is no part of an event: a malformed body, not a wrong token.
+    const upload = new FormData();
+    for (const [key, value] of new URLSearchParams(text)) upload.append(key, value);
+    upload.append('file', new Blob(['x']), 'x.txt');
+    expect(() => parseBotEvent(upload, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', kind: 'input' }),
+    );
+  });
+
   it('reads a form a framework parsed without nesting it (bracket keys left flat, as querystring.parse leaves them)', () => {
     // Express's `urlencoded({ extended: false })` and Fastify's formbody parse with node:querystring: `auth[application_token]`
     // stays one key, and a repeated key (`a[]=1&a[]=2`) becomes an array.
@@ -189,6 +220,33 @@ describe('parseBotEvent', () => {
       TO_CHAT_ID: 1157,
     });
     expect(event.data.USER).toMatchObject({ ID: 27 });
+  });
+
+  it('reads a v1 event Express parsed with qs, which turns bot ids up to 20 under data[BOT] into an array', () => {
+    // What `qs.parse` (Express's `urlencoded({ extended: true })`) returns for data[BOT][10][…]&data[BOT][12][…]
+    // (qs 6.17: an index up to its arrayLimit of 20 makes an array, compacted): the ids survive only as BOT_ID.
+    const parsed = {
+      event: 'ONIMBOTMESSAGEADD',
+      data: {
+        BOT: [
+          { BOT_ID: '10', BOT_CODE: 'agent' },
+          { BOT_ID: '12', BOT_CODE: 'helper' },
+        ],
+        PARAMS: { MESSAGE: 'hello', MESSAGE_ID: '1001', DIALOG_ID: 'chat1', FROM_USER_ID: '2' },
+      },
+      auth: { application_token: TOKEN },
+    };
+    const event = parseBotEvent(parsed, { applicationToken: TOKEN }) as V1MessageAddEvent;
+    expect(event.data.BOT).toEqual({
+      '10': { BOT_ID: 10, BOT_CODE: 'agent' },
+      '12': { BOT_ID: 12, BOT_CODE: 'helper' },
+    });
+    expect(event.data.PARAMS).toMatchObject({ MESSAGE_ID: 1001, DIALOG_ID: 'chat1' });
+    // An entry whose id does not read is still a malformed body.
+    const bad = { ...parsed, data: { ...parsed.data, BOT: [{ BOT_CODE: 'agent' }] } };
+    expect(() => parseBotEvent(bad, { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', kind: 'input' }),
+    );
   });
 
   it('delivers other event types untyped instead of failing', () => {

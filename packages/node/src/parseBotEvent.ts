@@ -19,7 +19,8 @@ export interface ParseBotEventOptions {
  * time (`data[bot][auth]` holds another token that proves nothing). Rejects with a `B24Error`: kind `auth`
  * (`WRONG_APPLICATION_TOKEN`) for a missing or wrong token, kind `input` (`INVALID_EVENT_BODY`) for a body
  * that is malformed, too large or too deep. Pass the raw body (a string, or bytes: a Buffer, any typed array or
- * DataView, or the ArrayBuffer `await req.arrayBuffer()` gives), or an object a framework already parsed.
+ * DataView, or the ArrayBuffer `await req.arrayBuffer()` gives), or what a framework already parsed (an object, the
+ * FormData of `await req.formData()`, a URLSearchParams).
  *
  * @example
  * ```ts
@@ -37,7 +38,7 @@ export interface ParseBotEventOptions {
  * ```
  */
 export function parseBotEvent(
-  body: string | ArrayBuffer | ArrayBufferView | Record<string, unknown>,
+  body: string | ArrayBuffer | ArrayBufferView | URLSearchParams | FormData | Record<string, unknown>,
   options: ParseBotEventOptions,
 ): BotEvent {
   if (typeof options?.applicationToken !== 'string' || options.applicationToken === '') {
@@ -102,6 +103,16 @@ function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown
       throw malformedEvent(
         'body: a request, stream or Blob, not the body: read it first (await req.text() or await req.arrayBuffer())',
       );
+    }
+    // `await req.formData()` (Next route handlers, Hono, Bun) or a URLSearchParams: the fields are no own properties,
+    // so read as a parsed object it had none and was refused as a wrong token. It is the form itself.
+    if (typeof holder.getAll === 'function' && typeof holder.entries === 'function') {
+      const form = new URLSearchParams();
+      for (const [key, value] of (body as URLSearchParams).entries() as Iterable<[string, unknown]>) {
+        if (typeof value !== 'string') throw malformedEvent(`body: the field "${key}" is a file, not text`);
+        form.append(key, value);
+      }
+      return parsePhpQuery(form.toString(), limits);
     }
     const entries = Object.entries(body);
     // A form a framework parsed without nesting it (node:querystring: Express's `urlencoded({ extended: false })`,

@@ -49,6 +49,18 @@ describe('parsePhpQuery', () => {
     });
   });
 
+  it('refuses a body that is not text, or limits that are not an object, as input errors, not TypeErrors', () => {
+    // A public export: called from JavaScript with a Buffer or a framework's parsed object, it threw a bare TypeError.
+    for (const body of [undefined, null, 42, Buffer.from('a=1'), { a: '1' }]) {
+      expect(() => parsePhpQuery(body as never), String(body)).toThrow(
+        expect.objectContaining({ name: 'B24InputError', kind: 'input', field: 'body' }),
+      );
+    }
+    expect(() => parsePhpQuery('a=1', null as never)).toThrow(
+      expect.objectContaining({ name: 'B24InputError', kind: 'input', field: 'limits' }),
+    );
+  });
+
   it('refuses malformed keys and encodings instead of guessing', () => {
     for (const body of ['a[b=1', 'a[b]c=1', '[x]=1', 'a[b[c]]=1', 'a=%E0%A4%A']) {
       expect(() => parsePhpQuery(body), body).toThrow(expect.objectContaining({ kind: 'input' }));

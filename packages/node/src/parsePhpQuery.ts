@@ -29,6 +29,8 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
  * Objects whose keys are exactly `0…n-1` become arrays.
  */
 export function parsePhpQuery(body: string, limits: PhpQueryLimits = {}): Record<string, unknown> {
+  // A public export: from JavaScript a Buffer or a parsed object would fail below as a bare TypeError.
+  if (typeof body !== 'string') throw inputError('body', 'a string', received(body));
   checkLimits(limits);
   const maxLength = limits.maxLength ?? 1024 * 1024;
   const maxDepth = limits.maxDepth ?? 20;
@@ -54,6 +56,7 @@ export function parsePhpQuery(body: string, limits: PhpQueryLimits = {}): Record
  * (every comparison with it is false), and a JSON body nested without bound then overflowed the stack.
  */
 export function checkLimits(limits: PhpQueryLimits): void {
+  if (typeof limits !== 'object' || limits === null) throw inputError('limits', 'an object', received(limits));
   for (const field of ['maxLength', 'maxDepth', 'maxPairs'] as const) {
     const value = limits[field];
     if (value !== undefined && !isIntegerIn(value, 1, Number.MAX_SAFE_INTEGER)) {

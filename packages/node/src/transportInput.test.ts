@@ -83,6 +83,33 @@ describe('transport input checks', () => {
     await transport.close();
   });
 
+  it('refuses text that is not well-formed Unicode (a lone surrogate) in a call, as batch and the browser transports do', async () => {
+    // JSON.stringify writes a lone surrogate as \ud83d, which PHP's json_decode refuses (JSON_ERROR_UTF16): the portal
+    // would lose the whole body. `batch` refused it already (core's encodePhpQuery), `call` sent it.
+    const cut = 'see \u{1F600}'.slice(0, 5); // a reply cut to length through an emoji
+    for (const transport of [createWebhookTransport(HOOK), createOAuthTransport(OAUTH)]) {
+      expect(
+        await captured(() => transport.call('im.message.add', { DIALOG_ID: 'chat1', MESSAGE: cut })),
+      ).toMatchObject({
+        name: 'B24InputError',
+        kind: 'input',
+        field: 'params.MESSAGE',
+      });
+      expect(
+        await captured(() => transport.call('imbot.v2.Chat.Message.send', { message: { text: ['ok', '\uDE00'] } })),
+      ).toMatchObject({ name: 'B24InputError', field: 'params.message.text[1]' });
+      expect(await captured(() => transport.call('x.y', { '\uD800': 'v' }))).toMatchObject({
+        name: 'B24InputError',
+        field: 'params',
+      });
+      // A whole emoji is text like any other (it would reach the network: nothing listens there, so `network`).
+      expect(await captured(() => transport.call('x.y', { MESSAGE: 'see \u{1F600}' }))).toMatchObject({
+        kind: 'network',
+      });
+      await transport.close();
+    }
+  });
+
   it('rejects an already aborted call before connecting', async () => {
     const transport = createWebhookTransport(HOOK);
     const controller = new AbortController();

@@ -57,12 +57,12 @@ export function typeBotEvent(
     case 'ONIMBOTMESSAGEADD': {
       const d = record(data, 'data');
       const bots: Record<string, unknown> = {};
-      for (const [id, value] of Object.entries(record(d.BOT, 'data.BOT'))) {
-        bots[allowedKey(id, 'data.BOT')] = required(
-          shape(value, V1_BOT, `data.BOT.${id}`),
-          ['BOT_ID'],
-          `data.BOT.${id}`,
-        );
+      // qs (Express's extended `urlencoded`) makes `data[BOT][10][…]` an array, compacted, for ids up to 20: each entry
+      // still names its bot in BOT_ID, so it is keyed by that, as the portal sent it.
+      const listed = Array.isArray(d.BOT);
+      for (const [id, value] of Object.entries(listed ? (d.BOT as unknown[]) : record(d.BOT, 'data.BOT'))) {
+        const entry = required(shape(value, V1_BOT, `data.BOT.${id}`), ['BOT_ID'], `data.BOT.${id}`);
+        bots[listed ? String(entry.BOT_ID) : allowedKey(id, 'data.BOT')] = entry;
       }
       return {
         type,
