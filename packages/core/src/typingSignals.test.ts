@@ -1,4 +1,4 @@
-import { asyncScheduler, NEVER, Subject } from 'rxjs';
+import { asyncScheduler, NEVER, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { B24InputError } from './B24InputError';
@@ -200,6 +200,27 @@ describe('typingSignals', () => {
     scheduler.flush();
     expect(seen).toEqual([{ type: 'start', at: 0 }]);
     expect(keys.observed).toBe(false);
+  });
+
+  it.each([
+    ['start', 0],
+    ['renew', 7],
+  ] as const)('leaves no timer behind when unsubscribed as it hears a %s', (type, frame) => {
+    // as `userTyping(…).pipe(take(1))` does: the indicator unsubscribes from within the signal's delivery
+    const scheduler = testScheduler();
+    scheduler.maxFrames = frame; // flush() runs what is due until that signal and stops before anything later
+    const keys = new Subject<void>();
+    const seen: TypingSignal[] = [];
+    const sub: Subscription = typingSignals(keys, NEVER, SMALL, scheduler).subscribe((s) => {
+      seen.push(s);
+      if (s.type === type) sub.unsubscribe();
+    });
+    keys.next();
+    if (type === 'renew') scheduler.schedule(() => keys.next(), 5); // within idleMs of the renewal at 7
+    scheduler.flush();
+    expect(seen.at(-1)).toEqual({ type, at: frame });
+    expect(sub.closed).toBe(true);
+    expect(scheduler.actions.length).toBe(0);
   });
 
   it('holds no timer while idle', () => {

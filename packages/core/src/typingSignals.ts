@@ -92,14 +92,19 @@ export function typingSignals(
       timer?.unsubscribe();
       timer = undefined;
     };
+    /**
+     * (Re)arms the renewal check. Called before the signal it goes with is emitted: a subscriber that unsubscribes as
+     * it hears that signal (`take(1)`, say) then cancels the new timer in its teardown instead of leaving it behind.
+     */
     const arm = () => {
+      cancelTimer();
       timer = scheduler.schedule(() => {
         timer = undefined;
         const now = scheduler.now();
         if (now - lastKeystroke <= p.idleMs) {
           lapsed = restarted = false;
-          subscriber.next({ type: 'renew', at: now });
           arm();
+          subscriber.next({ type: 'renew', at: now });
         } else {
           active = false;
           subscriber.next({ type: 'stop', reason: 'idle', at: now });
@@ -125,9 +130,8 @@ export function typingSignals(
         restarted = active;
         active = true;
         lapsed = false;
-        cancelTimer();
-        subscriber.next({ type: 'start', at: now });
         arm();
+        subscriber.next({ type: 'start', at: now });
       },
       error: (e: unknown) => subscriber.error(e),
       complete: () => {
