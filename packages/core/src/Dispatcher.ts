@@ -38,8 +38,12 @@ export interface IndicatorCall {
    * since that one keeps the status up; but if that one ends before a call of its own left (still queued, or
    * refused outright), what this one may have put up is still there, so that one's clear goes on this one's behalf.
    * `'reply'`: it ended with its reply, whose message hid its status: only its call still on its way may put it back.
+   * `'lapse'`: it ended without a reply and without a clear of its own (`clearOnError` off): its call still on its way
+   * is not aborted either (a clear of the last one to end waits for it), but nothing of it is left to that clear.
+   * `'handed'`: the last one to end, without a clear of its own: it clears only what others left to it (`true`, or
+   * `'reply'` with a call on its way); with nothing left to it, it is no final call at all.
    */
-  readonly peer?: true | 'reply';
+  readonly peer?: true | 'reply' | 'lapse' | 'handed';
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */

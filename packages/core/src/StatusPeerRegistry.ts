@@ -20,8 +20,14 @@ export class StatusPeerRegistry {
    * of its call that landed last, or `null` when unknown (one may have landed) or nothing is up. What a status last
    * asked for is not it when that call was refused or given up, and a hand-over decided on that either sends a code
    * already up (a request wasted) or leaves a wrong one up until the next renewal. Only shared chats have an entry.
+   * `false`: the message of a reply hid it, and no call landed since.
    */
-  readonly #up = new Map<string, string | undefined | null>();
+  readonly #up = new Map<string, string | undefined | null | false>();
+  /**
+   * How long what `#up` says is up stays up (the `duration` of that call), by the same key: when none of the statuses
+   * left renews within it, it lapses while their work goes on.
+   */
+  readonly #upLeaseMs = new Map<string, number>();
 
   join(status: PeerStatus): void {
     const { dialogId, botId } = peersOf(status);
@@ -33,7 +39,10 @@ export class StatusPeerRegistry {
     if (held === undefined || this.#up.has(key)) return;
     // Shared from now on: until a call lands, the best guess is what the one already there asked for.
     const first = (Array.isArray(held) ? held : [held]).find((s) => s !== status && peersOf(s).botId === botId);
-    if (first) this.#up.set(key, first.lostShown ? null : first.shown?.code);
+    if (first) {
+      this.#up.set(key, first.lostShown ? null : first.shown?.code);
+      this.#upLeaseMs.set(key, first.leaseMs);
+    }
   }
 
   /**
@@ -51,13 +60,16 @@ export class StatusPeerRegistry {
     const botId = params.botId ?? params.BOT_ID;
     const dialogId = params.dialogId ?? params.DIALOG_ID;
     const code = params.statusMessageCode as string | undefined;
+    const leaseMs = ((params.duration as number | undefined) ?? 25) * 1000;
     if (this.#up.size > 0) {
       const key = keyOf(botId, dialogId);
-      if (this.#up.has(key)) this.#up.set(key, surely && !clear ? code : null);
+      if (this.#up.has(key)) {
+        this.#up.set(key, surely && !clear ? code : null);
+        this.#upLeaseMs.set(key, leaseMs);
+      }
     }
     if (!ended && !clear) return;
     const others = this.#of(dialogId as string, botId);
-    const leaseMs = ((params.duration as number | undefined) ?? 25) * 1000;
     if (clear || !others.some((s) => s.shown?.code === code) || !others.some((s) => s.period <= leaseMs))
       others.at(-1)?.resume(false);
   }
@@ -76,23 +88,26 @@ export class StatusPeerRegistry {
     const others = rest.filter((s) => peersOf(s).botId === botId);
     const key = keyOf(botId, dialogId);
     const asked = status.shown?.code;
-    const up = this.#up.has(key) ? this.#up.get(key) : asked;
-    if (others.length < 2) this.#up.delete(key);
+    const known = this.#up.has(key);
+    const up = known ? this.#up.get(key) : asked;
+    const upLeaseMs = (known && this.#upLeaseMs.get(key)) || status.leaseMs;
+    if (others.length < 2) {
+      this.#up.delete(key);
+      this.#upLeaseMs.delete(key);
+    } else if (replied) this.#up.set(key, false);
     const newest = others.at(-1);
-    const asks = (code: string | undefined | null) => others.some((s) => s.shown?.code === code);
+    const asks = (code: string | undefined | null | false) => others.some((s) => s.shown?.code === code);
     if (!newest || !(handOver || replied)) return;
     const late = status.onItsWay;
     const lateShows = late !== undefined && !asks(late.code);
-    if (replied) newest.resume(true);
+    // After a reply, or while nothing landed since one (the newest, which was to send its own again a moment later, may
+    // be `status`): the newest sends its own again once the reply's message has hidden what was up.
+    if (replied || up === false) newest.resume(true);
     // Sent again if none of those left asks for what is up, or for what may yet land: the call of `status` that was on
     // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued). Also
-    // if what is up may be the call of `status` and none of those left renews within its lease (theirs are longer):
+    // if none of those left renews within the lease of what is up (theirs are longer, or the one that did is `status`):
     // it would lapse while their work goes on, until their next renewal.
-    else if (
-      !asks(up) ||
-      (lateShows && late.code !== up) ||
-      (up === asked && !others.some((s) => s.period <= status.leaseMs))
-    )
+    else if (!asks(up) || (lateShows && late.code !== up) || !others.some((s) => s.period <= upLeaseMs))
       newest.resume(false);
   }
 
@@ -111,5 +126,6 @@ export class StatusPeerRegistry {
   clear(): void {
     this.#byDialog.clear();
     this.#up.clear();
+    this.#upLeaseMs.clear();
   }
 }

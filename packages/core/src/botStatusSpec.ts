@@ -82,12 +82,16 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
   /**
    * A status is up (the last signal was not a clear) and nothing will take it down but a clear, unless another status
    * of the bot in the chat goes on: that one keeps it up (the subscription's teardown hands it over), and clears for
-   * this one too if it ends before a call of its own left (`peer`).
+   * this one too if it ends before a call of its own left (`peer`). With `clearOnError` off there is no clear, but a
+   * shared status's call on its way is not aborted either (`'lapse'`): the others must hear when it lands; and the last
+   * one still clears what others left to it (`'handed'`).
    */
   abortClear(last: StatusSignal | undefined): PreparedCall | undefined {
-    if (!last || last.type === 'clear' || !this.target.policy.clearOnError) return undefined;
+    if (!last || last.type === 'clear' || (!this.registry && !this.target.policy.clearOnError)) return undefined;
     const clear = this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear');
-    return this.shared() ? { ...clear, peer: true } : clear;
+    const shared = this.shared();
+    if (this.target.policy.clearOnError) return shared ? { ...clear, peer: true } : clear;
+    return { ...clear, peer: shared ? 'lapse' : 'handed' };
   }
 }
 

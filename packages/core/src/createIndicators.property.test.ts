@@ -115,7 +115,7 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
 
   /**
    * Two or three statuses of one bot in one chat start, change and end (unsubscribed, `until` errors, or their reply)
-   * at random, each call landing after a random delay. The model of the portal: what it shows is the code of the call
+   * at random, with `clearOnError` on or off, each call landing after a random delay. The model of the portal: what it shows is the code of the call
    * that landed last, for that call's `duration`; a reply's message hides whatever landed before it (the reply is sent
    * as `until` emits). An aborted call that has not landed yet never lands.
    */
@@ -138,6 +138,7 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
               runsFor: fc.integer({ min: 0, max: 40_000 }),
               end: fc.constantFrom('unsubscribe', 'error', 'reply'),
               leaseSec: fc.constantFrom(30, 60),
+              clearOnError: fc.boolean(),
             }),
             { minLength: 2, maxLength: 3 },
           ),
@@ -215,7 +216,14 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
                 act: () => {
                   ask(s.phase);
                   sub = indicators
-                    .botStatus({ dialogId: 'chat8', botId: 3, status: phase, until, leaseSec: s.leaseSec })
+                    .botStatus({
+                      dialogId: 'chat8',
+                      botId: 3,
+                      status: phase,
+                      until,
+                      leaseSec: s.leaseSec,
+                      clearOnError: s.clearOnError,
+                    })
                     .subscribe({ complete: () => (completed[i] = true) });
                 },
               });
@@ -275,7 +283,19 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
                 // nothing takes it down before its lease runs out
                 const replies = log.filter((l) => !('code' in l) && l.at <= t);
                 const afterReply = last && 'code' in last && last.sentAt < (replies.at(-1)?.at ?? 0);
-                if (!lost && !afterReply) expect({ t, shown }).toEqual({ t, shown: undefined });
+                // or a status that ended without its reply and with `clearOnError` off put it up: nothing clears for
+                // it, and it lapses with its lease (a call of it on its way as it ended lands within 3 s)
+                const unclear = statuses.some(
+                  (s, i) =>
+                    !s.clearOnError &&
+                    s.end !== 'reply' &&
+                    last !== undefined &&
+                    'code' in last &&
+                    last.sentAt <= s.startAt + s.runsFor &&
+                    t < s.startAt + s.runsFor + 3_000 + s.leaseSec * 1_000 &&
+                    (asked[i] as Run[]).some((r) => CODES[r.phase] === last.code),
+                );
+                if (!lost && !afterReply && !unclear) expect({ t, shown }).toEqual({ t, shown: undefined });
               } else if (shown !== undefined || !failures.some((f) => f.at <= t && t - f.at < outageMs))
                 expect({ t, shown, live }).toEqual({ t, shown: expect.toBeOneOf(live), live });
             }

@@ -1317,6 +1317,240 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
+  it('sends the status of the one going on again when one with clearOnError off ends, and no clear for it', async () => {
+    for (const end of ['unsubscribe', 'error'] as const) {
+      const t0 = Date.now();
+      const transport = recordingTransport();
+      const indicators = createIndicators({ transport });
+      const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      await advance(1_000);
+      const until = new Subject<never>();
+      const a = indicators
+        .botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false })
+        .subscribe();
+      await advance(4_000);
+      // at 5 s: the portal shows its "searching", landed last; the work that goes on is thinking
+      if (end === 'unsubscribe') a.unsubscribe();
+      else until.error(new Error('llm failed'));
+      await advance(1);
+      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`).slice(-2)).toEqual([
+        '1000 3@chat8 SEARCHING 30',
+        '5000 3@chat8 THINKING 30',
+      ]);
+      b.unsubscribe();
+      await advance(60_000);
+      expect(transport.calls.map(call)).toEqual([
+        '3@chat8 THINKING 30',
+        '3@chat8 SEARCHING 30',
+        '3@chat8 THINKING 30',
+        '3@chat8 THINKING 1',
+      ]);
+      indicators.dispose();
+    }
+  });
+
+  it('leaves the call on its way of one with clearOnError off that ends to land, and sends the other again after it', async () => {
+    for (const end of ['unsubscribe', 'error'] as const) {
+      // the renewal of "searching" at 27 s lands 500 ms later, aborted or not: an abort does not call back a request
+      const t0 = Date.now();
+      const { transport, landed } = landing(t0, (c) =>
+        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
+      );
+      const indicators = createIndicators({ transport });
+      const until = new Subject<never>();
+      const a = indicators
+        .botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false })
+        .subscribe();
+      await advance(1_000);
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe(); // lands at 1 s
+      await advance(26_100);
+      // at 27.1 s, while its renewal is on its way: the portal shows "thinking" unless that renewal lands
+      if (end === 'unsubscribe') a.unsubscribe();
+      else until.error(new Error('llm failed'));
+      await advance(2_000);
+      expect(transport.calls[2]?.signal?.aborted).toBe(false);
+      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+        '0 3@chat8 SEARCHING 30',
+        '1000 3@chat8 THINKING 60',
+        '27000 3@chat8 SEARCHING 30',
+        '27100 3@chat8 THINKING 60',
+        '27500 3@chat8 THINKING 60',
+      ]);
+      // what the portal shows is what lands last: the status of the work going on
+      expect(landed.at(-1)).toBe('27500 3@chat8 THINKING 60');
+      indicators.dispose();
+    }
+  });
+
+  it('sends the clear of the last one to end after the call one with clearOnError off had on its way as it ended', async () => {
+    // the renewal of "searching" at 27 s lands 500 ms later
+    const t0 = Date.now();
+    const { transport, landed } = landing(t0, (c) =>
+      c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
+    );
+    const indicators = createIndicators({ transport });
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false }).subscribe();
+    await advance(1_000);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
+    await advance(26_100);
+    until.error(new Error('llm failed')); // at 27.1 s, while its renewal is on its way: no clear for it
+    await advance(100);
+    b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that renewal has landed
+    await advance(60_000);
+    expect(landed).toEqual([
+      '0 3@chat8 SEARCHING 30',
+      '1000 3@chat8 THINKING 60',
+      '27100 3@chat8 THINKING 60',
+      '27500 3@chat8 SEARCHING 30',
+      '27500 3@chat8 THINKING 1',
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
+  it('clears what one that ended before it left to it when the last one to end has clearOnError off', async () => {
+    for (const end of ['unsubscribe', 'error'] as const) {
+      // the renewal of "searching" at 27 s lands 500 ms later
+      const t0 = Date.now();
+      const { transport, landed } = landing(t0, (c) =>
+        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
+      );
+      const indicators = createIndicators({ transport });
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+      await advance(1_000);
+      const until = new Subject<never>();
+      const b = indicators
+        .botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60, until, clearOnError: false })
+        .subscribe();
+      await advance(26_100);
+      a.unsubscribe(); // at 27.1 s, while its renewal is on its way: its clear is left to the one going on
+      await advance(100);
+      // at 27.2 s: no clear for its own status, but the one that ended before it asked for one
+      if (end === 'unsubscribe') b.unsubscribe();
+      else until.error(new Error('llm failed'));
+      await advance(60_000);
+      expect(landed).toEqual([
+        '0 3@chat8 SEARCHING 30',
+        '1000 3@chat8 THINKING 60',
+        '27100 3@chat8 THINKING 60',
+        '27500 3@chat8 SEARCHING 30',
+        '27500 3@chat8 THINKING 1',
+      ]);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    }
+    // and when its own start never left (waiting for the rate budget) while the status of the first is up
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport, limits: { perSecond: 2, burst: 2 } }); // one request at once
+    const thinking = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1);
+    const searching = indicators
+      .botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', clearOnError: false })
+      .subscribe();
+    await advance(100);
+    thinking.unsubscribe();
+    await advance(100);
+    searching.unsubscribe(); // "thinking" must come down, not stay up for its 30 s
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 SEARCHING 1']);
+    indicators.dispose();
+  });
+
+  it('clears what one that ended before it left to it also after a call of its own failed as a landed one may', async () => {
+    // every "searching" meets a network error: it may have landed or not, so "thinking" may still be up
+    const transport = recordingTransport((c) =>
+      c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING'
+        ? c.reject(networkDown())
+        : c.resolve({ result: true }),
+    );
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5); // retries 250, 500, 1000, 2000 ms apart
+    const indicators = createIndicators({ transport });
+    const thinking = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false }).subscribe();
+    await advance(100);
+    thinking.unsubscribe(); // its "thinking" landed: its clear is left to the one going on
+    await advance(400);
+    until.error(new Error('llm failed')); // at 0.5 s: no clear of its own, but "thinking" may be up
+    await advance(60_000);
+    expect(transport.calls.map(call).at(-1)).toBe('3@chat8 SEARCHING 1');
+    random.mockRestore();
+    indicators.dispose();
+  });
+
+  it('sends no clear when the last one to end has clearOnError off and nothing was left to it', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until, clearOnError: false }).subscribe();
+    await advance(1_000);
+    reply.next('the reply');
+    await advance(2_000); // "thinking" goes again a second after the reply
+    until.error(new Error('llm failed'));
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 SEARCHING 30', '3@chat8 THINKING 30', '3@chat8 THINKING 30']);
+    indicators.dispose();
+  });
+
+  it('sends the status of the one going on again after a reply when the one due to send its own again ends first', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    await advance(1);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe(); // lands at once
+    await advance(100);
+    reply.next('the reply'); // its message hides "searching": the newest is to send its own again a second later
+    await advance(100);
+    b.unsubscribe(); // at 0.2 s, before it did: the one going on does it instead
+    await advance(5_000);
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`).slice(3)).toEqual(['1200 3@chat8 SEARCHING 30']);
+    a.unsubscribe();
+    indicators.dispose();
+  });
+
+  it('sends the status of the one going on again after a reply when the one that was to send its own again ends as it does', async () => {
+    const t0 = Date.now();
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    await advance(1);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+    await advance(99);
+    reply.next('the reply'); // at 0.1 s: the newest is to send its own again at 1.1 s
+    await advance(1_000);
+    b.unsubscribe(); // at 1.1 s, its call made but not yet sent: the one going on sends its own a second later
+    await advance(5_000);
+    expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`).slice(3)).toEqual(['2100 3@chat8 SEARCHING 30']);
+    a.unsubscribe();
+    indicators.dispose();
+  });
+
+  it('sends the status of the one going on again when the one that renewed in time ends, and what is up lapses first', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe(); // renews at 27 s
+    await advance(1_000);
+    const c = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe(); // lands last
+    await advance(1_000);
+    // at 2 s: "thinking" is up until 31 s, which the one going on asks for; the other one renews before that
+    c.unsubscribe();
+    await advance(1_000);
+    // at 3 s that one ends too: the one left renews only at 57 s
+    b.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`).slice(3)).toEqual(['3000 3@chat8 THINKING 60']);
+    a.unsubscribe();
+    indicators.dispose();
+  });
+
   it('hands the status on when one errors through its status stream, and to a legacy status of the bot', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });

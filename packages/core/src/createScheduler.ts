@@ -193,7 +193,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   /**
    * Statuses that indicators stopped with a `peer` clear may have put up, by `targetOf`, and until when (their lease):
    * the other indicator of that status, which keeps it up, may end before a call of its own left, and its clear then
-   * takes this one down too (`close`). Moot once a call of a live indicator for it lands.
+   * takes this one down too (`close`), also one that ends without a clear of its own (`peer: 'handed'`). Moot once a
+   * call of a live indicator for it surely lands, unless one of theirs is still on its way (`late`).
    */
   const handed = new Map<string, number>();
   /**
@@ -488,8 +489,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     const refused = error !== null && REFUSED.has(error.kind);
     channel.lapsesAt = refused ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
     if (!refused) onLanded?.(entry.call, error === null, channel.closed);
-    if (handed.size > 0 && !channel.closed && channel.lapsesAt === Number.POSITIVE_INFINITY) {
-      handed.delete(targetOf(entry.call));
+    // Only once one surely landed, and not while a call of one that handed it over is still on its way (`late`):
+    // landing after this one, it puts that status back up. The last one to end takes it down even without a clear of
+    // its own (`peer: 'handed'`), so its own call that may have landed does not count.
+    if (handed.size > 0 && !channel.closed && error === null) {
+      const target = targetOf(entry.call);
+      if (!late.has(target)) handed.delete(target);
     }
   }
 
@@ -694,10 +699,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       enqueue(makeEntry(this, call, rank, deadline, notBefore, 0), now);
     }
 
-    close(final?: IndicatorCall): void {
+    close(last?: IndicatorCall): void {
       // `flight` stays set until the request settles (finish() clears it), so that a final call given to a later
       // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
+      // No clear of its own: one only if another indicator of the status left it one (`handed`) whose status may still
+      // be up, else none at all (and its call on its way is aborted, as without a clear).
+      const final = last?.peer === 'handed' && !((handed.get(targetOf(last)) ?? 0) > clock.now()) ? undefined : last;
       // Ended with its reply (no clear, or a `peer` one), which hides the bot's status: nothing handed to it is up.
       if ((!final || final.peer === 'reply') && handed.size > 0) {
         const own = final ?? (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
@@ -728,10 +736,10 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       this.closed = true;
       if (!final) return;
       const pending = flight !== null && !flight.settled;
-      if (final.peer) {
+      if (final.peer && final.peer !== 'handed') {
         if (pending) late.set(targetOf(final), [...(late.get(targetOf(final)) ?? []), flight]);
-        // after its reply, only its call still on its way may put the status back up
-        if (pending || final.peer === true) {
+        // after its reply, only its call still on its way may put the status back up; with no clear of its own, nothing
+        if (final.peer !== 'lapse' && (pending || final.peer === true)) {
           handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
         }
         return;

@@ -49,9 +49,11 @@ export interface StatusSignal {
   /**
    * A `clear` while another status of the bot in the chat goes on (only with `StatusPeers`): not to be sent, but
    * what this one may have shown is left to that one's clear (`IndicatorCall.peer`). `'reply'`: ended with its reply,
-   * whose message hides the status, so only a call of this one still on its way may put it back up.
+   * whose message hides the status, so only a call of this one still on its way may put it back up. `'lapse'`: ended
+   * without a reply with `clearOnError` off: no clear for it, not even the last one's, but its call on its way may land.
+   * `'handed'`: the last one to end so, which clears only what others that ended before it left to it.
    */
-  readonly peer?: true | 'reply';
+  readonly peer?: true | 'reply' | 'lapse' | 'handed';
 }
 
 /**
@@ -311,7 +313,8 @@ class StatusMachine implements PeerStatus {
 
   /**
    * Ends the work: no timer, no signal after it but the clear (`clear`), which is not sent while another status of
-   * the bot in the chat goes on (`peers`): that one keeps the status up instead (`handOver`, if a clear was due).
+   * the bot in the chat goes on (`peers`): that one keeps the status up instead (`handOver`: ended without a reply,
+   * with `clearOnError` or not, since what is up may be this one's status either way).
    */
   end(clear: boolean, handOver = clear): boolean {
     if (this.ended) return false;
@@ -326,9 +329,13 @@ class StatusMachine implements PeerStatus {
     // call of this status is still on its way (`onLost`), which may yet land, or only queued, which never will. After a
     // reply too (its message hides the status, and nothing clears it): that call is not aborted (an abort does not call
     // back a request already sent), so that the others hear when it lands after all and the last clear waits for it.
+    // So too without a clear of its own (`clearOnError` off, ended by an error): `'lapse'`; the last one to end so still
+    // clears what others left to it (`'handed'`). An unsubscribe's comes from `BotSpec.abortClear`.
     if (clear && this.p.clearOnError) this.emit('clear', shown, 1, this.peers?.shared() === true);
-    else if (this.replied && this.peers?.shared()) this.emit('clear', shown, 1, 'reply');
-    this.peers?.leave(this, handOver && this.p.clearOnError, this.replied);
+    else if (this.replied) {
+      if (this.peers?.shared()) this.emit('clear', shown, 1, 'reply');
+    } else if (clear && this.peers) this.emit('clear', shown, 1, this.peers.shared() ? 'lapse' : 'handed');
+    this.peers?.leave(this, handOver, this.replied);
     return true;
   }
 
