@@ -1,4 +1,4 @@
-import { NEVER, of, Subject } from 'rxjs';
+import { NEVER, of, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { AgentStatus } from './AgentStatus';
@@ -97,6 +97,29 @@ describe('statusSignals', () => {
         s: sig('start', 'searching', 500),
       });
     });
+  });
+
+  it.each([
+    ['start', 0],
+    ['renew', 7_000],
+    ['change', 2_000],
+  ] as const)('leaves no timer behind when unsubscribed as it hears a %s', (type, at) => {
+    // as `botStatus(…).pipe(take(1))` or a `takeWhile` ending on its event does: the consumer leaves from within the
+    // signal's delivery, and its teardown runs before the signal's emit returns
+    const scheduler = testScheduler();
+    scheduler.maxFrames = at; // flush() runs what is due until that signal and stops before anything later
+    const status = new Subject<AgentStatus>();
+    const seen: StatusSignal[] = [];
+    const sub: Subscription = statusSignals(status, NEVER, { leaseSec: 10, minDwellMs: 0 }, scheduler).subscribe((s) => {
+      seen.push(s);
+      if (s.type === type) sub.unsubscribe();
+    });
+    status.next('thinking');
+    if (type === 'change') scheduler.schedule(() => status.next('composing'), 2_000);
+    scheduler.flush();
+    expect(seen.at(-1)).toMatchObject({ type, at });
+    expect(sub.closed).toBe(true);
+    expect(scheduler.actions.length).toBe(0);
   });
 
   it('stops on the reply without a clear, and sends nothing afterwards', () => {

@@ -212,8 +212,9 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`).
     if (machine.restarted && machine.showTimer) machine.renewedSinceLoss = true;
     machine.restarted = false;
-    machine.emit('renew', machine.shown);
+    // Armed before the signal goes: a consumer leaving as it hears it (`take(1)`) then cancels it in its teardown.
     machine.arm('renewTimer', machine.period);
+    machine.emit('renew', machine.shown);
   },
   showTimer(m) {
     const machine = m as StatusMachine;
@@ -307,8 +308,10 @@ class StatusMachine implements PeerStatus {
     if (!this.shown) this.peers?.join(this);
     this.shown = this.latest;
     this.shownAt = this.scheduler.now();
-    this.emit(type, this.shown);
+    // Armed before the signal goes, as in `WORK.renewTimer`: else one armed after a consumer left as it heard the
+    // signal would renew (unheard) every period for good, and keep a Node process alive.
     this.arm('renewTimer', this.period);
+    this.emit(type, this.shown);
   }
 
   /**
