@@ -366,7 +366,7 @@ export class ChatModel {
       edited: false,
     });
     const author = this.users.get(authorId);
-    if (author?.botId == null) this.notifyBots(chat, message);
+    if (author?.botId == null) this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEADD', message.date);
     else {
       const bot = this.bots.get(author.botId);
       if (bot) bot.countMessage++;
@@ -400,12 +400,22 @@ export class ChatModel {
       text,
       edited: true,
     });
+    // §4.4 lists ONIMBOTV2MESSAGEUPDATE; the public event page gives it MESSAGEADD's data with the new text.
+    if (this.users.get(message.authorId)?.botId == null) this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEUPDATE', now);
   }
 
   // ---- bot events ----
 
-  /** Bots that should hear a message (reference §4.2 bot types): 1:1 always, `bot`/`openline` on mention, others always. */
-  private notifyBots(chat: Chat, message: Message): void {
+  /**
+   * Bots that should hear a message, new or edited (reference §4.2 bot types): 1:1 always, `bot`/`openline` on
+   * mention (in the text as it is now), others always. `at` is the event's date: the message's, or the edit's.
+   */
+  private notifyBots(
+    chat: Chat,
+    message: Message,
+    type: 'ONIMBOTV2MESSAGEADD' | 'ONIMBOTV2MESSAGEUPDATE',
+    at: number,
+  ): void {
     for (const memberId of chat.members) {
       if (memberId === message.authorId) continue;
       const bot = this.bots.get(memberId);
@@ -419,8 +429,8 @@ export class ChatModel {
       }
       const event: BotEvent = {
         eventId: bot.nextEventId++,
-        type: 'ONIMBOTV2MESSAGEADD',
-        date: isoSeconds(message.date),
+        type,
+        date: isoSeconds(at),
         data: {
           bot: this.botObject(bot),
           message: this.messageObject(message),

@@ -212,3 +212,62 @@ describe('startEmulator({ timelineLimit })', () => {
     expect(emulator.timeline()[0]!.seq).toBe(1);
   });
 });
+
+describe('visibilityFrom: a renewal landing exactly at the previous visibleUntil (reference §3)', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  const T0 = Date.parse('2026-01-01T00:00:00Z');
+  async function setup() {
+    let now = T0;
+    emulator = await startEmulator({ plan: 'off', now: () => now });
+    const hook = emulator.webhookUrl();
+    return {
+      e: emulator,
+      at: (ms: number) => {
+        now = T0 + ms;
+      },
+      notify: () =>
+        post(`${hook}imbot.v2.Chat.InputAction.notify`, {
+          botId: 10,
+          botToken: 'agent-bot-token',
+          dialogId: 'chat1',
+          duration: 2,
+        }),
+    };
+  }
+
+  // §3: every notify restarts the client's timer; the old one is visible until its last instant and the new one
+  // from the same instant, so the union [T0, T0+2000) ∪ [T0+2000, …) has no gap a person could see.
+  it('is one continuous interval, not two with a zero-length gap', async () => {
+    const s = await setup();
+    expect((await s.notify()).status).toBe(200);
+    s.at(2_000);
+    expect((await s.notify()).status).toBe(200);
+    s.at(3_000);
+    expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: null, endCause: null, calls: 2 }]);
+    expect(s.e.visibleThroughout('chat1', 10, T0, T0 + 3_000)).toBe(true);
+  });
+
+  it('stays continuous when an observer materialised the expiry at that instant before the renewal arrived', async () => {
+    const s = await setup();
+    await s.notify();
+    s.at(2_000);
+    expect(s.e.indicators()).toEqual([]); // at visibleUntil itself the old timer has run out
+    expect(s.e.timeline().at(-1)).toMatchObject({ kind: 'hide', cause: 'expired', time: T0 + 2_000 });
+    await s.notify();
+    s.at(4_000);
+    expect(s.e.visibility('chat1', 10)).toEqual([{ from: T0, to: T0 + 4_000, endCause: 'expired', calls: 2 }]);
+    // One millisecond later is a real gap, as before.
+    await s.notify();
+    s.at(6_001);
+    await s.notify();
+    expect(s.e.visibility('chat1', 10)).toEqual([
+      { from: T0, to: T0 + 6_000, endCause: 'expired', calls: 3 },
+      { from: T0 + 6_001, to: null, endCause: null, calls: 1 },
+    ]);
+  });
+});

@@ -81,6 +81,11 @@ export class Timeline {
 /**
  * Continuous visibility of one (chat, sender) indicator, from the timeline alone: a shown call opens (or extends)
  * an interval, a hide ends it unless it is a replacement, which is followed at once by the replacing call.
+ *
+ * A renewal at the very instant the previous timer ran out continues the interval: the old indicator is visible
+ * until `visibleUntil` and the new one from that same instant (reference §3: each notify restarts the client's
+ * timer), so there is no moment a person could see it gone. Only an expiry touches like that; a message or an edit
+ * hid it for a reason, and what follows is a new indicator.
  */
 export function visibilityFrom(
   entries: readonly TimelineEntry[],
@@ -92,6 +97,12 @@ export function visibilityFrom(
   for (const entry of entries) {
     if (entry.kind === 'call') {
       if (!entry.shown || entry.chatId !== chatId || entry.senderId !== senderId) continue;
+      const last = out.at(-1);
+      if (!open && last?.endCause === 'expired' && last.to === entry.time) {
+        open = last;
+        open.to = null;
+        open.endCause = null;
+      }
       if (open) open.calls++;
       else {
         open = { from: entry.time, to: null, endCause: null, calls: 1 };

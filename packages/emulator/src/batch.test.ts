@@ -45,6 +45,22 @@ describe('batch', () => {
     expect(reply.body.time.operating).toBe(0);
   });
 
+  it('a command is `method?query` with no transport suffix: `.json` and `.xml` are part of the name, so not found (§8, §5)', async () => {
+    // §8: the server takes the method from parse_url($call) as it is (lower-case, then original case); the `.json` /
+    // `.xml` suffix of §5 picks the transport of an HTTP request, and a batch command has none of its own.
+    const reply = await post(`${hook}batch`, {
+      cmd: {
+        json: 'im.dialog.writing.json?DIALOG_ID=chat2',
+        xml: 'im.dialog.writing.xml?DIALOG_ID=chat2',
+        plain: 'IM.Dialog.Writing?DIALOG_ID=chat1',
+      },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result).toEqual({ plain: true });
+    expect(reply.body.result.result_error.json.error).toBe('ERROR_METHOD_NOT_FOUND');
+    expect(reply.body.result.result_error.xml.error).toBe('ERROR_METHOD_NOT_FOUND');
+  });
+
   it('an array cmd gives list-shaped results; an empty batch gives empty lists', async () => {
     const list = await post(`${hook}batch`, {
       cmd: ['im.dialog.writing?DIALOG_ID=chat1', 'im.dialog.writing?DIALOG_ID=chat2'],

@@ -303,6 +303,72 @@ describe('events to bots', () => {
   });
 });
 
+describe('ONIMBOTV2MESSAGEUPDATE (reference §4.4: an edit in a chat with the bot)', () => {
+  it('fetch mode: an im.message.update queues ONIMBOTV2MESSAGEUPDATE after the MESSAGEADD, same shape, the new text', async () => {
+    let now = Date.parse('2026-01-01T10:00:00Z');
+    emulator = await startEmulator({ plan: 'off', now: () => now });
+    const user2 = emulator.webhookUrl(2);
+    const added = await post(`${user2}im.message.add`, { DIALOG_ID: '10', MESSAGE: 'helo' });
+    expect(added.status).toBe(200);
+    now += 5_000;
+    const edited = await post(`${user2}im.message.update`, { MESSAGE_ID: added.body.result, MESSAGE: 'hello' });
+    expect(edited.status).toBe(200);
+
+    const got = await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, { botId: 10, botToken: 'agent-bot-token' });
+    const events = got.body.result.events;
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['ONIMBOTV2MESSAGEADD', 'ONIMBOTV2MESSAGEUPDATE']);
+    const update = events[1];
+    expect(update).toMatchObject({ eventId: 2, date: '2026-01-01T10:00:05+00:00' });
+    expect(Object.keys(update.data).sort()).toEqual(['bot', 'chat', 'language', 'message', 'user']);
+    expect(update.data.message).toMatchObject({ id: added.body.result, authorId: 2, text: 'hello' });
+    expect(update.data.chat).toMatchObject({ dialogId: '2', type: 'private' });
+    expect(update.data.user).toMatchObject({ id: 2 });
+    expect(update.data.bot).toMatchObject({ id: 10 });
+    expect(update.data.bot).not.toHaveProperty('auth');
+  });
+
+  it('webhook mode: an edit POSTs a form-encoded ONIMBOTV2MESSAGEUPDATE with the top-level auth', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startReceiver();
+    emulator.seed({ bots: [{ code: 'hook', name: 'Hook', botToken: 'hook', eventMode: 'webhook', webhookUrl: url }] });
+    const botId = emulator.bot('hook')!.id;
+    const id = emulator.postMessage({ from: 3, dialogId: String(botId), text: 'first' });
+    const edited = await post(`${emulator.webhookUrl(3)}im.message.update`, { MESSAGE_ID: id, MESSAGE: 'second' });
+    expect(edited.status).toBe(200);
+    await emulator.settled();
+    expect(requests.map((r) => new URLSearchParams(r.body).get('event'))).toEqual([
+      'ONIMBOTV2MESSAGEADD',
+      'ONIMBOTV2MESSAGEUPDATE',
+    ]);
+    const form = new URLSearchParams(requests[1]!.body);
+    expect(form.get('data[bot][id]')).toBe(String(botId));
+    expect(form.get('data[message][id]')).toBe(String(id));
+    expect(form.get('data[message][text]')).toBe('second');
+    expect(form.get('data[chat][dialogId]')).toBe('3');
+    expect(form.get('data[user][id]')).toBe('3');
+    expect(form.get('auth[application_token]')).toBe(emulator.bot('hook')!.applicationToken);
+  });
+
+  it('group chats follow the addressing of MESSAGEADD: a type bot hears an edit that mentions it, a supervisor every edit', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    emulator.seed({ bots: [{ id: 30, code: 'sup', name: 'Sup', botToken: 'sup', type: 'supervisor', chats: [1] }] });
+    const user2 = emulator.webhookUrl(2);
+    const plain = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'hello all' });
+    await post(`${user2}im.message.update`, { MESSAGE_ID: plain, MESSAGE: 'hello all, again' });
+    await post(`${user2}im.message.update`, { MESSAGE_ID: plain, MESSAGE: 'hey [USER=10]Agent[/USER]' });
+    const types = async (botId: number, botToken: string) =>
+      (await post(`${emulator!.webhookUrl()}imbot.v2.Event.get`, { botId, botToken })).body.result.events.map(
+        (e: { type: string; data: { message: { text: string } } }) => `${e.type} ${e.data.message.text}`,
+      );
+    expect(await types(10, 'agent-bot-token')).toEqual(['ONIMBOTV2MESSAGEUPDATE hey [USER=10]Agent[/USER]']);
+    expect(await types(30, 'sup')).toEqual([
+      'ONIMBOTV2MESSAGEADD hello all',
+      'ONIMBOTV2MESSAGEUPDATE hello all, again',
+      'ONIMBOTV2MESSAGEUPDATE hey [USER=10]Agent[/USER]',
+    ]);
+  });
+});
+
 describe('imbot.v2.Bot.unregister (reference §4.2; ONIMBOTV2DELETE is the last event, §4.4)', () => {
   it('fetch mode: answers true, queues ONIMBOTV2DELETE {bot} after what was unread, then the bot is gone', async () => {
     emulator = await startEmulator({ plan: 'off' });

@@ -58,7 +58,8 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
     const started = portal.now();
     const text = typeof value === 'string' ? substituteResults(value, results) : '';
     const question = text.indexOf('?');
-    const method = (question < 0 ? text : text.slice(0, question)).trim().replace(/\.json$/i, '');
+    // The name as parse_url gives it (§8): no `.json`/`.xml` stripping, that suffix belongs to an HTTP route (§5).
+    const method = (question < 0 ? text : text.slice(0, question)).trim();
     try {
       if (NOT_IN_BATCH.has(method.toLowerCase())) {
         portal.countMethod(method);
