@@ -473,6 +473,58 @@ describe('statusFromStream: input errors', () => {
     expect(String((err as Error).message)).toMatch(/not textStream \(got a string\)/);
   });
 
+  it('cancels a ReadableStream source the moment the subscriber leaves, not when (if ever) its next part comes', async () => {
+    let cancelled = 0;
+    let pulls = 0;
+    // a provider that went quiet after the first part (a hung connection, a tool running for minutes)
+    const stream = new ReadableStream<StreamPart>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue({ type: 'start' });
+        return new Promise<void>(() => {});
+      },
+      cancel() {
+        cancelled++;
+      },
+    });
+    const seen: string[] = [];
+    const sub = statusFromStream(stream).subscribe((s) => seen.push(s));
+    await new Promise((resolve) => setImmediate(resolve));
+    sub.unsubscribe();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['thinking']);
+    expect(cancelled).toBe(1);
+    expect(stream.locked).toBe(false);
+  });
+
+  it('cancels a ReadableStream source at finish, and lets go of one that ends or errors by itself', async () => {
+    const of = (chunks: StreamPart[], end: 'close' | 'error' | 'hang') => {
+      const state = { cancelled: 0 };
+      const stream = new ReadableStream<StreamPart>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk);
+          if (end === 'close') controller.close();
+          if (end === 'error') controller.error(new Error('socket hang up'));
+        },
+        cancel() {
+          state.cancelled++;
+        },
+      });
+      return { stream, state };
+    };
+    const finished = of([parts.s, parts.t, parts.f], 'hang');
+    expect(await firstValueFrom(statusFromStream(finished.stream).pipe(toArray()))).toEqual(['thinking', 'composing']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finished.state.cancelled).toBe(1);
+    expect(finished.stream.locked).toBe(false);
+    const closed = of([parts.s, parts.t], 'close');
+    expect(await firstValueFrom(statusFromStream(closed.stream).pipe(toArray()))).toEqual(['thinking', 'composing']);
+    expect(closed.stream.locked).toBe(false);
+    const failed = of([], 'error');
+    const err = await firstValueFrom(statusFromStream(failed.stream)).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('socket hang up');
+    expect(failed.stream.locked).toBe(false);
+  });
+
   it('does not read the source before subscription', () => {
     let subscribed = 0;
     const src = new Observable<StreamPart>(() => {

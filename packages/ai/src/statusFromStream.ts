@@ -7,8 +7,9 @@ import {
   filter,
   from,
   map,
-  type Observable,
+  Observable,
   type ObservableInput,
+  type ReadableStreamLike,
   takeWhile,
   throwError,
 } from 'rxjs';
@@ -53,7 +54,7 @@ export function statusFromStream(
   if (typeof parts === 'string') throw notStream();
   let source: Observable<StreamPart>;
   try {
-    source = from(parts);
+    source = isReadableStreamLike(parts) ? fromReadableStream(parts) : from(parts);
   } catch {
     throw notStream();
   }
@@ -89,6 +90,61 @@ export function statusFromStream(
       distinctUntilChanged(),
     );
   });
+}
+
+/**
+ * Reads a ReadableStream (an AI SDK `fullStream`/`stream` is one), cancelling it the moment the subscriber leaves or
+ * the statuses end. rxjs's `from` reads it with `for await`, which sees that its subscriber left only once the next
+ * part arrives: a stream that stalls (a long tool run, a hung provider) would stay locked and keep a read pending,
+ * and never be cancelled.
+ */
+function fromReadableStream(stream: PartStream): Observable<StreamPart> {
+  return new Observable<StreamPart>((subscriber) => {
+    const reader = stream.getReader();
+    let done = false;
+    const read = (): void => {
+      reader.read().then(
+        (result) => {
+          if (subscriber.closed) return;
+          if (result.done) {
+            done = true;
+            reader.releaseLock();
+            subscriber.complete();
+            return;
+          }
+          subscriber.next(result.value);
+          if (!subscriber.closed) read(); // a part that ends the statuses has just cancelled the stream
+        },
+        (error: unknown) => {
+          done = true;
+          reader.releaseLock();
+          subscriber.error(error);
+        },
+      );
+    };
+    read();
+    return () => {
+      if (done) return;
+      done = true;
+      // cancel settles the pending read (as done) and tells the source to stop; the lock goes once it has
+      if (typeof reader.cancel !== 'function') return reader.releaseLock();
+      reader.cancel().then(
+        () => reader.releaseLock(),
+        () => {},
+      );
+    };
+  });
+}
+
+/** rxjs's `ReadableStreamLike`, with the reader's `cancel` (every ReadableStream's reader has it). */
+interface PartStream extends ReadableStreamLike<StreamPart> {
+  getReader(): ReturnType<ReadableStreamLike<StreamPart>['getReader']> & { cancel?(): Promise<void> };
+}
+
+function isReadableStreamLike(value: unknown): value is PartStream {
+  return (
+    value !== null && typeof value === 'object' && typeof (value as { getReader?: unknown }).getReader === 'function'
+  );
 }
 
 /**
