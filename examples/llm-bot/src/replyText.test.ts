@@ -38,6 +38,16 @@ describe('replyText', () => {
     });
   });
 
+  it('keeps the earlier text when the last step wrote only whitespace (a line break after the tool result)', () => {
+    marbles(({ cold, expectObservable }) => {
+      const blank = { ...parts, n: p({ type: 'text-delta', id: 't', text: '\n\n' }) };
+      // the answer came with a call (step 1); the step after the result wrote a blank line and stopped
+      expectObservable(replyText(cold('sxy-c-s-n-f', blank))).toBe('----------(t|)', { t: 'It is sunny.' });
+      // nor does a blank step in between hide the answer from the step before it
+      expectObservable(replyText(cold('sxy-c-s-n-s-f', blank))).toBe('------------(t|)', { t: 'It is sunny.' });
+    });
+  });
+
   it('errors with the model error the work ended on, on abort, and when nothing was written', () => {
     marbles(({ cold, expectObservable }) => {
       expectObservable(replyText(cold('sx-e-F', parts))).toBe('-----#', undefined, new Error('overloaded'));

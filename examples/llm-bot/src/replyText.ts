@@ -19,7 +19,7 @@ export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observabl
     let failure: Error | undefined;
     const settle = () => {
       if (failure) return subscriber.error(failure);
-      const text = (current || last).trim();
+      const text = current.trim() || last.trim();
       if (text) {
         subscriber.next(text);
         subscriber.complete();
@@ -29,7 +29,9 @@ export function replyText(parts: Observable<TextStreamPart<ToolSet>>): Observabl
       next(part) {
         switch (part.type) {
           case 'start-step':
-            if (current) last = current;
+            // A step that wrote only whitespace (a line break after a tool result) wrote no answer: it must not
+            // hide the text of the step before it.
+            if (current.trim()) last = current;
             current = '';
             break;
           case 'text-delta':
