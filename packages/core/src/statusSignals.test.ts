@@ -110,10 +110,12 @@ describe('statusSignals', () => {
     scheduler.maxFrames = at; // flush() runs what is due until that signal and stops before anything later
     const status = new Subject<AgentStatus>();
     const seen: StatusSignal[] = [];
-    const sub: Subscription = statusSignals(status, NEVER, { leaseSec: 10, minDwellMs: 0 }, scheduler).subscribe((s) => {
-      seen.push(s);
-      if (s.type === type) sub.unsubscribe();
-    });
+    const sub: Subscription = statusSignals(status, NEVER, { leaseSec: 10, minDwellMs: 0 }, scheduler).subscribe(
+      (s) => {
+        seen.push(s);
+        if (s.type === type) sub.unsubscribe();
+      },
+    );
     status.next('thinking');
     if (type === 'change') scheduler.schedule(() => status.next('composing'), 2_000);
     scheduler.flush();
