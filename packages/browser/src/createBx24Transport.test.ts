@@ -61,6 +61,39 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it('keeps a bot token and a CLIENT_ID out of error texts in which the portal quotes them back (call, batch command, batch)', async () => {
+    // Characters a JSON encoder escapes (`"`, `/`, `\`) and a URL encoder too (`&`, `%`): cut out whatever the escaping.
+    const botToken = 'b0t"Tok/en\\&%41';
+    const clientId = 'app.legacy42';
+    const quote = (secret: unknown) =>
+      fail(400, 'ERROR_ARGUMENT', `Wrong token "${secret}" (${encodeURIComponent(String(secret))})`);
+    const notify = { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 7, botToken, dialogId: 'chat1' } };
+    const legacy = { method: 'imbot.chat.sendTyping', params: { DIALOG_ID: 'chat1', CLIENT_ID: clientId } };
+    // Each command through the portal, which quotes the secret it was given.
+    const transport = createBx24Transport(
+      fakeBx24((method, params) => (method === 'batch' ? undefined : quote(params.botToken ?? params.CLIENT_ID))),
+    );
+    const errors: unknown[] = [];
+    for (const { method, params } of [notify, legacy]) {
+      errors.push(await transport.call(method, params).catch((e: unknown) => e));
+    }
+    for (const item of await transport.batch!([notify, legacy])) errors.push((item as { error?: unknown }).error);
+    // A batch refused as a whole, quoting a command (its query, URL-encoded as it went out): BX.rest hands that error
+    // to every command (BX24.js never calls back).
+    const rest = createBx24Transport(fakeBx24(() => quote(botToken), { client: 'BX.rest' }));
+    for (const item of await rest.batch!([notify, legacy])) errors.push((item as { error?: unknown }).error);
+    expect(errors).toHaveLength(6);
+    for (const error of errors) {
+      expect(error).toMatchObject({ name: 'B24Error', code: 'ERROR_ARGUMENT', kind: 'input' });
+      expect((error as Error).message).toBe('ERROR_ARGUMENT: Wrong token "***" (***)');
+      const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
+      for (const secret of [botToken, clientId]) {
+        expect(text).not.toContain(secret);
+        expect(text).not.toContain(encodeURIComponent(secret));
+      }
+    }
+  });
+
   it('keeps every token BX24 handed out during a call out of its error: the one it was sent with, refreshed since, and the new one', async () => {
     // Two calls and a batch go out on the first token; one of them meets expired_token, so BX24.js asks the parent
     // frame for a new token and sends it again with that. The portal quotes back whatever token it got.

@@ -1,4 +1,4 @@
-import { B24Error, B24InputError, checkBatch, checkCall, classifyError } from '@b24-typing/core';
+import { B24Error, B24InputError, checkBatch, checkCall, classifyError, validateMs } from '@b24-typing/core';
 import type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
 import { checkOptions } from './keystrokes';
 
@@ -46,11 +46,8 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
     throw new B24InputError('BX24', 'the BX24 object of BX24.js (with callMethod)');
   }
   checkOptions(options);
-  const timeoutMs = options.timeoutMs ?? 15_000;
   // From 2^31 ms on, a timer's delay overflows and it fires at once.
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
-    throw new B24InputError('timeoutMs', 'a positive number below 2^31');
-  }
+  const timeoutMs = validateMs(options.timeoutMs ?? 15_000, 'timeoutMs', 1);
   /**
    * Runs a callback-style BX24 request as a promise that honours `signal` and `timeoutMs` and never throws
    * synchronously. Whichever comes first (the answer, the abort, the timer) settles it and puts the others away.
@@ -60,12 +57,13 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
    * another's), even twice, before the answer comes, and the portal may quote the one it got. They are let go once the
    * call settles, so that a call BX24.js never answers (it keeps the callback) does not keep a token. A set, because
    * every `message` event on the window adds (a page's own postMessage traffic too, for as long as the call waits):
-   * it holds one entry per distinct token, not one per event.
+   * it holds one entry per distinct token, not one per event. `start` gets `seen`, which adds the one BX24 holds now
+   * and returns them all.
    */
   const settle = <T>(
     check: () => void,
     callOptions: TransportCallOptions | undefined,
-    start: (resolve: (value: T) => void, reject: (error: unknown) => void, tokens: Set<unknown>) => void,
+    start: (resolve: (value: T) => void, reject: (error: unknown) => void, seen: () => Set<unknown>) => void,
   ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       // A throw here rejects the promise (the executor's contract): nothing has started yet.
@@ -77,7 +75,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       // BX24.js takes a refreshed token in its `message` listener on this window (the parent frame's answer) and sends
       // again with it at once: read here, after that listener, it is the token a request of this call may have gone
       // with, though BX24 may hold another one by the time the answer comes. Listening wraps nothing of the app's BX24.
-      const seen = (): unknown => tokens.add(tokenOf(bx24));
+      const seen = () => tokens.add(tokenOf(bx24));
       const done =
         <A>(fn: (arg: A) => void) =>
         (arg: A): void => {
@@ -96,7 +94,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       signal?.addEventListener('abort', abort, { once: true });
       globalThis.addEventListener?.('message', seen);
       try {
-        start(done(resolve), fail, tokens);
+        start(done(resolve), fail, seen);
       } catch (error) {
         fail(
           error instanceof B24Error
@@ -110,9 +108,9 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       return settle(
         () => checkCall(method, params, '', callOptions),
         callOptions,
-        (resolve, reject, tokens) => {
+        (resolve, reject, seen) => {
           bx24.callMethod(method, params, (result) => {
-            const error = toError(result, bx24, tokens);
+            const error = toError(result, seen, params);
             if (error) reject(error);
             else resolve(result.data());
           });
@@ -126,8 +124,8 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       return settle<readonly BatchItemResult[]>(
         () => checkBatch(calls, callOptions),
         callOptions,
-        (resolve, _, tokens) => {
-          if (calls.length === 0) return resolve([]);
+        (resolve, _, seen) => {
+          if (!calls.length) return resolve([]);
           callBatch(
             calls.map(({ method, params }) => ({ method, params })),
             (results) => {
@@ -139,7 +137,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
                   // parseBatchResult reads the same reply for the other transports.
                   const error =
                     typeof result?.error === 'function'
-                      ? toError(result, bx24, tokens, true)
+                      ? toError(result, seen, calls, true)
                       : new B24Error({
                           code: 'BATCH_COMMAND_SKIPPED', // kind `server`: the code is not listed and there is no status
                           message: `batch command ${i} has neither a result nor an error`,
@@ -174,9 +172,16 @@ function tokenOf(bx24: Bx24Like): unknown {
  * answer without an `error` is a success to BX24.js, a failure here, by its status, and so is a reply without a
  * `result` (`{}`, a proxy's JSON), which is no envelope. BX24.js makes an `ex` of any `error` key, an empty one
  * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
- * the fetch transport. `command`: the result is one command of a batch.
+ * the fetch transport. `seen`: the call's `seen` (its tokens, the one BX24 holds now added). `params`: the call's, or a
+ * batch's commands, whose credentials are cut out of a portal error's text. `command`: the result is one command of a
+ * batch.
  */
-function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: Set<unknown>, command?: true): B24Error | undefined {
+function toError(
+  result: Bx24AjaxResult,
+  seen: () => Set<unknown>,
+  params: object,
+  command?: true,
+): B24Error | undefined {
   const error: unknown = result.error();
   if (typeof error === 'string') return B24Error.fromResponse({ error });
   const { status = result.status, ex } = (error || {}) as {
@@ -190,13 +195,14 @@ function toError(result: Bx24AjaxResult, bx24: Bx24Like, tokens: Set<unknown>, c
   if (typeof ex?.error === 'string' && ex.error !== 'ERROR_NETWORK') {
     // A batch command's error has no HTTP status of its own: BX24.js hands it the batch's (200), which core's
     // parseBatchResult, reading the same reply for the other transports, does not.
-    const portalError = B24Error.fromResponse(ex, command ? undefined : httpStatus);
-    // The portal may quote the request back in its error_description: the token BX24.js sent it with, one of the
-    // call's start, of a refresh while it was pending, or the one it holds now, is cut out of the message.
-    for (const token of tokens.add(tokenOf(bx24))) {
-      if (typeof token === 'string' && token) portalError.message = portalError.message.replaceAll(token, '***');
-    }
-    return portalError;
+    // The portal may quote the request back in its error_description: the credentials among the call's params (a
+    // batch command's: the batch's) are cut out of the message, and so is the token BX24.js sent it with, one of the
+    // call's start, of a refresh while it was pending, or the one it holds now.
+    // (scrubSecrets walks nested arrays: the tokens need not be spread into the list)
+    return B24Error.fromResponse(ex, command ? undefined : httpStatus, [
+      params,
+      [...seen()].map((token) => ({ token })),
+    ]);
   }
   if (httpStatus === undefined) {
     return new B24Error({ code: 'NETWORK_ERROR', message: 'BX24 request did not complete' }); // kind `network`

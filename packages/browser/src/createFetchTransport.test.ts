@@ -273,6 +273,54 @@ describe('createFetchTransport against the emulator', () => {
     }
   });
 
+  it('keeps a bot token and a CLIENT_ID out of error texts in which the portal quotes them back (call, batch command, batch)', async () => {
+    const tokens = emulator.issueToken(1);
+    // Characters a JSON encoder escapes (`"`, `/`, `\`) and a URL encoder too (`&`, `%`): cut out whatever the escaping.
+    const botToken = 'b0t"Tok/en\\&%41';
+    const clientId = 'app.legacy42';
+    const quote = (secret: string) => `Wrong token "${secret}" (${encodeURIComponent(secret)})`;
+    emulator.addFault({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 400,
+      error: 'ERROR_ARGUMENT',
+      description: quote(botToken),
+    });
+    emulator.addFault({
+      method: 'imbot.chat.sendTyping',
+      status: 400,
+      error: 'ERROR_ARGUMENT',
+      description: quote(clientId),
+    });
+    const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: () => tokens.accessToken });
+    const notify = { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 7, botToken, dialogId: 'chat1' } };
+    const legacy = { method: 'imbot.chat.sendTyping', params: { DIALOG_ID: 'chat1', CLIENT_ID: clientId } };
+    const errors: unknown[] = [];
+    for (const { method, params } of [notify, legacy]) {
+      errors.push(await transport.call(method, params).catch((e: unknown) => e));
+    }
+    for (const item of await transport.batch!([notify, legacy])) errors.push((item as { error?: unknown }).error);
+    // A batch refused as a whole, quoting a command (its query, URL-encoded as it went out).
+    emulator.clearFaults();
+    emulator.addFault({
+      method: 'batch',
+      status: 400,
+      error: 'ERROR_ARGUMENT',
+      description: quote(botToken),
+      times: 1,
+    });
+    errors.push(await transport.batch!([notify]).catch((e: unknown) => e));
+    expect(errors).toHaveLength(5);
+    for (const error of errors) {
+      expect(error).toMatchObject({ name: 'B24Error', code: 'ERROR_ARGUMENT', kind: 'input' });
+      expect((error as Error).message).toBe('ERROR_ARGUMENT: Wrong token "***" (***)');
+      const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
+      for (const secret of [botToken, clientId]) {
+        expect(text).not.toContain(secret);
+        expect(text).not.toContain(encodeURIComponent(secret));
+      }
+    }
+  });
+
   it('sends a batch as one request and maps each command back, in order', async () => {
     const { auth } = oauthSession();
     const transport = createFetchTransport({ clientEndpoint: emulator.restUrl, auth });

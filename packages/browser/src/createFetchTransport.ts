@@ -7,6 +7,7 @@ import {
   encodePhpQuery,
   isB24Error,
   parseBatchResult,
+  validateMs,
 } from '@b24-typing/core';
 import type { Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
 
@@ -51,11 +52,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   const { auth } = options;
   const endpoint = normaliseEndpoint(options.clientEndpoint, options.allowInsecure === true);
   if (typeof auth !== 'function') throw new B24InputError('auth', 'a function returning the access token');
-  const timeoutMs = options.timeoutMs ?? 15_000;
   // From 2^31 ms on, a timer's delay overflows and it fires at once: every call would time out.
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
-    throw new B24InputError('timeoutMs', 'a positive number below 2^31');
-  }
+  const timeoutMs = validateMs(options.timeoutMs ?? 15_000, 'timeoutMs', 1);
 
   // The refresh started for one stale token (`refreshingFrom`); every caller that failed with that same token waits
   // for it.
@@ -69,11 +67,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     } catch (cause) {
       if (isB24Error(cause)) throw cause;
       // The app's own error is not attached: it may well quote the refresh token or a client secret.
-      const name = cause instanceof Error ? ` (${cause.name})` : '';
       throw new B24Error({
         code: 'AUTH_FAILED',
         kind: 'auth',
-        message: `auth(${refresh ? '{ refresh: true }' : ''}) failed${name}`,
+        message: `auth(${refresh ? '{ refresh: true }' : ''}) failed${cause instanceof Error ? ` (${cause.name})` : ''}`,
       });
     }
     // An access token has no blanks (RFC 6750's b64token): a line break around one (read from a file, a text
@@ -103,11 +100,14 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
    * One call under one abort and one timer: the token, the request and, after `expired_token`, the shared refresh
    * and one retry. Whatever it waits for, `auth` included, stops as soon as `signal` aborts or the time is up.
    * `callOptions` is checked (core's checkCall) before `signal` is read: a bad one is an input error, not a TypeError.
+   * `hidden` holds the credentials (a `botToken`, a `CLIENT_ID`) cut out of a portal error's text: the params', or for
+   * a `batch` (whose `cmd` carries them inside its query strings) the commands'.
    */
   const call = async (
     method: string,
     params: Record<string, unknown>,
     callOptions?: TransportCallOptions,
+    hidden: object = params,
   ): Promise<unknown> => {
     checkCall(method, params, '', callOptions);
     const query = encodePhpQuery(params);
@@ -150,7 +150,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       // An empty `error` (null, "", 0) is no error, as in the node transport and the jssdk: `{ error: null, result }`
       // is a success. `result` is never undefined in parsed JSON, so `!== undefined` means "present". Only a code is
       // the portal's error: a gateway's `{ "error": { "code": 429 } }` is no envelope, classified by its status below.
-      if (typeof envelope?.error === 'string' && envelope.error) throw B24Error.fromResponse(envelope, status);
+      if (typeof envelope?.error === 'string' && envelope.error) throw B24Error.fromResponse(envelope, status, hidden);
       if (response.ok && envelope?.result !== undefined) return envelope.result;
       // No envelope (a proxy's HTML page, an empty body): the status says what it is, as core's classifyError reads
       // a bare status (a code it does not list, here ''): 401 auth, 403 access, 429 rate, 408/504 timeout, other
@@ -206,8 +206,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     async batch(calls: readonly TransportCall[], callOptions?: TransportCallOptions) {
       checkBatch(calls, callOptions);
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
-      if (cmd.length === 0) return [];
-      return parseBatchResult(await call('batch', { halt: 0, cmd }, callOptions), cmd.length);
+      if (!calls.length) return [];
+      return parseBatchResult(await call('batch', { halt: 0, cmd }, callOptions, calls), calls.length, calls);
     },
   };
 }
@@ -223,8 +223,11 @@ function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
     url = new URL(typeof value === 'string' ? value : '');
   } catch {
     // A string is not echoed (it may hold a webhook code); anything else is named by its type.
-    const received = typeof value === 'string' ? undefined : value === null ? 'null' : typeof value;
-    throw new B24InputError(field, 'an absolute URL such as "https://example.bitrix24.com/rest/"', received);
+    throw new B24InputError(
+      field,
+      'an absolute URL such as "https://example.bitrix24.com/rest/"',
+      typeof value === 'string' ? undefined : value === null ? 'null' : typeof value,
+    );
   }
   const { protocol, href } = url;
   // A token sent in clear text is a leaked token; loopback (an emulator, a dev proxy) is the one safe exception.

@@ -85,3 +85,28 @@ describe('B24Error.from / isB24Error on odd rejections', () => {
     },
   );
 });
+
+describe('B24Error.fromResponse', () => {
+  it("cuts the credentials among the call's params (nested ones too) out of the description, as given and URL-encoded", () => {
+    const params = {
+      botId: 7,
+      dialogId: 'chat1',
+      fields: { botToken: 'b0t/Tok&en', list: [{ client_secret: 'S3cr3t=' }] },
+      CLIENT_ID: 'app.legacy',
+      clientId: 42, // not text: nothing to cut
+      emptyToken: '', // nothing either (no *** between every character)
+    };
+    const error = B24Error.fromResponse(
+      {
+        error: 'ERROR_ARGUMENT',
+        error_description: 'Wrong b0t/Tok&en (b0t%2FTok%26en), S3cr3t%3D, app.legacy for chat1 and bot 42',
+      },
+      400,
+      params,
+    );
+    expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+    expect(error.message).toBe('ERROR_ARGUMENT: Wrong *** (***), ***, *** for chat1 and bot 42');
+    // Without params, the description as it came.
+    expect(B24Error.fromResponse({ error: 'E', error_description: 'app.legacy' }).message).toBe('E: app.legacy');
+  });
+});

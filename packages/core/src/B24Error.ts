@@ -1,4 +1,5 @@
 import { classifyError } from './classifyError';
+import { scrubSecrets } from './scrubSecrets';
 
 /** What kind of failure, which decides what to do about it (see `classifyError`). */
 export type ErrorKind = 'auth' | 'rate' | 'operating' | 'input' | 'access' | 'server' | 'network' | 'timeout';
@@ -36,13 +37,23 @@ export class B24Error extends Error {
     this.kind = kind ?? classifyError(code, status);
   }
 
-  /** Builds the error for a portal reply `{ error, error_description }`. */
-  static fromResponse(body: { error?: unknown; error_description?: unknown }, status?: number): B24Error {
+  /**
+   * Builds the error for a portal reply `{ error, error_description }`. The portal may quote the request back in its
+   * description: the credentials among `params`, the call's (see `scrubSecrets`), are cut out of it.
+   */
+  static fromResponse(
+    body: { error?: unknown; error_description?: unknown },
+    status?: number,
+    params?: object,
+  ): B24Error {
     // (an empty string is no code, nor a description)
-    const code = typeof body.error === 'string' && body.error ? body.error : 'ERROR_UNEXPECTED_ANSWER';
+    const code = (typeof body.error === 'string' && body.error) || 'ERROR_UNEXPECTED_ANSWER';
     const description = body.error_description;
-    const described = typeof description === 'string' && description;
-    return new B24Error({ code, message: described ? `${code}: ${description}` : code, status });
+    return new B24Error({
+      code,
+      message: typeof description === 'string' && description ? `${code}: ${scrubSecrets(description, params)}` : code,
+      status,
+    });
   }
 
   /**

@@ -9,7 +9,9 @@ import type { ErrorKind } from './B24Error';
  * fallback for codes not listed: on-prem portals send most auth-stage failures as 401 whatever they mean (§6).
  */
 export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
-  // §1 indicator methods
+  // Grouped by kind (the kinds in the order that gzips smallest: one kind after another packs better than a
+  // section's mix), each group in reference order: §1 indicator methods, §6 system errors, then our own codes
+  // (never sent by a portal).
   DIALOG_ID_EMPTY: 'input',
   CHAT_ID_EMPTY: 'input',
   BOT_ID_ERROR: 'input',
@@ -18,31 +20,21 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   BOT_TOKEN_NOT_SPECIFIED: 'input',
   BOT_TOKEN_INVALID_LENGTH: 'input',
   CHAT_NOT_FOUND: 'input',
-  APP_ID_ERROR: 'access',
-  BOT_OWNERSHIP_ERROR: 'access',
-  ACCESS_ERROR: 'access',
-  // One code, three causes, all of which a retry cannot fix: REST not on the portal's plan (§6, 403 or 401),
-  // "Client ID not specified" for a legacy webhook call (§1.2, 403), and a bot that is not a member of the
-  // dialog (§1.3, 400 in current code). Hence `access`, whatever the status.
-  ACCESS_DENIED: 'access',
-  REST_SERVER_NOT_FOUND: 'server',
-  // §6 system errors
-  INTERNAL_SERVER_ERROR: 'server',
-  ERROR_UNEXPECTED_ANSWER: 'server',
-  ERROR_CORE: 'server',
-  PORTAL_DELETED: 'access',
-  QUERY_LIMIT_EXCEEDED: 'rate',
-  // A manual block of the portal's REST API by Bitrix24 support: backing off does not lift it (jssdk never
-  // retries it either), so it is a refusal, not a rate signal.
-  OVERLOAD_LIMIT: 'access',
-  OPERATION_TIME_LIMIT: 'operating',
   ERROR_BATCH_METHOD_NOT_ALLOWED: 'input',
   ERROR_BATCH_LENGTH_EXCEEDED: 'input',
   ERROR_METHOD_NOT_FOUND: 'input',
   ERROR_ARGUMENT: 'input',
   INVALID_ARG_VALUE: 'input',
-  ERROR_MANIFEST_IS_NOT_AVAILABLE: 'access',
   INVALID_REQUEST: 'input',
+  NOT_FOUND: 'input',
+  ERROR_NOT_FOUND: 'input',
+  INVALID_ARGUMENT: 'input', // ours
+  REST_SERVER_NOT_FOUND: 'server',
+  INTERNAL_SERVER_ERROR: 'server',
+  ERROR_UNEXPECTED_ANSWER: 'server',
+  ERROR_CORE: 'server',
+  CONNECTION_ERROR: 'server',
+  QUERY_LIMIT_EXCEEDED: 'rate',
   NO_AUTH_FOUND: 'auth',
   INVALID_CREDENTIALS: 'auth',
   expired_token: 'auth',
@@ -53,9 +45,21 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   bad_verification_code: 'auth',
   authorization_error: 'auth',
   AUTH_ERROR: 'auth',
+  wrong_client: 'auth',
+  APP_ID_ERROR: 'access',
+  BOT_OWNERSHIP_ERROR: 'access',
+  ACCESS_ERROR: 'access',
+  // One code, three causes, all of which a retry cannot fix: REST not on the portal's plan (§6, 403 or 401),
+  // "Client ID not specified" for a legacy webhook call (§1.2, 403), and a bot that is not a member of the
+  // dialog (§1.3, 400 in current code). Hence `access`, whatever the status.
+  ACCESS_DENIED: 'access',
+  PORTAL_DELETED: 'access',
+  // A manual block of the portal's REST API by Bitrix24 support: backing off does not lift it (jssdk never
+  // retries it either), so it is a refusal, not a rate signal.
+  OVERLOAD_LIMIT: 'access',
+  ERROR_MANIFEST_IS_NOT_AVAILABLE: 'access',
   // Session auth where REST wants a token: a refresh yields the same auth type again.
   WRONG_AUTH_TYPE: 'access',
-  wrong_client: 'auth',
   insufficient_scope: 'access',
   invalid_scope: 'access',
   SCOPE_ERROR: 'access',
@@ -63,15 +67,12 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   allowed_only_intranet_user: 'access',
   APPLICATION_NOT_FOUND: 'access',
   PAYMENT_REQUIRED: 'access',
-  CONNECTION_ERROR: 'server',
-  NOT_FOUND: 'input',
-  ERROR_NOT_FOUND: 'input',
-  // Our own codes (never sent by a portal).
-  INVALID_ARGUMENT: 'input',
+  // ours
   ABORTED: 'network',
   NETWORK_ERROR: 'network',
   TRANSPORT_ERROR: 'network',
-  TIMEOUT: 'timeout',
+  TIMEOUT: 'timeout', // ours
+  OPERATION_TIME_LIMIT: 'operating',
 };
 
 /**

@@ -31,6 +31,8 @@ export { DEFAULT_STATUS_POLICY, resolveStatusPolicy, statusSignals } from './sta
 export type { BatchItemResult, Transport, TransportCall, TransportCallOptions } from './Transport';
 export type { TypingPolicy, TypingSignal, TypingStopReason } from './typingSignals';
 export { DEFAULT_TYPING_POLICY, resolveTypingPolicy, typingSignals } from './typingSignals';
+/** For transport authors: a duration option (`timeoutMs`) checked as milliseconds a timer can wait. */
+export { validateMs } from './validateMs';
 export { MAX_BOT_TOKEN_LENGTH, validateBotId, validateBotToken, validateLeaseSec } from './validateBot';
 export type { DialogApi, DialogId } from './validateDialogId';
 export { validateDialogId } from './validateDialogId';

@@ -23,6 +23,20 @@ describe('parseBatchResult', () => {
     });
   });
 
+  it("cuts the commands' credentials (any command's params) out of their errors' descriptions", () => {
+    const calls = [
+      { method: 'imbot.v2.Chat.InputAction.notify', params: { botId: 7, botToken: 'b0t"Token', dialogId: 'chat1' } },
+      { method: 'imbot.chat.sendTyping', params: { DIALOG_ID: 'chat1', CLIENT_ID: 'app.legacy' } },
+    ];
+    const description = 'Wrong b0t"Token (b0t%22Token) or app.legacy';
+    const items = parseBatchResult(
+      { result_error: [{ error: 'ERROR_ARGUMENT', error_description: description }] },
+      1,
+      calls,
+    );
+    expect(items).toMatchObject([{ ok: false, error: { message: 'ERROR_ARGUMENT: Wrong *** (***) or ***' } }]);
+  });
+
   it('reads PHP lists and empty collections serialised as []', () => {
     expect(parseBatchResult({ result: [true, false], result_error: [] }, 2)).toEqual([
       { ok: true, result: true },

@@ -10,8 +10,10 @@ import type { BatchItemResult } from './Transport';
  * A command with an error becomes `{ ok: false, error }` (a `B24Error` from its `{error, error_description}`);
  * one with neither a result nor an error (skipped after a `halt`) becomes `BATCH_COMMAND_SKIPPED`, kind
  * `server`. A reply that is not an object at all throws `ERROR_UNEXPECTED_ANSWER`: the whole batch failed.
+ * With `calls`, the commands sent, their credentials are cut out of the errors' descriptions (see
+ * `B24Error.fromResponse`): a command's error may quote its query.
  */
-export function parseBatchResult(result: unknown, count: number): BatchItemResult[] {
+export function parseBatchResult(result: unknown, count: number, calls?: object): BatchItemResult[] {
   if (typeof result !== 'object' || result === null) {
     throw new B24Error({ code: 'ERROR_UNEXPECTED_ANSWER', message: 'batch reply without results' }); // kind `server`
   }
@@ -23,7 +25,7 @@ export function parseBatchResult(result: unknown, count: number): BatchItemResul
       // An error given as a bare code reads as `{ error: code }`.
       items.push({
         ok: false,
-        error: B24Error.fromResponse(typeof error === 'object' ? (error as ErrorBody) : { error }),
+        error: B24Error.fromResponse(typeof error === 'object' ? (error as ErrorBody) : { error }, undefined, calls),
       });
     } else if (hasEntry(results, i)) {
       items.push({ ok: true, result: results[i] });
@@ -44,5 +46,6 @@ type ErrorBody = { error?: unknown; error_description?: unknown };
 
 /** Whether `collection` has an own entry at `index` (an inherited one is not the portal's). */
 function hasEntry(collection: unknown, index: number): collection is Record<number, unknown> {
-  return typeof collection === 'object' && collection !== null && Object.hasOwn(collection, index);
+  // (`!!`: an object that is not null; shorter in the bundle than `!== null`)
+  return typeof collection === 'object' && !!collection && Object.hasOwn(collection, index);
 }
