@@ -624,6 +624,10 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     return { transport, landed };
   };
 
+  /** For `landing`: the calls of `code` from its first renewal (at 27 s) on land `lateMs` late, the others at once. */
+  const renewalOf = (code: string, t0: number, lateMs: number) => (c: RecordedCall) =>
+    c.at - t0 >= 27_000 && c.params.statusMessageCode === code ? lateMs : 0;
+
   it('sends no clear while another status of the bot in the chat goes on; the last one to end clears', async () => {
     const transport = recordingTransport();
     const heard: IndicatorEvent[] = [];
@@ -1008,9 +1012,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     for (const end of ['unsubscribe', 'error'] as const) {
       // the renewal of "searching" at 27 s is answered (lands) 500 ms later, after the hand-over's "thinking" landed
       const t0 = Date.now();
-      const { transport, landed } = landing(t0, (c) =>
-        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
-      );
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
       const indicators = createIndicators({ transport });
       const until = new Subject<never>();
       const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until }).subscribe();
@@ -1071,9 +1073,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // after the reply), or 500 ms later, before that: then that re-send is enough, and none goes before it
       const t0 = Date.now();
       // answered late, aborted or not: an abort does not call back a request already sent
-      const { transport, landed } = landing(t0, (c) =>
-        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? lateMs : 0,
-      );
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, lateMs));
       const indicators = createIndicators({ transport });
       const reply = new Subject<string>();
       indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
@@ -1098,9 +1098,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   it('sends the clear of the last one to end after the call the one that replied before it still had on its way', async () => {
     // the renewal of "searching" at 27 s lands 2.5 s later
     const t0 = Date.now();
-    const { transport, landed } = landing(t0, (c) =>
-      c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 2_500 : 0,
-    );
+    const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 2_500));
     const indicators = createIndicators({ transport });
     const reply = new Subject<string>();
     indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
@@ -1353,9 +1351,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     for (const end of ['unsubscribe', 'error'] as const) {
       // the renewal of "searching" at 27 s lands 500 ms later, aborted or not: an abort does not call back a request
       const t0 = Date.now();
-      const { transport, landed } = landing(t0, (c) =>
-        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
-      );
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
       const indicators = createIndicators({ transport });
       const until = new Subject<never>();
       const a = indicators
@@ -1385,9 +1381,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   it('sends the clear of the last one to end after the call one with clearOnError off had on its way as it ended', async () => {
     // the renewal of "searching" at 27 s lands 500 ms later
     const t0 = Date.now();
-    const { transport, landed } = landing(t0, (c) =>
-      c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
-    );
+    const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
     const indicators = createIndicators({ transport });
     const until = new Subject<never>();
     indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false }).subscribe();
@@ -1413,9 +1407,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     for (const end of ['unsubscribe', 'error'] as const) {
       // the renewal of "searching" at 27 s lands 500 ms later
       const t0 = Date.now();
-      const { transport, landed } = landing(t0, (c) =>
-        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : 0,
-      );
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
       const indicators = createIndicators({ transport });
       const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
       await advance(1_000);
