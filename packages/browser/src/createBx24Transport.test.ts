@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
-import { inspect } from 'node:util';
 import type { B24Error } from '@b24-typing/core';
 import { describe, expect, it, vi } from 'vitest';
+import { everythingShown } from '../test/everythingShown';
 import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
 import { fail, fakeBx24, ok, type Portal, type Reply } from '../test/fakeBx24';
@@ -45,7 +45,7 @@ describe('createBx24Transport', () => {
     const [item] = await transport.batch!([{ method: 'im.dialog.writing', params: { DIALOG_ID: '1' } }]);
     for (const shown of [error, (item as { error: unknown }).error]) {
       expect(shown).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
-      expect(`${String(shown)} ${JSON.stringify(shown)} ${inspect(shown)}`).not.toContain(token);
+      expect(everythingShown(shown)).not.toContain(token);
     }
     // Before BX24.js is initialised getAuth() is false, and a getAuth that throws is no reason to lose the error.
     for (const getAuth of [
@@ -86,7 +86,7 @@ describe('createBx24Transport', () => {
     for (const error of errors) {
       expect(error).toMatchObject({ name: 'B24Error', code: 'ERROR_ARGUMENT', kind: 'input' });
       expect((error as Error).message).toBe('ERROR_ARGUMENT: Wrong token "***" (***)');
-      const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
+      const text = everythingShown(error);
       for (const secret of [botToken, clientId]) {
         expect(text).not.toContain(secret);
         expect(text).not.toContain(encodeURIComponent(secret));
@@ -126,7 +126,7 @@ describe('createBx24Transport', () => {
     release();
     for (const error of await Promise.all(outcomes)) {
       expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
-      const shown = `${String(error)} ${JSON.stringify(error)} ${inspect(error)}`;
+      const shown = everythingShown(error);
       for (const token of ['a1b2c3d4e5f6a7b8c9d0', 'refreshed-token-1']) expect(shown).not.toContain(token);
     }
   });
@@ -162,7 +162,7 @@ describe('createBx24Transport', () => {
       const error = await first;
       expect(bx24.state.sent).toContain('im.dialog.writing: auth=refreshed-token-1&DIALOG_ID=first');
       expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', message: 'ERROR_ARGUMENT: Wrong auth=***' });
-      expect(`${String(error)} ${JSON.stringify(error)} ${inspect(error)}`).not.toContain('refreshed-token-1');
+      expect(everythingShown(error)).not.toContain('refreshed-token-1');
       // Only BX24.js's own listener is left once the calls are settled.
       expect(getEventListeners(frame, 'message')).toHaveLength(1);
     } finally {

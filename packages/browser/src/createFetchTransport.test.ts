@@ -1,13 +1,13 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import type { IndicatorEvent } from '@b24-typing/core';
 import { createIndicators } from '@b24-typing/core';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { everythingShown } from '../test/everythingShown';
 import { openDomPage } from '../test/domPage';
 import { createFetchTransport } from './createFetchTransport';
 
@@ -248,7 +248,7 @@ describe('createFetchTransport against the emulator', () => {
     clock += 3_601_000;
     const error = await transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'B24Error', code: 'AUTH_FAILED', kind: 'auth' });
-    const shown = `${String(error)} ${JSON.stringify(error)} ${(error as Error).message} ${inspect(error, { depth: 5 })}`;
+    const shown = everythingShown(error);
     expect(shown).not.toContain(tokens.accessToken);
     expect(shown).not.toContain(tokens.refreshToken);
   });
@@ -268,7 +268,7 @@ describe('createFetchTransport against the emulator', () => {
     expect(item).toMatchObject({ ok: false, error: { code: 'ERROR_ARGUMENT', kind: 'input' } });
     for (const shown of [error, (item as { error: unknown }).error]) {
       expect((shown as Error).message).toBe('ERROR_ARGUMENT: Wrong auth "***"');
-      const text = `${String(shown)} ${JSON.stringify(shown)} ${inspect(shown, { depth: 5 })}`;
+      const text = everythingShown(shown);
       expect(text).not.toContain(tokens.accessToken);
     }
   });
@@ -313,7 +313,7 @@ describe('createFetchTransport against the emulator', () => {
     for (const error of errors) {
       expect(error).toMatchObject({ name: 'B24Error', code: 'ERROR_ARGUMENT', kind: 'input' });
       expect((error as Error).message).toBe('ERROR_ARGUMENT: Wrong token "***" (***)');
-      const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
+      const text = everythingShown(error);
       for (const secret of [botToken, clientId]) {
         expect(text).not.toContain(secret);
         expect(text).not.toContain(encodeURIComponent(secret));
