@@ -42,6 +42,17 @@ function oauth(
 }
 
 /** A token pair that expires in one second of emulator time, then a jump past it. */
+/** The token endpoint's next reply (one): `fields` as its JSON body. */
+function refreshReply(fields: Record<string, unknown>): void {
+  emu.addFault({
+    method: 'oauth.token',
+    status: 200,
+    body: JSON.stringify(fields),
+    contentType: 'application/json',
+    times: 1,
+  });
+}
+
 function expiredTokens() {
   const tokens = emu.issueToken(1, { ttlSec: 1 });
   clock += 2_000;
@@ -136,27 +147,24 @@ describe('OAuth transport against the emulator', () => {
   });
 
   it('refuses a refresh reply with an empty refresh token, and leaves out numbers that are not numbers', async () => {
-    const reply = (fields: Record<string, unknown>) =>
-      emu.addFault({
-        method: 'oauth.token',
-        status: 200,
-        body: JSON.stringify(fields),
-        contentType: 'application/json',
-        times: 1,
-      });
     const saved: OAuthTokens[] = [];
     const t = oauth(expiredTokens(), (next) => {
       saved.push(next);
     });
     // An empty refresh token would be sent back at the next refresh and refused for good: the reply is no use.
-    reply({ access_token: 'fresh-access-1', refresh_token: '', expires: 1_900_000_000 });
+    refreshReply({ access_token: 'fresh-access-1', refresh_token: '', expires: 1_900_000_000 });
     expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
       code: 'ERROR_UNEXPECTED_ANSWER',
       kind: 'auth',
     });
     expect(saved).toEqual([]);
     // `expires: "soon"` would be NaN: an app scheduling its next refresh from it would never, or always, refresh.
-    reply({ access_token: 'fresh-access-2', refresh_token: 'fresh-refresh-2', expires: 'soon', expires_in: '3600' });
+    refreshReply({
+      access_token: 'fresh-access-2',
+      refresh_token: 'fresh-refresh-2',
+      expires: 'soon',
+      expires_in: '3600',
+    });
     await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
     expect(saved).toEqual([{ accessToken: 'fresh-access-2', refreshToken: 'fresh-refresh-2', expiresIn: 3600 }]);
     await t.close();
@@ -168,17 +176,11 @@ describe('OAuth transport against the emulator', () => {
       // refresh would be refused (invalid_grant) for good.
       const next = emu.issueToken(1);
       secrets.add(next.accessToken).add(next.refreshToken);
-      emu.addFault({
-        method: 'oauth.token',
-        status: 200,
-        body: JSON.stringify({
-          error,
-          access_token: next.accessToken,
-          refresh_token: next.refreshToken,
-          expires_in: 3600,
-        }),
-        contentType: 'application/json',
-        times: 1,
+      refreshReply({
+        error,
+        access_token: next.accessToken,
+        refresh_token: next.refreshToken,
+        expires_in: 3600,
       });
       const saved: OAuthTokens[] = [];
       const t = oauth(expiredTokens(), (tokens) => {
@@ -196,18 +198,12 @@ describe('OAuth transport against the emulator', () => {
     try {
       const next = moved.issueToken(1);
       secrets.add(next.accessToken).add(next.refreshToken);
-      emu.addFault({
-        method: 'oauth.token',
-        status: 200,
-        body: JSON.stringify({
-          access_token: next.accessToken,
-          refresh_token: next.refreshToken,
-          expires_in: 3600,
-          // As the constructor takes it: no trailing slash is the same root.
-          client_endpoint: moved.restUrl.replace(/\/$/, ''),
-        }),
-        contentType: 'application/json',
-        times: 1,
+      refreshReply({
+        access_token: next.accessToken,
+        refresh_token: next.refreshToken,
+        expires_in: 3600,
+        // As the constructor takes it: no trailing slash is the same root.
+        client_endpoint: moved.restUrl.replace(/\/$/, ''),
       });
       const saved: OAuthTokens[] = [];
       const t = oauth(expiredTokens(), (tokens) => {
@@ -239,16 +235,10 @@ describe('OAuth transport against the emulator', () => {
     ]) {
       const next = emu.issueToken(1);
       secrets.add(next.accessToken).add(next.refreshToken);
-      emu.addFault({
-        method: 'oauth.token',
-        status: 200,
-        body: JSON.stringify({
-          access_token: next.accessToken,
-          refresh_token: next.refreshToken,
-          client_endpoint: clientEndpoint,
-        }),
-        contentType: 'application/json',
-        times: 1,
+      refreshReply({
+        access_token: next.accessToken,
+        refresh_token: next.refreshToken,
+        client_endpoint: clientEndpoint,
       });
       const t = oauth(expiredTokens());
       await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }), clientEndpoint).resolves.toBe(true);
