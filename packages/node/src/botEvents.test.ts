@@ -617,45 +617,35 @@ describe('botEvents timing', () => {
     }
   });
 
-  it('errors the stream with what onRetry throws, as onOffset does, polling no more and leaving no timer', async () => {
-    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
-    const thrown = new Error('metrics are down');
-    const error = vi.fn();
-    botEvents(transport, {
-      botId: 9,
-      onRetry: () => {
-        throw thrown;
-      },
-    }).subscribe({ error });
-    await vi.advanceTimersByTimeAsync(120_000);
-    expect(error).toHaveBeenCalledWith(thrown);
-    expect(calls).toHaveLength(1);
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('errors the stream with what random throws, as with onRetry, instead of stalling with an unhandled rejection', async () => {
-    const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
-    const thrown = new Error('no entropy');
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
-    try {
-      const error = vi.fn();
-      botEvents(transport, {
-        botId: 9,
-        random: () => {
-          throw thrown;
-        },
-      }).subscribe({ error });
-      await vi.advanceTimersByTimeAsync(120_000);
-      expect(rejections).toEqual([]);
-      expect(error).toHaveBeenCalledWith(thrown);
-      expect(calls).toHaveLength(1);
-      expect(vi.getTimerCount()).toBe(0);
-    } finally {
-      process.off('unhandledRejection', onRejection);
-    }
-  });
+  it.each([
+    ['onRetry', 'as onOffset does'],
+    ['random', 'instead of stalling with an unhandled rejection'],
+  ] as const)(
+    'errors the stream with what %s throws (%s), polling no more and leaving no timer',
+    async (option, _why) => {
+      const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
+      const thrown = new Error(`${option} failed`);
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown) => rejections.push(reason);
+      process.on('unhandledRejection', onRejection);
+      try {
+        const error = vi.fn();
+        botEvents(transport, {
+          botId: 9,
+          [option]: () => {
+            throw thrown;
+          },
+        }).subscribe({ error });
+        await vi.advanceTimersByTimeAsync(120_000);
+        expect(rejections).toEqual([]);
+        expect(error).toHaveBeenCalledWith(thrown);
+        expect(calls).toHaveLength(1);
+        expect(vi.getTimerCount()).toBe(0);
+      } finally {
+        process.off('unhandledRejection', onRejection);
+      }
+    },
+  );
 
   it('polls no more when the subscriber leaves from inside onRetry (an app giving up after an outage)', async () => {
     const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
