@@ -8,6 +8,7 @@ import { FaultBook } from './FaultBook';
 import { LeakyBucket } from './LeakyBucket';
 import type { AuthContext, CallRecord } from './methodContext';
 import { OperatingLimiter } from './OperatingLimiter';
+import type { Params } from './phpQuery';
 import { DEFAULT_TIMELINE_LIMIT, Timeline } from './Timeline';
 import { checkedCost, checkScopes, fail, isPositiveNumber, shown, validateOptions } from './validateOptions';
 import { validateSeed } from './validateSeed';
@@ -22,6 +23,7 @@ import type {
   SeedInput,
   SeedResult,
   SeedWebhook,
+  ReceivedCall,
   WebhookDelivery,
 } from './types';
 import { webhookEventBody } from './webhookEventBody';
@@ -36,6 +38,8 @@ const REFRESH_TOKEN_TTL_MS = 180 * 86_400_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Webhook delivery records kept (`deliveries()`): the newest ones. */
 export const DELIVERY_LIMIT = 1000;
+/** Method calls whose params are kept (`received()`): the newest ones. */
+export const RECEIVED_LIMIT = 1000;
 
 /** Limits of a plan `validateOptions` accepted; null for `'off'`. */
 function planLimits(plan: PlanOption): { perSecond: number; burst: number } | null {
@@ -100,6 +104,7 @@ export class Portal {
   readonly operating: OperatingLimiter | null;
   readonly faults: FaultBook;
   readonly deliveries: WebhookDelivery[] = [];
+  readonly received: ReceivedCall[] = [];
   readonly pending = new Set<Promise<void>>();
   readonly sseClients = new Set<ServerResponse>();
   stats: EmulatorStats = emptyStats();
@@ -185,6 +190,12 @@ export class Portal {
 
   countStatus(status: number): void {
     this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+  }
+
+  /** Keeps a copy of what a method call was handed (`received()`): the handler's own reading cannot change it. */
+  receive(method: string, params: Params, batchId: number | null): void {
+    this.received.push({ method, batchId, params: structuredClone(params) });
+    if (this.received.length > RECEIVED_LIMIT) this.received.splice(0, this.received.length - RECEIVED_LIMIT);
   }
 
   countMethod(name: string): void {
@@ -422,6 +433,7 @@ export class Portal {
     this.bucket?.reset();
     this.operating?.reset();
     this.deliveries.length = 0;
+    this.received.length = 0;
     this.stats = emptyStats();
     this.build();
     this.resets++;

@@ -21,6 +21,7 @@ export type {
   MessageEntry,
   OAuthTokens,
   PlanOption,
+  ReceivedCall,
   SeedApp,
   SeedBot,
   SeedChat,

@@ -33,6 +33,7 @@ export function invokeMethod(
   const key = methodName.toLowerCase();
   const definition = METHODS.get(ALIASES.get(key) ?? key);
   portal.countMethod(key);
+  portal.receive(methodName, params, batchId);
   const rec = emptyRecord();
   const started = portal.now();
   const name = definition?.name ?? methodName;

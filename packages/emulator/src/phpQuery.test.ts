@@ -11,6 +11,19 @@ describe('parseQuery (PHP parse_str)', () => {
     });
   });
 
+  it('names a parameter as PHP registers it: leading spaces skipped, spaces and dots of the base name as _', () => {
+    // php_register_variable_ex (what parse_str and a form body go through): "ignore leading spaces in the variable
+    // name", then "ensure that we don't have spaces or dots in the variable name"; names inside brackets are kept,
+    // and only a space counts as leading (a line break or a no-break space is part of the name).
+    const parsed = parseQuery('%20%20a%20b.c=1&x.y[p.q%20r]=2&%0Ak=3&%C2%A0k=4&%20=5&%20[i]=6');
+    expect(JSON.parse(JSON.stringify(parsed))).toEqual({
+      a_b_c: '1',
+      x_y: { 'p.q r': '2' },
+      '\nk': '3',
+      '\u00a0k': '4',
+    });
+  });
+
   it('keeps __proto__ as an own key of a null-prototype record', () => {
     const parsed = parseQuery('__proto__[x]=1');
     expect(Object.getPrototypeOf(parsed)).toBeNull();

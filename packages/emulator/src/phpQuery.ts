@@ -83,9 +83,23 @@ function put(target: Params, key: string, value: unknown): void {
   }
 }
 
-/** Assigns one decoded `key=value` pair into `target` with PHP bracket semantics. */
+/**
+ * The name PHP registers (php_register_variable_ex, behind parse_str and a form or multipart body): leading spaces
+ * skipped (spaces only), then spaces and dots in the base name, up to the first `[`, turned into `_`. A client that
+ * sends `a.b` or `a b` in a form gets `a_b` on a portal, where a JSON body keeps the name: the emulator must not hide it.
+ */
+function registeredName(rawKey: string): string {
+  const name = rawKey.replace(/^ +/, '');
+  const open = name.indexOf('[');
+  const base = open < 0 ? name : name.slice(0, open);
+  return base.replace(/[ .]/g, '_') + name.slice(base.length);
+}
+
+/** Assigns one decoded `key=value` pair into `target` with PHP bracket semantics; a pair with no name is skipped. */
 export function assignPath(target: Params, rawKey: string, value: unknown, limits: ParseLimits): void {
-  const path = keyPath(rawKey);
+  const name = registeredName(rawKey);
+  if (name === '' || name.startsWith('[')) return;
+  const path = keyPath(name);
   if (path.length - 1 > limits.maxDepth) {
     throw RestError.argument('body', `Nesting deeper than ${limits.maxDepth} levels`);
   }
@@ -121,9 +135,8 @@ export function parseQuery(
   for (const pair of pairs) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const rawKey = urlDecode(eq < 0 ? pair : pair.slice(0, eq)).trimStart();
+    const rawKey = urlDecode(eq < 0 ? pair : pair.slice(0, eq));
     const value = eq < 0 ? '' : urlDecode(pair.slice(eq + 1));
-    if (rawKey === '' || rawKey.startsWith('[')) continue;
     assignPath(into, rawKey, value, limits);
   }
   return into;

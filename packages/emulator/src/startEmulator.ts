@@ -157,6 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: () => portal.faults.list(),
     clearFaults: () => portal.faults.clear(),
     deliveries: () => portal.deliveries.map((d) => ({ ...d })),
+    received: () => structuredClone(portal.received),
     async settled() {
       while (portal.pending.size > 0) await Promise.all([...portal.pending]);
     },

@@ -217,6 +217,21 @@ export interface WebhookDelivery {
   body: string;
 }
 
+/** One method call as the portal read it (`received()`), a batch command included. */
+export interface ReceivedCall {
+  /** The method name as called (a batch command's as written in its query string). */
+  method: string;
+  /** Shared with the `batch` call that carried it (the timeline's `batchId`); null outside batches. */
+  batchId: number | null;
+  /**
+   * The parameters the method was handed, as parsed (reference §5): a JSON body keeps its types (arrays stay arrays,
+   * `null` stays); a form body, the query and a batch command's query string give strings in nested records (PHP
+   * bracket syntax). `auth`/`access_token` are taken out; any other credential the caller sent (`botToken`,
+   * `CLIENT_ID`) is kept, as sent: this is for tests in the same process and is not served over HTTP.
+   */
+  params: Record<string, unknown>;
+}
+
 export interface OAuthTokens {
   accessToken: string;
   refreshToken: string;
@@ -344,6 +359,11 @@ export interface Emulator {
   clearFaults(): void;
   /** Webhook delivery attempts, oldest first: the newest 1,000. */
   deliveries(): WebhookDelivery[];
+  /**
+   * What each method call received, oldest first: the newest 1,000. So a test can check what a client's encoding
+   * (JSON body, form body, batch command) came to on the portal's side, which no method's result shows.
+   */
+  received(): ReceivedCall[];
   /** Wait until every pending webhook delivery has settled. */
   settled(): Promise<void>;
   /**
