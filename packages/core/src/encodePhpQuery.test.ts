@@ -146,6 +146,20 @@ describe('encodePhpQuery on text that is not well-formed UTF-16', () => {
     expect(() => encodePhpQuery({ 'k\uDC00': 1 })).toThrow(B24InputError);
   });
 
+  it('names the object that holds a key with a lone surrogate, not the key: the error stays well-formed text', () => {
+    // The node transports' JSON `call` names it so (`params`, packages/node transportInput.test.ts); naming the key put
+    // the lone surrogate into `field` and the message, where `encodeURIComponent(message)` throws a URIError.
+    let thrown: unknown;
+    try {
+      encodePhpQuery({ fields: { list: [{ 'k\uD83D': 1 }] } }, 'calls[0].params');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ name: 'B24InputError', field: 'calls[0].params.fields.list[0]' });
+    expect(() => encodeURIComponent((thrown as Error).message)).not.toThrow();
+    expect(() => encodePhpQuery({ '\uDE00': 1 })).toThrow(expect.objectContaining({ field: 'params' }));
+  });
+
   it('still encodes a well-formed astral character', () => {
     expect(encodePhpQuery({ MESSAGE: '👍' })).toBe('MESSAGE=%F0%9F%91%8D');
   });

@@ -17,8 +17,9 @@ import { B24InputError } from './B24InputError';
  *
  * Bad input throws `B24InputError` (kind `input`) naming the path (`params.fields.ids[2]`) and never quoting the
  * value: a key with `[`/`]` or an empty key (PHP would read a different structure), a non-finite number, an
- * invalid `Date`, a function or symbol, a key or string with a lone surrogate, a cycle, or nesting deeper than 32
- * levels. `field` is the name the path starts with, e.g. `calls[3].params` for the fourth command of a batch.
+ * invalid `Date`, a function or symbol, a key or string with a lone surrogate (such a key is named by the object
+ * holding it), a cycle, or nesting deeper than 32 levels. `field` is the name the path starts with, e.g.
+ * `calls[3].params` for the fourth command of a batch.
  */
 export function encodePhpQuery(params: Record<string, unknown>, field = 'params'): string {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
@@ -32,12 +33,14 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
   // The own entries of an object. At the top level the name is still empty, so each key is a name of its own.
   const encodeEntries = (object: object, name: string, path: string, depth: number): void => {
     for (const [key, item] of Object.entries(object)) {
+      // Checked first, and named by the object holding it (as the node transports' JSON `call` names it): the key
+      // itself in `field` would make the error's own text malformed.
+      const escaped = encodeText(key, path);
       const itemPath = `${path}.${key}`;
       // An empty key, or one with a bracket (one test rather than two: the bundle is smaller).
       if (/^$|[[\]]/.test(key)) {
         throw new B24InputError(itemPath, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
       }
-      const escaped = encodeText(key, itemPath);
       encodeValue(name ? `${name}[${escaped}]` : escaped, item, itemPath, depth);
     }
   };
