@@ -413,6 +413,9 @@ function errorCode(error: unknown): string | undefined {
 /** Why a message did not go out, in words for the person who wrote it: no error codes (`errorCode` has those). */
 function whyNotSent(error: unknown): string {
   if (!isB24Error(error)) return error instanceof Error ? error.message : String(error);
+  // A long paste (a log, say) the server will not take in one request: "refused" alone would have her press Retry,
+  // which is refused the same way every time.
+  if (error.status === 413) return 'it is too long for the portal; shorten it or send it in parts';
   switch (error.kind) {
     case 'network':
       return 'no connection to the portal';

@@ -1464,4 +1464,62 @@ describe('the chat as a person uses it', () => {
       await tab.close();
     }
   });
+
+  it('aligns every line of a right-to-left message from the right, the short last one of a wrapped or multi-line one too', async () => {
+    const { page, emulator } = ui;
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'שלום לכולם, מה שלומכם היום בבוקר?\nטוב' });
+    const text = page.locator(`#messages li[data-message-id="${id}"] .text`);
+    await text.waitFor();
+    // Where each line starts, read from the right: the first letter of each line is its rightmost.
+    const [firstLine, lastLine] = await text.evaluate((element) => {
+      const right = (i: number) => {
+        const range = document.createRange();
+        range.setStart(element.firstChild!, i);
+        range.setEnd(element.firstChild!, i + 1);
+        return range.getBoundingClientRect().right;
+      };
+      return [right(0), right(element.textContent!.indexOf('\n') + 1)];
+    });
+    expect(Math.abs(lastLine! - firstLine!)).toBeLessThan(2);
+  });
+
+  it('keeps the lines of a long message short enough to read in a very wide window (WCAG 1.4.8: 80 characters)', async () => {
+    const { page, emulator } = ui;
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'a long line of words to read, '.repeat(40) });
+    const text = page.locator(`#messages li[data-message-id="${id}"] .text`);
+    await text.waitFor();
+    try {
+      for (const width of [2560, 3840]) {
+        await page.setViewportSize({ width, height: 1200 });
+        // The characters of its first line: up to the first one drawn lower down.
+        const firstLine = await text.evaluate((element) => {
+          const top = (i: number) => {
+            const range = document.createRange();
+            range.setStart(element.firstChild!, i);
+            range.setEnd(element.firstChild!, i + 1);
+            return range.getBoundingClientRect().top;
+          };
+          let i = 1;
+          while (i < element.textContent!.length && top(i) === top(0)) i++;
+          return i;
+        });
+        expect(firstLine).toBeLessThanOrEqual(80);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1100, height: 680 });
+    }
+  });
+
+  it('says a pasted text too long for the portal is too long, not only that the portal refused it', async () => {
+    const { page } = ui;
+    // More than the emulator takes in one request (1 MiB): a log file pasted whole, say.
+    await page.fill('#message', 'x'.repeat(1_100_000));
+    await page.press('#message', 'Enter');
+    const failed = page.locator('#messages li.mine.failed');
+    const why = failed.getByRole('alert').locator('span');
+    await why.waitFor();
+    expect(await why.textContent()).toBe('Not sent: it is too long for the portal; shorten it or send it in parts.');
+    await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
+    await page.fill('#message', '');
+  });
 });
