@@ -334,6 +334,34 @@ describe('botEvents timing', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('keeps a retry within initialMs and maxMs whatever random returns (undefined, NaN, no fraction)', async () => {
+    // A `random` that forgets to return (`() => { Math.random() }`) gave a NaN delay, which a timer runs at once:
+    // a 429 retried in a loop against the portal, and onRetry told "retrying in NaN ms".
+    for (const [draw, delayMs] of [
+      [undefined, 5000],
+      [Number.NaN, 5000],
+      [-1, 5000],
+      [4_294_967_295, 6000],
+    ] as const) {
+      const failure = fail('QUERY_LIMIT_EXCEEDED', 429);
+      const { transport, calls } = scripted([failure, failure]);
+      const delays: number[] = [];
+      const subscription = botEvents(transport, {
+        botId: 9,
+        random: () => draw as number,
+        onRetry: (_error, ms) => delays.push(ms),
+      }).subscribe();
+      await vi.advanceTimersByTimeAsync(5999);
+      expect(delays[0], String(draw)).toBe(delayMs);
+      expect(
+        calls.map((c) => c.at),
+        String(draw),
+      ).toEqual(delayMs === 5000 ? [0, 5000] : [0]);
+      subscription.unsubscribe();
+      vi.setSystemTime(0);
+    }
+  });
+
   it('backs off from 1 s at least, whatever a short intervalMs (0 would retry a 429 in a loop)', async () => {
     const { transport, calls } = scripted([fail('QUERY_LIMIT_EXCEEDED', 429), fail('QUERY_LIMIT_EXCEEDED', 429)]);
     botEvents(transport, { botId: 9, intervalMs: 0, random: () => 0.5 }).subscribe();

@@ -49,7 +49,10 @@ export interface BotEventsOptions {
    * threw, as with `onOffset`: a failure to report an outage should not itself go unreported.
    */
   readonly onRetry?: (error: B24Error, delayMs: number) => void;
-  /** Source of randomness for the jitter (tests pin it). Default `Math.random`. If it throws, the stream errors with it. */
+  /**
+   * Source of randomness for the jitter (tests pin it), a fraction from 0 to 1: a draw outside is held at the nearer
+   * end, one that is no number means no jitter. Default `Math.random`. If it throws, the stream errors with it.
+   */
   readonly random?: () => number;
 }
 
@@ -151,7 +154,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
           // the longest a user was promised a retry waits, unless `initialMs` is above it (then the floor wins).
           // `random` is the user's too: what it throws errors the stream, as `onRetry`'s does, rather than escaping
           // this timer callback as an unhandled rejection that leaves the stream stalled.
-          const jittered = base * (1 + jitter * (2 * random() - 1));
+          const jittered = base * (1 + jitter * (2 * fraction(random()) - 1));
           // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited, in whole ms.
           delayMs = Math.round(Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered))));
           options.onRetry?.(B24Error.from(error), delayMs);
@@ -279,6 +282,15 @@ function byId<T extends { readonly numericId?: number }>(events: readonly T[]): 
 function wholeNumber(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * `random`'s draw as a fraction from 0 to 1: one outside is held at the nearer end, and one that is no number (a
+ * `random` that forgets to return gives undefined) means no jitter. Taken as it came, NaN made the delay NaN, which a
+ * timer runs at once: a failing poll (a 429) retried in a loop, below `initialMs`.
+ */
+function fraction(draw: unknown): number {
+  return typeof draw === 'number' && !Number.isNaN(draw) ? Math.min(1, Math.max(0, draw)) : 0.5;
 }
 
 /** The longest delay a timer holds (2^31 - 1 ms, 24.8 days), as for the transports' timeouts. */
