@@ -675,6 +675,31 @@ describe('botEvents timing', () => {
     },
   );
 
+  it.each([
+    ['onOffset', [page([1], 2), page([2], 3)]],
+    ['onRetry', [fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]],
+  ] as const)(
+    'errors the stream when the promise %s returns rejects (an async save), not as an unhandled rejection',
+    async (option, replies) => {
+      const { transport, calls } = scripted([...replies]);
+      const rejected = new Error('the database is down');
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown) => rejections.push(reason);
+      process.on('unhandledRejection', onRejection);
+      try {
+        const error = vi.fn();
+        botEvents(transport, { botId: 9, [option]: () => Promise.reject(rejected) }).subscribe({ error });
+        await vi.advanceTimersByTimeAsync(120_000);
+        expect(rejections).toEqual([]);
+        expect(error).toHaveBeenCalledWith(rejected);
+        expect(calls).toHaveLength(1);
+        expect(vi.getTimerCount()).toBe(0);
+      } finally {
+        process.off('unhandledRejection', onRejection);
+      }
+    },
+  );
+
   it('polls no more when the subscriber leaves from inside onRetry (an app giving up after an outage)', async () => {
     const { transport, calls } = scripted([fail('INTERNAL_SERVER_ERROR', 500), page([1], 2)]);
     const error = vi.fn();

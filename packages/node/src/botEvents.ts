@@ -37,8 +37,9 @@ export interface BotEventsOptions {
     readonly jitter?: number;
   };
   /**
-   * Called after each successful poll with the offset that confirms everything delivered so far. If it throws,
-   * the stream errors with what it threw (the offset was not saved, so polling on would hide that).
+   * Called after each successful poll with the offset that confirms everything delivered so far. If it throws, or
+   * returns a promise that rejects (an async save), the stream errors with that (the offset was not saved, so polling
+   * on would hide that). Polling does not wait for the promise.
    */
   readonly onOffset?: (nextOffset: number) => void;
   /**
@@ -46,7 +47,7 @@ export interface BotEventsOptions {
    * `B24Error` arrives as core's `TRANSPORT_ERROR`, kind `network`) and the delay before the retry, before that wait
    * starts: retries are otherwise silent, so an outage of hours would go unnoticed. Not called for the errors that
    * end the stream (those reach the subscriber) nor after `close()`. If it throws, the stream errors with what it
-   * threw, as with `onOffset`: a failure to report an outage should not itself go unreported.
+   * threw (or its promise rejects), as with `onOffset`: a failure to report an outage should not itself go unreported.
    */
   readonly onRetry?: (error: B24Error, delayMs: number) => void;
   /**
@@ -113,6 +114,13 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
     let timer: ReturnType<typeof setTimeout> | undefined;
     let controller: AbortController | undefined;
     const random = options.random ?? Math.random;
+    // An async callback (`(offset) => db.save(offset)`) that rejects fails the stream as a throw does, rather than
+    // going unhandled (which ends a Node process) while polling goes on with the offset unsaved.
+    const failIfRejected = (returned: unknown) => {
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (returned as PromiseLike<unknown>).then(undefined, (error: unknown) => subscriber.error(error));
+      }
+    };
 
     // Every delay is at most 2^31 - 1 ms, since Node runs a longer one after 1 ms (a poll loop): the options are
     // checked, the backoff is capped where it is computed.
@@ -157,7 +165,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
           const jittered = base * (1 + jitter * (2 * fraction(random()) - 1));
           // Capped here rather than in `schedule`, so `onRetry` is told the delay actually waited, in whole ms.
           delayMs = Math.round(Math.min(MAX_DELAY_MS, Math.max(initialMs, Math.min(maxMs, jittered))));
-          options.onRetry?.(B24Error.from(error), delayMs);
+          failIfRejected(options.onRetry?.(B24Error.from(error), delayMs));
         } catch (thrown) {
           subscriber.error(thrown);
           return;
@@ -187,7 +195,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       if (page.nextOffset !== undefined && (offset === undefined || page.nextOffset >= offset)) {
         offset = page.nextOffset;
         try {
-          options.onOffset?.(page.nextOffset);
+          failIfRejected(options.onOffset?.(page.nextOffset));
         } catch (error) {
           subscriber.error(error);
           return;
