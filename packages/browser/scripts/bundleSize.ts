@@ -20,11 +20,13 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * refused as input, a refresh that hung no longer reused for good, Enter on a link or held down no longer a send or
  * many, a picker's Enter no send, typing restarting on the next keystroke after a lost call …) up to 7,230 B, then
  * lowered by minifier-friendly rewrites that change no behaviour: 7,140 B, then 7,070 B (7,063 B); held there when
- * the transports began to cut a call's credentials out of portal errors (7,065 B, paid for by such rewrites). Over
+ * the transports began to cut a call's credentials out of portal errors (7,065 B, paid for by such rewrites); raised
+ * to 7,090 B for the access token cut out JSON-escaped and URL-encoded too, and one refresh shared by every stale
+ * token while it runs (7,084 B). Over
  * the 6 kB target by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does
  * inside a portal.
  */
-export const CHAT_APP_BUDGET_BYTES = 7_070;
+export const CHAT_APP_BUDGET_BYTES = 7_090;
 /**
  * The portal-frame chat app's ceiling (gzip): 6,000 B, so that it meets the 6 kB target whether a kB is read as
  * 1,024 B (`TARGET_BYTES`) or as 1,000 B (as size-limit reads "6 kB").

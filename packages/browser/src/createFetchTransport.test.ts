@@ -903,3 +903,71 @@ describe('createFetchTransport with a fetch that ignores the signal, and a refre
     expect(refreshes).toBe(2);
   });
 });
+
+describe('createFetchTransport with a scripted portal (cases shrunk from createFetchTransport.property.test.ts)', () => {
+  const writing = ['im.dialog.writing', { DIALOG_ID: 'chat1' }] as const;
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('cuts the access token out of a portal error that quotes it JSON-escaped (PHP writes / as \\/) or URL-encoded as the body carried it (call and batch command)', async () => {
+    // RFC 6750's b64token allows `/`, `+` and `=`: PHP's json_encode escapes the first, the form body the three.
+    const token = 'tok/en+42=';
+    const quoted = {
+      error: 'ERROR_ARGUMENT',
+      error_description: `Wrong token ${token} (${encodeURIComponent(token)})`,
+    };
+    const php = (value: unknown) => JSON.stringify(value).replaceAll('/', '\\/');
+    const t = createFetchTransport({
+      clientEndpoint: 'https://example.com/rest/',
+      auth: () => token,
+      fetch: (async (input: unknown) =>
+        String(input).endsWith('/batch')
+          ? new Response(php({ result: { result: [], result_error: [quoted] } }))
+          : new Response(php(quoted), { status: 400 })) as typeof fetch,
+    });
+    const error = await t.call(...writing).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+    const [item] = await t.batch!([{ method: writing[0], params: writing[1] }]);
+    for (const shown of [error, (item as { error: unknown }).error]) {
+      expect((shown as Error).message).toBe('ERROR_ARGUMENT: Wrong token *** (***)');
+      expect(everythingShown(shown)).not.toContain(token);
+      expect(everythingShown(shown)).not.toContain(encodeURIComponent(token));
+    }
+  });
+
+  it('shares the refresh in progress with a late call on an older stale token, so it is not displaced and the calls on the newer one do not refresh twice', async () => {
+    const valid = new Set<string>();
+    let late: () => void = () => {};
+    let refreshes = 0;
+    const pending: ((token: string) => void)[] = [];
+    let current = 'A';
+    const t = createFetchTransport({
+      clientEndpoint: 'https://example.com/rest/',
+      fetch: (async (_input: unknown, init?: RequestInit) => {
+        const token = new URLSearchParams(String(init?.body)).get('auth') as string;
+        if (token === 'A') await new Promise<void>((resolve) => (late = resolve)); // a slow portal, this once
+        const ok = valid.has(token);
+        return new Response(JSON.stringify(ok ? { result: true } : { error: 'expired_token' }), {
+          status: ok ? 200 : 401,
+        });
+      }) as typeof fetch,
+      auth: ({ refresh }) => {
+        if (!refresh) return current;
+        refreshes++;
+        return new Promise<string>((resolve) => pending.push(resolve));
+      },
+    });
+    const straggler = t.call(...writing); // sent with A
+    current = 'B'; // another tab refreshed: the app now holds B, which lapses too
+    const first = t.call(...writing);
+    await flush();
+    expect(refreshes).toBe(1); // refreshing from B
+    late(); // the portal refuses A, late
+    await flush();
+    const second = t.call(...writing); // meets B expired while B's refresh is still in progress
+    await flush();
+    valid.add('C');
+    for (const resolve of pending) resolve('C');
+    await expect(Promise.all([straggler, first, second])).resolves.toEqual([true, true, true]);
+    expect(refreshes).toBe(1);
+  });
+});

@@ -55,10 +55,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   // From 2^31 ms on, a timer's delay overflows and it fires at once: every call would time out.
   const timeoutMs = validateMs(options.timeoutMs ?? 15_000, 'timeoutMs', 1);
 
-  // The refresh started for one stale token (`refreshingFrom`); every caller that failed with that same token waits
-  // for it.
+  // The refresh in progress, which every caller that failed on a stale token waits for (what it gives is newer than
+  // any of theirs); once it came, the stale token it replaced (`refreshed`), whose callers still take its token.
   let refreshing: Promise<string> | undefined;
-  let refreshingFrom = '';
+  let refreshed: string | undefined;
 
   const token = async (refresh: boolean): Promise<string> => {
     let value: unknown;
@@ -82,16 +82,24 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   };
 
   const refreshFrom = (stale: string): Promise<string> => {
-    if (!refreshing || refreshingFrom !== stale) {
+    // A refresh in progress is not replaced: a call that met an older token late would otherwise start a second one
+    // for the callers of the newer token still to come.
+    if (!refreshing || (refreshed !== undefined && refreshed !== stale)) {
       const current = token(true);
-      const forget = () => {
-        if (refreshing === current) refreshing = undefined;
-      };
       refreshing = current;
-      refreshingFrom = stale;
+      refreshed = undefined;
       // A failed refresh, or one that handed back the stale token, is forgotten: the next call that meets that
       // token asks again instead of being given the same dead token for good.
-      current.then((fresh) => fresh === stale && forget(), forget);
+      current.then(
+        (fresh) => {
+          if (refreshing !== current) return;
+          if (fresh === stale) refreshing = undefined;
+          else refreshed = stale;
+        },
+        () => {
+          if (refreshing === current) refreshing = undefined;
+        },
+      );
     }
     return refreshing;
   };
@@ -139,8 +147,14 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       let envelope: { error?: unknown; error_description?: unknown; result?: unknown } | undefined;
       try {
         // A portal's error_description may quote the request back: the token is cut out of the whole reply (no
-        // method returns it) before any error, the call's or a batch command's, is built from it.
-        envelope = JSON.parse((await response.text()).replaceAll(accessToken, '***'));
+        // method returns it) before any error, the call's or a batch command's, is built from it. Out of the reply
+        // as parsed and written again, not as it came: PHP escapes a b64token's `/` as `\/`. URL-encoded too, as
+        // the body carried it (`+`, `/`, `=`).
+        envelope = JSON.parse(
+          JSON.stringify(JSON.parse(await response.text()))
+            .replaceAll(accessToken, '***')
+            .replaceAll(encodeURIComponent(accessToken), '***'),
+        );
       } catch {
         // Not JSON (a proxy's error page, say), or a body that broke off after the headers: an unexpected answer
         // with the status that came, below, as the node transport reads it (an abort or the timer wins, further on).
@@ -171,7 +185,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         return await until(send(first));
       } catch (error) {
         if (!staleToken(error)) throw error;
-        const shared = refreshFrom(first);
+        const stale = first;
+        const shared = refreshFrom(stale);
         try {
           first = await until(shared);
           return await until(send(first));
@@ -181,8 +196,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
           // call either: it asks `auth` again rather than wait on it, or retry with that token, for good. One that
           // came, where only the retry ran out of time (a slow portal), is still the one to share: a second refresh
           // would be for nothing. (A refresh that failed, or gave the stale token back, is forgotten already.)
-          if (refreshing === shared && (first === refreshingFrom ? !signal?.aborted : staleToken(error)))
-            refreshing = undefined;
+          if (refreshing === shared && (first === stale ? !signal?.aborted : staleToken(error))) refreshing = undefined;
           throw error;
         }
       }
