@@ -248,6 +248,98 @@ describe('OAuth transport against the emulator', () => {
     }
   });
 
+  describe('token endpoint from serverEndpoint (reference §5: server_endpoint minus /rest/, as jssdk)', () => {
+    /** A transport with no `oauthEndpoint`: where it refreshes comes from `serverEndpoint` and the refresh replies. */
+    function viaServer(tokens: { accessToken: string; refreshToken: string }, extra: Partial<OAuthTransportOptions>) {
+      secrets.add(tokens.accessToken).add(tokens.refreshToken);
+      return createOAuthTransport({
+        clientEndpoint: emu.restUrl,
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        clientId: emu.fixtures.app.clientId,
+        clientSecret: emu.fixtures.app.clientSecret,
+        onTokens: (next) => {
+          secrets.add(next.accessToken).add(next.refreshToken);
+        },
+        ...extra,
+      });
+    }
+
+    /** A refresh reply whose access token has already expired, so the next call refreshes again, naming `server`. */
+    function staleReplyNaming(at: Emulator, server: string) {
+      const stale = emu.issueToken(1, { ttlSec: 1 });
+      clock += 2_000;
+      secrets.add(stale.accessToken).add(stale.refreshToken);
+      at.addFault({
+        method: 'oauth.token',
+        status: 200,
+        body: JSON.stringify({
+          access_token: stale.accessToken,
+          refresh_token: stale.refreshToken,
+          server_endpoint: server,
+        }),
+        contentType: 'application/json',
+        times: 1,
+      });
+    }
+
+    it('refreshes at the serverEndpoint given, not at oauth.bitrix.info, when there is no oauthEndpoint', async () => {
+      // An RU-region portal's tokens name oauth.bitrix24.tech; the default host would refuse its refresh token.
+      const t = viaServer(expiredTokens(), { serverEndpoint: emu.restUrl });
+      const before = emu.stats().oauthRequests;
+      await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+      expect(emu.stats().oauthRequests - before).toBe(1);
+      await t.close();
+    });
+
+    it('follows the server_endpoint of a refresh reply at the next refresh, ignoring one the constructor would refuse', async () => {
+      const authority = await startEmulator({ plan: 'off', now: () => clock, seed: 3 });
+      try {
+        const t = viaServer(expiredTokens(), { serverEndpoint: emu.restUrl });
+        const before = emu.stats().oauthRequests;
+        // First refresh at `serverEndpoint`; its reply names another authorization server (and a plain-http one
+        // off this machine next, which must not get the refresh token: ignored).
+        staleReplyNaming(emu, authority.restUrl);
+        await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+        staleReplyNaming(authority, 'http://oauth.example.com/rest/');
+        await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+        expect(authority.stats().oauthRequests).toBe(1);
+        // Still the authority named last by a reply that passed the checks: it hands out a working token now.
+        const next = emu.issueToken(1);
+        secrets.add(next.accessToken).add(next.refreshToken);
+        authority.addFault({
+          method: 'oauth.token',
+          status: 200,
+          body: JSON.stringify({ access_token: next.accessToken, refresh_token: next.refreshToken }),
+          contentType: 'application/json',
+          times: 1,
+        });
+        await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+        expect(authority.stats().oauthRequests).toBe(2);
+        expect(emu.stats().oauthRequests - before).toBe(1);
+        await t.close();
+      } finally {
+        await authority.close();
+      }
+    });
+
+    it('refreshes at an explicit oauthEndpoint whatever serverEndpoint and the replies say', async () => {
+      const authority = await startEmulator({ plan: 'off', now: () => clock, seed: 3 });
+      try {
+        const t = viaServer(expiredTokens(), { oauthEndpoint: emu.oauthUrl, serverEndpoint: authority.restUrl });
+        const before = emu.stats().oauthRequests;
+        staleReplyNaming(emu, authority.restUrl);
+        await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+        await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+        expect(emu.stats().oauthRequests - before).toBe(2);
+        expect(authority.stats().oauthRequests).toBe(0);
+        await t.close();
+      } finally {
+        await authority.close();
+      }
+    });
+  });
+
   it('coalesces 10 concurrent calls on an expired token into exactly one refresh', async () => {
     const { t, refreshes } = refreshCounted();
     const before = emu.stats().byStatus;

@@ -39,8 +39,18 @@ export interface OAuthTransportOptions extends TransportOptions {
   readonly refreshToken: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** The token endpoint. Default `https://oauth.bitrix.info/oauth/token/` (reference §5). */
+  /**
+   * The token endpoint, used for every refresh when given. Without it the refresh goes where `serverEndpoint` points.
+   */
   readonly oauthEndpoint?: string;
+  /**
+   * The authorization server's REST root from the install/event payload or your saved `OAuthTokens` (`server_endpoint`,
+   * e.g. `https://oauth.bitrix.info/rest/`, `https://oauth.bitrix24.tech/rest/` for RU-region portals). Without
+   * `oauthEndpoint`, refreshes go to its `/oauth/token/` (that root minus `/rest/`, as jssdk does, reference §5), and a
+   * refresh reply naming another moves them there, if it passes the same checks. Without either, to
+   * `https://oauth.bitrix.info/oauth/token/`.
+   */
+  readonly serverEndpoint?: string;
   /**
    * Called with the new tokens after each refresh, before the waiting calls are retried, but not waited for: a
    * slow or hanging save (a database pool that never hands out a connection) must not hold those calls, and a
@@ -74,11 +84,12 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   const insecure = options.allowInsecure === true;
   /** Where calls go; a refresh reply may move it (`client_endpoint`: the portal changed its domain). */
   let root = restRoot(options.clientEndpoint, insecure);
-  const tokenUrl = checkEndpoint(
-    options.oauthEndpoint ?? 'https://oauth.bitrix.info/oauth/token/',
-    'oauthEndpoint',
-    insecure,
-  );
+  /** An explicit token endpoint: it wins over `serverEndpoint` and every refresh reply's `server_endpoint`. */
+  const fixedTokenUrl =
+    options.oauthEndpoint === undefined ? undefined : checkEndpoint(options.oauthEndpoint, 'oauthEndpoint', insecure);
+  /** Where refreshes go otherwise; a refresh reply may move it (`server_endpoint`). */
+  let tokenUrl =
+    options.serverEndpoint === undefined ? new URL(DEFAULT_TOKEN_URL) : tokenUrlOf(options.serverEndpoint, insecure);
   for (const field of ['accessToken', 'refreshToken', 'clientId', 'clientSecret'] as const) {
     if (typeof options[field] !== 'string' || options[field] === '') throw inputError(field, 'a non-empty string');
   }
@@ -121,7 +132,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         closeBy === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.ceil(closeBy - Date.now())));
       const response = await withDeadline(budget, undefined, (signal) =>
         oauthHttp.post(
-          tokenUrl,
+          fixedTokenUrl ?? tokenUrl,
           form.toString(),
           {
             'content-type': 'application/x-www-form-urlencoded',
@@ -149,6 +160,15 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         root = restRoot(tokens.clientEndpoint, insecure);
       } catch {
         // keep calling the endpoint we have
+      }
+    }
+    // Likewise the authorization server the reply names, for the next refresh (RU-region portals are served by
+    // oauth.bitrix24.tech, reference §5); an explicit `oauthEndpoint` still wins.
+    if (tokens.serverEndpoint !== undefined) {
+      try {
+        tokenUrl = tokenUrlOf(tokens.serverEndpoint, insecure);
+      } catch {
+        // keep refreshing where we did
       }
     }
     redactor.rotate(accessToken, refreshToken);
@@ -200,6 +220,23 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     return closing;
   };
   return describe(transport, () => `OAuthTransport(${root.origin})`);
+}
+
+/** Where refreshes go when neither `oauthEndpoint` nor `serverEndpoint` says (reference §5). */
+const DEFAULT_TOKEN_URL = 'https://oauth.bitrix.info/oauth/token/';
+
+/**
+ * The token endpoint of an authorization server's REST root (`server_endpoint`): `/oauth/token/` beside its `/rest/`,
+ * as jssdk builds it (reference §5, §9.1). Checked as `clientEndpoint` is: the refresh token and client secret must
+ * not go to plain http off this machine.
+ */
+function tokenUrlOf(value: unknown, insecure: boolean): URL {
+  const endpoint = checkEndpoint(value, 'serverEndpoint', insecure);
+  if (endpoint.search !== '' || endpoint.hash !== '') {
+    throw inputError('serverEndpoint', 'a URL without query or fragment');
+  }
+  const base = endpoint.pathname.replace(/\/rest\/?$/, '/').replace(/\/?$/, '/');
+  return new URL(`${base}oauth/token/`, endpoint.origin);
 }
 
 /** The REST root calls are made under: a checked endpoint without query or fragment, ending in `/`. */

@@ -118,6 +118,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     },
     async batch(calls, callOptions) {
       checkBatch(calls, callOptions);
+      // Refused after close() as `call` and a batch with calls are, though it would send nothing: a closed transport
+      // answers every request the same way, rather than one that resolves and one that rejects.
+      if (closing) throw callOptions?.signal?.aborted ? abortedError() : closedError();
       if (calls.length === 0) return [];
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       const callSecrets = calls.flatMap((c) => secretParams(c.params));

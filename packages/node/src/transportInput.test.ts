@@ -170,6 +170,9 @@ describe('transport input checks', () => {
     for (const [field, value] of [
       ['clientEndpoint', 'http://portal.example/rest/'],
       ['oauthEndpoint', 'http://oauth.example/oauth/token/'],
+      ['serverEndpoint', 'http://oauth.example/rest/'],
+      ['serverEndpoint', 'https://oauth.example/rest/?x=1'],
+      ['serverEndpoint', 42],
       ['accessToken', ''],
       ['clientSecret', undefined],
       ['onTokens', 'no'],
