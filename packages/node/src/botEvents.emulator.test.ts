@@ -1,5 +1,5 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, retry, take, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BotDeleteEvent, MessageAddEvent } from './BotEvent';
 import { botEvents } from './botEvents';
@@ -110,6 +110,50 @@ describe('botEvents against the emulator', () => {
       ),
     );
     expect(second.map(text)).toEqual(['d', 'e']);
+  });
+
+  it('resumes after a subscriber left mid-page from the offset onOffset saved, repeating none it delivered', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const text = (e: unknown) => (e as MessageAddEvent).data.message.text;
+    const saved: number[] = [];
+    say(['a', 'b', 'c']);
+    // One page of three; the first run takes one, as a bot that stops on a "stop" message does.
+    const first = await firstValueFrom(
+      botEvents(transport, {
+        botId: agent.id,
+        botToken: agent.botToken!,
+        ...fast,
+        onOffset: (o) => saved.push(o),
+      }).pipe(take(1), toArray()),
+    );
+    expect(first.map(text)).toEqual(['a']);
+    const second = await firstValueFrom(
+      botEvents(transport, { botId: agent.id, botToken: agent.botToken!, offset: saved.at(-1), ...fast }).pipe(
+        take(2),
+        toArray(),
+      ),
+    );
+    expect(second.map(text)).toEqual(['b', 'c']);
+  });
+
+  it('continues on retry() from the offset it reached, not the offset option, repeating nothing', async () => {
+    const agent = emu.fixtures.bots.agent;
+    const text = (e: unknown) => (e as MessageAddEvent).data.message.text;
+    say(['a', 'b', 'c']);
+    let saves = 0;
+    const events = await firstValueFrom(
+      botEvents(transport, {
+        botId: agent.id,
+        botToken: agent.botToken!,
+        limit: 2,
+        ...fast,
+        // The first save fails (the offset store is down): the stream errors, and retry() subscribes again.
+        onOffset: () => {
+          if (saves++ === 0) throw new Error('offset store is down');
+        },
+      }).pipe(retry(1), take(3), toArray()),
+    );
+    expect(events.map(text)).toEqual(['a', 'b', 'c']);
   });
 
   it('errors the stream on a wrong bot token instead of polling forever', async () => {

@@ -1,4 +1,5 @@
 import { B24Error, type Transport } from '@b24-typing/core';
+import { retry } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BotEvent } from './BotEvent';
 import { botEvents } from './botEvents';
@@ -286,6 +287,26 @@ describe('botEvents timing', () => {
     expect(() => botEvents(transport, { botId: 1, intervalMs: -1 })).toThrow(
       expect.objectContaining({ field: 'intervalMs' }),
     );
+    expect(calls).toHaveLength(0);
+  });
+
+  it('refuses a backoff that is not an object and a withUserEvents that is not a boolean, before polling', async () => {
+    // Unchecked, `backoff: 5000` was silently the default backoff, and `withUserEvents: 'false'` (an env variable
+    // passed on as it is) asked the portal for user events.
+    const { transport, calls } = scripted([page([1], 2)]);
+    for (const [field, value] of [
+      ['backoff', 5000],
+      ['backoff', null],
+      ['backoff', 'exponential'],
+      ['withUserEvents', 'false'],
+      ['withUserEvents', 1],
+      ['withUserEvents', null],
+    ] as const) {
+      expect(() => botEvents(transport, { botId: 9, [field]: value as never }), `${field}: ${value}`).toThrow(
+        expect.objectContaining({ name: 'B24InputError', field, kind: 'input' }),
+      );
+    }
+    await vi.advanceTimersByTimeAsync(1000);
     expect(calls).toHaveLength(0);
   });
 
@@ -751,7 +772,9 @@ describe('botEvents timing', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('reports no offset for a page the subscriber left before its end: it would confirm events never delivered', async () => {
+  it('reports the offset after the last event delivered when the subscriber leaves mid-page, and no further', async () => {
+    // Nothing was reported for such a page, so a restart from the saved offset repeated the events delivered too.
+    // One past the last delivered id confirms those alone (an offset confirms the ids below it, reference §4.4).
     const { transport } = scripted([page([1, 2, 3], 4)]);
     const offsets: number[] = [];
     const seen: number[] = [];
@@ -763,7 +786,47 @@ describe('botEvents timing', () => {
     );
     await vi.advanceTimersByTimeAsync(1000);
     expect(seen).toEqual([1, 2]);
-    expect(offsets).toEqual([]);
+    expect(offsets).toEqual([3]);
+  });
+
+  it('reports no offset past what the portal gave, nor one that could confirm an event without an id left behind', async () => {
+    for (const [reply, leaveAt, expected] of [
+      // The portal held nextOffset back at 6: one past the last delivered (7) would confirm more than it did.
+      [page([5, 6, 7, 8], 6), 6, [6]],
+      // An event without an id was not delivered: its id is unknown, so no offset can be shown to spare it.
+      [() => ({ events: [...page([1, 2], 3)().events, { type: 'X' }], nextOffset: 4 }), 1, []],
+    ] as const) {
+      const { transport } = scripted([reply as () => unknown]);
+      const offsets: number[] = [];
+      const subscription = botEvents(transport, {
+        botId: 9,
+        intervalMs: 10,
+        onOffset: (o) => offsets.push(o),
+      }).subscribe((e) => {
+        if (e.eventId === leaveAt) subscription.unsubscribe();
+      });
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(offsets, `leaving at ${leaveAt}`).toEqual(expected);
+    }
+  });
+
+  it('continues from the last offset on retry(), not from the offset option, so nothing delivered comes again', async () => {
+    const { transport, calls } = scripted([page([1, 2], 3), page([3], 4), page([], 4)]);
+    let saves = 0;
+    const seen: number[] = [];
+    botEvents(transport, {
+      botId: 9,
+      offset: 1,
+      intervalMs: 10,
+      onOffset: () => {
+        if (saves++ === 0) throw new Error('offset store is down');
+      },
+    })
+      .pipe(retry())
+      .subscribe((e) => seen.push(e.eventId!));
+    await vi.advanceTimersByTimeAsync(15);
+    expect(calls.map((c) => c.params.offset)).toEqual([1, 3, 4]);
+    expect(seen).toEqual([1, 2, 3]);
   });
 });
 

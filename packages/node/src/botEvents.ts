@@ -8,11 +8,14 @@ export interface BotEventsOptions {
   readonly botId: number;
   /** Required with a webhook transport (the bot's registration token), not with OAuth. */
   readonly botToken?: string;
-  /** Where to start: a `nextOffset` you persisted (see `onOffset`). Default: whatever the portal still holds. */
+  /**
+   * Where the first subscription starts: a `nextOffset` you persisted (see `onOffset`). Default: whatever the portal
+   * still holds. A later subscription to the same stream (`retry()`, `repeat()`) continues where the last one got to.
+   */
   readonly offset?: number;
   /** Events per poll, 1–1000. Default 100. */
   readonly limit?: number;
-  /** Also receive user events (`withUserEvents`). */
+  /** Also receive user events (`withUserEvents`). A boolean: `'false'` from an environment variable is refused. */
   readonly withUserEvents?: boolean;
   /** Pause after a poll that drained the queue. Default 5,000 ms (the platform recommends 5–30 s). */
   readonly intervalMs?: number;
@@ -37,7 +40,8 @@ export interface BotEventsOptions {
     readonly jitter?: number;
   };
   /**
-   * Called after each successful poll with the offset that confirms everything delivered so far. If it throws, or
+   * Called after each successful poll with the offset that confirms everything delivered so far, and when the
+   * subscriber leaves mid-page with the offset just past the last event it was delivered. If it throws, or
    * returns a promise that rejects (an async save), the stream errors with that (the offset was not saved, so polling
    * on would hide that). Polling does not wait for the promise.
    */
@@ -100,13 +104,33 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   if (factor < 1) throw inputError('backoff.factor', 'at least 1');
   const jitter = nonNegative(options.backoff?.jitter, 0.2, 'backoff.jitter');
   if (jitter > 1) throw inputError('backoff.jitter', 'a fraction from 0 to 1 (0.2 for 20 %)');
+  // Unchecked, `backoff: 5000` was quietly the default backoff, and `withUserEvents: 'false'` (an environment
+  // variable passed on as it is) asked the portal for user events.
+  if (options.backoff !== undefined && (typeof options.backoff !== 'object' || options.backoff === null)) {
+    throw inputError('backoff', 'an object ({ initialMs, factor, maxMs, jitter })');
+  }
+  if (options.withUserEvents !== undefined && typeof options.withUserEvents !== 'boolean') {
+    throw inputError('withUserEvents', 'a boolean');
+  }
   // Checked here: otherwise the first poll (a network call) would run before a misspelt callback failed the stream.
   for (const field of ['onOffset', 'onRetry', 'random'] as const) {
     if (options[field] !== undefined && typeof options[field] !== 'function') throw inputError(field, 'a function');
   }
 
+  /**
+   * The offset the last subscription reached. A new subscription (`retry()` after an error, `repeat()`, a subscribe
+   * after an unsubscribe) starts there rather than at the `offset` option: the portal's queue is consumed, not
+   * replayed, so starting over from the option only handed out again what was delivered but not yet confirmed.
+   */
+  let reached = options.offset;
+
   return new Observable<BotEvent>((subscriber) => {
-    let offset = options.offset;
+    let offset = reached;
+    /** Moves the offset forward (never back), for this subscription and the next. */
+    const advance = (next: number) => {
+      offset = next;
+      if (reached === undefined || next > reached) reached = next;
+    };
     // Ids delivered lately, oldest first: a repeat is skipped by its id, not by comparing it with the highest id
     // delivered, which lost every event a page (or a later one) brings below it (reference §4.4 orders nothing).
     const delivered = new Set<number>();
@@ -177,11 +201,24 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       if (subscriber.closed) return;
       failures = 0;
       let deleted = false;
-      for (const item of page.events) {
+      for (const [index, item] of page.events.entries()) {
         if (item.numericId !== undefined && delivered.has(item.numericId)) continue;
         // The subscriber left before this event: the page's offset would confirm it undelivered. One that left on the
-        // page's last event (take(n), a "stop" message) still gets the offset saved, or a restart would repeat it.
-        if (subscriber.closed) return;
+        // page's last event (take(n), a "stop" message) still gets the offset saved, or a restart would repeat it;
+        // one that left mid-page gets the offset of what it was delivered, so a restart repeats only the rest.
+        if (subscriber.closed) {
+          const partial = partialOffset(page, index, offset);
+          if (partial !== undefined) {
+            advance(partial);
+            try {
+              failIfRejected(options.onOffset?.(partial));
+            } catch (error) {
+              // As after a page's last event: the subscriber has gone, but nothing escapes as an unhandled rejection.
+              subscriber.error(error);
+            }
+          }
+          return;
+        }
         if (item.numericId !== undefined) {
           delivered.add(item.numericId);
           // The oldest goes first: repeats come from the pages not yet confirmed, a few at most.
@@ -193,7 +230,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       // An older offset is ignored: passed back (or persisted through onOffset) it would have the portal hand out
       // events already emitted again.
       if (page.nextOffset !== undefined && (offset === undefined || page.nextOffset >= offset)) {
-        offset = page.nextOffset;
+        advance(page.nextOffset);
         try {
           failIfRejected(options.onOffset?.(page.nextOffset));
         } catch (error) {
@@ -228,6 +265,22 @@ function isLastEvent(event: BotEvent, botId: number): boolean {
   const bot = event.data.bot;
   const id = typeof bot === 'object' && bot !== null ? wholeNumber((bot as Record<string, unknown>).id) : undefined;
   return id === undefined || id === botId;
+}
+
+/**
+ * The offset for a page the subscriber left before `stop`, its first event not delivered: one past the last event id
+ * before it, since an offset confirms the ids below it (reference §4.4) and the page is in id order. Never past the
+ * page's own `nextOffset` (the portal may hold it back), never behind `offset`, and none when an event left behind
+ * has no id (its place among the ids is unknown) or no event with an id came before `stop`.
+ */
+function partialOffset(page: Page, stop: number, offset: number | undefined): number | undefined {
+  if (page.nextOffset === undefined) return undefined;
+  if (page.events.slice(stop).some((item) => item.numericId === undefined)) return undefined;
+  let last: number | undefined;
+  for (const item of page.events.slice(0, stop)) last = item.numericId ?? last;
+  if (last === undefined) return undefined;
+  const partial = Math.min(last + 1, page.nextOffset);
+  return offset === undefined || partial > offset ? partial : undefined;
 }
 
 interface Page {
