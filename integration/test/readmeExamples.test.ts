@@ -74,7 +74,7 @@ declare const reply$: Observable<string>;`,
   'packages/node/README.md': [
     '',
     `import type { OAuthTokens } from '@b24-typing/node';
-declare const install: { client_endpoint: string; access_token: string; refresh_token: string };
+declare const install: { client_endpoint: string; access_token: string; refresh_token: string; server_endpoint: string };
 declare const db: { saveTokens(tokens: OAuthTokens): Promise<void> };`,
     `import type { DialogId } from '@b24-typing/core';
 type Handler = (req: { body: Buffer }, res: { sendStatus(status: number): unknown }) => unknown;
