@@ -377,7 +377,7 @@ const RUNS: Record<string, RunSpec> = {
   },
   // core, quick start: a bot
   'packages/core/README.md#2': {
-    env: (emulator) => ({ B24_WEBHOOK: emulator.webhookUrl() }),
+    env: (emulator) => ({ B24_WEBHOOK_URL: emulator.webhookUrl() }),
     bind: () => ({
       reply$: new Subject<string>(),
       event: { type: 'ONIMBOTV2MESSAGEADD', data: { chat: { dialogId: `chat${CHAT}` } } },
@@ -449,7 +449,7 @@ const RUNS: Record<string, RunSpec> = {
   'packages/core/README.md#4': { check: async () => {} },
   // node: the webhook transport
   'packages/node/README.md#1': {
-    env: (emulator) => ({ B24_WEBHOOK: emulator.webhookUrl() }),
+    env: (emulator) => ({ B24_WEBHOOK_URL: emulator.webhookUrl() }),
     expose: ['transport', 'indicators'],
     async check({ entries, exports }) {
       expect(callsOf(entries(), 'im.dialog.writing')).toMatchObject([
