@@ -22,11 +22,12 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * lowered by minifier-friendly rewrites that change no behaviour: 7,140 B, then 7,070 B (7,063 B); held there when
  * the transports began to cut a call's credentials out of portal errors (7,065 B, paid for by such rewrites); raised
  * to 7,090 B for the access token cut out JSON-escaped and URL-encoded too, and one refresh shared by every stale
- * token while it runs (7,084 B). Over
+ * token while it runs (7,084 B); to 7,120 B for `keystrokes` no longer counting an `input` that changes nothing (an
+ * empty paste, an undo of typing already cleared), which issue 6 requires (7,117 B, after 11 B of rewrites). Over
  * the 6 kB target by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does
  * inside a portal.
  */
-export const CHAT_APP_BUDGET_BYTES = 7_090;
+export const CHAT_APP_BUDGET_BYTES = 7_120;
 /**
  * The portal-frame chat app's ceiling (gzip): 6,000 B, so that it meets the 6 kB target whether a kB is read as
  * 1,024 B (`TARGET_BYTES`) or as 1,000 B (as size-limit reads "6 kB").

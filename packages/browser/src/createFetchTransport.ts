@@ -10,6 +10,7 @@ import {
   validateMs,
 } from '@b24-typing/core';
 import type { Transport, TransportCall, TransportCallOptions } from '@b24-typing/core';
+import { checkOptions } from './keystrokes';
 
 /** What `auth` is asked for: the token in use, or (after `expired_token`) a fresh one. */
 export interface AuthRequest {
@@ -48,7 +49,7 @@ export interface FetchTransportOptions {
  * Errors leave `kind` to core's classification of their `code` where that already gives the right one.
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  if (typeof options !== 'object' || options === null) throw new B24InputError('options', 'an object');
+  checkOptions(options);
   const { auth } = options;
   const endpoint = normaliseEndpoint(options.clientEndpoint, options.allowInsecure === true);
   if (typeof auth !== 'function') throw new B24InputError('auth', 'a function returning the access token');

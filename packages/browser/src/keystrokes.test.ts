@@ -88,6 +88,89 @@ describe('keystrokes in Chromium', () => {
     expect(events).toContain('ta:input:historyUndo');
   });
 
+  it.each(['ta', 'in'])(
+    'does not count a paste of an empty clipboard in #%s (an input event that changes nothing)',
+    async (id) => {
+      // A fresh browser: nothing was copied yet. Chromium still fires `input` (insertFromPaste), the value unchanged.
+      const fresh = await openDomPage();
+      try {
+        await fresh.page.evaluate((id) => {
+          window.b24.keystrokes(document.getElementById(id)!).subscribe((e) => window.events.push(e.type));
+        }, id);
+        await fresh.page.focus(`#${id}`);
+        await fresh.page.keyboard.press('Control+V');
+        expect(await fresh.take()).toEqual([]);
+        await fresh.page.keyboard.type('a'); // still counts what does change
+        expect(await fresh.take()).toEqual(['input']);
+      } finally {
+        await fresh.close();
+      }
+    },
+  );
+
+  it.each(['ta', 'ce'])(
+    'does not count Ctrl+Z in #%s that changes nothing (the app cleared the composer after a send)',
+    async (id) => {
+      const { page } = dom;
+      await page.focus(`#${id}`);
+      await page.keyboard.type('ab');
+      await page.evaluate((id) => {
+        // How an app empties its composer: no input event.
+        const el = document.getElementById(id)!;
+        if (el instanceof HTMLTextAreaElement) el.value = '';
+        else el.textContent = '';
+      }, id);
+      await dom.take();
+      // Chromium's undo stack still holds the typing the script wiped: it fires historyUndo, and the composer stays empty.
+      await page.keyboard.press('Control+Z');
+      expect(await dom.take()).toEqual([]);
+      expect(await page.evaluate((id) => document.getElementById(id)!.innerHTML, id)).toBe('');
+    },
+  );
+
+  it.each(['ta', 'ce'])(
+    'counts an IME composition from its start in #%s after a Backspace in the empty box (a beforeinput with no input)',
+    async (id) => {
+      const { page } = dom;
+      await page.focus(`#${id}`);
+      await page.keyboard.press('Backspace');
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Input.imeSetComposition', { text: 'n', selectionStart: 1, selectionEnd: 1 });
+      await cdp.send('Input.insertText', { text: 'ん' });
+      await cdp.detach();
+      expect(await dom.take()).toEqual([
+        `${id}:compositionstart`,
+        `${id}:compositionupdate`,
+        `${id}:compositionupdate`,
+        `${id}:compositionend`,
+      ]);
+    },
+  );
+
+  it("counts typing in a web component's field when bound on its host, with an open or a closed shadow root", async () => {
+    const { page } = dom;
+    await page.evaluate(() => {
+      for (const mode of ['open', 'closed'] as const) {
+        const host = document.body.appendChild(document.createElement('x-composer'));
+        host.id = mode;
+        host.attachShadow({ mode }).innerHTML = '<textarea></textarea>';
+        window.b24.keystrokes(host).subscribe((e) => window.events.push(`${mode}:${e.type}`));
+      }
+    });
+    for (const mode of ['open', 'closed']) {
+      await page.click(`#${mode}`); // the click lands on the textarea inside
+      await page.keyboard.type('a');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.press('Control+Z');
+    }
+    await page.evaluate(() => {
+      for (const mode of ['open', 'closed']) document.getElementById(mode)!.remove();
+    });
+    expect(await dom.take()).toEqual(
+      ['open', 'closed'].flatMap((mode) => [`${mode}:input`, `${mode}:input`, `${mode}:input`]),
+    );
+  });
+
   it('counts a drop of text dragged from another field', async () => {
     const { page } = dom;
     await page.fill('#in', 'dragme');
@@ -156,7 +239,8 @@ describe('keystrokes in Chromium', () => {
         Object.defineProperty(event, 'inputType', { value: inputType });
         ta.dispatchEvent(event);
       }
-      ta.dispatchEvent(new InputEvent('input', { inputType: 'insertReplacementText' })); // spellcheck, autocorrect
+      (ta as HTMLTextAreaElement).value = 'the'; // spellcheck, autocorrect: the value changed, then its input event
+      ta.dispatchEvent(new InputEvent('input', { inputType: 'insertReplacementText' }));
     });
     expect(await dom.take()).toEqual(['ta:input:insertReplacementText']);
   });
@@ -167,6 +251,7 @@ describe('keystrokes in Chromium', () => {
       for (const inputType of ['insertText', 'deleteContentBackward', '']) {
         ta.dispatchEvent(new InputEvent('input', { isComposing: true, inputType }));
       }
+      (ta as HTMLTextAreaElement).value = 'a'; // a change (one that changes nothing does not count)
       ta.dispatchEvent(new InputEvent('input', { isComposing: false, inputType: 'insertText' }));
     });
     expect(await dom.take()).toEqual(['ta:input:insertText']);

@@ -1,10 +1,9 @@
 import { B24InputError } from '@b24-typing/core';
-import { Observable } from './rx';
+import { filter, fromEvent, merge } from './rx';
+import type { Observable } from 'rxjs';
 
 /** A composer: `<textarea>`, a text `<input>` or a contenteditable element. */
 export type ComposerElement = HTMLTextAreaElement | HTMLInputElement | HTMLElement;
-
-const TYPES = ['input', 'compositionstart', 'compositionupdate', 'compositionend'] as const;
 
 /**
  * Typing activity in a composer, one value (the DOM event) per change a person makes: an `input` event (insert,
@@ -21,21 +20,36 @@ const TYPES = ['input', 'compositionstart', 'compositionupdate', 'compositionend
  */
 export function keystrokes(element: ComposerElement): Observable<Event> {
   checkElement(element);
-  return new Observable<Event>((subscriber) => {
-    // Skipped: `input` events that only mirror an IME composition, which the composition events already counted:
-    // `insertCompositionText`, `deleteCompositionText`, and Safari's `insertFromComposition`, `deleteByComposition`
-    // (no other input type has "Composition" in its name; a literal rather than a module constant: the bundle is
-    // smaller). Composition events carry neither field (`test(undefined)` tests "undefined"), so they always pass.
-    const onEvent = (event: Event): void => {
-      const { isComposing, inputType } = event as InputEvent;
-      if (isComposing || /Composition/.test(inputType)) return;
-      subscriber.next(event);
-    };
-    for (const type of TYPES) element.addEventListener(type, onEvent);
-    return () => {
-      for (const type of TYPES) element.removeEventListener(type, onEvent);
-    };
-  });
+  // Skipped: `input` events that only mirror an IME composition, which the composition events already counted:
+  // `insertCompositionText`, `deleteCompositionText`, and Safari's `insertFromComposition`, `deleteByComposition`
+  // (no other input type has "Composition" in its name; a literal rather than a module constant, as are the event
+  // types below: the bundle is smaller). Composition events carry neither field (`test(undefined)` tests
+  // "undefined"), so they always pass.
+  //
+  // Skipped too: an `input` that changed nothing, which Chromium fires for a paste of an empty clipboard and for an
+  // undo of typing that a script has since wiped (the app emptying its composer after a send): its content is still
+  // the one at the last `beforeinput`. Content is a field's value or a contenteditable's HTML (so formatting counts);
+  // on anything else (a web component's host without a `value`) the event itself stands for it, so input there always
+  // counts. A value the browser sanitizes (`type=email` drops a trailing space) hides such an edit: it does not
+  // count. Only events with an `inputType` are compared: a `beforeinput` may have no `input` after it (Backspace in an
+  // empty box), and the composition that follows must still count from its start; a script's plain `Event('input')`
+  // counts too.
+  // Shared by the subscriptions: each sees every event and records the same content.
+  let before: unknown;
+  return merge(
+    ...(['beforeinput', 'input', 'compositionstart', 'compositionupdate', 'compositionend'] as const).map((type) =>
+      fromEvent<Event>(element, type),
+    ),
+  ).pipe(
+    filter((event) => {
+      const { isComposing, inputType, type } = event as InputEvent;
+      const content = (element as HTMLTextAreaElement).value ?? (element.isContentEditable ? element.innerHTML : event);
+      if (type !== 'beforeinput')
+        return !(isComposing || /Composition/.test(inputType) || (inputType !== undefined && content === before));
+      before = content;
+      return false;
+    }),
+  );
 }
 
 /**

@@ -58,7 +58,7 @@ export function resolveHostOptions(options: IndicatorHostOptions): {
   }
   const clock = options.clock ?? asyncScheduler;
   if (typeof clock.now !== 'function' || typeof clock.schedule !== 'function') {
-    throw new B24InputError('clock', 'an RxJS SchedulerLike (now and schedule)', describeValue(options.clock));
+    throw new B24InputError('clock', 'an RxJS SchedulerLike (now and schedule)', describeValue(clock));
   }
   return { transport, clock, onEvent };
 }
