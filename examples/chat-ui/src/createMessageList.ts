@@ -340,12 +340,12 @@ export function createMessageList(options: MessageListOptions) {
     shown.clear();
   }
 
+  /** Whether the list was loaded before (a later load is a reconnect). */
+  let loaded = false;
   /**
    * Read out by a screen reader: each message others write while the page is open. The list itself is no live
    * region: a reconnect rebuilds it, and its whole history would be read again.
    */
-  /** Whether the list was loaded before (a later load is a reconnect). */
-  let loaded = false;
   const announce = (entry: MessageEntry): void => {
     readOut(`${name(entry.authorId)}: ${entry.text}`);
     options.received(entry);
