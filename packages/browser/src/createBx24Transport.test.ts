@@ -269,6 +269,24 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it('classifies a 3xx/4xx answer whose error is an empty string by its status, as one without error, like the fetch transport', async () => {
+    // `{ "error": "" }` is no portal error (no code): a proxy's 404 or 403 with it stops an indicator as `input` or
+    // `access`, not as a `server` error that the scheduler retries.
+    for (const [status, kind] of [
+      [404, 'input'],
+      [403, 'access'],
+      [429, 'rate'],
+    ] as const) {
+      const body = { error: '', error_description: 'Not here' };
+      const bx24 = fakeBx24(table({ 'im.dialog.writing': { status, body } }));
+      await expect(createBx24Transport(bx24).call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        kind,
+        status,
+      });
+    }
+  });
+
   it('rejects a 2xx JSON reply without a result (no envelope: `{}`, `{ error: null }`, a proxy’s JSON) instead of resolving undefined', async () => {
     for (const body of [{}, { error: null }, { status: 'ok' }]) {
       const bx24 = fakeBx24(table({ 'im.dialog.writing': { status: 200, body } }));
@@ -312,6 +330,19 @@ describe('createBx24Transport', () => {
       await expect(
         createBx24Transport(answer({ status })).call('im.dialog.writing', { DIALOG_ID: '1' }),
       ).rejects.toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status });
+    }
+  });
+
+  it("reads a BX24-like's falsy error() as a success, an empty string too (Bx24AjaxResult: falsy on success)", async () => {
+    for (const error of [undefined, null, false, 0, '']) {
+      const bx24: Bx24Like = {
+        callMethod: (_method, _params, callback) =>
+          setTimeout(() => callback({ data: () => true, error: () => error, status: 200 })),
+      };
+      await expect(
+        createBx24Transport(bx24).call('im.dialog.writing', { DIALOG_ID: '1' }),
+        JSON.stringify(error),
+      ).resolves.toBe(true);
     }
   });
 

@@ -91,7 +91,8 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
         () => fail(new B24Error({ code: 'TIMEOUT', message: `no answer from BX24 within ${timeoutMs} ms` })),
         timeoutMs,
       );
-      signal?.addEventListener('abort', abort, { once: true });
+      // (no `once`: whatever settles the call removes it, the abort too)
+      signal?.addEventListener('abort', abort);
       globalThis.addEventListener?.('message', seen);
       try {
         start(done(resolve), fail, seen);
@@ -172,9 +173,11 @@ function tokenOf(bx24: Bx24Like): unknown {
  * answer without an `error` is a success to BX24.js, a failure here, by its status, and so is a reply without a
  * `result` (`{}`, a proxy's JSON), which is no envelope. BX24.js makes an `ex` of any `error` key, an empty one
  * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
- * the fetch transport. `seen`: the call's `seen` (its tokens, the one BX24 holds now added). `params`: the call's, or a
- * batch's commands, whose credentials are cut out of a portal error's text. `command`: the result is one command of a
- * batch.
+ * the fetch transport: a reply with one that fails all the same (a 4xx, no `result`) is judged by its status, as one
+ * without `error` (a proxy's 404 `{ "error": "" }` is `input`, not the `server` of a portal error without a code), and
+ * an `error()` that is an empty string is falsy: a success. `seen`: the call's `seen` (its tokens, the one BX24 holds
+ * now added). `params`: the call's, or a batch's commands, whose credentials are cut out of a portal error's text.
+ * `command`: the result is one command of a batch.
  */
 function toError(
   result: Bx24AjaxResult,
@@ -183,7 +186,7 @@ function toError(
   command?: true,
 ): B24Error | undefined {
   const error: unknown = result.error();
-  if (typeof error === 'string') return B24Error.fromResponse({ error });
+  if (error && typeof error === 'string') return B24Error.fromResponse({ error });
   const { status = result.status, ex } = (error || {}) as {
     status?: unknown;
     ex?: { error?: unknown; error_description?: unknown };
@@ -192,7 +195,7 @@ function toError(
   if (!((ex === undefined ? error : (ex?.error ?? ex)) || httpStatus! >= 300 || result.data() === undefined)) {
     return undefined;
   }
-  if (typeof ex?.error === 'string' && ex.error !== 'ERROR_NETWORK') {
+  if (ex?.error && typeof ex.error === 'string' && ex.error !== 'ERROR_NETWORK') {
     // A batch command's error has no HTTP status of its own: BX24.js hands it the batch's (200), which core's
     // parseBatchResult, reading the same reply for the other transports, does not.
     // The portal may quote the request back in its error_description: the credentials among the call's params (a
