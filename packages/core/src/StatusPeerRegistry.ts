@@ -28,6 +28,14 @@ export class StatusPeerRegistry {
    * left renews within it, it lapses while their work goes on.
    */
   readonly #upLeaseMs = new Map<string, number>();
+  /**
+   * When what the portal shows lapses (each call replaces what was up, with its own lease), by the same key, from the
+   * calls that landed (or may have) while the chat was shared, and kept while one is left: its clear takes down what
+   * one that ended before it put up, and must not give up at its own status's lapse while a longer one is up.
+   */
+  readonly #lapseAt = new Map<string, number>();
+
+  constructor(readonly clock: { now(): number }) {}
 
   join(status: PeerStatus): void {
     const { dialogId, botId } = peersOf(status);
@@ -55,18 +63,22 @@ export class StatusPeerRegistry {
    */
   landed(call: IndicatorCall, surely: boolean, ended = false): void {
     const clear = call.reason === 'clear';
-    if (this.#up.size === 0 && !ended && !clear) return;
+    if (this.#up.size === 0 && this.#lapseAt.size === 0 && !ended && !clear) return;
     const { params } = call;
     const botId = params.botId ?? params.BOT_ID;
     const dialogId = params.dialogId ?? params.DIALOG_ID;
     const code = params.statusMessageCode as string | undefined;
     const leaseMs = ((params.duration as number | undefined) ?? 25) * 1000;
-    if (this.#up.size > 0) {
-      const key = keyOf(botId, dialogId);
-      if (this.#up.has(key)) {
-        this.#up.set(key, surely && !clear ? code : null);
-        this.#upLeaseMs.set(key, leaseMs);
-      }
+    const key = keyOf(botId, dialogId);
+    if (this.#up.has(key)) {
+      this.#up.set(key, surely && !clear ? code : null);
+      this.#upLeaseMs.set(key, leaseMs);
+    }
+    if (this.#up.has(key) || this.#lapseAt.has(key)) {
+      // One that may not have landed leaves what was up standing: either may be up.
+      const lapse = this.clock.now() + leaseMs;
+      const was = this.#lapseAt.get(key);
+      this.#lapseAt.set(key, surely || was === undefined ? lapse : Math.max(was, lapse));
     }
     if (!ended && !clear) return;
     const others = this.#of(dialogId as string, botId);
@@ -80,6 +92,7 @@ export class StatusPeerRegistry {
     const held = this.#byDialog.get(dialogId);
     if (held === status) {
       this.#byDialog.delete(dialogId);
+      this.#lapseAt.delete(keyOf(botId, dialogId));
       return;
     }
     if (!Array.isArray(held) || !held.includes(status)) return;
@@ -91,6 +104,7 @@ export class StatusPeerRegistry {
     const known = this.#up.has(key);
     const up = known ? this.#up.get(key) : asked;
     const upLeaseMs = (known && this.#upLeaseMs.get(key)) || status.leaseMs;
+    if (others.length === 0) this.#lapseAt.delete(key);
     if (others.length < 2) {
       this.#up.delete(key);
       this.#upLeaseMs.delete(key);
@@ -111,6 +125,15 @@ export class StatusPeerRegistry {
       newest.resume(false);
   }
 
+  /**
+   * When what the portal shows for the bot and chat of `call` (a clear) lapses, as far as calls of shared statuses
+   * tell: the scheduler keeps a last clear until then, not only until its own status would lapse.
+   */
+  lapseOf(call: IndicatorCall): number | undefined {
+    const { params } = call;
+    return this.#lapseAt.get(keyOf(params.botId ?? params.BOT_ID, params.dialogId ?? params.DIALOG_ID));
+  }
+
   /** Whether more than one status of this bot in this chat shows something. */
   shared(peers: StatusPeers): boolean {
     return this.#of(peers.dialogId, peers.botId).length > 1;
@@ -127,5 +150,6 @@ export class StatusPeerRegistry {
     this.#byDialog.clear();
     this.#up.clear();
     this.#upLeaseMs.clear();
+    this.#lapseAt.clear();
   }
 }

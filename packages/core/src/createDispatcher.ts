@@ -13,6 +13,8 @@ export interface DispatcherOptions {
   readonly limits?: RateLimits;
   /** See `SchedulerOptions.onLanded`. */
   readonly onLanded?: SchedulerOptions['onLanded'];
+  /** See `SchedulerOptions.lapseOf`. */
+  readonly lapseOf?: SchedulerOptions['lapseOf'];
 }
 
 /**

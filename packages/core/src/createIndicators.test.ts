@@ -1487,6 +1487,34 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
+  it('keeps trying the last clear until what one that ended before it put up lapses, not only its own status', async () => {
+    // Found by integration/test/botWork.property.test.ts: the last one's clear gave up at its own status's lapse while
+    // the longer lease another one had put up stayed visible, 20 s after all work had ended.
+    const portalBusyUntil = 35_000;
+    const transport = recordingTransport((c) =>
+      c.params.duration === 1 && c.at < portalBusyUntil
+        ? c.reject(new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503, kind: 'rate' }))
+        : c.resolve({ result: true }),
+    );
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const indicators = createIndicators({ transport });
+    const untilB = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: untilB }).subscribe(); // up to 30 s
+    await advance(1_000);
+    const untilA = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: untilA, leaseSec: 60 }).subscribe();
+    await advance(1_000); // its "thinking" landed last: up until 61 s
+    untilA.error(new Error('llm failed')); // the other goes on: no clear
+    await advance(8_000);
+    untilB.error(new Error('llm failed')); // at 10 s the last one ends: its clear meets a busy portal until 35 s
+    await advance(60_000);
+    const clears = transport.calls.filter((c) => c.params.duration === 1);
+    expect(clears.at(-1)?.at).toBeGreaterThanOrEqual(portalBusyUntil);
+    expect(clears.at(-1)?.at).toBeLessThan(61_000);
+    random.mockRestore();
+    indicators.dispose();
+  });
+
   it('sends the status of the one going on again after a reply when the one due to send its own again ends first', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });

@@ -34,12 +34,13 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
   // Every delayed action of every indicator and of the scheduler shares one timer of `clock`.
   const timers = createTimerWheel(clock);
   // The portal keeps one status per chat and bot: a bot answering two messages in one chat shows one status.
-  const peers = new StatusPeerRegistry();
+  const peers = new StatusPeerRegistry(timers);
   const dispatcher = createDispatcher({
     transport,
     clock: timers,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     onLanded: (call, surely, ended) => peers.landed(call, surely, ended),
+    lapseOf: (call) => peers.lapseOf(call),
   });
   const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
   return {

@@ -35,6 +35,12 @@ export interface SchedulerOptions {
    * stopped (its channel closed) by then, so what it shows may undo a hand-over made meanwhile.
    */
   readonly onLanded?: (call: IndicatorCall, surely: boolean, ended: boolean) => void;
+  /**
+   * When what a clear takes down lapses, if the caller knows better than the clear's own deadline (its indicator's
+   * last call's lifetime): another bot status of the bot in the chat that ended before it may have put up a longer
+   * one, which this clear takes down too (`StatusPeerRegistry.lapseOf`). The clear is kept until the later of the two.
+   */
+  readonly lapseOf?: (call: IndicatorCall) => number | undefined;
 }
 
 type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
@@ -170,7 +176,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   }
   const clock = options.clock ?? asyncScheduler;
   const random = options.random ?? (() => Math.random());
-  const onLanded = options.onLanded;
+  const { onLanded, lapseOf } = options;
 
   const bucket = new LeakyBucket(limits, clock.now(), { headroom });
   const waiting = new SchedulerHeap<Entry>(
@@ -700,6 +706,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
 
     close(last?: IndicatorCall): void {
+      const lapse = last && lapseOf?.(last);
+      if (last && lapse !== undefined && lapse > last.deadline) last = { ...last, deadline: lapse };
       // `flight` stays set until the request settles (finish() clears it), so that a final call given to a later
       // close() still waits for a batch that carries this indicator's last call.
       const flight = this.flight;
