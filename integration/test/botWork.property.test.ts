@@ -40,6 +40,12 @@ const RECOVERY_MS = 5_000;
 const RATE_BACKOFF_MS = 500;
 /** "its retries ran out": a call is tried 5 times (core's scheduler, `maxRetries` 4) before it is dropped. */
 const ATTEMPTS = 5;
+/**
+ * README "Semantics and defaults": a renewal goes `marginMs` (3 s, capped at half the lease) before the lease lapses, or
+ * up to `piggybackMs` (1 s) earlier in a batch that goes anyway.
+ */
+const MARGIN_MS = 3_000;
+const PIGGYBACK_MS = 1_000;
 /** "a new status is sent at once": with no fault, a work's status lands the moment the work starts. */
 const START_TOLERANCE_MS = 0;
 /** Property (3): nothing of a bot is visible this long after all work ended (a clear shows for its 1 s). */
@@ -173,6 +179,8 @@ interface Run {
   delivered: 'value' | 'error' | 'complete' | undefined;
   deliveredAt: number | undefined;
   sub: Subscription | undefined;
+  /** Its indicator's id in events: indicators are numbered as they are subscribed, one per work. */
+  indicatorId: number;
 }
 
 type Interval = readonly [number, number];
@@ -185,6 +193,7 @@ const tally = {
   statusCalls: 0,
   afterReplyChecks: 0,
   overlapping: 0,
+  sharedRenewals: 0,
   coveredMs: 0,
   clearsChecked: 0,
 };
@@ -227,7 +236,16 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     call: (method, params, options) => clock.track(webhook.call(method, params, options)),
     batch: (calls, options) => clock.track(webhook.batch(calls, options)),
   };
-  const indicators = createIndicators({ transport, limits: 'standard', clock });
+  const renewals: { at: number; indicatorId: number }[] = [];
+  const indicators = createIndicators({
+    transport,
+    limits: 'standard',
+    clock,
+    onEvent: (e) => {
+      if (e.type === 'renewed') renewals.push({ at: e.at, indicatorId: e.indicatorId });
+    },
+  });
+  let subscribed = 0;
   const sendErrors: unknown[] = [];
 
   const runs: Run[] = s.works.map((w, index) => ({
@@ -241,6 +259,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     delivered: undefined,
     deliveredAt: undefined,
     sub: undefined,
+    indicatorId: 0,
   }));
 
   for (const f of s.faults) clock.schedule(() => emulator.addFault(faultSpec(f)), f.atMs);
@@ -259,6 +278,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
         w.phases.length === 0
           ? w.status
           : merge(of(w.status), ...w.phases.map((p) => timer(p.atMs, clock).pipe(map(() => p.status))));
+      run.indicatorId = ++subscribed;
       run.sub = reply$
         .pipe(
           withStatus(indicators, {
@@ -380,12 +400,10 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
       }
 
       // (2) Never lapses while work goes on: from the first status landing to the end of each work, a status of
-      // the bot is visible there, except a second after a reply of its other work and after a refusal.
-      // The one due to send its own again may end in that second: the newest of the rest then does, a second after
-      // that end (createIndicators.test.ts, "… when the one due to send its own again ends first").
+      // the bot is visible there, except a second after a reply of its other work and after a refusal. The one due
+      // to send its own again may end in that second: the newest of the rest then does, still a second after the reply
+      // (createIndicators.test.ts, "… when the one due to send its own again ends first").
       const replyWindows: Interval[] = messages.map((m) => [m.time, m.time + REPLY_GAP_MS]);
-      for (const end of mine.map((r) => r.end ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b))
-        if (replyWindows.some(([a, b]) => a <= end && end <= b)) replyWindows.push([end, end + REPLY_GAP_MS]);
       for (const run of mine) {
         const end = run.end ?? Number.POSITIVE_INFINITY;
         if (end <= run.start) continue;
@@ -447,6 +465,46 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     }
   }
 
+  // (6) As few requests as the status needs: while works of a bot in a chat share its status (two or more running)
+  // and the newest renews at least as often as the others, only the newest renews it, so two renewals there are a
+  // renewal period apart (less a piggyback), not one per work. Judged with no fault: a refusal makes a status go again.
+  if (!faulted) {
+    const runOf = new Map(runs.map((r) => [r.indicatorId, r]));
+    const running = (r: Run, t: number) => r.start < t && t < (r.end ?? Number.POSITIVE_INFINITY);
+    const periodOf = (r: Run) => {
+      const lease = (r.work.leaseSec ?? 30) * 1000;
+      return lease - Math.min(MARGIN_MS, lease / 2);
+    };
+    for (const chatId of CHATS) {
+      for (const bot of BOTS) {
+        const mine = runs.filter((r) => r.chatId === chatId && r.botId === bot.id);
+        /** The newest work's renewal period while it keeps the status up for the others at `t`, else undefined. */
+        const keeperPeriod = (t: number) => {
+          const now = mine.filter((r) => running(r, t)).sort((a, b) => a.indicatorId - b.indicatorId);
+          const newest = now.at(-1);
+          if (now.length < 2 || !newest || now.some((r) => periodOf(r) < periodOf(newest))) return undefined;
+          return periodOf(newest);
+        };
+        const theirs = renewals.filter((e) => mine.includes(runOf.get(e.indicatorId) as Run));
+        for (let i = 1; i < theirs.length; i++) {
+          const [a, b] = [theirs[i - 1]!, theirs[i]!];
+          const [pa, pb] = [keeperPeriod(a.at), keeperPeriod(b.at)];
+          if (pa === undefined || pb === undefined) continue;
+          // A reply between them hid the status: it must be sent again, whoever's turn it was.
+          const replied = mine.some(
+            (r) => r.work.outcome === 'reply' && r.end !== undefined && a.at < r.end && r.end <= b.at,
+          );
+          if (replied) continue;
+          tally.sharedRenewals++;
+          if (b.at - a.at < Math.min(pa, pb) - PIGGYBACK_MS)
+            problems.push(
+              `bot ${bot.id} in chat${chatId}: renewed at ${rel(a.at)} and ${rel(b.at)} while shared (works ${runOf.get(a.indicatorId)?.index}, ${runOf.get(b.indicatorId)?.index})`,
+            );
+        }
+      }
+    }
+  }
+
   // (4) The scheduler keeps the portal's rate limit: no QUERY_LIMIT_EXCEEDED of the emulator's own bucket.
   const qle = emulator.stats().queryLimitExceeded;
   if (qle > 0) problems.push(`${qle} QUERY_LIMIT_EXCEEDED from the standard plan's bucket`);
@@ -486,6 +544,7 @@ describe('bot work end to end (property): statuses over HTTP to the emulator, in
       // The scenarios did reach what the properties are about.
       expect(tally.afterReplyChecks).toBeGreaterThan(0);
       expect(tally.overlapping).toBeGreaterThan(0);
+      expect(tally.sharedRenewals).toBeGreaterThan(0);
       expect(tally.clearsChecked).toBeGreaterThan(0);
     },
     Math.max(20_000, RUNS * 200),

@@ -34,6 +34,11 @@ export class StatusPeerRegistry {
    * one that ended before it put up, and must not give up at its own status's lapse while a longer one is up.
    */
   readonly #lapseAt = new Map<string, number>();
+  /**
+   * When the reply behind a `false` in `#up` came, by the same key: the newest sends its own status again a second
+   * after it, and if that one ends first, the one taking over does so then (or at once), not a second after that end.
+   */
+  readonly #repliedAt = new Map<string, number>();
 
   constructor(readonly clock: { now(): number }) {}
 
@@ -71,6 +76,7 @@ export class StatusPeerRegistry {
     const leaseMs = ((params.duration as number | undefined) ?? 25) * 1000;
     const key = keyOf(botId, dialogId);
     if (this.#up.has(key)) {
+      this.#repliedAt.delete(key);
       this.#up.set(key, surely && !clear ? code : null);
       this.#upLeaseMs.set(key, leaseMs);
     }
@@ -104,11 +110,21 @@ export class StatusPeerRegistry {
     const known = this.#up.has(key);
     const up = known ? this.#up.get(key) : asked;
     const upLeaseMs = (known && this.#upLeaseMs.get(key)) || status.leaseMs;
+    const now = this.clock.now();
+    // A second after the reply that hid what was up (`#up` false), or after this one's.
+    const pauseMs = replied ? undefined : Math.max(0, (this.#repliedAt.get(key) ?? now) + 1000 - now);
+    // It kept the status up for the others (`kept`): the newest of them takes over renewing it.
+    const kept = held.filter((s) => peersOf(s).botId === botId).at(-1) === status;
+    const lapseAt = this.#lapseAt.get(key);
     if (others.length === 0) this.#lapseAt.delete(key);
     if (others.length < 2) {
       this.#up.delete(key);
       this.#upLeaseMs.delete(key);
-    } else if (replied) this.#up.set(key, false);
+      this.#repliedAt.delete(key);
+    } else if (replied) {
+      this.#up.set(key, false);
+      this.#repliedAt.set(key, now);
+    }
     const newest = others.at(-1);
     const asks = (code: string | undefined | null | false) => others.some((s) => s.shown?.code === code);
     if (!newest || !(handOver || replied)) return;
@@ -116,13 +132,27 @@ export class StatusPeerRegistry {
     const lateShows = late !== undefined && !asks(late.code);
     // After a reply, or while nothing landed since one (the newest, which was to send its own again a moment later, may
     // be `status`): the newest sends its own again once the reply's message has hidden what was up.
-    if (replied || up === false) newest.resume(true);
+    if (replied || up === false) newest.resume(true, pauseMs);
     // Sent again if none of those left asks for what is up, or for what may yet land: the call of `status` that was on
     // its way as it ended. Not for one that was refused, landed before what is up, or never left (still queued). Also
     // if none of those left renews within the lease of what is up (theirs are longer, or the one that did is `status`):
     // it would lapse while their work goes on, until their next renewal.
     else if (!asks(up) || (lateShows && late.code !== up) || !others.some((s) => s.period <= upLeaseMs))
       newest.resume(false);
+    else if (kept) newest.takeOver(lapseAt);
+  }
+
+  /**
+   * Whether a newer status of the bot in the chat keeps what `status` would renew up (see `StatusPeers.kept`): the
+   * newest renews, the others skip while it goes on, as long as it renews at least as often (a longer lease than
+   * theirs would let what they put up lapse first). Whatever was up, it is renewed in time: each call's lease outlasts
+   * the newest's next renewal. The newest's status is what shows.
+   */
+  kept(status: PeerStatus): boolean {
+    const { dialogId, botId } = peersOf(status);
+    if (!Array.isArray(this.#byDialog.get(dialogId))) return false;
+    const newest = this.#of(dialogId, botId).at(-1);
+    return newest !== undefined && newest !== status && newest.period <= status.period;
   }
 
   /**
@@ -151,5 +181,6 @@ export class StatusPeerRegistry {
     this.#up.clear();
     this.#upLeaseMs.clear();
     this.#lapseAt.clear();
+    this.#repliedAt.clear();
   }
 }

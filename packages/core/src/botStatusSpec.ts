@@ -74,6 +74,10 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     return this.registry?.shared(this) === true;
   }
 
+  kept(status: PeerStatus): boolean {
+    return this.registry?.kept(status) === true;
+  }
+
   drive(s: StatusSignal): DriverSignal {
     const call = this.target.callFor(s, s.type);
     return { call: s.peer ? { ...call, peer: s.peer } : call };

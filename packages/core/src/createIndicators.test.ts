@@ -1526,9 +1526,10 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(100);
     reply.next('the reply'); // its message hides "searching": the newest is to send its own again a second later
     await advance(100);
-    b.unsubscribe(); // at 0.2 s, before it did: the one going on does it instead
+    b.unsubscribe(); // at 0.2 s, before it did: the one going on does it instead, when it was due (README)
     await advance(5_000);
-    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`).slice(3)).toEqual(['1200 3@chat8 SEARCHING 30']);
+    // a second after the reply, not a second after that end: nothing would show for up to 2 s
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`).slice(3)).toEqual(['1100 3@chat8 SEARCHING 30']);
     a.unsubscribe();
     indicators.dispose();
   });
@@ -1545,9 +1546,9 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(99);
     reply.next('the reply'); // at 0.1 s: the newest is to send its own again at 1.1 s
     await advance(1_000);
-    b.unsubscribe(); // at 1.1 s, its call made but not yet sent: the one going on sends its own a second later
+    b.unsubscribe(); // at 1.1 s, its call made but not yet sent: the one going on sends its own, now that it is due
     await advance(5_000);
-    expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`).slice(3)).toEqual(['2100 3@chat8 SEARCHING 30']);
+    expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`).slice(3)).toEqual(['1100 3@chat8 SEARCHING 30']);
     a.unsubscribe();
     indicators.dispose();
   });
@@ -1567,6 +1568,83 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     b.unsubscribe();
     await advance(1);
     expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`).slice(3)).toEqual(['3000 3@chat8 THINKING 60']);
+    a.unsubscribe();
+    indicators.dispose();
+  });
+
+  it('renews the status they share once per lease, by the newest (whose status shows), not once per status', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const subs = [indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe()];
+    await advance(1_000);
+    subs.push(indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe());
+    await advance(1_000);
+    subs.push(indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing' }).subscribe());
+    await advance(118_000);
+    // one work alone: 5 calls in 2 minutes; three at once: their starts, then the newest's renewals every 27 s
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`)).toEqual([
+      '0 3@chat8 THINKING 30',
+      '1000 3@chat8 SEARCHING 30',
+      '2000 3@chat8 COMPOSING 30',
+      '29000 3@chat8 COMPOSING 30',
+      '56000 3@chat8 COMPOSING 30',
+      '83000 3@chat8 COMPOSING 30',
+      '110000 3@chat8 COMPOSING 30',
+    ]);
+    for (const sub of subs) sub.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call).slice(7)).toEqual(['3@chat8 COMPOSING 1']);
+    indicators.dispose();
+  });
+
+  it('renews the status they share when the newest ends, before what it put up lapses, and then on its own', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    const fails = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: fails }).subscribe();
+    await advance(39_000);
+    fails.error(new Error('llm failed')); // at 40 s: its renewal at 28 s keeps "thinking" up until 58 s
+    await advance(80_000);
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`)).toEqual([
+      '0 3@chat8 THINKING 30',
+      '1000 3@chat8 THINKING 30',
+      '28000 3@chat8 THINKING 30',
+      '55000 3@chat8 THINKING 30',
+      '82000 3@chat8 THINKING 30',
+      '109000 3@chat8 THINKING 30',
+    ]);
+    expect(brief(heard).filter((e) => !e.includes('stopped'))).toEqual([
+      '0 sent start',
+      '1000 sent start',
+      '28000 renewed renew',
+      '55000 sent change',
+      '82000 renewed renew',
+      '109000 renewed renew',
+    ]);
+    a.unsubscribe();
+    indicators.dispose();
+  });
+
+  it('renews the status they share in time when the newest ends after the others skipped, before its renewal', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 10 }).subscribe();
+    await advance(1_000);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 10 }).subscribe();
+    await advance(6_500);
+    // at 7.5 s: "a" skipped its renewal at 7 s (next due at 14 s); b's start, up until 11 s, is not renewed at 8 s
+    b.unsubscribe();
+    await advance(10_000);
+    // "a" renews 3 s before what b put up lapses (its own margin), then every 7 s
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`)).toEqual([
+      '0 3@chat8 THINKING 10',
+      '1000 3@chat8 THINKING 10',
+      '8000 3@chat8 THINKING 10',
+      '15000 3@chat8 THINKING 10',
+    ]);
     a.unsubscribe();
     indicators.dispose();
   });
@@ -1739,7 +1817,8 @@ describe('createIndicators: botStatus after a call was given up (network down)',
   it('sends it again a second after the reply of another status of the bot in the chat, also right before a renewal', async () => {
     // "thinking" is down from 27 s to 31 s: given up at 28.75 s, sent again at 29.75 s, landed at 31.5 s; its
     // renewal follows at 56.75 s. "searching" of the same bot in the chat replies at 56.5 s: its message hides the
-    // status they share, also after that renewal, which went before the message landed
+    // status they share, also after that renewal, which went before the message landed. "searching" renews less often
+    // (a longer lease), so "thinking" renews on its own (`StatusPeers.kept`)
     const transport = recordingTransport((c) =>
       c.at >= 27_000 && c.at < 31_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
         ? c.reject(networkDown())
@@ -1750,7 +1829,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
     await advance(1_000);
     const reply = new Subject<string>();
-    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply, leaseSec: 60 }).subscribe();
     await advance(55_500);
     reply.next('the reply'); // at 56.5 s
     await advance(2_000);

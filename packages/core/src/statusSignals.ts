@@ -120,6 +120,12 @@ export interface StatusPeers {
    * With `replied`, the newest sends its own again a moment later: the reply's message hides the status they share.
    */
   leave(status: PeerStatus, handOver: boolean, replied: boolean): void;
+  /**
+   * A newer status of the bot in the chat, renewing at least as often, keeps the status they share up: `status` skips
+   * its renewal (the portal keeps one status per chat and sender, and a second renewal of it is a request spent for
+   * nothing). It takes over when that one ends (`PeerStatus.takeOver`).
+   */
+  kept(status: PeerStatus): boolean;
 }
 
 /** A status that shows something, as its `StatusPeers` see it. */
@@ -141,7 +147,12 @@ export interface PeerStatus {
    * Another status of the bot in the chat ended and the portal may show its status: send this one's now, or, after
    * that one's reply (`afterReply`), once the reply's message has hidden the status they share.
    */
-  resume(afterReply: boolean): void;
+  resume(afterReply: boolean, pauseMs?: number): void;
+  /**
+   * The newer status that kept the status they share up (`StatusPeers.kept`) ended, and what it put up lapses at
+   * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once).
+   */
+  takeOver(lapseAt: number | undefined): void;
 }
 
 /**
@@ -209,12 +220,17 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     const machine = m as StatusMachine;
     machine.renewTimer = undefined;
     if (!machine.shown) return;
+    // Kept up by a newer status of the bot in the chat: no renewal goes (`StatusPeers.kept`).
+    const kept = machine.peers?.kept(machine) === true;
     // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`).
-    if (machine.restarted && machine.showTimer) machine.renewedSinceLoss = true;
+    if (machine.restarted && machine.showTimer && !kept) machine.renewedSinceLoss = true;
     machine.restarted = false;
     // Armed before the signal goes: a consumer leaving as it hears it (`take(1)`) then cancels it in its teardown.
     machine.arm('renewTimer', machine.period);
-    machine.emit('renew', machine.shown);
+    if (kept) machine.skipped = true;
+    // The first renewal after skipping renews what another put up, long after this one's last call: a `change`, which
+    // its indicator does not drop at the deadline of that call's lapse.
+    else machine.emit(machine.skipped ? 'change' : 'renew', machine.shown);
   },
   showTimer(m) {
     const machine = m as StatusMachine;
@@ -255,6 +271,8 @@ class StatusMachine implements PeerStatus {
   declare lostShown?: boolean;
   /** See `PeerStatus.onItsWay`; declared, not initialised, and set only as a status with a call in flight ends. */
   declare onItsWay?: { readonly code: string | undefined };
+  /** A renewal was skipped since its last call (`StatusPeers.kept`); declared, not initialised, as `lostShown`. */
+  declare skipped?: boolean;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -277,6 +295,7 @@ class StatusMachine implements PeerStatus {
 
   emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer: StatusSignal['peer'] | false = false): void {
     if (this.lostShown) this.lostShown = false; // a new call for it: what becomes of that one is not known yet
+    if (this.skipped) this.skipped = false;
     const signal: StatusSignal = {
       type,
       status: what.status,
@@ -342,7 +361,7 @@ class StatusMachine implements PeerStatus {
     return true;
   }
 
-  resume(afterReply: boolean): void {
+  resume(afterReply: boolean, pauseMs = RESTART_PAUSE_MS): void {
     if (this.ended || !this.latest) return;
     // The portal hides a sender's status when a message of theirs lands, and the reply goes out after `until` fires:
     // sent again as a restart, after the same pause as one after a lost call (the message has landed by then). Already
@@ -351,11 +370,17 @@ class StatusMachine implements PeerStatus {
     if (afterReply || this.showTimer) {
       this.restarted = false;
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
-      if (!this.showTimer) this.arm('showTimer', RESTART_PAUSE_MS);
+      if (!this.showTimer) this.arm('showTimer', pauseMs);
       return;
     }
     this.cancel('dwellTimer');
     this.show('change');
+  }
+
+  takeOver(lapseAt: number | undefined): void {
+    if (this.ended || !this.skipped) return; // its own renewals keep its own calls up
+    const at = (lapseAt ?? Number.NEGATIVE_INFINITY) - (this.leaseMs - this.period);
+    this.arm('renewTimer', Math.max(0, at - this.scheduler.now()));
   }
 
   /**
