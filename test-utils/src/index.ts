@@ -1,2 +1,3 @@
 export { chromiumPath, hasChromium, launchChromium } from './launchChromium';
 export { makeCertificate } from './makeCertificate';
+export { watchUnhandled } from './watchUnhandled';

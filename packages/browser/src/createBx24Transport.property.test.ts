@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { classifyError, isB24Error } from '@b24-typing/core';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { everythingShown } from '../test/everythingShown';
 import { fakeBx24, type Reply } from '../test/fakeBx24';
 import type { Bx24AjaxResult } from './createBx24Transport';
@@ -642,14 +643,9 @@ async function run(s: Scenario): Promise<void> {
 const runs = Number(process.env.PROPERTY_RUNS) || 200;
 
 describe('createBx24Transport under a scripted BX24 (property)', () => {
-  const rejections: unknown[] = [];
-  const listener = (reason: unknown) => rejections.push(reason);
-  beforeEach(() => {
-    rejections.length = 0;
-    process.on('unhandledRejection', listener);
-  });
+  // Each run sets its own fake timers.
+  const { rejections } = watchUnhandled({ fakeTimers: false });
   afterEach(() => {
-    process.off('unhandledRejection', listener);
     vi.unstubAllGlobals();
     vi.useRealTimers();
   });

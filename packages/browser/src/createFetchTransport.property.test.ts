@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { classifyError, isB24Error } from '@b24-typing/core';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { everythingShown } from '../test/everythingShown';
 import { createFetchTransport } from './createFetchTransport';
 
@@ -359,14 +360,9 @@ async function run(s: Scenario): Promise<void> {
 }
 
 describe('createFetchTransport under scripted fetch and auth (property)', () => {
-  const rejections: unknown[] = [];
-  const listener = (reason: unknown) => rejections.push(reason);
-  beforeEach(() => {
-    rejections.length = 0;
-    process.on('unhandledRejection', listener);
-  });
+  // Each run sets its own fake timers.
+  const { rejections } = watchUnhandled({ fakeTimers: false });
   afterEach(() => {
-    process.off('unhandledRejection', listener);
     vi.useRealTimers();
   });
 

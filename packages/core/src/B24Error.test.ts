@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error, isB24Error } from './B24Error';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators } from './createTypingIndicators';

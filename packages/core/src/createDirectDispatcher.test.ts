@@ -1,6 +1,6 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error } from './B24Error';
 import { createDirectDispatcher } from './createDirectDispatcher';
 import { VirtualClock } from './createScheduler.test.fixture';

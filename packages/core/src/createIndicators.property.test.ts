@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error } from './B24Error';
 import { createIndicators } from './createIndicators';
 import type { Transport } from './Transport';

@@ -1,7 +1,7 @@
 import { config, NEVER, Subject, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RecordedCall, recordingTransport } from '../test/recordingTransport';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
 import { createIndicators } from './createIndicators';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error } from './B24Error';
 import { createTypingIndicators } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';

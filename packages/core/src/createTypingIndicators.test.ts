@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error } from './B24Error';
 import { createIndicators } from './createIndicators';
 import { VirtualClock } from './createScheduler.test.fixture';

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { concat, EMPTY, map, mergeMap, NEVER, type Observable, of, Subject, throwError, timer } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import { watchUnhandled } from '../test/watchUnhandled';
+import { watchUnhandled } from '@b24-typing/test-utils';
 import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { createIndicators } from './createIndicators';
