@@ -1,7 +1,7 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
 import type { Transport } from '@b24-typing/core';
-import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry } from '@b24-typing/emulator';
+import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry, visibilityFrom } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
@@ -879,5 +879,289 @@ describe('llm-bot event delivery (webhook mode)', () => {
     expect(replies.map((m) => m.messageId)).toEqual([c.reply!.messageId]);
     expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(1);
     expect(lines.some((l) => new RegExp(`ignored message ${q}: already taken`).test(l))).toBe(true);
+  });
+});
+
+/**
+ * A model the test steers: each call starts reasoning and waits; `write` streams its answer and finishes, `fail`
+ * streams an `error` part mid-way (a provider failing after it started), an abort errors the stream. `answers`: one
+ * per call, in the order the bot asked, with the question it was given.
+ */
+function steeredModel(): {
+  model: MockLanguageModelV3;
+  answers: {
+    question: string;
+    signal?: AbortSignal;
+    write(text: string): void;
+    fail(message: string): void;
+    /** Starts writing `text` (the status turns to composing); `finish` ends it. */
+    compose(text: string): void;
+    finish(): void;
+  }[];
+} {
+  const answers: ReturnType<typeof steeredModel>['answers'] = [];
+  const model = new MockLanguageModelV3({
+    doStream: async ({ prompt, abortSignal }) => {
+      let out!: ReadableStreamDefaultController<LanguageModelV3StreamPart>;
+      const stream = new ReadableStream<LanguageModelV3StreamPart>({
+        start(controller) {
+          out = controller;
+          controller.enqueue({ type: 'stream-start', warnings: [] });
+          controller.enqueue({ type: 'reasoning-start', id: 'r' });
+          abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason));
+        },
+      });
+      const user = [...prompt].reverse().find((m) => m.role === 'user');
+      const question =
+        user?.role === 'user' ? user.content.map((p) => (p.type === 'text' ? p.text : '')).join(' ') : '';
+      const compose = (text: string) => {
+        out.enqueue({ type: 'reasoning-end', id: 'r' });
+        out.enqueue({ type: 'text-start', id: 't' });
+        out.enqueue({ type: 'text-delta', id: 't', delta: text });
+      };
+      const finish = () => {
+        out.enqueue({ type: 'text-end', id: 't' });
+        out.enqueue({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: USAGE });
+        out.close();
+      };
+      answers.push({
+        question,
+        ...(abortSignal ? { signal: abortSignal } : {}),
+        write: (text) => {
+          compose(text);
+          finish();
+        },
+        compose,
+        finish,
+        fail: (message) => {
+          out.enqueue({ type: 'error', error: new Error(message) });
+          out.close();
+        },
+      });
+      return { stream };
+    },
+  });
+  return { model, answers };
+}
+
+describe('llm-bot answering several messages at once', () => {
+  /** The bot's messages in a chat, in order. */
+  const botMessages = (emulator: Emulator, botId: number, chatId: number) =>
+    emulator.messages(chatId).filter((m) => m.authorId === botId);
+
+  it('three people asking in one group chat while the first answer streams: each gets its own answer, in turn, the status up while one is produced, none after the last', async () => {
+    const { model, answers } = steeredModel();
+    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    emulator.seed({ members: [[1, bot.botId]] }); // "General" (chat1) has the bot; Alice, Bob and Carol are in it
+    const ask = (from: number, text: string) =>
+      emulator.postMessage({ from, dialogId: 'chat1', text: `@LLM Bot ${text}` });
+    const q1 = ask(2, 'first from Bob');
+    await waitFor(q1, (c) => c.statuses.length > 0 && answers.length === 1); // thinking is up, the model writes
+    ask(3, 'second from Carol');
+    ask(1, 'third from Alice');
+    await emulator.settled();
+    const { chatId } = conversation(q1).question;
+    for (let i = 0; i < 3; i++) {
+      await waitFor(q1, () => answers.length > i);
+      answers[i]!.write(`Answer to: ${answers[i]!.question}`);
+      await waitFor(q1, () => botMessages(emulator, bot.botId, chatId).length > i);
+    }
+    await waitFor(q1, () => bot.busy() === 0);
+    await settle();
+    const replies = botMessages(emulator, bot.botId, chatId);
+    // each its own answer, in the order asked
+    expect(replies.map((m) => m.text)).toEqual([
+      expect.stringMatching(/^Answer to: .*first from Bob$/),
+      expect.stringMatching(/^Answer to: .*second from Carol$/),
+      expect.stringMatching(/^Answer to: .*third from Alice$/),
+    ]);
+    // one visible stretch per answer, each hidden by its reply; the next one's status starts after that reply
+    const shown = visibilityFrom(emulator.timeline(), chatId, bot.botId);
+    expect(shown.map((i) => [i.to, i.endCause])).toEqual(replies.map((m) => [m.time, 'message']));
+    for (let i = 1; i < 3; i++) expect(shown[i]!.from).toBeGreaterThanOrEqual(replies[i - 1]!.time);
+    // nothing after the last answer
+    expect(conversation(q1).calls.filter((call) => call.seq > replies[2]!.seq)).toEqual([]);
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it('answers in three chats at once, each with its own answer and status, finishing in any order; none left up', async () => {
+    const { model, answers } = steeredModel();
+    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    emulator.seed({ members: [[1, bot.botId]] });
+    const qs = [
+      emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob, privately' }),
+      emulator.postMessage({ from: 3, dialogId: String(bot.botId), text: 'Carol, privately' }),
+      emulator.postMessage({ from: 1, dialogId: 'chat1', text: '@LLM Bot Alice, in General' }),
+    ];
+    for (const q of qs) await waitFor(q, (c) => c.statuses.length > 0); // all three under way at once
+    expect(answers).toHaveLength(3);
+    // the last asked finishes first, the first asked last
+    for (const i of [2, 1, 0]) {
+      const a = answers.find((a) => a.question.includes(['Bob', 'Carol', 'Alice'][i]!))!;
+      a.write(`Answer to: ${a.question}`);
+      await waitFor(qs[i]!, (c) => c.reply !== undefined);
+      // the others' statuses are still up while they work
+      for (const j of [0, 1, 2].filter((j) => j < i)) expect(conversation(qs[j]!).reply).toBeUndefined();
+    }
+    await waitFor(qs[0]!, () => bot.busy() === 0);
+    await settle();
+    for (const [i, q] of qs.entries()) {
+      const c = conversation(q);
+      expect(c.reply?.text).toMatch(new RegExp(`${['Bob', 'Carol', 'Alice'][i]}`));
+      expect(c.continuous).toBe(true);
+      expect(c.callsAfterReply).toEqual([]);
+    }
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it('two chats turning to composing together (one batch): a reply ready while that batch is on its way has no status call after it', async () => {
+    const { model, answers } = steeredModel();
+    let batches = 0;
+    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      onTestFinished(() => http.close());
+      const transport: Transport = {
+        call: (method, params, options) => http.call(method, params, options),
+        batch: (calls, options) => {
+          batches++;
+          return http.batch(calls, options);
+        },
+      };
+      // no dwell: both changes are sent as soon as they are made, in the same pump
+      return { transport, events: webhookEvents(emulator), statusPolicy: { minDwellMs: 0 } };
+    });
+    const bob = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+    const carol = emulator.postMessage({ from: 3, dialogId: String(bot.botId), text: 'Carol asks' });
+    await waitFor(bob, (c) => c.statuses.length > 0);
+    await waitFor(carol, (c) => c.statuses.length > 0);
+    // a portal slow to answer a batch (its calls run after the delay)
+    emulator.addFault({ method: 'batch', latencyMs: 500, times: 1 });
+    const before = batches;
+    const [a, b] = [
+      answers.find((a) => a.question.includes('Bob'))!,
+      answers.find((a) => a.question.includes('Carol'))!,
+    ];
+    a.compose('Answer to Bob');
+    b.compose('Answer to Carol');
+    await waitFor(bob, () => batches > before); // both composing changes left together
+    a.finish(); // Bob's answer is ready while the batch with its composing is on its way
+    await waitFor(bob, (c) => c.reply !== undefined);
+    // Carol's answer goes on until the batch has landed
+    await waitFor(carol, (c) => c.statuses.some((s) => s.status === 'composing'));
+    b.finish();
+    await waitFor(carol, (c) => c.reply !== undefined);
+    await waitFor(bob, () => bot.busy() === 0);
+    await settle();
+    for (const q of [bob, carol]) {
+      const c = conversation(q);
+      expect(c.reply?.text).toMatch(/^Answer to /);
+      // before: Bob's composing landed after his answer, shown over it for its 30 s lease
+      expect(c.callsAfterReply).toEqual([]);
+    }
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it('one of two answers in different chats failing mid-way: cleared and told; the other goes on with its status', async () => {
+    const { model, answers } = steeredModel();
+    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    const bob = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+    const carol = emulator.postMessage({ from: 3, dialogId: String(bot.botId), text: 'Carol asks' });
+    await waitFor(bob, (c) => c.statuses.length > 0);
+    await waitFor(carol, (c) => c.statuses.length > 0);
+    answers.find((a) => a.question.includes('Bob'))!.fail('upstream model overloaded');
+    const failed = await waitFor(bob, (c) => c.reply !== undefined);
+    expect(failed.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(failed.clears).toHaveLength(1);
+    expect(failed.clears[0]!.seq).toBeLessThan(failed.reply!.seq);
+    // Carol's status is still up, her answer goes on
+    expect(conversation(carol).reply).toBeUndefined();
+    expect(
+      emulator.indicators().filter((i) => i.senderId === bot.botId && i.chatId === conversation(carol).question.chatId),
+    ).toHaveLength(1);
+    const a = answers.find((a) => a.question.includes('Carol'))!;
+    a.write(`Answer to: ${a.question}`);
+    await waitFor(carol, (c) => c.reply !== undefined);
+    await waitFor(carol, () => bot.busy() === 0);
+    await settle();
+    const c = conversation(carol);
+    expect(c.reply?.text).toMatch(/Carol asks/);
+    expect(c.continuous).toBe(true);
+    expect(c.clears).toEqual([]);
+    expect(c.callsAfterReply).toEqual([]);
+    expect(conversation(bob).callsAfterReply).toEqual([]);
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it('one of two answers in one chat failing mid-way: cleared and told before the next is started; that one answered', async () => {
+    const { model, answers } = steeredModel();
+    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    emulator.seed({ members: [[1, bot.botId]] });
+    const q1 = emulator.postMessage({ from: 2, dialogId: 'chat1', text: '@LLM Bot Bob asks' });
+    await waitFor(q1, (c) => c.statuses.length > 0);
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: '@LLM Bot Carol asks' });
+    await emulator.settled();
+    answers[0]!.fail('upstream model overloaded');
+    await waitFor(q1, () => answers.length === 2);
+    answers[1]!.write(`Answer to: ${answers[1]!.question}`);
+    await waitFor(q1, () => bot.busy() === 0);
+    await settle();
+    const entries = emulator.timeline();
+    const chatId = 1;
+    const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    expect(replies.map((m) => m.text)).toEqual([
+      'Sorry, I could not answer that: upstream model overloaded',
+      expect.stringMatching(/Carol asks/),
+    ]);
+    const shown = visibilityFrom(entries, chatId, bot.botId);
+    // Bob's: cleared (duration 1) before the apology, which hid what was left of it; Carol's: up from after the
+    // apology until her reply hid it
+    const clear = conversation(q1).clears[0]!;
+    expect(clear.seq).toBeLessThan(replies[0]!.seq);
+    expect(shown.map((i) => i.to)).toEqual([replies[0]!.time, replies[1]!.time]);
+    expect(shown[1]!.from).toBeGreaterThanOrEqual(replies[0]!.time);
+    expect(shown[1]!.to).toBe(replies[1]!.time);
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it('stop() with answers running and queued, and messages arriving meanwhile: statuses cleared, nothing started or sent after', async () => {
+    const { model, answers } = steeredModel();
+    const { bot, emulator, waitFor, conversation, settle, lines } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    const bob = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+    const carol = emulator.postMessage({ from: 3, dialogId: String(bot.botId), text: 'Carol asks' });
+    await waitFor(bob, (c) => c.statuses.length > 0);
+    await waitFor(carol, (c) => c.statuses.length > 0);
+    const queued = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob again' });
+    await emulator.settled();
+    const stopped = bot.stop();
+    const late = emulator.postMessage({ from: 3, dialogId: String(bot.botId), text: 'Carol again' });
+    await emulator.settled();
+    await stopped;
+    await settle();
+    expect(answers.map((a) => a.signal?.aborted)).toEqual([true, true]); // neither queued nor late one started
+    for (const q of [bob, carol]) {
+      const c = conversation(q);
+      expect(c.reply).toBeUndefined();
+      expect(c.calls.at(-1)).toMatchObject({ durationSec: 1, status: 200 });
+    }
+    for (const q of [queued, late]) expect(conversation(q).calls.filter((c) => c.durationSec !== 1)).toEqual([]);
+    // the late one was not taken with a 200 and dropped: its delivery failed, one the portal may retry
+    expect(
+      emulator.deliveries().find((d) => d.body.includes('Carol+again') || d.body.includes('Carol%20again'))?.status,
+    ).not.toBe(200);
+    expect(sendCalls(emulator)).toEqual([]);
+    // what is left is the clears' second
+    const left = emulator.indicators().filter((i) => i.senderId === bot.botId);
+    expect(left.every((i) => i.visibleUntil !== null && i.visibleUntil - i.since <= 1_000)).toBe(true);
+    expect(lines.filter((l) => /answer aborted, status cleared/.test(l))).toHaveLength(2);
   });
 });

@@ -39,6 +39,7 @@ import { seenBefore } from './seenBefore';
 import { sleep } from './sleep';
 import { splitMessage } from './splitMessage';
 import { startWebhookServer, type WebhookServer } from './startWebhookServer';
+import { trackStatusCalls } from './trackStatusCalls';
 import { within } from './within';
 
 export type EventSource =
@@ -198,7 +199,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   log(`registered bot ${botId} (${events.mode} mode${webhookUrl ? `, events to ${webhookUrl}` : ''})`);
 
-  const indicators = createIndicators({ transport });
+  const statusCalls = trackStatusCalls(transport);
+  const indicators = createIndicators({ transport: statusCalls.transport });
   // `clearOnError: false` sends no clear when the model fails: nothing to wait for before telling the user.
   const clearsOnError = options.statusPolicy?.clearOnError !== false;
   const tools = options.tools ?? { webSearch: createSearchTool() };
@@ -310,6 +312,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         text = await reply;
         clearTimeout(deadline);
         if (refused) throw refused; // refused as the text came: the reply would be refused the same
+        // A status change still on its way in a batch shared with other dialogs (not aborted by the reply) lands
+        // first: after the reply's message it would show over the answer for a whole lease.
+        await statusCalls.settled(dialogId, controller.signal);
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
         // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.
         hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);

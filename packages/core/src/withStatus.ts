@@ -114,7 +114,10 @@ class ReplyEnd extends Observable<void> {
     return this.#ending !== undefined;
   }
 
-  /** Stops the status first, so that nothing done in reaction to the reply can be followed by an indicator call. */
+  /**
+   * Stops the status first, so that no indicator call starts after the reply: nothing done in reaction to it is
+   * followed by a new one (a call already on its way in a `batch` with other chats' calls may still land: README).
+   */
   end(ending: Ending): void {
     if (this.#ending !== undefined) return;
     this.#ending = ending;
