@@ -3,7 +3,7 @@ import { classifyError, isB24Error } from '@b24-typing/core';
 import { watchUnhandled } from '@b24-typing/test-utils';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { everythingShown } from '../test/everythingShown';
+import { expectNoSecretShown } from '../test/expectSecretsCut';
 import { fakeBx24, type Reply } from '../test/fakeBx24';
 import type { Bx24AjaxResult } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
@@ -530,11 +530,7 @@ async function run(s: Scenario): Promise<void> {
   const checkError = (error: unknown, where: string, expected: Expected) => {
     expect(isB24Error(error), `${where} rejected with a B24Error: ${String(error)}`).toBe(true);
     const e = error as { code: string; kind: string; status?: number };
-    const shown = everythingShown(error);
-    for (const secret of secrets) {
-      expect(shown, `${where} shows a secret`).not.toContain(secret);
-      expect(shown, `${where} shows a secret`).not.toContain(encodeURIComponent(secret));
-    }
+    expectNoSecretShown(error, secrets, where);
     // The kind is core's classification (a reply without an envelope: by its status alone).
     // (a throw of BX24 while sending: the request did not go out)
     const kind =

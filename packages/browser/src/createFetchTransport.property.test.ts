@@ -3,7 +3,7 @@ import { classifyError, isB24Error } from '@b24-typing/core';
 import { watchUnhandled } from '@b24-typing/test-utils';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { everythingShown } from '../test/everythingShown';
+import { expectNoSecretShown } from '../test/expectSecretsCut';
 import { createFetchTransport } from './createFetchTransport';
 
 /** What the scripted portal does with a request whose token it knows (a stale one is always refused). */
@@ -319,11 +319,7 @@ async function run(s: Scenario): Promise<void> {
     const error = o.error as { code: string; kind: string; status?: number };
     expect(isB24Error(error), `${where} rejected with a B24Error`).toBe(true);
     // No token, refresh token or secret in what the error shows.
-    const shown = everythingShown(error);
-    for (const secret of issued) {
-      expect(shown, `${where} shows a secret`).not.toContain(secret);
-      expect(shown, `${where} shows a secret`).not.toContain(encodeURIComponent(secret));
-    }
+    expectNoSecretShown(error, issued, where);
     // The kind is core's classification.
     const expected =
       error.code === 'ERROR_UNEXPECTED_ANSWER'

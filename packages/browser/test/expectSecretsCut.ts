@@ -9,10 +9,15 @@ export function expectSecretsCut(errors: readonly unknown[], secrets: readonly s
   for (const error of errors) {
     expect(error).toMatchObject({ name: 'B24Error', code: 'ERROR_ARGUMENT', kind: 'input' });
     expect((error as Error).message).toBe('ERROR_ARGUMENT: Wrong token "***" (***)');
-    const text = everythingShown(error);
-    for (const secret of secrets) {
-      expect(text).not.toContain(secret);
-      expect(text).not.toContain(encodeURIComponent(secret));
-    }
+    expectNoSecretShown(error, secrets);
+  }
+}
+
+/** None of `secrets`, as given or URL-encoded, in anything `error` shows (`everythingShown`); `where` names it. */
+export function expectNoSecretShown(error: unknown, secrets: Iterable<string>, where = 'the error'): void {
+  const text = everythingShown(error);
+  for (const secret of secrets) {
+    expect(text, `${where} shows a secret`).not.toContain(secret);
+    expect(text, `${where} shows a secret`).not.toContain(encodeURIComponent(secret));
   }
 }
