@@ -58,6 +58,45 @@ describe('llm-bot under the portal rate limit', () => {
     expect(after).toBeLessThanOrEqual(2);
   });
 
+  it('stop() in webhook mode gives up the restart notice the portal refuses for its rate limit after 5 s, retrying none after (virtual time)', async () => {
+    const { emulator, bot, lines, ask, waitFor } = await setup(createLocalModel(), (emulator) => ({
+      events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
+    }));
+    const sends = () =>
+      emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send').length;
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const q = await ask('How does a bot show its status?');
+      await waitFor(q, (c) => c.statuses.length > 0);
+      emulator.addFault({
+        method: 'imbot.v2.Chat.Message.send',
+        status: 503,
+        error: 'QUERY_LIMIT_EXCEEDED',
+        times: 100,
+      });
+      let stopped = false;
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      // before: no notice was ever tried (the message taken with a 200 was dropped in silence)
+      await waitFor(q, () => sends() > 0);
+      expect(stopped).toBe(false); // backing off, on a clock that has not moved
+      await vi.advanceTimersByTimeAsync(5_000);
+      await stopping; // at the 5 s bound, not after a minute of backoffs
+      await waitFor(q, () => lines.some((l) => /could not tell of the restart/.test(l)));
+      const after = sends();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await emulator.settled();
+      expect(sends()).toBe(after); // and nothing retried after stop() returned
+      expect(
+        emulator.indicators().filter((i) => i.senderId === bot.botId && i.visibleUntil! - i.since > 1_000),
+      ).toEqual([]); // no status left up but the clear's second
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps the status up while a refused reply is retried, and shows none after the reply landed (virtual time)', async () => {
     const { emulator, c, sends } = await retriedReply();
     expect(sends.map((e) => e.error)).toEqual([...Array(9).fill('QUERY_LIMIT_EXCEEDED'), null]);

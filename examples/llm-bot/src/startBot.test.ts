@@ -1131,7 +1131,7 @@ describe('llm-bot answering several messages at once', () => {
     expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
   });
 
-  it('stop() with answers running and queued, and messages arriving meanwhile: statuses cleared, nothing started or sent after', async () => {
+  it('stop() with answers running and queued, and messages arriving meanwhile: statuses cleared, nothing started; each chat with a message taken told once to ask again', async () => {
     const { model, answers } = steeredModel();
     const { bot, emulator, waitFor, conversation, settle, lines } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
@@ -1148,20 +1148,72 @@ describe('llm-bot answering several messages at once', () => {
     await stopped;
     await settle();
     expect(answers.map((a) => a.signal?.aborted)).toEqual([true, true]); // neither queued nor late one started
-    for (const q of [bob, carol]) {
-      const c = conversation(q);
-      expect(c.reply).toBeUndefined();
-      expect(c.calls.at(-1)).toMatchObject({ durationSec: 1, status: 200 });
-    }
     for (const q of [queued, late]) expect(conversation(q).calls.filter((c) => c.durationSec !== 1)).toEqual([]);
     // the late one was not taken with a 200 and dropped: its delivery failed, one the portal may retry
     expect(
       emulator.deliveries().find((d) => d.body.includes('Carol+again') || d.body.includes('Carol%20again'))?.status,
     ).not.toBe(200);
-    expect(sendCalls(emulator)).toEqual([]);
-    // what is left is the clears' second
-    const left = emulator.indicators().filter((i) => i.senderId === bot.botId);
-    expect(left.every((i) => i.visibleUntil !== null && i.visibleUntil - i.since <= 1_000)).toBe(true);
+    // Webhook mode: the portal took its 200 for Bob's two messages and Carol's first and will not deliver them
+    // again (reference §4.4). Each chat is told once, after its status clear landed, and nothing follows that.
+    // before: no message at all, the three questions silently dropped
+    expect(sendCalls(emulator)).toHaveLength(2);
+    for (const [q, text] of [
+      [
+        bob,
+        'Sorry, I am restarting and could not answer your last 2 messages here. Please send them again in a minute.',
+      ],
+      [carol, 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'],
+    ] as const) {
+      const c = conversation(q);
+      expect(c.reply?.text).toBe(text);
+      expect(c.calls.at(-1)).toMatchObject({ durationSec: 1, status: 200 });
+      expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+      expect(c.callsAfterReply).toEqual([]);
+    }
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]); // the notices hid the clears' second
     expect(lines.filter((l) => /answer aborted, status cleared/.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /told to ask again/.test(l))).toEqual([
+      '→ 2: told to ask again (2 messages unanswered: stopping)',
+      '→ 3: told to ask again (1 message unanswered: stopping)',
+    ]);
+  });
+
+  it('stop() while a failed answer waits for its status clear: the apology still goes out after the clear, and no restart notice', async () => {
+    const { model, answers } = steeredModel();
+    let holdClear: (() => void) | undefined;
+    let clearHeld = false;
+    const { bot, emulator, waitFor, conversation, settle, lines } = await setup(model, (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      onTestFinished(() => http.close());
+      // The clear (duration 1) held on its way to the portal until the test lets it go: stop() comes meanwhile.
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          if (method === 'imbot.v2.Chat.InputAction.notify' && (params as { duration?: number }).duration === 1) {
+            clearHeld = true;
+            await new Promise<void>((resolve) => {
+              holdClear = resolve;
+            });
+          }
+          return http.call(method, params, options);
+        },
+      };
+      return { transport, events: webhookEvents(emulator) };
+    });
+    const q = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+    await waitFor(q, (c) => c.statuses.length > 0);
+    answers[0]!.fail('upstream model overloaded');
+    await waitFor(q, () => clearHeld); // the model failed; the bot waits for the clear to land before telling Bob
+    const stopped = bot.stop();
+    holdClear!();
+    await stopped;
+    await settle();
+    const c = conversation(q);
+    // before: no message at all (the answer counted as aborted by stop(), though it had failed before)
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(c.clears).toHaveLength(1);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+    expect(c.callsAfterReply).toEqual([]);
+    expect(sendCalls(emulator)).toHaveLength(1); // dealt with: no restart notice on top of the apology
+    expect(lines.some((l) => /answer aborted/.test(l))).toBe(false);
   });
 });

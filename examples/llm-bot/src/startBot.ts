@@ -96,7 +96,11 @@ export interface RunningBot {
   readonly webhookUrl?: string;
   /** Answers in progress. */
   readonly busy: () => number;
-  /** Stops taking messages, aborts answers in progress (clearing their statuses) and releases everything. */
+  /**
+   * Stops taking messages, aborts answers in progress (clearing their statuses) and releases everything. A model that
+   * had already failed is still reported. Webhook mode: each chat with messages taken and not answered is told once to
+   * ask again (the portal does not deliver them again); fetch mode leaves them to the next run.
+   */
   stop(): Promise<void>;
 }
 
@@ -204,13 +208,19 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // `clearOnError: false` sends no clear when the model fails: nothing to wait for before telling the user.
   const clearsOnError = options.statusPolicy?.clearOnError !== false;
   const tools = options.tools ?? { webSearch: createSearchTool() };
-  const running = new Map<AbortController, Promise<void>>();
+  /** Answers in progress: their dialog and when they have ended (their clears landed, their reports sent). */
+  const running = new Map<AbortController, { readonly dialogId: string; readonly finished: Promise<void> }>();
   const answered = seenBefore<number>(SEEN_MESSAGES);
   // Fetch mode: a poll confirms what the one before delivered (reference §4.4), so the last page is still the portal's
   // when the bot stops, and a restart would get it again: answered twice. stop() confirms what was dealt with (the
   // newest event id taken, plus one) but for the first message whose answer it aborted or never started (`open`).
   let newest: number | undefined;
   const open = new Set<number>();
+  /**
+   * Per dialog, messages taken and not dealt with yet (running or waiting their turn). Webhook mode: the portal got its
+   * 200 for them and will not post them again (reference §4.4), so stop() tells these dialogs to ask again.
+   */
+  const unanswered = new Map<string, number>();
   /** The source failed or the bot was deleted: a confirmation would be refused the same. */
   let deaf = false;
   const stopping = new Subject<void>();
@@ -248,7 +258,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       const dialogId = chat.dialogId;
       const controller = new AbortController();
       const done = new Subject<void>();
-      running.set(controller, lastValueFrom(done, { defaultValue: undefined }));
+      running.set(controller, { dialogId, finished: lastValueFrom(done, { defaultValue: undefined }) });
       const started = Date.now();
       /** The portal refused this dialog's status in a way that refuses any message there too (`cannotPost`). */
       let refused: B24Error | undefined;
@@ -266,6 +276,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       let replied = false;
       // Aborts the model (as stop() does) but is reported to the user; covers the model only, not the send.
       let timedOut = false;
+      /** stop() aborted it before it was answered or had failed: left to the next run (fetch) or to stop()'s notice. */
+      let abandoned = false;
       const deadline = setTimeout(() => {
         timedOut = true;
         controller.abort();
@@ -329,6 +341,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         );
       } catch (error) {
         clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
+        // Read now: a model that failed before stop() came is reported even should stop() abort the waits below.
+        abandoned = controller.signal.aborted && !timedOut;
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
@@ -351,7 +365,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         const shown =
           text === undefined || !clearsOnError || replied ? undefined : (hold?.shown() ?? clearSettled.shown());
         if (shown) await within(5_000, clear(dialogId, shown.code));
-        if (controller.signal.aborted && !timedOut) {
+        if (abandoned) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : `stopped before the ${replied ? 'rest of the ' : ''}reply was sent`}`,
           );
@@ -369,7 +383,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
         // An answer the portal refused is dealt with too: delivered again, it would be refused again.
-        if (replied || !controller.signal.aborted || timedOut || refused) open.delete(event.eventId ?? -1);
+        if (replied || !abandoned || refused) {
+          open.delete(event.eventId ?? -1);
+          const left = (unanswered.get(dialogId) ?? 1) - 1;
+          if (left > 0) unanswered.set(dialogId, left);
+          else unanswered.delete(dialogId);
+        }
         clearTimeout(deadline);
         clearSettled.release();
         running.delete(controller);
@@ -498,7 +517,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         log(`ignored message ${event.data.message.id}: already taken`);
         return false;
       }),
-      tap((event) => event.eventId !== undefined && open.add(event.eventId)),
+      tap((event) => {
+        if (event.eventId !== undefined) open.add(event.eventId);
+        const { dialogId } = event.data.chat;
+        unanswered.set(dialogId, (unanswered.get(dialogId) ?? 0) + 1);
+      }),
       // Each dialog's messages in turn, dialogs in parallel; a dialog with nothing to answer holds nothing.
       inTurn((event) => event.data.chat.dialogId, answer),
     )
@@ -528,6 +551,32 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     );
   };
 
+  /**
+   * Webhook mode, on stop: one message per dialog with messages taken and not answered (aborted, or waiting their
+   * turn), rather than a silence the user cannot tell from being ignored. Not where an answer is still running (its
+   * clear not landed within stop()'s wait): the notice would come before that status call. `signal` ends the rate
+   * backoffs between attempts, so no notice is still being retried once stop() has returned.
+   */
+  const tellUnanswered = (signal: AbortSignal) =>
+    Promise.all(
+      [...unanswered]
+        .filter(([dialogId]) => ![...running.values()].some((r) => r.dialogId === dialogId))
+        .map(async ([dialogId, count]) => {
+          try {
+            await send(
+              dialogId,
+              count === 1
+                ? 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'
+                : `Sorry, I am restarting and could not answer your last ${count} messages here. Please send them again in a minute.`,
+              signal,
+            );
+            log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: stopping)`);
+          } catch (e) {
+            log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }),
+    );
+
   let stopped: Promise<void> | undefined;
   return {
     botId,
@@ -540,7 +589,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await server?.close();
         const pending = [...running];
         for (const [controller] of pending) controller.abort();
-        await within(8_000, Promise.all(pending.map(([, finished]) => finished)));
+        await within(8_000, Promise.all(pending.map(([, { finished }]) => finished)));
+        // Bounded like the wait above: a portal refusing for its rate limit would otherwise hold the exit a minute.
+        if (events.mode === 'webhook' && !deaf) {
+          const notices = new AbortController();
+          await within(5_000, tellUnanswered(notices.signal));
+          notices.abort();
+        }
         subscription.unsubscribe();
         indicators.dispose();
         await confirmDealtWith();
