@@ -97,6 +97,42 @@ describe('llm-bot under the portal rate limit', () => {
     }
   });
 
+  it('stop() gives up an apology the portal refuses for its rate limit once its wait for the answers ends, retrying none after (virtual time)', async () => {
+    const { emulator, bot, lines, ask, waitFor } = await setup(
+      createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
+      (emulator) => ({ events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) } }),
+    );
+    const sends = () =>
+      emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send').length;
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 100 });
+    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const q = await ask('Will this work?');
+      await waitFor(q, (c) => c.statuses.length > 0);
+      // The model fails (~0.95 s), its clear lands, then the apology is tried, refused, and backs off.
+      for (let i = 0; i < 40 && sends() === 0; i++) {
+        await vi.advanceTimersByTimeAsync(100);
+        await emulator.settled();
+      }
+      expect(sends()).toBeGreaterThan(0);
+      let stopped = false;
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      await vi.advanceTimersByTimeAsync(8_000); // stop() waits this long for the answers, the apology's retries too
+      await stopping;
+      expect(stopped).toBe(true);
+      await waitFor(q, () => lines.some((l) => /could not report the failure/.test(l)));
+      const after = sends();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await emulator.settled();
+      expect(sends()).toBe(after); // before: retried on for up to a minute after stop() returned
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps the status up while a refused reply is retried, and shows none after the reply landed (virtual time)', async () => {
     const { emulator, c, sends } = await retriedReply();
     expect(sends.map((e) => e.error)).toEqual([...Array(9).fill('QUERY_LIMIT_EXCEEDED'), null]);

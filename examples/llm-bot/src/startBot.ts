@@ -221,6 +221,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
    * 200 for them and will not post them again (reference §4.4), so stop() tells these dialogs to ask again.
    */
   const unanswered = new Map<string, number>();
+  /**
+   * Aborted when stop() has waited all it will for the answers: ends the rate backoffs of a failure's apology, which
+   * would otherwise go on retrying for up to a minute after stop() returned.
+   */
+  const givingUp = new AbortController();
   /** The source failed or the bot was deleted: a confirmation would be refused the same. */
   let deaf = false;
   const stopping = new Subject<void>();
@@ -377,8 +382,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
             ? error.message
             : String(error);
         log(`× ${dialogId}: ${text === undefined ? 'model failed' : 'could not send the reply'}: ${reason}`);
-        await send(dialogId, `Sorry, I could not answer that: ${clip(reason, 300)}`).catch((e: unknown) =>
-          log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
+        await send(dialogId, `Sorry, I could not answer that: ${clip(reason, 300)}`, givingUp.signal).catch(
+          (e: unknown) =>
+            log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
@@ -590,6 +596,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         const pending = [...running];
         for (const [controller] of pending) controller.abort();
         await within(8_000, Promise.all(pending.map(([, { finished }]) => finished)));
+        givingUp.abort();
         // Bounded like the wait above: a portal refusing for its rate limit would otherwise hold the exit a minute.
         if (events.mode === 'webhook' && !deaf) {
           const notices = new AbortController();
