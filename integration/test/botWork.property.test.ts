@@ -9,6 +9,9 @@ import { createWebhookTransport } from '@b24-typing/node';
 import fc from 'fast-check';
 import { map, merge, mergeMap, type Observable, of, type Subscription, throwError, timer } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { checkScenarios } from './checkScenarios';
+import { prng } from './prng';
+import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
 
 /** `E2E_RUNS=1000 npx vitest run test/botWork.property.test.ts` for a long run; the default keeps CI fast. */
@@ -147,18 +150,6 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/** Seeded jitter for core (it reads `Math.random` at call time), so a failing scenario replays exactly. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function faultSpec(plan: FaultPlan) {
   const base = { method: plan.method, times: plan.times };
   if (plan.kind === 'rate') return { ...base, status: 503, error: 'QUERY_LIMIT_EXCEEDED' };
@@ -183,8 +174,6 @@ interface Run {
   indicatorId: number;
 }
 
-type Interval = readonly [number, number];
-
 /** What the scenarios exercised, so a run that checked nothing (every work too short, say) cannot pass unnoticed. */
 const tally = {
   scenarios: 0,
@@ -197,21 +186,6 @@ const tally = {
   coveredMs: 0,
   clearsChecked: 0,
 };
-
-/** Parts of [from, to) not inside any of `cover` (each [a, b)). */
-function uncovered(from: number, to: number, cover: readonly Interval[]): Interval[] {
-  const out: Interval[] = [];
-  let at = from;
-  for (const [a, b] of [...cover].sort((x, y) => x[0] - y[0])) {
-    if (b <= at) continue;
-    if (a >= to) break;
-    if (a > at) out.push([at, Math.min(a, to)]);
-    at = Math.max(at, b);
-    if (at >= to) break;
-  }
-  if (at < to) out.push([at, to]);
-  return out;
-}
 
 /** Runs one scenario against a reset emulator and returns every broken promise, described (empty: all held). */
 async function runScenario(s: Scenario): Promise<string[]> {
@@ -527,19 +501,7 @@ describe('bot work end to end (property): statuses over HTTP to the emulator, in
   it(
     `${RUNS} random scenarios: up while work runs, never after the reply, gone after the end, within the rate limit`,
     async () => {
-      if (ONLY) {
-        expect(await runScenario(ONLY)).toEqual([]);
-        return;
-      }
-      let scenarios = 0;
-      await fc.assert(
-        fc.asyncProperty(scenario, async (s) => {
-          scenarios++;
-          expect(await runScenario(s)).toEqual([]);
-        }),
-        { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: false },
-      );
-      expect(scenarios).toBeGreaterThanOrEqual(RUNS);
+      if ((await checkScenarios(scenario, runScenario, { runs: RUNS, seed: SEED, only: ONLY })) === 'only') return;
       if (process.env.E2E_RUNS) console.log(`bot work property: ${JSON.stringify(tally)}`);
       // The scenarios did reach what the properties are about.
       expect(tally.afterReplyChecks).toBeGreaterThan(0);
