@@ -2,7 +2,7 @@
 // in virtual time (`VirtualClock`). The portal keeps ONE status per chat and bot, so the two works of one
 // `createIndicators` share it (core's StatusPeerRegistry): what is asserted is what the portal shows, from the
 // emulator's timeline, not what our client meant to send.
-import { type AgentStatus, createIndicators, type Transport } from '@b24-typing/core';
+import { type AgentStatus, createIndicators } from '@b24-typing/core';
 import { type CallEntry, type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { Subject } from 'rxjs';
@@ -42,10 +42,7 @@ function botInNewChat(title: string, { limits = 'standard', leaseSec = LEASE_SEC
   if (chatId === undefined) throw new Error('the emulator seeded no chat');
   const dialogId = `chat${chatId}` as const;
   const webhook = createWebhookTransport(emulator.webhookUrl(1));
-  const transport: Transport = {
-    call: (method, params, options) => clock.track(webhook.call(method, params, options)),
-    batch: (calls, options) => clock.track(webhook.batch(calls, options)),
-  };
+  const transport = clock.tracked(webhook);
   const indicators = createIndicators({ transport, limits, clock });
   const errors: unknown[] = [];
 

@@ -1,3 +1,4 @@
+import type { Transport } from '@b24-typing/core';
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 
 /**
@@ -22,6 +23,14 @@ export class VirtualClock extends VirtualTimeScheduler {
     const done = () => this.#inFlight.delete(request);
     request.then(done, done);
     return request;
+  }
+
+  /** `transport` (one with `batch`), each of its requests kept track of (`track`). */
+  tracked(transport: Required<Transport>): Transport {
+    return {
+      call: (method, params, options) => this.track(transport.call(method, params, options)),
+      batch: (calls, options) => this.track(transport.batch(calls, options)),
+    };
   }
 
   /** Runs every action due by `now() + ms`, each at its own time; then stands at `now() + ms`. */

@@ -3,14 +3,14 @@
 // after the reply. Random scenarios of a few bots answering in a few chats, over real HTTP to the emulator through the node
 // webhook transport, in virtual time (one clock for the emulator's `now` and the indicators' `clock`). Everything is
 // judged on the emulator's side only: what a person in the chat would have seen, never what our client says it did.
-import { type AgentStatus, createIndicators, type Transport, withStatus } from '@b24-typing/core';
+import { type AgentStatus, createIndicators, withStatus } from '@b24-typing/core';
 import { type CallEntry, type Emulator, type MessageEntry, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import fc from 'fast-check';
 import { map, merge, mergeMap, type Observable, of, type Subscription, throwError, timer } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
-import { prng } from './prng';
+import { playSeeded } from './playSeeded';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
 
@@ -190,26 +190,14 @@ const tally = {
 /** Runs one scenario against a reset emulator and returns every broken promise, described (empty: all held). */
 async function runScenario(s: Scenario): Promise<string[]> {
   emulator.reset();
-  const random = vi.spyOn(Math, 'random').mockImplementation(prng(s.seed));
-  const rejections: unknown[] = [];
-  const onRejection = (reason: unknown) => rejections.push(reason);
-  process.on('unhandledRejection', onRejection);
-  try {
-    return await play(s, rejections);
-  } finally {
-    process.off('unhandledRejection', onRejection);
-    random.mockRestore();
-  }
+  return playSeeded(s.seed, (rejections) => play(s, rejections));
 }
 
 async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const problems: string[] = [];
   const t0 = clock.now();
   const webhook = createWebhookTransport(emulator.webhookUrl(1));
-  const transport: Transport = {
-    call: (method, params, options) => clock.track(webhook.call(method, params, options)),
-    batch: (calls, options) => clock.track(webhook.batch(calls, options)),
-  };
+  const transport = clock.tracked(webhook);
   const renewals: { at: number; indicatorId: number }[] = [];
   const indicators = createIndicators({
     transport,

@@ -5,14 +5,14 @@
 // transport, in virtual time (one clock for the emulator's `now` and the indicators' `clock`), through
 // `createIndicators` (the scheduler) or `createTypingIndicators` (calls straight to the transport). Everything is judged
 // on the emulator's side only: what the others in the chat would have seen, never what our client says it did.
-import { createIndicators, createTypingIndicators, type DialogId, type Transport } from '@b24-typing/core';
+import { createIndicators, createTypingIndicators, type DialogId } from '@b24-typing/core';
 import { type CallEntry, type Emulator, type MessageEntry, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import fc from 'fast-check';
 import { type Observable, Subject, type Subscription } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
-import { prng } from './prng';
+import { playSeeded } from './playSeeded';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
 
@@ -169,16 +169,7 @@ type Act = { kind: 'key' | 'send' | 'hide'; at: number; text?: string };
 /** Runs one scenario against a reset emulator and returns every broken promise, described (empty: all held). */
 async function runScenario(s: Scenario): Promise<string[]> {
   emulator.reset();
-  const random = vi.spyOn(Math, 'random').mockImplementation(prng(s.seed));
-  const rejections: unknown[] = [];
-  const onRejection = (reason: unknown) => rejections.push(reason);
-  process.on('unhandledRejection', onRejection);
-  try {
-    return await play(s, rejections);
-  } finally {
-    process.off('unhandledRejection', onRejection);
-    random.mockRestore();
-  }
+  return playSeeded(s.seed, (rejections) => play(s, rejections));
 }
 
 async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
@@ -189,10 +180,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   /** One browser per user: their own webhook, their own indicators. */
   const people = USERS.map((userId, i) => {
     const webhook = createWebhookTransport(emulator.webhookUrl(userId));
-    const transport: Transport = {
-      call: (method, params, options) => clock.track(webhook.call(method, params, options)),
-      batch: (calls, options) => clock.track(webhook.batch(calls, options)),
-    };
+    const transport = clock.tracked(webhook);
     const flavour = s.flavours[i] ?? 'direct';
     const indicators =
       flavour === 'scheduler'
