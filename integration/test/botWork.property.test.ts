@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { map, merge, mergeMap, type Observable, of, type Subscription, throwError, timer } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
+import { type FaultPlan, faultPlans, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
@@ -84,15 +85,9 @@ interface Work {
   /** README: with `clearOnError: false` a work that ends without its reply sends no clear of its own. */
   clearOnError: boolean;
 }
-interface FaultPlan {
-  atMs: number;
-  method: 'batch' | 'imbot.v2.Chat.InputAction.notify';
-  kind: 'rate' | '503' | 'reset';
-  times: number;
-}
 interface Scenario {
   works: Work[];
-  faults: FaultPlan[];
+  faults: FaultPlan<'batch' | 'imbot.v2.Chat.InputAction.notify'>[];
   seed: number;
 }
 
@@ -117,18 +112,9 @@ const work: fc.Arbitrary<Work> = fc.record({
   leaseSec: fc.constantFrom(undefined, 5, 10, 60),
   clearOnError: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
 });
-const faultPlan: fc.Arbitrary<FaultPlan> = fc.record({
-  atMs: fc.integer({ min: 0, max: 90_000 }),
-  method: fc.constantFrom('batch' as const, 'imbot.v2.Chat.InputAction.notify' as const),
-  kind: fc.constantFrom('rate' as const, '503' as const, 'reset' as const),
-  times: fc.integer({ min: 1, max: 3 }),
-});
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   works: fc.array(work, { minLength: 1, maxLength: MAX_WORKS }),
-  faults: fc.oneof(
-    { weight: 3, arbitrary: fc.constant<FaultPlan[]>([]) },
-    { weight: 1, arbitrary: fc.array(faultPlan, { maxLength: 3 }) },
-  ),
+  faults: faultPlans(fc.constantFrom('batch' as const, 'imbot.v2.Chat.InputAction.notify' as const), 90_000),
   seed: fc.integer({ min: 1, max: 0x7fffffff }),
 });
 
@@ -149,14 +135,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close();
 });
-
-function faultSpec(plan: FaultPlan) {
-  const base = { method: plan.method, times: plan.times };
-  if (plan.kind === 'rate') return { ...base, status: 503, error: 'QUERY_LIMIT_EXCEEDED' };
-  if (plan.kind === 'reset') return { ...base, reset: true };
-  // A proxy's error page: the portal was not reached.
-  return { ...base, status: 503, body: '<html>503 Service Unavailable</html>', contentType: 'text/html' };
-}
 
 /** What happened to one work, on our side: when it started and ended (its reply's `next`, its error, the unsubscribe). */
 interface Run {
@@ -224,7 +202,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     indicatorId: 0,
   }));
 
-  for (const f of s.faults) clock.schedule(() => emulator.addFault(faultSpec(f)), f.atMs);
+  scheduleFaults(clock, emulator, s.faults);
 
   for (const run of runs) {
     const w = run.work;

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
+import { type FaultPlan, faultPlans, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
@@ -66,17 +67,11 @@ interface Session {
   end: End;
   endDelayMs: number;
 }
-interface FaultPlan {
-  atMs: number;
-  method: 'batch' | 'im.dialog.writing';
-  kind: 'rate' | '503' | 'reset';
-  times: number;
-}
 interface Scenario {
   /** Per user: `createIndicators` or `createTypingIndicators`. */
   flavours: Flavour[];
   sessions: Session[];
-  faults: FaultPlan[];
+  faults: FaultPlan<'batch' | 'im.dialog.writing'>[];
   seed: number;
 }
 
@@ -103,21 +98,15 @@ const session: fc.Arbitrary<Session> = fc.record({
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 3_000 }) },
   ),
 });
-const faultPlan: fc.Arbitrary<FaultPlan> = fc.record({
-  atMs: fc.integer({ min: 0, max: 120_000 }),
-  method: fc.oneof(
-    { weight: 3, arbitrary: fc.constant('im.dialog.writing' as const) },
-    { weight: 1, arbitrary: fc.constant('batch' as const) },
-  ),
-  kind: fc.constantFrom('rate' as const, '503' as const, 'reset' as const),
-  times: fc.integer({ min: 1, max: 3 }),
-});
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   flavours: fc.array(fc.constantFrom<Flavour>('scheduler', 'direct'), { minLength: 3, maxLength: 3 }),
   sessions: fc.array(session, { minLength: 1, maxLength: MAX_SESSIONS }),
-  faults: fc.oneof(
-    { weight: 3, arbitrary: fc.constant<FaultPlan[]>([]) },
-    { weight: 1, arbitrary: fc.array(faultPlan, { maxLength: 3 }) },
+  faults: faultPlans(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant('im.dialog.writing' as const) },
+      { weight: 1, arbitrary: fc.constant('batch' as const) },
+    ),
+    120_000,
   ),
   seed: fc.integer({ min: 1, max: 0x7fffffff }),
 });
@@ -136,14 +125,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close();
 });
-
-function faultSpec(plan: FaultPlan) {
-  const base = { method: plan.method, times: plan.times };
-  if (plan.kind === 'rate') return { ...base, status: 503, error: 'QUERY_LIMIT_EXCEEDED' };
-  if (plan.kind === 'reset') return { ...base, reset: true };
-  // A proxy's error page: the portal was not reached.
-  return { ...base, status: 503, body: '<html>503 Service Unavailable</html>', contentType: 'text/html' };
-}
 
 /** What the scenarios exercised, so a run that checked nothing (every session too short, say) cannot pass unnoticed. */
 const tally = {
@@ -205,7 +186,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     return c;
   };
 
-  for (const f of s.faults) clock.schedule(() => emulator.addFault(faultSpec(f)), f.atMs);
+  scheduleFaults(clock, emulator, s.faults);
 
   let lastEventMs = 0;
   s.sessions.forEach((ses, index) => {
