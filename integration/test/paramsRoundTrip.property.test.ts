@@ -16,6 +16,7 @@ import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createOAuthTransport, createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthOptionsFor } from './oauthOptionsFor';
 
 type Name = 'webhook' | 'oauth' | 'fetch';
 type Via = `${Name} call` | `${Name} batch`;
@@ -161,14 +162,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ plan: 'off', operating: false });
   const tokens = emulator.fixtures.oauth;
   transports.webhook = createWebhookTransport(emulator.webhookUrl(1));
-  transports.oauth = createOAuthTransport({
-    clientEndpoint: emulator.restUrl,
-    oauthEndpoint: emulator.oauthUrl,
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    clientId: emulator.fixtures.app.clientId,
-    clientSecret: emulator.fixtures.app.clientSecret,
-  });
+  transports.oauth = createOAuthTransport(oauthOptionsFor(emulator));
   transports.fetch = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: () => tokens.accessToken });
 });
 

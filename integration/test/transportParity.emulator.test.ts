@@ -9,6 +9,7 @@ import { createOAuthTransport, createWebhookTransport } from '@b24-typing/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // BX24.js itself needs a portal frame; this is the browser package's stand-in for it, speaking HTTP here.
 import { fakeBx24, type Reply } from '../../packages/browser/test/fakeBx24';
+import { oauthOptionsFor } from './oauthOptionsFor';
 
 type Name = 'webhook' | 'oauth' | 'fetch' | 'bx24';
 const NAMES: readonly Name[] = ['webhook', 'oauth', 'fetch', 'bx24'];
@@ -333,12 +334,7 @@ function makeTransport(name: Name, timeoutMs: number): Made {
     }
     case 'oauth': {
       const transport = createOAuthTransport({
-        clientEndpoint: emulator.restUrl,
-        oauthEndpoint: emulator.oauthUrl,
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        clientId: emulator.fixtures.app.clientId,
-        clientSecret: emulator.fixtures.app.clientSecret,
+        ...oauthOptionsFor(emulator, tokens),
         onTokens: (fresh) => {
           refreshes++;
           tokens = { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken };
