@@ -155,22 +155,10 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     // The new token is valid where the reply says the portal is now, as jssdk follows it (reference §9.1), but
     // only an endpoint the constructor would take: the token must not go to plain http off this machine. One it
     // would refuse is ignored rather than failing the refresh, whose rotated tokens are already in use.
-    if (tokens.clientEndpoint !== undefined) {
-      try {
-        root = restRoot(tokens.clientEndpoint, insecure);
-      } catch {
-        // keep calling the endpoint we have
-      }
-    }
+    root = followed(root, tokens.clientEndpoint, (value) => restRoot(value, insecure));
     // Likewise the authorization server the reply names, for the next refresh (RU-region portals are served by
     // oauth.bitrix24.tech, reference §5); an explicit `oauthEndpoint` still wins.
-    if (tokens.serverEndpoint !== undefined) {
-      try {
-        tokenUrl = tokenUrlOf(tokens.serverEndpoint, insecure);
-      } catch {
-        // keep refreshing where we did
-      }
-    }
+    tokenUrl = followed(tokenUrl, tokens.serverEndpoint, (value) => tokenUrlOf(value, insecure));
     redactor.rotate(accessToken, refreshToken);
     generation++;
     if (onTokens) {
@@ -231,21 +219,31 @@ const DEFAULT_TOKEN_URL = 'https://oauth.bitrix.info/oauth/token/';
  * not go to plain http off this machine.
  */
 function tokenUrlOf(value: unknown, insecure: boolean): URL {
-  const endpoint = checkEndpoint(value, 'serverEndpoint', insecure);
-  if (endpoint.search !== '' || endpoint.hash !== '') {
-    throw inputError('serverEndpoint', 'a URL without query or fragment');
-  }
-  const base = endpoint.pathname.replace(/\/rest\/?$/, '/').replace(/\/?$/, '/');
-  return new URL(`${base}oauth/token/`, endpoint.origin);
+  const root = restRoot(value, insecure, 'serverEndpoint');
+  return new URL(`${root.pathname.replace(/\/rest\/$/, '/')}oauth/token/`, root.origin);
 }
 
 /** The REST root calls are made under: a checked endpoint without query or fragment, ending in `/`. */
-function restRoot(value: unknown, insecure: boolean): URL {
-  const endpoint = checkEndpoint(value, 'clientEndpoint', insecure);
+function restRoot(value: unknown, insecure: boolean, field = 'clientEndpoint'): URL {
+  const endpoint = checkEndpoint(value, field, insecure);
   if (endpoint.search !== '' || endpoint.hash !== '') {
-    throw inputError('clientEndpoint', 'a URL without query or fragment');
+    throw inputError(field, 'a URL without query or fragment');
   }
   return new URL(endpoint.pathname.endsWith('/') ? endpoint.href : `${endpoint.href}/`);
+}
+
+/**
+ * Where a refresh reply says to go now (`value`, read by `parse` as the constructor reads that option), or `current`
+ * when it says nothing or names an endpoint the constructor would refuse: that is ignored rather than failing the
+ * refresh, whose rotated tokens are already in use.
+ */
+function followed(current: URL, value: string | undefined, parse: (value: string) => URL): URL {
+  if (value === undefined) return current;
+  try {
+    return parse(value);
+  } catch {
+    return current;
+  }
 }
 
 /**
