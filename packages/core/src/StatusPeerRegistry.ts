@@ -6,6 +6,11 @@ const peersOf = (status: PeerStatus) => status.peers as StatusPeers;
 
 /** One bot in one chat, the portal's unit of status: as a status has it, and as a call of it says it. */
 const keyOf = (botId: unknown, dialogId: unknown) => `${botId} ${dialogId}`;
+/** The bot and chat of a status call, as the v2 method (`botId`, `dialogId`) or the legacy one (`BOT_ID`, …) names them. */
+const peersOfCall = ({ params }: IndicatorCall) => ({
+  botId: params.botId ?? params.BOT_ID,
+  dialogId: params.dialogId ?? params.DIALOG_ID,
+});
 
 /**
  * The bot statuses of one `createIndicators` that show something, by chat, so that one ending while another of the
@@ -70,8 +75,7 @@ export class StatusPeerRegistry {
     const clear = call.reason === 'clear';
     if (this.#up.size === 0 && this.#lapseAt.size === 0 && !ended && !clear) return;
     const { params } = call;
-    const botId = params.botId ?? params.BOT_ID;
-    const dialogId = params.dialogId ?? params.DIALOG_ID;
+    const { botId, dialogId } = peersOfCall(call);
     const code = params.statusMessageCode as string | undefined;
     const leaseMs = ((params.duration as number | undefined) ?? 25) * 1000;
     const key = keyOf(botId, dialogId);
@@ -160,8 +164,8 @@ export class StatusPeerRegistry {
    * tell: the scheduler keeps a last clear until then, not only until its own status would lapse.
    */
   lapseOf(call: IndicatorCall): number | undefined {
-    const { params } = call;
-    return this.#lapseAt.get(keyOf(params.botId ?? params.BOT_ID, params.dialogId ?? params.DIALOG_ID));
+    const { botId, dialogId } = peersOfCall(call);
+    return this.#lapseAt.get(keyOf(botId, dialogId));
   }
 
   /** Whether more than one status of this bot in this chat shows something. */
