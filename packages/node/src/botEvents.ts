@@ -126,11 +126,6 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
 
   return new Observable<BotEvent>((subscriber) => {
     let offset = reached;
-    /** Moves the offset forward (never back), for this subscription and the next. */
-    const advance = (next: number) => {
-      offset = next;
-      if (reached === undefined || next > reached) reached = next;
-    };
     // Ids delivered lately, oldest first: a repeat is skipped by its id, not by comparing it with the highest id
     // delivered, which lost every event a page (or a later one) brings below it (reference §4.4 orders nothing).
     const delivered = new Set<number>();
@@ -143,6 +138,21 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
     const failIfRejected = (returned: unknown) => {
       if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
         (returned as PromiseLike<unknown>).then(undefined, (error: unknown) => subscriber.error(error));
+      }
+    };
+    /**
+     * Moves the offset forward to `next` (never back), for this subscription and the next, and hands it to `onOffset`:
+     * false when that threw (the stream has errored with it).
+     */
+    const confirm = (next: number): boolean => {
+      offset = next;
+      if (reached === undefined || next > reached) reached = next;
+      try {
+        failIfRejected(options.onOffset?.(next));
+        return true;
+      } catch (error) {
+        subscriber.error(error);
+        return false;
       }
     };
 
@@ -207,16 +217,9 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
         // page's last event (take(n), a "stop" message) still gets the offset saved, or a restart would repeat it;
         // one that left mid-page gets the offset of what it was delivered, so a restart repeats only the rest.
         if (subscriber.closed) {
+          // As after a page's last event: the subscriber has gone, but what onOffset throws escapes nowhere.
           const partial = partialOffset(page, index, offset);
-          if (partial !== undefined) {
-            advance(partial);
-            try {
-              failIfRejected(options.onOffset?.(partial));
-            } catch (error) {
-              // As after a page's last event: the subscriber has gone, but nothing escapes as an unhandled rejection.
-              subscriber.error(error);
-            }
-          }
+          if (partial !== undefined) confirm(partial);
           return;
         }
         if (item.numericId !== undefined) {
@@ -230,13 +233,7 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
       // An older offset is ignored: passed back (or persisted through onOffset) it would have the portal hand out
       // events already emitted again.
       if (page.nextOffset !== undefined && (offset === undefined || page.nextOffset >= offset)) {
-        advance(page.nextOffset);
-        try {
-          failIfRejected(options.onOffset?.(page.nextOffset));
-        } catch (error) {
-          subscriber.error(error);
-          return;
-        }
+        if (!confirm(page.nextOffset)) return;
       }
       if (subscriber.closed) return;
       if (deleted) {
