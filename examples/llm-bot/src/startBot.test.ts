@@ -965,6 +965,12 @@ describe('llm-bot answering several messages at once', () => {
     const { chatId } = conversation(q1).question;
     for (let i = 0; i < 3; i++) {
       await waitFor(q1, () => answers.length > i);
+      // its status is up after the reply before it, before its answer is written: written at once, it could beat the
+      // status's show delay, and no status would show at all
+      const before = botMessages(emulator, bot.botId, chatId)[i - 1];
+      await waitFor(q1, (c) =>
+        c.calls.some((call) => call.shown && call.durationSec !== 1 && call.seq > (before?.seq ?? -1)),
+      );
       answers[i]!.write(`Answer to: ${answers[i]!.question}`);
       await waitFor(q1, () => botMessages(emulator, bot.botId, chatId).length > i);
     }
@@ -1110,6 +1116,9 @@ describe('llm-bot answering several messages at once', () => {
     await emulator.settled();
     answers[0]!.fail('upstream model overloaded');
     await waitFor(q1, () => answers.length === 2);
+    // Carol's status is up after Bob's apology before her answer is written: written at once, it could beat the
+    // status's show delay, and no status would show at all
+    await waitFor(q1, (c) => c.callsAfterReply.some((call) => call.shown && call.durationSec !== 1));
     answers[1]!.write(`Answer to: ${answers[1]!.question}`);
     await waitFor(q1, () => bot.busy() === 0);
     await settle();
