@@ -124,6 +124,33 @@ describe('batch', () => {
     expect(reply.body.result.result).toEqual({ first: expect.any(Number), edit: true });
   });
 
+  it('a refused command says whose call it was: refused by a fault or by the scope, before the method ran', async () => {
+    emulator.addFault({ method: 'im.dialog.writing', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    const imOnly = emulator.webhookUrl(2, ['im']);
+    const reply = await post(`${imOnly}batch`, {
+      cmd: {
+        typing: 'im.dialog.writing?DIALOG_ID=chat1',
+        bot: 'imbot.v2.Chat.InputAction.notify?botId=10&botToken=agent-bot-token&dialogId=chat2',
+      },
+    });
+    expect(reply.body.result.result_error).toEqual({
+      typing: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+      bot: {
+        error: 'insufficient_scope',
+        error_description: 'The request requires higher privileges than provided by the webhook token',
+      },
+    });
+    const commands = emulator
+      .timeline()
+      .filter((e) => e.kind === 'call' && e.method !== 'batch')
+      .slice(-2)
+      .map((e) => e.kind === 'call' && [e.method, e.error, e.dialogId, e.chatId, e.senderId, e.botId, e.shown]);
+    expect(commands).toEqual([
+      ['im.dialog.writing', 'QUERY_LIMIT_EXCEEDED', 'chat1', 1, 2, null, false],
+      ['imbot.v2.Chat.InputAction.notify', 'insufficient_scope', 'chat2', 2, 10, 10, false],
+    ]);
+  });
+
   it('records each command on the timeline under the batch id', async () => {
     await post(`${hook}batch`, { cmd: ['im.dialog.writing?DIALOG_ID=chat1', 'im.dialog.writing?DIALOG_ID=2'] });
     const calls = emulator.timeline().filter((e) => e.kind === 'call');

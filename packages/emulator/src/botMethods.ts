@@ -2,7 +2,7 @@ import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
 import { charLength, intval, phpTrim, recordOf, stringOf, truthy } from './paramValues';
 import type { Params } from './phpQuery';
-import { resolveBotV2 } from './resolveBot';
+import { resolveBotV2, subjectV2 } from './resolveBot';
 import { RestError } from './RestError';
 
 const BOT_TYPES = new Set(['bot', 'supervisor', 'personal', 'openline', 'network']);
@@ -186,7 +186,7 @@ function eventGet(params: Params, context: MethodContext): unknown {
 
 export const BOT_METHODS: readonly MethodDefinition[] = [
   { name: 'imbot.v2.Bot.register', scope: 'imbot', handler: botRegister },
-  { name: 'imbot.v2.Bot.update', scope: 'imbot', handler: botUpdate },
-  { name: 'imbot.v2.Bot.unregister', scope: 'imbot', handler: botUnregister },
-  { name: 'imbot.v2.Event.get', scope: 'imbot', handler: eventGet },
+  { name: 'imbot.v2.Bot.update', scope: 'imbot', handler: botUpdate, subject: subjectV2 },
+  { name: 'imbot.v2.Bot.unregister', scope: 'imbot', handler: botUnregister, subject: subjectV2 },
+  { name: 'imbot.v2.Event.get', scope: 'imbot', handler: eventGet, subject: subjectV2 },
 ];

@@ -160,3 +160,136 @@ describe('received(): what each method call was handed, as parsed', () => {
     expect(emulator.received()).toEqual([]);
   });
 });
+
+describe('a refused call on the timeline says whose call it was (the refusal itself is unchanged)', () => {
+  /** The fields of the last call entry that tell whose call it was, with its outcome. */
+  const lastCall = (from: Emulator = emulator) => {
+    const e = from
+      .timeline()
+      .filter((x) => x.kind === 'call')
+      .at(-1);
+    if (e?.kind !== 'call') throw new Error('no call on the timeline');
+    const { method, status, error, dialogId, chatId, senderId, botId, shown, auth } = e;
+    return { method, status, error, dialogId, chatId, senderId, botId, shown, auth };
+  };
+
+  it('a bucket refusal of im.dialog.writing: the dialog as passed, its chat, the webhook user; the reply is the bare envelope', async () => {
+    const t = 1_800_000_000_000;
+    const limited = await startEmulator({ plan: { perSecond: 1, burst: 1 }, now: () => t });
+    try {
+      const url = `${limited.webhookUrl(2)}im.dialog.writing`;
+      // Two pass at one instant (burst 1: the counter must exceed it first, §7); the first opens the private chat 2|3.
+      expect((await post(url, { DIALOG_ID: '3' })).status).toBe(200);
+      const chatId = limited.indicators()[0]!.chatId;
+      expect((await post(url, 'DIALOG_ID=chat1')).status).toBe(200);
+      const refused = await post(url, { dialog_id: '3' });
+      expect([refused.status, refused.body]).toEqual([
+        503,
+        { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+      ]);
+      expect(lastCall(limited)).toEqual({
+        method: 'im.dialog.writing',
+        status: 503,
+        error: 'QUERY_LIMIT_EXCEEDED',
+        dialogId: '3',
+        chatId,
+        senderId: 2,
+        botId: null,
+        shown: false,
+        auth: 'none',
+      });
+      // A form body is read the same way; CHAT_ID names the chat when DIALOG_ID is absent, as the method reads it.
+      await post(url, 'CHAT_ID=2');
+      expect(lastCall(limited)).toMatchObject({
+        error: 'QUERY_LIMIT_EXCEEDED',
+        dialogId: 'chat2',
+        chatId: 2,
+        senderId: 2,
+      });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("an injected error fault on imbot.v2.Chat.InputAction.notify: the bot and its dialog, nothing shown; a reset's stays unknown", async () => {
+    emulator.addFault({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 503,
+      error: 'QUERY_LIMIT_EXCEEDED',
+      times: 1,
+    });
+    const url = `${emulator.webhookUrl()}imbot.v2.Chat.InputAction.notify`;
+    const call = { botId: 10, botToken: 'agent-bot-token', dialogId: 'chat1', duration: 30 };
+    const refused = await post(url, call);
+    expect([refused.status, refused.body]).toEqual([
+      503,
+      { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+    ]);
+    expect(emulator.indicators()).toEqual([]);
+    expect(lastCall()).toEqual({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 503,
+      error: 'QUERY_LIMIT_EXCEEDED',
+      dialogId: 'chat1',
+      chatId: 1,
+      senderId: 10,
+      botId: 10,
+      shown: false,
+      auth: 'none',
+    });
+    // The legacy method too, its bot found as the method finds it: BOT_ID, else the first bot of the caller's app.
+    emulator.addFault({ method: 'imbot.chat.sendTyping', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 2 });
+    const legacy = `${emulator.webhookUrl()}imbot.chat.sendTyping`;
+    await post(legacy, { BOT_ID: 10, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat2' });
+    expect(lastCall()).toMatchObject({
+      error: 'QUERY_LIMIT_EXCEEDED',
+      dialogId: 'chat2',
+      chatId: 2,
+      senderId: 10,
+      botId: 10,
+    });
+    await post(legacy, { CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' });
+    expect(lastCall()).toMatchObject({
+      error: 'QUERY_LIMIT_EXCEEDED',
+      dialogId: 'chat1',
+      chatId: 1,
+      senderId: 10,
+      botId: 10,
+    });
+    // A fault that drops the connection acts before the request is read: nothing to say whose call it was.
+    emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', reset: true, times: 1 });
+    await expect(post(url, call)).rejects.toThrow();
+    await vi.waitFor(() => expect(lastCall().error).toBe('RESET'));
+    expect(lastCall()).toMatchObject({ dialogId: null, chatId: null, senderId: null, botId: null });
+  });
+
+  it('a call whose auth failed: what the request names (dialog, chat, bot), never the user it claims to be', async () => {
+    // A wrong webhook code claims user 2: nothing vouches for it, so no sender; `chat1` is chat 1 whoever asks.
+    const wrong = `${emulator.url}/rest/2/wrongcode/`;
+    expect((await post(`${wrong}im.dialog.writing`, { DIALOG_ID: 'chat1' })).body.error).toBe('INVALID_CREDENTIALS');
+    expect(lastCall()).toMatchObject({ error: 'INVALID_CREDENTIALS', dialogId: 'chat1', chatId: 1, senderId: null });
+    // A private dialog is relative to its sender: without one, no chat.
+    await post(`${wrong}im.dialog.writing`, { DIALOG_ID: '1' });
+    expect(lastCall()).toMatchObject({ error: 'INVALID_CREDENTIALS', dialogId: '1', chatId: null, senderId: null });
+    // A bot call names its bot: the indicator would be the bot's (its user id), whoever sent the call.
+    const notify = {
+      auth: 'no-such-token',
+      botId: 10,
+      dialogId: 'chat1',
+      statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+    };
+    const refused = await post(`${emulator.restUrl}imbot.v2.Chat.InputAction.notify`, notify);
+    expect([refused.status, refused.body.error]).toEqual([401, 'NO_AUTH_FOUND']);
+    expect(lastCall()).toEqual({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 401,
+      error: 'NO_AUTH_FOUND',
+      dialogId: 'chat1',
+      chatId: 1,
+      senderId: 10,
+      botId: 10,
+      shown: false,
+      auth: 'none',
+    });
+  });
+});

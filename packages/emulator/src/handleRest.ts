@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from './authenticate';
 import { restError } from './errorCatalog';
 import { faultError } from './FaultBook';
-import { invokeMethod, type Operating } from './invokeMethod';
+import { invokeMethod, type Operating, refusedRecord } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
 import { mergeParams, parseBody, readBody } from './parseBody';
-import { nullRecord, parseQuery } from './phpQuery';
+import { nullRecord, type Params, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
 import { preemptFault } from './preemptFault';
 import { RestError } from './RestError';
@@ -71,7 +71,31 @@ export async function handleRest(
   methodName = methodName.replace(/\.(json|xml)$/i, '');
   const isBatch = methodName.toLowerCase() === 'batch';
   let auth: AuthContext | null = null;
+  let params: Params | null = null;
   let recorded = false;
+  const readParams = async (): Promise<Params> => {
+    const body = await readBody(req, portal.maxBodyBytes);
+    // getRequestData reads a body only for POST (reference §5): a PUT's or DELETE's is ignored on a portal, so
+    // taking it here would let a client that sends the wrong method pass.
+    const posted = req.method === 'POST' ? parseBody(body, req.headers['content-type']) : nullRecord();
+    return mergeParams(parseQuery(url.search.slice(1)), posted);
+  };
+  /**
+   * Whose call a refusal was, for the timeline only: read from the parameters (when they could be read) and the
+   * credentials (when they authenticate), neither acted on. Not served: the reply is the refusal as documented.
+   */
+  const refused = () => {
+    if (!params) return emptyRecord();
+    let caller = auth;
+    if (!caller) {
+      try {
+        caller = authenticate(portal, route, params, req);
+      } catch {
+        // Credentials that do not authenticate vouch for nobody: the record names what the parameters name.
+      }
+    }
+    return refusedRecord(portal, methodName, params, caller);
+  };
   const fault = portal.faults.match(methodName, false);
   const reply = (status: number, envelope: Record<string, unknown>) =>
     xml
@@ -82,15 +106,16 @@ export async function handleRest(
       const record = (status: number, code: string) =>
         portal.recordCall(methodName, emptyRecord(), status, code, null, null, started);
       if (await preemptFault(portal, fault, req, res, cors, record)) return;
-      if (fault.status !== undefined || fault.error !== undefined) throw faultError(fault);
     }
-    const limited = overLimit();
-    if (limited) throw limited;
-    const body = await readBody(req, portal.maxBodyBytes);
-    // getRequestData reads a body only for POST (reference §5): a PUT's or DELETE's is ignored on a portal, so
-    // taking it here would let a client that sends the wrong method pass.
-    const posted = req.method === 'POST' ? parseBody(body, req.headers['content-type']) : nullRecord();
-    const params = mergeParams(parseQuery(url.search.slice(1)), posted);
+    const refusal =
+      fault && (fault.status !== undefined || fault.error !== undefined) ? faultError(fault) : overLimit();
+    if (refusal) {
+      // Refused before the method runs, as the reference has it; the request is still read (and nothing done with
+      // it) so the timeline can say whose call was refused. A body that cannot be read leaves that unknown.
+      params = await readParams().catch(() => null);
+      throw refusal;
+    }
+    params = await readParams();
     auth = authenticate(portal, route, params, req);
     delete params.auth;
     delete params.access_token;
@@ -115,11 +140,11 @@ export async function handleRest(
     if (!(caught instanceof RestError) && (req.destroyed || res.destroyed)) {
       // The client hung up (mid-body, say): no reply went out, so none is counted; the call is noted as a
       // fault's dropped connection is (status 0), not as a 500 the portal never sent.
-      if (!recorded) portal.recordCall(methodName, emptyRecord(), 0, 'ABORTED', auth, null, started);
+      if (!recorded) portal.recordCall(methodName, refused(), 0, 'ABORTED', auth, null, started);
       return;
     }
     const error = caught instanceof RestError ? caught : restError('INTERNAL_SERVER_ERROR');
-    if (!recorded) portal.recordCall(methodName, emptyRecord(), error.status, error.code, auth, null, started);
+    if (!recorded) portal.recordCall(methodName, refused(), error.status, error.code, auth, null, started);
     portal.countStatus(error.status);
     reply(error.status, error.toBody());
   }

@@ -1,10 +1,10 @@
-import { STATUS_TEXTS } from './ChatModel';
+import { type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
-import type { MethodContext, MethodDefinition } from './methodContext';
+import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
 import { intval, isNumeric, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
 import { RestError } from './RestError';
-import { resolveBotV2, resolveDialogV2 } from './resolveBot';
+import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 
 /** `\Bitrix\Im\Common::isDialogId` (reference §1.1). */
 export const DIALOG_ID_PATTERN = /^([0-9]+|(chat|sg|crm)[0-9]+)$/i;
@@ -14,9 +14,23 @@ export const DIALOG_ID_PATTERN = /^([0-9]+|(chat|sg|crm)[0-9]+)$/i;
  * `mb_substr($dialogId, 0, 4) == 'chat'` is case-sensitive, unlike isDialogId); anything else goes through intval(),
  * so `CHAT1`, `sg1` and `crm1` are user 0: no chat.
  */
-function startWritingChat(context: MethodContext, dialogId: string, senderId: number) {
+function startWritingChat(model: ChatModel, dialogId: string, senderId: number, create = true) {
   if (!dialogId.startsWith('chat') && !/^\d+$/.test(dialogId)) return null;
-  return context.model.resolveDialog(dialogId, senderId, { allowSg: false, create: true });
+  return model.resolveDialog(dialogId, senderId, { allowSg: false, create });
+}
+
+/** The dialog `im.dialog.writing` is for: `DIALOG_ID` as given, else `chat<CHAT_ID>`; null when neither names one. */
+function writingDialogId(params: Params): string | null {
+  if (params.DIALOG_ID !== undefined) return stringOf(params.DIALOG_ID) ?? '';
+  const chatId = intval(params.CHAT_ID);
+  return chatId > 0 ? `chat${chatId}` : null;
+}
+
+/** The app a legacy imbot call acts for: the OAuth application, or under a webhook `'custom' + CLIENT_ID`. */
+function legacyAppId(params: Params, auth: AuthContext): string | null {
+  if (auth.type === 'oauth') return auth.clientId;
+  const clientId = stringOf(params.CLIENT_ID);
+  return clientId ? `custom${clientId}` : null;
 }
 
 function showIndicator(
@@ -36,36 +50,36 @@ function dialogWriting(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
   const userId = context.auth.userId;
   context.record.senderId = userId;
-  let dialogId: string;
-  if (params.DIALOG_ID !== undefined) {
-    dialogId = stringOf(params.DIALOG_ID) ?? '';
-    context.record.dialogId = dialogId;
-    if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
-  } else {
-    const chatId = intval(params.CHAT_ID);
-    if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
-    dialogId = `chat${chatId}`;
-    context.record.dialogId = dialogId;
-  }
+  const dialogId = writingDialogId(params);
+  if (dialogId === null) throw restError('CHAT_ID_EMPTY');
+  context.record.dialogId = dialogId;
+  if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // CIMMessenger::StartWriting: not yourself, and only `chat<N>` or a user id.
   if (dialogId === String(userId)) throw restError('ACCESS_ERROR');
-  const chat = startWritingChat(context, dialogId, userId);
+  const chat = startWritingChat(context.model, dialogId, userId);
   if (!chat) throw restError('ACCESS_ERROR');
   context.record.chatId = chat.id;
   showIndicator(context, chat, userId, null, context.clientLifetimeMs);
   return true;
 }
 
+/**
+ * Whose `im.dialog.writing` a refused call was: the dialog as passed, the authenticated user, and the chat where it
+ * resolves without creating one (a private dialog is relative to its sender: none without one; 0 is nobody).
+ */
+function dialogWritingSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
+  const dialogId = writingDialogId(upperKeys(raw));
+  record.dialogId = dialogId;
+  record.senderId = auth?.userId ?? null;
+  if (dialogId === null || !DIALOG_ID_PATTERN.test(dialogId)) return;
+  record.chatId = startWritingChat(model, dialogId, auth?.userId ?? 0, false)?.id ?? null;
+}
+
 /** `imbot.chat.sendTyping` (deprecated v1): checks in the source's order, then `true` whatever StartWriting did. */
 function chatSendTyping(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
   const { model, auth } = context;
-  let appId: string | null = null;
-  if (auth.type === 'oauth') appId = auth.clientId;
-  else {
-    const clientId = stringOf(params.CLIENT_ID);
-    if (clientId) appId = `custom${clientId}`;
-  }
+  const appId = legacyAppId(params, auth);
   if (!appId) throw restError('ACCESS_DENIED');
   let botId = intval(params.BOT_ID);
   if (botId > 0) {
@@ -85,12 +99,29 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
   if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // Bot::startWriting -> CIMMessenger::StartWriting: chat existence and "not yourself" are its only checks, no
   // membership (reference §1.1), so the members of a chat the bot is not in see it too. Its outcome is ignored.
-  const chat = startWritingChat(context, dialogId, botId);
+  const chat = startWritingChat(model, dialogId, botId);
   if (chat) {
     context.record.chatId = chat.id;
     showIndicator(context, chat, botId, null, context.clientLifetimeMs);
   }
   return true;
+}
+
+/**
+ * Whose `imbot.chat.sendTyping` a refused call was: `BOT_ID`, else the app's first bot (known only when the
+ * credentials authenticated), the bot as sender when it exists, the dialog as passed and the chat it names.
+ */
+function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
+  const params = upperKeys(raw);
+  let botId = intval(params.BOT_ID);
+  const appId = auth && botId <= 0 ? legacyAppId(params, auth) : null;
+  if (appId) botId = [...model.bots.values()].find((bot) => bot.appId === appId)?.id ?? 0;
+  if (botId > 0) record.botId = botId;
+  if (model.bots.has(botId)) record.senderId = botId;
+  const dialogId = stringOf(params.DIALOG_ID) ?? '';
+  record.dialogId = dialogId;
+  if (!DIALOG_ID_PATTERN.test(dialogId)) return;
+  record.chatId = startWritingChat(model, dialogId, record.senderId ?? 0, false)?.id ?? null;
 }
 
 /** `imbot.v2.Chat.InputAction.notify`: duration clamped to 1..600, unknown codes degrade to plain typing. */
@@ -118,7 +149,7 @@ function inputActionNotify(params: Params, context: MethodContext): unknown {
 }
 
 export const INDICATOR_METHODS: readonly MethodDefinition[] = [
-  { name: 'im.dialog.writing', scope: 'im', handler: dialogWriting },
-  { name: 'imbot.chat.sendTyping', scope: 'imbot', handler: chatSendTyping },
-  { name: 'imbot.v2.Chat.InputAction.notify', scope: 'imbot', handler: inputActionNotify },
+  { name: 'im.dialog.writing', scope: 'im', handler: dialogWriting, subject: dialogWritingSubject },
+  { name: 'imbot.chat.sendTyping', scope: 'imbot', handler: chatSendTyping, subject: chatSendTypingSubject },
+  { name: 'imbot.v2.Chat.InputAction.notify', scope: 'imbot', handler: inputActionNotify, subject: subjectV2 },
 ];

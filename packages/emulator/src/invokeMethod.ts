@@ -3,7 +3,7 @@ import { restError } from './errorCatalog';
 import { faultError } from './FaultBook';
 import { INDICATOR_METHODS } from './indicatorMethods';
 import { MESSAGE_METHODS } from './messageMethods';
-import { type AuthContext, emptyRecord, type MethodDefinition } from './methodContext';
+import { type AuthContext, type CallRecord, emptyRecord, type MethodDefinition } from './methodContext';
 import type { Params } from './phpQuery';
 import type { Portal } from './Portal';
 import { RestError } from './RestError';
@@ -13,6 +13,29 @@ const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
 );
 /** Hidden alias of `im.dialog.writing` (reference §1.1). */
 const ALIASES: ReadonlyMap<string, string> = new Map([['im.chat.sendtyping', 'im.dialog.writing']]);
+
+/** A method by name as a call gives it (case-insensitive, aliases included); undefined when there is none. */
+function methodDefinition(methodName: string): MethodDefinition | undefined {
+  const key = methodName.toLowerCase();
+  return METHODS.get(ALIASES.get(key) ?? key);
+}
+
+/**
+ * The timeline record of a call refused before its method ran (rate limit, fault, scope, operating limit, auth):
+ * whose call it was, read from its parameters and, when they authenticated (`auth`), its credentials, without
+ * acting on either (the method's `subject`). The rest stays empty: nothing was shown. So a test can tell whose
+ * indicator a refusal held up; a method without a `subject` (or no method) gives an empty record.
+ */
+export function refusedRecord(
+  portal: Portal,
+  methodName: string,
+  params: Params,
+  auth: AuthContext | null,
+): CallRecord {
+  const record = emptyRecord();
+  methodDefinition(methodName)?.subject?.(params, auth, portal.model, record);
+  return record;
+}
 
 export interface Operating {
   operating: number;
@@ -30,11 +53,11 @@ export function invokeMethod(
   auth: AuthContext,
   batchId: number | null,
 ): { result: unknown; operating: Operating | null } {
-  const key = methodName.toLowerCase();
-  const definition = METHODS.get(ALIASES.get(key) ?? key);
-  portal.countMethod(key);
+  const definition = methodDefinition(methodName);
+  portal.countMethod(methodName.toLowerCase());
   portal.receive(methodName, params, batchId);
-  const rec = emptyRecord();
+  let rec = emptyRecord();
+  let ran = false;
   const started = portal.now();
   const name = definition?.name ?? methodName;
   try {
@@ -57,6 +80,7 @@ export function invokeMethod(
       throw restError('OPERATION_TIME_LIMIT');
     }
     portal.model.sweep(started);
+    ran = true;
     const result = definition.handler(params, {
       auth,
       model: portal.model,
@@ -75,6 +99,8 @@ export function invokeMethod(
     return { result, operating };
   } catch (error) {
     const restErr = error instanceof RestError ? error : restError('INTERNAL_SERVER_ERROR');
+    // A handler records what it read as far as it got; a call refused before it ran is read here instead.
+    if (!ran) rec = refusedRecord(portal, methodName, params, auth);
     portal.recordCall(name, rec, restErr.status, restErr.code, auth, batchId, started);
     throw restErr;
   }

@@ -2,7 +2,7 @@ import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
 import { intval, phpTrim, recordOf, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
-import { resolveBotV2, resolveDialogV2 } from './resolveBot';
+import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 
 const MAX_MESSAGE = 20_000;
 
@@ -69,5 +69,5 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
 export const MESSAGE_METHODS: readonly MethodDefinition[] = [
   { name: 'im.message.add', scope: 'im', handler: messageAdd },
   { name: 'im.message.update', scope: 'im', handler: messageUpdate },
-  { name: 'imbot.v2.Chat.Message.send', scope: 'imbot', handler: chatMessageSend },
+  { name: 'imbot.v2.Chat.Message.send', scope: 'imbot', handler: chatMessageSend, subject: subjectV2 },
 ];

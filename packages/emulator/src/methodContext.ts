@@ -38,6 +38,13 @@ export interface MethodDefinition {
   name: string;
   scope: string;
   handler: (params: Params, context: MethodContext) => unknown;
+  /**
+   * Whose call this is, read from its parameters without running it, for the timeline entry of a call refused before
+   * the handler ran (rate limit, fault, scope, auth): fills `dialogId`, `chatId`, `senderId`, `botId` as far as they
+   * follow from the request. No side effects (nothing is created). `auth` is null when the credentials did not
+   * authenticate: a sender that only they would vouch for stays unknown.
+   */
+  subject?: (params: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord) => void;
 }
 
 export function emptyRecord(): CallRecord {

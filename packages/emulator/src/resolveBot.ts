@@ -1,6 +1,6 @@
-import type { Bot, Chat } from './ChatModel';
+import type { Bot, Chat, ChatModel } from './ChatModel';
 import { restError } from './errorCatalog';
-import type { MethodContext } from './methodContext';
+import type { AuthContext, CallRecord, MethodContext } from './methodContext';
 import { intval, stringOf } from './paramValues';
 import type { Params } from './phpQuery';
 import { RestError } from './RestError';
@@ -19,7 +19,7 @@ export function resolveBotV2(params: Params, context: MethodContext, options: { 
     if (!token) throw restError('BOT_TOKEN_NOT_SPECIFIED');
     appId = `custom${token}`;
   }
-  const botId = intval(params.botId ?? params.BOT_ID);
+  const botId = botIdOf(params);
   if (botId <= 0) throw restError('BOT_ID_REQUIRED');
   context.record.botId = botId;
   const bot = context.model.bots.get(botId) ?? (options.retired ? context.model.retiredBots.get(botId) : undefined);
@@ -51,4 +51,32 @@ export function resolveDialogV2(params: Params, bot: Bot, context: MethodContext
   context.record.chatId = chat.id;
   if (!chat.members.has(bot.id)) throw new RestError('ACCESS_DENIED', 'Access denied', 400);
   return chat;
+}
+
+/** `botId`, or the documented `BOT_ID` fallback, as imbot.v2 reads it (0 when absent). */
+function botIdOf(params: Params): number {
+  return intval(params.botId ?? params.BOT_ID);
+}
+
+/**
+ * Whose imbot.v2 call a refused one was, read as `resolveBotV2` / `resolveDialogV2` read it but without checking or
+ * creating anything: the bot, the bot as sender when it exists (whoever sent the call: the indicator would be the
+ * bot's), the dialog as passed (or `chat<chatId>`) and its chat. A private dialog is relative to the bot: none when
+ * there is no such bot (0 is nobody).
+ */
+export function subjectV2(params: Params, _auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
+  const botId = botIdOf(params);
+  const bot = botId > 0 ? model.bots.get(botId) : undefined;
+  if (botId > 0) record.botId = botId;
+  if (bot) record.senderId = bot.id;
+  const chatId = intval(params.chatId);
+  const dialogId =
+    typeof params.dialogId === 'string'
+      ? params.dialogId
+      : params.dialogId === undefined && chatId > 0
+        ? `chat${chatId}`
+        : null;
+  record.dialogId = dialogId;
+  if (dialogId === null) return;
+  record.chatId = model.resolveDialog(dialogId, bot?.id ?? 0, { allowSg: true, create: false })?.id ?? null;
 }

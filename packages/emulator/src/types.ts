@@ -122,12 +122,26 @@ interface TimelineBase {
   time: number;
 }
 
-/** A REST method call (one per batch sub-command too; the outer `batch` is recorded as well). */
+/**
+ * A REST method call (one per batch sub-command too; the outer `batch` is recorded as well).
+ *
+ * `dialogId`, `chatId`, `senderId` and `botId` say whose call it was, so a test can tell whose indicator a failure
+ * held up. A call refused before its method ran (the leaky bucket's `QUERY_LIMIT_EXCEEDED`, an injected error
+ * fault, `insufficient_scope`, `OPERATION_TIME_LIMIT`, an auth error; a batch command refused by a fault or the
+ * scope too) has them read from its parameters without acting on them, for the indicator methods and the imbot.v2
+ * calls that name a bot: the dialog as passed, its chat where it resolves without creating one, the sender (the
+ * authenticated user for `im.dialog.writing`, the bot's user id for imbot calls), the bot. Credentials that did not
+ * authenticate vouch for nobody: an auth error gives what the parameters name (dialog, bot, a `chat<N>`'s chat) and
+ * no user sender. They stay null when nothing could be read: a fault that resets, hangs or replaces the reply before
+ * the request is read, a body that cannot be parsed, a refused `batch` as a whole (its commands never ran), other
+ * methods. The reply to a refusal is unchanged (reference §6, §7): this record is for tests only.
+ */
 export interface CallEntry extends TimelineBase {
   kind: 'call';
   method: string;
   /** Dialog id as the caller passed it (null when absent or unreadable). */
   dialogId: string | null;
+  /** The chat the dialog id resolves to (for a refusal: only if it already exists). */
   chatId: number | null;
   /** User id of whoever the indicator is for (the user, or the bot's user id). */
   senderId: number | null;
@@ -140,6 +154,7 @@ export interface CallEntry extends TimelineBase {
   /** True when the call made an indicator visible (a success on a resolvable chat). */
   shown: boolean;
   visibleUntil: number | null;
+  /** How the call authenticated: `'none'` when it was refused before or at authentication. */
   auth: 'webhook' | 'oauth' | 'none';
   /** Id shared by a `batch` call and its sub-commands (null outside batches). */
   batchId: number | null;
