@@ -131,12 +131,20 @@ const tally = {
   scenarios: 0,
   faulted: 0,
   refusals: 0,
+  /** Refusals the emulator could not attribute (no user or no dialog): they excuse every indicator. */
+  unattributed: 0,
   writingCalls: 0,
   directUsers: 0,
   schedulerUsers: 0,
   freshStarts: 0,
   stretches: 0,
   coveredMs: 0,
+  /** Stretches of typing with a gap that only a refusal window covered. */
+  excusedStretches: 0,
+  /** Typing time (in `coveredMs`) inside a refusal window of its indicator: a lapse there would be excused. */
+  excusableMs: 0,
+  /** Calls more than `idleMs` after the last keystroke that a spell of refusals excused (a retry). */
+  excusedCalls: 0,
   renewalsSeen: 0,
   afterSendChecks: 0,
   afterHideChecks: 0,
@@ -236,39 +244,65 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   // Everything below reads the emulator only.
   const timeline = emulator.timeline();
   const refusals = timeline.filter((e): e is CallEntry => e.kind === 'call' && e.error !== null);
-  const refusalWindows: Interval[] = [];
-  let rateStreak = 0;
-  for (const e of timeline) {
-    if (e.kind !== 'call' || e.method === 'im.message.add') continue;
-    if (e.error === null) rateStreak = 0;
-    else {
+  /**
+   * Whether a call entry is one of this user's in this dialog, as far as the emulator could tell: a field it could
+   * not read (a dropped connection, a proxy's page, a refused `batch`: null) matches everyone.
+   */
+  const byUser = (e: CallEntry, userId: number) => e.senderId === null || e.senderId === userId;
+  const concerns = (e: CallEntry, userId: number, dialogId: string) =>
+    byUser(e, userId) && (e.dialogId === null || e.dialogId === dialogId);
+  /**
+   * The windows in which one indicator may be down because the portal refused its calls (the retries, then the next
+   * keystroke; longer after rate refusals in a row): only its own refusals and those the emulator could not
+   * attribute count, so a lapse of one person's indicator is not excused by a refusal of another's. Except that a
+   * rate refusal holds every call of a `createIndicators` (core README: "a rate refusal backs off", the scheduler's
+   * bucket is shared by its indicators), so under the scheduler one of the user's rate refusals counts in each of
+   * their dialogs.
+   */
+  const refusalWindowsOf = (userId: number, dialogId: string): Interval[] => {
+    const sharesBackoff = people.find((p) => p.userId === userId)?.flavour === 'scheduler';
+    const windows: Interval[] = [];
+    // The scheduler backs off per portal client, i.e. per user here: their refusals in a row, whatever the dialog.
+    let rateStreak = 0;
+    for (const e of timeline) {
+      if (e.kind !== 'call' || e.method === 'im.message.add' || !byUser(e, userId)) continue;
+      if (e.error === null) {
+        rateStreak = 0;
+        continue;
+      }
       if (e.error === 'QUERY_LIMIT_EXCEEDED') rateStreak++;
+      if (!concerns(e, userId, dialogId) && !(sharesBackoff && e.error === 'QUERY_LIMIT_EXCEEDED')) continue;
       const backoff = rateStreak === 0 ? 0 : Math.min(30_000, RATE_BACKOFF_MS * 2 ** (rateStreak - 1));
       // "at most once per renewal period": a call lost again soon after one was lost waits for the renewal timer,
-      // armed at the restart (the keystroke after the earlier loss).
-      const earlier = refusalWindows.find(([a]) => a >= e.time - PERIOD_MS - RECOVERY_MS)?.[0];
-      const renewal = earlier === undefined ? 0 : earlier + RECOVERY_MS + PERIOD_MS + RETRIES_MS;
-      refusalWindows.push([e.time, Math.max(e.time + RECOVERY_MS + backoff, renewal)]);
+      // armed at the restart (the keystroke after the earlier loss). That keystroke started this call, so it is no
+      // later than this refusal, though it may come long after the earlier loss (the person paused, and typed again
+      // before the timer of the earlier start ran out).
+      const earlier = windows.find(([a]) => a >= e.time - PERIOD_MS - RECOVERY_MS)?.[0];
+      const renewal = earlier === undefined ? 0 : e.time + PERIOD_MS + RETRIES_MS;
+      windows.push([e.time, Math.max(e.time + RECOVERY_MS + backoff, renewal)]);
     }
-  }
+    return windows;
+  };
   // A dropped connection leaves no entry when the request never reached a handler: count the plan too.
   const faulted = refusals.length > 0 || s.faults.length > 0;
   tally.scenarios++;
   if (faulted) tally.faulted++;
   tally.refusals += refusals.length;
-  /** Refusal windows that overlap, merged: a call retried through several refusals in a row is judged from the first. */
-  const refusalSpells: [number, number][] = [];
-  for (const [a, b] of [...refusalWindows].sort((x, y) => x[0] - y[0])) {
-    const last = refusalSpells.at(-1);
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else refusalSpells.push([a, b]);
-  }
-  const spellAt = (t: number) => refusalSpells.find(([a, b]) => a <= t && t <= b);
+  tally.unattributed += refusals.filter((e) => e.senderId === null || e.dialogId === null).length;
 
   for (const [key, c] of composers) {
     const [userText, dialogId] = key.split('|') as [string, string];
     const userId = Number(userText);
     const where = `user ${userId} in ${dialogId}`;
+    const refusalWindows = refusalWindowsOf(userId, dialogId);
+    /** Refusal windows that overlap, merged: a call retried through several refusals in a row is judged from the first. */
+    const refusalSpells: [number, number][] = [];
+    for (const [a, b] of [...refusalWindows].sort((x, y) => x[0] - y[0])) {
+      const last = refusalSpells.at(-1);
+      if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+      else refusalSpells.push([a, b]);
+    }
+    const spellAt = (t: number) => refusalSpells.find(([a, b]) => a <= t && t <= b);
     const acts = c.acts;
     const keys = acts.filter((a) => a.kind === 'key').map((a) => a.at);
     const calls = timeline.filter(
@@ -316,6 +350,11 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
       // (2) It stays up while the person types, except after a refusal (the retries, then the next keystroke).
       const gaps = uncovered(st.first, st.last, [...visible, ...(faulted ? refusalWindows : [])]);
       tally.coveredMs += st.last - st.first;
+      if (gaps.length === 0 && uncovered(st.first, st.last, visible).length > 0) tally.excusedStretches++;
+      if (faulted) {
+        const outside = uncovered(st.first, st.last, refusalWindows).reduce((sum, [a, b]) => sum + b - a, 0);
+        tally.excusableMs += st.last - st.first - outside;
+      }
       if (gaps.length > 0)
         problems.push(
           `${where}: typing ${rel(st.first)}..${rel(st.last)}, not shown during ${gaps.map(([a, b]) => `${rel(a)}..${rel(b)}`).join(', ')}`,
@@ -358,6 +397,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
       if (lastKey === undefined || due - lastKey > IDLE_MS)
         problems.push(`${where}: call at ${rel(e.time)}, last keystroke at ${rel(lastKey)}`);
       else if (e.time > lastKey) tally.renewalsSeen++;
+      if (lastKey !== undefined && due - lastKey <= IDLE_MS && e.time - lastKey > IDLE_MS) tally.excusedCalls++;
     }
     for (const [a, b] of visible) {
       const lastKey = [...keys].reverse().find((k) => k <= b);
