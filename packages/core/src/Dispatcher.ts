@@ -42,8 +42,12 @@ export interface IndicatorCall {
    * is not aborted either (a clear of the last one to end waits for it), but nothing of it is left to that clear.
    * `'handed'`: the last one to end, without a clear of its own: it clears only what others left to it (`true`, or
    * `'reply'` with a call on its way); with nothing left to it, it is no final call at all.
+   * `'alone'`: it ended with its reply and no other status of the same bot in the chat goes on: a call of it in flight
+   * alone is aborted, as without a final call; one in a request that goes on (a `batch` with other indicators' calls)
+   * may land after the reply's message and show the status over it. After `'reply'` or `'alone'` the clear follows
+   * such a call once it landed or may have, if no status of the bot in the chat goes on by then (it is not sent else).
    */
-  readonly peer?: true | 'reply' | 'lapse' | 'handed';
+  readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */
@@ -52,7 +56,8 @@ export interface IndicatorChannel {
   submit(call: IndicatorCall): void;
   /**
    * The indicator stopped: its queued call is dropped, its call in flight is aborted (the scheduler lets a batch it
-   * shares with live indicators go on, and with `final` any request: an abort does not call back one already sent).
+   * shares with live indicators go on, and with `final` any request but an `'alone'` one's: an abort does not call back
+   * one already sent).
    * `final` (a clear) then goes out on its own, after any call of this indicator still on its way, and its outcome
    * still reaches `onOutcome`. If no call of this indicator ever went to the transport (or, in the scheduler, each
    * one that did was refused outright, or the status has lapsed), `final` is dropped instead (`stopped`,

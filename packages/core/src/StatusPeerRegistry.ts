@@ -168,6 +168,15 @@ export class StatusPeerRegistry {
     return this.#lapseAt.get(keyOf(botId, dialogId));
   }
 
+  /**
+   * Whether a status of the bot of `call` in its chat shows something: the clear that follows a call of one that ended
+   * with its reply is not sent then, and the newest sends its own again if that call landed (`landed`).
+   */
+  goesOn(call: IndicatorCall): boolean {
+    const { botId, dialogId } = peersOfCall(call);
+    return this.#of(dialogId as string, botId).length > 0;
+  }
+
   /** Whether more than one status of this bot in this chat shows something. */
   shared(peers: StatusPeers): boolean {
     return this.#of(peers.dialogId, peers.botId).length > 1;

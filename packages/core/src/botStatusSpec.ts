@@ -78,9 +78,16 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     return this.registry?.kept(status) === true;
   }
 
-  drive(s: StatusSignal): DriverSignal {
+  drive(s: StatusSignal): DriverSignal | undefined {
+    let { peer } = s;
+    // The legacy method cannot clear (a call shows plain typing for 25 s): after a reply nothing follows a call still
+    // on its way, and nothing of it is left to the clear of another (`'lapse'`: it is only heard when it lands).
+    if (this.target.legacy && (peer === 'alone' || peer === 'reply')) {
+      if (peer === 'alone') return undefined;
+      peer = 'lapse';
+    }
     const call = this.target.callFor(s, s.type);
-    return { call: s.peer ? { ...call, peer: s.peer } : call };
+    return { call: peer ? { ...call, peer } : call };
   }
 
   /**

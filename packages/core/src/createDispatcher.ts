@@ -15,6 +15,8 @@ export interface DispatcherOptions {
   readonly onLanded?: SchedulerOptions['onLanded'];
   /** See `SchedulerOptions.lapseOf`. */
   readonly lapseOf?: SchedulerOptions['lapseOf'];
+  /** See `SchedulerOptions.goesOn`. */
+  readonly goesOn?: SchedulerOptions['goesOn'];
 }
 
 /**

@@ -7,7 +7,8 @@ import { B24InputError } from './B24InputError';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
-import type { Transport, TransportCall } from './Transport';
+import type { BatchItemResult, Transport, TransportCall } from './Transport';
+import { withStatus } from './withStatus';
 
 const unhandled = watchUnhandled().rejections;
 
@@ -597,6 +598,205 @@ describe('createIndicators: botStatus', () => {
     }
     expect(() => indicators.botStatus({ ...ok, dialogId: 'sg12' })).not.toThrow();
     expect(transport.calls).toHaveLength(0);
+  });
+});
+
+describe('createIndicators: a status that ended with its reply while its last call was on its way in a batch', () => {
+  const call = (c: { params: Record<string, unknown> }) =>
+    `${c.params.botId ?? c.params.BOT_ID}@${c.params.dialogId ?? c.params.DIALOG_ID} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
+  const landedOk = (calls: readonly TransportCall[]): BatchItemResult[] =>
+    calls.map(() => ({ ok: true, result: { result: true } }));
+  /**
+   * A portal whose single calls land at once and whose `batch` requests are answered when the test says so: a batch
+   * still on its way as a reply comes, which a portal processing requests concurrently may run after the reply's message.
+   */
+  const slowBatches = () => {
+    const transport = recordingTransport();
+    const batches: Array<{
+      calls: readonly TransportCall[];
+      signal: AbortSignal | undefined;
+      answer(items: readonly BatchItemResult[]): void;
+      fail(error: B24Error): void;
+    }> = [];
+    const batching: Transport = {
+      call: transport.call,
+      batch: (calls, options) =>
+        new Promise((resolve, reject) => {
+          batches.push({ calls, signal: options?.signal, answer: resolve, fail: reject });
+        }),
+    };
+    return { transport: batching, calls: transport.calls, batches };
+  };
+
+  it('clears it once that batch has landed (or may have) after the reply, and sends nothing if it was refused', async () => {
+    for (const outcome of ['landed', 'network', 'timeout', 'refused', 'disposed'] as const) {
+      const t0 = Date.now();
+      const { transport, calls, batches } = slowBatches();
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+      const reply = new Subject<string>();
+      const got: string[] = [];
+      reply
+        .pipe(withStatus(indicators, { dialogId: 'chat1', botId: 4, status: 'searching' }))
+        .subscribe((text) => got.push(`${ms(Date.now() - t0)} ${text}`));
+      // another chat's status, whose start goes in the same batch
+      indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+      await advance(1);
+      expect(batches.map((b) => b.calls.map(call))).toEqual([['4@chat1 SEARCHING 30', '4@chat2 THINKING 30']]);
+      await advance(99);
+      reply.next('the answer'); // at 100: the app sends its message now; the batch goes on for chat2
+      expect(got).toEqual(['100 the answer']); // the reply, untouched and at once
+      expect(batches[0]?.signal?.aborted).toBe(false);
+      await advance(400);
+      expect(calls).toEqual([]); // nothing while the batch is on its way
+      // at 500 (10.1 s for the timeout): the start of chat1 landed after the reply's message, or may have
+      if (outcome === 'landed') batches[0]?.answer(landedOk(batches[0].calls));
+      if (outcome === 'network') batches[0]?.fail(networkDown());
+      if (outcome === 'refused')
+        batches[0]?.answer([
+          { ok: false, error: new B24Error({ code: 'ACCESS_DENIED', kind: 'access' }) },
+          { ok: true, result: { result: true } },
+        ]);
+      if (outcome === 'disposed') {
+        indicators.dispose();
+        batches[0]?.answer(landedOk(batches[0].calls));
+      }
+      await advance(outcome === 'timeout' ? 9_600 : 1);
+      const chat1 = calls.filter((c) => c.params.dialogId === 'chat1');
+      const at = outcome === 'timeout' ? 10_000 : 500;
+      if (outcome === 'refused' || outcome === 'disposed') expect(chat1).toEqual([]);
+      else expect(chat1.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([`${at} 4@chat1 SEARCHING 1`]);
+      const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+      expect(mine.slice(0, 2)).toEqual(['100 dropped start stopped', '100 stopped until']);
+      expect(mine.slice(2)).toEqual(
+        outcome === 'refused'
+          ? ['500 dropped clear deadline']
+          : outcome === 'disposed'
+            ? ['500 dropped clear disposed'] // the clear waiting for the batch, dropped with everything else
+            : [`${at} sent clear`],
+      );
+      // the clear is a request like any other, in the rate budget
+      if (outcome === 'landed') expect(indicators.stats().httpRequests).toBe(2);
+      await advance(60_000);
+      expect(calls.filter((c) => c.params.dialogId === 'chat1')).toHaveLength(chat1.length);
+      expect(got).toEqual(['100 the answer']);
+      indicators.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('sends no clear while a status of the bot in the chat started since goes on: that one sends its own again', async () => {
+    for (const since of ['goes on', 'replied too'] as const) {
+      const t0 = Date.now();
+      const { transport, calls, batches } = slowBatches();
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+      indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+      await advance(100);
+      reply.next('the answer'); // at 100, the start of chat1 on its way in a batch
+      await advance(100);
+      // at 200 the bot works on the next message in chat1: its start lands at once
+      const next = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'composing', until: next }).subscribe();
+      await advance(100);
+      if (since === 'replied too') next.next('the next answer'); // at 300
+      await advance(200);
+      batches[0]?.answer(landedOk(batches[0].calls)); // at 500 "searching" landed, after both replies' messages
+      await advance(1);
+      expect(calls.filter((c) => c.params.dialogId === 'chat1').map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual(
+        since === 'goes on'
+          ? // what lands last shows: the status of the work going on, not nothing
+            ['200 4@chat1 COMPOSING 30', '500 4@chat1 COMPOSING 30']
+          : // nothing goes on: it comes down
+            ['200 4@chat1 COMPOSING 30', '500 4@chat1 SEARCHING 1'],
+      );
+      indicators.dispose();
+    }
+  });
+
+  it('clears it also when it shared the status with another that has ended with its reply too by the time the batch lands', async () => {
+    for (const other of ['goes on', 'replied too'] as const) {
+      const t0 = Date.now();
+      const { transport, calls, batches } = slowBatches();
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+      indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+      await advance(50);
+      // at 50 another answer of the bot in chat1: its start lands at once
+      const next = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'composing', until: next }).subscribe();
+      await advance(50);
+      reply.next('the answer'); // at 100, the start of "searching" on its way in a batch
+      await advance(200);
+      if (other === 'replied too') next.next('the next answer'); // at 300
+      await advance(200);
+      batches[0]?.answer(landedOk(batches[0].calls)); // at 500 "searching" landed, after the replies' messages
+      await advance(1_000);
+      expect(calls.filter((c) => c.params.dialogId === 'chat1').map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual(
+        other === 'goes on'
+          ? // no clear: the one going on sends its own again, a second after the reply (as it would have anyway)
+            ['50 4@chat1 COMPOSING 30', '1100 4@chat1 COMPOSING 30']
+          : // nothing goes on: it comes down
+            ['50 4@chat1 COMPOSING 30', '500 4@chat1 SEARCHING 1'],
+      );
+      await advance(60_000);
+      if (other === 'replied too') expect(calls.filter((c) => c.params.dialogId === 'chat1')).toHaveLength(2);
+      indicators.dispose();
+    }
+  });
+
+  it('sends no legacy call after two legacy statuses of the bot in the chat ended, one with its reply while its call was on its way', async () => {
+    // imbot.chat.sendTyping cannot clear: a "clear" of it shows plain typing for 25 s, after all the work ended
+    const t0 = Date.now();
+    // the first start is answered 5 s late, everything else at once
+    const transport = recordingTransport((c) =>
+      c.at === t0 ? setTimeout(() => c.resolve(true), 5_000) : c.resolve(true),
+    );
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    const failed = new Subject<never>();
+    const legacy = { dialogId: 'chat8', botId: 3, status: 'thinking', legacy: true } as const;
+    indicators.botStatus({ ...legacy, until: reply }).subscribe();
+    await advance(500);
+    indicators.botStatus({ ...legacy, until: failed }).subscribe(); // at 0.5 s
+    await advance(500);
+    reply.next('the answer'); // at 1 s, with the first one's start on its way
+    await advance(500);
+    failed.error(new Error('llm failed')); // at 1.5 s: the last one ends (it sends no clear: the method has none)
+    await advance(60_000);
+    // nothing once the first start has landed (5 s)
+    expect(transport.calls.map((c) => `${ms(c.at - t0)} ${c.method}`)).toEqual([
+      '0 imbot.chat.sendTyping',
+      '500 imbot.chat.sendTyping',
+    ]);
+    indicators.dispose();
+  });
+
+  it('sends no clear for a legacy status (imbot.chat.sendTyping cannot clear), and one for a v2 status beside it', async () => {
+    const t0 = Date.now();
+    const { transport, calls, batches } = slowBatches();
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', until: reply, legacy: true }).subscribe();
+    indicators.botStatus({ dialogId: 'chat2', botId: 5, status: 'thinking', until: reply }).subscribe();
+    indicators.botStatus({ dialogId: 'chat3', botId: 6, status: 'thinking' }).subscribe();
+    await advance(100);
+    expect(batches[0]?.calls.map((c) => c.method)).toEqual([
+      'imbot.chat.sendTyping',
+      'imbot.v2.Chat.InputAction.notify',
+      'imbot.v2.Chat.InputAction.notify',
+    ]);
+    reply.next('the answer'); // at 100, both replies at once
+    await advance(400);
+    batches[0]?.answer(landedOk(batches[0].calls));
+    await advance(60_000);
+    expect(calls.filter((c) => c.params.dialogId !== 'chat3').map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+      '500 5@chat2 THINKING 1',
+    ]);
+    indicators.dispose();
   });
 });
 

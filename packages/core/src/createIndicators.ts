@@ -41,6 +41,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     onLanded: (call, surely, ended) => peers.landed(call, surely, ended),
     lapseOf: (call) => peers.lapseOf(call),
+    goesOn: (call) => peers.goesOn(call),
   });
   const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
   return {

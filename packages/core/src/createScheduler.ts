@@ -41,6 +41,12 @@ export interface SchedulerOptions {
    * one, which this clear takes down too (`StatusPeerRegistry.lapseOf`). The clear is kept until the later of the two.
    */
   readonly lapseOf?: (call: IndicatorCall) => number | undefined;
+  /**
+   * Whether a status that `call` (a clear) would take down goes on, shown by another indicator (`StatusPeerRegistry.goesOn`):
+   * the clear that follows a call landed after its indicator's reply (`IndicatorCall.peer` `'alone'`, `'reply'`) is not
+   * sent then, and that indicator sends its own again instead (`onLanded`).
+   */
+  readonly goesOn?: (call: IndicatorCall) => boolean;
 }
 
 type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
@@ -75,6 +81,11 @@ interface Follower {
   readonly clear: Channel;
   /** An indicator that sent a call for the same status meanwhile (see `clearing`). */
   newer: Channel | null;
+  /**
+   * It follows a call that left before its indicator's reply (`IndicatorCall.peer` `'alone'`, `'reply'`): the reply's
+   * message hid what was up, so the clear goes only if that call landed (or may have), and no other does it.
+   */
+  readonly replied: boolean;
 }
 
 interface Channel {
@@ -176,7 +187,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
   }
   const clock = options.clock ?? asyncScheduler;
   const random = options.random ?? (() => Math.random());
-  const { onLanded, lapseOf } = options;
+  const { onLanded, lapseOf, goesOn } = options;
 
   const bucket = new LeakyBucket(limits, clock.now(), { headroom });
   const waiting = new SchedulerHeap<Entry>(
@@ -459,6 +470,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
    * A clear whose status an indicator still going on has sent meanwhile is moot (`clearing`).
    */
   function follow(flight: Flight, now: number): void {
+    /** The statuses whose clear goes now: a follower after a reply needs not send another. */
+    let cleared: Set<string> | undefined;
     for (const follower of flight.followers) {
       const { closed, clear, newer } = follower;
       clear.flight = null;
@@ -473,12 +486,28 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         continue;
       }
       if (clearing.get(target) === follower) clearing.delete(target);
-      if (newer && !newer.closed) drop(entry, 'merged', now);
-      else if (closed.lapsesAt < entry.deadline) {
+      if ((newer && !newer.closed) || (follower.replied && moot(entry.call, target, cleared))) {
+        drop(entry, 'merged', now);
+        continue;
+      }
+      if (closed.lapsesAt < entry.deadline) {
         entry.state = 'done';
         enqueue(makeEntry(clear, entry.call, entry.rank, closed.lapsesAt, entry.notBefore, 0), now);
       } else enqueue(entry, now);
+      if (closed.lapsesAt >= now) {
+        cleared ??= new Set();
+        cleared.add(target);
+      }
     }
+  }
+
+  /**
+   * Whether the clear after a reply (`Follower.replied`) is moot: a status of the bot in the chat goes on (it sends its
+   * own again if the call landed, `onLanded`), another clear of it goes now (`cleared`) or waits to go later (`clearing`).
+   */
+  function moot(call: IndicatorCall, target: string, cleared: Set<string> | undefined): boolean {
+    const other = clearing.get(target);
+    return cleared?.has(target) === true || other?.clear.queued?.state === 'held' || goesOn?.(call) === true;
   }
 
   /**
@@ -715,7 +744,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // be up, else none at all (and its call on its way is aborted, as without a clear).
       const final = last?.peer === 'handed' && !((handed.get(targetOf(last)) ?? 0) > clock.now()) ? undefined : last;
       // Ended with its reply (no clear, or a `peer` one), which hides the bot's status: nothing handed to it is up.
-      if ((!final || final.peer === 'reply') && handed.size > 0) {
+      const replied = final?.peer === 'reply' || final?.peer === 'alone';
+      if ((!final || replied) && handed.size > 0) {
         const own = final ?? (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
         if (own) handed.delete(targetOf(own));
       }
@@ -727,12 +757,13 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           for (const entry of flight.entries)
             if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now, true);
           const alone = flight.entries.every((e) => e.channel.closed || e.channel === this);
-          if (!final && alone && flight.followers.length === 0) {
+          if ((!final || final.peer === 'alone') && alone && flight.followers.length === 0) {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when
             // a clear follows (this indicator's, or one of another that left the same batch): an abort does not call
             // back a request already on its way, which landing after the clear would show the status for its whole
             // lease; the clear waits for it to settle (or time out). Nor after a `peer` clear: the other indicator of
-            // the status took it over, and must hear when this call lands, which would undo that (`onLanded`).
+            // the status took it over, and must hear when this call lands, which would undo that (`onLanded`). After its
+            // reply with no other status of the bot in the chat (`'alone'`), as with no final call: the reply came.
             finish(flight);
             flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'indicator stopped' }));
             this.lapsesAt = Number.POSITIVE_INFINITY; // it may still land
@@ -744,22 +775,28 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       this.closed = true;
       if (!final) return;
       const pending = flight !== null && !flight.settled;
+      let after: Flight | undefined;
       if (final.peer && final.peer !== 'handed') {
         if (pending) late.set(targetOf(final), [...(late.get(targetOf(final)) ?? []), flight]);
         // after its reply, only its call still on its way may put the status back up; with no clear of its own, nothing
         if (final.peer !== 'lapse' && (pending || final.peer === true)) {
           handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
         }
-        return;
+        if (!replied || !pending) return;
+        // That call, landing after the reply's message, shows the status over the answer for its lease: the clear
+        // follows it, if it landed or may have (`landed`); the message hid whatever was up before.
+        this.lapsesAt = Number.NEGATIVE_INFINITY;
+        after = flight;
+      } else {
+        // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down, also
+        // once the call that one still has on its way lands (`late`).
+        const up = handed.size > 0 || late.size > 0 ? targetOf(final) : undefined;
+        if (up !== undefined && handed.has(up)) {
+          this.lapsesAt = Math.max(this.lapsesAt, handed.get(up) as number);
+          handed.delete(up);
+        }
+        after = pending ? flight : up === undefined ? undefined : late.get(up)?.[0];
       }
-      // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down, also
-      // once the call that one still has on its way lands (`late`).
-      const up = handed.size > 0 || late.size > 0 ? targetOf(final) : undefined;
-      if (up !== undefined && handed.has(up)) {
-        this.lapsesAt = Math.max(this.lapsesAt, handed.get(up) as number);
-        handed.delete(up);
-      }
-      const after = pending ? flight : up === undefined ? undefined : late.get(up)?.[0];
       // No call of this indicator landed or may have (none left, or each was refused outright) and none is on its
       // way, so no status is up: a clear would show one for its 1 s. The channel, closed now, drops it ('stopped',
       // or 'disposed') and reports that like any dropped call.
@@ -779,9 +816,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       });
       if (after) {
         next.flight = after;
-        const follower: Follower = { closed: this, clear: next, newer: null };
+        const follower: Follower = { closed: this, clear: next, newer: null, replied };
         after.followers.push(follower);
-        clearing.set(targetOf(final), follower);
+        // one after a reply defers to a clear of the status already waiting (`moot`)
+        if (!replied || clearing.get(targetOf(final))?.clear.queued?.state !== 'held')
+          clearing.set(targetOf(final), follower);
       }
       // a call still on its way may land (`follow` decides once it settled)
       next.submit({ ...final, deadline: Math.min(final.deadline, after ? Number.POSITIVE_INFINITY : this.lapsesAt) });

@@ -44,7 +44,7 @@ export interface PreparedCall {
   readonly params: Record<string, unknown>;
   readonly reason: CallReason;
   /** See `IndicatorCall.peer`. */
-  readonly peer?: true | 'reply' | 'lapse' | 'handed';
+  readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
 }
 
 /** The legacy method has no duration: clients show it 25 s (reference §3). */

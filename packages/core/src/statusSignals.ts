@@ -51,9 +51,11 @@ export interface StatusSignal {
    * what this one may have shown is left to that one's clear (`IndicatorCall.peer`). `'reply'`: ended with its reply,
    * whose message hides the status, so only a call of this one still on its way may put it back up. `'lapse'`: ended
    * without a reply with `clearOnError` off: no clear for it, not even the last one's, but its call on its way may land.
-   * `'handed'`: the last one to end so, which clears only what others that ended before it left to it.
+   * `'handed'`: the last one to end so, which clears only what others that ended before it left to it. `'alone'`: ended
+   * with its reply while no other status of the bot in the chat goes on: it clears only if its call still on its way
+   * (a `batch` shared with other indicators goes on) lands after all, once it did (`IndicatorCall.peer`).
    */
-  readonly peer?: true | 'reply' | 'lapse' | 'handed';
+  readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
 }
 
 /**
@@ -349,13 +351,16 @@ class StatusMachine implements PeerStatus {
     // Kept up by another status of the bot in the chat: the clear is that one's to send, which may not have shown
     // anything of its own yet (`peer`). Before leaving: closing the channel, the clear tells the hand-over whether a
     // call of this status is still on its way (`onLost`), which may yet land, or only queued, which never will. After a
-    // reply too (its message hides the status, and nothing clears it): that call is not aborted (an abort does not call
-    // back a request already sent), so that the others hear when it lands after all and the last clear waits for it.
+    // reply too (its message hides the status; only a clear after that call may follow): that call is not aborted (an
+    // abort does not call back a request already sent), so that the others hear when it lands after all and the last
+    // clear waits for it.
     // So too without a clear of its own (`clearOnError` off, ended by an error): `'lapse'`; the last one to end so still
-    // clears what others left to it (`'handed'`). An unsubscribe's comes from `BotSpec.abortClear`.
+    // clears what others left to it (`'handed'`). An unsubscribe's comes from `BotSpec.abortClear`. Alone, after its
+    // reply: a call of it still on its way in a batch may land after the reply's message, and is then taken down
+    // (`'alone'`); whatever `clearOnError` says, since that status would show over the answer for its lease.
     if (clear && this.p.clearOnError) this.emit('clear', shown, 1, this.peers?.shared() === true);
     else if (this.replied) {
-      if (this.peers?.shared()) this.emit('clear', shown, 1, 'reply');
+      if (this.peers) this.emit('clear', shown, 1, this.peers.shared() ? 'reply' : 'alone');
     } else if (clear && this.peers) this.emit('clear', shown, 1, this.peers.shared() ? 'lapse' : 'handed');
     this.peers?.leave(this, handOver, this.replied);
     return true;

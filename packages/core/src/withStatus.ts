@@ -116,7 +116,8 @@ class ReplyEnd extends Observable<void> {
 
   /**
    * Stops the status first, so that no indicator call starts after the reply: nothing done in reaction to it is
-   * followed by a new one (a call already on its way in a `batch` with other chats' calls may still land: README).
+   * followed by a new one (a call already on its way in a `batch` with other chats' calls may still land after the
+   * reply's message: its clear follows it then, README).
    */
   end(ending: Ending): void {
     if (this.#ending !== undefined) return;
