@@ -330,7 +330,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         clearTimeout(deadline);
         if (refused) throw refused; // refused as the text came: the reply would be refused the same
         // A status change still on its way in a batch shared with other dialogs (not aborted by the reply) lands
-        // first: after the reply's message it would show over the answer for a whole lease.
+        // first, and so does the clear core sends after it: after the reply's message they would show over the answer.
         await statusCalls.settled(dialogId, controller.signal);
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
         // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.

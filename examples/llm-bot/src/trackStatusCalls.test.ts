@@ -1,5 +1,5 @@
 import type { Transport } from '@b24-typing/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { trackStatusCalls } from './trackStatusCalls';
 
 /** A transport whose requests stay on their way until the test lets them land. */
@@ -28,6 +28,28 @@ describe('trackStatusCalls', () => {
     await Promise.resolve();
     expect(settled).toBe(false);
     land[0]!(); // the batch lands; the call for dialog 3 is still on its way
+    await waiting;
+    expect(settled).toBe(true);
+  });
+
+  it("waits also for the dialog's status request sent as the awaited one lands (core's clear after a late batch)", async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const { transport, land } = heldTransport();
+    const tracked = trackStatusCalls(transport);
+    const first = tracked.transport.batch!([notify('chat1'), notify('2')]);
+    // core sends the status's clear once that batch has landed after the reply came: a moment later
+    void first.then(() => setTimeout(() => void tracked.transport.call(notify('chat1').method, { dialogId: 'chat1' })));
+    let settled = false;
+    const waiting = tracked.settled('chat1', new AbortController().signal).then(() => {
+      settled = true;
+    });
+    land[0]!();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(land).toHaveLength(2); // the clear is on its way
+    expect(settled).toBe(false);
+    land[1]!();
+    await vi.advanceTimersByTimeAsync(1);
     await waiting;
     expect(settled).toBe(true);
   });

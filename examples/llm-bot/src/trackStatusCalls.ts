@@ -7,9 +7,11 @@ const REQUEST_LIMIT_MS = 10_000;
 /**
  * The indicators' transport, watched: the status requests of each dialog still on their way. Core aborts a status
  * call in flight when its reply comes only if the call went alone; one that left in a `batch` with other dialogs'
- * calls goes on (an abort would take theirs too), and may land after the reply's message: its status then shows
- * over the answer for a whole lease. `settled` lets the reply wait for it. At once when none is on its way (the
- * usual case); ends early, rejecting, when `signal` aborts (stop() does not wait out a slow portal).
+ * calls goes on (an abort would take theirs too), and may land after the reply's message. Core then sends that
+ * status's clear once the batch is answered, which still shows the status over the answer for about a second.
+ * `settled` lets the reply wait for both: the batch, then (a moment after it, when core sends it) the clear, so that
+ * the message, sent last, hides them. At once when none is on its way (the usual case); ends early, rejecting, when
+ * `signal` aborts (stop() does not wait out a slow portal).
  */
 export function trackStatusCalls(transport: Transport): {
   readonly transport: Transport;
@@ -48,15 +50,24 @@ export function trackStatusCalls(transport: Transport): {
   return {
     transport: watched,
     settled: async (dialogId, signal) => {
-      const requests = onTheirWay.get(dialogId);
-      if (!requests) return;
+      const until = Date.now() + REQUEST_LIMIT_MS;
       let onAbort = () => {};
       const aborted = new Promise<void>((resolve) => {
         onAbort = resolve;
         signal.addEventListener('abort', onAbort, { once: true });
       });
-      await within(REQUEST_LIMIT_MS, Promise.race([Promise.allSettled(requests), aborted]));
-      signal.removeEventListener('abort', onAbort);
+      try {
+        // Again after each wait, a moment later: once a batch that carried the status lands after the reply came, core
+        // sends that status's clear (it may have landed over the answer): sent before the message, it is hidden by it.
+        for (let requests = onTheirWay.get(dialogId); requests && Date.now() < until; ) {
+          await within(until - Date.now(), Promise.race([Promise.allSettled(requests), aborted]));
+          signal.throwIfAborted();
+          await within(0, aborted);
+          requests = onTheirWay.get(dialogId);
+        }
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
       signal.throwIfAborted();
     },
   };
