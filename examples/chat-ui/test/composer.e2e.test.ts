@@ -216,6 +216,11 @@ describe('the chat as a person uses it', () => {
 
   it('sends nothing for a blank composer (nor stops the indicator), one message per double click or double Enter, and keeps the focus in the composer', async () => {
     const { page } = ui;
+    // The previous test's typing (and its `fill`) may still hold Alice's indicator up: the spaces below would only
+    // renew it. Its idle stop comes within a renewal period.
+    await expect
+      .poll(() => page.getAttribute('#mine', 'title'), { timeout: 5_000 })
+      .toSatisfy((title: string | null) => title === null || title.startsWith('stopped'));
     const from = Date.now();
     await page.focus('#message');
     await page.keyboard.press('Enter');
