@@ -44,8 +44,9 @@ export interface IndicatorCall {
    * `'reply'` with a call on its way); with nothing left to it, it is no final call at all.
    * `'alone'`: it ended with its reply and no other status of the same bot in the chat goes on: a call of it in flight
    * alone is aborted, as without a final call; one in a request that goes on (a `batch` with other indicators' calls)
-   * may land after the reply's message and show the status over it. After `'reply'` or `'alone'` the clear follows
-   * such a call once it landed or may have, if no status of the bot in the chat goes on by then (it is not sent else).
+   * may land after the reply's message and show the status over it, as may a call of one that ended before it, still
+   * on its way (then its own is not aborted either). After `'reply'` or `'alone'` the clear follows such calls once one
+   * landed or may have, if no status of the bot in the chat goes on by then (it is not sent else).
    */
   readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
 }

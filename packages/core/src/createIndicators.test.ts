@@ -1391,10 +1391,9 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
-  it('sends nothing after the reply of the last one to end, even with a call of one that ended before it on its way', async () => {
-    // The start of "thinking" lands 500 ms late, after the reply: it shows for its lease (DESIGN: no call after the
-    // reply). A clear after it would be a call after the reply, and would flash the status for a second after the
-    // reply's message whenever that call had landed before it.
+  it('clears after the reply of the last one to end once a call of one that ended before it landed after that reply', async () => {
+    // The start of "thinking" lands 500 ms late, after the reply's message: it would show for its lease (30 s) over the
+    // answer. The clear follows it, as the last one's own call on its way in a batch would be followed.
     const t0 = Date.now();
     const { transport, landed } = landing(t0, (c) =>
       c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING' && c.params.duration === 30 ? 500 : 0,
@@ -1409,10 +1408,135 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(100);
     reply.next('the reply'); // at 1.2 s
     await advance(60_000);
-    expect(transport.calls.every((c) => c.at - t0 < 1_200)).toBe(true);
-    expect(landed).toEqual(['0 3@chat8 SEARCHING 30', '1100 3@chat8 SEARCHING 30', '1500 3@chat8 THINKING 30']);
+    expect(transport.calls.filter((c) => c.at - t0 >= 1_200).map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+      '1500 3@chat8 SEARCHING 1',
+    ]);
+    expect(landed).toEqual([
+      '0 3@chat8 SEARCHING 30',
+      '1100 3@chat8 SEARCHING 30',
+      '1500 3@chat8 THINKING 30',
+      '1500 3@chat8 SEARCHING 1',
+    ]);
     expect(vi.getTimerCount()).toBe(0);
     indicators.dispose();
+  });
+
+  it('follows the call of one that ended without its reply with the clear of the last one, ending with its reply', async () => {
+    const endings = ['unsubscribed', 'error', 'error, clearOnError off'] as const;
+    const outcomes = ['landed', 'network', 'refused', 'goes on', 'disposed'] as const;
+    for (const ending of endings)
+      for (const outcome of outcomes) {
+        const t0 = Date.now();
+        // the start of "thinking" is answered when the test says so, everything else at once
+        let held: RecordedCall | undefined;
+        const transport = recordingTransport((c) => {
+          if (c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING' && c.params.duration === 30) held = c;
+          else c.resolve({ result: true });
+        });
+        const heard: IndicatorEvent[] = [];
+        const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+        const reply = new Subject<string>();
+        indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+        await advance(1_000);
+        const until = new Subject<never>();
+        const thinking = { dialogId: 'chat8', botId: 3, status: 'thinking', until } as const;
+        const a = indicators
+          .botStatus(ending === 'error, clearOnError off' ? { ...thinking, clearOnError: false } : thinking)
+          .subscribe({ error: () => {} });
+        await advance(100);
+        // at 1.1 s, its start on its way (not aborted: the other hears when it lands)
+        if (ending === 'unsubscribed') a.unsubscribe();
+        else until.error(new Error('llm failed'));
+        await advance(100);
+        reply.next('the reply'); // at 1.2 s: the last one ends with its reply
+        await advance(100);
+        if (outcome === 'goes on') {
+          // at 1.3 s the bot works on the next message in the chat: its start lands at once
+          indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing' }).subscribe();
+        }
+        await advance(100);
+        if (outcome === 'disposed') indicators.dispose(); // at 1.4 s
+        await advance(100);
+        // at 1.5 s the start of "thinking" is answered, after the reply's message
+        if (outcome === 'landed' || outcome === 'goes on' || outcome === 'disposed') held?.resolve({ result: true });
+        if (outcome === 'network') held?.reject(networkDown());
+        if (outcome === 'refused') held?.reject(new B24Error({ code: 'ACCESS_DENIED', kind: 'access' }));
+        await advance(1);
+        const after = transport.calls.filter((c) => c.at - t0 >= 1_200).map((c) => `${ms(c.at - t0)} ${call(c)}`);
+        const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+        const last = mine.slice(mine.indexOf('1200 stopped until') + 1); // what became of its clear
+        const expected = {
+          // it put "thinking" up over the answer, or may have: it comes down at once, not in 30 s
+          landed: { after: ['1500 3@chat8 SEARCHING 1'], last: ['1500 sent clear'] },
+          network: { after: ['1500 3@chat8 SEARCHING 1'], last: ['1500 sent clear'] },
+          // it put nothing up, and the reply's message hid what was
+          refused: { after: [], last: ['1500 dropped clear deadline'] },
+          // what lands last shows: the status of the work going on, which sends its own again, not nothing
+          'goes on': {
+            after: ['1300 3@chat8 COMPOSING 30', '1500 3@chat8 COMPOSING 30'],
+            last: ['1500 dropped clear merged'],
+          },
+          // the clear waiting for that call, dropped with everything else
+          disposed: { after: [], last: ['1400 dropped clear disposed'] },
+        }[outcome];
+        expect({ after, last }, `${ending}, ${outcome}`).toEqual(expected);
+        await advance(60_000);
+        // nothing more but the renewals of the work going on
+        const more = transport.calls.filter((c) => c.at - t0 > 1_500 && !/COMPOSING 30$/.test(call(c)));
+        expect(more, `${ending}, ${outcome}`).toEqual([]);
+        indicators.dispose();
+        expect(vi.getTimerCount()).toBe(0);
+      }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('sends that clear after the call the last one had on its way alone too, which it does not abort then', async () => {
+    for (const [thinkingMs, searchingMs, own] of [
+      [500, 200, 'landed'],
+      [300, 400, 'landed'],
+      [500, 200, 'refused'],
+      [300, 400, 'refused'],
+    ] as const) {
+      // the start of "thinking" (at 1 s) and the change of "searching" sent again as it ends (at 1.1 s) are answered
+      // late; that change lands, or is refused outright
+      const t0 = Date.now();
+      const landed: string[] = [];
+      const transport = recordingTransport((c) => {
+        const late = c.params.duration === 30 && c.at - t0 >= 1_000;
+        const thinking = c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING';
+        setTimeout(
+          () => {
+            if (!thinking && late && own === 'refused')
+              return c.reject(new B24Error({ code: 'ACCESS_DENIED', kind: 'access' }));
+            landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+            c.resolve({ result: true });
+          },
+          late ? (thinking ? thinkingMs : searchingMs) : 0,
+        );
+      });
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+      await advance(1_000);
+      const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      await advance(100);
+      b.unsubscribe(); // at 1.1 s, its start on its way: "searching" goes again
+      await advance(100);
+      reply.next('the reply'); // at 1.2 s, with both on their way
+      // aborted, its call might still land after that clear (an abort does not call back a request already sent)
+      expect(transport.calls.map((c) => c.signal?.aborted)).toEqual([false, false, false]);
+      await advance(60_000);
+      // the clear goes once both were answered: whichever landed would show over the answer for its lease
+      const searching = own === 'landed' ? [`${1_100 + searchingMs} 3@chat8 SEARCHING 30`] : [];
+      const thinking = [`${1_000 + thinkingMs} 3@chat8 THINKING 30`];
+      const clear = `${Math.max(1_000 + thinkingMs, 1_100 + searchingMs)} 3@chat8 SEARCHING 1`;
+      expect(landed.slice(1), `${thinkingMs}, ${searchingMs}, ${own}`).toEqual([
+        ...(thinkingMs > searchingMs ? [...searching, ...thinking] : [...thinking, ...searching]),
+        clear,
+      ]);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    }
   });
 
   it('sends nothing after the reply of the last one to end when no call of one that ended before it is on its way', async () => {

@@ -82,8 +82,9 @@ interface Follower {
   /** An indicator that sent a call for the same status meanwhile (see `clearing`). */
   newer: Channel | null;
   /**
-   * It follows a call that left before its indicator's reply (`IndicatorCall.peer` `'alone'`, `'reply'`): the reply's
-   * message hid what was up, so the clear goes only if that call landed (or may have), and no other does it.
+   * It follows a call that left before its indicator's reply (`IndicatorCall.peer` `'alone'`, `'reply'`), or one of an
+   * indicator that ended before it (`late`): the reply's message hid what was up, so the clear goes only if such a call
+   * landed (or may have) after it (`landed` tells `closed`), and no other does it.
    */
   readonly replied: boolean;
 }
@@ -524,6 +525,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     const refused = error !== null && REFUSED.has(error.kind);
     channel.lapsesAt = refused ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
     if (!refused) onLanded?.(entry.call, error === null, channel.closed);
+    // A call of an indicator that ended, landing (or maybe) while a clear after a reply waits (`Follower.replied`), put
+    // the status back up after the reply's message, whichever request the clear waits for then (`late`): it goes.
+    if (!refused && channel.closed && clearing.size > 0 && entry.call.reason !== 'clear') {
+      const follower = clearing.get(targetOf(entry.call));
+      if (follower?.replied) follower.closed.lapsesAt = Number.POSITIVE_INFINITY;
+    }
     // Only once one surely landed, and not while a call of one that handed it over is still on its way (`late`):
     // landing after this one, it puts that status back up. The last one to end takes it down even without a clear of
     // its own (`peer: 'handed'`), so its own call that may have landed does not count.
@@ -745,6 +752,9 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       const final = last?.peer === 'handed' && !((handed.get(targetOf(last)) ?? 0) > clock.now()) ? undefined : last;
       // Ended with its reply (no clear, or a `peer` one), which hides the bot's status: nothing handed to it is up.
       const replied = final?.peer === 'reply' || final?.peer === 'alone';
+      // The last one, ending with its reply while a call of one that ended before it is still on its way (`late`): that
+      // call may land after the reply's message, and the clear follows it as it would its own (not aborted then either).
+      const follows = final?.peer === 'alone' && late.size > 0 && late.has(targetOf(final));
       if ((!final || replied) && handed.size > 0) {
         const own = final ?? (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
         if (own) handed.delete(targetOf(own));
@@ -757,7 +767,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
           for (const entry of flight.entries)
             if (entry.channel === this && entry.state === 'flight') drop(entry, 'stopped', now, true);
           const alone = flight.entries.every((e) => e.channel.closed || e.channel === this);
-          if ((!final || final.peer === 'alone') && alone && flight.followers.length === 0) {
+          if ((!final || (final.peer === 'alone' && !follows)) && alone && flight.followers.length === 0) {
             // Nobody waits for this request any more: stop it (a batch shared with live indicators goes on). Not when
             // a clear follows (this indicator's, or one of another that left the same batch): an abort does not call
             // back a request already on its way, which landing after the clear would show the status for its whole
@@ -782,11 +792,11 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         if (final.peer !== 'lapse' && (pending || final.peer === true)) {
           handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
         }
-        if (!replied || !pending) return;
-        // That call, landing after the reply's message, shows the status over the answer for its lease: the clear
-        // follows it, if it landed or may have (`landed`); the message hid whatever was up before.
+        if (!replied || !(pending || follows)) return;
+        // That call (or one of another, `follows`), landing after the reply's message, shows the status over the answer
+        // for its lease: the clear follows it, if it landed or may have (`landed`); the message hid whatever was up.
         this.lapsesAt = Number.NEGATIVE_INFINITY;
-        after = flight;
+        after = pending ? flight : late.get(targetOf(final))?.[0];
       } else {
         // A status that another indicator stopped with a `peer` clear may have put up is this one's to take down, also
         // once the call that one still has on its way lands (`late`).
