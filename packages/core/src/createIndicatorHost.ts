@@ -150,14 +150,14 @@ export function createIndicatorHost(
     #closeChannel(clear?: PreparedCall): void {
       const c = this.#channel;
       this.#channel = undefined;
-      c?.close(clear && { ...clear, deadline: this.#lastCallAt + this.#spec.lifetimeMs });
+      c?.close(clear && { deadline: this.#lastCallAt + this.#spec.lifetimeMs, ...clear });
     }
 
     #submit(p: PreparedCall): void {
       const deadline = p.reason === 'renew' ? this.#lastCallAt + this.#spec.lifetimeMs : Infinity;
       this.#lastCallAt = clock.now();
       this.#channel ??= dispatcher.open((o) => this.#onOutcome(o));
-      this.#channel.submit({ ...p, deadline }); // the prepared method, params and reason, with the deadline
+      this.#channel.submit({ deadline, ...p }); // the prepared method, params and reason, and a deadline unless it has one
     }
 
     #finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }, clear?: PreparedCall): void {

@@ -304,6 +304,71 @@ describe.each([
   });
 });
 
+// The scheduler keeps a start refused for the rate limit queued (it backs off for the portal's bucket), unlike
+// `createTypingIndicators`, which gives it up after two retries: its deadline is the keystroke's time + `idleMs`.
+describe('createIndicators: userTyping refused for the rate limit', () => {
+  const rateLimited = () => new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503, kind: 'rate' });
+  // the backoff has jitter: fixed at its middle, a start refused at 0 goes again at 1, 3, 5, 8 and 14 s
+  beforeEach(() => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('sends no start later than idleMs after the keystroke: someone who stopped typing is not shown typing', async () => {
+    let refusals = 6;
+    const transport = recordingTransport((c) => (refusals-- > 0 ? c.reject(rateLimited()) : c.resolve(true)));
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+    keys.next(); // one keystroke at 0, then silence
+    await advance(120_000);
+    expect(transport.calls.length).toBeGreaterThan(1);
+    expect(Math.max(...times(transport.calls))).toBeLessThanOrEqual(6_000);
+    expect(brief(events)).toEqual([expect.stringMatching(/^\d+ dropped start deadline$/), '22000 stopped idle']);
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps to idleMs from the policy', async () => {
+    const transport = recordingTransport((c) => c.reject(rateLimited()));
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys, policy: { idleMs: 2_000 } }).subscribe((e) => {
+      events.push(e);
+    });
+    keys.next();
+    await advance(120_000);
+    expect(times(transport.calls)).toEqual([0, 1_000]); // the next try, at 3 s, is past 2 s
+    expect(brief(events)).toEqual([expect.stringMatching(/^\d+ dropped start deadline$/), '22000 stopped idle']);
+    indicators.dispose();
+  });
+
+  it('starts afresh on the next keystroke after the drop and shows once the portal accepts again', async () => {
+    const busyUntil = 8_000; // the start's turn at 8 s is past its deadline, 6 s: the keystroke at 8 s starts afresh
+    const transport = recordingTransport((c) => (c.at < busyUntil ? c.reject(rateLimited()) : c.resolve(true)));
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+    for (let t = 0; t <= 40_000; t += 1_000) {
+      await advance(t - Date.now());
+      keys.next(); // typing goes on, a key a second
+    }
+    expect(brief(events)).toEqual(['8000 dropped start deadline', '8000 sent start', '30000 renewed renew']);
+    // the start of 0 went out only within its deadline; then the fresh start and its renewal
+    expect(times(transport.calls)).toEqual([0, 1_000, 3_000, 5_000, 8_000, 30_000]);
+    indicators.dispose();
+    await advance(60_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(unhandled).toEqual([]);
+  });
+});
+
 describe('createIndicators: botStatus', () => {
   const TOKEN = 'bot-token-secret-42';
 

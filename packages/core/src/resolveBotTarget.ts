@@ -43,6 +43,8 @@ export interface PreparedCall {
   readonly method: string;
   readonly params: Record<string, unknown>;
   readonly reason: CallReason;
+  /** See `IndicatorCall.deadline`. Left out, the host sets it: a renewal's lapse, `Infinity` for any other call. */
+  readonly deadline?: number;
   /** See `IndicatorCall.peer`. */
   readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
 }
