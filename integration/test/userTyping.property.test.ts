@@ -52,6 +52,13 @@ const RECOVERY_MS = RETRIES_MS + IDLE_MS;
  * 30 s), before its next request.
  */
 const RATE_BACKOFF_MS = 500;
+/**
+ * How long after the last keystroke a call of `createIndicators` may reach the portal, refusals or not: a start goes
+ * until `idleMs` after its keystroke (its deadline, core README: "a user-typing start waits for it at most `idleMs`"),
+ * a renewal, due only within `idleMs` of a keystroke, until the indicator it renews lapses (`lifetimeMs − marginMs`
+ * after being due). The scheduler retries within those deadlines and drops what missed them.
+ */
+const SCHEDULER_LATEST_CALL_MS = IDLE_MS + LIFETIME_MS - PERIOD_MS;
 /** Waited after the last event before the books are closed: beyond a renewal period and a lifetime. */
 const TAIL_MS = 60_000;
 
@@ -145,6 +152,8 @@ const tally = {
   excusableMs: 0,
   /** Calls more than `idleMs` after the last keystroke that a spell of refusals excused (a retry). */
   excusedCalls: 0,
+  /** Calls of `createIndicators` in a spell of refusals, held to `SCHEDULER_LATEST_CALL_MS` all the same. */
+  strictCalls: 0,
   renewalsSeen: 0,
   afterSendChecks: 0,
   afterHideChecks: 0,
@@ -294,6 +303,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     const [userText, dialogId] = key.split('|') as [string, string];
     const userId = Number(userText);
     const where = `user ${userId} in ${dialogId}`;
+    const strict = people.find((p) => p.userId === userId)?.flavour === 'scheduler';
     const refusalWindows = refusalWindowsOf(userId, dialogId);
     /** Refusal windows that overlap, merged: a call retried through several refusals in a row is judged from the first. */
     const refusalSpells: [number, number][] = [];
@@ -389,20 +399,25 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     });
 
     // (4) No renewal after the person paused: every call lands within `idleMs` of a keystroke (later by the retries
-    // after a refusal), so the indicator lapses by itself at the client lifetime after the last call.
+    // after a refusal), so the indicator lapses by itself at the client lifetime after the last call. Under the
+    // scheduler, whose retries keep to each call's deadline, a refusal excuses no more than `SCHEDULER_LATEST_CALL_MS`.
     for (const e of calls) {
       const lastKey = [...keys].reverse().find((k) => k <= e.time);
       // A call retried (a rate refusal backs off, doubling) was due when the spell of refusals began.
       const due = spellAt(e.time)?.[0] ?? e.time;
       if (lastKey === undefined || due - lastKey > IDLE_MS)
         problems.push(`${where}: call at ${rel(e.time)}, last keystroke at ${rel(lastKey)}`);
+      else if (strict && e.time - lastKey > SCHEDULER_LATEST_CALL_MS)
+        problems.push(`${where}: call at ${rel(e.time)} after refusals, last keystroke at ${rel(lastKey)}`);
       else if (e.time > lastKey) tally.renewalsSeen++;
       if (lastKey !== undefined && due - lastKey <= IDLE_MS && e.time - lastKey > IDLE_MS) tally.excusedCalls++;
+      if (strict && due < e.time) tally.strictCalls++;
     }
     for (const [a, b] of visible) {
       const lastKey = [...keys].reverse().find((k) => k <= b);
-      if (b === Number.POSITIVE_INFINITY || lastKey === undefined || b - lastKey > IDLE_MS + LIFETIME_MS) {
-        if (!faulted || b === Number.POSITIVE_INFINITY)
+      const latest = (strict ? SCHEDULER_LATEST_CALL_MS : IDLE_MS) + LIFETIME_MS;
+      if (b === Number.POSITIVE_INFINITY || lastKey === undefined || b - lastKey > latest) {
+        if (!faulted || strict || b === Number.POSITIVE_INFINITY)
           problems.push(`${where}: shown ${rel(a)}..${rel(b)}, last keystroke at ${rel(lastKey)}`);
       } else if (b - lastKey > IDLE_MS) tally.idleLapses++;
     }
