@@ -53,8 +53,8 @@ const PIGGYBACK_MS = 1_000;
 /** "a new status is sent at once": with no fault, a work's status lands the moment the work starts. */
 const START_TOLERANCE_MS = 0;
 /**
- * README "When a call is still on its way as the reply comes": one that lands after the reply's message is taken down
- * by a clear sent as soon as its request is answered (or failed), which the rate budget may hold a little: this long.
+ * Core README, "When the reply came": a call on its way then that lands after the reply's message is taken down by a
+ * clear sent as soon as its request is answered (or failed), which the rate budget may hold a little: this long.
  */
 const LATE_CLEAR_MS = 1_000;
 /** Property (3): nothing of a bot is visible this long after all work ended (a clear shows for its 1 s). */
@@ -344,8 +344,8 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
 
       // (1) Never after the reply: once its message is in, nothing of the bot shows there while none of its other
       // work there runs, but a call that was on its way as the reply came (a slow request): landing after the message,
-      // it is taken down by a clear sent within LATE_CLEAR_MS (core README, "When a call is still on its way as the
-      // reply comes"). Such a clear may follow a request that failed as well (it may have landed).
+      // it is taken down by a clear sent within LATE_CLEAR_MS (core README, "When the reply came"). Such a clear may
+      // follow a request that failed as well (it may have landed).
       for (const run of mine) {
         if (run.work.outcome !== 'reply') continue;
         const message = messages.find((m) => m.text === run.text);
