@@ -178,8 +178,6 @@ const tally = {
   /** Status calls on their way at a reply (a slow request) that landed after its message, and were then cleared. */
   lateLandings: 0,
   lateCleared: 0,
-  /** Clears of work that had ended, landed after another's reply because a refusal had them retried. */
-  retriedClears: 0,
 };
 
 /** Runs one scenario against a reset emulator and returns every broken promise, described (empty: all held). */
@@ -363,13 +361,8 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
           shown.some((d) => d.durationSec === 1 && d.seq > c.seq && sentAt(d) <= c.time + LATE_CLEAR_MS);
         const late = shown.filter((c) => {
           if (c.seq <= message.seq || c.time >= nextStart) return false;
-          if (c.durationSec === 1) {
-            if (onItsWay.some((q) => q.landedAt <= c.time && sentAt(c) <= q.landedAt + LATE_CLEAR_MS)) return false;
-            // the clear of work that ended before, retried after a refusal: it shows for its second (noticed in core)
-            if (!refusalWindows.some(([a, b]) => a <= c.time && c.time < b)) return true;
-            tally.retriedClears++;
-            return false;
-          }
+          if (c.durationSec === 1)
+            return !onItsWay.some((q) => q.landedAt <= c.time && sentAt(c) <= q.landedAt + LATE_CLEAR_MS);
           if (!onItsWay.some((q) => q.landedAt === c.time)) return true;
           tally.lateLandings++;
           if (!clearedAfter(c)) return true;

@@ -47,7 +47,8 @@ export interface IndicatorCall {
    * alone is aborted, as without a final call; one in a request that goes on (a `batch` with other indicators' calls)
    * may land after the reply's message and show the status over it, as may a call of one that ended before it, still
    * on its way (then its own is not aborted either). After `'reply'` or `'alone'` the clear follows such calls once one
-   * landed or may have, if no status of the bot in the chat goes on by then (it is not sent else).
+   * landed or may have, if no status of the bot in the chat goes on by then (it is not sent else). Either also drops
+   * the clears of that status not sent yet (of one that ended before): the reply's message hid what they would take down.
    */
   readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
 }

@@ -2059,6 +2059,182 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   });
 });
 
+describe('createIndicators: a clear still to go when another status of the bot in the chat ends with its reply', () => {
+  // The reply's message hides every status of its bot in its chat: a clear of work that ended before, not sent yet
+  // (retried after a refusal, or queued for the rate budget), would only show the status for its second over the answer.
+  const rateLimited = () => new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503, kind: 'rate' });
+  const call = (c: { params: Record<string, unknown> }) =>
+    `${c.params.botId}@${c.params.dialogId} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
+  // the rate back-off has jitter: fixed at its middle, a clear refused at 1 s goes again at 2, 4 and 6 s
+  beforeEach(() => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /**
+   * A portal that refuses the first `refusals` clears for the rate limit (also inside a `batch`, with `batching`) and
+   * lands everything else at once; `landed` lists what landed, with its time.
+   */
+  const refusingClears = (t0: number, refusals: number, batching: boolean) => {
+    const landed: string[] = [];
+    const refuses = (c: { params: Record<string, unknown> }) => {
+      if (c.params.duration === 1 && refusals-- > 0) return true;
+      landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+      return false;
+    };
+    const single = recordingTransport((c) => (refuses(c) ? c.reject(rateLimited()) : c.resolve({ result: true })));
+    const transport: Transport = batching
+      ? {
+          call: single.call,
+          batch: async (calls) =>
+            calls.map(
+              (c): BatchItemResult =>
+                refuses(c) ? { ok: false, error: rateLimited() } : { ok: true, result: { result: true } },
+            ),
+        }
+      : single;
+    return { transport, landed };
+  };
+
+  it('drops the clear of work that ended before, retried after a refusal, once the other replies', async () => {
+    for (const batching of [false, true]) {
+      const t0 = Date.now();
+      const { transport, landed } = refusingClears(t0, 3, batching);
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+      const failing = new Subject<never>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: failing }).subscribe();
+      await advance(1_000);
+      failing.error(new Error('llm failed')); // at 1 s: its clear is refused, and retried
+      await advance(100);
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: reply }).subscribe();
+      await advance(3_900);
+      // at 5 s, the clear to go again at 6 s: the message hides the status of the bot in the chat, which it took down
+      reply.next('the answer');
+      await advance(60_000);
+      // one request at a time, the start waits behind the clear (which goes first, not to take it down); in a batch it
+      // goes along with the clear, which alone is refused
+      expect(landed, `batching: ${batching}`).toEqual([
+        '0 3@chat8 THINKING 30',
+        ...(batching ? ['2000 3@chat8 COMPOSING 30'] : []),
+      ]);
+      const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+      expect(mine, `batching: ${batching}`).toEqual([
+        '0 sent start',
+        '1000 stopped until',
+        '5000 dropped clear merged',
+      ]);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('drops the clear of work that ended before, still queued for the rate budget, once the other replies', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({
+      transport,
+      limits: { perSecond: 2, burst: 2 },
+      onEvent: (e) => heard.push(e),
+    });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(100);
+    a.unsubscribe(); // at 0.1 s: its clear waits for the budget (one request at once), as does the start below
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: reply }).subscribe();
+    await advance(100);
+    reply.next('the answer'); // at 0.2 s
+    await advance(60_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30']);
+    expect(brief(heard)).toEqual([
+      '0 sent start',
+      '100 stopped unsubscribed',
+      '200 dropped clear merged',
+      '200 dropped start stopped',
+      '200 stopped until',
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
+  it('lets a clear on its way as the other replies land (a request cannot be called back), but not go again', async () => {
+    for (const outcome of ['landed', 'refused', 'network', 'follows'] as const) {
+      const t0 = Date.now();
+      // the clear (or, for 'follows', the start of the work that ended) is answered when the test says so
+      let held: RecordedCall | undefined;
+      const transport = recordingTransport((c) => {
+        const first = c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING' && c.params.duration === 30;
+        if (outcome === 'follows' ? first : c.params.duration === 1 && !held) held = c;
+        else c.resolve({ result: true });
+      });
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+      const failing = new Subject<never>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: failing }).subscribe();
+      await advance(1_000);
+      failing.error(new Error('llm failed')); // at 1 s: its clear leaves, or follows its start still on its way
+      await advance(100);
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: reply }).subscribe();
+      await advance(100);
+      reply.next('the answer'); // at 1.2 s
+      expect(held?.signal?.aborted).toBe(false);
+      await advance(300);
+      // at 1.5 s, after the reply's message
+      if (outcome === 'refused')
+        held?.reject(new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503, kind: 'rate' }));
+      else if (outcome === 'network') held?.reject(networkDown());
+      else held?.resolve({ result: true });
+      await advance(60_000);
+      const after = transport.calls.filter((c) => c.at - t0 >= 1_200).map((c) => `${ms(c.at - t0)} ${call(c)}`);
+      const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+      const expected = {
+        // it may land after the message: it shows for its second
+        landed: { after: [], last: '1500 sent clear' },
+        // refused, it put nothing up; failed on the way, it landed or not: either way the message hid what was up
+        refused: { after: [], last: '1500 dropped clear merged' },
+        network: { after: [], last: '1500 dropped clear merged' },
+        // the start it follows landed after the message and put the status back up: the clear takes it down
+        follows: { after: ['1500 3@chat8 THINKING 1'], last: '1500 sent clear' },
+      }[outcome];
+      expect({ after, last: mine.at(-1) }, outcome).toEqual(expected);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('still retries the clear of work that ended after the other replied', async () => {
+    const t0 = Date.now();
+    const { transport, landed } = refusingClears(t0, 2, false);
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const failing = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: failing }).subscribe();
+    await advance(100);
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: reply }).subscribe();
+    await advance(400);
+    reply.next('the answer'); // at 0.5 s: "thinking" goes again a second later
+    await advance(1_500);
+    failing.error(new Error('llm failed')); // at 2 s: its clear, made after the reply, is refused twice
+    await advance(60_000);
+    expect(landed).toEqual([
+      '0 3@chat8 THINKING 30',
+      '100 3@chat8 COMPOSING 30',
+      '1500 3@chat8 THINKING 30',
+      '5000 3@chat8 THINKING 1',
+    ]);
+    expect(brief(heard.filter((e) => e.indicatorId === 1)).at(-1)).toBe('5000 sent clear');
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+});
+
 describe('createIndicators: botStatus after a call was given up (network down)', () => {
   // the scheduler's retries have jitter: fixed at its middle, they go 250, 500, 1000, 2000 ms apart
   beforeEach(() => {

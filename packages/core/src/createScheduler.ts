@@ -223,6 +223,19 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
    */
   const late = new Map<string, Flight[]>();
   /**
+   * Clears without an outcome yet, by the status they take down (`targetOf`), each on its channel. A reply of the bot in
+   * the chat (its indicator closed with `peer` `'alone'` or `'reply'`) hides whatever they would take down: one not sent
+   * yet (queued for the rate budget, retried after a refusal) is moot then, and dropped rather than shown for its second
+   * over the answer (`hide`). Not one that waits for a call on its way (a follower): that call may land after the
+   * message, and the clear must follow it.
+   */
+  const clears = new Map<string, Channel[]>();
+  /**
+   * Clears that were on their way as such a reply came: not aborted (an abort does not call back a request already
+   * sent), but failed, they go no more (`failEntry`).
+   */
+  const hidden = new Set<Channel>();
+  /**
    * While an `input`/`access` refusal is being reported: the status it was for (`targetOf`) and the error. The portal's
    * reasons for those (bot, token, chat, app) are all in that status, not in what it shows, so a call for the same
    * status made meanwhile (another indicator of the bot in the chat taking over, `StatusPeers`) would be refused the
@@ -540,6 +553,30 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
   }
 
+  /**
+   * A reply of the bot in the chat of `target` came: its message hides the status, so the clears of it not sent yet
+   * are moot (`clears`). Dropped as `merged`, as a clear after a reply is when another goes on (`follow`): the message
+   * did its work. One on its way goes on but is not tried again (`hidden`); one waiting for a call on its way stays.
+   */
+  function hide(target: string, now: number): void {
+    const waiting = clears.get(target);
+    if (!waiting) return;
+    for (const clear of [...waiting]) {
+      const entry = clear.queued;
+      if (entry && entry.state !== 'held') drop(entry, 'merged', now);
+      else if (!entry && clear.flight) hidden.add(clear);
+    }
+    rearm();
+  }
+
+  /** A clear has its outcome. */
+  function forget(target: string, clear: Channel): void {
+    hidden.delete(clear);
+    const rest = clears.get(target)?.filter((c) => c !== clear);
+    if (rest?.length) clears.set(target, rest);
+    else clears.delete(target);
+  }
+
   /** A `peer` clear: keeps what its indicator may have put up for the clear of the one going on (`handed`). */
   function handOver(call: IndicatorCall, until: number): void {
     const now = clock.now();
@@ -646,12 +683,18 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     // refused outright, the call did not land: the status lapses when it would have without it (a start or change
     // refused after a renewal was lost does not bring it back); any other error may hide a call that landed
     landed(entry, error, now);
+    const { channel } = entry;
+    const fatal = error.kind === 'input' || error.kind === 'access';
+    if (hidden.size > 0 && !fatal && error.kind !== 'auth' && hidden.has(channel)) {
+      // a clear on its way as a reply of the bot in the chat came: the message hid what it was to take down, so it is
+      // not tried again (refusals that say something of the bot or the app are still reported as such)
+      drop(entry, 'merged', now);
+      return;
+    }
     const hold =
       error.kind === 'operating' && entry.call.reason === 'clear' ? holdOf(entry.call.method, now) : undefined;
     if (hold && awaitHold(entry, hold.until, now)) return;
     entry.state = 'done';
-    const { channel } = entry;
-    const fatal = error.kind === 'input' || error.kind === 'access';
     if (fatal || error.kind === 'auth' || error.kind === 'operating') {
       const outer = refusing;
       if (fatal) refusing = { target: targetOf(entry.call), error };
@@ -755,6 +798,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // The last one, ending with its reply while a call of one that ended before it is still on its way (`late`): that
       // call may land after the reply's message, and the clear follows it as it would its own (not aborted then either).
       const follows = final?.peer === 'alone' && late.size > 0 && late.has(targetOf(final));
+      if (replied && clears.size > 0 && !this.closed) hide(targetOf(final), clock.now());
       if ((!final || replied) && handed.size > 0) {
         const own = final ?? (this.queued ?? flight?.entries.find((e) => e.channel === this))?.call;
         if (own) handed.delete(targetOf(own));
@@ -817,13 +861,16 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       // The final call (a clear) travels on a channel of its own, which closes once it has an outcome. It waits for
       // the request that still carries this indicator's last call: landing after the clear, that call would undo it.
       const onOutcome = this.onOutcome;
+      const target = targetOf(final);
       const next = open((outcome) => {
         try {
           onOutcome(outcome);
         } finally {
+          forget(target, next);
           next.close();
         }
       });
+      if (!disposed) clears.set(target, [...(clears.get(target) ?? []), next]);
       if (after) {
         next.flight = after;
         const follower: Follower = { closed: this, clear: next, newer: null, replied };
@@ -872,6 +919,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     clearing.clear();
     handed.clear();
     late.clear();
+    clears.clear();
+    hidden.clear();
     const aborting = [...flights];
     for (const flight of aborting) finish(flight);
     for (const entry of pending) {
