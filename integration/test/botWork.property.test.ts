@@ -357,12 +357,15 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
         tally.afterReplyChecks++;
         const nextStart = Math.min(...others.filter((o) => o.start > r).map((o) => o.start));
         const onItsWay = wire.requests.filter((q) => q.sentAt <= r && q.landedAt >= r);
+        /** By when the clear after a late landing at `t` is sent: LATE_CLEAR_MS, or the rate back-off of a refusal. */
+        const clearBy = (t: number) =>
+          Math.max(t + LATE_CLEAR_MS, ...refusalWindows.filter(([a, b]) => a <= t && t < b).map(([, b]) => b));
         const clearedAfter = (c: CallEntry) =>
-          shown.some((d) => d.durationSec === 1 && d.seq > c.seq && sentAt(d) <= c.time + LATE_CLEAR_MS);
+          shown.some((d) => d.durationSec === 1 && d.seq > c.seq && sentAt(d) <= clearBy(c.time));
         const late = shown.filter((c) => {
           if (c.seq <= message.seq || c.time >= nextStart) return false;
           if (c.durationSec === 1)
-            return !onItsWay.some((q) => q.landedAt <= c.time && sentAt(c) <= q.landedAt + LATE_CLEAR_MS);
+            return !onItsWay.some((q) => q.landedAt <= c.time && sentAt(c) <= clearBy(q.landedAt));
           if (!onItsWay.some((q) => q.landedAt === c.time)) return true;
           tally.lateLandings++;
           if (!clearedAfter(c)) return true;
