@@ -693,6 +693,16 @@ describe('createIndicators: a status that ended with its reply while its last ca
     return { transport: batching, calls: transport.calls, batches };
   };
 
+  /** Bot 4's "searching" in chat1 until `reply`, whose start goes in one batch with the bot's "thinking" in chat2. */
+  const searchingInABatch = () => {
+    const { transport, calls, batches } = slowBatches();
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+    indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+    return { indicators, reply, calls, batches };
+  };
+
   it('clears it once that batch has landed (or may have) after the reply, and sends nothing if it was refused', async () => {
     for (const outcome of ['landed', 'network', 'timeout', 'refused', 'disposed'] as const) {
       const t0 = Date.now();
@@ -754,11 +764,7 @@ describe('createIndicators: a status that ended with its reply while its last ca
   it('sends no clear while a status of the bot in the chat started since goes on: that one sends its own again', async () => {
     for (const since of ['goes on', 'replied too'] as const) {
       const t0 = Date.now();
-      const { transport, calls, batches } = slowBatches();
-      const indicators = createIndicators({ transport });
-      const reply = new Subject<string>();
-      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
-      indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+      const { indicators, reply, calls, batches } = searchingInABatch();
       await advance(100);
       reply.next('the answer'); // at 100, the start of chat1 on its way in a batch
       await advance(100);
@@ -784,11 +790,7 @@ describe('createIndicators: a status that ended with its reply while its last ca
   it('clears it also when it shared the status with another that has ended with its reply too by the time the batch lands', async () => {
     for (const other of ['goes on', 'replied too'] as const) {
       const t0 = Date.now();
-      const { transport, calls, batches } = slowBatches();
-      const indicators = createIndicators({ transport });
-      const reply = new Subject<string>();
-      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
-      indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+      const { indicators, reply, calls, batches } = searchingInABatch();
       await advance(50);
       // at 50 another answer of the bot in chat1: its start lands at once
       const next = new Subject<string>();
