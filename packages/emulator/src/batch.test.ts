@@ -87,6 +87,14 @@ describe('batch', () => {
       error: 'ERROR_BATCH_LENGTH_EXCEEDED',
       error_description: 'Max batch length exceeded',
     });
+    // Each command is on the timeline (README), the three not run too: refused, with whose call it was, nothing shown.
+    const calls = emulator.timeline().filter((e) => e.kind === 'call');
+    const batchId = calls.filter((c) => c.kind === 'call' && c.method === 'batch').at(-1)?.batchId;
+    const commands = calls.filter((c) => c.kind === 'call' && c.batchId === batchId && c.method !== 'batch');
+    expect(commands).toHaveLength(53);
+    expect(
+      commands.slice(50).map((c) => c.kind === 'call' && [c.method, c.status, c.error, c.dialogId, c.chatId, c.shown]),
+    ).toEqual(Array(3).fill(['im.dialog.writing', 400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'chat1', 1, false]));
   });
 
   it('refuses a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {

@@ -1,5 +1,5 @@
 import { restError } from './errorCatalog';
-import { invokeMethod } from './invokeMethod';
+import { invokeMethod, refusedRecord } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
 import { truthy } from './paramValues';
 import { type Params, parseQuery } from './phpQuery';
@@ -50,16 +50,28 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
       : [];
   let index = 0;
   for (const [key, value] of entries) {
-    if (index++ >= BATCH_MAX_LENGTH) {
-      errors.set(key, restError('ERROR_BATCH_LENGTH_EXCEEDED').toBody());
-      if (halt) break;
-      continue;
-    }
     const started = portal.now();
     const text = typeof value === 'string' ? substituteResults(value, results) : '';
     const question = text.indexOf('?');
     // The name as parse_url gives it (§8): no `.json`/`.xml` stripping, that suffix belongs to an HTTP route (§5).
     const method = (question < 0 ? text : text.slice(0, question)).trim();
+    if (index++ >= BATCH_MAX_LENGTH) {
+      // Not run, but on the timeline as every command is, saying whose call it was (as for any refusal).
+      const error = restError('ERROR_BATCH_LENGTH_EXCEEDED');
+      const params = parseQuery(question < 0 ? '' : text.slice(question + 1));
+      portal.recordCall(
+        method,
+        refusedRecord(portal, method, params, auth),
+        error.status,
+        error.code,
+        auth,
+        batchId,
+        started,
+      );
+      errors.set(key, error.toBody());
+      if (halt) break;
+      continue;
+    }
     try {
       if (NOT_IN_BATCH.has(method.toLowerCase())) {
         portal.countMethod(method);
