@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { prng } from './prng';
+import { prng } from '@b24-typing/test-utils';
 
 /**
  * Plays one end-to-end scenario with `Math.random` seeded (core reads it at call time for jitter, so a failing

@@ -1,16 +1,8 @@
+import { prng } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import {
-  keyTimes,
-  ME,
-  recordKeyTimes,
-  recordSendTimes,
-  rhythm,
-  sendTimes,
-  typeLikeAPerson,
-  writingCalls,
-} from './timeline';
+import { keyTimes, ME, recordKeyTimes, recordSendTimes, sendTimes, typeLikeAPerson, writingCalls } from './timeline';
 
 // A 2 s client lifetime (the real one is 25 s) keeps the waits short; the app's policy matches it.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -59,7 +51,7 @@ describe('the chat example in Chromium, against the emulator', () => {
   it('shows "typing" in the panel, hides it with the message, sends nothing after it and starts at once on the next key', async () => {
     const { page, emulator } = ui;
     await page.focus('#message');
-    await typeLikeAPerson(page, 'Works for me, the dots show up.', rhythm(1));
+    await typeLikeAPerson(page, 'Works for me, the dots show up.', prng(1));
     await expect.poll(() => live().textContent()).toContain('typing');
     // Send a moment before the next renewal is due, the last key still recent: then only the send can stop it.
     await typeUntilRenewalDue(PERIOD - 300);

@@ -1,17 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import { prng } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import {
-  keyTimes,
-  ME,
-  recordKeyTimes,
-  recordSendTimes,
-  rhythm,
-  sendTimes,
-  typeLikeAPerson,
-  writingCalls,
-} from './timeline';
+import { keyTimes, ME, recordKeyTimes, recordSendTimes, sendTimes, typeLikeAPerson, writingCalls } from './timeline';
 import { typeAs } from './typeAs';
 
 // A 2 s client lifetime instead of 25 s, so a minute of typing holds ~40 renewals. Renew every 1.5 s
@@ -41,7 +33,7 @@ afterAll(() => ui?.close());
 
 it('shows the indicator within 100 ms of the first key, renews it by the policy for a minute of typing, then lets it lapse', async () => {
   const { page, emulator } = ui;
-  const random = rhythm(6);
+  const random = prng(6);
   await page.focus('#message');
   const started = Date.now();
   let screenshot = false;

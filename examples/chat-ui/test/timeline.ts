@@ -53,21 +53,10 @@ export function keyTimes(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { keyTimes: number[] }).keyTimes.slice());
 }
 
-/** A deterministic PRNG (mulberry32) for the typing rhythm, so every run types the same way. */
-export function rhythm(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Types like a person: 60–200 ms between keys, a little longer after a space, a pause after punctuation (kept
- * under the policy's idle time, since this person does not stop). Returns when the text is typed.
+ * under the policy's idle time, since this person does not stop), drawn from `random` (`prng(seed)` from
+ * @b24-typing/test-utils, so every run types the same way). Returns when the text is typed.
  */
 export async function typeLikeAPerson(
   page: Page,
