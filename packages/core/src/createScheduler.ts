@@ -520,8 +520,12 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
    * own again if the call landed, `onLanded`), another clear of it goes now (`cleared`) or waits to go later (`clearing`).
    */
   function moot(call: IndicatorCall, target: string, cleared: Set<string> | undefined): boolean {
-    const other = clearing.get(target);
-    return cleared?.has(target) === true || other?.clear.queued?.state === 'held' || goesOn?.(call) === true;
+    return cleared?.has(target) === true || clearWaits(target) || goesOn?.(call) === true;
+  }
+
+  /** Whether a clear of the status `target` waits for a call on its way, to go once it settled (`clearing`). */
+  function clearWaits(target: string): boolean {
+    return clearing.get(target)?.clear.queued?.state === 'held';
   }
 
   /**
@@ -876,8 +880,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         const follower: Follower = { closed: this, clear: next, newer: null, replied };
         after.followers.push(follower);
         // one after a reply defers to a clear of the status already waiting (`moot`)
-        if (!replied || clearing.get(targetOf(final))?.clear.queued?.state !== 'held')
-          clearing.set(targetOf(final), follower);
+        if (!replied || !clearWaits(target)) clearing.set(target, follower);
       }
       // a call still on its way may land (`follow` decides once it settled)
       next.submit({ ...final, deadline: Math.min(final.deadline, after ? Number.POSITIVE_INFINITY : this.lapsesAt) });
