@@ -476,6 +476,21 @@ describe('createBx24Transport', () => {
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED', kind: 'network' });
   });
 
+  it('rejects an already aborted call, batch and empty batch alike, without asking BX24', async () => {
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
+    const transport = createBx24Transport(bx24);
+    const signal = AbortSignal.abort();
+    const one = { method: 'im.dialog.writing', params: { DIALOG_ID: '1' } };
+    for (const pending of [
+      transport.call(one.method, one.params, { signal }),
+      transport.batch!([one], { signal }),
+      transport.batch!([], { signal }),
+    ]) {
+      await expect(pending).rejects.toMatchObject({ name: 'B24Error', code: 'ABORTED', kind: 'network' });
+    }
+    expect(bx24.asked).toEqual([]);
+  });
+
   it('gives up after timeoutMs on a call BX24.js never answers, and ignores the late answer (fake timers)', async () => {
     // BX24.js calls back neither after a network error nor after an HTTP 5xx: its XHR handler throws instead.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

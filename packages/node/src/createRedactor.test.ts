@@ -1,4 +1,4 @@
-import { B24Error } from '@b24-typing/core';
+import { B24Error, B24InputError } from '@b24-typing/core';
 import { describe, expect, it } from 'vitest';
 import { createRedactor, ROTATED_KEPT, secretParams } from './createRedactor';
 
@@ -23,6 +23,19 @@ describe('createRedactor', () => {
     expect(redactor.error(error)).toBe(error);
     const notOurs = new Error('x');
     expect(redactor.error(notOurs)).toBe(notOurs);
+  });
+
+  it('leaves an input error as it is: its text names a field and a rule, never a value, and its type must stay', () => {
+    // A bot token is anything up to 40 characters: "a" or "form" would cut "must be a plain object" or "well-formed
+    // text" apart, and the error rebuilt without them was a plain B24Error with no `field` or `rule` left.
+    const redactor = createRedactor();
+    redactor.add('a');
+    for (const error of [
+      new B24InputError('params', 'a plain object'),
+      new B24InputError('params.MESSAGE', 'well-formed text'),
+    ]) {
+      expect(redactor.error(error, ['form', 'be'])).toBe(error);
+    }
   });
 
   it('scrubs a secret shorter than 4 characters where it stands alone, not inside words or the error code', () => {

@@ -1,4 +1,4 @@
-import { B24Error } from '@b24-typing/core';
+import { B24Error, B24InputError } from '@b24-typing/core';
 
 /**
  * Keeps every secret a transport has held (webhook code, access and refresh tokens, client secret) and scrubs
@@ -102,7 +102,9 @@ export function createRedactor(): Redactor {
     },
     text,
     error(error, extra) {
-      if (!(error instanceof B24Error)) return error;
+      // An input error's text is a field path and a rule, never a value: a short secret ("a", "form") would only cut
+      // words of the rule apart, and rebuilt, the error would lose its type, `field` and `rule`.
+      if (!(error instanceof B24Error) || error instanceof B24InputError) return error;
       const message = text(error.message, extra);
       const code = text(error.code, extra);
       if (message === error.message && code === error.code) return error;

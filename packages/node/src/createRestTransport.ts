@@ -70,9 +70,12 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     } catch {
       throw inputError('params', 'JSON-serialisable (no bigint, no cycles)');
     }
-    // JSON.stringify writes a lone surrogate (text cut inside an emoji) as `\ud83d`, which PHP's json_decode refuses:
-    // the portal would lose the whole body. Refused here as `batch` (core's encodePhpQuery) and the browser do.
-    if (ESCAPED_SURROGATE.test(json)) throw inputError(lonePath(params, 'params') ?? 'params', 'well-formed text');
+    // What JSON does not carry as given is refused as `batch` (core's encodePhpQuery) and the browser refuse it:
+    // JSON.stringify writes NaN, Infinity and an invalid Date as null (`"duration": null` for a NaN duration) and
+    // leaves a function out, and writes a lone surrogate (text cut inside an emoji) as `\ud83d`, which PHP's
+    // json_decode refuses (the portal would lose the whole body).
+    const refused = refusedPath(params, 'params');
+    if (refused) throw inputError(...refused);
     try {
       return { ok: true, value: readEnvelope(await http.post(url, json, headers, signal)) };
     } catch (error) {
@@ -120,8 +123,13 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       checkBatch(calls, callOptions);
       // Refused after close() as `call` and a batch with calls are, though it would send nothing: a closed transport
       // answers every request the same way, rather than one that resolves and one that rejects.
-      if (closing) throw callOptions?.signal?.aborted ? abortedError() : closedError();
-      if (calls.length === 0) return [];
+      const aborted = callOptions?.signal?.aborted;
+      if (closing) throw aborted ? abortedError() : closedError();
+      // Aborted already, an empty batch too rejects as `call` and a batch with calls do, though it would send nothing.
+      if (calls.length === 0) {
+        if (aborted) throw abortedError();
+        return [];
+      }
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       const callSecrets = calls.flatMap((c) => secretParams(c.params));
       const result = await send('batch', { halt: 0, cmd }, callOptions, callSecrets);
@@ -138,19 +146,31 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
   };
 }
 
-/** A `\uD800`–`\uDFFF` escape JSON.stringify made (a surrogate written as text has its backslash escaped). */
-const ESCAPED_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
 /** Under the `u` flag a paired surrogate is one code point, so only a lone one is in `Cs`. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Where in `value` (already known to serialise: no cycles) a lone surrogate is, as encodePhpQuery names it. */
-function lonePath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (LONE_SURROGATE.test(key)) return path;
-    const found = lonePath(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
-    if (found) return found;
+/**
+ * Where in `value` (already known to serialise: no cycles, no bigint) JSON would not carry what was given, and the
+ * rule it breaks, as core's encodePhpQuery names and words it for a batch command. An object with its own `toJSON`
+ * (other than a Date) is sent as that gives it, so it is not looked into.
+ */
+function refusedPath(value: unknown, path: string): [path: string, rule: string, received?: string] | undefined {
+  switch (typeof value) {
+    case 'string':
+      return LONE_SURROGATE.test(value) ? [path, 'well-formed text'] : undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : [path, 'a finite number'];
+    case 'function':
+    case 'symbol':
+      return [path, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`];
+    case 'object':
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? [path, 'a valid Date'] : undefined;
+      if (value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+      for (const [key, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return [path, 'well-formed text'];
+        const found = refusedPath(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+        if (found) return found;
+      }
   }
   return undefined;
 }

@@ -98,12 +98,51 @@ describe('transport input checks', () => {
       expect(
         await captured(() => transport.call('imbot.v2.Chat.Message.send', { message: { text: ['ok', '\uDE00'] } })),
       ).toMatchObject({ name: 'B24InputError', field: 'params.message.text[1]' });
+      // A bot token that is a word of the rule ("well-formed text") leaves the input error as it is.
+      expect(
+        await captured(() =>
+          transport.call('imbot.v2.Chat.Message.send', { botToken: 'form', message: { text: cut } }),
+        ),
+      ).toMatchObject({ name: 'B24InputError', field: 'params.message.text', rule: 'well-formed text' });
       expect(await captured(() => transport.call('x.y', { '\uD800': 'v' }))).toMatchObject({
         name: 'B24InputError',
         field: 'params',
       });
       // A whole emoji is text like any other (it would reach the network: nothing listens there, so `network`).
       expect(await captured(() => transport.call('x.y', { MESSAGE: 'see \u{1F600}' }))).toMatchObject({
+        kind: 'network',
+      });
+      await transport.close();
+    }
+  });
+
+  it('refuses in a call what JSON would send as null or drop (NaN, Infinity, an invalid Date, a function), as batch and the browser transports do', async () => {
+    // JSON.stringify writes NaN, Infinity and an invalid Date as null and leaves a function out: the portal was sent
+    // `"duration": null` for a NaN duration. core's encodePhpQuery (batch, the fetch transport) refuses them by path.
+    for (const transport of [createWebhookTransport(HOOK), createOAuthTransport(OAUTH)]) {
+      for (const [params, field, rule] of [
+        [{ duration: Number.NaN }, 'params.duration', 'a finite number'],
+        [{ fields: { ids: [1, Number.POSITIVE_INFINITY] } }, 'params.fields.ids[1]', 'a finite number'],
+        [{ at: new Date(Number.NaN) }, 'params.at', 'a valid Date'],
+        [
+          { fields: { onClick: () => 1 } },
+          'params.fields.onClick',
+          'a string, number, boolean, null, Date, array or object',
+        ],
+      ] as const) {
+        const inCall = await captured(() => transport.call('x.y', params));
+        expect(inCall, field).toMatchObject({ name: 'B24InputError', kind: 'input', field, rule });
+        // batch names the same field, under its command
+        const inBatch = await captured(() => transport.batch([{ method: 'x.y', params }]));
+        expect((inCall as Error).message).toBe((inBatch as Error).message.replace('calls[0].params', 'params'));
+        expect(inBatch, field).toMatchObject({
+          name: 'B24InputError',
+          field: field.replace('params', 'calls[0].params'),
+          rule,
+        });
+      }
+      // A valid Date and finite numbers go on (to the network: nothing listens there, so `network`).
+      expect(await captured(() => transport.call('x.y', { at: new Date(0), n: [1, -2.5] }))).toMatchObject({
         kind: 'network',
       });
       await transport.close();
@@ -119,6 +158,22 @@ describe('transport input checks', () => {
       kind: 'network',
     });
     await transport.close();
+  });
+
+  it('rejects an already aborted empty batch as it rejects an aborted call or batch with calls, for both transports', async () => {
+    // An empty batch sends nothing, but a caller that aborted gets the same answer whatever it asked for.
+    for (const transport of [createWebhookTransport(HOOK), createOAuthTransport(OAUTH)]) {
+      const signal = AbortSignal.abort();
+      const one = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
+      for (const request of [
+        () => transport.call(one.method, one.params, { signal }),
+        () => transport.batch([one], { signal }),
+        () => transport.batch([], { signal }),
+      ]) {
+        expect(await captured(request)).toMatchObject({ name: 'B24Error', code: 'ABORTED', kind: 'network' });
+      }
+      await transport.close();
+    }
   });
 
   it.each([
