@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { post } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -97,6 +97,23 @@ describe('batch', () => {
     ).toEqual(Array(3).fill(['im.dialog.writing', 400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'chat1', 1, false]));
   });
 
+  it('a command past the 50th whose query cannot be parsed is refused all the same: the first 50 ran, the batch is 200', async () => {
+    const cmd = [
+      ...Array.from({ length: 50 }, () => 'im.dialog.writing?DIALOG_ID=chat1'),
+      'im.dialog.writing?DIALOG_ID=%FF',
+    ];
+    const reply = await post(`${hook}batch`, { cmd });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result).toHaveLength(50);
+    expect(reply.body.result.result_error['50'].error).toBe('ERROR_BATCH_LENGTH_EXCEEDED');
+    // On the timeline like the others past the 50th, naming nobody (its parameters could not be read).
+    const last = emulator
+      .timeline()
+      .filter((e) => e.kind === 'call' && e.method !== 'batch')
+      .at(-1);
+    expect(last).toMatchObject({ method: 'im.dialog.writing', error: 'ERROR_BATCH_LENGTH_EXCEEDED', dialogId: null });
+  });
+
   it('refuses a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {
     const reply = await post(`${hook}batch`, { cmd: { inner: 'batch?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' } });
     expect(reply.body.result.result_error.inner.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
@@ -157,6 +174,48 @@ describe('batch', () => {
       ['im.dialog.writing', 'QUERY_LIMIT_EXCEEDED', 'chat1', 1, 2, null, false],
       ['imbot.v2.Chat.InputAction.notify', 'insufficient_scope', 'chat2', 2, 10, 10, false],
     ]);
+  });
+
+  it('a batch reset or replaced by a proxy page: each command on the timeline with the fault, saying whose it was', async () => {
+    const cmd = {
+      typing: 'im.dialog.writing?DIALOG_ID=chat1',
+      bot: 'imbot.v2.Chat.InputAction.notify?botId=10&botToken=agent-bot-token&dialogId=chat2',
+    };
+    const before = emulator.indicators();
+    const batches = emulator.stats().batches;
+    const refusedBatch = () => {
+      const calls = emulator.timeline().filter((e) => e.kind === 'call');
+      const outer = calls.at(-1);
+      if (outer?.kind !== 'call') throw new Error('no call on the timeline');
+      const commands = calls.filter((c) => c.kind === 'call' && c.batchId === outer.batchId && c !== outer);
+      return {
+        outer: [outer.method, outer.status, outer.error, outer.batchId === null],
+        commands: commands.map(
+          (c) => c.kind === 'call' && [c.method, c.status, c.error, c.dialogId, c.chatId, c.senderId, c.botId, c.shown],
+        ),
+      };
+    };
+    emulator.addFault({ method: 'batch', reset: true, times: 1 });
+    await expect(post(`${hook}batch`, { cmd })).rejects.toThrow();
+    await vi.waitFor(() => expect(refusedBatch().outer).toEqual(['batch', 0, 'RESET', false]));
+    expect(refusedBatch().commands).toEqual([
+      ['im.dialog.writing', 0, 'RESET', 'chat1', 1, 1, null, false],
+      ['imbot.v2.Chat.InputAction.notify', 0, 'RESET', 'chat2', 2, 10, 10, false],
+    ]);
+    const page = '<html>502 Bad Gateway</html>';
+    emulator.addFault({ method: 'batch', status: 502, body: page, contentType: 'text/html', times: 1 });
+    const proxied = await post(`${hook}batch`, { cmd });
+    expect([proxied.status, proxied.text]).toEqual([502, page]);
+    expect(refusedBatch()).toEqual({
+      outer: ['batch', 502, 'BODY', false],
+      commands: [
+        ['im.dialog.writing', 502, 'BODY', 'chat1', 1, 1, null, false],
+        ['imbot.v2.Chat.InputAction.notify', 502, 'BODY', 'chat2', 2, 10, 10, false],
+      ],
+    });
+    // Nothing ran: no batch counted, no indicator.
+    expect(emulator.stats().batches).toBe(batches);
+    expect(emulator.indicators()).toEqual(before);
   });
 
   it('records each command on the timeline under the batch id', async () => {

@@ -23,7 +23,7 @@ export async function handleOAuth(
   // Faults name this endpoint `oauth.token`; `'*'` (every REST call) leaves it alone.
   const fault = portal.faults.match(OAUTH_TOKEN, false);
   if (fault) {
-    if (await preemptFault(portal, fault, req, res, cors, () => {})) return;
+    if (await preemptFault(portal, fault, req, res, cors, async () => {})) return;
     if (fault.status !== undefined || fault.error !== undefined) {
       const error = faultError(fault);
       portal.countStatus(error.status);

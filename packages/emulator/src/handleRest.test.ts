@@ -211,7 +211,7 @@ describe('a refused call on the timeline says whose call it was (the refusal its
     }
   });
 
-  it("an injected error fault on imbot.v2.Chat.InputAction.notify: the bot and its dialog, nothing shown; a reset's stays unknown", async () => {
+  it('an injected error fault on imbot.v2.Chat.InputAction.notify: the bot and its dialog, nothing shown', async () => {
     emulator.addFault({
       method: 'imbot.v2.Chat.InputAction.notify',
       status: 503,
@@ -256,11 +256,47 @@ describe('a refused call on the timeline says whose call it was (the refusal its
       senderId: 10,
       botId: 10,
     });
-    // A fault that drops the connection acts before the request is read: nothing to say whose call it was.
+  });
+
+  it('a reset, a hang or a proxy page instead of the call: whose call it was too; the client sees the same, nothing ran', async () => {
+    // A dropped connection: the client that sent its call sees the reset; the entry names the bot and its dialog.
     emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', reset: true, times: 1 });
-    await expect(post(url, call)).rejects.toThrow();
+    const notify = `${emulator.webhookUrl()}imbot.v2.Chat.InputAction.notify`;
+    await expect(post(notify, { botId: 10, botToken: 'agent-bot-token', dialogId: 'chat1' })).rejects.toThrow();
     await vi.waitFor(() => expect(lastCall().error).toBe('RESET'));
-    expect(lastCall()).toMatchObject({ dialogId: null, chatId: null, senderId: null, botId: null });
+    expect(lastCall()).toEqual({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 0,
+      error: 'RESET',
+      dialogId: 'chat1',
+      chatId: 1,
+      senderId: 10,
+      botId: 10,
+      shown: false,
+      auth: 'none',
+    });
+    // A proxy's page: that status and body, as before; the entry names the webhook user's dialog.
+    const page = '<html>503 Service Unavailable</html>';
+    emulator.addFault({ method: 'im.dialog.writing', status: 503, body: page, contentType: 'text/html', times: 1 });
+    const proxied = await post(writing(), 'DIALOG_ID=chat2');
+    expect([proxied.status, proxied.headers['content-type'], proxied.text]).toEqual([503, 'text/html', page]);
+    expect(lastCall()).toMatchObject({ status: 503, error: 'BODY', dialogId: 'chat2', chatId: 2, senderId: 1 });
+    // A hang never answers: the entry is there while the client still waits.
+    emulator.addFault({ method: 'im.dialog.writing', hang: true, times: 1 });
+    const controller = new AbortController();
+    const pending = fetch(writing(), {
+      method: 'POST',
+      body: JSON.stringify({ DIALOG_ID: 'chat1' }),
+      headers: { 'content-type': 'application/json' },
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(lastCall().error).toBe('HANG'));
+    expect(lastCall()).toMatchObject({ status: 0, dialogId: 'chat1', chatId: 1, senderId: 1, botId: null });
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    // None of them reached the method.
+    expect(emulator.indicators()).toEqual([]);
+    expect(emulator.received()).toEqual([]);
   });
 
   it('a call whose auth failed: what the request names (dialog, chat, bot), never the user it claims to be', async () => {

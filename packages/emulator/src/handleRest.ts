@@ -9,7 +9,7 @@ import { nullRecord, type Params, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
 import { preemptFault } from './preemptFault';
 import { RestError } from './RestError';
-import { runBatch } from './runBatch';
+import { recordRefusedBatch, runBatch } from './runBatch';
 import { sendResponse } from './sendResponse';
 import { timeBlock } from './timeBlock';
 import { toXml } from './toXml';
@@ -84,18 +84,16 @@ export async function handleRest(
    * Whose call a refusal was, for the timeline only: read from the parameters (when they could be read) and the
    * credentials (when they authenticate), neither acted on. Not served: the reply is the refusal as documented.
    */
-  const refused = () => {
-    if (!params) return emptyRecord();
-    let caller = auth;
-    if (!caller) {
-      try {
-        caller = authenticate(portal, route, params, req);
-      } catch {
-        // Credentials that do not authenticate vouch for nobody: the record names what the parameters name.
-      }
+  const callerOf = (read: Params): AuthContext | null => {
+    if (auth) return auth;
+    try {
+      return authenticate(portal, route, read, req);
+    } catch {
+      // Credentials that do not authenticate vouch for nobody: the record names what the parameters name.
+      return null;
     }
-    return refusedRecord(portal, methodName, params, caller);
   };
+  const refused = () => (params ? refusedRecord(portal, methodName, params, callerOf(params)) : emptyRecord());
   const fault = portal.faults.match(methodName, false);
   const reply = (status: number, envelope: Record<string, unknown>) =>
     xml
@@ -103,8 +101,18 @@ export async function handleRest(
       : sendResponse(res, status, envelope, cors, undefined, fault);
   try {
     if (fault) {
-      const record = (status: number, code: string) =>
-        portal.recordCall(methodName, emptyRecord(), status, code, null, null, started);
+      // A reset, a hang or a proxy's page instead of the call: the request is read first (and nothing done with it),
+      // so the timeline can say whose call it hit; a `batch`'s commands each, as if refused one by one.
+      const record = async (status: number, code: string) => {
+        params = await readParams().catch(() => null);
+        if (isBatch && params) {
+          const batchId = portal.nextBatchId();
+          recordRefusedBatch(portal, params, callerOf(params), status, code, batchId, started);
+          portal.recordCall('batch', emptyRecord(), status, code, auth, batchId, started);
+        } else {
+          portal.recordCall(methodName, refused(), status, code, auth, null, started);
+        }
+      };
       if (await preemptFault(portal, fault, req, res, cors, record)) return;
     }
     const refusal =

@@ -32,6 +32,68 @@ function substituteResults(text: string, results: Map<string, unknown>): string 
   });
 }
 
+/** A batch's commands (`cmd`: a list or a map), as key and text, in the order they run. */
+function commandsOf(cmd: unknown): [string, unknown][] {
+  if (cmd === null || typeof cmd !== 'object') return [];
+  return Array.isArray(cmd) ? cmd.map((value, index) => [String(index), value]) : Object.entries(cmd);
+}
+
+/**
+ * A command's method, as parse_url gives it (§8: no `.json`/`.xml` stripping, that suffix belongs to an HTTP route,
+ * §5), and its query (`parseQuery` may refuse it: invalid UTF-8, too many parameters).
+ */
+function splitCommand(text: string): { method: string; query: string } {
+  const question = text.indexOf('?');
+  return {
+    method: (question < 0 ? text : text.slice(0, question)).trim(),
+    query: question < 0 ? '' : text.slice(question + 1),
+  };
+}
+
+/**
+ * A command refused before it ran, on the timeline as every command is: whose call it was (`caller`'s, read from its
+ * parameters without acting on them, as for any refusal), the refusal's status and code, the batch's id.
+ */
+function recordRefusedCommand(
+  portal: Portal,
+  text: string,
+  caller: AuthContext | null,
+  status: number,
+  code: string,
+  auth: AuthContext | null,
+  batchId: number,
+  time: number,
+): void {
+  const { method, query } = splitCommand(text);
+  let record = emptyRecord();
+  try {
+    record = refusedRecord(portal, method, parseQuery(query), caller);
+  } catch {
+    // A query that cannot be parsed names nobody; the command is refused all the same, like the others.
+  }
+  portal.recordCall(method, record, status, code, auth, batchId, time);
+}
+
+/**
+ * Each command of a `batch` that a fault stopped before it ran (a reset, a hang, a proxy's page): refused with the
+ * fault's status and code, under `batchId`, each saying whose call it was, so a reader of the timeline knows whose
+ * indicators the fault held up. `caller` is who the credentials vouch for (null: nobody); the entries' auth is none,
+ * as for any call refused before authentication.
+ */
+export function recordRefusedBatch(
+  portal: Portal,
+  params: Params,
+  caller: AuthContext | null,
+  status: number,
+  code: string,
+  batchId: number,
+  time: number,
+): void {
+  for (const [, value] of commandsOf(params.cmd)) {
+    recordRefusedCommand(portal, typeof value === 'string' ? value : '', caller, status, code, null, batchId, time);
+  }
+}
+
 /**
  * `batch` (reference §8): up to 50 `method?query` commands run in order with the caller's auth; each failure goes
  * to `result_error`, later commands past 50 get `ERROR_BATCH_LENGTH_EXCEEDED`, `halt` stops at the first error.
@@ -42,36 +104,19 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
   const results = new Map<string, unknown>();
   const errors = new Map<string, unknown>();
   const times = new Map<string, unknown>();
-  const entries: [string, unknown][] =
-    cmd !== null && typeof cmd === 'object'
-      ? Array.isArray(cmd)
-        ? cmd.map((value, index) => [String(index), value])
-        : Object.entries(cmd)
-      : [];
   let index = 0;
-  for (const [key, value] of entries) {
+  for (const [key, value] of commandsOf(cmd)) {
     const started = portal.now();
     const text = typeof value === 'string' ? substituteResults(value, results) : '';
-    const question = text.indexOf('?');
-    // The name as parse_url gives it (§8): no `.json`/`.xml` stripping, that suffix belongs to an HTTP route (§5).
-    const method = (question < 0 ? text : text.slice(0, question)).trim();
     if (index++ >= BATCH_MAX_LENGTH) {
       // Not run, but on the timeline as every command is, saying whose call it was (as for any refusal).
       const error = restError('ERROR_BATCH_LENGTH_EXCEEDED');
-      const params = parseQuery(question < 0 ? '' : text.slice(question + 1));
-      portal.recordCall(
-        method,
-        refusedRecord(portal, method, params, auth),
-        error.status,
-        error.code,
-        auth,
-        batchId,
-        started,
-      );
+      recordRefusedCommand(portal, text, auth, error.status, error.code, auth, batchId, started);
       errors.set(key, error.toBody());
       if (halt) break;
       continue;
     }
+    const { method, query } = splitCommand(text);
     try {
       if (NOT_IN_BATCH.has(method.toLowerCase())) {
         portal.countMethod(method);
@@ -79,7 +124,7 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
         portal.recordCall(method, emptyRecord(), error.status, error.code, auth, batchId, started);
         throw error;
       }
-      const sub = parseQuery(question < 0 ? '' : text.slice(question + 1));
+      const sub = parseQuery(query);
       delete sub.auth;
       const { result } = invokeMethod(portal, method, sub, auth, batchId);
       results.set(key, result);

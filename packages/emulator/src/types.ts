@@ -81,7 +81,7 @@ export interface FaultSpec {
   status?: number;
   error?: string;
   description?: string;
-  /** Destroy the connection without a reply. */
+  /** Destroy the connection without a reply (once the request is read: the timeline says whose call it was). */
   reset?: boolean;
   /** Never reply (the socket stays open until the client gives up or the emulator closes). */
   hang?: boolean;
@@ -127,14 +127,16 @@ interface TimelineBase {
  *
  * `dialogId`, `chatId`, `senderId` and `botId` say whose call it was, so a test can tell whose indicator a failure
  * held up. A call refused before its method ran (the leaky bucket's `QUERY_LIMIT_EXCEEDED`, an injected error
- * fault, `insufficient_scope`, `OPERATION_TIME_LIMIT`, an auth error; a batch command refused by a fault or the
- * scope too) has them read from its parameters without acting on them, for the indicator methods and the imbot.v2
- * calls that name a bot: the dialog as passed, its chat where it resolves without creating one, the sender (the
- * authenticated user for `im.dialog.writing`, the bot's user id for imbot calls), the bot. Credentials that did not
- * authenticate vouch for nobody: an auth error gives what the parameters name (dialog, bot, a `chat<N>`'s chat) and
- * no user sender. They stay null when nothing could be read: a fault that resets, hangs or replaces the reply before
- * the request is read, a body that cannot be parsed, a refused `batch` as a whole (its commands never ran), other
- * methods. The reply to a refusal is unchanged (reference §6, §7): this record is for tests only.
+ * fault, a reset, hang or `body` fault, `insufficient_scope`, `OPERATION_TIME_LIMIT`, an auth error; a batch command
+ * refused by a fault, the scope or past the 50th too) has them read from its parameters without acting on them, for
+ * the indicator methods and the imbot.v2 calls that name a bot: the dialog as passed, its chat where it resolves
+ * without creating one, the sender (the authenticated user for `im.dialog.writing`, the bot's user id for imbot
+ * calls), the bot. Credentials that did not authenticate vouch for nobody: an auth error gives what the parameters
+ * name (dialog, bot, a `chat<N>`'s chat) and no user sender. A `batch` stopped by a reset, hang or `body` fault has
+ * an entry for each command as well (the fault's status and code, the batch's `batchId`). They stay null when nothing
+ * could be read (the client hung up mid-body), a body that cannot be parsed, a `batch` refused as a whole otherwise
+ * (bucket, error fault, auth: its commands never ran), other methods. The reply to a refusal is unchanged
+ * (reference §6, §7): this record is for tests only.
  */
 export interface CallEntry extends TimelineBase {
   kind: 'call';
