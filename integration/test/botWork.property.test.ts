@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
 import { type FaultPlan, faultPlans, SlowWire, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
+import { refusedByItsCommands } from './refusedByItsCommands';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
 
@@ -169,6 +170,8 @@ const tally = {
   scenarios: 0,
   faulted: 0,
   refusals: 0,
+  /** Refusals the emulator could not attribute to a bot: they excuse every status. */
+  unattributed: 0,
   statusCalls: 0,
   afterReplyChecks: 0,
   overlapping: 0,
@@ -300,7 +303,8 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   // Everything below reads the emulator only.
   const timeline = emulator.timeline();
   const refusals = timeline.filter((e): e is CallEntry => e.kind === 'call' && e.error !== null);
-  const refusalWindows: Interval[] = [];
+  /** Each refusal, and the window after it in which a status it held up may be down (the recovery, the back-off). */
+  const refused: { entry: CallEntry; window: Interval }[] = [];
   let rateStreak = 0;
   for (const e of timeline) {
     // The scheduler's own requests: a reply message that went through says nothing of its back-off.
@@ -309,13 +313,30 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     else {
       if (e.error === 'QUERY_LIMIT_EXCEEDED') rateStreak++;
       const backoff = rateStreak === 0 ? 0 : Math.min(30_000, RATE_BACKOFF_MS * 2 ** (rateStreak - 1));
-      refusalWindows.push([e.time, e.time + RECOVERY_MS + backoff]);
+      refused.push({ entry: e, window: [e.time, e.time + RECOVERY_MS + backoff] });
     }
   }
+  /** Refusals the emulator could not attribute (no bot: a `batch` refused as a whole): they excuse every status. */
+  const unattributed = (e: CallEntry) => e.senderId === null && !refusedByItsCommands(e, timeline);
+  /**
+   * The windows in which the status of `botId` in `chatId` may be down because the portal refused a call: its own
+   * refusals, those the emulator could not attribute, and any rate refusal (core README: "a rate refusal backs off",
+   * and the scheduler's budget is shared by every status), so a lapse is not excused by another bot's refusal.
+   */
+  const refusalWindowsOf = (botId: number, chatId: number): Interval[] =>
+    refused
+      .filter(
+        ({ entry: e }) =>
+          e.error === 'QUERY_LIMIT_EXCEEDED' ||
+          unattributed(e) ||
+          (e.senderId === botId && (e.chatId === null || e.chatId === chatId)),
+      )
+      .map(({ window }) => window);
   const faulted = refusals.length > 0 || s.faults.length > 0;
   tally.scenarios++;
   if (faulted) tally.faulted++;
   tally.refusals += refusals.length;
+  tally.unattributed += refusals.filter(unattributed).length;
   tally.statusCalls += timeline.filter((e) => e.kind === 'call' && e.shown).length;
   const ends = runs.map((r) => r.end ?? Number.POSITIVE_INFINITY);
   const allEnded = Math.max(...ends);
@@ -339,6 +360,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
         .visibility(`chat${chatId}`, bot.id)
         .map((i) => [i.from, i.to ?? Number.POSITIVE_INFINITY] as const);
       const where = `bot ${bot.id} in chat${chatId}`;
+      const refusalWindows = refusalWindowsOf(bot.id, chatId);
 
       // (1) Never after the reply: once its message is in, nothing of the bot shows there while none of its other
       // work there runs, but a call that was on its way as the reply came (a slow request): landing after the message,

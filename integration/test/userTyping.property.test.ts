@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
 import { type FaultPlan, faultPlans, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
+import { refusedByItsCommands } from './refusedByItsCommands';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
 
@@ -138,7 +139,10 @@ const tally = {
   scenarios: 0,
   faulted: 0,
   refusals: 0,
-  /** Refusals the emulator could not attribute (no user or no dialog): they excuse every indicator. */
+  /**
+   * Refusals the emulator could not attribute (no user or no dialog; a refused `batch` whose commands are on the
+   * timeline is attributed by them): they excuse every indicator.
+   */
   unattributed: 0,
   writingCalls: 0,
   directUsers: 0,
@@ -255,7 +259,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const refusals = timeline.filter((e): e is CallEntry => e.kind === 'call' && e.error !== null);
   /**
    * Whether a call entry is one of this user's in this dialog, as far as the emulator could tell: a field it could
-   * not read (a dropped connection, a proxy's page, a refused `batch`: null) matches everyone.
+   * not read (a request it could not read, a `batch` refused as a whole: null) matches everyone.
    */
   const byUser = (e: CallEntry, userId: number) => e.senderId === null || e.senderId === userId;
   const concerns = (e: CallEntry, userId: number, dialogId: string) =>
@@ -275,6 +279,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     let rateStreak = 0;
     for (const e of timeline) {
       if (e.kind !== 'call' || e.method === 'im.message.add' || !byUser(e, userId)) continue;
+      if (e.error !== null && refusedByItsCommands(e, timeline)) continue;
       if (e.error === null) {
         rateStreak = 0;
         continue;
@@ -297,7 +302,9 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   tally.scenarios++;
   if (faulted) tally.faulted++;
   tally.refusals += refusals.length;
-  tally.unattributed += refusals.filter((e) => e.senderId === null || e.dialogId === null).length;
+  tally.unattributed += refusals.filter(
+    (e) => (e.senderId === null || e.dialogId === null) && !refusedByItsCommands(e, timeline),
+  ).length;
 
   for (const [key, c] of composers) {
     const [userText, dialogId] = key.split('|') as [string, string];
