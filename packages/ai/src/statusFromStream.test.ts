@@ -448,6 +448,26 @@ describe('statusFromStream: input errors', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('rejects a ReadableStream another reader holds synchronously, not with a TypeError once subscribed', () => {
+    // fullStream read elsewhere (a reader still holding it): nothing this package could read
+    const stream = new ReadableStream<StreamPart>({ start: (controller) => controller.enqueue({ type: 'start' }) });
+    stream.getReader();
+    const err = inputError(() => statusFromStream(stream));
+    expect(err).toMatchObject({ kind: 'input', field: 'parts' });
+    expect(err.message).toMatch(/read once.*\(got a locked ReadableStream\)/);
+  });
+
+  it('errors with an input error, not a TypeError, when a second subscriber reads a ReadableStream the first reads', async () => {
+    const stream = new ReadableStream<StreamPart>({ start: (controller) => controller.enqueue({ type: 'start' }) });
+    const statuses = statusFromStream(stream);
+    const first = statuses.subscribe();
+    const err = await firstValueFrom(statuses).catch((e: unknown) => e);
+    first.unsubscribe();
+    expect(isB24Error(err) && err.kind).toBe('input');
+    expect(err).toMatchObject({ field: 'parts' });
+    expect((err as Error).message).toMatch(/read once.*share\(\)/);
+  });
+
   it('keeps the rules it checked: rules changed after the call neither reach the stream nor break it', async () => {
     const tools = [{ match: 'crm', status: 'checking' as const }];
     const parts = { start: 'thinking' as const, 'tool-call': 'tool' as const, finish: 'complete' as const };
@@ -494,6 +514,23 @@ describe('statusFromStream: input errors', () => {
     expect(seen).toEqual(['thinking']);
     expect(cancelled).toBe(1);
     expect(stream.locked).toBe(false);
+  });
+
+  it('lets go of a ReadableStream source whose cancel fails once the subscriber leaves', async () => {
+    // a source whose cancel throws (a provider's cleanup failing): the stream is done with all the same
+    const stream = new ReadableStream<StreamPart>({
+      start: (controller) => controller.enqueue({ type: 'start' }),
+      cancel() {
+        throw new Error('cleanup failed');
+      },
+    });
+    const seen: string[] = [];
+    const sub = statusFromStream(stream).subscribe((s) => seen.push(s));
+    await new Promise((resolve) => setImmediate(resolve));
+    sub.unsubscribe();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['thinking']);
+    expect(stream.locked).toBe(false); // before: left locked by the reader for good
   });
 
   it('cancels a ReadableStream source at finish, and lets go of one that ends or errors by itself', async () => {

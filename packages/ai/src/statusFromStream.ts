@@ -52,6 +52,9 @@ export function statusFromStream(
     new B24InputError('parts', 'an AsyncIterable, ReadableStream or Observable of stream parts', typeName(parts));
   // `from` takes a string as an iterable of characters: the reply text passed by mistake would fail only once read.
   if (typeof parts === 'string') throw notStream();
+  // Read elsewhere (a reader holds it): it would fail only once subscribed, with the stream's own TypeError.
+  if (isReadableStreamLike(parts) && (parts as { locked?: unknown }).locked === true)
+    throw readOnce('a locked ReadableStream');
   let source: Observable<StreamPart>;
   try {
     source = isReadableStreamLike(parts) ? fromReadableStream(parts) : from(parts);
@@ -100,7 +103,14 @@ export function statusFromStream(
  */
 function fromReadableStream(stream: PartStream): Observable<StreamPart> {
   return new Observable<StreamPart>((subscriber) => {
-    const reader = stream.getReader();
+    let reader: ReturnType<PartStream['getReader']>;
+    try {
+      reader = stream.getReader();
+    } catch {
+      // Another subscriber reads it (the README: subscribe once, or share()); the stream's TypeError says less.
+      subscriber.error(readOnce('a ReadableStream another subscriber reads'));
+      return;
+    }
     let done = false;
     const read = (): void => {
       reader.read().then(
@@ -126,14 +136,22 @@ function fromReadableStream(stream: PartStream): Observable<StreamPart> {
     return () => {
       if (done) return;
       done = true;
-      // cancel settles the pending read (as done) and tells the source to stop; the lock goes once it has
+      // cancel settles the pending read (as done) and tells the source to stop; the lock goes once it has, also when
+      // the source's own cancel failed (the stream is closed all the same)
       if (typeof reader.cancel !== 'function') return reader.releaseLock();
-      reader.cancel().then(
-        () => reader.releaseLock(),
-        () => {},
-      );
+      const release = () => reader.releaseLock();
+      reader.cancel().then(release, release);
     };
   });
+}
+
+/** A stream someone else reads: an AI SDK stream can be read by one reader only. */
+function readOnce(received: string): B24InputError {
+  return new B24InputError(
+    'parts',
+    'a stream no one else reads (an AI SDK stream can be read once: subscribe once, or share())',
+    received,
+  );
 }
 
 /** rxjs's `ReadableStreamLike`, with the reader's `cancel` (every ReadableStream's reader has it). */
