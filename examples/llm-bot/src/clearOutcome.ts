@@ -20,15 +20,21 @@ export interface Shown {
  * Listens from the moment it is created, so an outcome that lands early is not missed. `onRefused`: a refusal of a
  * status call that proves the bot cannot post in the dialog (`cannotPost`), as it lands. `shown()`: the status the
  * portal last accepted from this dialog's indicator (its code and lease), unless a clear followed; undefined if none.
+ * `cleared()`: resolves once a clear of the status has an outcome, and only then (the reply waits for the clear core
+ * sends after a batch that landed late: `trackStatusCalls`).
  */
 export function clearOutcome(
   indicators: Indicators,
   dialogId: string,
   onRefused: (error: B24Error) => void,
-): { wait(ms: number): Promise<void>; shown(): Shown | undefined; release(): void } {
+): { wait(ms: number): Promise<void>; cleared(): Promise<void>; shown(): Shown | undefined; release(): void } {
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
+  });
+  let clear: () => void = () => {};
+  const cleared = new Promise<void>((resolve) => {
+    clear = resolve;
   });
   let called = false;
   let shown: Shown | undefined;
@@ -37,7 +43,10 @@ export function clearOutcome(
     .subscribe((e) => {
       if ('call' in e && e.call) {
         called = true;
-        if (e.call.reason === 'clear' && e.type !== 'renewed') settle();
+        if (e.call.reason === 'clear' && e.type !== 'renewed') {
+          settle();
+          clear();
+        }
         if (e.type === 'sent' || e.type === 'renewed')
           shown =
             e.call.reason === 'clear'
@@ -48,6 +57,7 @@ export function clearOutcome(
     });
   return {
     wait: (ms) => within(ms, settled),
+    cleared: () => cleared,
     shown: () => shown,
     release: () => sub.unsubscribe(),
   };

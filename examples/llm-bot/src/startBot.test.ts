@@ -268,6 +268,31 @@ describe('llm-bot end to end (fetch mode)', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses a bad botToken with B24InputError before any network call (registration included)', async () => {
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    // over imbot.v2's 40 characters (the portal refuses it at registration), empty, with a blank, or none at all
+    for (const botToken of ['t'.repeat(41), '', 'my token', undefined]) {
+      const err = await startBot({ transport, botToken: botToken as string, model: createLocalModel() }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'B24InputError', field: 'botToken' });
+      expect(String(err)).not.toContain('t'.repeat(41)); // a token is a secret, even a wrong one
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a bad polling interval with B24InputError before any network call, not after registering', async () => {
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    for (const intervalMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      await expect(
+        startBot({ transport, botToken: 't', model: createLocalModel(), events: { mode: 'fetch', intervalMs } }),
+      ).rejects.toMatchObject({ name: 'B24InputError', field: 'events.intervalMs' });
+    }
+    expect(calls).toEqual([]);
+  });
+
   it('refuses to start when the bot was registered earlier in the other event mode', async () => {
     const { emulator } = await setup(createLocalModel());
     const transport = createWebhookTransport(emulator.webhookUrl(1));
@@ -1068,6 +1093,61 @@ describe('llm-bot answering several messages at once', () => {
       // before: Bob's composing landed after his answer, shown over it for its 30 s lease
       expect(c.callsAfterReply).toEqual([]);
     }
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+
+  it("a reply ready while its status is in a batch on its way, the bucket backing off: core's clear after that batch goes before the reply", async () => {
+    const { model, answers } = steeredModel();
+    const sent = { calls: 0, batches: 0 };
+    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      onTestFinished(() => http.close());
+      const transport: Transport = {
+        call: (method, params, options) => {
+          if (method === 'imbot.v2.Chat.InputAction.notify') sent.calls++;
+          return http.call(method, params, options);
+        },
+        batch: (calls, options) => {
+          sent.batches++;
+          return http.batch(calls, options);
+        },
+      };
+      return { transport, events: webhookEvents(emulator), statusPolicy: { minDwellMs: 0 } };
+    });
+    const bob = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+    const carol = emulator.postMessage({ from: 3, dialogId: String(bot.botId), text: 'Carol asks' });
+    const alice = emulator.postMessage({ from: 1, dialogId: String(bot.botId), text: 'Alice asks' });
+    for (const q of [bob, carol, alice]) await waitFor(q, (c) => c.statuses.length > 0);
+    const answer = (name: string) => answers.find((a) => a.question.includes(name))!;
+    // Alice's composing: refused for the rate limit after 600 ms, when the indicators' bucket backs off 250 to 500 ms
+    emulator.addFault({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      status: 503,
+      error: 'QUERY_LIMIT_EXCEEDED',
+      latencyMs: 600,
+      times: 1,
+    });
+    const calls = sent.calls;
+    answer('Alice').compose('Answer to Alice');
+    await waitFor(alice, () => sent.calls > calls);
+    // Bob's and Carol's, together in a batch the portal answers after 700 ms: within that backoff
+    emulator.addFault({ method: 'batch', latencyMs: 700, times: 1 });
+    const batches = sent.batches;
+    answer('Bob').compose('Answer to Bob');
+    answer('Carol').compose('Answer to Carol');
+    await waitFor(bob, () => sent.batches > batches);
+    answer('Bob').finish(); // ready while the batch with its composing is on its way
+    await waitFor(bob, (c) => c.reply !== undefined);
+    answer('Carol').finish();
+    answer('Alice').finish();
+    for (const q of [carol, alice]) await waitFor(q, (c) => c.reply !== undefined);
+    await waitFor(bob, () => bot.busy() === 0);
+    await settle();
+    const c = conversation(bob);
+    expect(c.reply?.text).toBe('Answer to Bob');
+    expect(c.clears).toHaveLength(1); // the batch put composing back up: core took it down
+    // before: that clear waited out the backoff and went after the answer, showing the status over it for its second
+    expect(c.callsAfterReply).toEqual([]);
     expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
   });
 

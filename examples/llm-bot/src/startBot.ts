@@ -4,10 +4,13 @@ import {
   B24InputError,
   type AgentStatus,
   createIndicators,
+  MAX_BOT_TOKEN_LENGTH,
   resolveStatusPolicy,
   type StatusPolicy,
   statusMessageCode,
   type Transport,
+  validateBotToken,
+  validateMs,
   withStatus,
 } from '@b24-typing/core';
 import { type BotEvent, botEvents, type MessageAddEvent } from '@b24-typing/node';
@@ -141,7 +144,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   // Read here for the sends' backoffs, which keep the reply's status up (see `holdStatus`); refused before any call.
   const policy = resolveStatusPolicy(options.statusPolicy);
+  // Refused here, not by the portal at registration (over 40 characters: BOT_TOKEN_INVALID_LENGTH) nor by every
+  // answer's status (an empty one); the message names its length only.
+  if (validateBotToken(botToken) === undefined) {
+    throw new B24InputError('botToken', `a non-empty string of at most ${MAX_BOT_TOKEN_LENGTH} characters`, 'none');
+  }
   const events = options.events ?? { mode: 'fetch' };
+  // botEvents refuses it too, but only once registration has answered: a bad interval would register the bot first.
+  if (events.mode === 'fetch' && events.intervalMs !== undefined) validateMs(events.intervalMs, 'events.intervalMs');
   let server: WebhookServer | undefined;
   const incoming = new Subject<BotEvent>();
   // What the portal posts before registration has answered (a restart: the bot and its URL are registered already)
@@ -331,7 +341,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         if (refused) throw refused; // refused as the text came: the reply would be refused the same
         // A status change still on its way in a batch shared with other dialogs (not aborted by the reply) lands
         // first, and so does the clear core sends after it: after the reply's message they would show over the answer.
-        await statusCalls.settled(dialogId, controller.signal);
+        await statusCalls.settled(dialogId, controller.signal, clearSettled.cleared);
         // withStatus stopped the status before `reply` resolved: no indicator call can follow this message. A send
         // refused for the rate limit waits with the status held up (the bot is still at work), never sending both at once.
         hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);

@@ -1,8 +1,10 @@
 // Webhook mode end to end: the bot serves node:http, the emulator posts its events there (form-encoded, as the
 // platform does), and parseBotEvent decides which ones to trust.
+import type { Transport } from '@b24-typing/core';
 import { httpBuildQuery } from '@b24-typing/emulator';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
+import { startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
 import { startWebhookServer } from './startWebhookServer';
 
@@ -90,5 +92,25 @@ describe('llm-bot end to end (webhook mode)', () => {
     // before: 200 for both, the second event dropped by its taker with the portal none the wiser
     expect([await post(), await post()]).toEqual([200, 503]);
     expect(taken).toEqual(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2JOINCHAT']);
+  });
+
+  it('refuses an empty or missing application token with B24InputError before serving or registering anything', async () => {
+    // before: the bot registered and served, and answered every event 400 (no token to check it against): deaf
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    for (const applicationToken of ['', undefined]) {
+      await expect(
+        startBot({
+          transport,
+          botToken: 't',
+          model: createLocalModel(),
+          events: { mode: 'webhook', applicationToken: applicationToken as string },
+        }),
+      ).rejects.toMatchObject({ name: 'B24InputError', field: 'applicationToken' });
+      await expect(
+        startWebhookServer({ applicationToken: applicationToken as string, onEvent: () => true }),
+      ).rejects.toMatchObject({ name: 'B24InputError', field: 'applicationToken' });
+    }
+    expect(calls).toEqual([]);
   });
 });

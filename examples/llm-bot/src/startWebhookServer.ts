@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { B24InputError } from '@b24-typing/core';
 import type { BotEvent } from '@b24-typing/node';
 import { parseBotEvent } from '@b24-typing/node';
 
@@ -32,6 +33,14 @@ const MAX_BODY = 1 << 20;
  * `onEvent` took it (the platform expects a quick 200 and does not promise retries); the answer is produced after.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  // Refused here, before anything listens or registers: parseBotEvent would refuse every event for want of it (400),
+  // and the bot would run deaf.
+  if (typeof options.applicationToken !== 'string' || options.applicationToken === '') {
+    throw new B24InputError(
+      'applicationToken',
+      'a non-empty string (the application_token the portal signs events with)',
+    );
+  }
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://bot.local').pathname !== PATH) {
       res.writeHead(404).end();
