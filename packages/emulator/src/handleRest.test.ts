@@ -299,6 +299,68 @@ describe('a refused call on the timeline says whose call it was (the refusal its
     expect(emulator.received()).toEqual([]);
   });
 
+  it('a batch refused as a whole (bucket, error fault, auth): each command refused the same, whose it was, the batch last; reply and stats unchanged', async () => {
+    const cmd = {
+      typing: 'im.dialog.writing?DIALOG_ID=chat1',
+      bot: 'imbot.v2.Chat.InputAction.notify?botId=10&botToken=agent-bot-token&dialogId=chat2',
+    };
+    /** The last `batch` entry and the entries sharing its id, in timeline order. */
+    const lastBatch = (from: Emulator) => {
+      const calls = from.timeline().filter((e) => e.kind === 'call');
+      const outer = calls.at(-1);
+      if (outer?.kind !== 'call' || outer.method !== 'batch') throw new Error('no batch last on the timeline');
+      return calls
+        .filter((c) => c.kind === 'call' && outer.batchId !== null && c.batchId === outer.batchId)
+        .map(
+          (c) => c.kind === 'call' && [c.method, c.status, c.error, c.dialogId, c.chatId, c.senderId, c.botId, c.shown],
+        );
+    };
+    const refusedAs = (status: number, code: string, sender: number | null) => [
+      ['im.dialog.writing', status, code, 'chat1', 1, sender, null, false],
+      ['imbot.v2.Chat.InputAction.notify', status, code, 'chat2', 2, 10, 10, false],
+      ['batch', status, code, null, null, null, null, false],
+    ];
+    let t = 1_800_000_000_000;
+    const limited = await startEmulator({ plan: { perSecond: 1, burst: 1 }, tokenTtlSec: 60, now: () => t });
+    try {
+      const hook = limited.webhookUrl();
+      // The bucket (two pass at one instant with burst 1, §7): the commands are the webhook user's and the bot's.
+      for (let i = 0; i < 2; i++) expect((await post(`${hook}im.dialog.writing`, { DIALOG_ID: '3' })).status).toBe(200);
+      const stats = structuredClone(limited.stats());
+      const limitedReply = await post(`${hook}batch`, { cmd });
+      expect([limitedReply.status, limitedReply.body]).toEqual([
+        503,
+        { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+      ]);
+      expect(lastBatch(limited)).toEqual(refusedAs(503, 'QUERY_LIMIT_EXCEEDED', 1));
+      // Nothing ran: no batch, no method counted; the request and its refusal are, as documented.
+      expect(limited.stats()).toEqual({
+        ...stats,
+        requests: stats.requests + 1,
+        queryLimitExceeded: stats.queryLimitExceeded + 1,
+        byStatus: { ...stats.byStatus, 503: 1 },
+      });
+      // An expired OAuth token vouches for nobody: no user sender (the bot is named by the command).
+      t += 61_000;
+      const expired = await post(`${limited.restUrl}batch`, { cmd, auth: limited.fixtures.oauth.accessToken });
+      expect([expired.status, expired.body.error]).toEqual([401, 'expired_token']);
+      expect(lastBatch(limited)).toEqual(refusedAs(401, 'expired_token', null));
+    } finally {
+      await limited.close();
+    }
+    // An injected error fault with its status and code, and an unknown token.
+    emulator.addFault({ method: 'batch', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+    const faulted = await post(`${emulator.webhookUrl()}batch`, { cmd });
+    expect([faulted.status, faulted.body.error]).toEqual([500, 'INTERNAL_SERVER_ERROR']);
+    expect(lastBatch(emulator)).toEqual(refusedAs(500, 'INTERNAL_SERVER_ERROR', 1));
+    const unknown = await post(`${emulator.restUrl}batch`, { cmd, auth: 'no-such-token' });
+    expect([unknown.status, unknown.body.error]).toEqual([401, 'NO_AUTH_FOUND']);
+    expect(lastBatch(emulator)).toEqual(refusedAs(401, 'NO_AUTH_FOUND', null));
+    expect(emulator.indicators()).toEqual([]);
+    expect(emulator.received()).toEqual([]);
+    expect(emulator.stats()).toMatchObject({ batches: 0, byMethod: {} });
+  });
+
   it('a call whose auth failed: what the request names (dialog, chat, bot), never the user it claims to be', async () => {
     // A wrong webhook code claims user 2: nothing vouches for it, so no sender; `chat1` is chat 1 whoever asks.
     const wrong = `${emulator.url}/rest/2/wrongcode/`;

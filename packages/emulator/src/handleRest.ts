@@ -73,6 +73,8 @@ export async function handleRest(
   let auth: AuthContext | null = null;
   let params: Params | null = null;
   let recorded = false;
+  /** The id of a `batch` that began to run: its commands are on the timeline as far as they got. */
+  let ranBatchId: number | null = null;
   const readParams = async (): Promise<Params> => {
     const body = await readBody(req, portal.maxBodyBytes);
     // getRequestData reads a body only for POST (reference §5): a PUT's or DELETE's is ignored on a portal, so
@@ -94,6 +96,22 @@ export async function handleRest(
     }
   };
   const refused = () => (params ? refusedRecord(portal, methodName, params, callerOf(params)) : emptyRecord());
+  /**
+   * A request refused before its method ran, on the timeline: a `batch` with each of its commands first, refused the
+   * same, under the batch's id, saying whose call each was (so a reader knows whose indicators the refusal held up);
+   * a body that could not be read or parsed leaves the batch entry alone. A batch that failed while it ran has its
+   * commands there already, as far as they got: only its entry is added, under their id.
+   */
+  const recordRefused = (status: number, code: string) => {
+    if (ranBatchId !== null) portal.recordCall('batch', emptyRecord(), status, code, auth, ranBatchId, started);
+    else if (isBatch && params) {
+      const batchId = portal.nextBatchId();
+      recordRefusedBatch(portal, params, callerOf(params), status, code, batchId, started);
+      portal.recordCall('batch', emptyRecord(), status, code, auth, batchId, started);
+    } else {
+      portal.recordCall(methodName, refused(), status, code, auth, null, started);
+    }
+  };
   const fault = portal.faults.match(methodName, false);
   const reply = (status: number, envelope: Record<string, unknown>) =>
     xml
@@ -105,13 +123,7 @@ export async function handleRest(
       // so the timeline can say whose call it hit; a `batch`'s commands each, as if refused one by one.
       const record = async (status: number, code: string) => {
         params = await readParams().catch(() => null);
-        if (isBatch && params) {
-          const batchId = portal.nextBatchId();
-          recordRefusedBatch(portal, params, callerOf(params), status, code, batchId, started);
-          portal.recordCall('batch', emptyRecord(), status, code, auth, batchId, started);
-        } else {
-          portal.recordCall(methodName, refused(), status, code, auth, null, started);
-        }
+        recordRefused(status, code);
       };
       if (await preemptFault(portal, fault, req, res, cors, record)) return;
     }
@@ -132,9 +144,9 @@ export async function handleRest(
     if (isBatch) {
       stats.batches++;
       portal.countMethod('batch');
-      const batchId = portal.nextBatchId();
-      result = runBatch(portal, params, auth, batchId);
-      portal.recordCall('batch', emptyRecord(), 200, null, auth, batchId, started);
+      ranBatchId = portal.nextBatchId();
+      result = runBatch(portal, params, auth, ranBatchId);
+      portal.recordCall('batch', emptyRecord(), 200, null, auth, ranBatchId, started);
       recorded = true;
       // `batch` itself is not charged to the operating limit; its commands are (reference §7).
       operating = portal.operating ? { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) } : null;
@@ -148,11 +160,11 @@ export async function handleRest(
     if (!(caught instanceof RestError) && (req.destroyed || res.destroyed)) {
       // The client hung up (mid-body, say): no reply went out, so none is counted; the call is noted as a
       // fault's dropped connection is (status 0), not as a 500 the portal never sent.
-      if (!recorded) portal.recordCall(methodName, refused(), 0, 'ABORTED', auth, null, started);
+      if (!recorded) recordRefused(0, 'ABORTED');
       return;
     }
     const error = caught instanceof RestError ? caught : restError('INTERNAL_SERVER_ERROR');
-    if (!recorded) portal.recordCall(methodName, refused(), error.status, error.code, auth, null, started);
+    if (!recorded) recordRefused(error.status, error.code);
     portal.countStatus(error.status);
     reply(error.status, error.toBody());
   }

@@ -785,12 +785,20 @@ async function scenario(cfg: Config, steps: readonly Step[]): Promise<void> {
         ][s.halt ? 0 : 1]![s.haltAs];
         const reply = await send(s.caller, 'batch', { cmd, halt });
         const calls = newCalls();
-        // The batch's own entry comes last, after its commands' (a refused batch has none); a nested `batch` command is
-        // one of them, refused with 405 or, past the 50th, with 400.
+        // The batch's own entry comes last, after its commands'; a nested `batch` command is one of them, refused with
+        // 405 or, past the 50th, with 400.
         const batchCalls = calls.filter((c, i) => !(c.method === 'batch' && i === calls.length - 1));
+        const own = calls.at(-1)!;
+        expect(own.method).toBe('batch');
+        expect(batchCalls.every((c) => c.batchId === own.batchId)).toBe(true);
         if (!admitted) {
-          expectReply(reply, fail(cfg.rateLimitStatus, 'QUERY_LIMIT_EXCEEDED'));
-          expect(batchCalls).toEqual([]);
+          // Refused as a whole (§7): nothing ran, yet every command is on the timeline, refused the same (none of them
+          // halts it, none is past a limit: none ran), then the batch's own entry.
+          const refused = fail(cfg.rateLimitStatus, 'QUERY_LIMIT_EXCEEDED');
+          expectReply(reply, refused);
+          model.lastShown = null;
+          expect(batchCalls.map((c) => c.method)).toEqual(rows.map((r) => r.text.slice(0, r.text.indexOf('?'))));
+          for (const entry of [...batchCalls, own]) checkEntry(entry, refused, model);
           continue;
         }
         // §8: the batch itself is 200; each command's outcome is in result / result_error.

@@ -75,9 +75,9 @@ function recordRefusedCommand(
 }
 
 /**
- * Each command of a `batch` that a fault stopped before it ran (a reset, a hang, a proxy's page): refused with the
- * fault's status and code, under `batchId`, each saying whose call it was, so a reader of the timeline knows whose
- * indicators the fault held up. `caller` is who the credentials vouch for (null: nobody); the entries' auth is none,
+ * Each command of a `batch` refused as a whole before it ran (the bucket, a fault, auth): refused with the batch's
+ * status and code, under `batchId`, each saying whose call it was, so a reader of the timeline knows whose
+ * indicators the refusal held up. `caller` is who the credentials vouch for (null: nobody); the entries' auth is none,
  * as for any call refused before authentication.
  */
 export function recordRefusedBatch(

@@ -132,11 +132,11 @@ interface TimelineBase {
  * the indicator methods and the imbot.v2 calls that name a bot: the dialog as passed, its chat where it resolves
  * without creating one, the sender (the authenticated user for `im.dialog.writing`, the bot's user id for imbot
  * calls), the bot. Credentials that did not authenticate vouch for nobody: an auth error gives what the parameters
- * name (dialog, bot, a `chat<N>`'s chat) and no user sender. A `batch` stopped by a reset, hang or `body` fault has
- * an entry for each command as well (the fault's status and code, the batch's `batchId`). They stay null when nothing
- * could be read (the client hung up mid-body), a body that cannot be parsed, a `batch` refused as a whole otherwise
- * (bucket, error fault, auth: its commands never ran), other methods. The reply to a refusal is unchanged
- * (reference §6, §7): this record is for tests only.
+ * name (dialog, bot, a `chat<N>`'s chat) and no user sender. A `batch` refused as a whole (bucket, error fault, reset,
+ * hang or `body` fault, auth) has an entry for each command as well, though none ran (the batch's status and code, its
+ * `batchId`), before its own. They stay null when nothing could be read (the client hung up mid-body), a body that
+ * cannot be parsed, other methods. The reply to a refusal is unchanged (reference §6, §7): this record is for tests
+ * only.
  */
 export interface CallEntry extends TimelineBase {
   kind: 'call';
