@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
 import { type FaultPlan, faultPlans, SlowWire, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
+import { rateStreaks } from './rateStreaks';
 import { refusedByItsCommands } from './refusedByItsCommands';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
@@ -303,21 +304,23 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   // Everything below reads the emulator only.
   const timeline = emulator.timeline();
   const refusals = timeline.filter((e): e is CallEntry => e.kind === 'call' && e.error !== null);
+  /**
+   * The refusals of calls: a refused `batch` whose commands are on the timeline is refused in them, each saying whose
+   * call it was, so its own entry is not counted again.
+   */
+  const callRefusals = refusals.filter((e) => !refusedByItsCommands(e, timeline));
+  // The scheduler's own requests: a reply message that went through says nothing of its back-off.
+  const streaks = rateStreaks(timeline, (request) => request[0]!.method !== 'imbot.v2.Chat.Message.send');
   /** Each refusal, and the window after it in which a status it held up may be down (the recovery, the back-off). */
-  const refused: { entry: CallEntry; window: Interval }[] = [];
-  let rateStreak = 0;
-  for (const e of timeline) {
-    // The scheduler's own requests: a reply message that went through says nothing of its back-off.
-    if (e.kind !== 'call' || e.method === 'imbot.v2.Chat.Message.send') continue;
-    if (e.error === null) rateStreak = 0;
-    else {
-      if (e.error === 'QUERY_LIMIT_EXCEEDED') rateStreak++;
+  const refused = callRefusals
+    .filter((e) => e.method !== 'imbot.v2.Chat.Message.send')
+    .map((e) => {
+      const rateStreak = streaks.get(e) ?? 0;
       const backoff = rateStreak === 0 ? 0 : Math.min(30_000, RATE_BACKOFF_MS * 2 ** (rateStreak - 1));
-      refused.push({ entry: e, window: [e.time, e.time + RECOVERY_MS + backoff] });
-    }
-  }
-  /** Refusals the emulator could not attribute (no bot: a `batch` refused as a whole): they excuse every status. */
-  const unattributed = (e: CallEntry) => e.senderId === null && !refusedByItsCommands(e, timeline);
+      return { entry: e, window: [e.time, e.time + RECOVERY_MS + backoff] as Interval };
+    });
+  /** Refusals the emulator could not attribute (no bot: a request it could not read): they excuse every status. */
+  const unattributed = (e: CallEntry) => e.senderId === null;
   /**
    * The windows in which the status of `botId` in `chatId` may be down because the portal refused a call: its own
    * refusals, those the emulator could not attribute, and any rate refusal (core README: "a rate refusal backs off",
@@ -335,8 +338,8 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const faulted = refusals.length > 0 || s.faults.length > 0;
   tally.scenarios++;
   if (faulted) tally.faulted++;
-  tally.refusals += refusals.length;
-  tally.unattributed += refusals.filter(unattributed).length;
+  tally.refusals += callRefusals.length;
+  tally.unattributed += callRefusals.filter(unattributed).length;
   tally.statusCalls += timeline.filter((e) => e.kind === 'call' && e.shown).length;
   const ends = runs.map((r) => r.end ?? Number.POSITIVE_INFINITY);
   const allEnded = Math.max(...ends);
@@ -430,7 +433,8 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
       // A clear refused as often as it is tried is dropped ("its retries ran out"): then what was up stays for its
       // lease, but no longer.
       const lastRecovery = Math.max(Number.NEGATIVE_INFINITY, ...refusalWindows.map(([, b]) => b));
-      const clearLost = refusals.filter((e) => e.time >= allEnded).length >= ATTEMPTS;
+      // Attempts are requests: a `batch` and its commands (each refused with it) are one.
+      const clearLost = new Set(refusals.filter((e) => e.time >= allEnded).map((e) => e.batchId ?? e)).size >= ATTEMPTS;
       /** When the last call of the bot there sent by `t` lapses (one on its way then lands later: a slow request). */
       const lapseBy = (t: number) =>
         shown.filter((c) => sentAt(c) <= t).at(-1)?.visibleUntil ?? Number.NEGATIVE_INFINITY;

@@ -1,9 +1,10 @@
 import type { CallEntry, TimelineEntry } from '@b24-typing/emulator';
 
 /**
- * Whether `e`, a refused `batch`, has its commands on the `timeline` (a reset or a proxy's page: the emulator records
- * each, saying whose it was). Such a batch excuses nothing itself: its commands excuse their own indicators. One
- * refused as a whole (an error fault, the rate limit: no command entries) names nobody, so it still excuses everyone.
+ * Whether `e`, a refused `batch`, has its commands on the `timeline` (the emulator records each command of a batch
+ * refused as a whole, by the bucket, a fault or auth, saying whose it was). Such a batch excuses nothing itself, and is
+ * not counted apart from them: its commands excuse their own indicators. One whose request could not be read has no
+ * command entries: it names nobody, so it still excuses everyone.
  */
 export function refusedByItsCommands(e: CallEntry, timeline: readonly TimelineEntry[]): boolean {
   return (

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
 import { type FaultPlan, faultPlans, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
+import { rateStreaks } from './rateStreaks';
 import { refusedByItsCommands } from './refusedByItsCommands';
 import { type Interval, uncovered } from './uncovered';
 import { VirtualClock } from './VirtualClock';
@@ -258,8 +259,13 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const timeline = emulator.timeline();
   const refusals = timeline.filter((e): e is CallEntry => e.kind === 'call' && e.error !== null);
   /**
+   * The refusals of calls: a refused `batch` whose commands are on the timeline is refused in them, each saying whose
+   * call it was, so its own entry is not counted again.
+   */
+  const callRefusals = refusals.filter((e) => !refusedByItsCommands(e, timeline));
+  /**
    * Whether a call entry is one of this user's in this dialog, as far as the emulator could tell: a field it could
-   * not read (a request it could not read, a `batch` refused as a whole: null) matches everyone.
+   * not read (a request it could not read: null) matches everyone.
    */
   const byUser = (e: CallEntry, userId: number) => e.senderId === null || e.senderId === userId;
   const concerns = (e: CallEntry, userId: number, dialogId: string) =>
@@ -275,17 +281,20 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const refusalWindowsOf = (userId: number, dialogId: string): Interval[] => {
     const sharesBackoff = people.find((p) => p.userId === userId)?.flavour === 'scheduler';
     const windows: Interval[] = [];
-    // The scheduler backs off per portal client, i.e. per user here: their refusals in a row, whatever the dialog.
-    let rateStreak = 0;
-    for (const e of timeline) {
-      if (e.kind !== 'call' || e.method === 'im.message.add' || !byUser(e, userId)) continue;
-      if (e.error !== null && refusedByItsCommands(e, timeline)) continue;
-      if (e.error === null) {
-        rateStreak = 0;
-        continue;
-      }
-      if (e.error === 'QUERY_LIMIT_EXCEEDED') rateStreak++;
+    // The scheduler backs off per portal client, i.e. per user here: their refused requests in a row, whatever the
+    // dialog. A `batch` is theirs by its commands (its own entry names nobody); a message says nothing of it.
+    const streaks = rateStreaks(timeline, (request) => {
+      const calls = request.length > 1 ? request.filter((e) => e.method !== 'batch') : request;
+      return calls.some((e) => e.method !== 'im.message.add' && byUser(e, userId));
+    });
+    /** Batches with a window already: one request is one loss, however many of its commands concern the indicator. */
+    const counted = new Set<number>();
+    for (const e of callRefusals) {
+      if (e.method === 'im.message.add' || !byUser(e, userId)) continue;
+      const rateStreak = streaks.get(e) ?? 0;
       if (!concerns(e, userId, dialogId) && !(sharesBackoff && e.error === 'QUERY_LIMIT_EXCEEDED')) continue;
+      if (e.batchId !== null && counted.has(e.batchId)) continue;
+      if (e.batchId !== null) counted.add(e.batchId);
       const backoff = rateStreak === 0 ? 0 : Math.min(30_000, RATE_BACKOFF_MS * 2 ** (rateStreak - 1));
       // "at most once per renewal period": a call lost again soon after one was lost waits for the renewal timer,
       // armed at the restart (the keystroke after the earlier loss). That keystroke started this call, so it is no
@@ -301,10 +310,8 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const faulted = refusals.length > 0 || s.faults.length > 0;
   tally.scenarios++;
   if (faulted) tally.faulted++;
-  tally.refusals += refusals.length;
-  tally.unattributed += refusals.filter(
-    (e) => (e.senderId === null || e.dialogId === null) && !refusedByItsCommands(e, timeline),
-  ).length;
+  tally.refusals += callRefusals.length;
+  tally.unattributed += callRefusals.filter((e) => e.senderId === null || e.dialogId === null).length;
 
   for (const [key, c] of composers) {
     const [userText, dialogId] = key.split('|') as [string, string];
