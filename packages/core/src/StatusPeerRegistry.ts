@@ -45,7 +45,11 @@ export class StatusPeerRegistry {
    */
   readonly #repliedAt = new Map<string, number>();
 
-  constructor(readonly clock: { now(): number }) {}
+  /** `hide`: tells the scheduler of a reply that no call told it of (`Scheduler.replied`). */
+  constructor(
+    readonly clock: { now(): number },
+    readonly hide?: (shows: (call: IndicatorCall) => boolean) => void,
+  ) {}
 
   join(status: PeerStatus): void {
     const { dialogId, botId } = peersOf(status);
@@ -94,6 +98,15 @@ export class StatusPeerRegistry {
     const others = this.#of(dialogId as string, botId);
     if (clear || !others.some((s) => s.shown?.code === code) || !others.some((s) => s.period <= leaseMs))
       others.at(-1)?.resume(false);
+  }
+
+  /** See `StatusPeers.replied`. */
+  replied(botId: number, dialogId: string): void {
+    const key = keyOf(botId, dialogId);
+    this.hide?.((call) => {
+      const of = peersOfCall(call);
+      return keyOf(of.botId, of.dialogId) === key;
+    });
   }
 
   /** Takes `status` out; see `StatusPeers.leave`. */
@@ -148,15 +161,24 @@ export class StatusPeerRegistry {
 
   /**
    * Whether a newer status of the bot in the chat keeps what `status` would renew up (see `StatusPeers.kept`): the
-   * newest renews, the others skip while it goes on, as long as it renews at least as often (a longer lease than
-   * theirs would let what they put up lapse first). Whatever was up, it is renewed in time: each call's lease outlasts
-   * the newest's next renewal. The newest's status is what shows.
+   * newest renews, the others skip while it goes on. If it renews at least as often, whatever was up is renewed in
+   * time: each call's lease outlasts the newest's next renewal. If less often (a longer lease), only while what is up
+   * is its own status with its lease (`#up`), which it renews before it lapses: a renewal of `status` would change
+   * nothing but put its status over the newest's. Else (one with a shorter lease landed last, or what is up is not
+   * known) what `status` put up may lapse first: it renews. The newest's status is what shows.
    */
   kept(status: PeerStatus): boolean {
     const { dialogId, botId } = peersOf(status);
     if (!Array.isArray(this.#byDialog.get(dialogId))) return false;
     const newest = this.#of(dialogId, botId).at(-1);
-    return newest !== undefined && newest !== status && newest.period <= status.period;
+    if (newest === undefined || newest === status) return false;
+    const key = keyOf(botId, dialogId);
+    return (
+      newest.period <= status.period ||
+      (this.#up.has(key) &&
+        this.#up.get(key) === newest.shown?.code &&
+        (this.#upLeaseMs.get(key) as number) >= newest.leaseMs)
+    );
   }
 
   /**

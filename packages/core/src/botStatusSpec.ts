@@ -70,6 +70,10 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     this.registry?.leave(status, handOver, replied);
   }
 
+  replied(): void {
+    this.registry?.replied(this.botId, this.dialogId);
+  }
+
   shared(): boolean {
     return this.registry?.shared(this) === true;
   }
@@ -81,8 +85,10 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
   drive(s: StatusSignal): DriverSignal | undefined {
     let { peer } = s;
     // The legacy method cannot clear (a call shows plain typing for 25 s): after a reply nothing follows a call still
-    // on its way, and nothing of it is left to the clear of another (`'lapse'`: it is only heard when it lands).
+    // on its way, and nothing of it is left to the clear of another (`'lapse'`: it is only heard when it lands). Its
+    // reply's message hides the bot's status in the chat all the same: no call tells the scheduler (`replied`).
     if (this.target.legacy && (peer === 'alone' || peer === 'reply')) {
+      this.replied();
       if (peer === 'alone') return undefined;
       peer = 'lapse';
     }

@@ -1,6 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { Dispatcher } from './Dispatcher';
-import { createScheduler, type SchedulerOptions } from './createScheduler';
+import { createScheduler, type Scheduler, type SchedulerOptions } from './createScheduler';
 import type { LimitsOption } from './LeakyBucket';
 import type { Transport } from './Transport';
 
@@ -23,6 +22,6 @@ export interface DispatcherOptions {
  * The one place createIndicators gets its dispatcher from: the per-portal scheduler, so that every indicator of
  * one `createIndicators` shares the portal's rate budget, its batches and its single timer.
  */
-export function createDispatcher(options: DispatcherOptions): Dispatcher {
+export function createDispatcher(options: DispatcherOptions): Scheduler {
   return createScheduler(options);
 }

@@ -1,4 +1,4 @@
-import { config, NEVER, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, config, NEVER, Subject, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RecordedCall, recordingTransport } from '../test/recordingTransport';
 import { watchUnhandled } from '@b24-typing/test-utils';
@@ -349,7 +349,7 @@ describe('createIndicators: userTyping refused for the rate limit', () => {
   });
 
   it('starts afresh on the next keystroke after the drop and shows once the portal accepts again', async () => {
-    const busyUntil = 8_000; // the start's turn at 8 s is past its deadline, 6 s: the keystroke at 8 s starts afresh
+    const busyUntil = 8_000; // the start's deadline, 6 s, comes while it waits for 8 s: the keystroke at 6 s starts afresh
     const transport = recordingTransport((c) => (c.at < busyUntil ? c.reject(rateLimited()) : c.resolve(true)));
     const indicators = createIndicators({ transport });
     const keys = new Subject<void>();
@@ -359,12 +359,31 @@ describe('createIndicators: userTyping refused for the rate limit', () => {
       await advance(t - Date.now());
       keys.next(); // typing goes on, a key a second
     }
-    expect(brief(events)).toEqual(['8000 dropped start deadline', '8000 sent start', '30000 renewed renew']);
-    // the start of 0 went out only within its deadline; then the fresh start and its renewal
-    expect(times(transport.calls)).toEqual([0, 1_000, 3_000, 5_000, 8_000, 30_000]);
+    expect(brief(events)).toEqual(['6000 dropped start deadline', '8000 sent start', '28000 renewed renew']);
+    // the start of 0 went out only within its deadline; then the fresh start (made at 6 s) and its renewal
+    expect(times(transport.calls)).toEqual([0, 1_000, 3_000, 5_000, 8_000, 28_000]);
     indicators.dispose();
     await advance(60_000);
     expect(vi.getTimerCount()).toBe(0);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('drops a start at its deadline while it waits for the budget: a keystroke then starts afresh at once', async () => {
+    // Refused at 0, 1, 3 and 5 s, the start of 0 waits for 8 s, past its deadline (6 s). Dropped only then, the
+    // keystroke of 6.5 s would be taken for typing on under that start, and the one of 8.5 s would start afresh.
+    const transport = recordingTransport((c) => (c.at < 8_000 ? c.reject(rateLimited()) : c.resolve(true)));
+    const indicators = createIndicators({ transport });
+    const keys = new Subject<void>();
+    const events: IndicatorEvent[] = [];
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+    keys.next();
+    for (let t = 6_500; t <= 12_000; t += 1_000) {
+      await advance(t - Date.now());
+      keys.next();
+    }
+    expect(brief(events)).toEqual(['6000 dropped start deadline', '8000 sent start']);
+    expect(times(transport.calls)).toEqual([0, 1_000, 3_000, 5_000, 8_000]);
+    indicators.dispose();
     expect(unhandled).toEqual([]);
   });
 });
@@ -1243,32 +1262,33 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       [false, 'unsubscribe'],
       [true, 'error'],
     ] as const) {
-      // the renewal of "thinking" at 27 s never settles: dropped as the one that ended stops, it may still land
+      // the change of "thinking" to "analyzing" at 27 s never settles: dropped as the one that ended stops, it may
+      // still land
       const t0 = Date.now();
       const transport = recordingTransport((c) =>
-        c.at - t0 >= 27_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-          ? undefined
-          : c.resolve({ result: true }),
+        c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_ANALYZING' ? undefined : c.resolve({ result: true }),
       );
       const indicators = createIndicators({ transport });
-      const status = new Subject<'thinking' | 'searching'>();
+      const status = new Subject<'thinking' | 'searching' | 'analyzing'>();
       const until = new Subject<never>();
       const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status, until }).subscribe();
       status.next('thinking');
       await advance(1_000);
       indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', leaseSec: 60 }).subscribe(); // lands last
-      await advance(26_100);
-      // at 27.1 s, while its renewal is on its way: held behind it, this change never leaves
+      await advance(26_000);
+      status.next('analyzing'); // at 27 s (its renewal is skipped: "searching" is up until 61 s)
+      await advance(100);
+      // at 27.1 s, while that change is on its way: held behind it, this change never leaves
       if (changed) status.next('searching');
       await advance(100);
-      // at 27.2 s: the portal shows "searching" unless the renewal of "thinking" lands
+      // at 27.2 s: the portal shows "searching" unless the change to "analyzing" lands
       if (end === 'unsubscribe') a.unsubscribe();
       else until.error(new Error('llm failed'));
       await advance(1_000);
       expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
         '0 3@chat8 THINKING 30',
         '1000 3@chat8 SEARCHING 60',
-        '27000 3@chat8 THINKING 30',
+        '27000 3@chat8 ANALYZING 30',
         '27200 3@chat8 SEARCHING 60',
       ]);
       indicators.dispose();
@@ -1277,56 +1297,62 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
 
   it('sends the status of the one going on once more when the call the one that ended had on its way lands after the hand-over', async () => {
     for (const end of ['unsubscribe', 'error'] as const) {
-      // the renewal of "searching" at 27 s is answered (lands) 500 ms later, after the hand-over's "thinking" landed
+      // the change of "searching" to "analyzing" at 27 s is answered (lands) 500 ms later, after the hand-over's "thinking" landed
       const t0 = Date.now();
-      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_ANALYZING', t0, 500));
       const indicators = createIndicators({ transport });
       const until = new Subject<never>();
-      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until }).subscribe();
+      const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase, until }).subscribe();
       await advance(1_000);
       indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe(); // lands at 1 s
-      await advance(26_100);
-      // at 27.1 s, while its renewal is on its way: the portal shows "thinking" unless that renewal lands
+      await advance(26_000);
+      phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
+      await advance(100);
+      // at 27.1 s, while that change is on its way: the portal shows "thinking" unless that change lands
       if (end === 'unsubscribe') a.unsubscribe();
       else until.error(new Error('llm failed'));
       await advance(2_000);
       expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
-        '27000 3@chat8 SEARCHING 30',
+        '27000 3@chat8 ANALYZING 30',
         '27100 3@chat8 THINKING 60',
         '27500 3@chat8 THINKING 60',
       ]);
       // what the portal shows is what lands last: the status of the work going on
       expect(landed.at(-1)).toBe('27500 3@chat8 THINKING 60');
-      expect(landed.at(-2)).toBe('27500 3@chat8 SEARCHING 30');
+      expect(landed.at(-2)).toBe('27500 3@chat8 ANALYZING 30');
       indicators.dispose();
     }
   });
 
   it('sends the clear of the last one to end after the call the one that ended before it still had on its way', async () => {
     for (const handOverMs of [0, 200]) {
-      // the renewal of "searching" at 27 s lands 500 ms later; the hand-over's "thinking" at once, or 200 ms later
+      // the change of "searching" to "analyzing" at 27 s lands 500 ms later; the hand-over's "thinking" at once, or 200 ms later
       const t0 = Date.now();
       const { transport, landed } = landing(t0, (c) => {
         const late = c.at - t0 >= 27_000 && c.params.duration !== 1;
-        return !late ? 0 : c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_SEARCHING' ? 500 : handOverMs;
+        return !late ? 0 : c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_ANALYZING' ? 500 : handOverMs;
       });
       const indicators = createIndicators({ transport });
-      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+      const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase }).subscribe();
       await advance(1_000);
       const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
-      await advance(26_100);
-      a.unsubscribe(); // at 27.1 s, while its renewal is on its way: "thinking" goes again
+      await advance(26_000);
+      phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
       await advance(100);
-      b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that renewal has landed
+      a.unsubscribe(); // at 27.1 s, while that change is on its way: "thinking" goes again
+      await advance(100);
+      b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that change has landed
       await advance(60_000);
-      // the clear waits for that renewal (after its own last call): it lands last, and nothing is left up
+      // the clear waits for that change (after its own last call): it lands last, and nothing is left up
       expect(landed).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
         `${27_100 + handOverMs} 3@chat8 THINKING 60`,
-        '27500 3@chat8 SEARCHING 30',
+        '27500 3@chat8 ANALYZING 30',
         '27500 3@chat8 THINKING 1',
       ]);
       expect(vi.getTimerCount()).toBe(0);
@@ -1336,23 +1362,26 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
 
   it('sends the status of the one going on once more when the call the one that replied had on its way lands after that', async () => {
     for (const lateMs of [2_500, 500]) {
-      // the renewal of "searching" at 27 s lands 2.5 s later, after the one going on sent its own again (a second
+      // the change of "searching" to "analyzing" at 27 s lands 2.5 s later, after the one going on sent its own again (a second
       // after the reply), or 500 ms later, before that: then that re-send is enough, and none goes before it
       const t0 = Date.now();
       // answered late, aborted or not: an abort does not call back a request already sent
-      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, lateMs));
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_ANALYZING', t0, lateMs));
       const indicators = createIndicators({ transport });
       const reply = new Subject<string>();
-      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+      const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase, until: reply }).subscribe();
       await advance(1_000);
       indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe(); // lands at 1 s
-      await advance(26_100);
-      reply.next('the reply'); // at 27.1 s, while its renewal is on its way
+      await advance(26_000);
+      phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
+      await advance(100);
+      reply.next('the reply'); // at 27.1 s, while that change is on its way
       await advance(5_000);
       expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
-        '27000 3@chat8 SEARCHING 30',
+        '27000 3@chat8 ANALYZING 30',
         '28100 3@chat8 THINKING 60',
         ...(lateMs > 1_100 ? [`${27_000 + lateMs} 3@chat8 THINKING 60`] : []),
       ]);
@@ -1363,23 +1392,26 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   });
 
   it('sends the clear of the last one to end after the call the one that replied before it still had on its way', async () => {
-    // the renewal of "searching" at 27 s lands 2.5 s later
+    // the change of "searching" to "analyzing" at 27 s lands 2.5 s later
     const t0 = Date.now();
-    const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 2_500));
+    const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_ANALYZING', t0, 2_500));
     const indicators = createIndicators({ transport });
     const reply = new Subject<string>();
-    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: reply }).subscribe();
+    const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase, until: reply }).subscribe();
     await advance(1_000);
     const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
-    await advance(26_100);
-    reply.next('the reply'); // at 27.1 s, while its renewal is on its way
+    await advance(26_000);
+    phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
     await advance(100);
-    b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that renewal has landed
+    reply.next('the reply'); // at 27.1 s, while that change is on its way
+    await advance(100);
+    b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that change has landed
     await advance(60_000);
     expect(landed).toEqual([
       '0 3@chat8 SEARCHING 30',
       '1000 3@chat8 THINKING 60',
-      '29500 3@chat8 SEARCHING 30',
+      '29500 3@chat8 ANALYZING 30',
       '29500 3@chat8 THINKING 1',
     ]);
     expect(vi.getTimerCount()).toBe(0);
@@ -1417,6 +1449,29 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       random.mockRestore();
       indicators.dispose();
     }
+  });
+
+  it('renews only the newest one while its call is up, also when it renews less often than an older one', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe(); // renews every 27 s
+    await advance(1_000);
+    // at 1 s: "searching" shows (60 s lease, renewed every 57 s); a renewal of "thinking" would put "thinking" back up
+    // for 30 s over it, and keeps up nothing that is not up already
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', leaseSec: 60 }).subscribe();
+    await advance(119_000);
+    b.unsubscribe(); // at 120 s: "thinking" goes on, and shows again at once
+    await advance(30_000);
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`)).toEqual([
+      '0 3@chat8 THINKING 30',
+      '1000 3@chat8 SEARCHING 60',
+      '58000 3@chat8 SEARCHING 60',
+      '115000 3@chat8 SEARCHING 60',
+      '120000 3@chat8 THINKING 30',
+      '147000 3@chat8 THINKING 30',
+    ]);
+    a.unsubscribe();
+    indicators.dispose();
   });
 
   it('sends the status of the one going on again when the one that ended had a shorter lease, which lapses first', async () => {
@@ -1740,18 +1795,21 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
 
   it('leaves the call on its way of one with clearOnError off that ends to land, and sends the other again after it', async () => {
     for (const end of ['unsubscribe', 'error'] as const) {
-      // the renewal of "searching" at 27 s lands 500 ms later, aborted or not: an abort does not call back a request
+      // the change of "searching" to "analyzing" at 27 s lands 500 ms later, aborted or not: an abort does not call back a request
       const t0 = Date.now();
-      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_ANALYZING', t0, 500));
       const indicators = createIndicators({ transport });
       const until = new Subject<never>();
+      const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
       const a = indicators
-        .botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false })
+        .botStatus({ dialogId: 'chat8', botId: 3, status: phase, until, clearOnError: false })
         .subscribe();
       await advance(1_000);
       indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe(); // lands at 1 s
-      await advance(26_100);
-      // at 27.1 s, while its renewal is on its way: the portal shows "thinking" unless that renewal lands
+      await advance(26_000);
+      phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
+      await advance(100);
+      // at 27.1 s, while that change is on its way: the portal shows "thinking" unless that change lands
       if (end === 'unsubscribe') a.unsubscribe();
       else until.error(new Error('llm failed'));
       await advance(2_000);
@@ -1759,7 +1817,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
-        '27000 3@chat8 SEARCHING 30',
+        '27000 3@chat8 ANALYZING 30',
         '27100 3@chat8 THINKING 60',
         '27500 3@chat8 THINKING 60',
       ]);
@@ -1770,24 +1828,27 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
   });
 
   it('sends the clear of the last one to end after the call one with clearOnError off had on its way as it ended', async () => {
-    // the renewal of "searching" at 27 s lands 500 ms later
+    // the change of "searching" to "analyzing" at 27 s lands 500 ms later
     const t0 = Date.now();
-    const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
+    const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_ANALYZING', t0, 500));
     const indicators = createIndicators({ transport });
     const until = new Subject<never>();
-    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError: false }).subscribe();
+    const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase, until, clearOnError: false }).subscribe();
     await advance(1_000);
     const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60 }).subscribe();
-    await advance(26_100);
-    until.error(new Error('llm failed')); // at 27.1 s, while its renewal is on its way: no clear for it
+    await advance(26_000);
+    phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
     await advance(100);
-    b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that renewal has landed
+    until.error(new Error('llm failed')); // at 27.1 s, while that change is on its way: no clear for it
+    await advance(100);
+    b.unsubscribe(); // at 27.2 s: the status must come down, and stay down once that change has landed
     await advance(60_000);
     expect(landed).toEqual([
       '0 3@chat8 SEARCHING 30',
       '1000 3@chat8 THINKING 60',
       '27100 3@chat8 THINKING 60',
-      '27500 3@chat8 SEARCHING 30',
+      '27500 3@chat8 ANALYZING 30',
       '27500 3@chat8 THINKING 1',
     ]);
     expect(vi.getTimerCount()).toBe(0);
@@ -1796,18 +1857,21 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
 
   it('clears what one that ended before it left to it when the last one to end has clearOnError off', async () => {
     for (const end of ['unsubscribe', 'error'] as const) {
-      // the renewal of "searching" at 27 s lands 500 ms later
+      // the change of "searching" to "analyzing" at 27 s lands 500 ms later
       const t0 = Date.now();
-      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_SEARCHING', t0, 500));
+      const { transport, landed } = landing(t0, renewalOf('IMBOT_AGENT_ACTION_ANALYZING', t0, 500));
       const indicators = createIndicators({ transport });
-      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching' }).subscribe();
+      const phase = new BehaviorSubject<'searching' | 'analyzing'>('searching');
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase }).subscribe();
       await advance(1_000);
       const until = new Subject<never>();
       const b = indicators
         .botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 60, until, clearOnError: false })
         .subscribe();
-      await advance(26_100);
-      a.unsubscribe(); // at 27.1 s, while its renewal is on its way: its clear is left to the one going on
+      await advance(26_000);
+      phase.next('analyzing'); // at 27 s: its renewal is skipped ("thinking" is up until 61 s), a change goes
+      await advance(100);
+      a.unsubscribe(); // at 27.1 s, while that change is on its way: its clear is left to the one going on
       await advance(100);
       // at 27.2 s: no clear for its own status, but the one that ended before it asked for one
       if (end === 'unsubscribe') b.unsubscribe();
@@ -1817,7 +1881,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
         '27100 3@chat8 THINKING 60',
-        '27500 3@chat8 SEARCHING 30',
+        '27500 3@chat8 ANALYZING 30',
         '27500 3@chat8 THINKING 1',
       ]);
       expect(vi.getTimerCount()).toBe(0);
@@ -2163,6 +2227,37 @@ describe('createIndicators: a clear still to go when another status of the bot i
     indicators.dispose();
   });
 
+  it('drops the clear of work that ended before once the other replies within its show delay, or on the legacy method', async () => {
+    // Neither reply tells the scheduler anything through a call: the one in its show delay sent none, and the legacy
+    // method sends no clear. Their messages hide the status of the bot in the chat all the same.
+    for (const other of [{ delayMs: 500 }, { legacy: true }] as const) {
+      const transport = recordingTransport();
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({
+        transport,
+        limits: { perSecond: 2, burst: 2 },
+        onEvent: (e) => heard.push(e),
+      });
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      await advance(100);
+      a.unsubscribe(); // at 0.1 s: its clear waits for the budget (one request at once)
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: reply, ...other }).subscribe();
+      await advance(100);
+      reply.next('the answer'); // at 0.2 s
+      await advance(60_000);
+      const t0 = heard[0]?.at ?? 0;
+      expect(transport.calls.map(call), JSON.stringify(other)).toEqual(['3@chat8 THINKING 30']);
+      expect(
+        heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]),
+        JSON.stringify(other),
+      ).toEqual(['0 sent start', '100 stopped unsubscribed', '200 dropped clear merged']);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('lets a clear on its way as the other replies land (a request cannot be called back), but not go again', async () => {
     for (const outcome of ['landed', 'refused', 'network', 'follows'] as const) {
       const t0 = Date.now();
@@ -2384,8 +2479,8 @@ describe('createIndicators: botStatus after a call was given up (network down)',
   it('sends it again a second after the reply of another status of the bot in the chat, also right before a renewal', async () => {
     // "thinking" is down from 27 s to 31 s: given up at 28.75 s, sent again at 29.75 s, landed at 31.5 s; its
     // renewal follows at 56.75 s. "searching" of the same bot in the chat replies at 56.5 s: its message hides the
-    // status they share, also after that renewal, which went before the message landed. "searching" renews less often
-    // (a longer lease), so "thinking" renews on its own (`StatusPeers.kept`)
+    // status they share, also after that renewal, which went before the message landed. "thinking", the newer of the
+    // two, renews the status they share (`StatusPeers.kept`)
     const transport = recordingTransport((c) =>
       c.at >= 27_000 && c.at < 31_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
         ? c.reject(networkDown())
@@ -2393,11 +2488,10 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     );
     const indicators = createIndicators({ transport });
     const events: IndicatorEvent[] = [];
-    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
-    await advance(1_000);
     const reply = new Subject<string>();
     indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply, leaseSec: 60 }).subscribe();
-    await advance(55_500);
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+    await advance(56_500);
     reply.next('the reply'); // at 56.5 s
     await advance(2_000);
     expect(brief(events)).toEqual([

@@ -36,7 +36,7 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
   // Every delayed action of every indicator and of the scheduler shares one timer of `clock`.
   const timers = createTimerWheel(clock);
   // The portal keeps one status per chat and bot: a bot answering two messages in one chat shows one status.
-  const peers = new StatusPeerRegistry(timers);
+  const peers = new StatusPeerRegistry(timers, (shows) => dispatcher.replied(shows));
   const dispatcher = createDispatcher({
     transport,
     clock: timers,

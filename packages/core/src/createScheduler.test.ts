@@ -551,6 +551,41 @@ describe('createScheduler per-indicator rules', () => {
     expect(scheduler.stats().dropped.deadline).toBe(1);
   });
 
+  it('drops a call at its deadline while it waits for the rate budget, not once the budget has room again', async () => {
+    const { clock, portal, scheduler } = setup({ withBatch: false }, { headroom: 0 });
+    for (let i = 0; i < 50; i++) collect(scheduler).channel.submit(notify(`fill${i}`, 'start'));
+    await clock.advanceTo(100);
+    // The bucket frees a slot at ~600 ms; these are useless after 300 ms (the start) and 400 ms (the renewal).
+    const start = collect(scheduler);
+    start.channel.submit(notify('chat1', 'start', 300));
+    const renewal = collect(scheduler);
+    renewal.channel.submit(notify('chat2', 'renew', 400));
+    const timers = clock.pending;
+    await clock.advanceTo(2_000);
+    expect(clock.pending).toBeLessThanOrEqual(timers); // still one timer for the scheduler
+    expect(portal.calls().filter((c) => c.at > 100)).toEqual([]);
+    expect(start.outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'deadline', at: 300 })]);
+    expect(renewal.outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'deadline', at: 400 })]);
+  });
+
+  it('drops a call at its deadline while the scheduler backs off after a rate refusal', async () => {
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 10 });
+    // Someone else on this IP already filled the portal's bucket: the start is refused at 10 ms and backs off.
+    for (let i = 0; i < 50; i++) void portal.transport.call('im.dialog.writing', { DIALOG_ID: `x${i}` });
+    await clock.advanceTo(20);
+    const scheduler = createScheduler({ transport: portal.transport, clock, random: () => 0.5 });
+    const first = collect(scheduler);
+    first.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(45);
+    expect(portal.rejected).toEqual([30]);
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat2', 'start', 200)); // the shrunk bucket has room again at ~1 s
+    await clock.advanceTo(10_000);
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'deadline', at: 200 })]);
+    expect(first.outcomes).toMatchObject([{ type: 'sent' }]);
+  });
+
   it('sends a renewal that is ready at its deadline: the call it renews landed after it was made (marginMs 0)', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 10 });
     const { outcomes, channel } = collect(scheduler);

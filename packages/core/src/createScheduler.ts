@@ -49,6 +49,16 @@ export interface SchedulerOptions {
   readonly goesOn?: (call: IndicatorCall) => boolean;
 }
 
+/** The per-portal scheduler: a `Dispatcher` that also hears of replies no call of theirs told it of (`replied`). */
+export interface Scheduler extends Dispatcher {
+  /**
+   * A reply of a bot came that no call told of (its status ended in its show delay, or on the legacy method, which
+   * cannot clear): its message hides the bot's status in the chat all the same, so the clears of it not sent yet are
+   * dropped, as after any reply (`hide`). `shows(call)`: whether a clear's call is of that bot and chat.
+   */
+  replied(shows: (call: IndicatorCall) => boolean): void;
+}
+
 type EntryState = 'held' | 'waiting' | 'ready' | 'flight' | 'done';
 
 interface Entry {
@@ -171,7 +181,7 @@ const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'i
  *   the hold to end (`awaitHold`). A batch's per-item errors touch only their indicator.
  * - One timer, whatever the number of indicators: queued calls sit in heaps keyed by send time and priority.
  */
-export function createScheduler(options: SchedulerOptions): Dispatcher {
+export function createScheduler(options: SchedulerOptions): Scheduler {
   const transport = options?.transport;
   if (typeof transport !== 'object' || transport === null || typeof transport.call !== 'function') {
     throw new B24InputError('transport', 'an object with a call(method, params) function', describeValue(transport));
@@ -199,6 +209,18 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     if (a.deadline !== b.deadline) return a.deadline < b.deadline;
     return a.seq < b.seq;
   });
+  /**
+   * The ready calls that can lapse and wait for the rate budget (or a back-off), earliest deadline first (stale ones
+   * skipped, as in `ready`): the one timer wakes at the earliest deadline and drops what can no longer go in time
+   * (`expire`), rather than once the budget has room again. A user-typing start dropped then counts as lost at once, so
+   * the next keystroke starts afresh instead of renewing a start that will never go.
+   */
+  const expiring = new SchedulerHeap<Entry>((a, b) => a.deadline < b.deadline);
+  /**
+   * Those made ready since the last pump: they go into `expiring` only if that pump leaves them waiting for the budget,
+   * so that a call that goes at once (most do) costs no heap operation more.
+   */
+  let fresh: Entry[] = [];
   const flights = new Set<Flight>();
   /** Methods refused for the operating limit, and until when their calls fail without a request. */
   const held = new Map<string, { readonly until: number; readonly error: B24Error }>();
@@ -301,8 +323,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       waiting.push(entry);
       arm(entry.notBefore);
     } else {
-      entry.state = 'ready';
-      ready.push(entry);
+      makeReady(entry);
       arm(now);
     }
   }
@@ -325,8 +346,7 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       for (let top = waiting.peek(); top !== undefined && top.notBefore <= now; top = waiting.peek()) {
         waiting.pop();
         if (top.state !== 'waiting') continue;
-        top.state = 'ready';
-        ready.push(top);
+        makeReady(top);
       }
       const canBatch = maxBatch > 1 && typeof transport.batch === 'function';
       // A deadline is the renewed call's submit time + its lifetime: that call also took the network's latency to
@@ -355,10 +375,34 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
         if (canBatch && batch.length > 0) piggyback(batch, now);
         if (batch.length > 0) send(batch, now);
       }
+      if (!disposed) expire(now);
     } finally {
       pumping = false;
     }
     rearm();
+  }
+
+  function makeReady(entry: Entry): void {
+    entry.state = 'ready';
+    ready.push(entry);
+    if (entry.deadline !== Number.POSITIVE_INFINITY) fresh.push(entry);
+  }
+
+  /**
+   * After a pump: while the budget has no room, a ready call whose deadline has come cannot leave in time (the earliest
+   * it could, `now + bucket.waitMs(now)`, is past it): dropped now, not when the budget has room again. Not while it has
+   * room: a call ready at its deadline still goes (see `pump`); and then every ready call went.
+   */
+  function expire(now: number): void {
+    const made = fresh;
+    fresh = [];
+    if (ready.size === 0 || bucket.waitMs(now) === 0) return;
+    for (const entry of made) if (entry.state === 'ready') expiring.push(entry);
+    for (let top = expiring.peek(); top !== undefined && top.deadline <= now; top = expiring.peek()) {
+      expiring.pop();
+      if (top.state === 'ready') drop(top, 'deadline', now);
+      if (disposed) return;
+    }
   }
 
   /** Tells the waiting clears of the statuses that calls about to leave show anew who shows them (`clearing`). */
@@ -400,9 +444,14 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     let next = Number.POSITIVE_INFINITY;
     while (waiting.size > 0 && (waiting.peek() as Entry).state !== 'waiting') waiting.pop();
     while (ready.size > 0 && (ready.peek() as Entry).state !== 'ready') ready.pop();
+    while (expiring.size > 0 && (expiring.peek() as Entry).state !== 'ready') expiring.pop();
     const top = waiting.peek();
     if (top) next = top.notBefore;
-    if (ready.size > 0) next = Math.min(next, now + bucket.waitMs(now));
+    const wait = ready.size > 0 ? bucket.waitMs(now) : 0;
+    if (ready.size > 0) next = Math.min(next, now + wait);
+    // waiting for the budget, a call's deadline may come first (`expire`), also one made ready since the last pump
+    if (wait > 0 && fresh.length > 0) next = Math.min(next, now);
+    else if (wait > 0 && expiring.size > 0) next = Math.min(next, (expiring.peek() as Entry).deadline);
     for (const flight of flights) next = Math.min(next, flight.timeoutAt);
     if (next < timerAt) arm(next);
     else if (next === Number.POSITIVE_INFINITY && timer && !pumping) {
@@ -571,6 +620,16 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
       else if (!entry && clear.flight) hidden.add(clear);
     }
     rearm();
+  }
+
+  function replied(shows: (call: IndicatorCall) => boolean): void {
+    const now = clock.now();
+    // the listeners of the clears dropped may end or start others: the targets first
+    const targets = [...clears].filter(([, [clear]]) => {
+      const call = clear?.queued?.call ?? clear?.flight?.entries.find((e) => e.channel === clear)?.call;
+      return call !== undefined && shows(call);
+    });
+    for (const [target] of targets) hide(target, now);
   }
 
   /** A clear has its outcome. */
@@ -919,6 +978,8 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     }
     waiting.clear();
     ready.clear();
+    expiring.clear();
+    fresh = [];
     clearing.clear();
     handed.clear();
     late.clear();
@@ -939,5 +1000,5 @@ export function createScheduler(options: SchedulerOptions): Dispatcher {
     activeIndicators = 0;
   }
 
-  return { open, stats, dispose };
+  return { open, stats, dispose, replied };
 }

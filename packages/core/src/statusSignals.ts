@@ -128,6 +128,12 @@ export interface StatusPeers {
    * nothing). It takes over when that one ends (`PeerStatus.takeOver`).
    */
   kept(status: PeerStatus): boolean;
+  /**
+   * The bot replied in the chat with no call of this status telling the scheduler (it ended in its show delay, or on
+   * the legacy method, which cannot clear): the reply's message hides the bot's status there all the same, so a clear
+   * of it not sent yet is moot (`Scheduler.replied`).
+   */
+  replied(): void;
 }
 
 /** A status that shows something, as its `StatusPeers` see it. */
@@ -347,7 +353,11 @@ class StatusMachine implements PeerStatus {
     this.cancel('dwellTimer');
     this.cancel('renewTimer');
     const shown = this.shown;
-    if (!shown) return true;
+    if (!shown) {
+      // its reply came within its show delay: no call of it tells the scheduler of it (`StatusPeers.replied`)
+      if (this.replied) this.peers?.replied();
+      return true;
+    }
     // Kept up by another status of the bot in the chat: the clear is that one's to send, which may not have shown
     // anything of its own yet (`peer`). Before leaving: closing the channel, the clear tells the hand-over whether a
     // call of this status is still on its way (`onLost`), which may yet land, or only queued, which never will. After a
