@@ -100,13 +100,22 @@ export class StatusPeerRegistry {
       others.at(-1)?.resume(false);
   }
 
-  /** See `StatusPeers.replied`. */
+  /**
+   * See `StatusPeers.replied`. The reply's message hides what the statuses of the bot in the chat going on show, as
+   * after the reply of one that showed (`leave`): the newest sends its own again a second later, or its work would go
+   * on with no status until its next renewal (up to 27 s).
+   */
   replied(botId: number, dialogId: string): void {
     const key = keyOf(botId, dialogId);
     this.hide?.((call) => {
       const of = peersOfCall(call);
       return keyOf(of.botId, of.dialogId) === key;
     });
+    if (this.#up.has(key)) {
+      this.#up.set(key, false);
+      this.#repliedAt.set(key, this.clock.now());
+    }
+    this.#of(dialogId, botId).at(-1)?.resume(true);
   }
 
   /** Takes `status` out; see `StatusPeers.leave`. */

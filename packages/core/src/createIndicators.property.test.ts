@@ -279,8 +279,8 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
                 // unless the clear was lost (retries given up): then it lapses with its lease
                 const last = log.filter((l) => l.at <= t).at(-1);
                 const lost = failures.some((f) => f.clear && f.at >= (last?.at ?? 0) && f.at <= t);
-                // or a call sent before the last reply landed after it: no call may follow a reply (DESIGN), so
-                // nothing takes it down before its lease runs out
+                // or a call sent before the last reply landed after it: the clear core sends then (README, "When the
+                // reply came") is not modelled here, so such a moment is not checked
                 const replies = log.filter((l) => !('code' in l) && l.at <= t);
                 const afterReply = last && 'code' in last && last.sentAt < (replies.at(-1)?.at ?? 0);
                 // or a status that ended without its reply and with `clearOnError` off put it up: nothing clears for

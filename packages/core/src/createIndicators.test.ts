@@ -1028,6 +1028,32 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('sends the status of the one going on again a second after the other one replied within its show delay', async () => {
+    // That one sent nothing (it never showed), but its reply's message hides the status of the bot in the chat all
+    // the same: without sending again, the status of the work going on would be down until its renewal at 27 s.
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const going = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1_000);
+    const reply = new Subject<string>();
+    indicators
+      .botStatus({ dialogId: 'chat8', botId: 3, status: 'composing', until: reply, delayMs: 2_000 })
+      .subscribe();
+    await advance(1_000);
+    reply.next('the reply'); // at 2 s, within its show delay
+    await advance(2_000);
+    expect(transport.calls.map(call)).toEqual(['3@chat8 THINKING 30', '3@chat8 THINKING 30']);
+    expect(times(transport.calls)).toEqual([0, 3_000]);
+    // renewed a period after that
+    await advance(27_000);
+    expect(times(transport.calls)).toEqual([0, 3_000, 30_000]);
+    going.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call).at(-1)).toBe('3@chat8 THINKING 1');
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
   it('clears when the other status of the chat never showed (still in its show-delay), or already ended', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });
@@ -1923,6 +1949,50 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(60_000);
     expect(transport.calls.map(call).at(-1)).toBe('3@chat8 SEARCHING 1');
     random.mockRestore();
+    indicators.dispose();
+  });
+
+  it('clears what one that ended alone left to the one started since, also when that one has clearOnError off', async () => {
+    // Found by createIndicators.property.test.ts: the first one's start lands 3 s late, after the second started; its
+    // clear is moot then (the second sends its own again), but the second ended before that landed, and "thinking"
+    // stayed up for its lease after all work had ended.
+    const t0 = Date.now();
+    const landed: string[] = [];
+    // an abort before the portal acted on a call stops it
+    const transport = recordingTransport((c) => {
+      const late =
+        c.params.duration === 30 &&
+        (c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING' || c.at - t0 >= 2_000);
+      const land = () => {
+        landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+        c.resolve({ result: true });
+      };
+      if (!late) return land();
+      const timer = setTimeout(land, 3_000);
+      c.signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        c.reject(networkDown());
+      });
+    });
+    const indicators = createIndicators({ transport });
+    const first = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+    await advance(1);
+    first.unsubscribe(); // alone, its start on its way: its clear waits for it
+    await advance(1_000);
+    const second = indicators
+      .botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', clearOnError: false })
+      .subscribe();
+    await advance(2_100); // "thinking" lands at 3 s, over "searching": the second sends its own again
+    second.unsubscribe(); // at 3.1 s, that call on its way: no clear of its own, but "thinking" was left to it
+    await advance(60_000);
+    // the clear follows that call (not aborted: an abort does not call back a request already sent)
+    expect(landed).toEqual([
+      '1000 3@chat8 SEARCHING 30',
+      '3000 3@chat8 THINKING 30',
+      '6000 3@chat8 SEARCHING 30',
+      '6000 3@chat8 SEARCHING 1',
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
     indicators.dispose();
   });
 

@@ -231,7 +231,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
    */
   const clearing = new Map<string, Follower>();
   /**
-   * Statuses that indicators stopped with a `peer` clear may have put up, by `targetOf`, and until when (their lease):
+   * Statuses that indicators stopped with a `peer` clear may have put up (or with a clear made moot by a live one that
+   * sent for the status meanwhile, `follow`), by `targetOf`, and until when (their lease):
    * the other indicator of that status, which keeps it up, may end before a call of its own left, and its clear then
    * takes this one down too (`close`), also one that ends without a clear of its own (`peer: 'handed'`). Moot once a
    * call of a live indicator for it surely lands, unless one of theirs is still on its way (`late`).
@@ -549,7 +550,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         continue;
       }
       if (clearing.get(target) === follower) clearing.delete(target);
-      if ((newer && !newer.closed) || (follower.replied && moot(entry.call, target, cleared))) {
+      if (newer && !newer.closed) {
+        // The one that sent for the status meanwhile sends its own again (`onLanded`), but may end before that lands
+        // (aborted, refused): what this call put up is then its clear's to take down, also with none of its own
+        // (`peer: 'handed'`), as after a `peer` clear; else it would stay up for its lease after all work ended.
+        if (closed.lapsesAt >= now)
+          handOver(entry.call, Math.min(closed.lapsesAt, lapseOfLanded(flight, closed, now, entry.deadline)));
+        drop(entry, 'merged', now);
+        continue;
+      }
+      if (follower.replied && moot(entry.call, target, cleared)) {
         drop(entry, 'merged', now);
         continue;
       }
@@ -562,6 +572,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         cleared.add(target);
       }
     }
+  }
+
+  /**
+   * When what the call of `closed` that `flight` carried, landed (or maybe) by `now`, lapses: its lease from now at the
+   * latest, since it may have landed just now. `otherwise`: when that call is not in it (the clear waited for another).
+   */
+  function lapseOfLanded(flight: Flight, closed: Channel, now: number, otherwise: number): number {
+    const duration = flight.entries.find((e) => e.channel === closed)?.call.params.duration;
+    return typeof duration === 'number' ? now + duration * 1000 : otherwise;
   }
 
   /**

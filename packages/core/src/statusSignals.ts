@@ -131,7 +131,7 @@ export interface StatusPeers {
   /**
    * The bot replied in the chat with no call of this status telling the scheduler (it ended in its show delay, or on
    * the legacy method, which cannot clear): the reply's message hides the bot's status there all the same, so a clear
-   * of it not sent yet is moot (`Scheduler.replied`).
+   * of it not sent yet is moot (`Scheduler.replied`), and the newest status going on sends its own again a second later.
    */
   replied(): void;
 }
