@@ -105,6 +105,32 @@ describe('llm-bot CLI', () => {
     expect(deliveries).toEqual([expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', status: 200 })]);
   }, 30_000);
 
+  it('exits 1 with a clear message, registering nothing, on a bad flag or LLM_LOCAL_SPEED', async () => {
+    // before: a bad --public-url (and LLM_LOCAL_SPEED=abc, run at demo speed) started the bot; a port out of range
+    // failed with Node's RangeError only once the portal or the embedded emulator was in use
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    const env = { B24_WEBHOOK_URL: portal.webhookUrl(1), B24_BOT_TOKEN: 'cli-test-token' };
+    const cases: [args: string[], env: Record<string, string>, message: RegExp][] = [
+      [['--events', 'webhook', '--public-url', 'not-a-url'], { B24_APPLICATION_TOKEN: 'app' }, /publicUrl/],
+      [['--events', 'webhook', '--webhook-port', '70000'], { B24_APPLICATION_TOKEN: 'app' }, /port/],
+      [['--poll-ms', '1e12'], {}, /intervalMs|poll-ms/],
+      [[], { LLM_LOCAL_SPEED: 'abc' }, /LLM_LOCAL_SPEED/],
+    ];
+    for (const [args, more, message] of cases) {
+      const cli = spawnCli(args, { ...env, ...more });
+      const code = await Promise.race([
+        cli.exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+      ]);
+      expect({ args, more, code }).toEqual({ args, more, code: 1 });
+      expect(cli.out()).toMatch(message);
+      expect(cli.out()).not.toMatch(/RangeError|ERR_SOCKET_BAD_PORT|is running/);
+      cli.proc.kill('SIGKILL');
+    }
+    expect(portal.bot('b24_typing_llm_bot')).toBeNull(); // the CLI's bot was never registered
+  }, 60_000);
+
   it('--help names every flag and environment variable the CLI and its model read (the README: "lists every flag and variable")', () => {
     const help = execFileSync(
       process.execPath,

@@ -21,7 +21,7 @@ Environment:
   B24_BOT_TOKEN          the bot's token (you choose it, ≤ 40 chars); required with B24_WEBHOOK_URL
   B24_APPLICATION_TOKEN  webhook mode: the application_token the portal signs events with (local emulator: its own)
   LLM_BASE_URL, LLM_API_KEY, LLM_MODEL   an OpenAI-compatible endpoint; without them a local demo model answers
-  LLM_LOCAL_SPEED        the local model's delays times this (default 1, ~6 s an answer; 0.5 halves them)
+  LLM_LOCAL_SPEED        the local model's delays times this, a number ≥ 0 (default 1, ~6 s an answer; 0.5 halves them)
 `;
 
 async function main(): Promise<number | undefined> {
@@ -43,12 +43,19 @@ async function main(): Promise<number | undefined> {
   }
   const mode = values.events;
   if (mode !== 'fetch' && mode !== 'webhook') throw new Error(`--events must be fetch or webhook, got ${mode}`);
-  const number = (name: string, value: string | undefined) => {
+  const number = (name: string, value: string | undefined, max: number) => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${value}`);
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new Error(`--${name} must be an integer from 0 to ${max}, got ${value}`);
     return n;
   };
+  // Every flag and the model's variables are read before anything starts or is called: a bad one is an error, not a
+  // bot that started and then failed (or ran on with a default instead).
+  const emulatorPort = number('emulator-port', values['emulator-port'], 65_535);
+  const webhookPort = mode === 'webhook' ? number('webhook-port', values['webhook-port'], 65_535) : undefined;
+  const pollMs = mode === 'fetch' ? number('poll-ms', values['poll-ms'], 2_147_483_647) : undefined;
+  const { model, description } = createModel();
 
   const portalUrl = process.env.B24_WEBHOOK_URL?.trim();
   let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
@@ -60,7 +67,7 @@ async function main(): Promise<number | undefined> {
     botToken = process.env.B24_BOT_TOKEN?.trim() ?? '';
     if (!botToken) throw new Error('B24_BOT_TOKEN must be set with B24_WEBHOOK_URL (choose one, ≤ 40 characters)');
   } else {
-    emulator = await startEmulator({ port: number('emulator-port', values['emulator-port']) ?? 8024 });
+    emulator = await startEmulator({ port: emulatorPort ?? 8024 });
     webhook = emulator.webhookUrl();
     botToken = process.env.B24_BOT_TOKEN?.trim() || 'llm-bot-demo-token';
   }
@@ -69,20 +76,18 @@ async function main(): Promise<number | undefined> {
     // The local emulator tells which token it signs events with (its webhook's); a real portal shows it in the app settings.
     applicationToken ||= emulator?.webhookApplicationToken();
     if (!applicationToken) throw new Error("webhook mode needs B24_APPLICATION_TOKEN (see your portal's app settings)");
-    const port = number('webhook-port', values['webhook-port']);
     events = {
       mode,
       applicationToken,
-      ...(port === undefined ? {} : { port }),
+      ...(webhookPort === undefined ? {} : { port: webhookPort }),
       ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     };
   } else {
-    events = { mode, intervalMs: number('poll-ms', values['poll-ms']) ?? (emulator ? 1000 : 5000) };
+    events = { mode, intervalMs: pollMs ?? (emulator ? 1000 : 5000) };
   }
   applicationToken = undefined;
 
   const transport = createWebhookTransport(webhook);
-  const { model, description } = createModel();
   let exitCode = 0;
   const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
   const bot = await startBot({

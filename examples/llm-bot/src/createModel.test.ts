@@ -22,7 +22,7 @@ describe('createModel', () => {
     expect(JSON.stringify(description)).not.toContain('sk-secret-key');
   });
 
-  it('scales the local model by LLM_LOCAL_SPEED (0.5 halves its delays); a value that is no speed keeps demo speed', async () => {
+  it('scales the local model by LLM_LOCAL_SPEED (0.5 halves its delays); unset or blank keeps demo speed', async () => {
     /** Virtual ms the local model's first step (reason, then call webSearch) takes to stream. */
     const firstStepMs = async (env: Record<string, string>) => {
       const model = createModel(env).model as MockLanguageModelV3;
@@ -41,10 +41,19 @@ describe('createModel', () => {
     try {
       expect(await firstStepMs({})).toBe(1_500);
       expect(await firstStepMs({ LLM_LOCAL_SPEED: '0.5' })).toBe(750);
-      expect(await firstStepMs({ LLM_LOCAL_SPEED: 'fast' })).toBe(1_500);
-      expect(await firstStepMs({ LLM_LOCAL_SPEED: '-1' })).toBe(1_500);
+      expect(await firstStepMs({ LLM_LOCAL_SPEED: ' ' })).toBe(1_500);
+      expect(await firstStepMs({ LLM_LOCAL_SPEED: '0' })).toBe(0);
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('refuses an LLM_LOCAL_SPEED that is no speed with B24InputError, as the CLI refuses a bad flag', () => {
+    // before: "abc", "-1", "NaN" silently ran at demo speed
+    for (const speed of ['abc', '-1', 'NaN', 'Infinity', '1x']) {
+      expect(() => createModel({ LLM_LOCAL_SPEED: speed }), speed).toThrow(
+        expect.objectContaining({ name: 'B24InputError', field: 'LLM_LOCAL_SPEED' }),
+      );
     }
   });
 });

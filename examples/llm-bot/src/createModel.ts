@@ -1,4 +1,5 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { B24InputError } from '@b24-typing/core';
 import type { LanguageModel } from 'ai';
 import { createLocalModel } from './createLocalModel';
 
@@ -11,7 +12,7 @@ export interface ModelChoice {
 /**
  * The model the bot talks to: an OpenAI-compatible endpoint when `LLM_BASE_URL` and `LLM_API_KEY` are both set
  * (`LLM_MODEL` picks the model, default `gpt-4o-mini`), otherwise the local deterministic demo model, so the
- * demo needs no account and no network.
+ * demo needs no account and no network. `LLM_LOCAL_SPEED` that is no speed: B24InputError.
  */
 export function createModel(env: Readonly<Record<string, string | undefined>> = process.env): ModelChoice {
   const baseURL = env.LLM_BASE_URL?.trim();
@@ -21,9 +22,19 @@ export function createModel(env: Readonly<Record<string, string | undefined>> = 
     const provider = createOpenAICompatible({ name: 'llm', baseURL, apiKey });
     return { model: provider.chatModel(modelId), description: `${modelId} at ${new URL(baseURL).origin}` };
   }
-  const speed = Number(env.LLM_LOCAL_SPEED ?? 1);
+  // Refused like a bad flag of the CLI, not run at demo speed instead: a typo would otherwise go unnoticed. Blank is
+  // unset (Number('') would be 0: no delays at all).
+  const raw = env.LLM_LOCAL_SPEED?.trim();
+  const speed = raw ? Number(raw) : 1;
+  if (!Number.isFinite(speed) || speed < 0) {
+    throw new B24InputError(
+      'LLM_LOCAL_SPEED',
+      'a non-negative number (1 is demo speed, 0.5 halves the delays)',
+      JSON.stringify(raw),
+    );
+  }
   return {
-    model: createLocalModel({ speed: Number.isFinite(speed) && speed >= 0 ? speed : 1 }),
+    model: createLocalModel({ speed }),
     description: 'local demo model (set LLM_BASE_URL and LLM_API_KEY for a real one)',
   };
 }

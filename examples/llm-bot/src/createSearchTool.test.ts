@@ -7,4 +7,16 @@ describe('searchArticles (the local webSearch tool)', () => {
     expect(searchArticles('which message hides the status? replies', 1)[0]?.title).toBe('Replies');
     expect(searchArticles('zzz qqq', 2)).toHaveLength(2); // nothing matches: still an answer, in corpus order
   });
+
+  it("finds the article a person would expect for the README's sample question: whole words, no mention, no stop words", () => {
+    // before: "how" matched "shows", "does" and the mention's "bot" counted, and "Bot statuses" outranked "Rate limits"
+    const titles = (query: string, mentions?: string[]) => searchArticles(query, 2, mentions).map((h) => h.title);
+    expect(titles('how does batching work?')).toEqual(['Rate limits']);
+    expect(titles('@LLM Bot how does batching work?', ['LLM Bot'])).toEqual(['Rate limits']);
+    // the portal's own form of a mention, whatever the bot's name
+    expect(titles('[USER=12]LLM Bot[/USER] how does batching work?')).toEqual(['Rate limits']);
+    // whole words: "show" is not "shows", "indicator" not "indicators"
+    expect(titles('How does a bot show its status?')[0]).toBe('Bot statuses in Bitrix24');
+    expect(titles('how long does the typing indicator last?')).toEqual(['User typing']);
+  });
 });

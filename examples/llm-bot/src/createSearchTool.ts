@@ -31,33 +31,57 @@ export interface SearchHit {
   text: string;
 }
 
-/** Ranks the corpus by how many query words each article contains; ties keep corpus order. */
-export function searchArticles(query: string, limit = 2): SearchHit[] {
-  const words = query
+/**
+ * Words that tell nothing of the topic: counted, they rank articles by grammar (every question has a "how" or a
+ * "does"), not by what was asked.
+ */
+const STOP_WORDS = new Set(
+  (
+    "the and for are was were has have had not but with this that these those from into about its it's you your can " +
+    'could would should will does did how what which who whom why when where there here then than also any all some ' +
+    'get got work works please tell know'
+  ).split(' '),
+);
+
+/** A text's words, lower case: letters and digits, at least three. */
+const wordsOf = (text: string) =>
+  text
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w.length > 2);
-  return ARTICLES.map((a, i) => {
-    const hay = `${a.title} ${a.text}`.toLowerCase();
-    return { a, i, score: words.filter((w) => hay.includes(w)).length };
-  })
-    .sort((x, y) => y.score - x.score || x.i - y.i)
-    .slice(0, limit)
-    .map(({ a }) => ({ title: a.title, text: a.text }));
+
+/**
+ * Ranks the corpus by how many query words each article contains as whole words ("how" is not in "shows"); ties
+ * keep corpus order. Stop words do not count, nor the bot's mention: the portal's `[USER=12]LLM Bot[/USER]`, or
+ * `@` and one of `mentions` (the bot's name) as a group chat asks for it. Once any article matches, only those that
+ * match are hits; when none does, the first `limit` articles still answer.
+ */
+export function searchArticles(query: string, limit = 2, mentions: readonly string[] = []): SearchHit[] {
+  let text = query.replace(/\[USER=\d+\][^[]*\[\/USER\]/gi, ' ').toLowerCase();
+  for (const name of mentions) if (name) text = text.split(`@${name.toLowerCase()}`).join(' ');
+  const words = wordsOf(text).filter((w) => !STOP_WORDS.has(w));
+  const ranked = ARTICLES.map((a, i) => {
+    const hay = new Set(wordsOf(`${a.title} ${a.text}`));
+    return { a, i, score: words.filter((w) => hay.has(w)).length };
+  }).sort((x, y) => y.score - x.score || x.i - y.i);
+  const matching = ranked.filter((r) => r.score > 0);
+  return (matching.length ? matching : ranked).slice(0, limit).map(({ a }) => ({ title: a.title, text: a.text }));
 }
 
 /**
  * `webSearch`, the demo's tool. Its name routes it to "searching" by the default rules of statusFromStream;
- * `latencyMs` stands in for a real search backend's round trip so the status is visible.
+ * `latencyMs` stands in for a real search backend's round trip so the status is visible. `mentions`: the bot's own
+ * name, whose `@` mention a group chat's question starts with (the local model searches with the user's words).
  */
-export function createSearchTool(options: { latencyMs?: number } = {}) {
+export function createSearchTool(options: { latencyMs?: number; mentions?: readonly string[] } = {}) {
   const latencyMs = options.latencyMs ?? 1500;
+  const mentions = options.mentions ?? [];
   return tool({
     description: 'Search the Bitrix24 typing-indicator knowledge base',
     inputSchema: z.object({ query: z.string().min(1) }),
     execute: async ({ query }, { abortSignal }) => {
       await sleep(latencyMs, abortSignal);
-      return { hits: searchArticles(query) };
+      return { hits: searchArticles(query, 2, mentions) };
     },
   });
 }

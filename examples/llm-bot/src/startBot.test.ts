@@ -293,6 +293,39 @@ describe('llm-bot end to end (fetch mode)', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses bad bot fields and event options with B24InputError before any network call, listening included', async () => {
+    // before: a port out of range was Node's RangeError from listen(); a mode, type or public URL the portal cannot use
+    // was registered as given (the bot deaf, or refused by the portal only after the local server listened)
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    const base = { transport, botToken: 't', model: createLocalModel() };
+    const webhook = (more: object) => ({ mode: 'webhook', applicationToken: 'app-token', ...more }) as EventSource;
+    const bad: [options: Record<string, unknown>, field: string][] = [
+      [{ events: { mode: 'poll' } }, 'events.mode'],
+      [{ events: webhook({ port: 65_536 }) }, 'port'],
+      [{ events: webhook({ port: -1 }) }, 'port'],
+      [{ events: webhook({ port: 80.5 }) }, 'port'],
+      [{ events: webhook({ port: Number.NaN }) }, 'port'],
+      [{ events: webhook({ host: '' }) }, 'host'],
+      [{ events: webhook({ publicUrl: 'not a url' }) }, 'events.publicUrl'],
+      [{ events: webhook({ publicUrl: 'ftp://tunnel.example/bitrix24/events' }) }, 'events.publicUrl'],
+      [{ events: webhook({ publicUrl: '' }) }, 'events.publicUrl'],
+      [{ type: 'admin' }, 'type'],
+      [{ code: '' }, 'code'],
+      [{ name: '' }, 'name'],
+      [{ model: undefined }, 'model'],
+      [{ transport: undefined }, 'transport'],
+      [{ log: 'console' }, 'log'],
+      [{ onError: true }, 'onError'],
+      [{ system: 42 }, 'system'],
+    ];
+    for (const [options, field] of bad) {
+      const err = await startBot({ ...base, ...options } as Parameters<typeof startBot>[0]).catch((e: unknown) => e);
+      expect(err, `${field}: ${String(err)}`).toMatchObject({ name: 'B24InputError', field });
+    }
+    expect(calls).toEqual([]);
+  });
+
   it('refuses to start when the bot was registered earlier in the other event mode', async () => {
     const { emulator } = await setup(createLocalModel());
     const transport = createWebhookTransport(emulator.webhookUrl(1));
@@ -968,6 +1001,18 @@ function steeredModel(): {
   });
   return { model, answers };
 }
+
+describe("llm-bot answering the README's sample question", () => {
+  it('answers "@LLM Bot how does batching work?" in a group chat from the rate limits article, with its default search', async () => {
+    // before: "how" matched "shows" and the mention's "Bot" matched "bot", so "Bot statuses" came first
+    const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, tools: undefined });
+    emulator.seed({ members: [[1, bot.botId]] }); // chat1 gets the bot, as the README's curl does
+    const q = emulator.postMessage({ from: 2, dialogId: 'chat1', text: '@LLM Bot how does batching work?' });
+    const c = await waitFor(q, (c) => c.reply !== undefined);
+    expect(c.reply?.text).toMatch(/Here is what I found\. Rate limits: /);
+    expect(c.reply?.text).not.toMatch(/Bot statuses in Bitrix24:|User typing:/);
+  });
+});
 
 describe('llm-bot answering several messages at once', () => {
   /** The bot's messages in a chat, in order. */

@@ -150,6 +150,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     throw new B24InputError('botToken', `a non-empty string of at most ${MAX_BOT_TOKEN_LENGTH} characters`, 'none');
   }
   const events = options.events ?? { mode: 'fetch' };
+  refuseBadOptions(options, events);
+  /** The bot's name, which a group chat mentions it by (`@LLM Bot …`). */
+  const name = options.name ?? 'LLM Bot';
   // botEvents refuses it too, but only once registration has answered: a bad interval would register the bot first.
   if (events.mode === 'fetch' && events.intervalMs !== undefined) validateMs(events.intervalMs, 'events.intervalMs');
   let server: WebhookServer | undefined;
@@ -190,7 +193,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         type: options.type ?? 'bot',
         eventMode: events.mode,
         ...(webhookUrl ? { webhookUrl } : {}),
-        properties: { name: options.name ?? 'LLM Bot', workPosition: 'Answers with an LLM' },
+        properties: { name, workPosition: 'Answers with an LLM' },
       },
     })) as typeof registered;
   } catch (error) {
@@ -217,7 +220,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const indicators = createIndicators({ transport: statusCalls.transport });
   // `clearOnError: false` sends no clear when the model fails: nothing to wait for before telling the user.
   const clearsOnError = options.statusPolicy?.clearOnError !== false;
-  const tools = options.tools ?? { webSearch: createSearchTool() };
+  const tools = options.tools ?? { webSearch: createSearchTool({ mentions: [name] }) };
   /** Answers in progress: their dialog and when they have ended (their clears landed, their reports sent). */
   const running = new Map<AbortController, { readonly dialogId: string; readonly finished: Promise<void> }>();
   const answered = seenBefore<number>(SEEN_MESSAGES);
@@ -620,6 +623,55 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       return stopped;
     },
   };
+}
+
+/**
+ * The options the portal, node:http or the first answer would otherwise refuse, refused before any call and before
+ * the webhook server listens (it checks its port, host and application token itself, first thing): a mode the bot
+ * has no source for, or a public URL the portal cannot post to, would register a deaf bot or be refused only after
+ * the server listened; a `log` that is no function would throw just after registering. No value of a URL is echoed:
+ * a tunnel's may carry a key.
+ */
+function refuseBadOptions(options: BotOptions, events: EventSource): void {
+  const nonEmpty = (value: unknown) => typeof value === 'string' && value.trim() !== '';
+  if (typeof (options.transport as Partial<Transport> | undefined)?.call !== 'function') {
+    throw new B24InputError('transport', 'a Transport (e.g. createWebhookTransport(webhookUrl))');
+  }
+  const model: unknown = options.model;
+  if (!nonEmpty(model) && (typeof model !== 'object' || model === null)) {
+    throw new B24InputError('model', 'an AI SDK language model');
+  }
+  if (options.code !== undefined && !nonEmpty(options.code)) throw new B24InputError('code', 'a non-empty string');
+  if (options.name !== undefined && !nonEmpty(options.name)) throw new B24InputError('name', 'a non-empty string');
+  if (options.type !== undefined && options.type !== 'bot' && options.type !== 'supervisor') {
+    throw new B24InputError('type', "'bot' or 'supervisor'", String(options.type));
+  }
+  if (options.system !== undefined && typeof options.system !== 'string') {
+    throw new B24InputError('system', 'a string');
+  }
+  if (options.tools !== undefined && (typeof options.tools !== 'object' || options.tools === null)) {
+    throw new B24InputError('tools', 'an object of AI SDK tools');
+  }
+  for (const field of ['log', 'onError'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'function') {
+      throw new B24InputError(field, 'a function');
+    }
+  }
+  const mode: unknown = events.mode;
+  if (mode !== 'fetch' && mode !== 'webhook') {
+    throw new B24InputError('events.mode', "'fetch' or 'webhook'", nonEmpty(mode) ? String(mode) : typeof mode);
+  }
+  if (events.mode === 'webhook' && events.publicUrl !== undefined && !isHttpUrl(events.publicUrl)) {
+    throw new B24InputError('events.publicUrl', 'an absolute http(s) URL the portal can post to');
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  try {
+    return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** This bot's own `ONIMBOTV2DELETE`: the last event it gets. */

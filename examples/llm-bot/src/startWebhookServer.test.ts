@@ -113,4 +113,25 @@ describe('llm-bot end to end (webhook mode)', () => {
     }
     expect(calls).toEqual([]);
   });
+
+  it('refuses a port out of range or an empty host with B24InputError before listening', async () => {
+    // before: Node's RangeError from listen() for the port; an empty host listened on every interface
+    for (const [options, field] of [
+      [{ port: 65_536 }, 'port'],
+      [{ port: -1 }, 'port'],
+      [{ port: 1.5 }, 'port'],
+      [{ port: Number.NaN }, 'port'],
+      [{ host: '' }, 'host'],
+    ] as const) {
+      let server: { close(): Promise<void> } | undefined;
+      const err = await startWebhookServer({ applicationToken: 'app-token', onEvent: () => true, ...options }).then(
+        (s) => {
+          server = s;
+        },
+        (e: unknown) => e,
+      );
+      await server?.close();
+      expect(err, JSON.stringify(options)).toMatchObject({ name: 'B24InputError', field });
+    }
+  });
 });

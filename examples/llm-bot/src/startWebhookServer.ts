@@ -41,6 +41,19 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       'a non-empty string (the application_token the portal signs events with)',
     );
   }
+  // Refused here, before anything listens: listen() would throw Node's RangeError for the port, and an empty host
+  // would listen on every interface rather than the loopback the default keeps it to.
+  const { port = 0, host = '127.0.0.1' } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new B24InputError('port', 'an integer from 0 (any free port) to 65535', String(port));
+  }
+  if (typeof host !== 'string' || host.trim() === '') {
+    throw new B24InputError(
+      'host',
+      'a non-empty host name or address',
+      typeof host === 'string' ? JSON.stringify(host) : typeof host,
+    );
+  }
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://bot.local').pathname !== PATH) {
       res.writeHead(404).end();
@@ -66,12 +79,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const bound = server.address() as AddressInfo;
+  const address = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   return {
-    url: `http://${host}:${port}${PATH}`,
+    url: `http://${address}:${bound.port}${PATH}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
