@@ -11,6 +11,10 @@ export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRul
   if (rules === undefined) return defaultStatusRules;
   // An array is refused too: the tool rules passed as the rules would otherwise be ignored for the defaults.
   if (!isPlainObject(rules)) throw new B24InputError('rules', 'an object', typeName(rules));
+  // A misspelt field (`tool` for `tools`) would leave the default it meant to replace in force, silently.
+  for (const key of Object.keys(rules)) {
+    if (!RULE_FIELDS.includes(key)) throw new B24InputError(`rules.${key}`, `one of ${RULE_FIELDS.join(', ')}`);
+  }
   // Only `undefined` means "not given": a `null` (a config field read as null) is checked, not silently replaced.
   const given = {
     parts: rules.parts === undefined ? defaultStatusRules.parts : rules.parts,
@@ -39,13 +43,25 @@ export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRul
   return { parts, tools, otherTool: given.otherTool };
 }
 
+/** The fields of {@link StatusRules}: any other in `rules` is refused. */
+const RULE_FIELDS: readonly string[] = ['parts', 'tools', 'otherTool'];
+
+/**
+ * An object literal (or one made with `Object.create(null)`): a Map, a class instance or an array keeps what it holds
+ * out of its own enumerable fields, so read as rules it would leave every default in force, silently.
+ */
 function isPlainObject(value: unknown): value is object {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Names the type of a rejected value without echoing it (a stream or rules object may carry anything). */
 export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  // A Map or a class instance is named by its constructor: "an object" would not say what is wrong with it.
+  const name = typeof value === 'object' ? Object.getPrototypeOf(value)?.constructor?.name : undefined;
+  if (typeof name === 'string' && name !== '' && name !== 'Object') return `a ${name}`;
   return `a ${typeof value}`;
 }

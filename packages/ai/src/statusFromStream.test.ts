@@ -442,6 +442,11 @@ describe('statusFromStream: input errors', () => {
     [[{ match: 'crm', status: 'checking' }], 'rules', /must be an object \(got an array\)/],
     // an array of parts would replace the whole mapping, finish and error included, with index keys
     [{ parts: ['thinking'] }, 'rules.parts', /must be an object \(got an array\)/],
+    // a misspelt field (`tool` for `tools`) would otherwise leave the default rules in force, silently
+    [{ tool: [{ match: 'crm', status: 'checking' }] }, 'rules.tool', /must be one of parts, tools, otherTool/],
+    // a Map has no fields of its own: every default would apply, the mapping it holds ignored
+    [new Map([['otherTool', 'checking']]), 'rules', /must be an object \(got a Map\)/],
+    [{ parts: new Map([['start', 'thinking']]) }, 'rules.parts', /must be an object \(got a Map\)/],
   ])('rejects malformed rules %j naming %s', (rules, field, message) => {
     const err = inputError(() => statusFromStream([], rules as never));
     expect(err).toMatchObject({ kind: 'input', field });
