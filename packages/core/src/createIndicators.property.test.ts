@@ -115,9 +115,11 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
 
   /**
    * Two or three statuses of one bot in one chat start, change and end (unsubscribed, `until` errors, or their reply)
-   * at random, with `clearOnError` on or off, each call landing after a random delay. The model of the portal: what it shows is the code of the call
-   * that landed last, for that call's `duration`; a reply's message hides whatever landed before it (the reply is sent
-   * as `until` emits). An aborted call that has not landed yet never lands.
+   * at random, with `clearOnError` on or off and a show delay (none, one that ends within the run, or one that outlasts
+   * it: a reply within it), each call landing after a random delay. The model of the portal: what it shows is the code
+   * of the call that landed last, for that call's `duration`; a reply's message hides whatever landed before it (the
+   * reply is sent as `until` emits), also a reply within its status's show delay, which sent nothing. An aborted call
+   * that has not landed yet never lands. A status asks for nothing before its show delay has passed.
    */
   it('shows what a live status asks for once calls settle, and nothing once all have ended', async () => {
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.5); // retry jitter: the same run every time
@@ -139,6 +141,9 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
               end: fc.constantFrom('unsubscribe', 'error', 'reply'),
               leaseSec: fc.constantFrom(30, 60),
               clearOnError: fc.boolean(),
+              // the show delay: none, ending within the run, or outlasting it (its reply comes within the delay)
+              delay: fc.constantFrom('none', 'within', 'beyond'),
+              delayPart: fc.integer({ min: 0, max: 1_000 }),
             }),
             { minLength: 2, maxLength: 3 },
           ),
@@ -150,8 +155,19 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
             })),
             { minLength: 1, maxLength: 6 },
           ),
-          async (statuses, delays) => {
+          async (generated, delays) => {
             vi.setSystemTime(0);
+            const statuses = generated.map(({ delay, delayPart, ...s }) => ({
+              ...s,
+              delayMs:
+                delay === 'within' && s.runsFor >= 2
+                  ? 1 + Math.floor((delayPart * (s.runsFor - 2)) / 1_000)
+                  : delay === 'beyond'
+                    ? s.runsFor + 1 + delayPart * 10
+                    : 0,
+            }));
+            /** Whether a status shows anything: nothing before its show delay has passed (README, "show-delay"). */
+            const shows = (s: (typeof statuses)[number]) => s.delayMs === 0 || s.delayMs < s.runsFor;
             const log: Landed[] = [];
             /** Moments after which the portal may take a while to settle (GRACE_MS); calls on their way. */
             const moments: number[] = [];
@@ -223,6 +239,7 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
                       until,
                       leaseSec: s.leaseSec,
                       clearOnError: s.clearOnError,
+                      delayMs: s.delayMs,
                     })
                     .subscribe({ complete: () => (completed[i] = true) });
                 },
@@ -250,6 +267,8 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
               });
             });
             steps.sort((x, y) => x.at - y.at); // stable: a status starts before it changes or ends
+            // its first call goes once its show delay has passed: the portal may take a while to settle after that too
+            for (const s of statuses) if (s.delayMs > 0 && shows(s)) moments.push(s.startAt + s.delayMs);
             for (const step of steps) {
               await vi.advanceTimersByTimeAsync(step.at - Date.now());
               moments.push(step.at);
@@ -271,9 +290,12 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
               if (moments.some((m) => m > t - GRACE_MS && m <= t)) continue;
               if (failures.some((f) => f.at > t - RETRY_GRACE_MS && f.at <= t)) continue;
               if (flights.some((f) => f.from <= t && t < f.to)) continue;
-              const live = asked.flatMap((runs) =>
-                runs.filter((r) => r.from <= t && t < r.to).map((r) => CODES[r.phase]),
-              );
+              // a status asks for nothing before its show delay has passed, then for its latest phase
+              const live = asked.flatMap((runs, i) => {
+                const s = statuses[i] as (typeof statuses)[number];
+                if (t < s.startAt + s.delayMs) return [];
+                return runs.filter((r) => r.from <= t && t < r.to).map((r) => CODES[r.phase]);
+              });
               const shown = shownAt(log, t);
               if (live.length === 0) {
                 // unless the clear was lost (retries given up): then it lapses with its lease
@@ -289,6 +311,7 @@ describe('botStatus: statuses of one bot in one chat at once (property)', () => 
                   (s, i) =>
                     !s.clearOnError &&
                     s.end !== 'reply' &&
+                    shows(s) &&
                     last !== undefined &&
                     'code' in last &&
                     last.sentAt <= s.startAt + s.runsFor &&
