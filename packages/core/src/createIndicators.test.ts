@@ -644,6 +644,31 @@ describe('createIndicators: botStatus', () => {
     expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1, 30, 30]);
   });
 
+  it('clears after a renewal refused outright while the start that landed late is still up', async () => {
+    // the start goes at 0 s and lands 3 s late: up until 33 s, not 30 s; the renewal at 27 s is refused (it puts
+    // nothing up, and the start's status is as it was), so at 30.5 s the clear must go
+    const t0 = Date.now();
+    const landed: string[] = [];
+    const transport = recordingTransport((c) => {
+      const land = () => {
+        landed.push(`${ms(Date.now() - t0)} ${c.params.duration}`);
+        c.resolve({ result: true });
+      };
+      if (c.params.duration === 1) land();
+      else if (c.at - t0 < 1_000) setTimeout(land, 3_000);
+      else c.reject(new B24Error({ code: 'expired_token', kind: 'auth' }));
+    });
+    const indicators = createIndicators({ transport });
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until }).subscribe();
+    await advance(30_500);
+    until.error(new Error('llm failed'));
+    await advance(60_000);
+    expect(landed).toEqual(['3000 30', '30500 1']);
+    expect(transport.calls.map((c) => ms(c.at - t0))).toEqual([0, 27_000, 30_500]);
+    indicators.dispose();
+  });
+
   it('reports an invalid status from the stream as failed and keeps the indicator', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });
@@ -1950,6 +1975,43 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     expect(transport.calls.map(call).at(-1)).toBe('3@chat8 SEARCHING 1');
     random.mockRestore();
     indicators.dispose();
+  });
+
+  it('clears what one that ended before it left to it until that status lapses, counted from when its call landed', async () => {
+    // "thinking" goes at 0 s and lands 3 s late: up until 33 s, not 30 s. Every "searching" is refused outright (it
+    // puts nothing up), so at 30.2 s, when the last one ends, "thinking" is still up and its clear must go. The first
+    // ends after its call landed (at 4 s), or while it is on its way (at 1 s: not aborted, it lands all the same).
+    for (const firstEndsAt of [4_000, 1_000])
+      for (const clearOnError of [false, true]) {
+        const t0 = Date.now();
+        const landed: string[] = [];
+        const transport = recordingTransport((c) => {
+          const land = () => {
+            landed.push(`${ms(Date.now() - t0)} ${call(c)}`);
+            c.resolve({ result: true });
+          };
+          if (c.params.duration === 1) land();
+          else if (c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING') setTimeout(land, 3_000);
+          else c.reject(new B24Error({ code: 'expired_token', kind: 'auth' }));
+        });
+        const indicators = createIndicators({ transport });
+        const thinking = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+        await advance(firstEndsAt - 500);
+        const until = new Subject<never>();
+        indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until, clearOnError }).subscribe();
+        await advance(500);
+        thinking.unsubscribe(); // its clear is left to the one going on
+        await advance(30_200 - firstEndsAt);
+        until.error(new Error('llm failed')); // at 30.2 s, before its renewal
+        await advance(60_000);
+        expect({ firstEndsAt, clearOnError, landed }).toEqual({
+          firstEndsAt,
+          clearOnError,
+          landed: ['3000 3@chat8 THINKING 30', '30200 3@chat8 SEARCHING 1'],
+        });
+        expect(vi.getTimerCount()).toBe(0);
+        indicators.dispose();
+      }
   });
 
   it('clears what one that ended alone left to the one started since, also when that one has clearOnError off', async () => {

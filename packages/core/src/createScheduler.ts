@@ -107,10 +107,13 @@ interface Channel {
   flight: Flight | null;
   closed: boolean;
   /**
-   * When the status lapses for want of a renewal that never landed (the renewal's deadline: it was dropped before
-   * leaving, or refused), or +Infinity once a call may have landed (it did, or failed in a way that may hide that it
-   * did). A call refused outright changes nothing: the status is as it was before. A clear after it is useless.
-   * -Infinity while no call may have landed (none left, or each was refused outright): no status is up.
+   * When the status lapses unless a call not landed yet does: once a call with a `duration` landed (or may have: it did,
+   * or failed in a way that may hide that it did), its lease counted from then, which a slow round trip or a wait for
+   * the budget pushes past any deadline, counted from when a call was made. A call refused outright or dropped changes
+   * nothing: the status is as it was before. A clear after it is useless. +Infinity once a call that says nothing of
+   * how long it shows (no `duration`) landed or may have, or one of a closed indicator did (`follow` keeps its clear's
+   * own deadline then), until the next call's deadline stands for it. -Infinity while no call may have landed (none
+   * left, or each was refused outright): no status is up.
    */
   lapsesAt: number;
 }
@@ -608,7 +611,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       held.set(entry.call.method, { until: now + OPERATING_HOLD_MS, error });
     }
     const refused = error !== null && REFUSED.has(error.kind);
-    channel.lapsesAt = refused ? Math.min(channel.lapsesAt, entry.call.deadline) : Number.POSITIVE_INFINITY;
+    const { duration } = entry.call.params;
+    const lease = typeof duration === 'number' && entry.call.reason !== 'clear' ? now + duration * 1000 : undefined;
+    if (refused) lapseBy(channel, entry.call.deadline);
+    else channel.lapsesAt = lease === undefined || channel.closed ? Number.POSITIVE_INFINITY : lease;
+    // The last call of one that handed its status over, landing (or maybe) now: what it puts up lapses a lease from
+    // now, later than the deadline counted from when it was made (`handOver` in `close`). Kept in `handed`, not on the
+    // channel: a field more on every channel costs each status bytes (bench cpu, `bytesPerStatus`).
+    if (!refused && lease !== undefined && channel.closed && handed.size > 0) {
+      const target = targetOf(entry.call);
+      const until = handed.get(target);
+      if (until !== undefined && until < lease) handed.set(target, lease);
+    }
     if (!refused) onLanded?.(entry.call, error === null, channel.closed);
     // A call of an indicator that ended, landing (or maybe) while a clear after a reply waits (`Follower.replied`), put
     // the status back up after the reply's message, whichever request the clear waits for then (`late`): it goes.
@@ -657,6 +671,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const rest = clears.get(target)?.filter((c) => c !== clear);
     if (rest?.length) clears.set(target, rest);
     else clears.delete(target);
+  }
+
+  /**
+   * A call that may never land (`deadline`: the moment the status lapses unless it does) leaves `lapsesAt` as it was,
+   * unless no lapse is known (+Infinity): a lease counted from a landing outlasts a deadline counted from when the call
+   * before was made, which a renewal refused outright or dropped would otherwise cut short (its clear dropped as useless
+   * while the status is still up).
+   */
+  function lapseBy(channel: Channel, deadline: number): void {
+    if (channel.lapsesAt === Number.POSITIVE_INFINITY) channel.lapsesAt = deadline;
   }
 
   /** A `peer` clear: keeps what its indicator may have put up for the clear of the one going on (`handed`). */
@@ -848,7 +872,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       let rank = rankOf(call, Math.max(now, notBefore));
       // A call's deadline is when the status lapses unless it lands (or an earlier one's, if that did not land). So
       // too for a renewal merged into the call on its way: refused outright, that call renews nothing.
-      this.lapsesAt = Math.min(this.lapsesAt, deadline);
+      lapseBy(this, deadline);
       if (call.reason === 'renew' && this.flight && notBefore <= now) {
         // Due now while a call is already on its way: that call renews the indicator.
         dropped.merged += 1;
@@ -864,6 +888,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         drop(previous, 'merged', now);
       }
       enqueue(makeEntry(this, call, rank, deadline, notBefore, 0), now);
+    }
+
+    /**
+     * When what this indicator put up lapses, for its last call (`deadline`: counted from when its last call was made,
+     * or the later lapse of what another status of the bot in the chat put up, `lapse`): its own lapse counted from when
+     * its call landed (`lapsesAt`), or a status another put up that outlasts it, if known.
+     */
+    upTo(deadline: number, lapse: number | undefined): number {
+      const known = this.lapsesAt > Number.NEGATIVE_INFINITY && this.lapsesAt < Number.POSITIVE_INFINITY;
+      return known ? Math.max(this.lapsesAt, lapse ?? Number.NEGATIVE_INFINITY) : Math.min(deadline, this.lapsesAt);
     }
 
     close(last?: IndicatorCall): void {
@@ -916,7 +950,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (pending) late.set(targetOf(final), [...(late.get(targetOf(final)) ?? []), flight]);
         // after its reply, only its call still on its way may put the status back up; with no clear of its own, nothing
         if (final.peer !== 'lapse' && (pending || final.peer === true)) {
-          handOver(final, Math.min(final.deadline, pending ? Number.POSITIVE_INFINITY : this.lapsesAt));
+          handOver(final, pending ? final.deadline : this.upTo(final.deadline, lapse));
         }
         if (!replied || !(pending || follows)) return;
         // That call (or one of another, `follows`), landing after the reply's message, shows the status over the answer
@@ -961,7 +995,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (!replied || !clearWaits(target)) clearing.set(target, follower);
       }
       // a call still on its way may land (`follow` decides once it settled)
-      next.submit({ ...final, deadline: Math.min(final.deadline, after ? Number.POSITIVE_INFINITY : this.lapsesAt) });
+      next.submit({
+        ...final,
+        deadline: Math.min(final.deadline, after ? Number.POSITIVE_INFINITY : this.upTo(final.deadline, lapse)),
+      });
     }
   }
 
