@@ -16,11 +16,17 @@ const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 /** The scheduler sends from a 0-delay timer, which fake timers run 1 ms later when it is set from a timer. */
 const ms = (at: number) => Math.round(at / 10) * 10;
 const times = (calls: ReadonlyArray<{ at: number }>) => calls.map((c) => ms(c.at));
-const brief = (events: IndicatorEvent[]) =>
+/** Events as `<ms> <type> <call reason> <reason>`, timed from `since`. */
+const brief = (events: IndicatorEvent[], since = 0) =>
   events.map(
     (e) =>
-      `${ms(e.at)} ${e.type}${'call' in e && e.call ? ` ${e.call.reason}` : ''}${'reason' in e ? ` ${e.reason}` : ''}`,
+      `${ms(e.at - since)} ${e.type}${'call' in e && e.call ? ` ${e.call.reason}` : ''}${'reason' in e ? ` ${e.reason}` : ''}`,
   );
+/** A bot status call as `<bot>@<dialog> <status> <duration>`, for the v2 method and the legacy one alike. */
+const call = (c: { params: Record<string, unknown> }) =>
+  `${c.params.botId ?? c.params.BOT_ID}@${c.params.dialogId ?? c.params.DIALOG_ID} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
+/** A call as `<ms> <call>`, timed from `t0`. */
+const callSince = (t0: number) => (c: { at: number; params: Record<string, unknown> }) => `${ms(c.at - t0)} ${call(c)}`;
 
 const networkDown = () => new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
 /** A transport that fails while `down()` says so; `inFlight` is the most calls it ever held at once. */
@@ -711,8 +717,6 @@ describe('createIndicators: botStatus', () => {
 });
 
 describe('createIndicators: a status that ended with its reply while its last call was on its way in a batch', () => {
-  const call = (c: { params: Record<string, unknown> }) =>
-    `${c.params.botId ?? c.params.BOT_ID}@${c.params.dialogId ?? c.params.DIALOG_ID} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
   const landedOk = (calls: readonly TransportCall[]): BatchItemResult[] =>
     calls.map(() => ({ ok: true, result: { result: true } }));
   /**
@@ -784,8 +788,11 @@ describe('createIndicators: a status that ended with its reply while its last ca
       const chat1 = calls.filter((c) => c.params.dialogId === 'chat1');
       const at = outcome === 'timeout' ? 10_000 : 500;
       if (outcome === 'refused' || outcome === 'disposed') expect(chat1).toEqual([]);
-      else expect(chat1.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([`${at} 4@chat1 SEARCHING 1`]);
-      const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+      else expect(chat1.map(callSince(t0))).toEqual([`${at} 4@chat1 SEARCHING 1`]);
+      const mine = brief(
+        heard.filter((e) => e.indicatorId === 1),
+        t0,
+      );
       expect(mine.slice(0, 2)).toEqual(['100 dropped start stopped', '100 stopped until']);
       expect(mine.slice(2)).toEqual(
         outcome === 'refused'
@@ -820,7 +827,7 @@ describe('createIndicators: a status that ended with its reply while its last ca
       await advance(200);
       batches[0]?.answer(landedOk(batches[0].calls)); // at 500 "searching" landed, after both replies' messages
       await advance(1);
-      expect(calls.filter((c) => c.params.dialogId === 'chat1').map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual(
+      expect(calls.filter((c) => c.params.dialogId === 'chat1').map(callSince(t0))).toEqual(
         since === 'goes on'
           ? // what lands last shows: the status of the work going on, not nothing
             ['200 4@chat1 COMPOSING 30', '500 4@chat1 COMPOSING 30']
@@ -846,7 +853,7 @@ describe('createIndicators: a status that ended with its reply while its last ca
       await advance(200);
       batches[0]?.answer(landedOk(batches[0].calls)); // at 500 "searching" landed, after the replies' messages
       await advance(1_000);
-      expect(calls.filter((c) => c.params.dialogId === 'chat1').map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual(
+      expect(calls.filter((c) => c.params.dialogId === 'chat1').map(callSince(t0))).toEqual(
         other === 'goes on'
           ? // no clear: the one going on sends its own again, a second after the reply (as it would have anyway)
             ['50 4@chat1 COMPOSING 30', '1100 4@chat1 COMPOSING 30']
@@ -904,17 +911,13 @@ describe('createIndicators: a status that ended with its reply while its last ca
     await advance(400);
     batches[0]?.answer(landedOk(batches[0].calls));
     await advance(60_000);
-    expect(calls.filter((c) => c.params.dialogId !== 'chat3').map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
-      '500 5@chat2 THINKING 1',
-    ]);
+    expect(calls.filter((c) => c.params.dialogId !== 'chat3').map(callSince(t0))).toEqual(['500 5@chat2 THINKING 1']);
     indicators.dispose();
   });
 });
 
 describe('createIndicators: statuses of one bot in one chat at once', () => {
   // The portal keeps one status per chat and sender: two replies of one bot in one chat share it.
-  const call = (c: { params: Record<string, unknown> }) =>
-    `${c.params.botId}@${c.params.dialogId} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
   /**
    * A portal that answers each call `lateBy(c)` ms after it came (0: at once; below 0: fails at once, not landing, as
    * with a network error); `landed` lists the calls as they land, written as `call` writes them, with the time they
@@ -1176,7 +1179,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       await advance(1_000);
       reply.next('the reply');
       await advance(60_000);
-      const calls = transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`);
+      const calls = transport.calls.map(callSince(t0));
       if (otherToken === 'token-a') {
         // the second one's call would be refused the same way: it fails with that error, without a request
         expect(calls).toEqual([
@@ -1336,7 +1339,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       if (end === 'unsubscribe') a.unsubscribe();
       else until.error(new Error('llm failed'));
       await advance(1_000);
-      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+      expect(transport.calls.map(callSince(t0))).toEqual([
         '0 3@chat8 THINKING 30',
         '1000 3@chat8 SEARCHING 60',
         '27000 3@chat8 ANALYZING 30',
@@ -1364,7 +1367,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       if (end === 'unsubscribe') a.unsubscribe();
       else until.error(new Error('llm failed'));
       await advance(2_000);
-      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+      expect(transport.calls.map(callSince(t0))).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
         '27000 3@chat8 ANALYZING 30',
@@ -1429,7 +1432,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       await advance(100);
       reply.next('the reply'); // at 27.1 s, while that change is on its way
       await advance(5_000);
-      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+      expect(transport.calls.map(callSince(t0))).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
         '27000 3@chat8 ANALYZING 30',
@@ -1581,9 +1584,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(100);
     reply.next('the reply'); // at 1.2 s
     await advance(60_000);
-    expect(transport.calls.filter((c) => c.at - t0 >= 1_200).map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
-      '1500 3@chat8 SEARCHING 1',
-    ]);
+    expect(transport.calls.filter((c) => c.at - t0 >= 1_200).map(callSince(t0))).toEqual(['1500 3@chat8 SEARCHING 1']);
     expect(landed).toEqual([
       '0 3@chat8 SEARCHING 30',
       '1100 3@chat8 SEARCHING 30',
@@ -1635,8 +1636,11 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
         if (outcome === 'network') held?.reject(networkDown());
         if (outcome === 'refused') held?.reject(new B24Error({ code: 'ACCESS_DENIED', kind: 'access' }));
         await advance(1);
-        const after = transport.calls.filter((c) => c.at - t0 >= 1_200).map((c) => `${ms(c.at - t0)} ${call(c)}`);
-        const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+        const after = transport.calls.filter((c) => c.at - t0 >= 1_200).map(callSince(t0));
+        const mine = brief(
+          heard.filter((e) => e.indicatorId === 1),
+          t0,
+        );
         const last = mine.slice(mine.indexOf('1200 stopped until') + 1); // what became of its clear
         const expected = {
           // it put "thinking" up over the answer, or may have: it comes down at once, not in 30 s
@@ -1738,7 +1742,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     const heard: string[] = [];
     const indicators = createIndicators({
       transport,
-      onEvent: (e) => heard.push(`${e.indicatorId} ${brief([{ ...e, at: e.at - t0 }])[0]}`),
+      onEvent: (e) => heard.push(`${e.indicatorId} ${brief([e], t0)[0]}`),
     });
     const status = new Subject<'thinking' | 'composing'>();
     indicators.botStatus({ dialogId: 'chat8', botId: 3, status }).subscribe();
@@ -1828,7 +1832,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       if (end === 'unsubscribe') a.unsubscribe();
       else until.error(new Error('llm failed'));
       await advance(1);
-      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`).slice(-2)).toEqual([
+      expect(transport.calls.map(callSince(t0)).slice(-2)).toEqual([
         '1000 3@chat8 SEARCHING 30',
         '5000 3@chat8 THINKING 30',
       ]);
@@ -1865,7 +1869,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       else until.error(new Error('llm failed'));
       await advance(2_000);
       expect(transport.calls[2]?.signal?.aborted).toBe(false);
-      expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`)).toEqual([
+      expect(transport.calls.map(callSince(t0))).toEqual([
         '0 3@chat8 SEARCHING 30',
         '1000 3@chat8 THINKING 60',
         '27000 3@chat8 ANALYZING 30',
@@ -2135,7 +2139,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     await advance(1_000);
     b.unsubscribe(); // at 1.1 s, its call made but not yet sent: the one going on sends its own, now that it is due
     await advance(5_000);
-    expect(transport.calls.map((c) => `${ms(c.at - t0)} ${call(c)}`).slice(3)).toEqual(['1100 3@chat8 SEARCHING 30']);
+    expect(transport.calls.map(callSince(t0)).slice(3)).toEqual(['1100 3@chat8 SEARCHING 30']);
     a.unsubscribe();
     indicators.dispose();
   });
@@ -2261,8 +2265,6 @@ describe('createIndicators: a clear still to go when another status of the bot i
   // The reply's message hides every status of its bot in its chat: a clear of work that ended before, not sent yet
   // (retried after a refusal, or queued for the rate budget), would only show the status for its second over the answer.
   const rateLimited = () => new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503, kind: 'rate' });
-  const call = (c: { params: Record<string, unknown> }) =>
-    `${c.params.botId}@${c.params.dialogId} ${String(c.params.statusMessageCode).replace('IMBOT_AGENT_ACTION_', '')} ${c.params.duration}`;
   // the rate back-off has jitter: fixed at its middle, a clear refused at 1 s goes again at 2, 4 and 6 s
   beforeEach(() => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
@@ -2319,7 +2321,10 @@ describe('createIndicators: a clear still to go when another status of the bot i
         '0 3@chat8 THINKING 30',
         ...(batching ? ['2000 3@chat8 COMPOSING 30'] : []),
       ]);
-      const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+      const mine = brief(
+        heard.filter((e) => e.indicatorId === 1),
+        t0,
+      );
       expect(mine, `batching: ${batching}`).toEqual([
         '0 sent start',
         '1000 stopped until',
@@ -2351,16 +2356,17 @@ describe('createIndicators: a clear still to go when another status of the bot i
       reply.next('the answer'); // at 0.2 s
       await advance(60_000);
       const t0 = heard[0]?.at ?? 0;
-      const since = (events: IndicatorEvent[]) => brief(events.map((e) => ({ ...e, at: e.at - t0 })));
       expect(transport.calls.map(call), JSON.stringify(other)).toEqual(['3@chat8 THINKING 30']);
-      expect(since(heard.filter((e) => e.indicatorId === 1)), JSON.stringify(other)).toEqual([
-        '0 sent start',
-        '100 stopped unsubscribed',
-        '200 dropped clear merged',
-      ]);
+      expect(
+        brief(
+          heard.filter((e) => e.indicatorId === 1),
+          t0,
+        ),
+        JSON.stringify(other),
+      ).toEqual(['0 sent start', '100 stopped unsubscribed', '200 dropped clear merged']);
       // the start queued behind that clear goes nowhere either: its reply came first
       if (Object.keys(other).length === 0)
-        expect(since(heard)).toEqual([
+        expect(brief(heard, t0)).toEqual([
           '0 sent start',
           '100 stopped unsubscribed',
           '200 dropped clear merged',
@@ -2402,8 +2408,11 @@ describe('createIndicators: a clear still to go when another status of the bot i
       else if (outcome === 'network') held?.reject(networkDown());
       else held?.resolve({ result: true });
       await advance(60_000);
-      const after = transport.calls.filter((c) => c.at - t0 >= 1_200).map((c) => `${ms(c.at - t0)} ${call(c)}`);
-      const mine = heard.filter((e) => e.indicatorId === 1).map((e) => brief([{ ...e, at: e.at - t0 }])[0]);
+      const after = transport.calls.filter((c) => c.at - t0 >= 1_200).map(callSince(t0));
+      const mine = brief(
+        heard.filter((e) => e.indicatorId === 1),
+        t0,
+      );
       const expected = {
         // it may land after the message: it shows for its second
         landed: { after: [], last: '1500 sent clear' },
