@@ -118,6 +118,15 @@ interface Channel {
   lapsesAt: number;
 }
 
+/**
+ * When what `call` puts up lapses if it landed (or may have) at `now`: its lease (`duration`, in seconds) from then.
+ * Undefined for a clear, and for a call that says nothing of how long it shows (typing, the legacy method).
+ */
+function leaseOf(call: IndicatorCall | undefined, now: number): number | undefined {
+  const duration = call?.params.duration;
+  return typeof duration === 'number' && call?.reason !== 'clear' ? now + duration * 1000 : undefined;
+}
+
 function integerOption(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new B24InputError(field, `an integer from ${min} to ${max}`, describeValue(value));
@@ -557,8 +566,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         // The one that sent for the status meanwhile sends its own again (`onLanded`), but may end before that lands
         // (aborted, refused): what this call put up is then its clear's to take down, also with none of its own
         // (`peer: 'handed'`), as after a `peer` clear; else it would stay up for its lease after all work ended.
-        if (closed.lapsesAt >= now)
-          handOver(entry.call, Math.min(closed.lapsesAt, lapseOfLanded(flight, closed, now, entry.deadline)));
+        if (closed.lapsesAt >= now) {
+          // What this call put up lapses a lease from now at the latest, since it may have landed just now (or, when
+          // the clear waited for another's call, at its own deadline).
+          const lease = leaseOf(flight.entries.find((e) => e.channel === closed)?.call, now) ?? entry.deadline;
+          handOver(entry.call, Math.min(closed.lapsesAt, lease));
+        }
         drop(entry, 'merged', now);
         continue;
       }
@@ -575,15 +588,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         cleared.add(target);
       }
     }
-  }
-
-  /**
-   * When what the call of `closed` that `flight` carried, landed (or maybe) by `now`, lapses: its lease from now at the
-   * latest, since it may have landed just now. `otherwise`: when that call is not in it (the clear waited for another).
-   */
-  function lapseOfLanded(flight: Flight, closed: Channel, now: number, otherwise: number): number {
-    const duration = flight.entries.find((e) => e.channel === closed)?.call.params.duration;
-    return typeof duration === 'number' ? now + duration * 1000 : otherwise;
   }
 
   /**
@@ -611,8 +615,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       held.set(entry.call.method, { until: now + OPERATING_HOLD_MS, error });
     }
     const refused = error !== null && REFUSED.has(error.kind);
-    const { duration } = entry.call.params;
-    const lease = typeof duration === 'number' && entry.call.reason !== 'clear' ? now + duration * 1000 : undefined;
+    const lease = leaseOf(entry.call, now);
     if (refused) lapseBy(channel, entry.call.deadline);
     else channel.lapsesAt = lease === undefined || channel.closed ? Number.POSITIVE_INFINITY : lease;
     // The last call of one that handed its status over, landing (or maybe) now: what it puts up lapses a lease from
