@@ -18,6 +18,9 @@ export interface Dispatcher {
 /** Why a call is made; starts and status changes go before renewals when the budget is tight. */
 export type CallReason = 'start' | 'change' | 'renew' | 'clear';
 
+/** How a bot status's final call ended it among the statuses of its bot in its chat: see `IndicatorCall.peer`. */
+export type PeerEnd = true | 'reply' | 'lapse' | 'handed' | 'alone';
+
 export interface IndicatorCall {
   readonly method: string;
   readonly params: Record<string, unknown>;
@@ -50,7 +53,7 @@ export interface IndicatorCall {
    * landed or may have, if no status of the bot in the chat goes on by then (it is not sent else). Either also drops
    * the clears of that status not sent yet (of one that ended before): the reply's message hid what they would take down.
    */
-  readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
+  readonly peer?: PeerEnd;
 }
 
 /** One active indicator's path to the transport: at most one call in flight, at most one queued. */

@@ -1,7 +1,7 @@
 import { isObservable, NEVER, type Observable } from 'rxjs';
 import { type AgentStatus, statusMessageCode } from './AgentStatus';
 import { B24InputError, describeValue } from './B24InputError';
-import type { CallReason } from './Dispatcher';
+import type { CallReason, PeerEnd } from './Dispatcher';
 import { resolveStatusPolicy, type StatusPolicy, type StatusSignal } from './statusSignals';
 import { validateBotId, validateBotToken } from './validateBot';
 import { type DialogId, validateDialogId } from './validateDialogId';
@@ -46,7 +46,7 @@ export interface PreparedCall {
   /** See `IndicatorCall.deadline`. Left out, the host sets it: a renewal's lapse, `Infinity` for any other call. */
   readonly deadline?: number;
   /** See `IndicatorCall.peer`. */
-  readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
+  readonly peer?: PeerEnd;
 }
 
 /** The legacy method has no duration: clients show it 25 s (reference §3). */

@@ -10,7 +10,7 @@ import {
 import { type AgentStatus, statusMessageCode } from './AgentStatus';
 import { B24InputError, describeValue } from './B24InputError';
 import { OPERATING_HOLD_MS } from './createScheduler';
-import type { CallReason } from './Dispatcher';
+import type { CallReason, PeerEnd } from './Dispatcher';
 import { renewalPeriod } from './typingSignals';
 import { validateLeaseSec } from './validateBot';
 import { validateMs } from './validateMs';
@@ -55,7 +55,7 @@ export interface StatusSignal {
    * with its reply while no other status of the bot in the chat goes on: it clears only if its call still on its way
    * (a `batch` shared with other indicators goes on) lands after all, once it did (`IndicatorCall.peer`).
    */
-  readonly peer?: true | 'reply' | 'lapse' | 'handed' | 'alone';
+  readonly peer?: PeerEnd;
 }
 
 /**
