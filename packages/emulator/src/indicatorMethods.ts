@@ -1,4 +1,4 @@
-import { type ChatModel, STATUS_TEXTS } from './ChatModel';
+import { type Bot, type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
 import { intval, isNumeric, stringOf, upperKeys } from './paramValues';
@@ -75,6 +75,11 @@ function dialogWritingSubject(raw: Params, auth: AuthContext | null, model: Chat
   record.chatId = startWritingChat(model, dialogId, auth?.userId ?? 0, false)?.id ?? null;
 }
 
+/** The bot `imbot.chat.sendTyping` acts for without a `BOT_ID`: the app's first (oldest registered). */
+function firstBotOf(model: ChatModel, appId: string): Bot | undefined {
+  return [...model.bots.values()].find((bot) => bot.appId === appId);
+}
+
 /** `imbot.chat.sendTyping` (deprecated v1): checks in the source's order, then `true` whatever StartWriting did. */
 function chatSendTyping(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -88,7 +93,7 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
     if (!bot) throw restError('BOT_ID_ERROR');
     if (bot.appId !== appId) throw restError('APP_ID_ERROR');
   } else {
-    const first = [...model.bots.values()].find((bot) => bot.appId === appId);
+    const first = firstBotOf(model, appId);
     if (!first) throw restError('BOT_ID_ERROR');
     botId = first.id;
     context.record.botId = botId;
@@ -115,7 +120,7 @@ function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: Cha
   const params = upperKeys(raw);
   let botId = intval(params.BOT_ID);
   const appId = auth && botId <= 0 ? legacyAppId(params, auth) : null;
-  if (appId) botId = [...model.bots.values()].find((bot) => bot.appId === appId)?.id ?? 0;
+  if (appId) botId = firstBotOf(model, appId)?.id ?? 0;
   if (botId > 0) record.botId = botId;
   if (model.bots.has(botId)) record.senderId = botId;
   const dialogId = stringOf(params.DIALOG_ID) ?? '';
