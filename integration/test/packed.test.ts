@@ -35,9 +35,11 @@ beforeAll(async () => {
     dependencies[`@b24-typing/${name}`] = `file:${tarball}`;
   }
   writeFileSync(`${WORK}app/package.json`, JSON.stringify({ name: 'consumer', private: true, dependencies }));
-  // From the workspace's store, offline: nothing here needs what the workspace install did not fetch.
+  // From the workspace's store: its packages are all there. `--prefer-offline`, not `--offline`: the workspace's own
+  // install may have resolved nothing (`--frozen-lockfile --trust-lockfile` on a fresh machine), so the registry's
+  // metadata for rxjs and undici may be missing here and is fetched once, as an app's install would.
   const store = pnpm(['store', 'path'], ROOT).trim();
-  pnpm(['install', '--offline', '--ignore-workspace', '--store-dir', store], `${WORK}app`);
+  pnpm(['install', '--prefer-offline', '--ignore-workspace', '--store-dir', store], `${WORK}app`);
   writeFileSync(
     `${WORK}app/flows.mjs`,
     `${FLOWS}\nconsumerFlows((name) => import(name), 'esm').then((seen) => console.log(JSON.stringify(seen)));\n`,
