@@ -1,5 +1,5 @@
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
-import { firstValueFrom, lastValueFrom, retry, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, repeat, retry, take, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BotDeleteEvent, MessageAddEvent } from './BotEvent';
 import { botEvents } from './botEvents';
@@ -155,6 +155,28 @@ describe('botEvents against the emulator', () => {
     );
     expect(events.map(text)).toEqual(['a', 'b', 'c']);
   });
+
+  it.each([
+    { where: 'mid-page', limit: 100 },
+    { where: 'at the end of a page', limit: 1 },
+  ])(
+    'continues on a repeat() that subscribes again at once from the offset reached ($where), repeating nothing',
+    async ({ limit }) => {
+      // take(1) + repeat(): one event at a time, the next subscription made inside the delivery of the last event. It
+      // read the offset before the subscription it replaces had confirmed what it delivered, so the page came again.
+      const agent = emu.fixtures.bots.agent;
+      const text = (e: unknown) => (e as MessageAddEvent).data.message.text;
+      say(['a', 'b', 'c']);
+      const events = await firstValueFrom(
+        botEvents(transport, { botId: agent.id, botToken: agent.botToken!, limit, ...fast }).pipe(
+          take(1),
+          repeat(3),
+          toArray(),
+        ),
+      );
+      expect(events.map(text)).toEqual(['a', 'b', 'c']);
+    },
+  );
 
   it('errors the stream on a wrong bot token instead of polling forever', async () => {
     const agent = emu.fixtures.bots.agent;

@@ -125,7 +125,13 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
   let reached = options.offset;
 
   return new Observable<BotEvent>((subscriber) => {
-    let offset = reached;
+    /**
+     * Taken from `reached` when the first poll runs, not on subscribe: `take(n)` + `repeat()` subscribes again from
+     * inside the delivery of an event, before the subscription it replaces has confirmed its page, so an offset read
+     * then was behind what had been delivered and the page came again.
+     */
+    let offset: number | undefined;
+    let started = false;
     // Ids delivered lately, oldest first: a repeat is skipped by its id, not by comparing it with the highest id
     // delivered, which lost every event a page (or a later one) brings below it (reference §4.4 orders nothing).
     const delivered = new Set<number>();
@@ -164,6 +170,10 @@ export function botEvents(transport: Transport, options: BotEventsOptions): Obse
 
     const poll = async () => {
       timer = undefined;
+      if (!started) {
+        started = true;
+        offset = reached;
+      }
       controller = new AbortController();
       const params: Record<string, unknown> = { botId, limit };
       if (botToken !== undefined) params.botToken = botToken;

@@ -25,7 +25,10 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** How long an idle keep-alive connection is kept. Default 10 s. */
   readonly keepAliveTimeoutMs?: number;
-  /** Largest response body read; a larger one fails as `server`. Default 8 MiB. */
+  /**
+   * Largest response body read; a larger one fails as `ERROR_UNEXPECTED_ANSWER` of the kind its status gives, as any
+   * reply that is no envelope does (`server` for a 2xx). Default 8 MiB.
+   */
   readonly maxResponseBytes?: number;
   /**
    * Extra certificate authorities (PEM) to trust, for an on-premise portal behind a private CA, in addition to

@@ -16,7 +16,16 @@ import { readEnvelope } from './readEnvelope';
 import { USER_AGENT } from './userAgent';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './withDeadline';
 
-/** What both transports return: core's `Transport` with `batch` always present, and a way to free the sockets. */
+/**
+ * What both transports return: core's `Transport` with `batch` always present, and a way to free the sockets.
+ *
+ * Booleans go out as each request's format carries them, on purpose: `call` sends a JSON body, so `true`/`false`
+ * stay JSON booleans (as jssdk's `call` sends them); a `batch` command is a query string the portal reads with
+ * `parse_str`, where every value is text, so there they become `Y`/`N` (core's `encodePhpQuery`). The portal reads
+ * both spellings alike (imbot.v2: `true`/`false` or `Y`/`N`, reference §4.1, §8), so a call means the same alone or
+ * batched, and none of the indicator methods takes a boolean; rewriting a JSON body's booleans as `Y`/`N` would
+ * change the call for nothing.
+ */
 export interface NodeTransport extends Transport {
   batch(calls: readonly TransportCall[], options?: TransportCallOptions): Promise<readonly BatchItemResult[]>;
   /**
