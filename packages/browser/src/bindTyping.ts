@@ -28,7 +28,7 @@ export interface BindTypingOptions {
 export function bindTyping(element: ComposerElement, options: BindTypingOptions): Subscription {
   checkElement(element);
   checkOptions(options);
-  const { indicators, dialogId, sentOn, policy, onEvent } = options;
+  const { indicators, sentOn, onEvent, dialogId, policy } = options;
   if (typeof indicators?.userTyping !== 'function') {
     throw new B24InputError('indicators', 'the result of createTypingIndicators() or createIndicators()');
   }
@@ -40,7 +40,6 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
   // Document Picture-in-Picture one) takes the composer there, and the tab it left may be hidden while it is typed in.
   // `visibilitychange` is still heard on the document it was bound in only (see the README's limits).
   const isHidden = (): boolean => element.ownerDocument?.visibilityState === 'hidden';
-  const sent = sentOn ?? submits(element, options); // it reads enterToSend only
   // The app holds only a Subscription, so it has no error handler of its own: an error (from its `sentOn`) ends
   // the binding, which onEvent hears as a stop (reason `error`), instead of RxJS throwing it uncaught from a timer.
   return indicators
@@ -50,7 +49,11 @@ export function bindTyping(element: ComposerElement, options: BindTypingOptions)
       keystrokes: keystrokes(element).pipe(filter(() => !isHidden())),
       // An element always has an ownerDocument; an EventTarget that is none (no document to hide) is never hidden, so
       // listening on it instead changes nothing and spares a branch (bytes) that would skip the listener.
-      sent: merge(sent, fromEvent(element.ownerDocument ?? element, 'visibilitychange').pipe(filter(isHidden))),
+      // (the default `sentOn` reads enterToSend only)
+      sent: merge(
+        sentOn ?? submits(element, options),
+        fromEvent(element.ownerDocument ?? element, 'visibilitychange').pipe(filter(isHidden)),
+      ),
       policy,
     })
     .subscribe({ next: onEvent, error() {} });

@@ -590,6 +590,19 @@ describe('createFetchTransport failures', () => {
     expect(session.asked).toBe(0);
     expect(counted.requests).toBe(0);
   });
+
+  it('rejects an already aborted batch, an empty one too, as call and the node transport do, without a token or a request', async () => {
+    const { session, auth } = oauthSession();
+    const counted = countedFetch();
+    const t = createFetchTransport({ clientEndpoint: emulator.restUrl, auth, fetch: counted.fetch });
+    const signal = AbortSignal.abort();
+    const one = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
+    for (const pending of [t.batch!([one], { signal }), t.batch!([], { signal })]) {
+      await expect(pending).rejects.toMatchObject({ name: 'B24Error', code: 'ABORTED', kind: 'network' });
+    }
+    expect(session.asked).toBe(0);
+    expect(counted.requests).toBe(0);
+  });
 });
 
 describe('createFetchTransport and a redirect (a 307 from the REST endpoint to another host)', () => {

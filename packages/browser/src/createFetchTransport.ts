@@ -123,13 +123,12 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     const signal = callOptions?.signal;
     throwIfAborted(signal);
     const controller = new AbortController();
-    const stop = controller.signal;
     const abort = (): void => controller.abort();
     signal?.addEventListener('abort', abort);
     const timer = setTimeout(abort, timeoutMs);
     // `auth` cannot be cancelled, only no longer waited for: what the call waits on races this. Its listener is
     // on the call's own signal, so nothing is left behind on `signal` (which may serve many calls).
-    const stopped = new Promise<never>((_, reject) => stop.addEventListener('abort', reject));
+    const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', reject));
     const until = <T>(value: Promise<T>): Promise<T> => Promise.race([value, stopped]);
 
     /** One HTTP round trip: the envelope's `result`, or a classified B24Error. */
@@ -142,7 +141,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         // Not followed: a 307/308 would re-POST the body, token included, to wherever it points. Rejected below as
         // the node transport rejects one (undici gives the 3xx as is, a browser an `opaqueredirect` with status 0).
         redirect: 'manual',
-        signal: stop,
+        signal: controller.signal,
       });
       // Any JSON value really; reading `error` or `result` of a primitive gives undefined, of null nothing (`?.`).
       let envelope: { error?: unknown; error_description?: unknown; result?: unknown } | undefined;
@@ -204,7 +203,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     } catch (error) {
       throwIfAborted(signal);
       // Only `signal` (checked just above) and the timer abort the controller.
-      if (stop.aborted) throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` });
+      if (controller.signal.aborted)
+        throw new B24Error({ code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` });
       // Everything but fetch failing (and the body breaking off) is a B24Error already.
       throw isB24Error(error)
         ? error
@@ -221,6 +221,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     async batch(calls: readonly TransportCall[], callOptions?: TransportCallOptions) {
       checkBatch(calls, callOptions);
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
+      // Aborted already, an empty batch too rejects, as `call` and the node transport's do, though it sends nothing.
+      throwIfAborted(callOptions?.signal);
       if (!calls.length) return [];
       return parseBatchResult(await call('batch', { halt: 0, cmd }, callOptions, calls), calls.length, calls);
     },

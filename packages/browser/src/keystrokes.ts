@@ -42,7 +42,7 @@ export function keystrokes(element: ComposerElement): Observable<Event> {
     ),
   ).pipe(
     filter((event) => {
-      const { isComposing, inputType, type } = event as InputEvent;
+      const { type, inputType, isComposing } = event as InputEvent;
       const content = (element as HTMLTextAreaElement).value ?? (element.isContentEditable ? element.innerHTML : event);
       if (type !== 'beforeinput')
         return !(isComposing || /Composition/.test(inputType) || (inputType !== undefined && content === before));

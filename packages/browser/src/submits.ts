@@ -56,9 +56,8 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
       }
     };
     const onKeyDown = (key: KeyboardEvent): void => {
-      const target = key.target as HTMLTextAreaElement;
-      // What has the focus, inside a web component's shadow root too (the target is only its host there).
-      const focused = key.composedPath()[0] as HTMLInputElement;
+      // `key.composedPath()[0]` is what has the focus, inside a web component's shadow root too (the target is only its
+      // host there). It and `key.target` are read where needed, not held in locals: the bundle is smaller.
       // keyCode 229 is the "IME is handling this key" marker some browsers send instead of isComposing. On a form
       // control other than a textarea, Enter is the form's implicit submit or a button's click: preventing it
       // would stop the page's own send, so it is left alone and the form's `submit` is heard instead. Nor is Enter
@@ -70,8 +69,10 @@ export function submits(element: ComposerElement | HTMLFormElement, options: Sub
         key.isComposing ||
         key.keyCode === 229 ||
         (key.defaultPrevented && key !== prevented) ||
-        (target.form && target.type !== 'textarea') ||
-        !(focused.isContentEditable || focused.select)
+        ((key.target as HTMLTextAreaElement).form && (key.target as HTMLTextAreaElement).type !== 'textarea') ||
+        !(
+          (key.composedPath()[0] as HTMLElement).isContentEditable || (key.composedPath()[0] as HTMLInputElement).select
+        )
       )
         return;
       key.preventDefault();
