@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { type Bot, type BotEvent, ChatModel } from './ChatModel';
+import { checkedClock } from './ClockError';
 import { createPrng } from './createPrng';
 import { deliverWebhook } from './deliverWebhook';
 import { FaultBook } from './FaultBook';
@@ -36,6 +37,8 @@ export const PLANS = {
 const DEFAULT_SCOPES = ['im', 'imbot'];
 const REFRESH_TOKEN_TTL_MS = 180 * 86_400_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
+/** How soon the expiry timer asks an injected clock again after it failed (see `scheduleSweep`). */
+const CLOCK_RETRY_MS = 1000;
 /** Webhook delivery records kept (`deliveries()`): the newest ones. */
 export const DELIVERY_LIMIT = 1000;
 /** Method calls whose params are kept (`received()`): the newest ones. */
@@ -137,16 +140,7 @@ export class Portal {
   constructor(readonly options: EmulatorOptions) {
     validateOptions(options);
     const clock = options.now;
-    this.now = clock
-      ? () => {
-          const t = clock();
-          // A clock gone bad would leak NaN into expiry, the bucket and envelopes; fail the call instead.
-          if (!(typeof t === 'number' && Number.isFinite(t))) {
-            fail('startEmulator', `now() must return a finite number (epoch ms), got ${shown(t)}`);
-          }
-          return t;
-        }
-      : () => Date.now();
+    this.now = clock ? checkedClock(clock) : () => Date.now();
     this.tokenTtlMs = (options.tokenTtlSec ?? 3600) * 1000;
     this.clientLifetimeMs = (options.clientLifetimeSec ?? 25) * 1000;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -321,7 +315,7 @@ export class Portal {
   }
 
   /** The default portal: three people, a group chat with two bots, a second chat without bots. */
-  private build(): void {
+  private build(now = this.now()): void {
     this.model = new ChatModel(
       this.timeline,
       this.now,
@@ -360,9 +354,9 @@ export class Portal {
         webhooks: [{ userId: 1, code: 'emulatorwebhook1' }],
       });
       // Fixed, readable tokens for the default user, so tests and examples can hard-code them.
-      const record: TokenRecord = { userId: 1, clientId: app.clientId, expiresAt: this.now() + this.tokenTtlMs };
+      const record: TokenRecord = { userId: 1, clientId: app.clientId, expiresAt: now + this.tokenTtlMs };
       this.accessTokens.set('emulator-access-token', record);
-      this.refreshTokens.set('emulator-refresh-token', { ...record, expiresAt: this.now() + REFRESH_TOKEN_TTL_MS });
+      this.refreshTokens.set('emulator-refresh-token', { ...record, expiresAt: now + REFRESH_TOKEN_TTL_MS });
       this.fixtures.oauth = {
         accessToken: 'emulator-access-token',
         refreshToken: 'emulator-refresh-token',
@@ -428,6 +422,8 @@ export class Portal {
    * `{kind: 'reset', seq, time, epoch}` with that id; timeline sequence numbers keep growing.
    */
   reset(): void {
+    // The clock is read first and once: one that fails (ClockError) leaves the portal as it was, not half reset.
+    const time = this.now();
     const seq = this.timeline.clear();
     this.faults.clear();
     this.bucket?.reset();
@@ -435,9 +431,9 @@ export class Portal {
     this.deliveries.length = 0;
     this.received.length = 0;
     this.stats = emptyStats();
-    this.build();
+    this.build(time);
     this.resets++;
-    this.lastReset = { seq, time: this.now() };
+    this.lastReset = { seq, time };
     const event = this.resetEvent();
     for (const client of this.sseClients) client.write(`id: ${seq}@${event.epoch}\ndata: ${JSON.stringify(event)}\n\n`);
   }
@@ -504,15 +500,29 @@ export class Portal {
 
   // ---- indicator expiry in real time, so the SSE stream and the live page see `expired` hides ----
 
+  /**
+   * Never throws: it runs after a call was answered and recorded (a throw would fail that call a second time) and
+   * from a timer (a throw there would be an uncaught exception that ends the process). An injected clock that has
+   * gone bad is asked again after `CLOCK_RETRY_MS`, so expiries reach the stream once it recovers.
+   */
   scheduleSweep(): void {
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
     const next = this.model.nextExpiry();
     if (next === null || this.closed) return;
-    const delay = Math.min(2 ** 31 - 1, Math.max(0, next - this.now()) + 5);
+    let delay = CLOCK_RETRY_MS;
+    try {
+      delay = Math.min(2 ** 31 - 1, Math.max(0, next - this.now()) + 5);
+    } catch {
+      // The clock failed: retry later (above).
+    }
     this.sweepTimer = setTimeout(() => {
       this.sweepTimer = null;
-      this.model.sweep();
+      try {
+        this.model.sweep();
+      } catch {
+        // The clock failed: nothing is swept now; scheduleSweep retries.
+      }
       this.scheduleSweep();
     }, delay);
     this.sweepTimer.unref?.();

@@ -275,3 +275,35 @@ describe('control routes refuse what they cannot use, saying why', () => {
     expect(ok.body.id).toBeTypeOf('number');
   });
 });
+
+describe('/_emulator with an injected now() gone bad (README: the call that read it fails with 500)', () => {
+  it('a route that reads the clock answers 500, not a 400 blaming the request; the others and a recovered clock serve on', async () => {
+    const clock = { t: Date.parse('2026-01-01T00:00:00Z'), bad: false };
+    emulator = await startEmulator({ plan: 'off', now: () => (clock.bad ? Number.NaN : clock.t) });
+    const base = `${emulator.url}/_emulator`;
+    emulator.postMessage({ from: 1, dialogId: 'chat1', text: 'before' });
+    const { epoch } = (await get(`${base}/state`)).body;
+    clock.bad = true;
+    const replies = {
+      state: await get(`${base}/state`),
+      timeline: await get(`${base}/timeline`),
+      reset: await post(`${base}/reset`, {}),
+      tokens: await post(`${base}/tokens`, { userId: 2 }),
+      messages: await post(`${base}/messages`, { from: 1, dialogId: 'chat1', text: 'hi' }),
+    };
+    for (const [route, reply] of Object.entries(replies)) {
+      expect({ route, status: reply.status, error: reply.body.error }).toEqual({
+        route,
+        status: 500,
+        error: 'INTERNAL_SERVER_ERROR',
+      });
+      expect(reply.body.error_description).toContain('now() must return a finite number');
+    }
+    expect((await get(`${base}/stats`)).status).toBe(200);
+    clock.bad = false;
+    // The failed reset changed nothing (not half done: timeline cleared, epoch kept, no reset event sent).
+    expect((await get(`${base}/state`)).body.epoch).toBe(epoch);
+    expect(emulator.timeline().map((e) => e.kind === 'message' && e.text)).toEqual(['before']);
+    expect((await post(`${base}/reset`, {})).status).toBe(200);
+  });
+});

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClockError } from './ClockError';
 import { type ControlMethod, type ControlRoute, controlRoutes } from './controlRoutes';
 import { parseJson, readBody } from './parseBody';
 import type { Params } from './phpQuery';
@@ -74,6 +75,9 @@ export async function handleControl(
   try {
     await handler({ portal, req, res, url, cors, param, send, readJson });
   } catch (error) {
-    send(400, { error: 'BAD_REQUEST', error_description: error instanceof Error ? error.message : String(error) });
+    const description = error instanceof Error ? error.message : String(error);
+    // A broken injected clock is the emulator's failure, not the request's: 500, as on /rest/ (README).
+    if (error instanceof ClockError) send(500, { error: 'INTERNAL_SERVER_ERROR', error_description: description });
+    else send(400, { error: 'BAD_REQUEST', error_description: description });
   }
 }

@@ -391,3 +391,75 @@ describe('a refused call on the timeline says whose call it was (the refusal its
     });
   });
 });
+
+describe('an injected now() that stops returning a finite number partway through a request (README: 500)', () => {
+  const T0 = Date.parse('2026-01-01T00:00:00Z');
+  const failures: Record<string, () => unknown> = {
+    NaN: () => Number.NaN,
+    undefined: () => undefined,
+    'a throw': () => {
+      throw new Error('clock unplugged');
+    },
+  };
+  const requests: Record<string, unknown> = {
+    'im.dialog.writing': { DIALOG_ID: 'chat1' },
+    // Commands that show, replace, hide (a message) and refuse, so the batch reads the clock on every path.
+    batch: {
+      cmd: {
+        a: 'im.dialog.writing?DIALOG_ID=chat1',
+        b: 'im.dialog.writing?DIALOG_ID=chat1',
+        c: 'im.message.add?DIALOG_ID=chat1&MESSAGE=hi',
+        d: 'no.such.method',
+      },
+    },
+  };
+  /**
+   * An emulator whose clock reads fine while `good` reads remain (null: always), then fails; `reads` counts them.
+   * Reads during startEmulator are not counted: only the request's own.
+   */
+  async function withClock(good: number | null, failure: () => unknown) {
+    const clock = { good: null as number | null, reads: 0 };
+    const clocked = await startEmulator({
+      plan: 'off',
+      now: () => {
+        if (clock.good === null) return T0 + clock.reads;
+        return clock.reads++ < clock.good ? T0 + clock.reads : (failure() as number);
+      },
+    });
+    clock.good = good;
+    return { clocked, clock };
+  }
+
+  for (const [failureName, failure] of Object.entries(failures)) {
+    for (const [method, body] of Object.entries(requests)) {
+      it(`${method}: answers 500 whichever of its clock reads returns ${failureName}, then serves on`, async () => {
+        // How many times a whole request reads the clock: every one of those reads is a point it can fail at.
+        const counting = await withClock(Number.POSITIVE_INFINITY, failure);
+        const url = (e: Emulator) => `${e.webhookUrl()}${method}`;
+        try {
+          expect((await post(url(counting.clocked), body)).status).toBe(200);
+        } finally {
+          await counting.clocked.close();
+        }
+        const total = counting.clock.reads;
+        expect(total).toBeGreaterThan(2);
+        const outcomes: string[] = [];
+        for (let good = 0; good < total; good++) {
+          const { clocked, clock } = await withClock(good, failure);
+          try {
+            const reply = await post(url(clocked), body);
+            outcomes.push(`${good}: ${reply.status} ${reply.body.error}`);
+            clock.good = null; // the clock recovers: the same server answers the next call
+            expect((await post(url(clocked), body)).status).toBe(200);
+            // One failed call is one entry on the timeline, not a 200 and then a 500 for the same call.
+            const plain = clocked.timeline().filter((e) => e.kind === 'call' && e.batchId === null);
+            if (method !== 'batch') expect(plain.length).toBeLessThanOrEqual(2);
+          } finally {
+            await clocked.close();
+          }
+        }
+        expect(outcomes).toEqual(Array.from({ length: total }, (_, good) => `${good}: 500 INTERNAL_SERVER_ERROR`));
+      });
+    }
+  }
+});

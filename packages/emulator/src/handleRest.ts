@@ -157,7 +157,9 @@ export async function handleRest(
     portal.countStatus(200);
     reply(200, { result, time: timeBlock(started, portal.now(), operating ?? undefined) });
   } catch (caught) {
-    if (!(caught instanceof RestError) && (req.destroyed || res.destroyed)) {
+    // Not `req.destroyed`: Node destroys a request once its body has been read, so any later failure (an injected
+    // clock gone bad in the method, say) would be taken for a hang-up and left without an answer.
+    if (!(caught instanceof RestError) && (req.readableAborted || res.destroyed)) {
       // The client hung up (mid-body, say): no reply went out, so none is counted; the call is noted as a
       // fault's dropped connection is (status 0), not as a 500 the portal never sent.
       if (!recorded) recordRefused(0, 'ABORTED');

@@ -232,3 +232,22 @@ describe('a subscriber that never reads (backpressure)', () => {
     expect(got.at(-1)!.data).toMatchObject({ kind: 'message', seq: 100 });
   });
 });
+
+describe('/_emulator/events with an injected now() gone bad (README: the call that read it fails with 500)', () => {
+  it('a stale cursor, whose reset event reads the clock, is answered 500, not left open with nothing to come', async () => {
+    const clock = { t: Date.parse('2026-01-01T00:00:00Z'), bad: false };
+    const emulator = await startEmulator({ plan: 'off', now: () => (clock.bad ? Number.NaN : clock.t) });
+    open.push(emulator);
+    say(emulator, 'one');
+    clock.bad = true;
+    const stale = await fetch(`${emulator.url}/_emulator/events?since=500`);
+    expect(stale.status).toBe(500);
+    expect(await stale.json()).toMatchObject({ error: 'INTERNAL_SERVER_ERROR' });
+    // A resumable cursor reads no clock: the stream opens and replays as usual.
+    const resumed = await frames(`${emulator.url}/_emulator/events?since=0`, 1);
+    expect(resumed.map((f) => f.data.text)).toEqual(['one']);
+    clock.bad = false;
+    const recovered = await frames(`${emulator.url}/_emulator/events?since=500`, 2);
+    expect(recovered.map((f) => f.data.kind)).toEqual(['reset', 'message']);
+  });
+});

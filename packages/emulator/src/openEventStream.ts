@@ -50,6 +50,9 @@ export function openEventStream(
   // An id this emulator never wrote is a stale cursor, not a client error; a bad `since` in a URL is one.
   if (cursor === 'invalid' && !fromHeader) return false;
   if (cursor === 'invalid') cursor = { since: 0, epoch: '' };
+  // Read before the headers go out: a clock that fails (ClockError) must still get its 500, not a silent stream.
+  const reset =
+    cursor && portal.cursorIsStale(cursor.since, cursor.epoch) ? { ...portal.resetEvent(), time: portal.now() } : null;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -66,9 +69,8 @@ export function openEventStream(
   const epoch = portal.epoch;
   if (cursor) {
     let since = cursor.since;
-    if (portal.cursorIsStale(cursor.since, cursor.epoch)) {
-      const reset = portal.resetEvent();
-      res.write(`id: ${reset.seq}@${epoch}\ndata: ${JSON.stringify({ ...reset, time: portal.now() })}\n\n`);
+    if (reset) {
+      res.write(`id: ${reset.seq}@${epoch}\ndata: ${JSON.stringify(reset)}\n\n`);
       since = 0;
     }
     for (const entry of portal.timeline.list(since)) {
