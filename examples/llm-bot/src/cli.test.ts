@@ -2,6 +2,7 @@
 // exits 1 instead of running on deaf") checked by deleting the bot while it runs.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@b24-typing/emulator';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -112,7 +113,7 @@ describe('llm-bot CLI', () => {
     onTestFinished(() => portal.close());
     const env = { B24_WEBHOOK_URL: portal.webhookUrl(1), B24_BOT_TOKEN: 'cli-test-token' };
     const cases: [args: string[], env: Record<string, string>, message: RegExp][] = [
-      [['--events', 'webhook', '--public-url', 'not-a-url'], { B24_APPLICATION_TOKEN: 'app' }, /publicUrl/],
+      [['--events', 'webhook', '--public-url', 'not-a-url'], { B24_APPLICATION_TOKEN: 'app' }, /--public-url/],
       [['--events', 'webhook', '--webhook-port', '70000'], { B24_APPLICATION_TOKEN: 'app' }, /port/],
       [['--poll-ms', '1e12'], {}, /intervalMs|poll-ms/],
       [[], { LLM_LOCAL_SPEED: 'abc' }, /LLM_LOCAL_SPEED/],
@@ -131,21 +132,54 @@ describe('llm-bot CLI', () => {
     expect(portal.bot('b24_typing_llm_bot')).toBeNull(); // the CLI's bot was never registered
   }, 60_000);
 
+  it('refuses bad input with a B24InputError message before anything listens: its emulator port is never tried', async () => {
+    // before: a bad --public-url, a --webhook-port typo in fetch mode, a too long B24_BOT_TOKEN were found only once
+    // the embedded emulator had started (here: failed on the port held below); flag errors were Node's TypeErrors,
+    // a positional argument (a pasted webhook URL) echoed in full
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => held.close(() => resolve())));
+    const port = String((held.address() as AddressInfo).port);
+    const cases: [args: string[], env: Record<string, string>, message: RegExp][] = [
+      [['--events', 'webhook', '--public-url', 'not-a-url'], {}, /Invalid --public-url: must be/],
+      [['--webhook-port', 'abc'], {}, /Invalid --webhook-port: must be/],
+      [['--bogus'], {}, /Invalid --bogus: must be/],
+      [['--events', 'pigeon'], {}, /Invalid --events: must be/],
+      [['https://portal.example/rest/1/s3cr3t/'], {}, /Invalid arguments: must be/],
+      [[], { B24_BOT_TOKEN: `s3cr3t${'t'.repeat(40)}` }, /Invalid B24_BOT_TOKEN: must be/],
+      [[], { LLM_BASE_URL: 'ftp://llm.example', LLM_API_KEY: 's3cr3t' }, /Invalid LLM_BASE_URL: must be/],
+    ];
+    for (const [args, env, message] of cases) {
+      const cli = spawnCli(['--emulator-port', port, ...args], env);
+      const code = await Promise.race([
+        cli.exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+      ]);
+      expect({ args, code }).toEqual({ args, code: 1 });
+      expect(cli.out()).toMatch(message);
+      expect(cli.out()).toMatch(/--help lists/);
+      expect(cli.out()).not.toMatch(/EADDRINUSE|is running|s3cr3t/);
+      cli.proc.kill('SIGKILL');
+    }
+  }, 90_000);
+
   it('--help names every flag and environment variable the CLI and its model read (the README: "lists every flag and variable")', () => {
     const help = execFileSync(
       process.execPath,
       ['--conditions=@b24-typing/source', '--import', 'tsx', 'src/cli.ts', '--help'],
       { cwd: root, encoding: 'utf8' },
     );
-    const read = ['src/cli.ts', 'src/createModel.ts'].flatMap((file) => [
+    const read = ['src/cli.ts', 'src/readCliOptions.ts', 'src/createModel.ts'].flatMap((file) => [
       ...readFileSync(new URL(`../${file}`, import.meta.url), 'utf8').matchAll(/\benv\??\.([A-Z][A-Z0-9_]+)/g),
     ]);
     const names = [...new Set(read.map((m) => m[1]!))];
     expect(names).toContain('LLM_MODEL');
     expect(names.filter((name) => !help.includes(name))).toEqual([]);
-    // … and every flag it parses (`parseArgs` options: `name: { type: … }`)
+    // … and every flag it parses (readCliOptions' `parseArgs` options: `name: { type: … }`)
     const flags = [
-      ...readFileSync(new URL('../src/cli.ts', import.meta.url), 'utf8').matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type:/gm),
+      ...readFileSync(new URL('../src/readCliOptions.ts', import.meta.url), 'utf8').matchAll(
+        /^\s+'?([a-z][a-z-]*)'?: \{ type:/gm,
+      ),
     ].map((m) => `--${m[1]!}`);
     expect(flags).toContain('--poll-ms');
     expect(flags.filter((flag) => !new RegExp(`[\\s,]${flag}(?![\\w-])`).test(help))).toEqual([]);

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The bot as a program: `pnpm --filter @b24-typing/example-llm-bot start [-- --events webhook]`.
 // All logic is in startBot; this file reads flags and env, prints a banner and handles Ctrl-C.
-import { parseArgs } from 'node:util';
+import { B24InputError } from '@b24-typing/core';
 import { startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { createModel } from './createModel';
+import { readCliOptions } from './readCliOptions';
 import { startBot } from './startBot';
 
 const USAGE = `Usage: llm-bot [options]
@@ -25,67 +26,36 @@ Environment:
 `;
 
 async function main(): Promise<number | undefined> {
-  const { values } = parseArgs({
-    // `pnpm start -- --flag` passes the `--` through
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      events: { type: 'string', default: 'fetch' },
-      'poll-ms': { type: 'string' },
-      'webhook-port': { type: 'string' },
-      'public-url': { type: 'string' },
-      'emulator-port': { type: 'string', default: '8024' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  // Every flag and variable, the model's too, before anything listens or calls the network (readCliOptions).
+  const options = readCliOptions(process.argv.slice(2), process.env);
+  if (options === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
-  const mode = values.events;
-  if (mode !== 'fetch' && mode !== 'webhook') throw new Error(`--events must be fetch or webhook, got ${mode}`);
-  const number = (name: string, value: string | undefined, max: number) => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > max)
-      throw new Error(`--${name} must be an integer from 0 to ${max}, got ${value}`);
-    return n;
-  };
-  // Every flag and the model's variables are read before anything starts or is called: a bad one is an error, not a
-  // bot that started and then failed (or ran on with a default instead).
-  const emulatorPort = number('emulator-port', values['emulator-port'], 65_535);
-  const webhookPort = mode === 'webhook' ? number('webhook-port', values['webhook-port'], 65_535) : undefined;
-  const pollMs = mode === 'fetch' ? number('poll-ms', values['poll-ms'], 2_147_483_647) : undefined;
+  const { mode, botToken } = options;
   const { model, description } = createModel();
 
-  const portalUrl = process.env.B24_WEBHOOK_URL?.trim();
   let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
   let webhook: string;
-  let botToken: string;
-  let applicationToken = process.env.B24_APPLICATION_TOKEN?.trim();
-  if (portalUrl) {
-    webhook = portalUrl;
-    botToken = process.env.B24_BOT_TOKEN?.trim() ?? '';
-    if (!botToken) throw new Error('B24_BOT_TOKEN must be set with B24_WEBHOOK_URL (choose one, ≤ 40 characters)');
-  } else {
-    emulator = await startEmulator({ port: emulatorPort ?? 8024 });
+  if (options.portalUrl) webhook = options.portalUrl;
+  else {
+    emulator = await startEmulator({ port: options.emulatorPort });
     webhook = emulator.webhookUrl();
-    botToken = process.env.B24_BOT_TOKEN?.trim() || 'llm-bot-demo-token';
   }
   let events: Parameters<typeof startBot>[0]['events'];
   if (mode === 'webhook') {
-    // The local emulator tells which token it signs events with (its webhook's); a real portal shows it in the app settings.
-    applicationToken ||= emulator?.webhookApplicationToken();
-    if (!applicationToken) throw new Error("webhook mode needs B24_APPLICATION_TOKEN (see your portal's app settings)");
+    // The local emulator tells which token it signs events with (its webhook's); a real portal shows it in the app
+    // settings (readCliOptions requires it there).
+    const applicationToken = options.applicationToken ?? emulator?.webhookApplicationToken() ?? '';
     events = {
       mode,
       applicationToken,
-      ...(webhookPort === undefined ? {} : { port: webhookPort }),
-      ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+      ...(options.webhookPort === undefined ? {} : { port: options.webhookPort }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     };
   } else {
-    events = { mode, intervalMs: pollMs ?? (emulator ? 1000 : 5000) };
+    events = { mode, intervalMs: options.pollMs ?? (emulator ? 1000 : 5000) };
   }
-  applicationToken = undefined;
 
   const transport = createWebhookTransport(webhook);
   let exitCode = 0;
@@ -146,7 +116,9 @@ async function main(): Promise<number | undefined> {
 main().then(
   (code) => process.exit(code ?? 0),
   (error: unknown) => {
-    process.stderr.write(`llm-bot: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Bad input points at the list of what is accepted; anything else is what went wrong, as it is.
+    const hint = error instanceof B24InputError ? ' (llm-bot --help lists the flags and variables)' : '';
+    process.stderr.write(`llm-bot: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
     process.exit(1);
   },
 );

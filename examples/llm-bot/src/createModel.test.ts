@@ -56,4 +56,19 @@ describe('createModel', () => {
       );
     }
   });
+
+  it('refuses an LLM_BASE_URL that is no http(s) URL with B24InputError, echoing neither it nor the key', () => {
+    // before: Node's TypeError "Invalid URL" (or a model that would call a file: or ftp: URL), not a B24InputError
+    for (const LLM_BASE_URL of ['llm.example/v1', 'ftp://llm.example/v1', 'https://']) {
+      const error = (() => {
+        try {
+          createModel({ LLM_BASE_URL, LLM_API_KEY: 'sk-secret-key' });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, LLM_BASE_URL).toMatchObject({ name: 'B24InputError', field: 'LLM_BASE_URL' });
+      expect(String(error)).not.toMatch(/sk-secret-key|llm\.example/);
+    }
+  });
 });

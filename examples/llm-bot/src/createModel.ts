@@ -2,6 +2,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { B24InputError } from '@b24-typing/core';
 import type { LanguageModel } from 'ai';
 import { createLocalModel } from './createLocalModel';
+import { isHttpUrl } from './isHttpUrl';
 
 export interface ModelChoice {
   readonly model: LanguageModel;
@@ -12,12 +13,16 @@ export interface ModelChoice {
 /**
  * The model the bot talks to: an OpenAI-compatible endpoint when `LLM_BASE_URL` and `LLM_API_KEY` are both set
  * (`LLM_MODEL` picks the model, default `gpt-4o-mini`), otherwise the local deterministic demo model, so the
- * demo needs no account and no network. `LLM_LOCAL_SPEED` that is no speed: B24InputError.
+ * demo needs no account and no network. `LLM_LOCAL_SPEED` that is no speed, or an `LLM_BASE_URL` that is no
+ * http(s) URL: B24InputError.
  */
 export function createModel(env: Readonly<Record<string, string | undefined>> = process.env): ModelChoice {
   const baseURL = env.LLM_BASE_URL?.trim();
   const apiKey = env.LLM_API_KEY?.trim();
   if (baseURL && apiKey) {
+    // Refused here, as a bad flag is, rather than as Node's "Invalid URL" or at the first answer. Not echoed: a
+    // gateway's URL may carry a key.
+    if (!isHttpUrl(baseURL)) throw new B24InputError('LLM_BASE_URL', 'an absolute http(s) URL of the endpoint');
     const modelId = env.LLM_MODEL?.trim() || 'gpt-4o-mini';
     const provider = createOpenAICompatible({ name: 'llm', baseURL, apiKey });
     return { model: provider.chatModel(modelId), description: `${modelId} at ${new URL(baseURL).origin}` };

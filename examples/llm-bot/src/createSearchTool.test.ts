@@ -19,4 +19,16 @@ describe('searchArticles (the local webSearch tool)', () => {
     expect(titles('How does a bot show its status?')[0]).toBe('Bot statuses in Bitrix24');
     expect(titles('how long does the typing indicator last?')).toEqual(['User typing']);
   });
+
+  it('folds plurals and common suffixes, so that a variant of a word finds its article', () => {
+    // before: whole words only, so "limit" did not find "Rate limits", nor "batches" its "batch"
+    const titles = (query: string) => searchArticles(query, 2).map((h) => h.title);
+    expect(titles('what is the limit?')).toEqual(['Rate limits']);
+    expect(titles('batches')).toEqual(['Rate limits']);
+    expect(titles('reply')).toEqual(['Replies']);
+    expect(titles('keystrokes renewed')).toEqual(['User typing']);
+    expect(titles('when does a status last')[0]).toBe('Bot statuses in Bitrix24');
+    // only suffixes are folded: a word that merely starts like another is no variant of it
+    expect(titles('port')).toEqual(['Bot statuses in Bitrix24', 'User typing']); // nothing matches: corpus order
+  });
 });

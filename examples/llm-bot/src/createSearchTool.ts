@@ -51,20 +51,51 @@ const wordsOf = (text: string) =>
     .filter((w) => w.length > 2);
 
 /**
- * Ranks the corpus by how many query words each article contains as whole words ("how" is not in "shows"); ties
- * keep corpus order. Stop words do not count, nor the bot's mention: the portal's `[USER=12]LLM Bot[/USER]`, or
- * `@` and one of `mentions` (the bot's name) as a group chat asks for it. Once any article matches, only those that
- * match are hits; when none does, the first `limit` articles still answer.
+ * A word's folded form, so that obvious variants meet: plurals and verb forms ("limits", "batches", "replies",
+ * "renewed", "batching" → "limit", "batch", "reply", "renew", "batch"), then a final silent "e" ("typing" and "type"
+ * both → "typ"). Suffixes only, and only when three letters stay: "port" never meets "portal", "its" stays "its".
+ * Deliberately small (no stemmer library for a corpus of five articles): it can also fold two words together
+ * ("rate" and "rat"), which is why a folded match counts less than the word itself (`searchArticles`).
+ */
+export function foldWord(word: string): string {
+  const cut = (suffix: string, replacement = '') =>
+    word.length - suffix.length >= 3 && word.endsWith(suffix) ? word.slice(0, -suffix.length) + replacement : undefined;
+  let w =
+    cut('ies', 'y') ??
+    (/(?:s|x|z|ch|sh)es$/.test(word) ? cut('es') : undefined) ??
+    (/[^siu]s$/.test(word) ? cut('s') : undefined) ??
+    cut('ing') ??
+    cut('ed') ??
+    word;
+  // "stopped", "running": the consonant doubled before the suffix (not "ll", "ss": "called", "passing")
+  if (w !== word && /([^aeiouls])\1$/.test(w)) w = w.slice(0, -1);
+  return w.length > 3 && w.endsWith('e') ? w.slice(0, -1) : w;
+}
+
+/** What a query word scores in an article that has it as it is, and as a variant only (`foldWord`). */
+const EXACT = 3;
+const FOLDED = 1;
+
+/**
+ * Ranks the corpus by the query words each article contains: as whole words ("how" is not in "shows"), or as a variant
+ * (`foldWord`: "limit" finds "limits"), which scores a third as much. Ties keep corpus order. Stop words do not count,
+ * nor the bot's mention: the portal's `[USER=12]LLM Bot[/USER]`, or `@` and one of `mentions` (the bot's name) as a
+ * group chat asks for it. Once any article matches, the hits are those scoring at least half the best: a variant
+ * alone ("indicator" ~ "indicators") does not ride along with an article that has the words themselves. When none
+ * matches, the first `limit` articles still answer.
  */
 export function searchArticles(query: string, limit = 2, mentions: readonly string[] = []): SearchHit[] {
   let text = query.replace(/\[USER=\d+\][^[]*\[\/USER\]/gi, ' ').toLowerCase();
   for (const name of mentions) if (name) text = text.split(`@${name.toLowerCase()}`).join(' ');
-  const words = wordsOf(text).filter((w) => !STOP_WORDS.has(w));
+  const words = [...new Set(wordsOf(text).filter((w) => !STOP_WORDS.has(w)))];
   const ranked = ARTICLES.map((a, i) => {
     const hay = new Set(wordsOf(`${a.title} ${a.text}`));
-    return { a, i, score: words.filter((w) => hay.has(w)).length };
+    const folded = new Set([...hay].map(foldWord));
+    const score = words.reduce((sum, w) => sum + (hay.has(w) ? EXACT : folded.has(foldWord(w)) ? FOLDED : 0), 0);
+    return { a, i, score };
   }).sort((x, y) => y.score - x.score || x.i - y.i);
-  const matching = ranked.filter((r) => r.score > 0);
+  const best = ranked[0]?.score ?? 0;
+  const matching = ranked.filter((r) => r.score > 0 && r.score * 2 >= best);
   return (matching.length ? matching : ranked).slice(0, limit).map(({ a }) => ({ title: a.title, text: a.text }));
 }
 

@@ -1014,6 +1014,40 @@ describe("llm-bot answering the README's sample question", () => {
   });
 });
 
+describe('llm-bot bot types (imbot.v2.Bot.register `type`, reference §4.2)', () => {
+  // before: only 'bot' and 'supervisor' were accepted; the reference documents `personal` and `openline` too
+  it("registers as 'personal', which hears every message of its chats (no mention), and answers it", async () => {
+    const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, type: 'personal' });
+    emulator.seed({ members: [[1, bot.botId]] });
+    const q = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'how does batching work?' });
+    const c = await waitFor(q, (c) => c.reply !== undefined);
+    expect(c.reply?.text).toMatch(/Rate limits: /);
+  });
+
+  it("registers as 'openline', which answers a mention in a group chat as a 'bot' does", async () => {
+    const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, type: 'openline' });
+    emulator.seed({ members: [[1, bot.botId]] });
+    const q = emulator.postMessage({ from: 2, dialogId: 'chat1', text: '@LLM Bot how does batching work?' });
+    const c = await waitFor(q, (c) => c.reply !== undefined);
+    expect(c.reply?.text).toMatch(/Rate limits: /);
+  });
+
+  it('refuses a type the reference does not document (v1 letters, `network`) with B24InputError, before any call', async () => {
+    const calls: string[] = [];
+    const transport: Transport = { call: async (method) => calls.push(method) };
+    for (const type of ['B', 'O', 'S', 'H', 'network', 'Bot', '']) {
+      const err = await startBot({
+        transport,
+        botToken: 't',
+        model: createLocalModel(),
+        type: type as 'bot',
+      }).catch((e: unknown) => e);
+      expect(err, type).toMatchObject({ name: 'B24InputError', field: 'type' });
+    }
+    expect(calls).toEqual([]);
+  });
+});
+
 describe('llm-bot answering several messages at once', () => {
   /** The bot's messages in a chat, in order. */
   const botMessages = (emulator: Emulator, botId: number, chatId: number) =>

@@ -37,6 +37,7 @@ import { clearOutcome, type Shown } from './clearOutcome';
 import { clip } from './clip';
 import { createSearchTool } from './createSearchTool';
 import { inTurn } from './inTurn';
+import { isHttpUrl } from './isHttpUrl';
 import { replyText } from './replyText';
 import { seenBefore } from './seenBefore';
 import { sleep } from './sleep';
@@ -57,6 +58,10 @@ export type EventSource =
       readonly publicUrl?: string;
     };
 
+/** The bot types imbot.v2.Bot.register documents (reference §4.2). */
+export const BOT_TYPES = ['bot', 'supervisor', 'personal', 'openline'] as const;
+export type BotType = (typeof BOT_TYPES)[number];
+
 export interface BotOptions {
   /** A webhook transport of the portal (or the emulator); the bot registers itself through it. */
   readonly transport: Transport;
@@ -65,10 +70,12 @@ export interface BotOptions {
   readonly code?: string;
   readonly name?: string;
   /**
-   * `bot` (default) hears 1:1 messages and @mentions in group chats; `supervisor` hears every message in the
-   * chats it is a member of (reference §4.2).
+   * The types imbot.v2.Bot.register documents (reference §4.2), all of which this bot can serve, as it answers
+   * whatever message the portal sends it: `bot` (default) and `openline` hear 1:1 messages and @mentions in group
+   * chats; `supervisor` and `personal` hear every message in the chats they are members of. (`network`, accepted by
+   * the portal per its error text only, is not documented: refused.)
    */
-  readonly type?: 'bot' | 'supervisor';
+  readonly type?: BotType;
   readonly model: LanguageModel;
   /** Default: `webSearch` over a small local corpus. */
   readonly tools?: ToolSet;
@@ -643,8 +650,8 @@ function refuseBadOptions(options: BotOptions, events: EventSource): void {
   }
   if (options.code !== undefined && !nonEmpty(options.code)) throw new B24InputError('code', 'a non-empty string');
   if (options.name !== undefined && !nonEmpty(options.name)) throw new B24InputError('name', 'a non-empty string');
-  if (options.type !== undefined && options.type !== 'bot' && options.type !== 'supervisor') {
-    throw new B24InputError('type', "'bot' or 'supervisor'", String(options.type));
+  if (options.type !== undefined && !BOT_TYPES.includes(options.type)) {
+    throw new B24InputError('type', BOT_TYPES.map((t) => `'${t}'`).join(', '), String(options.type));
   }
   if (options.system !== undefined && typeof options.system !== 'string') {
     throw new B24InputError('system', 'a string');
@@ -663,14 +670,6 @@ function refuseBadOptions(options: BotOptions, events: EventSource): void {
   }
   if (events.mode === 'webhook' && events.publicUrl !== undefined && !isHttpUrl(events.publicUrl)) {
     throw new B24InputError('events.publicUrl', 'an absolute http(s) URL the portal can post to');
-  }
-}
-
-function isHttpUrl(value: unknown): boolean {
-  try {
-    return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
-  } catch {
-    return false;
   }
 }
 

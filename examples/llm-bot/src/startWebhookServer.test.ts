@@ -1,5 +1,6 @@
 // Webhook mode end to end: the bot serves node:http, the emulator posts its events there (form-encoded, as the
 // platform does), and parseBotEvent decides which ones to trust.
+import { connect } from 'node:net';
 import type { Transport } from '@b24-typing/core';
 import { httpBuildQuery } from '@b24-typing/emulator';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -62,6 +63,28 @@ describe('llm-bot end to end (webhook mode)', () => {
     expect((await fetch(url)).status).toBe(404);
     expect((await fetch(new URL('/other', url), { method: 'POST', body: 'a=1' })).status).toBe(404);
     expect((await fetch(url, { method: 'POST', body: 'event=ONIMBOTV2MESSAGEADD' })).status).toBe(401);
+  });
+
+  it('answers a request target that is no URL path (`POST //`) with 404 and serves on, rather than crashing the bot', async () => {
+    // before: `new URL('//', base)` threw inside the request listener, an uncaught exception: one such request from
+    // anyone who can reach the port (a tunnel's public URL) stopped the bot
+    const server = await startWebhookServer({ applicationToken: 't', onEvent: () => true });
+    onTestFinished(() => server.close());
+    const { port } = new URL(server.url);
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.end(`POST ${target} HTTP/1.1\r\nHost: bot\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`),
+        );
+        let reply = '';
+        socket.on('data', (chunk: Buffer) => {
+          reply += chunk.toString();
+        });
+        socket.on('close', () => resolve(reply.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    for (const target of ['//', '///', '//[']) expect(await raw(target), target).toBe('HTTP/1.1 404 Not Found');
+    expect((await fetch(server.url, { method: 'POST', body: 'event=ONIMBOTV2MESSAGEADD' })).status).toBe(401);
   });
 
   it('answers a body over its 1 MiB limit with 413, instead of resetting the connection', async () => {

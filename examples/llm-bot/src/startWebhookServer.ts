@@ -55,7 +55,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     );
   }
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://bot.local').pathname !== PATH) {
+    if (req.method !== 'POST' || pathOf(req.url) !== PATH) {
       res.writeHead(404).end();
       return;
     }
@@ -91,6 +91,18 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The path of a request target, without its query; undefined for one that is no URL path (`//`, `//[`): thrown in the
+ * request listener, that would be an uncaught exception, the bot stopped by one request from anyone who can reach it.
+ */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://bot.local').pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
