@@ -675,6 +675,90 @@ describe('createIndicators: botStatus', () => {
     indicators.dispose();
   });
 
+  it('clears each status whose start waited for the rate budget until it lapses, counted from when it landed', async () => {
+    // Ten statuses start at once on a budget of one request every 500 ms: the last start leaves at 4.5 s, so its
+    // status is up until 34.5 s, not 30 s (its start was made at 0 s). All their work fails at 26 s, before the first
+    // renewal: the clears take turns from 26 s, the tenth leaving at 30.5 s while its status is still up
+    const t0 = Date.now();
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({
+      transport,
+      limits: { perSecond: 2, burst: 2 },
+      onEvent: (e) => heard.push(e),
+    });
+    const until = new Subject<never>();
+    for (let chat = 1; chat <= 10; chat++)
+      indicators.botStatus({ dialogId: chat, botId: 3, status: 'thinking', until }).subscribe();
+    await advance(26_000);
+    until.error(new Error('llm failed'));
+    await advance(60_000);
+    const clears = transport.calls.filter((c) => c.params.duration === 1);
+    expect(clears.map((c) => c.params.dialogId)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    expect(times(clears).map((at) => at - t0)).toEqual([
+      26_000, 26_500, 27_000, 27_500, 28_000, 28_500, 29_000, 29_500, 30_000, 30_500,
+    ]);
+    expect(heard.filter((e) => e.type === 'dropped')).toEqual([]);
+    indicators.dispose();
+  });
+
+  it('renews each status whose start waited for the rate budget until it lapses, counted from when it landed', async () => {
+    // Twelve statuses start at once on a budget of one request every 500 ms: the seventh start leaves at 3 s, so its
+    // status is up until 33 s, not 30 s (its start was made at 0 s). The renewals, all made at 27 s, take turns: given
+    // up at 30 s, the seventh's would be sent again as a start a second later, behind five others, after it lapsed
+    const t0 = Date.now();
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({
+      transport,
+      limits: { perSecond: 2, burst: 2 },
+      onEvent: (e) => heard.push(e),
+    });
+    for (let chat = 1; chat <= 12; chat++)
+      indicators.botStatus({ dialogId: chat, botId: 3, status: 'thinking' }).subscribe();
+    await advance(40_000);
+    const of = (chat: number) => times(transport.calls.filter((c) => c.params.dialogId === String(chat)));
+    expect(of(7).map((at) => at - t0)).toEqual([3_000, 30_000]);
+    // each status's renewal leaves before what its start put up lapses
+    for (let chat = 1; chat <= 12; chat++) {
+      const [start, renewal] = of(chat) as [number, number];
+      expect({ chat, late: renewal - start >= 30_000 }).toEqual({ chat, late: false });
+    }
+    expect(heard.filter((e) => e.type === 'dropped')).toEqual([]);
+    expect(indicators.stats().httpRequests).toBe(24);
+    indicators.dispose();
+  });
+
+  it('clears once the rate limit lets it after a start that waited for it landed late, while that start is up', async () => {
+    // Other apps exhaust the portal's budget until 10 s and again from 20 s to 31 s. The start, made at 0 s, is
+    // refused until it leaves at 14 s, and lands 9 s later: up until 44 s at least, not 30 s. The work fails at 15 s,
+    // while it is on its way: the clear follows it, is refused for the rate limit in turn, and goes once the portal
+    // lets it (32 s), not given up at 30 s
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // back-off jitter: the same run every time
+    const t0 = Date.now();
+    const transport = recordingTransport((c) => {
+      const at = c.at - t0;
+      if (at < 10_000 || (at >= 20_000 && at < 31_000))
+        c.reject(new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 }));
+      else if (c.params.duration === 1) c.resolve({ result: true });
+      else setTimeout(() => c.resolve({ result: true }), 9_000);
+    });
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const until = new Subject<never>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 3, status: 'thinking', until }).subscribe();
+    await advance(15_000);
+    until.error(new Error('llm failed'));
+    await advance(60_000);
+    expect(transport.calls.map((c) => `${ms(c.at - t0)} ${c.params.duration}`)).toEqual([
+      ...['0 30', '1000 30', '3000 30', '5000 30', '8000 30', '14000 30'],
+      ...['23000 1', '25000 1', '27000 1', '29000 1', '32000 1'],
+    ]);
+    expect(brief(heard, t0)).toEqual(['15000 dropped start stopped', '15000 stopped until', '32000 sent clear']);
+    indicators.dispose();
+    vi.restoreAllMocks();
+  });
+
   it('reports an invalid status from the stream as failed and keeps the indicator', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });

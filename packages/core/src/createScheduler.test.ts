@@ -727,9 +727,12 @@ describe('createScheduler errors by kind', () => {
       ...notify(dialogId, 'clear', deadline),
       params: { botId: 1, dialogId, duration: 1 },
     });
+    // chat3's status lapses at 11 s, chat4's at 20 s (each counted from when its start landed, at 40 ms)
+    const leases: Record<string, number> = { chat1: 30, chat2: 30, chat3: 11, chat4: 20 };
     const chats = ['chat1', 'chat2', 'chat3', 'chat4'].map((dialogId) => {
       const c = collect(scheduler);
-      c.channel.submit(notify(dialogId, 'start'));
+      const start = notify(dialogId, 'start');
+      c.channel.submit({ ...start, params: { ...start.params, duration: leases[dialogId] } });
       return c;
     });
     const [first, during, lapsing, late] = chats as [
@@ -752,8 +755,8 @@ describe('createScheduler errors by kind', () => {
     expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
       '20 chat1 30',
       '20 chat2 30',
-      '20 chat3 30',
-      '20 chat4 30',
+      '20 chat3 11',
+      '20 chat4 20',
       '2020 chat1 1',
       '12060 chat4 1', // earliest deadline first
       '12060 chat1 1',

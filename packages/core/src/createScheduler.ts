@@ -112,8 +112,8 @@ interface Channel {
    * the budget pushes past any deadline, counted from when a call was made. A call refused outright or dropped changes
    * nothing: the status is as it was before. A clear after it is useless. +Infinity once a call that says nothing of
    * how long it shows (no `duration`) landed or may have, or one of a closed indicator did (`follow` keeps its clear's
-   * own deadline then), until the next call's deadline stands for it. -Infinity while no call may have landed (none
-   * left, or each was refused outright): no status is up.
+   * own deadline then, or that call's lease from when it left if later), until the next call's deadline stands for it.
+   * -Infinity while no call may have landed (none left, or each was refused outright): no status is up.
    */
   lapsesAt: number;
 }
@@ -362,10 +362,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         makeReady(top);
       }
       const canBatch = maxBatch > 1 && typeof transport.batch === 'function';
-      // A deadline is the renewed call's submit time + its lifetime: that call also took the network's latency to
-      // land, so a renewal that leaves before the deadline lands in time on a steady network, however slow. (An
-      // allowance for latency here dropped every renewal once one-way latency exceeded the margin.) So too a renewal
-      // ready at its deadline (`marginMs: 0`): useless only after it, as `createDirectDispatcher` has it too.
+      // A deadline is the renewed call's submit time + its lifetime (or its landing + its lease, if later: `submit`):
+      // that call also took the network's latency to land, so a renewal that leaves before the deadline lands in time
+      // on a steady network, however slow. (An allowance for latency here dropped every renewal once one-way latency
+      // exceeded the margin.) So too a renewal ready at its deadline (`marginMs: 0`): useless only after it, as
+      // `createDirectDispatcher` has it too.
       while (ready.size > 0 && bucket.waitMs(now) === 0) {
         let batch: Entry[] = [];
         while (batch.length < (canBatch ? maxBatch : 1) && ready.size > 0) {
@@ -579,9 +580,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         drop(entry, 'merged', now);
         continue;
       }
-      if (closed.lapsesAt < entry.deadline) {
+      // Its call in this request landed (or may have): what it put up lapses a lease after the request left, later
+      // than the clear's own deadline (counted from when that call was made) by its wait for the rate budget. (From
+      // when it left, as that deadline is counted, not from its landing: a clear leaving by then lands in time.)
+      const own =
+        closed.lapsesAt === Number.POSITIVE_INFINITY
+          ? leaseOf(flight.entries.find((e) => e.channel === closed)?.call, flight.timeoutAt - requestTimeoutMs)
+          : undefined;
+      const until = own !== undefined && own > entry.deadline ? own : Math.min(closed.lapsesAt, entry.deadline);
+      if (until !== entry.deadline) {
         entry.state = 'done';
-        enqueue(makeEntry(clear, entry.call, entry.rank, closed.lapsesAt, entry.notBefore, 0), now);
+        enqueue(makeEntry(clear, entry.call, entry.rank, until, entry.notBefore, 0), now);
       } else enqueue(entry, now);
       if (closed.lapsesAt >= now) {
         cleared ??= new Set();
@@ -817,7 +826,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (RETRYABLE.has(error.kind)) {
       attempt += 1;
       notBefore = now + retryBaseMs * 2 ** (attempt - 1) * (0.5 + random());
-      if (attempt > maxRetries || notBefore >= entry.deadline) {
+      // A renewal is retried within its own deadline: the later lapse it may wait for the budget until (`submit`) may
+      // be that of a call that failed too, which an outage hides as well as it hides this one's landing.
+      const until =
+        entry.call.reason === 'renew' && entry.deadline !== Number.POSITIVE_INFINITY
+          ? entry.call.deadline
+          : entry.deadline;
+      if (attempt > maxRetries || notBefore >= until) {
         drop(entry, 'retries', now);
         release(entry, now);
         return;
@@ -882,6 +897,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         notify(this, { type: 'dropped', call, reason: 'merged', at: now });
         return;
       }
+      // A renewal goes until what the last call that landed put up lapses (counted from its landing), not only until
+      // its own deadline (counted from when that call was made): a wait for the rate budget (a burst of statuses
+      // starting at once) put that call out later, and a renewal dropped at its own deadline leaves the status to lapse
+      // while the work goes on, sent again only a second later (`statusSignals`), though the budget had room before.
+      if (call.reason === 'renew' && this.lapsesAt > deadline && this.lapsesAt < Number.POSITIVE_INFINITY)
+        deadline = this.lapsesAt;
       const previous = this.queued;
       if (previous) {
         // The newer call shows what the replaced one would have: it keeps that one's place in line and, if that one
@@ -997,11 +1018,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         // one after a reply defers to a clear of the status already waiting (`moot`)
         if (!replied || !clearWaits(target)) clearing.set(target, follower);
       }
-      // a call still on its way may land (`follow` decides once it settled)
-      next.submit({
-        ...final,
-        deadline: Math.min(final.deadline, after ? Number.POSITIVE_INFINITY : this.upTo(final.deadline, lapse)),
-      });
+      // A call still on its way may land (`follow` decides once it settled). Else the status is up until `upTo`, not
+      // the final call's own deadline: that one counts from when the last call was made, which a wait for the rate
+      // budget (a burst of statuses starting at once) puts well before it left, and a clear waiting for the budget
+      // would be dropped as useless while what it takes down is still up.
+      next.submit({ ...final, deadline: after ? final.deadline : this.upTo(final.deadline, lapse) });
     }
   }
 
