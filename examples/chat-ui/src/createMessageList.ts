@@ -368,21 +368,21 @@ export function createMessageList(options: MessageListOptions) {
     /**
      * All the chat's messages, from a snapshot of the timeline: the list is rebuilt, scrolled once. On a reconnect,
      * what came while the stream was cut is new to the reader, as if it came live: read out, and the button shown
-     * to someone reading older messages. On opening the page the history is not.
+     * to someone reading older messages. On opening the page the history is not. A message edited meanwhile is in the
+     * timeline once more with its new text: it is one message, read out (and counted) once, in the words it shows.
      */
     load(entries: readonly MessageEntry[]): void {
       const before = loaded ? new Set(shown.keys()) : undefined;
       clear();
-      let fresh = false;
+      const fresh = new Map<number, MessageEntry>();
       for (const entry of entries) {
         insert(entry);
-        if (!before || before.has(entry.messageId)) continue;
-        fresh = true;
-        if (entry.authorId !== me) announce(entry);
+        if (before && !before.has(entry.messageId)) fresh.set(entry.messageId, entry);
       }
+      for (const entry of fresh.values()) if (entry.authorId !== me) announce(entry);
       loaded = true;
       if (pinned) scrollToEnd();
-      else if (fresh) jump.hidden = false;
+      else if (fresh.size > 0) jump.hidden = false;
     },
 
     clear,
@@ -474,9 +474,11 @@ export function createMessageList(options: MessageListOptions) {
      * The emulator started over (a reset, or a new process). What it took from this page but had not reported yet is
      * gone with it, and it numbers its messages from 1 again: such a message must not be taken for the new one with
      * its number. It shows as not sent (Retry, Delete); should it turn up after all (sent to the new one), it is
-     * recognised by its text, as one whose answer was lost.
+     * recognised by its text, as one whose answer was lost. Its messages of before go too: a number they had may be a
+     * new message's now, which `load` must not take for one she has seen (it would be neither read out nor counted).
      */
     startedOver(): void {
+      clear();
       // A deleted one the old emulator stored is gone with it; one never stored is matched by its text (see `claim`).
       for (let i = withdrawn.length - 1; i >= 0; i--) if (withdrawn[i]!.id !== undefined) withdrawn.splice(i, 1);
       for (const message of outbox) {

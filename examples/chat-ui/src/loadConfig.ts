@@ -75,8 +75,13 @@ export function readSettings(location: Location): ChatSettings {
     if (value !== null) policy[key] = Number(value);
   }
   const token = query.get('token') || env.VITE_B24_TOKEN || undefined;
-  const userId = Number(query.get('user') ?? env.VITE_B24_USER ?? 1);
-  return { emulatorUrl, dialogId: dialog as `chat${number}`, userId, token, policy };
+  // Own messages are told by it: one that is no id would draw hers as someone else's, and not take their echoes.
+  const user = query.get('user') || env.VITE_B24_USER || '1';
+  if (!/^[1-9]\d*$/.test(user))
+    throw new Error(
+      `user must be the id of the user the token belongs to (a positive integer), not ${JSON.stringify(user)}`,
+    );
+  return { emulatorUrl, dialogId: dialog as `chat${number}`, userId: Number(user), token, policy };
 }
 
 /** The settings and a token: the one given, or the emulator's OAuth seed (user 1, Alice), refreshed through it. */

@@ -202,8 +202,11 @@ async function start(): Promise<void> {
           view.sent(message, Number(id));
         },
         (error: unknown) => {
+          // Retried meanwhile: that Retry waited for this answer and sends it again now, so it is on its way, not
+          // "Not sent"; the Retry's own answer tells what became of it.
+          const retried = open.get(message) !== answer;
           settled();
-          view.failed(message, whyNotSent(error), answerLost(error), errorCode(error));
+          if (!retried) view.failed(message, whyNotSent(error), answerLost(error), errorCode(error));
         },
       );
       return withTimeout(SEND_TIMEOUT_MS, answer).catch((error: unknown) => {

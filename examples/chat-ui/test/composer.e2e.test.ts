@@ -513,6 +513,16 @@ describe('the chat as a person uses it', () => {
       await expect.poll(() => stored('deleted, refused, sent again').length).toBe(1);
       await expect.poll(() => mine('deleted, refused, sent again').count()).toBe(1);
       expect(await page.locator('#messages .failed').count()).toBe(0);
+      // Retry pressed while the portal is still at it, which then refuses it (never stored): the Retry, which waited for
+      // that answer, sends it now. It is on its way, not "Not sent" (nor "Sent after all" once it went out, then).
+      const refuseRetried = await sendSlow('retried, refused');
+      await mine('retried, refused').getByRole('button', { name: 'Retry' }).click();
+      emulator.addFault({ method: 'im.message.add', status: 400, error: 'ERROR_ARGUMENT', times: 1 });
+      await refuseRetried();
+      await mine('retried, refused').and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+      await expect.poll(() => stored('retried, refused').length).toBe(1);
+      expect(await mine('retried, refused').getByRole('alert').count()).toBe(0);
+      expect(await page.locator('#messages .failed').count()).toBe(0);
     } finally {
       await context.close();
       await emulator.close();

@@ -326,4 +326,51 @@ describe('the chat cut off from the emulator while it starts over', () => {
       'Carol Chen: Carol, while Alice was cut off',
     ]);
   });
+
+  it('reads out a message written and edited while the stream was cut once, in its last words, and counts it once', async () => {
+    const { emulator } = ui;
+    /** The tab hidden or shown again, as the browser reports it (its title counts what others wrote meanwhile). */
+    const visibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    try {
+      await visibility('hidden');
+      await cutOff();
+      const id = emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, a typo while Alice was cut off' });
+      emulator.editMessage(id, 'Carol, fixed while Alice was cut off');
+      relay.restoreFeed();
+      await page
+        .locator('#messages li .text', { hasText: 'Carol, fixed while Alice was cut off' })
+        .waitFor({ timeout: 10_000 });
+      expect((await page.locator('#announcer p').allTextContents()).slice(-2)).toEqual([
+        'Connected to the emulator again.',
+        'Carol Chen: Carol, fixed while Alice was cut off',
+      ]);
+      expect(await page.title()).toBe('(1) General · b24-typing');
+      await visibility('visible');
+    } finally {
+      await page.evaluate(() => {
+        delete (document as { visibilityState?: unknown }).visibilityState;
+        delete (document as { hidden?: unknown }).hidden;
+      });
+    }
+  });
+
+  it('reads out what came on an emulator that restarted while the stream was cut, though its numbers are the old ones', async () => {
+    ui.emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, before the restart' });
+    await page.locator('#messages li[data-message-id="1"]').waitFor(); // this emulator's first, or his
+    await cutOff();
+    const emulator = await ui.restartEmulator();
+    // The new process numbers its messages from 1 again: the page showed a message with that number before.
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, first on the restarted emulator' });
+    relay.restoreFeed();
+    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['Carol, first on the restarted emulator']);
+    expect((await page.locator('#announcer p').allTextContents()).slice(-2)).toEqual([
+      'Connected to the emulator again.',
+      'Carol Chen: Carol, first on the restarted emulator',
+    ]);
+  });
 });
