@@ -148,6 +148,14 @@ describe('llm-bot CLI', () => {
       [['https://portal.example/rest/1/s3cr3t/'], {}, /Invalid arguments: must be/],
       [[], { B24_BOT_TOKEN: `s3cr3t${'t'.repeat(40)}` }, /Invalid B24_BOT_TOKEN: must be/],
       [[], { LLM_BASE_URL: 'ftp://llm.example', LLM_API_KEY: 's3cr3t' }, /Invalid LLM_BASE_URL: must be/],
+      // before: refused by the transport as "Invalid url: … (or pass allowInsecure: true)", an option the CLI lacks
+      [
+        [],
+        { B24_WEBHOOK_URL: 'http://portal.example/rest/1/s3cr3t/', B24_BOT_TOKEN: 'mine' },
+        /Invalid B24_WEBHOOK_URL: must be/,
+      ],
+      // before: started in fetch mode, the flag ignored
+      [['--public-url', 'https://t.example/e'], {}, /Invalid --public-url: must be given with --events webhook/],
     ];
     for (const [args, env, message] of cases) {
       const cli = spawnCli(['--emulator-port', port, ...args], env);

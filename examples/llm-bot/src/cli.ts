@@ -11,9 +11,9 @@ import { startBot } from './startBot';
 const USAGE = `Usage: llm-bot [options]
 
   --events <mode>        fetch (poll imbot.v2.Event.get, default) | webhook (local HTTP endpoint)
-  --poll-ms <n>          fetch mode: pause between polls (default 5000 on a portal, 1000 on the emulator)
-  --webhook-port <n>     webhook mode: local port (default: any free port)
-  --public-url <url>     webhook mode: the URL the portal can reach (a tunnel); default the local one
+  --poll-ms <n>          fetch mode only: pause between polls (default 5000 on a portal, 1000 on the emulator)
+  --webhook-port <n>     webhook mode only: local port (default: any free port)
+  --public-url <url>     webhook mode only: the URL the portal can reach (a tunnel); default the local one
   --emulator-port <n>    without B24_WEBHOOK_URL: port of the embedded emulator (default 8024)
   -h, --help
 
@@ -98,14 +98,25 @@ async function main(): Promise<number | undefined> {
       }
       stoppingSince = Date.now();
       log(`${signal}: stopping (${bot.busy()} answer(s) in progress)…`);
-      bot
-        .stop()
-        .then(() => transport.close())
-        .then(() => emulator?.close())
-        .finally(() => {
-          log('stopped');
-          resolve();
-        });
+      // None of these is known to reject (each catches what it waits for); were one to, the others still run and the
+      // exit is 1 with the reason logged, not an unhandled rejection from a `.finally` chain.
+      const steps = [
+        ['stop the bot', () => bot.stop()],
+        ['close the transport', () => transport.close()],
+        ['close the emulator', () => emulator?.close()],
+      ] as const;
+      void (async () => {
+        for (const [what, step] of steps) {
+          try {
+            await step();
+          } catch (error) {
+            exitCode = 1;
+            log(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+        log('stopped');
+        resolve();
+      })();
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

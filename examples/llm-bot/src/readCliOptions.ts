@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { B24InputError, MAX_BOT_TOKEN_LENGTH, validateBotToken } from '@b24-typing/core';
+import { createWebhookTransport } from '@b24-typing/node';
 import { isHttpUrl } from './isHttpUrl';
 
 /** The CLI's flags and variables, read and checked; nothing started yet. */
@@ -32,7 +33,7 @@ const OPTIONS = {
 /**
  * Every flag and variable of the CLI (the model's are `createModel`'s), checked before anything listens or calls the
  * network: a bad one is a `B24InputError` naming it, not a bot that started and then failed, nor one that ran on with
- * a default instead. A value given for another mode (`--webhook-port` in fetch mode) is checked too: a typo is a typo.
+ * a default instead. A flag of the other mode (`--webhook-port` in fetch mode) is refused: it would have no effect.
  * No value that may be a secret is echoed (a URL, a token, a stray argument: a webhook URL pasted without its flag).
  */
 export function readCliOptions(
@@ -63,8 +64,19 @@ export function readCliOptions(
   if (publicUrl !== undefined && !isHttpUrl(publicUrl)) {
     throw new B24InputError('--public-url', 'an absolute http(s) URL the portal can post to');
   }
+  // Read and checked, then left unused, the bot would start silently in the mode the flag is not for.
+  for (const [flag, value, flagMode] of [
+    ['--poll-ms', pollMs, 'fetch'],
+    ['--webhook-port', webhookPort, 'webhook'],
+    ['--public-url', publicUrl, 'webhook'],
+  ] as const) {
+    if (value !== undefined && mode !== flagMode) {
+      throw new B24InputError(flag, `given with --events ${flagMode} only (it has no effect in ${mode} mode)`);
+    }
+  }
 
   const portalUrl = env.B24_WEBHOOK_URL?.trim() || undefined;
+  if (portalUrl !== undefined) refuseBadWebhookUrl(portalUrl);
   const botToken = env.B24_BOT_TOKEN?.trim() || (portalUrl ? undefined : DEMO_BOT_TOKEN);
   if (botToken === undefined) {
     throw new B24InputError(
@@ -87,6 +99,25 @@ export function readCliOptions(
     botToken,
     ...(applicationToken === undefined ? {} : { applicationToken }),
   };
+}
+
+/**
+ * `B24_WEBHOOK_URL` as the transport the CLI makes of it will take it, checked by that transport itself (made here and
+ * closed unused: no request goes out), so the two never disagree. Its own refusal names its option `url` and offers
+ * `allowInsecure`, which the CLI cannot set; neither shows the URL, which holds the webhook code.
+ */
+function refuseBadWebhookUrl(url: string): void {
+  try {
+    void createWebhookTransport(url)
+      .close()
+      .catch(() => {});
+  } catch (error) {
+    if (!(error instanceof B24InputError)) throw error;
+    throw new B24InputError(
+      'B24_WEBHOOK_URL',
+      "a portal's incoming webhook, https://<portal>/rest/<userId>/<code>/ (plain http to this machine only)",
+    );
+  }
 }
 
 /** The flags as given; a mistyped one is a `B24InputError` naming it (Node's own error is a TypeError). */

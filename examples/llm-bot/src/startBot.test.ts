@@ -237,6 +237,33 @@ describe('llm-bot end to end (fetch mode)', () => {
     expect(polls().at(-1)).toMatchObject({ status: 200 });
   });
 
+  it('a log that throws (a console gone bad) neither keeps it from starting, answering and stopping nor rejects unhandled', async () => {
+    // before: startBot rejected at its "registered bot" line (the bot registered, its webhook server left listening);
+    // a log line in a `.catch` or a request handler was an unhandled rejection
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    onTestFinished(() => {
+      process.off('unhandledRejection', listener);
+    });
+    let tried = 0;
+    const { bot, ask, waitFor } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
+      log: () => {
+        tried++;
+        throw new Error('console broke');
+      },
+    }));
+    const q = await ask('What about replies?');
+    expect((await waitFor(q, (c) => c.reply !== undefined)).reply?.text).toBeTruthy();
+    // a forged event: refused, through the log that throws, and still answered
+    const forged = await fetch(bot.webhookUrl!, { method: 'POST', body: 'event=ONIMBOTV2MESSAGEADD' });
+    expect(forged.status).toBe(401);
+    await bot.stop();
+    expect(tried).toBeGreaterThan(3);
+    expect(unhandled).toEqual([]);
+  });
+
   it('does not report anything when stop() ends the source', async () => {
     const errors: unknown[] = [];
     const { bot, lines } = await setup(createLocalModel(), { onError: (e) => errors.push(e) });

@@ -89,7 +89,7 @@ export interface BotOptions {
   readonly answerTimeoutMs?: number;
   /** Lease, renewal margin, minimum dwell … of the status (core's defaults otherwise: 30 s lease, 1 s dwell). */
   readonly statusPolicy?: Partial<StatusPolicy>;
-  /** One line per thing that happened, for the console. Never given a token. */
+  /** One line per thing that happened, for the console. Never given a token. A throw from it is dropped. */
   readonly log?: (line: string) => void;
   /**
    * The event source failed or ended for good (a wrong token, a deleted bot): the bot hears nothing any more.
@@ -138,7 +138,15 @@ const SYSTEM =
  * indicator call follows the reply message. Messages of one dialog are answered in turn, dialogs in parallel.
  */
 export async function startBot(options: BotOptions): Promise<RunningBot> {
-  const log = options.log ?? (() => {});
+  // A console that throws must not stop the bot: many lines are written from `.catch` handlers and the webhook
+  // server's, where the throw would be an unhandled rejection. A failing log has nowhere to report to.
+  const log = (line: string) => {
+    try {
+      options.log?.(line);
+    } catch {
+      // dropped: see above
+    }
+  };
   const { transport, botToken } = options;
   const answerTimeoutMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
   // setTimeout's range: past it (or NaN) the timer fires at once and every answer would time out.

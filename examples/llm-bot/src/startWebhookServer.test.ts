@@ -117,6 +117,60 @@ describe('llm-bot end to end (webhook mode)', () => {
     expect(taken).toEqual(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2JOINCHAT']);
   });
 
+  it('answers 500 for an event its onEvent threw on or rejected, reports it through onRejected, and serves on', async () => {
+    // before: the throw (or the rejection, unawaited) escaped the request's `.then` handler: an unhandled rejection,
+    // and the POST was never answered (or answered 200 for an event the taker failed on)
+    const unhandled = watchUnhandledRejections();
+    const reasons: string[] = [];
+    let taker: () => boolean | Promise<boolean> = () => {
+      throw new Error('taker broke');
+    };
+    const server = await startWebhookServer({
+      applicationToken: 't',
+      onEvent: () => taker(),
+      onRejected: (reason) => reasons.push(reason),
+    });
+    onTestFinished(() => server.close());
+    const post = (body: string) =>
+      unhandled.race(fetch(server.url, { method: 'POST', body }).then((res) => res.status));
+    expect(await post(JOIN_CHAT)).toBe(500);
+    taker = () => Promise.reject(new Error('taker rejected'));
+    expect(await post(JOIN_CHAT)).toBe(500);
+    expect(reasons).toEqual([
+      expect.stringMatching(/could not take the event: taker broke/),
+      expect.stringMatching(/could not take the event: taker rejected/),
+    ]);
+    taker = () => Promise.resolve(true);
+    expect(await post(JOIN_CHAT)).toBe(200);
+    taker = () => Promise.resolve(false);
+    expect(await post(JOIN_CHAT)).toBe(503);
+    expect(unhandled.reasons).toEqual([]);
+  });
+
+  it('still answers when its onRejected (the log) throws: 401 for a forged event, 500 for a failed taker', async () => {
+    // before: a throwing log escaped the `.then` handler before the status was written: an unhandled rejection and a
+    // POST never answered
+    const unhandled = watchUnhandledRejections();
+    const server = await startWebhookServer({
+      applicationToken: 't',
+      onEvent: () => {
+        throw new Error('taker broke');
+      },
+      onRejected: () => {
+        throw new Error('log broke');
+      },
+    });
+    onTestFinished(() => server.close());
+    const post = (body: string) =>
+      unhandled.race(fetch(server.url, { method: 'POST', body }).then((res) => res.status));
+    expect(await post(JOIN_CHAT.replace('auth%5Bapplication_token%5D=t', 'auth%5Bapplication_token%5D=forged'))).toBe(
+      401,
+    );
+    expect(await post('event=ONIMBOTV2MESSAGEADD&auth%5Bapplication_token%5D=t')).toBe(400);
+    expect(await post(JOIN_CHAT)).toBe(500);
+    expect(unhandled.reasons).toEqual([]);
+  });
+
   it('refuses an empty or missing application token with B24InputError before serving or registering anything', async () => {
     // before: the bot registered and served, and answered every event 400 (no token to check it against): deaf
     const calls: string[] = [];
@@ -158,3 +212,36 @@ describe('llm-bot end to end (webhook mode)', () => {
     }
   });
 });
+
+/** A verified event for `startWebhookServer({ applicationToken: 't' })`, form-encoded as the portal posts it. */
+const JOIN_CHAT = httpBuildQuery({
+  event: 'ONIMBOTV2JOINCHAT',
+  data: { bot: { id: 5 }, chat: { id: 1, dialogId: 'chat1' }, user: { id: 2 } },
+  auth: { application_token: 't' },
+});
+
+/**
+ * Unhandled rejections while the test runs, and `race`, which fails the wait for a reply as soon as one happens (the
+ * POST that caused it is never answered): the test fails on the rejection itself, not on its timeout.
+ */
+function watchUnhandledRejections() {
+  const reasons: unknown[] = [];
+  const waiters = new Set<(reason: unknown) => void>();
+  const listener = (reason: unknown) => {
+    reasons.push(reason);
+    for (const fail of waiters) fail(reason);
+  };
+  process.on('unhandledRejection', listener);
+  onTestFinished(() => {
+    process.off('unhandledRejection', listener);
+  });
+  return {
+    reasons,
+    race: <T>(work: Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        const fail = (reason: unknown) => reject(new Error(`unhandled rejection: ${String(reason)}`));
+        waiters.add(fail);
+        work.then(resolve, reject).finally(() => waiters.delete(fail));
+      }),
+  };
+}

@@ -13,9 +13,11 @@ export interface WebhookServerOptions {
   readonly applicationToken: string;
   /**
    * Takes a verified event; `false` when it cannot (its queue is full): the POST is answered 503, a failed delivery
-   * the portal may retry (reference §4.4), rather than a 200 for an event that is then dropped.
+   * the portal may retry (reference §4.4), rather than a 200 for an event that is then dropped. One that throws, or
+   * returns a promise that rejects, did not take it either: answered 500 and reported through `onRejected`.
    */
-  readonly onEvent: (event: BotEvent) => boolean | void;
+  readonly onEvent: (event: BotEvent) => boolean | void | PromiseLike<boolean | void>;
+  /** Why a POST was not answered 200 (refused, or its event not taken), for the log. */
   readonly onRejected?: (reason: string) => void;
 }
 
@@ -54,23 +56,43 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       typeof host === 'string' ? JSON.stringify(host) : typeof host,
     );
   }
+  /**
+   * `onRejected`, which must not throw into the request's handler: that would be an unhandled rejection and a POST
+   * never answered. A log that fails has nowhere left to report to: the answer goes out regardless.
+   */
+  const report = (reason: string) => {
+    try {
+      options.onRejected?.(reason);
+    } catch {
+      // nothing to tell it to
+    }
+  };
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || pathOf(req.url) !== PATH) {
       res.writeHead(404).end();
       return;
     }
     readBody(req).then(
-      (body) => {
+      async (body) => {
         let event: BotEvent;
         try {
           event = parseBotEvent(body, { applicationToken: options.applicationToken });
         } catch (error) {
           const kind = (error as { kind?: string }).kind;
-          options.onRejected?.(error instanceof Error ? error.message : String(error));
+          report(messageOf(error));
           res.writeHead(kind === 'auth' ? 401 : 400, { 'content-type': 'text/plain' }).end('rejected');
           return;
         }
-        const taken = options.onEvent(event) !== false;
+        let taken: boolean;
+        try {
+          taken = (await options.onEvent(event)) !== false;
+        } catch (error) {
+          // Not taken: a failed delivery (500), which the portal may retry (reference §4.4), not a 200 for an event
+          // that is lost; thrown here it would be an unhandled rejection, the POST never answered.
+          report(`could not take the event: ${messageOf(error)}`);
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('failed');
+          return;
+        }
         res.writeHead(taken ? 200 : 503, { 'content-type': 'text/plain' }).end(taken ? 'ok' : 'busy');
       },
       // `connection: close`: the rest of an oversized upload is not worth reading on this socket.
@@ -127,3 +149,5 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
   });
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
