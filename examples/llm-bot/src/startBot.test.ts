@@ -1043,18 +1043,13 @@ describe("llm-bot answering the README's sample question", () => {
 
 describe('llm-bot bot types (imbot.v2.Bot.register `type`, reference §4.2)', () => {
   // before: only 'bot' and 'supervisor' were accepted; the reference documents `personal` and `openline` too
-  it("registers as 'personal', which hears every message of its chats (no mention), and answers it", async () => {
-    const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, type: 'personal' });
+  it.each([
+    ['personal', 'it hears every message of its chats (no mention)', 'how does batching work?'],
+    ['openline', "a mention in a group chat, as a 'bot' does", '@LLM Bot how does batching work?'],
+  ] as const)("registers as '%s' and answers: %s", async (type, _what, text) => {
+    const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, type });
     emulator.seed({ members: [[1, bot.botId]] });
-    const q = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'how does batching work?' });
-    const c = await waitFor(q, (c) => c.reply !== undefined);
-    expect(c.reply?.text).toMatch(/Rate limits: /);
-  });
-
-  it("registers as 'openline', which answers a mention in a group chat as a 'bot' does", async () => {
-    const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, type: 'openline' });
-    emulator.seed({ members: [[1, bot.botId]] });
-    const q = emulator.postMessage({ from: 2, dialogId: 'chat1', text: '@LLM Bot how does batching work?' });
+    const q = emulator.postMessage({ from: 2, dialogId: 'chat1', text });
     const c = await waitFor(q, (c) => c.reply !== undefined);
     expect(c.reply?.text).toMatch(/Rate limits: /);
   });
