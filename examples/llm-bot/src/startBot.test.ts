@@ -1044,7 +1044,7 @@ describe("llm-bot answering the README's sample question", () => {
 describe('llm-bot bot types (imbot.v2.Bot.register `type`, reference §4.2)', () => {
   // before: only 'bot' and 'supervisor' were accepted; the reference documents `personal` and `openline` too
   it.each([
-    ['personal', 'it hears every message of its chats (no mention)', 'how does batching work?'],
+    ['personal', 'every message of its chats, without a mention', 'how does batching work?'],
     ['openline', "a mention in a group chat, as a 'bot' does", '@LLM Bot how does batching work?'],
   ] as const)("registers as '%s' and answers: %s", async (type, _what, text) => {
     const { bot, emulator, waitFor } = await setup(createLocalModel({ speed: 0.1 }), { ...FAST, type });
