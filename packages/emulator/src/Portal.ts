@@ -109,7 +109,11 @@ export class Portal {
   readonly deliveries: WebhookDelivery[] = [];
   readonly received: ReceivedCall[] = [];
   readonly pending = new Set<Promise<void>>();
-  readonly sseClients = new Set<ServerResponse>();
+  /**
+   * Event-stream subscribers, each with the way to send it a frame: behind whatever of its replay it has not taken
+   * yet (`openEventStream`), so a reset reaches it after the entries from before the reset, not among them.
+   */
+  readonly sseClients = new Map<ServerResponse, (frame: string) => void>();
   stats: EmulatorStats = emptyStats();
   model!: ChatModel;
   webhooks!: Map<string, Webhook>;
@@ -435,7 +439,8 @@ export class Portal {
     this.resets++;
     this.lastReset = { seq, time };
     const event = this.resetEvent();
-    for (const client of this.sseClients) client.write(`id: ${seq}@${event.epoch}\ndata: ${JSON.stringify(event)}\n\n`);
+    const frame = `id: ${seq}@${event.epoch}\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const send of this.sseClients.values()) send(frame);
   }
 
   // ---- messages and events ----
@@ -546,7 +551,7 @@ export class Portal {
     for (const timer of this.delays) clearTimeout(timer);
     this.delays.clear();
     this.closing.abort();
-    for (const client of this.sseClients) client.end();
+    for (const client of this.sseClients.keys()) client.end();
   }
 }
 

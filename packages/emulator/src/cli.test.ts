@@ -83,6 +83,30 @@ describe('b24-emulator CLI', () => {
       expect(err).not.toContain('startEmulator');
     },
   );
+
+  // They used to pass the CLI's checks and fail later: exit 1 with `ENOENT: … open '…'` (no flag named) or with
+  // startEmulator's `tls.cert / tls.key could not be used`.
+  it.each([
+    ['a missing file', ['--cert', 'no-such-cert.pem', '--key', 'no-such-key.pem'], '--cert'],
+    ['files that are no PEM', ['--cert', 'package.json', '--key', 'package.json'], '--cert / --key'],
+  ])('exits 2 naming the flag when --cert / --key cannot be used (%s), before listening', async (_what, args, flag) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', ...args], {
+      cwd: packageDir,
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      out += chunk;
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(out).toContain(`b24-emulator: ${flag}`);
+    expect(out).toContain('Run b24-emulator --help for the options.');
+    expect(out).not.toContain('startEmulator');
+    expect(out).not.toContain('listening');
+  });
 });
 
 describe('the b24-emulator bin as package.json declares it', () => {

@@ -206,7 +206,7 @@ describe('a subscriber that never reads (backpressure)', () => {
     socket.write('GET /_emulator/events HTTP/1.1\r\nhost: emulator\r\n\r\n');
     await new Promise((resolve) => socket.once('data', resolve));
     socket.pause(); // from here on it reads nothing
-    const [subscriber] = portal.sseClients;
+    const [subscriber] = portal.sseClients.keys();
     const text = 'x'.repeat(64 * 1024);
     let peak = 0;
     // Three times the bound: far more than the kernel's socket buffers take, so the rest queues in the emulator.
@@ -220,6 +220,59 @@ describe('a subscriber that never reads (backpressure)', () => {
     socket.destroy();
     portal.close();
     await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a replay (since=0) to a subscriber that never reads is held to the same bound, not queued whole', async () => {
+    const portal = new Portal({ plan: 'off' });
+    const text = 'r'.repeat(64 * 1024);
+    // Four times the bound already on the timeline before the subscriber connects and asks for all of it.
+    for (let i = 0; i < (4 * SSE_MAX_BACKLOG_BYTES) / text.length; i++) portal.postMessage(2, 'chat2', text);
+    const server = createServer((req, res) => openEventStream(portal, req, res, new URL(req.url!, 'http://x'), {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.pause(); // it reads nothing: what the kernel does not take stays in the emulator
+    socket.write('GET /_emulator/events?since=0 HTTP/1.1\r\nhost: emulator\r\n\r\n');
+    await vi.waitFor(() => expect(portal.sseClients.size).toBe(1));
+    const [subscriber] = portal.sseClients.keys();
+    // Before the fix the whole replay (16 MiB) was written at once, exempt from the bound.
+    expect(subscriber!.writableLength).toBeLessThanOrEqual(SSE_MAX_BACKLOG_BYTES + 2 * text.length);
+    socket.destroy();
+    await vi.waitFor(() => expect(portal.sseClients.size).toBe(0));
+    portal.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a reading subscriber gets a replay larger than the bound whole and in order, then the live entries', async () => {
+    const emulator = await start();
+    const text = 'z'.repeat(64 * 1024);
+    const count = (2 * SSE_MAX_BACKLOG_BYTES) / text.length;
+    for (let i = 0; i < count; i++) say(emulator, text);
+    const got = await frames(`${emulator.url}/_emulator/events?since=0`, count + 2, {}, () => {
+      say(emulator, 'live 1');
+      say(emulator, 'live 2');
+    });
+    expect(got.map((f) => f.data.seq)).toEqual(Array.from({ length: count + 2 }, (_, i) => i + 1));
+    expect(got.slice(-2).map((f) => f.data.text)).toEqual(['live 1', 'live 2']);
+  });
+
+  it('a reset while a replay is still being taken reaches the subscriber after the replayed entries', async () => {
+    const emulator = await start();
+    const text = 'q'.repeat(64 * 1024);
+    const count = (2 * SSE_MAX_BACKLOG_BYTES) / text.length;
+    for (let i = 0; i < count; i++) say(emulator, text);
+    const got = await frames(`${emulator.url}/_emulator/events?since=0`, count + 2, {}, async () => {
+      await post(`${emulator.url}/_emulator/reset`, {});
+      say(emulator, 'after the reset');
+    });
+    const kinds = got.map((f) => f.data.kind);
+    expect(kinds.slice(0, count).every((k) => k === 'message')).toBe(true);
+    expect(kinds.slice(count)).toEqual(['reset', 'message']);
+    const [oldEpoch, newEpoch] = [got[0]!.id!.split('@')[1], got.at(-1)!.id!.split('@')[1]];
+    expect(got.slice(0, count).every((f) => f.id!.endsWith(`@${oldEpoch}`))).toBe(true);
+    expect(got.slice(count).every((f) => f.id!.endsWith(`@${newEpoch}`))).toBe(true);
+    expect(newEpoch).not.toBe(oldEpoch);
   });
 
   it('a subscriber that keeps reading is not dropped by the same traffic', async () => {

@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from './Portal';
+import type { TimelineEntry } from './types';
 
 const HEARTBEAT_MS = 15_000;
 
 /**
- * How far a subscriber may fall behind the live stream, in bytes written but not yet taken by its socket, before it
- * is dropped. Dropping loses it nothing it cannot get back: its EventSource reconnects (`retry: 1000`) with the id
- * of the last event it read and is replayed the rest from the timeline (or, past `timelineLimit`, sees the seq gap).
+ * How far a subscriber may fall behind the live stream, in bytes not yet taken by its socket (in the socket's buffer
+ * or queued behind its replay), before it is dropped. A replay is not counted: it is handed over only as fast as the
+ * socket takes it, from the timeline's own entries. Dropping loses it nothing it cannot get back: its EventSource
+ * reconnects (`retry: 1000`) with the id of the last event it read and is replayed the rest from the timeline (or,
+ * past `timelineLimit`, sees the seq gap).
  * Dropping its oldest events with a marker instead would cost the same catch-up plus a new event kind every
  * consumer must understand, and bytes already queued in a socket cannot be taken back anyway.
  */
@@ -67,33 +70,61 @@ export function openEventStream(
   }
   res.write('retry: 1000\n\n');
   const epoch = portal.epoch;
+  const frameOf = (entry: { seq: number }, of: string): string =>
+    `id: ${entry.seq}@${of}\ndata: ${JSON.stringify(entry)}\n\n`;
+  // What the subscriber is still owed, oldest first: its replay (entries, framed as they go out, under the epoch they
+  // come from) and then live frames. It is handed to the socket only as fast as the socket takes it, so a replay of
+  // the whole timeline is not queued in the socket at once, once per subscriber, exempt from the bound below.
+  let queue: (TimelineEntry | string)[] = [];
+  let next = 0;
+  /** Bytes of the live frames in `queue` not written yet (the replay's entries are the timeline's own). */
+  let queuedBytes = 0;
   if (cursor) {
     let since = cursor.since;
     if (reset) {
-      res.write(`id: ${reset.seq}@${epoch}\ndata: ${JSON.stringify(reset)}\n\n`);
+      res.write(frameOf(reset, epoch));
       since = 0;
     }
-    for (const entry of portal.timeline.list(since)) {
-      res.write(`id: ${entry.seq}@${epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
-    }
+    queue = portal.timeline.list(since);
   }
-  // The replay above is bounded by the timeline; what a subscriber leaves unread after it must be bounded too.
-  const allowance = res.writableLength + SSE_MAX_BACKLOG_BYTES;
-  const send = (frame: string): void => {
-    if (res.destroyed) return;
-    res.write(frame);
-    if (res.writableLength > allowance) res.destroy();
+  const pump = (): void => {
+    // Ended by close(): a write after the end would be an 'error' event nobody listens for.
+    while (next < queue.length && !res.destroyed && !res.writableEnded) {
+      const item = queue[next]!;
+      queue[next++] = ''; // written: hold on to it no longer
+      let frame: string;
+      if (typeof item === 'string') {
+        frame = item;
+        queuedBytes -= Buffer.byteLength(frame);
+      } else frame = frameOf(item, epoch);
+      if (!res.write(frame)) break; // 'drain' goes on
+    }
+    if (next === queue.length) {
+      queue = [];
+      next = 0;
+    } else if (next > 1024 && next * 2 > queue.length) {
+      queue = queue.slice(next);
+      next = 0;
+    }
   };
-  const unsubscribe = portal.timeline.subscribe((entry) => {
-    send(`id: ${entry.seq}@${portal.epoch}\ndata: ${JSON.stringify(entry)}\n\n`);
-  });
+  res.on('drain', pump);
+  // A subscriber that leaves more than the bound unread (in its socket and queued here) is dropped.
+  const send = (frame: string): void => {
+    if (res.destroyed || res.writableEnded) return;
+    queue.push(frame);
+    queuedBytes += Buffer.byteLength(frame);
+    pump();
+    if (res.writableLength + queuedBytes > SSE_MAX_BACKLOG_BYTES) res.destroy();
+  };
+  const unsubscribe = portal.timeline.subscribe((entry) => send(frameOf(entry, portal.epoch)));
   const heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
   heartbeat.unref?.();
-  portal.sseClients.add(res);
+  portal.sseClients.set(res, send);
   res.on('close', () => {
     unsubscribe();
     clearInterval(heartbeat);
     portal.sseClients.delete(res);
   });
+  pump();
   return true;
 }
