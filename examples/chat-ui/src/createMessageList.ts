@@ -86,12 +86,16 @@ export function createMessageList(options: MessageListOptions) {
   const withdrawn: Pending[] = [];
 
   let pinned = true;
+  /** Where the list was scrolled to when last seen: by the scroll handler, or by the list itself (`scrollToEnd`). */
+  let lastTop = 0;
   const scrollToEnd = (): void => {
     list.scrollTop = list.scrollHeight;
+    // Its scroll event comes with the next frame, as one with any scroll after it: she may have dragged the list back
+    // up by then (the scroll bar), and that scroll up, measured from where she was before, would read as none.
+    lastTop = list.scrollTop;
     pinned = true;
     jump.hidden = true;
   };
-  let lastTop = 0;
   list.addEventListener('scroll', () => {
     // A scroll toward older messages does not pin the list again: a smooth one (Page Up, the wheel) is still within
     // reach of the end for its first frames, and a message coming then would pull the reader back down.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { B24InputError } from '@b24-typing/core';
 import { readSettings } from './loadConfig';
 
 /** The settings a page opened at `?<query>` reads (no Vite env vars are set in the tests). */
@@ -17,5 +18,27 @@ describe('readSettings', () => {
     expect(() => settingsAt(`token=t0k&user=${user}`)).toThrow(
       `user must be the id of the user the token belongs to (a positive integer), not ${JSON.stringify(user)}`,
     );
+  });
+});
+
+describe('readSettings: the typing policy', () => {
+  it('takes the policy given in the query, as numbers', () => {
+    expect(settingsAt('lifetimeMs=2000&marginMs=500&idleMs=1000').policy).toMatchObject({
+      lifetimeMs: 2000,
+      marginMs: 500,
+      idleMs: 1000,
+    });
+  });
+
+  // Core refuses such a policy too, but only once the page has connected: while the emulator is down, the page would
+  // say it is waiting for it, and no amount of waiting fixes a setting.
+  it.each([
+    ['idleMs=abc', 'Invalid policy.idleMs: must be milliseconds from 1 to 2147483647 (got "abc")'],
+    ['lifetimeMs=', 'Invalid policy.lifetimeMs: must be milliseconds from 1 to 2147483647 (got "")'],
+    ['marginMs=-1', 'Invalid policy.marginMs: must be milliseconds from 0 to 2147483647 (got -1)'],
+    ['lifetimeMs=2000&idleMs=3000', 'Invalid policy.idleMs: must be at most lifetimeMs (2000) (got 3000)'],
+  ])('refuses %s before any network call', (query, message) => {
+    expect(() => settingsAt(query)).toThrow(B24InputError);
+    expect(() => settingsAt(query)).toThrow(message);
   });
 });

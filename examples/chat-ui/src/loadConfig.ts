@@ -1,4 +1,5 @@
 import type { AuthRequest } from '@b24-typing/browser';
+import { B24Error, resolveTypingPolicy } from '@b24-typing/core';
 import type { TypingPolicy } from '@b24-typing/core';
 
 /** What the page reads from its URL and env before it talks to anyone. */
@@ -11,8 +12,8 @@ export interface ChatSettings {
   readonly userId: number;
   /** An access token given in the URL or env; without one the page uses the emulator's OAuth seed. */
   readonly token: string | undefined;
-  /** Overrides of the typing policy (tests shorten the 25 s lifetime to match the emulator's). */
-  readonly policy: Partial<TypingPolicy>;
+  /** The typing policy, defaults filled in (tests shorten the 25 s lifetime to match the emulator's). */
+  readonly policy: TypingPolicy;
 }
 
 /** Where the demo points and as whom it types. */
@@ -50,9 +51,23 @@ export async function getJson<T>(url: string): Promise<T> {
 }
 
 /**
+ * POSTs for a token. No answer at all (the emulator is down, the connection broke) is a network failure, as a call's
+ * would be: "no connection", not a refused sign-in, which the fetch transport takes any other error of `auth` for.
+ * `B24Error.from` keeps the fetch error's message out (it names the URL).
+ */
+async function postForToken(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    throw B24Error.from(error);
+  }
+}
+
+/**
  * Reads the settings from the query string, then Vite env vars (`VITE_B24_*`), then defaults: the emulator's CLI
  * port and the OAuth token the emulator seeds for user 1. Query parameters: `emulator`, `dialog`, `token`,
- * `user`, `lifetimeMs`, `marginMs`, `idleMs`. Throws on a setting no amount of waiting will fix.
+ * `user`, `lifetimeMs`, `marginMs`, `idleMs`. Throws on a setting no amount of waiting will fix (a policy core
+ * would refuse: a `B24InputError`).
  */
 export function readSettings(location: Location): ChatSettings {
   const query = new URLSearchParams(location.search);
@@ -69,11 +84,15 @@ export function readSettings(location: Location): ChatSettings {
   const dialog = query.get('dialog') ?? env.VITE_B24_DIALOG ?? 'chat1';
   if (!/^chat\d+$/.test(dialog))
     throw new Error(`dialog must be a group chat id like chat1, not ${JSON.stringify(dialog)}`);
-  const policy: Partial<Record<keyof TypingPolicy, number>> = {};
+  // Checked here by core's own rules, not only once the page has connected (where `bindTyping` checks it): while the
+  // emulator is down the page would say it waits for it, and no amount of waiting fixes a setting. What is no number
+  // (`abc`, left blank) stays as written, for the error to quote: `Number` would make a blank 0.
+  const given: Partial<Record<keyof TypingPolicy, unknown>> = {};
   for (const key of ['lifetimeMs', 'marginMs', 'idleMs'] as const) {
     const value = query.get(key);
-    if (value !== null) policy[key] = Number(value);
+    if (value !== null) given[key] = value.trim() === '' || Number.isNaN(Number(value)) ? value : Number(value);
   }
+  const policy = resolveTypingPolicy(given as Partial<TypingPolicy>);
   const token = query.get('token') || env.VITE_B24_TOKEN || undefined;
   // Own messages are told by it: one that is no id would draw hers as someone else's, and not take their echoes.
   const user = query.get('user') || env.VITE_B24_USER || '1';
@@ -109,7 +128,7 @@ export async function loadConfig(settings: ChatSettings): Promise<ChatConfig> {
    * needs no locking between tabs that refresh at the same moment. A failed sign-in is the call's error ("Not sent").
    */
   const signIn = async (): Promise<string> => {
-    const response = await fetch(`${emulatorUrl}/_emulator/tokens`, {
+    const response = await postForToken(`${emulatorUrl}/_emulator/tokens`, {
       method: 'POST',
       body: JSON.stringify({ userId: fixtures.oauth.userId, clientId: fixtures.app.clientId }),
     });
@@ -118,7 +137,7 @@ export async function loadConfig(settings: ChatSettings): Promise<ChatConfig> {
     return accessToken;
   };
   const refresh = async (): Promise<string> => {
-    const response = await fetch(`${emulatorUrl}/oauth/token/`, {
+    const response = await postForToken(`${emulatorUrl}/oauth/token/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({

@@ -173,6 +173,33 @@ describe('the chat as a person uses it', () => {
     }
   });
 
+  it('leaves a reader who scrolls up right after "New messages" brought her down (before the page drew again) in place', async () => {
+    const { page, emulator } = ui;
+    const scrollTop = () => page.$eval('#messages', (list) => list.scrollTop);
+    for (let i = 0; i < 20; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `back up to, line ${i}` });
+    await page.locator('#messages li .text', { hasText: 'back up to, line 19' }).waitFor();
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+    await scrollToTop(page);
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'news before she jumps' });
+    await page.locator('#jump').waitFor();
+    // Pressed, then the list dragged back to its top (by its scroll bar, say) in the same frame: the browser reports
+    // the two scrolls as one, from the top to the top. Two frames later that one has surely been reported.
+    await page.evaluate(async () => {
+      const list = document.getElementById('messages')!;
+      document.getElementById('jump')!.click();
+      list.scrollTop = 0;
+      for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+    });
+    expect(await scrollTop()).toBe(0);
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'news after she went back up' });
+    await page.locator('#messages li .text', { hasText: 'news after she went back up' }).waitFor();
+    // Shown in the task that added the message: no wait needed.
+    expect(await page.isVisible('#jump')).toBe(true);
+    expect(await scrollTop()).toBe(0);
+    await page.click('#jump');
+    await expect.poll(async () => (await layout()).atEnd).toBe(true);
+  });
+
   it('grows the composer with its lines: no jump at the first key, and no box smaller than its text (it would scroll)', async () => {
     const { page } = ui;
     const box = () =>

@@ -64,6 +64,28 @@ describe('the chat when the emulator goes away', () => {
     expect(emulator.messages(1).at(-1)?.text).toBe('sent with a refreshed token');
   });
 
+  it('says a message whose token could not be refreshed for want of a connection was not sent for that, not for the sign-in', async () => {
+    const { page, emulator } = ui;
+    const text = 'sent while the refresh cannot get through';
+    const message = page.locator('#messages li.mine', { hasText: text });
+    // The message meets an expired token, and the refresh finds the connection cut: no answer, so nothing refused it.
+    emulator.addFault({ method: 'im.message.add', status: 401, error: 'expired_token', times: 1 });
+    emulator.addFault({ method: 'oauth.token', reset: true });
+    try {
+      await page.fill('#message', text);
+      await page.press('#message', 'Enter');
+      const failed = message.and(page.locator('.failed'));
+      await failed.waitFor();
+      const why = failed.getByRole('alert').locator('span');
+      expect(await why.textContent()).toBe('Not sent: no connection to the portal.');
+    } finally {
+      emulator.clearFaults();
+    }
+    // Back: Retry refreshes the token and sends it.
+    await message.getByRole('button', { name: 'Retry' }).click();
+    await message.and(page.locator('[data-message-id]:not(.pending)')).waitFor();
+  });
+
   it('says it lost the stream, and after a restart shows the new emulator’s chat and sends again', async () => {
     const { page } = ui;
     await typeAs(ui.emulator, 2);
