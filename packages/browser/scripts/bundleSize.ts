@@ -24,9 +24,10 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * to 7,090 B for the access token cut out JSON-escaped and URL-encoded too, and one refresh shared by every stale
  * token while it runs (7,084 B); to 7,120 B for `keystrokes` no longer counting an `input` that changes nothing (an
  * empty paste, an undo of typing already cleared), which issue 6 requires (7,117 B, after 11 B of rewrites); held
- * there when an already aborted empty `batch` began to reject, as `call` does (7,109 B, paid for by such rewrites). Over
- * the 6 kB target by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does
- * inside a portal.
+ * there when an already aborted empty `batch` began to reject, as `call` does (7,109 B, paid for by such rewrites),
+ * and when a user-typing start began to be given up `idleMs` after its keystroke with `createTypingIndicators` too
+ * (7,116 B; a hanging network showed one who had stopped typing). Over the 6 kB target by the fetch transport's own
+ * work (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
  */
 export const CHAT_APP_BUDGET_BYTES = 7_120;
 /**

@@ -27,8 +27,8 @@ export interface IndicatorCall {
   readonly reason: CallReason;
   /**
    * Clock time (ms, the dispatcher's clock) after which the call is useless: for a renewal, the moment the
-   * indicator it renews lapses; for a user-typing start of `createIndicators`, `idleMs` after its keystroke (the
-   * person may have stopped). `Infinity` for calls that must go out whenever they can.
+   * indicator it renews lapses; for a user-typing start, `idleMs` after its keystroke (the person may have
+   * stopped). `Infinity` for calls that must go out whenever they can.
    */
   readonly deadline: number;
   /**

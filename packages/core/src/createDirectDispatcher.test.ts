@@ -208,6 +208,12 @@ describe('createDirectDispatcher', () => {
     expect(outcomes[1]).toMatchObject({ type: 'dropped', reason: 'retries', at: 500 });
     clock.flush();
     expect(calls).toHaveLength(3);
+    // one due at the deadline goes: useless only after it (marginMs 0), as a call ready then
+    channel.submit(call(3, { reason: 'renew', deadline: 1_000 }));
+    calls[3]?.reject(new B24Error({ code: 'NETWORK_ERROR' }));
+    await tick();
+    clock.flush();
+    expect(calls.map((c) => c.params.DIALOG_ID)).toEqual(['chat1', 'chat1', 'chat2', 'chat3', 'chat3']);
   });
 
   it('a newer call supersedes a retry, waiting or not yet scheduled, and goes out at once', async () => {

@@ -98,12 +98,13 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         // 10 s after one; here, one person's typing makes a call every 20 s or so, and a hold would spare little for
         // its bytes.)
         if (!/^(network|server|timeout|rate)$/.test(b24.kind)) {
-          settle(entry, { type: 'failed', call, error: b24, fatal: b24.kind === 'input' || b24.kind === 'access', at });
+          settle(entry, { type: 'failed', call, error: b24, fatal: /^(input|access)$/.test(b24.kind), at });
           return;
         }
         countFailed(b24.kind);
-        // a newer call waiting supersedes the retry; otherwise retry (if any is left) while it can still arrive in time
-        if (queued || !(notBefore < call.deadline)) {
+        // a newer call waiting supersedes the retry; otherwise retry (if any is left) while it can still arrive in time:
+        // also one due at the deadline, as a call ready then (useless only after it)
+        if (queued || !(notBefore <= call.deadline)) {
           settle(entry, { type: 'dropped', call, reason: queued ? 'merged' : 'retries', at });
         } else {
           retries++;

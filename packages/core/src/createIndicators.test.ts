@@ -311,7 +311,8 @@ describe.each([
 });
 
 // The scheduler keeps a start refused for the rate limit queued (it backs off for the portal's bucket), unlike
-// `createTypingIndicators`, which gives it up after two retries: its deadline is the keystroke's time + `idleMs`.
+// `createTypingIndicators`, which gives it up after two retries: for both, its deadline is the keystroke's time +
+// `idleMs` (`userTypingSpec`).
 describe('createIndicators: userTyping refused for the rate limit', () => {
   const rateLimited = () => new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503, kind: 'rate' });
   // the backoff has jitter: fixed at its middle, a start refused at 0 goes again at 1, 3, 5, 8 and 14 s
@@ -726,6 +727,33 @@ describe('createIndicators: botStatus', () => {
     }
     expect(heard.filter((e) => e.type === 'dropped')).toEqual([]);
     expect(indicators.stats().httpRequests).toBe(24);
+    indicators.dispose();
+  });
+
+  it('clears what the start of a newer status of the bot in the chat put up, still on its way as both ended', async () => {
+    // "thinking" from 0 s; a second answer with the same status starts at 21 s and takes over renewing it, but its
+    // start is answered only 9.5 s later. Both fail at once: the last clear waits for that start, which put the status
+    // up until 51 s at least. The clear goes once it settled (30.5 s), not dropped as past the first one's lease (30 s)
+    const t0 = Date.now();
+    const transport = recordingTransport((c) =>
+      c.at - t0 === 21_000 ? setTimeout(() => c.resolve({ result: true }), 9_500) : c.resolve({ result: true }),
+    );
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const [first, second] = [new Subject<never>(), new Subject<never>()];
+    indicators.botStatus({ dialogId: 'chat1', botId: 3, status: 'thinking', until: first }).subscribe();
+    await advance(21_000);
+    indicators.botStatus({ dialogId: 'chat1', botId: 3, status: 'thinking', until: second }).subscribe();
+    await advance(100);
+    second.error(new Error('llm failed'));
+    first.error(new Error('llm failed'));
+    await advance(60_000);
+    expect(transport.calls.map(callSince(t0))).toEqual([
+      '0 3@chat1 THINKING 30',
+      '21000 3@chat1 THINKING 30',
+      '30500 3@chat1 THINKING 1',
+    ]);
+    expect(heard.filter((e) => e.type === 'dropped' && e.reason !== 'stopped')).toEqual([]);
     indicators.dispose();
   });
 

@@ -7,9 +7,7 @@ import { StatusPeerRegistry } from './StatusPeerRegistry';
 import type { TypingIndicators } from './createTypingIndicators';
 import type { IndicatorCall } from './Dispatcher';
 import type { IndicatorCallInfo, IndicatorEvent } from './IndicatorEvent';
-import type { IndicatorSpec } from './IndicatorSpec';
 import type { BotStatusOptions } from './resolveBotTarget';
-import { resolveTypingPolicy, type TypingSignal } from './typingSignals';
 import { userTypingSpec } from './userTypingSpec';
 
 export type { IndicatorStats } from './createIndicatorHost';
@@ -47,33 +45,13 @@ export function createIndicators(options: IndicatorsOptions): Indicators {
   });
   const host = createIndicatorHost(clock, dispatcher, onEvent, statusCallInfo);
   return {
-    userTyping: (opts) => {
-      const spec = userTypingSpec(opts, timers); // validates opts, and with them the policy read again here
-      return host.indicator(startsUntilIdle(spec, resolveTypingPolicy(opts.policy).idleMs));
-    },
+    userTyping: (opts) => host.indicator(userTypingSpec(opts, timers)),
     botStatus: (opts) => host.indicator(botStatusSpec(opts, timers, peers)),
     events: host.events,
     stats: host.stats,
     dispose: () => {
       peers.clear();
       host.dispose();
-    },
-  };
-}
-
-/**
- * A user-typing start is stale once its keystroke is `idleMs` old: the person may have stopped, and no renewal would
- * go out then either. The scheduler keeps a start refused for the rate limit queued while it backs off, so without
- * this deadline it could land 10-20 s after the keystroke and show "typing" for a whole client lifetime. Dropped
- * (`deadline`), it counts as lost: the next keystroke starts afresh. Here, not in `userTypingSpec`: the direct
- * dispatcher of `createTypingIndicators` gives a start up within 1.5 s anyway, and its bundle stays as it is.
- */
-function startsUntilIdle(spec: IndicatorSpec<TypingSignal>, idleMs: number): IndicatorSpec<TypingSignal> {
-  return {
-    ...spec,
-    drive(s) {
-      const d = spec.drive(s);
-      return d && 'call' in d && s.type === 'start' ? { call: { ...d.call, deadline: s.at + idleMs } } : d;
     },
   };
 }

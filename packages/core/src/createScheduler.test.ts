@@ -348,6 +348,48 @@ describe('createScheduler per-indicator rules', () => {
     ]);
   });
 
+  it('the last clear, following its own call and then one of a peer, is held until its own call lapses, counted from when it left', async () => {
+    // One request a second. b's renewal, made at 19 s (its clear's deadline: 49 s), waits behind five starts and leaves
+    // at 24 s: up until 54 s. a's start (a 10 s lease) leaves at 30 s; both take 10 s each way. b's clear follows its
+    // renewal, then a's start, which settles at 50 s: b's renewal is still up, so the clear goes
+    const latencies = [50, 50, 50, 50, 50, 50, 10_000, 10_000];
+    const limits = { perSecond: 1, burst: 2 };
+    const { clock, portal, scheduler } = setup(
+      { ...limits, latencyMs: () => latencies.shift() ?? 50, withBatch: false },
+      { limits, requestTimeoutMs: 30_000 },
+    );
+    const [a, b] = [collect(scheduler), collect(scheduler)];
+    b.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(19_000);
+    for (const dialogId of ['chat2', 'chat3', 'chat4', 'chat5', 'chat6'])
+      collect(scheduler).channel.submit(notify(dialogId, 'start'));
+    b.channel.submit(notify('chat1', 'renew', 30_000));
+    await clock.advanceTo(30_000);
+    const start = notify('chat1', 'start');
+    a.channel.submit({ ...start, params: { ...start.params, duration: 10 } });
+    await clock.advanceBy(100);
+    const clear = (deadline: number) => ({
+      ...notify('chat1', 'clear', deadline),
+      params: { botId: 1, dialogId: 'chat1', duration: 1 },
+    });
+    a.channel.close({ ...clear(40_000), peer: true });
+    await clock.advanceBy(100);
+    b.channel.close(clear(49_000));
+    await clock.advanceTo(120_000);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      '50 chat1 30',
+      ...['19050 chat2 30', '20050 chat3 30', '21050 chat4 30', '22050 chat5 30', '23050 chat6 30'],
+      '34000 chat1 30',
+      '40000 chat1 10',
+      '50050 chat1 1',
+    ]);
+    expect(b.outcomes.map((o) => `${o.at} ${o.type} ${o.call.reason}`)).toEqual([
+      '100 sent start',
+      '30200 dropped renew', // on its way as b stopped: the clear follows it
+      '50100 sent clear',
+    ]);
+  });
+
   it('close(final) after a plain close() still waits for the batch carrying the indicator (close is idempotent)', async () => {
     const { clock, portal, scheduler } = setup({ latencyMs: 50 });
     const a = collect(scheduler);
@@ -655,6 +697,19 @@ describe('createScheduler errors by kind', () => {
     expect(portal.arrivals.length).toBeGreaterThanOrEqual(2);
     expect(portal.arrivals.at(-1)?.at).toBeLessThan(1_000);
     expect(outcomes).toMatchObject([{ type: 'dropped', reason: 'retries' }]);
+  });
+
+  it('retries a failing renewal whose retry is due at its deadline: useless only after it (marginMs 0)', async () => {
+    const { clock, portal, scheduler } = setup({
+      latencyMs: 10,
+      fail: (_call, attempt) =>
+        attempt === 1 ? new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 }) : undefined,
+    });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'renew', 270)); // fails at 20 ms, retried 250 ms later
+    await clock.advanceTo(1_000);
+    expect(portal.arrivals.map((a) => a.at)).toEqual([10, 280]);
+    expect(outcomes).toMatchObject([{ type: 'sent', at: 290 }]);
   });
 
   it('an operating-limit refusal is not retried and holds its method for 10 s: its calls fail without a request', async () => {

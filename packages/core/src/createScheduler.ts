@@ -555,9 +555,26 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const entry = clear.queued;
       if (entry?.state !== 'held' || disposed) continue;
       const target = targetOf(entry.call);
+      // The calls for its status in this request that landed (or may have), its indicator's or one that ended before it
+      // (`late`): what each put up lapses a lease after the request left, later than the clear's own deadline (counted
+      // from when its indicator's last call was made) by a wait for the rate budget, or by that call being newer. (From
+      // when it left, as that deadline is counted, not from its landing: a clear leaving by then lands in time.)
+      let until = Math.min(closed.lapsesAt, entry.deadline);
+      for (const e of flight.entries) {
+        const lease =
+          e.channel.closed && e.channel.lapsesAt === Number.POSITIVE_INFINITY && targetOf(e.call) === target
+            ? leaseOf(e.call, flight.timeoutAt - requestTimeoutMs)
+            : undefined;
+        if (lease !== undefined && lease > until) until = lease;
+      }
       const other = newer && !newer.closed ? undefined : late.get(target)?.[0];
       if (other) {
-        // still to wait for the call of another indicator of the status, on its way as that one handed it over
+        // still to wait for the call of another indicator of the status, on its way as that one handed it over; what
+        // this request put up is still that clear's to take down
+        if (until !== entry.deadline) {
+          entry.state = 'done';
+          clear.queued = makeEntry(clear, entry.call, entry.rank, until, entry.notBefore, 0);
+        }
         clear.flight = other;
         other.followers.push(follower);
         continue;
@@ -580,14 +597,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         drop(entry, 'merged', now);
         continue;
       }
-      // Its call in this request landed (or may have): what it put up lapses a lease after the request left, later
-      // than the clear's own deadline (counted from when that call was made) by its wait for the rate budget. (From
-      // when it left, as that deadline is counted, not from its landing: a clear leaving by then lands in time.)
-      const own =
-        closed.lapsesAt === Number.POSITIVE_INFINITY
-          ? leaseOf(flight.entries.find((e) => e.channel === closed)?.call, flight.timeoutAt - requestTimeoutMs)
-          : undefined;
-      const until = own !== undefined && own > entry.deadline ? own : Math.min(closed.lapsesAt, entry.deadline);
       if (until !== entry.deadline) {
         entry.state = 'done';
         enqueue(makeEntry(clear, entry.call, entry.rank, until, entry.notBefore, 0), now);
@@ -827,12 +836,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       attempt += 1;
       notBefore = now + retryBaseMs * 2 ** (attempt - 1) * (0.5 + random());
       // A renewal is retried within its own deadline: the later lapse it may wait for the budget until (`submit`) may
-      // be that of a call that failed too, which an outage hides as well as it hides this one's landing.
+      // be that of a call that failed too, which an outage hides as well as it hides this one's landing. One due at
+      // its deadline still goes, as a call ready then does (`pump`): useless only after it.
       const until =
         entry.call.reason === 'renew' && entry.deadline !== Number.POSITIVE_INFINITY
           ? entry.call.deadline
           : entry.deadline;
-      if (attempt > maxRetries || notBefore >= until) {
+      if (attempt > maxRetries || notBefore > until) {
         drop(entry, 'retries', now);
         release(entry, now);
         return;

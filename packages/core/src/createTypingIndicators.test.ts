@@ -41,6 +41,26 @@ it('retries a start that met a network blip, so the indicator still shows while 
   expect(unhandled).toEqual([]);
 });
 
+it('sends no start later than idleMs after its keystroke while requests time out: one who stopped is not shown typing', async () => {
+  // the transport never answers: each request times out after 10 s, and a retry of the start 500 ms later would show
+  // "typing" from 10.5 s to 35.5 s for a keystroke at 0
+  const t0 = Date.now();
+  const transport = recordingTransport(() => {});
+  const indicators = createTypingIndicators({ transport });
+  const keys = new Subject<void>();
+  const events: IndicatorEvent[] = [];
+  indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe((e) => events.push(e));
+  keys.next(); // one keystroke at 0, then silence
+  await vi.advanceTimersByTimeAsync(60_000);
+  expect(transport.calls.map((c) => c.at - t0)).toEqual([0]);
+  expect(events.map((e) => `${e.at - t0} ${e.type}${'reason' in e ? ` ${e.reason}` : ''}`)).toEqual([
+    '10000 dropped retries',
+    '22000 stopped idle',
+  ]);
+  indicators.dispose();
+  expect(unhandled).toEqual([]);
+});
+
 /** What one call does: lands, or is refused (input: fatal; auth: not), after `latencyMs`; or the transport throws. */
 interface Reply {
   readonly kind: 'ok' | 'input' | 'auth' | 'throw';

@@ -85,7 +85,8 @@ export function typingSignals(
      * every keystroke, while a single lost call (a network blip) is made good at once.
      */
     let restarted: boolean | undefined;
-    let lastKeystroke = -Infinity;
+    /** Set by the keystroke that armed the renewal check, the only reader. */
+    let lastKeystroke: number;
     let timer: Subscription | undefined;
 
     const cancelTimer = () => {
@@ -105,10 +106,7 @@ export function typingSignals(
           lapsed = restarted = false;
           arm();
           subscriber.next({ type: 'renew', at: now });
-        } else {
-          active = false;
-          subscriber.next({ type: 'stop', reason: 'idle', at: now });
-        }
+        } else stop('idle'); // active while the check is armed; there is no timer left to cancel
       }, period);
     };
     const stop = (reason: TypingStopReason) => {

@@ -35,7 +35,19 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
     drive(s: TypingSignal): DriverSignal | undefined {
       // completion itself stops the indicator (with reason `complete`)
       if (s.type === 'stop') return s.reason === 'complete' ? undefined : { stop: s.reason };
-      return { call: { method: 'im.dialog.writing', params: { DIALOG_ID: dialogId }, reason: s.type } };
+      // A start is stale once its keystroke is `idleMs` old: the person may have stopped, and no renewal would go then
+      // either. Retried after requests that time out (10 s each), or kept queued while the scheduler backs off after
+      // a rate refusal, it would land 10-20 s after the keystroke and show "typing" for a whole lifetime. Dropped
+      // (`deadline`, `retries`), it counts as lost: the next keystroke starts afresh. (A renewal's deadline, the
+      // lapse of the call before it, is the host's.)
+      return {
+        call: {
+          method: 'im.dialog.writing',
+          params: { DIALOG_ID: dialogId },
+          reason: s.type,
+          ...(s.type === 'start' && { deadline: s.at + policy.idleMs }),
+        },
+      };
     },
   };
 }
