@@ -3,7 +3,7 @@
 // emulator started from the packed `b24-emulator` bin. The monorepo's other tests resolve the sources; only this
 // one would notice a file left out of a tarball, a runtime import of a devDependency or a broken CommonJS build.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,11 @@ function pnpm(args: string[], cwd: string): string {
 }
 
 beforeAll(async () => {
+  // `pnpm pack` packs what is built: without `dist` a tarball installs, then fails far from the cause (the emulator's
+  // bin asking for tsx). Turbo builds first (`@b24-typing/integration#test` depends on `^build`); a bare `vitest run`
+  // does not.
+  const unbuilt = PACKAGES.filter((name) => !existsSync(`${ROOT}packages/${name}/dist`));
+  if (unbuilt.length > 0) throw new Error(`not built: ${unbuilt.join(', ')}; run \`pnpm build\` first`);
   mkdirSync(`${WORK}app`);
   const dependencies: Record<string, string> = { rxjs: '7.8.2' };
   for (const name of PACKAGES) {
@@ -85,6 +90,8 @@ for (const format of ['mjs', 'cjs'] as const) {
         cwd: `${WORK}app`,
         env: { ...ENV, EMU: base },
         encoding: 'utf8',
+        // A synchronous child blocks the test's own timeout: a flow that hangs must be killed to fail.
+        timeout: 50_000,
       }),
     );
     expect(seen).toEqual({

@@ -16,7 +16,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createIndicators, type Transport } from '@b24-typing/core';
+import { createIndicators, type Indicators, type Transport } from '@b24-typing/core';
 import { type Emulator, startEmulator, type TimelineEntry } from '@b24-typing/emulator';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import { jsonSchema, tool } from 'ai';
@@ -319,7 +319,7 @@ const RUNS: Record<string, RunSpec> = {
       });
       return { model: searchingModel(), webSearch, release };
     },
-    expose: ['transport'],
+    expose: ['transport', 'indicators'],
     async check({ bound, entries, exports }) {
       const notifies = () => callsOf(entries(), 'imbot.v2.Chat.InputAction.notify');
       // The phases after `thinking` are held `minDwellMs` (1 s of real time here: the block makes its own
@@ -339,6 +339,8 @@ const RUNS: Record<string, RunSpec> = {
       );
       const answered = entries().find((e) => e.kind === 'message' && e.authorId === BOT_7.id)?.seq ?? 0;
       expect(notifies().filter((c) => c.seq > answered)).toEqual([]);
+      // … nor later: nothing is left to send (a call would land after this read of the timeline).
+      expect((exports.indicators as Indicators).stats()).toMatchObject({ indicators: 0, activeIndicators: 0 });
       await (exports.transport as { close(): Promise<void> }).close();
     },
   },
@@ -351,7 +353,8 @@ const RUNS: Record<string, RunSpec> = {
       form: new EventTarget(),
     }),
     pauseBefore: '// when the composer goes away',
-    async check({ bound, entries, resume }) {
+    expose: ['indicators'],
+    async check({ bound, entries, exports, resume }) {
       const debug = vi.spyOn(console, 'debug').mockImplementation(() => {});
       try {
         (bound.textarea as EventTarget).dispatchEvent(new Event('input'));
@@ -369,6 +372,9 @@ const RUNS: Record<string, RunSpec> = {
         await eventually(() => expect(debug).toHaveBeenCalledWith('stopped', expect.any(Number)));
         await resume();
         (bound.textarea as EventTarget).dispatchEvent(new Event('input'));
+        // A keystroke's call lands some time after it, so the timeline alone, read now, would pass a teardown that
+        // stopped nothing. The indicators know at once: nothing left live means no call can follow.
+        expect((exports.indicators as Indicators).stats()).toMatchObject({ indicators: 0, activeIndicators: 0 });
         expect(callsOf(entries(), 'im.dialog.writing')).toHaveLength(1);
       } finally {
         debug.mockRestore();
@@ -385,7 +391,8 @@ const RUNS: Record<string, RunSpec> = {
       botToken: BOT_7.token,
       sendMessage: vi.fn(),
     }),
-    async check({ bound, entries }) {
+    expose: ['indicators'],
+    async check({ bound, entries, exports }) {
       await eventually(() =>
         expect(callsOf(entries(), 'imbot.v2.Chat.InputAction.notify')).toMatchObject([
           {
@@ -400,6 +407,9 @@ const RUNS: Record<string, RunSpec> = {
       reply$.next('the answer');
       reply$.complete();
       expect(bound.sendMessage).toHaveBeenCalledExactlyOnceWith('the answer');
+      // Nothing after the reply: no renewal, no clear (the message hides the status). A call would land some time
+      // after this, so the timeline read now cannot show one; the indicators know at once that none is left to go.
+      expect((exports.indicators as Indicators).stats()).toMatchObject({ indicators: 0, activeIndicators: 0 });
       expect(callsOf(entries(), 'imbot.v2.Chat.InputAction.notify')).toHaveLength(1);
     },
   },
