@@ -1,4 +1,4 @@
-import { NEVER, of, Subject, type Subscription } from 'rxjs';
+import { NEVER, Observable, of, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { AgentStatus } from './AgentStatus';
@@ -388,6 +388,21 @@ describe('statusSignals', () => {
     again.unsubscribe();
     expect(scheduler.actions.length).toBe(0);
     expect(lost.observed).toBe(false);
+  });
+
+  it('lets go of the status stream and losses though the teardown of until throws, as RxJS runs every finalizer', () => {
+    const scheduler = testScheduler();
+    const status = new Subject<AgentStatus>();
+    const lost = new Subject<void>();
+    const until = new Observable<never>(() => () => {
+      throw new Error('until teardown');
+    });
+    const sub = statusSignals(status, until, {}, scheduler, lost).subscribe();
+    status.next('thinking');
+    expect(() => sub.unsubscribe()).toThrow(/until teardown/); // still told to the one who unsubscribed
+    expect(status.observed).toBe(false);
+    expect(lost.observed).toBe(false);
+    expect(scheduler.actions.length).toBe(0);
   });
 });
 

@@ -463,12 +463,22 @@ class StatusMachine implements PeerStatus {
     if (this.end(true)) this.subscriber.error(error);
   }
 
-  /** Teardown: the consumer left before the end, where it takes the status down (`BotSpec.abortClear`). */
+  /**
+   * Teardown: the consumer left before the end, where it takes the status down (`BotSpec.abortClear`). Every input is
+   * let go though the teardown of another throws (its error still reaches the one unsubscribing), as RxJS runs every
+   * finalizer: else the status stream (an LLM's, say) would stay subscribed when that of `until` throws.
+   */
   unsubscribe(): void {
     this.end(false, true);
-    this.untilSub?.unsubscribe();
-    this.lostSub?.unsubscribe();
-    this.statusSub?.unsubscribe();
+    try {
+      this.untilSub?.unsubscribe();
+    } finally {
+      try {
+        this.lostSub?.unsubscribe();
+      } finally {
+        this.statusSub?.unsubscribe();
+      }
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingTransport } from '../test/recordingTransport';
 import { B24InputError } from './B24InputError';
 import { createIndicators, type Indicators } from './createIndicators';
+import { createTypingIndicators } from './createTypingIndicators';
 import { withStatus } from './withStatus';
 
 beforeEach(() => {
@@ -123,6 +124,22 @@ describe('withStatus', () => {
     expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1]);
   });
 
+  it('stops and clears the status when unsubscribed though the teardown of the reply throws', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const reply = new Observable<never>(() => () => {
+      throw new Error('teardown failed');
+    });
+    const sub = reply.pipe(withStatus(indicators, target)).subscribe();
+    await advance(3_000);
+    // Thrown to the one who unsubscribes, as without withStatus.
+    expect(() => sub.unsubscribe()).toThrow(/teardown failed/);
+    await advance(120_000);
+    expect(transport.calls.map((c) => c.params.duration)).toEqual([30, 1]);
+    expect(indicators.stats().indicators).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('keeps the status up for a second reply in the same chat when the first fails, and clears after the last', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });
@@ -210,6 +227,15 @@ describe('withStatus', () => {
     const indicators = createIndicators({ transport });
     expect(() => withStatus(indicators, { ...target, dialogId: 'general' as never })).toThrow(B24InputError);
     expect(() => withStatus(indicators, { ...target, leaseSec: 1000 })).toThrow(/leaseSec/);
+    expect(transport.calls).toHaveLength(0);
+  });
+
+  it('refuses, when the pipeline is built, indicators that cannot show a bot status (not a silent no-op)', async () => {
+    const transport = recordingTransport();
+    for (const indicators of [createTypingIndicators({ transport }), undefined, {}]) {
+      expect(() => withStatus(indicators as never, target)).toThrow(B24InputError);
+      expect(() => withStatus(indicators as never, target)).toThrow(/indicators/);
+    }
     expect(transport.calls).toHaveLength(0);
   });
 

@@ -7,6 +7,7 @@ import {
   type TeardownLogic,
   type Unsubscribable,
 } from 'rxjs';
+import { B24InputError, describeValue } from './B24InputError';
 import type { Indicators } from './createIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
 import { type BotStatusOptions, resolveBotTarget } from './resolveBotTarget';
@@ -22,9 +23,14 @@ export type StatusTarget = Omit<BotStatusOptions, 'until'>;
  * itself is not changed in any way: same values, order, completion or error, no delay, whatever the transport does.
  * A reply that arrives synchronously shows no indicator at all.
  *
- * The target is validated here, so bad input throws {@link B24InputError} when the pipeline is built.
+ * The target and `indicators` are validated here, so bad input throws {@link B24InputError} when the pipeline is
+ * built: a failure of `indicators` later is swallowed to keep the reply intact, so one that cannot show a bot status
+ * (`createTypingIndicators`' has no `botStatus`) would otherwise show nothing, silently, on every reply.
  */
 export function withStatus<T>(indicators: Indicators, target: StatusTarget): MonoTypeOperatorFunction<T> {
+  if (typeof indicators?.botStatus !== 'function') {
+    throw new B24InputError('indicators', 'what createIndicators returns (with botStatus)', describeValue(indicators));
+  }
   resolveBotTarget({ ...target, until: NEVER });
   return (source) =>
     new Observable<T>((subscriber) => {
@@ -76,10 +82,16 @@ class ReplySubscriber<T> extends Subscriber<T> {
     super._complete();
   }
 
-  /** Teardown: the reply first, then the status (which clears it if it is still up). */
+  /**
+   * Teardown: the reply first, then the status (which clears it if it is still up), also when the reply's own teardown
+   * throws (its error still reaches whoever unsubscribed): else the status would renew for good.
+   */
   override unsubscribe(): void {
-    super.unsubscribe();
-    this.#status?.unsubscribe();
+    try {
+      super.unsubscribe();
+    } finally {
+      this.#status?.unsubscribe();
+    }
   }
 }
 
