@@ -39,6 +39,20 @@ function startCli(
   });
 }
 
+/** Runs node with `args` in `cwd` to its exit: the exit code, and stdout and stderr as one text. */
+async function runToExit(args: string[], cwd = packageDir): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    out += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, out };
+}
+
 describe('b24-emulator CLI', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
     'prints the webhook and live-page URLs, serves, and stops cleanly on %s',
@@ -71,16 +85,11 @@ describe('b24-emulator CLI', () => {
   ])(
     'exits 2 with a message naming the flag, and where to find the options, on bad arguments: %s %s',
     async (flag, value) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', flag, value], { cwd: packageDir });
-      let err = '';
-      child.stderr.on('data', (chunk) => {
-        err += chunk;
-      });
-      const code = await new Promise((resolve) => child.on('exit', resolve));
+      const { code, out } = await runToExit(['--import', 'tsx', 'src/cli.ts', flag, value]);
       expect(code).toBe(2);
-      expect(err).toContain(`b24-emulator: ${flag}`);
-      expect(err).toContain('Run b24-emulator --help for the options.');
-      expect(err).not.toContain('startEmulator');
+      expect(out).toContain(`b24-emulator: ${flag}`);
+      expect(out).toContain('Run b24-emulator --help for the options.');
+      expect(out).not.toContain('startEmulator');
     },
   );
 
@@ -90,17 +99,7 @@ describe('b24-emulator CLI', () => {
     ['a missing file', ['--cert', 'no-such-cert.pem', '--key', 'no-such-key.pem'], '--cert'],
     ['files that are no PEM', ['--cert', 'package.json', '--key', 'package.json'], '--cert / --key'],
   ])('exits 2 naming the flag when --cert / --key cannot be used (%s), before listening', async (_what, args, flag) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', ...args], {
-      cwd: packageDir,
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      out += chunk;
-    });
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const { code, out } = await runToExit(['--import', 'tsx', 'src/cli.ts', '--port', '0', ...args]);
     expect(code).toBe(2);
     expect(out).toContain(`b24-emulator: ${flag}`);
     expect(out).toContain('Run b24-emulator --help for the options.');
@@ -116,15 +115,7 @@ describe('the b24-emulator bin as package.json declares it', () => {
     const { bin } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    const child = spawn(process.execPath, [join(packageDir, bin['b24-emulator']!), '--help'], { cwd: tmpdir() });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      out += chunk;
-    });
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const { code, out } = await runToExit([join(packageDir, bin['b24-emulator']!), '--help'], tmpdir());
     expect(out).toBe(USAGE);
     expect(code).toBe(0);
   });
