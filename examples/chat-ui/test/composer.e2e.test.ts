@@ -7,6 +7,7 @@ import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
 import { typeAs } from './typeAs';
+import { setVisibility } from './setVisibility';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -675,13 +676,7 @@ describe('the chat as a person uses it', () => {
   it('names the chat in the tab title, and counts the messages that came while the tab was hidden until it is shown', async () => {
     const { page, emulator } = ui;
     expect(await page.title()).toBe('General · b24-typing');
-    /** The tab hidden (another tab in front, the window minimised) or shown again, as the browser reports it. */
-    const visibility = (state: 'hidden' | 'visible') =>
-      page.evaluate((s) => {
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, state);
+    const visibility = (state: 'hidden' | 'visible') => setVisibility(page, state);
     try {
       await visibility('hidden');
       emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'while the tab was hidden' });

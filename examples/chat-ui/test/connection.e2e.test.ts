@@ -10,6 +10,7 @@ import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
 import { trySend } from './trySend';
 import { typeAs } from './typeAs';
+import { setVisibility } from './setVisibility';
 
 // Access tokens live 2 s here, so the app has refreshed (rotated) its token before the emulator goes away.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -351,13 +352,7 @@ describe('the chat cut off from the emulator while it starts over', () => {
 
   it('reads out a message written and edited while the stream was cut once, in its last words, and counts it once', async () => {
     const { emulator } = ui;
-    /** The tab hidden or shown again, as the browser reports it (its title counts what others wrote meanwhile). */
-    const visibility = (state: 'hidden' | 'visible') =>
-      page.evaluate((s) => {
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, state);
+    const visibility = (state: 'hidden' | 'visible') => setVisibility(page, state);
     try {
       await visibility('hidden');
       await cutOff();
