@@ -4,8 +4,10 @@ import type { Transport } from '@b24-typing/core';
 import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry, visibilityFrom } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { tool } from 'ai';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { z } from 'zod';
 import { createLocalModel } from './createLocalModel';
 import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
@@ -561,6 +563,54 @@ describe('llm-bot failure reports (virtual time)', () => {
       ['IMBOT_AGENT_ACTION_THINKING', 30],
     ]);
   });
+  it('gives up on a tool that hangs and ignores the abort (a fetch without the signal): cleared, told, and the next message answered', async () => {
+    // The SDK ends its stream on abort only once the running tool settles: the first search never does.
+    let searches = 0;
+    const webSearch = tool({
+      inputSchema: z.object({ query: z.string() }),
+      execute: () => (++searches === 1 ? new Promise<never>(() => {}) : Promise.resolve({ hits: [] })),
+    });
+    const { bot, emulator, ask, waitFor, settle } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: webhookEvents(emulator),
+      tools: { webSearch },
+    }));
+    /** The bot's messages and status calls, in order. */
+    const botEntries = () =>
+      emulator
+        .timeline()
+        .filter(
+          (e) =>
+            (e.kind === 'message' && e.authorId === bot.botId) ||
+            (e.kind === 'call' && e.senderId === bot.botId && e.method === 'imbot.v2.Chat.InputAction.notify'),
+        );
+    // The bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const q = await ask('Will this ever come?');
+      await waitFor(q, (c) => c.statuses.some((s) => s.status === 'searching'));
+      const next = await ask('And this one?'); // queued behind the first: same dialog
+      await vi.advanceTimersByTimeAsync(120_000);
+      // before: the answer waited on the tool for good, past its timeout: "searching" renewed, no apology, the next
+      // message never started
+      const c = await waitFor(q, (c) => c.reply !== undefined);
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: the model did not answer within 120 s');
+      expect(c.clears).toHaveLength(1);
+      expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+      // the dialog is free again: the queued message is answered (read from the chat: paired by order, `next`'s
+      // conversation would take the apology for its reply)
+      await waitFor(next, () => botEntries().filter((e) => e.kind === 'message').length === 2);
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    const entries = botEntries();
+    expect(entries.filter((e): e is MessageEntry => e.kind === 'message').map((e) => e.text)).toEqual([
+      'Sorry, I could not answer that: the model did not answer within 120 s',
+      expect.stringMatching(/^You asked "And this one\?"/),
+    ]);
+    expect(entries.at(-1)?.kind).toBe('message'); // no status call after the last message
+  });
+
   it('a model failure whose apology is refused leaves no status up: the clear landed before the apology', async () => {
     const { emulator, ask, waitFor, conversation, lines } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails

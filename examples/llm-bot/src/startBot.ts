@@ -24,7 +24,8 @@ import {
   fromEvent,
   lastValueFrom,
   mergeMap,
-  type Observable,
+  Observable,
+  raceWith,
   ReplaySubject,
   Subject,
   type Subscription,
@@ -342,8 +343,18 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
             log(`  ${dialogId}: ${s}`);
           }),
         );
+        // The SDK ends its stream on abort only once the provider's stream and the running tool let go: one that
+        // ignores the signal (a tool's fetch without it) would hold the answer, its status and the dialog's next
+        // messages past the answer timeout and stop(). The abort ends the wait for the text itself (cleared, told).
+        const aborted = new Observable<never>((subscriber) => {
+          const fail = () => subscriber.error(new DOMException('The reply was aborted', 'AbortError'));
+          if (controller.signal.aborted) return fail();
+          controller.signal.addEventListener('abort', fail, { once: true });
+          return () => controller.signal.removeEventListener('abort', fail);
+        });
         const reply = lastValueFrom(
           replyText(parts).pipe(
+            raceWith(aborted),
             withStatus(indicators, {
               ...options.statusPolicy,
               dialogId,
