@@ -65,6 +65,24 @@ describe('createRedactor', () => {
     expect((redactor.error(error) as B24Error).message).toBe('json {"secret":"***"} form secret=***&x=1');
   });
 
+  it('scrubs secrets that overlap each other whole, whichever is met first, leaving no piece of either', () => {
+    // One secret may begin another (bot tokens "k9" and "k9-support-7f3a" in one batch) or end where another begins:
+    // scrubbed one after the other, the first cut the second apart and left the rest of it in the text.
+    const redactor = createRedactor();
+    redactor.add('abcd1234');
+    redactor.add('abcd1234efgh');
+    redactor.add('xyz98765');
+    redactor.add('98765uvw');
+    redactor.add('7777');
+    const error = new B24Error({
+      code: 'ERROR_ARGUMENT',
+      message: 'a abcd1234efgh b xyz98765uvw c k9-support-7f3a d abcd1234%20 e k9, abcd1234 f 77777',
+    });
+    expect((redactor.error(error, ['k9', 'k9-support-7f3a']) as B24Error).message).toBe(
+      'a *** b *** c *** d ***%20 e ***, *** f ***',
+    );
+  });
+
   it('keeps the tokens of the latest refreshes only, and the lasting secrets for good', () => {
     const redactor = createRedactor();
     redactor.add('client-secret-0');

@@ -73,15 +73,41 @@ export const ROTATED_KEPT = 64;
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
   const rotated = new Set<string>();
+  /**
+   * Every secret is found in the text as it came, and then each stretch any of them covers is cut as one: scrubbed
+   * one after the other, a secret that begins another (bot tokens `k9` and `k9-support` in one batch) or overlaps it
+   * cut it apart and left the rest of it in the text.
+   */
   const text = (value: string, extra: readonly string[] = []): string => {
-    let out = value;
-    for (const secret of [...secrets, ...rotated, ...extra]) {
+    const found: [start: number, end: number][] = [];
+    for (const secret of new Set([...secrets, ...rotated, ...extra])) {
       for (const form of forms(secret)) {
-        if (!out.includes(form)) continue;
-        out = secret.length < SHORT ? out.replace(standingAlone(form), '***') : out.split(form).join('***');
+        if (!value.includes(form)) continue;
+        if (secret.length < SHORT) {
+          for (const match of value.matchAll(standingAlone(form))) found.push([match.index, match.index + form.length]);
+        } else {
+          // From the next character on, not past the match: a repeat inside the secret ("aaaa" in "aaaaa") is cut too.
+          for (let at = value.indexOf(form); at !== -1; at = value.indexOf(form, at + 1)) {
+            found.push([at, at + form.length]);
+          }
+        }
       }
     }
-    return out;
+    // Sorted by start, each stretch is merged with the next while they overlap; touching ones stay two cuts.
+    found.sort((a, b) => a[0] - b[0]);
+    const cuts: [start: number, end: number][] = [];
+    for (const [start, end] of found) {
+      const last = cuts.at(-1);
+      if (last && start < last[1]) last[1] = Math.max(last[1], end);
+      else cuts.push([start, end]);
+    }
+    let out = '';
+    let from = 0;
+    for (const [start, end] of cuts) {
+      out += `${value.slice(from, start)}***`;
+      from = end;
+    }
+    return out + value.slice(from);
   };
   return {
     add(secret) {

@@ -459,6 +459,28 @@ describe('webhook transport against the emulator', () => {
     await echo.close();
   });
 
+  it('scrubs two bot tokens of a batch whole when one begins the other, in whichever order the commands come', async () => {
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const notify = (botToken: string) => ({
+      method: 'imbot.v2.Chat.InputAction.notify',
+      params: { botId: 10, botToken, dialogId: 'chat1' },
+    });
+    const short = 'k9';
+    const long = 'k9-echoed-bot-token-6';
+    for (const calls of [
+      [notify(short), notify(long)],
+      [notify(long), notify(short)],
+    ]) {
+      const error = await log.rejection(t.batch(calls));
+      expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+      expect(String(error.message).split('&botToken=***&')).toHaveLength(3);
+      expect(JSON.stringify(error)).not.toMatch(/echoed|\bk9\b/);
+    }
+    await t.close();
+    await echo.close();
+  });
+
   it('scrubs a bot token with a quote or backslash in the form a JSON body quoted back carries it (escaped)', async () => {
     // The request body is JSON: `"` and `\` travel escaped, so a server quoting the body shows neither the token as
     // given nor its URL encoding, but `\"` and `\\`: the token all the same.
