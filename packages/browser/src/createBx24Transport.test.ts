@@ -333,6 +333,26 @@ describe('createBx24Transport', () => {
     }
   });
 
+  it("maps a BX24-like's error() given as a bare code as it maps that code in ex: with its status (core's classifyError)", async () => {
+    const answer = (error: unknown, status: number): Bx24Like => ({
+      callMethod: (_method, _params, callback) =>
+        setTimeout(() => callback({ data: () => undefined, error: () => error, status })),
+    });
+    for (const [code, status, expected] of [
+      // a code core does not list goes by its status: 401 auth, 403 access (was `server`, the status dropped)
+      ['SOME_NEW_AUTH_CODE', 401, { code: 'SOME_NEW_AUTH_CODE', kind: 'auth', status: 401 }],
+      ['SOME_NEW_CODE', 403, { code: 'SOME_NEW_CODE', kind: 'access', status: 403 }],
+      ['CHAT_NOT_FOUND', 400, { code: 'CHAT_NOT_FOUND', kind: 'input', status: 400 }],
+      // BX.rest's "never reached the portal", as in ex
+      ['ERROR_NETWORK', 0, { code: 'NETWORK_ERROR', kind: 'network', status: undefined }],
+    ] as const) {
+      const bare = createBx24Transport(answer(code, status)).call('im.dialog.writing', { DIALOG_ID: '1' });
+      await expect(bare, code).rejects.toMatchObject({ name: 'B24Error', ...expected });
+      const inEx = createBx24Transport(answer({ status, ex: { error: code } }, status));
+      await expect(inEx.call('im.dialog.writing', { DIALOG_ID: '1' }), code).rejects.toMatchObject(expected);
+    }
+  });
+
   it("reads a BX24-like's falsy error() as a success, an empty string too (Bx24AjaxResult: falsy on success)", async () => {
     for (const error of [undefined, null, false, 0, '']) {
       const bx24: Bx24Like = {

@@ -175,9 +175,10 @@ function tokenOf(bx24: Bx24Like): unknown {
  * too (`{ error: null, result }`: `ex` is that null, 0 or false, or the answer with its `error` ""): no error, as in
  * the fetch transport: a reply with one that fails all the same (a 4xx, no `result`) is judged by its status, as one
  * without `error` (a proxy's 404 `{ "error": "" }` is `input`, not the `server` of a portal error without a code), and
- * an `error()` that is an empty string is falsy: a success. `seen`: the call's `seen` (its tokens, the one BX24 holds
- * now added). `params`: the call's, or a batch's commands, whose credentials are cut out of a portal error's text.
- * `command`: the result is one command of a batch.
+ * an `error()` that is an empty string is falsy: a success; one that is a code reads as that code in `ex`, with the
+ * result's status (it was judged by its code alone, its status dropped). `seen`: the call's `seen` (its tokens, the
+ * one BX24 holds now added). `params`: the call's, or a batch's commands, whose credentials are cut out of a portal
+ * error's text. `command`: the result is one command of a batch.
  */
 function toError(
   result: Bx24AjaxResult,
@@ -186,8 +187,8 @@ function toError(
   command?: true,
 ): B24Error | undefined {
   const error: unknown = result.error();
-  if (error && typeof error === 'string') return B24Error.fromResponse({ error });
-  const { status = result.status, ex } = (error || {}) as {
+  // A bare code (a non-empty string: not BX24.js's shape) reads as one in `ex`, with the result's status.
+  const { status = result.status, ex = typeof error === 'string' ? { error } : undefined } = (error || {}) as {
     status?: unknown;
     ex?: { error?: unknown; error_description?: unknown };
   };

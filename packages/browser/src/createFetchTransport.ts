@@ -164,8 +164,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       // An empty `error` (null, "", 0) is no error, as in the node transport and the jssdk: `{ error: null, result }`
       // is a success. `result` is never undefined in parsed JSON, so `!== undefined` means "present". Only a code is
       // the portal's error: a gateway's `{ "error": { "code": 429 } }` is no envelope, classified by its status below.
-      if (typeof envelope?.error === 'string' && envelope.error) throw B24Error.fromResponse(envelope, status, hidden);
-      if (response.ok && envelope?.result !== undefined) return envelope.result;
+      if (envelope?.error && typeof envelope.error === 'string') throw B24Error.fromResponse(envelope, status, hidden);
+      if (envelope?.result !== undefined && response.ok) return envelope.result;
       // No envelope (a proxy's HTML page, an empty body): the status says what it is, as core's classifyError reads
       // a bare status (a code it does not list, here ''): 401 auth, 403 access, 429 rate, 408/504 timeout, other
       // 4xx input, else (a 2xx, a 5xx) server.

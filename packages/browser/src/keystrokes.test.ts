@@ -285,6 +285,37 @@ describe('keystrokes in Chromium', () => {
     expect(await dom.take()).toEqual([`${id}:input:historyUndo`, `${id}:input:historyRedo`]);
   });
 
+  it.each(['ta', 'in', 'ce'])(
+    "counts in #%s an edit by a script's execCommand (a toolbar's undo, an emoji picker), which has no beforeinput",
+    async (id) => {
+      const { page } = dom;
+      await page.focus(`#${id}`);
+      await page.keyboard.type('ab');
+      await page.keyboard.press('Backspace');
+      await dom.take();
+      const raw = await page.evaluate((id) => {
+        const el = document.getElementById(id)!;
+        const seen: string[] = [];
+        const log = (e: Event) => seen.push(`${e.type}:${(e as InputEvent).inputType}`);
+        el.addEventListener('beforeinput', log);
+        el.addEventListener('input', log);
+        document.execCommand('undo'); // back to "ab": the content the Backspace's beforeinput saw
+        document.execCommand('insertText', false, 'c');
+        document.execCommand('delete');
+        el.removeEventListener('beforeinput', log);
+        el.removeEventListener('input', log);
+        return seen;
+      }, id);
+      // Chromium fires no beforeinput for an execCommand, only its input.
+      expect(raw).toEqual(['input:historyUndo', 'input:insertText', 'input:deleteContentBackward']);
+      expect(await dom.take()).toEqual([
+        `${id}:input:historyUndo`,
+        `${id}:input:insertText`,
+        `${id}:input:deleteContentBackward`,
+      ]);
+    },
+  );
+
   it('counts formatting that changes a contenteditable (Ctrl+B on a selection), not Ctrl+B at a caret', async () => {
     const { page } = dom;
     await page.focus('#ce');

@@ -28,7 +28,10 @@ export function keystrokes(element: ComposerElement): Observable<Event> {
   //
   // Skipped too: an `input` that changed nothing, which Chromium fires for a paste of an empty clipboard and for an
   // undo of typing that a script has since wiped (the app emptying its composer after a send): its content is still
-  // the one at the last `beforeinput`. Content is a field's value or a contenteditable's HTML (so formatting counts);
+  // the one at the `beforeinput` just before it. That content is kept for the next event only (`false` after any
+  // other, which no content equals): a script's `execCommand` (a toolbar's undo, an emoji picker's insertText) fires
+  // an `input` with no `beforeinput` of its own, and an older one's content would drop a real change (an undo back to
+  // what a Backspace's `beforeinput` saw). Content is a field's value or a contenteditable's HTML (so formatting counts);
   // on anything else (a web component's host without a `value`) the event itself stands for it, so input there always
   // counts. A value the browser sanitizes (`type=email` drops a trailing space) hides such an edit: it does not
   // count. Only events with an `inputType` are compared: a `beforeinput` may have no `input` after it (Backspace in an
@@ -44,10 +47,9 @@ export function keystrokes(element: ComposerElement): Observable<Event> {
     filter((event) => {
       const { type, inputType, isComposing } = event as InputEvent;
       const content = (element as HTMLTextAreaElement).value ?? (element.isContentEditable ? element.innerHTML : event);
-      if (type !== 'beforeinput')
-        return !(isComposing || /Composition/.test(inputType) || (inputType !== undefined && content === before));
-      before = content;
-      return false;
+      const same = inputType !== undefined && content === before;
+      before = type === 'beforeinput' && content;
+      return type !== 'beforeinput' && !(isComposing || /Composition/.test(inputType) || same);
     }),
   );
 }

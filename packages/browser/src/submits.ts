@@ -7,7 +7,10 @@ export interface SubmitsOptions {
    * Also count Enter without Shift in the composer as a send (the usual chat convention; Shift+Enter stays a
    * newline). That Enter's default action is prevented: otherwise it would insert a newline after the send,
    * which reads as a fresh keystroke and would start a new indicator the moment the message went out. In an
-   * `<input>` (or on a button) inside a form, Enter is left to submit the form, and that `submit` is the send.
+   * `<input>` (or on a button) inside a form, Enter is left to submit the form, and that `submit` is the send. Nor is
+   * Enter a send where the browser does not submit on it: its form's submit button is disabled (the app says there
+   * is nothing to send), or the form has none and more than one text field (no implicit submission at all): give
+   * such a form a submit button (it may be hidden), or make the composer a `<textarea>`.
    * An Enter someone else already cancelled is no send: an autocomplete picker (mentions, emoji, slash commands)
    * that takes Enter to pick an entry (see below for which listeners run early enough).
    */
