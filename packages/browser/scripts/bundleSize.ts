@@ -26,7 +26,8 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * empty paste, an undo of typing already cleared), which issue 6 requires (7,117 B, after 11 B of rewrites); held
  * there when an already aborted empty `batch` began to reject, as `call` does (7,109 B, paid for by such rewrites),
  * and when a user-typing start began to be given up `idleMs` after its keystroke with `createTypingIndicators` too
- * (7,116 B; a hanging network showed one who had stopped typing). Over the 6 kB target by the fetch transport's own
+ * (7,116 B; a hanging network showed one who had stopped typing); 7,110 B after rewrites in core that also paid for
+ * an indicator ending though an input's teardown throws, and for secrets cut longest first. Over the 6 kB target by the fetch transport's own
  * work (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
  */
 export const CHAT_APP_BUDGET_BYTES = 7_120;

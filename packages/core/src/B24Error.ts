@@ -79,7 +79,7 @@ export class B24Error extends Error {
 
   toJSON(): { name: string; code: string; kind: ErrorKind; status?: number; message: string } {
     const { name, code, kind, status, message } = this;
-    return { name, code, kind, ...(status === undefined ? {} : { status }), message };
+    return { name, code, kind, ...(status !== undefined && { status }), message };
   }
 }
 

@@ -46,9 +46,29 @@ describe('checkBatch', () => {
     expect(thrown([writing, { method, params: { cmd: {} } }])).toMatchObject({
       kind: 'input',
       field: 'calls[1].method',
-      rule: 'a method other than batch (batches do not nest)',
+      rule: 'a method other than batch, download or upload',
     });
   });
+
+  // The portal refuses these three inside a batch (ERROR_BATCH_METHOD_NOT_ALLOWED, reference §8), trying a method's
+  // name lower-case first.
+  it.each(['download', 'upload', 'Download', 'UPLOAD'])(
+    'refuses %s, which the portal refuses inside a batch',
+    (method) => {
+      expect(thrown([writing, { method, params: {} }])).toMatchObject({
+        kind: 'input',
+        field: 'calls[1].method',
+        rule: 'a method other than batch, download or upload',
+      });
+      // a method that only starts or ends like one is not one of them
+      expect(
+        thrown([
+          { method: `${method}s`, params: {} },
+          { method: `disk.${method}`, params: {} },
+        ]),
+      ).toBeUndefined();
+    },
+  );
 
   it('does not quote a call into the message (params may carry tokens)', () => {
     const error = thrown([{ method: 'im.dialog.writing', params: 'auth=secret-token' }]);

@@ -9,8 +9,9 @@ export const MAX_BATCH = 50;
  * For transport authors: checks a whole `batch` before anything goes on the wire, so every transport refuses the
  * same batches with the same `B24InputError`: `calls` must be an array of at most {@link MAX_BATCH} calls, each
  * of {@link checkCall}'s shape (the error names `calls[i].method` or `calls[i].params`), none of them a `batch`
- * itself (the portal does not nest them). `options`, the batch's options argument, is checked as `checkCall` checks
- * a call's ({@link checkOptions}), after the calls.
+ * itself, a `download` or an `upload`, in any case (the portal refuses these three inside a batch, reference §8).
+ * `options`, the batch's options argument, is checked as `checkCall` checks a call's ({@link checkOptions}), after
+ * the calls.
  */
 export function checkBatch(calls: unknown, options?: unknown): asserts calls is readonly TransportCall[] {
   if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
@@ -22,8 +23,8 @@ export function checkBatch(calls: unknown, options?: unknown): asserts calls is 
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i] as Partial<TransportCall> | undefined;
     checkCall(call?.method, call?.params, `calls[${i}]`);
-    if (/^batch$/i.test(call!.method)) {
-      throw new B24InputError(`calls[${i}].method`, 'a method other than batch (batches do not nest)');
+    if (/^(batch|download|upload)$/i.test(call!.method)) {
+      throw new B24InputError(`calls[${i}].method`, 'a method other than batch, download or upload');
     }
   }
   checkOptions(options);

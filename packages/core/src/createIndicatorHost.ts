@@ -63,11 +63,6 @@ export function resolveHostOptions(options: IndicatorHostOptions): {
   return { transport, clock, onEvent };
 }
 
-/** What an event tells of its call: a user-typing call has nothing more to tell (see `statusCallInfo`). */
-function callInfo(call: IndicatorCall): IndicatorCallInfo {
-  return { method: call.method, reason: call.reason };
-}
-
 /**
  * Runs indicators of any kind over one dispatcher: each subscription observes its spec's signals, submits their
  * calls through its own channel and publishes what becomes of them, to its subscriber and to `events`.
@@ -76,7 +71,8 @@ export function createIndicatorHost(
   clock: SchedulerLike,
   dispatcher: Dispatcher,
   onEvent: ((event: IndicatorEvent) => void) | undefined,
-  describeCall: (call: IndicatorCall) => IndicatorCallInfo = callInfo,
+  // What an event tells of its call: a user-typing call has nothing more to tell (see `statusCallInfo`).
+  describeCall = (call: IndicatorCall): IndicatorCallInfo => ({ method: call.method, reason: call.reason }),
 ): IndicatorHost {
   const events = new Subject<IndicatorEvent>();
   // Subscribed like any observer, so a throwing listener is reported the RxJS way and cannot break an indicator.
@@ -91,21 +87,16 @@ export function createIndicatorHost(
    */
   class Indicator<S> {
     #channel: IndicatorChannel | undefined;
-    #lastCallAt = -Infinity;
+    /** When the last call lapses on the clients (its time plus the lifetime): a renewal's and a clear's deadline. */
+    #lapseAt = -Infinity;
     #ended?: true;
     #signalsSub: Subscription | undefined;
     #last: S | undefined;
     #lost: Subscriber<CallOutcome> | undefined;
 
-    #spec: IndicatorSpec<S>;
-    #subscriber: Subscriber<IndicatorEvent>;
-    #id: number;
-
-    constructor(spec: IndicatorSpec<S>, subscriber: Subscriber<IndicatorEvent>, id: number) {
-      this.#spec = spec;
-      this.#subscriber = subscriber;
-      this.#id = id;
-    }
+    #spec!: IndicatorSpec<S>;
+    #subscriber!: Subscriber<IndicatorEvent>;
+    #id = nextId++;
 
     #publish(event: IndicatorEvent): void {
       counts[event.type]++;
@@ -150,27 +141,34 @@ export function createIndicatorHost(
     #closeChannel(clear?: PreparedCall): void {
       const c = this.#channel;
       this.#channel = undefined;
-      c?.close(clear && { deadline: this.#lastCallAt + this.#spec.lifetimeMs, ...clear });
+      c?.close(clear && { deadline: this.#lapseAt, ...clear });
     }
 
     #submit(p: PreparedCall): void {
-      const deadline = p.reason === 'renew' ? this.#lastCallAt + this.#spec.lifetimeMs : Infinity;
-      this.#lastCallAt = clock.now();
+      const deadline = p.reason === 'renew' ? this.#lapseAt : Infinity;
+      this.#lapseAt = clock.now() + this.#spec.lifetimeMs;
       this.#channel ??= dispatcher.open((o) => this.#onOutcome(o));
       this.#channel.submit({ deadline, ...p }); // the prepared method, params and reason, and a deadline unless it has one
     }
 
-    #finish(reason: StopReason, then?: 'complete' | { readonly error: unknown }, clear?: PreparedCall): void {
+    /** `end`: what the subscriber hears last (`error` with `error`); none when it left (`unsubscribe`). */
+    #finish(reason: StopReason, end?: 'complete' | 'error', error?: unknown, clear?: PreparedCall): void {
       if (this.#ended) return;
       this.#ended = true;
       live.delete(this);
       this.#closeChannel(clear);
       this.#publish({ type: 'stopped', reason, ...this.#base() });
       // Last: a bot status's teardown may hand its status to another of the bot in the chat, whose events (a refusal,
-      // say) then follow this one's stop, which caused them.
-      this.#signalsSub?.unsubscribe();
-      if (then === 'complete') this.#subscriber.complete();
-      else if (then) this.#subscriber.error(then.error);
+      // say) then follow this one's stop, which caused them. If the teardown of an input throws (the user's
+      // `keystrokes`, `until` or status stream), its error reaches whoever unsubscribed, as in RxJS; on any other end
+      // it is dropped and the subscriber ends as it would: else it would never end, RxJS would report the error as
+      // unhandled, and dispose() would stop short of the other indicators.
+      try {
+        this.#signalsSub?.unsubscribe();
+      } catch (e) {
+        if (!end) throw e;
+      }
+      if (end) this.#subscriber[end](error);
     }
 
     dispose(): void {
@@ -195,7 +193,7 @@ export function createIndicatorHost(
 
     /** Signals observer. */
     error(error: unknown): void {
-      this.#finish('error', { error });
+      this.#finish('error', 'error', error);
     }
 
     /** Signals observer. */
@@ -205,19 +203,22 @@ export function createIndicatorHost(
 
     /** Teardown: the subscriber left. */
     unsubscribe(): void {
-      this.#finish('unsubscribed', undefined, this.#spec.abortClear?.(this.#last));
+      this.#finish('unsubscribed', undefined, undefined, this.#spec.abortClear?.(this.#last));
     }
 
     /**
-     * Subscribes to the spec's signals and returns the teardown. On a disposed host it stops (`disposed`) and
-     * completes at once, as `dispose()` stops a live one: its teardown then finds it ended and does nothing.
+     * Takes its spec and subscriber (here rather than in a constructor: the bundle is smaller), subscribes to the
+     * spec's signals and returns the teardown. On a disposed host it stops (`disposed`) and completes at once, as
+     * `dispose()` stops a live one: its teardown then finds it ended and does nothing.
      */
-    start(): this {
+    start(spec: IndicatorSpec<S>, subscriber: Subscriber<IndicatorEvent>): this {
+      this.#spec = spec;
+      this.#subscriber = subscriber;
       if (disposed) this.dispose();
       else {
         live.add(this as Indicator<unknown>);
         const report = (error: B24Error) => this.#publish({ type: 'failed', error, fatal: false, ...this.#base() });
-        this.#signalsSub = this.#spec.signals(report, this).subscribe(this);
+        this.#signalsSub = spec.signals(report, this).subscribe(this);
         if (this.#ended) this.#signalsSub.unsubscribe();
       }
       return this;
@@ -228,7 +229,7 @@ export function createIndicatorHost(
 
   return {
     indicator<S>(spec: IndicatorSpec<S>): Observable<IndicatorEvent> {
-      return new Observable<IndicatorEvent>((subscriber) => new Indicator(spec, subscriber, nextId++).start());
+      return new Observable<IndicatorEvent>((subscriber) => new Indicator<S>().start(spec, subscriber));
     },
 
     events: events.asObservable(),

@@ -31,7 +31,7 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
   const seen = new Set<object>();
 
   // The own entries of an object. At the top level the name is still empty, so each key is a name of its own.
-  const encodeEntries = (object: object, name: string, path: string, depth: number): void => {
+  const encodeEntries = (object: object, name: string, path: string): void => {
     for (const [key, item] of Object.entries(object)) {
       // Checked first, and named by the object holding it (as the node transports' JSON `call` names it): the key
       // itself in `field` would make the error's own text malformed.
@@ -41,31 +41,32 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
       if (/^$|[[\]]/.test(key)) {
         throw new B24InputError(itemPath, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
       }
-      encodeValue(name ? `${name}[${escaped}]` : escaped, item, itemPath, depth);
+      encodeValue(name ? `${name}[${escaped}]` : escaped, item, itemPath);
     }
   };
 
-  const encodeValue = (name: string, value: unknown, path: string, depth: number): void => {
+  const encodeValue = (name: string, value: unknown, path: string): void => {
     if (value === undefined || value === null) return;
     if (typeof value !== 'object' || value instanceof Date) {
       pairs.push(`${name}=${encodeLeaf(value, path)}`);
       return;
     }
-    // The depth limit, 32, written out in both places (no module constant: the bundle is smaller).
-    if (depth >= 32) throw new B24InputError(path, 'nested at most 32 levels deep');
+    // The depth limit, 32, written out in both places (no module constant: the bundle is smaller); the containers on
+    // the path (`seen`) are the depth, so it is not passed down.
+    if (seen.size >= 32) throw new B24InputError(path, 'nested at most 32 levels deep');
     if (seen.has(value)) throw new B24InputError(path, 'free of cycles');
     seen.add(value);
     if (Array.isArray(value)) {
       value.forEach((item, index) => {
-        encodeValue(`${name}[${index}]`, item, `${path}[${index}]`, depth + 1);
+        encodeValue(`${name}[${index}]`, item, `${path}[${index}]`);
       });
     } else {
-      encodeEntries(value, name, path, depth + 1);
+      encodeEntries(value, name, path);
     }
     seen.delete(value);
   };
 
-  encodeEntries(params, '', field, 0);
+  encodeEntries(params, '', field);
   return pairs.join('&');
 }
 

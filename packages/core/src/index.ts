@@ -5,7 +5,7 @@ export { B24Error, isB24Error } from './B24Error';
 export { B24InputError } from './B24InputError';
 /** For transport authors: one REST call's shape (method name, params object) checked before it goes out. */
 export { checkCall } from './checkCall';
-/** For transport authors: a whole `batch` checked the same way (array, at most 50, no nesting). */
+/** For transport authors: a whole `batch` checked the same way (array, at most 50, none refused in one). */
 export { checkBatch, MAX_BATCH } from './checkBatch';
 export { classifyError, ERROR_KINDS } from './classifyError';
 export type { RateLimits } from './createDispatcher';

@@ -4,4 +4,4 @@
  * names) per module that imports the external package. Only what those modules use: a bundler keeps every name
  * listed here in the statement, used or not. Types, and the rest of core's values, come from `rxjs` directly.
  */
-export { asyncScheduler, isObservable, NEVER, Observable, Subject } from 'rxjs';
+export { asyncScheduler, isObservable, Observable, Subject } from 'rxjs';

@@ -1,4 +1,4 @@
-import { asyncScheduler, NEVER, Subject, type Subscription } from 'rxjs';
+import { asyncScheduler, NEVER, Observable, Subject, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { B24InputError } from './B24InputError';
@@ -200,6 +200,21 @@ describe('typingSignals', () => {
     scheduler.flush();
     expect(seen).toEqual([{ type: 'start', at: 0 }]);
     expect(keys.observed).toBe(false);
+  });
+
+  it('lets go of keystrokes, sent and losses though the teardown of sent throws, as RxJS runs every finalizer', () => {
+    const scheduler = testScheduler();
+    const keys = new Subject<void>();
+    const lost = new Subject<void>();
+    const sent = new Observable<never>(() => () => {
+      throw new Error('sent teardown');
+    });
+    const sub = typingSignals(keys, sent, SMALL, scheduler, lost).subscribe();
+    keys.next();
+    expect(() => sub.unsubscribe()).toThrow(/sent teardown/); // still told to the one who unsubscribed
+    expect(keys.observed).toBe(false);
+    expect(lost.observed).toBe(false);
+    expect(scheduler.actions.length).toBe(0);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { asyncScheduler, NEVER, Observable } from './rx';
+import { asyncScheduler, Observable } from './rx';
 import { B24InputError, describeValue } from './B24InputError';
 import { validateMs } from './validateMs';
 
@@ -63,14 +63,15 @@ export function renewalPeriod(lifetimeMs: number, marginMs: number): number {
  * - `lost` emitting (a call was given up or refused, so the indicator may be down) makes the next keystroke a
  *   `start` at once rather than wait for the renewal: once per renewal period, and none while nobody types.
  *
- * Timers run on `scheduler` (virtual time in tests); the stream holds no timer while idle.
+ * Timers run on `scheduler` (virtual time in tests); the stream holds no timer while idle. `sent` and `lost` not
+ * given: none is subscribed.
  */
 export function typingSignals(
   keystrokes: Observable<unknown>,
-  sent: Observable<unknown> = NEVER,
+  sent?: Observable<unknown>,
   policy?: Partial<TypingPolicy>, // resolveTypingPolicy defaults it
   scheduler: SchedulerLike = asyncScheduler,
-  lost: Observable<unknown> = NEVER,
+  lost?: Observable<unknown>,
 ): Observable<TypingSignal> {
   const p = resolveTypingPolicy(policy);
   const period = renewalPeriod(p.lifetimeMs, p.marginMs);
@@ -116,32 +117,33 @@ export function typingSignals(
       subscriber.next({ type: 'stop', reason, at: scheduler.now() });
     };
 
-    const lostSub = lost.subscribe(() => {
-      lapsed = !restarted;
-    });
-    const sentSub = sent.subscribe({ next: () => stop('sent'), error: (e: unknown) => subscriber.error(e) });
-    const keySub = keystrokes.subscribe({
-      next: () => {
-        const now = scheduler.now();
-        lastKeystroke = now;
-        if (active && !lapsed) return;
-        restarted = active;
-        active = true;
-        lapsed = false;
-        arm();
-        subscriber.next({ type: 'start', at: now });
-      },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => {
-        stop('complete');
-        subscriber.complete();
-      },
-    });
-    return () => {
-      cancelTimer();
-      lostSub.unsubscribe();
-      sentSub.unsubscribe();
-      keySub.unsubscribe();
-    };
+    // Each input is a finalizer of the subscriber (the timer is the last): RxJS runs every one of them, so all are
+    // let go though the teardown of one throws (its error still reaches whoever unsubscribed).
+    subscriber.add(
+      lost?.subscribe(() => {
+        lapsed = !restarted;
+      }),
+    );
+    subscriber.add(sent?.subscribe({ next: () => stop('sent'), error: (e: unknown) => subscriber.error(e) }));
+    subscriber.add(
+      keystrokes.subscribe({
+        next: () => {
+          const now = scheduler.now();
+          lastKeystroke = now;
+          if (active && !lapsed) return;
+          restarted = active;
+          active = true;
+          lapsed = false;
+          arm();
+          subscriber.next({ type: 'start', at: now });
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          stop('complete');
+          subscriber.complete();
+        },
+      }),
+    );
+    return cancelTimer;
   });
 }

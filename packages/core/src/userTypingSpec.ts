@@ -22,7 +22,7 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
   }
   const dialogId = validateDialogId(options.dialogId, 'im');
   const keystrokes = requireObservable(options.keystrokes, 'keystrokes');
-  // Not given: left undefined, for typingSignals' own default (NEVER).
+  // Not given: left undefined, and typingSignals subscribes to no `sent` at all.
   const sent = options.sent === undefined ? undefined : requireObservable(options.sent, 'sent');
   const policy = resolveTypingPolicy(options.policy);
   // Built once per `userTyping` call: every subscription to that indicator shares these two functions.

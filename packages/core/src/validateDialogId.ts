@@ -20,9 +20,11 @@ export type DialogApi = 'im' | 'legacy' | 'v2';
 export function validateDialogId(value: unknown, api: DialogApi = 'v2', field = 'dialogId'): DialogId {
   const rule = `a dialog id: "chat<N>"${api === 'v2' ? ', "sg<N>"' : ''} or a user id "<N>" (N a positive integer${api === 'im' ? '; "sg<N>" only works with imbot.v2' : ''})`;
   // A number that is not a positive safe integer fails below: the pattern (1.5, -1, NaN, 1e21) or the id check.
-  const text = typeof value === 'number' ? String(value) : value;
-  // (a literal rather than a module constant: the bundle is smaller)
-  const match = typeof text === 'string' ? /^(chat|sg)?(\d+)$/.exec(text.trim()) : null;
+  // A number as its text, anything but a number or a string as no text. (A literal rather than a module constant: the
+  // bundle is smaller.)
+  const match = /^(chat|sg)?(\d+)$/.exec(
+    typeof value === 'number' || typeof value === 'string' ? String(value).trim() : '',
+  );
   const prefix = match?.[1] ?? '';
   const id = Number(match?.[2]); // NaN without a match
   if (!Number.isSafeInteger(id) || id <= 0 || (prefix === 'sg' && api !== 'v2')) {
