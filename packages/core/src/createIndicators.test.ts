@@ -676,11 +676,8 @@ describe('createIndicators: botStatus', () => {
     indicators.dispose();
   });
 
-  it('clears each status whose start waited for the rate budget until it lapses, counted from when it landed', async () => {
-    // Ten statuses start at once on a budget of one request every 500 ms: the last start leaves at 4.5 s, so its
-    // status is up until 34.5 s, not 30 s (its start was made at 0 s). All their work fails at 26 s, before the first
-    // renewal: the clears take turns from 26 s, the tenth leaving at 30.5 s while its status is still up
-    const t0 = Date.now();
+  /** Indicators on a budget of one request every 500 ms, with the calls they made and the events they told. */
+  const onHalfSecondBudget = () => {
     const transport = recordingTransport();
     const heard: IndicatorEvent[] = [];
     const indicators = createIndicators({
@@ -688,6 +685,15 @@ describe('createIndicators: botStatus', () => {
       limits: { perSecond: 2, burst: 2 },
       onEvent: (e) => heard.push(e),
     });
+    return { transport, heard, indicators };
+  };
+
+  it('clears each status whose start waited for the rate budget until it lapses, counted from when it landed', async () => {
+    // Ten statuses start at once on a budget of one request every 500 ms: the last start leaves at 4.5 s, so its
+    // status is up until 34.5 s, not 30 s (its start was made at 0 s). All their work fails at 26 s, before the first
+    // renewal: the clears take turns from 26 s, the tenth leaving at 30.5 s while its status is still up
+    const t0 = Date.now();
+    const { transport, heard, indicators } = onHalfSecondBudget();
     const until = new Subject<never>();
     for (let chat = 1; chat <= 10; chat++)
       indicators.botStatus({ dialogId: chat, botId: 3, status: 'thinking', until }).subscribe();
@@ -708,13 +714,7 @@ describe('createIndicators: botStatus', () => {
     // status is up until 33 s, not 30 s (its start was made at 0 s). The renewals, all made at 27 s, take turns: given
     // up at 30 s, the seventh's would be sent again as a start a second later, behind five others, after it lapsed
     const t0 = Date.now();
-    const transport = recordingTransport();
-    const heard: IndicatorEvent[] = [];
-    const indicators = createIndicators({
-      transport,
-      limits: { perSecond: 2, burst: 2 },
-      onEvent: (e) => heard.push(e),
-    });
+    const { transport, heard, indicators } = onHalfSecondBudget();
     for (let chat = 1; chat <= 12; chat++)
       indicators.botStatus({ dialogId: chat, botId: 3, status: 'thinking' }).subscribe();
     await advance(40_000);
