@@ -604,6 +604,45 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ]);
   });
 
+  it('stays on the latest call when the tool-calls come after every input (as @ai-sdk/openai-compatible sends them)', async () => {
+    vi.useFakeTimers();
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          // @ai-sdk/openai-compatible 2.0.87 streams each call's input as it comes, and emits the tool-calls only once
+          // the model's stream ends (its StreamingToolCallTracker's flush): both calls were running by then
+          step(
+            [
+              { type: 'stream-start', warnings: [] },
+              { type: 'tool-input-start', id: 'a', toolName: 'webSearch' },
+              { type: 'tool-input-delta', id: 'a', delta: '{"query":"Berlin"}' },
+              { type: 'tool-input-start', id: 'b', toolName: 'calculator' },
+              { type: 'tool-input-delta', id: 'b', delta: '{"query":"1+1"}' },
+              { type: 'tool-input-end', id: 'a' },
+              { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
+              { type: 'tool-input-end', id: 'b' },
+              { type: 'tool-call', toolCallId: 'b', toolName: 'calculator', input: '{"query":"1+1"}' },
+              finish('tool-calls'),
+            ],
+            100,
+          ),
+        ],
+      }),
+      prompt: 'Search and calculate',
+      stopWhen: stepCountIs(1),
+      tools: { webSearch: slowTool(100), calculator: slowTool(1000) },
+    });
+    const timeline = await timelineOf(result.fullStream);
+    // a chunk every 100 ms: the calculator's input starts at 300 and it is shown from then until it returns, 1000 ms
+    // after the model's finish at 900; not the search again when its tool-call comes at 600, then the calculator at 800
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [100, 'searching'],
+      [300, 'calculating'],
+      [1900, 'thinking'],
+    ]);
+  });
+
   it('stays on the slower of two parallel tool calls until it returns too', async () => {
     vi.useFakeTimers();
     const call = (id: string, toolName: string): LanguageModelV3StreamPart[] => [

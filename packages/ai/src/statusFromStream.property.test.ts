@@ -11,6 +11,7 @@ import { statusFromStream } from './statusFromStream';
 type Action =
   | { readonly kind: 'reason' | 'text'; readonly deltas: number }
   | { readonly kind: 'call'; readonly tool: string; readonly streamed: boolean }
+  | { readonly kind: 'calls'; readonly tools: readonly string[] }
   | { readonly kind: 'result' | 'progress' | 'toolError' | 'denied' | 'approval'; readonly pick: number }
   | { readonly kind: 'autoApproval'; readonly pick: number }
   | { readonly kind: 'unseenResult' | 'unseenProgress'; readonly tool: string }
@@ -25,6 +26,10 @@ const TOOLS = ['webSearch', 'calculator', 'getWeather', 'read_pdf', 'fetchApi', 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constantFrom('reason' as const, 'text' as const), deltas: fc.nat(3) }),
   fc.record({ kind: fc.constant('call' as const), tool: fc.constantFrom(...TOOLS), streamed: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('calls' as const),
+    tools: fc.array(fc.constantFrom(...TOOLS), { minLength: 2, maxLength: 3 }),
+  }),
   fc.record({
     kind: fc.constantFrom(
       'result' as const,
@@ -79,6 +84,20 @@ function build(actions: readonly Action[], end: Ending): StreamPart[] {
           parts.push({ type: 'tool-input-end', id: call.id });
         }
         parts.push({ type: 'tool-call', toolCallId: call.id, toolName: call.tool });
+        break;
+      }
+      case 'calls': {
+        // parallel calls as @ai-sdk/openai-compatible streams them: every input, then every tool-call at the end
+        const started = a.tools.map((tool) => ({ id: id(), tool }));
+        calls.push(...started);
+        for (const call of started) {
+          parts.push({ type: 'tool-input-start', id: call.id, toolName: call.tool });
+          parts.push({ type: 'tool-input-delta', id: call.id } as StreamPart);
+        }
+        for (const call of started) {
+          parts.push({ type: 'tool-input-end', id: call.id });
+          parts.push({ type: 'tool-call', toolCallId: call.id, toolName: call.tool });
+        }
         break;
       }
       case 'progress': {
@@ -168,7 +187,8 @@ function expected(parts: readonly StreamPart[], end: Ending) {
         show(i, start(part.id!, part.toolName!));
         break;
       case 'tool-call':
-        show(i, start(part.toolCallId!, part.toolName!));
+        // the tool-call of a call already running (from its input) is no new call: the latest stays shown
+        show(i, running.some((c) => c.id === part.toolCallId) ? latest() : start(part.toolCallId!, part.toolName!));
         break;
       case 'tool-result':
       case 'tool-error':

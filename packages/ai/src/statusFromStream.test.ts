@@ -284,11 +284,22 @@ describe('statusFromStream: parallel tool calls', () => {
     });
   });
 
-  it('goes back to the call shown last of those still running, of three', () => {
+  it('does not flip between parallel calls when their tool-call parts come after all their inputs', () => {
     marbles(({ cold, expectObservable }) => {
-      // b's input starts after a's, but a's tool-call comes later: a is the one shown, and shown again once d returns
+      // @ai-sdk/openai-compatible (the llm-bot example's provider) streams every call's input, then emits every
+      // tool-call at once at the end of the model's stream: a and b were already running, so the status stays on b
+      // instead of flipping to a and back to b in the same instant (two more calls to the portal, a held for 1 s)
+      const src = cold('-i-j-c-k-o-O-f', calls);
+      expectObservable(statusFromStream(src)).toBe('-s-c-------h-|', statuses);
+    });
+  });
+
+  it('goes back to the call started last of those still running, of three', () => {
+    marbles(({ cold, expectObservable }) => {
+      // b's input starts after a's, and a's tool-call, later, does not make a newer: b stays shown, and is shown again
+      // once d returns
       const src = cold('-i-j-c-w-W-f', calls);
-      expectObservable(statusFromStream(src)).toBe('-s-c-s-p-s-|', statuses);
+      expectObservable(statusFromStream(src)).toBe('-s-c---p-c-|', statuses);
     });
   });
 

@@ -188,10 +188,13 @@ function errorOf(part: StreamPart): unknown {
  * that ends with calls that did not run (those, or calls waiting for approval) shows {@link notRunStatus}: not at
  * the approval request itself, as the model may go on to call a tool that does run, at once (a flip for nothing).
  *
- * A preliminary result of a call already running does not make it the latest: two generator tools yielding in turn
- * would otherwise flip the status (a portal request) on every yield. And when text or reasoning the model wrote after
- * a call ends (`text-end`, `reasoning-end`) while calls still run, the latest call is shown again: `streamText`
- * runs a step's tools once the model's part of the step is done, so `composing` would stand for the whole tool run.
+ * A later part of a call already running does not make it the latest: its `tool-call` after its input (a provider
+ * such as `@ai-sdk/openai-compatible` streams every call's input, then sends their tool-calls together once the
+ * model's stream ends: the status would flip back to each call in turn) nor its preliminary result (two generator
+ * tools yielding in turn would flip it on every yield), each flip a portal request and a status held for nothing.
+ * And when text or reasoning the model wrote after a call ends (`text-end`, `reasoning-end`) while calls still run, the
+ * latest call is shown again: `streamText` runs a step's tools once the model's part of the step is done, so
+ * `composing` would stand for the whole tool run.
  */
 function effectOf(
   part: StreamPart,
@@ -218,9 +221,12 @@ function effectOf(
     const id =
       typeof part.toolCallId === 'string' ? part.toolCallId : typeof part.id === 'string' ? part.id : undefined;
     if (id !== undefined) {
-      if (preliminary && running.has(id)) return latestCall(running, rules);
-      running.delete(id); // re-inserted last: the latest call is the one shown
-      running.set(id, toolName);
+      if (running.has(id)) {
+        // keeps its place (a Map's set does): its tool-call after its input, or a progress yield, is no new call
+        if (toolName !== '') running.set(id, toolName);
+        return latestCall(running, rules);
+      }
+      running.set(id, toolName); // last: the latest call is the one shown
     }
     return toolStatus(toolName, rules);
   }
@@ -266,7 +272,7 @@ function notRunStatus(rules: StatusRules): AgentStatus | undefined {
   return effect === 'tool' || effect === 'complete' || effect === 'error' ? undefined : effect;
 }
 
-/** The status of the call started (or shown) last of those still running. */
+/** The status of the call started last of those still running. */
 function latestCall(running: Map<string, string>, rules: StatusRules): AgentStatus {
   return toolStatus([...running.values()].at(-1)!, rules);
 }
