@@ -165,7 +165,10 @@ export class StatusPeerRegistry {
     // it would lapse while their work goes on, until their next renewal.
     else if (!asks(up) || (lateShows && late.code !== up) || !others.some((s) => s.period <= upLeaseMs))
       newest.resume(false);
-    else if (kept) newest.takeOver(lapseAt);
+    // The newest left skipped nothing (its own renewals keep its own calls up): those it does not keep up renew on their
+    // own, and one of them that skipped would do so a period after its own last renewal, which may be after what
+    // `status` put up since lapses (its work going on with no status until then): it takes over instead.
+    else if (kept && !newest.takeOver(lapseAt)) for (const s of others) if (!this.kept(s)) s.takeOver(lapseAt);
   }
 
   /**

@@ -2352,6 +2352,32 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
+  it('renews the status they share in time when the newest ends and the one that skipped is not the newest left', async () => {
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 10 }).subscribe();
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe(); // renews at 27 s
+    await advance(1_000);
+    const c = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 10 }).subscribe();
+    await advance(13_500);
+    // at 14.5 s: c renewed at 8 s (up until 18 s), "a" skipped at 7 s and 14 s (next due at 21 s); b, the newest left,
+    // renews only at 27 s
+    c.unsubscribe();
+    await advance(10_000);
+    // "a" renews 3 s before what c put up lapses (at 15 s), not at 21 s, 3 s after it lapsed; then every 7 s
+    expect(transport.calls.map((c) => `${ms(c.at)} ${call(c)}`)).toEqual([
+      '0 3@chat8 THINKING 10',
+      '0 3@chat8 THINKING 30',
+      '1000 3@chat8 THINKING 10',
+      '8000 3@chat8 THINKING 10',
+      '15000 3@chat8 THINKING 10',
+      '22000 3@chat8 THINKING 10',
+    ]);
+    a.unsubscribe();
+    b.unsubscribe();
+    indicators.dispose();
+  });
+
   it('hands the status on when one errors through its status stream, and to a legacy status of the bot', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });

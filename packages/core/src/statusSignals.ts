@@ -158,9 +158,10 @@ export interface PeerStatus {
   resume(afterReply: boolean, pauseMs?: number): void;
   /**
    * The newer status that kept the status they share up (`StatusPeers.kept`) ended, and what it put up lapses at
-   * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once).
+   * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once). False
+   * if it skipped none: its own renewals are due as its calls lapse.
    */
-  takeOver(lapseAt: number | undefined): void;
+  takeOver(lapseAt: number | undefined): boolean;
 }
 
 /**
@@ -392,10 +393,11 @@ class StatusMachine implements PeerStatus {
     this.show('change');
   }
 
-  takeOver(lapseAt: number | undefined): void {
-    if (this.ended || !this.skipped) return; // its own renewals keep its own calls up
+  takeOver(lapseAt: number | undefined): boolean {
+    if (this.ended || !this.skipped) return false; // its own renewals keep its own calls up
     const at = (lapseAt ?? Number.NEGATIVE_INFINITY) - (this.leaseMs - this.period);
     this.arm('renewTimer', Math.max(0, at - this.scheduler.now()));
+    return true;
   }
 
   /**
