@@ -6,7 +6,7 @@ import type { CallEntry, Emulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
-import { useBotHarness } from './startBot.test.fixture';
+import { type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
 
 const setup = useBotHarness();
 
@@ -130,6 +130,111 @@ describe('llm-bot under the portal rate limit', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('retries a registration refused for a passing reason (rate limit, 5xx, a dropped connection) with backoff, and answers the event taken meanwhile (virtual time)', async () => {
+    let q = 0;
+    let lines: string[] = [];
+    let emulator: Emulator | undefined;
+    const registrations = () =>
+      (emulator?.timeline() ?? []).filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Bot.register');
+    // The bot's backoffs in virtual time; its HTTP, the emulator and the indicators' scheduler stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let harness: Promise<Harness>;
+    try {
+      harness = setup(createLocalModel({ speed: 0 }), (e, log) => {
+        emulator = e;
+        lines = log;
+        const http = createWebhookTransport(e.webhookUrl(1));
+        const user = createWebhookTransport(e.webhookUrl(2));
+        onTestFinished(async () => {
+          await http.close();
+          await user.close();
+        });
+        let restarted = false;
+        const transport: Transport = {
+          call: async (method, params, options) => {
+            if (method === 'imbot.v2.Bot.register' && !restarted) {
+              restarted = true;
+              // A restart: the portal has the bot and its handler URL from the last run. Bob writes, the portal
+              // posts the event at once (taken with a 200 while registering: it will not come again, §4.4) …
+              const id = ((await http.call(method, params)) as { bot: { id: number } }).bot.id;
+              q = (await user.call('im.message.add', { DIALOG_ID: String(id), MESSAGE: 'Are you there?' })) as number;
+              await e.settled();
+              // … and the portal is busy: this run's registration is refused three times, for passing reasons.
+              e.addFault({ method, status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+              e.addFault({ method, status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+              e.addFault({ method, reset: true, times: 1 });
+            }
+            return http.call(method, params, options);
+          },
+        };
+        return { transport, events: { mode: 'webhook', applicationToken: e.webhookApplicationToken(1) } };
+      });
+      let failed: { error: unknown } | undefined;
+      let registered = false;
+      harness.then(
+        () => {
+          registered = true;
+        },
+        (error: unknown) => {
+          failed = { error };
+        },
+      );
+      const retries = () => lines.filter((l) => /could not register/.test(l)).length;
+      for (let waited = 0; ; waited = retries()) {
+        // A refusal landed and the bot waits out its backoff (logged as the wait starts): move the clock past it.
+        await waitUntil(
+          () => {
+            if (failed) throw failed.error; // before: startBot threw at the first refusal
+            return registered || retries() > waited;
+          },
+          () => JSON.stringify(lines),
+        );
+        if (registered) break;
+        await vi.advanceTimersByTimeAsync(12_000); // the longest of the first four backoffs (±50 %)
+      }
+      // registered: the event kept meanwhile is answered (the search tool's delay in virtual time)
+      const { waitFor } = await harness;
+      await waitFor(q, (c) => c.statuses.length > 0);
+      await vi.advanceTimersByTimeAsync(5_000);
+      await waitFor(q, (c) => c.reply !== undefined);
+    } finally {
+      vi.useRealTimers();
+    }
+    const { bot, conversation } = await harness;
+    expect(registrations().map((e) => (e.kind === 'call' ? e.error : undefined))).toEqual([
+      null, // the last run's
+      'QUERY_LIMIT_EXCEEDED',
+      'INTERNAL_SERVER_ERROR',
+      'RESET',
+      null,
+    ]);
+    expect(emulator!.deliveries()).toEqual([
+      expect.objectContaining({ botId: bot.botId, event: 'ONIMBOTV2MESSAGEADD', status: 200 }),
+    ]);
+    expect(conversation(q).reply?.text).toMatch(/Are you there/);
+    // bounded backoffs, growing: 0.5, 1, 2 s ±50 %
+    const waits = lines.filter((l) => /could not register/.test(l)).map((l) => Number(/in (\d+) ms/.exec(l)?.[1]));
+    expect(waits).toHaveLength(3);
+    waits.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(250 * 2 ** i);
+      expect(ms).toBeLessThanOrEqual(750 * 2 ** i);
+    });
+  });
+
+  it('gives up a registration refused for good at once, without retrying it', async () => {
+    let emulator: Emulator | undefined;
+    await expect(
+      setup(createLocalModel({ speed: 0 }), (e) => {
+        emulator = e;
+        e.addFault({ method: 'imbot.v2.Bot.register', status: 400, error: 'BOT_LIMIT_EXCEEDED', times: 1 });
+        return {};
+      }),
+    ).rejects.toThrow(/BOT_LIMIT_EXCEEDED/);
+    expect(emulator!.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Bot.register')).toHaveLength(
+      1,
+    );
   });
 
   it('keeps the status up while a refused reply is retried, and shows none after the reply landed (virtual time)', async () => {

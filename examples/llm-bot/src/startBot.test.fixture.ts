@@ -31,8 +31,23 @@ export interface Harness {
   settle(): Promise<void>;
 }
 
-/** Extra bot options, or a function of the emulator for options that need its credentials (the application token). */
-export type ExtraOptions = Partial<BotOptions> | ((emulator: Emulator) => Partial<BotOptions>);
+/**
+ * Extra bot options, or a function of the emulator for options that need its credentials (the application token);
+ * `lines` is the bot's log, for a test that waits on it while startBot has not returned yet.
+ */
+export type ExtraOptions = Partial<BotOptions> | ((emulator: Emulator, lines: string[]) => Partial<BotOptions>);
+
+/**
+ * Polls `done` on real timers until it holds (15 s at most): under fake timers it lets no virtual time pass, so a
+ * test can wait for real I/O (HTTP to the emulator) before it moves the virtual clock. `what` names it on failure.
+ */
+export async function waitUntil(done: () => boolean, what: () => string): Promise<void> {
+  const until = realNow() + 15_000;
+  while (!done()) {
+    if (realNow() > until) throw new Error(`the bot did not get there: ${what()}`);
+    await new Promise((r) => realSetTimeout(r, 25));
+  }
+}
 
 export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) => Promise<Harness> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -64,7 +79,7 @@ export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) =>
       tools: { webSearch: createSearchTool({ latencyMs: 1500 }) },
       events: { mode: 'fetch', intervalMs: 200 },
       log: (line) => lines.push(line),
-      ...(typeof extra === 'function' ? extra(emulator) : extra),
+      ...(typeof extra === 'function' ? extra(emulator, lines) : extra),
     });
     cleanups.push(() => bot.stop());
     const conversation = (questionId: number) => {
@@ -81,13 +96,11 @@ export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) =>
       ask: async (text) =>
         (await user.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: text })) as number,
       waitFor: async (questionId, done) => {
-        const until = realNow() + 15_000;
-        for (;;) {
-          const c = conversation(questionId);
-          if (done(c)) return c;
-          if (realNow() > until) throw new Error(`the bot did not get there: ${JSON.stringify(c.statuses)}`);
-          await new Promise((r) => realSetTimeout(r, 25));
-        }
+        await waitUntil(
+          () => done(conversation(questionId)),
+          () => JSON.stringify(conversation(questionId).statuses),
+        );
+        return conversation(questionId);
       },
       settle: () => new Promise((r) => setTimeout(r, 300)),
     };

@@ -1418,6 +1418,50 @@ describe('llm-bot answering several messages at once', () => {
     ]);
   });
 
+  it('stop() that has waited its 8 s for a failed answer whose apology is still on its way: the apology is given up, nothing reaches the portal after stop() returned', async () => {
+    const { model, answers } = steeredModel();
+    let release: (() => void) | undefined;
+    const { bot, emulator, waitFor, conversation, settle, lines } = await setup(model, (emulator) => {
+      const http = createWebhookTransport(emulator.webhookUrl(1));
+      onTestFinished(() => http.close());
+      // The apology held on its way to the portal (a connection slow to open) until the test lets it go.
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          if (method === 'imbot.v2.Chat.Message.send') {
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+          }
+          return http.call(method, params, options);
+        },
+      };
+      return { transport, events: webhookEvents(emulator) };
+    });
+    const q = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+    await waitFor(q, (c) => c.statuses.length > 0);
+    answers[0]!.fail('upstream model overloaded');
+    await waitFor(q, (c) => c.clears.length > 0 && release !== undefined); // cleared; the apology on its way
+    // stop()'s wait for the answers in virtual time: the apology is still held when it ends
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const stopped = bot.stop();
+      await vi.advanceTimersByTimeAsync(8_000);
+      await stopped;
+    } finally {
+      vi.useRealTimers();
+    }
+    const sendsAtStop = sendCalls(emulator).length;
+    release!(); // the connection opens after stop() returned
+    const reported = () => lines.some((l) => /could not report the failure/.test(l));
+    await vi.waitFor(() => expect(sendCalls(emulator).length > sendsAtStop || reported()).toBe(true));
+    await settle();
+    // before: the apology landed after stop() had returned
+    expect(sendCalls(emulator)).toHaveLength(sendsAtStop);
+    expect(sendsAtStop).toBe(0);
+    expect(conversation(q).reply).toBeUndefined();
+    expect(reported()).toBe(true);
+  });
+
   it('stop() while a failed answer waits for its status clear: the apology still goes out after the clear, and no restart notice', async () => {
     const { model, answers } = steeredModel();
     let holdClear: (() => void) | undefined;

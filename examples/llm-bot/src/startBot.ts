@@ -115,7 +115,10 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/** Rate-limited sends of one message: backoffs of 0.5, 1, 2, 4, 8, 8 … s (±50 %), about a minute in all. */
+/**
+ * Attempts at a rate-limited send of one message, or at a registration refused for a passing reason: backoffs of
+ * 0.5, 1, 2, 4, 8, 8 … s (±50 %), about a minute in all.
+ */
 const SEND_ATTEMPTS = 10;
 const ANSWER_TIMEOUT_MS = 120_000;
 /** Message ids remembered to answer each message once: far more than can be delivered twice within a while. */
@@ -201,20 +204,31 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const webhookUrl = events.mode === 'webhook' ? (events.publicUrl ?? server?.url) : undefined;
 
   let registered: { bot?: { id?: unknown; eventMode?: unknown } };
-  try {
-    registered = (await transport.call('imbot.v2.Bot.register', {
-      fields: {
-        code: options.code ?? 'b24_typing_llm_bot',
-        botToken,
-        type: options.type ?? 'bot',
-        eventMode: events.mode,
-        ...(webhookUrl ? { webhookUrl } : {}),
-        properties: { name, workPosition: 'Answers with an LLM' },
-      },
-    })) as typeof registered;
-  } catch (error) {
-    await server?.close();
-    throw error;
+  // Registration is idempotent on `code` (reference §4.2), so a refusal that passes (the rate limit, a 5xx, a
+  // dropped connection) is tried again with the replies' backoffs, about a minute in all: thrown at once, it would
+  // end the bot, and in webhook mode drop the events the portal posted meanwhile (answered 200: not sent again).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      registered = (await transport.call('imbot.v2.Bot.register', {
+        fields: {
+          code: options.code ?? 'b24_typing_llm_bot',
+          botToken,
+          type: options.type ?? 'bot',
+          eventMode: events.mode,
+          ...(webhookUrl ? { webhookUrl } : {}),
+          properties: { name, workPosition: 'Answers with an LLM' },
+        },
+      })) as typeof registered;
+      break;
+    } catch (error) {
+      if (!passing(error) || attempt >= SEND_ATTEMPTS) {
+        await server?.close();
+        throw error;
+      }
+      const waitMs = Math.round(backoffMs(attempt));
+      log(`could not register (${error.code}): trying again in ${waitMs} ms`);
+      await sleep(waitMs);
+    }
   }
   const botId = Number(registered?.bot?.id);
   if (!Number.isSafeInteger(botId) || botId <= 0) {
@@ -252,7 +266,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const unanswered = new Map<string, number>();
   /**
    * Aborted when stop() has waited all it will for the answers: ends the rate backoffs of a failure's apology, which
-   * would otherwise go on retrying for up to a minute after stop() returned.
+   * would otherwise go on retrying for up to a minute after stop() returned, and every message or clear of an answer
+   * not sent yet or still on its way: after stop() the bot sends nothing more.
    */
   const givingUp = new AbortController();
   /** The source failed or the bot was deleted: a confirmation would be refused the same. */
@@ -376,10 +391,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);
         // An answer over the portal's message limit goes out whole, in several messages: one would be cut.
         const [first = text, ...rest] = splitMessage(text);
-        await send(dialogId, first, controller.signal, hold.wait);
+        // An attempt on its way when stop() aborts the answer goes on (it may have landed) until stop() gives up.
+        await send(dialogId, first, givingUp.signal, hold.wait);
         replied = true;
         // The first message hid the status: the rest is sent with no status call (plain backoffs), never one after it.
-        for (const part of rest) await send(dialogId, part, controller.signal);
+        for (const part of rest) await send(dialogId, part, givingUp.signal, (ms) => sleep(ms, controller.signal));
         log(
           `→ ${dialogId}: replied in ${Date.now() - started} ms${rest.length > 0 ? ` (${rest.length + 1} messages)` : ''}`,
         );
@@ -454,7 +470,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
    * call the indicator's clear is. A failure is logged, not thrown: the lease ends the status anyway.
    */
   const clear = (dialogId: string, code: string | undefined) =>
-    notify(dialogId, code, 1).catch((e: unknown) =>
+    // Not once stop() has given up (`givingUp`): nothing goes out after it returned; the lease ends the status.
+    notify(dialogId, code, 1, givingUp.signal).catch((e: unknown) =>
       log(`× ${dialogId}: could not clear the status: ${e instanceof Error ? e.message : String(e)}`),
     );
 
@@ -511,19 +528,27 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
   // post twice: back off and retry rather than lose a reply that dialogs answered in parallel all want to send.
-  // `signal` ends the waits between attempts: stop() does not wait out a backoff. `wait` replaces the plain sleep.
+  // `signal` ends the sending: once it is aborted no attempt is made, and one still on its way (a slow connection) is
+  // abandoned, so nothing goes out once stop() has given up (`givingUp`, the notices' bound), not even a first
+  // attempt; and by default it ends the waits between attempts: stop() does not wait out a backoff. `wait` replaces
+  // the plain sleep (the reply's ends when its answer is aborted, at the start of stop()).
   const send = async (
     dialogId: string,
     message: string,
-    signal?: AbortSignal,
+    signal: AbortSignal,
     wait: (ms: number) => Promise<void> = (ms) => sleep(ms, signal),
   ) => {
     for (let attempt = 1; ; attempt++) {
+      signal.throwIfAborted();
       try {
-        return await transport.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message } });
+        return await transport.call(
+          'imbot.v2.Chat.Message.send',
+          { botId, botToken, dialogId, fields: { message } },
+          { signal },
+        );
       } catch (error) {
         if (!(error instanceof B24Error && error.kind === 'rate') || attempt >= SEND_ATTEMPTS) throw error;
-        await wait(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+        await wait(backoffMs(attempt));
       }
     }
   };
@@ -690,6 +715,23 @@ function refuseBadOptions(options: BotOptions, events: EventSource): void {
   if (events.mode === 'webhook' && events.publicUrl !== undefined && !isHttpUrl(events.publicUrl)) {
     throw new B24InputError('events.publicUrl', 'an absolute http(s) URL the portal can post to');
   }
+}
+
+/** The wait after failed attempt `attempt` (from 1): 0.5, 1, 2, 4, 8, 8 … s, ±50 % so that retries spread out. */
+function backoffMs(attempt: number): number {
+  return Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random());
+}
+
+/**
+ * A refusal that may not come again: the rate limit (refused before running), a server error, a connection that
+ * failed or timed out. Not a transport the app closed (`CLIENT_CLOSED`): no call through it can succeed any more.
+ */
+function passing(error: unknown): error is B24Error {
+  return (
+    error instanceof B24Error &&
+    ['rate', 'server', 'network', 'timeout'].includes(error.kind) &&
+    error.code !== 'CLIENT_CLOSED'
+  );
 }
 
 /** This bot's own `ONIMBOTV2DELETE`: the last event it gets. */
