@@ -1,7 +1,7 @@
 import { type Bot, type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
-import { intval, isNumeric, stringOf, upperKeys } from './paramValues';
+import { intval, isNumeric, phpIntKey, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
 import { RestError } from './RestError';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
@@ -86,12 +86,15 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
   const { model, auth } = context;
   const appId = legacyAppId(params, auth);
   if (!appId) throw restError('ACCESS_DENIED');
-  let botId = intval(params.BOT_ID);
-  if (botId > 0) {
-    context.record.botId = botId;
-    const bot = model.bots.get(botId);
+  let botId: number;
+  // `isset($arParams['BOT_ID'])` (reference §1.2): a given BOT_ID, 0 or '' included, must be a bot's key.
+  if (params.BOT_ID !== undefined && params.BOT_ID !== null) {
+    const key = phpIntKey(params.BOT_ID);
+    if (key !== null && key > 0) context.record.botId = key;
+    const bot = key === null ? undefined : model.bots.get(key);
     if (!bot) throw restError('BOT_ID_ERROR');
     if (bot.appId !== appId) throw restError('APP_ID_ERROR');
+    botId = bot.id;
   } else {
     const first = firstBotOf(model, appId);
     if (!first) throw restError('BOT_ID_ERROR');
@@ -118,8 +121,9 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
  */
 function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
   const params = upperKeys(raw);
-  let botId = intval(params.BOT_ID);
-  const appId = auth && botId <= 0 ? legacyAppId(params, auth) : null;
+  const given = params.BOT_ID !== undefined && params.BOT_ID !== null;
+  let botId = given ? (phpIntKey(params.BOT_ID) ?? 0) : 0;
+  const appId = auth && !given ? legacyAppId(params, auth) : null;
   if (appId) botId = firstBotOf(model, appId)?.id ?? 0;
   if (botId > 0) record.botId = botId;
   if (model.bots.has(botId)) record.senderId = botId;

@@ -151,6 +151,35 @@ const rows: Row[] = [
     status: 400,
     error: 'BOT_ID_ERROR',
   },
+  // §1.2 [S] step 2: a BOT_ID that is given (isset) must name a bot; only an omitted one falls back to the first.
+  {
+    name: 'BOT_ID 0 is given, not omitted',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 0, CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'BOT_ID_ERROR',
+  },
+  {
+    name: 'empty BOT_ID is given, not omitted',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: '', CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'BOT_ID_ERROR',
+  },
+  {
+    name: 'BOT_ID "10abc" is no bot key',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: '10abc', CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 400,
+    error: 'BOT_ID_ERROR',
+  },
+  {
+    name: 'BOT_ID "10" as a string',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: '10', CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
+    status: 200,
+    result: true,
+  },
   {
     name: 'app without bots',
     method: 'imbot.chat.sendTyping',

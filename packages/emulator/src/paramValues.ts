@@ -37,6 +37,21 @@ export function intval(value: unknown): number {
   return 0;
 }
 
+/**
+ * The integer a value names as a PHP array key (`$bots[$value]`): integers, floats truncated, booleans as 0/1, and
+ * strings only in canonical decimal form. "010", " 10" or "10abc" stay string keys, so unlike `intval` they name no
+ * integer-keyed entry: null, as for anything else.
+ */
+export function phpIntKey(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' && /^(0|-?[1-9]\d*)$/.test(value)) {
+    const key = Number(value);
+    return Number.isSafeInteger(key) ? key : null;
+  }
+  return null;
+}
+
 /** PHP 8 `is_numeric`: whitespace allowed around the number is " \t\n\r\v\f" only, as for `intval`. */
 export function isNumeric(value: unknown): boolean {
   if (typeof value === 'number') return Number.isFinite(value);
