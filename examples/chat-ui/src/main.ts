@@ -2,7 +2,7 @@ import { bindTyping, createFetchTransport, submits } from '@b24-typing/browser';
 import { createTypingIndicators } from '@b24-typing/core';
 import { isB24Error } from '@b24-typing/core';
 import type { IndicatorEvent, Transport } from '@b24-typing/core';
-import { filter, interval, map, share, tap } from 'rxjs';
+import { Subject, filter, interval, map, merge, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
@@ -176,6 +176,19 @@ async function start(): Promise<void> {
    */
   let queue: Promise<unknown> = Promise.resolve();
   const open = new Map<Outgoing, Promise<unknown>>();
+  /**
+   * The portal hid her indicator, which bindTyping may still count as shown: a message of hers was stored (its answer),
+   * which hides also what keys of her next one showed meanwhile (it was slow to go out, or waited behind another), or
+   * the emulator started over. Told to bindTyping as a send, so her next key shows her again at once, not at the next
+   * renewal (22 s later with the real policy). `hiddenBy` is what the panel's line says meanwhile (unset: a message).
+   */
+  const hidden = new Subject<void>();
+  let hiddenBy: string | undefined;
+  const portalHid = (why?: string): void => {
+    hiddenBy = why;
+    hidden.next(); // its `stopped` event, if she was shown, comes at once (onEvent below)
+    hiddenBy = undefined;
+  };
   const post = (message: Outgoing): void => {
     view.sending(message);
     // The same words as a message she deleted while its call was still open (typed again, or what Delete gave back,
@@ -200,6 +213,7 @@ async function start(): Promise<void> {
         (id) => {
           settled();
           view.sent(message, Number(id));
+          portalHid();
         },
         (error: unknown) => {
           // Retried meanwhile: that Retry waited for this answer and sends it again now, so it is on its way, not
@@ -232,12 +246,17 @@ async function start(): Promise<void> {
   bindTyping(textarea, {
     indicators,
     dialogId: config.dialogId,
-    sentOn: sends,
+    // Her send stops renewing it at once; the portal hides it when it stores the message, which may be later.
+    sentOn: merge(sends, hidden),
     policy: config.policy,
     onEvent: (event: IndicatorEvent) => {
       if (event.type === 'sent' || event.type === 'renewed') counts[event.type]++;
       const mine = byId('mine');
-      mine.textContent = `${indicatorNews(event)} · ${counts.sent} started, ${counts.renewed} renewed`;
+      const news =
+        event.type === 'stopped' && event.reason === 'sent' && hiddenBy !== undefined
+          ? hiddenBy
+          : indicatorNews(event, document.visibilityState === 'hidden');
+      mine.textContent = `${news} · ${counts.sent} started, ${counts.renewed} renewed`;
       // The library's own words, for a developer who points at it.
       mine.title = `${event.type}${event.type === 'stopped' || event.type === 'dropped' ? ` (${event.reason})` : ''}`;
     },
@@ -302,6 +321,7 @@ async function start(): Promise<void> {
       // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
       if (event.startedOver) {
         view.startedOver();
+        portalHid(STARTED_OVER);
         reseed();
       }
       view.load(event.entries);
@@ -319,7 +339,10 @@ async function start(): Promise<void> {
       connection.dataset.state = 'down';
       connection.textContent = `Reconnecting to ${config.emulatorUrl} (next try in ${event.retryInMs / 1000} s)`;
     } else {
-      if (event.kind === 'reset') reseed();
+      if (event.kind === 'reset') {
+        reseed();
+        portalHid(STARTED_OVER);
+      }
       view.apply(event);
     }
   });
@@ -336,6 +359,9 @@ async function start(): Promise<void> {
  * its answer or its echo is taken for it, and it is not shown twice.
  */
 const SEND_TIMEOUT_MS = 5_000;
+
+/** The panel's line when the emulator started over while she was shown typing: it forgot her indicator. */
+const STARTED_OVER = 'Gone: the emulator started over; your next key shows it again';
 
 /**
  * `NO_AUTH_FOUND`: the emulator does not know the token at all, so it started over (a reset, a restart) and the
@@ -363,8 +389,11 @@ function reseedOnNoAuth(transport: Transport, reseed: () => Promise<void>): Tran
   };
 }
 
-/** What the person's own indicator just did, in words (the panel's title has the library's event). */
-function indicatorNews(event: IndicatorEvent): string {
+/**
+ * What the person's own indicator just did, in words (the panel's title has the library's event). `hidden`: the page
+ * is hidden now; bindTyping stops renewing then with a `sent` stop, though no message of hers hid it.
+ */
+function indicatorNews(event: IndicatorEvent, hidden: boolean): string {
   switch (event.type) {
     case 'sent':
       return 'Shown: the others see you typing';
@@ -390,7 +419,7 @@ function indicatorNews(event: IndicatorEvent): string {
         case 'idle':
           return 'Not renewed: you paused, so it fades out';
         case 'sent':
-          return 'Hidden by your message';
+          return hidden ? 'Not renewed while the page is hidden, so it fades out' : 'Hidden by your message';
         case 'failed':
           return 'Off: the portal refused it';
         default:

@@ -1100,6 +1100,25 @@ describe('the chat as a person uses it', () => {
     await expect.poll(() => page.textContent('#typing-text'), { timeout: 5_000 }).toBe('');
   });
 
+  it('says her indicator fades out when she leaves the tab mid-message, not that a message of hers hid it', async () => {
+    const { page } = ui;
+    await page.focus('#message');
+    await page.keyboard.type('half a thought');
+    await expect.poll(() => page.textContent('#mine')).toMatch(/^(Shown|Still shown): /);
+    try {
+      await setVisibility(page, 'hidden'); // another tab in front: the library stops renewing it (a `sent` stop)
+      await expect.poll(() => page.getAttribute('#mine', 'title')).toBe('stopped (sent)');
+      expect(await page.textContent('#mine')).toMatch(/^Not renewed while the page is hidden, so it fades out · /);
+      expect(ui.emulator.messages(1).at(-1)?.text).not.toBe('half a thought'); // nothing was sent
+    } finally {
+      await page.evaluate(() => {
+        delete (document as { visibilityState?: unknown }).visibilityState;
+        delete (document as { hidden?: unknown }).hidden;
+        (document.getElementById('message') as HTMLTextAreaElement).value = '';
+      });
+    }
+  });
+
   it('isolates right-to-left names in the typing line, the panel and the members: the sentence keeps its order', async () => {
     const { page, emulator } = ui;
     const users = joinChat1([

@@ -138,6 +138,29 @@ describe('the chat when the emulator goes away', () => {
     expect(emulator.messages(1).map((m) => m.text)).toEqual(['after the reset']);
   });
 
+  it('shows her typing again at her next key after a reset, which forgot the indicator her keys had shown', async () => {
+    const { page, emulator } = ui;
+    const shown = () =>
+      emulator
+        .timeline()
+        .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'im.dialog.writing' && e.shown);
+    await page.focus('#message');
+    await page.keyboard.type('typing');
+    await expect.poll(() => shown().length).toBeGreaterThan(0);
+    const reset = Date.now();
+    emulator.reset(); // right after her call: its renewal is a whole period away
+    await page.keyboard.type(' on through a reset', { delay: 100 });
+    // Her next keys show her again (with the seed's token: the reset forgot hers), not the renewal a period later.
+    const again = shown()[0];
+    expect(again).toBeDefined();
+    console.log(`shown again ${again!.time - reset} ms after the reset`);
+    expect(again!.time - reset).toBeLessThan(POLICY.lifetimeMs - POLICY.marginMs - 700);
+    expect(await page.textContent('#mine')).toMatch(/^(Shown|Still shown): /);
+    await page.evaluate(() => {
+      (document.getElementById('message') as HTMLTextAreaElement).value = '';
+    });
+  });
+
   it('opened before the emulator runs, says it is waiting and connects once the emulator is up', async () => {
     const { page, port, href } = await pageBeforeEmulator();
     let emulator: Emulator | undefined;
