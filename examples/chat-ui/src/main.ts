@@ -4,6 +4,7 @@ import { isB24Error } from '@b24-typing/core';
 import type { IndicatorEvent, Transport } from '@b24-typing/core';
 import { Subject, filter, interval, map, merge, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
+import { keepSentCalls } from './keepSentCalls';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
@@ -164,7 +165,9 @@ async function start(): Promise<void> {
     createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth }),
     config.reseed,
   );
-  const indicators = createTypingIndicators({ transport });
+  // Her typing calls, which core aborts when she sends, are not called back: her message waits for them (`post`).
+  const typing = keepSentCalls(transport);
+  const indicators = createTypingIndicators({ transport: typing.transport });
   const textarea = byId<HTMLTextAreaElement>('message');
   /**
    * Her messages go out one at a time, in the order she sent them: sent side by side, a slow first one would be stored
@@ -201,7 +204,10 @@ async function start(): Promise<void> {
     }
     const earlier = open.get(message) ?? (resent && open.get(resent));
     const send = () => transport.call('im.message.add', { DIALOG_ID: config.dialogId, MESSAGE: message.text });
-    const turn = queue.then(() => {
+    const turn = queue.then(async () => {
+      // After any typing call of hers already on its way has settled (bounded): landing after her message, it would
+      // show her typing for its whole lifetime after it.
+      await typing.settled(WRITING_SETTLE_MS);
       const answer = earlier ? earlier.catch(send) : send();
       open.set(message, answer);
       let answered = false;
@@ -359,6 +365,12 @@ async function start(): Promise<void> {
  * its answer or its echo is taken for it, and it is not shown twice.
  */
 const SEND_TIMEOUT_MS = 5_000;
+
+/**
+ * How long her message waits for a typing call of hers still on its way (see `keepSentCalls`). Such a call answers
+ * within a second when all is well; a hung one should not hold her message at "Sending…" for the transport's 15 s.
+ */
+const WRITING_SETTLE_MS = 3_000;
 
 /** The panel's line when the emulator started over while she was shown typing: it forgot her indicator. */
 const STARTED_OVER = 'Gone: the emulator started over; your next key shows it again';

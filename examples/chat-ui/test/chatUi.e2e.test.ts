@@ -2,7 +2,16 @@ import { prng } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import { keyTimes, ME, recordKeyTimes, recordSendTimes, sendTimes, typeLikeAPerson, writingCalls } from './timeline';
+import {
+  keepAbortedWritingCalls,
+  keyTimes,
+  ME,
+  recordKeyTimes,
+  recordSendTimes,
+  sendTimes,
+  typeLikeAPerson,
+  writingCalls,
+} from './timeline';
 
 // A 2 s client lifetime (the real one is 25 s) keeps the waits short; the app's policy matches it.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -87,6 +96,7 @@ describe('the chat example in Chromium, against the emulator', () => {
     // Slow to go out (a portal far away, or held behind a slow one): she is typing the next one by the time it is
     // stored, and storing it hides her indicator, the one those keys showed.
     emulator.addFault({ method: 'im.message.add', latencyMs: 600, times: 1 });
+    const keys = (await keyTimes(page)).length;
     await page.focus('#message');
     await page.keyboard.type('slow to go out');
     await page.keyboard.press('Enter');
@@ -97,13 +107,44 @@ describe('the chat example in Chromium, against the emulator', () => {
       .find((e) => e.kind === 'hide' && e.senderId === ME && e.cause === 'message' && e.seq > stored.seq - 2);
     expect(hidden).toBeDefined();
     const typedBeforeIt = writingCalls(emulator).filter((c) => c.shown && c.seq < hidden!.seq);
-    expect(typedBeforeIt.at(-1)!.time).toBeGreaterThan(stored.time - 600); // a key of the next one showed her first
+    // A key of the next one showed her first. (After her Enter, not after her message went out: that waits for her
+    // typing call still on its way, if any, which her next key may outrun.)
+    const enter = (await keyTimes(page))[keys + 'slow to go out'.length]!;
+    expect(typedBeforeIt.at(-1)!.time).toBeGreaterThanOrEqual(enter);
     // She types on: the others see it again within a key or two, not at the next renewal (22 s with the real policy).
     const again = writingCalls(emulator).find((c) => c.shown && c.seq > hidden!.seq);
     expect(again).toBeDefined();
     console.log(`shown again ${again!.time - hidden!.time} ms after her message hid her indicator`);
     expect(again!.time - hidden!.time).toBeLessThan(400);
     await expect.poll(() => live().textContent()).toContain('typing');
+  });
+
+  it('never shows her typing after her message when she sends while her first key’s call is still on its way', async () => {
+    const { page, emulator } = ui;
+    // A slow network: her first key's call reaches the portal, which takes its time over it. She presses Enter
+    // meanwhile; core aborts the call, but the request is out, and a portal that carries it out after her message
+    // shows her typing for the whole lifetime after it.
+    emulator.addFault({ method: 'im.dialog.writing', latencyMs: 800, times: 1 });
+    const restoreFetch = await keepAbortedWritingCalls(page);
+    try {
+      const from = Date.now();
+      const faultsHit = emulator.stats().faultsHit;
+      await page.focus('#message');
+      await page.keyboard.type('k');
+      await expect.poll(() => emulator.stats().faultsHit).toBe(faultsHit + 1); // at the portal, held there
+      await page.keyboard.press('Enter');
+      const message = () =>
+        emulator.timeline().find((e) => e.kind === 'message' && e.authorId === ME && e.time >= from);
+      // Both on the timeline: the held call (whenever the portal got to it) and her message.
+      await expect.poll(() => writingCalls(emulator, from).length).toBe(1);
+      await expect.poll(message).toBeDefined();
+      expect(writingCalls(emulator, from).filter((c) => c.seq > message()!.seq)).toEqual([]);
+      expect(emulator.indicators().filter((i) => i.senderId === ME)).toEqual([]);
+      await page.locator('#messages li.mine[data-message-id]:not(.pending) .text', { hasText: /^k$/ }).waitFor();
+      await expect.poll(() => live().count()).toBe(0);
+    } finally {
+      await restoreFetch();
+    }
   });
 
   it('sends nothing for arrows, modifiers and other keys that change nothing', async () => {
