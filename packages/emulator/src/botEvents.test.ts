@@ -303,6 +303,72 @@ describe('events to bots', () => {
   });
 });
 
+describe('imbot.v2.Event.get paging at the edges (reference §4.4: limit 1-1000, default 100; offset confirms)', () => {
+  // As bitrix-modules im/lib/V2/EventLog/EventService.php fetchEventsForRest has it (the reference gives no more):
+  // `int $offset`, `int $limit` action parameters, limit clamped with min(1000, max(1, limit)), and
+  // hasMore = "the page is full", not "more are queued".
+  const agent = { botId: 10, botToken: 'agent-bot-token' };
+  const eventGet = (params: Record<string, unknown>) =>
+    post(`${emulator!.webhookUrl()}imbot.v2.Event.get`, { ...agent, ...params });
+  const ids = (reply: { body: { result: { events: { eventId: number }[] } } }) =>
+    reply.body.result.events.map((e) => e.eventId);
+  const queue = async (count: number) => {
+    emulator = await startEmulator({ plan: 'off' });
+    for (let i = 1; i <= count; i++) emulator.postMessage({ from: 2, dialogId: '10', text: `m${i}` });
+  };
+
+  it('a full page says hasMore, even when it took the last event: the next page is empty and says no more', async () => {
+    await queue(2);
+    const full = await eventGet({ limit: 2 });
+    expect(ids(full)).toEqual([1, 2]);
+    expect(full.body.result).toMatchObject({ nextOffset: 3, hasMore: true });
+    const empty = await eventGet({ offset: 3, limit: 2 });
+    expect(empty.body.result).toEqual({ events: [], nextOffset: 3, hasMore: false });
+  });
+
+  it('clamps limit 0, negative and huge to 1..1000; null or absent is the default 100', async () => {
+    await queue(3);
+    expect(ids(await eventGet({ limit: 0 }))).toEqual([1]);
+    expect(ids(await eventGet({ limit: -5 }))).toEqual([1]);
+    expect(ids(await eventGet({ limit: '-5' }))).toEqual([1]);
+    expect(ids(await eventGet({ limit: 1_000_000 }))).toEqual([1, 2, 3]);
+    expect(ids(await eventGet({ limit: null }))).toEqual([1, 2, 3]);
+    expect(ids(await eventGet({ limit: '2' }))).toEqual([1, 2]);
+  });
+
+  it('refuses a limit or offset that is not numeric, as the int parameter binder does (§1.3), confirming nothing', async () => {
+    await queue(3);
+    for (const [name, value] of [
+      ['limit', 'ten'],
+      ['limit', ''],
+      ['offset', '2x'],
+      ['offset', 'abc'],
+    ] as const) {
+      const refused = await eventGet({ [name]: value });
+      expect({
+        name,
+        value,
+        status: refused.status,
+        error: refused.body.error,
+        argument: refused.body.argument,
+      }).toEqual({ name, value, status: 400, error: 'ERROR_ARGUMENT', argument: name });
+      expect(refused.body.error_description).toBe(
+        `Invalid value ${JSON.stringify(value)} to match with parameter {${name}}. Should be value of type int.`,
+      );
+    }
+    expect(ids(await eventGet({}))).toEqual([1, 2, 3]);
+  });
+
+  it('an offset beyond the last event confirms them all and echoes the offset; a negative one is 0', async () => {
+    await queue(3);
+    expect((await eventGet({ offset: -7 })).body.result).toMatchObject({ nextOffset: 4, hasMore: false });
+    expect(ids(await eventGet({}))).toEqual([1, 2, 3]); // a negative offset confirmed nothing
+    const beyond = await eventGet({ offset: 50 });
+    expect(beyond.body.result).toEqual({ events: [], nextOffset: 50, hasMore: false });
+    expect(ids(await eventGet({}))).toEqual([]);
+  });
+});
+
 describe('ONIMBOTV2MESSAGEUPDATE (reference §4.4: an edit in a chat with the bot)', () => {
   it('fetch mode: an im.message.update queues ONIMBOTV2MESSAGEUPDATE after the MESSAGEADD, same shape, the new text', async () => {
     let now = Date.parse('2026-01-01T10:00:00Z');
@@ -579,6 +645,40 @@ describe('webhook events: the app-owned bot and close()', () => {
     await emulator.close();
     await emulator.settled(); // before the fix: pending until the 10 s delivery timeout, past this test's 5 s
     expect(emulator.deliveries()[0]!.status).toBe(null);
+  }, 5_000);
+
+  it('gives up on a handler that trickles its reply after 10 s in all, not 10 s of silence (fake timers)', async () => {
+    // A handler that answers 200 and then sends a byte a second never goes idle: an idle timeout alone would hold
+    // the delivery (and settled()) for ever.
+    const requests: string[] = [];
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const drip = setInterval(() => res.write('.'), 1_000);
+        res.on('close', () => clearInterval(drip));
+      });
+    });
+    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+    const address = receiver.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/bot`;
+    emulator = await startEmulator({
+      plan: 'off',
+      initial: { bots: [{ code: 'w', name: 'W', botToken: 'w-token', eventMode: 'webhook', webhookUrl: url }] },
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    try {
+      emulator.postMessage({ from: 2, dialogId: String(emulator.bot('w')!.id), text: 'hello' });
+      while (requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(9_900);
+      expect(emulator.deliveries()[0]).toMatchObject({ status: null, error: null }); // still trickling
+      await vi.advanceTimersByTimeAsync(100);
+    } finally {
+      vi.useRealTimers();
+    }
+    await emulator.settled();
+    expect(emulator.deliveries()[0]).toMatchObject({ status: 200, error: 'timeout' });
   }, 5_000);
 
   it('delivers many events at once without a MaxListenersExceededWarning (each delivery listens for close())', async () => {

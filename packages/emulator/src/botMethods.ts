@@ -1,6 +1,6 @@
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { charLength, intval, phpTrim, recordOf, stringOf, truthy } from './paramValues';
+import { charLength, isNumeric, phpTrim, recordOf, stringOf, truthy } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, subjectV2 } from './resolveBot';
 import { RestError } from './RestError';
@@ -164,13 +164,33 @@ function botUnregister(params: Params, context: MethodContext): unknown {
 }
 
 /**
+ * An `int` action parameter of an imbot.v2 controller: absent or null takes the default; anything else must pass
+ * `is_numeric`, or the binder refuses the call before it runs (reference §1.3, as for `duration`).
+ */
+function intParameter(params: Params, name: string, fallback: number): number {
+  const raw = params[name];
+  if (raw === undefined || raw === null) return fallback;
+  if (!isNumeric(raw)) {
+    throw RestError.argument(
+      name,
+      `Invalid value ${JSON.stringify(raw)} to match with parameter {${name}}. Should be value of type int.`,
+    );
+  }
+  return Math.trunc(Number(raw));
+}
+
+/**
  * `imbot.v2.Event.get`: events from `offset` on; passing an offset confirms (drops) the ones below it. An
  * unregistered bot can still read its queue; once a reply has carried its `ONIMBOTV2DELETE`, it is gone.
+ * Edges as the portal's `EventService::fetchEventsForRest` (bitrix-modules `im/lib/V2/EventLog/EventService.php`;
+ * the reference, §4.4, gives only "limit 1–1000, default 100"): `int $offset, int $limit` parameters, limit clamped
+ * to 1..1000, and `hasMore` means "the page is full", so a client that pages on `hasMore` makes one more call to
+ * an empty page, as it will against a portal.
  */
 function eventGet(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context, { retired: true });
-  const offset = Math.max(0, intval(params.offset));
-  const limit = params.limit === undefined ? 100 : Math.min(1000, Math.max(1, intval(params.limit)));
+  const offset = Math.max(0, intParameter(params, 'offset', 0));
+  const limit = Math.min(1000, Math.max(1, intParameter(params, 'limit', 100)));
   bot.events = bot.events.filter((event) => event.eventId >= offset);
   const events = bot.events.slice(0, limit);
   const last = events.at(-1);
@@ -179,8 +199,8 @@ function eventGet(params: Params, context: MethodContext): unknown {
   }
   return {
     events,
-    nextOffset: last ? last.eventId + 1 : Math.max(offset, bot.events[0]?.eventId ?? offset),
-    hasMore: bot.events.length > events.length,
+    nextOffset: last ? last.eventId + 1 : offset,
+    hasMore: events.length >= limit,
   };
 }
 

@@ -115,6 +115,73 @@ describe('/rest/ and a client that goes away', () => {
   });
 });
 
+describe('/rest/ and a client that goes away while a latency fault holds its request', () => {
+  /** Sends `head` + `body` on a raw socket, waits for the fault to hold it, then hangs up. */
+  const sendThenHangUp = async (body: string, declaredLength: number) => {
+    const url = new URL(writing());
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${declaredLength}\r\n\r\n${body}`,
+    );
+    await vi.waitFor(() => expect(emulator.stats().faultsHit).toBe(1));
+    socket.destroy();
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  };
+
+  it('processes and records a request received whole, though nobody reads the answer (its indicator shows)', async () => {
+    // A portal that has the whole request runs it whatever the client does next; clients rely on that (an aborted
+    // im.dialog.writing may still land after the message).
+    emulator.addFault({ latencyMs: 5_000, times: 1 });
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const body = JSON.stringify({ DIALOG_ID: 'chat1' });
+      await sendThenHangUp(body, Buffer.byteLength(body));
+      await vi.advanceTimersByTimeAsync(5_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(emulator.timeline().filter((e) => e.kind === 'call')).toHaveLength(1));
+    expect(emulator.timeline().filter((e) => e.kind === 'call')).toMatchObject([
+      { kind: 'call', method: 'im.dialog.writing', status: 200, error: null },
+    ]);
+    expect(shownIn()).toEqual([1]);
+  });
+
+  it('does not process a request whose body never fully arrived: recorded as aborted, nothing shown', async () => {
+    emulator.addFault({ latencyMs: 5_000, times: 1 });
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      await sendThenHangUp('{"DIALOG_', 100);
+      await vi.advanceTimersByTimeAsync(5_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(emulator.timeline()).toHaveLength(1));
+    expect(emulator.timeline()).toMatchObject([
+      { kind: 'call', method: 'im.dialog.writing', status: 0, error: 'ABORTED' },
+    ]);
+    expect(shownIn()).toEqual([]);
+    expect(emulator.stats().byStatus).toEqual({});
+  });
+
+  it('records a cut-off request as aborted under an error fault too, not as the 503 nobody was sent', async () => {
+    emulator.addFault({ latencyMs: 5_000, status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      await sendThenHangUp('{"DIALOG_', 100);
+      await vi.advanceTimersByTimeAsync(5_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(emulator.timeline()).toHaveLength(1));
+    expect(emulator.timeline()).toMatchObject([
+      { kind: 'call', method: 'im.dialog.writing', status: 0, error: 'ABORTED' },
+    ]);
+    expect(emulator.stats().byStatus).toEqual({});
+  });
+});
+
 describe('the timeline stays in time order around expiries (§3: an indicator ends when its timer runs out)', () => {
   it('a call refused before any method ran, after an expiry nobody observed yet, comes after the expired hide', async () => {
     let t = 1_800_000_000_000;

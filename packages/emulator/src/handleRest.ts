@@ -75,8 +75,14 @@ export async function handleRest(
   let recorded = false;
   /** The id of a `batch` that began to run: its commands are on the timeline as far as they got. */
   let ranBatchId: number | null = null;
+  // Read as it arrives, not once a fault's latency is over: a portal that has the whole request runs it even if the
+  // client hangs up meanwhile (an aborted im.dialog.writing may still land after the message), and one it never got
+  // whole it never runs. Read later, a hung-up request's body is gone and the read never settles.
+  const bodyRead = readBody(req, portal.maxBodyBytes);
+  // Awaited below, if at all after a latency: until then a rejection (a hang-up mid-body) is not unhandled.
+  bodyRead.catch(() => {});
   const readParams = async (): Promise<Params> => {
-    const body = await readBody(req, portal.maxBodyBytes);
+    const body = await bodyRead;
     // getRequestData reads a body only for POST (reference §5): a PUT's or DELETE's is ignored on a portal, so
     // taking it here would let a client that sends the wrong method pass.
     const posted = req.method === 'POST' ? parseBody(body, req.headers['content-type']) : nullRecord();
@@ -159,7 +165,9 @@ export async function handleRest(
   } catch (caught) {
     // Not `req.destroyed`: Node destroys a request once its body has been read, so any later failure (an injected
     // clock gone bad in the method, say) would be taken for a hang-up and left without an answer.
-    if (!(caught instanceof RestError) && (req.readableAborted || res.destroyed)) {
+    // A body cut off mid-way (`readableAborted`: destroyed before its end) is aborted whatever was about to refuse
+    // it: the portal never had the request, so it sent no answer.
+    if (req.readableAborted || (!(caught instanceof RestError) && res.destroyed)) {
       // The client hung up (mid-body, say): no reply went out, so none is counted; the call is noted as a
       // fault's dropped connection is (status 0), not as a 500 the portal never sent.
       if (!recorded) recordRefused(0, 'ABORTED');
