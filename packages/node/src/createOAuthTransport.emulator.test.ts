@@ -413,6 +413,37 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  // The README lists the token endpoint's own codes (reference §5); only invalid_grant and invalid_client were tested,
+  // so dropping any other from the list (a 400 `invalid_request` read as a plain `input` error, forgotten and asked
+  // again on every expired call) went unnoticed.
+  it.each([
+    ['invalid_request', 400],
+    ['invalid_scope', 400],
+    ['insufficient_scope', 403],
+    ['bad_verification_code', 400],
+    ['PAYMENT_REQUIRED', 402],
+  ] as const)(
+    'takes the token endpoint refusing with %s (HTTP %i) as an auth error, and does not refresh again',
+    async (code, status) => {
+      const { t, refreshes } = refreshCounted();
+      const before = emu.stats().oauthRequests;
+      emu.addFault({ method: 'oauth.token', status, error: code, times: 1 });
+      expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+        code,
+        kind: 'auth',
+        status,
+      });
+      // Remembered: the next call fails the same way without asking the token endpoint again.
+      expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+        code,
+        kind: 'auth',
+      });
+      expect(emu.stats().oauthRequests - before).toBe(1);
+      expect(refreshes()).toBe(0);
+      await t.close();
+    },
+  );
+
   it('keeps a transient token-endpoint failure transient: the next call refreshes again', async () => {
     const { t, refreshes } = refreshCounted();
     // A gateway page in front of the token endpoint, once.
