@@ -6,9 +6,9 @@ import { createBx24Transport, createFetchTransport } from '@b24-typing/browser';
 import { type ErrorKind, isB24Error, type Transport, type TransportCall } from '@b24-typing/core';
 import { type Emulator, type FaultSpec, startEmulator } from '@b24-typing/emulator';
 import { createOAuthTransport, createWebhookTransport } from '@b24-typing/node';
+// BX24.js itself needs a portal frame; this is the workspace's stand-in for it, speaking HTTP here.
+import { fakeBx24, type Reply } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// BX24.js itself needs a portal frame; this is the browser package's stand-in for it, speaking HTTP here.
-import { fakeBx24, type Reply } from '../../packages/browser/test/fakeBx24';
 import { oauthOptionsFor } from './oauthOptionsFor';
 
 type Name = 'webhook' | 'oauth' | 'fetch' | 'bx24';

@@ -1,3 +1,4 @@
+export { fail, fakeBx24, ok, type Portal, type Reply } from './fakeBx24';
 export { chromiumPath, hasChromium, launchChromium } from './launchChromium';
 export { makeCertificate } from './makeCertificate';
 export { prng } from './prng';

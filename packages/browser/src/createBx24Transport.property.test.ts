@@ -1,10 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { classifyError, isB24Error } from '@b24-typing/core';
-import { watchUnhandled } from '@b24-typing/test-utils';
+import { fakeBx24, type Reply, watchUnhandled } from '@b24-typing/test-utils';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectNoSecretShown } from '../test/expectSecretsCut';
-import { fakeBx24, type Reply } from '../test/fakeBx24';
 import type { Bx24AjaxResult } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
 

@@ -1,11 +1,11 @@
 import { getEventListeners } from 'node:events';
 import type { B24Error } from '@b24-typing/core';
+import { fail, fakeBx24, ok, type Portal, type Reply } from '@b24-typing/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { everythingShown } from '../test/everythingShown';
 import { expectSecretsCut } from '../test/expectSecretsCut';
 import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
-import { fail, fakeBx24, ok, type Portal, type Reply } from '../test/fakeBx24';
 
 /** The portal of most tests: answers from a table of replies by method. */
 const table =

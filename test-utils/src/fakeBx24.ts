@@ -1,4 +1,12 @@
-import type { Bx24AjaxResult } from '../src/createBx24Transport';
+/**
+ * BX24.js's `ajaxResult` as the fake hands it out (what `@b24-typing/browser`'s `Bx24AjaxResult` reads): written out
+ * here, not imported, so that this helper package depends on no package it tests.
+ */
+interface Bx24AjaxResult {
+  data(): unknown;
+  error(): unknown;
+  readonly status: number;
+}
 
 /** What the portal answers one request with (status and JSON body, or raw text), or a connection that fails. */
 export type Reply = { status: number; body?: unknown; text?: string } | 'network';
