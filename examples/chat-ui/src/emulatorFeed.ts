@@ -21,17 +21,30 @@ export type FeedEvent =
 const RETRY_MS = [500, 1000, 2000, 5000];
 
 /**
+ * How often a stream that brought nothing is checked against the emulator's timeline. A stream can stall without
+ * closing (a proxy that holds the connection, a half-open one after a network change): EventSource then reports
+ * nothing, and the emulator's heartbeat (`: ping` every 15 s) is an SSE comment, which EventSource does not surface. So
+ * a silent stream is asked after: the timeline from its last entry on (`since`: a few bytes when all is well). What the
+ * timeline has and the stream did not bring within the next period, or a check that fails or gets no answer by then,
+ * means the stream is dead: it is said ("reconnecting…") and started over. A quiet emulator costs one small request
+ * per period, and the page notices a stall within two periods of something it missed.
+ */
+const WATCH_MS = 5_000;
+
+/**
  * The emulator's timeline, kept current: a snapshot (`/_emulator/timeline`), then its server-sent events
  * (`/_emulator/events`) from the snapshot's last entry on. When the stream breaks, it says so and starts over with
  * a fresh snapshot rather than letting EventSource resume by itself, so the view is rebuilt from what the emulator
  * has now. Whether the emulator started over (a reset or a new process) is told by its epoch (`<process>-<resets>`,
  * in every snapshot and `reset` event), not guessed from its numbers: a new process may have numbered past the old
- * one by the time the page is back, and a reset keeps counting. `epoch` is the one the page started with.
+ * one by the time the page is back, and a reset keeps counting. `epoch` is the one the page started with. A stream
+ * that stalls without closing is found out by its silence (see `WATCH_MS`) and started over the same way.
  */
 export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<FeedEvent> {
   return new Observable<FeedEvent>((subscriber) => {
     let source: EventSource | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let watch: ReturnType<typeof setInterval> | undefined;
     let failures = 0;
     /** The epoch of what the page shows. */
     let known = epoch;
@@ -40,6 +53,8 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
     const retry = (): void => {
       source?.close();
       source = undefined;
+      clearInterval(watch);
+      watch = undefined;
       if (closed || timer !== undefined) return;
       const retryInMs = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]!;
       subscriber.next({ kind: 'disconnected', retryInMs });
@@ -64,15 +79,57 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
       const cursor = new URLSearchParams({ since: String(snapshot.lastSeq), epoch: snapshot.epoch });
       const events = new EventSource(`${emulatorUrl}/_emulator/events?${cursor}`);
       source = events;
+      /** The last entry the stream brought (the snapshot's at first), and whether one came since the last check. */
+      let seq = snapshot.lastSeq;
+      let heard = false;
+      /** What the timeline had at the last check that the stream had not brought yet. */
+      let owed: { readonly epoch: string; readonly lastSeq: number } | undefined;
+      let checking = false;
+      const check = (): void => {
+        if (source !== events) return;
+        // No answer within a period (held as the stream is), or what the timeline had is still not here: dead.
+        if (checking || (owed && (known !== owed.epoch || seq < owed.lastSeq))) {
+          retry();
+          return;
+        }
+        owed = undefined;
+        if (heard) {
+          heard = false;
+          return;
+        }
+        checking = true;
+        const cursor = new URLSearchParams({ since: String(seq), epoch: known ?? snapshot.epoch });
+        fetch(`${emulatorUrl}/_emulator/timeline?${cursor}`, { cache: 'no-store' })
+          .then(async (response) => {
+            if (!response.ok) throw new Error(`HTTP ${response.status}`);
+            return (await response.json()) as { epoch: string; lastSeq: number };
+          })
+          .then(
+            (timeline) => {
+              checking = false;
+              if (timeline.epoch !== known || timeline.lastSeq > seq) {
+                owed = { epoch: timeline.epoch, lastSeq: timeline.lastSeq };
+              }
+            },
+            () => {
+              checking = false;
+              if (source === events) retry();
+            },
+          );
+      };
       events.onopen = () => {
         failures = 0;
         const startedOver = known !== undefined && snapshot.epoch !== known;
         known = snapshot.epoch;
         subscriber.next({ kind: 'snapshot', entries: snapshot.entries, startedOver });
+        clearInterval(watch);
+        watch = setInterval(check, WATCH_MS);
       };
       events.onmessage = (message: MessageEvent<string>) => {
         const entry = JSON.parse(message.data) as FeedEntry;
         if (entry.kind === 'reset') known = entry.epoch;
+        seq = entry.seq;
+        heard = true;
         subscriber.next(entry);
       };
       // EventSource would reconnect by itself from the last id it saw; see above for why not.
@@ -83,6 +140,7 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
     return () => {
       closed = true;
       clearTimeout(timer);
+      clearInterval(watch);
       source?.close();
     };
   });

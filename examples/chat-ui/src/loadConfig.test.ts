@@ -15,9 +15,25 @@ describe('readSettings', () => {
   // A user that is no id would have her own messages drawn as someone else's (and one sent twice, should its answer
   // come before its echo): no amount of waiting fixes it, so the page says so instead of starting.
   it.each(['bob', '0', '-2', '1.5', '2x'])('refuses user=%j before any network call', (user) => {
+    expect(() => settingsAt(`token=t0k&user=${user}`)).toThrow(B24InputError);
     expect(() => settingsAt(`token=t0k&user=${user}`)).toThrow(
-      `user must be the id of the user the token belongs to (a positive integer), not ${JSON.stringify(user)}`,
+      `Invalid user: must be the id of the user the token belongs to (a positive integer) (got ${JSON.stringify(user)})`,
     );
+  });
+
+  // Typed as every bad input in the project is (B24InputError, with the setting's name in `field`), and worded as
+  // the policy's are: the page shows the message as it is ("Could not start: …").
+  it.each([
+    [
+      'emulator=localhost:8024',
+      'emulator',
+      'Invalid emulator: must be a URL such as http://127.0.0.1:8024 (got "localhost:8024")',
+    ],
+    ['emulator=8024', 'emulator', 'Invalid emulator: must be a URL such as http://127.0.0.1:8024 (got "8024")'],
+    ['dialog=1', 'dialog', 'Invalid dialog: must be a group chat id like chat1 (got "1")'],
+    ['dialog=chat', 'dialog', 'Invalid dialog: must be a group chat id like chat1 (got "chat")'],
+  ])('refuses %s before any network call', (query, field, message) => {
+    expect(() => settingsAt(query)).toThrow(expect.objectContaining({ name: 'B24InputError', field, message }));
   });
 });
 

@@ -1,5 +1,5 @@
 import type { AuthRequest } from '@b24-typing/browser';
-import { B24Error, resolveTypingPolicy } from '@b24-typing/core';
+import { B24Error, B24InputError, resolveTypingPolicy } from '@b24-typing/core';
 import type { TypingPolicy } from '@b24-typing/core';
 
 /** What the page reads from its URL and env before it talks to anyone. */
@@ -66,8 +66,8 @@ async function postForToken(url: string, init: RequestInit): Promise<Response> {
 /**
  * Reads the settings from the query string, then Vite env vars (`VITE_B24_*`), then defaults: the emulator's CLI
  * port and the OAuth token the emulator seeds for user 1. Query parameters: `emulator`, `dialog`, `token`,
- * `user`, `lifetimeMs`, `marginMs`, `idleMs`. Throws on a setting no amount of waiting will fix (a policy core
- * would refuse: a `B24InputError`).
+ * `user`, `lifetimeMs`, `marginMs`, `idleMs`. Throws a `B24InputError` (its `field` the setting) on a setting no amount
+ * of waiting will fix, before any request: the page says so instead of waiting for the emulator.
  */
 export function readSettings(location: Location): ChatSettings {
   const query = new URLSearchParams(location.search);
@@ -76,14 +76,13 @@ export function readSettings(location: Location): ChatSettings {
     /\/$/,
     '',
   );
-  try {
-    new URL(emulatorUrl);
-  } catch {
-    throw new Error(`emulator must be a URL such as http://127.0.0.1:8024, not ${JSON.stringify(emulatorUrl)}`);
-  }
+  // `localhost:8024` parses as a URL of the scheme `localhost:`, which fetch cannot reach: the page would wait for
+  // an emulator forever, so only http(s) is taken.
+  if (!URL.canParse(emulatorUrl) || !/^https?:$/.test(new URL(emulatorUrl).protocol))
+    throw new B24InputError('emulator', 'a URL such as http://127.0.0.1:8024', JSON.stringify(emulatorUrl));
   const dialog = query.get('dialog') ?? env.VITE_B24_DIALOG ?? 'chat1';
   if (!/^chat\d+$/.test(dialog))
-    throw new Error(`dialog must be a group chat id like chat1, not ${JSON.stringify(dialog)}`);
+    throw new B24InputError('dialog', 'a group chat id like chat1', JSON.stringify(dialog));
   // Checked here by core's own rules, not only once the page has connected (where `bindTyping` checks it): while the
   // emulator is down the page would say it waits for it, and no amount of waiting fixes a setting. What is no number
   // (`abc`, left blank) stays as written, for the error to quote: `Number` would make a blank 0.
@@ -97,8 +96,10 @@ export function readSettings(location: Location): ChatSettings {
   // Own messages are told by it: one that is no id would draw hers as someone else's, and not take their echoes.
   const user = query.get('user') || env.VITE_B24_USER || '1';
   if (!/^[1-9]\d*$/.test(user))
-    throw new Error(
-      `user must be the id of the user the token belongs to (a positive integer), not ${JSON.stringify(user)}`,
+    throw new B24InputError(
+      'user',
+      'the id of the user the token belongs to (a positive integer)',
+      JSON.stringify(user),
     );
   return { emulatorUrl, dialogId: dialog as `chat${number}`, userId: Number(user), token, policy };
 }

@@ -479,7 +479,13 @@ function whyNotSent(error: unknown): string {
   }
 }
 
+// A wrong setting (a `B24InputError` from `readSettings`) or anything else that stops the page: said in the banner,
+// and the panel no longer says it is connecting, which it would go on saying while nothing happens.
 start().catch((error: unknown) => {
   byId('offline').textContent = `Could not start: ${error instanceof Error ? error.message : String(error)}`;
+  const connection = byId('connection');
+  connection.dataset.state = 'down';
+  connection.textContent = 'Not connected: the page did not start';
+  byId('live-empty').textContent = 'Not known: the page did not start.';
   console.error(error);
 });

@@ -161,6 +161,25 @@ describe('the chat when the emulator goes away', () => {
     });
   });
 
+  // No amount of waiting fixes a setting: the page stops and says which one, and no longer says it is connecting.
+  it('opened with a wrong setting, says which and why, and not that it is connecting', async () => {
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', 'localhost:8024'); // no scheme: fetch could never reach it
+    const page = await ui.page.context().browser()!.newPage();
+    try {
+      await page.goto(url.href);
+      await expect
+        .poll(() => offline(page).textContent())
+        .toBe('Could not start: Invalid emulator: must be a URL such as http://127.0.0.1:8024 (got "localhost:8024")');
+      expect(await page.isDisabled('#message')).toBe(true);
+      expect(await page.getAttribute('#connection', 'data-state')).toBe('down');
+      expect(await page.textContent('#connection')).toBe('Not connected: the page did not start');
+      expect(await page.textContent('#live-empty')).toBe('Not known: the page did not start.');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('opened before the emulator runs, says it is waiting and connects once the emulator is up', async () => {
     const { page, port, href } = await pageBeforeEmulator();
     let emulator: Emulator | undefined;
@@ -411,6 +430,53 @@ describe('the chat cut off from the emulator while it starts over', () => {
     expect((await page.locator('#announcer p').allTextContents()).slice(-2)).toEqual([
       'Connected to the emulator again.',
       'Carol Chen: Carol, first on the restarted emulator',
+    ]);
+  });
+
+  // Each reconnect rebuilds the panel from the emulator's whole timeline, which still has the call that showed Bob.
+  it('after a reconnect, shows no one whose indicator lapsed while the stream was cut, and each message once', async () => {
+    const { emulator } = ui;
+    await typeAs(emulator, 2);
+    await expect.poll(() => page.textContent('#typing-text')).toBe('Bob Builder is typing…');
+    await cutOff();
+    const shown = emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.senderId === 2)
+      .at(-1)!;
+    await expect.poll(() => Date.now() > shown.visibleUntil!, { timeout: 5_000 }).toBe(true);
+    emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, after Bob stopped' });
+    relay.restoreFeed();
+    await page.locator('#messages li .text', { hasText: 'Carol, after Bob stopped' }).waitFor({ timeout: 10_000 });
+    expect(await page.textContent('#typing-text')).toBe('');
+    expect(await page.locator('#live li').count()).toBe(0);
+    expect(await page.textContent('#live-empty')).toBe('Nobody is typing.');
+    expect(await texts(page)).toEqual(emulator.messages(1).map((m) => m.text));
+  });
+
+  // A stream may stall without closing (a proxy that holds the connection, a half-open one after a network change):
+  // EventSource reports nothing then, and the emulator's heartbeat is an SSE comment, which it does not surface.
+  it('notices a stream that stalls without closing: says it is reconnecting, then shows what came meanwhile', async () => {
+    await page.locator('#connection[data-state="live"]').waitFor();
+    await page.evaluate(() => {
+      const connection = document.getElementById('connection')!;
+      const seen: string[] = [];
+      (window as unknown as { connectionStates: string[] }).connectionStates = seen;
+      new MutationObserver(() => seen.push(connection.dataset.state!)).observe(connection, {
+        attributeFilter: ['data-state'],
+      });
+    });
+    relay.stallFeed(); // the page's stream stays open; nothing more of it arrives
+    ui.emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, while the stream was stalled' });
+
+    await page
+      .locator('#messages li .text', { hasText: 'Bob, while the stream was stalled' })
+      .waitFor({ timeout: 20_000 });
+    const states = await page.evaluate(() => (window as unknown as { connectionStates: string[] }).connectionStates);
+    expect(states[0]).toBe('down'); // "Reconnecting…" was said
+    expect(states.at(-1)).toBe('live');
+    expect((await page.locator('#announcer p').allTextContents()).slice(-2)).toEqual([
+      'Connected to the emulator again.',
+      'Bob Builder: Bob, while the stream was stalled',
     ]);
   });
 });

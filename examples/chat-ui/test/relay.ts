@@ -12,14 +12,24 @@ export interface Relay {
   cutFeed(): void;
   /** Lets the feed through again. */
   restoreFeed(): void;
+  /**
+   * Holds the event streams open now without closing them, as a proxy that keeps a connection it no longer forwards
+   * (or a half-open TCP connection): nothing more of them reaches the page, and no error either. Requests made after
+   * it, a new stream's included, go through.
+   */
+  stallFeed(): void;
   close(): Promise<void>;
 }
 
 const FEED = /^GET \/_emulator\/(?:events|timeline)\b/;
+const STREAM = /^GET \/_emulator\/events\b/;
 
 /** A TCP relay to `127.0.0.1:<targetPort>` (the port stays the same when the emulator restarts on it). */
 export async function startRelay(targetPort: number): Promise<Relay> {
   const open = new Set<Socket>();
+  /** The page's end of each event stream, and those `stallFeed` holds. */
+  const streams = new Set<Socket>();
+  const stalled = new WeakSet<Socket>();
   let cut = false;
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
@@ -30,13 +40,20 @@ export async function startRelay(targetPort: number): Promise<Relay> {
       upstream.destroy();
       open.delete(client);
       open.delete(upstream);
+      streams.delete(client);
     };
     client.on('data', (chunk: Buffer) => {
       // A request line starts a chunk (the browser neither pipelines nor splits one), so this sees each request.
-      if (cut && FEED.test(chunk.toString('latin1', 0, 32))) end();
-      else upstream.write(chunk);
+      const line = chunk.toString('latin1', 0, 32);
+      if (cut && FEED.test(line)) end();
+      else {
+        if (STREAM.test(line)) streams.add(client);
+        upstream.write(chunk);
+      }
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!stalled.has(client)) client.write(chunk);
+    });
     for (const socket of [client, upstream]) {
       socket.on('close', end);
       socket.on('error', end);
@@ -52,6 +69,9 @@ export async function startRelay(targetPort: number): Promise<Relay> {
     },
     restoreFeed() {
       cut = false;
+    },
+    stallFeed() {
+      for (const socket of streams) stalled.add(socket);
     },
     close: () =>
       new Promise<void>((resolve) => {
