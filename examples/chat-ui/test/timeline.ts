@@ -73,35 +73,3 @@ export async function typeLikeAPerson(
     await page.waitForTimeout(delay);
   }
 }
-
-/**
- * Makes an abort in the page do what it does on a real network once the request is out: the caller hears of it at
- * once, but the request goes on and the portal still carries it out. (The emulator drops a request whose client hung
- * up before it read the body, which an abort during a `latencyMs` fault is.) For `im.dialog.writing` only; the
- * returned function puts the page's `fetch` back.
- */
-export async function keepAbortedWritingCalls(page: Page): Promise<() => Promise<void>> {
-  await page.evaluate(() => {
-    const w = window as unknown as { fetchBeforeKeep: typeof fetch };
-    const original = window.fetch;
-    w.fetchBeforeKeep = original;
-    window.fetch = (input, init) => {
-      const signal = init?.signal;
-      if (!String(input instanceof Request ? input.url : input).endsWith('/im.dialog.writing') || !signal) {
-        return original(input, init);
-      }
-      const request = original(input, { ...init, signal: null });
-      return new Promise<Response>((resolve, reject) => {
-        const abort = () => reject(signal.reason);
-        if (signal.aborted) abort();
-        signal.addEventListener('abort', abort, { once: true });
-        request.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
-      });
-    };
-  });
-  return async () => {
-    await page.evaluate(() => {
-      window.fetch = (window as unknown as { fetchBeforeKeep: typeof fetch }).fetchBeforeKeep;
-    });
-  };
-}
