@@ -25,6 +25,11 @@ export interface StreamPart {
   readonly isAutomatic?: boolean | undefined;
   /** On `tool-input-start`: the id of the call it starts (the later `tool-call`'s `toolCallId`). */
   readonly id?: string | undefined;
+  /**
+   * On `tool-input-start`, `tool-call`, `tool-result`, `tool-error`: the provider runs the tool (a web search, a code
+   * execution), inside the model's stream; `streamText` does not.
+   */
+  readonly providerExecuted?: boolean | undefined;
   /** On `tool-result`: a progress yield of a generator tool, not its final output. */
   readonly preliminary?: boolean | undefined;
   /**

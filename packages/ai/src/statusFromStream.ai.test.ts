@@ -687,6 +687,57 @@ describe('statusFromStream over streamText (ai 6)', () => {
       [1100, 'composing'],
     ]);
   });
+
+  it('thinks once a client tool called from a deferred provider tool returns: the provider resumes it next step', async () => {
+    vi.useFakeTimers();
+    // a provider-executed code execution whose result comes in a later step (`supportsDeferredResults`, as
+    // Anthropic's programmatic tool calling): its code calls the calculator, which streamText runs (1 s); step 1 ends
+    // there, and step 2's model stream resumes the code execution and gives its result, then the answer
+    const codeExecution: Tool = {
+      type: 'provider',
+      id: 'anthropic.code_execution_20250825',
+      args: {},
+      inputSchema: z.object({}),
+      supportsDeferredResults: true,
+    };
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          step([
+            { type: 'stream-start', warnings: [] },
+            { type: 'tool-call', toolCallId: 'ce', toolName: 'codeExecution', input: '{}', providerExecuted: true },
+            { type: 'tool-call', toolCallId: 'k', toolName: 'calculator', input: '{"query":"6*7"}' },
+            finish('tool-calls'),
+          ]),
+          step(
+            [
+              { type: 'stream-start', warnings: [] },
+              { type: 'tool-result', toolCallId: 'ce', toolName: 'codeExecution', result: { stdout: '42' } },
+              { type: 'text-start', id: 't1' },
+              { type: 'text-delta', id: 't1', delta: '42.' },
+              { type: 'text-end', id: 't1' },
+              finish('stop'),
+            ],
+            100,
+          ),
+        ],
+      }),
+      prompt: 'Compute',
+      stopWhen: stepCountIs(3),
+      tools: { codeExecution, calculator: slowTool(1000) },
+    });
+    const { parts, types } = watchTypes(result.fullStream);
+    const timeline = await timelineOf(parts);
+    expect(types).toContain('tool-result');
+    // nothing of the code execution runs between the calculator's return and the end of step 1: no flip back to it
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [0, 'processing'],
+      [0, 'calculating'],
+      [1000, 'thinking'],
+      [1200, 'composing'],
+    ]);
+  });
 });
 
 describe('statusFromStream over a tool approved in an earlier stream (ai 6 needsApproval)', () => {

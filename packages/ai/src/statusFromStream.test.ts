@@ -334,6 +334,48 @@ describe('statusFromStream: parallel tool calls', () => {
     });
   });
 
+  it("does not go back to a provider-executed call the model's stream has moved past (streamText never runs it)", () => {
+    // a provider tool (`providerExecuted: true`) runs at the provider, inside the model's stream, while that stream
+    // waits for it; one whose result does not follow (a deferred result, or none) runs no more once the model writes
+    // or calls on: after the text, or the client tool's return, nothing of it runs before the step ends
+    const provider = {
+      ...calls,
+      g: { type: 'tool-call', toolCallId: 'g', toolName: 'web_search', providerExecuted: true },
+      G: { type: 'tool-call', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('-g-t-n-e-f', provider))).toBe('-s-o---h-|', statuses);
+      // a deferred code execution calls the calculator (a client tool): once it returns the step ends, and the code
+      // execution goes on only in the next step's model stream, which gives its result
+      const deferred = cold('-G-k-O-e-S-y-t-f', provider);
+      expectObservable(statusFromStream(deferred)).toBe('-p-c-h-------o-|', statuses);
+    });
+  });
+
+  it('shows the search while a provider-executed search runs, also when a client call returns meanwhile', () => {
+    // AI SDK 5 runs a client tool at its tool-call, so its result may come while the provider searches
+    const provider = {
+      ...calls,
+      g: { type: 'tool-input-start', id: 'g', toolName: 'web_search', providerExecuted: true },
+      G: { type: 'tool-call', toolCallId: 'g', toolName: 'web_search', providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: 'g', toolName: 'web_search', providerExecuted: true },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('-k-g-G-O-y-t-f', provider))).toBe('-c-s-----h-o-|', statuses);
+    });
+  });
+
+  it('tracks running calls when the rules give tool calls a status of their own', () => {
+    marbles(({ cold, expectObservable }) => {
+      const rules = { parts: { ...defaultStatusRules.parts, 'tool-call': 'processing' } as const };
+      // b still runs when a returns: the status stays on what b shows, and thinks once b returns too
+      expectObservable(statusFromStream(cold('-c-k-o---O-f', calls), rules)).toBe('-p-------h-|', statuses);
+      // the call runs once the text written alongside it ends
+      expectObservable(statusFromStream(cold('-c-t-n-o-f', calls), rules)).toBe('-p-o-p-h-|', statuses);
+    });
+  });
+
   it('shows nothing new at the step boundary when the rules give a call that did not run no status', () => {
     marbles(({ cold, expectObservable }) => {
       const { 'tool-output-denied': _denied, ...deniedless } = defaultStatusRules.parts;

@@ -62,8 +62,11 @@ export function statusFromStream(
     throw notStream();
   }
   return defer(() => {
-    const running = new Map<string, string>();
-    /** Calls of this step that wait for a person's approval: they do not run in this stream. */
+    const running = new Map<string, RunningCall>();
+    /**
+     * Calls of this step that do not run in it: waiting for a person's approval, or provider-executed calls the
+     * model's stream has moved past.
+     */
     const waiting = new Set<string>();
     /** The latest `error` part, until the work is seen to end otherwise: a `finish` of another reason. */
     let failure: StreamPart | undefined;
@@ -195,12 +198,22 @@ function errorOf(part: StreamPart): unknown {
  * And when text or reasoning the model wrote after a call ends (`text-end`, `reasoning-end`) while calls still run, the
  * latest call is shown again: `streamText` runs a step's tools once the model's part of the step is done, so
  * `composing` would stand for the whole tool run.
+ *
+ * A call is tracked whether the rules give its parts `'tool'` or a status of their own (`'tool-call': 'processing'`):
+ * either way the call runs, and a result of another call must not show `thinking` while it does. What it shows again
+ * is what its latest part showed.
+ *
+ * A provider-executed call (`providerExecuted: true`: a provider's web search, code execution) runs at the provider,
+ * inside the model's stream, which waits for it: its status shows from its first part to its result. One whose result
+ * does not follow (deferred to a later step, as a code execution that calls a client tool, or not in the stream at
+ * all) no longer runs here once the model writes or starts another call: `streamText` never runs it, so it is not
+ * shown again after the text or after another call's result, and the step's end counts it as a call that did not run.
  */
 function effectOf(
   part: StreamPart,
   index: number,
   rules: StatusRules,
-  running: Map<string, string>,
+  running: Map<string, RunningCall>,
   waiting: Set<string>,
 ): PartEffect | undefined {
   if (part === null || typeof part !== 'object' || typeof part.type !== 'string') {
@@ -217,18 +230,30 @@ function effectOf(
   const effect = ruleFor(type, rules);
   if (effect === 'error') return effect;
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
-  if (effect === 'tool') {
-    const id =
-      typeof part.toolCallId === 'string' ? part.toolCallId : typeof part.id === 'string' ? part.id : undefined;
-    if (id !== undefined) {
-      if (running.has(id)) {
-        // keeps its place (a Map's set does): its tool-call after its input, or a progress yield, is no new call
-        if (toolName !== '') running.set(id, toolName);
-        return latestCall(running, rules);
+  const ownCallId = CALL_TYPES.has(part.type) || preliminary ? callIdOf(part) : undefined;
+  if (MODEL_PART_TYPES.has(part.type)) {
+    // the model writes or calls on: a provider-executed call with no result yet is done at the provider for this step
+    for (const [id, call] of running) {
+      if (call.providerExecuted && id !== ownCallId) {
+        running.delete(id);
+        waiting.add(id);
       }
-      running.set(id, toolName); // last: the latest call is the one shown
     }
-    return toolStatus(toolName, rules);
+  }
+  const fixed = CALL_TYPES.has(type) && isStatus(effect) ? effect : undefined;
+  if (effect === 'tool' || fixed !== undefined) {
+    const id = callIdOf(part);
+    const known = id === undefined ? undefined : running.get(id);
+    const name = toolName === '' && known !== undefined ? known.toolName : toolName;
+    const status = fixed ?? toolStatus(name, rules);
+    if (id !== undefined) {
+      const providerExecuted = known?.providerExecuted === true || part.providerExecuted === true;
+      // a known call keeps its place (a Map's set does): its tool-call after its input, or a progress yield, is no
+      // new call; a new one goes last: the latest call is the one shown
+      running.set(id, { toolName: name, status, providerExecuted });
+      if (known !== undefined) return latestCall(running);
+    }
+    return status;
   }
   if (part.type === 'start-step' || part.type === 'finish-step') {
     // Calls still running at the end of a step never ran and never will in this stream (no execute, their input cut
@@ -251,9 +276,9 @@ function effectOf(
     (effect !== undefined || part.type === 'tool-approval-request') &&
     effect !== 'complete'
   )
-    return latestCall(running, rules);
+    return latestCall(running);
   if (effect === undefined && running.size > 0 && (part.type === 'text-end' || part.type === 'reasoning-end'))
-    return latestCall(running, rules);
+    return latestCall(running);
   return effect;
 }
 
@@ -269,12 +294,44 @@ function ruleFor(type: string, rules: StatusRules): PartEffect | undefined {
  */
 function notRunStatus(rules: StatusRules): AgentStatus | undefined {
   const effect = ruleFor('tool-output-denied', rules);
-  return effect === 'tool' || effect === 'complete' || effect === 'error' ? undefined : effect;
+  return isStatus(effect) ? effect : undefined;
+}
+
+/** An effect that is a status to show (not `'tool'`, `'complete'`, `'error'` or none). */
+function isStatus(effect: PartEffect | undefined): effect is AgentStatus {
+  return effect !== undefined && effect !== 'tool' && effect !== 'complete' && effect !== 'error';
+}
+
+/** A tool call running, as {@link effectOf} tracks it. */
+interface RunningCall {
+  readonly toolName: string;
+  /** What its latest part showed: shown again when it is the latest call still running. */
+  readonly status: AgentStatus;
+  /** Run by the provider, inside the model's stream: see {@link effectOf}. */
+  readonly providerExecuted: boolean;
+}
+
+/** The parts that start a call or go on with it. */
+const CALL_TYPES: ReadonlySet<string> = new Set(['tool-input-start', 'tool-call']);
+
+/** Parts of the model's own output: once one comes, a provider-executed call before it no longer runs in the step. */
+const MODEL_PART_TYPES: ReadonlySet<string> = new Set([
+  'text-start',
+  'text-delta',
+  'reasoning-start',
+  'reasoning-delta',
+  'tool-input-start',
+  'tool-call',
+]);
+
+/** The call a call part belongs to: its `toolCallId`, else its `id` (`tool-input-start` names its call so). */
+function callIdOf(part: StreamPart): string | undefined {
+  return typeof part.toolCallId === 'string' ? part.toolCallId : typeof part.id === 'string' ? part.id : undefined;
 }
 
 /** The status of the call started last of those still running. */
-function latestCall(running: Map<string, string>, rules: StatusRules): AgentStatus {
-  return toolStatus([...running.values()].at(-1)!, rules);
+function latestCall(running: Map<string, RunningCall>): AgentStatus {
+  return [...running.values()].at(-1)!.status;
 }
 
 /** A progress yield of a generator tool: its call runs on. */
