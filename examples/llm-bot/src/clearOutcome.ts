@@ -56,7 +56,9 @@ export function clearOutcome(
       if (e.type === 'failed' && e.fatal && cannotPost(e.error)) onRefused(e.error);
     });
   return {
-    wait: (ms) => within(ms, settled),
+    wait: async (ms) => {
+      await within(ms, settled);
+    },
     cleared: () => cleared,
     shown: () => shown,
     release: () => sub.unsubscribe(),

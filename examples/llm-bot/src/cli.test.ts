@@ -46,6 +46,8 @@ describe('llm-bot CLI', () => {
     await vi.waitFor(() => expect(cli.out()).toMatch(/Local emulator: (http:\S+)/), { timeout: 15_000, interval: 50 });
     const url = /Local emulator: (http:\S+)/.exec(cli.out())![1]!;
     const botId = Number(/LLM bot (\d+) is running/.exec(cli.out())![1]);
+    // the banner says which model answers: no one takes the demo's text for an LLM's
+    expect(cli.out()).toMatch(/LLM bot \d+ is running \(local demo model/);
     // Its owner deletes it through the portal's REST API (the CLI's default bot token on the emulator).
     const reply = await fetch(`${url}/rest/1/emulatorwebhook1/imbot.v2.Bot.unregister`, {
       method: 'POST',
@@ -148,6 +150,8 @@ describe('llm-bot CLI', () => {
       [['https://portal.example/rest/1/s3cr3t/'], {}, /Invalid arguments: must be/],
       [[], { B24_BOT_TOKEN: `s3cr3t${'t'.repeat(40)}` }, /Invalid B24_BOT_TOKEN: must be/],
       [[], { LLM_BASE_URL: 'ftp://llm.example', LLM_API_KEY: 's3cr3t' }, /Invalid LLM_BASE_URL: must be/],
+      // before: a key alone ran the local demo model in place of the LLM set up
+      [[], { LLM_API_KEY: 's3cr3t' }, /Invalid LLM_BASE_URL: must be/],
       // before: refused by the transport as "Invalid url: … (or pass allowInsecure: true)", an option the CLI lacks
       [
         [],

@@ -21,7 +21,8 @@ Environment:
   B24_WEBHOOK_URL        a portal's incoming webhook (scope imbot); without it the bot runs against a local emulator
   B24_BOT_TOKEN          the bot's token (you choose it, ≤ 40 chars); required with B24_WEBHOOK_URL
   B24_APPLICATION_TOKEN  webhook mode: the application_token the portal signs events with (local emulator: its own)
-  LLM_BASE_URL, LLM_API_KEY, LLM_MODEL   an OpenAI-compatible endpoint; without them a local demo model answers
+  LLM_BASE_URL, LLM_API_KEY, LLM_MODEL   an OpenAI-compatible endpoint (the key if it needs one; a key alone is
+                         refused); without them a local demo model answers, as the start-up banner says
   LLM_LOCAL_SPEED        the local model's delays times this, a number ≥ 0 (default 1, ~6 s an answer; 0.5 halves them)
 `;
 

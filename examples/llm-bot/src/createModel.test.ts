@@ -1,13 +1,68 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import { generateText } from 'ai';
 import type { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it, vi } from 'vitest';
 import { createModel } from './createModel';
 
 describe('createModel', () => {
-  it('uses the local demo model without an endpoint and key', () => {
-    const { model, description } = createModel({ LLM_BASE_URL: 'https://llm.example/v1' });
-    expect(model).toMatchObject({ provider: 'local', modelId: 'b24-demo' });
-    expect(description).toMatch(/local demo model/);
+  it('uses the local demo model without an endpoint and key, and says so', () => {
+    for (const env of [{}, { LLM_BASE_URL: ' ', LLM_API_KEY: '' }]) {
+      const { model, description } = createModel(env);
+      expect(model).toMatchObject({ provider: 'local', modelId: 'b24-demo' });
+      expect(description).toMatch(/local demo model/);
+    }
+  });
+
+  it('refuses a key without its endpoint, naming the one missing, never the key', () => {
+    // before: it ran the local demo model, so one who set up a real LLM chatted with the demo unawares
+    const error = (() => {
+      try {
+        createModel({ LLM_API_KEY: 'sk-secret-key', LLM_MODEL: 'qwen3-8b' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toMatchObject({ name: 'B24InputError', field: 'LLM_BASE_URL' });
+    expect(String(error)).not.toContain('sk-secret-key');
+  });
+
+  it('calls an endpoint set without a key (a local server: Ollama, LM Studio) with no Authorization header', async () => {
+    // before: an endpoint without a key ran the local demo model in its place
+    const seen: { url?: string; authorization?: string } = {};
+    const server = createServer((req, res) => {
+      seen.url = req.url;
+      seen.authorization = req.headers.authorization;
+      req.resume().on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            id: 'c1',
+            created: 0,
+            model: 'qwen3-8b',
+            choices: [
+              { index: 0, message: { role: 'assistant', content: 'from the endpoint' }, finish_reason: 'stop' },
+            ],
+            usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { model, description } = createModel({
+        LLM_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        LLM_MODEL: 'qwen3-8b',
+      });
+      expect(description).toBe(`qwen3-8b at http://127.0.0.1:${port}`);
+      const { text } = await generateText({ model, prompt: 'hi' });
+      expect(text).toBe('from the endpoint');
+      expect(seen).toEqual({ url: '/v1/chat/completions', authorization: undefined });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('uses the OpenAI-compatible endpoint when URL and key are set, and never shows the key', () => {

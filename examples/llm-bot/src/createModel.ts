@@ -11,20 +11,24 @@ export interface ModelChoice {
 }
 
 /**
- * The model the bot talks to: an OpenAI-compatible endpoint when `LLM_BASE_URL` and `LLM_API_KEY` are both set
- * (`LLM_MODEL` picks the model, default `gpt-4o-mini`), otherwise the local deterministic demo model, so the
- * demo needs no account and no network. `LLM_LOCAL_SPEED` that is no speed, or an `LLM_BASE_URL` that is no
- * http(s) URL: B24InputError.
+ * The model the bot talks to: an OpenAI-compatible endpoint when `LLM_BASE_URL` is set (with `LLM_API_KEY` if it
+ * needs one; a local server such as Ollama or LM Studio needs none; `LLM_MODEL` picks the model, default
+ * `gpt-4o-mini`), the local deterministic demo model when neither is, so the demo needs no account and no network
+ * (`description` says which, for the start-up banner). A key without an endpoint, `LLM_LOCAL_SPEED` that is no speed,
+ * or an `LLM_BASE_URL` that is no http(s) URL: B24InputError.
  */
 export function createModel(env: Readonly<Record<string, string | undefined>> = process.env): ModelChoice {
   const baseURL = env.LLM_BASE_URL?.trim();
   const apiKey = env.LLM_API_KEY?.trim();
-  if (baseURL && apiKey) {
+  // A key alone is a real LLM half set up, not a wish for the demo: run with the local model instead, the bot would
+  // answer with canned text its operator takes for the LLM's. Refused, naming what is missing, never the key.
+  if (apiKey && !baseURL) throw new B24InputError('LLM_BASE_URL', 'set with LLM_API_KEY (the endpoint to call)');
+  if (baseURL) {
     // Refused here, as a bad flag is, rather than as Node's "Invalid URL" or at the first answer. Not echoed: a
     // gateway's URL may carry a key.
     if (!isHttpUrl(baseURL)) throw new B24InputError('LLM_BASE_URL', 'an absolute http(s) URL of the endpoint');
     const modelId = env.LLM_MODEL?.trim() || 'gpt-4o-mini';
-    const provider = createOpenAICompatible({ name: 'llm', baseURL, apiKey });
+    const provider = createOpenAICompatible({ name: 'llm', baseURL, ...(apiKey ? { apiKey } : {}) });
     return { model: provider.chatModel(modelId), description: `${modelId} at ${new URL(baseURL).origin}` };
   }
   // Refused like a bad flag of the CLI, not run at demo speed instead: a typo would otherwise go unnoticed. Blank is
@@ -40,6 +44,6 @@ export function createModel(env: Readonly<Record<string, string | undefined>> = 
   }
   return {
     model: createLocalModel({ speed }),
-    description: 'local demo model (set LLM_BASE_URL and LLM_API_KEY for a real one)',
+    description: 'local demo model (set LLM_BASE_URL, and LLM_API_KEY if it needs one, for a real one)',
   };
 }

@@ -2,13 +2,15 @@
 // which it sends before running anything, so a retry cannot post twice) must delay it, not lose it. Forty dialogs
 // asking at once on the standard plan are enough to get there, with the indicator batches sharing the bucket.
 import type { StatusPolicy, Transport } from '@b24-typing/core';
-import type { CallEntry, Emulator } from '@b24-typing/emulator';
+import type { CallEntry, Emulator, FaultSpec } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
 import { type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
 
 const setup = useBotHarness();
+/** A portal whose bucket holds three requests (2/s): five chats answered at once overflow it. */
+const tightSetup = useBotHarness({ plan: { perSecond: 2, burst: 3 } });
 
 describe('llm-bot under the portal rate limit', () => {
   it('retries a reply the portal refused with QUERY_LIMIT_EXCEEDED instead of losing it', async () => {
@@ -284,6 +286,50 @@ describe('llm-bot under the portal rate limit', () => {
     expect(c.callsAfterReply).toEqual([]);
   });
 
+  it.each([
+    ['a 5xx', { status: 500, error: 'INTERNAL_SERVER_ERROR' }, 'INTERNAL_SERVER_ERROR'],
+    ['a dropped connection', { reset: true }, 'RESET'],
+  ] as const)(
+    'sends a reply that failed with %s once more: the person gets the answer, not an apology (virtual time)',
+    async (_, fault, recorded) => {
+      const { emulator, c, sends, lines } = await retriedReply(undefined, {}, [{ ...fault, times: 1 }]);
+      // before: given up at the first failure, the person got "Sorry, I could not answer that" instead of the answer
+      expect(c.reply?.text).toMatch(/Bot statuses in Bitrix24/);
+      expect(sends).toHaveLength(2);
+      expect(sends[0]).toMatchObject({ error: recorded });
+      expect(sends[1]).toMatchObject({ error: null });
+      expect(lines.some((l) => /may have reached the portal .*sending it once more/.test(l))).toBe(true);
+      expect(c.callsAfterReply).toEqual([]);
+      expect(emulator.indicators()).toEqual([]);
+    },
+  );
+
+  it('sends a reply whose answer was lost on the way back (it landed) once more, accepting the double; no status call after the first (virtual time)', async () => {
+    // The portal ran the call, its reply was cut: the bot cannot tell this from a 5xx before it ran.
+    const { emulator, c, sends } = await retriedReply(undefined, {}, [{ truncate: true, times: 1 }]);
+    const messages = emulator.messages(c.question.chatId).filter((m) => m.authorId === c.reply!.authorId);
+    expect(sends).toHaveLength(2);
+    // the double is the price of never losing an answer; before: the answer, then "Sorry, I could not answer that"
+    expect(messages.map((m) => m.text)).toEqual([c.reply!.text, c.reply!.text]);
+    expect(c.reply?.text).toMatch(/Bot statuses in Bitrix24/);
+    // before: a clear (duration 1) after the answer that had landed: a status flashed over it
+    expect(c.callsAfterReply).toEqual([]);
+    expect(emulator.indicators()).toEqual([]);
+  });
+
+  it('gives up a reply that failed twice in a way that may have landed: one apology that says so, no status call before it (virtual time)', async () => {
+    const fault = { status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 } as const;
+    const { c, sends, notifies, lines } = await retriedReply(undefined, {}, [fault]);
+    // the reply, sent once more, then the apology: not a third copy
+    expect(sends.map((e) => e.error)).toEqual(['INTERNAL_SERVER_ERROR', 'INTERNAL_SERVER_ERROR', null]);
+    expect(c.reply?.text).toMatch(
+      /^Sorry, my answer may not have reached you \(INTERNAL_SERVER_ERROR\b.*If you do not see it above, please ask again\.$/,
+    );
+    // no renewal or clear after the first try: it may have landed and hidden the status
+    expect(notifies).toEqual([]);
+    expect(lines.some((l) => /could not send the reply: INTERNAL_SERVER_ERROR/.test(l))).toBe(true);
+  });
+
   it('stops renewing a status the portal refused for good, and still delivers the reply', async () => {
     const { c, notifies, lines } = await retriedReply((emulator) =>
       emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED', times: 1 }),
@@ -296,8 +342,73 @@ describe('llm-bot under the portal rate limit', () => {
   });
 });
 
+describe("llm-bot answering several chats at once under the portal's own rate limit", () => {
+  it("five chats at once overflowing the bucket: each gets its answer, and no status call follows any chat's reply (virtual time)", async () => {
+    let inFlight = 0;
+    const { emulator, bot, ask, conversation, settle } = await tightSetup(createLocalModel({ speed: 0.2 }), (e) => {
+      const http = createWebhookTransport(e.webhookUrl(1));
+      onTestFinished(() => http.close());
+      const count = <T>(work: Promise<T>) => {
+        inFlight++;
+        return work.finally(() => inFlight--);
+      };
+      const transport: Transport = {
+        call: (method, params, options) => count(http.call(method, params, options)),
+        batch: (calls, options) => count(http.batch(calls, options)),
+      };
+      return {
+        transport,
+        events: { mode: 'webhook', applicationToken: e.webhookApplicationToken(1) },
+        statusPolicy: { minDwellMs: 100 },
+      };
+    });
+    emulator.seed({
+      members: [
+        [1, bot.botId],
+        [2, bot.botId],
+      ],
+    });
+    // The model, the bot's backoffs and the bucket (the emulator's clock) in virtual time, moved only while none of
+    // the bot's calls is on the wire; the indicators' scheduler (setInterval) stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const qs: number[] = [];
+    try {
+      qs.push(await ask('How does a bot show its status?'));
+      for (const [from, dialogId, text] of [
+        [1, String(bot.botId), 'What are the rate limits?'],
+        [3, String(bot.botId), 'How does batching work?'],
+        [1, 'chat1', '@LLM Bot how does a bot show its status?'],
+        [2, 'chat2', '@LLM Bot what are the rate limits?'],
+      ] as const) {
+        qs.push(emulator.postMessage({ from, dialogId, text }));
+      }
+      for (let step = 0; qs.some((q) => conversation(q).reply === undefined) || bot.busy() > 0; step++) {
+        expect(step).toBeLessThan(1_200); // 300 s of virtual time: far more than the answers and their backoffs
+        const since = performance.now();
+        while (inFlight > 0 && performance.now() - since < 5_000) await new Promise((r) => setImmediate(r));
+        await vi.advanceTimersByTimeAsync(250);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    // the bucket did overflow: some call was refused with QUERY_LIMIT_EXCEEDED
+    expect(emulator.timeline().some((e) => e.kind === 'call' && e.error === 'QUERY_LIMIT_EXCEEDED')).toBe(true);
+    const chats = new Set(qs.map((q) => conversation(q).question.chatId));
+    expect(chats.size).toBe(5);
+    expect(qs.filter((q) => conversation(q).statuses.length > 0).length).toBeGreaterThan(0);
+    for (const q of qs) {
+      const c = conversation(q);
+      expect(c.reply?.text, c.question.text).not.toMatch(/^Sorry/);
+      // the chat's timeline: every status call of this chat before its reply, none after
+      expect(c.callsAfterReply, c.question.text).toEqual([]);
+    }
+    expect(emulator.indicators().filter((i) => i.senderId === bot.botId)).toEqual([]);
+  });
+});
+
 /**
- * A reply the portal refuses nine times for its rate limit (about a minute of backoffs: 0.5 + 1 + 2 + 4 + 5 × 8 s,
+ * A reply the portal refuses nine times (or as `sendFaults` say) for its rate limit (about a minute of backoffs: 0.5 + 1 + 2 + 4 + 5 × 8 s,
  * ±50 %) under a 10 s status lease, so the backoffs outlast the lease whatever the jitter. The bot's timers and the
  * emulator's clock (Date) run in virtual time, the indicators' scheduler (setInterval) stays real; virtual time moves
  * only while none of the bot's HTTP calls is on the wire. `onFirstRefusal` runs once the first refusal has landed.
@@ -305,9 +416,10 @@ describe('llm-bot under the portal rate limit', () => {
 async function retriedReply(
   onFirstRefusal: (emulator: Emulator) => void = () => {},
   statusPolicy: Partial<StatusPolicy> = {},
+  sendFaults: readonly FaultSpec[] = [{ status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 9 }],
 ) {
   let inFlight = 0;
-  const { emulator, lines, ask, waitFor, conversation, settle } = await setup(
+  const { emulator, bot, lines, ask, waitFor, conversation, settle } = await setup(
     createLocalModel({ speed: 0.2 }),
     (emulator) => {
       const http = createWebhookTransport(emulator.webhookUrl(1));
@@ -325,7 +437,7 @@ async function retriedReply(
       };
     },
   );
-  emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 9 });
+  for (const fault of sendFaults) emulator.addFault({ method: 'imbot.v2.Chat.Message.send', ...fault });
   const calls = (method: string) =>
     emulator.timeline().filter((e): e is CallEntry => e.kind === 'call' && e.method === method);
   const sends = () => calls('imbot.v2.Chat.Message.send');
@@ -336,7 +448,8 @@ async function retriedReply(
     // thinking is up; with a show delay nothing is, until virtual time moves: the bot has taken the message
     await waitFor(q, (c) => (statusPolicy.delayMs ? lines.some((l) => l.startsWith('← ')) : c.statuses.length > 0));
     let refused = false;
-    for (let step = 0; conversation(q).reply === undefined; step++) {
+    // until the answer is over: a retry may follow a reply that landed
+    for (let step = 0; conversation(q).reply === undefined || bot.busy() > 0; step++) {
       expect(step).toBeLessThan(600); // 150 s of virtual time: far more than nine backoffs
       const since = performance.now();
       while (inFlight > 0 && performance.now() - since < 5_000) await new Promise((r) => setImmediate(r));

@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: a fresh emulator per test, the bot under test, a user's transport, and
 // helpers that read the emulator's timeline (the oracle) until the bot got somewhere.
-import { type Emulator, startEmulator } from '@b24-typing/emulator';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import type { LanguageModel } from 'ai';
 import { afterEach, expect } from 'vitest';
@@ -49,13 +49,16 @@ export async function waitUntil(done: () => boolean, what: () => string): Promis
   }
 }
 
-export function useBotHarness(): (model: LanguageModel, extra?: ExtraOptions) => Promise<Harness> {
+/** `emulatorOptions`: the portal's, e.g. a tighter `plan` so that its rate limit bites within a test. */
+export function useBotHarness(
+  emulatorOptions: EmulatorOptions = {},
+): (model: LanguageModel, extra?: ExtraOptions) => Promise<Harness> {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   return async (model, extra = {}) => {
-    const emulator = await startEmulator({ port: 0 });
+    const emulator = await startEmulator({ ...emulatorOptions, port: 0 });
     const lines: string[] = [];
     const botToken = 'llm-bot-test-token';
     const webhooks = [emulator.webhookUrl(1), emulator.webhookUrl(2)];

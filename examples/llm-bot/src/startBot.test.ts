@@ -212,6 +212,50 @@ describe('llm-bot end to end (fetch mode)', () => {
     ]);
   });
 
+  it.each([
+    ['refused', { status: 500, error: 'INTERNAL_SERVER_ERROR' }],
+    ['not answered', { hang: true }],
+  ] as const)(
+    'stop() whose confirmation of the events taken is %s tells the operator the next run answers them again (virtual time)',
+    async (_, fault) => {
+      let confirming = false;
+      const { bot, emulator, lines, ask, waitFor } = await setup(createLocalModel({ speed: 0.05 }), (e) => {
+        const http = createWebhookTransport(e.webhookUrl(1));
+        onTestFinished(() => http.close());
+        const transport: Transport = {
+          call: (method, params, options) => {
+            // stop()'s confirmation (`limit: 1`; the polls read up to 100): the portal fails this one
+            if (method === 'imbot.v2.Event.get' && (params as { limit?: number }).limit === 1 && !confirming) {
+              confirming = true;
+              e.addFault({ method, ...fault });
+            }
+            return http.call(method, params, options);
+          },
+        };
+        return { ...FAST, transport };
+      });
+      const q = await ask('How does a bot show its status?');
+      await waitFor(q, (c) => c.reply !== undefined);
+      await waitFor(q, () => bot.busy() === 0);
+      const failed = () =>
+        emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get' && e.error !== null);
+      // stop()'s 5 s bound on the confirmation in virtual time
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const stopping = bot.stop();
+        await waitFor(q, () => confirming && failed().length > 0);
+        await vi.advanceTimersByTimeAsync(5_000);
+        await stopping;
+      } finally {
+        vi.useRealTimers();
+      }
+      // before: a refusal was logged without saying what it costs; a confirmation left unanswered was not logged at all
+      expect(lines.filter((l) => /could not confirm/.test(l))).toEqual([
+        expect.stringMatching(/the portal delivers them again to the next run, which answers those messages twice$/),
+      ]);
+    },
+  );
+
   it('reports an event source that fails for good (onError) instead of running on deaf', async () => {
     const errors: unknown[] = [];
     const { emulator, lines } = await setup(createLocalModel(), { onError: (e) => errors.push(e) });

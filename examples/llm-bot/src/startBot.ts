@@ -321,6 +321,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       /** The model's phase as last read from its stream, shown or not (the show delay may have held it back). */
       let phase: AgentStatus | undefined;
       let hold: HeldStatus | undefined;
+      /** A try at the reply failed after it may have landed: its message may have hidden the status already. */
+      let doubted = false;
       /** The reply went out: dealt with, even should stop() have aborted the answer while it was on the wire. */
       let replied = false;
       // Aborts the model (as stop() does) but is reported to the user; covers the model only, not the send.
@@ -392,7 +394,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // An answer over the portal's message limit goes out whole, in several messages: one would be cut.
         const [first = text, ...rest] = splitMessage(text);
         // An attempt on its way when stop() aborts the answer goes on (it may have landed) until stop() gives up.
-        await send(dialogId, first, givingUp.signal, hold.wait);
+        const held = hold;
+        await send(
+          dialogId,
+          first,
+          givingUp.signal,
+          (ms, mayHaveLanded) => (mayHaveLanded ? sleep(ms, controller.signal) : held.wait(ms)),
+          () => {
+            doubted = true;
+          },
+        );
         replied = true;
         // The first message hid the status: the rest is sent with no status call (plain backoffs), never one after it.
         for (const part of rest) await send(dialogId, part, givingUp.signal, (ms) => sleep(ms, controller.signal));
@@ -421,9 +432,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // A reply that was ready but not sent (refused, or stop() during a backoff) left its status up: it stopped
         // when the text came, counting on the reply's message to hide it, and no message came. Clear it here, or
         // it stays for its whole lease (30 s by default) should the apology below not get through either.
-        // Not after a first part of the reply went out: its message hid the status, and nothing may follow it.
+        // Not after a first part of the reply went out, or may have (`doubted`): its message hid the status, and
+        // nothing may follow it. Should it not have landed, the apology's message hides the status instead.
         const shown =
-          text === undefined || !clearsOnError || replied ? undefined : (hold?.shown() ?? clearSettled.shown());
+          text === undefined || !clearsOnError || replied || doubted
+            ? undefined
+            : (hold?.shown() ?? clearSettled.shown());
         if (shown) await within(5_000, clear(dialogId, shown.code));
         if (abandoned) {
           log(
@@ -437,9 +451,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
             ? error.message
             : String(error);
         log(`× ${dialogId}: ${text === undefined ? 'model failed' : 'could not send the reply'}: ${reason}`);
-        await send(dialogId, `Sorry, I could not answer that: ${clip(reason, 300)}`, givingUp.signal).catch(
-          (e: unknown) =>
-            log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
+        // After a reply that may have landed, "could not answer" could contradict the answer just above it.
+        const apology = doubted
+          ? `Sorry, my answer may not have reached you (${clip(reason, 300)}). If you do not see it above, please ask again.`
+          : `Sorry, I could not answer that: ${clip(reason, 300)}`;
+        await send(dialogId, apology, givingUp.signal).catch((e: unknown) =>
+          log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
@@ -528,6 +545,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   // The portal refuses a request over its rate limit before running it (reference §7), so sending again cannot
   // post twice: back off and retry rather than lose a reply that dialogs answered in parallel all want to send.
+  // A failure that may come after the portal ran the call (a 5xx, a dropped connection, a timeout) is sent once more,
+  // accepting a rare double: Message.send has no idempotency key (its `templateId` is not documented as one, §4.3)
+  // and no method to read the chat back is documented, so the bot cannot look whether it landed, and given up the
+  // person gets no answer at all. Only once: a portal that fails that way again is down, and each further try
+  // could post yet another copy. From then on `wait` is told (`mayHaveLanded`): a message that landed hid the status,
+  // so no status call may follow; `onDoubt` tells the caller, whose clear would be one too.
   // `signal` ends the sending: once it is aborted no attempt is made, and one still on its way (a slow connection) is
   // abandoned, so nothing goes out once stop() has given up (`givingUp`, the notices' bound), not even a first
   // attempt; and by default it ends the waits between attempts: stop() does not wait out a backoff. `wait` replaces
@@ -536,8 +559,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     dialogId: string,
     message: string,
     signal: AbortSignal,
-    wait: (ms: number) => Promise<void> = (ms) => sleep(ms, signal),
+    wait: (ms: number, mayHaveLanded: boolean) => Promise<void> = (ms) => sleep(ms, signal),
+    onDoubt?: () => void,
   ) => {
+    let doubted = false;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       try {
@@ -547,8 +572,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           { signal },
         );
       } catch (error) {
-        if (!(error instanceof B24Error && error.kind === 'rate') || attempt >= SEND_ATTEMPTS) throw error;
-        await wait(backoffMs(attempt));
+        if (signal.aborted || attempt >= SEND_ATTEMPTS) throw error;
+        if (!(error instanceof B24Error && error.kind === 'rate')) {
+          if (doubted || !passing(error)) throw error;
+          doubted = true;
+          onDoubt?.();
+          log(
+            `× ${dialogId}: a message failed after it may have reached the portal (${error.code}): sending it once more`,
+          );
+        }
+        await wait(backoffMs(attempt), doubted);
       }
     }
   };
@@ -606,19 +639,28 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   early = undefined;
   for (const event of waiting) incoming.next(event);
 
-  /** `Event.get` with the offset below which every event was dealt with: it confirms them (`limit: 1`, read nothing). */
+  /**
+   * `Event.get` with the offset below which every event was dealt with: it confirms them (`limit: 1`, read nothing).
+   * One refused, or not answered within 5 s, leaves them with the portal, which delivers them again to the next run:
+   * the messages answered already are answered twice (what was answered is remembered in memory only). The log says
+   * so, so that the operator can tell why.
+   */
   const confirmDealtWith = async () => {
     if (newest === undefined || deaf) return;
     let offset = newest + 1;
     for (const id of open) offset = Math.min(offset, id);
-    await within(
+    const unconfirmed = (why: string) =>
+      log(
+        `could not confirm the events taken (${why}): the portal delivers them again to the next run, ` +
+          'which answers those messages twice',
+      );
+    const inTime = await within(
       5_000,
       transport
         .call('imbot.v2.Event.get', { botId, botToken, offset, limit: 1 })
-        .catch((e: unknown) =>
-          log(`could not confirm the events taken: ${e instanceof Error ? e.message : String(e)}`),
-        ),
+        .catch((e: unknown) => unconfirmed(e instanceof Error ? e.message : String(e))),
     );
+    if (!inTime) unconfirmed('no answer within 5 s');
   };
 
   /**
