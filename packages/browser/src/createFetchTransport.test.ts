@@ -450,6 +450,32 @@ describe('createFetchTransport failures', () => {
         status,
       });
     }
+    // A gateway's JSON with an `error` object (no portal code) is no envelope either: judged by its status.
+    emulator.addFault({
+      method: 'im.dialog.writing',
+      times: 1,
+      status: 429,
+      body: '{"error":{"code":429,"message":"Too Many Requests"}}',
+      contentType: 'application/json',
+    });
+    await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'rate',
+      status: 429,
+    });
+    // Nor is a 4xx whose JSON happens to have a `result` (a wrong endpoint's API): no success, judged by its status.
+    emulator.addFault({
+      method: 'im.dialog.writing',
+      times: 1,
+      status: 404,
+      body: '{"result":null,"message":"Not Found"}',
+      contentType: 'application/json',
+    });
+    await expect(transport().call('im.dialog.writing', { DIALOG_ID: 'chat1' })).rejects.toMatchObject({
+      code: 'ERROR_UNEXPECTED_ANSWER',
+      kind: 'input',
+      status: 404,
+    });
   });
 
   it('lets the indicators act on that kind: a WAF page (403) stops the indicator with no retry, a 502 page is retried', async () => {
@@ -828,6 +854,27 @@ describe('createFetchTransport with a fetch that ignores the signal, and a refre
     }
   });
 
+  it('gives up after 15 s when no timeoutMs is given (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const t = createFetchTransport({
+        clientEndpoint: 'https://example.com/rest/',
+        auth: () => 't',
+        fetch: (() => new Promise<Response>(() => {})) as typeof fetch,
+      });
+      let outcome: unknown = 'pending';
+      t.call(...writing).catch((e: unknown) => {
+        outcome = e;
+      });
+      await vi.advanceTimersByTimeAsync(14_999);
+      expect(outcome).toBe('pending');
+      await vi.advanceTimersByTimeAsync(1);
+      expect(outcome).toMatchObject({ code: 'TIMEOUT', kind: 'timeout', message: 'no answer within 15000 ms' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('asks auth({ refresh: true }) again after a shared refresh that never came within a call (fake timers)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
@@ -890,6 +937,38 @@ describe('createFetchTransport with a fetch that ignores the signal, and a refre
       vi.useRealTimers();
     }
   });
+
+  type Refresh = { resolve(token: string): void; reject(error: Error): void };
+  it.each([
+    ['fails', (refresh: Refresh) => refresh.reject(new Error('endpoint down'))],
+    ['hands back the stale token', (refresh: Refresh) => refresh.resolve('A')],
+  ])(
+    'forgets a refresh that %s after its only call was aborted: the next call asks again instead of sharing it',
+    async (_, settle) => {
+      const valid = new Set<string>();
+      const pending: Refresh[] = [];
+      const t = createFetchTransport({
+        clientEndpoint: 'https://example.com/rest/',
+        fetch: portal(valid),
+        auth: ({ refresh }) => {
+          if (!refresh) return 'A';
+          if (!pending.length) return new Promise<string>((resolve, reject) => pending.push({ resolve, reject }));
+          valid.add('B');
+          return 'B';
+        },
+      });
+      const controller = new AbortController();
+      const first = t.call(...writing, { signal: controller.signal }).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(pending).toHaveLength(1)); // A refused: the refresh is on its way
+      controller.abort();
+      expect(await first).toMatchObject({ code: 'ABORTED' });
+      settle(pending[0]!);
+      await new Promise((resolve) => setImmediate(resolve)); // the refresh has settled, with no call waiting on it
+      // Shared, it would give AUTH_FAILED again, or the stale A and so expired_token: this call asks for B itself.
+      await expect(t.call(...writing)).resolves.toBe(true);
+      expect(valid).toEqual(new Set(['B']));
+    },
+  );
 
   it('asks auth({ refresh: true }) again when the token a shared refresh gave is refused too, instead of reusing it for good', async () => {
     const valid = new Set<string>();

@@ -171,6 +171,85 @@ describe('keystrokes in Chromium', () => {
     );
   });
 
+  it("compares a web component's host by its value property, when it has one: Ctrl+Z that changes nothing does not count", async () => {
+    const { page } = dom;
+    await page.evaluate(() => {
+      // A form-associated style composer: its host mirrors the field in its shadow root as `value`.
+      customElements.define(
+        'x-valued',
+        class extends HTMLElement {
+          get value(): string {
+            return this.shadowRoot!.querySelector('textarea')!.value;
+          }
+        },
+      );
+      const host = document.body.appendChild(document.createElement('x-valued'));
+      host.id = 'valued';
+      host.attachShadow({ mode: 'open' }).innerHTML = '<textarea></textarea>';
+      window.b24.keystrokes(host).subscribe((e) => window.events.push(`valued:${e.type}`));
+    });
+    await page.click('#valued');
+    await page.keyboard.type('ab');
+    expect(await dom.take()).toEqual(['valued:input', 'valued:input']);
+    // The app empties the field after a send (no input event); Chromium's undo stack still holds the typing.
+    await page.evaluate(() => {
+      document.getElementById('valued')!.shadowRoot!.querySelector('textarea')!.value = '';
+    });
+    await page.keyboard.press('Control+Z');
+    const afterUndo = await dom.take();
+    await page.keyboard.type('c'); // still counts what does change
+    const afterTyping = await dom.take();
+    await page.evaluate(() => document.getElementById('valued')!.remove());
+    expect(afterUndo).toEqual([]);
+    expect(afterTyping).toEqual(['valued:input']);
+  });
+
+  it("counts an input event a script dispatches, a plain Event('input') always (even right after a beforeinput)", async () => {
+    const raw = await dom.page.evaluate(() => {
+      const ta = document.getElementById('ta') as HTMLTextAreaElement;
+      // A framework's synthetic change (the value set by a script, then its event), and a bare `Event('input')`.
+      ta.value = 'x';
+      ta.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'x' }));
+      ta.dispatchEvent(new InputEvent('beforeinput', { bubbles: true, cancelable: true, inputType: 'insertText' }));
+      ta.dispatchEvent(new Event('input', { bubbles: true }));
+      return ta.value;
+    });
+    expect(raw).toBe('x');
+    expect(await dom.take()).toEqual(['ta:input:insertText', 'ta:input']);
+  });
+
+  it('does not count an edit that leaves the value as it was: a character typed over the same one, a value the browser sanitizes', async () => {
+    const { page } = dom;
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML('beforeend', '<input id="email" type="email"><input id="number" type="number">');
+      for (const id of ['email', 'number']) {
+        window.b24.keystrokes(document.getElementById(id)!).subscribe((e) => window.events.push(`${id}:${e.type}`));
+      }
+    });
+    await page.focus('#ta');
+    await page.keyboard.type('ab');
+    await page.keyboard.press('Shift+ArrowLeft'); // "b" selected
+    await dom.take();
+    await page.keyboard.type('b'); // typed over itself
+    const over = await dom.take();
+    await page.focus('#email');
+    await page.keyboard.type('a ');
+    await page.focus('#number');
+    await page.keyboard.type('-');
+    const sanitized = await dom.take();
+    const values = await page.evaluate(() =>
+      ['email', 'number'].map((id) => {
+        const el = document.getElementById(id) as HTMLInputElement;
+        el.remove();
+        return el.value;
+      }),
+    );
+    expect(over).toEqual([]);
+    // "a " is "a" to the email field, a lone "-" is "" to the number one: only the "a" changed anything.
+    expect(sanitized).toEqual(['email:input']);
+    expect(values).toEqual(['a', '']);
+  });
+
   it('counts a drop of text dragged from another field', async () => {
     const { page } = dom;
     await page.fill('#in', 'dragme');

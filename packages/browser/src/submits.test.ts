@@ -402,6 +402,32 @@ describe('submits in Chromium', () => {
     });
     expect(seen).toEqual({ during: 2, after: 2 });
   });
+
+  it('leaves no listener on the composer or its document after unsubscribe, as the browser itself counts them', async () => {
+    const { page } = dom;
+    const cdp = await page.context().newCDPSession(page);
+    try {
+      const count = async () => {
+        let total = 0;
+        for (const expression of ['document.getElementById("ta")', 'document']) {
+          const { result } = await cdp.send('Runtime.evaluate', { expression });
+          const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId! });
+          total += listeners.length;
+        }
+        return total;
+      };
+      const before = await count();
+      await page.evaluate(() => {
+        const sub = window.b24.submits(document.getElementById('ta')!, { enterToSend: true }).subscribe();
+        (window as unknown as { unsubs: () => void }).unsubs = () => sub.unsubscribe();
+      });
+      const during = await count();
+      await page.evaluate(() => (window as unknown as { unsubs: () => void }).unsubs());
+      expect({ during: during - before, after: (await count()) - before }).toEqual({ during: 2, after: 0 });
+    } finally {
+      await cdp.detach();
+    }
+  });
 });
 
 describe('submits input checks', () => {
