@@ -4,6 +4,7 @@ import { type RecordedCall, recordingTransport } from '../test/recordingTranspor
 import { watchUnhandled } from '@b24-typing/test-utils';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
+import { type ReleaseWatch, watchRelease } from './createScheduler.test.fixture';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
@@ -2953,5 +2954,138 @@ describe('scheduler re-entrancy', () => {
     await vi.advanceTimersByTimeAsync(50);
     expect(indicators.stats().events.dropped).toBeGreaterThan(0);
     expect(dialogs).toEqual(['chat2']); // Y's start only: nothing after dispose()
+  });
+});
+
+describe('createIndicators: a long-running bot releases what its ended indicators held', () => {
+  /**
+   * A portal with batch, answering after 20 to 920 ms; it refuses every call for one chat in 50 (a fatal
+   * `CHAT_NOT_FOUND`), in a batch for that command only.
+   */
+  function slowPortal(): Transport {
+    let requests = 0;
+    const answer = (call: TransportCall): BatchItemResult =>
+      Number(String(call.params.dialogId ?? call.params.DIALOG_ID).slice(4)) % 50 === 7
+        ? { ok: false, error: new B24Error({ code: 'CHAT_NOT_FOUND', status: 400 }) }
+        : { ok: true, result: call.method.startsWith('imbot.v2.') ? { result: true } : true };
+    const later = <T>(signal: AbortSignal | undefined, value: () => T) =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', aborted);
+            try {
+              resolve(value());
+            } catch (error) {
+              reject(error);
+            }
+          },
+          20 + ((++requests * 397) % 900),
+        );
+        const aborted = () => {
+          clearTimeout(timer);
+          reject(new B24Error({ code: 'ABORTED', kind: 'network' }));
+        };
+        signal?.addEventListener('abort', aborted, { once: true });
+      });
+    return {
+      call: (method, params, options) =>
+        later(options?.signal, () => {
+          const item = answer({ method, params });
+          if (!item.ok) throw item.error;
+          return item.result;
+        }),
+      batch: (calls, options) => later(options?.signal, () => calls.map(answer)),
+    };
+  }
+
+  /**
+   * Starts the indicators of chat `i + 1` (in a function of its own: see `watchRelease`): a bot status, in every fifth
+   * chat a second one of the same bot (a peer), in every tenth the user typing too. Each subscriber, status stream
+   * and `until` is watched for garbage collection: whatever still holds an indicator (a channel, a timer) or a status (the
+   * peer registry) holds one of them too.
+   * Returns how they end: by the reply, an unsubscribe, an error of the status stream (then the peer's reply) or
+   * `until` completing.
+   */
+  function start(indicators: ReturnType<typeof createIndicators>, i: number, release: ReleaseWatch) {
+    const dialogId = `chat${i + 1}` as const;
+    // what a status holds of its own (its target, in its spec): held by the indicator and the peer registry alike
+    const status = release.watch(new BehaviorSubject<'thinking' | 'searching'>('thinking'));
+    const until = release.watch(new Subject<void>());
+    const keys = new Subject<void>();
+    const subs: Subscription[] = [];
+    const watch = () => release.watch({ next() {}, error() {} });
+    subs.push(indicators.botStatus({ dialogId, botId: 1, status, until }).subscribe(watch()));
+    if (i % 5 === 0)
+      subs.push(indicators.botStatus({ dialogId, botId: 1, status: 'readingDocs', until }).subscribe(watch()));
+    if (i % 10 === 0) {
+      subs.push(indicators.userTyping({ dialogId, keystrokes: keys }).subscribe(watch()));
+      keys.next();
+    }
+    return () => {
+      if (i % 4 === 0) until.next();
+      else if (i % 4 === 1) for (const sub of subs) sub.unsubscribe();
+      else if (i % 4 === 2) {
+        status.error(new Error('the work failed'));
+        until.next(); // the peer's reply
+      } else until.complete();
+      keys.complete();
+    };
+  }
+
+  /**
+   * Starts the indicators of 1,000 chats 37 ms apart, lets them go on for `goOnMs` and ends those of the first
+   * `count`, 10 every 53 ms, or all at once with `atOnce`. In a function of its own, as `start`: the test's own frame
+   * keeps nothing of them.
+   */
+  async function startAndEnd(
+    indicators: ReturnType<typeof createIndicators>,
+    release: ReleaseWatch,
+    goOnMs: number,
+    count: number,
+    atOnce = false,
+  ): Promise<number> {
+    const ends: (() => void)[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      ends.push(start(indicators, i, release));
+      await advance(37);
+    }
+    await advance(goOnMs);
+    const going = indicators.stats().indicators;
+    for (let i = 0; i < count; i++) {
+      ends[i]?.();
+      if (!atOnce && i % 10 === 9) await advance(53);
+    }
+    return going;
+  }
+
+  it("holds nothing of 1,000 chats' statuses, typing and peers once they ended: no timer, channel or peer entry", async () => {
+    const indicators = createIndicators({ transport: slowPortal() });
+    const release = watchRelease();
+    const going = await startAndEnd(indicators, release, 45_000, 1_000);
+    expect(going).toBe(1_000 + 200 + 100 - 20); // those of the refused chats ended
+    await advance(60_000);
+
+    const stats = indicators.stats();
+    expect(stats).toMatchObject({ indicators: 0, activeIndicators: 0 });
+    expect(stats.batchedCalls).toBeGreaterThan(0);
+    expect(stats.failed.input).toBe(20);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.useRealTimers(); // stillHeld() takes turns of the event loop
+    expect(await release.stillHeld()).toEqual([]);
+    indicators.dispose();
+  });
+
+  it('holds nothing of them after dispose(), also of those whose calls were on their way', async () => {
+    const indicators = createIndicators({ transport: slowPortal() });
+    const release = watchRelease();
+    await startAndEnd(indicators, release, 20_000, 500, true);
+    await advance(3);
+    indicators.dispose();
+    await advance(1_000);
+
+    expect(indicators.stats()).toMatchObject({ indicators: 0, activeIndicators: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+    vi.useRealTimers();
+    expect(await release.stillHeld()).toEqual([]);
   });
 });

@@ -176,3 +176,42 @@ export function createBucketPortal(clock: VirtualClock, options: BucketPortalOpt
     },
   };
 }
+
+/** Objects watched for garbage collection: see {@link watchRelease}. */
+export interface ReleaseWatch {
+  /** Watches `object`, the `n`th one watched (from 0), and returns it. */
+  watch<T extends object>(object: T): T;
+  /** The numbers of the objects watched that full garbage collections left alive. */
+  stillHeld(): Promise<number[]>;
+}
+
+/**
+ * Tells which objects something still holds, once nothing should (the worker runs with `--expose-gc`, see
+ * vitest.config.ts): collected objects are heard of through a FinalizationRegistry, whose callbacks run in a later
+ * turn of the event loop, so `stillHeld` collects in each turn until every object was heard of (or 50 turns passed: a
+ * leak keeps its objects however many). Not WeakRefs: an object one is made to, or read through, is kept until the
+ * host ends the job (ECMAScript's KeepDuringJob), which a test cannot tell. The objects should be made in a function of
+ * their own, and the test should keep nothing that holds them (a suspended async function keeps some of its locals;
+ * an error keeps, until its stack is formatted, the functions and receivers that were on the stack as it was made).
+ */
+export function watchRelease(): ReleaseWatch {
+  const alive = new Set<number>();
+  const registry = new FinalizationRegistry<number>((n) => alive.delete(n));
+  let watched = 0;
+  return {
+    watch(object) {
+      alive.add(watched);
+      registry.register(object, watched++);
+      return object;
+    },
+    async stillHeld() {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new Error('global.gc is missing: run vitest with --expose-gc (vitest.config.ts)');
+      for (let turn = 0; turn < 50 && alive.size > 0; turn++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return [...alive].sort((a, b) => a - b);
+    },
+  };
+}

@@ -2,7 +2,14 @@ import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
-import { createBucketPortal, flushMicrotasks, notifyCall, VirtualClock } from './createScheduler.test.fixture';
+import {
+  createBucketPortal,
+  flushMicrotasks,
+  notifyCall,
+  VirtualClock,
+  type ReleaseWatch,
+  watchRelease,
+} from './createScheduler.test.fixture';
 import { createIndicators } from './createIndicators';
 import { createScheduler } from './createScheduler';
 import type { CallOutcome, Dispatcher, IndicatorChannel } from './Dispatcher';
@@ -924,6 +931,139 @@ describe('createScheduler errors by kind', () => {
     channel.submit(notify('chat2', 'start'));
     await clock.advanceTo(1_000);
     expect(outcomes).toMatchObject([{ type: 'sent' }]);
+  });
+});
+
+describe('createScheduler releases what ended indicators held', () => {
+  /**
+   * 1,000 indicators over 1,000 chats, each renewing after every call that landed, on a batching portal with jittery
+   * latency where some requests hang past the request timeout, some batches fail as a whole or come back malformed,
+   * and some commands are refused (fatal, retried, or holding their method). Each listener is watched for garbage
+   * collection: whatever still holds an indicator's channel or that of its clear (a heap entry, a flight, the clears
+   * and followers kept by status) holds its listener too.
+   */
+  function busyPortal() {
+    const clock = new VirtualClock();
+    let draws = 0;
+    const portal = createBucketPortal(clock, {
+      latencyMs: () => (++draws % 31 === 0 ? 12_000 : 20 + ((draws * 397) % 1_500)),
+      fail: (call, attempt) => {
+        const n = Number(String(call.params.dialogId).slice(4)) + attempt;
+        if (n % 13 === 0) return new B24Error({ code: 'CHAT_NOT_FOUND', status: 400 });
+        if (n % 17 === 0) return new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 });
+        if (call.params.dialogId === 'chat500' && attempt === 1)
+          return new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+        return undefined;
+      },
+    });
+    let batches = 0;
+    const batch = portal.transport.batch as NonNullable<Transport['batch']>;
+    const transport: Transport = {
+      call: portal.transport.call,
+      batch(calls, options) {
+        batches += 1;
+        if (batches % 9 === 0) return Promise.reject(new B24Error({ code: 'NETWORK_ERROR' }));
+        if (batches % 11 === 0) return batch(calls, options).then(() => []);
+        return batch(calls, options);
+      },
+    };
+    const scheduler = createScheduler({ transport, clock });
+    return { clock, portal, scheduler };
+  }
+
+  /** Opens one indicator (in a function of its own: see `watchRelease`); returns how it ends. */
+  function start(scheduler: Dispatcher, clock: VirtualClock, i: number, release: ReleaseWatch) {
+    const dialogId = `chat${i + 1}`;
+    let ended = false;
+    const onOutcome = (o: CallOutcome) => {
+      if (ended) return;
+      if (o.type === 'sent') channel.submit(notify(dialogId, 'renew', o.at + LEASE, o.at + LEASE - MARGIN));
+      // lost (given up, or refused for a passing reason): it starts again a second later, as a status does
+      else if (o.type === 'failed' ? !o.fatal : o.reason !== 'merged')
+        channel.submit(notify(dialogId, 'start', Number.POSITIVE_INFINITY, o.at + 1_000));
+    };
+    const channel = scheduler.open(release.watch(onOutcome));
+    channel.submit(notify(dialogId, 'start'));
+    const clear = () => ({
+      ...notify(dialogId, 'clear', clock.now() + LEASE),
+      params: { botId: 1, dialogId, duration: 1 },
+    });
+    return () => {
+      ended = true;
+      if (i % 4 === 0) channel.close();
+      else if (i % 4 === 1) channel.close(clear());
+      else {
+        // with a call of its own on its way (or queued for the budget): its clear waits for that request
+        channel.submit(notify(dialogId, 'change'));
+        channel.close(i % 4 === 2 ? clear() : { ...clear(), peer: 'alone' });
+      }
+    };
+  }
+
+  /**
+   * The portal keeps the signal of every request, and an aborted one its reason: an error, whose stack trace, not
+   * formatted yet, holds the functions and receivers that were on the stack as the error was made (the indicator that
+   * stopped, the test's list of them). A transport lets go of them once the request is over.
+   */
+  function forgetSignals(portal: ReturnType<typeof createBucketPortal>): void {
+    portal.signals.length = 0;
+  }
+
+  /**
+   * Opens 1,000 indicators 37 ms apart, lets them go on for `goOnMs` and ends the first `count`, 10 every 53 ms, or
+   * all at once with `atOnce`. In a function of its own, as `start`: the test's own frame keeps nothing of them.
+   */
+  async function startAndEnd(
+    { clock, scheduler }: ReturnType<typeof busyPortal>,
+    release: ReleaseWatch,
+    goOnMs: number,
+    count: number,
+    atOnce = false,
+  ): Promise<void> {
+    const ends: (() => void)[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      ends.push(start(scheduler, clock, i, release));
+      await clock.advanceBy(37);
+    }
+    await clock.advanceBy(goOnMs);
+    for (let i = 0; i < count; i++) {
+      ends[i]?.();
+      if (!atOnce && i % 10 === 9) await clock.advanceBy(53);
+    }
+  }
+
+  it('once 1,000 indicators over 1,000 chats ended, holds no entry, flight, clear or timer of theirs', async () => {
+    const busy = busyPortal();
+    const { clock, portal, scheduler } = busy;
+    const release = watchRelease();
+    await startAndEnd(busy, release, 45_000, 1_000);
+    await clock.advanceBy(60_000);
+
+    expect(portal.arrivals.some((a) => a.batch && a.calls.length > 10)).toBe(true);
+    const stats = scheduler.stats();
+    // every way a call fails took place: refused (fatal, or holding its method), retried, whole batches, timeouts
+    for (const kind of ['input', 'operating', 'server', 'network', 'timeout'] as const)
+      expect(stats.failed[kind]).toBeGreaterThan(0);
+    expect(stats.activeIndicators).toBe(0);
+    expect(clock.pending).toBe(0); // no timer: neither the scheduler's nor a request still on its way
+    forgetSignals(portal);
+    expect(await release.stillHeld()).toEqual([]);
+    scheduler.dispose();
+  });
+
+  it('dispose() in the middle of it all releases every indicator, also those whose calls are on their way', async () => {
+    const busy = busyPortal();
+    const { clock, portal, scheduler } = busy;
+    const release = watchRelease();
+    await startAndEnd(busy, release, 20_000, 500, true);
+    await clock.advanceBy(3);
+    scheduler.dispose();
+    await clock.advanceBy(60_000);
+
+    expect(scheduler.stats().activeIndicators).toBe(0);
+    expect(clock.pending).toBe(0);
+    forgetSignals(portal);
+    expect(await release.stillHeld()).toEqual([]);
   });
 });
 
