@@ -179,6 +179,35 @@ describe('pnpm demo: options', () => {
   });
 });
 
+describe('pnpm demo: the model settings', () => {
+  it('a bad LLM_* variable is one line naming it, exit code 1, before the emulator or the bot starts', async () => {
+    // before: the emulator started and the bot's model was read after it; the B24InputError came out as a stack trace
+    const tools = fakeTools();
+    for (const [env, said] of [
+      [{ LLM_API_KEY: 's3cr3t-key' }, /^demo: Invalid LLM_BASE_URL: must be set with LLM_API_KEY/],
+      [
+        { LLM_BASE_URL: 'llm.example/v1', LLM_API_KEY: 's3cr3t-key' },
+        /^demo: Invalid LLM_BASE_URL: must be an absolute/,
+      ],
+      [{ LLM_LOCAL_SPEED: 'fast' }, /^demo: Invalid LLM_LOCAL_SPEED/],
+    ]) {
+      const port = await freePort();
+      const result = await runDemo(['--port', String(port), '--ui-port', String(await freePort())], {
+        PATH: tools.PATH,
+        LLM_BASE_URL: '',
+        LLM_API_KEY: '',
+        LLM_LOCAL_SPEED: '',
+        ...env,
+      });
+      expect({ env, code: result.code }).toEqual({ env, code: 1 });
+      expect(result.stderr).toMatch(said);
+      expect(result.stderr).toMatch(/^[^\n]*\n$/); // one line: no stack trace
+      expect(result.stderr).not.toContain('s3cr3t-key');
+      expect(result.stdout).not.toMatch(/registered bot|demo is running/);
+    }
+  }, 30_000);
+});
+
 describe('pnpm demo: stopping', () => {
   it('runs the demo in the process it starts, with no tsx CLI between them, and Ctrl-C stops it cleanly: exit 0, ports free', async () => {
     const ports = [await freePort(), await freePort()];
@@ -196,6 +225,11 @@ describe('pnpm demo: stopping', () => {
         if (commandOf(pid) === args) process.kill(pid, 'SIGKILL');
       }
     });
+    // What the banner tells her to watch for is what the chat UI shows (examples/chat-ui/src/renderChat.ts): before,
+    // it quoted the portal's own "Agent is thinking…", which only the live page shows.
+    expect(demo.output.stdout).toContain(
+      'watch "LLM Bot is thinking… → searching for information… → composing a response…"',
+    );
     // tsx's CLI would run demo.ts in a child of its own and SIGKILL it when it has not acknowledged a relayed Ctrl-C
     // within 60 ms: a demo busy for a moment then dies without clearing its bot's status or stopping its chat UI.
     const running = started.filter((p) => p.args.includes('demo.ts'));

@@ -1,5 +1,6 @@
 import type { LanguageModelV3CallOptions, LanguageModelV3Prompt, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { MockLanguageModelV3 } from 'ai/test';
+import { clip } from './clip';
 import { sleep } from './sleep';
 
 export interface LocalModelOptions {
@@ -63,7 +64,7 @@ function answerStep(question: string, hits: readonly { title: string; text: stri
   const found = hits.length
     ? hits.map((h) => `${h.title}: ${h.text}`).join(' ')
     : 'nothing in the knowledge base matches that.';
-  const answer = `You asked "${question.slice(0, 120)}". Here is what I found. ${found}`;
+  const answer = `You asked "${quoted(question, 120)}". Here is what I found. ${found}`;
   const words = answer.match(/\S+\s*/g) ?? [answer];
   const perWord = Math.min(60, Math.round(1500 / words.length));
   return [
@@ -76,6 +77,17 @@ function answerStep(question: string, hits: readonly { title: string; text: stri
     [0, { type: 'text-end', id: 't1' }],
     [0, { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage }],
   ];
+}
+
+/**
+ * The question as the answer quotes it: whole, or cut after its last whole word within `max` characters and marked
+ * "…". Cut where the count fell ("…renewed while s"), the quote reads as a misquote of what she wrote.
+ */
+function quoted(question: string, max: number): string {
+  const head = clip(question, max);
+  if (head.length === question.length) return question;
+  const words = /\s/.test(question.charAt(head.length)) ? head : head.replace(/\s+\S*$/, '');
+  return `${(words || head).trimEnd()}…`;
 }
 
 function failingScript(message: string): Timed[] {

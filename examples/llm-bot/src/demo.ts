@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transport } from '@b24-typing/core';
+import { B24InputError, type Transport } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import type { launchChromium } from '@b24-typing/test-utils';
 import { createLocalModel } from './createLocalModel';
-import { createModel } from './createModel';
+import { createModel, type ModelChoice } from './createModel';
 import { type Conversation, describeConversation, readConversation } from './readConversation';
 import { type PortChoice, readDemoOptions, UsageError } from './readDemoOptions.mjs';
 import { sleep } from './sleep';
@@ -38,6 +38,16 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.smoke) return smoke();
+  // The model's settings before anything starts, as the bot's CLI reads them: a bad one is one line naming it (never
+  // the key), not a stack trace after the emulator and the bot's registration. The smoke run ignores them.
+  let model: ModelChoice;
+  try {
+    model = createModel();
+  } catch (error) {
+    if (!(error instanceof B24InputError)) throw error;
+    process.stderr.write(`demo: ${error.message}\n`);
+    return 1;
+  }
   // A port the person asked for is theirs: taken, it is an error in one line rather than a URL somewhere else.
   for (const [flag, { port, chosen }] of [
     ['--port', options.port],
@@ -50,7 +60,7 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  return interactive(options.port, options.uiPort);
+  return interactive(options.port, options.uiPort, model);
 }
 
 /**
@@ -84,7 +94,7 @@ const ANSWER_STATUSES = 'thinking → searching → thinking → composing';
  */
 async function startDemoBot(
   emulator: Emulator,
-  model = createModel().model,
+  model: ModelChoice['model'],
   log?: (line: string) => void,
   onError?: (error: unknown) => void,
 ) {
@@ -505,7 +515,11 @@ async function waitFor(
   }
 }
 
-async function interactive({ port, chosen }: PortChoice, uiPort: PortChoice): Promise<number> {
+async function interactive(
+  { port, chosen }: PortChoice,
+  uiPort: PortChoice,
+  { model, description }: ModelChoice,
+): Promise<number> {
   let emulator: Emulator;
   try {
     emulator = await startEmulator({ port });
@@ -516,7 +530,6 @@ async function interactive({ port, chosen }: PortChoice, uiPort: PortChoice): Pr
     emulator = await startEmulator({ port: 0 });
     out(`port ${port} is taken; the emulator uses ${new URL(emulator.url).port}`);
   }
-  const { model, description } = createModel();
   const log = (line: string) => out(`[bot ${new Date().toISOString().slice(11, 23)}] ${line}`);
   let exitCode = 0;
   // Deaf for good (its bot deleted, the emulator reset): a demo that looks alive and never answers misleads, so
@@ -566,7 +579,10 @@ async function interactive({ port, chosen }: PortChoice, uiPort: PortChoice): Pr
     out(
       `  or as Bob from a shell: curl -s ${emulator.url}/_emulator/messages -d '{"from":2,"dialogId":"chat${CHAT_ID}","text":"hi"}'`,
     );
-    out('Write in the chat and watch "Agent is thinking… → searching… → composing…", then the reply. Ctrl+C stops.');
+    // In the chat UI's words (SHOWN_AS), not the portal's "Agent is thinking…": that is the page she writes in.
+    out(
+      `Write in the chat UI and watch "${BOT_NAME} is thinking… → searching for information… → composing a response…", then the reply. Ctrl+C stops.`,
+    );
     out();
   }
   await stopped;
