@@ -204,3 +204,26 @@ describe('token refresh reply', () => {
     expect(refreshed.body.client_endpoint).toBe(emulator.restUrl);
   });
 });
+
+describe('access token lifetime', () => {
+  // README: `tokenTtlSec` defaults to 3600; reference §5: the refresh reply says `expires_in: 3600`, so a client that
+  // plans its refresh on it meets `expired_token` exactly an hour after the token was issued, not earlier or later.
+  it('§5: without tokenTtlSec an access token lives 3600 s, and a refresh reports expires_in 3600', async () => {
+    let t = 1_800_000_000_000;
+    emulator = await startEmulator({ plan: 'off', operating: false, now: () => t });
+    const { accessToken, refreshToken, clientId } = emulator.fixtures.oauth;
+    t += 3_599_999;
+    expect((await post(`${emulator.restUrl}${NOTIFY}`, { ...params, auth: accessToken })).status).toBe(200);
+    t += 1;
+    const expired = await post(`${emulator.restUrl}${NOTIFY}`, { ...params, auth: accessToken });
+    expect([expired.status, expired.body.error]).toEqual([401, 'expired_token']);
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: emulator.fixtures.app.clientSecret,
+      refresh_token: refreshToken,
+    });
+    const refreshed = await post(emulator.oauthUrl, form.toString());
+    expect(refreshed.body).toMatchObject({ expires_in: 3600, expires: Math.floor(t / 1000) + 3600 });
+  });
+});

@@ -336,6 +336,17 @@ describe('imbot.v2.Event.get paging at the edges (reference §4.4: limit 1-1000,
     expect(ids(await eventGet({ limit: '2' }))).toEqual([1, 2]);
   });
 
+  // The test above has too few events to tell 100 or 1000 from any larger page size.
+  it('§4.4 at the bounds: no limit is a page of 100, a huge one a page of 1000, both full (hasMore)', async () => {
+    await queue(1001);
+    const byDefault = await eventGet({});
+    expect(ids(byDefault)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(byDefault.body.result).toMatchObject({ nextOffset: 101, hasMore: true });
+    const huge = await eventGet({ limit: 1_000_000 });
+    expect(ids(huge)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(huge.body.result).toMatchObject({ nextOffset: 1001, hasMore: true });
+  });
+
   it('refuses a limit or offset that is not numeric, as the int parameter binder does (§1.3), confirming nothing', async () => {
     await queue(3);
     for (const [name, value] of [

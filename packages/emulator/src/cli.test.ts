@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeCertificate } from '@b24-typing/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs, USAGE } from './parseCliArgs';
 import { startEmulator } from './startEmulator';
@@ -105,6 +107,47 @@ describe('b24-emulator CLI', () => {
     expect(out).toContain('Run b24-emulator --help for the options.');
     expect(out).not.toContain('startEmulator');
     expect(out).not.toContain('listening');
+  });
+});
+
+/** Skipped, not failed, on a machine without openssl (as in https.test.ts). */
+const tls = (() => {
+  try {
+    return makeCertificate();
+  } catch {
+    return null;
+  }
+})();
+
+describe.skipIf(!tls)('b24-emulator CLI over HTTPS', () => {
+  // README: `--cert <file> --key <file>` (HTTPS). The flags were parsed and checked, but nothing showed the CLI
+  // then served TLS rather than plain HTTP.
+  it('serves HTTPS with --cert / --key and prints https URLs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'b24-emulator-cli-'));
+    writeFileSync(join(dir, 'cert.pem'), tls!.cert);
+    writeFileSync(join(dir, 'key.pem'), tls!.key);
+    const cli = await startCli(['--port', '0', '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem')]);
+    try {
+      const webhook = /webhook:\s+(\S+)/.exec(cli.output())?.[1];
+      expect(webhook).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/rest\/1\/\w+\/$/);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${webhook}im.dialog.writing`,
+          { method: 'POST', ca: tls!.cert, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ DIALOG_ID: 'chat1' }));
+      });
+      expect(status).toBe(200);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

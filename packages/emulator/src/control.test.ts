@@ -101,6 +101,41 @@ describe('/_emulator control and observation', () => {
     expect((await post(`${emulator.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
   });
 
+  it('POST /_emulator/reset puts the faults back to the `faults` option: added ones go, spent ones come back', async () => {
+    emulator = await startEmulator({
+      plan: 'off',
+      faults: [{ method: 'im.dialog.writing', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 }],
+    });
+    const writing = () => post(`${emulator!.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    expect((await writing()).status).toBe(503);
+    expect((await writing()).status).toBe(200);
+    await post(`${emulator.url}/_emulator/faults`, { method: 'imbot.v2.Event.get', status: 500 });
+    expect((await post(`${emulator.url}/_emulator/reset`, {})).status).toBe(200);
+    const { faults } = (await get(`${emulator.url}/_emulator/faults`)).body;
+    expect(faults.map((f: { method: string; hits: number }) => [f.method, f.hits])).toEqual([['im.dialog.writing', 0]]);
+    expect((await writing()).status).toBe(503);
+    const events = await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, { botId: 10, botToken: 'agent-bot-token' });
+    expect(events.status).toBe(200);
+  });
+
+  it('POST /_emulator/reset starts the leaky bucket (§7) and the operating limit afresh, as a new portal has them', async () => {
+    emulator = await startEmulator({
+      plan: { perSecond: 0.001, burst: 1 },
+      now: () => 1_800_000_000_000,
+      operating: { budgetSec: 1, costSec: 2 },
+    });
+    const hook = emulator.webhookUrl();
+    const writing = () => post(`${hook}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    const notify = () =>
+      post(`${hook}imbot.v2.Chat.InputAction.notify`, { botId: 10, botToken: 'agent-bot-token', dialogId: 'chat1' });
+    // §7: the counter must exceed X = 1 first, so two pass at one instant; the first writing used the whole budget.
+    expect([(await writing()).status, (await writing()).body.error]).toEqual([200, 'OPERATION_TIME_LIMIT']);
+    expect((await notify()).body.error).toBe('QUERY_LIMIT_EXCEEDED');
+    expect((await post(`${emulator.url}/_emulator/reset`, {})).status).toBe(200);
+    expect((await writing()).status).toBe(200);
+    expect((await notify()).status).toBe(200);
+  });
+
   it('posts messages as a user over /_emulator/messages', async () => {
     emulator = await startEmulator({ plan: 'off' });
     const reply = await post(`${emulator.url}/_emulator/messages`, { from: 2, dialogId: '10', text: 'hi agent' });

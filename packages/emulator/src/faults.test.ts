@@ -94,6 +94,20 @@ describe('faults', () => {
     expect((await reply).status).toBe(200);
   });
 
+  it("sends a fault's own description (README: status + error (+ description)), in a reply and in a batch", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    emulator.addFault({ method: 'im.dialog.writing', error: 'QUERY_LIMIT_EXCEEDED', description: 'Slow down, please' });
+    const reply = await writing(emulator);
+    // The status still comes from the catalog (§6/§7: 503 for QUERY_LIMIT_EXCEEDED); only the text is the fault's.
+    expect(reply.body).toEqual({ error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Slow down, please' });
+    expect(reply.status).toBe(503);
+    const batch = await post(`${emulator.webhookUrl()}batch`, { cmd: { a: 'im.dialog.writing?DIALOG_ID=chat1' } });
+    expect(batch.body.result.result_error.a).toEqual({
+      error: 'QUERY_LIMIT_EXCEEDED',
+      error_description: 'Slow down, please',
+    });
+  });
+
   it('probability draws from the seeded PRNG: same seed, same pattern', async () => {
     const pattern = async (seed: number) => {
       const e = await startEmulator({

@@ -226,6 +226,16 @@ describe('received(): what each method call was handed, as parsed', () => {
     emulator.reset();
     expect(emulator.received()).toEqual([]);
   });
+
+  it('keeps the newest 1,000 calls (README), batch commands counted one by one', async () => {
+    for (let b = 0; b < 21; b++) {
+      const cmd = Array.from({ length: 50 }, (_, i) => `im.dialog.writing?DIALOG_ID=chat1&n=${b * 50 + i + 1}`);
+      expect((await post(`${emulator.webhookUrl()}batch`, { cmd })).status).toBe(200);
+    }
+    const kept = emulator.received();
+    expect(kept).toHaveLength(1000);
+    expect([kept[0]!.params.n, kept.at(-1)!.params.n]).toEqual(['51', '1050']);
+  });
 });
 
 describe('a refused call on the timeline says whose call it was (the refusal itself is unchanged)', () => {

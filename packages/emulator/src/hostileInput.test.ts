@@ -53,6 +53,36 @@ describe('hostile input', () => {
     await stillHealthy();
   });
 
+  it('reads a body of exactly the default 1 MiB (README: maxBodyBytes) and answers one byte more with 413', async () => {
+    const head = '{"DIALOG_ID":"chat1","pad":"';
+    const body = (size: number) => `${head}${'a'.repeat(size - head.length - 2)}"}`;
+    const exact = await post(url, body(1024 * 1024), { contentType: 'application/json' });
+    expect([exact.status, exact.body.result]).toEqual([200, true]);
+    const over = await post(url, body(1024 * 1024 + 1), { contentType: 'application/json' });
+    expect([over.status, over.body.error]).toEqual([413, 'REQUEST_ENTITY_TOO_LARGE']);
+  });
+
+  it('answers a declared Content-Length above the limit with 413 at once, before any of the body is sent', async () => {
+    const { connect } = await import('node:net');
+    const socket = connect(emulator.port, '127.0.0.1');
+    socket.on('error', () => {});
+    const reply = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.includes('REQUEST_ENTITY_TOO_LARGE')) resolve(text);
+      });
+    });
+    // Headers only: the reply can only come from the declared length, never from bytes that arrived.
+    socket.write(
+      'POST /rest/1/emulatorwebhook1/im.dialog.writing HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+        `Content-Type: text/plain\r\nContent-Length: ${1024 * 1024 + 1}\r\n\r\n`,
+    );
+    expect(await reply).toMatch(/^HTTP\/1\.1 413 /);
+    socket.destroy();
+    await stillHealthy();
+  });
+
   it('answers a big chunked body (no Content-Length) with 413 too', async () => {
     const stream = new ReadableStream({
       start(controller) {

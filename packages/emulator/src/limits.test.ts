@@ -175,4 +175,18 @@ describe('operating limit', () => {
     });
     expect([otherHook.status, app.status]).toEqual([200, 200]);
   });
+
+  it('§7: without budgetSec the budget is the cloud example, 480 s: refused once the usage exceeds 480, not at it', async () => {
+    // 480 s after the second call (not above it: the third runs), 481 after the third: the fourth is refused.
+    const costs = [470, 10, 1, 1];
+    emulator = await startEmulator({
+      plan: 'off',
+      now: () => 1_800_000_000_000,
+      operating: { costSec: () => costs.shift() ?? 0 },
+    });
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await writing(emulator));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+    expect(replies[3]!.error).toBe('OPERATION_TIME_LIMIT');
+  });
 });

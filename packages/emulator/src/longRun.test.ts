@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { get, post } from '../test/http';
-import { DELIVERY_LIMIT } from './Portal';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
+
+/** README (Long runs): webhook delivery records, the newest 1,000. Literal, so a changed limit fails here. */
+const DELIVERIES_KEPT = 1000;
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -21,7 +23,7 @@ describe('a long run stays bounded (injected clock, no waiting)', () => {
     expect(reply.body.error).toBe('expired_token');
   });
 
-  it(`webhook delivery records: the newest ${DELIVERY_LIMIT} are kept`, async () => {
+  it(`webhook delivery records: the newest ${DELIVERIES_KEPT} are kept`, async () => {
     emulator = await startEmulator({ plan: 'off' });
     // Nothing listens on port 9 of loopback: each delivery fails at once (recorded with its error).
     emulator.seed({
@@ -37,17 +39,17 @@ describe('a long run stays bounded (injected clock, no waiting)', () => {
         },
       ],
     });
-    for (let i = 1; i <= DELIVERY_LIMIT + 5; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `m${i}` });
+    for (let i = 1; i <= DELIVERIES_KEPT + 5; i++) emulator.postMessage({ from: 2, dialogId: 'chat1', text: `m${i}` });
     await emulator.settled();
     const deliveries = emulator.deliveries();
-    expect(deliveries).toHaveLength(DELIVERY_LIMIT);
+    expect(deliveries).toHaveLength(DELIVERIES_KEPT);
     expect(deliveries[0]!.body).toContain('m6');
-    expect(deliveries.at(-1)!.body).toContain(`m${DELIVERY_LIMIT + 5}`);
-    expect((await get(`${emulator.url}/_emulator/deliveries`)).body.deliveries).toHaveLength(DELIVERY_LIMIT);
+    expect(deliveries.at(-1)!.body).toContain(`m${DELIVERIES_KEPT + 5}`);
+    expect((await get(`${emulator.url}/_emulator/deliveries`)).body.deliveries).toHaveLength(DELIVERIES_KEPT);
     // Messages themselves are kept, as a portal keeps them; editing an early one finds it by id.
     emulator.editMessage(1, 'm1 edited');
     expect(emulator.timeline().at(-1)).toMatchObject({ kind: 'message', messageId: 1, edited: true });
-    expect(() => emulator!.editMessage(DELIVERY_LIMIT + 6, 'x')).toThrow('editMessage: unknown message');
+    expect(() => emulator!.editMessage(DELIVERIES_KEPT + 6, 'x')).toThrow('editMessage: unknown message');
     expect(() => emulator!.editMessage(1.5, 'x')).toThrow('editMessage: unknown message');
   });
 
