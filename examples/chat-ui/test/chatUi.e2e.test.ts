@@ -2,15 +2,7 @@ import { prng } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
-import {
-  keyTimes,
-  ME,
-  recordKeyTimes,
-  recordSendTimes,
-  sendTimes,
-  typeLikeAPerson,
-  writingCalls,
-} from './timeline';
+import { keyTimes, ME, recordKeyTimes, recordSendTimes, sendTimes, typeLikeAPerson, writingCalls } from './timeline';
 
 // A 2 s client lifetime (the real one is 25 s) keeps the waits short; the app's policy matches it.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -90,6 +82,25 @@ describe('the chat example in Chromium, against the emulator', () => {
     await expect.poll(() => live().textContent()).toContain('typing');
   });
 
+  it('sends no renewal after her Enter while the portal takes its time to store the message', async () => {
+    const { page, emulator } = ui;
+    // Her Enter, not the portal's answer, stops the renewals: answered a second later, a renewal due in between must
+    // not go out (the test above cannot tell the two apart: its message is stored before the renewal is due).
+    emulator.addFault({ method: 'im.message.add', latencyMs: 1_000, times: 1 });
+    await page.focus('#message');
+    await typeUntilRenewalDue(PERIOD - 300);
+    await page.keyboard.press('Enter');
+    const enter = (await keyTimes(page)).at(-1)!;
+    const stored = () => emulator.timeline().find((e) => e.kind === 'message' && e.authorId === ME && e.time >= enter);
+    await expect.poll(stored, { timeout: 5_000 }).toBeDefined();
+    // A renewal was due (a period after the last call before her Enter) well before the portal stored it.
+    const due = (await sendTimes(page)).filter((t) => t < enter).at(-1)! + PERIOD;
+    expect(stored()!.time).toBeGreaterThan(due + 300);
+    expect((await sendTimes(page)).filter((t) => t >= enter)).toEqual([]);
+    expect(writingCalls(emulator, enter)).toEqual([]);
+    await expect.poll(() => live().count()).toBe(0);
+  });
+
   it('shows her typing the next message at once when the one she sent before is stored after its first keys', async () => {
     const { page, emulator } = ui;
     // Slow to go out (a portal far away, or held behind a slow one): she is typing the next one by the time it is
@@ -130,8 +141,7 @@ describe('the chat example in Chromium, against the emulator', () => {
     await page.keyboard.type('k');
     await expect.poll(() => emulator.stats().faultsHit).toBe(faultsHit + 1); // at the portal, held there
     await page.keyboard.press('Enter');
-    const message = () =>
-      emulator.timeline().find((e) => e.kind === 'message' && e.authorId === ME && e.time >= from);
+    const message = () => emulator.timeline().find((e) => e.kind === 'message' && e.authorId === ME && e.time >= from);
     // Both on the timeline: the held call (whenever the portal got to it) and her message.
     await expect.poll(() => writingCalls(emulator, from).length).toBe(1);
     await expect.poll(message).toBeDefined();
@@ -282,13 +292,15 @@ describe('the chat example in Chromium, against the emulator', () => {
     expect(await page.inputValue('#message')).toBe('éé');
   });
 
-  it('counts an IME composition (CDP imeSetComposition / insertText) once', async () => {
+  it('counts an IME composition (CDP imeSetComposition / insertText) once, from its first step', async () => {
     const { page, emulator } = ui;
     await page.focus('#message');
     const from = Date.now();
     const cdp = await page.context().newCDPSession(page);
     for (const text of ['n', 'ni', 'nih', 'niha', 'nihao']) {
       await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+      // Typing from its first step: the call goes out while she composes (a long one takes seconds), not at the commit.
+      if (text === 'n') await expect.poll(() => writingCalls(emulator, from).length).toBe(1);
     }
     await cdp.send('Input.insertText', { text: '你好' });
     await cdp.detach();

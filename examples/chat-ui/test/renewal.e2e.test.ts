@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { prng } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
 const PERIOD = POLICY.lifetimeMs - POLICY.marginMs;
 const TYPING_MS = 61_000;
 const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
+const README = new URL('../README.md', import.meta.url);
 
 const SENTENCES = [
   'Sure, trying it right now.',
@@ -43,10 +45,18 @@ it('shows the indicator within 100 ms of the first key, renews it by the policy 
       // Bob starts typing too, as the others would see him: a picture of the example mid-typing.
       await typeAs(emulator, 2);
       await page.waitForSelector('#typing-text:not(:empty)');
+      // As the README's caption has it: Alice typing (her line in the panel, what the others see) and Bob too.
+      await page.waitForSelector(`#live li[data-sender="${ME}"]`);
+      await page.waitForSelector('#live li[data-sender="2"]');
       await page.screenshot({ path: SCREENSHOT });
       screenshot = true;
     }
   }
+  // The README's picture is this run's, and the README shows that very file.
+  expect(screenshot).toBe(true);
+  expect(statSync(SCREENSHOT).mtimeMs).toBeGreaterThanOrEqual(started);
+  const images = [...readFileSync(README, 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)];
+  expect(images.map(([, href]) => fileURLToPath(new URL(href!, README)))).toContain(SCREENSHOT);
   const keys = await keyTimes(page);
   const firstKey = keys[0]!;
   const lastKey = keys.at(-1)!;
