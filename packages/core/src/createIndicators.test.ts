@@ -2,6 +2,7 @@ import { BehaviorSubject, config, NEVER, Subject, type Subscription } from 'rxjs
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RecordedCall, recordingTransport } from '../test/recordingTransport';
 import { watchUnhandled } from '@b24-typing/test-utils';
+import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
 import { type ReleaseWatch, watchRelease } from './createScheduler.test.fixture';
@@ -2378,6 +2379,45 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     b.unsubscribe();
     indicators.dispose();
   });
+
+  // e2e property run, seeds 23-25 with 40 works: an older status's phase change (a shorter lease) landed after the
+  // newest ended, and the one taking over waited for the lapse of the newest's call.
+  it.each([
+    ['at the moment the newest ends (its call lands after the hand-over)', 0],
+    ['after the newest ended', 500],
+  ])(
+    'keeps the status they share up when an older one changes it with a shorter lease %s',
+    async (_when, changeAfter) => {
+      const transport = recordingTransport();
+      const indicators = createIndicators({ transport });
+      const phase = new BehaviorSubject<AgentStatus>('checking');
+      const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase, leaseSec: 10 }).subscribe();
+      await advance(1_000);
+      const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 5 }).subscribe();
+      await advance(1_000);
+      const c = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking' }).subscribe();
+      // b skips at 3.5 s and "a" at 7 s: c keeps THINKING up until 32 s
+      await advance(6_000);
+      c.unsubscribe(); // at 8 s: b, the newest left, takes over
+      await advance(changeAfter);
+      phase.next('thinking'); // "a" puts THINKING up with its 10 s lease, which lapses long before 32 s
+      await advance(12_000 - changeAfter);
+      // b renews every 2.5 s from 10.5 s ("a", kept up by b, skips), not at 29.5 s as c's call would have lapsed
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 3@chat8 CHECKING 10',
+        '1000 3@chat8 THINKING 5',
+        '2000 3@chat8 THINKING 30',
+        `${8_000 + changeAfter} 3@chat8 THINKING 10`,
+        '10500 3@chat8 THINKING 5',
+        '13000 3@chat8 THINKING 5',
+        '15500 3@chat8 THINKING 5',
+        '18000 3@chat8 THINKING 5',
+      ]);
+      a.unsubscribe();
+      b.unsubscribe();
+      indicators.dispose();
+    },
+  );
 
   it('hands the status on when one errors through its status stream, and to a legacy status of the bot', async () => {
     const transport = recordingTransport();

@@ -158,8 +158,8 @@ export interface PeerStatus {
   resume(afterReply: boolean, pauseMs?: number): void;
   /**
    * The newer status that kept the status they share up (`StatusPeers.kept`) ended, and what it put up lapses at
-   * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once). False
-   * if it skipped none: its own renewals are due as its calls lapse.
+   * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once), and
+   * within a period from now. False if it skipped none: its own renewals are due as its calls lapse.
    */
   takeOver(lapseAt: number | undefined): boolean;
 }
@@ -396,7 +396,10 @@ class StatusMachine implements PeerStatus {
   takeOver(lapseAt: number | undefined): boolean {
     if (this.ended || !this.skipped) return false; // its own renewals keep its own calls up
     const at = (lapseAt ?? Number.NEGATIVE_INFINITY) - (this.leaseMs - this.period);
-    this.arm('renewTimer', Math.max(0, at - this.scheduler.now()));
+    // Not later than a period from now, though what is up lapses later: the others this one keeps up skip on the word
+    // that it renews once a period (`StatusPeers.kept`), and a call of theirs landing since (a change with a shorter
+    // lease, or one on its way as that one ended) would lapse first.
+    this.arm('renewTimer', Math.min(Math.max(0, at - this.scheduler.now()), this.period));
     return true;
   }
 
