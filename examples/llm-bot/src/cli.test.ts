@@ -40,11 +40,22 @@ function spawnCli(args: string[], env: Record<string, string> = {}) {
   return { proc, exited, out: () => out };
 }
 
+/** A port free a moment ago, for a flag that names one (the CLI's server then takes it). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 describe('llm-bot CLI', () => {
   it('exits 1 when its bot is unregistered while it runs (fetch mode, embedded emulator)', async () => {
-    const cli = spawnCli(['--emulator-port', '0', '--poll-ms', '200']);
+    const port = await freePort();
+    const cli = spawnCli(['--emulator-port', String(port), '--poll-ms', '200']);
     await vi.waitFor(() => expect(cli.out()).toMatch(/Local emulator: (http:\S+)/), { timeout: 15_000, interval: 50 });
     const url = /Local emulator: (http:\S+)/.exec(cli.out())![1]!;
+    expect(url).toBe(`http://127.0.0.1:${port}`); // `--emulator-port` moves it (before: ignored, not checked)
     const botId = Number(/LLM bot (\d+) is running/.exec(cli.out())![1]);
     // the banner says which model answers: no one takes the demo's text for an LLM's
     expect(cli.out()).toMatch(/LLM bot \d+ is running \(local demo model/);
@@ -78,6 +89,9 @@ describe('llm-bot CLI', () => {
     expect(portal.bot(botId)).toMatchObject({ id: botId, botToken: 'cli-test-token' });
     expect(cli.out()).toContain(`Portal: ${portal.url}`);
     expect(cli.out()).not.toMatch(/Local emulator/);
+    // `--poll-ms 200` sets the pause between polls: five within a second or so, where a portal's default is 5 s
+    const polls = () => portal.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get').length;
+    await vi.waitFor(() => expect(polls()).toBeGreaterThanOrEqual(5), { timeout: 5_000, interval: 50 });
     cli.proc.kill('SIGINT');
     const code = await Promise.race([
       cli.exited,
@@ -106,6 +120,30 @@ describe('llm-bot CLI', () => {
       deliveries: { event: string; status: number | null }[];
     };
     expect(deliveries).toEqual([expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', status: 200 })]);
+  }, 30_000);
+
+  it('--events webhook on the portal of B24_WEBHOOK_URL: listens on --webhook-port, registers --public-url, verifies with B24_APPLICATION_TOKEN', async () => {
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    const port = await freePort();
+    // A tunnel's URL differs from the local one; a query string tells the two apart and still reaches the bot.
+    const publicUrl = `http://127.0.0.1:${port}/bitrix24/events?via=tunnel`;
+    const cli = spawnCli(['--events', 'webhook', '--webhook-port', String(port), '--public-url', publicUrl], {
+      B24_WEBHOOK_URL: portal.webhookUrl(1),
+      B24_BOT_TOKEN: 'cli-test-token',
+      B24_APPLICATION_TOKEN: portal.webhookApplicationToken(1),
+      LLM_LOCAL_SPEED: '0',
+    });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/LLM bot (\d+) is running/), { timeout: 15_000, interval: 50 });
+    const botId = Number(/LLM bot (\d+) is running/.exec(cli.out())![1]);
+    portal.postMessage({ from: 2, dialogId: String(botId), text: 'How does a bot show its status?' });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/→ 2: replied in \d+ ms/), { timeout: 15_000, interval: 50 });
+    // before (any of the three dropped on the way to startBot): posted to another URL, refused 401, or no start at all
+    expect(portal.deliveries()).toEqual([
+      expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', url: publicUrl, status: 200 }),
+    ]);
+    cli.proc.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
   }, 30_000);
 
   it('exits 1 with a clear message, registering nothing, on a bad flag or LLM_LOCAL_SPEED', async () => {

@@ -77,6 +77,14 @@ describe('createModel', () => {
     expect(JSON.stringify(description)).not.toContain('sk-secret-key');
   });
 
+  it('asks the endpoint for gpt-4o-mini when LLM_MODEL is unset or blank, and the banner says so', () => {
+    for (const LLM_MODEL of [undefined, ' ']) {
+      const { model, description } = createModel({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL });
+      expect(model).toMatchObject({ modelId: 'gpt-4o-mini' });
+      expect(description).toBe('gpt-4o-mini at http://127.0.0.1:11434');
+    }
+  });
+
   it('scales the local model by LLM_LOCAL_SPEED (0.5 halves its delays); unset or blank keeps demo speed', async () => {
     /** Virtual ms the local model's first step (reason, then call webSearch) takes to stream. */
     const firstStepMs = async (env: Record<string, string>) => {

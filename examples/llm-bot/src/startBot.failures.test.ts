@@ -239,6 +239,51 @@ describe('llm-bot under the portal rate limit', () => {
     );
   });
 
+  it('gives up a registration the portal keeps refusing for its rate limit after about a minute of backoffs (virtual time)', async () => {
+    let emulator: Emulator | undefined;
+    let lines: string[] = [];
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let failed: { error: unknown } | undefined;
+    try {
+      setup(createLocalModel({ speed: 0 }), (e, log) => {
+        emulator = e;
+        lines = log;
+        e.addFault({ method: 'imbot.v2.Bot.register', status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
+        return {};
+      }).then(
+        () => {},
+        (error: unknown) => {
+          failed = { error };
+        },
+      );
+      const retries = () => lines.filter((l) => /could not register/.test(l)).length;
+      for (let step = 0, waited = 0; !failed; step++, waited = retries()) {
+        // before: retried for as long as the portal refused, startBot never settling
+        expect(step).toBeLessThan(20);
+        await waitUntil(
+          () => failed !== undefined || retries() > waited,
+          () => JSON.stringify(lines),
+        );
+        // exactly the backoff just logged: a longer move could run past the next one before it is logged
+        const ms = Number(/in (\d+) ms$/.exec(lines.at(-1) ?? '')?.[1]);
+        if (!failed) await vi.advanceTimersByTimeAsync(ms);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(failed?.error).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED' });
+    const registrations = emulator!.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Bot.register');
+    expect(registrations).toHaveLength(10);
+    // 0.5, 1, 2, 4, 8, 8, 8, 8, 8 s, each ±50 %: about a minute in all (47.5 s at the middle)
+    const waits = lines.filter((l) => /could not register/.test(l)).map((l) => Number(/in (\d+) ms/.exec(l)?.[1]));
+    expect(waits).toHaveLength(9);
+    waits.forEach((ms, i) => {
+      const base = 500 * 2 ** Math.min(i, 4);
+      expect(ms).toBeGreaterThanOrEqual(base / 2);
+      expect(ms).toBeLessThanOrEqual(base * 1.5);
+    });
+  });
+
   it('keeps the status up while a refused reply is retried, and shows none after the reply landed (virtual time)', async () => {
     const { emulator, c, sends } = await retriedReply();
     expect(sends.map((e) => e.error)).toEqual([...Array(9).fill('QUERY_LIMIT_EXCEEDED'), null]);
@@ -328,6 +373,22 @@ describe('llm-bot under the portal rate limit', () => {
     // no renewal or clear after the first try: it may have landed and hidden the status
     expect(notifies).toEqual([]);
     expect(lines.some((l) => /could not send the reply: INTERNAL_SERVER_ERROR/.test(l))).toBe(true);
+  });
+
+  it('gives up a reply the portal refused for its rate limit for about a minute: cleared, then one apology (virtual time)', async () => {
+    const { emulator, c, sends, notifies, lines } = await retriedReply(undefined, {}, [
+      { status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 10 },
+    ]);
+    // ten tries of the reply, then the apology; before: tried on as long as the portal refused
+    expect(sends.map((e) => e.error)).toEqual([...Array(10).fill('QUERY_LIMIT_EXCEEDED'), null]);
+    expect(c.reply?.text).toMatch(/^Sorry, I could not answer that: QUERY_LIMIT_EXCEEDED/);
+    expect(lines.some((l) => /could not send the reply: QUERY_LIMIT_EXCEEDED/.test(l))).toBe(true);
+    // the status held up through the retries is cleared before the apology, none after it
+    const apology = sends.at(-1)!;
+    const clear = notifies.filter((e) => e.seq < apology.seq).at(-1);
+    expect(clear).toMatchObject({ error: null, durationSec: 1 });
+    expect(c.callsAfterReply).toEqual([]);
+    expect(emulator.indicators()).toEqual([]);
   });
 
   it('stops renewing a status the portal refused for good, and still delivers the reply', async () => {

@@ -1,5 +1,6 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
+import { type AddressInfo, createServer } from 'node:net';
 import type { Transport } from '@b24-typing/core';
 import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry, visibilityFrom } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
@@ -9,6 +10,7 @@ import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { z } from 'zod';
 import { createLocalModel } from './createLocalModel';
+import { createModel } from './createModel';
 import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
 import { useBotHarness } from './startBot.test.fixture';
 
@@ -1043,6 +1045,9 @@ describe('llm-bot event delivery (webhook mode)', () => {
     }));
     const q = await ask('How does a bot show its status?');
     const c = await waitFor(q, (c) => c.reply !== undefined);
+    // Another message taken since: the bot remembers more than the last one (10,000 message ids).
+    const later = await ask('What are the rate limits?');
+    const answered = await waitFor(later, (c) => c.reply !== undefined);
     await emulator.settled();
     const delivery = emulator.deliveries().find((d) => d.event === 'ONIMBOTV2MESSAGEADD')!;
     // The same POST again, byte for byte: signed right, so the server accepts it.
@@ -1055,8 +1060,8 @@ describe('llm-bot event delivery (webhook mode)', () => {
     await vi.waitFor(() => expect(bot.busy()).toBe(0), { timeout: 10_000 });
     // before: a second answer, its statuses and a second reply to one question
     const replies = emulator.messages(c.question.chatId).filter((m) => m.authorId === bot.botId);
-    expect(replies.map((m) => m.messageId)).toEqual([c.reply!.messageId]);
-    expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(1);
+    expect(replies.map((m) => m.messageId)).toEqual([c.reply!.messageId, answered.reply!.messageId]);
+    expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(2);
     expect(lines.some((l) => new RegExp(`ignored message ${q}: already taken`).test(l))).toBe(true);
   });
 });
@@ -1132,6 +1137,31 @@ describe("llm-bot answering the README's sample question", () => {
     const c = await waitFor(q, (c) => c.reply !== undefined);
     expect(c.reply?.text).toMatch(/Here is what I found\. Rate limits: /);
     expect(c.reply?.text).not.toMatch(/Bot statuses in Bitrix24:|User typing:/);
+  });
+});
+
+describe('llm-bot with an LLM endpoint that cannot be reached', () => {
+  it('fails each answer and tells the user (status cleared first), never answering with the demo model instead', async () => {
+    // A port nothing listens on: the endpoint of LLM_BASE_URL is down.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const { model } = createModel({ LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, LLM_API_KEY: 'sk-unreachable-key' });
+    const { emulator, lines, ask, waitFor, conversation, settle } = await setup(model, FAST);
+    const q = await ask('How does a bot show its status?');
+    await waitFor(q, (c) => c.reply !== undefined);
+    await settle();
+    const c = conversation(q);
+    expect(c.reply?.text).toMatch(/^Sorry, I could not answer that: .*Cannot connect to API/);
+    expect(c.reply?.text).not.toMatch(/You asked|Bot statuses in Bitrix24/); // the demo model's words
+    expect(c.statuses.map((s) => s.status)).toEqual(['thinking']); // up while the SDK tried the endpoint twice
+    expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+    expect(c.callsAfterReply).toEqual([]);
+    expect(emulator.indicators()).toEqual([]);
+    expect(lines.some((l) => /model failed/.test(l))).toBe(true);
+    expect(JSON.stringify([c.reply, lines])).not.toContain('sk-unreachable-key');
   });
 });
 

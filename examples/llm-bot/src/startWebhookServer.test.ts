@@ -14,7 +14,7 @@ const setup = useBotHarness();
 describe('llm-bot end to end (webhook mode)', () => {
   it('answers events signed with the application token the portal gives its integration, refuses others with 401', async () => {
     let applicationToken = '';
-    const { bot, emulator, ask, waitFor } = await setup(createLocalModel({ speed: 0.5 }), (emulator) => {
+    const { bot, emulator, lines, ask, waitFor } = await setup(createLocalModel({ speed: 0.5 }), (emulator) => {
       // The bot registers through user 1's webhook, so the portal signs its events with that integration's token.
       applicationToken = emulator.webhookApplicationToken(1);
       return {
@@ -41,6 +41,8 @@ describe('llm-bot end to end (webhook mode)', () => {
       body: forged,
     });
     expect(res.status).toBe(401);
+    // and logged, for the operator to see a wrong B24_APPLICATION_TOKEN (before: the bot's log said nothing)
+    expect(lines.filter((l) => l.startsWith('webhook POST refused: '))).toHaveLength(1);
   });
 
   it('reports the bot being unregistered while it runs: the POSTed ONIMBOTV2DELETE ends it, through onError', async () => {
