@@ -62,6 +62,12 @@ export function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   // A Map or a class instance is named by its constructor: "an object" would not say what is wrong with it.
   const name = typeof value === 'object' ? Object.getPrototypeOf(value)?.constructor?.name : undefined;
-  if (typeof name === 'string' && name !== '' && name !== 'Object') return `a ${name}`;
-  return `a ${typeof value}`;
+  if (typeof name === 'string' && name !== '' && name !== 'Object') return withArticle(name);
+  if (value === undefined) return 'undefined';
+  return withArticle(typeof value);
+}
+
+/** "a Map", "an object", "an Error": the message is read by a person. */
+function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }

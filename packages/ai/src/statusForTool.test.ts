@@ -56,6 +56,15 @@ describe('statusForTool with rules of its own', () => {
     expect(statusForTool('CRM_find', { tools: [{ match: /^crm/i, status: 'checking' }] })).toBe('checking');
   });
 
+  it('matches a string rule of its own as a case-insensitive substring, whatever the case of either', () => {
+    const rules = { tools: [{ match: 'CRM', status: 'checking' as const }] };
+    expect([statusForTool('crmLookup', rules), statusForTool('find_Crm_deal', rules)]).toEqual([
+      'checking',
+      'checking',
+    ]);
+    expect(statusForTool('getWeather', rules)).toBe('processing');
+  });
+
   it.each([
     ['a rule whose match is a number', { tools: [{ match: 5, status: 'searching' }] }, 'rules.tools[0].match'],
     ['an empty match', { tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match'],

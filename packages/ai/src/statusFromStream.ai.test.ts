@@ -688,6 +688,51 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ]);
   });
 
+  it("keeps the answer's status to the end after a provider-executed search that returned in its step", async () => {
+    vi.useFakeTimers();
+    // a provider's web search (as OpenAI's or Anthropic's): its input and call, the model's stream waiting 500 ms for
+    // the provider to search, its result, then the answer in the same step. Every call of the step ran: its end does
+    // not show the status of a call that did not run (thinking) while the answer is still the bot's latest work
+    const webSearch: Tool = {
+      type: 'provider',
+      id: 'openai.web_search',
+      args: {},
+      inputSchema: z.object({}),
+    };
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          step(
+            [
+              { type: 'stream-start', warnings: [] },
+              { type: 'tool-input-start', id: 'ws', toolName: 'webSearch', providerExecuted: true },
+              { type: 'tool-input-end', id: 'ws' },
+              { type: 'tool-call', toolCallId: 'ws', toolName: 'webSearch', input: '{}', providerExecuted: true },
+              { type: 'tool-result', toolCallId: 'ws', toolName: 'webSearch', result: { hits: 3 } },
+              { type: 'text-start', id: 't1' },
+              { type: 'text-delta', id: 't1', delta: 'Sunny.' },
+              { type: 'text-end', id: 't1' },
+              finish('stop'),
+            ],
+            500,
+          ),
+        ],
+      }),
+      prompt: 'Weather in Berlin?',
+      stopWhen: stepCountIs(3),
+      tools: { webSearch },
+    });
+    const { parts, types } = watchTypes(result.fullStream);
+    const timeline = await timelineOf(parts);
+    expect(types).toEqual(expect.arrayContaining(['tool-call', 'tool-result', 'finish-step', 'finish']));
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [500, 'searching'],
+      [2000, 'thinking'],
+      [2500, 'composing'],
+    ]);
+  });
+
   it('thinks once a client tool called from a deferred provider tool returns: the provider resumes it next step', async () => {
     vi.useFakeTimers();
     // a provider-executed code execution whose result comes in a later step (`supportsDeferredResults`, as

@@ -346,6 +346,11 @@ describe('statusFromStream: parallel tool calls', () => {
     } satisfies Record<string, StreamPart>;
     marbles(({ cold, expectObservable }) => {
       expectObservable(statusFromStream(cold('-g-t-n-e-f', provider))).toBe('-s-o---h-|', statuses);
+      // reasoning is the model writing on too: its end does not show the search again
+      expectObservable(statusFromStream(cold('-g-r-m-e-f', provider))).toBe('-s-h-----|', statuses);
+      // its result comes after all, while the model writes: it ran, so the step's end keeps the answer's composing
+      const late = { ...provider, y: { ...provider.y, toolCallId: 'g', toolName: 'web_search' } };
+      expectObservable(statusFromStream(cold('-g-t-y-T-e-f', late))).toBe('-s-o-h-o---|', statuses);
       // a deferred code execution calls the calculator (a client tool): once it returns the step ends, and the code
       // execution goes on only in the next step's model stream, which gives its result
       const deferred = cold('-G-k-O-e-S-y-t-f', provider);
@@ -549,6 +554,18 @@ describe('statusFromStream: input errors', () => {
     expect(isB24Error(err) && err.kind).toBe('input');
     expect(err).toMatchObject({ field: 'parts[0]' });
     expect(String((err as Error).message)).toMatch(/not textStream \(got a string\)/);
+  });
+
+  it.each([
+    ['null', null, /\(got null\)/],
+    ['undefined', undefined, /\(got undefined\)/],
+    ['an object with no type', { text: 'Hello' }, /\(got an object\)/],
+    ['an Error (not "a Error")', new Error('boom'), /\(got an Error\)/],
+  ])('errors with an input error, not a TypeError, when a part is %s', async (_, part, received) => {
+    const err = await firstValueFrom(statusFromStream([part] as never)).catch((e: unknown) => e);
+    expect(isB24Error(err) && err.kind).toBe('input');
+    expect(err).toMatchObject({ field: 'parts[0]' });
+    expect(String((err as Error).message)).toMatch(received);
   });
 
   it('cancels a ReadableStream source the moment the subscriber leaves, not when (if ever) its next part comes', async () => {
