@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { B24InputError } from '@b24-typing/core';
-import { readSettings } from './loadConfig';
+import { startEmulator } from '@b24-typing/emulator';
+import { loadConfig, readSettings } from './loadConfig';
 
-/** The settings a page opened at `?<query>` reads (no Vite env vars are set in the tests). */
+/** The settings a page opened at `?<query>` reads (Vite env vars only where a test stubs them). */
 const settingsAt = (query: string) => readSettings({ search: `?${query}` } as Location);
 
 describe('readSettings', () => {
@@ -10,6 +11,57 @@ describe('readSettings', () => {
     expect(settingsAt('token=t0k&user=2')).toMatchObject({ token: 't0k', userId: 2 });
     expect(settingsAt('').userId).toBe(1);
     expect(settingsAt('token=t0k&user=').userId).toBe(1); // left blank, as `token=` is: the default
+  });
+
+  describe('with Vite env vars set (a `.env` file, `VITE_B24_*=… pnpm dev`)', () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    // The README's order: a link someone shares (the query) points where it says, whatever the dev server was started with.
+    it('takes the query first, then the env vars, then the defaults', () => {
+      vi.stubEnv('VITE_B24_EMULATOR_URL', 'http://127.0.0.1:9001');
+      vi.stubEnv('VITE_B24_DIALOG', 'chat2');
+      vi.stubEnv('VITE_B24_TOKEN', 'from-env');
+      vi.stubEnv('VITE_B24_USER', '3');
+      expect(settingsAt('')).toMatchObject({
+        emulatorUrl: 'http://127.0.0.1:9001',
+        dialogId: 'chat2',
+        token: 'from-env',
+        userId: 3,
+      });
+      expect(settingsAt('emulator=http://127.0.0.1:9002&dialog=chat5&token=from-query&user=4')).toMatchObject({
+        emulatorUrl: 'http://127.0.0.1:9002',
+        dialogId: 'chat5',
+        token: 'from-query',
+        userId: 4,
+      });
+    });
+  });
+});
+
+describe('loadConfig', () => {
+  // A token given (query or env) is the page's sign-in: the emulator's seed is not read, so it works against any
+  // portal that gives tokens, and her messages are drawn as those of the `user` it belongs to.
+  it('uses a given token as it is, reads no seed, and says a fresh one is needed when it expires', async () => {
+    const emulator = await startEmulator();
+    const { url } = emulator;
+    await emulator.close(); // nobody listens there now: any request would fail
+    const config = await loadConfig(settingsAt(`emulator=${url}&token=t0k&user=2`));
+    expect(config.userId).toBe(2);
+    await expect(config.auth({ refresh: false })).resolves.toBe('t0k');
+    await expect(config.auth({ refresh: true })).rejects.toThrow(
+      'the access token given in the URL expired; pass a fresh one',
+    );
+  });
+
+  it('without a token, signs in with the seed of the emulator it points at (user 1, Alice)', async () => {
+    const emulator = await startEmulator();
+    try {
+      const config = await loadConfig(settingsAt(`emulator=${emulator.url}&user=2`));
+      expect(config.userId).toBe(emulator.fixtures.oauth.userId);
+      await expect(config.auth({ refresh: false })).resolves.toBe(emulator.fixtures.oauth.accessToken);
+    } finally {
+      await emulator.close();
+    }
   });
 
   // A user that is no id would have her own messages drawn as someone else's (and one sent twice, should its answer

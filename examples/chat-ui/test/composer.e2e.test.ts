@@ -694,6 +694,40 @@ describe('the chat as a person uses it', () => {
     }
   });
 
+  it('shows the chat its `dialog` setting names, and sends and types there only', async () => {
+    const { emulator } = ui;
+    const url = new URL(ui.url);
+    url.searchParams.set('dialog', 'chat2'); // "Team": Alice and Bob
+    const page = await ui.page.context().browser()!.newPage();
+    const texts = () => page.locator('#messages li .text').allTextContents();
+    try {
+      emulator.postMessage({ from: 2, dialogId: 'chat2', text: 'Bob, in Team' });
+      await page.goto(url.href);
+      await page.waitForSelector('body[data-ready="true"]');
+      await expect.poll(texts).toEqual(['Bob, in Team']);
+      expect(await page.textContent('#chat-title')).toBe('Team');
+      expect(await page.title()).toBe('Team · b24-typing');
+      // Live too: the other chat's messages are not this one's.
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, in General' });
+      emulator.postMessage({ from: 2, dialogId: 'chat2', text: 'Bob again, in Team' });
+      await expect.poll(texts).toEqual(['Bob, in Team', 'Bob again, in Team']);
+
+      const from = Date.now();
+      await page.focus('#message');
+      await page.keyboard.type('Alice, in Team');
+      await page.keyboard.press('Enter');
+      await page.locator('#messages li.mine:not(.pending)', { hasText: 'Alice, in Team' }).waitFor();
+      expect(emulator.messages(2).at(-1)?.text).toBe('Alice, in Team');
+      expect(emulator.messages(1).map((m) => m.text)).not.toContain('Alice, in Team');
+      await page.locator('#messages li.mine[data-message-id]', { hasText: 'Alice, in Team' }).waitFor();
+      const calls = emulator.timeline().filter((e): e is CallEntry => e.kind === 'call' && e.time >= from);
+      expect(calls.filter((c) => c.method === 'im.dialog.writing').length).toBeGreaterThan(0);
+      expect(calls.every((c) => c.chatId === 2)).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('makes the current chat in the side panel a link to this page, marked current, that looks as before', async () => {
     const { page } = ui;
     const look = await page.$eval('.chat-link.active', (element) => {
