@@ -136,6 +136,9 @@ describe('pnpm demo: options', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^Usage: pnpm demo/);
       for (const option of ['--port', '--ui-port', '--smoke']) expect(result.stdout).toContain(option);
+      // and the variables the demo reads before it starts (a bad one stops it): before, only the banner named one
+      for (const name of ['LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LLM_LOCAL_SPEED'])
+        expect(result.stdout).toContain(name);
       expect(result.stderr).toBe('');
     }
     expect(tools.calls()).toEqual([]);
