@@ -152,6 +152,28 @@ describe('botEvents timing', () => {
     expect(seen).toEqual([1, 2, 3]);
   });
 
+  it('remembers the last 10,000 ids delivered: an older repeat is delivered again, a newer one still skipped', async () => {
+    // A portal that holds nextOffset back hands out the same ids again; what is remembered is bounded, not the set
+    // of every id ever seen.
+    const first = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    const { transport } = scripted([page(first, 1), page([1, 10_001], 1), page([1, 3], 1)]);
+    const seen: number[] = [];
+    botEvents(transport, { botId: 9, intervalMs: 10 }).subscribe((e) => seen.push(e.eventId!));
+    await vi.advanceTimersByTimeAsync(25);
+    expect(seen).toHaveLength(10_002);
+    // 1 is skipped while remembered; delivering 10,001 pushes it out, so it comes again (pushing out 2), while 3 is still skipped.
+    expect(seen.slice(10_000)).toEqual([10_001, 1]);
+  });
+
+  it('reads hasMore as the portal may spell it (true, "Y", 1, "1"), following it after hasMoreDelayMs', async () => {
+    const more = (hasMore: unknown) => () => ({ ...page([], 1)(), hasMore });
+    const { transport, calls } = scripted([more('Y'), more(1), more('1'), more(true), more('N'), more(0)]);
+    const subscription = botEvents(transport, { botId: 9, intervalMs: 5000, hasMoreDelayMs: 2000 }).subscribe();
+    await vi.advanceTimersByTimeAsync(13_000);
+    expect(calls.map((c) => c.at)).toEqual([0, 2000, 4000, 6000, 8000, 13_000]);
+    subscription.unsubscribe();
+  });
+
   it('delivers a page whose events come out of id order in id order, losing none of them', async () => {
     // The reference (§4.4) does not say a page is ordered by eventId: skipping every id at or below the last one
     // delivered lost 5 and 6 of [7, 5, 6], and nextOffset 8 confirmed them, so the portal never sent them again.

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createErrorLog } from '../test/errorLog';
 import { expectClosesOnce } from '../test/expectClosesOnce';
 import { startEchoServer } from '../test/startEchoServer';
-import { until } from '../test/startStubServer';
+import { startStubServer, until } from '../test/startStubServer';
 import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
 
 const log = createErrorLog();
@@ -391,6 +391,61 @@ describe('OAuth transport against the emulator', () => {
     5_000,
   );
 
+  it('refreshes once and retries on invalid_token too, as jssdk does (reference §6)', async () => {
+    // A token still valid by the emulator's clock: only the portal's invalid_token asks for the refresh.
+    let refreshes = 0;
+    const t = oauth(emu.issueToken(1), (next) => {
+      refreshes++;
+      secrets.add(next.accessToken).add(next.refreshToken);
+    });
+    emu.addFault({ method: 'im.dialog.writing', times: 1, status: 401, error: 'invalid_token' });
+    const before = emu.stats().oauthRequests;
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(refreshes).toBe(1);
+    expect(emu.stats().oauthRequests - before).toBe(1);
+    await t.close();
+  });
+
+  it('retries a call that met the old token after the shared refresh ended, without refreshing again', async () => {
+    // Call B's expired_token comes back only once call A's refresh is done: B was sent with the old token, so the
+    // new one is already there for it. A second refresh would spend the single-use refresh token for nothing.
+    const held: import('node:http').ServerResponse[] = [];
+    const portal = await startStubServer();
+    portal.reply((_req, res) => {
+      held.push(res);
+    });
+    const tokens = emu.issueToken(1);
+    const seen: OAuthTokens[] = [];
+    const t = oauth(
+      tokens,
+      (next) => {
+        seen.push(next);
+        secrets.add(next.accessToken).add(next.refreshToken);
+      },
+      { clientEndpoint: `${portal.url}/rest/` },
+    );
+    const expired = (res: import('node:http').ServerResponse) =>
+      res
+        .writeHead(401, { 'content-type': 'application/json', connection: 'close' })
+        .end('{"error":"expired_token","error_description":"The access token provided has expired"}');
+    const before = emu.stats().oauthRequests;
+    const a = t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    const b = t.call('im.dialog.writing', { DIALOG_ID: 'chat2' });
+    await until(() => held.length === 2);
+    portal.reply((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end('{"result":true}');
+    });
+    expired(held[0]!);
+    await expect(a).resolves.toBe(true); // refreshed, retried
+    expect(seen).toHaveLength(1);
+    expired(held[1]!);
+    await expect(b).resolves.toBe(true); // retried with the token A's refresh brought
+    expect(seen).toHaveLength(1);
+    expect(emu.stats().oauthRequests - before).toBe(1);
+    await t.close();
+    await portal.close();
+  });
+
   it('fails every waiting call with an auth error when the refresh is refused, without looping', async () => {
     const tokens = expiredTokens();
     const t = oauth({ accessToken: tokens.accessToken, refreshToken: 'revoked-refresh-token' });
@@ -624,6 +679,23 @@ describe('OAuth transport against the emulator', () => {
     await t.close();
   });
 
+  it('cuts the access token it was made with out of an error quoting it, before any refresh', async () => {
+    const tokens = emu.issueToken(1);
+    const t = oauth(tokens);
+    emu.addFault({
+      method: 'im.dialog.writing',
+      status: 400,
+      error: 'ERROR_ARGUMENT',
+      description: `auth=${tokens.accessToken} is not valid here`,
+      times: 1,
+    });
+    expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
+      code: 'ERROR_ARGUMENT',
+      message: 'ERROR_ARGUMENT: auth=*** is not valid here',
+    });
+    await t.close();
+  });
+
   it('maps a refused refresh quoting the refresh token and client secret to an auth error with neither in it', async () => {
     const tokens = expiredTokens();
     const { clientSecret } = emu.fixtures.app;
@@ -804,6 +876,36 @@ describe('OAuth transport against the emulator', () => {
       expect(closed).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
       await closing;
+      expect(vi.getTimerCount()).toBe(0);
+    });
+    it('ends a refresh that starts after close() by the time close() promised, not a whole timeoutMs later', async () => {
+      const t = oauth(expiredTokens()); // timeoutMs: the default 15 s
+      // The expired reply takes 14 s, so the refresh starts 4 s after close(); the token endpoint never answers.
+      emu.addFault({ method: 'im.dialog.writing', latencyMs: 14_000, times: 1 });
+      emu.addFault({ method: 'oauth.token', hang: true, times: 1 });
+      // Date too: close() promises "within timeoutMs" by the clock.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      const turns = async () => {
+        for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      };
+      const before = emu.stats().requests;
+      const refreshesBefore = emu.stats().oauthRequests;
+      const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      await until(() => emu.stats().requests === before + 1);
+      await vi.advanceTimersByTimeAsync(10_000);
+      const closing = t.close();
+      let closed = false;
+      closing.then(() => (closed = true));
+      await vi.advanceTimersByTimeAsync(4_000);
+      await until(() => emu.stats().oauthRequests === refreshesBefore + 1);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await call).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' }); // the call's own deadline
+      await vi.advanceTimersByTimeAsync(9_999);
+      await turns();
+      expect(closed).toBe(false); // the refresh may still rotate the tokens: close() waits for it
+      await vi.advanceTimersByTimeAsync(1); // 15 s after close(): the refresh is given up
+      await turns();
+      expect(closed).toBe(true);
       expect(vi.getTimerCount()).toBe(0);
     });
   });

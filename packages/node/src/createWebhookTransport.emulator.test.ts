@@ -397,6 +397,22 @@ describe('webhook transport against the emulator', () => {
     await small.close();
   });
 
+  it('takes a result only from a 2xx: JSON with a result under another status is classified by that status', async () => {
+    // A gateway that wraps its own failure in JSON (`{"result":null}` with a 503) did not run the call; the browser
+    // transports read `result` only when `response.ok` too.
+    const t = hook();
+    for (const [status, kind] of [
+      [503, 'server'],
+      [403, 'access'],
+      [429, 'rate'],
+    ] as const) {
+      emu.addFault({ method: 'im.dialog.writing', times: 1, status, body: '{"result":true}' });
+      const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      expect(error, `${status}`).toMatchObject({ code: 'ERROR_UNEXPECTED_ANSWER', kind, status });
+    }
+    await t.close();
+  });
+
   it('reads an empty error ({ error: null, result }) as a success, like the browser transports and the jssdk', async () => {
     const t = hook();
     for (const error of [null, '', 0, false]) {
@@ -438,6 +454,29 @@ describe('webhook transport against the emulator', () => {
     }
     await t.close();
     await echo.close();
+  });
+
+  it('scrubs a CLIENT_ID with a space or parentheses as a batch command carries it (encodeURIComponent)', async () => {
+    // A command is encoded as http_build_query does (`%20`, `(` kept), unlike a form body (`+`, `%28`).
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const error = await log.rejection(
+      t.batch([
+        { method: 'imbot.chat.sendTyping', params: { BOT_ID: 10, CLIENT_ID: 'echoed token (7)', DIALOG_ID: 'chat1' } },
+      ]),
+    );
+    expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+    expect(String(error.message)).toContain('CLIENT_ID=***');
+    expect(JSON.stringify(error)).not.toMatch(/echoed/);
+    await t.close();
+    await echo.close();
+  });
+
+  it('scrubs the webhook code from an error code too, not only from the description', async () => {
+    emu.addFault({ method: 'im.dialog.writing', times: 1, status: 400, error: `NO_WEBHOOK_${CODE}` });
+    const error = await log.rejection(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(error).toMatchObject({ code: 'NO_WEBHOOK_***', status: 400 });
+    expect(JSON.stringify(error)).not.toContain(CODE);
   });
 
   it('scrubs a bot token of fewer than 4 characters too (the portal takes any length up to 40)', async () => {

@@ -290,6 +290,24 @@ describe('timeoutMs: one deadline for the whole call', () => {
 });
 
 describe('reading replies', () => {
+  it('scrubs a percent-encoded webhook code both as written in the URL and as the portal decodes it', async () => {
+    // Lower-case hex on purpose: encodeURIComponent of the decoded code writes upper case, so neither form covers
+    // the other, and a server may quote either (its access log the raw path, PHP the decoded one).
+    const t = createWebhookTransport(`${stub.url}/rest/1/wh%2bk9Lp/`);
+    stub.reply((req, res) => {
+      const description = `no such method at ${req.url} (webhook ${decodeURIComponent(String(req.url).split('/')[3]!)})`;
+      res
+        .writeHead(400, { 'content-type': 'application/json', connection: 'close' })
+        .end(JSON.stringify({ error: 'ERROR_METHOD_NOT_FOUND', error_description: description }));
+    });
+    const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(error).toMatchObject({ code: 'ERROR_METHOD_NOT_FOUND', status: 400 });
+    expect(error.message).toContain('/rest/1/***/im.dialog.writing');
+    expect(error.message).not.toContain('wh%2bk9Lp');
+    expect(error.message).not.toContain('wh+k9Lp');
+    await t.close();
+  });
+
   it('reads a reply of up to 8 MiB by default and refuses a larger one as a server error', async () => {
     const t = createWebhookTransport(stub.webhook);
     const reply = (bytes: number) => {
@@ -462,6 +480,61 @@ describe('connection defaults', () => {
     await vi.advanceTimersByTimeAsync(1);
     await until(() => sockets.size === 0); // undici closed it, not close() (not called yet)
     await t.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('gives up connecting after the connectTimeoutMs given, not the default', async () => {
+    const silent = await startSilentServer();
+    const t = createWebhookTransport(silent.webhook, { timeoutMs: NEVER, connectTimeoutMs: 3_000 });
+    const call = log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    await until(() => silent.sockets.size === 1);
+    await expectSettledAfter(call, 3_000);
+    expect(await call).toMatchObject({ code: 'TIMEOUT', message: 'timed out connecting (UND_ERR_CONNECT_TIMEOUT)' });
+    await t.close();
+    await silent.close();
+  });
+
+  it('keeps an idle connection for the keepAliveTimeoutMs given, not the default', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/stubwebhookcode/`, { keepAliveTimeoutMs: 3_000 });
+    fakeTimers();
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(sockets.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(2_999);
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(sockets.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => sockets.size === 0); // closed by undici at 3 s, long before the 10 s default
+    await t.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('close() ends an idle keep-alive connection at once, not when keepAliveTimeoutMs runs out', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/stubwebhookcode/`);
+    fakeTimers(); // the keep-alive timer never fires: only close() can end the connection
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(sockets.size).toBe(1);
+    await t.close();
+    await until(() => sockets.size === 0);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
