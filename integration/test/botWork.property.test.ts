@@ -321,20 +321,21 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     });
   /** Refusals the emulator could not attribute (no bot: a request it could not read): they excuse every status. */
   const unattributed = (e: CallEntry) => e.senderId === null;
+  /** The refusals that may hold up a status of `botId` in `chatId` (see `refusalWindowsOf`). */
+  const refusalsOf = (botId: number, chatId: number) =>
+    refused.filter(
+      ({ entry: e }) =>
+        e.error === 'QUERY_LIMIT_EXCEEDED' ||
+        unattributed(e) ||
+        (e.senderId === botId && (e.chatId === null || e.chatId === chatId)),
+    );
   /**
    * The windows in which the status of `botId` in `chatId` may be down because the portal refused a call: its own
    * refusals, those the emulator could not attribute, and any rate refusal (core README: "a rate refusal backs off",
    * and the scheduler's budget is shared by every status), so a lapse is not excused by another bot's refusal.
    */
   const refusalWindowsOf = (botId: number, chatId: number): Interval[] =>
-    refused
-      .filter(
-        ({ entry: e }) =>
-          e.error === 'QUERY_LIMIT_EXCEEDED' ||
-          unattributed(e) ||
-          (e.senderId === botId && (e.chatId === null || e.chatId === chatId)),
-      )
-      .map(({ window }) => window);
+    refusalsOf(botId, chatId).map(({ window }) => window);
   const faulted = refusals.length > 0 || s.faults.length > 0;
   tally.scenarios++;
   if (faulted) tally.faulted++;
@@ -364,6 +365,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
         .map((i) => [i.from, i.to ?? Number.POSITIVE_INFINITY] as const);
       const where = `bot ${bot.id} in chat${chatId}`;
       const refusalWindows = refusalWindowsOf(bot.id, chatId);
+      const refusalsHere = refusalsOf(bot.id, chatId);
 
       // (1) Never after the reply: once its message is in, nothing of the bot shows there while none of its other
       // work there runs, but a call that was on its way as the reply came (a slow request): landing after the message,
@@ -382,9 +384,24 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
         tally.afterReplyChecks++;
         const nextStart = Math.min(...others.filter((o) => o.start > r).map((o) => o.start));
         const onItsWay = wire.requests.filter((q) => q.sentAt <= r && q.landedAt >= r);
-        /** By when the clear after a late landing at `t` is sent: LATE_CLEAR_MS, or the rate back-off of a refusal. */
-        const clearBy = (t: number) =>
-          Math.max(t + LATE_CLEAR_MS, ...refusalWindows.filter(([a, b]) => a <= t && t < b).map(([, b]) => b));
+        /**
+         * By when the clear after a late landing at `t` is sent: LATE_CLEAR_MS, or the recovery after a refusal of a
+         * request sent by then, also one carrying the clear itself (refused, it goes again after the retry or rate
+         * back-off, in the rate budget like any call, however long that request was on its way): each such refusal
+         * pushes it on.
+         */
+        const clearBy = (t: number) => {
+          let by = t + LATE_CLEAR_MS;
+          for (let more = true; more; ) {
+            more = false;
+            for (const { entry, window } of refusalsHere)
+              if (sentAt(entry) <= by && by < window[1]) {
+                by = window[1];
+                more = true;
+              }
+          }
+          return by;
+        };
         const clearedAfter = (c: CallEntry) =>
           shown.some((d) => d.durationSec === 1 && d.seq > c.seq && sentAt(d) <= clearBy(c.time));
         const late = shown.filter((c) => {
