@@ -388,6 +388,28 @@ async function startSilentServer() {
 }
 
 /**
+ * A server on loopback that answers every request `{"result":true}` and keeps the connection, with no Keep-Alive hint
+ * (which undici would take instead of its own timeout).
+ */
+async function startKeepAliveServer() {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    webhook: `http://127.0.0.1:${port}/rest/1/stubwebhookcode/`,
+    sockets,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
  * The documented connection defaults, each seen in what it does with every other limit out of the way (a `timeoutMs`
  * of 2^31 - 1 ms, the longest there is, so the 15 s deadline never fires first). undici's clock moves in ~0.5 s steps,
  * so a default is pinned to within a second: enough to tell 30 s from 15 s, 20 s or 60 s.
@@ -458,29 +480,22 @@ describe('connection defaults', () => {
     await t.close();
   });
 
-  it('keeps an idle connection for 10 s by default (keepAliveTimeoutMs)', async () => {
-    // A server that keeps the connection and sends no Keep-Alive hint (which undici would take instead).
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('data', () => {
-        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/stubwebhookcode/`);
+  it.each([
+    ['10 s by default', undefined, 10_000],
+    ['the keepAliveTimeoutMs given, not the default', 3_000, 3_000],
+  ] as const)('keeps an idle connection for %s (keepAliveTimeoutMs)', async (_, keepAliveTimeoutMs, keptMs) => {
+    const server = await startKeepAliveServer();
+    const t = createWebhookTransport(server.webhook, keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeoutMs });
     fakeTimers(); // undici's keep-alive timer is a plain setTimeout, taken when it is set
     await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
-    expect(sockets.size).toBe(1);
-    await vi.advanceTimersByTimeAsync(9_999);
+    expect(server.sockets.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(keptMs - 1);
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(sockets.size).toBe(1); // still kept for the next call
+    expect(server.sockets.size).toBe(1); // still kept for the next call
     await vi.advanceTimersByTimeAsync(1);
-    await until(() => sockets.size === 0); // undici closed it, not close() (not called yet)
+    await until(() => server.sockets.size === 0); // undici closed it, not close() (not called yet)
     await t.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   });
 
   it('gives up connecting after the connectTimeoutMs given, not the default', async () => {
@@ -494,48 +509,15 @@ describe('connection defaults', () => {
     await silent.close();
   });
 
-  it('keeps an idle connection for the keepAliveTimeoutMs given, not the default', async () => {
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('data', () => {
-        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/stubwebhookcode/`, { keepAliveTimeoutMs: 3_000 });
-    fakeTimers();
-    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
-    expect(sockets.size).toBe(1);
-    await vi.advanceTimersByTimeAsync(2_999);
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(sockets.size).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
-    await until(() => sockets.size === 0); // closed by undici at 3 s, long before the 10 s default
-    await t.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-
   it('close() ends an idle keep-alive connection at once, not when keepAliveTimeoutMs runs out', async () => {
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('data', () => {
-        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"result":true}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    const t = createWebhookTransport(`http://127.0.0.1:${port}/rest/1/stubwebhookcode/`);
+    const server = await startKeepAliveServer();
+    const t = createWebhookTransport(server.webhook);
     fakeTimers(); // the keep-alive timer never fires: only close() can end the connection
     await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
-    expect(sockets.size).toBe(1);
+    expect(server.sockets.size).toBe(1);
     await t.close();
-    await until(() => sockets.size === 0);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await until(() => server.sockets.size === 0);
+    await server.close();
   });
 
   it('opens at most 32 connections per origin by default, queueing the next call (connections)', async () => {
