@@ -1,6 +1,6 @@
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { charLength, isNumeric, phpTrim, recordOf, stringOf, truthy } from './paramValues';
+import { charLength, intArgument, phpTrim, recordOf, stringOf, truthy } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, subjectV2 } from './resolveBot';
 import { RestError } from './RestError';
@@ -164,22 +164,6 @@ function botUnregister(params: Params, context: MethodContext): unknown {
 }
 
 /**
- * An `int` action parameter of an imbot.v2 controller: absent or null takes the default; anything else must pass
- * `is_numeric`, or the binder refuses the call before it runs (reference §1.3, as for `duration`).
- */
-function intParameter(params: Params, name: string, fallback: number): number {
-  const raw = params[name];
-  if (raw === undefined || raw === null) return fallback;
-  if (!isNumeric(raw)) {
-    throw RestError.argument(
-      name,
-      `Invalid value ${JSON.stringify(raw)} to match with parameter {${name}}. Should be value of type int.`,
-    );
-  }
-  return Math.trunc(Number(raw));
-}
-
-/**
  * `imbot.v2.Event.get`: events from `offset` on; passing an offset confirms (drops) the ones below it. An
  * unregistered bot can still read its queue; once a reply has carried its `ONIMBOTV2DELETE`, it is gone.
  * Edges as the portal's `EventService::fetchEventsForRest` (bitrix-modules `im/lib/V2/EventLog/EventService.php`;
@@ -189,8 +173,8 @@ function intParameter(params: Params, name: string, fallback: number): number {
  */
 function eventGet(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context, { retired: true });
-  const offset = Math.max(0, intParameter(params, 'offset', 0));
-  const limit = Math.min(1000, Math.max(1, intParameter(params, 'limit', 100)));
+  const offset = Math.max(0, intArgument(params, 'offset') ?? 0);
+  const limit = Math.min(1000, Math.max(1, intArgument(params, 'limit') ?? 100));
   bot.events = bot.events.filter((event) => event.eventId >= offset);
   const events = bot.events.slice(0, limit);
   const last = events.at(-1);

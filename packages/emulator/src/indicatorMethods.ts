@@ -1,9 +1,8 @@
 import { type Bot, type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
-import { intval, isNumeric, phpIntKey, stringOf, upperKeys } from './paramValues';
+import { intArgument, intval, phpIntKey, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
-import { RestError } from './RestError';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 
 /** `\Bitrix\Im\Common::isDialogId` (reference §1.1). */
@@ -137,18 +136,9 @@ function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: Cha
 function inputActionNotify(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
   const chat = resolveDialogV2(params, bot, context);
-  let duration: number | null = null;
-  const rawDuration = params.duration;
-  // Absent or null is "no duration"; anything else must pass is_numeric (§1.3), and PHP's is_numeric('') is false.
-  if (rawDuration !== undefined && rawDuration !== null) {
-    if (!isNumeric(rawDuration)) {
-      throw RestError.argument(
-        'duration',
-        `Invalid value ${JSON.stringify(rawDuration)} to match with parameter {duration}. Should be value of type int.`,
-      );
-    }
-    duration = Math.min(600, Math.max(1, Math.trunc(Number(rawDuration))));
-  }
+  // Absent or null is "no duration"; anything else must pass is_numeric (§1.3), then it is clamped.
+  const given = intArgument(params, 'duration');
+  const duration = given === undefined ? null : Math.min(600, Math.max(1, given));
   const rawCode = stringOf(params.statusMessageCode);
   const code = rawCode && Object.hasOwn(STATUS_TEXTS, rawCode) ? rawCode : null;
   context.record.durationSec = duration;

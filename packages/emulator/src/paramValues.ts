@@ -1,5 +1,6 @@
 import type { Params } from './phpQuery';
 import { nullRecord } from './phpQuery';
+import { RestError } from './RestError';
 
 /** `array_change_key_case(..., CASE_UPPER)`: the im module's way of making `dialog_id` work too (reference §1.1). */
 export function upperKeys(params: Params): Params {
@@ -56,6 +57,23 @@ export function phpIntKey(value: unknown): number | null {
 export function isNumeric(value: unknown): boolean {
   if (typeof value === 'number') return Number.isFinite(value);
   return typeof value === 'string' && /^[ \t\n\r\v\f]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/.test(value);
+}
+
+/**
+ * An `int` action parameter of an imbot.v2 controller, truncated: absent or null is `undefined` (the action's
+ * default); anything else must pass `is_numeric`, or the binder refuses the call before it runs (reference §1.3:
+ * PHP's `is_numeric('')` is false).
+ */
+export function intArgument(params: Params, name: string): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === null) return undefined;
+  if (!isNumeric(raw)) {
+    throw RestError.argument(
+      name,
+      `Invalid value ${JSON.stringify(raw)} to match with parameter {${name}}. Should be value of type int.`,
+    );
+  }
+  return Math.trunc(Number(raw));
 }
 
 /** Scalars as PHP would cast them to string; arrays and objects as null. */
