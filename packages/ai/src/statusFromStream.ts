@@ -265,10 +265,14 @@ function effectOf(
     if (unrun && effect === undefined) return notRunStatus(rules);
   }
   const callId = settledCallId(part);
-  if (callId !== undefined && running.delete(callId) && part.type === 'tool-approval-request') waiting.add(callId);
-  // a provider-executed call's result that comes after the model wrote on: it ran after all, so the step's end must
-  // not count it as a call that did not run (and flip the answer's status back to thinking)
-  else if (callId !== undefined && part.type !== 'tool-approval-request') waiting.delete(callId);
+  if (callId !== undefined) {
+    const wasRunning = running.delete(callId);
+    // A result, also a provider-executed call's that comes after the model wrote on: it ran after all, so the step's
+    // end must not count it as a call that did not run (and flip the answer's status back to thinking). An approval
+    // request: its call waits, and runs (if at all) in a later stream.
+    if (part.type !== 'tool-approval-request') waiting.delete(callId);
+    else if (wasRunning) waiting.add(callId);
+  }
   // A result the rules leave out changes nothing; an approval request has no rule by default, yet its call, which may
   // be the one shown, stops running: the calls still running are shown instead. So too for the result of a call never
   // seen running (one approved in an earlier stream runs before the first step, named by its result only): the others
