@@ -148,13 +148,58 @@ describe('hostile input', () => {
     await stillHealthy();
   });
 
-  it('refuses deep nesting in JSON and in bracket syntax with ERROR_ARGUMENT', async () => {
+  // README, "Choices where the platform is silent": ERROR_ARGUMENT 400 (`argument: 'body'`) for "nesting deeper than
+  // 32 levels or more than 10,000 parameters". The numbers are written out here, not read from DEFAULT_PARSE_LIMITS:
+  // a changed limit must fail this test, not move it along.
+  it('refuses nesting deeper than 32 levels in JSON and in bracket syntax with ERROR_ARGUMENT; 32 levels pass', async () => {
+    /** `a` with `levels` levels below it: `a[x][x]…=1` in a form, `{"a":{"x":{…:1}}}` in JSON. */
+    const jsonNested = (levels: number) =>
+      `{"DIALOG_ID":"chat1","a":${'{"x":'.repeat(levels - 1)}{"x":1}${'}'.repeat(levels - 1)}}`;
+    const formNested = (levels: number) => `DIALOG_ID=chat1&a${'[x]'.repeat(levels)}=1`;
+    const answers = async (levels: number) => {
+      const json = await post(url, jsonNested(levels), { contentType: 'application/json' });
+      const form = await post(url, formNested(levels));
+      return [json, form].map((reply) => [reply.status, reply.body.error ?? null, reply.body.argument ?? null]);
+    };
+    expect(await answers(32)).toEqual([
+      [200, null, null],
+      [200, null, null],
+    ]);
+    expect(await answers(33)).toEqual([
+      [400, 'ERROR_ARGUMENT', 'body'],
+      [400, 'ERROR_ARGUMENT', 'body'],
+    ]);
     const deepJson = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const json = await post(url, deepJson, { contentType: 'application/json' });
     expect([json.status, json.body.error]).toEqual([400, 'ERROR_ARGUMENT']);
-    const deepForm = `DIALOG_ID=chat1&a${'[x]'.repeat(100)}=1`;
-    const form = await post(url, deepForm);
-    expect([form.status, form.body.error]).toEqual([400, 'ERROR_ARGUMENT']);
+    await stillHealthy();
+  });
+
+  it('refuses a form or multipart body of more than 10,000 parameters with ERROR_ARGUMENT; 10,000 pass', async () => {
+    /** DIALOG_ID and `count - 1` more: `count` parameters in all. */
+    const pairs = (count: number): [string, string][] => [
+      ['DIALOG_ID', 'chat1'],
+      ...Array.from({ length: count - 1 }, (_, i): [string, string] => [`p${i}`, '1']),
+    ];
+    const answers = async (count: number) => {
+      const form = await post(url, new URLSearchParams(pairs(count)).toString());
+      const multipart = new FormData();
+      for (const [name, value] of pairs(count)) multipart.append(name, value);
+      const mp = await fetch(url, { method: 'POST', body: multipart });
+      const mpBody = (await mp.json()) as { error?: string; argument?: string };
+      return [
+        [form.status, form.body.error ?? null, form.body.argument ?? null],
+        [mp.status, mpBody.error ?? null, mpBody.argument ?? null],
+      ];
+    };
+    expect(await answers(10_000)).toEqual([
+      [200, null, null],
+      [200, null, null],
+    ]);
+    expect(await answers(10_001)).toEqual([
+      [400, 'ERROR_ARGUMENT', 'body'],
+      [400, 'ERROR_ARGUMENT', 'body'],
+    ]);
     await stillHealthy();
   });
 

@@ -796,3 +796,29 @@ describe('result shapes', () => {
     expect(emulator.indicators().find((i) => i.senderId === 10)?.text).toBe('Agent is typing...');
   });
 });
+
+// Reference §4.2, Bot.register errors: "`BOT_LIMIT_EXCEEDED` (100 bots/app)". The 100 is written out here: a
+// changed limit in botMethods.ts must fail this test. Under a webhook the app is `'custom'.botToken` (§1.2, §1.3).
+describe('imbot.v2.Bot.register: 100 bots per app (§4.2)', () => {
+  let own: Emulator;
+  beforeAll(async () => {
+    own = await startEmulator({ plan: 'off' });
+  });
+  afterAll(() => own.close());
+
+  const register = (code: string, botToken: string) =>
+    post(`${own.webhookUrl()}imbot.v2.Bot.register`, { fields: { code, botToken, properties: { name: code } } });
+
+  it('registers the 100th bot of an app, refuses the 101st with BOT_LIMIT_EXCEEDED 400, and other apps go on', async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= 100; i++) statuses.push((await register(`limit${i}`, 'limit-token')).status);
+    expect(statuses).toEqual(Array.from({ length: 100 }, () => 200));
+    const over = await register('limit101', 'limit-token');
+    expect([over.status, over.body.error]).toEqual([400, 'BOT_LIMIT_EXCEEDED']);
+    // Idempotent on code (§4.2): an existing bot is returned, not counted again.
+    const again = await register('limit100', 'limit-token');
+    expect(again.status).toBe(200);
+    // The limit is per app: another botToken is another app.
+    expect((await register('limit101', 'other-limit-token')).status).toBe(200);
+  });
+});

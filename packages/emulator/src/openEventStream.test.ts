@@ -197,6 +197,9 @@ describe('a subscriber that hangs up mid-stream', () => {
 
 describe('a subscriber that never reads (backpressure)', () => {
   it('is dropped once its unread backlog passes SSE_MAX_BACKLOG_BYTES, instead of being buffered without bound', async () => {
+    // The bound the README documents ("more than 4 MiB unread", Observation and Long runs), written out: the test
+    // below is in units of the constant, so without this a changed constant would pass it.
+    expect(SSE_MAX_BACKLOG_BYTES).toBe(4 * 1024 * 1024);
     const portal = new Portal({ plan: 'off' });
     const server = createServer((req, res) => openEventStream(portal, req, res, new URL(req.url!, 'http://x'), {}));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
