@@ -68,7 +68,9 @@ const REFRESHABLE = new Set(['expired_token', 'invalid_token']);
  * stays out of access logs). On `expired_token`/`invalid_token` it refreshes once through the token endpoint
  * and retries; concurrent calls that hit the same expired token share one refresh. A failed refresh
  * (`invalid_grant`: the refresh token is dead too) fails those calls with an `auth` error and does not loop;
- * later calls that meet an expired token fail the same way without asking the token endpoint again.
+ * later calls that meet an expired token fail the same way without asking the token endpoint again: for good after
+ * a verdict on the refresh token or the client, for `REFUSAL_MEMORY_MS` after one on the portal's state
+ * (`PAYMENT_REQUIRED`, a scope), which its admin can change.
  *
  * @example
  * ```ts
@@ -108,10 +110,12 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   let generation = 0;
   let refreshing: Promise<void> | undefined;
   /**
-   * Set when the token endpoint refused the refresh token or the client (`invalid_grant`, `invalid_client`):
-   * retrying cannot help, so later expired calls fail with it at once instead of asking the endpoint again.
+   * Set when the token endpoint refused the refresh (`REFUSALS`): later expired calls fail with it at once instead of
+   * asking the endpoint again. A verdict on the refresh token or the client (`invalid_grant`, `invalid_client`) holds
+   * for good, since retrying cannot help; one on the portal's state (`PORTAL_REFUSALS`) only for `REFUSAL_MEMORY_MS`
+   * from `at`, so a portal that was paid for or given its scope back is served again without a restart.
    */
-  let refused: B24Error | undefined;
+  let refused: { error: B24Error; at: number; forMs: number } | undefined;
   const oauthHttp = createHttpClient(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   /** Set by `close()`: the time by which it promises to resolve, so a refresh started after it ends by then too. */
@@ -146,7 +150,13 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     } catch (error) {
       const failure = refreshFailed(error);
       // Only the token endpoint's own answer is a verdict on the refresh token; a proxy's page or JSON is not.
-      if (REFUSALS.has(failure.code)) refused = failure;
+      if (REFUSALS.has(failure.code)) {
+        refused = {
+          error: failure,
+          at: Date.now(),
+          forMs: PORTAL_REFUSALS.has(failure.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY,
+        };
+      }
       throw failure;
     }
     const tokens = toTokens(reply);
@@ -180,7 +190,12 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       }),
       async recover(error, credentials, signal) {
         if (!REFRESHABLE.has(error.code)) return false;
-        if (refused) throw refused;
+        if (refused) {
+          // A clock set back (elapsed below 0) ends it too, rather than stretching it by however far it went.
+          const elapsed = Date.now() - refused.at;
+          if (elapsed >= 0 && elapsed < refused.forMs) throw refused.error;
+          refused = undefined;
+        }
         if (credentials === generation) {
           if (!refreshing) {
             refreshing = refresh().finally(() => {
@@ -321,9 +336,26 @@ const REFUSALS = new Set([
 ]);
 
 /**
+ * The refusals that are the portal's state rather than a verdict on the refresh token or the client: its
+ * subscription lapsed (`PAYMENT_REQUIRED`) or the application lost a scope (reference §5). Paying or re-granting
+ * the scope mends them, so they are remembered only for `REFUSAL_MEMORY_MS`.
+ */
+const PORTAL_REFUSALS = new Set(['PAYMENT_REQUIRED', 'insufficient_scope', 'invalid_scope']);
+
+/**
+ * How long a refusal in `PORTAL_REFUSALS` fails expired calls without asking the token endpoint again: 5 minutes.
+ * Paying or re-granting a scope is a person's work in the portal's admin pages, so a bot back within 5 minutes of it
+ * is soon enough, while a portal left unpaid for weeks costs the authorization server at most 12 refresh requests an
+ * hour per transport (one at a time, shared by the calls waiting), not one per indicator call, which the reference
+ * warns may get the application blocked (§5).
+ */
+const REFUSAL_MEMORY_MS = 5 * 60_000;
+
+/**
  * What a failed refresh means for the waiting calls. A refusal by the token endpoint (`invalid_grant`,
- * `invalid_client`, a bad request: `REFUSALS`) leaves them unauthenticated: kind `auth`, remembered. Anything else
- * keeps its own kind and is not remembered, so the next expired call refreshes again: a transient failure
+ * `invalid_client`, a bad request: `REFUSALS`) leaves them unauthenticated: kind `auth`, remembered (those in
+ * `PORTAL_REFUSALS` for `REFUSAL_MEMORY_MS`). Anything else keeps its own kind and is not remembered, so the next
+ * expired call refreshes again: a transient failure
  * (network, timeout, a 5xx, a rate limit), a reply that is not JSON (a proxy's HTML page: `unexpectedAnswer`, the
  * kind its status gives; a WAF's 403 is `access`, a wrong URL's 404 `input`), and JSON with another code (a proxy's
  * JSON 403: `access` too).
