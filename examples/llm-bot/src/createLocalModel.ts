@@ -28,7 +28,7 @@ const usage = {
  */
 export function createLocalModel(options: LocalModelOptions = {}): MockLanguageModelV3 {
   const speed = options.speed ?? 1;
-  return new MockLanguageModelV3({
+  const model = new MockLanguageModelV3({
     provider: 'local',
     modelId: 'b24-demo',
     doStream: async (call: LanguageModelV3CallOptions) => {
@@ -42,6 +42,19 @@ export function createLocalModel(options: LocalModelOptions = {}): MockLanguageM
       return { stream: play(script, speed, call.abortSignal) };
     },
   });
+  localModels.add(model);
+  return model;
+}
+
+/** Every model `createLocalModel` made: known by identity, not by a provider name another mock could share. */
+const localModels = new WeakSet<object>();
+
+/**
+ * Whether `model` is the local demo model (`createLocalModel`): canned answers from a small corpus, no LLM. The
+ * bot's profile says so rather than promising an LLM (the demo and the CLI run it when no LLM_BASE_URL is set).
+ */
+export function isLocalModel(model: unknown): boolean {
+  return typeof model === 'object' && model !== null && localModels.has(model);
 }
 
 function searchStep(question: string): Timed[] {

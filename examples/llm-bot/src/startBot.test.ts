@@ -448,6 +448,28 @@ function webhookEvents(emulator: Emulator): EventSource {
   return { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) };
 }
 
+/**
+ * A model answering ~45,000 characters in lines (a long code listing, say) at once: three messages under the
+ * portal's 20,000-character limit.
+ */
+function longAnswer() {
+  const text = Array.from({ length: 1_500 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(24)}\n`).join('');
+  const model = new MockLanguageModelV3({
+    doStream: async () => ({
+      stream: simulateReadableStream<LanguageModelV3StreamPart>({
+        chunks: [
+          { type: 'stream-start', warnings: [] },
+          { type: 'text-start', id: 't' },
+          { type: 'text-delta', id: 't', delta: text },
+          { type: 'text-end', id: 't' },
+          { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: USAGE },
+        ],
+      }),
+    }),
+  });
+  return { text, model };
+}
+
 /** Every `imbot.v2.Chat.Message.send` the portal got (refused ones too), in order. */
 function sendCalls(emulator: Emulator): CallEntry[] {
   return emulator
@@ -925,20 +947,7 @@ describe('llm-bot text cut for the log and the chat', () => {
   it('sends an answer over the 20,000-character message limit whole, in messages under it, not cut by the portal', async () => {
     // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
     // appends " (...)" (reference §4.3), so one message would lose more than half of the answer.
-    const text = Array.from({ length: 1_500 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(24)}\n`).join('');
-    const model = new MockLanguageModelV3({
-      doStream: async () => ({
-        stream: simulateReadableStream<LanguageModelV3StreamPart>({
-          chunks: [
-            { type: 'stream-start', warnings: [] },
-            { type: 'text-start', id: 't' },
-            { type: 'text-delta', id: 't', delta: text },
-            { type: 'text-end', id: 't' },
-            { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: USAGE },
-          ],
-        }),
-      }),
-    });
+    const { text, model } = longAnswer();
     const { bot, emulator, ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
     }));
@@ -955,6 +964,46 @@ describe('llm-bot text cut for the log and the chat', () => {
     expect(replies.slice(0, -1).every((m) => m.text.endsWith('\n'))).toBe(true);
     expect(conversation(q).callsAfterReply).toEqual([]);
   });
+  it.each([
+    [
+      'refused for good',
+      { status: 400, error: 'PARAMS_ERROR', times: 1 },
+      /^Sorry, my answer above is incomplete \(1 of its 3 parts sent\): I could not send the rest \(PARAMS_ERROR\b.*\)\. Please ask again for the rest\.$/,
+    ],
+    [
+      'failing twice in a way that may have landed',
+      { status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 },
+      /^Sorry, the rest of my answer may not have reached you \(INTERNAL_SERVER_ERROR\b.*\)\. If it stops short above, please ask again for the rest\.$/,
+    ],
+  ] as const)(
+    'a later part of a long answer %s: the apology says the rest is missing, not that there was no answer',
+    async (_, fault, apology) => {
+      const { model } = longAnswer();
+      const { bot, emulator, ask, waitFor, settle } = await setup(model, (emulator) => {
+        const http = createWebhookTransport(emulator.webhookUrl(1));
+        onTestFinished(() => http.close());
+        let sent = 0;
+        const transport: Transport = {
+          call: async (method, params, options) => {
+            const result = await http.call(method, params, options);
+            // the first part landed: the portal fails the second
+            if (method === 'imbot.v2.Chat.Message.send' && ++sent === 1) emulator.addFault({ method, ...fault });
+            return result;
+          },
+        };
+        return { transport, events: webhookEvents(emulator) };
+      });
+      const q = await ask('List them all');
+      const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
+      await waitFor(q, () => bot.busy() === 0);
+      await settle();
+      const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+      expect(replies).toHaveLength(2); // the first part, then the apology
+      expect(replies[0]!.text).toMatch(/^0000 x+\n/);
+      // before: "Sorry, I could not answer that: …" right under the first part of the answer
+      expect(replies[1]!.text).toMatch(apology);
+    },
+  );
 });
 
 describe('llm-bot event delivery (webhook mode)', () => {
@@ -1162,6 +1211,28 @@ describe('llm-bot with an LLM endpoint that cannot be reached', () => {
     expect(emulator.indicators()).toEqual([]);
     expect(lines.some((l) => /model failed/.test(l))).toBe(true);
     expect(JSON.stringify([c.reply, lines])).not.toContain('sk-unreachable-key');
+  });
+});
+
+describe("llm-bot's profile (imbot.v2.Bot.register `properties`)", () => {
+  // The work position is what a chat shows under the bot's name: it must not promise an LLM the bot does not use.
+  it.each([
+    ['the local demo model', 'Answers with a local demo model (no LLM)', () => createLocalModel({ speed: 0 })],
+    [
+      'the demo model createModel picks with no LLM_BASE_URL (pnpm demo, the CLI)',
+      'Answers with a local demo model (no LLM)',
+      () => createModel({}).model,
+    ],
+    [
+      'an OpenAI-compatible endpoint',
+      'Answers with an LLM',
+      () => createModel({ LLM_BASE_URL: 'http://127.0.0.1:9/v1' }).model,
+    ],
+  ] as const)('registers with %s as "%s"', async (_, workPosition, model) => {
+    const { emulator } = await setup(model());
+    const registration = emulator.received().find((r) => r.method === 'imbot.v2.Bot.register');
+    // before: "Answers with an LLM" whatever answered, the canned demo model included
+    expect(registration?.params).toMatchObject({ fields: { properties: { name: 'LLM Bot', workPosition } } });
   });
 });
 

@@ -36,6 +36,7 @@ import {
 import { cannotPost } from './cannotPost';
 import { clearOutcome, type Shown } from './clearOutcome';
 import { clip } from './clip';
+import { isLocalModel } from './createLocalModel';
 import { createSearchTool } from './createSearchTool';
 import { inTurn } from './inTurn';
 import { isHttpUrl } from './isHttpUrl';
@@ -216,7 +217,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           type: options.type ?? 'bot',
           eventMode: events.mode,
           ...(webhookUrl ? { webhookUrl } : {}),
-          properties: { name, workPosition: 'Answers with an LLM' },
+          // What a chat shows under its name: not an LLM when the canned demo model answers.
+          properties: {
+            name,
+            workPosition: isLocalModel(options.model)
+              ? 'Answers with a local demo model (no LLM)'
+              : 'Answers with an LLM',
+          },
         },
       })) as typeof registered;
       break;
@@ -325,6 +332,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       let doubted = false;
       /** The reply went out: dealt with, even should stop() have aborted the answer while it was on the wire. */
       let replied = false;
+      /** Of a long answer (`splitMessage`): its messages and how many went out; the apology says what is missing. */
+      let partCount = 0;
+      let partsSent = 0;
+      /** A try at a later part failed after it may have landed (as `doubted` for the first). */
+      let partDoubted = false;
       // Aborts the model (as stop() does) but is reported to the user; covers the model only, not the send.
       let timedOut = false;
       /** stop() aborted it before it was answered or had failed: left to the next run (fetch) or to stop()'s notice. */
@@ -393,20 +405,28 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         hold = holdStatus(dialogId, clearSettled.shown(), phase, started + policy.delayMs, controller.signal);
         // An answer over the portal's message limit goes out whole, in several messages: one would be cut.
         const [first = text, ...rest] = splitMessage(text);
+        partCount = rest.length + 1;
         // An attempt on its way when stop() aborts the answer goes on (it may have landed) until stop() gives up.
         const held = hold;
-        await send(
-          dialogId,
-          first,
-          givingUp.signal,
-          (ms, mayHaveLanded) => (mayHaveLanded ? sleep(ms, controller.signal) : held.wait(ms)),
-          () => {
+        await send(dialogId, first, givingUp.signal, {
+          wait: (ms, mayHaveLanded) => (mayHaveLanded ? sleep(ms, controller.signal) : held.wait(ms)),
+          onDoubt: () => {
             doubted = true;
           },
-        );
+        });
         replied = true;
+        partsSent = 1;
         // The first message hid the status: the rest is sent with no status call (plain backoffs), never one after it.
-        for (const part of rest) await send(dialogId, part, givingUp.signal, (ms) => sleep(ms, controller.signal));
+        for (const part of rest) {
+          partDoubted = false;
+          await send(dialogId, part, givingUp.signal, {
+            wait: (ms) => sleep(ms, controller.signal),
+            onDoubt: () => {
+              partDoubted = true;
+            },
+          });
+          partsSent++;
+        }
         log(
           `→ ${dialogId}: replied in ${Date.now() - started} ms${rest.length > 0 ? ` (${rest.length + 1} messages)` : ''}`,
         );
@@ -450,12 +470,20 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           : error instanceof Error
             ? error.message
             : String(error);
-        log(`× ${dialogId}: ${text === undefined ? 'model failed' : 'could not send the reply'}: ${reason}`);
-        // After a reply that may have landed, "could not answer" could contradict the answer just above it.
-        const apology = doubted
-          ? `Sorry, my answer may not have reached you (${clip(reason, 300)}). If you do not see it above, please ask again.`
-          : `Sorry, I could not answer that: ${clip(reason, 300)}`;
-        await send(dialogId, apology, givingUp.signal).catch((e: unknown) =>
+        log(
+          `× ${dialogId}: ${text === undefined ? 'model failed' : `could not send the ${replied ? 'rest of the ' : ''}reply`}: ${reason}`,
+        );
+        // After a reply that may have landed, "could not answer" could contradict the answer just above it; after the
+        // first parts of a long one went out, it would deny what the person is reading: they are told the rest is missing.
+        const why = clip(reason, 300);
+        const apology = replied
+          ? partDoubted
+            ? `Sorry, the rest of my answer may not have reached you (${why}). If it stops short above, please ask again for the rest.`
+            : `Sorry, my answer above is incomplete (${partsSent} of its ${partCount} parts sent): I could not send the rest (${why}). Please ask again for the rest.`
+          : doubted
+            ? `Sorry, my answer may not have reached you (${why}). If you do not see it above, please ask again.`
+            : `Sorry, I could not answer that: ${why}`;
+        await send(dialogId, apology, givingUp.signal, { resendDoubted: false }).catch((e: unknown) =>
           log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
         );
       } finally {
@@ -555,12 +583,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // abandoned, so nothing goes out once stop() has given up (`givingUp`, the notices' bound), not even a first
   // attempt; and by default it ends the waits between attempts: stop() does not wait out a backoff. `wait` replaces
   // the plain sleep (the reply's ends when its answer is aborted, at the start of stop()).
+  // `resendDoubted: false` (an apology, a restart notice): no second try after such a failure. The trade that pays
+  // for an answer does not for the bot's own word: lost, the person misses a notice; doubled, they read the same
+  // apology twice. Rate refusals (refused before running) are retried all the same.
   const send = async (
     dialogId: string,
     message: string,
     signal: AbortSignal,
-    wait: (ms: number, mayHaveLanded: boolean) => Promise<void> = (ms) => sleep(ms, signal),
-    onDoubt?: () => void,
+    {
+      wait = (ms) => sleep(ms, signal),
+      onDoubt,
+      resendDoubted = true,
+    }: {
+      wait?: (ms: number, mayHaveLanded: boolean) => Promise<void>;
+      onDoubt?: () => void;
+      resendDoubted?: boolean;
+    } = {},
   ) => {
     let doubted = false;
     for (let attempt = 1; ; attempt++) {
@@ -574,7 +612,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       } catch (error) {
         if (signal.aborted || attempt >= SEND_ATTEMPTS) throw error;
         if (!(error instanceof B24Error && error.kind === 'rate')) {
-          if (doubted || !passing(error)) throw error;
+          if (doubted || !resendDoubted || !passing(error)) throw error;
           doubted = true;
           onDoubt?.();
           log(
@@ -681,6 +719,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
                 ? 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'
                 : `Sorry, I am restarting and could not answer your last ${count} messages here. Please send them again in a minute.`,
               signal,
+              { resendDoubted: false },
             );
             log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: stopping)`);
           } catch (e) {
