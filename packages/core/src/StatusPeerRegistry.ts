@@ -172,7 +172,7 @@ export class StatusPeerRegistry {
   }
 
   /**
-   * Whether a newer status of the bot in the chat keeps what `status` would renew up (see `StatusPeers.kept`): the
+   * Whether a newer status of the bot in the chat keeps what `status` would renew up (see `StatusPeers.putOff`): the
    * newest renews, the others skip while it goes on. If it renews at least as often, whatever was up is renewed in
    * time: each call's lease outlasts the newest's next renewal. If less often (a longer lease), only while what is up
    * is its own status with its lease (`#up`), which it renews before it lapses: a renewal of `status` would change
@@ -191,6 +191,23 @@ export class StatusPeerRegistry {
         this.#up.get(key) === newest.shown?.code &&
         (this.#upLeaseMs.get(key) as number) >= newest.leaseMs)
     );
+  }
+
+  /**
+   * How long `status` puts its renewal off (0: it renews now). A period while a newer status keeps what it would renew
+   * up (`kept`). Else, while what the portal shows for its bot in its chat is its own status, until shortly before that
+   * lapses (its margin), at most a period: another status of the bot there put it up since its own last call (one
+   * renewing less often, whose turn it was, then ended), and a renewal now is a request spent for nothing. Not for less
+   * than half a period, which is only its own call's latency (each renewal would go a little later, as a change).
+   */
+  putOff(status: PeerStatus): number {
+    if (this.kept(status)) return status.period;
+    const { dialogId, botId } = peersOf(status);
+    const key = keyOf(botId, dialogId);
+    const lapse = this.#lapseAt.get(key);
+    if (lapse === undefined || !this.#up.has(key) || this.#up.get(key) !== status.shown?.code) return 0;
+    const wait = Math.min(lapse - (status.leaseMs - status.period) - this.clock.now(), status.period);
+    return wait > status.period / 2 ? wait : 0;
   }
 
   /**

@@ -78,8 +78,8 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     return this.registry?.shared(this) === true;
   }
 
-  kept(status: PeerStatus): boolean {
-    return this.registry?.kept(status) === true;
+  putOff(status: PeerStatus): number {
+    return this.registry?.putOff(status) ?? 0;
   }
 
   drive(s: StatusSignal): DriverSignal | undefined {
