@@ -389,6 +389,25 @@ export function createMessageList(options: MessageListOptions) {
       else if (fresh.size > 0) jump.hidden = false;
     },
 
+    /**
+     * What came while the stream was cut (a reconnect that resumed where the page was): added on top of the list, as
+     * if it came live, but read out once each (a message written and edited meanwhile in its last words, as `load`
+     * does), and scrolled once.
+     */
+    catchUp(entries: readonly MessageEntry[]): void {
+      const follow = pinned;
+      const fresh = new Map<number, MessageEntry>();
+      let sentHere = false;
+      for (const entry of entries) {
+        const added = insert(entry);
+        if (added === 'sent here') sentHere = true;
+        else if (added === 'new' || fresh.has(entry.messageId)) fresh.set(entry.messageId, entry);
+      }
+      for (const entry of fresh.values()) if (entry.authorId !== me) announce(entry);
+      if (follow || sentHere) scrollToEnd();
+      else if (fresh.size > 0) jump.hidden = false;
+    },
+
     clear,
 
     /** Writes the authors' names again (someone unknown when their message came has been looked up since). */

@@ -8,11 +8,17 @@ export type FeedEntry =
 
 export type FeedEvent =
   /**
-   * (Re)connected: the emulator's whole timeline so far, for the view to rebuild from; live entries follow.
+   * Connected (or reconnected, where it could not resume): the emulator's whole timeline so far, for the view to
+   * rebuild from; live entries follow.
    * `startedOver`: it is in another epoch than when this page last heard from it, so it was reset or restarted
    * meanwhile (perhaps while the page was cut off): the tokens and message numbers of before mean nothing to it.
    */
   | { readonly kind: 'snapshot'; readonly entries: readonly TimelineEntry[]; readonly startedOver: boolean }
+  /**
+   * Reconnected to the same emulator, in the same epoch: what it recorded since the last entry the page had (only
+   * that, in order; live entries follow). The view takes them in on top of what it shows, as if they came live.
+   */
+  | { readonly kind: 'resumed'; readonly entries: readonly TimelineEntry[] }
   /** The stream broke (the emulator stopped or restarts); the next attempt is in `retryInMs`. */
   | { readonly kind: 'disconnected'; readonly retryInMs: number }
   | FeedEntry;
@@ -21,26 +27,30 @@ export type FeedEvent =
 const RETRY_MS = [500, 1000, 2000, 5000];
 
 /**
- * How often a stream that brought nothing is checked against the emulator's timeline. A stream can stall without
- * closing (a proxy that holds the connection, a half-open one after a network change): EventSource then reports
- * nothing, and the emulator's heartbeat (`: ping` every 15 s) is an SSE comment, which EventSource does not surface. So
- * a silent stream is asked after: the timeline from its last entry on (`since`: a few bytes when all is well). What the
- * timeline has and the stream did not bring within the next period, or a check that fails or gets no answer by then,
- * means the stream is dead: it is said ("reconnecting…") and started over. A quiet emulator costs one small request
- * per period, and the page notices a stall within two periods of something it missed.
+ * How often, by default (the `watchMs` setting), a stream that brought nothing is checked against the emulator's
+ * timeline. A stream can stall without closing (a proxy that holds the connection, a half-open one after a network
+ * change): EventSource then reports nothing, and the emulator's heartbeat (`: ping` every 15 s) is an SSE comment,
+ * which EventSource does not surface. So a silent stream is asked after: the timeline from its last entry on
+ * (`since`: a few bytes when all is well). What the timeline has and the stream did not bring within the next period,
+ * or a check that fails or gets no answer by then, means the stream is dead: it is said ("reconnecting…") and started
+ * over. A quiet emulator costs one small request per period, and the page notices a stall within two periods of
+ * something it missed.
  */
-const WATCH_MS = 5_000;
+export const WATCH_MS = 5_000;
 
 /**
  * The emulator's timeline, kept current: a snapshot (`/_emulator/timeline`), then its server-sent events
- * (`/_emulator/events`) from the snapshot's last entry on. When the stream breaks, it says so and starts over with
- * a fresh snapshot rather than letting EventSource resume by itself, so the view is rebuilt from what the emulator
- * has now. Whether the emulator started over (a reset or a new process) is told by its epoch (`<process>-<resets>`,
- * in every snapshot and `reset` event), not guessed from its numbers: a new process may have numbered past the old
- * one by the time the page is back, and a reset keeps counting. `epoch` is the one the page started with. A stream
- * that stalls without closing is found out by its silence (see `WATCH_MS`) and started over the same way.
+ * (`/_emulator/events`) from the snapshot's last entry on. When the stream breaks, it says so and reconnects on its own
+ * schedule (EventSource's own retry is silent). It resumes: the timeline from the last entry the page has (`since`,
+ * with its epoch), so a reconnect costs what was missed, not the whole history again, then the stream from there.
+ * Only when the emulator cannot resume it (it started over, or dropped entries the page never had) is that a fresh
+ * snapshot, to rebuild the view from. Whether the emulator started over (a reset or a new process) is told by its
+ * epoch (`<process>-<resets>`, in every snapshot and `reset` event), not guessed from its numbers: a new process may
+ * have numbered past the old one by the time the page is back, and a reset keeps counting. `epoch` is the one the
+ * page started with. A stream that stalls without closing is found out by its silence (checked every `watchMs`, see
+ * `WATCH_MS`) and started over the same way.
  */
-export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<FeedEvent> {
+export function emulatorFeed(emulatorUrl: string, epoch: string, watchMs: number): Observable<FeedEvent> {
   return new Observable<FeedEvent>((subscriber) => {
     let source: EventSource | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,6 +58,8 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
     let failures = 0;
     /** The epoch of what the page shows. */
     let known = epoch;
+    /** The last entry handed to the subscriber (a snapshot's or the stream's): where a reconnect resumes. */
+    let last: number | undefined;
     let closed = false;
 
     const retry = (): void => {
@@ -65,9 +77,12 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
     };
 
     const connect = async (): Promise<void> => {
-      let snapshot: { entries: TimelineEntry[]; epoch: string; lastSeq: number };
+      let snapshot: { entries: TimelineEntry[]; epoch: string; lastSeq: number; reset?: true };
+      /** Where it resumes from, if it does: `since` the last entry the page has, in the epoch it has it from. */
+      const from = last === undefined ? undefined : { since: last, epoch: known };
       try {
-        const response = await fetch(`${emulatorUrl}/_emulator/timeline`, { cache: 'no-store' });
+        const query = from ? `?${new URLSearchParams({ since: String(from.since), epoch: from.epoch })}` : '';
+        const response = await fetch(`${emulatorUrl}/_emulator/timeline${query}`, { cache: 'no-store' });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         snapshot = (await response.json()) as typeof snapshot;
       } catch {
@@ -75,12 +90,17 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
         return;
       }
       if (closed) return;
+      // Resumed, unless the emulator says it cannot (another epoch: it answers with every entry it keeps), or entries
+      // right after the page's last are gone (it fell further behind than the emulator keeps): then what it has is
+      // all there is, and the view is rebuilt from it.
+      const first = snapshot.entries[0];
+      const resumed =
+        from !== undefined && snapshot.reset !== true && (first === undefined || first.seq === from.since + 1);
       // With its epoch, the stream opens with a `reset` event should the emulator start over before it connects.
       const cursor = new URLSearchParams({ since: String(snapshot.lastSeq), epoch: snapshot.epoch });
       const events = new EventSource(`${emulatorUrl}/_emulator/events?${cursor}`);
       source = events;
-      /** The last entry the stream brought (the snapshot's at first), and whether one came since the last check. */
-      let seq = snapshot.lastSeq;
+      /** Whether the stream brought an entry since the last check. */
       let heard = false;
       /** What the timeline had at the last check that the stream had not brought yet. */
       let owed: { readonly epoch: string; readonly lastSeq: number } | undefined;
@@ -88,7 +108,7 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
       const check = (): void => {
         if (source !== events) return;
         // No answer within a period (held as the stream is), or what the timeline had is still not here: dead.
-        if (checking || (owed && (known !== owed.epoch || seq < owed.lastSeq))) {
+        if (checking || (owed && (known !== owed.epoch || (last ?? 0) < owed.lastSeq))) {
           retry();
           return;
         }
@@ -98,7 +118,7 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
           return;
         }
         checking = true;
-        const cursor = new URLSearchParams({ since: String(seq), epoch: known ?? snapshot.epoch });
+        const cursor = new URLSearchParams({ since: String(last ?? 0), epoch: known });
         fetch(`${emulatorUrl}/_emulator/timeline?${cursor}`, { cache: 'no-store' })
           .then(async (response) => {
             if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -107,7 +127,7 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
           .then(
             (timeline) => {
               checking = false;
-              if (timeline.epoch !== known || timeline.lastSeq > seq) {
+              if (timeline.epoch !== known || timeline.lastSeq > (last ?? 0)) {
                 owed = { epoch: timeline.epoch, lastSeq: timeline.lastSeq };
               }
             },
@@ -119,16 +139,18 @@ export function emulatorFeed(emulatorUrl: string, epoch?: string): Observable<Fe
       };
       events.onopen = () => {
         failures = 0;
-        const startedOver = known !== undefined && snapshot.epoch !== known;
+        const startedOver = snapshot.epoch !== known;
         known = snapshot.epoch;
-        subscriber.next({ kind: 'snapshot', entries: snapshot.entries, startedOver });
+        last = snapshot.lastSeq;
+        if (resumed) subscriber.next({ kind: 'resumed', entries: snapshot.entries });
+        else subscriber.next({ kind: 'snapshot', entries: snapshot.entries, startedOver });
         clearInterval(watch);
-        watch = setInterval(check, WATCH_MS);
+        watch = setInterval(check, watchMs);
       };
       events.onmessage = (message: MessageEvent<string>) => {
         const entry = JSON.parse(message.data) as FeedEntry;
         if (entry.kind === 'reset') known = entry.epoch;
-        seq = entry.seq;
+        last = entry.seq;
         heard = true;
         subscriber.next(entry);
       };

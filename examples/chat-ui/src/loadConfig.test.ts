@@ -13,6 +13,20 @@ describe('readSettings', () => {
     expect(settingsAt('token=t0k&user=').userId).toBe(1); // left blank, as `token=` is: the default
   });
 
+  // How often a silent event stream is checked (see emulatorFeed): 5 s, which a test of a stalled stream shortens.
+  it('takes how often a silent stream is checked (watchMs), 5 s by default', () => {
+    expect(settingsAt('').watchMs).toBe(5_000);
+    expect(settingsAt('watchMs=').watchMs).toBe(5_000); // left blank: the default
+    expect(settingsAt('watchMs=750').watchMs).toBe(750);
+  });
+
+  it.each(['abc', '0', '-5', '1.5', '99'])('refuses watchMs=%j before any network call', (watchMs) => {
+    expect(() => settingsAt(`watchMs=${watchMs}`)).toThrow(B24InputError);
+    expect(() => settingsAt(`watchMs=${watchMs}`)).toThrow(
+      `Invalid watchMs: must be how often a silent event stream is checked, in ms (an integer, 100 or more) (got ${JSON.stringify(watchMs)})`,
+    );
+  });
+
   describe('with Vite env vars set (a `.env` file, `VITE_B24_*=… pnpm dev`)', () => {
     afterEach(() => vi.unstubAllEnvs());
 

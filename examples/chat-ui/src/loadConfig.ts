@@ -1,6 +1,7 @@
 import type { AuthRequest } from '@b24-typing/browser';
 import { B24Error, B24InputError, resolveTypingPolicy } from '@b24-typing/core';
 import type { TypingPolicy } from '@b24-typing/core';
+import { WATCH_MS } from './emulatorFeed';
 
 /** What the page reads from its URL and env before it talks to anyone. */
 export interface ChatSettings {
@@ -14,6 +15,11 @@ export interface ChatSettings {
   readonly token: string | undefined;
   /** The typing policy, defaults filled in (tests shorten the 25 s lifetime to match the emulator's). */
   readonly policy: TypingPolicy;
+  /**
+   * How often a silent event stream is checked against the timeline (see `emulatorFeed`): 5 s; a test of a stalled
+   * stream shortens it rather than wait two periods of it.
+   */
+  readonly watchMs: number;
 }
 
 /** Where the demo points and as whom it types. */
@@ -66,8 +72,8 @@ async function postForToken(url: string, init: RequestInit): Promise<Response> {
 /**
  * Reads the settings from the query string, then Vite env vars (`VITE_B24_*`), then defaults: the emulator's CLI
  * port and the OAuth token the emulator seeds for user 1. Query parameters: `emulator`, `dialog`, `token`,
- * `user`, `lifetimeMs`, `marginMs`, `idleMs`. Throws a `B24InputError` (its `field` the setting) on a setting no amount
- * of waiting will fix, before any request: the page says so instead of waiting for the emulator.
+ * `user`, `lifetimeMs`, `marginMs`, `idleMs`, `watchMs`. Throws a `B24InputError` (its `field` the setting) on a
+ * setting no amount of waiting will fix, before any request: the page says so instead of waiting for the emulator.
  */
 export function readSettings(location: Location): ChatSettings {
   const query = new URLSearchParams(location.search);
@@ -101,7 +107,22 @@ export function readSettings(location: Location): ChatSettings {
       'the id of the user the token belongs to (a positive integer)',
       JSON.stringify(user),
     );
-  return { emulatorUrl, dialogId: dialog as `chat${number}`, userId: Number(user), token, policy };
+  // Under 100 ms a check would hardly have its answer before the next one calls the stream dead.
+  const watch = query.get('watchMs') || String(WATCH_MS);
+  if (!/^\d+$/.test(watch) || Number(watch) < 100)
+    throw new B24InputError(
+      'watchMs',
+      'how often a silent event stream is checked, in ms (an integer, 100 or more)',
+      JSON.stringify(watch),
+    );
+  return {
+    emulatorUrl,
+    dialogId: dialog as `chat${number}`,
+    userId: Number(user),
+    token,
+    policy,
+    watchMs: Number(watch),
+  };
 }
 
 /** The settings and a token: the one given, or the emulator's OAuth seed (user 1, Alice), refreshed through it. */

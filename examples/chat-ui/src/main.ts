@@ -317,20 +317,22 @@ async function start(): Promise<void> {
    * that region says nothing, so the page's announcer says it (not shown: the connection line in the panel does).
    */
   let lost = false;
-  emulatorFeed(config.emulatorUrl, state.epoch).subscribe((event) => {
-    if (event.kind === 'snapshot') {
+  emulatorFeed(config.emulatorUrl, state.epoch, config.watchMs).subscribe((event) => {
+    if (event.kind === 'snapshot' || event.kind === 'resumed') {
       if (lost) {
-        readOut('Connected to the emulator again.'); // before what came meanwhile, which `load` reads out
+        readOut('Connected to the emulator again.'); // before what came meanwhile, which `load`/`resume` reads out
         lost = false;
       }
       // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one),
       // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
-      if (event.startedOver) {
+      if (event.kind === 'snapshot' && event.startedOver) {
         view.startedOver();
         portalHid(STARTED_OVER);
         reseed();
       }
-      view.load(event.entries);
+      // Back where it left off (only what came since), or rebuilt from the whole timeline.
+      if (event.kind === 'resumed') view.resume(event.entries);
+      else view.load(event.entries);
       offline.textContent = '';
       connection.dataset.state = 'live';
       connection.textContent = `Live from ${config.emulatorUrl}`;

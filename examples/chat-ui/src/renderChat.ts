@@ -90,6 +90,11 @@ export function createChatView(options: {
 }) {
   const { chatId, me, people } = options;
   const typers = new Map<number, Typer>();
+  /**
+   * Whether the page hears the stream now. Cut off, nobody is shown typing (it is not known), yet `typers` is kept: a
+   * reconnect brings only what came since, and who was typing before and has neither stopped nor lapsed still is.
+   */
+  let live = true;
 
   const name = (id: number): string => {
     const person = people.get(id);
@@ -138,12 +143,13 @@ export function createChatView(options: {
   function renderTypers(): void {
     const now = Date.now();
     for (const [id, typer] of typers) if (typer.visibleUntil <= now) typers.delete(id);
-    const key = [...typers.values()].map((typer) => wording(describe(typer))).join('\n');
+    const showing = live ? [...typers.values()] : [];
+    const key = showing.map((typer) => wording(describe(typer))).join('\n');
     if (key === shown) return;
     shown = key;
     const list = byId<HTMLUListElement>('live');
     list.replaceChildren(
-      ...[...typers.values()].map((typer) => {
+      ...showing.map((typer) => {
         const li = document.createElement('li');
         li.dataset.sender = String(typer.senderId);
         const text = document.createElement('span');
@@ -152,9 +158,9 @@ export function createChatView(options: {
         return li;
       }),
     );
-    byId('live-empty').hidden = typers.size > 0;
+    byId('live-empty').hidden = showing.length > 0;
     // The line under the messages (a live region: a screen reader says who started typing) shows the others.
-    const others = [...typers.values()].filter((t) => t.senderId !== me);
+    const others = showing.filter((t) => t.senderId !== me);
     byId('typing-dots').hidden = others.length === 0;
     say(byId('typing-text'), ...sentence(others));
   }
@@ -207,11 +213,23 @@ export function createChatView(options: {
     apply(entry: FeedEntry): void {
       if (take(entry)) renderTypers();
     },
-    /** Rebuilds the chat from the emulator's whole timeline (on connecting, and again after each reconnect). */
+    /** Rebuilds the chat from the emulator's whole timeline: on connecting, and on a reconnect that could not resume. */
     load(entries: readonly TimelineEntry[]): void {
       byId('live-empty').textContent = 'Nobody is typing.';
+      live = true;
       typers.clear();
       messages.load(entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId));
+      for (const entry of entries) if (entry.kind !== 'message') take(entry);
+      renderTypers();
+    },
+    /**
+     * Back on the stream after a cut, with what the emulator recorded meanwhile (and only that): taken in on top of
+     * what the page shows. Messages that came are news, as in `load`; who was typing is known again.
+     */
+    resume(entries: readonly TimelineEntry[]): void {
+      byId('live-empty').textContent = 'Nobody is typing.';
+      live = true;
+      messages.catchUp(entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId));
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
       renderTypers();
     },
@@ -222,11 +240,11 @@ export function createChatView(options: {
     },
     /**
      * Cut off from the stream: who is typing is unknown, so nobody is shown as typing, and the panel says it does
-     * not know ("Nobody is typing." would be a guess) until `load` brings the emulator's state again.
+     * not know ("Nobody is typing." would be a guess) until `load` or `resume` brings the emulator's state again.
      */
     disconnected(): void {
       byId('live-empty').textContent = 'Not known while reconnecting…';
-      typers.clear();
+      live = false;
       renderTypers();
     },
     /**

@@ -758,7 +758,7 @@ describe('the chat as a person uses it', () => {
     const outline = await page.$$eval('h1, h2, h3, h4, h5, h6', (headings) =>
       headings.map((h) => `${h.tagName} ${h.textContent}`),
     );
-    expect(outline).toEqual(['H1 General', 'H2 Typing now', 'H2 Your indicator']);
+    expect(outline).toEqual(['H1 General', 'H2 Typing and bot activity', 'H2 Your indicator']);
     // The look is the same: the panel on the left, 270 px wide, the chat on the rest of the window.
     const boxes = await page.evaluate(() =>
       ['.sidebar', '.chat'].map((selector) => {
@@ -908,7 +908,10 @@ describe('the chat as a person uses it', () => {
       }).observe(document.getElementById('typing-text')!, { childList: true, subtree: true, characterData: true });
     });
     await typeAs(emulator, 2);
-    await page.waitForTimeout(300);
+    // A marker after the renewal on the stream: a message from someone who is not typing. Once the page shows it, it
+    // has taken the renewal in too.
+    emulator.postMessage({ from: users[1]!, dialogId: 'chat1', text: 'Frank, not typing yet' });
+    await page.locator('#messages li .text', { hasText: 'Frank, not typing yet' }).waitFor();
     expect(await page.evaluate(() => (window as unknown as { lineChanges: number }).lineChanges)).toBe(0);
 
     // A fourth person: two names and how many more, still one sentence.
@@ -1126,6 +1129,10 @@ describe('the chat as a person uses it', () => {
     await notify('IMBOT_AGENT_ACTION_GENERATING', 5);
     await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is preparing a response…');
     await expect.poll(() => agent.textContent()).toContain('Agent is preparing a response…');
+    // The panel's heading (its name as a region) says what it lists: a bot's status is not typing.
+    const panel = page.getByRole('region', { name: 'Typing and bot activity' });
+    expect(await panel.count()).toBe(1);
+    expect(await panel.locator('#live li[data-sender="10"]').textContent()).toContain('Agent is preparing a response…');
     // A code the portal does not know shows as plain typing there: here too, not as the code.
     await notify('IMBOT_CUSTOM_STEP', 5);
     await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is typing…');

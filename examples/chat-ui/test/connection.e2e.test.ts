@@ -1,6 +1,6 @@
-import type { CallEntry, Emulator } from '@b24-typing/emulator';
+import type { CallEntry, Emulator, TimelineEntry } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
-import type { Page } from 'playwright-core';
+import type { Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from './relay';
 import { startRelay } from './relay';
@@ -133,9 +133,18 @@ describe('the chat when the emulator goes away', () => {
     await expect.poll(() => texts(page)).toEqual([]);
     expect(await page.isVisible('#empty')).toBe(true); // an empty chat says so, not a blank area
     expect(await page.textContent('#empty')).toBe('No messages yet. Say hello!');
-    await send(page, 'after the reset');
+    // The seed's token expires on the new seed too. The page swapped it for one of its own when it took it again: the
+    // seed's is the same string as before the reset, whose expiry the transport would answer with the token it
+    // refreshed that string to on the old seed (which the reset forgot), and the message would not go out.
+    await seedTokenExpired();
+    const from = Date.now();
+    expect(await trySend(page, 'after the reset')).toBe('sent');
     expect(await page.isHidden('#empty')).toBe(true);
     expect(emulator.messages(1).map((m) => m.text)).toEqual(['after the reset']);
+    const refused = emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.time >= from && e.error !== null);
+    expect(refused.filter((c) => c.error !== 'expired_token')).toEqual([]);
   });
 
   it('shows her typing again at her next key after a reset, which forgot the indicator her keys had shown', async () => {
@@ -263,6 +272,8 @@ describe('the chat cut off from the emulator while it starts over', () => {
     relay = await startRelay(ui.emulator.port);
     const url = new URL(ui.url);
     url.searchParams.set('emulator', relay.url);
+    // A silent stream is checked every second, not every 5 s: a stalled one is found out within seconds.
+    url.searchParams.set('watchMs', '1000');
     // The one tab, on a fresh seed: two tabs on the seed's token race for its one refresh token (it rotates).
     page = ui.page;
     await page.goto('about:blank');
@@ -433,7 +444,7 @@ describe('the chat cut off from the emulator while it starts over', () => {
     ]);
   });
 
-  // Each reconnect rebuilds the panel from the emulator's whole timeline, which still has the call that showed Bob.
+  // A reconnect resumes where the page was: it still knows the call that showed Bob, and must drop him as lapsed.
   it('after a reconnect, shows no one whose indicator lapsed while the stream was cut, and each message once', async () => {
     const { emulator } = ui;
     await typeAs(emulator, 2);
@@ -451,6 +462,74 @@ describe('the chat cut off from the emulator while it starts over', () => {
     expect(await page.locator('#live li').count()).toBe(0);
     expect(await page.textContent('#live-empty')).toBe('Nobody is typing.');
     expect(await texts(page)).toEqual(emulator.messages(1).map((m) => m.text));
+  });
+
+  // Each reconnect downloaded the whole timeline again and rebuilt the chat from it. It resumes from the last entry the
+  // page has: nothing it showed comes again, what came meanwhile comes once, and the stream goes on from there.
+  it('resumes after a cut from where it was: what it showed is not sent again, what came meanwhile comes once', async () => {
+    const { emulator } = ui;
+    // A bot status on a long lease, shown before the cut and still on after it: the resumed timeline has no call for
+    // it, so the page must keep what it knew (and show it again once it knows it is still true).
+    const notify = (statusMessageCode: string, duration: number) =>
+      fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          botId: 10,
+          botToken: 'agent-bot-token',
+          dialogId: 'chat1',
+          statusMessageCode,
+          duration,
+        }),
+      }).then((response) => response.arrayBuffer());
+    await notify('IMBOT_AGENT_ACTION_SEARCHING', 60);
+    const bobId = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, before the cut' });
+    const bobSeq = emulator.timeline().find((e) => e.kind === 'message' && e.messageId === bobId)!.seq;
+    await page.locator('#messages li .text', { hasText: 'Bob, before the cut' }).waitFor();
+    await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is searching for information…');
+
+    await cutOff();
+    const timelines: { url: URL; body: { entries: TimelineEntry[]; epoch: string; lastSeq: number } }[] = [];
+    const streams: URL[] = [];
+    const onResponse = async (response: Response): Promise<void> => {
+      const url = new URL(response.url());
+      if (url.pathname === '/_emulator/timeline') timelines.push({ url, body: await response.json() });
+    };
+    const onRequest = (request: Request): void => {
+      const url = new URL(request.url());
+      if (url.pathname === '/_emulator/events') streams.push(url);
+    };
+    page.on('response', onResponse);
+    page.on('request', onRequest);
+    const text = 'Carol, while the stream was cut';
+    try {
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text });
+      relay.restoreFeed();
+      await page.locator('#messages li .text', { hasText: text }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => streams.length).toBe(1);
+    } finally {
+      page.off('response', onResponse);
+      page.off('request', onRequest);
+    }
+    // Asked from where it was (it had shown Bob's message), in the epoch it knows: only what came since.
+    const resumed = timelines[0]!;
+    expect(Number(resumed.url.searchParams.get('since'))).toBeGreaterThanOrEqual(bobSeq);
+    expect(resumed.url.searchParams.get('epoch')).toBe(resumed.body.epoch);
+    expect(resumed.body.entries.filter((e) => e.seq <= bobSeq)).toEqual([]);
+    expect(resumed.body.entries.flatMap((e) => (e.kind === 'message' ? [e.text] : []))).toEqual([text]);
+    // The stream goes on right after what that brought: no gap, no entry twice.
+    expect(streams[0]!.searchParams.get('since')).toBe(String(resumed.body.lastSeq));
+    expect(streams[0]!.searchParams.get('epoch')).toBe(resumed.body.epoch);
+
+    expect(await texts(page)).toEqual(emulator.messages(1).map((m) => m.text));
+    expect((await page.locator('#announcer p').allTextContents()).slice(-2)).toEqual([
+      'Connected to the emulator again.',
+      `Carol Chen: ${text}`,
+    ]);
+    expect(await page.textContent('#typing-text')).toBe('Agent is searching for information…');
+    expect(await page.locator('#live li[data-sender="10"]').count()).toBe(1);
+    await notify('IMBOT_AGENT_ACTION_THINKING', 1); // clears within a second
+    await expect.poll(() => page.textContent('#typing-text'), { timeout: 5_000 }).toBe('');
   });
 
   // A stream may stall without closing (a proxy that holds the connection, a half-open one after a network change):

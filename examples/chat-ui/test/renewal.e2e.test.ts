@@ -64,7 +64,11 @@ it('shows the indicator within 100 ms of the first key, renews it by the policy 
 
   // Idle: no key any more. Wait for the indicator to lapse in the emulator (its client lifetime after the last call).
   await expect.poll(() => emulator.indicators().filter((i) => i.senderId === ME), { timeout: 5_000 }).toEqual([]);
-  await page.waitForTimeout(PERIOD); // and one more renewal period in which nothing may happen
+  // And the page stopped renewing it (the library's idle stop: no timer of it runs any more), and every request it
+  // sent has reached the emulator: nothing more can come.
+  await expect.poll(() => page.getAttribute('#mine', 'title')).toBe('stopped (idle)');
+  const sent = async () => (await sendTimes(page)).filter((t) => t >= firstKey).length;
+  await expect.poll(async () => writingCalls(emulator, firstKey - 1_000).length === (await sent())).toBe(true);
 
   const calls = writingCalls(emulator, firstKey - 1_000);
   const times = calls.map((c) => c.time);
