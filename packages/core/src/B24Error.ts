@@ -40,11 +40,14 @@ export class B24Error extends Error {
   /**
    * Builds the error for a portal reply `{ error, error_description }`. The portal may quote the request back in its
    * description: the credentials among `params`, the call's (see `scrubSecrets`), are cut out of it.
+   * `aloneStatus` is the status the kind is read with when the reply has none of its own: a batch command's error
+   * is classified as the same reply to a call of its own would be (see `parseBatchResult`), its `status` left unset.
    */
   static fromResponse(
     body: { error?: unknown; error_description?: unknown },
     status?: number,
     params?: object,
+    aloneStatus = status,
   ): B24Error {
     // (an empty string is no code, nor a description)
     const code = (typeof body.error === 'string' && body.error) || 'ERROR_UNEXPECTED_ANSWER';
@@ -52,6 +55,7 @@ export class B24Error extends Error {
     return new B24Error({
       code,
       message: typeof description === 'string' && description ? `${code}: ${scrubSecrets(description, params)}` : code,
+      kind: classifyError(code, aloneStatus),
       status,
     });
   }

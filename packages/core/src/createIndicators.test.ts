@@ -5,7 +5,7 @@ import { watchUnhandled } from '@b24-typing/test-utils';
 import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
-import { type ReleaseWatch, watchRelease } from './createScheduler.test.fixture';
+import { loopGuard, type ReleaseWatch, watchRelease } from './createScheduler.test.fixture';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
@@ -1244,7 +1244,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // the portal refuses chat1's start for the operating limit: the scheduler holds the method from 1 s to 11 s
       const transport = recordingTransport((c) =>
         c.params.dialogId === 'chat1'
-          ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
           : c.resolve({ result: true }),
       );
       const indicators = createIndicators({ transport });
@@ -1333,7 +1333,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
 
   it.each([
     // "thinking" stays up
-    ['the operating limit', new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })],
+    ['the operating limit', loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))],
     ['auth (a token the transport could not refresh)', new B24Error({ code: 'expired_token', status: 401 })],
   ])(
     'sends nothing more when what landed is what the one going on shows: the change of the one that ended was refused for %s',
@@ -2756,7 +2756,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     const blocked = (from: number, until: number) =>
       recordingTransport((c) =>
         c.at >= from && c.at < until
-          ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
           : c.resolve({ result: true }),
       );
     // The portal blocks the notify method from 27 s to 40 s. The renewal at 27 s is refused and the scheduler holds
@@ -2790,7 +2790,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     const t0 = Date.now();
     const transport = recordingTransport((c) =>
       c.at - t0 >= 9_000 && c.at - t0 < 12_000
-        ? c.reject(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))
+        ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
         : c.resolve({ result: true }),
     );
     const indicators = createIndicators({ transport });

@@ -53,6 +53,26 @@ export class VirtualClock extends VirtualTimeScheduler {
   }
 }
 
+/**
+ * `error`, whose `kind` may be read at most `limit` times before it throws. A scheduler that handled one refusal over
+ * and over without time passing (an `operating` refusal of a held method requeued at once instead of reported, say)
+ * would spin synchronously for ever, which neither a bounded clock advance nor the test timeout can stop: the suite
+ * would hang instead of failing. Every handling reads the kind, so the throw ends the loop and surfaces, through the
+ * clock that ran it, as the test's failure. The default is far above any test's real handling (a hold fails every call
+ * of its method with its one refusal: 1,000 chats read it some 20,000 times), and a loop reaches it in milliseconds.
+ */
+export function loopGuard<E extends B24Error>(error: E, limit = 200_000): E {
+  const { kind } = error;
+  let reads = 0;
+  Object.defineProperty(error, 'kind', {
+    get() {
+      if (++reads > limit) throw new Error(`${error.code} handled over ${limit} times: a loop on one refusal`);
+      return kind;
+    },
+  });
+  return error;
+}
+
 export interface Arrival {
   readonly at: number;
   readonly calls: readonly TransportCall[];

@@ -5,6 +5,7 @@ import { B24Error } from './B24Error';
 import {
   createBucketPortal,
   flushMicrotasks,
+  loopGuard,
   notifyCall,
   VirtualClock,
   type ReleaseWatch,
@@ -12,6 +13,7 @@ import {
 } from './createScheduler.test.fixture';
 import { createIndicators } from './createIndicators';
 import { createScheduler } from './createScheduler';
+import { parseBatchResult } from './parseBatchResult';
 import type { CallOutcome, Dispatcher, IndicatorChannel } from './Dispatcher';
 import type { Transport } from './Transport';
 
@@ -721,7 +723,7 @@ describe('createScheduler errors by kind', () => {
 
   it('an operating-limit refusal is not retried and holds its method for 10 s: its calls fail without a request', async () => {
     // The portal blocks the notify method until 25 s (another method still works): a retry is a wasted request.
-    const blocked = new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+    const blocked = loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
     const { clock, portal, scheduler } = setup({
       fail: (call) => (call.method === notify('x', 'start').method && clock.now() < 25_000 ? blocked : undefined),
     });
@@ -778,7 +780,7 @@ describe('createScheduler errors by kind', () => {
   it('a clear refused for the operating limit, or made while its method is held, goes once the hold is over', async () => {
     // The portal blocks the notify method from 1 s to 15 s. Lost to the hold, a clear would leave its status up for
     // the rest of its lease (up to 600 s) after the work failed.
-    const blocked = new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+    const blocked = loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
     const { clock, portal, scheduler } = setup({
       fail: (call) =>
         call.method === notify('x', 'start').method && clock.now() >= 1_000 && clock.now() < 15_000
@@ -877,6 +879,42 @@ describe('createScheduler errors by kind', () => {
     expect(scheduler.stats()).toMatchObject({ callsSent: 4, batchedCalls: 5, httpRequests: 1, failed: { input: 1 } });
   });
 
+  it("a method's own refusal with a code not listed is fatal alike alone and in a batch, never retried", async () => {
+    // The same portal reply, read by the single-call path (HTTP 400) and by parseBatchResult (a batch item).
+    const refusal = { error: 'IMBOT_SOMETHING_NEW', error_description: 'Refused' };
+    const alone = () => B24Error.fromResponse(refusal, 400);
+    const inBatch = () => {
+      const [item] = parseBatchResult({ result: [], result_error: [refusal] }, 1);
+      return item?.ok === false ? item.error : undefined;
+    };
+    for (const [withBatch, fail] of [
+      [false, alone],
+      [true, inBatch],
+    ] as const) {
+      const { clock, portal, scheduler } = setup({
+        withBatch,
+        fail: (call) => (call.params.dialogId === 'chat1' ? fail() : undefined),
+      });
+      const chats = [1, 2].map((i) => {
+        const c = collect(scheduler);
+        c.channel.submit(notify(`chat${i}`, 'renew', 20_000));
+        return c;
+      });
+      // Bounded: a retry within the deadline would show as a second chat1 request by then, not as a hang.
+      await clock.advanceTo(30_000);
+      expect(
+        portal.calls().filter((c) => c.call.params.dialogId === 'chat1'),
+        `withBatch ${withBatch}`,
+      ).toHaveLength(1);
+      expect(portal.arrivals.some((a) => a.batch)).toBe(withBatch);
+      expect(chats.map((c) => c.outcomes)).toMatchObject([
+        [{ type: 'failed', fatal: true, error: { code: 'IMBOT_SOMETHING_NEW', kind: 'input' } }],
+        [{ type: 'sent' }],
+      ]);
+      expect(scheduler.stats()).toMatchObject({ failed: { input: 1 }, dropped: { retries: 0 } });
+    }
+  });
+
   it('survives a transport that throws synchronously or never settles', async () => {
     const clock = new VirtualClock();
     const signals: AbortSignal[] = [];
@@ -952,7 +990,7 @@ describe('createScheduler releases what ended indicators held', () => {
         if (n % 13 === 0) return new B24Error({ code: 'CHAT_NOT_FOUND', status: 400 });
         if (n % 17 === 0) return new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 });
         if (call.params.dialogId === 'chat500' && attempt === 1)
-          return new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 });
+          return loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
         return undefined;
       },
     });

@@ -31,12 +31,11 @@ export interface TypingIndicators {
  */
 export function createTypingIndicators(options: TypingIndicatorsOptions): TypingIndicators {
   const resolved = resolveHostOptions(options); // the dispatcher takes its transport and clock
-  const { clock } = resolved;
-  const host = createIndicatorHost(clock, createDirectDispatcher(resolved), resolved.onEvent);
-  return {
-    userTyping: (opts) => host.indicator(userTypingSpec(opts, clock)),
-    events: host.events,
-    stats: host.stats,
-    dispose: host.dispose,
-  };
+  // (destructured: the bundle is smaller; none of the host's methods uses `this`)
+  const { indicator, events, stats, dispose } = createIndicatorHost(
+    resolved.clock,
+    createDirectDispatcher(resolved),
+    resolved.onEvent,
+  );
+  return { userTyping: (opts) => indicator(userTypingSpec(opts, resolved.clock)), events, stats, dispose };
 }

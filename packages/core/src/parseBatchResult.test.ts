@@ -62,6 +62,44 @@ describe('parseBatchResult', () => {
     ]);
   });
 
+  it("reads a code it does not list as the method's own refusal (input), as the same reply alone would be", () => {
+    // Alone, a method's refusal comes back with HTTP 400 (RestException's default, reference §1.3, §6): a code
+    // classifyError does not list is then `input`, fatal. In a batch the same refusal has no status of its own
+    // (the batch is a 200): it must not turn into a `server` error that is retried until its deadline.
+    const refusal = { error: 'IMBOT_SOMETHING_NEW', error_description: 'Refused' };
+    const [item] = parseBatchResult({ result_error: [refusal] }, 1);
+    expect(item).toMatchObject({ ok: false, error: { code: 'IMBOT_SOMETHING_NEW', kind: 'input' } });
+    expect(item).toMatchObject({ error: { kind: B24Error.fromResponse(refusal, 400).kind } });
+    // It has no HTTP status of its own, so none is made up.
+    expect(item?.ok === false && item.error.toJSON()).toStrictEqual({
+      name: 'B24Error',
+      code: 'IMBOT_SOMETHING_NEW',
+      kind: 'input',
+      message: 'IMBOT_SOMETHING_NEW: Refused',
+    });
+    // A bare code reads the same; codes the table lists keep their kinds, server-side ones included.
+    expect(
+      parseBatchResult(
+        {
+          result_error: [
+            'IMBOT_SOMETHING_NEW',
+            { error: 'INTERNAL_SERVER_ERROR' },
+            { error: 'ERROR_CORE' },
+            { error: 'OPERATION_TIME_LIMIT' },
+            { error: 'expired_token' },
+          ],
+        },
+        5,
+      ),
+    ).toMatchObject([
+      { error: { kind: 'input' } },
+      { error: { kind: 'server' } },
+      { error: { kind: 'server' } },
+      { error: { kind: 'operating' } },
+      { error: { kind: 'auth' } },
+    ]);
+  });
+
   it('reports a command with neither result nor error as skipped', () => {
     expect(parseBatchResult({ result: { 0: true }, result_error: { 1: { error: 'X' } } }, 3)[2]).toMatchObject({
       ok: false,
