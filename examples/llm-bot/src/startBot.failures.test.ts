@@ -506,9 +506,9 @@ describe("llm-bot answering several chats at once under the portal's own rate li
     expect(chats.size).toBe(5);
     for (const q of qs) {
       const c = conversation(q);
-      // A chat whose first status call the portal refused gets it from core's retry, before its reply. Late: core
-      // counts the three refusals of calls sent together as three overflows in a row (its bucket at a quarter of the
-      // rate, ~2 s to the next call, where the portal frees a slot in 0.5 s), so ~2 s of a ~2.4 s answer show none.
+      // A chat whose first status call the portal refused gets it from core's retry, before its reply: a second
+      // after the refusals (the calls sent together and refused together count as one overflow: core's bucket at
+      // half the rate).
       expect(c.statuses.length, c.question.text).toBeGreaterThan(0);
       expect(c.reply?.text, c.question.text).not.toMatch(/^Sorry/);
       // the chat's timeline: every status call of this chat before its reply, none after

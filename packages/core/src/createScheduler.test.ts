@@ -860,6 +860,31 @@ describe('createScheduler errors by kind', () => {
     expect(portal.rejected).toEqual([30]);
   });
 
+  // llm-bot, five chats at once under the portal's limit: three status calls sent a few milliseconds apart, refused
+  // together, were counted as three overflows in a row (the rate quartered, the next call ~2 s later).
+  it('counts rate refusals of requests in flight together as one overflow', async () => {
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 100 });
+    // Someone else on this IP already filled the portal's bucket.
+    for (let i = 0; i < 50; i++) void portal.transport.call('im.dialog.writing', { DIALOG_ID: `x${i}` });
+    await clock.advanceTo(20);
+    const scheduler = createScheduler({ transport: portal.transport, clock, random: () => 0.5 });
+    const chats: ReturnType<typeof collect>[] = [];
+    for (const i of [1, 2, 3]) {
+      const c = collect(scheduler);
+      c.channel.submit(notify(`chat${i}`, 'start'));
+      chats.push(c);
+      await clock.advanceBy(5);
+    }
+    await clock.advanceTo(60_000);
+    expect(portal.rejected).toEqual([120, 125, 130]);
+    for (const c of chats) expect(c.outcomes).toMatchObject([{ type: 'sent' }]);
+    // Refused back at 220-230 ms: our bucket halved once (1 call/s), so the retries leave (in one batch) a second
+    // after the first refusal, arriving 100 ms later, not at 2,330 ms (a quarter of the rate, after the third).
+    expect(portal.arrivals.slice(50).map((a) => `${a.at} ${a.calls.length}`)).toEqual(['1321 3']);
+    expect(scheduler.stats().failed).toEqual({ rate: 3 });
+  });
+
   it('per-item batch errors touch only their indicator', async () => {
     const { clock, portal, scheduler } = setup({
       fail: (call) =>

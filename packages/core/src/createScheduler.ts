@@ -77,6 +77,8 @@ interface Flight {
   readonly entries: Entry[];
   readonly controller: AbortController;
   readonly timeoutAt: number;
+  /** When it was sent: a rate refusal of one sent before the last penalty tells nothing new (`penalize`). */
+  readonly sentAt: number;
   settled: boolean;
   /**
    * The final calls (clears, each on a channel of its own) that wait for this request to settle, with the closed
@@ -284,6 +286,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let timer: Subscription | null = null;
   let timerAt = Number.POSITIVE_INFINITY;
   let rateStreak = 0;
+  /** When the last rate refusal shrank the bucket (`penalize`). */
+  let penalizedAt = Number.NEGATIVE_INFINITY;
 
   let callsSent = 0;
   let httpRequests = 0;
@@ -482,6 +486,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       entries: batch,
       controller: new AbortController(),
       timeoutAt: now + requestTimeoutMs,
+      sentAt: now,
       settled: false,
       followers: [],
     };
@@ -766,7 +771,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
             notify(entry.channel, { type: 'sent', call: entry.call, result: item.result, at: now });
           } else failEntry(entry, itemError as B24Error, now);
         });
-        if (rateHit) penalize(now);
+        if (rateHit) penalize(flight, now);
       }
       follow(flight, now);
       for (const entry of live) release(entry, now);
@@ -776,7 +781,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  function penalize(now: number): void {
+  /**
+   * A request of `flight` was refused for the rate: the portal's bucket is full. Not again for one sent before the last
+   * refusal shrank ours (so no later than it): in flight with the one refused then, it was refused for the same full
+   * bucket. Counted, three requests sent a few milliseconds apart and refused together would quarter the rate and hold
+   * every call for ~2 s (a streak of three), where the portal frees a slot in 0.5 s.
+   */
+  function penalize(flight: Flight, now: number): void {
+    if (flight.sentAt <= penalizedAt) return;
+    penalizedAt = now;
     rateStreak += 1;
     const base = 1000 / limits.perSecond;
     const backoff = Math.min(30_000, base * 2 ** (rateStreak - 1)) * (0.5 + random() / 2);
@@ -784,7 +797,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function failRequest(flight: Flight, error: B24Error, now: number): void {
-    if (error.kind === 'rate') penalize(now);
+    if (error.kind === 'rate') penalize(flight, now);
     for (const entry of flight.entries) {
       if (entry.state === 'flight') failEntry(entry, error, now);
       else landed(entry, error, now);
