@@ -202,6 +202,7 @@ export class StatusPeerRegistry {
    */
   putOff(status: PeerStatus): number {
     if (this.kept(status)) return status.period;
+    if (this.#up.size === 0) return 0; // no chat is shared: nothing to look up
     const { dialogId, botId } = peersOf(status);
     const key = keyOf(botId, dialogId);
     const lapse = this.#lapseAt.get(key);
