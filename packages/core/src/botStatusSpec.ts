@@ -82,6 +82,10 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     return this.registry?.putOff(status) ?? 0;
   }
 
+  sending(status: PeerStatus): void {
+    this.registry?.sending(status);
+  }
+
   drive(s: StatusSignal): DriverSignal | undefined {
     let { peer } = s;
     // The legacy method cannot clear (a call shows plain typing for 25 s): after a reply nothing follows a call still
@@ -93,6 +97,7 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
       peer = 'lapse';
     }
     const call = this.target.callFor(s, s.type);
+    this.registry?.sent(call);
     return { call: peer ? { ...call, peer } : call };
   }
 

@@ -2451,6 +2451,33 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
+  // Its own call landing late (latency over half a period) is not what another put up since its last call: with each
+  // renewal put off by that latency, what is up lapsed a second before the next landed, every period.
+  it('does not put its renewal off for its own call landing late', async () => {
+    const t0 = Date.now();
+    const { transport, landed } = landing(t0, () => 4_000); // a slow portal: 4 s for each call (10 s leases)
+    const indicators = createIndicators({ transport });
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 10 }).subscribe();
+    await advance(1_000);
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec: 10 }).subscribe();
+    await advance(22_000);
+    // b, the newest, renews every 7 s ("a", kept up by b, skips), not 4 s after each of its calls would
+    expect(transport.calls.map(callSince(t0))).toEqual([
+      '0 3@chat8 THINKING 10',
+      '1000 3@chat8 THINKING 10',
+      '8000 3@chat8 THINKING 10',
+      '15000 3@chat8 THINKING 10',
+      '22000 3@chat8 THINKING 10',
+    ]);
+    // each lands before what landed last lapses (10 s): the status never goes down while the work goes on
+    const at = landed.map((x) => Number(x.split(' ')[0]));
+    for (let i = 1; i < at.length; i++) expect(at[i]).toBeLessThan((at[i - 1] as number) + 10_000);
+    expect(at).toHaveLength(4);
+    a.unsubscribe();
+    b.unsubscribe();
+    indicators.dispose();
+  });
+
   it('hands the status on when one errors through its status stream, and to a legacy status of the bot', async () => {
     const transport = recordingTransport();
     const indicators = createIndicators({ transport });

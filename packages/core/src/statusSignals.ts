@@ -130,6 +130,11 @@ export interface StatusPeers {
    */
   putOff(status: PeerStatus): number;
   /**
+   * `status` is about to emit a call signal: the call made of it is its own (`StatusPeerRegistry.sent`), and one of
+   * its own landing late (its latency over half a period) is not what another put up since its last call.
+   */
+  sending(status: PeerStatus): void;
+  /**
    * The bot replied in the chat with no call of this status telling the scheduler (it ended in its show delay, or on
    * the legacy method, which cannot clear): the reply's message hides the bot's status there all the same, so a clear
    * of it not sent yet is moot (`Scheduler.replied`), and the newest status going on sends its own again a second later.
@@ -314,6 +319,7 @@ class StatusMachine implements PeerStatus {
       durationSec,
       at: this.scheduler.now(),
     };
+    this.peers?.sending(this);
     // A literal without a spread: the last signal of each status is kept, and a spread's copy is a larger object.
     this.subscriber.next(peer ? { ...signal, peer } : signal);
   }
