@@ -354,6 +354,21 @@ export function createMessageList(options: MessageListOptions) {
     readOut(`${name(entry.authorId)}: ${entry.text}`);
     options.received(entry);
   };
+  /**
+   * What a batch of the stream brought, told once: `fresh` (news to the reader, once each, in the words it shows) read
+   * out but for her own, then one scroll: to the end when `follow` (she was at it, or sent one of them from this
+   * page), else the "New messages" button if anything came. Live entries, a resumed stream's and a rebuild's all end
+   * here, so they tell the reader alike.
+   */
+  const tell = (fresh: Iterable<MessageEntry>, follow: boolean): void => {
+    let any = false;
+    for (const entry of fresh) {
+      any = true;
+      if (entry.authorId !== me) announce(entry);
+    }
+    if (follow) scrollToEnd();
+    else if (any) jump.hidden = false;
+  };
 
   return {
     /**
@@ -363,10 +378,7 @@ export function createMessageList(options: MessageListOptions) {
     add(entry: MessageEntry): void {
       const follow = pinned;
       const added = insert(entry);
-      if (!added) return;
-      if (entry.authorId !== me) announce(entry);
-      if (follow || added === 'sent here') scrollToEnd();
-      else jump.hidden = false;
+      if (added) tell([entry], follow || added === 'sent here');
     },
 
     /**
@@ -383,10 +395,8 @@ export function createMessageList(options: MessageListOptions) {
         insert(entry);
         if (before && !before.has(entry.messageId)) fresh.set(entry.messageId, entry);
       }
-      for (const entry of fresh.values()) if (entry.authorId !== me) announce(entry);
       loaded = true;
-      if (pinned) scrollToEnd();
-      else if (fresh.size > 0) jump.hidden = false;
+      tell(fresh.values(), pinned);
     },
 
     /**
@@ -403,9 +413,7 @@ export function createMessageList(options: MessageListOptions) {
         if (added === 'sent here') sentHere = true;
         else if (added === 'new' || fresh.has(entry.messageId)) fresh.set(entry.messageId, entry);
       }
-      for (const entry of fresh.values()) if (entry.authorId !== me) announce(entry);
-      if (follow || sentHere) scrollToEnd();
-      else if (fresh.size > 0) jump.hidden = false;
+      tell(fresh.values(), follow || sentHere);
     },
 
     clear,

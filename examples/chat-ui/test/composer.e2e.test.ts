@@ -6,6 +6,7 @@ import { belowAA, contrastRatios } from './contrastRatios';
 import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
+import { agentStatus } from './agentStatus';
 import { typeAs } from './typeAs';
 import { setVisibility } from './setVisibility';
 
@@ -884,17 +885,7 @@ describe('the chat as a person uses it', () => {
     ]);
     const line = () => page.textContent('#typing-text');
     for (const user of [2, 3, users[0]!]) await typeAs(emulator, user);
-    await fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        botId: 10,
-        botToken: 'agent-bot-token',
-        dialogId: 'chat1',
-        statusMessageCode: 'IMBOT_AGENT_ACTION_GENERATING',
-        duration: 3,
-      }),
-    });
+    await agentStatus(emulator, 'IMBOT_AGENT_ACTION_GENERATING', 3);
     await expect
       .poll(line)
       .toBe('Bob Builder, Carol Chen, and Erin Example are typing and Agent is preparing a response…');
@@ -1113,20 +1104,8 @@ describe('the chat as a person uses it', () => {
     await expect.poll(() => page.textContent('#mine')).toMatch(/^Hidden by your message · /);
     expect(await page.getAttribute('#mine', 'title')).toBe('stopped (sent)');
 
-    const notify = (statusMessageCode: string, duration: number) =>
-      fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          botId: 10,
-          botToken: 'agent-bot-token',
-          dialogId: 'chat1',
-          statusMessageCode,
-          duration,
-        }),
-      });
     const agent = page.locator('#live li[data-sender="10"]');
-    await notify('IMBOT_AGENT_ACTION_GENERATING', 5);
+    await agentStatus(emulator, 'IMBOT_AGENT_ACTION_GENERATING', 5);
     await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is preparing a response…');
     await expect.poll(() => agent.textContent()).toContain('Agent is preparing a response…');
     // The panel's heading (its name as a region) says what it lists: a bot's status is not typing.
@@ -1134,10 +1113,10 @@ describe('the chat as a person uses it', () => {
     expect(await panel.count()).toBe(1);
     expect(await panel.locator('#live li[data-sender="10"]').textContent()).toContain('Agent is preparing a response…');
     // A code the portal does not know shows as plain typing there: here too, not as the code.
-    await notify('IMBOT_CUSTOM_STEP', 5);
+    await agentStatus(emulator, 'IMBOT_CUSTOM_STEP', 5);
     await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is typing…');
     await expect.poll(() => agent.textContent()).toContain('Agent is typing…');
-    await notify('IMBOT_AGENT_ACTION_THINKING', 1); // clears within a second
+    await agentStatus(emulator, 'IMBOT_AGENT_ACTION_THINKING', 1); // clears within a second
     await expect.poll(() => page.textContent('#typing-text'), { timeout: 5_000 }).toBe('');
   });
 

@@ -9,6 +9,7 @@ import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
 import { trySend } from './trySend';
+import { agentStatus } from './agentStatus';
 import { typeAs } from './typeAs';
 import { setVisibility } from './setVisibility';
 
@@ -470,19 +471,7 @@ describe('the chat cut off from the emulator while it starts over', () => {
     const { emulator } = ui;
     // A bot status on a long lease, shown before the cut and still on after it: the resumed timeline has no call for
     // it, so the page must keep what it knew (and show it again once it knows it is still true).
-    const notify = (statusMessageCode: string, duration: number) =>
-      fetch(`${emulator.webhookUrl(1)}imbot.v2.Chat.InputAction.notify`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          botId: 10,
-          botToken: 'agent-bot-token',
-          dialogId: 'chat1',
-          statusMessageCode,
-          duration,
-        }),
-      }).then((response) => response.arrayBuffer());
-    await notify('IMBOT_AGENT_ACTION_SEARCHING', 60);
+    await agentStatus(emulator, 'IMBOT_AGENT_ACTION_SEARCHING', 60);
     const bobId = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, before the cut' });
     const bobSeq = emulator.timeline().find((e) => e.kind === 'message' && e.messageId === bobId)!.seq;
     await page.locator('#messages li .text', { hasText: 'Bob, before the cut' }).waitFor();
@@ -528,7 +517,7 @@ describe('the chat cut off from the emulator while it starts over', () => {
     ]);
     expect(await page.textContent('#typing-text')).toBe('Agent is searching for information…');
     expect(await page.locator('#live li[data-sender="10"]').count()).toBe(1);
-    await notify('IMBOT_AGENT_ACTION_THINKING', 1); // clears within a second
+    await agentStatus(emulator, 'IMBOT_AGENT_ACTION_THINKING', 1); // clears within a second
     await expect.poll(() => page.textContent('#typing-text'), { timeout: 5_000 }).toBe('');
   });
 
@@ -547,9 +536,10 @@ describe('the chat cut off from the emulator while it starts over', () => {
     relay.stallFeed(); // the page's stream stays open; nothing more of it arrives
     ui.emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, while the stream was stalled' });
 
+    // Found out within two silent periods of `watchMs` (1 s here), then the first retry is 0.5 s away: ~3.5 s.
     await page
       .locator('#messages li .text', { hasText: 'Bob, while the stream was stalled' })
-      .waitFor({ timeout: 20_000 });
+      .waitFor({ timeout: 8_000 });
     const states = await page.evaluate(() => (window as unknown as { connectionStates: string[] }).connectionStates);
     expect(states[0]).toBe('down'); // "Reconnecting…" was said
     expect(states.at(-1)).toBe('live');
@@ -557,5 +547,96 @@ describe('the chat cut off from the emulator while it starts over', () => {
       'Connected to the emulator again.',
       'Bob Builder: Bob, while the stream was stalled',
     ]);
+  });
+
+  // A reset while the stream was cut, and nothing recorded since: the emulator's timeline is as empty as it is when
+  // nothing happened since the page's last entry. Only its word that the cursor is stale (`reset: true`, another
+  // epoch) tells the page that what it shows is gone, not an empty catch-up.
+  it('starts over after a reset it missed with nothing said since, not taking the empty timeline for a quiet one', async () => {
+    const { emulator } = ui;
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, before the quiet reset' });
+    await page.locator('#messages li .text', { hasText: 'Bob, before the quiet reset' }).waitFor();
+    await cutOff();
+    emulator.reset();
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/_emulator/timeline', {
+      timeout: 10_000,
+    });
+    const reseeded = reseed();
+    relay.restoreFeed();
+    // The case at hand: asked from its last entry, the emulator had nothing after it, and said it was reset.
+    const { entries, reset } = (await (await answer).json()) as { entries: TimelineEntry[]; reset?: true };
+    expect({ entries, reset }).toEqual({ entries: [], reset: true });
+
+    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual([]);
+    expect(await page.isVisible('#empty')).toBe(true);
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+    await reseeded; // the reset forgot its token: it took the seed's again, not waiting for NO_AUTH_FOUND
+    const from = Date.now();
+    expect(await trySend(page, 'Alice, after the quiet reset')).toBe('sent');
+    const refused = emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.time >= from && e.error !== null);
+    expect(refused.filter((c) => c.error !== 'expired_token')).toEqual([]);
+    expect(await texts(page)).toEqual(['Alice, after the quiet reset']);
+  });
+});
+
+describe('the chat cut off for longer than the emulator keeps its timeline', () => {
+  /** Timeline entries the emulator keeps (`timelineLimit`): a few messages while the page is cut off drop the rest. */
+  const LIMIT = 6;
+  let emulator: Emulator;
+  let relay: Relay;
+  let page: Page;
+  beforeAll(async () => {
+    emulator = await startEmulator({ clientLifetimeSec: POLICY.lifetimeMs / 1000, timelineLimit: LIMIT });
+    relay = await startRelay(emulator.port);
+    const url = new URL(ui.url);
+    url.searchParams.set('emulator', relay.url);
+    page = await ui.page.context().browser()!.newPage();
+    await page.goto(url.href);
+    await page.waitForSelector('body[data-ready="true"]');
+  });
+  afterAll(async () => {
+    await page?.close();
+    await relay?.close();
+    await emulator?.close();
+  });
+
+  // Resuming `since` its last entry, the page would add what the emulator kept on top of what it shows, as if nothing
+  // were missing in between: a message, and the hide of a bot status shown before the cut, lost without a word.
+  it('rebuilds from what the emulator kept when the entries right after its last one were dropped', async () => {
+    await agentStatus(emulator, 'IMBOT_AGENT_ACTION_SEARCHING', 60);
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, before the cut' });
+    await page.locator('#messages li .text', { hasText: 'Bob, before the cut' }).waitFor();
+    await expect.poll(() => page.textContent('#typing-text')).toBe('Agent is searching for information…');
+
+    relay.cutFeed();
+    await expect.poll(() => offline(page).textContent()).toMatch(/^Lost the connection to the emulator/);
+    const lastShown = emulator.timeline().at(-1)!.seq;
+    emulator.postMessage({ from: 10, dialogId: 'chat1', text: 'Agent, done searching' }); // which ends its status
+    for (let n = 1; n <= LIMIT; n++) {
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: `Carol, while Alice was cut off, ${n}` });
+    }
+    const kept = emulator.timeline();
+    expect(kept[0]!.seq).toBeGreaterThan(lastShown + 1); // the Agent's message and its status's end are gone
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/_emulator/timeline', {
+      timeout: 10_000,
+    });
+    relay.restoreFeed();
+    // The case at hand: asked from its last entry, in the same epoch, the emulator answered with a gap, not a reset.
+    const response = await answer;
+    const since = Number(new URL(response.url()).searchParams.get('since'));
+    expect(since).toBe(lastShown);
+    const body = (await response.json()) as { entries: TimelineEntry[]; reset?: true };
+    expect(body.reset).toBeUndefined();
+    expect(body.entries[0]!.seq).toBeGreaterThan(since + 1);
+
+    // The chat is what the emulator has: no hole hidden between the messages shown before and those it kept.
+    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(emulator.messages(1).map((m) => m.text));
+    expect(await texts(page)).not.toContain('Bob, before the cut');
+    // And the Agent, whose status ended in what was dropped, is no longer shown at work (it would be for 60 s).
+    expect(await page.textContent('#typing-text')).toBe('');
+    expect(await page.locator('#live li').count()).toBe(0);
+    expect(await page.textContent('#live-empty')).toBe('Nobody is typing.');
   });
 });
