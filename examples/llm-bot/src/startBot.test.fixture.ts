@@ -1,9 +1,10 @@
 // Shared by the end-to-end tests: a fresh emulator per test, the bot under test, a user's transport, and
 // helpers that read the emulator's timeline (the oracle) until the bot got somewhere.
 import { type Emulator, type EmulatorOptions, startEmulator } from '@b24-typing/emulator';
+import type { Transport } from '@b24-typing/core';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import type { LanguageModel } from 'ai';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 import { createSearchTool } from './createSearchTool';
 import { type Conversation, readConversation } from './readConversation';
 import { type BotOptions, type RunningBot, startBot } from './startBot';
@@ -15,6 +16,14 @@ import { type BotOptions, type RunningBot, startBot } from './startBot';
 const realSetTimeout = globalThis.setTimeout;
 /** Likewise the real clock for `waitFor`'s limit: a test may fake `Date` (the emulator's clock) too. */
 const realNow = Date.now;
+
+/**
+ * Every clock of the bot, core and the emulator (all in this process) for `vi.useFakeTimers`: the bot's waits and the
+ * model's delays (setTimeout), core's indicator scheduler (RxJS asyncScheduler: setInterval, Date.now) and the
+ * emulator's clock and rate bucket (Date). Faking only some would run core's delays (show delay, dwell, rate back-off,
+ * renewals) in real milliseconds while the bot's time jumps ahead: a test could pass on timings no portal would see.
+ */
+export const ALL_CLOCKS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] as const;
 
 export interface Harness {
   readonly emulator: Emulator;
@@ -29,6 +38,12 @@ export interface Harness {
   conversation(questionId: number): Conversation;
   /** Lets anything still in flight land before asserting that nothing came after something. */
   settle(): Promise<void>;
+  /**
+   * Under fake timers (`ALL_CLOCKS`): moves virtual time `ms` forward in steps of `stepMs`, each only once none of the
+   * bot's calls is on the wire (real I/O, waited for on real timers), so that no HTTP round trip takes virtual time.
+   * Stops early once `until` holds (checked before each step, and after the last once its calls have landed).
+   */
+  advance(ms: number, until?: () => boolean, stepMs?: number): Promise<void>;
 }
 
 /**
@@ -75,7 +90,7 @@ export function useBotHarness(
       await botTransport.close();
       await user.close();
     });
-    const bot = await startBot({
+    const options: BotOptions = {
       transport: botTransport,
       botToken,
       model,
@@ -83,7 +98,19 @@ export function useBotHarness(
       events: { mode: 'fetch', intervalMs: 200 },
       log: (line) => lines.push(line),
       ...(typeof extra === 'function' ? extra(emulator, lines) : extra),
-    });
+    };
+    // The bot's calls on the wire, whatever transport it was given: `advance` moves the clock only between them.
+    let inFlight = 0;
+    const count = <T>(work: Promise<T>) => {
+      inFlight++;
+      return work.finally(() => inFlight--);
+    };
+    const { transport } = options;
+    const counted: Transport = {
+      call: (method, params, callOptions) => count(transport.call(method, params, callOptions)),
+      ...(transport.batch ? { batch: (calls, callOptions) => count(transport.batch!(calls, callOptions)) } : {}),
+    };
+    const bot = await startBot({ ...options, transport: counted });
     cleanups.push(() => bot.stop());
     const conversation = (questionId: number) => {
       const c = readConversation(emulator.timeline(), { questionId, botId: bot.botId });
@@ -106,6 +133,20 @@ export function useBotHarness(
         return conversation(questionId);
       },
       settle: () => new Promise((r) => setTimeout(r, 300)),
+      advance: async (ms, until = () => false, stepMs = 250) => {
+        const quiet = async () => {
+          await waitUntil(
+            () => inFlight === 0,
+            () => `${inFlight} calls still on the wire`,
+          );
+          await emulator.settled();
+        };
+        await quiet();
+        for (let moved = 0; moved < ms && !until(); moved += stepMs) {
+          await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - moved));
+          await quiet(); // what the step set off has landed before `until` is read
+        }
+      },
     };
   };
 }

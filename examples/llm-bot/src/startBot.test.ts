@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { createLocalModel } from './createLocalModel';
 import { createModel } from './createModel';
 import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
-import { useBotHarness } from './startBot.test.fixture';
+import { ALL_CLOCKS, type Harness, useBotHarness } from './startBot.test.fixture';
 
 const setup = useBotHarness();
 const PHASES = ['thinking', 'searching', 'thinking', 'composing'];
@@ -242,7 +242,7 @@ describe('llm-bot end to end (fetch mode)', () => {
       const failed = () =>
         emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Event.get' && e.error !== null);
       // stop()'s 5 s bound on the confirmation in virtual time
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
       try {
         const stopping = bot.stop();
         await waitFor(q, () => confirming && failed().length > 0);
@@ -424,20 +424,28 @@ describe('llm-bot end to end (fetch mode)', () => {
  * still hear the user.
  */
 /**
- * Asks the bot how it shows its status, with the model's delays and the bot's waits in virtual time (the indicators'
- * scheduler, on setInterval, stays real): thinking goes up, the model searches (1.5 s) and writes its answer, and the
- * clock stops once `done` holds. The question's number.
+ * Asks the bot how it shows its status, with the model's delays, the bot's waits, core's indicator scheduler and the
+ * emulator's clock in one virtual time (`ALL_CLOCKS`): thinking goes up, the model searches (1.5 s) and writes its
+ * answer, and the clock stops once `done` holds (within 30 s). A status is up before anything the bot sends: the
+ * question's number.
  */
 async function answerInVirtualTime(
-  { ask, waitFor }: Pick<Awaited<ReturnType<typeof setup>>, 'ask' | 'waitFor'>,
+  {
+    ask,
+    advance,
+    conversation,
+    lines,
+    waitFor,
+  }: Pick<Harness, 'ask' | 'advance' | 'conversation' | 'lines' | 'waitFor'>,
   done: () => boolean,
 ): Promise<number> {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
   try {
     const q = await ask('How does a bot show its status?');
-    await waitFor(q, (c) => c.statuses.length > 0);
-    await vi.advanceTimersByTimeAsync(5_000);
-    await waitFor(q, done);
+    await waitFor(q, () => lines.some((l) => l.startsWith('← '))); // taken (over real HTTP) before the clock moves
+    await advance(30_000, done);
+    expect(done()).toBe(true);
+    expect(conversation(q).statuses.map((s) => s.status)).toEqual(['thinking', 'searching', 'thinking', 'composing']);
     return q;
   } finally {
     vi.useRealTimers();
@@ -522,8 +530,8 @@ describe('llm-bot failure reports (virtual time)', () => {
       createLocalModel({ speed: 0, failWith: 'upstream model overloaded' }),
       (emulator) => ({ events: webhookEvents(emulator), statusPolicy: { delayMs: 2_000 } }),
     );
-    // Every timer on the frozen clock: the 2 s show delay never elapses, so no status call is ever made.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    // Every clock frozen: the 2 s show delay never elapses, so no status call is ever made.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     let q = 0;
     try {
       q = await ask('Will this work?');
@@ -543,7 +551,7 @@ describe('llm-bot failure reports (virtual time)', () => {
 
   it('a status the portal refused for good (ERROR_ARGUMENT) does not hold back the failure report: no clear is coming', async () => {
     const refusals: unknown[] = [];
-    const { emulator, ask, waitFor } = await setup(
+    const { emulator, ask, advance, waitFor, conversation, lines } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
       (emulator) => {
         // The bot's own transport, watched: the test must know the refusal has reached the bot before the model fails.
@@ -562,16 +570,16 @@ describe('llm-bot failure reports (virtual time)', () => {
     // A refusal of the status call alone (its own argument), so the apology may still get through: one that proves the
     // bot cannot post there at all (ACCESS_DENIED …) ends the answer without one (see "can no longer post in").
     emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ERROR_ARGUMENT' });
-    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The model's delays, the bot's waits, core's indicator scheduler and the emulator's clock in one virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     try {
       const q = await ask('Will this work?');
-      await waitFor(q, () => refusals.length > 0);
-      await new Promise((resolve) => setImmediate(resolve)); // the scheduler has taken the refusal: indicator stopped
-      await vi.advanceTimersByTimeAsync(1_000); // the model fails
-      // before: the bot waited 5 s (on the clock, frozen here) for a clear that a stopped indicator never sends
-      const c = await waitFor(q, (c) => c.reply !== undefined);
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      await advance(10_000, () => conversation(q).reply !== undefined); // the model fails after ~0.95 s
+      // before: the bot waited 5 s for a clear that a stopped indicator never sends
+      const c = conversation(q);
       expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.reply!.time - c.question.time).toBeLessThan(1_500);
       // the start, refused; nothing after it (no clear either: the portal would refuse it the same)
       expect(refusals).toEqual([expect.objectContaining({ code: 'ERROR_ARGUMENT', kind: 'input' })]);
     } finally {
@@ -580,19 +588,24 @@ describe('llm-bot failure reports (virtual time)', () => {
   });
 
   it('with clearOnError off, a model failure is reported at once: there is no clear to wait for', async () => {
-    const { ask, waitFor } = await setup(createLocalModel({ failWith: 'upstream model overloaded' }), (emulator) => ({
-      events: webhookEvents(emulator),
-      statusPolicy: { clearOnError: false },
-    }));
-    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { ask, waitFor, advance, conversation, lines } = await setup(
+      createLocalModel({ failWith: 'upstream model overloaded' }),
+      (emulator) => ({
+        events: webhookEvents(emulator),
+        statusPolicy: { clearOnError: false },
+      }),
+    );
+    // The model's delays, the bot's waits, core's indicator scheduler and the emulator's clock in one virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     try {
       const q = await ask('Will this work?');
-      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
-      await vi.advanceTimersByTimeAsync(1_000); // the model fails
-      // before: the bot waited 5 s (on the clock, frozen here) for the clear it was told not to send
-      const c = await waitFor(q, (c) => c.reply !== undefined);
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      await advance(10_000, () => conversation(q).reply !== undefined); // thinking, then the model fails (~0.95 s)
+      // before: the bot waited 5 s for the clear it was told not to send
+      const c = conversation(q);
       expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.statuses.map((s) => s.status)).toEqual(['thinking']);
+      expect(c.reply!.time - c.question.time).toBeLessThan(1_500);
       expect(c.clears).toEqual([]);
     } finally {
       vi.useRealTimers();
@@ -602,25 +615,34 @@ describe('llm-bot failure reports (virtual time)', () => {
   it('gives up on a model that hangs (after 120 s): clears the status, tells the user, and answers the next message', async () => {
     // A provider that accepted the request and then went silent: no part, no error, no end.
     const { model, signals } = writingModel();
-    const { ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+    const { ask, waitFor, conversation, settle, advance, lines } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
     }));
-    // The model's silence and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The model's silence, the bot's waits, core's indicator scheduler (renewals) and the emulator's clock in one
+    // virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     let q = 0;
     let next = 0;
     try {
       q = await ask('Will this ever come?');
-      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      await advance(1_000, () => conversation(q).statuses.length > 0); // thinking is up
       next = await ask('And this one?'); // queued behind the first: same dialog
-      await vi.advanceTimersByTimeAsync(120_000);
+      await waitFor(q, () => signals.length > 0);
+      await advance(125_000, () => conversation(q).reply !== undefined, 1_000);
       // before: "thinking" renewed for as long as the provider kept the connection, the next message stuck behind it
-      const c = await waitFor(q, (c) => c.reply !== undefined);
+      const c = conversation(q);
       expect(c.reply?.text).toBe('Sorry, I could not answer that: the model did not answer within 120 s');
+      expect(c.reply!.time - c.question.time).toBeGreaterThanOrEqual(120_000);
+      expect(c.reply!.time - c.question.time).toBeLessThan(122_000);
+      // up the whole time: renewed within its 30 s lease (core's renewals, on the same clock), then cleared
+      expect(c.calls.filter((call) => call.seq < c.clears[0]!.seq).length).toBeGreaterThanOrEqual(4);
       expect(c.clears).toHaveLength(1);
       expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
       // the dialog is free again: the queued message gets its own answer started (a status after the apology)
-      await waitFor(next, (n) => n.calls.some((call) => call.seq > c.reply!.seq && call.durationSec !== 1));
+      const started = () => conversation(next).calls.some((call) => call.seq > c.reply!.seq && call.durationSec !== 1);
+      await advance(1_000, started);
+      expect(started()).toBe(true);
       expect(signals).toHaveLength(2);
     } finally {
       vi.useRealTimers();
@@ -638,10 +660,13 @@ describe('llm-bot failure reports (virtual time)', () => {
       inputSchema: z.object({ query: z.string() }),
       execute: () => (++searches === 1 ? new Promise<never>(() => {}) : Promise.resolve({ hits: [] })),
     });
-    const { bot, emulator, ask, waitFor, settle } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
-      events: webhookEvents(emulator),
-      tools: { webSearch },
-    }));
+    const { bot, emulator, ask, waitFor, settle, advance, conversation, lines } = await setup(
+      createLocalModel({ speed: 0 }),
+      (emulator) => ({
+        events: webhookEvents(emulator),
+        tools: { webSearch },
+      }),
+    );
     /** The bot's messages and status calls, in order. */
     const botEntries = () =>
       emulator
@@ -651,22 +676,29 @@ describe('llm-bot failure reports (virtual time)', () => {
             (e.kind === 'message' && e.authorId === bot.botId) ||
             (e.kind === 'call' && e.senderId === bot.botId && e.method === 'imbot.v2.Chat.InputAction.notify'),
         );
-    // The bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The bot's waits, core's indicator scheduler (renewals) and the emulator's clock in one virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     try {
       const q = await ask('Will this ever come?');
-      await waitFor(q, (c) => c.statuses.some((s) => s.status === 'searching'));
-      const next = await ask('And this one?'); // queued behind the first: same dialog
-      await vi.advanceTimersByTimeAsync(120_000);
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      const searching = () => conversation(q).statuses.some((s) => s.status === 'searching');
+      await advance(3_000, searching); // after thinking's minimum dwell (1 s)
+      expect(searching()).toBe(true);
+      await ask('And this one?'); // queued behind the first: same dialog
+      await advance(125_000, () => conversation(q).reply !== undefined, 1_000);
       // before: the answer waited on the tool for good, past its timeout: "searching" renewed, no apology, the next
       // message never started
-      const c = await waitFor(q, (c) => c.reply !== undefined);
+      const c = conversation(q);
       expect(c.reply?.text).toBe('Sorry, I could not answer that: the model did not answer within 120 s');
+      expect(c.reply!.time - c.question.time).toBeGreaterThanOrEqual(120_000);
+      expect(c.reply!.time - c.question.time).toBeLessThan(122_000);
       expect(c.clears).toHaveLength(1);
       expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
       // the dialog is free again: the queued message is answered (read from the chat: paired by order, `next`'s
       // conversation would take the apology for its reply)
-      await waitFor(next, () => botEntries().filter((e) => e.kind === 'message').length === 2);
+      const answered = () => botEntries().filter((e) => e.kind === 'message').length === 2;
+      await advance(10_000, answered);
+      expect(answered()).toBe(true);
     } finally {
       vi.useRealTimers();
     }
@@ -680,19 +712,21 @@ describe('llm-bot failure reports (virtual time)', () => {
   });
 
   it('a model failure whose apology is refused leaves no status up: the clear landed before the apology', async () => {
-    const { emulator, ask, waitFor, conversation, lines } = await setup(
+    const { emulator, ask, waitFor, conversation, lines, advance } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
       (emulator) => ({ events: webhookEvents(emulator) }),
     );
     emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 1 });
-    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The model's delays, the bot's waits, core's indicator scheduler and the emulator's clock in one virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     let q = 0;
     try {
       q = await ask('Will this work?');
-      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
-      await vi.advanceTimersByTimeAsync(1_000); // the model fails
-      await waitFor(q, () => lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l)));
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      const reported = () => lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l));
+      await advance(10_000, reported); // thinking, then the model fails
+      expect(reported()).toBe(true);
+      expect(conversation(q).statuses.map((s) => s.status)).toEqual(['thinking']);
     } finally {
       vi.useRealTimers();
     }
@@ -707,7 +741,7 @@ describe('llm-bot failure reports (virtual time)', () => {
   });
 
   it('a reply the portal refused, then its apology refused too, leaves no status up: it is cleared before the apology', async () => {
-    const { emulator, ask, waitFor, conversation, lines } = await setup(
+    const { emulator, ask, advance, conversation, lines, waitFor } = await setup(
       createLocalModel({ speed: 0.2 }),
       (emulator) => ({
         events: webhookEvents(emulator),
@@ -715,7 +749,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       }),
     );
     emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 2 });
-    const q = await answerInVirtualTime({ ask, waitFor }, () =>
+    const q = await answerInVirtualTime({ ask, advance, conversation, lines, waitFor }, () =>
       lines.some((l) => /could not report the failure: PARAMS_ERROR/.test(l)),
     );
     const [reply, apology] = sendCalls(emulator);
@@ -871,21 +905,23 @@ describe('llm-bot in a chat it can no longer post in', () => {
   });
 
   it('a model failure whose status clear is refused with ACCESS_DENIED is not followed by an apology', async () => {
-    const { bot, emulator, ask, waitFor, lines, settle } = await setup(
+    const { bot, emulator, ask, waitFor, lines, settle, advance, conversation } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
       (emulator) => ({ events: webhookEvents(emulator) }),
     );
-    // The model's delays and the bot's waits in virtual time; the indicators' scheduler (setInterval) stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The model's delays, the bot's waits, core's indicator scheduler and the emulator's clock in one virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     let q = 0;
     try {
       q = await ask('Will this work?');
-      await waitFor(q, (c) => c.statuses.length > 0); // thinking is up
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      await advance(500, () => conversation(q).statuses.length > 0); // thinking is up, the model still at work
+      expect(conversation(q).statuses.map((s) => s.status)).toEqual(['thinking']);
       // the bot is taken out of the chat while the model works: from now on the portal refuses its every call there
       emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ACCESS_DENIED' });
       emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'ACCESS_DENIED' });
-      await vi.advanceTimersByTimeAsync(1_000); // the model fails
-      await waitFor(q, () => bot.busy() === 0);
+      await advance(10_000, () => bot.busy() === 0); // the model fails
+      expect(bot.busy()).toBe(0);
     } finally {
       vi.useRealTimers();
     }
@@ -904,12 +940,12 @@ describe('llm-bot in a chat it can no longer post in', () => {
   });
 
   it('a reply refused with ACCESS_DENIED is not followed by an apology or a clear: they would be refused the same', async () => {
-    const { bot, emulator, ask, waitFor, conversation, lines, settle } = await setup(
+    const { bot, emulator, ask, advance, conversation, lines, settle, waitFor } = await setup(
       createLocalModel({ speed: 0.2 }),
       (emulator) => ({ events: webhookEvents(emulator), statusPolicy: { minDwellMs: 100 } }),
     );
     emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'ACCESS_DENIED' });
-    const q = await answerInVirtualTime({ ask, waitFor }, () => bot.busy() === 0);
+    const q = await answerInVirtualTime({ ask, advance, conversation, lines, waitFor }, () => bot.busy() === 0);
     await settle();
     const [reply, ...more] = sendCalls(emulator);
     expect(reply?.error).toBe('ACCESS_DENIED');
@@ -1587,7 +1623,7 @@ describe('llm-bot answering several messages at once', () => {
     answers[0]!.fail('upstream model overloaded');
     await waitFor(q, (c) => c.clears.length > 0 && release !== undefined); // cleared; the apology on its way
     // stop()'s wait for the answers in virtual time: the apology is still held when it ends
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     try {
       const stopped = bot.stop();
       await vi.advanceTimersByTimeAsync(8_000);
