@@ -1,5 +1,6 @@
 import { prng } from '@b24-typing/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pausedTab } from './pausedTab';
 import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { keyTimes, ME, recordKeyTimes, recordSendTimes, sendTimes, typeLikeAPerson, writingCalls } from './timeline';
@@ -307,13 +308,8 @@ describe('the chat example in Chromium, against the emulator', () => {
     // A tab of its own whose timers run on a clock the test moves (a context's clock is shared by its pages): the
     // whole composition takes no time on it, so no renewal is due whatever the machine's speed, and exactly one call
     // is what a composition must make.
-    const context = await ui.page.context().browser()!.newContext();
+    const { context, page } = await pausedTab(ui.page, ui.url);
     try {
-      const page = await context.newPage();
-      await page.clock.install();
-      await page.goto(ui.url);
-      await page.waitForSelector('body[data-ready="true"]');
-      await page.clock.pauseAt(Date.now() + 1_000);
       await page.focus('#message');
       const from = Date.now();
       const cdp = await page.context().newCDPSession(page);

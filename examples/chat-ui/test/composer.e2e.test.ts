@@ -3,6 +3,7 @@ import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { belowAA, contrastRatios } from './contrastRatios';
+import { pausedTab } from './pausedTab';
 import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
@@ -374,13 +375,8 @@ describe('the chat as a person uses it', () => {
   it('gives up on a message the portal never answers within seconds: the ones after it go out, not held at "Sending…"', async () => {
     const { emulator } = ui;
     // A tab of its own, whose timers run on a clock the test moves (a context's clock is shared by its pages).
-    const context = await ui.page.context().browser()!.newContext();
+    const { context, page } = await pausedTab(ui.page, ui.url);
     try {
-      const page = await context.newPage();
-      await page.clock.install();
-      await page.goto(ui.url);
-      await page.waitForSelector('body[data-ready="true"]');
-      await page.clock.pauseAt(Date.now() + 1_000);
       const mine = (text: string) => page.locator('#messages li.mine', { hasText: text });
       emulator.addFault({ method: 'im.message.add', hang: true, times: 1 });
       await page.focus('#message');
@@ -414,13 +410,8 @@ describe('the chat as a person uses it', () => {
     const emulator = await startEmulator({ now: () => Date.now() + ahead });
     const url = new URL(ui.url);
     url.searchParams.set('emulator', emulator.url);
-    const context = await ui.page.context().browser()!.newContext();
+    const { context, page } = await pausedTab(ui.page, url.href);
     try {
-      const page = await context.newPage();
-      await page.clock.install();
-      await page.goto(url.href);
-      await page.waitForSelector('body[data-ready="true"]');
-      await page.clock.pauseAt(Date.now() + 1_000);
       const mine = (text: string) => page.locator('#messages li.mine', { hasText: text });
       const stored = (text: string) => emulator.messages(1).filter((m) => m.text === text);
       /**
