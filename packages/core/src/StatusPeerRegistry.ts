@@ -44,15 +44,6 @@ export class StatusPeerRegistry {
    * after it, and if that one ends first, the one taking over does so then (or at once), not a second after that end.
    */
   readonly #repliedAt = new Map<string, number>();
-  /**
-   * Which status sent the call that put up what `#up` says, by the same key (`undefined`: not known): one of its own,
-   * landing late, is no reason to put its renewal off (`putOff`).
-   */
-  readonly #upBy = new Map<string, PeerStatus | undefined>();
-  /** The status of each call of a shared chat on its way, by its `params` (`sent`), for `#upBy`. */
-  readonly #sentBy = new WeakMap<object, PeerStatus>();
-  /** The status emitting a call signal now (`sending`), until its call is made (`sent`). */
-  #sender: PeerStatus | undefined;
 
   /** `hide`: tells the scheduler of a reply that no call told it of (`Scheduler.replied`). */
   constructor(
@@ -73,22 +64,7 @@ export class StatusPeerRegistry {
     if (first) {
       this.#up.set(key, first.lostShown ? null : first.shown?.code);
       this.#upLeaseMs.set(key, first.leaseMs);
-      this.#upBy.set(key, first);
     }
-  }
-
-  /** `status` emits a call signal: see `StatusPeers.sending`. */
-  sending(status: PeerStatus): void {
-    this.#sender = status;
-  }
-
-  /** The call made of the signal `sending` told of: in a shared chat, remembered as its sender's until it lands. */
-  sent(call: { readonly params: Record<string, unknown> }): void {
-    const sender = this.#sender;
-    this.#sender = undefined;
-    if (sender === undefined || this.#up.size === 0) return;
-    const { dialogId, botId } = peersOf(sender);
-    if (this.#up.has(keyOf(botId, dialogId))) this.#sentBy.set(call.params, sender);
   }
 
   /**
@@ -111,7 +87,6 @@ export class StatusPeerRegistry {
       this.#repliedAt.delete(key);
       this.#up.set(key, surely && !clear ? code : null);
       this.#upLeaseMs.set(key, leaseMs);
-      this.#upBy.set(key, this.#sentBy.get(params));
     }
     if (this.#up.has(key) || this.#lapseAt.has(key)) {
       // One that may not have landed leaves what was up standing: either may be up.
@@ -145,7 +120,6 @@ export class StatusPeerRegistry {
 
   /** Takes `status` out; see `StatusPeers.leave`. */
   leave(status: PeerStatus, handOver: boolean, replied: boolean): void {
-    if (this.#sender === status) this.#sender = undefined; // its last signal made no call (legacy, after its reply)
     const { dialogId, botId } = peersOf(status);
     const held = this.#byDialog.get(dialogId);
     if (held === status) {
@@ -172,7 +146,6 @@ export class StatusPeerRegistry {
     if (others.length < 2) {
       this.#up.delete(key);
       this.#upLeaseMs.delete(key);
-      this.#upBy.delete(key);
       this.#repliedAt.delete(key);
     } else if (replied) {
       this.#up.set(key, false);
@@ -199,7 +172,7 @@ export class StatusPeerRegistry {
   }
 
   /**
-   * Whether a newer status of the bot in the chat keeps what `status` would renew up (see `StatusPeers.putOff`): the
+   * Whether a newer status of the bot in the chat keeps what `status` would renew up (see `StatusPeers.kept`): the
    * newest renews, the others skip while it goes on. If it renews at least as often, whatever was up is renewed in
    * time: each call's lease outlasts the newest's next renewal. If less often (a longer lease), only while what is up
    * is its own status with its lease (`#up`), which it renews before it lapses: a renewal of `status` would change
@@ -218,29 +191,6 @@ export class StatusPeerRegistry {
         this.#up.get(key) === newest.shown?.code &&
         (this.#upLeaseMs.get(key) as number) >= newest.leaseMs)
     );
-  }
-
-  /**
-   * How long `status` puts its renewal off (0: it renews now). A period while a newer status keeps what it would renew
-   * up (`kept`). Else, while what the portal shows for its bot in its chat is its own status, until shortly before that
-   * lapses (its margin), at most a period: another status of the bot there put it up since its own last call (one
-   * renewing less often, whose turn it was, then ended), and a renewal now is a request spent for nothing. Not for less
-   * than half a period, which is only its own call's latency (each renewal would go a little later, as a change). Not
-   * for a call of its own (`#upBy`), however late it landed: put off by that latency, each renewal would land as late
-   * after what is up lapsed, less its margin, and a latency over the margin would take the status down every period.
-   */
-  putOff(status: PeerStatus): number {
-    if (this.kept(status)) return status.period;
-    if (this.#up.size === 0) return 0; // no chat is shared: nothing to look up
-    const { dialogId, botId } = peersOf(status);
-    const key = keyOf(botId, dialogId);
-    const lapse = this.#lapseAt.get(key);
-    if (lapse === undefined || !this.#up.has(key) || this.#up.get(key) !== status.shown?.code) return 0;
-    // Its own call, landing late, or one sent before the chat was shared (whose, not known): not put off.
-    const by = this.#upBy.get(key);
-    if (by === undefined || by === status) return 0;
-    const wait = Math.min(lapse - (status.leaseMs - status.period) - this.clock.now(), status.period);
-    return wait > status.period / 2 ? wait : 0;
   }
 
   /**
@@ -277,8 +227,6 @@ export class StatusPeerRegistry {
     this.#byDialog.clear();
     this.#up.clear();
     this.#upLeaseMs.clear();
-    this.#upBy.clear();
-    this.#sender = undefined;
     this.#lapseAt.clear();
     this.#repliedAt.clear();
   }

@@ -78,12 +78,8 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     return this.registry?.shared(this) === true;
   }
 
-  putOff(status: PeerStatus): number {
-    return this.registry?.putOff(status) ?? 0;
-  }
-
-  sending(status: PeerStatus): void {
-    this.registry?.sending(status);
+  kept(status: PeerStatus): boolean {
+    return this.registry?.kept(status) === true;
   }
 
   drive(s: StatusSignal): DriverSignal | undefined {
@@ -97,7 +93,6 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
       peer = 'lapse';
     }
     const call = this.target.callFor(s, s.type);
-    this.registry?.sent(call);
     return { call: peer ? { ...call, peer } : call };
   }
 

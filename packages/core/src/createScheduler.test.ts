@@ -885,45 +885,6 @@ describe('createScheduler errors by kind', () => {
     expect(scheduler.stats().failed).toEqual({ rate: 3 });
   });
 
-  // A batch sent before a rate refusal and refused item by item after it (the same full bucket) was counted a success:
-  // the streak reset and the bucket rewarded, the next call went at once into the still full bucket, and its refusal
-  // counted as the first overflow again. Refused as a whole, that request changes nothing, as `penalize` skips it.
-  it.each([
-    ['as a whole', ['b1']],
-    ['item by item in a batch', ['b1', 'b2']],
-  ])(
-    'a request sent before the last penalty and refused %s neither adds to the streak nor ends it',
-    async (_how, others) => {
-      const rate = () => new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 });
-      const latencies = [10, 100];
-      const { clock, portal, scheduler } = setup({
-        latencyMs: () => latencies.shift() ?? 10,
-        // chat1 is refused twice, the others once
-        fail: (call, attempt) => (attempt <= (call.params.dialogId === 'chat1' ? 2 : 1) ? rate() : undefined),
-      });
-      const first = collect(scheduler);
-      first.channel.submit(notify('chat1', 'start')); // refused at 10 ms, heard at 20 ms: the bucket halves
-      await clock.advanceTo(5);
-      const rest = others.map((d) => {
-        const c = collect(scheduler);
-        c.channel.submit(notify(d, 'start')); // sent at 5 ms, refused at 105 ms, heard at 205 ms
-        return c;
-      });
-      await clock.advanceTo(210);
-      for (const c of rest) c.channel.close(); // not sent again: chat1 goes alone
-      await clock.advanceTo(60_000);
-      // chat1 goes again when the halved bucket has room (1 call/s), not at once; refused again, that is a second
-      // overflow in a row: the bucket quarters, and chat1 goes 2 s later
-      expect(portal.arrivals.map((a) => `${a.at} ${a.calls.map((c) => c.params.dialogId).join(',')}`)).toEqual([
-        '10 chat1',
-        `105 ${others.join(',')}`,
-        '1030 chat1',
-        '3050 chat1',
-      ]);
-      expect(first.outcomes).toMatchObject([{ type: 'sent', at: 3060 }]);
-    },
-  );
-
   it('per-item batch errors touch only their indicator', async () => {
     const { clock, portal, scheduler } = setup({
       fail: (call) =>

@@ -736,9 +736,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         return;
       }
       const live = finish(flight);
+      rateStreak = 0;
+      bucket.reward();
       const result = value?.();
       if (flight.entries.length === 1) {
-        passed();
         callsSent += 1;
         const entry = flight.entries[0] as Entry;
         landed(entry, null, now);
@@ -770,10 +771,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
             notify(entry.channel, { type: 'sent', call: entry.call, result: item.result, at: now });
           } else failEntry(entry, itemError as B24Error, now);
         });
-        // Refused for the rate, a batch is no success (whose reset would make the next overflow count as the first),
-        // also when `penalize` skips it (sent before the last penalty, refused as a whole it would not reset either).
         if (rateHit) penalize(flight, now);
-        else passed();
       }
       follow(flight, now);
       for (const entry of live) release(entry, now);
@@ -796,12 +794,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const base = 1000 / limits.perSecond;
     const backoff = Math.min(30_000, base * 2 ** (rateStreak - 1)) * (0.5 + random() / 2);
     bucket.penalize(now, backoff);
-  }
-
-  /** A request went through: the overflow streak is over, and the bucket wins back part of its rate. */
-  function passed(): void {
-    rateStreak = 0;
-    bucket.reward();
   }
 
   function failRequest(flight: Flight, error: B24Error, now: number): void {

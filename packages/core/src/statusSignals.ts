@@ -123,17 +123,11 @@ export interface StatusPeers {
    */
   leave(status: PeerStatus, handOver: boolean, replied: boolean): void;
   /**
-   * How long `status` puts its renewal off, 0 if it renews now. A period while a newer status of the bot in the chat,
-   * renewing at least as often, keeps the status they share up: `status` skips its renewal (the portal keeps one status
-   * per chat and sender, and a second renewal of it is a request spent for nothing), and takes over when that one ends
-   * (`PeerStatus.takeOver`). Until shortly before it lapses while its own status is up by another's later call.
+   * A newer status of the bot in the chat, renewing at least as often, keeps the status they share up: `status` skips
+   * its renewal (the portal keeps one status per chat and sender, and a second renewal of it is a request spent for
+   * nothing). It takes over when that one ends (`PeerStatus.takeOver`).
    */
-  putOff(status: PeerStatus): number;
-  /**
-   * `status` is about to emit a call signal: the call made of it is its own (`StatusPeerRegistry.sent`), and one of
-   * its own landing late (its latency over half a period) is not what another put up since its last call.
-   */
-  sending(status: PeerStatus): void;
+  kept(status: PeerStatus): boolean;
   /**
    * The bot replied in the chat with no call of this status telling the scheduler (it ended in its show delay, or on
    * the legacy method, which cannot clear): the reply's message hides the bot's status there all the same, so a clear
@@ -163,7 +157,7 @@ export interface PeerStatus {
    */
   resume(afterReply: boolean, pauseMs?: number): void;
   /**
-   * The newer status that kept the status they share up (`StatusPeers.putOff`) ended, and what it put up lapses at
+   * The newer status that kept the status they share up (`StatusPeers.kept`) ended, and what it put up lapses at
    * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once), and
    * within a period from now. False if it skipped none: its own renewals are due as its calls lapse.
    */
@@ -235,15 +229,14 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     const machine = m as StatusMachine;
     machine.renewTimer = undefined;
     if (!machine.shown) return;
-    // Kept up by a newer status of the bot in the chat, or put up by another's call that lapses later than its own
-    // would: no renewal goes for now (`StatusPeers.putOff`).
-    const putOff = machine.peers?.putOff(machine) ?? 0;
+    // Kept up by a newer status of the bot in the chat: no renewal goes (`StatusPeers.kept`).
+    const kept = machine.peers?.kept(machine) === true;
     // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`).
-    if (machine.restarted && machine.showTimer && !putOff) machine.renewedSinceLoss = true;
+    if (machine.restarted && machine.showTimer && !kept) machine.renewedSinceLoss = true;
     machine.restarted = false;
     // Armed before the signal goes: a consumer leaving as it hears it (`take(1)`) then cancels it in its teardown.
-    machine.arm('renewTimer', putOff || machine.period);
-    if (putOff) machine.skipped = true;
+    machine.arm('renewTimer', machine.period);
+    if (kept) machine.skipped = true;
     // The first renewal after skipping renews what another put up, long after this one's last call: a `change`, which
     // its indicator does not drop at the deadline of that call's lapse.
     else machine.emit(machine.skipped ? 'change' : 'renew', machine.shown);
@@ -287,7 +280,7 @@ class StatusMachine implements PeerStatus {
   declare lostShown?: boolean;
   /** See `PeerStatus.onItsWay`; declared, not initialised, and set only as a status with a call in flight ends. */
   declare onItsWay?: { readonly code: string | undefined };
-  /** A renewal was skipped since its last call (`StatusPeers.putOff`); declared, not initialised, as `lostShown`. */
+  /** A renewal was skipped since its last call (`StatusPeers.kept`); declared, not initialised, as `lostShown`. */
   declare skipped?: boolean;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
@@ -319,7 +312,6 @@ class StatusMachine implements PeerStatus {
       durationSec,
       at: this.scheduler.now(),
     };
-    this.peers?.sending(this);
     // A literal without a spread: the last signal of each status is kept, and a spread's copy is a larger object.
     this.subscriber.next(peer ? { ...signal, peer } : signal);
   }
@@ -405,7 +397,7 @@ class StatusMachine implements PeerStatus {
     if (this.ended || !this.skipped) return false; // its own renewals keep its own calls up
     const at = (lapseAt ?? Number.NEGATIVE_INFINITY) - (this.leaseMs - this.period);
     // Not later than a period from now, though what is up lapses later: the others this one keeps up skip on the word
-    // that it renews once a period (`StatusPeers.putOff`), and a call of theirs landing since (a change with a shorter
+    // that it renews once a period (`StatusPeers.kept`), and a call of theirs landing since (a change with a shorter
     // lease, or one on its way as that one ended) would lapse first.
     this.arm('renewTimer', Math.min(Math.max(0, at - this.scheduler.now()), this.period));
     return true;
