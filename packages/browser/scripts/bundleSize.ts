@@ -27,7 +27,9 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * there when an already aborted empty `batch` began to reject, as `call` does (7,109 B, paid for by such rewrites),
  * and when a user-typing start began to be given up `idleMs` after its keystroke with `createTypingIndicators` too
  * (7,116 B; a hanging network showed one who had stopped typing); 7,110 B after rewrites in core that also paid for
- * an indicator ending though an input's teardown throws, and for secrets cut longest first. Over the 6 kB target by the fetch transport's own
+ * an indicator ending though an input's teardown throws, and for secrets cut longest first; 7,113 B when a batch
+ * command's error with a code not listed began to be read as the same refusal alone (input, not retried), in part
+ * paid for by a rewrite in core. Over the 6 kB target by the fetch transport's own
  * work (token refresh, PHP form encoding, batch) that BX24.js does inside a portal.
  */
 export const CHAT_APP_BUDGET_BYTES = 7_120;
