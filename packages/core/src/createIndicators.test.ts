@@ -5,7 +5,7 @@ import { watchUnhandled } from '@b24-typing/test-utils';
 import type { AgentStatus } from './AgentStatus';
 import { B24Error } from './B24Error';
 import { B24InputError } from './B24InputError';
-import { loopGuard, type ReleaseWatch, watchRelease } from './createScheduler.test.fixture';
+import { loopGuard, type ReleaseWatch, startAndEnd, watchRelease } from './createScheduler.test.fixture';
 import { createIndicators } from './createIndicators';
 import { createTypingIndicators, type TypingIndicators, type TypingIndicatorsOptions } from './createTypingIndicators';
 import type { IndicatorEvent } from './IndicatorEvent';
@@ -3099,36 +3099,14 @@ describe('createIndicators: a long-running bot releases what its ended indicator
     };
   }
 
-  /**
-   * Starts the indicators of 1,000 chats 37 ms apart, lets them go on for `goOnMs` and ends those of the first
-   * `count`, 10 every 53 ms, or all at once with `atOnce`. In a function of its own, as `start`: the test's own frame
-   * keeps nothing of them.
-   */
-  async function startAndEnd(
-    indicators: ReturnType<typeof createIndicators>,
-    release: ReleaseWatch,
-    goOnMs: number,
-    count: number,
-    atOnce = false,
-  ): Promise<number> {
-    const ends: (() => void)[] = [];
-    for (let i = 0; i < 1_000; i++) {
-      ends.push(start(indicators, i, release));
-      await advance(37);
-    }
-    await advance(goOnMs);
-    const going = indicators.stats().indicators;
-    for (let i = 0; i < count; i++) {
-      ends[i]?.();
-      if (!atOnce && i % 10 === 9) await advance(53);
-    }
-    return going;
-  }
-
   it("holds nothing of 1,000 chats' statuses, typing and peers once they ended: no timer, channel or peer entry", async () => {
     const indicators = createIndicators({ transport: slowPortal() });
     const release = watchRelease();
-    const going = await startAndEnd(indicators, release, 45_000, 1_000);
+    const going = await startAndEnd((i) => start(indicators, i, release), advance, {
+      goOnMs: 45_000,
+      count: 1_000,
+      midway: () => indicators.stats().indicators,
+    });
     expect(going).toBe(1_000 + 200 + 100 - 20); // those of the refused chats ended
     await advance(60_000);
 
@@ -3145,7 +3123,7 @@ describe('createIndicators: a long-running bot releases what its ended indicator
   it('holds nothing of them after dispose(), also of those whose calls were on their way', async () => {
     const indicators = createIndicators({ transport: slowPortal() });
     const release = watchRelease();
-    await startAndEnd(indicators, release, 20_000, 500, true);
+    await startAndEnd((i) => start(indicators, i, release), advance, { goOnMs: 20_000, count: 500, atOnce: true });
     await advance(3);
     indicators.dispose();
     await advance(1_000);

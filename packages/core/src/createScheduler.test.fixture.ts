@@ -235,3 +235,28 @@ export function watchRelease(): ReleaseWatch {
     },
   };
 }
+
+/**
+ * Starts 1,000 chats' indicators 37 ms apart (`start(i)` starts the `i`th and returns how to end it), lets them go on
+ * for `goOnMs` and ends the first `count`, 10 every 53 ms, or all at once with `atOnce`, moving the test's clock with
+ * `advance`. Returns what `midway` read after they went on. In a function of its own, as `start` should be: the
+ * test's own frame keeps nothing of them (see {@link watchRelease}).
+ */
+export async function startAndEnd<T>(
+  start: (i: number) => () => void,
+  advance: (ms: number) => Promise<unknown>,
+  { goOnMs, count, atOnce = false, midway }: { goOnMs: number; count: number; atOnce?: boolean; midway?: () => T },
+): Promise<T | undefined> {
+  const ends: (() => void)[] = [];
+  for (let i = 0; i < 1_000; i++) {
+    ends.push(start(i));
+    await advance(37);
+  }
+  await advance(goOnMs);
+  const read = midway?.();
+  for (let i = 0; i < count; i++) {
+    ends[i]?.();
+    if (!atOnce && i % 10 === 9) await advance(53);
+  }
+  return read;
+}

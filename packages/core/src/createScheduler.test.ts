@@ -7,6 +7,7 @@ import {
   flushMicrotasks,
   loopGuard,
   notifyCall,
+  startAndEnd,
   VirtualClock,
   type ReleaseWatch,
   watchRelease,
@@ -1072,34 +1073,17 @@ describe('createScheduler releases what ended indicators held', () => {
     portal.signals.length = 0;
   }
 
-  /**
-   * Opens 1,000 indicators 37 ms apart, lets them go on for `goOnMs` and ends the first `count`, 10 every 53 ms, or
-   * all at once with `atOnce`. In a function of its own, as `start`: the test's own frame keeps nothing of them.
-   */
-  async function startAndEnd(
-    { clock, scheduler }: ReturnType<typeof busyPortal>,
-    release: ReleaseWatch,
-    goOnMs: number,
-    count: number,
-    atOnce = false,
-  ): Promise<void> {
-    const ends: (() => void)[] = [];
-    for (let i = 0; i < 1_000; i++) {
-      ends.push(start(scheduler, clock, i, release));
-      await clock.advanceBy(37);
-    }
-    await clock.advanceBy(goOnMs);
-    for (let i = 0; i < count; i++) {
-      ends[i]?.();
-      if (!atOnce && i % 10 === 9) await clock.advanceBy(53);
-    }
-  }
-
   it('once 1,000 indicators over 1,000 chats ended, holds no entry, flight, clear or timer of theirs', async () => {
-    const busy = busyPortal();
-    const { clock, portal, scheduler } = busy;
+    const { clock, portal, scheduler } = busyPortal();
     const release = watchRelease();
-    await startAndEnd(busy, release, 45_000, 1_000);
+    await startAndEnd(
+      (i) => start(scheduler, clock, i, release),
+      (ms) => clock.advanceBy(ms),
+      {
+        goOnMs: 45_000,
+        count: 1_000,
+      },
+    );
     await clock.advanceBy(60_000);
 
     expect(portal.arrivals.some((a) => a.batch && a.calls.length > 10)).toBe(true);
@@ -1115,10 +1099,17 @@ describe('createScheduler releases what ended indicators held', () => {
   });
 
   it('dispose() in the middle of it all releases every indicator, also those whose calls are on their way', async () => {
-    const busy = busyPortal();
-    const { clock, portal, scheduler } = busy;
+    const { clock, portal, scheduler } = busyPortal();
     const release = watchRelease();
-    await startAndEnd(busy, release, 20_000, 500, true);
+    await startAndEnd(
+      (i) => start(scheduler, clock, i, release),
+      (ms) => clock.advanceBy(ms),
+      {
+        goOnMs: 20_000,
+        count: 500,
+        atOnce: true,
+      },
+    );
     await clock.advanceBy(3);
     scheduler.dispose();
     await clock.advanceBy(60_000);
