@@ -115,7 +115,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
    * for good, since retrying cannot help; one on the portal's state (`PORTAL_REFUSALS`) only for `REFUSAL_MEMORY_MS`
    * from `at`, so a portal that was paid for or given its scope back is served again without a restart.
    */
-  let refused: { error: B24Error; at: number; forMs: number } | undefined;
+  let refused: { error: B24Error; at: number } | undefined;
   const oauthHttp = createHttpClient(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   /** Set by `close()`: the time by which it promises to resolve, so a refresh started after it ends by then too. */
@@ -150,13 +150,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     } catch (error) {
       const failure = refreshFailed(error);
       // Only the token endpoint's own answer is a verdict on the refresh token; a proxy's page or JSON is not.
-      if (REFUSALS.has(failure.code)) {
-        refused = {
-          error: failure,
-          at: Date.now(),
-          forMs: PORTAL_REFUSALS.has(failure.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY,
-        };
-      }
+      if (REFUSALS.has(failure.code)) refused = { error: failure, at: Date.now() };
       throw failure;
     }
     const tokens = toTokens(reply);
@@ -193,7 +187,8 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         if (refused) {
           // A clock set back (elapsed below 0) ends it too, rather than stretching it by however far it went.
           const elapsed = Date.now() - refused.at;
-          if (elapsed >= 0 && elapsed < refused.forMs) throw refused.error;
+          const forMs = PORTAL_REFUSALS.has(refused.error.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY;
+          if (elapsed >= 0 && elapsed < forMs) throw refused.error;
           refused = undefined;
         }
         if (credentials === generation) {
