@@ -733,11 +733,13 @@ describe('statusFromStream over streamText (ai 6)', () => {
     ]);
   });
 
-  it('thinks once a client tool called from a deferred provider tool returns: the provider resumes it next step', async () => {
+  it('shows a deferred provider tool while it runs, across the client calls it makes, until its result', async () => {
     vi.useFakeTimers();
-    // a provider-executed code execution whose result comes in a later step (`supportsDeferredResults`, as
-    // Anthropic's programmatic tool calling): its code calls the calculator, which streamText runs (1 s); step 1 ends
-    // there, and step 2's model stream resumes the code execution and gives its result, then the answer
+    // Anthropic's programmatic tool calling, in the shape of vercel/ai's
+    // packages/anthropic/src/__fixtures__/anthropic-programmatic-tool-calling.1.chunks.txt: a provider-executed code
+    // execution (`supportsDeferredResults`) whose code calls the calculator (a client tool, 1 s) twice, one call a
+    // step; streamText runs each and goes on while the code execution's result is pending; the last step's model
+    // stream gives that result (100 ms after the request), then the answer
     const codeExecution: Tool = {
       type: 'provider',
       id: 'anthropic.code_execution_20250825',
@@ -750,8 +752,17 @@ describe('statusFromStream over streamText (ai 6)', () => {
         doStream: [
           step([
             { type: 'stream-start', warnings: [] },
+            { type: 'tool-input-start', id: 'ce', toolName: 'codeExecution', providerExecuted: true },
+            { type: 'tool-input-end', id: 'ce' },
             { type: 'tool-call', toolCallId: 'ce', toolName: 'codeExecution', input: '{}', providerExecuted: true },
-            { type: 'tool-call', toolCallId: 'k', toolName: 'calculator', input: '{"query":"6*7"}' },
+            { type: 'tool-input-start', id: 'k1', toolName: 'calculator' },
+            { type: 'tool-input-end', id: 'k1' },
+            { type: 'tool-call', toolCallId: 'k1', toolName: 'calculator', input: '{"query":"6*7"}' },
+            finish('tool-calls'),
+          ]),
+          step([
+            { type: 'stream-start', warnings: [] },
+            { type: 'tool-call', toolCallId: 'k2', toolName: 'calculator', input: '{"query":"6*8"}' },
             finish('tool-calls'),
           ]),
           step(
@@ -768,19 +779,22 @@ describe('statusFromStream over streamText (ai 6)', () => {
         ],
       }),
       prompt: 'Compute',
-      stopWhen: stepCountIs(3),
+      stopWhen: stepCountIs(5),
       tools: { codeExecution, calculator: slowTool(1000) },
     });
     const { parts, types } = watchTypes(result.fullStream);
     const timeline = await timelineOf(parts);
-    expect(types).toContain('tool-result');
-    // nothing of the code execution runs between the calculator's return and the end of step 1: no flip back to it
+    expect(types.filter((t) => t === 'start-step')).toHaveLength(3);
+    // the code execution runs from its call to its result: shown whenever no calculator call runs, not `thinking`
     expect(timeline).toEqual([
       [0, 'thinking'],
       [0, 'processing'],
       [0, 'calculating'],
-      [1000, 'thinking'],
-      [1200, 'composing'],
+      [1000, 'processing'],
+      [1000, 'calculating'],
+      [2000, 'processing'],
+      [2100, 'thinking'],
+      [2200, 'composing'],
     ]);
   });
 });

@@ -351,10 +351,21 @@ describe('statusFromStream: parallel tool calls', () => {
       // its result comes after all, while the model writes: it ran, so the step's end keeps the answer's composing
       const late = { ...provider, y: { ...provider.y, toolCallId: 'g', toolName: 'web_search' } };
       expectObservable(statusFromStream(cold('-g-t-y-T-e-f', late))).toBe('-s-o-h-o---|', statuses);
-      // a deferred code execution calls the calculator (a client tool): once it returns the step ends, and the code
-      // execution goes on only in the next step's model stream, which gives its result
-      const deferred = cold('-G-k-O-e-S-y-t-f', provider);
-      expectObservable(statusFromStream(deferred)).toBe('-p-c-h-------o-|', statuses);
+    });
+  });
+
+  it('shows a deferred provider-executed call from its call to its result, across the client calls it makes', () => {
+    // a code execution (provider-executed) that calls the calculator (a client tool) runs on at the provider once the
+    // calculator returns; streamText ends the step there, and the next step's model stream gives its result
+    const provider = {
+      ...calls,
+      G: { type: 'tool-call', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('-G-k-O-e-S-y-t-f', provider))).toBe('-p-c-p-----h-o-|', statuses);
+      // the stop condition ends the work before its result came: it runs no more, and the status says so
+      expectObservable(statusFromStream(cold('-G-k-O-e-f', provider))).toBe('-p-c-p---(h|)', statuses);
     });
   });
 
@@ -387,6 +398,92 @@ describe('statusFromStream: parallel tool calls', () => {
       expectObservable(statusFromStream(cold('-u-e-f', calls), { parts: deniedless })).toBe('-p---|', statuses);
       const completing = { parts: { ...defaultStatusRules.parts, 'tool-output-denied': 'complete' as const } };
       expectObservable(statusFromStream(cold('-u-e-f', calls), completing)).toBe('-p---|', statuses);
+    });
+  });
+});
+
+describe('statusFromStream: provider-executed tools, as the AI SDK providers stream them', () => {
+  it("shows OpenAI's web search from its call to its result (Responses API web_search_call)", () => {
+    // @ai-sdk/openai (packages/openai/src/responses/openai-responses-language-model.ts in vercel/ai) turns the
+    // `response.output_item.added` of a `web_search_call` item into tool-input-start, tool-input-end and tool-call,
+    // all `providerExecuted`; `response.web_search_call.in_progress` / `.searching` / `.completed` give no part; the
+    // item's `response.output_item.done` gives the tool-result. A reasoning model reasons first, answers after.
+    const openai = {
+      S: { type: 'start-step' },
+      r: { type: 'reasoning-start' },
+      R: { type: 'reasoning-delta' },
+      m: { type: 'reasoning-end' },
+      i: { type: 'tool-input-start', id: 'ws_1', toolName: 'web_search', providerExecuted: true },
+      x: { type: 'tool-input-end', id: 'ws_1' },
+      c: { type: 'tool-call', toolCallId: 'ws_1', toolName: 'web_search', providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: 'ws_1', toolName: 'web_search', providerExecuted: true },
+      t: { type: 'text-start' },
+      T: { type: 'text-delta' },
+      n: { type: 'text-end' },
+      e: { type: 'finish-step', finishReason: 'stop' },
+      f: { type: 'finish', finishReason: 'stop' },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-S-r-R-m-(ixc)------y-t-T-n-e-f', openai);
+      expectObservable(statusFromStream(src)).toBe('-h-------s----------h-o-------|', statuses);
+    });
+  });
+
+  it("shows Anthropic's web search from its server_tool_use to its web_search_tool_result", () => {
+    // @ai-sdk/anthropic streams a `server_tool_use` block as tool-input-start, its input deltas, then (at
+    // content_block_stop) tool-input-end and tool-call, `providerExecuted`; the `web_search_tool_result` block that
+    // follows once the search is done is the tool-result (vercel/ai packages/anthropic/src/__fixtures__/
+    // anthropic-web-search-tool.1.chunks.txt: the search block first, its result, then the text)
+    const anthropic = {
+      S: { type: 'start-step' },
+      i: { type: 'tool-input-start', id: 'srvtoolu_1', toolName: 'web_search', providerExecuted: true },
+      d: { type: 'tool-input-delta', id: 'srvtoolu_1' },
+      x: { type: 'tool-input-end', id: 'srvtoolu_1' },
+      c: { type: 'tool-call', toolCallId: 'srvtoolu_1', toolName: 'web_search', providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: 'srvtoolu_1', toolName: 'web_search', providerExecuted: true },
+      t: { type: 'text-start' },
+      T: { type: 'text-delta' },
+      n: { type: 'text-end' },
+      e: { type: 'finish-step', finishReason: 'stop' },
+      f: { type: 'finish', finishReason: 'stop' },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-S-i-d-d-(xc)------y-t-T-n-e-f', anthropic);
+      expectObservable(statusFromStream(src)).toBe('-h-s---------------h-o-------|', statuses);
+    });
+  });
+
+  it("keeps Anthropic's code execution shown while it runs across the client calls it makes (programmatic tool calling)", () => {
+    // vercel/ai packages/anthropic/src/__fixtures__/anthropic-programmatic-tool-calling.1.chunks.txt: the model
+    // writes, then a `code_execution` server_tool_use whose code calls the client tool `rollDie` (a tool_use with a
+    // `caller`), stop_reason tool_use; each next message holds one more rollDie call, the code still running; the last
+    // one starts with the `code_execution_tool_result`, then the answer. streamText runs every rollDie and goes on to
+    // the next step while the code execution's result is pending (`supportsDeferredResults`).
+    const anthropic = {
+      S: { type: 'start-step' },
+      t: { type: 'text-start' },
+      T: { type: 'text-delta' },
+      n: { type: 'text-end' },
+      i: { type: 'tool-input-start', id: 'srvtoolu_1', toolName: 'code_execution', providerExecuted: true },
+      c: { type: 'tool-call', toolCallId: 'srvtoolu_1', toolName: 'code_execution', providerExecuted: true },
+      j: { type: 'tool-input-start', id: 'toolu_1', toolName: 'rollDie' },
+      k: { type: 'tool-call', toolCallId: 'toolu_1', toolName: 'rollDie' },
+      o: { type: 'tool-result', toolCallId: 'toolu_1', toolName: 'rollDie' },
+      K: { type: 'tool-call', toolCallId: 'toolu_2', toolName: 'rollDie' },
+      O: { type: 'tool-result', toolCallId: 'toolu_2', toolName: 'rollDie' },
+      e: { type: 'finish-step', finishReason: 'tool-calls' },
+      y: { type: 'tool-result', toolCallId: 'srvtoolu_1', toolName: 'code_execution', providerExecuted: true },
+      E: { type: 'finish-step', finishReason: 'stop' },
+      f: { type: 'finish', finishReason: 'stop' },
+    } satisfies Record<string, StreamPart>;
+    // the app's own rule for its client tool, so that its status differs from the code execution's (processing)
+    const rules = { tools: [{ match: 'rollDie', status: 'calculating' as const }, ...defaultStatusRules.tools] };
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-S-t-T-n-i-c-j-k---o-e-S---K---O-e-S---y-t-T-n-E-f', anthropic);
+      expectObservable(statusFromStream(src, rules)).toBe(
+        '-h-o-----p---c-----p-------c---p-------h-o-------|',
+        statuses,
+      );
     });
   });
 });

@@ -9,6 +9,7 @@ import {
   map,
   Observable,
   type ObservableInput,
+  of,
   type ReadableStreamLike,
   takeWhile,
   throwError,
@@ -89,7 +90,11 @@ export function statusFromStream(
       concatWith(
         defer(() => {
           const ended = failure; // the parts ended with no finish after the error part: the work ended on it
-          return ended === undefined ? EMPTY : throwError(() => errorOf(ended));
+          if (ended !== undefined) return throwError(() => errorOf(ended));
+          // A deferred provider-executed call whose result never came (the stop condition ended the work first) does
+          // not run once the stream is over: the status, kept up until the reply, must not claim it does.
+          const last = [...running.values()].some((call) => call.providerExecuted) ? notRunStatus(merged) : undefined;
+          return last === undefined ? EMPTY : of(last);
         }),
       ),
       filter((status): status is AgentStatus => status !== undefined),
@@ -204,10 +209,12 @@ function errorOf(part: StreamPart): unknown {
  * is what its latest part showed.
  *
  * A provider-executed call (`providerExecuted: true`: a provider's web search, code execution) runs at the provider,
- * inside the model's stream, which waits for it: its status shows from its first part to its result. One whose result
- * does not follow (deferred to a later step, as a code execution that calls a client tool, or not in the stream at
- * all) no longer runs here once the model writes or starts another call: `streamText` never runs it, so it is not
- * shown again after the text or after another call's result, and the step's end counts it as a call that did not run.
+ * inside the model's stream, which waits for it: its status shows from its first part to its result. Also when the
+ * result is deferred to a later step (a code execution that calls client tools runs on at the provider once they
+ * return): it is shown again after their results and across the step boundary, not `thinking`. Once the model writes
+ * or reasons after it, the provider is done with it for the step: it is not shown again after the text, and the step's
+ * end counts it as a call that did not run. One still running when the stream ends (the stop condition came first)
+ * ends the statuses on what a call that did not run shows.
  */
 function effectOf(
   part: StreamPart,
@@ -230,11 +237,10 @@ function effectOf(
   const effect = ruleFor(type, rules);
   if (effect === 'error') return effect;
   const toolName = typeof part.toolName === 'string' ? part.toolName : '';
-  const ownCallId = CALL_TYPES.has(part.type) || preliminary ? callIdOf(part) : undefined;
   if (MODEL_PART_TYPES.has(part.type)) {
-    // the model writes or calls on: a provider-executed call with no result yet is done at the provider for this step
+    // the model writes on: a provider-executed call with no result yet is done at the provider for this step
     for (const [id, call] of running) {
-      if (call.providerExecuted && id !== ownCallId) {
+      if (call.providerExecuted) {
         running.delete(id);
         waiting.add(id);
       }
@@ -256,12 +262,19 @@ function effectOf(
     return status;
   }
   if (part.type === 'start-step' || part.type === 'finish-step') {
-    // Calls still running at the end of a step never ran and never will in this stream (no execute, their input cut
-    // off by the length limit, a finish reason that runs no tool), nor do those waiting for approval: the status, kept
-    // up once the stream ends, must not stay on one of them.
-    const unrun = part.type === 'finish-step' && (running.size > 0 || waiting.size > 0);
-    running.clear();
+    // Client calls still running at the end of a step never ran and never will in this stream (no execute, their
+    // input cut off by the length limit, a finish reason that runs no tool), nor do those waiting for approval: the
+    // status, kept up once the stream ends, must not stay on one of them. A provider-executed call with no result yet
+    // is deferred: the provider goes on with it once the step's client calls returned (a code execution that called
+    // them), and its result comes in a later step: it still runs, and the next step shows it, not `thinking`.
+    let unrun = part.type === 'finish-step' && waiting.size > 0;
+    for (const [id, call] of running) {
+      if (call.providerExecuted) continue;
+      running.delete(id);
+      if (part.type === 'finish-step') unrun = true;
+    }
     waiting.clear();
+    if (running.size > 0 && (effect === undefined || isStatus(effect))) return latestCall(running);
     if (unrun && effect === undefined) return notRunStatus(rules);
   }
   const callId = settledCallId(part);
@@ -321,14 +334,16 @@ interface RunningCall {
 /** The parts that start a call or go on with it. */
 const CALL_TYPES: ReadonlySet<string> = new Set(['tool-input-start', 'tool-call']);
 
-/** Parts of the model's own output: once one comes, a provider-executed call before it no longer runs in the step. */
+/**
+ * The model's own writing: once it comes, a provider-executed call before it no longer runs (the model's stream waits
+ * while the provider runs one). Not a client call: a provider's code execution calls client tools and runs on once
+ * they return (Anthropic's programmatic tool calling).
+ */
 const MODEL_PART_TYPES: ReadonlySet<string> = new Set([
   'text-start',
   'text-delta',
   'reasoning-start',
   'reasoning-delta',
-  'tool-input-start',
-  'tool-call',
 ]);
 
 /** The call a call part belongs to: its `toolCallId`, else its `id` (`tool-input-start` names its call so). */
