@@ -98,6 +98,12 @@ function emptyStats(): EmulatorStats {
  */
 export class Portal {
   readonly now: () => number;
+  /**
+   * The latest reading `now()` returned. A request whose very first reading fails has no time of its own: its
+   * timeline entry is stamped with this one, so the timeline stays in time order (the constructor reads the clock,
+   * so there always is one).
+   */
+  lastKnownNow = 0;
   readonly tokenTtlMs: number;
   readonly clientLifetimeMs: number;
   readonly maxBodyBytes: number;
@@ -144,7 +150,12 @@ export class Portal {
   constructor(readonly options: EmulatorOptions) {
     validateOptions(options);
     const clock = options.now;
-    this.now = clock ? checkedClock(clock) : () => Date.now();
+    const read = clock ? checkedClock(clock) : () => Date.now();
+    this.now = () => {
+      const t = read();
+      this.lastKnownNow = t;
+      return t;
+    };
     this.tokenTtlMs = (options.tokenTtlSec ?? 3600) * 1000;
     this.clientLifetimeMs = (options.clientLifetimeSec ?? 25) * 1000;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;

@@ -132,6 +132,50 @@ describe('batch', () => {
     expect(notHalted.body.result.result).toEqual({ a: true, c: true });
   });
 
+  it('halt: the documented true/false/1/0 as documented; any other value as the cited source reads it (§8)', async () => {
+    // §8 [D]: `halt` is `true/false/1/0`, default false. For the values it does not list, the source §8 cites
+    // (`rest_provider.php methodsBatch`) decides: `$bHalt = isset($arQuery['HALT']) && $arQuery['HALT']`, PHP
+    // truthiness, so only an empty string and "0" (and a JSON false, 0 or null) leave the batch running.
+    const cmd =
+      'cmd[a]=im.dialog.writing%3FDIALOG_ID%3Dchat1&cmd[b]=im.dialog.writing%3FDIALOG_ID%3Dbad&cmd[c]=im.dialog.writing%3FDIALOG_ID%3Dchat1';
+    const ran = async (halt: string) => Object.keys((await post(`${hook}batch`, `${halt}&${cmd}`)).body.result.result);
+    const outcomes: Record<string, string[]> = {};
+    for (const halt of [
+      'halt=1',
+      'halt=true',
+      'halt=Y',
+      'halt=N',
+      'halt=2',
+      'halt=yes',
+      'halt=0',
+      'halt=false',
+      'halt=',
+      '',
+    ]) {
+      outcomes[halt] = await ran(halt);
+    }
+    expect(outcomes).toEqual({
+      'halt=1': ['a'],
+      'halt=true': ['a'],
+      'halt=Y': ['a'],
+      'halt=N': ['a'],
+      'halt=2': ['a'],
+      'halt=yes': ['a'],
+      'halt=0': ['a', 'c'],
+      'halt=false': ['a', 'c'],
+      'halt=': ['a', 'c'],
+      '': ['a', 'c'],
+    });
+    const jsonCmd = {
+      a: 'im.dialog.writing?DIALOG_ID=chat1',
+      b: 'im.dialog.writing?DIALOG_ID=bad',
+      c: 'im.dialog.writing?DIALOG_ID=chat1',
+    };
+    const json = async (halt: unknown) =>
+      Object.keys((await post(`${hook}batch`, { halt, cmd: jsonCmd })).body.result.result).join('');
+    expect([await json(true), await json(false), await json(null), await json(2)]).toEqual(['a', 'ac', 'ac', 'a']);
+  });
+
   it('accepts the form encoding with double-encoded cmd strings and PHP brackets inside them', async () => {
     const form = `halt=0&cmd[send]=${encodeURIComponent('imbot.v2.Chat.Message.send?botId=10&botToken=agent-bot-token&dialogId=chat1&fields[message]=John%26Martin')}`;
     const reply = await post(`${hook}batch`, form);

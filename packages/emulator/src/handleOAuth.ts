@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClockError } from './ClockError';
 import { faultError, OAUTH_TOKEN } from './FaultBook';
 import { mergeParams, parseBody, readBody } from './parseBody';
 import { type Params, parseQuery } from './phpQuery';
@@ -61,12 +62,21 @@ export async function handleOAuth(
     return;
   }
   const stored = portal.refreshTokens.get(refreshToken);
-  if (!stored || stored.clientId !== clientId || stored.expiresAt <= portal.now()) {
-    fail(400, 'invalid_grant', 'Invalid refresh token');
+  let tokens: ReturnType<Portal['issueToken']>;
+  try {
+    if (!stored || stored.clientId !== clientId || stored.expiresAt <= portal.now()) {
+      fail(400, 'invalid_grant', 'Invalid refresh token');
+      return;
+    }
+    // Issued before the old token is spent: a clock that fails meanwhile leaves the client its refresh token.
+    tokens = portal.issueToken(stored.userId, { clientId });
+  } catch (error) {
+    if (!(error instanceof ClockError)) throw error;
+    // An injected clock gone bad (README): the documented internal error (reference §6), not the client's fault.
+    fail(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     return;
   }
   portal.refreshTokens.delete(refreshToken);
-  const tokens = portal.issueToken(stored.userId, { clientId });
   portal.countStatus(200);
   sendResponse(
     res,

@@ -509,7 +509,9 @@ describe('an injected now() that stops returning a finite number partway through
         } finally {
           await counting.clocked.close();
         }
-        const total = counting.clock.reads;
+        // A plain call's last reading schedules the expiry timer, after the call was answered and recorded: a
+        // failure there only delays the timer (README), so it is not a reading the call can fail at.
+        const total = counting.clock.reads - (method === 'batch' ? 0 : 1);
         expect(total).toBeGreaterThan(2);
         const outcomes: string[] = [];
         for (let good = 0; good < total; good++) {
@@ -519,9 +521,15 @@ describe('an injected now() that stops returning a finite number partway through
             outcomes.push(`${good}: ${reply.status} ${reply.body.error}`);
             clock.good = null; // the clock recovers: the same server answers the next call
             expect((await post(url(clocked), body)).status).toBe(200);
-            // One failed call is one entry on the timeline, not a 200 and then a 500 for the same call.
-            const plain = clocked.timeline().filter((e) => e.kind === 'call' && e.batchId === null);
-            if (method !== 'batch') expect(plain.length).toBeLessThanOrEqual(2);
+            // One failed call is one entry on the timeline, not a 200 and then a 500 for the same call, nor none (as
+            // every other failure is there, whichever reading failed).
+            const entries = clocked
+              .timeline()
+              .filter((e) => e.kind === 'call' && (method === 'batch' ? e.method === 'batch' : e.batchId === null));
+            expect(
+              entries.map((e) => e.kind === 'call' && `${e.method} ${e.status}`),
+              `reading ${good} failed`,
+            ).toEqual([`${method} 500`, `${method} 200`]);
           } finally {
             await clocked.close();
           }
@@ -530,4 +538,100 @@ describe('an injected now() that stops returning a finite number partway through
       });
     }
   }
+});
+
+describe('an injected now() that fails on the very first read of a request (README: 500, like any internal error)', () => {
+  const T0 = Date.parse('2026-01-01T00:00:00Z');
+  const origin = 'http://127.0.0.1:5173';
+  /**
+   * A clock that fails (throws, or NaN) while `bad` is set, after `goodReads` more good readings (0: the next request
+   * fails on its first read).
+   */
+  async function withBadClock(failure: () => number) {
+    const clock = { t: T0, bad: false, goodReads: 0 };
+    const clocked = await startEmulator({
+      plan: 'off',
+      now: () => (clock.bad && clock.goodReads-- <= 0 ? failure() : clock.t),
+    });
+    return { clocked, clock };
+  }
+  const failures: Record<string, () => number> = {
+    'a throw': () => {
+      throw new Error('clock unplugged');
+    },
+    NaN: () => Number.NaN,
+  };
+
+  for (const [failureName, failure] of Object.entries(failures)) {
+    it(`${failureName}: the §6 envelope for INTERNAL_SERVER_ERROR (500, no time), CORS headers, counted and on the timeline`, async () => {
+      const { clocked, clock } = await withBadClock(failure);
+      try {
+        await post(`${clocked.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat2' });
+        clock.t += 1_000;
+        clock.bad = true;
+        const reply = await post(
+          `${clocked.webhookUrl()}im.dialog.writing`,
+          { DIALOG_ID: 'chat1' },
+          { headers: { origin } },
+        );
+        const batch = await post(
+          `${clocked.webhookUrl()}batch`,
+          { cmd: { a: 'im.dialog.writing?DIALOG_ID=chat1' } },
+          { headers: { origin } },
+        );
+        clock.bad = false;
+        for (const failed of [reply, batch]) {
+          // §6: 500 INTERNAL_SERVER_ERROR; §5: an error envelope has no `time`.
+          expect(failed.status).toBe(500);
+          expect(failed.body).toEqual({ error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
+          // A browser app reads the error instead of an opaque network failure.
+          expect(failed.headers['access-control-allow-origin']).toBe(origin);
+        }
+        expect(clocked.stats().byStatus[500]).toBe(2);
+        const calls = clocked.timeline().filter((e) => e.kind === 'call');
+        expect(calls.map((e) => e.kind === 'call' && [e.method, e.status, e.error, e.dialogId, e.batchId])).toEqual([
+          ['im.dialog.writing', 200, null, 'chat2', null],
+          ['im.dialog.writing', 500, 'INTERNAL_SERVER_ERROR', 'chat1', null],
+          ['im.dialog.writing', 500, 'INTERNAL_SERVER_ERROR', 'chat1', 1],
+          ['batch', 500, 'INTERNAL_SERVER_ERROR', null, 1],
+        ]);
+        // No reading to stamp them with: the last time the portal knew, so the timeline stays in time order.
+        expect(calls.map((e) => e.time)).toEqual([T0, T0, T0, T0]);
+        expect(clocked.indicators().map((i) => i.chatId)).toEqual([2]);
+        // The clock recovers: the same server serves on.
+        expect((await post(`${clocked.webhookUrl()}im.dialog.writing`, { DIALOG_ID: 'chat1' })).status).toBe(200);
+      } finally {
+        await clocked.close();
+      }
+    });
+  }
+
+  it('/oauth/token/ that meets it answers the same 500 envelope with CORS headers, and spends no refresh token', async () => {
+    const { clocked, clock } = await withBadClock(failures['a throw']!);
+    try {
+      const tokens = clocked.issueToken(1);
+      const { clientId, clientSecret } = clocked.fixtures.app;
+      const refresh = () =>
+        post(
+          clocked.oauthUrl,
+          `grant_type=refresh_token&client_id=${clientId}&client_secret=${clientSecret}&refresh_token=${tokens.refreshToken}`,
+          { headers: { origin } },
+        );
+      // On its first reading (the expiry check), then on its second (issuing the new tokens).
+      for (const goodReads of [0, 1]) {
+        clock.bad = true;
+        clock.goodReads = goodReads;
+        const reply = await refresh();
+        clock.bad = false;
+        expect(reply.status).toBe(500);
+        expect(reply.body).toEqual({ error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
+        expect(reply.headers['access-control-allow-origin']).toBe(origin);
+      }
+      expect(clocked.stats().byStatus[500]).toBe(2);
+      // The refresh that failed did not spend the token: the client can still refresh once the clock recovers.
+      expect((await refresh()).status).toBe(200);
+    } finally {
+      await clocked.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from './authenticate';
+import { ClockError } from './ClockError';
 import { restError } from './errorCatalog';
 import { faultError } from './FaultBook';
 import { invokeMethod, type Operating, refusedRecord } from './invokeMethod';
@@ -33,12 +34,22 @@ export async function handleRest(
   url: URL,
   cors: Record<string, string>,
 ): Promise<void> {
-  const started = portal.now();
-  // Expiries up to now go on the timeline before this request's entry, even when it is refused before a method
-  // runs (bad credentials, the rate limit): the timeline, and the event stream, stay in time order.
-  portal.model.sweep(started);
   const { stats } = portal;
   stats.requests++;
+  let started: number;
+  /** The clock failed on this request's first reading: it is answered 500 (below) like any internal error. */
+  let clockFailed = false;
+  try {
+    started = portal.now();
+  } catch (caught) {
+    if (!(caught instanceof ClockError)) throw caught;
+    // No time of its own: stamped with the portal's last reading, so the timeline stays in time order.
+    started = portal.lastKnownNow;
+    clockFailed = true;
+  }
+  // Expiries up to now go on the timeline before this request's entry, even when it is refused before a method
+  // runs (bad credentials, the rate limit): the timeline, and the event stream, stay in time order.
+  if (!clockFailed) portal.model.sweep(started);
   /** The leaky bucket counts HTTP requests (reference §7), whatever the portal then makes of them. */
   const overLimit = (): RestError | null => {
     if (!portal.bucket || portal.bucket.take(started)) return null;
@@ -61,7 +72,9 @@ export async function handleRest(
   } else {
     // No method to name: the path may hold a webhook code (`/rest/1/<code>/`), which must not reach stats or state.
     portal.countMethod('(no method)');
-    const error = overLimit() ?? restError('ERROR_METHOD_NOT_FOUND');
+    const error = clockFailed
+      ? restError('INTERNAL_SERVER_ERROR')
+      : (overLimit() ?? restError('ERROR_METHOD_NOT_FOUND'));
     portal.countStatus(error.status);
     sendResponse(res, error.status, error.toBody(), cors);
     return;
@@ -124,6 +137,11 @@ export async function handleRest(
       ? sendResponse(res, status, toXml(envelope), cors, 'text/xml; charset=utf-8', fault)
       : sendResponse(res, status, envelope, cors, undefined, fault);
   try {
+    if (clockFailed) {
+      // Read (and nothing done with it) so the timeline can say whose call failed, as for any refusal.
+      params = await readParams().catch(() => null);
+      throw restError('INTERNAL_SERVER_ERROR');
+    }
     if (fault) {
       // A reset, a hang or a proxy's page instead of the call: the request is read first (and nothing done with it),
       // so the timeline can say whose call it hit; a `batch`'s commands each, as if refused one by one.
@@ -147,21 +165,24 @@ export async function handleRest(
     delete params.access_token;
     let result: unknown;
     let operating: Operating | null;
+    let finished: number;
     if (isBatch) {
       stats.batches++;
       portal.countMethod('batch');
       ranBatchId = portal.nextBatchId();
       result = runBatch(portal, params, auth, ranBatchId);
+      // Read before the batch is recorded as answered: a clock that fails here fails it, recorded once as such.
+      finished = portal.now();
       portal.recordCall('batch', emptyRecord(), 200, null, auth, ranBatchId, started);
       recorded = true;
       // `batch` itself is not charged to the operating limit; its commands are (reference §7).
       operating = portal.operating ? { operating: 0, resetAt: Math.floor((started + 600_000) / 1000) } : null;
     } else {
       recorded = true;
-      ({ result, operating } = invokeMethod(portal, methodName, params, auth, null));
+      ({ result, operating, finished } = invokeMethod(portal, methodName, params, auth, null));
     }
     portal.countStatus(200);
-    reply(200, { result, time: timeBlock(started, portal.now(), operating ?? undefined) });
+    reply(200, { result, time: timeBlock(started, finished, operating ?? undefined) });
   } catch (caught) {
     // Not `req.destroyed`: Node destroys a request once its body has been read, so any later failure (an injected
     // clock gone bad in the method, say) would be taken for a hang-up and left without an answer.

@@ -52,15 +52,18 @@ export function invokeMethod(
   params: Params,
   auth: AuthContext,
   batchId: number | null,
-): { result: unknown; operating: Operating | null } {
+): { result: unknown; operating: Operating | null; finished: number } {
   const definition = methodDefinition(methodName);
   portal.countMethod(methodName.toLowerCase());
   portal.receive(methodName, params, batchId);
   let rec = emptyRecord();
   let ran = false;
-  const started = portal.now();
+  // A clock that fails on this first reading leaves the call no time of its own: it is recorded (below) at the
+  // portal's last reading, as every other failure is recorded.
+  let started = portal.lastKnownNow;
   const name = definition?.name ?? methodName;
   try {
+    started = portal.now();
     if (!definition) throw restError('ERROR_METHOD_NOT_FOUND');
     if (batchId !== null) {
       const fault = portal.faults.match(definition.name, true);
@@ -92,11 +95,13 @@ export function invokeMethod(
     let operating: Operating | null = null;
     if (portal.operating) {
       portal.operating.charge(opKey, started, portal.operatingCost(definition.name, started));
-      operating = portal.operating.state(opKey, portal.now());
     }
+    // Read before the call is recorded as answered: a clock that fails here fails the call, recorded once as such.
+    const finished = portal.now();
+    if (portal.operating) operating = portal.operating.state(opKey, finished);
     portal.recordCall(name, rec, 200, null, auth, batchId, started);
     portal.scheduleSweep();
-    return { result, operating };
+    return { result, operating, finished };
   } catch (error) {
     const restErr = error instanceof RestError ? error : restError('INTERNAL_SERVER_ERROR');
     // A handler records what it read as far as it got; a call refused before it ran is read here instead.

@@ -84,12 +84,26 @@ export function stringOf(value: unknown): string | null {
   return null;
 }
 
-/** `Y`/`1`/`true` style booleans (imbot.v2 `normalizeBooleanVariable`, batch `halt`). */
+/** `Y`/`1`/`true` style booleans (imbot.v2 `normalizeBooleanVariable`). */
 export function truthy(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return value !== 0;
   if (typeof value === 'string') return ['y', '1', 'true'].includes(phpTrim(value).toLowerCase());
   return false;
+}
+
+/**
+ * `batch`'s `halt` (reference §8). The documented `true/false/1/0` mean what the docs say, `"false"` included. Any
+ * other value is read as the cited source reads it (`rest_provider.php methodsBatch`: `isset($arQuery['HALT']) &&
+ * $arQuery['HALT']`), with PHP truthiness: only `""` and `"0"` (and JSON false, 0, null, an empty list) are false, so
+ * `N` or `no` halts on a portal, and must here too.
+ */
+export function haltFlag(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') return !(value === '' || value === '0' || value.toLowerCase() === 'false');
+  return Object.keys(value as object).length > 0;
 }
 
 export function recordOf(value: unknown): Params | null {

@@ -1,7 +1,7 @@
 import { restError } from './errorCatalog';
 import { invokeMethod, refusedRecord } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
-import { truthy } from './paramValues';
+import { haltFlag } from './paramValues';
 import { type Params, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
 import { RestError } from './RestError';
@@ -100,7 +100,7 @@ export function recordRefusedBatch(
  */
 export function runBatch(portal: Portal, params: Params, auth: AuthContext, batchId: number): unknown {
   const cmd = params.cmd;
-  const halt = truthy(params.halt);
+  const halt = haltFlag(params.halt);
   const results = new Map<string, unknown>();
   const errors = new Map<string, unknown>();
   const times = new Map<string, unknown>();
@@ -126,9 +126,9 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
       }
       const sub = parseQuery(query);
       delete sub.auth;
-      const { result } = invokeMethod(portal, method, sub, auth, batchId);
+      const { result, finished } = invokeMethod(portal, method, sub, auth, batchId);
       results.set(key, result);
-      const { start, finish, duration, processing, date_start, date_finish } = timeBlock(started, portal.now());
+      const { start, finish, duration, processing, date_start, date_finish } = timeBlock(started, finished);
       times.set(key, { start, finish, duration, processing, date_start, date_finish });
     } catch (error) {
       errors.set(key, (error instanceof RestError ? error : restError('INTERNAL_SERVER_ERROR')).toBody());

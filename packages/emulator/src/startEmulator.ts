@@ -44,17 +44,26 @@ async function route(portal: Portal, req: IncomingMessage, res: ServerResponse):
     }
     if (allowed) cors = corsHeaders(origin, null);
   }
-  if (url.pathname === '/') {
-    sendResponse(res, 302, '', { location: '/_emulator/', ...cors }, 'text/plain');
-  } else if (url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/')) {
-    // Not a bare prefix test: `/_emulatorreset` would reset the emulator.
-    await handleControl(portal, req, res, url, cors);
-  } else if (url.pathname === '/oauth/token' || url.pathname === '/oauth/token/') {
-    await handleOAuth(portal, req, res, url, cors);
-  } else if (url.pathname.startsWith('/rest/')) {
-    await handleRest(portal, req, res, url, cors);
-  } else {
-    sendResponse(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' }, cors);
+  try {
+    if (url.pathname === '/') {
+      sendResponse(res, 302, '', { location: '/_emulator/', ...cors }, 'text/plain');
+    } else if (url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/')) {
+      // Not a bare prefix test: `/_emulatorreset` would reset the emulator.
+      await handleControl(portal, req, res, url, cors);
+    } else if (url.pathname === '/oauth/token' || url.pathname === '/oauth/token/') {
+      await handleOAuth(portal, req, res, url, cors);
+    } else if (url.pathname.startsWith('/rest/')) {
+      await handleRest(portal, req, res, url, cors);
+    } else {
+      sendResponse(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' }, cors);
+    }
+  } catch {
+    // A failure no handler answered: the documented internal error (reference §6), with the CORS headers, so a
+    // browser app sees the server's error rather than an opaque network failure.
+    if (!res.headersSent) {
+      portal.countStatus(500);
+      sendResponse(res, 500, restError('INTERNAL_SERVER_ERROR').toBody(), cors);
+    } else res.destroy();
   }
 }
 
