@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
+import { B24Error } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
@@ -1038,6 +1039,283 @@ describe('OAuth transport against the emulator', () => {
     await closing;
     await expect(t.close()).resolves.toBeUndefined(); // a second close() (SIGINT then SIGTERM) is no error
     emu.clearFaults();
+  });
+
+  // Several workers of one bot (two processes, two transports) share one app install and one token store. Bitrix24
+  // rotates the refresh token on each refresh and the token endpoint takes a refresh token once (the emulator drops
+  // it when used): a worker still holding the old one was refused (invalid_grant), remembered for good, and stayed
+  // dead until restarted. `loadTokens` lets it read what the store holds now.
+  describe('a token store shared by several transports (loadTokens)', () => {
+    /** An in-memory store: `save` is what onTokens does, `load` what loadTokens does; `hold` delays the saves. */
+    function sharedStore(initial: { accessToken: string; refreshToken: string }) {
+      let stored = { accessToken: initial.accessToken, refreshToken: initial.refreshToken };
+      let held: OAuthTokens | undefined;
+      let holding = false;
+      const counts = { loads: 0, saves: 0 };
+      return {
+        counts,
+        save: (tokens: OAuthTokens) => {
+          secrets.add(tokens.accessToken).add(tokens.refreshToken);
+          counts.saves++;
+          if (holding) held = tokens;
+          else stored = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+        },
+        load: () => {
+          counts.loads++;
+          return { ...stored };
+        },
+        /** From now on saves wait until `land()`: a slow database, or another process's save not there yet. */
+        hold: () => {
+          holding = true;
+        },
+        land: () => {
+          holding = false;
+          if (held) stored = { accessToken: held.accessToken, refreshToken: held.refreshToken };
+        },
+      };
+    }
+    /** A worker on the shared store. */
+    function worker(store: ReturnType<typeof sharedStore>, tokens: { accessToken: string; refreshToken: string }) {
+      return oauth(tokens, store.save, { loadTokens: store.load });
+    }
+    const writing = (t: ReturnType<typeof oauth>) => t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+
+    it('adopts the tokens another transport saved instead of refreshing, and shares one load among concurrent calls', async () => {
+      const tokens = expiredTokens();
+      const store = sharedStore(tokens);
+      const a = worker(store, tokens);
+      const b = worker(store, tokens);
+      const refreshesBefore = emu.stats().oauthRequests;
+      await expect(writing(a)).resolves.toBe(true); // A refreshes and saves the rotated pair
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
+      expect(store.counts.saves).toBe(1);
+      const loadsBefore = store.counts.loads;
+      const before = emu.stats().byStatus;
+      // B's access token expired too: it takes A's pair from the store and retries, without a refresh (which would
+      // spend A's refresh token, or be refused with its own spent one).
+      const results = await Promise.all(Array.from({ length: 5 }, () => writing(b)));
+      expect(results).toEqual([true, true, true, true, true]);
+      expect(store.counts.loads - loadsBefore).toBe(1);
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
+      expect(store.counts.saves).toBe(1); // adopted tokens are no news to the store
+      expect(statusDelta(before)).toEqual({ 401: 5, 200: 5 });
+      // Later calls of B use the adopted token directly, and both go on when it expires in turn.
+      await expect(writing(b)).resolves.toBe(true);
+      expect(statusDelta(before)).toEqual({ 401: 5, 200: 6 });
+      clock += 3_601_000;
+      await expect(writing(b)).resolves.toBe(true); // B refreshes this time, and saves
+      await expect(writing(a)).resolves.toBe(true); // A adopts B's pair
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      expect(store.counts.saves).toBe(2);
+      await a.close();
+      await b.close();
+    });
+
+    it('heals the transport that lost the race when both refresh the same expired pair at once', async () => {
+      const tokens = expiredTokens();
+      const store = sharedStore(tokens);
+      const a = worker(store, tokens);
+      const b = worker(store, tokens);
+      // The first refresh to arrive waits 10 s (virtual) before the token endpoint reads it: the other one spends
+      // the shared refresh token first, so the delayed one is refused (invalid_grant), by then after the winner saved.
+      emu.addFault({ method: 'oauth.token', latencyMs: 10_000, times: 1 });
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const before = emu.stats().byStatus;
+        const refreshesBefore = emu.stats().oauthRequests;
+        const calls = Promise.allSettled([writing(a), writing(a), writing(b), writing(b)]);
+        await until(() => emu.stats().oauthRequests === refreshesBefore + 2);
+        await until(() => store.counts.saves === 1); // the winner's save landed
+        await vi.advanceTimersByTimeAsync(10_000);
+        const outcomes = await calls;
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+        // Both refreshed, one was refused; the loser took the winner's saved pair from the store and retried.
+        expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+        expect(statusDelta(before)).toEqual({ 401: 4, 400: 1, 200: 5 });
+        expect(store.counts.saves).toBe(1);
+        vi.useRealTimers();
+        await expect(writing(a)).resolves.toBe(true);
+        await expect(writing(b)).resolves.toBe(true);
+        expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      } finally {
+        vi.useRealTimers();
+        emu.clearFaults();
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('fails at once after an invalid_grant while the store holds the refused token, and heals when the save lands', async () => {
+      const tokens = expiredTokens();
+      const store = sharedStore(tokens);
+      const a = worker(store, tokens);
+      const b = worker(store, tokens);
+      store.hold(); // A's save is slow
+      const refreshesBefore = emu.stats().oauthRequests;
+      await expect(writing(a)).resolves.toBe(true);
+      // B finds its own pair in the store, refreshes with the refresh token A spent, and is refused.
+      expect(await log.rejection(writing(b))).toMatchObject({ code: 'invalid_grant', kind: 'auth', status: 400 });
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      // Still the refused token in the store: refused at once, the token endpoint not asked again.
+      expect(await log.rejection(writing(b))).toMatchObject({ code: 'invalid_grant', kind: 'auth' });
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      store.land();
+      // A's pair is in the store now: B takes it and works again, without a restart and without a refresh.
+      await expect(writing(b)).resolves.toBe(true);
+      await expect(writing(b)).resolves.toBe(true);
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      await a.close();
+      await b.close();
+    });
+
+    it('keeps its own newer tokens when the store is behind it (its own save failed)', async () => {
+      const tokens = expiredTokens();
+      const store = sharedStore(tokens);
+      store.hold(); // the save never lands
+      const t = worker(store, tokens);
+      const refreshesBefore = emu.stats().oauthRequests;
+      await expect(writing(t)).resolves.toBe(true);
+      clock += 3_601_000;
+      // The store still holds the pair this transport refreshed away from: adopting it would retry with a dead
+      // access token and then refresh with a spent refresh token. It refreshes with its own instead.
+      await expect(writing(t)).resolves.toBe(true);
+      await expect(writing(t)).resolves.toBe(true);
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      await t.close();
+    });
+
+    const answers: [what: string, load: () => unknown][] = [
+      [
+        'throws',
+        () => {
+          throw new Error('database down');
+        },
+      ],
+      ['rejects', () => Promise.reject(new Error('database down'))],
+      ['returns undefined', () => undefined],
+      ['returns no tokens', () => ({ accessToken: 42, refreshToken: '' })],
+      ['returns null', () => null],
+      [
+        'returns an object whose getter throws',
+        () => ({
+          get accessToken(): string {
+            throw new Error('boom');
+          },
+          refreshToken: 'x',
+        }),
+      ],
+    ];
+    it.each(answers)('refreshes with its own tokens when loadTokens %s', async (_, load) => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        let loads = 0;
+        let refreshes = 0;
+        const t = oauth(
+          expiredTokens(),
+          (next) => {
+            refreshes++;
+            secrets.add(next.accessToken).add(next.refreshToken);
+          },
+          {
+            loadTokens: (() => {
+              loads++;
+              return load();
+            }) as OAuthTransportOptions['loadTokens'],
+          },
+        );
+        await expect(writing(t)).resolves.toBe(true);
+        expect(loads).toBe(1);
+        expect(refreshes).toBe(1);
+        await t.close();
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(unhandled).toEqual([]);
+    });
+
+    it('bounds a loadTokens that never settles by the deadline, and asks the token endpoint nothing then', async () => {
+      let hang = true;
+      let loads = 0;
+      const t = oauth(
+        expiredTokens(),
+        (next) => {
+          secrets.add(next.accessToken).add(next.refreshToken);
+        },
+        {
+          timeoutMs: 3_000,
+          loadTokens: () => {
+            loads++;
+            return hang ? new Promise<never>(() => {}) : undefined;
+          },
+        },
+      );
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const refreshesBefore = emu.stats().oauthRequests;
+        const call = log.rejection(writing(t));
+        await until(() => loads === 1);
+        await vi.advanceTimersByTimeAsync(3_000);
+        expect(await call).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
+        // Not started with no time left (it could rotate the refresh token and lose the reply): the next call does.
+        expect(emu.stats().oauthRequests).toBe(refreshesBefore);
+        expect(vi.getTimerCount()).toBe(0);
+        vi.useRealTimers();
+        hang = false;
+        await expect(writing(t)).resolves.toBe(true);
+        expect(emu.stats().oauthRequests).toBe(refreshesBefore + 1);
+      } finally {
+        vi.useRealTimers();
+        await t.close();
+      }
+    });
+
+    it('cuts the tokens it loaded out of an error quoting them', async () => {
+      const stored = emu.issueToken(1);
+      secrets.add(stored.accessToken).add(stored.refreshToken);
+      const t = oauth(expiredTokens(), undefined, {
+        loadTokens: () => ({ accessToken: stored.accessToken, refreshToken: stored.refreshToken }),
+      });
+      await expect(writing(t)).resolves.toBe(true); // adopted, no refresh
+      emu.addFault({
+        method: 'im.dialog.writing',
+        status: 400,
+        error: 'ERROR_ARGUMENT',
+        description: `auth=${stored.accessToken} refresh=${stored.refreshToken}`,
+        times: 1,
+      });
+      expect(await log.rejection(writing(t))).toMatchObject({
+        code: 'ERROR_ARGUMENT',
+        message: 'ERROR_ARGUMENT: auth=*** refresh=***',
+      });
+      await t.close();
+    });
+  });
+
+  it('gives each later call its own error for a remembered refusal, with the same fields', async () => {
+    const t = oauth({ accessToken: expiredTokens().accessToken, refreshToken: 'revoked-refresh-token' });
+    const first = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    const second = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    const third = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(second).not.toBe(first);
+    expect(third).not.toBe(second);
+    const fields = (e: Record<string, unknown>) => ({
+      name: e.name,
+      code: e.code,
+      kind: e.kind,
+      status: e.status,
+      message: e.message,
+      json: JSON.stringify(e),
+    });
+    expect(fields(second)).toEqual(fields(first));
+    expect(fields(third)).toEqual(fields(first));
+    expect(second).toBeInstanceOf(B24Error);
+    // One caller changing its error changes nothing for the others.
+    (second as { message: string }).message = 'changed by a caller';
+    expect(third.message).toBe(first.message);
+    await t.close();
   });
 
   it('never shows a token or the client secret in any error it produced', () => {

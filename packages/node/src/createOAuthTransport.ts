@@ -1,7 +1,7 @@
 import { B24Error } from '@b24-typing/core';
 import { checkEndpoint } from './checkEndpoint';
 import { createHttpClient } from './createHttpClient';
-import { createRedactor } from './createRedactor';
+import { createRedactor, ROTATED_KEPT, type Redactor } from './createRedactor';
 import { createRestTransport, type NodeTransport, type TransportOptions } from './createRestTransport';
 import { describe } from './createWebhookTransport';
 import { inputError } from './inputError';
@@ -58,6 +58,27 @@ export interface OAuthTransportOptions extends TransportOptions {
    * if two saves can overlap, keep the one with the later `expires`.
    */
   readonly onTokens?: (tokens: OAuthTokens) => void | Promise<void>;
+  /**
+   * The tokens your store holds now, for transports that share one app install (several workers of one bot, two
+   * processes): Bitrix24 takes a refresh token once and rotates it (reference §5), so once one of them refreshed and
+   * saved through `onTokens`, the others hold a spent refresh token. When a call meets `expired_token` or
+   * `invalid_token`, the transport asks this first (concurrent calls share one ask): a pair with another access token
+   * than the one that expired is adopted and the call retried with it, without a refresh; otherwise it refreshes as
+   * without a store. A refresh refused with `invalid_grant` is then not final: each later expired call asks again and
+   * adopts a refresh token other than the refused one (another worker's save has landed); while the store still holds
+   * the refused one, the call fails at once without asking the token endpoint. A pair holding a refresh token this
+   * transport has already spent (its own save has not landed) is ignored. A throw, a rejection or anything but
+   * `{ accessToken, refreshToken }` (non-empty strings) counts as an empty store: the call refreshes with its own
+   * tokens. An answer that takes longer than `timeoutMs` fails the waiting calls as a transient `TIMEOUT` without a
+   * refresh, which could no longer be waited for. The tokens it returns are kept out of every error, as the others.
+   */
+  readonly loadTokens?: () => StoredTokens | undefined | Promise<StoredTokens | undefined>;
+}
+
+/** What `loadTokens` answers: the pair your store holds now (an `OAuthTokens` you saved will do). */
+export interface StoredTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
 }
 
 /** Error codes after which a refresh can help (reference §6, §9.1). */
@@ -70,7 +91,9 @@ const REFRESHABLE = new Set(['expired_token', 'invalid_token']);
  * (`invalid_grant`: the refresh token is dead too) fails those calls with an `auth` error and does not loop;
  * later calls that meet an expired token fail the same way without asking the token endpoint again: for good after
  * a verdict on the refresh token or the client, for `REFUSAL_MEMORY_MS` after one on the portal's state
- * (`PAYMENT_REQUIRED`, a scope), which its admin can change.
+ * (`PAYMENT_REQUIRED`, a scope), which its admin can change. Transports sharing one install share its tokens through
+ * `onTokens` and `loadTokens`: each takes the store's pair before refreshing, and after an `invalid_grant` (another
+ * one spent the refresh token first). Each call gets an error object of its own.
  *
  * @example
  * ```ts
@@ -95,33 +118,50 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   for (const field of ['accessToken', 'refreshToken', 'clientId', 'clientSecret'] as const) {
     if (typeof options[field] !== 'string' || options[field] === '') throw inputError(field, 'a non-empty string');
   }
-  if (options.onTokens !== undefined && typeof options.onTokens !== 'function') {
-    throw inputError('onTokens', 'a function');
+  for (const field of ['onTokens', 'loadTokens'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'function') throw inputError(field, 'a function');
   }
 
   const redactor = createRedactor();
-  const { clientId, clientSecret, onTokens } = options;
+  const { clientId, clientSecret, onTokens, loadTokens } = options;
   let accessToken = options.accessToken;
   let refreshToken = options.refreshToken;
   redactor.add(accessToken);
   redactor.add(refreshToken);
   redactor.add(clientSecret);
-  /** Bumped on every successful refresh: a failure tagged with an older generation used a stale token. */
+  /**
+   * Bumped whenever the access token changes (a refresh, or a pair adopted from `loadTokens`): a failure tagged with an
+   * older generation used a stale token.
+   */
   let generation = 0;
-  let refreshing: Promise<void> | undefined;
+  /** The shared renewal (store, then refresh) the calls that met the current token's expiry wait for. */
+  let renewing: Promise<void> | undefined;
   /**
    * Set when the token endpoint refused the refresh (`REFUSALS`): later expired calls fail with it at once instead of
    * asking the endpoint again. A verdict on the refresh token or the client (`invalid_grant`, `invalid_client`) holds
    * for good, since retrying cannot help; one on the portal's state (`PORTAL_REFUSALS`) only for `REFUSAL_MEMORY_MS`
-   * from `at`, so a portal that was paid for or given its scope back is served again without a restart.
+   * from `at`, so a portal that was paid for or given its scope back is served again without a restart. With
+   * `loadTokens`, an `invalid_grant` holds only until the store offers a refresh token not in `spent` (the refused one
+   * is): another worker's save has landed.
    */
   let refused: { error: B24Error; at: number } | undefined;
+  /**
+   * The refresh tokens this transport sent to the token endpoint (each is spent then, or was refused): a pair from the
+   * store holding one is behind this transport (its own save has not landed) and is not adopted. Only the newest
+   * `ROTATED_KEPT`, as the redactor keeps them: a refresh comes about hourly, a store that far behind is not waited for.
+   */
+  const spent = new Set<string>();
   const oauthHttp = createHttpClient(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   /** Set by `close()`: the time by which it promises to resolve, so a refresh started after it ends by then too. */
   let closeBy: number | undefined;
 
-  const refresh = async (): Promise<void> => {
+  /** How long a renewal (the store's answer and the refresh) may take: `timeoutMs`, and no later than `close()` said. */
+  const budget = (): number =>
+    closeBy === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.ceil(closeBy - Date.now())));
+
+  const refresh = async (deadline: number): Promise<void> => {
+    spend(refreshToken);
     const form = new URLSearchParams({
       grant_type: 'refresh_token',
       client_id: clientId,
@@ -132,9 +172,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     try {
       // Shared by every call waiting for it, so no call's signal or deadline ends it, but it has one of its own: a
       // token endpoint that trickles its reply would otherwise hold later calls and `close()` for good.
-      const budget =
-        closeBy === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.ceil(closeBy - Date.now())));
-      const response = await withDeadline(budget, undefined, (signal) =>
+      const response = await withDeadline(Math.max(1, deadline - Date.now()), undefined, (signal) =>
         oauthHttp.post(
           fixedTokenUrl ?? tokenUrl,
           form.toString(),
@@ -175,6 +213,71 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     }
   };
 
+  const spend = (token: string): void => {
+    spent.delete(token);
+    spent.add(token);
+    for (const oldest of spent) {
+      if (spent.size <= ROTATED_KEPT) break;
+      spent.delete(oldest);
+    }
+  };
+
+  /** The remembered refusal, if it still holds; one whose time is up is forgotten here. */
+  const activeRefusal = () => {
+    if (!refused) return undefined;
+    // A clock set back (elapsed below 0) ends it too, rather than stretching it by however far it went.
+    const elapsed = Date.now() - refused.at;
+    const forMs = PORTAL_REFUSALS.has(refused.error.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY;
+    if (elapsed >= 0 && elapsed < forMs) return refused;
+    refused = undefined;
+    return undefined;
+  };
+
+  /**
+   * Takes the store's pair when it is news: not the pair held, and no refresh token this transport spent (a store
+   * behind it). Resolves `true` when the access token changed, so the waiting calls retry with it. `'timeout'` when the
+   * store did not answer by `deadline`.
+   */
+  const adoptStored = async (deadline: number): Promise<boolean | 'timeout'> => {
+    const stored = await loadStored(redactor, loadTokens, deadline - Date.now());
+    if (stored === 'timeout') return 'timeout';
+    if (stored === undefined || spent.has(stored.refreshToken)) return false;
+    if (stored.accessToken === accessToken && stored.refreshToken === refreshToken) return false;
+    const changed = stored.accessToken !== accessToken;
+    accessToken = stored.accessToken;
+    refreshToken = stored.refreshToken;
+    refused = undefined; // a refresh token other than the refused one
+    if (changed) generation++;
+    return changed;
+  };
+
+  /**
+   * What the calls that met the current token's expiry wait for, shared: the store's pair if it is news (no refresh
+   * then), else a refresh with the tokens held; after an `invalid_grant`, the store once more, since the worker that
+   * spent the refresh token may have saved its pair by now.
+   */
+  const renew = async (): Promise<void> => {
+    const deadline = Date.now() + budget();
+    if (loadTokens) {
+      const adopted = await adoptStored(deadline);
+      // A refresh started with no time left could rotate the refresh token and lose the reply that carries the new one.
+      if (adopted === 'timeout') {
+        throw new B24Error({ code: 'TIMEOUT', kind: 'timeout', message: 'no tokens from loadTokens in time' });
+      }
+      if (adopted) return;
+    }
+    const refusal = activeRefusal();
+    if (refusal) throw refusal.error; // the store holds the refused refresh token still (each waiter gets a copy)
+    try {
+      await refresh(deadline);
+    } catch (failure) {
+      if (loadTokens && failure instanceof B24Error && failure.code === 'invalid_grant') {
+        if ((await adoptStored(deadline)) === true) return;
+      }
+      throw failure;
+    }
+  };
+
   const transport = createRestTransport(
     {
       prepare: (method, params) => ({
@@ -184,23 +287,22 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       }),
       async recover(error, credentials, signal) {
         if (!REFRESHABLE.has(error.code)) return false;
-        if (refused) {
-          // A clock set back (elapsed below 0) ends it too, rather than stretching it by however far it went.
-          const elapsed = Date.now() - refused.at;
-          const forMs = PORTAL_REFUSALS.has(refused.error.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY;
-          if (elapsed >= 0 && elapsed < forMs) throw refused.error;
-          refused = undefined;
-        }
-        if (credentials === generation) {
-          if (!refreshing) {
-            refreshing = refresh().finally(() => {
-              refreshing = undefined;
+        const refusal = activeRefusal();
+        // Only a store can mend a refusal, and only one of the refresh token: another worker's save may hold a new one.
+        if (refusal && !(loadTokens && refusal.error.code === 'invalid_grant')) throw ownCopy(refusal.error);
+        if (credentials === generation || refusal) {
+          if (!renewing) {
+            renewing = renew().finally(() => {
+              renewing = undefined;
             });
             // Each waiter takes the failure through its own handler, but every waiter may have been aborted by
             // then (even this call, just before it starts waiting): the failure must not go unhandled.
-            refreshing.catch(() => {});
+            renewing.catch(() => {});
           }
-          await untilSettled(refreshing, signal);
+          // Each waiter gets an error of its own: one caller changing it must not change what the others see.
+          await untilSettled(renewing, signal).catch((failure: unknown) => {
+            throw ownCopy(failure);
+          });
         }
         return true;
       },
@@ -365,6 +467,63 @@ function refreshFailed(error: unknown): B24Error {
     kind: 'auth',
     message: `token refresh failed: ${error.message}`,
     ...(error.status === undefined ? {} : { status: error.status }),
+  });
+}
+
+/**
+ * What `loadTokens` answers within `budgetMs`, its tokens added to `redactor`'s before any use: `undefined` for no
+ * store, a throw, a rejection or anything but two non-empty strings (the call goes on as without a store), `'timeout'`
+ * when it did not settle in time. Its promise is raced, never left behind: a later rejection is handled by the race.
+ */
+async function loadStored(
+  redactor: Redactor,
+  loadTokens: OAuthTransportOptions['loadTokens'],
+  budgetMs: number,
+): Promise<StoredTokens | undefined | 'timeout'> {
+  if (!loadTokens) return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const loaded: unknown = await Promise.race([
+      Promise.resolve().then(loadTokens),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(resolve, Math.max(1, budgetMs), 'timeout');
+      }),
+    ]);
+    if (loaded === 'timeout') return loaded;
+    if (typeof loaded !== 'object' || loaded === null) return undefined;
+    // Read once each: a getter could answer differently the second time.
+    const { accessToken, refreshToken } = loaded as Record<string, unknown>;
+    if (
+      typeof accessToken !== 'string' ||
+      accessToken === '' ||
+      typeof refreshToken !== 'string' ||
+      refreshToken === ''
+    ) {
+      return undefined;
+    }
+    redactor.rotate(accessToken, refreshToken);
+    return { accessToken, refreshToken };
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * An error of its own for each call that fails with a shared one (a remembered refusal, a shared refresh's failure):
+ * the same name, code, kind, status, message and cause, a stack of its own, so a caller that changes or decorates its
+ * error changes nothing for the others. Anything but a plain `B24Error` (a subclass has fields of its own) passes
+ * through.
+ */
+function ownCopy(error: unknown): unknown {
+  if (!(error instanceof B24Error) || error.constructor !== B24Error) return error;
+  return new B24Error({
+    code: error.code,
+    message: error.message,
+    kind: error.kind,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
   });
 }
 

@@ -9,6 +9,7 @@ import {
   type NodeTransport,
   type OAuthTokens,
   parseBotEvent,
+  type StoredTokens,
 } from './index';
 
 test('both transports are core Transports with batch and close', () => {
@@ -21,6 +22,12 @@ test('both transports are core Transports with batch and close', () => {
     .parameter(0)
     .toHaveProperty('onTokens')
     .toEqualTypeOf<((tokens: OAuthTokens) => void | Promise<void>) | undefined>();
+  // A saved OAuthTokens is a StoredTokens: loadTokens may hand back what onTokens saved.
+  expectTypeOf(createOAuthTransport)
+    .parameter(0)
+    .toHaveProperty('loadTokens')
+    .toEqualTypeOf<(() => StoredTokens | undefined | Promise<StoredTokens | undefined>) | undefined>();
+  expectTypeOf<OAuthTokens>().toExtend<StoredTokens>();
   expectTypeOf(createWebhookTransport)
     .parameter(1)
     .exclude<undefined>()

@@ -1,7 +1,7 @@
 export { createWebhookTransport } from './createWebhookTransport';
 export type { WebhookTransportOptions } from './createWebhookTransport';
 export { createOAuthTransport } from './createOAuthTransport';
-export type { OAuthTokens, OAuthTransportOptions } from './createOAuthTransport';
+export type { OAuthTokens, OAuthTransportOptions, StoredTokens } from './createOAuthTransport';
 /** The portal's `BATCH_MAX_LENGTH` (reference §8), re-exported from core. */
 export { MAX_BATCH } from '@b24-typing/core';
 export type { NodeTransport, TransportOptions } from './createRestTransport';

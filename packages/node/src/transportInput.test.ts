@@ -231,6 +231,8 @@ describe('transport input checks', () => {
       ['accessToken', ''],
       ['clientSecret', undefined],
       ['onTokens', 'no'],
+      ['loadTokens', 'no'],
+      ['loadTokens', null],
     ] as const) {
       expect(await captured(() => createOAuthTransport({ ...good, [field]: value } as never)), field).toMatchObject({
         kind: 'input',
