@@ -36,14 +36,20 @@ export interface Harness {
   /** Polls the timeline on real timers: under fake timers it lets no virtual time pass. */
   waitFor(questionId: number, done: (c: Conversation) => boolean): Promise<Conversation>;
   conversation(questionId: number): Conversation;
-  /** Lets anything still in flight land before asserting that nothing came after something. */
+  /**
+   * Lets anything still in flight land before asserting that nothing came after something: 300 ms of whichever clock
+   * runs, the virtual one (`ALL_CLOCKS`) moved as `advance` moves it, so a test may settle before it restores real timers.
+   */
   settle(): Promise<void>;
   /**
    * Under fake timers (`ALL_CLOCKS`): moves virtual time `ms` forward in steps of `stepMs`, each only once none of the
    * bot's calls is on the wire (real I/O, waited for on real timers), so that no HTTP round trip takes virtual time.
    * Stops early once `until` holds (checked before each step, and after the last once its calls have landed).
+   * `held`: how many of the bot's calls are held open now (a portal's `latencyMs` or `hang` fault, or the test's own
+   * transport), which no wait for real I/O ends: the steps wait for the others alone, so a test holding a call open
+   * moves the clock the same way, not directly.
    */
-  advance(ms: number, until?: () => boolean, stepMs?: number): Promise<void>;
+  advance(ms: number, until?: () => boolean, stepMs?: number, held?: () => number): Promise<void>;
 }
 
 /**
@@ -117,6 +123,20 @@ export function useBotHarness(
       if (!c) throw new Error(`message ${questionId} is not on the timeline`);
       return c;
     };
+    const advance: Harness['advance'] = async (ms, until = () => false, stepMs = 250, held = () => 0) => {
+      const quiet = async () => {
+        await waitUntil(
+          () => inFlight <= held(),
+          () => `${inFlight} calls still on the wire (${held()} held open)`,
+        );
+        await emulator.settled();
+      };
+      await quiet();
+      for (let moved = 0; moved < ms && !until(); moved += stepMs) {
+        await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - moved));
+        await quiet(); // what the step set off has landed before `until` is read
+      }
+    };
     return {
       emulator,
       bot,
@@ -132,21 +152,8 @@ export function useBotHarness(
         );
         return conversation(questionId);
       },
-      settle: () => new Promise((r) => setTimeout(r, 300)),
-      advance: async (ms, until = () => false, stepMs = 250) => {
-        const quiet = async () => {
-          await waitUntil(
-            () => inFlight === 0,
-            () => `${inFlight} calls still on the wire`,
-          );
-          await emulator.settled();
-        };
-        await quiet();
-        for (let moved = 0; moved < ms && !until(); moved += stepMs) {
-          await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - moved));
-          await quiet(); // what the step set off has landed before `until` is read
-        }
-      },
+      settle: () => (vi.isFakeTimers() ? advance(300) : new Promise((r) => realSetTimeout(r, 300))),
+      advance,
     };
   };
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { createLocalModel } from './createLocalModel';
 import { createModel } from './createModel';
 import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
-import { ALL_CLOCKS, type Harness, useBotHarness } from './startBot.test.fixture';
+import { ALL_CLOCKS, type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
 
 const setup = useBotHarness();
 const PHASES = ['thinking', 'searching', 'thinking', 'composing'];
@@ -218,10 +218,12 @@ describe('llm-bot end to end (fetch mode)', () => {
     ['refused', { status: 500, error: 'INTERNAL_SERVER_ERROR' }],
     ['not answered', { hang: true }],
   ] as const)(
-    'stop() whose confirmation of the events taken is %s tells the operator the next run answers them again (virtual time)',
+    'stop() whose confirmation of the events taken is %s tells the operator the next run answers them again, and leaves it on the wire no longer (virtual time)',
     async (_, fault) => {
       let confirming = false;
-      const { bot, emulator, lines, ask, waitFor } = await setup(createLocalModel({ speed: 0.05 }), (e) => {
+      /** The confirmation has an outcome: nothing of it holds the transport's graceful close() (the CLI's next step). */
+      let confirmed = false;
+      const { bot, emulator, lines, ask, waitFor, advance } = await setup(createLocalModel({ speed: 0.05 }), (e) => {
         const http = createWebhookTransport(e.webhookUrl(1));
         onTestFinished(() => http.close());
         const transport: Transport = {
@@ -230,6 +232,12 @@ describe('llm-bot end to end (fetch mode)', () => {
             if (method === 'imbot.v2.Event.get' && (params as { limit?: number }).limit === 1 && !confirming) {
               confirming = true;
               e.addFault({ method, ...fault });
+              const call = http.call(method, params, options);
+              const done = () => {
+                confirmed = true;
+              };
+              call.then(done, done);
+              return call;
             }
             return http.call(method, params, options);
           },
@@ -246,8 +254,14 @@ describe('llm-bot end to end (fetch mode)', () => {
       try {
         const stopping = bot.stop();
         await waitFor(q, () => confirming && failed().length > 0);
-        await vi.advanceTimersByTimeAsync(5_000);
+        await advance(5_000, undefined, 250, () => (confirmed ? 0 : 1)); // the one not answered held by the portal
         await stopping;
+        // before: one not answered was left on the wire, without a signal: the CLI's transport.close() after stop()
+        // waited for it until the transport's own deadline (15 s), and for good on a transport that has none
+        await waitUntil(
+          () => confirmed,
+          () => 'the confirmation is still on the wire after stop()',
+        );
       } finally {
         vi.useRealTimers();
       }
@@ -738,6 +752,94 @@ describe('llm-bot failure reports (virtual time)', () => {
     expect(c.calls.at(-1)).toMatchObject({ durationSec: 1, status: 200 });
     expect(c.clears).toHaveLength(1);
     expect(c.clears[0]!.seq).toBeLessThan(apology[0]!.seq);
+  });
+
+  it('a clear the portal is slow to answer (8 s) still lands before the apology: no status shows after it', async () => {
+    let notifying = 0;
+    const { emulator, ask, advance, waitFor, conversation, lines } = await setup(
+      createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
+      (emulator) => {
+        // The bot's own transport, watched: the status calls on the wire are the ones the slow portal holds.
+        const http = createWebhookTransport(emulator.webhookUrl(1));
+        onTestFinished(() => http.close());
+        const transport: Transport = {
+          call: (method, params, options) => {
+            if (method !== 'imbot.v2.Chat.InputAction.notify') return http.call(method, params, options);
+            notifying++;
+            return http.call(method, params, options).finally(() => notifying--);
+          },
+        };
+        return { transport, events: webhookEvents(emulator) };
+      },
+    );
+    // The model's delays, the bot's waits, core's indicator scheduler and the emulator's clock (its latency) in one
+    // virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    try {
+      q = await ask('Will this work?');
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      await advance(1_000, () => conversation(q).statuses.length > 0); // thinking is up
+      // The portal slows down: the next status call, the clear, is answered 8 s after it came (within core's 10 s).
+      emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', latencyMs: 8_000, times: 1 });
+      const told = () => conversation(q).reply !== undefined && notifying === 0;
+      await advance(30_000, told, 250, () => notifying);
+      expect(told()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    const c = conversation(q);
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    // before: the apology went after 5 s, the clear landed ~3 s later and showed "thinking" again under it for 1 s
+    expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
+    expect(c.callsAfterReply).toEqual([]);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+    expect(c.reply!.time - c.clears[0]!.time).toBeLessThan(1_000); // told as soon as the clear landed
+  });
+
+  it('a reply the portal refused is cleared before the apology even when that clear is slow to answer (8 s)', async () => {
+    /** Status calls sent once the portal slowed down, still on the wire: the ones it holds. */
+    let slow = 0;
+    let slowing = false;
+    const { emulator, ask, advance, waitFor, conversation, lines } = await setup(
+      createLocalModel({ speed: 0.2 }),
+      (emulator) => {
+        const http = createWebhookTransport(emulator.webhookUrl(1));
+        onTestFinished(() => http.close());
+        const transport: Transport = {
+          call: (method, params, options) => {
+            // The portal slows down as the reply comes: the status call after it, the bot's clear, is answered 8 s later.
+            if (method === 'imbot.v2.Chat.Message.send' && !slowing) {
+              slowing = true;
+              emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', latencyMs: 8_000, times: 1 });
+            }
+            if (method !== 'imbot.v2.Chat.InputAction.notify' || !slowing) return http.call(method, params, options);
+            slow++;
+            return http.call(method, params, options).finally(() => slow--);
+          },
+        };
+        return { transport, events: webhookEvents(emulator), statusPolicy: { minDwellMs: 100 } };
+      },
+    );
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 1 });
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    try {
+      q = await ask('How does a bot show its status?');
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      const told = () => conversation(q).reply !== undefined && slow === 0;
+      await advance(30_000, told, 250, () => slow);
+      expect(told()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    const c = conversation(q);
+    expect(c.reply?.text).toMatch(/^Sorry, I could not answer that: /);
+    // before: the apology went after 5 s, the clear landed ~3 s later and showed the status again under it for 1 s
+    expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
+    expect(c.callsAfterReply).toEqual([]);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
+    expect(c.reply!.time - c.clears[0]!.time).toBeLessThan(1_000); // told as soon as the clear landed
   });
 
   it('a reply the portal refused, then its apology refused too, leaves no status up: it is cleared before the apology', async () => {
@@ -1602,7 +1704,7 @@ describe('llm-bot answering several messages at once', () => {
   it('stop() that has waited its 8 s for a failed answer whose apology is still on its way: the apology is given up, nothing reaches the portal after stop() returned', async () => {
     const { model, answers } = steeredModel();
     let release: (() => void) | undefined;
-    const { bot, emulator, waitFor, conversation, settle, lines } = await setup(model, (emulator) => {
+    const { bot, emulator, waitFor, conversation, settle, lines, advance } = await setup(model, (emulator) => {
       const http = createWebhookTransport(emulator.webhookUrl(1));
       onTestFinished(() => http.close());
       // The apology held on its way to the portal (a connection slow to open) until the test lets it go.
@@ -1626,7 +1728,7 @@ describe('llm-bot answering several messages at once', () => {
     vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     try {
       const stopped = bot.stop();
-      await vi.advanceTimersByTimeAsync(8_000);
+      await advance(8_000, undefined, 250, () => 1); // the apology held on its way the whole time
       await stopped;
     } finally {
       vi.useRealTimers();

@@ -45,7 +45,7 @@ import { seenBefore } from './seenBefore';
 import { sleep } from './sleep';
 import { splitMessage } from './splitMessage';
 import { startWebhookServer, type WebhookServer } from './startWebhookServer';
-import { trackStatusCalls } from './trackStatusCalls';
+import { REQUEST_LIMIT_MS, trackStatusCalls } from './trackStatusCalls';
 import { within } from './within';
 
 export type EventSource =
@@ -437,7 +437,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
-        if (text === undefined && clearsOnError) await clearSettled.wait(5_000);
+        // As long as the clear may take: on its way, core aborts it after 10 s (`REQUEST_LIMIT_MS`); held back by core's
+        // rate backoff, it goes before the status lapses or not at all. A shorter bound (it was 5 s) let a slow portal
+        // take the apology first: the clear landing under it showed the status again for its second.
+        if (text === undefined && clearsOnError) {
+          const lapse = clearSettled.shown()?.until ?? 0;
+          await clearSettled.wait(Math.max(REQUEST_LIMIT_MS, lapse - Date.now()));
+        }
         // The bot cannot post in this dialog (not a member any more, the chat or the bot gone): a clear and an apology
         // would be refused like the status (that clear included) or the reply was. Said once, here; a model error is
         // never such a proof.
@@ -458,7 +464,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           text === undefined || !clearsOnError || replied || doubted
             ? undefined
             : (hold?.shown() ?? clearSettled.shown());
-        if (shown) await within(5_000, clear(dialogId, shown.code));
+        // As long as a status call may take (`REQUEST_LIMIT_MS`, core's bound on its own), then abandoned: a shorter
+        // wait (it was 5 s) let a slow portal take the apology first, and the clear landing under it showed the status
+        // again for its second; one left on the wire could still land after the apology.
+        if (shown) {
+          const late = new AbortController();
+          await within(REQUEST_LIMIT_MS, clear(dialogId, shown.code, AbortSignal.any([givingUp.signal, late.signal])));
+          late.abort();
+        }
         if (abandoned) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : `stopped before the ${replied ? 'rest of the ' : ''}reply was sent`}`,
@@ -512,11 +525,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   /**
    * `duration: 1` for a status its indicator has already stopped (so that one sends no clear of its own). The same
-   * call the indicator's clear is. A failure is logged, not thrown: the lease ends the status anyway.
+   * call the indicator's clear is. A failure is logged, not thrown: the lease ends the status anyway. `signal` ends it
+   * (by default once stop() has given up).
    */
-  const clear = (dialogId: string, code: string | undefined) =>
+  const clear = (dialogId: string, code: string | undefined, signal = givingUp.signal) =>
     // Not once stop() has given up (`givingUp`): nothing goes out after it returned; the lease ends the status.
-    notify(dialogId, code, 1, givingUp.signal).catch((e: unknown) =>
+    notify(dialogId, code, 1, signal).catch((e: unknown) =>
       log(`× ${dialogId}: could not clear the status: ${e instanceof Error ? e.message : String(e)}`),
     );
 
@@ -681,7 +695,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
    * `Event.get` with the offset below which every event was dealt with: it confirms them (`limit: 1`, read nothing).
    * One refused, or not answered within 5 s, leaves them with the portal, which delivers them again to the next run:
    * the messages answered already are answered twice (what was answered is remembered in memory only). The log says
-   * so, so that the operator can tell why.
+   * so, so that the operator can tell why. One not answered in time is aborted, not left on the wire: the CLI's next
+   * step, the transport's graceful close(), would wait for it until the transport's own deadline, or for good.
    */
   const confirmDealtWith = async () => {
     if (newest === undefined || deaf) return;
@@ -692,12 +707,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         `could not confirm the events taken (${why}): the portal delivers them again to the next run, ` +
           'which answers those messages twice',
       );
+    const late = new AbortController();
     const inTime = await within(
       5_000,
       transport
-        .call('imbot.v2.Event.get', { botId, botToken, offset, limit: 1 })
-        .catch((e: unknown) => unconfirmed(e instanceof Error ? e.message : String(e))),
+        .call('imbot.v2.Event.get', { botId, botToken, offset, limit: 1 }, { signal: late.signal })
+        .catch((e: unknown) => {
+          if (!late.signal.aborted) unconfirmed(e instanceof Error ? e.message : String(e));
+        }),
     );
+    late.abort();
     if (!inTime) unconfirmed('no answer within 5 s');
   };
 

@@ -2,7 +2,7 @@ import { B24Error, type BatchItemResult, type ErrorKind, type Transport } from '
 import { within } from './within';
 
 /** Longer than a status request may take: core's scheduler aborts one after 10 s. */
-const REQUEST_LIMIT_MS = 10_000;
+export const REQUEST_LIMIT_MS = 10_000;
 /** Refusals that put nothing up (core README: "Refused outright, it put nothing up: no clear"). */
 const REFUSED: ReadonlySet<ErrorKind> = new Set(['rate', 'operating', 'auth', 'input', 'access']);
 
