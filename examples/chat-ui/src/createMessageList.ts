@@ -54,6 +54,10 @@ function stamp(ms: number): string {
   return date.toLocaleString([], { day: 'numeric', month: 'short', ...year, ...time });
 }
 
+/** Where a reconnect found part of the chat's history dropped (see `markGap`); shown in the list. */
+export const GAP =
+  'Some messages and changes from while this page was disconnected may be missing: the emulator no longer keeps them all.';
+
 /** How long a screen reader has to read out that a message shown as "Not sent" went out after all. */
 const TOLD_MS = 5_000;
 
@@ -342,6 +346,18 @@ export function createMessageList(options: MessageListOptions) {
   function clear(): void {
     for (const li of shown.values()) li.remove();
     shown.clear();
+    for (const li of list.querySelectorAll('li.gap')) li.remove();
+  }
+
+  /**
+   * Marks, under the messages shown so far, that some after them may be missing: the page was cut off for longer
+   * than the emulator keeps its timeline. What it showed is kept (it is still true), and what it kept comes under this.
+   */
+  function markGap(): void {
+    const li = document.createElement('li');
+    li.className = 'gap';
+    li.textContent = GAP;
+    list.insertBefore(li, outbox[0]?.li ?? null);
   }
 
   /** Whether the list was loaded before (a later load is a reconnect). */
@@ -350,9 +366,11 @@ export function createMessageList(options: MessageListOptions) {
    * Read out by a screen reader: each message others write while the page is open. The list itself is no live
    * region: a reconnect rebuilds it, and its whole history would be read again.
    */
-  const announce = (entry: MessageEntry): void => {
-    readOut(`${name(entry.authorId)}: ${entry.text}`);
-    options.received(entry);
+  const announce = (entries: readonly MessageEntry[]): void => {
+    // At once: read out one by one, the first of a burst (a catch-up) would be dropped from the announcer before a
+    // screen reader ever saw it.
+    readOut(...entries.map((entry) => `${name(entry.authorId)}: ${entry.text}`));
+    for (const entry of entries) options.received(entry);
   };
   /**
    * What a batch of the stream brought, told once: `fresh` (news to the reader, once each, in the words it shows) read
@@ -362,10 +380,12 @@ export function createMessageList(options: MessageListOptions) {
    */
   const tell = (fresh: Iterable<MessageEntry>, follow: boolean): void => {
     let any = false;
+    const others: MessageEntry[] = [];
     for (const entry of fresh) {
       any = true;
-      if (entry.authorId !== me) announce(entry);
+      if (entry.authorId !== me) others.push(entry);
     }
+    announce(others);
     if (follow) scrollToEnd();
     else if (any) jump.hidden = false;
   };
@@ -402,10 +422,11 @@ export function createMessageList(options: MessageListOptions) {
     /**
      * What came while the stream was cut (a reconnect that resumed where the page was): added on top of the list, as
      * if it came live, but read out once each (a message written and edited meanwhile in its last words, as `load`
-     * does), and scrolled once.
+     * does), and scrolled once. `gap`: the emulator had dropped some of what came (see `markGap`).
      */
-    catchUp(entries: readonly MessageEntry[]): void {
+    catchUp(entries: readonly MessageEntry[], gap = false): void {
       const follow = pinned;
+      if (gap) markGap();
       const fresh = new Map<number, MessageEntry>();
       let sentHere = false;
       for (const entry of entries) {

@@ -17,8 +17,12 @@ export type FeedEvent =
   /**
    * Reconnected to the same emulator, in the same epoch: what it recorded since the last entry the page had (only
    * that, in order; live entries follow). The view takes them in on top of what it shows, as if they came live.
+   * `gap`: the emulator no longer had the entries right after the page's last (it keeps only its newest
+   * `timelineLimit`, and the page was away longer than that): these are the ones it kept, and what came in between
+   * (messages, edits, who stopped typing) is unknown. What the page showed before is still true of its time (the same
+   * emulator, the same numbers), so it is kept rather than thrown away, and the view says that some may be missing.
    */
-  | { readonly kind: 'resumed'; readonly entries: readonly TimelineEntry[] }
+  | { readonly kind: 'resumed'; readonly entries: readonly TimelineEntry[]; readonly gap: boolean }
   /** The stream broke (the emulator stopped or restarts); the next attempt is in `retryInMs`. */
   | { readonly kind: 'disconnected'; readonly retryInMs: number }
   | FeedEntry;
@@ -43,8 +47,9 @@ export const WATCH_MS = 5_000;
  * (`/_emulator/events`) from the snapshot's last entry on. When the stream breaks, it says so and reconnects on its own
  * schedule (EventSource's own retry is silent). It resumes: the timeline from the last entry the page has (`since`,
  * with its epoch), so a reconnect costs what was missed, not the whole history again, then the stream from there.
- * Only when the emulator cannot resume it (it started over, or dropped entries the page never had) is that a fresh
- * snapshot, to rebuild the view from. Whether the emulator started over (a reset or a new process) is told by its
+ * Only when the emulator started over is that a fresh snapshot, to rebuild the view from; when it dropped entries the
+ * page never had (it keeps a bounded timeline), it resumes from what it kept, and says there is a gap. Whether the
+ * emulator started over (a reset or a new process) is told by its
  * epoch (`<process>-<resets>`, in every snapshot and `reset` event), not guessed from its numbers: a new process may
  * have numbered past the old one by the time the page is back, and a reset keeps counting. `epoch` is the one the
  * page started with. A stream that stalls without closing is found out by its silence (checked every `watchMs`, see
@@ -90,12 +95,12 @@ export function emulatorFeed(emulatorUrl: string, epoch: string, watchMs: number
         return;
       }
       if (closed) return;
-      // Resumed, unless the emulator says it cannot (another epoch: it answers with every entry it keeps), or entries
-      // right after the page's last are gone (it fell further behind than the emulator keeps): then what it has is
-      // all there is, and the view is rebuilt from it.
+      // Resumed, unless the emulator says it cannot (another epoch: it answers with every entry it keeps, and the view
+      // is rebuilt from them). Entries right after the page's last may be gone (it fell further behind than the
+      // emulator keeps): still resumed, the same numbering goes on, but with a gap the view must own up to.
       const first = snapshot.entries[0];
-      const resumed =
-        from !== undefined && snapshot.reset !== true && (first === undefined || first.seq === from.since + 1);
+      const resumed = from !== undefined && snapshot.reset !== true;
+      const gap = resumed && first !== undefined && first.seq > from.since + 1;
       // With its epoch, the stream opens with a `reset` event should the emulator start over before it connects.
       const cursor = new URLSearchParams({ since: String(snapshot.lastSeq), epoch: snapshot.epoch });
       const events = new EventSource(`${emulatorUrl}/_emulator/events?${cursor}`);
@@ -142,7 +147,7 @@ export function emulatorFeed(emulatorUrl: string, epoch: string, watchMs: number
         const startedOver = snapshot.epoch !== known;
         known = snapshot.epoch;
         last = snapshot.lastSeq;
-        if (resumed) subscriber.next({ kind: 'resumed', entries: snapshot.entries });
+        if (resumed) subscriber.next({ kind: 'resumed', entries: snapshot.entries, gap });
         else subscriber.next({ kind: 'snapshot', entries: snapshot.entries, startedOver });
         clearInterval(watch);
         watch = setInterval(check, watchMs);

@@ -7,8 +7,8 @@ import { emulatorFeed } from './emulatorFeed';
 import { keepSentCalls } from './keepSentCalls';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
+import { GAP } from './createMessageList';
 import type { Outgoing } from './createMessageList';
-import { readOut } from './readOut';
 import { createChatView, initial, isolated, say } from './renderChat';
 import type { Person } from './renderChat';
 import { withTimeout } from './withTimeout';
@@ -313,16 +313,22 @@ async function start(): Promise<void> {
   const offline = byId('offline');
   const connection = byId('connection');
   /**
+   * What the page says about its connection to a screen reader only (`#news`, a status region): the connection line in
+   * the panel shows it. Not the announcer of new messages, which keeps their last few: a burst of them caught up
+   * after a reconnect would push "Connected again" out before it was read.
+   */
+  const news = byId('news');
+  /**
    * Whether the page lost the stream. A screen reader heard so (`offline` is a status region); emptied when it is back,
-   * that region says nothing, so the page's announcer says it (not shown: the connection line in the panel does).
+   * that region says nothing, so `news` says it.
    */
   let lost = false;
   emulatorFeed(config.emulatorUrl, state.epoch, config.watchMs).subscribe((event) => {
     if (event.kind === 'snapshot' || event.kind === 'resumed') {
-      if (lost) {
-        readOut('Connected to the emulator again.'); // before what came meanwhile, which `load`/`resume` reads out
-        lost = false;
-      }
+      // Before what came meanwhile, which `load`/`resume` reads out. A gap is said here too: the list marks it.
+      const gap = event.kind === 'resumed' && event.gap ? ` ${GAP}` : '';
+      if (lost || gap) say(news, `Connected to the emulator again.${gap}`);
+      lost = false;
       // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one),
       // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
       if (event.kind === 'snapshot' && event.startedOver) {
@@ -331,7 +337,7 @@ async function start(): Promise<void> {
         reseed();
       }
       // Back where it left off (only what came since), or rebuilt from the whole timeline.
-      if (event.kind === 'resumed') view.resume(event.entries);
+      if (event.kind === 'resumed') view.resume(event.entries, event.gap);
       else view.load(event.entries);
       offline.textContent = '';
       connection.dataset.state = 'live';
@@ -339,6 +345,7 @@ async function start(): Promise<void> {
       document.body.dataset.ready = 'true';
     } else if (event.kind === 'disconnected') {
       lost = true;
+      news.textContent = ''; // so that "Connected again" is news again next time
       view.disconnected();
       say(
         offline,

@@ -224,12 +224,19 @@ export function createChatView(options: {
     },
     /**
      * Back on the stream after a cut, with what the emulator recorded meanwhile (and only that): taken in on top of
-     * what the page shows. Messages that came are news, as in `load`; who was typing is known again.
+     * what the page shows. Messages that came are news, as in `load`; who was typing is known again. `gap`: the
+     * emulator had dropped the first of those entries (see `FeedEvent`): the messages shown stay, the list marks where
+     * some may be missing, and who was typing before is forgotten (they may have stopped in what was dropped: a bot
+     * status would otherwise show on for its whole lease); the entries kept say who is typing now.
      */
-    resume(entries: readonly TimelineEntry[]): void {
+    resume(entries: readonly TimelineEntry[], gap = false): void {
       byId('live-empty').textContent = 'Nobody is typing.';
       live = true;
-      messages.catchUp(entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId));
+      if (gap) typers.clear();
+      messages.catchUp(
+        entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId),
+        gap,
+      );
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
       renderTypers();
     },

@@ -1,6 +1,6 @@
 import type { CallEntry } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
 import { belowAA, contrastRatios } from './contrastRatios';
 import { pausedTab } from './pausedTab';
@@ -19,6 +19,9 @@ beforeAll(async () => {
   ui = await startChatUi({ clientLifetimeSec: POLICY.lifetimeMs / 1000, policy: POLICY });
 });
 afterAll(() => ui?.close());
+// Each test starts from the same chat, whatever ran before it: one left Bob typing or the Agent busy for a minute, a
+// fault armed, a message "Not sent" in the list, or a phone-sized window, and the next one relied on it not being so.
+beforeEach(() => ui.startOver());
 
 /** `im.message.add` calls that reached the emulator since `from` (only Alice sends them here), oldest first. */
 const messageCalls = (from: number) =>
@@ -603,21 +606,32 @@ describe('the chat as a person uses it', () => {
     expect(await page.locator('.chat-header').ariaSnapshot()).toMatch(/^- heading "General" \[level=1\]$/m);
     await page.getByRole('button', { name: 'Send' }).waitFor();
 
-    // Bob starts typing: the line under the messages (a status region) says so; the panel is redrawn once.
-    await page.evaluate(() => {
-      const w = window as unknown as { panelChanges: number };
-      w.panelChanges = 0;
-      new MutationObserver((records) => {
-        w.panelChanges += records.length;
-      }).observe(document.getElementById('live')!, { childList: true, subtree: true, characterData: true });
-    });
-    await typeAs(emulator, 2);
+    // Bob starts typing: the line under the messages (a status region) says so; the panel is redrawn once. In a tab
+    // whose clock the test moves: the view's 250 ms clock ticks when told to, not when a wait happens to be long enough.
+    const paused = await pausedTab(ui.page, ui.url);
+    try {
+      const tab = paused.page;
+      await tab.evaluate(() => {
+        const w = window as unknown as { panelChanges: number };
+        w.panelChanges = 0;
+        new MutationObserver((records) => {
+          w.panelChanges += records.length;
+        }).observe(document.getElementById('live')!, { childList: true, subtree: true, characterData: true });
+      });
+      await typeAs(emulator, 2);
+      await tab.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
+      const changes = () => tab.evaluate(() => (window as unknown as { panelChanges: number }).panelChanges);
+      const afterStart = await changes();
+      // Four ticks of the view's clock with nothing new (his call is still shown: it lasts 2 s, and the tab's clock
+      // was paused before he typed): the panel is left alone (no screen reader chatter).
+      await tab.clock.runFor(1_000);
+      expect(await tab.locator('#live li[data-sender="2"]').count()).toBe(1);
+      expect(await changes()).toBe(afterStart);
+    } finally {
+      await paused.context.close();
+    }
+    await typeAs(emulator, 2); // afresh: his call of before may be about to lapse
     await page.getByRole('status').filter({ hasText: 'Bob Builder is typing…' }).waitFor();
-    const changes = () => page.evaluate(() => (window as unknown as { panelChanges: number }).panelChanges);
-    const afterStart = await changes();
-    // Four ticks of the view's 250 ms clock with nothing new: the panel is left alone (no screen reader chatter).
-    await page.waitForTimeout(1_000);
-    expect(await changes()).toBe(afterStart);
 
     // Others' new messages are read out; the list is not a live region (a reconnect rebuilds it), her own are not.
     emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob has something to say' });

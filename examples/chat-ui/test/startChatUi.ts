@@ -14,6 +14,12 @@ export interface ChatUi {
   readonly url: string;
   /** Stops the emulator and starts a new process of it on the same port, as a person restarting it would. */
   restartEmulator(): Promise<Emulator>;
+  /**
+   * The state `startChatUi` left it in, for a test that must not depend on what the tests before it did: the emulator
+   * back to its seed (no faults, no one typing, no users added) with Bob's and Carol's messages, and the page opened
+   * afresh on it (no draft, no message of before, default window and media).
+   */
+  startOver(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +33,15 @@ export interface ChatUiOptions {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The window the page opens in: a laptop's. */
+const VIEWPORT = { width: 1100, height: 680 };
+
+/** What Bob and Carol have said when the page opens. */
+function seedChat(emulator: Emulator): void {
+  emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Morning! Did the typing indicator fix land?' });
+  emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'It is in review. Alice, can you try it in the composer?' });
+}
 
 /**
  * The example as a person gets it: built by Vite (once per run, test/buildOnce.ts), served on 127.0.0.1, opened in Chromium, pointed (query
@@ -45,12 +60,7 @@ export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
     server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
     const base = server.resolvedUrls?.local[0];
     if (!base) throw new Error('vite preview did not report its URL');
-    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Morning! Did the typing indicator fix land?' });
-    emulator.postMessage({
-      from: 3,
-      dialogId: 'chat1',
-      text: 'It is in review. Alice, can you try it in the composer?',
-    });
+    seedChat(emulator);
     const query = new URLSearchParams({
       emulator: emulator.url,
       dialog: 'chat1',
@@ -60,10 +70,13 @@ export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
     });
     const url = `${base}?${query}`;
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1100, height: 680 } });
-    await page.goto(url);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.waitForSelector('#messages li:nth-child(2)');
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    const open = async (): Promise<void> => {
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#messages li:nth-child(2)');
+    };
+    await open();
     const opened = { browser, server };
     return {
       get emulator() {
@@ -76,6 +89,15 @@ export async function startChatUi(options: ChatUiOptions): Promise<ChatUi> {
         await emulator.close();
         emulator = await startEmulator({ ...emulatorOptions, port });
         return emulator;
+      },
+      async startOver() {
+        await page.goto('about:blank'); // before the reset: the page would take it in, and read the seed again
+        emulator.clearFaults();
+        emulator.reset();
+        seedChat(emulator);
+        await page.setViewportSize(VIEWPORT);
+        await page.emulateMedia({ colorScheme: null, reducedMotion: null, forcedColors: null });
+        await open();
       },
       async close() {
         await opened.browser.close();
