@@ -403,25 +403,35 @@ describe('statusFromStream: parallel tool calls', () => {
 });
 
 describe('statusFromStream: provider-executed tools, as the AI SDK providers stream them', () => {
+  /** The step's own parts around the tool's, as each provider below streams them. */
+  const step = {
+    S: { type: 'start-step' },
+    t: { type: 'text-start' },
+    T: { type: 'text-delta' },
+    n: { type: 'text-end' },
+    e: { type: 'finish-step', finishReason: 'stop' },
+    f: { type: 'finish', finishReason: 'stop' },
+  } satisfies Record<string, StreamPart>;
+  /** The parts of one provider-executed call: its input's start and end, the call, its result. */
+  const providerCall = (id: string, toolName: string) =>
+    ({
+      i: { type: 'tool-input-start', id, toolName, providerExecuted: true },
+      x: { type: 'tool-input-end', id },
+      c: { type: 'tool-call', toolCallId: id, toolName, providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: id, toolName, providerExecuted: true },
+    }) satisfies Record<string, StreamPart>;
+
   it("shows OpenAI's web search from its call to its result (Responses API web_search_call)", () => {
     // @ai-sdk/openai (packages/openai/src/responses/openai-responses-language-model.ts in vercel/ai) turns the
     // `response.output_item.added` of a `web_search_call` item into tool-input-start, tool-input-end and tool-call,
     // all `providerExecuted`; `response.web_search_call.in_progress` / `.searching` / `.completed` give no part; the
     // item's `response.output_item.done` gives the tool-result. A reasoning model reasons first, answers after.
     const openai = {
-      S: { type: 'start-step' },
+      ...step,
+      ...providerCall('ws_1', 'web_search'),
       r: { type: 'reasoning-start' },
       R: { type: 'reasoning-delta' },
       m: { type: 'reasoning-end' },
-      i: { type: 'tool-input-start', id: 'ws_1', toolName: 'web_search', providerExecuted: true },
-      x: { type: 'tool-input-end', id: 'ws_1' },
-      c: { type: 'tool-call', toolCallId: 'ws_1', toolName: 'web_search', providerExecuted: true },
-      y: { type: 'tool-result', toolCallId: 'ws_1', toolName: 'web_search', providerExecuted: true },
-      t: { type: 'text-start' },
-      T: { type: 'text-delta' },
-      n: { type: 'text-end' },
-      e: { type: 'finish-step', finishReason: 'stop' },
-      f: { type: 'finish', finishReason: 'stop' },
     } satisfies Record<string, StreamPart>;
     marbles(({ cold, expectObservable }) => {
       const src = cold('-S-r-R-m-(ixc)------y-t-T-n-e-f', openai);
@@ -435,17 +445,9 @@ describe('statusFromStream: provider-executed tools, as the AI SDK providers str
     // follows once the search is done is the tool-result (vercel/ai packages/anthropic/src/__fixtures__/
     // anthropic-web-search-tool.1.chunks.txt: the search block first, its result, then the text)
     const anthropic = {
-      S: { type: 'start-step' },
-      i: { type: 'tool-input-start', id: 'srvtoolu_1', toolName: 'web_search', providerExecuted: true },
+      ...step,
+      ...providerCall('srvtoolu_1', 'web_search'),
       d: { type: 'tool-input-delta', id: 'srvtoolu_1' },
-      x: { type: 'tool-input-end', id: 'srvtoolu_1' },
-      c: { type: 'tool-call', toolCallId: 'srvtoolu_1', toolName: 'web_search', providerExecuted: true },
-      y: { type: 'tool-result', toolCallId: 'srvtoolu_1', toolName: 'web_search', providerExecuted: true },
-      t: { type: 'text-start' },
-      T: { type: 'text-delta' },
-      n: { type: 'text-end' },
-      e: { type: 'finish-step', finishReason: 'stop' },
-      f: { type: 'finish', finishReason: 'stop' },
     } satisfies Record<string, StreamPart>;
     marbles(({ cold, expectObservable }) => {
       const src = cold('-S-i-d-d-(xc)------y-t-T-n-e-f', anthropic);
@@ -460,21 +462,15 @@ describe('statusFromStream: provider-executed tools, as the AI SDK providers str
     // one starts with the `code_execution_tool_result`, then the answer. streamText runs every rollDie and goes on to
     // the next step while the code execution's result is pending (`supportsDeferredResults`).
     const anthropic = {
-      S: { type: 'start-step' },
-      t: { type: 'text-start' },
-      T: { type: 'text-delta' },
-      n: { type: 'text-end' },
-      i: { type: 'tool-input-start', id: 'srvtoolu_1', toolName: 'code_execution', providerExecuted: true },
-      c: { type: 'tool-call', toolCallId: 'srvtoolu_1', toolName: 'code_execution', providerExecuted: true },
+      ...step,
+      ...providerCall('srvtoolu_1', 'code_execution'),
       j: { type: 'tool-input-start', id: 'toolu_1', toolName: 'rollDie' },
       k: { type: 'tool-call', toolCallId: 'toolu_1', toolName: 'rollDie' },
       o: { type: 'tool-result', toolCallId: 'toolu_1', toolName: 'rollDie' },
       K: { type: 'tool-call', toolCallId: 'toolu_2', toolName: 'rollDie' },
       O: { type: 'tool-result', toolCallId: 'toolu_2', toolName: 'rollDie' },
       e: { type: 'finish-step', finishReason: 'tool-calls' },
-      y: { type: 'tool-result', toolCallId: 'srvtoolu_1', toolName: 'code_execution', providerExecuted: true },
       E: { type: 'finish-step', finishReason: 'stop' },
-      f: { type: 'finish', finishReason: 'stop' },
     } satisfies Record<string, StreamPart>;
     // the app's own rule for its client tool, so that its status differs from the code execution's (processing)
     const rules = { tools: [{ match: 'rollDie', status: 'calculating' as const }, ...defaultStatusRules.tools] };
