@@ -197,12 +197,20 @@ describe('startEmulator({ timelineLimit })', () => {
   it('messages() and reset() work on a trimmed timeline; seq keeps growing after reset', async () => {
     emulator = await startEmulator({ timelineLimit: 2, plan: 'off' });
     for (const text of ['one', 'two', 'three']) emulator.postMessage({ from: 2, dialogId: 'chat2', text });
+    // README (Observation, Long runs): messages() is computed from the timeline, so it sees only the entries kept…
     expect(emulator.messages(2).map((m) => m.text)).toEqual(['two', 'three']);
+    expect(emulator.messages().map((m) => m.text)).toEqual(['two', 'three']);
+    // …while the chats themselves keep every message, as a portal does: the live page's state and an edit find 'one'.
+    const state = (await get(`${emulator.url}/_emulator/state`)).body;
+    const chat2 = state.chats.find((c: { id: number }) => c.id === 2);
+    expect(chat2.messages.map((m: { text: string }) => m.text)).toEqual(['one', 'two', 'three']);
+    emulator.editMessage(1, 'one, edited');
+    expect(emulator.messages(2).map((m) => m.text)).toEqual(['three']);
     emulator.reset();
     expect(emulator.timeline()).toEqual([]);
     emulator.postMessage({ from: 2, dialogId: 'chat2', text: 'four' });
-    // Seq 4 went to the reset itself (the `reset` event's id), so a cursor from before it can tell.
-    expect(seqs(emulator.timeline())).toEqual([5]);
+    // Seq 5 went to the reset itself (the `reset` event's id; 4 was the edit), so a cursor from before it can tell.
+    expect(seqs(emulator.timeline())).toEqual([6]);
   });
 
   it('the default keeps everything a normal run produces', async () => {

@@ -176,6 +176,38 @@ describe('batch', () => {
     expect([await json(true), await json(false), await json(null), await json(2)]).toEqual(['a', 'ac', 'ac', 'a']);
   });
 
+  it('reads the keys of the batch itself in any case: HALT, Cmd (§8 [S] methodsBatch upper-cases them first)', async () => {
+    // §8 cites `rest_provider.php methodsBatch` (l.~266), whose first statement is
+    // `$arQuery = array_change_key_case($arQuery, CASE_UPPER)` and which then reads `$arQuery['HALT']` and
+    // `$arQuery['CMD']` (the `HALT` read is the one `halt`'s PHP truthiness above comes from): `halt`, `HALT` and `Halt`
+    // are one key, `cmd` and `CMD` too. Only the batch's own keys: each command's query keeps its method's rules.
+    const cmd = {
+      a: 'im.dialog.writing?DIALOG_ID=chat1',
+      b: 'im.dialog.writing?DIALOG_ID=bad',
+      c: 'im.dialog.writing?DIALOG_ID=chat1',
+    };
+    const ran = async (body: unknown) => Object.keys((await post(`${hook}batch`, body)).body.result.result).join('');
+    expect(await ran({ HALT: 1, CMD: cmd })).toBe('a');
+    expect(await ran({ Halt: 'Y', Cmd: cmd })).toBe('a');
+    expect(await ran({ HALT: 0, CMD: cmd })).toBe('ac');
+    const form = Object.entries(cmd)
+      .map(([key, text]) => `CMD[${key}]=${encodeURIComponent(text)}`)
+      .join('&');
+    expect(await ran(`HALT=1&${form}`)).toBe('a');
+    expect(await ran(form)).toBe('ac');
+    // As array_change_key_case does, the later of two spellings of one key wins.
+    expect(await ran({ halt: 1, HALT: 0, cmd })).toBe('ac');
+    // A batch refused as a whole still names its commands under `CMD` on the timeline.
+    emulator.addFault({ method: 'batch', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    const refused = await post(`${hook}batch`, { CMD: { typing: 'im.dialog.writing?DIALOG_ID=chat2' } });
+    expect(refused.status).toBe(503);
+    const calls = emulator.timeline().filter((e) => e.kind === 'call');
+    expect(calls.slice(-2).map((e) => e.kind === 'call' && [e.method, e.error, e.dialogId])).toEqual([
+      ['im.dialog.writing', 'QUERY_LIMIT_EXCEEDED', 'chat2'],
+      ['batch', 'QUERY_LIMIT_EXCEEDED', null],
+    ]);
+  });
+
   it('accepts the form encoding with double-encoded cmd strings and PHP brackets inside them', async () => {
     const form = `halt=0&cmd[send]=${encodeURIComponent('imbot.v2.Chat.Message.send?botId=10&botToken=agent-bot-token&dialogId=chat1&fields[message]=John%26Martin')}`;
     const reply = await post(`${hook}batch`, form);

@@ -296,6 +296,24 @@ describe('control routes refuse what they cannot use, saying why', () => {
     expect(emulator.fixtures.users.map((u) => u.name)).not.toContain('Dana');
   });
 
+  it('answers a body above maxBodyBytes with 413 REQUEST_ENTITY_TOO_LARGE, as /rest/ does (README: maxBodyBytes)', async () => {
+    emulator = await startEmulator({ plan: 'off', maxBodyBytes: 64 });
+    const users = Array.from({ length: 5 }, (_, i) => ({ id: 100 + i, name: `User ${i}` }));
+    for (const route of ['seed', 'faults', 'tokens', 'messages']) {
+      const reply = await post(`${emulator.url}/_emulator/${route}`, { users, padding: 'x'.repeat(64) });
+      expect({ route, status: reply.status, error: reply.body.error, connection: reply.headers.connection }).toEqual({
+        route,
+        status: 413,
+        error: 'REQUEST_ENTITY_TOO_LARGE',
+        connection: 'close',
+      });
+    }
+    expect(emulator.fixtures.users.map((u) => u.id)).not.toContain(100);
+    expect(emulator.faults()).toEqual([]);
+    // A body within the limit is read as before.
+    expect((await post(`${emulator.url}/_emulator/tokens`, { userId: 2 })).status).toBe(200);
+  });
+
   it('names the field when a user id is not an integer, instead of "unknown user NaN"', async () => {
     emulator = await startEmulator({ plan: 'off' });
     const token = await post(`${emulator.url}/_emulator/tokens`, { userId: 'abc' });

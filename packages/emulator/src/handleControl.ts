@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClockError } from './ClockError';
 import { type ControlMethod, type ControlRoute, controlRoutes } from './controlRoutes';
-import { parseJson, readBody } from './parseBody';
+import { bodyAbandoned, parseJson, readBody } from './parseBody';
 import type { Params } from './phpQuery';
 import type { Portal } from './Portal';
+import { RestError } from './RestError';
 import { sendResponse } from './sendResponse';
 
 /**
@@ -78,6 +79,8 @@ export async function handleControl(
     const description = error instanceof Error ? error.message : String(error);
     // A broken injected clock is the emulator's failure, not the request's: 500, as on /rest/ (README).
     if (error instanceof ClockError) send(500, { error: 'INTERNAL_SERVER_ERROR', error_description: description });
+    // A body over `maxBodyBytes` is refused as everywhere else (README: 413, connection closed), not as a bad body.
+    else if (error instanceof RestError && bodyAbandoned(req)) send(error.status, error.toBody());
     else send(400, { error: 'BAD_REQUEST', error_description: description });
   }
 }

@@ -195,11 +195,13 @@ describe('the timeline stays in time order around expiries (§3: an indicator en
 });
 
 describe('received(): what each method call was handed, as parsed', () => {
-  it('keeps a JSON body typed, a form body and a batch command as PHP strings, without auth', async () => {
+  it('keeps a JSON body typed, a form body and a batch command as PHP strings, without auth or access_token', async () => {
     const token = emulator.fixtures.oauth.accessToken;
     await post(writing(), { DIALOG_ID: 'chat1', n: 1.5, on: true, none: null, list: [], deep: { a: ['x'] } });
     await post(`${emulator.restUrl}im.dialog.writing?n=query`, `DIALOG_ID=chat1&n=1.5&deep[a][]=x&auth=${token}`);
-    await post(`${emulator.webhookUrl()}batch`, { cmd: { one: 'im.dialog.writing?DIALOG_ID=chat1&on=Y&auth=x' } });
+    await post(`${emulator.webhookUrl()}batch`, {
+      cmd: { one: 'im.dialog.writing?DIALOG_ID=chat1&on=Y&auth=x&access_token=y' },
+    });
     const batchId = emulator.timeline().find((e) => e.kind === 'call' && e.method === 'batch')!;
     expect(emulator.received()).toEqual([
       {

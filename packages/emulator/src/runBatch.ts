@@ -1,7 +1,7 @@
 import { restError } from './errorCatalog';
 import { invokeMethod, refusedRecord } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
-import { haltFlag } from './paramValues';
+import { haltFlag, upperKeys } from './paramValues';
 import { type Params, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
 import { RestError } from './RestError';
@@ -89,7 +89,7 @@ export function recordRefusedBatch(
   batchId: number,
   time: number,
 ): void {
-  for (const [, value] of commandsOf(params.cmd)) {
+  for (const [, value] of commandsOf(upperKeys(params).CMD)) {
     recordRefusedCommand(portal, typeof value === 'string' ? value : '', caller, status, code, null, batchId, time);
   }
 }
@@ -97,10 +97,12 @@ export function recordRefusedBatch(
 /**
  * `batch` (reference §8): up to 50 `method?query` commands run in order with the caller's auth; each failure goes
  * to `result_error`, later commands past 50 get `ERROR_BATCH_LENGTH_EXCEEDED`, `halt` stops at the first error.
+ * Its own keys are read as the source §8 cites reads them, upper-cased first (`methodsBatch`:
+ * `array_change_key_case($arQuery, CASE_UPPER)`, then `HALT` and `CMD`), so `HALT=1` or `Cmd[…]` work as `halt`/`cmd`.
  */
 export function runBatch(portal: Portal, params: Params, auth: AuthContext, batchId: number): unknown {
-  const cmd = params.cmd;
-  const halt = haltFlag(params.halt);
+  const { CMD: cmd, HALT: haltValue } = upperKeys(params);
+  const halt = haltFlag(haltValue);
   const results = new Map<string, unknown>();
   const errors = new Map<string, unknown>();
   const times = new Map<string, unknown>();
@@ -125,7 +127,9 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
         throw error;
       }
       const sub = parseQuery(query);
+      // The batch's auth is the commands' (§8): a token in a command is not a parameter of its method, either name.
       delete sub.auth;
+      delete sub.access_token;
       const { result, finished } = invokeMethod(portal, method, sub, auth, batchId);
       results.set(key, result);
       const { start, finish, duration, processing, date_start, date_finish } = timeBlock(started, finished);

@@ -365,6 +365,10 @@ export interface Emulator {
   visibleThroughout(dialogId: string, senderId: number, from: number, to: number): boolean;
   /** Indicators visible now. */
   indicators(): IndicatorState[];
+  /**
+   * Message entries of the timeline (as first posted; edits left out), of one chat or all: computed from the timeline,
+   * so only among the entries it keeps (`timelineLimit`). The chats themselves keep every message, as a portal does.
+   */
   messages(chatId?: number): MessageEntry[];
   /** Post a message as a user (same effects as `im.message.add`: hides their indicator, sends bot events). */
   postMessage(input: { from: number; dialogId: string; text: string }): number;
