@@ -7,7 +7,12 @@ import { createErrorLog } from '../test/errorLog';
 import { expectClosesOnce } from '../test/expectClosesOnce';
 import { startEchoServer } from '../test/startEchoServer';
 import { startStubServer, until } from '../test/startStubServer';
-import { createOAuthTransport, type OAuthTokens, type OAuthTransportOptions } from './createOAuthTransport';
+import {
+  createOAuthTransport,
+  type OAuthTokens,
+  type OAuthTransportOptions,
+  type StoredTokens,
+} from './createOAuthTransport';
 
 const log = createErrorLog();
 let emu: Emulator;
@@ -1268,6 +1273,145 @@ describe('OAuth transport against the emulator', () => {
         expect(emu.stats().oauthRequests).toBe(refreshesBefore + 1);
       } finally {
         vi.useRealTimers();
+        await t.close();
+      }
+    });
+
+    it('follows the portal a stored pair names (a saved OAuthTokens as is), as it follows a refresh reply', async () => {
+      // A refreshed, the reply moved the portal (a new domain), and A saved the whole OAuthTokens, clientEndpoint too.
+      const moved = await startEmulator({ plan: 'off', now: () => clock, seed: 2 });
+      try {
+        const next = moved.issueToken(1);
+        secrets.add(next.accessToken).add(next.refreshToken);
+        refreshReply({
+          access_token: next.accessToken,
+          refresh_token: next.refreshToken,
+          expires_in: 3600,
+          client_endpoint: moved.restUrl,
+        });
+        const tokens = expiredTokens();
+        let stored: StoredTokens = tokens;
+        const a = oauth(tokens, (saved) => {
+          stored = saved;
+        });
+        const b = oauth(tokens, undefined, { loadTokens: () => stored });
+        await expect(writing(a)).resolves.toBe(true);
+        const calls = () => moved.timeline().filter((e) => e.kind === 'call').length;
+        expect(calls()).toBe(1);
+        // B takes A's pair and goes where it is valid: the old portal does not know the new token.
+        await expect(writing(b)).resolves.toBe(true);
+        await expect(writing(b)).resolves.toBe(true);
+        expect(calls()).toBe(3);
+        expect(String(b)).toBe(`OAuthTransport(${new URL(moved.restUrl).origin})`);
+        await a.close();
+        await b.close();
+      } finally {
+        await moved.close();
+      }
+    });
+
+    it('ignores a stored clientEndpoint the constructor would refuse, and still adopts the pair', async () => {
+      for (const clientEndpoint of ['http://portal.example.com/rest/', `${emu.restUrl}?x=1`, 'not a url', 42]) {
+        const stored = emu.issueToken(1);
+        secrets.add(stored.accessToken).add(stored.refreshToken);
+        const t = oauth(expiredTokens(), undefined, {
+          loadTokens: () => ({ ...stored, clientEndpoint }) as StoredTokens,
+        });
+        const refreshesBefore = emu.stats().oauthRequests;
+        await expect(writing(t), String(clientEndpoint)).resolves.toBe(true);
+        expect(emu.stats().oauthRequests).toBe(refreshesBefore); // adopted, not refreshed
+        expect(String(t)).toBe(`OAuthTransport(${new URL(emu.restUrl).origin})`);
+        await t.close();
+      }
+    });
+
+    it('refreshes where a stored serverEndpoint points, as after a refresh reply naming it', async () => {
+      const authority = await startEmulator({ plan: 'off', now: () => clock, seed: 3 });
+      try {
+        // The store's pair (valid for 10 s) was saved by a worker whose refresh reply named another authorization
+        // server (an RU-region portal's oauth.bitrix24.tech); the pair's refresh token is good only there.
+        const pair = emu.issueToken(1, { ttlSec: 10 });
+        secrets.add(pair.accessToken).add(pair.refreshToken);
+        const t = createOAuthTransport({
+          clientEndpoint: emu.restUrl,
+          serverEndpoint: emu.restUrl,
+          ...expiredTokens(),
+          clientId: emu.fixtures.app.clientId,
+          clientSecret: emu.fixtures.app.clientSecret,
+          onTokens: (next) => {
+            secrets.add(next.accessToken).add(next.refreshToken);
+          },
+          loadTokens: () => ({ ...pair, serverEndpoint: authority.restUrl }),
+        });
+        const before = emu.stats().oauthRequests;
+        await expect(writing(t)).resolves.toBe(true); // adopted
+        clock += 20_000;
+        const next = emu.issueToken(1);
+        secrets.add(next.accessToken).add(next.refreshToken);
+        authority.addFault({
+          method: 'oauth.token',
+          status: 200,
+          body: JSON.stringify({ access_token: next.accessToken, refresh_token: next.refreshToken }),
+          contentType: 'application/json',
+          times: 1,
+        });
+        await expect(writing(t)).resolves.toBe(true); // the store's pair is no news: refreshed, at the authority
+        expect(authority.stats().oauthRequests).toBe(1);
+        expect(emu.stats().oauthRequests).toBe(before);
+        await t.close();
+      } finally {
+        await authority.close();
+      }
+    });
+
+    it('refreshes within the same call when the pair it adopted has expired too (its worker died long ago)', async () => {
+      const dead = emu.issueToken(1, { ttlSec: 1 }); // saved an hour ago by a worker that is gone
+      secrets.add(dead.accessToken).add(dead.refreshToken);
+      const store = sharedStore(dead);
+      const t = worker(store, expiredTokens());
+      const before = emu.stats().byStatus;
+      const refreshesBefore = emu.stats().oauthRequests;
+      // Adopted, retried, expired again: refreshed with the stored refresh token, retried once more, and it works.
+      await expect(writing(t)).resolves.toBe(true);
+      expect(store.counts.loads).toBe(1);
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
+      expect(store.counts.saves).toBe(1);
+      expect(statusDelta(before)).toEqual({ 401: 2, 200: 2 });
+      await expect(writing(t)).resolves.toBe(true);
+      expect(statusDelta(before)).toEqual({ 401: 2, 200: 3 });
+      await t.close();
+    });
+
+    it('gives up on a call after one adoption and one refresh when both hand out dead tokens, and does not loop', async () => {
+      let loads = 0;
+      const t = oauth(
+        expiredTokens(),
+        (next) => {
+          secrets.add(next.accessToken).add(next.refreshToken);
+        },
+        {
+          // Each answer a pair other than the one held, and dead: adopting it again and again would never end.
+          loadTokens: () => {
+            loads++;
+            const pair = emu.issueToken(1, { ttlSec: 1 });
+            clock += 2_000;
+            secrets.add(pair.accessToken).add(pair.refreshToken);
+            return pair;
+          },
+        },
+      );
+      const stale = emu.issueToken(1, { ttlSec: 1 });
+      secrets.add(stale.accessToken).add(stale.refreshToken);
+      refreshReply({ access_token: stale.accessToken, refresh_token: stale.refreshToken }); // dead on arrival too
+      const before = emu.stats().byStatus;
+      const refreshesBefore = emu.stats().oauthRequests;
+      try {
+        expect(await log.rejection(writing(t))).toMatchObject({ code: 'expired_token' });
+        expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
+        expect(loads).toBe(1);
+        expect(statusDelta(before)).toEqual({ 401: 3, 200: 1 });
+      } finally {
+        emu.clearFaults();
         await t.close();
       }
     });

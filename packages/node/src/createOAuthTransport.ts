@@ -63,14 +63,17 @@ export interface OAuthTransportOptions extends TransportOptions {
    * processes): Bitrix24 takes a refresh token once and rotates it (reference §5), so once one of them refreshed and
    * saved through `onTokens`, the others hold a spent refresh token. When a call meets `expired_token` or
    * `invalid_token`, the transport asks this first (concurrent calls share one ask): a pair with another access token
-   * than the one that expired is adopted and the call retried with it, without a refresh; otherwise it refreshes as
-   * without a store. A refresh refused with `invalid_grant` is then not final: each later expired call asks again and
-   * adopts a refresh token other than the refused one (another worker's save has landed); while the store still holds
-   * the refused one, the call fails at once without asking the token endpoint. A pair holding a refresh token this
-   * transport has already spent (its own save has not landed) is ignored. A throw, a rejection or anything but
-   * `{ accessToken, refreshToken }` (non-empty strings) counts as an empty store: the call refreshes with its own
-   * tokens. An answer that takes longer than `timeoutMs` fails the waiting calls as a transient `TIMEOUT` without a
-   * refresh, which could no longer be waited for. The tokens it returns are kept out of every error, as the others.
+   * than the one that expired is adopted and the call retried with it, without a refresh (its `clientEndpoint` and
+   * `serverEndpoint` followed as a refresh reply's); otherwise it refreshes as without a store. An adopted access token
+   * that has expired too (saved long ago by a worker since gone) gets that call a refresh with the adopted refresh
+   * token and a second retry, and no more. A refresh refused with `invalid_grant` is then not final: each later
+   * expired call asks again and adopts a refresh token other than the refused one (another worker's save has landed);
+   * while the store still holds the refused one, the call fails at once without asking the token endpoint. A pair
+   * holding a refresh token this transport has already spent (its own save has not landed) is ignored. A throw, a
+   * rejection or anything but `{ accessToken, refreshToken }` (non-empty strings) counts as an empty store: the call
+   * refreshes with its own tokens. An answer that takes longer than `timeoutMs` fails the waiting calls as a transient
+   * `TIMEOUT` without a refresh, which could no longer be waited for. The tokens it returns are kept out of every
+   * error, as the others.
    */
   readonly loadTokens?: () => StoredTokens | undefined | Promise<StoredTokens | undefined>;
 }
@@ -79,6 +82,12 @@ export interface OAuthTransportOptions extends TransportOptions {
 export interface StoredTokens {
   readonly accessToken: string;
   readonly refreshToken: string;
+  /**
+   * Where the pair is valid, when the refresh that issued it moved the portal or the authorization server: taken with
+   * the pair, under the checks a refresh reply's `client_endpoint`/`server_endpoint` get (one they refuse is ignored).
+   */
+  readonly clientEndpoint?: string;
+  readonly serverEndpoint?: string;
 }
 
 /** Error codes after which a refresh can help (reference §6, §9.1). */
@@ -134,6 +143,12 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
    * older generation used a stale token.
    */
   let generation = 0;
+  /**
+   * The generation a renewal took from the store instead of refreshing: its access token has not been tried yet, and
+   * may have expired in the store (saved long ago by a worker since gone). A call whose retry meets that expiry may
+   * renew once more (a refresh with the stored refresh token, as that pair is no news then), and no more.
+   */
+  let adoptedAt: number | undefined;
   /** The shared renewal (store, then refresh) the calls that met the current token's expiry wait for. */
   let renewing: Promise<void> | undefined;
   /**
@@ -194,13 +209,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     const tokens = toTokens(reply);
     accessToken = tokens.accessToken;
     refreshToken = tokens.refreshToken;
-    // The new token is valid where the reply says the portal is now, as jssdk follows it (reference §9.1), but
-    // only an endpoint the constructor would take: the token must not go to plain http off this machine. One it
-    // would refuse is ignored rather than failing the refresh, whose rotated tokens are already in use.
-    root = followed(root, tokens.clientEndpoint, (value) => restRoot(value, insecure));
-    // Likewise the authorization server the reply names, for the next refresh (RU-region portals are served by
-    // oauth.bitrix24.tech, reference §5); an explicit `oauthEndpoint` still wins.
-    tokenUrl = followed(tokenUrl, tokens.serverEndpoint, (value) => tokenUrlOf(value, insecure));
+    follow(tokens);
     redactor.rotate(accessToken, refreshToken);
     generation++;
     if (onTokens) {
@@ -211,6 +220,18 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         // A synchronous throw: the same, the calls go on with the new token.
       }
     }
+  };
+
+  /**
+   * Takes the endpoints that come with new tokens (a refresh reply, a stored pair): the token is valid where they say
+   * the portal is now, as jssdk follows it (reference §9.1), but only an endpoint the constructor would take: the
+   * token must not go to plain http off this machine. One it would refuse is ignored rather than failing the renewal,
+   * whose tokens are already in use. Likewise the authorization server, for the next refresh (RU-region portals are
+   * served by oauth.bitrix24.tech, reference §5); an explicit `oauthEndpoint` still wins.
+   */
+  const follow = (moved: { readonly clientEndpoint?: string; readonly serverEndpoint?: string }): void => {
+    root = followed(root, moved.clientEndpoint, (value) => restRoot(value, insecure));
+    tokenUrl = followed(tokenUrl, moved.serverEndpoint, (value) => tokenUrlOf(value, insecure));
   };
 
   const spend = (token: string): void => {
@@ -246,6 +267,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     const changed = stored.accessToken !== accessToken;
     accessToken = stored.accessToken;
     refreshToken = stored.refreshToken;
+    follow(stored);
     refused = undefined; // a refresh token other than the refused one
     if (changed) generation++;
     return changed;
@@ -254,17 +276,21 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   /**
    * What the calls that met the current token's expiry wait for, shared: the store's pair if it is news (no refresh
    * then), else a refresh with the tokens held; after an `invalid_grant`, the store once more, since the worker that
-   * spent the refresh token may have saved its pair by now.
+   * spent the refresh token may have saved its pair by now. Not `fromStore` when a call's retry with a pair just taken
+   * from the store met its expiry: that call has had its adoption, and it gets a refresh now rather than another pair.
    */
-  const renew = async (): Promise<void> => {
+  const renew = async (fromStore: boolean): Promise<void> => {
     const deadline = Date.now() + budget();
-    if (loadTokens) {
+    if (loadTokens && fromStore) {
       const adopted = await adoptStored(deadline);
       // A refresh started with no time left could rotate the refresh token and lose the reply that carries the new one.
       if (adopted === 'timeout') {
         throw new B24Error({ code: 'TIMEOUT', kind: 'timeout', message: 'no tokens from loadTokens in time' });
       }
-      if (adopted) return;
+      if (adopted) {
+        adoptedAt = generation;
+        return;
+      }
     }
     const refusal = activeRefusal();
     if (refusal) throw refusal.error; // the store holds the refused refresh token still (each waiter gets a copy)
@@ -285,14 +311,16 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         body: { ...params, auth: accessToken },
         credentials: generation,
       }),
-      async recover(error, credentials, signal) {
+      async recover(error, credentials, signal, recovered) {
         if (!REFRESHABLE.has(error.code)) return false;
+        // A second retry only after one with a pair adopted instead of a refresh: at most one of each per call.
+        if (recovered > 0 && credentials !== adoptedAt) return false;
         const refusal = activeRefusal();
         // Only a store can mend a refusal, and only one of the refresh token: another worker's save may hold a new one.
         if (refusal && !(loadTokens && refusal.error.code === 'invalid_grant')) throw ownCopy(refusal.error);
         if (credentials === generation || refusal) {
           if (!renewing) {
-            renewing = renew().finally(() => {
+            renewing = renew(recovered === 0).finally(() => {
               renewing = undefined;
             });
             // Each waiter takes the failure through its own handler, but every waiter may have been aborted by
@@ -492,7 +520,7 @@ async function loadStored(
     if (loaded === 'timeout') return loaded;
     if (typeof loaded !== 'object' || loaded === null) return undefined;
     // Read once each: a getter could answer differently the second time.
-    const { accessToken, refreshToken } = loaded as Record<string, unknown>;
+    const { accessToken, refreshToken, clientEndpoint, serverEndpoint } = loaded as Record<string, unknown>;
     if (
       typeof accessToken !== 'string' ||
       accessToken === '' ||
@@ -502,7 +530,13 @@ async function loadStored(
       return undefined;
     }
     redactor.rotate(accessToken, refreshToken);
-    return { accessToken, refreshToken };
+    // An endpoint that is no string is left out, as a refresh reply's is (`toTokens`): the pair still holds.
+    return {
+      accessToken,
+      refreshToken,
+      ...(typeof clientEndpoint === 'string' ? { clientEndpoint } : {}),
+      ...(typeof serverEndpoint === 'string' ? { serverEndpoint } : {}),
+    };
   } catch {
     return undefined;
   } finally {

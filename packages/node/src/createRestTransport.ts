@@ -49,10 +49,20 @@ export interface RestAuth {
     method: string,
     params: Record<string, unknown>,
   ): { url: URL; body: Record<string, unknown>; credentials: number };
-  /** After an error: resolves `true` when new credentials are ready and the call should be retried once. */
-  recover?(error: B24Error, credentials: number, signal: AbortSignal | undefined): Promise<boolean>;
+  /**
+   * After an error: resolves `true` when new credentials are ready and the call should be retried. `recovered` is how
+   * often this call was retried already: a second retry is for credentials that failed as they came (a stored token
+   * that had expired too), and there is never a third (`MAX_RECOVERIES`).
+   */
+  recover?(error: B24Error, credentials: number, signal: AbortSignal | undefined, recovered: number): Promise<boolean>;
   readonly redactor: Redactor;
 }
+
+/**
+ * How often one call may be retried with new credentials: once after a refresh, twice when the first retry used a
+ * stored pair that had expired as well (then a refresh, and no more): never a loop.
+ */
+const MAX_RECOVERIES = 2;
 
 export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeTransport {
   const http = createHttpClient(options);
@@ -105,13 +115,14 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       if (closing) throw callOptions?.signal?.aborted ? abortedError() : closedError();
       // One deadline for all of it: the request, and after an expired token the wait for the refresh and the retry.
       const run = withDeadline(timeoutMs, callOptions?.signal, async (signal) => {
-        const first = await attempt(method, params, signal);
-        if (first.ok) return first.value;
-        if (!(first.error instanceof B24Error) || !auth.recover) throw first.error;
-        if (!(await auth.recover(first.error, first.credentials, signal))) throw first.error;
-        const second = await attempt(method, params, signal);
-        if (second.ok) return second.value;
-        throw second.error;
+        let outcome = await attempt(method, params, signal);
+        for (let recovered = 0; !outcome.ok; recovered++) {
+          if (recovered === MAX_RECOVERIES || !auth.recover) throw outcome.error;
+          if (!(outcome.error instanceof B24Error)) throw outcome.error;
+          if (!(await auth.recover(outcome.error, outcome.credentials, signal, recovered))) throw outcome.error;
+          outcome = await attempt(method, params, signal);
+        }
+        return outcome.value;
       });
       inFlight.add(run);
       try {
