@@ -437,13 +437,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
-        // As long as the clear may take: on its way, core aborts it after 10 s (`REQUEST_LIMIT_MS`); held back by core's
-        // rate backoff, it goes before the status lapses or not at all. A shorter bound (it was 5 s) let a slow portal
-        // take the apology first: the clear landing under it showed the status again for its second.
-        if (text === undefined && clearsOnError) {
-          const lapse = clearSettled.shown()?.until ?? 0;
-          await clearSettled.wait(Math.max(REQUEST_LIMIT_MS, lapse - Date.now()));
-        }
+        // As long as a clear on its way may take: core aborts it after 10 s (`REQUEST_LIMIT_MS`), the bound the reply's
+        // wait has too (`statusCalls.settled`). A shorter one (it was 5 s) let a slow portal take the apology first: the
+        // clear landing under it showed the status again for its second. Not longer, to a clear held back by core's rate
+        // backoff: an indicator's trouble must not hold up what the person is told.
+        if (text === undefined && clearsOnError) await clearSettled.wait(REQUEST_LIMIT_MS);
         // The bot cannot post in this dialog (not a member any more, the chat or the bot gone): a clear and an apology
         // would be refused like the status (that clear included) or the reply was. Said once, here; a model error is
         // never such a proof.
