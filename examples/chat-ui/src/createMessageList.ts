@@ -1,4 +1,5 @@
 import type { MessageEntry } from '@b24-typing/emulator';
+import type { RecentMessage } from './emulatorFeed';
 import { readOut } from './readOut';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
@@ -243,13 +244,62 @@ export function createMessageList(options: MessageListOptions) {
     setTimeout(() => told.remove(), TOLD_MS);
   }
 
-  /** Marks an item as the stream's message: its id and the portal's time. */
-  function settle(li: HTMLLIElement, entry: MessageEntry): void {
+  /** Marks an item as the portal's message `id`, written at `time`. */
+  function settle(li: HTMLLIElement, id: number, time: number): void {
     li.classList.remove('pending', 'failed');
-    li.dataset.messageId = String(entry.messageId);
+    li.dataset.messageId = String(id);
     dropNote(li);
-    dated(li, entry.time);
-    shown.set(entry.messageId, li);
+    dated(li, time);
+    shown.set(id, li);
+  }
+
+  /**
+   * Where message `id` goes: before the first shown message with a greater id (the portal numbers them in the order
+   * they were written, and the stream reports them in that order), else above what this page is still sending. So also
+   * after a mark of missing messages that comes after the shown ones it follows: it is one of those missing.
+   */
+  function placeOf(id: number): Element | null {
+    let before: Element | null = outbox[0]?.li ?? null;
+    for (let li = before ? before.previousElementSibling : list.lastElementChild; li; li = li.previousElementSibling) {
+      const other = (li as HTMLElement).dataset.messageId;
+      if (other === undefined) continue;
+      if (Number(other) < id) break;
+      before = li;
+    }
+    return before;
+  }
+
+  /** The greatest id among the messages shown (0 if none). */
+  const newest = (): number => {
+    let max = 0;
+    for (const id of shown.keys()) if (id > max) max = id;
+    return max;
+  };
+
+  /**
+   * Shows one of hers as the portal's message `id`, written at `time`, in its place (see `placeOf`): its echo claimed
+   * it, or it never came (dropped with what the emulator no longer kept) and something else told its id.
+   */
+  function place(message: Pending, id: number, time: number): void {
+    const notSent = message.li.classList.contains('failed');
+    settle(message.li, id, time);
+    list.insertBefore(message.li, placeOf(id));
+    if (notSent) wentOut(message.li, message);
+  }
+
+  /**
+   * Hers that the portal answered with an id, whose echo the page will not get: it has shown a message written after
+   * it (the stream reports them in order), so the echo was in what the emulator dropped. Put in their place, not left
+   * under the later ones, dated by its answer (as near as the page knows when it was written).
+   */
+  function placeMissedEchoes(): void {
+    const after = newest();
+    for (const message of [...outbox, ...withdrawn]) {
+      if (message.id === undefined || message.id > after) continue;
+      const from = outbox.includes(message) ? outbox : withdrawn;
+      from.splice(from.indexOf(message), 1);
+      place(message, message.id, Number(message.li.dataset.time ?? Date.now()));
+    }
   }
 
   /**
@@ -258,7 +308,7 @@ export function createMessageList(options: MessageListOptions) {
    * failed one is this page's only if its answer was lost and the portal stored the message before that: one the
    * portal refused, or the same words stored later (sent from another tab, say), leave it "Not sent".
    */
-  function claim(entry: MessageEntry): Pending | undefined {
+  function claim(entry: Pick<MessageEntry, 'messageId' | 'text' | 'time'>): Pending | undefined {
     const sameText = (p: Pending) =>
       p.id === undefined &&
       p.text === entry.text &&
@@ -334,12 +384,14 @@ export function createMessageList(options: MessageListOptions) {
       return undefined;
     }
     const claimed = entry.authorId === me ? claim(entry) : undefined;
-    const li = claimed?.li ?? item(entry.authorId, entry.text);
-    const notSent = li.classList.contains('failed');
-    settle(li, entry);
-    list.insertBefore(li, outbox[0]?.li ?? null);
-    if (claimed && notSent) wentOut(li, claimed);
-    return claimed ? 'sent here' : 'new';
+    if (claimed) {
+      place(claimed, entry.messageId, entry.time);
+      return 'sent here';
+    }
+    const li = item(entry.authorId, entry.text);
+    settle(li, entry.messageId, entry.time);
+    list.insertBefore(li, placeOf(entry.messageId));
+    return 'new';
   }
 
   /** The emulator's messages are gone (it went back to its seed); what this page is sending stays. */
@@ -358,6 +410,27 @@ export function createMessageList(options: MessageListOptions) {
     li.className = 'gap';
     li.textContent = GAP;
     list.insertBefore(li, outbox[0]?.li ?? null);
+  }
+
+  /**
+   * Brings what the list shows of the chat's newest messages (`recent`, as they are now) up to date after a gap: a
+   * message edited in what was dropped gets its new words (not read out, as a live edit is not), and one of hers whose
+   * echo was dropped is recognised (as her echo would be: by id, or by its text when its answer was lost) and put in its
+   * place. Only the newest ones are there: an older shown message edited meanwhile keeps its words, an answer-lost one of
+   * hers stored further back stays "Not sent". Others' messages that were dropped are not added: the gap says so.
+   */
+  function bringUpToDate(recent: readonly RecentMessage[]): void {
+    for (const message of recent) {
+      if (!shown.has(message.id) && message.authorId === me) {
+        const claimed = claim({ messageId: message.id, text: message.text, time: message.date });
+        if (claimed) place(claimed, message.id, message.date);
+      }
+      const known = shown.get(message.id);
+      if (!known) continue;
+      const text = known.querySelector('.text')!;
+      if (text.textContent !== message.text) text.textContent = message.text;
+      if (message.edited) known.classList.add('edited');
+    }
   }
 
   /** Whether the list was loaded before (a later load is a reconnect). */
@@ -422,9 +495,10 @@ export function createMessageList(options: MessageListOptions) {
     /**
      * What came while the stream was cut (a reconnect that resumed where the page was): added on top of the list, as
      * if it came live, but read out once each (a message written and edited meanwhile in its last words, as `load`
-     * does), and scrolled once. `gap`: the emulator had dropped some of what came (see `markGap`).
+     * does), and scrolled once. `gap`: the emulator had dropped some of what came (see `markGap`); `recent`, the
+     * chat's newest messages as they are now, bring up to date what it dropped of them (see `bringUpToDate`).
      */
-    catchUp(entries: readonly MessageEntry[], gap = false): void {
+    catchUp(entries: readonly MessageEntry[], gap = false, recent: readonly RecentMessage[] = []): void {
       const follow = pinned;
       if (gap) markGap();
       const fresh = new Map<number, MessageEntry>();
@@ -433,6 +507,12 @@ export function createMessageList(options: MessageListOptions) {
         const added = insert(entry);
         if (added === 'sent here') sentHere = true;
         else if (added === 'new' || fresh.has(entry.messageId)) fresh.set(entry.messageId, entry);
+      }
+      if (gap) {
+        bringUpToDate(recent);
+        // Hers answered with an id, older than the newest (not among them, or the answer came before the reconnect):
+        // its echo was dropped, and its answer's time is all the page knows of when it was written.
+        placeMissedEchoes();
       }
       tell(fresh.values(), follow || sentHere);
     },
@@ -491,6 +571,11 @@ export function createMessageList(options: MessageListOptions) {
       }
       message.id = id;
       delete message.waiting;
+      // Answered after the page caught up past it (a reconnect that found its echo dropped): no echo will come.
+      if (id < newest()) {
+        placeMissedEchoes();
+        return;
+      }
       if (deleted >= 0) return; // shown again with its echo, which its id now claims
       message.li.classList.remove('pending', 'failed'); // "Not sent" while it waited, stored after all
       dropNote(message.li);

@@ -337,7 +337,7 @@ async function start(): Promise<void> {
         reseed();
       }
       // Back where it left off (only what came since), or rebuilt from the whole timeline.
-      if (event.kind === 'resumed') view.resume(event.entries, event.gap);
+      if (event.kind === 'resumed') view.resume(event.entries, event.gap, event.recent);
       else view.load(event.entries);
       offline.textContent = '';
       connection.dataset.state = 'live';

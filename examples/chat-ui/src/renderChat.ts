@@ -2,7 +2,7 @@ import { AGENT_STATUS_CODES } from '@b24-typing/core';
 import { createMessageList } from './createMessageList';
 import type { Outgoing } from './createMessageList';
 import type { MessageEntry, TimelineEntry } from '@b24-typing/emulator';
-import type { FeedEntry } from './emulatorFeed';
+import type { FeedEntry, RecentChat } from './emulatorFeed';
 
 export interface Person {
   readonly id: number;
@@ -227,15 +227,17 @@ export function createChatView(options: {
      * what the page shows. Messages that came are news, as in `load`; who was typing is known again. `gap`: the
      * emulator had dropped the first of those entries (see `FeedEvent`): the messages shown stay, the list marks where
      * some may be missing, and who was typing before is forgotten (they may have stopped in what was dropped: a bot
-     * status would otherwise show on for its whole lease); the entries kept say who is typing now.
+     * status would otherwise show on for its whole lease); the entries kept say who is typing now. `recent`: each
+     * chat's newest messages as they are now, which bring those shown up to date (see `catchUp`).
      */
-    resume(entries: readonly TimelineEntry[], gap = false): void {
+    resume(entries: readonly TimelineEntry[], gap = false, recent: readonly RecentChat[] = []): void {
       byId('live-empty').textContent = 'Nobody is typing.';
       live = true;
       if (gap) typers.clear();
       messages.catchUp(
         entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId),
         gap,
+        recent.find((chat) => chat.id === chatId)?.messages ?? [],
       );
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
       renderTypers();

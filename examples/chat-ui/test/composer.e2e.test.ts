@@ -679,6 +679,33 @@ describe('the chat as a person uses it', () => {
     await page.fill('#message', '');
   });
 
+  // Messages that come live in one read of the stream are dispatched in one task, one `readOut` each: the announcer
+  // kept its last three lines, so the first ones were added and taken out again before the page was drawn, and a
+  // screen reader never heard them. Every line must be in the region at a frame (what the browser exposes).
+  it('reads out every message of a burst that comes live in one read of the stream, not only the last three', async () => {
+    const { page, emulator } = ui;
+    await page.evaluate(() => {
+      const w = window as unknown as { framed: Set<string> };
+      w.framed = new Set();
+      const record = (): void => {
+        for (const line of document.querySelectorAll('#announcer p')) w.framed.add(line.textContent!);
+        requestAnimationFrame(record);
+      };
+      requestAnimationFrame(record);
+    });
+    const burst = [1, 2, 3, 4, 5, 6].map((n) => `Carol, ${n} of a live burst`);
+    for (const text of burst) emulator.postMessage({ from: 3, dialogId: 'chat1', text }); // one write each, one tick
+    await page.locator('#messages li .text', { hasText: burst.at(-1)! }).waitFor();
+    const framed = () => page.evaluate(() => [...(window as unknown as { framed: Set<string> }).framed]);
+    await expect.poll(framed).toContain(`Carol Chen: ${burst.at(-1)}`);
+    expect(await framed()).toEqual(expect.arrayContaining(burst.map((text) => `Carol Chen: ${text}`)));
+    // Once a frame has shown them, the region goes back to its last three lines at the next message.
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, after the burst' });
+    await expect
+      .poll(() => page.locator('#announcer p').allTextContents())
+      .toEqual([`Carol Chen: ${burst[4]}`, `Carol Chen: ${burst[5]}`, 'Bob Builder: Bob, after the burst']);
+  });
+
   it('names the chat in the tab title, and counts the messages that came while the tab was hidden until it is shown', async () => {
     const { page, emulator } = ui;
     expect(await page.title()).toBe('General · b24-typing');

@@ -677,4 +677,110 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
     expect(await page.locator('#live li').count()).toBe(0);
     expect(await page.textContent('#live-empty')).toBe('Nobody is typing.');
   });
+
+  /** Cuts the page's stream, has `meanwhile` happen, then enough messages that it is dropped, and reconnects. */
+  const missWhileCutOff = async (meanwhile: () => Promise<void> | void, tag: string): Promise<string[]> => {
+    relay.cutFeed();
+    await expect.poll(() => offline(page).textContent()).toMatch(/^Lost the connection to the emulator/);
+    const lastShown = emulator.timeline().at(-1)!.seq;
+    await meanwhile();
+    const after = Array.from({ length: LIMIT }, (_, i) => `Carol, after the ${tag}, ${i + 1}`);
+    for (const text of after) emulator.postMessage({ from: 3, dialogId: 'chat1', text });
+    expect(emulator.timeline()[0]!.seq).toBeGreaterThan(lastShown + 1); // what happened meanwhile is dropped
+    relay.restoreFeed();
+    await page.locator('#messages li .text', { hasText: after.at(-1)! }).waitFor({ timeout: 10_000 });
+    return after;
+  };
+  const order = () =>
+    page.$$eval('#messages > li', (items) =>
+      items.map((li) => (li.classList.contains('gap') ? 'gap' : li.querySelector('.text')!.textContent)),
+    );
+
+  // The timeline's edit was dropped, so the page went on showing the message's old words: the emulator's state has
+  // each chat's newest messages as they are now, which bring the ones shown up to date.
+  it('shows the new words of a shown message that was edited in what the emulator dropped', async () => {
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, with a typo' });
+    const bob = page.locator(`#messages li[data-message-id="${id}"]`);
+    await bob.waitFor();
+    await missWhileCutOff(() => emulator.editMessage(id, 'Bob, fixed while Alice was cut off'), 'edit');
+    await expect.poll(() => bob.locator('.text').textContent()).toBe('Bob, fixed while Alice was cut off');
+    expect(await bob.getAttribute('class')).toContain('edited');
+    expect(await page.locator('#messages li .text', { hasText: 'Bob, with a typo' }).count()).toBe(0);
+  });
+
+  // Her message was answered (its id known) while the stream was cut, and its echo, which would have put it in its
+  // place, was in what the emulator dropped: it stayed at the bottom, under the messages written after it.
+  it('puts her message answered while cut off, whose echo was dropped, where it was written: not under later ones', async () => {
+    const mine = 'Alice, answered while her stream was cut';
+    const after = await missWhileCutOff(async () => {
+      await page.fill('#message', mine);
+      await page.press('#message', 'Enter');
+      await page.locator('#messages li.mine:not(.pending)', { hasText: mine }).waitFor(); // answered: sent
+    }, 'answer');
+    // Its number, from the emulator's state (its timeline no longer has it).
+    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as {
+      chats: { id: number; messages: { id: number; text: string }[] }[];
+    };
+    const stored = state.chats.find((chat) => chat.id === 1)!.messages.find((m) => m.text === mine)!;
+    await expect.poll(order).toEqual(expect.arrayContaining([mine]));
+    const items = await order();
+    // After the last gap (it is in what was dropped), before everything written after it.
+    expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...after]);
+    const li = page.locator('#messages li.mine', { hasText: mine });
+    expect(await li.getAttribute('data-message-id')).toBe(String(stored.id));
+    expect(await li.getAttribute('class')).not.toMatch(/pending|failed/);
+    expect(await page.locator('#messages li .text', { hasText: mine }).count()).toBe(1);
+  });
+
+  // Its answer comes only after the page caught up past it (and it is not among the newest the state has): still no
+  // echo to come, so it is put in its place then.
+  it('puts her message in its place when its answer comes after a reconnect that dropped its echo', async () => {
+    const mine = 'Alice, answered after the page caught up';
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let answered: Promise<void> | undefined;
+    const held = (url: URL) => url.pathname.includes('im.message.add');
+    await page.route(held, (route) => {
+      answered = (async () => {
+        const response = await route.fetch(); // stored now; the page hears of it when released
+        await released;
+        await route.fulfill({ response });
+      })();
+    });
+    try {
+      const after = await missWhileCutOff(async () => {
+        await page.fill('#message', mine);
+        await page.press('#message', 'Enter');
+        await expect.poll(() => emulator.messages(1).some((m) => m.text === mine)).toBe(true);
+        // Past the newest 20 the emulator's state lists: only its answer can tell the page it was stored.
+        for (let n = 1; n <= 20; n++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `Carol, more, ${n}` });
+      }, 'held answer');
+      expect(await page.locator('#messages li.mine.pending', { hasText: mine }).count()).toBe(1); // no answer yet
+      release();
+      await page.locator('#messages li.mine[data-message-id]', { hasText: mine }).waitFor({ timeout: 10_000 });
+      const items = await order();
+      expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...after]);
+    } finally {
+      release();
+      await answered;
+      await page.unroute(held);
+    }
+  });
+
+  // Its answer was lost (the call ran, the reply broke): "Not sent", until its echo says it was stored. That echo was
+  // dropped: the state's newest messages have it, recognised by its words as the echo would be.
+  it('shows her message whose answer was lost and whose echo was dropped as sent after all, in its place', async () => {
+    const mine = 'Alice, her answer lost while cut off';
+    const after = await missWhileCutOff(async () => {
+      emulator.addFault({ method: 'im.message.add', truncate: true, times: 1 });
+      await page.fill('#message', mine);
+      await page.press('#message', 'Enter');
+      await page.locator('#messages li.mine.failed', { hasText: mine }).waitFor();
+    }, 'lost answer');
+    await page.locator('#messages li.mine[data-message-id]', { hasText: mine }).waitFor({ timeout: 10_000 });
+    const items = await order();
+    expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...after]);
+    expect(await page.locator('#messages li.failed').count()).toBe(0);
+    expect(await liveText(page)).toContain(`Sent after all: ${mine}.`);
+  });
 });
