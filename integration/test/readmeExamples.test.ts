@@ -76,6 +76,9 @@ declare const reply$: Observable<string>;`,
     `import type { OAuthTokens } from '@b24-typing/node';
 declare const install: { client_endpoint: string; access_token: string; refresh_token: string; server_endpoint: string };
 declare const db: { saveTokens(tokens: OAuthTokens): Promise<void> };`,
+    `import type { OAuthTokens } from '@b24-typing/node';
+declare const install: { client_endpoint: string; access_token: string; refresh_token: string };
+declare const db: { saveTokens(tokens: OAuthTokens): Promise<void>; loadTokens(): Promise<OAuthTokens | undefined> };`,
     `import type { DialogId } from '@b24-typing/core';
 type Handler = (req: { body: Buffer }, res: { sendStatus(status: number): unknown }) => unknown;
 declare const express: { raw(options: { type: string }): Handler };
@@ -473,7 +476,7 @@ const RUNS: Record<string, RunSpec> = {
     },
   },
   // node: fetch mode
-  'packages/node/README.md#4': {
+  'packages/node/README.md#5': {
     env: () => ({ B24_BOT_TOKEN: BOT_17.token }),
     bind: (emulator) => {
       emulator.postMessage({ from: 2, dialogId: '17', text: 'hello, bot' });
@@ -493,7 +496,7 @@ const RUNS: Record<string, RunSpec> = {
     },
   },
   // node: onRetry
-  'packages/node/README.md#5': {
+  'packages/node/README.md#6': {
     bind: (emulator) => {
       emulator.addFault({ method: 'imbot.v2.Event.get', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
       return { transport: undefined, log: { warn: vi.fn() }, handle: vi.fn() };
