@@ -1083,7 +1083,8 @@ describe('OAuth transport against the emulator', () => {
     function worker(store: ReturnType<typeof sharedStore>, tokens: { accessToken: string; refreshToken: string }) {
       return oauth(tokens, store.save, { loadTokens: store.load });
     }
-    const writing = (t: ReturnType<typeof oauth>) => t.call('im.dialog.writing', { DIALOG_ID: 'chat1' });
+    const writing = (t: ReturnType<typeof oauth>, signal?: AbortSignal) =>
+      t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, signal ? { signal } : undefined);
 
     it('adopts the tokens another transport saved instead of refreshing, and shares one load among concurrent calls', async () => {
       const tokens = expiredTokens();
@@ -1171,6 +1172,22 @@ describe('OAuth transport against the emulator', () => {
       expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
       await a.close();
       await b.close();
+    });
+
+    // A refresh token counts as spent once its refresh is started, reached the token endpoint or not (a connection cut
+    // before it read the request). That costs nothing: the transport still holds it, and the store's pair holding it
+    // is its own pair then, so the next expired call refreshes with it again.
+    it('refreshes again with a refresh token whose refresh never reached the token endpoint, the store holding it', async () => {
+      const tokens = expiredTokens();
+      const store = sharedStore(tokens);
+      const t = worker(store, tokens);
+      emu.addFault({ method: 'oauth.token', reset: true, times: 1 });
+      const refreshesBefore = emu.stats().oauthRequests;
+      expect(await log.rejection(writing(t))).toMatchObject({ kind: 'network' });
+      await expect(writing(t)).resolves.toBe(true);
+      expect(emu.stats().oauthRequests - refreshesBefore).toBe(2);
+      expect(store.counts.saves).toBe(1);
+      await t.close();
     });
 
     it('keeps its own newer tokens when the store is behind it (its own save failed)', async () => {
@@ -1273,6 +1290,56 @@ describe('OAuth transport against the emulator', () => {
         expect(emu.stats().oauthRequests).toBe(refreshesBefore + 1);
       } finally {
         vi.useRealTimers();
+        await t.close();
+      }
+    });
+
+    // A CLI that closes expects to exit: a wait for the store that nobody is left for must not keep its timer (up to
+    // timeoutMs) running after close() resolved, and must not go on to a refresh after it.
+    it.each([
+      ['every caller aborted before close()', true],
+      ['close() called while its caller waits, ending with that call', false],
+    ] as const)('ends a loadTokens wait nobody is left for when close() resolves: %s', async (_, abort) => {
+      let loads = 0;
+      const t = oauth(expiredTokens(), undefined, {
+        timeoutMs: 3_000,
+        loadTokens: () => {
+          loads++;
+          return new Promise<never>(() => {});
+        },
+      });
+      // A call on real timers first, so undici's shared tick timer is a real one (see createWebhookTransport.test).
+      const warm = oauth(emu.issueToken(1));
+      await writing(warm);
+      await warm.close();
+      // The expired reply takes 1 s: the wait for the store starts then, and would run 1 s past the call's deadline.
+      emu.addFault({ method: 'im.dialog.writing', latencyMs: 1_000, times: 1 });
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const before = emu.stats().requests;
+        const refreshesBefore = emu.stats().oauthRequests;
+        const controller = new AbortController();
+        const call = log.rejection(writing(t, controller.signal));
+        const closing = abort ? undefined : t.close();
+        await until(() => emu.stats().requests === before + 1);
+        await vi.advanceTimersByTimeAsync(1_000);
+        await until(() => loads === 1);
+        if (abort) {
+          controller.abort();
+          expect(await call).toMatchObject({ code: 'ABORTED', kind: 'network' });
+          await t.close();
+        } else {
+          await vi.advanceTimersByTimeAsync(2_000); // the call's own deadline
+          expect(await call).toMatchObject({ code: 'TIMEOUT', kind: 'timeout' });
+          await closing;
+        }
+        expect(vi.getTimerCount()).toBe(0);
+        for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+        expect(emu.stats().oauthRequests).toBe(refreshesBefore); // nor a refresh after close()
+        expect(loads).toBe(1);
+      } finally {
+        vi.useRealTimers();
+        emu.clearFaults();
         await t.close();
       }
     });

@@ -72,8 +72,10 @@ export interface OAuthTransportOptions extends TransportOptions {
    * holding a refresh token this transport has already spent (its own save has not landed) is ignored. A throw, a
    * rejection or anything but `{ accessToken, refreshToken }` (non-empty strings) counts as an empty store: the call
    * refreshes with its own tokens. An answer that takes longer than `timeoutMs` fails the waiting calls as a transient
-   * `TIMEOUT` without a refresh, which could no longer be waited for. The tokens it returns are kept out of every
-   * error, as the others.
+   * `TIMEOUT` without a refresh, which could no longer be waited for; a wait nobody is left for ends when `close()`
+   * resolves. The tokens it returns are kept out of every error, as the others. The store must hold the newest pair
+   * before a transport is made with it (save an install's tokens first): a pair in it is taken over the transport's
+   * own once its token expires, since nothing tells which is newer, and an older, dead one would cost it its session.
    */
   readonly loadTokens?: () => StoredTokens | undefined | Promise<StoredTokens | undefined>;
 }
@@ -170,6 +172,12 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   /** Set by `close()`: the time by which it promises to resolve, so a refresh started after it ends by then too. */
   let closeBy: number | undefined;
+  /**
+   * Aborted once `close()` has let the calls in flight finish: nobody is left to wait for the store then, so a wait for
+   * `loadTokens` ends (its timer would hold the process open up to `timeoutMs` after `close()` resolved, and no refresh
+   * may follow it).
+   */
+  const closed = new AbortController();
 
   /** How long a renewal (the store's answer and the refresh) may take: `timeoutMs`, and no later than `close()` said. */
   const budget = (): number =>
@@ -260,7 +268,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
    * store did not answer by `deadline`.
    */
   const adoptStored = async (deadline: number): Promise<boolean | 'timeout'> => {
-    const stored = await loadStored(redactor, loadTokens, deadline - Date.now());
+    const stored = await loadStored(redactor, loadTokens, deadline - Date.now(), closed.signal);
     if (stored === 'timeout') return 'timeout';
     if (stored === undefined || spent.has(stored.refreshToken)) return false;
     if (stored.accessToken === accessToken && stored.refreshToken === refreshToken) return false;
@@ -344,7 +352,10 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     closeBy ??= Date.now() + timeoutMs;
     // The token client closes after the calls in flight, which may still need it to refresh (and a refresh
     // nobody waits for any more, which may have rotated the refresh token, still reaches onTokens).
-    closing ??= close().then(() => oauthHttp.close());
+    closing ??= close().then(() => {
+      closed.abort();
+      return oauthHttp.close();
+    });
     return closing;
   };
   return describe(transport, () => `OAuthTransport(${root.origin})`);
@@ -501,20 +512,26 @@ function refreshFailed(error: unknown): B24Error {
 /**
  * What `loadTokens` answers within `budgetMs`, its tokens added to `redactor`'s before any use: `undefined` for no
  * store, a throw, a rejection or anything but two non-empty strings (the call goes on as without a store), `'timeout'`
- * when it did not settle in time. Its promise is raced, never left behind: a later rejection is handled by the race.
+ * when it did not settle in time, or `closed` aborted first (the transport closed: nobody waits for it, and no timer
+ * of ours may outlive `close()`). Its promise is raced, never left behind: a later rejection is handled by the race.
  */
 async function loadStored(
   redactor: Redactor,
   loadTokens: OAuthTransportOptions['loadTokens'],
   budgetMs: number,
+  closed: AbortSignal,
 ): Promise<StoredTokens | undefined | 'timeout'> {
   if (!loadTokens) return undefined;
+  if (closed.aborted) return 'timeout';
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let onClose: (() => void) | undefined;
   try {
     const loaded: unknown = await Promise.race([
       Promise.resolve().then(loadTokens),
       new Promise<'timeout'>((resolve) => {
         timer = setTimeout(resolve, Math.max(1, budgetMs), 'timeout');
+        onClose = () => resolve('timeout');
+        closed.addEventListener('abort', onClose, { once: true });
       }),
     ]);
     if (loaded === 'timeout') return loaded;
@@ -541,6 +558,7 @@ async function loadStored(
     return undefined;
   } finally {
     clearTimeout(timer);
+    if (onClose) closed.removeEventListener('abort', onClose);
   }
 }
 
