@@ -1170,6 +1170,38 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it.each([
+    ['at the same moment', 0],
+    ['a millisecond before', 1],
+    ['two milliseconds before', 2],
+    ['half a second before', 500],
+  ])(
+    'sends the status of the one going on once after the other one replied when its renewal falls due %s it goes again',
+    async (_when, before) => {
+      // Its renewal is due within the second after the reply, before it is to send its own again: the reply's message
+      // may yet hide that renewal, and the call that goes a second after the reply (with the full lease) renews it as
+      // well, before what is up lapses. Two calls for one status a moment apart are a request of the budget for nothing.
+      const transport = recordingTransport();
+      const heard: IndicatorEvent[] = [];
+      const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: reply }).subscribe();
+      await advance(1_000);
+      const going = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing' }).subscribe();
+      await advance(26_000 + before);
+      reply.next('the reply'); // the one going on renews at 28 s, and is to send its own again a second after this
+      await advance(3_000);
+      expect(transport.calls.slice(2).map(callSince(0))).toEqual([`${ms(28_000 + before)} 3@chat8 COMPOSING 30`]);
+      // and renewed a period after that, once
+      await advance(27_000);
+      expect(transport.calls.slice(3).map((c) => ms(c.at))).toEqual([ms(55_000 + before)]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).slice(4)).toEqual(['3@chat8 COMPOSING 1']);
+      indicators.dispose();
+    },
+  );
+
   it('sends the status of the one going on again a second after the other one replied within its show delay', async () => {
     // That one sent nothing (it never showed), but its reply's message hides the status of the bot in the chat all
     // the same: without sending again, the status of the work going on would be down until its renewal at 27 s.
@@ -2806,10 +2838,11 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     indicators.dispose();
   });
 
-  it('sends it again a second after the reply of another status of the bot in the chat, also right before a renewal', async () => {
+  it('sends it again a second after the reply of another status of the bot in the chat, in place of a renewal due before', async () => {
     // "thinking" is down from 27 s to 31 s: given up at 28.75 s, sent again at 29.75 s, landed at 31.5 s; its
-    // renewal follows at 56.75 s. "searching" of the same bot in the chat replies at 56.5 s: its message hides the
-    // status they share, also after that renewal, which went before the message landed. "thinking", the newer of the
+    // renewal is due at 56.75 s. "searching" of the same bot in the chat replies at 56.5 s: its message hides the
+    // status they share, also after that renewal, which would go before the message landed; the call a second after
+    // the reply renews it instead, with its full lease, before it lapses at 59.75 s. "thinking", the newer of the
     // two, renews the status they share (`StatusPeers.kept`)
     const transport = recordingTransport((c) =>
       c.at >= 27_000 && c.at < 31_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
@@ -2828,7 +2861,6 @@ describe('createIndicators: botStatus after a call was given up (network down)',
       '0 sent start',
       '28750 dropped renew retries',
       '31500 sent start',
-      '56750 renewed renew',
       '57500 sent start',
     ]);
     indicators.dispose();

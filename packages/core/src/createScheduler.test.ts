@@ -839,6 +839,45 @@ describe('createScheduler errors by kind', () => {
     expect(scheduler.stats()).toMatchObject({ httpRequests: 4, failed: { operating: 4 }, activeIndicators: 0 });
   });
 
+  it('a clear whose status lapses just as the operating hold ends still goes then, as a call ready at its deadline does', async () => {
+    // The portal blocks the notify method from 1 s to 12 s. chat2's status lapses at 12,040 (its start landed at 40
+    // with a 12 s lease), the moment the hold of the refusal at 2,040 ends: its clear is useless only after that.
+    const blocked = loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
+    const { clock, portal, scheduler } = setup({
+      fail: (call) =>
+        call.method === notify('x', 'start').method && clock.now() >= 1_000 && clock.now() < 12_000
+          ? blocked
+          : undefined,
+    });
+    const clear = (dialogId: string) => ({
+      ...notify(dialogId, 'clear', 12_000),
+      params: { botId: 1, dialogId, duration: 1 },
+    });
+    const chats = [30, 12].map((duration, i) => {
+      const c = collect(scheduler);
+      const start = notify(`chat${i + 1}`, 'start');
+      c.channel.submit({ ...start, params: { ...start.params, duration } });
+      return c;
+    });
+    const [first, lapsing] = chats as [(typeof chats)[0], (typeof chats)[0]];
+    await clock.advanceTo(2_000);
+    first.channel.close(clear('chat1')); // refused (reply at 2,040): the method is held until 12,040
+    await clock.advanceTo(3_000);
+    lapsing.channel.close(clear('chat2'));
+    await clock.advanceTo(30_000);
+    expect(portal.calls().map((c) => `${c.at} ${c.call.params.dialogId} ${c.call.params.duration}`)).toEqual([
+      '20 chat1 30',
+      '20 chat2 12',
+      '2020 chat1 1',
+      '12060 chat2 1', // earliest deadline first
+      '12060 chat1 1',
+    ]);
+    const brief = (c: { outcomes: CallOutcome[] }) =>
+      c.outcomes.map((o) => `${o.at} ${o.type} ${o.call.reason}${o.type === 'dropped' ? ` ${o.reason}` : ''}`);
+    expect(brief(first)).toEqual(['40 sent start', '12080 sent clear']);
+    expect(brief(lapsing)).toEqual(['40 sent start', '12080 sent clear']);
+  });
+
   it('a rate error shrinks the bucket and backs off; the call still goes out', async () => {
     const clock = new VirtualClock();
     const portal = createBucketPortal(clock, { latencyMs: 10 });

@@ -807,11 +807,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   /**
    * A clear whose method is held (refused by the portal, or due here during the hold) waits for the hold to end and
    * then goes (the first call after it probes): failed, it would leave the status up for the rest of its lease, up to
-   * 600 s after the work ended. Not when the status lapses first (`deadline`): returns false. Every call of the same
-   * status is held with it, and a clear goes before them (`rankOf`), so new work's status is not taken down.
+   * 600 s after the work ended. Not when the status lapses before the hold ends (`deadline`): returns false. One that
+   * lapses just as it ends still goes then, as a call ready at its deadline does (`pump`): useless only after it. Every
+   * call of the same status is held with it, and a clear goes before them (`rankOf`), so new work's status is not
+   * taken down.
    */
   function awaitHold(entry: Entry, until: number, now: number): boolean {
-    if (until >= entry.deadline) return false;
+    if (until > entry.deadline) return false;
     entry.state = 'done';
     enqueue(makeEntry(entry.channel, entry.call, entry.rank, entry.deadline, until, entry.attempt), now);
     return true;

@@ -231,19 +231,24 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     if (!machine.shown) return;
     // Kept up by a newer status of the bot in the chat: no renewal goes (`StatusPeers.kept`).
     const kept = machine.peers?.kept(machine) === true;
+    // Going again after a reply is pending, before what is up lapses (`resumeAt`): that call, with the full lease, renews
+    // it, and this one, which the reply's message may yet hide, would be a request for nothing a moment before it.
+    const lapseAt = machine.scheduler.now() + machine.leaseMs - machine.period; // of its last call, a lease after it
+    const resumes = machine.showTimer !== undefined && (machine.resumeAt ?? Number.POSITIVE_INFINITY) <= lapseAt;
     // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`).
-    if (machine.restarted && machine.showTimer && !kept) machine.renewedSinceLoss = true;
+    if (machine.restarted && machine.showTimer && !kept && !resumes) machine.renewedSinceLoss = true;
     machine.restarted = false;
     // Armed before the signal goes: a consumer leaving as it hears it (`take(1)`) then cancels it in its teardown.
     machine.arm('renewTimer', machine.period);
     if (kept) machine.skipped = true;
     // The first renewal after skipping renews what another put up, long after this one's last call: a `change`, which
     // its indicator does not drop at the deadline of that call's lapse.
-    else machine.emit(machine.skipped ? 'change' : 'renew', machine.shown);
+    else if (!resumes) machine.emit(machine.skipped ? 'change' : 'renew', machine.shown);
   },
   showTimer(m) {
     const machine = m as StatusMachine;
     machine.showTimer = undefined;
+    if (machine.resumeAt !== undefined) machine.resumeAt = undefined;
     // A renewal went after the loss and was not lost: sent again now, the status would go twice in a moment.
     if (machine.renewedSinceLoss) machine.renewedSinceLoss = false;
     else machine.show('start');
@@ -282,6 +287,11 @@ class StatusMachine implements PeerStatus {
   declare onItsWay?: { readonly code: string | undefined };
   /** A renewal was skipped since its last call (`StatusPeers.kept`); declared, not initialised, as `lostShown`. */
   declare skipped?: boolean;
+  /**
+   * When the status goes again after a reply (`resume`), while that is pending: a renewal due before then, within the
+   * lease of what is up, waits for it (`WORK.renewTimer`). Declared, not initialised, as `lostShown`.
+   */
+  declare resumeAt?: number;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -330,6 +340,7 @@ class StatusMachine implements PeerStatus {
     if (!this.latest) return;
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
     if (this.renewedSinceLoss) this.renewedSinceLoss = false;
+    if (this.resumeAt !== undefined) this.resumeAt = undefined;
     // A change starts the renewal period afresh (it re-arms the renewal), so it ends the one restart allowed in the
     // last: else a bot changing its status more often than it renews would have one restart for its whole work.
     if (type === 'change') this.restarted = false;
@@ -386,7 +397,10 @@ class StatusMachine implements PeerStatus {
     if (afterReply || this.showTimer) {
       this.restarted = false;
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
-      if (!this.showTimer) this.arm('showTimer', pauseMs);
+      if (!this.showTimer) {
+        this.arm('showTimer', pauseMs);
+        if (afterReply) this.resumeAt = this.scheduler.now() + pauseMs;
+      }
       return;
     }
     this.cancel('dwellTimer');
