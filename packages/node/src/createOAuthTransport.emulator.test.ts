@@ -47,7 +47,6 @@ function oauth(
   });
 }
 
-/** A token pair that expires in one second of emulator time, then a jump past it. */
 /** The token endpoint's next reply (one): `fields` as its JSON body. */
 function refreshReply(fields: Record<string, unknown>): void {
   emu.addFault({
@@ -59,6 +58,24 @@ function refreshReply(fields: Record<string, unknown>): void {
   });
 }
 
+/**
+ * The portal moved to another domain: an emulator there (the test closes it), and the token endpoint's next reply a
+ * token valid there that says where it is now (`client_endpoint`: `endpoint` of the new REST root).
+ */
+async function movedPortal(endpoint: (restUrl: string) => string = (restUrl) => restUrl) {
+  const moved = await startEmulator({ plan: 'off', now: () => clock, seed: 2 });
+  const next = moved.issueToken(1);
+  secrets.add(next.accessToken).add(next.refreshToken);
+  refreshReply({
+    access_token: next.accessToken,
+    refresh_token: next.refreshToken,
+    expires_in: 3600,
+    client_endpoint: endpoint(moved.restUrl),
+  });
+  return moved;
+}
+
+/** A token pair that expires in one second of emulator time, then a jump past it. */
 function expiredTokens() {
   const tokens = emu.issueToken(1, { ttlSec: 1 });
   clock += 2_000;
@@ -199,18 +216,10 @@ describe('OAuth transport against the emulator', () => {
   });
 
   it('follows the client_endpoint of a refresh reply when the portal moved to another domain (reference §5)', async () => {
-    // The portal's new home: the refresh hands out a token valid there, and says where it is now.
-    const moved = await startEmulator({ plan: 'off', now: () => clock, seed: 2 });
+    // The portal's new home: the refresh hands out a token valid there, and says where it is now, as the constructor
+    // takes it (no trailing slash is the same root).
+    const moved = await movedPortal((restUrl) => restUrl.replace(/\/$/, ''));
     try {
-      const next = moved.issueToken(1);
-      secrets.add(next.accessToken).add(next.refreshToken);
-      refreshReply({
-        access_token: next.accessToken,
-        refresh_token: next.refreshToken,
-        expires_in: 3600,
-        // As the constructor takes it: no trailing slash is the same root.
-        client_endpoint: moved.restUrl.replace(/\/$/, ''),
-      });
       const saved: OAuthTokens[] = [];
       const t = oauth(expiredTokens(), (tokens) => {
         saved.push(tokens);
@@ -1346,16 +1355,8 @@ describe('OAuth transport against the emulator', () => {
 
     it('follows the portal a stored pair names (a saved OAuthTokens as is), as it follows a refresh reply', async () => {
       // A refreshed, the reply moved the portal (a new domain), and A saved the whole OAuthTokens, clientEndpoint too.
-      const moved = await startEmulator({ plan: 'off', now: () => clock, seed: 2 });
+      const moved = await movedPortal();
       try {
-        const next = moved.issueToken(1);
-        secrets.add(next.accessToken).add(next.refreshToken);
-        refreshReply({
-          access_token: next.accessToken,
-          refresh_token: next.refreshToken,
-          expires_in: 3600,
-          client_endpoint: moved.restUrl,
-        });
         const tokens = expiredTokens();
         let stored: StoredTokens = tokens;
         const a = oauth(tokens, (saved) => {
