@@ -1092,14 +1092,17 @@ describe('OAuth transport against the emulator', () => {
     function worker(store: ReturnType<typeof sharedStore>, tokens: { accessToken: string; refreshToken: string }) {
       return oauth(tokens, store.save, { loadTokens: store.load });
     }
+    /** Two transports on one expired pair (workers of one bot), sharing a store that holds it. */
+    function twoWorkers() {
+      const tokens = expiredTokens();
+      const store = sharedStore(tokens);
+      return { store, a: worker(store, tokens), b: worker(store, tokens) };
+    }
     const writing = (t: ReturnType<typeof oauth>, signal?: AbortSignal) =>
       t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }, signal ? { signal } : undefined);
 
     it('adopts the tokens another transport saved instead of refreshing, and shares one load among concurrent calls', async () => {
-      const tokens = expiredTokens();
-      const store = sharedStore(tokens);
-      const a = worker(store, tokens);
-      const b = worker(store, tokens);
+      const { store, a, b } = twoWorkers();
       const refreshesBefore = emu.stats().oauthRequests;
       await expect(writing(a)).resolves.toBe(true); // A refreshes and saves the rotated pair
       expect(emu.stats().oauthRequests - refreshesBefore).toBe(1);
@@ -1127,10 +1130,7 @@ describe('OAuth transport against the emulator', () => {
     });
 
     it('heals the transport that lost the race when both refresh the same expired pair at once', async () => {
-      const tokens = expiredTokens();
-      const store = sharedStore(tokens);
-      const a = worker(store, tokens);
-      const b = worker(store, tokens);
+      const { store, a, b } = twoWorkers();
       // The first refresh to arrive waits 10 s (virtual) before the token endpoint reads it: the other one spends
       // the shared refresh token first, so the delayed one is refused (invalid_grant), by then after the winner saved.
       emu.addFault({ method: 'oauth.token', latencyMs: 10_000, times: 1 });
@@ -1161,10 +1161,7 @@ describe('OAuth transport against the emulator', () => {
     });
 
     it('fails at once after an invalid_grant while the store holds the refused token, and heals when the save lands', async () => {
-      const tokens = expiredTokens();
-      const store = sharedStore(tokens);
-      const a = worker(store, tokens);
-      const b = worker(store, tokens);
+      const { store, a, b } = twoWorkers();
       store.hold(); // A's save is slow
       const refreshesBefore = emu.stats().oauthRequests;
       await expect(writing(a)).resolves.toBe(true);
