@@ -47,9 +47,9 @@ function oauth(
   });
 }
 
-/** The token endpoint's next reply (one): `fields` as its JSON body. */
-function refreshReply(fields: Record<string, unknown>): void {
-  emu.addFault({
+/** The token endpoint's next reply (one): `fields` as its JSON body; the emulator's own unless `on` another's. */
+function refreshReply(fields: Record<string, unknown>, on: Emulator = emu): void {
+  on.addFault({
     method: 'oauth.token',
     status: 200,
     body: JSON.stringify(fields),
@@ -322,13 +322,7 @@ describe('OAuth transport against the emulator', () => {
         // Still the authority named last by a reply that passed the checks: it hands out a working token now.
         const next = emu.issueToken(1);
         secrets.add(next.accessToken).add(next.refreshToken);
-        authority.addFault({
-          method: 'oauth.token',
-          status: 200,
-          body: JSON.stringify({ access_token: next.accessToken, refresh_token: next.refreshToken }),
-          contentType: 'application/json',
-          times: 1,
-        });
+        refreshReply({ access_token: next.accessToken, refresh_token: next.refreshToken }, authority);
         await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
         expect(authority.stats().oauthRequests).toBe(2);
         expect(emu.stats().oauthRequests - before).toBe(1);
@@ -1413,13 +1407,7 @@ describe('OAuth transport against the emulator', () => {
         clock += 20_000;
         const next = emu.issueToken(1);
         secrets.add(next.accessToken).add(next.refreshToken);
-        authority.addFault({
-          method: 'oauth.token',
-          status: 200,
-          body: JSON.stringify({ access_token: next.accessToken, refresh_token: next.refreshToken }),
-          contentType: 'application/json',
-          times: 1,
-        });
+        refreshReply({ access_token: next.accessToken, refresh_token: next.refreshToken }, authority);
         await expect(writing(t)).resolves.toBe(true); // the store's pair is no news: refreshed, at the authority
         expect(authority.stats().oauthRequests).toBe(1);
         expect(emu.stats().oauthRequests).toBe(before);
