@@ -19,6 +19,15 @@ function finish(unified: 'stop' | 'tool-calls' | 'length' | 'error'): LanguageMo
 }
 
 /** `fullStream` as parts for statusFromStream, noting each part's type as it passes (what streamText really emitted). */
+/** The model writing `delta` as one text block, as a provider streams it. */
+function text(delta: string): LanguageModelV3StreamPart[] {
+  return [
+    { type: 'text-start', id: 't1' },
+    { type: 'text-delta', id: 't1', delta },
+    { type: 'text-end', id: 't1' },
+  ];
+}
+
 function watchTypes(fullStream: AsyncIterable<unknown>) {
   const types: string[] = [];
   const parts = from(fullStream as AsyncIterable<StreamPart>).pipe(tap((p) => types.push(p.type)));
@@ -252,9 +261,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
         doStream: step([
           { type: 'stream-start', warnings: [] },
           { type: 'tool-call', toolCallId: 'a', toolName: 'webSearch', input: '{"query":"Berlin"}' },
-          { type: 'text-start', id: 't1' },
-          { type: 'text-delta', id: 't1', delta: 'I could not search.' },
-          { type: 'text-end', id: 't1' },
+          ...text('I could not search.'),
           finish('tool-calls'),
         ]),
       }),
@@ -298,9 +305,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
         doStream: step([
           { type: 'stream-start', warnings: [] },
           { type: 'error', error: failure },
-          { type: 'text-start', id: 't1' },
-          { type: 'text-delta', id: 't1', delta: 'Sunny.' },
-          { type: 'text-end', id: 't1' },
+          ...text('Sunny.'),
           finish('error'),
         ]),
       }),
@@ -320,9 +325,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
       model: new MockLanguageModelV3({
         doStream: step([
           { type: 'stream-start', warnings: [] },
-          { type: 'text-start', id: 't1' },
-          { type: 'text-delta', id: 't1', delta: 'Let me look that up.' },
-          { type: 'text-end', id: 't1' },
+          ...text('Let me look that up.'),
           { type: 'finish', finishReason: { unified: 'error', raw: 'MALFORMED_FUNCTION_CALL' }, usage },
         ]),
       }),
@@ -420,13 +423,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
             { type: 'tool-call', toolCallId: 'b', toolName: 'calculator', input: '{"query":"Berlin"}' },
             finish('tool-calls'),
           ]),
-          step([
-            { type: 'stream-start', warnings: [] },
-            { type: 'text-start', id: 't1' },
-            { type: 'text-delta', id: 't1', delta: 'Done.' },
-            { type: 'text-end', id: 't1' },
-            finish('stop'),
-          ]),
+          step([{ type: 'stream-start', warnings: [] }, ...text('Done.'), finish('stop')]),
         ],
       }),
       prompt: 'Search and calculate',
@@ -660,16 +657,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
             ...call('b', 'calculator'),
             finish('tool-calls'),
           ]),
-          step(
-            [
-              { type: 'stream-start', warnings: [] },
-              { type: 'text-start', id: 't1' },
-              { type: 'text-delta', id: 't1', delta: 'Done.' },
-              { type: 'text-end', id: 't1' },
-              finish('stop'),
-            ],
-            100,
-          ),
+          step([{ type: 'stream-start', warnings: [] }, ...text('Done.'), finish('stop')], 100),
         ],
       }),
       prompt: 'Search and calculate',
@@ -709,9 +697,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
               { type: 'tool-input-end', id: 'ws' },
               { type: 'tool-call', toolCallId: 'ws', toolName: 'webSearch', input: '{}', providerExecuted: true },
               { type: 'tool-result', toolCallId: 'ws', toolName: 'webSearch', result: { hits: 3 } },
-              { type: 'text-start', id: 't1' },
-              { type: 'text-delta', id: 't1', delta: 'Sunny.' },
-              { type: 'text-end', id: 't1' },
+              ...text('Sunny.'),
               finish('stop'),
             ],
             500,
@@ -769,9 +755,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
             [
               { type: 'stream-start', warnings: [] },
               { type: 'tool-result', toolCallId: 'ce', toolName: 'codeExecution', result: { stdout: '42' } },
-              { type: 'text-start', id: 't1' },
-              { type: 'text-delta', id: 't1', delta: '42.' },
-              { type: 'text-end', id: 't1' },
+              ...text('42.'),
               finish('stop'),
             ],
             100,
