@@ -129,6 +129,29 @@ describe('OAuth auth', () => {
     }
   });
 
+  it('answers a refresh body above maxBodyBytes with 413 REQUEST_ENTITY_TOO_LARGE, as /rest/ and /_emulator/ do (README: maxBodyBytes)', async () => {
+    // §5 lists no answer for an oversize body (a web server in front refuses it before the authorization server
+    // reads a field), so the emulator's one documented answer applies: not the OAuth server's `invalid_request`.
+    emulator = await startEmulator({ plan: 'off', maxBodyBytes: 256 });
+    const { refreshToken, clientId } = emulator.fixtures.oauth;
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: emulator.fixtures.app.clientSecret,
+      refresh_token: refreshToken,
+    });
+    const big = await post(emulator.oauthUrl, `${form}&padding=${'x'.repeat(256)}`);
+    expect({ status: big.status, error: big.body.error, connection: big.headers.connection }).toEqual({
+      status: 413,
+      error: 'REQUEST_ENTITY_TOO_LARGE',
+      connection: 'close',
+    });
+    expect(big.text).not.toContain(emulator.fixtures.app.clientSecret);
+    // Nothing was spent: the refresh token still works within the limit.
+    const ok = await post(emulator.oauthUrl, form.toString());
+    expect(ok.status).toBe(200);
+  });
+
   it('issues tokens for any seeded user, programmatically and over /_emulator/tokens', async () => {
     emulator = await startEmulator({ plan: 'off' });
     const tokens = emulator.issueToken(2);

@@ -114,6 +114,75 @@ describe('batch', () => {
     expect(last).toMatchObject({ method: 'im.dialog.writing', error: 'ERROR_BATCH_LENGTH_EXCEEDED', dialogId: null });
   });
 
+  it('skips a command that is not a string: no result, no error, not run, not on the timeline (§8 [S] methodsBatch)', async () => {
+    // §8: `cmd` is a list or map of "method?query" strings. The source §8 cites (`rest_provider.php methodsBatch`,
+    // read at yuliai/bitrix-modules@793dd136) does `if (!is_string($call)) continue;` inside the 50-command branch:
+    // a form's `cmd[a][x]=1` (an array) or a JSON object, number or null is passed over without a trace.
+    const before = emulator.timeline().length;
+    const received = emulator.received().length;
+    const byMethod = { ...emulator.stats().byMethod };
+    const form = `halt=1&cmd[a][x]=1&cmd[b]=${encodeURIComponent('im.dialog.writing?DIALOG_ID=chat1')}`;
+    const formReply = await post(`${hook}batch`, form);
+    expect(formReply.status).toBe(200);
+    expect(formReply.body.result).toMatchObject({ result: { b: true }, result_error: [], result_time: { b: {} } });
+    const json = await post(`${hook}batch`, {
+      halt: 1,
+      cmd: {
+        obj: { method: 'im.dialog.writing' },
+        num: 5,
+        nil: null,
+        list: ['x'],
+        ok: 'im.dialog.writing?DIALOG_ID=chat2',
+      },
+    });
+    expect(json.body.result.result).toEqual({ ok: true });
+    expect(json.body.result.result_error).toEqual([]);
+    // Only the string commands ran: nothing under an empty method name, on the timeline, in received() or stats.
+    const calls = emulator
+      .timeline()
+      .slice(before)
+      .filter((e) => e.kind === 'call');
+    expect(calls.map((e) => e.kind === 'call' && e.method)).toEqual([
+      'im.dialog.writing',
+      'batch',
+      'im.dialog.writing',
+      'batch',
+    ]);
+    expect(
+      emulator
+        .received()
+        .slice(received)
+        .map((r) => r.method),
+    ).toEqual(['im.dialog.writing', 'im.dialog.writing']);
+    expect(emulator.stats().byMethod['']).toBe(byMethod['']);
+  });
+
+  it('a command that is not a string still takes one of the 50 places, and past them is refused like the rest (§8 [S])', async () => {
+    // `$cnt++ < BATCH_MAX_LENGTH` is counted before the is_string check: a skipped command uses up a place.
+    const cmd: unknown[] = [{ x: '1' }, ...Array.from({ length: 50 }, () => 'im.dialog.writing?DIALOG_ID=chat1'), 7];
+    const reply = await post(`${hook}batch`, { cmd });
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.result.result)).toHaveLength(49);
+    expect(reply.body.result.result['0']).toBeUndefined();
+    expect(Object.keys(reply.body.result.result_error)).toEqual(['50', '51']);
+    expect(reply.body.result.result_error['51'].error).toBe('ERROR_BATCH_LENGTH_EXCEEDED');
+  });
+
+  it('a batch refused as a whole names only its string commands on the timeline (the others would never have run)', async () => {
+    emulator.addFault({ method: 'batch', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    const before = emulator.timeline().length;
+    const refused = await post(`${hook}batch`, { cmd: { a: { x: '1' }, b: 'im.dialog.writing?DIALOG_ID=chat2' } });
+    expect(refused.status).toBe(503);
+    const calls = emulator
+      .timeline()
+      .slice(before)
+      .filter((e) => e.kind === 'call');
+    expect(calls.map((e) => e.kind === 'call' && [e.method, e.error])).toEqual([
+      ['im.dialog.writing', 'QUERY_LIMIT_EXCEEDED'],
+      ['batch', 'QUERY_LIMIT_EXCEEDED'],
+    ]);
+  });
+
   it('refuses a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {
     const reply = await post(`${hook}batch`, { cmd: { inner: 'batch?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' } });
     expect(reply.body.result.result_error.inner.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClockError } from './ClockError';
 import { faultError, OAUTH_TOKEN } from './FaultBook';
-import { mergeParams, parseBody, readBody } from './parseBody';
+import { bodyAbandoned, mergeParams, parseBody, readBody } from './parseBody';
 import { type Params, parseQuery } from './phpQuery';
 import type { Portal } from './Portal';
 import { preemptFault } from './preemptFault';
@@ -10,7 +10,8 @@ import { sendResponse } from './sendResponse';
 
 /**
  * `/oauth/token/` with `grant_type=refresh_token` (reference §5): returns the documented fields and rotates the
- * refresh token. Errors use the authorization server's codes: `invalid_request`, `invalid_client`, `invalid_grant`.
+ * refresh token. Errors use the authorization server's codes: `invalid_request`, `invalid_client`, `invalid_grant`;
+ * a body too large to read is the emulator's 413 everywhere.
  */
 export async function handleOAuth(
   portal: Portal,
@@ -43,7 +44,10 @@ export async function handleOAuth(
   } catch (error) {
     // A client that hung up mid-body gets no reply, so none is counted.
     if (!(error instanceof RestError) && (req.destroyed || res.destroyed)) return;
-    if (error instanceof RestError) fail(error.status, 'invalid_request', error.message);
+    // A body over `maxBodyBytes` is refused before a field is read, as on /rest/ and /_emulator/ (README: 413
+    // `REQUEST_ENTITY_TOO_LARGE`, connection closed): no OAuth server answer, §5 names none for it.
+    if (error instanceof RestError && bodyAbandoned(req)) fail(error.status, error.code, error.message);
+    else if (error instanceof RestError) fail(error.status, 'invalid_request', error.message);
     else fail(400, 'invalid_request', 'Unreadable request');
     return;
   }

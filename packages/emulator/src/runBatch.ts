@@ -90,13 +90,15 @@ export function recordRefusedBatch(
   time: number,
 ): void {
   for (const [, value] of commandsOf(upperKeys(params).CMD)) {
-    recordRefusedCommand(portal, typeof value === 'string' ? value : '', caller, status, code, null, batchId, time);
+    // A command that is not a string would have been skipped, never a call (`runBatch`): it held nothing up.
+    if (typeof value === 'string') recordRefusedCommand(portal, value, caller, status, code, null, batchId, time);
   }
 }
 
 /**
  * `batch` (reference §8): up to 50 `method?query` commands run in order with the caller's auth; each failure goes
- * to `result_error`, later commands past 50 get `ERROR_BATCH_LENGTH_EXCEEDED`, `halt` stops at the first error.
+ * to `result_error`, later commands past 50 get `ERROR_BATCH_LENGTH_EXCEEDED`, `halt` stops at the first error;
+ * a command that is not a string is skipped, as the source skips it.
  * Its own keys are read as the source §8 cites reads them, upper-cased first (`methodsBatch`:
  * `array_change_key_case($arQuery, CASE_UPPER)`, then `HALT` and `CMD`), so `HALT=1` or `Cmd[…]` work as `halt`/`cmd`.
  */
@@ -108,9 +110,14 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
   const times = new Map<string, unknown>();
   let index = 0;
   for (const [key, value] of commandsOf(cmd)) {
+    const counted = index++;
+    // methodsBatch counts a command (`$cnt++ < BATCH_MAX_LENGTH`), then passes over one that is not a string
+    // (`if (!is_string($call)) continue;`): a form's `cmd[a][x]=1`, a JSON object, number or null has no result, no
+    // error and no call, yet takes one of the 50 places; past them it is refused like any other.
+    if (counted < BATCH_MAX_LENGTH && typeof value !== 'string') continue;
     const started = portal.now();
     const text = typeof value === 'string' ? substituteResults(value, results) : '';
-    if (index++ >= BATCH_MAX_LENGTH) {
+    if (counted >= BATCH_MAX_LENGTH) {
       // Not run, but on the timeline as every command is, saying whose call it was (as for any refusal).
       const error = restError('ERROR_BATCH_LENGTH_EXCEEDED');
       recordRefusedCommand(portal, text, auth, error.status, error.code, auth, batchId, started);
