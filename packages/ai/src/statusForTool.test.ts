@@ -27,6 +27,28 @@ describe('statusForTool with the default rules', () => {
     expect(statusForTool(name, defaultStatusRules)).toBe(status);
   });
 
+  // The provider-executed tools of the AI SDK providers, under the names their docs give them in `tools`: a code
+  // execution (Anthropic's, Google's and xAI's `code_execution`, OpenAI's `code_interpreter`) runs code to compute
+  // or analyse; the searches and fetches find information; a computer, a shell or a text editor fits no status of
+  // the platform's own (none says "operating" or "editing"), so they take the fallback.
+  it.each([
+    ['code_execution', 'calculating'],
+    ['codeExecution', 'calculating'],
+    ['code_interpreter', 'calculating'],
+    ['CodeInterpreter', 'calculating'],
+    ['web_search', 'searching'],
+    ['web_search_preview', 'searching'],
+    ['google_search', 'searching'],
+    ['web_fetch', 'searching'],
+    ['file_search', 'searching'],
+    ['computer', 'processing'],
+    ['bash', 'processing'],
+    ['text_editor', 'processing'],
+    ['str_replace_based_edit_tool', 'processing'],
+  ])('provider tool %s → %s', (name, status) => {
+    expect(statusForTool(name)).toBe(status);
+  });
+
   it('gives the same answer every time for a global RegExp rule', () => {
     const rules = { tools: [{ match: /crm/g, status: 'checking' as const }], otherTool: 'processing' as const };
     expect([statusForTool('crm', rules), statusForTool('crm', rules), statusForTool('crm', rules)]).toEqual([

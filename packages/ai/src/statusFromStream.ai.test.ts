@@ -723,7 +723,7 @@ describe('statusFromStream over streamText (ai 6)', () => {
     vi.useFakeTimers();
     // Anthropic's programmatic tool calling, in the shape of vercel/ai's
     // packages/anthropic/src/__fixtures__/anthropic-programmatic-tool-calling.1.chunks.txt: a provider-executed code
-    // execution (`supportsDeferredResults`) whose code calls the calculator (a client tool, 1 s) twice, one call a
+    // execution (`supportsDeferredResults`) whose code calls rollDie (a client tool, 1 s) twice, one call a
     // step; streamText runs each and goes on while the code execution's result is pending; the last step's model
     // stream gives that result (100 ms after the request), then the answer
     const codeExecution: Tool = {
@@ -741,14 +741,14 @@ describe('statusFromStream over streamText (ai 6)', () => {
             { type: 'tool-input-start', id: 'ce', toolName: 'codeExecution', providerExecuted: true },
             { type: 'tool-input-end', id: 'ce' },
             { type: 'tool-call', toolCallId: 'ce', toolName: 'codeExecution', input: '{}', providerExecuted: true },
-            { type: 'tool-input-start', id: 'k1', toolName: 'calculator' },
+            { type: 'tool-input-start', id: 'k1', toolName: 'rollDie' },
             { type: 'tool-input-end', id: 'k1' },
-            { type: 'tool-call', toolCallId: 'k1', toolName: 'calculator', input: '{"query":"6*7"}' },
+            { type: 'tool-call', toolCallId: 'k1', toolName: 'rollDie', input: '{"query":"d6"}' },
             finish('tool-calls'),
           ]),
           step([
             { type: 'stream-start', warnings: [] },
-            { type: 'tool-call', toolCallId: 'k2', toolName: 'calculator', input: '{"query":"6*8"}' },
+            { type: 'tool-call', toolCallId: 'k2', toolName: 'rollDie', input: '{"query":"d6"}' },
             finish('tool-calls'),
           ]),
           step(
@@ -764,21 +764,68 @@ describe('statusFromStream over streamText (ai 6)', () => {
       }),
       prompt: 'Compute',
       stopWhen: stepCountIs(5),
-      tools: { codeExecution, calculator: slowTool(1000) },
+      tools: { codeExecution, rollDie: slowTool(1000) },
     });
     const { parts, types } = watchTypes(result.fullStream);
     const timeline = await timelineOf(parts);
     expect(types.filter((t) => t === 'start-step')).toHaveLength(3);
-    // the code execution runs from its call to its result: shown whenever no calculator call runs, not `thinking`
+    // the code execution (calculating) runs from its call to its result: shown whenever no rollDie call (processing)
+    // runs, not `thinking`
     expect(timeline).toEqual([
       [0, 'thinking'],
-      [0, 'processing'],
       [0, 'calculating'],
-      [1000, 'processing'],
+      [0, 'processing'],
       [1000, 'calculating'],
-      [2000, 'processing'],
+      [1000, 'processing'],
+      [2000, 'calculating'],
       [2100, 'thinking'],
       [2200, 'composing'],
+    ]);
+  });
+  it('shows a deferred provider tool across the step boundary when no client call made the next step', async () => {
+    vi.useFakeTimers();
+    // streamText goes on to a next step while a provider-executed call of a tool marked `supportsDeferredResults` has
+    // no result yet, with no client call at all (ai's stream-text: `pendingDeferredToolCalls`; Anthropic marks its web
+    // search so, for a turn the provider paused): the next step's model stream gives the result (100 ms after the
+    // request). The search runs until then: shown across the boundary, not `thinking`
+    const webSearch: Tool = {
+      type: 'provider',
+      id: 'anthropic.web_search_20250305',
+      args: {},
+      inputSchema: z.object({}),
+      supportsDeferredResults: true,
+    };
+    const result = streamText({
+      model: new MockLanguageModelV3({
+        doStream: [
+          step([
+            { type: 'stream-start', warnings: [] },
+            { type: 'tool-call', toolCallId: 'ws', toolName: 'webSearch', input: '{}', providerExecuted: true },
+            finish('stop'),
+          ]),
+          step(
+            [
+              { type: 'stream-start', warnings: [] },
+              { type: 'tool-result', toolCallId: 'ws', toolName: 'webSearch', result: { hits: 3 } },
+              ...text('Sunny.'),
+              finish('stop'),
+            ],
+            100,
+          ),
+        ],
+      }),
+      prompt: 'Weather in Berlin?',
+      stopWhen: stepCountIs(5),
+      tools: { webSearch },
+    });
+    const { parts, types } = watchTypes(result.fullStream);
+    const timeline = await timelineOf(parts);
+    expect(types.filter((t) => t === 'start-step')).toHaveLength(2);
+    expect(timeline).toEqual([
+      [0, 'thinking'],
+      [0, 'searching'],
+      [100, 'thinking'],
+      [200, 'composing'],
     ]);
   });
 });

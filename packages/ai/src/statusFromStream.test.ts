@@ -355,17 +355,18 @@ describe('statusFromStream: parallel tool calls', () => {
   });
 
   it('shows a deferred provider-executed call from its call to its result, across the client calls it makes', () => {
-    // a code execution (provider-executed) that calls the calculator (a client tool) runs on at the provider once the
-    // calculator returns; streamText ends the step there, and the next step's model stream gives its result
+    // a code execution (provider-executed, calculating) that calls getWeather (a client tool, processing) runs on at
+    // the provider once getWeather returns; streamText ends the step there, and the next step's model stream gives its
+    // result
     const provider = {
       ...calls,
       G: { type: 'tool-call', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
       y: { type: 'tool-result', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
     } satisfies Record<string, StreamPart>;
     marbles(({ cold, expectObservable }) => {
-      expectObservable(statusFromStream(cold('-G-k-O-e-S-y-t-f', provider))).toBe('-p-c-p-----h-o-|', statuses);
+      expectObservable(statusFromStream(cold('-G-w-W-e-S-y-t-f', provider))).toBe('-c-p-c-----h-o-|', statuses);
       // the stop condition ends the work before its result came: it runs no more, and the status says so
-      expectObservable(statusFromStream(cold('-G-k-O-e-f', provider))).toBe('-p-c-p---(h|)', statuses);
+      expectObservable(statusFromStream(cold('-G-w-W-e-f', provider))).toBe('-c-p-c---(h|)', statuses);
     });
   });
 
@@ -472,14 +473,10 @@ describe('statusFromStream: provider-executed tools, as the AI SDK providers str
       e: { type: 'finish-step', finishReason: 'tool-calls' },
       E: { type: 'finish-step', finishReason: 'stop' },
     } satisfies Record<string, StreamPart>;
-    // the app's own rule for its client tool, so that its status differs from the code execution's (processing)
-    const rules = { tools: [{ match: 'rollDie', status: 'calculating' as const }, ...defaultStatusRules.tools] };
+    // the code execution shows calculating, rollDie (no rule of its own) processing
     marbles(({ cold, expectObservable }) => {
       const src = cold('-S-t-T-n-i-c-j-k---o-e-S---K---O-e-S---y-t-T-n-E-f', anthropic);
-      expectObservable(statusFromStream(src, rules)).toBe(
-        '-h-o-----p---c-----p-------c---p-------h-o-------|',
-        statuses,
-      );
+      expectObservable(statusFromStream(src)).toBe('-h-o-----c---p-----c-------p---c-------h-o-------|', statuses);
     });
   });
 });

@@ -267,6 +267,10 @@ function effectOf(
     // status, kept up once the stream ends, must not stay on one of them. A provider-executed call with no result yet
     // is deferred: the provider goes on with it once the step's client calls returned (a code execution that called
     // them), and its result comes in a later step: it still runs, and the next step shows it, not `thinking`.
+    // streamText expects that only of a tool marked `supportsDeferredResults` (and goes on to a next step for it
+    // alone), a flag of the tool that no part carries: any provider call with no result yet is taken for one. Another
+    // one gets its result in its own step, so has none missing, unless the stream ends first (the end shows a call
+    // that did not run).
     let unrun = part.type === 'finish-step' && waiting.size > 0;
     for (const [id, call] of running) {
       if (call.providerExecuted) continue;

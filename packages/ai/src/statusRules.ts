@@ -63,6 +63,12 @@ export const defaultStatusRules: StatusRules = frozen({
     { match: 'lookup', status: 'searching' },
     { match: 'calc', status: 'calculating' },
     { match: 'math', status: 'calculating' },
+    // a provider's code execution (Anthropic's, Google's, xAI's `code_execution`, OpenAI's `code_interpreter`) runs
+    // code to compute or analyse; not 'exec' alone, which would take `executeQuery` for a calculation
+    { match: 'code_exec', status: 'calculating' },
+    { match: 'codeexec', status: 'calculating' },
+    { match: 'code_interp', status: 'calculating' },
+    { match: 'codeinterp', status: 'calculating' },
     { match: 'translat', status: 'translating' },
     { match: 'read', status: 'readingDocs' },
     { match: 'file', status: 'readingDocs' },
