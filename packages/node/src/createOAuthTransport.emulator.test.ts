@@ -498,7 +498,7 @@ describe('OAuth transport against the emulator', () => {
         status,
       });
       // Remembered: the next call fails the same way without asking the token endpoint again (for a while only, for
-      // PAYMENT_REQUIRED and the scopes: below).
+      // PAYMENT_REQUIRED, the scopes and invalid_request: below).
       expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
         code,
         kind: 'auth',
@@ -511,10 +511,13 @@ describe('OAuth transport against the emulator', () => {
 
   // A lapsed subscription or a scope taken away is the portal's state, which its admin changes (reference §5): a
   // long-running bot used to fail every expired call for good after one such refusal, until it was restarted.
+  // `invalid_request` too: nothing in the reply tells a proxy's own `{"error":"invalid_request"}` 400 (a transient
+  // fault in front of the token endpoint) from the token endpoint's, and one such blip cost the session for good.
   it.each([
     ['PAYMENT_REQUIRED', 402],
     ['insufficient_scope', 403],
     ['invalid_scope', 400],
+    ['invalid_request', 400],
   ] as const)(
     'asks the token endpoint again 5 minutes after it refused with %s (HTTP %i), and no sooner',
     async (code, status) => {

@@ -102,9 +102,10 @@ const REFRESHABLE = new Set(['expired_token', 'invalid_token']);
  * (`invalid_grant`: the refresh token is dead too) fails those calls with an `auth` error and does not loop;
  * later calls that meet an expired token fail the same way without asking the token endpoint again: for good after
  * a verdict on the refresh token or the client, for `REFUSAL_MEMORY_MS` after one on the portal's state
- * (`PAYMENT_REQUIRED`, a scope), which its admin can change. Transports sharing one install share its tokens through
- * `onTokens` and `loadTokens`: each takes the store's pair before refreshing, and after an `invalid_grant` (another
- * one spent the refresh token first). Each call gets an error object of its own.
+ * (`PAYMENT_REQUIRED`, a scope), which its admin can change, or an `invalid_request`, which a proxy may have sent.
+ * Transports sharing one install share its tokens through `onTokens` and `loadTokens`: each takes the store's pair
+ * before refreshing, and after an `invalid_grant` (another one spent the refresh token first). Each call gets an
+ * error object of its own.
  *
  * @example
  * ```ts
@@ -156,10 +157,11 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
   /**
    * Set when the token endpoint refused the refresh (`REFUSALS`): later expired calls fail with it at once instead of
    * asking the endpoint again. A verdict on the refresh token or the client (`invalid_grant`, `invalid_client`) holds
-   * for good, since retrying cannot help; one on the portal's state (`PORTAL_REFUSALS`) only for `REFUSAL_MEMORY_MS`
-   * from `at`, so a portal that was paid for or given its scope back is served again without a restart. With
-   * `loadTokens`, an `invalid_grant` holds only until the store offers a refresh token not in `spent` (the refused one
-   * is): another worker's save has landed.
+   * for good, since retrying cannot help; one that can pass (`PASSING_REFUSALS`: the portal's state, or an
+   * `invalid_request` a proxy may have sent) only for `REFUSAL_MEMORY_MS` from `at`, so a portal that was paid for or
+   * given its scope back, or a proxy whose fault is over, is served again without a restart. With `loadTokens`, an
+   * `invalid_grant` holds only until the store offers a refresh token not in `spent` (the refused one is): another
+   * worker's save has landed.
    */
   let refused: { error: B24Error; at: number } | undefined;
   /**
@@ -256,7 +258,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
     if (!refused) return undefined;
     // A clock set back (elapsed below 0) ends it too, rather than stretching it by however far it went.
     const elapsed = Date.now() - refused.at;
-    const forMs = PORTAL_REFUSALS.has(refused.error.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY;
+    const forMs = PASSING_REFUSALS.has(refused.error.code) ? REFUSAL_MEMORY_MS : Number.POSITIVE_INFINITY;
     if (elapsed >= 0 && elapsed < forMs) return refused;
     refused = undefined;
     return undefined;
@@ -472,25 +474,33 @@ const REFUSALS = new Set([
 ]);
 
 /**
- * The refusals that are the portal's state rather than a verdict on the refresh token or the client: its
- * subscription lapsed (`PAYMENT_REQUIRED`) or the application lost a scope (reference §5). Paying or re-granting
- * the scope mends them, so they are remembered only for `REFUSAL_MEMORY_MS`.
+ * The refusals that are no verdict on the refresh token or the client, so they are remembered only for
+ * `REFUSAL_MEMORY_MS`:
+ * - the portal's state: its subscription lapsed (`PAYMENT_REQUIRED`) or the application lost a scope (reference §5).
+ *   Paying or re-granting the scope mends them;
+ * - `invalid_request`: a proxy or gateway in front of the token endpoint may answer with its own
+ *   `{"error":"invalid_request"}` 400 during a fault of its own, and nothing in the reply tells it from the token
+ *   endpoint's (reference §5). Remembered for good, one such blip would cost the session until a restart; the token
+ *   endpoint's own (a malformed refresh request, which this transport does not send) is asked again no more often
+ *   than a lapsed portal.
+ * `invalid_grant`, `invalid_client` and `bad_verification_code` are definitive (re-authorise, fix the secret): kept.
  */
-const PORTAL_REFUSALS = new Set(['PAYMENT_REQUIRED', 'insufficient_scope', 'invalid_scope']);
+const PASSING_REFUSALS = new Set(['PAYMENT_REQUIRED', 'insufficient_scope', 'invalid_scope', 'invalid_request']);
 
 /**
- * How long a refusal in `PORTAL_REFUSALS` fails expired calls without asking the token endpoint again: 5 minutes.
+ * How long a refusal in `PASSING_REFUSALS` fails expired calls without asking the token endpoint again: 5 minutes.
  * Paying or re-granting a scope is a person's work in the portal's admin pages, so a bot back within 5 minutes of it
- * is soon enough, while a portal left unpaid for weeks costs the authorization server at most 12 refresh requests an
- * hour per transport (one at a time, shared by the calls waiting), not one per indicator call, which the reference
- * warns may get the application blocked (§5).
+ * is soon enough, and so it is after a proxy's fault, while a portal left unpaid for weeks (or a lasting
+ * `invalid_request`) costs the authorization server at most 12 refresh requests an hour per transport (one at a time,
+ * shared by the calls waiting), not one per indicator call, which the reference warns may get the application
+ * blocked (§5).
  */
 const REFUSAL_MEMORY_MS = 5 * 60_000;
 
 /**
  * What a failed refresh means for the waiting calls. A refusal by the token endpoint (`invalid_grant`,
  * `invalid_client`, a bad request: `REFUSALS`) leaves them unauthenticated: kind `auth`, remembered (those in
- * `PORTAL_REFUSALS` for `REFUSAL_MEMORY_MS`). Anything else keeps its own kind and is not remembered, so the next
+ * `PASSING_REFUSALS` for `REFUSAL_MEMORY_MS`). Anything else keeps its own kind and is not remembered, so the next
  * expired call refreshes again: a transient failure
  * (network, timeout, a 5xx, a rate limit), a reply that is not JSON (a proxy's HTML page: `unexpectedAnswer`, the
  * kind its status gives; a WAF's 403 is `access`, a wrong URL's 404 `input`), and JSON with another code (a proxy's
