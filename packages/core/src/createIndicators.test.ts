@@ -1202,6 +1202,41 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     },
   );
 
+  it.each([
+    ['at once', false],
+    ['after its dwell', true],
+  ])(
+    'sends a status change of the one going on due %s within the second after the other one replied with its sending again',
+    async (_when, dwell) => {
+      // The reply's message hides the status they share, also a change sent before it landed: sent then, the change
+      // would be hidden and the second-later call it cancelled would not go, the work going on with no status until its
+      // renewal 27 s later. It goes with that call instead, a moment later (one call, the newest status).
+      const transport = recordingTransport();
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: reply }).subscribe();
+      await advance(1_000);
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase }).subscribe();
+      await advance(3_500);
+      if (dwell) phase.next('checking'); // at 4.5 s: "checking" stands until 5.5 s
+      await advance(500);
+      reply.next('the reply'); // at 5 s: the one going on is to send its own again at 6 s
+      await advance(200);
+      phase.next('searching'); // at 5.2 s: due at once, or at 5.5 s after the dwell of "checking"
+      await advance(2_000);
+      expect(transport.calls.slice(dwell ? 3 : 2).map(callSince(0))).toEqual(['6000 3@chat8 SEARCHING 30']);
+      // renewed a period after that
+      await advance(27_000);
+      expect(times(transport.calls.slice(dwell ? 4 : 3))).toEqual([33_000]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe('3@chat8 SEARCHING 1');
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    },
+  );
+
   it('sends the status of the one going on again a second after the other one replied within its show delay', async () => {
     // That one sent nothing (it never showed), but its reply's message hides the status of the bot in the chat all
     // the same: without sending again, the status of the work going on would be down until its renewal at 27 s.

@@ -289,7 +289,8 @@ class StatusMachine implements PeerStatus {
   declare skipped?: boolean;
   /**
    * When the status goes again after a reply (`resume`), while that is pending: a renewal due before then, within the
-   * lease of what is up, waits for it (`WORK.renewTimer`). Declared, not initialised, as `lostShown`.
+   * lease of what is up, waits for it (`WORK.renewTimer`), and a change goes with it (`show`). Declared, not
+   * initialised, as `lostShown`.
    */
   declare resumeAt?: number;
   untilSub: Subscription | undefined;
@@ -338,6 +339,9 @@ class StatusMachine implements PeerStatus {
 
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
+    // To go again after another's reply (`resumeAt`): a change sent now may land before the reply's message, which
+    // hides it, and would cancel the call that goes after it; that call sends the newest status instead.
+    if (type === 'change' && this.resumeAt !== undefined) return;
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
     if (this.renewedSinceLoss) this.renewedSinceLoss = false;
     if (this.resumeAt !== undefined) this.resumeAt = undefined;
