@@ -85,9 +85,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     const { url, body, credentials } = auth.prepare(method, params);
     let json: string;
     try {
-      json = JSON.stringify(body);
+      json = JSON.stringify(body, bigintAsDigits);
     } catch {
-      throw inputError('params', 'JSON-serialisable (no bigint, no cycles)');
+      throw inputError('params', 'JSON-serialisable (no cycles)');
     }
     // What JSON does not carry as given is refused as `batch` (core's encodePhpQuery) and the browser refuse it:
     // JSON.stringify writes NaN, Infinity and an invalid Date as null (`"duration": null` for a NaN duration) and
@@ -166,13 +166,23 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
   };
 }
 
+/**
+ * A bigint as a JSON string of its digits, which JSON.stringify would otherwise refuse: core's encodePhpQuery
+ * (`batch`, the browser transport) writes it as its digits, a string to PHP's `parse_str`, and a JSON string is the
+ * same PHP value after `json_decode`. A JSON number would not be: an int rather than a string (`dialogId` must be a
+ * string), and past 2^63 a float that loses digits.
+ */
+function bigintAsDigits(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? String(value) : value;
+}
+
 /** Under the `u` flag a paired surrogate is one code point, so only a lone one is in `Cs`. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * Where in `value` (already known to serialise: no cycles, no bigint) JSON would not carry what was given, and the
- * rule it breaks, as core's encodePhpQuery names and words it for a batch command. An object with its own `toJSON`
- * (other than a Date) is sent as that gives it, so it is not looked into.
+ * Where in `value` (already known to serialise: no cycles) JSON would not carry what was given, and the rule it
+ * breaks, as core's encodePhpQuery names and words it for a batch command. An object with its own `toJSON` (other
+ * than a Date) is sent as that gives it, so it is not looked into. A bigint is carried, as its digits.
  */
 function refusedPath(value: unknown, path: string): [path: string, rule: string, received?: string] | undefined {
   switch (typeof value) {

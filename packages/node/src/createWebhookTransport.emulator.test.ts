@@ -214,6 +214,30 @@ describe('webhook transport against the emulator', () => {
     await echo.close();
   });
 
+  it('sends a bigint in a call as its digits, as batch and the browser transport do, nested ones too', async () => {
+    // core's encodePhpQuery (batch, the fetch transport) writes a bigint as its digits, a string to PHP; a JSON
+    // string of the digits is the same PHP value (a JSON number would be an int, or past 2^63 a float that loses
+    // digits). `call` refused it, so a call meant something different alone and batched.
+    const params = {
+      DIALOG_ID: 'chat1',
+      id: 12345678901234567890n,
+      fields: { ids: [1n, -2n], deep: { big: 2n ** 70n, zero: 0n } },
+    };
+    const received = (method: string) => emu.received().filter((r) => r.method === method);
+    await expect(transport.call('im.dialog.writing', params)).resolves.toBe(true);
+    await expect(transport.batch([{ method: 'im.dialog.writing', params }])).resolves.toMatchObject([{ ok: true }]);
+    const [alone, batched] = received('im.dialog.writing').slice(-2);
+    expect(alone?.batchId).toBeNull();
+    expect(batched?.batchId).not.toBeNull();
+    const expected = {
+      DIALOG_ID: 'chat1',
+      id: '12345678901234567890',
+      fields: { ids: ['1', '-2'], deep: { big: '1180591620717411303424', zero: '0' } },
+    };
+    expect(alone?.params).toEqual(expected);
+    expect(toPlain(batched?.params)).toEqual(expected);
+  });
+
   it('encodes any nested parameter tree so the emulator parser reads it back', () => {
     const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/);
     const tree = fc.letrec<{ node: unknown }>((tie) => ({

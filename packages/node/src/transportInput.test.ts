@@ -67,7 +67,13 @@ describe('transport input checks', () => {
       kind: 'input',
       field: 'params',
     });
-    expect(await captured(() => transport.call('x.y', { n: 10n }))).toMatchObject({ kind: 'input', field: 'params' });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(await captured(() => transport.call('x.y', { cyclic }))).toMatchObject({
+      kind: 'input',
+      field: 'params',
+      rule: 'JSON-serialisable (no cycles)',
+    });
     const calls = Array.from({ length: 51 }, () => ({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }));
     const tooMany = await captured(() => transport.batch(calls));
     expect(tooMany).toMatchObject({ kind: 'input', field: 'calls' });
@@ -141,8 +147,9 @@ describe('transport input checks', () => {
           rule,
         });
       }
-      // A valid Date and finite numbers go on (to the network: nothing listens there, so `network`).
-      expect(await captured(() => transport.call('x.y', { at: new Date(0), n: [1, -2.5] }))).toMatchObject({
+      // A valid Date, finite numbers and a bigint (sent as its digits, as batch sends it) go on (to the network:
+      // nothing listens there, so `network`).
+      expect(await captured(() => transport.call('x.y', { at: new Date(0), n: [1, -2.5], id: 10n }))).toMatchObject({
         kind: 'network',
       });
       await transport.close();
