@@ -188,6 +188,65 @@ describe('batch', () => {
     expect(reply.body.result.result_error.inner.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
   });
 
+  it('refuses only the exact name `batch`: `BATCH` runs as a nested batch (§8 [S] methodsBatch)', async () => {
+    // yuliai/bitrix-modules@793dd136 rest/classes/general/rest_provider.php methodsBatch: the refusal is
+    // `$method === CRestUtil::METHOD_DOWNLOAD || $method === CRestUtil::METHOD_UPLOAD || $method === Client::METHOD_BATCH`
+    // (exact, case-sensitive), then `$methods = [mb_strtolower($method), $method]` is tried in a CRestServerBatchItem:
+    // `BATCH` becomes `batch`, found in the global scope (`'batch' => methodsBatch`), and runs as a batch of its own;
+    // its answer is the command's result (processCall's `['result' => …]`), its time the command's result_time.
+    const reply = await post(`${hook}batch`, {
+      cmd: {
+        upper: 'BATCH?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1&cmd[1]=no.such.method',
+        exact: 'batch?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1',
+      },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result_error.exact.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
+    expect(reply.body.result.result_error.upper).toBeUndefined();
+    const nested = reply.body.result.result.upper;
+    expect(nested).toMatchObject({ result: [true], result_total: [], result_next: [] });
+    expect(nested.result_error['1'].error).toBe('ERROR_METHOD_NOT_FOUND');
+    expect(Object.keys(nested.result_time)).toEqual(['0']);
+    expect(Object.keys(reply.body.result.result_time.upper).sort()).toEqual([
+      'date_finish',
+      'date_start',
+      'duration',
+      'finish',
+      'processing',
+      'start',
+    ]);
+    // On the timeline under the one batch id, as every command of this request is.
+    const outer = emulator.timeline().at(-1)!;
+    const id = outer.kind === 'call' ? outer.batchId : -1;
+    const calls = emulator.timeline().filter((e) => e.kind === 'call' && e.batchId === id);
+    expect(calls.map((e) => e.kind === 'call' && [e.method, e.error])).toEqual([
+      ['im.dialog.writing', null],
+      ['no.such.method', 'ERROR_METHOD_NOT_FOUND'],
+      ['batch', null],
+      ['batch', 'ERROR_BATCH_METHOD_NOT_ALLOWED'],
+      ['batch', null],
+    ]);
+  });
+
+  it("a command's method is not trimmed: ` im.dialog.writing` and ` batch` are not found (§8 [S] parse_url)", async () => {
+    // methodsBatch takes `parse_url($call)['path']` as it is (parse_url keeps a space; rest_provider.php methodsBatch),
+    // compares it exactly, and CRestServer looks `mb_strtolower` of it up in the method list
+    // (rest/classes/general/rest.php getMethodDescription: `array_key_exists($this->method, $arMethods)`), then in
+    // onFindMethodDescription (a controller route, none for ` im`): neither name with a space is a method.
+    const reply = await post(`${hook}batch`, {
+      cmd: {
+        lead: ' im.dialog.writing?DIALOG_ID=chat1',
+        trail: 'im.dialog.writing ?DIALOG_ID=chat1',
+        nested: ' batch',
+      },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result).toEqual([]);
+    expect(reply.body.result.result_error.lead.error).toBe('ERROR_METHOD_NOT_FOUND');
+    expect(reply.body.result.result_error.trail.error).toBe('ERROR_METHOD_NOT_FOUND');
+    expect(reply.body.result.result_error.nested.error).toBe('ERROR_METHOD_NOT_FOUND');
+  });
+
   it('halt stops at the first failing command', async () => {
     const cmd = {
       a: 'im.dialog.writing?DIALOG_ID=chat1',

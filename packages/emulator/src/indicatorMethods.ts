@@ -5,17 +5,35 @@ import { intArgument, intval, phpIntKey, stringOf, upperKeys } from './paramValu
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 
-/** `\Bitrix\Im\Common::isDialogId` (reference §1.1). */
-export const DIALOG_ID_PATTERN = /^([0-9]+|(chat|sg|crm)[0-9]+)$/i;
+/**
+ * `\Bitrix\Im\Common::isDialogId` (reference §1.1): `$id && preg_match('/^([0-9]{1,}|(chat|sg|crm)[0-9]{1,})$/i', $id)`.
+ * PHP's truthiness refuses `0` before the pattern is tried, and PCRE's `$` also matches before one final "\n", so
+ * `2\n` passes on a portal where a JavaScript `$` would refuse it.
+ */
+export function isDialogId(dialogId: string): boolean {
+  return dialogId !== '0' && /^([0-9]+|(chat|sg|crm)[0-9]+)\n?$/i.test(dialogId);
+}
+
+/**
+ * `CIMMessenger::StartWriting`'s `$dialogId == $userId` (PHP 8, `$userId` an int) for a dialog id that passed
+ * isDialogId and has no `chat` prefix: a numeric string compares as a number (`01`, `1\n` are user 1), anything else
+ * (`sg1`, `CHAT1`) as a string, never equal to a user id.
+ */
+function isOwnDialog(dialogId: string, userId: number): boolean {
+  return /^\d+\n?$/.test(dialogId) && intval(dialogId) === userId;
+}
 
 /**
  * The chat `CIMMessenger::StartWriting` reaches (reference §1.1). Only a lower-case `chat` prefix names a chat (its
- * `mb_substr($dialogId, 0, 4) == 'chat'` is case-sensitive, unlike isDialogId); anything else goes through intval(),
- * so `CHAT1`, `sg1` and `crm1` are user 0: no chat.
+ * `mb_substr($dialogId, 0, 4) == 'chat'` is case-sensitive, unlike isDialogId; `Dialog::getChatId` then reads it with
+ * a PCRE `$`, so one final "\n" is allowed); anything else goes through intval(), so `02` is user 2 and `CHAT1`,
+ * `sg1` and `crm1` are user 0: no chat.
  */
 function startWritingChat(model: ChatModel, dialogId: string, senderId: number, create = true) {
-  if (!dialogId.startsWith('chat') && !/^\d+$/.test(dialogId)) return null;
-  return model.resolveDialog(dialogId, senderId, { allowSg: false, create });
+  const options = { allowSg: false, create };
+  if (dialogId.startsWith('chat')) return model.resolveDialog(dialogId.replace(/\n$/, ''), senderId, options);
+  const userId = intval(dialogId);
+  return userId > 0 ? model.resolveDialog(String(userId), senderId, options) : null;
 }
 
 /** The dialog `im.dialog.writing` is for: `DIALOG_ID` as given, else `chat<CHAT_ID>`; null when neither names one. */
@@ -52,9 +70,9 @@ function dialogWriting(raw: Params, context: MethodContext): unknown {
   const dialogId = writingDialogId(params);
   if (dialogId === null) throw restError('CHAT_ID_EMPTY');
   context.record.dialogId = dialogId;
-  if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // CIMMessenger::StartWriting: not yourself, and only `chat<N>` or a user id.
-  if (dialogId === String(userId)) throw restError('ACCESS_ERROR');
+  if (isOwnDialog(dialogId, userId)) throw restError('ACCESS_ERROR');
   const chat = startWritingChat(context.model, dialogId, userId);
   if (!chat) throw restError('ACCESS_ERROR');
   context.record.chatId = chat.id;
@@ -70,7 +88,7 @@ function dialogWritingSubject(raw: Params, auth: AuthContext | null, model: Chat
   const dialogId = writingDialogId(upperKeys(raw));
   record.dialogId = dialogId;
   record.senderId = auth?.userId ?? null;
-  if (dialogId === null || !DIALOG_ID_PATTERN.test(dialogId)) return;
+  if (dialogId === null || !isDialogId(dialogId)) return;
   record.chatId = startWritingChat(model, dialogId, auth?.userId ?? 0, false)?.id ?? null;
 }
 
@@ -103,7 +121,7 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
   context.record.senderId = botId;
   const dialogId = stringOf(params.DIALOG_ID) ?? '';
   context.record.dialogId = dialogId;
-  if (!DIALOG_ID_PATTERN.test(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // Bot::startWriting -> CIMMessenger::StartWriting: chat existence and "not yourself" are its only checks, no
   // membership (reference §1.1), so the members of a chat the bot is not in see it too. Its outcome is ignored.
   const chat = startWritingChat(model, dialogId, botId);
@@ -128,7 +146,7 @@ function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: Cha
   if (model.bots.has(botId)) record.senderId = botId;
   const dialogId = stringOf(params.DIALOG_ID) ?? '';
   record.dialogId = dialogId;
-  if (!DIALOG_ID_PATTERN.test(dialogId)) return;
+  if (!isDialogId(dialogId)) return;
   record.chatId = startWritingChat(model, dialogId, record.senderId ?? 0, false)?.id ?? null;
 }
 

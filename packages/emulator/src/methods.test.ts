@@ -91,6 +91,60 @@ const rows: Row[] = [
   },
   { name: 'to yourself', method: 'im.dialog.writing', params: { DIALOG_ID: '1' }, status: 403, error: 'ACCESS_ERROR' },
   { name: 'sg id', method: 'im.dialog.writing', params: { DIALOG_ID: 'sg1' }, status: 403, error: 'ACCESS_ERROR' },
+  // How the portal reads DIALOG_ID (yuliai/bitrix-modules@026c2eea): im/classes/general/im_messenger.php
+  // CIMMessenger::StartWriting does `else if ($dialogId == $userId) return false;` with `$userId = intval(...)`, a
+  // PHP 8 loose comparison, so a numeric string is compared as a number: `01` is user 1, yourself; then
+  // `$dialogId = intval($dialogId)`. im/lib/common.php isDialogId is `$id && preg_match('/^(…)$/i', $id)`: PHP's
+  // truthiness refuses `0`, and PCRE's `$` also matches before one final "\n"; a leading space fails the pattern.
+  {
+    name: 'to yourself with a leading zero (== compares numbers)',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '01' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'to yourself as a JSON number',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 1 },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'user 0 is falsy to isDialogId',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '0' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'a leading space fails isDialogId',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: ' 2' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'a final newline passes isDialogId (PCRE $)',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '2\n' },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'to yourself with a final newline',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '1\n' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'chat with a final newline',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'chat1\n' },
+    status: 200,
+    result: true,
+  },
   // isDialogId is case-insensitive, but CIMMessenger::StartWriting takes only a lower-case `chat` prefix as a chat and
   // sends anything else through intval(): `CHAT1` is user 0, nobody (§1.1).
   {
@@ -143,6 +197,14 @@ const rows: Row[] = [
     params: { CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat1' },
     status: 200,
     result: true,
+  },
+  // im/lib/common.php isDialogId (`$id && preg_match(…)`), the same check as im.dialog.writing's: `0` is falsy.
+  {
+    name: 'user 0 is falsy to isDialogId',
+    method: 'imbot.chat.sendTyping',
+    params: { BOT_ID: 10, CLIENT_ID: 'agent-bot-token', DIALOG_ID: '0' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
   },
   {
     name: 'unknown bot',

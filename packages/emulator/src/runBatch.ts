@@ -8,7 +8,10 @@ import { RestError } from './RestError';
 import { timeBlock } from './timeBlock';
 
 const BATCH_MAX_LENGTH = 50;
-/** Refused inside a batch (reference §8). */
+/**
+ * Refused inside a batch (reference §8), by these exact names: methodsBatch compares with `===` before any
+ * lower-casing, so `BATCH` is not refused here (it runs as a nested batch, `runCommand`).
+ */
 const NOT_IN_BATCH = new Set(['batch', 'download', 'upload']);
 
 /** JSON with PHP's array rules: a map with keys 0..n-1 is a list, an empty map is `[]`. */
@@ -40,14 +43,44 @@ function commandsOf(cmd: unknown): [string, unknown][] {
 
 /**
  * A command's method, as parse_url gives it (§8: no `.json`/`.xml` stripping, that suffix belongs to an HTTP route,
- * §5), and its query (`parseQuery` may refuse it: invalid UTF-8, too many parameters).
+ * §5; not trimmed either: methodsBatch takes `$queryData['path']` as it is, and no method name has a space in it),
+ * and its query (`parseQuery` may refuse it: invalid UTF-8, too many parameters).
  */
 function splitCommand(text: string): { method: string; query: string } {
   const question = text.indexOf('?');
   return {
-    method: (question < 0 ? text : text.slice(0, question)).trim(),
+    method: question < 0 ? text : text.slice(0, question),
     query: question < 0 ? '' : text.slice(question + 1),
   };
+}
+
+/**
+ * One command that is neither refused nor past the 50th, as methodsBatch runs it: `mb_strtolower($method)` first in
+ * a CRestServerBatchItem, then the name as given. Lower-cased, `BATCH` or `Batch` is `batch`, a global method the
+ * item finds and runs: a nested batch with the same auth, its commands on the timeline under this batch's id (one
+ * HTTP request), its answer this command's result. Anything else is a method looked up as any call is.
+ */
+function runCommand(
+  portal: Portal,
+  method: string,
+  sub: Params,
+  auth: AuthContext,
+  batchId: number,
+  started: number,
+): { result: unknown; finished: number } {
+  if (method.toLowerCase() !== 'batch') return invokeMethod(portal, method, sub, auth, batchId);
+  portal.countMethod('batch');
+  try {
+    const result = runBatch(portal, sub, auth, batchId);
+    // Read before the nested batch is recorded as answered: a clock that fails here fails it, recorded once as such.
+    const finished = portal.now();
+    portal.recordCall('batch', emptyRecord(), 200, null, auth, batchId, started);
+    return { result, finished };
+  } catch (error) {
+    const failed = error instanceof RestError ? error : restError('INTERNAL_SERVER_ERROR');
+    portal.recordCall('batch', emptyRecord(), failed.status, failed.code, auth, batchId, started);
+    throw failed;
+  }
 }
 
 /**
@@ -98,7 +131,8 @@ export function recordRefusedBatch(
 /**
  * `batch` (reference §8): up to 50 `method?query` commands run in order with the caller's auth; each failure goes
  * to `result_error`, later commands past 50 get `ERROR_BATCH_LENGTH_EXCEEDED`, `halt` stops at the first error;
- * a command that is not a string is skipped, as the source skips it.
+ * a command that is not a string is skipped, as the source skips it. Only the exact names `batch`, `download` and
+ * `upload` are refused; `BATCH` runs as a nested batch (`runCommand`), as it does on a portal.
  * Its own keys are read as the source §8 cites reads them, upper-cased first (`methodsBatch`:
  * `array_change_key_case($arQuery, CASE_UPPER)`, then `HALT` and `CMD`), so `HALT=1` or `Cmd[…]` work as `halt`/`cmd`.
  */
@@ -127,7 +161,7 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
     }
     const { method, query } = splitCommand(text);
     try {
-      if (NOT_IN_BATCH.has(method.toLowerCase())) {
+      if (NOT_IN_BATCH.has(method)) {
         portal.countMethod(method);
         const error = restError('ERROR_BATCH_METHOD_NOT_ALLOWED');
         portal.recordCall(method, emptyRecord(), error.status, error.code, auth, batchId, started);
@@ -137,7 +171,7 @@ export function runBatch(portal: Portal, params: Params, auth: AuthContext, batc
       // The batch's auth is the commands' (§8): a token in a command is not a parameter of its method, either name.
       delete sub.auth;
       delete sub.access_token;
-      const { result, finished } = invokeMethod(portal, method, sub, auth, batchId);
+      const { result, finished } = runCommand(portal, method, sub, auth, batchId, started);
       results.set(key, result);
       const { start, finish, duration, processing, date_start, date_finish } = timeBlock(started, finished);
       times.set(key, { start, finish, duration, processing, date_start, date_finish });
