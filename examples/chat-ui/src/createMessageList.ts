@@ -41,8 +41,11 @@ export interface MessageListOptions {
    */
   readonly storedAfterAll: (message: Outgoing) => boolean;
   /** Someone else's message came (live, or while the stream was cut): news to her, as it is read out. */
-  readonly received: (entry: MessageEntry) => void;
+  readonly received: (entry: Heard) => void;
 }
+
+/** A message news to the reader: from the stream, or filled in after a gap from the emulator's state. */
+type Heard = Pick<MessageEntry, 'messageId' | 'authorId' | 'text'>;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 /** When a message was written: the time if today, else its day (and year if another) too, as messengers show it. */
@@ -56,8 +59,26 @@ function stamp(ms: number): string {
 }
 
 /** Where a reconnect found part of the chat's history dropped (see `markGap`); shown in the list. */
-export const GAP =
+const GAP =
   'Some messages and changes from while this page was disconnected may be missing: the emulator no longer keeps them all.';
+
+/**
+ * The gap's words once the chat's newest messages (`/_emulator/state`) filled in what they could: all of what was
+ * written meanwhile, or only from the oldest of them on (`since`, when it was written). Edits to older messages, and
+ * who typed, are not in them.
+ */
+function gapWords(since: number | undefined): string {
+  if (since === undefined) {
+    return 'Every message from while this page was disconnected is shown, but edits to older ones may be missing: the emulator no longer keeps them all.';
+  }
+  return `Some messages from while this page was disconnected may be missing: the emulator no longer keeps them all. Those from ${stamp(since)} on are shown; older ones are not, nor are edits to them.`;
+}
+
+/**
+ * How many of a chat's newest messages `/_emulator/state` lists (packages/emulator, `portalSnapshot`): fewer, and they
+ * are all it has.
+ */
+const RECENT_WINDOW = 20;
 
 /** How long a screen reader has to read out that a message shown as "Not sent" went out after all. */
 const TOLD_MS = 5_000;
@@ -405,32 +426,44 @@ export function createMessageList(options: MessageListOptions) {
    * Marks, under the messages shown so far, that some after them may be missing: the page was cut off for longer
    * than the emulator keeps its timeline. What it showed is kept (it is still true), and what it kept comes under this.
    */
-  function markGap(): void {
+  function markGap(): HTMLLIElement {
     const li = document.createElement('li');
     li.className = 'gap';
     li.textContent = GAP;
     list.insertBefore(li, outbox[0]?.li ?? null);
+    return li;
   }
 
   /**
    * Brings what the list shows of the chat's newest messages (`recent`, as they are now) up to date after a gap: a
    * message edited in what was dropped gets its new words (not read out, as a live edit is not), and one of hers whose
    * echo was dropped is recognised (as her echo would be: by id, or by its text when its answer was lost) and put in its
-   * place. Only the newest ones are there: an older shown message edited meanwhile keeps its words, an answer-lost one of
-   * hers stored further back stays "Not sent". Others' messages that were dropped are not added: the gap says so.
+   * place. A message not shown at all (others', or hers from another tab) was dropped with the rest: it is added in its
+   * place (by id, as the stream's are), and returned, news to the reader as what the stream kept is. Only the newest
+   * ones are there: an older shown message edited meanwhile keeps its words, an answer-lost one of hers stored further
+   * back stays "Not sent", and messages written before the oldest of them are not added (the gap says so).
    */
-  function bringUpToDate(recent: readonly RecentMessage[]): void {
+  function bringUpToDate(recent: readonly RecentMessage[]): Heard[] {
+    const added: Heard[] = [];
     for (const message of recent) {
-      if (!shown.has(message.id) && message.authorId === me) {
-        const claimed = claim({ messageId: message.id, text: message.text, time: message.date });
-        if (claimed) place(claimed, message.id, message.date);
+      if (!shown.has(message.id)) {
+        const entry = { messageId: message.id, authorId: message.authorId, text: message.text, time: message.date };
+        const claimed = message.authorId === me ? claim(entry) : undefined;
+        if (claimed) {
+          place(claimed, message.id, message.date);
+        } else {
+          const li = item(message.authorId, message.text);
+          settle(li, message.id, message.date);
+          list.insertBefore(li, placeOf(message.id));
+          added.push(entry);
+        }
       }
-      const known = shown.get(message.id);
-      if (!known) continue;
+      const known = shown.get(message.id)!;
       const text = known.querySelector('.text')!;
       if (text.textContent !== message.text) text.textContent = message.text;
       if (message.edited) known.classList.add('edited');
     }
+    return added;
   }
 
   /** Whether the list was loaded before (a later load is a reconnect). */
@@ -439,7 +472,7 @@ export function createMessageList(options: MessageListOptions) {
    * Read out by a screen reader: each message others write while the page is open. The list itself is no live
    * region: a reconnect rebuilds it, and its whole history would be read again.
    */
-  const announce = (entries: readonly MessageEntry[]): void => {
+  const announce = (entries: readonly Heard[]): void => {
     // At once: read out one by one, the first of a burst (a catch-up) would be dropped from the announcer before a
     // screen reader ever saw it.
     readOut(...entries.map((entry) => `${name(entry.authorId)}: ${entry.text}`));
@@ -451,9 +484,9 @@ export function createMessageList(options: MessageListOptions) {
    * page), else the "New messages" button if anything came. Live entries, a resumed stream's and a rebuild's all end
    * here, so they tell the reader alike.
    */
-  const tell = (fresh: Iterable<MessageEntry>, follow: boolean): void => {
+  const tell = (fresh: Iterable<Heard>, follow: boolean): void => {
     let any = false;
-    const others: MessageEntry[] = [];
+    const others: Heard[] = [];
     for (const entry of fresh) {
       any = true;
       if (entry.authorId !== me) others.push(entry);
@@ -496,25 +529,37 @@ export function createMessageList(options: MessageListOptions) {
      * What came while the stream was cut (a reconnect that resumed where the page was): added on top of the list, as
      * if it came live, but read out once each (a message written and edited meanwhile in its last words, as `load`
      * does), and scrolled once. `gap`: the emulator had dropped some of what came (see `markGap`); `recent`, the
-     * chat's newest messages as they are now, bring up to date what it dropped of them (see `bringUpToDate`).
+     * chat's newest messages as they are now, bring up to date and fill in what it dropped of them (see
+     * `bringUpToDate`), read out with the rest, oldest first. Returns what the gap's mark says (for a screen reader
+     * too): whether those filled in cover all that was written meanwhile, or from when on.
      */
-    catchUp(entries: readonly MessageEntry[], gap = false, recent: readonly RecentMessage[] = []): void {
+    catchUp(entries: readonly MessageEntry[], gap = false, recent: readonly RecentMessage[] = []): string | undefined {
       const follow = pinned;
-      if (gap) markGap();
-      const fresh = new Map<number, MessageEntry>();
+      /** Shown before the gap: a state that reaches back to one of them (or lists the whole chat) covers it all. */
+      const before = newest();
+      const mark = gap ? markGap() : undefined;
+      const fresh = new Map<number, Heard>();
       let sentHere = false;
       for (const entry of entries) {
         const added = insert(entry);
         if (added === 'sent here') sentHere = true;
         else if (added === 'new' || fresh.has(entry.messageId)) fresh.set(entry.messageId, entry);
       }
-      if (gap) {
-        bringUpToDate(recent);
+      if (mark) {
+        for (const entry of bringUpToDate(recent)) fresh.set(entry.messageId, entry);
         // Hers answered with an id, older than the newest (not among them, or the answer came before the reconnect):
         // its echo was dropped, and its answer's time is all the page knows of when it was written.
         placeMissedEchoes();
+        // Of another epoch (none), the state tells nothing: the mark's first words stand.
+        const oldest = recent[0];
+        const covered = recent.length < RECENT_WINDOW || (oldest !== undefined && oldest.id <= before);
+        if (oldest) mark.textContent = gapWords(covered ? undefined : oldest.date);
       }
-      tell(fresh.values(), follow || sentHere);
+      tell(
+        [...fresh.values()].sort((a, b) => a.messageId - b.messageId),
+        follow || sentHere,
+      );
+      return mark?.textContent ?? undefined;
     },
 
     clear,

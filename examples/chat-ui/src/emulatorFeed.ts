@@ -29,7 +29,7 @@ export type FeedEvent =
       /**
        * With a gap: each chat's newest messages as they are now (`/_emulator/state`, read after the timeline and before
        * the stream opens, so nothing the stream brings is older than it), for the view to bring up to date what it
-       * shows of them (an edit dropped with the rest). Empty without a gap.
+       * shows of them (an edit dropped with the rest) and fill in those it does not show. Empty without a gap.
        */
       readonly recent: readonly RecentChat[];
     }

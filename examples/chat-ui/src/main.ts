@@ -7,7 +7,6 @@ import { emulatorFeed } from './emulatorFeed';
 import { keepSentCalls } from './keepSentCalls';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
-import { GAP } from './createMessageList';
 import type { Outgoing } from './createMessageList';
 import { createChatView, initial, isolated, say } from './renderChat';
 import type { Person } from './renderChat';
@@ -325,10 +324,6 @@ async function start(): Promise<void> {
   let lost = false;
   emulatorFeed(config.emulatorUrl, state.epoch, config.watchMs).subscribe((event) => {
     if (event.kind === 'snapshot' || event.kind === 'resumed') {
-      // Before what came meanwhile, which `load`/`resume` reads out. A gap is said here too: the list marks it.
-      const gap = event.kind === 'resumed' && event.gap ? ` ${GAP}` : '';
-      if (lost || gap) say(news, `Connected to the emulator again.${gap}`);
-      lost = false;
       // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one),
       // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
       if (event.kind === 'snapshot' && event.startedOver) {
@@ -337,8 +332,12 @@ async function start(): Promise<void> {
         reseed();
       }
       // Back where it left off (only what came since), or rebuilt from the whole timeline.
-      if (event.kind === 'resumed') view.resume(event.entries, event.gap, event.recent);
-      else view.load(event.entries);
+      const missing = event.kind === 'resumed' ? view.resume(event.entries, event.gap, event.recent) : undefined;
+      if (event.kind === 'snapshot') view.load(event.entries);
+      // A gap is said here too, in the words the list marks it with (what the emulator's state could fill in). In the
+      // same task as what `load`/`resume` read out: no frame between them, so the order of the two regions is moot.
+      if (lost || missing) say(news, `Connected to the emulator again.${missing ? ` ${missing}` : ''}`);
+      lost = false;
       offline.textContent = '';
       connection.dataset.state = 'live';
       connection.textContent = `Live from ${config.emulatorUrl}`;

@@ -1,6 +1,6 @@
 import { AGENT_STATUS_CODES } from '@b24-typing/core';
 import { createMessageList } from './createMessageList';
-import type { Outgoing } from './createMessageList';
+import type { MessageListOptions, Outgoing } from './createMessageList';
 import type { MessageEntry, TimelineEntry } from '@b24-typing/emulator';
 import type { FeedEntry, RecentChat } from './emulatorFeed';
 
@@ -86,7 +86,7 @@ export function createChatView(options: {
   /** Someone not in `people` (a user or bot added after the page loaded): look them up, then call `rename()`. */
   unknown: (id: number) => void;
   /** Someone else's message came (the list reads it out). */
-  received: (entry: MessageEntry) => void;
+  received: MessageListOptions['received'];
 }) {
   const { chatId, me, people } = options;
   const typers = new Map<number, Typer>();
@@ -228,19 +228,21 @@ export function createChatView(options: {
      * emulator had dropped the first of those entries (see `FeedEvent`): the messages shown stay, the list marks where
      * some may be missing, and who was typing before is forgotten (they may have stopped in what was dropped: a bot
      * status would otherwise show on for its whole lease); the entries kept say who is typing now. `recent`: each
-     * chat's newest messages as they are now, which bring those shown up to date (see `catchUp`).
+     * chat's newest messages as they are now, which bring those shown up to date and fill in what they can of those
+     * dropped (see `catchUp`). Returns what the list's gap mark says, if there is one.
      */
-    resume(entries: readonly TimelineEntry[], gap = false, recent: readonly RecentChat[] = []): void {
+    resume(entries: readonly TimelineEntry[], gap = false, recent: readonly RecentChat[] = []): string | undefined {
       byId('live-empty').textContent = 'Nobody is typing.';
       live = true;
       if (gap) typers.clear();
-      messages.catchUp(
+      const missing = messages.catchUp(
         entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId),
         gap,
         recent.find((chat) => chat.id === chatId)?.messages ?? [],
       );
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
       renderTypers();
+      return missing;
     },
     /** `people` has changed: names are written again. */
     rename(): void {

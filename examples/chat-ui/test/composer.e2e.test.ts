@@ -706,6 +706,39 @@ describe('the chat as a person uses it', () => {
       .toEqual([`Carol Chen: ${burst[4]}`, `Carol Chen: ${burst[5]}`, 'Bob Builder: Bob, after the burst']);
   });
 
+  // A hidden tab draws no frames, and the announcer keeps every line until a frame has drawn it: in a busy chat left in
+  // a background tab it grew by a line per message, without bound, all read out once the tab was shown. Headless
+  // Chromium draws every tab (a background one, a minimised window: all stay "visible", rAF running), so the hidden
+  // tab is its reported visibility, and the frames it does not draw are a paused page clock's (Playwright's clock
+  // runs `requestAnimationFrame` too).
+  it('keeps the newest lines and a count of the ones before while the tab is hidden, not every message for later', async () => {
+    const { emulator } = ui;
+    const { context, page } = await pausedTab(ui.page, ui.url);
+    const announced = () => page.locator('#announcer p').allTextContents();
+    try {
+      await setVisibility(page, 'hidden');
+      const many = Array.from({ length: 30 }, (_, i) => `Bob, ${i + 1} while the tab was hidden`);
+      for (const text of many) {
+        emulator.postMessage({ from: 2, dialogId: 'chat1', text });
+        await page.locator('#messages li .text', { hasText: text }).waitFor(); // one read of the stream each
+      }
+      expect(await page.title()).toBe('(30) General · b24-typing'); // not drawn yet: kept for the screen reader
+      expect(await announced()).toEqual([
+        '27 more new messages came while the page was hidden; the newest follow.',
+        ...many.slice(-3).map((text) => `Bob Builder: ${text}`),
+      ]);
+      // Shown again: a frame draws what it holds (read out then); from the next message on, its last three lines.
+      await setVisibility(page, 'visible');
+      await page.clock.runFor(100);
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, once the tab is shown' });
+      await expect
+        .poll(announced)
+        .toEqual([...many.slice(-2).map((text) => `Bob Builder: ${text}`), 'Carol Chen: Carol, once the tab is shown']);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('names the chat in the tab title, and counts the messages that came while the tab was hidden until it is shown', async () => {
     const { page, emulator } = ui;
     expect(await page.title()).toBe('General · b24-typing');

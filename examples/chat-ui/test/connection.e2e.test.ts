@@ -626,8 +626,10 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
   // Cut off for longer than the emulator keeps its timeline, the page used to rebuild the chat from what it kept: the
   // messages it showed before the cut went away without a word, and nothing said that some had been missed. Those it
   // showed are still true (the same emulator, the same numbering): kept, with a mark where some may be missing, said
-  // to a screen reader too; who was typing is known again only from what the emulator kept.
-  it('keeps what it showed when the entries right after its last one were dropped, and says some may be missing', async () => {
+  // to a screen reader too; who was typing is known again only from what the emulator kept. A message of someone else's
+  // in what was dropped was not shown at all, though the emulator's state has the chat's newest: it is filled in, in its
+  // place, read out, and the mark says every message is there (edits to older ones may not be).
+  it('keeps what it showed when the entries right after its last one were dropped, fills in the dropped messages, and says what may be missing', async () => {
     await agentStatus(emulator, 'IMBOT_AGENT_ACTION_SEARCHING', 60);
     emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, before the cut' });
     await page.locator('#messages li .text', { hasText: 'Bob, before the cut' }).waitFor();
@@ -656,19 +658,28 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
     expect(body.reset).toBeUndefined();
     expect(body.entries[0]!.seq).toBeGreaterThan(since + 1);
 
-    // What it showed stays, what the emulator kept comes under it, and the Agent's message, dropped, is not made up.
+    // What it showed stays, what the emulator kept comes under it, and the Agent's message, dropped from the timeline,
+    // comes from the state's newest messages, in its place (written before what was kept), once.
     const keptTexts = emulator.messages(1).map((m) => m.text);
     expect(keptTexts).not.toContain('Agent, done searching');
-    await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual([...shownBefore, ...keptTexts]);
-    // Between them, in words on the page: some may be missing there.
+    await expect
+      .poll(() => texts(page), { timeout: 10_000 })
+      .toEqual([...shownBefore, 'Agent, done searching', ...keptTexts]);
+    // Between them, in words on the page: all of the messages are there, but changes may be missing.
     const gap = page.locator('#messages li.gap');
     expect(await gap.count()).toBe(1);
     expect(await gap.isVisible()).toBe(true);
-    expect(await gap.textContent()).toMatch(/may be missing/);
+    expect(await gap.textContent()).toMatch(
+      /^Every message from while this page was disconnected is shown.*may be missing/,
+    );
     const order = await page.$$eval('#messages > li', (items) =>
       items.map((li) => (li.classList.contains('gap') ? 'gap' : li.querySelector('.text')!.textContent)),
     );
-    expect(order).toEqual([...shownBefore, 'gap', ...keptTexts]);
+    expect(order).toEqual([...shownBefore, 'gap', 'Agent, done searching', ...keptTexts]);
+    // Read out with the rest, in the order written.
+    expect(await page.locator('#announcer p').allTextContents()).toEqual(
+      ['Agent, done searching', ...keptTexts].map((text) => expect.stringMatching(new RegExp(`: ${text}$`))),
+    );
     // And said to a screen reader (a status region), with the news that the page is back.
     await expect.poll(() => news(page).textContent()).toMatch(/^Connected to the emulator again\. .*may be missing/);
     expect(await news(page).textContent()).toContain((await gap.textContent())!);
@@ -695,6 +706,43 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
     page.$$eval('#messages > li', (items) =>
       items.map((li) => (li.classList.contains('gap') ? 'gap' : li.querySelector('.text')!.textContent)),
     );
+
+  // Others' messages in what the emulator dropped were not shown at all, though its state has the chat's newest 20:
+  // those are filled in, in their place, once each, and read out; older ones cannot be, and the mark says from when on
+  // the messages are all there.
+  it('fills in the dropped messages the emulator’s state still has, and says the older ones are not shown', async () => {
+    const bob = Array.from({ length: 25 }, (_, i) => `Bob, dropped while Alice was cut off, ${i + 1}`);
+    const after = await missWhileCutOff(() => {
+      for (const text of bob) emulator.postMessage({ from: 2, dialogId: 'chat1', text });
+    }, 'fill-in');
+    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as {
+      chats: { id: number; messages: { text: string }[] }[];
+    };
+    const window = bob.slice(-14); // with the 6 kept, the chat's newest 20: all the state has
+    expect(state.chats.find((chat) => chat.id === 1)!.messages.map((m) => m.text)).toEqual([...window, ...after]);
+    const items = await order();
+    expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([...window, ...after]);
+    for (const text of bob.slice(0, -14)) expect(items).not.toContain(text);
+    expect(new Set(items.filter((item) => item !== 'gap')).size).toBe(items.filter((item) => item !== 'gap').length);
+    // Read out, oldest first, with what the emulator kept.
+    expect(await page.locator('#announcer p').allTextContents()).toEqual([
+      ...window.map((text) => `Bob Builder: ${text}`),
+      ...after.map((text) => `Carol Chen: ${text}`),
+    ]);
+    // The mark says which may be missing: those before the oldest the state had (written at its time).
+    const gap = page.locator('#messages li.gap').last();
+    const since = await page
+      .locator('#messages li[data-message-id]', { hasText: window[0]! })
+      .locator('.time')
+      .textContent();
+    expect(await gap.textContent()).toBe(
+      'Some messages from while this page was disconnected may be missing: the emulator no longer keeps them all. ' +
+        `Those from ${since} on are shown; older ones are not, nor are edits to them.`,
+    );
+    await expect
+      .poll(() => news(page).textContent())
+      .toBe(`Connected to the emulator again. ${await gap.textContent()}`);
+  });
 
   // The timeline's edit was dropped, so the page went on showing the message's old words: the emulator's state has
   // each chat's newest messages as they are now, which bring the ones shown up to date.
@@ -736,6 +784,7 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
   // echo to come, so it is put in its place then.
   it('puts her message in its place when its answer comes after a reconnect that dropped its echo', async () => {
     const mine = 'Alice, answered after the page caught up';
+    const more = Array.from({ length: 20 }, (_, i) => `Carol, more, ${i + 1}`);
     let release = (): void => {};
     const released = new Promise<void>((resolve) => (release = resolve));
     let answered: Promise<void> | undefined;
@@ -753,13 +802,14 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
         await page.press('#message', 'Enter');
         await expect.poll(() => emulator.messages(1).some((m) => m.text === mine)).toBe(true);
         // Past the newest 20 the emulator's state lists: only its answer can tell the page it was stored.
-        for (let n = 1; n <= 20; n++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `Carol, more, ${n}` });
+        for (const text of more) emulator.postMessage({ from: 3, dialogId: 'chat1', text });
       }, 'held answer');
       expect(await page.locator('#messages li.mine.pending', { hasText: mine }).count()).toBe(1); // no answer yet
       release();
       await page.locator('#messages li.mine[data-message-id]', { hasText: mine }).waitFor({ timeout: 10_000 });
       const items = await order();
-      expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...after]);
+      // Carol's that the state still had are filled in after it (the 6 after them are the newest 20's rest).
+      expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...more.slice(-14), ...after]);
     } finally {
       release();
       await answered;
