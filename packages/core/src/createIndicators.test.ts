@@ -1237,6 +1237,111 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     },
   );
 
+  it.each([
+    ['', undefined],
+    [', with a change made in that second', 'composing'],
+  ] as const)(
+    'sends the status of the one going on, due again after a lost call, no sooner than a second after the other one replied%s',
+    async (_with, change) => {
+      // "thinking" (the newer, which renews the status the two share) is down from 27 s to 29 s: its renewal at 27 s is
+      // given up at 28.75 s, and it is to go again at 29.75 s. "searching" replies at 29.5 s: sent a quarter of a second
+      // later, before the reply's message landed, the status would be hidden with it, as would a change sent at once
+      // (cancelling that call), the work going on with no status until its renewal 27 s later. It goes a second after
+      // the reply, as when nothing was pending, with the newest status.
+      vi.spyOn(Math, 'random').mockReturnValue(0.5); // retries 250, 500, 1000, 2000 ms apart
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < 29_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+          ? c.reject(networkDown())
+          : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators.botStatus({ dialogId: 'chat1', botId: 4, status: phase }).subscribe();
+      await advance(29_500);
+      reply.next('the reply'); // at 29.5 s
+      await advance(100);
+      if (change) phase.next(change); // at 29.6 s
+      await advance(2_000);
+      const shows = change ? 'COMPOSING' : 'THINKING';
+      expect(transport.calls.filter((c) => c.at > 29_000).map(callSince(0))).toEqual([`30500 4@chat1 ${shows} 30`]);
+      // renewed a period after that
+      await advance(27_000);
+      expect(times(transport.calls.filter((c) => c.at > 31_000))).toEqual([57_500]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe(`4@chat1 ${shows} 1`);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+      vi.restoreAllMocks();
+    },
+  );
+
+  it('sends the status of the one going on, due again after a reply, no sooner than a second after a later reply', async () => {
+    // Two of the three statuses of the bot in the chat reply 0.8 s apart: the one going on, to send its own again a
+    // second after the first reply, would send it 0.2 s after the second, before that one's message hid the status.
+    const transport = recordingTransport();
+    const indicators = createIndicators({ transport });
+    const first = new Subject<string>();
+    const second = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', until: first }).subscribe();
+    indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'searching', until: second }).subscribe();
+    const going = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'composing' }).subscribe();
+    await advance(5_000);
+    first.next('the first reply'); // at 5 s
+    await advance(800);
+    second.next('the second reply'); // at 5.8 s
+    await advance(2_000);
+    expect(transport.calls.slice(3).map(callSince(0))).toEqual(['6800 3@chat8 COMPOSING 30']);
+    going.unsubscribe();
+    await advance(1);
+    expect(transport.calls.map(call).at(-1)).toBe('3@chat8 COMPOSING 1');
+    expect(vi.getTimerCount()).toBe(0);
+    indicators.dispose();
+  });
+
+  it.each([
+    ['long before the hold ends: when it ends', 30_000, undefined, 37_000],
+    ['long before the hold ends, with a change in the hold: when it ends', 30_000, 32_000, 37_000],
+    ['just before the hold ends: a second after the reply', 36_500, undefined, 37_500],
+  ])(
+    'sends the status of the one going on, refused for the operating limit, after the other one replied %s',
+    async (_when, replyAt, changeAt, goesAt) => {
+      // "thinking"'s renewal at 27 s is refused for the operating limit: the scheduler holds the method until 37 s,
+      // failing calls without a request until then, and the status is to go again once it is over. Sent a second after
+      // the reply instead, it would only fail (and go again 10 s after that); sent before the reply's message landed, it
+      // would be hidden with the status. A change meanwhile goes with it, not into the hold.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < 28_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
+          : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators.botStatus({ dialogId: 'chat1', botId: 4, status: phase }).subscribe();
+      await advance(replyAt);
+      reply.next('the reply');
+      if (changeAt) {
+        await advance(changeAt - replyAt);
+        phase.next('composing');
+      }
+      await advance(15_000);
+      const shows = changeAt ? 'COMPOSING' : 'THINKING';
+      expect(transport.calls.slice(2).map(callSince(0))).toEqual([
+        '27000 4@chat1 THINKING 30',
+        `${goesAt} 4@chat1 ${shows} 30`,
+      ]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe(`4@chat1 ${shows} 1`);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    },
+  );
+
   it('sends the status of the one going on again a second after the other one replied within its show delay', async () => {
     // That one sent nothing (it never showed), but its reply's message hides the status of the bot in the chat all
     // the same: without sending again, the status of the work going on would be down until its renewal at 27 s.

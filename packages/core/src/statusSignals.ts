@@ -293,6 +293,11 @@ class StatusMachine implements PeerStatus {
    * initialised, as `lostShown`.
    */
   declare resumeAt?: number;
+  /**
+   * When the status goes again after a lost call (`onLost`): read only while that is pending and `resumeAt` unset, when
+   * a reply of another puts it off (`resume`). Declared, not initialised, as `lostShown`.
+   */
+  declare resendAt?: number;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -397,14 +402,17 @@ class StatusMachine implements PeerStatus {
     // The portal hides a sender's status when a message of theirs lands, and the reply goes out after `until` fires:
     // sent again as a restart, after the same pause as one after a lost call (the message has landed by then). Already
     // to go again (after a reply or a lost call): then, not now, when the reply's message may yet hide it; and then
-    // even if a renewal goes before (`WORK.showTimer`, `restarted`): that one may land before the message.
+    // even if a renewal goes before (`WORK.showTimer`, `restarted`): that one may land before the message. After this
+    // reply, no sooner than its pause (sent before its message landed, it would be hidden as well), nor than it was
+    // due (the end of the operating hold, `pauseAfter`: sent in it, it would only fail); and a change waits for it.
     if (afterReply || this.showTimer) {
       this.restarted = false;
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
-      if (!this.showTimer) {
-        this.arm('showTimer', pauseMs);
-        if (afterReply) this.resumeAt = this.scheduler.now() + pauseMs;
-      }
+      if (!afterReply) return;
+      const now = this.scheduler.now();
+      const at = Math.max(this.showTimer ? (this.resumeAt ?? this.resendAt ?? now) : now, now + pauseMs);
+      this.arm('showTimer', at - now);
+      this.resumeAt = at;
       return;
     }
     this.cancel('dwellTimer');
@@ -447,7 +455,9 @@ class StatusMachine implements PeerStatus {
     }
     if (this.restarted) return;
     this.restarted = true;
-    this.arm('showTimer', pauseAfter(value));
+    const pauseMs = pauseAfter(value);
+    this.resendAt = this.scheduler.now() + pauseMs;
+    this.arm('showTimer', pauseMs);
   }
 
   onStatus(value: AgentStatus): void {
