@@ -68,7 +68,8 @@ export interface IndicatorChannel {
    * still reaches `onOutcome`. If no call of this indicator ever went to the transport (or, in the scheduler, each
    * one that did was refused outright, or the status has lapsed), `final` is dropped instead (`stopped`,
    * `disposed`, or `deadline`): nothing is up, and a clear would show the status for its duration. Idempotent (a
-   * later `final` still goes, or is dropped).
+   * later `final` still goes, or is dropped). `createDirectDispatcher` sends no `final`: user typing, its one user,
+   * never clears.
    */
   close(final?: IndicatorCall): void;
 }

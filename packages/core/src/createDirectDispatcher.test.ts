@@ -366,54 +366,19 @@ describe('createDirectDispatcher', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('close(final) aborts the call in flight, then sends the final call and reports it to the same listener', async () => {
+  it('on close drops a call waiting for its retry and releases the wait: nothing goes after it', async () => {
     const { clock, calls, outcomes, dispatcher, channel } = oneChannel();
-    channel.submit(call(1, { reason: 'renew', deadline: 25_000 }));
-    channel.close(call(1, { reason: 'clear' }));
-    expect(calls[0]?.signal?.aborted).toBe(true);
-    expect(calls).toHaveLength(2);
-    expect(dispatcher.stats().activeIndicators).toBe(1); // the final call's own channel, until it settles
-    calls[1]?.resolve(true);
-    await tick();
-    expect(outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped renew', 'sent clear']);
-    expect(dispatcher.stats().activeIndicators).toBe(0);
-    expect(clock.actions).toHaveLength(0);
-    dispatcher.dispose();
-    channel.close(call(1, { reason: 'clear' }));
-    expect(calls).toHaveLength(2);
-    expect(outcomes.at(-1)).toMatchObject({ type: 'dropped', reason: 'disposed' });
-  });
-
-  // createTypingIndicators drives only userTyping, which never clears: close(final) is reached only through the
-  // Dispatcher seam, so it is tested here.
-  it('close(final) sends nothing when no call of the indicator ever left: the clear would show the status', async () => {
-    const { clock, calls, outcomes, dispatcher, channel } = oneChannel();
-    channel.submit(call(1, { notBefore: 500 })); // waits for its time
-    channel.close(call(1, { reason: 'clear' }));
-    dispatcher.open((o) => outcomes.push(o)).close(call(2, { reason: 'clear' })); // never submitted anything
-    clock.flush();
-    await tick();
-    expect(calls).toHaveLength(0);
-    expect(outcomes.map((o) => `${o.type} ${o.call.reason} ${o.type === 'dropped' ? o.reason : ''}`)).toEqual([
-      'dropped start stopped',
-      'dropped clear stopped',
-      'dropped clear stopped',
-    ]);
-    expect(dispatcher.stats()).toMatchObject({ httpRequests: 0, activeIndicators: 0, dropped: { stopped: 3 } });
-    expect(clock.actions).toHaveLength(0);
-  });
-
-  it('close(final) still sends the clear after a call of the indicator left, even one that failed', async () => {
-    const { clock, calls, outcomes, channel } = oneChannel();
     channel.submit(call(1, { deadline: 25_000 }));
     calls[0]?.reject(new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 }));
     await tick(); // its retry waits 500 ms: nothing in flight now
     expect(clock.actions).toHaveLength(1);
-    channel.close(call(1, { reason: 'clear' }));
-    expect(calls.map((c) => c.signal?.aborted)).toEqual([false, false]);
-    calls[1]?.resolve(true);
-    await tick();
-    expect(outcomes.map((o) => `${o.type} ${o.call.reason}`)).toEqual(['dropped start', 'sent clear']);
+    channel.close();
     expect(clock.actions).toHaveLength(0);
+    clock.flush();
+    expect(calls).toHaveLength(1);
+    expect(outcomes.map((o) => `${o.type} ${o.call.reason} ${o.type === 'dropped' ? o.reason : ''}`)).toEqual([
+      'dropped start stopped',
+    ]);
+    expect(dispatcher.stats()).toMatchObject({ activeIndicators: 0, dropped: { stopped: 1 } });
   });
 });

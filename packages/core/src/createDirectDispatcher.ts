@@ -35,8 +35,6 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     let closed: true | undefined;
     /** Retries spent on the call in flight or waiting; a newly submitted call starts at 0. */
     let retries = 0;
-    /** A call was handed to the transport: it may have shown the indicator, so a final clear must go. */
-    let left: true | undefined;
 
     const report = (outcome: CallOutcome) => {
       if (outcome.type === 'sent') callsSent++;
@@ -76,7 +74,6 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       const controller = new AbortController();
       const entry = { call, controller };
       inFlight = entry;
-      left = true;
       httpRequests++;
       // fail() clears `wait` whichever way it goes (a retry's wait, or the next call's timeout, replaces it)
       wait = clock.schedule(() => {
@@ -163,21 +160,9 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         if (!inFlight) unwait();
         pump();
       },
-      close(final) {
-        close('stopped');
-        if (final) {
-          // No batching here: the call in flight was aborted, so the final call (a clear) may go at once. But if
-          // nothing of this indicator ever left, nothing is up and a clear would show the status for its 1 s: this
-          // channel, closed, drops it instead ('stopped', or 'disposed').
-          const next = left
-            ? open((o) => {
-                next.close();
-                onOutcome(o);
-              })
-            : this;
-          next.submit(final);
-        }
-      },
+      // No final call: `userTyping`, the one indicator sent this way, never clears (no `abortClear`, no `clear` signal);
+      // bot statuses, which do, go through `createScheduler`.
+      close: () => close('stopped'),
     };
   }
 
