@@ -3,10 +3,9 @@
 // asking at once on the standard plan are enough to get there, with the indicator batches sharing the bucket.
 import type { StatusPolicy, Transport } from '@b24-typing/core';
 import type { CallEntry, Emulator, FaultSpec } from '@b24-typing/emulator';
-import { createWebhookTransport } from '@b24-typing/node';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
-import { ALL_CLOCKS, type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
+import { ALL_CLOCKS, emulatorTransport, type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
 
 const setup = useBotHarness();
 /** A portal whose bucket holds three requests (2/s): five chats answered at once overflow it. */
@@ -161,12 +160,8 @@ describe('llm-bot under the portal rate limit', () => {
       harness = setup(createLocalModel({ speed: 0 }), (e, log) => {
         emulator = e;
         lines = log;
-        const http = createWebhookTransport(e.webhookUrl(1));
-        const user = createWebhookTransport(e.webhookUrl(2));
-        onTestFinished(async () => {
-          await http.close();
-          await user.close();
-        });
+        const http = emulatorTransport(e);
+        const user = emulatorTransport(e, 2);
         let restarted = false;
         const transport: Transport = {
           call: async (method, params, options) => {
@@ -547,8 +542,7 @@ async function retriedReply(
     createLocalModel({ speed: 0.2 }),
     (emulator) => {
       // calls one by one (no batch): each status call is a request of its own on the timeline
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      onTestFinished(() => http.close());
+      const http = emulatorTransport(emulator);
       const transport: Transport = { call: (method, params, options) => http.call(method, params, options) };
       return {
         transport,

@@ -4,7 +4,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '@b24-typing/
 import type { Transport } from '@b24-typing/core';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import type { LanguageModel } from 'ai';
-import { afterEach, expect, vi } from 'vitest';
+import { afterEach, expect, onTestFinished, vi } from 'vitest';
 import { createSearchTool } from './createSearchTool';
 import { type Conversation, readConversation } from './readConversation';
 import { type BotOptions, type RunningBot, startBot } from './startBot';
@@ -68,6 +68,49 @@ export async function waitUntil(done: () => boolean, what: () => string): Promis
     if (realNow() > until) throw new Error(`the bot did not get there: ${what()}`);
     await new Promise((r) => realSetTimeout(r, 25));
   }
+}
+
+/** A webhook transport on the emulator whose status calls the test can watch (`emulatorTransport`). */
+export interface WatchedTransport extends NodeTransport {
+  /** Status calls (`imbot.v2.Chat.InputAction.notify`, sent alone) on their way now: the ones a slowed portal holds. */
+  readonly statusCallsOnTheirWay: () => number;
+  /** The errors of the status calls the portal refused, as they landed. */
+  readonly statusCallRefusals: readonly unknown[];
+}
+
+/**
+ * User `user`'s webhook transport on the emulator (1: the bot's own, the one the harness gives it), for a test that
+ * builds the bot's transport itself, to fault, hold or count its calls, or that calls as the portal's admin. Closed when
+ * the test ends (after the harness stopped the bot), so no test leaves a connection pool open. It watches the status
+ * calls sent through it alone (`statusCallsOnTheirWay`, `statusCallRefusals`) from before the bot's own handlers: one
+ * way for every test to learn that a status call is held by the portal or was refused, before the bot acts on it.
+ */
+export function emulatorTransport(emulator: Emulator, user = 1): WatchedTransport {
+  const http = createWebhookTransport(emulator.webhookUrl(user));
+  onTestFinished(() => http.close());
+  let onTheirWay = 0;
+  const refusals: unknown[] = [];
+  return {
+    call: (method, params, options) => {
+      const call = http.call(method, params, options);
+      if (method !== 'imbot.v2.Chat.InputAction.notify') return call;
+      onTheirWay++;
+      call.then(
+        () => {
+          onTheirWay--;
+        },
+        (error: unknown) => {
+          onTheirWay--;
+          refusals.push(error);
+        },
+      );
+      return call;
+    },
+    batch: (calls, options) => http.batch(calls, options),
+    close: () => http.close(),
+    statusCallsOnTheirWay: () => onTheirWay,
+    statusCallRefusals: refusals,
+  };
 }
 
 /** `emulatorOptions`: the portal's, e.g. a tighter `plan` so that its rate limit bites within a test. */

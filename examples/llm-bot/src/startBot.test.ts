@@ -3,7 +3,6 @@
 import { type AddressInfo, createServer } from 'node:net';
 import type { Transport } from '@b24-typing/core';
 import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry, visibilityFrom } from '@b24-typing/emulator';
-import { createWebhookTransport } from '@b24-typing/node';
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { tool } from 'ai';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
@@ -12,7 +11,14 @@ import { z } from 'zod';
 import { createLocalModel } from './createLocalModel';
 import { createModel } from './createModel';
 import { EARLY_EVENTS, type EventSource, type RunningBot, startBot } from './startBot';
-import { ALL_CLOCKS, type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
+import {
+  ALL_CLOCKS,
+  emulatorTransport,
+  type Harness,
+  useBotHarness,
+  waitUntil,
+  type WatchedTransport,
+} from './startBot.test.fixture';
 
 const setup = useBotHarness();
 const PHASES = ['thinking', 'searching', 'thinking', 'composing'];
@@ -129,8 +135,7 @@ describe('llm-bot end to end (fetch mode)', () => {
 
   it('answers two dialogs in parallel: the second does not wait for the first reply', async () => {
     const { bot, emulator, ask, waitFor } = await setup(createLocalModel({ speed: 0.5 }), FAST);
-    const carol = createWebhookTransport(emulator.webhookUrl(3));
-    onTestFinished(() => carol.close());
+    const carol = emulatorTransport(emulator, 3);
     const bob = await ask('Rate limits?');
     const other = (await carol.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: 'Replies?' })) as number;
     const [b, c] = await Promise.all([
@@ -190,8 +195,7 @@ describe('llm-bot end to end (fetch mode)', () => {
     await bot.stop(); // Ctrl-C while the second is answered: aborted, its status cleared
     expect(replies()).toHaveLength(1);
 
-    const transport = createWebhookTransport(emulator.webhookUrl(1));
-    onTestFinished(() => transport.close());
+    const transport = emulatorTransport(emulator);
     const lines: string[] = [];
     const again = await startBot({
       transport,
@@ -224,8 +228,7 @@ describe('llm-bot end to end (fetch mode)', () => {
       /** The confirmation has an outcome: nothing of it holds the transport's graceful close() (the CLI's next step). */
       let confirmed = false;
       const { bot, emulator, lines, ask, waitFor, advance } = await setup(createLocalModel({ speed: 0.05 }), (e) => {
-        const http = createWebhookTransport(e.webhookUrl(1));
-        onTestFinished(() => http.close());
+        const http = emulatorTransport(e);
         const transport: Transport = {
           call: (method, params, options) => {
             // stop()'s confirmation (`limit: 1`; the polls read up to 100): the portal fails this one
@@ -417,19 +420,14 @@ describe('llm-bot end to end (fetch mode)', () => {
 
   it('refuses to start when the bot was registered earlier in the other event mode', async () => {
     const { emulator } = await setup(createLocalModel());
-    const transport = createWebhookTransport(emulator.webhookUrl(1));
-    try {
-      await expect(
-        startBot({
-          transport,
-          botToken: 'llm-bot-test-token',
-          model: createLocalModel(),
-          events: { mode: 'webhook', applicationToken: 'x' },
-        }),
-      ).rejects.toThrow(/registered in fetch mode/);
-    } finally {
-      await transport.close();
-    }
+    await expect(
+      startBot({
+        transport: emulatorTransport(emulator),
+        botToken: 'llm-bot-test-token',
+        model: createLocalModel(),
+        events: { mode: 'webhook', applicationToken: 'x' },
+      }),
+    ).rejects.toThrow(/registered in fetch mode/);
   });
 });
 
@@ -564,23 +562,17 @@ describe('llm-bot failure reports (virtual time)', () => {
   });
 
   it('a status the portal refused for good (ERROR_ARGUMENT) does not hold back the failure report: no clear is coming', async () => {
-    const refusals: unknown[] = [];
+    let http: WatchedTransport | undefined;
     const { emulator, ask, advance, waitFor, conversation, lines } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
       (emulator) => {
         // The bot's own transport, watched: the test must know the refusal has reached the bot before the model fails.
-        const http = createWebhookTransport(emulator.webhookUrl(1));
-        onTestFinished(() => http.close());
-        const transport: Transport = {
-          call: (method, params, options) => {
-            const call = http.call(method, params, options);
-            if (method === 'imbot.v2.Chat.InputAction.notify') call.catch((error: unknown) => refusals.push(error));
-            return call;
-          },
-        };
-        return { transport, events: webhookEvents(emulator) };
+        http = emulatorTransport(emulator);
+        const { call } = http;
+        return { transport: { call }, events: webhookEvents(emulator) };
       },
     );
+    const refusals = http!.statusCallRefusals;
     // A refusal of the status call alone (its own argument), so the apology may still get through: one that proves the
     // bot cannot post there at all (ACCESS_DENIED …) ends the answer without one (see "can no longer post in").
     emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', status: 400, error: 'ERROR_ARGUMENT' });
@@ -755,23 +747,17 @@ describe('llm-bot failure reports (virtual time)', () => {
   });
 
   it('a clear the portal is slow to answer (8 s) still lands before the apology: no status shows after it', async () => {
-    let notifying = 0;
+    let http: WatchedTransport | undefined;
     const { emulator, ask, advance, waitFor, conversation, lines } = await setup(
       createLocalModel({ failWith: 'upstream model overloaded' }), // reasons ~0.95 s, then fails
       (emulator) => {
         // The bot's own transport, watched: the status calls on the wire are the ones the slow portal holds.
-        const http = createWebhookTransport(emulator.webhookUrl(1));
-        onTestFinished(() => http.close());
-        const transport: Transport = {
-          call: (method, params, options) => {
-            if (method !== 'imbot.v2.Chat.InputAction.notify') return http.call(method, params, options);
-            notifying++;
-            return http.call(method, params, options).finally(() => notifying--);
-          },
-        };
-        return { transport, events: webhookEvents(emulator) };
+        http = emulatorTransport(emulator);
+        const { call } = http;
+        return { transport: { call }, events: webhookEvents(emulator) };
       },
     );
+    const notifying = http!.statusCallsOnTheirWay;
     // The model's delays, the bot's waits, core's indicator scheduler and the emulator's clock (its latency) in one
     // virtual time.
     vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
@@ -782,8 +768,8 @@ describe('llm-bot failure reports (virtual time)', () => {
       await advance(1_000, () => conversation(q).statuses.length > 0); // thinking is up
       // The portal slows down: the next status call, the clear, is answered 8 s after it came (within core's 10 s).
       emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', latencyMs: 8_000, times: 1 });
-      const told = () => conversation(q).reply !== undefined && notifying === 0;
-      await advance(30_000, told, 250, () => notifying);
+      const told = () => conversation(q).reply !== undefined && notifying() === 0;
+      await advance(30_000, told, 250, notifying);
       expect(told()).toBe(true);
     } finally {
       vi.useRealTimers();
@@ -804,8 +790,7 @@ describe('llm-bot failure reports (virtual time)', () => {
     const { emulator, ask, advance, waitFor, conversation, lines } = await setup(
       createLocalModel({ speed: 0.2 }),
       (emulator) => {
-        const http = createWebhookTransport(emulator.webhookUrl(1));
-        onTestFinished(() => http.close());
+        const http = emulatorTransport(emulator);
         const transport: Transport = {
           call: (method, params, options) => {
             // The portal slows down as the reply comes: the status call after it, the bot's clear, is answered 8 s later.
@@ -873,8 +858,7 @@ describe('llm-bot and other bots of the same app', () => {
       events: webhookEvents(emulator),
     }));
     // Another bot of the same integration (user 1's webhook: same application token) posting to the same URL.
-    const admin = createWebhookTransport(emulator.webhookUrl(1));
-    onTestFinished(() => admin.close());
+    const admin = emulatorTransport(emulator);
     const other = (await admin.call('imbot.v2.Bot.register', {
       fields: {
         code: 'other_bot',
@@ -904,8 +888,7 @@ describe('llm-bot and messages written by bots', () => {
       events: webhookEvents(emulator),
     }));
     // Another bot on the portal writes to ours in their private chat (a real message on the portal).
-    const admin = createWebhookTransport(emulator.webhookUrl(1));
-    onTestFinished(() => admin.close());
+    const admin = emulatorTransport(emulator);
     const other = (await admin.call('imbot.v2.Bot.register', {
       fields: { code: 'chatty_bot', botToken: 'chatty-bot-token', properties: { name: 'Chatty' } },
     })) as { bot: { id: number } };
@@ -1118,8 +1101,7 @@ describe('llm-bot text cut for the log and the chat', () => {
     async (_, fault, apology) => {
       const { model } = longAnswer();
       const { bot, emulator, ask, waitFor, settle } = await setup(model, (emulator) => {
-        const http = createWebhookTransport(emulator.webhookUrl(1));
-        onTestFinished(() => http.close());
+        const http = emulatorTransport(emulator);
         let sent = 0;
         const transport: Transport = {
           call: async (method, params, options) => {
@@ -1148,12 +1130,8 @@ describe('llm-bot event delivery (webhook mode)', () => {
   it('answers a message whose event came while imbot.v2.Bot.register was still in flight', async () => {
     let q = 0;
     const { bot, emulator, lines, waitFor } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      const user = createWebhookTransport(emulator.webhookUrl(2));
-      onTestFinished(async () => {
-        await http.close();
-        await user.close();
-      });
+      const http = emulatorTransport(emulator);
+      const user = emulatorTransport(emulator, 2);
       const transport: Transport = {
         call: async (method, params, options) => {
           const result = await http.call(method, params, options);
@@ -1181,8 +1159,7 @@ describe('llm-bot event delivery (webhook mode)', () => {
 
   it('keeps at most EARLY_EVENTS events posted during registration; past that it answers 503 and logs once', async () => {
     const { bot, emulator, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      onTestFinished(() => http.close());
+      const http = emulatorTransport(emulator);
       const transport: Transport = {
         call: async (method, params, options) => {
           const result = await http.call(method, params, options);
@@ -1224,6 +1201,17 @@ describe('llm-bot event delivery (webhook mode)', () => {
     expect(emulator.deliveries()).toEqual([
       expect.objectContaining({ botId: bot.botId, url: publicUrl, event: 'ONIMBOTV2MESSAGEADD', status: null }),
     ]);
+  });
+
+  it('logs no more of publicUrl than its origin: a tunnel may carry its key in the URL', async () => {
+    const publicUrl = 'http://relay:tunnel-password@127.0.0.1:9/tunnel-path-key/bitrix24/events?key=tunnel-query-key';
+    const { bot, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
+      events: { ...webhookEvents(emulator), publicUrl },
+    }));
+    expect(bot.webhookUrl).toBe(publicUrl); // registered as given
+    // before: `registered bot N (webhook mode, events to <the whole URL>)`, its key in the console
+    expect(lines.filter((l) => /tunnel-(password|path-key|query-key)/.test(l))).toEqual([]);
+    expect(lines.some((l) => l.includes('events to http://127.0.0.1:9'))).toBe(true);
   });
 
   it('answers a message once when its event is delivered twice (a proxy retrying the POST)', async () => {
@@ -1487,8 +1475,7 @@ describe('llm-bot answering several messages at once', () => {
     const { model, answers } = steeredModel();
     let batches = 0;
     const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => {
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      onTestFinished(() => http.close());
+      const http = emulatorTransport(emulator);
       const transport: Transport = {
         call: (method, params, options) => http.call(method, params, options),
         batch: (calls, options) => {
@@ -1534,8 +1521,7 @@ describe('llm-bot answering several messages at once', () => {
     const { model, answers } = steeredModel();
     const sent = { calls: 0, batches: 0 };
     const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => {
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      onTestFinished(() => http.close());
+      const http = emulatorTransport(emulator);
       const transport: Transport = {
         call: (method, params, options) => {
           if (method === 'imbot.v2.Chat.InputAction.notify') sent.calls++;
@@ -1705,8 +1691,7 @@ describe('llm-bot answering several messages at once', () => {
     const { model, answers } = steeredModel();
     let release: (() => void) | undefined;
     const { bot, emulator, waitFor, conversation, settle, lines, advance } = await setup(model, (emulator) => {
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      onTestFinished(() => http.close());
+      const http = emulatorTransport(emulator);
       // The apology held on its way to the portal (a connection slow to open) until the test lets it go.
       const transport: Transport = {
         call: async (method, params, options) => {
@@ -1724,11 +1709,20 @@ describe('llm-bot answering several messages at once', () => {
     await waitFor(q, (c) => c.statuses.length > 0);
     answers[0]!.fail('upstream model overloaded');
     await waitFor(q, (c) => c.clears.length > 0 && release !== undefined); // cleared; the apology on its way
-    // stop()'s wait for the answers in virtual time: the apology is still held when it ends
+    // stop()'s wait for the answers in virtual time: the apology is still held when it ends, and when the restart
+    // notices' 5 s, which wait for this chat's answer to end, end too
     vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     try {
-      const stopped = bot.stop();
-      await advance(8_000, undefined, 250, () => 1); // the apology held on its way the whole time
+      let done = false;
+      const stopped = bot.stop().then(() => {
+        done = true;
+      });
+      await advance(
+        13_000,
+        () => done,
+        250,
+        () => 1,
+      ); // the apology held on its way the whole time
       await stopped;
     } finally {
       vi.useRealTimers();
@@ -1750,8 +1744,7 @@ describe('llm-bot answering several messages at once', () => {
     let holdClear: (() => void) | undefined;
     let clearHeld = false;
     const { bot, emulator, waitFor, conversation, settle, lines } = await setup(model, (emulator) => {
-      const http = createWebhookTransport(emulator.webhookUrl(1));
-      onTestFinished(() => http.close());
+      const http = emulatorTransport(emulator);
       // The clear (duration 1) held on its way to the portal until the test lets it go: stop() comes meanwhile.
       const transport: Transport = {
         call: async (method, params, options) => {
@@ -1782,5 +1775,91 @@ describe('llm-bot answering several messages at once', () => {
     expect(c.callsAfterReply).toEqual([]);
     expect(sendCalls(emulator)).toHaveLength(1); // dealt with: no restart notice on top of the apology
     expect(lines.some((l) => /answer aborted/.test(l))).toBe(false);
+  });
+
+  it('stop() that gives up (8 s) while a failed answer still waits for its slow clear: that chat is told to ask again once the clear landed, not left in silence (virtual time)', async () => {
+    const { model, answers } = steeredModel();
+    let http: WatchedTransport | undefined;
+    const { bot, emulator, conversation, settle, lines, advance } = await setup(model, (emulator) => {
+      http = emulatorTransport(emulator);
+      const { call } = http;
+      return { transport: { call }, events: webhookEvents(emulator) };
+    });
+    const notifying = http!.statusCallsOnTheirWay;
+    // The bot's waits, core's indicator scheduler and the emulator's clock (its latency) in one virtual time.
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    try {
+      q = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+      await advance(5_000, () => conversation(q).statuses.length > 0); // thinking is up
+      // The portal slows down: the clear is answered 9.5 s after it came, within core's 10 s bound on it, so the
+      // failure path waits for it (its apology must not go under it) past stop()'s 8 s for the answers.
+      emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', latencyMs: 9_500, times: 1 });
+      answers[0]!.fail('upstream model overloaded');
+      await advance(5_000, () => notifying() > 0, 250, notifying); // the clear on its way, held by the portal
+      expect(notifying()).toBe(1);
+      let stopped = false;
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      await advance(20_000, () => stopped, 250, notifying);
+      await stopping;
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    const c = conversation(q);
+    // before: nothing at all. The apology was given up with stop()'s 8 s, and the restart notice skipped the chat as
+    // one whose answer was still running: Bob, whose message the portal will not deliver again, was never told.
+    expect(c.reply?.text).toBe(
+      'Sorry, I am restarting and could not answer your message. Please send it again in a minute.',
+    );
+    expect(sendCalls(emulator)).toHaveLength(1);
+    expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
+    expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq); // the clear landed first: no status shows under the notice
+    expect(c.callsAfterReply).toEqual([]);
+    expect(lines.filter((l) => /told to ask again/.test(l))).toEqual([
+      '→ 2: told to ask again (1 message unanswered: stopping)',
+    ]);
+  });
+
+  it('fetch mode: stop() that gives up while a failed answer still waits for its slow clear leaves that message to the next run, which answers it (virtual time)', async () => {
+    const { model, answers } = steeredModel();
+    let http: WatchedTransport | undefined;
+    const { bot, emulator, conversation, advance } = await setup(model, (emulator) => {
+      http = emulatorTransport(emulator);
+      const { call } = http;
+      // a portal's poll interval, long: the poll that would confirm the message comes after the stop
+      return { transport: { call }, events: { mode: 'fetch', intervalMs: 30_000 } };
+    });
+    const notifying = http!.statusCallsOnTheirWay;
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    try {
+      q = emulator.postMessage({ from: 2, dialogId: String(bot.botId), text: 'Bob asks' });
+      await advance(35_000, () => conversation(q).statuses.length > 0); // the next poll brings it; thinking is up
+      // the clear answered 9.5 s after it came: the failure path still waits for it when stop() gives up (8 s)
+      emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', latencyMs: 9_500, times: 1 });
+      answers[0]!.fail('upstream model overloaded');
+      await advance(5_000, () => notifying() > 0, 250, notifying);
+      let stopped = false;
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      await advance(20_000, () => stopped, 250, notifying);
+      await stopping;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(conversation(q).reply).toBeUndefined(); // nothing went out once stop() had given up
+    const again = await startBot({
+      transport: emulatorTransport(emulator),
+      botToken: 'llm-bot-test-token',
+      model: createLocalModel({ speed: 0 }),
+      events: { mode: 'fetch', intervalMs: 200 },
+    });
+    onTestFinished(() => again.stop());
+    // before: stop() confirmed the message as dealt with (its failure "reported"), so no run ever answered Bob
+    await vi.waitFor(() => expect(conversation(q).reply?.text).toMatch(/Bob asks/), { timeout: 10_000 });
   });
 });

@@ -251,7 +251,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       `bot ${botId} is registered in ${mode} mode; change it with imbot.v2.Bot.update or register under another code`,
     );
   }
-  log(`registered bot ${botId} (${events.mode} mode${webhookUrl ? `, events to ${webhookUrl}` : ''})`);
+  // A public URL (a tunnel's) by its origin only, as the options' checks never echo it: it may carry a key (credentials,
+  // a path or query token). The local server's own has none, and its port is what the operator looks for.
+  const shownUrl =
+    events.mode === 'webhook' && events.publicUrl !== undefined ? new URL(events.publicUrl).origin : webhookUrl;
+  log(`registered bot ${botId} (${events.mode} mode${shownUrl ? `, events to ${shownUrl}` : ''})`);
 
   const statusCalls = trackStatusCalls(transport);
   const indicators = createIndicators({ transport: statusCalls.transport });
@@ -341,6 +345,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       let timedOut = false;
       /** stop() aborted it before it was answered or had failed: left to the next run (fetch) or to stop()'s notice. */
       let abandoned = false;
+      /** It failed, but stop() gave up before its apology could go: left like an abandoned one, not dealt with. */
+      let untold = false;
       const deadline = setTimeout(() => {
         timedOut = true;
         controller.abort();
@@ -484,6 +490,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         log(
           `× ${dialogId}: ${text === undefined ? 'model failed' : `could not send the ${replied ? 'rest of the ' : ''}reply`}: ${reason}`,
         );
+        // stop() gave up while this waited (a clear slow to land, within its 10 s: past stop()'s 8 s): nothing goes out
+        // now, and with no word at all the person would wait for good on a message the portal will not deliver again.
+        // Left unanswered, as an aborted one is: the restart notice (webhook mode) or the next run (fetch) takes it.
+        // Not after a reply that went out or may have: "could not answer" would contradict it.
+        if (givingUp.signal.aborted && !replied && !doubted) {
+          untold = true;
+          log(`× ${dialogId}: could not report the failure: stopping (left to the restart notice or the next run)`);
+          return;
+        }
         // After a reply that may have landed, "could not answer" could contradict the answer just above it; after the
         // first parts of a long one went out, it would deny what the person is reading: they are told the rest is missing.
         const why = clip(reason, 300);
@@ -500,7 +515,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
         // An answer the portal refused is dealt with too: delivered again, it would be refused again.
-        if (replied || !abandoned || refused) {
+        if (replied || !(abandoned || untold) || refused) {
           open.delete(event.eventId ?? -1);
           const left = (unanswered.get(dialogId) ?? 1) - 1;
           if (left > 0) unanswered.set(dialogId, left);
@@ -719,30 +734,39 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   };
 
   /**
-   * Webhook mode, on stop: one message per dialog with messages taken and not answered (aborted, or waiting their
-   * turn), rather than a silence the user cannot tell from being ignored. Not where an answer is still running (its
-   * clear not landed within stop()'s wait): the notice would come before that status call. `signal` ends the rate
-   * backoffs between attempts, so no notice is still being retried once stop() has returned.
+   * Webhook mode, on stop: one message per dialog with messages taken and not answered (aborted, failed and not
+   * reported, or waiting their turn), rather than a silence the user cannot tell from being ignored. Where an answer is
+   * still running (its clear not landed within stop()'s wait: that wait is 10 s, core's bound on the clear, and may
+   * have begun just before stop()) the notice waits for it to end, within this bound: sent first, the notice would have
+   * that status call land under it, showing the status again; never sent, the person hears nothing. `signal` ends the
+   * rate backoffs between attempts and that wait, so no notice is still being tried once stop() has returned.
    */
   const tellUnanswered = (signal: AbortSignal) =>
     Promise.all(
-      [...unanswered]
-        .filter(([dialogId]) => ![...running.values()].some((r) => r.dialogId === dialogId))
-        .map(async ([dialogId, count]) => {
-          try {
-            await send(
-              dialogId,
-              count === 1
-                ? 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'
-                : `Sorry, I am restarting and could not answer your last ${count} messages here. Please send them again in a minute.`,
-              signal,
-              { resendDoubted: false },
-            );
-            log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: stopping)`);
-          } catch (e) {
-            log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
-          }
-        }),
+      [...unanswered.keys()].map(async (dialogId) => {
+        const given = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        const finishing = [...running.values()].filter((r) => r.dialogId === dialogId).map((r) => r.finished);
+        await Promise.race([Promise.all(finishing), given]);
+        const count = unanswered.get(dialogId);
+        if (count === undefined) return; // its answer, still running, was dealt with in the end (its apology went)
+        if (signal.aborted) {
+          log(`× ${dialogId}: could not tell of the restart: its answer did not end in time`);
+          return;
+        }
+        try {
+          await send(
+            dialogId,
+            count === 1
+              ? 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'
+              : `Sorry, I am restarting and could not answer your last ${count} messages here. Please send them again in a minute.`,
+            signal,
+            { resendDoubted: false },
+          );
+          log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: stopping)`);
+        } catch (e) {
+          log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
     );
 
   let stopped: Promise<void> | undefined;
