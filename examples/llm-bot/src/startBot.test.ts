@@ -1,5 +1,6 @@
 // End to end over HTTP: the emulator is the portal, the bot registers itself, polls its events, streams the
 // model through the AI SDK and shows its statuses. The emulator's timeline is the oracle.
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import type { Transport } from '@b24-typing/core';
 import { type CallEntry, type Emulator, httpBuildQuery, type MessageEntry, visibilityFrom } from '@b24-typing/emulator';
@@ -79,7 +80,7 @@ describe('llm-bot end to end (fetch mode)', () => {
       expect.objectContaining({ durationSec: 1, status: 200, statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING' }),
     ]);
     expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
-    expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
     expect(c.callsAfterReply).toEqual([]);
   });
 
@@ -105,7 +106,7 @@ describe('llm-bot end to end (fetch mode)', () => {
     await settle();
     const c = conversation(q);
 
-    expect(c.reply?.text).toBe('Sorry, I could not answer that: The model stopped with an error');
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
     expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
     expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
     expect(c.callsAfterReply).toEqual([]);
@@ -549,7 +550,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       q = await ask('Will this work?');
       // before: the bot waited (5 s on the frozen clock) for a clear that nothing would send
       const c = await waitFor(q, (c) => c.reply !== undefined);
-      expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
       expect(c.calls).toEqual([]);
       expect(lines.some((l) => /model failed: upstream model overloaded/.test(l))).toBe(true);
       // and the delay running out after the reply shows nothing
@@ -584,7 +585,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       await advance(10_000, () => conversation(q).reply !== undefined); // the model fails after ~0.95 s
       // before: the bot waited 5 s for a clear that a stopped indicator never sends
       const c = conversation(q);
-      expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
       expect(c.reply!.time - c.question.time).toBeLessThan(1_500);
       // the start, refused; nothing after it (no clear either: the portal would refuse it the same)
       expect(refusals).toEqual([expect.objectContaining({ code: 'ERROR_ARGUMENT', kind: 'input' })]);
@@ -609,7 +610,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       await advance(10_000, () => conversation(q).reply !== undefined); // thinking, then the model fails (~0.95 s)
       // before: the bot waited 5 s for the clear it was told not to send
       const c = conversation(q);
-      expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+      expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
       expect(c.statuses.map((s) => s.status)).toEqual(['thinking']);
       expect(c.reply!.time - c.question.time).toBeLessThan(1_500);
       expect(c.clears).toEqual([]);
@@ -775,7 +776,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       vi.useRealTimers();
     }
     const c = conversation(q);
-    expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
     // before: the apology went after 5 s, the clear landed ~3 s later and showed "thinking" again under it for 1 s
     expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
     expect(c.callsAfterReply).toEqual([]);
@@ -819,7 +820,7 @@ describe('llm-bot failure reports (virtual time)', () => {
       vi.useRealTimers();
     }
     const c = conversation(q);
-    expect(c.reply?.text).toMatch(/^Sorry, I could not answer that: /);
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: sending my message to the chat failed');
     // before: the apology went after 5 s, the clear landed ~3 s later and showed the status again under it for 1 s
     expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
     expect(c.callsAfterReply).toEqual([]);
@@ -1055,15 +1056,16 @@ describe('llm-bot text cut for the log and the chat', () => {
     expect(lines.find((l) => l.startsWith('← '))).toBe(`← 2: "${'a'.repeat(119)}😀"`);
   });
 
-  it('cuts the reason in the apology to 300 characters without splitting an emoji', async () => {
-    const { ask, waitFor } = await setup(
-      createLocalModel({ speed: 0, failWith: `${'x'.repeat(299)}😀 and more` }),
-      (emulator) => ({ events: webhookEvents(emulator) }),
-    );
+  it('quotes no part of a model error in the apology, however long: the log line keeps it whole', async () => {
+    const reason = `${'x'.repeat(299)}😀 and more`;
+    const { ask, lines, waitFor } = await setup(createLocalModel({ speed: 0, failWith: reason }), (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
     const q = await ask('Will this work?');
     const c = await waitFor(q, (c) => c.reply !== undefined);
-    // before: the message ended in a lone high surrogate, a broken character in the chat
-    expect(c.reply?.text).toBe(`Sorry, I could not answer that: ${'x'.repeat(299)}😀`);
+    // before: its first 300 characters, after "Sorry, I could not answer that: "
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
+    expect(lines).toContain(`× 2: model failed: ${reason}`);
   });
   it('sends an answer over the 20,000-character message limit whole, in messages under it, not cut by the portal', async () => {
     // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
@@ -1089,12 +1091,12 @@ describe('llm-bot text cut for the log and the chat', () => {
     [
       'refused for good',
       { status: 400, error: 'PARAMS_ERROR', times: 1 },
-      /^Sorry, my answer above is incomplete \(1 of its 3 parts sent\): I could not send the rest \(PARAMS_ERROR\b.*\)\. Please ask again for the rest\.$/,
+      'Sorry, my answer above is incomplete (1 of its 3 parts sent): I could not send the rest (sending my message to the chat failed). Please ask again for the rest.',
     ],
     [
       'failing twice in a way that may have landed',
       { status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 },
-      /^Sorry, the rest of my answer may not have reached you \(INTERNAL_SERVER_ERROR\b.*\)\. If it stops short above, please ask again for the rest\.$/,
+      'Sorry, the rest of my answer may not have reached you (sending my message to the chat failed). If it stops short above, please ask again for the rest.',
     ],
   ] as const)(
     'a later part of a long answer %s: the apology says the rest is missing, not that there was no answer',
@@ -1121,7 +1123,7 @@ describe('llm-bot text cut for the log and the chat', () => {
       expect(replies).toHaveLength(2); // the first part, then the apology
       expect(replies[0]!.text).toMatch(/^0000 x+\n/);
       // before: "Sorry, I could not answer that: …" right under the first part of the answer
-      expect(replies[1]!.text).toMatch(apology);
+      expect(replies[1]!.text).toBe(apology);
     },
   );
 });
@@ -1328,7 +1330,9 @@ describe('llm-bot with an LLM endpoint that cannot be reached', () => {
     await waitFor(q, (c) => c.reply !== undefined);
     await settle();
     const c = conversation(q);
-    expect(c.reply?.text).toMatch(/^Sorry, I could not answer that: .*Cannot connect to API/);
+    // the kind of failure, not the SDK's "Cannot connect to API: connect ECONNREFUSED 127.0.0.1:…" (logged)
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
+    expect(lines.some((l) => /model failed: .*Cannot connect to API/.test(l))).toBe(true);
     expect(c.reply?.text).not.toMatch(/You asked|Bot statuses in Bitrix24/); // the demo model's words
     expect(c.statuses.map((s) => s.status)).toEqual(['thinking']); // up while the SDK tried the endpoint twice
     expect(c.clears).toEqual([expect.objectContaining({ durationSec: 1, status: 200 })]);
@@ -1338,6 +1342,59 @@ describe('llm-bot with an LLM endpoint that cannot be reached', () => {
     expect(lines.some((l) => /model failed/.test(l))).toBe(true);
     expect(JSON.stringify([c.reply, lines])).not.toContain('sk-unreachable-key');
   });
+});
+
+describe('llm-bot with an LLM endpoint that refuses the request', () => {
+  /** What a provider's error says: a key (masked or not), a URL, an organisation, a request id. For the operator. */
+  const PROVIDER_ERROR =
+    'Incorrect API key provided: sk-test-XXXX1234. You can find your API key at ' +
+    'https://platform.example.com/account/api-keys (organization org-test-acme, request req_0123456789abcdef).';
+  /**
+   * An OpenAI-compatible endpoint that answers every request with `status` and an OpenAI-style error: the AI SDK
+   * turns it into an `APICallError` whose message is the provider's. `retry-after-ms: 0`: the SDK's one retry of a
+   * 429 comes at once.
+   */
+  const refusingEndpoint = async (status: number) => {
+    const requests: string[] = [];
+    const server = createHttpServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'application/json', 'retry-after-ms': '0' });
+        res.end(JSON.stringify({ error: { message: PROVIDER_ERROR, type: 'invalid_request_error', code: null } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    return { baseUrl: `http://127.0.0.1:${port}/v1`, requests };
+  };
+
+  it.each([
+    [401, 'the model service failed or is unavailable', 1],
+    [429, 'the model is busy right now (too many requests)', 2], // the SDK's one retry, refused the same
+  ] as const)(
+    'a provider error (HTTP %i) reaches the chat as its kind only: no key, URL or organisation of its text; the log has it whole',
+    async (status, kind, tries) => {
+      const endpoint = await refusingEndpoint(status);
+      const { model } = createModel({ LLM_BASE_URL: endpoint.baseUrl, LLM_API_KEY: 'sk-test-XXXX1234' });
+      const { bot, emulator, lines, ask, waitFor, settle } = await setup(model, FAST);
+      const q = await ask('How does a bot show its status?');
+      const c = await waitFor(q, (c) => c.reply !== undefined);
+      await waitFor(q, () => bot.busy() === 0);
+      await settle();
+      expect(endpoint.requests).toEqual(Array(tries).fill('POST /v1/chat/completions'));
+      const said = emulator
+        .messages(c.question.chatId)
+        .filter((m) => m.authorId === bot.botId)
+        .map((m) => m.text);
+      // before: "Sorry, I could not answer that: Incorrect API key provided: sk-test-XXXX1234. You can find …"
+      expect(said).toEqual([`Sorry, I could not answer that: ${kind}`]);
+      expect(said.join('\n')).not.toMatch(/sk-test|https?:|org-test|req_|127\.0\.0\.1|API key/);
+      // the operator still reads what the provider said
+      expect(lines.some((l) => l.includes('model failed') && l.includes(PROVIDER_ERROR))).toBe(true);
+    },
+  );
 });
 
 describe("llm-bot's profile (imbot.v2.Bot.register `properties`)", () => {
@@ -1582,7 +1639,7 @@ describe('llm-bot answering several messages at once', () => {
     await waitFor(carol, (c) => c.statuses.length > 0);
     answers.find((a) => a.question.includes('Bob'))!.fail('upstream model overloaded');
     const failed = await waitFor(bob, (c) => c.reply !== undefined);
-    expect(failed.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(failed.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
     expect(failed.clears).toHaveLength(1);
     expect(failed.clears[0]!.seq).toBeLessThan(failed.reply!.seq);
     // Carol's status is still up, her answer goes on
@@ -1626,7 +1683,7 @@ describe('llm-bot answering several messages at once', () => {
     const chatId = 1;
     const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
     expect(replies.map((m) => m.text)).toEqual([
-      'Sorry, I could not answer that: upstream model overloaded',
+      'Sorry, I could not answer that: the model service failed or is unavailable',
       expect.stringMatching(/Carol asks/),
     ]);
     const shown = visibilityFrom(entries, chatId, bot.botId);
@@ -1769,7 +1826,7 @@ describe('llm-bot answering several messages at once', () => {
     await settle();
     const c = conversation(q);
     // before: no message at all (the answer counted as aborted by stop(), though it had failed before)
-    expect(c.reply?.text).toBe('Sorry, I could not answer that: upstream model overloaded');
+    expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
     expect(c.clears).toHaveLength(1);
     expect(c.clears[0]!.seq).toBeLessThan(c.reply!.seq);
     expect(c.callsAfterReply).toEqual([]);

@@ -38,6 +38,7 @@ import { clearOutcome, type Shown } from './clearOutcome';
 import { clip } from './clip';
 import { isLocalModel } from './createLocalModel';
 import { createSearchTool } from './createSearchTool';
+import { describeFailure } from './describeFailure';
 import { inTurn } from './inTurn';
 import { isHttpUrl } from './isHttpUrl';
 import { replyText } from './replyText';
@@ -483,7 +484,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           return;
         }
         const reason = timedOut
-          ? `the model did not answer within ${Math.round(answerTimeoutMs / 1000)} s`
+          ? describeFailure(error, answerTimeoutMs) // ours: the same words in the log and the chat
           : error instanceof Error
             ? error.message
             : String(error);
@@ -501,7 +502,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         }
         // After a reply that may have landed, "could not answer" could contradict the answer just above it; after the
         // first parts of a long one went out, it would deny what the person is reading: they are told the rest is missing.
-        const why = clip(reason, 300);
+        // The kind of failure only, never `reason`: a provider's error text is the operator's (logged above), and may
+        // name its URL, an organisation or a masked key (`describeFailure`).
+        const why = describeFailure(error, timedOut ? answerTimeoutMs : undefined);
         const apology = replied
           ? partDoubted
             ? `Sorry, the rest of my answer may not have reached you (${why}). If it stops short above, please ask again for the rest.`
