@@ -9,6 +9,15 @@ import type { DialogId } from './validateDialogId';
 export type DriverSignal = { readonly stop: StopReason } | { readonly call: PreparedCall };
 
 /**
+ * What the host holds for one subscription of a spec, where the spec may keep what it needs of it (a bot status: its
+ * last signal, for its `abortClear`). On the host's object rather than in the host's own fields, so that user typing,
+ * which keeps nothing, does not carry it into a browser bundle.
+ */
+export interface IndicatorSlot<S> {
+  last?: S;
+}
+
+/**
  * What kind of indicator and how it is driven (`userTypingSpec`, `botStatusSpec`). Shared by every subscription
  * of one `userTyping`/`botStatus` observable, so it holds no per-subscription state. Internal: the seam that
  * lets `createTypingIndicators` leave the bot-status code out of a browser bundle.
@@ -26,8 +35,8 @@ export interface IndicatorSpec<S> {
    * to it once).
    */
   signals(report: (error: B24Error) => void, host: { readonly lost: Observable<CallOutcome> }): Observable<S>;
-  /** What a signal asks for; `undefined` for none. */
-  drive(signal: S): DriverSignal | undefined;
-  /** The call that takes the indicator down when its subscriber leaves early, given its last signal, if due. */
-  abortClear?(last: S | undefined): PreparedCall | undefined;
+  /** What a signal asks for; `undefined` for none. `slot`: this subscription's, the same each time. */
+  drive(signal: S, slot: IndicatorSlot<S>): DriverSignal | undefined;
+  /** The call that takes the indicator down when its subscriber leaves early, if due (`slot` as `drive` left it). */
+  abortClear?(slot: IndicatorSlot<S>): PreparedCall | undefined;
 }

@@ -1,7 +1,7 @@
 import { filter, isObservable, map, type Observable, of, type SchedulerLike } from 'rxjs';
 import { type AgentStatus, isAgentStatus, statusMessageCode } from './AgentStatus';
 import { B24Error } from './B24Error';
-import type { DriverSignal, IndicatorSpec } from './IndicatorSpec';
+import type { DriverSignal, IndicatorSlot, IndicatorSpec } from './IndicatorSpec';
 import { type BotStatusOptions, type BotTarget, type PreparedCall, resolveBotTarget } from './resolveBotTarget';
 import type { StatusPeerRegistry } from './StatusPeerRegistry';
 import { type PeerStatus, resolvedStatusSignals, type StatusPeers, type StatusSignal } from './statusSignals';
@@ -82,7 +82,8 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
     return this.registry?.kept(status) === true;
   }
 
-  drive(s: StatusSignal): DriverSignal | undefined {
+  drive(s: StatusSignal, slot: IndicatorSlot<StatusSignal>): DriverSignal | undefined {
+    slot.last = s; // for abortClear
     let { peer } = s;
     // The legacy method cannot clear (a call shows plain typing for 25 s): after a reply nothing follows a call still
     // on its way, and nothing of it is left to the clear of another (`'lapse'`: it is only heard when it lands). Its
@@ -103,7 +104,7 @@ class BotSpec implements IndicatorSpec<StatusSignal>, StatusPeers {
    * shared status's call on its way is not aborted either (`'lapse'`): the others must hear when it lands; and the last
    * one still clears what others left to it (`'handed'`).
    */
-  abortClear(last: StatusSignal | undefined): PreparedCall | undefined {
+  abortClear({ last }: IndicatorSlot<StatusSignal>): PreparedCall | undefined {
     if (!last || last.type === 'clear' || (!this.registry && !this.target.policy.clearOnError)) return undefined;
     const clear = this.target.callFor({ statusMessageCode: last.statusMessageCode, durationSec: 1 }, 'clear');
     const shared = this.shared();

@@ -4,7 +4,7 @@ import type { B24Error } from './B24Error';
 import { B24InputError, describeValue } from './B24InputError';
 import type { CallOutcome, DispatchStats, Dispatcher, IndicatorCall, IndicatorChannel } from './Dispatcher';
 import type { IndicatorCallInfo, IndicatorEvent, IndicatorEventType, StopReason } from './IndicatorEvent';
-import type { IndicatorSpec } from './IndicatorSpec';
+import type { IndicatorSlot, IndicatorSpec } from './IndicatorSpec';
 import type { PreparedCall } from './resolveBotTarget';
 import type { Transport } from './Transport';
 
@@ -85,13 +85,14 @@ export function createIndicatorHost(
    * One subscribed indicator: a plain object with methods on its prototype (no closure per indicator but the
    * channel's listener), because a portal may hold 100,000 of them.
    */
-  class Indicator<S> {
+  class Indicator<S> implements IndicatorSlot<S> {
+    /** The spec's, for its own use (see `IndicatorSlot`): declared only, so that no field is emitted for it. */
+    declare last?: S;
     #channel: IndicatorChannel | undefined;
     /** When the last call lapses on the clients (its time plus the lifetime): a renewal's and a clear's deadline. */
     #lapseAt = -Infinity;
     #ended?: true;
     #signalsSub: Subscription | undefined;
-    #last: S | undefined;
     #lost: Subscriber<CallOutcome> | undefined;
 
     #spec!: IndicatorSpec<S>;
@@ -178,8 +179,7 @@ export function createIndicatorHost(
     /** Signals observer. */
     next(signal: S): void {
       if (this.#ended) return;
-      this.#last = signal;
-      const s = this.#spec.drive(signal);
+      const s = this.#spec.drive(signal, this);
       if (!s) return;
       if ('stop' in s) {
         this.#closeChannel();
@@ -203,7 +203,7 @@ export function createIndicatorHost(
 
     /** Teardown: the subscriber left. */
     unsubscribe(): void {
-      this.#finish('unsubscribed', undefined, undefined, this.#spec.abortClear?.(this.#last));
+      this.#finish('unsubscribed', undefined, undefined, this.#spec.abortClear?.(this));
     }
 
     /**

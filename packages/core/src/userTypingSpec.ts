@@ -3,7 +3,7 @@ import { B24InputError, describeValue } from './B24InputError';
 import type { DriverSignal, IndicatorSpec } from './IndicatorSpec';
 import { requireObservable } from './requireObservable';
 import { resolveTypingPolicy, type TypingPolicy, type TypingSignal, typingSignals } from './typingSignals';
-import { type DialogId, validateDialogId } from './validateDialogId';
+import { checkDialogId, type DialogId } from './validateDialogId';
 
 export interface UserTypingOptions {
   /** `chat<N>` or a user id (`im.dialog.writing` does not take `sg<N>`). */
@@ -20,7 +20,7 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
   if (typeof options !== 'object' || options === null) {
     throw new B24InputError('options', 'an object with dialogId and keystrokes', describeValue(options));
   }
-  const dialogId = validateDialogId(options.dialogId, 'im');
+  const dialogId = checkDialogId(options.dialogId); // validateDialogId(options.dialogId, 'im')
   const keystrokes = requireObservable(options.keystrokes, 'keystrokes');
   // Not given: left undefined, and typingSignals subscribes to no `sent` at all.
   const sent = options.sent === undefined ? undefined : requireObservable(options.sent, 'sent');
