@@ -20,10 +20,11 @@ describe('/rest/ reads a request the way the portal does (reference §5, getRequ
     for (const method of ['PUT', 'DELETE']) {
       const json = await post(writing(), { DIALOG_ID: 'chat1' }, { method });
       const form = await post(writing(), 'DIALOG_ID=chat1', { method });
+      // No DIALOG_ID and no CHAT_ID: dialogWriting's StartWriting(null) finds no chat (§1.1 [S]), ACCESS_ERROR.
       expect({ method, json: json.body.error, form: form.body.error }).toEqual({
         method,
-        json: 'CHAT_ID_EMPTY',
-        form: 'CHAT_ID_EMPTY',
+        json: 'ACCESS_ERROR',
+        form: 'ACCESS_ERROR',
       });
     }
     const queried = await post(`${writing()}?DIALOG_ID=chat2`, { DIALOG_ID: 'chat1' }, { method: 'PUT' });
@@ -73,7 +74,7 @@ describe('§5 the transport suffix: method.json and method.xml', () => {
     expect(reply.text).toBe(
       '<response><error>ACCESS_ERROR</error><error_description>Action unavailable</error_description></response>',
     );
-    const missing = await post(`${writing()}.xml`, {});
+    const missing = await post(`${writing()}.xml`, { CHAT_ID: 0 });
     expect(missing.text).toBe(
       '<response><error>CHAT_ID_EMPTY</error><error_description>Chat ID can&apos;t be empty</error_description></response>',
     );

@@ -1,7 +1,7 @@
 import { type Bot, type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
-import { intArgument, intval, phpIntKey, stringOf, upperKeys } from './paramValues';
+import { intArgument, intval, isset, phpIntKey, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 
@@ -36,9 +36,12 @@ function startWritingChat(model: ChatModel, dialogId: string, senderId: number, 
   return userId > 0 ? model.resolveDialog(String(userId), senderId, options) : null;
 }
 
-/** The dialog `im.dialog.writing` is for: `DIALOG_ID` as given, else `chat<CHAT_ID>`; null when neither names one. */
+/**
+ * The dialog `im.dialog.writing` is for: `DIALOG_ID` as given, else `chat<CHAT_ID>`; null when neither names one.
+ * "Given" is the source's `isset`, so `DIALOG_ID: null` falls through to `CHAT_ID` (reference §1.1).
+ */
 function writingDialogId(params: Params): string | null {
-  if (params.DIALOG_ID !== undefined) return stringOf(params.DIALOG_ID) ?? '';
+  if (isset(params.DIALOG_ID)) return stringOf(params.DIALOG_ID) ?? '';
   const chatId = intval(params.CHAT_ID);
   return chatId > 0 ? `chat${chatId}` : null;
 }
@@ -68,7 +71,10 @@ function dialogWriting(raw: Params, context: MethodContext): unknown {
   const userId = context.auth.userId;
   context.record.senderId = userId;
   const dialogId = writingDialogId(params);
-  if (dialogId === null) throw restError('CHAT_ID_EMPTY');
+  // CHAT_ID_EMPTY only in the source's `isset(CHAT_ID)` branch; with neither id, StartWriting(null) finds no chat
+  // (intval gives 0), so the call ends in ACCESS_ERROR like any other dialog without a chat (reference §1.1).
+  if (dialogId === null && isset(params.CHAT_ID)) throw restError('CHAT_ID_EMPTY');
+  if (dialogId === null) throw restError('ACCESS_ERROR');
   context.record.dialogId = dialogId;
   if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // CIMMessenger::StartWriting: not yourself, and only `chat<N>` or a user id.

@@ -267,18 +267,18 @@ class Model {
     const upper = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toUpperCase(), v]));
     switch (method) {
       case WRITING: {
-        // §1.1: keys upper-cased; DIALOG_ID must pass isDialogId; else CHAT_ID > 0. Neither: CHAT_ID_EMPTY (the
-        // CHAT_ID path with nothing, README "Choices where the platform is silent").
-        let dialogId: string;
-        if (upper.DIALOG_ID !== undefined) {
+        // §1.1: keys upper-cased; a set DIALOG_ID must pass isDialogId; else a set CHAT_ID must be > 0. "Set" is
+        // PHP isset: null is absent. Neither: StartWriting(null) resolves no chat, so ACCESS_ERROR (§1.1 [S]).
+        let dialogId: string | null = null;
+        if (upper.DIALOG_ID !== undefined && upper.DIALOG_ID !== null) {
           dialogId = str(upper.DIALOG_ID) ?? '';
           if (!isDialogId(dialogId)) return fail(400, 'DIALOG_ID_EMPTY');
-        } else {
+        } else if (upper.CHAT_ID !== undefined && upper.CHAT_ID !== null) {
           const chatId = intval(upper.CHAT_ID);
           if (chatId <= 0) return fail(400, 'CHAT_ID_EMPTY');
           dialogId = `chat${chatId}`;
         }
-        const chat = this.startWritingChat(dialogId, user);
+        const chat = dialogId === null ? null : this.startWritingChat(dialogId, user);
         if (!chat) return fail(403, 'ACCESS_ERROR'); // no membership check (§1.1)
         this.show(chat, user, null, this.lifetimeMs);
         return { ok: true, result: true };
@@ -434,15 +434,19 @@ const writingCall = fc
     alias: fc.boolean(),
     dialogId: fc.oneof({ weight: 5, arbitrary: dialogIds }, { weight: 1, arbitrary: fc.constantFrom(2, 3, 10) }),
     chatId: fc.constantFrom(1, '2', 7, 0, -1, 'x', '999'),
+    // A JSON null for the id not chosen (or both, with 'none'): PHP isset reads it as absent.
+    nulls: fc.boolean(),
   })
-  .map(
-    ({ caller, key, dialogId, chatId, alias }): CallSpec => ({
-      method: WRITING,
-      alias,
-      caller,
-      params: key === 'none' ? {} : key === 'CHAT_ID' ? { CHAT_ID: chatId } : { [key]: dialogId },
-    }),
-  );
+  .map(({ caller, key, dialogId, chatId, alias, nulls }): CallSpec => {
+    const unset = nulls ? { DIALOG_ID: null, CHAT_ID: null } : {};
+    const params =
+      key === 'none'
+        ? unset
+        : key === 'CHAT_ID'
+          ? { ...(nulls ? { DIALOG_ID: null } : {}), CHAT_ID: chatId }
+          : { ...(nulls ? { CHAT_ID: null } : {}), [key]: dialogId };
+    return { method: WRITING, alias, caller, params };
+  });
 
 const sendTypingCall = fc
   .record({

@@ -71,7 +71,33 @@ const rows: Row[] = [
     status: 400,
     error: 'DIALOG_ID_EMPTY',
   },
-  { name: 'no dialog at all', method: 'im.dialog.writing', params: {}, status: 400, error: 'CHAT_ID_EMPTY' },
+  // §1.1 [S] dialogWriting (yuliai/bitrix-modules@8ecc53df im/classes/general/im_rest.php): `if
+  // (isset($arParams['DIALOG_ID'])) … else if (isset($arParams['CHAT_ID'])) …`, then StartWriting($arParams['DIALOG_ID'])
+  // unconditionally. With neither, StartWriting gets null: not `chat…`, not the caller, intval() → 0 → NullChat →
+  // false → ACCESS_ERROR 403. CHAT_ID_EMPTY is thrown only inside the CHAT_ID branch.
+  { name: 'no dialog at all', method: 'im.dialog.writing', params: {}, status: 403, error: 'ACCESS_ERROR' },
+  // `isset` is false for null, so a JSON null is as good as absent: the CHAT_ID branch, or neither.
+  {
+    name: '§1.1 DIALOG_ID null is not set: neither id',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: null },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: '§1.1 DIALOG_ID null is not set: CHAT_ID is read',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: null, CHAT_ID: 1 },
+    status: 200,
+    result: true,
+  },
+  {
+    name: '§1.1 CHAT_ID null is not set: neither id, not CHAT_ID_EMPTY',
+    method: 'im.dialog.writing',
+    params: { CHAT_ID: null },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
   { name: 'CHAT_ID 0', method: 'im.dialog.writing', params: { CHAT_ID: 0 }, status: 400, error: 'CHAT_ID_EMPTY' },
   {
     // §1.1: CHAT_ID goes through intval(), which skips only C whitespace (" \t\n\v\f\r"): after a no-break space

@@ -76,6 +76,11 @@ export function intArgument(params: Params, name: string): number | undefined {
   return Math.trunc(Number(raw));
 }
 
+/** PHP `isset` on one parameter: given and not null, so a JSON `null` counts as absent, as the source reads it. */
+export function isset(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
 /** Scalars as PHP would cast them to string; arrays and objects as null. */
 export function stringOf(value: unknown): string | null {
   if (typeof value === 'string') return value;

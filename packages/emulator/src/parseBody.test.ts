@@ -73,12 +73,13 @@ describe('request bodies over HTTP: JSON only with Content-Type application/json
   const json = JSON.stringify({ DIALOG_ID: 'chat1' });
 
   it('a JSON text sent as text/plain or without a Content-Type is not JSON to the portal: no DIALOG_ID', async () => {
+    // Neither DIALOG_ID nor CHAT_ID: dialogWriting's StartWriting(null) finds no chat (§1.1 [S]), ACCESS_ERROR 403.
     const plain = await post(writing(), json, { contentType: 'text/plain;charset=UTF-8' });
-    expect(plain.status).toBe(400);
-    expect(plain.body.error).toBe('CHAT_ID_EMPTY');
+    expect(plain.status).toBe(403);
+    expect(plain.body.error).toBe('ACCESS_ERROR');
     const none = await rawRequest(writing(), Buffer.from(json), { 'content-length': String(json.length) });
-    expect(none.status).toBe(400);
-    expect(JSON.parse(none.text).error).toBe('CHAT_ID_EMPTY');
+    expect(none.status).toBe(403);
+    expect(JSON.parse(none.text).error).toBe('ACCESS_ERROR');
   });
 
   it('application/json with parameters is JSON', async () => {
