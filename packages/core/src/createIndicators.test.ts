@@ -1342,6 +1342,44 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     },
   );
 
+  it.each([
+    ['', undefined],
+    [', with a change made while it waits', 'composing'],
+  ] as const)(
+    'sends the status of the one going on, due again after the other one replied, once the operating hold a refusal then began is over%s',
+    async (_with, change) => {
+      // "thinking"'s renewal at 27 s is answered at 27.5 s with a refusal for the operating limit: the scheduler holds
+      // the method until 37.5 s. "searching" replied at 27.2 s, so "thinking" was to go again at 28.2 s: sent then, in
+      // the hold, it would fail without a request and go again only 10 s after that, at 38.2 s. It goes as the hold
+      // ends, with the newest status (a change meanwhile waits for it, not going into the hold).
+      const transport = recordingTransport((c) => {
+        if (c.at >= 27_000 && c.at < 28_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING') {
+          setTimeout(() => c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))), 500);
+        } else c.resolve({ result: true });
+      });
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators.botStatus({ dialogId: 'chat1', botId: 4, status: phase }).subscribe();
+      await advance(27_200);
+      reply.next('the reply'); // at 27.2 s
+      await advance(2_800);
+      if (change) phase.next(change); // at 30 s
+      await advance(15_000);
+      const shows = change ? 'COMPOSING' : 'THINKING';
+      expect(transport.calls.slice(2).map(callSince(0))).toEqual([
+        '27000 4@chat1 THINKING 30',
+        `37500 4@chat1 ${shows} 30`,
+      ]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe(`4@chat1 ${shows} 1`);
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    },
+  );
+
   it('sends the status of the one going on again a second after the other one replied within its show delay', async () => {
     // That one sent nothing (it never showed), but its reply's message hides the status of the bot in the chat all
     // the same: without sending again, the status of the work going on would be down until its renewal at 27 s.
@@ -2950,6 +2988,46 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     long.dispose();
     expect(unhandled).toEqual([]);
   });
+
+  it.each([
+    ['long before it ends', 30_000],
+    ['just before it ends', 36_500],
+  ])(
+    'sends a change made in the operating hold %s once the hold is over, with the status due again then',
+    async (_when, changeAt) => {
+      // The renewal at 27 s is refused for the operating limit: the scheduler holds the method until 37 s, and the
+      // status is to go again then. A change sent at once would fail in the hold (without a request) and go again only
+      // 10 s after it, the status down until then while the work goes on: it waits for the call at 37 s, which sends it.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < 28_000
+          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
+          : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const events: IndicatorEvent[] = [];
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators
+        .botStatus({ dialogId: 'chat1', botId: 4, status: phase })
+        .subscribe((e) => events.push(e));
+      await advance(changeAt);
+      phase.next('composing');
+      await advance(40_000 - changeAt);
+      expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '37000 sent start']);
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 4@chat1 THINKING 30',
+        '27000 4@chat1 THINKING 30',
+        '37000 4@chat1 COMPOSING 30',
+      ]);
+      // renewed a period after that call
+      await advance(30_000);
+      expect(times(transport.calls.slice(3))).toEqual([64_000]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe('4@chat1 COMPOSING 1');
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    },
+  );
 
   it('sends it again once per operating hold with a short lease, not also right after the next renewal', async () => {
     // Renewed every 9 s; the portal refuses notify for the operating limit from 9 s to 12 s. The renewal at 9 s is

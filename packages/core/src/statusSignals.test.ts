@@ -358,6 +358,43 @@ describe('statusSignals', () => {
     });
   });
 
+  it('sends a change made while it is to go again once an operating hold is over, also after a renewal that went', () => {
+    const refusal = { type: 'failed', error: { kind: 'operating' } };
+    const policy = { leaseSec: 8 }; // renewed every 5 s
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Refused at 4 s, so to go again at 14 s; the renewal at 5 s goes and is not lost (the hold, another status's,
+      // was over): the change at 6 s goes at once, as it would have with no hold, not into the one it was thought in.
+      const status = hot('t 5999ms s', S);
+      const lost = hot('4000ms x', { x: refusal });
+      expectObservable(statusSignals(status, NEVER, policy, undefined, lost), '^ 16500ms !').toBe(
+        's 4999ms r 999ms c 4999ms n 4999ms m',
+        {
+          s: sig('start', 'thinking', 0, 8),
+          r: sig('renew', 'thinking', 5_000, 8),
+          c: sig('change', 'searching', 6_000, 8),
+          n: sig('renew', 'searching', 11_000, 8),
+          m: sig('renew', 'searching', 16_000, 8),
+        },
+      );
+    });
+    testScheduler().run(({ hot, expectObservable }) => {
+      // The change at 4.5 s waits for the call at 14 s; the renewal at 5 s (of what is shown) going and not being lost
+      // does not skip that call, which sends the change (else it would never go).
+      const status = hot('t 4499ms s', S);
+      const lost = hot('4000ms x', { x: refusal });
+      expectObservable(statusSignals(status, NEVER, policy, undefined, lost), '^ 20000ms !').toBe(
+        's 4999ms r 4999ms q 3999ms a 4999ms n',
+        {
+          s: sig('start', 'thinking', 0, 8),
+          r: sig('renew', 'thinking', 5_000, 8),
+          q: sig('renew', 'thinking', 10_000, 8),
+          a: sig('start', 'searching', 14_000, 8),
+          n: sig('renew', 'searching', 19_000, 8),
+        },
+      );
+    });
+  });
+
   it('leaves no timer behind after the end or an unsubscribe', () => {
     const scheduler = testScheduler();
     const status = new Subject<AgentStatus>();

@@ -179,7 +179,8 @@ export interface PeerStatus {
  *   shown status again a second later as a `start` with the full lease, and the renewals follow from there: once
  *   per renewal period (which a change starts afresh), not before a status was shown nor after the end; after a
  *   refusal for the operating limit (a value `{ error }` of kind `operating`) 10 s later, once the scheduler no
- *   longer holds the method; not at all if a renewal went in the pause and was not lost. Nothing user-driven comes
+ *   longer holds the method, and a change meanwhile waits for it (sent in the hold, it would only fail); not at all
+ *   if a renewal went in the pause and was not lost (unless a change waits for it). Nothing user-driven comes
  *   to do it, as a keystroke does for typing: without it the status would stay down until the next renewal, up to
  *   `leaseSec − margin` later.
  *
@@ -249,8 +250,10 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     const machine = m as StatusMachine;
     machine.showTimer = undefined;
     if (machine.resumeAt !== undefined) machine.resumeAt = undefined;
-    // A renewal went after the loss and was not lost: sent again now, the status would go twice in a moment.
-    if (machine.renewedSinceLoss) machine.renewedSinceLoss = false;
+    // A renewal went after the loss and was not lost: sent again now, the status would go twice in a moment. Unless a
+    // change waits for this call (`show`), not for its dwell: that renewal sent what was shown before it.
+    const waits = machine.latest?.code !== machine.shown?.code && machine.dwellTimer === undefined;
+    if (machine.renewedSinceLoss && !waits) machine.renewedSinceLoss = false;
     else machine.show('start');
   },
   dwellTimer(m) {
@@ -298,6 +301,11 @@ class StatusMachine implements PeerStatus {
    * a reply of another puts it off (`resume`). Declared, not initialised, as `lostShown`.
    */
   declare resendAt?: number;
+  /**
+   * When the operating hold a refusal of its call began ends (`pauseAfter`): while its re-send is pending before then,
+   * a change waits for it (`show`), as it would only fail in the hold. Declared, not initialised, as `lostShown`.
+   */
+  declare holdEnds?: number;
   untilSub: Subscription | undefined;
   lostSub: Subscription | undefined;
   statusSub: Subscription | undefined;
@@ -345,8 +353,15 @@ class StatusMachine implements PeerStatus {
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
     // To go again after another's reply (`resumeAt`): a change sent now may land before the reply's message, which
-    // hides it, and would cancel the call that goes after it; that call sends the newest status instead.
-    if (type === 'change' && this.resumeAt !== undefined) return;
+    // hides it, and would cancel the call that goes after it; that call sends the newest status instead. So too while it
+    // is to go again once the operating hold is over (`holdEnds`): sent now, it would fail in the hold and go again
+    // only a hold after that. Not if a renewal went since and was not lost: the hold (another's) is over.
+    if (
+      type === 'change' &&
+      (this.resumeAt !== undefined ||
+        (this.showTimer !== undefined && !this.renewedSinceLoss && (this.holdEnds ?? 0) > this.scheduler.now()))
+    )
+      return;
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
     if (this.renewedSinceLoss) this.renewedSinceLoss = false;
     if (this.resumeAt !== undefined) this.resumeAt = undefined;
@@ -448,15 +463,26 @@ class StatusMachine implements PeerStatus {
     if (lost?.left) this.onItsWay = { code };
     if (this.ended) return;
     if (lost?.reason !== 'stopped' && code === this.shown.code) this.lostShown = true;
-    // Already to go again (a renewal meanwhile failed with the method held, say): then, not later.
+    const pauseMs = pauseAfter(value);
+    const now = this.scheduler.now();
+    // A call failing in the hold a refusal of its own began says the same hold: it ends as that one said, not later.
+    if (pauseMs === OPERATING_HOLD_MS && (this.holdEnds ?? 0) <= now) this.holdEnds = now + pauseMs;
+    // Already to go again (a renewal meanwhile failed with the method held, say): then, not later; but not in a hold
+    // this refusal began (of a call on its way as another status of the bot in the chat replied), where it would fail.
     if (this.showTimer) {
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
+      const due = this.resumeAt ?? this.resendAt ?? now;
+      const holdEnds = this.holdEnds ?? 0;
+      if (pauseMs === OPERATING_HOLD_MS && due < holdEnds) {
+        this.arm('showTimer', holdEnds - now);
+        if (this.resumeAt !== undefined) this.resumeAt = holdEnds;
+        this.resendAt = holdEnds;
+      }
       return;
     }
     if (this.restarted) return;
     this.restarted = true;
-    const pauseMs = pauseAfter(value);
-    this.resendAt = this.scheduler.now() + pauseMs;
+    this.resendAt = now + pauseMs;
     this.arm('showTimer', pauseMs);
   }
 
