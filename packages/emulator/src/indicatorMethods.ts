@@ -111,7 +111,7 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
   if (!appId) throw restError('ACCESS_DENIED');
   let botId: number;
   // `isset($arParams['BOT_ID'])` (reference §1.2): a given BOT_ID, 0 or '' included, must be a bot's key.
-  if (params.BOT_ID !== undefined && params.BOT_ID !== null) {
+  if (isset(params.BOT_ID)) {
     const key = phpIntKey(params.BOT_ID);
     if (key !== null && key > 0) context.record.botId = key;
     const bot = key === null ? undefined : model.bots.get(key);
@@ -144,7 +144,7 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
  */
 function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
   const params = upperKeys(raw);
-  const given = params.BOT_ID !== undefined && params.BOT_ID !== null;
+  const given = isset(params.BOT_ID);
   let botId = given ? (phpIntKey(params.BOT_ID) ?? 0) : 0;
   const appId = auth && !given ? legacyAppId(params, auth) : null;
   if (appId) botId = firstBotOf(model, appId)?.id ?? 0;
