@@ -81,6 +81,33 @@ describe('encodePhpQuery', () => {
     );
   });
 
+  it('refuses a Map or Set, at any depth, naming the path: its entries are not own properties and were dropped', () => {
+    // Object.entries(new Map(…)) is []: a Map or Set was left out like an empty object, its data lost without an error.
+    const rule = 'a plain object or array (not a Map or Set)';
+    for (const [params, field] of [
+      [{ fields: new Map([['TITLE', 'x']]) }, 'params.fields'],
+      [{ ids: new Set([1, 2]) }, 'params.ids'],
+      [{ fields: { nested: [1, new Map()] } }, 'params.fields.nested[1]'],
+      [{ fields: { tags: new Set() } }, 'params.fields.tags'],
+      [new Map([['a', 1]]), 'params'],
+    ] as const) {
+      expect(() => encodePhpQuery(params as Record<string, unknown>), field).toThrow(
+        expect.objectContaining({ name: 'B24InputError', kind: 'input', field, rule }),
+      );
+    }
+    expect(() => encodePhpQuery({ s: new Set(['secret']) }, 'calls[1].params')).toThrow(
+      expect.objectContaining({ field: 'calls[1].params.s', message: expect.not.stringContaining('secret') }),
+    );
+    // Other class instances are sent by their own fields, as before.
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    expect(decodeURIComponent(encodePhpQuery({ at: new Point(1, 2) }))).toBe('at[x]=1&at[y]=2');
+  });
+
   it('names where a cycle closes and where nesting gets too deep', () => {
     const params: Record<string, unknown> = { a: 1 };
     params.self = params;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import { startEmulator } from '@b24-typing/emulator';
 import { describe, expect, it } from 'vitest';
 import { createOAuthTransport } from './createOAuthTransport';
 import { createWebhookTransport } from './createWebhookTransport';
@@ -153,6 +154,65 @@ describe('transport input checks', () => {
         kind: 'network',
       });
       await transport.close();
+    }
+  });
+
+  it('refuses a Map or Set in a call or a batch, naming the path, and sends nothing', async () => {
+    // Object.entries of a Map or Set is [], so JSON (`call`) sent `{}` and core's encodePhpQuery (`batch`) left it out
+    // like an empty object: `{ fields: new Map(…) }` lost the fields without an error. Against the emulator, so that
+    // "nothing sent" is what the portal saw, not only what the error says.
+    const emu = await startEmulator({ plan: 'off' });
+    try {
+      const tokens = emu.issueToken(1);
+      const transports = [
+        createWebhookTransport(emu.webhookUrl(1)),
+        createOAuthTransport({ ...OAUTH, clientEndpoint: emu.restUrl, ...tokens }),
+      ];
+      const rule = 'a plain object or array (not a Map or Set)';
+      const before = emu.stats().requests;
+      for (const transport of transports) {
+        for (const [params, field] of [
+          [{ DIALOG_ID: 'chat1', fields: new Map([['TITLE', 'x']]) }, 'params.fields'],
+          [{ ids: new Set([1, 2]) }, 'params.ids'],
+          [{ fields: { list: [1, new Map()] } }, 'params.fields.list[1]'],
+          [{ fields: { tags: new Set(['secret']) } }, 'params.fields.tags'],
+        ] as const) {
+          const inCall = await captured(() => transport.call('im.dialog.writing', params));
+          expect(inCall, field).toMatchObject({ name: 'B24InputError', kind: 'input', field, rule });
+          // batch names the same field, under its command, in the same words
+          const inBatch = await captured(() =>
+            transport.batch([
+              { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+              { method: 'x.y', params },
+            ]),
+          );
+          expect(inBatch, field).toMatchObject({
+            name: 'B24InputError',
+            field: field.replace('params', 'calls[1].params'),
+            rule,
+          });
+          expect((inCall as Error).message).toBe((inBatch as Error).message.replace('calls[1].params', 'params'));
+          expect(String(inCall)).not.toMatch(/secret|TITLE/);
+        }
+        // A Map as the whole params is refused as `params`.
+        expect(await captured(() => transport.call('x.y', new Map() as never))).toMatchObject({
+          field: 'params',
+          rule,
+        });
+      }
+      expect(emu.stats().requests).toBe(before);
+      expect(emu.received()).toEqual([]);
+      // Another class instance is sent by its own fields, as before: the call reaches the portal.
+      class Dialog {
+        readonly DIALOG_ID = 'chat1';
+      }
+      for (const transport of transports) {
+        await expect(transport.call('im.dialog.writing', new Dialog() as never)).resolves.toBe(true);
+        await transport.close();
+      }
+      expect(emu.received()).toHaveLength(2);
+    } finally {
+      await emu.close();
     }
   });
 
