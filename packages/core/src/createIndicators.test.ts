@@ -31,6 +31,8 @@ const call = (c: { params: Record<string, unknown> }) =>
 const callSince = (t0: number) => (c: { at: number; params: Record<string, unknown> }) => `${ms(c.at - t0)} ${call(c)}`;
 
 const networkDown = () => new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
+/** A refusal for the operating limit (the scheduler then holds the method 10 s), guarded against a retry loop. */
+const operatingLimit = () => loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
 /** A transport that fails while `down()` says so; `inFlight` is the most calls it ever held at once. */
 const outage = (down: (at: number) => boolean) => {
   let open = 0;
@@ -1314,7 +1316,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // would be hidden with the status. A change meanwhile goes with it, not into the hold.
       const transport = recordingTransport((c) =>
         c.at >= 27_000 && c.at < 28_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
+          ? c.reject(operatingLimit())
           : c.resolve({ result: true }),
       );
       const indicators = createIndicators({ transport });
@@ -1354,7 +1356,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // ends, with the newest status (a change meanwhile waits for it, not going into the hold).
       const transport = recordingTransport((c) => {
         if (c.at >= 27_000 && c.at < 28_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING') {
-          setTimeout(() => c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))), 500);
+          setTimeout(() => c.reject(operatingLimit()), 500);
         } else c.resolve({ result: true });
       });
       const indicators = createIndicators({ transport });
@@ -1453,9 +1455,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     for (const leaseSec of [30, 5]) {
       // the portal refuses chat1's start for the operating limit: the scheduler holds the method from 1 s to 11 s
       const transport = recordingTransport((c) =>
-        c.params.dialogId === 'chat1'
-          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
-          : c.resolve({ result: true }),
+        c.params.dialogId === 'chat1' ? c.reject(operatingLimit()) : c.resolve({ result: true }),
       );
       const indicators = createIndicators({ transport });
       const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'thinking', leaseSec }).subscribe();
@@ -1543,7 +1543,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
 
   it.each([
     // "thinking" stays up
-    ['the operating limit', loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }))],
+    ['the operating limit', operatingLimit()],
     ['auth (a token the transport could not refresh)', new B24Error({ code: 'expired_token', status: 401 })],
   ])(
     'sends nothing more when what landed is what the one going on shows: the change of the one that ended was refused for %s',
@@ -2960,9 +2960,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
   it('sends it again once the method is no longer held after an operating refusal, not at the next renewal', async () => {
     const blocked = (from: number, until: number) =>
       recordingTransport((c) =>
-        c.at >= from && c.at < until
-          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
-          : c.resolve({ result: true }),
+        c.at >= from && c.at < until ? c.reject(operatingLimit()) : c.resolve({ result: true }),
       );
     // The portal blocks the notify method from 27 s to 40 s. The renewal at 27 s is refused and the scheduler holds
     // the method until 37 s; the status goes again then, is refused (the block lasts), and waits for the next
@@ -2999,9 +2997,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
       // status is to go again then. A change sent at once would fail in the hold (without a request) and go again only
       // 10 s after it, the status down until then while the work goes on: it waits for the call at 37 s, which sends it.
       const transport = recordingTransport((c) =>
-        c.at >= 27_000 && c.at < 28_000
-          ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
-          : c.resolve({ result: true }),
+        c.at >= 27_000 && c.at < 28_000 ? c.reject(operatingLimit()) : c.resolve({ result: true }),
       );
       const indicators = createIndicators({ transport });
       const events: IndicatorEvent[] = [];
@@ -3034,9 +3030,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     // refused and the method held until 19 s; the renewal at 18 s fails without a request; the status goes at 19 s.
     const t0 = Date.now();
     const transport = recordingTransport((c) =>
-      c.at - t0 >= 9_000 && c.at - t0 < 12_000
-        ? c.reject(loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 })))
-        : c.resolve({ result: true }),
+      c.at - t0 >= 9_000 && c.at - t0 < 12_000 ? c.reject(operatingLimit()) : c.resolve({ result: true }),
     );
     const indicators = createIndicators({ transport });
     const events: IndicatorEvent[] = [];
