@@ -29,8 +29,10 @@ describe('statusForTool with the default rules', () => {
 
   // The provider-executed tools of the AI SDK providers, under the names their docs give them in `tools`: a code
   // execution (Anthropic's, Google's and xAI's `code_execution`, OpenAI's `code_interpreter`) runs code to compute
-  // or analyse; the searches and fetches find information; a computer, a shell or a text editor fits no status of
-  // the platform's own (none says "operating" or "editing"), so they take the fallback.
+  // or analyse; the searches and fetches (Google's `url_context` reads the pages a prompt links, as Anthropic's
+  // `web_fetch` does) find information; OpenAI's `image_generation` generates; a computer, a shell or a text editor,
+  // an MCP server's call or list fits no status of the platform's own (none says "operating" or "editing"), so they
+  // take the fallback.
   it.each([
     ['code_execution', 'calculating'],
     ['codeExecution', 'calculating'],
@@ -41,7 +43,14 @@ describe('statusForTool with the default rules', () => {
     ['google_search', 'searching'],
     ['web_fetch', 'searching'],
     ['file_search', 'searching'],
+    ['url_context', 'searching'],
+    ['urlContext', 'searching'],
+    ['image_generation', 'generating'],
+    ['imageGeneration', 'generating'],
     ['computer', 'processing'],
+    ['shell', 'processing'],
+    ['local_shell', 'processing'],
+    ['mcp', 'processing'],
     ['bash', 'processing'],
     ['text_editor', 'processing'],
     ['str_replace_based_edit_tool', 'processing'],

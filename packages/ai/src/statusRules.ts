@@ -69,6 +69,12 @@ export const defaultStatusRules: StatusRules = frozen({
     { match: 'codeexec', status: 'calculating' },
     { match: 'code_interp', status: 'calculating' },
     { match: 'codeinterp', status: 'calculating' },
+    // Google's `url_context` reads the pages a prompt links, as Anthropic's `web_fetch` (taken by 'web') does;
+    // OpenAI's `image_generation` makes an image
+    { match: 'url_context', status: 'searching' },
+    { match: 'urlcontext', status: 'searching' },
+    { match: 'image_gen', status: 'generating' },
+    { match: 'imagegen', status: 'generating' },
     { match: 'translat', status: 'translating' },
     { match: 'read', status: 'readingDocs' },
     { match: 'file', status: 'readingDocs' },
