@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { B24InputError } from './B24InputError';
@@ -106,6 +107,32 @@ describe('encodePhpQuery', () => {
       ) {}
     }
     expect(decodeURIComponent(encodePhpQuery({ at: new Point(1, 2) }))).toBe('at[x]=1&at[y]=2');
+  });
+
+  it('refuses a WeakMap or WeakSet, and a Map or Set from another realm (an iframe, node:vm), as a Map or Set', () => {
+    // `instanceof Map` is false for another realm's Map (its own Map constructor), and a WeakMap or WeakSet has no
+    // readable entries at all: each was left out like an empty object, without an error.
+    const other = runInNewContext(
+      '({ map: new Map([["TITLE", "x"]]), set: new Set([1]), weakMap: new WeakMap(), weakSet: new WeakSet() })',
+    ) as Record<string, object>;
+    expect(other.map instanceof Map).toBe(false);
+    const rule = 'a plain object or array (not a Map or Set)';
+    for (const [params, field] of [
+      [{ fields: other.map }, 'params.fields'],
+      [{ ids: other.set }, 'params.ids'],
+      [{ list: [1, other.weakMap] }, 'params.list[1]'],
+      [{ fields: new WeakMap() }, 'params.fields'],
+      [{ fields: { tags: new WeakSet() } }, 'params.fields.tags'],
+      [other.weakSet, 'params'],
+    ] as const) {
+      expect(() => encodePhpQuery(params as Record<string, unknown>), field).toThrow(
+        expect.objectContaining({ name: 'B24InputError', kind: 'input', field, rule }),
+      );
+    }
+    // Another realm's plain objects and arrays are sent as this realm's are.
+    expect(decodeURIComponent(encodePhpQuery({ at: runInNewContext('({ x: 1, list: ["a"] })') }))).toBe(
+      'at[x]=1&at[list][0]=a',
+    );
   });
 
   it('names where a cycle closes and where nesting gets too deep', () => {

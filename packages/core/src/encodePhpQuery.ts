@@ -18,8 +18,9 @@ import { B24InputError } from './B24InputError';
  * Bad input throws `B24InputError` (kind `input`) naming the path (`params.fields.ids[2]`) and never quoting the
  * value: a key with `[`/`]` or an empty key (PHP would read a different structure), a non-finite number, an
  * invalid `Date`, a function or symbol, a key or string with a lone surrogate (such a key is named by the object
- * holding it), a `Map` or `Set` (its entries are not own properties, so it would be left out like an empty object;
- * other class instances are sent by their own fields), a cycle, or nesting deeper than 32 levels. `field` is the
+ * holding it), a `Map`, `Set`, `WeakMap` or `WeakSet` of any realm (an object whose `toString` tag ends in `Map` or
+ * `Set`: its entries are not own properties, so it would be left out like an empty object; other class instances are
+ * sent by their own fields), a cycle, or nesting deeper than 32 levels. `field` is the
  * name the path starts with, e.g. `calls[3].params` for the fourth command of a batch.
  */
 export function encodePhpQuery(params: Record<string, unknown>, field = 'params'): string {
@@ -34,8 +35,10 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
   // The own entries of an object. At the top level the name is still empty, so each key is a name of its own.
   const encodeEntries = (object: object, name: string, path: string): void => {
     // A Map's or Set's entries are not own properties: Object.entries reads none, and the data would be left out as
-    // an empty object is, lost without an error. Other class instances are sent by their own fields.
-    if (object instanceof Map || object instanceof Set) {
+    // an empty object is, lost without an error (a WeakMap's or WeakSet's cannot be read at all). Known by its tag
+    // (`[object Map]`, `[object WeakSet]` …), not `instanceof`: one from another realm (an iframe, node:vm) is not an
+    // instance of this realm's Map. Other class instances are sent by their own fields.
+    if (/(Map|Set)]/.test({}.toString.call(object))) {
       throw new B24InputError(path, 'a plain object or array (not a Map or Set)');
     }
     for (const [key, item] of Object.entries(object)) {

@@ -182,8 +182,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /**
  * Where in `value` (already known to serialise: no cycles) JSON would not carry what was given, and the rule it
  * breaks, as core's encodePhpQuery names and words it for a batch command: a non-finite number, an invalid `Date`, a
- * function or symbol, a key or string with a lone surrogate, a `Map` or `Set` (its entries are not own properties,
- * so JSON writes `{}`; other class instances are sent by their own fields). An object with its own `toJSON` (other
+ * function or symbol, a key or string with a lone surrogate, a `Map`, `Set`, `WeakMap` or `WeakSet` of any realm
+ * (its entries are not own properties, so JSON writes `{}`; other class instances are sent by their own fields). An object with its own `toJSON` (other
  * than a Date) is sent as that gives it, so it is not looked into. A bigint is carried, as its digits.
  */
 function refusedPath(value: unknown, path: string): [path: string, rule: string, received?: string] | undefined {
@@ -198,8 +198,12 @@ function refusedPath(value: unknown, path: string): [path: string, rule: string,
     case 'object':
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? [path, 'a valid Date'] : undefined;
       if (value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
-      // JSON reads only own properties, which a Map's or Set's entries are not: it would be sent as `{}`.
-      if (value instanceof Map || value instanceof Set) return [path, 'a plain object or array (not a Map or Set)'];
+      // JSON reads only own properties, which a Map's or Set's entries are not: it would be sent as `{}` (a WeakMap's
+      // or WeakSet's cannot be read at all). Known by its tag, as encodePhpQuery knows it: `instanceof` misses one from
+      // another realm (node:vm).
+      if (/(Map|Set)]/.test(Object.prototype.toString.call(value))) {
+        return [path, 'a plain object or array (not a Map or Set)'];
+      }
       for (const [key, item] of Object.entries(value)) {
         if (LONE_SURROGATE.test(key)) return [path, 'well-formed text'];
         const found = refusedPath(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
