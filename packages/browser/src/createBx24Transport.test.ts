@@ -566,6 +566,38 @@ describe('createBx24Transport', () => {
     await expect(transport.call('im.dialog.writing', { DIALOG_ID: '1' })).rejects.toMatchObject({ code: 'BX24_ERROR' });
   });
 
+  it('refuses params BX24.js cannot encode (a cycle, a lone surrogate, at any depth) as input, not as a network error to retry', async () => {
+    // BX24.js encodes the params (prepareData: name[key]=value through encodeURIComponent, recursing into objects)
+    // before it sends anything: a cycle overflows the stack (RangeError) and a lone surrogate is a URIError, thrown
+    // synchronously by callMethod or callBatch. It was a BX24_ERROR of kind network, which a scheduler retries.
+    const fields: Record<string, unknown> = { TITLE: 'x' };
+    fields.self = fields;
+    const bad = [
+      { DIALOG_ID: 'chat1', fields },
+      { DIALOG_ID: 'chat1', fields: { MESSAGE: 'cut \uD83D' } },
+      { DIALOG_ID: 'chat1', fields: { list: [{ '\uDE00': 1 }] } },
+    ];
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
+    const transport = createBx24Transport(bx24);
+    const rule = 'free of cycles and lone surrogates';
+    for (const params of bad) {
+      await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject({
+        name: 'B24InputError',
+        kind: 'input',
+        field: 'params',
+        rule,
+      });
+      const batch = transport.batch!([
+        { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+        { method: 'im.dialog.writing', params },
+      ]);
+      await expect(batch).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field: 'params', rule });
+    }
+    expect(bx24.state.sent).toEqual([]);
+    // Well-formed params still go out.
+    await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1', text: '\uD83D\uDE00' })).resolves.toBe(true);
+  });
+
   it('rejects bad input before asking BX24', async () => {
     const bx24 = fakeBx24(table({}));
     const transport = createBx24Transport(bx24);

@@ -39,7 +39,7 @@ export interface Bx24TransportOptions {
  * A `Transport` over an app's `BX24` object, for apps running inside a portal frame: BX24.js already holds the
  * token and refreshes it through the parent frame, so this only maps callbacks to promises and errors to
  * `B24Error`. BX24.js cannot cancel a request; an aborted or timed-out call rejects at once and its late answer
- * is ignored.
+ * is ignored. BX24.js encodes the params itself: those it throws on (a cycle, a lone surrogate) reject as input.
  */
 export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOptions = {}): Transport {
   if (typeof bx24 !== 'object' || bx24 === null || typeof bx24.callMethod !== 'function') {
@@ -97,10 +97,21 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       try {
         start(done(resolve), fail, seen);
       } catch (error) {
+        // BX24.js encodes the params (prepareData, a batch's commands all at once) before it sends anything: a cycle
+        // overflows the stack (RangeError), a lone surrogate fails encodeURIComponent (URIError). That is the call's
+        // input, not to be retried (in a batch, one command's params). Checking the params here first, with core's
+        // encodePhpQuery, would cost the portal-frame bundle more than its 6,000 B ceiling spares.
         fail(
           error instanceof B24Error
             ? error
-            : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
+            : error instanceof RangeError || error instanceof URIError
+              ? new B24InputError('params', 'free of cycles and lone surrogates')
+              : new B24Error({
+                  code: 'BX24_ERROR',
+                  kind: 'network',
+                  message: 'BX24 threw while sending',
+                  cause: error,
+                }),
         );
       }
     });
