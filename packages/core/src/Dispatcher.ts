@@ -97,6 +97,12 @@ export type CallOutcome =
       /** `input`/`access` errors stop the indicator: retrying cannot help. */
       readonly fatal: boolean;
       readonly at: number;
+      /**
+       * Refused for the operating limit (`error.kind` `'operating'`): when the hold on its method ends, the calls of
+       * the method failing without a request until then (`OPERATING_HOLD_MS`), also for a hold a refusal of another
+       * indicator's call began. Not in `IndicatorEvent`: for a bot status, to go again as it ends (`statusSignals`).
+       */
+      readonly holdEnds?: number;
     };
 
 export interface DispatchStats {

@@ -3025,6 +3025,121 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     },
   );
 
+  it.each([
+    ['a change long before it ends', [[40_000, 'composing']]],
+    ['a change just before it ends', [[46_500, 'composing']]],
+    [
+      'two changes in it',
+      [
+        [40_000, 'searching'],
+        [43_000, 'composing'],
+      ],
+    ],
+  ] as const)(
+    'sends %s, in an operating hold with no call due as it ends, once it is over: the newest, in one call',
+    async (_what, changes) => {
+      // The portal refuses notify for the operating limit from 27 s to 45 s. The renewal at 27 s is refused (held until
+      // 37 s); the status goes again at 37 s and is refused too: held until 47 s, and its one try of the period is spent,
+      // so nothing of it is due as this hold ends. A change then went at once, failed in the hold without a request and
+      // put the status off until 10 s after it (50 s, or 56.5 s): down though the block lifted at 45 s. It waits for the
+      // hold's end instead, and the newest status goes then, in one call.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < 45_000 ? c.reject(operatingLimit()) : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const events: IndicatorEvent[] = [];
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators
+        .botStatus({ dialogId: 'chat1', botId: 4, status: phase })
+        .subscribe((e) => events.push(e));
+      let now = 0;
+      for (const [at, status] of changes) {
+        await advance(at - now);
+        now = at;
+        phase.next(status);
+      }
+      await advance(60_000 - now);
+      expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '37000 failed start', '47000 sent change']);
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 4@chat1 THINKING 30',
+        '27000 4@chat1 THINKING 30',
+        '37000 4@chat1 THINKING 30',
+        '47000 4@chat1 COMPOSING 30',
+      ]);
+      // renewed a period after that call
+      await advance(20_000);
+      expect(times(transport.calls.slice(4))).toEqual([74_000]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe('4@chat1 COMPOSING 1');
+      expect(vi.getTimerCount()).toBe(0);
+      indicators.dispose();
+    },
+  );
+
+  it('sends a change made in an operating hold with no call due as it ends once, refused again: no more calls than before', async () => {
+    // The portal refuses notify from 27 s on. As above, nothing of the status is due as the hold from 37 s ends at
+    // 47 s; the change at 40 s goes then, in place of the try again it spent failing in the hold, and is refused: the
+    // status then waits for its renewal (74 s), once per renewal period, as before (50 s and 77 s), not at 57 s too.
+    const transport = recordingTransport((c) =>
+      c.at >= 27_000 ? c.reject(operatingLimit()) : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const phase = new BehaviorSubject<AgentStatus>('thinking');
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: phase }).subscribe();
+    await advance(40_000);
+    phase.next('composing');
+    await advance(50_000);
+    expect(transport.calls.map(callSince(0))).toEqual([
+      '0 4@chat1 THINKING 30',
+      '27000 4@chat1 THINKING 30',
+      '37000 4@chat1 THINKING 30',
+      '47000 4@chat1 COMPOSING 30',
+      '74000 4@chat1 COMPOSING 30',
+      '84000 4@chat1 COMPOSING 30',
+    ]);
+    indicators.dispose();
+  });
+
+  it.each([
+    ['long before it ends', 30_000],
+    ['just before it ends', 36_500],
+  ])(
+    'sends a change that failed %s in an operating hold another status began once that hold is over, not 10 s after',
+    async (_when, changeAt) => {
+      // The portal refuses the renewal of the status in chat1 at 27 s for the operating limit: the scheduler holds the
+      // method (for every chat) until 37 s. The status in chat2 changes in that hold: the change fails there without a
+      // request, and goes again as the hold ends, the time the scheduler holds it until, not 10 s after the failure
+      // (40 s, or 46.5 s), which would leave the status down though calls of the method go again from 37 s.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < 28_000 && c.params.dialogId === 'chat1'
+          ? c.reject(operatingLimit())
+          : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe();
+      await advance(20_000);
+      const events: IndicatorEvent[] = [];
+      const phase = new BehaviorSubject<AgentStatus>('thinking');
+      const going = indicators
+        .botStatus({ dialogId: 'chat2', botId: 4, status: phase })
+        .subscribe((e) => events.push(e));
+      await advance(changeAt - 20_000);
+      phase.next('composing');
+      await advance(50_000 - changeAt);
+      expect(brief(events)).toEqual(['20000 sent start', `${changeAt} failed change`, '37000 sent start']);
+      expect(transport.calls.filter((c) => c.params.dialogId === 'chat2').map(callSince(0))).toEqual([
+        '20000 4@chat2 THINKING 30',
+        '37000 4@chat2 COMPOSING 30',
+      ]);
+      going.unsubscribe();
+      await advance(1);
+      expect(transport.calls.map(call).at(-1)).toBe('4@chat2 COMPOSING 1');
+      indicators.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    },
+  );
+
   it('sends it again once per operating hold with a short lease, not also right after the next renewal', async () => {
     // Renewed every 9 s; the portal refuses notify for the operating limit from 9 s to 12 s. The renewal at 9 s is
     // refused and the method held until 19 s; the renewal at 18 s fails without a request; the status goes at 19 s.

@@ -778,6 +778,30 @@ describe('createScheduler errors by kind', () => {
     expect(scheduler.stats().dropped.retries).toBe(0);
   });
 
+  it('tells with an operating-limit failure when the hold on its method ends, also of a hold another call began', async () => {
+    // An indicator whose call fails in a hold cannot tell whether a refusal of its own began it or another's: the
+    // scheduler says when it ends, so that a bot status goes again then, not 10 s after its own failure.
+    const blocked = loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
+    const { clock, scheduler } = setup({ fail: () => (clock.now() < 15_000 ? blocked : undefined) });
+    const first = collect(scheduler);
+    first.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(6_000);
+    const other = collect(scheduler);
+    other.channel.submit(notify('chat2', 'start'));
+    await clock.advanceTo(12_000);
+    // The refusal's reply came at 40 ms: held until 10,040 ms, chat2's start failing in that hold. The call after it
+    // probes and is refused too (its reply at 12,040 ms): held 10 s from then.
+    first.channel.submit(notify('chat1', 'change'));
+    await clock.advanceTo(13_000);
+    expect(first.outcomes).toMatchObject([
+      { type: 'failed', error: { kind: 'operating' }, at: 40, holdEnds: 10_040 },
+      { type: 'failed', error: { kind: 'operating' }, at: 12_040, holdEnds: 22_040 },
+    ]);
+    expect(other.outcomes).toMatchObject([
+      { type: 'failed', error: { kind: 'operating' }, at: 6_000, holdEnds: 10_040 },
+    ]);
+  });
+
   it('a clear refused for the operating limit, or made while its method is held, goes once the hold is over', async () => {
     // The portal blocks the notify method from 1 s to 15 s. Lost to the hold, a clear would leave its status up for
     // the rest of its lease (up to 600 s) after the work failed.

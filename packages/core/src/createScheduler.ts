@@ -840,7 +840,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (fatal || error.kind === 'auth' || error.kind === 'operating') {
       const outer = refusing;
       if (fatal) refusing = { target: targetOf(entry.call), error };
-      notify(channel, { type: 'failed', call: entry.call, error, fatal, at: now });
+      // the refusal (this one or an earlier one) holds the method: until when, which the indicator cannot tell itself
+      const holdEnds = error.kind === 'operating' ? held.get(entry.call.method)?.until : undefined;
+      const failure = { type: 'failed', call: entry.call, error, fatal, at: now } as const;
+      notify(channel, holdEnds === undefined ? failure : { ...failure, holdEnds });
       refusing = outer;
       release(entry, now);
       return;

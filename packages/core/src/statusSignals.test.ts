@@ -395,6 +395,41 @@ describe('statusSignals', () => {
     });
   });
 
+  it('goes again when the hold a failure says ends, and a change in a hold with no call due then waits for its end', () => {
+    const refusal = { type: 'failed', error: { kind: 'operating' } };
+    testScheduler().run(({ hot, expectObservable }) => {
+      // The change at 30 s fails in a hold another status's refusal began at 27 s: the scheduler says it ends at 37 s
+      // (`holdEnds`), so the status goes again then, not at 40 s.
+      const status = hot('t 29999ms c', S);
+      const lost = hot('30000ms x', { x: { ...refusal, holdEnds: 37_000 } });
+      expectObservable(statusSignals(status, NEVER, {}, undefined, lost), '^ 40000ms !').toBe(
+        's 26999ms r 2999ms c 6999ms a',
+        {
+          s: sig('start', 'thinking', 0),
+          r: sig('renew', 'thinking', 27_000),
+          c: sig('change', 'composing', 30_000),
+          a: sig('start', 'composing', 37_000),
+        },
+      );
+    });
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Refused at 27 s (held until 37 s) and again as it goes then (held until 47 s): its one try of the period is
+      // spent, so nothing is due as that hold ends. The changes at 40 s and 43 s wait for it and the newest goes then,
+      // as a change.
+      const status = hot('t 39999ms s 2999ms c', S);
+      const lost = hot('27001ms x 10000ms y', { x: refusal, y: refusal });
+      expectObservable(statusSignals(status, NEVER, {}, undefined, lost), '^ 50000ms !').toBe(
+        's 26999ms r 10000ms a 10000ms c',
+        {
+          s: sig('start', 'thinking', 0),
+          r: sig('renew', 'thinking', 27_000),
+          a: sig('start', 'thinking', 37_001),
+          c: sig('change', 'composing', 47_002),
+        },
+      );
+    });
+  });
+
   it('leaves no timer behind after the end or an unsubscribe', () => {
     const scheduler = testScheduler();
     const status = new Subject<AgentStatus>();

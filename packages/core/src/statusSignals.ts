@@ -88,15 +88,20 @@ export function resolveStatusPolicy(policy: Partial<StatusPolicy> = {}): StatusP
 const RESTART_PAUSE_MS = 1_000;
 
 /**
- * How long after a lost call the status goes again. After a refusal for the operating limit (`{ error }` of kind
- * `operating`, as `createIndicators` reports it) the portal blocks the method for this app for up to 10 minutes and
- * the scheduler fails its calls without a request for `OPERATING_HOLD_MS`: sent a second later, the status would only
- * fail again; left to the next renewal, it would be down for up to `leaseSec` (600 s at most) of work after the block
- * lifted. So it goes once the hold is over, and probes: refused again, it costs one call per renewal period.
+ * When the operating hold a lost call says ends, or `undefined` if it says none. After a refusal for the operating
+ * limit (`{ error }` of kind `operating`, as `createIndicators` reports it) the portal blocks the method for this app
+ * for up to 10 minutes and the scheduler fails its calls without a request for `OPERATING_HOLD_MS`: sent a second
+ * later, the status would only fail again; left to the next renewal, it would be down for up to `leaseSec` (600 s at
+ * most) of work after the block lifted. So it goes once the hold is over, and probes: refused again, it costs one call
+ * per renewal period. The scheduler says when the hold ends (`holdEnds`, also of a hold a refusal of another status
+ * began, which a status cannot tell from its own); without that word, it is taken to end `OPERATING_HOLD_MS` after the
+ * failure, unless a hold it already knows of goes on (the one its own refusal began, which this failure is in).
  */
-function pauseAfter(lost: unknown): number {
-  const kind = (lost as { readonly error?: { readonly kind?: unknown } } | null | undefined)?.error?.kind;
-  return kind === 'operating' ? OPERATING_HOLD_MS : RESTART_PAUSE_MS;
+function holdAfter(lost: unknown, known: number | undefined, now: number): number | undefined {
+  const failed = lost as { readonly error?: { readonly kind?: unknown }; readonly holdEnds?: unknown } | null;
+  if (failed?.error?.kind !== 'operating') return undefined;
+  if (typeof failed.holdEnds === 'number') return failed.holdEnds;
+  return known !== undefined && known > now ? known : now + OPERATING_HOLD_MS;
 }
 
 interface Shown {
@@ -178,8 +183,9 @@ export interface PeerStatus {
  * - `lost` emitting (a call was given up or refused, so the status may be down while the work goes on) sends the
  *   shown status again a second later as a `start` with the full lease, and the renewals follow from there: once
  *   per renewal period (which a change starts afresh), not before a status was shown nor after the end; after a
- *   refusal for the operating limit (a value `{ error }` of kind `operating`) 10 s later, once the scheduler no
- *   longer holds the method, and a change meanwhile waits for it (sent in the hold, it would only fail); not at all
+ *   refusal for the operating limit (a value `{ error }` of kind `operating`) once the scheduler no longer holds the
+ *   method (when its `holdEnds` says, else 10 s later), and a change meanwhile waits for the hold's end, also with no
+ *   call due then (sent in the hold, it would only fail); not at all
  *   if a renewal went in the pause and was not lost (unless a change waits for it). Nothing user-driven comes
  *   to do it, as a keystroke does for typing: without it the status would stay down until the next renewal, up to
  *   `leaseSec − margin` later.
@@ -302,8 +308,8 @@ class StatusMachine implements PeerStatus {
    */
   declare resendAt?: number;
   /**
-   * When the operating hold a refusal of its call began ends (`pauseAfter`): while its re-send is pending before then,
-   * a change waits for it (`show`), as it would only fail in the hold. Declared, not initialised, as `lostShown`.
+   * When the operating hold its call was refused in or for ends (`holdAfter`): a change before then waits for it
+   * (`show`), as it would only fail in the hold. Declared, not initialised, as `lostShown`.
    */
   declare holdEnds?: number;
   untilSub: Subscription | undefined;
@@ -353,21 +359,27 @@ class StatusMachine implements PeerStatus {
   show(type: 'start' | 'change'): void {
     if (!this.latest) return;
     // To go again after another's reply (`resumeAt`): a change sent now may land before the reply's message, which
-    // hides it, and would cancel the call that goes after it; that call sends the newest status instead. So too while it
-    // is to go again once the operating hold is over (`holdEnds`): sent now, it would fail in the hold and go again
-    // only a hold after that. Not if a renewal went since and was not lost: the hold (another's) is over.
-    if (
-      type === 'change' &&
-      (this.resumeAt !== undefined ||
-        (this.showTimer !== undefined && !this.renewedSinceLoss && (this.holdEnds ?? 0) > this.scheduler.now()))
-    )
-      return;
+    // hides it, and would cancel the call that goes after it; that call sends the newest status instead. So too in the
+    // operating hold (`holdEnds`): sent now, it would fail there and go again only a hold after that. It waits for the
+    // call due as the hold ends, or, with none due (its one try of the period spent), goes then as a pending change
+    // (`dwellTimer`), which takes the newest status. Not if a renewal went since and was not lost: the hold (another's)
+    // is over.
+    if (type === 'change') {
+      if (this.resumeAt !== undefined) return;
+      const wait = (this.holdEnds ?? 0) - this.scheduler.now();
+      if (wait > 0 && !this.renewedSinceLoss) {
+        if (this.showTimer === undefined) this.arm('dwellTimer', wait);
+        return;
+      }
+    }
     this.cancel('showTimer'); // a status sent again after a lost call: this one does it
     if (this.renewedSinceLoss) this.renewedSinceLoss = false;
     if (this.resumeAt !== undefined) this.resumeAt = undefined;
     // A change starts the renewal period afresh (it re-arms the renewal), so it ends the one restart allowed in the
-    // last: else a bot changing its status more often than it renews would have one restart for its whole work.
-    if (type === 'change') this.restarted = false;
+    // last: else a bot changing its status more often than it renews would have one restart for its whole work. Not
+    // one that waited for the operating hold to end (going as it ends): it goes in place of the try the hold spent, and
+    // refused again, costs no more calls than it did failing in the hold.
+    if (type === 'change' && this.holdEnds !== this.scheduler.now()) this.restarted = false;
     if (!this.shown) this.peers?.join(this);
     this.shown = this.latest;
     this.shownAt = this.scheduler.now();
@@ -419,7 +431,7 @@ class StatusMachine implements PeerStatus {
     // to go again (after a reply or a lost call): then, not now, when the reply's message may yet hide it; and then
     // even if a renewal goes before (`WORK.showTimer`, `restarted`): that one may land before the message. After this
     // reply, no sooner than its pause (sent before its message landed, it would be hidden as well), nor than it was
-    // due (the end of the operating hold, `pauseAfter`: sent in it, it would only fail); and a change waits for it.
+    // due (the end of the operating hold, `holdAfter`: sent in it, it would only fail); and a change waits for it.
     if (afterReply || this.showTimer) {
       this.restarted = false;
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
@@ -446,7 +458,7 @@ class StatusMachine implements PeerStatus {
 
   /**
    * A call was lost while the work goes on: send the status again, as a start with the full lease, after a pause
-   * (`pauseAfter`: longer for the operating limit). Once per renewal period, which a change starts afresh (a portal
+   * (`holdAfter`: longer for the operating limit). Once per renewal period, which a change starts afresh (a portal
    * refusing every call is not asked again every second), never before a status was shown or after the end.
    */
   onLost(value: unknown): void {
@@ -463,20 +475,19 @@ class StatusMachine implements PeerStatus {
     if (lost?.left) this.onItsWay = { code };
     if (this.ended) return;
     if (lost?.reason !== 'stopped' && code === this.shown.code) this.lostShown = true;
-    const pauseMs = pauseAfter(value);
     const now = this.scheduler.now();
-    // A call failing in the hold a refusal of its own began says the same hold: it ends as that one said, not later.
-    if (pauseMs === OPERATING_HOLD_MS && (this.holdEnds ?? 0) <= now) this.holdEnds = now + pauseMs;
+    const hold = holdAfter(value, this.holdEnds, now);
+    if (hold !== undefined) this.holdEnds = hold;
+    const pauseMs = hold === undefined ? RESTART_PAUSE_MS : Math.max(0, hold - now);
     // Already to go again (a renewal meanwhile failed with the method held, say): then, not later; but not in a hold
     // this refusal began (of a call on its way as another status of the bot in the chat replied), where it would fail.
     if (this.showTimer) {
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
       const due = this.resumeAt ?? this.resendAt ?? now;
-      const holdEnds = this.holdEnds ?? 0;
-      if (pauseMs === OPERATING_HOLD_MS && due < holdEnds) {
-        this.arm('showTimer', holdEnds - now);
-        if (this.resumeAt !== undefined) this.resumeAt = holdEnds;
-        this.resendAt = holdEnds;
+      if (hold !== undefined && due < hold) {
+        this.arm('showTimer', pauseMs);
+        if (this.resumeAt !== undefined) this.resumeAt = hold;
+        this.resendAt = hold;
       }
       return;
     }
