@@ -79,6 +79,8 @@ declare const db: { saveTokens(tokens: OAuthTokens): Promise<void> };`,
     `import type { OAuthTokens } from '@b24-typing/node';
 declare const install: { client_endpoint: string; access_token: string; refresh_token: string };
 declare const db: { saveTokens(tokens: OAuthTokens): Promise<void>; loadTokens(): Promise<OAuthTokens | undefined> };`,
+    `declare const error: unknown;
+declare const webhookCode: string;`,
     `import type { DialogId } from '@b24-typing/core';
 type Handler = (req: { body: Buffer }, res: { sendStatus(status: number): unknown }) => unknown;
 declare const express: { raw(options: { type: string }): Handler };
@@ -476,7 +478,7 @@ const RUNS: Record<string, RunSpec> = {
     },
   },
   // node: fetch mode
-  'packages/node/README.md#5': {
+  'packages/node/README.md#6': {
     env: () => ({ B24_BOT_TOKEN: BOT_17.token }),
     bind: (emulator) => {
       emulator.postMessage({ from: 2, dialogId: '17', text: 'hello, bot' });
@@ -496,7 +498,7 @@ const RUNS: Record<string, RunSpec> = {
     },
   },
   // node: onRetry
-  'packages/node/README.md#6': {
+  'packages/node/README.md#7': {
     bind: (emulator) => {
       emulator.addFault({ method: 'imbot.v2.Event.get', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
       return { transport: undefined, log: { warn: vi.fn() }, handle: vi.fn() };

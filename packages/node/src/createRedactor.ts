@@ -1,4 +1,5 @@
 import { B24Error, B24InputError } from '@b24-typing/core';
+import { redactSecrets } from './redactSecrets';
 
 /**
  * Keeps every secret a transport has held (webhook code, access and refresh tokens, client secret) and scrubs
@@ -43,72 +44,14 @@ export function secretParams(params: Record<string, unknown>): string[] {
   return found;
 }
 
-/**
- * Below this length a secret is scrubbed only where it stands alone: as a substring, "k9" or "BOT" would cut
- * ordinary words and error codes apart. It is still scrubbed, since the portal takes a bot token (and a v1
- * `CLIENT_ID`) of any length up to 40 (reference §4.1): a short one is still a credential.
- */
-const SHORT = 4;
-
-/** Not a letter, digit or `_` before and after, or a URL escape (`%3D`, `%253D`) before. */
-function standingAlone(secret: string): RegExp {
-  const escaped = secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  return new RegExp(`(?<=^|[^\\p{L}\\p{N}_]|%(?:25)*[0-9A-Fa-f]{2})${escaped}(?![\\p{L}\\p{N}_])`, 'gu');
-}
-
-/**
- * A secret as text quoting a request may carry it: as given, URL-encoded (a webhook path, a batch command), escaped
- * in a JSON body (`"` and `\` as `\"` and `\\`) and form-encoded (the OAuth refresh: a space as `+`, `(` as `%28`).
- */
-function forms(secret: string): Set<string> {
-  const all = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
-  all.add(new URLSearchParams([['', secret]]).toString().slice(1));
-  all.delete('');
-  return all;
-}
-
 /** Tokens of the last 32 refreshes: far more than can be alive at once (refreshes come about hourly). */
 export const ROTATED_KEPT = 64;
 
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
   const rotated = new Set<string>();
-  /**
-   * Every secret is found in the text as it came, and then each stretch any of them covers is cut as one: scrubbed
-   * one after the other, a secret that begins another (bot tokens `k9` and `k9-support` in one batch) or overlaps it
-   * cut it apart and left the rest of it in the text.
-   */
-  const text = (value: string, extra: readonly string[] = []): string => {
-    const found: [start: number, end: number][] = [];
-    for (const secret of new Set([...secrets, ...rotated, ...extra])) {
-      for (const form of forms(secret)) {
-        if (!value.includes(form)) continue;
-        if (secret.length < SHORT) {
-          for (const match of value.matchAll(standingAlone(form))) found.push([match.index, match.index + form.length]);
-        } else {
-          // From the next character on, not past the match: a repeat inside the secret ("aaaa" in "aaaaa") is cut too.
-          for (let at = value.indexOf(form); at !== -1; at = value.indexOf(form, at + 1)) {
-            found.push([at, at + form.length]);
-          }
-        }
-      }
-    }
-    // Sorted by start, each stretch is merged with the next while they overlap; touching ones stay two cuts.
-    found.sort((a, b) => a[0] - b[0]);
-    const cuts: [start: number, end: number][] = [];
-    for (const [start, end] of found) {
-      const last = cuts.at(-1);
-      if (last && start < last[1]) last[1] = Math.max(last[1], end);
-      else cuts.push([start, end]);
-    }
-    let out = '';
-    let from = 0;
-    for (const [start, end] of cuts) {
-      out += `${value.slice(from, start)}***`;
-      from = end;
-    }
-    return out + value.slice(from);
-  };
+  const text = (value: string, extra: readonly string[] = []): string =>
+    redactSecrets(value, [...secrets, ...rotated, ...extra]);
   return {
     add(secret) {
       if (secret !== '') secrets.add(secret);

@@ -9,6 +9,7 @@ export type { HttpOptions } from './createHttpClient';
 /** Kept for compatibility: the encoder now lives in `@b24-typing/core`, shared with the browser transports. */
 export { encodePhpQuery } from '@b24-typing/core';
 export { parsePhpQuery } from './parsePhpQuery';
+export { redactSecrets } from './redactSecrets';
 export type { PhpQueryLimits } from './parsePhpQuery';
 export { parseBotEvent } from './parseBotEvent';
 export type { ParseBotEventOptions } from './parseBotEvent';
