@@ -2,6 +2,7 @@
 // exits 1 instead of running on deaf") checked by deleting the bot while it runs.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@b24-typing/emulator';
@@ -74,6 +75,90 @@ describe('llm-bot CLI', () => {
     expect(code).toBe(1);
     expect(cli.out()).toMatch(/event source ended: bot \d+ was unregistered/);
     expect(cli.out()).toMatch(/stopped/);
+  }, 30_000);
+
+  it('exits 1, stopping cleanly, when its bot is unregistered while it registers (its ONIMBOTV2DELETE posted meanwhile)', async () => {
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    // The portal's REST API behind a proxy of the test's, which holds the answer to imbot.v2.Bot.register until the
+    // bot's owner has deleted the bot and the portal has posted its ONIMBOTV2DELETE to the CLI's webhook server (which
+    // listens before registering): the event is taken during registration, and ends the source once the bot runs.
+    const proxy = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        const reply = await fetch(`${portal.url}${req.url}`, {
+          method: req.method!,
+          headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+          ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+        });
+        const body = await reply.text();
+        if (req.url!.endsWith('/imbot.v2.Bot.register')) {
+          const botId = (JSON.parse(body) as { result: { bot: { id: number } } }).result.bot.id;
+          const deleted = await fetch(`${portal.webhookUrl(1)}imbot.v2.Bot.unregister`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ botId, botToken: 'cli-test-token' }),
+          });
+          expect(((await deleted.json()) as { result: unknown }).result).toBe(true);
+          await portal.settled();
+        }
+        res.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const proxied = portal
+      .webhookUrl(1)
+      .replace(portal.url, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+    const cli = spawnCli(['--events', 'webhook'], {
+      B24_WEBHOOK_URL: proxied,
+      B24_BOT_TOKEN: 'cli-test-token',
+      B24_APPLICATION_TOKEN: portal.webhookApplicationToken(1),
+    });
+    const exited = await Promise.race([
+      cli.exited.then((code) => ({ code, signal: cli.proc.signalCode })),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000)),
+    ]);
+    // the delete was delivered during registration, and taken (200)
+    expect(portal.deliveries()).toEqual([expect.objectContaining({ event: 'ONIMBOTV2DELETE', status: 200 })]);
+    // before: killed by its own SIGTERM ({ code: null, signal: 'SIGTERM' }), sent before it listened for one
+    expect(exited).toEqual({ code: 1, signal: null });
+    expect(cli.out()).toMatch(/event source ended: bot \d+ was unregistered/);
+    expect(cli.out()).toMatch(/stopped/);
+  }, 30_000);
+
+  it("logs a provider's refusal without the LLM key or the webhook code it quotes", async () => {
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    const code = portal.webhookUrl(1).split('/').at(-2)!;
+    // An OpenAI-compatible endpoint (behind a proxy that echoes the request's origin) refusing the key it was sent.
+    const refusal = `Incorrect API key provided: sk-cli-test-key. Relayed for ${portal.webhookUrl(1)} by a proxy.`;
+    const endpoint = createHttpServer((req, res) => {
+      req.resume().on('end', () => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: refusal, type: 'invalid_request_error', code: null } }));
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => endpoint.close(() => resolve())));
+    const cli = spawnCli(['--poll-ms', '200'], {
+      B24_WEBHOOK_URL: portal.webhookUrl(1),
+      B24_BOT_TOKEN: 'cli-test-token',
+      LLM_BASE_URL: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/v1`,
+      LLM_API_KEY: 'sk-cli-test-key',
+    });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/LLM bot (\d+) is running/), { timeout: 15_000, interval: 50 });
+    const botId = /LLM bot (\d+) is running/.exec(cli.out())![1]!;
+    portal.postMessage({ from: 2, dialogId: botId, text: 'How does a bot show its status?' });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/model failed/), { timeout: 15_000, interval: 50 });
+    // the operator reads what the provider said, but for the secrets in it (before: both, whole)
+    expect(cli.out()).toContain('model failed: Incorrect API key provided: ***. Relayed for http://127.0.0.1:');
+    expect(cli.out()).not.toContain('sk-cli-test-key');
+    expect(cli.out()).not.toContain(code);
+    cli.proc.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
   }, 30_000);
 
   it('runs on the portal of B24_WEBHOOK_URL, starting no emulator of its own, and exits 0 on Ctrl-C (SIGINT)', async () => {

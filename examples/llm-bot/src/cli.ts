@@ -34,7 +34,7 @@ async function main(): Promise<number | undefined> {
     return 0;
   }
   const { mode, botToken } = options;
-  const { model, description } = createModel();
+  const { model, description, secrets } = createModel();
 
   let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
   let webhook: string;
@@ -61,17 +61,26 @@ async function main(): Promise<number | undefined> {
   const transport = createWebhookTransport(webhook);
   let exitCode = 0;
   const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+  /** Stops the running bot; unset until startBot has returned and the signals are listened for. */
+  let stopBot: ((why: string) => void) | undefined;
+  let deafAtStart = false;
   const bot = await startBot({
     transport,
     botToken,
     model,
     events,
     log,
+    // Cut from the bot's log with its own tokens: the model's key and the webhook's code (the transport scrubs its own
+    // errors of it; a model provider's or a proxy's error text, logged for the operator, it does not see).
+    secrets: [...secrets, ...webhookCode(webhook)],
     // Deaf for good (a wrong token; a deleted bot, whose ONIMBOTV2DELETE ended the source): stop and exit 1
-    // rather than run on silently.
+    // rather than run on silently. Called directly, not by a SIGTERM to ourselves: it can come before startBot has
+    // returned (a delete the portal posted during registration, taken then), when no handler was listening yet and
+    // the signal killed the process outright; and on Windows such a signal always does.
     onError: () => {
       exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
+      if (stopBot) stopBot('event source gone');
+      else deafAtStart = true;
     },
   });
   process.stdout.write(
@@ -88,7 +97,7 @@ async function main(): Promise<number | undefined> {
 
   await new Promise<void>((resolve) => {
     let stoppingSince = 0;
-    const stop = (signal: string) => {
+    const stop = (why: string) => {
       // One Ctrl-C can arrive twice (from the terminal and relayed by pnpm or tsx): only a later one forces.
       if (stoppingSince) {
         if (Date.now() - stoppingSince > 2_000) {
@@ -98,7 +107,7 @@ async function main(): Promise<number | undefined> {
         return;
       }
       stoppingSince = Date.now();
-      log(`${signal}: stopping (${bot.busy()} answer(s) in progress)…`);
+      log(`${why}: stopping (${bot.busy()} answer(s) in progress)…`);
       // None of these is known to reject (each catches what it waits for); were one to, the others still run and the
       // exit is 1 with the reason logged, not an unhandled rejection from a `.finally` chain.
       const steps = [
@@ -121,8 +130,21 @@ async function main(): Promise<number | undefined> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    stopBot = stop;
+    if (deafAtStart) stop('event source gone');
   });
   return exitCode;
+}
+
+/** The code of a webhook URL `…/rest/<userId>/<code>/` (the whole credential), as written and decoded. */
+function webhookCode(url: string): string[] {
+  const code = /\/rest\/\d+\/([^/]+)\/?$/.exec(new URL(url).pathname)?.[1];
+  if (code === undefined) return [];
+  try {
+    return [code, decodeURIComponent(code)];
+  } catch {
+    return [code];
+  }
 }
 
 main().then(

@@ -9,9 +9,10 @@ import { createModel } from './createModel';
 describe('createModel', () => {
   it('uses the local demo model without an endpoint and key, and says so', () => {
     for (const env of [{}, { LLM_BASE_URL: ' ', LLM_API_KEY: '' }]) {
-      const { model, description } = createModel(env);
+      const { model, description, secrets } = createModel(env);
       expect(model).toMatchObject({ provider: 'local', modelId: 'b24-demo' });
       expect(description).toMatch(/local demo model/);
+      expect(secrets).toEqual([]);
     }
   });
 
@@ -66,11 +67,13 @@ describe('createModel', () => {
   });
 
   it('uses the OpenAI-compatible endpoint when URL and key are set, and never shows the key', () => {
-    const { model, description } = createModel({
+    const { model, description, secrets } = createModel({
       LLM_BASE_URL: 'https://llm.example/v1',
-      LLM_API_KEY: 'sk-secret-key',
+      LLM_API_KEY: ' sk-secret-key ',
       LLM_MODEL: 'qwen3-8b',
     });
+    // for the log to cut (a provider's refusal may quote it), as the endpoint is sent it: trimmed
+    expect(secrets).toEqual(['sk-secret-key']);
     expect(model).toMatchObject({ modelId: 'qwen3-8b' });
     expect((model as { provider: string }).provider).toMatch(/^llm/);
     expect(description).toBe('qwen3-8b at https://llm.example');

@@ -8,6 +8,8 @@ export interface ModelChoice {
   readonly model: LanguageModel;
   /** For the start-up banner: which model answers, never the key. */
   readonly description: string;
+  /** For startBot's `secrets`: the API key, which a provider's refusal may quote ("Incorrect API key provided: …"). */
+  readonly secrets: readonly string[];
 }
 
 /**
@@ -29,7 +31,11 @@ export function createModel(env: Readonly<Record<string, string | undefined>> = 
     if (!isHttpUrl(baseURL)) throw new B24InputError('LLM_BASE_URL', 'an absolute http(s) URL of the endpoint');
     const modelId = env.LLM_MODEL?.trim() || 'gpt-4o-mini';
     const provider = createOpenAICompatible({ name: 'llm', baseURL, ...(apiKey ? { apiKey } : {}) });
-    return { model: provider.chatModel(modelId), description: `${modelId} at ${new URL(baseURL).origin}` };
+    return {
+      model: provider.chatModel(modelId),
+      description: `${modelId} at ${new URL(baseURL).origin}`,
+      secrets: apiKey ? [apiKey] : [],
+    };
   }
   // Refused like a bad flag of the CLI, not run at demo speed instead: a typo would otherwise go unnoticed. Blank is
   // unset (Number('') would be 0: no delays at all).
@@ -45,5 +51,6 @@ export function createModel(env: Readonly<Record<string, string | undefined>> = 
   return {
     model: createLocalModel({ speed }),
     description: 'local demo model (set LLM_BASE_URL, and LLM_API_KEY if it needs one, for a real one)',
+    secrets: [],
   };
 }

@@ -94,7 +94,7 @@ const ANSWER_STATUSES = 'thinking → searching → thinking → composing';
  */
 async function startDemoBot(
   emulator: Emulator,
-  model: ModelChoice['model'],
+  { model, secrets }: Pick<ModelChoice, 'model' | 'secrets'>,
   log?: (line: string) => void,
   onError?: (error: unknown) => void,
 ) {
@@ -105,6 +105,8 @@ async function startDemoBot(
     name: BOT_NAME,
     type: 'supervisor',
     model,
+    // An LLM's key, which a provider's refusal may quote, is cut from the log (the bot's own tokens are anyway).
+    secrets,
     events: { mode: 'fetch', intervalMs: 1000 },
     ...(log ? { log } : {}),
     ...(onError ? { onError } : {}),
@@ -121,7 +123,7 @@ async function smoke(): Promise<number> {
     out(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
     if (!ok) failures.push(what);
   };
-  const { bot, transport } = await startDemoBot(emulator, createLocalModel());
+  const { bot, transport } = await startDemoBot(emulator, { model: createLocalModel(), secrets: [] });
   const user = createWebhookTransport(emulator.webhookUrl(2));
   // Step 4's demo to be asked in Chromium: it comes up, and is asked, while steps 1–3 wait on the bot.
   const asked = startAskedDemo();
@@ -518,7 +520,7 @@ async function waitFor(
 async function interactive(
   { port, chosen }: PortChoice,
   uiPort: PortChoice,
-  { model, description }: ModelChoice,
+  { model, description, secrets }: ModelChoice,
 ): Promise<number> {
   let emulator: Emulator;
   try {
@@ -539,7 +541,7 @@ async function interactive(
     exitCode = 1;
     process.kill(process.pid, 'SIGTERM');
   };
-  const { bot, transport } = await startDemoBot(emulator, model, log, deaf);
+  const { bot, transport } = await startDemoBot(emulator, { model, secrets }, log, deaf);
   // From here a Ctrl-C stops what has started, the chat UI's dev server too while it is still starting.
   const starting = new AbortController();
   const uiStarted = startChatUi(emulator, uiPort, starting.signal).catch((error: unknown) => {

@@ -3,9 +3,10 @@ import { APICallError, RetryError } from 'ai';
 
 /**
  * What the apology tells the person in the chat about a failed answer: the kind of failure in plain words, never the
- * error's own text. That text is for the operator (the log line has it whole): a provider's error (the AI SDK's
- * `APICallError`) quotes the provider's message, which can name its URL, an organisation, a masked API key or a
- * request id, and an unreachable endpoint's names the address it could not reach; none of it is for the chat.
+ * error's own text. That text is for the operator (the log line has it, but for the secrets the bot knows: node's
+ * `redactSecrets`): a provider's error (the AI SDK's `APICallError`) quotes the provider's message, which can name
+ * its URL, an organisation, a masked API key or a request id, and an unreachable endpoint's names the address it
+ * could not reach; none of it is for the chat.
  *
  * The kinds are those that reach the apology: the answer timeout (`timedOutAfterMs`, ours); the model refusing for
  * its rate limit (HTTP 429, also as the `lastError` of the `RetryError` the SDK throws once its retry was refused

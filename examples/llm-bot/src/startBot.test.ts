@@ -411,6 +411,9 @@ describe('llm-bot end to end (fetch mode)', () => {
       [{ log: 'console' }, 'log'],
       [{ onError: true }, 'onError'],
       [{ system: 42 }, 'system'],
+      // a string would be spread into its characters: the key itself never cut
+      [{ secrets: 'sk-key' }, 'secrets'],
+      [{ secrets: [42] }, 'secrets'],
     ];
     for (const [options, field] of bad) {
       const err = await startBot({ ...base, ...options } as Parameters<typeof startBot>[0]).catch((e: unknown) => e);
@@ -1374,11 +1377,12 @@ describe('llm-bot with an LLM endpoint that refuses the request', () => {
     [401, 'the model service failed or is unavailable', 1],
     [429, 'the model is busy right now (too many requests)', 2], // the SDK's one retry, refused the same
   ] as const)(
-    'a provider error (HTTP %i) reaches the chat as its kind only: no key, URL or organisation of its text; the log has it whole',
+    'a provider error (HTTP %i) reaches the chat as its kind only: no key, URL or organisation of its text; the log has it, but for the key',
     async (status, kind, tries) => {
       const endpoint = await refusingEndpoint(status);
-      const { model } = createModel({ LLM_BASE_URL: endpoint.baseUrl, LLM_API_KEY: 'sk-test-XXXX1234' });
-      const { bot, emulator, lines, ask, waitFor, settle } = await setup(model, FAST);
+      const { model, secrets } = createModel({ LLM_BASE_URL: endpoint.baseUrl, LLM_API_KEY: 'sk-test-XXXX1234' });
+      expect(secrets).toEqual(['sk-test-XXXX1234']);
+      const { bot, emulator, lines, ask, waitFor, settle } = await setup(model, { ...FAST, secrets });
       const q = await ask('How does a bot show its status?');
       const c = await waitFor(q, (c) => c.reply !== undefined);
       await waitFor(q, () => bot.busy() === 0);
@@ -1391,10 +1395,34 @@ describe('llm-bot with an LLM endpoint that refuses the request', () => {
       // before: "Sorry, I could not answer that: Incorrect API key provided: sk-test-XXXX1234. You can find …"
       expect(said).toEqual([`Sorry, I could not answer that: ${kind}`]);
       expect(said.join('\n')).not.toMatch(/sk-test|https?:|org-test|req_|127\.0\.0\.1|API key/);
-      // the operator still reads what the provider said
-      expect(lines.some((l) => l.includes('model failed') && l.includes(PROVIDER_ERROR))).toBe(true);
+      // the operator still reads what the provider said, but for the key it quotes (before: the key too)
+      const logged = PROVIDER_ERROR.replace('sk-test-XXXX1234', '***');
+      expect(lines.some((l) => l.includes('model failed') && l.includes(logged))).toBe(true);
+      expect(lines.filter((l) => l.includes('sk-test-XXXX1234'))).toEqual([]);
     },
   );
+
+  it("cuts the bot's own tokens out of a model's error text in its log, which it logs for the operator", async () => {
+    // A gateway or proxy echoing what it was sent: the bot token and the application token are the bot's to cut (the
+    // harness checks no line has them once the bot stopped); a key the caller gives in `secrets`.
+    let quoted = '';
+    const { ask, waitFor, lines } = await setup(createLocalModel({ speed: 0 }), (emulator) => {
+      const applicationToken = emulator.webhookApplicationToken(1);
+      quoted = `gateway refused llm-bot-test-token (app ${encodeURIComponent(applicationToken)}, key "sk-given")`;
+      return {
+        events: webhookEvents(emulator),
+        model: createLocalModel({ speed: 0, failWith: quoted }),
+        secrets: ['sk-given'],
+      };
+    });
+    const q = await ask('Will this work?');
+    await waitFor(q, (c) => c.reply !== undefined);
+    // before: "model failed: gateway refused llm-bot-test-token (app …, key "sk-given")"
+    expect(lines.filter((l) => l.includes('model failed'))).toEqual([
+      expect.stringContaining('model failed: gateway refused *** (app ***, key "***")'),
+    ]);
+    expect(quoted).toContain('llm-bot-test-token');
+  });
 });
 
 describe("llm-bot's profile (imbot.v2.Bot.register `properties`)", () => {

@@ -13,7 +13,7 @@ import {
   validateMs,
   withStatus,
 } from '@b24-typing/core';
-import { type BotEvent, botEvents, type MessageAddEvent } from '@b24-typing/node';
+import { type BotEvent, botEvents, type MessageAddEvent, redactSecrets } from '@b24-typing/node';
 import { type LanguageModel, stepCountIs, streamText, type TextStreamPart, type ToolSet } from 'ai';
 import {
   connectable,
@@ -92,8 +92,17 @@ export interface BotOptions {
   readonly answerTimeoutMs?: number;
   /** Lease, renewal margin, minimum dwell … of the status (core's defaults otherwise: 30 s lease, 1 s dwell). */
   readonly statusPolicy?: Partial<StatusPolicy>;
-  /** One line per thing that happened, for the console. Never given a token. A throw from it is dropped. */
+  /**
+   * One line per thing that happened, for the console. A throw from it is dropped. Never given a secret: the bot token,
+   * the application token and `secrets` are cut out of every line (a provider's error text, logged for the operator,
+   * may quote one).
+   */
   readonly log?: (line: string) => void;
+  /**
+   * The credentials the bot cannot know of itself that its log must not show either: the model's API key, the
+   * transport's webhook code or tokens (its own errors are scrubbed already; a provider's or proxy's text is not).
+   */
+  readonly secrets?: readonly string[];
   /**
    * The event source failed or ended for good (a wrong token, a deleted bot): the bot hears nothing any more.
    * When the bot was unregistered (its last event, `ONIMBOTV2DELETE`, arrived), the error is a `B24Error` with
@@ -144,15 +153,6 @@ const SYSTEM =
  * indicator call follows the reply message. Messages of one dialog are answered in turn, dialogs in parallel.
  */
 export async function startBot(options: BotOptions): Promise<RunningBot> {
-  // A console that throws must not stop the bot: many lines are written from `.catch` handlers and the webhook
-  // server's, where the throw would be an unhandled rejection. A failing log has nowhere to report to.
-  const log = (line: string) => {
-    try {
-      options.log?.(line);
-    } catch {
-      // dropped: see above
-    }
-  };
   const { transport, botToken } = options;
   const answerTimeoutMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
   // setTimeout's range: past it (or NaN) the timer fires at once and every answer would time out.
@@ -172,6 +172,20 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   const events = options.events ?? { mode: 'fetch' };
   refuseBadOptions(options, events);
+  const secrets = [
+    botToken,
+    ...(events.mode === 'webhook' ? [events.applicationToken] : []),
+    ...(options.secrets ?? []),
+  ];
+  // A console that throws must not stop the bot: many lines are written from `.catch` handlers and the webhook
+  // server's, where the throw would be an unhandled rejection. A failing log has nowhere to report to.
+  const log = (line: string) => {
+    try {
+      options.log?.(redactSecrets(line, secrets));
+    } catch {
+      // dropped: see above
+    }
+  };
   /** The bot's name, which a group chat mentions it by (`@LLM Bot …`). */
   const name = options.name ?? 'LLM Bot';
   // botEvents refuses it too, but only once registration has answered: a bad interval would register the bot first.
@@ -827,6 +841,10 @@ function refuseBadOptions(options: BotOptions, events: EventSource): void {
   }
   if (options.tools !== undefined && (typeof options.tools !== 'object' || options.tools === null)) {
     throw new B24InputError('tools', 'an object of AI SDK tools');
+  }
+  const { secrets } = options;
+  if (secrets !== undefined && !(Array.isArray(secrets) && secrets.every((secret) => typeof secret === 'string'))) {
+    throw new B24InputError('secrets', 'an array of strings');
   }
   for (const field of ['log', 'onError'] as const) {
     if (options[field] !== undefined && typeof options[field] !== 'function') {
