@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { post } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -10,6 +10,8 @@ beforeAll(async () => {
   hook = emulator.webhookUrl();
 });
 afterAll(() => emulator.close());
+// A fault a failed test did not use up must not hit the next test's calls.
+afterEach(() => emulator.clearFaults());
 
 describe('batch', () => {
   it('runs named commands and reports errors per command in result_error with the documented keys', async () => {
@@ -226,6 +228,55 @@ describe('batch', () => {
       ['batch', 'ERROR_BATCH_METHOD_NOT_ALLOWED'],
       ['batch', null],
     ]);
+  });
+
+  it('a nested `BATCH` counts in stats().batches, as the top-level batch does (the same methodsBatch runs)', async () => {
+    const before = emulator.stats();
+    const reply = await post(`${hook}batch`, {
+      cmd: { upper: 'BATCH?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1', plain: 'im.dialog.writing?DIALOG_ID=chat1' },
+    });
+    expect(reply.body.result.result.upper.result).toEqual([true]);
+    const after = emulator.stats();
+    expect(after.batches - before.batches).toBe(2);
+    expect((after.byMethod.batch ?? 0) - (before.byMethod.batch ?? 0)).toBe(2);
+  });
+
+  it('a `batch` error fault hits a nested `BATCH` like any method in a batch: in result_error, its commands unrun', async () => {
+    // The first fault (a latency) is the one the top-level batch takes, so the error fault is left for the nested one.
+    emulator.addFault({ method: 'batch', latencyMs: 1, times: 1 });
+    emulator.addFault({ method: 'batch', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    const before = emulator.stats();
+    const reply = await post(`${hook}batch`, {
+      cmd: { upper: 'BATCH?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat2', plain: 'im.dialog.writing?DIALOG_ID=chat1' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result).toEqual({ plain: true });
+    expect(reply.body.result.result_error.upper).toEqual({
+      error: 'QUERY_LIMIT_EXCEEDED',
+      error_description: 'Too many requests',
+    });
+    expect(emulator.faults()).toEqual([]);
+    const after = emulator.stats();
+    // Both hit: the latency (top-level batch) and the error (nested batch).
+    expect(after.faultsHit - before.faultsHit).toBe(2);
+    // Refused before it ran: the outer batch is the only one counted, the nested one is on the timeline as refused.
+    expect(after.batches - before.batches).toBe(1);
+    const outer = emulator.timeline().at(-1)!;
+    const id = outer.kind === 'call' ? outer.batchId : -1;
+    const calls = emulator.timeline().filter((e) => e.kind === 'call' && e.batchId === id);
+    expect(calls.map((e) => e.kind === 'call' && [e.method, e.status, e.error])).toEqual([
+      ['batch', 503, 'QUERY_LIMIT_EXCEEDED'],
+      ['im.dialog.writing', 200, null],
+      ['batch', 200, null],
+    ]);
+  });
+
+  it('a `batch` fault that breaks the reply (reset) does not hit a nested `BATCH`, as for any command', async () => {
+    emulator.addFault({ method: 'batch', latencyMs: 1, times: 1 });
+    emulator.addFault({ method: 'batch', reset: true, times: 1 });
+    const reply = await post(`${hook}batch`, { cmd: { upper: 'BATCH?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' } });
+    expect(reply.body.result.result.upper.result).toEqual([true]);
+    expect(emulator.faults().map((f) => f.reset)).toEqual([true]);
   });
 
   it("a command's method is not trimmed: ` im.dialog.writing` and ` batch` are not found (§8 [S] parse_url)", async () => {

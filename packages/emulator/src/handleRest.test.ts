@@ -68,11 +68,12 @@ describe('§5 the transport suffix: method.json and method.xml', () => {
   });
 
   it('sends errors as XML too, escaped, with the same status and no time', async () => {
+    // `sg7` names no workgroup chat: Dialog::hasAccess refuses it before StartWriting (methods.test.ts).
     const reply = await post(`${writing()}.xml`, { DIALOG_ID: 'sg7' });
     expect(reply.status).toBe(403);
     expect(reply.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(reply.text).toBe(
-      '<response><error>ACCESS_ERROR</error><error_description>Action unavailable</error_description></response>',
+      '<response><error>ACCESS_ERROR</error><error_description>You don&apos;t have access to this dialog</error_description></response>',
     );
     const missing = await post(`${writing()}.xml`, { CHAT_ID: 0 });
     expect(missing.text).toBe(

@@ -46,6 +46,27 @@ function writingDialogId(params: Params): string | null {
   return chatId > 0 ? `chat${chatId}` : null;
 }
 
+/** dialogWriting's text when `Dialog::hasAccess` fails; StartWriting's own refusals keep the catalog's text. */
+const NO_DIALOG_ACCESS = "You don't have access to this dialog";
+
+/**
+ * `\Bitrix\Im\Dialog::hasAccess($dialogId)` for the caller, which dialogWriting asks before StartWriting in the newer
+ * module copy (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php; the older 8ecc53df has no such check).
+ * im/lib/dialog.php: an `isChatId` id (`/^(chat|sg|crm)[0-9]{1,}$/i`, any case, unlike StartWriting) goes through
+ * `getChatId` (`chat<N>`, `sg<N>` → the workgroup's chat; `crm` only as `crm|TYPE|ID`, so `crm1` is chat 0) and
+ * `V2\Chat::checkAccess`: no chat is NOT_FOUND, a group chat needs the caller's relation (V2/Chat/GroupChat.php).
+ * Any other id is a user, and `V2\Entity\User\User::checkAccess` passes for oneself and for every intranet user,
+ * which is all the emulator models. A private chat named `chat<N>` asks its companion (V2/Chat/PrivateChat.php), a
+ * NullUser for a non-member, whose check this copy does not store: such a call is let through, as before.
+ */
+function hasDialogAccess(model: ChatModel, dialogId: string, userId: number): boolean {
+  const id = dialogId.replace(/\n$/, '');
+  if (!/^(chat|sg|crm)\d+$/i.test(id)) return true;
+  const chat = /^crm/i.test(id) ? null : model.resolveDialog(id, userId, { allowSg: true, create: false });
+  if (!chat) return false;
+  return chat.type === 'private' || chat.members.has(userId);
+}
+
 /** The app a legacy imbot call acts for: the OAuth application, or under a webhook `'custom' + CLIENT_ID`. */
 function legacyAppId(params: Params, auth: AuthContext): string | null {
   if (auth.type === 'oauth') return auth.clientId;
@@ -77,6 +98,7 @@ function dialogWriting(raw: Params, context: MethodContext): unknown {
   if (dialogId === null) throw restError('ACCESS_ERROR');
   context.record.dialogId = dialogId;
   if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  if (!hasDialogAccess(context.model, dialogId, userId)) throw restError('ACCESS_ERROR', NO_DIALOG_ACCESS);
   // CIMMessenger::StartWriting: not yourself, and only `chat<N>` or a user id.
   if (isOwnDialog(dialogId, userId)) throw restError('ACCESS_ERROR');
   const chat = startWritingChat(context.model, dialogId, userId);

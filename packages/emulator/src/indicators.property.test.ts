@@ -84,6 +84,18 @@ const isNumeric = (v: unknown): boolean =>
   typeof v === 'number' ||
   (typeof v === 'string' && /^[ \t\n\r\v\f]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/.test(v));
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+/**
+ * `Dialog::hasAccess` (yuliai/bitrix-modules@026c2eea im/lib/dialog.php): a `chat`/`sg`/`crm` id in any case needs
+ * the group chat it names (`sg<N>`: the workgroup's; `crm<N>`: none) with the caller in it; a user id passes.
+ */
+function hasDialogAccess(dialogId: string, user: number): boolean {
+  const m = /^(chat|sg|crm)(\d+)$/i.exec(dialogId);
+  if (!m) return true;
+  const [prefix, n] = [m[1]!.toLowerCase(), Number(m[2])];
+  const id = prefix === 'chat' ? n : prefix === 'sg' ? [...GROUPS].find(([, g]) => g.workgroup === n)?.[0] : undefined;
+  return id !== undefined && (GROUPS.get(id)?.members.has(user) ?? false);
+}
+
 /** `\Bitrix\Im\Common::isDialogId` (§1.1). */
 const isDialogId = (d: string) => /^([0-9]+|(chat|sg|crm)[0-9]+)$/i.test(d);
 
@@ -278,8 +290,10 @@ class Model {
           if (chatId <= 0) return fail(400, 'CHAT_ID_EMPTY');
           dialogId = `chat${chatId}`;
         }
+        // Dialog::hasAccess before StartWriting (yuliai/bitrix-modules@026c2eea dialogWriting; methods.test.ts).
+        if (dialogId !== null && !hasDialogAccess(dialogId, user)) return fail(403, 'ACCESS_ERROR');
         const chat = dialogId === null ? null : this.startWritingChat(dialogId, user);
-        if (!chat) return fail(403, 'ACCESS_ERROR'); // no membership check (§1.1)
+        if (!chat) return fail(403, 'ACCESS_ERROR');
         this.show(chat, user, null, this.lifetimeMs);
         return { ok: true, result: true };
       }

@@ -17,6 +17,8 @@ beforeAll(async () => {
   emulator.seed({
     apps: [{ clientId: 'other.app', clientSecret: 'other-secret' }],
     bots: [{ id: 20, code: 'other', name: 'Other', clientId: 'other.app', chats: [1] }],
+    // A workgroup chat (`sg7`) of user 1 only, for im.dialog.writing's access check.
+    chats: [{ id: 30, title: 'Workgroup', members: [1], workgroupId: 7 }],
     webhooks: [
       { userId: 3, code: 'hookofuser3' },
       { userId: 2, code: 'imonlyhook', scopes: ['im'] },
@@ -36,6 +38,8 @@ interface Row {
   params: Record<string, unknown>;
   status: number;
   error?: string;
+  /** The `error_description`, where two refusals share a code (ACCESS_ERROR) and only the text tells them apart. */
+  description?: string;
   result?: unknown;
 }
 
@@ -200,6 +204,132 @@ const rows: Row[] = [
     params: { DIALOG_ID: '999' },
     status: 403,
     error: 'ACCESS_ERROR',
+  },
+  // Dialog access (yuliai/bitrix-modules@026c2eea, the newer copy: the older 8ecc53df has no such check):
+  // im/classes/general/im_rest.php dialogWriting, after the DIALOG_ID / CHAT_ID checks and before StartWriting:
+  // `if (!\Bitrix\Im\Dialog::hasAccess($arParams['DIALOG_ID'])) throw new RestException("You don't have access to this
+  // dialog", "ACCESS_ERROR", CRestServer::STATUS_FORBIDDEN);`. im/lib/dialog.php hasAccess: for an isChatId id
+  // (`/^(chat|sg|crm)[0-9]{1,}$/i`, any case) `V2\Chat::getInstance(getChatId(…))->checkAccess($userId)`: no chat is
+  // NOT_FOUND, a group chat needs a relation (im/lib/V2/Chat/GroupChat.php checkAccessInternal); for a user id
+  // `V2\Entity\User\User::getInstance($dialogId)->checkAccess($userId)`, which passes for oneself and for intranet
+  // users (im/lib/V2/Entity/User/User.php). StartWriting's own refusals keep "Action unavailable".
+  {
+    name: 'a group chat the caller is not in',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat2' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    name: 'CHAT_ID of a group chat the caller is not in',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { CHAT_ID: 2 },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    name: 'hidden alias: a group chat the caller is not in',
+    method: 'im.chat.sendTyping',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat2' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    name: 'a group chat the caller is in',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat1' },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'a private dialog with an intranet user (User::checkAccess passes)',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { DIALOG_ID: '2' },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'an unknown chat is no access (NOT_FOUND), not StartWriting',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'chat999' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    name: 'DIALOG_ID_EMPTY comes before the access check',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { DIALOG_ID: 'room2' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'yourself passes the access check, StartWriting refuses',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: '1' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: 'Action unavailable',
+  },
+  {
+    name: 'hasAccess reads CHAT2 in any case: no relation',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { DIALOG_ID: 'CHAT2' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    name: 'hasAccess reads CHAT1 in any case: a member passes, StartWriting refuses',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'CHAT1' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: 'Action unavailable',
+  },
+  {
+    name: 'sg of a workgroup the caller is in: access, StartWriting refuses',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'sg7' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: 'Action unavailable',
+  },
+  {
+    name: 'sg of a workgroup the caller is not in',
+    method: 'im.dialog.writing',
+    auth: 'user3',
+    params: { DIALOG_ID: 'sg7' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    name: 'sg of no workgroup chat',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'sg1' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
+  },
+  {
+    // Dialog::getChatId reads only `crm|TYPE|ID`, which isDialogId refuses: `crm1` is chat 0, NOT_FOUND.
+    name: 'crm1 names no chat',
+    method: 'im.dialog.writing',
+    params: { DIALOG_ID: 'crm1' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: "You don't have access to this dialog",
   },
   { name: 'hidden alias', method: 'im.chat.sendTyping', params: { DIALOG_ID: 'chat1' }, status: 200, result: true },
   // imbot.chat.sendTyping (§1.2)
@@ -796,6 +926,7 @@ describe.each([...new Set(rows.map((r) => r.method))])('%s', (method) => {
     if (row.error) {
       expect(reply.body.error).toBe(row.error);
       expect(typeof reply.body.error_description).toBe('string');
+      if (row.description !== undefined) expect(reply.body.error_description).toBe(row.description);
       expect(reply.body.time).toBeUndefined();
     } else {
       expect(reply.body.error).toBeUndefined();

@@ -1,4 +1,5 @@
 import { restError } from './errorCatalog';
+import { faultError } from './FaultBook';
 import { invokeMethod, refusedRecord } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
 import { haltFlag, upperKeys } from './paramValues';
@@ -59,6 +60,8 @@ function splitCommand(text: string): { method: string; query: string } {
  * a CRestServerBatchItem, then the name as given. Lower-cased, `BATCH` or `Batch` is `batch`, a global method the
  * item finds and runs: a nested batch with the same auth, its commands on the timeline under this batch's id (one
  * HTTP request), its answer this command's result. Anything else is a method looked up as any call is.
+ * A nested batch is a call of `batch` like any command's call of its method: a `batch` error fault hits it (in
+ * `result_error`, its commands unrun) and, once it runs, it counts in `stats().batches` as the top-level one does.
  */
 function runCommand(
   portal: Portal,
@@ -71,6 +74,12 @@ function runCommand(
   if (method.toLowerCase() !== 'batch') return invokeMethod(portal, method, sub, auth, batchId);
   portal.countMethod('batch');
   try {
+    const fault = portal.faults.match('batch', true);
+    if (fault) {
+      portal.stats.faultsHit++;
+      throw faultError(fault);
+    }
+    portal.stats.batches++;
     const result = runBatch(portal, sub, auth, batchId);
     // Read before the nested batch is recorded as answered: a clock that fails here fails it, recorded once as such.
     const finished = portal.now();

@@ -218,6 +218,7 @@ export interface EmulatorStats {
   byMethod: Record<string, number>;
   /** Replies by HTTP status. */
   byStatus: Record<string, number>;
+  /** Batches that ran: each top-level `batch` request, and each nested `BATCH` command (the same methodsBatch). */
   batches: number;
   faultsHit: number;
 }
