@@ -3193,6 +3193,43 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     indicators.dispose();
   });
 
+  it.each([
+    ['lifts before the hold ends', 45_000, ['47000 sent start', '74000 renewed renew']],
+    ['lasts', 100_000, ['47000 failed start', '74000 failed renew']],
+  ])(
+    'sends it again after the reply of another status of the bot in the chat in an operating hold it knows of once the hold is over, when the block %s',
+    async (_when, blockEnds, last) => {
+      // The portal refuses notify for the operating limit from 27 s. "thinking" is refused at 27 s (held until 37 s),
+      // goes again at 37 s and is refused again (held until 47 s): its one try of the period spent, nothing of it is
+      // due as this hold ends. "searching" of the same bot in the chat replies at 40 s. A second after the reply,
+      // "thinking" went, failed in the hold without a request (a `failed` event for nothing), and went again at 47 s:
+      // it waits for the hold's end instead. Refused again then, it waits for its renewal (74 s): no call at 57 s.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < blockEnds ? c.reject(operatingLimit()) : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const events: IndicatorEvent[] = [];
+      const reply = new Subject<string>();
+      indicators
+        .botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply, leaseSec: 60 })
+        .subscribe();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+      await advance(40_000);
+      reply.next('the reply'); // at 40 s
+      await advance(40_000);
+      expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '37000 failed start', ...last]);
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 4@chat1 SEARCHING 60',
+        '0 4@chat1 THINKING 30',
+        '27000 4@chat1 THINKING 30',
+        '37000 4@chat1 THINKING 30',
+        '47000 4@chat1 THINKING 30',
+        '74000 4@chat1 THINKING 30',
+      ]);
+      indicators.dispose();
+    },
+  );
+
   it('does not send it again when the reply came between the loss and the second try', async () => {
     const { transport } = outage((at) => at >= 27_000);
     const indicators = createIndicators({ transport });

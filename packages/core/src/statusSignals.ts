@@ -431,13 +431,19 @@ class StatusMachine implements PeerStatus {
     // to go again (after a reply or a lost call): then, not now, when the reply's message may yet hide it; and then
     // even if a renewal goes before (`WORK.showTimer`, `restarted`): that one may land before the message. After this
     // reply, no sooner than its pause (sent before its message landed, it would be hidden as well), nor than it was
-    // due (the end of the operating hold, `holdAfter`: sent in it, it would only fail); and a change waits for it.
+    // due, nor, with nothing due, than an operating hold it knows of ends (`holdAfter`, `holdEnds`: sent in it, it
+    // would only fail, a `failed` event for nothing); and a change waits for it. Put off so, it goes in place of the try
+    // the hold spent (as a change does, `show`): refused again, it waits for the renewal, as it did failing in the hold.
     if (afterReply || this.showTimer) {
-      this.restarted = false;
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
-      if (!afterReply) return;
+      if (!afterReply) {
+        this.restarted = false;
+        return;
+      }
       const now = this.scheduler.now();
-      const at = Math.max(this.showTimer ? (this.resumeAt ?? this.resendAt ?? now) : now, now + pauseMs);
+      const due = this.showTimer ? (this.resumeAt ?? this.resendAt ?? now) : (this.holdEnds ?? now);
+      const at = Math.max(due, now + pauseMs);
+      this.restarted = !this.showTimer && at > now + pauseMs;
       this.arm('showTimer', at - now);
       this.resumeAt = at;
       return;
