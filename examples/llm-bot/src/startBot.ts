@@ -172,11 +172,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   const events = options.events ?? { mode: 'fetch' };
   refuseBadOptions(options, events);
+  // Strings only: an application token left out (JavaScript) is refused later, by the webhook server; here it would
+  // make redactSecrets throw on every line, and the log (which drops a throw) say nothing at all.
   const secrets = [
     botToken,
     ...(events.mode === 'webhook' ? [events.applicationToken] : []),
     ...(options.secrets ?? []),
-  ];
+  ].filter((secret) => typeof secret === 'string');
   // A console that throws must not stop the bot: many lines are written from `.catch` handlers and the webhook
   // server's, where the throw would be an unhandled rejection. A failing log has nowhere to report to.
   const log = (line: string) => {

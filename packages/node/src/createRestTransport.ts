@@ -183,8 +183,9 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * Where in `value` (already known to serialise: no cycles) JSON would not carry what was given, and the rule it
  * breaks, as core's encodePhpQuery names and words it for a batch command: a non-finite number, an invalid `Date`, a
  * function or symbol, a key or string with a lone surrogate, a `Map`, `Set`, `WeakMap` or `WeakSet` of any realm
- * (its entries are not own properties, so JSON writes `{}`; other class instances are sent by their own fields). An object with its own `toJSON` (other
- * than a Date) is sent as that gives it, so it is not looked into. A bigint is carried, as its digits.
+ * (its entries are not own properties, so JSON writes `{}`; other class instances are sent by their own fields). An
+ * object with its own `toJSON` (other than a Date) is sent as that gives it, so it is not looked into. A bigint is
+ * carried, as its digits.
  */
 function refusedPath(value: unknown, path: string): [path: string, rule: string, received?: string] | undefined {
   switch (typeof value) {
