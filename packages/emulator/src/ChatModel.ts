@@ -380,6 +380,11 @@ export class ChatModel {
     return message?.id === id ? message : undefined;
   }
 
+  /** Every message of a chat, oldest first (id order). */
+  chatMessages(chatId: number): readonly Message[] {
+    return this.byChat.get(chatId) ?? [];
+  }
+
   /** The newest `count` messages of a chat, oldest first. */
   recentMessages(chatId: number, count: number): Message[] {
     return this.byChat.get(chatId)?.slice(-count) ?? [];

@@ -58,6 +58,9 @@ export const ERROR_CATALOG = {
   USER_ID_EMPTY: [400, 'Recipient ID not specified when sending a personal message'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
   CANT_EDIT_MESSAGE: [400, "Time has expired for modification or you don't have access"],
+  // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)
+  FIRST_ID_STRING: [400, "First ID can't be string"],
+  LAST_ID_STRING: [400, "Last ID can't be string"],
   // emulator transport errors (not from the platform: a portal's web server would answer these itself)
   REQUEST_ENTITY_TOO_LARGE: [413, 'Request body is too large'],
 } as const satisfies Record<string, readonly [number, string]>;

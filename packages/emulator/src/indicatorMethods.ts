@@ -59,7 +59,7 @@ const NO_DIALOG_ACCESS = "You don't have access to this dialog";
  * which is all the emulator models. A private chat named `chat<N>` asks its companion (V2/Chat/PrivateChat.php), a
  * NullUser for a non-member, whose check this copy does not store: such a call is let through, as before.
  */
-function hasDialogAccess(model: ChatModel, dialogId: string, userId: number): boolean {
+export function hasDialogAccess(model: ChatModel, dialogId: string, userId: number): boolean {
   const id = dialogId.replace(/\n$/, '');
   if (!/^(chat|sg|crm)\d+$/i.test(id)) return true;
   const chat = /^crm/i.test(id) ? null : model.resolveDialog(id, userId, { allowSg: true, create: false });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post } from '../test/http';
+import { post, type Reply } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -707,6 +707,67 @@ const rows: Row[] = [
     status: 403,
     error: 'ACCESS_ERROR',
   },
+  // im.dialog.messages.get: bitrix24/b24restdocs api-reference/chats/messages/im-dialog-messages-get.md (parameters,
+  // errors DIALOG_ID_EMPTY, ACCESS_ERROR) and bitrix-tools/b24-rest-docs, the same path (LIMIT default 20, max 50;
+  // errors with their statuses: DIALOG_ID_EMPTY 400, FIRST_ID_STRING 400, LAST_ID_STRING 400, ACCESS_ERROR 403 "You do
+  // not have access to the specified dialog").
+  { name: 'chat dialog', method: 'im.dialog.messages.get', params: { DIALOG_ID: 'chat1' }, status: 200 },
+  { name: 'lower-case keys', method: 'im.dialog.messages.get', params: { dialog_id: 'chat1', limit: 1 }, status: 200 },
+  { name: 'private dialog', method: 'im.dialog.messages.get', params: { DIALOG_ID: '2' }, status: 200 },
+  {
+    name: 'no dialog id',
+    method: 'im.dialog.messages.get',
+    params: {},
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+    description: "Dialog ID can't be empty",
+  },
+  {
+    name: 'bad dialog id',
+    method: 'im.dialog.messages.get',
+    params: { DIALOG_ID: 'room1' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'a group chat the caller is not in',
+    method: 'im.dialog.messages.get',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat2' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: 'You do not have access to the specified dialog',
+  },
+  {
+    name: 'unknown chat',
+    method: 'im.dialog.messages.get',
+    params: { DIALOG_ID: 'chat404' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+  },
+  {
+    name: 'non-numeric FIRST_ID',
+    method: 'im.dialog.messages.get',
+    params: { DIALOG_ID: 'chat1', FIRST_ID: 'abc' },
+    status: 400,
+    error: 'FIRST_ID_STRING',
+    description: "First ID can't be string",
+  },
+  {
+    name: 'negative LAST_ID',
+    method: 'im.dialog.messages.get',
+    params: { DIALOG_ID: 'chat1', LAST_ID: '-1' },
+    status: 400,
+    error: 'LAST_ID_STRING',
+    description: "Last ID can't be string",
+  },
+  {
+    name: 'im scope only is enough',
+    method: 'im.dialog.messages.get',
+    auth: 'imonly',
+    params: { DIALOG_ID: 'chat1' },
+    status: 200,
+  },
   // im.message.update
   {
     name: 'bad id',
@@ -1039,5 +1100,96 @@ describe('imbot.v2.Bot.register: 100 bots per app (§4.2)', () => {
     expect(again.status).toBe(200);
     // The limit is per app: another botToken is another app.
     expect((await register('limit101', 'other-limit-token')).status).toBe(200);
+  });
+});
+
+// im.dialog.messages.get (bitrix24/b24restdocs api-reference/chats/messages/im-dialog-messages-get.md; the RU page,
+// bitrix-tools/b24-rest-docs at the same path, gives LIMIT's default 20 and maximum 50): without LAST_ID and FIRST_ID
+// the newest messages, newest first; LAST_ID pages back (ids below it), FIRST_ID forward (ids above it, oldest first,
+// FIRST_ID 0 from the very first).
+describe('im.dialog.messages.get: paging and result shape', () => {
+  let own: Emulator;
+  let get: (params: Record<string, unknown>) => Promise<Reply>;
+  /** Ids of the 60 messages of chat1, oldest first. */
+  let ids: number[];
+  beforeAll(async () => {
+    own = await startEmulator({ plan: 'off' });
+    const url = own.webhookUrl(1);
+    get = (params) => post(`${url}im.dialog.messages.get`, params);
+    ids = [];
+    for (let i = 1; i <= 60; i++) {
+      ids.push(own.postMessage({ from: i % 2 === 0 ? 2 : 10, dialogId: 'chat1', text: `line ${i}` }));
+    }
+    own.postMessage({ from: 1, dialogId: 'chat2', text: 'elsewhere' });
+  });
+  afterAll(() => own.close());
+
+  const idsOf = (body: Reply['body']): number[] => body.result.messages.map((m: { id: number }) => m.id);
+
+  it('answers the 20 newest by default, newest first, with chat_id, the authors and no files', async () => {
+    const reply = await get({ DIALOG_ID: 'chat1' });
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.result)).toEqual(['chat_id', 'messages', 'users', 'files']);
+    expect(reply.body.result.chat_id).toBe(1);
+    expect(idsOf(reply.body)).toEqual(ids.slice(-20).reverse());
+    expect(reply.body.result.files).toEqual([]);
+    const newest = reply.body.result.messages[0];
+    expect(newest).toEqual({
+      id: ids[59],
+      chat_id: 1,
+      author_id: 2,
+      date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/),
+      text: 'line 60',
+      params: null,
+    });
+    expect(
+      reply.body.result.users.map((u: Record<string, unknown>) => [u.id, u.name, u.first_name, u.last_name, u.bot]),
+    ).toEqual([
+      [2, 'Bob Builder', 'Bob', 'Builder', false],
+      [10, expect.any(String), expect.any(String), expect.any(String), true],
+    ]);
+  });
+
+  it('pages back with LAST_ID (the smallest id of the last page) until the chat runs out', async () => {
+    const first = await get({ DIALOG_ID: 'chat1', LIMIT: 25 });
+    expect(idsOf(first.body)).toEqual(ids.slice(-25).reverse());
+    const second = await get({ DIALOG_ID: 'chat1', LIMIT: 25, LAST_ID: Math.min(...idsOf(first.body)) });
+    expect(idsOf(second.body)).toEqual(ids.slice(-50, -25).reverse());
+    const third = await get({ DIALOG_ID: 'chat1', LIMIT: '25', LAST_ID: String(Math.min(...idsOf(second.body))) });
+    expect(idsOf(third.body)).toEqual(ids.slice(0, 10).reverse());
+  });
+
+  it('pages forward with FIRST_ID, oldest first; FIRST_ID 0 starts at the very first message', async () => {
+    const first = await get({ DIALOG_ID: 'chat1', FIRST_ID: 0, LIMIT: 5 });
+    expect(idsOf(first.body)).toEqual(ids.slice(0, 5));
+    const next = await get({ DIALOG_ID: 'chat1', FIRST_ID: ids[4], LIMIT: 5 });
+    expect(idsOf(next.body)).toEqual(ids.slice(5, 10));
+    // FIRST_ID wins over LAST_ID, which is then not even read (the source's `if … elseif`).
+    const both = await get({ DIALOG_ID: 'chat1', FIRST_ID: ids[57], LAST_ID: 'x' });
+    expect(idsOf(both.body)).toEqual(ids.slice(58));
+  });
+
+  it('gives at most 50 messages (LIMIT is capped, not refused)', async () => {
+    const reply = await get({ DIALOG_ID: 'chat1', LIMIT: 500 });
+    expect(reply.status).toBe(200);
+    expect(idsOf(reply.body)).toEqual(ids.slice(-50).reverse());
+  });
+
+  it('marks an edited message IS_EDITED and shows its words as they are now', async () => {
+    const id = own.postMessage({ from: 2, dialogId: 'chat2', text: 'a typo' });
+    own.editMessage(id, 'fixed');
+    const reply = await get({ DIALOG_ID: 'chat2', LIMIT: 1 });
+    expect(reply.body.result.messages).toEqual([
+      expect.objectContaining({ id, text: 'fixed', params: { IS_EDITED: 'Y' } }),
+    ]);
+  });
+
+  it('reads a private dialog by the other party’s id; one never written in is empty', async () => {
+    const id = own.postMessage({ from: 2, dialogId: '1', text: 'just us' });
+    const reply = await get({ DIALOG_ID: '2' });
+    expect(idsOf(reply.body)).toEqual([id]);
+    expect(reply.body.result.chat_id).toBe(own.messages().find((m) => m.messageId === id)?.chatId);
+    const none = await get({ DIALOG_ID: '3' });
+    expect(none.body.result).toEqual({ chat_id: 0, messages: [], users: [], files: [] });
   });
 });
