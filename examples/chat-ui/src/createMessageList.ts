@@ -1,5 +1,5 @@
 import type { MessageEntry } from '@b24-typing/emulator';
-import type { RecentMessage } from './emulatorFeed';
+import type { History, HistoryMessage } from './loadHistory';
 import { readOut } from './readOut';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
@@ -44,7 +44,7 @@ export interface MessageListOptions {
   readonly received: (entry: Heard) => void;
 }
 
-/** A message news to the reader: from the stream, or filled in after a gap from the emulator's state. */
+/** A message news to the reader: from the stream, or filled in after a gap from the chat's history. */
 type Heard = Pick<MessageEntry, 'messageId' | 'authorId' | 'text'>;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -63,7 +63,7 @@ const GAP =
   'Some messages and changes from while this page was disconnected may be missing: the emulator no longer keeps them all.';
 
 /**
- * The gap's words once the chat's newest messages (`/_emulator/state`) filled in what they could: all of what was
+ * The gap's words once the chat's history (`im.dialog.messages.get`) filled in what it could: all of what was
  * written meanwhile, or only from the oldest of them on (`since`, when it was written). Edits to older messages, and
  * who typed, are not in them.
  */
@@ -73,12 +73,6 @@ function gapWords(since: number | undefined): string {
   }
   return `Some messages from while this page was disconnected may be missing: the emulator no longer keeps them all. Those from ${stamp(since)} on are shown; older ones are not, nor are edits to them.`;
 }
-
-/**
- * How many of a chat's newest messages `/_emulator/state` lists (packages/emulator, `portalSnapshot`): fewer, and they
- * are all it has.
- */
-const RECENT_WINDOW = 20;
 
 /** How long a screen reader has to read out that a message shown as "Not sent" went out after all. */
 const TOLD_MS = 5_000;
@@ -440,10 +434,11 @@ export function createMessageList(options: MessageListOptions) {
    * echo was dropped is recognised (as her echo would be: by id, or by its text when its answer was lost) and put in its
    * place. A message not shown at all (others', or hers from another tab) was dropped with the rest: it is added in its
    * place (by id, as the stream's are), and returned, news to the reader as what the stream kept is. Only the newest
-   * ones are there: an older shown message edited meanwhile keeps its words, an answer-lost one of hers stored further
-   * back stays "Not sent", and messages written before the oldest of them are not added (the gap says so).
+   * ones are there (as far back as the history was read): an older shown message edited meanwhile keeps its words, an
+   * answer-lost one of hers stored further back stays "Not sent", and messages written before the oldest of them are
+   * not added (the gap says so).
    */
-  function bringUpToDate(recent: readonly RecentMessage[]): Heard[] {
+  function bringUpToDate(recent: readonly HistoryMessage[]): Heard[] {
     const added: Heard[] = [];
     for (const message of recent) {
       if (!shown.has(message.id)) {
@@ -528,14 +523,15 @@ export function createMessageList(options: MessageListOptions) {
     /**
      * What came while the stream was cut (a reconnect that resumed where the page was): added on top of the list, as
      * if it came live, but read out once each (a message written and edited meanwhile in its last words, as `load`
-     * does), and scrolled once. `gap`: the emulator had dropped some of what came (see `markGap`); `recent`, the
+     * does), and scrolled once. `gap`: the emulator had dropped some of what came (see `markGap`); `history`, the
      * chat's newest messages as they are now, bring up to date and fill in what it dropped of them (see
      * `bringUpToDate`), read out with the rest, oldest first. Returns what the gap's mark says (for a screen reader
-     * too): whether those filled in cover all that was written meanwhile, or from when on.
+     * too): whether those filled in cover all that was written meanwhile, or from when on. Without a history (it could
+     * not be read), the mark says only that some may be missing.
      */
-    catchUp(entries: readonly MessageEntry[], gap = false, recent: readonly RecentMessage[] = []): string | undefined {
+    catchUp(entries: readonly MessageEntry[], gap = false, history?: History): string | undefined {
       const follow = pinned;
-      /** Shown before the gap: a state that reaches back to one of them (or lists the whole chat) covers it all. */
+      /** Shown before the gap: a history that reaches back to one of them (or to the chat's first) covers it all. */
       const before = newest();
       const mark = gap ? markGap() : undefined;
       const fresh = new Map<number, Heard>();
@@ -546,13 +542,14 @@ export function createMessageList(options: MessageListOptions) {
         else if (added === 'new' || fresh.has(entry.messageId)) fresh.set(entry.messageId, entry);
       }
       if (mark) {
+        const recent = history?.messages ?? [];
         for (const entry of bringUpToDate(recent)) fresh.set(entry.messageId, entry);
         // Hers answered with an id, older than the newest (not among them, or the answer came before the reconnect):
         // its echo was dropped, and its answer's time is all the page knows of when it was written.
         placeMissedEchoes();
-        // Of another epoch (none), the state tells nothing: the mark's first words stand.
+        // No history (it could not be read), or none in the chat: the mark's first words stand.
         const oldest = recent[0];
-        const covered = recent.length < RECENT_WINDOW || (oldest !== undefined && oldest.id <= before);
+        const covered = history?.whole === true || (oldest !== undefined && oldest.id <= before);
         if (oldest) mark.textContent = gapWords(covered ? undefined : oldest.date);
       }
       tell(
@@ -563,6 +560,9 @@ export function createMessageList(options: MessageListOptions) {
     },
 
     clear,
+
+    /** The newest message id shown (0 for none). */
+    newest,
 
     /** Writes the authors' names again (someone unknown when their message came has been looked up since). */
     rename(): void {

@@ -1,5 +1,6 @@
 import type { TimelineEntry } from '@b24-typing/emulator';
 import { Observable } from 'rxjs';
+import type { History } from './loadHistory';
 
 /** A timeline entry, or `reset` when the emulator went back to its seed (its new epoch with it). */
 export type FeedEntry =
@@ -27,31 +28,15 @@ export type FeedEvent =
       readonly entries: readonly TimelineEntry[];
       readonly gap: boolean;
       /**
-       * With a gap: each chat's newest messages as they are now (`/_emulator/state`, read after the timeline and before
-       * the stream opens, so nothing the stream brings is older than it), for the view to bring up to date what it
-       * shows of them (an edit dropped with the rest) and fill in those it does not show. Empty without a gap.
+       * With a gap: the chat's history as it is now (`history`, read after the timeline and before the stream opens, so
+       * nothing the stream brings is older than it), for the view to bring up to date what it shows of it (an edit
+       * dropped with the rest) and fill in what it does not show. Undefined without a gap, or when it could not be read.
        */
-      readonly recent: readonly RecentChat[];
+      readonly history?: History;
     }
   /** The stream broke (the emulator stopped or restarts); the next attempt is in `retryInMs`. */
   | { readonly kind: 'disconnected'; readonly retryInMs: number }
   | FeedEntry;
-
-/** A message as `/_emulator/state` has it: among its chat's newest 20, with its words as they are now. */
-export interface RecentMessage {
-  readonly id: number;
-  readonly authorId: number;
-  readonly text: string;
-  /** When it was written (the time of its first timeline entry). */
-  readonly date: number;
-  readonly edited: boolean;
-}
-
-/** A chat of `/_emulator/state`: its newest messages, oldest first. */
-export interface RecentChat {
-  readonly id: number;
-  readonly messages: readonly RecentMessage[];
-}
 
 /** Waits between attempts to reconnect: quick at first (a restart takes a second), then every 5 s. */
 const RETRY_MS = [500, 1000, 2000, 5000];
@@ -74,15 +59,21 @@ export const WATCH_MS = 5_000;
  * schedule (EventSource's own retry is silent). It resumes: the timeline from the last entry the page has (`since`,
  * with its epoch), so a reconnect costs what was missed, not the whole history again, then the stream from there.
  * Only when the emulator started over is that a fresh snapshot, to rebuild the view from; when it dropped entries the
- * page never had (it keeps a bounded timeline), it resumes from what it kept, says there is a gap, and hands over each
- * chat's newest messages as they are now (`/_emulator/state`), for what the page shows of them. Whether the
+ * page never had (it keeps a bounded timeline), it resumes from what it kept, says there is a gap, and hands over the
+ * chat's history as it is now (`history`: the page's REST calls, as a Bitrix24 app would read it), for what the page
+ * shows of it; a history that cannot be read leaves the gap as it is, and the page goes on. Whether the
  * emulator started over (a reset or a new process) is told by its
  * epoch (`<process>-<resets>`, in every snapshot and `reset` event), not guessed from its numbers: a new process may
  * have numbered past the old one by the time the page is back, and a reset keeps counting. `epoch` is the one the
  * page started with. A stream that stalls without closing is found out by its silence (checked every `watchMs`, see
  * `WATCH_MS`) and started over the same way.
  */
-export function emulatorFeed(emulatorUrl: string, epoch: string, watchMs: number): Observable<FeedEvent> {
+export function emulatorFeed(
+  emulatorUrl: string,
+  epoch: string,
+  watchMs: number,
+  history: () => Promise<History>,
+): Observable<FeedEvent> {
   return new Observable<FeedEvent>((subscriber) => {
     let source: EventSource | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -128,19 +119,15 @@ export function emulatorFeed(emulatorUrl: string, epoch: string, watchMs: number
       const first = snapshot.entries[0];
       const resumed = from !== undefined && snapshot.reset !== true;
       const gap = resumed && first !== undefined && first.seq > from.since + 1;
-      // What was dropped may have changed what the page shows (an edit): the emulator's state has each chat's newest
-      // messages as they are now. Read after the timeline, it is no older than its last entry; what the stream brings
-      // from there on is applied after it. Of another epoch (it started over meanwhile), the stream says so first.
-      let recent: readonly RecentChat[] = [];
+      // What was dropped may have changed what the page shows (an edit): the chat's history has its messages as they
+      // are now. Read after the timeline, it is no older than its last entry; what the stream brings from there on is
+      // applied after it. One that cannot be read does not hold the page up: the gap stays unfilled, the stream goes on.
+      let read: History | undefined;
       if (gap) {
         try {
-          const response = await fetch(`${emulatorUrl}/_emulator/state`, { cache: 'no-store' });
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          const state = (await response.json()) as { epoch: string; chats: readonly RecentChat[] };
-          if (state.epoch === snapshot.epoch) recent = state.chats;
-        } catch {
-          retry();
-          return;
+          read = await history();
+        } catch (error) {
+          console.warn('could not read the chat history after a gap', error);
         }
         if (closed) return;
       }
@@ -190,7 +177,8 @@ export function emulatorFeed(emulatorUrl: string, epoch: string, watchMs: number
         const startedOver = snapshot.epoch !== known;
         known = snapshot.epoch;
         last = snapshot.lastSeq;
-        if (resumed) subscriber.next({ kind: 'resumed', entries: snapshot.entries, gap, recent });
+        if (resumed)
+          subscriber.next({ kind: 'resumed', entries: snapshot.entries, gap, ...(read && { history: read }) });
         else subscriber.next({ kind: 'snapshot', entries: snapshot.entries, startedOver });
         clearInterval(watch);
         watch = setInterval(check, watchMs);

@@ -5,6 +5,7 @@ import type { IndicatorEvent, Transport } from '@b24-typing/core';
 import { Subject, filter, interval, map, merge, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { keepSentCalls } from './keepSentCalls';
+import { loadHistory } from './loadHistory';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
@@ -160,10 +161,8 @@ async function start(): Promise<void> {
   };
 
   // The library part: one transport, the page's typing indicators, one line for the composer.
-  const transport = reseedOnNoAuth(
-    createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth }),
-    config.reseed,
-  );
+  const rest = createFetchTransport({ clientEndpoint: `${config.emulatorUrl}/rest/`, auth: config.auth });
+  const transport = reseedOnNoAuth(rest, config.reseed);
   // Her typing calls, which core aborts when she sends, are not called back: her message waits for them (`post`).
   const typing = keepSentCalls(transport);
   const indicators = createTypingIndicators({ transport: typing.transport });
@@ -322,7 +321,14 @@ async function start(): Promise<void> {
    * that region says nothing, so `news` says it.
    */
   let lost = false;
-  emulatorFeed(config.emulatorUrl, state.epoch, config.watchMs).subscribe((event) => {
+  /**
+   * The chat's history after a gap, back to the newest message shown, read as a Bitrix24 app reads it. Straight
+   * through the transport, without reseeding on `NO_AUTH_FOUND`: an emulator that no longer knows the token started
+   * over, and its history is not this chat's of before (the stream says so next). Bounded in time as her messages are:
+   * the stream waits for it.
+   */
+  const history = () => withTimeout(HISTORY_TIMEOUT_MS, loadHistory(rest, config.dialogId, view.newest()));
+  emulatorFeed(config.emulatorUrl, state.epoch, config.watchMs, history).subscribe((event) => {
     if (event.kind === 'snapshot' || event.kind === 'resumed') {
       // A new emulator process knows none of the tokens the old one issued (nor, after a reset, does the old one),
       // and its message numbers start over: the page's sent messages of before must not be taken for new ones.
@@ -332,9 +338,9 @@ async function start(): Promise<void> {
         reseed();
       }
       // Back where it left off (only what came since), or rebuilt from the whole timeline.
-      const missing = event.kind === 'resumed' ? view.resume(event.entries, event.gap, event.recent) : undefined;
+      const missing = event.kind === 'resumed' ? view.resume(event.entries, event.gap, event.history) : undefined;
       if (event.kind === 'snapshot') view.load(event.entries);
-      // A gap is said here too, in the words the list marks it with (what the emulator's state could fill in). In the
+      // A gap is said here too, in the words the list marks it with (what the chat's history could fill in). In the
       // same task as what `load`/`resume` read out: no frame between them, so the order of the two regions is moot.
       if (lost || missing) say(news, `Connected to the emulator again.${missing ? ` ${missing}` : ''}`);
       lost = false;
@@ -373,6 +379,12 @@ async function start(): Promise<void> {
  * its answer or its echo is taken for it, and it is not shown twice.
  */
 const SEND_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a reconnect after a gap waits for the chat's history (a few calls that answer within a second when all is
+ * well) before it goes on without it: the stream opens only after it.
+ */
+const HISTORY_TIMEOUT_MS = 10_000;
 
 /**
  * How long her message waits for a typing call of hers still on its way (see `keepSentCalls`). Such a call answers

@@ -2,7 +2,8 @@ import { AGENT_STATUS_CODES } from '@b24-typing/core';
 import { createMessageList } from './createMessageList';
 import type { MessageListOptions, Outgoing } from './createMessageList';
 import type { MessageEntry, TimelineEntry } from '@b24-typing/emulator';
-import type { FeedEntry, RecentChat } from './emulatorFeed';
+import type { FeedEntry } from './emulatorFeed';
+import type { History } from './loadHistory';
 
 export interface Person {
   readonly id: number;
@@ -209,6 +210,8 @@ export function createChatView(options: {
     replaced: messages.replaced,
     /** The emulator started over while the page was away (a snapshot of another epoch): before `load`. */
     startedOver: messages.startedOver,
+    /** The newest message id shown (0 for none): where a history read after a gap may stop. */
+    newest: messages.newest,
     /** Applies one timeline entry; entries of other chats are ignored. */
     apply(entry: FeedEntry): void {
       if (take(entry)) renderTypers();
@@ -227,18 +230,18 @@ export function createChatView(options: {
      * what the page shows. Messages that came are news, as in `load`; who was typing is known again. `gap`: the
      * emulator had dropped the first of those entries (see `FeedEvent`): the messages shown stay, the list marks where
      * some may be missing, and who was typing before is forgotten (they may have stopped in what was dropped: a bot
-     * status would otherwise show on for its whole lease); the entries kept say who is typing now. `recent`: each
-     * chat's newest messages as they are now, which bring those shown up to date and fill in what they can of those
-     * dropped (see `catchUp`). Returns what the list's gap mark says, if there is one.
+     * status would otherwise show on for its whole lease); the entries kept say who is typing now. `history`: the
+     * chat's messages as they are now, which bring those shown up to date and fill in what they can of those dropped
+     * (see `catchUp`). Returns what the list's gap mark says, if there is one.
      */
-    resume(entries: readonly TimelineEntry[], gap = false, recent: readonly RecentChat[] = []): string | undefined {
+    resume(entries: readonly TimelineEntry[], gap = false, history?: History): string | undefined {
       byId('live-empty').textContent = 'Nobody is typing.';
       live = true;
       if (gap) typers.clear();
       const missing = messages.catchUp(
         entries.filter((e): e is MessageEntry => e.kind === 'message' && e.chatId === chatId),
         gap,
-        recent.find((chat) => chat.id === chatId)?.messages ?? [],
+        history,
       );
       for (const entry of entries) if (entry.kind !== 'message') take(entry);
       renderTypers();

@@ -659,8 +659,9 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
     expect(body.entries[0]!.seq).toBeGreaterThan(since + 1);
 
     // What it showed stays, what the emulator kept comes under it, and the Agent's message, dropped from the timeline,
-    // comes from the state's newest messages, in its place (written before what was kept), once.
-    const keptTexts = emulator.messages(1).map((m) => m.text);
+    // comes from the chat's history, in its place (written before what was kept), once. (What it kept, as the page
+    // asked for it: the page's own calls since are on the timeline too, and push older entries out.)
+    const keptTexts = kept.flatMap((e) => (e.kind === 'message' && e.chatId === 1 ? [e.text] : []));
     expect(keptTexts).not.toContain('Agent, done searching');
     await expect
       .poll(() => texts(page), { timeout: 10_000 })
@@ -707,32 +708,46 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
       items.map((li) => (li.classList.contains('gap') ? 'gap' : li.querySelector('.text')!.textContent)),
     );
 
-  // Others' messages in what the emulator dropped were not shown at all, though its state has the chat's newest 20:
-  // those are filled in, in their place, once each, and read out; older ones cannot be, and the mark says from when on
-  // the messages are all there.
-  it('fills in the dropped messages the emulator’s state still has, and says the older ones are not shown', async () => {
+  // Others' messages in what the emulator dropped were not shown at all. The page filled them in from the emulator's
+  // private state, which lists a chat's newest 20 only: with more missed, the older ones never showed. It pages back
+  // through the chat's history (`im.dialog.messages.get`, as a Bitrix24 app would) to the newest it showed before.
+  it('fills in every dropped message when more than 20 were missed, in place, read out once each', async () => {
     const bob = Array.from({ length: 25 }, (_, i) => `Bob, dropped while Alice was cut off, ${i + 1}`);
     const after = await missWhileCutOff(() => {
       for (const text of bob) emulator.postMessage({ from: 2, dialogId: 'chat1', text });
     }, 'fill-in');
-    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as {
-      chats: { id: number; messages: { text: string }[] }[];
-    };
-    const window = bob.slice(-14); // with the 6 kept, the chat's newest 20: all the state has
-    expect(state.chats.find((chat) => chat.id === 1)!.messages.map((m) => m.text)).toEqual([...window, ...after]);
+    await expect.poll(order, { timeout: 10_000 }).toEqual(expect.arrayContaining(bob));
     const items = await order();
-    expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([...window, ...after]);
-    for (const text of bob.slice(0, -14)) expect(items).not.toContain(text);
+    expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([...bob, ...after]);
     expect(new Set(items.filter((item) => item !== 'gap')).size).toBe(items.filter((item) => item !== 'gap').length);
     // Read out, oldest first, with what the emulator kept.
     expect(await page.locator('#announcer p').allTextContents()).toEqual([
-      ...window.map((text) => `Bob Builder: ${text}`),
+      ...bob.map((text) => `Bob Builder: ${text}`),
       ...after.map((text) => `Carol Chen: ${text}`),
     ]);
-    // The mark says which may be missing: those before the oldest the state had (written at its time).
+    // The mark says all of them are there.
+    const gap = page.locator('#messages li.gap').last();
+    expect(await gap.textContent()).toMatch(/^Every message from while this page was disconnected is shown/);
+    await expect
+      .poll(() => news(page).textContent())
+      .toBe(`Connected to the emulator again. ${await gap.textContent()}`);
+  });
+
+  // The history is read a few pages back at most (3 of 50, the most `im.dialog.messages.get` gives): a page away for
+  // long in a busy chat does not load it all. The mark says from when on the messages are all there.
+  it('fills in the newest 150 of what was missed, and says the older ones are not shown', async () => {
+    const bob = Array.from({ length: 160 }, (_, i) => `Bob, one of many while Alice was cut off, ${i + 1}`);
+    const after = await missWhileCutOff(() => {
+      for (const text of bob) emulator.postMessage({ from: 2, dialogId: 'chat1', text });
+    }, 'long cut');
+    const reached = bob.slice(-(150 - after.length));
+    await expect.poll(order, { timeout: 10_000 }).toEqual(expect.arrayContaining(reached));
+    const items = await order();
+    expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([...reached, ...after]);
+    for (const text of bob.slice(0, -reached.length)) expect(items).not.toContain(text);
     const gap = page.locator('#messages li.gap').last();
     const since = await page
-      .locator('#messages li[data-message-id]', { hasText: window[0]! })
+      .locator('#messages li[data-message-id]', { hasText: reached[0]! })
       .locator('.time')
       .textContent();
     expect(await gap.textContent()).toBe(
@@ -742,6 +757,35 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
     await expect
       .poll(() => news(page).textContent())
       .toBe(`Connected to the emulator again. ${await gap.textContent()}`);
+  });
+
+  // The history cannot be read (the call fails): the page goes on from what the emulator kept, live, and the mark
+  // says that some messages and changes may be missing, as it says before anything is filled in.
+  it('goes on live, with the plain gap mark, when the history cannot be read', async () => {
+    const history = (url: URL) => url.pathname.includes('im.dialog.messages.get');
+    let asked = 0;
+    await page.route(history, (route) => {
+      asked++;
+      return route.abort();
+    });
+    try {
+      const bob = Array.from({ length: 3 }, (_, i) => `Bob, not filled in, ${i + 1}`);
+      const after = await missWhileCutOff(() => {
+        for (const text of bob) emulator.postMessage({ from: 2, dialogId: 'chat1', text });
+      }, 'failed history');
+      expect(asked).toBeGreaterThan(0);
+      const items = await order();
+      expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual(after);
+      expect(await page.locator('#messages li.gap').last().textContent()).toBe(
+        'Some messages and changes from while this page was disconnected may be missing: the emulator no longer keeps them all.',
+      );
+      expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+      // Live: a message written now shows.
+      emulator.postMessage({ from: 3, dialogId: 'chat1', text: 'Carol, once Alice is back' });
+      await page.locator('#messages li .text', { hasText: 'Carol, once Alice is back' }).waitFor();
+    } finally {
+      await page.unroute(history);
+    }
   });
 
   // The timeline's edit was dropped, so the page went on showing the message's old words: the emulator's state has
@@ -784,7 +828,8 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
   // echo to come, so it is put in its place then.
   it('puts her message in its place when its answer comes after a reconnect that dropped its echo', async () => {
     const mine = 'Alice, answered after the page caught up';
-    const more = Array.from({ length: 20 }, (_, i) => `Carol, more, ${i + 1}`);
+    // With the 6 after them, the newest 150: all the page reads back of the chat's history after a gap.
+    const more = Array.from({ length: 144 }, (_, i) => `Carol, more, ${i + 1}`);
     let release = (): void => {};
     const released = new Promise<void>((resolve) => (release = resolve));
     let answered: Promise<void> | undefined;
@@ -801,15 +846,15 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
         await page.fill('#message', mine);
         await page.press('#message', 'Enter');
         await expect.poll(() => emulator.messages(1).some((m) => m.text === mine)).toBe(true);
-        // Past the newest 20 the emulator's state lists: only its answer can tell the page it was stored.
+        // Past the newest 150 the page reads back: only its answer can tell the page it was stored.
         for (const text of more) emulator.postMessage({ from: 3, dialogId: 'chat1', text });
       }, 'held answer');
       expect(await page.locator('#messages li.mine.pending', { hasText: mine }).count()).toBe(1); // no answer yet
       release();
       await page.locator('#messages li.mine[data-message-id]', { hasText: mine }).waitFor({ timeout: 10_000 });
       const items = await order();
-      // Carol's that the state still had are filled in after it (the 6 after them are the newest 20's rest).
-      expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...more.slice(-14), ...after]);
+      // Carol's, read back from the history, are filled in after it.
+      expect(items.slice(items.lastIndexOf('gap') + 1)).toEqual([mine, ...more, ...after]);
     } finally {
       release();
       await answered;
