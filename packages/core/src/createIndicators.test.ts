@@ -3230,6 +3230,102 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     },
   );
 
+  it.each([
+    ['long before it ends, with the status due again then', 30_000, ['37000', '64000', '74000']],
+    ['just before it ends, with the status due again then', 36_500, ['37500', '64500', '74500']],
+    ['just before it ends, with its one try of the period spent', 46_500, ['37000', '47500', '74500']],
+  ])(
+    'sends it no more often than with no reply when another status of the bot in the chat replies in an operating hold %s',
+    async (_when, replyAt, after) => {
+      // The portal refuses notify for the operating limit from 27 s on. Without a reply, "thinking" goes at 27 s (held
+      // until 37 s), once again as the hold ends (refused: held until 47 s, its one try of the period spent), then at
+      // its renewal (64 s) and once as that hold ends (74 s). "searching" of the same bot in the chat replies in a hold:
+      // "thinking" goes no sooner than a second after the reply (its message hides the status), in place of the try due
+      // then or, with none due, of the one the hold spent. Refused again, it waits for its renewal, as with no reply: a
+      // fresh try for each reply in the block was one more refused request per reply.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 ? c.reject(operatingLimit()) : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const reply = new Subject<string>();
+      indicators
+        .botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply, leaseSec: 60 })
+        .subscribe();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe();
+      await advance(replyAt);
+      reply.next('the reply');
+      await advance(80_000 - replyAt);
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 4@chat1 SEARCHING 60',
+        '0 4@chat1 THINKING 30',
+        '27000 4@chat1 THINKING 30',
+        ...after.map((at) => `${at} 4@chat1 THINKING 30`),
+      ]);
+      indicators.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    },
+  );
+
+  it('sends it a second after the reply of another status of the bot in the chat in an operating hold though a renewal goes before', async () => {
+    // "thinking" (from 1 s) renews every 9.8 s. The status in chat2 is refused for the operating limit at 10 s: the
+    // scheduler holds the method until 20 s, and the renewal of "thinking" at 10.8 s fails in that hold without a
+    // request; it is to go again as the hold ends. "searching" of the same bot in chat1 replies at 19.9 s: "thinking"
+    // goes at 20.9 s, once the reply's message has hidden the status. Its renewal at 20.6 s goes before that (what is up
+    // would lapse first) and may land before the message: the call at 20.9 s still goes, or the status is down for 9.8 s.
+    const transport = recordingTransport((c) =>
+      c.at >= 10_000 && c.at < 11_000 && c.params.dialogId === 'chat2'
+        ? c.reject(operatingLimit())
+        : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply, leaseSec: 60 }).subscribe();
+    await advance(1_000);
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking', leaseSec: 10, marginMs: 200 }).subscribe();
+    await advance(9_000);
+    indicators.botStatus({ dialogId: 'chat2', botId: 4, status: 'thinking' }).subscribe();
+    await advance(9_900);
+    reply.next('the reply'); // at 19.9 s
+    await advance(3_000);
+    expect(transport.calls.filter((c) => c.params.dialogId === 'chat1').map(callSince(0))).toEqual([
+      '0 4@chat1 SEARCHING 60',
+      '1000 4@chat1 THINKING 10',
+      '20600 4@chat1 THINKING 10',
+      '20900 4@chat1 THINKING 10',
+    ]);
+    indicators.dispose();
+  });
+
+  it('sends it again once more when the call after the reply of another status of the bot in the chat is given up too, outside an operating hold', async () => {
+    // "thinking" is down (network) from 27 s to 35 s: its renewal at 27 s is given up at 28.75 s, and it is to go again
+    // at 29.75 s. "searching" of the same bot in the chat replies at 29.5 s: "thinking" goes at 30.5 s instead, and is
+    // given up too (34.25 s). The reply's message has hidden the status: it goes again a second later, as after the
+    // first loss, not at its renewal 27 s after that (no hold: the network may be back, and it is).
+    const transport = recordingTransport((c) =>
+      c.at >= 27_000 && c.at < 35_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+        ? c.reject(networkDown())
+        : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    const reply = new Subject<string>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply, leaseSec: 60 }).subscribe();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+    await advance(29_500);
+    reply.next('the reply'); // at 29.5 s
+    await advance(10_000);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '28750 dropped renew retries',
+      '34250 dropped start retries',
+      '35250 sent start',
+    ]);
+    expect(times(transport.calls.filter((c) => c.at > 29_000))).toEqual([
+      30_500, 30_750, 31_250, 32_250, 34_250, 35_250,
+    ]);
+    indicators.dispose();
+  });
+
   it('does not send it again when the reply came between the loss and the second try', async () => {
     const { transport } = outage((at) => at >= 27_000);
     const indicators = createIndicators({ transport });

@@ -242,8 +242,10 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     // it, and this one, which the reply's message may yet hide, would be a request for nothing a moment before it.
     const lapseAt = machine.scheduler.now() + machine.leaseMs - machine.period; // of its last call, a lease after it
     const resumes = machine.showTimer !== undefined && (machine.resumeAt ?? Number.POSITIVE_INFINITY) <= lapseAt;
-    // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`).
-    if (machine.restarted && machine.showTimer && !kept && !resumes) machine.renewedSinceLoss = true;
+    // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`). Not if
+    // that call goes after a reply (`resumeAt`): this renewal may land before the reply's message and be hidden with it.
+    if (machine.restarted && machine.showTimer && !kept && machine.resumeAt === undefined)
+      machine.renewedSinceLoss = true;
     machine.restarted = false;
     // Armed before the signal goes: a consumer leaving as it hears it (`take(1)`) then cancels it in its teardown.
     machine.arm('renewTimer', machine.period);
@@ -429,7 +431,7 @@ class StatusMachine implements PeerStatus {
     // The portal hides a sender's status when a message of theirs lands, and the reply goes out after `until` fires:
     // sent again as a restart, after the same pause as one after a lost call (the message has landed by then). Already
     // to go again (after a reply or a lost call): then, not now, when the reply's message may yet hide it; and then
-    // even if a renewal goes before (`WORK.showTimer`, `restarted`): that one may land before the message. After this
+    // even if a renewal goes before (`WORK.renewTimer`, `resumeAt`): that one may land before the message. After this
     // reply, no sooner than its pause (sent before its message landed, it would be hidden as well), nor than it was
     // due, nor, with nothing due, than an operating hold it knows of ends (`holdAfter`, `holdEnds`: sent in it, it
     // would only fail, a `failed` event for nothing); and a change waits for it. Put off so, it goes in place of the try
@@ -443,7 +445,11 @@ class StatusMachine implements PeerStatus {
       const now = this.scheduler.now();
       const due = this.showTimer ? (this.resumeAt ?? this.resendAt ?? now) : (this.holdEnds ?? now);
       const at = Math.max(due, now + pauseMs);
-      this.restarted = !this.showTimer && at > now + pauseMs;
+      // A fresh try (`restarted` reset) only for a reply outside an operating hold it knows of. In one, the call after
+      // the reply is the try that was due anyway, put off, or with none due the one the hold spent: refused again, it
+      // waits for the renewal as it would have with no reply, not one more refused request per reply in the block.
+      if ((this.holdEnds ?? now) <= now) this.restarted = false;
+      else if (!this.showTimer) this.restarted = true;
       this.arm('showTimer', at - now);
       this.resumeAt = at;
       return;
