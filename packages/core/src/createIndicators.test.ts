@@ -3266,6 +3266,77 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     },
   );
 
+  it.each([
+    ['long before it ends', 30_000, ['37000', '64000', '74000']],
+    ['just before it ends', 36_500, ['37000', '64000', '74000']],
+  ])(
+    'sends it no more often than with no hand-over when another status of the bot in the chat ends without a reply in an operating hold %s',
+    async (_when, endAt, after) => {
+      // The portal refuses notify for the operating limit from 27 s on. Without a hand-over, "thinking" goes at 27 s
+      // (held until 37 s), once again as the hold ends (refused: held until 47 s, its one try of the period spent), then
+      // at its renewal (64 s) and once as that hold ends (74 s). "searching" of the same bot in the chat, whose
+      // "composing" landed last, fails in the hold: the portal shows "composing", and "thinking" takes over with the try
+      // due as the hold ends. Refused again, it waits for its renewal, as with no hand-over: a fresh try for each
+      // hand-over in the block was one more refused request per hand-over (47 s, and its renewal from there).
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 ? c.reject(operatingLimit()) : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const searching = new Subject<AgentStatus>();
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: searching }).subscribe({ error: () => {} });
+      searching.next('searching');
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe();
+      await advance(5_000);
+      searching.next('composing'); // at 5 s: lands after "thinking", and is what the portal shows
+      await advance(endAt - 5_000);
+      searching.error(new Error('llm failed')); // no clear: "thinking" goes on, and hands over
+      await advance(80_000 - endAt);
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 4@chat1 SEARCHING 30',
+        '0 4@chat1 THINKING 30',
+        '5000 4@chat1 COMPOSING 30',
+        '27000 4@chat1 THINKING 30',
+        ...after.map((at) => `${at} 4@chat1 THINKING 30`),
+      ]);
+      indicators.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    },
+  );
+
+  it('sends it again once more when the call after the hand-over of another status of the bot in the chat is given up too, outside an operating hold', async () => {
+    // "thinking" is down (network) from 27 s to 34 s: its renewal at 27 s is given up at 28.75 s, and it is to go again
+    // at 29.75 s. "searching" of the same bot in the chat, whose "composing" landed last, fails at 29.5 s: "thinking"
+    // takes over with the call due at 29.75 s, which is given up too (33.5 s). The portal may show "composing": it goes
+    // again a second later, as after the first loss, not at its renewal 27 s after that (no hold: the network may be
+    // back, and it is).
+    const transport = recordingTransport((c) =>
+      c.at >= 27_000 && c.at < 34_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+        ? c.reject(networkDown())
+        : c.resolve({ result: true }),
+    );
+    const indicators = createIndicators({ transport });
+    const events: IndicatorEvent[] = [];
+    const searching = new Subject<AgentStatus>();
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: searching }).subscribe({ error: () => {} });
+    searching.next('searching');
+    indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+    await advance(5_000);
+    searching.next('composing'); // at 5 s: lands after "thinking", and is what the portal shows
+    await advance(24_500);
+    searching.error(new Error('llm failed')); // at 29.5 s: no clear, "thinking" goes on and takes over
+    await advance(10_000);
+    expect(brief(events)).toEqual([
+      '0 sent start',
+      '28750 dropped renew retries',
+      '33500 dropped start retries',
+      '34500 sent start',
+    ]);
+    expect(times(transport.calls.filter((c) => c.at > 29_000))).toEqual([
+      29_750, 30_000, 30_500, 31_500, 33_500, 34_500,
+    ]);
+    indicators.dispose();
+  });
+
   it('sends it a second after the reply of another status of the bot in the chat in an operating hold though a renewal goes before', async () => {
     // "thinking" (from 1 s) renews every 9.8 s. The status in chat2 is refused for the operating limit at 10 s: the
     // scheduler holds the method until 20 s, and the renewal of "thinking" at 10.8 s fails in that hold without a

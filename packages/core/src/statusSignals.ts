@@ -438,18 +438,17 @@ class StatusMachine implements PeerStatus {
     // the hold spent (as a change does, `show`): refused again, it waits for the renewal, as it did failing in the hold.
     if (afterReply || this.showTimer) {
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
-      if (!afterReply) {
-        this.restarted = false;
-        return;
-      }
       const now = this.scheduler.now();
+      // A fresh try (`restarted` reset) only outside an operating hold it knows of, after a reply or a hand-over. In
+      // one, the call after it is the try that was due anyway (put off after a reply), or with none due the one the
+      // hold spent: refused again, it waits for the renewal as it would have without it, not one more refused request
+      // per reply or hand-over in the block.
+      const held = (this.holdEnds ?? now) > now;
+      if (!held) this.restarted = false;
+      if (!afterReply) return;
       const due = this.showTimer ? (this.resumeAt ?? this.resendAt ?? now) : (this.holdEnds ?? now);
       const at = Math.max(due, now + pauseMs);
-      // A fresh try (`restarted` reset) only for a reply outside an operating hold it knows of. In one, the call after
-      // the reply is the try that was due anyway, put off, or with none due the one the hold spent: refused again, it
-      // waits for the renewal as it would have with no reply, not one more refused request per reply in the block.
-      if ((this.holdEnds ?? now) <= now) this.restarted = false;
-      else if (!this.showTimer) this.restarted = true;
+      if (held && !this.showTimer) this.restarted = true;
       this.arm('showTimer', at - now);
       this.resumeAt = at;
       return;
