@@ -3303,6 +3303,50 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     },
   );
 
+  it.each([
+    ['lifts before the hold ends', 45_000, ['47000 sent start', '74000 renewed renew']],
+    ['lasts', 100_000, ['47000 failed start', '74000 failed renew']],
+  ])(
+    'sends it once the hold is over after the hand-over of another status of the bot in the chat in an operating hold with its one try spent, when the block %s',
+    async (_when, blockEnds, last) => {
+      // The portal refuses notify for the operating limit from 27 s. "thinking" is refused at 27 s (held until 37 s),
+      // goes again at 37 s and is refused again (held until 47 s): its one try of the period spent, nothing of it is
+      // due as this hold ends. "searching" of the same bot in the chat, whose "composing" landed last, fails at 40 s:
+      // the portal shows "composing", and "thinking" takes over as the hold ends (47 s). It went only at its renewal
+      // (64 s): the hand-over waited for the hold's end as a change, which found nothing new to send, and "composing"
+      // of the status that ended stayed up though the block had lifted. Refused again, it waits for its renewal (74 s),
+      // as with no hand-over: no call at 57 s.
+      const transport = recordingTransport((c) =>
+        c.at >= 27_000 && c.at < blockEnds ? c.reject(operatingLimit()) : c.resolve({ result: true }),
+      );
+      const indicators = createIndicators({ transport });
+      const events: IndicatorEvent[] = [];
+      const searching = new Subject<AgentStatus>();
+      indicators
+        .botStatus({ dialogId: 'chat1', botId: 4, status: searching, leaseSec: 60 })
+        .subscribe({ error: () => {} });
+      searching.next('searching');
+      indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'thinking' }).subscribe((e) => events.push(e));
+      await advance(5_000);
+      searching.next('composing'); // at 5 s: lands after "thinking", and is what the portal shows
+      await advance(35_000);
+      searching.error(new Error('llm failed')); // at 40 s: no clear, "thinking" goes on and hands over
+      await advance(40_000);
+      expect(brief(events)).toEqual(['0 sent start', '27000 failed renew', '37000 failed start', ...last]);
+      expect(transport.calls.map(callSince(0))).toEqual([
+        '0 4@chat1 SEARCHING 60',
+        '0 4@chat1 THINKING 30',
+        '5000 4@chat1 COMPOSING 60',
+        '27000 4@chat1 THINKING 30',
+        '37000 4@chat1 THINKING 30',
+        '47000 4@chat1 THINKING 30',
+        '74000 4@chat1 THINKING 30',
+      ]);
+      indicators.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    },
+  );
+
   it('sends it again once more when the call after the hand-over of another status of the bot in the chat is given up too, outside an operating hold', async () => {
     // "thinking" is down (network) from 27 s to 34 s: its renewal at 27 s is given up at 28.75 s, and it is to go again
     // at 29.75 s. "searching" of the same bot in the chat, whose "composing" landed last, fails at 29.5 s: "thinking"

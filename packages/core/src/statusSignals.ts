@@ -157,8 +157,9 @@ export interface PeerStatus {
   readonly leaseMs: number;
   readonly period: number;
   /**
-   * Another status of the bot in the chat ended and the portal may show its status: send this one's now, or, after
-   * that one's reply (`afterReply`), once the reply's message has hidden the status they share.
+   * Another status of the bot in the chat ended and the portal may show its status: send this one's now (in an
+   * operating hold, as it ends), or, after that one's reply (`afterReply`), once the reply's message has hidden the
+   * status they share.
    */
   resume(afterReply: boolean, pauseMs?: number): void;
   /**
@@ -305,8 +306,9 @@ class StatusMachine implements PeerStatus {
    */
   declare resumeAt?: number;
   /**
-   * When the status goes again after a lost call (`onLost`): read only while that is pending and `resumeAt` unset, when
-   * a reply of another puts it off (`resume`). Declared, not initialised, as `lostShown`.
+   * When the status goes again after a lost call (`onLost`), or after a hand-over as an operating hold ends (`resume`):
+   * read only while that is pending and `resumeAt` unset, when a reply of another puts it off (`resume`). Declared, not
+   * initialised, as `lostShown`.
    */
   declare resendAt?: number;
   /**
@@ -436,19 +438,28 @@ class StatusMachine implements PeerStatus {
     // due, nor, with nothing due, than an operating hold it knows of ends (`holdAfter`, `holdEnds`: sent in it, it
     // would only fail, a `failed` event for nothing); and a change waits for it. Put off so, it goes in place of the try
     // the hold spent (as a change does, `show`): refused again, it waits for the renewal, as it did failing in the hold.
-    if (afterReply || this.showTimer) {
+    // After a hand-over in such a hold, likewise as the hold ends: as a change then (`dwellTimer`), it would go only if
+    // the status changed, and what the one that ended put up would stay until the next renewal though the block lifted.
+    const now = this.scheduler.now();
+    const held = (this.holdEnds ?? now) > now;
+    if (afterReply || this.showTimer || held) {
       if (this.renewedSinceLoss) this.renewedSinceLoss = false;
-      const now = this.scheduler.now();
       // A fresh try (`restarted` reset) only outside an operating hold it knows of, after a reply or a hand-over. In
       // one, the call after it is the try that was due anyway (put off after a reply), or with none due the one the
       // hold spent: refused again, it waits for the renewal as it would have without it, not one more refused request
       // per reply or hand-over in the block.
-      const held = (this.holdEnds ?? now) > now;
       if (!held) this.restarted = false;
-      if (!afterReply) return;
+      if (!afterReply && this.showTimer) return;
       const due = this.showTimer ? (this.resumeAt ?? this.resendAt ?? now) : (this.holdEnds ?? now);
-      const at = Math.max(due, now + pauseMs);
       if (held && !this.showTimer) this.restarted = true;
+      if (!afterReply) {
+        // a change waiting for the hold's end goes with this call (`show`), which takes the newest status
+        this.cancel('dwellTimer');
+        this.arm('showTimer', due - now);
+        this.resendAt = due;
+        return;
+      }
+      const at = Math.max(due, now + pauseMs);
       this.arm('showTimer', at - now);
       this.resumeAt = at;
       return;
