@@ -65,13 +65,7 @@ export function invokeMethod(
   try {
     started = portal.now();
     if (!definition) throw restError('ERROR_METHOD_NOT_FOUND');
-    if (batchId !== null) {
-      const fault = portal.faults.match(definition.name, true);
-      if (fault) {
-        portal.stats.faultsHit++;
-        throw faultError(fault);
-      }
-    }
+    if (batchId !== null) throwCommandFault(portal, definition.name);
     if (!auth.scopes.has(definition.scope)) {
       throw auth.type === 'webhook'
         ? restError('insufficient_scope')
@@ -108,5 +102,18 @@ export function invokeMethod(
     if (!ran) rec = refusedRecord(portal, methodName, params, auth);
     portal.recordCall(name, rec, restErr.status, restErr.code, auth, batchId, started);
     throw restErr;
+  }
+}
+
+/**
+ * A command of a batch meets a plain error fault for its method as any call would, but in the batch's
+ * `result_error`: it is counted as hit and thrown (body faults break the batch's own HTTP reply instead). Also for a
+ * nested `BATCH` command (`runBatch`), a call of `batch`.
+ */
+export function throwCommandFault(portal: Portal, method: string): void {
+  const fault = portal.faults.match(method, true);
+  if (fault) {
+    portal.stats.faultsHit++;
+    throw faultError(fault);
   }
 }

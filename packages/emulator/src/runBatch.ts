@@ -1,6 +1,5 @@
 import { restError } from './errorCatalog';
-import { faultError } from './FaultBook';
-import { invokeMethod, refusedRecord } from './invokeMethod';
+import { invokeMethod, refusedRecord, throwCommandFault } from './invokeMethod';
 import { type AuthContext, emptyRecord } from './methodContext';
 import { haltFlag, upperKeys } from './paramValues';
 import { type Params, parseQuery } from './phpQuery';
@@ -74,11 +73,7 @@ function runCommand(
   if (method.toLowerCase() !== 'batch') return invokeMethod(portal, method, sub, auth, batchId);
   portal.countMethod('batch');
   try {
-    const fault = portal.faults.match('batch', true);
-    if (fault) {
-      portal.stats.faultsHit++;
-      throw faultError(fault);
-    }
+    throwCommandFault(portal, 'batch');
     portal.stats.batches++;
     const result = runBatch(portal, sub, auth, batchId);
     // Read before the nested batch is recorded as answered: a clock that fails here fails it, recorded once as such.
