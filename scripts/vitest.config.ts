@@ -1,4 +1,4 @@
-import { packageTestConfig } from '../vitest.shared';
+import { packageTestConfig } from '../vitest.shared.ts';
 
 /**
  * The root scripts' own tests (`scripts/*.test.mjs`); scripts/test.mjs runs them and counts their report. Vite's

@@ -1,4 +1,4 @@
-import { packageTestConfig } from '../../vitest.shared';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
 // The E2E files drive real Chromium against real servers and take real time (one types for 60 s). They run one
 // after the other: the leading-edge test measures a request's arrival within 100 ms of a key, which a second
