@@ -230,6 +230,7 @@ const TIMEOUTS: Readonly<Record<string, string>> = {
  * status says), not a lost connection.
  */
 function toB24Error(error: unknown, status: number | undefined, signal: AbortSignal | undefined): B24Error {
+  withoutWireBytes(error);
   if (signal?.aborted) return abortedError(error);
   if (error instanceof B24Error) return error;
   const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'UNKNOWN';
@@ -248,4 +249,14 @@ function toB24Error(error: unknown, status: number | undefined, signal: AbortSig
     return closedError(error);
   }
   return new B24Error({ code: 'NETWORK_ERROR', kind: 'network', message: `network error (${code})`, cause: error });
+}
+
+/**
+ * undici's parse error (`HTTPParserError`, a reply that is no HTTP) keeps the bytes it could not read as `data`, and
+ * the error becomes our `cause`, which loggers print. From a port that sends back what it gets (a misconfigured
+ * endpoint, a broken proxy) those bytes are our own request: the webhook code in its path, the `auth` token or the
+ * refresh form in its body, none of which the redactor sees there. Dropped, the cause still names the failure.
+ */
+function withoutWireBytes(error: unknown): void {
+  if (typeof error === 'object' && error !== null && 'data' in error) Reflect.deleteProperty(error, 'data');
 }

@@ -1,11 +1,13 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
+import { inspect } from 'node:util';
 import { B24Error } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
 import { expectClosesOnce } from '../test/expectClosesOnce';
 import { startEchoServer } from '../test/startEchoServer';
+import { startMirrorServer } from '../test/startMirrorServer';
 import { startStubServer, until } from '../test/startStubServer';
 import {
   createOAuthTransport,
@@ -826,6 +828,21 @@ describe('OAuth transport against the emulator', () => {
     expect(JSON.stringify(error)).not.toContain('echoed');
     await t.close();
     await echo.close();
+  });
+
+  it("keeps a refresh request sent back as the reply out of the error's cause: client secret, refresh token", async () => {
+    // A token endpoint that mirrors the request is no HTTP server: undici's parse error, the cause of the transient
+    // failure every waiting call gets, carried the whole refresh form as its `data`.
+    const mirror = await startMirrorServer();
+    const tokens = expiredTokens();
+    const t = oauth(tokens, undefined, { oauthEndpoint: `${mirror.url}/oauth/token/` });
+    const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', kind: 'network' });
+    expect(error.cause).toMatchObject({ name: 'HTTPParserError' });
+    const printed = inspect(error, { depth: 10, showHidden: true });
+    for (const secret of [emu.fixtures.app.clientSecret, tokens.refreshToken]) expect(printed).not.toContain(secret);
+    await t.close();
+    await mirror.close();
   });
 
   it('stops waiting for a hanging token endpoint at once on abort, leaving no listener on the signal', async () => {

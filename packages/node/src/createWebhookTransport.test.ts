@@ -2,9 +2,11 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createErrorLog } from '../test/errorLog';
 import { expectClosesOnce } from '../test/expectClosesOnce';
+import { startMirrorServer } from '../test/startMirrorServer';
 import { startStubServer, until } from '../test/startStubServer';
 import { createWebhookTransport } from './createWebhookTransport';
 
@@ -306,6 +308,24 @@ describe('reading replies', () => {
     expect(error.message).not.toContain('wh%2bk9Lp');
     expect(error.message).not.toContain('wh+k9Lp');
     await t.close();
+  });
+
+  it("keeps a request sent back as the reply out of the error's cause (undici's parse error holds the bytes)", async () => {
+    // A port that mirrors what it gets is no HTTP server: undici's HTTPParserError, kept as the cause, carried the
+    // whole request as its `data`, the webhook code in the path and the body's bot token, for any logger to print.
+    const mirror = await startMirrorServer();
+    const t = createWebhookTransport(`${mirror.url}/rest/1/stubwebhookcode/`);
+    const error = await log.rejection(
+      t.call('imbot.v2.Chat.InputAction.notify', { dialogId: 'chat1', botToken: 'mirroredbottoken' }),
+    );
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', kind: 'network' });
+    // Still there to read: what undici made of the reply.
+    expect(error.cause).toMatchObject({ name: 'HTTPParserError', message: expect.stringContaining('HTTP/1.1') });
+    const printed = inspect(error, { depth: 10, showHidden: true });
+    expect(printed).not.toContain('stubwebhookcode');
+    expect(printed).not.toContain('mirroredbottoken');
+    await t.close();
+    await mirror.close();
   });
 
   it('reads a reply of up to 8 MiB by default and refuses a larger one as a server error', async () => {
