@@ -569,7 +569,8 @@ describe('createBx24Transport', () => {
   it('refuses params BX24.js cannot encode (a cycle, a lone surrogate, at any depth) as input, not as a network error to retry', async () => {
     // BX24.js encodes the params (prepareData: name[key]=value through encodeURIComponent, recursing into objects)
     // before it sends anything: a cycle overflows the stack (RangeError) and a lone surrogate is a URIError, thrown
-    // synchronously by callMethod or callBatch. It was a BX24_ERROR of kind network, which a scheduler retries.
+    // synchronously by callMethod or callBatch. It was a BX24_ERROR of kind network, which a scheduler retries; the
+    // transport now refuses them before BX24 is asked.
     const fields: Record<string, unknown> = { TITLE: 'x' };
     fields.self = fields;
     const bad = [
@@ -579,7 +580,7 @@ describe('createBx24Transport', () => {
     ];
     const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
     const transport = createBx24Transport(bx24);
-    const rule = 'free of cycles and lone surrogates';
+    const rule = 'encodable by BX24.js';
     for (const params of bad) {
       await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject({
         name: 'B24InputError',
@@ -593,9 +594,90 @@ describe('createBx24Transport', () => {
       ]);
       await expect(batch).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field: 'params', rule });
     }
-    expect(bx24.state.sent).toEqual([]);
+    expect(bx24.asked).toEqual([]);
     // Well-formed params still go out.
     await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1', text: '\uD83D\uDE00' })).resolves.toBe(true);
+  });
+
+  it('refuses params on which BX24.js throws a TypeError (a symbol value, an object without a prototype) as input, not as a network error to retry', async () => {
+    // BX24.js's prepareData (api/v1) puts every value that is not an object through encodeURIComponent, which throws a
+    // TypeError on a symbol, and calls `arData.hasOwnProperty(i)` on every object it walks, a TypeError on one made
+    // with Object.create(null). Both come from the params, synchronously, before anything is sent: retrying cannot
+    // help. They were BX24_ERROR of kind network, which core retries with the same params.
+    const bare = Object.assign(Object.create(null) as object, { MESSAGE: 'x' });
+    const bad = [
+      { DIALOG_ID: 'chat1', fields: { id: Symbol('id') } },
+      { DIALOG_ID: 'chat1', fields: bare },
+      Object.assign(Object.create(null) as object, { DIALOG_ID: 'chat1' }) as Record<string, unknown>,
+    ];
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
+    const transport = createBx24Transport(bx24);
+    for (const params of bad) {
+      await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject({
+        name: 'B24InputError',
+        kind: 'input',
+        field: 'params',
+        rule: 'encodable by BX24.js',
+      });
+      const batch = transport.batch!([
+        { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+        { method: 'im.dialog.writing', params },
+      ]);
+      await expect(batch).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field: 'params' });
+    }
+    expect(bx24.asked).toEqual([]);
+    // What prepareData takes stays as it was: a BigInt goes through encodeURIComponent as its digits, an empty object
+    // or one made with Object.create(null) but empty adds nothing, a symbol key is not walked, null is left out.
+    const fine = { DIALOG_ID: 'chat1', n: 10n, empty: Object.create(null), [Symbol('s')]: 1, none: null };
+    await expect(transport.call('im.dialog.writing', fine)).resolves.toBe(true);
+    await expect(transport.batch!([{ method: 'im.dialog.writing', params: fine }])).resolves.toEqual([
+      { ok: true, result: true },
+    ]);
+    expect(bx24.state.sent[0]).toBe('im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1&n=10');
+  });
+
+  it('refuses params BX24.js cannot encode before asking it, for a call it would queue (before init, or while it refreshes an expired token)', async () => {
+    // BX24.js's ajax() does not send a call made before it is initialised (it runs it from BX24.init, 10 ms later in a
+    // timer) nor one made once its token has expired (it asks the parent frame for a new one and sends from the
+    // answer's message event): prepareData runs only then, so a bad param threw in that timer or event, an uncaught
+    // page error, and the call settled only by its timeout (kind timeout, retried). This BX24 queues every call as
+    // BX24.js does before init; the encoding is the fake's (BX24.js's prepareData).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
+      const queued: unknown[] = [];
+      const transport = createBx24Transport({
+        callMethod(method, params, callback) {
+          queued.push(method);
+          setTimeout(() => bx24.callMethod(method, params, callback), 10);
+        },
+      });
+      const fields: Record<string, unknown> = { TITLE: 'x' };
+      fields.self = fields;
+      const bad = [
+        { DIALOG_ID: 'chat1', fields },
+        { DIALOG_ID: 'chat1', fields: { MESSAGE: 'cut \uD83D' } },
+        { DIALOG_ID: 'chat1', fields: { id: Symbol('id') } },
+        { DIALOG_ID: 'chat1', fields: Object.assign(Object.create(null) as object, { MESSAGE: 'x' }) },
+      ];
+      for (const params of bad) {
+        let outcome: unknown;
+        transport.call('im.dialog.writing', params).catch((e: unknown) => {
+          outcome = e;
+        });
+        await vi.advanceTimersByTimeAsync(0);
+        expect(outcome).toMatchObject({ name: 'B24InputError', kind: 'input', field: 'params' });
+      }
+      expect(queued).toEqual([]);
+      expect(vi.getTimerCount()).toBe(0);
+      // A good call is queued and answered.
+      const good = transport.call('im.dialog.writing', { DIALOG_ID: 'chat1', n: 10n });
+      await vi.advanceTimersByTimeAsync(11);
+      await expect(good).resolves.toBe(true);
+      expect(bx24.state.sent).toEqual(['im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1&n=10']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects bad input before asking BX24', async () => {

@@ -39,7 +39,8 @@ export interface Bx24TransportOptions {
  * A `Transport` over an app's `BX24` object, for apps running inside a portal frame: BX24.js already holds the
  * token and refreshes it through the parent frame, so this only maps callbacks to promises and errors to
  * `B24Error`. BX24.js cannot cancel a request; an aborted or timed-out call rejects at once and its late answer
- * is ignored. BX24.js encodes the params itself: those it throws on (a cycle, a lone surrogate) reject as input.
+ * is ignored. BX24.js encodes the params itself: those it would throw on reject as input before it is asked
+ * ({@link checkEncodable}).
  */
 export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOptions = {}): Transport {
   if (typeof bx24 !== 'object' || bx24 === null || typeof bx24.callMethod !== 'function') {
@@ -97,28 +98,22 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       try {
         start(done(resolve), fail, seen);
       } catch (error) {
-        // BX24.js encodes the params (prepareData, a batch's commands all at once) before it sends anything: a cycle
-        // overflows the stack (RangeError), a lone surrogate fails encodeURIComponent (URIError). That is the call's
-        // input, not to be retried (in a batch, one command's params). Checking the params here first, with core's
-        // encodePhpQuery, would cost the portal-frame bundle more than its 6,000 B ceiling spares.
+        // BX24 itself (a BX24-like not initialised): checkEncodable passed the params. (Left out of it, as no param of
+        // ours is one: an object with `nodeType` that prepareData takes for a DOM node, on which it may throw too.)
         fail(
           error instanceof B24Error
             ? error
-            : error instanceof RangeError || error instanceof URIError
-              ? new B24InputError('params', 'free of cycles and lone surrogates')
-              : new B24Error({
-                  code: 'BX24_ERROR',
-                  kind: 'network',
-                  message: 'BX24 threw while sending',
-                  cause: error,
-                }),
+            : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
         );
       }
     });
   const transport: Transport = {
     call(method: string, params: Record<string, unknown>, callOptions?: TransportCallOptions): Promise<unknown> {
       return settle(
-        () => checkCall(method, params, '', callOptions),
+        () => {
+          checkCall(method, params, '', callOptions);
+          checkEncodable(params);
+        },
         callOptions,
         (resolve, reject, seen) => {
           bx24.callMethod(method, params, (result) => {
@@ -134,7 +129,10 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
     const callBatch = bx24.callBatch.bind(bx24);
     transport.batch = (calls: readonly TransportCall[], callOptions?: TransportCallOptions) => {
       return settle<readonly BatchItemResult[]>(
-        () => checkBatch(calls, callOptions),
+        () => {
+          checkBatch(calls, callOptions);
+          checkEncodable(calls.map(({ params }) => params));
+        },
         callOptions,
         (resolve, _, seen) => {
           if (!calls.length) return resolve([]);
@@ -165,6 +163,37 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
     };
   }
   return transport;
+}
+
+/**
+ * Refuses params on which BX24.js's `ajax.prepareData` (api/v1) would throw, by walking them as it does: `for…in` with
+ * `arData.hasOwnProperty(i)` on every object (a TypeError on one made with `Object.create(null)`), into every value
+ * of type `object` (a cycle overflows the stack: RangeError), every key and other value through encodeURIComponent (a
+ * lone surrogate: URIError; a symbol: TypeError; a BigInt is its digits). Such a throw comes from the params, so it
+ * is the caller's input, not to be retried. Checked here, before BX24 is asked, because BX24.js does not always
+ * encode at once: a call made before it is initialised, or once its token has expired, waits for init (a timer) or
+ * for the parent frame's new token (a `message` event), and a throw there was an uncaught page error and the call a
+ * timeout. (core's encodePhpQuery would cost the portal-frame bundle more than its 6,000 B ceiling spares, and
+ * throws on other params than BX24.js.)
+ */
+function checkEncodable(params: unknown): void {
+  const walk = (value: unknown): void => {
+    if (typeof value !== 'object') encodeURIComponent(value as string);
+    else {
+      for (const key in value) {
+        // biome-ignore lint/suspicious/noPrototypeBuiltins: BX24.js calls it on the object itself; its TypeError is the point
+        if (value!.hasOwnProperty(key)) {
+          encodeURIComponent(key);
+          walk((value as never)[key]);
+        }
+      }
+    }
+  };
+  try {
+    walk(params);
+  } catch {
+    throw new B24InputError('params', 'encodable by BX24.js');
+  }
 }
 
 /**
