@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '@b24-typing/emulator';
+import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +50,33 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The webhook URL of `portal`'s REST API behind a proxy of the test's, which holds the answer to imbot.v2.Bot.register
+ * (the bot registered already) until `whileHeld` has resolved: what happens while the CLI is still registering.
+ */
+async function holdRegistration(portal: Emulator, whileHeld: (botId: number) => Promise<void>): Promise<string> {
+  const proxy = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const reply = await fetch(`${portal.url}${req.url}`, {
+        method: req.method!,
+        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+        ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+      });
+      const body = await reply.text();
+      if (req.url!.endsWith('/imbot.v2.Bot.register')) {
+        await whileHeld((JSON.parse(body) as { result: { bot: { id: number } } }).result.bot.id);
+      }
+      res.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+  return portal.webhookUrl(1).replace(portal.url, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+}
+
 describe('llm-bot CLI', () => {
   it('exits 1 when its bot is unregistered while it runs (fetch mode, embedded emulator)', async () => {
     const port = await freePort();
@@ -80,38 +107,18 @@ describe('llm-bot CLI', () => {
   it('exits 1, stopping cleanly, when its bot is unregistered while it registers (its ONIMBOTV2DELETE posted meanwhile)', async () => {
     const portal = await startEmulator({ port: 0 });
     onTestFinished(() => portal.close());
-    // The portal's REST API behind a proxy of the test's, which holds the answer to imbot.v2.Bot.register until the
-    // bot's owner has deleted the bot and the portal has posted its ONIMBOTV2DELETE to the CLI's webhook server (which
-    // listens before registering): the event is taken during registration, and ends the source once the bot runs.
-    const proxy = createHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', async () => {
-        const reply = await fetch(`${portal.url}${req.url}`, {
-          method: req.method!,
-          headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
-          ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
-        });
-        const body = await reply.text();
-        if (req.url!.endsWith('/imbot.v2.Bot.register')) {
-          const botId = (JSON.parse(body) as { result: { bot: { id: number } } }).result.bot.id;
-          const deleted = await fetch(`${portal.webhookUrl(1)}imbot.v2.Bot.unregister`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ botId, botToken: 'cli-test-token' }),
-          });
-          expect(((await deleted.json()) as { result: unknown }).result).toBe(true);
-          await portal.settled();
-        }
-        res.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' });
-        res.end(body);
+    // The answer to imbot.v2.Bot.register is held until the bot's owner has deleted the bot and the portal has posted
+    // its ONIMBOTV2DELETE to the CLI's webhook server (which listens before registering): the event is taken during
+    // registration, and ends the source once the bot runs.
+    const proxied = await holdRegistration(portal, async (botId) => {
+      const deleted = await fetch(`${portal.webhookUrl(1)}imbot.v2.Bot.unregister`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ botId, botToken: 'cli-test-token' }),
       });
+      expect(((await deleted.json()) as { result: unknown }).result).toBe(true);
+      await portal.settled();
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-    const proxied = portal
-      .webhookUrl(1)
-      .replace(portal.url, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
     const cli = spawnCli(['--events', 'webhook'], {
       B24_WEBHOOK_URL: proxied,
       B24_BOT_TOKEN: 'cli-test-token',
@@ -126,6 +133,73 @@ describe('llm-bot CLI', () => {
     // before: killed by its own SIGTERM ({ code: null, signal: 'SIGTERM' }), sent before it listened for one
     expect(exited).toEqual({ code: 1, signal: null });
     expect(cli.out()).toMatch(/event source ended: bot \d+ was unregistered/);
+    expect(cli.out()).toMatch(/stopped/);
+  }, 30_000);
+
+  it('stops cleanly on a Ctrl-C while it registers, once registration has answered: a message taken meanwhile gets its restart notice', async () => {
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    const port = await freePort();
+    // A restart: the bot is registered already with the CLI's URL, so the portal posts to it while the CLI registers.
+    const first = await fetch(`${portal.webhookUrl(1)}imbot.v2.Bot.register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        fields: {
+          code: 'b24_typing_llm_bot',
+          botToken: 'cli-test-token',
+          type: 'bot',
+          eventMode: 'webhook',
+          webhookUrl: `http://127.0.0.1:${port}/bitrix24/events`,
+          properties: { name: 'LLM Bot' },
+        },
+      }),
+    });
+    const botId = ((await first.json()) as { result: { bot: { id: number } } }).result.bot.id;
+    let registering!: () => void;
+    const held = new Promise<void>((resolve) => {
+      registering = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const proxied = await holdRegistration(portal, () => {
+      registering();
+      return released;
+    });
+    const cli = spawnCli(['--events', 'webhook', '--webhook-port', String(port)], {
+      B24_WEBHOOK_URL: proxied,
+      B24_BOT_TOKEN: 'cli-test-token',
+      B24_APPLICATION_TOKEN: portal.webhookApplicationToken(1),
+    });
+    await held;
+    // Bob writes while the CLI registers: taken (200), so the portal will not post it again.
+    portal.postMessage({ from: 2, dialogId: String(botId), text: 'Are you there?' });
+    await portal.settled();
+    expect(portal.deliveries()).toEqual([expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', status: 200 })]);
+    cli.proc.kill('SIGINT');
+    // Taken (the CLI says so) or fatal (before: Node's default, the process gone) before registration answers.
+    await Promise.race([
+      cli.exited,
+      vi.waitFor(() => expect(cli.out()).toMatch(/SIGINT: stopping once registration/), {
+        timeout: 10_000,
+        interval: 50,
+      }),
+    ]);
+    release();
+    const exited = await Promise.race([
+      cli.exited.then((code) => ({ code, signal: cli.proc.signalCode })),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000)),
+    ]);
+    // before: { code: null, signal: 'SIGINT' }, Bob never told that his message went unanswered
+    expect(exited).toEqual({ code: 0, signal: null });
+    expect(portal.messages().filter((m) => m.authorId === botId)).toEqual([
+      expect.objectContaining({
+        text: 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.',
+      }),
+    ]);
+    expect(cli.out()).not.toMatch(/is running/); // no banner for a bot stopped before it ran
     expect(cli.out()).toMatch(/stopped/);
   }, 30_000);
 

@@ -5,8 +5,9 @@ import { B24InputError } from '@b24-typing/core';
 import { startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { createModel } from './createModel';
+import { listenForStop } from './listenForStop';
 import { readCliOptions } from './readCliOptions';
-import { startBot } from './startBot';
+import { type RunningBot, startBot } from './startBot';
 
 const USAGE = `Usage: llm-bot [options]
 
@@ -35,11 +36,21 @@ async function main(): Promise<number | undefined> {
   }
   const { mode, botToken } = options;
   const { model, description, secrets } = createModel();
+  const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+  // From here a Ctrl-C or SIGTERM stops what has started, also while the emulator starts or the bot registers: that
+  // finishes first (registration cannot be called back once sent), then the bot stops as it would when running.
+  const stop = listenForStop((line) => process.stdout.write(`${line}\n`));
+  /** What a stop asked for now waits for; unset once the bot runs (or has gone deaf while starting). */
+  let waitingFor: string | undefined;
+  void stop.requested.then((why) => {
+    if (waitingFor) log(`${why}: stopping once ${waitingFor}…`);
+  });
 
   let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
   let webhook: string;
   if (options.portalUrl) webhook = options.portalUrl;
   else {
+    waitingFor = 'the emulator has started';
     emulator = await startEmulator({ port: options.emulatorPort });
     webhook = emulator.webhookUrl();
   }
@@ -60,80 +71,56 @@ async function main(): Promise<number | undefined> {
 
   const transport = createWebhookTransport(webhook);
   let exitCode = 0;
-  const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
-  /** Stops the running bot; unset until startBot has returned and the signals are listened for. */
-  let stopBot: ((why: string) => void) | undefined;
-  let deafAtStart = false;
-  const bot = await startBot({
-    transport,
-    botToken,
-    model,
-    events,
-    log,
-    // Cut from the bot's log with its own tokens: the model's key and the webhook's code (the transport scrubs its own
-    // errors of it; a model provider's or a proxy's error text, logged for the operator, it does not see).
-    secrets: [...secrets, ...webhookCode(webhook)],
-    // Deaf for good (a wrong token; a deleted bot, whose ONIMBOTV2DELETE ended the source): stop and exit 1
-    // rather than run on silently. Called directly, not by a SIGTERM to ourselves: it can come before startBot has
-    // returned (a delete the portal posted during registration, taken then), when no handler was listening yet and
-    // the signal killed the process outright; and on Windows such a signal always does.
-    onError: () => {
-      exitCode = 1;
-      if (stopBot) stopBot('event source gone');
-      else deafAtStart = true;
-    },
-  });
-  process.stdout.write(
-    [
-      '',
-      `LLM bot ${bot.botId} is running (${description}).`,
-      emulator
-        ? `  Local emulator: ${emulator.url}   live page: ${emulator.liveUrl}\n  Write to the bot: POST ${emulator.url}/_emulator/messages {"from":1,"dialogId":"${bot.botId}","text":"hi"}`
-        : `  Portal: ${new URL(webhook).origin}`,
-      'Press Ctrl+C to stop (any status the bot shows is cleared).',
-      '',
-    ].join('\n'),
-  );
+  let bot: RunningBot | undefined;
+  if (stop.reason === undefined) {
+    waitingFor = 'registration has answered';
+    bot = await startBot({
+      transport,
+      botToken,
+      model,
+      events,
+      log,
+      // Cut from the bot's log with its own tokens: the model's key and the webhook's code (the transport scrubs its
+      // own errors of it; a model provider's or a proxy's error text, logged for the operator, it does not see).
+      secrets: [...secrets, ...webhookCode(webhook)],
+      // Deaf for good (a wrong token; a deleted bot, whose ONIMBOTV2DELETE ended the source): stop and exit 1
+      // rather than run on silently. Asked for directly, not by a SIGTERM to ourselves: it can come before startBot
+      // has returned (a delete the portal posted during registration, taken then), and on Windows such a signal
+      // kills the process outright.
+      onError: () => {
+        exitCode = 1;
+        waitingFor = undefined;
+        stop.request('event source gone');
+      },
+    });
+    waitingFor = undefined;
+  }
+  if (bot && stop.reason === undefined) {
+    process.stdout.write(
+      [
+        '',
+        `LLM bot ${bot.botId} is running (${description}).`,
+        emulator
+          ? `  Local emulator: ${emulator.url}   live page: ${emulator.liveUrl}\n  Write to the bot: POST ${emulator.url}/_emulator/messages {"from":1,"dialogId":"${bot.botId}","text":"hi"}`
+          : `  Portal: ${new URL(webhook).origin}`,
+        'Press Ctrl+C to stop (any status the bot shows is cleared).',
+        '',
+      ].join('\n'),
+    );
+  }
 
-  await new Promise<void>((resolve) => {
-    let stoppingSince = 0;
-    const stop = (why: string) => {
-      // One Ctrl-C can arrive twice (from the terminal and relayed by pnpm or tsx): only a later one forces.
-      if (stoppingSince) {
-        if (Date.now() - stoppingSince > 2_000) {
-          process.stdout.write('Forced exit.\n');
-          process.exit(130);
-        }
-        return;
-      }
-      stoppingSince = Date.now();
-      log(`${why}: stopping (${bot.busy()} answer(s) in progress)…`);
-      // None of these is known to reject (each catches what it waits for); were one to, the others still run and the
-      // exit is 1 with the reason logged, not an unhandled rejection from a `.finally` chain.
-      const steps = [
-        ['stop the bot', () => bot.stop()],
-        ['close the transport', () => transport.close()],
-        ['close the emulator', () => emulator?.close()],
-      ] as const;
-      void (async () => {
-        for (const [what, step] of steps) {
-          try {
-            await step();
-          } catch (error) {
-            exitCode = 1;
-            log(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        }
-        log('stopped');
-        resolve();
-      })();
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    stopBot = stop;
-    if (deafAtStart) stop('event source gone');
-  });
-  return exitCode;
+  const why = await stop.requested;
+  log(`${why}: stopping (${bot?.busy() ?? 0} answer(s) in progress)…`);
+  const stopped = await stop.run(
+    [
+      ['stop the bot', () => bot?.stop()],
+      ['close the transport', () => transport.close()],
+      ['close the emulator', () => emulator?.close()],
+    ],
+    log,
+  );
+  log('stopped');
+  return stopped ? exitCode : 1;
 }
 
 /** The code of a webhook URL `…/rest/<userId>/<code>/` (the whole credential), as written and decoded. */

@@ -13,6 +13,7 @@ import { createWebhookTransport } from '@b24-typing/node';
 import type { launchChromium } from '@b24-typing/test-utils';
 import { createLocalModel } from './createLocalModel';
 import { createModel, type ModelChoice } from './createModel';
+import { listenForStop } from './listenForStop';
 import { type Conversation, describeConversation, readConversation } from './readConversation';
 import { type PortChoice, readDemoOptions, UsageError } from './readDemoOptions.mjs';
 import { sleep } from './sleep';
@@ -522,6 +523,14 @@ async function interactive(
   uiPort: PortChoice,
   { model, description, secrets }: ModelChoice,
 ): Promise<number> {
+  // From here a Ctrl-C stops what has started, also while the emulator starts or the bot registers (that finishes
+  // first), and the chat UI's dev server while it is still starting: see listenForStop.
+  const stop = listenForStop(out);
+  /** What a stop asked for now waits for; unset once the bot runs (or has gone deaf while starting). */
+  let waitingFor: string | undefined = 'the emulator has started';
+  void stop.requested.then((why) => {
+    if (waitingFor) out(`${why}: stopping once ${waitingFor}…`);
+  });
   let emulator: Emulator;
   try {
     emulator = await startEmulator({ port });
@@ -535,49 +544,37 @@ async function interactive(
   const log = (line: string) => out(`[bot ${new Date().toISOString().slice(11, 23)}] ${line}`);
   let exitCode = 0;
   // Deaf for good (its bot deleted, the emulator reset): a demo that looks alive and never answers misleads, so
-  // it says why and stops, as the bot's CLI does.
+  // it says why and stops, as the bot's CLI does: by the stop a signal takes, asked for directly, not by a SIGTERM to
+  // itself, which on Windows kills the process outright (the bot's status not cleared, the chat UI left running).
   const deaf = () => {
     out('! the bot can no longer hear the chat (see above); stopping the demo');
     exitCode = 1;
-    process.kill(process.pid, 'SIGTERM');
+    waitingFor = undefined;
+    stop.request('deaf');
   };
-  const { bot, transport } = await startDemoBot(emulator, { model, secrets }, log, deaf);
-  // From here a Ctrl-C stops what has started, the chat UI's dev server too while it is still starting.
+  let started: Awaited<ReturnType<typeof startDemoBot>> | undefined;
+  if (stop.reason === undefined) {
+    waitingFor = 'the bot has registered';
+    started = await startDemoBot(emulator, { model, secrets }, log, deaf);
+  }
+  waitingFor = undefined;
   const starting = new AbortController();
-  const uiStarted = startChatUi(emulator, uiPort, starting.signal).catch((error: unknown) => {
-    out(`! ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  });
-  const stopped = new Promise<void>((resolve) => {
-    let stoppingSince = 0;
-    const stop = () => {
-      // Ctrl-C reaches this process both from the terminal and from scripts/demo.mjs: only a later one forces.
-      if (stoppingSince) {
-        if (Date.now() - stoppingSince > 2_000) process.exit(130);
-        return;
-      }
-      stoppingSince = Date.now();
-      out('stopping: clearing the bot status…');
-      starting.abort();
-      Promise.all([uiStarted.then((ui) => ui?.stop()), bot.stop().then(() => transport.close())])
-        .then(() => emulator.close())
-        .finally(() => {
-          out('stopped.');
-          resolve();
-        });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  const ui = await uiStarted;
-  if (!starting.signal.aborted) {
+  void stop.requested.then(() => starting.abort());
+  const ui =
+    stop.reason === undefined
+      ? await startChatUi(emulator, uiPort, starting.signal).catch((error: unknown) => {
+          out(`! ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        })
+      : undefined;
+  if (started && !starting.signal.aborted) {
     const uiPortUsed = ui && Number(new URL(ui.url).port);
     if (uiPortUsed && uiPortUsed !== uiPort.port) out(`port ${uiPort.port} is taken; the chat UI uses ${uiPortUsed}`);
     out();
     out('b24-typing demo is running on 127.0.0.1:');
     out(`  chat UI (write here):         ${ui ? ui.url : 'examples/chat-ui is not in this checkout or did not start'}`);
     out(`  live page (every indicator):  ${emulator.liveUrl}`);
-    out(`  bot: LLM Bot (id ${bot.botId}) in chat${CHAT_ID} "Team", ${description}`);
+    out(`  bot: LLM Bot (id ${started.bot.botId}) in chat${CHAT_ID} "Team", ${description}`);
     out(
       `  or as Bob from a shell: curl -s ${emulator.url}/_emulator/messages -d '{"from":2,"dialogId":"chat${CHAT_ID}","text":"hi"}'`,
     );
@@ -587,8 +584,19 @@ async function interactive(
     );
     out();
   }
-  await stopped;
-  return exitCode;
+  await stop.requested;
+  out('stopping: clearing the bot status…');
+  const stopped = await stop.run(
+    [
+      ['stop the chat UI', () => ui?.stop()],
+      ['stop the bot', () => started?.bot.stop()],
+      ['close the transport', () => started?.transport.close()],
+      ['close the emulator', () => emulator.close()],
+    ],
+    log,
+  );
+  out('stopped.');
+  return stopped ? exitCode : 1;
 }
 
 /** A chat UI dev server that is serving. */
