@@ -1,7 +1,7 @@
 import { type Bot, type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
-import { intArgument, intval, isset, phpIntKey, stringOf, upperKeys } from './paramValues';
+import { intArgument, intval, isset, phpIntKey, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 
@@ -31,7 +31,7 @@ function isOwnDialog(dialogId: string, userId: number): boolean {
  */
 function startWritingChat(model: ChatModel, dialogId: string, senderId: number, create = true) {
   const options = { allowSg: false, create };
-  if (dialogId.startsWith('chat')) return model.resolveDialog(dialogId.replace(/\n$/, ''), senderId, options);
+  if (dialogId.startsWith('chat')) return model.resolveDialog(withoutFinalNewline(dialogId), senderId, options);
   const userId = intval(dialogId);
   return userId > 0 ? model.resolveDialog(String(userId), senderId, options) : null;
 }
@@ -54,17 +54,19 @@ const NO_DIALOG_ACCESS = "You don't have access to this dialog";
  * module copy (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php; the older 8ecc53df has no such check).
  * im/lib/dialog.php: an `isChatId` id (`/^(chat|sg|crm)[0-9]{1,}$/i`, any case, unlike StartWriting) goes through
  * `getChatId` (`chat<N>`, `sg<N>` → the workgroup's chat; `crm` only as `crm|TYPE|ID`, so `crm1` is chat 0) and
- * `V2\Chat::checkAccess`: no chat is NOT_FOUND, a group chat needs the caller's relation (V2/Chat/GroupChat.php).
- * Any other id is a user, and `V2\Entity\User\User::checkAccess` passes for oneself and for every intranet user,
- * which is all the emulator models. A private chat named `chat<N>` asks its companion (V2/Chat/PrivateChat.php), a
- * NullUser for a non-member, whose check this copy does not store: such a call is let through, as before.
+ * `V2\Chat::checkAccess`: no chat is NOT_FOUND; a group chat (V2/Chat/GroupChat.php; the emulator has no open chats)
+ * needs the caller's relation; a private chat (V2/Chat/PrivateChat.php) asks the companion, which for a caller with no
+ * relation is a NullUser, and a NullUser refuses everyone (NullUser.php is not in that copy; read from
+ * buynitskysergey/bitrix.modules@a90806c9 im/lib/V2/Entity/User/NullUser.php): so both come down to membership. Any
+ * other id is a user: `V2\Entity\User\User::getInstance($id)` is a NullUser when there is no such user, which
+ * refuses; oneself and every other user pass (all are intranet users here; `checkAccess` also refuses a caller who
+ * does not exist, which an authenticated call here never is). No id at all is `getInstance(null)`: see dialogWriting.
  */
 export function hasDialogAccess(model: ChatModel, dialogId: string, userId: number): boolean {
-  const id = dialogId.replace(/\n$/, '');
-  if (!/^(chat|sg|crm)\d+$/i.test(id)) return true;
+  const id = withoutFinalNewline(dialogId);
+  if (!/^(chat|sg|crm)\d+$/i.test(id)) return model.users.has(intval(id));
   const chat = /^crm/i.test(id) ? null : model.resolveDialog(id, userId, { allowSg: true, create: false });
-  if (!chat) return false;
-  return chat.type === 'private' || chat.members.has(userId);
+  return chat?.members.has(userId) ?? false;
 }
 
 /** The app a legacy imbot call acts for: the OAuth application, or under a webhook `'custom' + CLIENT_ID`. */
@@ -92,10 +94,11 @@ function dialogWriting(raw: Params, context: MethodContext): unknown {
   const userId = context.auth.userId;
   context.record.senderId = userId;
   const dialogId = writingDialogId(params);
-  // CHAT_ID_EMPTY only in the source's `isset(CHAT_ID)` branch; with neither id, StartWriting(null) finds no chat
-  // (intval gives 0), so the call ends in ACCESS_ERROR like any other dialog without a chat (reference §1.1).
+  // CHAT_ID_EMPTY only in the source's `isset(CHAT_ID)` branch. With neither id, `Dialog::hasAccess(null)` asks
+  // `User::getInstance(null)`, a NullUser, which refuses (the older copy, without the check, reached StartWriting(null)
+  // and its "Action unavailable"; reference §1.1).
   if (dialogId === null && isset(params.CHAT_ID)) throw restError('CHAT_ID_EMPTY');
-  if (dialogId === null) throw restError('ACCESS_ERROR');
+  if (dialogId === null) throw restError('ACCESS_ERROR', NO_DIALOG_ACCESS);
   context.record.dialogId = dialogId;
   if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
   if (!hasDialogAccess(context.model, dialogId, userId)) throw restError('ACCESS_ERROR', NO_DIALOG_ACCESS);

@@ -86,11 +86,12 @@ const isNumeric = (v: unknown): boolean =>
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 /**
  * `Dialog::hasAccess` (yuliai/bitrix-modules@026c2eea im/lib/dialog.php): a `chat`/`sg`/`crm` id in any case needs
- * the group chat it names (`sg<N>`: the workgroup's; `crm<N>`: none) with the caller in it; a user id passes.
+ * the group chat it names (`sg<N>`: the workgroup's; `crm<N>`: none) with the caller in it; a user id must be a user
+ * (an unknown one is a NullUser, which refuses: methods.test.ts).
  */
 function hasDialogAccess(dialogId: string, user: number): boolean {
   const m = /^(chat|sg|crm)(\d+)$/i.exec(dialogId);
-  if (!m) return true;
+  if (!m) return USERS.has(Number(dialogId));
   const [prefix, n] = [m[1]!.toLowerCase(), Number(m[2])];
   const id = prefix === 'chat' ? n : prefix === 'sg' ? [...GROUPS].find(([, g]) => g.workgroup === n)?.[0] : undefined;
   return id !== undefined && (GROUPS.get(id)?.members.has(user) ?? false);

@@ -2,7 +2,7 @@ import type { ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
 import { hasDialogAccess, isDialogId } from './indicatorMethods';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { intval, isset, phpTrim, recordOf, stringOf, upperKeys } from './paramValues';
+import { intval, isset, phpTrim, recordOf, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 import { isoSeconds } from './timeBlock';
@@ -145,7 +145,7 @@ function dialogMessagesGet(raw: Params, context: MethodContext): unknown {
       : 0;
   const asked = isset(params.LIMIT) ? intval(params.LIMIT) : HISTORY_LIMIT.default;
   const limit = asked < 1 ? HISTORY_LIMIT.default : Math.min(asked, HISTORY_LIMIT.max);
-  const chat = model.resolveDialog(dialogId.replace(/\n$/, ''), auth.userId, { allowSg: true, create: false });
+  const chat = model.resolveDialog(withoutFinalNewline(dialogId), auth.userId, { allowSg: true, create: false });
   context.record.chatId = chat?.id ?? null;
   const all = chat ? model.chatMessages(chat.id) : [];
   let page: readonly Message[];

@@ -1193,3 +1193,71 @@ describe('im.dialog.messages.get: paging and result shape', () => {
     expect(none.body.result).toEqual({ chat_id: 0, messages: [], users: [], files: [] });
   });
 });
+
+// Dialog::hasAccess for a private chat named `chat<N>`, an unknown user and no dialog at all (yuliai/bitrix-modules@026c2eea
+// im/classes/general/im_rest.php: dialogWriting and dialogMessagesGet call `\Bitrix\Im\Dialog::hasAccess` with the
+// DIALOG_ID as given, null when neither id is). im/lib/dialog.php hasAccess (stored at b2acc890): a `chat<N>` id goes to
+// `V2\Chat::getInstance($chatId)->checkAccess($userId)` (im/lib/V2/Chat.php@026c2eea: `final` checkAccess, NOT_FOUND
+// without a chat, else checkAccessInternal); any other id, null included, to
+// `V2\Entity\User\User::getInstance($dialogId)->checkAccess($userId)`. im/lib/V2/Chat/PrivateChat.php (stored at
+// 1e97fbba): checkAccessInternal is `$this->getCompanion($userId)->checkAccess($userId)`, and getCompanion answers
+// `new NullUser()` when `$userId` has no relation to the chat. im/lib/V2/Entity/User/User.php (stored at 793dd136):
+// getInstance answers NullUser for null or an id <= 0, UserFactory::getUserById (same commit) for an id with no user;
+// the `final` checkAccess refuses a caller who does not exist, passes oneself, else asks checkAccessInternal, which
+// NullUser overrides to refuse (buynitskysergey/bitrix.modules@a90806c9 im/lib/V2/Entity/User/NullUser.php:
+// checkAccessWithoutCaching returns false; yuliai/bitrix-modules stores no NullUser.php). A companion who is an
+// intranet user passes (User::checkAccessInternal).
+describe('Dialog::hasAccess: private chats by chat id, unknown users, no dialog', () => {
+  let own: Emulator;
+  let privateChat: number;
+  const call = (userId: number, method: string, params: Record<string, unknown>) =>
+    post(`${own.webhookUrl(userId)}${method}`, params);
+  const refusal = (reply: Reply) => [reply.status, reply.body.error, reply.body.error_description];
+  const NO_WRITING = [403, 'ACCESS_ERROR', "You don't have access to this dialog"];
+  const NO_READING = [403, 'ACCESS_ERROR', 'You do not have access to the specified dialog'];
+
+  beforeAll(async () => {
+    own = await startEmulator({ plan: 'off' });
+    const id = own.postMessage({ from: 2, dialogId: '1', text: 'just us' });
+    privateChat = own.messages().find((m) => m.messageId === id)!.chatId;
+  });
+  afterAll(() => own.close());
+
+  it('refuses a non-member writing to a private chat as chat<N> or CHAT_ID (companion is a NullUser)', async () => {
+    expect(refusal(await call(3, 'im.dialog.writing', { DIALOG_ID: `chat${privateChat}` }))).toEqual(NO_WRITING);
+    expect(refusal(await call(3, 'im.dialog.writing', { CHAT_ID: privateChat }))).toEqual(NO_WRITING);
+    expect(refusal(await call(3, 'im.chat.sendTyping', { DIALOG_ID: `CHAT${privateChat}` }))).toEqual(NO_WRITING);
+    expect(own.indicators().filter((i) => i.senderId === 3)).toEqual([]);
+  });
+
+  it('refuses a non-member reading a private chat as chat<N>', async () => {
+    expect(refusal(await call(3, 'im.dialog.messages.get', { DIALOG_ID: `chat${privateChat}` }))).toEqual(NO_READING);
+  });
+
+  it('lets a member write to and read the private chat as chat<N> (the companion passes)', async () => {
+    const writing = await call(1, 'im.dialog.writing', { DIALOG_ID: `chat${privateChat}` });
+    expect([writing.status, writing.body.result]).toEqual([200, true]);
+    const reading = await call(2, 'im.dialog.messages.get', { DIALOG_ID: `chat${privateChat}` });
+    expect(reading.status).toBe(200);
+    expect(reading.body.result.messages.map((m: { text: string }) => m.text)).toEqual(['just us']);
+  });
+
+  it('refuses an unknown user id as no access (NullUser), reading and writing', async () => {
+    expect(refusal(await call(1, 'im.dialog.writing', { DIALOG_ID: '999' }))).toEqual(NO_WRITING);
+    expect(refusal(await call(1, 'im.dialog.messages.get', { DIALOG_ID: '999' }))).toEqual(NO_READING);
+  });
+
+  it('refuses neither DIALOG_ID nor CHAT_ID as no access: hasAccess(null) asks a NullUser', async () => {
+    expect(refusal(await call(1, 'im.dialog.writing', {}))).toEqual(NO_WRITING);
+    expect(refusal(await call(1, 'im.dialog.writing', { DIALOG_ID: null }))).toEqual(NO_WRITING);
+  });
+
+  it('still passes one’s own id and a known user’s (StartWriting refuses oneself)', async () => {
+    expect(refusal(await call(1, 'im.dialog.writing', { DIALOG_ID: '1' }))).toEqual([
+      403,
+      'ACCESS_ERROR',
+      'Action unavailable',
+    ]);
+    expect((await call(1, 'im.dialog.messages.get', { DIALOG_ID: '3' })).status).toBe(200);
+  });
+});

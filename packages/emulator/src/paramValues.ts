@@ -17,6 +17,14 @@ export function phpTrim(text: string): string {
   return text.replace(/^[ \t\n\r\0\v]+|[ \t\n\r\0\v]+$/g, ''); // \v is \x0B
 }
 
+/**
+ * The text a PCRE pattern anchored with `$` saw: PHP's `$` also matches before one final "\n", so the source accepts
+ * `chat1\n` where its pattern says `chat1`. Dropping that one newline lets the JavaScript side resolve the same id.
+ */
+export function withoutFinalNewline(text: string): string {
+  return text.replace(/\n$/, '');
+}
+
 /** Characters as the docs count them (PHP `mb_strlen`): code points, so an emoji is one, not two UTF-16 units. */
 export function charLength(text: string): number {
   let count = 0;
