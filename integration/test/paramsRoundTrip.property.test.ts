@@ -219,6 +219,29 @@ describe('params round trip (property): what the portal reads is what the encodi
     );
   });
 
+  it('a param with its own toJSON (a URL, a date library value) reaches the portal as the same text by every transport', async () => {
+    // A node `call` is JSON.stringify, which sends what toJSON returns; a form (a `batch` command, a fetch `call`)
+    // sent the object's own fields: none for a URL (left out), a date library's internals for its value.
+    class LibraryDate {
+      readonly _isValid = true;
+      readonly _i = 1714521600000;
+      toJSON(): string {
+        return new Date(this._i).toISOString();
+      }
+    }
+    const url = new URL('https://example.com/path?a=1&b=ü#top');
+    const sent = { LINK: url, AT: new LibraryDate(), LIST: [url, { when: new LibraryDate() }] };
+    const expected = {
+      LINK: url.href,
+      AT: '2024-05-01T00:00:00.000Z',
+      LIST: { 0: url.href, 1: { when: '2024-05-01T00:00:00.000Z' } },
+    };
+    const seen = {} as Record<Via, unknown>;
+    for (const via of VIAS) seen[via] = await received(via, sent);
+    expect(seen).toEqual(Object.fromEntries(VIAS.map((via) => [via, expected])));
+    expect(viaJson(sent)).toEqual(expected);
+  });
+
   it('text cut inside an emoji (a lone surrogate), in a value or a key, is the same B24InputError everywhere, before any request', async () => {
     // node README: "a B24InputError naming the parameter before anything is sent, in call as in batch"; core README,
     // encodePhpQuery: "text with a lone surrogate ... is a B24InputError". PHP could not decode it (reference §5).

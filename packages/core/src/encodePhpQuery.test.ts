@@ -168,6 +168,104 @@ describe('encodePhpQuery', () => {
     expect(pairs(encodePhpQuery({ at: new Date(0) }))).toEqual([['at', '1970-01-01T00:00:00.000Z']]);
   });
 
+  it('encodes an object with its own toJSON (a URL, a date library value) by what that returns, as JSON does', () => {
+    // A URL has no own enumerable fields: it was left out like an empty object, without an error. A node `call`
+    // (JSON.stringify) sent its text, so the same params meant something else in a `batch`.
+    const url = new URL('https://example.com/a?b=1&c=d');
+    expect(pairs(encodePhpQuery({ url, list: [url], fields: { link: { url } } }))).toEqual([
+      ['url', url.href],
+      ['list[0]', url.href],
+      ['fields[link][url]', url.href],
+    ]);
+    // A date library's value (moment, dayjs, luxon): its internal fields were sent, not the date it stands for.
+    class Moment {
+      readonly _isAMomentObject = true;
+      readonly _i = '2024-05-01';
+      toJSON(): string {
+        return '2024-05-01T00:00:00.000Z';
+      }
+    }
+    expect(pairs(encodePhpQuery({ at: new Moment() }))).toEqual([['at', '2024-05-01T00:00:00.000Z']]);
+    // What toJSON returns is encoded by the usual rules, as JSON.stringify gives it to the portal.
+    const params = {
+      text: { toJSON: () => 'a&b' },
+      number: { toJSON: () => 12.5 },
+      yes: { toJSON: () => true },
+      big: { toJSON: () => 2n ** 64n },
+      object: { toJSON: () => ({ id: 1, tags: ['x', { toJSON: () => 'y' }] }) },
+      none: { toJSON: () => null },
+      gone: { toJSON: () => undefined },
+      empty: { toJSON: () => ({}) },
+    };
+    expect(pairs(encodePhpQuery(params))).toEqual([
+      ['text', 'a&b'],
+      ['number', '12.5'],
+      ['yes', 'Y'],
+      ['big', '18446744073709551616'],
+      ['object[id]', '1'],
+      ['object[tags][0]', 'x'],
+      ['object[tags][1]', 'y'],
+    ]);
+  });
+
+  it('calls toJSON once, as JSON does: what it returns is not asked again, so returning itself is no loop', () => {
+    class Self {
+      readonly id = 7;
+      toJSON(): this {
+        return this;
+      }
+    }
+    class Wrapped {
+      toJSON(): Self {
+        return new Self();
+      }
+    }
+    expect(decodeURIComponent(encodePhpQuery({ self: new Self(), wrapped: new Wrapped() }))).toBe(
+      'self[id]=7&wrapped[id]=7',
+    );
+    // Each level's own toJSON is still called, as JSON calls each property's.
+    expect(encodePhpQuery({ outer: { toJSON: () => ({ inner: new URL('https://a.example/') }) } })).toBe(
+      'outer[inner]=https%3A%2F%2Fa.example%2F',
+    );
+  });
+
+  it("keeps the Date rules: its ISO string (another realm's too, once left out), an invalid one refused, not null", () => {
+    expect(pairs(encodePhpQuery({ at: [new Date(0)] }))).toEqual([['at[0]', '1970-01-01T00:00:00.000Z']]);
+    // A Date from another realm (an iframe) is no `instanceof Date`: it was left out like an empty object.
+    expect(pairs(encodePhpQuery({ at: runInNewContext('new Date(0)') }))).toEqual([['at', '1970-01-01T00:00:00.000Z']]);
+    expect(() => encodePhpQuery({ at: { when: new Date(Number.NaN) } })).toThrow(
+      expect.objectContaining({ name: 'B24InputError', field: 'params.at.when', rule: 'a valid Date' }),
+    );
+  });
+
+  it('refuses what toJSON returns as it refuses the same value given directly, and a toJSON that throws, naming the path', () => {
+    expect(() => encodePhpQuery({ list: [{ toJSON: () => Number.NaN }] })).toThrow(
+      expect.objectContaining({ name: 'B24InputError', field: 'params.list[0]', rule: 'a finite number' }),
+    );
+    expect(() => encodePhpQuery({ f: { toJSON: () => new Map() } })).toThrow(
+      expect.objectContaining({ field: 'params.f', rule: 'a plain object or array (not a Map or Set)' }),
+    );
+    let thrown: unknown;
+    try {
+      encodePhpQuery(
+        {
+          fields: {
+            at: {
+              toJSON() {
+                throw new Error('secret-token');
+              },
+            },
+          },
+        },
+        'calls[1].params',
+      );
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ name: 'B24InputError', kind: 'input', field: 'calls[1].params.fields.at' });
+    expect(String(thrown)).not.toMatch(/secret/);
+  });
+
   it('writes one pair per leaf of any nested structure of strings, exactly as given', () => {
     const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_.-]{0,8}$/);
     const value = fc.letrec<{ node: unknown }>((tie) => ({

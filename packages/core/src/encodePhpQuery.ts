@@ -8,6 +8,10 @@ import { B24InputError } from './B24InputError';
  *
  * Value conventions (reference §8, §1.3):
  * - every value becomes a string; a `Date` becomes its ISO string, a `bigint` its digits;
+ * - an object with a `toJSON` method (a `URL`, a dayjs, moment, luxon or Temporal value, a Decimal) is encoded by what
+ *   that returns, by these same rules, as JSON.stringify (a node transport's `call`) sends it: not by its own fields,
+ *   which are its internals (a moment's `_d`, `_i` …) or none at all (a `URL`'s: it was left out). Asked once, as
+ *   JSON asks: a `toJSON` that returns its own object sends that object's fields;
  * - `true`/`false` become `Y`/`N`: the classic `im.*` methods check for `Y`, and imbot.v2's boolean normaliser
  *   accepts `Y`/`1`/`TRUE`, so `Y`/`N` is the one spelling both read correctly (`1`/`0` would not be `Y`);
  * - `null` and `undefined` are left out, as PHP's `http_build_query` does and as a JSON body means: "not
@@ -17,11 +21,12 @@ import { B24InputError } from './B24InputError';
  *
  * Bad input throws `B24InputError` (kind `input`) naming the path (`params.fields.ids[2]`) and never quoting the
  * value: a key with `[`/`]` or an empty key (PHP would read a different structure), a non-finite number, an
- * invalid `Date`, a function or symbol, a key or string with a lone surrogate (such a key is named by the object
+ * invalid `Date` (its `toJSON` gives null: it would be left out), a `toJSON` that throws (its error is not kept: it
+ * may quote the value), a function or symbol, a key or string with a lone surrogate (such a key is named by the object
  * holding it), a `Map`, `Set`, `WeakMap` or `WeakSet` of any realm (an object whose `toString` tag ends in `Map` or
- * `Set`: its entries are not own properties, so it would be left out like an empty object; other class instances are
- * sent by their own fields), a cycle, or nesting deeper than 32 levels. `field` is the
- * name the path starts with, e.g. `calls[3].params` for the fourth command of a batch.
+ * `Set`: its entries are not own properties, so it would be left out like an empty object; other class instances
+ * without a `toJSON` are sent by their own fields), a cycle, or nesting deeper than 32 levels. `field` is the name the
+ * path starts with, e.g. `calls[3].params` for the fourth command of a batch.
  */
 export function encodePhpQuery(params: Record<string, unknown>, field = 'params'): string {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
@@ -55,8 +60,23 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
   };
 
   const encodeValue = (name: string, value: unknown, path: string): void => {
+    // A URL, a dayjs, moment, luxon or Temporal value, a Decimal, a Date (of any realm): sent as its `toJSON` gives
+    // it, as a node `call` (JSON) sends it. Asked once, as JSON asks: what it gives is encoded as it is (so a toJSON
+    // returning its own object is no loop), the values inside it asked in turn. Called without the key JSON passes
+    // (the property name): none of those reads it, and the bundle is smaller. One that throws is bad input before
+    // anything is sent (a raw error would read as a network failure), named by its path, never quoting its error.
+    if (typeof (value as Partial<WithToJSON> | undefined)?.toJSON === 'function') {
+      // A Date's toJSON is its ISO string, but null (left out) for an invalid one, which is refused instead. `+value`
+      // is the time value that toJSON itself tests (and shorter than getTime() in the bundle).
+      if (value instanceof Date && Number.isNaN(+value)) throw new B24InputError(path, 'a valid Date');
+      try {
+        value = (value as WithToJSON).toJSON();
+      } catch {
+        throw new B24InputError(path, 'an object whose toJSON does not throw');
+      }
+    }
     if (value === undefined || value === null) return;
-    if (typeof value !== 'object' || value instanceof Date) {
+    if (typeof value !== 'object') {
       pairs.push(`${name}=${encodeLeaf(value, path)}`);
       return;
     }
@@ -77,6 +97,11 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
 
   encodeEntries(params, '', field);
   return pairs.join('&');
+}
+
+/** What JSON.stringify asks a value for before it writes it: a URL, a date library's value, a Date. */
+interface WithToJSON {
+  toJSON(): unknown;
 }
 
 /** `encodeURIComponent`, refusing a lone surrogate (text cut inside an emoji, say) as input, not as a URIError. */
@@ -101,10 +126,6 @@ function encodeLeaf(value: unknown, path: string): string {
       // escaped too: 1e21 is written `1e+21`, and a bare `+` in a query is a space to PHP
       if (Number.isFinite(value)) return encodeURIComponent(value);
       throw new B24InputError(path, 'a finite number');
-  }
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new B24InputError(path, 'a valid Date');
-    return encodeURIComponent(value.toISOString());
   }
   throw new B24InputError(path, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`);
 }
