@@ -1,5 +1,7 @@
+import { types } from 'node:util';
 import {
   B24Error,
+  B24InputError,
   type BatchItemResult,
   checkBatch,
   checkCall,
@@ -83,20 +85,9 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     signal: AbortSignal | undefined,
   ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown; credentials: number }> => {
     const { url, body, credentials } = auth.prepare(method, params);
-    let json: string;
     try {
-      json = JSON.stringify(body, bigintAsDigits);
-    } catch {
-      throw inputError('params', 'JSON-serialisable (no cycles)');
-    }
-    // What JSON does not carry as given is refused as `batch` (core's encodePhpQuery) and the browser refuse it:
-    // JSON.stringify writes NaN, Infinity and an invalid Date as null (`"duration": null` for a NaN duration) and
-    // leaves a function out, and writes a lone surrogate (text cut inside an emoji) as `\ud83d`, which PHP's
-    // json_decode refuses (the portal would lose the whole body).
-    const refused = refusedPath(params, 'params');
-    if (refused) throw inputError(...refused);
-    try {
-      return { ok: true, value: readEnvelope(await http.post(url, json, headers, signal)) };
+      // `params` is plain data already (`jsonParams`): nothing here can throw, nor call a toJSON a second time.
+      return { ok: true, value: readEnvelope(await http.post(url, JSON.stringify(body), headers, signal)) };
     } catch (error) {
       return { ok: false, error, credentials };
     }
@@ -113,14 +104,16 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       checkCall(method, params, '', callOptions);
       // Refused as the pool itself refuses after close: an abort that came first still reads as ABORTED.
       if (closing) throw callOptions?.signal?.aborted ? abortedError() : closedError();
+      // Once per call, not per attempt: each toJSON is asked once, as JSON asks it, though a refresh retries the call.
+      const data = jsonParams(params);
       // One deadline for all of it: the request, and after an expired token the wait for the refresh and the retry.
       const run = withDeadline(timeoutMs, callOptions?.signal, async (signal) => {
-        let outcome = await attempt(method, params, signal);
+        let outcome = await attempt(method, data, signal);
         for (let recovered = 0; !outcome.ok; recovered++) {
           if (recovered === MAX_RECOVERIES || !auth.recover) throw outcome.error;
           if (!(outcome.error instanceof B24Error)) throw outcome.error;
           if (!(await auth.recover(outcome.error, outcome.credentials, signal, recovered))) throw outcome.error;
-          outcome = await attempt(method, params, signal);
+          outcome = await attempt(method, data, signal);
         }
         return outcome.value;
       });
@@ -166,52 +159,91 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
   };
 }
 
-/**
- * A bigint as a JSON string of its digits, which JSON.stringify would otherwise refuse: core's encodePhpQuery
- * (`batch`, the browser transport) writes it as its digits, a string to PHP's `parse_str`, and a JSON string is the
- * same PHP value after `json_decode`. A JSON number would not be: an int rather than a string (`dialogId` must be a
- * string), and past 2^63 a float that loses digits.
- */
-function bigintAsDigits(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? String(value) : value;
-}
-
 /** Under the `u` flag a paired surrogate is one code point, so only a lone one is in `Cs`. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * Where in `value` (already known to serialise: no cycles) JSON would not carry what was given, and the rule it
- * breaks, as core's encodePhpQuery names and words it for a batch command: a non-finite number, an invalid `Date`, a
- * function or symbol, a key or string with a lone surrogate, a `Map`, `Set`, `WeakMap` or `WeakSet` of any realm
- * (its entries are not own properties, so JSON writes `{}`; other class instances are sent by their own fields). An
- * object with its own `toJSON` (other than a Date) is sent as that gives it, so it is not looked into. A bigint is
- * carried, as its digits.
+ * `params` as the plain data JSON.stringify would write for it, each value checked on the way by the rules core's
+ * encodePhpQuery applies to a `batch` command, and refused by the same path in the same words: what JSON does not
+ * carry as given. It writes NaN, Infinity and an invalid Date as null (`"duration": null` for a NaN duration), leaves
+ * a function out, writes a `Map`, `Set`, `WeakMap` or `WeakSet` (of any realm: known by its tag) as `{}` (its entries
+ * are not own properties), and a lone surrogate (text cut inside an emoji) as `\ud83d`, which PHP's json_decode
+ * refuses (the portal would lose the whole body). Other class instances go by their own fields.
+ *
+ * A value with its own `toJSON` (a URL, a date library's value, a Date) is replaced by what that returns, asked once
+ * and with the key, as JSON asks it, and the result is checked by the same rules: JSON.stringify itself would send it
+ * unchecked (`{ toJSON: () => NaN }` as null). So the result is what gets stringified, and JSON asks no toJSON again.
+ * One that throws is named by its path (its error is not kept: it may quote the value); so is a cycle. The top level is
+ * read by its own fields, as `batch` reads it. A bigint becomes a string of its digits (JSON would refuse it), the same
+ * PHP value after `json_decode` as `batch`'s digits: a JSON number would be an int (`dialogId` must be a string) and
+ * past 2^63 a float that loses digits. A boxed primitive (`new String(…)`) is its primitive, as JSON unwraps it.
  */
-function refusedPath(value: unknown, path: string): [path: string, rule: string, received?: string] | undefined {
-  switch (typeof value) {
-    case 'string':
-      return LONE_SURROGATE.test(value) ? [path, 'well-formed text'] : undefined;
-    case 'number':
-      return Number.isFinite(value) ? undefined : [path, 'a finite number'];
-    case 'function':
-    case 'symbol':
-      return [path, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`];
-    case 'object':
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? [path, 'a valid Date'] : undefined;
-      if (value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
-      // JSON reads only own properties, which a Map's or Set's entries are not: it would be sent as `{}` (a WeakMap's
-      // or WeakSet's cannot be read at all). Known by its tag, as encodePhpQuery knows it: `instanceof` misses one from
-      // another realm (node:vm).
-      if (/(Map|Set)]/.test(Object.prototype.toString.call(value))) {
-        return [path, 'a plain object or array (not a Map or Set)'];
+function jsonParams(params: Record<string, unknown>): Record<string, unknown> {
+  // The arrays and objects on the path being read: meeting one again is a cycle; one shared by two siblings is not.
+  const path: object[] = [];
+  const plain = (value: unknown, key: string, at: string): unknown => {
+    const kind = typeof value;
+    if ((kind === 'object' || kind === 'function' || kind === 'bigint') && value !== null) {
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        // A Date's toJSON gives null for an invalid one. Known by its internal slot, not `instanceof`, which another
+        // realm's Date (node:vm) is not: it was sent as null.
+        if (types.isDate(value) && Number.isNaN(+value)) throw inputError(at, 'a valid Date');
+        try {
+          value = toJSON.call(value, key);
+        } catch {
+          throw inputError(at, 'an object whose toJSON does not throw');
+        }
       }
-      for (const [key, item] of Object.entries(value)) {
-        if (LONE_SURROGATE.test(key)) return [path, 'well-formed text'];
-        const found = refusedPath(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
-        if (found) return found;
-      }
+    }
+    if (types.isBoxedPrimitive(value)) value = (value as { valueOf(): unknown }).valueOf();
+    switch (typeof value) {
+      case 'string':
+        if (LONE_SURROGATE.test(value)) throw inputError(at, 'well-formed text');
+        return value;
+      case 'number':
+        if (Number.isFinite(value)) return value;
+        throw inputError(at, 'a finite number');
+      case 'bigint':
+        return String(value);
+      case 'boolean':
+      case 'undefined':
+        return value;
+      case 'object':
+        if (value === null) return value;
+        return container(value, at);
+    }
+    throw inputError(at, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`);
+  };
+  const container = (value: object, at: string): unknown => {
+    if (path.includes(value)) throw inputError(at, 'free of cycles');
+    if (/(Map|Set)]/.test(Object.prototype.toString.call(value))) {
+      throw inputError(at, 'a plain object or array (not a Map or Set)');
+    }
+    path.push(value);
+    let data: unknown;
+    if (Array.isArray(value)) {
+      // By index up to its length, as JSON reads an array (a hole is null).
+      data = Array.from({ length: value.length }, (_, index) => plain(value[index], String(index), `${at}[${index}]`));
+    } else {
+      data = Object.fromEntries(
+        Object.entries(value).map(([key, item]) => {
+          // Named by the object holding it, as `batch` names it: the key itself would make the error's text malformed.
+          if (LONE_SURROGATE.test(key)) throw inputError(at, 'well-formed text');
+          return [key, plain(item, key, `${at}.${key}`)];
+        }),
+      );
+    }
+    path.pop();
+    return data;
+  };
+  try {
+    return container(params, 'params') as Record<string, unknown>;
+  } catch (error) {
+    // Anything else (a getter that throws, nesting too deep for the stack) as JSON.stringify's own failure was.
+    if (error instanceof B24InputError) throw error;
+    throw inputError('params', 'JSON-serialisable');
   }
-  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -73,8 +73,14 @@ describe('transport input checks', () => {
     cyclic.self = cyclic;
     expect(await captured(() => transport.call('x.y', { cyclic }))).toMatchObject({
       kind: 'input',
-      field: 'params',
-      rule: 'JSON-serialisable (no cycles)',
+      field: 'params.cyclic.self',
+      rule: 'free of cycles',
+    });
+    // batch names the same cycle, under its command, in the same words
+    expect(await captured(() => transport.batch([{ method: 'x.y', params: { cyclic } }]))).toMatchObject({
+      kind: 'input',
+      field: 'calls[0].params.cyclic.self',
+      rule: 'free of cycles',
     });
     const calls = Array.from({ length: 51 }, () => ({ method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } }));
     const tooMany = await captured(() => transport.batch(calls));
@@ -155,6 +161,122 @@ describe('transport input checks', () => {
         kind: 'network',
       });
       await transport.close();
+    }
+  });
+
+  it('refuses in a call what a toJSON returns that batch refuses, and a toJSON that throws, naming the same path in the same words', async () => {
+    // JSON.stringify sends what a toJSON returns, unchecked: `{ toJSON: () => NaN }` went out as null, a Map as `{}`, a
+    // function inside the result was left out, a lone surrogate as `\ud83d` (the portal loses the whole body). A toJSON
+    // that throws was `params`, "JSON-serialisable (no cycles)". core's encodePhpQuery (batch) refuses each by path.
+    const cut = 'see \u{1F600}'.slice(0, 5);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const any = 'a string, number, boolean, null, Date, array or object';
+    for (const transport of [createWebhookTransport(HOOK), createOAuthTransport(OAUTH)]) {
+      for (const [params, field, rule] of [
+        [{ fields: { when: { toJSON: () => Number.NaN } } }, 'params.fields.when', 'a finite number'],
+        [
+          { fields: { when: { toJSON: () => new Map([['TITLE', 'x']]) } } },
+          'params.fields.when',
+          'a plain object or array (not a Map or Set)',
+        ],
+        [
+          { fields: { tags: [1, { toJSON: () => new Set(['secret']) }] } },
+          'params.fields.tags[1]',
+          'a plain object or array (not a Map or Set)',
+        ],
+        [{ text: { toJSON: () => cut } }, 'params.text', 'well-formed text'],
+        [{ fields: { toJSON: () => ({ onClick: () => 1 }) } }, 'params.fields.onClick', any],
+        [{ fields: { toJSON: () => Symbol('s') } }, 'params.fields', any],
+        // The values inside what toJSON returns are asked in turn, as JSON asks them.
+        [
+          { list: { toJSON: () => [1, { toJSON: () => Number.POSITIVE_INFINITY }] } },
+          'params.list[1]',
+          'a finite number',
+        ],
+        [{ fields: { toJSON: () => ({ [cut]: 1 }) } }, 'params.fields', 'well-formed text'],
+        [{ fields: { toJSON: () => cyclic } }, 'params.fields.self', 'free of cycles'],
+        [
+          {
+            fields: {
+              when: {
+                toJSON() {
+                  throw new Error('secret-in-toJSON');
+                },
+              },
+            },
+          },
+          'params.fields.when',
+          'an object whose toJSON does not throw',
+        ],
+      ] as const) {
+        const inCall = await captured(() => transport.call('x.y', params));
+        expect(inCall, field).toMatchObject({ name: 'B24InputError', kind: 'input', field, rule });
+        expect(String(inCall)).not.toMatch(/secret/);
+        // batch names the same field, under its command, in the same words
+        const inBatch = await captured(() => transport.batch([{ method: 'x.y', params }]));
+        expect(inBatch, field).toMatchObject({
+          name: 'B24InputError',
+          field: field.replace('params', 'calls[0].params'),
+          rule,
+        });
+        expect((inCall as Error).message).toBe((inBatch as Error).message.replace('calls[0].params', 'params'));
+      }
+      await transport.close();
+    }
+  });
+
+  it('refuses in a call an invalid Date from another realm (node:vm), which JSON would send as null', async () => {
+    // `instanceof Date` is false for another realm's Date, so the invalid-Date check missed it and its toJSON gave null.
+    const other = runInNewContext('({ bad: new Date(NaN), good: new Date(0) })') as { bad: Date; good: Date };
+    for (const transport of [createWebhookTransport(HOOK), createOAuthTransport(OAUTH)]) {
+      expect(await captured(() => transport.call('x.y', { fields: { at: [other.bad] } }))).toMatchObject({
+        name: 'B24InputError',
+        kind: 'input',
+        field: 'params.fields.at[0]',
+        rule: 'a valid Date',
+      });
+      // A valid one goes on (to the network: nothing listens there, so `network`).
+      expect(await captured(() => transport.call('x.y', { at: other.good }))).toMatchObject({ kind: 'network' });
+      await transport.close();
+    }
+  });
+
+  it('sends in a call what each toJSON returns, asking each once, as JSON does, and the values inside it by the same rules', async () => {
+    // Against the emulator: what the portal reads, not only that nothing was refused.
+    const emu = await startEmulator({ plan: 'off' });
+    try {
+      const tokens = emu.issueToken(1);
+      for (const transport of [
+        createWebhookTransport(emu.webhookUrl(1)),
+        createOAuthTransport({ ...OAUTH, clientEndpoint: emu.restUrl, ...tokens }),
+      ]) {
+        let asked = 0;
+        class Stamp {
+          readonly _internal = 'not sent';
+          toJSON(key: string): unknown {
+            asked++;
+            // What JSON passes: the property name (an array index as its digits).
+            return { key, at: new Date(0), big: 10n, skip: undefined, self: this instanceof Stamp };
+          }
+        }
+        const params = {
+          DIALOG_ID: 'chat1',
+          STAMP: new Stamp(),
+          LIST: [new Stamp(), new URL('https://example.com/a')],
+        };
+        await expect(transport.call('im.dialog.writing', params)).resolves.toBe(true);
+        expect(asked).toBe(2);
+        const got = emu.received().at(-1);
+        expect(got?.params).toMatchObject({
+          STAMP: { key: 'STAMP', at: '1970-01-01T00:00:00.000Z', big: '10', self: true },
+          LIST: [{ key: '0', at: '1970-01-01T00:00:00.000Z', big: '10', self: true }, 'https://example.com/a'],
+        });
+        expect(JSON.stringify(got?.params)).not.toMatch(/internal|skip/);
+        await transport.close();
+      }
+    } finally {
+      await emu.close();
     }
   });
 
