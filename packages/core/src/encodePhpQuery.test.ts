@@ -236,6 +236,11 @@ describe('encodePhpQuery', () => {
     expect(() => encodePhpQuery({ at: { when: new Date(Number.NaN) } })).toThrow(
       expect.objectContaining({ name: 'B24InputError', field: 'params.at.when', rule: 'a valid Date' }),
     );
+    // Another realm's invalid Date too (its toJSON gives null: it was left out without an error), as a node call
+    // refuses it.
+    expect(() => encodePhpQuery({ at: runInNewContext('new Date(NaN)') })).toThrow(
+      expect.objectContaining({ name: 'B24InputError', field: 'params.at', rule: 'a valid Date' }),
+    );
   });
 
   it('refuses what toJSON returns as it refuses the same value given directly, and a toJSON that throws, naming the path', () => {

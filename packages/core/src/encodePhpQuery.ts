@@ -66,9 +66,11 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
     // (the property name): none of those reads it, and the bundle is smaller. One that throws is bad input before
     // anything is sent (a raw error would read as a network failure), named by its path, never quoting its error.
     if (typeof (value as Partial<WithToJSON> | undefined)?.toJSON === 'function') {
-      // A Date's toJSON is its ISO string, but null (left out) for an invalid one, which is refused instead. `+value`
-      // is the time value that toJSON itself tests (and shorter than getTime() in the bundle).
-      if (value instanceof Date && Number.isNaN(+value)) throw new B24InputError(path, 'a valid Date');
+      // A Date's toJSON is its ISO string, but null (left out) for an invalid one, which is refused instead. Known by
+      // its tag, as a Map is: another realm's Date (an iframe) is no `instanceof Date`. `+value` is the time value
+      // that toJSON itself tests (and shorter than getTime() in the bundle).
+      if (/Date]/.test({}.toString.call(value)) && Number.isNaN(+(value as Date)))
+        throw new B24InputError(path, 'a valid Date');
       try {
         value = (value as WithToJSON).toJSON();
       } catch {
