@@ -56,6 +56,9 @@ export const ERROR_CATALOG = {
   // im.message.add
   MESSAGE_EMPTY: [400, 'Message text not provided'],
   USER_ID_EMPTY: [400, 'Recipient ID not specified when sending a personal message'],
+  // im.message.add, from the module source (yuliai/bitrix-modules@026c2eea im_rest.php messageAdd)
+  USER_NOT_FOUND: [400, 'User not found'],
+  PARAMS_ERROR: [400, 'Incorrect params'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
   CANT_EDIT_MESSAGE: [400, "Time has expired for modification or you don't have access"],
   // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)

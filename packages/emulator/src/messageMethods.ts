@@ -9,29 +9,64 @@ import { isoSeconds } from './timeBlock';
 
 const MAX_MESSAGE = 20_000;
 
-/** `im.message.add` as the calling user: hides the caller's indicator and sends bot events. */
+/** PHP `empty()` on a parameter: absent, null, `''`, `'0'`, `0`, `false` or an empty array. */
+function phpEmpty(value: unknown): boolean {
+  if (!isset(value) || value === '' || value === '0' || value === 0 || value === false) return true;
+  return typeof value === 'object' && Object.keys(value as object).length === 0;
+}
+
+/**
+ * `\Bitrix\Im\Dialog::getChatId` for an id that passed `Common::isChatId` (`/^(chat|sg|crm)[0-9]{1,}$/i`):
+ * `chat<N>` is N, `sg<N>` the workgroup's chat, `crm<N>` nothing (only `crm|TYPE|ID` names a CRM chat); 0 for none.
+ */
+function chatIdOf(model: ChatModel, dialogId: string): number {
+  const id = withoutFinalNewline(dialogId);
+  const chat = /^chat(\d+)$/i.exec(id);
+  if (chat) return Number(chat[1]);
+  if (/^sg\d+$/i.test(id)) return model.resolveDialog(id, 0, { allowSg: true, create: false })?.id ?? 0;
+  return 0;
+}
+
+/**
+ * `im.message.add` as the calling user: hides the caller's indicator and sends bot events. Checks in the order of the
+ * module source (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php messageAdd): the message first (a
+ * string, not empty once PHP-trimmed, unless there is an ATTACH), then the recipient: a set DIALOG_ID becomes CHAT_ID
+ * when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR.
+ */
 function messageAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
   const { model, auth } = context;
   context.record.senderId = auth.userId;
-  let dialogId = stringOf(params.DIALOG_ID);
-  if (dialogId === null || dialogId === '') {
-    // Legacy form: USER_ID for a private message or CHAT_ID for a chat.
-    if (params.USER_ID !== undefined) {
-      const userId = intval(params.USER_ID);
-      if (userId <= 0) throw restError('USER_ID_EMPTY');
-      dialogId = String(userId);
-    } else {
-      const chatId = intval(params.CHAT_ID);
-      if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
-      dialogId = `chat${chatId}`;
-    }
+  let text = '';
+  if (isset(params.MESSAGE)) {
+    if (typeof params.MESSAGE !== 'string') throw restError('MESSAGE_EMPTY', 'Wrong message type');
+    text = phpTrim(params.MESSAGE);
+    if (text === '' && phpEmpty(params.ATTACH)) throw restError('MESSAGE_EMPTY');
+  } else if (!isset(params.ATTACH)) {
+    throw restError('MESSAGE_EMPTY');
+  }
+  let userId = params.USER_ID;
+  let chatId = params.CHAT_ID;
+  if (isset(params.DIALOG_ID)) {
+    const given = stringOf(params.DIALOG_ID) ?? '';
+    context.record.dialogId = given;
+    if (/^(chat|sg|crm)\d+\n?$/i.test(given)) chatId = chatIdOf(model, given);
+    else userId = intval(params.DIALOG_ID);
+  }
+  let dialogId: string;
+  if (isset(userId)) {
+    const id = intval(userId);
+    if (id <= 0) throw restError('USER_ID_EMPTY');
+    if (!model.users.has(id)) throw restError('USER_NOT_FOUND');
+    dialogId = String(id);
+  } else if (isset(chatId)) {
+    const id = intval(chatId);
+    if (id <= 0) throw restError('CHAT_ID_EMPTY');
+    dialogId = `chat${id}`;
+  } else {
+    throw restError('PARAMS_ERROR', 'Incorrect params');
   }
   context.record.dialogId = dialogId;
-  if (/^chat/i.test(dialogId) && intval(dialogId.slice(4)) <= 0) throw restError('CHAT_ID_EMPTY');
-  if (/^\d+$/.test(dialogId) && intval(dialogId) <= 0) throw restError('USER_ID_EMPTY');
-  const text = stringOf(params.MESSAGE) ?? '';
-  if (phpTrim(text) === '' && params.ATTACH === undefined) throw restError('MESSAGE_EMPTY');
   const chat = model.resolveDialog(dialogId, auth.userId, { allowSg: false, create: true });
   if (!chat?.members.has(auth.userId)) throw restError('ACCESS_ERROR');
   context.record.chatId = chat.id;
@@ -122,16 +157,28 @@ function historyUser(model: ChatModel, userId: number): Record<string, unknown> 
 }
 
 /**
+ * The dialog `im.dialog.messages.get` reads. Unlike dialogWriting, CHAT_ID comes first and wins
+ * (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php dialogMessagesGet: `if (isset($arParams['CHAT_ID']) &&
+ * intval($arParams['CHAT_ID']) > 0) $arParams['DIALOG_ID'] = 'chat'.$arParams['CHAT_ID'];`). The CHAT_ID is appended
+ * as sent, not as intval read it, so `1abc` or ` 1` make a dialog id that fails isDialogId; a CHAT_ID that is not > 0
+ * is simply ignored, so there is no CHAT_ID_EMPTY here.
+ */
+function historyDialogId(params: Params): string {
+  if (isset(params.CHAT_ID) && intval(params.CHAT_ID) > 0) return `chat${stringOf(params.CHAT_ID)}`;
+  return stringOf(params.DIALOG_ID) ?? '';
+}
+
+/**
  * `im.dialog.messages.get`: a page of a dialog's history. Without `FIRST_ID` the newest first, below `LAST_ID` when
  * given (paging back); with `FIRST_ID` those above it, oldest first (paging forward; 0 is from the start). Checks in the
- * source's order (`CIMRestService::dialogMessagesGet`): the dialog id, the caller's access (`Dialog::hasAccess`, as for
- * `im.dialog.writing`), then `FIRST_ID`, or else `LAST_ID`. A read: nothing is created, so a private dialog never
- * written in has no chat (`chat_id` 0) and no messages.
+ * source's order (`CIMRestService::dialogMessagesGet`): CHAT_ID over DIALOG_ID, the dialog id, the caller's access
+ * (`Dialog::hasAccess`, as for `im.dialog.writing`), then `FIRST_ID`, or else `LAST_ID`. A read: nothing is created,
+ * so a private dialog never written in has no chat (`chat_id` 0) and no messages.
  */
 function dialogMessagesGet(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
   const { model, auth } = context;
-  const dialogId = stringOf(params.DIALOG_ID) ?? '';
+  const dialogId = historyDialogId(params);
   context.record.dialogId = dialogId;
   if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
   if (!hasDialogAccess(model, dialogId, auth.userId)) {

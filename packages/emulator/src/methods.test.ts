@@ -684,7 +684,79 @@ const rows: Row[] = [
     status: 400,
     error: 'MESSAGE_EMPTY',
   },
-  { name: 'no dialog', method: 'im.message.add', params: { MESSAGE: 'hi' }, status: 400, error: 'CHAT_ID_EMPTY' },
+  // im.message.add as the module source runs it (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php
+  // messageAdd): MESSAGE first (`isset` → `is_string` or MESSAGE_EMPTY "Wrong message type" → `trim`, empty without
+  // ATTACH → MESSAGE_EMPTY); then a set DIALOG_ID becomes CHAT_ID (`isChatId` → `Dialog::getChatId`) or USER_ID
+  // (`intval`); then `if (isset(USER_ID))` (intval <= 0 → USER_ID_EMPTY, no such user → USER_NOT_FOUND "User not
+  // found", 400) `else if (isset(CHAT_ID))` (intval <= 0 → CHAT_ID_EMPTY) `else` PARAMS_ERROR "Incorrect params" 400.
+  {
+    name: 'no dialog at all: PARAMS_ERROR "Incorrect params"',
+    method: 'im.message.add',
+    params: { MESSAGE: 'hi' },
+    status: 400,
+    error: 'PARAMS_ERROR',
+    description: 'Incorrect params',
+  },
+  {
+    name: 'the message is checked before the dialog',
+    method: 'im.message.add',
+    params: { MESSAGE: ' ' },
+    status: 400,
+    error: 'MESSAGE_EMPTY',
+  },
+  {
+    name: 'a message that is not a string (is_string)',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: 5 },
+    status: 400,
+    error: 'MESSAGE_EMPTY',
+    description: 'Wrong message type',
+  },
+  {
+    name: 'an empty DIALOG_ID is set: intval gives user 0',
+    method: 'im.message.add',
+    params: { DIALOG_ID: '', MESSAGE: 'hi' },
+    status: 400,
+    error: 'USER_ID_EMPTY',
+  },
+  {
+    name: 'a DIALOG_ID that is no chat id is read as a user id (intval 0)',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'room1', MESSAGE: 'hi' },
+    status: 400,
+    error: 'USER_ID_EMPTY',
+  },
+  {
+    name: 'an unknown user',
+    method: 'im.message.add',
+    params: { DIALOG_ID: '999', MESSAGE: 'hi' },
+    status: 400,
+    error: 'USER_NOT_FOUND',
+    description: 'User not found',
+  },
+  {
+    // Dialog::getChatId knows `crm` only as `crm|TYPE|ID`: `crm1` is chat 0.
+    name: 'crm1 is chat 0',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'crm1', MESSAGE: 'hi' },
+    status: 400,
+    error: 'CHAT_ID_EMPTY',
+  },
+  {
+    // Dialog::getChatId turns `sg7` into the workgroup's chat (chat 30, user 1 a member).
+    name: 'sg<N> posts to the workgroup chat',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'sg7', MESSAGE: 'hi' },
+    status: 200,
+  },
+  {
+    // DIALOG_ID chat2 sets CHAT_ID, but the USER_ID branch is asked first: a private message to user 1.
+    name: 'USER_ID wins over a chat DIALOG_ID',
+    method: 'im.message.add',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat2', USER_ID: 1, MESSAGE: 'hi' },
+    status: 200,
+  },
   {
     name: 'USER_ID 0',
     method: 'im.message.add',
@@ -760,6 +832,63 @@ const rows: Row[] = [
     status: 400,
     error: 'LAST_ID_STRING',
     description: "Last ID can't be string",
+  },
+  // CHAT_ID (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php dialogMessagesGet, first of all:
+  // `if (isset($arParams['CHAT_ID']) && intval($arParams['CHAT_ID']) > 0) $arParams['DIALOG_ID'] =
+  // 'chat'.$arParams['CHAT_ID'];`, then `isDialogId($arParams['DIALOG_ID'])` or DIALOG_ID_EMPTY, then Dialog::hasAccess).
+  // A CHAT_ID > 0 replaces DIALOG_ID whatever it was; anything else (0, negative, not a number) leaves DIALOG_ID alone,
+  // and with no DIALOG_ID either the answer is DIALOG_ID_EMPTY: this method has no CHAT_ID_EMPTY.
+  {
+    name: 'CHAT_ID alone names the chat',
+    method: 'im.dialog.messages.get',
+    params: { CHAT_ID: 1 },
+    status: 200,
+  },
+  {
+    name: 'CHAT_ID > 0 wins over DIALOG_ID: its chat is the one checked',
+    method: 'im.dialog.messages.get',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat1', CHAT_ID: '2' },
+    status: 403,
+    error: 'ACCESS_ERROR',
+    description: 'You do not have access to the specified dialog',
+  },
+  {
+    name: 'CHAT_ID 0 leaves DIALOG_ID in charge',
+    method: 'im.dialog.messages.get',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat1', CHAT_ID: 0 },
+    status: 200,
+  },
+  {
+    name: 'CHAT_ID 0 and no DIALOG_ID: DIALOG_ID_EMPTY, not CHAT_ID_EMPTY',
+    method: 'im.dialog.messages.get',
+    params: { CHAT_ID: 0 },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    name: 'a negative CHAT_ID is not > 0: DIALOG_ID_EMPTY without a DIALOG_ID',
+    method: 'im.dialog.messages.get',
+    params: { CHAT_ID: '-2' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    // intval('1abc') is 1, but the source appends the CHAT_ID as sent: `chat1abc` fails isDialogId.
+    name: 'CHAT_ID with trailing junk replaces a good DIALOG_ID and fails isDialogId as sent',
+    method: 'im.dialog.messages.get',
+    params: { DIALOG_ID: 'chat1', CHAT_ID: '1abc' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
+  },
+  {
+    // intval skips leading C whitespace, the concatenation keeps it: `chat 1`.
+    name: 'CHAT_ID after a space is intval 1 but `chat 1` as a dialog id',
+    method: 'im.dialog.messages.get',
+    params: { DIALOG_ID: 'chat1', CHAT_ID: ' 1' },
+    status: 400,
+    error: 'DIALOG_ID_EMPTY',
   },
   {
     name: 'im scope only is enough',
@@ -1038,6 +1167,13 @@ describe('result shapes', () => {
     ).toEqual(['first', 'second']);
   });
 
+  it('im.message.add stores the message trimmed (messageAdd trims MESSAGE before CIMMessenger::Add)', async () => {
+    // yuliai/bitrix-modules@026c2eea im_rest.php messageAdd: `$arParams['MESSAGE'] = trim($arParams['MESSAGE']);`, then
+    // `$arMessageFields["MESSAGE"] = $arParams['MESSAGE']`. PHP trim: " \t\n\r\0\x0B", a no-break space stays.
+    const added = await post(`${hook}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: ' \n\u00a0padded\t\n' });
+    expect(emulator.messages(1).find((m) => m.messageId === added.body.result)?.text).toBe('\u00a0padded');
+  });
+
   it('Bot.register is idempotent on code for the same owner and returns bot + users', async () => {
     const fields = { code: 'idem', botToken: 'idem-token', properties: { name: 'Idem' } };
     const first = await post(`${hook}imbot.v2.Bot.register`, { fields });
@@ -1167,6 +1303,18 @@ describe('im.dialog.messages.get: paging and result shape', () => {
     // FIRST_ID wins over LAST_ID, which is then not even read (the source's `if … elseif`).
     const both = await get({ DIALOG_ID: 'chat1', FIRST_ID: ids[57], LAST_ID: 'x' });
     expect(idsOf(both.body)).toEqual(ids.slice(58));
+  });
+
+  it('reads the chat CHAT_ID names, over DIALOG_ID (dialogMessagesGet replaces DIALOG_ID with chat<CHAT_ID>)', async () => {
+    const reply = await get({ DIALOG_ID: 'chat1', CHAT_ID: 2 });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.chat_id).toBe(2);
+    expect(reply.body.result.messages.map((m: { text: string }) => m.text)).toEqual(['elsewhere']);
+    const call = own
+      .timeline()
+      .filter((e) => e.kind === 'call' && e.method === 'im.dialog.messages.get')
+      .at(-1);
+    expect(call).toMatchObject({ dialogId: 'chat2', chatId: 2 });
   });
 
   it('gives at most 50 messages (LIMIT is capped, not refused)', async () => {
