@@ -136,7 +136,7 @@ describe('llm-bot CLI', () => {
     expect(cli.out()).toMatch(/stopped/);
   }, 30_000);
 
-  it('stops cleanly on a Ctrl-C while it registers, once registration has answered: a message taken meanwhile gets its restart notice', async () => {
+  it('stops cleanly on a Ctrl-C while it registers, aborting the registration the portal holds: a message taken meanwhile gets its restart notice', async () => {
     const portal = await startEmulator({ port: 0 });
     onTestFinished(() => portal.close());
     const port = await freePort();
@@ -168,6 +168,7 @@ describe('llm-bot CLI', () => {
       registering();
       return released;
     });
+    onTestFinished(() => release()); // the proxy's held answer, for it to close
     const cli = spawnCli(['--events', 'webhook', '--webhook-port', String(port)], {
       B24_WEBHOOK_URL: proxied,
       B24_BOT_TOKEN: 'cli-test-token',
@@ -179,21 +180,14 @@ describe('llm-bot CLI', () => {
     await portal.settled();
     expect(portal.deliveries()).toEqual([expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', status: 200 })]);
     cli.proc.kill('SIGINT');
-    // Taken (the CLI says so) or fatal (before: Node's default, the process gone) before registration answers.
-    await Promise.race([
-      cli.exited,
-      vi.waitFor(() => expect(cli.out()).toMatch(/SIGINT: stopping once registration/), {
-        timeout: 10_000,
-        interval: 50,
-      }),
-    ]);
-    release();
+    // The portal never answers the registration here: the stop aborts it (before: waited for it, 'still running').
     const exited = await Promise.race([
       cli.exited.then((code) => ({ code, signal: cli.proc.signalCode })),
       new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000)),
     ]);
-    // before: { code: null, signal: 'SIGINT' }, Bob never told that his message went unanswered
     expect(exited).toEqual({ code: 0, signal: null });
+    expect(cli.out()).toMatch(/SIGINT: stopping once registration is aborted/);
+    expect(cli.out()).toMatch(/registration aborted: not started/);
     expect(portal.messages().filter((m) => m.authorId === botId)).toEqual([
       expect.objectContaining({
         text: 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.',
@@ -201,6 +195,34 @@ describe('llm-bot CLI', () => {
     ]);
     expect(cli.out()).not.toMatch(/is running/); // no banner for a bot stopped before it ran
     expect(cli.out()).toMatch(/stopped/);
+  }, 30_000);
+
+  it('exits 0 at once on a Ctrl-C while it backs off a registration the portal refuses for its rate limit, trying no more', async () => {
+    const portal = await startEmulator({ port: 0 });
+    onTestFinished(() => portal.close());
+    portal.addFault({ method: 'imbot.v2.Bot.register', status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
+    const cli = spawnCli(['--poll-ms', '200'], {
+      B24_WEBHOOK_URL: portal.webhookUrl(1),
+      B24_BOT_TOKEN: 'cli-test-token',
+    });
+    await vi.waitFor(() => expect(cli.out()).toMatch(/could not register \(QUERY_LIMIT_EXCEEDED\)/), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    cli.proc.kill('SIGINT');
+    // before: the backoffs waited out (about a minute), then exit 1 with the portal's refusal
+    const exited = await Promise.race([
+      cli.exited.then((code) => ({ code, signal: cli.proc.signalCode })),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+    ]);
+    expect(exited).toEqual({ code: 0, signal: null });
+    const registrations = () =>
+      portal.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Bot.register').length;
+    const tried = registrations();
+    expect(tried).toBeLessThan(10);
+    expect(cli.out()).toMatch(/registration aborted: not started/);
+    expect(cli.out()).toMatch(/stopped/);
+    expect(cli.out()).not.toMatch(/is running|llm-bot:/);
   }, 30_000);
 
   it("logs a provider's refusal without the LLM key or the webhook code it quotes", async () => {

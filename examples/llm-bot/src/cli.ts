@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bot as a program: `pnpm --filter @b24-typing/example-llm-bot start [-- --events webhook]`.
 // All logic is in startBot; this file reads flags and env, prints a banner and handles Ctrl-C.
-import { B24InputError } from '@b24-typing/core';
+import { B24Error, B24InputError } from '@b24-typing/core';
 import { startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { createModel } from './createModel';
@@ -37,9 +37,12 @@ async function main(): Promise<number | undefined> {
   const { mode, botToken } = options;
   const { model, description, secrets } = createModel();
   const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`);
-  // From here a Ctrl-C or SIGTERM stops what has started, also while the emulator starts or the bot registers: that
-  // finishes first (registration cannot be called back once sent), then the bot stops as it would when running.
+  // From here a Ctrl-C or SIGTERM stops what has started, also while the emulator starts (that finishes first) or the
+  // bot registers: registration, retried for up to a minute on a failing portal, is aborted (startBot's `signal`), and
+  // once registered the bot stops as it would when running.
   const stop = listenForStop((line) => process.stdout.write(`${line}\n`));
+  const registering = new AbortController();
+  void stop.requested.then(() => registering.abort());
   /** What a stop asked for now waits for; unset once the bot runs (or has gone deaf while starting). */
   let waitingFor: string | undefined;
   void stop.requested.then((why) => {
@@ -73,7 +76,7 @@ async function main(): Promise<number | undefined> {
   let exitCode = 0;
   let bot: RunningBot | undefined;
   if (stop.reason === undefined) {
-    waitingFor = 'registration has answered';
+    waitingFor = 'registration is aborted';
     bot = await startBot({
       transport,
       botToken,
@@ -92,6 +95,11 @@ async function main(): Promise<number | undefined> {
         waitingFor = undefined;
         stop.request('event source gone');
       },
+      signal: registering.signal,
+    }).catch((error: unknown) => {
+      // Aborted by the stop asked for: not a failure (exit 0 for a signal); it logged what it gave up.
+      if (registering.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
+      throw error;
     });
     waitingFor = undefined;
   }

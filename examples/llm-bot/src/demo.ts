@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { B24InputError, type Transport } from '@b24-typing/core';
+import { B24Error, B24InputError, type Transport } from '@b24-typing/core';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import type { launchChromium } from '@b24-typing/test-utils';
@@ -98,6 +98,7 @@ async function startDemoBot(
   { model, secrets }: Pick<ModelChoice, 'model' | 'secrets'>,
   log?: (line: string) => void,
   onError?: (error: unknown) => void,
+  signal?: AbortSignal,
 ) {
   const transport = createWebhookTransport(emulator.webhookUrl(1));
   const bot = await startBot({
@@ -111,6 +112,7 @@ async function startDemoBot(
     events: { mode: 'fetch', intervalMs: 1000 },
     ...(log ? { log } : {}),
     ...(onError ? { onError } : {}),
+    ...(signal ? { signal } : {}),
   });
   emulator.seed({ members: [[CHAT_ID, bot.botId]] });
   return { bot, transport };
@@ -523,9 +525,11 @@ async function interactive(
   uiPort: PortChoice,
   { model, description, secrets }: ModelChoice,
 ): Promise<number> {
-  // From here a Ctrl-C stops what has started, also while the emulator starts or the bot registers (that finishes
-  // first), and the chat UI's dev server while it is still starting: see listenForStop.
+  // From here a Ctrl-C stops what has started, also while the emulator starts (that finishes first), the bot registers
+  // (aborted: startBot's `signal`) or the chat UI's dev server is still starting: see listenForStop.
   const stop = listenForStop(out);
+  const registering = new AbortController();
+  void stop.requested.then(() => registering.abort());
   /** What a stop asked for now waits for; unset once the bot runs (or has gone deaf while starting). */
   let waitingFor: string | undefined = 'the emulator has started';
   void stop.requested.then((why) => {
@@ -554,8 +558,14 @@ async function interactive(
   };
   let started: Awaited<ReturnType<typeof startDemoBot>> | undefined;
   if (stop.reason === undefined) {
-    waitingFor = 'the bot has registered';
-    started = await startDemoBot(emulator, { model, secrets }, log, deaf);
+    waitingFor = 'its registration is aborted';
+    started = await startDemoBot(emulator, { model, secrets }, log, deaf, registering.signal).catch(
+      (error: unknown) => {
+        // Aborted by the stop asked for: not a failure; the emulator is still closed by the steps below.
+        if (registering.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
+        throw error;
+      },
+    );
   }
   waitingFor = undefined;
   const starting = new AbortController();

@@ -1,7 +1,8 @@
 // The reply is the one thing the user waits for: a portal that refuses it for the rate limit (QUERY_LIMIT_EXCEEDED,
 // which it sends before running anything, so a retry cannot post twice) must delay it, not lose it. Forty dialogs
 // asking at once on the standard plan are enough to get there, with the indicator batches sharing the bucket.
-import type { StatusPolicy, Transport } from '@b24-typing/core';
+import { createServer } from 'node:net';
+import { B24Error, B24InputError, type StatusPolicy, type Transport } from '@b24-typing/core';
 import type { CallEntry, Emulator, FaultSpec } from '@b24-typing/emulator';
 import { describe, expect, it, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
@@ -10,6 +11,18 @@ import { ALL_CLOCKS, emulatorTransport, type Harness, useBotHarness, waitUntil }
 const setup = useBotHarness();
 /** A portal whose bucket holds three requests (2/s): five chats answered at once overflow it. */
 const tightSetup = useBotHarness({ plan: { perSecond: 2, burst: 3 } });
+
+/** Listens on `port` (0: any) on loopback and closes again; resolves with the port it got, rejects when it is taken. */
+function listenOn(port: number): Promise<number> {
+  const probe = createServer();
+  return new Promise((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => {
+      const got = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(got));
+    });
+  });
+}
 
 describe('llm-bot under the portal rate limit', () => {
   it('retries a reply the portal refused with QUERY_LIMIT_EXCEEDED instead of losing it', async () => {
@@ -291,6 +304,151 @@ describe('llm-bot under the portal rate limit', () => {
       expect(ms).toBeGreaterThanOrEqual(base / 2);
       expect(ms).toBeLessThanOrEqual(base * 1.5);
     });
+  });
+
+  it('stops a registration being retried when its signal aborts: no backoff waited out, no attempt after (virtual time)', async () => {
+    let emulator: Emulator | undefined;
+    let lines: string[] = [];
+    const stop = new AbortController();
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let failed: { error: unknown } | undefined;
+    try {
+      setup(createLocalModel({ speed: 0 }), (e, log) => {
+        emulator = e;
+        lines = log;
+        e.addFault({ method: 'imbot.v2.Bot.register', status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
+        return { signal: stop.signal };
+      }).then(
+        () => {},
+        (error: unknown) => {
+          failed = { error };
+        },
+      );
+      await waitUntil(
+        () => lines.some((l) => /could not register/.test(l)),
+        () => JSON.stringify(lines),
+      );
+      stop.abort(); // a Ctrl-C while the bot waits out its first backoff
+      // ended without the virtual clock moving: before, it waited out every backoff (about a minute) first
+      await waitUntil(
+        () => failed !== undefined,
+        () => JSON.stringify(lines),
+      );
+      const said = [...lines];
+      await vi.advanceTimersByTimeAsync(60_000);
+      await emulator!.settled();
+      expect(lines).toEqual(said); // nothing of it ran on: no retry, no line
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(failed?.error).toBeInstanceOf(B24Error);
+    expect(failed?.error).toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/registration aborted/) });
+    const registrations = emulator!.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.v2.Bot.register');
+    expect(registrations).toHaveLength(1); // and no attempt after the abort
+  });
+
+  it('abandons a registration attempt still on the wire when its signal aborts, and closes its webhook server', async () => {
+    const port = await listenOn(0);
+    const stop = new AbortController();
+    let attempts = 0;
+    const starting = setup(createLocalModel({ speed: 0 }), (e) => {
+      const http = emulatorTransport(e);
+      // a portal that never answers (the transport's own deadline would end each attempt, then another is tried)
+      e.addFault({ method: 'imbot.v2.Bot.register', hang: true });
+      const transport: Transport = {
+        call: (method, params, options) => {
+          if (method === 'imbot.v2.Bot.register') attempts++;
+          return http.call(method, params, options);
+        },
+      };
+      return {
+        transport,
+        signal: stop.signal,
+        events: { mode: 'webhook', applicationToken: e.webhookApplicationToken(1), port },
+      };
+    });
+    const outcome = starting.then(
+      () => 'started',
+      (error: unknown) => error,
+    );
+    await vi.waitFor(() => expect(attempts).toBe(1));
+    stop.abort();
+    // before: still waiting for the portal (the abort ignored), and for every retry after
+    expect(await outcome).toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/registration aborted/) });
+    expect(attempts).toBe(1);
+    // its server no longer listens: the port is free again
+    await expect(listenOn(port)).resolves.toBe(port);
+  });
+
+  it('registers nothing and listens on nothing when its signal is aborted before it starts', async () => {
+    let emulator: Emulator | undefined;
+    const port = await listenOn(0);
+    await expect(
+      setup(createLocalModel({ speed: 0 }), (e) => {
+        emulator = e;
+        return {
+          signal: AbortSignal.abort(),
+          events: { mode: 'webhook', applicationToken: e.webhookApplicationToken(1), port },
+        };
+      }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(emulator!.received().filter((r) => r.method === 'imbot.v2.Bot.register')).toEqual([]);
+    await expect(listenOn(port)).resolves.toBe(port);
+  });
+
+  it('aborted while registering in webhook mode, tells each chat whose message it took meanwhile to ask again (the bot the events name)', async () => {
+    let emulator: Emulator | undefined;
+    let q = 0;
+    const stop = new AbortController();
+    const starting = setup(createLocalModel({ speed: 0 }), (e) => {
+      emulator = e;
+      const http = emulatorTransport(e);
+      const user = emulatorTransport(e, 2);
+      let restarted = false;
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          if (method === 'imbot.v2.Bot.register' && !restarted) {
+            restarted = true;
+            // A restart: the portal has the bot and its URL from the last run; Bob writes and the portal posts it
+            // (taken with a 200: it will not come again, §4.4) while this run's registration hangs, until a Ctrl-C.
+            const id = ((await http.call(method, params)) as { bot: { id: number } }).bot.id;
+            q = (await user.call('im.message.add', { DIALOG_ID: String(id), MESSAGE: 'Are you there?' })) as number;
+            await e.settled();
+            e.addFault({ method, hang: true, times: 1 });
+            const attempt = http.call(method, params, options);
+            stop.abort();
+            return attempt;
+          }
+          return http.call(method, params, options);
+        },
+      };
+      return {
+        transport,
+        signal: stop.signal,
+        events: { mode: 'webhook', applicationToken: e.webhookApplicationToken(1) },
+      };
+    });
+    await expect(starting).rejects.toMatchObject({ code: 'ABORTED' });
+    const botId = emulator!.bot('b24_typing_llm_bot')!.id;
+    expect(emulator!.deliveries()).toEqual([expect.objectContaining({ event: 'ONIMBOTV2MESSAGEADD', status: 200 })]);
+    // before: startBot waited for the portal; with the abort alone, Bob's message taken with a 200 went untold
+    expect(emulator!.messages().filter((m) => m.authorId === botId)).toEqual([
+      expect.objectContaining({
+        text: 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.',
+      }),
+    ]);
+    expect(q).toBeGreaterThan(0);
+  });
+
+  it('refuses a signal that is no AbortSignal with B24InputError before any network call', async () => {
+    let emulator: Emulator | undefined;
+    await expect(
+      setup(createLocalModel({ speed: 0 }), (e) => {
+        emulator = e;
+        return { signal: { aborted: false } as unknown as AbortSignal };
+      }),
+    ).rejects.toBeInstanceOf(B24InputError);
+    expect(emulator!.received()).toEqual([]);
   });
 
   it('keeps the status up while a refused reply is retried, and shows none after the reply landed (virtual time)', async () => {

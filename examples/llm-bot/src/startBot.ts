@@ -110,6 +110,14 @@ export interface BotOptions {
    * however the bot learned it. Never called because of `stop()`.
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Gives up the start (a Ctrl-C while registering): registration is retried with backoffs for about a minute on a
+   * failing portal, which a program asked to stop should not wait out. Aborted before registration has answered, the
+   * attempt on its way is abandoned, no other is made, the webhook server is closed and startBot rejects with a
+   * `B24Error` `ABORTED`; in webhook mode each chat whose message was taken meanwhile (answered 200: not posted again)
+   * is told to ask again first. Once registration has answered it is not read: the bot is returned, for its stop().
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunningBot {
@@ -172,6 +180,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   const events = options.events ?? { mode: 'fetch' };
   refuseBadOptions(options, events);
+  const { signal } = options;
+  const aborted = () =>
+    new B24Error({
+      code: 'ABORTED',
+      kind: 'network',
+      message: 'startBot: registration aborted (its signal) before the portal answered; nothing left running',
+      cause: signal?.reason,
+    });
+  // Before the server listens: nothing to undo.
+  if (signal?.aborted) throw aborted();
   // Strings only: an application token left out (JavaScript) is refused later, by the webhook server; here it would
   // make redactSecrets throw on every line, and the log (which drops a throw) say nothing at all.
   const secrets = [
@@ -221,37 +239,91 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   const webhookUrl = events.mode === 'webhook' ? (events.publicUrl ?? server?.url) : undefined;
 
+  const code = options.code ?? 'b24_typing_llm_bot';
+  /**
+   * Registration aborted (`signal`): the server closed, then, in webhook mode, each chat whose message the portal posted
+   * meanwhile told to ask again, as stop() tells it: taken with a 200, it will not come again (reference §4.4), and the
+   * person would hear nothing. Registration never named the bot, but the portal posted them for it (a restart: the bot
+   * and its URL are registered already) and each names it, by id and code: only ours (`code`) are told. One attempt
+   * each, within 5 s in all: the program is exiting. Resolves with the error startBot rejects with.
+   */
+  const abandonStart = async () => {
+    await server?.close();
+    const taken = new Map<string, { botId: number; count: number }>();
+    const seen = new Set<number>();
+    for (const event of early ?? []) {
+      const id = addressee(event);
+      if (id === undefined || (event.data as { bot?: { code?: unknown } }).bot?.code !== code) continue;
+      if (!isUserMessage(event, id) || event.data.user.bot === true || seen.has(event.data.message.id)) continue;
+      seen.add(event.data.message.id);
+      const { dialogId } = event.data.chat;
+      taken.set(dialogId, { botId: id, count: (taken.get(dialogId)?.count ?? 0) + 1 });
+    }
+    early = undefined;
+    const late = new AbortController();
+    await within(
+      5_000,
+      Promise.all(
+        [...taken].map(async ([dialogId, { botId, count }]) => {
+          try {
+            await transport.call(
+              'imbot.v2.Chat.Message.send',
+              { botId, botToken, dialogId, fields: { message: restartNotice(count) } },
+              { signal: late.signal },
+            );
+            log(
+              `→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: aborted while registering)`,
+            );
+          } catch (e) {
+            log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }),
+      ),
+    );
+    late.abort();
+    log('registration aborted: not started');
+    return aborted();
+  };
   let registered: { bot?: { id?: unknown; eventMode?: unknown } };
   // Registration is idempotent on `code` (reference §4.2), so a refusal that passes (the rate limit, a 5xx, a
   // dropped connection) is tried again with the replies' backoffs, about a minute in all: thrown at once, it would
   // end the bot, and in webhook mode drop the events the portal posted meanwhile (answered 200: not sent again).
   for (let attempt = 1; ; attempt++) {
     try {
-      registered = (await transport.call('imbot.v2.Bot.register', {
-        fields: {
-          code: options.code ?? 'b24_typing_llm_bot',
-          botToken,
-          type: options.type ?? 'bot',
-          eventMode: events.mode,
-          ...(webhookUrl ? { webhookUrl } : {}),
-          // What a chat shows under its name: not an LLM when the canned demo model answers.
-          properties: {
-            name,
-            workPosition: isLocalModel(options.model)
-              ? 'Answers with a local demo model (no LLM)'
-              : 'Answers with an LLM',
+      registered = (await transport.call(
+        'imbot.v2.Bot.register',
+        {
+          fields: {
+            code,
+            botToken,
+            type: options.type ?? 'bot',
+            eventMode: events.mode,
+            ...(webhookUrl ? { webhookUrl } : {}),
+            // What a chat shows under its name: not an LLM when the canned demo model answers.
+            properties: {
+              name,
+              workPosition: isLocalModel(options.model)
+                ? 'Answers with a local demo model (no LLM)'
+                : 'Answers with an LLM',
+            },
           },
         },
-      })) as typeof registered;
+        signal ? { signal } : undefined,
+      )) as typeof registered;
       break;
     } catch (error) {
+      if (signal?.aborted) throw await abandonStart();
       if (!passing(error) || attempt >= SEND_ATTEMPTS) {
         await server?.close();
         throw error;
       }
       const waitMs = Math.round(backoffMs(attempt));
       log(`could not register (${error.code}): trying again in ${waitMs} ms`);
-      await sleep(waitMs);
+      try {
+        await sleep(waitMs, signal);
+      } catch {
+        throw await abandonStart();
+      }
     }
   }
   const botId = Number(registered?.bot?.id);
@@ -773,14 +845,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           return;
         }
         try {
-          await send(
-            dialogId,
-            count === 1
-              ? 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'
-              : `Sorry, I am restarting and could not answer your last ${count} messages here. Please send them again in a minute.`,
-            signal,
-            { resendDoubted: false },
-          );
+          await send(dialogId, restartNotice(count), signal, { resendDoubted: false });
           log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: stopping)`);
         } catch (e) {
           log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
@@ -853,6 +918,9 @@ function refuseBadOptions(options: BotOptions, events: EventSource): void {
       throw new B24InputError(field, 'a function');
     }
   }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new B24InputError('signal', 'an AbortSignal');
+  }
   const mode: unknown = events.mode;
   if (mode !== 'fetch' && mode !== 'webhook') {
     throw new B24InputError('events.mode', "'fetch' or 'webhook'", nonEmpty(mode) ? String(mode) : typeof mode);
@@ -860,6 +928,13 @@ function refuseBadOptions(options: BotOptions, events: EventSource): void {
   if (events.mode === 'webhook' && events.publicUrl !== undefined && !isHttpUrl(events.publicUrl)) {
     throw new B24InputError('events.publicUrl', 'an absolute http(s) URL the portal can post to');
   }
+}
+
+/** What a chat with `count` messages taken and not answered is told when the bot stops (webhook mode). */
+function restartNotice(count: number): string {
+  return count === 1
+    ? 'Sorry, I am restarting and could not answer your message. Please send it again in a minute.'
+    : `Sorry, I am restarting and could not answer your last ${count} messages here. Please send them again in a minute.`;
 }
 
 /** The wait after failed attempt `attempt` (from 1): 0.5, 1, 2, 4, 8, 8 … s, ±50 % so that retries spread out. */
