@@ -372,6 +372,37 @@ describe('statusFromStream over streamText (ai 6)', () => {
     expect(types).not.toContain('finish');
   });
 
+  it('completes at the abort part in a step after one that recovered from an error part', async () => {
+    vi.useFakeTimers();
+    // step 1: a chunk the provider could not parse, then the model finishes with a tool call (finish-step
+    // 'tool-calls'); step 2 is aborted mid-reply. The work did not end on the error part: the abort ends it.
+    const recovering = step([
+      { type: 'stream-start', warnings: [] },
+      { type: 'error', error: new Error('Invalid JSON in chunk') },
+      { type: 'tool-call', toolCallId: 'call-1', toolName: 'webSearch', input: '{"query":"Berlin weather"}' },
+      finish('tool-calls'),
+    ]);
+    const abort = new AbortController();
+    const result = streamText({
+      model: new MockLanguageModelV3({ doStream: [recovering, agentSteps('webSearch', 100)[1]!] }),
+      prompt: 'What is the weather in Berlin?',
+      stopWhen: stepCountIs(3),
+      abortSignal: abort.signal,
+      onError: () => {},
+      tools: { webSearch: tool({ inputSchema: z.object({ query: z.string() }), execute: async () => 'sunny' }) },
+    });
+    setTimeout(() => abort.abort(), 550);
+    const { parts, types } = watchTypes(result.fullStream);
+    expect(await timelineOf(parts)).toEqual([
+      [0, 'thinking'],
+      [0, 'searching'],
+      [0, 'thinking'],
+      [400, 'composing'],
+    ]);
+    expect(types).toContain('error');
+    expect(types.at(-1)).toBe('abort');
+  });
+
   it('errors with the model error when doStream itself rejects', async () => {
     const failure = new Error('401 invalid api key');
     const result = streamText({

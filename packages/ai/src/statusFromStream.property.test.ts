@@ -145,7 +145,8 @@ function build(actions: readonly Action[], end: Ending): StreamPart[] {
         parts.push({ type: a.kind });
     }
   }
-  if (end.kind === 'finish') parts.push({ type: 'finish-step', finishReason: 'stop' });
+  // streamText gives `finish` the last step's finish reason (and none for a hand-made one)
+  if (end.kind === 'finish') parts.push({ type: 'finish-step', finishReason: end.reason });
   if (end.kind === 'finish') parts.push({ type: 'finish', finishReason: end.reason });
   if (end.kind === 'abort') parts.push({ type: 'abort' });
   return parts;
@@ -220,6 +221,8 @@ function expected(parts: readonly StreamPart[], end: Ending) {
         if (running.length > 0 || waiting.size > 0) show(i, 'thinking');
         running.length = 0;
         waiting.clear();
+        // the model finished the step after the error part: the work did not end on it
+        if (typeof part.finishReason === 'string' && part.finishReason !== 'error') failure = undefined;
         break;
       case 'error':
         failure = part;

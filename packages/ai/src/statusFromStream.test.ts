@@ -128,6 +128,38 @@ describe('statusFromStream: phases in virtual time', () => {
     });
   });
 
+  it('forgets an error part the step finished after: a later abort, end or bare failure is not that error', () => {
+    // streamText gives `finish-step` the step's finish reason: 'error' from an error part, overwritten by the model's
+    // own reason once it finished after it (ai 6.0.322 dist/index.mjs, streamText's step transform: `case "error"`
+    // sets stepFinishReason = "error", `case "finish"` sets it to the chunk's). A step that ends 'tool-calls' after a
+    // chunk the provider could not parse (or a tool hook that threw) recovered from it: the work goes on to the next
+    // step, and how that step ends is what the status stream must report.
+    marbles(({ cold, expectObservable }) => {
+      const recovered = {
+        ...parts,
+        e: { type: 'finish-step', finishReason: 'tool-calls' },
+        z: { type: 'finish-step', finishReason: 'error' },
+        Z: { type: 'finish', finishReason: 'error' },
+      };
+      // aborted in the next step: completes, as an abort with no error before it does
+      expectObservable(statusFromStream(cold('r-E-k-e-S-t-a', recovered))).toBe('h---c---h-o-|', statuses);
+      // the parts end in the next step (no finish): completes
+      expectObservable(statusFromStream(cold('r-E-k-e-S-t|', recovered))).toBe('h---c---h-o|', statuses);
+      // the next step fails by its finish reason alone (@ai-sdk/google's MALFORMED_FUNCTION_CALL): that failure, not
+      // the parse error of the step before
+      const failed = new Error('LLM stream reported an error (finish)');
+      expectObservable(statusFromStream(cold('r-E-k-e-S-t-Z', recovered))).toBe('h---c---h-o-#', statuses, failed);
+      // a step that ended on the error part keeps it: the work ended on it
+      expectObservable(statusFromStream(cold('r-E-z-a', recovered))).toBe('h-----#', statuses, parts.E.error);
+      // a finish-step with no finish reason (a hand-made part) tells nothing: the error stands
+      expectObservable(statusFromStream(cold('r-E-k-e-S-t-a', { ...recovered, e: { type: 'finish-step' } }))).toBe(
+        'h---c---h-o-#',
+        statuses,
+        parts.E.error,
+      );
+    });
+  });
+
   it('completes on abort and unsubscribes from the source at finish', () => {
     marbles(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('r-a-t', parts);

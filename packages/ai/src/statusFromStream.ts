@@ -32,7 +32,8 @@ import type { PartEffect, StatusRules } from './statusRules';
  * error for a chunk it could not parse, or a tool hook's, and streams on (the rest of the text, the tools, the next
  * step), and a status that ended there would leave the bot at work with no indicator. So the status stays as it is,
  * and the stream errors with the latest such `error` only if the work ends on it: at a `finish` whose
- * `finishReason` is `'error'` (or absent), at `abort`, or when the parts end. A `finish` whose `finishReason` is
+ * `finishReason` is `'error'` (or absent), at `abort`, or when the parts end, with no `finish-step` of another reason
+ * (the model finished its step after the error) in between. A `finish` whose `finishReason` is
  * `'error'` errors even with no `error` part before it (a provider may report a failure by its finish reason alone,
  * as `@ai-sdk/google` does for a malformed function call). The caller sees the failure instead of a status that
  * silently stops changing.
@@ -69,7 +70,10 @@ export function statusFromStream(
      * model's stream has moved past.
      */
     const waiting = new Set<string>();
-    /** The latest `error` part, until the work is seen to end otherwise: a `finish` of another reason. */
+    /**
+     * The latest `error` part, until the model is seen to finish after it: a `finish` or `finish-step` of another
+     * reason.
+     */
     let failure: StreamPart | undefined;
     return source.pipe(
       map((part, index) => {
@@ -82,6 +86,10 @@ export function statusFromStream(
           if (failure !== undefined && endsOnError(part)) throw errorOf(failure);
           // No error part, yet the finish says the work failed (@ai-sdk/google's MALFORMED_FUNCTION_CALL): it did.
           if (part.finishReason === 'error') throw errorOf(part);
+          failure = undefined;
+        } else if (part.type === 'finish-step' && !endsOnError(part)) {
+          // The model finished the step after the error part (a chunk it could not parse, a tool hook that threw), and
+          // the work goes on: an abort, or a failure, in a later step is not that error.
           failure = undefined;
         }
         return effect;
@@ -174,11 +182,12 @@ function isReadableStreamLike(value: unknown): value is PartStream {
 }
 
 /**
- * Whether the work ended on the error seen before `part` (a part that ends it). `streamText` gives `finish` the last
- * step's finish reason: `'error'` from an `error` part the model did not finish after (or from the provider, with no
- * `error` part at all), and the model's own reason once it did (its `finish` comes after the error part and
- * overwrites it), so `'stop'` or `'tool-calls'` after an error part says the reply came whole. A part without a finish reason (`abort`, a hand-made `finish`) tells nothing
- * of the kind: the error stands.
+ * Whether the work ended on the error seen before `part` (a part that ends it, or a `finish-step`). `streamText` gives
+ * `finish-step` its step's finish reason, and `finish` the last step's: `'error'` from an `error` part the model did
+ * not finish after (or from the provider, with no `error` part at all), and the model's own reason once it did (its
+ * `finish` comes after the error part and overwrites it), so `'stop'` or `'tool-calls'` after an error part says the
+ * step, or the reply, came whole. A part without a finish reason (`abort`, a hand-made `finish`) tells nothing of the
+ * kind: the error stands.
  */
 function endsOnError(part: StreamPart): boolean {
   return typeof part.finishReason !== 'string' || part.finishReason === 'error';
