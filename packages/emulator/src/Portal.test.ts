@@ -26,3 +26,22 @@ describe('Portal: the expiry timer and an injected now() that goes bad (README: 
     }
   });
 });
+
+describe('Portal.postMessage: a person posting, not im.message.add (README: Posted messages)', () => {
+  it('stores the text as given, takes sg<N>, and refuses with a TypeError what im.message.add answers with codes', () => {
+    const portal = new Portal({ plan: 'off' });
+    try {
+      portal.seed({ chats: [{ id: 30, title: 'Workgroup', members: [1], workgroupId: 7 }] });
+      const padded = portal.postMessage(1, 'chat1', '  padded\n');
+      expect(portal.model.message(padded)?.text).toBe('  padded\n');
+      const inGroup = portal.postMessage(1, 'sg7', 'to the group');
+      expect(portal.model.message(inGroup)?.chatId).toBe(30);
+      expect(() => portal.postMessage(1, 'crm1', 'x')).toThrow(new TypeError('postMessage: unknown dialog "crm1"'));
+      expect(() => portal.postMessage(1, '', 'x')).toThrow(TypeError);
+      expect(() => portal.postMessage(2, 'chat30', 'x')).toThrow(/user 2 is not a member of chat30/);
+      expect(() => portal.postMessage(1, 'chat1', '\u00a0')).toThrow(/text must be a non-empty string/);
+    } finally {
+      portal.close();
+    }
+  });
+});

@@ -60,7 +60,7 @@ export const ERROR_CATALOG = {
   USER_NOT_FOUND: [400, 'User not found'],
   PARAMS_ERROR: [400, 'Incorrect params'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
-  CANT_EDIT_MESSAGE: [400, "Time has expired for modification or you don't have access"],
+  CANT_EDIT_MESSAGE: [403, "Time has expired for modification or you don't have access"],
   // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)
   FIRST_ID_STRING: [400, "First ID can't be string"],
   LAST_ID_STRING: [400, "Last ID can't be string"],

@@ -2,7 +2,7 @@ import type { ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
 import { hasDialogAccess, isDialogId } from './indicatorMethods';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { intval, isset, phpTrim, recordOf, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
+import { charLength, intval, isset, phpTrim, recordOf, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 import { isoSeconds } from './timeBlock';
@@ -67,23 +67,72 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
     throw restError('PARAMS_ERROR', 'Incorrect params');
   }
   context.record.dialogId = dialogId;
+  // The send itself (`CIMMessenger::Add`, im_messenger.php @026c2eea) refuses a chat that does not exist (`NullChat`)
+  // and one the caller may not send to (`!$chat->canDo(Action::Send)`) by returning false, and messageAdd answers any
+  // false as PARAMS_ERROR "Message isn't added" 400: no ACCESS_ERROR on this path (that one is the general chat's).
   const chat = model.resolveDialog(dialogId, auth.userId, { allowSg: false, create: true });
-  if (!chat?.members.has(auth.userId)) throw restError('ACCESS_ERROR');
+  if (!chat?.members.has(auth.userId)) throw restError('PARAMS_ERROR', "Message isn't added");
   context.record.chatId = chat.id;
   return model.addMessage(chat, auth.userId, text, context.now).id;
 }
 
-/** `im.message.update`: an edit by the author hides their indicator (cause `edit`). */
+/** How long an author may edit a message: `CheckPossibilityUpdateMessage` refuses once `DATE_CREATE + 259200 < time()`. */
+const EDIT_WINDOW_SEC = 259_200;
+
+/**
+ * `CIMMessenger::CheckPossibilityUpdateMessage(IM_CHECK_UPDATE, id, userId)` as far as the model goes: a positive id
+ * and user, a message that exists, under three days old (whole seconds, as the database keeps `DATE_CREATE`), and
+ * written by that user. Deleted, forwarded, open-line and system messages are not modelled.
+ */
+function canUpdate(model: ChatModel, messageId: number, userId: number, now: number): Message | null {
+  if (messageId <= 0 || userId <= 0) return null;
+  const message = model.message(messageId);
+  if (!message) return null;
+  if (Math.floor(message.date / 1000) + EDIT_WINDOW_SEC < Math.floor(now / 1000)) return null;
+  return message.authorId === userId ? message : null;
+}
+
+/**
+ * The text `CIMMessenger::Update` stores: past 20,006 characters (`mb_strlen`) cut to 20,000 and ` (...)`, then
+ * `[BR]`/`[br]` as newlines, PHP-trimmed.
+ */
+function updatedText(raw: string): string {
+  let text = raw;
+  if (charLength(text) > MAX_MESSAGE + 6) text = `${Array.from(text).slice(0, MAX_MESSAGE).join('')} (...)`;
+  return phpTrim(text.replace(/\[BR\]|\[br\]/g, '\n'));
+}
+
+/**
+ * `im.message.update`, in the order of the module source (yuliai/bitrix-modules@026c2eea im_rest.php messageUpdate):
+ * `MESSAGE_ID` (else `ID`) through `intval`, MESSAGE_ID_ERROR 400 if not > 0; then each part that is set is checked
+ * with `CheckPossibilityUpdateMessage`, once: ATTACH and KEYBOARD as the caller, MENU (when neither came first) with
+ * `MESSAGE_ID` as `BOT_ID` (the caller when it is not set: `is_null`); then `MESSAGE` goes through `CIMMessenger::Update`, which checks again. Every refusal is
+ * CANT_EDIT_MESSAGE 403. With none of them set nothing is checked and the answer is `true`. ATTACH, KEYBOARD and MENU
+ * are checked, not stored: the model has no attachments. An edit by the author hides their indicator (cause `edit`).
+ */
 function messageUpdate(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
-  const { model, auth } = context;
+  const { model, auth, now } = context;
   context.record.senderId = auth.userId;
-  const messageId = intval(params.MESSAGE_ID);
+  const messageId = intval(isset(params.MESSAGE_ID) ? params.MESSAGE_ID : params.ID);
   if (messageId <= 0) throw restError('MESSAGE_ID_ERROR');
-  const message = model.message(messageId);
-  if (!message || message.authorId !== auth.userId) throw restError('CANT_EDIT_MESSAGE');
-  context.record.chatId = message.chatId;
-  model.editMessage(message, stringOf(params.MESSAGE) ?? '', context.now);
+  let checked: Message | null | undefined;
+  const check = (id: number, userId: number): void => {
+    checked ??= canUpdate(model, id, userId, now);
+    if (!checked) throw restError('CANT_EDIT_MESSAGE');
+    context.record.chatId = checked.chatId;
+  };
+  if (isset(params.ATTACH)) check(messageId, auth.userId);
+  if (isset(params.KEYBOARD)) check(messageId, auth.userId);
+  // MENU's check reads MESSAGE_ID itself (0 when only ID was given) and, when BOT_ID is set, checks for that user.
+  if (isset(params.MENU)) check(intval(params.MESSAGE_ID), isset(params.BOT_ID) ? intval(params.BOT_ID) : auth.userId);
+  if (isset(params.MESSAGE)) {
+    const text = updatedText(stringOf(params.MESSAGE) ?? '');
+    const message = canUpdate(model, messageId, auth.userId, now);
+    if (!message) throw restError('CANT_EDIT_MESSAGE');
+    context.record.chatId = message.chatId;
+    model.editMessage(message, text, now);
+  }
   return true;
 }
 

@@ -764,20 +764,33 @@ const rows: Row[] = [
     status: 400,
     error: 'USER_ID_EMPTY',
   },
+  // A chat the caller may not write to is refused below messageAdd: `CIMMessenger::Add` (im_messenger.php @026c2eea)
+  // returns false for a `NullChat` (no such chat) and for `!$chat->canDo(Action::Send)`, and messageAdd answers any
+  // false with `RestException("Message isn't added", "PARAMS_ERROR", STATUS_WRONG_REQUEST)`.
   {
-    name: 'not a member',
+    name: 'not a member: the send is refused, PARAMS_ERROR "Message isn\'t added"',
     method: 'im.message.add',
     auth: 'user3',
     params: { DIALOG_ID: 'chat2', MESSAGE: 'hi' },
-    status: 403,
-    error: 'ACCESS_ERROR',
+    status: 400,
+    error: 'PARAMS_ERROR',
+    description: "Message isn't added",
   },
   {
-    name: 'unknown chat',
+    name: 'unknown chat (a NullChat): PARAMS_ERROR "Message isn\'t added"',
     method: 'im.message.add',
     params: { DIALOG_ID: 'chat404', MESSAGE: 'hi' },
-    status: 403,
-    error: 'ACCESS_ERROR',
+    status: 400,
+    error: 'PARAMS_ERROR',
+    description: "Message isn't added",
+  },
+  {
+    name: 'unknown chat by CHAT_ID',
+    method: 'im.message.add',
+    params: { CHAT_ID: 404, MESSAGE: 'hi' },
+    status: 400,
+    error: 'PARAMS_ERROR',
+    description: "Message isn't added",
   },
   // im.dialog.messages.get: bitrix24/b24restdocs api-reference/chats/messages/im-dialog-messages-get.md (parameters,
   // errors DIALOG_ID_EMPTY, ACCESS_ERROR) and bitrix-tools/b24-rest-docs, the same path (LIMIT default 20, max 50;
@@ -905,11 +918,45 @@ const rows: Row[] = [
     status: 400,
     error: 'MESSAGE_ID_ERROR',
   },
+  // yuliai/bitrix-modules@026c2eea im_rest.php messageUpdate: MESSAGE_ID (else ID) through intval, <= 0 is
+  // MESSAGE_ID_ERROR 400; every refusal after it is `RestException("Time has expired for modification or you don't
+  // have access", "CANT_EDIT_MESSAGE", CRestServer::STATUS_FORBIDDEN)`, 403.
+  {
+    name: 'MESSAGE_ID wins over ID (isset(MESSAGE_ID) replaces ID)',
+    method: 'im.message.update',
+    params: { MESSAGE_ID: 0, ID: 1, MESSAGE: 'x' },
+    status: 400,
+    error: 'MESSAGE_ID_ERROR',
+    description: "Message ID can't be empty",
+  },
   {
     name: 'not the author',
     method: 'im.message.update',
     params: { MESSAGE_ID: 123456, MESSAGE: 'x' },
-    status: 400,
+    status: 403,
+    error: 'CANT_EDIT_MESSAGE',
+    description: "Time has expired for modification or you don't have access",
+  },
+  {
+    // Nothing to change (no MESSAGE, ATTACH, KEYBOARD or MENU): messageUpdate checks nothing and answers true.
+    name: 'no MESSAGE: true, unchecked',
+    method: 'im.message.update',
+    params: { MESSAGE_ID: 123456 },
+    status: 200,
+    result: true,
+  },
+  {
+    name: 'ATTACH alone is checked (CheckPossibilityUpdateMessage)',
+    method: 'im.message.update',
+    params: { MESSAGE_ID: 123456, ATTACH: 'N' },
+    status: 403,
+    error: 'CANT_EDIT_MESSAGE',
+  },
+  {
+    name: 'KEYBOARD alone is checked',
+    method: 'im.message.update',
+    params: { MESSAGE_ID: 123456, KEYBOARD: 'N' },
+    status: 403,
     error: 'CANT_EDIT_MESSAGE',
   },
   // imbot.v2.Bot.register (§4.2)
@@ -1243,6 +1290,108 @@ describe('imbot.v2.Bot.register: 100 bots per app (§4.2)', () => {
 // bitrix-tools/b24-rest-docs at the same path, gives LIMIT's default 20 and maximum 50): without LAST_ID and FIRST_ID
 // the newest messages, newest first; LAST_ID pages back (ids below it), FIRST_ID forward (ids above it, oldest first,
 // FIRST_ID 0 from the very first).
+/**
+ * `im.message.update` as the module source runs it (yuliai/bitrix-modules@026c2eea im_rest.php messageUpdate and
+ * im_messenger.php `Update` / `CheckPossibilityUpdateMessage(IM_CHECK_UPDATE, …)`): `MESSAGE_ID`, else `ID`; then one
+ * check per part that is set (ATTACH, KEYBOARD as the caller, MENU as `BOT_ID`), and `MESSAGE` through `Update`, which
+ * cuts past 20,006 characters, turns `[BR]` into a newline, trims, and asks the same check: the message exists, is
+ * under three days old (`DATE_CREATE + 259200 < time()` refuses), and is the caller's. Nothing set: `true`, unchecked.
+ */
+describe("im.message.update: the source's checks and what it stores", () => {
+  let own: Emulator;
+  let clock: number;
+  let update: (params: Record<string, unknown>) => Promise<Reply>;
+  /** The newest timeline entry of message `id`: the post, or its latest edit. */
+  const textOf = (id: number) =>
+    own
+      .timeline()
+      .filter((e) => e.kind === 'message' && e.messageId === id)
+      .at(-1);
+  beforeAll(async () => {
+    clock = Date.UTC(2026, 0, 5, 12, 0, 0);
+    own = await startEmulator({ plan: 'off', now: () => clock });
+    const url = own.webhookUrl(1);
+    update = (params) => post(`${url}im.message.update`, params);
+  });
+  afterAll(() => own.close());
+
+  it('takes ID when there is no MESSAGE_ID', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'first' });
+    const reply = await update({ ID: id, MESSAGE: 'second' });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result).toBe(true);
+    expect(textOf(id)).toMatchObject({ text: 'second', edited: true });
+  });
+
+  it('changes nothing without MESSAGE: true, no edit, the text kept', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'keep me' });
+    const reply = await update({ MESSAGE_ID: id });
+    expect(reply.body.result).toBe(true);
+    expect(textOf(id)).toMatchObject({ text: 'keep me', edited: false });
+  });
+
+  it('stores the text as Update does: [BR] a newline, PHP-trimmed', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'x' });
+    // PHP trim strips " \t\n\r\0\x0B" only: the no-break space stays, and so does the newline [br] made before it.
+    await update({ MESSAGE_ID: id, MESSAGE: ' line one[BR]line two[br]\u00a0\t\n' });
+    expect(textOf(id)).toMatchObject({ text: 'line one\nline two\n\u00a0' });
+  });
+
+  it('cuts a text longer than 20,006 characters to 20,000 and " (...)"', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'x' });
+    await update({ MESSAGE_ID: id, MESSAGE: 'a'.repeat(20_006) });
+    expect(textOf(id)).toMatchObject({ text: 'a'.repeat(20_006) });
+    await update({ MESSAGE_ID: id, MESSAGE: 'b'.repeat(20_007) });
+    expect(textOf(id)).toMatchObject({ text: `${'b'.repeat(20_000)} (...)` });
+  });
+
+  it('lets the author edit for three days to the second, then answers CANT_EDIT_MESSAGE 403', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'old' });
+    clock += 259_200_000;
+    expect((await update({ MESSAGE_ID: id, MESSAGE: 'just in time' })).body.result).toBe(true);
+    clock += 1000;
+    const late = await update({ MESSAGE_ID: id, MESSAGE: 'too late' });
+    expect(late.status).toBe(403);
+    expect(late.body).toMatchObject({
+      error: 'CANT_EDIT_MESSAGE',
+      error_description: "Time has expired for modification or you don't have access",
+    });
+    expect(textOf(id)).toMatchObject({ text: 'just in time' });
+    // Without a part to change, even an expired message answers true: nothing is checked.
+    expect((await update({ MESSAGE_ID: id })).body.result).toBe(true);
+  });
+
+  it('checks ATTACH and KEYBOARD as the caller, MENU with MESSAGE_ID as BOT_ID (the caller when BOT_ID is not set)', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'parts' });
+    expect((await update({ MESSAGE_ID: id, ATTACH: 'N' })).body.result).toBe(true);
+    expect((await update({ MESSAGE_ID: id, KEYBOARD: 'N' })).body.result).toBe(true);
+    expect((await update({ MESSAGE_ID: id, MENU: 'N' })).body.result).toBe(true);
+    expect((await update({ MESSAGE_ID: id, MENU: 'N', BOT_ID: 1 })).body.result).toBe(true);
+    for (const params of [
+      { MESSAGE_ID: id, MENU: 'N', BOT_ID: 2 },
+      // CheckPossibilityUpdateMessage(IM_CHECK_UPDATE, $arParams['MESSAGE_ID'], …): with only ID that is 0.
+      { ID: id, MENU: 'N' },
+    ]) {
+      const reply = await update(params);
+      expect(reply.status).toBe(403);
+      expect(reply.body.error).toBe('CANT_EDIT_MESSAGE');
+    }
+    // One passed check covers the parts after it: ATTACH's check stands for MENU's.
+    expect((await update({ MESSAGE_ID: id, ATTACH: 'N', MENU: 'N', BOT_ID: 2 })).body.result).toBe(true);
+    expect(textOf(id)).toMatchObject({ text: 'parts', edited: false });
+  });
+
+  it("refuses another user's message with CANT_EDIT_MESSAGE 403, before and after its text", async () => {
+    const id = own.postMessage({ from: 2, dialogId: 'chat1', text: 'not yours' });
+    for (const params of [{ MESSAGE: 'mine now' }, { ATTACH: 'N' }, { KEYBOARD: 'N' }]) {
+      const reply = await update({ MESSAGE_ID: id, ...params });
+      expect(reply.status).toBe(403);
+      expect(reply.body.error).toBe('CANT_EDIT_MESSAGE');
+    }
+    expect(textOf(id)).toMatchObject({ text: 'not yours', edited: false });
+  });
+});
+
 describe('im.dialog.messages.get: paging and result shape', () => {
   let own: Emulator;
   let get: (params: Record<string, unknown>) => Promise<Reply>;
