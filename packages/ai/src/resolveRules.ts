@@ -1,5 +1,6 @@
 import { B24InputError, isAgentStatus } from '@b24-typing/core';
 import { defaultStatusRules, type StatusRules, type ToolStatusRule } from './statusRules';
+import { toolNameWords } from './toolNameWords';
 
 /**
  * `rules` over {@link defaultStatusRules} (each field given replaces the default's), checked whole: a malformed
@@ -34,8 +35,9 @@ export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRul
     const rule = given.tools[i];
     if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
     const { match, status } = rule;
-    if (!(typeof match === 'string' && match !== '') && !(match instanceof RegExp))
-      throw new B24InputError(`rules.tools[${i}].match`, 'a non-empty string or a RegExp');
+    // A string of separators only (`_`) has no word to match: the rule would never match, silently.
+    if (!(typeof match === 'string' && toolNameWords(match).length > 0) && !(match instanceof RegExp))
+      throw new B24InputError(`rules.tools[${i}].match`, 'a string with a letter or digit, or a RegExp');
     if (!isAgentStatus(status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
     tools.push({ match, status });
   }

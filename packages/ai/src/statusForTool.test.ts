@@ -58,6 +58,30 @@ describe('statusForTool with the default rules', () => {
     expect(statusForTool(name)).toBe(status);
   });
 
+  // A rule matches whole words of the name (its last word as a prefix), not any substring: `file` inside `Profile`,
+  // `read` inside `spreadsheet`, `api` inside `Capital`, `valid` inside `invalidate` are no such word.
+  it.each([
+    ['getUserProfile', 'processing'],
+    ['update_spreadsheet', 'processing'],
+    ['getCapitalCity', 'processing'],
+    ['invalidateCache', 'processing'],
+    ['fetchURLContent', 'connecting'],
+    ['runSQLQuery', 'processing'],
+    ['HTTPRequest', 'connecting'],
+    ['callAPI', 'connecting'],
+    ['read_pdf', 'readingDocs'],
+    ['listFiles', 'readingDocs'],
+    ['calc2', 'calculating'],
+    ['v2_web_search', 'searching'],
+    ['codeexecution', 'calculating'],
+    // `search` inside `research` was a search by substring, and still is by a rule of its own
+    ['researchTopic', 'searching'],
+    ['deep_research', 'searching'],
+    ['lookUpCustomer', 'searching'],
+  ])('word-aware: %s → %s', (name, status) => {
+    expect(statusForTool(name)).toBe(status);
+  });
+
   it('gives the same answer every time for a global RegExp rule', () => {
     const rules = { tools: [{ match: /crm/g, status: 'checking' as const }], otherTool: 'processing' as const };
     expect([statusForTool('crm', rules), statusForTool('crm', rules), statusForTool('crm', rules)]).toEqual([
@@ -87,18 +111,35 @@ describe('statusForTool with rules of its own', () => {
     expect(statusForTool('CRM_find', { tools: [{ match: /^crm/i, status: 'checking' }] })).toBe('checking');
   });
 
-  it('matches a string rule of its own as a case-insensitive substring, whatever the case of either', () => {
+  it('matches a string rule of its own by words, whatever the case of either', () => {
     const rules = { tools: [{ match: 'CRM', status: 'checking' as const }] };
     expect([statusForTool('crmLookup', rules), statusForTool('find_Crm_deal', rules)]).toEqual([
       'checking',
       'checking',
     ]);
     expect(statusForTool('getWeather', rules)).toBe('processing');
+    // not inside a word: `crm` in `scrm` is no word of its own
+    expect(statusForTool('scrmSync', rules)).toBe('processing');
+  });
+
+  it('matches a rule of several words where they come in a row, the last one as a prefix', () => {
+    const rules = { tools: [{ match: 'deal_upd', status: 'checking' as const }] };
+    expect(statusForTool('crmDealUpdate', rules)).toBe('checking');
+    expect(statusForTool('CRM_DEAL_UPDATE', rules)).toBe('checking');
+    expect(statusForTool('deal-updater', rules)).toBe('checking');
+    // the words apart, the first only a prefix, or the other way round: no match
+    expect(statusForTool('dealGetUpdate', rules)).toBe('processing');
+    expect(statusForTool('dealsUpdate', rules)).toBe('processing');
+    expect(statusForTool('updateDeal', rules)).toBe('processing');
+    // a rule written in another case style is split the same way
+    expect(statusForTool('crm_deal_update', { tools: [{ match: 'DealUpd', status: 'checking' }] })).toBe('checking');
   });
 
   it.each([
     ['a rule whose match is a number', { tools: [{ match: 5, status: 'searching' }] }, 'rules.tools[0].match'],
     ['an empty match', { tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match'],
+    // no word in it: a rule that could never match
+    ['a match of separators only', { tools: [{ match: '_-', status: 'searching' }] }, 'rules.tools[0].match'],
     ['a rule that is null', { tools: [null] }, 'rules.tools[0]'],
     // a hole (`tools[1] = rule` on an empty array) is skipped by forEach but read by for…of: a TypeError later
     ['a hole in the tools', { tools: Object.assign([], { 1: { match: 'x', status: 'searching' } }) }, 'rules.tools[0]'],

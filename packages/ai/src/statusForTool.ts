@@ -1,9 +1,11 @@
 import { type AgentStatus, B24InputError } from '@b24-typing/core';
 import { resolveRules, typeName } from './resolveRules';
-import type { StatusRules } from './statusRules';
+import type { StatusRules, ToolStatusRule } from './statusRules';
+import { toolNameWords } from './toolNameWords';
 
 /**
- * The status a tool name maps to: the first matching rule's, else `otherTool`. `rules` works as in
+ * The status a tool name maps to: the first matching rule's, else `otherTool`. A string rule matches by words, not as
+ * a substring (`read` matches `readFile`, not `update_spreadsheet`): see {@link ToolStatusRule}. `rules` works as in
  * `statusFromStream`: each field given replaces the default's, so `statusForTool(name)` uses
  * {@link defaultStatusRules}.
  *
@@ -20,12 +22,46 @@ export function statusForTool(
 
 /** {@link statusForTool} on rules already checked: `statusFromStream` asks it for every tool part. */
 export function toolStatus(toolName: string, rules: Pick<StatusRules, 'tools' | 'otherTool'>): AgentStatus {
-  const lower = toolName.toLowerCase();
+  let words: string[] | undefined; // split once, and only if a string rule is tried
   for (const rule of rules.tools) {
-    if (typeof rule.match === 'string' ? lower.includes(rule.match.toLowerCase()) : testRegExp(rule.match, toolName))
-      return rule.status;
+    const { match } = rule;
+    if (typeof match === 'string') {
+      words ??= toolNameWords(toolName);
+      if (hasWords(words, wordsOf(rule, match))) return rule.status;
+    } else if (testRegExp(match, toolName)) return rule.status;
   }
   return rules.otherTool;
+}
+
+/**
+ * Whether `rule`'s words come in a row in `words`, each equal but the last, which need only begin one (`translat`
+ * matches `translateText`, `code_exec` matches `codeExecution`): not inside a word (`read` in `spreadsheet`).
+ */
+function hasWords(words: readonly string[], rule: readonly string[]): boolean {
+  const last = rule.length - 1;
+  if (last < 0) return false; // no word at all (resolveRules refuses it): it matches nothing
+  for (let start = 0; start + last < words.length; start++) {
+    let i = 0;
+    while (i < last && words[start + i] === rule[i]) i++;
+    if (i === last && words[start + last]!.startsWith(rule[last]!)) return true;
+  }
+  return false;
+}
+
+/**
+ * A string rule's words, split once per rule object: the default rules are shared for good, and `resolveRules` copies
+ * an app's rules once per stream, so a stream's tool parts split each rule once. A rule's `match` never changes: the
+ * defaults are frozen, and the copies are the package's own.
+ */
+const ruleWords = new WeakMap<ToolStatusRule, readonly string[]>();
+
+function wordsOf(rule: ToolStatusRule, match: string): readonly string[] {
+  let words = ruleWords.get(rule);
+  if (words === undefined) {
+    words = toolNameWords(match);
+    ruleWords.set(rule, words);
+  }
+  return words;
 }
 
 /**

@@ -399,6 +399,8 @@ describe('statusFromStream: parallel tool calls', () => {
       expectObservable(statusFromStream(cold('-G-w-W-e-S-y-t-f', provider))).toBe('-c-p-c-----h-o-|', statuses);
       // the stop condition ends the work before its result came: it runs no more, and the status says so
       expectObservable(statusFromStream(cold('-G-w-W-e-f', provider))).toBe('-c-p-c---(h|)', statuses);
+      // so too when the parts end with no finish
+      expectObservable(statusFromStream(cold('-G-w-W-e-|', provider))).toBe('-c-p-c---(h|)', statuses);
     });
   });
 
@@ -610,7 +612,7 @@ describe('statusFromStream: input errors', () => {
 
   it.each([
     [{ tools: 'search' }, 'rules.tools', /must be an array \(got a string\)/],
-    [{ tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match', /must be a non-empty string/],
+    [{ tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match', /with a letter or digit/],
     [{ tools: [{ match: 'x', status: 'dancing' }] }, 'rules.tools[0].status', /must be an agent status/],
     [{ parts: { start: 'nap' } }, 'rules.parts["start"]', /must be an agent status/],
     [{ otherTool: 'imbot_lower' }, 'rules.otherTool', /must be an agent status/],

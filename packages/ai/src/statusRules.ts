@@ -1,8 +1,13 @@
 import type { AgentStatus } from '@b24-typing/core';
 
 /**
- * Picks a status for a tool by its name. A string matches as a case-insensitive substring (tool names come in
- * every case style: `webSearch`, `web_search`, `WebSearch`); a RegExp is tested as given.
+ * Picks a status for a tool by its name. A string, the defaults' and an app's own alike, matches by words, whatever
+ * the case style (tool names come in every one: `webSearch`, `web_search`, `WebSearch`): the name and the string are
+ * split into words (at anything but a letter or digit, at a capital after a small letter, between letters and digits,
+ * an acronym kept whole: `runSQLQuery` is run, sql, query), and the string's words must come in a row in the name's,
+ * each equal but the last, which need only begin its word. So `translat` matches `translateText`, `code_exec`
+ * matches `codeExecution`, `read` matches `readFile`; not a word inside another: `read` does not match
+ * `update_spreadsheet`, nor `file` `getUserProfile`. A RegExp is tested as given, against the name as it is.
  */
 export interface ToolStatusRule {
   readonly match: string | RegExp;
@@ -59,8 +64,11 @@ export const defaultStatusRules: StatusRules = frozen({
   },
   tools: [
     { match: 'search', status: 'searching' },
+    // rules match whole words: `search` is no word of `researchTopic`, nor `lookup` of `lookUpCustomer`
+    { match: 'research', status: 'searching' },
     { match: 'web', status: 'searching' },
     { match: 'lookup', status: 'searching' },
+    { match: 'look_up', status: 'searching' },
     { match: 'calc', status: 'calculating' },
     { match: 'math', status: 'calculating' },
     // a provider's code execution (Anthropic's, Google's, xAI's `code_execution`, OpenAI's `code_interpreter`) runs
