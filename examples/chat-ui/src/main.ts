@@ -480,6 +480,10 @@ function whyNotSent(error: unknown): string {
   // A long paste (a log, say) the server will not take in one request: "refused" alone would have her press Retry,
   // which is refused the same way every time.
   if (error.status === 413) return 'it is too long for the portal; shorten it or send it in parts';
+  // `im.message.add` answers a chat she is not in, or one that does not exist, with PARAMS_ERROR "Message isn't added"
+  // (the send refuses it; no ACCESS_ERROR on that path). Its other PARAMS_ERROR, no recipient at all, cannot come from
+  // this page, which always names the chat. "Refused" alone would have her press Retry, refused the same way each time.
+  if (error.code === 'PARAMS_ERROR') return 'you are not in this chat, or it no longer exists';
   switch (error.kind) {
     case 'network':
       return 'no connection to the portal';

@@ -1651,6 +1651,37 @@ describe('the chat as a person uses it', () => {
     }
   });
 
+  it('says a message to a chat she is not in (or one that is gone) was not added for that, and keeps its words', async () => {
+    const { page, emulator } = ui;
+    // Bob's chat, which Alice is not in, and one that does not exist: `im.message.add` answers both with PARAMS_ERROR
+    // "Message isn't added" (the send refuses them), where it once answered ACCESS_ERROR.
+    const { chats } = emulator.seed({ chats: [{ title: 'Bob only', members: [2] }] });
+    for (const dialog of [`chat${chats[0]}`, 'chat999']) {
+      const url = new URL(ui.url);
+      url.searchParams.set('dialog', dialog);
+      const tab = await page.context().browser()!.newPage();
+      try {
+        await tab.goto(url.href);
+        await tab.waitForSelector('body[data-ready="true"]');
+        await tab.focus('#message');
+        await tab.keyboard.type('let me in');
+        await tab.keyboard.press('Enter');
+        const failed = tab.locator('#messages li.mine.failed', { hasText: 'let me in' });
+        const why = failed.getByRole('alert').locator('span');
+        await why.waitFor();
+        // Not "the portal refused it", which has her press Retry, refused the same way every time.
+        expect(await why.textContent()).toBe('Not sent: you are not in this chat, or it no longer exists.');
+        expect(await why.getAttribute('title')).toBe('PARAMS_ERROR');
+        // Her words are not lost: Delete gives them back to the composer.
+        await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
+        expect(await tab.inputValue('#message')).toBe('let me in');
+      } finally {
+        await tab.close();
+      }
+    }
+    expect(emulator.messages(chats[0]!)).toEqual([]);
+  });
+
   it('says a pasted text too long for the portal is too long, not only that the portal refused it', async () => {
     const { page } = ui;
     // More than the emulator takes in one request (1 MiB): a log file pasted whole, say.
