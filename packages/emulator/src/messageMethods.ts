@@ -28,10 +28,30 @@ function chatIdOf(model: ChatModel, dialogId: string): number {
 }
 
 /**
+ * The legacy senders' cut (`CIMMessenger::Update`, `\Bitrix\Im\V2\Message::setMessage`): a text past 20,006
+ * characters (`mb_strlen`: code points) keeps its first 20,000 and ` (...)`; up to 20,006 it is kept whole.
+ */
+function cutPastLimit(text: string): string {
+  if (charLength(text) <= MAX_MESSAGE + 6) return text;
+  return `${Array.from(text).slice(0, MAX_MESSAGE).join('')} (...)`;
+}
+
+/**
+ * The text `im.message.add` stores. `CIMMessenger::Add` sends a chat or private message (not `MESSAGE_TYPE` 'S') as
+ * `new \Bitrix\Im\V2\Message($arFields)`, whose `MESSAGE` setter (yuliai/bitrix-modules@026c2eea
+ * im/lib/V2/Message.php `setMessage`) turns `[BR]`, `[br]` and `#BR#` into newlines and PHP-trims before it cuts, the
+ * other order from `CIMMessenger::Update`: trailing `[BR]`s do not count towards the limit.
+ */
+function addedText(trimmed: string): string {
+  return cutPastLimit(phpTrim(trimmed.replace(/\[BR\]|\[br\]|#BR#/g, '\n')));
+}
+
+/**
  * `im.message.add` as the calling user: hides the caller's indicator and sends bot events. Checks in the order of the
  * module source (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php messageAdd): the message first (a
  * string, not empty once PHP-trimmed, unless there is an ATTACH), then the recipient: a set DIALOG_ID becomes CHAT_ID
- * when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR.
+ * when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR. The
+ * text is stored as `CIMMessenger::Add` stores it (addedText).
  */
 function messageAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -73,7 +93,13 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   const chat = model.resolveDialog(dialogId, auth.userId, { allowSg: false, create: true });
   if (!chat?.members.has(auth.userId)) throw restError('PARAMS_ERROR', "Message isn't added");
   context.record.chatId = chat.id;
-  return model.addMessage(chat, auth.userId, text, context.now).id;
+  // A text that only `[BR]`s made non-empty is empty now, and `Chat::sendMessage` refuses a message with no text and
+  // no attachment or keyboard (`isCompletelyEmpty`): false again, so the same PARAMS_ERROR.
+  const stored = addedText(text);
+  if (stored === '' && phpEmpty(params.ATTACH) && phpEmpty(params.KEYBOARD)) {
+    throw restError('PARAMS_ERROR', "Message isn't added");
+  }
+  return model.addMessage(chat, auth.userId, stored, context.now).id;
 }
 
 /** How long an author may edit a message: `CheckPossibilityUpdateMessage` refuses once `DATE_CREATE + 259200 < time()`. */
@@ -97,9 +123,7 @@ function canUpdate(model: ChatModel, messageId: number, userId: number, now: num
  * `[BR]`/`[br]` as newlines, PHP-trimmed.
  */
 function updatedText(raw: string): string {
-  let text = raw;
-  if (charLength(text) > MAX_MESSAGE + 6) text = `${Array.from(text).slice(0, MAX_MESSAGE).join('')} (...)`;
-  return phpTrim(text.replace(/\[BR\]|\[br\]/g, '\n'));
+  return phpTrim(cutPastLimit(raw).replace(/\[BR\]|\[br\]/g, '\n'));
 }
 
 /**

@@ -1392,6 +1392,56 @@ describe("im.message.update: the source's checks and what it stores", () => {
   });
 });
 
+/**
+ * The text `im.message.add` stores, as the module source does it (yuliai/bitrix-modules@026c2eea): messageAdd trims
+ * MESSAGE and calls `CIMMessenger::Add`, which for a chat or private message (`MESSAGE_TYPE` C / P, not `'S'`) builds
+ * `new \Bitrix\Im\V2\Message($arFields)`; its `MESSAGE` setter (im/lib/V2/Message.php `setMessage`) runs
+ * `trim(str_replace(['[BR]', '[br]', '#BR#'], "\n", $value))`, then past `MESSAGE_MAX_LENGTH + 6` (20,006, `mb_strlen`)
+ * keeps `mb_substr($value, 0, 20000) . ' (...)'`. Unlike `CIMMessenger::Update` it converts and trims before it
+ * counts. A text that is then empty, with no attachment, is refused by `Chat::sendMessage` (`isCompletelyEmpty` →
+ * EMPTY_MESSAGE), a false from `CIMMessenger::Add`, which messageAdd answers PARAMS_ERROR "Message isn't added".
+ */
+describe('im.message.add: the text CIMMessenger::Add stores', () => {
+  const add = (params: Record<string, unknown>) => post(`${hook}im.message.add`, { DIALOG_ID: 'chat1', ...params });
+  const textOf = (id: number) => emulator.messages(1).find((m) => m.messageId === id)?.text;
+
+  it('turns [BR], [br] and #BR# into newlines, then PHP-trims', async () => {
+    const added = await add({ MESSAGE: 'one[BR]two[br]three#BR#four[Br]five[BR]' });
+    expect(added.status).toBe(200);
+    expect(textOf(added.body.result)).toBe('one\ntwo\nthree\nfour[Br]five');
+  });
+
+  it('cuts a text longer than 20,006 characters (code points) to 20,000 and " (...)"', async () => {
+    expect(textOf((await add({ MESSAGE: 'a'.repeat(20_006) })).body.result)).toBe('a'.repeat(20_006));
+    expect(textOf((await add({ MESSAGE: 'b'.repeat(20_007) })).body.result)).toBe(`${'b'.repeat(20_000)} (...)`);
+    expect(textOf((await add({ MESSAGE: '😀'.repeat(20_007) })).body.result)).toBe(`${'😀'.repeat(20_000)} (...)`);
+  });
+
+  it('counts after [BR] became a newline and the end was trimmed (Update counts first)', async () => {
+    const kept = await add({ MESSAGE: `${'c'.repeat(20_000)}[BR][BR]` });
+    expect(textOf(kept.body.result)).toBe('c'.repeat(20_000));
+    const cut = await add({ MESSAGE: `${'d'.repeat(20_004)}[BR][BR]d` });
+    expect(textOf(cut.body.result)).toBe(`${'d'.repeat(20_000)} (...)`);
+  });
+
+  it('a text that is nothing but [BR] is not added; with an attachment or a keyboard it is, without text', async () => {
+    const before = emulator.messages(1).length;
+    const bare = await add({ MESSAGE: ' [BR]#BR# ' });
+    expect([bare.status, bare.body.error, bare.body.error_description]).toEqual([
+      400,
+      'PARAMS_ERROR',
+      "Message isn't added",
+    ]);
+    expect(emulator.messages(1)).toHaveLength(before);
+    const attached = await add({ MESSAGE: '[br]', ATTACH: [{ MESSAGE: 'card' }] });
+    expect(attached.status).toBe(200);
+    expect(textOf(attached.body.result)).toBe('');
+    const keyboard = await add({ MESSAGE: '[BR]', KEYBOARD: [{ TEXT: 'yes', COMMAND: 'yes' }] });
+    expect(keyboard.status).toBe(200);
+    expect(textOf(keyboard.body.result)).toBe('');
+  });
+});
+
 describe('im.dialog.messages.get: paging and result shape', () => {
   let own: Emulator;
   let get: (params: Record<string, unknown>) => Promise<Reply>;
