@@ -1286,10 +1286,6 @@ describe('imbot.v2.Bot.register: 100 bots per app (§4.2)', () => {
   });
 });
 
-// im.dialog.messages.get (bitrix24/b24restdocs api-reference/chats/messages/im-dialog-messages-get.md; the RU page,
-// bitrix-tools/b24-rest-docs at the same path, gives LIMIT's default 20 and maximum 50): without LAST_ID and FIRST_ID
-// the newest messages, newest first; LAST_ID pages back (ids below it), FIRST_ID forward (ids above it, oldest first,
-// FIRST_ID 0 from the very first).
 /**
  * `im.message.update` as the module source runs it (yuliai/bitrix-modules@026c2eea im_rest.php messageUpdate and
  * im_messenger.php `Update` / `CheckPossibilityUpdateMessage(IM_CHECK_UPDATE, …)`): `MESSAGE_ID`, else `ID`; then one
@@ -1442,6 +1438,10 @@ describe('im.message.add: the text CIMMessenger::Add stores', () => {
   });
 });
 
+// im.dialog.messages.get (bitrix24/b24restdocs api-reference/chats/messages/im-dialog-messages-get.md; the RU page,
+// bitrix-tools/b24-rest-docs at the same path, gives LIMIT's default 20 and maximum 50): without LAST_ID and FIRST_ID
+// the newest messages, newest first; LAST_ID pages back (ids below it), FIRST_ID forward (ids above it, oldest first,
+// FIRST_ID 0 from the very first).
 describe('im.dialog.messages.get: paging and result shape', () => {
   let own: Emulator;
   let get: (params: Record<string, unknown>) => Promise<Reply>;
