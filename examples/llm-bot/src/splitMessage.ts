@@ -2,7 +2,9 @@ import { clip } from './clip';
 
 /**
  * The portal's limit on a message, in characters (code points, as PHP's mb_ functions count): it keeps the first
- * 20,000 of a longer one and appends " (...)" (reference §4.3), silently dropping the rest of an answer.
+ * 20,000 of a longer one and appends " (...)" (reference §4.3; the module source, `Message::setMessage`, cuts only past
+ * 20,006, so 20,000 is on the safe side), silently dropping the rest of an answer. It also trims each message, so a
+ * part loses the line break it ends with (and the indent its first line began with).
  */
 export const MESSAGE_LIMIT = 20_000;
 

@@ -160,20 +160,22 @@ function messageUpdate(raw: Params, context: MethodContext): unknown {
   return true;
 }
 
-/** `imbot.v2.Chat.Message.send`: the bot's reply, which hides the bot's indicator in that chat. */
+/**
+ * `imbot.v2.Chat.Message.send`: the bot's reply, which hides the bot's indicator in that chat. The imbot controller
+ * (yuliai/bitrix-modules imbot/lib/V2/Controller/Chat/Message.php `sendAction`, read at @e0668513 and @8c347630) checks
+ * the PHP-trimmed text first (`FieldsValidationService::checkMessage` @026c2eea: EMPTY_MESSAGE), before any `[BR]` is
+ * converted, then sends through `\CIMMessenger::Add`, which stores the text as for im.message.add (addedText). A
+ * text that only `[BR]`s made non-empty is then refused by `Chat::sendMessage` and `Add` returns false: SENDING_FAILED.
+ */
 function chatMessageSend(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
   const chat = resolveDialogV2(params, bot, context);
   const fields = recordOf(params.fields);
-  let text = stringOf(fields?.message) ?? '';
-  if (phpTrim(text) === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
-  // §4.3 counts characters: code points, as PHP's mb_ functions do. UTF-16 units would cut astral text (emoji) at
-  // half the limit, and slicing them could split a surrogate pair.
-  if (text.length > MAX_MESSAGE) {
-    const chars = Array.from(text);
-    if (chars.length > MAX_MESSAGE) text = `${chars.slice(0, MAX_MESSAGE).join('')} (...)`;
-  }
-  const message = context.model.addMessage(chat, bot.id, text, context.now);
+  const text = phpTrim(stringOf(fields?.message) ?? '');
+  if (text === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
+  const stored = addedText(text);
+  if (stored === '' && phpEmpty(fields?.attach) && phpEmpty(fields?.keyboard)) throw restError('SENDING_FAILED');
+  const message = context.model.addMessage(chat, bot.id, stored, context.now);
   return { id: message.id, uuidMap: {} };
 }
 

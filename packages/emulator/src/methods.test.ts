@@ -1180,24 +1180,24 @@ describe.each([...new Set(rows.map((r) => r.method))])('%s', (method) => {
 });
 
 describe('result shapes', () => {
-  it('Message.send returns {id, uuidMap} and truncates past 20,000 characters', async () => {
+  it('Message.send returns {id, uuidMap} and truncates past 20,006 characters (Message::setMessage)', async () => {
     const reply = await post(`${hook}imbot.v2.Chat.Message.send`, {
       ...AGENT,
       dialogId: 'chat1',
-      fields: { message: 'a'.repeat(20_005) },
+      fields: { message: 'a'.repeat(20_007) },
     });
     expect(reply.body.result).toEqual({ id: expect.any(Number), uuidMap: {} });
     const stored = emulator.messages(1).find((m) => m.messageId === reply.body.result.id);
     expect(stored?.text).toBe(`${'a'.repeat(20_000)} (...)`);
   });
 
-  it('§4.3: the 20,000 limit counts characters, not UTF-16 units: astral characters are neither cut early nor split', async () => {
+  it('§4.3: the limit counts characters, not UTF-16 units: astral characters are neither cut early nor split', async () => {
     const send = (message: string) =>
       post(`${hook}imbot.v2.Chat.Message.send`, { ...AGENT, dialogId: 'chat1', fields: { message } });
     const textOf = (id: number) => emulator.messages(1).find((m) => m.messageId === id)?.text;
-    const exactly = '😀'.repeat(20_000);
-    expect(textOf((await send(exactly)).body.result.id)).toBe(exactly);
-    const longer = `a${'😀'.repeat(20_000)}`;
+    const whole = '😀'.repeat(20_006);
+    expect(textOf((await send(whole)).body.result.id)).toBe(whole);
+    const longer = `a${'😀'.repeat(20_006)}`;
     expect(textOf((await send(longer)).body.result.id)).toBe(`a${'😀'.repeat(19_999)} (...)`);
   });
 
@@ -1435,6 +1435,55 @@ describe('im.message.add: the text CIMMessenger::Add stores', () => {
     const keyboard = await add({ MESSAGE: '[BR]', KEYBOARD: [{ TEXT: 'yes', COMMAND: 'yes' }] });
     expect(keyboard.status).toBe(200);
     expect(textOf(keyboard.body.result)).toBe('');
+  });
+});
+
+/**
+ * The text `imbot.v2.Chat.Message.send` stores. The imbot module's controller (imbot/lib/V2/Controller/Chat/Message.php
+ * `sendAction`; stored at yuliai/bitrix-modules@e0668513 and @8c347630, the same send path in both, not at @026c2eea)
+ * runs `FieldsValidationService::prepareFields`, whose `checkMessage` (im/lib/V2/Message/Send/FieldsValidationService.php
+ * @026c2eea) trims MESSAGE and refuses `'' && empty(ATTACH)` with EMPTY_MESSAGE, before any `[BR]` is converted; then
+ * `\CIMMessenger::Add($fields)` (im_messenger.php @026c2eea): a chat or private message goes through
+ * `\Bitrix\Im\V2\Message::setMessage`, as for im.message.add: `[BR]`/`[br]`/`#BR#` to newlines, trim, past 20,006
+ * characters cut to 20,000 and ` (...)`. A text that is then empty, with no attachment or keyboard, is refused by
+ * `Chat::sendMessage` (`isCompletelyEmpty`), `Add` returns false and the controller answers SENDING_FAILED.
+ */
+describe('imbot.v2.Chat.Message.send: the text CIMMessenger::Add stores', () => {
+  const send = (fields: Record<string, unknown>) =>
+    post(`${hook}imbot.v2.Chat.Message.send`, { ...AGENT, dialogId: 'chat1', fields });
+  const textOf = (id: number) => emulator.messages(1).find((m) => m.messageId === id)?.text;
+
+  it('turns [BR], [br] and #BR# into newlines, then PHP-trims', async () => {
+    const sent = await send({ message: 'one[BR]two[br]three#BR#four[Br]five[BR]' });
+    expect(sent.status).toBe(200);
+    expect(textOf(sent.body.result.id)).toBe('one\ntwo\nthree\nfour[Br]five');
+  });
+
+  it('keeps up to 20,006 characters whole and counts after [BR] became a newline and the end was trimmed', async () => {
+    expect(textOf((await send({ message: 'a'.repeat(20_006) })).body.result.id)).toBe('a'.repeat(20_006));
+    const kept = await send({ message: `${'c'.repeat(20_000)}[BR][BR]` });
+    expect(textOf(kept.body.result.id)).toBe('c'.repeat(20_000));
+    const cut = await send({ message: `${'d'.repeat(20_004)}[BR][BR]d` });
+    expect(textOf(cut.body.result.id)).toBe(`${'d'.repeat(20_000)} (...)`);
+  });
+
+  it('checks for an empty message before [BR] is converted: nothing but [BR] is SENDING_FAILED, not EMPTY_MESSAGE', async () => {
+    const before = emulator.messages(1).length;
+    const bare = await send({ message: ' [BR]#BR# ' });
+    expect([bare.status, bare.body.error, bare.body.error_description]).toEqual([
+      400,
+      'SENDING_FAILED',
+      'Sending failed',
+    ]);
+    expect(emulator.messages(1)).toHaveLength(before);
+    const blank = await send({ message: ' \n ' });
+    expect(blank.body.error).toBe('EMPTY_MESSAGE');
+    const attached = await send({ message: '[br]', attach: [{ MESSAGE: 'card' }] });
+    expect(attached.status).toBe(200);
+    expect(textOf(attached.body.result.id)).toBe('');
+    const keyboard = await send({ message: '[BR]', keyboard: [{ TEXT: 'yes', COMMAND: 'yes' }] });
+    expect(keyboard.status).toBe(200);
+    expect(textOf(keyboard.body.result.id)).toBe('');
   });
 });
 
