@@ -35,8 +35,9 @@ interface EventBase {
  * What happened to an indicator. `sent`: a start, change or clear reached the portal; `renewed`: a renewal did;
  * `dropped`: a call was given up (its indicator stopped, a newer call replaced it, its deadline passed or its
  * retries ran out);
- * `failed`: the portal or the network refused it (`fatal` ones stop the indicator), or a status value was invalid
- * (no `call`); `stopped`: the indicator stopped being renewed.
+ * `failed`: it was refused and is not retried (input, access, auth, operating errors; `fatal` ones stop the
+ * indicator), or a status value was invalid (no `call`); `stopped`: the indicator stopped being renewed. Network,
+ * server, timeout and rate errors are retried, never `failed`: a call given up after them is `dropped`.
  */
 export type IndicatorEvent =
   | (EventBase & { readonly type: 'sent' | 'renewed'; readonly call: IndicatorCallInfo })
