@@ -172,7 +172,7 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
   const chat = resolveDialogV2(params, bot, context);
   const fields = recordOf(params.fields);
   const text = phpTrim(stringOf(fields?.message) ?? '');
-  if (text === '' && fields?.attach === undefined) throw restError('EMPTY_MESSAGE');
+  if (text === '' && phpEmpty(fields?.attach)) throw restError('EMPTY_MESSAGE');
   const stored = addedText(text);
   if (stored === '' && phpEmpty(fields?.attach) && phpEmpty(fields?.keyboard)) throw restError('SENDING_FAILED');
   const message = context.model.addMessage(chat, bot.id, stored, context.now);

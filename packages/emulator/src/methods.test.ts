@@ -613,6 +613,15 @@ const rows: Row[] = [
     error: 'EMPTY_MESSAGE',
   },
   {
+    // FieldsValidationService::checkMessage (@026c2eea): `'' && empty($this->fields['ATTACH'])`, PHP's empty():
+    // an attach given as '' or '0' (or []) is none.
+    name: 'an empty attach does not make an empty message one',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: ' ', attach: '' } },
+    status: 400,
+    error: 'EMPTY_MESSAGE',
+  },
+  {
     name: 'no fields',
     method: 'imbot.v2.Chat.Message.send',
     params: { ...AGENT, dialogId: 'chat1' },
