@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { splitMessage } from './splitMessage';
 
+/** A message as the portal stores it: PHP's `trim` (Message::setMessage), " \t\n\r\0\x0B" at both ends. */
+function stored(part: string): string {
+  return part.replace(/^[ \t\n\r\0\v]+|[ \t\n\r\0\v]+$/g, '');
+}
+
 describe('splitMessage', () => {
   it('keeps a text within the limit as one message', () => {
     expect(splitMessage('short answer', 20)).toEqual(['short answer']);
@@ -14,5 +19,59 @@ describe('splitMessage', () => {
 
   it('leaves out a part that is whitespace alone (the portal refuses an empty message)', () => {
     expect(splitMessage(`${'a'.repeat(10)}${' '.repeat(10)}`, 10)).toEqual(['a'.repeat(10)]);
+  });
+
+  it('cuts before a line that does not start with whitespace, so the portal trimming a part keeps every indent', () => {
+    const text = 'Steps:\n1. Install\n   npm i x\n2. Run\n   npx x\n';
+    const parts = splitMessage(text, 40);
+    // before: cut after "2. Run\n", and the next part, trimmed, showed "npx x" out of its item
+    expect(parts).toEqual(['Steps:\n1. Install\n   npm i x\n', '2. Run\n   npx x\n']);
+    expect(parts.map(stored).join('\n')).toBe(text.trim());
+    // with only indented lines after the line breaks of the second half, a line break still beats a space
+    expect(splitMessage('aaaaaaaa\n  bbbb\n  cccc', 14)).toEqual(['aaaaaaaa\n', '  bbbb\n  cccc']);
+  });
+
+  it('cuts before a fenced code block rather than inside it when the second half allows', () => {
+    const text = 'Intro line here.\nSee below:\n```ts\nconst a = 1;\nconst b = 2;\n```\nDone.\n';
+    // before: cut after "const a = 1;\n", two half listings, the second one's fence closing nothing
+    expect(splitMessage(text, 50)).toEqual([
+      'Intro line here.\nSee below:\n',
+      '```ts\nconst a = 1;\nconst b = 2;\n```\nDone.\n',
+    ]);
+    const bb = 'Intro line here.\nSee below:\n[code]const a = 1;\nconst b = 2;\n[/code]\nDone.\n';
+    expect(splitMessage(bb, 50)).toEqual([
+      'Intro line here.\nSee below:\n',
+      '[code]const a = 1;\nconst b = 2;\n[/code]\nDone.\n',
+    ]);
+  });
+
+  it('closes a code block it has to cut at the end of the part and reopens it, language kept, in the next', () => {
+    const text = `\`\`\`py\nclass A:\n${'    x = 1\n'.repeat(6)}\`\`\`\n`;
+    const parts = splitMessage(text, 48);
+    // before: ['```py\nclass A:\n…', '    x = 1\n…```\n']: the first fence never closed, the second part's lines
+    // outside any code block, its first line's indent trimmed away and its closing fence opening an empty block
+    expect(parts).toEqual([
+      '```py\nclass A:\n    x = 1\n    x = 1\n```',
+      '```py\n    x = 1\n    x = 1\n    x = 1\n```',
+      '```py\n    x = 1\n```\n',
+    ]);
+    expect(parts.every((part) => Array.from(part).length <= 48)).toBe(true);
+    // a line break before an unindented line is still preferred inside a block, and a BB block closes with its own tag
+    const bb = `[CODE]${'if (a) {\n  b();\n}\n'.repeat(3)}[/CODE]`;
+    expect(splitMessage(bb, 64)).toEqual([
+      '[CODE]if (a) {\n  b();\n}\nif (a) {\n  b();\n}\n[/CODE]',
+      '[CODE]if (a) {\n  b();\n}\n[/CODE]',
+    ]);
+  });
+
+  it('cuts a code block line too long for any line break, closing the block on a line of its own', () => {
+    const text = `\`\`\`\n${'x '.repeat(30)}\n\`\`\``;
+    const parts = splitMessage(text, 40);
+    expect(parts.every((part) => Array.from(part).length <= 40)).toBe(true);
+    expect(parts.every((part) => part.startsWith('```') && part.endsWith('```'))).toBe(true);
+    // the markers added, taken out again, leave the text as written
+    expect(parts.map((part, i) => part.slice(i === 0 ? 0 : 4, i === parts.length - 1 ? undefined : -4)).join('')).toBe(
+      text,
+    );
   });
 });

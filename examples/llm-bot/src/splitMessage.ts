@@ -9,9 +9,17 @@ import { clip } from './clip';
 export const MESSAGE_LIMIT = 20_000;
 
 /**
- * `text` as messages of at most `max` characters that together are `text`. Each is cut after the last line break
- * of its second half, else after its last space there, so that a long answer reads as paragraphs rather than words
- * cut in two; only a text with neither is cut at the limit (never inside a surrogate pair: `clip` counts code points).
+ * `text` as messages of at most `max` characters that together read as `text`. Each is cut in its second half, so
+ * that a long answer reads as paragraphs rather than words cut in two: at the last cut there of the first of these
+ * kinds that has one:
+ * 1. after a line break whose next line does not start with whitespace: the portal trims each message (PHP `trim`),
+ *    so a part starting with an indented line (the middle of a code listing, a nested list item) would lose its indent;
+ * 2. after any line break, else after a space;
+ * each outside a code block (a ``` fence or [code]…[/code]), as a block cut in two renders wrongly in both parts.
+ * With no such cut, the cut is chosen the same way anywhere (else at the limit, never inside a surrogate pair: `clip`
+ * counts code points), and a block it falls in is closed at the end of the part (a fence on a line of its own) and
+ * reopened at the start of the next, its language kept: the next part then starts with the fence, not the indent.
+ * The markers count within `max`; a block whose markers would take over a quarter of it is cut as the cut falls.
  * A part that is whitespace alone is left out: the portal refuses an empty message.
  */
 export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
@@ -20,13 +28,88 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
   for (;;) {
     const head = clip(rest, max);
     if (head.length === rest.length) break;
-    const half = head.length / 2;
-    const line = head.lastIndexOf('\n') + 1;
-    const word = head.lastIndexOf(' ') + 1;
-    const end = line > half ? line : word > half ? word : head.length;
-    parts.push(rest.slice(0, end));
-    rest = rest.slice(end);
+    const blocks = codeBlocks(head);
+    const outside = (at: number) => blockAt(blocks, at) === undefined;
+    const cutIn = (length: number) => cutBefore(rest, length, outside) ?? cutBefore(rest, length, () => true) ?? length;
+    let end = cutIn(head.length);
+    let block = blockAt(blocks, end);
+    // Room for the markers (a fence on a line of its own), and few enough of them that the next part, reopening the
+    // block, still moves on; else the block is cut as the cut falls.
+    if (block && block.open.length + block.close.length + 2 <= max / 4) {
+      end = cutIn(clip(rest, max - block.close.length - 1).length);
+      block = blockAt(blocks, end);
+    } else {
+      block = undefined;
+    }
+    if (block) {
+      const line = block.fence && !rest.slice(0, end).endsWith('\n') ? '\n' : '';
+      parts.push(`${rest.slice(0, end)}${line}${block.close}`);
+      rest = `${block.open}${block.fence ? '\n' : ''}${rest.slice(end)}`;
+    } else {
+      parts.push(rest.slice(0, end));
+      rest = rest.slice(end);
+    }
   }
   parts.push(rest);
   return parts.filter((part) => part.trim() !== '');
+}
+
+/** What PHP's `trim` takes off both ends of a message. */
+const TRIMMED = /[ \t\n\r\0\v]/; // \v is \x0B
+
+/**
+ * The best cut `at` (`text.slice(0, at)` the part) in the second half of the first `length` units of `text`, of those
+ * `allowed`: after a line break whose next line keeps its first character through the portal's trim, else after any
+ * line break, else after a space; `undefined` when there is none.
+ */
+function cutBefore(text: string, length: number, allowed: (at: number) => boolean): number | undefined {
+  const after = (char: string, keeps: (at: number) => boolean) => {
+    for (let at = length; at > length / 2; at--) if (text[at - 1] === char && keeps(at) && allowed(at)) return at;
+    return undefined;
+  };
+  return after('\n', (at) => !TRIMMED.test(text[at] ?? '')) ?? after('\n', () => true) ?? after(' ', () => true);
+}
+
+/** A code block in a text: `start` where its opening marker begins, `end` past its closing one (or `Infinity`). */
+interface CodeBlock {
+  readonly start: number;
+  readonly end: number;
+  /** The marker that opens it again: the fence with its language ("```ts"), or the tag as written ("[code]"). */
+  readonly open: string;
+  readonly close: string;
+  /** A Markdown fence, whose markers stand on lines of their own. */
+  readonly fence: boolean;
+}
+
+/** The block a cut `at` falls in: one opened before it and not yet closed (its closing marker whole) by it. */
+function blockAt(blocks: readonly CodeBlock[], at: number): CodeBlock | undefined {
+  return blocks.find((block) => block.start < at && at < block.end);
+}
+
+/**
+ * The code blocks of `text`: Markdown fences (a line of three or more backticks and a language, closed by a line of
+ * at least as many backticks alone) and BB code `[code]…[/code]` (any case). Inside either the other's markers are
+ * text, as they render.
+ */
+function codeBlocks(text: string): CodeBlock[] {
+  const blocks: CodeBlock[] = [];
+  let open: Omit<CodeBlock, 'end'> | undefined;
+  for (const match of text.matchAll(/^[ \t]*(`{3,})([^`\n]*)$|\[(\/?)(code)\]/gim)) {
+    const [marker, ticks, info = '', slash, tag] = match;
+    const at = match.index;
+    if (ticks !== undefined) {
+      if (!open) open = { start: at, open: `${ticks}${info.trim()}`, close: ticks, fence: true };
+      else if (open.fence && ticks.length >= open.close.length && info.trim() === '') {
+        blocks.push({ ...open, end: at + marker.length });
+        open = undefined;
+      }
+    } else if (!open && !slash) {
+      open = { start: at, open: marker, close: `[/${tag}]`, fence: false };
+    } else if (open && !open.fence && slash) {
+      blocks.push({ ...open, end: at + marker.length });
+      open = undefined;
+    }
+  }
+  if (open) blocks.push({ ...open, end: Number.POSITIVE_INFINITY });
+  return blocks;
 }

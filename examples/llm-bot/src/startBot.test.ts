@@ -474,10 +474,12 @@ function webhookEvents(emulator: Emulator): EventSource {
 
 /**
  * A model answering ~45,000 characters in lines (a long code listing, say) at once: three messages under the
- * portal's 20,000-character limit.
+ * portal's 20,000-character limit. Or the `lines` given, joined.
  */
-function longAnswer() {
-  const text = Array.from({ length: 1_500 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(24)}\n`).join('');
+function longAnswer(
+  lines = Array.from({ length: 1_500 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(24)}`),
+) {
+  const text = lines.map((line) => `${line}\n`).join('');
   const model = new MockLanguageModelV3({
     doStream: async () => ({
       stream: simulateReadableStream<LanguageModelV3StreamPart>({
@@ -1089,6 +1091,27 @@ describe('llm-bot text cut for the log and the chat', () => {
     // each ended with is gone, and the answer is the messages joined by line breaks again.
     expect(replies.map((m) => m.text).join('\n')).toBe(text.trim());
     expect(conversation(q).callsAfterReply).toEqual([]);
+  });
+  it('sends a long answer of indented lines in messages that each start with an unindented line, keeping every indent', async () => {
+    // 41,000 characters of a listing whose every other line is indented: the portal trims each message, so one that
+    // started with an indented line would show it flush left
+    const { text, model } = longAnswer(
+      Array.from({ length: 2_000 }, (_, i) =>
+        i % 2 === 0 ? `def f${String(i / 2).padStart(4, '0')}():` : `    return ${'x'.repeat(16)}`,
+      ),
+    );
+    const { bot, emulator, ask, waitFor, settle } = await setup(model, (emulator) => ({
+      events: webhookEvents(emulator),
+    }));
+    const q = await ask('List them all');
+    const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
+    await waitFor(q, () => bot.busy() === 0);
+    await settle();
+    const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    expect(replies.length).toBe(3);
+    expect(replies.every((m) => m.text.startsWith('def f'))).toBe(true);
+    // before: the second message began "return xxx…", its indent trimmed away
+    expect(replies.map((m) => m.text).join('\n')).toBe(text.trim());
   });
   it.each([
     [
