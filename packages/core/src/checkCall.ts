@@ -44,7 +44,7 @@ export function checkCall(
  * AbortController polyfill works.
  */
 export function checkOptions(options: unknown): asserts options is TransportCallOptions | undefined {
-  if (options !== undefined && (typeof options !== 'object' || !options)) {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new B24InputError('options', 'an object');
   }
   const signal = (options as { signal?: Partial<AbortSignal> } | undefined)?.signal;

@@ -27,7 +27,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
     failed[kind] = (failed[kind] ?? 0) + 1;
   };
 
-  function open(onOutcome: (outcome: CallOutcome) => void): IndicatorChannel {
+  const open = (onOutcome: (outcome: CallOutcome) => void): IndicatorChannel => {
     let inFlight: { readonly call: IndicatorCall; readonly controller: AbortController } | undefined;
     let queued: IndicatorCall | undefined;
     /** The one timer: the request's timeout while a call is in flight, else the wait before a retry. */
@@ -164,7 +164,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
       // bot statuses, which do, go through `createScheduler`.
       close: () => close('stopped'),
     };
-  }
+  };
 
   return {
     open,

@@ -111,13 +111,15 @@ export function createIndicatorHost(
 
     #onOutcome(o: CallOutcome): void {
       // the event's own fields, then those of every event, in the order the other events have them
-      const head =
-        o.type === 'sent'
+      this.#publish({
+        ...(o.type === 'sent'
           ? { type: o.call.reason === 'renew' ? ('renewed' as const) : ('sent' as const) }
           : o.type === 'dropped'
             ? { type: 'dropped' as const, reason: o.reason }
-            : { type: 'failed' as const, error: o.error, fatal: o.fatal };
-      this.#publish({ ...head, ...this.#base(o.at), call: describeCall(o.call) });
+            : { type: 'failed' as const, error: o.error, fatal: o.fatal }),
+        ...this.#base(o.at),
+        call: describeCall(o.call),
+      });
       // input/access errors: the portal will refuse every further call just the same
       if (o.type === 'failed' && o.fatal) this.#finish('failed', 'complete');
       // Given up (retries, deadline) or refused for a passing reason: the indicator may be down while the person
@@ -217,8 +219,9 @@ export function createIndicatorHost(
       if (disposed) this.dispose();
       else {
         live.add(this as Indicator<unknown>);
-        const report = (error: B24Error) => this.#publish({ type: 'failed', error, fatal: false, ...this.#base() });
-        this.#signalsSub = spec.signals(report, this).subscribe(this);
+        this.#signalsSub = spec
+          .signals((error: B24Error) => this.#publish({ type: 'failed', error, fatal: false, ...this.#base() }), this)
+          .subscribe(this);
         if (this.#ended) this.#signalsSub.unsubscribe();
       }
       return this;

@@ -117,17 +117,11 @@ function encodeText(text: string, path: string): string {
 
 /** The query text of one value that is not an array or object, escaped; refuses what has no such text. */
 function encodeLeaf(value: unknown, path: string): string {
-  switch (typeof value) {
-    case 'string':
-      return encodeText(value, path);
-    case 'boolean':
-      return value ? 'Y' : 'N';
-    case 'bigint':
-      return String(value);
-    case 'number':
-      // escaped too: 1e21 is written `1e+21`, and a bare `+` in a query is a space to PHP
-      if (Number.isFinite(value)) return encodeURIComponent(value);
-      throw new B24InputError(path, 'a finite number');
-  }
+  if (typeof value === 'string') return encodeText(value, path);
+  if (typeof value === 'boolean') return value ? 'Y' : 'N';
+  // Escaped, a bigint's digits as a number's: 1e21 is written `1e+21`, and a bare `+` in a query is a space to PHP.
+  // (Number.isFinite is false for anything but a number.)
+  if (typeof value === 'bigint' || Number.isFinite(value)) return encodeURIComponent(value as number);
+  if (typeof value === 'number') throw new B24InputError(path, 'a finite number');
   throw new B24InputError(path, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`);
 }

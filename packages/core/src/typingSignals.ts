@@ -76,6 +76,8 @@ export function typingSignals(
   const p = resolveTypingPolicy(policy);
   const period = renewalPeriod(p.lifetimeMs, p.marginMs);
   return new Observable<TypingSignal>((subscriber) => {
+    /** An error of either input (`keystrokes`, `sent`) ends the signals with it. */
+    const fail = (e: unknown) => subscriber.error(e);
     // The flags start undefined, which reads as false: a minified bundle declares them without initial values.
     let active: boolean | undefined;
     /** A call was lost since the last one went out: the next keystroke starts afresh. */
@@ -124,20 +126,19 @@ export function typingSignals(
         lapsed = !restarted;
       }),
     );
-    subscriber.add(sent?.subscribe({ next: () => stop('sent'), error: (e: unknown) => subscriber.error(e) }));
+    subscriber.add(sent?.subscribe({ next: () => stop('sent'), error: fail }));
     subscriber.add(
       keystrokes.subscribe({
         next: () => {
-          const now = scheduler.now();
-          lastKeystroke = now;
+          lastKeystroke = scheduler.now();
           if (active && !lapsed) return;
           restarted = active;
           active = true;
           lapsed = false;
           arm();
-          subscriber.next({ type: 'start', at: now });
+          subscriber.next({ type: 'start', at: lastKeystroke });
         },
-        error: (e: unknown) => subscriber.error(e),
+        error: fail,
         complete: () => {
           stop('complete');
           subscriber.complete();
