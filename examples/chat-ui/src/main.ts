@@ -434,6 +434,11 @@ function indicatorNews(event: IndicatorEvent, hidden: boolean): string {
     case 'failed':
       return `Could not show it: ${whyNotSent(event.error)}`;
     case 'dropped':
+      // Given up after failed tries (spent, or its time passed meanwhile): the last error says why, a busy portal (a rate
+      // limit) not being one out of reach. One replaced by a newer call, or dropped as she stopped, says what did it.
+      if (event.error && (event.reason === 'retries' || event.reason === 'deadline')) {
+        return `Gave up: ${whyNotSent(event.error)}`;
+      }
       switch (event.reason) {
         case 'deadline':
           return 'Skipped a renewal that came too late';

@@ -159,6 +159,28 @@ describe('the chat example in Chromium, against the emulator', () => {
     await expect.poll(() => live().count()).toBe(0);
   });
 
+  it('says why it gave up on her indicator: the portal busy (a rate limit) is not a server fault', async () => {
+    const { page, emulator } = ui;
+    /** The panel's title (the library's event) and its words, read together: the idle stop follows within a second. */
+    const panel = () =>
+      page.evaluate(() => {
+        const mine = document.getElementById('mine')!;
+        return `${mine.title}: ${mine.textContent}`;
+      });
+    await page.focus('#message');
+    // Her start and its retry 500 ms later are refused (the next try, 1 s on, would be past idleMs): given up.
+    emulator.addFault({ method: 'im.dialog.writing', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 2 });
+    await page.keyboard.type('x');
+    await expect.poll(panel).toMatch(/^dropped \(retries\): Gave up: the portal is busy, try again in a moment · /);
+    await expect.poll(panel, { timeout: 5_000 }).toMatch(/^stopped/);
+    // A server fault on both tries instead (not a reset connection, whose request Chromium may send again on its own).
+    emulator.addFault({ method: 'im.dialog.writing', status: 500, error: 'INTERNAL_SERVER_ERROR', times: 2 });
+    await page.keyboard.type('y');
+    await expect.poll(panel).toMatch(/^dropped \(retries\): Gave up: the server had a problem · /);
+    expect(emulator.faults()).toEqual([]);
+    await setDraft('');
+  });
+
   it('sends nothing for arrows, modifiers and other keys that change nothing', async () => {
     const { page, emulator } = ui;
     await setDraft('draft'); // something to move around in

@@ -84,6 +84,12 @@ export type CallOutcome =
       readonly reason: DropReason;
       readonly at: number;
       /**
+       * The error its last attempt met, if one failed (a network, server, timeout or rate error, retried rather than
+       * `failed`; or, for a clear that waited out an operating hold, that refusal), whatever the reason it was then
+       * given up for: an app tells a busy portal from an outage by it. None for a call no attempt of which failed.
+       */
+      readonly error?: B24Error;
+      /**
        * Dropped (`stopped`) as its indicator stopped while the call was on its way: the request went and, aborted or
        * not, may still land. A call dropped before it left never lands. Not in `IndicatorEvent`: for bot statuses
        * sharing a chat, which weigh what may still land when one of them ends (`StatusPeerRegistry.leave`).

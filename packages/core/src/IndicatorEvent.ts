@@ -37,11 +37,20 @@ interface EventBase {
  * retries ran out);
  * `failed`: it was refused and is not retried (input, access, auth, operating errors; `fatal` ones stop the
  * indicator), or a status value was invalid (no `call`); `stopped`: the indicator stopped being renewed. Network,
- * server, timeout and rate errors are retried, never `failed`: a call given up after them is `dropped`.
+ * server, timeout and rate errors are retried, never `failed`: a call given up after them is `dropped`, with the last
+ * of them as its `error`, so that an app can tell a busy portal (`kind` `rate`) from an outage (`network`, `timeout`)
+ * or a server fault (`server`). A dropped call no attempt of which failed (a renewal merged, a call whose indicator
+ * stopped) has no `error`.
  */
 export type IndicatorEvent =
   | (EventBase & { readonly type: 'sent' | 'renewed'; readonly call: IndicatorCallInfo })
-  | (EventBase & { readonly type: 'dropped'; readonly call: IndicatorCallInfo; readonly reason: DropReason })
+  | (EventBase & {
+      readonly type: 'dropped';
+      readonly call: IndicatorCallInfo;
+      readonly reason: DropReason;
+      /** The error the call's last failed attempt met, as the transport gave it (as `failed`'s); absent if none did. */
+      readonly error?: B24Error;
+    })
   | (EventBase & {
       readonly type: 'failed';
       readonly call?: IndicatorCallInfo;

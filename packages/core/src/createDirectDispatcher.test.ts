@@ -40,6 +40,9 @@ function call(n: number, extra: Partial<IndicatorCall> = {}): IndicatorCall {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/** Call `n` as its retry goes (and is dropped): due at `notBefore`, with the error its last attempt met. */
+const retry = (n: number, notBefore: number, error: B24Error) => ({ ...call(n, { notBefore }), error });
+
 /**
  * Virtual time whose `flush()` runs retries and waits but stops short of the 10 s request timeout: a settle the
  * test makes is a microtask, which a flush would otherwise jump past. The timeout has tests of its own.
@@ -232,6 +235,76 @@ describe('createDirectDispatcher', () => {
     clock.flush();
     expect(calls.map((c) => c.params.DIALOG_ID)).toEqual(['chat1', 'chat2', 'chat3']);
     expect(outcomes[1]).toMatchObject({ type: 'dropped', reason: 'merged', call: { params: { DIALOG_ID: 'chat2' } } });
+  });
+
+  it('says which error a call was given up after: the last one it met, so a rate refusal is told from an outage', async () => {
+    const { clock, calls, outcomes, dispatcher, channel } = oneChannel();
+    channel.submit(call(1));
+    const errors = [
+      new B24Error({ code: 'NETWORK_ERROR' }),
+      new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 }),
+      new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 }),
+    ];
+    for (const [i, error] of errors.entries()) {
+      expect(calls).toHaveLength(i + 1);
+      calls[i]?.reject(error);
+      await tick();
+      clock.flush();
+    }
+    expect(outcomes).toEqual([
+      { type: 'dropped', call: retry(1, 1_500, errors[1]!), reason: 'retries', at: 1_500, error: errors[2] },
+    ]);
+    expect(outcomes[0]?.type === 'dropped' && outcomes[0].error?.kind).toBe('rate');
+    // the call that met no error carries none, also on the same channel after one that did
+    const other = dispatcher.open((o) => outcomes.push(o));
+    other.submit(call(2));
+    other.submit(call(3)); // merged into by the next one
+    other.submit(call(4));
+    other.close();
+    expect(outcomes.slice(1).map((o) => [o.type === 'dropped' && o.reason, o.type === 'dropped' && o.error])).toEqual([
+      ['merged', undefined],
+      ['stopped', undefined],
+      ['stopped', undefined],
+    ]);
+  });
+
+  it('a call replaced, stopped or disposed after a failed attempt carries the error it met; the newer call none', async () => {
+    const { clock, calls, outcomes, channel, dispatcher } = oneChannel();
+    const blip = new B24Error({ code: 'NETWORK_ERROR' });
+    const busy = new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 });
+    channel.submit(call(1));
+    calls[0]?.reject(blip);
+    await tick();
+    // waiting for its retry: replaced by a newer call
+    channel.submit(call(2));
+    expect(outcomes).toEqual([{ type: 'dropped', call: retry(1, 500, blip), reason: 'merged', at: 0, error: blip }]);
+    // one waiting behind a call that fails: the failed one is merged into it, with its error
+    channel.submit(call(3));
+    calls[1]?.reject(busy);
+    await tick();
+    expect(outcomes[1]).toEqual({ type: 'dropped', call: call(2), reason: 'merged', at: 0, error: busy });
+    // chat3 went, failed: its retry is in flight when the channel closes; chat4, waiting behind it, never failed
+    calls[2]?.reject(blip);
+    await tick();
+    clock.flush();
+    expect(calls).toHaveLength(4);
+    channel.submit(call(4));
+    channel.close();
+    expect(outcomes.slice(2)).toEqual([
+      { type: 'dropped', call: call(4), reason: 'stopped', at: 500 },
+      { type: 'dropped', call: retry(3, 500, blip), reason: 'stopped', at: 500, error: blip },
+    ]);
+    expect(outcomes[2]?.type === 'dropped' && outcomes[2].error).toBeUndefined();
+    // disposed while waiting for its retry
+    const later = oneChannel();
+    later.channel.submit(call(5));
+    later.calls[0]?.reject(busy);
+    await tick();
+    later.dispatcher.dispose();
+    expect(later.outcomes).toEqual([
+      { type: 'dropped', call: retry(5, 500, busy), reason: 'disposed', at: 0, error: busy },
+    ]);
+    dispatcher.dispose();
   });
 
   it('merges a renewal due while a call is in flight, as createScheduler does: that call renews the indicator', async () => {

@@ -10,6 +10,14 @@ import type { CallOutcome, DispatchStats, Dispatcher, DropReason, IndicatorCall,
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
+ * A call as it waits or goes. A retry is the call again, with its time and the error its last attempt met, which a
+ * drop of it reports (the `dropped` outcome's `error`): kept on the call rather than beside it, so that a call stopped,
+ * replaced or given up says what it met, and a newer call nothing (the bundle is smaller too). Events never show it:
+ * they describe a call by its method and reason (`createIndicatorHost`).
+ */
+type Retry = IndicatorCall & { readonly error?: B24Error };
+
+/**
  * The dispatcher of `createTypingIndicators`: each indicator's call goes to the transport at once, one in flight
  * per indicator, the newest waiting behind it (a renewal due meanwhile is merged into it); a retryable error is retried twice within the call's deadline
  * (a newer call supersedes the retry). No rate budget, no batching (that is `createScheduler`'s job, for
@@ -28,8 +36,8 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
   };
 
   const open = (onOutcome: (outcome: CallOutcome) => void): IndicatorChannel => {
-    let inFlight: { readonly call: IndicatorCall; readonly controller: AbortController } | undefined;
-    let queued: IndicatorCall | undefined;
+    let inFlight: { readonly call: Retry; readonly controller: AbortController } | undefined;
+    let queued: Retry | undefined;
     /** The one timer: the request's timeout while a call is in flight, else the wait before a retry. */
     let wait: Subscription | undefined;
     let closed: true | undefined;
@@ -46,8 +54,8 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         // A listener's bug must not stop the channel.
       }
     };
-    const drop = (call: IndicatorCall, reason: DropReason) =>
-      report({ type: 'dropped', call, reason, at: clock.now() });
+    const drop = (call: Retry, reason: DropReason) =>
+      report({ type: 'dropped', call, reason, at: clock.now(), error: call.error });
     const unwait = () => {
       wait?.unsubscribe();
       wait = undefined;
@@ -102,12 +110,12 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         // a newer call waiting supersedes the retry; otherwise retry (if any is left) while it can still arrive in time:
         // also one due at the deadline, as a call ready then (useless only after it)
         if (queued || !(notBefore <= call.deadline)) {
-          settle(entry, { type: 'dropped', call, reason: queued ? 'merged' : 'retries', at });
+          settle(entry, { type: 'dropped', call, reason: queued ? 'merged' : 'retries', at, error: b24 });
         } else {
           retries++;
           inFlight = undefined;
           unwait();
-          queued = { ...call, notBefore };
+          queued = { ...call, notBefore, error: b24 };
           pump();
         }
       };

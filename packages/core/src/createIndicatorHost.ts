@@ -110,12 +110,13 @@ export function createIndicatorHost(
     }
 
     #onOutcome(o: CallOutcome): void {
-      // the event's own fields, then those of every event, in the order the other events have them
+      // the event's own fields (a drop's `error` only if an attempt failed: none, not an undefined one), then those of
+      // every event, in the order the other events have them
       this.#publish({
         ...(o.type === 'sent'
           ? { type: o.call.reason === 'renew' ? ('renewed' as const) : ('sent' as const) }
           : o.type === 'dropped'
-            ? { type: 'dropped' as const, reason: o.reason }
+            ? { type: 'dropped' as const, reason: o.reason, ...(o.error && { error: o.error }) }
             : { type: 'failed' as const, error: o.error, fatal: o.fatal }),
         ...this.#base(o.at),
         call: describeCall(o.call),

@@ -160,6 +160,48 @@ describe.each([
     indicators.dispose();
   });
 
+  it('says which error a dropped call was given up after (a rate limit, an outage), none if it never failed', async () => {
+    const busy = new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 });
+    const url = 'https://portal.example/rest/1/topsecret/im.dialog.writing';
+    let down = false;
+    const transport = recordingTransport((c) => c.reject(down ? new Error(`GET ${url} failed`) : busy));
+    const heard: IndicatorEvent[] = [];
+    const indicators = create({ transport, onEvent: (e) => heard.push(e) });
+    const keys = new Subject<void>();
+    indicators.userTyping({ dialogId: 'chat1', keystrokes: keys }).subscribe();
+    keys.next();
+    await advance(30_000);
+    down = true;
+    keys.next();
+    await advance(30_000);
+    const dropped = heard.filter((e) => e.type === 'dropped');
+    expect(
+      dropped.map((e) => [e.reason === 'deadline' || e.reason === 'retries', e.error?.code, e.error?.kind]),
+    ).toEqual([
+      [true, 'QUERY_LIMIT_EXCEEDED', 'rate'],
+      [true, 'TRANSPORT_ERROR', 'network'],
+    ]);
+    // as a `failed` event's: the error's own JSON, which leaves out its cause (the transport's error, with the URL)
+    expect(JSON.parse(JSON.stringify(dropped[0]))).toMatchObject({
+      error: { name: 'B24Error', code: 'QUERY_LIMIT_EXCEEDED', kind: 'rate', status: 503 },
+    });
+    expect(JSON.stringify(heard)).not.toContain('topsecret');
+    // a call given up without a failed attempt says no error: stopped while on its way
+    const hanging = recordingTransport(() => {});
+    const quiet: IndicatorEvent[] = [];
+    const other = create({ transport: hanging, onEvent: (e) => quiet.push(e) });
+    const sub = other.userTyping({ dialogId: 'chat2', keystrokes: keys }).subscribe();
+    keys.next();
+    await advance(100);
+    sub.unsubscribe();
+    expect(quiet.filter((e) => e.type === 'dropped').map((e) => [e.reason, 'error' in e])).toEqual([
+      ['stopped', false],
+    ]);
+    indicators.dispose();
+    other.dispose();
+    expect(unhandled).toEqual([]);
+  });
+
   describe('after a call was given up (network down)', () => {
     /** Keystrokes every second from `from` to `to`, in virtual time. */
     const typeEverySecond = async (keys: Subject<void>, from: number, to: number) => {

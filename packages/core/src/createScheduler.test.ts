@@ -722,6 +722,63 @@ describe('createScheduler errors by kind', () => {
     expect(outcomes).toMatchObject([{ type: 'sent', at: 290 }]);
   });
 
+  it('says which error a call was given up after, alone or in a batch: a rate limit is told from an outage', async () => {
+    const busy = (call: { params: Record<string, unknown> }) =>
+      call.params.dialogId === 'chat1' ? new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 }) : undefined;
+    const down = new B24Error({ code: 'INTERNAL_SERVER_ERROR', status: 500 });
+    // retries spent on a server error
+    const alone = setup({ latencyMs: 10, fail: () => down });
+    const a = collect(alone.scheduler);
+    a.channel.submit(notify('chat1', 'renew', 1_000));
+    await alone.clock.advanceTo(10_000);
+    expect(a.outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'retries', error: down })]);
+    // refused for the rate inside a batch (the other call lands): kept for the budget until its deadline
+    const batched = setup({ latencyMs: 10, fail: busy });
+    const [one, two] = [collect(batched.scheduler), collect(batched.scheduler)];
+    one.channel.submit(notify('chat1', 'renew', 2_000));
+    two.channel.submit(notify('chat2', 'renew', 2_000));
+    await batched.clock.advanceTo(10_000);
+    expect(batched.portal.arrivals[0]?.batch).toBe(true);
+    expect(one.outcomes).toEqual([
+      expect.objectContaining({
+        type: 'dropped',
+        reason: 'deadline',
+        error: expect.objectContaining({ kind: 'rate' }),
+      }),
+    ]);
+    expect(two.outcomes).toMatchObject([{ type: 'sent' }]);
+  });
+
+  it('a call replaced, stopped or disposed after a failed attempt carries the error it met; one that never failed none', async () => {
+    const down = new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
+    const { clock, scheduler } = setup({ latencyMs: 10, fail: (_call, attempt) => (attempt === 1 ? down : undefined) });
+    const replaced = collect(scheduler);
+    replaced.channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(100); // failed at 20 ms, its retry waits for 270 ms: a newer call replaces it
+    replaced.channel.submit(notify('chat1', 'change'));
+    const stopped = collect(scheduler);
+    stopped.channel.submit(notify('chat2', 'start'));
+    await clock.advanceTo(150);
+    stopped.channel.close();
+    const waiting = collect(scheduler);
+    waiting.channel.submit(notify('chat3', 'start'));
+    await clock.advanceTo(200); // failed at 170 ms, its retry waits
+    const plain = collect(scheduler);
+    plain.channel.submit(notify('chat4', 'start', Number.POSITIVE_INFINITY, 9_000));
+    plain.channel.submit(notify('chat4', 'change', Number.POSITIVE_INFINITY, 9_000));
+    scheduler.dispose();
+    expect(replaced.outcomes).toEqual([
+      expect.objectContaining({ type: 'dropped', reason: 'merged', error: down }),
+      expect.objectContaining({ type: 'sent' }),
+    ]);
+    expect(stopped.outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'stopped', error: down })]);
+    expect(waiting.outcomes).toEqual([expect.objectContaining({ type: 'dropped', reason: 'disposed', error: down })]);
+    expect(plain.outcomes.map((o) => o.type === 'dropped' && [o.reason, o.error])).toEqual([
+      ['merged', undefined],
+      ['disposed', undefined],
+    ]);
+  });
+
   it('an operating-limit refusal is not retried and holds its method for 10 s: its calls fail without a request', async () => {
     // The portal blocks the notify method until 25 s (another method still works): a retry is a wasted request.
     const blocked = loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));

@@ -70,6 +70,8 @@ interface Entry {
   readonly notBefore: number;
   readonly seq: number;
   readonly attempt: number;
+  /** The error the call's last attempt met, if one failed: a drop of it says so (`dropped`'s `error`). */
+  error: B24Error | undefined;
   state: EntryState;
 }
 
@@ -309,10 +311,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     entry.state = 'done';
     if (entry.channel.queued === entry) entry.channel.queued = null;
     dropped[reason] += 1;
-    const { call } = entry;
+    const { call, error } = entry;
     notify(
       entry.channel,
-      left ? { type: 'dropped', call, reason, at: now, left } : { type: 'dropped', call, reason, at: now },
+      left
+        ? { type: 'dropped', call, reason, at: now, error, left }
+        : { type: 'dropped', call, reason, at: now, error },
     );
   }
 
@@ -323,9 +327,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     deadline: number,
     notBefore: number,
     attempt: number,
+    error?: B24Error,
   ): Entry {
     seq += 1;
-    return { channel, call, rank, deadline, notBefore, seq, attempt, state: 'held' };
+    return { channel, call, rank, deadline, notBefore, seq, attempt, error, state: 'held' };
   }
 
   /** Puts an entry in line (or holds it while its indicator has a call in flight). */
@@ -815,13 +820,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   function awaitHold(entry: Entry, until: number, now: number): boolean {
     if (until > entry.deadline) return false;
     entry.state = 'done';
-    enqueue(makeEntry(entry.channel, entry.call, entry.rank, entry.deadline, until, entry.attempt), now);
+    enqueue(makeEntry(entry.channel, entry.call, entry.rank, entry.deadline, until, entry.attempt, entry.error), now);
     return true;
   }
 
   /** Decides one call's fate after an error, by kind. */
   function failEntry(entry: Entry, error: B24Error, now: number): void {
     failed[error.kind] = (failed[error.kind] ?? 0) + 1;
+    // given up from here on (retries spent, its deadline, a newer call), it says what it met
+    entry.error = error;
     // refused outright, the call did not land: the status lapses when it would have without it (a start or change
     // refused after a renewal was lost does not bring it back); any other error may hide a call that landed
     landed(entry, error, now);
@@ -875,7 +882,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (newer) {
       // A newer call for the same indicator supersedes the retry; it keeps the place in line of what it replaces.
       dropped.merged += 1;
-      notify(channel, { type: 'dropped', call: entry.call, reason: 'merged', at: now });
+      notify(channel, { type: 'dropped', call: entry.call, reason: 'merged', at: now, error });
       if (entry.rank < newer.rank) {
         newer.state = 'done';
         enqueue(
@@ -887,7 +894,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       return;
     }
-    enqueue(makeEntry(channel, entry.call, entry.rank, entry.deadline, notBefore, attempt), now);
+    enqueue(makeEntry(channel, entry.call, entry.rank, entry.deadline, notBefore, attempt, error), now);
   }
 
   /** A channel is one object with prototype methods: a portal may hold 100,000 of them. */
@@ -1100,7 +1107,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       entry.state = 'done';
       entry.channel.queued = null;
       dropped.disposed += 1;
-      notify(entry.channel, { type: 'dropped', call: entry.call, reason: 'disposed', at: now });
+      notify(entry.channel, { type: 'dropped', call: entry.call, reason: 'disposed', at: now, error: entry.error });
     }
     for (const flight of aborting) {
       flight.controller.abort(new B24Error({ code: 'ABORTED', kind: 'network', message: 'scheduler disposed' }));

@@ -69,9 +69,10 @@ describe('public signatures', () => {
     expectTypeOf<StatusSignal['type']>().toEqualTypeOf<'start' | 'change' | 'renew' | 'clear'>();
   });
 
-  it('events are a discriminated union; a failed one carries a B24Error', () => {
+  it('events are a discriminated union; a failed one carries a B24Error, a dropped one may', () => {
     expectTypeOf<IndicatorEvent['type']>().toEqualTypeOf<'sent' | 'renewed' | 'dropped' | 'failed' | 'stopped'>();
     expectTypeOf<Extract<IndicatorEvent, { type: 'failed' }>['error']>().toEqualTypeOf<B24Error>();
+    expectTypeOf<Extract<IndicatorEvent, { type: 'dropped' }>['error']>().toEqualTypeOf<B24Error | undefined>();
     expectTypeOf<B24Error['kind']>().toEqualTypeOf<ErrorKind>();
     expectTypeOf<IndicatorEvent['at']>().toBeNumber();
   });
