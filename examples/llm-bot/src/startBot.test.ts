@@ -1072,10 +1072,8 @@ describe('llm-bot text cut for the log and the chat', () => {
     expect(c.reply?.text).toBe('Sorry, I could not answer that: the model service failed or is unavailable');
     expect(lines).toContain(`× 2: model failed: ${reason}`);
   });
-  it('sends an answer over the 20,000-character message limit whole, in messages under it, not cut by the portal', async () => {
-    // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
-    // appends " (...)" (reference §4.3), so one message would lose more than half of the answer.
-    const { text, model } = longAnswer();
+  /** The bot's messages, as the emulator stored them, answering one question with `model`'s long answer. */
+  const longAnswerReplies = async (model: Parameters<typeof setup>[0]) => {
     const { bot, emulator, ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
     }));
@@ -1083,7 +1081,13 @@ describe('llm-bot text cut for the log and the chat', () => {
     const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
     await waitFor(q, () => bot.busy() === 0);
     await settle();
-    const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    return { replies: emulator.messages(chatId).filter((m) => m.authorId === bot.botId), conversation, q };
+  };
+  it('sends an answer over the 20,000-character message limit whole, in messages under it, not cut by the portal', async () => {
+    // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
+    // appends " (...)" (reference §4.3), so one message would lose more than half of the answer.
+    const { text, model } = longAnswer();
+    const { replies, conversation, q } = await longAnswerReplies(model);
     // before: one message, the first 20,000 characters and " (...)"
     expect(replies.length).toBeGreaterThan(1);
     expect(replies.every((m) => Array.from(m.text).length <= 20_000)).toBe(true);
@@ -1100,14 +1104,7 @@ describe('llm-bot text cut for the log and the chat', () => {
         i % 2 === 0 ? `def f${String(i / 2).padStart(4, '0')}():` : `    return ${'x'.repeat(16)}`,
       ),
     );
-    const { bot, emulator, ask, waitFor, settle } = await setup(model, (emulator) => ({
-      events: webhookEvents(emulator),
-    }));
-    const q = await ask('List them all');
-    const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
-    await waitFor(q, () => bot.busy() === 0);
-    await settle();
-    const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    const { replies } = await longAnswerReplies(model);
     expect(replies.length).toBe(3);
     expect(replies.every((m) => m.text.startsWith('def f'))).toBe(true);
     // before: the second message began "return xxx…", its indent trimmed away
