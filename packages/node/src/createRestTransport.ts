@@ -173,7 +173,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * A value with its own `toJSON` (a URL, a date library's value, a Date) is replaced by what that returns, asked once
  * and with the key, as JSON asks it, and the result is checked by the same rules: JSON.stringify itself would send it
  * unchecked (`{ toJSON: () => NaN }` as null). So the result is what gets stringified, and JSON asks no toJSON again.
- * One that throws is named by its path (its error is not kept: it may quote the value); so is a cycle. The top level is
+ * One that throws is named by its path (its error is not kept: it may quote the value); so is a cycle, and nesting
+ * deeper than `batch` takes (32 levels). The top level is
  * read by its own fields, as `batch` reads it. A bigint becomes a string of its digits (JSON would refuse it), the same
  * PHP value after `json_decode` as `batch`'s digits: a JSON number would be an int (`dialogId` must be a string) and
  * past 2^63 a float that loses digits. A boxed primitive (`new String(…)`) is its primitive, as JSON unwraps it.
@@ -216,6 +217,9 @@ function jsonParams(params: Record<string, unknown>): Record<string, unknown> {
     throw inputError(at, 'a string, number, boolean, null, Date, array or object', `a ${typeof value}`);
   };
   const container = (value: object, at: string): unknown => {
+    // As deep as `batch` takes, 32 levels below the params (`path` holds the params too): past that, PHP's json_decode
+    // would give up only at 512 and the portal lose the whole body, where batch refuses it.
+    if (path.length > 32) throw inputError(at, 'nested at most 32 levels deep');
     if (path.includes(value)) throw inputError(at, 'free of cycles');
     if (/(Map|Set)]/.test(Object.prototype.toString.call(value))) {
       throw inputError(at, 'a plain object or array (not a Map or Set)');

@@ -226,6 +226,33 @@ describe('transport input checks', () => {
     }
   });
 
+  it('refuses in a call params nested deeper than batch takes (32 levels), naming the same path in the same words', async () => {
+    // batch (core's encodePhpQuery) stops at 32 levels; a call had no limit (PHP's json_decode gives up past 512,
+    // and the portal would lose the whole body).
+    const nest = (levels: number): Record<string, unknown> => {
+      let value: Record<string, unknown> = { v: 1 };
+      for (let i = 1; i < levels; i++) value = { a: value };
+      return value;
+    };
+    for (const transport of [createWebhookTransport(HOOK), createOAuthTransport(OAUTH)]) {
+      const deep = { x: nest(33) };
+      const inCall = await captured(() => transport.call('x.y', deep));
+      const inBatch = await captured(() => transport.batch([{ method: 'x.y', params: deep }]));
+      expect(inBatch).toMatchObject({ name: 'B24InputError', rule: 'nested at most 32 levels deep' });
+      expect(inCall).toMatchObject({
+        name: 'B24InputError',
+        kind: 'input',
+        field: (inBatch as { field: string }).field.replace('calls[0].params', 'params'),
+        rule: 'nested at most 32 levels deep',
+      });
+      // 32 levels go on, in both (to the network: nothing listens there, so `network`)
+      const ok = { x: nest(32) };
+      expect(await captured(() => transport.call('x.y', ok))).toMatchObject({ kind: 'network' });
+      expect(await captured(() => transport.batch([{ method: 'x.y', params: ok }]))).toMatchObject({ kind: 'network' });
+      await transport.close();
+    }
+  });
+
   it('refuses in a call an invalid Date from another realm (node:vm), which JSON would send as null', async () => {
     // `instanceof Date` is false for another realm's Date, so the invalid-Date check missed it and its toJSON gave null.
     const other = runInNewContext('({ bad: new Date(NaN), good: new Date(0) })') as { bad: Date; good: Date };
