@@ -2632,6 +2632,39 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
     indicators.dispose();
   });
 
+  // e2e property run, seed 101 with 80 works: the newest ended before an older status's renewal came due, which then
+  // went as its own last call would lapse, though the newest's renewal since kept the status up for longer.
+  it('does not renew the status they share after the newest ends while what it renewed since is up (none skipped yet)', async () => {
+    const transport = recordingTransport();
+    const heard: IndicatorEvent[] = [];
+    const indicators = createIndicators({ transport, onEvent: (e) => heard.push(e) });
+    const phase = new BehaviorSubject<AgentStatus>('typing');
+    const a = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: phase, leaseSec: 5 }).subscribe();
+    const b = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'typing' }).subscribe(); // renews at 27 s
+    await advance(2_000);
+    const c = indicators.botStatus({ dialogId: 'chat8', botId: 3, status: 'typing', leaseSec: 5 }).subscribe();
+    await advance(300);
+    phase.next('translating'); // at 2.3 s: a's renewal is due at 4.8 s, 2.5 s after this change
+    await advance(2_400);
+    // at 4.7 s: c renewed at 4.5 s ("typing" up until 9.5 s), before a's renewal came due (a skipped none)
+    c.unsubscribe();
+    await advance(5_000);
+    // "a" renews 2.5 s before what c put up lapses (its own margin), not at 4.8 s, 0.3 s after c's renewal
+    expect(transport.calls.map((x) => `${ms(x.at)} ${call(x)}`)).toEqual([
+      '0 3@chat8 undefined 5',
+      '0 3@chat8 undefined 30',
+      '2000 3@chat8 undefined 5',
+      '2300 3@chat8 TRANSLATING 5',
+      '4500 3@chat8 undefined 5',
+      '7000 3@chat8 TRANSLATING 5',
+      '9500 3@chat8 TRANSLATING 5',
+    ]);
+    expect(brief(heard, 7_000).filter((e) => !e.startsWith('-'))).toEqual(['0 sent change', '2500 renewed renew']);
+    a.unsubscribe();
+    b.unsubscribe();
+    indicators.dispose();
+  });
+
   // e2e property run, seeds 23-25 with 40 works: an older status's phase change (a shorter lease) landed after the
   // newest ended, and the one taking over waited for the lapse of the newest's call.
   it.each([

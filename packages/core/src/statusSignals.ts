@@ -165,7 +165,8 @@ export interface PeerStatus {
   /**
    * The newer status that kept the status they share up (`StatusPeers.kept`) ended, and what it put up lapses at
    * `lapseAt` (`undefined`: not known): this one, having skipped its renewals, renews before then (or at once), and
-   * within a period from now. False if it skipped none: its own renewals are due as its calls lapse.
+   * within a period from now. False if it skipped none: its own renewals are due as its calls lapse, but one due before
+   * it would need to renew what is up waits until then (the newer one's renewal since replaced its last call).
    */
   takeOver(lapseAt: number | undefined): boolean;
 }
@@ -237,20 +238,26 @@ const WORK: Readonly<Record<Timer, TimerWork>> = {
     const machine = m as StatusMachine;
     machine.renewTimer = undefined;
     if (!machine.shown) return;
-    // Kept up by a newer status of the bot in the chat: no renewal goes (`StatusPeers.kept`).
+    // Kept up by a newer status of the bot in the chat: no renewal goes (`StatusPeers.kept`). Nor before what the newer
+    // one that kept it up put up needs renewing, after it ended (`takeOver`, `renewAt`): this renewal, due as its own
+    // last call would lapse, a moment after that one's renewal replaced it, would be a request spent for nothing.
+    const now = machine.scheduler.now();
+    const renewAt = machine.renewAt;
+    if (renewAt !== undefined) machine.renewAt = undefined;
     const kept = machine.peers?.kept(machine) === true;
+    const waits = !kept && renewAt !== undefined && renewAt > now;
     // Going again after a reply is pending, before what is up lapses (`resumeAt`): that call, with the full lease, renews
     // it, and this one, which the reply's message may yet hide, would be a request for nothing a moment before it.
-    const lapseAt = machine.scheduler.now() + machine.leaseMs - machine.period; // of its last call, a lease after it
+    const lapseAt = now + machine.leaseMs - machine.period; // of its last call, a lease after it
     const resumes = machine.showTimer !== undefined && (machine.resumeAt ?? Number.POSITIVE_INFINITY) <= lapseAt;
     // Going again after a loss is pending: unless this renewal is lost too, it does the job (`WORK.showTimer`). Not if
     // that call goes after a reply (`resumeAt`): this renewal may land before the reply's message and be hidden with it.
-    if (machine.restarted && machine.showTimer && !kept && machine.resumeAt === undefined)
+    if (machine.restarted && machine.showTimer && !kept && !waits && machine.resumeAt === undefined)
       machine.renewedSinceLoss = true;
     machine.restarted = false;
     // Armed before the signal goes: a consumer leaving as it hears it (`take(1)`) then cancels it in its teardown.
-    machine.arm('renewTimer', machine.period);
-    if (kept) machine.skipped = true;
+    machine.arm('renewTimer', waits ? renewAt - now : machine.period);
+    if (kept || waits) machine.skipped = true;
     // The first renewal after skipping renews what another put up, long after this one's last call: a `change`, which
     // its indicator does not drop at the deadline of that call's lapse.
     else if (!resumes) machine.emit(machine.skipped ? 'change' : 'renew', machine.shown);
@@ -300,6 +307,11 @@ class StatusMachine implements PeerStatus {
   /** A renewal was skipped since its last call (`StatusPeers.kept`); declared, not initialised, as `lostShown`. */
   declare skipped?: boolean;
   /**
+   * Taken over having skipped nothing (`takeOver`): a renewal due before this waits for it, as one skipped. Declared,
+   * not initialised, as `lostShown`, and dropped with the next call of its own.
+   */
+  declare renewAt?: number;
+  /**
    * When the status goes again after a reply (`resume`), while that is pending: a renewal due before then, within the
    * lease of what is up, waits for it (`WORK.renewTimer`), and a change goes with it (`show`). Declared, not
    * initialised, as `lostShown`.
@@ -339,6 +351,7 @@ class StatusMachine implements PeerStatus {
   emit(type: CallReason, what: Shown, durationSec = this.p.leaseSec, peer: StatusSignal['peer'] | false = false): void {
     if (this.lostShown) this.lostShown = false; // a new call for it: what becomes of that one is not known yet
     if (this.skipped) this.skipped = false;
+    if (this.renewAt !== undefined) this.renewAt = undefined; // its own renewals are due as this call lapses
     const signal: StatusSignal = {
       type,
       status: what.status,
@@ -469,13 +482,22 @@ class StatusMachine implements PeerStatus {
   }
 
   takeOver(lapseAt: number | undefined): boolean {
-    if (this.ended || !this.skipped) return false; // its own renewals keep its own calls up
+    if (this.ended) return false;
+    const now = this.scheduler.now();
     const at = (lapseAt ?? Number.NEGATIVE_INFINITY) - (this.leaseMs - this.period);
     // Not later than a period from now, though what is up lapses later: the others this one keeps up skip on the word
     // that it renews once a period (`StatusPeers.kept`), and a call of theirs landing since (a change with a shorter
     // lease, or one on its way as that one ended) would lapse first.
-    this.arm('renewTimer', Math.min(Math.max(0, at - this.scheduler.now()), this.period));
-    return true;
+    const wait = Math.min(Math.max(0, at - now), this.period);
+    if (this.skipped) {
+      this.arm('renewTimer', wait);
+      return true;
+    }
+    // Its own renewals keep its own calls up; but the newer one's renewal may have replaced its last call since, and
+    // what is up then lapses later: a renewal of its own due before that need waits for it (`WORK.renewTimer`). Not
+    // brought forward: what is up lapsing first is the hand-over's to mend (`StatusPeerRegistry.leave`).
+    if (lapseAt !== undefined) this.renewAt = now + wait;
+    return false;
   }
 
   /**
