@@ -12,6 +12,37 @@ const setup = useBotHarness();
 /** A portal whose bucket holds three requests (2/s): five chats answered at once overflow it. */
 const tightSetup = useBotHarness({ plan: { perSecond: 2, burst: 3 } });
 
+/**
+ * The transport of a restart: the portal has the bot and its handler URL from the last run, so its first registration
+ * goes through; Bob writes to the bot and the portal posts the event at once (taken with a 200 while this run
+ * registers: it will not come again, §4.4). `asked` hears Bob's message id; `then` makes this run's registration
+ * call, after the portal has posted. Every other call goes to the emulator as it is.
+ */
+function restartTransport(
+  e: Emulator,
+  asked: (messageId: number) => void,
+  then: (
+    http: Transport,
+    method: string,
+    params: Record<string, unknown>,
+    options: Parameters<Transport['call']>[2],
+  ) => Promise<unknown>,
+): Transport {
+  const http = emulatorTransport(e);
+  const user = emulatorTransport(e, 2);
+  let restarted = false;
+  return {
+    call: async (method, params, options) => {
+      if (method !== 'imbot.v2.Bot.register' || restarted) return http.call(method, params, options);
+      restarted = true;
+      const id = ((await http.call(method, params)) as { bot: { id: number } }).bot.id;
+      asked((await user.call('im.message.add', { DIALOG_ID: String(id), MESSAGE: 'Are you there?' })) as number);
+      await e.settled();
+      return then(http, method, params, options);
+    },
+  };
+}
+
 /** Listens on `port` (0: any) on loopback and closes again; resolves with the port it got, rejects when it is taken. */
 function listenOn(port: number): Promise<number> {
   const probe = createServer();
@@ -173,26 +204,19 @@ describe('llm-bot under the portal rate limit', () => {
       harness = setup(createLocalModel({ speed: 0 }), (e, log) => {
         emulator = e;
         lines = log;
-        const http = emulatorTransport(e);
-        const user = emulatorTransport(e, 2);
-        let restarted = false;
-        const transport: Transport = {
-          call: async (method, params, options) => {
-            if (method === 'imbot.v2.Bot.register' && !restarted) {
-              restarted = true;
-              // A restart: the portal has the bot and its handler URL from the last run. Bob writes, the portal
-              // posts the event at once (taken with a 200 while registering: it will not come again, §4.4) …
-              const id = ((await http.call(method, params)) as { bot: { id: number } }).bot.id;
-              q = (await user.call('im.message.add', { DIALOG_ID: String(id), MESSAGE: 'Are you there?' })) as number;
-              await e.settled();
-              // … and the portal is busy: this run's registration is refused three times, for passing reasons.
-              e.addFault({ method, status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
-              e.addFault({ method, status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
-              e.addFault({ method, reset: true, times: 1 });
-            }
+        const transport = restartTransport(
+          e,
+          (asked) => {
+            q = asked;
+          },
+          (http, method, params, options) => {
+            // … and the portal is busy: this run's registration is refused three times, for passing reasons.
+            e.addFault({ method, status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+            e.addFault({ method, status: 500, error: 'INTERNAL_SERVER_ERROR', times: 1 });
+            e.addFault({ method, reset: true, times: 1 });
             return http.call(method, params, options);
           },
-        };
+        );
         return { transport, events: { mode: 'webhook', applicationToken: e.webhookApplicationToken(1) } };
       });
       let failed: { error: unknown } | undefined;
@@ -402,26 +426,19 @@ describe('llm-bot under the portal rate limit', () => {
     const stop = new AbortController();
     const starting = setup(createLocalModel({ speed: 0 }), (e) => {
       emulator = e;
-      const http = emulatorTransport(e);
-      const user = emulatorTransport(e, 2);
-      let restarted = false;
-      const transport: Transport = {
-        call: async (method, params, options) => {
-          if (method === 'imbot.v2.Bot.register' && !restarted) {
-            restarted = true;
-            // A restart: the portal has the bot and its URL from the last run; Bob writes and the portal posts it
-            // (taken with a 200: it will not come again, §4.4) while this run's registration hangs, until a Ctrl-C.
-            const id = ((await http.call(method, params)) as { bot: { id: number } }).bot.id;
-            q = (await user.call('im.message.add', { DIALOG_ID: String(id), MESSAGE: 'Are you there?' })) as number;
-            await e.settled();
-            e.addFault({ method, hang: true, times: 1 });
-            const attempt = http.call(method, params, options);
-            stop.abort();
-            return attempt;
-          }
-          return http.call(method, params, options);
+      const transport = restartTransport(
+        e,
+        (asked) => {
+          q = asked;
         },
-      };
+        (http, method, params, options) => {
+          // … while this run's registration hangs, until a Ctrl-C.
+          e.addFault({ method, hang: true, times: 1 });
+          const attempt = http.call(method, params, options);
+          stop.abort();
+          return attempt;
+        },
+      );
       return {
         transport,
         signal: stop.signal,
