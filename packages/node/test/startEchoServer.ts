@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './listenOnLoopback';
 
 /**
  * A careless server on loopback that quotes the whole request (URL and body) back in its error text, so tests
@@ -16,10 +17,9 @@ export async function startEchoServer() {
         .end(JSON.stringify({ error: 'ERROR_ARGUMENT', error_description: description }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

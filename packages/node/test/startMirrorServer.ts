@@ -1,4 +1,5 @@
 import { createServer, type Socket } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback';
 
 /**
  * A port on loopback that sends back every byte it gets, no HTTP at all: what a misconfigured endpoint or a broken
@@ -13,10 +14,9 @@ export async function startMirrorServer() {
     socket.on('close', () => sockets.delete(socket));
     socket.on('data', (chunk) => socket.write(chunk));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
