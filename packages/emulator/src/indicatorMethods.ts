@@ -15,6 +15,26 @@ export function isDialogId(dialogId: string): boolean {
 }
 
 /**
+ * `\Bitrix\Im\Common::isChatId`: `/^(chat|sg|crm)[0-9]{1,}$/i`, any case, with PCRE's `$` letting one final "\n"
+ * through. `Dialog::getChatId` (chatIdOf) reads such an id; any other dialog id names a user.
+ */
+export function isChatId(dialogId: string): boolean {
+  return /^(chat|sg|crm)\d+\n?$/i.test(dialogId);
+}
+
+/**
+ * `\Bitrix\Im\Dialog::getChatId` for an id that passed isChatId: `chat<N>` is N (whether or not that chat exists),
+ * `sg<N>` the workgroup's chat, `crm<N>` nothing (only `crm|TYPE|ID` names a CRM chat); 0 for none.
+ */
+export function chatIdOf(model: ChatModel, dialogId: string): number {
+  const id = withoutFinalNewline(dialogId);
+  const chat = /^chat(\d+)$/i.exec(id);
+  if (chat) return Number(chat[1]);
+  if (/^sg\d+$/i.test(id)) return model.resolveDialog(id, 0, { allowSg: true, create: false })?.id ?? 0;
+  return 0;
+}
+
+/**
  * `CIMMessenger::StartWriting`'s `$dialogId == $userId` (PHP 8, `$userId` an int) for a dialog id that passed
  * isDialogId and has no `chat` prefix: a numeric string compares as a number (`01`, `1\n` are user 1), anything else
  * (`sg1`, `CHAT1`) as a string, never equal to a user id.
@@ -63,10 +83,8 @@ const NO_DIALOG_ACCESS = "You don't have access to this dialog";
  * does not exist, which an authenticated call here never is). No id at all is `getInstance(null)`: see dialogWriting.
  */
 export function hasDialogAccess(model: ChatModel, dialogId: string, userId: number): boolean {
-  const id = withoutFinalNewline(dialogId);
-  if (!/^(chat|sg|crm)\d+$/i.test(id)) return model.users.has(intval(id));
-  const chat = /^crm/i.test(id) ? null : model.resolveDialog(id, userId, { allowSg: true, create: false });
-  return chat?.members.has(userId) ?? false;
+  if (!isChatId(dialogId)) return model.users.has(intval(withoutFinalNewline(dialogId)));
+  return model.chats.get(chatIdOf(model, dialogId))?.members.has(userId) ?? false;
 }
 
 /** The app a legacy imbot call acts for: the OAuth application, or under a webhook `'custom' + CLIENT_ID`. */

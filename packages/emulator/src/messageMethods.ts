@@ -1,6 +1,6 @@
 import type { ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
-import { hasDialogAccess, isDialogId } from './indicatorMethods';
+import { chatIdOf, hasDialogAccess, isChatId, isDialogId } from './indicatorMethods';
 import type { MethodContext, MethodDefinition } from './methodContext';
 import { charLength, intval, isset, phpTrim, recordOf, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
 import type { Params } from './phpQuery';
@@ -13,18 +13,6 @@ const MAX_MESSAGE = 20_000;
 function phpEmpty(value: unknown): boolean {
   if (!isset(value) || value === '' || value === '0' || value === 0 || value === false) return true;
   return typeof value === 'object' && Object.keys(value as object).length === 0;
-}
-
-/**
- * `\Bitrix\Im\Dialog::getChatId` for an id that passed `Common::isChatId` (`/^(chat|sg|crm)[0-9]{1,}$/i`):
- * `chat<N>` is N, `sg<N>` the workgroup's chat, `crm<N>` nothing (only `crm|TYPE|ID` names a CRM chat); 0 for none.
- */
-function chatIdOf(model: ChatModel, dialogId: string): number {
-  const id = withoutFinalNewline(dialogId);
-  const chat = /^chat(\d+)$/i.exec(id);
-  if (chat) return Number(chat[1]);
-  if (/^sg\d+$/i.test(id)) return model.resolveDialog(id, 0, { allowSg: true, create: false })?.id ?? 0;
-  return 0;
 }
 
 /**
@@ -70,7 +58,7 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   if (isset(params.DIALOG_ID)) {
     const given = stringOf(params.DIALOG_ID) ?? '';
     context.record.dialogId = given;
-    if (/^(chat|sg|crm)\d+\n?$/i.test(given)) chatId = chatIdOf(model, given);
+    if (isChatId(given)) chatId = chatIdOf(model, given);
     else userId = intval(params.DIALOG_ID);
   }
   let dialogId: string;
