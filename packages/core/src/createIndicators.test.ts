@@ -33,6 +33,13 @@ const callSince = (t0: number) => (c: { at: number; params: Record<string, unkno
 const networkDown = () => new B24Error({ code: 'NETWORK_ERROR', kind: 'network' });
 /** A refusal for the operating limit (the scheduler then holds the method 10 s), guarded against a retry loop. */
 const operatingLimit = () => loopGuard(new B24Error({ code: 'OPERATION_TIME_LIMIT', status: 429 }));
+/** A transport that refuses the "thinking" calls made from `from` until `to` ms with `error()`, and lands all others. */
+const thinkingRefused = (from: number, to: number, error: () => B24Error) =>
+  recordingTransport((c) =>
+    c.at >= from && c.at < to && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
+      ? c.reject(error())
+      : c.resolve({ result: true }),
+  );
 /** A transport that fails while `down()` says so; `inFlight` is the most calls it ever held at once. */
 const outage = (down: (at: number) => boolean) => {
   let open = 0;
@@ -1293,11 +1300,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // (cancelling that call), the work going on with no status until its renewal 27 s later. It goes a second after
       // the reply, as when nothing was pending, with the newest status.
       vi.spyOn(Math, 'random').mockReturnValue(0.5); // retries 250, 500, 1000, 2000 ms apart
-      const transport = recordingTransport((c) =>
-        c.at >= 27_000 && c.at < 29_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-          ? c.reject(networkDown())
-          : c.resolve({ result: true }),
-      );
+      const transport = thinkingRefused(27_000, 29_000, networkDown);
       const indicators = createIndicators({ transport });
       const reply = new Subject<string>();
       indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
@@ -1356,11 +1359,7 @@ describe('createIndicators: statuses of one bot in one chat at once', () => {
       // failing calls without a request until then, and the status is to go again once it is over. Sent a second after
       // the reply instead, it would only fail (and go again 10 s after that); sent before the reply's message landed, it
       // would be hidden with the status. A change meanwhile goes with it, not into the hold.
-      const transport = recordingTransport((c) =>
-        c.at >= 27_000 && c.at < 28_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-          ? c.reject(operatingLimit())
-          : c.resolve({ result: true }),
-      );
+      const transport = thinkingRefused(27_000, 28_000, operatingLimit);
       const indicators = createIndicators({ transport });
       const reply = new Subject<string>();
       indicators.botStatus({ dialogId: 'chat1', botId: 4, status: 'searching', until: reply }).subscribe();
@@ -3246,11 +3245,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     // status they share, also after that renewal, which would go before the message landed; the call a second after
     // the reply renews it instead, with its full lease, before it lapses at 59.75 s. "thinking", the newer of the
     // two, renews the status they share (`StatusPeers.kept`)
-    const transport = recordingTransport((c) =>
-      c.at >= 27_000 && c.at < 31_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-        ? c.reject(networkDown())
-        : c.resolve({ result: true }),
-    );
+    const transport = thinkingRefused(27_000, 31_000, networkDown);
     const indicators = createIndicators({ transport });
     const events: IndicatorEvent[] = [];
     const reply = new Subject<string>();
@@ -3428,11 +3423,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     // takes over with the call due at 29.75 s, which is given up too (33.5 s). The portal may show "composing": it goes
     // again a second later, as after the first loss, not at its renewal 27 s after that (no hold: the network may be
     // back, and it is).
-    const transport = recordingTransport((c) =>
-      c.at >= 27_000 && c.at < 34_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-        ? c.reject(networkDown())
-        : c.resolve({ result: true }),
-    );
+    const transport = thinkingRefused(27_000, 34_000, networkDown);
     const indicators = createIndicators({ transport });
     const events: IndicatorEvent[] = [];
     const searching = new Subject<AgentStatus>();
@@ -3491,11 +3482,7 @@ describe('createIndicators: botStatus after a call was given up (network down)',
     // at 29.75 s. "searching" of the same bot in the chat replies at 29.5 s: "thinking" goes at 30.5 s instead, and is
     // given up too (34.25 s). The reply's message has hidden the status: it goes again a second later, as after the
     // first loss, not at its renewal 27 s after that (no hold: the network may be back, and it is).
-    const transport = recordingTransport((c) =>
-      c.at >= 27_000 && c.at < 35_000 && c.params.statusMessageCode === 'IMBOT_AGENT_ACTION_THINKING'
-        ? c.reject(networkDown())
-        : c.resolve({ result: true }),
-    );
+    const transport = thinkingRefused(27_000, 35_000, networkDown);
     const indicators = createIndicators({ transport });
     const events: IndicatorEvent[] = [];
     const reply = new Subject<string>();
