@@ -239,6 +239,18 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   const webhookUrl = events.mode === 'webhook' ? (events.publicUrl ?? server?.url) : undefined;
 
+  /**
+   * Sends a restart notice to `dialogId` (`sending`) and logs what became of it: on stop, and when registration is
+   * aborted. Never rejects: a notice that fails is logged, and the others still go.
+   */
+  const tellRestart = async (dialogId: string, count: number, why: string, sending: () => Promise<unknown>) => {
+    try {
+      await sending();
+      log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: ${why})`);
+    } catch (e) {
+      log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   const code = options.code ?? 'b24_typing_llm_bot';
   /**
    * Registration aborted (`signal`): the server closed, then, in webhook mode, each chat whose message the portal posted
@@ -264,20 +276,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     await within(
       5_000,
       Promise.all(
-        [...taken].map(async ([dialogId, { botId, count }]) => {
-          try {
-            await transport.call(
+        [...taken].map(([dialogId, { botId, count }]) =>
+          tellRestart(dialogId, count, 'aborted while registering', () =>
+            transport.call(
               'imbot.v2.Chat.Message.send',
               { botId, botToken, dialogId, fields: { message: restartNotice(count) } },
               { signal: late.signal },
-            );
-            log(
-              `→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: aborted while registering)`,
-            );
-          } catch (e) {
-            log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
-          }
-        }),
+            ),
+          ),
+        ),
       ),
     );
     late.abort();
@@ -844,12 +851,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           log(`× ${dialogId}: could not tell of the restart: its answer did not end in time`);
           return;
         }
-        try {
-          await send(dialogId, restartNotice(count), signal, { resendDoubted: false });
-          log(`→ ${dialogId}: told to ask again (${count} message${count === 1 ? '' : 's'} unanswered: stopping)`);
-        } catch (e) {
-          log(`× ${dialogId}: could not tell of the restart: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        await tellRestart(dialogId, count, 'stopping', () =>
+          send(dialogId, restartNotice(count), signal, { resendDoubted: false }),
+        );
       }),
     );
 
