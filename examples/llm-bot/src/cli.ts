@@ -41,8 +41,6 @@ async function main(): Promise<number | undefined> {
   // bot registers: registration, retried for up to a minute on a failing portal, is aborted (startBot's `signal`), and
   // once registered the bot stops as it would when running.
   const stop = listenForStop((line) => process.stdout.write(`${line}\n`));
-  const registering = new AbortController();
-  void stop.requested.then(() => registering.abort());
   /** What a stop asked for now waits for; unset once the bot runs (or has gone deaf while starting). */
   let waitingFor: string | undefined;
   void stop.requested.then((why) => {
@@ -95,10 +93,10 @@ async function main(): Promise<number | undefined> {
         waitingFor = undefined;
         stop.request('event source gone');
       },
-      signal: registering.signal,
+      signal: stop.signal,
     }).catch((error: unknown) => {
       // Aborted by the stop asked for: not a failure (exit 0 for a signal); it logged what it gave up.
-      if (registering.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
+      if (stop.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
       throw error;
     });
     waitingFor = undefined;

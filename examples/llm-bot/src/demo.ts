@@ -528,8 +528,6 @@ async function interactive(
   // From here a Ctrl-C stops what has started, also while the emulator starts (that finishes first), the bot registers
   // (aborted: startBot's `signal`) or the chat UI's dev server is still starting: see listenForStop.
   const stop = listenForStop(out);
-  const registering = new AbortController();
-  void stop.requested.then(() => registering.abort());
   /** What a stop asked for now waits for; unset once the bot runs (or has gone deaf while starting). */
   let waitingFor: string | undefined = 'the emulator has started';
   void stop.requested.then((why) => {
@@ -559,25 +557,23 @@ async function interactive(
   let started: Awaited<ReturnType<typeof startDemoBot>> | undefined;
   if (stop.reason === undefined) {
     waitingFor = 'its registration is aborted';
-    started = await startDemoBot(emulator, { model, secrets }, log, deaf, registering.signal).catch(
+    started = await startDemoBot(emulator, { model, secrets }, log, deaf, stop.signal).catch(
       (error: unknown) => {
         // Aborted by the stop asked for: not a failure; the emulator is still closed by the steps below.
-        if (registering.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
+        if (stop.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
         throw error;
       },
     );
   }
   waitingFor = undefined;
-  const starting = new AbortController();
-  void stop.requested.then(() => starting.abort());
   const ui =
     stop.reason === undefined
-      ? await startChatUi(emulator, uiPort, starting.signal).catch((error: unknown) => {
+      ? await startChatUi(emulator, uiPort, stop.signal).catch((error: unknown) => {
           out(`! ${error instanceof Error ? error.message : String(error)}`);
           return undefined;
         })
       : undefined;
-  if (started && !starting.signal.aborted) {
+  if (started && !stop.signal.aborted) {
     const uiPortUsed = ui && Number(new URL(ui.url).port);
     if (uiPortUsed && uiPortUsed !== uiPort.port) out(`port ${uiPort.port} is taken; the chat UI uses ${uiPortUsed}`);
     out();

@@ -6,6 +6,8 @@ export interface StopListener {
   readonly reason: string | undefined;
   /** Resolves with that reason: what the program awaits once it has started what it runs. */
   readonly requested: Promise<string>;
+  /** Aborted when a stop is asked for: for what starting may give up (a registration, a dev server's start). */
+  readonly signal: AbortSignal;
   /**
    * Asks for the stop from within (a bot gone deaf) as a signal does, without sending one: a SIGTERM sent to itself
    * kills a process outright where no handler listens yet, and on Windows always.
@@ -35,12 +37,15 @@ export function listenForStop(out: (line: string) => void): StopListener {
   const requested = new Promise<string>((r) => {
     resolve = r;
   });
+  const stopping = new AbortController();
   const request = (why: string) => {
     if (reason !== undefined) return;
     reason = why;
     since = Date.now();
     resolve(why);
   };
+  // A microtask after the request, not inside whatever asked for it (a bot's onError, in the middle of an event).
+  void requested.then(() => stopping.abort());
   const onSignal = (signal: NodeJS.Signals) => {
     if (reason !== undefined && Date.now() - since > FORCE_AFTER_MS) {
       out('Forced exit.');
@@ -55,6 +60,7 @@ export function listenForStop(out: (line: string) => void): StopListener {
       return reason;
     },
     requested,
+    signal: stopping.signal,
     request,
     async run(steps, log) {
       let ok = true;
