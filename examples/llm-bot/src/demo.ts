@@ -557,13 +557,11 @@ async function interactive(
   let started: Awaited<ReturnType<typeof startDemoBot>> | undefined;
   if (stop.reason === undefined) {
     waitingFor = 'its registration is aborted';
-    started = await startDemoBot(emulator, { model, secrets }, log, deaf, stop.signal).catch(
-      (error: unknown) => {
-        // Aborted by the stop asked for: not a failure; the emulator is still closed by the steps below.
-        if (stop.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
-        throw error;
-      },
-    );
+    started = await startDemoBot(emulator, { model, secrets }, log, deaf, stop.signal).catch((error: unknown) => {
+      // Aborted by the stop asked for: not a failure; the emulator is still closed by the steps below.
+      if (stop.signal.aborted && error instanceof B24Error && error.code === 'ABORTED') return undefined;
+      throw error;
+    });
   }
   waitingFor = undefined;
   const ui =
