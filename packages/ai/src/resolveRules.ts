@@ -34,12 +34,15 @@ export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRul
   for (let i = 0; i < given.tools.length; i++) {
     const rule = given.tools[i];
     if (rule === null || typeof rule !== 'object') throw new B24InputError(`rules.tools[${i}]`, 'an object');
-    const { match, status } = rule;
+    const { match, status, prefix } = rule;
     // A string of separators only (`_`) has no word to match: the rule would never match, silently.
     if (!(typeof match === 'string' && toolNameWords(match).length > 0) && !(match instanceof RegExp))
       throw new B24InputError(`rules.tools[${i}].match`, 'a string with a letter or digit, or a RegExp');
     if (!isAgentStatus(status)) throw new B24InputError(`rules.tools[${i}].status`, 'an agent status');
-    tools.push({ match, status });
+    // Anything but a boolean (`'false'` from a config file) would be read as true: a prefix, silently.
+    if (prefix !== undefined && typeof prefix !== 'boolean')
+      throw new B24InputError(`rules.tools[${i}].prefix`, 'a boolean', typeName(prefix));
+    tools.push(prefix === undefined ? { match, status } : { match, status, prefix });
   }
   if (!isAgentStatus(given.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
   return { parts, tools, otherTool: given.otherTool };

@@ -82,6 +82,87 @@ describe('statusForTool with the default rules', () => {
     expect(statusForTool(name)).toBe(status);
   });
 
+  // A default rule that is a word (`read`, `check`, `doc`, `web`, `search`, `fetch`, `file`) matches it and its
+  // inflections, not every word it begins: `ready`, `checkout`, `docker`, `webhook` are other words.
+  it.each([
+    ['readyCheck', 'checking'],
+    ['get_ready_state', 'processing'],
+    ['readline', 'processing'],
+    ['checkoutCart', 'processing'],
+    ['checkpoint_save', 'processing'],
+    ['checksum', 'processing'],
+    ['checklist_get', 'processing'],
+    ['docker_run', 'processing'],
+    ['dockerPs', 'processing'],
+    ['getDoctorSchedule', 'processing'],
+    ['webhook_send', 'processing'],
+    ['websocketSend', 'processing'],
+    ['searchlight_toggle', 'processing'],
+    ['fetchall', 'processing'],
+    ['filename_normalize', 'processing'],
+  ])('a word rule, not a word it begins: %s → %s', (name, status) => {
+    expect(statusForTool(name)).toBe(status);
+  });
+
+  // What the word rules must still take (their inflections, the words given rules of their own), what they never
+  // took (`file` is no prefix of `filter`, a first word must be equal: `codec`, `imagemagick`), and the abbreviations,
+  // which still match every word they begin.
+  it.each([
+    ['reads', 'readingDocs'],
+    ['readers_list', 'readingDocs'],
+    ['reading_list', 'readingDocs'],
+    ['listFiles', 'readingDocs'],
+    ['get_filings', 'readingDocs'],
+    ['filed_reports', 'readingDocs'],
+    ['listDocs', 'readingDocs'],
+    ['getDocument', 'readingDocs'],
+    ['documentation_get', 'readingDocs'],
+    ['searches_list', 'searching'],
+    ['searching', 'searching'],
+    ['researcher', 'searching'],
+    ['lookups', 'searching'],
+    ['scrape_website', 'searching'],
+    ['getWebpages', 'searching'],
+    ['url_contexts', 'searching'],
+    ['fetcher', 'connecting'],
+    ['fetching', 'connecting'],
+    ['checked_items', 'checking'],
+    ['checker', 'checking'],
+    ['verifying', 'checking'],
+    ['verified_list', 'checking'],
+    ['verifies', 'checking'],
+    ['filterResults', 'processing'],
+    ['codecInfo', 'processing'],
+    ['imagemagick_convert', 'processing'],
+    ['runtime', 'processing'],
+    ['calculator', 'calculating'],
+    ['calc', 'calculating'],
+    ['mathematics', 'calculating'],
+    ['translator', 'translating'],
+    ['validation', 'checking'],
+    ['image_generator', 'generating'],
+    ['code_interp', 'calculating'],
+    ['httpsGet', 'connecting'],
+    ['listAPIs', 'connecting'],
+    ['pdfs', 'readingDocs'],
+  ])('guard: %s → %s', (name, status) => {
+    expect(statusForTool(name)).toBe(status);
+  });
+
+  it('matches the same when the default rules are spread into rules of its own (copied, not by identity)', () => {
+    const rules = { tools: [{ match: /^crm/i, status: 'connecting' as const }, ...defaultStatusRules.tools] };
+    expect([statusForTool('readyCheck', rules), statusForTool('docker_run', rules)]).toEqual([
+      'checking',
+      'processing',
+    ]);
+    // a rule copied field by field (rules loaded from JSON) keeps it too: it is data
+    const copied = { tools: JSON.parse(JSON.stringify(defaultStatusRules.tools)) };
+    expect([statusForTool('checkoutCart', copied), statusForTool('readFile', copied)]).toEqual([
+      'processing',
+      'readingDocs',
+    ]);
+  });
+
   it('gives the same answer every time for a global RegExp rule', () => {
     const rules = { tools: [{ match: /crm/g, status: 'checking' as const }], otherTool: 'processing' as const };
     expect([statusForTool('crm', rules), statusForTool('crm', rules), statusForTool('crm', rules)]).toEqual([
@@ -135,6 +216,32 @@ describe('statusForTool with rules of its own', () => {
     expect(statusForTool('crm_deal_update', { tools: [{ match: 'DealUpd', status: 'checking' }] })).toBe('checking');
   });
 
+  it('matches the last word of a rule of its own as a prefix, or with `prefix: false` as a word and its inflections', () => {
+    const prefix = { tools: [{ match: 'note', status: 'checking' as const }] };
+    expect([statusForTool('notebookOpen', prefix), statusForTool('addNote', prefix)]).toEqual(['checking', 'checking']);
+    const word = { tools: [{ match: 'note', status: 'checking' as const, prefix: false }] };
+    expect([
+      statusForTool('notebookOpen', word),
+      statusForTool('addNote', word),
+      statusForTool('list_notes', word),
+      statusForTool('noting', word),
+      statusForTool('notedItems', word),
+    ]).toEqual(['processing', 'checking', 'checking', 'checking', 'checking']);
+    // a rule of several words: the first ones equal as ever, only the last may be inflected
+    const words = { tools: [{ match: 'deal_update', status: 'checking' as const, prefix: false }] };
+    expect([
+      statusForTool('crmDealUpdates', words),
+      statusForTool('dealUpdater', words),
+      statusForTool('dealsUpdate', words),
+      statusForTool('dealUpdateTime', words),
+      statusForTool('dealUpdatedness', words),
+    ]).toEqual(['checking', 'checking', 'processing', 'checking', 'processing']);
+    // `prefix` is for a string: a RegExp is tested as given
+    expect(statusForTool('notebook', { tools: [{ match: /note/, status: 'checking', prefix: false }] })).toBe(
+      'checking',
+    );
+  });
+
   it.each([
     ['a rule whose match is a number', { tools: [{ match: 5, status: 'searching' }] }, 'rules.tools[0].match'],
     ['an empty match', { tools: [{ match: '', status: 'searching' }] }, 'rules.tools[0].match'],
@@ -144,6 +251,11 @@ describe('statusForTool with rules of its own', () => {
     // a hole (`tools[1] = rule` on an empty array) is skipped by forEach but read by for…of: a TypeError later
     ['a hole in the tools', { tools: Object.assign([], { 1: { match: 'x', status: 'searching' } }) }, 'rules.tools[0]'],
     ['a status that is not one', { tools: [{ match: 'x', status: 'bogus' }] }, 'rules.tools[0].status'],
+    [
+      'a prefix that is not a boolean',
+      { tools: [{ match: 'x', status: 'searching', prefix: 'no' }] },
+      'rules.tools[0].prefix',
+    ],
     ['tools that are not an array', { tools: 'search' }, 'rules.tools'],
     ['tools that are an empty string (falsy, yet given)', { tools: '' }, 'rules.tools'],
     ['an otherTool that is not a status', { tools: [], otherTool: 'bogus' }, 'rules.otherTool'],

@@ -5,7 +5,8 @@ import { toolNameWords } from './toolNameWords';
 
 /**
  * The status a tool name maps to: the first matching rule's, else `otherTool`. A string rule matches by words, not as
- * a substring (`read` matches `readFile`, not `update_spreadsheet`): see {@link ToolStatusRule}. `rules` works as in
+ * a substring (`read` matches `readFile`, not `update_spreadsheet`), its last word as a prefix unless `prefix: false`
+ * (`read` of the defaults matches `reading`, not `ready`): see {@link ToolStatusRule}. `rules` works as in
  * `statusFromStream`: each field given replaces the default's, so `statusForTool(name)` uses
  * {@link defaultStatusRules}.
  *
@@ -27,25 +28,44 @@ export function toolStatus(toolName: string, rules: Pick<StatusRules, 'tools' | 
     const { match } = rule;
     if (typeof match === 'string') {
       words ??= toolNameWords(toolName);
-      if (hasWords(words, wordsOf(rule, match))) return rule.status;
+      if (hasWords(words, wordsOf(rule, match), rule.prefix !== false)) return rule.status;
     } else if (testRegExp(match, toolName)) return rule.status;
   }
   return rules.otherTool;
 }
 
 /**
- * Whether `rule`'s words come in a row in `words`, each equal but the last, which need only begin one (`translat`
- * matches `translateText`, `code_exec` matches `codeExecution`): not inside a word (`read` in `spreadsheet`).
+ * Whether `rule`'s words come in a row in `words`, each equal but the last, which need only begin one if `prefix`
+ * (`translat` matches `translateText`, `code_exec` matches `codeExecution`), else be it or an inflection of it (`read`
+ * matches `reading`, not `ready`): never inside a word (`read` in `spreadsheet`).
  */
-function hasWords(words: readonly string[], rule: readonly string[]): boolean {
+function hasWords(words: readonly string[], rule: readonly string[], prefix: boolean): boolean {
   const last = rule.length - 1;
   if (last < 0) return false; // no word at all (resolveRules refuses it): it matches nothing
   for (let start = 0; start + last < words.length; start++) {
     let i = 0;
     while (i < last && words[start + i] === rule[i]) i++;
-    if (i === last && words[start + last]!.startsWith(rule[last]!)) return true;
+    if (i !== last) continue;
+    const word = words[start + last]!;
+    if (prefix ? word.startsWith(rule[last]!) : isInflection(word, rule[last]!)) return true;
   }
   return false;
+}
+
+/** The endings of an inflected word (reads, searches, checked, reader, readers, reading, readings). */
+const ENDINGS = new Set(['', 's', 'es', 'ed', 'er', 'ers', 'ing', 'ings']);
+
+/**
+ * Whether `word` is `base` or `base` inflected: an ending after it, or after its final e dropped (`file` → filing,
+ * filed) or y turned i (`verify` → verified, verifies). Not a full stemmer (no doubled consonant, no irregular form):
+ * enough for the default rules, and a rule can always be given one more form of its own.
+ */
+function isInflection(word: string, base: string): boolean {
+  if (word.startsWith(base) && ENDINGS.has(word.slice(base.length))) return true;
+  const end = base.at(-1);
+  if (end !== 'e' && end !== 'y') return false;
+  const stem = end === 'y' ? `${base.slice(0, -1)}i` : base.slice(0, -1);
+  return word.startsWith(stem) && ENDINGS.has(word.slice(stem.length));
 }
 
 /**

@@ -5,13 +5,21 @@ import type { AgentStatus } from '@b24-typing/core';
  * the case style (tool names come in every one: `webSearch`, `web_search`, `WebSearch`): the name and the string are
  * split into words (at anything but a letter or digit, at a capital after a small letter, between letters and digits,
  * an acronym kept whole: `runSQLQuery` is run, sql, query), and the string's words must come in a row in the name's,
- * each equal but the last, which need only begin its word. So `translat` matches `translateText`, `code_exec`
- * matches `codeExecution`, `read` matches `readFile`; not a word inside another: `read` does not match
- * `update_spreadsheet`, nor `file` `getUserProfile`. A RegExp is tested as given, against the name as it is.
+ * each equal but the last, which need only begin its word (see `prefix`). So `translat` matches `translateText`,
+ * `code_exec` matches `codeExecution`; not a word inside another: `read` does not match `update_spreadsheet`, nor
+ * `file` `getUserProfile`. A RegExp is tested as given, against the name as it is.
  */
 export interface ToolStatusRule {
   readonly match: string | RegExp;
   readonly status: AgentStatus;
+  /**
+   * `false`: the last word of a string `match` is a word, matched with its inflections only (-s, -es, -ed, -er, -ers,
+   * -ing, -ings, also after a final e dropped or a y turned i: `check` matches checks, checker, checking, `file`
+   * filing, `verify` verified), not every word it begins (`check` does not match `checkout`, nor `read` `ready`).
+   * Otherwise (`true`, or left out) it is a prefix, for an abbreviation (`translat`, `calc`). The default rules that
+   * are words set it; an app's own rules match as prefixes unless they do. No effect on a RegExp.
+   */
+  readonly prefix?: boolean;
 }
 
 /**
@@ -63,12 +71,18 @@ export const defaultStatusRules: StatusRules = frozen({
     error: 'error',
   },
   tools: [
-    { match: 'search', status: 'searching' },
+    // a rule that is a word is no prefix (`prefix: false`): `check` would take `checkoutCart`, `read` `readyCheck`,
+    // `doc` `docker_run`, `web` `webhook_send`. The abbreviations (`calc`, `math`, `translat`, `valid`, `code_exec`,
+    // `http`, `api`, `pdf`, …) begin the words they stand for, and take no other word a tool name is made of.
+    { match: 'search', status: 'searching', prefix: false },
     // rules match whole words: `search` is no word of `researchTopic`, nor `lookup` of `lookUpCustomer`
-    { match: 'research', status: 'searching' },
-    { match: 'web', status: 'searching' },
-    { match: 'lookup', status: 'searching' },
-    { match: 'look_up', status: 'searching' },
+    { match: 'research', status: 'searching', prefix: false },
+    { match: 'web', status: 'searching', prefix: false },
+    // what `web` took as a prefix, and rightly so: a site or a page is read from the web
+    { match: 'website', status: 'searching', prefix: false },
+    { match: 'webpage', status: 'searching', prefix: false },
+    { match: 'lookup', status: 'searching', prefix: false },
+    { match: 'look_up', status: 'searching', prefix: false },
     { match: 'calc', status: 'calculating' },
     { match: 'math', status: 'calculating' },
     // a provider's code execution (Anthropic's, Google's, xAI's `code_execution`, OpenAI's `code_interpreter`) runs
@@ -79,21 +93,24 @@ export const defaultStatusRules: StatusRules = frozen({
     { match: 'codeinterp', status: 'calculating' },
     // Google's `url_context` reads the pages a prompt links, as Anthropic's `web_fetch` (taken by 'web') does;
     // OpenAI's `image_generation` makes an image
-    { match: 'url_context', status: 'searching' },
-    { match: 'urlcontext', status: 'searching' },
+    { match: 'url_context', status: 'searching', prefix: false },
+    { match: 'urlcontext', status: 'searching', prefix: false },
     { match: 'image_gen', status: 'generating' },
     { match: 'imagegen', status: 'generating' },
     { match: 'translat', status: 'translating' },
-    { match: 'read', status: 'readingDocs' },
-    { match: 'file', status: 'readingDocs' },
-    { match: 'doc', status: 'readingDocs' },
+    { match: 'read', status: 'readingDocs', prefix: false },
+    { match: 'file', status: 'readingDocs', prefix: false },
+    // `doc` is an abbreviation, yet as a prefix takes `docker` and `doctor`: a word (docs), and `document` the prefix
+    // (documents, documentation)
+    { match: 'doc', status: 'readingDocs', prefix: false },
+    { match: 'document', status: 'readingDocs' },
     { match: 'pdf', status: 'readingDocs' },
     { match: 'http', status: 'connecting' },
     { match: 'api', status: 'connecting' },
-    { match: 'fetch', status: 'connecting' },
-    { match: 'check', status: 'checking' },
+    { match: 'fetch', status: 'connecting', prefix: false },
+    { match: 'check', status: 'checking', prefix: false },
     { match: 'valid', status: 'checking' },
-    { match: 'verify', status: 'checking' },
+    { match: 'verify', status: 'checking', prefix: false },
   ],
   otherTool: 'processing',
 });
