@@ -25,7 +25,9 @@ const SECRET_PARAM = /token|secret|^auth$|^client_?id$/i;
 
 /**
  * The credential values among a call's parameters, to scrub from whatever the portal replies. Nested ones too:
- * `imbot.v2.Bot.register` takes the bot's token in `fields.botToken`. Each object is visited once, so a cyclic
+ * `imbot.v2.Bot.register` takes the bot's token in `fields.botToken`. The transports pass the params as they are sent,
+ * each `toJSON` already asked: a token only a toJSON gives (`botToken: { toJSON }`, a `fields` whose toJSON returns
+ * `{ botToken }`) is sent, and may be quoted back, too. Each object is visited once, so a cyclic
  * or shared tree (refused later as not JSON) costs no more than its size.
  */
 export function secretParams(params: Record<string, unknown>): string[] {

@@ -6,6 +6,7 @@ import {
   checkBatch,
   checkCall,
   encodePhpQuery,
+  MAX_BATCH,
   parseBatchResult,
   type Transport,
   type TransportCall,
@@ -99,6 +100,8 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     callOptions: TransportCallOptions | undefined,
     callSecrets: readonly string[] = [],
   ): Promise<unknown> => {
+    // Only what was sent can come back quoted in a portal's error: the credentials among the params as JSON wrote them.
+    let secrets = callSecrets;
     try {
       // `callOptions` too, before its `signal` reaches undici (which took `{ signal: {} }` for a network error).
       checkCall(method, params, '', callOptions);
@@ -106,6 +109,8 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
       if (closing) throw callOptions?.signal?.aborted ? abortedError() : closedError();
       // Once per call, not per attempt: each toJSON is asked once, as JSON asks it, though a refresh retries the call.
       const data = jsonParams(params);
+      // From the data, not `params`: a token a toJSON gives is sent (and may be quoted back), and no getter is read twice.
+      secrets = [...callSecrets, ...secretParams(data)];
       // One deadline for all of it: the request, and after an expired token the wait for the refresh and the retry.
       const run = withDeadline(timeoutMs, callOptions?.signal, async (signal) => {
         let outcome = await attempt(method, data, signal);
@@ -124,7 +129,7 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
         inFlight.delete(run);
       }
     } catch (error) {
-      throw auth.redactor.error(error, [...callSecrets, ...(isRecord(params) ? secretParams(params) : [])]);
+      throw auth.redactor.error(error, secrets);
     }
   };
 
@@ -132,7 +137,8 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
     call(method, params, callOptions) {
       return send(method, params, callOptions);
     },
-    async batch(calls, callOptions) {
+    async batch(given, callOptions) {
+      const calls = readCalls(given);
       checkBatch(calls, callOptions);
       // Refused after close() as `call` and a batch with calls are, though it would send nothing: a closed transport
       // answers every request the same way, rather than one that resolves and one that rejects.
@@ -143,8 +149,11 @@ export function createRestTransport(auth: RestAuth, options: HttpOptions): NodeT
         if (aborted) throw abortedError();
         return [];
       }
-      const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
-      const callSecrets = calls.flatMap((c) => secretParams(c.params));
+      // Each call's params read once, as `call` reads them, then encoded and searched for credentials as that data: a
+      // getter that throws is named by its path, and a token a toJSON gives is scrubbed from what the portal quotes.
+      const data = calls.map((c, i) => jsonParams(c.params, `calls[${i}].params`));
+      const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(data[i]!, `calls[${i}].params`)}`);
+      const callSecrets = data.flatMap((params) => secretParams(params));
       const result = await send('batch', { halt: 0, cmd }, callOptions, callSecrets);
       return parseBatchResult(result, calls.length).map((item) =>
         item.ok ? item : { ok: false, error: auth.redactor.error(item.error, callSecrets) as B24Error },
@@ -173,19 +182,20 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * A value with its own `toJSON` (a URL, a date library's value, a Date) is replaced by what that returns, asked once
  * and with the key, as JSON asks it, and the result is checked by the same rules: JSON.stringify itself would send it
  * unchecked (`{ toJSON: () => NaN }` as null). So the result is what gets stringified, and JSON asks no toJSON again.
- * One that throws is named by its path (its error is not kept: it may quote the value); so is a cycle, and nesting
- * deeper than `batch` takes (32 levels). The top level is
+ * One that throws is named by its path (its error is not kept: it may quote the value); so is a getter that throws (the
+ * same: not even as `cause`, a getter loading a credential may quote it), a cycle, and nesting deeper than `batch`
+ * takes (32 levels). `field` names the params in those errors (`calls[3].params` for a batch command). The top level is
  * read by its own fields, as `batch` reads it. A bigint becomes a string of its digits (JSON would refuse it), the same
  * PHP value after `json_decode` as `batch`'s digits: a JSON number would be an int (`dialogId` must be a string) and
  * past 2^63 a float that loses digits. A boxed primitive (`new String(…)`) is its primitive, as JSON unwraps it.
  */
-function jsonParams(params: Record<string, unknown>): Record<string, unknown> {
+function jsonParams(params: Record<string, unknown>, field = 'params'): Record<string, unknown> {
   // The arrays and objects on the path being read: meeting one again is a cycle; one shared by two siblings is not.
   const path: object[] = [];
   const plain = (value: unknown, key: string, at: string): unknown => {
     const kind = typeof value;
     if ((kind === 'object' || kind === 'function' || kind === 'bigint') && value !== null) {
-      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      const toJSON = readValue(() => (value as { toJSON?: unknown }).toJSON, at);
       if (typeof toJSON === 'function') {
         // A Date's toJSON gives null for an invalid one. Known by its internal slot, not `instanceof`, which another
         // realm's Date (node:vm) is not: it was sent as null.
@@ -228,13 +238,29 @@ function jsonParams(params: Record<string, unknown>): Record<string, unknown> {
     let data: unknown;
     if (Array.isArray(value)) {
       // By index up to its length, as JSON reads an array (a hole is null).
-      data = Array.from({ length: value.length }, (_, index) => plain(value[index], String(index), `${at}[${index}]`));
+      data = Array.from({ length: value.length }, (_, index) => {
+        const itemAt = `${at}[${index}]`;
+        return plain(
+          readValue(() => value[index], itemAt),
+          String(index),
+          itemAt,
+        );
+      });
     } else {
+      // The keys Object.entries reads, each value read on its own, so a getter that throws is named by its path.
       data = Object.fromEntries(
-        Object.entries(value).map(([key, item]) => {
+        Object.keys(value).map((key) => {
           // Named by the object holding it, as `batch` names it: the key itself would make the error's text malformed.
           if (LONE_SURROGATE.test(key)) throw inputError(at, 'well-formed text');
-          return [key, plain(item, key, `${at}.${key}`)];
+          const itemAt = `${at}.${key}`;
+          return [
+            key,
+            plain(
+              readValue(() => (value as Record<string, unknown>)[key], itemAt),
+              key,
+              itemAt,
+            ),
+          ];
         }),
       );
     }
@@ -242,14 +268,41 @@ function jsonParams(params: Record<string, unknown>): Record<string, unknown> {
     return data;
   };
   try {
-    return container(params, 'params') as Record<string, unknown>;
+    return container(params, field) as Record<string, unknown>;
   } catch (error) {
-    // Anything else (a getter that throws, nesting too deep for the stack) as JSON.stringify's own failure was.
+    // Anything else (a Proxy whose traps throw, nesting too deep for the stack) as JSON.stringify's own failure was.
     if (error instanceof B24InputError) throw error;
-    throw inputError('params', 'JSON-serialisable');
+    throw inputError(field, 'JSON-serialisable');
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * A property read through a getter that may throw: refused as input named by `at`, its error dropped (not kept as
+ * `cause` either: a getter that loads a token may quote it), so it cannot reach the caller as a raw error, which a
+ * dispatcher would take for a network failure and retry.
+ */
+function readValue(read: () => unknown, at: string): unknown {
+  try {
+    return read();
+  } catch {
+    throw inputError(at, 'a value whose getter does not throw');
+  }
+}
+
+/**
+ * A batch's calls, each `{ method, params }` read once, for `checkBatch` and the encoding alike: a getter that throws
+ * is named as checkBatch names a bad call (`calls[2].params`). Anything but an array of at most 50 goes as given, for
+ * checkBatch to refuse (a sparse array of a million would otherwise be read through first); so does a call that is no
+ * object.
+ */
+function readCalls(calls: unknown): readonly TransportCall[] {
+  if (!Array.isArray(calls) || calls.length > MAX_BATCH) return calls as readonly TransportCall[];
+  return Array.from({ length: calls.length }, (_, i) => {
+    const call = readValue(() => calls[i], `calls[${i}]`) as Partial<TransportCall> | undefined;
+    if (typeof call !== 'object' || call === null) return call as never;
+    return {
+      method: readValue(() => call.method, `calls[${i}].method`),
+      params: readValue(() => call.params, `calls[${i}].params`),
+    } as TransportCall;
+  });
 }

@@ -238,6 +238,19 @@ describe('webhook transport against the emulator', () => {
     expect(toPlain(batched?.params)).toEqual(expected);
   });
 
+  it('sends a boxed string, number or boolean in a batch as its value, as a call sends it', async () => {
+    // A batch command now encodes the data a call sends (each param read once, as JSON reads it), where core's encoder
+    // walked `new String('ab')` as its characters (`TEXT[0]=a&TEXT[1]=b`) and left a Number or Boolean object out.
+    const params = { DIALOG_ID: 'chat1', TEXT: new String('ab'), n: new Number(2), on: new Boolean(true) };
+    const received = (method: string) => emu.received().filter((r) => r.method === method);
+    await expect(transport.call('im.dialog.writing', params)).resolves.toBe(true);
+    await expect(transport.batch([{ method: 'im.dialog.writing', params }])).resolves.toMatchObject([{ ok: true }]);
+    const [alone, batched] = received('im.dialog.writing').slice(-2);
+    expect(alone?.params).toEqual({ DIALOG_ID: 'chat1', TEXT: 'ab', n: 2, on: true });
+    // The same PHP values: a batch command is a query string, every value text, a boolean `Y`.
+    expect(toPlain(batched?.params)).toEqual({ DIALOG_ID: 'chat1', TEXT: 'ab', n: '2', on: 'Y' });
+  });
+
   it('encodes any nested parameter tree so the emulator parser reads it back', () => {
     const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/);
     const tree = fc.letrec<{ node: unknown }>((tie) => ({
@@ -577,6 +590,30 @@ describe('webhook transport against the emulator', () => {
     await echo.close();
   });
 
+  it('scrubs a bot token that a toJSON gives, as the value itself or inside an object, in a call and a batch', async () => {
+    // JSON (and batch's encoder) send what a toJSON returns; the secrets were collected from the params as given, where
+    // `botToken` is an object (not a token) and an object's toJSON result holds no keys at all.
+    const echo = await startEchoServer();
+    const t = createWebhookTransport(`${echo.url}/rest/1/${CODE}/`);
+    const value = 'echoed-tojson-token-7';
+    const inside = 'echoed-tojson-token-8';
+    for (const [method, params] of [
+      ['imbot.v2.Chat.InputAction.notify', { botId: 10, botToken: { toJSON: () => value }, dialogId: 'chat1' }],
+      ['imbot.v2.Bot.register', { fields: { toJSON: () => ({ code: 'echo', botToken: inside }) } }],
+    ] as const) {
+      const single = await log.rejection(t.call(method, params));
+      const batched = await log.rejection(t.batch([{ method, params }]));
+      for (const error of [single, batched]) {
+        expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', kind: 'input', status: 400 });
+        expect(String(error.message)).toContain(method);
+        expect(String(error.message)).toContain('***');
+        expect(`${String(error)} ${JSON.stringify(error)}`).not.toMatch(/echoed-tojson/);
+      }
+    }
+    await t.close();
+    await echo.close();
+  });
+
   it('times out a body that stalls halfway, and aborts while reading it', async () => {
     emu.addFault({ method: 'im.dialog.writing', stallBody: true });
     const slowBody = hook({ bodyTimeoutMs: 150 });
@@ -613,6 +650,8 @@ describe('webhook transport against the emulator', () => {
         'echoed-bot-token-1',
         'echoed-client-id-2',
         'echoed-nested-token-3',
+        'echoed-tojson-token-7',
+        'echoed-tojson-token-8',
         'quoted',
       ]),
     ).toBeGreaterThan(15);

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { runInNewContext } from 'node:vm';
+import { B24InputError } from '@b24-typing/core';
 import { startEmulator } from '@b24-typing/emulator';
 import { describe, expect, it } from 'vitest';
+import { startStubServer } from '../test/startStubServer';
 import { createOAuthTransport } from './createOAuthTransport';
 import { createWebhookTransport } from './createWebhookTransport';
 
@@ -371,6 +373,115 @@ describe('transport input checks', () => {
       expect(emu.received()).toHaveLength(2);
     } finally {
       await emu.close();
+    }
+  });
+
+  it('refuses a param whose getter throws, in a call or a batch, naming its path without its error, and sends nothing', async () => {
+    // The getter's error escaped raw: a call read the params a second time (for the secrets to scrub) after the JSON
+    // check had named the failure, and batch read them in core's encoder, which names only what it refuses itself.
+    // Its text is not kept, not even as `cause`: a getter of a config object may quote the secret it failed to load.
+    const stub = await startStubServer();
+    try {
+      const getter = (): unknown => {
+        throw new Error('secret-in-getter');
+      };
+      const list: unknown[] = [1];
+      Object.defineProperty(list, '1', { get: getter, enumerable: true });
+      const rule = 'a value whose getter does not throw';
+      for (const transport of [
+        createWebhookTransport(stub.webhook),
+        createOAuthTransport({ ...OAUTH, clientEndpoint: `${stub.url}/rest/` }),
+      ]) {
+        for (const [params, field, fieldRule] of [
+          [
+            {
+              get DIALOG_ID() {
+                return getter();
+              },
+            },
+            'params.DIALOG_ID',
+            rule,
+          ],
+          [
+            {
+              DIALOG_ID: 'chat1',
+              fields: {
+                get botToken() {
+                  return getter();
+                },
+              },
+            },
+            'params.fields.botToken',
+            rule,
+          ],
+          [{ list }, 'params.list[1]', rule],
+          // Inside what a toJSON returns, as JSON reads it.
+          [
+            {
+              fields: {
+                toJSON: () => ({
+                  get TITLE() {
+                    return getter();
+                  },
+                }),
+              },
+            },
+            'params.fields.TITLE',
+            rule,
+          ],
+          // A toJSON that throws was named already: the same words, against a listening server.
+          [{ at: { toJSON: getter } }, 'params.at', 'an object whose toJSON does not throw'],
+        ] as const) {
+          const inCall = await captured(() => transport.call('im.dialog.writing', params));
+          const inBatch = await captured(() =>
+            transport.batch([
+              { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+              { method: 'im.dialog.writing', params },
+            ]),
+          );
+          expect(inCall, field).toMatchObject({ name: 'B24InputError', kind: 'input', field, rule: fieldRule });
+          expect(inBatch, field).toMatchObject({
+            name: 'B24InputError',
+            kind: 'input',
+            field: field.replace('params', 'calls[1].params'),
+            rule: fieldRule,
+          });
+          for (const error of [inCall, inBatch]) {
+            expect(error).toBeInstanceOf(B24InputError);
+            expect((error as Error).cause).toBeUndefined();
+            expect(`${String(error)} ${JSON.stringify(error)} ${inspect(error)}`).not.toMatch(/secret/);
+          }
+        }
+        // The call itself read through getters: its `method` and `params`, named as checkBatch names them.
+        for (const [call, field] of [
+          [
+            {
+              get method() {
+                return getter();
+              },
+              params: {},
+            },
+            'calls[0].method',
+          ],
+          [
+            {
+              method: 'im.dialog.writing',
+              get params() {
+                return getter();
+              },
+            },
+            'calls[0].params',
+          ],
+        ] as const) {
+          const error = await captured(() => transport.batch([call as never]));
+          expect(error, field).toMatchObject({ name: 'B24InputError', kind: 'input', field, rule });
+          expect(String(error)).not.toMatch(/secret/);
+        }
+        await transport.close();
+      }
+      expect(stub.requests()).toBe(0);
+    } finally {
+      await stub.close();
     }
   });
 
