@@ -11,7 +11,8 @@ function pairs(query: string): [string, string][] {
 
 /** What the pairs must be: one `a[b][0]=leaf` per non-empty leaf, in insertion order. */
 function leaves(value: unknown, name: string): [string, string][] {
-  if (typeof value === 'string') return [[name, value]];
+  // A boxed string (`new String('a')`) is one leaf, its primitive's, as JSON unwraps it.
+  if (typeof value === 'string' || value instanceof String) return [[name, String(value)]];
   const entries = Array.isArray(value)
     ? value.map((item, i) => [String(i), item] as const)
     : Object.entries(value as object);
@@ -271,12 +272,84 @@ describe('encodePhpQuery', () => {
     expect(String(thrown)).not.toMatch(/secret/);
   });
 
-  it('writes one pair per leaf of any nested structure of strings, exactly as given', () => {
+  it('encodes a boxed String, Number, Boolean or BigInt as its primitive, as JSON unwraps it', () => {
+    // A String object was walked as an object of its characters (`a[0]=a`); a Number, Boolean or BigInt object has no
+    // own fields, so it was left out like an empty object: the value was lost without an error.
+    const params = {
+      text: new String('a&b'),
+      count: new Number(2),
+      big: new Number(1e21),
+      yes: new Boolean(true),
+      no: Object(false),
+      id: Object(3n),
+      list: [new String('x'), new Number(-1.5)],
+      fields: { nested: { flag: Object(true) } },
+      after: 1,
+    };
+    expect(encodePhpQuery(params)).toBe(
+      'text=a%26b&count=2&big=1e%2B21&yes=Y&no=N&id=3&list[0]=x&list[1]=-1.5&fields[nested][flag]=Y&after=1',
+    );
+    // The same query as the primitives give, and as JSON.stringify (a node `call`) writes the same values.
+    const primitives = {
+      text: 'a&b',
+      count: 2,
+      big: 1e21,
+      yes: true,
+      no: false,
+      id: 3n,
+      list: ['x', -1.5],
+      fields: { nested: { flag: true } },
+      after: 1,
+    };
+    expect(encodePhpQuery(params)).toBe(encodePhpQuery(primitives));
+    expect(JSON.stringify({ text: new String('a&b'), count: new Number(2), yes: Object(true) })).toBe(
+      JSON.stringify({ text: 'a&b', count: 2, yes: true }),
+    );
+    // What a toJSON returns is unwrapped too, as JSON unwraps it.
+    expect(encodePhpQuery({ at: { toJSON: () => new String('2024') } })).toBe('at=2024');
+    // Only those: a class whose tag merely ends so is still sent by its own fields, as JSON sends it.
+    class Tagged {
+      readonly x = 1;
+      get [Symbol.toStringTag](): string {
+        return 'BigNumber';
+      }
+    }
+    expect(encodePhpQuery({ t: new Tagged() })).toBe('t[x]=1');
+  });
+
+  it("encodes another realm's boxed primitives (an iframe, node:vm) as its primitives", () => {
+    // Known by their tag, as a Map or Date is: another realm's String object is no `instanceof String`.
+    const other = runInNewContext(
+      '({ text: new String("x y"), count: new Number(2), yes: new Boolean(true), id: Object(3n) })',
+    ) as Record<string, unknown>;
+    expect(other.text instanceof String).toBe(false);
+    expect(encodePhpQuery(other)).toBe('text=x%20y&count=2&yes=Y&id=3');
+  });
+
+  it('refuses a boxed NaN, Infinity or Symbol as it refuses the primitive, naming the path', () => {
+    for (const [params, field, rule] of [
+      [{ n: new Number(Number.NaN) }, 'params.n', 'a finite number'],
+      [{ list: [1, Object(Number.NEGATIVE_INFINITY)] }, 'params.list[1]', 'a finite number'],
+      [{ n: runInNewContext('new Number(Infinity)') }, 'params.n', 'a finite number'],
+      [{ s: Object(Symbol('secret')) }, 'params.s', 'a string, number, boolean, null, Date, array or object'],
+      [{ s: Symbol('secret') }, 'params.s', 'a string, number, boolean, null, Date, array or object'],
+    ] as const) {
+      expect(() => encodePhpQuery(params), field).toThrow(
+        expect.objectContaining({ name: 'B24InputError', kind: 'input', field, rule }),
+      );
+      expect(() => encodePhpQuery(params)).toThrow(
+        expect.objectContaining({ message: expect.not.stringMatching(/NaN|Infinity|secret/) }),
+      );
+    }
+  });
+
+  it('writes one pair per leaf of any nested structure of strings (boxed ones too), exactly as given', () => {
     const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_.-]{0,8}$/);
     const value = fc.letrec<{ node: unknown }>((tie) => ({
       node: fc.oneof(
         { depthSize: 'small' },
         fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'binary' }).map((text) => new String(text)),
         fc.array(tie('node'), { minLength: 1, maxLength: 4 }),
         fc.dictionary(key, tie('node'), { minKeys: 1, maxKeys: 4 }),
       ),

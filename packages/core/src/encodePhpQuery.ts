@@ -7,7 +7,8 @@ import { B24InputError } from './B24InputError';
  * transport (node, browser, your own) should encode the same way, so one call means the same on each.
  *
  * Value conventions (reference §8, §1.3):
- * - every value becomes a string; a `Date` becomes its ISO string, a `bigint` its digits;
+ * - every value becomes a string; a `Date` becomes its ISO string, a `bigint` its digits; a boxed primitive
+ *   (`new String('a')`, `Object(3n)`, of any realm) is encoded as its primitive, as JSON unwraps it;
  * - an object with a `toJSON` method (a `URL`, a dayjs, moment, luxon or Temporal value, a Decimal) is encoded by what
  *   that returns, by these same rules, as JSON.stringify (a node transport's `call`) sends it: not by its own fields,
  *   which are its internals (a moment's `_d`, `_i` …) or none at all (a `URL`'s: it was left out). Asked once, as
@@ -78,8 +79,12 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
       }
     }
     if (value === undefined || value === null) return;
-    if (typeof value !== 'object') {
-      pairs.push(`${name}=${encodeLeaf(value, path)}`);
+    // A boxed primitive (`new String('a')`, `Object(3n)`) is its primitive, as JSON unwraps it (its `valueOf`; a
+    // primitive's is itself): a String object was sent as its characters (`a[0]=a`), a Number, Boolean or BigInt one
+    // left out like an empty object. Known by its tag, as a Date is (another realm's is no `instanceof String`), the whole
+    // word: a class tagged `BigNumber` is no Number. A Symbol one is refused as a symbol is.
+    if (typeof value !== 'object' || / (String|Number|Boolean|BigInt|Symbol)]/.test({}.toString.call(value))) {
+      pairs.push(`${name}=${encodeLeaf(value.valueOf(), path)}`);
       return;
     }
     // The depth limit, 32, written out in both places (no module constant: the bundle is smaller); the containers on
