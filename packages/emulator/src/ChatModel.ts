@@ -53,7 +53,17 @@ export interface Message {
   text: string;
   date: number;
   edited: boolean;
+  /** Soft-deleted: the text is DELETED_MESSAGE_TEXT now, and the message stays in the history. */
+  deleted: boolean;
 }
+
+/**
+ * The text a soft delete leaves (`SoftDeletionStrategy`: `setMessage(Loc::getMessage('IM_MESSAGE_DELETED'))`,
+ * yuliai/bitrix-modules@1e97fbba im/lib/V2/Message/Delete/Strategy). That copy has no lang files; the EN text is
+ * the one `IM_MESSAGE_DELETED` has in avshatalov48/bitrix-core-business@10714f08
+ * modules/im/lang/en/classes/general/im_messenger.php.
+ */
+export const DELETED_MESSAGE_TEXT = 'This message has been deleted.';
 
 export interface Indicator {
   chatId: number;
@@ -350,7 +360,15 @@ export class ChatModel {
 
   addMessage(chat: Chat, authorId: number, text: string, now = this.now()): Message {
     this.hide(chat.id, authorId, 'message', now);
-    const message: Message = { id: this.nextMessageId++, chatId: chat.id, authorId, text, date: now, edited: false };
+    const message: Message = {
+      id: this.nextMessageId++,
+      chatId: chat.id,
+      authorId,
+      text,
+      date: now,
+      edited: false,
+      deleted: false,
+    };
     this.messages.push(message);
     const inChat = this.byChat.get(chat.id);
     if (inChat) inChat.push(message);
@@ -364,6 +382,7 @@ export class ChatModel {
       messageId: message.id,
       text,
       edited: false,
+      deleted: false,
     });
     const author = this.users.get(authorId);
     if (author?.botId == null) this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEADD', message.date);
@@ -404,22 +423,55 @@ export class ChatModel {
       messageId: message.id,
       text,
       edited: true,
+      deleted: false,
     });
     // §4.4 lists ONIMBOTV2MESSAGEUPDATE; the public event page gives it MESSAGEADD's data with the new text.
     if (this.users.get(message.authorId)?.botId == null) this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEUPDATE', now);
   }
 
+  /**
+   * The soft delete `CIMMessenger::Delete` asks for (`DeletionMode::Soft`, yuliai/bitrix-modules@026c2eea
+   * im_messenger.php): the message keeps its place and id, its text becomes the deleted text and its params only
+   * `IS_DELETED` (`resetParams`), so the history still lists it. The timeline records it as a message entry marked
+   * `deleted`, as an edit is one marked `edited`. Nothing hides an indicator: the reference (§3) names no delete among
+   * what stops one. Bots that heard the message hear `ONIMBOTV2MESSAGEDELETE` (§4.4), addressed by the text it had.
+   */
+  deleteMessage(message: Message, now = this.now()): void {
+    const chat = this.chats.get(message.chatId)!;
+    const heard = message.text;
+    message.text = DELETED_MESSAGE_TEXT;
+    message.edited = false;
+    message.deleted = true;
+    this.timeline.push({
+      kind: 'message',
+      time: now,
+      chatId: chat.id,
+      dialogId: this.dialogIdFor(chat, message.authorId),
+      authorId: message.authorId,
+      messageId: message.id,
+      text: message.text,
+      edited: false,
+      deleted: true,
+    });
+    if (this.users.get(message.authorId)?.botId == null) {
+      this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEDELETE', now, heard);
+    }
+  }
+
   // ---- bot events ----
 
   /**
-   * Bots that should hear a message, new or edited (reference §4.2 bot types): 1:1 always, `bot`/`openline` on
-   * mention (in the text as it is now), others always. `at` is the event's date: the message's, or the edit's.
+   * Bots that should hear a message, new, edited or deleted (reference §4.2 bot types): 1:1 always, `bot`/`openline`
+   * on mention (in `text`: the text as it is now, or as it was before a deletion), others always. `at` is the event's
+   * date: the message's, or the change's. A deletion's data is the public event page's `{bot, messageId, chat, user,
+   * language}` (`bitrix24/b24restdocs …/imbot.v2/events/events.md#onimbotv2messagedelete`): no message object.
    */
   private notifyBots(
     chat: Chat,
     message: Message,
-    type: 'ONIMBOTV2MESSAGEADD' | 'ONIMBOTV2MESSAGEUPDATE',
+    type: 'ONIMBOTV2MESSAGEADD' | 'ONIMBOTV2MESSAGEUPDATE' | 'ONIMBOTV2MESSAGEDELETE',
     at: number,
+    text = message.text,
   ): void {
     for (const memberId of chat.members) {
       if (memberId === message.authorId) continue;
@@ -428,8 +480,7 @@ export class ChatModel {
       if (chat.type === 'chat' && (bot.type === 'bot' || bot.type === 'openline')) {
         const name = this.users.get(bot.id)?.name ?? '';
         const mentioned =
-          message.text.includes(`[USER=${bot.id}]`) ||
-          (name !== '' && message.text.toLowerCase().includes(`@${name.toLowerCase()}`));
+          text.includes(`[USER=${bot.id}]`) || (name !== '' && text.toLowerCase().includes(`@${name.toLowerCase()}`));
         if (!mentioned) continue;
       }
       const event: BotEvent = {
@@ -438,7 +489,7 @@ export class ChatModel {
         date: isoSeconds(at),
         data: {
           bot: this.botObject(bot),
-          message: this.messageObject(message),
+          ...(type === 'ONIMBOTV2MESSAGEDELETE' ? { messageId: message.id } : { message: this.messageObject(message) }),
           chat: this.chatObject(chat, bot.id),
           user: this.userObject(message.authorId),
           language: 'en',

@@ -15,6 +15,7 @@ function message(n: number): Omit<Extract<TimelineEntry, { kind: 'message' }>, '
     messageId: n,
     text: `m${n}`,
     edited: false,
+    deleted: false,
   };
 }
 

@@ -446,6 +446,77 @@ describe('ONIMBOTV2MESSAGEUPDATE (reference §4.4: an edit in a chat with the bo
   });
 });
 
+describe('ONIMBOTV2MESSAGEDELETE (reference §4.4: a deletion in a chat with the bot)', () => {
+  it("fetch mode: im.message.delete queues {bot, messageId, chat, user, language} (the public event page's shape)", async () => {
+    let now = Date.parse('2026-01-01T10:00:00Z');
+    emulator = await startEmulator({ plan: 'off', now: () => now });
+    const user2 = emulator.webhookUrl(2);
+    const added = await post(`${user2}im.message.add`, { DIALOG_ID: '10', MESSAGE: 'oops' });
+    now += 5_000;
+    expect((await post(`${user2}im.message.delete`, { MESSAGE_ID: added.body.result })).status).toBe(200);
+
+    const got = await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, { botId: 10, botToken: 'agent-bot-token' });
+    const events = got.body.result.events;
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['ONIMBOTV2MESSAGEADD', 'ONIMBOTV2MESSAGEDELETE']);
+    const deleted = events[1];
+    expect(deleted).toMatchObject({ eventId: 2, date: '2026-01-01T10:00:05+00:00' });
+    expect(Object.keys(deleted.data).sort()).toEqual(['bot', 'chat', 'language', 'messageId', 'user']);
+    expect(deleted.data).toMatchObject({
+      messageId: added.body.result,
+      chat: { dialogId: '2', type: 'private' },
+      user: { id: 2 },
+      bot: { id: 10 },
+      language: 'en',
+    });
+  });
+
+  it('an emptying im.message.update is a deletion too: webhook mode POSTs ONIMBOTV2MESSAGEDELETE, no MESSAGEUPDATE', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startReceiver();
+    emulator.seed({ bots: [{ code: 'hook', name: 'Hook', botToken: 'hook', eventMode: 'webhook', webhookUrl: url }] });
+    const botId = emulator.bot('hook')!.id;
+    const id = emulator.postMessage({ from: 3, dialogId: String(botId), text: 'first' });
+    expect((await post(`${emulator.webhookUrl(3)}im.message.update`, { MESSAGE_ID: id, MESSAGE: '' })).status).toBe(
+      200,
+    );
+    await emulator.settled();
+    expect(requests.map((r) => new URLSearchParams(r.body).get('event'))).toEqual([
+      'ONIMBOTV2MESSAGEADD',
+      'ONIMBOTV2MESSAGEDELETE',
+    ]);
+    const form = new URLSearchParams(requests[1]!.body);
+    expect(form.get('data[messageId]')).toBe(String(id));
+    expect(form.get('data[chat][dialogId]')).toBe('3');
+    expect(form.get('data[user][id]')).toBe('3');
+    expect(form.get('auth[application_token]')).toBe(emulator.bot('hook')!.applicationToken);
+  });
+
+  it('group chats: a type bot hears the deletion of a message that mentioned it, a supervisor every deletion', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    emulator.seed({ bots: [{ id: 30, code: 'sup', name: 'Sup', botToken: 'sup', type: 'supervisor', chats: [1] }] });
+    const user2 = emulator.webhookUrl(2);
+    const plain = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'hello all' });
+    const mention = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'hey [USER=10]Agent[/USER]' });
+    await post(`${user2}im.message.delete`, { MESSAGE_ID: plain });
+    await post(`${user2}im.message.delete`, { MESSAGE_ID: mention });
+    const types = async (botId: number, botToken: string) =>
+      (await post(`${emulator!.webhookUrl()}imbot.v2.Event.get`, { botId, botToken })).body.result.events.map(
+        (e: { type: string; data: { message?: { id: number }; messageId?: number } }) =>
+          `${e.type} ${e.data.messageId ?? e.data.message?.id}`,
+      );
+    expect(await types(10, 'agent-bot-token')).toEqual([
+      `ONIMBOTV2MESSAGEADD ${mention}`,
+      `ONIMBOTV2MESSAGEDELETE ${mention}`,
+    ]);
+    expect(await types(30, 'sup')).toEqual([
+      `ONIMBOTV2MESSAGEADD ${plain}`,
+      `ONIMBOTV2MESSAGEADD ${mention}`,
+      `ONIMBOTV2MESSAGEDELETE ${plain}`,
+      `ONIMBOTV2MESSAGEDELETE ${mention}`,
+    ]);
+  });
+});
+
 describe('imbot.v2.Bot.unregister (reference §4.2; ONIMBOTV2DELETE is the last event, §4.4)', () => {
   it('fetch mode: answers true, queues ONIMBOTV2DELETE {bot} after what was unread, then the bot is gone', async () => {
     emulator = await startEmulator({ plan: 'off' });

@@ -78,6 +78,25 @@ describe.skipIf(!hasChromium)('live page in Chromium', () => {
     }
   });
 
+  it('shows a deletion as the platform keeps it: the deleted text in the chat, a delete line in the log', async () => {
+    const page = await browser!.newPage();
+    try {
+      await page.goto(emulator.liveUrl);
+      await page.waitForSelector('#conn.on');
+      const user2 = emulator.webhookUrl(2);
+      const added = await post(`${user2}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'soon gone' });
+      const msgs = page.locator('[data-chat="1"] .msgs');
+      await expect.poll(() => msgs.textContent()).toContain('soon gone');
+      expect((await post(`${user2}im.message.delete`, { MESSAGE_ID: added.body.result })).body.result).toBe(true);
+      await expect.poll(() => msgs.textContent()).toContain('Bob Builder: This message has been deleted.');
+      expect(await msgs.textContent()).not.toContain('soon gone');
+      await expect.poll(() => page.locator('#log').textContent()).toContain('delete by Bob Builder');
+    } finally {
+      await page.close();
+      emulator.reset();
+    }
+  });
+
   it('shows markup in message text, chat titles and names as text: nothing in it runs or renders', async () => {
     const own = await startEmulator({ plan: 'off' });
     const page = await browser!.newPage();

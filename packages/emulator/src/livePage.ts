@@ -98,7 +98,7 @@ export function livePage(): string {
       li.className = 'hide';
       li.textContent = t + ' hidden: ' + who(entry.senderId) + ' in ' + where(entry.chatId) + ' (' + entry.cause + ')';
     } else if (entry.kind === 'message') {
-      li.textContent = t + ' ' + (entry.edited ? 'edit' : 'message') + ' by ' + who(entry.authorId) + ' in ' + where(entry.chatId) + ': ' + entry.text;
+      li.textContent = t + ' ' + (entry.deleted ? 'delete' : entry.edited ? 'edit' : 'message') + ' by ' + who(entry.authorId) + ' in ' + where(entry.chatId) + ': ' + entry.text;
     } else {
       li.textContent = t + ' ' + entry.kind;
     }

@@ -94,16 +94,46 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
 const EDIT_WINDOW_SEC = 259_200;
 
 /**
- * `CIMMessenger::CheckPossibilityUpdateMessage(IM_CHECK_UPDATE, id, userId)` as far as the model goes: a positive id
- * and user, a message that exists, under three days old (whole seconds, as the database keeps `DATE_CREATE`), and
- * written by that user. Deleted, forwarded, open-line and system messages are not modelled.
+ * `CIMMessenger::CheckPossibilityUpdateMessage($type, id, userId)` (yuliai/bitrix-modules@026c2eea im_messenger.php)
+ * as far as the model goes, for `IM_CHECK_UPDATE` (`'update'`) and `IM_CHECK_DELETE` (`'delete'`): a positive id and
+ * user, a message that exists and is not deleted, written by that user, and for an update under three days old (whole
+ * seconds, as the database keeps `DATE_CREATE`); a delete has no age limit. Forwarded, open-line and system messages,
+ * the admin's way into the general chat, and the pass a bot caller gets on a deleted message, are not modelled.
  */
-function canUpdate(model: ChatModel, messageId: number, userId: number, now: number): Message | null {
+function canChange(
+  model: ChatModel,
+  messageId: number,
+  userId: number,
+  now: number,
+  type: 'update' | 'delete',
+): Message | null {
   if (messageId <= 0 || userId <= 0) return null;
   const message = model.message(messageId);
   if (!message) return null;
-  if (Math.floor(message.date / 1000) + EDIT_WINDOW_SEC < Math.floor(now / 1000)) return null;
+  if (message.deleted) return null;
+  if (type === 'update' && Math.floor(message.date / 1000) + EDIT_WINDOW_SEC < Math.floor(now / 1000)) return null;
   return message.authorId === userId ? message : null;
+}
+
+/**
+ * `CIMMessenger::Delete(id, userId)`: the delete check, then a soft delete (`DeletionMode::Soft`; the complete delete
+ * an admin gets in the general chat is not modelled). False, which both REST callers answer CANT_EDIT_MESSAGE 403,
+ * when the check refuses.
+ */
+function deleteMessage(context: MethodContext, messageId: number): boolean {
+  const { model, auth, now } = context;
+  const message = canChange(model, messageId, auth.userId, now, 'delete');
+  if (!message) return false;
+  context.record.chatId = message.chatId;
+  model.deleteMessage(message, now);
+  return true;
+}
+
+/** The id `im.message.update` and `im.message.delete` act on: `MESSAGE_ID` when set (replacing `ID`), through intval. */
+function messageIdOf(params: Params): number {
+  const messageId = intval(isset(params.MESSAGE_ID) ? params.MESSAGE_ID : params.ID);
+  if (messageId <= 0) throw restError('MESSAGE_ID_ERROR');
+  return messageId;
 }
 
 /**
@@ -121,16 +151,18 @@ function updatedText(raw: string): string {
  * `MESSAGE_ID` as `BOT_ID` (the caller when it is not set: `is_null`); then `MESSAGE` goes through `CIMMessenger::Update`, which checks again. Every refusal is
  * CANT_EDIT_MESSAGE 403. With none of them set nothing is checked and the answer is `true`. ATTACH, KEYBOARD and MENU
  * are checked, not stored: the model has no attachments. An edit by the author hides their indicator (cause `edit`).
+ * A text that `Update` makes empty (`if ($text == '') return self::Delete(…)`) deletes the message instead, with the
+ * delete check: no three-day limit (the public page says it too: "Если передать пустое значение, сообщение будет
+ * удалено", bitrix-tools/b24-rest-docs api-reference/chats/messages/im-message-update.md).
  */
 function messageUpdate(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
   const { model, auth, now } = context;
   context.record.senderId = auth.userId;
-  const messageId = intval(isset(params.MESSAGE_ID) ? params.MESSAGE_ID : params.ID);
-  if (messageId <= 0) throw restError('MESSAGE_ID_ERROR');
+  const messageId = messageIdOf(params);
   let checked: Message | null | undefined;
   const check = (id: number, userId: number): void => {
-    checked ??= canUpdate(model, id, userId, now);
+    checked ??= canChange(model, id, userId, now, 'update');
     if (!checked) throw restError('CANT_EDIT_MESSAGE');
     context.record.chatId = checked.chatId;
   };
@@ -140,11 +172,27 @@ function messageUpdate(raw: Params, context: MethodContext): unknown {
   if (isset(params.MENU)) check(intval(params.MESSAGE_ID), isset(params.BOT_ID) ? intval(params.BOT_ID) : auth.userId);
   if (isset(params.MESSAGE)) {
     const text = updatedText(stringOf(params.MESSAGE) ?? '');
-    const message = canUpdate(model, messageId, auth.userId, now);
+    if (text === '') {
+      if (!deleteMessage(context, messageId)) throw restError('CANT_EDIT_MESSAGE');
+      return true;
+    }
+    const message = canChange(model, messageId, auth.userId, now, 'update');
     if (!message) throw restError('CANT_EDIT_MESSAGE');
     context.record.chatId = message.chatId;
     model.editMessage(message, text, now);
   }
+  return true;
+}
+
+/**
+ * `im.message.delete` (yuliai/bitrix-modules@026c2eea im_rest.php messageDelete): `MESSAGE_ID` (else `ID`) through
+ * `intval`, MESSAGE_ID_ERROR 400 if not > 0; then `CIMMessenger::Delete`, whose false is CANT_EDIT_MESSAGE 403
+ * (the caller's own message, not deleted yet, of any age). `true`.
+ */
+function messageDelete(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  context.record.senderId = context.auth.userId;
+  if (!deleteMessage(context, messageIdOf(params))) throw restError('CANT_EDIT_MESSAGE');
   return true;
 }
 
@@ -192,7 +240,10 @@ function firstAtOrAbove(messages: readonly Message[], id: number): number {
   return low;
 }
 
-/** A message as `im.dialog.messages.get` lists it: `params` only says what the model has, an edit. */
+/**
+ * A message as `im.dialog.messages.get` lists it: `params` only says what the model has, an edit or a deletion (a soft
+ * delete leaves `IS_DELETED` as the only param; `\Bitrix\Im\Chat::getMessages` lists deleted messages like others).
+ */
 function historyMessage(message: Message): Record<string, unknown> {
   return {
     id: message.id,
@@ -200,7 +251,7 @@ function historyMessage(message: Message): Record<string, unknown> {
     author_id: message.authorId,
     date: isoSeconds(message.date),
     text: message.text,
-    params: message.edited ? { IS_EDITED: 'Y' } : null,
+    params: message.deleted ? { IS_DELETED: 'Y' } : message.edited ? { IS_EDITED: 'Y' } : null,
   };
 }
 
@@ -278,6 +329,7 @@ function dialogMessagesGet(raw: Params, context: MethodContext): unknown {
 export const MESSAGE_METHODS: readonly MethodDefinition[] = [
   { name: 'im.message.add', scope: 'im', handler: messageAdd },
   { name: 'im.message.update', scope: 'im', handler: messageUpdate },
+  { name: 'im.message.delete', scope: 'im', handler: messageDelete },
   { name: 'im.dialog.messages.get', scope: 'im', handler: dialogMessagesGet },
   { name: 'imbot.v2.Chat.Message.send', scope: 'imbot', handler: chatMessageSend, subject: subjectV2 },
 ];

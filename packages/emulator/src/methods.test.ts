@@ -44,6 +44,8 @@ interface Row {
 }
 
 const AGENT = { botId: 10, botToken: 'agent-bot-token' };
+/** `IM_MESSAGE_DELETED`, the text a soft delete leaves (avshatalov48/bitrix-core-business, im lang/en im_messenger.php). */
+const DELETED_TEXT = 'This message has been deleted.';
 const PNG_6000 = (() => {
   const b = Buffer.alloc(33);
   b.writeUInt32BE(0x89504e47, 0);
@@ -968,6 +970,25 @@ const rows: Row[] = [
     status: 403,
     error: 'CANT_EDIT_MESSAGE',
   },
+  // im.message.delete (yuliai/bitrix-modules@026c2eea im_rest.php messageDelete): MESSAGE_ID (else ID) through intval,
+  // <= 0 is MESSAGE_ID_ERROR 400; a false from CIMMessenger::Delete is CANT_EDIT_MESSAGE 403.
+  {
+    name: 'bad id',
+    method: 'im.message.delete',
+    params: { MESSAGE_ID: 'abc' },
+    status: 400,
+    error: 'MESSAGE_ID_ERROR',
+    description: "Message ID can't be empty",
+  },
+  { name: 'no id', method: 'im.message.delete', params: {}, status: 400, error: 'MESSAGE_ID_ERROR' },
+  {
+    name: 'unknown message',
+    method: 'im.message.delete',
+    params: { ID: 123456 },
+    status: 403,
+    error: 'CANT_EDIT_MESSAGE',
+    description: "Time has expired for modification or you don't have access",
+  },
   // imbot.v2.Bot.register (§4.2)
   {
     name: 'ok (webhook mode)',
@@ -1394,6 +1415,126 @@ describe("im.message.update: the source's checks and what it stores", () => {
       expect(reply.body.error).toBe('CANT_EDIT_MESSAGE');
     }
     expect(textOf(id)).toMatchObject({ text: 'not yours', edited: false });
+  });
+
+  // CIMMessenger::Update: `$text = trim(str_replace(['[BR]', '[br]'], "\n", $text)); if ($text == '') return
+  // self::Delete($id, $userId, false, $byEvent);` — a soft delete (DeleteService, DeletionMode::Soft).
+  it('deletes the message when MESSAGE is empty once [BR]s are newlines and it is trimmed', async () => {
+    for (const empty of ['', ' [BR][br]\t']) {
+      const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'to go' });
+      const reply = await update({ MESSAGE_ID: id, MESSAGE: empty });
+      expect(reply.status).toBe(200);
+      expect(reply.body.result).toBe(true);
+      expect(textOf(id)).toMatchObject({ text: DELETED_TEXT, edited: false, deleted: true });
+    }
+  });
+
+  it('deletes with the delete check: no three-day limit, and a deleted message can no longer be changed', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'old news' });
+    clock += 259_200_000 + 1000;
+    expect((await update({ MESSAGE_ID: id, MESSAGE: 'too late' })).status).toBe(403);
+    expect((await update({ MESSAGE_ID: id, MESSAGE: '' })).body.result).toBe(true);
+    for (const params of [{ MESSAGE: 'back again' }, { MESSAGE: '' }, { ATTACH: 'N' }]) {
+      const reply = await update({ MESSAGE_ID: id, ...params });
+      expect(reply.status).toBe(403);
+      expect(reply.body.error).toBe('CANT_EDIT_MESSAGE');
+    }
+    expect(own.timeline().filter((e) => e.kind === 'message' && e.messageId === id)).toHaveLength(2);
+  });
+
+  it("refuses to empty another user's message: CANT_EDIT_MESSAGE 403, the message kept", async () => {
+    const id = own.postMessage({ from: 2, dialogId: 'chat1', text: 'still here' });
+    const reply = await update({ MESSAGE_ID: id, MESSAGE: '' });
+    expect(reply.status).toBe(403);
+    expect(reply.body.error).toBe('CANT_EDIT_MESSAGE');
+    expect(textOf(id)).toMatchObject({ text: 'still here', deleted: false });
+  });
+});
+
+/**
+ * `im.message.delete` as the module source runs it (yuliai/bitrix-modules@026c2eea im_rest.php messageDelete,
+ * im_messenger.php `Delete` / `CheckPossibilityUpdateMessage(IM_CHECK_DELETE, …)`): `MESSAGE_ID`, else `ID`, through
+ * intval; the caller's own message that is not deleted yet, at any age (the three-day limit is for updates); a soft
+ * delete (`DeletionMode::Soft`): the message stays in the history with the deleted text and `IS_DELETED`.
+ */
+describe("im.message.delete: the source's checks and the soft delete", () => {
+  let own: Emulator;
+  let clock: number;
+  let url: string;
+  const remove = (params: Record<string, unknown>) => post(`${url}im.message.delete`, params);
+  const history = async () =>
+    (await post(`${url}im.dialog.messages.get`, { DIALOG_ID: 'chat1', LIMIT: 50 })).body.result.messages as {
+      id: number;
+      text: string;
+      params: unknown;
+    }[];
+  beforeAll(async () => {
+    clock = Date.UTC(2026, 0, 5, 12, 0, 0);
+    own = await startEmulator({ plan: 'off', now: () => clock });
+    url = own.webhookUrl(1);
+  });
+  afterAll(() => own.close());
+
+  it("soft-deletes the caller's message: true, kept in the history as deleted, the timeline entry marked", async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'regret' });
+    clock += 1000;
+    const reply = await remove({ MESSAGE_ID: id });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result).toBe(true);
+    expect((await history()).find((m) => m.id === id)).toMatchObject({
+      text: DELETED_TEXT,
+      params: { IS_DELETED: 'Y' },
+    });
+    expect(own.timeline().filter((e) => e.kind === 'message' && e.messageId === id)).toHaveLength(2);
+    expect(
+      own
+        .timeline()
+        .filter((e) => e.kind === 'message')
+        .at(-1),
+    ).toMatchObject({
+      kind: 'message',
+      time: clock,
+      messageId: id,
+      authorId: 1,
+      dialogId: 'chat1',
+      text: DELETED_TEXT,
+      edited: false,
+      deleted: true,
+    });
+    // The message a test posted is still listed once, as posted: a delete is no new message.
+    expect(own.messages(1).filter((e) => e.messageId === id)).toEqual([expect.objectContaining({ text: 'regret' })]);
+  });
+
+  it('takes ID when there is no MESSAGE_ID, and MESSAGE_ID when both are set', async () => {
+    const first = own.postMessage({ from: 1, dialogId: 'chat1', text: 'one' });
+    expect((await remove({ ID: first })).body.result).toBe(true);
+    const second = own.postMessage({ from: 1, dialogId: 'chat1', text: 'two' });
+    const both = await remove({ MESSAGE_ID: 0, ID: second });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toBe('MESSAGE_ID_ERROR');
+    expect((await history()).find((m) => m.id === second)).toMatchObject({ text: 'two', params: null });
+  });
+
+  it('has no three-day limit, but refuses a message deleted already', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'ancient' });
+    clock += 30 * 86_400_000;
+    expect((await remove({ MESSAGE_ID: id })).body.result).toBe(true);
+    const again = await remove({ MESSAGE_ID: id });
+    expect(again.status).toBe(403);
+    expect(again.body).toMatchObject({
+      error: 'CANT_EDIT_MESSAGE',
+      error_description: "Time has expired for modification or you don't have access",
+    });
+  });
+
+  it("refuses another user's message and an unknown one with CANT_EDIT_MESSAGE 403", async () => {
+    const id = own.postMessage({ from: 2, dialogId: 'chat1', text: 'theirs' });
+    for (const messageId of [id, 999_999]) {
+      const reply = await remove({ MESSAGE_ID: messageId });
+      expect(reply.status).toBe(403);
+      expect(reply.body.error).toBe('CANT_EDIT_MESSAGE');
+    }
+    expect((await history()).find((m) => m.id === id)).toMatchObject({ text: 'theirs', params: null });
   });
 });
 

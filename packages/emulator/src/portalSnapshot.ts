@@ -22,6 +22,7 @@ export function portalSnapshot(portal: Portal): Record<string, unknown> {
         text: m.text,
         date: m.date,
         edited: m.edited,
+        deleted: m.deleted,
       })),
     })),
     bots: [...model.bots.values()].map((b) => ({

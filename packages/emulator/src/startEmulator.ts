@@ -151,7 +151,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return portal.timeline
         .list()
         .filter(
-          (e): e is MessageEntry => e.kind === 'message' && !e.edited && (chatId === undefined || e.chatId === chatId),
+          (e): e is MessageEntry =>
+            e.kind === 'message' && !e.edited && !e.deleted && (chatId === undefined || e.chatId === chatId),
         );
     },
     postMessage: ({ from, dialogId, text }) => portal.postMessage(from, dialogId, text),

@@ -178,6 +178,8 @@ export interface MessageEntry extends TimelineBase {
   messageId: number;
   text: string;
   edited: boolean;
+  /** A soft delete (`im.message.delete`, or an update to an empty text): `text` is the deleted text. */
+  deleted: boolean;
 }
 
 export type TimelineEntry = CallEntry | HideEntry | MessageEntry;
@@ -367,7 +369,7 @@ export interface Emulator {
   /** Indicators visible now. */
   indicators(): IndicatorState[];
   /**
-   * Message entries of the timeline (as first posted; edits left out), of one chat or all: computed from the timeline,
+   * Message entries of the timeline (as first posted; edits and deletions left out), of one chat or all: computed from the timeline,
    * so only among the entries it keeps (`timelineLimit`). The chats themselves keep every message, as a portal does.
    */
   messages(chatId?: number): MessageEntry[];
