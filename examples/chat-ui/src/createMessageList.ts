@@ -391,10 +391,11 @@ export function createMessageList(options: MessageListOptions) {
   function insert(entry: MessageEntry): 'sent here' | 'new' | undefined {
     const known = shown.get(entry.messageId);
     if (known) {
-      // An edit (`im.message.update`) comes as the same message again, with its new text.
-      if (entry.edited) {
+      // An edit (`im.message.update`) comes as the same message again, with its new text; a deletion too (by
+      // `im.message.delete`, or an update to no text), with the portal's "This message has been deleted.", no edit.
+      if (entry.edited || entry.deleted) {
         known.querySelector('.text')!.textContent = entry.text;
-        known.classList.add('edited');
+        markChanged(known, entry);
       }
       return undefined;
     }
@@ -404,6 +405,8 @@ export function createMessageList(options: MessageListOptions) {
       return 'sent here';
     }
     const li = item(entry.authorId, entry.text);
+    // Edited or deleted already when the timeline no longer holds its first entry (it keeps `timelineLimit`).
+    markChanged(li, entry);
     settle(li, entry.messageId, entry.time);
     list.insertBefore(li, placeOf(entry.messageId));
     return 'new';
@@ -456,9 +459,16 @@ export function createMessageList(options: MessageListOptions) {
       const known = shown.get(message.id)!;
       const text = known.querySelector('.text')!;
       if (text.textContent !== message.text) text.textContent = message.text;
-      if (message.edited) known.classList.add('edited');
+      markChanged(known, message);
     }
     return added;
+  }
+
+  /** Marks a shown message edited or deleted, as it now is (a deleted one is no longer "edited"). */
+  function markChanged(li: HTMLLIElement, message: { readonly edited: boolean; readonly deleted: boolean }): void {
+    if (message.deleted) li.classList.remove('edited');
+    else if (!message.edited) return;
+    li.classList.add(message.deleted ? 'deleted' : 'edited');
   }
 
   /** Whether the list was loaded before (a later load is a reconnect). */

@@ -2,6 +2,7 @@ import { createFetchTransport } from '@b24-typing/browser';
 import { startEmulator } from '@b24-typing/emulator';
 import type { Emulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteAs } from '../test/deleteAs';
 import { loadHistory } from './loadHistory';
 
 /** A chat's history, read over HTTP from an emulator as the page reads it (its fetch transport, OAuth). */
@@ -36,6 +37,7 @@ describe('loadHistory', () => {
       text: 'line 170',
       date: expect.any(Number),
       edited: false,
+      deleted: false,
     });
   });
 
@@ -52,6 +54,15 @@ describe('loadHistory', () => {
     emulator.editMessage(id, 'fixed');
     const history = await read(0, 'chat2');
     expect(history).toEqual({ messages: [expect.objectContaining({ id, text: 'fixed', edited: true })], whole: true });
+  });
+
+  it('says which are deleted, in the words the portal shows instead', async () => {
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat2', text: 'wrong chat' });
+    await deleteAs(emulator, 2, id);
+    const history = await read(0, 'chat2');
+    expect(history.messages.at(-1)).toEqual(
+      expect.objectContaining({ id, text: 'This message has been deleted.', edited: false, deleted: true }),
+    );
   });
 
   it('rejects as the call does', async () => {

@@ -8,6 +8,8 @@ export interface HistoryMessage {
   /** When it was written (to the second: the portal's `date`). */
   readonly date: number;
   readonly edited: boolean;
+  /** Deleted by its author (the portal's soft delete): `text` is what the portal shows instead of it. */
+  readonly deleted: boolean;
 }
 
 /** The chat's newest messages, read back after a gap. */
@@ -35,7 +37,7 @@ interface PortalMessage {
   readonly author_id: number;
   readonly text: string;
   readonly date: string;
-  readonly params: { readonly IS_EDITED?: string } | null;
+  readonly params: { readonly IS_EDITED?: string; readonly IS_DELETED?: string } | null;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function loadHistory(transport: Transport, dialogId: string, since:
         text: m.text,
         date: Date.parse(m.date),
         edited: m.params?.IS_EDITED === 'Y',
+        deleted: m.params?.IS_DELETED === 'Y',
       });
     }
     const oldest = messages.at(-1);

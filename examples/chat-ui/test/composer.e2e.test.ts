@@ -8,6 +8,7 @@ import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
 import { agentStatus } from './agentStatus';
+import { deleteAs } from './deleteAs';
 import { typeAs } from './typeAs';
 import { setVisibility } from './setVisibility';
 
@@ -999,6 +1000,20 @@ describe('the chat as a person uses it', () => {
     await expect.poll(() => item.locator('.text').textContent()).toBe('Hi all, I am Dave, new on the team');
     expect(await item.getAttribute('class')).toContain('edited');
     expect(await page.locator('#messages li', { hasText: 'I am new here' }).count()).toBe(0);
+  });
+
+  it('shows a message its author deleted in the words the portal shows instead, no longer marked edited', async () => {
+    const { page, emulator } = ui;
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'oops, meant for another chat' });
+    const item = page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item.locator('.text').textContent()).toBe('oops, meant for another chat');
+    emulator.editMessage(id, 'oops, meant for another chat (sorry)');
+    await expect.poll(() => item.getAttribute('class')).toContain('edited');
+    await deleteAs(emulator, 2, id);
+    await expect.poll(() => item.locator('.text').textContent()).toBe('This message has been deleted.');
+    expect(await item.getAttribute('class')).toContain('deleted');
+    expect(await item.getAttribute('class')).not.toContain('edited');
+    expect(await page.locator('#messages li', { hasText: 'meant for another chat' }).count()).toBe(0);
   });
 
   it('dates the messages of other days, and those of the day before once midnight passes with the page open', async () => {

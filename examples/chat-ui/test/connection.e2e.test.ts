@@ -10,6 +10,7 @@ import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
 import { trySend } from './trySend';
 import { agentStatus } from './agentStatus';
+import { deleteAs } from './deleteAs';
 import { typeAs } from './typeAs';
 import { setVisibility } from './setVisibility';
 
@@ -798,6 +799,15 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
     await expect.poll(() => bob.locator('.text').textContent()).toBe('Bob, fixed while Alice was cut off');
     expect(await bob.getAttribute('class')).toContain('edited');
     expect(await page.locator('#messages li .text', { hasText: 'Bob, with a typo' }).count()).toBe(0);
+  });
+
+  it('shows as deleted a shown message deleted in what the emulator dropped', async () => {
+    const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, soon to be deleted' });
+    const bob = page.locator(`#messages li[data-message-id="${id}"]`);
+    await bob.waitFor();
+    await missWhileCutOff(() => deleteAs(emulator, 2, id), 'delete');
+    await expect.poll(() => bob.locator('.text').textContent()).toBe('This message has been deleted.');
+    expect(await bob.getAttribute('class')).toContain('deleted');
   });
 
   // Her message was answered (its id known) while the stream was cut, and its echo, which would have put it in its
