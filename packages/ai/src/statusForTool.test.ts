@@ -99,7 +99,7 @@ describe('statusForTool with the default rules', () => {
     ['websocketSend', 'processing'],
     ['searchlight_toggle', 'processing'],
     ['fetchall', 'processing'],
-    ['filename_normalize', 'processing'],
+    ['readonly_mode', 'processing'],
   ])('a word rule, not a word it begins: %s → %s', (name, status) => {
     expect(statusForTool(name)).toBe(status);
   });
@@ -111,6 +111,10 @@ describe('statusForTool with the default rules', () => {
     ['reads', 'readingDocs'],
     ['readers_list', 'readingDocs'],
     ['reading_list', 'readingDocs'],
+    ['get_readme', 'readingDocs'],
+    ['readmeFiles', 'readingDocs'],
+    ['resolve_filepaths', 'readingDocs'],
+    ['filename_normalize', 'readingDocs'],
     ['listFiles', 'readingDocs'],
     ['get_filings', 'readingDocs'],
     ['filed_reports', 'readingDocs'],

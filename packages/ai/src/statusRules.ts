@@ -100,6 +100,10 @@ export const defaultStatusRules: StatusRules = frozen({
     { match: 'translat', status: 'translating' },
     { match: 'read', status: 'readingDocs', prefix: false },
     { match: 'file', status: 'readingDocs', prefix: false },
+    // what `read` and `file` took as a prefix, and rightly so: a README, a file's name or path is read
+    { match: 'readme', status: 'readingDocs', prefix: false },
+    { match: 'filename', status: 'readingDocs', prefix: false },
+    { match: 'filepath', status: 'readingDocs', prefix: false },
     // `doc` is an abbreviation, yet as a prefix takes `docker` and `doctor`: a word (docs), and `document` the prefix
     // (documents, documentation)
     { match: 'doc', status: 'readingDocs', prefix: false },
