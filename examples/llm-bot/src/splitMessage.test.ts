@@ -64,6 +64,56 @@ describe('splitMessage', () => {
     ]);
   });
 
+  it('knows a ~~~ fence: keeps the block whole, or closes and reopens it with ~~~, its ``` lines text', () => {
+    const text = `~~~py\nclass A:\n${'    x = 1\n'.repeat(6)}~~~\n`;
+    // before: ['~~~py\nclass A:\n    x = 1\n…', '    x = 1\n…~~~\n']: the block cut in two, never closed, the second
+    // part's lines outside any block, its first line's indent trimmed away and its closing fence opening a new block
+    expect(splitMessage(text, 48)).toEqual([
+      '~~~py\nclass A:\n    x = 1\n    x = 1\n~~~',
+      '~~~py\n    x = 1\n    x = 1\n    x = 1\n~~~',
+      '~~~py\n    x = 1\n~~~\n',
+    ]);
+    const listing = `Intro.\n~~~md\nUse:\n\`\`\`ts\n${'const a = 1;\n'.repeat(4)}\`\`\`\n~~~\nDone.\n`;
+    // before: ['~~~md\nUse:\n```ts\n…\n```', '```ts\n…```\n~~~\nDone.\n']: the inner ``` taken for a block of its
+    // own, closed and reopened with ```, the ~~~ block cut in two and its closing fence opening one around "Done."
+    expect(splitMessage(listing, 50)).toEqual([
+      'Intro.\n~~~md\nUse:\n```ts\nconst a = 1;\n~~~',
+      '~~~md\nconst a = 1;\nconst a = 1;\nconst a = 1;\n~~~',
+      '~~~md\n```\n~~~\nDone.\n',
+    ]);
+  });
+
+  it('closes a longer fence only with one of its character at least as long, with nothing after it', () => {
+    // a ```` fence around a listing that contains ``` lines: they are text, and the block closes and reopens with ````
+    const text = `Intro.\n\`\`\`\`md\nUse:\n\`\`\`ts\n${'const a = 1;\n'.repeat(4)}\`\`\`\nend\n\`\`\`\`\nDone.\n`;
+    expect(splitMessage(text, 60)).toEqual([
+      'Intro.\n````md\nUse:\n```ts\nconst a = 1;\nconst a = 1;\n````',
+      '````md\nconst a = 1;\nconst a = 1;\n```\nend\n````\nDone.\n',
+    ]);
+    // a ~~~ line does not close a ``` block, nor does a ``` line followed by more than spaces
+    const mixed = `\`\`\`\nfirst\n~~~\n\`\`\` x\n${'line\n'.repeat(6)}\`\`\`\n`;
+    expect(splitMessage(mixed, 32)).toEqual([
+      '```\nfirst\n~~~\n``` x\nline\n```',
+      '```\nline\nline\nline\nline\n```',
+      '```\nline\n```\n',
+    ]);
+  });
+
+  it('takes a ``` line indented 4 spaces or more for text, unless a list item it is in indents it', () => {
+    // a Python docstring holding a Markdown fence: its ``` lines, indented 4, are code, not the block's end
+    const doc = `\`\`\`py\ndef f():\n    """\n    \`\`\`\n    f()\n    \`\`\`\n    """\n${'    g()\n'.repeat(4)}\`\`\`\n`;
+    // before: the block taken to end at the first indented ```, the cut then fell in the real one and left it open
+    expect(splitMessage(doc, 60)).toEqual([
+      '```py\ndef f():\n    """\n    ```\n    f()\n    ```\n    """\n```',
+      '```py\n    g()\n    g()\n    g()\n    g()\n```\n',
+    ]);
+    // a fence in an item's content (here 4 columns in, after "10. ") is one: cut inside, it is closed and reopened
+    const steps = 'Steps:\n10. Install\n    ```sh\n    npm i x\n    npm i y\n    ```\nDone.\n';
+    const [first = '', second = ''] = splitMessage(steps, 60);
+    expect(first).toBe('Steps:\n10. Install\n    ```sh\n    npm i x\n    npm i y\n```');
+    expect(second.startsWith('```sh\n')).toBe(true);
+  });
+
   it('cuts a code block line too long for any line break, closing the block on a line of its own', () => {
     const text = `\`\`\`\n${'x '.repeat(30)}\n\`\`\``;
     const parts = splitMessage(text, 40);

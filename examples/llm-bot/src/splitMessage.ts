@@ -15,7 +15,7 @@ export const MESSAGE_LIMIT = 20_000;
  * 1. after a line break whose next line does not start with whitespace: the portal trims each message (PHP `trim`),
  *    so a part starting with an indented line (the middle of a code listing, a nested list item) would lose its indent;
  * 2. after any line break, else after a space;
- * each outside a code block (a ``` fence or [code]…[/code]), as a block cut in two renders wrongly in both parts.
+ * each outside a code block (a ``` or ~~~ fence or [code]…[/code]), as a block cut in two renders wrongly in both parts.
  * With no such cut, the cut is chosen the same way anywhere (else at the limit, never inside a surrogate pair: `clip`
  * counts code points), and a block it falls in is closed at the end of the part (a fence on a line of its own) and
  * reopened at the start of the next, its language kept: the next part then starts with the fence, not the indent.
@@ -86,29 +86,63 @@ function blockAt(blocks: readonly CodeBlock[], at: number): CodeBlock | undefine
   return blocks.find((block) => block.start < at && at < block.end);
 }
 
+/** A fence line (CommonMark): its indent, a run of three or more backticks or tildes, and the rest of the line. */
+const FENCE = /^( *)(`{3,}|~{3,})([^\n]*)$/;
+
+/** The first line of a list item: its content starts as many columns in as the match is long. */
+const LIST_ITEM = /^ *(?:[-+*]|\d{1,9}[.)]) {1,4}(?=\S)/;
+
+/** A BB code tag, opening or closing, in any case. */
+const CODE_TAG = /\[(\/?)(code)\]/gi;
+
 /**
- * The code blocks of `text`: Markdown fences (a line of three or more backticks and a language, closed by a line of
- * at least as many backticks alone) and BB code `[code]…[/code]` (any case). Inside either the other's markers are
- * text, as they render.
+ * The code blocks of `text`: Markdown fences and BB code `[code]…[/code]` (any case). Inside either the other's
+ * markers are text, as they render. A fence follows CommonMark, as models write ``` and ~~~ fences, and fences of four
+ * or more around a listing that itself holds ``` lines: a line of three or more backticks (an info string after them
+ * holding none) or tildes, indented at most 3 spaces, is closed by a line of the same character, at least as many,
+ * with nothing after them but spaces; a line indented further is text (code, as in an indented docstring). A list
+ * item's content counts its indent from where the content starts, so a fence in it may stand that much further in:
+ * the item a line is in is tracked only roughly (the last item line, a less indented line leaving it), enough for
+ * the fences models put in numbered steps.
  */
 function codeBlocks(text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   let open: Omit<CodeBlock, 'end'> | undefined;
-  for (const match of text.matchAll(/^[ \t]*(`{3,})([^`\n]*)$|\[(\/?)(code)\]/gim)) {
-    const [marker, ticks, info = '', slash, tag] = match;
-    const at = match.index;
-    if (ticks !== undefined) {
-      if (!open) open = { start: at, open: `${ticks}${info.trim()}`, close: ticks, fence: true };
-      else if (open.fence && ticks.length >= open.close.length && info.trim() === '') {
-        blocks.push({ ...open, end: at + marker.length });
+  /** Where the content of the list item the line is in starts: the indent a fence may add to is counted from here. */
+  let column = 0;
+  /** `column` at the open fence, which its closing fence is indented from. */
+  let fenceColumn = 0;
+  let at = 0;
+  for (const line of text.split('\n')) {
+    const [fenceLine, indent = '', fence = '', info = ''] = (open?.fence !== false && FENCE.exec(line)) || [];
+    if (open?.fence) {
+      if (
+        fence.startsWith(open.close[0] ?? '') &&
+        fence.length >= open.close.length &&
+        indent.length <= fenceColumn + 3 &&
+        info.trim() === ''
+      ) {
+        blocks.push({ ...open, end: at + line.length });
         open = undefined;
       }
-    } else if (!open && !slash) {
-      open = { start: at, open: marker, close: `[/${tag}]`, fence: false };
-    } else if (open && !open.fence && slash) {
-      blocks.push({ ...open, end: at + marker.length });
-      open = undefined;
+    } else if (fenceLine !== undefined && indent.length <= column + 3 && !(fence[0] === '`' && info.includes('`'))) {
+      open = { start: at, open: `${fence}${info.trim()}`, close: fence, fence: true };
+      fenceColumn = column;
+    } else {
+      if (!open && line.trim() !== '') {
+        column = LIST_ITEM.exec(line)?.[0].length ?? Math.min(column, line.length - line.trimStart().length);
+      }
+      for (const match of line.matchAll(CODE_TAG)) {
+        const [marker, slash, tag] = match;
+        if (!open && !slash) {
+          open = { start: at + match.index, open: marker, close: `[/${tag}]`, fence: false };
+        } else if (open && slash) {
+          blocks.push({ ...open, end: at + match.index + marker.length });
+          open = undefined;
+        }
+      }
     }
+    at += line.length + 1;
   }
   if (open) blocks.push({ ...open, end: Number.POSITIVE_INFINITY });
   return blocks;
