@@ -373,17 +373,7 @@ export class ChatModel {
     const inChat = this.byChat.get(chat.id);
     if (inChat) inChat.push(message);
     else this.byChat.set(chat.id, [message]);
-    this.timeline.push({
-      kind: 'message',
-      time: now,
-      chatId: chat.id,
-      dialogId: this.dialogIdFor(chat, authorId),
-      authorId,
-      messageId: message.id,
-      text,
-      edited: false,
-      deleted: false,
-    });
+    this.recordMessage(chat, message, now);
     const author = this.users.get(authorId);
     if (author?.botId == null) this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEADD', message.date);
     else {
@@ -414,17 +404,7 @@ export class ChatModel {
     this.hide(chat.id, message.authorId, 'edit', now);
     message.text = text;
     message.edited = true;
-    this.timeline.push({
-      kind: 'message',
-      time: now,
-      chatId: chat.id,
-      dialogId: this.dialogIdFor(chat, message.authorId),
-      authorId: message.authorId,
-      messageId: message.id,
-      text,
-      edited: true,
-      deleted: false,
-    });
+    this.recordMessage(chat, message, now);
     // §4.4 lists ONIMBOTV2MESSAGEUPDATE; the public event page gives it MESSAGEADD's data with the new text.
     if (this.users.get(message.authorId)?.botId == null) this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEUPDATE', now);
   }
@@ -442,6 +422,14 @@ export class ChatModel {
     message.text = DELETED_MESSAGE_TEXT;
     message.edited = false;
     message.deleted = true;
+    this.recordMessage(chat, message, now);
+    if (this.users.get(message.authorId)?.botId == null) {
+      this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEDELETE', now, heard);
+    }
+  }
+
+  /** The timeline's entry for a message as it now is: posted, edited (`edited`) or deleted (`deleted`). */
+  private recordMessage(chat: Chat, message: Message, now: number): void {
     this.timeline.push({
       kind: 'message',
       time: now,
@@ -450,12 +438,9 @@ export class ChatModel {
       authorId: message.authorId,
       messageId: message.id,
       text: message.text,
-      edited: false,
-      deleted: true,
+      edited: message.edited,
+      deleted: message.deleted,
     });
-    if (this.users.get(message.authorId)?.botId == null) {
-      this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEDELETE', now, heard);
-    }
   }
 
   // ---- bot events ----
