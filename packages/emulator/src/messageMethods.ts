@@ -2,18 +2,23 @@ import type { ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
 import { chatIdOf, hasDialogAccess, isChatId, isDialogId } from './indicatorMethods';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { charLength, intval, isset, phpTrim, recordOf, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
+import { checkAttach } from './checkAttach';
+import {
+  charLength,
+  intval,
+  isset,
+  phpEmpty,
+  phpTrim,
+  recordOf,
+  stringOf,
+  upperKeys,
+  withoutFinalNewline,
+} from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
 import { isoSeconds } from './timeBlock';
 
 const MAX_MESSAGE = 20_000;
-
-/** PHP `empty()` on a parameter: absent, null, `''`, `'0'`, `0`, `false` or an empty array. */
-function phpEmpty(value: unknown): boolean {
-  if (!isset(value) || value === '' || value === '0' || value === 0 || value === false) return true;
-  return typeof value === 'object' && Object.keys(value as object).length === 0;
-}
 
 /**
  * The legacy senders' cut (`CIMMessenger::Update`, `\Bitrix\Im\V2\Message::setMessage`): a text past 20,006
@@ -37,9 +42,11 @@ function addedText(trimmed: string): string {
 /**
  * `im.message.add` as the calling user: hides the caller's indicator and sends bot events. Checks in the order of the
  * module source (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php messageAdd): the message first (a
- * string, not empty once PHP-trimmed, unless there is an ATTACH), then the recipient: a set DIALOG_ID becomes CHAT_ID
- * when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR. The
- * text is stored as `CIMMessenger::Add` stores it (addedText).
+ * string, not empty once PHP-trimmed, unless ATTACH is not empty()), then the recipient: a set DIALOG_ID becomes
+ * CHAT_ID when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR;
+ * then ATTACH (checkAttach: a truthy one that is no attach is ATTACH_ERROR, so an empty text cannot ride on a bad one),
+ * then the send. KEYBOARD and MENU are not checked (see the README). The text is stored as `CIMMessenger::Add` stores
+ * it (addedText).
  */
 function messageAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -75,6 +82,7 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
     throw restError('PARAMS_ERROR', 'Incorrect params');
   }
   context.record.dialogId = dialogId;
+  checkAttach(params.ATTACH);
   // The send itself (`CIMMessenger::Add`, im_messenger.php @026c2eea) refuses a chat that does not exist (`NullChat`)
   // and one the caller may not send to (`!$chat->canDo(Action::Send)`) by returning false, and messageAdd answers any
   // false as PARAMS_ERROR "Message isn't added" 400: no ACCESS_ERROR on this path (that one is the general chat's).
@@ -150,7 +158,9 @@ function updatedText(raw: string): string {
  * with `CheckPossibilityUpdateMessage`, once: ATTACH and KEYBOARD as the caller, MENU (when neither came first) with
  * `MESSAGE_ID` as `BOT_ID` (the caller when it is not set: `is_null`); then `MESSAGE` goes through `CIMMessenger::Update`, which checks again. Every refusal is
  * CANT_EDIT_MESSAGE 403. With none of them set nothing is checked and the answer is `true`. ATTACH, KEYBOARD and MENU
- * are checked, not stored: the model has no attachments. An edit by the author hides their indicator (cause `edit`).
+ * are checked, not stored: the model has no attachments. An ATTACH that is not empty() or 'N' must then be an attach,
+ * as for im.message.add (checkAttach: ATTACH_ERROR 400), before KEYBOARD, MENU or MESSAGE are looked at. An edit by
+ * the author hides their indicator (cause `edit`).
  * A text that `Update` makes empty (`if ($text == '') return self::Delete(…)`) deletes the message instead, with the
  * delete check: no three-day limit (the public page says it too: "Если передать пустое значение, сообщение будет
  * удалено", bitrix-tools/b24-rest-docs api-reference/chats/messages/im-message-update.md).
@@ -166,7 +176,11 @@ function messageUpdate(raw: Params, context: MethodContext): unknown {
     if (!checked) throw restError('CANT_EDIT_MESSAGE');
     context.record.chatId = checked.chatId;
   };
-  if (isset(params.ATTACH)) check(messageId, auth.userId);
+  if (isset(params.ATTACH)) {
+    check(messageId, auth.userId);
+    // `empty(ATTACH) || ATTACH == 'N'` clears the attach; anything else must be one.
+    if (params.ATTACH !== 'N') checkAttach(params.ATTACH);
+  }
   if (isset(params.KEYBOARD)) check(messageId, auth.userId);
   // MENU's check reads MESSAGE_ID itself (0 when only ID was given) and, when BOT_ID is set, checks for that user.
   if (isset(params.MENU)) check(intval(params.MESSAGE_ID), isset(params.BOT_ID) ? intval(params.BOT_ID) : auth.userId);

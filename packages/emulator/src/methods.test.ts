@@ -803,6 +803,77 @@ const rows: Row[] = [
     error: 'PARAMS_ERROR',
     description: "Message isn't added",
   },
+  // ATTACH as messageAdd reads it (yuliai/bitrix-modules@026c2eea im_rest.php): after the recipient, before the send,
+  // `$attach = CIMMessageParamAttach::GetAttachByJson($arParams['ATTACH'])`; no attach and a PHP-truthy ATTACH is
+  // ATTACH_ERROR "Incorrect attach params" 400. An empty MESSAGE passes the first check when ATTACH is not empty().
+  {
+    name: 'an empty message with an ATTACH that is no attach (a plain string): ATTACH_ERROR',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: '', ATTACH: 'x' },
+    status: 400,
+    error: 'ATTACH_ERROR',
+    description: 'Incorrect attach params',
+  },
+  {
+    name: 'a text does not excuse a bad ATTACH (a number is no array)',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: 'hi', ATTACH: 5 },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'an ATTACH without MESSAGE whose every block is refused (a blank MESSAGE block)',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', ATTACH: [{ MESSAGE: ' ' }] },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    // No BLOCKS key: the array itself is the block list, so its values ('hi') are the blocks, and a string is none.
+    name: 'ATTACH {MESSAGE: "hi"} is no block list: ATTACH_ERROR',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', ATTACH: { MESSAGE: 'hi' } },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'the recipient is checked before ATTACH',
+    method: 'im.message.add',
+    params: { DIALOG_ID: '999', MESSAGE: '', ATTACH: 'x' },
+    status: 400,
+    error: 'USER_NOT_FOUND',
+  },
+  {
+    name: 'ATTACH is checked before the send (a chat the caller is not in)',
+    method: 'im.message.add',
+    auth: 'user3',
+    params: { DIALOG_ID: 'chat2', MESSAGE: 'hi', ATTACH: 'x' },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'an empty MESSAGE and an empty() ATTACH ("0"): MESSAGE_EMPTY',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', MESSAGE: '', ATTACH: '0' },
+    status: 400,
+    error: 'MESSAGE_EMPTY',
+  },
+  {
+    // isset('') passes the first check, GetAttachByJson('') is null and '' is falsy: no ATTACH_ERROR, and the send
+    // of nothing is refused.
+    name: 'no MESSAGE and ATTACH "": not ATTACH_ERROR, the send refuses it',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', ATTACH: '' },
+    status: 400,
+    error: 'PARAMS_ERROR',
+    description: "Message isn't added",
+  },
+  {
+    name: 'an ATTACH with BLOCKS and no MESSAGE is posted',
+    method: 'im.message.add',
+    params: { DIALOG_ID: 'chat1', ATTACH: { BLOCKS: [{ MESSAGE: 'card' }] } },
+    status: 200,
+  },
   // im.dialog.messages.get: bitrix24/b24restdocs api-reference/chats/messages/im-dialog-messages-get.md (parameters,
   // errors DIALOG_ID_EMPTY, ACCESS_ERROR) and bitrix-tools/b24-rest-docs, the same path (LIMIT default 20, max 50;
   // errors with their statuses: DIALOG_ID_EMPTY 400, FIRST_ID_STRING 400, LAST_ID_STRING 400, ACCESS_ERROR 403 "You do
@@ -1407,6 +1478,26 @@ describe("im.message.update: the source's checks and what it stores", () => {
     expect(textOf(id)).toMatchObject({ text: 'parts', edited: false });
   });
 
+  it('refuses an ATTACH that is no attach with ATTACH_ERROR 400, after the check; "N" or an empty one clears', async () => {
+    const id = own.postMessage({ from: 1, dialogId: 'chat1', text: 'card' });
+    for (const attach of ['x', [{ MESSAGE: ' ' }], { MESSAGE: 'hi' }]) {
+      const reply = await update({ MESSAGE_ID: id, ATTACH: attach, MESSAGE: 'never' });
+      expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+        400,
+        'ATTACH_ERROR',
+        'Incorrect attach params',
+      ]);
+    }
+    // The text after a refused ATTACH is not stored: ATTACH is checked first.
+    expect(textOf(id)).toMatchObject({ text: 'card', edited: false });
+    for (const attach of ['N', '', '0', [{ MESSAGE: 'card' }]]) {
+      expect((await update({ MESSAGE_ID: id, ATTACH: attach })).body.result).toBe(true);
+    }
+    // Not the caller's message: CANT_EDIT_MESSAGE comes before ATTACH is read.
+    const other = own.postMessage({ from: 2, dialogId: 'chat1', text: 'theirs' });
+    expect((await update({ MESSAGE_ID: other, ATTACH: 'x' })).body.error).toBe('CANT_EDIT_MESSAGE');
+  });
+
   it("refuses another user's message with CANT_EDIT_MESSAGE 403, before and after its text", async () => {
     const id = own.postMessage({ from: 2, dialogId: 'chat1', text: 'not yours' });
     for (const params of [{ MESSAGE: 'mine now' }, { ATTACH: 'N' }, { KEYBOARD: 'N' }]) {
@@ -1585,6 +1676,68 @@ describe('im.message.add: the text CIMMessenger::Add stores', () => {
     const keyboard = await add({ MESSAGE: '[BR]', KEYBOARD: [{ TEXT: 'yes', COMMAND: 'yes' }] });
     expect(keyboard.status).toBe(200);
     expect(textOf(keyboard.body.result)).toBe('');
+  });
+});
+
+/**
+ * Which ATTACH is an attach: `CIMMessageParamAttach::GetAttachByJson` (yuliai/bitrix-modules@b2acc890
+ * im/classes/general/im_message_param.php): a JSON string is decoded, anything but an array is none; the blocks are
+ * `BLOCKS` when set, else the array itself; each block adds by its first key (USER, LINK, RICH_LINK, MESSAGE, GRID,
+ * IMAGE, FILE, DELIMITER), each `Add*` refusing what it cannot use; no block added is no attach.
+ */
+describe('im.message.add: ATTACH as GetAttachByJson reads it', () => {
+  const add = (params: Record<string, unknown>) => post(`${hook}im.message.add`, { DIALOG_ID: 'chat1', ...params });
+
+  it.each([
+    ['a JSON string', '[{"MESSAGE":"card"}]'],
+    ['a JSON string with BLOCKS', '{"BLOCKS":[{"MESSAGE":"card"}]}'],
+    ['a list of blocks of which one is usable', [{ MESSAGE: '' }, { HTML: '<b>x</b>' }, { MESSAGE: 'card' }]],
+    ['a USER with a NAME', [{ USER: { NAME: 'Ann' } }]],
+    ['a list of USERs', [{ USER: [{ NAME: '' }, { NAME: 'Ann' }] }]],
+    ['a LINK with a URL', [{ LINK: { LINK: 'https://example.com/' } }]],
+    ['a LINK to a user, named', [{ LINK: { USER_ID: 1, NAME: 'Ann' } }]],
+    ['a RICH_LINK with a path', [{ RICH_LINK: { LINK: '/company/' } }]],
+    ['a MESSAGE as TEXT', [{ MESSAGE: { TEXT: 'card' } }]],
+    ['a GRID LINE without NAME or VALUE', [{ GRID: [{ DISPLAY: 'LINE' }] }]],
+    ['a GRID row with a VALUE', [{ GRID: [{ NAME: '', VALUE: '1' }] }]],
+    ['one IMAGE (not in a list)', [{ IMAGE: { LINK: 'https://example.com/a.png' } }]],
+    ['FILEs of which one has a URL', [{ FILE: [{ LINK: 'x' }, { LINK: 'http://example.com/a.txt' }] }]],
+    ['a DELIMITER', [{ DELIMITER: { SIZE: 100 } }]],
+  ])('posts %s', async (_label, attach) => {
+    const reply = await add({ MESSAGE: '', ATTACH: attach });
+    expect([reply.status, reply.body.error]).toEqual([200, undefined]);
+  });
+
+  it.each([
+    ['true', true],
+    ['a string that is no JSON', '{MESSAGE: card'],
+    ['a JSON string of a number', '5'],
+    ['a list of strings', ['card']],
+    ['BLOCKS that are no list', { BLOCKS: 'card' }],
+    ['only blocks GetAttachByJson does not read (HTML)', [{ HTML: '<b>x</b>' }]],
+    ['a USER without a NAME', [{ USER: { USER_ID: 1 } }]],
+    ['a LINK without a URL or a named target', [{ LINK: { NAME: 'x', LINK: 'javascript:alert(1)' } }]],
+    ['a LINK to a user without a NAME', [{ LINK: { USER_ID: 1 } }]],
+    ['a MESSAGE TEXT of spaces', [{ MESSAGE: { TEXT: '  ' } }]],
+    ['a GRID whose rows are all blank', [{ GRID: [{ NAME: ' ', VALUE: '' }, { DISPLAY: 'BLOCK' }] }]],
+    ['an IMAGE without a URL', [{ IMAGE: { LINK: 'ftp://example.com/a.png' } }]],
+    ['a FILE without a LINK', [{ FILE: [{ NAME: 'a.txt' }] }]],
+  ])('refuses %s with ATTACH_ERROR 400 and posts nothing', async (_label, attach) => {
+    const before = emulator.messages(1).length;
+    const reply = await add({ MESSAGE: 'hi', ATTACH: attach });
+    expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+      400,
+      'ATTACH_ERROR',
+      'Incorrect attach params',
+    ]);
+    expect(emulator.messages(1)).toHaveLength(before);
+  });
+
+  it('reads a form-encoded ATTACH (PHP arrays with 0..n keys are lists)', async () => {
+    const good = await post(`${hook}im.message.add`, 'DIALOG_ID=chat1&ATTACH[0][MESSAGE]=card');
+    expect([good.status, good.body.error]).toEqual([200, undefined]);
+    const bad = await post(`${hook}im.message.add`, 'DIALOG_ID=chat1&ATTACH[0][MESSAGE]=');
+    expect([bad.status, bad.body.error]).toEqual([400, 'ATTACH_ERROR']);
   });
 });
 

@@ -89,6 +89,22 @@ export function isset(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
+/** PHP `empty()` on a parameter: absent, null, `''`, `'0'`, `0`, `false` or an empty array. */
+export function phpEmpty(value: unknown): boolean {
+  if (!isset(value) || value === '' || value === '0' || value === 0 || value === false) return true;
+  return typeof value === 'object' && Object.keys(value as object).length === 0;
+}
+
+/**
+ * A PHP array that is a list (`Bitrix\Main\Type\Collection::isAssociative` false): keys 0..n-1 in order. A JSON
+ * array is one; a form-encoded `x[0]=…&x[1]=…` arrives as a record with those keys and is one too.
+ */
+export function isPhpList(value: unknown): boolean {
+  if (Array.isArray(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.keys(value).every((key, index) => key === String(index));
+}
+
 /** Scalars as PHP would cast them to string; arrays and objects as null. */
 export function stringOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
