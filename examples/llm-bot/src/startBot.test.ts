@@ -1149,6 +1149,105 @@ describe('llm-bot text cut for the log and the chat', () => {
       expect(replies[1]!.text).toBe(apology);
     },
   );
+  it.each([
+    [
+      'webhook mode, a later part in its rate backoff',
+      'webhook',
+      { status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 },
+      'Sorry, my answer above is incomplete (1 of its 3 parts sent): I could not send the rest (I am restarting). Please ask again for the rest.',
+    ],
+    [
+      'fetch mode, a later part in its rate backoff',
+      'fetch',
+      { status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 },
+      'Sorry, my answer above is incomplete (1 of its 3 parts sent): I could not send the rest (I am restarting). Please ask again for the rest.',
+    ],
+    [
+      'webhook mode, a later part still on its way when stop() gives up (8 s)',
+      'webhook',
+      { hang: true, times: 1 },
+      'Sorry, the rest of my answer may not have reached you (I am restarting). If it stops short above, please ask again for the rest.',
+    ],
+    [
+      'webhook mode, the portal refusing every message for its rate limit',
+      'webhook',
+      { status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1_000 },
+      undefined, // the notice tried until stop()'s bound on its notices ends, then given up
+    ],
+  ] as const)(
+    'stop() cutting a long answer after its first part (%s): the person is told the rest is missing, within the bound (virtual time)',
+    async (_, mode, fault, notice) => {
+      const { model } = longAnswer();
+      /** The later part the portal never answers (`hang`), while it is held: `advance` does not wait for it. */
+      let held = 0;
+      const { bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
+        const http = emulatorTransport(emulator);
+        let sent = 0;
+        const transport: Transport = {
+          call: async (method, params, options) => {
+            if (method !== 'imbot.v2.Chat.Message.send') return http.call(method, params, options);
+            const hung = 'hang' in fault && sent === 1;
+            if (hung) held++;
+            try {
+              const result = await http.call(method, params, options);
+              // the first part landed: the portal refuses (or holds) the second
+              if (++sent === 1) emulator.addFault({ method, ...fault });
+              return result;
+            } finally {
+              if (hung) held--;
+            }
+          },
+        };
+        return { transport, events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 } };
+      });
+      // The bot's waits and backoffs, the model's, core's scheduler and the emulator's clock in one virtual time.
+      vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+      let q = 0;
+      try {
+        q = await ask('List them all');
+        // the first part landed; the second refused (backing off) or held on its way
+        await advance(
+          10_000,
+          () => sendCalls(emulator).length >= 2,
+          250,
+          () => held,
+        );
+        expect(sendCalls(emulator)).toHaveLength(2);
+        let stopped = false;
+        const stopping = bot.stop().then(() => {
+          stopped = true;
+        });
+        const stopAt = Date.now();
+        await advance(
+          20_000,
+          () => stopped,
+          250,
+          () => held,
+        );
+        await stopping;
+        expect(Date.now() - stopAt).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        const atStop = sendCalls(emulator).length;
+        await vi.advanceTimersByTimeAsync(60_000);
+        await emulator.settled();
+        expect(sendCalls(emulator)).toHaveLength(atStop); // nothing tried after stop() returned
+        if (!notice) expect(atStop).toBeGreaterThan(2); // the notice was tried
+      } finally {
+        vi.useRealTimers();
+      }
+      await settle();
+      const replies = emulator.messages(conversation(q).question.chatId).filter((m) => m.authorId === bot.botId);
+      // before: the first part alone, and no word that the rest is missing (the answer counted as dealt with, so
+      // no restart notice either)
+      expect(replies.map((m) => m.text)).toEqual([expect.stringMatching(/^0000 x+\n/), ...(notice ? [notice] : [])]);
+      if (notice) expect(sendCalls(emulator)).toHaveLength(3); // nothing after it: no restart notice on top of it
+      expect(lines.filter((l) => /rest of the reply/.test(l))).toEqual([
+        '× 2: stopped before the rest of the reply was sent',
+        notice
+          ? '→ 2: told that the rest of the reply is missing (stopping)'
+          : expect.stringMatching(/^× 2: could not tell that the rest of the reply is missing: /),
+      ]);
+    },
+  );
 });
 
 describe('llm-bot event delivery (webhook mode)', () => {

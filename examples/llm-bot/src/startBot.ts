@@ -129,7 +129,8 @@ export interface RunningBot {
   /**
    * Stops taking messages, aborts answers in progress (clearing their statuses) and releases everything. A model that
    * had already failed is still reported. Webhook mode: each chat with messages taken and not answered is told once to
-   * ask again (the portal does not deliver them again); fetch mode leaves them to the next run.
+   * ask again (the portal does not deliver them again); fetch mode leaves them to the next run. A long answer it cuts
+   * after its first parts went out is dealt with (in either mode): that chat is told the rest is missing instead.
    */
   stop(): Promise<void>;
 }
@@ -358,8 +359,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // `clearOnError: false` sends no clear when the model fails: nothing to wait for before telling the user.
   const clearsOnError = options.statusPolicy?.clearOnError !== false;
   const tools = options.tools ?? { webSearch: createSearchTool({ mentions: [name] }) };
-  /** Answers in progress: their dialog and when they have ended (their clears landed, their reports sent). */
-  const running = new Map<AbortController, { readonly dialogId: string; readonly finished: Promise<void> }>();
+  /**
+   * Answers in progress: their dialog, when they have ended (their clears landed, their reports sent) and whether a
+   * first part of their reply went out (stop() waits for its word that the rest is missing: `noticesOver`).
+   */
+  const running = new Map<
+    AbortController,
+    { readonly dialogId: string; readonly finished: Promise<void>; readonly replied: () => boolean }
+  >();
   const answered = seenBefore<number>(SEEN_MESSAGES);
   // Fetch mode: a poll confirms what the one before delivered (reference §4.4), so the last page is still the portal's
   // when the bot stops, and a restart would get it again: answered twice. stop() confirms what was dealt with (the
@@ -377,6 +384,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
    * not sent yet or still on its way: after stop() the bot sends nothing more.
    */
   const givingUp = new AbortController();
+  /**
+   * Aborted when stop() has waited all it will for its notices (5 s after `givingUp`): ends the restart notices and the
+   * word to a person whose long answer stop() cut after its first parts, which may still be trying when `givingUp` ends.
+   */
+  const noticesOver = new AbortController();
   /** The source failed or the bot was deleted: a confirmation would be refused the same. */
   let deaf = false;
   const stopping = new Subject<void>();
@@ -414,7 +426,6 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       const dialogId = chat.dialogId;
       const controller = new AbortController();
       const done = new Subject<void>();
-      running.set(controller, { dialogId, finished: lastValueFrom(done, { defaultValue: undefined }) });
       const started = Date.now();
       /** The portal refused this dialog's status in a way that refuses any message there too (`cannotPost`). */
       let refused: B24Error | undefined;
@@ -443,6 +454,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       let abandoned = false;
       /** It failed, but stop() gave up before its apology could go: left like an abandoned one, not dealt with. */
       let untold = false;
+      running.set(controller, {
+        dialogId,
+        finished: lastValueFrom(done, { defaultValue: undefined }),
+        replied: () => replied,
+      });
       const deadline = setTimeout(() => {
         timedOut = true;
         controller.abort();
@@ -572,20 +588,27 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           await within(REQUEST_LIMIT_MS, clear(dialogId, shown.code, AbortSignal.any([givingUp.signal, late.signal])));
           late.abort();
         }
+        // stop() cut a long answer after its first parts went out: dealt with all the same (no restart notice, which
+        // says "could not answer", nor fetch mode's next run, which would send it again from the start, may take it),
+        // so the person is told the rest is missing as a failed later part is, not left with an answer stopping short.
+        const cut = abandoned && replied;
         if (abandoned) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : `stopped before the ${replied ? 'rest of the ' : ''}reply was sent`}`,
           );
-          return;
+          if (!cut) return;
+          // Ended by `givingUp`, a part was on its way (a backoff ends at the start of stop()): it may have landed.
+          if (givingUp.signal.aborted) partDoubted = true;
+        } else {
+          const reason = timedOut
+            ? describeFailure(error, answerTimeoutMs) // ours: the same words in the log and the chat
+            : error instanceof Error
+              ? error.message
+              : String(error);
+          log(
+            `× ${dialogId}: ${text === undefined ? 'model failed' : `could not send the ${replied ? 'rest of the ' : ''}reply`}: ${reason}`,
+          );
         }
-        const reason = timedOut
-          ? describeFailure(error, answerTimeoutMs) // ours: the same words in the log and the chat
-          : error instanceof Error
-            ? error.message
-            : String(error);
-        log(
-          `× ${dialogId}: ${text === undefined ? 'model failed' : `could not send the ${replied ? 'rest of the ' : ''}reply`}: ${reason}`,
-        );
         // stop() gave up while this waited (a clear slow to land, within its 10 s: past stop()'s 8 s): nothing goes out
         // now, and with no word at all the person would wait for good on a message the portal will not deliver again.
         // Left unanswered, as an aborted one is: the restart notice (webhook mode) or the next run (fetch) takes it.
@@ -599,7 +622,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // first parts of a long one went out, it would deny what the person is reading: they are told the rest is missing.
         // The kind of failure only, never `reason`: a provider's error text is the operator's (logged above), and may
         // name its URL, an organisation or a masked key (`describeFailure`).
-        const why = describeFailure(error, timedOut ? answerTimeoutMs : undefined);
+        const why = cut ? 'I am restarting' : describeFailure(error, timedOut ? answerTimeoutMs : undefined);
         const apology = replied
           ? partDoubted
             ? `Sorry, the rest of my answer may not have reached you (${why}). If it stops short above, please ask again for the rest.`
@@ -607,8 +630,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           : doubted
             ? `Sorry, my answer may not have reached you (${why}). If you do not see it above, please ask again.`
             : `Sorry, I could not answer that: ${why}`;
-        await send(dialogId, apology, givingUp.signal, { resendDoubted: false }).catch((e: unknown) =>
-          log(`× ${dialogId}: could not report the failure: ${e instanceof Error ? e.message : String(e)}`),
+        // A cut one within stop()'s bound on its notices (`noticesOver`): `givingUp` may have ended already (its part on
+        // its way when stop() gave up), and stop() waits for it.
+        await send(dialogId, apology, cut ? noticesOver.signal : givingUp.signal, { resendDoubted: false }).then(
+          () => {
+            if (cut) log(`→ ${dialogId}: told that the rest of the reply is missing (stopping)`);
+          },
+          (e: unknown) =>
+            log(
+              `× ${dialogId}: could not ${cut ? 'tell that the rest of the reply is missing' : 'report the failure'}: ${e instanceof Error ? e.message : String(e)}`,
+            ),
         );
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
@@ -872,11 +903,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await within(8_000, Promise.all(pending.map(([, { finished }]) => finished)));
         givingUp.abort();
         // Bounded like the wait above: a portal refusing for its rate limit would otherwise hold the exit a minute.
-        if (events.mode === 'webhook' && !deaf) {
-          const notices = new AbortController();
-          await within(5_000, tellUnanswered(notices.signal));
-          notices.abort();
-        }
+        // In either mode an answer cut after its first parts tells the person the rest is missing, within it.
+        const cut = [...running.values()].filter((r) => r.replied()).map((r) => r.finished);
+        const restart = events.mode === 'webhook' && !deaf ? tellUnanswered(noticesOver.signal) : undefined;
+        await within(5_000, Promise.all([...cut, restart]));
+        noticesOver.abort();
         subscription.unsubscribe();
         indicators.dispose();
         await confirmDealtWith();
