@@ -111,3 +111,14 @@ export function isAttach(value: unknown): boolean {
 export function checkAttach(value: unknown): void {
   if (!phpEmpty(value) && !isAttach(value)) throw restError('ATTACH_ERROR');
 }
+
+/**
+ * The ATTACH check of the V2 send path, `FieldsValidationService::checkAttach` (yuliai/bitrix-modules@026c2eea
+ * im/lib/V2/Message/Send/FieldsValidationService.php), which `imbot.v2.Chat.Message.send` runs: the same
+ * `GetAttachByJson`, but asked of every ATTACH that is set (`isset`: a JSON null is not), so an empty() one such as
+ * `''` or `0` is ATTACH_ERROR "Incorrect attach params" here where checkAttach lets it through. The oversize refusal
+ * (ATTACH_ERROR with its own text) is not modelled.
+ */
+export function checkSetAttach(value: unknown): void {
+  if (isset(value) && !isAttach(value)) throw restError('ATTACH_ERROR');
+}

@@ -58,6 +58,7 @@ export const ERROR_CATALOG = {
   USER_ID_EMPTY: [400, 'Recipient ID not specified when sending a personal message'],
   // im.message.add, from the module source (yuliai/bitrix-modules@026c2eea im_rest.php messageAdd)
   USER_NOT_FOUND: [400, 'User not found'],
+  // Also imbot.v2.Chat.Message.send's (`ParamError::ATTACH_ERROR`, same text, FieldsValidationService @026c2eea).
   ATTACH_ERROR: [400, 'Incorrect attach params'],
   PARAMS_ERROR: [400, 'Incorrect params'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],

@@ -2,7 +2,7 @@ import type { ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
 import { chatIdOf, hasDialogAccess, isChatId, isDialogId } from './indicatorMethods';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { checkAttach } from './checkAttach';
+import { checkAttach, checkSetAttach } from './checkAttach';
 import {
   charLength,
   intval,
@@ -44,9 +44,9 @@ function addedText(trimmed: string): string {
  * module source (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php messageAdd): the message first (a
  * string, not empty once PHP-trimmed, unless ATTACH is not empty()), then the recipient: a set DIALOG_ID becomes
  * CHAT_ID when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR;
- * then ATTACH (checkAttach: a truthy one that is no attach is ATTACH_ERROR, so an empty text cannot ride on a bad one),
- * then the send. KEYBOARD and MENU are not checked (see the README). The text is stored as `CIMMessenger::Add` stores
- * it (addedText).
+ * the CHAT_ID branch's ACCESS_ERROR checks (see below) come next, then ATTACH (checkAttach: a truthy one that is no
+ * attach is ATTACH_ERROR, so an empty text cannot ride on a bad one), then the send. KEYBOARD and MENU are not
+ * checked (see the README). The text is stored as `CIMMessenger::Add` stores it (addedText).
  */
 function messageAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -82,10 +82,18 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
     throw restError('PARAMS_ERROR', 'Incorrect params');
   }
   context.record.dialogId = dialogId;
+  // The CHAT_ID branch has two ACCESS_ERROR 403 checks, after CHAT_ID_EMPTY and before ATTACH: "Action unavailable"
+  // when the chat is the general one (`CIMChat::GetGeneralChatId()`) and `CanSendMessageToGeneralChat` refuses, then
+  // "It is forbidden to send messages to this chat" when `\Bitrix\Im\Chat::isActionAllowed('chatN', 'SEND')` is
+  // false. That option is false only for the general chat's entity type (`CIMChat::GetChatOptions`, im_chat.php
+  // @026c2eea: every other type merges the default `SEND => true`), and both come down to
+  // `GeneralChat::hasManageMessagesAccess` (im/lib/V2/Chat/GeneralChat.php), the general chat's MANAGE_MESSAGES right
+  // (its owner, its managers, nobody, or every user). The model has no general chat, no managers and no such right,
+  // so neither check can refuse here.
   checkAttach(params.ATTACH);
   // The send itself (`CIMMessenger::Add`, im_messenger.php @026c2eea) refuses a chat that does not exist (`NullChat`)
-  // and one the caller may not send to (`!$chat->canDo(Action::Send)`) by returning false, and messageAdd answers any
-  // false as PARAMS_ERROR "Message isn't added" 400: no ACCESS_ERROR on this path (that one is the general chat's).
+  // and one the caller may not send to (`!$chat->canDo(Action::Send)`: here, not a member) by returning false, and
+  // messageAdd answers any false as PARAMS_ERROR "Message isn't added" 400, not ACCESS_ERROR.
   const chat = model.resolveDialog(dialogId, auth.userId, { allowSg: false, create: true });
   if (!chat?.members.has(auth.userId)) throw restError('PARAMS_ERROR', "Message isn't added");
   context.record.chatId = chat.id;
@@ -212,17 +220,27 @@ function messageDelete(raw: Params, context: MethodContext): unknown {
 
 /**
  * `imbot.v2.Chat.Message.send`: the bot's reply, which hides the bot's indicator in that chat. The imbot controller
- * (yuliai/bitrix-modules imbot/lib/V2/Controller/Chat/Message.php `sendAction`, read at @e0668513 and @8c347630) checks
- * the PHP-trimmed text first (`FieldsValidationService::checkMessage` @026c2eea: EMPTY_MESSAGE), before any `[BR]` is
- * converted, then sends through `\CIMMessenger::Add`, which stores the text as for im.message.add (addedText). A
- * text that only `[BR]`s made non-empty is then refused by `Chat::sendMessage` and `Add` returns false: SENDING_FAILED.
+ * (yuliai/bitrix-modules imbot/lib/V2/Controller/Chat/Message.php `sendAction`, read at @e0668513 and @8c347630) runs
+ * its chat access prefilter first (resolveDialogV2), then `FieldsValidationService::prepareFields` (@026c2eea):
+ * `checkMessage` (a set message must be a string, EMPTY_MESSAGE "Wrong message type"; PHP-trimmed, before any `[BR]`
+ * is converted, it may be empty only with an ATTACH that is not empty(); no message at all needs an ATTACH that is
+ * set), then `checkAttach` (checkSetAttach: every set attach must be one, ATTACH_ERROR). It then sends through
+ * `\CIMMessenger::Add`, which stores the text as for im.message.add (addedText). A text that only `[BR]`s made
+ * non-empty is then refused by `Chat::sendMessage` and `Add` returns false: SENDING_FAILED.
  */
 function chatMessageSend(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
   const chat = resolveDialogV2(params, bot, context);
   const fields = recordOf(params.fields);
-  const text = phpTrim(stringOf(fields?.message) ?? '');
-  if (text === '' && phpEmpty(fields?.attach)) throw restError('EMPTY_MESSAGE');
+  let text = '';
+  if (isset(fields?.message)) {
+    if (typeof fields?.message !== 'string') throw restError('EMPTY_MESSAGE', 'Wrong message type');
+    text = phpTrim(fields.message);
+    if (text === '' && phpEmpty(fields.attach)) throw restError('EMPTY_MESSAGE');
+  } else if (!isset(fields?.attach)) {
+    throw restError('EMPTY_MESSAGE');
+  }
+  checkSetAttach(fields?.attach);
   const stored = addedText(text);
   if (stored === '' && phpEmpty(fields?.attach) && phpEmpty(fields?.keyboard)) throw restError('SENDING_FAILED');
   const message = context.model.addMessage(chat, bot.id, stored, context.now);

@@ -630,6 +630,74 @@ const rows: Row[] = [
     status: 400,
     error: 'EMPTY_MESSAGE',
   },
+  // The attach as the send path checks it (yuliai/bitrix-modules@026c2eea im/lib/V2/Message/Send/
+  // FieldsValidationService.php, run by imbot/lib/V2/Controller/Chat/Message.php sendAction): `checkMessage` refuses a
+  // MESSAGE that is not a string, and no MESSAGE only when ATTACH is not set (`!isset`); then `checkAttach` runs
+  // `GetAttachByJson` on every ATTACH that is set, and no attach is ATTACH_ERROR "Incorrect attach params", however
+  // falsy the ATTACH (im.message.add lets an empty() one through). A JSON null is not set.
+  {
+    name: 'a message that is not a string (is_string)',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: 5 } },
+    status: 400,
+    error: 'EMPTY_MESSAGE',
+    description: 'Wrong message type',
+  },
+  {
+    name: 'an attach that is no attach (a plain string), without a message: ATTACH_ERROR',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { attach: 'x' } },
+    status: 400,
+    error: 'ATTACH_ERROR',
+    description: 'Incorrect attach params',
+  },
+  {
+    name: 'a text does not excuse a bad attach (a block list of strings)',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: 'hi', attach: ['card'] } },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'an empty message with a bad attach is ATTACH_ERROR, not EMPTY_MESSAGE',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: '', attach: [{ MESSAGE: ' ' }] } },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'an attach that is set but empty ("") is checked too: ATTACH_ERROR',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: 'hi', attach: '' } },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'no message and an attach "": past checkMessage (isset), then ATTACH_ERROR',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { attach: '' } },
+    status: 400,
+    error: 'ATTACH_ERROR',
+  },
+  {
+    name: 'an attach given as JSON null is not set',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { message: 'hi', attach: null } },
+    status: 200,
+  },
+  {
+    name: 'an attach with BLOCKS and no message is sent',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat1', fields: { attach: { BLOCKS: [{ MESSAGE: 'card' }] } } },
+    status: 200,
+  },
+  {
+    name: 'the chat access prefilter runs before the attach is checked',
+    method: 'imbot.v2.Chat.Message.send',
+    params: { ...AGENT, dialogId: 'chat2', fields: { message: 'hi', attach: 'x' } },
+    status: 400,
+    error: 'ACCESS_DENIED',
+  },
   {
     name: 'no botToken',
     method: 'imbot.v2.Chat.Message.send',
@@ -799,6 +867,19 @@ const rows: Row[] = [
     name: 'unknown chat by CHAT_ID',
     method: 'im.message.add',
     params: { CHAT_ID: 404, MESSAGE: 'hi' },
+    status: 400,
+    error: 'PARAMS_ERROR',
+    description: "Message isn't added",
+  },
+  // The CHAT_ID branch's two ACCESS_ERROR 403 checks (messageAdd @026c2eea) both come down to the general chat:
+  // `CanSendMessageToGeneralChat`, and `Chat::isActionAllowed('chatN', 'SEND')`, whose `SEND` is false only under
+  // `GetChatOptions()['GENERAL']` (im_chat.php @026c2eea: every other entity type, SONET_GROUP included, merges the
+  // default `SEND => true`). A workgroup chat the caller is not in is therefore refused by the send, not by them.
+  {
+    name: 'a workgroup chat (SONET_GROUP) the caller is not in: PARAMS_ERROR, not ACCESS_ERROR',
+    method: 'im.message.add',
+    auth: 'user3',
+    params: { CHAT_ID: 30, MESSAGE: 'hi' },
     status: 400,
     error: 'PARAMS_ERROR',
     description: "Message isn't added",
@@ -1787,6 +1868,53 @@ describe('imbot.v2.Chat.Message.send: the text CIMMessenger::Add stores', () => 
     const keyboard = await send({ message: '[BR]', keyboard: [{ TEXT: 'yes', COMMAND: 'yes' }] });
     expect(keyboard.status).toBe(200);
     expect(textOf(keyboard.body.result.id)).toBe('');
+  });
+});
+
+/**
+ * `imbot.v2.Chat.Message.send`'s `fields.attach` goes through the same `CIMMessageParamAttach::GetAttachByJson` as
+ * im.message.add's ATTACH (FieldsValidationService::checkAttach, yuliai/bitrix-modules@026c2eea), so the same values
+ * are attaches; a refused one is ATTACH_ERROR and sends nothing.
+ */
+describe('imbot.v2.Chat.Message.send: fields.attach as GetAttachByJson reads it', () => {
+  const send = (fields: Record<string, unknown>) =>
+    post(`${hook}imbot.v2.Chat.Message.send`, { ...AGENT, dialogId: 'chat1', fields });
+
+  it.each([
+    ['a JSON string', '[{"MESSAGE":"card"}]'],
+    ['a LINK with a URL', [{ LINK: { LINK: 'https://example.com/' } }]],
+    ['a GRID LINE', [{ GRID: [{ DISPLAY: 'LINE' }] }]],
+    ['a DELIMITER', [{ DELIMITER: { SIZE: 100 } }]],
+  ])('sends %s', async (_label, attach) => {
+    const reply = await send({ message: 'hi', attach });
+    expect([reply.status, reply.body.error]).toEqual([200, undefined]);
+  });
+
+  it.each([
+    ['true', true],
+    ['0', 0],
+    ['a string that is no JSON', '{MESSAGE: card'],
+    ['{MESSAGE: "hi"} without BLOCKS', { MESSAGE: 'hi' }],
+    ['only blocks GetAttachByJson does not read (HTML)', [{ HTML: '<b>x</b>' }]],
+    ['an IMAGE without a URL', [{ IMAGE: { LINK: 'ftp://example.com/a.png' } }]],
+  ])('refuses %s with ATTACH_ERROR 400 and sends nothing', async (_label, attach) => {
+    const before = emulator.messages(1).length;
+    const reply = await send({ message: 'hi', attach });
+    expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+      400,
+      'ATTACH_ERROR',
+      'Incorrect attach params',
+    ]);
+    expect(emulator.messages(1)).toHaveLength(before);
+  });
+
+  it('reads a form-encoded attach', async () => {
+    const url = `${hook}imbot.v2.Chat.Message.send`;
+    const base = 'botId=10&botToken=agent-bot-token&dialogId=chat1';
+    const good = await post(url, `${base}&fields[attach][0][MESSAGE]=card`);
+    expect([good.status, good.body.error]).toEqual([200, undefined]);
+    const bad = await post(url, `${base}&fields[message]=hi&fields[attach][0][MESSAGE]=`);
+    expect([bad.status, bad.body.error]).toEqual([400, 'ATTACH_ERROR']);
   });
 });
 
