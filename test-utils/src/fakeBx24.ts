@@ -87,20 +87,35 @@ export function fakeBx24(
   };
   const isSuccess = (s: number) => (s >= 200 && s < 300) || s === 304 || (s >= 400 && s < 500) || s === 0;
 
-  // BX24.js's ajax.prepareData without file inputs: `name[key]=value`, an empty array as `name=`, null left out,
-  // everything else through encodeURIComponent (so `true` is "true" and undefined "undefined").
+  // BX24.js's ajax.prepareData (api/v1) without file inputs, as it walks: a string (a String object too:
+  // `util.type.isString` takes `instanceof String`) or null is the data as it is, unescaped and, nested, without its
+  // name; else `for…in` with the object's own `hasOwnProperty` (a TypeError on one made with `Object.create(null)`),
+  // `name[key]=value` through encodeURIComponent for every value not of type `object` (so `true` is "true" and
+  // undefined "undefined"), then the objects, in order: a DOM node (`nodeType` in it) as its `value` or nothing, a
+  // Date (by its tag, any realm's) as its ISO string, an empty array (by its tag) as `name=`, anything else walked (a
+  // Number object, a Map, which have no own keys, as nothing).
   const prepareData = (data: unknown, prefix: string): string => {
-    if (typeof data === 'string' || data == null) return (data as string) || '';
+    if (typeof data === 'string' || data instanceof String || data == null) return `${data || ''}`;
+    const tag = (value: unknown) => Object.prototype.toString.call(value);
     const parts: string[] = [];
-    for (const [key, value] of Object.entries(data)) {
+    const objects: [string, object | null][] = [];
+    for (const key in data as object) {
+      // biome-ignore lint/suspicious/noPrototypeBuiltins: BX24.js calls it on the object itself
+      if (!(data as object).hasOwnProperty(key)) continue;
       const name = prefix ? `${prefix}[${encodeURIComponent(key)}]` : encodeURIComponent(key);
-      if (typeof value !== 'object') parts.push(`${name}=${encodeURIComponent(value as string)}`);
-      else if (value instanceof Date) parts.push(`${name}=${encodeURIComponent(value.toJSON())}`);
-      else if (Array.isArray(value) && value.length === 0) parts.push(`${name}=`);
-      else {
-        const nested = prepareData(value, name);
-        if (nested) parts.push(nested);
-      }
+      const value = (data as Record<string, unknown>)[key];
+      if (typeof value === 'object') objects.push([name, value]);
+      else parts.push(`${name}=${encodeURIComponent(value as string)}`);
+    }
+    for (const [name, value] of objects) {
+      let part: string;
+      if (value !== null && 'nodeType' in value) {
+        const { value: text } = value as { value?: unknown };
+        part = text === undefined ? '' : `${name}=${encodeURIComponent(text as string)}`;
+      } else if (tag(value) === '[object Date]') part = `${name}=${encodeURIComponent((value as Date).toJSON())}`;
+      else if (tag(value) === '[object Array]' && (value as unknown[]).length <= 0) part = `${name}=`;
+      else part = prepareData(value, name);
+      if (part) parts.push(part);
     }
     return parts.join('&');
   };

@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { runInNewContext } from 'node:vm';
 import type { B24Error } from '@b24-typing/core';
 import { fail, fakeBx24, ok, type Portal, type Reply } from '@b24-typing/test-utils';
 import { describe, expect, it, vi } from 'vitest';
@@ -20,6 +21,18 @@ describe('createBx24Transport', () => {
     await expect(transport.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
     expect(bx24.asked).toEqual([['im.dialog.writing', { DIALOG_ID: 'chat1' }]]);
     expect(bx24.state.sent).toEqual(['im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1']);
+  });
+
+  // The params go to BX24.js as given, and its prepareData encodes them as it walks them (the fake follows it): the
+  // values that are no objects first, then the objects; a Date by its tag, so one of another realm (an iframe's) too.
+  it('leaves the encoding to BX24.js, which sends a Date of any realm as its ISO string and plain values first', async () => {
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
+    const since = runInNewContext('new Date(Date.UTC(2026, 0, 2))') as Date;
+    const params = { FIELDS: { A: 1 }, SINCE: since, DIALOG_ID: 'chat1', EMPTY: [] };
+    await expect(createBx24Transport(bx24).call('im.dialog.writing', params)).resolves.toBe(true);
+    expect(bx24.state.sent).toEqual([
+      'im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1&FIELDS[A]=1&SINCE=2026-01-02T00%3A00%3A00.000Z&EMPTY=',
+    ]);
   });
 
   it('maps a portal error to B24Error by its code, keeping the HTTP status', async () => {
