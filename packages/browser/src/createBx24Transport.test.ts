@@ -649,6 +649,60 @@ describe('createBx24Transport', () => {
     expect(bx24.state.sent[0]).toBe('im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1&n=10');
   });
 
+  it('refuses a boxed primitive param (new String, Object(2), of any realm), which BX24.js sends mangled or not at all, as input', async () => {
+    // BX24.js's prepareData walks every value of type `object` as params of its own: a Number, Boolean, BigInt or
+    // Symbol object has no own keys and was left out (the param lost, without an error); a String object of this realm
+    // (util.type.isString: `instanceof String`) was appended as its bare text, unescaped and without its name
+    // (`&a%26b=c` read back as a param `a` and a param `b`), one of another realm walked as its characters (`x[0]=a`).
+    // The fetch transport sends each as its primitive (core's encodePhpQuery); here BX24.js encodes the params the
+    // app passed, which the transport does not copy: such a param is refused before BX24 is asked.
+    const boxed = [
+      new String('a'),
+      new String(''),
+      new Number(2),
+      Object(true),
+      Object(3n),
+      Object(Symbol('id')),
+      runInNewContext('new String("a")'),
+      runInNewContext('Object(2)'),
+    ];
+    const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
+    const transport = createBx24Transport(bx24);
+    for (const value of boxed) {
+      for (const params of [
+        { DIALOG_ID: 'chat1', value },
+        { DIALOG_ID: 'chat1', fields: { list: [1, value] } },
+      ]) {
+        await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject({
+          name: 'B24InputError',
+          kind: 'input',
+          field: 'params',
+          rule: 'encodable by BX24.js',
+        });
+        const batch = transport.batch!([
+          { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+          { method: 'im.dialog.writing', params },
+        ]);
+        await expect(batch).rejects.toMatchObject({
+          name: 'B24InputError',
+          field: 'params',
+          rule: 'encodable by BX24.js',
+        });
+      }
+    }
+    expect(bx24.asked).toEqual([]);
+    // Primitives, a Date and an object whose tag only contains such a word (a class tagged `BigNumber`) still go out.
+    const tagged = { [Symbol.toStringTag]: 'BigNumber', digits: '12' };
+    const fine = { DIALOG_ID: 'chat1', s: 'a', n: 2, b: true, at: new Date(0), big: tagged };
+    await expect(transport.call('im.dialog.writing', fine)).resolves.toBe(true);
+    await expect(transport.batch!([{ method: 'im.dialog.writing', params: fine }])).resolves.toEqual([
+      { ok: true, result: true },
+    ]);
+    expect(bx24.state.sent[0]).toBe(
+      'im.dialog.writing: auth=a1b2c3d4e5f6a7b8c9d0&DIALOG_ID=chat1&s=a&n=2&b=true&at=1970-01-01T00%3A00%3A00.000Z&big[digits]=12',
+    );
+  });
+
   it('refuses params BX24.js cannot encode before asking it, for a call it would queue (before init, or while it refreshes an expired token)', async () => {
     // BX24.js's ajax() does not send a call made before it is initialised (it runs it from BX24.init, 10 ms later in a
     // timer) nor one made once its token has expired (it asks the parent frame for a new one and sends from the

@@ -72,11 +72,12 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
       const signal = callOptions?.signal;
       const aborted = () => new B24Error({ code: 'ABORTED', message: 'the call was aborted' });
       if (signal?.aborted) throw aborted();
-      const tokens = new Set([tokenOf(bx24)]);
+      const tokens = new Set<unknown>();
       // BX24.js takes a refreshed token in its `message` listener on this window (the parent frame's answer) and sends
       // again with it at once: read here, after that listener, it is the token a request of this call may have gone
       // with, though BX24 may hold another one by the time the answer comes. Listening wraps nothing of the app's BX24.
       const seen = () => tokens.add(tokenOf(bx24));
+      seen(); // the one it holds as the call starts
       const done =
         <A>(fn: (arg: A) => void) =>
         (arg: A): void => {
@@ -103,13 +104,13 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
         fail(
           error instanceof B24Error
             ? error
-            : new B24Error({ code: 'BX24_ERROR', kind: 'network', message: 'BX24 threw while sending', cause: error }),
+            : new B24Error({ code: 'BX24_ERROR', message: 'BX24 threw while sending', kind: 'network', cause: error }),
         );
       }
     });
   const transport: Transport = {
-    call(method: string, params: Record<string, unknown>, callOptions?: TransportCallOptions): Promise<unknown> {
-      return settle(
+    call: (method: string, params: Record<string, unknown>, callOptions?: TransportCallOptions): Promise<unknown> =>
+      settle(
         () => {
           checkCall(method, params, '', callOptions);
           checkEncodable(params);
@@ -122,8 +123,7 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
             else resolve(result.data());
           });
         },
-      );
-    },
+      ),
   };
   if (typeof bx24.callBatch === 'function') {
     const callBatch = bx24.callBatch.bind(bx24);
@@ -174,13 +174,17 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
  * encode at once: a call made before it is initialised, or once its token has expired, waits for init (a timer) or
  * for the parent frame's new token (a `message` event), and a throw there was an uncaught page error and the call a
  * timeout. (core's encodePhpQuery would cost the portal-frame bundle more than its 6,000 B ceiling spares, and
- * throws on other params than BX24.js.) What prepareData sends mangled without throwing passes, as the README says: a
- * String object as its bare text (its `isString` branch, not mirrored here), a Number or Boolean object, a Map or Set
- * left out, a `toJSON` value by its fields; refusing the boxed ones alone measured +43 B.
+ * throws on other params than BX24.js.) Refused too, though prepareData does not throw on it: a boxed primitive of any
+ * realm, known by its `toString` tag (`instanceof` misses another realm's), which prepareData sends mangled or not at
+ * all: a String object of this realm as its bare text, unescaped and without its name (its `isString` branch: `new
+ * String('a&b=1')` adds a param `b`), one of another realm as its characters, a Number, Boolean, BigInt or Symbol
+ * object (no own keys) left out. What else it sends mangled without throwing passes, as the README says: a Map or Set
+ * left out, a `toJSON` value by its fields.
  */
 function checkEncodable(params: unknown): void {
   const walk = (value: unknown): void => {
     if (typeof value !== 'object') encodeURIComponent(value as string);
+    else if (/ (String|Number|Boolean|BigInt|Symbol)]/.test({}.toString.call(value))) throw 0;
     else {
       for (const key in value) {
         // biome-ignore lint/suspicious/noPrototypeBuiltins: BX24.js calls it on the object itself; its TypeError is the point
@@ -247,7 +251,7 @@ function toError(
     // (scrubSecrets walks nested arrays: the tokens need not be spread into the list)
     return B24Error.fromResponse(ex, command ? undefined : httpStatus, [
       params,
-      [...seen()].map((token) => ({ token })),
+      Array.from(seen(), (token) => ({ token })),
     ]);
   }
   if (httpStatus === undefined) {

@@ -22,9 +22,10 @@ export function checkBatch(calls: unknown, options?: unknown): asserts calls is 
   // An index loop, not forEach: a hole in a sparse array is a missing call, not one to skip.
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i] as Partial<TransportCall> | undefined;
-    checkCall(call?.method, call?.params, `calls[${i}]`);
+    const at = `calls[${i}]`;
+    checkCall(call?.method, call?.params, at);
     if (/^(batch|download|upload)$/i.test(call!.method)) {
-      throw new B24InputError(`calls[${i}].method`, 'a method other than batch, download or upload');
+      throw new B24InputError(`${at}.method`, 'a method other than batch, download or upload');
     }
   }
   checkOptions(options);

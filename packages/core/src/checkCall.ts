@@ -26,7 +26,7 @@ export function checkCall(
   // (`im..writing`, a trailing dot) and anything that could change the URL (`/`, `..`, spaces, `?`, `#`) are
   // refused: transports append the method to the endpoint URL, so a malformed one must never reach it. (A literal
   // here rather than a module constant: the bundle is smaller.)
-  if (typeof method !== 'string' || !/^[A-Za-z]\w*(?:\.\w+)*$/.test(method)) {
+  if (typeof method !== 'string' || !/^[A-Za-z]\w*(\.\w+)*$/.test(method)) {
     throw new B24InputError(`${at}method`, 'a REST method name such as "im.dialog.writing"');
   }
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {

@@ -11,24 +11,25 @@ import type { ErrorKind } from './B24Error';
 export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   // Grouped by kind (the kinds in the order that gzips smallest: one kind after another packs better than a
   // section's mix), each group in reference order: §1 indicator methods, §6 system errors, then our own codes
-  // (never sent by a portal).
+  // (never sent by a portal); but `input` and `access`, whose codes are in the order that gzips smallest too (a
+  // browser composer's bundle 19 B smaller than in reference order). Order changes nothing else: codes are looked up.
   DIALOG_ID_EMPTY: 'input',
   CHAT_ID_EMPTY: 'input',
   BOT_ID_ERROR: 'input',
-  BOT_ID_REQUIRED: 'input',
   BOT_NOT_FOUND: 'input',
+  BOT_ID_REQUIRED: 'input',
+  INVALID_REQUEST: 'input',
   BOT_TOKEN_NOT_SPECIFIED: 'input',
+  INVALID_ARGUMENT: 'input', // ours
   BOT_TOKEN_INVALID_LENGTH: 'input',
   CHAT_NOT_FOUND: 'input',
-  ERROR_BATCH_METHOD_NOT_ALLOWED: 'input',
-  ERROR_BATCH_LENGTH_EXCEEDED: 'input',
-  ERROR_METHOD_NOT_FOUND: 'input',
-  ERROR_ARGUMENT: 'input',
-  INVALID_ARG_VALUE: 'input',
-  INVALID_REQUEST: 'input',
-  NOT_FOUND: 'input',
   ERROR_NOT_FOUND: 'input',
-  INVALID_ARGUMENT: 'input', // ours
+  ERROR_METHOD_NOT_FOUND: 'input',
+  ERROR_BATCH_METHOD_NOT_ALLOWED: 'input',
+  ERROR_ARGUMENT: 'input',
+  NOT_FOUND: 'input',
+  ERROR_BATCH_LENGTH_EXCEEDED: 'input',
+  INVALID_ARG_VALUE: 'input',
   REST_SERVER_NOT_FOUND: 'server',
   INTERNAL_SERVER_ERROR: 'server',
   ERROR_UNEXPECTED_ANSWER: 'server',
@@ -46,27 +47,27 @@ export const ERROR_KINDS: Readonly<Record<string, ErrorKind>> = {
   authorization_error: 'auth',
   AUTH_ERROR: 'auth',
   wrong_client: 'auth',
+  APPLICATION_NOT_FOUND: 'access',
   APP_ID_ERROR: 'access',
-  BOT_OWNERSHIP_ERROR: 'access',
   ACCESS_ERROR: 'access',
+  // A manual block of the portal's REST API by Bitrix24 support: backing off does not lift it (jssdk never
+  // retries it either), so it is a refusal, not a rate signal.
+  OVERLOAD_LIMIT: 'access',
+  invalid_scope: 'access',
+  insufficient_scope: 'access',
+  // Session auth where REST wants a token: a refresh yields the same auth type again.
+  WRONG_AUTH_TYPE: 'access',
+  allowed_only_intranet_user: 'access',
+  ERROR_MANIFEST_IS_NOT_AVAILABLE: 'access',
+  BOT_OWNERSHIP_ERROR: 'access',
+  PAYMENT_REQUIRED: 'access',
+  PORTAL_DELETED: 'access',
+  SCOPE_ERROR: 'access',
   // One code, three causes, all of which a retry cannot fix: REST not on the portal's plan (§6, 403 or 401),
   // "Client ID not specified" for a legacy webhook call (§1.2, 403), and a bot that is not a member of the
   // dialog (§1.3, 400 in current code). Hence `access`, whatever the status.
   ACCESS_DENIED: 'access',
-  PORTAL_DELETED: 'access',
-  // A manual block of the portal's REST API by Bitrix24 support: backing off does not lift it (jssdk never
-  // retries it either), so it is a refusal, not a rate signal.
-  OVERLOAD_LIMIT: 'access',
-  ERROR_MANIFEST_IS_NOT_AVAILABLE: 'access',
-  // Session auth where REST wants a token: a refresh yields the same auth type again.
-  WRONG_AUTH_TYPE: 'access',
-  insufficient_scope: 'access',
-  invalid_scope: 'access',
-  SCOPE_ERROR: 'access',
   user_access_error: 'access',
-  allowed_only_intranet_user: 'access',
-  APPLICATION_NOT_FOUND: 'access',
-  PAYMENT_REQUIRED: 'access',
   // ours
   ABORTED: 'network',
   NETWORK_ERROR: 'network',

@@ -103,7 +103,7 @@ export function createDirectDispatcher({ transport, clock }: DispatcherOptions):
         // 10 s after one; here, one person's typing makes a call every 20 s or so, and a hold would spare little for
         // its bytes.)
         if (!/^(network|server|timeout|rate)$/.test(b24.kind)) {
-          settle(entry, { type: 'failed', call, error: b24, fatal: /^(input|access)$/.test(b24.kind), at });
+          settle(entry, { type: 'failed', error: b24, fatal: /^(input|access)$/.test(b24.kind), call, at });
           return;
         }
         countFailed(b24.kind);

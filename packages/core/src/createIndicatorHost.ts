@@ -76,7 +76,7 @@ export function createIndicatorHost(
 ): IndicatorHost {
   const events = new Subject<IndicatorEvent>();
   // Subscribed like any observer, so a throwing listener is reported the RxJS way and cannot break an indicator.
-  if (onEvent) events.subscribe({ next: onEvent });
+  if (onEvent) events.subscribe(onEvent);
   const counts: Record<IndicatorEventType, number> = { sent: 0, renewed: 0, dropped: 0, failed: 0, stopped: 0 };
   let nextId = 1;
   let disposed: true | undefined;

@@ -32,7 +32,7 @@ export function userTypingSpec(options: UserTypingOptions, timers: SchedulerLike
     lifetimeMs: policy.lifetimeMs,
     endReason: 'complete',
     signals: (_, host) => typingSignals(keystrokes, sent, policy, timers, host.lost),
-    drive(s: TypingSignal): DriverSignal | undefined {
+    drive: (s: TypingSignal): DriverSignal | undefined => {
       // completion itself stops the indicator (with reason `complete`)
       if (s.type === 'stop') return s.reason === 'complete' ? undefined : { stop: s.reason };
       // A start is stale once its keystroke is `idleMs` old: the person may have stopped, and no renewal would go then
