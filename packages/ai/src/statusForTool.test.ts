@@ -127,6 +127,11 @@ describe('statusForTool with the default rules', () => {
     ['lookups', 'searching'],
     ['scrape_website', 'searching'],
     ['getWebpages', 'searching'],
+    ['websearch', 'searching'],
+    ['webfetch', 'searching'],
+    ['webbrowser_open', 'searching'],
+    ['filesystem_read', 'readingDocs'],
+    ['readonly_filesystem', 'readingDocs'],
     ['url_contexts', 'searching'],
     ['fetcher', 'connecting'],
     ['fetching', 'connecting'],
@@ -231,6 +236,17 @@ describe('statusForTool with rules of its own', () => {
       statusForTool('noting', word),
       statusForTool('notedItems', word),
     ]).toEqual(['processing', 'checking', 'checking', 'checking', 'checking']);
+    // a final e is dropped or a y turned i only before an ending that makes a word of it: `not` is no form of `note`,
+    // nor `copi` of `copy`
+    const copy = { tools: [{ match: 'copy', status: 'checking' as const, prefix: false }] };
+    expect([
+      statusForTool('isNotEmpty', word),
+      statusForTool('list_nots', word),
+      statusForTool('copi_mode', copy),
+      statusForTool('copied_rows', copy),
+      statusForTool('fil_open'),
+      statusForTool('get_websit'),
+    ]).toEqual(['processing', 'processing', 'processing', 'checking', 'processing', 'processing']);
     // a rule of several words: the first ones equal as ever, only the last may be inflected
     const words = { tools: [{ match: 'deal_update', status: 'checking' as const, prefix: false }] };
     expect([

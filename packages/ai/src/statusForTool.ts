@@ -58,14 +58,16 @@ const ENDINGS = new Set(['', 's', 'es', 'ed', 'er', 'ers', 'ing', 'ings']);
 /**
  * Whether `word` is `base` or `base` inflected: an ending after it, or after its final e dropped (`file` → filing,
  * filed) or y turned i (`verify` → verified, verifies). Not a full stemmer (no doubled consonant, no irregular form):
- * enough for the default rules, and a rule can always be given one more form of its own.
+ * enough for the default rules, and a rule can always be given one more form of its own. The stem takes an ending of
+ * two letters or more: alone or with an `s` it is no form of the word (`not` of `note`, `copi` of `copy`).
  */
 function isInflection(word: string, base: string): boolean {
   if (word.startsWith(base) && ENDINGS.has(word.slice(base.length))) return true;
   const end = base.at(-1);
   if (end !== 'e' && end !== 'y') return false;
   const stem = end === 'y' ? `${base.slice(0, -1)}i` : base.slice(0, -1);
-  return word.startsWith(stem) && ENDINGS.has(word.slice(stem.length));
+  const ending = word.slice(stem.length);
+  return word.startsWith(stem) && ending.length > 1 && ENDINGS.has(ending);
 }
 
 /**

@@ -81,6 +81,9 @@ export const defaultStatusRules: StatusRules = frozen({
     // what `web` took as a prefix, and rightly so: a site or a page is read from the web
     { match: 'website', status: 'searching', prefix: false },
     { match: 'webpage', status: 'searching', prefix: false },
+    { match: 'websearch', status: 'searching', prefix: false },
+    { match: 'webfetch', status: 'searching', prefix: false },
+    { match: 'webbrowser', status: 'searching', prefix: false },
     { match: 'lookup', status: 'searching', prefix: false },
     { match: 'look_up', status: 'searching', prefix: false },
     { match: 'calc', status: 'calculating' },
@@ -104,6 +107,7 @@ export const defaultStatusRules: StatusRules = frozen({
     { match: 'readme', status: 'readingDocs', prefix: false },
     { match: 'filename', status: 'readingDocs', prefix: false },
     { match: 'filepath', status: 'readingDocs', prefix: false },
+    { match: 'filesystem', status: 'readingDocs', prefix: false },
     // `doc` is an abbreviation, yet as a prefix takes `docker` and `doctor`: a word (docs), and `document` the prefix
     // (documents, documentation)
     { match: 'doc', status: 'readingDocs', prefix: false },
