@@ -159,6 +159,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     editMessage(messageId, text) {
       const message = portal.model.message(messageId);
       if (!message) throw new TypeError(`editMessage: unknown message ${String(messageId)}`);
+      // As im.message.update refuses it (CANT_EDIT_MESSAGE): an edit would give a deleted message new words.
+      if (message.deleted) throw new TypeError(`editMessage: message ${messageId} is deleted`);
       checkText('editMessage', text);
       portal.model.editMessage(message, text);
     },

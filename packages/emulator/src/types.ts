@@ -375,7 +375,7 @@ export interface Emulator {
   messages(chatId?: number): MessageEntry[];
   /** Post a message as a user (same effects as `im.message.add`: hides their indicator, sends bot events). */
   postMessage(input: { from: number; dialogId: string; text: string }): number;
-  /** Edit a message (hides the author's indicator, cause `edit`). */
+  /** Edit a message (hides the author's indicator, cause `edit`); a deleted one is refused, as `im.message.update` refuses it. */
   editMessage(messageId: number, text: string): void;
   stats(): EmulatorStats;
   addFault(fault: FaultSpec): Fault;

@@ -185,6 +185,20 @@ describe('handle methods and control routes', () => {
     expect(emulator.messages(1).at(-1)?.text).toBe('hello');
   });
 
+  it('editMessage refuses a deleted message, which the portal no longer lets its author edit, changing nothing', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const id = emulator.postMessage({ from: 1, dialogId: 'chat1', text: 'regret' });
+    expect((await post(`${emulator.webhookUrl(1)}im.message.delete`, { MESSAGE_ID: id })).body.result).toBe(true);
+    const timeline = emulator.timeline().length;
+    expect(() => emulator!.editMessage(id, 'revived')).toThrow(`editMessage: message ${id} is deleted`);
+    expect(emulator.timeline()).toHaveLength(timeline);
+    const history = await post(`${emulator.webhookUrl(1)}im.dialog.messages.get`, { DIALOG_ID: 'chat1' });
+    expect(history.body.result.messages.find((m: { id: number }) => m.id === id)).toMatchObject({
+      text: 'This message has been deleted.',
+      params: { IS_DELETED: 'Y' },
+    });
+  });
+
   it('a fault whose method is not a string is refused when added, not a 500 on every later call', async () => {
     emulator = await startEmulator({ plan: 'off' });
     expect(() => emulator!.addFault(bad({ method: 5, status: 500 }))).toThrow('fault.method must be a method name');
