@@ -52,11 +52,12 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * order they are first imported), the BX24 transport's `call` and user typing's `drive` arrows, the call's first token
  * added by `seen` and its tokens listed by `Array.from`, checkCall's method pattern without a non-capturing group,
  * checkBatch's `calls[i]` built once, `onEvent` subscribed as a function, a failed outcome's fields and a `BX24_ERROR`'s
- * options in the others' order.
+ * options in the others' order; raised to 7,102 B (7,101 B) for a param getter (or Proxy trap) that throws refused as
+ * input naming its path, where its raw error was retried as a network failure and kept as `cause`.
  * Over the 6 kB target by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does
  * inside a portal.
  */
-export const CHAT_APP_BUDGET_BYTES = 7_080;
+export const CHAT_APP_BUDGET_BYTES = 7_102;
 /**
  * The portal-frame chat app's ceiling (gzip): 6,000 B, so that it meets the 6 kB target whether a kB is read as
  * 1,024 B (`TARGET_BYTES`) or as 1,000 B (as size-limit reads "6 kB").

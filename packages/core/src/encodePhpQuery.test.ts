@@ -343,6 +343,60 @@ describe('encodePhpQuery', () => {
     }
   });
 
+  it('refuses a param whose getter throws as input naming its path, keeping nothing of its error (not even as cause)', () => {
+    // The raw error rejected the browser fetch transport's call and every batch, read as a network failure (retried)
+    // with the original as `cause`: a getter loading a credential may quote it.
+    const throws = (): never => {
+      throw new Error('secret-xyz');
+    };
+    const refusal = (params: Record<string, unknown>, field?: string): unknown => {
+      try {
+        encodePhpQuery(params, field);
+      } catch (error) {
+        return error;
+      }
+      return 'no error';
+    };
+    const refused = (error: unknown, field: string): void => {
+      expect(error).toBeInstanceOf(B24InputError);
+      expect(error).toMatchObject({ kind: 'input', field, rule: 'a value whose getter does not throw' });
+      expect((error as Error).cause).toBeUndefined();
+      expect(`${String(error)} ${JSON.stringify(error)} ${(error as Error).stack}`).not.toMatch(/secret/);
+    };
+    const getter = { get: throws, enumerable: true };
+    refused(
+      refusal({
+        get DIALOG_ID() {
+          return throws();
+        },
+      }),
+      'params.DIALOG_ID',
+    );
+    refused(
+      refusal({ fields: Object.defineProperty({ a: 1 }, 'x', getter) }, 'calls[0].params'),
+      'calls[0].params.fields.x',
+    );
+    refused(refusal({ ids: Object.defineProperty([1, 2, 3], 1, getter) }), 'params.ids[1]');
+    // What JSON.stringify asks before it writes a value, and the tag the Map, Set, Date and boxed primitive tests read.
+    refused(refusal({ at: Object.defineProperty({}, 'toJSON', getter) }), 'params.at');
+    refused(refusal({ list: [Object.defineProperty({}, Symbol.toStringTag, { get: throws })] }), 'params.list[0]');
+    refused(refusal(Object.defineProperty({}, Symbol.toStringTag, { get: throws })), 'params');
+    // A Proxy whose traps throw: its own keys cannot be listed, nor its values read.
+    refused(refusal({ p: new Proxy({}, { ownKeys: throws }) }), 'params.p');
+    refused(refusal(new Proxy({}, { ownKeys: throws }), 'calls[2].params'), 'calls[2].params');
+    refused(refusal({ p: new Proxy({ a: 1 }, { get: throws }) }), 'params.p');
+  });
+
+  it('reads a getter that does not throw as its value', () => {
+    const params = {
+      get botId() {
+        return 7;
+      },
+      ids: Object.defineProperty([1], 1, { get: () => 2, enumerable: true }),
+    };
+    expect(decodeURIComponent(encodePhpQuery(params))).toBe('botId=7&ids[0]=1&ids[1]=2');
+  });
+
   it('writes one pair per leaf of any nested structure of strings (boxed ones too), exactly as given', () => {
     const key = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_.-]{0,8}$/);
     const value = fc.letrec<{ node: unknown }>((tie) => ({

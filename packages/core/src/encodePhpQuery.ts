@@ -26,8 +26,11 @@ import { B24InputError } from './B24InputError';
  * may quote the value), a function or symbol, a key or string with a lone surrogate (such a key is named by the object
  * holding it), a `Map`, `Set`, `WeakMap` or `WeakSet` of any realm (an object whose `toString` tag ends in `Map` or
  * `Set`: its entries are not own properties, so it would be left out like an empty object; other class instances
- * without a `toJSON` are sent by their own fields), a cycle, or nesting deeper than 32 levels. `field` is the name the
- * path starts with, e.g. `calls[3].params` for the fourth command of a batch.
+ * without a `toJSON` are sent by their own fields), a cycle, or nesting deeper than 32 levels. So is a value whose
+ * getter throws (a property's, an array index's, its `toJSON`'s or `Symbol.toStringTag`'s, or a Proxy's trap, named by
+ * the object), with the node transports' JSON `call` wording, its error not kept (not even as `cause`: a getter loading
+ * a credential may quote it). `field` is the name the path starts with, e.g. `calls[3].params` for the fourth command
+ * of a batch.
  */
 export function encodePhpQuery(params: Record<string, unknown>, field = 'params'): string {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
@@ -37,26 +40,31 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
   // The arrays and objects on the path being encoded (not `params` itself: a reference back to it is caught one
   // level down). Meeting one of them again is a cycle; one shared by two siblings is not, and is written twice.
   const seen = new Set<object>();
+  // The path of what is being read, for a getter (or a Proxy's trap) that throws: set before each value is read, so
+  // one try/catch around the whole walk names it (the bundle is smaller than one per read). Its own reads (its toJSON,
+  // its tag, its keys) come before any of its children is read, so `at` is still its path then.
+  let at = field;
 
   // The own entries of an object. At the top level the name is still empty, so each key is a name of its own.
   const encodeEntries = (object: object, name: string, path: string): void => {
-    // A Map's or Set's entries are not own properties: Object.entries reads none, and the data would be left out as
+    // A Map's or Set's entries are not own properties: Object.keys lists none, and the data would be left out as
     // an empty object is, lost without an error (a WeakMap's or WeakSet's cannot be read at all). Known by its tag
     // (`[object Map]`, `[object WeakSet]` …), not `instanceof`: one from another realm (an iframe, node:vm) is not an
     // instance of this realm's Map. Other class instances are sent by their own fields.
     if (/(Map|Set)]/.test({}.toString.call(object))) {
       throw new B24InputError(path, 'a plain object or array (not a Map or Set)');
     }
-    for (const [key, item] of Object.entries(object)) {
+    // Each value read on its own (not Object.entries, which reads them all at once), after `at` names it.
+    for (const key of Object.keys(object)) {
       // Checked first, and named by the object holding it (as the node transports' JSON `call` names it): the key
       // itself in `field` would make the error's own text malformed.
       const escaped = encodeText(key, path);
-      const itemPath = `${path}.${key}`;
+      at = `${path}.${key}`;
       // An empty key, or one with a bracket (one test rather than two: the bundle is smaller).
       if (/^$|[[\]]/.test(key)) {
-        throw new B24InputError(itemPath, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
+        throw new B24InputError(at, 'a non-empty key without "[" or "]" (PHP bracket syntax)');
       }
-      encodeValue(name ? `${name}[${escaped}]` : escaped, item, itemPath);
+      encodeValue(name ? `${name}[${escaped}]` : escaped, (object as Record<string, unknown>)[key], at);
     }
   };
 
@@ -93,16 +101,25 @@ export function encodePhpQuery(params: Record<string, unknown>, field = 'params'
     if (seen.has(value)) throw new B24InputError(path, 'free of cycles');
     seen.add(value);
     if (Array.isArray(value)) {
-      value.forEach((item, index) => {
-        encodeValue(`${name}[${index}]`, item, `${path}[${index}]`);
-      });
+      // Indices, not forEach's items: forEach reads an item before `at` could name it. A hole is read as undefined,
+      // left out as forEach skipped it.
+      for (const index of value.keys()) {
+        at = `${path}[${index}]`;
+        encodeValue(`${name}[${index}]`, value[index], at);
+      }
     } else {
       encodeEntries(value, name, path);
     }
     seen.delete(value);
   };
 
-  encodeEntries(params, '', field);
+  try {
+    encodeEntries(params, '', field);
+  } catch (error) {
+    // Anything but our own refusal came from reading the input. Raw, it would reach a transport's caller as a
+    // network failure (retried) with the getter's error, which may quote a secret, as its `cause`.
+    throw error instanceof B24InputError ? error : new B24InputError(at, 'a value whose getter does not throw');
+  }
   return pairs.join('&');
 }
 
