@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { runInNewContext } from 'node:vm';
-import type { B24Error } from '@b24-typing/core';
+import type { B24Error, Transport } from '@b24-typing/core';
 import { fail, fakeBx24, ok, type Portal, type Reply } from '@b24-typing/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { everythingShown } from '../test/everythingShown';
@@ -9,6 +9,17 @@ import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
 
 /** The portal of most tests: answers from a table of replies by method. */
+/** `params` refused as input (BX24.js would throw on them or send them mangled) by `call` and inside a `batch`. */
+async function expectUnencodable(transport: Transport, params: Record<string, unknown>): Promise<void> {
+  const refusal = { name: 'B24InputError', kind: 'input', field: 'params', rule: 'encodable by BX24.js' };
+  await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject(refusal);
+  const batch = transport.batch!([
+    { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
+    { method: 'im.dialog.writing', params },
+  ]);
+  await expect(batch).rejects.toMatchObject(refusal);
+}
+
 const table =
   (replies: Record<string, Reply>): Portal =>
   (method) =>
@@ -625,19 +636,7 @@ describe('createBx24Transport', () => {
     ];
     const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
     const transport = createBx24Transport(bx24);
-    for (const params of bad) {
-      await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject({
-        name: 'B24InputError',
-        kind: 'input',
-        field: 'params',
-        rule: 'encodable by BX24.js',
-      });
-      const batch = transport.batch!([
-        { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
-        { method: 'im.dialog.writing', params },
-      ]);
-      await expect(batch).rejects.toMatchObject({ name: 'B24InputError', kind: 'input', field: 'params' });
-    }
+    for (const params of bad) await expectUnencodable(transport, params);
     expect(bx24.asked).toEqual([]);
     // What prepareData takes stays as it was: a BigInt goes through encodeURIComponent as its digits, an empty object
     // or one made with Object.create(null) but empty adds nothing, a symbol key is not walked, null is left out.
@@ -669,26 +668,8 @@ describe('createBx24Transport', () => {
     const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
     const transport = createBx24Transport(bx24);
     for (const value of boxed) {
-      for (const params of [
-        { DIALOG_ID: 'chat1', value },
-        { DIALOG_ID: 'chat1', fields: { list: [1, value] } },
-      ]) {
-        await expect(transport.call('im.dialog.writing', params)).rejects.toMatchObject({
-          name: 'B24InputError',
-          kind: 'input',
-          field: 'params',
-          rule: 'encodable by BX24.js',
-        });
-        const batch = transport.batch!([
-          { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } },
-          { method: 'im.dialog.writing', params },
-        ]);
-        await expect(batch).rejects.toMatchObject({
-          name: 'B24InputError',
-          field: 'params',
-          rule: 'encodable by BX24.js',
-        });
-      }
+      await expectUnencodable(transport, { DIALOG_ID: 'chat1', value });
+      await expectUnencodable(transport, { DIALOG_ID: 'chat1', fields: { list: [1, value] } });
     }
     expect(bx24.asked).toEqual([]);
     // Primitives, a Date and an object whose tag only contains such a word (a class tagged `BigNumber`) still go out.
