@@ -99,7 +99,7 @@ describe('splitMessage', () => {
     ]);
   });
 
-  it('takes a ``` line indented 4 spaces or more for text, unless a list item it is in indents it', () => {
+  it('takes a ``` line indented 4 columns or more (spaces or a tab) for text, unless a list item it is in indents it', () => {
     // a Python docstring holding a Markdown fence: its ``` lines, indented 4, are code, not the block's end
     const doc = `\`\`\`py\ndef f():\n    """\n    \`\`\`\n    f()\n    \`\`\`\n    """\n${'    g()\n'.repeat(4)}\`\`\`\n`;
     // before: the block taken to end at the first indented ```, the cut then fell in the real one and left it open
@@ -112,6 +112,16 @@ describe('splitMessage', () => {
     const [first = '', second = ''] = splitMessage(steps, 60);
     expect(first).toBe('Steps:\n10. Install\n    ```sh\n    npm i x\n    npm i y\n```');
     expect(second.startsWith('```sh\n')).toBe(true);
+    // a tab indents to the next multiple of 4 columns: in an item ("- ", content at 2) a tab-indented fence is one, at
+    // the top level (4 columns in) it is text
+    const tabbed = 'Steps:\n- Install\n\t```sh\n\tnpm i x\n\tnpm i y\n\t```\nDone.\n';
+    const [head = '', rest = ''] = splitMessage(tabbed, 40);
+    expect(head).toBe('Steps:\n- Install\n\t```sh\n\tnpm i x\n```');
+    expect(rest.startsWith('```sh\n')).toBe(true);
+    expect(splitMessage('Code:\n\t```\n\tx()\n\t```\nthen some prose after it\n', 30)).toEqual([
+      'Code:\n\t```\n\tx()\n\t```\n',
+      'then some prose after it\n',
+    ]);
   });
 
   it('cuts a code block line too long for any line break, closing the block on a line of its own', () => {

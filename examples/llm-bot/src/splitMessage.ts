@@ -87,23 +87,30 @@ function blockAt(blocks: readonly CodeBlock[], at: number): CodeBlock | undefine
 }
 
 /** A fence line (CommonMark): its indent, a run of three or more backticks or tildes, and the rest of the line. */
-const FENCE = /^( *)(`{3,}|~{3,})([^\n]*)$/;
+const FENCE = /^([ \t]*)(`{3,}|~{3,})([^\n]*)$/;
 
 /** The first line of a list item: its content starts as many columns in as the match is long. */
-const LIST_ITEM = /^ *(?:[-+*]|\d{1,9}[.)]) {1,4}(?=\S)/;
+const LIST_ITEM = /^[ \t]*(?:[-+*]|\d{1,9}[.)]) {1,4}(?=\S)/;
+
+/** The columns `text` (a line's start) spans, a tab reaching the next multiple of 4, as CommonMark counts indents. */
+function columns(text: string): number {
+  let column = 0;
+  for (const char of text) column = char === '\t' ? column + 4 - (column % 4) : column + 1;
+  return column;
+}
 
 /** A BB code tag, opening or closing, in any case. */
 const CODE_TAG = /\[(\/?)(code)\]/gi;
 
 /**
- * The code blocks of `text`: Markdown fences and BB code `[code]…[/code]` (any case). Inside either the other's
- * markers are text, as they render. A fence follows CommonMark, as models write ``` and ~~~ fences, and fences of four
- * or more around a listing that itself holds ``` lines: a line of three or more backticks (an info string after them
- * holding none) or tildes, indented at most 3 spaces, is closed by a line of the same character, at least as many,
- * with nothing after them but spaces; a line indented further is text (code, as in an indented docstring). A list
- * item's content counts its indent from where the content starts, so a fence in it may stand that much further in:
- * the item a line is in is tracked only roughly (the last item line, a less indented line leaving it), enough for
- * the fences models put in numbered steps.
+ * The code blocks of `text`: Markdown fences and BB code `[code]…[/code]` (any case). Inside either the other's markers
+ * are text, as they render. A fence follows CommonMark, as models write ``` and ~~~ fences, and fences of four or more
+ * around a listing that itself holds ``` lines: a line of three or more backticks (an info string after them holding
+ * none) or tildes, indented at most 3 columns (a tab reaching the next multiple of 4), is closed by a line of the same
+ * character, at least as many, with nothing after them but spaces; a line indented further is text (code, as in an
+ * indented docstring). A list item's content counts its indent from where the content starts, so a fence in it may
+ * stand that much further in: the item a line is in is tracked only roughly (the last item line, a less indented line
+ * leaving it), enough for the fences models put in numbered steps.
  */
 function codeBlocks(text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
@@ -119,18 +126,19 @@ function codeBlocks(text: string): CodeBlock[] {
       if (
         fence.startsWith(open.close[0] ?? '') &&
         fence.length >= open.close.length &&
-        indent.length <= fenceColumn + 3 &&
+        columns(indent) <= fenceColumn + 3 &&
         info.trim() === ''
       ) {
         blocks.push({ ...open, end: at + line.length });
         open = undefined;
       }
-    } else if (fenceLine !== undefined && indent.length <= column + 3 && !(fence[0] === '`' && info.includes('`'))) {
+    } else if (fenceLine !== undefined && columns(indent) <= column + 3 && !(fence[0] === '`' && info.includes('`'))) {
       open = { start: at, open: `${fence}${info.trim()}`, close: fence, fence: true };
       fenceColumn = column;
     } else {
       if (!open && line.trim() !== '') {
-        column = LIST_ITEM.exec(line)?.[0].length ?? Math.min(column, line.length - line.trimStart().length);
+        const item = LIST_ITEM.exec(line)?.[0];
+        column = item === undefined ? Math.min(column, columns(/^[ \t]*/.exec(line)![0])) : columns(item);
       }
       for (const match of line.matchAll(CODE_TAG)) {
         const [marker, slash, tag] = match;
