@@ -61,6 +61,9 @@ export const ERROR_CATALOG = {
   // Also imbot.v2.Chat.Message.send's (`ParamError::ATTACH_ERROR`, same text, FieldsValidationService @026c2eea).
   ATTACH_ERROR: [400, 'Incorrect attach params'],
   PARAMS_ERROR: [400, 'Incorrect params'],
+  // REPLY_ID: a message the caller cannot see (or none), then one of another dialog; both STATUS_FORBIDDEN.
+  REPLY_ACCESS_ERROR: [403, 'Action unavailable'],
+  REPLY_FROM_OTHER_CHAT_ERROR: [403, 'You can only reply to a message within the same chat'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
   CANT_EDIT_MESSAGE: [403, "Time has expired for modification or you don't have access"],
   // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)

@@ -40,13 +40,36 @@ function addedText(trimmed: string): string {
 }
 
 /**
+ * messageAdd's REPLY_ID check (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php), which runs only when
+ * `isset(REPLY_ID) && (int)REPLY_ID > 0`, on `new \Bitrix\Im\V2\Message((int)REPLY_ID)`: `checkAccess()`
+ * (im/lib/V2/Message.php @026c2eea) fails for a message that does not exist and for one in a chat the caller has no
+ * access to (here: is not a member of; the start id and tariff limits it also asks about are not modelled), and
+ * messageAdd answers REPLY_ACCESS_ERROR 403 "Action unavailable"; then the message's chat must have, for the caller,
+ * the dialog id the message goes to (`getChat()->getDialogId() !== (string)DIALOG_ID`: `chatN`, or in a private chat
+ * the other user's id, PrivateChat::getDialogId), else REPLY_FROM_OTHER_CHAT_ERROR 403. A deleted message passes: the
+ * check does not look at deletion. The source then stores the id as the new message's `REPLY_ID` param, which
+ * `im.dialog.messages.get` does not show (`CIMMessageParam::PrepareValues` keeps only the params `GetDefault` lists,
+ * and REPLY_ID is not one, im_message_param.php @b2acc890), so the model keeps nothing.
+ */
+function checkReply(value: unknown, dialogId: string, context: MethodContext): void {
+  if (!isset(value)) return;
+  const replyId = intval(value);
+  if (replyId <= 0) return;
+  const { model, auth } = context;
+  const message = model.message(replyId);
+  const chat = message ? model.chats.get(message.chatId) : undefined;
+  if (!chat?.members.has(auth.userId)) throw restError('REPLY_ACCESS_ERROR');
+  if (model.dialogIdFor(chat, auth.userId) !== dialogId) throw restError('REPLY_FROM_OTHER_CHAT_ERROR');
+}
+
+/**
  * `im.message.add` as the calling user: hides the caller's indicator and sends bot events. Checks in the order of the
  * module source (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php messageAdd): the message first (a
  * string, not empty once PHP-trimmed, unless ATTACH is not empty()), then the recipient: a set DIALOG_ID becomes
  * CHAT_ID when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR;
  * the CHAT_ID branch's ACCESS_ERROR checks (see below) come next, then ATTACH (checkAttach: a truthy one that is no
- * attach is ATTACH_ERROR, so an empty text cannot ride on a bad one), then the send. KEYBOARD and MENU are not
- * checked (see the README). The text is stored as `CIMMessenger::Add` stores it (addedText).
+ * attach is ATTACH_ERROR, so an empty text cannot ride on a bad one), then REPLY_ID (checkReply), then the send.
+ * KEYBOARD and MENU are not checked (see the README). The text is stored as `CIMMessenger::Add` stores it (addedText).
  */
 function messageAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -91,6 +114,8 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   // (its owner, its managers, nobody, or every user). The model has no general chat, no managers and no such right,
   // so neither check can refuse here.
   checkAttach(params.ATTACH);
+  // KEYBOARD_ERROR and MENU_ERROR would come here (not modelled), then REPLY_ID, still before the send.
+  checkReply(params.REPLY_ID, dialogId, context);
   // The send itself (`CIMMessenger::Add`, im_messenger.php @026c2eea) refuses a chat that does not exist (`NullChat`)
   // and one the caller may not send to (`!$chat->canDo(Action::Send)`: here, not a member) by returning false, and
   // messageAdd answers any false as PARAMS_ERROR "Message isn't added" 400, not ACCESS_ERROR.

@@ -1823,6 +1823,90 @@ describe('im.message.add: ATTACH as GetAttachByJson reads it', () => {
 });
 
 /**
+ * REPLY_ID as messageAdd checks it (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php): when
+ * `isset(REPLY_ID) && (int)REPLY_ID > 0`, after the recipient, ATTACH, KEYBOARD and MENU checks and before
+ * `CIMMessenger::Add`, `new \Bitrix\Im\V2\Message(REPLY_ID)`; `checkAccess()` failing (no such message, or a chat the
+ * caller has no access to: im/lib/V2/Message.php @026c2eea `checkAccess`) is REPLY_ACCESS_ERROR 403 "Action
+ * unavailable", and a message whose chat's dialog id (for the caller) is not the recipient's is
+ * REPLY_FROM_OTHER_CHAT_ERROR 403 "You can only reply to a message within the same chat". A refusal posts nothing.
+ */
+describe('im.message.add: REPLY_ID as messageAdd checks it', () => {
+  const add = (url: string, params: Record<string, unknown>) => post(`${url}im.message.add`, params);
+  const idOf = async (url: string, params: Record<string, unknown>): Promise<number> => {
+    const reply = await add(url, params);
+    expect([reply.status, reply.body.error]).toEqual([200, undefined]);
+    return reply.body.result as number;
+  };
+  const refused = (reply: Reply, code: string, text: string): void => {
+    expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([403, code, text]);
+  };
+  const NO_ACCESS = ['REPLY_ACCESS_ERROR', 'Action unavailable'] as const;
+  const OTHER_CHAT = ['REPLY_FROM_OTHER_CHAT_ERROR', 'You can only reply to a message within the same chat'] as const;
+
+  it('posts a reply to a message of the same chat, group or private, by DIALOG_ID, CHAT_ID or USER_ID', async () => {
+    const inChat = await idOf(hook, { DIALOG_ID: 'chat1', MESSAGE: 'question' });
+    await idOf(hookUser3, { DIALOG_ID: 'chat1', MESSAGE: 'answer', REPLY_ID: inChat });
+    await idOf(hook, { CHAT_ID: 1, MESSAGE: 'answer', REPLY_ID: String(inChat) });
+    const inPrivate = await idOf(hook, { DIALOG_ID: '2', MESSAGE: 'question' });
+    await idOf(hook, { DIALOG_ID: '2', MESSAGE: 'answer', REPLY_ID: inPrivate });
+    await idOf(hook, { USER_ID: 2, MESSAGE: 'answer', REPLY_ID: inPrivate });
+  });
+
+  it('ignores a REPLY_ID that is not > 0 as (int) reads it', async () => {
+    for (const replyId of [0, '0', -3, 'abc', '']) {
+      await idOf(hook, { DIALOG_ID: 'chat1', MESSAGE: 'plain', REPLY_ID: replyId });
+    }
+  });
+
+  it('refuses a message that does not exist with REPLY_ACCESS_ERROR 403 and posts nothing', async () => {
+    const before = emulator.messages(1).length;
+    refused(await add(hook, { DIALOG_ID: 'chat1', MESSAGE: 'hi', REPLY_ID: 999_999 }), ...NO_ACCESS);
+    expect(emulator.messages(1)).toHaveLength(before);
+  });
+
+  it('refuses a message of a chat the caller cannot see with REPLY_ACCESS_ERROR 403', async () => {
+    const secret = await idOf(hook, { DIALOG_ID: 'chat2', MESSAGE: 'team only' });
+    const before = emulator.messages(1).length;
+    refused(await add(hookUser3, { DIALOG_ID: 'chat1', MESSAGE: 'hi', REPLY_ID: secret }), ...NO_ACCESS);
+    expect(emulator.messages(1)).toHaveLength(before);
+  });
+
+  it('refuses a message of another chat the caller can see with REPLY_FROM_OTHER_CHAT_ERROR 403', async () => {
+    const elsewhere = await idOf(hook, { DIALOG_ID: 'chat2', MESSAGE: 'team' });
+    const inPrivate = await idOf(hook, { DIALOG_ID: '2', MESSAGE: 'private' });
+    const before = emulator.messages(1).length;
+    refused(await add(hook, { DIALOG_ID: 'chat1', MESSAGE: 'hi', REPLY_ID: elsewhere }), ...OTHER_CHAT);
+    refused(await add(hook, { DIALOG_ID: 'chat1', MESSAGE: 'hi', REPLY_ID: inPrivate }), ...OTHER_CHAT);
+    expect(emulator.messages(1)).toHaveLength(before);
+    // The private dialog with user 2 is not the one with user 3, nor the group chat.
+    const inChat = await idOf(hook, { DIALOG_ID: 'chat1', MESSAGE: 'group' });
+    refused(await add(hook, { DIALOG_ID: '3', MESSAGE: 'hi', REPLY_ID: inPrivate }), ...OTHER_CHAT);
+    refused(await add(hook, { USER_ID: 2, MESSAGE: 'hi', REPLY_ID: inChat }), ...OTHER_CHAT);
+  });
+
+  it('checks REPLY_ID after ATTACH and before the send refuses the chat', async () => {
+    const inChat = await idOf(hook, { DIALOG_ID: 'chat1', MESSAGE: 'general' });
+    const inTeam = await idOf(hook, { DIALOG_ID: 'chat2', MESSAGE: 'team' });
+    const badAttach = await add(hook, { DIALOG_ID: 'chat1', MESSAGE: 'hi', ATTACH: 'x', REPLY_ID: 999_999 });
+    expect([badAttach.status, badAttach.body.error]).toEqual([400, 'ATTACH_ERROR']);
+    const noRecipient = await add(hook, { MESSAGE: 'hi', REPLY_ID: 999_999 });
+    expect([noRecipient.status, noRecipient.body.error]).toEqual([400, 'PARAMS_ERROR']);
+    // User 3 is not in chat 2 (the send would refuse it: PARAMS_ERROR 400), and chat 77 does not exist.
+    refused(await add(hookUser3, { DIALOG_ID: 'chat2', MESSAGE: 'hi', REPLY_ID: inTeam }), ...NO_ACCESS);
+    refused(await add(hook, { DIALOG_ID: 'chat77', MESSAGE: 'hi', REPLY_ID: inChat }), ...OTHER_CHAT);
+    // A text that only [BR]s made non-empty is refused by the send, after the reply check.
+    refused(await add(hook, { DIALOG_ID: 'chat1', MESSAGE: '[BR]', REPLY_ID: inTeam }), ...OTHER_CHAT);
+  });
+
+  it('lets a reply quote a deleted message (checkAccess does not look at deletion)', async () => {
+    const gone = await idOf(hook, { DIALOG_ID: 'chat1', MESSAGE: 'oops' });
+    const deleted = await post(`${hook}im.message.delete`, { ID: gone });
+    expect(deleted.body.result).toBe(true);
+    await idOf(hook, { DIALOG_ID: 'chat1', MESSAGE: 'about that', REPLY_ID: gone });
+  });
+});
+
+/**
  * The text `imbot.v2.Chat.Message.send` stores. The imbot module's controller (imbot/lib/V2/Controller/Chat/Message.php
  * `sendAction`; stored at yuliai/bitrix-modules@e0668513 and @8c347630, the same send path in both, not at @026c2eea)
  * runs `FieldsValidationService::prepareFields`, whose `checkMessage` (im/lib/V2/Message/Send/FieldsValidationService.php
