@@ -1248,6 +1248,104 @@ describe('llm-bot text cut for the log and the chat', () => {
       ]);
     },
   );
+  it.each(['webhook', 'fetch'] as const)(
+    'stop() while the first part of a reply waits to be sent once more after a failure that may have landed (%s mode): told it may not have reached them, not that it was not answered (virtual time)',
+    async (mode) => {
+      const { model } = longAnswer();
+      const { bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => ({
+        events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 },
+      }));
+      // The portal runs the first part and its reply is cut on the way back: it landed, the bot cannot tell.
+      emulator.addFault({ method: 'imbot.v2.Chat.Message.send', truncate: true, times: 1 });
+      vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+      let q = 0;
+      try {
+        q = await ask('List them all');
+        // in its backoff (0.25 s at least) before the second try: steps shorter than that
+        await advance(10_000, () => lines.some((l) => /may have reached the portal/.test(l)), 50);
+        expect(sendCalls(emulator)).toHaveLength(1);
+        let stopped = false;
+        const stopping = bot.stop().then(() => {
+          stopped = true;
+        });
+        const stopAt = Date.now();
+        await advance(20_000, () => stopped);
+        await stopping;
+        expect(Date.now() - stopAt).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        const atStop = sendCalls(emulator).length;
+        await vi.advanceTimersByTimeAsync(60_000);
+        await emulator.settled();
+        expect(sendCalls(emulator)).toHaveLength(atStop); // nothing tried after stop() returned
+      } finally {
+        vi.useRealTimers();
+      }
+      await settle();
+      const replies = emulator.messages(conversation(q).question.chatId).filter((m) => m.authorId === bot.botId);
+      // before (webhook): the first part, then "Sorry, I am restarting and could not answer your message…" under it;
+      // (fetch) the first part alone, the message left to the next run, which would send the answer again
+      expect(replies.map((m) => m.text)).toEqual([
+        expect.stringMatching(/^0000 x+\n/),
+        'Sorry, my answer may not have reached you (I am restarting). If you do not see it above, please ask again.',
+      ]);
+      expect(lines.some((l) => /told to ask again/.test(l))).toBe(false);
+      expect(lines).toContain('→ 2: told that the reply may be missing (stopping)');
+    },
+  );
+  it('a later part the portal refuses outright just as stop() aborts the answer: the apology names that failure, not a restart (virtual time)', async () => {
+    const { model } = longAnswer();
+    /** The second part, held on its way until stop() has aborted the answer. */
+    let held = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
+      const http = emulatorTransport(emulator);
+      let sent = 0;
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          if (method !== 'imbot.v2.Chat.Message.send' || ++sent !== 2) return http.call(method, params, options);
+          held++;
+          await gate;
+          held--;
+          // the portal refuses it for good
+          emulator.addFault({ method, status: 400, error: 'PARAMS_ERROR', times: 1 });
+          return http.call(method, params, options);
+        },
+      };
+      return { transport, events: { mode: 'fetch', intervalMs: 200 } };
+    });
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    try {
+      q = await ask('List them all');
+      await advance(
+        10_000,
+        () => held > 0,
+        250,
+        () => held,
+      );
+      let stopped = false;
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      // fetch mode: stop() aborts the answers at once (no server to close first)
+      await vi.advanceTimersByTimeAsync(0);
+      release();
+      await advance(20_000, () => stopped);
+      await stopping;
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    const replies = emulator.messages(conversation(q).question.chatId).filter((m) => m.authorId === bot.botId);
+    // before: "… I could not send the rest (I am restarting) …": the part was refused, not cut by the restart
+    expect(replies.map((m) => m.text)).toEqual([
+      expect.stringMatching(/^0000 x+\n/),
+      'Sorry, my answer above is incomplete (1 of its 3 parts sent): I could not send the rest (sending my message to the chat failed). Please ask again for the rest.',
+    ]);
+    expect(lines.some((l) => /^× 2: could not send the rest of the reply: PARAMS_ERROR/.test(l))).toBe(true);
+  });
 });
 
 describe('llm-bot event delivery (webhook mode)', () => {

@@ -130,7 +130,8 @@ export interface RunningBot {
    * Stops taking messages, aborts answers in progress (clearing their statuses) and releases everything. A model that
    * had already failed is still reported. Webhook mode: each chat with messages taken and not answered is told once to
    * ask again (the portal does not deliver them again); fetch mode leaves them to the next run. A long answer it cuts
-   * after its first parts went out is dealt with (in either mode): that chat is told the rest is missing instead.
+   * after its first parts went out (or may have) is dealt with (in either mode): that chat is told the rest is missing
+   * (or may not have reached them) instead.
    */
   stop(): Promise<void>;
 }
@@ -361,7 +362,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const tools = options.tools ?? { webSearch: createSearchTool({ mentions: [name] }) };
   /**
    * Answers in progress: their dialog, when they have ended (their clears landed, their reports sent) and whether a
-   * first part of their reply went out (stop() waits for its word that the rest is missing: `noticesOver`).
+   * first part of their reply went out, or may have (stop() waits for its word that the rest is missing, or that it may
+   * not have reached them: `noticesOver`).
    */
   const running = new Map<
     AbortController,
@@ -457,7 +459,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       running.set(controller, {
         dialogId,
         finished: lastValueFrom(done, { defaultValue: undefined }),
-        replied: () => replied,
+        replied: () => replied || doubted,
       });
       const deadline = setTimeout(() => {
         timedOut = true;
@@ -551,7 +553,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       } catch (error) {
         clearTimeout(deadline); // the failure is what it is: a deadline passing while we wait below must not rename it
         // Read now: a model that failed before stop() came is reported even should stop() abort the waits below.
-        abandoned = controller.signal.aborted && !timedOut;
+        // A later part the portal refused (its own code, not the ABORTED of stop() giving up) while it was on its way
+        // as stop() aborted the answer failed all the same: reported as a failed part is, not as one stop() cut.
+        const refusedPart = replied && error instanceof B24Error && error.code !== 'ABORTED';
+        abandoned = controller.signal.aborted && !timedOut && !refusedPart;
         // No reply: withStatus clears the status (duration 1). Let that land before anything else is said, so the
         // chat reads "status gone, then the apology", never a status call after the bot's last message.
         // A status that never went out (still within the show delay) has no clear to wait for: settled at once.
@@ -591,7 +596,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // stop() cut a long answer after its first parts went out: dealt with all the same (no restart notice, which
         // says "could not answer", nor fetch mode's next run, which would send it again from the start, may take it),
         // so the person is told the rest is missing as a failed later part is, not left with an answer stopping short.
-        const cut = abandoned && replied;
+        // So is one whose first part may have landed (`doubted`, waiting to be sent once more): told it may not have
+        // reached them, as when that try fails, not denied ("could not answer") under a message they may be reading.
+        const cut = abandoned && (replied || doubted);
         if (abandoned) {
           log(
             `× ${dialogId}: ${text === undefined ? 'answer aborted, status cleared' : `stopped before the ${replied ? 'rest of the ' : ''}reply was sent`}`,
@@ -630,21 +637,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           : doubted
             ? `Sorry, my answer may not have reached you (${why}). If you do not see it above, please ask again.`
             : `Sorry, I could not answer that: ${why}`;
+        const missing = replied ? 'rest of the reply is' : 'reply may be';
         // A cut one within stop()'s bound on its notices (`noticesOver`): `givingUp` may have ended already (its part on
         // its way when stop() gave up), and stop() waits for it.
         await send(dialogId, apology, cut ? noticesOver.signal : givingUp.signal, { resendDoubted: false }).then(
           () => {
-            if (cut) log(`→ ${dialogId}: told that the rest of the reply is missing (stopping)`);
+            if (cut) log(`→ ${dialogId}: told that the ${missing} missing (stopping)`);
           },
           (e: unknown) =>
             log(
-              `× ${dialogId}: could not ${cut ? 'tell that the rest of the reply is missing' : 'report the failure'}: ${e instanceof Error ? e.message : String(e)}`,
+              `× ${dialogId}: could not ${cut ? `tell that the ${missing} missing` : 'report the failure'}: ${e instanceof Error ? e.message : String(e)}`,
             ),
         );
       } finally {
         // Answered or reported; only one stop() aborted is left for the portal to deliver again.
         // An answer the portal refused is dealt with too: delivered again, it would be refused again.
-        if (replied || !(abandoned || untold) || refused) {
+        if (replied || doubted || !(abandoned || untold) || refused) {
           open.delete(event.eventId ?? -1);
           const left = (unanswered.get(dialogId) ?? 1) - 1;
           if (left > 0) unanswered.set(dialogId, left);
