@@ -50,6 +50,11 @@ export interface Harness {
    * moves the clock the same way, not directly.
    */
   advance(ms: number, until?: () => boolean, stepMs?: number, held?: () => number): Promise<void>;
+  /**
+   * Under fake timers: `bot.stop()`, with virtual time moved on as `advance` moves it (`held` as there, 20 s at most)
+   * until it returns. Resolves with how long it took, in virtual ms, for a test of stop()'s bound.
+   */
+  stopBot(held?: () => number): Promise<number>;
 }
 
 /**
@@ -197,6 +202,16 @@ export function useBotHarness(
       },
       settle: () => (vi.isFakeTimers() ? advance(300) : new Promise((r) => realSetTimeout(r, 300))),
       advance,
+      stopBot: async (held) => {
+        let stopped = false;
+        const stopping = bot.stop().then(() => {
+          stopped = true;
+        });
+        const from = Date.now();
+        await advance(20_000, () => stopped, 250, held);
+        await stopping;
+        return Date.now() - from;
+      },
     };
   };
 }

@@ -1180,7 +1180,7 @@ describe('llm-bot text cut for the log and the chat', () => {
       const { model } = longAnswer();
       /** The later part the portal never answers (`hang`), while it is held: `advance` does not wait for it. */
       let held = 0;
-      const { bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
+      const { bot, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(model, (emulator) => {
         const http = emulatorTransport(emulator);
         let sent = 0;
         const transport: Transport = {
@@ -1213,19 +1213,7 @@ describe('llm-bot text cut for the log and the chat', () => {
           () => held,
         );
         expect(sendCalls(emulator)).toHaveLength(2);
-        let stopped = false;
-        const stopping = bot.stop().then(() => {
-          stopped = true;
-        });
-        const stopAt = Date.now();
-        await advance(
-          20_000,
-          () => stopped,
-          250,
-          () => held,
-        );
-        await stopping;
-        expect(Date.now() - stopAt).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        expect(await stopBot(() => held)).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
         const atStop = sendCalls(emulator).length;
         await vi.advanceTimersByTimeAsync(60_000);
         await emulator.settled();
@@ -1252,7 +1240,7 @@ describe('llm-bot text cut for the log and the chat', () => {
     'stop() while the first part of a reply waits to be sent once more after a failure that may have landed (%s mode): told it may not have reached them, not that it was not answered (virtual time)',
     async (mode) => {
       const { model } = longAnswer();
-      const { bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => ({
+      const { bot, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(model, (emulator) => ({
         events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 },
       }));
       // The portal runs the first part and its reply is cut on the way back: it landed, the bot cannot tell.
@@ -1264,14 +1252,7 @@ describe('llm-bot text cut for the log and the chat', () => {
         // in its backoff (0.25 s at least) before the second try: steps shorter than that
         await advance(10_000, () => lines.some((l) => /may have reached the portal/.test(l)), 50);
         expect(sendCalls(emulator)).toHaveLength(1);
-        let stopped = false;
-        const stopping = bot.stop().then(() => {
-          stopped = true;
-        });
-        const stopAt = Date.now();
-        await advance(20_000, () => stopped);
-        await stopping;
-        expect(Date.now() - stopAt).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        expect(await stopBot()).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
         const atStop = sendCalls(emulator).length;
         await vi.advanceTimersByTimeAsync(60_000);
         await emulator.settled();
@@ -2082,7 +2063,7 @@ describe('llm-bot answering several messages at once', () => {
   it('stop() that gives up (8 s) while a failed answer still waits for its slow clear: that chat is told to ask again once the clear landed, not left in silence (virtual time)', async () => {
     const { model, answers } = steeredModel();
     let http: WatchedTransport | undefined;
-    const { bot, emulator, conversation, settle, lines, advance } = await setup(model, (emulator) => {
+    const { bot, emulator, conversation, settle, lines, advance, stopBot } = await setup(model, (emulator) => {
       http = emulatorTransport(emulator);
       const { call } = http;
       return { transport: { call }, events: webhookEvents(emulator) };
@@ -2100,12 +2081,7 @@ describe('llm-bot answering several messages at once', () => {
       answers[0]!.fail('upstream model overloaded');
       await advance(5_000, () => notifying() > 0, 250, notifying); // the clear on its way, held by the portal
       expect(notifying()).toBe(1);
-      let stopped = false;
-      const stopping = bot.stop().then(() => {
-        stopped = true;
-      });
-      await advance(20_000, () => stopped, 250, notifying);
-      await stopping;
+      await stopBot(notifying);
     } finally {
       vi.useRealTimers();
     }
@@ -2128,7 +2104,7 @@ describe('llm-bot answering several messages at once', () => {
   it('fetch mode: stop() that gives up while a failed answer still waits for its slow clear leaves that message to the next run, which answers it (virtual time)', async () => {
     const { model, answers } = steeredModel();
     let http: WatchedTransport | undefined;
-    const { bot, emulator, conversation, advance } = await setup(model, (emulator) => {
+    const { bot, emulator, conversation, advance, stopBot } = await setup(model, (emulator) => {
       http = emulatorTransport(emulator);
       const { call } = http;
       // a portal's poll interval, long: the poll that would confirm the message comes after the stop
@@ -2144,12 +2120,7 @@ describe('llm-bot answering several messages at once', () => {
       emulator.addFault({ method: 'imbot.v2.Chat.InputAction.notify', latencyMs: 9_500, times: 1 });
       answers[0]!.fail('upstream model overloaded');
       await advance(5_000, () => notifying() > 0, 250, notifying);
-      let stopped = false;
-      const stopping = bot.stop().then(() => {
-        stopped = true;
-      });
-      await advance(20_000, () => stopped, 250, notifying);
-      await stopping;
+      await stopBot(notifying);
     } finally {
       vi.useRealTimers();
     }
