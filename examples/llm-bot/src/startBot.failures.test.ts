@@ -603,14 +603,9 @@ describe('llm-bot apologies and restart notices that may have landed', () => {
   // The rule that sends a reply once more after a failure that may have come after the portal ran it (a lost answer
   // is worse than a double) does not hold for the bot's own notices: a lost one costs little, a double reads as a
   // bot repeating itself. The emulator's `truncate` fault runs the call and cuts its reply: it landed.
-  const botMessages = (emulator: Emulator, chatId: number, botId: number) =>
-    emulator
-      .messages(chatId)
-      .filter((m) => m.authorId === botId)
-      .map((m) => m.text);
 
   it('sends an apology whose answer was cut on the way back (it landed) once: never the same apology twice', async () => {
-    const { emulator, bot, lines, ask, waitFor, settle } = await setup(
+    const { botMessages, emulator, bot, lines, ask, waitFor, settle } = await setup(
       createLocalModel({ speed: 0.2, failWith: 'upstream model overloaded' }),
       { statusPolicy: { minDwellMs: 100 } },
     );
@@ -620,7 +615,7 @@ describe('llm-bot apologies and restart notices that may have landed', () => {
     await waitFor(q, () => bot.busy() === 0);
     await settle();
     // before: the apology, then the same apology again
-    expect(botMessages(emulator, c.question.chatId, bot.botId)).toEqual([
+    expect(botMessages(c.question.chatId).map((m) => m.text)).toEqual([
       'Sorry, I could not answer that: the model service failed or is unavailable',
     ]);
     expect(lines.some((l) => /could not report the failure/.test(l))).toBe(true);
@@ -628,7 +623,7 @@ describe('llm-bot apologies and restart notices that may have landed', () => {
   });
 
   it('sends a restart notice whose answer was cut on the way back (it landed) once: never the same notice twice', async () => {
-    const { emulator, bot, lines, ask, waitFor, settle } = await setup(createLocalModel(), (emulator) => ({
+    const { botMessages, emulator, bot, lines, ask, waitFor, settle } = await setup(createLocalModel(), (emulator) => ({
       events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
     }));
     const q = await ask('How does a bot show its status?');
@@ -637,7 +632,7 @@ describe('llm-bot apologies and restart notices that may have landed', () => {
     await bot.stop();
     await settle();
     // before: the notice, then the same notice again
-    expect(botMessages(emulator, question.chatId, bot.botId)).toEqual([
+    expect(botMessages(question.chatId).map((m) => m.text)).toEqual([
       'Sorry, I am restarting and could not answer your message. Please send it again in a minute.',
     ]);
     expect(lines.some((l) => /could not tell of the restart/.test(l))).toBe(true);

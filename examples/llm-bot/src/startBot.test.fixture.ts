@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: a fresh emulator per test, the bot under test, a user's transport, and
 // helpers that read the emulator's timeline (the oracle) until the bot got somewhere.
-import { type Emulator, type EmulatorOptions, startEmulator } from '@b24-typing/emulator';
+import { type Emulator, type EmulatorOptions, type MessageEntry, startEmulator } from '@b24-typing/emulator';
 import type { Transport } from '@b24-typing/core';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import type { LanguageModel } from 'ai';
@@ -36,6 +36,8 @@ export interface Harness {
   /** Polls the timeline on real timers: under fake timers it lets no virtual time pass. */
   waitFor(questionId: number, done: (c: Conversation) => boolean): Promise<Conversation>;
   conversation(questionId: number): Conversation;
+  /** The bot's messages in chat `chatId`, oldest first, as first posted (the emulator's `messages`). */
+  botMessages(chatId: number): MessageEntry[];
   /**
    * Lets anything still in flight land before asserting that nothing came after something: 300 ms of whichever clock
    * runs, the virtual one (`ALL_CLOCKS`) moved as `advance` moves it, so a test may settle before it restores real timers.
@@ -191,6 +193,7 @@ export function useBotHarness(
       user,
       lines,
       conversation,
+      botMessages: (chatId) => emulator.messages(chatId).filter((m) => m.authorId === bot.botId),
       ask: async (text) =>
         (await user.call('im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: text })) as number,
       waitFor: async (questionId, done) => {

@@ -113,14 +113,13 @@ describe('llm-bot end to end (fetch mode)', () => {
   });
 
   it('answers messages of one dialog in turn, each with its own statuses', async () => {
-    const { bot, emulator, ask, conversation } = await setup(createLocalModel({ speed: 0.5 }), FAST);
+    const { botMessages, ask, conversation } = await setup(createLocalModel({ speed: 0.5 }), FAST);
     const q1 = await ask('First: rate limits?');
     const q2 = await ask('Second: replies?');
     const { chatId } = conversation(q1).question;
-    const botMessages = () => emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
     const until = Date.now() + 15_000;
-    while (botMessages().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-    const [r1, r2] = botMessages();
+    while (botMessages(chatId).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    const [r1, r2] = botMessages(chatId);
     expect(r1?.text).toMatch(/First: rate limits/);
     expect(r2?.text).toMatch(/Second: replies/);
     // the second answer starts its status only after the first reply, runs through every phase, ends before r2
@@ -180,7 +179,7 @@ describe('llm-bot end to end (fetch mode)', () => {
   it('restarted on the same portal, answers neither twice what it answered before the stop nor never what it aborted', async () => {
     // A portal's poll interval (5 s): both questions come in one poll, and the one that would confirm them comes
     // after the stop.
-    const { bot, emulator, ask, waitFor, conversation } = await setup(createLocalModel({ speed: 0.1 }), {
+    const { botMessages, bot, emulator, ask, waitFor, conversation } = await setup(createLocalModel({ speed: 0.1 }), {
       ...FAST,
       events: { mode: 'fetch', intervalMs: 5_000 },
     });
@@ -189,7 +188,7 @@ describe('llm-bot end to end (fetch mode)', () => {
     const answered = await ask('First: rate limits?');
     const aborted = await ask('Second: replies?');
     const { chatId } = conversation(answered).question;
-    const replies = () => emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    const replies = () => botMessages(chatId);
     const first = (await waitFor(answered, (c) => c.reply !== undefined)).reply!;
     await waitFor(aborted, (c) => c.calls.some((call) => call.seq > first.seq)); // the second's status is up
     expect(polls()).toHaveLength(2); // one poll brought both
@@ -1074,14 +1073,14 @@ describe('llm-bot text cut for the log and the chat', () => {
   });
   /** The bot's messages, as the emulator stored them, answering one question with `model`'s long answer. */
   const longAnswerReplies = async (model: Parameters<typeof setup>[0]) => {
-    const { bot, emulator, ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+    const { botMessages, bot, ask, waitFor, conversation, settle } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
     }));
     const q = await ask('List them all');
     const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
     await waitFor(q, () => bot.busy() === 0);
     await settle();
-    return { replies: emulator.messages(chatId).filter((m) => m.authorId === bot.botId), conversation, q };
+    return { replies: botMessages(chatId), conversation, q };
   };
   it('sends an answer over the 20,000-character message limit whole, in messages under it, not cut by the portal', async () => {
     // ~45,000 characters in lines (a long code listing, say): the portal keeps the first 20,000 of a message and
@@ -1125,7 +1124,7 @@ describe('llm-bot text cut for the log and the chat', () => {
     'a later part of a long answer %s: the apology says the rest is missing, not that there was no answer',
     async (_, fault, apology) => {
       const { model } = longAnswer();
-      const { bot, emulator, ask, waitFor, settle } = await setup(model, (emulator) => {
+      const { botMessages, bot, ask, waitFor, settle } = await setup(model, (emulator) => {
         const http = emulatorTransport(emulator);
         let sent = 0;
         const transport: Transport = {
@@ -1142,7 +1141,7 @@ describe('llm-bot text cut for the log and the chat', () => {
       const { chatId } = (await waitFor(q, (c) => c.reply !== undefined)).question;
       await waitFor(q, () => bot.busy() === 0);
       await settle();
-      const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+      const replies = botMessages(chatId);
       expect(replies).toHaveLength(2); // the first part, then the apology
       expect(replies[0]!.text).toMatch(/^0000 x+\n/);
       // before: "Sorry, I could not answer that: …" right under the first part of the answer
@@ -1180,26 +1179,29 @@ describe('llm-bot text cut for the log and the chat', () => {
       const { model } = longAnswer();
       /** The later part the portal never answers (`hang`), while it is held: `advance` does not wait for it. */
       let held = 0;
-      const { bot, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(model, (emulator) => {
-        const http = emulatorTransport(emulator);
-        let sent = 0;
-        const transport: Transport = {
-          call: async (method, params, options) => {
-            if (method !== 'imbot.v2.Chat.Message.send') return http.call(method, params, options);
-            const hung = 'hang' in fault && sent === 1;
-            if (hung) held++;
-            try {
-              const result = await http.call(method, params, options);
-              // the first part landed: the portal refuses (or holds) the second
-              if (++sent === 1) emulator.addFault({ method, ...fault });
-              return result;
-            } finally {
-              if (hung) held--;
-            }
-          },
-        };
-        return { transport, events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 } };
-      });
+      const { botMessages, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(
+        model,
+        (emulator) => {
+          const http = emulatorTransport(emulator);
+          let sent = 0;
+          const transport: Transport = {
+            call: async (method, params, options) => {
+              if (method !== 'imbot.v2.Chat.Message.send') return http.call(method, params, options);
+              const hung = 'hang' in fault && sent === 1;
+              if (hung) held++;
+              try {
+                const result = await http.call(method, params, options);
+                // the first part landed: the portal refuses (or holds) the second
+                if (++sent === 1) emulator.addFault({ method, ...fault });
+                return result;
+              } finally {
+                if (hung) held--;
+              }
+            },
+          };
+          return { transport, events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 } };
+        },
+      );
       // The bot's waits and backoffs, the model's, core's scheduler and the emulator's clock in one virtual time.
       vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
       let q = 0;
@@ -1223,7 +1225,7 @@ describe('llm-bot text cut for the log and the chat', () => {
         vi.useRealTimers();
       }
       await settle();
-      const replies = emulator.messages(conversation(q).question.chatId).filter((m) => m.authorId === bot.botId);
+      const replies = botMessages(conversation(q).question.chatId);
       // before: the first part alone, and no word that the rest is missing (the answer counted as dealt with, so
       // no restart notice either)
       expect(replies.map((m) => m.text)).toEqual([expect.stringMatching(/^0000 x+\n/), ...(notice ? [notice] : [])]);
@@ -1240,9 +1242,12 @@ describe('llm-bot text cut for the log and the chat', () => {
     'stop() while the first part of a reply waits to be sent once more after a failure that may have landed (%s mode): told it may not have reached them, not that it was not answered (virtual time)',
     async (mode) => {
       const { model } = longAnswer();
-      const { bot, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(model, (emulator) => ({
-        events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 },
-      }));
+      const { botMessages, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(
+        model,
+        (emulator) => ({
+          events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 },
+        }),
+      );
       // The portal runs the first part and its reply is cut on the way back: it landed, the bot cannot tell.
       emulator.addFault({ method: 'imbot.v2.Chat.Message.send', truncate: true, times: 1 });
       vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
@@ -1261,7 +1266,7 @@ describe('llm-bot text cut for the log and the chat', () => {
         vi.useRealTimers();
       }
       await settle();
-      const replies = emulator.messages(conversation(q).question.chatId).filter((m) => m.authorId === bot.botId);
+      const replies = botMessages(conversation(q).question.chatId);
       // before (webhook): the first part, then "Sorry, I am restarting and could not answer your message…" under it;
       // (fetch) the first part alone, the message left to the next run, which would send the answer again
       expect(replies.map((m) => m.text)).toEqual([
@@ -1280,7 +1285,7 @@ describe('llm-bot text cut for the log and the chat', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const { bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
+    const { botMessages, bot, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
       const http = emulatorTransport(emulator);
       let sent = 0;
       const transport: Transport = {
@@ -1319,7 +1324,7 @@ describe('llm-bot text cut for the log and the chat', () => {
       vi.useRealTimers();
     }
     await settle();
-    const replies = emulator.messages(conversation(q).question.chatId).filter((m) => m.authorId === bot.botId);
+    const replies = botMessages(conversation(q).question.chatId);
     // before: "… I could not send the rest (I am restarting) …": the part was refused, not cut by the restart
     expect(replies.map((m) => m.text)).toEqual([
       expect.stringMatching(/^0000 x+\n/),
@@ -1418,9 +1423,12 @@ describe('llm-bot event delivery (webhook mode)', () => {
   });
 
   it('answers a message once when its event is delivered twice (a proxy retrying the POST)', async () => {
-    const { bot, emulator, lines, ask, waitFor } = await setup(createLocalModel({ speed: 0 }), (emulator) => ({
-      events: webhookEvents(emulator),
-    }));
+    const { botMessages, bot, emulator, lines, ask, waitFor } = await setup(
+      createLocalModel({ speed: 0 }),
+      (emulator) => ({
+        events: webhookEvents(emulator),
+      }),
+    );
     const q = await ask('How does a bot show its status?');
     const c = await waitFor(q, (c) => c.reply !== undefined);
     // Another message taken since: the bot remembers more than the last one (10,000 message ids).
@@ -1437,7 +1445,7 @@ describe('llm-bot event delivery (webhook mode)', () => {
     expect(res.status).toBe(200);
     await vi.waitFor(() => expect(bot.busy()).toBe(0), { timeout: 10_000 });
     // before: a second answer, its statuses and a second reply to one question
-    const replies = emulator.messages(c.question.chatId).filter((m) => m.authorId === bot.botId);
+    const replies = botMessages(c.question.chatId);
     expect(replies.map((m) => m.messageId)).toEqual([c.reply!.messageId, answered.reply!.messageId]);
     expect(lines.filter((l) => l.startsWith('← '))).toHaveLength(2);
     expect(lines.some((l) => new RegExp(`ignored message ${q}: already taken`).test(l))).toBe(true);
@@ -1580,16 +1588,13 @@ describe('llm-bot with an LLM endpoint that refuses the request', () => {
       const endpoint = await refusingEndpoint(status);
       const { model, secrets } = createModel({ LLM_BASE_URL: endpoint.baseUrl, LLM_API_KEY: 'sk-test-XXXX1234' });
       expect(secrets).toEqual(['sk-test-XXXX1234']);
-      const { bot, emulator, lines, ask, waitFor, settle } = await setup(model, { ...FAST, secrets });
+      const { botMessages, bot, lines, ask, waitFor, settle } = await setup(model, { ...FAST, secrets });
       const q = await ask('How does a bot show its status?');
       const c = await waitFor(q, (c) => c.reply !== undefined);
       await waitFor(q, () => bot.busy() === 0);
       await settle();
       expect(endpoint.requests).toEqual(Array(tries).fill('POST /v1/chat/completions'));
-      const said = emulator
-        .messages(c.question.chatId)
-        .filter((m) => m.authorId === bot.botId)
-        .map((m) => m.text);
+      const said = botMessages(c.question.chatId).map((m) => m.text);
       // before: "Sorry, I could not answer that: Incorrect API key provided: sk-test-XXXX1234. You can find …"
       expect(said).toEqual([`Sorry, I could not answer that: ${kind}`]);
       expect(said.join('\n')).not.toMatch(/sk-test|https?:|org-test|req_|127\.0\.0\.1|API key/);
@@ -1675,13 +1680,9 @@ describe('llm-bot bot types (imbot.v2.Bot.register `type`, reference §4.2)', ()
 });
 
 describe('llm-bot answering several messages at once', () => {
-  /** The bot's messages in a chat, in order. */
-  const botMessages = (emulator: Emulator, botId: number, chatId: number) =>
-    emulator.messages(chatId).filter((m) => m.authorId === botId);
-
   it('three people asking in one group chat while the first answer streams: each gets its own answer, in turn, the status up while one is produced, none after the last', async () => {
     const { model, answers } = steeredModel();
-    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+    const { botMessages, bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
     }));
     emulator.seed({ members: [[1, bot.botId]] }); // "General" (chat1) has the bot; Alice, Bob and Carol are in it
@@ -1697,16 +1698,16 @@ describe('llm-bot answering several messages at once', () => {
       await waitFor(q1, () => answers.length > i);
       // its status is up after the reply before it, before its answer is written: written at once, it could beat the
       // status's show delay, and no status would show at all
-      const before = botMessages(emulator, bot.botId, chatId)[i - 1];
+      const before = botMessages(chatId)[i - 1];
       await waitFor(q1, (c) =>
         c.calls.some((call) => call.shown && call.durationSec !== 1 && call.seq > (before?.seq ?? -1)),
       );
       answers[i]!.write(`Answer to: ${answers[i]!.question}`);
-      await waitFor(q1, () => botMessages(emulator, bot.botId, chatId).length > i);
+      await waitFor(q1, () => botMessages(chatId).length > i);
     }
     await waitFor(q1, () => bot.busy() === 0);
     await settle();
-    const replies = botMessages(emulator, bot.botId, chatId);
+    const replies = botMessages(chatId);
     // each its own answer, in the order asked
     expect(replies.map((m) => m.text)).toEqual([
       expect.stringMatching(/^Answer to: .*first from Bob$/),
@@ -1889,7 +1890,7 @@ describe('llm-bot answering several messages at once', () => {
 
   it('one of two answers in one chat failing mid-way: cleared and told before the next is started; that one answered', async () => {
     const { model, answers } = steeredModel();
-    const { bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
+    const { botMessages, bot, emulator, waitFor, conversation, settle } = await setup(model, (emulator) => ({
       events: webhookEvents(emulator),
     }));
     emulator.seed({ members: [[1, bot.botId]] });
@@ -1907,7 +1908,7 @@ describe('llm-bot answering several messages at once', () => {
     await settle();
     const entries = emulator.timeline();
     const chatId = 1;
-    const replies = emulator.messages(chatId).filter((m) => m.authorId === bot.botId);
+    const replies = botMessages(chatId);
     expect(replies.map((m) => m.text)).toEqual([
       'Sorry, I could not answer that: the model service failed or is unavailable',
       expect.stringMatching(/Carol asks/),
