@@ -1,3 +1,4 @@
+import type { Button } from './checkKeyboard';
 import { isoSeconds } from './timeBlock';
 import type { Timeline } from './Timeline';
 import type { IndicatorState, SeedInput, SeedResult } from './types';
@@ -55,6 +56,16 @@ export interface Message {
   edited: boolean;
   /** Soft-deleted: the text is DELETED_MESSAGE_TEXT now, and the message stays in the history. */
   deleted: boolean;
+  /** The KEYBOARD param: the buttons checkKeyboard made, or none. A soft delete resets it (`KEYBOARD => 'N'`). */
+  keyboard?: readonly Button[] | null;
+  /** The MENU param: the items checkMenu made, or none. */
+  menu?: readonly Button[] | null;
+}
+
+/** The params a new message carries besides its text. */
+export interface MessageParts {
+  keyboard?: readonly Button[] | null;
+  menu?: readonly Button[] | null;
 }
 
 /**
@@ -358,7 +369,7 @@ export class ChatModel {
 
   // ---- messages ----
 
-  addMessage(chat: Chat, authorId: number, text: string, now = this.now()): Message {
+  addMessage(chat: Chat, authorId: number, text: string, now = this.now(), parts: MessageParts = {}): Message {
     this.hide(chat.id, authorId, 'message', now);
     const message: Message = {
       id: this.nextMessageId++,
@@ -368,6 +379,8 @@ export class ChatModel {
       date: now,
       edited: false,
       deleted: false,
+      keyboard: parts.keyboard ?? null,
+      menu: parts.menu ?? null,
     };
     this.messages.push(message);
     const inChat = this.byChat.get(chat.id);
@@ -422,6 +435,8 @@ export class ChatModel {
     message.text = DELETED_MESSAGE_TEXT;
     message.edited = false;
     message.deleted = true;
+    message.keyboard = null;
+    message.menu = null;
     this.recordMessage(chat, message, now);
     if (this.users.get(message.authorId)?.botId == null) {
       this.notifyBots(chat, message, 'ONIMBOTV2MESSAGEDELETE', now, heard);

@@ -5,7 +5,11 @@ import type { Params } from './phpQuery';
 /** The links an attach keeps: `preg_match('#^(?:/|https?://)#', …)`, a path or an http(s) URL. */
 const LINK = /^(?:\/|https?:\/\/)/;
 
-function isLink(value: unknown): boolean {
+/** The text of ATTACH_OVERSIZE, which the V2 send path gives with ATTACH_ERROR. */
+const OVERSIZE_TEXT = 'You have exceeded the maximum allowable size of attach';
+
+/** A LINK an attach, a keyboard button or a menu item keeps: a path or an http(s) URL. */
+export function isLink(value: unknown): boolean {
   const text = stringOf(value);
   return text !== null && LINK.test(text);
 }
@@ -76,8 +80,11 @@ function blockAdds(data: unknown): boolean {
   return isset(block.DELIMITER);
 }
 
-/** A string ATTACH decoded as JSON; one that is not JSON decodes to nothing usable. */
-function decoded(value: unknown): unknown {
+/**
+ * A string param (ATTACH, KEYBOARD, MENU) decoded as JSON; one that is not JSON decodes to nothing usable. The source
+ * reads these with `CUtil::JsObjectToPhp`, a JavaScript-literal reader: a single-quoted literal is nothing here.
+ */
+export function decoded(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);
@@ -103,22 +110,40 @@ export function isAttach(value: unknown): boolean {
 }
 
 /**
+ * The most an attach may weigh: "30 KB" (bitrix24/b24restdocs api-reference/chat-bots/messages/imbot-message-add.md,
+ * ATTACH_OVERSIZE: "The maximum allowable size of ATTACH has been exceeded — 30 KB"; the RU pages say "30 Кб"), read
+ * as 30 × 1,024 bytes of the attach's JSON. The stored source (`IsAllowSize`) measures differently, under 60,000
+ * characters of the JSON of the attach it built; the sources disagree, and the documented number is followed.
+ */
+const MAX_ATTACH_BYTES = 30 * 1024;
+
+/** Whether an attach is over MAX_ATTACH_BYTES: a string as sent (it is the JSON), anything else JSON-encoded. */
+function isOversize(value: unknown): boolean {
+  const json = typeof value === 'string' ? value : JSON.stringify(value);
+  return Buffer.byteLength(json, 'utf8') > MAX_ATTACH_BYTES;
+}
+
+/**
  * The ATTACH check `im.message.add` and `im.message.update` share (yuliai/bitrix-modules@026c2eea im_rest.php
- * messageAdd, messageUpdate): `GetAttachByJson`, and when that gives no attach, ATTACH_ERROR "Incorrect attach params"
- * 400 if the ATTACH was PHP-truthy; an empty() one is no attach and no error. The attach is checked, not stored, and
- * the size check (ATTACH_OVERSIZE, 60,000 characters of the attach's own JSON) is not modelled.
+ * messageAdd, messageUpdate): `GetAttachByJson`; an attach over the size limit (isOversize) is ATTACH_OVERSIZE "You
+ * have exceeded the maximum allowable size of attach" 400; when there is no attach, ATTACH_ERROR "Incorrect attach
+ * params" 400 if the ATTACH was PHP-truthy; an empty() one is no attach and no error. The attach is checked, not stored.
  */
 export function checkAttach(value: unknown): void {
-  if (!phpEmpty(value) && !isAttach(value)) throw restError('ATTACH_ERROR');
+  if (phpEmpty(value)) return;
+  if (!isAttach(value)) throw restError('ATTACH_ERROR');
+  if (isOversize(value)) throw restError('ATTACH_OVERSIZE');
 }
 
 /**
  * The ATTACH check of the V2 send path, `FieldsValidationService::checkAttach` (yuliai/bitrix-modules@026c2eea
  * im/lib/V2/Message/Send/FieldsValidationService.php), which `imbot.v2.Chat.Message.send` runs: the same
  * `GetAttachByJson`, but asked of every ATTACH that is set (`isset`: a JSON null is not), so an empty() one such as
- * `''` or `0` is ATTACH_ERROR "Incorrect attach params" here where checkAttach lets it through. The oversize refusal
- * (ATTACH_ERROR with its own text) is not modelled.
+ * `''` or `0` is ATTACH_ERROR "Incorrect attach params" here where checkAttach lets it through. An attach over the
+ * size limit (isOversize) is refused with the same code and the oversize text, as that service answers it.
  */
 export function checkSetAttach(value: unknown): void {
-  if (isset(value) && !isAttach(value)) throw restError('ATTACH_ERROR');
+  if (!isset(value)) return;
+  if (!isAttach(value)) throw restError('ATTACH_ERROR');
+  if (isOversize(value)) throw restError('ATTACH_ERROR', OVERSIZE_TEXT);
 }

@@ -60,10 +60,22 @@ export const ERROR_CATALOG = {
   USER_NOT_FOUND: [400, 'User not found'],
   // Also imbot.v2.Chat.Message.send's (`ParamError::ATTACH_ERROR`, same text, FieldsValidationService @026c2eea).
   ATTACH_ERROR: [400, 'Incorrect attach params'],
+  // An attach over 30 KB (imbot-message-add.md; checkAttach), im.message.add and im.message.update.
+  ATTACH_OVERSIZE: [400, 'You have exceeded the maximum allowable size of attach'],
   PARAMS_ERROR: [400, 'Incorrect params'],
+  // KEYBOARD and MENU that make no keyboard or menu (im-message-add.md; KEYBOARD_ERROR is also Message.send's,
+  // `ParamError::KEYBOARD_ERROR` with the same text). im.message.update spells the menu's code `menu_ERROR`, in its
+  // source and on its page (im-message-update.md), so that spelling is kept.
+  KEYBOARD_ERROR: [400, 'Incorrect keyboard params'],
+  MENU_ERROR: [400, 'Incorrect menu params'],
+  menu_ERROR: [400, 'Incorrect menu params'],
   // REPLY_ID: a message the caller cannot see (or none), then one of another dialog; both STATUS_FORBIDDEN.
   REPLY_ACCESS_ERROR: [403, 'Action unavailable'],
   REPLY_FROM_OTHER_CHAT_ERROR: [403, 'You can only reply to a message within the same chat'],
+  // imbot.v2.Chat.Message.send's replyId (`ReplyValidator`, im/lib/V2/Message/Reply/ReplyValidator.php @026c2eea):
+  // no such message (`Message::checkAccess`, MessageError::NOT_FOUND), then one of another chat.
+  MESSAGE_NOT_FOUND: [400, 'Message not found'],
+  REPLY_ERROR: [400, 'You can only reply to a message within the same chat'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
   CANT_EDIT_MESSAGE: [403, "Time has expired for modification or you don't have access"],
   // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)

@@ -1,8 +1,11 @@
-import type { ChatModel, Message } from './ChatModel';
+import type { Chat, ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
+import { RestError } from './RestError';
 import { chatIdOf, hasDialogAccess, isChatId, isDialogId } from './indicatorMethods';
 import type { MethodContext, MethodDefinition } from './methodContext';
 import { checkAttach, checkSetAttach } from './checkAttach';
+import { type Button, checkKeyboard, keyboardOf } from './checkKeyboard';
+import { checkMenu, menuOf } from './checkMenu';
 import {
   charLength,
   intval,
@@ -52,14 +55,27 @@ function addedText(trimmed: string): string {
  * and REPLY_ID is not one, im_message_param.php @b2acc890), so the model keeps nothing.
  */
 function checkReply(value: unknown, dialogId: string, context: MethodContext): void {
-  if (!isset(value)) return;
-  const replyId = intval(value);
-  if (replyId <= 0) return;
   const { model, auth } = context;
+  const reply = repliedTo(value, auth.userId, model);
+  if (reply === null) return;
+  if (reply === 'missing' || reply === 'no-access') throw restError('REPLY_ACCESS_ERROR');
+  if (model.dialogIdFor(reply, auth.userId) !== dialogId) throw restError('REPLY_FROM_OTHER_CHAT_ERROR');
+}
+
+/**
+ * The message a reply id names, as both send paths read it (messageAdd, and the V2 `ReplyValidator`): nothing to
+ * check (null) unless it is set and `(int)` > 0; then `Message::checkAccess` for `userId`: `'missing'` when there is no
+ * such message (MessageError::NOT_FOUND), `'no-access'` when its chat does not have `userId` (the chat's own access
+ * check; start ids and tariff limits are not modelled); else that chat. A deleted message is still there.
+ */
+function repliedTo(value: unknown, userId: number, model: ChatModel): Chat | 'missing' | 'no-access' | null {
+  if (!isset(value)) return null;
+  const replyId = intval(value);
+  if (replyId <= 0) return null;
   const message = model.message(replyId);
-  const chat = message ? model.chats.get(message.chatId) : undefined;
-  if (!chat?.members.has(auth.userId)) throw restError('REPLY_ACCESS_ERROR');
-  if (model.dialogIdFor(chat, auth.userId) !== dialogId) throw restError('REPLY_FROM_OTHER_CHAT_ERROR');
+  if (!message) return 'missing';
+  const chat = model.chats.get(message.chatId);
+  return chat?.members.has(userId) ? chat : 'no-access';
 }
 
 /**
@@ -68,8 +84,9 @@ function checkReply(value: unknown, dialogId: string, context: MethodContext): v
  * string, not empty once PHP-trimmed, unless ATTACH is not empty()), then the recipient: a set DIALOG_ID becomes
  * CHAT_ID when it is a chat id, else USER_ID (`intval`); USER_ID is asked before CHAT_ID, and neither is PARAMS_ERROR;
  * the CHAT_ID branch's ACCESS_ERROR checks (see below) come next, then ATTACH (checkAttach: a truthy one that is no
- * attach is ATTACH_ERROR, so an empty text cannot ride on a bad one), then REPLY_ID (checkReply), then the send.
- * KEYBOARD and MENU are not checked (see the README). The text is stored as `CIMMessenger::Add` stores it (addedText).
+ * attach is ATTACH_ERROR, so an empty text cannot ride on a bad one), then KEYBOARD (checkKeyboard: KEYBOARD_ERROR)
+ * and MENU (checkMenu: MENU_ERROR), both for the `BOT_ID` param (0 when unset), then REPLY_ID (checkReply), then the
+ * send. The text is stored as `CIMMessenger::Add` stores it (addedText), with the keyboard and menu made of the params.
  */
 function messageAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -114,7 +131,8 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   // (its owner, its managers, nobody, or every user). The model has no general chat, no managers and no such right,
   // so neither check can refuse here.
   checkAttach(params.ATTACH);
-  // KEYBOARD_ERROR and MENU_ERROR would come here (not modelled), then REPLY_ID, still before the send.
+  const keyboard = checkKeyboard(params.KEYBOARD, intval(params.BOT_ID));
+  const menu = checkMenu(params.MENU, intval(params.BOT_ID));
   checkReply(params.REPLY_ID, dialogId, context);
   // The send itself (`CIMMessenger::Add`, im_messenger.php @026c2eea) refuses a chat that does not exist (`NullChat`)
   // and one the caller may not send to (`!$chat->canDo(Action::Send)`: here, not a member) by returning false, and
@@ -125,10 +143,10 @@ function messageAdd(raw: Params, context: MethodContext): unknown {
   // A text that only `[BR]`s made non-empty is empty now, and `Chat::sendMessage` refuses a message with no text and
   // no attachment or keyboard (`isCompletelyEmpty`): false again, so the same PARAMS_ERROR.
   const stored = addedText(text);
-  if (stored === '' && phpEmpty(params.ATTACH) && phpEmpty(params.KEYBOARD)) {
+  if (stored === '' && phpEmpty(params.ATTACH) && !keyboard) {
     throw restError('PARAMS_ERROR', "Message isn't added");
   }
-  return model.addMessage(chat, auth.userId, stored, context.now).id;
+  return model.addMessage(chat, auth.userId, stored, context.now, { keyboard, menu }).id;
 }
 
 /** How long an author may edit a message: `CheckPossibilityUpdateMessage` refuses once `DATE_CREATE + 259200 < time()`. */
@@ -186,14 +204,31 @@ function updatedText(raw: string): string {
 }
 
 /**
+ * What im.message.update makes a message's KEYBOARD or MENU: an empty() value or `'N'` clears it (null); any other
+ * must make buttons (`make`: keyboardOf, menuOf), else `code` 400. messageUpdate sets each as it goes, so a KEYBOARD
+ * set before a MENU that is refused stays set, as `CIMMessageParam::Set` has already stored it.
+ */
+function changedButtons(
+  value: unknown,
+  make: (value: unknown) => Button[] | null,
+  code: 'KEYBOARD_ERROR' | 'menu_ERROR',
+): Button[] | null {
+  if (phpEmpty(value) || value === 'N') return null;
+  const buttons = make(value);
+  if (!buttons) throw restError(code);
+  return buttons;
+}
+
+/**
  * `im.message.update`, in the order of the module source (yuliai/bitrix-modules@026c2eea im_rest.php messageUpdate):
  * `MESSAGE_ID` (else `ID`) through `intval`, MESSAGE_ID_ERROR 400 if not > 0; then each part that is set is checked
  * with `CheckPossibilityUpdateMessage`, once: ATTACH and KEYBOARD as the caller, MENU (when neither came first) with
  * `MESSAGE_ID` as `BOT_ID` (the caller when it is not set: `is_null`); then `MESSAGE` goes through `CIMMessenger::Update`, which checks again. Every refusal is
- * CANT_EDIT_MESSAGE 403. With none of them set nothing is checked and the answer is `true`. ATTACH, KEYBOARD and MENU
- * are checked, not stored: the model has no attachments. An ATTACH that is not empty() or 'N' must then be an attach,
- * as for im.message.add (checkAttach: ATTACH_ERROR 400), before KEYBOARD, MENU or MESSAGE are looked at. An edit by
- * the author hides their indicator (cause `edit`).
+ * CANT_EDIT_MESSAGE 403. With none of them set nothing is checked and the answer is `true`. ATTACH is checked, not
+ * stored: the model has no attachments. An ATTACH that is not empty() or 'N' must then be an attach, as for
+ * im.message.add (checkAttach: ATTACH_ERROR 400), before KEYBOARD, MENU or MESSAGE are looked at. KEYBOARD and MENU
+ * replace the message's keyboard and menu, or clear them (changedButtons: KEYBOARD_ERROR, `menu_ERROR` 400). An edit
+ * of the text by the author hides their indicator (cause `edit`).
  * A text that `Update` makes empty (`if ($text == '') return self::Delete(…)`) deletes the message instead, with the
  * delete check: no three-day limit (the public page says it too: "Если передать пустое значение, сообщение будет
  * удалено", bitrix-tools/b24-rest-docs api-reference/chats/messages/im-message-update.md).
@@ -214,9 +249,22 @@ function messageUpdate(raw: Params, context: MethodContext): unknown {
     // `empty(ATTACH) || ATTACH == 'N'` clears the attach; anything else must be one.
     if (params.ATTACH !== 'N') checkAttach(params.ATTACH);
   }
-  if (isset(params.KEYBOARD)) check(messageId, auth.userId);
-  // MENU's check reads MESSAGE_ID itself (0 when only ID was given) and, when BOT_ID is set, checks for that user.
-  if (isset(params.MENU)) check(intval(params.MESSAGE_ID), isset(params.BOT_ID) ? intval(params.BOT_ID) : auth.userId);
+  if (isset(params.KEYBOARD)) {
+    check(messageId, auth.userId);
+    checked!.keyboard = changedButtons(
+      params.KEYBOARD,
+      (value) => keyboardOf(value, intval(params.BOT_ID)),
+      'KEYBOARD_ERROR',
+    );
+  }
+  // MENU's check reads MESSAGE_ID itself (0 when only ID was given) and, when BOT_ID is set, checks for that user;
+  // the menu is then set on MESSAGE_ID, which is the checked message unless ATTACH or KEYBOARD checked `ID` first.
+  if (isset(params.MENU)) {
+    const target = intval(params.MESSAGE_ID);
+    check(target, isset(params.BOT_ID) ? intval(params.BOT_ID) : auth.userId);
+    const menu = changedButtons(params.MENU, (value) => menuOf(value, intval(params.BOT_ID)), 'menu_ERROR');
+    if (checked!.id === target) checked!.menu = menu;
+  }
   if (isset(params.MESSAGE)) {
     const text = updatedText(stringOf(params.MESSAGE) ?? '');
     if (text === '') {
@@ -244,12 +292,32 @@ function messageDelete(raw: Params, context: MethodContext): unknown {
 }
 
 /**
+ * `fields.replyId` of `imbot.v2.Chat.Message.send`, as `FieldsValidationService::checkReply` asks `ReplyValidator`
+ * (yuliai/bitrix-modules@026c2eea im/lib/V2/Message/Reply/ReplyValidator.php): nothing unless `(int)` > 0 (repliedTo,
+ * as for im.message.add); a message that does not exist is MESSAGE_NOT_FOUND; one in a chat the bot is not in fails
+ * the chat's access check, ACCESS_DENIED "Access denied" as the send's own chat check answers it (resolveDialogV2);
+ * one of another chat than the one posted to (chat ids compared, not dialog ids) is REPLY_ERROR "You can only reply to
+ * a message within the same chat". imbot.v2 errors are 400 (reference §1.3). The v2 page documents `replyId` (the
+ * message the bot answers) but none of these codes.
+ */
+function checkReplyV2(value: unknown, botId: number, chat: Chat, model: ChatModel): void {
+  const reply = repliedTo(value, botId, model);
+  if (reply === null) return;
+  if (reply === 'missing') throw restError('MESSAGE_NOT_FOUND');
+  if (reply === 'no-access') throw new RestError('ACCESS_DENIED', 'Access denied', 400);
+  if (reply.id !== chat.id) throw restError('REPLY_ERROR');
+}
+
+/**
  * `imbot.v2.Chat.Message.send`: the bot's reply, which hides the bot's indicator in that chat. The imbot controller
  * (yuliai/bitrix-modules imbot/lib/V2/Controller/Chat/Message.php `sendAction`, read at @e0668513 and @8c347630) runs
  * its chat access prefilter first (resolveDialogV2), then `FieldsValidationService::prepareFields` (@026c2eea):
  * `checkMessage` (a set message must be a string, EMPTY_MESSAGE "Wrong message type"; PHP-trimmed, before any `[BR]`
  * is converted, it may be empty only with an ATTACH that is not empty(); no message at all needs an ATTACH that is
- * set), then `checkAttach` (checkSetAttach: every set attach must be one, ATTACH_ERROR). It then sends through
+ * set), then `checkAttach` (checkSetAttach: every set attach must be one, ATTACH_ERROR), `checkKeyboard` (an
+ * empty() `keyboard` is none, any other must be one: KEYBOARD_ERROR, checkKeyboard; the controller sets `BOT_ID` to the
+ * bot, so its buttons are the bot's) and `checkReply` (checkReplyV2). `fields.menu` is not among the fields the
+ * controller passes on (`ALLOWED_FIELDS_SEND`), so it is neither checked nor kept. It then sends through
  * `\CIMMessenger::Add`, which stores the text as for im.message.add (addedText). A text that only `[BR]`s made
  * non-empty is then refused by `Chat::sendMessage` and `Add` returns false: SENDING_FAILED.
  */
@@ -266,9 +334,11 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
     throw restError('EMPTY_MESSAGE');
   }
   checkSetAttach(fields?.attach);
+  const keyboard = checkKeyboard(fields?.keyboard, bot.id);
+  checkReplyV2(fields?.replyId, bot.id, chat, context.model);
   const stored = addedText(text);
-  if (stored === '' && phpEmpty(fields?.attach) && phpEmpty(fields?.keyboard)) throw restError('SENDING_FAILED');
-  const message = context.model.addMessage(chat, bot.id, stored, context.now);
+  if (stored === '' && phpEmpty(fields?.attach) && !keyboard) throw restError('SENDING_FAILED');
+  const message = context.model.addMessage(chat, bot.id, stored, context.now, { keyboard });
   return { id: message.id, uuidMap: {} };
 }
 
@@ -298,17 +368,25 @@ function firstAtOrAbove(messages: readonly Message[], id: number): number {
 }
 
 /**
- * A message as `im.dialog.messages.get` lists it: `params` only says what the model has, an edit or a deletion (a soft
- * delete leaves `IS_DELETED` as the only param; `\Bitrix\Im\Chat::getMessages` lists deleted messages like others).
+ * A message as `im.dialog.messages.get` lists it: `params` only says what the model has, an edit, a KEYBOARD or MENU
+ * (the buttons the send kept; both are params `CIMMessageParam::GetDefault` lists), or a deletion (a soft delete
+ * leaves `IS_DELETED` as the only param; `\Bitrix\Im\Chat::getMessages` lists deleted messages like others).
  */
 function historyMessage(message: Message): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  if (message.deleted) params.IS_DELETED = 'Y';
+  else {
+    if (message.edited) params.IS_EDITED = 'Y';
+    if (message.keyboard) params.KEYBOARD = message.keyboard;
+    if (message.menu) params.MENU = message.menu;
+  }
   return {
     id: message.id,
     chat_id: message.chatId,
     author_id: message.authorId,
     date: isoSeconds(message.date),
     text: message.text,
-    params: message.deleted ? { IS_DELETED: 'Y' } : message.edited ? { IS_EDITED: 'Y' } : null,
+    params: Object.keys(params).length > 0 ? params : null,
   };
 }
 
