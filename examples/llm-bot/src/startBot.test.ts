@@ -1277,6 +1277,118 @@ describe('llm-bot text cut for the log and the chat', () => {
       expect(lines).toContain('→ 2: told that the reply may be missing (stopping)');
     },
   );
+  it.each(['webhook', 'fetch'] as const)(
+    'stop() that gives up (8 s) while the first part of a reply is still on its way (%s mode): told it may not have reached them, not that it was not answered (virtual time)',
+    async (mode) => {
+      const { model } = longAnswer();
+      /** The first part, which the portal takes and never answers (`hang`), while it is held. */
+      let held = 0;
+      const { botMessages, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(
+        model,
+        (emulator) => {
+          const http = emulatorTransport(emulator);
+          let sent = 0;
+          const transport: Transport = {
+            call: async (method, params, options) => {
+              const hung = method === 'imbot.v2.Chat.Message.send' && ++sent === 1;
+              if (hung) held++;
+              try {
+                return await http.call(method, params, options);
+              } finally {
+                if (hung) held--;
+              }
+            },
+          };
+          return { transport, events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 } };
+        },
+      );
+      emulator.addFault({ method: 'imbot.v2.Chat.Message.send', hang: true, times: 1 });
+      vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+      let q = 0;
+      try {
+        q = await ask('List them all');
+        await advance(
+          10_000,
+          () => sendCalls(emulator).length >= 1,
+          250,
+          () => held,
+        );
+        expect(held).toBe(1); // on its way: sent, no reply yet, not doubted
+        expect(await stopBot(() => held)).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        const atStop = sendCalls(emulator).length;
+        await vi.advanceTimersByTimeAsync(60_000);
+        await emulator.settled();
+        expect(sendCalls(emulator)).toHaveLength(atStop); // nothing tried after stop() returned
+      } finally {
+        vi.useRealTimers();
+      }
+      await settle();
+      // before (webhook): "Sorry, I am restarting and could not answer your message…", though the part may land;
+      // (fetch) no word at all, the message left to the next run, which would send the answer again
+      expect(botMessages(conversation(q).question.chatId).map((m) => m.text)).toEqual([
+        'Sorry, my answer may not have reached you (I am restarting). If you do not see it above, please ask again.',
+      ]);
+      expect(lines.some((l) => /told to ask again/.test(l))).toBe(false);
+      expect(lines).toContain('→ 2: told that the reply may be missing (stopping)');
+    },
+  );
+  it('stop() while the first part of a long answer is on its way: once it lands no later part is started, the person is told the rest is missing (virtual time)', async () => {
+    const { model } = longAnswer();
+    /** The first part, held on its way until stop() has aborted the answer. */
+    let held = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { botMessages, bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
+      const http = emulatorTransport(emulator);
+      let sent = 0;
+      const transport: Transport = {
+        call: async (method, params, options) => {
+          if (method !== 'imbot.v2.Chat.Message.send' || ++sent !== 1) return http.call(method, params, options);
+          held++;
+          await gate;
+          held--;
+          return http.call(method, params, options);
+        },
+      };
+      return { transport, events: { mode: 'fetch', intervalMs: 200 } };
+    });
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    let tookMs = 0;
+    try {
+      q = await ask('List them all');
+      await advance(
+        10_000,
+        () => held > 0,
+        250,
+        () => held,
+      );
+      let stopped = false;
+      const from = Date.now();
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      // fetch mode: stop() aborts the answers at once (no server to close first)
+      await vi.advanceTimersByTimeAsync(0);
+      release(); // the first part goes on and lands
+      await advance(20_000, () => stopped);
+      await stopping;
+      tookMs = Date.now() - from;
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    // before: the second and third parts were sent after stop() had aborted the answer (until it gave up, 8 s)
+    expect(botMessages(conversation(q).question.chatId).map((m) => m.text)).toEqual([
+      expect.stringMatching(/^0000 x+\n/),
+      'Sorry, my answer above is incomplete (1 of its 3 parts sent): I could not send the rest (I am restarting). Please ask again for the rest.',
+    ]);
+    expect(sendCalls(emulator)).toHaveLength(2);
+    expect(tookMs).toBeLessThan(8_000); // the answer ended once its first part landed, not when stop() gave up
+    expect(lines).toContain('× 2: stopped before the rest of the reply was sent');
+  });
   it('a later part the portal refuses outright just as stop() aborts the answer: the apology names that failure, not a restart (virtual time)', async () => {
     const { model } = longAnswer();
     /** The second part, held on its way until stop() has aborted the answer. */

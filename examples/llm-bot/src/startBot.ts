@@ -443,6 +443,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       let hold: HeldStatus | undefined;
       /** A try at the reply failed after it may have landed: its message may have hidden the status already. */
       let doubted = false;
+      /**
+       * A try at the first part is on its way: should stop() give up on it now, it may land all the same, so stop() waits
+       * for this answer's word that it may not have reached them (`doubted` is set only once the abort has come back).
+       */
+      let firstOnItsWay = false;
       /** The reply went out: dealt with, even should stop() have aborted the answer while it was on the wire. */
       let replied = false;
       /** Of a long answer (`splitMessage`): its messages and how many went out; the apology says what is missing. */
@@ -459,7 +464,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       running.set(controller, {
         dialogId,
         finished: lastValueFrom(done, { defaultValue: undefined }),
-        replied: () => replied || doubted,
+        replied: () => replied || doubted || firstOnItsWay,
       });
       const deadline = setTimeout(() => {
         timedOut = true;
@@ -526,12 +531,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // An answer over the portal's message limit goes out whole, in several messages: one would be cut.
         const [first = text, ...rest] = splitMessage(text);
         partCount = rest.length + 1;
-        // An attempt on its way when stop() aborts the answer goes on (it may have landed) until stop() gives up.
+        // An attempt on its way when stop() aborts the answer goes on (it may have landed) until stop() gives up; none
+        // starts after it (a part is started only while the answer runs).
         const held = hold;
+        controller.signal.throwIfAborted();
         await send(dialogId, first, givingUp.signal, {
           wait: (ms, mayHaveLanded) => (mayHaveLanded ? sleep(ms, controller.signal) : held.wait(ms)),
           onDoubt: () => {
             doubted = true;
+          },
+          onTheWire: (yes) => {
+            firstOnItsWay = yes;
           },
         });
         replied = true;
@@ -539,6 +549,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // The first message hid the status: the rest is sent with no status call (plain backoffs), never one after it.
         for (const part of rest) {
           partDoubted = false;
+          // stop() aborted the answer while the part before was on its way: that one may finish, no new one starts.
+          controller.signal.throwIfAborted();
           await send(dialogId, part, givingUp.signal, {
             wait: (ms) => sleep(ms, controller.signal),
             onDoubt: () => {
@@ -596,8 +608,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // stop() cut a long answer after its first parts went out: dealt with all the same (no restart notice, which
         // says "could not answer", nor fetch mode's next run, which would send it again from the start, may take it),
         // so the person is told the rest is missing as a failed later part is, not left with an answer stopping short.
-        // So is one whose first part may have landed (`doubted`, waiting to be sent once more): told it may not have
-        // reached them, as when that try fails, not denied ("could not answer") under a message they may be reading.
+        // So is one whose first part may have landed (`doubted`: waiting to be sent once more, or on its way when stop()
+        // gave up): told it may not have reached them, as when that try fails, not denied ("could not answer") under a
+        // message they may be reading.
         const cut = abandoned && (replied || doubted);
         if (abandoned) {
           log(
@@ -742,7 +755,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // and no method to read the chat back is documented, so the bot cannot look whether it landed, and given up the
   // person gets no answer at all. Only once: a portal that fails that way again is down, and each further try
   // could post yet another copy. From then on `wait` is told (`mayHaveLanded`): a message that landed hid the status,
-  // so no status call may follow; `onDoubt` tells the caller, whose clear would be one too.
+  // so no status call may follow; `onDoubt` tells the caller, whose clear would be one too. It is told too when `signal`
+  // ends an attempt on its way (stop() giving up): the portal may have run it all the same. `onTheWire(true)` as each
+  // attempt starts, `(false)` once it failed (after `onDoubt`; one that succeeded resolves `send`): for stop(), which
+  // reads it the moment it gives up, before that abort has come back.
   // `signal` ends the sending: once it is aborted no attempt is made, and one still on its way (a slow connection) is
   // abandoned, so nothing goes out once stop() has given up (`givingUp`, the notices' bound), not even a first
   // attempt; and by default it ends the waits between attempts: stop() does not wait out a backoff. `wait` replaces
@@ -758,15 +774,18 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       wait = (ms) => sleep(ms, signal),
       onDoubt,
       resendDoubted = true,
+      onTheWire,
     }: {
       wait?: (ms: number, mayHaveLanded: boolean) => Promise<void>;
       onDoubt?: () => void;
       resendDoubted?: boolean;
+      onTheWire?: (yes: boolean) => void;
     } = {},
   ) => {
     let doubted = false;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
+      onTheWire?.(true);
       try {
         return await transport.call(
           'imbot.v2.Chat.Message.send',
@@ -774,7 +793,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           { signal },
         );
       } catch (error) {
-        if (signal.aborted || attempt >= SEND_ATTEMPTS) throw error;
+        if (signal.aborted) {
+          onDoubt?.(); // abandoned on its way: it may have landed
+          onTheWire?.(false);
+          throw error;
+        }
+        onTheWire?.(false);
+        if (attempt >= SEND_ATTEMPTS) throw error;
         if (!(error instanceof B24Error && error.kind === 'rate')) {
           if (doubted || !resendDoubted || !passing(error)) throw error;
           doubted = true;
