@@ -107,20 +107,58 @@ describe('splitMessage', () => {
       '```py\ndef f():\n    """\n    ```\n    f()\n    ```\n    """\n```',
       '```py\n    g()\n    g()\n    g()\n    g()\n```\n',
     ]);
-    // a fence in an item's content (here 4 columns in, after "10. ") is one: cut inside, it is closed and reopened
+    // a fence in an item's content (here 4 columns in, after "10. ") is one: cut inside, it is closed in the item and
+    // reopened outside it, its lines outdented by the item's indent (see the list item test below)
     const steps = 'Steps:\n10. Install\n    ```sh\n    npm i x\n    npm i y\n    ```\nDone.\n';
-    const [first = '', second = ''] = splitMessage(steps, 60);
-    expect(first).toBe('Steps:\n10. Install\n    ```sh\n    npm i x\n    npm i y\n```');
-    expect(second.startsWith('```sh\n')).toBe(true);
+    expect(splitMessage(steps, 60)).toEqual([
+      'Steps:\n10. Install\n    ```sh\n    npm i x\n    ```',
+      '```sh\nnpm i y\n```\nDone.\n',
+    ]);
     // a tab indents to the next multiple of 4 columns: in an item ("- ", content at 2) a tab-indented fence is one, at
-    // the top level (4 columns in) it is text
-    const tabbed = 'Steps:\n- Install\n\t```sh\n\tnpm i x\n\tnpm i y\n\t```\nDone.\n';
-    const [head = '', rest = ''] = splitMessage(tabbed, 40);
-    expect(head).toBe('Steps:\n- Install\n\t```sh\n\tnpm i x\n```');
-    expect(rest.startsWith('```sh\n')).toBe(true);
+    // the top level (4 columns in) it is text; outdented by 2, a tab leaves the 2 columns past them as spaces
+    const tabbed = 'Steps:\n- Install\n\t```sh\n\tnpm i x\n\tnpm i y\n\tnpm i z\n\t```\nDone.\n';
+    expect(splitMessage(tabbed, 48)).toEqual([
+      'Steps:\n- Install\n\t```sh\n\tnpm i x\n\tnpm i y\n  ```',
+      '```sh\n  npm i z\n  ```\nDone.\n',
+    ]);
     expect(splitMessage('Code:\n\t```\n\tx()\n\t```\nthen some prose after it\n', 30)).toEqual([
       'Code:\n\t```\n\tx()\n\t```\n',
       'then some prose after it\n',
+    ]);
+  });
+
+  it('takes a fence on a list item\'s first line ("- ```js", "1. ```") for one, as CommonMark: closed in the item, reopened outside it', () => {
+    // before: ['Steps:\n- ```js\n  const a = 1;\n  const b = 2;\n', '  const c = 3;\n  ```\n- Done.\n']: the block cut
+    // with no closing fence, the second part's code outside any block and its closing fence opening an empty one
+    expect(
+      splitMessage('Steps:\n- ```js\n  const a = 1;\n  const b = 2;\n  const c = 3;\n  ```\n- Done.\n', 48),
+    ).toEqual(['Steps:\n- ```js\n  const a = 1;\n  ```', '```js\nconst b = 2;\nconst c = 3;\n```\n- Done.\n']);
+    expect(splitMessage('Steps:\n1. ```\n   x = 1\n   y = 2\n   z = 3\n   ```\n2. Run it now please\n', 44)).toEqual([
+      'Steps:\n1. ```\n   x = 1\n   y = 2\n   ```',
+      '```\nz = 3\n```\n2. Run it now please\n',
+    ]);
+    // Content 4 columns in ("10. "): the closing fence added stands there, inside the item (at the margin it would end
+    // the item and open an empty block); the next part, outside the item, has the item's lines outdented by 4, its own
+    // closing fence and the item's text after it included: left 4 columns in, that fence would be code, the block
+    // running on over "Then check it." and the next item. A blank line (no indent at all) stays in the item.
+    const deep =
+      'Steps:\n10. ```sh\n    make all\n    make test\n    make dist\n\n    make it\n    ```\n\n    Then check it.\n11. Ship\n';
+    expect(splitMessage(deep, 64)).toEqual([
+      'Steps:\n10. ```sh\n    make all\n    make test\n    ```',
+      '```sh\nmake dist\n\nmake it\n```\n\nThen check it.\n11. Ship\n',
+    ]);
+    // Not fences: an info string holding a backtick (inline code), or 5 spaces after the marker (indented code): cut
+    // as text, no marker added
+    for (const text of ['Intro:\n- ``` a`b\n  x\n  y\n  z\n  w\n', 'Intro:\n-     ```\n      x\n      y\n      z\n']) {
+      expect(splitMessage(text, 24).join('')).toBe(text);
+    }
+  });
+
+  it('closes a fence indented less than the list item before it (at most 3 columns: the item has ended) at the margin', () => {
+    // CommonMark: " ```sh" is not in "- Install" (content at 2), it ends the item; its block is closed at the margin
+    expect(splitMessage('Steps:\n- Install\n ```sh\n npm i x\n npm i y\n npm i z\n ```\nDone.\n', 48)).toEqual([
+      'Steps:\n- Install\n ```sh\n npm i x\n npm i y\n```',
+      '```sh\n npm i z\n ```\nDone.\n',
     ]);
   });
 

@@ -19,6 +19,8 @@ export const MESSAGE_LIMIT = 20_000;
  * With no such cut, the cut is chosen the same way anywhere (else at the limit, never inside a surrogate pair: `clip`
  * counts code points), and a block it falls in is closed at the end of the part (a fence on a line of its own) and
  * reopened at the start of the next, its language kept: the next part then starts with the fence, not the indent.
+ * A fence in a list item is closed inside the item (indented as its content) and reopened outside it, in the next part,
+ * where the rest of the item is outdented as much (`outdent`): out of the item, lines still indented would be code.
  * The markers count within `max`; a block whose markers would take over a quarter of it is cut as the cut falls.
  * A part that is whitespace alone is left out: the portal refuses an empty message.
  */
@@ -35,16 +37,17 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
     let block = blockAt(blocks, end);
     // Room for the markers (a fence on a line of its own), and few enough of them that the next part, reopening the
     // block, still moves on; else the block is cut as the cut falls.
-    if (block && block.open.length + block.close.length + 2 <= max / 4) {
-      end = cutIn(clip(rest, max - block.close.length - 1).length);
+    if (block && block.open.length + block.indent + block.close.length + 2 <= max / 4) {
+      end = cutIn(clip(rest, max - block.indent - block.close.length - 1).length);
       block = blockAt(blocks, end);
     } else {
       block = undefined;
     }
     if (block) {
       const line = block.fence && !rest.slice(0, end).endsWith('\n') ? '\n' : '';
-      parts.push(`${rest.slice(0, end)}${line}${block.close}`);
-      rest = `${block.open}${block.fence ? '\n' : ''}${rest.slice(end)}`;
+      parts.push(`${rest.slice(0, end)}${line}${' '.repeat(block.indent)}${block.close}`);
+      const next = block.indent > 0 ? outdent(rest.slice(end), block.indent, line === '') : rest.slice(end);
+      rest = `${block.open}${block.fence ? '\n' : ''}${next}`;
     } else {
       parts.push(rest.slice(0, end));
       rest = rest.slice(end);
@@ -52,6 +55,29 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
   }
   parts.push(rest);
   return parts.filter((part) => part.trim() !== '');
+}
+
+/**
+ * `text` (the rest of a list item, from where a part was cut) with `indent` columns of its item's indent taken off each
+ * line (the first only when it starts a line, `atLineStart`) up to the first that is not blank and indented less (the
+ * item's end): the next part, which reopens the fence, is not in the item, and there a closing fence still indented as
+ * in the item (4 columns or more) would be code, and the block would run on over the rest of the message. A tab that
+ * reaches past `indent` leaves the columns it has left as spaces (CommonMark).
+ */
+function outdent(text: string, indent: number, atLineStart: boolean): string {
+  const lines = text.split('\n');
+  for (let i = atLineStart ? 0 : 1; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    let column = 0;
+    let at = 0;
+    while (column < indent && (line[at] === ' ' || line[at] === '\t')) {
+      column = line[at] === '\t' ? column + 4 - (column % 4) : column + 1;
+      at++;
+    }
+    if (column < indent && line.trim() !== '') break; // less indented: past the item's end, left as written
+    lines[i] = `${' '.repeat(Math.max(0, column - indent))}${line.slice(at)}`;
+  }
+  return lines.join('\n');
 }
 
 /** What PHP's `trim` takes off both ends of a message. */
@@ -79,6 +105,11 @@ interface CodeBlock {
   readonly close: string;
   /** A Markdown fence, whose markers stand on lines of their own. */
   readonly fence: boolean;
+  /**
+   * The columns a list item the fence is in indents its lines by (its content's start), else 0: a closing fence added
+   * stands there, to close the block inside the item (at the margin it would end the item and open an empty block).
+   */
+  readonly indent: number;
 }
 
 /** The block a cut `at` falls in: one opened before it and not yet closed (its closing marker whole) by it. */
@@ -109,8 +140,9 @@ const CODE_TAG = /\[(\/?)(code)\]/gi;
  * none) or tildes, indented at most 3 columns (a tab reaching the next multiple of 4), is closed by a line of the same
  * character, at least as many, with nothing after them but spaces; a line indented further is text (code, as in an
  * indented docstring). A list item's content counts its indent from where the content starts, so a fence in it may
- * stand that much further in: the item a line is in is tracked only roughly (the last item line, a less indented line
- * leaving it), enough for the fences models put in numbered steps.
+ * stand that much further in, or start it on the item's first line ("- ```js"); a fence less indented than that
+ * content, at most 3 columns in, is at the margin (the item ended). The item a line is in is tracked only roughly (the
+ * last item line, a less indented line leaving it), enough for the fences models put in numbered steps.
  */
 function codeBlocks(text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
@@ -121,7 +153,11 @@ function codeBlocks(text: string): CodeBlock[] {
   let fenceColumn = 0;
   let at = 0;
   for (const line of text.split('\n')) {
-    const [fenceLine, indent = '', fence = '', info = ''] = (open?.fence !== false && FENCE.exec(line)) || [];
+    const item = open ? undefined : LIST_ITEM.exec(line)?.[0];
+    // A list item's first line: its content may itself open a fence ("- ```js", "1. ~~~"), as CommonMark lets it.
+    const onItem = item !== undefined && FENCE.test(line.slice(item.length));
+    const [fenceLine, indent = '', fence = '', info = ''] =
+      (open?.fence !== false && FENCE.exec(onItem ? line.slice(item.length) : line)) || [];
     if (open?.fence) {
       if (
         fence.startsWith(open.close[0] ?? '') &&
@@ -132,18 +168,25 @@ function codeBlocks(text: string): CodeBlock[] {
         blocks.push({ ...open, end: at + line.length });
         open = undefined;
       }
-    } else if (fenceLine !== undefined && columns(indent) <= column + 3 && !(fence[0] === '`' && info.includes('`'))) {
-      open = { start: at, open: `${fence}${info.trim()}`, close: fence, fence: true };
-      fenceColumn = column;
+    } else if (
+      fenceLine !== undefined &&
+      (onItem || columns(indent) <= column + 3) &&
+      !(fence[0] === '`' && info.includes('`'))
+    ) {
+      // On an item's first line the fence starts its content; on a line of its own it is in the last item if indented
+      // as far as that item's content, else (at most 3 columns in) at the margin: the item has ended.
+      if (onItem) column = columns(item);
+      fenceColumn = !onItem && columns(indent) < column && columns(indent) <= 3 ? 0 : column;
+      column = fenceColumn;
+      open = { start: at, open: `${fence}${info.trim()}`, close: fence, fence: true, indent: fenceColumn };
     } else {
       if (!open && line.trim() !== '') {
-        const item = LIST_ITEM.exec(line)?.[0];
         column = item === undefined ? Math.min(column, columns(/^[ \t]*/.exec(line)![0])) : columns(item);
       }
       for (const match of line.matchAll(CODE_TAG)) {
         const [marker, slash, tag] = match;
         if (!open && !slash) {
-          open = { start: at + match.index, open: marker, close: `[/${tag}]`, fence: false };
+          open = { start: at + match.index, open: marker, close: `[/${tag}]`, fence: false, indent: 0 };
         } else if (open && slash) {
           blocks.push({ ...open, end: at + match.index + marker.length });
           open = undefined;
