@@ -180,7 +180,8 @@ describe('OAuth transport against the emulator', () => {
     refreshReply({ access_token: 'fresh-access-1', refresh_token: '', expires: 1_900_000_000 });
     expect(await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }))).toMatchObject({
       code: 'ERROR_UNEXPECTED_ANSWER',
-      kind: 'auth',
+      kind: 'server',
+      status: 200,
     });
     expect(saved).toEqual([]);
     // `expires: "soon"` would be NaN: an app scheduling its next refresh from it would never, or always, refresh.
@@ -192,6 +193,25 @@ describe('OAuth transport against the emulator', () => {
     });
     await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
     expect(saved).toEqual([{ accessToken: 'fresh-access-2', refreshToken: 'fresh-refresh-2', expiresIn: 3600 }]);
+    await t.close();
+  });
+
+  // JSON that is no token reply (a gateway's `{"status":"ok"}`, a misrouted endpoint's envelope) says nothing about the
+  // refresh token, like a proxy's page: the kind its status gives, the status kept, and the next call refreshes again.
+  // As `auth` it ended a botEvents stream for good, though the transport itself asks the token endpoint again.
+  it('gives a 200 token reply without tokens the kind its status gives, with the status, and refreshes again', async () => {
+    const { t, refreshes } = refreshCounted();
+    for (const fields of [{ status: 'ok' }, { result: { access_token: 'nested' } }, { access_token: 'only-access' }]) {
+      refreshReply(fields);
+      const error = await log.rejection(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' }));
+      expect(error, JSON.stringify(fields)).toMatchObject({
+        code: 'ERROR_UNEXPECTED_ANSWER',
+        kind: 'server',
+        status: 200,
+      });
+    }
+    await expect(t.call('im.dialog.writing', { DIALOG_ID: 'chat1' })).resolves.toBe(true);
+    expect(refreshes()).toBe(1);
     await t.close();
   });
 

@@ -5,7 +5,7 @@ import { createRedactor, ROTATED_KEPT, type Redactor } from './createRedactor';
 import { createRestTransport, type NodeTransport, type TransportOptions } from './createRestTransport';
 import { describe } from './createWebhookTransport';
 import { inputError } from './inputError';
-import { readEnvelope } from './readEnvelope';
+import { readEnvelope, unexpectedAnswer } from './readEnvelope';
 import { USER_AGENT } from './userAgent';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './withDeadline';
 
@@ -194,6 +194,7 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
       refresh_token: refreshToken,
     });
     let reply: unknown;
+    let status = 0;
     try {
       // Shared by every call waiting for it, so no call's signal or deadline ends it, but it has one of its own: a
       // token endpoint that trickles its reply would otherwise hold later calls and `close()` for good.
@@ -210,13 +211,14 @@ export function createOAuthTransport(options: OAuthTransportOptions): NodeTransp
         ),
       );
       reply = readTokenReply(response.status, response.text);
+      status = response.status;
     } catch (error) {
       const failure = refreshFailed(error);
       // Only the token endpoint's own answer is a verdict on the refresh token; a proxy's page or JSON is not.
       if (REFUSALS.has(failure.code)) refused = { error: failure, at: Date.now() };
       throw failure;
     }
-    const tokens = toTokens(reply);
+    const tokens = toTokens(reply, status);
     accessToken = tokens.accessToken;
     refreshToken = tokens.refreshToken;
     follow(tokens);
@@ -420,7 +422,13 @@ function readTokenReply(status: number, text: string): unknown {
   return body;
 }
 
-function toTokens(body: unknown): OAuthTokens {
+/**
+ * The tokens of a refresh reply (a 2xx, `status`). JSON without both tokens (a gateway's `{"status":"ok"}`, an endpoint
+ * that is no token endpoint) is no answer of the token endpoint, as a proxy's page is not: `unexpectedAnswer`, the
+ * kind its status gives (`server` for a 2xx) and the status kept, not remembered, so the next expired call refreshes
+ * again. As `auth` it would end a `botEvents` stream over a reply the transport itself treats as passing.
+ */
+function toTokens(body: unknown, status: number): OAuthTokens {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (
     typeof b.access_token !== 'string' ||
@@ -428,11 +436,7 @@ function toTokens(body: unknown): OAuthTokens {
     typeof b.refresh_token !== 'string' ||
     b.refresh_token === ''
   ) {
-    throw new B24Error({
-      code: 'ERROR_UNEXPECTED_ANSWER',
-      kind: 'auth',
-      message: 'token refresh reply without tokens',
-    });
+    throw unexpectedAnswer(status, `token refresh reply without tokens (HTTP ${status})`);
   }
   // A number, or a numeric string (PHP may send either); anything else is left out, not passed on as NaN.
   const num = (v: unknown) => {
