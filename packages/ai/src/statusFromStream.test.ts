@@ -354,6 +354,24 @@ describe('statusFromStream: parallel tool calls', () => {
     });
   });
 
+  it("settles a call whose end the rules give its tool's status ('tool'): it runs no more once it has returned", () => {
+    const rules = { parts: { ...defaultStatusRules.parts, 'tool-result': 'tool', 'tool-error': 'tool' } as const };
+    const provider = {
+      ...calls,
+      g: { type: 'tool-call', toolCallId: 'g', toolName: 'web_search', providerExecuted: true },
+      y: { type: 'tool-result', toolCallId: 'g', toolName: 'web_search', providerExecuted: true },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      // the returned search is no call that did not run: the step's end keeps the answer's composing
+      expectObservable(statusFromStream(cold('-g-y-t-T-e-f', provider), rules)).toBe('-s---o-----|', statuses);
+      // b returned: a, still running, is shown; once a returns too, nothing is left that did not run at the step's end
+      expectObservable(statusFromStream(cold('-c-k-O-o-e-S-t-f', calls), rules)).toBe('-s-c-s-----h-o-|', statuses);
+      // so too for a call that failed, and the result of a call never seen running shows its own tool
+      expectObservable(statusFromStream(cold('-c-k-x-o-e-f', calls), rules)).toBe('-s-c-s-----|', statuses);
+      expectObservable(statusFromStream(cold('-W-f', calls), rules)).toBe('-p-|', statuses);
+    });
+  });
+
   it('forgets calls that never get a result at the step boundary, where it stops showing their tool', () => {
     marbles(({ cold, expectObservable }) => {
       // u (no execute) did not run: the step's end shows what a call that did not run shows (tool-output-denied's)

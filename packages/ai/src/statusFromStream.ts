@@ -256,7 +256,11 @@ function effectOf(
     }
   }
   const fixed = CALL_TYPES.has(type) && isStatus(effect) ? effect : undefined;
-  if (effect === 'tool' || fixed !== undefined) {
+  // A part that ends its call ends it whatever its rule: given `'tool'` (its tool's status, an app's choice), it is no
+  // new part of a running call, or a returned call would count as running to the step's end (and show `thinking`,
+  // a call that did not run, after the answer).
+  const callId = settledCallId(part);
+  if ((effect === 'tool' && callId === undefined) || fixed !== undefined) {
     const id = callIdOf(part);
     const known = id === undefined ? undefined : running.get(id);
     const name = toolName === '' && known !== undefined ? known.toolName : toolName;
@@ -290,8 +294,9 @@ function effectOf(
     if (running.size > 0 && (effect === undefined || isStatus(effect))) return latestCall(running);
     if (unrun && effect === undefined) return notRunStatus(rules);
   }
-  const callId = settledCallId(part);
+  let settledName = toolName;
   if (callId !== undefined) {
+    if (settledName === '') settledName = running.get(callId)?.toolName ?? '';
     const wasRunning = running.delete(callId);
     // A result, also a provider-executed call's that comes after the model wrote on: it ran after all, so the step's
     // end must not count it as a call that did not run (and flip the answer's status back to thinking). An approval
@@ -312,6 +317,8 @@ function effectOf(
     return latestCall(running);
   if (effect === undefined && running.size > 0 && (part.type === 'text-end' || part.type === 'reasoning-end'))
     return latestCall(running);
+  // only a part that settled its call gets here with `'tool'`: the status of the tool it settled
+  if (effect === 'tool') return toolStatus(settledName, rules);
   return effect;
 }
 
