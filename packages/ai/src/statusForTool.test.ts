@@ -58,6 +58,75 @@ describe('statusForTool with the default rules', () => {
     expect(statusForTool(name)).toBe(status);
   });
 
+  // A tool that writes, edits, moves or deletes a file (the MCP filesystem server's, GitHub's, LangChain's, Cline's,
+  // CrewAI's) is not reading documents, though its name has `file` in it: no status says "writing" or "editing", so
+  // it shows the fallback, as `str_replace_based_edit_tool` does. The reading ones still show `readingDocs`.
+  it.each([
+    ['write_file', 'processing'],
+    ['edit_file', 'processing'],
+    ['move_file', 'processing'],
+    ['create_directory', 'processing'],
+    ['delete_file', 'processing'],
+    ['create_file', 'processing'],
+    ['copy_file', 'processing'],
+    ['file_delete', 'processing'],
+    ['rename_file', 'processing'],
+    ['remove_file', 'processing'],
+    ['save_file', 'processing'],
+    ['upload_file', 'processing'],
+    ['append_to_file', 'processing'],
+    ['write_to_file', 'processing'],
+    ['replace_in_file', 'processing'],
+    ['insert_edit_into_file', 'processing'],
+    ['create_or_update_file', 'processing'],
+    ['push_files', 'processing'],
+    ['FileWriterTool', 'processing'],
+    ['updateDocument', 'processing'],
+    ['Write', 'processing'],
+    ['MultiEdit', 'processing'],
+    ['read_file', 'readingDocs'],
+    ['read_text_file', 'readingDocs'],
+    ['read_multiple_files', 'readingDocs'],
+    ['get_file_info', 'readingDocs'],
+    ['get_file_contents', 'readingDocs'],
+    ['FileReadTool', 'readingDocs'],
+    ['list_files', 'readingDocs'],
+    ['search_files', 'searching'],
+    ['list_directory', 'processing'],
+    // the verbs come after the searches, the image generators and `translat`, which they do not take
+    ['save_search_results', 'searching'],
+    ['create_image_variation', 'generating'],
+    ['translate_and_save', 'translating'],
+    // and before `http`, `api`, `fetch`, `check`: creating a key is no connection
+    ['create_api_key', 'processing'],
+    // a word, not a prefix: `update` is no word of `updatedness`, `copy` of `copyright`, `move` of `movie`
+    ['copyright_file', 'readingDocs'],
+    ['movie_file', 'readingDocs'],
+  ])('a tool that changes files, not one that reads them: %s → %s', (name, status) => {
+    expect(statusForTool(name)).toBe(status);
+  });
+
+  // An image generator shows `generating` under the names tools give it, as OpenAI's `image_generation` does; an
+  // image's word alone is no rule (`describe_image` reads one), nor a verb (`create_issue` makes no image).
+  it.each([
+    ['generate_image', 'generating'],
+    ['generateImage', 'generating'],
+    ['GenerateImages', 'generating'],
+    ['create_image', 'generating'],
+    ['createImage', 'generating'],
+    ['text_to_image', 'generating'],
+    ['textToImage', 'generating'],
+    ['dall_e', 'generating'],
+    ['dall_e_3', 'generating'],
+    ['DallETool', 'generating'],
+    ['dalle', 'generating'],
+    ['dalle3', 'generating'],
+    ['describe_image', 'processing'],
+    ['create_issue', 'processing'],
+  ])('an image generator: %s → %s', (name, status) => {
+    expect(statusForTool(name)).toBe(status);
+  });
+
   // A rule matches whole words of the name (its last word as a prefix), not any substring: `file` inside `Profile`,
   // `read` inside `spreadsheet`, `api` inside `Capital`, `valid` inside `invalidate` are no such word.
   it.each([

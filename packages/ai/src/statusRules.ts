@@ -100,7 +100,34 @@ export const defaultStatusRules: StatusRules = frozen({
     { match: 'urlcontext', status: 'searching', prefix: false },
     { match: 'image_gen', status: 'generating' },
     { match: 'imagegen', status: 'generating' },
+    // the names image tools are given most (an MCP server's `generate_image`, CrewAI's `DallETool`): as phrases, as
+    // `image` alone takes `describe_image`, and `create` alone `create_issue`
+    { match: 'generate_image', status: 'generating', prefix: false },
+    { match: 'create_image', status: 'generating', prefix: false },
+    { match: 'text_to_image', status: 'generating', prefix: false },
+    { match: 'dall_e', status: 'generating', prefix: false },
+    { match: 'dalle', status: 'generating', prefix: false },
     { match: 'translat', status: 'translating' },
+    // a tool that changes a file (the MCP filesystem server's `write_file`, `edit_file`, `move_file`, GitHub's
+    // `push_files`) is not reading documents, though `file` below would take it: before it, the fallback, as no
+    // status says "writing" or "editing" (`composing` and `generating` say "a response"). After the searches, image
+    // generators and `translat` (`save_search_results` still searches), before `http`, `api`, `check` (creating an
+    // API key connects to nothing). Words: `copy` is no word of `copyright`, `move` of `movie`; yet their -ed forms
+    // count, so `list_uploaded_files` shows the fallback too
+    { match: 'write', status: 'processing', prefix: false },
+    { match: 'edit', status: 'processing', prefix: false },
+    { match: 'create', status: 'processing', prefix: false },
+    { match: 'delete', status: 'processing', prefix: false },
+    { match: 'remove', status: 'processing', prefix: false },
+    { match: 'move', status: 'processing', prefix: false },
+    { match: 'rename', status: 'processing', prefix: false },
+    { match: 'copy', status: 'processing', prefix: false },
+    { match: 'update', status: 'processing', prefix: false },
+    { match: 'save', status: 'processing', prefix: false },
+    { match: 'upload', status: 'processing', prefix: false },
+    { match: 'append', status: 'processing', prefix: false },
+    { match: 'replace', status: 'processing', prefix: false },
+    { match: 'push', status: 'processing', prefix: false },
     { match: 'read', status: 'readingDocs', prefix: false },
     { match: 'file', status: 'readingDocs', prefix: false },
     // what `read` and `file` took as a prefix, and rightly so: a README, a file's name or path is read
