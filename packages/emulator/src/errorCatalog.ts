@@ -32,6 +32,8 @@ export const ERROR_CATALOG = {
   ACCESS_DENIED: [403, 'Access denied! Client ID not specified'],
   BOT_ID_ERROR: [400, 'Bot not found'],
   APP_ID_ERROR: [400, 'Bot was installed by another rest application'],
+  // imbot.message.add when `Bot::addMessage` returns false (im_rest.php botMessageAdd @026c2eea, imbot-message-add.md).
+  WRONG_REQUEST: [400, "Message isn't added"],
   // imbot.v2 (§1.3, §4)
   BOT_TOKEN_NOT_SPECIFIED: [400, 'Bot token not specified (botToken is required for webhook auth)'],
   BOT_ID_REQUIRED: [400, 'botId is required'],

@@ -1,9 +1,9 @@
-import { type Bot, type ChatModel, STATUS_TEXTS } from './ChatModel';
+import { type ChatModel, STATUS_TEXTS } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
-import { intArgument, intval, isset, phpIntKey, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
+import { intArgument, intval, isset, stringOf, upperKeys, withoutFinalNewline } from './paramValues';
 import type { Params } from './phpQuery';
-import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
+import { resolveBotV1, resolveBotV2, resolveDialogV2, subjectBotV1, subjectV2 } from './resolveBot';
 
 /**
  * `\Bitrix\Im\Common::isDialogId` (reference §1.1): `$id && preg_match('/^([0-9]{1,}|(chat|sg|crm)[0-9]{1,})$/i', $id)`.
@@ -87,13 +87,6 @@ export function hasDialogAccess(model: ChatModel, dialogId: string, userId: numb
   return model.chats.get(chatIdOf(model, dialogId))?.members.has(userId) ?? false;
 }
 
-/** The app a legacy imbot call acts for: the OAuth application, or under a webhook `'custom' + CLIENT_ID`. */
-function legacyAppId(params: Params, auth: AuthContext): string | null {
-  if (auth.type === 'oauth') return auth.clientId;
-  const clientId = stringOf(params.CLIENT_ID);
-  return clientId ? `custom${clientId}` : null;
-}
-
 function showIndicator(
   context: MethodContext,
   chat: Parameters<MethodContext['model']['show']>[0],
@@ -141,39 +134,16 @@ function dialogWritingSubject(raw: Params, auth: AuthContext | null, model: Chat
   record.chatId = startWritingChat(model, dialogId, auth?.userId ?? 0, false)?.id ?? null;
 }
 
-/** The bot `imbot.chat.sendTyping` acts for without a `BOT_ID`: the app's first (oldest registered). */
-function firstBotOf(model: ChatModel, appId: string): Bot | undefined {
-  return [...model.bots.values()].find((bot) => bot.appId === appId);
-}
-
 /** `imbot.chat.sendTyping` (deprecated v1): checks in the source's order, then `true` whatever StartWriting did. */
 function chatSendTyping(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
-  const { model, auth } = context;
-  const appId = legacyAppId(params, auth);
-  if (!appId) throw restError('ACCESS_DENIED');
-  let botId: number;
-  // `isset($arParams['BOT_ID'])` (reference §1.2): a given BOT_ID, 0 or '' included, must be a bot's key.
-  if (isset(params.BOT_ID)) {
-    const key = phpIntKey(params.BOT_ID);
-    if (key !== null && key > 0) context.record.botId = key;
-    const bot = key === null ? undefined : model.bots.get(key);
-    if (!bot) throw restError('BOT_ID_ERROR');
-    if (bot.appId !== appId) throw restError('APP_ID_ERROR');
-    botId = bot.id;
-  } else {
-    const first = firstBotOf(model, appId);
-    if (!first) throw restError('BOT_ID_ERROR');
-    botId = first.id;
-    context.record.botId = botId;
-  }
-  context.record.senderId = botId;
+  const botId = resolveBotV1(params, context).id;
   const dialogId = stringOf(params.DIALOG_ID) ?? '';
   context.record.dialogId = dialogId;
   if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
   // Bot::startWriting -> CIMMessenger::StartWriting: chat existence and "not yourself" are its only checks, no
   // membership (reference §1.1), so the members of a chat the bot is not in see it too. Its outcome is ignored.
-  const chat = startWritingChat(model, dialogId, botId);
+  const chat = startWritingChat(context.model, dialogId, botId);
   if (chat) {
     context.record.chatId = chat.id;
     showIndicator(context, chat, botId, null, context.clientLifetimeMs);
@@ -182,17 +152,12 @@ function chatSendTyping(raw: Params, context: MethodContext): unknown {
 }
 
 /**
- * Whose `imbot.chat.sendTyping` a refused call was: `BOT_ID`, else the app's first bot (known only when the
- * credentials authenticated), the bot as sender when it exists, the dialog as passed and the chat it names.
+ * Whose `imbot.chat.sendTyping` a refused call was: the bot as the legacy calls name it (subjectBotV1), the dialog as
+ * passed and the chat it names.
  */
 function chatSendTypingSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
   const params = upperKeys(raw);
-  const given = isset(params.BOT_ID);
-  let botId = given ? (phpIntKey(params.BOT_ID) ?? 0) : 0;
-  const appId = auth && !given ? legacyAppId(params, auth) : null;
-  if (appId) botId = firstBotOf(model, appId)?.id ?? 0;
-  if (botId > 0) record.botId = botId;
-  if (model.bots.has(botId)) record.senderId = botId;
+  subjectBotV1(params, auth, model, record);
   const dialogId = stringOf(params.DIALOG_ID) ?? '';
   record.dialogId = dialogId;
   if (!isDialogId(dialogId)) return;

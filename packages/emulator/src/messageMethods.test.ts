@@ -207,3 +207,206 @@ describe('ATTACH over 30 KB (imbot-message-add.md: ATTACH_OVERSIZE)', () => {
     refused(reply, 400, 'ATTACH_ERROR', 'You have exceeded the maximum allowable size of attach');
   });
 });
+
+/**
+ * The legacy (v1, deprecated) bot's messages, as bitrix-tools/b24-rest-docs api-reference/chat-bots/outdated/messages/
+ * imbot-message-add.md, imbot-message-update.md and imbot-message-delete.md document them and the module source
+ * (im_rest.php botMessageAdd, botMessageUpdate, botMessageDelete) checks them. A clock that stands still: an indicator
+ * ends here only when something hides it.
+ */
+describe('imbot.message.add / update / delete (legacy v1 bot)', () => {
+  let legacy: Emulator;
+  let url: string;
+  const BOT = { BOT_ID: 10, CLIENT_ID: 'agent-bot-token' };
+
+  beforeAll(async () => {
+    legacy = await startEmulator({ plan: 'off', now: () => Date.UTC(2026, 0, 5, 12) });
+    url = legacy.webhookUrl(1);
+  });
+  afterAll(() => legacy.close());
+
+  const call = (method: string, params: Record<string, unknown>) => post(`${url}${method}`, params);
+  const add = (params: Record<string, unknown>) => call('imbot.message.add', { ...BOT, DIALOG_ID: 'chat1', ...params });
+  const history = async (dialogId = 'chat1') =>
+    (await call('im.dialog.messages.get', { DIALOG_ID: dialogId, LIMIT: 50 })).body.result.messages as {
+      id: number;
+      author_id: number;
+      text: string;
+      params: Record<string, unknown> | null;
+    }[];
+  const botIndicators = () => legacy.indicators().filter((i) => i.senderId === 10);
+  const lastHide = () =>
+    legacy
+      .timeline()
+      .filter((x) => x.kind === 'hide')
+      .at(-1);
+
+  it("hides the bot's imbot.chat.sendTyping indicator with its reply, which the history lists like any message", async () => {
+    await call('imbot.chat.sendTyping', { ...BOT, DIALOG_ID: 'chat1' });
+    expect(botIndicators()).toEqual([expect.objectContaining({ chatId: 1 })]);
+    const reply = await add({ MESSAGE: ' Hello[BR]there ' });
+    expect([reply.status, typeof reply.body.result]).toEqual([200, 'number']);
+    expect(botIndicators()).toEqual([]);
+    expect(lastHide()).toMatchObject({ chatId: 1, senderId: 10, cause: 'message' });
+    expect((await history()).find((m) => m.id === reply.body.result)).toMatchObject({
+      author_id: 10,
+      text: 'Hello\nthere',
+    });
+    expect(legacy.messages(1).at(-1)).toMatchObject({
+      messageId: reply.body.result,
+      authorId: 10,
+      text: 'Hello\nthere',
+    });
+  });
+
+  it('writes to a user as the bot in their private dialog, creating it', async () => {
+    await call('imbot.chat.sendTyping', { ...BOT, DIALOG_ID: '1' });
+    expect(botIndicators()).toHaveLength(1);
+    const reply = await add({ DIALOG_ID: '1', MESSAGE: 'hi user' });
+    expect(reply.status).toBe(200);
+    expect(botIndicators()).toEqual([]);
+    // User 1 reads the dialog with the bot under the bot's id.
+    expect((await history('10')).map((m) => [m.id, m.author_id, m.text])).toEqual([[reply.body.result, 10, 'hi user']]);
+  });
+
+  it("acts for the app's first bot without BOT_ID, and keeps a KEYBOARD and MENU made for the bot", async () => {
+    const reply = await call('imbot.message.add', {
+      CLIENT_ID: 'agent-bot-token',
+      DIALOG_ID: 'chat1',
+      MESSAGE: 'pick',
+      KEYBOARD: [LINK_BUTTON],
+      MENU: [LINK_BUTTON],
+    });
+    expect(reply.status).toBe(200);
+    const message = (await history()).find((m) => m.id === reply.body.result);
+    expect(message?.author_id).toBe(10);
+    expect(message?.params?.KEYBOARD).toEqual([expect.objectContaining({ BOT_ID: 10, LINK: 'https://example.com' })]);
+    expect(message?.params?.MENU).toEqual([expect.objectContaining({ BOT_ID: 10, TEXT: 'Site' })]);
+  });
+
+  it("puts the bot's name before a SYSTEM message to a chat, as Bot::addMessage does", async () => {
+    const reply = await add({ MESSAGE: 'notice', SYSTEM: 'Y' });
+    expect((await history()).find((m) => m.id === reply.body.result)?.text).toBe('Agent:\nnotice');
+  });
+
+  it('refuses in the source order with the documented codes and stores nothing', async () => {
+    const other = await call('imbot.v2.Bot.register', {
+      botToken: 'other-app',
+      fields: { code: 'other', properties: { name: 'Other' } },
+    });
+    const otherId = other.body.result.bot.id as number;
+    const before = legacy.messages().length;
+    const cases: [Record<string, unknown>, number, string, string][] = [
+      [{ CLIENT_ID: undefined }, 403, 'ACCESS_DENIED', 'Access denied! Client ID not specified'],
+      [{ BOT_ID: 999 }, 400, 'BOT_ID_ERROR', 'Bot not found'],
+      [{ BOT_ID: otherId }, 400, 'APP_ID_ERROR', 'Bot was installed by another rest application'],
+      [{ DIALOG_ID: '', MESSAGE: '' }, 400, 'DIALOG_ID_EMPTY', "Dialog ID can't be empty"],
+      [{ MESSAGE: ' ', ATTACH: 'x' }, 400, 'MESSAGE_EMPTY', "Message can't be empty"],
+      // Unlike im.message.add, an ATTACH does not stand in for the text.
+      [{ MESSAGE: undefined, ATTACH: [{ MESSAGE: 'a' }] }, 400, 'MESSAGE_EMPTY', "Message can't be empty"],
+      [{ MESSAGE: ['x'] }, 400, 'MESSAGE_EMPTY', "Message can't be empty"],
+      [{ ATTACH: 'x', KEYBOARD: 'x' }, 400, 'ATTACH_ERROR', 'Incorrect attach params'],
+      [{ KEYBOARD: [{ TEXT: 'x' }], MENU: 'x' }, 400, 'KEYBOARD_ERROR', 'Incorrect keyboard params'],
+      [{ MENU: [{ TEXT: 'x' }] }, 400, 'MENU_ERROR', 'Incorrect menu params'],
+      // Bot::addMessage returns false: a chat the bot is not in, one that does not exist, an unknown user, itself.
+      [{ DIALOG_ID: 'chat2' }, 400, 'WRONG_REQUEST', "Message isn't added"],
+      [{ DIALOG_ID: 'chat999' }, 400, 'WRONG_REQUEST', "Message isn't added"],
+      [{ DIALOG_ID: '999' }, 400, 'WRONG_REQUEST', "Message isn't added"],
+      [{ DIALOG_ID: '10' }, 400, 'WRONG_REQUEST', "Message isn't added"],
+      [{ MESSAGE: '[BR]' }, 400, 'WRONG_REQUEST', "Message isn't added"],
+    ];
+    for (const [params, status, code, text] of cases) {
+      const body = Object.fromEntries(
+        Object.entries({ ...BOT, DIALOG_ID: 'chat1', MESSAGE: 'hi', ...params }).filter(([, v]) => v !== undefined),
+      );
+      refused(await call('imbot.message.add', body), status, code, text);
+    }
+    expect(legacy.messages()).toHaveLength(before);
+  });
+
+  it("edits the bot's own message, which hides its indicator (cause edit); replaces its keyboard", async () => {
+    const id = (await add({ MESSAGE: 'draft', KEYBOARD: [LINK_BUTTON] })).body.result as number;
+    await call('imbot.chat.sendTyping', { ...BOT, DIALOG_ID: 'chat1' });
+    const update = await call('imbot.message.update', {
+      ...BOT,
+      MESSAGE_ID: id,
+      MESSAGE: 'final',
+      KEYBOARD: [{ TEXT: 'New', LINK: '/new' }],
+    });
+    expect([update.status, update.body.result]).toEqual([200, true]);
+    expect(botIndicators()).toEqual([]);
+    expect(lastHide()).toMatchObject({ chatId: 1, senderId: 10, cause: 'edit' });
+    const message = (await history()).find((m) => m.id === id);
+    expect(message?.text).toBe('final');
+    expect(message?.params).toMatchObject({ IS_EDITED: 'Y', KEYBOARD: [expect.objectContaining({ TEXT: 'New' })] });
+  });
+
+  it("refuses an update without MESSAGE_ID (ID is not read), of a message that is not the bot's, and a bad MENU", async () => {
+    const id = (await add({ MESSAGE: 'mine' })).body.result as number;
+    const users = (await post(`${url}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'a user' })).body.result;
+    const update = (params: Record<string, unknown>) => call('imbot.message.update', { ...BOT, ...params });
+    refused(await update({ ID: id, MESSAGE: 'x' }), 400, 'MESSAGE_ID_ERROR', "Message ID can't be empty");
+    const cant = "Time has expired for modification or you don't have access";
+    refused(await update({ MESSAGE_ID: users, MESSAGE: 'x' }), 403, 'CANT_EDIT_MESSAGE', cant);
+    refused(await update({ MESSAGE_ID: users, MENU: [LINK_BUTTON] }), 403, 'CANT_EDIT_MESSAGE', cant);
+    refused(await update({ MESSAGE_ID: id, MENU: [{ TEXT: 'x' }] }), 400, 'menu_ERROR', 'Incorrect menu params');
+    refused(
+      await update({ CLIENT_ID: '', MESSAGE_ID: id }),
+      403,
+      'ACCESS_DENIED',
+      'Access denied! Client ID not specified',
+    );
+    expect((await history()).find((m) => m.id === users)?.text).toBe('a user');
+    // A text that Update makes empty deletes the bot's message.
+    expect((await update({ MESSAGE_ID: id, MESSAGE: '[BR]' })).body.result).toBe(true);
+    expect((await history()).find((m) => m.id === id)?.params).toEqual({ IS_DELETED: 'Y' });
+  });
+
+  it('records whose call a refused one was: the bot (BOT_ID, else the first of the app) and the dialog', async () => {
+    const lastCall = () =>
+      legacy
+        .timeline()
+        .filter((x) => x.kind === 'call')
+        .at(-1);
+    legacy.addFault({ method: 'imbot.message.add', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 2 });
+    await add({ MESSAGE: 'hi' });
+    expect(lastCall()).toMatchObject({
+      error: 'QUERY_LIMIT_EXCEEDED',
+      botId: 10,
+      senderId: 10,
+      dialogId: 'chat1',
+      chatId: 1,
+    });
+    await call('imbot.message.add', { CLIENT_ID: 'agent-bot-token', DIALOG_ID: 'chat2', MESSAGE: 'hi' });
+    expect(lastCall()).toMatchObject({
+      error: 'QUERY_LIMIT_EXCEEDED',
+      botId: 10,
+      senderId: 10,
+      dialogId: 'chat2',
+      chatId: 2,
+    });
+    legacy.addFault({ method: 'imbot.message.delete', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 1 });
+    await call('imbot.message.delete', { ...BOT, MESSAGE_ID: 1 });
+    expect(lastCall()).toMatchObject({
+      method: 'imbot.message.delete',
+      error: 'QUERY_LIMIT_EXCEEDED',
+      botId: 10,
+      senderId: 10,
+    });
+  });
+
+  it("deletes the bot's own message (a soft delete), once; not a user's", async () => {
+    const id = (await add({ MESSAGE: 'oops' })).body.result as number;
+    const users = (await post(`${url}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'keep' })).body.result;
+    const remove = (params: Record<string, unknown>) => call('imbot.message.delete', { ...BOT, ...params });
+    refused(await remove({ ID: id }), 400, 'MESSAGE_ID_ERROR', "Message ID can't be empty");
+    expect((await remove({ MESSAGE_ID: id })).body.result).toBe(true);
+    expect((await history()).find((m) => m.id === id)?.params).toEqual({ IS_DELETED: 'Y' });
+    const entries = legacy.timeline().filter((x) => x.kind === 'message' && x.messageId === id);
+    expect(entries.at(-1)).toMatchObject({ authorId: 10, deleted: true });
+    const cant = "Time has expired for modification or you don't have access";
+    refused(await remove({ MESSAGE_ID: id }), 403, 'CANT_EDIT_MESSAGE', cant);
+    refused(await remove({ MESSAGE_ID: users }), 403, 'CANT_EDIT_MESSAGE', cant);
+    refused(await remove({ BOT_ID: 999, MESSAGE_ID: users }), 400, 'BOT_ID_ERROR', 'Bot not found');
+  });
+});

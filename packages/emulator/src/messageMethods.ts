@@ -2,7 +2,7 @@ import type { Chat, ChatModel, Message } from './ChatModel';
 import { restError } from './errorCatalog';
 import { RestError } from './RestError';
 import { chatIdOf, hasDialogAccess, isChatId, isDialogId } from './indicatorMethods';
-import type { MethodContext, MethodDefinition } from './methodContext';
+import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
 import { checkAttach, checkSetAttach } from './checkAttach';
 import { type Button, checkKeyboard, keyboardOf } from './checkKeyboard';
 import { checkMenu, menuOf } from './checkMenu';
@@ -18,7 +18,7 @@ import {
   withoutFinalNewline,
 } from './paramValues';
 import type { Params } from './phpQuery';
-import { resolveBotV2, resolveDialogV2, subjectV2 } from './resolveBot';
+import { resolveBotV1, resolveBotV2, resolveDialogV2, subjectBotV1, subjectV2 } from './resolveBot';
 import { isoSeconds } from './timeBlock';
 
 const MAX_MESSAGE = 20_000;
@@ -176,12 +176,12 @@ function canChange(
 
 /**
  * `CIMMessenger::Delete(id, userId)`: the delete check, then a soft delete (`DeletionMode::Soft`; the complete delete
- * an admin gets in the general chat is not modelled). False, which both REST callers answer CANT_EDIT_MESSAGE 403,
- * when the check refuses.
+ * an admin gets in the general chat is not modelled). False, which every REST caller answers CANT_EDIT_MESSAGE 403,
+ * when the check refuses. `userId` is who deletes: the caller, or for the imbot methods the bot.
  */
-function deleteMessage(context: MethodContext, messageId: number): boolean {
-  const { model, auth, now } = context;
-  const message = canChange(model, messageId, auth.userId, now, 'delete');
+function deleteMessage(context: MethodContext, messageId: number, userId = context.auth.userId): boolean {
+  const { model, now } = context;
+  const message = canChange(model, messageId, userId, now, 'delete');
   if (!message) return false;
   context.record.chatId = message.chatId;
   model.deleteMessage(message, now);
@@ -235,43 +235,64 @@ function changedButtons(
  */
 function messageUpdate(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
-  const { model, auth, now } = context;
-  context.record.senderId = auth.userId;
+  const userId = context.auth.userId;
+  context.record.senderId = userId;
   const messageId = messageIdOf(params);
+  const botId = intval(params.BOT_ID);
+  // MENU's check reads MESSAGE_ID itself (0 when only ID was given) and, when BOT_ID is set, checks for that user.
+  const menuEditor = { messageId: intval(params.MESSAGE_ID), userId: isset(params.BOT_ID) ? botId : userId };
+  return applyUpdate(params, context, { messageId, userId, botId, menuEditor });
+}
+
+/**
+ * Who an update acts as: the message (`messageId`) and its author (`userId`) that ATTACH, KEYBOARD and MESSAGE are
+ * checked for, the `BOT_ID` the new buttons are made for (`botId`), and the pair MENU is checked for (`menuEditor`).
+ */
+interface Editor {
+  messageId: number;
+  userId: number;
+  botId: number;
+  menuEditor: { messageId: number; userId: number };
+}
+
+/**
+ * The part after the id checks that `messageUpdate` and `botMessageUpdate` share (the same code in the module
+ * source): each part that is set is checked with `CheckPossibilityUpdateMessage`, once (see messageUpdate); ATTACH
+ * checked, not stored; KEYBOARD and MENU replaced or cleared (changedButtons); MESSAGE through `CIMMessenger::Update`,
+ * which checks again, and deletes a message whose text it makes empty. `true`.
+ */
+function applyUpdate(params: Params, context: MethodContext, editor: Editor): true {
+  const { model, now } = context;
+  const { messageId, userId, botId, menuEditor } = editor;
   let checked: Message | null | undefined;
-  const check = (id: number, userId: number): void => {
-    checked ??= canChange(model, id, userId, now, 'update');
+  const check = (id: number, checkedFor: number): void => {
+    checked ??= canChange(model, id, checkedFor, now, 'update');
     if (!checked) throw restError('CANT_EDIT_MESSAGE');
     context.record.chatId = checked.chatId;
   };
   if (isset(params.ATTACH)) {
-    check(messageId, auth.userId);
+    check(messageId, userId);
     // `empty(ATTACH) || ATTACH == 'N'` clears the attach; anything else must be one.
     if (params.ATTACH !== 'N') checkAttach(params.ATTACH);
   }
   if (isset(params.KEYBOARD)) {
-    check(messageId, auth.userId);
-    checked!.keyboard = changedButtons(
-      params.KEYBOARD,
-      (value) => keyboardOf(value, intval(params.BOT_ID)),
-      'KEYBOARD_ERROR',
-    );
+    check(messageId, userId);
+    checked!.keyboard = changedButtons(params.KEYBOARD, (value) => keyboardOf(value, botId), 'KEYBOARD_ERROR');
   }
-  // MENU's check reads MESSAGE_ID itself (0 when only ID was given) and, when BOT_ID is set, checks for that user;
-  // the menu is then set on MESSAGE_ID, which is the checked message unless ATTACH or KEYBOARD checked `ID` first.
+  // The menu is set on MENU's own message id, which is the checked message unless ATTACH or KEYBOARD checked
+  // another (im.message.update's `ID`) first.
   if (isset(params.MENU)) {
-    const target = intval(params.MESSAGE_ID);
-    check(target, isset(params.BOT_ID) ? intval(params.BOT_ID) : auth.userId);
-    const menu = changedButtons(params.MENU, (value) => menuOf(value, intval(params.BOT_ID)), 'menu_ERROR');
-    if (checked!.id === target) checked!.menu = menu;
+    check(menuEditor.messageId, menuEditor.userId);
+    const menu = changedButtons(params.MENU, (value) => menuOf(value, botId), 'menu_ERROR');
+    if (checked!.id === menuEditor.messageId) checked!.menu = menu;
   }
   if (isset(params.MESSAGE)) {
     const text = updatedText(stringOf(params.MESSAGE) ?? '');
     if (text === '') {
-      if (!deleteMessage(context, messageId)) throw restError('CANT_EDIT_MESSAGE');
+      if (!deleteMessage(context, messageId, userId)) throw restError('CANT_EDIT_MESSAGE');
       return true;
     }
-    const message = canChange(model, messageId, auth.userId, now, 'update');
+    const message = canChange(model, messageId, userId, now, 'update');
     if (!message) throw restError('CANT_EDIT_MESSAGE');
     context.record.chatId = message.chatId;
     model.editMessage(message, text, now);
@@ -340,6 +361,113 @@ function chatMessageSend(params: Params, context: MethodContext): unknown {
   if (stored === '' && phpEmpty(fields?.attach) && !keyboard) throw restError('SENDING_FAILED');
   const message = context.model.addMessage(chat, bot.id, stored, context.now, { keyboard });
   return { id: message.id, uuidMap: {} };
+}
+
+/**
+ * The chat `Bot::addMessage` (yuliai/bitrix-modules im/lib/bot.php, as stored) sends a legacy bot's message to, or
+ * null where it returns false: an `isChatId` dialog id is `Dialog::getChatId`'s chat (`chatN`, `sgN` the workgroup's;
+ * 0 is false), which must exist and have the bot among its members (`CIMMessenger::Add` refuses a `NullChat` and a
+ * chat the author may not send to, as for im.message.add); any other is `intval`'s user, whose private chat with the
+ * bot `CIMMessage::Add` creates when missing (none for an unknown user or the bot itself).
+ */
+function botMessageChat(model: ChatModel, dialogId: string, botId: number): Chat | null {
+  if (isChatId(dialogId)) {
+    const chat = model.chats.get(chatIdOf(model, dialogId));
+    return chat?.members.has(botId) ? chat : null;
+  }
+  const userId = intval(dialogId);
+  if (!model.users.has(userId)) return null;
+  return model.resolveDialog(String(userId), botId, { allowSg: false, create: true });
+}
+
+/**
+ * `imbot.message.add` (deprecated v1; bitrix-tools/b24-rest-docs api-reference/chat-bots/outdated/messages/
+ * imbot-message-add.md), in the order of the module source (yuliai/bitrix-modules@026c2eea im_rest.php
+ * botMessageAdd): the bot (resolveBotV1: ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR), `DIALOG_ID` (isDialogId, else
+ * DIALOG_ID_EMPTY), `MESSAGE` (a string, not empty once PHP-trimmed, else MESSAGE_EMPTY "Message can't be empty":
+ * unlike im.message.add, an ATTACH does not stand in for it), then ATTACH (checkAttach), KEYBOARD and MENU (checkKeyboard,
+ * checkMenu, both for the bot). `Bot::addMessage` then sends as the bot (botMessageChat); its false, and a text that
+ * only `[BR]`s made non-empty with no ATTACH or KEYBOARD (`Chat::sendMessage` refuses it), are WRONG_REQUEST
+ * "Message isn't added" 400. The text is stored as for im.message.add (addedText); `SYSTEM` 'Y' into a chat first puts
+ * the bot's full name and `:[br]` before it, as `Bot::addMessage` does (the system flag itself is not modelled). The
+ * message hides the bot's indicator in that chat (the legacy path's `imbot.chat.sendTyping`, as v2's send does) and is
+ * heard by no bot (a bot's message never is). Result: the message id. Not modelled: the `FROM_USER_ID` +
+ * `TO_USER_ID` system message to a private dialog (so `DIALOG_ID` is always required), `URL_PREVIEW`,
+ * `SKIP_CONNECTOR`, the general chat's send right.
+ */
+function botMessageAdd(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  const { model } = context;
+  const bot = resolveBotV1(params, context);
+  const dialogId = stringOf(params.DIALOG_ID) ?? '';
+  context.record.dialogId = dialogId;
+  if (!isDialogId(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  const text = typeof params.MESSAGE === 'string' ? phpTrim(params.MESSAGE) : '';
+  if (text === '') throw restError('MESSAGE_EMPTY', "Message can't be empty");
+  checkAttach(params.ATTACH);
+  const keyboard = checkKeyboard(params.KEYBOARD, bot.id);
+  const menu = checkMenu(params.MENU, bot.id);
+  const chat = botMessageChat(model, dialogId, bot.id);
+  if (!chat) throw restError('WRONG_REQUEST');
+  context.record.chatId = chat.id;
+  const system = params.SYSTEM === 'Y' && isChatId(dialogId);
+  const stored = addedText(system ? `${model.displayName(bot.id)}:[br]${text}` : text);
+  if (stored === '' && phpEmpty(params.ATTACH) && !keyboard) throw restError('WRONG_REQUEST');
+  return model.addMessage(chat, bot.id, stored, context.now, { keyboard, menu }).id;
+}
+
+/** The `MESSAGE_ID` the legacy bot update and delete act on, through intval: MESSAGE_ID_ERROR 400 if not > 0. */
+function botMessageIdOf(params: Params): number {
+  const messageId = intval(params.MESSAGE_ID);
+  if (messageId <= 0) throw restError('MESSAGE_ID_ERROR');
+  return messageId;
+}
+
+/**
+ * `imbot.message.update` (deprecated v1; …/outdated/messages/imbot-message-update.md; yuliai/bitrix-modules@026c2eea
+ * im_rest.php botMessageUpdate): the bot (resolveBotV1), `MESSAGE_ID` only (botMessageIdOf; there is no `ID`), then
+ * im.message.update's checks and changes (applyUpdate) with the bot as the author every part is checked for, MENU
+ * included, and as the keyboard's and menu's `BOT_ID`: CANT_EDIT_MESSAGE 403 for a message that is not the bot's, is
+ * unknown, deleted or over three days old. An edit of the text hides the bot's indicator (cause `edit`); a text
+ * `CIMMessenger::Update` makes empty deletes the message. `true`.
+ */
+function botMessageUpdate(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  const bot = resolveBotV1(params, context);
+  const messageId = botMessageIdOf(params);
+  const menuEditor = { messageId, userId: bot.id };
+  return applyUpdate(params, context, { messageId, userId: bot.id, botId: bot.id, menuEditor });
+}
+
+/**
+ * `imbot.message.delete` (deprecated v1; …/outdated/messages/imbot-message-delete.md; yuliai/bitrix-modules@026c2eea
+ * im_rest.php botMessageDelete): the bot (resolveBotV1), `MESSAGE_ID` (botMessageIdOf), then `CIMMessenger::Delete` as
+ * the bot, whose false is CANT_EDIT_MESSAGE 403 (not the bot's message, unknown, or deleted already). A soft delete,
+ * as im.message.delete's; `COMPLETE` 'Y' (a complete delete) is not modelled. `true`.
+ */
+function botMessageDelete(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  const bot = resolveBotV1(params, context);
+  if (!deleteMessage(context, botMessageIdOf(params), bot.id)) throw restError('CANT_EDIT_MESSAGE');
+  return true;
+}
+
+/**
+ * Whose legacy bot message call a refused one was: the bot (subjectBotV1) and, for `imbot.message.add`, the dialog as
+ * passed and the chat it names, without creating a private one.
+ */
+function botMessageSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
+  const params = upperKeys(raw);
+  subjectBotV1(params, auth, model, record);
+  if (!isset(params.DIALOG_ID)) return;
+  const dialogId = stringOf(params.DIALOG_ID) ?? '';
+  record.dialogId = dialogId;
+  if (!isDialogId(dialogId)) return;
+  const chat = model.resolveDialog(withoutFinalNewline(dialogId), record.senderId ?? 0, {
+    allowSg: true,
+    create: false,
+  });
+  record.chatId = chat?.id ?? null;
 }
 
 /** `im.dialog.messages.get`'s page size: 20 unless `LIMIT` says otherwise, never above 50 (restdocs-ru). */
@@ -467,4 +595,7 @@ export const MESSAGE_METHODS: readonly MethodDefinition[] = [
   { name: 'im.message.delete', scope: 'im', handler: messageDelete },
   { name: 'im.dialog.messages.get', scope: 'im', handler: dialogMessagesGet },
   { name: 'imbot.v2.Chat.Message.send', scope: 'imbot', handler: chatMessageSend, subject: subjectV2 },
+  { name: 'imbot.message.add', scope: 'imbot', handler: botMessageAdd, subject: botMessageSubject },
+  { name: 'imbot.message.update', scope: 'imbot', handler: botMessageUpdate, subject: botMessageSubject },
+  { name: 'imbot.message.delete', scope: 'imbot', handler: botMessageDelete, subject: botMessageSubject },
 ];

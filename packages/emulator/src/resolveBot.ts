@@ -1,7 +1,7 @@
 import type { Bot, Chat, ChatModel } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { AuthContext, CallRecord, MethodContext } from './methodContext';
-import { intval, stringOf } from './paramValues';
+import { intval, isset, phpIntKey, stringOf } from './paramValues';
 import type { Params } from './phpQuery';
 import { RestError } from './RestError';
 
@@ -79,4 +79,58 @@ export function subjectV2(params: Params, _auth: AuthContext | null, model: Chat
   record.dialogId = dialogId;
   if (dialogId === null) return;
   record.chatId = model.resolveDialog(dialogId, bot?.id ?? 0, { allowSg: true, create: false })?.id ?? null;
+}
+
+/** The app a legacy imbot call acts for: the OAuth application, or under a webhook `'custom' + CLIENT_ID`. */
+function legacyAppId(params: Params, auth: AuthContext): string | null {
+  if (auth.type === 'oauth') return auth.clientId;
+  const clientId = stringOf(params.CLIENT_ID);
+  return clientId ? `custom${clientId}` : null;
+}
+
+/** The bot a legacy imbot call acts for without a `BOT_ID`: the app's first (oldest registered). */
+function firstBotOf(model: ChatModel, appId: string): Bot | undefined {
+  return [...model.bots.values()].find((bot) => bot.appId === appId);
+}
+
+/**
+ * The bot a legacy (v1, deprecated) imbot call acts for, checked as every v1 bot method of the module source checks it
+ * (yuliai/bitrix-modules@026c2eea im/classes/general/im_rest.php: botSendTyping, botMessageAdd, botMessageUpdate,
+ * botMessageDelete share the code; reference §1.2): no client id (neither an OAuth application nor a webhook's
+ * `CLIENT_ID`) is ACCESS_DENIED 403; a `BOT_ID` that is set (`isset`: 0 and '' included) must be a bot's key,
+ * BOT_ID_ERROR, and the app's, APP_ID_ERROR; without one the app's first bot, else BOT_ID_ERROR. All 400. `params`
+ * are upper-keyed (the source's `array_change_key_case`).
+ */
+export function resolveBotV1(params: Params, context: MethodContext): Bot {
+  const { model, auth } = context;
+  const appId = legacyAppId(params, auth);
+  if (!appId) throw restError('ACCESS_DENIED');
+  let bot: Bot | undefined;
+  if (isset(params.BOT_ID)) {
+    const key = phpIntKey(params.BOT_ID);
+    if (key !== null && key > 0) context.record.botId = key;
+    bot = key === null ? undefined : model.bots.get(key);
+    if (!bot) throw restError('BOT_ID_ERROR');
+    if (bot.appId !== appId) throw restError('APP_ID_ERROR');
+  } else {
+    bot = firstBotOf(model, appId);
+    if (!bot) throw restError('BOT_ID_ERROR');
+    context.record.botId = bot.id;
+  }
+  context.record.senderId = bot.id;
+  return bot;
+}
+
+/**
+ * The bot part of a refused legacy imbot call's subject (upper-keyed `params`), read as resolveBotV1 reads it without
+ * checking: `BOT_ID`, else the app's first bot (known only when the credentials authenticated), and the bot as sender
+ * when it exists.
+ */
+export function subjectBotV1(params: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
+  const given = isset(params.BOT_ID);
+  let botId = given ? (phpIntKey(params.BOT_ID) ?? 0) : 0;
+  const appId = auth && !given ? legacyAppId(params, auth) : null;
+  if (appId) botId = firstBotOf(model, appId)?.id ?? 0;
+  if (botId > 0) record.botId = botId;
+  if (model.bots.has(botId)) record.senderId = botId;
 }
