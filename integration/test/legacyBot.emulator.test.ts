@@ -1,0 +1,264 @@
+// A legacy (v1) bot's status end to end: core's `withStatus` with `legacy: true` on a node transport, talking HTTP to
+// the emulator, in virtual time (`VirtualClock`). The deprecated `imbot.chat.sendTyping` has no duration and no
+// clear (core README: plain typing, renewed every 22 s, "its message hides the bot's status"), so what keeps the chat
+// clean after the reply is the reply itself, `imbot.message.add`, and core's silence from then on. What is asserted
+// is what the portal shows, from the emulator's timeline and indicators, not what our client meant to send.
+import { createIndicators, type Transport, withStatus } from '@b24-typing/core';
+import { type CallEntry, type Emulator, startEmulator } from '@b24-typing/emulator';
+import { createOAuthTransport, createWebhookTransport } from '@b24-typing/node';
+import { Subject } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthOptionsFor } from './oauthOptionsFor';
+import { VirtualClock } from './VirtualClock';
+
+const SEND_TYPING = 'imbot.chat.sendTyping';
+/** core README, bot status: `legacy: true` → "plain typing, renewed every 22 s" (25 s lifetime − 3 s margin). */
+const RENEW_MS = 22_000;
+/** How long the emulator shows an indicator without a duration (its `clientLifetimeSec` default, reference §3). */
+const LIFETIME_MS = 25_000;
+/** The work: long enough for three renewals (22, 44, 66 s). */
+const WORK_MS = 70_000;
+/** Where the emulator's view of the indicators is sampled while the work runs. */
+const SAMPLE_MS = 1_000;
+
+const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ plan: 'standard', now: () => clock.now() });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+type Auth = 'webhook' | 'oauth';
+let seeded = 0;
+
+/**
+ * A legacy bot of its own in a chat of its own with users 1 and 2, and one `createIndicators` on a node transport
+ * (every request holds the clock until it has settled). Under a webhook the bot is a local integration's
+ * (`'custom' + botToken`, sent as `CLIENT_ID`); under OAuth it is the seeded application's, which the token names.
+ */
+function legacyBotInNewChat(auth: Auth) {
+  seeded++;
+  const { chats } = emulator.seed({ chats: [{ title: `legacy ${seeded}`, members: [1, 2] }] });
+  const chatId = chats[0];
+  if (chatId === undefined) throw new Error('the emulator seeded no chat');
+  const botToken = auth === 'webhook' ? `legacy-bot-token-${seeded}` : undefined;
+  const { bots } = emulator.seed({
+    bots: [
+      {
+        code: `legacy${seeded}`,
+        name: 'Legacy',
+        ...(botToken === undefined ? { clientId: emulator.fixtures.app.clientId } : { botToken }),
+        chats: [chatId],
+      },
+    ],
+  });
+  const botId = bots[0];
+  if (botId === undefined) throw new Error('the emulator seeded no bot');
+  const dialogId = `chat${chatId}` as const;
+  const transport: Transport = clock.tracked(
+    auth === 'webhook'
+      ? createWebhookTransport(emulator.webhookUrl(1))
+      : createOAuthTransport(oauthOptionsFor(emulator)),
+  );
+  const indicators = createIndicators({ transport, limits: 'standard', clock });
+  const errors: unknown[] = [];
+  const posted: unknown[] = [];
+
+  /**
+   * One message being answered: `reply$` piped through `withStatus` (legacy), and the reply posted as the bot with
+   * the legacy `imbot.message.add`, through the same transport, when it comes.
+   */
+  const work = () => {
+    const reply$ = new Subject<string>();
+    const subscription = reply$
+      .pipe(withStatus(indicators, { dialogId, botId, botToken, status: 'thinking', legacy: true }))
+      .subscribe({
+        next: (text) => {
+          transport
+            .call('imbot.message.add', {
+              BOT_ID: botId,
+              DIALOG_ID: dialogId,
+              MESSAGE: text,
+              ...(botToken === undefined ? {} : { CLIENT_ID: botToken }),
+            })
+            .then(
+              (id) => posted.push(id),
+              (e: unknown) => errors.push(e),
+            );
+        },
+        error: () => {},
+      });
+    return { reply$, subscription };
+  };
+
+  /** `imbot.chat.sendTyping` calls the portal took for this chat, in order. */
+  const sendTypings = () =>
+    emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.method === SEND_TYPING && e.dialogId === dialogId);
+
+  return {
+    chatId,
+    botId,
+    dialogId,
+    errors,
+    posted,
+    work,
+    sendTypings,
+    visibility: () => emulator.visibility(dialogId, botId),
+    /** Whether the chat's members see the bot "typing" now. */
+    showing: () => emulator.indicators().some((i) => i.chatId === chatId && i.senderId === botId),
+    stats: () => indicators.stats(),
+    dispose: () => indicators.dispose(),
+  };
+}
+
+type Chat = ReturnType<typeof legacyBotInNewChat>;
+
+/** Lets `ms` pass, looking at the emulator's indicators every `SAMPLE_MS`: the instants the bot was not shown. */
+async function holdFor(chat: Chat, ms: number): Promise<number[]> {
+  const gaps: number[] = [];
+  const to = clock.now() + ms;
+  while (clock.now() < to) {
+    await clock.advanceBy(Math.min(SAMPLE_MS, to - clock.now()));
+    if (!chat.showing()) gaps.push(clock.now());
+  }
+  return gaps;
+}
+
+/** Runs the work for `WORK_MS` from its first call, checking it was shown at once, renewed on time and never lapsed. */
+async function workFor(chat: Chat) {
+  const startedAt = clock.now();
+  const running = chat.work();
+  await clock.advanceBy(0);
+  expect(chat.showing()).toBe(true);
+  expect(await holdFor(chat, WORK_MS)).toEqual([]);
+  expect(emulator.visibleThroughout(chat.dialogId, chat.botId, startedAt, clock.now())).toBe(true);
+  const calls = chat.sendTypings();
+  expect(calls.map((c) => c.time - startedAt)).toEqual([0, RENEW_MS, 2 * RENEW_MS, 3 * RENEW_MS]);
+  for (const call of calls) {
+    expect(call).toMatchObject({ status: 200, error: null, shown: true, botId: chat.botId, senderId: chat.botId });
+  }
+  return { startedAt, ...running };
+}
+
+/** The timeline's newest entry: anything recorded later came in after this moment. */
+function lastSeq(): number {
+  return emulator.timeline().at(-1)?.seq ?? 0;
+}
+
+describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) over %s', (auth) => {
+  it('shows typing at once, renews every 22 s with no lapse, and its imbot.message.add reply hides it for good', async () => {
+    const chat = legacyBotInNewChat(auth);
+    const { startedAt, reply$ } = await workFor(chat);
+    const seqAtReply = lastSeq();
+    const repliedAt = clock.now();
+    const nextRenewalAt = startedAt + 4 * RENEW_MS;
+    reply$.next('the answer');
+    await clock.advanceBy(0);
+
+    // The message hid the indicator the moment it was posted, not its lifetime later.
+    expect(chat.posted).toHaveLength(1);
+    expect(chat.showing()).toBe(false);
+    expect(emulator.messages(chat.chatId)).toMatchObject([
+      { authorId: chat.botId, text: 'the answer', time: repliedAt, messageId: chat.posted[0] },
+    ]);
+    expect(chat.visibility()).toEqual([{ from: startedAt, to: repliedAt, endCause: 'message', calls: 4 }]);
+
+    // Well past the renewal that was due next (and past a lifetime): nothing more from core, nothing shown.
+    expect(nextRenewalAt).toBeGreaterThan(repliedAt);
+    const gaps = await holdFor(chat, nextRenewalAt - repliedAt + LIFETIME_MS);
+    const late = emulator.timeline().filter((e) => e.kind === 'call' && e.method === SEND_TYPING && e.seq > seqAtReply);
+    expect(late).toEqual([]);
+    expect(gaps).toHaveLength(Math.ceil((nextRenewalAt - repliedAt + LIFETIME_MS) / SAMPLE_MS));
+    expect(chat.visibility()).toEqual([{ from: startedAt, to: repliedAt, endCause: 'message', calls: 4 }]);
+    const stats = chat.stats();
+    chat.dispose();
+
+    expect(chat.errors).toEqual([]);
+    expect(stats.failed).toEqual({});
+    expect(emulator.stats().queryLimitExceeded).toBe(0);
+  });
+
+  it('a reply at the very instant a renewal is due: that renewal never goes, and the message hides the typing', async () => {
+    const chat = legacyBotInNewChat(auth);
+    const startedAt = clock.now();
+    const { reply$ } = chat.work();
+    const replyAt = startedAt + 3 * RENEW_MS;
+    // Scheduled now, so it runs before the renewal timer due at the same instant, which is set later (at 44 s).
+    clock.schedule(() => reply$.next('the answer'), replyAt - startedAt);
+    await clock.advanceBy(0);
+    expect(await holdFor(chat, replyAt - startedAt - SAMPLE_MS)).toEqual([]);
+    await clock.advanceBy(SAMPLE_MS);
+
+    expect(chat.posted).toHaveLength(1);
+    expect(chat.showing()).toBe(false);
+    const gaps = await holdFor(chat, RENEW_MS + LIFETIME_MS);
+    expect(gaps).toHaveLength(Math.ceil((RENEW_MS + LIFETIME_MS) / SAMPLE_MS));
+    expect(chat.sendTypings().map((c) => c.time - startedAt)).toEqual([0, RENEW_MS, 2 * RENEW_MS]);
+    expect(chat.visibility()).toEqual([{ from: startedAt, to: replyAt, endCause: 'message', calls: 3 }]);
+    chat.dispose();
+
+    expect(chat.errors).toEqual([]);
+  });
+
+  it('the reply fails: no sendTyping after it, and the typing lapses a lifetime after the last one', async () => {
+    const chat = legacyBotInNewChat(auth);
+    const { startedAt, reply$ } = await workFor(chat);
+    const seqAtFailure = lastSeq();
+    const lastCallAt = startedAt + 3 * RENEW_MS;
+    reply$.error(new Error('the model gave up'));
+    await clock.advanceBy(0);
+
+    // The legacy method cannot clear (core README): what the last call put up stays for its lifetime, no longer.
+    await clock.advanceBy(lastCallAt + LIFETIME_MS - 1 - clock.now());
+    expect(chat.showing()).toBe(true);
+    await clock.advanceBy(1);
+    expect(chat.showing()).toBe(false);
+    await clock.advanceBy(2 * RENEW_MS);
+    expect(chat.sendTypings().filter((c) => c.seq > seqAtFailure)).toEqual([]);
+    expect(chat.showing()).toBe(false);
+    expect(chat.visibility()).toEqual([
+      { from: startedAt, to: lastCallAt + LIFETIME_MS, endCause: 'expired', calls: 4 },
+    ]);
+    chat.dispose();
+
+    expect(chat.posted).toEqual([]);
+    expect(chat.errors).toEqual([]);
+    expect(emulator.messages(chat.chatId)).toEqual([]);
+  });
+
+  it('unsubscribed before the reply: no sendTyping after it, and the typing lapses a lifetime after the last one', async () => {
+    const chat = legacyBotInNewChat(auth);
+    const startedAt = clock.now();
+    const { subscription } = chat.work();
+    await clock.advanceBy(0);
+    // Past the first renewal (22 s), well before the second (44 s).
+    expect(await holdFor(chat, 30_000)).toEqual([]);
+    expect(chat.sendTypings().map((c) => c.time - startedAt)).toEqual([0, RENEW_MS]);
+    const seqAtUnsubscribe = lastSeq();
+    const lastCallAt = startedAt + RENEW_MS;
+    subscription.unsubscribe();
+    await clock.advanceBy(0);
+
+    await clock.advanceBy(lastCallAt + LIFETIME_MS - 1 - clock.now());
+    expect(chat.showing()).toBe(true);
+    await clock.advanceBy(1);
+    expect(chat.showing()).toBe(false);
+    // Past where the second and third renewals would have gone.
+    await clock.advanceBy(3 * RENEW_MS);
+    expect(chat.sendTypings().filter((c) => c.seq > seqAtUnsubscribe)).toEqual([]);
+    expect(chat.showing()).toBe(false);
+    expect(chat.visibility()).toEqual([
+      { from: startedAt, to: lastCallAt + LIFETIME_MS, endCause: 'expired', calls: 2 },
+    ]);
+    chat.dispose();
+
+    expect(chat.posted).toEqual([]);
+    expect(chat.errors).toEqual([]);
+  });
+});
