@@ -53,7 +53,13 @@ export const BROWSER_BUDGET_BYTES = 3 * 1024;
  * added by `seen` and its tokens listed by `Array.from`, checkCall's method pattern without a non-capturing group,
  * checkBatch's `calls[i]` built once, `onEvent` subscribed as a function, a failed outcome's fields and a `BX24_ERROR`'s
  * options in the others' order; raised to 7,102 B (7,101 B) for a param getter (or Proxy trap) that throws refused as
- * input naming its path, where its raw error was retried as a network failure and kept as `cause`.
+ * input naming its path, where its raw error was retried as a network failure and kept as `cause`; held there when
+ * rewrites that change no behaviour brought it to 7,082 B (the portal-frame app to 5,972 B), room for a fix:
+ * validateMs and validateDialogId exported early by the core index, createTypingIndicators passing the host's
+ * `events`, `stats` and `dispose` on by a rest spread, a too-long `idleMs` described by `describeValue`, ERROR_KINDS'
+ * ERROR_ARGUMENT, ERROR_UNEXPECTED_ANSWER and bad_verification_code each moved down in its kind, and helpers put
+ * before their module's main function (parseBatchResult's; normaliseEndpoint and staleToken; checkEncodable, with
+ * toError before tokenOf).
  * Over the 6 kB target by the fetch transport's own work (token refresh, PHP form encoding, batch) that BX24.js does
  * inside a portal.
  */

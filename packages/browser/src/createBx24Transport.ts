@@ -35,6 +35,46 @@ export interface Bx24TransportOptions {
   readonly timeoutMs?: number;
 }
 
+// checkEncodable before createBx24Transport, toError and tokenOf after it: the portal-frame chat app's bundle gzips
+// smaller in this order.
+
+/**
+ * Refuses params on which BX24.js's `ajax.prepareData` (api/v1) would throw, by walking them as it does: `for…in` with
+ * `arData.hasOwnProperty(i)` on every object (a TypeError on one made with `Object.create(null)`), into every value
+ * of type `object` (a cycle overflows the stack: RangeError), every key and other value through encodeURIComponent (a
+ * lone surrogate: URIError; a symbol: TypeError; a BigInt is its digits). Such a throw comes from the params, so it
+ * is the caller's input, not to be retried. Checked here, before BX24 is asked, because BX24.js does not always
+ * encode at once: a call made before it is initialised, or once its token has expired, waits for init (a timer) or
+ * for the parent frame's new token (a `message` event), and a throw there was an uncaught page error and the call a
+ * timeout. (core's encodePhpQuery would cost the portal-frame bundle more than its 6,000 B ceiling spares, and
+ * throws on other params than BX24.js.) Refused too, though prepareData does not throw on it: a boxed primitive of any
+ * realm, known by its `toString` tag (`instanceof` misses another realm's), which prepareData sends mangled or not at
+ * all: a String object of this realm as its bare text, unescaped and without its name (its `isString` branch: `new
+ * String('a&b=1')` adds a param `b`), one of another realm as its characters, a Number, Boolean, BigInt or Symbol
+ * object (no own keys) left out. What else it sends mangled without throwing passes, as the README says: a Map or Set
+ * left out, a `toJSON` value by its fields.
+ */
+function checkEncodable(params: unknown): void {
+  const walk = (value: unknown): void => {
+    if (typeof value !== 'object') encodeURIComponent(value as string);
+    else if (/ (String|Number|Boolean|BigInt|Symbol)]/.test({}.toString.call(value))) throw 0;
+    else {
+      for (const key in value) {
+        // biome-ignore lint/suspicious/noPrototypeBuiltins: BX24.js calls it on the object itself; its TypeError is the point
+        if (value!.hasOwnProperty(key)) {
+          encodeURIComponent(key);
+          walk((value as never)[key]);
+        }
+      }
+    }
+  };
+  try {
+    walk(params);
+  } catch {
+    throw new B24InputError('params', 'encodable by BX24.js');
+  }
+}
+
 /**
  * A `Transport` over an app's `BX24` object, for apps running inside a portal frame: BX24.js already holds the
  * token and refreshes it through the parent frame, so this only maps callbacks to promises and errors to
@@ -166,53 +206,6 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
 }
 
 /**
- * Refuses params on which BX24.js's `ajax.prepareData` (api/v1) would throw, by walking them as it does: `for…in` with
- * `arData.hasOwnProperty(i)` on every object (a TypeError on one made with `Object.create(null)`), into every value
- * of type `object` (a cycle overflows the stack: RangeError), every key and other value through encodeURIComponent (a
- * lone surrogate: URIError; a symbol: TypeError; a BigInt is its digits). Such a throw comes from the params, so it
- * is the caller's input, not to be retried. Checked here, before BX24 is asked, because BX24.js does not always
- * encode at once: a call made before it is initialised, or once its token has expired, waits for init (a timer) or
- * for the parent frame's new token (a `message` event), and a throw there was an uncaught page error and the call a
- * timeout. (core's encodePhpQuery would cost the portal-frame bundle more than its 6,000 B ceiling spares, and
- * throws on other params than BX24.js.) Refused too, though prepareData does not throw on it: a boxed primitive of any
- * realm, known by its `toString` tag (`instanceof` misses another realm's), which prepareData sends mangled or not at
- * all: a String object of this realm as its bare text, unescaped and without its name (its `isString` branch: `new
- * String('a&b=1')` adds a param `b`), one of another realm as its characters, a Number, Boolean, BigInt or Symbol
- * object (no own keys) left out. What else it sends mangled without throwing passes, as the README says: a Map or Set
- * left out, a `toJSON` value by its fields.
- */
-function checkEncodable(params: unknown): void {
-  const walk = (value: unknown): void => {
-    if (typeof value !== 'object') encodeURIComponent(value as string);
-    else if (/ (String|Number|Boolean|BigInt|Symbol)]/.test({}.toString.call(value))) throw 0;
-    else {
-      for (const key in value) {
-        // biome-ignore lint/suspicious/noPrototypeBuiltins: BX24.js calls it on the object itself; its TypeError is the point
-        if (value!.hasOwnProperty(key)) {
-          encodeURIComponent(key);
-          walk((value as never)[key]);
-        }
-      }
-    }
-  };
-  try {
-    walk(params);
-  } catch {
-    throw new B24InputError('params', 'encodable by BX24.js');
-  }
-}
-
-/**
- * The access token BX24 holds now. `getAuth()` is false before BX24.js is initialised (which has no `access_token`
- * either, like any primitive); one that throws has nothing to tell.
- */
-function tokenOf(bx24: Bx24Like): unknown {
-  try {
-    return (bx24.getAuth?.() as { access_token?: unknown } | undefined)?.access_token;
-  } catch {}
-}
-
-/**
  * BX24.js reports `{ status, ex: { error, error_description } }`. A failed XHR (status 0) never reaches a BX24.js
  * callback; on-premises `BX.rest` / `BX.RestClient` report it as `ERROR_NETWORK` with status 0, a `BX24`-like may
  * leave `ex` out: either way the request never reached the portal (`NETWORK_ERROR`, as the fetch transport). A 3xx/4xx
@@ -265,4 +258,14 @@ function toError(
     status: httpStatus,
     message: `BX24 request failed (HTTP ${httpStatus})`,
   });
+}
+
+/**
+ * The access token BX24 holds now. `getAuth()` is false before BX24.js is initialised (which has no `access_token`
+ * either, like any primitive); one that throws has nothing to tell.
+ */
+function tokenOf(bx24: Bx24Like): unknown {
+  try {
+    return (bx24.getAuth?.() as { access_token?: unknown } | undefined)?.access_token;
+  } catch {}
 }

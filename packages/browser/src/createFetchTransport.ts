@@ -38,6 +38,47 @@ export interface FetchTransportOptions {
   readonly fetch?: typeof fetch;
 }
 
+// normaliseEndpoint and staleToken before createFetchTransport, throwIfAborted after it: the chat app's bundle gzips
+// smaller in this order.
+
+/**
+ * The REST root with a trailing slash, so `endpoint + method` is the method's URL. The value is never quoted in
+ * an error: a webhook URL carries its secret code.
+ */
+function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
+  const field = 'clientEndpoint';
+  let url: URL;
+  try {
+    url = new URL(typeof value === 'string' ? value : '');
+  } catch {
+    // A string is not echoed (it may hold a webhook code); anything else is named by its type.
+    throw new B24InputError(
+      field,
+      'an absolute URL such as "https://example.bitrix24.com/rest/"',
+      typeof value === 'string' ? undefined : value === null ? 'null' : typeof value,
+    );
+  }
+  const { protocol, href } = url;
+  // A token sent in clear text is a leaked token; loopback (an emulator, a dev proxy) is the one safe exception.
+  if (
+    protocol !== 'https:' &&
+    !(protocol === 'http:' && (allowInsecure || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)))
+  ) {
+    throw new B24InputError(field, 'an https URL, or http on this machine or with allowInsecure: true');
+  }
+  // Compared with what is left without them: an empty `?` or `#` would otherwise pass, and the method's URL
+  // would end up in the query (`…/rest/?/im.dialog.writing`).
+  if (href !== url.origin + url.pathname) {
+    throw new B24InputError(field, 'a URL without query, fragment or user info');
+  }
+  return href.replace(/\/?$/, '/');
+}
+
+/** Whatever `send` throws: only a portal error has one of these codes (a DOMException's `code` is a number). */
+function staleToken(error: unknown): boolean {
+  return /^(expired|invalid)_token$/.test((error as B24Error | undefined)?.code as string);
+}
+
 /**
  * A `Transport` for code running in a browser with an OAuth access token (an app page, a widget, a SPA backed by
  * your own token endpoint). The token travels in the body, never in the URL, so it stays out of logs and referrers.
@@ -227,44 +268,6 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       return parseBatchResult(await call('batch', { halt: 0, cmd }, callOptions, calls), calls.length, calls);
     },
   };
-}
-
-/**
- * The REST root with a trailing slash, so `endpoint + method` is the method's URL. The value is never quoted in
- * an error: a webhook URL carries its secret code.
- */
-function normaliseEndpoint(value: unknown, allowInsecure: boolean): string {
-  const field = 'clientEndpoint';
-  let url: URL;
-  try {
-    url = new URL(typeof value === 'string' ? value : '');
-  } catch {
-    // A string is not echoed (it may hold a webhook code); anything else is named by its type.
-    throw new B24InputError(
-      field,
-      'an absolute URL such as "https://example.bitrix24.com/rest/"',
-      typeof value === 'string' ? undefined : value === null ? 'null' : typeof value,
-    );
-  }
-  const { protocol, href } = url;
-  // A token sent in clear text is a leaked token; loopback (an emulator, a dev proxy) is the one safe exception.
-  if (
-    protocol !== 'https:' &&
-    !(protocol === 'http:' && (allowInsecure || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)))
-  ) {
-    throw new B24InputError(field, 'an https URL, or http on this machine or with allowInsecure: true');
-  }
-  // Compared with what is left without them: an empty `?` or `#` would otherwise pass, and the method's URL
-  // would end up in the query (`…/rest/?/im.dialog.writing`).
-  if (href !== url.origin + url.pathname) {
-    throw new B24InputError(field, 'a URL without query, fragment or user info');
-  }
-  return href.replace(/\/?$/, '/');
-}
-
-/** Whatever `send` throws: only a portal error has one of these codes (a DOMException's `code` is a number). */
-function staleToken(error: unknown): boolean {
-  return /^(expired|invalid)_token$/.test((error as B24Error | undefined)?.code as string);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -31,11 +31,12 @@ export interface TypingIndicators {
  */
 export function createTypingIndicators(options: TypingIndicatorsOptions): TypingIndicators {
   const resolved = resolveHostOptions(options); // the dispatcher takes its transport and clock
-  // (destructured: the bundle is smaller; none of the host's methods uses `this`)
-  const { indicator, events, stats, dispose } = createIndicatorHost(
+  // (destructured: the bundle is smaller; none of the host's methods uses `this`. The rest is the host's `events`,
+  // `stats` and `dispose`, in its order.)
+  const { indicator, ...host } = createIndicatorHost(
     resolved.clock,
     createDirectDispatcher(resolved),
     resolved.onEvent,
   );
-  return { userTyping: (opts) => indicator(userTypingSpec(opts, resolved.clock)), events, stats, dispose };
+  return { userTyping: (opts) => indicator(userTypingSpec(opts, resolved.clock)), ...host };
 }

@@ -1,6 +1,15 @@
 import { B24Error } from './B24Error';
 import type { BatchItemResult } from './Transport';
 
+// The helpers before parseBatchResult: a browser composer's bundle gzips smaller in this order.
+type ErrorBody = { error?: unknown; error_description?: unknown };
+
+/** Whether `collection` has an own entry at `index` (an inherited one is not the portal's). */
+function hasEntry(collection: unknown, index: number): collection is Record<number, unknown> {
+  // (`!!`: an object that is not null; shorter in the bundle than `!== null`)
+  return typeof collection === 'object' && !!collection && Object.hasOwn(collection, index);
+}
+
 /**
  * For transport authors: maps the `result` of a `batch` reply (`{ result: {key: data}, result_error: {key:
  * {error, error_description}} }`, reference §8) back onto the `count` commands that were sent with keys
@@ -50,12 +59,4 @@ export function parseBatchResult(result: unknown, count: number, calls?: object)
     );
   }
   return items;
-}
-
-type ErrorBody = { error?: unknown; error_description?: unknown };
-
-/** Whether `collection` has an own entry at `index` (an inherited one is not the portal's). */
-function hasEntry(collection: unknown, index: number): collection is Record<number, unknown> {
-  // (`!!`: an object that is not null; shorter in the bundle than `!== null`)
-  return typeof collection === 'object' && !!collection && Object.hasOwn(collection, index);
 }

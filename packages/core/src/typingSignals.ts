@@ -33,7 +33,7 @@ export function resolveTypingPolicy(policy: Partial<TypingPolicy> = {}, field = 
   validateMs(marginMs, `${field}.marginMs`);
   validateMs(idleMs, `${field}.idleMs`, 1);
   if (idleMs > lifetimeMs) {
-    throw new B24InputError(`${field}.idleMs`, `at most lifetimeMs (${lifetimeMs})`, String(idleMs));
+    throw new B24InputError(`${field}.idleMs`, `at most lifetimeMs (${lifetimeMs})`, describeValue(idleMs));
   }
   return { lifetimeMs, marginMs, idleMs };
 }
