@@ -83,6 +83,20 @@ describe('checkBatch', () => {
     expect(thrown([writing], { signal: {} })).toMatchObject({ kind: 'input', field: 'signal', rule: 'an AbortSignal' });
     expect(thrown([{ method: '', params: {} }], { signal: {} })).toMatchObject({ field: 'calls[0].method' });
   });
+
+  it('refuses options whose signal getter throws as checkCall does: not an AbortSignal, its error not kept', () => {
+    const unreadable = Object.defineProperty({}, 'signal', {
+      get() {
+        throw new Error('secret-xyz');
+      },
+    });
+    for (const calls of [[writing], []]) {
+      const error = thrown(calls, unreadable);
+      expect(error).toMatchObject({ kind: 'input', field: 'signal', rule: 'an AbortSignal' });
+      expect((error as Error).cause).toBeUndefined();
+      expect(String(error)).not.toContain('secret');
+    }
+  });
 });
 
 describe('checkBatch on a sparse array', () => {

@@ -149,6 +149,33 @@ describe('checkCall options (the call options argument)', () => {
     expect((error as Error).message).toBe('Invalid signal: must be an AbortSignal');
   });
 
+  it('refuses options whose signal cannot be read (a getter or Proxy trap that throws, a revoked Proxy) as not an AbortSignal, keeping nothing of its error', () => {
+    // The raw error escaped checkCall: a transport's caller (a dispatcher) took it for a network failure and retried,
+    // with the original, which a getter loading a credential may quote, kept as `cause`.
+    const throws = (): never => {
+      throw new Error('secret-xyz');
+    };
+    const revoked = (): object => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    for (const options of [
+      Object.defineProperty({}, 'signal', { get: throws, enumerable: true }),
+      new Proxy({}, { get: throws }),
+      revoked(),
+      { signal: Object.defineProperty({ aborted: false }, 'addEventListener', { get: throws }) },
+      { signal: new Proxy(new AbortController().signal, { get: throws }) },
+      { signal: revoked() },
+    ]) {
+      const error = call(options);
+      expect(error).toBeInstanceOf(B24InputError);
+      expect(error).toMatchObject({ kind: 'input', field: 'signal', rule: 'an AbortSignal' });
+      expect((error as Error).cause).toBeUndefined();
+      expect(`${String(error)} ${JSON.stringify(error)} ${(error as Error).stack}`).not.toMatch(/secret/);
+    }
+  });
+
   it('checks method and params before options, and never quotes the options', () => {
     expect(thrown('', {}, '', null)).toMatchObject({ field: 'method' });
     expect(thrown('im.dialog.writing', null, '', { signal: {} })).toMatchObject({ field: 'params' });

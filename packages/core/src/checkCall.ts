@@ -41,14 +41,20 @@ export function checkCall(
  * when set, is an AbortSignal. A transport adds a listener to the signal, so `{ signal: {} }` used to fail as a
  * TypeError (or, handed to undici, as a retryable `network` error) instead of as the caller's mistake. The signal
  * is recognised by shape (it takes event listeners), not `instanceof`: one from another realm (an iframe) or an
- * AbortController polyfill works.
+ * AbortController polyfill works. A `signal` that cannot be read (a getter or Proxy trap that throws, on it or on its
+ * `addEventListener`, or a revoked Proxy) is refused the same way, its error not kept: raw, it reached a transport's
+ * caller as a network failure (retried), with the error, which a getter loading a secret may quote, as its `cause`.
  */
 export function checkOptions(options: unknown): asserts options is TransportCallOptions | undefined {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new B24InputError('options', 'an object');
   }
-  const signal = (options as { signal?: Partial<AbortSignal> } | undefined)?.signal;
-  if (signal !== undefined && typeof signal?.addEventListener !== 'function') {
-    throw new B24InputError('signal', 'an AbortSignal');
+  try {
+    const signal = (options as { signal?: Partial<AbortSignal> } | undefined)?.signal;
+    if (signal === undefined || typeof signal.addEventListener === 'function') return;
+  } catch {
+    // A getter or Proxy trap that throws (on `signal` or its `addEventListener`), or a revoked Proxy: not a signal
+    // we can use. Its error is not kept: it may quote a secret.
   }
+  throw new B24InputError('signal', 'an AbortSignal');
 }
