@@ -120,6 +120,56 @@ export function emulatorTransport(emulator: Emulator, user = 1): WatchedTranspor
   };
 }
 
+/** A bot transport whose message sends a test holds on their way (`holdSends`). */
+export interface HeldSends extends Transport {
+  /** The sends held now: `advance`'s and `stopBot`'s `held`, so that they move the clock without waiting for them. */
+  readonly held: () => number;
+  /** Lets the sends waiting at the gate (`gated`) go on to the portal. */
+  readonly release: () => void;
+}
+
+/** `holdSends`' options; `n` is the send's number, from 1. */
+export interface HoldSendsOptions {
+  /** Which sends count as held (none if left out). */
+  hold?: (n: number) => boolean;
+  /** The held sends wait for `release()` before they go on. */
+  gated?: boolean;
+  /** Runs as send `n` goes on to the portal, after its hold: where a test faults the portal for that very send. */
+  onSend?: (n: number) => void;
+}
+
+/**
+ * `http` with the bot's message sends (`imbot.v2.Chat.Message.send`) numbered from 1 as the bot makes them, for a test
+ * that stops the bot while a part of its answer is on its way. The sends `hold` picks count as held (`held()`) until
+ * they land: held by the portal (its `hang` fault), or first at a gate until the test calls `release()` (`gated`).
+ * It has `call` alone, like the tests' own `{ call }` transports: with no `batch`, core sends each status call alone.
+ */
+export function holdSends(http: Transport, { hold = () => false, gated = false, onSend }: HoldSendsOptions): HeldSends {
+  let sent = 0;
+  let held = 0;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    call: async (method, params, options) => {
+      if (method !== 'imbot.v2.Chat.Message.send') return http.call(method, params, options);
+      const n = ++sent;
+      const holding = hold(n);
+      if (holding) held++;
+      try {
+        if (holding && gated) await gate;
+        onSend?.(n);
+        return await http.call(method, params, options);
+      } finally {
+        if (holding) held--;
+      }
+    },
+    held: () => held,
+    release: () => release(),
+  };
+}
+
 /** `emulatorOptions`: the portal's, e.g. a tighter `plan` so that its rate limit bites within a test. */
 export function useBotHarness(
   emulatorOptions: EmulatorOptions = {},

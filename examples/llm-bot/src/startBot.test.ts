@@ -16,6 +16,8 @@ import {
   ALL_CLOCKS,
   emulatorTransport,
   type Harness,
+  type HeldSends,
+  holdSends,
   useBotHarness,
   waitUntil,
   type WatchedTransport,
@@ -1125,16 +1127,12 @@ describe('llm-bot text cut for the log and the chat', () => {
     async (_, fault, apology) => {
       const { model } = longAnswer();
       const { botMessages, bot, ask, waitFor, settle } = await setup(model, (emulator) => {
-        const http = emulatorTransport(emulator);
-        let sent = 0;
-        const transport: Transport = {
-          call: async (method, params, options) => {
-            const result = await http.call(method, params, options);
-            // the first part landed: the portal fails the second
-            if (method === 'imbot.v2.Chat.Message.send' && ++sent === 1) emulator.addFault({ method, ...fault });
-            return result;
+        const transport = holdSends(emulatorTransport(emulator), {
+          // the first part landed: the portal fails the second
+          onSend: (n) => {
+            if (n === 2) emulator.addFault({ method: 'imbot.v2.Chat.Message.send', ...fault });
           },
-        };
+        });
         return { transport, events: webhookEvents(emulator) };
       });
       const q = await ask('List them all');
@@ -1177,45 +1175,34 @@ describe('llm-bot text cut for the log and the chat', () => {
     'stop() cutting a long answer after its first part (%s): the person is told the rest is missing, within the bound (virtual time)',
     async (_, mode, fault, notice) => {
       const { model } = longAnswer();
-      /** The later part the portal never answers (`hang`), while it is held: `advance` does not wait for it. */
-      let held = 0;
+      let sends: HeldSends | undefined;
       const { botMessages, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(
         model,
         (emulator) => {
-          const http = emulatorTransport(emulator);
-          let sent = 0;
-          const transport: Transport = {
-            call: async (method, params, options) => {
-              if (method !== 'imbot.v2.Chat.Message.send') return http.call(method, params, options);
-              const hung = 'hang' in fault && sent === 1;
-              if (hung) held++;
-              try {
-                const result = await http.call(method, params, options);
-                // the first part landed: the portal refuses (or holds) the second
-                if (++sent === 1) emulator.addFault({ method, ...fault });
-                return result;
-              } finally {
-                if (hung) held--;
-              }
+          sends = holdSends(emulatorTransport(emulator), {
+            // the later part the portal never answers (`hang`), while it is held: `advance` does not wait for it
+            hold: (n) => 'hang' in fault && n === 2,
+            // the first part landed: the portal refuses (or holds) the second
+            onSend: (n) => {
+              if (n === 2) emulator.addFault({ method: 'imbot.v2.Chat.Message.send', ...fault });
             },
+          });
+          return {
+            transport: sends,
+            events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 },
           };
-          return { transport, events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 } };
         },
       );
+      const { held } = sends!;
       // The bot's waits and backoffs, the model's, core's scheduler and the emulator's clock in one virtual time.
       vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
       let q = 0;
       try {
         q = await ask('List them all');
         // the first part landed; the second refused (backing off) or held on its way
-        await advance(
-          10_000,
-          () => sendCalls(emulator).length >= 2,
-          250,
-          () => held,
-        );
+        await advance(10_000, () => sendCalls(emulator).length >= 2, 250, held);
         expect(sendCalls(emulator)).toHaveLength(2);
-        expect(await stopBot(() => held)).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        expect(await stopBot(held)).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
         const atStop = sendCalls(emulator).length;
         await vi.advanceTimersByTimeAsync(60_000);
         await emulator.settled();
@@ -1281,40 +1268,27 @@ describe('llm-bot text cut for the log and the chat', () => {
     'stop() that gives up (8 s) while the first part of a reply is still on its way (%s mode): told it may not have reached them, not that it was not answered (virtual time)',
     async (mode) => {
       const { model } = longAnswer();
-      /** The first part, which the portal takes and never answers (`hang`), while it is held. */
-      let held = 0;
+      let sends: HeldSends | undefined;
       const { botMessages, emulator, lines, ask, conversation, advance, stopBot, settle } = await setup(
         model,
         (emulator) => {
-          const http = emulatorTransport(emulator);
-          let sent = 0;
-          const transport: Transport = {
-            call: async (method, params, options) => {
-              const hung = method === 'imbot.v2.Chat.Message.send' && ++sent === 1;
-              if (hung) held++;
-              try {
-                return await http.call(method, params, options);
-              } finally {
-                if (hung) held--;
-              }
-            },
+          // the first part, which the portal takes and never answers (`hang`), while it is held
+          sends = holdSends(emulatorTransport(emulator), { hold: (n) => n === 1 });
+          return {
+            transport: sends,
+            events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 },
           };
-          return { transport, events: mode === 'webhook' ? webhookEvents(emulator) : { mode, intervalMs: 200 } };
         },
       );
+      const { held } = sends!;
       emulator.addFault({ method: 'imbot.v2.Chat.Message.send', hang: true, times: 1 });
       vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
       let q = 0;
       try {
         q = await ask('List them all');
-        await advance(
-          10_000,
-          () => sendCalls(emulator).length >= 1,
-          250,
-          () => held,
-        );
-        expect(held).toBe(1); // on its way: sent, no reply yet, not doubted
-        expect(await stopBot(() => held)).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
+        await advance(10_000, () => sendCalls(emulator).length >= 1, 250, held);
+        expect(held()).toBe(1); // on its way: sent, no reply yet, not doubted
+        expect(await stopBot(held)).toBeLessThanOrEqual(13_250); // 8 s for the answers, 5 s for the notices
         const atStop = sendCalls(emulator).length;
         await vi.advanceTimersByTimeAsync(60_000);
         await emulator.settled();
@@ -1334,37 +1308,19 @@ describe('llm-bot text cut for the log and the chat', () => {
   );
   it('stop() while the first part of a long answer is on its way: once it lands no later part is started, the person is told the rest is missing (virtual time)', async () => {
     const { model } = longAnswer();
-    /** The first part, held on its way until stop() has aborted the answer. */
-    let held = 0;
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    let sends: HeldSends | undefined;
     const { botMessages, bot, emulator, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
-      const http = emulatorTransport(emulator);
-      let sent = 0;
-      const transport: Transport = {
-        call: async (method, params, options) => {
-          if (method !== 'imbot.v2.Chat.Message.send' || ++sent !== 1) return http.call(method, params, options);
-          held++;
-          await gate;
-          held--;
-          return http.call(method, params, options);
-        },
-      };
-      return { transport, events: { mode: 'fetch', intervalMs: 200 } };
+      // the first part, held on its way until stop() has aborted the answer
+      sends = holdSends(emulatorTransport(emulator), { hold: (n) => n === 1, gated: true });
+      return { transport: sends, events: { mode: 'fetch', intervalMs: 200 } };
     });
+    const { held, release } = sends!;
     vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     let q = 0;
     let tookMs = 0;
     try {
       q = await ask('List them all');
-      await advance(
-        10_000,
-        () => held > 0,
-        250,
-        () => held,
-      );
+      await advance(10_000, () => held() > 0, 250, held);
       let stopped = false;
       const from = Date.now();
       const stopping = bot.stop().then(() => {
@@ -1391,38 +1347,26 @@ describe('llm-bot text cut for the log and the chat', () => {
   });
   it('a later part the portal refuses outright just as stop() aborts the answer: the apology names that failure, not a restart (virtual time)', async () => {
     const { model } = longAnswer();
-    /** The second part, held on its way until stop() has aborted the answer. */
-    let held = 0;
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    let sends: HeldSends | undefined;
     const { botMessages, bot, lines, ask, conversation, advance, settle } = await setup(model, (emulator) => {
-      const http = emulatorTransport(emulator);
-      let sent = 0;
-      const transport: Transport = {
-        call: async (method, params, options) => {
-          if (method !== 'imbot.v2.Chat.Message.send' || ++sent !== 2) return http.call(method, params, options);
-          held++;
-          await gate;
-          held--;
-          // the portal refuses it for good
-          emulator.addFault({ method, status: 400, error: 'PARAMS_ERROR', times: 1 });
-          return http.call(method, params, options);
+      sends = holdSends(emulatorTransport(emulator), {
+        // the second part, held on its way until stop() has aborted the answer
+        hold: (n) => n === 2,
+        gated: true,
+        // then the portal refuses it for good
+        onSend: (n) => {
+          if (n === 2)
+            emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 400, error: 'PARAMS_ERROR', times: 1 });
         },
-      };
-      return { transport, events: { mode: 'fetch', intervalMs: 200 } };
+      });
+      return { transport: sends, events: { mode: 'fetch', intervalMs: 200 } };
     });
+    const { held, release } = sends!;
     vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
     let q = 0;
     try {
       q = await ask('List them all');
-      await advance(
-        10_000,
-        () => held > 0,
-        250,
-        () => held,
-      );
+      await advance(10_000, () => held() > 0, 250, held);
       let stopped = false;
       const stopping = bot.stop().then(() => {
         stopped = true;
