@@ -1,4 +1,5 @@
 import type { Button } from './checkKeyboard';
+import { phpTrim } from './paramValues';
 import { isoSeconds } from './timeBlock';
 import type { Timeline } from './Timeline';
 import type { IndicatorState, SeedInput, SeedResult } from './types';
@@ -45,7 +46,37 @@ export interface Bot {
   events: BotEvent[];
   nextEventId: number;
   countMessage: number;
+  /**
+   * Registered through the legacy `imbot.register` (v1): it hears users in v1 format only (`ONIMBOTMESSAGEADD` …, POSTed
+   * to its app's handlers, `legacyHandlers`), never the ONIMBOTV2 events ("A v1 bot gets events only in v1 format",
+   * reference §4.4).
+   */
+  legacy: boolean;
 }
+
+/** The v1 events a legacy bot's app binds handlers for (`imbot.register`'s `EVENT_*` parameters). */
+export type LegacyEventType =
+  | 'ONIMBOTMESSAGEADD'
+  | 'ONIMBOTMESSAGEUPDATE'
+  | 'ONIMBOTMESSAGEDELETE'
+  | 'ONIMBOTJOINCHAT'
+  | 'ONIMBOTDELETE';
+
+/** A bound v1 event handler: the URL as bound and the binding's id (`event_handler_id` in each POST). */
+export interface LegacyHandler {
+  url: string;
+  id: number;
+}
+
+/** Which v1 event a v2 message event is to a legacy bot. */
+const LEGACY_MESSAGE_EVENTS = {
+  ONIMBOTV2MESSAGEADD: 'ONIMBOTMESSAGEADD',
+  ONIMBOTV2MESSAGEUPDATE: 'ONIMBOTMESSAGEUPDATE',
+  ONIMBOTV2MESSAGEDELETE: 'ONIMBOTMESSAGEDELETE',
+} as const satisfies Record<string, LegacyEventType>;
+
+/** Bot types that hear a group chat only when mentioned: v2 `bot`/`openline` (reference §4.2), v1 `B`/`O`/`H`. */
+const MENTION_ONLY_TYPES = new Set(['bot', 'openline', 'human']);
 
 export interface Message {
   id: number;
@@ -115,6 +146,13 @@ export class ChatModel {
    * only, so the bot can still read its last event; every other method already answers `BOT_NOT_FOUND`.
    */
   readonly retiredBots = new Map<number, Bot>();
+  /**
+   * The v1 event handlers per app (`Bot.appId`), as `imbot.register` binds them: per application, not per bot ("one
+   * application uses one set of handler URLs", imbot-register.md), so a later registration rebinds them for every
+   * legacy bot of the app; unregistering a bot leaves them bound (the module source's "sticky subscriptions").
+   */
+  readonly legacyHandlers = new Map<string, Partial<Record<LegacyEventType, LegacyHandler>>>();
+  private nextHandlerId = 1;
   /** Every message, in id order (ids are 1, 2, 3 …: `messages[id - 1]`). Kept for good, as a portal keeps them. */
   readonly messages: Message[] = [];
   /** The same messages per chat, so per-chat reads (the live page's state) do not scan them all. */
@@ -188,6 +226,7 @@ export class ChatModel {
     backgroundId?: string | null;
     chats?: readonly number[];
     applicationToken?: string;
+    legacy?: boolean;
   }): Bot {
     const user = this.addUser({
       ...(input.id !== undefined ? { id: input.id } : {}),
@@ -214,6 +253,7 @@ export class ChatModel {
       events: [],
       nextEventId: 1,
       countMessage: 0,
+      legacy: input.legacy ?? false,
     };
     user.botId = bot.id;
     this.bots.set(bot.id, bot);
@@ -228,6 +268,15 @@ export class ChatModel {
     for (const bot of input.bots ?? []) result.bots.push(this.addBot(bot).id);
     for (const [chatId, userId] of input.members ?? []) this.chats.get(chatId)?.members.add(userId);
     return result;
+  }
+
+  /** Binds an app's v1 event handlers (`imbot.register`): each event named replaces its binding, with a new id. */
+  bindLegacyHandlers(appId: string, urls: Partial<Record<LegacyEventType, string>>): void {
+    const bound = this.legacyHandlers.get(appId) ?? {};
+    for (const [type, url] of Object.entries(urls) as [LegacyEventType, string][]) {
+      bound[type] = { url, id: this.nextHandlerId++ };
+    }
+    this.legacyHandlers.set(appId, bound);
   }
 
   // ---- dialogs ----
@@ -465,6 +514,8 @@ export class ChatModel {
    * on mention (in `text`: the text as it is now, or as it was before a deletion), others always. `at` is the event's
    * date: the message's, or the change's. A deletion's data is the public event page's `{bot, messageId, chat, user,
    * language}` (`bitrix24/b24restdocs …/imbot.v2/events/events.md#onimbotv2messagedelete`): no message object.
+   * A legacy (v1) bot hears the same messages as their v1 event instead (`ONIMBOTMESSAGEADD` …, legacyMessageData),
+   * handed to the sink only: v1 events are pushed to handlers, never queued for `Event.get`.
    */
   private notifyBots(
     chat: Chat,
@@ -477,11 +528,20 @@ export class ChatModel {
       if (memberId === message.authorId) continue;
       const bot = this.bots.get(memberId);
       if (!bot) continue;
-      if (chat.type === 'chat' && (bot.type === 'bot' || bot.type === 'openline')) {
+      if (chat.type === 'chat' && MENTION_ONLY_TYPES.has(bot.type)) {
         const name = this.users.get(bot.id)?.name ?? '';
         const mentioned =
           text.includes(`[USER=${bot.id}]`) || (name !== '' && text.toLowerCase().includes(`@${name.toLowerCase()}`));
         if (!mentioned) continue;
+      }
+      if (bot.legacy) {
+        this.onEvent(bot, {
+          eventId: bot.nextEventId++,
+          type: LEGACY_MESSAGE_EVENTS[type],
+          date: isoSeconds(at),
+          data: this.legacyMessageData(chat, message, bot, text),
+        });
+        continue;
       }
       const event: BotEvent = {
         eventId: bot.nextEventId++,
@@ -506,19 +566,74 @@ export class ChatModel {
    * history does; an indicator it was showing lapses on its own timer (the reference names no hide on delete).
    */
   removeBot(bot: Bot, now = this.now()): void {
+    // A legacy bot's is v1's `ONIMBOTDELETE` with the module source's data, `{BOT_ID, BOT_CODE}` (onBotDelete).
     const event: BotEvent = {
       eventId: bot.nextEventId++,
-      type: 'ONIMBOTV2DELETE',
+      type: bot.legacy ? 'ONIMBOTDELETE' : 'ONIMBOTV2DELETE',
       date: isoSeconds(now),
-      data: { bot: this.botObject(bot) },
+      data: bot.legacy ? { BOT_ID: bot.id, BOT_CODE: bot.code } : { bot: this.botObject(bot) },
     };
     this.bots.delete(bot.id);
     for (const chat of this.chats.values()) if (chat.type === 'chat') chat.members.delete(bot.id);
-    if (bot.eventMode === 'fetch') {
+    if (bot.eventMode === 'fetch' && !bot.legacy) {
       bot.events.push(event);
       this.retiredBots.set(bot.id, bot);
     }
     this.onEvent(bot, event);
+  }
+
+  /**
+   * `data` of a v1 message event without its `BOT` part (the deliverer adds the credentials): `PARAMS` and `USER` as
+   * `CIMRestService::onBotMessageAdd` sends them (yuliai/bitrix-modules@026c2eea im_rest.php; the fields of
+   * bitrix-tools/b24-rest-docs …/outdated/messages/events/on-imbot-message-add.md). In a group chat
+   * (`Bot::onMessageAdd`, im/lib/bot.php) `MESSAGE_ORIGINAL` is the text as written, `TO_USER_ID` the first
+   * `[USER=N]` mentioned (0 if none), and `MESSAGE` the text without the `[USER=N]…[/USER]` mentions, trimmed; in a
+   * private one `TO_USER_ID` is the bot and the `CHAT_*` fields are absent. `DIALOG_ID` is the dialog from the bot's
+   * side, the one to answer in. Only the documented fields the model has are sent (no `TEMPLATE_ID`, `PUSH`, …).
+   */
+  legacyMessageData(chat: Chat, message: Message, bot: Bot, text = message.text): Record<string, unknown> {
+    const type = chat.type === 'private' ? 'P' : 'C';
+    const params: Record<string, unknown> = {
+      MESSAGE: text,
+      MESSAGE_TYPE: type,
+      FROM_USER_ID: message.authorId,
+      DIALOG_ID: this.dialogIdFor(chat, bot.id),
+      TO_CHAT_ID: chat.id,
+      AUTHOR_ID: message.authorId,
+      SYSTEM: 'N',
+      TO_USER_ID: bot.id,
+    };
+    if (type === 'C') {
+      const mentions = [...text.matchAll(/\[USER=(\d+)(?: REPLACE)?\](.*?)\[\/USER\]/gi)].map((m) => m[1]!);
+      Object.assign(params, {
+        MESSAGE: phpTrim(text.replace(/\[(USER)=\d+\].+?\[\/\1\],?/g, '')),
+        MESSAGE_ORIGINAL: text,
+        TO_USER_ID: mentions[0] ?? 0,
+        CHAT_ID: chat.id,
+        CHAT_TITLE: chat.title,
+        CHAT_AUTHOR_ID: chat.ownerId,
+        CHAT_ENTITY_TYPE: chat.workgroupId !== null ? 'SONET_GROUP' : '',
+        CHAT_USER_COUNT: chat.members.size,
+        MENTIONED_LIST: Object.fromEntries(mentions.map((id) => [id, id])),
+      });
+    }
+    Object.assign(params, { MESSAGE_ID: message.id, CHAT_TYPE: type, LANGUAGE: 'en' });
+    const author = this.users.get(message.authorId);
+    const user = author
+      ? {
+          ID: author.id,
+          NAME: this.displayName(author.id),
+          FIRST_NAME: author.name,
+          LAST_NAME: author.lastName,
+          WORK_POSITION: author.workPosition,
+          GENDER: 'M',
+          IS_BOT: author.botId != null ? 'Y' : 'N',
+          IS_CONNECTOR: 'N',
+          IS_NETWORK: 'N',
+          IS_EXTRANET: 'N',
+        }
+      : {};
+    return { PARAMS: params, USER: user };
   }
 
   botObject(bot: Bot): Record<string, unknown> {

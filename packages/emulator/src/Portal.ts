@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { type Bot, type BotEvent, ChatModel } from './ChatModel';
+import { type Bot, type BotEvent, ChatModel, type LegacyEventType } from './ChatModel';
 import { checkedClock } from './ClockError';
 import { createPrng } from './createPrng';
 import { deliverWebhook } from './deliverWebhook';
 import { FaultBook } from './FaultBook';
 import { LeakyBucket } from './LeakyBucket';
+import { legacyEventBody } from './legacyEventBody';
 import type { AuthContext, CallRecord } from './methodContext';
 import { OperatingLimiter } from './OperatingLimiter';
 import type { Params } from './phpQuery';
@@ -468,11 +469,29 @@ export class Portal {
     return id;
   }
 
-  /** Webhook-mode delivery: one POST, no retries (reference §4.4); fetch-mode events wait in the bot's queue. */
+  /**
+   * Webhook-mode delivery: one POST, no retries (reference §4.4); fetch-mode events wait in the bot's queue. A legacy
+   * (v1) bot's events go, in v1 format only, to the handler its app bound for that event type (`imbot.register`), if
+   * any: the same POST, the same timeout, the same `deliveries()` record.
+   */
   private onBotEvent(bot: Bot, event: BotEvent): void {
     // An unregistered bot left its group chats: `fixtures.chats` lists members.
-    if (event.type === 'ONIMBOTV2DELETE') this.refreshFixtureLists();
+    if (event.type === 'ONIMBOTV2DELETE' || event.type === 'ONIMBOTDELETE') this.refreshFixtureLists();
+    if (bot.legacy) {
+      const handler = this.model.legacyHandlers.get(bot.appId)?.[event.type as LegacyEventType];
+      if (!handler) return;
+      this.deliver(bot, event.type, handler.url, legacyEventBody(bot, event, handler, this.eventAuth(bot), this.now()));
+      return;
+    }
     if (bot.eventMode !== 'webhook' || !bot.webhookUrl) return;
+    this.deliver(bot, event.type, bot.webhookUrl, webhookEventBody(bot, event, this.eventAuth(bot), this.now()));
+  }
+
+  /**
+   * The `auth` of an event to `bot`: the portal's endpoints and the bot's `application_token`; for an OAuth
+   * application's bot also tokens issued to it (the app acts as its bot: a user 1 need not exist, the bot always does).
+   */
+  private eventAuth(bot: Bot): Record<string, unknown> {
     const app = bot.clientId ? this.apps.get(bot.clientId) : undefined;
     const auth: Record<string, unknown> = {
       domain: this.domain,
@@ -483,7 +502,6 @@ export class Portal {
       application_token: bot.applicationToken,
     };
     if (app) {
-      // The app acts as its bot: a user 1 need not exist (emptySeed / custom seeds), the bot always does.
       const tokens = this.issueToken(bot.id, { clientId: app.clientId });
       Object.assign(auth, {
         access_token: tokens.accessToken,
@@ -494,11 +512,15 @@ export class Portal {
         user_id: tokens.userId,
       });
     }
-    const body = webhookEventBody(bot, event, auth, this.now());
+    return auth;
+  }
+
+  /** One POST of an event body to a handler, recorded in `deliveries()` and awaited by `settled()`. */
+  private deliver(bot: Bot, type: string, url: string, body: string): void {
     const delivery: WebhookDelivery = {
       botId: bot.id,
-      url: bot.webhookUrl,
-      event: event.type,
+      url,
+      event: type,
       time: this.now(),
       status: null,
       error: null,
@@ -506,7 +528,7 @@ export class Portal {
     };
     this.deliveries.push(delivery);
     if (this.deliveries.length > DELIVERY_LIMIT) this.deliveries.splice(0, this.deliveries.length - DELIVERY_LIMIT);
-    const promise = deliverWebhook(bot.webhookUrl, body, WEBHOOK_TIMEOUT_MS, this.closing.signal).then((outcome) => {
+    const promise = deliverWebhook(url, body, WEBHOOK_TIMEOUT_MS, this.closing.signal).then((outcome) => {
       delivery.status = outcome.status;
       delivery.error = outcome.error;
       this.pending.delete(promise);

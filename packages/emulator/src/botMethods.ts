@@ -32,14 +32,17 @@ function avatarInfo(base64: string): { width: number; height: number } | null {
   return null;
 }
 
-function checkCallback(webhookUrl: string): void {
-  let valid = false;
+/** Whether a bot's handler address is one the platform would POST events to: an absolute http(s) URL. */
+export function isCallbackUrl(url: string): boolean {
   try {
-    valid = ['http:', 'https:'].includes(new URL(webhookUrl).protocol);
+    return ['http:', 'https:'].includes(new URL(url).protocol);
   } catch {
-    valid = false;
+    return false;
   }
-  if (!valid) throw restError('BOT_INVALID_CALLBACK');
+}
+
+function checkCallback(webhookUrl: string): void {
+  if (!isCallbackUrl(webhookUrl)) throw restError('BOT_INVALID_CALLBACK');
 }
 
 /** `imbot.v2.Bot.register`: idempotent on `fields.code` for the same application (reference §4.2). */

@@ -32,6 +32,17 @@ export const ERROR_CATALOG = {
   ACCESS_DENIED: [403, 'Access denied! Client ID not specified'],
   BOT_ID_ERROR: [400, 'Bot not found'],
   APP_ID_ERROR: [400, 'Bot was installed by another rest application'],
+  // imbot.register (bitrix-tools/b24-rest-docs api-reference/chat-bots/outdated/bots/imbot-register.md; the module
+  // source's texts, yuliai/bitrix-modules@026c2eea im_rest.php botRegister). A handler that is set but no URL is the
+  // same code with "Wrong handler URL" (legacyBotMethods); a missing required one has the texts here.
+  EVENT_MESSAGE_ADD_ERROR: [400, 'Handler for "Message add" event isn\'t specified'],
+  EVENT_MESSAGE_UPDATE_ERROR: [400, 'Wrong handler URL'],
+  EVENT_MESSAGE_DELETE_ERROR: [400, 'Wrong handler URL'],
+  EVENT_WELCOME_MESSAGE_ERROR: [400, 'Handler for "Welcome message" event isn\'t specified'],
+  EVENT_BOT_DELETE_ERROR: [400, 'Handler for "Bot delete" event isn\'t specified'],
+  CODE_ERROR: [400, "Bot code isn't specified"],
+  NAME_ERROR: [400, "Bot name isn't specified"],
+  MAX_COUNT_ERROR: [400, 'Has reached the maximum number of bots for application (max: 5)'],
   // imbot.message.add when `Bot::addMessage` returns false (im_rest.php botMessageAdd @026c2eea, imbot-message-add.md).
   WRONG_REQUEST: [400, "Message isn't added"],
   // imbot.v2 (§1.3, §4)

@@ -2,6 +2,7 @@ import { BOT_METHODS } from './botMethods';
 import { restError } from './errorCatalog';
 import { faultError } from './FaultBook';
 import { INDICATOR_METHODS } from './indicatorMethods';
+import { LEGACY_BOT_METHODS } from './legacyBotMethods';
 import { MESSAGE_METHODS } from './messageMethods';
 import { type AuthContext, type CallRecord, emptyRecord, type MethodDefinition } from './methodContext';
 import type { Params } from './phpQuery';
@@ -9,7 +10,10 @@ import type { Portal } from './Portal';
 import { RestError } from './RestError';
 
 const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
-  [...INDICATOR_METHODS, ...MESSAGE_METHODS, ...BOT_METHODS].map((m) => [m.name.toLowerCase(), m]),
+  [...INDICATOR_METHODS, ...MESSAGE_METHODS, ...BOT_METHODS, ...LEGACY_BOT_METHODS].map((m) => [
+    m.name.toLowerCase(),
+    m,
+  ]),
 );
 /** Hidden alias of `im.dialog.writing` (reference §1.1). */
 const ALIASES: ReadonlyMap<string, string> = new Map([['im.chat.sendtyping', 'im.dialog.writing']]);
