@@ -1,5 +1,6 @@
 import type { MessageEntry } from '@b24-typing/emulator';
 import type { History, HistoryMessage } from './loadHistory';
+import { keptText } from './keptText';
 import { readOut } from './readOut';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
@@ -293,11 +294,13 @@ export function createMessageList(options: MessageListOptions) {
 
   /**
    * Shows one of hers as the portal's message `id`, written at `time`, in its place (see `placeOf`): its echo claimed
-   * it, or it never came (dropped with what the emulator no longer kept) and something else told its id.
+   * it, or it never came (dropped with what the emulator no longer kept) and something else told its id. `text`: the
+   * words the portal keeps of it (its echo's), which everyone else reads.
    */
-  function place(message: Pending, id: number, time: number): void {
+  function place(message: Pending, id: number, time: number, text?: string): void {
     const notSent = message.li.classList.contains('failed');
     settle(message.li, id, time);
+    if (text !== undefined) message.li.querySelector('.text')!.textContent = text;
     list.insertBefore(message.li, placeOf(id));
     if (notSent) wentOut(message.li, message);
   }
@@ -321,12 +324,13 @@ export function createMessageList(options: MessageListOptions) {
    * The outgoing message the stream's own message is: the same id, or else the same text sent since, one still on its
    * way before one marked "Not sent" (the same short answer sent again must not take the failed one's place). A
    * failed one is this page's only if its answer was lost and the portal stored the message before that: one the
-   * portal refused, or the same words stored later (sent from another tab, say), leave it "Not sent".
+   * portal refused, or the same words stored later (sent from another tab, say), leave it "Not sent". Its text is
+   * compared as the portal keeps it (`keptText`: a long one cut, `[BR]` a new line), which is what the stream reports.
    */
   function claim(entry: Pick<MessageEntry, 'messageId' | 'text' | 'time'>): Pending | undefined {
     const sameText = (p: Pending) =>
       p.id === undefined &&
-      p.text === entry.text &&
+      keptText(p.text) === entry.text &&
       entry.time >= p.startedAt - 1000 &&
       (p.li.classList.contains('pending') ||
         p.waiting === true ||
@@ -401,7 +405,7 @@ export function createMessageList(options: MessageListOptions) {
     }
     const claimed = entry.authorId === me ? claim(entry) : undefined;
     if (claimed) {
-      place(claimed, entry.messageId, entry.time);
+      place(claimed, entry.messageId, entry.time, entry.text);
       return 'sent here';
     }
     const li = item(entry.authorId, entry.text);
@@ -593,7 +597,9 @@ export function createMessageList(options: MessageListOptions) {
 
     /** A message the person just sent, shown at once at the end of the list. */
     outgoing(text: string): Outgoing {
-      const pending: Pending = { text, li: item(me, text), startedAt: Date.now() };
+      // Shown as the portal will keep it (a paste past its limit cut, with " (...)"): what the others will read. Her
+      // own words stay in `text`, for Retry and for Delete, which gives them back to the composer whole.
+      const pending: Pending = { text, li: item(me, keptText(text)), startedAt: Date.now() };
       pending.li.classList.add('pending');
       undated(pending.li, 'Sending…');
       outbox.push(pending);

@@ -65,6 +65,31 @@ describe('loadHistory', () => {
     );
   });
 
+  it('reads a message that carries a keyboard (params.KEYBOARD) as any other: its words, not edited', async () => {
+    const transport = createFetchTransport({
+      clientEndpoint: `${emulator.url}/rest/`,
+      auth: () => emulator.fixtures.oauth.accessToken,
+    });
+    const keyboard = { BUTTONS: [{ TEXT: 'Yes', COMMAND: 'yes' }, { TYPE: 'NEWLINE' }, { TEXT: 'No', COMMAND: 'no' }] };
+    const id = Number(
+      await transport.call('im.message.add', { DIALOG_ID: 'chat2', MESSAGE: 'Deploy?', KEYBOARD: keyboard }),
+    );
+    // The portal lists it with its keyboard in `params` (and no IS_EDITED).
+    const page = (await transport.call('im.dialog.messages.get', { DIALOG_ID: 'chat2', LIMIT: 1 })) as {
+      messages: { id: number; params: Record<string, unknown> | null }[];
+    };
+    expect(page.messages[0]).toMatchObject({ id, params: { KEYBOARD: expect.any(Array) } });
+    const history = await read(0, 'chat2');
+    expect(history.messages.at(-1)).toEqual({
+      id,
+      authorId: 1,
+      text: 'Deploy?',
+      date: expect.any(Number),
+      edited: false,
+      deleted: false,
+    });
+  });
+
   it('rejects as the call does', async () => {
     await expect(read(0, 'chat404')).rejects.toMatchObject({ code: 'ACCESS_ERROR' });
   });

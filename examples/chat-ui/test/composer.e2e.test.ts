@@ -1709,4 +1709,42 @@ describe('the chat as a person uses it', () => {
     await failed.getByRole('button', { name: 'Delete the unsent message' }).click();
     await page.fill('#message', '');
   });
+
+  it('shows her message as the portal keeps it (past 20,000 characters cut, [BR] a new line), once also when its answer is lost', async () => {
+    const { page, emulator } = ui;
+    const mine = page.locator('#messages li.mine');
+    const sent = page.locator('#messages li.mine[data-message-id]:not(.pending)');
+    /** A text as long as these, told by its length and its end (not 20,000 characters in a failure's diff). */
+    const told = (text: string | null) => ({ length: text?.length, end: text?.slice(-30) });
+    // A paste over the portal's limit: everyone else reads its first 20,000 characters and " (...)", and so does she.
+    const long = `${'a'.repeat(19_990)} and the rest of the log`;
+    await page.fill('#message', long);
+    await page.press('#message', 'Enter');
+    await sent.waitFor();
+    expect(told(await sent.locator('.text').textContent())).toEqual(told(`${long.slice(0, 20_000)} (...)`));
+
+    // Stored, its answer broken: the echo, in the portal's words, is this message, not another beside a "Not sent" one
+    // (whose Retry would post it twice).
+    for (const [text, kept] of [
+      [`${'b'.repeat(20_010)}`, `${'b'.repeat(20_000)} (...)`],
+      ['see you[BR]tomorrow', 'see you\ntomorrow'],
+    ] as const) {
+      const before = await mine.count();
+      emulator.addFault({ method: 'im.message.add', truncate: true, times: 1 });
+      await page.fill('#message', text);
+      await page.press('#message', 'Enter');
+      await expect.poll(() => emulator.faults().length).toBe(0);
+      await expect.poll(() => sent.count()).toBe(before + 1);
+      await page.waitForFunction(() => !document.querySelector('#messages .pending'));
+      expect(await mine.count()).toBe(before + 1);
+      expect(await page.locator('#messages .failed').count()).toBe(0);
+      expect(told(await sent.last().locator('.text').textContent())).toEqual(told(kept));
+    }
+    expect(
+      emulator
+        .messages(1)
+        .slice(-3)
+        .map((m) => told(m.text)),
+    ).toEqual([`${long.slice(0, 20_000)} (...)`, `${'b'.repeat(20_000)} (...)`, 'see you\ntomorrow'].map(told));
+  });
 });
