@@ -5,6 +5,7 @@ import type { IndicatorEvent, Transport } from '@b24-typing/core';
 import { Subject, filter, interval, map, merge, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { keepSentCalls } from './keepSentCalls';
+import { keptText } from './keptText';
 import { loadHistory } from './loadHistory';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
@@ -242,8 +243,10 @@ async function start(): Promise<void> {
       textarea.focus(); // a click on the send button took it away; the next message is typed here
     }),
     map(() => textarea.value.trim()),
-    // A blank composer sends nothing, so it must not stop the indicator either: nothing hid it on the portal.
-    filter((text) => text !== ''),
+    // A blank composer sends nothing, so it must not stop the indicator either: nothing hid it on the portal. Blank as
+    // the portal keeps it (keptText): `[BR]` alone is a new line trimmed away, a message it refuses ("Message isn't
+    // added"), which the page would put down to the chat.
+    filter((text) => keptText(text) !== ''),
     share(),
   );
   const counts = { sent: 0, renewed: 0 };

@@ -269,6 +269,11 @@ describe('the chat as a person uses it', () => {
     expect(await page.getAttribute('#mine', 'title')).toBe('stopped (idle)');
     expect(await page.inputValue('#message')).toBe('   ');
     expect(messageCalls(from)).toEqual([]);
+    // Nor one the portal keeps as nothing (`[BR]`, `#BR#`: new lines, trimmed away), which it would refuse: the two
+    // messages below must be the only calls.
+    await page.fill('#message', '[BR] #BR#');
+    await page.keyboard.press('Enter');
+    expect(await page.inputValue('#message')).toBe('[BR] #BR#');
 
     await page.fill('#message', 'sent with a double click');
     await page.dblclick('#send');
