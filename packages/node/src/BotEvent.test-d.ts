@@ -1,6 +1,6 @@
 import type { BotStatusOptions, StatusTarget } from '@b24-typing/core';
 import { expectTypeOf, test } from 'vitest';
-import type { BotEvent, JoinChatEvent, MessageAddEvent, MessageUpdateEvent } from './BotEvent';
+import type { BotEvent, JoinChatEvent, MessageAddEvent, MessageUpdateEvent, V1MessageAddEvent } from './BotEvent';
 
 test("an event's dialogId goes to botStatus and withStatus without a cast", () => {
   expectTypeOf<MessageAddEvent['data']['chat']['dialogId']>().toExtend<BotStatusOptions['dialogId']>();
@@ -13,4 +13,21 @@ test("an event's dialogId goes to botStatus and withStatus without a cast", () =
   }
   // A plain string is what needed the cast before: it must still be refused.
   expectTypeOf<string>().not.toExtend<BotStatusOptions['dialogId']>();
+});
+
+test("a legacy v1 event's DIALOG_ID goes to withStatus({ legacy: true }) without a cast, its ids and flags typed", () => {
+  expectTypeOf<V1MessageAddEvent['data']['PARAMS']['DIALOG_ID']>().toExtend<StatusTarget['dialogId']>();
+  const event = {} as BotEvent;
+  if (event.type === 'ONIMBOTMESSAGEADD') {
+    const { PARAMS, USER } = event.data;
+    const target: StatusTarget = { dialogId: PARAMS.DIALOG_ID, botId: 1, status: 'thinking', legacy: true };
+    expectTypeOf(target.dialogId).toEqualTypeOf<StatusTarget['dialogId']>();
+    expectTypeOf(PARAMS.CHAT_AUTHOR_ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(PARAMS.CHAT_USER_COUNT).toEqualTypeOf<number | undefined>();
+    expectTypeOf(PARAMS.MENTIONED_LIST).toEqualTypeOf<Readonly<Record<string, number>> | undefined>();
+    expectTypeOf(PARAMS.SYSTEM).toEqualTypeOf<boolean | undefined>();
+    expectTypeOf(USER?.IS_CONNECTOR).toEqualTypeOf<boolean | undefined>();
+    expectTypeOf(USER?.IS_NETWORK).toEqualTypeOf<boolean | undefined>();
+    expectTypeOf(event.event_handler_id).toEqualTypeOf<number | undefined>();
+  }
 });

@@ -109,7 +109,11 @@ export type JoinChatEvent = EventBase<'ONIMBOTV2JOINCHAT', JoinChatEventData>;
 /** The last event a bot gets: it was unregistered. */
 export type BotDeleteEvent = EventBase<'ONIMBOTV2DELETE', BotDeleteEventData>;
 
-/** The legacy v1 payload: upper-case keys, bots keyed by id under `BOT`. */
+/**
+ * The legacy v1 payload: upper-case keys, bots keyed by id under `BOT` (on-imbot-message-add.md). The documented
+ * integers are numbers and the author's `Y`/`N` flags booleans; `SYSTEM`, a `Y`/`N` string in the docs, is a boolean
+ * too. Other fields, the other `Y`/`N` strings of `PARAMS` (`PUSH`, `CHAT_EXTRANET`, …) among them, come as sent.
+ */
 export interface V1MessageAddEventData {
   readonly BOT: Readonly<
     Record<string, { readonly BOT_ID: number; readonly BOT_CODE?: string; readonly [key: string]: unknown }>
@@ -117,19 +121,49 @@ export interface V1MessageAddEventData {
   readonly PARAMS: {
     readonly MESSAGE: string;
     readonly MESSAGE_ID: number;
-    /** `"27"` or `"chat1157"`: always a string. */
-    readonly DIALOG_ID: string;
+    /**
+     * Reply to this: `chat<N>` for a group chat, the author's user id (`"27"`) for a private one. Always a string,
+     * checked with core's `validateDialogId` by the legacy API's rule (no `sg<N>`), so it goes to
+     * `withStatus({ legacy: true })` and `imbot.message.add` as is.
+     */
+    readonly DIALOG_ID: DialogId;
     readonly FROM_USER_ID: number;
+    readonly AUTHOR_ID?: number;
     readonly TO_CHAT_ID?: number;
+    readonly TO_USER_ID?: number;
+    /** Group chats only, as the `CHAT_*` fields below. */
+    readonly CHAT_ID?: number;
+    readonly CHAT_AUTHOR_ID?: number;
+    readonly CHAT_USER_COUNT?: number;
+    readonly CHAT_PREV_MESSAGE_ID?: number;
     readonly CHAT_TYPE?: string;
     readonly MESSAGE_TYPE?: string;
     readonly LANGUAGE?: string;
+    readonly SYSTEM?: boolean;
+    readonly RID?: number;
+    readonly FAKE_RELATION?: number;
+    /** The users and bots the message mentions (group chats), keyed by their id as a string. */
+    readonly MENTIONED_LIST?: Readonly<Record<string, number>>;
     readonly [key: string]: unknown;
   };
-  readonly USER?: { readonly ID?: number; readonly NAME?: string; readonly [key: string]: unknown };
+  /** The author: an empty object when its `ID` is 0 (docs). */
+  readonly USER?: {
+    readonly ID?: number;
+    readonly NAME?: string;
+    readonly FIRST_NAME?: string;
+    readonly LAST_NAME?: string;
+    readonly IS_BOT?: boolean;
+    readonly IS_CONNECTOR?: boolean;
+    readonly IS_NETWORK?: boolean;
+    readonly IS_EXTRANET?: boolean;
+    readonly [key: string]: unknown;
+  };
   readonly [key: string]: unknown;
 }
-export type V1MessageAddEvent = EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData>;
+export interface V1MessageAddEvent extends EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData> {
+  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
+  readonly event_handler_id?: number;
+}
 
 /**
  * Any other event (`ONIMBOTV2MESSAGEDELETE`, `ONIMBOTV2COMMANDADD`, …): delivered, not typed, so that a new

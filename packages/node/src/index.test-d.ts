@@ -44,7 +44,7 @@ test('bot events narrow on type', () => {
     expectTypeOf(event.data.message.id).toEqualTypeOf<number>();
     expectTypeOf(event.data.chat.dialogId).toEqualTypeOf<DialogId>();
   }
-  if (event.type === 'ONIMBOTMESSAGEADD') expectTypeOf(event.data.PARAMS.DIALOG_ID).toEqualTypeOf<string>();
+  if (event.type === 'ONIMBOTMESSAGEADD') expectTypeOf(event.data.PARAMS.DIALOG_ID).toEqualTypeOf<DialogId>();
   if (event.type === 'other') expectTypeOf(event.eventType).toEqualTypeOf<string>();
   // @ts-expect-error botId is required
   botEvents(createWebhookTransport('https://x/rest/1/c/'), {});

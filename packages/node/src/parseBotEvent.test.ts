@@ -222,6 +222,37 @@ describe('parseBotEvent', () => {
     expect(event.data.USER).toMatchObject({ ID: 27 });
   });
 
+  it("keeps a v1 event's event_handler_id and refuses a DIALOG_ID no legacy call takes, as a malformed body", () => {
+    // The docs' body (on-imbot-message-add.md): event_handler_id "403" was dropped, and DIALOG_ID "room1" parsed, to
+    // be refused only at the bot's first status call.
+    const v1 = {
+      event: 'ONIMBOTMESSAGEADD',
+      event_handler_id: '403',
+      'data[BOT][567][BOT_ID]': '567',
+      'data[PARAMS][MESSAGE]': 'Привет',
+      'data[PARAMS][FROM_USER_ID]': '27',
+      'data[PARAMS][DIALOG_ID]': '27',
+      'data[PARAMS][MESSAGE_ID]': '84331',
+      ts: '1771928985',
+      'auth[application_token]': TOKEN,
+    };
+    const event = parseBotEvent(form(v1), { applicationToken: TOKEN }) as V1MessageAddEvent;
+    expect(event).toMatchObject({ type: 'ONIMBOTMESSAGEADD', event_handler_id: 403, ts: 1771928985 });
+    expect(event.data.PARAMS.DIALOG_ID).toBe('27');
+    for (const bad of ['room1', 'sg12']) {
+      expect(
+        () => parseBotEvent(form({ ...v1, 'data[PARAMS][DIALOG_ID]': bad }), { applicationToken: TOKEN }),
+        bad,
+      ).toThrow(
+        expect.objectContaining({
+          kind: 'input',
+          code: 'INVALID_EVENT_BODY',
+          message: expect.stringMatching(/^data\.PARAMS\.DIALOG_ID: must be a dialog id/),
+        }),
+      );
+    }
+  });
+
   it('reads a v1 event Express parsed with qs, which turns bot ids up to 20 under data[BOT] into an array', () => {
     // What `qs.parse` (Express's `urlencoded({ extended: true })`) returns for data[BOT][10][…]&data[BOT][12][…]
     // (qs 6.17: an index up to its arrayLimit of 20 makes an array, compacted): the ids survive only as BOT_ID.

@@ -61,7 +61,7 @@ export function parseBotEvent(
   }
   const event = raw.event;
   if (typeof event !== 'string' || event === '') throw malformedEvent('event: must be a non-empty string');
-  return typeBotEvent(event, raw.data, { ts: raw.ts, auth });
+  return typeBotEvent(event, raw.data, { ts: raw.ts, auth, eventHandlerId: raw.event_handler_id });
 }
 
 function readBody(body: unknown, limits: PhpQueryLimits): Record<string, unknown> {

@@ -1,16 +1,17 @@
-import { B24Error, B24InputError, type DialogId, validateDialogId } from '@b24-typing/core';
+import { B24Error, B24InputError, type DialogApi, type DialogId, validateDialogId } from '@b24-typing/core';
 import type { BotEvent, EventAuth } from './BotEvent';
 
 /**
  * Turns a raw event (a parsed form body or an `Event.get` item) into a typed `BotEvent`. Form bodies carry every
  * scalar as a string (`true`→`"1"`, `null`→`""`, reference §4.4), so known numeric and boolean fields are
- * restored by name; `dialogId` stays a string even when it looks like a number, and is checked with core's
- * `validateDialogId` so it can go straight to `botStatus`/`withStatus`. Unknown fields pass through.
+ * restored by name; `dialogId` (v1: `DIALOG_ID`) stays a string even when it looks like a number, and is checked
+ * with core's `validateDialogId` so it can go straight to `botStatus`/`withStatus`. Unknown fields pass through.
+ * `eventHandlerId` is a webhook body's top-level `event_handler_id`, which only the v1 event's type has a place for.
  */
 export function typeBotEvent(
   eventType: string,
   data: unknown,
-  meta: { eventId?: unknown; date?: unknown; ts?: unknown; auth?: unknown },
+  meta: { eventId?: unknown; date?: unknown; ts?: unknown; auth?: unknown; eventHandlerId?: unknown },
 ): BotEvent {
   const base = {
     ...(meta.eventId === undefined ? {} : { eventId: requireNumber(meta.eventId, 'eventId') }),
@@ -64,18 +65,17 @@ export function typeBotEvent(
         const entry = required(shape(value, V1_BOT, `data.BOT.${id}`), ['BOT_ID'], `data.BOT.${id}`);
         bots[listed ? String(entry.BOT_ID) : allowedKey(id, 'data.BOT')] = entry;
       }
+      const handlerId = meta.eventHandlerId;
       return {
         type,
         ...base,
+        ...(handlerId === undefined || handlerId === ''
+          ? {}
+          : { event_handler_id: requireNumber(handlerId, 'event_handler_id') }),
         data: {
           ...d,
           BOT: bots,
-          PARAMS: required(
-            shape(d.PARAMS, V1_PARAMS, 'data.PARAMS'),
-            ['MESSAGE_ID', 'DIALOG_ID', 'FROM_USER_ID'],
-            'data.PARAMS',
-            { MESSAGE: '' },
-          ),
+          PARAMS: v1Params(d.PARAMS),
           ...(d.USER === undefined ? {} : { USER: shape(d.USER, V1_USER, 'data.USER') }),
         },
       } as BotEvent;
@@ -143,6 +143,10 @@ const V1_BOT: Schema = {
   expires_in: 'number',
   user_id: 'number',
 };
+/**
+ * The integers of on-imbot-message-add.md are numbers. `SYSTEM` (a `Y`/`N` string there) has been a boolean since
+ * the first version and stays one; the other `Y`/`N` strings (`PUSH`, `CHAT_EXTRANET`, …) pass through as sent.
+ */
 const V1_PARAMS: Schema = {
   MESSAGE: 'string',
   MESSAGE_ID: 'number',
@@ -152,11 +156,17 @@ const V1_PARAMS: Schema = {
   TO_USER_ID: 'number',
   CHAT_ID: 'number',
   AUTHOR_ID: 'number',
+  CHAT_AUTHOR_ID: 'number',
+  CHAT_USER_COUNT: 'number',
+  CHAT_PREV_MESSAGE_ID: 'number',
+  RID: 'number',
+  FAKE_RELATION: 'number',
   CHAT_TYPE: 'string',
   MESSAGE_TYPE: 'string',
   LANGUAGE: 'string',
   SYSTEM: 'boolean',
 };
+/** The author's `Y`/`N` flags, all four booleans as the v2 `user`'s `bot`, `extranet`, `network`, `connector`. */
 const V1_USER: Schema = {
   ID: 'number',
   NAME: 'string',
@@ -164,6 +174,8 @@ const V1_USER: Schema = {
   LAST_NAME: 'string',
   IS_BOT: 'boolean',
   IS_EXTRANET: 'boolean',
+  IS_CONNECTOR: 'boolean',
+  IS_NETWORK: 'boolean',
 };
 
 function bot(value: unknown) {
@@ -173,16 +185,50 @@ function bot(value: unknown) {
 
 function chat(value: unknown) {
   const c = required(shape(value, CHAT, 'data.chat'), ['id', 'dialogId'], 'data.chat');
-  return { ...c, dialogId: dialogId(c.dialogId, 'data.chat.dialogId') };
+  return { ...c, dialogId: dialogId(c.dialogId, 'v2', 'data.chat.dialogId') };
 }
 
 /**
- * The same rule `botStatus` applies (imbot.v2 accepts `sg<N>` too), checked here so a bad id fails as a malformed
- * event, with the body's error code, instead of later at the first status call.
+ * A v1 bot answers with the legacy methods (`withStatus({ legacy: true })`, `imbot.message.add`), so its
+ * `DIALOG_ID` is checked with their rule: `chat<N>` or a user id, no `sg<N>`.
  */
-function dialogId(value: unknown, path: string): DialogId {
+function v1Params(value: unknown) {
+  const p = required(
+    shape(value, V1_PARAMS, 'data.PARAMS'),
+    ['MESSAGE_ID', 'DIALOG_ID', 'FROM_USER_ID'],
+    'data.PARAMS',
+    { MESSAGE: '' },
+  );
+  const mentioned = p.MENTIONED_LIST;
+  return {
+    ...p,
+    DIALOG_ID: dialogId(p.DIALOG_ID, 'legacy', 'data.PARAMS.DIALOG_ID'),
+    ...(mentioned === undefined ? {} : { MENTIONED_LIST: mentions(mentioned, 'data.PARAMS.MENTIONED_LIST') }),
+  };
+}
+
+/**
+ * `{ "<userId>": "<userId>" }`, each id a number. An array is read too, keyed by its ids again: qs (Express's extended
+ * `urlencoded`) makes ids up to 20 one, compacted, and PHP's `json_encode` writes an empty list as `[]`.
+ */
+function mentions(value: unknown, path: string): Record<string, unknown> {
+  const listed = Array.isArray(value);
+  const out: Record<string, unknown> = {};
+  for (const [key, id] of Object.entries(listed ? (value as unknown[]) : record(value, path))) {
+    const number = convert(id, 'number', `${path}.${key}`);
+    if (listed && number === undefined) continue;
+    out[listed ? String(number) : allowedKey(key, path)] = number;
+  }
+  return out;
+}
+
+/**
+ * The rule the status call for `api` applies (imbot.v2 accepts `sg<N>` too, the legacy method does not), checked
+ * here so a bad id fails as a malformed event, with the body's error code, instead of later at the first status call.
+ */
+function dialogId(value: unknown, api: DialogApi, path: string): DialogId {
   try {
-    return validateDialogId(value, 'v2', path);
+    return validateDialogId(value, api, path);
   } catch (error) {
     if (error instanceof B24InputError) throw malformedEvent(`${path}: must be ${error.rule}`);
     throw error;

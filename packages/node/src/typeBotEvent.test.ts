@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { B24Error } from '@b24-typing/core';
+import type { V1MessageAddEvent } from './BotEvent';
+import { parsePhpQuery } from './parsePhpQuery';
+import { typeBotEvent } from './typeBotEvent';
+
+/**
+ * The group-chat ONIMBOTMESSAGEADD of b24-rest-docs (chat-bots/outdated/messages/events/on-imbot-message-add.md), as
+ * the portal POSTs it: a form built by `http_build_query`, every scalar a string. Tokens are left out.
+ */
+const groupMention: Record<string, string> = {
+  event: 'ONIMBOTMESSAGEADD',
+  event_handler_id: '403',
+  'data[BOT][567][expires]': '1771943628',
+  'data[BOT][567][expires_in]': '3600',
+  'data[BOT][567][user_id]': '567',
+  'data[BOT][567][BOT_ID]': '567',
+  'data[BOT][567][BOT_CODE]': 'BOT1',
+  'data[PARAMS][MESSAGE]': ', как настроить левое меню',
+  'data[PARAMS][MESSAGE_TYPE]': 'C',
+  'data[PARAMS][FROM_USER_ID]': '27',
+  'data[PARAMS][DIALOG_ID]': 'chat1157',
+  'data[PARAMS][TO_CHAT_ID]': '1157',
+  'data[PARAMS][AUTHOR_ID]': '27',
+  'data[PARAMS][SYSTEM]': 'N',
+  'data[PARAMS][CHAT_ID]': '1157',
+  'data[PARAMS][CHAT_TITLE]': 'Бурый чат №18',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '27',
+  'data[PARAMS][CHAT_TYPE]': 'C',
+  'data[PARAMS][CHAT_AVATAR]': '0',
+  'data[PARAMS][CHAT_ENTITY_ID]': '',
+  'data[PARAMS][CHAT_EXTRANET]': 'N',
+  'data[PARAMS][CHAT_PREV_MESSAGE_ID]': '80961',
+  'data[PARAMS][RID]': '27',
+  'data[PARAMS][IS_MANAGER]': 'N',
+  'data[PARAMS][PUSH]': 'Y',
+  'data[PARAMS][FAKE_RELATION]': '0',
+  'data[PARAMS][CHAT_USER_COUNT]': '2',
+  'data[PARAMS][MENTIONED_LIST][567]': '567',
+  'data[PARAMS][MESSAGE_ORIGINAL]': '[USER=567]NewBot[/USER] , как настроить левое меню',
+  'data[PARAMS][TO_USER_ID]': '567',
+  'data[PARAMS][MESSAGE_ID]': '84351',
+  'data[PARAMS][LANGUAGE]': 'ru',
+  'data[USER][ID]': '27',
+  'data[USER][NAME]': 'Светлана Иванова',
+  'data[USER][WORK_POSITION]': '',
+  'data[USER][GENDER]': 'F',
+  'data[USER][IS_BOT]': 'N',
+  'data[USER][IS_CONNECTOR]': 'N',
+  'data[USER][IS_NETWORK]': 'Y',
+  'data[USER][IS_EXTRANET]': 'N',
+  ts: '1771940028',
+};
+
+/** `fields` read as `parseBotEvent` reads a form body, then typed. */
+function typed(fields: Record<string, string>): V1MessageAddEvent {
+  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
+  return typeBotEvent(String(raw.event), raw.data, {
+    ts: raw.ts,
+    eventHandlerId: raw.event_handler_id,
+  }) as V1MessageAddEvent;
+}
+
+function refusal(fields: Record<string, string>): unknown {
+  try {
+    typed(fields);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('typeBotEvent: legacy ONIMBOTMESSAGEADD', () => {
+  it('checks DIALOG_ID with the dialog id rules of the legacy API, as data.chat.dialogId is checked for v2', () => {
+    // DIALOG_ID was only a non-empty string: `room1` parsed, and a v1 bot met it at its first status call.
+    for (const bad of ['room1', 'chat', 'chatabc', 'chat0', '0', '-3', '3.5', 'chat 7', ' ']) {
+      const error = refusal({ ...groupMention, 'data[PARAMS][DIALOG_ID]': bad });
+      expect(error, bad).toBeInstanceOf(B24Error);
+      expect(error, bad).toMatchObject({ kind: 'input', code: 'INVALID_EVENT_BODY' });
+      expect((error as B24Error).message, bad).toMatch(/^data\.PARAMS\.DIALOG_ID: must be a dialog id/);
+    }
+    // `sg<N>` is imbot.v2's alone: the legacy imbot.chat.sendTyping a v1 bot calls documents chat<N> and user ids.
+    expect(refusal({ ...groupMention, 'data[PARAMS][DIALOG_ID]': 'sg12' })).toMatchObject({
+      code: 'INVALID_EVENT_BODY',
+      message: expect.stringMatching(/^data\.PARAMS\.DIALOG_ID: /),
+    });
+  });
+
+  it("keeps the docs' dialog ids as the strings the legacy status and message calls take", () => {
+    for (const [sent, kept] of [
+      ['chat1157', 'chat1157'],
+      ['27', '27'],
+    ] as const) {
+      expect(typed({ ...groupMention, 'data[PARAMS][DIALOG_ID]': sent }).data.PARAMS.DIALOG_ID).toBe(kept);
+    }
+    const json = typeBotEvent(
+      'ONIMBOTMESSAGEADD',
+      { BOT: { 567: { BOT_ID: 567 } }, PARAMS: { MESSAGE_ID: 1, DIALOG_ID: 27, FROM_USER_ID: 27 } },
+      {},
+    ) as V1MessageAddEvent;
+    expect(json.data.PARAMS.DIALOG_ID).toBe('27');
+  });
+
+  it("turns the user's Y/N flags into booleans alike, IS_CONNECTOR and IS_NETWORK as IS_BOT and IS_EXTRANET", () => {
+    expect(typed(groupMention).data.USER).toEqual({
+      ID: 27,
+      NAME: 'Светлана Иванова',
+      WORK_POSITION: '',
+      GENDER: 'F',
+      IS_BOT: false,
+      IS_CONNECTOR: false,
+      IS_NETWORK: true,
+      IS_EXTRANET: false,
+    });
+    const connector = typed({ ...groupMention, 'data[USER][IS_CONNECTOR]': 'Y', 'data[USER][IS_NETWORK]': 'N' });
+    expect(connector.data.USER).toMatchObject({ IS_CONNECTOR: true, IS_NETWORK: false });
+  });
+
+  it("restores every integer the docs list in PARAMS, MENTIONED_LIST's ids included, and leaves their strings alone", () => {
+    const { PARAMS } = typed(groupMention).data;
+    expect(PARAMS).toMatchObject({
+      MESSAGE_ID: 84351,
+      FROM_USER_ID: 27,
+      TO_CHAT_ID: 1157,
+      AUTHOR_ID: 27,
+      TO_USER_ID: 567,
+      CHAT_ID: 1157,
+      CHAT_AUTHOR_ID: 27,
+      CHAT_USER_COUNT: 2,
+      CHAT_PREV_MESSAGE_ID: 80961,
+      RID: 27,
+      FAKE_RELATION: 0,
+      MENTIONED_LIST: { 567: 567 },
+      // Documented as strings: kept as sent (CHAT_AVATAR "0" means no avatar, not a number).
+      CHAT_AVATAR: '0',
+      CHAT_ENTITY_ID: '',
+      CHAT_EXTRANET: 'N',
+      IS_MANAGER: 'N',
+      PUSH: 'Y',
+      CHAT_TITLE: 'Бурый чат №18',
+      MESSAGE_TYPE: 'C',
+      LANGUAGE: 'ru',
+      // A boolean already before the docs called it a Y/N string: kept, so code that reads it keeps working.
+      SYSTEM: false,
+    });
+    expect(PARAMS.MENTIONED_LIST).toEqual({ 567: 567 });
+  });
+
+  it('reads MENTIONED_LIST of several ids, as qs and JSON leave it, and refuses one that is not a list of ids', () => {
+    const many = typed({
+      ...groupMention,
+      'data[PARAMS][MENTIONED_LIST][567]': '567',
+      'data[PARAMS][MENTIONED_LIST][27]': '27',
+    });
+    expect(many.data.PARAMS.MENTIONED_LIST).toEqual({ 27: 27, 567: 567 });
+    const base = { BOT: { 5: { BOT_ID: 5 } }, USER: { ID: 3 } };
+    const params = { MESSAGE_ID: 1, DIALOG_ID: 'chat9', FROM_USER_ID: 3 };
+    // qs (Express's extended `urlencoded`) makes ids up to 20 an array, compacted; PHP's json_encode an empty one `[]`:
+    // each value is the id, so it keys the entry again.
+    const listed = typeBotEvent(
+      'ONIMBOTMESSAGEADD',
+      { ...base, PARAMS: { ...params, MENTIONED_LIST: ['5', '12'] } },
+      {},
+    ) as V1MessageAddEvent;
+    expect(listed.data.PARAMS.MENTIONED_LIST).toEqual({ 5: 5, 12: 12 });
+    const none = typeBotEvent('ONIMBOTMESSAGEADD', { ...base, PARAMS: { ...params, MENTIONED_LIST: [] } }, {});
+    expect((none as V1MessageAddEvent).data.PARAMS.MENTIONED_LIST).toEqual({});
+    for (const bad of [{ 5: 'five' }, 'x', { __proto__: null, constructor: '1' }]) {
+      expect(
+        () => typeBotEvent('ONIMBOTMESSAGEADD', { ...base, PARAMS: { ...params, MENTIONED_LIST: bad } }, {}),
+        JSON.stringify(bad),
+      ).toThrow(
+        expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: expect.stringMatching(/MENTIONED_LIST/) }),
+      );
+    }
+  });
+
+  it('keeps the top-level event_handler_id as a number', () => {
+    // The docs' integer id of the handler (event.bind) the portal called: it was dropped.
+    expect(typed(groupMention).event_handler_id).toBe(403);
+    expect(typed(groupMention).ts).toBe(1771940028);
+    const { event_handler_id: _, ...without } = groupMention;
+    expect(typed(without)).not.toHaveProperty('event_handler_id');
+    expect(refusal({ ...groupMention, event_handler_id: 'abc' })).toMatchObject({
+      code: 'INVALID_EVENT_BODY',
+      message: 'event_handler_id: must be a number',
+    });
+  });
+});
