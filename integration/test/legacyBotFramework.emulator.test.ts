@@ -6,7 +6,7 @@
 // on-imbot-message-add.md), independently: this is where they meet. What is asserted of the status is what the
 // portal shows (its timeline and indicators), in virtual time (`VirtualClock`); deliveries are awaited as promises.
 import { createServer, type Server } from 'node:http';
-import { createIndicators, type Indicators, validateDialogId, withStatus } from '@b24-typing/core';
+import { createIndicators, type Indicators, withStatus } from '@b24-typing/core';
 import { type CallEntry, type Emulator, type MessageEntry, startEmulator } from '@b24-typing/emulator';
 import {
   createOAuthTransport,
@@ -195,8 +195,8 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
    * through `withStatus` with `legacy: true` into the event's dialog, posted with `imbot.message.add` when it comes.
    */
   function answer(event: V1MessageAddEvent, reply: string) {
-    const { PARAMS } = event.data;
-    const dialogId = validateDialogId(PARAMS.DIALOG_ID, 'legacy', 'data.PARAMS.DIALOG_ID');
+    // Checked by parseBotEvent with the legacy methods' dialog id rules, and typed DialogId: no cast, no check here.
+    const dialogId = event.data.PARAMS.DIALOG_ID;
     const [bot] = Object.values(event.data.BOT);
     if (!bot) throw new Error('the event names no bot');
     const posted: unknown[] = [];
@@ -296,10 +296,10 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
       CHAT_TYPE: 'P',
       SYSTEM: false,
     });
-    expect(validateDialogId(event.data.PARAMS.DIALOG_ID, 'legacy')).toBe('2');
+    expect(event.event_handler_id).toEqual(expect.any(Number));
     expect(Object.keys(event.data.BOT)).toEqual([String(botId)]);
     expect(event.data.BOT[String(botId)]).toMatchObject({ BOT_ID: botId, BOT_CODE: `framework_${auth}` });
-    expect(event.data.USER).toMatchObject({ ID: 2, IS_BOT: false });
+    expect(event.data.USER).toMatchObject({ ID: 2, IS_BOT: false, IS_CONNECTOR: false, IS_NETWORK: false });
     expect(event.auth?.application_token).toBe(applicationToken);
     expect(event.ts).toBe(Math.floor(clock.now() / 1000));
 
@@ -332,6 +332,9 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
       TO_CHAT_ID: chatId,
       CHAT_ID: chatId,
       TO_USER_ID: botId,
+      // The documented integers as numbers (parseBotEvent), as the emulator counts them: users 1 and 2 and the bot.
+      CHAT_USER_COUNT: 3,
+      MENTIONED_LIST: { [botId]: botId },
       MESSAGE_TYPE: 'C',
       CHAT_TYPE: 'C',
       SYSTEM: false,
