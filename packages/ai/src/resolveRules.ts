@@ -42,7 +42,11 @@ export function resolveRules(rules: Partial<StatusRules> | undefined): StatusRul
     // Anything but a boolean (`'false'` from a config file) would be read as true: a prefix, silently.
     if (prefix !== undefined && typeof prefix !== 'boolean')
       throw new B24InputError(`rules.tools[${i}].prefix`, 'a boolean', typeName(prefix));
-    tools.push(prefix === undefined ? { match, status } : { match, status, prefix });
+    // A RegExp is copied too (same source and flags, so it matches alike): a global or sticky one is tested from
+    // `lastIndex`, which the test resets and moves, and the app's may be frozen (that write would throw mid-reply) or
+    // tested by the app itself elsewhere (its results would change with ours).
+    const own = typeof match === 'string' ? match : new RegExp(match);
+    tools.push(prefix === undefined ? { match: own, status } : { match: own, status, prefix });
   }
   if (!isAgentStatus(given.otherTool)) throw new B24InputError('rules.otherTool', 'an agent status');
   return { parts, tools, otherTool: given.otherTool };

@@ -257,6 +257,33 @@ describe('statusForTool with the default rules', () => {
     };
     expect([statusForTool('CRM', rules), statusForTool('mail', rules)]).toEqual(['checking', 'processing']);
   });
+
+  it("matches with a frozen global or sticky RegExp rule as given, and leaves the lastIndex of the app's RegExp alone", () => {
+    // a global or sticky RegExp keeps lastIndex between tests: one frozen by the app must not throw once tested
+    const rules = {
+      tools: [
+        { match: Object.freeze(/crm/g), status: 'checking' as const },
+        { match: Object.freeze(/^mail/giy), status: 'connecting' as const },
+        // sticky: tested from the start of the name, as an unfrozen one is
+        { match: Object.freeze(/doc/y), status: 'readingDocs' as const },
+      ],
+      otherTool: 'processing' as const,
+    };
+    const names = ['crm', 'crm', 'MAIL_send', 'mail', 'doc_read', 'read_doc', 'doc_read'];
+    expect(names.map((name) => statusForTool(name, rules))).toEqual([
+      'checking',
+      'checking',
+      'connecting',
+      'connecting',
+      'readingDocs',
+      'processing',
+      'readingDocs',
+    ]);
+    // an app's unfrozen RegExp, which it may test itself elsewhere, is not written to either
+    const own = /crm/g;
+    expect(statusForTool('crm', { tools: [{ match: own, status: 'checking' }] })).toBe('checking');
+    expect(own.lastIndex).toBe(0);
+  });
 });
 
 describe('statusForTool with rules of its own', () => {

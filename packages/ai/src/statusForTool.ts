@@ -88,7 +88,8 @@ function wordsOf(rule: ToolStatusRule, match: string): readonly string[] {
 
 /**
  * A global or sticky RegExp keeps `lastIndex` between tests; reset it so the same name always matches alike. Only
- * then: any other one ignores it, and may be frozen (rules deep-frozen by the app), where writing it would throw.
+ * then: any other one ignores it. Written only to the package's own copy (`resolveRules` copies every RegExp rule),
+ * never to the app's, which may be frozen (rules deep-frozen by the app), where writing it would throw.
  */
 function testRegExp(re: RegExp, value: string): boolean {
   if (re.global || re.sticky) re.lastIndex = 0;

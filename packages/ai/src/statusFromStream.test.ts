@@ -597,6 +597,27 @@ describe('statusFromStream: rules are data', () => {
     });
   });
 
+  it('matches a frozen global RegExp rule (rules deep-frozen by the app) without breaking the statuses', () => {
+    marbles(({ cold, expectObservable }) => {
+      const rules = { tools: [Object.freeze({ match: Object.freeze(/search/gi), status: 'searching' as const })] };
+      expectObservable(statusFromStream(cold('-c-o-c-o-t-f', parts), rules)).toBe('-s-h-s-h-o-|', statuses);
+    });
+  });
+
+  it("shows a part of another type given 'tool' as a tool with no name, and never takes it for a running call", () => {
+    // a `source` part carries an `id` (of the source, not a call): it neither shows again after the text, nor counts
+    // as a call that did not run at the step's end
+    const sourced = { ...parts, q: { type: 'source', id: 'src-1' }, n: { type: 'text-end' } } satisfies Record<
+      string,
+      StreamPart
+    >;
+    marbles(({ cold, expectObservable }) => {
+      const rules = { parts: { ...defaultStatusRules.parts, source: 'tool' } as const };
+      const src = cold('-S-q-t-T-n-e-f', sourced);
+      expectObservable(statusFromStream(src, rules)).toBe('-h-p-o-------|', statuses);
+    });
+  });
+
   it('maps a tool rule to a raw IMBOT_ code', async () => {
     const rules = { tools: [{ match: 'weather', status: 'IMBOT_WEATHER_LOOKUP' as const }] };
     const out = await firstValueFrom(statusFromStream([parts.u, parts.f], rules).pipe(toArray()));

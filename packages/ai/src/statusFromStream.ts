@@ -265,7 +265,10 @@ function effectOf(
     const known = id === undefined ? undefined : running.get(id);
     const name = toolName === '' && known !== undefined ? known.toolName : toolName;
     const status = fixed ?? toolStatus(name, rules);
-    if (id !== undefined) {
+    // Only a call part starts a call: another part an app gives `'tool'` (a `source`, whose `id` is the source's)
+    // shows its tool's status, yet does not run, so it must not be shown again after text or end the step as a call
+    // that did not run. One that names a call already running (`tool-input-delta`) is a part of it, as before.
+    if (id !== undefined && (known !== undefined || CALL_TYPES.has(type))) {
       const providerExecuted = known?.providerExecuted === true || part.providerExecuted === true;
       // a known call keeps its place (a Map's set does): its tool-call after its input, or a progress yield, is no
       // new call; a new one goes last: the latest call is the one shown

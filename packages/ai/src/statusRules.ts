@@ -25,7 +25,8 @@ export interface ToolStatusRule {
 /**
  * What a part means for the status, by part `type`:
  * - an `AgentStatus`: show it;
- * - `'tool'`: show the status of the part's tool (`tools`, else `otherTool`);
+ * - `'tool'`: show the status of the part's tool (`tools`, else `otherTool`); only a call part (`tool-input-start`,
+ *   `tool-call`) starts a call that counts as running: another type given it (a `source`) names no call;
  * - `'complete'`: the work is over (the status stream completes, or errors if the work ended on an `'error'` part);
  * - `'error'`: a failure was reported, yet the work may go on (`streamText` streams on after an `error` part): the
  *   status stays, and the stream errors with the part's `error` only if the work ends on it (see `statusFromStream`).
