@@ -29,5 +29,9 @@ test("a legacy v1 event's DIALOG_ID goes to withStatus({ legacy: true }) without
     expectTypeOf(USER?.IS_CONNECTOR).toEqualTypeOf<boolean | undefined>();
     expectTypeOf(USER?.IS_NETWORK).toEqualTypeOf<boolean | undefined>();
     expectTypeOf(event.event_handler_id).toEqualTypeOf<number | undefined>();
+    const bot = event.data.BOT['567'];
+    expectTypeOf(bot?.AUTH?.expires).toEqualTypeOf<number | undefined>();
+    expectTypeOf(bot?.AUTH?.user_id).toEqualTypeOf<number | undefined>();
+    expectTypeOf(bot?.expires_in).toEqualTypeOf<number | undefined>();
   }
 });

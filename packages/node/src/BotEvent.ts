@@ -110,14 +110,24 @@ export type JoinChatEvent = EventBase<'ONIMBOTV2JOINCHAT', JoinChatEventData>;
 export type BotDeleteEvent = EventBase<'ONIMBOTV2DELETE', BotDeleteEventData>;
 
 /**
+ * A bot of the legacy v1 payload, keyed by its id under `BOT`: the bot's own auth keys, the same keys
+ * again under `AUTH`, then its id and code. The auth numbers are numbers in both, as in v2's `data.bot.auth`.
+ */
+export interface V1EventBot extends EventAuth {
+  readonly BOT_ID: number;
+  readonly BOT_CODE?: string;
+  /** The bot's OAuth block in the `auth` format. Never use its `application_token` to verify the event. */
+  readonly AUTH?: EventAuth;
+  readonly client_id?: string;
+}
+
+/**
  * The legacy v1 payload: upper-case keys, bots keyed by id under `BOT` (on-imbot-message-add.md). The documented
  * integers are numbers and the author's `Y`/`N` flags booleans; `SYSTEM`, a `Y`/`N` string in the docs, is a boolean
  * too. Other fields, the other `Y`/`N` strings of `PARAMS` (`PUSH`, `CHAT_EXTRANET`, …) among them, come as sent.
  */
 export interface V1MessageAddEventData {
-  readonly BOT: Readonly<
-    Record<string, { readonly BOT_ID: number; readonly BOT_CODE?: string; readonly [key: string]: unknown }>
-  >;
+  readonly BOT: Readonly<Record<string, V1EventBot>>;
   readonly PARAMS: {
     readonly MESSAGE: string;
     readonly MESSAGE_ID: number;

@@ -30,6 +30,7 @@ export type {
   MessageEventData,
   MessageUpdateEvent,
   OtherBotEvent,
+  V1EventBot,
   V1MessageAddEvent,
   V1MessageAddEventData,
 } from './BotEvent';

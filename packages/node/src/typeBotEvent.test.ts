@@ -52,6 +52,34 @@ const groupMention: Record<string, string> = {
   ts: '1771940028',
 };
 
+/** The docs' sample tokens, checked never to show in an error. */
+const ACCESS_TOKEN = 'a98b9d690000071b0000084400000237f0f107589d1e';
+const REFRESH_TOKEN = '990ac5690000071b0000084400000237';
+const APPLICATION_TOKEN = '831c76b092f9f135d9b6b36c3a720757';
+
+/**
+ * The private-chat event's `data[BOT][567]` entry of the same page, tokens included: the bot's auth keys, then the same
+ * keys again under `AUTH` ("the bot's authorization parameters in `auth` format"), `client_id` in both.
+ */
+const botAuth: Record<string, string> = {};
+for (const prefix of ['data[BOT][567]', 'data[BOT][567][AUTH]']) {
+  Object.assign(botAuth, {
+    [`${prefix}[access_token]`]: ACCESS_TOKEN,
+    [`${prefix}[expires]`]: '1771932585',
+    [`${prefix}[expires_in]`]: '3600',
+    [`${prefix}[scope]`]: 'imbot',
+    [`${prefix}[domain]`]: 'some-domain.bitrix24.ru',
+    [`${prefix}[server_endpoint]`]: 'https://oauth.bitrix24.tech/rest/',
+    [`${prefix}[status]`]: 'F',
+    [`${prefix}[client_endpoint]`]: 'https://some-domain.bitrix24.ru/rest/',
+    [`${prefix}[member_id]`]: 'bac1cd5c8940947a75e0d71b1a84e348',
+    [`${prefix}[refresh_token]`]: REFRESH_TOKEN,
+    [`${prefix}[user_id]`]: '567',
+    [`${prefix}[client_id]`]: 'a7eff906dd1d950269258a599214f69e',
+    [`${prefix}[application_token]`]: APPLICATION_TOKEN,
+  });
+}
+
 /** `fields` read as `parseBotEvent` reads a form body, then typed. */
 function typed(fields: Record<string, string>): V1MessageAddEvent {
   const raw = parsePhpQuery(new URLSearchParams(fields).toString());
@@ -173,6 +201,57 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEADD', () => {
         expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: expect.stringMatching(/MENTIONED_LIST/) }),
       );
     }
+  });
+
+  it("restores the numbers of each bot's AUTH block as v2's data.bot.auth, and of the entry's own auth keys", () => {
+    // AUTH stayed all strings (expires "1771932585", user_id "567") while data.bot.auth of a v2 event was typed.
+    const auth = {
+      access_token: ACCESS_TOKEN,
+      expires: 1771932585,
+      expires_in: 3600,
+      scope: 'imbot',
+      domain: 'some-domain.bitrix24.ru',
+      server_endpoint: 'https://oauth.bitrix24.tech/rest/',
+      status: 'F',
+      client_endpoint: 'https://some-domain.bitrix24.ru/rest/',
+      member_id: 'bac1cd5c8940947a75e0d71b1a84e348',
+      refresh_token: REFRESH_TOKEN,
+      user_id: 567,
+      client_id: 'a7eff906dd1d950269258a599214f69e',
+      application_token: APPLICATION_TOKEN,
+    };
+    const bot = typed({ ...groupMention, ...botAuth }).data.BOT['567'];
+    expect(bot).toEqual({ ...auth, AUTH: auth, BOT_ID: 567, BOT_CODE: 'BOT1' });
+    // qs makes `data[BOT][567]` an array entry: its AUTH is typed all the same.
+    const listed = typeBotEvent(
+      'ONIMBOTMESSAGEADD',
+      {
+        BOT: [{ BOT_ID: '7', AUTH: { expires: '1771932585', expires_in: '3600', user_id: '7' } }],
+        PARAMS: { MESSAGE_ID: '1', DIALOG_ID: '3', FROM_USER_ID: '3' },
+      },
+      {},
+    ) as V1MessageAddEvent;
+    expect(listed.data.BOT['7']?.AUTH).toEqual({ expires: 1771932585, expires_in: 3600, user_id: 7 });
+  });
+
+  it('refuses a bad AUTH number or block by its path alone, never quoting a token', () => {
+    for (const [field, value, message] of [
+      ['data[BOT][567][AUTH][expires]', 'soon', 'data.BOT.567.AUTH.expires: must be a number'],
+      ['data[BOT][567][AUTH][expires_in]', ACCESS_TOKEN, 'data.BOT.567.AUTH.expires_in: must be a number'],
+      ['data[BOT][567][AUTH][user_id]', APPLICATION_TOKEN, 'data.BOT.567.AUTH.user_id: must be a number'],
+      ['data[BOT][567][expires]', REFRESH_TOKEN, 'data.BOT.567.expires: must be a number'],
+    ] as const) {
+      const error = refusal({ ...groupMention, ...botAuth, [field]: value });
+      expect(error, field).toBeInstanceOf(B24Error);
+      expect(error, field).toMatchObject({ kind: 'input', code: 'INVALID_EVENT_BODY', message });
+      const shown = `${String(error)} ${JSON.stringify(error)} ${(error as Error).stack}`;
+      for (const secret of [ACCESS_TOKEN, REFRESH_TOKEN, APPLICATION_TOKEN]) expect(shown, field).not.toContain(secret);
+    }
+    const flat = Object.fromEntries(Object.entries(botAuth).filter(([key]) => !key.startsWith('data[BOT][567][AUTH]')));
+    expect(refusal({ ...groupMention, ...flat, 'data[BOT][567][AUTH]': ACCESS_TOKEN })).toMatchObject({
+      code: 'INVALID_EVENT_BODY',
+      message: 'data.BOT.567.AUTH: must be an object',
+    });
   });
 
   it('keeps the top-level event_handler_id as a number', () => {

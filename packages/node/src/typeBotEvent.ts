@@ -62,7 +62,7 @@ export function typeBotEvent(
       // still names its bot in BOT_ID, so it is keyed by that, as the portal sent it.
       const listed = Array.isArray(d.BOT);
       for (const [id, value] of Object.entries(listed ? (d.BOT as unknown[]) : record(d.BOT, 'data.BOT'))) {
-        const entry = required(shape(value, V1_BOT, `data.BOT.${id}`), ['BOT_ID'], `data.BOT.${id}`);
+        const entry = v1Bot(value, `data.BOT.${id}`);
         bots[listed ? String(entry.BOT_ID) : allowedKey(id, 'data.BOT')] = entry;
       }
       const handlerId = meta.eventHandlerId;
@@ -136,12 +136,11 @@ const USER: Schema = {
   network: 'boolean',
   connector: 'boolean',
 };
+/** A v1 bot entry carries the bot's auth keys itself, beside the same keys under `AUTH` (on-imbot-message-add.md). */
 const V1_BOT: Schema = {
+  ...AUTH,
   BOT_ID: 'number',
   BOT_CODE: 'string',
-  expires: 'number',
-  expires_in: 'number',
-  user_id: 'number',
 };
 /**
  * The integers of on-imbot-message-add.md are numbers. `SYSTEM` (a `Y`/`N` string there) has been a boolean since
@@ -181,6 +180,12 @@ const V1_USER: Schema = {
 function bot(value: unknown) {
   const b = required(shape(value, BOT, 'data.bot'), ['id'], 'data.bot');
   return b.auth === undefined ? b : { ...b, auth: shape(b.auth, AUTH, 'data.bot.auth') };
+}
+
+/** Its `AUTH` block is read as v2's `data.bot.auth`, so `expires`, `expires_in` and `user_id` are numbers in both. */
+function v1Bot(value: unknown, path: string) {
+  const b = required(shape(value, V1_BOT, path), ['BOT_ID'], path);
+  return b.AUTH === undefined ? b : { ...b, AUTH: shape(b.AUTH, AUTH, `${path}.AUTH`) };
 }
 
 function chat(value: unknown) {
