@@ -170,6 +170,8 @@ export class ChatModel {
     private readonly now: () => number,
     private readonly makeToken: (prefix: string) => string,
     private readonly onEvent: EventSink,
+    /** Called when chats or their members change over REST (`im.chat.add`, `im.chat.user.add`): fixture lists follow. */
+    private readonly onChatsChanged: () => void = () => {},
   ) {}
 
   // ---- seeding ----
@@ -277,6 +279,124 @@ export class ChatModel {
       bound[type] = { url, id: this.nextHandlerId++ };
     }
     this.legacyHandlers.set(appId, bound);
+  }
+
+  // ---- chats and members over REST ----
+
+  /**
+   * A group chat made by `addedBy`'s `im.chat.add`, owned by `ownerId`: they and `memberIds` (the known users, each
+   * once) are its members. Each bot among them is told it joined, by `addedBy` (joinedBy), with the history open to it.
+   */
+  createChat(
+    input: { title: string; ownerId: number; memberIds: readonly number[]; addedBy: number },
+    now = this.now(),
+  ): Chat {
+    const chat: Chat = {
+      id: this.nextChatId++,
+      title: input.title,
+      type: 'chat',
+      members: new Set(),
+      workgroupId: null,
+      ownerId: input.ownerId,
+    };
+    this.chats.set(chat.id, chat);
+    const members = [input.addedBy, input.ownerId, ...input.memberIds];
+    if (this.addMembers(chat, members, input.addedBy, false, now).length === 0) this.onChatsChanged();
+    return chat;
+  }
+
+  /**
+   * Adds to a chat the known users of `userIds` who are not in it yet (in order, each once) and tells each bot among
+   * them it joined (joinedBy). `hideHistory` is whether the chat's earlier history stays hidden from them (the v1
+   * event's `ACCESS_HISTORY`). The ids added.
+   */
+  addMembers(
+    chat: Chat,
+    userIds: readonly number[],
+    addedBy: number,
+    hideHistory: boolean,
+    now = this.now(),
+  ): number[] {
+    const added = userIds.filter(
+      (id, index) => this.users.has(id) && !chat.members.has(id) && userIds.indexOf(id) === index,
+    );
+    if (added.length === 0) return added;
+    for (const id of added) chat.members.add(id);
+    this.onChatsChanged();
+    for (const id of added) {
+      const bot = this.bots.get(id);
+      if (bot) this.joinedBy(chat, bot, addedBy, hideHistory, now);
+    }
+    return added;
+  }
+
+  /**
+   * A bot's join event, as a message event is delivered (notifyBots): v2 `ONIMBOTV2JOINCHAT` with the public event
+   * page's data, `{bot, dialogId, chat, user, language}`, `user` being who added the bot (bitrix-tools/b24-rest-docs
+   * api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md#onimbotv2joinchat), queued in fetch mode; a
+   * legacy bot's v1 `ONIMBOTJOINCHAT` to its app's handler (the `EVENT_WELCOME_MESSAGE` one) with legacyJoinData.
+   * Every bot type hears it: the mention rule is for messages only.
+   */
+  private joinedBy(chat: Chat, bot: Bot, addedBy: number, hideHistory: boolean, at: number): void {
+    if (bot.legacy) {
+      this.onEvent(bot, {
+        eventId: bot.nextEventId++,
+        type: 'ONIMBOTJOINCHAT',
+        date: isoSeconds(at),
+        data: this.legacyJoinData(chat, bot, addedBy, hideHistory),
+      });
+      return;
+    }
+    const event: BotEvent = {
+      eventId: bot.nextEventId++,
+      type: 'ONIMBOTV2JOINCHAT',
+      date: isoSeconds(at),
+      data: {
+        bot: this.botObject(bot),
+        dialogId: this.dialogIdFor(chat, bot.id),
+        chat: this.chatObject(chat, bot.id),
+        user: this.userObject(addedBy),
+        language: 'en',
+      },
+    };
+    if (bot.eventMode === 'fetch') bot.events.push(event);
+    this.onEvent(bot, event);
+  }
+
+  /**
+   * `data` of a v1 `ONIMBOTJOINCHAT` to a group chat without its `BOT` part (legacyEventBody adds it): `PARAMS` and
+   * `USER` with the fields of the event's page (bitrix-tools/b24-rest-docs api-reference/chat-bots/outdated/chats/
+   * events/on-imbot-join-chat.md, "Group chat"): `CHAT_TYPE`/`MESSAGE_TYPE` `C`, `BOT_ID`, `USER_ID` (who added
+   * it), `CHAT_ID`, `CHAT_AUTHOR_ID` (the owner), `CHAT_ENTITY_TYPE`, `CHAT_ENTITY_ID`, `ACCESS_HISTORY` (1, or 0
+   * when the history is hidden from it), `DIALOG_ID`, `LANGUAGE`; `USER` is who added the bot.
+   */
+  legacyJoinData(chat: Chat, bot: Bot, addedBy: number, hideHistory: boolean): Record<string, unknown> {
+    const user = this.users.get(addedBy);
+    return {
+      PARAMS: {
+        CHAT_TYPE: 'C',
+        MESSAGE_TYPE: 'C',
+        BOT_ID: bot.id,
+        USER_ID: addedBy,
+        CHAT_ID: chat.id,
+        CHAT_AUTHOR_ID: chat.ownerId,
+        CHAT_ENTITY_TYPE: chat.workgroupId !== null ? 'SONET_GROUP' : '',
+        CHAT_ENTITY_ID: chat.workgroupId ?? '',
+        ACCESS_HISTORY: hideHistory ? 0 : 1,
+        DIALOG_ID: this.dialogIdFor(chat, bot.id),
+        LANGUAGE: 'en',
+      },
+      USER: user
+        ? {
+            ID: user.id,
+            NAME: this.displayName(user.id),
+            FIRST_NAME: user.name,
+            LAST_NAME: user.lastName,
+            WORK_POSITION: user.workPosition,
+            GENDER: 'M',
+          }
+        : {},
+    };
   }
 
   // ---- dialogs ----

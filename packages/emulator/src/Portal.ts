@@ -337,6 +337,7 @@ export class Portal {
       this.now,
       (prefix) => this.makeToken(prefix),
       (bot, event) => this.onBotEvent(bot, event),
+      () => this.refreshFixtureLists(),
     );
     this.webhooks = new Map();
     this.apps = new Map();

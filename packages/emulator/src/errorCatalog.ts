@@ -91,6 +91,11 @@ export const ERROR_CATALOG = {
   REPLY_ERROR: [400, 'You can only reply to a message within the same chat'],
   MESSAGE_ID_ERROR: [400, "Message ID can't be empty"],
   CANT_EDIT_MESSAGE: [403, "Time has expired for modification or you don't have access"],
+  // im.chat.add: no members given (bitrix-tools/b24-rest-docs api-reference/chats/im-chat-add.md; the text is the
+  // module source's, im_rest.php chatCreate). im.chat.user.add: the caller may not add members (`CIMChat::AddUser`'s
+  // `ACCESS_DENIED_EXTEND`; the text is the method page's, chats/chat-users/im-chat-user-add.md).
+  USERS_EMPTY: [400, 'Please select users before creating a new chat'],
+  ACCESS_DENIED_EXTEND: [403, 'Insufficient permissions to add participants to the chat'],
   // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)
   FIRST_ID_STRING: [400, "First ID can't be string"],
   LAST_ID_STRING: [400, "Last ID can't be string"],

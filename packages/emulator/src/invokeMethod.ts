@@ -1,4 +1,5 @@
 import { BOT_METHODS } from './botMethods';
+import { CHAT_METHODS } from './chatMethods';
 import { restError } from './errorCatalog';
 import { faultError } from './FaultBook';
 import { INDICATOR_METHODS } from './indicatorMethods';
@@ -10,7 +11,7 @@ import type { Portal } from './Portal';
 import { RestError } from './RestError';
 
 const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
-  [...INDICATOR_METHODS, ...MESSAGE_METHODS, ...BOT_METHODS, ...LEGACY_BOT_METHODS].map((m) => [
+  [...INDICATOR_METHODS, ...MESSAGE_METHODS, ...CHAT_METHODS, ...BOT_METHODS, ...LEGACY_BOT_METHODS].map((m) => [
     m.name.toLowerCase(),
     m,
   ]),

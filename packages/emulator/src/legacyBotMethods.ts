@@ -47,8 +47,9 @@ function withClientId(url: string, clientId: string): string {
  * `Bot::register` does (im/lib/bot.php), a `CODE` some bot already has gives that bot's id and creates nothing (its
  * handlers are bound all the same). A webhook registration's handler URLs get `CLIENT_ID=<id>` appended, as bound by
  * the source, so its events arrive with it in the query. The handlers are the app's (see `ChatModel.legacyHandlers`).
- * The bot hears users in v1 format only (ChatModel `legacy`). Not modelled: `PERSONAL_PHOTO` and the other profile
- * fields but `WORK_POSITION`, `EVENT_CONTEXT_GET`, the welcome event (`ONIMBOTJOINCHAT` is bound, never sent).
+ * The bot hears users in v1 format only (ChatModel `legacy`), and `ONIMBOTJOINCHAT` at the `EVENT_WELCOME_MESSAGE`
+ * handler when it is added to a group chat (ChatModel.addMembers). Not modelled: `PERSONAL_PHOTO` and the other
+ * profile fields but `WORK_POSITION`, `EVENT_CONTEXT_GET`, the welcome to a private dialog a user opens.
  */
 function botRegister(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);

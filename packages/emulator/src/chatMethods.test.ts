@@ -1,0 +1,239 @@
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { post } from '../test/http';
+import { startEmulator } from './startEmulator';
+import type { Emulator } from './types';
+
+let emulator: Emulator | undefined;
+let receiver: Server | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+  receiver?.closeAllConnections();
+  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  receiver = undefined;
+});
+
+/** A bot's event handler on loopback: records each POST's path and form fields. */
+async function startHandler(): Promise<{ url: string; requests: { url: string; form: URLSearchParams }[] }> {
+  const requests: { url: string; form: URLSearchParams }[] = [];
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      requests.push({ url: req.url ?? '', form: new URLSearchParams(body) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+  const address = receiver.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/bot/events`, requests };
+}
+
+const AGENT = { botId: 10, botToken: 'agent-bot-token' };
+
+/** The agent bot's queued events (fetch mode), read without confirming any. */
+async function agentEvents(em: Emulator): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  const reply = await post(`${em.webhookUrl()}imbot.v2.Event.get`, AGENT);
+  expect(reply.status).toBe(200);
+  return reply.body.result.events;
+}
+
+describe('im.chat.add', () => {
+  it('makes a group chat of the caller and USERS, which messages then go to like any other', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const created = await post(`${emulator.webhookUrl()}im.chat.add`, { TYPE: 'CHAT', TITLE: 'Launch', USERS: [2, 3] });
+    expect(created.status).toBe(200);
+    const chatId = created.body.result as number;
+    expect(Number.isInteger(chatId)).toBe(true);
+    expect(emulator.fixtures.chats).toContainEqual({
+      id: chatId,
+      dialogId: `chat${chatId}`,
+      title: 'Launch',
+      members: [1, 2, 3],
+    });
+
+    const sent = await post(`${emulator.webhookUrl(2)}im.message.add`, {
+      DIALOG_ID: `chat${chatId}`,
+      MESSAGE: 'hi all',
+    });
+    expect(sent.status).toBe(200);
+    const history = await post(`${emulator.webhookUrl(3)}im.dialog.messages.get`, { DIALOG_ID: `chat${chatId}` });
+    expect(history.body.result.chat_id).toBe(chatId);
+    expect(history.body.result.messages.map((m: { text: string }) => m.text)).toEqual(['hi all']);
+  });
+
+  it('takes the USERS of a form body, and refuses a missing, empty or non-array USERS with USERS_EMPTY 400', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const form = await post(`${emulator.webhookUrl()}im.chat.add`, 'TITLE=Form&USERS[]=2&USERS[]=3');
+    expect(form.status).toBe(200);
+    expect(emulator.fixtures.chats.find((c) => c.id === form.body.result)?.members).toEqual([1, 2, 3]);
+    for (const params of [{ TITLE: 'x' }, { USERS: [] }, { USERS: '2' }, { USERS: [0, 'abc'] }]) {
+      const reply = await post(`${emulator.webhookUrl()}im.chat.add`, params);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error).toBe('USERS_EMPTY');
+    }
+  });
+
+  it('tells a fetch-mode v2 bot among USERS it joined: ONIMBOTV2JOINCHAT {bot, dialogId, chat, user: who added it, language}', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const created = await post(`${emulator.webhookUrl()}im.chat.add`, {
+      TITLE: 'Ops',
+      USERS: [2, 10],
+      OWNER_ID: 2,
+    });
+    const chatId = created.body.result as number;
+    const events = await agentEvents(emulator);
+    expect(events.map((e) => e.type)).toEqual(['ONIMBOTV2JOINCHAT']);
+    const { data } = events[0]!;
+    expect(data.dialogId).toBe(`chat${chatId}`);
+    expect(data.chat).toMatchObject({ id: chatId, dialogId: `chat${chatId}`, type: 'chat', name: 'Ops', owner: 2 });
+    expect(data.user).toMatchObject({ id: 1, name: 'Alice Admin', bot: false });
+    expect(data.bot).toMatchObject({ id: 10, code: 'agent', countChat: 2 });
+    expect(data.language).toBe('en');
+
+    // The welcome flow: the bot greets in the dialog the event names, and then hears a mention there.
+    const greet = await post(`${emulator.webhookUrl()}imbot.v2.Chat.Message.send`, {
+      ...AGENT,
+      dialogId: data.dialogId,
+      fields: { message: 'Hello, team' },
+    });
+    expect(greet.status).toBe(200);
+    await post(`${emulator.webhookUrl(2)}im.message.add`, {
+      DIALOG_ID: `chat${chatId}`,
+      MESSAGE: '[USER=10]Agent[/USER] hi',
+    });
+    expect((await agentEvents(emulator)).map((e) => e.type)).toEqual(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2MESSAGEADD']);
+  });
+
+  it('POSTs ONIMBOTV2JOINCHAT to a webhook-mode v2 bot in http_build_query form', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startHandler();
+    const reg = await post(`${emulator.webhookUrl()}imbot.v2.Bot.register`, {
+      fields: {
+        code: 'greeter',
+        botToken: 'greeter-token',
+        eventMode: 'webhook',
+        webhookUrl: url,
+        properties: { name: 'Greeter' },
+      },
+    });
+    const botId = reg.body.result.bot.id as number;
+    const created = await post(`${emulator.webhookUrl()}im.chat.add`, { TITLE: 'Hooks', USERS: [botId] });
+    const chatId = created.body.result as number;
+    await emulator.settled();
+
+    expect(requests).toHaveLength(1);
+    const { form } = requests[0]!;
+    expect(form.get('event')).toBe('ONIMBOTV2JOINCHAT');
+    expect(form.get('data[bot][id]')).toBe(String(botId));
+    expect(form.get('data[bot][code]')).toBe('greeter');
+    expect(form.get('data[dialogId]')).toBe(`chat${chatId}`);
+    expect(form.get('data[chat][id]')).toBe(String(chatId));
+    expect(form.get('data[chat][name]')).toBe('Hooks');
+    expect(form.get('data[user][id]')).toBe('1');
+    expect(form.get('auth[application_token]')).toBe(emulator.webhookApplicationToken(1));
+  });
+});
+
+describe('im.chat.user.add', () => {
+  it('adds users and bots to a chat the caller is in; a bot added hears ONIMBOTV2JOINCHAT once, from the caller', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const added = await post(`${emulator.webhookUrl(2)}im.chat.user.add`, { CHAT_ID: 2, USERS: [3, 10] });
+    expect(added.status).toBe(200);
+    expect(added.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2, 3, 10]);
+    const events = await agentEvents(emulator);
+    expect(events.map((e) => e.type)).toEqual(['ONIMBOTV2JOINCHAT']);
+    expect(events[0]!.data.dialogId).toBe('chat2');
+    expect(events[0]!.data.chat).toMatchObject({ id: 2, name: 'Team', owner: 1 });
+    expect(events[0]!.data.user).toMatchObject({ id: 2 });
+
+    // Already a member: still `true`, and no second join.
+    const again = await post(`${emulator.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [10] });
+    expect(again.body.result).toBe(true);
+    expect(await agentEvents(emulator)).toHaveLength(1);
+  });
+
+  it('refuses a CHAT_ID that is not > 0 (CHAT_ID_EMPTY 400) and a chat the caller may not add to (ACCESS_DENIED_EXTEND 403)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    for (const params of [{ USERS: [3] }, { CHAT_ID: 0, USERS: [3] }, { CHAT_ID: 'abc', USERS: [3] }]) {
+      const reply = await post(`${emulator.webhookUrl()}im.chat.user.add`, params);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error).toBe('CHAT_ID_EMPTY');
+    }
+    // User 3 is not in chat 2; chat 99 does not exist; a private dialog takes no one else.
+    await post(`${emulator.webhookUrl()}im.message.add`, { DIALOG_ID: '2', MESSAGE: 'private' });
+    const privateId = emulator.timeline().find((e) => e.kind === 'message')!.chatId;
+    for (const [user, chatId] of [
+      [3, 2],
+      [1, 99],
+      [1, privateId],
+    ] as const) {
+      const reply = await post(`${emulator.webhookUrl(user)}im.chat.user.add`, { CHAT_ID: chatId, USERS: [10] });
+      expect(reply.status).toBe(403);
+      expect(reply.body.error).toBe('ACCESS_DENIED_EXTEND');
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2]);
+    expect(await agentEvents(emulator)).toEqual([]);
+  });
+
+  it("sends a v1 bot ONIMBOTJOINCHAT to its app's welcome handler, with the documented group-chat PARAMS and USER", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { url, requests } = await startHandler();
+    const reg = await post(`${emulator.webhookUrl()}imbot.register`, {
+      CODE: 'newbot',
+      TYPE: 'B',
+      EVENT_HANDLER: url,
+      PROPERTIES: { NAME: 'NewBot' },
+      CLIENT_ID: 'legacy-client',
+    });
+    const botId = reg.body.result as number;
+
+    const added = await post(`${emulator.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [botId] });
+    expect(added.body.result).toBe(true);
+    const created = await post(`${emulator.webhookUrl(2)}im.chat.add`, { TITLE: 'v1', USERS: [botId] });
+    await emulator.settled();
+
+    expect(requests).toHaveLength(2);
+    const [later, atCreation] = requests.map((r) => r.form);
+    expect(requests[0]!.url).toBe('/bot/events?CLIENT_ID=legacy-client');
+    expect(later!.get('event')).toBe('ONIMBOTJOINCHAT');
+    expect(later!.get(`data[BOT][${botId}][BOT_ID]`)).toBe(String(botId));
+    expect(later!.get(`data[BOT][${botId}][BOT_CODE]`)).toBe('newbot');
+    expect(Object.fromEntries([...later!.entries()].filter(([key]) => key.startsWith('data[PARAMS]')))).toEqual({
+      'data[PARAMS][CHAT_TYPE]': 'C',
+      'data[PARAMS][MESSAGE_TYPE]': 'C',
+      'data[PARAMS][BOT_ID]': String(botId),
+      'data[PARAMS][USER_ID]': '1',
+      'data[PARAMS][CHAT_ID]': '2',
+      'data[PARAMS][CHAT_AUTHOR_ID]': '1',
+      'data[PARAMS][CHAT_ENTITY_TYPE]': '',
+      'data[PARAMS][CHAT_ENTITY_ID]': '',
+      // HIDE_HISTORY defaults to Y: the history before the bot joined stays hidden from it.
+      'data[PARAMS][ACCESS_HISTORY]': '0',
+      'data[PARAMS][DIALOG_ID]': 'chat2',
+      'data[PARAMS][LANGUAGE]': 'en',
+    });
+    expect(later!.get('data[USER][ID]')).toBe('1');
+    expect(later!.get('data[USER][NAME]')).toBe('Alice Admin');
+    expect(later!.get('data[USER][FIRST_NAME]')).toBe('Alice');
+
+    expect(atCreation!.get('data[PARAMS][DIALOG_ID]')).toBe(`chat${created.body.result}`);
+    expect(atCreation!.get('data[PARAMS][USER_ID]')).toBe('2');
+    expect(atCreation!.get('data[PARAMS][CHAT_AUTHOR_ID]')).toBe('2');
+    expect(atCreation!.get('data[PARAMS][ACCESS_HISTORY]')).toBe('1');
+
+    // The v1 welcome: the bot answers in the dialog the event names.
+    const greet = await post(`${emulator.webhookUrl()}imbot.message.add`, {
+      BOT_ID: botId,
+      CLIENT_ID: 'legacy-client',
+      DIALOG_ID: later!.get('data[PARAMS][DIALOG_ID]'),
+      MESSAGE: 'Hello!',
+    });
+    expect(greet.status).toBe(200);
+  });
+});
