@@ -1,42 +1,16 @@
-import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, post } from '../test/http';
+import { closeReceivers, listenLoopback, startReceiver } from '../test/startReceiver';
 import { parseQuery } from './phpQuery';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
 let emulator: Emulator | undefined;
-let receiver: Server | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  receiver = undefined;
+  await closeReceivers();
 });
-
-/** A bot's webhook handler on loopback that records each POST; with `status` null it never answers. */
-async function startReceiver(
-  status: number | null = 200,
-): Promise<{ url: string; requests: { contentType: string; body: string }[] }> {
-  const requests: { contentType: string; body: string }[] = [];
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      requests.push({ contentType: req.headers['content-type'] ?? '', body });
-      if (status === null) return;
-      res.statusCode = status;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  const address = receiver.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/bot`, requests };
-}
 
 describe('events to bots', () => {
   it('webhook mode: register, then a user message POSTs a form-encoded ONIMBOTV2MESSAGEADD with top-level auth[application_token]', async () => {
@@ -733,7 +707,7 @@ describe('webhook events: the app-owned bot and close()', () => {
     // A handler that answers 200 and then sends a byte a second never goes idle: an idle timeout alone would hold
     // the delivery (and settled()) for ever.
     const requests: string[] = [];
-    receiver = createServer((req, res) => {
+    const url = await listenLoopback((req, res) => {
       req.resume();
       req.on('end', () => {
         requests.push(req.url ?? '');
@@ -742,9 +716,6 @@ describe('webhook events: the app-owned bot and close()', () => {
         res.on('close', () => clearInterval(drip));
       });
     });
-    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-    const address = receiver.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/bot`;
     emulator = await startEmulator({
       plan: 'off',
       initial: { bots: [{ code: 'w', name: 'W', botToken: 'w-token', eventMode: 'webhook', webhookUrl: url }] },

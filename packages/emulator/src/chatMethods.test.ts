@@ -1,37 +1,15 @@
-import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
+import { closeReceivers, startReceiver } from '../test/startReceiver';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
 let emulator: Emulator | undefined;
-let receiver: Server | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  receiver = undefined;
+  await closeReceivers();
 });
-
-/** A bot's event handler on loopback: records each POST's path and form fields. */
-async function startHandler(): Promise<{ url: string; requests: { url: string; form: URLSearchParams }[] }> {
-  const requests: { url: string; form: URLSearchParams }[] = [];
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      requests.push({ url: req.url ?? '', form: new URLSearchParams(body) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  const address = receiver.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/bot/events`, requests };
-}
 
 const AGENT = { botId: 10, botToken: 'agent-bot-token' };
 
@@ -111,7 +89,7 @@ describe('im.chat.add', () => {
 
   it('POSTs ONIMBOTV2JOINCHAT to a webhook-mode v2 bot in http_build_query form', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { url, requests } = await startHandler();
+    const { url, requests } = await startReceiver();
     const reg = await post(`${emulator.webhookUrl()}imbot.v2.Bot.register`, {
       fields: {
         code: 'greeter',
@@ -183,7 +161,7 @@ describe('im.chat.user.add', () => {
 
   it("sends a v1 bot ONIMBOTJOINCHAT to its app's welcome handler, with the documented group-chat PARAMS and USER", async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { url, requests } = await startHandler();
+    const { url, requests } = await startReceiver();
     const reg = await post(`${emulator.webhookUrl()}imbot.register`, {
       CODE: 'newbot',
       TYPE: 'B',

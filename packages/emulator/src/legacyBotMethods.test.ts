@@ -1,47 +1,15 @@
-import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
+import { closeReceivers, startReceiver } from '../test/startReceiver';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
 let emulator: Emulator | undefined;
-let receiver: Server | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  receiver = undefined;
+  await closeReceivers();
 });
-
-interface Received {
-  url: string;
-  contentType: string;
-  form: URLSearchParams;
-}
-
-/** A legacy bot framework's event handler on loopback: records each POST (path with query, form fields). */
-async function startHandler(): Promise<{ url: string; requests: Received[] }> {
-  const requests: Received[] = [];
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      requests.push({
-        url: req.url ?? '',
-        contentType: req.headers['content-type'] ?? '',
-        form: new URLSearchParams(body),
-      });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  const address = receiver.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/bot/events`, requests };
-}
 
 /** The documented v1 registration of a webhook integration (imbot-register.md's cURL example). */
 function registration(handler: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -59,7 +27,7 @@ function registration(handler: string, extra: Record<string, unknown> = {}): Rec
 describe('imbot.register (v1) and v1 events', () => {
   it('a v1 bot registered over REST gets ONIMBOTMESSAGEADD when a user writes to it, and answers with sendTyping + imbot.message.add', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { url, requests } = await startHandler();
+    const { url, requests } = await startReceiver();
     const hook = emulator.webhookUrl();
     const reg = await post(`${hook}imbot.register`, registration(url));
     expect(reg.status).toBe(200);
@@ -142,7 +110,7 @@ describe('imbot.register (v1) and v1 events', () => {
 
   it('in a group chat a B bot hears only a message that mentions it, with the mention cut from MESSAGE', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { url, requests } = await startHandler();
+    const { url, requests } = await startReceiver();
     const reg = await post(`${emulator.webhookUrl()}imbot.register`, registration(url));
     const botId = reg.body.result as number;
     emulator.seed({ members: [[1, botId]] });
@@ -171,7 +139,7 @@ describe('imbot.register (v1) and v1 events', () => {
 
   it('over OAuth: no CLIENT_ID needed, the bot entry carries the app tokens and client_id, and no v2 event is queued', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { url, requests } = await startHandler();
+    const { url, requests } = await startReceiver();
     const auth = emulator.fixtures.oauth.accessToken;
     const { CLIENT_ID: _none, ...params } = registration(url, { CODE: 'oauthbot' });
     const reg = await post(`${emulator.url}/rest/imbot.register?auth=${auth}`, params);
@@ -247,7 +215,7 @@ describe('imbot.register (v1) and v1 events', () => {
 
   it('imbot.unregister sends ONIMBOTDELETE {BOT_ID, BOT_CODE} and the bot is gone', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { requests, url } = await startHandler();
+    const { requests, url } = await startReceiver();
     const hook = emulator.webhookUrl();
     const botId = (await post(`${hook}imbot.register`, registration(url))).body.result as number;
 
@@ -276,7 +244,7 @@ describe('imbot.register (v1) and v1 events', () => {
 
   it('MESSAGE_UPDATE / MESSAGE_DELETE handlers are bound for a supervisor (S), ignored for a B bot', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const { requests, url } = await startHandler();
+    const { requests, url } = await startReceiver();
     const hook = emulator.webhookUrl();
     const plain = (await post(`${hook}imbot.register`, registration(url))).body.result as number;
     const supervisor = (
