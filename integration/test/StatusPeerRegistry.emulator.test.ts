@@ -3,26 +3,17 @@
 // `createIndicators` share it (core's StatusPeerRegistry): what is asserted is what the portal shows, from the
 // emulator's timeline, not what our client meant to send.
 import { type AgentStatus, createIndicators } from '@b24-typing/core';
-import { type CallEntry, type Emulator, startEmulator } from '@b24-typing/emulator';
+import type { CallEntry } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { Subject } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from './VirtualClock';
+import { describe, expect, it } from 'vitest';
+import { startVirtualEmulator } from './startVirtualEmulator';
 
 /** Short enough that a renewal (every 7 s) cannot hide a gap in the runs below, which last about 20 s. */
 const LEASE_SEC = 10;
 const NOTIFY = 'imbot.v2.Chat.InputAction.notify';
 
-const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ plan: 'standard', now: () => clock.now() });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
+const { clock, emulator } = await startVirtualEmulator();
 
 interface BotSetup {
   /** The indicators' rate budget (a tight one keeps a call queued). */

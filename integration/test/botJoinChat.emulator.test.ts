@@ -5,21 +5,23 @@
 // §4.4; events.md#onimbotv2joinchat, on-imbot-join-chat.md), independently: this is where they meet. The greeting's
 // status is asserted as the portal shows it (its timeline and indicators), in virtual time (`VirtualClock`);
 // deliveries are awaited as promises.
-import { createServer, type Server } from 'node:http';
 import { createIndicators, type Indicators, withStatus } from '@b24-typing/core';
-import { type CallEntry, type Emulator, startEmulator } from '@b24-typing/emulator';
+import type { CallEntry } from '@b24-typing/emulator';
 import {
   botEvents,
   createWebhookTransport,
   type JoinChatEvent,
-  type NodeTransport,
   type OtherBotEvent,
   parseBotEvent,
   parsePhpQuery,
 } from '@b24-typing/node';
 import { firstValueFrom, map, timer } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from './VirtualClock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdFor, SAMPLE_MS } from './holdFor';
+import { lastSeq } from './lastSeq';
+import { startEventHandler } from './startEventHandler';
+import { startVirtualEmulator } from './startVirtualEmulator';
+import { trackedTransports } from './trackedTransports';
 
 const NOTIFY = 'imbot.v2.Chat.InputAction.notify';
 /** core README, bot status: `leaseSec` 30, renewed at lease − margin (3 s): every 27 s. */
@@ -27,77 +29,19 @@ const RENEW_MS = 27_000;
 const LEASE_MS = 30_000;
 /** How long the bot takes to compose its greeting: past one renewal (27 s), before the second (54 s). */
 const THINK_MS = 50_000;
-/** Where the emulator's view of the indicators is sampled. */
-const SAMPLE_MS = 1_000;
 /** A v1 webhook registration's `CLIENT_ID` (imbot-register.md: "required only for webhooks"). */
 const V1_CLIENT_ID = 'join-framework';
 
-const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
-let emulator: Emulator;
+const { clock, emulator } = await startVirtualEmulator();
+/** The bots' HTTP side: every POST the emulator makes to them, claimed by the tests with `nextDelivery`. */
+const { base: handlerBase, nextDelivery } = await startEventHandler(emulator);
 
-/** A POST a handler received, as it came: the path with its query, and the raw body. */
-interface Delivery {
-  readonly url: string;
-  readonly contentType: string;
-  readonly body: Buffer;
-}
+const tracked = trackedTransports(clock);
 
-/** The bots' HTTP side: answers every POST 200 and hands it to `nextDelivery`. */
-let handler: Server;
-let handlerBase = '';
-const unclaimed: Delivery[] = [];
-const waiting: ((delivery: Delivery) => void)[] = [];
-
-/** The next POST to the handler: resolved by its arrival, no polling and no sleep. */
-function nextDelivery(): Promise<Delivery> {
-  const delivery = unclaimed.shift();
-  return delivery ? Promise.resolve(delivery) : new Promise((resolve) => waiting.push(resolve));
-}
-
-const transports: NodeTransport[] = [];
-
-/** A webhook transport for `userId` (kept to be closed), each of its requests held by the clock until settled. */
+/** A webhook transport for `userId`, held by the clock and closed after the last test (`trackedTransports`). */
 function transportOf(userId: number) {
-  const transport = createWebhookTransport(emulator.webhookUrl(userId));
-  transports.push(transport);
-  return clock.tracked(transport);
+  return tracked(createWebhookTransport(emulator.webhookUrl(userId)));
 }
-
-beforeAll(async () => {
-  handler = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      res.writeHead(200).end('ok');
-      const delivery = {
-        url: req.url ?? '',
-        contentType: req.headers['content-type'] ?? '',
-        body: Buffer.concat(chunks),
-      };
-      const waiter = waiting.shift();
-      if (waiter) waiter(delivery);
-      else unclaimed.push(delivery);
-    });
-  });
-  await new Promise<void>((resolve) => handler.listen(0, '127.0.0.1', resolve));
-  const address = handler.address();
-  if (typeof address !== 'object' || address === null) throw new Error('the handler has no port');
-  handlerBase = `http://127.0.0.1:${address.port}`;
-  emulator = await startEmulator({ plan: 'standard', now: () => clock.now() });
-});
-
-afterEach(async () => {
-  // Each test claims every POST it caused: one left over would be read as the next test's.
-  await emulator.settled();
-  expect(unclaimed).toEqual([]);
-});
-
-afterAll(async () => {
-  await Promise.all(transports.map((transport) => transport.close()));
-  await emulator?.close();
-  handler?.closeAllConnections();
-  await new Promise((resolve) => handler?.close(resolve));
-});
 
 /** `event` as a v2 join event, or the test fails saying what it was. */
 function asJoinChat(event: ReturnType<typeof parseBotEvent>): JoinChatEvent {
@@ -110,22 +54,6 @@ function asJoinChat(event: ReturnType<typeof parseBotEvent>): JoinChatEvent {
 function chatIdOf(result: unknown): number {
   expect(typeof result).toBe('number');
   return result as number;
-}
-
-/** The timeline's newest entry: anything recorded later came in after this moment. */
-function lastSeq(): number {
-  return emulator.timeline().at(-1)?.seq ?? 0;
-}
-
-/** Lets `ms` pass, looking every `SAMPLE_MS` whether `showing()`: the instants it was not. */
-async function holdFor(showing: () => boolean, ms: number): Promise<number[]> {
-  const gaps: number[] = [];
-  const to = clock.now() + ms;
-  while (clock.now() < to) {
-    await clock.advanceBy(Math.min(SAMPLE_MS, to - clock.now()));
-    if (!showing()) gaps.push(clock.now());
-  }
-  return gaps;
 }
 
 describe('a v2 bot added to a chat', () => {
@@ -216,8 +144,8 @@ describe('a v2 bot added to a chat', () => {
       });
     await clock.advanceBy(0);
     expect(showing()).toBe(true);
-    expect(await holdFor(showing, THINK_MS - SAMPLE_MS)).toEqual([]);
-    const seqBeforeGreeting = lastSeq();
+    expect(await holdFor(clock, showing, THINK_MS - SAMPLE_MS)).toEqual([]);
+    const seqBeforeGreeting = lastSeq(emulator);
     await clock.advanceBy(SAMPLE_MS);
     const greetedAt = startedAt + THINK_MS;
     expect(clock.now()).toBe(greetedAt);
@@ -242,7 +170,7 @@ describe('a v2 bot added to a chat', () => {
 
     // Past the renewal that was due next and a lease beyond: no call from the bot, nothing shown.
     const quiet = 2 * RENEW_MS + LEASE_MS - THINK_MS;
-    expect(await holdFor(showing, quiet)).toHaveLength(quiet / SAMPLE_MS);
+    expect(await holdFor(clock, showing, quiet)).toHaveLength(quiet / SAMPLE_MS);
     expect(notifies()).toHaveLength(2);
     expect(emulator.visibility(dialogId, botId)).toEqual([
       { from: startedAt, to: greetedAt, endCause: 'message', calls: 2 },

@@ -4,12 +4,15 @@
 // clean after the reply is the reply itself, `imbot.message.add`, and core's silence from then on. What is asserted
 // is what the portal shows, from the emulator's timeline and indicators, not what our client meant to send.
 import { createIndicators, type Transport, withStatus } from '@b24-typing/core';
-import { type CallEntry, type Emulator, startEmulator } from '@b24-typing/emulator';
+import type { CallEntry } from '@b24-typing/emulator';
 import { createOAuthTransport, createWebhookTransport } from '@b24-typing/node';
 import { Subject } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { holdFor, SAMPLE_MS } from './holdFor';
+import { lastSeq } from './lastSeq';
+import { legacyReply } from './legacyReply';
 import { oauthOptionsFor } from './oauthOptionsFor';
-import { VirtualClock } from './VirtualClock';
+import { startVirtualEmulator } from './startVirtualEmulator';
 
 const SEND_TYPING = 'imbot.chat.sendTyping';
 /** core README, bot status: `legacy: true` → "plain typing, renewed every 22 s" (25 s lifetime − 3 s margin). */
@@ -18,19 +21,8 @@ const RENEW_MS = 22_000;
 const LIFETIME_MS = 25_000;
 /** The work: long enough for three renewals (22, 44, 66 s). */
 const WORK_MS = 70_000;
-/** Where the emulator's view of the indicators is sampled while the work runs. */
-const SAMPLE_MS = 1_000;
 
-const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ plan: 'standard', now: () => clock.now() });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
+const { clock, emulator } = await startVirtualEmulator();
 
 type Auth = 'webhook' | 'oauth';
 let seeded = 0;
@@ -78,17 +70,10 @@ function legacyBotInNewChat(auth: Auth) {
       .pipe(withStatus(indicators, { dialogId, botId, botToken, status: 'thinking', legacy: true }))
       .subscribe({
         next: (text) => {
-          transport
-            .call('imbot.message.add', {
-              BOT_ID: botId,
-              DIALOG_ID: dialogId,
-              MESSAGE: text,
-              ...(botToken === undefined ? {} : { CLIENT_ID: botToken }),
-            })
-            .then(
-              (id) => posted.push(id),
-              (e: unknown) => errors.push(e),
-            );
+          legacyReply(transport, { botId, dialogId, botToken }, text).then(
+            (id) => posted.push(id),
+            (e: unknown) => errors.push(e),
+          );
         },
         error: () => {},
       });
@@ -119,24 +104,13 @@ function legacyBotInNewChat(auth: Auth) {
 
 type Chat = ReturnType<typeof legacyBotInNewChat>;
 
-/** Lets `ms` pass, looking at the emulator's indicators every `SAMPLE_MS`: the instants the bot was not shown. */
-async function holdFor(chat: Chat, ms: number): Promise<number[]> {
-  const gaps: number[] = [];
-  const to = clock.now() + ms;
-  while (clock.now() < to) {
-    await clock.advanceBy(Math.min(SAMPLE_MS, to - clock.now()));
-    if (!chat.showing()) gaps.push(clock.now());
-  }
-  return gaps;
-}
-
 /** Runs the work for `WORK_MS` from its first call, checking it was shown at once, renewed on time and never lapsed. */
 async function workFor(chat: Chat) {
   const startedAt = clock.now();
   const running = chat.work();
   await clock.advanceBy(0);
   expect(chat.showing()).toBe(true);
-  expect(await holdFor(chat, WORK_MS)).toEqual([]);
+  expect(await holdFor(clock, chat.showing, WORK_MS)).toEqual([]);
   expect(emulator.visibleThroughout(chat.dialogId, chat.botId, startedAt, clock.now())).toBe(true);
   const calls = chat.sendTypings();
   expect(calls.map((c) => c.time - startedAt)).toEqual([0, RENEW_MS, 2 * RENEW_MS, 3 * RENEW_MS]);
@@ -146,16 +120,11 @@ async function workFor(chat: Chat) {
   return { startedAt, ...running };
 }
 
-/** The timeline's newest entry: anything recorded later came in after this moment. */
-function lastSeq(): number {
-  return emulator.timeline().at(-1)?.seq ?? 0;
-}
-
 describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) over %s', (auth) => {
   it('shows typing at once, renews every 22 s with no lapse, and its imbot.message.add reply hides it for good', async () => {
     const chat = legacyBotInNewChat(auth);
     const { startedAt, reply$ } = await workFor(chat);
-    const seqAtReply = lastSeq();
+    const seqAtReply = lastSeq(emulator);
     const repliedAt = clock.now();
     const nextRenewalAt = startedAt + 4 * RENEW_MS;
     reply$.next('the answer');
@@ -171,7 +140,7 @@ describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) 
 
     // Well past the renewal that was due next (and past a lifetime): nothing more from core, nothing shown.
     expect(nextRenewalAt).toBeGreaterThan(repliedAt);
-    const gaps = await holdFor(chat, nextRenewalAt - repliedAt + LIFETIME_MS);
+    const gaps = await holdFor(clock, chat.showing, nextRenewalAt - repliedAt + LIFETIME_MS);
     const late = emulator.timeline().filter((e) => e.kind === 'call' && e.method === SEND_TYPING && e.seq > seqAtReply);
     expect(late).toEqual([]);
     expect(gaps).toHaveLength(Math.ceil((nextRenewalAt - repliedAt + LIFETIME_MS) / SAMPLE_MS));
@@ -192,12 +161,12 @@ describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) 
     // Scheduled now, so it runs before the renewal timer due at the same instant, which is set later (at 44 s).
     clock.schedule(() => reply$.next('the answer'), replyAt - startedAt);
     await clock.advanceBy(0);
-    expect(await holdFor(chat, replyAt - startedAt - SAMPLE_MS)).toEqual([]);
+    expect(await holdFor(clock, chat.showing, replyAt - startedAt - SAMPLE_MS)).toEqual([]);
     await clock.advanceBy(SAMPLE_MS);
 
     expect(chat.posted).toHaveLength(1);
     expect(chat.showing()).toBe(false);
-    const gaps = await holdFor(chat, RENEW_MS + LIFETIME_MS);
+    const gaps = await holdFor(clock, chat.showing, RENEW_MS + LIFETIME_MS);
     expect(gaps).toHaveLength(Math.ceil((RENEW_MS + LIFETIME_MS) / SAMPLE_MS));
     expect(chat.sendTypings().map((c) => c.time - startedAt)).toEqual([0, RENEW_MS, 2 * RENEW_MS]);
     expect(chat.visibility()).toEqual([{ from: startedAt, to: replyAt, endCause: 'message', calls: 3 }]);
@@ -209,7 +178,7 @@ describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) 
   it('the reply fails: no sendTyping after it, and the typing lapses a lifetime after the last one', async () => {
     const chat = legacyBotInNewChat(auth);
     const { startedAt, reply$ } = await workFor(chat);
-    const seqAtFailure = lastSeq();
+    const seqAtFailure = lastSeq(emulator);
     const lastCallAt = startedAt + 3 * RENEW_MS;
     reply$.error(new Error('the model gave up'));
     await clock.advanceBy(0);
@@ -238,9 +207,9 @@ describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) 
     const { subscription } = chat.work();
     await clock.advanceBy(0);
     // Past the first renewal (22 s), well before the second (44 s).
-    expect(await holdFor(chat, 30_000)).toEqual([]);
+    expect(await holdFor(clock, chat.showing, 30_000)).toEqual([]);
     expect(chat.sendTypings().map((c) => c.time - startedAt)).toEqual([0, RENEW_MS]);
-    const seqAtUnsubscribe = lastSeq();
+    const seqAtUnsubscribe = lastSeq(emulator);
     const lastCallAt = startedAt + RENEW_MS;
     subscription.unsubscribe();
     await clock.advanceBy(0);

@@ -5,20 +5,18 @@
 // payload and `parseBotEvent` were each written from the docs (reference §4.4 "Legacy v1 events",
 // on-imbot-message-add.md), independently: this is where they meet. What is asserted of the status is what the
 // portal shows (its timeline and indicators), in virtual time (`VirtualClock`); deliveries are awaited as promises.
-import { createServer, type Server } from 'node:http';
 import { createIndicators, type Indicators, withStatus } from '@b24-typing/core';
-import { type CallEntry, type Emulator, type MessageEntry, startEmulator } from '@b24-typing/emulator';
-import {
-  createOAuthTransport,
-  createWebhookTransport,
-  type NodeTransport,
-  parseBotEvent,
-  type V1MessageAddEvent,
-} from '@b24-typing/node';
+import type { CallEntry, MessageEntry } from '@b24-typing/emulator';
+import { createOAuthTransport, createWebhookTransport, parseBotEvent, type V1MessageAddEvent } from '@b24-typing/node';
 import { map, timer } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdFor, SAMPLE_MS } from './holdFor';
+import { lastSeq } from './lastSeq';
+import { legacyReply } from './legacyReply';
 import { oauthOptionsFor } from './oauthOptionsFor';
-import { VirtualClock } from './VirtualClock';
+import { startEventHandler } from './startEventHandler';
+import { startVirtualEmulator } from './startVirtualEmulator';
+import { trackedTransports } from './trackedTransports';
 
 const SEND_TYPING = 'imbot.chat.sendTyping';
 /** core README, bot status: `legacy: true` → "plain typing, renewed every 22 s" (25 s lifetime − 3 s margin). */
@@ -27,78 +25,18 @@ const RENEW_MS = 22_000;
 const LIFETIME_MS = 25_000;
 /** How long the bot "thinks" before its reply: past two renewals (22, 44 s), before the third (66 s). */
 const THINK_MS = 50_000;
-/** Where the emulator's view of the indicators is sampled. */
-const SAMPLE_MS = 1_000;
 /** A webhook registration's `CLIENT_ID` (imbot-register.md: "required only for webhooks"); the bot's `botToken`. */
 const WEBHOOK_CLIENT_ID = 'legacy-framework';
 
-const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
-let emulator: Emulator;
+const { clock, emulator } = await startVirtualEmulator();
+/** The bot framework's HTTP side: every POST the emulator makes to it, claimed by the tests with `nextDelivery`. */
+const { base, unclaimed, nextDelivery } = await startEventHandler(emulator);
+const handlerUrl = `${base}/v1/events`;
 
-/** A POST the bot's handler received, as it came: the path with its query, and the raw body. */
-interface Delivery {
-  readonly url: string;
-  readonly contentType: string;
-  readonly body: Buffer;
-}
-
-/** The bot framework's HTTP side: answers every POST 200 and hands it to `nextDelivery`. */
-let handler: Server;
-let handlerUrl = '';
-const unclaimed: Delivery[] = [];
-const waiting: ((delivery: Delivery) => void)[] = [];
-
-/** The next POST to the handler: resolved by its arrival, no polling and no sleep. */
-function nextDelivery(): Promise<Delivery> {
-  const delivery = unclaimed.shift();
-  return delivery ? Promise.resolve(delivery) : new Promise((resolve) => waiting.push(resolve));
-}
-
-const transports: NodeTransport[] = [];
-
-beforeAll(async () => {
-  handler = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      res.writeHead(200).end('ok');
-      const delivery = {
-        url: req.url ?? '',
-        contentType: req.headers['content-type'] ?? '',
-        body: Buffer.concat(chunks),
-      };
-      const waiter = waiting.shift();
-      if (waiter) waiter(delivery);
-      else unclaimed.push(delivery);
-    });
-  });
-  await new Promise<void>((resolve) => handler.listen(0, '127.0.0.1', resolve));
-  const address = handler.address();
-  if (typeof address !== 'object' || address === null) throw new Error('the handler has no port');
-  handlerUrl = `http://127.0.0.1:${address.port}/v1/events`;
-  emulator = await startEmulator({ plan: 'standard', now: () => clock.now() });
-});
-
-afterEach(async () => {
-  // Each test claims every POST it caused: one left over would be read as the next test's.
-  await emulator.settled();
-  expect(unclaimed).toEqual([]);
-});
-
-afterAll(async () => {
-  await Promise.all(transports.map((transport) => transport.close()));
-  await emulator?.close();
-  handler?.closeAllConnections();
-  await new Promise((resolve) => handler?.close(resolve));
-});
+/** A node transport (closed after the last test), each of its requests held by the clock until it has settled. */
+const tracked = trackedTransports(clock);
 
 type Auth = 'webhook' | 'oauth';
-
-/** A node transport (kept to be closed), each of its requests held by the clock until it has settled. */
-function tracked(transport: NodeTransport) {
-  transports.push(transport);
-  return clock.tracked(transport);
-}
 
 /** `event` as a v1 message event, or the test fails saying what it was. */
 function asV1MessageAdd(event: ReturnType<typeof parseBotEvent>): V1MessageAddEvent {
@@ -114,22 +52,6 @@ function messageEntry(messageId: unknown): MessageEntry {
     .find((e): e is MessageEntry => e.kind === 'message' && e.messageId === messageId && !e.edited && !e.deleted);
   if (!entry) throw new Error(`no message ${String(messageId)} on the timeline`);
   return entry;
-}
-
-/** The timeline's newest entry: anything recorded later came in after this moment. */
-function lastSeq(): number {
-  return emulator.timeline().at(-1)?.seq ?? 0;
-}
-
-/** Lets `ms` pass, looking every `SAMPLE_MS` whether `showing()`: the instants it was not. */
-async function holdFor(showing: () => boolean, ms: number): Promise<number[]> {
-  const gaps: number[] = [];
-  const to = clock.now() + ms;
-  while (clock.now() < to) {
-    await clock.advanceBy(Math.min(SAMPLE_MS, to - clock.now()));
-    if (!showing()) gaps.push(clock.now());
-  }
-  return gaps;
 }
 
 describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) => {
@@ -207,17 +129,10 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
       )
       .subscribe({
         next: (text) => {
-          transport
-            .call('imbot.message.add', {
-              BOT_ID: bot.BOT_ID,
-              DIALOG_ID: dialogId,
-              MESSAGE: text,
-              ...(botToken === undefined ? {} : { CLIENT_ID: botToken }),
-            })
-            .then(
-              (id) => posted.push(id),
-              (e: unknown) => errors.push(e),
-            );
+          legacyReply(transport, { botId: bot.BOT_ID, dialogId, botToken }, text).then(
+            (id) => posted.push(id),
+            (e: unknown) => errors.push(e),
+          );
         },
         error: (e: unknown) => errors.push(e),
       });
@@ -239,8 +154,8 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
     const { dialogId, posted, subscription } = answer(event, reply);
     await clock.advanceBy(0);
     expect(showing()).toBe(true);
-    expect(await holdFor(showing, THINK_MS - SAMPLE_MS)).toEqual([]);
-    const seqBeforeReply = lastSeq();
+    expect(await holdFor(clock, showing, THINK_MS - SAMPLE_MS)).toEqual([]);
+    const seqBeforeReply = lastSeq(emulator);
     await clock.advanceBy(SAMPLE_MS);
     const repliedAt = startedAt + THINK_MS;
     expect(clock.now()).toBe(repliedAt);
@@ -264,7 +179,7 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
 
     // Past the renewal that was due next and a lifetime beyond: no call from the bot, nothing shown.
     const quiet = 3 * RENEW_MS + LIFETIME_MS - THINK_MS;
-    expect(await holdFor(showing, quiet)).toHaveLength(quiet / SAMPLE_MS);
+    expect(await holdFor(clock, showing, quiet)).toHaveLength(quiet / SAMPLE_MS);
     expect(sendTypings()).toHaveLength(3);
     expect(emulator.visibility(dialogId, botId)).toEqual([
       { from: startedAt, to: repliedAt, endCause: 'message', calls: 3 },

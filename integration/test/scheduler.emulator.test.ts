@@ -3,11 +3,11 @@
 // indicators (`clock`) read one virtual clock, which moves only once every HTTP call started so far has settled, so
 // the 30 s take about a second of wall clock and loopback latency never counts as time.
 import { createIndicators, type Transport } from '@b24-typing/core';
-import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import { Subject, type Subscription } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from './VirtualClock';
+import { describe, expect, it } from 'vitest';
+import { lastSeq } from './lastSeq';
+import { startVirtualEmulator } from './startVirtualEmulator';
 
 const STATUSES = 300;
 const LEASE_SEC = 10;
@@ -20,16 +20,7 @@ const STOP_SPREAD_MS = 1_000;
 /** The first call of 300 (six batches) must show within this; from then on the status must stay up. */
 const FIRST_SHOW_MS = 2_000;
 
-const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ plan: 'standard', now: () => clock.now() });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
+const { clock, emulator } = await startVirtualEmulator();
 
 /** Covered length of [from, to] by the emulator's visibility intervals of one indicator. */
 function covered(intervals: readonly { from: number; to: number | null }[], from: number, to: number): number {
@@ -67,11 +58,6 @@ function recordingTransport(url: string) {
   return { transport, started };
 }
 
-/** The emulator's newest timeline entry: anything recorded later came in after this moment. */
-function lastSeq(): number {
-  return emulator.timeline().at(-1)?.seq ?? 0;
-}
-
 describe('scheduler against the emulator (standard plan)', () => {
   it(`holds ${STATUSES} bot statuses for 30 s with no QUERY_LIMIT_EXCEEDED, continuously visible, silent after stop`, async () => {
     const bot = emulator.fixtures.bots.agent;
@@ -103,7 +89,7 @@ describe('scheduler against the emulator (standard plan)', () => {
     await clock.advanceBy(HOLD_MS);
     for (let step = 0; step < 10; step++) {
       // Nothing is on the wire between two moments of the clock: what reaches the emulator after this was sent after.
-      const seqAtStop = lastSeq();
+      const seqAtStop = lastSeq(emulator);
       for (const run of runs) {
         if (run.index % 10 !== step) continue;
         run.stopAt = clock.now();
