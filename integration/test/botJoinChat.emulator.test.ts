@@ -11,7 +11,7 @@ import {
   botEvents,
   createWebhookTransport,
   type JoinChatEvent,
-  type OtherBotEvent,
+  type V1JoinChatEvent,
   parseBotEvent,
   parsePhpQuery,
 } from '@b24-typing/node';
@@ -210,7 +210,7 @@ describe('a v2 bot added to a chat', () => {
 });
 
 describe('a v1 bot (imbot.register) added to a chat', () => {
-  it('ONIMBOTJOINCHAT reaches its EVENT_WELCOME_MESSAGE handler, and parseBotEvent gives it as type other, verified', async () => {
+  it('ONIMBOTJOINCHAT reaches its EVENT_WELCOME_MESSAGE handler, and parseBotEvent types it: DIALOG_ID checked, ids numbers', async () => {
     const owner = transportOf(1);
     const user = transportOf(2);
     const registered = await owner.call('imbot.register', {
@@ -251,18 +251,17 @@ describe('a v1 bot (imbot.register) added to a chat', () => {
     expect(Object.keys(raw.data?.BOT ?? {})).toEqual([String(botId)]);
     expect(raw.data?.USER).toMatchObject({ ID: '2' });
 
-    // node README: typed events are the v2 ones and the legacy ONIMBOTMESSAGEADD; "anything else as `type: 'other'`",
-    // `eventType` holding the platform's name (BotEvent.ts), its data delivered as sent.
+    // node README: the legacy ONIMBOTJOINCHAT is typed as ONIMBOTMESSAGEADD is: DIALOG_ID checked by the legacy rules
+    // and typed DialogId (a v1 bot greets there without a cast), the documented integers numbers.
     const event = parseBotEvent(body, { applicationToken });
-    expect(event.type).toBe('other');
-    const other = event as OtherBotEvent;
-    expect(other.eventType).toBe('ONIMBOTJOINCHAT');
-    expect(other.data).toMatchObject({
-      PARAMS: { DIALOG_ID: `chat${chatId}`, USER_ID: '2', BOT_ID: String(botId) },
-      BOT: { [botId]: { BOT_ID: String(botId), BOT_CODE: 'join_v1' } },
+    expect(event.type).toBe('ONIMBOTJOINCHAT');
+    const joined = event as V1JoinChatEvent;
+    expect(joined.data).toMatchObject({
+      PARAMS: { DIALOG_ID: `chat${chatId}`, USER_ID: 2, BOT_ID: botId, CHAT_ID: chatId },
+      BOT: { [botId]: { BOT_ID: botId, BOT_CODE: 'join_v1' } },
     });
-    expect(other.auth?.application_token).toBe(applicationToken);
-    expect(other.ts).toBe(Math.floor(clock.now() / 1000));
+    expect(joined.auth?.application_token).toBe(applicationToken);
+    expect(joined.ts).toBe(Math.floor(clock.now() / 1000));
     // Its top-level token is checked as for any event: another integration's is refused, unquoted.
     let refusal: unknown;
     try {

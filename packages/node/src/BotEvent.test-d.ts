@@ -1,6 +1,13 @@
-import type { BotStatusOptions, StatusTarget } from '@b24-typing/core';
+import type { BotStatusOptions, DialogId, StatusTarget } from '@b24-typing/core';
 import { expectTypeOf, test } from 'vitest';
-import type { BotEvent, JoinChatEvent, MessageAddEvent, MessageUpdateEvent, V1MessageAddEvent } from './BotEvent';
+import type {
+  BotEvent,
+  JoinChatEvent,
+  MessageAddEvent,
+  MessageUpdateEvent,
+  V1JoinChatEvent,
+  V1MessageAddEvent,
+} from './BotEvent';
 
 test("an event's dialogId goes to botStatus and withStatus without a cast", () => {
   expectTypeOf<MessageAddEvent['data']['chat']['dialogId']>().toExtend<BotStatusOptions['dialogId']>();
@@ -33,5 +40,26 @@ test("a legacy v1 event's DIALOG_ID goes to withStatus({ legacy: true }) without
     expectTypeOf(bot?.AUTH?.expires).toEqualTypeOf<number | undefined>();
     expectTypeOf(bot?.AUTH?.user_id).toEqualTypeOf<number | undefined>();
     expectTypeOf(bot?.expires_in).toEqualTypeOf<number | undefined>();
+  }
+});
+
+test("a join event's top-level dialogId, when sent, goes to botStatus without a cast", () => {
+  expectTypeOf<JoinChatEvent['data']['dialogId']>().toEqualTypeOf<DialogId | undefined>();
+  expectTypeOf<NonNullable<JoinChatEvent['data']['dialogId']>>().toExtend<BotStatusOptions['dialogId']>();
+});
+
+test("a legacy v1 join event's DIALOG_ID goes to withStatus({ legacy: true }) without a cast, its ids typed", () => {
+  expectTypeOf<V1JoinChatEvent['data']['PARAMS']['DIALOG_ID']>().toExtend<StatusTarget['dialogId']>();
+  const event = {} as BotEvent;
+  if (event.type === 'ONIMBOTJOINCHAT') {
+    const { PARAMS, USER } = event.data;
+    const target: StatusTarget = { dialogId: PARAMS.DIALOG_ID, botId: 1, status: 'thinking', legacy: true };
+    expectTypeOf(target.dialogId).toEqualTypeOf<StatusTarget['dialogId']>();
+    expectTypeOf(PARAMS.USER_ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(PARAMS.CHAT_ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(PARAMS.ACCESS_HISTORY).toEqualTypeOf<number | undefined>();
+    expectTypeOf(USER?.ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(event.event_handler_id).toEqualTypeOf<number | undefined>();
+    expectTypeOf(event.data.BOT['571']?.BOT_ID).toEqualTypeOf<number | undefined>();
   }
 });

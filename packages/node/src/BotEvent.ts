@@ -92,7 +92,13 @@ export interface MessageEventData {
 
 export interface JoinChatEventData {
   readonly bot: EventBot;
+  /**
+   * The chat's id again, as events.md#onimbotv2joinchat lists it beside `chat`: checked and typed as
+   * `chat.dialogId` is when sent, but optional, so reply to `chat.dialogId`, which every join event carries.
+   */
+  readonly dialogId?: DialogId;
   readonly chat: EventChat;
+  /** Who added the bot. Listed by the docs, yet optional: a join the bot cannot attribute still reads. */
   readonly user?: EventUser;
   readonly language?: string;
   readonly [key: string]: unknown;
@@ -157,17 +163,7 @@ export interface V1MessageAddEventData {
     readonly [key: string]: unknown;
   };
   /** The author: an empty object when its `ID` is 0 (docs). */
-  readonly USER?: {
-    readonly ID?: number;
-    readonly NAME?: string;
-    readonly FIRST_NAME?: string;
-    readonly LAST_NAME?: string;
-    readonly IS_BOT?: boolean;
-    readonly IS_CONNECTOR?: boolean;
-    readonly IS_NETWORK?: boolean;
-    readonly IS_EXTRANET?: boolean;
-    readonly [key: string]: unknown;
-  };
+  readonly USER?: V1EventUser;
   readonly [key: string]: unknown;
 }
 export interface V1MessageAddEvent extends EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData> {
@@ -175,9 +171,66 @@ export interface V1MessageAddEvent extends EventBase<'ONIMBOTMESSAGEADD', V1Mess
   readonly event_handler_id?: number;
 }
 
+/** The user of a v1 event (`data.USER`): its `ID` a number, its `Y`/`N` flags booleans. */
+export interface V1EventUser {
+  readonly ID?: number;
+  readonly NAME?: string;
+  readonly FIRST_NAME?: string;
+  readonly LAST_NAME?: string;
+  readonly WORK_POSITION?: string;
+  readonly GENDER?: string;
+  readonly IS_BOT?: boolean;
+  readonly IS_CONNECTOR?: boolean;
+  readonly IS_NETWORK?: boolean;
+  readonly IS_EXTRANET?: boolean;
+  readonly [key: string]: unknown;
+}
+
 /**
- * Any other event (`ONIMBOTV2MESSAGEDELETE`, `ONIMBOTV2COMMANDADD`, …): delivered, not typed, so that a new
- * event type never breaks a bot. `eventType` holds the platform's name.
+ * The legacy v1 join payload (on-imbot-join-chat.md): `BOT` and `USER` as in the message event, `PARAMS` with the
+ * documented integers as numbers, `ACCESS_HISTORY` (`1`/`0`) among them. `SILENT_JOIN` (`Y`/`N`) and other fields
+ * come as sent.
+ */
+export interface V1JoinChatEventData {
+  readonly BOT: Readonly<Record<string, V1EventBot>>;
+  readonly PARAMS: {
+    /**
+     * Greet here: `chat<N>` for a group chat, the user's id (`"27"`) for a private one. Always a string, checked by
+     * the legacy API's rule as `ONIMBOTMESSAGEADD`'s, so it goes to `withStatus({ legacy: true })` as is.
+     */
+    readonly DIALOG_ID: DialogId;
+    readonly CHAT_TYPE?: string;
+    readonly MESSAGE_TYPE?: string;
+    readonly BOT_ID?: number;
+    /** Who added the bot. */
+    readonly USER_ID?: number;
+    /** Private chats only: the user, and the bot itself. */
+    readonly TO_USER_ID?: number;
+    readonly FROM_USER_ID?: number;
+    /** Group chats only, as the fields below. */
+    readonly CHAT_ID?: number;
+    readonly CHAT_AUTHOR_ID?: number;
+    readonly CHAT_ENTITY_TYPE?: string;
+    readonly CHAT_ENTITY_ID?: string;
+    /** `1` when the bot may read the chat's history, `0` when not. */
+    readonly ACCESS_HISTORY?: number;
+    /** Copilot group chats only: `Y` when the bot was added without a system message. */
+    readonly SILENT_JOIN?: string;
+    readonly LANGUAGE?: string;
+    readonly [key: string]: unknown;
+  };
+  /** Who added the bot: an empty object (absent from a form body) when its `ID` is 0 (docs). */
+  readonly USER?: V1EventUser;
+  readonly [key: string]: unknown;
+}
+export interface V1JoinChatEvent extends EventBase<'ONIMBOTJOINCHAT', V1JoinChatEventData> {
+  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
+  readonly event_handler_id?: number;
+}
+
+/**
+ * Any other event (`ONIMBOTV2MESSAGEDELETE`, `ONIMBOTV2COMMANDADD`, the legacy `ONIMBOTMESSAGEUPDATE`, …): delivered,
+ * not typed, so that a new event type never breaks a bot. `eventType` holds the platform's name.
  */
 export interface OtherBotEvent extends EventBase<'other', Readonly<Record<string, unknown>>> {
   readonly eventType: string;
@@ -189,4 +242,5 @@ export type BotEvent =
   | JoinChatEvent
   | BotDeleteEvent
   | V1MessageAddEvent
+  | V1JoinChatEvent
   | OtherBotEvent;

@@ -31,6 +31,9 @@ export type {
   MessageUpdateEvent,
   OtherBotEvent,
   V1EventBot,
+  V1EventUser,
+  V1JoinChatEvent,
+  V1JoinChatEventData,
   V1MessageAddEvent,
   V1MessageAddEventData,
 } from './BotEvent';

@@ -2,7 +2,7 @@ import querystring from 'node:querystring';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { B24Error } from '@b24-typing/core';
-import type { JoinChatEvent, MessageAddEvent, V1MessageAddEvent } from './BotEvent';
+import type { JoinChatEvent, MessageAddEvent, V1JoinChatEvent, V1MessageAddEvent } from './BotEvent';
 import { parseBotEvent } from './parseBotEvent';
 import { parsePhpQuery } from './parsePhpQuery';
 
@@ -220,6 +220,44 @@ describe('parseBotEvent', () => {
       TO_CHAT_ID: 1157,
     });
     expect(event.data.USER).toMatchObject({ ID: 27 });
+  });
+
+  it('types the legacy v1 ONIMBOTJOINCHAT a v1 bot greets on, its token checked as for any event', () => {
+    // It came as type 'other', PARAMS all strings: the greeting had to check DIALOG_ID and convert the ids itself.
+    const body = form({
+      event: 'ONIMBOTJOINCHAT',
+      event_handler_id: '459',
+      'data[BOT][571][BOT_ID]': '571',
+      'data[BOT][571][BOT_CODE]': 'BOT',
+      'data[PARAMS][CHAT_TYPE]': 'C',
+      'data[PARAMS][BOT_ID]': '571',
+      'data[PARAMS][USER_ID]': '27',
+      'data[PARAMS][CHAT_ID]': '1157',
+      'data[PARAMS][ACCESS_HISTORY]': '1',
+      'data[PARAMS][DIALOG_ID]': 'chat1157',
+      'data[USER][ID]': '27',
+      ts: '1772094525',
+      'auth[application_token]': TOKEN,
+    });
+    const event = parseBotEvent(body, { applicationToken: TOKEN }) as V1JoinChatEvent;
+    expect(event.type).toBe('ONIMBOTJOINCHAT');
+    expect(event.event_handler_id).toBe(459);
+    expect(event.data.BOT['571']).toEqual({ BOT_ID: 571, BOT_CODE: 'BOT' });
+    expect(event.data.PARAMS).toEqual({
+      CHAT_TYPE: 'C',
+      BOT_ID: 571,
+      USER_ID: 27,
+      CHAT_ID: 1157,
+      ACCESS_HISTORY: 1,
+      DIALOG_ID: 'chat1157',
+    });
+    expect(event.data.USER).toEqual({ ID: 27 });
+    expect(() => parseBotEvent(body, { applicationToken: 'another-token' })).toThrow(
+      expect.objectContaining({ kind: 'auth', code: 'WRONG_APPLICATION_TOKEN' }),
+    );
+    expect(() => parseBotEvent(body.replace('chat1157', 'sg12'), { applicationToken: TOKEN })).toThrow(
+      expect.objectContaining({ kind: 'input', code: 'INVALID_EVENT_BODY' }),
+    );
   });
 
   it("keeps a v1 event's event_handler_id and refuses a DIALOG_ID no legacy call takes, as a malformed body", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { B24Error } from '@b24-typing/core';
-import type { V1MessageAddEvent } from './BotEvent';
+import type { JoinChatEvent, V1JoinChatEvent, V1MessageAddEvent } from './BotEvent';
 import { parsePhpQuery } from './parsePhpQuery';
 import { typeBotEvent } from './typeBotEvent';
 
@@ -264,5 +264,212 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEADD', () => {
       code: 'INVALID_EVENT_BODY',
       message: 'event_handler_id: must be a number',
     });
+  });
+});
+
+/**
+ * The ONIMBOTV2JOINCHAT of b24-rest-docs (chat-bots-v2/imbot.v2/events/events.md#onimbotv2joinchat) as a webhook
+ * POSTs it: `data.dialogId` beside `data.chat`, every scalar a string.
+ */
+const v2Join: Record<string, string> = {
+  event: 'ONIMBOTV2JOINCHAT',
+  'data[bot][id]': '456',
+  'data[bot][code]': 'support_bot',
+  'data[dialogId]': 'chat5',
+  'data[chat][id]': '5',
+  'data[chat][dialogId]': 'chat5',
+  'data[chat][type]': 'chat',
+  'data[chat][owner]': '1',
+  'data[user][id]': '1',
+  'data[user][bot]': '0',
+  'data[language]': 'en',
+  ts: '1772093963',
+};
+
+function typedJoin(fields: Record<string, string>): JoinChatEvent {
+  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
+  return typeBotEvent(String(raw.event), raw.data, { ts: raw.ts }) as JoinChatEvent;
+}
+
+describe('typeBotEvent: ONIMBOTV2JOINCHAT', () => {
+  it('checks the top-level data.dialogId as data.chat.dialogId, by the imbot.v2 rule, and keeps it a string', () => {
+    // data.dialogId came through unchecked: `room1` parsed, and a greeting sent to it failed at the first status call.
+    expect(typedJoin(v2Join).data.dialogId).toBe('chat5');
+    expect(typedJoin({ ...v2Join, 'data[dialogId]': 'sg12' }).data.dialogId).toBe('sg12');
+    expect(typedJoin({ ...v2Join, 'data[dialogId]': '27' }).data.dialogId).toBe('27');
+    const json = typeBotEvent(
+      'ONIMBOTV2JOINCHAT',
+      { bot: { id: 456 }, dialogId: 27, chat: { id: 5, dialogId: 27 } },
+      {},
+    ) as JoinChatEvent;
+    expect(json.data.dialogId).toBe('27');
+    for (const bad of ['room1', 'chat', 'chat0', '0', '-3', ' ', '']) {
+      expect(() => typedJoin({ ...v2Join, 'data[dialogId]': bad }), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({
+          kind: 'input',
+          code: 'INVALID_EVENT_BODY',
+          message: expect.stringMatching(/^data\.dialogId: must be a dialog id/),
+        }),
+      );
+    }
+  });
+
+  it('still reads a join event without the top-level dialogId or user: data.chat.dialogId is the one to reply to', () => {
+    const { 'data[dialogId]': _, 'data[user][id]': _id, 'data[user][bot]': _bot, ...without } = v2Join;
+    const event = typedJoin(without);
+    expect(event.data).not.toHaveProperty('dialogId');
+    expect(event.data).not.toHaveProperty('user');
+    expect(event.data.chat).toEqual({ id: 5, dialogId: 'chat5', type: 'chat', owner: 1 });
+  });
+});
+
+/**
+ * The two ONIMBOTJOINCHAT bodies of b24-rest-docs (chat-bots/outdated/chats/events/on-imbot-join-chat.md) as the portal
+ * POSTs them, every scalar a string: a private chat with the bot, and a group chat. Tokens are left out of PARAMS.
+ */
+const joinBase: Record<string, string> = {
+  event: 'ONIMBOTJOINCHAT',
+  event_handler_id: '459',
+  'data[BOT][571][expires]': '1772094439',
+  'data[BOT][571][expires_in]': '3600',
+  'data[BOT][571][user_id]': '571',
+  'data[BOT][571][AUTH][expires]': '1772094439',
+  'data[BOT][571][AUTH][user_id]': '571',
+  'data[BOT][571][BOT_ID]': '571',
+  'data[BOT][571][BOT_CODE]': 'BOT',
+  'data[USER][ID]': '27',
+  'data[USER][NAME]': 'Светлана Иванова',
+  'data[USER][FIRST_NAME]': 'Светлана',
+  'data[USER][LAST_NAME]': 'Иванова',
+  'data[USER][WORK_POSITION]': '',
+  'data[USER][GENDER]': 'F',
+  ts: '1772090839',
+};
+const privateJoin: Record<string, string> = {
+  ...joinBase,
+  'data[PARAMS][CHAT_TYPE]': 'P',
+  'data[PARAMS][MESSAGE_TYPE]': 'P',
+  'data[PARAMS][BOT_ID]': '571',
+  'data[PARAMS][USER_ID]': '27',
+  'data[PARAMS][TO_USER_ID]': '27',
+  'data[PARAMS][FROM_USER_ID]': '571',
+  'data[PARAMS][DIALOG_ID]': '27',
+  'data[PARAMS][LANGUAGE]': 'ru',
+};
+const groupJoin: Record<string, string> = {
+  ...joinBase,
+  'data[PARAMS][CHAT_TYPE]': 'C',
+  'data[PARAMS][MESSAGE_TYPE]': 'C',
+  'data[PARAMS][BOT_ID]': '571',
+  'data[PARAMS][USER_ID]': '27',
+  'data[PARAMS][CHAT_ID]': '1157',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '27',
+  'data[PARAMS][CHAT_ENTITY_TYPE]': 'THREAD',
+  'data[PARAMS][CHAT_ENTITY_ID]': '',
+  'data[PARAMS][ACCESS_HISTORY]': '1',
+  'data[PARAMS][DIALOG_ID]': 'chat1157',
+  'data[PARAMS][LANGUAGE]': 'ru',
+};
+
+function typedV1Join(fields: Record<string, string>): V1JoinChatEvent {
+  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
+  return typeBotEvent(String(raw.event), raw.data, {
+    ts: raw.ts,
+    eventHandlerId: raw.event_handler_id,
+  }) as V1JoinChatEvent;
+}
+
+describe('typeBotEvent: legacy ONIMBOTJOINCHAT', () => {
+  it("types the docs' private-chat join: DIALOG_ID the user's id as a string, the ids numbers", () => {
+    // It came as type 'other', every field a string: a v1 bot greeting on join checked DIALOG_ID itself.
+    const event = typedV1Join(privateJoin);
+    expect(event.type).toBe('ONIMBOTJOINCHAT');
+    expect(event.event_handler_id).toBe(459);
+    expect(event.ts).toBe(1772090839);
+    expect(event.data.PARAMS).toEqual({
+      CHAT_TYPE: 'P',
+      MESSAGE_TYPE: 'P',
+      BOT_ID: 571,
+      USER_ID: 27,
+      TO_USER_ID: 27,
+      FROM_USER_ID: 571,
+      DIALOG_ID: '27',
+      LANGUAGE: 'ru',
+    });
+    expect(event.data.USER).toEqual({
+      ID: 27,
+      NAME: 'Светлана Иванова',
+      FIRST_NAME: 'Светлана',
+      LAST_NAME: 'Иванова',
+      WORK_POSITION: '',
+      GENDER: 'F',
+    });
+    expect(event.data.BOT['571']).toEqual({
+      expires: 1772094439,
+      expires_in: 3600,
+      user_id: 571,
+      AUTH: { expires: 1772094439, user_id: 571 },
+      BOT_ID: 571,
+      BOT_CODE: 'BOT',
+    });
+  });
+
+  it("types the docs' group-chat join: CHAT_ID, CHAT_AUTHOR_ID and ACCESS_HISTORY numbers, the entity strings as sent", () => {
+    const { PARAMS } = typedV1Join(groupJoin).data;
+    expect(PARAMS).toEqual({
+      CHAT_TYPE: 'C',
+      MESSAGE_TYPE: 'C',
+      BOT_ID: 571,
+      USER_ID: 27,
+      CHAT_ID: 1157,
+      CHAT_AUTHOR_ID: 27,
+      CHAT_ENTITY_TYPE: 'THREAD',
+      CHAT_ENTITY_ID: '',
+      ACCESS_HISTORY: 1,
+      DIALOG_ID: 'chat1157',
+      LANGUAGE: 'ru',
+    });
+    expect(typedV1Join({ ...groupJoin, 'data[PARAMS][ACCESS_HISTORY]': '0' }).data.PARAMS.ACCESS_HISTORY).toBe(0);
+    // A `Y`/`N` string in the docs (Copilot chats): kept as sent, as the message event's PUSH.
+    expect(typedV1Join({ ...groupJoin, 'data[PARAMS][SILENT_JOIN]': 'Y' }).data.PARAMS.SILENT_JOIN).toBe('Y');
+  });
+
+  it('checks DIALOG_ID by the legacy rule, as the message event does, and requires it', () => {
+    for (const bad of ['room1', 'chat', 'chat0', '0', '-3', 'sg12', ' ']) {
+      expect(() => typedV1Join({ ...groupJoin, 'data[PARAMS][DIALOG_ID]': bad }), bad).toThrow(
+        expect.objectContaining({
+          kind: 'input',
+          code: 'INVALID_EVENT_BODY',
+          message: expect.stringMatching(/^data\.PARAMS\.DIALOG_ID: /),
+        }),
+      );
+    }
+    const { 'data[PARAMS][DIALOG_ID]': _, ...without } = groupJoin;
+    expect(() => typedV1Join(without)).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.PARAMS.DIALOG_ID: is required' }),
+    );
+    expect(() => typedV1Join({ ...groupJoin, 'data[PARAMS][CHAT_ID]': 'x' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.PARAMS.CHAT_ID: must be a number' }),
+    );
+    const json = typeBotEvent(
+      'onimbotjoinchat',
+      { BOT: { 571: { BOT_ID: 571 } }, PARAMS: { DIALOG_ID: 27, USER_ID: 27 } },
+      {},
+    ) as V1JoinChatEvent;
+    expect(json.data.PARAMS.DIALOG_ID).toBe('27');
+  });
+
+  it('reads a join without USER (the docs: empty when its ID is 0), and BOT as qs leaves it', () => {
+    const noUser = Object.fromEntries(Object.entries(groupJoin).filter(([key]) => !key.startsWith('data[USER]')));
+    expect(typedV1Join(noUser).data).not.toHaveProperty('USER');
+    const listed = typeBotEvent(
+      'ONIMBOTJOINCHAT',
+      { BOT: [{ BOT_ID: '7', BOT_CODE: 'b' }], PARAMS: { DIALOG_ID: 'chat3', ACCESS_HISTORY: '1' } },
+      {},
+    ) as V1JoinChatEvent;
+    expect(listed.data.BOT).toEqual({ 7: { BOT_ID: 7, BOT_CODE: 'b' } });
+    expect(() =>
+      typeBotEvent('ONIMBOTJOINCHAT', { BOT: { 7: { BOT_ID: 'seven' } }, PARAMS: { DIALOG_ID: 'chat3' } }, {}),
+    ).toThrow(expect.objectContaining({ message: 'data.BOT.7.BOT_ID: must be a number' }));
   });
 });

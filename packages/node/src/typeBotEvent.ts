@@ -6,7 +6,7 @@ import type { BotEvent, EventAuth } from './BotEvent';
  * scalar as a string (`true`→`"1"`, `null`→`""`, reference §4.4), so known numeric and boolean fields are
  * restored by name; `dialogId` (v1: `DIALOG_ID`) stays a string even when it looks like a number, and is checked
  * with core's `validateDialogId` so it can go straight to `botStatus`/`withStatus`. Unknown fields pass through.
- * `eventHandlerId` is a webhook body's top-level `event_handler_id`, which only the v1 event's type has a place for.
+ * `eventHandlerId` is a webhook body's top-level `event_handler_id`, which only the v1 events' types have a place for.
  */
 export function typeBotEvent(
   eventType: string,
@@ -46,6 +46,9 @@ export function typeBotEvent(
         data: {
           ...d,
           bot: bot(d.bot),
+          // The docs list it beside `chat`, the same id as `chat.dialogId`: checked as that one is when sent, not
+          // required, since `chat.dialogId` (required) already says where to reply.
+          ...(d.dialogId === undefined ? {} : { dialogId: dialogId(d.dialogId, 'v2', 'data.dialogId') }),
           chat: chat(d.chat),
           ...(d.user === undefined ? {} : { user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user') }),
         },
@@ -55,16 +58,9 @@ export function typeBotEvent(
       const d = record(data, 'data');
       return { type, ...base, data: { ...d, bot: bot(d.bot) } } as BotEvent;
     }
-    case 'ONIMBOTMESSAGEADD': {
+    case 'ONIMBOTMESSAGEADD':
+    case 'ONIMBOTJOINCHAT': {
       const d = record(data, 'data');
-      const bots: Record<string, unknown> = {};
-      // qs (Express's extended `urlencoded`) makes `data[BOT][10][…]` an array, compacted, for ids up to 20: each entry
-      // still names its bot in BOT_ID, so it is keyed by that, as the portal sent it.
-      const listed = Array.isArray(d.BOT);
-      for (const [id, value] of Object.entries(listed ? (d.BOT as unknown[]) : record(d.BOT, 'data.BOT'))) {
-        const entry = v1Bot(value, `data.BOT.${id}`);
-        bots[listed ? String(entry.BOT_ID) : allowedKey(id, 'data.BOT')] = entry;
-      }
       const handlerId = meta.eventHandlerId;
       return {
         type,
@@ -74,8 +70,8 @@ export function typeBotEvent(
           : { event_handler_id: requireNumber(handlerId, 'event_handler_id') }),
         data: {
           ...d,
-          BOT: bots,
-          PARAMS: v1Params(d.PARAMS),
+          BOT: v1Bots(d.BOT),
+          PARAMS: type === 'ONIMBOTMESSAGEADD' ? v1Params(d.PARAMS) : v1JoinParams(d.PARAMS),
           ...(d.USER === undefined ? {} : { USER: shape(d.USER, V1_USER, 'data.USER') }),
         },
       } as BotEvent;
@@ -142,28 +138,44 @@ const V1_BOT: Schema = {
   BOT_ID: 'number',
   BOT_CODE: 'string',
 };
+/** The `PARAMS` fields both v1 chat events carry (on-imbot-message-add.md, on-imbot-join-chat.md). */
+const V1_CHAT_PARAMS: Schema = {
+  DIALOG_ID: 'string',
+  FROM_USER_ID: 'number',
+  TO_USER_ID: 'number',
+  CHAT_ID: 'number',
+  CHAT_AUTHOR_ID: 'number',
+  CHAT_TYPE: 'string',
+  MESSAGE_TYPE: 'string',
+  LANGUAGE: 'string',
+};
 /**
  * The integers of on-imbot-message-add.md are numbers. `SYSTEM` (a `Y`/`N` string there) has been a boolean since
  * the first version and stays one; the other `Y`/`N` strings (`PUSH`, `CHAT_EXTRANET`, …) pass through as sent.
  */
 const V1_PARAMS: Schema = {
+  ...V1_CHAT_PARAMS,
   MESSAGE: 'string',
   MESSAGE_ID: 'number',
-  DIALOG_ID: 'string',
-  FROM_USER_ID: 'number',
   TO_CHAT_ID: 'number',
-  TO_USER_ID: 'number',
-  CHAT_ID: 'number',
   AUTHOR_ID: 'number',
-  CHAT_AUTHOR_ID: 'number',
   CHAT_USER_COUNT: 'number',
   CHAT_PREV_MESSAGE_ID: 'number',
   RID: 'number',
   FAKE_RELATION: 'number',
-  CHAT_TYPE: 'string',
-  MESSAGE_TYPE: 'string',
-  LANGUAGE: 'string',
   SYSTEM: 'boolean',
+};
+/**
+ * The integers of on-imbot-join-chat.md are numbers, `ACCESS_HISTORY` (`1`/`0`, an integer there) among them;
+ * `SILENT_JOIN`, a `Y`/`N` string there, passes through as sent.
+ */
+const V1_JOIN_PARAMS: Schema = {
+  ...V1_CHAT_PARAMS,
+  BOT_ID: 'number',
+  USER_ID: 'number',
+  ACCESS_HISTORY: 'number',
+  CHAT_ENTITY_TYPE: 'string',
+  CHAT_ENTITY_ID: 'string',
 };
 /** The author's `Y`/`N` flags, all four booleans as the v2 `user`'s `bot`, `extranet`, `network`, `connector`. */
 const V1_USER: Schema = {
@@ -182,6 +194,20 @@ function bot(value: unknown) {
   return b.auth === undefined ? b : { ...b, auth: shape(b.auth, AUTH, 'data.bot.auth') };
 }
 
+/**
+ * `data.BOT` of a v1 event, keyed by bot id. qs (Express's extended `urlencoded`) makes `data[BOT][10][…]` an array,
+ * compacted, for ids up to 20: each entry still names its bot in BOT_ID, so it is keyed by that, as the portal sent it.
+ */
+function v1Bots(value: unknown): Record<string, unknown> {
+  const bots: Record<string, unknown> = {};
+  const listed = Array.isArray(value);
+  for (const [id, entry] of Object.entries(listed ? (value as unknown[]) : record(value, 'data.BOT'))) {
+    const typed = v1Bot(entry, `data.BOT.${id}`);
+    bots[listed ? String(typed.BOT_ID) : allowedKey(id, 'data.BOT')] = typed;
+  }
+  return bots;
+}
+
 /** Its `AUTH` block is read as v2's `data.bot.auth`, so `expires`, `expires_in` and `user_id` are numbers in both. */
 function v1Bot(value: unknown, path: string) {
   const b = required(shape(value, V1_BOT, path), ['BOT_ID'], path);
@@ -193,10 +219,6 @@ function chat(value: unknown) {
   return { ...c, dialogId: dialogId(c.dialogId, 'v2', 'data.chat.dialogId') };
 }
 
-/**
- * A v1 bot answers with the legacy methods (`withStatus({ legacy: true })`, `imbot.message.add`), so its
- * `DIALOG_ID` is checked with their rule: `chat<N>` or a user id, no `sg<N>`.
- */
 function v1Params(value: unknown) {
   const p = required(
     shape(value, V1_PARAMS, 'data.PARAMS'),
@@ -207,9 +229,23 @@ function v1Params(value: unknown) {
   const mentioned = p.MENTIONED_LIST;
   return {
     ...p,
-    DIALOG_ID: dialogId(p.DIALOG_ID, 'legacy', 'data.PARAMS.DIALOG_ID'),
+    DIALOG_ID: v1DialogId(p.DIALOG_ID),
     ...(mentioned === undefined ? {} : { MENTIONED_LIST: mentions(mentioned, 'data.PARAMS.MENTIONED_LIST') }),
   };
+}
+
+/** `DIALOG_ID` is the one field a greeting needs: `FROM_USER_ID` and the `CHAT_*` ones belong to one chat kind each. */
+function v1JoinParams(value: unknown) {
+  const p = required(shape(value, V1_JOIN_PARAMS, 'data.PARAMS'), ['DIALOG_ID'], 'data.PARAMS');
+  return { ...p, DIALOG_ID: v1DialogId(p.DIALOG_ID) };
+}
+
+/**
+ * A v1 bot answers with the legacy methods (`withStatus({ legacy: true })`, `imbot.message.add`), so its
+ * `DIALOG_ID` is checked with their rule: `chat<N>` or a user id, no `sg<N>`.
+ */
+function v1DialogId(value: unknown): DialogId {
+  return dialogId(value, 'legacy', 'data.PARAMS.DIALOG_ID');
 }
 
 /**
