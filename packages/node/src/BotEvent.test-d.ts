@@ -5,8 +5,11 @@ import type {
   JoinChatEvent,
   MessageAddEvent,
   MessageUpdateEvent,
+  V1CommandAddEvent,
   V1JoinChatEvent,
   V1MessageAddEvent,
+  V1MessageDeleteEvent,
+  V1MessageUpdateEvent,
 } from './BotEvent';
 
 test("an event's dialogId goes to botStatus and withStatus without a cast", () => {
@@ -61,5 +64,33 @@ test("a legacy v1 join event's DIALOG_ID goes to withStatus({ legacy: true }) wi
     expectTypeOf(USER?.ID).toEqualTypeOf<number | undefined>();
     expectTypeOf(event.event_handler_id).toEqualTypeOf<number | undefined>();
     expectTypeOf(event.data.BOT['571']?.BOT_ID).toEqualTypeOf<number | undefined>();
+  }
+});
+
+test("the other legacy v1 events' DIALOG_ID goes to withStatus({ legacy: true }) without a cast, their ids typed", () => {
+  expectTypeOf<V1MessageUpdateEvent['data']['PARAMS']['DIALOG_ID']>().toExtend<StatusTarget['dialogId']>();
+  expectTypeOf<V1MessageDeleteEvent['data']['PARAMS']['DIALOG_ID']>().toExtend<StatusTarget['dialogId']>();
+  expectTypeOf<V1CommandAddEvent['data']['PARAMS']['DIALOG_ID']>().toExtend<StatusTarget['dialogId']>();
+  const event = {} as BotEvent;
+  if (event.type === 'ONIMBOTMESSAGEUPDATE') {
+    expectTypeOf(event.data.PARAMS.MESSAGE).toEqualTypeOf<string>();
+    expectTypeOf(event.data.PARAMS.MESSAGE_ID).toEqualTypeOf<number>();
+    expectTypeOf(event.data.PARAMS.MENTIONED_LIST).toEqualTypeOf<Readonly<Record<string, number>> | undefined>();
+    expectTypeOf(event.data.USER?.IS_BOT).toEqualTypeOf<boolean | undefined>();
+    expectTypeOf(event.event_handler_id).toEqualTypeOf<number | undefined>();
+  }
+  if (event.type === 'ONIMBOTMESSAGEDELETE') {
+    expectTypeOf(event.data.PARAMS.ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(event.data.BOT['571']?.BOT_ID).toEqualTypeOf<number | undefined>();
+  }
+  if (event.type === 'ONIMBOTDELETE') {
+    expectTypeOf(event.data.BOT_ID).toEqualTypeOf<number>();
+    expectTypeOf(event.event_handler_id).toEqualTypeOf<number | undefined>();
+  }
+  if (event.type === 'ONIMCOMMANDADD') {
+    expectTypeOf(event.data.COMMAND['103']?.COMMAND_ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(event.data.COMMAND['103']?.MESSAGE_ID).toEqualTypeOf<number | undefined>();
+    expectTypeOf(event.data.PARAMS.BOT_IN_CHAT).toEqualTypeOf<Readonly<Record<string, number>> | undefined>();
+    expectTypeOf(event.data.PARAMS.SYSTEM).toEqualTypeOf<boolean | undefined>();
   }
 });

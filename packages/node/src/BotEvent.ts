@@ -228,8 +228,116 @@ export interface V1JoinChatEvent extends EventBase<'ONIMBOTJOINCHAT', V1JoinChat
   readonly event_handler_id?: number;
 }
 
+/** A legacy v1 event: webhook mode only, with the body's top-level `event_handler_id`. */
+interface V1EventBase<T extends string, D> extends EventBase<T, D> {
+  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
+  readonly event_handler_id?: number;
+}
+
 /**
- * Any other event (`ONIMBOTV2MESSAGEDELETE`, `ONIMBOTV2COMMANDADD`, the legacy `ONIMBOTMESSAGEUPDATE`, …): delivered,
+ * `PARAMS` of a legacy edit or deletion (on-imbot-message-update.md, on-imbot-message-delete.md): the message's
+ * fields, read as `ONIMBOTMESSAGEADD`'s are, its id twice (`ID`, `MESSAGE_ID`).
+ */
+export interface V1MessageChangeParams {
+  readonly MESSAGE_ID: number;
+  readonly ID?: number;
+  /**
+   * The dialog of the message: `chat<N>` for a group chat, the author's user id (`"27"`) for a private one. Always a
+   * string, checked by the legacy API's rule as `ONIMBOTMESSAGEADD`'s, so it goes to `withStatus({ legacy: true })`.
+   */
+  readonly DIALOG_ID: DialogId;
+  /** An edit: the new text (`''` when not sent). A deletion: the notice that the message was deleted. */
+  readonly MESSAGE?: string;
+  readonly AUTHOR_ID?: number;
+  /** Private chats only, as `TO_USER_ID`. */
+  readonly FROM_USER_ID?: number;
+  readonly TO_USER_ID?: number;
+  readonly TO_CHAT_ID?: number;
+  readonly CHAT_ID?: number;
+  readonly CHAT_AUTHOR_ID?: number;
+  readonly CHAT_USER_COUNT?: number;
+  readonly CHAT_TYPE?: string;
+  readonly MESSAGE_TYPE?: string;
+  readonly CHAT_ENTITY_TYPE?: string;
+  readonly CHAT_ENTITY_ID?: string;
+  readonly PLATFORM_CONTEXT?: string;
+  readonly MESSAGE_ORIGINAL?: string;
+  readonly LANGUAGE?: string;
+  readonly SYSTEM?: boolean;
+  /** An edit in a group chat: the users and bots the message mentions, keyed by their id as a string. */
+  readonly MENTIONED_LIST?: Readonly<Record<string, number>>;
+  readonly [key: string]: unknown;
+}
+
+/** The legacy edit (on-imbot-message-update.md): `BOT` and `USER` as in `ONIMBOTMESSAGEADD`. */
+export interface V1MessageUpdateEventData {
+  readonly BOT: Readonly<Record<string, V1EventBot>>;
+  readonly PARAMS: V1MessageChangeParams & { readonly MESSAGE: string };
+  /** The author: absent or empty at times (docs). */
+  readonly USER?: V1EventUser;
+  readonly [key: string]: unknown;
+}
+export type V1MessageUpdateEvent = V1EventBase<'ONIMBOTMESSAGEUPDATE', V1MessageUpdateEventData>;
+
+/** The legacy deletion (on-imbot-message-delete.md): `BOT` and `USER` as in `ONIMBOTMESSAGEADD`. */
+export interface V1MessageDeleteEventData {
+  readonly BOT: Readonly<Record<string, V1EventBot>>;
+  readonly PARAMS: V1MessageChangeParams;
+  /** The deleted message's author: empty when `FROM_USER_ID` is 0 (docs). */
+  readonly USER?: V1EventUser;
+  readonly [key: string]: unknown;
+}
+export type V1MessageDeleteEvent = V1EventBase<'ONIMBOTMESSAGEDELETE', V1MessageDeleteEventData>;
+
+/** The legacy bot's last event (on-imbot-delete.md): it was unregistered. Its whole `data` is the bot's id and code. */
+export interface V1BotDeleteEventData {
+  readonly BOT_ID: number;
+  readonly BOT_CODE?: string;
+  readonly [key: string]: unknown;
+}
+export type V1BotDeleteEvent = V1EventBase<'ONIMBOTDELETE', V1BotDeleteEventData>;
+
+/**
+ * A command called, keyed by its id under `data.COMMAND` (on-im-command-add.md): its bot's entry as under a message
+ * event's `BOT` (auth keys, `AUTH`, `BOT_ID`, `BOT_CODE`), then the command and the message to answer.
+ */
+export interface V1EventCommand extends EventAuth {
+  readonly COMMAND_ID: number;
+  /** The command's code, without the slash. */
+  readonly COMMAND?: string;
+  readonly COMMAND_PARAMS?: string;
+  /** `TEXTAREA` when typed, `KEYBOARD` when a keyboard button called it. */
+  readonly COMMAND_CONTEXT?: string;
+  /** The message to answer (`imbot.command.answer`). */
+  readonly MESSAGE_ID?: number;
+  readonly BOT_ID?: number;
+  readonly BOT_CODE?: string;
+  /** The bot's OAuth block in the `auth` format. Never use its `application_token` to verify the event. */
+  readonly AUTH?: EventAuth;
+  readonly client_id?: string;
+}
+
+/**
+ * The legacy command event (on-im-command-add.md): `COMMAND` in place of `BOT`, `PARAMS` the calling message's, read
+ * as `ONIMBOTMESSAGEADD`'s, with the thread's parent ids and the chat's bots, and `USER`.
+ */
+export interface V1CommandAddEventData {
+  readonly COMMAND: Readonly<Record<string, V1EventCommand>>;
+  readonly PARAMS: V1MessageAddEventData['PARAMS'] & {
+    /** Group chats only, as `BOT_IN_CHAT`. */
+    readonly CHAT_PARENT_ID?: number;
+    readonly CHAT_PARENT_MID?: number;
+    /** The bots in the chat, keyed by their id as a string. */
+    readonly BOT_IN_CHAT?: Readonly<Record<string, number>>;
+  };
+  /** The author: an empty object when `FROM_USER_ID` is 0 (docs). */
+  readonly USER?: V1EventUser;
+  readonly [key: string]: unknown;
+}
+export type V1CommandAddEvent = V1EventBase<'ONIMCOMMANDADD', V1CommandAddEventData>;
+
+/**
+ * Any other event (`ONIMBOTV2MESSAGEDELETE`, `ONIMBOTV2COMMANDADD`, the legacy `ONIMBOTCONTEXTGET`, …): delivered,
  * not typed, so that a new event type never breaks a bot. `eventType` holds the platform's name.
  */
 export interface OtherBotEvent extends EventBase<'other', Readonly<Record<string, unknown>>> {
@@ -243,4 +351,8 @@ export type BotEvent =
   | BotDeleteEvent
   | V1MessageAddEvent
   | V1JoinChatEvent
+  | V1MessageUpdateEvent
+  | V1MessageDeleteEvent
+  | V1BotDeleteEvent
+  | V1CommandAddEvent
   | OtherBotEvent;

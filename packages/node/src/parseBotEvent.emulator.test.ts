@@ -1,7 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { type Emulator, startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BotDeleteEvent, BotEvent, MessageAddEvent } from './BotEvent';
+import type {
+  BotDeleteEvent,
+  BotEvent,
+  MessageAddEvent,
+  V1BotDeleteEvent,
+  V1MessageDeleteEvent,
+  V1MessageUpdateEvent,
+} from './BotEvent';
 import { parseBotEvent } from './parseBotEvent';
 
 /** The bot's side: a handler on loopback that parses what the emulator POSTs, as a real bot server would. */
@@ -100,5 +107,49 @@ describe('parseBotEvent on what the emulator POSTs', () => {
     expect(event.auth?.application_token).toBe(applicationToken);
     expect(typeof event.ts).toBe('number');
     expect(emu.deliveries().at(-1)).toMatchObject({ event: 'ONIMBOTV2DELETE', status: 200 });
+  });
+
+  it("types a legacy supervisor bot's ONIMBOTMESSAGEUPDATE, ONIMBOTMESSAGEDELETE and ONIMBOTDELETE (emulator README, Bot events)", async () => {
+    // They came as type 'other', every field a string.
+    applicationToken = emu.webhookApplicationToken(1);
+    const { port } = bot.address() as { port: number };
+    const call = async (url: string, params: Record<string, unknown>) => {
+      const reply = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+      });
+      return ((await reply.json()) as { result: unknown }).result;
+    };
+    const hook = emu.webhookUrl();
+    const botId = (await call(`${hook}imbot.register`, {
+      CODE: 'watcher',
+      TYPE: 'S',
+      EVENT_HANDLER: `http://127.0.0.1:${port}/legacy`,
+      PROPERTIES: { NAME: 'Watcher' },
+      CLIENT_ID: 'watch',
+    })) as number;
+    emu.seed({ members: [[1, botId]] });
+    const before = received.length;
+    const id = emu.postMessage({ from: 2, dialogId: 'chat1', text: 'first' });
+    emu.editMessage(id, 'second');
+    expect(await call(`${emu.webhookUrl(2)}im.message.delete`, { ID: id })).toBe(true);
+    expect(await call(`${hook}imbot.unregister`, { BOT_ID: botId, CLIENT_ID: 'watch' })).toBe(true);
+    await emu.settled();
+    await vi.waitFor(() => expect(received.length).toBe(before + 4));
+    const [added, updated, deleted, gone] = received.slice(before);
+    for (const entry of [added, updated, deleted, gone]) expect(entry!.error).toBeUndefined();
+    expect(added!.event!.type).toBe('ONIMBOTMESSAGEADD');
+    const update = updated!.event as V1MessageUpdateEvent;
+    expect(update.type).toBe('ONIMBOTMESSAGEUPDATE');
+    expect(update.data.PARAMS).toMatchObject({ MESSAGE: 'second', MESSAGE_ID: id, DIALOG_ID: 'chat1', CHAT_ID: 1 });
+    expect(update.data.BOT[String(botId)]?.BOT_ID).toBe(botId);
+    expect(update.event_handler_id).toEqual(expect.any(Number));
+    const deletion = deleted!.event as V1MessageDeleteEvent;
+    expect(deletion.type).toBe('ONIMBOTMESSAGEDELETE');
+    expect(deletion.data.PARAMS).toMatchObject({ MESSAGE_ID: id, DIALOG_ID: 'chat1', FROM_USER_ID: 2 });
+    expect(deletion.data.USER).toMatchObject({ ID: 2, IS_BOT: false });
+    const last = gone!.event as V1BotDeleteEvent;
+    expect(last).toMatchObject({ type: 'ONIMBOTDELETE', data: { BOT_ID: botId, BOT_CODE: 'watcher' } });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { B24Error } from '@b24-typing/core';
-import type { JoinChatEvent, V1JoinChatEvent, V1MessageAddEvent } from './BotEvent';
+import type {
+  BotEvent,
+  JoinChatEvent,
+  V1BotDeleteEvent,
+  V1CommandAddEvent,
+  V1JoinChatEvent,
+  V1MessageAddEvent,
+  V1MessageDeleteEvent,
+  V1MessageUpdateEvent,
+} from './BotEvent';
 import { parsePhpQuery } from './parsePhpQuery';
 import { typeBotEvent } from './typeBotEvent';
 
@@ -471,5 +480,474 @@ describe('typeBotEvent: legacy ONIMBOTJOINCHAT', () => {
     expect(() =>
       typeBotEvent('ONIMBOTJOINCHAT', { BOT: { 7: { BOT_ID: 'seven' } }, PARAMS: { DIALOG_ID: 'chat3' } }, {}),
     ).toThrow(expect.objectContaining({ message: 'data.BOT.7.BOT_ID: must be a number' }));
+  });
+});
+
+/** `fields` (a form body, every scalar a string) read as `parseBotEvent` reads it, then typed. */
+function typedForm(fields: Record<string, string>): BotEvent {
+  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
+  return typeBotEvent(String(raw.event), raw.data, { ts: raw.ts, eventHandlerId: raw.event_handler_id });
+}
+
+/** The `data[BOT][571]` entry of the outdated message and join pages, tokens left out. */
+const bot571: Record<string, string> = {
+  'data[BOT][571][expires]': '1772096136',
+  'data[BOT][571][expires_in]': '3600',
+  'data[BOT][571][user_id]': '571',
+  'data[BOT][571][AUTH][expires]': '1772096136',
+  'data[BOT][571][AUTH][user_id]': '571',
+  'data[BOT][571][BOT_ID]': '571',
+  'data[BOT][571][BOT_CODE]': 'BOT',
+};
+
+/** The private-chat ONIMBOTMESSAGEUPDATE of chat-bots/outdated/messages/events/on-imbot-message-update.md. */
+const privateUpdate: Record<string, string> = {
+  event: 'ONIMBOTMESSAGEUPDATE',
+  event_handler_id: '455',
+  ...bot571,
+  'data[PARAMS][ID]': '84531',
+  'data[PARAMS][CHAT_ID]': '1453',
+  'data[PARAMS][AUTHOR_ID]': '27',
+  'data[PARAMS][MESSAGE]': 'Как добавить наблюдателя в задачу?',
+  'data[PARAMS][MESSAGE_TYPE]': 'P',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '571',
+  'data[PARAMS][CHAT_ENTITY_ID]': '',
+  'data[PARAMS][CHAT_ENTITY_DATA_1]': '',
+  'data[PARAMS][FROM_USER_ID]': '27',
+  'data[PARAMS][TO_USER_ID]': '571',
+  'data[PARAMS][CHAT_USER_COUNT]': '2',
+  'data[PARAMS][PLATFORM_CONTEXT]': 'web',
+  'data[PARAMS][DIALOG_ID]': '27',
+  'data[PARAMS][MESSAGE_ID]': '84531',
+  'data[PARAMS][CHAT_TYPE]': 'P',
+  'data[PARAMS][LANGUAGE]': 'ru',
+  'data[USER][ID]': '27',
+  'data[USER][NAME]': 'Светлана Иванова',
+  'data[USER][FIRST_NAME]': 'Светлана',
+  'data[USER][LAST_NAME]': 'Иванова',
+  'data[USER][WORK_POSITION]': '',
+  'data[USER][GENDER]': 'F',
+  'data[USER][IS_BOT]': 'N',
+  'data[USER][IS_CONNECTOR]': 'N',
+  'data[USER][IS_NETWORK]': 'N',
+  'data[USER][IS_EXTRANET]': 'N',
+  ts: '1772092536',
+};
+
+/** The group-chat ONIMBOTMESSAGEUPDATE of the same page: no FROM_USER_ID, no USER, a MENTIONED_LIST. */
+const groupUpdate: Record<string, string> = {
+  event: 'ONIMBOTMESSAGEUPDATE',
+  event_handler_id: '455',
+  ...bot571,
+  'data[PARAMS][ID]': '84537',
+  'data[PARAMS][CHAT_ID]': '1157',
+  'data[PARAMS][AUTHOR_ID]': '27',
+  'data[PARAMS][MESSAGE]': 'оформи список задач',
+  'data[PARAMS][MESSAGE_TYPE]': 'C',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '27',
+  'data[PARAMS][CHAT_ENTITY_TYPE]': 'THREAD',
+  'data[PARAMS][CHAT_ENTITY_ID]': '',
+  'data[PARAMS][CHAT_USER_COUNT]': '2',
+  'data[PARAMS][MENTIONED_LIST][571]': '571',
+  'data[PARAMS][PLATFORM_CONTEXT]': 'web',
+  'data[PARAMS][MESSAGE_ORIGINAL]': '[USER=571]NewBot[/USER], оформи список задач',
+  'data[PARAMS][TO_USER_ID]': '571',
+  'data[PARAMS][DIALOG_ID]': 'chat1157',
+  'data[PARAMS][MESSAGE_ID]': '84537',
+  'data[PARAMS][CHAT_TYPE]': 'C',
+  'data[PARAMS][LANGUAGE]': 'ru',
+  ts: '1772097308',
+};
+
+/** The group-chat ONIMBOTMESSAGEDELETE of chat-bots/outdated/messages/events/on-imbot-message-delete.md. */
+const groupDelete: Record<string, string> = {
+  event: 'ONIMBOTMESSAGEDELETE',
+  event_handler_id: '457',
+  ...bot571,
+  'data[PARAMS][ID]': '84537',
+  'data[PARAMS][CHAT_ID]': '1157',
+  'data[PARAMS][AUTHOR_ID]': '27',
+  'data[PARAMS][MESSAGE]': 'Сообщение от 26.02.2026 11:14:02 было удалено',
+  'data[PARAMS][MESSAGE_TYPE]': 'C',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '27',
+  'data[PARAMS][CHAT_ENTITY_TYPE]': 'THREAD',
+  'data[PARAMS][CHAT_ENTITY_ID]': '',
+  'data[PARAMS][DIALOG_ID]': 'chat1157',
+  'data[PARAMS][MESSAGE_ID]': '84537',
+  'data[PARAMS][CHAT_TYPE]': 'C',
+  'data[PARAMS][LANGUAGE]': 'ru',
+  ts: '1772097333',
+};
+
+/** The private-chat ONIMBOTMESSAGEDELETE of the same page, with its author. */
+const privateDelete: Record<string, string> = {
+  ...groupDelete,
+  'data[PARAMS][ID]': '84525',
+  'data[PARAMS][CHAT_ID]': '1453',
+  'data[PARAMS][MESSAGE]': 'Сообщение от 26.02.2026 09:27:30 было удалено',
+  'data[PARAMS][MESSAGE_TYPE]': 'P',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '571',
+  'data[PARAMS][FROM_USER_ID]': '27',
+  'data[PARAMS][TO_USER_ID]': '571',
+  'data[PARAMS][DIALOG_ID]': '27',
+  'data[PARAMS][MESSAGE_ID]': '84525',
+  'data[PARAMS][CHAT_TYPE]': 'P',
+  'data[USER][ID]': '27',
+  'data[USER][NAME]': 'Светлана Иванова',
+  'data[USER][IS_BOT]': 'N',
+  'data[USER][IS_NETWORK]': 'Y',
+  ts: '1772092554',
+};
+
+describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', () => {
+  it("types the docs' private-chat edit: DIALOG_ID the author's id as a string, the integers numbers, USER as ONIMBOTMESSAGEADD's", () => {
+    // They came as type 'other', every field a string: a v1 bot read DIALOG_ID and MESSAGE_ID unchecked.
+    const event = typedForm(privateUpdate) as V1MessageUpdateEvent;
+    expect(event.type).toBe('ONIMBOTMESSAGEUPDATE');
+    expect(event.event_handler_id).toBe(455);
+    expect(event.ts).toBe(1772092536);
+    expect(event.data.PARAMS).toEqual({
+      ID: 84531,
+      CHAT_ID: 1453,
+      AUTHOR_ID: 27,
+      MESSAGE: 'Как добавить наблюдателя в задачу?',
+      MESSAGE_TYPE: 'P',
+      CHAT_AUTHOR_ID: 571,
+      CHAT_ENTITY_ID: '',
+      CHAT_ENTITY_DATA_1: '',
+      FROM_USER_ID: 27,
+      TO_USER_ID: 571,
+      CHAT_USER_COUNT: 2,
+      PLATFORM_CONTEXT: 'web',
+      DIALOG_ID: '27',
+      MESSAGE_ID: 84531,
+      CHAT_TYPE: 'P',
+      LANGUAGE: 'ru',
+    });
+    expect(event.data.USER).toEqual({
+      ID: 27,
+      NAME: 'Светлана Иванова',
+      FIRST_NAME: 'Светлана',
+      LAST_NAME: 'Иванова',
+      WORK_POSITION: '',
+      GENDER: 'F',
+      IS_BOT: false,
+      IS_CONNECTOR: false,
+      IS_NETWORK: false,
+      IS_EXTRANET: false,
+    });
+    expect(event.data.BOT['571']).toEqual({
+      expires: 1772096136,
+      expires_in: 3600,
+      user_id: 571,
+      AUTH: { expires: 1772096136, user_id: 571 },
+      BOT_ID: 571,
+      BOT_CODE: 'BOT',
+    });
+  });
+
+  it("types the docs' group-chat edit without FROM_USER_ID or USER, MENTIONED_LIST's ids numbers", () => {
+    const event = typedForm(groupUpdate) as V1MessageUpdateEvent;
+    expect(event.type).toBe('ONIMBOTMESSAGEUPDATE');
+    expect(event.data).not.toHaveProperty('USER');
+    expect(event.data.PARAMS).toMatchObject({
+      ID: 84537,
+      CHAT_ID: 1157,
+      CHAT_USER_COUNT: 2,
+      MENTIONED_LIST: { 571: 571 },
+      CHAT_ENTITY_TYPE: 'THREAD',
+      MESSAGE_ORIGINAL: '[USER=571]NewBot[/USER], оформи список задач',
+      DIALOG_ID: 'chat1157',
+      MESSAGE_ID: 84537,
+    });
+    expect(event.data.PARAMS.MENTIONED_LIST).toEqual({ 571: 571 });
+  });
+
+  it("types the docs' deletions: the group one without an author, the private one with USER's flags booleans", () => {
+    const group = typedForm(groupDelete) as V1MessageDeleteEvent;
+    expect(group.type).toBe('ONIMBOTMESSAGEDELETE');
+    expect(group.event_handler_id).toBe(457);
+    expect(group.data.PARAMS).toEqual({
+      ID: 84537,
+      CHAT_ID: 1157,
+      AUTHOR_ID: 27,
+      MESSAGE: 'Сообщение от 26.02.2026 11:14:02 было удалено',
+      MESSAGE_TYPE: 'C',
+      CHAT_AUTHOR_ID: 27,
+      CHAT_ENTITY_TYPE: 'THREAD',
+      CHAT_ENTITY_ID: '',
+      DIALOG_ID: 'chat1157',
+      MESSAGE_ID: 84537,
+      CHAT_TYPE: 'C',
+      LANGUAGE: 'ru',
+    });
+    expect(group.data.BOT['571']?.BOT_ID).toBe(571);
+    const own = typedForm(privateDelete) as V1MessageDeleteEvent;
+    expect(own.type).toBe('ONIMBOTMESSAGEDELETE');
+    expect(own.data.PARAMS).toMatchObject({ DIALOG_ID: '27', FROM_USER_ID: 27, TO_USER_ID: 571, MESSAGE_ID: 84525 });
+    expect(own.data.USER).toEqual({ ID: 27, NAME: 'Светлана Иванова', IS_BOT: false, IS_NETWORK: true });
+  });
+
+  it('checks DIALOG_ID by the legacy rule and requires it and MESSAGE_ID, as ONIMBOTMESSAGEADD does', () => {
+    for (const body of [privateUpdate, groupUpdate, groupDelete, privateDelete]) {
+      for (const bad of ['room1', 'chat', 'chat0', '0', '-3', 'sg12', ' ']) {
+        expect(() => typedForm({ ...body, 'data[PARAMS][DIALOG_ID]': bad }), `${body.event} ${bad}`).toThrow(
+          expect.objectContaining({
+            kind: 'input',
+            code: 'INVALID_EVENT_BODY',
+            message: expect.stringMatching(/^data\.PARAMS\.DIALOG_ID: /),
+          }),
+        );
+      }
+      for (const field of ['DIALOG_ID', 'MESSAGE_ID']) {
+        const { [`data[PARAMS][${field}]`]: _, ...without } = body;
+        expect(() => typedForm(without), `${body.event} ${field}`).toThrow(
+          expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: `data.PARAMS.${field}: is required` }),
+        );
+      }
+      expect(() => typedForm({ ...body, 'data[PARAMS][CHAT_ID]': 'x' }), body.event).toThrow(
+        expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.PARAMS.CHAT_ID: must be a number' }),
+      );
+    }
+  });
+
+  it('reads the fields ONIMBOTMESSAGEADD has as it does: SYSTEM a boolean, TO_CHAT_ID a number, BOT as qs leaves it', () => {
+    // The emulator sends an edit and a deletion with the message event's PARAMS (TO_CHAT_ID, SYSTEM, …).
+    const event = typedForm({
+      ...groupUpdate,
+      'data[PARAMS][SYSTEM]': 'N',
+      'data[PARAMS][TO_CHAT_ID]': '1157',
+      'data[PARAMS][FROM_USER_ID]': '27',
+    }) as V1MessageUpdateEvent;
+    expect(event.data.PARAMS).toMatchObject({ SYSTEM: false, TO_CHAT_ID: 1157, FROM_USER_ID: 27 });
+    const listed = typeBotEvent(
+      'onimbotmessagedelete',
+      { BOT: [{ BOT_ID: '7' }], PARAMS: { DIALOG_ID: 27, MESSAGE_ID: '5' }, USER: { ID: '3', IS_BOT: 'Y' } },
+      {},
+    ) as V1MessageDeleteEvent;
+    expect(listed.type).toBe('ONIMBOTMESSAGEDELETE');
+    expect(listed.data).toEqual({
+      BOT: { 7: { BOT_ID: 7 } },
+      PARAMS: { DIALOG_ID: '27', MESSAGE_ID: 5 },
+      USER: { ID: 3, IS_BOT: true },
+    });
+  });
+
+  it("keeps an edit's MESSAGE a string, empty when not sent, as ONIMBOTMESSAGEADD's", () => {
+    const { 'data[PARAMS][MESSAGE]': _, ...without } = groupUpdate;
+    expect((typedForm(without) as V1MessageUpdateEvent).data.PARAMS.MESSAGE).toBe('');
+  });
+});
+
+describe('typeBotEvent: legacy ONIMBOTDELETE', () => {
+  /** chat-bots/outdated/events/on-imbot-delete.md: the bot's id and code, nothing else. */
+  const deleted: Record<string, string> = {
+    event: 'ONIMBOTDELETE',
+    event_handler_id: '439',
+    'data[BOT_ID]': '567',
+    'data[BOT_CODE]': 'BOT',
+    ts: '1772090363',
+  };
+
+  it("types the docs' body: BOT_ID a number, BOT_CODE as sent, event_handler_id and ts numbers", () => {
+    // It came as type 'other' with BOT_ID "567": a v1 bot compared it with its numeric id and missed its own removal.
+    const event = typedForm(deleted) as V1BotDeleteEvent;
+    expect(event).toEqual({
+      type: 'ONIMBOTDELETE',
+      event_handler_id: 439,
+      ts: 1772090363,
+      data: { BOT_ID: 567, BOT_CODE: 'BOT' },
+    });
+  });
+
+  it('requires BOT_ID, a number', () => {
+    const { 'data[BOT_ID]': _, ...without } = deleted;
+    expect(() => typedForm(without)).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.BOT_ID: is required' }),
+    );
+    expect(() => typedForm({ ...deleted, 'data[BOT_ID]': 'BOT' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.BOT_ID: must be a number' }),
+    );
+  });
+});
+
+/**
+ * The ONIMCOMMANDADD bodies of b24-rest-docs (chat-bots/outdated/commands/events/on-im-command-add.md): the commands
+ * called, keyed by command id under `COMMAND`, each with its bot's auth keys (tokens left out), then `PARAMS`, `USER`.
+ */
+const commandBase: Record<string, string> = {
+  event: 'ONIMCOMMANDADD',
+  event_handler_id: '1045',
+  'data[COMMAND][103][expires]': '1772113086',
+  'data[COMMAND][103][expires_in]': '3600',
+  'data[COMMAND][103][user_id]': '1291',
+  'data[COMMAND][103][AUTH][expires]': '1772113086',
+  'data[COMMAND][103][AUTH][user_id]': '1291',
+  'data[COMMAND][103][BOT_ID]': '1291',
+  'data[COMMAND][103][BOT_CODE]': 'BOT_GM',
+  'data[COMMAND][103][COMMAND]': 'echo',
+  'data[COMMAND][103][COMMAND_ID]': '103',
+  'data[COMMAND][103][COMMAND_PARAMS]': 'test',
+  'data[COMMAND][103][COMMAND_CONTEXT]': 'TEXTAREA',
+  'data[COMMAND][103][MESSAGE_ID]': '33899',
+  'data[USER][ID]': '1269',
+  'data[USER][NAME]': 'Иван Смирнов',
+  'data[USER][FIRST_NAME]': 'Иван',
+  'data[USER][LAST_NAME]': 'Смирнов',
+  'data[USER][GENDER]': 'M',
+  ts: '1772109486',
+};
+const privateCommand: Record<string, string> = {
+  ...commandBase,
+  'data[PARAMS][MESSAGE]': '/echo test',
+  'data[PARAMS][TEMPLATE_ID]': 'acae8d22-4536-4f47-a276-2e3bdf866475',
+  'data[PARAMS][MESSAGE_TYPE]': 'P',
+  'data[PARAMS][FROM_USER_ID]': '1269',
+  'data[PARAMS][DIALOG_ID]': '1269',
+  'data[PARAMS][TO_CHAT_ID]': '2737',
+  'data[PARAMS][AUTHOR_ID]': '1269',
+  'data[PARAMS][SYSTEM]': 'N',
+  'data[PARAMS][TO_USER_ID]': '1291',
+  'data[PARAMS][SKIP_USER_CHECK]': 'Y',
+  'data[PARAMS][PUSH]': 'Y',
+  'data[PARAMS][FAKE_RELATION]': '0',
+  'data[PARAMS][MESSAGE_ID]': '33899',
+  'data[PARAMS][CHAT_TYPE]': 'P',
+  'data[PARAMS][LANGUAGE]': 'ru',
+};
+const groupCommand: Record<string, string> = {
+  ...commandBase,
+  'data[PARAMS][MESSAGE]': '/echo test',
+  'data[PARAMS][MESSAGE_TYPE]': 'C',
+  'data[PARAMS][FROM_USER_ID]': '1269',
+  'data[PARAMS][DIALOG_ID]': 'chat2725',
+  'data[PARAMS][TO_CHAT_ID]': '2725',
+  'data[PARAMS][AUTHOR_ID]': '1269',
+  'data[PARAMS][SYSTEM]': 'N',
+  'data[PARAMS][CHAT_ID]': '2725',
+  'data[PARAMS][CHAT_PARENT_ID]': '0',
+  'data[PARAMS][CHAT_PARENT_MID]': '0',
+  'data[PARAMS][CHAT_TITLE]': 'Новое имя для чата',
+  'data[PARAMS][CHAT_AUTHOR_ID]': '1291',
+  'data[PARAMS][CHAT_TYPE]': 'C',
+  'data[PARAMS][CHAT_AVATAR]': '33079',
+  'data[PARAMS][CHAT_ENTITY_ID]': '13',
+  'data[PARAMS][CHAT_EXTRANET]': 'N',
+  'data[PARAMS][CHAT_PREV_MESSAGE_ID]': '0',
+  'data[PARAMS][RID]': '1269',
+  'data[PARAMS][IS_MANAGER]': 'N',
+  'data[PARAMS][BOT_IN_CHAT][1291]': '1291',
+  'data[PARAMS][FAKE_RELATION]': '0',
+  'data[PARAMS][MESSAGE_ID]': '33871',
+  'data[PARAMS][LANGUAGE]': 'ru',
+};
+
+describe('typeBotEvent: legacy ONIMCOMMANDADD', () => {
+  it("types the docs' private-chat command: each command keyed by its id, its ids numbers, PARAMS as ONIMBOTMESSAGEADD's", () => {
+    // It came as type 'other', every field a string: COMMAND_ID "103", DIALOG_ID unchecked.
+    const event = typedForm(privateCommand) as V1CommandAddEvent;
+    expect(event.type).toBe('ONIMCOMMANDADD');
+    expect(event.event_handler_id).toBe(1045);
+    expect(event.ts).toBe(1772109486);
+    expect(event.data.COMMAND).toEqual({
+      103: {
+        expires: 1772113086,
+        expires_in: 3600,
+        user_id: 1291,
+        AUTH: { expires: 1772113086, user_id: 1291 },
+        BOT_ID: 1291,
+        BOT_CODE: 'BOT_GM',
+        COMMAND: 'echo',
+        COMMAND_ID: 103,
+        COMMAND_PARAMS: 'test',
+        COMMAND_CONTEXT: 'TEXTAREA',
+        MESSAGE_ID: 33899,
+      },
+    });
+    expect(event.data.PARAMS).toEqual({
+      MESSAGE: '/echo test',
+      TEMPLATE_ID: 'acae8d22-4536-4f47-a276-2e3bdf866475',
+      MESSAGE_TYPE: 'P',
+      FROM_USER_ID: 1269,
+      DIALOG_ID: '1269',
+      TO_CHAT_ID: 2737,
+      AUTHOR_ID: 1269,
+      SYSTEM: false,
+      TO_USER_ID: 1291,
+      SKIP_USER_CHECK: 'Y',
+      PUSH: 'Y',
+      FAKE_RELATION: 0,
+      MESSAGE_ID: 33899,
+      CHAT_TYPE: 'P',
+      LANGUAGE: 'ru',
+    });
+    expect(event.data.USER).toEqual({
+      ID: 1269,
+      NAME: 'Иван Смирнов',
+      FIRST_NAME: 'Иван',
+      LAST_NAME: 'Смирнов',
+      GENDER: 'M',
+    });
+  });
+
+  it("types the docs' group-chat command: the CHAT_* integers and BOT_IN_CHAT's ids numbers, the strings as sent", () => {
+    const { PARAMS } = (typedForm(groupCommand) as V1CommandAddEvent).data;
+    expect(PARAMS).toMatchObject({
+      DIALOG_ID: 'chat2725',
+      CHAT_ID: 2725,
+      CHAT_PARENT_ID: 0,
+      CHAT_PARENT_MID: 0,
+      CHAT_AUTHOR_ID: 1291,
+      CHAT_PREV_MESSAGE_ID: 0,
+      RID: 1269,
+      CHAT_AVATAR: '33079',
+      CHAT_ENTITY_ID: '13',
+      CHAT_EXTRANET: 'N',
+      IS_MANAGER: 'N',
+      CHAT_TITLE: 'Новое имя для чата',
+    });
+    expect(PARAMS.BOT_IN_CHAT).toEqual({ 1291: 1291 });
+    const listed = typeBotEvent(
+      'ONIMCOMMANDADD',
+      {
+        COMMAND: [{ COMMAND_ID: '9', BOT_ID: '7', COMMAND: 'echo' }],
+        PARAMS: { MESSAGE_ID: '1', DIALOG_ID: 'chat3', FROM_USER_ID: '3', BOT_IN_CHAT: ['7'] },
+      },
+      {},
+    ) as V1CommandAddEvent;
+    // qs makes command ids up to 20 an array, compacted: each entry is keyed by its COMMAND_ID again.
+    expect(listed.data.COMMAND).toEqual({ 9: { COMMAND_ID: 9, BOT_ID: 7, COMMAND: 'echo' } });
+    expect(listed.data.PARAMS.BOT_IN_CHAT).toEqual({ 7: 7 });
+  });
+
+  it('checks DIALOG_ID by the legacy rule, and requires it, MESSAGE_ID, FROM_USER_ID and each COMMAND_ID', () => {
+    for (const bad of ['room1', 'chat0', '0', 'sg12', ' ']) {
+      expect(() => typedForm({ ...groupCommand, 'data[PARAMS][DIALOG_ID]': bad }), bad).toThrow(
+        expect.objectContaining({
+          kind: 'input',
+          code: 'INVALID_EVENT_BODY',
+          message: expect.stringMatching(/^data\.PARAMS\.DIALOG_ID: /),
+        }),
+      );
+    }
+    for (const field of ['DIALOG_ID', 'MESSAGE_ID', 'FROM_USER_ID']) {
+      const { [`data[PARAMS][${field}]`]: _, ...without } = privateCommand;
+      expect(() => typedForm(without), field).toThrow(
+        expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: `data.PARAMS.${field}: is required` }),
+      );
+    }
+    const { 'data[COMMAND][103][COMMAND_ID]': _, ...noId } = privateCommand;
+    expect(() => typedForm(noId)).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.COMMAND.103.COMMAND_ID: is required' }),
+    );
+    expect(() => typedForm({ ...privateCommand, 'data[COMMAND][103][BOT_ID]': 'x' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.COMMAND.103.BOT_ID: must be a number' }),
+    );
+    expect(() => typedForm({ ...groupCommand, 'data[PARAMS][BOT_IN_CHAT][1291]': 'x' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_EVENT_BODY',
+        message: 'data.PARAMS.BOT_IN_CHAT.1291: must be a number',
+      }),
+    );
   });
 });

@@ -59,22 +59,28 @@ export function typeBotEvent(
       return { type, ...base, data: { ...d, bot: bot(d.bot) } } as BotEvent;
     }
     case 'ONIMBOTMESSAGEADD':
-    case 'ONIMBOTJOINCHAT': {
+    case 'ONIMBOTMESSAGEUPDATE':
+    case 'ONIMBOTMESSAGEDELETE':
+    case 'ONIMBOTJOINCHAT':
+    case 'ONIMCOMMANDADD': {
       const d = record(data, 'data');
-      const handlerId = meta.eventHandlerId;
       return {
         type,
         ...base,
-        ...(handlerId === undefined || handlerId === ''
-          ? {}
-          : { event_handler_id: requireNumber(handlerId, 'event_handler_id') }),
+        ...v1HandlerId(meta.eventHandlerId),
         data: {
           ...d,
-          BOT: v1Bots(d.BOT),
-          PARAMS: type === 'ONIMBOTMESSAGEADD' ? v1Params(d.PARAMS) : v1JoinParams(d.PARAMS),
+          ...(type === 'ONIMCOMMANDADD'
+            ? { COMMAND: v1Entries(d.COMMAND, 'data.COMMAND', V1_COMMAND, 'COMMAND_ID') }
+            : { BOT: v1Entries(d.BOT, 'data.BOT', V1_BOT, 'BOT_ID') }),
+          PARAMS: v1ParamsOf(type, d.PARAMS),
           ...(d.USER === undefined ? {} : { USER: shape(d.USER, V1_USER, 'data.USER') }),
         },
       } as BotEvent;
+    }
+    case 'ONIMBOTDELETE': {
+      const d = required(shape(data, V1_BOT_DELETE, 'data'), ['BOT_ID'], 'data');
+      return { type, ...base, ...v1HandlerId(meta.eventHandlerId), data: d } as BotEvent;
     }
     default:
       return { type: 'other', eventType: type, ...base, data: data === undefined ? {} : record(data, 'data') };
@@ -166,6 +172,27 @@ const V1_PARAMS: Schema = {
   SYSTEM: 'boolean',
 };
 /**
+ * An edit or a deletion (on-imbot-message-update.md, on-imbot-message-delete.md) carries the message event's fields,
+ * read as there, and the message's id again as `ID`.
+ */
+const V1_MESSAGE_CHANGE_PARAMS: Schema = { ...V1_PARAMS, ID: 'number' };
+/**
+ * A command (on-im-command-add.md) comes in the message that called it: the message event's fields, read as there,
+ * and the parent chat and message of a thread.
+ */
+const V1_COMMAND_PARAMS: Schema = { ...V1_PARAMS, CHAT_PARENT_ID: 'number', CHAT_PARENT_MID: 'number' };
+/** A command called (on-im-command-add.md): its bot's entry as under `BOT`, then the command and its message. */
+const V1_COMMAND: Schema = {
+  ...V1_BOT,
+  COMMAND: 'string',
+  COMMAND_ID: 'number',
+  COMMAND_PARAMS: 'string',
+  COMMAND_CONTEXT: 'string',
+  MESSAGE_ID: 'number',
+};
+/** The whole `data` of on-imbot-delete.md. */
+const V1_BOT_DELETE: Schema = { BOT_ID: 'number', BOT_CODE: 'string' };
+/**
  * The integers of on-imbot-join-chat.md are numbers, `ACCESS_HISTORY` (`1`/`0`, an integer there) among them;
  * `SILENT_JOIN`, a `Y`/`N` string there, passes through as sent.
  */
@@ -194,23 +221,31 @@ function bot(value: unknown) {
   return b.auth === undefined ? b : { ...b, auth: shape(b.auth, AUTH, 'data.bot.auth') };
 }
 
+/** The body's top-level `event_handler_id`, kept as a number, for the v1 events' `event_handler_id`. */
+function v1HandlerId(handlerId: unknown): { event_handler_id?: number } {
+  return handlerId === undefined || handlerId === ''
+    ? {}
+    : { event_handler_id: requireNumber(handlerId, 'event_handler_id') };
+}
+
 /**
- * `data.BOT` of a v1 event, keyed by bot id. qs (Express's extended `urlencoded`) makes `data[BOT][10][…]` an array,
- * compacted, for ids up to 20: each entry still names its bot in BOT_ID, so it is keyed by that, as the portal sent it.
+ * `data.BOT` of a v1 event, keyed by bot id (`data.COMMAND` of `ONIMCOMMANDADD`, keyed by command id, alike). qs
+ * (Express's extended `urlencoded`) makes `data[BOT][10][…]` an array, compacted, for ids up to 20: each entry still
+ * names its id in `key` (BOT_ID, COMMAND_ID), so it is keyed by that, as the portal sent it.
  */
-function v1Bots(value: unknown): Record<string, unknown> {
-  const bots: Record<string, unknown> = {};
+function v1Entries(value: unknown, path: string, schema: Schema, key: string): Record<string, unknown> {
+  const entries: Record<string, unknown> = {};
   const listed = Array.isArray(value);
-  for (const [id, entry] of Object.entries(listed ? (value as unknown[]) : record(value, 'data.BOT'))) {
-    const typed = v1Bot(entry, `data.BOT.${id}`);
-    bots[listed ? String(typed.BOT_ID) : allowedKey(id, 'data.BOT')] = typed;
+  for (const [id, entry] of Object.entries(listed ? (value as unknown[]) : record(value, path))) {
+    const typed = v1Entry(entry, `${path}.${id}`, schema, key);
+    entries[listed ? String(typed[key]) : allowedKey(id, path)] = typed;
   }
-  return bots;
+  return entries;
 }
 
 /** Its `AUTH` block is read as v2's `data.bot.auth`, so `expires`, `expires_in` and `user_id` are numbers in both. */
-function v1Bot(value: unknown, path: string) {
-  const b = required(shape(value, V1_BOT, path), ['BOT_ID'], path);
+function v1Entry(value: unknown, path: string, schema: Schema, key: string) {
+  const b = required(shape(value, schema, path), [key], path);
   return b.AUTH === undefined ? b : { ...b, AUTH: shape(b.AUTH, AUTH, `${path}.AUTH`) };
 }
 
@@ -219,13 +254,35 @@ function chat(value: unknown) {
   return { ...c, dialogId: dialogId(c.dialogId, 'v2', 'data.chat.dialogId') };
 }
 
-function v1Params(value: unknown) {
-  const p = required(
-    shape(value, V1_PARAMS, 'data.PARAMS'),
-    ['MESSAGE_ID', 'DIALOG_ID', 'FROM_USER_ID'],
-    'data.PARAMS',
-    { MESSAGE: '' },
-  );
+/** `data.PARAMS` of each v1 event that has one, by the event's schema. */
+function v1ParamsOf(type: string, value: unknown) {
+  switch (type) {
+    case 'ONIMBOTJOINCHAT':
+      return v1JoinParams(value);
+    // The group-chat samples of both pages have no FROM_USER_ID; a deletion's MESSAGE, a notice, may be left out.
+    case 'ONIMBOTMESSAGEUPDATE':
+      return v1Params(value, V1_MESSAGE_CHANGE_PARAMS, ['MESSAGE_ID', 'DIALOG_ID'], { MESSAGE: '' });
+    case 'ONIMBOTMESSAGEDELETE':
+      return v1Params(value, V1_MESSAGE_CHANGE_PARAMS, ['MESSAGE_ID', 'DIALOG_ID'], {});
+    case 'ONIMCOMMANDADD': {
+      // The bots in the chat: `{ "<botId>": "<botId>" }`, read as MENTIONED_LIST.
+      const p = v1Params(value, V1_COMMAND_PARAMS);
+      return p.BOT_IN_CHAT === undefined
+        ? p
+        : { ...p, BOT_IN_CHAT: mentions(p.BOT_IN_CHAT, 'data.PARAMS.BOT_IN_CHAT') };
+    }
+    default:
+      return v1Params(value, V1_PARAMS);
+  }
+}
+
+function v1Params(
+  value: unknown,
+  schema: Schema,
+  fields: readonly string[] = ['MESSAGE_ID', 'DIALOG_ID', 'FROM_USER_ID'],
+  defaults: Record<string, unknown> = { MESSAGE: '' },
+): Record<string, unknown> {
+  const p = required(shape(value, schema, 'data.PARAMS'), fields, 'data.PARAMS', defaults);
   const mentioned = p.MENTIONED_LIST;
   return {
     ...p,
@@ -249,7 +306,7 @@ function v1DialogId(value: unknown): DialogId {
 }
 
 /**
- * `{ "<userId>": "<userId>" }`, each id a number. An array is read too, keyed by its ids again: qs (Express's extended
+ * `{ "<userId>": "<userId>" }`, each id a number (MENTIONED_LIST; BOT_IN_CHAT's bot ids alike). An array is read too, keyed by its ids again: qs (Express's extended
  * `urlencoded`) makes ids up to 20 one, compacted, and PHP's `json_encode` writes an empty list as `[]`.
  */
 function mentions(value: unknown, path: string): Record<string, unknown> {
