@@ -131,6 +131,16 @@ export const STATUS_TEXTS: Readonly<Record<string, string>> = {
   IMBOT_AGENT_ACTION_COMPOSING: 'Agent is composing a response...',
 };
 
+/**
+ * The `#DATE#` of a deletion notice (`FormatDate("FULL", DATE_CREATE)` in `CIMMessenger::Delete`), as
+ * on-imbot-message-delete.md's sample prints it: `26.02.2026 09:27:30`, on the model's clock (UTC).
+ */
+function noticeDate(ms: number): string {
+  const [date, time] = new Date(ms).toISOString().slice(0, 19).split('T') as [string, string];
+  const [year, month, day] = date.split('-');
+  return `${day}.${month}.${year} ${time}`;
+}
+
 export type EventSink = (bot: Bot, event: BotEvent) => void;
 
 /**
@@ -659,7 +669,7 @@ export class ChatModel {
           eventId: bot.nextEventId++,
           type: LEGACY_MESSAGE_EVENTS[type],
           date: isoSeconds(at),
-          data: this.legacyMessageData(chat, message, bot, text),
+          data: this.legacyMessageData(chat, message, bot, LEGACY_MESSAGE_EVENTS[type], text),
         });
         continue;
       }
@@ -704,40 +714,88 @@ export class ChatModel {
 
   /**
    * `data` of a v1 message event without its `BOT` part (the deliverer adds the credentials): `PARAMS` and `USER` as
-   * `CIMRestService::onBotMessageAdd` sends them (yuliai/bitrix-modules@026c2eea im_rest.php; the fields of
-   * bitrix-tools/b24-rest-docs …/outdated/messages/events/on-imbot-message-add.md). In a group chat
-   * (`Bot::onMessageAdd`, im/lib/bot.php) `MESSAGE_ORIGINAL` is the text as written, `TO_USER_ID` the first
-   * `[USER=N]` mentioned (0 if none), and `MESSAGE` the text without the `[USER=N]…[/USER]` mentions, trimmed; in a
-   * private one `TO_USER_ID` is the bot and the `CHAT_*` fields are absent. `DIALOG_ID` is the dialog from the bot's
-   * side, the one to answer in. Only the documented fields the model has are sent (no `TEMPLATE_ID`, `PUSH`, …).
+   * `CIMRestService::onBotMessageAdd` / `onBotMessageUpdate` / `onBotMessageDelete` send them (yuliai/bitrix-modules
+   * im_rest.php: the fields `Bot::onMessage*` hands on, plus `MESSAGE_ID`, `CHAT_TYPE`, `LANGUAGE`, and `USER` only
+   * for a `FROM_USER_ID`), each with the fields of its own page (bitrix-tools/b24-rest-docs …/outdated/messages/
+   * events/on-imbot-message-add.md, on-imbot-message-update.md, on-imbot-message-delete.md). `DIALOG_ID` is the
+   * dialog from the bot's side, the one to answer in. Only the documented fields the model has are sent (no
+   * `TEMPLATE_ID`, `PUSH`, `PLATFORM_CONTEXT`, `CHAT_ENTITY_DATA_*`, …).
+   *
+   * An add carries the new message's fields. An edit or a deletion carries the message's row instead
+   * (`CIMMessenger::Update` / `Delete` pass `$message`): its `ID`, `CHAT_ID`, `AUTHOR_ID`, `CHAT_AUTHOR_ID`,
+   * `CHAT_ENTITY_*`, no `TO_CHAT_ID`, `SYSTEM` or `CHAT_TITLE`; `FROM_USER_ID` (and so `USER`) and `TO_USER_ID` (the
+   * other party) only in a private dialog, as both pages' group-chat samples show. A deletion's `MESSAGE` is the
+   * notice `IM_MESSAGE_DELETED_OUT` with the message's date (the EN text of avshatalov48/bitrix-core-business
+   * modules/im/lang/en/classes/general/im_messenger.php; the date as the page's sample prints it), not the text.
+   *
+   * In a group chat an add or an edit (`Bot::onMessageAdd` / `onMessageUpdate`, im/lib/bot.php) has
+   * `MESSAGE_ORIGINAL`, the text as written, `TO_USER_ID` the first `[USER=N]` mentioned (0 if none), and `MESSAGE`
+   * the text without the `[USER=N]…[/USER]` mentions, trimmed; a deletion has neither (`onMessageDelete` does not
+   * touch the text). `CHAT_USER_COUNT` (`Bot::addAdditionalParams`, called for an add and an edit only) is 2 in a
+   * private dialog: so the add and update pages' private samples show it and the source sets it, though the add
+   * page's table calls it absent in a private dialog (the table is the odd one out, so it is not followed).
    */
-  legacyMessageData(chat: Chat, message: Message, bot: Bot, text = message.text): Record<string, unknown> {
+  legacyMessageData(
+    chat: Chat,
+    message: Message,
+    bot: Bot,
+    event: (typeof LEGACY_MESSAGE_EVENTS)[keyof typeof LEGACY_MESSAGE_EVENTS],
+    text = message.text,
+  ): Record<string, unknown> {
     const type = chat.type === 'private' ? 'P' : 'C';
-    const params: Record<string, unknown> = {
-      MESSAGE: text,
-      MESSAGE_TYPE: type,
-      FROM_USER_ID: message.authorId,
-      DIALOG_ID: this.dialogIdFor(chat, bot.id),
-      TO_CHAT_ID: chat.id,
-      AUTHOR_ID: message.authorId,
-      SYSTEM: 'N',
-      TO_USER_ID: bot.id,
+    const entityType = chat.workgroupId !== null ? 'SONET_GROUP' : '';
+    const mentions = [...text.matchAll(/\[USER=(\d+)(?: REPLACE)?\](.*?)\[\/USER\]/gi)].map((m) => m[1]!);
+    const mentionFields = {
+      MESSAGE: phpTrim(text.replace(/\[(USER)=\d+\].+?\[\/\1\],?/g, '')),
+      MESSAGE_ORIGINAL: text,
+      TO_USER_ID: mentions[0] ?? 0,
     };
-    if (type === 'C') {
-      const mentions = [...text.matchAll(/\[USER=(\d+)(?: REPLACE)?\](.*?)\[\/USER\]/gi)].map((m) => m[1]!);
-      Object.assign(params, {
-        MESSAGE: phpTrim(text.replace(/\[(USER)=\d+\].+?\[\/\1\],?/g, '')),
-        MESSAGE_ORIGINAL: text,
-        TO_USER_ID: mentions[0] ?? 0,
+    const userCount = type === 'P' ? 2 : chat.members.size;
+    let params: Record<string, unknown>;
+    if (event === 'ONIMBOTMESSAGEADD') {
+      params = {
+        MESSAGE: text,
+        MESSAGE_TYPE: type,
+        FROM_USER_ID: message.authorId,
+        DIALOG_ID: this.dialogIdFor(chat, bot.id),
+        TO_CHAT_ID: chat.id,
+        AUTHOR_ID: message.authorId,
+        SYSTEM: 'N',
+        TO_USER_ID: bot.id,
+        ...(type === 'C'
+          ? {
+              ...mentionFields,
+              CHAT_ID: chat.id,
+              CHAT_TITLE: chat.title,
+              CHAT_AUTHOR_ID: chat.ownerId,
+              CHAT_ENTITY_TYPE: entityType,
+              MENTIONED_LIST: Object.fromEntries(mentions.map((id) => [id, id])),
+            }
+          : {}),
+        CHAT_USER_COUNT: userCount,
+      };
+    } else {
+      const isUpdate = event === 'ONIMBOTMESSAGEUPDATE';
+      params = {
+        ID: message.id,
         CHAT_ID: chat.id,
-        CHAT_TITLE: chat.title,
+        AUTHOR_ID: message.authorId,
+        MESSAGE: isUpdate ? text : `Message of ${noticeDate(message.date)} has been deleted.`,
+        MESSAGE_TYPE: type,
         CHAT_AUTHOR_ID: chat.ownerId,
-        CHAT_ENTITY_TYPE: chat.workgroupId !== null ? 'SONET_GROUP' : '',
-        CHAT_USER_COUNT: chat.members.size,
-        MENTIONED_LIST: Object.fromEntries(mentions.map((id) => [id, id])),
-      });
+        ...(type === 'C' ? { CHAT_ENTITY_TYPE: entityType } : {}),
+        CHAT_ENTITY_ID: chat.workgroupId ?? '',
+        ...(type === 'P' ? { FROM_USER_ID: message.authorId, TO_USER_ID: bot.id } : {}),
+        ...(isUpdate ? { CHAT_USER_COUNT: userCount } : {}),
+        ...(isUpdate && type === 'C'
+          ? { MENTIONED_LIST: Object.fromEntries(mentions.map((id) => [id, id])), ...mentionFields }
+          : {}),
+        DIALOG_ID: this.dialogIdFor(chat, bot.id),
+      };
     }
     Object.assign(params, { MESSAGE_ID: message.id, CHAT_TYPE: type, LANGUAGE: 'en' });
+    // No sender named, no author: im_rest.php's `USER` is then `[]`, which the form body leaves out altogether.
+    if (params.FROM_USER_ID === undefined) return { PARAMS: params, USER: {} };
     const author = this.users.get(message.authorId);
     const user = author
       ? {

@@ -66,8 +66,10 @@ describe('imbot.register (v1) and v1 events', () => {
     expect(form.get('data[PARAMS][CHAT_TYPE]')).toBe('P');
     expect(form.get('data[PARAMS][SYSTEM]')).toBe('N');
     expect(form.get('data[PARAMS][LANGUAGE]')).toBe('en');
-    // A private dialog has no CHAT_* fields (on-imbot-message-add.md).
+    // A private dialog has no CHAT_* fields (on-imbot-message-add.md) but CHAT_USER_COUNT, 2: the page's sample and
+    // Bot::addAdditionalParams have it, its table says it is absent.
     expect(form.get('data[PARAMS][CHAT_ID]')).toBeNull();
+    expect(form.get('data[PARAMS][CHAT_USER_COUNT]')).toBe('2');
     const chatId = Number(form.get('data[PARAMS][TO_CHAT_ID]'));
     expect(chatId).toBeGreaterThan(0);
     expect(form.get('data[USER][ID]')).toBe('2');
@@ -269,5 +271,123 @@ describe('imbot.register (v1) and v1 events', () => {
     const update = requests[2]!.form;
     expect(update.get('data[PARAMS][MESSAGE]')).toBe('hello again');
     expect(update.get('data[PARAMS][MESSAGE_ID]')).toBe(String(id));
+  });
+
+  it("in a private dialog ONIMBOTMESSAGEUPDATE / ONIMBOTMESSAGEDELETE carry their pages' PARAMS: ID, the message row, FROM_USER_ID, USER", async () => {
+    const created = Date.UTC(2026, 1, 26, 9, 27, 30);
+    let now = created;
+    emulator = await startEmulator({ plan: 'off', now: () => now });
+    const { requests, url } = await startReceiver();
+    const user2 = emulator.webhookUrl(2);
+    const botId = (
+      await post(`${emulator.webhookUrl()}imbot.register`, registration(url, { CODE: 'watcher', TYPE: 'S' }))
+    ).body.result as number;
+    const id = (await post(`${user2}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'How do I add a watcher?' }))
+      .body.result as number;
+    now += 60_000;
+    expect(
+      (await post(`${user2}im.message.update`, { MESSAGE_ID: id, MESSAGE: 'How do I add an observer?' })).status,
+    ).toBe(200);
+    expect((await post(`${user2}im.message.delete`, { MESSAGE_ID: id })).status).toBe(200);
+    await emulator.settled();
+
+    expect(requests.map((r) => r.form.get('event'))).toEqual([
+      'ONIMBOTMESSAGEADD',
+      'ONIMBOTMESSAGEUPDATE',
+      'ONIMBOTMESSAGEDELETE',
+    ]);
+    const chatId = requests[0]!.form.get('data[PARAMS][TO_CHAT_ID]');
+    const params = (form: URLSearchParams) =>
+      Object.fromEntries([...form].filter(([key]) => key.startsWith('data[PARAMS]')).map(([k, v]) => [k.slice(12), v]));
+    // on-imbot-message-update.md "Личный чат с ботом": the message row (CIMMessenger::Update) and the edit's
+    // addAdditionalParams; no TO_CHAT_ID, SYSTEM (the add event's).
+    expect(params(requests[1]!.form)).toEqual({
+      '[ID]': String(id),
+      '[CHAT_ID]': chatId,
+      '[AUTHOR_ID]': '2',
+      '[MESSAGE]': 'How do I add an observer?',
+      '[MESSAGE_TYPE]': 'P',
+      '[CHAT_AUTHOR_ID]': '2',
+      '[CHAT_ENTITY_ID]': '',
+      '[FROM_USER_ID]': '2',
+      '[TO_USER_ID]': String(botId),
+      '[CHAT_USER_COUNT]': '2',
+      '[DIALOG_ID]': '2',
+      '[MESSAGE_ID]': String(id),
+      '[CHAT_TYPE]': 'P',
+      '[LANGUAGE]': 'en',
+    });
+    expect(requests[1]!.form.get('data[USER][ID]')).toBe('2');
+    // on-imbot-message-delete.md: MESSAGE is the deletion notice (IM_MESSAGE_DELETED_OUT, with the message's date),
+    // not the text it had; no CHAT_USER_COUNT (Bot::onMessageDelete adds no additional params).
+    expect(params(requests[2]!.form)).toEqual({
+      '[ID]': String(id),
+      '[CHAT_ID]': chatId,
+      '[AUTHOR_ID]': '2',
+      '[MESSAGE]': 'Message of 26.02.2026 09:27:30 has been deleted.',
+      '[MESSAGE_TYPE]': 'P',
+      '[CHAT_AUTHOR_ID]': '2',
+      '[CHAT_ENTITY_ID]': '',
+      '[FROM_USER_ID]': '2',
+      '[TO_USER_ID]': String(botId),
+      '[DIALOG_ID]': '2',
+      '[MESSAGE_ID]': String(id),
+      '[CHAT_TYPE]': 'P',
+      '[LANGUAGE]': 'en',
+    });
+    expect(requests[2]!.form.get('data[USER][ID]')).toBe('2');
+  });
+
+  it("in a group chat ONIMBOTMESSAGEUPDATE / ONIMBOTMESSAGEDELETE have no FROM_USER_ID and no USER (their pages' samples)", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const { requests, url } = await startReceiver();
+    const botId = (
+      await post(`${emulator.webhookUrl()}imbot.register`, registration(url, { CODE: 'watcher', TYPE: 'S' }))
+    ).body.result as number;
+    emulator.seed({ members: [[1, botId]] });
+    const id = emulator.postMessage({
+      from: 2,
+      dialogId: 'chat1',
+      text: `[USER=${botId}]NewBot[/USER], list the tasks`,
+    });
+    emulator.editMessage(id, `[USER=${botId}]NewBot[/USER], make a task list`);
+    await post(`${emulator.webhookUrl(2)}im.message.delete`, { MESSAGE_ID: id });
+    await emulator.settled();
+
+    expect(requests.map((r) => r.form.get('event'))).toEqual([
+      'ONIMBOTMESSAGEADD',
+      'ONIMBOTMESSAGEUPDATE',
+      'ONIMBOTMESSAGEDELETE',
+    ]);
+    const add = requests[0]!.form;
+    const update = requests[1]!.form;
+    expect(update.get('data[PARAMS][ID]')).toBe(String(id));
+    expect(update.get('data[PARAMS][MESSAGE_ID]')).toBe(String(id));
+    expect(update.get('data[PARAMS][CHAT_ID]')).toBe('1');
+    expect(update.get('data[PARAMS][AUTHOR_ID]')).toBe('2');
+    expect(update.get('data[PARAMS][MESSAGE]')).toBe('make a task list');
+    expect(update.get('data[PARAMS][MESSAGE_ORIGINAL]')).toBe(`[USER=${botId}]NewBot[/USER], make a task list`);
+    expect(update.get('data[PARAMS][TO_USER_ID]')).toBe(String(botId));
+    expect(update.get(`data[PARAMS][MENTIONED_LIST][${botId}]`)).toBe(String(botId));
+    expect(update.get('data[PARAMS][CHAT_USER_COUNT]')).toBe(add.get('data[PARAMS][CHAT_USER_COUNT]'));
+    expect(update.get('data[PARAMS][CHAT_ENTITY_TYPE]')).toBe('');
+    expect(update.get('data[PARAMS][DIALOG_ID]')).toBe('chat1');
+    expect(update.get('data[PARAMS][CHAT_TYPE]')).toBe('C');
+    const del = requests[2]!.form;
+    expect(del.get('data[PARAMS][ID]')).toBe(String(id));
+    expect(del.get('data[PARAMS][DIALOG_ID]')).toBe('chat1');
+    expect(del.get('data[PARAMS][MESSAGE]')).toMatch(
+      /^Message of \d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d has been deleted\.$/,
+    );
+    for (const form of [update, del]) {
+      expect(form.get('data[PARAMS][FROM_USER_ID]')).toBeNull();
+      expect(form.get('data[PARAMS][TO_CHAT_ID]')).toBeNull();
+      expect(form.get('data[PARAMS][SYSTEM]')).toBeNull();
+      expect(form.get('data[PARAMS][CHAT_TITLE]')).toBeNull();
+      expect([...form.keys()].some((key) => key.startsWith('data[USER]'))).toBe(false);
+    }
+    for (const key of ['CHAT_USER_COUNT', 'MESSAGE_ORIGINAL', 'TO_USER_ID', `MENTIONED_LIST][${botId}`]) {
+      expect(del.get(`data[PARAMS][${key}]`)).toBeNull();
+    }
   });
 });

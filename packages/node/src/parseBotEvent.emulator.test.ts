@@ -147,8 +147,10 @@ describe('parseBotEvent on what the emulator POSTs', () => {
     expect(update.event_handler_id).toEqual(expect.any(Number));
     const deletion = deleted!.event as V1MessageDeleteEvent;
     expect(deletion.type).toBe('ONIMBOTMESSAGEDELETE');
-    expect(deletion.data.PARAMS).toMatchObject({ MESSAGE_ID: id, DIALOG_ID: 'chat1', FROM_USER_ID: 2 });
-    expect(deletion.data.USER).toMatchObject({ ID: 2, IS_BOT: false });
+    // A group chat's deletion names the message and its author, not a sender (on-imbot-message-delete.md): no
+    // FROM_USER_ID, no USER.
+    expect(deletion.data.PARAMS).toMatchObject({ ID: id, MESSAGE_ID: id, DIALOG_ID: 'chat1', AUTHOR_ID: 2 });
+    expect(deletion.data.PARAMS.FROM_USER_ID).toBeUndefined();
     const last = gone!.event as V1BotDeleteEvent;
     expect(last).toMatchObject({ type: 'ONIMBOTDELETE', data: { BOT_ID: botId, BOT_CODE: 'watcher' } });
   });
