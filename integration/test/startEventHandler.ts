@@ -49,7 +49,10 @@ export async function startEventHandler(emulator: Emulator): Promise<EventHandle
 
   afterEach(async () => {
     await emulator.settled();
-    expect(unclaimed).toEqual([]);
+    // Emptied before the check, so a test that failed midway (a delivery left, or a wait that never got one) fails
+    // alone: the next test neither reads its POST nor loses its own to the stale wait.
+    waiting.length = 0;
+    expect(unclaimed.splice(0)).toEqual([]);
   });
   afterAll(async () => {
     server.closeAllConnections();
