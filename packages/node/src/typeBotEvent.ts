@@ -39,7 +39,7 @@ export function typeBotEvent(
       } as BotEvent;
     }
     case 'ONIMBOTV2JOINCHAT': {
-      const d = record(data, 'data');
+      const { dialogId: sent, ...d } = record(data, 'data');
       return {
         type,
         ...base,
@@ -47,8 +47,11 @@ export function typeBotEvent(
           ...d,
           bot: bot(d.bot),
           // The docs list it beside `chat`, the same id as `chat.dialogId`: checked as that one is when sent, not
-          // required, since `chat.dialogId` (required) already says where to reply.
-          ...(d.dialogId === undefined ? {} : { dialogId: dialogId(d.dialogId, 'v2', 'data.dialogId') }),
+          // required, since `chat.dialogId` (required) already says where to reply. Empty (a form's `null`) is not
+          // sent, as for `ts` and `event_handler_id`: refusing the join over it would cost the greeting.
+          ...(sent === undefined || sent === '' || sent === null
+            ? {}
+            : { dialogId: dialogId(sent, 'v2', 'data.dialogId') }),
           chat: chat(d.chat),
           ...(d.user === undefined ? {} : { user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user') }),
         },
