@@ -952,8 +952,13 @@ describe('OAuth transport against the emulator', () => {
   });
 
   describe('timeoutMs', () => {
-    /** Only the timers a call could leave behind; setImmediate and the clocks stay real, so sockets still work. */
-    const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    /**
+     * Only the timers a call could leave behind, and `Date`: setImmediate and the monotonic clocks stay real, so
+     * sockets still work. Date too, because a deadline is taken from the clock more than once (a renewal's, then its
+     * refresh's share of it): a real clock that ticks a millisecond between two readings would set a timer a
+     * millisecond short of the faked time the test advances, now and then, on a loaded machine.
+     */
+    const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     beforeAll(async () => {
       // A call on real timers first, so undici's shared tick timer is a real one (see createWebhookTransport.test).
       const warm = oauth(emu.fixtures.oauth);
@@ -1036,8 +1041,7 @@ describe('OAuth transport against the emulator', () => {
       // The expired reply takes 14 s, so the refresh starts 4 s after close(); the token endpoint never answers.
       emu.addFault({ method: 'im.dialog.writing', latencyMs: 14_000, times: 1 });
       emu.addFault({ method: 'oauth.token', hang: true, times: 1 });
-      // Date too: close() promises "within timeoutMs" by the clock.
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      fakeTimers(); // Date too: close() promises "within timeoutMs" by the clock.
       const turns = async () => {
         for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
       };
