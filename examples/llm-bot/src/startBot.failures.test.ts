@@ -6,7 +6,15 @@ import { B24Error, B24InputError, type StatusPolicy, type Transport } from '@b24
 import type { CallEntry, Emulator, FaultSpec } from '@b24-typing/emulator';
 import { describe, expect, it, vi } from 'vitest';
 import { createLocalModel } from './createLocalModel';
-import { ALL_CLOCKS, emulatorTransport, type Harness, useBotHarness, waitUntil } from './startBot.test.fixture';
+import {
+  ALL_CLOCKS,
+  emulatorTransport,
+  type Harness,
+  type HeldSends,
+  holdSends,
+  useBotHarness,
+  waitUntil,
+} from './startBot.test.fixture';
 
 const setup = useBotHarness();
 /** A portal whose bucket holds three requests (2/s): five chats answered at once overflow it. */
@@ -504,6 +512,53 @@ describe('llm-bot under the portal rate limit', () => {
       'QUERY_LIMIT_EXCEEDED',
     ]);
     expect(c.continuous).toBe(true); // the third try, 2 s after the first, came within the 3 s margin
+    expect(c.callsAfterReply).toEqual([]);
+  });
+
+  it('renews a status that came due while a refused send was on its way as that refusal lands, not a moment later (virtual time)', async () => {
+    let sends: HeldSends | undefined;
+    const { emulator, lines, ask, waitFor, conversation, advance, settle } = await setup(
+      createLocalModel({ speed: 0.2 }),
+      (emulator) => {
+        // the second send waits at a gate until the test lets it go on, past the time its status was due for renewal
+        sends = holdSends(emulatorTransport(emulator), { hold: (n) => n === 2, gated: true });
+        return {
+          transport: sends,
+          events: { mode: 'webhook', applicationToken: emulator.webhookApplicationToken(1) },
+          statusPolicy: { minDwellMs: 100, leaseSec: 10 },
+        };
+      },
+    );
+    const { held, release } = sends!;
+    emulator.addFault({ method: 'imbot.v2.Chat.Message.send', status: 503, error: 'QUERY_LIMIT_EXCEEDED', times: 2 });
+    const sendCalls = () =>
+      emulator.timeline().filter((e): e is CallEntry => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send');
+    vi.useFakeTimers({ toFake: [...ALL_CLOCKS] });
+    let q = 0;
+    let dueAt = 0;
+    try {
+      q = await ask('How does a bot show its status?');
+      await waitFor(q, () => lines.some((l) => l.startsWith('← ')));
+      await advance(30_000, () => held() === 1, 250, held);
+      expect(sendCalls().map((e) => e.error)).toEqual(['QUERY_LIMIT_EXCEEDED']); // the first refused, the second held
+      // the last status call of the model's phases, renewed 3 s before its 10 s lease ends: due 7 s after it
+      dueAt = conversation(q).calls.at(-1)!.time + 7_000;
+      await advance(dueAt + 500 - Date.now(), undefined, 250, held);
+      expect(conversation(q).calls.every((call) => call.time < dueAt - 7_000 + 1)).toBe(true); // put off meanwhile
+      release(); // the send goes on and nothing is held any more: each step waits for every call again
+      await advance(60_000, () => conversation(q).reply !== undefined);
+    } finally {
+      vi.useRealTimers();
+    }
+    await settle();
+    const c = conversation(q);
+    const refused = sendCalls()[1]!;
+    expect(refused.error).toBe('QUERY_LIMIT_EXCEEDED');
+    expect(refused.time).toBeGreaterThan(dueAt);
+    // before (the tests' clock): the renewal reached the portal a 250 ms step after the refusal it followed
+    const renewal = c.calls.find((call) => call.seq > refused.seq)!;
+    expect(renewal.time).toBe(refused.time);
+    expect(c.continuous).toBe(true);
     expect(c.callsAfterReply).toEqual([]);
   });
 
