@@ -244,6 +244,73 @@ describe('imbot.register (v1) and v1 events', () => {
     expect(reply.body.error).toBe('BOT_ID_ERROR');
   });
 
+  it('imbot.update (v1) changes the CODE and rebinds the handlers it is given, with CLIENT_ID appended; true', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const first = await startReceiver();
+    const second = await startReceiver();
+    const hook = emulator.webhookUrl();
+    const botId = (await post(`${hook}imbot.register`, registration(first.url))).body.result as number;
+
+    const reply = await post(`${hook}imbot.update`, {
+      BOT_ID: botId,
+      CLIENT_ID: 'legacy-client',
+      FIELDS: { CODE: 'renamed', EVENT_MESSAGE_ADD: second.url, PROPERTIES: { NAME: 'Renamed' } },
+    });
+    expect([reply.status, reply.body.result]).toEqual([200, true]);
+    await post(`${emulator.webhookUrl(2)}im.message.add`, { DIALOG_ID: String(botId), MESSAGE: 'after the update' });
+    await emulator.settled();
+
+    expect(first.requests).toHaveLength(0);
+    expect(second.requests).toHaveLength(1);
+    const { url: path, form } = second.requests[0]!;
+    expect(path).toBe('/bot/events?CLIENT_ID=legacy-client');
+    expect(form.get('event')).toBe('ONIMBOTMESSAGEADD');
+    expect(form.get(`data[BOT][${botId}][BOT_CODE]`)).toBe('renamed');
+  });
+
+  it('imbot.update (v1) refuses as documented: no client id, unknown or foreign bot, a bad handler, both names empty, nothing to update', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const hook = emulator.webhookUrl();
+    const url = 'http://127.0.0.1:9/events';
+    const botId = (await post(`${hook}imbot.register`, registration(url))).body.result as number;
+    const update = (params: Record<string, unknown>) => post(`${hook}imbot.update`, params);
+    const mine = { BOT_ID: botId, CLIENT_ID: 'legacy-client' };
+
+    let reply = await update({ BOT_ID: botId, FIELDS: { CODE: 'x' } });
+    expect([reply.status, reply.body.error]).toEqual([403, 'ACCESS_DENIED']);
+    reply = await update({ CLIENT_ID: 'legacy-client', FIELDS: { CODE: 'x' } });
+    expect([reply.status, reply.body.error]).toEqual([400, 'BOT_ID_ERROR']);
+    reply = await update({ ...mine, BOT_ID: botId + 100, FIELDS: { CODE: 'x' } });
+    expect([reply.status, reply.body.error]).toEqual([400, 'BOT_ID_ERROR']);
+    reply = await update({ ...mine, CLIENT_ID: 'someone-else', FIELDS: { CODE: 'x' } });
+    expect([reply.status, reply.body.error]).toEqual([400, 'APP_ID_ERROR']);
+    reply = await update({ ...mine, FIELDS: { EVENT_WELCOME_MESSAGE: 'not a url' } });
+    expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+      400,
+      'EVENT_WELCOME_MESSAGE_ERROR',
+      'Wrong handler URL',
+    ]);
+    reply = await update({ ...mine, FIELDS: { EVENT_HANDLER: 'mailto:bot@example.com' } });
+    expect([reply.body.error, reply.body.error_description]).toEqual(['EVENT_MESSAGE_ADD_ERROR', 'Wrong handler URL']);
+    reply = await update({ ...mine, FIELDS: { PROPERTIES: { NAME: '', LAST_NAME: '' } } });
+    expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+      400,
+      'NAME_ERROR',
+      "Bot name isn't specified",
+    ]);
+    // One empty name alone is no error (the source asks for both set and both empty).
+    reply = await update({ ...mine, FIELDS: { PROPERTIES: { NAME: '' } } });
+    expect(reply.body.result).toBe(true);
+    for (const fields of [undefined, {}, { CODE: '', EVENT_HANDLER: '' }, { PROPERTIES: { NICKNAME: 'x' } }]) {
+      reply = await update({ ...mine, ...(fields ? { FIELDS: fields } : {}) });
+      expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+        400,
+        'WRONG_REQUEST',
+        "Update fields can't be empty",
+      ]);
+    }
+  });
+
   it('MESSAGE_UPDATE / MESSAGE_DELETE handlers are bound for a supervisor (S), ignored for a B bot', async () => {
     emulator = await startEmulator({ plan: 'off' });
     const { requests, url } = await startReceiver();

@@ -2,7 +2,7 @@ import { isCallbackUrl } from './botMethods';
 import type { LegacyEventType } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { isset, phpEmpty, recordOf, stringOf, upperKeys } from './paramValues';
+import { isset, phpEmpty, phpTrim, recordOf, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV1, subjectBotV1 } from './resolveBot';
 
@@ -118,12 +118,79 @@ function botUnregister(raw: Params, context: MethodContext): unknown {
   return true;
 }
 
+/** The `PROPERTIES` botUpdate passes on (the page's list): any of them set is something to update. */
+const PROFILE_FIELDS = [
+  'NAME',
+  'LAST_NAME',
+  'COLOR',
+  'EMAIL',
+  'PERSONAL_BIRTHDAY',
+  'WORK_POSITION',
+  'PERSONAL_WWW',
+  'PERSONAL_GENDER',
+  'PERSONAL_PHOTO',
+] as const;
+
+/**
+ * `imbot.update` (deprecated v1; …/outdated/bots/imbot-update.md), in the order of the module source
+ * (yuliai/bitrix-modules@026c2eea im_rest.php botUpdate): the app as for every v1 bot call (ACCESS_DENIED 403), then
+ * `BOT_ID`, required as in `imbot.unregister` (BOT_ID_ERROR, APP_ID_ERROR 400, resolveBotV1); then `FIELDS`:
+ * `EVENT_HANDLER` (when not empty) stands for every handler, and each handler that is set must be an http(s) URL
+ * (`<PARAM>_ERROR` "Wrong handler URL"); none is required here. `CODE` when not `empty()`; `PROPERTIES` `NAME` /
+ * `LAST_NAME` set and both empty is NAME_ERROR (one empty name alone is not: an empty `NAME` keeps the old one, as
+ * `Bot::update` drops it). Nothing to change, no handler given: WRONG_REQUEST "Update fields can't be empty". All
+ * 400. Handlers given are rebound for the app (with `CLIENT_ID=<id>` appended under a webhook, as at registration),
+ * `EVENT_MESSAGE_UPDATE` / `EVENT_MESSAGE_DELETE` too: the source drops them for `B`/`H` bots only in register. `TYPE`
+ * and `OPENLINE` are not taken ("не поддерживает изменение полей TYPE и OPENLINE", the page). Result: `true`.
+ * Not modelled, as in register: `PERSONAL_PHOTO` and the other profile fields but `WORK_POSITION`.
+ */
+function botUpdate(raw: Params, context: MethodContext): unknown {
+  const params = upperKeys(raw);
+  const bot = resolveBotV1(isset(params.BOT_ID) ? params : { ...params, BOT_ID: 0 }, context);
+  const custom = context.auth.type === 'oauth' ? null : stringOf(params.CLIENT_ID);
+  const fields = recordOf(params.FIELDS) ?? {};
+  const handler = phpEmpty(fields.EVENT_HANDLER) ? undefined : fields.EVENT_HANDLER;
+  const urls: Partial<Record<LegacyEventType, string>> = {};
+  for (const [name, event] of HANDLER_PARAMS) {
+    const value = handler ?? fields[name];
+    if (phpEmpty(value)) continue;
+    const url = stringOf(value);
+    if (url === null || !isCallbackUrl(url)) throw restError(`${name}_ERROR`, 'Wrong handler URL');
+    urls[event] = custom ? withClientId(url, custom) : url;
+  }
+  const code = phpEmpty(fields.CODE) ? null : stringOf(fields.CODE);
+  const properties = recordOf(fields.PROPERTIES);
+  const name = properties && isset(properties.NAME) ? (stringOf(properties.NAME) ?? '') : null;
+  const lastName = properties && isset(properties.LAST_NAME) ? (stringOf(properties.LAST_NAME) ?? '') : null;
+  if (name !== null && lastName !== null && phpEmpty(name) && phpEmpty(lastName)) throw restError('NAME_ERROR');
+  const hasProperties = properties !== null && PROFILE_FIELDS.some((key) => isset(properties[key]));
+  if (code === null && !hasProperties && Object.keys(urls).length === 0) {
+    throw restError('WRONG_REQUEST', "Update fields can't be empty");
+  }
+  if (code !== null) bot.code = code;
+  const user = context.model.users.get(bot.id);
+  if (user && properties) {
+    if (name !== null && phpTrim(name) !== '') user.name = name;
+    if (lastName !== null) user.lastName = lastName;
+    const workPosition = isset(properties.WORK_POSITION) ? stringOf(properties.WORK_POSITION) : null;
+    if (workPosition !== null) user.workPosition = workPosition;
+  }
+  context.model.bindLegacyHandlers(bot.appId, urls);
+  return true;
+}
+
 export const LEGACY_BOT_METHODS: readonly MethodDefinition[] = [
   { name: 'imbot.register', scope: 'imbot', handler: botRegister },
   {
     name: 'imbot.unregister',
     scope: 'imbot',
     handler: botUnregister,
+    subject: (raw, auth, model, record) => subjectBotV1(upperKeys(raw), auth, model, record),
+  },
+  {
+    name: 'imbot.update',
+    scope: 'imbot',
+    handler: botUpdate,
     subject: (raw, auth, model, record) => subjectBotV1(upperKeys(raw), auth, model, record),
   },
 ];
