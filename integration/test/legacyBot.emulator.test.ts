@@ -8,10 +8,11 @@ import type { CallEntry } from '@b24-typing/emulator';
 import { createOAuthTransport, createWebhookTransport } from '@b24-typing/node';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { holdFor, SAMPLE_MS } from './holdFor';
+import { holdFor } from './holdFor';
 import { lastSeq } from './lastSeq';
 import { legacyReply } from './legacyReply';
 import { oauthOptionsFor } from './oauthOptionsFor';
+import { shownUntilReply } from './shownUntilReply';
 import { startVirtualEmulator } from './startVirtualEmulator';
 
 const SEND_TYPING = 'imbot.chat.sendTyping';
@@ -121,30 +122,42 @@ async function workFor(chat: Chat) {
 }
 
 describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) over %s', (auth) => {
+  /**
+   * `reply$` answered `afterMs` into the work, scheduled now, so that it runs before a renewal timer due at the same
+   * instant (set later); checks the typing was shown until the reply and never after it (`shownUntilReply`).
+   */
+  async function replyAfter(chat: Chat, afterMs: number, callsAt: readonly number[]) {
+    const startedAt = clock.now();
+    const { reply$ } = chat.work();
+    clock.schedule(() => reply$.next('the answer'), afterMs);
+    await shownUntilReply(
+      {
+        clock,
+        emulator,
+        dialogId: chat.dialogId,
+        botId: chat.botId,
+        showing: chat.showing,
+        statusCalls: chat.sendTypings,
+        startedAt,
+        replyAfterMs: afterMs,
+        callsAt,
+        renewMs: RENEW_MS,
+        lifetimeMs: LIFETIME_MS,
+      },
+      // The message hid the indicator the moment it was posted, not its lifetime later.
+      (repliedAt) => {
+        expect(chat.posted).toHaveLength(1);
+        expect(emulator.messages(chat.chatId)).toMatchObject([
+          { authorId: chat.botId, text: 'the answer', time: repliedAt, messageId: chat.posted[0] },
+        ]);
+      },
+    );
+  }
+
   it('shows typing at once, renews every 22 s with no lapse, and its imbot.message.add reply hides it for good', async () => {
     const chat = legacyBotInNewChat(auth);
-    const { startedAt, reply$ } = await workFor(chat);
-    const seqAtReply = lastSeq(emulator);
-    const repliedAt = clock.now();
-    const nextRenewalAt = startedAt + 4 * RENEW_MS;
-    reply$.next('the answer');
-    await clock.advanceBy(0);
-
-    // The message hid the indicator the moment it was posted, not its lifetime later.
-    expect(chat.posted).toHaveLength(1);
-    expect(chat.showing()).toBe(false);
-    expect(emulator.messages(chat.chatId)).toMatchObject([
-      { authorId: chat.botId, text: 'the answer', time: repliedAt, messageId: chat.posted[0] },
-    ]);
-    expect(chat.visibility()).toEqual([{ from: startedAt, to: repliedAt, endCause: 'message', calls: 4 }]);
-
-    // Well past the renewal that was due next (and past a lifetime): nothing more from core, nothing shown.
-    expect(nextRenewalAt).toBeGreaterThan(repliedAt);
-    const gaps = await holdFor(clock, chat.showing, nextRenewalAt - repliedAt + LIFETIME_MS);
-    const late = emulator.timeline().filter((e) => e.kind === 'call' && e.method === SEND_TYPING && e.seq > seqAtReply);
-    expect(late).toEqual([]);
-    expect(gaps).toHaveLength(Math.ceil((nextRenewalAt - repliedAt + LIFETIME_MS) / SAMPLE_MS));
-    expect(chat.visibility()).toEqual([{ from: startedAt, to: repliedAt, endCause: 'message', calls: 4 }]);
+    // The reply before the renewal due next (88 s).
+    await replyAfter(chat, WORK_MS, [0, RENEW_MS, 2 * RENEW_MS, 3 * RENEW_MS]);
     const stats = chat.stats();
     chat.dispose();
 
@@ -155,21 +168,7 @@ describe.each<Auth>(['webhook', 'oauth'])('a legacy bot (imbot.chat.sendTyping) 
 
   it('a reply at the very instant a renewal is due: that renewal never goes, and the message hides the typing', async () => {
     const chat = legacyBotInNewChat(auth);
-    const startedAt = clock.now();
-    const { reply$ } = chat.work();
-    const replyAt = startedAt + 3 * RENEW_MS;
-    // Scheduled now, so it runs before the renewal timer due at the same instant, which is set later (at 44 s).
-    clock.schedule(() => reply$.next('the answer'), replyAt - startedAt);
-    await clock.advanceBy(0);
-    expect(await holdFor(clock, chat.showing, replyAt - startedAt - SAMPLE_MS)).toEqual([]);
-    await clock.advanceBy(SAMPLE_MS);
-
-    expect(chat.posted).toHaveLength(1);
-    expect(chat.showing()).toBe(false);
-    const gaps = await holdFor(clock, chat.showing, RENEW_MS + LIFETIME_MS);
-    expect(gaps).toHaveLength(Math.ceil((RENEW_MS + LIFETIME_MS) / SAMPLE_MS));
-    expect(chat.sendTypings().map((c) => c.time - startedAt)).toEqual([0, RENEW_MS, 2 * RENEW_MS]);
-    expect(chat.visibility()).toEqual([{ from: startedAt, to: replyAt, endCause: 'message', calls: 3 }]);
+    await replyAfter(chat, 3 * RENEW_MS, [0, RENEW_MS, 2 * RENEW_MS]);
     chat.dispose();
 
     expect(chat.errors).toEqual([]);

@@ -10,10 +10,9 @@ import type { CallEntry, MessageEntry } from '@b24-typing/emulator';
 import { createOAuthTransport, createWebhookTransport, parseBotEvent, type V1MessageAddEvent } from '@b24-typing/node';
 import { map, timer } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdFor, SAMPLE_MS } from './holdFor';
-import { lastSeq } from './lastSeq';
 import { legacyReply } from './legacyReply';
 import { oauthOptionsFor } from './oauthOptionsFor';
+import { shownUntilReply } from './shownUntilReply';
 import { startEventHandler } from './startEventHandler';
 import { startVirtualEmulator } from './startVirtualEmulator';
 import { trackedTransports } from './trackedTransports';
@@ -152,38 +151,29 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
     expect(sendTypings()).toEqual([]);
     const startedAt = clock.now();
     const { dialogId, posted, subscription } = answer(event, reply);
-    await clock.advanceBy(0);
-    expect(showing()).toBe(true);
-    expect(await holdFor(clock, showing, THINK_MS - SAMPLE_MS)).toEqual([]);
-    const seqBeforeReply = lastSeq(emulator);
-    await clock.advanceBy(SAMPLE_MS);
-    const repliedAt = startedAt + THINK_MS;
-    expect(clock.now()).toBe(repliedAt);
-
-    // The reply went to the event's dialog as the bot, and hid the typing the moment it was posted.
-    expect(errors).toEqual([]);
-    expect(posted).toHaveLength(1);
-    expect(showing()).toBe(false);
-    expect(emulator.messages(chatId).filter((m) => m.authorId === botId)).toMatchObject([
-      { text: reply, time: repliedAt, messageId: posted[0] },
-    ]);
-    const calls = sendTypings();
-    expect(calls.map((c) => c.time - startedAt)).toEqual([0, RENEW_MS, 2 * RENEW_MS]);
-    for (const call of calls) {
-      expect(call).toMatchObject({ status: 200, error: null, shown: true, dialogId, botId, senderId: botId });
-    }
-    expect(calls.every((c) => c.seq <= seqBeforeReply)).toBe(true);
-    expect(emulator.visibility(dialogId, botId)).toEqual([
-      { from: startedAt, to: repliedAt, endCause: 'message', calls: 3 },
-    ]);
-
-    // Past the renewal that was due next and a lifetime beyond: no call from the bot, nothing shown.
-    const quiet = 3 * RENEW_MS + LIFETIME_MS - THINK_MS;
-    expect(await holdFor(clock, showing, quiet)).toHaveLength(quiet / SAMPLE_MS);
-    expect(sendTypings()).toHaveLength(3);
-    expect(emulator.visibility(dialogId, botId)).toEqual([
-      { from: startedAt, to: repliedAt, endCause: 'message', calls: 3 },
-    ]);
+    await shownUntilReply(
+      {
+        clock,
+        emulator,
+        dialogId,
+        botId,
+        showing,
+        statusCalls: sendTypings,
+        startedAt,
+        replyAfterMs: THINK_MS,
+        callsAt: [0, RENEW_MS, 2 * RENEW_MS],
+        renewMs: RENEW_MS,
+        lifetimeMs: LIFETIME_MS,
+      },
+      // The reply went to the event's dialog as the bot.
+      (repliedAt) => {
+        expect(errors).toEqual([]);
+        expect(posted).toHaveLength(1);
+        expect(emulator.messages(chatId).filter((m) => m.authorId === botId)).toMatchObject([
+          { text: reply, time: repliedAt, messageId: posted[0] },
+        ]);
+      },
+    );
     expect(subscription.closed).toBe(true);
     expect(errors).toEqual([]);
   }
