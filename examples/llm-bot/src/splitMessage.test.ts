@@ -162,6 +162,18 @@ describe('splitMessage', () => {
     ]);
   });
 
+  it('takes a fence after a nested list item ended for one in the item around it, not at the margin', () => {
+    // " ```sh", 2 columns in, is in "- Outer" (content at 2): "  - Inner" (content at 4) ended, "- Outer" did not.
+    // before: taken to be at the margin, the block was closed there ("```"), which ended "- Outer" and opened an empty
+    // block under it, and reopened with its lines still 2 columns in (code indented 2 more than written)
+    const code = Array.from({ length: 6 }, (_, i) => `  npm i pkg${i}\n`).join('');
+    const text = `Steps:\n- Outer\n  - Inner\n  \`\`\`sh\n${code}  \`\`\`\n  Then run it.\n- Done\n`;
+    expect(splitMessage(text, 100)).toEqual([
+      'Steps:\n- Outer\n  - Inner\n  ```sh\n  npm i pkg0\n  npm i pkg1\n  npm i pkg2\n  npm i pkg3\n  ```',
+      '```sh\nnpm i pkg4\nnpm i pkg5\n```\nThen run it.\n- Done\n',
+    ]);
+  });
+
   it('cuts a code block line too long for any line break, closing the block on a line of its own', () => {
     const text = `\`\`\`\n${'x '.repeat(30)}\n\`\`\``;
     const parts = splitMessage(text, 40);

@@ -141,19 +141,29 @@ const CODE_TAG = /\[(\/?)(code)\]/gi;
  * character, at least as many, with nothing after them but spaces; a line indented further is text (code, as in an
  * indented docstring). A list item's content counts its indent from where the content starts, so a fence in it may
  * stand that much further in, or start it on the item's first line ("- ```js"); a fence less indented than that
- * content, at most 3 columns in, is at the margin (the item ended). The item a line is in is tracked only roughly (the
- * last item line, a less indented line leaving it), enough for the fences models put in numbered steps.
+ * content, at most 3 columns in, is in the item around it, or at the margin (the item ended). The items a line is in
+ * are tracked roughly (a line less indented than an item's content leaves it, though CommonMark keeps a lazy paragraph
+ * line in it), but all of them, not the last alone: a fence after a nested item ended is in the item around that one.
  */
 function codeBlocks(text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   let open: Omit<CodeBlock, 'end'> | undefined;
-  /** Where the content of the list item the line is in starts: the indent a fence may add to is counted from here. */
-  let column = 0;
-  /** `column` at the open fence, which its closing fence is indented from. */
-  let fenceColumn = 0;
+  /**
+   * Where the content of each list item the line is in starts, outermost first: the indent a fence may add to is
+   * counted from the innermost one's.
+   */
+  const items: number[] = [];
   let at = 0;
   for (const line of text.split('\n')) {
     const item = open ? undefined : LIST_ITEM.exec(line)?.[0];
+    if (!open && line.trim() !== '') {
+      // A line less indented than an item's content is not in it (nor in any item within it); an item's first line
+      // starts an item in those it is still in.
+      const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
+      while ((items.at(-1) ?? 0) > lineIndent) items.pop();
+      if (item !== undefined) items.push(columns(item));
+    }
+    const column = items.at(-1) ?? 0;
     // A list item's first line: its content may itself open a fence ("- ```js", "1. ~~~"), as CommonMark lets it.
     const onItem = item !== undefined && FENCE.test(line.slice(item.length));
     const [fenceLine, indent = '', fence = '', info = ''] =
@@ -162,7 +172,7 @@ function codeBlocks(text: string): CodeBlock[] {
       if (
         fence.startsWith(open.close[0] ?? '') &&
         fence.length >= open.close.length &&
-        columns(indent) <= fenceColumn + 3 &&
+        columns(indent) <= open.indent + 3 &&
         info.trim() === ''
       ) {
         blocks.push({ ...open, end: at + line.length });
@@ -173,16 +183,10 @@ function codeBlocks(text: string): CodeBlock[] {
       (onItem || columns(indent) <= column + 3) &&
       !(fence[0] === '`' && info.includes('`'))
     ) {
-      // On an item's first line the fence starts its content; on a line of its own it is in the last item if indented
-      // as far as that item's content, else (at most 3 columns in) at the margin: the item has ended.
-      if (onItem) column = columns(item);
-      fenceColumn = !onItem && columns(indent) < column && columns(indent) <= 3 ? 0 : column;
-      column = fenceColumn;
-      open = { start: at, open: `${fence}${info.trim()}`, close: fence, fence: true, indent: fenceColumn };
+      // On an item's first line the fence starts its content; on a line of its own it is in the innermost item it is
+      // indented as far as the content of, else (at most 3 columns in) at the margin: the items have ended.
+      open = { start: at, open: `${fence}${info.trim()}`, close: fence, fence: true, indent: column };
     } else {
-      if (!open && line.trim() !== '') {
-        column = item === undefined ? Math.min(column, columns(/^[ \t]*/.exec(line)![0])) : columns(item);
-      }
       for (const match of line.matchAll(CODE_TAG)) {
         const [marker, slash, tag] = match;
         if (!open && !slash) {

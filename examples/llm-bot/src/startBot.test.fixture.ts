@@ -1,6 +1,12 @@
 // Shared by the end-to-end tests: a fresh emulator per test, the bot under test, a user's transport, and
 // helpers that read the emulator's timeline (the oracle) until the bot got somewhere.
-import { type Emulator, type EmulatorOptions, type MessageEntry, startEmulator } from '@b24-typing/emulator';
+import {
+  type CallEntry,
+  type Emulator,
+  type EmulatorOptions,
+  type MessageEntry,
+  startEmulator,
+} from '@b24-typing/emulator';
 import type { Transport } from '@b24-typing/core';
 import { createWebhookTransport, type NodeTransport } from '@b24-typing/node';
 import type { LanguageModel } from 'ai';
@@ -58,6 +64,26 @@ export interface Harness {
    * until it returns. Resolves with how long it took, in virtual ms, for a test of stop()'s bound.
    */
   stopBot(held?: () => number): Promise<number>;
+  /**
+   * `stopBot` for a test of stop() with a part of an answer on its way, asserting the two things every such test owes:
+   * stop() returned within its bound (`STOP_BOUND_MS`), and once it had, the bot tried no message send (refused ones
+   * count) for the next 60 s of virtual time: nothing it had begun goes on behind the caller's back. Resolves with the
+   * sends the portal had got when stop() returned.
+   */
+  stopBotWithinBound(held?: () => number): Promise<number>;
+}
+
+/**
+ * stop()'s bound with a part of an answer on its way, in virtual ms: 8 s for the answers, 5 s for the restart notices,
+ * and one `advance` step (250 ms) by which the clock may overshoot the instant stop() returned.
+ */
+const STOP_BOUND_MS = 13_250;
+
+/** Every `imbot.v2.Chat.Message.send` the portal got (refused ones too), in order. */
+export function sendCalls(emulator: Emulator): CallEntry[] {
+  return emulator
+    .timeline()
+    .filter((e): e is CallEntry => e.kind === 'call' && e.method === 'imbot.v2.Chat.Message.send');
 }
 
 /**
@@ -251,6 +277,16 @@ export function useBotHarness(
         await quiet(); // what the step set off has landed before `until` is read
       }
     };
+    const stopBot: Harness['stopBot'] = async (held) => {
+      let stopped = false;
+      const stopping = bot.stop().then(() => {
+        stopped = true;
+      });
+      const from = Date.now();
+      await advance(20_000, () => stopped, 250, held);
+      await stopping;
+      return Date.now() - from;
+    };
     return {
       emulator,
       bot,
@@ -269,15 +305,14 @@ export function useBotHarness(
       },
       settle: () => (vi.isFakeTimers() ? advance(300) : new Promise((r) => realSetTimeout(r, 300))),
       advance,
-      stopBot: async (held) => {
-        let stopped = false;
-        const stopping = bot.stop().then(() => {
-          stopped = true;
-        });
-        const from = Date.now();
-        await advance(20_000, () => stopped, 250, held);
-        await stopping;
-        return Date.now() - from;
+      stopBot,
+      stopBotWithinBound: async (held) => {
+        expect(await stopBot(held)).toBeLessThanOrEqual(STOP_BOUND_MS);
+        const atStop = sendCalls(emulator).length;
+        await vi.advanceTimersByTimeAsync(60_000);
+        await emulator.settled();
+        expect(sendCalls(emulator)).toHaveLength(atStop); // nothing tried after stop() returned
+        return atStop;
       },
     };
   };
