@@ -15,7 +15,7 @@ import {
   parseBotEvent,
   parsePhpQuery,
 } from '@b24-typing/node';
-import { firstValueFrom, map, timer } from 'rxjs';
+import { firstValueFrom, Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shownUntilReply } from './shownUntilReply';
 import { startEventHandler } from './startEventHandler';
@@ -118,7 +118,9 @@ describe('a v2 bot added to a chat', () => {
       expect.arrayContaining([2, 3, botId]),
     );
 
-    // The greeting: composed for THINK_MS of virtual time under withStatus, sent with imbot.v2.Chat.Message.send.
+    // The greeting: composed for THINK_MS of virtual time under withStatus, sent with imbot.v2.Chat.Message.send. Its
+    // stream stays open after the greeting (ended below): the status must end at the value (core README), and a
+    // stream that completed at that instant would end it by its completion too, hiding a status deaf to the value.
     const showing = () => emulator.indicators().some((i) => i.chatId === chatId && i.senderId === botId);
     const notifies = () =>
       emulator
@@ -127,11 +129,11 @@ describe('a v2 bot added to a chat', () => {
     const greeting = 'Hello, I am Greeter. Mention me to ask anything.';
     const sent: unknown[] = [];
     const startedAt = clock.now();
-    const subscription = timer(THINK_MS, clock)
-      .pipe(
-        map(() => greeting),
-        withStatus(indicators, { dialogId, botId, botToken, status: 'thinking' }),
-      )
+    const greeting$ = new Subject<string>();
+    // Scheduled now, so that it runs before a renewal timer due at the same instant (set later).
+    clock.schedule(() => greeting$.next(greeting), THINK_MS);
+    const subscription = greeting$
+      .pipe(withStatus(indicators, { dialogId, botId, botToken, status: 'thinking' }))
       .subscribe({
         next: (text) => {
           owner.call('imbot.v2.Chat.Message.send', { botId, botToken, dialogId, fields: { message: text } }).then(
@@ -166,7 +168,13 @@ describe('a v2 bot added to a chat', () => {
         ]);
       },
     );
+    // All of that held while the greeting's stream was still open: its end, now, changes nothing (no clear).
+    expect(subscription.closed).toBe(false);
+    greeting$.complete();
+    await clock.advanceBy(0);
     expect(subscription.closed).toBe(true);
+    expect(notifies()).toHaveLength(2);
+    expect(showing()).toBe(false);
     expect(errors).toEqual([]);
   });
 

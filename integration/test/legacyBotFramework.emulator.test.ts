@@ -8,7 +8,7 @@
 import { createIndicators, type Indicators, withStatus } from '@b24-typing/core';
 import type { CallEntry, MessageEntry } from '@b24-typing/emulator';
 import { createOAuthTransport, createWebhookTransport, parseBotEvent, type V1MessageAddEvent } from '@b24-typing/node';
-import { map, timer } from 'rxjs';
+import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyReply } from './legacyReply';
 import { oauthOptionsFor } from './oauthOptionsFor';
@@ -112,8 +112,10 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
   }
 
   /**
-   * The bot's answer, as a v1 framework gives it: the reply observable (ready after `THINK_MS` of virtual time) piped
-   * through `withStatus` with `legacy: true` into the event's dialog, posted with `imbot.message.add` when it comes.
+   * The bot's answer, as a v1 framework gives it: the reply stream piped through `withStatus` with `legacy: true` into
+   * the event's dialog, posted with `imbot.message.add` when it comes. The stream gives its text after `THINK_MS` of
+   * virtual time and stays open (the test ends it later): the status must end at the reply's value (core README), and
+   * a reply that completed at that instant would end it by its completion too, hiding a status deaf to the value.
    */
   function answer(event: V1MessageAddEvent, reply: string) {
     // Checked by parseBotEvent with the legacy methods' dialog id rules, and typed DialogId: no cast, no check here.
@@ -121,11 +123,11 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
     const [bot] = Object.values(event.data.BOT);
     if (!bot) throw new Error('the event names no bot');
     const posted: unknown[] = [];
-    const subscription = timer(THINK_MS, clock)
-      .pipe(
-        map(() => reply),
-        withStatus(indicators, { dialogId, botId: bot.BOT_ID, botToken, status: 'thinking', legacy: true }),
-      )
+    const reply$ = new Subject<string>();
+    // Scheduled now, so that it runs before a renewal timer due at the same instant (set later).
+    clock.schedule(() => reply$.next(reply), THINK_MS);
+    const subscription = reply$
+      .pipe(withStatus(indicators, { dialogId, botId: bot.BOT_ID, botToken, status: 'thinking', legacy: true }))
       .subscribe({
         next: (text) => {
           legacyReply(transport, { botId: bot.BOT_ID, dialogId, botToken }, text).then(
@@ -135,12 +137,13 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
         },
         error: (e: unknown) => errors.push(e),
       });
-    return { dialogId, posted, subscription };
+    return { dialogId, posted, reply$, subscription };
   }
 
   /**
    * Answers `event` in chat `chatId` and checks what its members saw: typing from the first sendTyping to the reply
-   * without a lapse, renewed every 22 s, hidden by the reply itself, and nothing from the bot after it.
+   * without a lapse, renewed every 22 s, hidden by the reply itself, and nothing from the bot after it, nor when the
+   * reply stream ends later.
    */
   async function answerAndWatch(event: V1MessageAddEvent, chatId: number, reply: string) {
     const showing = () => emulator.indicators().some((i) => i.chatId === chatId && i.senderId === botId);
@@ -150,7 +153,7 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
         .filter((e): e is CallEntry => e.kind === 'call' && e.method === SEND_TYPING && e.chatId === chatId);
     expect(sendTypings()).toEqual([]);
     const startedAt = clock.now();
-    const { dialogId, posted, subscription } = answer(event, reply);
+    const { dialogId, posted, reply$, subscription } = answer(event, reply);
     await shownUntilReply(
       {
         clock,
@@ -174,7 +177,13 @@ describe.each<Auth>(['webhook', 'oauth'])('a v1 bot framework over %s', (auth) =
         ]);
       },
     );
+    // All of that held while the reply stream was still open: its end, now, changes nothing.
+    expect(subscription.closed).toBe(false);
+    reply$.complete();
+    await clock.advanceBy(0);
     expect(subscription.closed).toBe(true);
+    expect(sendTypings()).toHaveLength(3);
+    expect(showing()).toBe(false);
     expect(errors).toEqual([]);
   }
 
