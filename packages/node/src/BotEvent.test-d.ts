@@ -25,13 +25,17 @@ test("an event's dialogId goes to botStatus and withStatus without a cast", () =
   expectTypeOf<string>().not.toExtend<BotStatusOptions['dialogId']>();
 });
 
+/** A v1 bot's `withStatus({ legacy: true })` target: a legacy event's `DIALOG_ID` must go in as is, without a cast. */
+function legacyTarget(dialogId: StatusTarget['dialogId']): StatusTarget {
+  return { dialogId, botId: 1, status: 'thinking', legacy: true };
+}
+
 test("a legacy v1 event's DIALOG_ID goes to withStatus({ legacy: true }) without a cast, its ids and flags typed", () => {
   expectTypeOf<V1MessageAddEvent['data']['PARAMS']['DIALOG_ID']>().toExtend<StatusTarget['dialogId']>();
   const event = {} as BotEvent;
   if (event.type === 'ONIMBOTMESSAGEADD') {
     const { PARAMS, USER } = event.data;
-    const target: StatusTarget = { dialogId: PARAMS.DIALOG_ID, botId: 1, status: 'thinking', legacy: true };
-    expectTypeOf(target.dialogId).toEqualTypeOf<StatusTarget['dialogId']>();
+    expectTypeOf(legacyTarget(PARAMS.DIALOG_ID).dialogId).toEqualTypeOf<StatusTarget['dialogId']>();
     expectTypeOf(PARAMS.CHAT_AUTHOR_ID).toEqualTypeOf<number | undefined>();
     expectTypeOf(PARAMS.CHAT_USER_COUNT).toEqualTypeOf<number | undefined>();
     expectTypeOf(PARAMS.MENTIONED_LIST).toEqualTypeOf<Readonly<Record<string, number>> | undefined>();
@@ -56,8 +60,7 @@ test("a legacy v1 join event's DIALOG_ID goes to withStatus({ legacy: true }) wi
   const event = {} as BotEvent;
   if (event.type === 'ONIMBOTJOINCHAT') {
     const { PARAMS, USER } = event.data;
-    const target: StatusTarget = { dialogId: PARAMS.DIALOG_ID, botId: 1, status: 'thinking', legacy: true };
-    expectTypeOf(target.dialogId).toEqualTypeOf<StatusTarget['dialogId']>();
+    expectTypeOf(legacyTarget(PARAMS.DIALOG_ID).dialogId).toEqualTypeOf<StatusTarget['dialogId']>();
     expectTypeOf(PARAMS.USER_ID).toEqualTypeOf<number | undefined>();
     expectTypeOf(PARAMS.CHAT_ID).toEqualTypeOf<number | undefined>();
     expectTypeOf(PARAMS.ACCESS_HISTORY).toEqualTypeOf<number | undefined>();

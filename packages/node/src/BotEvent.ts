@@ -127,49 +127,77 @@ export interface V1EventBot extends EventAuth {
   readonly client_id?: string;
 }
 
+/** A legacy v1 event: webhook mode only, with the body's top-level `event_handler_id`. */
+interface V1EventBase<T extends string, D> extends EventBase<T, D> {
+  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
+  readonly event_handler_id?: number;
+}
+
+/**
+ * The `PARAMS` fields every v1 chat event carries (`V1_CHAT_PARAMS` of typeBotEvent.ts: on-imbot-message-add.md,
+ * on-imbot-join-chat.md), typed once so the message, join, edit and deletion `PARAMS` cannot drift apart.
+ */
+interface V1ChatParams {
+  /**
+   * Reply here: `chat<N>` for a group chat, the user's id (`"27"`) for a private one. Always a string, checked with
+   * core's `validateDialogId` by the legacy API's rule (no `sg<N>`), so it goes to `withStatus({ legacy: true })` and
+   * `imbot.message.add` as is.
+   */
+  readonly DIALOG_ID: DialogId;
+  readonly FROM_USER_ID?: number;
+  readonly TO_USER_ID?: number;
+  /** Group chats only, as `CHAT_AUTHOR_ID`. */
+  readonly CHAT_ID?: number;
+  readonly CHAT_AUTHOR_ID?: number;
+  readonly CHAT_TYPE?: string;
+  readonly MESSAGE_TYPE?: string;
+  readonly LANGUAGE?: string;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The message's `PARAMS` fields the message event, its edit and its deletion share (`V1_PARAMS` of typeBotEvent.ts,
+ * which the edit's and deletion's schema extends).
+ */
+interface V1MessageParams extends V1ChatParams {
+  readonly MESSAGE_ID: number;
+  readonly AUTHOR_ID?: number;
+  readonly TO_CHAT_ID?: number;
+  /** Group chats only, as `CHAT_ID`. */
+  readonly CHAT_USER_COUNT?: number;
+  readonly SYSTEM?: boolean;
+  /** The users and bots the message mentions (group chats), keyed by their id as a string. */
+  readonly MENTIONED_LIST?: Readonly<Record<string, number>>;
+}
+
+/**
+ * `data` of a v1 chat event (message, join, edit, deletion): the bots it is for under `BOT`, keyed by bot id,
+ * the event's `PARAMS`, and `USER`, the author (who added the bot, in a join).
+ */
+interface V1ChatEventData<P> {
+  readonly BOT: Readonly<Record<string, V1EventBot>>;
+  readonly PARAMS: P;
+  /** An empty object in the docs when its `ID` is 0: then absent from a form body. */
+  readonly USER?: V1EventUser;
+  readonly [key: string]: unknown;
+}
+
 /**
  * The legacy v1 payload: upper-case keys, bots keyed by id under `BOT` (on-imbot-message-add.md). The documented
  * integers are numbers and the author's `Y`/`N` flags booleans; `SYSTEM`, a `Y`/`N` string in the docs, is a boolean
  * too. Other fields, the other `Y`/`N` strings of `PARAMS` (`PUSH`, `CHAT_EXTRANET`, …) among them, come as sent.
  */
-export interface V1MessageAddEventData {
-  readonly BOT: Readonly<Record<string, V1EventBot>>;
-  readonly PARAMS: {
-    readonly MESSAGE: string;
-    readonly MESSAGE_ID: number;
-    /**
-     * Reply to this: `chat<N>` for a group chat, the author's user id (`"27"`) for a private one. Always a string,
-     * checked with core's `validateDialogId` by the legacy API's rule (no `sg<N>`), so it goes to
-     * `withStatus({ legacy: true })` and `imbot.message.add` as is.
-     */
-    readonly DIALOG_ID: DialogId;
-    readonly FROM_USER_ID: number;
-    readonly AUTHOR_ID?: number;
-    readonly TO_CHAT_ID?: number;
-    readonly TO_USER_ID?: number;
-    /** Group chats only, as the `CHAT_*` fields below. */
-    readonly CHAT_ID?: number;
-    readonly CHAT_AUTHOR_ID?: number;
-    readonly CHAT_USER_COUNT?: number;
-    readonly CHAT_PREV_MESSAGE_ID?: number;
-    readonly CHAT_TYPE?: string;
-    readonly MESSAGE_TYPE?: string;
-    readonly LANGUAGE?: string;
-    readonly SYSTEM?: boolean;
-    readonly RID?: number;
-    readonly FAKE_RELATION?: number;
-    /** The users and bots the message mentions (group chats), keyed by their id as a string. */
-    readonly MENTIONED_LIST?: Readonly<Record<string, number>>;
-    readonly [key: string]: unknown;
-  };
-  /** The author: an empty object when its `ID` is 0 (docs). */
-  readonly USER?: V1EventUser;
-  readonly [key: string]: unknown;
-}
-export interface V1MessageAddEvent extends EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData> {
-  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
-  readonly event_handler_id?: number;
-}
+export interface V1MessageAddEventData
+  extends V1ChatEventData<
+    V1MessageParams & {
+      readonly MESSAGE: string;
+      readonly FROM_USER_ID: number;
+      readonly CHAT_PREV_MESSAGE_ID?: number;
+      readonly RID?: number;
+      readonly FAKE_RELATION?: number;
+    }
+  > {}
+export type V1MessageAddEvent = V1EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData>;
 
 /** The user of a v1 event (`data.USER`): its `ID` a number, its `Y`/`N` flags booleans. */
 export interface V1EventUser {
@@ -187,106 +215,53 @@ export interface V1EventUser {
 }
 
 /**
- * The legacy v1 join payload (on-imbot-join-chat.md): `BOT` and `USER` as in the message event, `PARAMS` with the
- * documented integers as numbers, `ACCESS_HISTORY` (`1`/`0`) among them. `SILENT_JOIN` (`Y`/`N`) and other fields
- * come as sent.
+ * The legacy v1 join payload (on-imbot-join-chat.md): `BOT` and `USER` (who added the bot) as in the message event,
+ * `PARAMS` with the documented integers as numbers, `ACCESS_HISTORY` (`1`/`0`) among them. `SILENT_JOIN` (`Y`/`N`)
+ * and other fields come as sent. `DIALOG_ID` is where to greet; in a private chat `TO_USER_ID` is the user and
+ * `FROM_USER_ID` the bot itself.
  */
-export interface V1JoinChatEventData {
-  readonly BOT: Readonly<Record<string, V1EventBot>>;
-  readonly PARAMS: {
-    /**
-     * Greet here: `chat<N>` for a group chat, the user's id (`"27"`) for a private one. Always a string, checked by
-     * the legacy API's rule as `ONIMBOTMESSAGEADD`'s, so it goes to `withStatus({ legacy: true })` as is.
-     */
-    readonly DIALOG_ID: DialogId;
-    readonly CHAT_TYPE?: string;
-    readonly MESSAGE_TYPE?: string;
-    readonly BOT_ID?: number;
-    /** Who added the bot. */
-    readonly USER_ID?: number;
-    /** Private chats only: the user, and the bot itself. */
-    readonly TO_USER_ID?: number;
-    readonly FROM_USER_ID?: number;
-    /** Group chats only, as the fields below. */
-    readonly CHAT_ID?: number;
-    readonly CHAT_AUTHOR_ID?: number;
-    readonly CHAT_ENTITY_TYPE?: string;
-    readonly CHAT_ENTITY_ID?: string;
-    /** `1` when the bot may read the chat's history, `0` when not. */
-    readonly ACCESS_HISTORY?: number;
-    /** Copilot group chats only: `Y` when the bot was added without a system message. */
-    readonly SILENT_JOIN?: string;
-    readonly LANGUAGE?: string;
-    readonly [key: string]: unknown;
-  };
-  /** Who added the bot: an empty object (absent from a form body) when its `ID` is 0 (docs). */
-  readonly USER?: V1EventUser;
-  readonly [key: string]: unknown;
-}
-export interface V1JoinChatEvent extends EventBase<'ONIMBOTJOINCHAT', V1JoinChatEventData> {
-  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
-  readonly event_handler_id?: number;
-}
-
-/** A legacy v1 event: webhook mode only, with the body's top-level `event_handler_id`. */
-interface V1EventBase<T extends string, D> extends EventBase<T, D> {
-  /** Webhook mode: the id of the `event.bind` handler the portal called (the body's top-level `event_handler_id`). */
-  readonly event_handler_id?: number;
-}
+export interface V1JoinChatEventData
+  extends V1ChatEventData<
+    V1ChatParams & {
+      readonly BOT_ID?: number;
+      /** Who added the bot, as `USER`. */
+      readonly USER_ID?: number;
+      /** Group chats only, as `CHAT_ID`. */
+      readonly CHAT_ENTITY_TYPE?: string;
+      readonly CHAT_ENTITY_ID?: string;
+      /** `1` when the bot may read the chat's history, `0` when not. */
+      readonly ACCESS_HISTORY?: number;
+      /** Copilot group chats only: `Y` when the bot was added without a system message. */
+      readonly SILENT_JOIN?: string;
+    }
+  > {}
+export type V1JoinChatEvent = V1EventBase<'ONIMBOTJOINCHAT', V1JoinChatEventData>;
 
 /**
  * `PARAMS` of a legacy edit or deletion (on-imbot-message-update.md, on-imbot-message-delete.md): the message's
- * fields, read as `ONIMBOTMESSAGEADD`'s are, its id twice (`ID`, `MESSAGE_ID`).
+ * fields, read as `ONIMBOTMESSAGEADD`'s are, its id twice (`ID`, `MESSAGE_ID`). `FROM_USER_ID`, the author, is sent
+ * in private chats only (the docs' group-chat samples have none).
  */
-export interface V1MessageChangeParams {
-  readonly MESSAGE_ID: number;
+export interface V1MessageChangeParams extends V1MessageParams {
   readonly ID?: number;
-  /**
-   * The dialog of the message: `chat<N>` for a group chat, the author's user id (`"27"`) for a private one. Always a
-   * string, checked by the legacy API's rule as `ONIMBOTMESSAGEADD`'s, so it goes to `withStatus({ legacy: true })`.
-   */
-  readonly DIALOG_ID: DialogId;
   /** An edit: the new text (`''` when not sent). A deletion: the notice that the message was deleted. */
   readonly MESSAGE?: string;
-  readonly AUTHOR_ID?: number;
-  /** Private chats only, as `TO_USER_ID`. */
-  readonly FROM_USER_ID?: number;
-  readonly TO_USER_ID?: number;
-  readonly TO_CHAT_ID?: number;
-  readonly CHAT_ID?: number;
-  readonly CHAT_AUTHOR_ID?: number;
-  readonly CHAT_USER_COUNT?: number;
-  readonly CHAT_TYPE?: string;
-  readonly MESSAGE_TYPE?: string;
   readonly CHAT_ENTITY_TYPE?: string;
   readonly CHAT_ENTITY_ID?: string;
   readonly PLATFORM_CONTEXT?: string;
   readonly MESSAGE_ORIGINAL?: string;
-  readonly LANGUAGE?: string;
-  readonly SYSTEM?: boolean;
-  /** An edit in a group chat: the users and bots the message mentions, keyed by their id as a string. */
-  readonly MENTIONED_LIST?: Readonly<Record<string, number>>;
-  readonly [key: string]: unknown;
 }
 
-/** The legacy edit (on-imbot-message-update.md): `BOT` and `USER` as in `ONIMBOTMESSAGEADD`. */
-export interface V1MessageUpdateEventData {
-  readonly BOT: Readonly<Record<string, V1EventBot>>;
-  readonly PARAMS: V1MessageChangeParams & { readonly MESSAGE: string };
-  /** The author: absent or empty at times (docs). */
-  readonly USER?: V1EventUser;
-  readonly [key: string]: unknown;
-}
+/** The legacy edit (on-imbot-message-update.md): `BOT` and `USER` as in `ONIMBOTMESSAGEADD`, `USER` at times absent. */
+export interface V1MessageUpdateEventData
+  extends V1ChatEventData<V1MessageChangeParams & { readonly MESSAGE: string }> {}
 export type V1MessageUpdateEvent = V1EventBase<'ONIMBOTMESSAGEUPDATE', V1MessageUpdateEventData>;
 
-/** The legacy deletion (on-imbot-message-delete.md): `BOT` and `USER` as in `ONIMBOTMESSAGEADD`. */
-export interface V1MessageDeleteEventData {
-  readonly BOT: Readonly<Record<string, V1EventBot>>;
-  readonly PARAMS: V1MessageChangeParams;
-  /** The deleted message's author: empty when `FROM_USER_ID` is 0 (docs). */
-  readonly USER?: V1EventUser;
-  readonly [key: string]: unknown;
-}
+/**
+ * The legacy deletion (on-imbot-message-delete.md): `BOT` and `USER` as in `ONIMBOTMESSAGEADD`, `USER` the deleted
+ * message's author (empty when `FROM_USER_ID` is 0).
+ */
+export interface V1MessageDeleteEventData extends V1ChatEventData<V1MessageChangeParams> {}
 export type V1MessageDeleteEvent = V1EventBase<'ONIMBOTMESSAGEDELETE', V1MessageDeleteEventData>;
 
 /** The legacy bot's last event (on-imbot-delete.md): it was unregistered. Its whole `data` is the bot's id and code. */

@@ -13,6 +13,59 @@ import type {
 import { parsePhpQuery } from './parsePhpQuery';
 import { typeBotEvent } from './typeBotEvent';
 
+/** `fields` (a form body, every scalar a string) read as `parseBotEvent` reads it, then typed: the event `E` it holds. */
+function typedForm<E extends BotEvent = BotEvent>(fields: Record<string, string>): E {
+  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
+  return typeBotEvent(String(raw.event), raw.data, { ts: raw.ts, eventHandlerId: raw.event_handler_id }) as E;
+}
+
+/**
+ * The author of the outdated v1 pages' samples (user 27) as `data[USER]` of a form body carries her, and as typed;
+ * her `Y`/`N` flags (`N` in the samples) apart, as some pages leave them out: `ID` a number, the flags booleans.
+ */
+const userForm: Record<string, string> = {
+  'data[USER][ID]': '27',
+  'data[USER][NAME]': 'Светлана Иванова',
+  'data[USER][FIRST_NAME]': 'Светлана',
+  'data[USER][LAST_NAME]': 'Иванова',
+  'data[USER][WORK_POSITION]': '',
+  'data[USER][GENDER]': 'F',
+};
+const USER = {
+  ID: 27,
+  NAME: 'Светлана Иванова',
+  FIRST_NAME: 'Светлана',
+  LAST_NAME: 'Иванова',
+  WORK_POSITION: '',
+  GENDER: 'F',
+};
+const userFlagsForm: Record<string, string> = {
+  'data[USER][IS_BOT]': 'N',
+  'data[USER][IS_CONNECTOR]': 'N',
+  'data[USER][IS_NETWORK]': 'N',
+  'data[USER][IS_EXTRANET]': 'N',
+};
+const USER_FLAGS = { IS_BOT: false, IS_CONNECTOR: false, IS_NETWORK: false, IS_EXTRANET: false };
+
+/** The `data[BOT][571]` entry of the outdated message and join pages, tokens left out, and as typed. */
+const bot571: Record<string, string> = {
+  'data[BOT][571][expires]': '1772096136',
+  'data[BOT][571][expires_in]': '3600',
+  'data[BOT][571][user_id]': '571',
+  'data[BOT][571][AUTH][expires]': '1772096136',
+  'data[BOT][571][AUTH][user_id]': '571',
+  'data[BOT][571][BOT_ID]': '571',
+  'data[BOT][571][BOT_CODE]': 'BOT',
+};
+const BOT_571 = {
+  expires: 1772096136,
+  expires_in: 3600,
+  user_id: 571,
+  AUTH: { expires: 1772096136, user_id: 571 },
+  BOT_ID: 571,
+  BOT_CODE: 'BOT',
+};
+
 /**
  * The group-chat ONIMBOTMESSAGEADD of b24-rest-docs (chat-bots/outdated/messages/events/on-imbot-message-add.md), as
  * the portal POSTs it: a form built by `http_build_query`, every scalar a string. Tokens are left out.
@@ -50,14 +103,9 @@ const groupMention: Record<string, string> = {
   'data[PARAMS][TO_USER_ID]': '567',
   'data[PARAMS][MESSAGE_ID]': '84351',
   'data[PARAMS][LANGUAGE]': 'ru',
-  'data[USER][ID]': '27',
-  'data[USER][NAME]': 'Светлана Иванова',
-  'data[USER][WORK_POSITION]': '',
-  'data[USER][GENDER]': 'F',
-  'data[USER][IS_BOT]': 'N',
-  'data[USER][IS_CONNECTOR]': 'N',
+  ...userForm,
+  ...userFlagsForm,
   'data[USER][IS_NETWORK]': 'Y',
-  'data[USER][IS_EXTRANET]': 'N',
   ts: '1771940028',
 };
 
@@ -89,18 +137,12 @@ for (const prefix of ['data[BOT][567]', 'data[BOT][567][AUTH]']) {
   });
 }
 
-/** `fields` read as `parseBotEvent` reads a form body, then typed. */
-function typed(fields: Record<string, string>): V1MessageAddEvent {
-  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
-  return typeBotEvent(String(raw.event), raw.data, {
-    ts: raw.ts,
-    eventHandlerId: raw.event_handler_id,
-  }) as V1MessageAddEvent;
-}
+/** `typedForm` for the tests of one event: its fields reached without a cast. */
+const typed = typedForm<V1MessageAddEvent>;
 
 function refusal(fields: Record<string, string>): unknown {
   try {
-    typed(fields);
+    typedForm(fields);
   } catch (error) {
     return error;
   }
@@ -139,17 +181,12 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEADD', () => {
   });
 
   it("turns the user's Y/N flags into booleans alike, IS_CONNECTOR and IS_NETWORK as IS_BOT and IS_EXTRANET", () => {
-    expect(typed(groupMention).data.USER).toEqual({
-      ID: 27,
-      NAME: 'Светлана Иванова',
-      WORK_POSITION: '',
-      GENDER: 'F',
-      IS_BOT: false,
-      IS_CONNECTOR: false,
-      IS_NETWORK: true,
-      IS_EXTRANET: false,
+    expect(typed(groupMention).data.USER).toEqual({ ...USER, ...USER_FLAGS, IS_NETWORK: true });
+    const connector = typed({
+      ...groupMention,
+      'data[USER][IS_CONNECTOR]': 'Y',
+      'data[USER][IS_NETWORK]': 'N',
     });
-    const connector = typed({ ...groupMention, 'data[USER][IS_CONNECTOR]': 'Y', 'data[USER][IS_NETWORK]': 'N' });
     expect(connector.data.USER).toMatchObject({ IS_CONNECTOR: true, IS_NETWORK: false });
   });
 
@@ -295,10 +332,7 @@ const v2Join: Record<string, string> = {
   ts: '1772093963',
 };
 
-function typedJoin(fields: Record<string, string>): JoinChatEvent {
-  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
-  return typeBotEvent(String(raw.event), raw.data, { ts: raw.ts }) as JoinChatEvent;
-}
+const typedJoin = typedForm<JoinChatEvent>;
 
 describe('typeBotEvent: ONIMBOTV2JOINCHAT', () => {
   it('checks the top-level data.dialogId as data.chat.dialogId, by the imbot.v2 rule, and keeps it a string', () => {
@@ -341,19 +375,8 @@ describe('typeBotEvent: ONIMBOTV2JOINCHAT', () => {
 const joinBase: Record<string, string> = {
   event: 'ONIMBOTJOINCHAT',
   event_handler_id: '459',
-  'data[BOT][571][expires]': '1772094439',
-  'data[BOT][571][expires_in]': '3600',
-  'data[BOT][571][user_id]': '571',
-  'data[BOT][571][AUTH][expires]': '1772094439',
-  'data[BOT][571][AUTH][user_id]': '571',
-  'data[BOT][571][BOT_ID]': '571',
-  'data[BOT][571][BOT_CODE]': 'BOT',
-  'data[USER][ID]': '27',
-  'data[USER][NAME]': 'Светлана Иванова',
-  'data[USER][FIRST_NAME]': 'Светлана',
-  'data[USER][LAST_NAME]': 'Иванова',
-  'data[USER][WORK_POSITION]': '',
-  'data[USER][GENDER]': 'F',
+  ...bot571,
+  ...userForm,
   ts: '1772090839',
 };
 const privateJoin: Record<string, string> = {
@@ -382,13 +405,7 @@ const groupJoin: Record<string, string> = {
   'data[PARAMS][LANGUAGE]': 'ru',
 };
 
-function typedV1Join(fields: Record<string, string>): V1JoinChatEvent {
-  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
-  return typeBotEvent(String(raw.event), raw.data, {
-    ts: raw.ts,
-    eventHandlerId: raw.event_handler_id,
-  }) as V1JoinChatEvent;
-}
+const typedV1Join = typedForm<V1JoinChatEvent>;
 
 describe('typeBotEvent: legacy ONIMBOTJOINCHAT', () => {
   it("types the docs' private-chat join: DIALOG_ID the user's id as a string, the ids numbers", () => {
@@ -407,22 +424,8 @@ describe('typeBotEvent: legacy ONIMBOTJOINCHAT', () => {
       DIALOG_ID: '27',
       LANGUAGE: 'ru',
     });
-    expect(event.data.USER).toEqual({
-      ID: 27,
-      NAME: 'Светлана Иванова',
-      FIRST_NAME: 'Светлана',
-      LAST_NAME: 'Иванова',
-      WORK_POSITION: '',
-      GENDER: 'F',
-    });
-    expect(event.data.BOT['571']).toEqual({
-      expires: 1772094439,
-      expires_in: 3600,
-      user_id: 571,
-      AUTH: { expires: 1772094439, user_id: 571 },
-      BOT_ID: 571,
-      BOT_CODE: 'BOT',
-    });
+    expect(event.data.USER).toEqual(USER);
+    expect(event.data.BOT['571']).toEqual(BOT_571);
   });
 
   it("types the docs' group-chat join: CHAT_ID, CHAT_AUTHOR_ID and ACCESS_HISTORY numbers, the entity strings as sent", () => {
@@ -485,23 +488,6 @@ describe('typeBotEvent: legacy ONIMBOTJOINCHAT', () => {
   });
 });
 
-/** `fields` (a form body, every scalar a string) read as `parseBotEvent` reads it, then typed. */
-function typedForm(fields: Record<string, string>): BotEvent {
-  const raw = parsePhpQuery(new URLSearchParams(fields).toString());
-  return typeBotEvent(String(raw.event), raw.data, { ts: raw.ts, eventHandlerId: raw.event_handler_id });
-}
-
-/** The `data[BOT][571]` entry of the outdated message and join pages, tokens left out. */
-const bot571: Record<string, string> = {
-  'data[BOT][571][expires]': '1772096136',
-  'data[BOT][571][expires_in]': '3600',
-  'data[BOT][571][user_id]': '571',
-  'data[BOT][571][AUTH][expires]': '1772096136',
-  'data[BOT][571][AUTH][user_id]': '571',
-  'data[BOT][571][BOT_ID]': '571',
-  'data[BOT][571][BOT_CODE]': 'BOT',
-};
-
 /** The private-chat ONIMBOTMESSAGEUPDATE of chat-bots/outdated/messages/events/on-imbot-message-update.md. */
 const privateUpdate: Record<string, string> = {
   event: 'ONIMBOTMESSAGEUPDATE',
@@ -523,16 +509,8 @@ const privateUpdate: Record<string, string> = {
   'data[PARAMS][MESSAGE_ID]': '84531',
   'data[PARAMS][CHAT_TYPE]': 'P',
   'data[PARAMS][LANGUAGE]': 'ru',
-  'data[USER][ID]': '27',
-  'data[USER][NAME]': 'Светлана Иванова',
-  'data[USER][FIRST_NAME]': 'Светлана',
-  'data[USER][LAST_NAME]': 'Иванова',
-  'data[USER][WORK_POSITION]': '',
-  'data[USER][GENDER]': 'F',
-  'data[USER][IS_BOT]': 'N',
-  'data[USER][IS_CONNECTOR]': 'N',
-  'data[USER][IS_NETWORK]': 'N',
-  'data[USER][IS_EXTRANET]': 'N',
+  ...userForm,
+  ...userFlagsForm,
   ts: '1772092536',
 };
 
@@ -594,9 +572,8 @@ const privateDelete: Record<string, string> = {
   'data[PARAMS][DIALOG_ID]': '27',
   'data[PARAMS][MESSAGE_ID]': '84525',
   'data[PARAMS][CHAT_TYPE]': 'P',
-  'data[USER][ID]': '27',
-  'data[USER][NAME]': 'Светлана Иванова',
-  'data[USER][IS_BOT]': 'N',
+  ...userForm,
+  ...userFlagsForm,
   'data[USER][IS_NETWORK]': 'Y',
   ts: '1772092554',
 };
@@ -604,7 +581,7 @@ const privateDelete: Record<string, string> = {
 describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', () => {
   it("types the docs' private-chat edit: DIALOG_ID the author's id as a string, the integers numbers, USER as ONIMBOTMESSAGEADD's", () => {
     // They came as type 'other', every field a string: a v1 bot read DIALOG_ID and MESSAGE_ID unchecked.
-    const event = typedForm(privateUpdate) as V1MessageUpdateEvent;
+    const event = typedForm<V1MessageUpdateEvent>(privateUpdate);
     expect(event.type).toBe('ONIMBOTMESSAGEUPDATE');
     expect(event.event_handler_id).toBe(455);
     expect(event.ts).toBe(1772092536);
@@ -626,30 +603,12 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', (
       CHAT_TYPE: 'P',
       LANGUAGE: 'ru',
     });
-    expect(event.data.USER).toEqual({
-      ID: 27,
-      NAME: 'Светлана Иванова',
-      FIRST_NAME: 'Светлана',
-      LAST_NAME: 'Иванова',
-      WORK_POSITION: '',
-      GENDER: 'F',
-      IS_BOT: false,
-      IS_CONNECTOR: false,
-      IS_NETWORK: false,
-      IS_EXTRANET: false,
-    });
-    expect(event.data.BOT['571']).toEqual({
-      expires: 1772096136,
-      expires_in: 3600,
-      user_id: 571,
-      AUTH: { expires: 1772096136, user_id: 571 },
-      BOT_ID: 571,
-      BOT_CODE: 'BOT',
-    });
+    expect(event.data.USER).toEqual({ ...USER, ...USER_FLAGS });
+    expect(event.data.BOT['571']).toEqual(BOT_571);
   });
 
   it("types the docs' group-chat edit without FROM_USER_ID or USER, MENTIONED_LIST's ids numbers", () => {
-    const event = typedForm(groupUpdate) as V1MessageUpdateEvent;
+    const event = typedForm<V1MessageUpdateEvent>(groupUpdate);
     expect(event.type).toBe('ONIMBOTMESSAGEUPDATE');
     expect(event.data).not.toHaveProperty('USER');
     expect(event.data.PARAMS).toMatchObject({
@@ -666,7 +625,7 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', (
   });
 
   it("types the docs' deletions: the group one without an author, the private one with USER's flags booleans", () => {
-    const group = typedForm(groupDelete) as V1MessageDeleteEvent;
+    const group = typedForm<V1MessageDeleteEvent>(groupDelete);
     expect(group.type).toBe('ONIMBOTMESSAGEDELETE');
     expect(group.event_handler_id).toBe(457);
     expect(group.data.PARAMS).toEqual({
@@ -684,10 +643,10 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', (
       LANGUAGE: 'ru',
     });
     expect(group.data.BOT['571']?.BOT_ID).toBe(571);
-    const own = typedForm(privateDelete) as V1MessageDeleteEvent;
+    const own = typedForm<V1MessageDeleteEvent>(privateDelete);
     expect(own.type).toBe('ONIMBOTMESSAGEDELETE');
     expect(own.data.PARAMS).toMatchObject({ DIALOG_ID: '27', FROM_USER_ID: 27, TO_USER_ID: 571, MESSAGE_ID: 84525 });
-    expect(own.data.USER).toEqual({ ID: 27, NAME: 'Светлана Иванова', IS_BOT: false, IS_NETWORK: true });
+    expect(own.data.USER).toEqual({ ...USER, ...USER_FLAGS, IS_NETWORK: true });
   });
 
   it('checks DIALOG_ID by the legacy rule and requires it and MESSAGE_ID, as ONIMBOTMESSAGEADD does', () => {
@@ -715,12 +674,12 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', (
 
   it('reads the fields ONIMBOTMESSAGEADD has as it does: SYSTEM a boolean, TO_CHAT_ID a number, BOT as qs leaves it', () => {
     // The emulator sends an edit and a deletion with the message event's PARAMS (TO_CHAT_ID, SYSTEM, …).
-    const event = typedForm({
+    const event = typedForm<V1MessageUpdateEvent>({
       ...groupUpdate,
       'data[PARAMS][SYSTEM]': 'N',
       'data[PARAMS][TO_CHAT_ID]': '1157',
       'data[PARAMS][FROM_USER_ID]': '27',
-    }) as V1MessageUpdateEvent;
+    });
     expect(event.data.PARAMS).toMatchObject({ SYSTEM: false, TO_CHAT_ID: 1157, FROM_USER_ID: 27 });
     const listed = typeBotEvent(
       'onimbotmessagedelete',
@@ -737,7 +696,7 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', (
 
   it("keeps an edit's MESSAGE a string, empty when not sent, as ONIMBOTMESSAGEADD's", () => {
     const { 'data[PARAMS][MESSAGE]': _, ...without } = groupUpdate;
-    expect((typedForm(without) as V1MessageUpdateEvent).data.PARAMS.MESSAGE).toBe('');
+    expect(typedForm<V1MessageUpdateEvent>(without).data.PARAMS.MESSAGE).toBe('');
   });
 });
 
@@ -753,7 +712,7 @@ describe('typeBotEvent: legacy ONIMBOTDELETE', () => {
 
   it("types the docs' body: BOT_ID a number, BOT_CODE as sent, event_handler_id and ts numbers", () => {
     // It came as type 'other' with BOT_ID "567": a v1 bot compared it with its numeric id and missed its own removal.
-    const event = typedForm(deleted) as V1BotDeleteEvent;
+    const event = typedForm<V1BotDeleteEvent>(deleted);
     expect(event).toEqual({
       type: 'ONIMBOTDELETE',
       event_handler_id: 439,
@@ -847,7 +806,7 @@ const groupCommand: Record<string, string> = {
 describe('typeBotEvent: legacy ONIMCOMMANDADD', () => {
   it("types the docs' private-chat command: each command keyed by its id, its ids numbers, PARAMS as ONIMBOTMESSAGEADD's", () => {
     // It came as type 'other', every field a string: COMMAND_ID "103", DIALOG_ID unchecked.
-    const event = typedForm(privateCommand) as V1CommandAddEvent;
+    const event = typedForm<V1CommandAddEvent>(privateCommand);
     expect(event.type).toBe('ONIMCOMMANDADD');
     expect(event.event_handler_id).toBe(1045);
     expect(event.ts).toBe(1772109486);
@@ -893,7 +852,7 @@ describe('typeBotEvent: legacy ONIMCOMMANDADD', () => {
   });
 
   it("types the docs' group-chat command: the CHAT_* integers and BOT_IN_CHAT's ids numbers, the strings as sent", () => {
-    const { PARAMS } = (typedForm(groupCommand) as V1CommandAddEvent).data;
+    const { PARAMS } = typedForm<V1CommandAddEvent>(groupCommand).data;
     expect(PARAMS).toMatchObject({
       DIALOG_ID: 'chat2725',
       CHAT_ID: 2725,
