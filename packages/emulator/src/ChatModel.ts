@@ -341,6 +341,24 @@ export class ChatModel {
   }
 
   /**
+   * Takes a member out of a group chat (`im.chat.user.delete`, `im.chat.leave`). An owner who leaves hands the chat on
+   * (`changeAuthor` in `GroupChat::deleteUser`, yuliai/bitrix-modules im/lib/V2/Chat.php): the model gives it to the
+   * member who has been in it longest, as the source does not say whom it picks. No bot event: neither the v2 events
+   * (reference §4.4, `ONIMBOTV2JOINCHAT` but no leave) nor the v1 ones document one for a removal (`ONIMBOTDELETE` is
+   * for unregistering). An indicator the member was showing is left alone: what hides one is a message, an edit or its
+   * timer (reference §3), a leave is not among them, so it lapses on its own. The "left the chat" system message is
+   * not modelled (the model has no system messages).
+   */
+  removeMember(chat: Chat, userId: number): void {
+    chat.members.delete(userId);
+    if (chat.ownerId === userId) {
+      const [next] = chat.members;
+      if (next !== undefined) chat.ownerId = next;
+    }
+    this.onChatsChanged();
+  }
+
+  /**
    * A bot's join event, as a message event is delivered (notifyBots): v2 `ONIMBOTV2JOINCHAT` with the public event
    * page's data, `{bot, dialogId, chat, user, language}`, `user` being who added the bot (bitrix-tools/b24-rest-docs
    * api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md#onimbotv2joinchat), queued in fetch mode; a

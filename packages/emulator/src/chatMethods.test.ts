@@ -215,3 +215,159 @@ describe('im.chat.user.add', () => {
     expect(greet.status).toBe(200);
   });
 });
+
+describe('im.chat.user.delete', () => {
+  it("lets the chat's owner remove a member: `true`, and the member is gone from the chat", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const removed = await post(`${emulator.webhookUrl()}im.chat.user.delete`, { CHAT_ID: 1, USER_ID: 3 });
+    expect(removed.status).toBe(200);
+    expect(removed.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 10, 11]);
+    // No longer a member: the history is closed to them, as to anyone outside the chat.
+    const history = await post(`${emulator.webhookUrl(3)}im.dialog.messages.get`, { DIALOG_ID: 'chat1' });
+    expect(history.status).toBe(403);
+  });
+
+  it('refuses in the source order: CHAT_ID_EMPTY, USER_ID_EMPTY, ACCESS_DENIED_KICK, USER_NOT_FOUND', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    for (const params of [{ USER_ID: 3 }, { CHAT_ID: 0, USER_ID: 3 }, { CHAT_ID: 'abc' }]) {
+      const reply = await post(`${emulator.webhookUrl()}im.chat.user.delete`, params);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error).toBe('CHAT_ID_EMPTY');
+    }
+    for (const params of [{ CHAT_ID: 1 }, { CHAT_ID: 1, USER_ID: 0 }, { CHAT_ID: 99, USER_ID: 'x' }]) {
+      const reply = await post(`${emulator.webhookUrl()}im.chat.user.delete`, params);
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({ error: 'USER_ID_EMPTY', error_description: "User ID can't be empty" });
+    }
+    // A member who is not the owner removing someone else; a caller outside the chat; no such chat; a private dialog.
+    await post(`${emulator.webhookUrl()}im.message.add`, { DIALOG_ID: '2', MESSAGE: 'private' });
+    const privateId = emulator.timeline().find((e) => e.kind === 'message')!.chatId;
+    for (const [caller, chatId, userId] of [
+      [2, 1, 3],
+      [3, 2, 2],
+      [1, 99, 2],
+      [1, privateId, 2],
+    ] as const) {
+      const reply = await post(`${emulator.webhookUrl(caller)}im.chat.user.delete`, {
+        CHAT_ID: chatId,
+        USER_ID: userId,
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toEqual({
+        error: 'ACCESS_DENIED_KICK',
+        error_description: 'Insufficient rights to exclude participants from the chat',
+      });
+    }
+    const notIn = await post(`${emulator.webhookUrl()}im.chat.user.delete`, { CHAT_ID: 2, USER_ID: 3 });
+    expect(notIn.status).toBe(400);
+    expect(notIn.body).toEqual({ error: 'USER_NOT_FOUND', error_description: 'The specified user is not in the chat' });
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 3, 10, 11]);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2]);
+  });
+
+  it('a bot removed while its status shows: its notify is refused (ACCESS_DENIED), the status lapses on its own, no event', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    emulator = await startEmulator({ plan: 'off', now: () => now });
+    const shown = await post(`${emulator.webhookUrl()}imbot.v2.Chat.InputAction.notify`, {
+      ...AGENT,
+      dialogId: 'chat1',
+      statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+      duration: 60,
+    });
+    expect(shown.status).toBe(200);
+    now += 1_000;
+    const removed = await post(`${emulator.webhookUrl()}im.chat.user.delete`, { CHAT_ID: 1, USER_ID: 10 });
+    expect(removed.body.result).toBe(true);
+
+    const refused = await post(`${emulator.webhookUrl()}imbot.v2.Chat.InputAction.notify`, {
+      ...AGENT,
+      dialogId: 'chat1',
+      statusMessageCode: 'IMBOT_AGENT_ACTION_THINKING',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('ACCESS_DENIED');
+    // Nothing on the platform hides it: it stays up until its 60 s run out.
+    expect(emulator.indicators().map((i) => [i.chatId, i.senderId])).toEqual([[1, 10]]);
+    now += 59_000;
+    expect(emulator.indicators()).toEqual([]);
+    expect(emulator.visibility('chat1', 10)).toEqual([
+      { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 1) + 60_000, endCause: 'expired', calls: 1 },
+    ]);
+    // No documented event tells a bot it was removed (ONIMBOTV2DELETE is for unregistering).
+    expect(await agentEvents(emulator)).toEqual([]);
+  });
+
+  it('a user removed is refused im.dialog.writing (ACCESS_ERROR 403); a v1 bot removed still gets `true` from sendTyping', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const reg = await post(`${emulator.webhookUrl()}imbot.register`, {
+      CODE: 'oldbot',
+      TYPE: 'B',
+      EVENT_HANDLER: 'https://bots.example/handler',
+      PROPERTIES: { NAME: 'OldBot' },
+      CLIENT_ID: 'legacy-client',
+    });
+    const botId = reg.body.result as number;
+    await post(`${emulator.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [botId] });
+    for (const userId of [3, botId] as const) {
+      const chatId = userId === 3 ? 1 : 2;
+      const removed = await post(`${emulator.webhookUrl()}im.chat.user.delete`, { CHAT_ID: chatId, USER_ID: userId });
+      expect(removed.body.result).toBe(true);
+    }
+
+    const writing = await post(`${emulator.webhookUrl(3)}im.dialog.writing`, { DIALOG_ID: 'chat1' });
+    expect(writing.status).toBe(403);
+    expect(writing.body.error).toBe('ACCESS_ERROR');
+    // StartWriting checks no membership (reference §1.1): the legacy call succeeds outside the chat as well.
+    const typing = await post(`${emulator.webhookUrl()}imbot.chat.sendTyping`, {
+      BOT_ID: botId,
+      CLIENT_ID: 'legacy-client',
+      DIALOG_ID: 'chat2',
+    });
+    expect(typing.status).toBe(200);
+    expect(typing.body.result).toBe(true);
+  });
+});
+
+describe('im.chat.leave', () => {
+  it('takes the caller out of the chat; then, no longer a member, ACCESS_DENIED_KICK 403; CHAT_ID_EMPTY 400', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const left = await post(`${emulator.webhookUrl(2)}im.chat.leave`, { CHAT_ID: 2 });
+    expect(left.status).toBe(200);
+    expect(left.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1]);
+    const again = await post(`${emulator.webhookUrl(2)}im.chat.leave`, { CHAT_ID: 2 });
+    expect(again.status).toBe(403);
+    expect(again.body.error).toBe('ACCESS_DENIED_KICK');
+    for (const params of [{}, { CHAT_ID: 0 }, { CHAT_ID: 'chat2' }]) {
+      const reply = await post(`${emulator.webhookUrl()}im.chat.leave`, params);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error).toBe('CHAT_ID_EMPTY');
+    }
+  });
+
+  it('lets the owner leave: the chat passes to the member who has been in it longest', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const left = await post(`${emulator.webhookUrl()}im.chat.leave`, { CHAT_ID: 1 });
+    expect(left.body.result).toBe(true);
+    // User 2 now owns chat 1: it may remove others, user 3 may not.
+    const byThree = await post(`${emulator.webhookUrl(3)}im.chat.user.delete`, { CHAT_ID: 1, USER_ID: 2 });
+    expect(byThree.body.error).toBe('ACCESS_DENIED_KICK');
+    const byTwo = await post(`${emulator.webhookUrl(2)}im.chat.user.delete`, { CHAT_ID: 1, USER_ID: 3 });
+    expect(byTwo.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([2, 10, 11]);
+  });
+
+  it("a user's typing indicator outlives their leave: it lapses on its own timer", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    emulator = await startEmulator({ plan: 'off', now: () => now, clientLifetimeSec: 25 });
+    await post(`${emulator.webhookUrl(2)}im.dialog.writing`, { DIALOG_ID: 'chat2' });
+    now += 5_000;
+    const left = await post(`${emulator.webhookUrl(2)}im.chat.leave`, { CHAT_ID: 2 });
+    expect(left.body.result).toBe(true);
+    expect(emulator.indicators().map((i) => i.senderId)).toEqual([2]);
+    now += 20_000;
+    expect(emulator.indicators()).toEqual([]);
+    expect(emulator.visibility('chat2', 2)[0]?.endCause).toBe('expired');
+  });
+});

@@ -79,7 +79,45 @@ function chatUserAdd(raw: Params, context: MethodContext): unknown {
   return true;
 }
 
+/**
+ * `im.chat.user.delete` and `im.chat.leave`, one handler in the module source (im_rest.php chatUserDelete, then
+ * `CIMChat::DeleteUser`), checked in its order: `CHAT_ID` and `USER_ID` through `intval`; CHAT_ID_EMPTY 400 if the
+ * chat id is not > 0; for `im.chat.user.delete` USER_ID_EMPTY 400 ("User ID can't be empty") if the user id is not
+ * > 0. Whom: `USER_ID` if > 0, else the caller; so `im.chat.leave`, whose page documents `CHAT_ID` only, removes the
+ * `USER_ID` it is given as the source does. Then the right to remove (`canDo(Action::Kick)`, and "only the chat's
+ * author removes others", `IM_ERROR_KICK`): the caller must be in the group chat, and may remove only themselves
+ * unless they own it; a chat that does not exist, a private dialog, a chat the caller is not in and another member
+ * removed by a non-owner are ACCESS_DENIED_KICK 403 (for `im.chat.leave` the page's "the user is not a member of the
+ * chat"). Last, a user who is not in the chat is USER_NOT_FOUND 400 ("The specified user is not in the chat"). The
+ * codes and texts are the pages' (bitrix-tools/b24-rest-docs and bitrix24/b24restdocs api-reference/chats/chat-users/
+ * im-chat-user-delete.md, im-chat-leave.md): the source's REST wrapper turns every refusal of `DeleteUser` but an
+ * owner's forbidden leave into WRONG_REQUEST 400, and the pages are followed, as for `im.chat.user.add`. The owner
+ * may leave (LEAVE_OWNER_FORBIDDEN, ACCESS_ERROR 403, is for entity chats such as the general one, which the model
+ * has not), and the chat passes on (ChatModel.removeMember). The general chat's ACCESS_ERROR ("Action unavailable",
+ * "It is forbidden to delete users of this chat") is not modelled: the model has none. `true` on success.
+ * `DIALOG_ID`, which the source also reads, is not modelled (neither page documents it, as for `im.chat.user.add`).
+ */
+function chatUserDelete(raw: Params, context: MethodContext, leave: boolean): unknown {
+  const params = upperKeys(raw);
+  const { model, auth } = context;
+  const chatId = intval(params.CHAT_ID);
+  const userId = intval(params.USER_ID);
+  if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
+  context.record.chatId = chatId;
+  context.record.dialogId = `chat${chatId}`;
+  if (!leave && userId <= 0) throw restError('USER_ID_EMPTY', "User ID can't be empty");
+  const target = userId > 0 ? userId : auth.userId;
+  const chat = model.chats.get(chatId);
+  if (chat?.type !== 'chat' || !chat.members.has(auth.userId)) throw restError('ACCESS_DENIED_KICK');
+  if (target !== auth.userId && chat.ownerId !== auth.userId) throw restError('ACCESS_DENIED_KICK');
+  if (!chat.members.has(target)) throw restError('USER_NOT_FOUND', 'The specified user is not in the chat');
+  model.removeMember(chat, target);
+  return true;
+}
+
 export const CHAT_METHODS: readonly MethodDefinition[] = [
   { name: 'im.chat.add', scope: 'im', handler: chatAdd },
   { name: 'im.chat.user.add', scope: 'im', handler: chatUserAdd },
+  { name: 'im.chat.user.delete', scope: 'im', handler: (raw, context) => chatUserDelete(raw, context, false) },
+  { name: 'im.chat.leave', scope: 'im', handler: (raw, context) => chatUserDelete(raw, context, true) },
 ];

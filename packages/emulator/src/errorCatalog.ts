@@ -96,6 +96,9 @@ export const ERROR_CATALOG = {
   // `ACCESS_DENIED_EXTEND`; the text is the method page's, chats/chat-users/im-chat-user-add.md).
   USERS_EMPTY: [400, 'Please select users before creating a new chat'],
   ACCESS_DENIED_EXTEND: [403, 'Insufficient permissions to add participants to the chat'],
+  // im.chat.user.delete / im.chat.leave: the caller may not remove that member (`CIMChat::DeleteUser`'s
+  // `ACCESS_DENIED_KICK`; the text is the EN method page's, bitrix24/b24restdocs chats/chat-users/im-chat-user-delete.md).
+  ACCESS_DENIED_KICK: [403, 'Insufficient rights to exclude participants from the chat'],
   // im.dialog.messages.get (restdocs-ru api-reference/chats/messages/im-dialog-messages-get.md)
   FIRST_ID_STRING: [400, "First ID can't be string"],
   LAST_ID_STRING: [400, "Last ID can't be string"],
