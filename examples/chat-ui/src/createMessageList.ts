@@ -2,6 +2,7 @@ import type { MessageEntry } from '@b24-typing/emulator';
 import type { History, HistoryMessage } from './loadHistory';
 import { keptText } from './keptText';
 import { readOut } from './readOut';
+import { shownText } from './shownText';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
 export interface Outgoing {
@@ -43,6 +44,11 @@ export interface MessageListOptions {
   readonly storedAfterAll: (message: Outgoing) => boolean;
   /** Someone else's message came (live, or while the stream was cut): news to her, as it is read out. */
   readonly received: (entry: Heard) => void;
+  /**
+   * The texts of message `id`'s buttons (`[]` for none), from the chat's history: the stream gives a message's text
+   * only, and one without any (a bot's buttons or attach) shows what it carries instead (see `shownText`).
+   */
+  readonly buttons: (id: number) => Promise<readonly string[]>;
 }
 
 /** A message news to the reader: from the stream, or filled in after a gap from the chat's history. */
@@ -101,6 +107,12 @@ export function createMessageList(options: MessageListOptions) {
   const list = byId<HTMLOListElement>('messages');
   const jump = byId<HTMLButtonElement>('jump');
   const shown = new Map<number, HTMLLIElement>();
+  /** The buttons of the messages without words, by id, once known: kept through a rebuild (`load`), as ids are. */
+  const buttonsOf = new Map<number, readonly string[]>();
+  /** Messages without words whose buttons are being asked for (once each; again when they appear again after a failure). */
+  const asking = new Set<number>();
+  /** Counts the emulator's starts over: an answer about a number of before is not about the message with it now. */
+  let era = 0;
   /** Oldest first; their items are the last ones in the list. */
   const outbox: Pending[] = [];
   /** Deleted while their call was still open: the portal may store them yet (then they are shown after all). */
@@ -270,6 +282,30 @@ export function createMessageList(options: MessageListOptions) {
   }
 
   /**
+   * Writes message `id`'s words in its bubble (plain text, never HTML). One without any (a bot's attach, or its buttons
+   * under a text that was only `[BR]`s) would be a blank bubble: it says what it carries instead, its buttons' texts
+   * once the chat's history told them (`options.buttons`, asked once), in the look of a note (`.no-text`), not of words.
+   */
+  function write(li: HTMLLIElement, id: number, text: string): void {
+    li.classList.toggle('no-text', text === '');
+    li.querySelector('.text')!.textContent = shownText(text, buttonsOf.get(id));
+    if (text !== '' || buttonsOf.has(id) || asking.has(id)) return;
+    asking.add(id);
+    const askedIn = era;
+    options.buttons(id).then(
+      (buttons) => {
+        if (askedIn !== era) return;
+        asking.delete(id);
+        buttonsOf.set(id, buttons);
+        const known = shown.get(id);
+        // Unless it was edited meanwhile, or is gone (a reset): then its words, or nothing, are what it shows.
+        if (known?.classList.contains('no-text')) write(known, id, '');
+      },
+      () => askedIn === era && asking.delete(id), // it keeps saying what it may carry; asked again when it is shown again
+    );
+  }
+
+  /**
    * Where message `id` goes: before the first shown message with a greater id (the portal numbers them in the order
    * they were written, and the stream reports them in that order), else above what this page is still sending. So also
    * after a mark of missing messages that comes after the shown ones it follows: it is one of those missing.
@@ -398,7 +434,7 @@ export function createMessageList(options: MessageListOptions) {
       // An edit (`im.message.update`) comes as the same message again, with its new text; a deletion too (by
       // `im.message.delete`, or an update to no text), with the portal's "This message has been deleted.", no edit.
       if (entry.edited || entry.deleted) {
-        known.querySelector('.text')!.textContent = entry.text;
+        write(known, entry.messageId, entry.text);
         markChanged(known, entry);
       }
       return undefined;
@@ -412,6 +448,7 @@ export function createMessageList(options: MessageListOptions) {
     // Edited or deleted already when the timeline no longer holds its first entry (it keeps `timelineLimit`).
     markChanged(li, entry);
     settle(li, entry.messageId, entry.time);
+    write(li, entry.messageId, entry.text);
     list.insertBefore(li, placeOf(entry.messageId));
     return 'new';
   }
@@ -448,6 +485,7 @@ export function createMessageList(options: MessageListOptions) {
   function bringUpToDate(recent: readonly HistoryMessage[]): Heard[] {
     const added: Heard[] = [];
     for (const message of recent) {
+      if (message.text === '') buttonsOf.set(message.id, message.buttons);
       if (!shown.has(message.id)) {
         const entry = { messageId: message.id, authorId: message.authorId, text: message.text, time: message.date };
         const claimed = message.authorId === me ? claim(entry) : undefined;
@@ -461,8 +499,9 @@ export function createMessageList(options: MessageListOptions) {
         }
       }
       const known = shown.get(message.id)!;
-      const text = known.querySelector('.text')!;
-      if (text.textContent !== message.text) text.textContent = message.text;
+      if (known.querySelector('.text')!.textContent !== shownText(message.text, message.buttons)) {
+        write(known, message.id, message.text);
+      }
       markChanged(known, message);
     }
     return added;
@@ -484,7 +523,10 @@ export function createMessageList(options: MessageListOptions) {
   const announce = (entries: readonly Heard[]): void => {
     // At once: read out one by one, the first of a burst (a catch-up) would be dropped from the announcer before a
     // screen reader ever saw it.
-    readOut(...entries.map((entry) => `${name(entry.authorId)}: ${entry.text}`));
+    // In the words it shows: one without any says what it carries (its buttons, once known), not a bare name.
+    readOut(
+      ...entries.map((entry) => `${name(entry.authorId)}: ${shownText(entry.text, buttonsOf.get(entry.messageId))}`),
+    );
     for (const entry of entries) options.received(entry);
   };
   /**
@@ -677,6 +719,10 @@ export function createMessageList(options: MessageListOptions) {
      */
     startedOver(): void {
       clear();
+      // Its numbers start over: a message with a number of before is another one now.
+      buttonsOf.clear();
+      asking.clear();
+      era++;
       // A deleted one the old emulator stored is gone with it; one never stored is matched by its text (see `claim`).
       for (let i = withdrawn.length - 1; i >= 0; i--) if (withdrawn[i]!.id !== undefined) withdrawn.splice(i, 1);
       for (const message of outbox) {

@@ -38,6 +38,7 @@ describe('loadHistory', () => {
       date: expect.any(Number),
       edited: false,
       deleted: false,
+      buttons: [],
     });
   });
 
@@ -65,7 +66,7 @@ describe('loadHistory', () => {
     );
   });
 
-  it('reads a message that carries a keyboard (params.KEYBOARD) as any other: its words, not edited', async () => {
+  it("reads a message that carries a keyboard (params.KEYBOARD): its words, not edited, its buttons' texts", async () => {
     const transport = createFetchTransport({
       clientEndpoint: `${emulator.url}/rest/`,
       auth: () => emulator.fixtures.oauth.accessToken,
@@ -87,6 +88,7 @@ describe('loadHistory', () => {
       date: expect.any(Number),
       edited: false,
       deleted: false,
+      buttons: ['Yes', 'No'],
     });
   });
 

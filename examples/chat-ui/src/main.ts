@@ -6,6 +6,7 @@ import { Subject, filter, interval, map, merge, share, tap } from 'rxjs';
 import { emulatorFeed } from './emulatorFeed';
 import { keepSentCalls } from './keepSentCalls';
 import { keptText } from './keptText';
+import { loadButtons } from './loadButtons';
 import { loadHistory } from './loadHistory';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
@@ -155,6 +156,9 @@ async function start(): Promise<void> {
       unread++;
       renderTitle();
     },
+    // Straight through the transport, as the history after a gap is read (see `history`); asked only once the stream
+    // showed a message without words, by then `rest` is there.
+    buttons: (id) => loadButtons(rest, config.dialogId, id),
   });
 
   const reseed = (): void => {

@@ -88,6 +88,8 @@ export function createChatView(options: {
   unknown: (id: number) => void;
   /** Someone else's message came (the list reads it out). */
   received: MessageListOptions['received'];
+  /** The texts of a message's buttons, for one without words (see `MessageListOptions`). */
+  buttons: MessageListOptions['buttons'];
 }) {
   const { chatId, me, people } = options;
   const typers = new Map<number, Typer>();
@@ -174,6 +176,7 @@ export function createChatView(options: {
     deleted: options.deleted,
     storedAfterAll: options.storedAfterAll,
     received: options.received,
+    buttons: options.buttons,
   });
 
   /** Takes in one entry of this chat; false for the rest. Renders nothing (see `renderTypers`). */

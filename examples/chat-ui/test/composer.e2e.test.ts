@@ -7,6 +7,7 @@ import { pausedTab } from './pausedTab';
 import { scrollToTop } from './scrollToTop';
 import { startChatUi } from './startChatUi';
 import { trySend } from './trySend';
+import { agentSends } from './agentSends';
 import { agentStatus } from './agentStatus';
 import { deleteAs } from './deleteAs';
 import { typeAs } from './typeAs';
@@ -1019,6 +1020,39 @@ describe('the chat as a person uses it', () => {
     expect(await item.getAttribute('class')).toContain('deleted');
     expect(await item.getAttribute('class')).not.toContain('edited');
     expect(await page.locator('#messages li', { hasText: 'meant for another chat' }).count()).toBe(0);
+  });
+
+  it("shows a bot's message without words as what it carries: its buttons' texts (as text, never HTML), or an attachment", async () => {
+    const { page, emulator } = ui;
+    // Buttons under a text that was only [BR]s, and an attach alone: the portal keeps no text, the stream says ''.
+    const keyboard = [{ TEXT: '<b>Yes</b>', COMMAND: 'yes' }, { TYPE: 'NEWLINE' }, { TEXT: 'No', COMMAND: 'no' }];
+    const buttons = await agentSends(emulator, { message: '[BR]', keyboard });
+    const card = await agentSends(emulator, { attach: [{ MESSAGE: 'Build #42 passed' }] });
+    expect(
+      emulator
+        .messages(1)
+        .slice(-2)
+        .map((m) => m.text),
+    ).toEqual(['', '']);
+    const item = (id: number) => page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item(buttons).locator('.text').textContent()).toBe('[buttons: <b>Yes</b> / No]');
+    expect(await item(buttons).locator('b, button').count()).toBe(0);
+    await expect.poll(() => item(card).locator('.text').textContent()).toBe('[attachment]');
+    // In the look of a note (as a deleted message's words), not of words someone wrote.
+    expect(await item(card).evaluate((li) => getComputedStyle(li.querySelector('.text')!).fontStyle)).toBe('italic');
+    // Read out with its author, not as a bare name: what it carries was not known yet when it came.
+    expect(await page.locator('#announcer p').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/: \[buttons or an attachment\]$/)]),
+    );
+    // Shown the same after a reload (the whole timeline again), the bubbles' height that of a line, not empty.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    await expect.poll(() => item(buttons).locator('.text').textContent()).toBe('[buttons: <b>Yes</b> / No]');
+    expect(
+      await item(card)
+        .locator('.text')
+        .evaluate((text) => text.getBoundingClientRect().height),
+    ).toBeGreaterThan(10);
   });
 
   it('dates the messages of other days, and those of the day before once midnight passes with the page open', async () => {
