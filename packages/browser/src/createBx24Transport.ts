@@ -170,14 +170,16 @@ export function createBx24Transport(bx24: Bx24Like, options: Bx24TransportOption
     transport.batch = (calls: readonly TransportCall[], callOptions?: TransportCallOptions) => {
       return settle<readonly BatchItemResult[]>(
         () => {
-          checkBatch(calls, callOptions);
-          checkEncodable(calls.map(({ params }) => params));
+          // Each call's `method` and `params` read once, by checkBatch: the calls as read (a fresh array of plain
+          // `{ method, params }`, a method a name checkCall passed) are the ones sent, and walked as BX24.js walks them.
+          calls = checkBatch(calls, callOptions);
+          checkEncodable(calls);
         },
         callOptions,
         (resolve, _, seen) => {
           if (!calls.length) return resolve([]);
           callBatch(
-            calls.map(({ method, params }) => ({ method, params })),
+            calls,
             (results) => {
               // `calls` has no holes (checkBatch): one item per command, in order.
               resolve(

@@ -2,13 +2,13 @@ import { getEventListeners } from 'node:events';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IndicatorEvent } from '@b24-typing/core';
-import { createIndicators } from '@b24-typing/core';
+import { B24InputError, createIndicators } from '@b24-typing/core';
 import type { Emulator } from '@b24-typing/emulator';
 import { startEmulator } from '@b24-typing/emulator';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { everythingShown } from '../test/everythingShown';
-import { expectSecretsCut } from '../test/expectSecretsCut';
+import { expectNoSecretShown, expectSecretsCut } from '../test/expectSecretsCut';
 import { openDomPage } from '../test/domPage';
 import { createFetchTransport } from './createFetchTransport';
 
@@ -813,6 +813,68 @@ describe('createFetchTransport input checks (before any request)', () => {
       ]),
     ).rejects.toMatchObject({ kind: 'input', field: 'calls[1].params.a[b]' });
     expect(counted.requests).toBe(0);
+  });
+
+  it("rejects a batch call whose method or params getter (or a Proxy's trap) throws as an input error naming it as checkBatch does, its error not kept, without a request", async () => {
+    const counted = countedFetch();
+    const t = createFetchTransport({ clientEndpoint: emulator.restUrl, auth, fetch: counted.fetch });
+    const secret = 'secret-bot-token';
+    const throwing = (): never => {
+      throw new Error(`could not load ${secret}`);
+    };
+    const fine = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
+    // A getter that answers once and throws when read again: the call is read once, for the checks and the encoding.
+    let reads = 0;
+    const once = {
+      params: { DIALOG_ID: 'chat1' },
+      get method() {
+        return reads++ ? throwing() : 'im.dialog.writing';
+      },
+    };
+    // As core's checkBatch words it: a value its getter did not give is missing.
+    const method = 'a REST method name such as "im.dialog.writing"';
+    const cases: [unknown, string, string][] = [
+      [
+        {
+          params: {},
+          get method() {
+            return throwing();
+          },
+        },
+        'calls[1].method',
+        method,
+      ],
+      [
+        {
+          method: 'im.dialog.writing',
+          get params() {
+            return throwing();
+          },
+        },
+        'calls[1].params',
+        'a plain object',
+      ],
+      [new Proxy({}, { get: throwing }), 'calls[1].method', method],
+    ];
+    for (const [call, field, rule] of cases) {
+      const error = await t.batch!([fine, call as never]).catch((e: unknown) => e);
+      expect(error, field).toBeInstanceOf(B24InputError);
+      expect(error, field).toMatchObject({ kind: 'input', field, rule });
+      expect((error as Error).cause, field).toBeUndefined();
+      expectNoSecretShown(error, [secret], field);
+    }
+    // The calls array's own index (a Proxy's trap), named as checkBatch names a missing call.
+    const calls = new Proxy([fine, fine], {
+      get: (target, key, receiver) => (key === '1' ? throwing() : Reflect.get(target, key, receiver)),
+    });
+    const error = await t.batch!(calls).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'input', field: 'calls[1].method', rule: method });
+    expect((error as Error).cause).toBeUndefined();
+    expect(counted.requests).toBe(0);
+    const { accessToken } = emulator.issueToken(1);
+    const sending = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: () => accessToken });
+    await expect(sending.batch!([once as never])).resolves.toEqual([{ ok: true, result: true }]);
+    expect(reads).toBe(1);
   });
 });
 

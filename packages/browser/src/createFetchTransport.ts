@@ -259,8 +259,9 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   return {
     call,
     // A batch is one call of `batch`; its options are checked before the empty batch returns, too.
+    // Each call's `method` and `params` read once, by checkBatch, which refuses one whose getter throws as input.
     async batch(calls: readonly TransportCall[], callOptions?: TransportCallOptions) {
-      checkBatch(calls, callOptions);
+      calls = checkBatch(calls, callOptions);
       const cmd = calls.map((c, i) => `${c.method}?${encodePhpQuery(c.params, `calls[${i}].params`)}`);
       // Aborted already, an empty batch too rejects, as `call` and the node transport's do, though it sends nothing.
       throwIfAborted(callOptions?.signal);

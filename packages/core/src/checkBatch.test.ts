@@ -108,3 +108,70 @@ describe('checkBatch on a sparse array', () => {
     expect(() => checkBatch(new Array(3))).toThrow(B24InputError);
   });
 });
+
+describe('checkBatch on a call that cannot be read', () => {
+  const secret = 'secret-bot-token';
+  const throwing = (): never => {
+    throw new Error(`could not load ${secret}`);
+  };
+
+  it("refuses a call whose method or params getter (or a Proxy's trap, the array's own index too) throws as the value missing, as checkCall words it, its error not kept", () => {
+    const method = 'a REST method name such as "im.dialog.writing"';
+    const cases: [unknown, string, string][] = [
+      [
+        {
+          params: {},
+          get method() {
+            return throwing();
+          },
+        },
+        'calls[1].method',
+        method,
+      ],
+      [
+        {
+          method: 'im.dialog.writing',
+          get params() {
+            return throwing();
+          },
+        },
+        'calls[1].params',
+        'a plain object',
+      ],
+      [new Proxy({}, { get: throwing }), 'calls[1].method', method],
+    ];
+    for (const [call, field, rule] of cases) {
+      const error = thrown([writing, call]);
+      expect(error, field).toBeInstanceOf(B24InputError);
+      expect(error, field).toMatchObject({ kind: 'input', field, rule });
+      expect((error as Error).cause, field).toBeUndefined();
+      expect(String(error), field).not.toContain(secret);
+    }
+    const calls = new Proxy([writing, writing], {
+      get: (target, key, receiver) => (key === '1' ? throwing() : Reflect.get(target, key, receiver)),
+    });
+    // The calls array's own index: a missing call, as a hole in a sparse array is.
+    const error = thrown(calls);
+    expect(error).toMatchObject({ kind: 'input', field: 'calls[1].method', rule: method });
+    expect((error as Error).cause).toBeUndefined();
+    expect(String(error)).not.toContain(secret);
+  });
+
+  it('returns each call as read, once: a getter that answers once and throws after is not asked again', () => {
+    let reads = 0;
+    const params = { DIALOG_ID: 'chat1' };
+    const once = {
+      params,
+      get method() {
+        return reads++ ? throwing() : 'im.dialog.writing';
+      },
+    };
+    const read = checkBatch([once, writing]);
+    expect(read).toEqual([
+      { method: 'im.dialog.writing', params },
+      { method: 'im.dialog.writing', params: writing.params },
+    ]);
+    expect(read[0]!.params).toBe(params);
+    expect(reads).toBe(1);
+  });
+});

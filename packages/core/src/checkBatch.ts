@@ -12,21 +12,38 @@ export const MAX_BATCH = 50;
  * itself, a `download` or an `upload`, in any case (the portal refuses these three inside a batch, reference §8).
  * `options`, the batch's options argument, is checked as `checkCall` checks a call's ({@link checkOptions}), after
  * the calls.
+ *
+ * Returns the calls as read, a new array of `{ method, params }` (each the same params object), for the transport to
+ * send: each call's `method` and `params` are read once, here, so a getter cannot give the transport another value than
+ * the one checked. One whose getter (or a Proxy's trap, the array's own index included) throws is refused as a missing
+ * one, in `checkCall`'s words (`calls[1].method` must be a REST method name, `calls[1].params` a plain object), as
+ * `checkOptions` refuses a `signal` it cannot read: its error not kept (not even as `cause`: a getter loading a
+ * credential may quote it). Raw, it reached a transport's caller as a network failure, retried.
  */
-export function checkBatch(calls: unknown, options?: unknown): asserts calls is readonly TransportCall[] {
+export function checkBatch(calls: unknown, options?: unknown): TransportCall[] {
   if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
   // MAX_BATCH, written out: a literal rather than the constant makes the bundle smaller.
   if (calls.length > 50) {
     throw new B24InputError('calls', 'an array of at most 50 calls', `${calls.length}`);
   }
-  // An index loop, not forEach: a hole in a sparse array is a missing call, not one to skip.
-  for (let i = 0; i < calls.length; i++) {
-    const call = calls[i] as Partial<TransportCall> | undefined;
+  // Array.from with a length, not map: a hole in a sparse array is a missing call, not one to skip.
+  const read = Array.from({ length: calls.length }, (_, i): TransportCall => {
     const at = `calls[${i}]`;
-    checkCall(call?.method, call?.params, at);
-    if (/^(batch|download|upload)$/i.test(call!.method)) {
+    let method: unknown;
+    let params: unknown;
+    try {
+      const call = calls[i] as Partial<TransportCall> | undefined;
+      method = call?.method;
+      params = call?.params;
+    } catch {
+      // A getter or Proxy trap that throws: what it did not give is missing, refused below. Its error is not kept.
+    }
+    checkCall(method, params, at);
+    if (/^(batch|download|upload)$/i.test(method)) {
       throw new B24InputError(`${at}.method`, 'a method other than batch, download or upload');
     }
-  }
+    return { method, params } as TransportCall;
+  });
   checkOptions(options);
+  return read;
 }
