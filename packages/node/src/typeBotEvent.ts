@@ -22,65 +22,50 @@ export function typeBotEvent(
   const type = eventType.toUpperCase();
   switch (type) {
     case 'ONIMBOTV2MESSAGEADD':
-    case 'ONIMBOTV2MESSAGEUPDATE': {
-      const d = record(data, 'data');
-      return {
-        type,
-        ...base,
-        data: {
-          ...d,
-          bot: bot(d.bot),
-          message: required(shape(d.message, MESSAGE, 'data.message'), ['id', 'chatId', 'authorId'], 'data.message', {
-            text: '',
-          }),
-          chat: chat(d.chat),
-          user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user'),
-        },
-      } as BotEvent;
-    }
-    case 'ONIMBOTV2JOINCHAT': {
-      const { dialogId: sent, ...d } = record(data, 'data');
-      return {
-        type,
-        ...base,
-        data: {
-          ...d,
-          bot: bot(d.bot),
-          // The docs list it beside `chat`, the same id as `chat.dialogId`: checked as that one is when sent, not
-          // required, since `chat.dialogId` (required) already says where to reply. Empty (a form's `null`) is not
-          // sent, as for `ts` and `event_handler_id`: refusing the join over it would cost the greeting.
-          ...(sent === undefined || sent === '' || sent === null
-            ? {}
-            : { dialogId: dialogId(sent, 'v2', 'data.dialogId') }),
-          chat: chat(d.chat),
-          ...(d.user === undefined ? {} : { user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user') }),
-        },
-      } as BotEvent;
-    }
-    case 'ONIMBOTV2DELETE': {
-      const d = record(data, 'data');
-      return { type, ...base, data: { ...d, bot: bot(d.bot) } } as BotEvent;
-    }
+    case 'ONIMBOTV2MESSAGEUPDATE':
+      return withData(type, base, data, (d) => ({
+        ...d,
+        bot: bot(d.bot),
+        message: required(shape(d.message, MESSAGE, 'data.message'), ['id', 'chatId', 'authorId'], 'data.message', {
+          text: '',
+        }),
+        chat: chat(d.chat),
+        user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user'),
+      }));
+    case 'ONIMBOTV2JOINCHAT':
+      return withData(type, base, data, ({ dialogId: sent, ...d }) => ({
+        ...d,
+        bot: bot(d.bot),
+        // The docs list it beside `chat`, the same id as `chat.dialogId`: checked as that one is when sent, not
+        // required, since `chat.dialogId` (required) already says where to reply. Empty (a form's `null`) is not
+        // sent, as for `ts` and `event_handler_id`: refusing the join over it would cost the greeting.
+        ...(sent === undefined || sent === '' || sent === null
+          ? {}
+          : { dialogId: dialogId(sent, 'v2', 'data.dialogId') }),
+        chat: chat(d.chat),
+        ...(d.user === undefined ? {} : { user: required(shape(d.user, USER, 'data.user'), ['id'], 'data.user') }),
+      }));
+    case 'ONIMBOTV2DELETE':
+      return withData(type, base, data, (d) => ({ ...d, bot: bot(d.bot) }));
     case 'ONIMBOTMESSAGEADD':
     case 'ONIMBOTMESSAGEUPDATE':
     case 'ONIMBOTMESSAGEDELETE':
     case 'ONIMBOTJOINCHAT':
-    case 'ONIMCOMMANDADD': {
-      const d = record(data, 'data');
-      return {
+    case 'ONIMCOMMANDADD':
+      return withData(
         type,
-        ...base,
-        ...v1HandlerId(meta.eventHandlerId),
-        data: {
+        base,
+        data,
+        (d) => ({
           ...d,
           ...(type === 'ONIMCOMMANDADD'
             ? { COMMAND: v1Entries(d.COMMAND, 'data.COMMAND', V1_COMMAND, 'COMMAND_ID') }
             : { BOT: v1Entries(d.BOT, 'data.BOT', V1_BOT, 'BOT_ID') }),
           PARAMS: v1ParamsOf(type, d.PARAMS),
           ...(d.USER === undefined ? {} : { USER: shape(d.USER, V1_USER, 'data.USER') }),
-        },
-      } as BotEvent;
-    }
+        }),
+        meta.eventHandlerId,
+      );
     case 'ONIMBOTDELETE': {
       const d = required(shape(data, V1_BOT_DELETE, 'data'), ['BOT_ID'], 'data');
       return { type, ...base, ...v1HandlerId(meta.eventHandlerId), data: d } as BotEvent;
@@ -218,6 +203,21 @@ const V1_USER: Schema = {
   IS_CONNECTOR: 'boolean',
   IS_NETWORK: 'boolean',
 };
+
+/**
+ * The frame every event with an object `data` shares: `data` must be an object, `read` types its fields, and a v1
+ * event's `handlerId` (the body's `event_handler_id`; v2 events have none) is kept before `data`.
+ */
+function withData(
+  type: string,
+  base: object,
+  data: unknown,
+  read: (d: Record<string, unknown>) => Record<string, unknown>,
+  handlerId?: unknown,
+): BotEvent {
+  const d = record(data, 'data');
+  return { type, ...base, ...v1HandlerId(handlerId), data: read(d) } as BotEvent;
+}
 
 function bot(value: unknown) {
   const b = required(shape(value, BOT, 'data.bot'), ['id'], 'data.bot');
