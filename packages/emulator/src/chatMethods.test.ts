@@ -371,3 +371,253 @@ describe('im.chat.leave', () => {
     expect(emulator.visibility('chat2', 2)[0]?.endCause).toBe('expired');
   });
 });
+
+describe('DIALOG_ID in place of CHAT_ID (im_rest.php chatUserAdd, chatUserDelete)', () => {
+  it('im.chat.user.add, im.chat.user.delete and im.chat.leave take a chatN DIALOG_ID, which wins over CHAT_ID', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const members = (chatId: number) => emulator!.fixtures.chats.find((c) => c.id === chatId)?.members;
+    const added = await post(`${emulator.webhookUrl()}im.chat.user.add`, {
+      DIALOG_ID: 'chat2',
+      CHAT_ID: 1,
+      USERS: [3],
+    });
+    expect(added.body.result).toBe(true);
+    expect(members(2)).toEqual([1, 2, 3]);
+    // `Dialog::getChatId` reads the prefix in any case (`/^chat[0-9]{1,}$/i`).
+    const removed = await post(`${emulator.webhookUrl()}im.chat.user.delete`, { dialog_id: 'CHAT2', USER_ID: 3 });
+    expect(removed.body.result).toBe(true);
+    expect(members(2)).toEqual([1, 2]);
+    const left = await post(`${emulator.webhookUrl(2)}im.chat.leave`, { DIALOG_ID: 'chat2' });
+    expect(left.body.result).toBe(true);
+    expect(members(2)).toEqual([1]);
+  });
+
+  it('refuses a DIALOG_ID that names no chat with DIALOG_ID_EMPTY 400, before CHAT_ID and USER_ID are read', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    for (const method of ['im.chat.user.add', 'im.chat.user.delete', 'im.chat.leave']) {
+      for (const dialogId of ['2', 'abc', '', 'chat']) {
+        const reply = await post(`${emulator.webhookUrl()}${method}`, { DIALOG_ID: dialogId, CHAT_ID: 2, USERS: [3] });
+        expect(reply.status).toBe(400);
+        expect(reply.body).toEqual({ error: 'DIALOG_ID_EMPTY', error_description: "Dialog ID can't be empty" });
+      }
+      // `crm1` passes isChatId, but `Dialog::getChatId` reads `crm` only as `crm|TYPE|ID`: chat 0.
+      const crm = await post(`${emulator.webhookUrl()}${method}`, { DIALOG_ID: 'crm1', CHAT_ID: 2, USER_ID: 2 });
+      expect(crm.status).toBe(400);
+      expect(crm.body.error).toBe('CHAT_ID_EMPTY');
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2]);
+  });
+});
+
+/** A v1 bot of the app `legacy-client` (webhook: `CLIENT_ID`), added to chat 2 by user 1; its id. */
+async function legacyBotInTeam(em: Emulator): Promise<number> {
+  const reg = await post(`${em.webhookUrl()}imbot.register`, {
+    CODE: 'oldbot',
+    TYPE: 'B',
+    EVENT_HANDLER: 'https://bots.example/handler',
+    PROPERTIES: { NAME: 'OldBot' },
+    CLIENT_ID: 'legacy-client',
+  });
+  const botId = reg.body.result as number;
+  await post(`${em.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [botId] });
+  return botId;
+}
+
+const NOT_REMOVED = {
+  error: 'WRONG_REQUEST',
+  error_description: "You don't have access or user isn't member in chat",
+};
+
+describe('imbot.chat.leave', () => {
+  it("takes the bot (BOT_ID, else the app's first) out of the chat: `true`; out already, WRONG_REQUEST 400", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const botId = await legacyBotInTeam(emulator);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2, botId]);
+    const left = await post(`${emulator.webhookUrl(2)}imbot.chat.leave`, { CHAT_ID: 2, CLIENT_ID: 'legacy-client' });
+    expect(left.status).toBe(200);
+    expect(left.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2]);
+    const again = await post(`${emulator.webhookUrl()}imbot.chat.leave`, {
+      DIALOG_ID: 'chat2',
+      BOT_ID: botId,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual(NOT_REMOVED);
+    // The source takes a USER_ID > 0 instead of the bot: a member who does not own the chat removes no one else.
+    await post(`${emulator.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [botId] });
+    const other = await post(`${emulator.webhookUrl()}imbot.chat.leave`, {
+      CHAT_ID: 2,
+      USER_ID: 2,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(other.body).toEqual(NOT_REMOVED);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2, botId]);
+  });
+
+  it('refuses in the source order: DIALOG_ID_EMPTY, CHAT_ID_EMPTY, then the bot (ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const botId = await legacyBotInTeam(emulator);
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ DIALOG_ID: '2', CHAT_ID: 2 }, 400, 'DIALOG_ID_EMPTY'],
+      [{}, 400, 'CHAT_ID_EMPTY'],
+      [{ CHAT_ID: 'abc', BOT_ID: 999 }, 400, 'CHAT_ID_EMPTY'],
+      [{ CHAT_ID: 2 }, 403, 'ACCESS_DENIED'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'legacy-client', BOT_ID: 999 }, 400, 'BOT_ID_ERROR'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'no-such-app' }, 400, 'BOT_ID_ERROR'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'legacy-client', BOT_ID: 10 }, 400, 'APP_ID_ERROR'],
+      // No such chat, or a private dialog: DeleteUser refuses, WRONG_REQUEST.
+      [{ CHAT_ID: 99, CLIENT_ID: 'legacy-client' }, 400, 'WRONG_REQUEST'],
+    ];
+    for (const [params, status, error] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.chat.leave`, params);
+      expect([reply.status, reply.body.error]).toEqual([status, error]);
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2, botId]);
+  });
+});
+
+describe('imbot.chat.user.delete', () => {
+  it('lets a bot that owns the chat remove a member; a bot that does not is refused, WRONG_REQUEST 400', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const botId = await legacyBotInTeam(emulator);
+    const notOwner = await post(`${emulator.webhookUrl()}imbot.chat.user.delete`, {
+      CHAT_ID: 2,
+      USER_ID: 2,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(notOwner.status).toBe(400);
+    expect(notOwner.body).toEqual(NOT_REMOVED);
+
+    const created = await post(`${emulator.webhookUrl()}im.chat.add`, {
+      TITLE: 'Bot-run',
+      USERS: [2, botId],
+      OWNER_ID: botId,
+    });
+    const chatId = created.body.result as number;
+    const removed = await post(`${emulator.webhookUrl()}imbot.chat.user.delete`, {
+      DIALOG_ID: `chat${chatId}`,
+      USER_ID: 2,
+      BOT_ID: botId,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(removed.status).toBe(200);
+    expect(removed.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === chatId)?.members).toEqual([1, botId]);
+    // User 3 is not in the chat: WRONG_REQUEST, as the source answers every refusal of DeleteUser here.
+    const notIn = await post(`${emulator.webhookUrl()}imbot.chat.user.delete`, {
+      CHAT_ID: chatId,
+      USER_ID: 3,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(notIn.body).toEqual(NOT_REMOVED);
+  });
+
+  it('refuses in the source order: CHAT_ID_EMPTY, the bot, then USER_ID_EMPTY', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    await legacyBotInTeam(emulator);
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ DIALOG_ID: 'x', CHAT_ID: 2, USER_ID: 2 }, 400, 'DIALOG_ID_EMPTY'],
+      [{ USER_ID: 2, CLIENT_ID: 'legacy-client' }, 400, 'CHAT_ID_EMPTY'],
+      // The bot is resolved before USER_ID is checked (getBotId, then USER_ID_EMPTY).
+      [{ CHAT_ID: 2 }, 403, 'ACCESS_DENIED'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'legacy-client', BOT_ID: 999 }, 400, 'BOT_ID_ERROR'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'legacy-client', BOT_ID: 10 }, 400, 'APP_ID_ERROR'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'legacy-client' }, 400, 'USER_ID_EMPTY'],
+      [{ CHAT_ID: 2, CLIENT_ID: 'legacy-client', USER_ID: 'x' }, 400, 'USER_ID_EMPTY'],
+    ];
+    for (const [params, status, error] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.chat.user.delete`, params);
+      expect([reply.status, reply.body.error]).toEqual([status, error]);
+    }
+    const empty = await post(`${emulator.webhookUrl()}imbot.chat.user.delete`, {
+      CHAT_ID: 2,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(empty.body.error_description).toBe("User ID can't be empty");
+  });
+});
+
+describe('imbot.v2.Chat.leave', () => {
+  it('takes the bot out of the chat: {result: true}; then its notify there is refused, and so is a second leave', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const left = await post(`${emulator.webhookUrl()}imbot.v2.Chat.leave`, { ...AGENT, dialogId: 'chat1' });
+    expect(left.status).toBe(200);
+    expect(left.body.result).toEqual({ result: true });
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 3, 11]);
+    for (const method of ['imbot.v2.Chat.leave', 'imbot.v2.Chat.InputAction.notify']) {
+      const reply = await post(`${emulator.webhookUrl()}${method}`, { ...AGENT, chatId: 1 });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({ error: 'ACCESS_DENIED', error_description: 'Access denied' });
+    }
+    expect(await agentEvents(emulator)).toEqual([]);
+  });
+
+  it('refuses as the other v2 calls: the bot errors, ERROR_ARGUMENT (no dialogId), CHAT_NOT_FOUND, ACCESS_DENIED', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ botId: 10, dialogId: 'chat1' }, 'BOT_TOKEN_NOT_SPECIFIED'],
+      [{ botToken: 'agent-bot-token', dialogId: 'chat1' }, 'BOT_ID_REQUIRED'],
+      [{ botId: 99, botToken: 'agent-bot-token', dialogId: 'chat1' }, 'BOT_NOT_FOUND'],
+      [{ botId: 10, botToken: 'someone-else', dialogId: 'chat1' }, 'BOT_OWNERSHIP_ERROR'],
+      [AGENT, 'ERROR_ARGUMENT'],
+      [{ ...AGENT, dialogId: 'chat99' }, 'CHAT_NOT_FOUND'],
+      [{ ...AGENT, dialogId: 'chat2' }, 'ACCESS_DENIED'],
+      // A private dialog with the bot cannot be left.
+      [{ ...AGENT, dialogId: '2' }, 'ACCESS_DENIED'],
+    ];
+    for (const [params, error] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.leave`, params);
+      expect([reply.status, reply.body.error]).toEqual([400, error]);
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 3, 10, 11]);
+  });
+});
+
+describe('imbot.v2.Chat.User.delete', () => {
+  it('lets a bot that owns the chat remove a member; one not in the chat is `true` as well (idempotent, as documented)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const created = await post(`${emulator.webhookUrl()}im.chat.add`, {
+      TITLE: 'Bot-run',
+      USERS: [2, 10],
+      OWNER_ID: 10,
+    });
+    const chatId = created.body.result as number;
+    for (const userId of [2, 2, 3]) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.delete`, {
+        ...AGENT,
+        dialogId: `chat${chatId}`,
+        userId,
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.result).toEqual({ result: true });
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === chatId)?.members).toEqual([1, 10]);
+  });
+
+  it('refuses in the binder and prefilter order: the bot, the dialog, userId, membership, the right to remove', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ botId: 10, dialogId: 'chat1', userId: 2 }, 'BOT_TOKEN_NOT_SPECIFIED'],
+      [{ ...AGENT, userId: 2 }, 'ERROR_ARGUMENT'],
+      [{ ...AGENT, dialogId: 'chat99', userId: 2 }, 'CHAT_NOT_FOUND'],
+      // `int $userId` is bound with the chat, before the access prefilters: chat 2 (no agent there) still says so.
+      [{ ...AGENT, dialogId: 'chat2' }, 'ERROR_ARGUMENT'],
+      [{ ...AGENT, dialogId: 'chat2', userId: 'two' }, 'ERROR_ARGUMENT'],
+      [{ ...AGENT, dialogId: 'chat2', userId: 2 }, 'ACCESS_DENIED'],
+      // In chat 1, which user 1 owns: the agent may not remove user 2.
+      [{ ...AGENT, dialogId: 'chat1', userId: 2 }, 'ACCESS_DENIED'],
+    ];
+    for (const [params, error] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.delete`, params);
+      expect([reply.status, reply.body.error]).toEqual([400, error]);
+    }
+    const missing = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.delete`, { ...AGENT, dialogId: 'chat2' });
+    expect(missing.body).toEqual({
+      error: 'ERROR_ARGUMENT',
+      argument: 'userId',
+      error_description: 'Could not find value for parameter {userId}',
+    });
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 3, 10, 11]);
+  });
+});

@@ -1,7 +1,20 @@
+import type { Chat, ChatModel } from './ChatModel';
 import { restError } from './errorCatalog';
-import type { MethodContext, MethodDefinition } from './methodContext';
-import { intval, isset, phpEmpty, phpTrim, stringOf, upperKeys } from './paramValues';
+import { chatIdOf, isChatId } from './indicatorMethods';
+import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
+import { intArgument, intval, isset, phpEmpty, phpTrim, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
+import {
+  accessDeniedV2,
+  bindDialogV2,
+  checkMemberV2,
+  resolveBotV1,
+  resolveBotV2,
+  resolveDialogV2,
+  subjectBotV1,
+  subjectV2,
+} from './resolveBot';
+import { RestError } from './RestError';
 
 /**
  * The user ids of a `USERS` parameter: a JSON array or a form's `USERS[]=…` (a PHP array either way), each through
@@ -53,6 +66,20 @@ function chatAdd(raw: Params, context: MethodContext): unknown {
 }
 
 /**
+ * The `CHAT_ID` the im_rest.php chat-member handlers (chatUserAdd, chatUserDelete, so the `imbot.chat.*` ones too) go
+ * on with: a `DIALOG_ID` that is set (`isset`) replaces it, as `Dialog::getChatId` reads it when `Common::isChatId`
+ * passes (`chatN` in any case is N, `sgN` the workgroup's chat, `crmN` 0, so CHAT_ID_EMPTY); any other DIALOG_ID (a
+ * user id, a word, `''`) is DIALOG_ID_EMPTY 400, before `CHAT_ID` is read. Neither method page documents `DIALOG_ID`;
+ * the source reads it, and a caller holding only a dialog id (an event's `DIALOG_ID`) can pass it.
+ */
+function chatIdParam(params: Params, model: ChatModel): unknown {
+  if (!isset(params.DIALOG_ID)) return params.CHAT_ID;
+  const dialogId = stringOf(params.DIALOG_ID) ?? '';
+  if (!isChatId(dialogId)) throw restError('DIALOG_ID_EMPTY');
+  return chatIdOf(model, dialogId);
+}
+
+/**
  * `im.chat.user.add` (bitrix-tools/b24-rest-docs api-reference/chats/chat-users/im-chat-user-add.md; module source
  * im_rest.php chatUserAdd and `CIMChat::AddUser`): `CHAT_ID` through `intval`, CHAT_ID_EMPTY 400 if not > 0; then
  * the caller must be a member with the right to add members ("a chat participant with the right to add
@@ -62,11 +89,12 @@ function chatAdd(raw: Params, context: MethodContext): unknown {
  * history stays hidden from them. Each bot added hears it joined (ChatModel.addMembers), from the caller. `true`,
  * also when nobody was new: the page lists no error for that, and `AddUser` returns true. The general chat's
  * ACCESS_ERROR ("Action unavailable", "It is forbidden to add users to this chat") is not modelled: the model has none.
+ * A `DIALOG_ID` stands in for `CHAT_ID` as the source reads it (chatIdParam).
  */
 function chatUserAdd(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
   const { model, auth } = context;
-  const chatId = intval(params.CHAT_ID);
+  const chatId = intval(chatIdParam(params, model));
   if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
   context.record.chatId = chatId;
   context.record.dialogId = `chat${chatId}`;
@@ -80,44 +108,136 @@ function chatUserAdd(raw: Params, context: MethodContext): unknown {
 }
 
 /**
- * `im.chat.user.delete` and `im.chat.leave`, one handler in the module source (im_rest.php chatUserDelete, then
- * `CIMChat::DeleteUser`), checked in its order: `CHAT_ID` and `USER_ID` through `intval`; CHAT_ID_EMPTY 400 if the
- * chat id is not > 0; for `im.chat.user.delete` USER_ID_EMPTY 400 ("User ID can't be empty") if the user id is not
- * > 0. Whom: `USER_ID` if > 0, else the caller; so `im.chat.leave`, whose page documents `CHAT_ID` only, removes the
- * `USER_ID` it is given as the source does. Then the right to remove (`canDo(Action::Kick)`, and "only the chat's
- * author removes others", `IM_ERROR_KICK`): the caller must be in the group chat, and may remove only themselves
- * unless they own it; a chat that does not exist, a private dialog, a chat the caller is not in and another member
- * removed by a non-owner are ACCESS_DENIED_KICK 403 (for `im.chat.leave` the page's "the user is not a member of the
- * chat"). Last, a user who is not in the chat is USER_NOT_FOUND 400 ("The specified user is not in the chat"). The
- * codes and texts are the pages' (bitrix-tools/b24-rest-docs and bitrix24/b24restdocs api-reference/chats/chat-users/
- * im-chat-user-delete.md, im-chat-leave.md): the source's REST wrapper turns every refusal of `DeleteUser` but an
- * owner's forbidden leave into WRONG_REQUEST 400, and the pages are followed, as for `im.chat.user.add`. The owner
- * may leave (LEAVE_OWNER_FORBIDDEN, ACCESS_ERROR 403, is for entity chats such as the general one, which the model
- * has not), and the chat passes on (ChatModel.removeMember). The general chat's ACCESS_ERROR ("Action unavailable",
- * "It is forbidden to delete users of this chat") is not modelled: the model has none. `true` on success.
- * `DIALOG_ID`, which the source also reads, is not modelled (neither page documents it, as for `im.chat.user.add`).
+ * `im.chat.user.delete`, `im.chat.leave`, `imbot.chat.user.delete` and `imbot.chat.leave`, one handler in the module
+ * source (im_rest.php chatUserDelete, then `CIMChat::DeleteUser`), checked in its order: `DIALOG_ID` for `CHAT_ID`
+ * (chatIdParam: DIALOG_ID_EMPTY 400); `CHAT_ID` and `USER_ID` through `intval`; CHAT_ID_EMPTY 400 if the chat id is not
+ * > 0; for the imbot methods the bot (`getBotId`, resolveBotV1: ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR 400),
+ * who then acts instead of the caller; for the `user.delete` methods USER_ID_EMPTY 400 ("User ID can't be empty") if
+ * the user id is not > 0. Whom: `USER_ID` if > 0, else the one acting; so a leave, whose pages document `CHAT_ID`
+ * (and `BOT_ID`) only, removes the `USER_ID` it is given as the source does. Then the right to remove
+ * (`canDo(Action::Kick)`, and "only the chat's author removes others", `IM_ERROR_KICK`; mayRemove), then whether the
+ * user is in the chat. For the im methods the codes and texts are the pages' (bitrix-tools/b24-rest-docs and
+ * bitrix24/b24restdocs api-reference/chats/chat-users/im-chat-user-delete.md, im-chat-leave.md): ACCESS_DENIED_KICK
+ * 403 (a chat that does not exist, a private dialog, a chat the caller is not in, another member removed by a
+ * non-owner; for `im.chat.leave` the page's "the user is not a member of the chat"), then USER_NOT_FOUND 400 ("The
+ * specified user is not in the chat"), where the source's REST wrapper sends WRONG_REQUEST 400; followed as for
+ * `im.chat.user.add`. For the imbot methods page and source agree: every refusal of `DeleteUser` is WRONG_REQUEST 400
+ * "You don't have access or user isn't member in chat" (api-reference/chat-bots/chats/imbot-chat-user-delete.md; the
+ * `imbot.chat.leave` page lists no code for it and the source's is taken). The owner may leave (LEAVE_OWNER_FORBIDDEN,
+ * ACCESS_ERROR 403, is for entity chats such as the general one, which the model has not), and the chat passes on
+ * (ChatModel.removeMember). The general chat's ACCESS_ERROR ("Action unavailable", "It is forbidden to delete users of
+ * this chat", checked before the bot) is not modelled: the model has none. `true` on success.
  */
-function chatUserDelete(raw: Params, context: MethodContext, leave: boolean): unknown {
+function chatUserDelete(raw: Params, context: MethodContext, how: { leave: boolean; bot: boolean }): unknown {
   const params = upperKeys(raw);
-  const { model, auth } = context;
-  const chatId = intval(params.CHAT_ID);
+  const { model } = context;
+  const chatId = intval(chatIdParam(params, model));
   const userId = intval(params.USER_ID);
   if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
   context.record.chatId = chatId;
   context.record.dialogId = `chat${chatId}`;
-  if (!leave && userId <= 0) throw restError('USER_ID_EMPTY', "User ID can't be empty");
-  const target = userId > 0 ? userId : auth.userId;
+  const actorId = how.bot ? resolveBotV1(params, context).id : context.auth.userId;
+  if (!how.leave && userId <= 0) throw restError('USER_ID_EMPTY', "User ID can't be empty");
+  const target = userId > 0 ? userId : actorId;
   const chat = model.chats.get(chatId);
-  if (chat?.type !== 'chat' || !chat.members.has(auth.userId)) throw restError('ACCESS_DENIED_KICK');
-  if (target !== auth.userId && chat.ownerId !== auth.userId) throw restError('ACCESS_DENIED_KICK');
-  if (!chat.members.has(target)) throw restError('USER_NOT_FOUND', 'The specified user is not in the chat');
+  if (how.bot) {
+    if (!chat || !mayRemove(chat, actorId, target) || !chat.members.has(target)) {
+      throw restError('WRONG_REQUEST', "You don't have access or user isn't member in chat");
+    }
+  } else {
+    if (!chat || !mayRemove(chat, actorId, target)) throw restError('ACCESS_DENIED_KICK');
+    if (!chat.members.has(target)) throw restError('USER_NOT_FOUND', 'The specified user is not in the chat');
+  }
   model.removeMember(chat, target);
   return true;
+}
+
+/**
+ * Whether `actorId` may take `targetId` out of `chat` (`canDo(Action::Kick)` and `IM_ERROR_KICK`, as the model has
+ * them): a group chat the actor is in, and the actor leaving or owning it. The model has no managers, so "the bot must
+ * be the chat's administrator" (imbot.v2.Chat.User.delete's page) is its owner.
+ */
+function mayRemove(chat: Chat, actorId: number, targetId: number): boolean {
+  return chat.type === 'chat' && chat.members.has(actorId) && (targetId === actorId || chat.ownerId === actorId);
+}
+
+/**
+ * Whose `imbot.chat.leave` / `imbot.chat.user.delete` a refused call was: the bot as the legacy calls name it
+ * (subjectBotV1) and the chat of `CHAT_ID`, or of a `chatN` `DIALOG_ID` (which wins), without checking either.
+ */
+function botChatSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
+  const params = upperKeys(raw);
+  subjectBotV1(params, auth, model, record);
+  const dialogId = isset(params.DIALOG_ID) ? (stringOf(params.DIALOG_ID) ?? '') : null;
+  const chatId = dialogId === null ? intval(params.CHAT_ID) : isChatId(dialogId) ? chatIdOf(model, dialogId) : 0;
+  if (chatId <= 0) return;
+  record.chatId = chatId;
+  record.dialogId = `chat${chatId}`;
+}
+
+/**
+ * `imbot.v2.Chat.leave` (bitrix-tools/b24-rest-docs api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/
+ * chat-leave.md; yuliai/bitrix-modules imbot/lib/V2/Controller/Chat.php leaveAction): the bot as every v2 call
+ * resolves it, the dialog (`dialogId`, or an integer `chatId`), its membership (ACCESS_DENIED 400, "the bot is not a
+ * member of the chat"), then `deleteUser` of the bot itself. A private dialog cannot be left: the model answers it
+ * ACCESS_DENIED, the only refusal the page lists past the bot (what `PrivateChat::deleteUser` sends is not in the
+ * copy read). `{result: true}`. No event, and an indicator already up lapses on its own, as for
+ * `im.chat.user.delete` (ChatModel.removeMember).
+ */
+function v2ChatLeave(params: Params, context: MethodContext): unknown {
+  const bot = resolveBotV2(params, context);
+  const chat = resolveDialogV2(params, bot, context);
+  if (!mayRemove(chat, bot.id, bot.id)) throw accessDeniedV2();
+  context.model.removeMember(chat, bot.id);
+  return { result: true };
+}
+
+/**
+ * `imbot.v2.Chat.User.delete` (…/imbot.v2/chats/chat-user-delete.md; imbot/lib/V2/Controller/Chat/User.php
+ * deleteAction): the bot (processBeforeAction), then the action's arguments as the binder reads them, `Chat $chat`
+ * (dialogId / chatId, CHAT_NOT_FOUND) and `int $userId` (missing or JSON null: ERROR_ARGUMENT "Could not find value for
+ * parameter {userId}"; not numeric: "Invalid value …"), then the prefilters, which read those arguments: the bot's
+ * membership, ACCESS_DENIED, and `CheckActionAccess(Action::Kick, userId)`, ACCESS_DENIED as well ("the bot is not a
+ * member of the chat or has no right to remove users"; mayRemove: the bot must own the chat to remove another). A
+ * user who is not in the chat is `{result: true}`, as the page says ("idempotent"; the source drops a lone
+ * USER_NOT_FOUND). `{result: true}`.
+ */
+function v2ChatUserDelete(params: Params, context: MethodContext): unknown {
+  const bot = resolveBotV2(params, context);
+  const chat = bindDialogV2(params, bot, context);
+  const userId = intArgument(params, 'userId');
+  if (userId === undefined) throw RestError.argument('userId', 'Could not find value for parameter {userId}');
+  checkMemberV2(chat, bot);
+  if (!mayRemove(chat, bot.id, userId)) throw accessDeniedV2();
+  if (chat.members.has(userId)) context.model.removeMember(chat, userId);
+  return { result: true };
 }
 
 export const CHAT_METHODS: readonly MethodDefinition[] = [
   { name: 'im.chat.add', scope: 'im', handler: chatAdd },
   { name: 'im.chat.user.add', scope: 'im', handler: chatUserAdd },
-  { name: 'im.chat.user.delete', scope: 'im', handler: (raw, context) => chatUserDelete(raw, context, false) },
-  { name: 'im.chat.leave', scope: 'im', handler: (raw, context) => chatUserDelete(raw, context, true) },
+  {
+    name: 'im.chat.user.delete',
+    scope: 'im',
+    handler: (raw, context) => chatUserDelete(raw, context, { leave: false, bot: false }),
+  },
+  {
+    name: 'im.chat.leave',
+    scope: 'im',
+    handler: (raw, context) => chatUserDelete(raw, context, { leave: true, bot: false }),
+  },
+  {
+    name: 'imbot.chat.user.delete',
+    scope: 'imbot',
+    handler: (raw, context) => chatUserDelete(raw, context, { leave: false, bot: true }),
+    subject: botChatSubject,
+  },
+  {
+    name: 'imbot.chat.leave',
+    scope: 'imbot',
+    handler: (raw, context) => chatUserDelete(raw, context, { leave: true, bot: true }),
+    subject: botChatSubject,
+  },
+  { name: 'imbot.v2.Chat.leave', scope: 'imbot', handler: v2ChatLeave, subject: subjectV2 },
+  { name: 'imbot.v2.Chat.User.delete', scope: 'imbot', handler: v2ChatUserDelete, subject: subjectV2 },
 ];

@@ -31,6 +31,16 @@ export function resolveBotV2(params: Params, context: MethodContext, options: { 
 
 /** imbot.v2 dialog autowiring: `dialogId` (a string) or an integer `chatId`; then the membership check. */
 export function resolveDialogV2(params: Params, bot: Bot, context: MethodContext): Chat {
+  const chat = bindDialogV2(params, bot, context);
+  checkMemberV2(chat, bot);
+  return chat;
+}
+
+/**
+ * imbot.v2 dialog autowiring alone (`dialogId`, or an integer `chatId`; CHAT_NOT_FOUND): for an action with more
+ * arguments, which the binder reads, and refuses, before the access prefilters run (checkMemberV2).
+ */
+export function bindDialogV2(params: Params, bot: Bot, context: MethodContext): Chat {
   let dialogId = params.dialogId;
   if (dialogId === undefined && params.chatId !== undefined) {
     if (intval(params.chatId) <= 0) throw restError('CHAT_NOT_FOUND');
@@ -49,8 +59,17 @@ export function resolveDialogV2(params: Params, bot: Bot, context: MethodContext
   const chat = context.model.resolveDialog(dialogId, bot.id, { allowSg: true, create: true });
   if (!chat) throw restError('CHAT_NOT_FOUND');
   context.record.chatId = chat.id;
-  if (!chat.members.has(bot.id)) throw new RestError('ACCESS_DENIED', 'Access denied', 400);
   return chat;
+}
+
+/** The imbot.v2 chat access prefilter (`CheckEntityAccess`): the bot must be in the chat, else ACCESS_DENIED 400. */
+export function checkMemberV2(chat: Chat, bot: Bot): void {
+  if (!chat.members.has(bot.id)) throw accessDeniedV2();
+}
+
+/** `ChatError::ACCESS_DENIED` as imbot.v2 sends it: 400 (reference §1.3), the page's "Access denied". */
+export function accessDeniedV2(): RestError {
+  return new RestError('ACCESS_DENIED', 'Access denied', 400);
 }
 
 /** `botId`, or the documented `BOT_ID` fallback, as imbot.v2 reads it (0 when absent). */
