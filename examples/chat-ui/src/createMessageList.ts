@@ -2,7 +2,7 @@ import type { MessageEntry } from '@b24-typing/emulator';
 import type { History, HistoryMessage } from './loadHistory';
 import { keptText } from './keptText';
 import { readOut } from './readOut';
-import { shownText } from './shownText';
+import { BLANK, looksBlank, shownText } from './shownText';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
 export interface Outgoing {
@@ -285,9 +285,10 @@ export function createMessageList(options: MessageListOptions) {
    * Writes message `id`'s words in its bubble (plain text, never HTML). One without any (a bot's attach, or its buttons
    * under a text that was only `[BR]`s) would be a blank bubble: it says what it carries instead, its buttons' texts
    * once the chat's history told them (`options.buttons`, asked once), in the look of a note (`.no-text`), not of words.
+   * One whose words show nothing (no-break spaces, which the portal keeps) says it is blank, in that look too.
    */
   function write(li: HTMLLIElement, id: number, text: string): void {
-    li.classList.toggle('no-text', text === '');
+    li.classList.toggle('no-text', looksBlank(text));
     li.querySelector('.text')!.textContent = shownText(text, buttonsOf.get(id));
     if (text !== '' || buttonsOf.has(id) || asking.has(id)) return;
     asking.add(id);
@@ -299,7 +300,9 @@ export function createMessageList(options: MessageListOptions) {
         buttonsOf.set(id, buttons);
         const known = shown.get(id);
         // Unless it was edited meanwhile, or is gone (a reset): then its words, or nothing, are what it shows.
-        if (known?.classList.contains('no-text')) write(known, id, '');
+        if (known?.classList.contains('no-text') && known.querySelector('.text')!.textContent !== BLANK) {
+          write(known, id, '');
+        }
       },
       () => askedIn === era && asking.delete(id), // it keeps saying what it may carry; asked again when it is shown again
     );

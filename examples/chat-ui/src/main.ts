@@ -8,6 +8,7 @@ import { keepSentCalls } from './keepSentCalls';
 import { keptText } from './keptText';
 import { loadButtons } from './loadButtons';
 import { loadHistory } from './loadHistory';
+import { looksBlank } from './shownText';
 import { EmulatorUnreachable, getJson, loadConfig, readSettings } from './loadConfig';
 import type { ChatConfig, ChatSettings } from './loadConfig';
 import type { Outgoing } from './createMessageList';
@@ -249,8 +250,9 @@ async function start(): Promise<void> {
     map(() => textarea.value.trim()),
     // A blank composer sends nothing, so it must not stop the indicator either: nothing hid it on the portal. Blank as
     // the portal keeps it (keptText): `[BR]` alone is a new line trimmed away, a message it refuses ("Message isn't
-    // added"), which the page would put down to the chat.
-    filter((text) => keptText(text) !== ''),
+    // added"), which the page would put down to the chat. Blank also to the eye (looksBlank): `[BR]`s around a no-break
+    // space, which PHP's trim keeps, would be stored and show nothing.
+    filter((text) => !looksBlank(keptText(text))),
     share(),
   );
   const counts = { sent: 0, renewed: 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTACHMENT, NO_TEXT, shownText } from './shownText';
+import { ATTACHMENT, BLANK, NO_TEXT, looksBlank, shownText } from './shownText';
 
 describe('shownText', () => {
   it('shows a message with words as they are, its buttons or not', () => {
@@ -17,5 +17,28 @@ describe('shownText', () => {
     expect(shownText('', ['Yes', 'No'])).toBe('[buttons: Yes / No]');
     expect(shownText('', ['<b>Yes</b>'])).toBe('[buttons: <b>Yes</b>]');
     expect(shownText('', [])).toBe(ATTACHMENT);
+  });
+
+  it('says a message is blank where its words show nothing: the portal keeps no-break spaces (PHP trim does not strip them)', () => {
+    expect(shownText('\u00a0')).toBe(BLANK);
+    expect(shownText('\u00a0\n\u00a0', [])).toBe(BLANK);
+    expect(shownText('\u200b')).toBe(BLANK); // a zero-width space: nothing to see either
+    expect(BLANK).toBe('[blank message]');
+    // Words with a no-break space among them are words.
+    expect(shownText('\u00a0hi\u00a0')).toBe('\u00a0hi\u00a0');
+  });
+});
+
+describe('looksBlank', () => {
+  it('is true for a text of nothing but spaces of any kind, new lines and invisible characters', () => {
+    expect(looksBlank('')).toBe(true);
+    expect(looksBlank(' \t\n')).toBe(true);
+    expect(looksBlank('\u00a0\u2003\u3000\ufeff\u200b\u2060')).toBe(true);
+  });
+
+  it('is false for a text with anything a person can see', () => {
+    expect(looksBlank('\u00a0.\u00a0')).toBe(false);
+    expect(looksBlank('😀')).toBe(false);
+    expect(looksBlank('[BR]')).toBe(false);
   });
 });

@@ -9,13 +9,30 @@ export const NO_TEXT = '[buttons or an attachment]';
 export const ATTACHMENT = '[attachment]';
 
 /**
+ * What a message whose words show nothing says instead: only no-break spaces (PHP's `trim` keeps them, so the portal
+ * stores such a text), or a zero-width space. Its bubble would look empty, as if the page had lost what it said.
+ */
+export const BLANK = '[blank message]';
+
+/**
+ * Whether a text shows nothing: only spaces of any kind (a no-break space among them), new lines and invisible format
+ * characters (a zero-width space or joiner, a byte order mark). The composer sends no such text, and one of someone
+ * else's that the portal kept shows `BLANK`.
+ */
+export function looksBlank(text: string): boolean {
+  return /^[\s\p{Cf}]*$/u.test(text);
+}
+
+/**
  * The words a message's bubble shows (and a screen reader reads out): its text, or for one without any, what it
- * carries instead. `buttons`: the texts of its buttons (the chat's history), `[]` for none, undefined while not known.
+ * carries instead, or for one whose words show nothing, that it is blank. `buttons`: the texts of its buttons (the
+ * chat's history), `[]` for none, undefined while not known.
  * Buttons are listed, not offered: pressing one is the bot's business, which this page is not. Plain text, as a
  * message's is: the view writes it as text, so a button's `<b>` shows as typed.
  */
 export function shownText(text: string, buttons?: readonly string[]): string {
-  if (text !== '') return text;
+  if (!looksBlank(text)) return text;
+  if (text !== '') return BLANK;
   if (buttons === undefined) return NO_TEXT;
   return buttons.length > 0 ? `[buttons: ${buttons.join(' / ')}]` : ATTACHMENT;
 }

@@ -275,6 +275,13 @@ describe('the chat as a person uses it', () => {
     await page.fill('#message', '[BR] #BR#');
     await page.keyboard.press('Enter');
     expect(await page.inputValue('#message')).toBe('[BR] #BR#');
+    // Nor one that would show nothing once kept: [BR]s around a no-break space (PHP's trim keeps it, the portal would
+    // store it), a zero-width space. Blank to the eye is blank, as spaces are.
+    for (const blank of ['[BR]\u00a0[BR]', '\u200b']) {
+      await page.fill('#message', blank);
+      await page.keyboard.press('Enter');
+      expect(await page.inputValue('#message')).toBe(blank);
+    }
 
     await page.fill('#message', 'sent with a double click');
     await page.dblclick('#send');
@@ -1022,7 +1029,7 @@ describe('the chat as a person uses it', () => {
     expect(await page.locator('#messages li', { hasText: 'meant for another chat' }).count()).toBe(0);
   });
 
-  it("shows a bot's message without words as what it carries: its buttons' texts (as text, never HTML), or an attachment", async () => {
+  it("shows a bot's message without words as what it carries: its buttons' texts (as text, never HTML), or an attachment; one of only no-break spaces as blank", async () => {
     const { page, emulator } = ui;
     // Buttons under a text that was only [BR]s, and an attach alone: the portal keeps no text, the stream says ''.
     const keyboard = [{ TEXT: '<b>Yes</b>', COMMAND: 'yes' }, { TYPE: 'NEWLINE' }, { TEXT: 'No', COMMAND: 'no' }];
@@ -1044,10 +1051,16 @@ describe('the chat as a person uses it', () => {
     expect(await page.locator('#announcer p').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/: \[buttons or an attachment\]$/)]),
     );
+    // A text of only no-break spaces, which the portal keeps (PHP's trim does not strip them), says it is blank.
+    const spaces = await agentSends(emulator, { message: '\u00a0\u00a0' });
+    expect(emulator.messages(1).at(-1)?.text).toBe('\u00a0\u00a0');
+    await expect.poll(() => item(spaces).locator('.text').textContent()).toBe('[blank message]');
+    expect(await item(spaces).evaluate((li) => getComputedStyle(li.querySelector('.text')!).fontStyle)).toBe('italic');
     // Shown the same after a reload (the whole timeline again), the bubbles' height that of a line, not empty.
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     await expect.poll(() => item(buttons).locator('.text').textContent()).toBe('[buttons: <b>Yes</b> / No]');
+    expect(await item(spaces).locator('.text').textContent()).toBe('[blank message]');
     expect(
       await item(card)
         .locator('.text')
