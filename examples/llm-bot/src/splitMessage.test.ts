@@ -148,10 +148,13 @@ describe('splitMessage', () => {
       '```sh\nmake dist\n\nmake it\n```\n\nThen check it.\n11. Ship\n',
     ]);
     // Not fences: an info string holding a backtick (inline code), or 5 spaces after the marker (indented code): cut
-    // as text, no marker added
-    for (const text of ['Intro:\n- ``` a`b\n  x\n  y\n  z\n  w\n', 'Intro:\n-     ```\n      x\n      y\n      z\n']) {
-      expect(splitMessage(text, 24).join('')).toBe(text);
-    }
+    // as text, no marker added (the rest of the item outdented, as any item cut)
+    expect(splitMessage('Intro:\n- ``` a`b\n  x\n  y\n  z\n  w\n', 24)).toEqual([
+      'Intro:\n- ``` a`b\n  x\n',
+      'y\nz\nw\n',
+    ]);
+    const indented = 'Intro:\n-     ```\n      x\n      y\n      z\n';
+    expect(splitMessage(indented, 24).join('')).toBe(indented);
   });
 
   it('closes a fence indented less than the list item before it (at most 3 columns: the item has ended) at the margin', () => {
@@ -171,6 +174,56 @@ describe('splitMessage', () => {
     expect(splitMessage(text, 100)).toEqual([
       'Steps:\n- Outer\n  - Inner\n  ```sh\n  npm i pkg0\n  npm i pkg1\n  npm i pkg2\n  npm i pkg3\n  ```',
       '```sh\nnpm i pkg4\nnpm i pkg5\n```\nThen run it.\n- Done\n',
+    ]);
+  });
+
+  it('outdents the rest of a list item cut outside a code block, so the portal trimming the first line alone keeps it whole', () => {
+    // Cut before a fence 4 columns in ("10. "): the portal trims the next part's first line only, so its closing
+    // fence stayed 4 columns in and closed nothing. before: ['Steps to follow:\n10. Install it\n', '    ```sh\n
+    // npm i x\n    ```\n11. Done\n'], "11. Done" rendered as code in the second message
+    const text = 'Steps to follow:\n10. Install it\n    ```sh\n    npm i x\n    ```\n11. Done\n';
+    expect(splitMessage(text, 60)).toEqual(['Steps to follow:\n10. Install it\n', '```sh\nnpm i x\n```\n11. Done\n']);
+    // 3 columns in ("1. "): the fence closed, but the code showed the item's indent. before: its lines 3 columns in
+    expect(splitMessage('Steps to follow:\n1. Install it\n   ```sh\n   npm i x\n   ```\n2. Done\n', 50)).toEqual([
+      'Steps to follow:\n1. Install it\n',
+      '```sh\nnpm i x\n```\n2. Done\n',
+    ]);
+    // in a nested item the innermost item's indent comes off; before: the fence 4 columns in, "- Done" code
+    expect(
+      splitMessage('Steps to follow:\n- Outer item\n  - Inner\n    ```sh\n    npm i x\n    ```\n- Done\n', 60),
+    ).toEqual(['Steps to follow:\n- Outer item\n  - Inner\n', '```sh\nnpm i x\n```\n- Done\n']);
+    // cut after a space in an item's first line: the item's next lines come out too (the first is not trimmed at a
+    // line start). before: "    ```sh" after "options" a paragraph line, and the part after it "11. Done" as code
+    const words = `10. Install it with ${'many '.repeat(16)}options\n    \`\`\`sh\n    npm i x\n    \`\`\`\n11. Done\n`;
+    expect(splitMessage(words, 80)).toEqual([
+      `10. Install it with ${'many '.repeat(12)}`,
+      'many many many many options\n```sh\nnpm i x\n```\n11. Done\n',
+    ]);
+    // a fence on the item's first line: the cut falls before the item, which the next part starts whole, as written
+    const first = 'Steps to follow, in this order:\n10. ```sh\n    npm i x\n    npm i y\n    ```\n11. Done\n';
+    expect(splitMessage(first, 60)).toEqual([
+      'Steps to follow, in this order:\n',
+      '10. ```sh\n    npm i x\n    npm i y\n    ```\n11. Done\n',
+    ]);
+  });
+
+  it('ends a fence left open in a list item where the item ends, as CommonMark does', () => {
+    // before: the block taken to run on to the end: closed in "- Next step here" (an empty block under it) and
+    // reopened as ```js around the prose after it, in every later part
+    const text = `Steps:\n- \`\`\`js\n  a()\n- Next step here\n${'More prose in the list.\n'.repeat(3)}`;
+    expect(splitMessage(text, 60)).toEqual([
+      'Steps:\n- ```js\n  a()\n- Next step here\n',
+      'More prose in the list.\nMore prose in the list.\n',
+      'More prose in the list.\n',
+    ]);
+    // a closing fence less indented than the item's content is out of the item: it ends the item (and the block in
+    // it) and opens a block of its own at the margin, around what follows. before: taken to close the block, the
+    // lines after it cut as prose, the code block they are in left unopened in the second part
+    const out = `Steps:\n- Install\n  \`\`\`sh\n  npm i x\n \`\`\`\n${'Then run it now.\n'.repeat(4)}`;
+    expect(splitMessage(out, 64)).toEqual([
+      'Steps:\n- Install\n  ```sh\n  npm i x\n',
+      ' ```\nThen run it now.\nThen run it now.\nThen run it now.\n```',
+      '```\nThen run it now.\n',
     ]);
   });
 

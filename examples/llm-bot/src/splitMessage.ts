@@ -21,6 +21,8 @@ export const MESSAGE_LIMIT = 20_000;
  * reopened at the start of the next, its language kept: the next part then starts with the fence, not the indent.
  * A fence in a list item is closed inside the item (indented as its content) and reopened outside it, in the next part,
  * where the rest of the item is outdented as much (`outdent`): out of the item, lines still indented would be code.
+ * So is the rest of an item cut outside a block: the portal trims only the next part's first line, and a fence line
+ * after it still 4 columns in would not open or close a block ("10. Install\n    ```sh").
  * The markers count within `max`; a block whose markers would take over a quarter of it is cut as the cut falls.
  * A part that is whitespace alone is left out: the portal refuses an empty message.
  */
@@ -30,7 +32,7 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
   for (;;) {
     const head = clip(rest, max);
     if (head.length === rest.length) break;
-    const blocks = codeBlocks(head);
+    const { blocks, lines } = codeBlocks(head);
     const outside = (at: number) => blockAt(blocks, at) === undefined;
     const cutIn = (length: number) => cutBefore(rest, length, outside) ?? cutBefore(rest, length, () => true) ?? length;
     let end = cutIn(head.length);
@@ -49,8 +51,10 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
       const next = block.indent > 0 ? outdent(rest.slice(end), block.indent, line === '') : rest.slice(end);
       rest = `${block.open}${block.fence ? '\n' : ''}${next}`;
     } else {
+      // In a block (one too small for its markers) the item's lines are code, left as written.
+      const indent = blockAt(blocks, end) ? 0 : itemIndent(lines, end);
       parts.push(rest.slice(0, end));
-      rest = rest.slice(end);
+      rest = indent > 0 ? outdent(rest.slice(end), indent, rest[end - 1] === '\n') : rest.slice(end);
     }
   }
   parts.push(rest);
@@ -58,11 +62,11 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
 }
 
 /**
- * `text` (the rest of a list item, from where a part was cut) with `indent` columns of its item's indent taken off each
- * line (the first only when it starts a line, `atLineStart`) up to the first that is not blank and indented less (the
- * item's end): the next part, which reopens the fence, is not in the item, and there a closing fence still indented as
- * in the item (4 columns or more) would be code, and the block would run on over the rest of the message. A tab that
- * reaches past `indent` leaves the columns it has left as spaces (CommonMark).
+ * `text` (from where a part was cut in a list item) with `indent` columns of its item's indent taken off each line
+ * (the first only when it starts a line, `atLineStart`) up to the first that is not blank and indented less (the item's
+ * end): the next part is not in the item, and there a fence still indented as in the item (4 columns or more) would be
+ * code, and a block it should close would run on over the rest of the message. A tab that reaches past `indent` leaves
+ * the columns it has left as spaces (CommonMark).
  */
 function outdent(text: string, indent: number, atLineStart: boolean): string {
   const lines = text.split('\n');
@@ -94,6 +98,26 @@ function cutBefore(text: string, length: number, allowed: (at: number) => boolea
     return undefined;
   };
   return after('\n', (at) => !TRIMMED.test(text[at] ?? '')) ?? after('\n', () => true) ?? after(' ', () => true);
+}
+
+/**
+ * The columns the content of the innermost list item a cut `at` falls in starts at, 0 outside any: at a line's start
+ * the items around that line (the item it may start is whole in the next part), inside a line those it is in.
+ */
+function itemIndent(lines: readonly ListLine[], at: number): number {
+  let line: ListLine | undefined;
+  for (const each of lines) if (each.start <= at) line = each;
+  if (!line) return 0;
+  return at === line.start ? line.within : line.content;
+}
+
+/** A line of a text as `codeBlocks` reads it: where it starts and the list items it is in. */
+interface ListLine {
+  readonly start: number;
+  /** Where the content of the innermost list item around the line starts (not counting one the line starts), else 0. */
+  readonly within: number;
+  /** As `within`, counting an item the line starts. */
+  readonly content: number;
 }
 
 /** A code block in a text: `start` where its opening marker begins, `end` past its closing one (or `Infinity`). */
@@ -144,9 +168,12 @@ const CODE_TAG = /\[(\/?)(code)\]/gi;
  * content, at most 3 columns in, is in the item around it, or at the margin (the item ended). The items a line is in
  * are tracked roughly (a line less indented than an item's content leaves it, though CommonMark keeps a lazy paragraph
  * line in it), but all of them, not the last alone: a fence after a nested item ended is in the item around that one.
+ * A fence in an item and not closed in it ends with it, at a line less indented than its content, as in CommonMark.
+ * Its `lines` say which items each line is in.
  */
-function codeBlocks(text: string): CodeBlock[] {
+function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
   const blocks: CodeBlock[] = [];
+  const lines: ListLine[] = [];
   let open: Omit<CodeBlock, 'end'> | undefined;
   /**
    * Where the content of each list item the line is in starts, outermost first: the indent a fence may add to is
@@ -155,13 +182,23 @@ function codeBlocks(text: string): CodeBlock[] {
   const items: number[] = [];
   let at = 0;
   for (const line of text.split('\n')) {
+    const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
+    if (open?.fence && open.indent > lineIndent && line.trim() !== '') {
+      // Out of the item the fence is in: the item ends, and the block with it (no lazy line in a code block).
+      blocks.push({ ...open, end: at });
+      open = undefined;
+    }
     const item = open ? undefined : LIST_ITEM.exec(line)?.[0];
+    const within = items.at(-1) ?? 0;
     if (!open && line.trim() !== '') {
       // A line less indented than an item's content is not in it (nor in any item within it); an item's first line
       // starts an item in those it is still in.
-      const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
       while ((items.at(-1) ?? 0) > lineIndent) items.pop();
+      const around = items.at(-1) ?? 0;
       if (item !== undefined) items.push(columns(item));
+      lines.push({ start: at, within: around, content: items.at(-1) ?? 0 });
+    } else {
+      lines.push({ start: at, within, content: within });
     }
     const column = items.at(-1) ?? 0;
     // A list item's first line: its content may itself open a fence ("- ```js", "1. ~~~"), as CommonMark lets it.
@@ -200,5 +237,5 @@ function codeBlocks(text: string): CodeBlock[] {
     at += line.length + 1;
   }
   if (open) blocks.push({ ...open, end: Number.POSITIVE_INFINITY });
-  return blocks;
+  return { blocks, lines };
 }
