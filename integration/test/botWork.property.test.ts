@@ -2,12 +2,25 @@
 // a bot works on a reply its status is up in that chat, whatever phases the work goes through, and it never shows
 // after the reply. Random scenarios of a few bots answering in a few chats, over real HTTP to the emulator through the node
 // webhook transport, in virtual time (one clock for the emulator's `now` and the indicators' `clock`). Everything is
-// judged on the emulator's side only: what a person in the chat would have seen, never what our client says it did.
-import { type AgentStatus, createIndicators, type Transport, withStatus } from '@b24-typing/core';
+// judged on the emulator's side: what a person in the chat would have seen, never what our client says it did; but
+// which of a bot's works in a chat sent a call, which only our client's events tell, (6) and (7) read from those.
+import { type AgentStatus, createIndicators, type IndicatorEvent, type Transport, withStatus } from '@b24-typing/core';
 import { type CallEntry, type Emulator, type MessageEntry, startEmulator } from '@b24-typing/emulator';
 import { createWebhookTransport } from '@b24-typing/node';
 import fc from 'fast-check';
-import { map, merge, mergeMap, type Observable, of, type Subscription, throwError, timer } from 'rxjs';
+import {
+  concat,
+  EMPTY,
+  map,
+  merge,
+  mergeMap,
+  NEVER,
+  type Observable,
+  of,
+  type Subscription,
+  throwError,
+  timer,
+} from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScenarios } from './checkScenarios';
 import { type FaultPlan, faultPlans, SlowWire, scheduleFaults } from './faultPlans';
@@ -80,6 +93,13 @@ const STATUSES: readonly AgentStatus[] = [
 ];
 
 type Outcome = 'reply' | 'error' | 'unsubscribe';
+/**
+ * What a reply does after its value, `afterValueMs` later (0: in the same notification, as `of(text)` does): completes,
+ * fails, is unsubscribed from, or stays open until the scenario is over (then unsubscribed from). Whichever, the status
+ * ended at the value (core README: "`until` emits → stop"), and what follows sends nothing: a clear after the value
+ * would show the status for its second over the answer.
+ */
+type AfterValue = 'complete' | 'error' | 'unsubscribe' | 'open';
 interface Work {
   bot: number;
   chat: number;
@@ -91,6 +111,9 @@ interface Work {
   leaseSec: number | undefined;
   /** README: with `clearOnError: false` a work that ends without its reply sends no clear of its own. */
   clearOnError: boolean;
+  /** With `outcome` `reply`: how the reply ends after its value (`AfterValue`), and how long after it. */
+  afterValue: AfterValue;
+  afterValueMs: number;
 }
 interface Scenario {
   works: Work[];
@@ -122,6 +145,19 @@ const work: fc.Arbitrary<Work> = fc.record({
   phases: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 90_000 }), status }), { maxLength: 4 }),
   leaseSec: fc.constantFrom(undefined, 5, 10, 60),
   clearOnError: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  afterValue: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<AfterValue>('complete') },
+    { weight: 1, arbitrary: fc.constant<AfterValue>('error') },
+    { weight: 1, arbitrary: fc.constant<AfterValue>('unsubscribe') },
+    { weight: 1, arbitrary: fc.constant<AfterValue>('open') },
+  ),
+  // At once, or past a renewal (27 s by default, 7 s with a 10 s lease) or a whole lease, which a status the value did
+  // not stop would reach.
+  afterValueMs: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 3_000 }) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 70_000 }) },
+  ),
 });
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   works: fc.array(work, { minLength: 1, maxLength: MAX_WORKS }),
@@ -164,6 +200,10 @@ interface Run {
   sub: Subscription | undefined;
   /** Its indicator's id in events: indicators are numbered as they are subscribed, one per work. */
   indicatorId: number;
+  /** How many indicator events there were when its value reached us: those after it came after the value. */
+  eventsAtValue: number | undefined;
+  /** How the reply ended after its value (`AfterValue`), when, and how many indicator events there were by then. */
+  closed: { how: 'complete' | 'error' | 'unsubscribe'; at: number; events: number } | undefined;
 }
 
 /** What the scenarios exercised, so a run that checked nothing (every work too short, say) cannot pass unnoticed. */
@@ -179,6 +219,8 @@ const tally = {
   sharedRenewals: 0,
   coveredMs: 0,
   clearsChecked: 0,
+  /** Replies that ended after their value, later than it, by each way (`AfterValue`): the status had ended before. */
+  endedAfterValue: { complete: 0, error: 0, unsubscribe: 0, open: 0 },
   /** Status calls on their way at a reply (a slow request) that landed after its message, and were then cleared. */
   lateLandings: 0,
   lateCleared: 0,
@@ -197,11 +239,14 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   const wire = new SlowWire(clock, clock.tracked(webhook) as Required<Transport>);
   const transport = wire.transport;
   const renewals: { at: number; indicatorId: number }[] = [];
+  /** Every indicator event, in order: which of a work's came after its value, and after its reply ended. */
+  const events: IndicatorEvent[] = [];
   const indicators = createIndicators({
     transport,
     limits: 'standard',
     clock,
     onEvent: (e) => {
+      events.push(e);
       if (e.type === 'renewed') renewals.push({ at: e.at, indicatorId: e.indicatorId });
     },
   });
@@ -220,9 +265,14 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     deliveredAt: undefined,
     sub: undefined,
     indicatorId: 0,
+    eventsAtValue: undefined,
+    closed: undefined,
   }));
 
   scheduleFaults(clock, emulator, s.faults, wire);
+  const close = (run: Run, how: 'complete' | 'error' | 'unsubscribe') => {
+    run.closed ??= { how, at: clock.now(), events: events.length };
+  };
 
   for (const run of runs) {
     const w = run.work;
@@ -230,10 +280,18 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     const dialogId = `chat${run.chatId}` as const;
     clock.schedule(() => {
       const done = timer(w.outcome === 'unsubscribe' ? w.durationMs + 1 : w.durationMs, clock);
+      /** What the reply does after its value: at once (in the value's notification) or `afterValueMs` later. */
+      const ending$: Observable<never> =
+        w.afterValue === 'complete'
+          ? EMPTY
+          : w.afterValue === 'error'
+            ? throwError(() => new Error(`work ${run.index} failed after its reply`))
+            : NEVER;
+      const afterValue$ = w.afterValueMs === 0 ? ending$ : timer(w.afterValueMs, clock).pipe(mergeMap(() => ending$));
       const reply$: Observable<string> =
         w.outcome === 'error'
           ? done.pipe(mergeMap(() => throwError(() => new Error(`work ${run.index} failed`))))
-          : done.pipe(map(() => run.text));
+          : done.pipe(mergeMap(() => concat(of(run.text), afterValue$)));
       const phase$: AgentStatus | Observable<AgentStatus> =
         w.phases.length === 0
           ? w.status
@@ -255,6 +313,7 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
             run.end = clock.now();
             run.delivered = 'value';
             run.deliveredAt = clock.now();
+            run.eventsAtValue = events.length;
             // The reply, as the bot example sends it; the message hides the bot's status (reference §3).
             transport
               .call('imbot.v2.Chat.Message.send', {
@@ -264,13 +323,23 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
                 fields: { message: text },
               })
               .catch((e: unknown) => sendErrors.push(e));
+            if (w.afterValue !== 'unsubscribe') return;
+            const unsubscribe = () => {
+              close(run, 'unsubscribe');
+              run.sub?.unsubscribe();
+            };
+            // (`run.sub` is set by now: the value comes on a timer, after `subscribe` returned)
+            if (w.afterValueMs === 0) unsubscribe();
+            else clock.schedule(unsubscribe, w.afterValueMs);
           },
           error: () => {
+            if (run.delivered === 'value') return close(run, 'error');
             run.end = clock.now();
             run.delivered = 'error';
             run.deliveredAt = clock.now();
           },
           complete: () => {
+            if (run.delivered === 'value') close(run, 'complete');
             if (run.delivered === undefined) run.delivered = 'complete';
           },
         });
@@ -283,8 +352,20 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
     }, w.startMs);
   }
 
-  const lastEnd = Math.max(...s.works.map((w) => w.startMs + w.durationMs), ...s.faults.map((f) => f.atMs));
+  const lastEnd = Math.max(
+    ...s.works.map(
+      (w) => w.startMs + w.durationMs + (w.outcome === 'reply' && w.afterValue !== 'open' ? w.afterValueMs : 0),
+    ),
+    ...s.faults.map((f) => f.atMs),
+  );
   await clock.advanceBy(lastEnd + TAIL_MS);
+  // The replies still open, at the end of the scenario: left, they send nothing (what a clear would show lands by then).
+  for (const run of runs)
+    if (run.delivered === 'value' && !run.closed) {
+      close(run, 'unsubscribe');
+      run.sub?.unsubscribe();
+    }
+  await clock.advanceBy(QUIET_MS);
   const timersBeforeDispose = clock.actions.length;
   indicators.dispose();
   const timersAfterDispose = clock.actions.length;
@@ -300,6 +381,54 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
       problems.push(`work ${run.index}: error ${run.delivered} at ${rel(run.deliveredAt)}, expected at ${rel(wantAt)}`);
   }
   if (sendErrors.length > 0) problems.push(`reply sends failed: ${sendErrors.map(String).join('; ')}`);
+  for (const run of runs) {
+    const w = run.work;
+    if (w.outcome !== 'reply' || run.deliveredAt === undefined) continue;
+    const c = run.closed;
+    const wantHow = w.afterValue === 'open' ? 'unsubscribe' : w.afterValue;
+    const wantAt = w.afterValue === 'open' ? t0 + lastEnd + TAIL_MS : run.deliveredAt + w.afterValueMs;
+    if (c?.how !== wantHow || c.at !== wantAt)
+      problems.push(
+        `work ${run.index}: after its reply ${c?.how} at ${rel(c?.at)}, expected ${wantHow} at ${rel(wantAt)}`,
+      );
+  }
+
+  // (7) The status ends at the reply's value, whatever the reply does after it (core README: "`until` emits → stop"):
+  // its indicator stopped before the value reached us, and sent nothing after it (a call alone on its way then is
+  // aborted), but for a call on its way in a `batch` (a slow request) and the clear that follows it ("When the reply
+  // came"); the reply's end after its value, a completion, an error or an unsubscribe, sends nothing at all (a clear
+  // then would show the status for its second over the answer). These are our client's events: what (1) to (3) make
+  // of them on the emulator's side would miss a status of a bot still kept up by another of its works in that chat.
+  for (const run of runs) {
+    if (run.work.outcome !== 'reply' || run.eventsAtValue === undefined || run.deliveredAt === undefined) continue;
+    const r = run.deliveredAt;
+    const where = `work ${run.index} (replied at ${rel(r)}, then ${run.closed?.how} at ${rel(run.closed?.at)})`;
+    const own = (from: number, to = events.length) =>
+      events.slice(from, to).filter((e) => e.indicatorId === run.indicatorId);
+    const stops = own(0).filter((e) => e.type === 'stopped');
+    if (
+      stops.length !== 1 ||
+      stops[0]!.reason !== 'until' ||
+      stops[0]!.at !== r ||
+      !own(0, run.eventsAtValue).includes(stops[0]!)
+    )
+      problems.push(
+        `${where}: its status stopped ${stops.map((e) => `(${e.type === 'stopped' ? e.reason : ''}) at ${rel(e.at)}`).join(', ') || 'never'}${stops.length === 1 ? ' after the value' : ''}`,
+      );
+    /** Requests on their way as the value came: what their calls put up is taken down after it. */
+    const onItsWay = wire.requests.filter((q) => q.sentAt <= r && q.landedAt >= r);
+    const after = own(run.eventsAtValue);
+    const calls = after.filter(
+      (e) =>
+        (e.type === 'sent' || e.type === 'renewed') &&
+        !(onItsWay.length > 0 && (e.call.duration === 1 || onItsWay.some((q) => q.landedAt === e.at))),
+    );
+    if (calls.length > 0) problems.push(`${where}: its status sent after the value ${calls.map(eventText).join(', ')}`);
+    if (run.closed && run.closed.at > r) tally.endedAfterValue[run.work.afterValue]++;
+    const afterEnd = run.closed && onItsWay.length === 0 ? own(run.closed.events) : [];
+    if (afterEnd.length > 0)
+      problems.push(`${where}: its status went on after the reply's end: ${afterEnd.map(eventText).join(', ')}`);
+  }
 
   // Everything below reads the emulator only.
   const timeline = emulator.timeline();
@@ -549,6 +678,11 @@ async function play(s: Scenario, rejections: unknown[]): Promise<string[]> {
   function rel(t: number | undefined): string {
     return t === undefined ? 'never' : `+${t - t0}`;
   }
+
+  function eventText(e: IndicatorEvent): string {
+    const call = 'call' in e && e.call ? ` ${e.call.statusMessageCode ?? 'typing'} ${e.call.duration} s` : '';
+    return `${e.type}${call} at ${rel(e.at)}`;
+  }
 }
 
 /** A work of bot 0 in chat 0 from the start, replied to, with no phases and the defaults: what `RACES` vary. */
@@ -562,6 +696,8 @@ const raceWork: Work = {
   phases: [],
   leaseSec: undefined,
   clearOnError: true,
+  afterValue: 'complete',
+  afterValueMs: 0,
 };
 
 /**
@@ -595,6 +731,18 @@ const RACES: readonly Scenario[] = [
     faults: [{ atMs: 1_400, method: 'batch', kind: 'slow', times: 1, latencyMs: 2_000 }],
     seed: 1,
   },
+  // The first, the reply ending after its value while the batch is still on its way (it lands at +2000): its call
+  // is taken down all the same, and that end sends nothing of its own.
+  ...(['unsubscribe', 'error', 'complete'] as const).map(
+    (afterValue): Scenario => ({
+      works: [
+        { ...raceWork, chat: 0, durationMs: 1_000, status: 'typing', afterValue, afterValueMs: 500 },
+        { ...raceWork, chat: 1, durationMs: 10_000, status: 'thinking' },
+      ],
+      faults: [{ atMs: 0, method: 'batch', kind: 'slow', times: 1, latencyMs: 2_000 }],
+      seed: 1,
+    }),
+  ),
 ];
 
 describe('bot work end to end (property): statuses over HTTP to the emulator, in virtual time', () => {
@@ -608,6 +756,9 @@ describe('bot work end to end (property): statuses over HTTP to the emulator, in
       expect(tally.overlapping).toBeGreaterThan(0);
       expect(tally.sharedRenewals).toBeGreaterThan(0);
       expect(tally.clearsChecked).toBeGreaterThan(0);
+      // … and replies that went on after their value, each way, which a status ended by their end would outlive.
+      for (const [how, n] of Object.entries(tally.endedAfterValue))
+        expect(n, `replies that ended after their value (${how})`).toBeGreaterThan(0);
     },
     Math.max(20_000, RUNS * 200),
   );
