@@ -538,6 +538,78 @@ describe('imbot.chat.user.delete', () => {
   });
 });
 
+describe('imbot.chat.user.add', () => {
+  it('lets a bot in the chat add users and bots: `true`; each bot added hears it joined, from the bot', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const botId = await legacyBotInTeam(emulator);
+    const added = await post(`${emulator.webhookUrl()}imbot.chat.user.add`, {
+      CHAT_ID: 2,
+      USERS: [3, 10, 999],
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(added.status).toBe(200);
+    expect(added.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2, botId, 3, 10]);
+    const events = await agentEvents(emulator);
+    expect(events.map((e) => e.type)).toEqual(['ONIMBOTV2JOINCHAT']);
+    expect(events[0]!.data.dialogId).toBe('chat2');
+    // The source's `new CIMChat($botId)`: the bot adds them, so the bot is who the join event names.
+    expect(events[0]!.data.user).toMatchObject({ id: botId, bot: true });
+
+    // A DIALOG_ID stands in for CHAT_ID, as in im.chat.user.add; members already in: `true`, no second join.
+    const again = await post(`${emulator.webhookUrl()}imbot.chat.user.add`, {
+      DIALOG_ID: 'chat2',
+      CHAT_ID: 99,
+      USERS: [10],
+      BOT_ID: botId,
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(again.body.result).toBe(true);
+    expect(await agentEvents(emulator)).toHaveLength(1);
+  });
+
+  it("refuses in the source order: DIALOG_ID_EMPTY, CHAT_ID_EMPTY, the bot, then AddUser's WRONG_REQUEST 400", async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const botId = await legacyBotInTeam(emulator);
+    await post(`${emulator.webhookUrl()}imbot.message.add`, {
+      CLIENT_ID: 'legacy-client',
+      DIALOG_ID: '2',
+      MESSAGE: 'private',
+    });
+    const privateId = emulator.timeline().find((e) => e.kind === 'message')!.chatId;
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ DIALOG_ID: '2', CHAT_ID: 2, USERS: [3] }, 400, 'DIALOG_ID_EMPTY'],
+      [{ USERS: [3], CLIENT_ID: 'legacy-client' }, 400, 'CHAT_ID_EMPTY'],
+      [{ CHAT_ID: 'abc', USERS: [3], BOT_ID: 999 }, 400, 'CHAT_ID_EMPTY'],
+      [{ CHAT_ID: 2, USERS: [3] }, 403, 'ACCESS_DENIED'],
+      [{ CHAT_ID: 2, USERS: [3], CLIENT_ID: 'legacy-client', BOT_ID: 999 }, 400, 'BOT_ID_ERROR'],
+      [{ CHAT_ID: 2, USERS: [3], CLIENT_ID: 'no-such-app' }, 400, 'BOT_ID_ERROR'],
+      [{ CHAT_ID: 2, USERS: [3], CLIENT_ID: 'legacy-client', BOT_ID: 10 }, 400, 'APP_ID_ERROR'],
+      // A chat the bot is not in, one that does not exist, a private dialog: AddUser refuses.
+      [{ CHAT_ID: 1, USERS: [3], CLIENT_ID: 'legacy-client' }, 400, 'WRONG_REQUEST'],
+      [{ CHAT_ID: 99, USERS: [3], CLIENT_ID: 'legacy-client' }, 400, 'WRONG_REQUEST'],
+      [{ CHAT_ID: privateId, USERS: [3], CLIENT_ID: 'legacy-client' }, 400, 'WRONG_REQUEST'],
+    ];
+    for (const [params, status, error] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.chat.user.add`, params);
+      expect([reply.status, reply.body.error]).toEqual([status, error]);
+    }
+    const refused = await post(`${emulator.webhookUrl()}imbot.chat.user.add`, {
+      CHAT_ID: 1,
+      USERS: [3],
+      CLIENT_ID: 'legacy-client',
+    });
+    expect(refused.body).toEqual({
+      error: 'WRONG_REQUEST',
+      error_description: "You don't have access or user already member in chat",
+    });
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2, botId]);
+    // The refusal is the bot's, in the chat it named.
+    const calls = emulator.timeline().filter((e) => e.kind === 'call' && e.method === 'imbot.chat.user.add');
+    expect(calls.at(-1)).toMatchObject({ status: 400, botId, senderId: botId, chatId: 1, dialogId: 'chat1' });
+  });
+});
+
 describe('imbot.v2.Chat.leave', () => {
   it('takes the bot out of the chat: {result: true}; then its notify there is refused, and so is a second leave', async () => {
     emulator = await startEmulator({ plan: 'off' });
@@ -619,5 +691,72 @@ describe('imbot.v2.Chat.User.delete', () => {
       error_description: 'Could not find value for parameter {userId}',
     });
     expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 3, 10, 11]);
+  });
+});
+
+describe('imbot.v2.Chat.User.add', () => {
+  it('lets a bot in the chat add users and bots: {result: true}; unknown ids are skipped; a bot added hears it joined, from the bot', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const second = { botId: 0, botToken: 'second-token' };
+    const reg = await post(`${emulator.webhookUrl()}imbot.v2.Bot.register`, {
+      fields: { code: 'second', botToken: 'second-token', properties: { name: 'Second' } },
+    });
+    second.botId = reg.body.result.bot.id;
+    const created = await post(`${emulator.webhookUrl()}im.chat.add`, { TITLE: 'Bot-run', USERS: [10] });
+    const chatId = created.body.result as number;
+    await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, { ...AGENT, offset: 1000 });
+
+    const added = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.add`, {
+      ...AGENT,
+      dialogId: `chat${chatId}`,
+      userIds: [2, '3', 999, second.botId],
+    });
+    expect(added.status).toBe(200);
+    expect(added.body.result).toEqual({ result: true });
+    expect(emulator.fixtures.chats.find((c) => c.id === chatId)?.members).toEqual([1, 10, 2, 3, second.botId]);
+    const events = (await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, second)).body.result.events;
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['ONIMBOTV2JOINCHAT']);
+    expect(events[0].data.dialogId).toBe(`chat${chatId}`);
+    expect(events[0].data.user).toMatchObject({ id: 10, bot: true });
+
+    // An integer chatId, members already in, no userIds at all (`array $userIds = []`): all {result: true}.
+    for (const params of [{ chatId, userIds: [2] }, { dialogId: `chat${chatId}` }]) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.add`, { ...AGENT, ...params });
+      expect(reply.body.result).toEqual({ result: true });
+    }
+    expect((await post(`${emulator.webhookUrl()}imbot.v2.Event.get`, second)).body.result.events).toHaveLength(1);
+  });
+
+  it('refuses in the binder and prefilter order: the bot, the dialog, userIds, membership, the right to add', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ botId: 10, dialogId: 'chat1', userIds: [2] }, 'BOT_TOKEN_NOT_SPECIFIED'],
+      [{ botToken: 'agent-bot-token', dialogId: 'chat1', userIds: [2] }, 'BOT_ID_REQUIRED'],
+      [{ botId: 99, botToken: 'agent-bot-token', dialogId: 'chat1', userIds: [2] }, 'BOT_NOT_FOUND'],
+      [{ botId: 10, botToken: 'someone-else', dialogId: 'chat1', userIds: [2] }, 'BOT_OWNERSHIP_ERROR'],
+      [{ ...AGENT, userIds: [2] }, 'ERROR_ARGUMENT'],
+      [{ ...AGENT, dialogId: 'chat99', userIds: [2] }, 'CHAT_NOT_FOUND'],
+      // `array $userIds` is bound with the chat, before the access prefilters: chat 2 (no agent there) still says so.
+      [{ ...AGENT, dialogId: 'chat2', userIds: 3 }, 'ERROR_ARGUMENT'],
+      [{ ...AGENT, dialogId: 'chat2', userIds: [3] }, 'ACCESS_DENIED'],
+      // A private dialog takes no one else (`canDo(Action::Extend)`).
+      [{ ...AGENT, dialogId: '2', userIds: [3] }, 'ACCESS_DENIED'],
+    ];
+    for (const [params, error] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.add`, params);
+      expect([reply.status, reply.body.error]).toEqual([400, error]);
+    }
+    const scalar = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.add`, {
+      ...AGENT,
+      dialogId: 'chat2',
+      userIds: 'three',
+    });
+    expect(scalar.body).toEqual({
+      error: 'ERROR_ARGUMENT',
+      argument: 'userIds',
+      error_description: 'Invalid value "three" to match with parameter {userIds}. Should be value of type array.',
+    });
+    expect(emulator.fixtures.chats.find((c) => c.id === 2)?.members).toEqual([1, 2]);
+    expect(await agentEvents(emulator)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import type { Chat, ChatModel } from './ChatModel';
 import { restError } from './errorCatalog';
 import { chatIdOf, isChatId } from './indicatorMethods';
 import type { AuthContext, CallRecord, MethodContext, MethodDefinition } from './methodContext';
-import { intArgument, intval, isset, phpEmpty, phpTrim, stringOf, upperKeys } from './paramValues';
+import { arrayArgument, intArgument, intval, isset, phpEmpty, phpTrim, stringOf, upperKeys } from './paramValues';
 import type { Params } from './phpQuery';
 import {
   accessDeniedV2,
@@ -80,31 +80,50 @@ function chatIdParam(params: Params, model: ChatModel): unknown {
 }
 
 /**
- * `im.chat.user.add` (bitrix-tools/b24-rest-docs api-reference/chats/chat-users/im-chat-user-add.md; module source
- * im_rest.php chatUserAdd and `CIMChat::AddUser`): `CHAT_ID` through `intval`, CHAT_ID_EMPTY 400 if not > 0; then
- * the caller must be a member with the right to add members ("a chat participant with the right to add
- * participants"): in the model every member of a group chat has it, the owner included, so a chat that does not
- * exist, a private chat and a chat the caller is not in are ACCESS_DENIED_EXTEND 403 (`canDo(Action::Extend)`). The
- * `USERS` the portal has and the chat has not yet are added; `HIDE_HISTORY` (default `Y`) says whether the earlier
- * history stays hidden from them. Each bot added hears it joined (ChatModel.addMembers), from the caller. `true`,
- * also when nobody was new: the page lists no error for that, and `AddUser` returns true. The general chat's
- * ACCESS_ERROR ("Action unavailable", "It is forbidden to add users to this chat") is not modelled: the model has none.
- * A `DIALOG_ID` stands in for `CHAT_ID` as the source reads it (chatIdParam).
+ * `im.chat.user.add` and `imbot.chat.user.add`, one handler in the module source (im_rest.php chatUserAdd, then
+ * `CIMChat::AddUser`; bitrix-tools/b24-rest-docs api-reference/chats/chat-users/im-chat-user-add.md and
+ * api-reference/chat-bots/chats/imbot-chat-user-add.md), checked in its order: `DIALOG_ID` for `CHAT_ID`
+ * (chatIdParam: DIALOG_ID_EMPTY 400); `CHAT_ID` through `intval`, CHAT_ID_EMPTY 400 if not > 0; for the imbot method
+ * the bot (`getBotId`, resolveBotV1: ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR 400), who then acts instead of the
+ * caller; then the one acting must be a member with the right to add members ("a chat participant with the right to
+ * add participants", `canDo(Action::Extend)`; mayAdd), so a chat that does not exist, a private chat and a chat they
+ * are not in are refused: for `im.chat.user.add` ACCESS_DENIED_EXTEND 403, the page's code and text (the source's REST
+ * wrapper sends WRONG_REQUEST 400), for `imbot.chat.user.add` the source's WRONG_REQUEST 400 "You don't have access or
+ * user already member in chat" (its page has the code too, with "already a member"). The `USERS` the portal has and
+ * the chat has not yet are added; `HIDE_HISTORY` (default `Y`) says whether the earlier history stays hidden from them.
+ * Each bot added hears it joined (ChatModel.addMembers), from the one acting. `true`, also when nobody was new: the
+ * im page lists no error for that, and `AddUser` returns true (the imbot page's "user is already in the chat" is not
+ * what the source does). Not modelled: the general chat's ACCESS_ERROR ("Action unavailable", "It is forbidden to add
+ * users to this chat", checked before the bot), the extranet's "User IDs must be passed in array format": the model
+ * has neither.
  */
-function chatUserAdd(raw: Params, context: MethodContext): unknown {
+function chatUserAdd(raw: Params, context: MethodContext, how: { bot: boolean }): unknown {
   const params = upperKeys(raw);
-  const { model, auth } = context;
+  const { model } = context;
   const chatId = intval(chatIdParam(params, model));
   if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
   context.record.chatId = chatId;
   context.record.dialogId = `chat${chatId}`;
+  const actorId = how.bot ? resolveBotV1(params, context).id : context.auth.userId;
   const chat = model.chats.get(chatId);
-  if (chat?.type !== 'chat' || !chat.members.has(auth.userId)) throw restError('ACCESS_DENIED_EXTEND');
+  if (!chat || !mayAdd(chat, actorId)) {
+    throw how.bot
+      ? restError('WRONG_REQUEST', "You don't have access or user already member in chat")
+      : restError('ACCESS_DENIED_EXTEND');
+  }
   // The source: `HIDE_HISTORY` 'N' shows it, any other value as PHP's `(bool)`; unset, the documented default `Y`.
   const hide = params.HIDE_HISTORY;
   const hideHistory = !isset(hide) || (hide !== 'N' && !phpEmpty(hide));
-  model.addMembers(chat, userIdsOf(params.USERS) ?? [intval(params.USERS)], auth.userId, hideHistory, context.now);
+  model.addMembers(chat, userIdsOf(params.USERS) ?? [intval(params.USERS)], actorId, hideHistory, context.now);
   return true;
+}
+
+/**
+ * Whether `actorId` may add members to `chat` (`canDo(Action::Extend)` as the model has it): a group chat they are
+ * in. The model has no managers or per-chat rights, so every member may, as the im.chat.user.add page describes.
+ */
+function mayAdd(chat: Chat, actorId: number): boolean {
+  return chat.type === 'chat' && chat.members.has(actorId);
 }
 
 /**
@@ -162,8 +181,9 @@ function mayRemove(chat: Chat, actorId: number, targetId: number): boolean {
 }
 
 /**
- * Whose `imbot.chat.leave` / `imbot.chat.user.delete` a refused call was: the bot as the legacy calls name it
- * (subjectBotV1) and the chat of `CHAT_ID`, or of a `chatN` `DIALOG_ID` (which wins), without checking either.
+ * Whose `imbot.chat.leave` / `imbot.chat.user.delete` / `imbot.chat.user.add` a refused call was: the bot as the
+ * legacy calls name it (subjectBotV1) and the chat of `CHAT_ID`, or of a `chatN` `DIALOG_ID` (which wins), without
+ * checking either.
  */
 function botChatSubject(raw: Params, auth: AuthContext | null, model: ChatModel, record: CallRecord): void {
   const params = upperKeys(raw);
@@ -213,9 +233,30 @@ function v2ChatUserDelete(params: Params, context: MethodContext): unknown {
   return { result: true };
 }
 
+/**
+ * `imbot.v2.Chat.User.add` (…/imbot.v2/chats/chat-user-add.md; imbot/lib/V2/Controller/Chat/User.php addAction): the
+ * bot (processBeforeAction), then the action's arguments as the binder reads them, `Chat $chat` (dialogId / chatId,
+ * CHAT_NOT_FOUND) and `array $userIds = []` (no array: ERROR_ARGUMENT "… Should be value of type array."; absent,
+ * none), then the prefilters: the bot's membership, ACCESS_DENIED, and `CheckActionAccess(Action::Extend)`,
+ * ACCESS_DENIED as well (mayAdd: a private dialog takes no one else). The ids through `intval`; those the portal has
+ * not are skipped ("non-existent or inactive users are ignored without an error"), members already in too. Each bot
+ * added hears it joined, from the bot; `AddUsersConfig`'s `hideHistory` is null, as an im.chat.user.add without
+ * `HIDE_HISTORY`, so hidden. `{result: true}`. The page's "the bot must be the chat's administrator" is not modelled
+ * apart: `Action::Extend` is the right im.chat.user.add checks, which the model gives every member.
+ */
+function v2ChatUserAdd(params: Params, context: MethodContext): unknown {
+  const bot = resolveBotV2(params, context);
+  const chat = bindDialogV2(params, bot, context);
+  const userIds = (arrayArgument(params, 'userIds') ?? []).map(intval);
+  checkMemberV2(chat, bot);
+  if (!mayAdd(chat, bot.id)) throw accessDeniedV2();
+  context.model.addMembers(chat, userIds, bot.id, true, context.now);
+  return { result: true };
+}
+
 export const CHAT_METHODS: readonly MethodDefinition[] = [
   { name: 'im.chat.add', scope: 'im', handler: chatAdd },
-  { name: 'im.chat.user.add', scope: 'im', handler: chatUserAdd },
+  { name: 'im.chat.user.add', scope: 'im', handler: (raw, context) => chatUserAdd(raw, context, { bot: false }) },
   {
     name: 'im.chat.user.delete',
     scope: 'im',
@@ -225,6 +266,12 @@ export const CHAT_METHODS: readonly MethodDefinition[] = [
     name: 'im.chat.leave',
     scope: 'im',
     handler: (raw, context) => chatUserDelete(raw, context, { leave: true, bot: false }),
+  },
+  {
+    name: 'imbot.chat.user.add',
+    scope: 'imbot',
+    handler: (raw, context) => chatUserAdd(raw, context, { bot: true }),
+    subject: botChatSubject,
   },
   {
     name: 'imbot.chat.user.delete',
@@ -239,5 +286,6 @@ export const CHAT_METHODS: readonly MethodDefinition[] = [
     subject: botChatSubject,
   },
   { name: 'imbot.v2.Chat.leave', scope: 'imbot', handler: v2ChatLeave, subject: subjectV2 },
+  { name: 'imbot.v2.Chat.User.add', scope: 'imbot', handler: v2ChatUserAdd, subject: subjectV2 },
   { name: 'imbot.v2.Chat.User.delete', scope: 'imbot', handler: v2ChatUserDelete, subject: subjectV2 },
 ];

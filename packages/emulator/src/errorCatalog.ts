@@ -43,8 +43,10 @@ export const ERROR_CATALOG = {
   CODE_ERROR: [400, "Bot code isn't specified"],
   NAME_ERROR: [400, "Bot name isn't specified"],
   MAX_COUNT_ERROR: [400, 'Has reached the maximum number of bots for application (max: 5)'],
-  // imbot.message.add when `Bot::addMessage` returns false (im_rest.php botMessageAdd @026c2eea, imbot-message-add.md).
-  WRONG_REQUEST: [400, "Message isn't added"],
+  // The im_rest.php handlers' catch-all refusal, each with its own text, which the caller must pass (restError):
+  // imbot.message.add's "Message isn't added", imbot.update's "Update fields can't be empty", imbot.chat.user.add's
+  // and imbot.chat.user.delete's. No source text is generic; this one is for an injected fault.
+  WRONG_REQUEST: [400, 'Wrong request'],
   // imbot.v2 (§1.3, §4)
   BOT_TOKEN_NOT_SPECIFIED: [400, 'Bot token not specified (botToken is required for webhook auth)'],
   BOT_ID_REQUIRED: [400, 'botId is required'],
@@ -108,6 +110,15 @@ export const ERROR_CATALOG = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
+/** Codes whose text is the calling method's (no one text fits them all): restError takes it from the caller. */
+type PerMethodCode = 'WRONG_REQUEST';
+
+/**
+ * The error of a catalog code, with its catalog status and text or the `description` given; for a code whose text is
+ * per method (PerMethodCode) the text must be given, so that no method sends another's.
+ */
+export function restError(code: Exclude<ErrorCode, PerMethodCode>, description?: string): RestError;
+export function restError(code: PerMethodCode, description: string): RestError;
 export function restError(code: ErrorCode, description?: string): RestError {
   const [status, text] = ERROR_CATALOG[code];
   return new RestError(code, description ?? text, status);

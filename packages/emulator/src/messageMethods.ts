@@ -408,11 +408,11 @@ function botMessageAdd(raw: Params, context: MethodContext): unknown {
   const keyboard = checkKeyboard(params.KEYBOARD, bot.id);
   const menu = checkMenu(params.MENU, bot.id);
   const chat = botMessageChat(model, dialogId, bot.id);
-  if (!chat) throw restError('WRONG_REQUEST');
+  if (!chat) throw restError('WRONG_REQUEST', "Message isn't added");
   context.record.chatId = chat.id;
   const system = params.SYSTEM === 'Y' && isChatId(dialogId);
   const stored = addedText(system ? `${model.displayName(bot.id)}:[br]${text}` : text);
-  if (stored === '' && phpEmpty(params.ATTACH) && !keyboard) throw restError('WRONG_REQUEST');
+  if (stored === '' && phpEmpty(params.ATTACH) && !keyboard) throw restError('WRONG_REQUEST', "Message isn't added");
   return model.addMessage(chat, bot.id, stored, context.now, { keyboard, menu }).id;
 }
 

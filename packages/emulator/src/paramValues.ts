@@ -84,6 +84,23 @@ export function intArgument(params: Params, name: string): number | undefined {
   return Math.trunc(Number(raw));
 }
 
+/**
+ * The values of an `array` action parameter of an imbot.v2 controller (a JSON array or object, or a form's `x[]=…`):
+ * absent or null is `undefined` (the action's default); anything else that is no array the binder refuses, as for an
+ * `int` one (intArgument), with "Should be value of type array."
+ */
+export function arrayArgument(params: Params, name: string): unknown[] | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object') {
+    throw RestError.argument(
+      name,
+      `Invalid value ${JSON.stringify(raw)} to match with parameter {${name}}. Should be value of type array.`,
+    );
+  }
+  return Object.values(raw);
+}
+
 /** PHP `isset` on one parameter: given and not null, so a JSON `null` counts as absent, as the source reads it. */
 export function isset(value: unknown): boolean {
   return value !== undefined && value !== null;
