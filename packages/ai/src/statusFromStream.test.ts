@@ -422,6 +422,36 @@ describe('statusFromStream: parallel tool calls', () => {
     });
   });
 
+  it("keeps a provider-executed call the provider's through a later part of it that does not say so", () => {
+    // a `tool-input-delta` names its call by `id` only: given 'tool' by the app, it is a part of the running call, and
+    // must not turn the deferred code execution into a client call that the step's end drops as one that did not run
+    const provider = {
+      ...calls,
+      G: { type: 'tool-input-start', id: 'G', toolName: 'code_execution', providerExecuted: true },
+      D: { type: 'tool-input-delta', id: 'G' },
+      y: { type: 'tool-result', toolCallId: 'G', toolName: 'code_execution', providerExecuted: true },
+    } satisfies Record<string, StreamPart>;
+    const rules = { parts: { ...defaultStatusRules.parts, 'tool-input-delta': 'tool' } as const };
+    marbles(({ cold, expectObservable }) => {
+      const src = cold('-G-D-w-W-e-S-y-t-f', provider);
+      expectObservable(statusFromStream(src, rules)).toBe('-c---p-c-----h-o-|', statuses);
+    });
+  });
+
+  it('takes a text or reasoning delta with no start before it (a hand-made stream) for the model writing on', () => {
+    // the model's stream waits while the provider runs its tool: a delta after it says the provider is done with it
+    // for the step, so the step's end shows a call that did not run, not the search again
+    const provider = {
+      ...calls,
+      g: { type: 'tool-call', toolCallId: 'g', toolName: 'web_search', providerExecuted: true },
+      R: { type: 'reasoning-delta' },
+    } satisfies Record<string, StreamPart>;
+    marbles(({ cold, expectObservable }) => {
+      expectObservable(statusFromStream(cold('-g-T-e-f', provider))).toBe('-s-o-h-|', statuses);
+      expectObservable(statusFromStream(cold('-g-R-e-f', provider))).toBe('-s-h---|', statuses);
+    });
+  });
+
   it('shows the search while a provider-executed search runs, also when a client call returns meanwhile', () => {
     // AI SDK 5 runs a client tool at its tool-call, so its result may come while the provider searches
     const provider = {
@@ -600,6 +630,15 @@ describe('statusFromStream: rules are data', () => {
   it('matches a frozen global RegExp rule (rules deep-frozen by the app) without breaking the statuses', () => {
     marbles(({ cold, expectObservable }) => {
       const rules = { tools: [Object.freeze({ match: Object.freeze(/search/gi), status: 'searching' as const })] };
+      expectObservable(statusFromStream(cold('-c-o-c-o-t-f', parts), rules)).toBe('-s-h-s-h-o-|', statuses);
+    });
+  });
+
+  it('matches a sticky RegExp rule alike at every call of the stream, as a global one', () => {
+    // a sticky RegExp is tested from `lastIndex`, which a match moves past `web`: the stream's copy must be tested from
+    // the start of the name each time, or the second webSearch call would show the fallback
+    marbles(({ cold, expectObservable }) => {
+      const rules = { tools: [{ match: /web/iy, status: 'searching' as const }] };
       expectObservable(statusFromStream(cold('-c-o-c-o-t-f', parts), rules)).toBe('-s-h-s-h-o-|', statuses);
     });
   });
