@@ -245,8 +245,10 @@ export function createIndicatorHost(
     dispose() {
       if (disposed) return;
       disposed = true;
-      // Indicators first (their channels close, calls in flight abort), then what is left: pending clears.
-      for (const ind of [...live]) ind.dispose();
+      // Indicators first (their channels close, calls in flight abort), then what is left: pending clears. The set
+      // itself, not a copy (the bundle is smaller): an indicator leaves it only as it ends, and none joins it once
+      // disposed, so each live one is met once whatever an event's listener does meanwhile.
+      for (const ind of live) ind.dispose();
       dispatcher.dispose();
       events.complete();
     },
