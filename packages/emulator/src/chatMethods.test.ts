@@ -358,6 +358,21 @@ describe('im.chat.leave', () => {
     expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([2, 10, 11]);
   });
 
+  it('takes a USER_ID > 0 instead of the caller, as the source does: refused as im.chat.user.delete refuses it', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    // A member who does not own the chat names another: ACCESS_DENIED_KICK, as for im.chat.user.delete.
+    const byTwo = await post(`${emulator.webhookUrl(2)}im.chat.leave`, { CHAT_ID: 1, USER_ID: 3 });
+    expect([byTwo.status, byTwo.body.error]).toEqual([403, 'ACCESS_DENIED_KICK']);
+    // The owner names someone not in the chat: USER_NOT_FOUND, which the leave's own refusals do not otherwise reach.
+    const notIn = await post(`${emulator.webhookUrl()}im.chat.leave`, { CHAT_ID: 2, USER_ID: 3 });
+    expect(notIn.status).toBe(400);
+    expect(notIn.body).toEqual({ error: 'USER_NOT_FOUND', error_description: 'The specified user is not in the chat' });
+    // The owner names a member: that member goes, the owner stays.
+    const byOwner = await post(`${emulator.webhookUrl()}im.chat.leave`, { CHAT_ID: 1, USER_ID: 3 });
+    expect(byOwner.body.result).toBe(true);
+    expect(emulator.fixtures.chats.find((c) => c.id === 1)?.members).toEqual([1, 2, 10, 11]);
+  });
+
   it("a user's typing indicator outlives their leave: it lapses on its own timer", async () => {
     let now = Date.UTC(2026, 0, 1);
     emulator = await startEmulator({ plan: 'off', now: () => now, clientLifetimeSec: 25 });
