@@ -174,4 +174,29 @@ describe('checkBatch on a call that cannot be read', () => {
     expect(read[0]!.params).toBe(params);
     expect(reads).toBe(1);
   });
+
+  it("reads the calls array's length once, as input: a length trap that throws or a revoked Proxy is no array, and a length that grows after the limit was checked gives no more calls", () => {
+    for (const calls of [
+      new Proxy([writing], {
+        get: (target, key, receiver) => (key === 'length' ? throwing() : Reflect.get(target, key, receiver)),
+      }),
+      (() => {
+        const { proxy, revoke } = Proxy.revocable([writing], {});
+        revoke();
+        return proxy;
+      })(),
+    ]) {
+      const error = thrown(calls);
+      expect(error).toBeInstanceOf(B24InputError);
+      expect(error).toMatchObject({ kind: 'input', field: 'calls', rule: 'an array' });
+      expect((error as Error).cause).toBeUndefined();
+      expect(String(error)).not.toContain(secret);
+    }
+    // 1 when the limit is checked, 60 after: before, the 60 were all returned, past the portal's 50
+    let reads = 0;
+    const growing = new Proxy([writing], {
+      get: (target, key, receiver) => (key === 'length' ? (reads++ ? 60 : 1) : Reflect.get(target, key, receiver)),
+    });
+    expect(checkBatch(growing)).toHaveLength(1);
+  });
 });

@@ -21,18 +21,26 @@ export const MAX_BATCH = 50;
  * credential may quote it). Raw, it reached a transport's caller as a network failure, retried.
  */
 export function checkBatch(calls: unknown, options?: unknown): TransportCall[] {
-  if (!Array.isArray(calls)) throw new B24InputError('calls', 'an array');
+  // Its length read once, and as input: a Proxy's `length` could pass the limit and then give more calls, and a trap
+  // that throws (or a revoked Proxy, which Array.isArray throws on) must not reach the caller raw, as one of a call.
+  let length: unknown;
+  try {
+    if (Array.isArray(calls)) length = calls.length;
+  } catch {
+    // not kept: a getter loading a credential may quote it
+  }
+  if (typeof length !== 'number') throw new B24InputError('calls', 'an array');
   // MAX_BATCH, written out: a literal rather than the constant makes the bundle smaller.
-  if (calls.length > 50) {
-    throw new B24InputError('calls', 'an array of at most 50 calls', `${calls.length}`);
+  if (length > 50) {
+    throw new B24InputError('calls', 'an array of at most 50 calls', `${length}`);
   }
   // Array.from with a length, not map: a hole in a sparse array is a missing call, not one to skip.
-  const read = Array.from({ length: calls.length }, (_, i): TransportCall => {
+  const read = Array.from({ length }, (_, i): TransportCall => {
     const at = `calls[${i}]`;
     let method: unknown;
     let params: unknown;
     try {
-      const call = calls[i] as Partial<TransportCall> | undefined;
+      const call = (calls as unknown[])[i] as Partial<TransportCall> | undefined;
       method = call?.method;
       params = call?.params;
     } catch {
