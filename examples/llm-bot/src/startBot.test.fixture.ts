@@ -309,9 +309,13 @@ export function useBotHarness(
       stopBotWithinBound: async (held) => {
         expect(await stopBot(held)).toBeLessThanOrEqual(STOP_BOUND_MS);
         const atStop = sendCalls(emulator).length;
+        const startedAtStop = started;
         await vi.advanceTimersByTimeAsync(60_000);
         await emulator.settled();
-        expect(sendCalls(emulator)).toHaveLength(atStop); // nothing tried after stop() returned
+        // nothing tried after stop() returned: no send reached the portal, and no call of any kind was even started
+        // (one still on its way would not be on the portal's record yet)
+        expect(sendCalls(emulator)).toHaveLength(atStop);
+        expect(started).toBe(startedAtStop);
         return atStop;
       },
     };
