@@ -981,6 +981,24 @@ describe('createScheduler errors by kind', () => {
     expect(portal.rejected).toEqual([30]);
   });
 
+  it('backs off at most 30 s (before jitter) however long the portal keeps refusing for the rate', async () => {
+    const { clock, portal, scheduler } = setup({
+      fail: (_call, attempt) =>
+        attempt <= 12 ? new B24Error({ code: 'QUERY_LIMIT_EXCEEDED', status: 503 }) : undefined,
+    });
+    const { outcomes, channel } = collect(scheduler);
+    channel.submit(notify('chat1', 'start'));
+    await clock.advanceTo(600_000);
+    expect(outcomes).toMatchObject([{ type: 'sent' }]);
+    const at = portal.arrivals.map((a) => a.at);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    expect(gaps).toHaveLength(12);
+    // Each refusal in a row doubles the back-off (×0.75 jitter here) up to its cap: 30 s × 0.75, plus the 40 ms round
+    // trip. A portal that keeps refusing is asked again within a status's renewal period (27 s), not 45 s later.
+    expect(Math.max(...gaps)).toBe(30_000 * 0.75 + 40);
+    expect(gaps.slice(-4)).toEqual(Array(4).fill(30_000 * 0.75 + 40));
+  });
+
   // llm-bot, five chats at once under the portal's limit: three status calls sent a few milliseconds apart, refused
   // together, were counted as three overflows in a row (the rate quartered, the next call ~2 s later).
   it('counts rate refusals of requests in flight together as one overflow', async () => {
@@ -1004,6 +1022,29 @@ describe('createScheduler errors by kind', () => {
     // after the first refusal, arriving 100 ms later, not at 2,330 ms (a quarter of the rate, after the third).
     expect(portal.arrivals.slice(50).map((a) => `${a.at} ${a.calls.length}`)).toEqual(['1321 3']);
     expect(scheduler.stats().failed).toEqual({ rate: 3 });
+  });
+
+  it('counts rate refusals of requests sent together as one overflow, also when each is refused the moment it left', async () => {
+    // No latency: the refusals come back in the millisecond the requests left, the one the first refusal shrank our
+    // bucket in. The other two were sent before that refusal all the same (the shrunk bucket lets nothing out then).
+    const clock = new VirtualClock();
+    const portal = createBucketPortal(clock, { latencyMs: 0, withBatch: false });
+    // Someone else on this IP already filled the portal's bucket.
+    for (let i = 0; i < 50; i++) void portal.transport.call('im.dialog.writing', { DIALOG_ID: `x${i}` });
+    await clock.advanceTo(20);
+    const scheduler = createScheduler({ transport: portal.transport, clock, random: () => 0.5 });
+    const chats = [1, 2, 3].map((i) => {
+      const c = collect(scheduler);
+      c.channel.submit(notify(`chat${i}`, 'start'));
+      return c;
+    });
+    await clock.advanceTo(60_000);
+    for (const c of chats) expect(c.outcomes).toMatchObject([{ type: 'sent' }]);
+    // Halved once (1 call/s): the retries leave a second after the refusals, two of them land and the portal, still
+    // nearly full, refuses the third again; not all three two seconds later (a quarter of the rate, had each of the
+    // three refusals counted).
+    expect(portal.rejected).toEqual([20, 20, 20, 1020]);
+    expect(portal.arrivals.slice(50).map((a) => `${a.at} ${a.calls.length}`)).toEqual(['1020 1', '1020 1', '2687 1']);
   });
 
   it('per-item batch errors touch only their indicator', async () => {

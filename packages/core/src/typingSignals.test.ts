@@ -285,6 +285,7 @@ describe('resolveTypingPolicy', () => {
     [{ marginMs: -1 }, 'policy.marginMs'],
     [{ idleMs: Number.NaN }, 'policy.idleMs'],
     [{ idleMs: 30_000 }, 'policy.idleMs'],
+    [{ lifetimeMs: 10_000, idleMs: 10_001 }, 'policy.idleMs'],
   ])('rejects %j naming %s', (policy, field) => {
     expect(() => typingSignals(NEVER, NEVER, policy)).toThrow(B24InputError);
     try {
@@ -292,6 +293,14 @@ describe('resolveTypingPolicy', () => {
     } catch (e) {
       expect((e as B24InputError).field).toBe(field);
     }
+  });
+
+  it('takes an idleMs equal to the lifetime, the largest it allows', () => {
+    expect(resolveTypingPolicy({ lifetimeMs: 10_000, idleMs: 10_000 })).toEqual({
+      lifetimeMs: 10_000,
+      marginMs: 3_000,
+      idleMs: 10_000,
+    });
   });
 
   it('caps a margin larger than half the lifetime', () => {
