@@ -146,6 +146,63 @@ describe('Timeline limit', () => {
       { from: 50_000, to: null, endCause: null, calls: 1 },
     ]);
   });
+
+  it('visibilityFrom: a renewal at the very instant a message hid the indicator starts a new interval (§3)', () => {
+    // Only an expiry touches the renewal that follows it (a person never sees it gone); a message or an edit hid it
+    // for a reason, so what follows is a new indicator even at the same millisecond.
+    const timeline = new Timeline();
+    const call = (time: number) =>
+      timeline.push({
+        kind: 'call',
+        time,
+        method: 'im.dialog.writing',
+        dialogId: 'chat1',
+        chatId: 1,
+        senderId: 1,
+        botId: null,
+        status: 200,
+        error: null,
+        durationSec: null,
+        statusMessageCode: null,
+        shown: true,
+        visibleUntil: time + 25_000,
+        auth: 'webhook',
+        batchId: null,
+      });
+    call(0);
+    timeline.push({ kind: 'hide', time: 10_000, chatId: 1, dialogId: 'chat1', senderId: 1, cause: 'message' });
+    call(10_000);
+    timeline.push({ kind: 'hide', time: 20_000, chatId: 1, dialogId: 'chat1', senderId: 1, cause: 'edit' });
+    call(20_000);
+    expect(visibilityFrom(timeline.list(), 1, 1)).toEqual([
+      { from: 0, to: 10_000, endCause: 'message', calls: 1 },
+      { from: 10_000, to: 20_000, endCause: 'edit', calls: 1 },
+      { from: 20_000, to: null, endCause: null, calls: 1 },
+    ]);
+  });
+
+  it("visibilityFrom: another sender's hide in the same chat does not end this sender's interval", () => {
+    const timeline = new Timeline();
+    timeline.push({
+      kind: 'call',
+      time: 0,
+      method: 'im.dialog.writing',
+      dialogId: 'chat1',
+      chatId: 1,
+      senderId: 1,
+      botId: null,
+      status: 200,
+      error: null,
+      durationSec: null,
+      statusMessageCode: null,
+      shown: true,
+      visibleUntil: 25_000,
+      auth: 'webhook',
+      batchId: null,
+    });
+    timeline.push({ kind: 'hide', time: 5_000, chatId: 1, dialogId: 'chat1', senderId: 10, cause: 'message' });
+    expect(visibilityFrom(timeline.list(), 1, 1)).toEqual([{ from: 0, to: null, endCause: null, calls: 1 }]);
+  });
 });
 
 describe('startEmulator({ timelineLimit })', () => {

@@ -99,6 +99,16 @@ describe('batch', () => {
     ).toEqual(Array(3).fill(['im.dialog.writing', 400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'chat1', 1, false]));
   });
 
+  it('§8: with halt, the 51st command is the first failure: it ends the batch, later ones are not reported', async () => {
+    const cmd = Array.from({ length: 53 }, () => 'im.dialog.writing?DIALOG_ID=chat1');
+    const reply = await post(`${hook}batch`, { halt: 1, cmd });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result).toHaveLength(50);
+    expect(reply.body.result.result_error).toEqual({
+      50: { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' },
+    });
+  });
+
   it('a command past the 50th whose query cannot be parsed is refused all the same: the first 50 ran, the batch is 200', async () => {
     const cmd = [
       ...Array.from({ length: 50 }, () => 'im.dialog.writing?DIALOG_ID=chat1'),
@@ -188,6 +198,16 @@ describe('batch', () => {
   it('refuses a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {
     const reply = await post(`${hook}batch`, { cmd: { inner: 'batch?cmd[0]=im.dialog.writing%3FDIALOG_ID%3Dchat1' } });
     expect(reply.body.result.result_error.inner.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
+  });
+
+  it('§8: refuses `download` and `upload` inside a batch with ERROR_BATCH_METHOD_NOT_ALLOWED, not as unknown methods', async () => {
+    // Only `batch` was asserted before, so dropping either name from the refusal went unnoticed: it would then be
+    // looked up as a method and answered ERROR_METHOD_NOT_FOUND.
+    const reply = await post(`${hook}batch`, { cmd: { down: 'download?id=1', up: 'upload?id=1' } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.result_error.down.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
+    expect(reply.body.result.result_error.up.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
+    expect(reply.body.result.result_error.down.error_description).toBe('Method is not allowed for batch usage');
   });
 
   it('refuses only the exact name `batch`: `BATCH` runs as a nested batch (§8 [S] methodsBatch)', async () => {

@@ -690,6 +690,31 @@ describe('webhook events: the app-owned bot and close()', () => {
     expect(reply.status).toBe(200);
   });
 
+  it('§4: an OAuth-owned bot seeded without its own token signs events with its application’s application_token', async () => {
+    // The handler checks the top-level `auth.application_token` against the one its application was given
+    // (reference §4): a bot of `local.emulator.app` must carry that app's token, not one of its own.
+    const { url, requests } = await startReceiver();
+    emulator = await startEmulator({
+      plan: 'off',
+      emptySeed: true,
+      initial: {
+        users: [{ id: 5, name: 'Eve' }],
+        bots: [{ id: 20, code: 'b', name: 'B', clientId: 'local.emulator.app', eventMode: 'webhook', webhookUrl: url }],
+      },
+    });
+    const appToken = emulator.fixtures.app.applicationToken;
+    expect(appToken).not.toBe('');
+    emulator.postMessage({ from: 5, dialogId: '20', text: 'hi' });
+    await emulator.settled();
+    expect(requests).toHaveLength(1);
+    const event = parseQuery(requests[0]!.body) as {
+      auth: { application_token: string };
+      data: { bot: { auth: { application_token: string } } };
+    };
+    expect(event.auth.application_token).toBe(appToken);
+    expect(event.data.bot.auth.application_token).toBe(appToken);
+  });
+
   it('close() ends a webhook delivery still waiting for its handler, so settled() resolves', async () => {
     const { url, requests } = await startReceiver(null);
     emulator = await startEmulator({

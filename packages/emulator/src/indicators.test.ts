@@ -129,6 +129,35 @@ describe('indicator state', () => {
     expect(s.e.visibility('chat1', 1)).toEqual([{ from: T0, to: T0 + 1_000, endCause: 'message', calls: 1 }]);
   });
 
+  it("a message hides only its sender's indicator, even when another sender's was started first (§3)", async () => {
+    const s = await setup();
+    await s.writing();
+    await s.notify({ duration: 60 });
+    s.at(1_000);
+    await s.send('Here is the answer');
+    expect(s.hides()).toEqual([expect.objectContaining({ cause: 'message', senderId: 10, time: T0 + 1_000 })]);
+    expect(s.e.indicators().map((i) => i.senderId)).toEqual([1]);
+  });
+
+  it('§3: v2 without `duration` records none and shows for the client default (25 s), as im.dialog.writing does', async () => {
+    const s = await setup();
+    await s.notify();
+    const call = s.e.timeline().find((x) => x.kind === 'call');
+    expect(call).toMatchObject({ durationSec: null, visibleUntil: T0 + 25_000, shown: true });
+  });
+
+  it('indicators that run out together are hidden in expiry order, not in the order they were shown', async () => {
+    const s = await setup();
+    await s.notify({ duration: 60 });
+    await s.writing();
+    s.at(70_000);
+    expect(s.e.indicators()).toEqual([]);
+    expect(s.hides().map((h) => [h.senderId, h.time - T0])).toEqual([
+      [1, 25_000],
+      [10, 60_000],
+    ]);
+  });
+
   it('an edit by the sender hides their indicator with cause edit', async () => {
     const s = await setup();
     const msg = await post(`${s.e.webhookUrl()}im.message.add`, { DIALOG_ID: 'chat1', MESSAGE: 'typo' });

@@ -27,6 +27,16 @@ describe('LeakyBucket', () => {
     expect(bucket.take(500)).toBe(false);
     expect(bucket.levelAt(26_000)).toBeCloseTo(0, 6);
   });
+
+  // An injected clock may step back (EmulatorOptions.now only has to be finite). §7: only a request adds to the
+  // counter, so time running backwards drains nothing and adds nothing either.
+  it('§7: a clock that steps back neither drains nor fills the counter', () => {
+    const bucket = new LeakyBucket(2, 50);
+    for (let i = 0; i < 10; i++) expect(bucket.take(10_000)).toBe(true);
+    expect(bucket.levelAt(5_000)).toBe(10);
+    for (let i = 0; i < 41; i++) expect(bucket.take(5_000)).toBe(true);
+    expect(bucket.take(5_000)).toBe(false);
+  });
 });
 
 describe('rate limit over HTTP (injected clock)', () => {
