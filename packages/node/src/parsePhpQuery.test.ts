@@ -65,5 +65,16 @@ describe('parsePhpQuery', () => {
     for (const body of ['a[b=1', 'a[b]c=1', '[x]=1', 'a[b[c]]=1', 'a=%E0%A4%A']) {
       expect(() => parsePhpQuery(body), body).toThrow(expect.objectContaining({ kind: 'input' }));
     }
+    // A bracket inside a segment whose key ends at its first `]` (PHP's parse_str would keep `b[c` or `[b` as a key):
+    // only the nested-bracket rule refuses these, 'a[b[c]]=1' above is refused by the text after its first `]` too.
+    for (const body of ['a[b[c]=1', 'a[[b]=1']) {
+      expect(() => parsePhpQuery(body), body).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_EVENT_BODY',
+          kind: 'input',
+          message: 'body: nested brackets in a field name',
+        }),
+      );
+    }
   });
 });
