@@ -157,9 +157,11 @@ async function start(): Promise<void> {
       unread++;
       renderTitle();
     },
-    // Straight through the transport, as the history after a gap is read (see `history`); asked only once the stream
-    // showed a message without words, by then `rest` is there.
-    buttons: (id) => loadButtons(rest, config.dialogId, id),
+    // Through the transport her messages go out by, which takes the seed's token again on `NO_AUTH_FOUND`: the list
+    // asks as it rebuilds after the emulator started over, before the page's own reseed has a token this emulator
+    // knows. Straight through `rest` it was refused, and the message said "[buttons or an attachment]" until shown
+    // again. Asked only once the stream showed a message without words, by then `transport` is there.
+    buttons: (id) => loadButtons(transport, config.dialogId, id),
   });
 
   const reseed = (): void => {

@@ -9,6 +9,7 @@ import type { ChatUi } from './startChatUi';
 import { startChatUi } from './startChatUi';
 import { ME } from './timeline';
 import { trySend } from './trySend';
+import { agentSends } from './agentSends';
 import { agentStatus } from './agentStatus';
 import { deleteAs } from './deleteAs';
 import { typeAs } from './typeAs';
@@ -365,6 +366,32 @@ describe('the chat cut off from the emulator while it starts over', () => {
     await reseeded;
     expect(await trySend(page, 'Alice, on the new emulator')).toBe('sent');
     expect(emulator.messages(1).at(-1)?.text).toBe('Alice, on the new emulator');
+  });
+
+  it('shows the buttons of a message without words on an emulator that restarted while the stream was cut: looked up with the new seed’s token, not left at what it may carry', async () => {
+    await seedTokenExpired();
+    expect(await trySend(page, 'Alice, on the first emulator')).toBe('sent'); // a token this process issued
+    await cutOff();
+    const emulator = await ui.restartEmulator();
+    const keyboard = [
+      { TEXT: 'Yes', COMMAND: 'yes' },
+      { TEXT: 'No', COMMAND: 'no' },
+    ];
+    const id = await agentSends(emulator, { message: '[BR]', keyboard });
+    const from = Date.now();
+    const reseeded = reseed();
+    relay.restoreFeed();
+
+    // The page asks for its buttons as it rebuilds the list, before it has the new seed's token: refused as unknown
+    // (NO_AUTH_FOUND), the lookup takes the seed's again and asks once more, as her messages do.
+    const item = page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item.locator('.text').textContent(), { timeout: 10_000 }).toBe('[buttons: Yes / No]');
+    await reseeded;
+    const lookups = emulator
+      .timeline()
+      .filter((e): e is CallEntry => e.kind === 'call' && e.time >= from && e.method === 'im.dialog.messages.get');
+    expect(lookups.filter((c) => c.error === null)).toHaveLength(1);
+    expect(lookups.filter((c) => c.error !== null && c.error !== 'NO_AUTH_FOUND')).toEqual([]);
   });
 
   it('sends after a reset it has not heard of yet: the emulator does not know its token (NO_AUTH_FOUND), so it takes the seed’s again', async () => {
