@@ -5,6 +5,7 @@ import { fail, fakeBx24, ok, type Portal, type Reply } from '@b24-typing/test-ut
 import { describe, expect, it, vi } from 'vitest';
 import { everythingShown } from '../test/everythingShown';
 import { expectSecretsCut } from '../test/expectSecretsCut';
+import { UNREADABLE_SECRET, unreadableBatches } from '../test/unreadableBatches';
 import type { Bx24AjaxResult, Bx24Like } from './createBx24Transport';
 import { createBx24Transport } from './createBx24Transport';
 
@@ -797,48 +798,11 @@ describe('createBx24Transport', () => {
   it("rejects a batch call whose method or params getter (or a Proxy's trap) throws as an input error naming it as checkBatch does, its error not kept, before asking BX24", async () => {
     const bx24 = fakeBx24(table({ 'im.dialog.writing': ok(true) }));
     const transport = createBx24Transport(bx24);
-    const secret = 'secret-bot-token';
-    const throwing = (): never => {
-      throw new Error(`could not load ${secret}`);
-    };
-    const fine = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
-    const method = 'a REST method name such as "im.dialog.writing"';
-    // As core's checkBatch words it: a value its getter did not give is missing (the calls array's own index: the call).
-    const cases: [unknown, string, string][] = [
-      [
-        {
-          params: {},
-          get method() {
-            return throwing();
-          },
-        },
-        'calls[1].method',
-        method,
-      ],
-      [
-        {
-          method: 'im.dialog.writing',
-          get params() {
-            return throwing();
-          },
-        },
-        'calls[1].params',
-        'a plain object',
-      ],
-      [new Proxy({}, { get: throwing }), 'calls[1].method', method],
-      [undefined, 'calls[1].method', method],
-    ];
-    for (const [call, field, rule] of cases) {
-      const calls =
-        call === undefined
-          ? new Proxy([fine, fine], {
-              get: (target, key, receiver) => (key === '1' ? throwing() : Reflect.get(target, key, receiver)),
-            })
-          : [fine, call as never];
-      const error = await transport.batch!(calls).catch((e: unknown) => e);
+    for (const [calls, field, rule] of unreadableBatches()) {
+      const error = await transport.batch!(calls as never).catch((e: unknown) => e);
       expect(error, field).toMatchObject({ name: 'B24InputError', kind: 'input', field, rule });
       expect((error as Error).cause, field).toBeUndefined();
-      expect(everythingShown(error), field).not.toContain(secret);
+      expect(everythingShown(error), field).not.toContain(UNREADABLE_SECRET);
     }
     expect(bx24.asked).toEqual([]);
   });

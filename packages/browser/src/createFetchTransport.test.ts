@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { everythingShown } from '../test/everythingShown';
 import { expectNoSecretShown, expectSecretsCut } from '../test/expectSecretsCut';
 import { openDomPage } from '../test/domPage';
+import { UNREADABLE_SECRET, unreadableBatches } from '../test/unreadableBatches';
 import { createFetchTransport } from './createFetchTransport';
 
 // The emulator's clock is ours, so tokens expire without waiting an hour.
@@ -818,58 +819,22 @@ describe('createFetchTransport input checks (before any request)', () => {
   it("rejects a batch call whose method or params getter (or a Proxy's trap) throws as an input error naming it as checkBatch does, its error not kept, without a request", async () => {
     const counted = countedFetch();
     const t = createFetchTransport({ clientEndpoint: emulator.restUrl, auth, fetch: counted.fetch });
-    const secret = 'secret-bot-token';
-    const throwing = (): never => {
-      throw new Error(`could not load ${secret}`);
-    };
-    const fine = { method: 'im.dialog.writing', params: { DIALOG_ID: 'chat1' } };
     // A getter that answers once and throws when read again: the call is read once, for the checks and the encoding.
     let reads = 0;
     const once = {
       params: { DIALOG_ID: 'chat1' },
       get method() {
-        return reads++ ? throwing() : 'im.dialog.writing';
+        if (reads++) throw new Error(`could not load ${UNREADABLE_SECRET}`);
+        return 'im.dialog.writing';
       },
     };
-    // As core's checkBatch words it: a value its getter did not give is missing.
-    const method = 'a REST method name such as "im.dialog.writing"';
-    const cases: [unknown, string, string][] = [
-      [
-        {
-          params: {},
-          get method() {
-            return throwing();
-          },
-        },
-        'calls[1].method',
-        method,
-      ],
-      [
-        {
-          method: 'im.dialog.writing',
-          get params() {
-            return throwing();
-          },
-        },
-        'calls[1].params',
-        'a plain object',
-      ],
-      [new Proxy({}, { get: throwing }), 'calls[1].method', method],
-    ];
-    for (const [call, field, rule] of cases) {
-      const error = await t.batch!([fine, call as never]).catch((e: unknown) => e);
+    for (const [calls, field, rule] of unreadableBatches()) {
+      const error = await t.batch!(calls as never).catch((e: unknown) => e);
       expect(error, field).toBeInstanceOf(B24InputError);
       expect(error, field).toMatchObject({ kind: 'input', field, rule });
       expect((error as Error).cause, field).toBeUndefined();
-      expectNoSecretShown(error, [secret], field);
+      expectNoSecretShown(error, [UNREADABLE_SECRET], field);
     }
-    // The calls array's own index (a Proxy's trap), named as checkBatch names a missing call.
-    const calls = new Proxy([fine, fine], {
-      get: (target, key, receiver) => (key === '1' ? throwing() : Reflect.get(target, key, receiver)),
-    });
-    const error = await t.batch!(calls).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'input', field: 'calls[1].method', rule: method });
-    expect((error as Error).cause).toBeUndefined();
     expect(counted.requests).toBe(0);
     const { accessToken } = emulator.issueToken(1);
     const sending = createFetchTransport({ clientEndpoint: emulator.restUrl, auth: () => accessToken });
