@@ -19,6 +19,27 @@ function message(n: number): Omit<Extract<TimelineEntry, { kind: 'message' }>, '
   };
 }
 
+/** User 1's `im.dialog.writing` call in chat 1 at `time`, shown for the client lifetime (25 s). */
+function writing(time: number): Omit<Extract<TimelineEntry, { kind: 'call' }>, 'seq'> {
+  return {
+    kind: 'call',
+    time,
+    method: 'im.dialog.writing',
+    dialogId: 'chat1',
+    chatId: 1,
+    senderId: 1,
+    botId: null,
+    status: 200,
+    error: null,
+    durationSec: null,
+    statusMessageCode: null,
+    shown: true,
+    visibleUntil: time + 25_000,
+    auth: 'webhook',
+    batchId: null,
+  };
+}
+
 function pushMany(timeline: Timeline, from: number, to: number): void {
   for (let n = from; n <= to; n++) timeline.push(message(n));
 }
@@ -118,24 +139,7 @@ describe('Timeline limit', () => {
 
   it('visibilityFrom reads a trimmed list: intervals whose calls are kept', () => {
     const timeline = new Timeline(3);
-    const call = (time: number) =>
-      timeline.push({
-        kind: 'call',
-        time,
-        method: 'im.dialog.writing',
-        dialogId: 'chat1',
-        chatId: 1,
-        senderId: 1,
-        botId: null,
-        status: 200,
-        error: null,
-        durationSec: null,
-        statusMessageCode: null,
-        shown: true,
-        visibleUntil: time + 25_000,
-        auth: 'webhook',
-        batchId: null,
-      });
+    const call = (time: number) => timeline.push(writing(time));
     call(0);
     timeline.push({ kind: 'hide', time: 25_000, chatId: 1, dialogId: 'chat1', senderId: 1, cause: 'expired' });
     call(30_000);
@@ -151,24 +155,7 @@ describe('Timeline limit', () => {
     // Only an expiry touches the renewal that follows it (a person never sees it gone); a message or an edit hid it
     // for a reason, so what follows is a new indicator even at the same millisecond.
     const timeline = new Timeline();
-    const call = (time: number) =>
-      timeline.push({
-        kind: 'call',
-        time,
-        method: 'im.dialog.writing',
-        dialogId: 'chat1',
-        chatId: 1,
-        senderId: 1,
-        botId: null,
-        status: 200,
-        error: null,
-        durationSec: null,
-        statusMessageCode: null,
-        shown: true,
-        visibleUntil: time + 25_000,
-        auth: 'webhook',
-        batchId: null,
-      });
+    const call = (time: number) => timeline.push(writing(time));
     call(0);
     timeline.push({ kind: 'hide', time: 10_000, chatId: 1, dialogId: 'chat1', senderId: 1, cause: 'message' });
     call(10_000);
@@ -183,23 +170,7 @@ describe('Timeline limit', () => {
 
   it("visibilityFrom: another sender's hide in the same chat does not end this sender's interval", () => {
     const timeline = new Timeline();
-    timeline.push({
-      kind: 'call',
-      time: 0,
-      method: 'im.dialog.writing',
-      dialogId: 'chat1',
-      chatId: 1,
-      senderId: 1,
-      botId: null,
-      status: 200,
-      error: null,
-      durationSec: null,
-      statusMessageCode: null,
-      shown: true,
-      visibleUntil: 25_000,
-      auth: 'webhook',
-      batchId: null,
-    });
+    timeline.push(writing(0));
     timeline.push({ kind: 'hide', time: 5_000, chatId: 1, dialogId: 'chat1', senderId: 10, cause: 'message' });
     expect(visibilityFrom(timeline.list(), 1, 1)).toEqual([{ from: 0, to: null, endCause: null, calls: 1 }]);
   });

@@ -300,15 +300,7 @@ describe('im.chat.user.delete', () => {
 
   it('a user removed is refused im.dialog.writing (ACCESS_ERROR 403); a v1 bot removed still gets `true` from sendTyping', async () => {
     emulator = await startEmulator({ plan: 'off' });
-    const reg = await post(`${emulator.webhookUrl()}imbot.register`, {
-      CODE: 'oldbot',
-      TYPE: 'B',
-      EVENT_HANDLER: 'https://bots.example/handler',
-      PROPERTIES: { NAME: 'OldBot' },
-      CLIENT_ID: 'legacy-client',
-    });
-    const botId = reg.body.result as number;
-    await post(`${emulator.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [botId] });
+    const botId = await legacyBotInTeam(emulator);
     for (const userId of [3, botId] as const) {
       const chatId = userId === 3 ? 1 : 2;
       const removed = await post(`${emulator.webhookUrl()}im.chat.user.delete`, { CHAT_ID: chatId, USER_ID: userId });
