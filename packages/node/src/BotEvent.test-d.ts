@@ -97,3 +97,26 @@ test("the other legacy v1 events' DIALOG_ID goes to withStatus({ legacy: true })
     expectTypeOf(event.data.PARAMS.SYSTEM).toEqualTypeOf<boolean | undefined>();
   }
 });
+
+test("a legacy edit's and deletion's PARAMS type the message event's fields the runtime reads", () => {
+  type Update = V1MessageUpdateEvent['data']['PARAMS'];
+  type Delete = V1MessageDeleteEvent['data']['PARAMS'];
+  for (const key of ['RID', 'CHAT_PREV_MESSAGE_ID', 'FAKE_RELATION', 'TO_CHAT_ID'] as const) {
+    expectTypeOf<Update[typeof key]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Delete[typeof key]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<V1CommandAddEvent['data']['PARAMS'][typeof key]>().toEqualTypeOf<number | undefined>();
+  }
+  expectTypeOf<Update['SYSTEM']>().toEqualTypeOf<boolean | undefined>();
+});
+
+test('the legacy CHAT_ENTITY_* fields are strings wherever a page lists them', () => {
+  for (const key of ['CHAT_ENTITY_TYPE', 'CHAT_ENTITY_ID', 'CHAT_ENTITY_DATA_1', 'CHAT_ENTITY_DATA_3'] as const) {
+    expectTypeOf<V1MessageAddEvent['data']['PARAMS'][typeof key]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<V1MessageUpdateEvent['data']['PARAMS'][typeof key]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<V1MessageDeleteEvent['data']['PARAMS'][typeof key]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<V1CommandAddEvent['data']['PARAMS'][typeof key]>().toEqualTypeOf<string | undefined>();
+  }
+  expectTypeOf<V1JoinChatEvent['data']['PARAMS']['CHAT_ENTITY_ID']>().toEqualTypeOf<string | undefined>();
+  // The join's page lists no CHAT_ENTITY_DATA_*.
+  expectTypeOf<V1JoinChatEvent['data']['PARAMS']['CHAT_ENTITY_DATA_1']>().toEqualTypeOf<unknown>();
+});

@@ -156,13 +156,28 @@ interface V1ChatParams {
 }
 
 /**
- * The message's `PARAMS` fields the message event, its edit and its deletion share (`V1_PARAMS` of typeBotEvent.ts,
- * which the edit's and deletion's schema extends).
+ * The chat's bound object (`V1_CHAT_ENTITY` of typeBotEvent.ts): strings on the message, edit, deletion and command
+ * pages, a JSON number read as one. The join's page lists the first two alone.
  */
-interface V1MessageParams extends V1ChatParams {
+interface V1ChatEntityParams {
+  readonly CHAT_ENTITY_TYPE?: string;
+  readonly CHAT_ENTITY_ID?: string;
+  readonly CHAT_ENTITY_DATA_1?: string;
+  readonly CHAT_ENTITY_DATA_2?: string;
+  readonly CHAT_ENTITY_DATA_3?: string;
+}
+
+/**
+ * The message's `PARAMS` fields the message event, its edit, its deletion and a command share (`V1_PARAMS` of
+ * typeBotEvent.ts, which their schemas extend): the platform sends an edit and a deletion with the message's fields.
+ */
+interface V1MessageParams extends V1ChatParams, V1ChatEntityParams {
   readonly MESSAGE_ID: number;
   readonly AUTHOR_ID?: number;
   readonly TO_CHAT_ID?: number;
+  readonly CHAT_PREV_MESSAGE_ID?: number;
+  readonly RID?: number;
+  readonly FAKE_RELATION?: number;
   /** Group chats only, as `CHAT_ID`. */
   readonly CHAT_USER_COUNT?: number;
   readonly SYSTEM?: boolean;
@@ -192,9 +207,6 @@ export interface V1MessageAddEventData
     V1MessageParams & {
       readonly MESSAGE: string;
       readonly FROM_USER_ID: number;
-      readonly CHAT_PREV_MESSAGE_ID?: number;
-      readonly RID?: number;
-      readonly FAKE_RELATION?: number;
     }
   > {}
 export type V1MessageAddEvent = V1EventBase<'ONIMBOTMESSAGEADD', V1MessageAddEventData>;
@@ -246,8 +258,6 @@ export interface V1MessageChangeParams extends V1MessageParams {
   readonly ID?: number;
   /** An edit: the new text (`''` when not sent). A deletion: the notice that the message was deleted. */
   readonly MESSAGE?: string;
-  readonly CHAT_ENTITY_TYPE?: string;
-  readonly CHAT_ENTITY_ID?: string;
   readonly PLATFORM_CONTEXT?: string;
   readonly MESSAGE_ORIGINAL?: string;
 }

@@ -672,15 +672,29 @@ describe('typeBotEvent: legacy ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE', (
     }
   });
 
-  it('reads the fields ONIMBOTMESSAGEADD has as it does: SYSTEM a boolean, TO_CHAT_ID a number, BOT as qs leaves it', () => {
-    // The emulator sends an edit and a deletion with the message event's PARAMS (TO_CHAT_ID, SYSTEM, …).
+  it('reads the fields ONIMBOTMESSAGEADD has as it does: SYSTEM a boolean, TO_CHAT_ID, RID … numbers, BOT as qs leaves it', () => {
+    // The platform (and the emulator) sends an edit and a deletion with the message event's PARAMS (TO_CHAT_ID,
+    // SYSTEM, RID, …), though neither page lists them all.
     const event = typedForm<V1MessageUpdateEvent>({
       ...groupUpdate,
       'data[PARAMS][SYSTEM]': 'N',
       'data[PARAMS][TO_CHAT_ID]': '1157',
       'data[PARAMS][FROM_USER_ID]': '27',
+      'data[PARAMS][RID]': '27',
+      'data[PARAMS][CHAT_PREV_MESSAGE_ID]': '80961',
+      'data[PARAMS][FAKE_RELATION]': '0',
     });
-    expect(event.data.PARAMS).toMatchObject({ SYSTEM: false, TO_CHAT_ID: 1157, FROM_USER_ID: 27 });
+    expect(event.data.PARAMS).toMatchObject({
+      SYSTEM: false,
+      TO_CHAT_ID: 1157,
+      FROM_USER_ID: 27,
+      RID: 27,
+      CHAT_PREV_MESSAGE_ID: 80961,
+      FAKE_RELATION: 0,
+    });
+  });
+
+  it('reads BOT as qs leaves it, and a JSON body, as ONIMBOTMESSAGEADD does', () => {
     const listed = typeBotEvent(
       'onimbotmessagedelete',
       { BOT: [{ BOT_ID: '7' }], PARAMS: { DIALOG_ID: 27, MESSAGE_ID: '5' }, USER: { ID: '3', IS_BOT: 'Y' } },
@@ -910,5 +924,47 @@ describe('typeBotEvent: legacy ONIMCOMMANDADD', () => {
         message: 'data.PARAMS.BOT_IN_CHAT.1291: must be a number',
       }),
     );
+  });
+});
+
+describe('typeBotEvent: the legacy CHAT_ENTITY_* fields', () => {
+  const entity = {
+    CHAT_ENTITY_TYPE: 'SONET_GROUP',
+    CHAT_ENTITY_ID: 12,
+    CHAT_ENTITY_DATA_1: 3,
+    CHAT_ENTITY_DATA_2: '',
+    CHAT_ENTITY_DATA_3: 'x',
+  };
+  const asStrings = {
+    CHAT_ENTITY_TYPE: 'SONET_GROUP',
+    CHAT_ENTITY_ID: '12',
+    CHAT_ENTITY_DATA_1: '3',
+    CHAT_ENTITY_DATA_2: '',
+    CHAT_ENTITY_DATA_3: 'x',
+  };
+  const params = { DIALOG_ID: 'chat1157', MESSAGE_ID: '84537', FROM_USER_ID: '27' };
+
+  it('reads them as the strings every message page lists them as, in a JSON body too, for add, edit, deletion and command', () => {
+    // The join alone read them as strings; the message event, its edit and its deletion left a JSON number a number,
+    // though the edit and deletion types said string.
+    for (const type of ['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE']) {
+      const event = typeBotEvent(type, { BOT: { 571: { BOT_ID: '571' } }, PARAMS: { ...params, ...entity } }, {});
+      expect((event as V1MessageAddEvent).data.PARAMS, type).toMatchObject(asStrings);
+    }
+    const command = typeBotEvent(
+      'ONIMCOMMANDADD',
+      { COMMAND: { 103: { COMMAND_ID: '103' } }, PARAMS: { ...params, ...entity } },
+      {},
+    ) as V1CommandAddEvent;
+    expect(command.data.PARAMS).toMatchObject(asStrings);
+  });
+
+  it("reads the two a join's page lists as strings, and leaves the ones it does not list as sent", () => {
+    const join = typeBotEvent('ONIMBOTJOINCHAT', { BOT: {}, PARAMS: { DIALOG_ID: 'chat1157', ...entity } }, {});
+    expect((join as V1JoinChatEvent).data.PARAMS).toMatchObject({
+      CHAT_ENTITY_TYPE: 'SONET_GROUP',
+      CHAT_ENTITY_ID: '12',
+      CHAT_ENTITY_DATA_1: 3,
+    });
   });
 });

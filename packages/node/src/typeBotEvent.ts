@@ -144,11 +144,23 @@ const V1_CHAT_PARAMS: Schema = {
   LANGUAGE: 'string',
 };
 /**
+ * The chat's bound object, strings on every page that lists them (the message, edit, deletion and command pages; the
+ * join's lists the first two): a JSON number comes out a string, as it does for the join.
+ */
+const V1_CHAT_ENTITY: Schema = {
+  CHAT_ENTITY_TYPE: 'string',
+  CHAT_ENTITY_ID: 'string',
+  CHAT_ENTITY_DATA_1: 'string',
+  CHAT_ENTITY_DATA_2: 'string',
+  CHAT_ENTITY_DATA_3: 'string',
+};
+/**
  * The integers of on-imbot-message-add.md are numbers. `SYSTEM` (a `Y`/`N` string there) has been a boolean since
  * the first version and stays one; the other `Y`/`N` strings (`PUSH`, `CHAT_EXTRANET`, …) pass through as sent.
  */
 const V1_PARAMS: Schema = {
   ...V1_CHAT_PARAMS,
+  ...V1_CHAT_ENTITY,
   MESSAGE: 'string',
   MESSAGE_ID: 'number',
   TO_CHAT_ID: 'number',
