@@ -7,10 +7,14 @@ import { RestError } from './RestError';
 
 const BOT_TYPES = new Set(['bot', 'supervisor', 'personal', 'openline', 'network']);
 const MAX_BOTS_PER_APP = 100;
-const MAX_AVATAR_SIDE = 5000;
+/** The largest side, in px, of a bot avatar the platform takes (imbot.v2 `avatar`, v1 `PERSONAL_PHOTO`). */
+export const MAX_AVATAR_SIDE = 5000;
 
-/** Type and pixel size of a base64 PNG/JPEG/GIF avatar; null when it is none of these. */
-function avatarInfo(base64: string): { width: number; height: number } | null {
+/**
+ * Type and pixel size of a base64 PNG/JPEG/GIF avatar; null when it is none of these (also for imbot.update's
+ * `PERSONAL_PHOTO`, which counts only as an image).
+ */
+export function avatarInfo(base64: string): { width: number; height: number } | null {
   const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
   if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) {
     return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };

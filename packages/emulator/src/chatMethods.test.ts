@@ -767,3 +767,59 @@ describe('imbot.v2.Chat.User.add', () => {
     expect(await agentEvents(emulator)).toEqual([]);
   });
 });
+
+describe('workgroup chats (CHAT_ENTITY_TYPE SONET_GROUP): membership is the workgroup’s', () => {
+  /** Chat 30 of workgroup 7: the agent bot (its owner, the first member), users 1 and 2, the legacy bot of `legacy-client`. */
+  async function workgroupChat(em: Emulator): Promise<number> {
+    const reg = await post(`${em.webhookUrl()}imbot.register`, {
+      CODE: 'oldbot',
+      TYPE: 'B',
+      EVENT_HANDLER: 'https://bots.example/handler',
+      PROPERTIES: { NAME: 'OldBot' },
+      CLIENT_ID: 'legacy-client',
+    });
+    const botId = reg.body.result as number;
+    em.seed({ chats: [{ id: 30, title: 'Workgroup', members: [10, 1, 2, botId], workgroupId: 7 }] });
+    return botId;
+  }
+
+  it('refuses the v1 add, delete and leave calls with ACCESS_ERROR 403 before the bot is looked at (isActionAllowed)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const botId = await workgroupChat(emulator);
+    const forbidAdd = { error: 'ACCESS_ERROR', error_description: 'It is forbidden to add users to this chat' };
+    const forbidDelete = { error: 'ACCESS_ERROR', error_description: 'It is forbidden to delete users of this chat' };
+    const cases: [string, Record<string, unknown>, unknown][] = [
+      ['im.chat.user.add', { CHAT_ID: 30, USERS: [3] }, forbidAdd],
+      ['im.chat.user.add', { DIALOG_ID: 'sg7', USERS: [3] }, forbidAdd],
+      ['im.chat.user.delete', { CHAT_ID: 30, USER_ID: 2 }, forbidDelete],
+      // USER_ID_EMPTY comes after: the chat is refused first.
+      ['im.chat.user.delete', { CHAT_ID: 30 }, forbidDelete],
+      ['im.chat.leave', { DIALOG_ID: 'chat30' }, forbidDelete],
+      // No CLIENT_ID (the bot's ACCESS_DENIED), or the legacy bot's own: the chat is refused first.
+      ['imbot.chat.user.add', { CHAT_ID: 30, USERS: [3] }, forbidAdd],
+      ['imbot.chat.user.add', { CHAT_ID: 30, USERS: [3], CLIENT_ID: 'legacy-client' }, forbidAdd],
+      ['imbot.chat.user.delete', { CHAT_ID: 30, USER_ID: 2, CLIENT_ID: 'legacy-client' }, forbidDelete],
+      ['imbot.chat.leave', { CHAT_ID: 30 }, forbidDelete],
+      ['imbot.chat.leave', { CHAT_ID: 30, BOT_ID: botId, CLIENT_ID: 'legacy-client' }, forbidDelete],
+    ];
+    for (const [method, params, body] of cases) {
+      const reply = await post(`${emulator.webhookUrl()}${method}`, params);
+      expect([method, reply.status, reply.body]).toEqual([method, 403, body]);
+    }
+    // The member's own leave is refused too.
+    const own = await post(`${emulator.webhookUrl(2)}im.chat.leave`, { CHAT_ID: 30 });
+    expect([own.status, own.body]).toEqual([403, forbidDelete]);
+    expect(emulator.fixtures.chats.find((c) => c.id === 30)?.members).toEqual([10, 1, 2, botId]);
+  });
+
+  it('refuses imbot.v2.Chat.User.add there with ACCESS_DENIED 400 (Action::Extend is nobody’s in a SONET_GROUP chat)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    await workgroupChat(emulator);
+    // The agent owns the chat, so only the chat type refuses.
+    for (const dialogId of ['chat30', 'sg7']) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.add`, { ...AGENT, dialogId, userIds: [3] });
+      expect([reply.status, reply.body]).toEqual([400, { error: 'ACCESS_DENIED', error_description: 'Access denied' }]);
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === 30)?.members).not.toContain(3);
+  });
+});

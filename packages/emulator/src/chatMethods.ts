@@ -80,22 +80,34 @@ function chatIdParam(params: Params, model: ChatModel): unknown {
 }
 
 /**
+ * `\Bitrix\Im\Chat::isActionAllowed('chatN', EXTEND | LEAVE)` as chatUserAdd / chatUserDelete ask it
+ * (im/lib/chat.php; `CIMChat::GetChatOptions`, yuliai/bitrix-modules@026c2eea im/classes/general/im_chat.php): the
+ * chat's entity type decides, and a workgroup chat (`SONET_GROUP`) has both `false`: its members are the workgroup's,
+ * so no one is added or removed through the chat. Every other chat the model has, and one that does not exist (no
+ * entity type), allows both. The general chat (`GENERAL`, also `false`, asked before this as "Action unavailable") is
+ * not in the model.
+ */
+function entityAllows(chat: Chat | undefined): boolean {
+  return chat?.workgroupId == null;
+}
+
+/**
  * `im.chat.user.add` and `imbot.chat.user.add`, one handler in the module source (im_rest.php chatUserAdd, then
  * `CIMChat::AddUser`; bitrix-tools/b24-rest-docs api-reference/chats/chat-users/im-chat-user-add.md and
- * api-reference/chat-bots/chats/imbot-chat-user-add.md), checked in its order: `DIALOG_ID` for `CHAT_ID`
- * (chatIdParam: DIALOG_ID_EMPTY 400); `CHAT_ID` through `intval`, CHAT_ID_EMPTY 400 if not > 0; for the imbot method
+ * api-reference/chat-bots/chats/imbot-chat-user-add.md), checked in its order: `DIALOG_ID` for `CHAT_ID` (chatIdParam:
+ * DIALOG_ID_EMPTY 400); `CHAT_ID` through `intval`, CHAT_ID_EMPTY 400 if not > 0; a workgroup chat, ACCESS_ERROR 403
+ * "It is forbidden to add users to this chat" (entityAllows; the pages list the code and text); for the imbot method
  * the bot (`getBotId`, resolveBotV1: ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR 400), who then acts instead of the
- * caller; then the one acting must be a member with the right to add members ("a chat participant with the right to
- * add participants", `canDo(Action::Extend)`; mayAdd), so a chat that does not exist, a private chat and a chat they
- * are not in are refused: for `im.chat.user.add` ACCESS_DENIED_EXTEND 403, the page's code and text (the source's REST
+ * caller; then the one acting must be a member with the right to add members ("a chat participant with the right to add
+ * participants", `canDo(Action::Extend)`; mayAdd), so a chat that does not exist, a private chat and a chat they are
+ * not in are refused: for `im.chat.user.add` ACCESS_DENIED_EXTEND 403, the page's code and text (the source's REST
  * wrapper sends WRONG_REQUEST 400), for `imbot.chat.user.add` the source's WRONG_REQUEST 400 "You don't have access or
- * user already member in chat" (its page has the code too, with "already a member"). The `USERS` the portal has and
- * the chat has not yet are added; `HIDE_HISTORY` (default `Y`) says whether the earlier history stays hidden from them.
- * Each bot added hears it joined (ChatModel.addMembers), from the one acting. `true`, also when nobody was new: the
- * im page lists no error for that, and `AddUser` returns true (the imbot page's "user is already in the chat" is not
- * what the source does). Not modelled: the general chat's ACCESS_ERROR ("Action unavailable", "It is forbidden to add
- * users to this chat", checked before the bot), the extranet's "User IDs must be passed in array format": the model
- * has neither.
+ * user already member in chat" (its page has the code too, with "already a member"). The `USERS` the portal has and the
+ * chat has not yet are added; `HIDE_HISTORY` (default `Y`) says whether the earlier history stays hidden from them.
+ * Each bot added hears it joined (ChatModel.addMembers), from the one acting. `true`, also when nobody was new: the im
+ * page lists no error for that, and `AddUser` returns true (the imbot page's "user is already in the chat" is not what
+ * the source does). Not modelled: the general chat's ACCESS_ERROR "Action unavailable" (checked before the
+ * workgroup's), the extranet's "User IDs must be passed in array format": the model has neither.
  */
 function chatUserAdd(raw: Params, context: MethodContext, how: { bot: boolean }): unknown {
   const params = upperKeys(raw);
@@ -104,8 +116,9 @@ function chatUserAdd(raw: Params, context: MethodContext, how: { bot: boolean })
   if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
   context.record.chatId = chatId;
   context.record.dialogId = `chat${chatId}`;
-  const actorId = how.bot ? resolveBotV1(params, context).id : context.auth.userId;
   const chat = model.chats.get(chatId);
+  if (!entityAllows(chat)) throw restError('ACCESS_ERROR', 'It is forbidden to add users to this chat');
+  const actorId = how.bot ? resolveBotV1(params, context).id : context.auth.userId;
   if (!chat || !mayAdd(chat, actorId)) {
     throw how.bot
       ? restError('WRONG_REQUEST', "You don't have access or user already member in chat")
@@ -130,22 +143,24 @@ function mayAdd(chat: Chat, actorId: number): boolean {
  * `im.chat.user.delete`, `im.chat.leave`, `imbot.chat.user.delete` and `imbot.chat.leave`, one handler in the module
  * source (im_rest.php chatUserDelete, then `CIMChat::DeleteUser`), checked in its order: `DIALOG_ID` for `CHAT_ID`
  * (chatIdParam: DIALOG_ID_EMPTY 400); `CHAT_ID` and `USER_ID` through `intval`; CHAT_ID_EMPTY 400 if the chat id is not
- * > 0; for the imbot methods the bot (`getBotId`, resolveBotV1: ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR 400),
- * who then acts instead of the caller; for the `user.delete` methods USER_ID_EMPTY 400 ("User ID can't be empty") if
- * the user id is not > 0. Whom: `USER_ID` if > 0, else the one acting; so a leave, whose pages document `CHAT_ID`
- * (and `BOT_ID`) only, removes the `USER_ID` it is given as the source does. Then the right to remove
- * (`canDo(Action::Kick)`, and "only the chat's author removes others", `IM_ERROR_KICK`; mayRemove), then whether the
- * user is in the chat. For the im methods the codes and texts are the pages' (bitrix-tools/b24-rest-docs and
- * bitrix24/b24restdocs api-reference/chats/chat-users/im-chat-user-delete.md, im-chat-leave.md): ACCESS_DENIED_KICK
- * 403 (a chat that does not exist, a private dialog, a chat the caller is not in, another member removed by a
- * non-owner; for `im.chat.leave` the page's "the user is not a member of the chat"), then USER_NOT_FOUND 400 ("The
- * specified user is not in the chat"), where the source's REST wrapper sends WRONG_REQUEST 400; followed as for
- * `im.chat.user.add`. For the imbot methods page and source agree: every refusal of `DeleteUser` is WRONG_REQUEST 400
- * "You don't have access or user isn't member in chat" (api-reference/chat-bots/chats/imbot-chat-user-delete.md; the
- * `imbot.chat.leave` page lists no code for it and the source's is taken). The owner may leave (LEAVE_OWNER_FORBIDDEN,
- * ACCESS_ERROR 403, is for entity chats such as the general one, which the model has not), and the chat passes on
- * (ChatModel.removeMember). The general chat's ACCESS_ERROR ("Action unavailable", "It is forbidden to delete users of
- * this chat", checked before the bot) is not modelled: the model has none. `true` on success.
+ * > 0; a workgroup chat, ACCESS_ERROR 403 "It is forbidden to delete users of this chat" (entityAllows: `LEAVE`, for
+ * all four methods, a leave included, as the pages list it); for the imbot methods the bot (`getBotId`, resolveBotV1:
+ * ACCESS_DENIED 403, BOT_ID_ERROR, APP_ID_ERROR 400), who then acts instead of the caller; for the `user.delete`
+ * methods USER_ID_EMPTY 400 ("User ID can't be empty") if the user id is not > 0. Whom: `USER_ID` if > 0, else the one
+ * acting; so a leave, whose pages document `CHAT_ID` (and `BOT_ID`) only, removes the `USER_ID` it is given as the
+ * source does. Then the right to remove (`canDo(Action::Kick)`, and "only the chat's author removes others",
+ * `IM_ERROR_KICK`; mayRemove), then whether the user is in the chat. For the im methods the codes and texts are the
+ * pages' (bitrix-tools/b24-rest-docs and bitrix24/b24restdocs api-reference/chats/chat-users/im-chat-user-delete.md,
+ * im-chat-leave.md): ACCESS_DENIED_KICK 403 (a chat that does not exist, a private dialog, a chat the caller is not in,
+ * another member removed by a non-owner; for `im.chat.leave` the page's "the user is not a member of the chat"), then
+ * USER_NOT_FOUND 400 ("The specified user is not in the chat"), where the source's REST wrapper sends WRONG_REQUEST
+ * 400; followed as for `im.chat.user.add`. For the imbot methods page and source agree: every refusal of `DeleteUser`
+ * is WRONG_REQUEST 400 "You don't have access or user isn't member in chat"
+ * (api-reference/chat-bots/chats/imbot-chat-user-delete.md; the `imbot.chat.leave` page lists no code for it and the
+ * source's is taken). The owner may leave (LEAVE_OWNER_FORBIDDEN, ACCESS_ERROR 403, is for entity chats such as the
+ * general one, which the model has not), and the chat passes on (ChatModel.removeMember). The general chat's
+ * ACCESS_ERROR "Action unavailable" (checked before the workgroup's) is not modelled: the model has none. `true` on
+ * success.
  */
 function chatUserDelete(raw: Params, context: MethodContext, how: { leave: boolean; bot: boolean }): unknown {
   const params = upperKeys(raw);
@@ -155,10 +170,11 @@ function chatUserDelete(raw: Params, context: MethodContext, how: { leave: boole
   if (chatId <= 0) throw restError('CHAT_ID_EMPTY');
   context.record.chatId = chatId;
   context.record.dialogId = `chat${chatId}`;
+  const chat = model.chats.get(chatId);
+  if (!entityAllows(chat)) throw restError('ACCESS_ERROR', 'It is forbidden to delete users of this chat');
   const actorId = how.bot ? resolveBotV1(params, context).id : context.auth.userId;
   if (!how.leave && userId <= 0) throw restError('USER_ID_EMPTY', "User ID can't be empty");
   const target = userId > 0 ? userId : actorId;
-  const chat = model.chats.get(chatId);
   if (how.bot) {
     if (!chat || !mayRemove(chat, actorId, target) || !chat.members.has(target)) {
       throw restError('WRONG_REQUEST', "You don't have access or user isn't member in chat");
@@ -238,18 +254,20 @@ function v2ChatUserDelete(params: Params, context: MethodContext): unknown {
  * bot (processBeforeAction), then the action's arguments as the binder reads them, `Chat $chat` (dialogId / chatId,
  * CHAT_NOT_FOUND) and `array $userIds = []` (no array: ERROR_ARGUMENT "… Should be value of type array."; absent,
  * none), then the prefilters: the bot's membership, ACCESS_DENIED, and `CheckActionAccess(Action::Extend)`,
- * ACCESS_DENIED as well (mayAdd: a private dialog takes no one else). The ids through `intval`; those the portal has
- * not are skipped ("non-existent or inactive users are ignored without an error"), members already in too. Each bot
- * added hears it joined, from the bot; `AddUsersConfig`'s `hideHistory` is null, as an im.chat.user.add without
- * `HIDE_HISTORY`, so hidden. `{result: true}`. The page's "the bot must be the chat's administrator" is not modelled
- * apart: `Action::Extend` is the right im.chat.user.add checks, which the model gives every member.
+ * ACCESS_DENIED as well: a private dialog takes no one else (mayAdd), a workgroup chat no one at all (`Permission`'s
+ * `Extend` is `ROLE_NONE` for `ExtendedType::Sonet`, im/lib/V2/Permission.php). The ids through `intval`; those the
+ * portal has not are skipped ("non-existent or inactive users are ignored without an error"), members already in too.
+ * Each bot added hears it joined, from the bot; `AddUsersConfig`'s `hideHistory` is null, as an im.chat.user.add
+ * without `HIDE_HISTORY`, so hidden. `{result: true}`. The page's "the bot must be the chat's administrator" is not
+ * modelled apart: `Action::Extend` is the right the source checks, and its default for a plain chat
+ * (`getDefaultManageUsersAdd`, MEMBER) is every member's, as im.chat.user.add has it.
  */
 function v2ChatUserAdd(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
   const chat = bindDialogV2(params, bot, context);
   const userIds = (arrayArgument(params, 'userIds') ?? []).map(intval);
   checkMemberV2(chat, bot);
-  if (!mayAdd(chat, bot.id)) throw accessDeniedV2();
+  if (!mayAdd(chat, bot.id) || !entityAllows(chat)) throw accessDeniedV2();
   context.model.addMembers(chat, userIds, bot.id, true, context.now);
   return { result: true };
 }

@@ -301,13 +301,47 @@ describe('imbot.register (v1) and v1 events', () => {
     // One empty name alone is no error (the source asks for both set and both empty).
     reply = await update({ ...mine, FIELDS: { PROPERTIES: { NAME: '' } } });
     expect(reply.body.result).toBe(true);
-    for (const fields of [undefined, {}, { CODE: '', EVENT_HANDLER: '' }, { PROPERTIES: { NICKNAME: 'x' } }]) {
+    // A PERSONAL_PHOTO counts only when it saves as an image of at most 5000 x 5000 px: empty, `false`, base64 of
+    // something else ("hello"), or a PNG 6000 px wide is no field to update.
+    const wide = Buffer.alloc(33);
+    wide.writeUInt32BE(0x89504e47, 0);
+    wide.writeUInt32BE(0x0d0a1a0a, 4);
+    wide.writeUInt32BE(13, 8);
+    wide.write('IHDR', 12, 'latin1');
+    wide.writeUInt32BE(6000, 16);
+    wide.writeUInt32BE(10, 20);
+    const photos = ['', 'false', 'aGVsbG8=', ['bot.png', 'aGVsbG8='], wide.toString('base64')].map((photo) => ({
+      PROPERTIES: { PERSONAL_PHOTO: photo },
+    }));
+    for (const fields of [
+      undefined,
+      {},
+      { CODE: '', EVENT_HANDLER: '' },
+      { PROPERTIES: { NICKNAME: 'x' } },
+      ...photos,
+    ]) {
       reply = await update({ ...mine, ...(fields ? { FIELDS: fields } : {}) });
       expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
         400,
         'WRONG_REQUEST',
         "Update fields can't be empty",
       ]);
+    }
+  });
+
+  it('imbot.update (v1) takes a PERSONAL_PHOTO that is an image, a base64 string or a [name, base64] pair, as the update', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const hook = emulator.webhookUrl();
+    const botId = (await post(`${hook}imbot.register`, registration('http://127.0.0.1:9/events'))).body
+      .result as number;
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    for (const photo of [png, ['bot.png', png]]) {
+      const reply = await post(`${hook}imbot.update`, {
+        BOT_ID: botId,
+        CLIENT_ID: 'legacy-client',
+        FIELDS: { PROPERTIES: { PERSONAL_PHOTO: photo } },
+      });
+      expect([reply.status, reply.body.result]).toEqual([200, true]);
     }
   });
 

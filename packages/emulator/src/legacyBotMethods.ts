@@ -1,4 +1,4 @@
-import { isCallbackUrl } from './botMethods';
+import { avatarInfo, isCallbackUrl, MAX_AVATAR_SIDE } from './botMethods';
 import type { LegacyEventType } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
@@ -118,7 +118,10 @@ function botUnregister(raw: Params, context: MethodContext): unknown {
   return true;
 }
 
-/** The `PROPERTIES` botUpdate passes on (the page's list): any of them set is something to update. */
+/**
+ * The `PROPERTIES` botUpdate passes on (the page's list): any of them set is something to update, but
+ * `PERSONAL_PHOTO` (isPhoto).
+ */
 const PROFILE_FIELDS = [
   'NAME',
   'LAST_NAME',
@@ -128,8 +131,23 @@ const PROFILE_FIELDS = [
   'WORK_POSITION',
   'PERSONAL_WWW',
   'PERSONAL_GENDER',
-  'PERSONAL_PHOTO',
 ] as const;
+
+/**
+ * Whether botUpdate takes a `PERSONAL_PHOTO` as something to update (yuliai/bitrix-modules@026c2eea im_rest.php
+ * botUpdate): only when `CRestUtil::saveFile` makes a file of it (a base64 string, or a `[name, base64]` pair whose
+ * second value is the content; `''` and `'false'` are none), `Image::getInfo` reads a width and a height of 1..5000 px
+ * from it and its type is `image/…`. Otherwise it is dropped, and alone it leaves the update empty (WRONG_REQUEST, the
+ * page's "pass at least one field"; its 5000x5000 limit). The model reads an image with avatarInfo (PNG, JPEG, GIF), as
+ * for imbot.v2.Bot.register's `avatar`: other image types the platform would take are not recognised.
+ */
+function isPhoto(value: unknown): boolean {
+  const content = value !== null && typeof value === 'object' ? Object.values(value)[1] : value;
+  const base64 = stringOf(content);
+  if (base64 === null || base64 === '' || base64 === 'false') return false;
+  const info = avatarInfo(base64);
+  return info !== null && [info.width, info.height].every((side) => side > 0 && side <= MAX_AVATAR_SIDE);
+}
 
 /**
  * `imbot.update` (deprecated v1; …/outdated/bots/imbot-update.md), in the order of the module source
@@ -142,7 +160,8 @@ const PROFILE_FIELDS = [
  * 400. Handlers given are rebound for the app (with `CLIENT_ID=<id>` appended under a webhook, as at registration),
  * `EVENT_MESSAGE_UPDATE` / `EVENT_MESSAGE_DELETE` too: the source drops them for `B`/`H` bots only in register. `TYPE`
  * and `OPENLINE` are not taken ("не поддерживает изменение полей TYPE и OPENLINE", the page). Result: `true`.
- * Not modelled, as in register: `PERSONAL_PHOTO` and the other profile fields but `WORK_POSITION`.
+ * A `PERSONAL_PHOTO` counts as a field only when it is an image (isPhoto); it is not stored. Not modelled, as in
+ * register: the other profile fields but `WORK_POSITION`.
  */
 function botUpdate(raw: Params, context: MethodContext): unknown {
   const params = upperKeys(raw);
@@ -163,7 +182,8 @@ function botUpdate(raw: Params, context: MethodContext): unknown {
   const name = properties && isset(properties.NAME) ? (stringOf(properties.NAME) ?? '') : null;
   const lastName = properties && isset(properties.LAST_NAME) ? (stringOf(properties.LAST_NAME) ?? '') : null;
   if (name !== null && lastName !== null && phpEmpty(name) && phpEmpty(lastName)) throw restError('NAME_ERROR');
-  const hasProperties = properties !== null && PROFILE_FIELDS.some((key) => isset(properties[key]));
+  const hasProperties =
+    properties !== null && (PROFILE_FIELDS.some((key) => isset(properties[key])) || isPhoto(properties.PERSONAL_PHOTO));
   if (code === null && !hasProperties && Object.keys(urls).length === 0) {
     throw restError('WRONG_REQUEST', "Update fields can't be empty");
   }
