@@ -43,7 +43,10 @@ const TALLY_RUNS = 100;
 const SEED = process.env.E2E_SEED === undefined ? undefined : Number(process.env.E2E_SEED);
 /** Works per scenario: `E2E_MAX_WORKS=40` for a run that leans on the rate budget. */
 const MAX_WORKS = Number(process.env.E2E_MAX_WORKS ?? 8);
-/** One scenario as fast-check printed it (a counterexample), run alone: `E2E_ONLY='{"works":[…],…}'`. */
+/**
+ * One scenario (a counterexample) run alone: `E2E_ONLY='{"works":[…],…}'`, as the line a failing sweep ends with
+ * (`replayLine`) sets it.
+ */
 const ONLY = process.env.E2E_ONLY === undefined ? undefined : replayed(process.env.E2E_ONLY);
 
 const BOTS = [

@@ -1,10 +1,18 @@
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { replayLine } from './replayLine';
+
+/** The integration package, which the replay line's `npx vitest run test/…` is run from. */
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Runs an end-to-end property: `run` plays one scenario and returns the problems it saw on the emulator's side, none
- * expected. `only` (a counterexample as fast-check printed it, from `E2E_ONLY`) is played alone instead; the result
- * then says so, and the caller skips its tally checks, which one scenario need not reach.
+ * expected. `only` (a counterexample's scenario, from `E2E_ONLY`) is played alone instead; the result then says so, and
+ * the caller skips its tally checks, which one scenario need not reach. A failure ends with the line that replays its
+ * (shrunk) counterexample alone (`replayLine`), in the error and on the console, so that nobody edits fast-check's
+ * printed form into `E2E_ONLY` by hand.
  */
 export async function checkScenarios<S>(
   scenario: fc.Arbitrary<S>,
@@ -16,13 +24,22 @@ export async function checkScenarios<S>(
     return 'only';
   }
   let scenarios = 0;
-  await fc.assert(
+  const details = await fc.check(
     fc.asyncProperty(scenario, async (s) => {
       scenarios++;
       expect(await run(s)).toEqual([]);
     }),
     { numRuns: options.runs, ...(options.seed === undefined ? {} : { seed: options.seed }), endOnFailure: false },
   );
+  if (details.failed) {
+    const report = (await fc.asyncDefaultReportMessage(details)) ?? 'The property failed.';
+    if (details.counterexample === null) throw new Error(report, { cause: details.errorInstance });
+    const testPath = expect.getState().testPath;
+    const testFile = testPath === undefined ? 'test/<this file>' : relative(PACKAGE_DIR, testPath);
+    const line = replayLine(testFile, details.counterexample[0]);
+    console.error(`Replay the counterexample alone, from integration/:\n${line}`);
+    throw new Error(`${report}\n\nReplay it alone, from integration/:\n${line}`, { cause: details.errorInstance });
+  }
   expect(scenarios).toBeGreaterThanOrEqual(options.runs);
   return 'all';
 }
