@@ -109,9 +109,9 @@ describe('splitMessage', () => {
     ]);
     // a fence in an item's content (here 4 columns in, after "10. ") is one: cut inside, it is closed in the item and
     // reopened outside it, its lines outdented by the item's indent (see the list item test below)
-    const steps = 'Steps:\n10. Install\n    ```sh\n    npm i x\n    npm i y\n    ```\nDone.\n';
+    const steps = 'Steps\n\n10. Install\n    ```sh\n    npm i x\n    npm i y\n    ```\nDone.\n';
     expect(splitMessage(steps, 60)).toEqual([
-      'Steps:\n10. Install\n    ```sh\n    npm i x\n    ```',
+      'Steps\n\n10. Install\n    ```sh\n    npm i x\n    ```',
       '```sh\nnpm i y\n```\nDone.\n',
     ]);
     // a tab indents to the next multiple of 4 columns: in an item ("- ", content at 2) a tab-indented fence is one, at
@@ -142,9 +142,9 @@ describe('splitMessage', () => {
     // closing fence and the item's text after it included: left 4 columns in, that fence would be code, the block
     // running on over "Then check it." and the next item. A blank line (no indent at all) stays in the item.
     const deep =
-      'Steps:\n10. ```sh\n    make all\n    make test\n    make dist\n\n    make it\n    ```\n\n    Then check it.\n11. Ship\n';
+      'Steps\n\n10. ```sh\n    make all\n    make test\n    make dist\n\n    make it\n    ```\n\n    Then check it.\n11. Ship\n';
     expect(splitMessage(deep, 64)).toEqual([
-      'Steps:\n10. ```sh\n    make all\n    make test\n    ```',
+      'Steps\n\n10. ```sh\n    make all\n    make test\n    ```',
       '```sh\nmake dist\n\nmake it\n```\n\nThen check it.\n11. Ship\n',
     ]);
     // Not fences: an info string holding a backtick (inline code), or 5 spaces after the marker (indented code): cut
@@ -179,10 +179,10 @@ describe('splitMessage', () => {
 
   it('outdents the rest of a list item cut outside a code block, so the portal trimming the first line alone keeps it whole', () => {
     // Cut before a fence 4 columns in ("10. "): the portal trims the next part's first line only, so its closing
-    // fence stayed 4 columns in and closed nothing. before: ['Steps to follow:\n10. Install it\n', '    ```sh\n
+    // fence stayed 4 columns in and closed nothing. before: ['Steps to follow\n\n10. Install it\n', '    ```sh\n
     // npm i x\n    ```\n11. Done\n'], "11. Done" rendered as code in the second message
-    const text = 'Steps to follow:\n10. Install it\n    ```sh\n    npm i x\n    ```\n11. Done\n';
-    expect(splitMessage(text, 60)).toEqual(['Steps to follow:\n10. Install it\n', '```sh\nnpm i x\n```\n11. Done\n']);
+    const text = 'Steps to follow\n\n10. Install it\n    ```sh\n    npm i x\n    ```\n11. Done\n';
+    expect(splitMessage(text, 60)).toEqual(['Steps to follow\n\n10. Install it\n', '```sh\nnpm i x\n```\n11. Done\n']);
     // 3 columns in ("1. "): the fence closed, but the code showed the item's indent. before: its lines 3 columns in
     expect(splitMessage('Steps to follow:\n1. Install it\n   ```sh\n   npm i x\n   ```\n2. Done\n', 50)).toEqual([
       'Steps to follow:\n1. Install it\n',
@@ -200,9 +200,9 @@ describe('splitMessage', () => {
       'many many many many options\n```sh\nnpm i x\n```\n11. Done\n',
     ]);
     // a fence on the item's first line: the cut falls before the item, which the next part starts whole, as written
-    const first = 'Steps to follow, in this order:\n10. ```sh\n    npm i x\n    npm i y\n    ```\n11. Done\n';
+    const first = 'Steps to follow, in this order\n\n10. ```sh\n    npm i x\n    npm i y\n    ```\n11. Done\n';
     expect(splitMessage(first, 60)).toEqual([
-      'Steps to follow, in this order:\n',
+      'Steps to follow, in this order\n\n',
       '10. ```sh\n    npm i x\n    npm i y\n    ```\n11. Done\n',
     ]);
   });
@@ -224,6 +224,41 @@ describe('splitMessage', () => {
       'Steps:\n- Install\n  ```sh\n  npm i x\n',
       ' ```\nThen run it now.\nThen run it now.\nThen run it now.\n```',
       '```\nThen run it now.\n',
+    ]);
+  });
+
+  it('takes an ordered item not at 1 right after a paragraph line for text, as CommonMark: no list, no block in it', () => {
+    // "14." cannot interrupt a paragraph (only "1." can): it is the paragraph's text. before: cut before it, and the
+    // second part, starting with it, rendered an ordered list starting at 14
+    const text = 'We counted the windows in the house:\n14. The doors are six and the rooms are ten.\n';
+    expect(splitMessage(text, 60)).toEqual([
+      'We counted the windows in the house:\n14. The doors are six ',
+      'and the rooms are ten.\n',
+    ]);
+    // nor is a ~~~ line after it, 4 columns in, a fence in an item: it is paragraph text too. before: taken for a fence
+    // in the item "10. Install it", its lines outdented, and the second part rendered a code block
+    const steps = 'Notes on the setup:\n10. Install it\n    ~~~\n    npm i x\n    ~~~\nDone, that is all for now.\n';
+    expect(splitMessage(steps, 50)).toEqual([
+      'Notes on the setup:\n10. Install it\n    ~~~\n',
+      '    npm i x\n    ~~~\nDone, that is all for now.\n',
+    ]);
+    // after a blank line it is an item, and a fence in it is one (as in the list item tests above)
+    expect(
+      splitMessage('Notes on the setup\n\n10. Install it\n    ~~~\n    npm i x\n    ~~~\nDone, that is all.\n', 50),
+    ).toEqual(['Notes on the setup\n\n10. Install it\n', '~~~\nnpm i x\n~~~\nDone, that is all.\n']);
+  });
+
+  it('opens the rest of an indented code block it has to cut with a fence, as the portal trims the indent off', () => {
+    // before: the second part's first line, its 4 spaces trimmed away, was a paragraph the next code lines continued
+    const code = Array.from({ length: 6 }, (_, i) => `    npm i pkg${i}\n`).join('');
+    expect(splitMessage(`Run this:\n\n${code}Then it works.\n`, 60)).toEqual([
+      'Run this:\n\n    npm i pkg0\n    npm i pkg1\n    npm i pkg2\n',
+      '```\nnpm i pkg3\nnpm i pkg4\nnpm i pkg5\n```\nThen it works.\n',
+    ]);
+    // cut before the block: the same. A fence in the code is text: the one added is longer
+    expect(splitMessage('A first paragraph of prose.\n\n    ```\n    x = 1\n\n    y = 2\n\nDone.', 40)).toEqual([
+      'A first paragraph of prose.\n\n',
+      '````\n```\nx = 1\n\ny = 2\n````\n\nDone.',
     ]);
   });
 

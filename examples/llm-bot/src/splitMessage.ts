@@ -23,6 +23,10 @@ export const MESSAGE_LIMIT = 20_000;
  * where the rest of the item is outdented as much (`outdent`): out of the item, lines still indented would be code.
  * So is the rest of an item cut outside a block: the portal trims only the next part's first line, and a fence line
  * after it still 4 columns in would not open or close a block ("10. Install\n    ```sh").
+ * An indented code block (4 columns in, at the top level) cut in, or right before, is left as written in the part and
+ * fenced in the next, its lines outdented: trimmed, its first line would lose the indent that made it code.
+ * A paragraph's line is not cut before when it would start a block at a part's start ("14. doors": only "1." interrupts
+ * a paragraph in CommonMark, another number is its text, and an item or a block in it is none).
  * The markers count within `max`; a block whose markers would take over a quarter of it is cut as the cut falls.
  * A part that is whitespace alone is left out: the portal refuses an empty message.
  */
@@ -32,10 +36,27 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
   for (;;) {
     const head = clip(rest, max);
     if (head.length === rest.length) break;
-    const { blocks, lines } = codeBlocks(head);
-    const outside = (at: number) => blockAt(blocks, at) === undefined;
-    const cutIn = (length: number) => cutBefore(rest, length, outside) ?? cutBefore(rest, length, () => true) ?? length;
+    // Read to the end of the line the limit falls in, to know that line's kind when the cut falls at its start.
+    const lineEnd = rest.indexOf('\n', head.length);
+    const { blocks, lines } = codeBlocks(lineEnd < 0 ? rest : rest.slice(0, lineEnd));
+    const outside = (at: number) => !blocks.some((block) => block.start < at && at < block.end);
+    const reads = (at: number) => !lines.some((line) => line.start === at && line.continues);
+    const cutIn = (length: number) =>
+      cutBefore(rest, length, outside, reads) ?? cutBefore(rest, length, () => true, reads) ?? length;
     let end = cutIn(head.length);
+    const atLineStart = rest[end - 1] === '\n';
+    const code = blocks.find((each) => each.indented && each.start <= end && end < each.end);
+    const run = code && indentedRun(rest.slice(end), atLineStart);
+    const fence = run && run.code.trim() !== '' ? fenceFor(run.code) : undefined;
+    if (run && fence && 2 * fence.length + 2 <= max / 4) {
+      // An indented code block: the part ends in it as written, the next part has the rest fenced instead, its lines
+      // outdented by the 4 columns that made them code: the portal trims the part's first line, and a code line that
+      // lost its indent is a paragraph that the next code lines continue. The fence renders the same block (an
+      // indented one has no language).
+      parts.push(rest.slice(0, end));
+      rest = `${fence}\n${outdent(run.code, 4, atLineStart)}\n${fence}${run.after === '' ? '' : `\n${run.after}`}`;
+      continue;
+    }
     let block = blockAt(blocks, end);
     // Room for the markers (a fence on a line of its own), and few enough of them that the next part, reopening the
     // block, still moves on; else the block is cut as the cut falls.
@@ -84,20 +105,54 @@ function outdent(text: string, indent: number, atLineStart: boolean): string {
   return lines.join('\n');
 }
 
+/**
+ * The lines of `text` (from a cut in an indented code block) still in the block: up to the first that is not blank
+ * and indented less than 4 columns (the first only when it starts a line, `atLineStart`), trailing blank ones left out.
+ */
+function indentedRun(text: string, atLineStart: boolean): { code: string; after: string } {
+  const lines = text.split('\n');
+  let last = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.trim() === '') continue;
+    if ((i > 0 || atLineStart) && columns(/^[ \t]*/.exec(line)![0]) < 4) break;
+    last = i + 1;
+  }
+  return { code: lines.slice(0, last).join('\n'), after: lines.slice(last).join('\n') };
+}
+
+/** A backtick fence longer than any backtick run that starts a line of `text`, so that none of them closes it. */
+function fenceFor(text: string): string {
+  let longest = 2;
+  for (const [, run = ''] of text.matchAll(/^[ \t]*(`+)/gm)) longest = Math.max(longest, run.length);
+  return '`'.repeat(longest + 1);
+}
+
 /** What PHP's `trim` takes off both ends of a message. */
 const TRIMMED = /[ \t\n\r\0\v]/; // \v is \x0B
 
 /**
  * The best cut `at` (`text.slice(0, at)` the part) in the second half of the first `length` units of `text`, of those
  * `allowed`: after a line break whose next line keeps its first character through the portal's trim, else after any
- * line break, else after a space; `undefined` when there is none.
+ * line break, else after a space, else after a line break before a line that would not `read` as written at the start
+ * of a part (a paragraph's "10. x" opening a list there); `undefined` when there is none.
  */
-function cutBefore(text: string, length: number, allowed: (at: number) => boolean): number | undefined {
+function cutBefore(
+  text: string,
+  length: number,
+  allowed: (at: number) => boolean,
+  reads: (at: number) => boolean,
+): number | undefined {
   const after = (char: string, keeps: (at: number) => boolean) => {
     for (let at = length; at > length / 2; at--) if (text[at - 1] === char && keeps(at) && allowed(at)) return at;
     return undefined;
   };
-  return after('\n', (at) => !TRIMMED.test(text[at] ?? '')) ?? after('\n', () => true) ?? after(' ', () => true);
+  return (
+    after('\n', (at) => !TRIMMED.test(text[at] ?? '') && reads(at)) ??
+    after('\n', reads) ??
+    after(' ', () => true) ??
+    after('\n', () => true)
+  );
 }
 
 /**
@@ -118,6 +173,12 @@ interface ListLine {
   readonly within: number;
   /** As `within`, counting an item the line starts. */
   readonly content: number;
+  /**
+   * A paragraph's line that, trimmed at a part's start, would open a block: an ordered item not at 1 ("10. x", which
+   * cannot interrupt a paragraph in CommonMark, only "1." can), or a line indented past its item's content by 4 columns
+   * or more that reads as a fence, an item, a heading then.
+   */
+  readonly continues: boolean;
 }
 
 /** A code block in a text: `start` where its opening marker begins, `end` past its closing one (or `Infinity`). */
@@ -134,11 +195,13 @@ interface CodeBlock {
    * stands there, to close the block inside the item (at the margin it would end the item and open an empty block).
    */
   readonly indent: number;
+  /** An indented code block (4 columns in, at the top level): `end` is past its last line that is not blank. */
+  readonly indented?: boolean;
 }
 
 /** The block a cut `at` falls in: one opened before it and not yet closed (its closing marker whole) by it. */
 function blockAt(blocks: readonly CodeBlock[], at: number): CodeBlock | undefined {
-  return blocks.find((block) => block.start < at && at < block.end);
+  return blocks.find((block) => !block.indented && block.start < at && at < block.end);
 }
 
 /** A fence line (CommonMark): its indent, a run of three or more backticks or tildes, and the rest of the line. */
@@ -146,6 +209,15 @@ const FENCE = /^([ \t]*)(`{3,}|~{3,})([^\n]*)$/;
 
 /** The first line of a list item: its content starts as many columns in as the match is long. */
 const LIST_ITEM = /^[ \t]*(?:[-+*]|\d{1,9}[.)]) {1,4}(?=\S)/;
+
+/** An ordered list item's first line: one not at 1 cannot interrupt a paragraph (CommonMark), there it is text. */
+const ORDERED_ITEM = /^[ \t]*(\d{1,9})[.)] {1,4}(?=\S)/;
+
+/** A line (trimmed) that opens a block where no paragraph runs on: an item, a fence, a heading, a quote, a rule. */
+const BLOCK_START = /^(?:[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|`{3,}|~{3,}|#{1,6}(?:[ \t]|$)|>|(?:[-*_][ \t]*){3,}$)/;
+
+/** A line's content that ends a paragraph or is none: a heading, a quote, a rule (or a setext heading's underline). */
+const NOT_PARAGRAPH = /^(?:#{1,6}(?:[ \t]|$)|>|(?:[-*_][ \t]*){3,}$|=+[ \t]*$)/;
 
 /** The columns `text` (a line's start) spans, a tab reaching the next multiple of 4, as CommonMark counts indents. */
 function columns(text: string): number {
@@ -169,7 +241,9 @@ const CODE_TAG = /\[(\/?)(code)\]/gi;
  * are tracked roughly (a line less indented than an item's content leaves it, though CommonMark keeps a lazy paragraph
  * line in it), but all of them, not the last alone: a fence after a nested item ended is in the item around that one.
  * A fence in an item and not closed in it ends with it, at a line less indented than its content, as in CommonMark.
- * Its `lines` say which items each line is in.
+ * A paragraph runs on over an ordered item not at 1 (no item, so no fence on it) and over a line 4 columns past its
+ * item's content; after no paragraph such a line at the top level is an indented code block.
+ * Its `lines` say which items each line is in, and which continue a paragraph that they would not at a part's start.
  */
 function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
   const blocks: CodeBlock[] = [];
@@ -180,31 +254,65 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
    * counted from the innermost one's.
    */
   const items: number[] = [];
+  /** An indented code block open at the line, `end` past its last line that is not blank so far. */
+  let code: CodeBlock | undefined;
+  /** Whether the line before is a paragraph's, which the line continues unless it opens a block that may interrupt it. */
+  let paragraph = false;
+  /** Where the content of the item the paragraph is in starts: a line less indented is not in it (lazy, or a new item). */
+  let paragraphColumn = 0;
   let at = 0;
   for (const line of text.split('\n')) {
     const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
-    if (open?.fence && open.indent > lineIndent && line.trim() !== '') {
+    const blank = line.trim() === '';
+    if (code && (blank || lineIndent >= 4)) {
+      if (!blank) code = { ...code, end: at + line.length };
+      lines.push({ start: at, within: 0, content: 0, continues: false });
+      at += line.length + 1;
+      continue;
+    }
+    if (code) blocks.push(code);
+    code = undefined;
+    if (open?.fence && open.indent > lineIndent && !blank) {
       // Out of the item the fence is in: the item ends, and the block with it (no lazy line in a code block).
       blocks.push({ ...open, end: at });
       open = undefined;
     }
-    const item = open ? undefined : LIST_ITEM.exec(line)?.[0];
+    const wasOpen = open !== undefined;
+    // A line less indented than an item's content is not in it (nor in any item within it).
+    while (!open && !blank && (items.at(-1) ?? 0) > lineIndent) items.pop();
     const within = items.at(-1) ?? 0;
-    if (!open && line.trim() !== '') {
-      // A line less indented than an item's content is not in it (nor in any item within it); an item's first line
-      // starts an item in those it is still in.
-      while ((items.at(-1) ?? 0) > lineIndent) items.pop();
-      const around = items.at(-1) ?? 0;
-      if (item !== undefined) items.push(columns(item));
-      lines.push({ start: at, within: around, content: items.at(-1) ?? 0 });
-    } else {
-      lines.push({ start: at, within, content: within });
+    // A paragraph runs on over a line indented 4 columns past its item's content (no code block can interrupt it) or
+    // an ordered item not at 1; out of its item (a lazy line), an item's line starts an item of the list around it.
+    const ordered = ORDERED_ITEM.exec(line);
+    const continues: boolean =
+      paragraph &&
+      !open &&
+      !blank &&
+      lineIndent >= paragraphColumn &&
+      (lineIndent >= paragraphColumn + 4 || (ordered !== null && Number(ordered[1]) !== 1));
+    if (!open && !blank && !paragraph && items.length === 0 && lineIndent >= 4) {
+      // At the top level, after no paragraph, a line 4 columns in starts an indented code block.
+      code = { start: at, end: at + line.length, open: '', close: '', fence: false, indent: 0, indented: true };
+      lines.push({ start: at, within: 0, content: 0, continues: false });
+      at += line.length + 1;
+      continue;
     }
+    const item: string | undefined = open || continues ? undefined : LIST_ITEM.exec(line)?.[0];
+    // An item's first line starts an item in those the line is still in.
+    if (item !== undefined) items.push(columns(item));
+    lines.push({
+      start: at,
+      within,
+      content: items.at(-1) ?? 0,
+      continues: continues && BLOCK_START.test(line.trimStart()),
+    });
     const column = items.at(-1) ?? 0;
     // A list item's first line: its content may itself open a fence ("- ```js", "1. ~~~"), as CommonMark lets it.
-    const onItem = item !== undefined && FENCE.test(line.slice(item.length));
-    const [fenceLine, indent = '', fence = '', info = ''] =
-      (open?.fence !== false && FENCE.exec(onItem ? line.slice(item.length) : line)) || [];
+    const itemRest: string | undefined = item === undefined ? undefined : line.slice(item.length);
+    const onItem: boolean = itemRest !== undefined && FENCE.test(itemRest);
+    const fenceMatch: readonly (string | undefined)[] =
+      (open?.fence !== false && FENCE.exec(onItem ? (itemRest ?? line) : line)) || [];
+    const [fenceLine, indent = '', fence = '', info = ''] = fenceMatch;
     if (open?.fence) {
       if (
         fence.startsWith(open.close[0] ?? '') &&
@@ -234,8 +342,16 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
         }
       }
     }
+    const content = (itemRest ?? line).trimStart();
+    const prose: boolean =
+      !blank && !wasOpen && open === undefined && fenceLine === undefined && !NOT_PARAGRAPH.test(content);
+    // A paragraph starts at a line of prose after none, or on an item's first line; a lazy line keeps its item's.
+    if (prose && !continues && (!paragraph || item !== undefined)) paragraphColumn = column;
+    paragraph = continues || prose;
     at += line.length + 1;
   }
   if (open) blocks.push({ ...open, end: Number.POSITIVE_INFINITY });
+  // Open at the end of what was read, it may run on past it (after blank lines): a cut there is in it.
+  if (code) blocks.push({ ...code, end: Number.POSITIVE_INFINITY });
   return { blocks, lines };
 }
