@@ -120,3 +120,11 @@ test('the legacy CHAT_ENTITY_* fields are strings wherever a page lists them', (
   // The join's page lists no CHAT_ENTITY_DATA_*.
   expectTypeOf<V1JoinChatEvent['data']['PARAMS']['CHAT_ENTITY_DATA_1']>().toEqualTypeOf<unknown>();
 });
+
+test("a v2 message's date and uuid may be null, as the platform sends them; its text and the chat's name never", () => {
+  expectTypeOf<MessageAddEvent['data']['message']['date']>().toEqualTypeOf<string | null | undefined>();
+  expectTypeOf<MessageAddEvent['data']['message']['uuid']>().toEqualTypeOf<string | null | undefined>();
+  expectTypeOf<MessageAddEvent['data']['message']['text']>().toEqualTypeOf<string>();
+  expectTypeOf<MessageAddEvent['data']['chat']['name']>().toEqualTypeOf<string | undefined>();
+  expectTypeOf<V1MessageAddEvent['data']['PARAMS']['MESSAGE']>().toEqualTypeOf<string>();
+});

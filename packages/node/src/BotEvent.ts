@@ -36,10 +36,12 @@ export interface EventMessage {
   readonly id: number;
   readonly chatId: number;
   readonly authorId: number;
-  readonly date?: string;
+  /** `null` when the portal has none (entities.md#message: `string|null`); a form body carries that as `''`. */
+  readonly date?: string | null;
   readonly text: string;
   readonly isSystem?: boolean;
-  readonly uuid?: string;
+  /** `null` for a message sent without one (JSON, `Event.get`); `''` in a form body. */
+  readonly uuid?: string | null;
   readonly params?: unknown;
   readonly viewedByOthers?: boolean;
   readonly [key: string]: unknown;

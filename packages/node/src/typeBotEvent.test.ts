@@ -3,6 +3,7 @@ import { B24Error } from '@b24-typing/core';
 import type {
   BotEvent,
   JoinChatEvent,
+  MessageAddEvent,
   V1BotDeleteEvent,
   V1CommandAddEvent,
   V1JoinChatEvent,
@@ -968,3 +969,136 @@ describe('typeBotEvent: the legacy CHAT_ENTITY_* fields', () => {
     });
   });
 });
+
+/**
+ * The kinds a schema gives its fields ('string', 'boolean', 'number') are promises the types make: a bracket in a form
+ * body (`data[PARAMS][MESSAGE][x]=1`) or a JSON value of another type must refuse the event, as a bad number does,
+ * not reach the bot as an object where its type says `string`.
+ */
+describe("typeBotEvent: a field of another type than the schema's kind", () => {
+  const v2Message = {
+    bot: { id: 456 },
+    message: { id: 789, chatId: 5, authorId: 1, text: 'Hello bot!', date: '2025-01-15T10:30:00+03:00', uuid: '' },
+    chat: { id: 5, dialogId: 'chat5', type: 'chat', name: 'Support Chat', entityType: '' },
+    user: { id: 1, name: 'John Smith', bot: false },
+  };
+  function v2With(part: 'bot' | 'message' | 'chat' | 'user', field: string, value: unknown) {
+    return typeBotEvent('ONIMBOTV2MESSAGEADD', { ...v2Message, [part]: { ...v2Message[part], [field]: value } }, {});
+  }
+  const notScalar: readonly unknown[] = [{ x: '1' }, ['1'], {}, []];
+
+  it('refuses an object or array where a string field is, from a form body, naming its path', () => {
+    // The bot's own `event.data.PARAMS.MESSAGE.trim()` threw a TypeError: the typed event held an object there.
+    for (const field of ['data[PARAMS][MESSAGE][x]', 'data[PARAMS][MESSAGE][]', 'data[PARAMS][MESSAGE][0]']) {
+      const { 'data[PARAMS][MESSAGE]': _, ...rest } = groupMention;
+      expect(refusal({ ...rest, [field]: '1' }), field).toMatchObject({
+        kind: 'input',
+        code: 'INVALID_EVENT_BODY',
+        message: 'data.PARAMS.MESSAGE: must be a string',
+      });
+    }
+    const { 'data[USER][NAME]': _, ...rest } = groupMention;
+    expect(refusal({ ...rest, 'data[USER][NAME][first]': 'x' })).toMatchObject({
+      code: 'INVALID_EVENT_BODY',
+      message: 'data.USER.NAME: must be a string',
+    });
+  });
+
+  it('refuses an object, array or boolean where a string field is, from a JSON body, naming its path', () => {
+    for (const [part, field] of [
+      ['message', 'text'],
+      ['chat', 'name'],
+      ['chat', 'type'],
+      ['user', 'name'],
+      ['bot', 'code'],
+    ] as const) {
+      for (const value of [...notScalar, true, false]) {
+        expect(() => v2With(part, field, value), `${part}.${field} ${JSON.stringify(value)}`).toThrow(
+          expect.objectContaining({
+            kind: 'input',
+            code: 'INVALID_EVENT_BODY',
+            message: `data.${part}.${field}: must be a string`,
+          }),
+        );
+      }
+    }
+    const command = { COMMAND: { 103: { COMMAND_ID: 103, COMMAND_PARAMS: ['a'] } }, PARAMS: groupParams() };
+    expect(() => typeBotEvent('ONIMCOMMANDADD', command, {})).toThrow(
+      expect.objectContaining({ message: 'data.COMMAND.103.COMMAND_PARAMS: must be a string' }),
+    );
+  });
+
+  it('reads null in a string field as not sent, as in a number field: an optional one left out, a defaulted one its default', () => {
+    // A portal that sends null where the docs say string (a chat's name, a user's last name) is not refused for it.
+    expect((v2With('chat', 'name', null) as MessageAddEvent).data.chat.name).toBeUndefined();
+    expect((v2With('user', 'name', null) as MessageAddEvent).data.user?.name).toBeUndefined();
+    const legacy = typeBotEvent('ONIMBOTMESSAGEADD', { BOT: {}, PARAMS: { ...groupParams(), MESSAGE: null } }, {});
+    expect((legacy as V1MessageAddEvent).data.PARAMS.MESSAGE).toBe('');
+  });
+
+  it('lets null through where the v2 docs or the platform send it: message.date (string|null), message.uuid', () => {
+    // entities.md types Message.date `string|null`; the portal (and the emulator) send a message without one a null uuid.
+    const event = v2With('message', 'date', null) as MessageAddEvent;
+    expect(event.data.message.date).toBeNull();
+    expect((v2With('message', 'uuid', null) as MessageAddEvent).data.message.uuid).toBeNull();
+    expect(() => v2With('message', 'date', { at: 1 })).toThrow(
+      expect.objectContaining({ message: 'data.message.date: must be a string' }),
+    );
+    expect(() => v2With('message', 'uuid', true)).toThrow(
+      expect.objectContaining({ message: 'data.message.uuid: must be a string' }),
+    );
+    // A number is still read as its string, as before.
+    expect((v2With('chat', 'name', 5) as MessageAddEvent).data.chat.name).toBe('5');
+  });
+
+  it('refuses an object, array or unknown spelling where a boolean field is, naming its path', () => {
+    for (const value of [...notScalar, 'maybe', '2']) {
+      expect(() => v2With('message', 'isSystem', value), JSON.stringify(value)).toThrow(
+        expect.objectContaining({
+          kind: 'input',
+          code: 'INVALID_EVENT_BODY',
+          message: 'data.message.isSystem: must be a boolean',
+        }),
+      );
+    }
+    expect(refusal({ ...groupMention, 'data[USER][IS_BOT][x]': 'Y' })).toMatchObject({
+      code: 'INVALID_EVENT_BODY',
+      message: 'data.USER.IS_BOT: must be a boolean',
+    });
+    const { 'data[PARAMS][SYSTEM]': _, ...rest } = groupMention;
+    expect(refusal({ ...rest, 'data[PARAMS][SYSTEM][]': 'N' })).toMatchObject({
+      message: 'data.PARAMS.SYSTEM: must be a boolean',
+    });
+    // The spellings still read, null (a form's '') as false.
+    for (const [value, read] of [
+      [true, true],
+      ['Y', true],
+      ['1', true],
+      [0, false],
+      ['N', false],
+      [null, false],
+    ]) {
+      expect((v2With('message', 'isSystem', value) as MessageAddEvent).data.message.isSystem).toBe(read);
+    }
+  });
+
+  it('keeps message.forward as sent, an object or null (entities.md: object|null), not read as a boolean', () => {
+    // Read as a boolean, a null forward came out `false`; refusing non-booleans would have refused a forwarded message.
+    const forward = { id: 12, userId: 3, chatId: 5, date: '2025-01-15T10:30:00+03:00' };
+    expect((v2With('message', 'forward', forward) as MessageAddEvent).data.message.forward).toEqual(forward);
+    expect((v2With('message', 'forward', null) as MessageAddEvent).data.message.forward).toBeNull();
+  });
+
+  it('refuses an object, array or boolean where a number field is, as it did', () => {
+    for (const value of [...notScalar, true]) {
+      expect(() => v2With('chat', 'owner', value), JSON.stringify(value)).toThrow(
+        expect.objectContaining({ code: 'INVALID_EVENT_BODY', message: 'data.chat.owner: must be a number' }),
+      );
+    }
+  });
+});
+
+/** The group-chat message's PARAMS as a JSON body carries them. */
+function groupParams(): Record<string, unknown> {
+  return { DIALOG_ID: 'chat1157', MESSAGE_ID: 84351, FROM_USER_ID: 27, MESSAGE: 'hi' };
+}

@@ -75,7 +75,13 @@ export function typeBotEvent(
   }
 }
 
-type Kind = 'number' | 'boolean' | 'string';
+/**
+ * What a field must be: a value of another type, an object or array above all (a form's `field[x]=1`), is refused,
+ * so that the type's promise holds in the bot's code. `null` (JSON) is a field not sent, for a `string` as for a
+ * `number` (a required one then is refused, a defaulted one takes its default): a portal that sends `null` where the
+ * docs say string is not refused for it. `string?` is a string the docs give as `string|null`: `null` is kept.
+ */
+type Kind = 'number' | 'boolean' | 'string' | 'string?';
 type Schema = Readonly<Record<string, Kind>>;
 
 const AUTH: Schema = {
@@ -101,11 +107,13 @@ const MESSAGE: Schema = {
   chatId: 'number',
   authorId: 'number',
   text: 'string',
-  date: 'string',
-  uuid: 'string',
+  /** `string|null` in entities.md#message. */
+  date: 'string?',
+  /** A message sent without one carries `null` (as the emulator sends it). */
+  uuid: 'string?',
   isSystem: 'boolean',
   viewedByOthers: 'boolean',
-  forward: 'boolean',
+  // `forward` is `object|null` (entities.md#message: `{id, userId, chatId, date}`): passed through as sent.
 };
 const CHAT: Schema = {
   id: 'number',
@@ -398,13 +406,22 @@ function required(
 
 function convert(raw: unknown, kind: Kind, path: string): unknown {
   switch (kind) {
+    case 'string?':
+      return raw === null ? raw : requireString(raw, path);
     case 'string':
-      return typeof raw === 'number' ? String(raw) : raw;
+      return raw === null ? undefined : requireString(raw, path);
     case 'number':
       return raw === '' || raw === null ? undefined : requireNumber(raw, path);
     case 'boolean':
-      return toBoolean(raw);
+      return toBoolean(raw, path);
   }
+}
+
+/** A JSON number reads as its string; anything else but a string (an object, an array, a boolean) is refused. */
+function requireString(raw: unknown, path: string): string {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number') return String(raw);
+  throw malformedEvent(`${path}: must be a string`);
 }
 
 function requireNumber(raw: unknown, path: string): number {
@@ -413,8 +430,11 @@ function requireNumber(raw: unknown, path: string): number {
   throw malformedEvent(`${path}: must be a number`);
 }
 
-/** The platform's boolean spellings: `1/0` (http_build_query), `Y/N` (classic REST), `true/false` (JSON). */
-function toBoolean(raw: unknown): unknown {
+/**
+ * The platform's boolean spellings: `1/0` (http_build_query), `Y/N` (classic REST), `true/false` (JSON); `null` (a
+ * form's `''`) is false. Anything else (an object, an array, another string) is refused, not passed on as a boolean.
+ */
+function toBoolean(raw: unknown, path: string): boolean {
   if (typeof raw === 'boolean') return raw;
   if (raw === null || raw === '') return false;
   if (typeof raw === 'number') return raw !== 0;
@@ -423,5 +443,5 @@ function toBoolean(raw: unknown): unknown {
     if (v === '1' || v === 'Y' || v === 'TRUE') return true;
     if (v === '0' || v === 'N' || v === 'FALSE') return false;
   }
-  return raw;
+  throw malformedEvent(`${path}: must be a boolean`);
 }
