@@ -1,6 +1,6 @@
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
-import { charLength, intArgument, phpTrim, recordOf, stringOf, truthy } from './paramValues';
+import { charLength, intArgument, phpBase64Decode, phpEmpty, phpTrim, recordOf, stringOf, truthy } from './paramValues';
 import type { Params } from './phpQuery';
 import { resolveBotV2, subjectV2 } from './resolveBot';
 import { RestError } from './RestError';
@@ -12,10 +12,11 @@ export const MAX_AVATAR_SIDE = 5000;
 
 /**
  * Type and pixel size of a base64 PNG/JPEG/GIF avatar; null when it is none of these (also for imbot.update's
- * `PERSONAL_PHOTO`, which counts only as an image).
+ * `PERSONAL_PHOTO`, which counts only as an image). Decoded as `CRestUtil::saveFile` decodes both (phpBase64Decode):
+ * a data URL is not unwrapped, its header letters decode with the rest, so it is no image, as on the platform.
  */
 export function avatarInfo(base64: string): { width: number; height: number } | null {
-  const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
+  const bytes = phpBase64Decode(base64);
   if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) {
     return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
   }
@@ -34,6 +35,37 @@ export function avatarInfo(base64: string): { width: number; height: number } | 
     return { width: 0, height: 0 };
   }
   return null;
+}
+
+/**
+ * The image `CRestUtil::saveFile` makes of a file parameter, as imbot.update's `PERSONAL_PHOTO` and imbot.v2's
+ * `processAvatar` pass it on (yuliai/bitrix-modules rest_util.php saveFile): a `[name, base64]` pair's second value or
+ * the value itself; `''` and `'false'` make no file, nor does a decode that is empty. Then its pixel size (avatarInfo),
+ * null when it is no PNG, JPEG or GIF.
+ */
+export function savedImage(value: unknown): { width: number; height: number } | null {
+  const content = value !== null && typeof value === 'object' ? Object.values(value)[1] : value;
+  const base64 = stringOf(content);
+  if (base64 === null || base64 === '' || base64 === 'false') return null;
+  return avatarInfo(base64);
+}
+
+/** Whether an image is one `Image::getInfo` reads a width and a height of 1..MAX_AVATAR_SIDE px from. */
+export function fitsAvatar(info: { width: number; height: number }): boolean {
+  return [info.width, info.height].every((side) => side > 0 && side <= MAX_AVATAR_SIDE);
+}
+
+/**
+ * imbot.v2's avatar check (imbot/lib/V2/Controller/Bot.php processAvatar, for register and update alike):
+ * `properties.avatar`, else `PERSONAL_PHOTO`, when not `empty()`, must save as an image (savedImage; else
+ * BOT_AVATAR_INCORRECT_TYPE) of 1..5000 px a side (else BOT_AVATAR_INCORRECT_SIZE). The model does not store it.
+ */
+function checkAvatar(properties: Params): void {
+  const raw = properties.avatar ?? properties.PERSONAL_PHOTO;
+  if (phpEmpty(raw)) return;
+  const info = savedImage(raw);
+  if (!info) throw restError('BOT_AVATAR_INCORRECT_TYPE');
+  if (!fitsAvatar(info)) throw restError('BOT_AVATAR_INCORRECT_SIZE');
 }
 
 /** Whether a bot's handler address is one the platform would POST events to: an absolute http(s) URL. */
@@ -80,12 +112,7 @@ function botRegister(params: Params, context: MethodContext): unknown {
   const webhookUrl = stringOf(fields.webhookUrl);
   if (eventMode === 'webhook' && !webhookUrl) throw restError('BOT_WEBHOOK_URL_REQUIRED');
   if (webhookUrl) checkCallback(webhookUrl);
-  const avatar = stringOf(properties.avatar);
-  if (avatar) {
-    const info = avatarInfo(avatar);
-    if (!info) throw restError('BOT_AVATAR_INCORRECT_TYPE');
-    if (info.width > MAX_AVATAR_SIDE || info.height > MAX_AVATAR_SIDE) throw restError('BOT_AVATAR_INCORRECT_SIZE');
-  }
+  checkAvatar(properties);
   if ([...model.bots.values()].filter((bot) => bot.appId === appId).length >= MAX_BOTS_PER_APP) {
     throw restError('BOT_LIMIT_EXCEEDED');
   }
@@ -113,7 +140,8 @@ function botRegister(params: Params, context: MethodContext): unknown {
  * `imbot.v2.Bot.update` (reference §4.1/§4.2): the bot is resolved like any v2 call (under a webhook with its
  * current `botToken`); `fields` may change `botToken` (rotation, webhook identities only; a token another bot
  * already answers to fails with `BOT_TOKEN_ROTATION_FAILED`), `eventMode` / `webhookUrl` (validated as in
- * register) and `properties` `name` / `lastName` / `workPosition`. The result shape is not in the reference:
+ * register) and `properties` `name` / `lastName` / `workPosition`; a `properties.avatar` is checked first, as the
+ * source processes it before the rest (checkAvatar), and not stored. The result shape is not in the reference:
  * `{bot}` as in register. Everything is validated before anything changes.
  */
 function botUpdate(params: Params, context: MethodContext): unknown {
@@ -121,6 +149,8 @@ function botUpdate(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
   const fields = recordOf(params.fields);
   if (!fields) throw RestError.argument('fields', 'Could not find value for parameter {fields}');
+  const properties = recordOf(fields.properties);
+  if (properties) checkAvatar(properties);
   const newToken = context.auth.type === 'webhook' ? stringOf(fields.botToken) : null;
   if (newToken !== null) {
     if (newToken === '') throw restError('BOT_TOKEN_NOT_SPECIFIED');
@@ -133,7 +163,6 @@ function botUpdate(params: Params, context: MethodContext): unknown {
   const webhookUrl = stringOf(fields.webhookUrl) ?? bot.webhookUrl;
   if (eventMode === 'webhook' && !webhookUrl) throw restError('BOT_WEBHOOK_URL_REQUIRED');
   if (fields.webhookUrl !== undefined && webhookUrl) checkCallback(webhookUrl);
-  const properties = recordOf(fields.properties);
   const rawName = properties ? stringOf(properties.name) : null;
   const name = rawName === null ? undefined : phpTrim(rawName);
   if (properties && properties.name !== undefined && !name) throw restError('BOT_PROPERTIES_REQUIRED');

@@ -822,4 +822,37 @@ describe('workgroup chats (CHAT_ENTITY_TYPE SONET_GROUP): membership is the work
     }
     expect(emulator.fixtures.chats.find((c) => c.id === 30)?.members).not.toContain(3);
   });
+
+  it('refuses imbot.v2.Chat.User.delete of the bot itself there with ACCESS_DENIED 400 (a Kick of oneself is Leave / LeaveOwner, nobody’s in a SONET_GROUP chat)', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const legacyBotId = await workgroupChat(emulator);
+    const denied = [400, { error: 'ACCESS_DENIED', error_description: 'Access denied' }];
+    // The agent owns the chat (LeaveOwner); the legacy bot, driven over v2 with its CLIENT_ID as botToken, does not (Leave).
+    const selves: Record<string, unknown>[] = [
+      { ...AGENT, dialogId: 'chat30', userId: 10 },
+      { ...AGENT, dialogId: 'sg7', userId: 10 },
+      { botId: legacyBotId, botToken: 'legacy-client', dialogId: 'chat30', userId: legacyBotId },
+    ];
+    for (const params of selves) {
+      const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.delete`, params);
+      expect([reply.status, reply.body]).toEqual(denied);
+    }
+    expect(emulator.fixtures.chats.find((c) => c.id === 30)?.members).toEqual([10, 1, 2, legacyBotId]);
+    // Removing someone else is a Kick, which the chat type leaves to the owner as anywhere.
+    const kick = await post(`${emulator.webhookUrl()}imbot.v2.Chat.User.delete`, {
+      ...AGENT,
+      dialogId: 'sg7',
+      userId: 2,
+    });
+    expect([kick.status, kick.body.result]).toEqual([200, { result: true }]);
+    expect(emulator.fixtures.chats.find((c) => c.id === 30)?.members).toEqual([10, 1, legacyBotId]);
+  });
+
+  it('lets the bot leave there with imbot.v2.Chat.leave: leaveAction asks no Action::Leave, and deleteUser checks none', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const legacyBotId = await workgroupChat(emulator);
+    const reply = await post(`${emulator.webhookUrl()}imbot.v2.Chat.leave`, { ...AGENT, dialogId: 'sg7' });
+    expect([reply.status, reply.body.result]).toEqual([200, { result: true }]);
+    expect(emulator.fixtures.chats.find((c) => c.id === 30)?.members).toEqual([1, 2, legacyBotId]);
+  });
 });

@@ -217,7 +217,9 @@ function botChatSubject(raw: Params, auth: AuthContext | null, model: ChatModel,
  * resolves it, the dialog (`dialogId`, or an integer `chatId`), its membership (ACCESS_DENIED 400, "the bot is not a
  * member of the chat"), then `deleteUser` of the bot itself. A private dialog cannot be left: the model answers it
  * ACCESS_DENIED, the only refusal the page lists past the bot (what `PrivateChat::deleteUser` sends is not in the
- * copy read). `{result: true}`. No event, and an indicator already up lapses on its own, as for
+ * copy read). A workgroup chat is left like any other: leaveAction has no `CheckActionAccess(Action::Leave)` prefilter
+ * and `Chat::deleteUser` checks no right (imbot.v2.Chat.User.delete of the bot itself, which asks `Leave`, is
+ * refused there). `{result: true}`. No event, and an indicator already up lapses on its own, as for
  * `im.chat.user.delete` (ChatModel.removeMember).
  */
 function v2ChatLeave(params: Params, context: MethodContext): unknown {
@@ -234,9 +236,11 @@ function v2ChatLeave(params: Params, context: MethodContext): unknown {
  * (dialogId / chatId, CHAT_NOT_FOUND) and `int $userId` (missing or JSON null: ERROR_ARGUMENT "Could not find value for
  * parameter {userId}"; not numeric: "Invalid value …"), then the prefilters, which read those arguments: the bot's
  * membership, ACCESS_DENIED, and `CheckActionAccess(Action::Kick, userId)`, ACCESS_DENIED as well ("the bot is not a
- * member of the chat or has no right to remove users"; mayRemove: the bot must own the chat to remove another). A
- * user who is not in the chat is `{result: true}`, as the page says ("idempotent"; the source drops a lone
- * USER_NOT_FOUND). `{result: true}`.
+ * member of the chat or has no right to remove users"; mayRemove: the bot must own the chat to remove another).
+ * `Permission::specifyAction` makes a Kick of the bot itself a `Leave` (`LeaveOwner` for the chat's owner), and a
+ * workgroup chat (`ExtendedType::Sonet`) gives both to `ROLE_NONE` (im/lib/V2/Permission.php), so there the bot cannot
+ * remove itself (entityAllows), while a Kick of another member keeps the default rights. A user who is not in the chat
+ * is `{result: true}`, as the page says ("idempotent"; the source drops a lone USER_NOT_FOUND). `{result: true}`.
  */
 function v2ChatUserDelete(params: Params, context: MethodContext): unknown {
   const bot = resolveBotV2(params, context);
@@ -244,7 +248,7 @@ function v2ChatUserDelete(params: Params, context: MethodContext): unknown {
   const userId = intArgument(params, 'userId');
   if (userId === undefined) throw RestError.argument('userId', 'Could not find value for parameter {userId}');
   checkMemberV2(chat, bot);
-  if (!mayRemove(chat, bot.id, userId)) throw accessDeniedV2();
+  if (!mayRemove(chat, bot.id, userId) || (userId === bot.id && !entityAllows(chat))) throw accessDeniedV2();
   if (chat.members.has(userId)) context.model.removeMember(chat, userId);
   return { result: true };
 }

@@ -345,6 +345,26 @@ describe('imbot.register (v1) and v1 events', () => {
     }
   });
 
+  it('imbot.update (v1) drops a PERSONAL_PHOTO sent as a data URL: saveFile base64-decodes the whole string, header too', async () => {
+    emulator = await startEmulator({ plan: 'off' });
+    const hook = emulator.webhookUrl();
+    const botId = (await post(`${hook}imbot.register`, registration('http://127.0.0.1:9/events'))).body
+      .result as number;
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    for (const photo of [`data:image/png;base64,${png}`, ['bot.png', `data:image/png;base64,${png}`]]) {
+      const reply = await post(`${hook}imbot.update`, {
+        BOT_ID: botId,
+        CLIENT_ID: 'legacy-client',
+        FIELDS: { PROPERTIES: { PERSONAL_PHOTO: photo } },
+      });
+      expect([reply.status, reply.body.error, reply.body.error_description]).toEqual([
+        400,
+        'WRONG_REQUEST',
+        "Update fields can't be empty",
+      ]);
+    }
+  });
+
   it('MESSAGE_UPDATE / MESSAGE_DELETE handlers are bound for a supervisor (S), ignored for a B bot', async () => {
     emulator = await startEmulator({ plan: 'off' });
     const { requests, url } = await startReceiver();

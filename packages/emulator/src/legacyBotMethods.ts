@@ -1,4 +1,4 @@
-import { avatarInfo, isCallbackUrl, MAX_AVATAR_SIDE } from './botMethods';
+import { fitsAvatar, isCallbackUrl, savedImage } from './botMethods';
 import type { LegacyEventType } from './ChatModel';
 import { restError } from './errorCatalog';
 import type { MethodContext, MethodDefinition } from './methodContext';
@@ -137,16 +137,13 @@ const PROFILE_FIELDS = [
  * Whether botUpdate takes a `PERSONAL_PHOTO` as something to update (yuliai/bitrix-modules@026c2eea im_rest.php
  * botUpdate): only when `CRestUtil::saveFile` makes a file of it (a base64 string, or a `[name, base64]` pair whose
  * second value is the content; `''` and `'false'` are none), `Image::getInfo` reads a width and a height of 1..5000 px
- * from it and its type is `image/…`. Otherwise it is dropped, and alone it leaves the update empty (WRONG_REQUEST, the
+ * from it and its type is `image/…` (savedImage, fitsAvatar). Otherwise it is dropped, and alone it leaves the update empty (WRONG_REQUEST, the
  * page's "pass at least one field"; its 5000x5000 limit). The model reads an image with avatarInfo (PNG, JPEG, GIF), as
  * for imbot.v2.Bot.register's `avatar`: other image types the platform would take are not recognised.
  */
 function isPhoto(value: unknown): boolean {
-  const content = value !== null && typeof value === 'object' ? Object.values(value)[1] : value;
-  const base64 = stringOf(content);
-  if (base64 === null || base64 === '' || base64 === 'false') return false;
-  const info = avatarInfo(base64);
-  return info !== null && [info.width, info.height].every((side) => side > 0 && side <= MAX_AVATAR_SIDE);
+  const info = savedImage(value);
+  return info !== null && fitsAvatar(info);
 }
 
 /**

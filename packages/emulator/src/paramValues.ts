@@ -122,6 +122,16 @@ export function isPhpList(value: unknown): boolean {
   return Object.keys(value).every((key, index) => key === String(index));
 }
 
+/**
+ * PHP's `base64_decode($text)` without `strict`, as `CRestUtil::saveFile` decodes an uploaded file: every character
+ * outside `A-Z a-z 0-9 + /` is skipped wherever it stands (whitespace, `=` also mid-string, URL-safe `-` / `_`, the
+ * `:` `;` `,` of a data URL, whose letters are kept and decoded), and a trailing part of a byte is dropped. Node's own
+ * decoder differs: it stops at a `=` and reads `-` / `_` as digits.
+ */
+export function phpBase64Decode(text: string): Buffer {
+  return Buffer.from(text.replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+}
+
 /** Scalars as PHP would cast them to string; arrays and objects as null. */
 export function stringOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
