@@ -416,8 +416,8 @@ describe('DIALOG_ID in place of CHAT_ID (im_rest.php chatUserAdd, chatUserDelete
   });
 });
 
-/** A v1 bot of the app `legacy-client` (webhook: `CLIENT_ID`), added to chat 2 by user 1; its id. */
-async function legacyBotInTeam(em: Emulator): Promise<number> {
+/** A v1 bot `oldbot` of the app `legacy-client` (webhook: `CLIENT_ID`), in no chat yet; its id. */
+async function legacyBot(em: Emulator): Promise<number> {
   const reg = await post(`${em.webhookUrl()}imbot.register`, {
     CODE: 'oldbot',
     TYPE: 'B',
@@ -425,7 +425,12 @@ async function legacyBotInTeam(em: Emulator): Promise<number> {
     PROPERTIES: { NAME: 'OldBot' },
     CLIENT_ID: 'legacy-client',
   });
-  const botId = reg.body.result as number;
+  return reg.body.result as number;
+}
+
+/** A v1 bot of the app `legacy-client` (webhook: `CLIENT_ID`), added to chat 2 by user 1; its id. */
+async function legacyBotInTeam(em: Emulator): Promise<number> {
+  const botId = await legacyBot(em);
   await post(`${em.webhookUrl()}im.chat.user.add`, { CHAT_ID: 2, USERS: [botId] });
   return botId;
 }
@@ -771,14 +776,7 @@ describe('imbot.v2.Chat.User.add', () => {
 describe('workgroup chats (CHAT_ENTITY_TYPE SONET_GROUP): membership is the workgroup’s', () => {
   /** Chat 30 of workgroup 7: the agent bot (its owner, the first member), users 1 and 2, the legacy bot of `legacy-client`. */
   async function workgroupChat(em: Emulator): Promise<number> {
-    const reg = await post(`${em.webhookUrl()}imbot.register`, {
-      CODE: 'oldbot',
-      TYPE: 'B',
-      EVENT_HANDLER: 'https://bots.example/handler',
-      PROPERTIES: { NAME: 'OldBot' },
-      CLIENT_ID: 'legacy-client',
-    });
-    const botId = reg.body.result as number;
+    const botId = await legacyBot(em);
     em.seed({ chats: [{ id: 30, title: 'Workgroup', members: [10, 1, 2, botId], workgroupId: 7 }] });
     return botId;
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
 import { closeReceivers, startReceiver } from '../test/startReceiver';
+import { TINY_PNG } from '../test/tinyPng';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -334,7 +335,7 @@ describe('imbot.register (v1) and v1 events', () => {
     const hook = emulator.webhookUrl();
     const botId = (await post(`${hook}imbot.register`, registration('http://127.0.0.1:9/events'))).body
       .result as number;
-    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const png = TINY_PNG;
     for (const photo of [png, ['bot.png', png]]) {
       const reply = await post(`${hook}imbot.update`, {
         BOT_ID: botId,
@@ -350,7 +351,7 @@ describe('imbot.register (v1) and v1 events', () => {
     const hook = emulator.webhookUrl();
     const botId = (await post(`${hook}imbot.register`, registration('http://127.0.0.1:9/events'))).body
       .result as number;
-    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const png = TINY_PNG;
     for (const photo of [`data:image/png;base64,${png}`, ['bot.png', `data:image/png;base64,${png}`]]) {
       const reply = await post(`${hook}imbot.update`, {
         BOT_ID: botId,
