@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
-import { TINY_PNG } from '../test/tinyPng';
+import { pngOf, TINY_PNG } from '../test/pngs';
 import { avatarInfo } from './botMethods';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
@@ -21,18 +21,6 @@ describe('avatarInfo: the image CRestUtil::saveFile makes of a base64 string (PH
     expect(avatarInfo(`data:image/png;base64,${TINY_PNG}`)).toBeNull();
   });
 });
-
-/** A PNG header of `width` x `height` px, base64. */
-function pngOf(width: number, height: number): string {
-  const b = Buffer.alloc(33);
-  b.writeUInt32BE(0x89504e47, 0);
-  b.writeUInt32BE(0x0d0a1a0a, 4);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'latin1');
-  b.writeUInt32BE(width, 16);
-  b.writeUInt32BE(height, 20);
-  return b.toString('base64');
-}
 
 describe('imbot.v2.Bot.register avatar', () => {
   let serial = 0;

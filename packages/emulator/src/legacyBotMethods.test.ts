@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { post } from '../test/http';
 import { closeReceivers, startReceiver } from '../test/startReceiver';
-import { TINY_PNG } from '../test/tinyPng';
+import { pngOf, TINY_PNG } from '../test/pngs';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
 
@@ -304,14 +304,7 @@ describe('imbot.register (v1) and v1 events', () => {
     expect(reply.body.result).toBe(true);
     // A PERSONAL_PHOTO counts only when it saves as an image of at most 5000 x 5000 px: empty, `false`, base64 of
     // something else ("hello"), or a PNG 6000 px wide is no field to update.
-    const wide = Buffer.alloc(33);
-    wide.writeUInt32BE(0x89504e47, 0);
-    wide.writeUInt32BE(0x0d0a1a0a, 4);
-    wide.writeUInt32BE(13, 8);
-    wide.write('IHDR', 12, 'latin1');
-    wide.writeUInt32BE(6000, 16);
-    wide.writeUInt32BE(10, 20);
-    const photos = ['', 'false', 'aGVsbG8=', ['bot.png', 'aGVsbG8='], wide.toString('base64')].map((photo) => ({
+    const photos = ['', 'false', 'aGVsbG8=', ['bot.png', 'aGVsbG8='], pngOf(6000, 10)].map((photo) => ({
       PROPERTIES: { PERSONAL_PHOTO: photo },
     }));
     for (const fields of [

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, type Reply } from '../test/http';
 import { startEmulator } from './startEmulator';
 import type { Emulator } from './types';
+import { pngOf } from '../test/pngs';
 
 /**
  * Every method x documented error code x HTTP status (reference §1, §4, §6), one row each. Rows run against one
@@ -46,16 +47,7 @@ interface Row {
 const AGENT = { botId: 10, botToken: 'agent-bot-token' };
 /** `IM_MESSAGE_DELETED`, the text a soft delete leaves (avshatalov48/bitrix-core-business, im lang/en im_messenger.php). */
 const DELETED_TEXT = 'This message has been deleted.';
-const PNG_6000 = (() => {
-  const b = Buffer.alloc(33);
-  b.writeUInt32BE(0x89504e47, 0);
-  b.writeUInt32BE(0x0d0a1a0a, 4);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'latin1');
-  b.writeUInt32BE(6000, 16);
-  b.writeUInt32BE(10, 20);
-  return b.toString('base64');
-})();
+const PNG_6000 = pngOf(6000, 10);
 
 const rows: Row[] = [
   // im.dialog.writing (§1.1)
