@@ -2,7 +2,7 @@ import type { MessageEntry } from '@b24-typing/emulator';
 import type { History, HistoryMessage } from './loadHistory';
 import { keptText } from './keptText';
 import { readOut } from './readOut';
-import { BLANK, looksBlank, shownText } from './shownText';
+import { buttonsLine, looksBlank, readText, shownText } from './shownText';
 
 /** A message this page is sending: what the person wrote, until the emulator's stream reports it. */
 export interface Outgoing {
@@ -45,10 +45,18 @@ export interface MessageListOptions {
   /** Someone else's message came (live, or while the stream was cut): news to her, as it is read out. */
   readonly received: (entry: Heard) => void;
   /**
-   * The texts of message `id`'s buttons (`[]` for none), from the chat's history: the stream gives a message's text
-   * only, and one without any (a bot's buttons or attach) shows what it carries instead (see `shownText`).
+   * The texts of the buttons of messages `ids` (`[]` for none), by id, from the chat's history: the stream gives a
+   * message's text only, and a bot's choices (its keyboard, its menu) are listed under the words, or in their place
+   * for one without any (see `shownText`). Asked together for the messages shown at once (a rebuild), so a long list
+   * costs a few calls. One left out is not in the chat's history (yet): asked again when it is shown again.
    */
-  readonly buttons: (id: number) => Promise<readonly string[]>;
+  readonly buttons: (ids: readonly number[]) => Promise<ReadonlyMap<number, readonly string[]>>;
+  /**
+   * Whether a message with words by `authorId` may offer buttons, so is worth a lookup: a bot's. The page shares the
+   * portal's request budget (2 calls a second on the standard plan) with her sends and typing, and a busy chat of
+   * people would spend it on lookups that find nothing. A message without words is looked up whoever wrote it.
+   */
+  readonly offersButtons: (authorId: number) => boolean;
 }
 
 /** A message news to the reader: from the stream, or filled in after a gap from the chat's history. */
@@ -107,10 +115,19 @@ export function createMessageList(options: MessageListOptions) {
   const list = byId<HTMLOListElement>('messages');
   const jump = byId<HTMLButtonElement>('jump');
   const shown = new Map<number, HTMLLIElement>();
-  /** The buttons of the messages without words, by id, once known: kept through a rebuild (`load`), as ids are. */
+  /** The buttons of the messages, by id, once known: kept through a rebuild (`load`), as ids are. */
   const buttonsOf = new Map<number, readonly string[]>();
-  /** Messages without words whose buttons are being asked for (once each; again when they appear again after a failure). */
+  /** Messages whose buttons are being asked for (once each; again when they appear again after a failure). */
   const asking = new Set<number>();
+  /** Messages to ask for, together, once the task that showed them is done (see `write`). */
+  const toAsk = new Set<number>();
+  /** The words a shown message's bubble was written from (`write`): written again once its buttons are known. */
+  const wordsIn = new WeakMap<HTMLLIElement, string>();
+  /**
+   * News read out before its buttons were known (as "[buttons or an attachment]", or its words alone): read out once
+   * more when they are, so a screen reader hears what the bubble now shows, as a sighted reader sees it change.
+   */
+  const toldWithout = new Map<number, Heard>();
   /** Counts the emulator's starts over: an answer about a number of before is not about the message with it now. */
   let era = 0;
   /** Oldest first; their items are the last ones in the list. */
@@ -282,29 +299,75 @@ export function createMessageList(options: MessageListOptions) {
   }
 
   /**
-   * Writes message `id`'s words in its bubble (plain text, never HTML). One without any (a bot's attach, or its buttons
-   * under a text that was only `[BR]`s) would be a blank bubble: it says what it carries instead, its buttons' texts
-   * once the chat's history told them (`options.buttons`, asked once), in the look of a note (`.no-text`), not of words.
-   * One whose words show nothing (no-break spaces, which the portal keeps) says it is blank, in that look too.
+   * Writes message `id`'s words in its bubble (plain text, never HTML), and under them the buttons it offers (a bot's
+   * keyboard or menu), listed as text: a person sees that the bot offered choices. One without words (a bot's attach,
+   * or its buttons under a text that was only `[BR]`s) would be a blank bubble: it says what it carries instead, its
+   * buttons' texts, in the look of a note (`.no-text`), not of words. One whose words show nothing (no-break spaces,
+   * which the portal keeps) says it is blank, in that look too. The stream tells words only: the buttons are asked for
+   * once each (see `askButtons`), unless the chat's history told them already (`bringUpToDate`), and for a message
+   * with words only when its author may offer any (`offersButtons`: a bot).
    */
   function write(li: HTMLLIElement, id: number, text: string): void {
+    wordsIn.set(li, text);
+    const buttons = buttonsOf.get(id);
     li.classList.toggle('no-text', looksBlank(text));
-    li.querySelector('.text')!.textContent = shownText(text, buttonsOf.get(id));
-    if (text !== '' || buttonsOf.has(id) || asking.has(id)) return;
+    const body = li.querySelector('.text')!;
+    const words = shownText(text, buttons);
+    if (body.textContent !== words) body.textContent = words;
+    let under = li.querySelector<HTMLElement>('.buttons');
+    if (text === '' || !buttons?.length) under?.remove();
+    else {
+      if (!under) {
+        under = document.createElement('div');
+        under.className = 'buttons';
+        under.dir = 'auto';
+        body.after(under);
+      }
+      const line = buttonsLine(buttons);
+      if (under.textContent !== line) under.textContent = line;
+    }
+    if (buttons !== undefined || asking.has(id)) return;
+    if (text !== '' && !options.offersButtons(Number(li.dataset.author))) return;
     asking.add(id);
+    if (toAsk.size === 0) queueMicrotask(askButtons);
+    toAsk.add(id);
+  }
+
+  /**
+   * Asks for the buttons of the messages shown since it was last asked, in one go (a rebuild shows them all in one
+   * task), and writes them in, reading out those told before they were known.
+   */
+  function askButtons(): void {
+    // Not those the chat's history told meanwhile (a catch-up shows what the stream kept, then reads the history).
+    const ids = [...toAsk].filter((id) => asking.has(id));
+    toAsk.clear();
+    if (ids.length === 0) return;
     const askedIn = era;
-    options.buttons(id).then(
-      (buttons) => {
+    options.buttons(ids).then(
+      (found) => {
         if (askedIn !== era) return;
-        asking.delete(id);
-        buttonsOf.set(id, buttons);
-        const known = shown.get(id);
-        // Unless it was edited meanwhile, or is gone (a reset): then its words, or nothing, are what it shows.
-        if (known?.classList.contains('no-text') && known.querySelector('.text')!.textContent !== BLANK) {
-          write(known, id, '');
+        const lines: string[] = [];
+        for (const id of ids) {
+          asking.delete(id);
+          const buttons = found.get(id);
+          if (buttons === undefined) continue; // not listed: asked again when it is shown again
+          buttonsOf.set(id, buttons);
+          const told = toldWithout.get(id);
+          toldWithout.delete(id);
+          const li = shown.get(id);
+          const text = li && wordsIn.get(li);
+          // Gone (a reset, or a rebuild without it): nothing shows it. Else it shows its words as they are now.
+          if (text === undefined) continue;
+          write(li!, id, text);
+          // What it offers changed what is read: an attach or buttons instead of "[buttons or an attachment]".
+          if (told && (text === '' || buttons.length > 0)) lines.push(spoken({ ...told, text }));
         }
+        if (lines.length > 0) readOut(...lines);
       },
-      () => askedIn === era && asking.delete(id), // it keeps saying what it may carry; asked again when it is shown again
+      () => {
+        // It keeps saying what it may carry; asked again when it is shown again.
+        if (askedIn === era) for (const id of ids) asking.delete(id);
+      },
     );
   }
 
@@ -437,6 +500,8 @@ export function createMessageList(options: MessageListOptions) {
       // An edit (`im.message.update`) comes as the same message again, with its new text; a deletion too (by
       // `im.message.delete`, or an update to no text), with the portal's "This message has been deleted.", no edit.
       if (entry.edited || entry.deleted) {
+        // A deleted message offers nothing any more (the portal resets its params).
+        if (entry.deleted) buttonsOf.set(entry.messageId, []);
         write(known, entry.messageId, entry.text);
         markChanged(known, entry);
       }
@@ -488,7 +553,9 @@ export function createMessageList(options: MessageListOptions) {
   function bringUpToDate(recent: readonly HistoryMessage[]): Heard[] {
     const added: Heard[] = [];
     for (const message of recent) {
-      if (message.text === '') buttonsOf.set(message.id, message.buttons);
+      // They come with it: nothing to ask for (nor to read out again: what is read out comes after this).
+      buttonsOf.set(message.id, message.buttons);
+      asking.delete(message.id);
       if (!shown.has(message.id)) {
         const entry = { messageId: message.id, authorId: message.authorId, text: message.text, time: message.date };
         const claimed = message.authorId === me ? claim(entry) : undefined;
@@ -502,9 +569,7 @@ export function createMessageList(options: MessageListOptions) {
         }
       }
       const known = shown.get(message.id)!;
-      if (known.querySelector('.text')!.textContent !== shownText(message.text, message.buttons)) {
-        write(known, message.id, message.text);
-      }
+      write(known, message.id, message.text);
       markChanged(known, message);
     }
     return added;
@@ -517,6 +582,13 @@ export function createMessageList(options: MessageListOptions) {
     li.classList.add(message.deleted ? 'deleted' : 'edited');
   }
 
+  /**
+   * A message as a screen reader reads it out: its author, and what its bubble shows (its words and the buttons under
+   * them; one without words what it carries, its buttons once known), not a bare name.
+   */
+  const spoken = (entry: Heard): string =>
+    `${name(entry.authorId)}: ${readText(entry.text, buttonsOf.get(entry.messageId))}`;
+
   /** Whether the list was loaded before (a later load is a reconnect). */
   let loaded = false;
   /**
@@ -526,11 +598,12 @@ export function createMessageList(options: MessageListOptions) {
   const announce = (entries: readonly Heard[]): void => {
     // At once: read out one by one, the first of a burst (a catch-up) would be dropped from the announcer before a
     // screen reader ever saw it.
-    // In the words it shows: one without any says what it carries (its buttons, once known), not a bare name.
-    readOut(
-      ...entries.map((entry) => `${name(entry.authorId)}: ${shownText(entry.text, buttonsOf.get(entry.messageId))}`),
-    );
-    for (const entry of entries) options.received(entry);
+    readOut(...entries.map(spoken));
+    for (const entry of entries) {
+      // Read out before its buttons are known: once more when they are (see `askButtons`).
+      if (asking.has(entry.messageId)) toldWithout.set(entry.messageId, entry);
+      options.received(entry);
+    }
   };
   /**
    * What a batch of the stream brought, told once: `fresh` (news to the reader, once each, in the words it shows) read
@@ -725,6 +798,8 @@ export function createMessageList(options: MessageListOptions) {
       // Its numbers start over: a message with a number of before is another one now.
       buttonsOf.clear();
       asking.clear();
+      toAsk.clear();
+      toldWithout.clear();
       era++;
       // A deleted one the old emulator stored is gone with it; one never stored is matched by its text (see `claim`).
       for (let i = withdrawn.length - 1; i >= 0; i--) if (withdrawn[i]!.id !== undefined) withdrawn.splice(i, 1);

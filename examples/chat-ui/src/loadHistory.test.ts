@@ -66,20 +66,26 @@ describe('loadHistory', () => {
     );
   });
 
-  it("reads a message that carries a keyboard (params.KEYBOARD): its words, not edited, its buttons' texts", async () => {
+  it("reads a message that carries a keyboard and a menu (params.KEYBOARD, MENU): its words, not edited, its buttons' texts", async () => {
     const transport = createFetchTransport({
       clientEndpoint: `${emulator.url}/rest/`,
       auth: () => emulator.fixtures.oauth.accessToken,
     });
     const keyboard = { BUTTONS: [{ TEXT: 'Yes', COMMAND: 'yes' }, { TYPE: 'NEWLINE' }, { TEXT: 'No', COMMAND: 'no' }] };
+    const menu = [{ TEXT: 'Why?', COMMAND: 'why' }];
     const id = Number(
-      await transport.call('im.message.add', { DIALOG_ID: 'chat2', MESSAGE: 'Deploy?', KEYBOARD: keyboard }),
+      await transport.call('im.message.add', {
+        DIALOG_ID: 'chat2',
+        MESSAGE: 'Deploy?',
+        KEYBOARD: keyboard,
+        MENU: menu,
+      }),
     );
     // The portal lists it with its keyboard in `params` (and no IS_EDITED).
     const page = (await transport.call('im.dialog.messages.get', { DIALOG_ID: 'chat2', LIMIT: 1 })) as {
       messages: { id: number; params: Record<string, unknown> | null }[];
     };
-    expect(page.messages[0]).toMatchObject({ id, params: { KEYBOARD: expect.any(Array) } });
+    expect(page.messages[0]).toMatchObject({ id, params: { KEYBOARD: expect.any(Array), MENU: expect.any(Array) } });
     const history = await read(0, 'chat2');
     expect(history.messages.at(-1)).toEqual({
       id,
@@ -88,7 +94,7 @@ describe('loadHistory', () => {
       date: expect.any(Number),
       edited: false,
       deleted: false,
-      buttons: ['Yes', 'No'],
+      buttons: ['Yes', 'No', 'Why?'],
     });
   });
 

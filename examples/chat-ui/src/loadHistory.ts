@@ -1,5 +1,5 @@
 import type { Transport } from '@b24-typing/core';
-import { buttonTexts } from './loadButtons';
+import { messageButtons } from './loadButtons';
 
 /** A message of the chat's history, with its words as they are now. */
 export interface HistoryMessage {
@@ -11,7 +11,7 @@ export interface HistoryMessage {
   readonly edited: boolean;
   /** Deleted by its author (the portal's soft delete): `text` is what the portal shows instead of it. */
   readonly deleted: boolean;
-  /** The texts of its buttons (`params.KEYBOARD`), `[]` for none: what a message without words shows (`shownText`). */
+  /** The texts of its buttons (`params.KEYBOARD`, `MENU`), `[]` for none: listed under its words, or in their place. */
   readonly buttons: readonly string[];
 }
 
@@ -40,7 +40,7 @@ interface PortalMessage {
   readonly author_id: number;
   readonly text: string;
   readonly date: string;
-  readonly params: { readonly IS_EDITED?: string; readonly IS_DELETED?: string; readonly KEYBOARD?: unknown } | null;
+  readonly params: { readonly IS_EDITED?: string; readonly IS_DELETED?: string } | null;
 }
 
 /**
@@ -65,7 +65,7 @@ export async function loadHistory(transport: Transport, dialogId: string, since:
         date: Date.parse(m.date),
         edited: m.params?.IS_EDITED === 'Y',
         deleted: m.params?.IS_DELETED === 'Y',
-        buttons: buttonTexts(m.params?.KEYBOARD),
+        buttons: messageButtons(m.params),
       });
     }
     const oldest = messages.at(-1);

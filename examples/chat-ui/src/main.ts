@@ -160,8 +160,8 @@ async function start(): Promise<void> {
     // Through the transport her messages go out by, which takes the seed's token again on `NO_AUTH_FOUND`: the list
     // asks as it rebuilds after the emulator started over, before the page's own reseed has a token this emulator
     // knows. Straight through `rest` it was refused, and the message said "[buttons or an attachment]" until shown
-    // again. Asked only once the stream showed a message without words, by then `transport` is there.
-    buttons: (id) => loadButtons(transport, config.dialogId, id),
+    // again. Asked only once the stream showed a message, by then `transport` is there.
+    buttons: (ids) => loadButtons(transport, config.dialogId, ids),
   });
 
   const reseed = (): void => {

@@ -8,6 +8,8 @@ import type { History } from './loadHistory';
 export interface Person {
   readonly id: number;
   readonly name: string;
+  /** A bot (the emulator's state says): its messages may offer buttons, which are looked up (see `offersButtons`). */
+  readonly bot?: boolean;
 }
 
 interface Typer {
@@ -88,7 +90,7 @@ export function createChatView(options: {
   unknown: (id: number) => void;
   /** Someone else's message came (the list reads it out). */
   received: MessageListOptions['received'];
-  /** The texts of a message's buttons, for one without words (see `MessageListOptions`). */
+  /** The texts of messages' buttons, listed under their words or in their place (see `MessageListOptions`). */
   buttons: MessageListOptions['buttons'];
 }) {
   const { chatId, me, people } = options;
@@ -177,6 +179,8 @@ export function createChatView(options: {
     storedAfterAll: options.storedAfterAll,
     received: options.received,
     buttons: options.buttons,
+    // A bot's; someone not known yet may be one. Never hers: this page sends no buttons.
+    offersButtons: (id) => id !== me && (people.get(id)?.bot ?? true),
   });
 
   /** Takes in one entry of this chat; false for the rest. Renders nothing (see `renderTypers`). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTACHMENT, BLANK, NO_TEXT, looksBlank, shownText } from './shownText';
+import { ATTACHMENT, BLANK, NO_TEXT, buttonsLine, looksBlank, readText, shownText } from './shownText';
 
 describe('shownText', () => {
   it('shows a message with words as they are, its buttons or not', () => {
@@ -26,6 +26,30 @@ describe('shownText', () => {
     expect(BLANK).toBe('[blank message]');
     // Words with a no-break space among them are words.
     expect(shownText('\u00a0hi\u00a0')).toBe('\u00a0hi\u00a0');
+  });
+});
+
+describe('buttonsLine', () => {
+  it("lists a message's buttons as the bubble shows them, under its words or in their place", () => {
+    expect(buttonsLine(['Yes', 'No'])).toBe('[buttons: Yes / No]');
+    expect(buttonsLine(['<b>Yes</b>'])).toBe('[buttons: <b>Yes</b>]');
+    // The word-less bubble says the same, so the two read alike.
+    expect(shownText('', ['Yes', 'No'])).toBe(buttonsLine(['Yes', 'No']));
+  });
+});
+
+describe('readText', () => {
+  it('reads out what the bubble shows: its words, then the buttons listed under them', () => {
+    expect(readText('Deploy?', ['Yes', 'No'])).toBe('Deploy? [buttons: Yes / No]');
+    expect(readText('\u00a0', ['Yes'])).toBe(`${BLANK} [buttons: Yes]`);
+  });
+
+  it('is what shownText is without buttons, or while they are not known', () => {
+    expect(readText('Deploy?')).toBe('Deploy?');
+    expect(readText('Deploy?', [])).toBe('Deploy?');
+    expect(readText('')).toBe(NO_TEXT);
+    expect(readText('', ['Yes'])).toBe('[buttons: Yes]');
+    expect(readText('', [])).toBe(ATTACHMENT);
   });
 });
 

@@ -34,5 +34,22 @@ export function shownText(text: string, buttons?: readonly string[]): string {
   if (!looksBlank(text)) return text;
   if (text !== '') return BLANK;
   if (buttons === undefined) return NO_TEXT;
-  return buttons.length > 0 ? `[buttons: ${buttons.join(' / ')}]` : ATTACHMENT;
+  return buttons.length > 0 ? buttonsLine(buttons) : ATTACHMENT;
+}
+
+/**
+ * A message's buttons (its keyboard, its menu) as the page lists them: in the place of its words when it has none
+ * (`shownText`), else under them. One wording for both, so that a person reads a bot's choices alike in either.
+ */
+export function buttonsLine(buttons: readonly string[]): string {
+  return `[buttons: ${buttons.join(' / ')}]`;
+}
+
+/**
+ * What a screen reader reads out of a message: what its bubble shows, the words (`shownText`) and, for one that has
+ * words, the buttons listed under them. Without the buttons a listener would not know the bot offered choices.
+ */
+export function readText(text: string, buttons?: readonly string[]): string {
+  const shown = shownText(text, buttons);
+  return text === '' || buttons === undefined || buttons.length === 0 ? shown : `${shown} ${buttonsLine(buttons)}`;
 }

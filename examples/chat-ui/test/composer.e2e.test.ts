@@ -1,4 +1,5 @@
 import type { CallEntry } from '@b24-typing/emulator';
+import type { Request } from 'playwright-core';
 import { startEmulator } from '@b24-typing/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatUi } from './startChatUi';
@@ -1066,6 +1067,113 @@ describe('the chat as a person uses it', () => {
         .locator('.text')
         .evaluate((text) => text.getBoundingClientRect().height),
     ).toBeGreaterThan(10);
+  });
+
+  /** Every line the announcer is given from now on (added to it), in order: what a screen reader is told. */
+  const hearAnnouncer = (page: typeof ui.page) =>
+    page.evaluate(() => {
+      const w = window as unknown as { heard: string[] };
+      w.heard = [];
+      new MutationObserver((changes) => {
+        for (const change of changes) for (const node of change.addedNodes) w.heard.push(node.textContent ?? '');
+      }).observe(document.getElementById('announcer')!, { childList: true });
+    });
+  const heard = (page: typeof ui.page) => page.evaluate(() => (window as unknown as { heard: string[] }).heard);
+
+  it("lists the buttons a bot offers under its message's words, as text (a person sees it offered choices), and reads them out", async () => {
+    const { page, emulator } = ui;
+    await hearAnnouncer(page);
+    const keyboard = [
+      { TEXT: 'Deploy', COMMAND: 'deploy' },
+      { TYPE: 'NEWLINE' },
+      { TEXT: '<b>Wait</b>', COMMAND: 'wait' },
+    ];
+    const id = await agentSends(emulator, { message: 'Build #42 passed. Deploy it?', keyboard });
+    // The stream says only its words.
+    expect(emulator.messages(1).at(-1)?.text).toBe('Build #42 passed. Deploy it?');
+    const item = page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item.locator('.buttons').textContent()).toBe('[buttons: Deploy / <b>Wait</b>]');
+    expect(await item.locator('.text').textContent()).toBe('Build #42 passed. Deploy it?');
+    // Listed, not offered: no button to press, no HTML of the bot's; under the words, in the look of a note.
+    expect(await item.locator('b, button').count()).toBe(0);
+    expect(await item.locator('.buttons').evaluate((line) => getComputedStyle(line).fontStyle)).toBe('italic');
+    const [words, buttons] = await item.evaluate((li) =>
+      ['.text', '.buttons'].map((s) => li.querySelector(s)!.getBoundingClientRect()),
+    );
+    expect(buttons!.top).toBeGreaterThanOrEqual(words!.bottom - 1);
+    // Read out with its words once they are known, after its words alone (its buttons were not known yet).
+    await expect
+      .poll(() => heard(page))
+      .toEqual([
+        expect.stringMatching(/: Build #42 passed\. Deploy it\?$/),
+        expect.stringMatching(/: Build #42 passed\. Deploy it\? \[buttons: Deploy \/ <b>Wait<\/b>\]$/),
+      ]);
+    // A person's message with words is not looked up: people's messages offer no buttons, and each lookup would
+    // come out of the portal's request budget, which her sends and typing share.
+    /** While reloading: false until the page's own document is asked for (what the page before asked is not counted). */
+    let reloaded: boolean | undefined;
+    const lookups: string[] = [];
+    const count = (request: Request): void => {
+      if (request.isNavigationRequest()) reloaded = true;
+      else if (reloaded !== false && request.url().includes('im.dialog.messages.get')) lookups.push(request.url());
+    };
+    page.on('request', count);
+    try {
+      emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, no buttons' });
+      // Read out once, with no buttons.
+      await expect.poll(() => heard(page)).toHaveLength(3);
+      const plain = page.locator('#messages li', { hasText: 'Bob, no buttons' });
+      expect(await plain.locator('.buttons').count()).toBe(0);
+      for (let n = 1; n <= 5; n++) emulator.postMessage({ from: 3, dialogId: 'chat1', text: `Carol, ${n}` });
+      await page.locator('#messages li .text', { hasText: 'Carol, 5' }).waitFor();
+      // A bot's message after them, looked up: whatever the page was to ask for Bob's and Carol's it has asked by then.
+      const later = await agentSends(emulator, {
+        message: 'One more thing.',
+        keyboard: [{ TEXT: 'OK', COMMAND: 'ok' }],
+      });
+      await expect
+        .poll(() => page.locator(`#messages li[data-message-id="${later}"] .buttons`).textContent())
+        .toBe('[buttons: OK]');
+      expect(lookups).toHaveLength(1);
+
+      // Rebuilt (a reload: the whole timeline again), every message's buttons are asked for together: one call for
+      // the whole list, not one each (which would use up the portal's rate limit, and her messages would be refused).
+      // Asked by the page as reloaded: from its own document's request on.
+      lookups.length = 0;
+      reloaded = false;
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await expect.poll(() => item.locator('.buttons').textContent()).toBe('[buttons: Deploy / <b>Wait</b>]');
+      expect(await page.locator('#messages li[data-message-id]').count()).toBeGreaterThan(8);
+      expect(lookups).toHaveLength(1);
+    } finally {
+      page.off('request', count);
+    }
+  });
+
+  it('reads out a message without words once more when its buttons become known, once', async () => {
+    const { page, emulator } = ui;
+    await hearAnnouncer(page);
+    const keyboard = [
+      { TEXT: 'Yes', COMMAND: 'yes' },
+      { TEXT: 'No', COMMAND: 'no' },
+    ];
+    const id = await agentSends(emulator, { message: '[BR]', keyboard });
+    const card = await agentSends(emulator, { attach: [{ MESSAGE: 'Build #42 passed' }] });
+    const item = (id: number) => page.locator(`#messages li[data-message-id="${id}"]`);
+    await expect.poll(() => item(id).locator('.text').textContent()).toBe('[buttons: Yes / No]');
+    await expect.poll(() => item(card).locator('.text').textContent()).toBe('[attachment]');
+    // A message after them, read out: whatever was to be read of them before it is.
+    emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'Bob, after the bot' });
+    await expect.poll(() => heard(page)).toContain('Bob Builder: Bob, after the bot');
+    const lines = await heard(page);
+    // Each told first as what it may carry (its buttons were not known yet), then once as what it is.
+    expect(lines.filter((line) => line.endsWith(': [buttons or an attachment]'))).toHaveLength(2);
+    expect(lines.filter((line) => line.endsWith(': [buttons: Yes / No]'))).toHaveLength(1);
+    expect(lines.filter((line) => line.endsWith(': [attachment]'))).toHaveLength(1);
+    expect(lines.findIndex((line) => line.endsWith(': [buttons: Yes / No]'))).toBeGreaterThan(
+      lines.findIndex((line) => line.endsWith(': [buttons or an attachment]')),
+    );
   });
 
   it('dates the messages of other days, and those of the day before once midnight passes with the page open', async () => {

@@ -787,6 +787,35 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
       .toBe(`Connected to the emulator again. ${await gap.textContent()}`);
   });
 
+  // The chat's history the page reads after a gap lists each message's keyboard: what it fills in, and what the
+  // emulator kept, show their buttons from it, with no lookup of their own (one per batch, `FIRST_ID`).
+  it('shows the buttons of what it fills in after a gap from the history it read, asking for none of them again', async () => {
+    const lookups: number[] = [];
+    const record = (request: Request): void => {
+      const first = /(?:^|&)FIRST_ID=(\d+)/.exec(request.postData() ?? '');
+      if (request.url().includes('im.dialog.messages.get') && first) lookups.push(Number(first[1]));
+    };
+    page.on('request', record);
+    try {
+      const keyboard = [
+        { TEXT: 'Deploy', COMMAND: 'deploy' },
+        { TEXT: 'Wait', COMMAND: 'wait' },
+      ];
+      let offer = 0;
+      await missWhileCutOff(async () => {
+        offer = await agentSends(emulator, { message: 'Agent, deploy now?', keyboard });
+      }, 'offer');
+      const item = page.locator(`#messages li[data-message-id="${offer}"]`);
+      await expect.poll(() => item.locator('.buttons').textContent()).toBe('[buttons: Deploy / Wait]');
+      // A bot's message that comes live is asked for: once that lookup went out, the catch-up's would have gone before.
+      const live = await agentSends(emulator, { message: 'Agent, live after the offer', keyboard });
+      await expect.poll(() => lookups).toContain(live - 1);
+      expect(lookups).toEqual([live - 1]);
+    } finally {
+      page.off('request', record);
+    }
+  });
+
   // The history cannot be read (the call fails): the page goes on from what the emulator kept, live, and the mark
   // says that some messages and changes may be missing, as it says before anything is filled in.
   it('goes on live, with the plain gap mark, when the history cannot be read', async () => {
