@@ -1016,6 +1016,33 @@ describe('the chat as a person uses it', () => {
     expect(await page.locator('#messages li', { hasText: 'I am new here' }).count()).toBe(0);
   });
 
+  it("looks up the buttons of someone's message with words while it is not known who they are, not once they are known to be a person", async () => {
+    const { page, emulator } = ui;
+    // Which messages the page looks up (`FIRST_ID`, the id before the first of a page).
+    const looked: number[] = [];
+    const record = (request: Request): void => {
+      const first = /(?:^|&)FIRST_ID=(\d+)/.exec(request.postData() ?? '');
+      if (request.url().includes('im.dialog.messages.get') && first) looked.push(Number(first[1]));
+    };
+    page.on('request', record);
+    try {
+      const [dave] = joinChat1([{ name: 'Dave', lastName: 'Doe' }]);
+      // Not known yet when it is shown: he may be a bot (one started after the page loaded), so it is looked up.
+      const first = emulator.postMessage({ from: dave!, dialogId: 'chat1', text: 'Hi all, I am new here' });
+      await expect.poll(() => looked).toContain(first - 1);
+      const item = (id: number) => page.locator(`#messages li[data-message-id="${id}"]`);
+      await expect.poll(() => item(first).locator('.author').textContent()).toBe('Dave Doe');
+      // Known now, as a person: his next message costs no call. Once the bot's is looked up, his would have been.
+      const second = emulator.postMessage({ from: dave!, dialogId: 'chat1', text: 'Where is the coffee?' });
+      await item(second).waitFor();
+      const bot = await agentSends(emulator, { message: 'Ask me', keyboard: [{ TEXT: 'Coffee', COMMAND: 'coffee' }] });
+      await expect.poll(() => item(bot).locator('.buttons').textContent()).toBe('[buttons: Coffee]');
+      expect(looked).toEqual([first - 1, bot - 1]);
+    } finally {
+      page.off('request', record);
+    }
+  });
+
   it('shows a message its author deleted in the words the portal shows instead, no longer marked edited', async () => {
     const { page, emulator } = ui;
     const id = emulator.postMessage({ from: 2, dialogId: 'chat1', text: 'oops, meant for another chat' });
