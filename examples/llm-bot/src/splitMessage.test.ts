@@ -262,6 +262,24 @@ describe('splitMessage', () => {
     ]);
   });
 
+  it('takes the lines 4 columns in at the start of a part for the paragraph the trimmed first one opens, not code', () => {
+    // A part's first line loses its indent to the portal's trim, so it opens a paragraph that the lines after it
+    // continue, however indented. before: ['Paragraph text goes on and on\n', '    indented continuation that is long\n',
+    // '```\nmore\n```']: the paragraph's last line, in a part read as an indented code block, rendered as code
+    const text = 'Paragraph text goes on and on\n    indented continuation that is long\n    more';
+    expect(splitMessage(text, 40)).toEqual([
+      'Paragraph text goes on and on\n',
+      '    indented continuation that is long\n',
+      '    more',
+    ]);
+    // a message that starts 4 columns in is one paragraph on the portal, in every part. before: the second and third
+    // parts fenced, as code
+    const lines = '    xxxxxxxxxx\n'.repeat(8);
+    const parts = splitMessage(lines, 50);
+    expect(parts.join('')).toBe(lines);
+    for (const part of parts) expect(part).not.toContain('```');
+  });
+
   it('cuts a code block line too long for any line break, closing the block on a line of its own', () => {
     const text = `\`\`\`\n${'x '.repeat(30)}\n\`\`\``;
     const parts = splitMessage(text, 40);

@@ -242,7 +242,8 @@ const CODE_TAG = /\[(\/?)(code)\]/gi;
  * line in it), but all of them, not the last alone: a fence after a nested item ended is in the item around that one.
  * A fence in an item and not closed in it ends with it, at a line less indented than its content, as in CommonMark.
  * A paragraph runs on over an ordered item not at 1 (no item, so no fence on it) and over a line 4 columns past its
- * item's content; after no paragraph such a line at the top level is an indented code block.
+ * item's content; after no paragraph such a line at the top level is an indented code block, but for the first line
+ * that is not blank, whose indent the portal trims off.
  * Its `lines` say which items each line is in, and which continue a paragraph that they would not at a part's start.
  */
 function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
@@ -260,6 +261,11 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
   let paragraph = false;
   /** Where the content of the item the paragraph is in starts: a line less indented is not in it (lazy, or a new item). */
   let paragraphColumn = 0;
+  /**
+   * Whether a line that is not blank came before: the text is a part's start, whose first such line loses its indent to
+   * the portal's trim, so it opens no indented code block (a paragraph, which the lines 4 columns in after it continue).
+   */
+  let started = false;
   let at = 0;
   for (const line of text.split('\n')) {
     const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
@@ -290,7 +296,7 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
       !blank &&
       lineIndent >= paragraphColumn &&
       (lineIndent >= paragraphColumn + 4 || (ordered !== null && Number(ordered[1]) !== 1));
-    if (!open && !blank && !paragraph && items.length === 0 && lineIndent >= 4) {
+    if (started && !open && !blank && !paragraph && items.length === 0 && lineIndent >= 4) {
       // At the top level, after no paragraph, a line 4 columns in starts an indented code block.
       code = { start: at, end: at + line.length, open: '', close: '', fence: false, indent: 0, indented: true };
       lines.push({ start: at, within: 0, content: 0, continues: false });
@@ -348,6 +354,7 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
     // A paragraph starts at a line of prose after none, or on an item's first line; a lazy line keeps its item's.
     if (prose && !continues && (!paragraph || item !== undefined)) paragraphColumn = column;
     paragraph = continues || prose;
+    started ||= !blank;
     at += line.length + 1;
   }
   if (open) blocks.push({ ...open, end: Number.POSITIVE_INFINITY });
