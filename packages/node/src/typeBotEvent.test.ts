@@ -487,6 +487,21 @@ describe('typeBotEvent: legacy ONIMBOTJOINCHAT', () => {
       typeBotEvent('ONIMBOTJOINCHAT', { BOT: { 7: { BOT_ID: 'seven' } }, PARAMS: { DIALOG_ID: 'chat3' } }, {}),
     ).toThrow(expect.objectContaining({ message: 'data.BOT.7.BOT_ID: must be a number' }));
   });
+
+  it("reads a JSON body's USER [] (PHP's json_encode of the empty USER) as no USER, in every legacy event that has one", () => {
+    // It was refused: "data.USER: must be an object".
+    for (const [type, data] of [
+      ['ONIMBOTJOINCHAT', { BOT: {}, PARAMS: { DIALOG_ID: 'chat3' }, USER: [] }],
+      ['ONIMBOTMESSAGEADD', { BOT: {}, PARAMS: { DIALOG_ID: 'chat3', MESSAGE_ID: '5', FROM_USER_ID: '0' }, USER: [] }],
+      ['ONIMBOTMESSAGEDELETE', { BOT: {}, PARAMS: { DIALOG_ID: 'chat3', MESSAGE_ID: '5' }, USER: [] }],
+    ] as const) {
+      expect((typeBotEvent(type, data, {}) as V1JoinChatEvent).data, type).not.toHaveProperty('USER');
+    }
+    // A list with something in it is no user.
+    expect(() =>
+      typeBotEvent('ONIMBOTJOINCHAT', { BOT: {}, PARAMS: { DIALOG_ID: 'chat3' }, USER: [{ ID: '3' }] }, {}),
+    ).toThrow(expect.objectContaining({ message: 'data.USER: must be an object' }));
+  });
 });
 
 /** The private-chat ONIMBOTMESSAGEUPDATE of chat-bots/outdated/messages/events/on-imbot-message-update.md. */

@@ -56,13 +56,14 @@ export function typeBotEvent(
         type,
         base,
         data,
-        (d) => ({
+        ({ USER: user, ...d }) => ({
           ...d,
           ...(type === 'ONIMCOMMANDADD'
             ? { COMMAND: v1Entries(d.COMMAND, 'data.COMMAND', V1_COMMAND, 'COMMAND_ID') }
             : { BOT: v1Entries(d.BOT, 'data.BOT', V1_BOT, 'BOT_ID') }),
           PARAMS: v1ParamsOf(type, d.PARAMS),
-          ...(d.USER === undefined ? {} : { USER: shape(d.USER, V1_USER, 'data.USER') }),
+          // Empty when its ID is 0 (docs): left out of a form body, `[]` in JSON (PHP's json_encode of an empty array).
+          ...(user === undefined || isEmptyList(user) ? {} : { USER: shape(user, V1_USER, 'data.USER') }),
         }),
         meta.eventHandlerId,
       );
@@ -358,6 +359,11 @@ function dialogId(value: unknown, api: DialogApi, path: string): DialogId {
 
 export function malformedEvent(rule: string): B24Error {
   return new B24Error({ code: 'INVALID_EVENT_BODY', kind: 'input', message: rule });
+}
+
+/** `[]`: how PHP's `json_encode` writes an empty array, which the docs show as an empty object. */
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {
