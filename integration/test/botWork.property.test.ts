@@ -35,7 +35,7 @@ import { VirtualClock } from './VirtualClock';
  * `E2E_RUNS=1000 npx vitest run test/botWork.property.test.ts` for a long run; the default keeps CI fast. Fewer than
  * TALLY_RUNS (`E2E_RUNS=5` for a quick look) check every property but not the tallies, which so few need not reach.
  */
-const RUNS = envNumber('E2E_RUNS', 100);
+const RUNS = envNumber('E2E_RUNS', 100, 1);
 /**
  * From this many runs the tallies are checked: each is then reached but about once in 10,000 sweeps (in 3,000
  * scenarios the rarest, a shared renewal, came in 9 % of them; a reply failing or unsubscribed after its value, in 22 %).
@@ -43,7 +43,7 @@ const RUNS = envNumber('E2E_RUNS', 100);
 const TALLY_RUNS = 100;
 const SEED = envNumber('E2E_SEED');
 /** Works per scenario: `E2E_MAX_WORKS=40` for a run that leans on the rate budget. */
-const MAX_WORKS = envNumber('E2E_MAX_WORKS', 8);
+const MAX_WORKS = envNumber('E2E_MAX_WORKS', 8, 1);
 /**
  * One scenario (a counterexample) run alone: `E2E_ONLY='{"works":[…],…}'`, as the line a failing sweep ends with
  * (`replayLine`) sets it.

@@ -34,4 +34,13 @@ describe('envNumber', () => {
       expect(() => envNumber('E2E_TEST_NUMBER', 100)).toThrow(`E2E_TEST_NUMBER must be an integer, got "${raw}"`);
     }
   });
+
+  it('refuses a value under its least (E2E_RUNS=0 would run no scenario and pass)', () => {
+    vi.stubEnv('E2E_TEST_NUMBER', '0');
+    expect(() => envNumber('E2E_TEST_NUMBER', 100, 1)).toThrow(
+      'E2E_TEST_NUMBER must be an integer of at least 1, got "0"',
+    );
+    vi.stubEnv('E2E_TEST_NUMBER', '1');
+    expect(envNumber('E2E_TEST_NUMBER', 100, 1)).toBe(1);
+  });
 });

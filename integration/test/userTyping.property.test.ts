@@ -24,12 +24,12 @@ import { VirtualClock } from './VirtualClock';
  * `E2E_RUNS=2000 npx vitest run test/userTyping.property.test.ts` for a long run; the default keeps CI fast. Fewer than
  * TALLY_RUNS (`E2E_RUNS=5` for a quick look) check every property but not the tallies, which so few need not reach.
  */
-const RUNS = envNumber('E2E_RUNS', 150);
+const RUNS = envNumber('E2E_RUNS', 150, 1);
 /** From this many runs the tallies are checked, as botWork's are: a handful of scenarios may have no fault, say. */
 const TALLY_RUNS = 100;
 const SEED = envNumber('E2E_SEED');
 /** Typing sessions per scenario: `E2E_MAX_SESSIONS=30` for a run where dialogs and users overlap more. */
-const MAX_SESSIONS = envNumber('E2E_MAX_SESSIONS', 8);
+const MAX_SESSIONS = envNumber('E2E_MAX_SESSIONS', 8, 1);
 /**
  * One scenario (a counterexample) run alone: `E2E_ONLY='{"sessions":[…],…}'`, as the line a failing sweep ends with
  * (`replayLine`) sets it.
