@@ -372,13 +372,21 @@ function record(value: unknown, path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** A copy of `value` with the schema's fields converted. */
+/**
+ * A copy of `value` with the schema's fields converted. A field read as not sent (`null`, or a number's `''`) is left
+ * out, as a form body leaves out what it does not send: `'name' in chat` says whether there is a name.
+ */
 function shape(value: unknown, schema: Schema, path: string): Record<string, unknown> {
   const source = record(value, path);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(source)) {
     const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
-    out[allowedKey(key, path)] = kind === undefined ? raw : convert(raw, kind, `${path}.${key}`);
+    const field = allowedKey(key, path);
+    if (kind === undefined) out[field] = raw;
+    else {
+      const converted = convert(raw, kind, `${path}.${key}`);
+      if (converted !== undefined) out[field] = converted;
+    }
   }
   return out;
 }
