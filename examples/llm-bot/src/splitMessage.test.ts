@@ -248,6 +248,32 @@ describe('splitMessage', () => {
     ).toEqual(['Notes on the setup\n\n10. Install it\n', '~~~\nnpm i x\n~~~\nDone, that is all.\n']);
   });
 
+  it("cuts not within the indent of a paragraph line that, trimmed at a part's start, would open a fence", () => {
+    // "     ```" continues the paragraph (5 columns in, it opens no fence), but the portal trims a part's start: cut in its
+    // indent, the part started "    ```", a fence once trimmed, and "x" rendered as code. before: ['abcdefg b\n ',
+    // '    ```\nx']
+    expect(splitMessage('abcdefg b\n     ```\nx', 11)).toEqual(['abcdefg ', 'b\n     ```\n', 'x']);
+  });
+
+  it("cuts not within the indent of a paragraph line that, trimmed at a part's start, would open a list item", () => {
+    // the same for "     - x": the part started "    - x", a list once trimmed (its content taken to start 6 columns
+    // in, not 2). before: ['abcde b\n ', '    - x\nx']
+    expect(splitMessage('abcde b\n     - x\nx', 9)).toEqual(['abcde ', 'b\n     - ', 'x\nx']);
+  });
+
+  it("reads a part's first line trimmed, as the portal does, when no other cut is left: an item's content from the trim", () => {
+    // No cut that reads in the second half (one long word): the cut falls in the indent of " - x" as before, and the
+    // part it starts is a list once trimmed. Its item's content starts 2 columns in, not 3, so "  ```" is a fence in it:
+    // closed in the item, reopened outside. before: ' - x\n  ```\n  yyyyyyyyyy\n```' (counted from the untrimmed line,
+    // the fence taken to be at the margin and closed there, which ended the item and opened an empty block after it)
+    const text = `${'a'.repeat(36)}\n    - x\n  \`\`\`\n  ${'y'.repeat(10)}\n  ${'z'.repeat(10)}\n  \`\`\`\n`;
+    expect(splitMessage(text, 40)).toEqual([
+      `${'a'.repeat(36)}\n   `,
+      ` - x\n  \`\`\`\n  ${'y'.repeat(10)}\n  \`\`\``,
+      `\`\`\`\n${'z'.repeat(10)}\n\`\`\`\n`,
+    ]);
+  });
+
   it('opens the rest of an indented code block it has to cut with a fence, as the portal trims the indent off', () => {
     // before: the second part's first line, its 4 spaces trimmed away, was a paragraph the next code lines continued
     const code = Array.from({ length: 6 }, (_, i) => `    npm i pkg${i}\n`).join('');

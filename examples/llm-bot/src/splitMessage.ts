@@ -26,7 +26,8 @@ export const MESSAGE_LIMIT = 20_000;
  * An indented code block (4 columns in, at the top level) cut in, or right before, is left as written in the part and
  * fenced in the next, its lines outdented: trimmed, its first line would lose the indent that made it code.
  * A paragraph's line is not cut before when it would start a block at a part's start ("14. doors": only "1." interrupts
- * a paragraph in CommonMark, another number is its text, and an item or a block in it is none).
+ * a paragraph in CommonMark, another number is its text, and an item or a block in it is none), nor in its indent or
+ * after spaces before it: the portal trims those off too ("     ```", text after a paragraph's line, is a fence trimmed).
  * The markers count within `max`; a block whose markers would take over a quarter of it is cut as the cut falls.
  * A part that is whitespace alone is left out: the portal refuses an empty message.
  */
@@ -40,7 +41,15 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
     const lineEnd = rest.indexOf('\n', head.length);
     const { blocks, lines } = codeBlocks(lineEnd < 0 ? rest : rest.slice(0, lineEnd));
     const outside = (at: number) => !blocks.some((block) => block.start < at && at < block.end);
-    const reads = (at: number) => !lines.some((line) => line.start === at && line.continues);
+    const reads = (at: number) => {
+      // The portal trims the part, line breaks and indent alike: it starts at the first character kept, which must not
+      // start a paragraph's line that would open a block there, whether the cut falls before the line or in its indent.
+      let kept = at;
+      while (kept < rest.length && TRIMMED.test(rest[kept] ?? '')) kept++;
+      let line: ListLine | undefined;
+      for (const each of lines) if (each.start <= kept) line = each;
+      return !line?.continues || rest.slice(line.start, kept).trim() !== '';
+    };
     const cutIn = (length: number) =>
       cutBefore(rest, length, outside, reads) ?? cutBefore(rest, length, () => true, reads) ?? length;
     let end = cutIn(head.length);
@@ -134,8 +143,9 @@ const TRIMMED = /[ \t\n\r\0\v]/; // \v is \x0B
 /**
  * The best cut `at` (`text.slice(0, at)` the part) in the second half of the first `length` units of `text`, of those
  * `allowed`: after a line break whose next line keeps its first character through the portal's trim, else after any
- * line break, else after a space, else after a line break before a line that would not `read` as written at the start
- * of a part (a paragraph's "10. x" opening a list there); `undefined` when there is none.
+ * line break, else after a space, each only where the part would `read` as written (not at a paragraph's "10. x", which
+ * opens a list at a part's start, nor in the indent before it), else after any space, else after any line break;
+ * `undefined` when there is none.
  */
 function cutBefore(
   text: string,
@@ -150,6 +160,7 @@ function cutBefore(
   return (
     after('\n', (at) => !TRIMMED.test(text[at] ?? '') && reads(at)) ??
     after('\n', reads) ??
+    after(' ', reads) ??
     after(' ', () => true) ??
     after('\n', () => true)
   );
@@ -263,11 +274,14 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
   let paragraphColumn = 0;
   /**
    * Whether a line that is not blank came before: the text is a part's start, whose first such line loses its indent to
-   * the portal's trim, so it opens no indented code block (a paragraph, which the lines 4 columns in after it continue).
+   * the portal's trim, so it is read trimmed: it opens no indented code block (a paragraph, which the lines 4 columns in
+   * after it continue), and a fence or an item on it counts its columns from the margin ("    - x" is "- x").
    */
   let started = false;
   let at = 0;
-  for (const line of text.split('\n')) {
+  for (const written of text.split('\n')) {
+    const line: string = started ? written : written.replace(/^[ \t\r\0\v]+/, '');
+    at += written.length - line.length; // the line starts where the trim leaves it
     const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
     const blank = line.trim() === '';
     if (code && (blank || lineIndent >= 4)) {
@@ -296,7 +310,7 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
       !blank &&
       lineIndent >= paragraphColumn &&
       (lineIndent >= paragraphColumn + 4 || (ordered !== null && Number(ordered[1]) !== 1));
-    if (started && !open && !blank && !paragraph && items.length === 0 && lineIndent >= 4) {
+    if (!open && !blank && !paragraph && items.length === 0 && lineIndent >= 4) {
       // At the top level, after no paragraph, a line 4 columns in starts an indented code block.
       code = { start: at, end: at + line.length, open: '', close: '', fence: false, indent: 0, indented: true };
       lines.push({ start: at, within: 0, content: 0, continues: false });
