@@ -274,6 +274,37 @@ describe('splitMessage', () => {
     ]);
   });
 
+  it("cuts not after a space before inline text that, at a part's start, would open a block ('word - word')", () => {
+    // Mid-line the text is a paragraph's; a part starting with it rendered a block. before: the cut after "bb ", and
+    // the second part a list item, an ordered list from 10 or 2024, a heading, a quote, a code block, a rule, HTML
+    expect(splitMessage('aaa bb - c', 7)).toEqual(['aaa ', 'bb - c']);
+    expect(splitMessage('aaa bb + c', 7)).toEqual(['aaa ', 'bb + c']);
+    expect(splitMessage('aaa bb * c', 7)).toEqual(['aaa ', 'bb * c']);
+    expect(splitMessage('aaa bb 1. c', 7)).toEqual(['aaa ', 'bb 1. c']);
+    expect(splitMessage('aaa bb 10) c', 7)).toEqual(['aaa ', 'bb 10) ', 'c']);
+    expect(splitMessage('We met in 2024. Then', 10)).toEqual(['We met ', 'in 2024. ', 'Then']);
+    expect(splitMessage('aaa bb # c', 7)).toEqual(['aaa ', 'bb # c']);
+    expect(splitMessage('aaa bb > c', 7)).toEqual(['aaa ', 'bb > c']);
+    expect(splitMessage('aaa bb ```c', 7)).toEqual(['aaa ', 'bb ```c']);
+    expect(splitMessage('aaa bb ~~~ c', 7)).toEqual(['aaa ', 'bb ~~~ ', 'c']);
+    expect(splitMessage('aaa bb ---', 7)).toEqual(['aaa ', 'bb ---']);
+    expect(splitMessage('aaa bb <div>', 7)).toEqual(['aaa ', 'bb <div', '>']);
+    // the portal trims the spaces after the cut too: before, ' - c', a list item once trimmed
+    expect(splitMessage('aaa bb  - c', 7)).toEqual(['aaa ', 'bb  - c']);
+    // an HTML block is one at a line's start as well: not cut in the indent of a paragraph's "     <p>" (5 columns in,
+    // it opens none). before: ['abcdefg b\n', '     <p>\nx'], "<p>" once trimmed, an HTML block
+    expect(splitMessage('abcdefg b\n     <p>\nx', 11)).toEqual(['abcdefg ', 'b\n     <p>\n', 'x']);
+  });
+
+  it("cuts not before a '- ' in a list item's own line either: in the whole it is the item's text, not a new item", () => {
+    // before: ['- aaa bb ', '- c'], a second item
+    expect(splitMessage('- aaa bb - c', 9)).toEqual(['- aaa ', 'bb - c']);
+    // with no other space in the second half the cut falls there as before, rather than at the limit in a word
+    expect(splitMessage('aaaa - b', 6)).toEqual(['aaaa ', '- b']);
+    // "===" opens nothing at a part's start (a setext underline needs a paragraph before it): a cut as any other
+    expect(splitMessage('aaa bb ===', 7)).toEqual(['aaa bb ', '===']);
+  });
+
   it('opens the rest of an indented code block it has to cut with a fence, as the portal trims the indent off', () => {
     // before: the second part's first line, its 4 spaces trimmed away, was a paragraph the next code lines continued
     const code = Array.from({ length: 6 }, (_, i) => `    npm i pkg${i}\n`).join('');

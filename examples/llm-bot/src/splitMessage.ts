@@ -28,6 +28,8 @@ export const MESSAGE_LIMIT = 20_000;
  * A paragraph's line is not cut before when it would start a block at a part's start ("14. doors": only "1." interrupts
  * a paragraph in CommonMark, another number is its text, and an item or a block in it is none), nor in its indent or
  * after spaces before it: the portal trims those off too ("     ```", text after a paragraph's line, is a fence trimmed).
+ * Nor is a line cut after a space before text that would open a block there ("word - word", "in 2024. Then": inline in
+ * the whole, a part starting "- word" is a list item), unless no other space is left to cut at.
  * The markers count within `max`; a block whose markers would take over a quarter of it is cut as the cut falls.
  * A part that is whitespace alone is left out: the portal refuses an empty message.
  */
@@ -48,7 +50,11 @@ export function splitMessage(text: string, max = MESSAGE_LIMIT): string[] {
       while (kept < rest.length && TRIMMED.test(rest[kept] ?? '')) kept++;
       let line: ListLine | undefined;
       for (const each of lines) if (each.start <= kept) line = each;
-      return !line?.continues || rest.slice(line.start, kept).trim() !== '';
+      if (!line || rest.slice(line.start, kept).trim() === '') return !line?.continues;
+      // Mid-line, the rest of the line is inline text ("word - word", "in 2024. Then"), which a part starting with it
+      // would render as a block ("- word" an item); in a code block it is code, the block reopened before it.
+      const lineEnd = rest.indexOf('\n', kept);
+      return !outside(kept) || !BLOCK_START.test(rest.slice(kept, lineEnd < 0 ? rest.length : lineEnd));
     };
     const cutIn = (length: number) =>
       cutBefore(rest, length, outside, reads) ?? cutBefore(rest, length, () => true, reads) ?? length;
@@ -144,7 +150,8 @@ const TRIMMED = /[ \t\n\r\0\v]/; // \v is \x0B
  * The best cut `at` (`text.slice(0, at)` the part) in the second half of the first `length` units of `text`, of those
  * `allowed`: after a line break whose next line keeps its first character through the portal's trim, else after any
  * line break, else after a space, each only where the part would `read` as written (not at a paragraph's "10. x", which
- * opens a list at a part's start, nor in the indent before it), else after any space, else after any line break;
+ * opens a list at a part's start, nor in the indent before it, nor mid-line before "- x"), else after any space, else
+ * after any line break;
  * `undefined` when there is none.
  */
 function cutBefore(
@@ -224,8 +231,13 @@ const LIST_ITEM = /^[ \t]*(?:[-+*]|\d{1,9}[.)]) {1,4}(?=\S)/;
 /** An ordered list item's first line: one not at 1 cannot interrupt a paragraph (CommonMark), there it is text. */
 const ORDERED_ITEM = /^[ \t]*(\d{1,9})[.)] {1,4}(?=\S)/;
 
-/** A line (trimmed) that opens a block where no paragraph runs on: an item, a fence, a heading, a quote, a rule. */
-const BLOCK_START = /^(?:[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|`{3,}|~{3,}|#{1,6}(?:[ \t]|$)|>|(?:[-*_][ \t]*){3,}$)/;
+/**
+ * A line (trimmed) that opens a block where no paragraph runs on: an item, a fence, a heading, a quote, a rule, an HTML
+ * block ("<div", "<!--", "</p>"; read broadly, as a tag alone on its line opens one too: a false match only moves a cut).
+ * A setext underline ("===") is none: with no paragraph before it, at a part's start, it is a paragraph's text.
+ */
+const BLOCK_START =
+  /^(?:[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|`{3,}|~{3,}|#{1,6}(?:[ \t]|$)|>|(?:[-*_][ \t]*){3,}$|<[A-Za-z/!?])/;
 
 /** A line's content that ends a paragraph or is none: a heading, a quote, a rule (or a setext heading's underline). */
 const NOT_PARAGRAPH = /^(?:#{1,6}(?:[ \t]|$)|>|(?:[-*_][ \t]*){3,}$|=+[ \t]*$)/;
