@@ -13,6 +13,7 @@ import { agentStatus } from './agentStatus';
 import { deleteAs } from './deleteAs';
 import { typeAs } from './typeAs';
 import { setVisibility } from './setVisibility';
+import { lookupFirstId } from './lookupFirstId';
 
 // Short lifetimes as in the other files; these tests are about the chat as a person uses it, not the timing.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -1021,8 +1022,8 @@ describe('the chat as a person uses it', () => {
     // Which messages the page looks up (`FIRST_ID`, the id before the first of a page).
     const looked: number[] = [];
     const record = (request: Request): void => {
-      const first = /(?:^|&)FIRST_ID=(\d+)/.exec(request.postData() ?? '');
-      if (request.url().includes('im.dialog.messages.get') && first) looked.push(Number(first[1]));
+      const first = lookupFirstId(request);
+      if (first !== undefined) looked.push(first);
     };
     page.on('request', record);
     try {

@@ -14,6 +14,7 @@ import { agentStatus } from './agentStatus';
 import { deleteAs } from './deleteAs';
 import { typeAs } from './typeAs';
 import { setVisibility } from './setVisibility';
+import { lookupFirstId } from './lookupFirstId';
 
 // Access tokens live 2 s here, so the app has refreshed (rotated) its token before the emulator goes away.
 const POLICY = { lifetimeMs: 2000, marginMs: 500, idleMs: 1000 };
@@ -802,8 +803,8 @@ describe('the chat cut off for longer than the emulator keeps its timeline', () 
   it('shows the buttons of what it fills in after a gap from the history it read, asking for none of them again', async () => {
     const lookups: number[] = [];
     const record = (request: Request): void => {
-      const first = /(?:^|&)FIRST_ID=(\d+)/.exec(request.postData() ?? '');
-      if (request.url().includes('im.dialog.messages.get') && first) lookups.push(Number(first[1]));
+      const first = lookupFirstId(request);
+      if (first !== undefined) lookups.push(first);
     };
     page.on('request', record);
     try {
