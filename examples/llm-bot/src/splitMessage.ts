@@ -145,6 +145,8 @@ function fenceFor(text: string): string {
 
 /** What PHP's `trim` takes off both ends of a message. */
 const TRIMMED = /[ \t\n\r\0\v]/; // \v is \x0B
+/** What PHP's `trim` takes off a message's start, as a run. */
+const LEADING_TRIMMED = new RegExp(`^${TRIMMED.source}+`);
 
 /**
  * The best cut `at` (`text.slice(0, at)` the part) in the second half of the first `length` units of `text`, of those
@@ -292,7 +294,7 @@ function codeBlocks(text: string): { blocks: CodeBlock[]; lines: ListLine[] } {
   let started = false;
   let at = 0;
   for (const written of text.split('\n')) {
-    const line: string = started ? written : written.replace(/^[ \t\r\0\v]+/, '');
+    const line: string = started ? written : written.replace(LEADING_TRIMMED, '');
     at += written.length - line.length; // the line starts where the trim leaves it
     const lineIndent = columns(/^[ \t]*/.exec(line)![0]);
     const blank = line.trim() === '';
