@@ -8,7 +8,7 @@ import { RestError } from './RestError';
 const BOT_TYPES = new Set(['bot', 'supervisor', 'personal', 'openline', 'network']);
 const MAX_BOTS_PER_APP = 100;
 /** The largest side, in px, of a bot avatar the platform takes (imbot.v2 `avatar`, v1 `PERSONAL_PHOTO`). */
-export const MAX_AVATAR_SIDE = 5000;
+const MAX_AVATAR_SIDE = 5000;
 
 /**
  * Type and pixel size of a base64 PNG/JPEG/GIF avatar; null when it is none of these (also for imbot.update's
