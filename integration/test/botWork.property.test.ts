@@ -22,7 +22,7 @@ import {
   timer,
 } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScenarios } from './checkScenarios';
+import { checkScenarios, TALLY_RUNS } from './checkScenarios';
 import { envNumber } from './envNumber';
 import { type FaultPlan, faultPlans, SlowWire, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
@@ -36,11 +36,6 @@ import { VirtualClock } from './VirtualClock';
  * TALLY_RUNS (`E2E_RUNS=5` for a quick look) check every property but not the tallies, which so few need not reach.
  */
 const RUNS = envNumber('E2E_RUNS', 100, 1);
-/**
- * From this many runs the tallies are checked: each is then reached but about once in 10,000 sweeps (in 3,000
- * scenarios the rarest, a shared renewal, came in 9 % of them; a reply failing or unsubscribed after its value, in 22 %).
- */
-const TALLY_RUNS = 100;
 const SEED = envNumber('E2E_SEED');
 /** Works per scenario: `E2E_MAX_WORKS=40` for a run that leans on the rate budget. */
 const MAX_WORKS = envNumber('E2E_MAX_WORKS', 8, 1);

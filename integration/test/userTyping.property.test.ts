@@ -11,7 +11,7 @@ import { createWebhookTransport } from '@b24-typing/node';
 import fc from 'fast-check';
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScenarios } from './checkScenarios';
+import { checkScenarios, TALLY_RUNS } from './checkScenarios';
 import { envNumber } from './envNumber';
 import { type FaultPlan, faultPlans, scheduleFaults } from './faultPlans';
 import { playSeeded } from './playSeeded';
@@ -25,8 +25,6 @@ import { VirtualClock } from './VirtualClock';
  * TALLY_RUNS (`E2E_RUNS=5` for a quick look) check every property but not the tallies, which so few need not reach.
  */
 const RUNS = envNumber('E2E_RUNS', 150, 1);
-/** From this many runs the tallies are checked, as botWork's are: a handful of scenarios may have no fault, say. */
-const TALLY_RUNS = 100;
 const SEED = envNumber('E2E_SEED');
 /** Typing sessions per scenario: `E2E_MAX_SESSIONS=30` for a run where dialogs and users overlap more. */
 const MAX_SESSIONS = envNumber('E2E_MAX_SESSIONS', 8, 1);
